@@ -1,0 +1,145 @@
+# Makefile - builds build/exifstrip, its tests (plain and ASan+UBSan), fuzz
+# targets and benchmarks. Sources are discovered by directory, so adding a
+# file under src/ or tests/ needs no change here:
+#   src/{common,jpeg,aws,worker}/*.c -> $(BUILD)/libexifstrip.a
+#   src/cli/*.c                      -> $(BUILD)/exifstrip
+#   tests/support/*.c, tests/harness -> $(BUILD)/libestest.a
+#   tests/<area>/*_test.c            -> $(BUILD)/tests/<area>/*_test   (unit)
+#   tests/<area>/*_itest.c           -> $(BUILD)/tests/<area>/*_itest  (need the emulator)
+#   tests/fuzz/*_fuzz.c              -> libFuzzer targets (make fuzz) and seed replayers (make test)
+#   tests/bench/*_bench.c            -> $(BUILD)/bench/*  (make bench)
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+SANITIZE ?=
+FUZZ_SECONDS ?= 60
+
+PKGS      := libcurl openssl jansson libturbojpeg libexif expat
+TEST_PKGS := libjpeg
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -DES_VERSION='"$(VERSION)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -pthread $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -pthread -lm
+ifeq ($(SANITIZE),1)
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/aws/*.c src/worker/*.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+TSUP_SRC  := $(sort $(wildcard tests/harness/*.c tests/support/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/*/*_test.c))
+ITEST_SRC := $(sort $(wildcard tests/*/*_itest.c))
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/*_bench.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TSUP_OBJ := $(TSUP_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+ITEST_BIN:= $(ITEST_SRC:tests/%.c=$(BUILD)/tests/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
+BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test test-build asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers
+
+all: $(BUILD)/exifstrip
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libexifstrip.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libestest.a: $(TSUP_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
+
+# Tests may use libjpeg (fixture encoding/decoding) on top of the product's libraries.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+
+# Each fuzz target doubles as a unit test that replays its seeds and a few
+# generated inputs without libFuzzer (tests/fuzz/replay_main.c).
+$(BUILD)/tests/fuzz/%_replay_test: $(BUILD)/obj/tests/fuzz/%_fuzz.o $(BUILD)/obj/tests/fuzz/replay_main.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+
+test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN)
+
+deps:
+	@mk/deps.sh
+
+# The README's test command: installs what is missing, builds the plain and the
+# ASan+UBSan trees, runs unit, integration (emulator) and end-to-end tests in
+# both, and ends with one line "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory check-layers
+	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-build
+	@tests/run.sh build build/asan
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-build
+	@tests/run.sh build/asan
+
+# libFuzzer targets need clang; the library is rebuilt with the fuzzer's instrumentation.
+FUZZ_BUILD := build/fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_FLAGS)" \
+	    $(FUZZ_BUILD)/libexifstrip.a $(FUZZ_BUILD)/libestest.a $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/obj/tests/fuzz/%.o)
+	@for src in $(FUZZ_SRC); do name=$$(basename $$src .c); \
+	    clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$name $(FUZZ_BUILD)/obj/tests/fuzz/$$name.o \
+	        $(FUZZ_BUILD)/libestest.a $(FUZZ_BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS) || exit 1; done
+
+fuzz: deps fuzz-build
+	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: deps
+	@$(MAKE) --no-print-directory CFLAGS="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
+	    $(BENCH_SRC:tests/bench/%.c=build/bench-tree/bench/%)
+	@tests/bench/run-bench.sh build/bench-tree
+
+demo: deps all
+	@scripts/demo.sh
+
+local-up: deps all
+	@scripts/demo.sh --keep-running
+
+local-down:
+	@scripts/demo.sh --stop
+
+# The layering rule: jpeg <- aws <- worker <- cli; src/jpeg does no I/O.
+check-layers:
+	@mk/check-layers.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/exifstrip $(DESTDIR)$(PREFIX)/bin/exifstrip
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/exifstrip
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

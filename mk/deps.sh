@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# deps.sh - installs what building, testing and the demo need on a fresh
+# Debian/Ubuntu machine: the C libraries (via apt-get when root, otherwise it
+# prints the exact command), and the local emulator's Node.js 22 + npm packages
+# (tests/emulator, pinned by its package-lock.json). Idempotent and quiet when
+# everything is present. ES_DEPS_SKIP_NODE=1 skips the emulator part.
+set -eu
+cd "$(dirname "$0")/.."
+
+# Build: compiler, pkg-config, the product's libraries. Tests: libjpeg (fixtures),
+# clang + compiler-rt (libFuzzer), awscli (emulator compatibility), curl, node/npm.
+APT_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libjpeg-dev
+libturbojpeg0-dev libexif-dev libexpat1-dev clang awscli curl ca-certificates"
+
+missing=""
+for p in $APT_PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+# Node.js may come from another repository (with npm bundled): only ask apt when absent.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# libFuzzer's runtime ships in libclang-rt-NN-dev on newer Debian/Ubuntu.
+if command -v clang >/dev/null 2>&1 && ! clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep -q /; then
+    rt=$(apt-cache search --names-only '^libclang-rt-[0-9]+-dev$' 2>/dev/null | awk '{print $1}' | sort -V | tail -n 1)
+    [ -n "$rt" ] && missing="$missing $rt"
+fi
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "deps: installing$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    else
+        echo "deps: missing packages; run:"
+        echo "  sudo apt-get update && sudo apt-get install -y$missing"
+        exit 1
+    fi
+fi
+
+[ "${ES_DEPS_SKIP_NODE:-0}" = 1 ] && exit 0
+if [ -f tests/emulator/package.json ]; then
+    if [ ! -d tests/emulator/node_modules ] || [ tests/emulator/package-lock.json -nt tests/emulator/node_modules/.package-lock.json ]; then
+        echo "deps: installing the emulator's npm packages (tests/emulator)"
+        (cd tests/emulator && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+fi

@@ -1,0 +1,43 @@
+/* config.h - AWS client configuration resolved from the environment the way
+ * the AWS SDKs do it, and the result record every S3/SQS call fills in.
+ *
+ * Endpoints: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS > AWS_ENDPOINT_URL >
+ * the regional AWS endpoint. Region: AWS_REGION > AWS_DEFAULT_REGION > the
+ * profile's region. Path-style S3 addressing for custom endpoints or when
+ * EXIFSTRIP_S3_PATH_STYLE=1. Retries: AWS_MAX_ATTEMPTS (default 3). */
+#ifndef ES_AWS_CONFIG_H
+#define ES_AWS_CONFIG_H
+
+#include <stdbool.h>
+
+#include "exifstrip/error.h"
+
+typedef struct es_aws_config {
+    char region[64];
+    char s3_endpoint[512];  /* "" = regional AWS endpoint */
+    char sqs_endpoint[512]; /* "" = regional AWS endpoint */
+    bool s3_path_style;
+    int max_attempts;        /* total attempts per call, >= 1 */
+    long connect_timeout_ms; /* default 3000 */
+    long low_speed_time_s;   /* abort a transfer slower than 1 byte/s for this long (default 30) */
+    char ca_bundle[512];     /* AWS_CA_BUNDLE, "" = system default */
+} es_aws_config;
+
+/* Fills cfg from the environment. ES_ERR_CONFIG (naming the variable) when a
+ * value is malformed or no region can be found. */
+ES_MUST_USE es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err);
+
+/* Outcome of one S3/SQS operation (after retries). code is ES_OK on success;
+ * otherwise message holds the root cause. Never contains secrets. */
+typedef struct es_aws_result {
+    es_err code;
+    long http_status;      /* last HTTP status, 0 if no response */
+    char aws_code[64];     /* e.g. "NoSuchKey", "SlowDown", "AWS.SimpleQueueService.NonExistentQueue" */
+    char message[256];
+    char request_id[128];  /* x-amz-request-id / x-amzn-RequestId */
+    int attempts;
+} es_aws_result;
+
+void es_aws_result_clear(es_aws_result *r);
+
+#endif

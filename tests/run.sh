@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# run.sh - runs every test of one or more build trees and prints one closing
+# line "N passed, N failed". Usage: tests/run.sh BUILD_DIR...
+#   unit:        BUILD/tests/*/*_test            (C, no network)
+#   shell:       tests/*/*_test.sh               (CLI behaviour; run once, against the first tree)
+#   integration: BUILD/tests/*/*_itest and tests/e2e/*_test.sh, with the local
+#                S3+SQS emulator started once for the whole run.
+# Each program prints "# summary: N passed, N failed, N skipped"; a program that
+# crashes or prints no summary counts as one failure.
+set -u
+cd "$(dirname "$0")/.."
+total_pass=0 total_fail=0 total_skip=0
+failed_programs=()
+
+run_one() { # label, command...
+    local label=$1; shift
+    local out rc line p f s
+    out=$(mktemp)
+    "$@" >"$out" 2>&1
+    rc=$?
+    line=$(grep -E '^# summary: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$out" | tail -n 1)
+    if [ -n "$line" ]; then
+        read -r p f s < <(echo "$line" | sed -E 's/^# summary: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
+    else
+        p=0 f=0 s=0
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crash, sanitizer report, or no summary
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+    if [ "$f" -ne 0 ]; then
+        failed_programs+=("$label")
+        echo "---- $label (exit $rc) ----"; cat "$out"; echo "----"
+    else
+        printf '%-60s %4d passed %3d skipped\n' "$label" "$p" "$s"
+    fi
+    rm -f "$out"
+}
+
+emulator_started=0
+start_emulator() {
+    [ "$emulator_started" = 1 ] && return 0
+    emulator_started=1
+    if ES_TEST_ENDPOINT=$(tests/emulator/start.sh --background); then
+        export ES_TEST_ENDPOINT
+        echo "emulator: $ES_TEST_ENDPOINT"
+    else
+        echo "emulator: failed to start; integration tests will fail"
+        export ES_TEST_ENDPOINT=
+    fi
+}
+stop_emulator() { [ "$emulator_started" = 1 ] && tests/emulator/start.sh --stop >/dev/null 2>&1; }
+trap stop_emulator EXIT
+
+first=1
+for build in "$@"; do
+    echo "== $build"
+    for t in $(find "$build/tests" -type f -name '*_test' -perm -u+x 2>/dev/null | sort); do
+        run_one "$t" "$t"
+    done
+    if [ "$first" = 1 ]; then
+        for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v '^tests/e2e/' | sort); do
+            ES_BUILD="$build" run_one "$t" bash "$t"
+        done
+    fi
+    itests=$(find "$build/tests" -type f -name '*_itest' -perm -u+x 2>/dev/null | sort)
+    e2e=""
+    [ "$first" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
+    if [ -n "$itests$e2e" ]; then
+        start_emulator
+        for t in $itests; do run_one "$t" "$t"; done
+        for t in $e2e; do ES_BUILD="$build" run_one "$t" bash "$t"; done
+    fi
+    first=0
+done
+
+if [ ${#failed_programs[@]} -gt 0 ]; then
+    echo "failing: ${failed_programs[*]}"
+fi
+[ "$total_skip" -gt 0 ] && echo "($total_skip skipped)"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
