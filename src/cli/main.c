@@ -1,0 +1,47 @@
+/* main.c - entry point of the exifstrip binary: global --help/--version and
+ * dispatch to the subcommand table. Subcommands live one per file in src/cli/. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct s_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} s_command;
+
+static const s_command s_commands[] = {
+    {"strip", es_cmd_strip, "remove privacy-relevant metadata from JPEG files (lossless)"},
+    {"inspect", es_cmd_inspect, "list a JPEG's segments and what strip would remove"},
+};
+
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: exifstrip <command> [options] ...\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf(out, "  %-9s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf(out, "\n'exifstrip <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return ES_EXIT_FAILURE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        s_usage(stdout);
+        return ES_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("exifstrip %s\n", ES_VERSION);
+        return ES_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp(argv[1], s_commands[i].name))
+            return s_commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "exifstrip: unknown command '%s'\n", argv[1]);
+    s_usage(stderr);
+    return ES_EXIT_FAILURE;
+}

@@ -1,0 +1,48 @@
+/* fixture.h - JPEG test fixtures generated at test time: a small image encoded
+ * with libjpeg(-turbo), then metadata segments (EXIF with GPS built with
+ * libexif, XMP, extended XMP, IPTC, multi-chunk ICC, COM, JFXX, Ducky, Adobe,
+ * MPF + appended second JPEG, MP4-like trailer) inserted at the marker level,
+ * and a decoder to compare pixels. No file from outside the project is used. */
+#ifndef ES_TEST_FIXTURE_H
+#define ES_TEST_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct es_fixture_opts {
+    int width, height;     /* default 64x48 when 0 */
+    int components;        /* 1 (gray), 3 (YCbCr, default), 4 (CMYK, with Adobe APP14) */
+    int quality;           /* default 85 */
+    bool progressive;      /* multi-scan progressive (tables between scans) */
+    bool arithmetic;       /* arithmetic coding (SOF9/SOF10) */
+    int restart_interval;  /* MCUs per restart interval, 0 = none */
+    unsigned seed;         /* picture content */
+    /* Metadata to insert after SOI/JFIF (privacy-relevant unless noted). */
+    bool exif;             /* APP1 Exif with Make/Model/DateTime/Orientation */
+    bool exif_gps;         /* ... plus a GPS IFD (implies exif) */
+    bool exif_thumbnail;   /* ... plus a JPEG thumbnail in IFD1 (implies exif) */
+    int orientation;       /* EXIF Orientation value (1..8), 0 = none */
+    bool xmp, xmp_extended, iptc, comment, jfxx, ducky, apple_app2_fpxr;
+    int icc_chunks;        /* APP2 ICC_PROFILE split into this many chunks (kept) */
+    bool no_jfif;          /* omit the APP0 JFIF segment */
+    bool mpf_second_image; /* APP2 MPF + a second JPEG appended after EOI */
+    bool mp4_trailer;      /* an MP4-like ('ftyp' box) motion-photo trailer after EOI */
+    bool fill_bytes;       /* 0xFF fill bytes before some markers */
+} es_fixture_opts;
+
+/* Builds the JPEG into a malloc'd buffer. Returns 0, or -1 on failure (message on stderr). */
+int es_fixture_make(const es_fixture_opts *opts, uint8_t **out, size_t *out_len);
+
+/* Decodes with libjpeg-turbo into malloc'd 8-bit samples (components per pixel
+ * as stored: 1, 3 or 4). Returns 0, or -1 when libjpeg cannot decode it. */
+int es_fixture_decode(const uint8_t *jpeg, size_t len, uint8_t **pixels, int *width,
+                      int *height, int *components);
+
+/* Reads a whole file (for corpus tests). Returns 0 or -1. */
+int es_fixture_read_file(const char *path, uint8_t **out, size_t *out_len);
+/* Path of ../shared/corpus relative to the repository, or NULL when absent
+ * (ES_SHARED_DIR overrides). */
+const char *es_fixture_shared_dir(void);
+
+#endif
