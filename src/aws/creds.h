@@ -37,4 +37,57 @@ es_creds_provider *es_creds_provider_new_static(const char *akid, const char *se
 /* Wipes secrets from memory. */
 void es_creds_clear(es_creds *c);
 
+/* The single providers the default chain is made of. Each reads its
+ * environment variables when created and always returns a provider (NULL only
+ * when out of memory); one that is not configured answers
+ * ES_ERR_NO_CREDENTIALS with a message saying why. */
+
+/* AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. */
+es_creds_provider *es_creds_provider_new_env(void);
+/* Shared files: AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials, "[name]")
+ * then AWS_CONFIG_FILE (~/.aws/config, "[profile name]" / "[default]"), read at
+ * each fetch. profile NULL = AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
+ * Only static keys are supported (role_arn/sso/credential_process are reported). */
+es_creds_provider *es_creds_provider_new_profile(const char *profile);
+/* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME) ->
+ * STS AssumeRoleWithWebIdentity (unsigned POST) at AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL, or https://sts.<AWS_REGION|AWS_DEFAULT_REGION>.amazonaws.com. */
+es_creds_provider *es_creds_provider_new_web_identity(void);
+/* ECS/EKS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on
+ * http://169.254.170.2, EXIFSTRIP_ECS_ENDPOINT overrides the host for tests) or
+ * AWS_CONTAINER_CREDENTIALS_FULL_URI (https, or http to a loopback /
+ * 169.254.170.2 / 169.254.170.23 / fd00:ec2::23 host), with the Authorization
+ * header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN. */
+es_creds_provider *es_creds_provider_new_ecs(void);
+/* EC2 instance metadata, IMDSv2 only, at AWS_EC2_METADATA_SERVICE_ENDPOINT
+ * (default http://169.254.169.254); 1 s timeouts, 2 attempts. Answers
+ * ES_ERR_NO_CREDENTIALS when AWS_EC2_METADATA_DISABLED=true or IMDS is unreachable. */
+es_creds_provider *es_creds_provider_new_imds(void);
+
+/* Asks each provider in order and returns the first credentials found. A
+ * provider answering ES_ERR_NO_CREDENTIALS passes to the next; any other
+ * failure (a configured source that is broken or down) ends the search with
+ * that error. Acquires a reference on each provider. NULL if n == 0. */
+es_creds_provider *es_creds_provider_new_chain(es_creds_provider *const *providers, size_t n);
+
+typedef struct es_creds_cache_options {
+    long refresh_before_s;        /* refresh this long before expiration; 0 = 300 */
+    time_t (*clock)(void *ctx);   /* for tests; NULL = time(NULL) */
+    void *clock_ctx;
+} es_creds_cache_options;
+/* Caches source's credentials (acquires a reference). Credentials without an
+ * expiration are kept for good; expiring ones are refreshed refresh_before_s
+ * before they expire. One thread refreshes at a time; others keep using the
+ * cached credentials while they are still valid. When a refresh fails but
+ * the cached credentials have not expired yet they are still returned (ES_OK).
+ * opt may be NULL. */
+es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source,
+                                                const es_creds_cache_options *opt);
+
+/* The region of the active profile (AWS_PROFILE / AWS_DEFAULT_PROFILE /
+ * "default") in the shared config file (AWS_CONFIG_FILE or ~/.aws/config),
+ * falling back to the credentials file. ES_ERR_NOT_FOUND when there is none,
+ * ES_ERR_TOO_LARGE when it does not fit in out[n]. */
+ES_MUST_USE es_err es_creds_profile_region(char *out, size_t n);
+
 #endif

@@ -38,17 +38,38 @@ typedef struct es_sigv4_request {
 enum {
     ES_SIGV4_S3_RULES = 1u << 0,        /* single-encode, no normalisation */
     ES_SIGV4_ADD_CONTENT_SHA256 = 1u << 1, /* add x-amz-content-sha256 (S3 always does) */
-    ES_SIGV4_OMIT_SESSION_TOKEN = 1u << 2  /* add the token after signing (not signed) */
+    ES_SIGV4_OMIT_SESSION_TOKEN = 1u << 2, /* add the token after signing (not signed) */
+    /* req->path is already URI-encoded as it appears in the request line (the
+     * form the AWS test vectors use): S3 rules decode it and encode it once,
+     * other services normalise it and encode it once more. */
+    ES_SIGV4_PATH_ENCODED = 1u << 3,
+    /* Other services: keep the path as given (no dot-segment removal, no
+     * slash collapsing) but still double-encode. Implied by S3_RULES. */
+    ES_SIGV4_NO_NORMALIZE = 1u << 4
 };
+
+/* Notes on the request headers:
+ * - A host header is required. Names are matched case-insensitively; repeated
+ *   names are joined with ',' in order; values are trimmed and inner runs of
+ *   whitespace (including folded continuation lines) become one space.
+ * - Not signed (proxies may change them): authorization, user-agent, expect,
+ *   connection, keep-alive, proxy-authorization, te, trailer,
+ *   transfer-encoding, upgrade, x-amzn-trace-id; with OMIT_SESSION_TOKEN also
+ *   x-amz-security-token.
+ * - x-amz-date / x-amz-security-token / x-amz-content-sha256 already present
+ *   in the request are signed as given and not added again; they must agree
+ *   with cfg (date, creds->session_token, payload_hash) or signing fails with
+ *   ES_ERR_INVALID_ARG.
+ * - With ES_SIGV4_S3_RULES header signing always adds x-amz-content-sha256. */
 
 typedef struct es_sigv4_config {
     const char *region;
     const char *service;
     time_t date;                 /* signing time (UTC) */
     const es_creds *creds;
-    const char *payload_hash;    /* hex SHA-256 of the body, or ES_SIGV4_UNSIGNED_PAYLOAD */
+    const char *payload_hash;    /* hex SHA-256 of the body, ES_SIGV4_UNSIGNED_PAYLOAD, or NULL = empty body */
     unsigned flags;
-    unsigned expires;            /* presigning: X-Amz-Expires seconds */
+    unsigned expires;            /* presigning: X-Amz-Expires seconds (1..604800) */
 } es_sigv4_config;
 
 ES_MUST_USE es_err es_sigv4_config_validate(const es_sigv4_config *cfg, es_error *err);
@@ -75,5 +96,18 @@ void es_sigv4_signed_clean(es_sigv4_signed *out);
 char *es_sigv4_uri_encode(const char *s, size_t len, bool keep_slash);
 /* Hex SHA-256 of data into out[65]. */
 void es_sigv4_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Stages, exposed for tests and callers that need the same encoding. */
+
+/* "YYYYMMDDTHHMMSSZ" (x-amz-date) of t in UTC into out[17]. */
+void es_sigv4_format_date(time_t t, char out[17]);
+/* Canonical URI of path under flags (S3_RULES, PATH_ENCODED, NO_NORMALIZE).
+ * malloc'd, NULL on OOM. */
+char *es_sigv4_canonical_uri(const char *path, unsigned flags);
+/* Canonical query string of an encoded query ("b=2&a=1" -> "a=1&b=2"): each
+ * parameter is percent-decoded ('+' stays a literal plus) and re-encoded,
+ * a missing '=' gives an empty value, then parameters are sorted by encoded
+ * name, then encoded value. NULL/"" gives "". malloc'd, NULL on OOM. */
+char *es_sigv4_canonical_query(const char *query);
 
 #endif
