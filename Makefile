@@ -8,6 +8,7 @@
 #   tests/<area>/*_itest.c           -> $(BUILD)/tests/<area>/*_itest  (need the emulator)
 #   tests/fuzz/*_fuzz.c              -> libFuzzer targets (make fuzz) and seed replayers (make test)
 #   tests/bench/*_bench.c            -> $(BUILD)/bench/*  (make bench)
+#   tests/tools/*.c                  -> $(BUILD)/tests/tools/*  (helpers for shell tests)
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -40,6 +41,7 @@ UNIT_SRC  := $(sort $(wildcard tests/*/*_test.c))
 ITEST_SRC := $(sort $(wildcard tests/*/*_itest.c))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*_bench.c))
+TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -48,6 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 ITEST_BIN:= $(ITEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-build asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers
 
@@ -83,7 +86,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libestest.a $(BUILD)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
-test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN)
+test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 
 deps:
 	@mk/deps.sh

@@ -1,0 +1,437 @@
+/* inspect.c - `exifstrip inspect`: runs the stripper in parse-only mode with a
+ * segment observer and reports every segment (offset, length, kind, keep or
+ * REMOVE), what the trailer looks like and an EXIF summary (libexif on the
+ * Exif segment, read back with pread), as text or JSON Lines (jansson). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/commands.h"
+#include "cli/exif_summary.h"
+#include "cli/format.h"
+#include "cli/stream.h"
+#include "exifstrip/jpeg.h"
+
+/* Segments listed per file; more are counted but not kept. */
+#define S_MAX_SEGMENTS 100000
+
+static const char s_usage_text[] =
+    "usage: exifstrip inspect [options] FILE...\n"
+    "\n"
+    "Lists every segment of each JPEG FILE ('-' = stdin): offset, length, marker,\n"
+    "kind, detail and whether 'exifstrip strip' would keep it or REMOVE it, then\n"
+    "what the EXIF data reveals (GPS position, orientation, camera make/model,\n"
+    "capture time, thumbnail) and how many bytes stripping would remove.\n"
+    "\n"
+    "options:\n"
+    "      --json            one JSON object per file, one per line (JSON Lines)\n"
+    "      --keep-icc        judge ICC profiles as kept (default)\n"
+    "      --drop-icc        judge ICC profiles as removed\n"
+    "      --keep-comments   judge COM segments as kept (default: removed)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0 every file is a JPEG strip accepts; 2 at least one file would\n"
+    "be refused ('path: reason' on stderr); 1 usage or I/O error.\n";
+
+typedef struct s_segs {
+    es_jpeg_segment *v;
+    size_t n, cap;
+    uint64_t dropped;
+} s_segs;
+
+typedef struct s_file {
+    const char *path;
+    int fd;
+    es_err rc;
+    char reason[ES_ERRBUF_SIZE + 128];
+    es_cli_input info;
+    s_segs segs;
+    bool have_exif;
+    es_cli_exif exif;
+    uint64_t would_remove, trailer;
+} s_file;
+
+static void s_collect(void *ctx, const es_jpeg_segment *seg)
+{
+    s_segs *s = ctx;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        es_jpeg_segment *v = s->n < S_MAX_SEGMENTS ? realloc(s->v, cap * sizeof *v) : NULL;
+        if (!v) {
+            s->dropped++;
+            return;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = *seg;
+}
+
+static bool s_pread(int fd, uint64_t off, void *buf, size_t len)
+{
+    return pread(fd, buf, len, (off_t)off) == (ssize_t)len;
+}
+
+static uint32_t s_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Where a marker segment's payload (after the length field) starts and how
+ * long it is. The reported segment may begin with 0xFF fill bytes. */
+static bool s_payload(int fd, const es_jpeg_segment *g, uint64_t *off, size_t *len)
+{
+    uint8_t b[64];
+    size_t n = g->length < sizeof b ? (size_t)g->length : sizeof b;
+    if (n < 4 || !s_pread(fd, g->offset, b, n))
+        return false;
+    size_t i = 0;
+    while (i + 1 < n && b[i] == 0xFF && b[i + 1] == 0xFF)
+        i++;
+    if (i + 4 > n || b[i] != 0xFF || b[i + 1] != g->marker)
+        return false;
+    size_t seglen = (size_t)b[i + 2] << 8 | b[i + 3];
+    if (seglen < 2 || i + 2 + seglen > g->length)
+        return false;
+    *off = g->offset + i + 4;
+    *len = seglen - 2;
+    return true;
+}
+
+static void s_trailer_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
+{
+    uint8_t b[12];
+    size_t n = g->length < sizeof b ? (size_t)g->length : sizeof b;
+    if (!s_pread(fd, g->offset, b, n))
+        return;
+    bool zeros = true;
+    for (size_t i = 0; i < n; i++)
+        zeros = zeros && b[i] == 0;
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        snprintf(buf, cap, "JPEG image (MPF/MPO or appended)");
+    else if (n >= 8 && !memcmp(b + 4, "ftyp", 4))
+        snprintf(buf, cap, "ISO-BMFF/MP4 video (motion photo)");
+    else
+        snprintf(buf, cap, zeros ? "zero padding" : "data after EOI");
+}
+
+/* A human description of a segment beyond its identifier (may be ""). */
+static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
+{
+    uint8_t p[80];
+    uint64_t off;
+    size_t len = 0;
+    snprintf(buf, cap, "%s", g->ident);
+    if (g->kind == ES_JPEG_KIND_TRAILER) {
+        s_trailer_detail(fd, g, buf, cap);
+        return;
+    }
+    if (!s_payload(fd, g, &off, &len))
+        len = 0;
+    if (len > sizeof p)
+        len = sizeof p;
+    if (len && !s_pread(fd, off, p, len))
+        len = 0;
+    switch (g->kind) {
+    case ES_JPEG_KIND_ICC:
+        if (len >= 14)
+            snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", p[12], p[13]);
+        break;
+    case ES_JPEG_KIND_FRAME:
+        if (len >= 6)
+            snprintf(buf, cap, "%ux%u, %u components, %u-bit", (unsigned)(p[3] << 8 | p[4]),
+                     (unsigned)(p[1] << 8 | p[2]), p[5], p[0]);
+        break;
+    case ES_JPEG_KIND_SCAN:
+        if (len >= 1)
+            snprintf(buf, cap, "%u components", p[0]);
+        break;
+    case ES_JPEG_KIND_XMP:
+        snprintf(buf, cap, "XMP packet");
+        break;
+    case ES_JPEG_KIND_XMP_EXT:
+        if (len >= 75)
+            snprintf(buf, cap, "extended XMP @%u of %u", s_be32(p + 71), s_be32(p + 67));
+        break;
+    case ES_JPEG_KIND_COMMENT:
+        snprintf(buf, cap, "comment");
+        break;
+    default:
+        break;
+    }
+}
+
+/* Reads the first Exif segment back and summarises it. */
+static void s_read_exif(s_file *f)
+{
+    for (size_t i = 0; i < f->segs.n; i++) {
+        const es_jpeg_segment *g = &f->segs.v[i];
+        uint64_t off;
+        size_t len;
+        if (g->kind != ES_JPEG_KIND_EXIF)
+            continue;
+        if (!s_payload(f->fd, g, &off, &len) || len > ES_CLI_EXIF_MAX)
+            return;
+        uint8_t *p = malloc(len ? len : 1);
+        if (p && s_pread(f->fd, off, p, len)) {
+            es_cli_exif_summarize(p, len, &f->exif);
+            f->have_exif = true;
+        }
+        free(p);
+        return;
+    }
+}
+
+/* Copies stdin into an unlinked temporary file so segments can be read back. */
+static int s_spool_stdin(void)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096];
+    static uint8_t buf[64 * 1024];
+    snprintf(path, sizeof path, "%s/exifstrip-inspect-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || write(fd, buf, (size_t)n) != n) {
+            if (n == 0 && lseek(fd, 0, SEEK_SET) == 0)
+                return fd;
+            close(fd);
+            return -1;
+        }
+    }
+}
+
+static int s_open(const char *path, char *why, size_t cap)
+{
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : s_spool_stdin();
+    struct stat st;
+    if (fd < 0) {
+        snprintf(why, cap, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(why, cap, "is a directory");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void s_analyse(const es_jpeg_policy *policy, s_file *f)
+{
+    es_jpeg_stripper *s = es_jpeg_stripper_new(policy, NULL, NULL);
+    if (!s) {
+        f->rc = ES_ERR_NOMEM;
+        snprintf(f->reason, sizeof f->reason, "%s", es_strerror(f->rc));
+        return;
+    }
+    es_jpeg_stripper_on_segment(s, s_collect, &f->segs);
+    f->rc = es_cli_pump(s, f->fd, &f->info);
+    if (f->rc != ES_OK)
+        es_cli_failure_reason(s, f->rc, &f->info, f->reason, sizeof f->reason);
+    es_jpeg_stripper_free(s);
+    for (size_t i = 0; i < f->segs.n; i++) {
+        const es_jpeg_segment *g = &f->segs.v[i];
+        if (!g->kept)
+            f->would_remove += g->length;
+        if (g->kind == ES_JPEG_KIND_TRAILER)
+            f->trailer += g->length;
+    }
+    s_read_exif(f);
+}
+
+static void s_print_exif(const es_cli_exif *e)
+{
+    printf("  exif:");
+    if (!e->parsed) {
+        printf(" unreadable by libexif\n");
+        return;
+    }
+    if (e->has_position)
+        printf(" GPS %.6f, %.6f;", e->latitude, e->longitude);
+    else
+        printf(" GPS %s;", e->gps ? "present (no position)" : "none");
+    if (e->orientation)
+        printf(" orientation %d;", e->orientation);
+    if (e->make[0])
+        printf(" make \"%s\";", e->make);
+    if (e->model[0])
+        printf(" model \"%s\";", e->model);
+    if (e->datetime_original[0])
+        printf(" taken %s;", e->datetime_original);
+    char size[32];
+    es_cli_human_size(e->thumbnail_bytes, size, sizeof size);
+    printf(" thumbnail %s\n", e->thumbnail_bytes ? size : "none");
+}
+
+static void s_print_text(const s_file *f)
+{
+    char name[8], detail[96], size[32];
+    printf("%s: %llu bytes\n", f->path, (unsigned long long)f->info.bytes);
+    printf("  %10s %10s  %-7s %-10s %-34s %s\n", "OFFSET", "LENGTH", "MARKER", "KIND", "DETAIL", "ACTION");
+    for (size_t i = 0; i < f->segs.n; i++) {
+        const es_jpeg_segment *g = &f->segs.v[i];
+        s_detail(f->fd, g, detail, sizeof detail);
+        printf("  %10llu %10llu  %-7s %-10s %-34s %s\n", (unsigned long long)g->offset,
+               (unsigned long long)g->length, es_cli_marker_name(g->marker, name), es_jpeg_kind_name(g->kind),
+               detail, g->kept ? "keep" : "REMOVE");
+    }
+    if (f->segs.dropped)
+        printf("  ... %llu more segments not listed\n", (unsigned long long)f->segs.dropped);
+    if (f->have_exif)
+        s_print_exif(&f->exif);
+    es_cli_human_size(f->would_remove, size, sizeof size);
+    printf("  would remove: %s (%llu bytes", size, (unsigned long long)f->would_remove);
+    if (f->info.bytes)
+        printf(", %.1f%%", 100.0 * (double)f->would_remove / (double)f->info.bytes);
+    printf(")%s\n", f->trailer ? ", including the trailer" : "");
+    if (f->rc != ES_OK)
+        printf("  REFUSED: %s\n", f->reason);
+}
+
+/* A JSON string from arbitrary bytes (non-UTF-8 input becomes '?'). */
+static json_t *s_jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *copy = strdup(s);
+    if (!copy)
+        return json_null();
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j ? j : json_null();
+}
+
+static json_t *s_jstr_or_null(const char *s) { return *s ? s_jstr(s) : json_null(); }
+
+static json_t *s_exif_json(const es_cli_exif *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "parsed", json_boolean(e->parsed));
+    json_object_set_new(o, "gps", json_boolean(e->gps));
+    if (e->has_position) {
+        json_object_set_new(o, "latitude", json_real(e->latitude));
+        json_object_set_new(o, "longitude", json_real(e->longitude));
+    }
+    json_object_set_new(o, "orientation", e->orientation ? json_integer(e->orientation) : json_null());
+    json_object_set_new(o, "make", s_jstr_or_null(e->make));
+    json_object_set_new(o, "model", s_jstr_or_null(e->model));
+    json_object_set_new(o, "datetime_original", s_jstr_or_null(e->datetime_original));
+    json_object_set_new(o, "thumbnail_bytes", json_integer(e->thumbnail_bytes));
+    return o;
+}
+
+static void s_print_json(const s_file *f)
+{
+    json_t *o = json_object(), *segs = json_array();
+    char name[8], detail[96];
+    json_object_set_new(o, "file", s_jstr(f->path));
+    json_object_set_new(o, "ok", json_boolean(f->rc == ES_OK));
+    json_object_set_new(o, "error", f->rc == ES_OK ? json_null() : s_jstr(f->reason));
+    json_object_set_new(o, "error_code", f->rc == ES_OK ? json_null() : json_string(es_errname(f->rc)));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)f->info.bytes));
+    for (size_t i = 0; i < f->segs.n; i++) {
+        const es_jpeg_segment *g = &f->segs.v[i];
+        json_t *s = json_object();
+        s_detail(f->fd, g, detail, sizeof detail);
+        json_object_set_new(s, "marker", json_string(g->kind == ES_JPEG_KIND_TRAILER ? "trailer"
+                                                                                    : es_cli_marker_name(g->marker, name)));
+        json_object_set_new(s, "offset", json_integer((json_int_t)g->offset));
+        json_object_set_new(s, "length", json_integer((json_int_t)g->length));
+        json_object_set_new(s, "kind", json_string(es_jpeg_kind_name(g->kind)));
+        json_object_set_new(s, "ident", s_jstr(g->ident));
+        json_object_set_new(s, "detail", s_jstr(detail));
+        json_object_set_new(s, "action", json_string(g->kept ? "keep" : "remove"));
+        json_array_append_new(segs, s);
+    }
+    json_object_set_new(o, "segments", segs);
+    if (f->segs.dropped)
+        json_object_set_new(o, "segments_not_listed", json_integer((json_int_t)f->segs.dropped));
+    json_object_set_new(o, "exif", f->have_exif ? s_exif_json(&f->exif) : json_null());
+    json_object_set_new(o, "would_remove_bytes", json_integer((json_int_t)f->would_remove));
+    json_object_set_new(o, "trailer_bytes", json_integer((json_int_t)f->trailer));
+    json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(o);
+}
+
+/* Returns the file's exit status contribution (OK, REFUSED or FAILURE). */
+static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *path)
+{
+    s_file f = {.path = path};
+    const char *shown = strcmp(path, "-") ? path : "<stdin>";
+    f.path = shown;
+    f.fd = s_open(path, f.reason, sizeof f.reason);
+    if (f.fd < 0) {
+        fprintf(stderr, "%s: %s\n", shown, f.reason);
+        return ES_EXIT_FAILURE;
+    }
+    s_analyse(policy, &f);
+    if (json)
+        s_print_json(&f);
+    else
+        s_print_text(&f);
+    fflush(stdout);
+    close(f.fd);
+    free(f.segs.v);
+    if (f.rc == ES_OK)
+        return ES_EXIT_OK;
+    fprintf(stderr, "%s: %s\n", shown, f.reason);
+    return es_err_category(f.rc) == ES_CAT_INPUT ? ES_EXIT_REFUSED : ES_EXIT_FAILURE;
+}
+
+enum { S_OPT_JSON = 256, S_OPT_KEEP_ICC, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS };
+
+int es_cmd_inspect(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, S_OPT_JSON},
+        {"keep-icc", no_argument, NULL, S_OPT_KEEP_ICC},
+        {"drop-icc", no_argument, NULL, S_OPT_DROP_ICC},
+        {"keep-comments", no_argument, NULL, S_OPT_KEEP_COMMENTS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    es_jpeg_policy policy;
+    bool json = false;
+    int c;
+    es_jpeg_policy_default(&policy);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case S_OPT_JSON: json = true; break;
+        case S_OPT_KEEP_ICC: policy.keep_icc = true; break;
+        case S_OPT_DROP_ICC: policy.keep_icc = false; break;
+        case S_OPT_KEEP_COMMENTS: policy.keep_comments = true; break;
+        case 'h': fputs(s_usage_text, stdout); return ES_EXIT_OK;
+        default: fprintf(stderr, "(see 'exifstrip inspect --help')\n"); return ES_EXIT_FAILURE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "exifstrip inspect: no files given\n(see 'exifstrip inspect --help')\n");
+        return ES_EXIT_FAILURE;
+    }
+    bool refused = false, failed = false;
+    for (int i = optind; i < argc; i++) {
+        int rc = s_inspect_one(&policy, json, argv[i]);
+        refused = refused || rc == ES_EXIT_REFUSED;
+        failed = failed || rc == ES_EXIT_FAILURE;
+    }
+    return failed ? ES_EXIT_FAILURE : refused ? ES_EXIT_REFUSED : ES_EXIT_OK;
+}

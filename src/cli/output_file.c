@@ -1,0 +1,261 @@
+/* output_file.c - temp-file-and-rename outputs (see output_file.h). */
+#include "cli/output_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/stream.h"
+
+struct es_cli_out {
+    int fd;
+    bool to_stdout;
+    int err_no;
+    char *final_path; /* NULL for stdout */
+    char *tmp_path;   /* NULL for stdout (already unlinked) */
+    char *dir;        /* directory of final_path, fsync'ed after rename */
+    size_t len;
+    uint8_t buf[ES_CLI_CHUNK];
+};
+
+static void s_free(es_cli_out *o)
+{
+    free(o->final_path);
+    free(o->tmp_path);
+    free(o->dir);
+    free(o);
+}
+
+static int s_write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int s_flush(es_cli_out *o)
+{
+    if (o->err_no)
+        return -1;
+    if (o->len && s_write_all(o->fd, o->buf, o->len) != 0) {
+        o->err_no = errno ? errno : EIO;
+        return -1;
+    }
+    o->len = 0;
+    return 0;
+}
+
+/* The anonymous spool for stdout, in $TMPDIR or /tmp. */
+static int s_open_spool(es_cli_out *o, char *err, size_t cap)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char path[PATH_MAX];
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+    if (snprintf(path, sizeof path, "%s/exifstrip-XXXXXX", tmpdir) >= (int)sizeof path) {
+        snprintf(err, cap, "temporary directory path too long");
+        return -1;
+    }
+    o->fd = mkostemp(path, O_CLOEXEC);
+    if (o->fd < 0) {
+        snprintf(err, cap, "cannot create a temporary file in %s: %s", tmpdir, strerror(errno));
+        return -1;
+    }
+    unlink(path);
+    o->to_stdout = true;
+    return 0;
+}
+
+/* Target (resolved through a symlink), its directory and the temp file name. */
+static int s_paths(es_cli_out *o, const char *path, char *err, size_t cap)
+{
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+        o->final_path = realpath(path, NULL);
+    else
+        o->final_path = strdup(path);
+    if (!o->final_path) {
+        snprintf(err, cap, "cannot resolve: %s", strerror(errno));
+        return -1;
+    }
+    const char *slash = strrchr(o->final_path, '/');
+    const char *base = slash ? slash + 1 : o->final_path;
+    if (!*base) {
+        snprintf(err, cap, "not a file name");
+        return -1;
+    }
+    if (!slash)
+        o->dir = strdup(".");
+    else if (slash == o->final_path)
+        o->dir = strdup("/");
+    else
+        o->dir = strndup(o->final_path, (size_t)(slash - o->final_path));
+    if (!o->dir || asprintf(&o->tmp_path, "%s/.%s.exifstrip-XXXXXX", o->dir, base) < 0) {
+        o->tmp_path = NULL;
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void s_copy_mode(es_cli_out *o)
+{
+    struct stat st;
+    if (stat(o->final_path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (geteuid() == 0 && fchown(o->fd, st.st_uid, st.st_gid) != 0) {
+            /* best effort: keep our ownership */
+        }
+        (void)fchmod(o->fd, st.st_mode & 07777);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        (void)fchmod(o->fd, 0666 & ~mask);
+    }
+}
+
+es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap)
+{
+    /* malloc, not calloc: the 256 KiB buffer needs no zeroing, and a reused
+     * heap block avoids fresh page faults for every file. */
+    es_cli_out *o = malloc(sizeof *o);
+    if (!o) {
+        snprintf(err, cap, "out of memory");
+        return NULL;
+    }
+    o->fd = -1;
+    o->to_stdout = false;
+    o->err_no = 0;
+    o->final_path = o->tmp_path = o->dir = NULL;
+    o->len = 0;
+    if (!strcmp(path, "-")) {
+        if (s_open_spool(o, err, cap) != 0)
+            goto fail;
+        return o;
+    }
+    if (s_paths(o, path, err, cap) != 0)
+        goto fail;
+    o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
+    if (o->fd < 0) {
+        snprintf(err, cap, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
+        goto fail;
+    }
+    s_copy_mode(o);
+    return o;
+fail:
+    if (o->fd >= 0)
+        close(o->fd);
+    s_free(o);
+    return NULL;
+}
+
+es_err es_cli_out_write(void *ctx, const uint8_t *data, size_t len)
+{
+    es_cli_out *o = ctx;
+    if (o->err_no)
+        return ES_ERR_OUTPUT;
+    if (len > sizeof o->buf - o->len) {
+        if (s_flush(o) != 0)
+            return ES_ERR_OUTPUT;
+        if (len >= sizeof o->buf) {
+            if (s_write_all(o->fd, data, len) != 0) {
+                o->err_no = errno ? errno : EIO;
+                return ES_ERR_OUTPUT;
+            }
+            return ES_OK;
+        }
+    }
+    memcpy(o->buf + o->len, data, len);
+    o->len += len;
+    return ES_OK;
+}
+
+int es_cli_out_errno(const es_cli_out *o) { return o ? o->err_no : 0; }
+
+/* Copies the spool to stdout through the (flushed, now free) buffer. */
+static int s_copy_to_stdout(es_cli_out *o)
+{
+    if (lseek(o->fd, 0, SEEK_SET) != 0)
+        return -1;
+    for (;;) {
+        ssize_t n = read(o->fd, o->buf, sizeof o->buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return 0;
+        if (s_write_all(STDOUT_FILENO, o->buf, (size_t)n) != 0)
+            return -1;
+    }
+}
+
+static void s_sync_dir(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+}
+
+int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap)
+{
+    int rc = -1;
+    if (s_flush(o) != 0) {
+        snprintf(err, cap, "cannot write: %s", strerror(o->err_no));
+        goto done;
+    }
+    if (o->to_stdout) {
+        if (s_copy_to_stdout(o) != 0) {
+            snprintf(err, cap, "cannot write to stdout: %s", strerror(errno));
+            goto done;
+        }
+        rc = 0;
+        goto done;
+    }
+    if (sync && fsync(o->fd) != 0) {
+        snprintf(err, cap, "cannot sync: %s", strerror(errno));
+        goto done;
+    }
+    int fd = o->fd;
+    o->fd = -1;
+    if (close(fd) != 0) {
+        snprintf(err, cap, "cannot write: %s", strerror(errno));
+        goto done;
+    }
+    if (rename(o->tmp_path, o->final_path) != 0) {
+        snprintf(err, cap, "cannot replace: %s", strerror(errno));
+        goto done;
+    }
+    free(o->tmp_path);
+    o->tmp_path = NULL; /* published: nothing to unlink */
+    if (sync)
+        s_sync_dir(o->dir);
+    rc = 0;
+done:
+    es_cli_out_abort(o);
+    return rc;
+}
+
+void es_cli_out_abort(es_cli_out *o)
+{
+    if (!o)
+        return;
+    if (o->fd >= 0)
+        close(o->fd);
+    if (o->tmp_path)
+        unlink(o->tmp_path);
+    s_free(o);
+}

@@ -1,0 +1,32 @@
+/* output_file.h - an output that never exists half-written: bytes go to a
+ * temporary file in the target's directory which is fsync'ed and renamed over
+ * the target on commit, or unlinked on abort. For "-" (stdout) the temporary
+ * file is anonymous and copied to stdout only on commit, so a refused input
+ * writes nothing there. Writes are buffered (ES_CLI_CHUNK). */
+#ifndef ES_CLI_OUTPUT_FILE_H
+#define ES_CLI_OUTPUT_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exifstrip/error.h"
+
+typedef struct es_cli_out es_cli_out;
+
+/* Creates the temporary file for path ("-" = stdout). A symlink target is
+ * resolved so the link survives; the mode (and, as root, the owner) of an
+ * existing target is kept, a new file gets 0666 & ~umask. Returns NULL with
+ * a message in err on failure. */
+es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap);
+/* es_jpeg_write_fn-compatible sink (ctx is the es_cli_out). Returns
+ * ES_ERR_OUTPUT when writing fails (see es_cli_out_errno). */
+es_err es_cli_out_write(void *ctx, const uint8_t *data, size_t len);
+int es_cli_out_errno(const es_cli_out *o);
+/* Flushes, optionally fsyncs (file and directory) and publishes the output.
+ * Always frees o. Returns 0, or -1 with a message in err (nothing published). */
+int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap);
+/* Discards the output and frees o; accepts NULL. */
+void es_cli_out_abort(es_cli_out *o);
+
+#endif

@@ -1,0 +1,218 @@
+/* paths.c - input/output pair lists, recursive collection of JPEG files and
+ * creation of output directories for `exifstrip strip`. */
+#include "cli/paths.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/* Deeper trees than this are not descended (loops through bind mounts ...). */
+#define S_MAX_DEPTH 64
+
+int es_cli_jobs_add(es_cli_jobs *jobs, const char *in, const char *out)
+{
+    if (jobs->n == jobs->cap) {
+        size_t cap = jobs->cap ? jobs->cap * 2 : 16;
+        es_cli_job *v = realloc(jobs->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        jobs->v = v;
+        jobs->cap = cap;
+    }
+    char *i = strdup(in), *o = strdup(out);
+    if (!i || !o) {
+        free(i);
+        free(o);
+        return -1;
+    }
+    jobs->v[jobs->n++] = (es_cli_job){i, o};
+    return 0;
+}
+
+void es_cli_jobs_free(es_cli_jobs *jobs)
+{
+    for (size_t i = 0; i < jobs->n; i++) {
+        free(jobs->v[i].in);
+        free(jobs->v[i].out);
+    }
+    free(jobs->v);
+    *jobs = (es_cli_jobs){0};
+}
+
+static int s_cmp_names(const void *a, const void *b);
+
+const char *es_cli_jobs_duplicate_out(const es_cli_jobs *jobs)
+{
+    const char *dup = NULL;
+    char **outs = jobs->n > 1 ? malloc(jobs->n * sizeof *outs) : NULL;
+    if (!outs)
+        return NULL;
+    for (size_t i = 0; i < jobs->n; i++)
+        outs[i] = jobs->v[i].out;
+    qsort(outs, jobs->n, sizeof *outs, s_cmp_names);
+    for (size_t i = 1; i < jobs->n && !dup; i++)
+        if (!strcmp(outs[i - 1], outs[i]))
+            dup = outs[i];
+    free(outs);
+    return dup;
+}
+
+bool es_cli_is_jpeg_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && dot != name && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+char *es_cli_path_join(const char *dir, const char *name)
+{
+    char *p = NULL;
+    size_t dl = strlen(dir);
+    bool slash = dl > 0 && dir[dl - 1] == '/';
+    if (asprintf(&p, "%s%s%s", dir, slash ? "" : "/", name) < 0)
+        return NULL;
+    return p;
+}
+
+const char *es_cli_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+typedef struct s_walk {
+    es_cli_jobs *jobs;
+    unsigned *errors;
+    bool skip_valid;
+    dev_t skip_dev;
+    ino_t skip_ino;
+} s_walk;
+
+static int s_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted entry names of dir (without . and ..); NULL + *n = 0 on error. */
+static char **s_list_dir(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    char **names = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    *n = 0;
+    if (!d)
+        return NULL;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **v = realloc(names, cap * sizeof *v);
+            if (!v)
+                goto oom;
+            names = v;
+        }
+        if (!(names[*n] = strdup(e->d_name)))
+            goto oom;
+        (*n)++;
+    }
+    closedir(d);
+    if (*n)
+        qsort(names, *n, sizeof *names, s_cmp_names);
+    return names ? names : calloc(1, sizeof *names);
+oom:
+    closedir(d);
+    for (size_t i = 0; i < *n; i++)
+        free(names[i]);
+    free(names);
+    *n = 0;
+    errno = ENOMEM;
+    return NULL;
+}
+
+static void s_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth)
+{
+    size_t n;
+    char **names = s_list_dir(dir, &n);
+    if (!names) {
+        if (errno == ENOMEM)
+            return -1;
+        fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+        (*w->errors)++;
+        return 0;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *in = es_cli_path_join(dir, names[i]);
+        char *out = out_dir ? es_cli_path_join(out_dir, names[i]) : NULL;
+        struct stat st;
+        if (!in || (out_dir && !out)) {
+            rc = -1;
+        } else if (lstat(in, &st) != 0) {
+            fprintf(stderr, "%s: %s\n", in, strerror(errno));
+            (*w->errors)++;
+        } else if (S_ISDIR(st.st_mode)) {
+            bool skip = w->skip_valid && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino;
+            if (!skip && depth < S_MAX_DEPTH)
+                rc = s_walk_dir(w, in, out, depth + 1);
+        } else if (es_cli_is_jpeg_name(names[i]) && (S_ISREG(st.st_mode) ||
+                   (S_ISLNK(st.st_mode) && stat(in, &st) == 0 && S_ISREG(st.st_mode)))) {
+            rc = es_cli_jobs_add(w->jobs, in, out ? out : in);
+        }
+        free(in);
+        free(out);
+    }
+    s_free_names(names, n);
+    return rc;
+}
+
+int es_cli_collect_tree(const char *root, const char *out_root, es_cli_jobs *jobs, unsigned *errors)
+{
+    s_walk w = {.jobs = jobs, .errors = errors};
+    struct stat st;
+    if (out_root && stat(out_root, &st) == 0 && S_ISDIR(st.st_mode)) {
+        w.skip_valid = true;
+        w.skip_dev = st.st_dev;
+        w.skip_ino = st.st_ino;
+    }
+    if (stat(root, &st) != 0) {
+        fprintf(stderr, "%s: %s\n", root, strerror(errno));
+        (*errors)++;
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: not a directory\n", root);
+        (*errors)++;
+        return 0;
+    }
+    return s_walk_dir(&w, root, out_root, 0);
+}
+
+int es_cli_make_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = 0;
+    for (char *s = strchr(p + 1, '/'); s && rc == 0; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            rc = -1;
+        *s = '/';
+    }
+    free(p);
+    return rc;
+}

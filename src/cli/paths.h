@@ -1,0 +1,46 @@
+/* paths.h - the list of (input, output) pairs a strip run works through, and
+ * how it is built: explicit files, recursion into directories (only
+ * .jpg/.jpeg files, relative paths kept under the output directory), and
+ * creating missing output directories. */
+#ifndef ES_CLI_PATHS_H
+#define ES_CLI_PATHS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct es_cli_job {
+    char *in;  /* "-" = stdin */
+    char *out; /* "-" = stdout */
+} es_cli_job;
+
+typedef struct es_cli_jobs {
+    es_cli_job *v;
+    size_t n, cap;
+} es_cli_jobs;
+
+/* Appends copies of in/out. Returns 0 or -1 (out of memory). */
+int es_cli_jobs_add(es_cli_jobs *jobs, const char *in, const char *out);
+void es_cli_jobs_free(es_cli_jobs *jobs);
+/* An output path that two jobs share (one would overwrite the other), or
+ * NULL when all differ (or when out of memory to check). */
+const char *es_cli_jobs_duplicate_out(const es_cli_jobs *jobs);
+
+/* True for names ending in .jpg or .jpeg, any case. */
+bool es_cli_is_jpeg_name(const char *name);
+/* malloc'd "dir/name" (no doubled slash); NULL when out of memory. */
+char *es_cli_path_join(const char *dir, const char *name);
+/* Last component of path (pointer into path). */
+const char *es_cli_basename(const char *path);
+
+/* Adds every .jpg/.jpeg regular file below root, in sorted order, with output
+ * out_root/<path relative to root> (or the input itself when out_root is
+ * NULL: in place). Symlinked directories are not followed; the directory
+ * out_root itself is skipped. Unreadable directories are reported on stderr
+ * and counted in *errors; returns -1 only when out of memory. */
+int es_cli_collect_tree(const char *root, const char *out_root, es_cli_jobs *jobs, unsigned *errors);
+
+/* Creates the directories leading to file path (like mkdir -p of its
+ * parent). Returns 0, or -1 with errno set. */
+int es_cli_make_parents(const char *path);
+
+#endif

@@ -1,0 +1,31 @@
+/* stream.h - pushing one input file descriptor through a stripper in fixed
+ * 256 KiB chunks (memory stays constant whatever the image size), and turning
+ * a failure into the one-line reason the CLI prints. */
+#ifndef ES_CLI_STREAM_H
+#define ES_CLI_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exifstrip/jpeg.h"
+
+#define ES_CLI_CHUNK ((size_t)256 * 1024)
+
+typedef struct es_cli_input {
+    uint8_t head[16]; /* first bytes, to name what a non-JPEG input is */
+    size_t head_len;
+    uint64_t bytes;   /* bytes read so far */
+    int read_errno;   /* errno of a failed read (the result is then ES_ERR_IO) */
+} es_cli_input;
+
+/* Reads fd to its end, feeding s, then finishes s. Returns ES_OK, the
+ * stripper's error (including the write callback's), or ES_ERR_IO when
+ * reading failed. Does not close fd. */
+es_err es_cli_pump(es_jpeg_stripper *s, int fd, es_cli_input *in);
+
+/* The reason a pump failed, for "path: reason": the stripper's message and,
+ * for a non-JPEG, what the input looks like; read errors give strerror. */
+void es_cli_failure_reason(const es_jpeg_stripper *s, es_err rc, const es_cli_input *in, char *buf,
+                           size_t cap);
+
+#endif

@@ -1,0 +1,294 @@
+/* strip.c - `exifstrip strip`: removes metadata from JPEG files, one input at
+ * a time, streaming through the stripper with constant memory. Every output
+ * goes through a temporary file (output_file.c), so refused inputs leave no
+ * output and --in-place never leaves a half-written file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/output_file.h"
+#include "cli/paths.h"
+#include "cli/stream.h"
+#include "exifstrip/jpeg.h"
+
+static const char s_usage_text[] =
+    "usage: exifstrip strip [options] IN OUT\n"
+    "       exifstrip strip [options] -o OUTDIR [FILE...] [-r DIR]...\n"
+    "       exifstrip strip [options] --in-place [FILE...] [-r DIR]...\n"
+    "\n"
+    "Removes privacy-relevant metadata (EXIF with GPS and thumbnails, XMP, IPTC,\n"
+    "comments, MPF/MPO extra images, data after EOI) from JPEG files without\n"
+    "re-encoding: the image data is copied byte for byte. IN and OUT may be '-'\n"
+    "for stdin/stdout; when OUT is a directory the output is OUT/<name of IN>.\n"
+    "Outputs are written to a temporary file and renamed into place, so a refused\n"
+    "input never leaves a partial or empty file (stdout gets nothing at all).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output-dir DIR  write each FILE to DIR/<name> and each file found with\n"
+    "                        -r to DIR/<path relative to the -r directory>\n"
+    "  -r, --recursive DIR   strip every .jpg/.jpeg file (any case) below DIR;\n"
+    "                        repeatable; needs -o or --in-place\n"
+    "  -i, --in-place        replace each input by its stripped version (atomic\n"
+    "                        rename; keeps the file mode; a refused file is unchanged)\n"
+    "      --keep-icc        keep ICC colour profiles (default)\n"
+    "      --drop-icc        remove ICC colour profiles too\n"
+    "      --keep-comments   keep COM comment segments (default: removed)\n"
+    "      --sync            fsync each output before the rename and its directory\n"
+    "                        after it (the default only with --in-place)\n"
+    "      --no-sync         never fsync, not even with --in-place\n"
+    "  -q, --quiet           no progress line and no summary (errors still shown)\n"
+    "  -v, --verbose         per file: sizes in/out and what was removed\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0 every input was stripped; 2 at least one input was refused\n"
+    "(not a JPEG, truncated, corrupt: 'path: reason' on stderr, no output);\n"
+    "1 usage or I/O error (this wins over 2).\n";
+
+typedef struct s_opts {
+    es_jpeg_policy policy;
+    const char *out_dir;
+    bool in_place, quiet, verbose;
+    int sync; /* 1 --sync, 0 --no-sync, -1 default: only when replacing inputs */
+} s_opts;
+
+typedef struct s_tally {
+    unsigned stripped, refused, failed;
+    bool progress_shown;
+} s_tally;
+
+enum { S_OPT_KEEP_ICC = 256, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS, S_OPT_SYNC, S_OPT_NO_SYNC };
+
+static void s_clear_progress(s_tally *t)
+{
+    if (t->progress_shown) {
+        fputs("\r\033[K", stderr);
+        t->progress_shown = false;
+    }
+}
+
+static void s_report(s_tally *t, const char *path, const char *what)
+{
+    s_clear_progress(t);
+    fprintf(stderr, "%s: %s\n", path, what);
+}
+
+static const char *s_display(const char *path) { return strcmp(path, "-") ? path : "<stdin>"; }
+
+static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_jpeg_stripper *s)
+{
+    if (!o->verbose || o->quiet)
+        return;
+    const es_jpeg_stats *st = es_jpeg_stripper_stats(s);
+    char in[32], out[32], removed[512];
+    es_cli_human_size(st->bytes_in, in, sizeof in);
+    es_cli_human_size(st->bytes_out, out, sizeof out);
+    es_cli_removed_summary(st, removed, sizeof removed);
+    s_clear_progress(t);
+    fprintf(stderr, "%s: %s -> %s, removed: %s\n", s_display(path), in, out, removed);
+}
+
+/* Opens the input ("-" = stdin); -1 with the reason in why on failure. */
+static int s_open_input(const char *path, char *why, size_t cap)
+{
+    if (!strcmp(path, "-"))
+        return STDIN_FILENO;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        snprintf(why, cap, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(why, cap, "is a directory (use -r DIR)");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
+{
+    char why[ES_ERRBUF_SIZE + 128];
+    es_cli_input info;
+    int fd = s_open_input(job->in, why, sizeof why);
+    if (fd < 0) {
+        s_report(t, s_display(job->in), why);
+        t->failed++;
+        return;
+    }
+    if (o->out_dir && es_cli_make_parents(job->out) != 0) {
+        snprintf(why, sizeof why, "cannot create its directory: %s", strerror(errno));
+        s_report(t, job->out, why);
+        t->failed++;
+        goto done;
+    }
+    es_cli_out *out = es_cli_out_open(job->out, why, sizeof why);
+    if (!out) {
+        s_report(t, job->out, why);
+        t->failed++;
+        goto done;
+    }
+    es_jpeg_stripper *s = es_jpeg_stripper_new(&o->policy, es_cli_out_write, out);
+    es_err rc = s ? es_cli_pump(s, fd, &info) : ES_ERR_NOMEM;
+    if (rc == ES_OK) {
+        bool sync = o->sync < 0 ? o->in_place : o->sync == 1;
+        if (es_cli_out_commit(out, sync, why, sizeof why) == 0) {
+            t->stripped++;
+            s_verbose(o, t, job->in, s);
+        } else {
+            s_report(t, job->out, why);
+            t->failed++;
+        }
+    } else if (rc == ES_ERR_OUTPUT && es_cli_out_errno(out)) {
+        snprintf(why, sizeof why, "cannot write: %s", strerror(es_cli_out_errno(out)));
+        es_cli_out_abort(out);
+        s_report(t, job->out, why);
+        t->failed++;
+    } else {
+        es_cli_failure_reason(s, rc, &info, why, sizeof why);
+        es_cli_out_abort(out);
+        s_report(t, s_display(job->in), why);
+        if (es_err_category(rc) == ES_CAT_INPUT)
+            t->refused++;
+        else
+            t->failed++;
+    }
+    es_jpeg_stripper_free(s);
+done:
+    if (fd != STDIN_FILENO)
+        close(fd);
+}
+
+static int s_usage_error(const char *msg)
+{
+    fprintf(stderr, "exifstrip strip: %s\n(see 'exifstrip strip --help')\n", msg);
+    return ES_EXIT_FAILURE;
+}
+
+/* Builds the job list from the positional arguments and -r directories. */
+static int s_plan(const s_opts *o, int nfiles, char **files, int ndirs, char **dirs, es_cli_jobs *jobs,
+                  unsigned *errors)
+{
+    if (!o->out_dir && !o->in_place) {
+        if (ndirs)
+            return s_usage_error("-r needs -o OUTDIR or --in-place");
+        if (nfiles != 2)
+            return s_usage_error(nfiles < 2 ? "expected IN and OUT" : "several inputs need -o OUTDIR or --in-place");
+        struct stat st;
+        if (strcmp(files[0], "-") && strcmp(files[1], "-") && stat(files[1], &st) == 0 && S_ISDIR(st.st_mode)) {
+            char *out = es_cli_path_join(files[1], es_cli_basename(files[0]));
+            int rc = out ? es_cli_jobs_add(jobs, files[0], out) : -1;
+            free(out);
+            return rc ? s_usage_error("out of memory") : ES_EXIT_OK;
+        }
+        if (!strcmp(files[1], "-") && isatty(STDOUT_FILENO))
+            return s_usage_error("not writing JPEG data to a terminal (redirect stdout)");
+        return es_cli_jobs_add(jobs, files[0], files[1]) ? s_usage_error("out of memory") : ES_EXIT_OK;
+    }
+    if (o->out_dir && o->in_place)
+        return s_usage_error("-o and --in-place exclude each other");
+    if (nfiles + ndirs == 0)
+        return s_usage_error("no input files");
+    for (int i = 0; i < nfiles; i++) {
+        if (!strcmp(files[i], "-"))
+            return s_usage_error("'-' (stdin) only works as 'strip - OUT'");
+        char *out = o->out_dir ? es_cli_path_join(o->out_dir, es_cli_basename(files[i])) : strdup(files[i]);
+        int rc = out ? es_cli_jobs_add(jobs, files[i], out) : -1;
+        free(out);
+        if (rc)
+            return s_usage_error("out of memory");
+    }
+    for (int i = 0; i < ndirs; i++)
+        if (es_cli_collect_tree(dirs[i], o->out_dir, jobs, errors) != 0)
+            return s_usage_error("out of memory");
+    const char *dup = o->in_place ? NULL : es_cli_jobs_duplicate_out(jobs);
+    if (dup) {
+        fprintf(stderr, "%s: several inputs would be written here\n", dup);
+        return s_usage_error("output names collide (inputs with the same name from different directories?)");
+    }
+    return ES_EXIT_OK;
+}
+
+static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
+{
+    static const struct option longopts[] = {
+        {"output-dir", required_argument, NULL, 'o'},
+        {"recursive", required_argument, NULL, 'r'},
+        {"in-place", no_argument, NULL, 'i'},
+        {"keep-icc", no_argument, NULL, S_OPT_KEEP_ICC},
+        {"drop-icc", no_argument, NULL, S_OPT_DROP_ICC},
+        {"keep-comments", no_argument, NULL, S_OPT_KEEP_COMMENTS},
+        {"sync", no_argument, NULL, S_OPT_SYNC},
+        {"no-sync", no_argument, NULL, S_OPT_NO_SYNC},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:r:iqvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out_dir = optarg; break;
+        case 'r': dirs[(*ndirs)++] = optarg; break;
+        case 'i': o->in_place = true; break;
+        case S_OPT_KEEP_ICC: o->policy.keep_icc = true; break;
+        case S_OPT_DROP_ICC: o->policy.keep_icc = false; break;
+        case S_OPT_KEEP_COMMENTS: o->policy.keep_comments = true; break;
+        case S_OPT_SYNC: o->sync = 1; break;
+        case S_OPT_NO_SYNC: o->sync = 0; break;
+        case 'q': o->quiet = true; break;
+        case 'v': o->verbose = true; break;
+        case 'h': fputs(s_usage_text, stdout); return -1;
+        default: fprintf(stderr, "(see 'exifstrip strip --help')\n"); return -2;
+        }
+    }
+    return 0;
+}
+
+int es_cmd_strip(int argc, char **argv)
+{
+    s_opts o = {.sync = -1};
+    es_jpeg_policy_default(&o.policy);
+    es_cli_jobs jobs = {0};
+    s_tally t = {0};
+    unsigned walk_errors = 0;
+    char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    int ndirs = 0, status;
+    if (!dirs)
+        return ES_EXIT_FAILURE;
+    int prc = s_parse(argc, argv, &o, dirs, &ndirs);
+    if (prc != 0) {
+        free(dirs);
+        return prc == -1 ? ES_EXIT_OK : ES_EXIT_FAILURE;
+    }
+    status = s_plan(&o, argc - optind, argv + optind, ndirs, dirs, &jobs, &walk_errors);
+    free(dirs);
+    if (status != ES_EXIT_OK) {
+        es_cli_jobs_free(&jobs);
+        return status;
+    }
+    bool progress = jobs.n > 1 && !o.quiet && isatty(STDERR_FILENO);
+    for (size_t i = 0; i < jobs.n; i++) {
+        if (progress) {
+            fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, jobs.n, jobs.v[i].in);
+            t.progress_shown = true;
+        }
+        s_strip_one(&o, &jobs.v[i], &t);
+    }
+    s_clear_progress(&t);
+    if (!o.quiet && (jobs.n > 1 || walk_errors))
+        fprintf(stderr, "exifstrip: %u stripped, %u refused, %u failed\n", t.stripped, t.refused,
+                t.failed + walk_errors);
+    es_cli_jobs_free(&jobs);
+    if (t.failed || walk_errors)
+        return ES_EXIT_FAILURE;
+    return t.refused ? ES_EXIT_REFUSED : ES_EXIT_OK;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# inspect_test.sh - behaviour of `exifstrip inspect`: the segment table with
+# keep/REMOVE under the default policy, the libexif summary (GPS position,
+# orientation, camera, thumbnail), JSON Lines output, refusals and exit codes.
+source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/common.sh"
+
+# json_check FILE PYTHON-EXPR: the expression over d (first JSON line) must be true.
+json_check() {
+    python3 -c 'import json,sys
+d=json.loads(open(sys.argv[1]).readline())
+ok=eval(sys.argv[2])
+sys.exit(0 if ok else 1)' "$1" "$2"
+}
+
+t_text_table() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --gps --orientation 6 --xmp --icc 2 --comment "$d/a.jpg"
+    "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
+    check_eq "exit status" "$?" 0
+    check "Exif listed as REMOVE" grep -Eq '^ +2[0-9] +[0-9]+ +APP1 +exif +Exif +REMOVE$' "$d/out"
+    check "XMP listed as REMOVE" grep -Eq 'APP1 +xmp +XMP packet +REMOVE$' "$d/out"
+    check "ICC chunk 1 kept" grep -Eq 'APP2 +icc +ICC_PROFILE chunk 1/2 +keep$' "$d/out"
+    check "ICC chunk 2 kept" grep -Eq 'APP2 +icc +ICC_PROFILE chunk 2/2 +keep$' "$d/out"
+    check "comment removed" grep -Eq 'COM +comment .*REMOVE$' "$d/out"
+    check "frame described" grep -Eq 'SOF0 +frame +64x48, 3 components, 8-bit +keep$' "$d/out"
+    check "scan kept" grep -Eq 'SOS +scan .*keep$' "$d/out"
+    check "GPS position shown" grep -q 'exif: GPS 48\.85[0-9]*, 2\.29' "$d/out"
+    check "orientation shown" grep -q 'orientation 6;' "$d/out"
+    check "make shown" grep -q 'make "FixtureCam"' "$d/out"
+    check "would-remove line" grep -q 'would remove: ' "$d/out"
+}
+
+t_json_fields() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --gps --thumb --orientation 3 --xmp --icc 2 --mp4 "$d/a.jpg"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/out"
+    check_eq "exit status" "$?" 0
+    check_eq "one line" "$(wc -l <"$d/out")" 1
+    check "parses and ok" json_check "$d/out" 'd["ok"] is True and d["error"] is None'
+    check "file name" json_check "$d/out" "d['file'] == '$d/a.jpg'"
+    check "first segment is SOI at 0" json_check "$d/out" 'd["segments"][0]["marker"]=="SOI" and d["segments"][0]["offset"]==0'
+    check "exif segment removed" json_check "$d/out" \
+        '[s["action"] for s in d["segments"] if s["kind"]=="exif"]==["remove"] and any(s["marker"]=="APP1" and s["ident"]=="Exif" for s in d["segments"])'
+    check "xmp removed" json_check "$d/out" 'all(s["action"]=="remove" for s in d["segments"] if s["kind"]=="xmp")'
+    check "icc kept" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="icc"]==["keep","keep"]'
+    check "gps true with position" json_check "$d/out" \
+        'd["exif"]["gps"] is True and abs(d["exif"]["latitude"]-48.858)<0.01 and abs(d["exif"]["longitude"]-2.2945)<0.01'
+    check "orientation" json_check "$d/out" 'd["exif"]["orientation"]==3'
+    check "make/model" json_check "$d/out" 'd["exif"]["make"]=="FixtureCam" and d["exif"]["model"].startswith("FC-1")'
+    check "capture time" json_check "$d/out" 'd["exif"]["datetime_original"]=="2021:06:01 12:34:56"'
+    check "thumbnail size" json_check "$d/out" 'd["exif"]["thumbnail_bytes"]>100'
+    check "trailer counted" json_check "$d/out" \
+        'd["trailer_bytes"]>3000 and d["segments"][-1]["kind"]=="trailer" and d["segments"][-1]["length"]==d["trailer_bytes"]'
+    check "would_remove is the sum of removed segments" json_check "$d/out" \
+        'd["would_remove_bytes"]==sum(s["length"] for s in d["segments"] if s["action"]=="remove")'
+    check "segments tile the file" json_check "$d/out" \
+        'all(a["offset"]+a["length"]==b["offset"] for a,b in zip(d["segments"],d["segments"][1:])) and d["segments"][-1]["offset"]+d["segments"][-1]["length"]==d["bytes"]'
+    local size_in size_out
+    size_in=$(stat -c %s "$d/a.jpg")
+    size_out=$("$EXIFSTRIP" strip "$d/a.jpg" - | wc -c)
+    check "would_remove matches what strip removes" json_check "$d/out" "d['would_remove_bytes']==$size_in-$size_out"
+}
+
+t_json_without_gps_or_exif() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --exif "$d/a.jpg"
+    "$MKFIXTURE" --xmp "$d/b.jpg"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/a.json"
+    "$EXIFSTRIP" inspect --json "$d/b.jpg" >"$d/b.json"
+    check "gps false" json_check "$d/a.json" 'd["exif"]["gps"] is False and "latitude" not in d["exif"]'
+    check "no orientation" json_check "$d/a.json" 'd["exif"]["orientation"] is None and d["exif"]["thumbnail_bytes"]==0'
+    check "exif null without Exif" json_check "$d/b.json" 'd["exif"] is None and d["trailer_bytes"]==0'
+}
+
+t_policy_options_change_actions() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --icc 1 --comment "$d/a.jpg"
+    "$EXIFSTRIP" inspect --json --drop-icc --keep-comments "$d/a.jpg" >"$d/out"
+    check "icc removed with --drop-icc" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="icc"]==["remove"]'
+    check "comment kept with --keep-comments" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="comment"]==["keep"]'
+}
+
+t_refused_files() {
+    local d; d=$(newdir)
+    printf 'GIF89a\001\000\001\000' >"$d/fake.jpg"
+    "$EXIFSTRIP" inspect --json "$d/fake.jpg" >"$d/out" 2>"$d/err"
+    check_eq "exit status" "$?" 2
+    check "ok false with error" json_check "$d/out" 'd["ok"] is False and "not a JPEG" in d["error"] and d["error_code"]=="ES_ERR_JPEG_NOT_JPEG"'
+    check "stderr path: reason" grep -q "^$d/fake.jpg: .*GIF" "$d/err"
+    "$MKFIXTURE" --gps "$d/good.jpg"
+    head -c 2000 "$d/good.jpg" >"$d/trunc.jpg"
+    "$EXIFSTRIP" inspect "$d/trunc.jpg" >"$d/out" 2>"$d/err"
+    check_eq "truncated: exit status" "$?" 2
+    check "truncated: segments before the damage still listed" grep -Eq 'APP1 +exif' "$d/out"
+    check "truncated: REFUSED line" grep -q 'REFUSED: ' "$d/out"
+}
+
+t_several_files_and_stdin() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --gps "$d/a.jpg"
+    printf 'hello' >"$d/b.jpg"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" "$d/b.jpg" >"$d/out" 2>/dev/null
+    check_eq "one refusal among several" "$?" 2
+    check_eq "one JSON line per file" "$(wc -l <"$d/out")" 2
+    check "every line parses" python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$d/out"
+    "$EXIFSTRIP" inspect --json - <"$d/a.jpg" >"$d/stdin.json"
+    check_eq "stdin status" "$?" 0
+    check "stdin read back for the Exif summary" json_check "$d/stdin.json" 'd["file"]=="<stdin>" and d["exif"]["gps"] is True'
+    "$EXIFSTRIP" inspect "$d/missing.jpg" 2>"$d/err"
+    check_eq "missing file" "$?" 1
+    check "missing file named" grep -q "^$d/missing.jpg: " "$d/err"
+    "$EXIFSTRIP" inspect 2>/dev/null
+    check_eq "no files" "$?" 1
+}
+
+es_run t_text_table
+es_run t_json_fields
+es_run t_json_without_gps_or_exif
+es_run t_policy_options_change_actions
+es_run t_refused_files
+es_run t_several_files_and_stdin
+es_finish
