@@ -1,0 +1,309 @@
+// frontend.mjs - the emulator's one public port (127.0.0.1 only). Each request:
+// control API (/_emulator/...) or else: read the whole body -> tell S3 from
+// SQS and name the operation -> strict SigV4 check -> fault rules -> serve
+// (notification and location subresources here, SQS query protocol through
+// the JSON adapter, everything else forwarded to fauxqs) -> S3 event
+// notifications -> response, and one entry in the request log.
+import http from "node:http";
+import { randomBytes, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Backend } from "./backend.mjs";
+import { classify, scopeService, S3_SUPPORTED } from "./route.mjs";
+import { verifyRequest, authError } from "./sigv4.mjs";
+import { renderError, apiError } from "./errors.mjs";
+import { FaultRules } from "./faults.mjs";
+import { RequestLog } from "./reqlog.mjs";
+import { Notifications } from "./notifications.mjs";
+import { newHostId } from "./notify_events.mjs";
+import { toJsonInput, toXmlResponse, jsonErrorToApiError } from "./sqs_query.mjs";
+import { handleControl } from "./control.mjs";
+import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
+
+const HOP_HEADERS = ["connection", "keep-alive", "transfer-encoding", "content-length"];
+const PARSED_CONTENT_TYPES = /x-www-form-urlencoded|x-amz-json/i;
+
+class BodyTooLarge extends Error {}
+
+function readBody(req, limit) {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        let size = 0;
+        req.on("data", (c) => {
+            size += c.length;
+            if (size > limit) {
+                req.pause();
+                reject(new BodyTooLarge());
+                return;
+            }
+            chunks.push(c);
+        });
+        req.on("end", () => resolve(Buffer.concat(chunks)));
+        req.on("error", reject);
+    });
+}
+
+function errorCodeOf(resp) {
+    if (resp.status < 300) return undefined;
+    const text = resp.body.subarray(0, 4096).toString("utf8");
+    const xml = /<Code>([^<]*)<\/Code>/.exec(text);
+    if (xml) return xml[1];
+    const json = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]*)"/.exec(text);
+    return json ? json[1] : undefined;
+}
+
+export class Emulator {
+    constructor(cfg) {
+        this.cfg = cfg;
+        this.backend = new Backend({ region: cfg.region, maxBody: cfg.maxBody });
+        this.notifications = new Notifications(
+            { s3Store: this.backend.s3Store, sqsStore: this.backend.sqsStore, SqsStore: this.backend.SqsStore }, cfg.region);
+        this.faults = new FaultRules();
+        this.log = new RequestLog();
+        this.url = "";
+        this.startedAt = Date.now();
+        // Simulated server clock error (control API): shifts the time SigV4
+        // dates are checked against and the Date header of responses.
+        this.clockOffsetMs = 0;
+        this.server = http.createServer((req, res) => {
+            this.handle(req, res).catch((err) => {
+                process.stderr.write(`emulator: internal error: ${err?.stack || err}\n`);
+                if (!res.headersSent) {
+                    res.writeHead(500, { "content-type": "text/plain" });
+                    res.end("internal emulator error\n");
+                } else {
+                    res.destroy();
+                }
+            });
+        });
+        this.server.keepAliveTimeout = 30000;
+    }
+
+    async start() {
+        await new Promise((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(this.cfg.port, "127.0.0.1", resolve);
+        });
+        this.url = `http://127.0.0.1:${this.server.address().port}`;
+        await this.backend.start(this.url);
+        return this.url;
+    }
+
+    async stop() {
+        this.server.closeAllConnections?.();
+        await new Promise((resolve) => this.server.close(resolve));
+        await this.backend.stop();
+    }
+
+    // Drops every bucket, object, queue, message, notification configuration,
+    // fault rule and log entry.
+    reset() {
+        this.backend.purgeAll();
+        this.notifications.clear();
+        this.faults.clear();
+        this.log.clear();
+        this.clockOffsetMs = 0;
+    }
+
+    now() {
+        return Date.now() + this.clockOffsetMs;
+    }
+
+    send(req, res, resp) {
+        const headers = { ...resp.headers };
+        for (const h of HOP_HEADERS) delete headers[h];
+        if (req.method === "HEAD" && resp.headers["content-length"] !== undefined) headers["content-length"] = resp.headers["content-length"];
+        else headers["content-length"] = String(resp.body.length);
+        if (this.clockOffsetMs) headers.date = new Date(this.now()).toUTCString();
+        res.writeHead(resp.status, headers);
+        res.end(req.method === "HEAD" ? undefined : resp.body);
+    }
+
+    record(ctx, route, status, code, rule) {
+        const entry = {
+            time: new Date(ctx.start).toISOString(), method: ctx.method,
+            path: route?.rawPath ?? ctx.target.split("?")[0], query: route?.rawQuery ?? "",
+            service: route?.service ?? "", action: route?.action ?? "", status,
+            duration_ms: Date.now() - ctx.start,
+        };
+        if (route?.service === "s3") {
+            entry.bucket = route.bucket;
+            entry.key = route.key;
+        } else if (route?.queue) {
+            entry.queue = route.queue;
+        }
+        if (code) entry.code = code;
+        if (rule) entry.fault = rule.id;
+        this.log.add(entry);
+        if (this.cfg.logRequests) {
+            process.stderr.write(`${entry.time} ${entry.method} ${ctx.target} ${entry.service}:${entry.action} -> ${status}${code ? ` ${code}` : ""}${rule ? ` (fault ${rule.id})` : ""}\n`);
+        }
+    }
+
+    async handle(req, res) {
+        const target = req.url || "/";
+        const ctx = {
+            start: Date.now(), method: req.method, target, requestId: "", hostId: newHostId(),
+            remoteAddress: String(req.socket.remoteAddress || "").replace(/^::ffff:/, ""),
+        };
+        if (target === "/_emulator" || target.startsWith("/_emulator/")) {
+            await handleControl(this, req, res, ctx);
+            return;
+        }
+        let body;
+        try {
+            body = await readBody(req, this.cfg.maxBody);
+        } catch (err) {
+            if (!(err instanceof BodyTooLarge)) throw err;
+            const route = classify(req.method, target, req.headers, Buffer.alloc(0));
+            ctx.requestId = route.service === "s3" ? randomBytes(8).toString("hex").toUpperCase() : randomUUID();
+            const resp = renderError(route.dialect, apiError(route.service === "s3" ? 400 : 413, route.service === "s3" ? "EntityTooLarge" : "RequestEntityTooLarge",
+                `Your proposed upload exceeds the maximum allowed size (${this.cfg.maxBody} bytes)`), ctx);
+            resp.headers.connection = "close";
+            this.send(req, res, resp);
+            res.on("finish", () => req.destroy());
+            this.record(ctx, route, resp.status, errorCodeOf(resp));
+            return;
+        }
+        const route = classify(req.method, target, req.headers, body);
+        ctx.requestId = route.service === "s3" ? randomBytes(8).toString("hex").toUpperCase() : randomUUID();
+
+        const service = route.service === "other" ? scopeService(req.headers, route.query) || "unknown" : route.service;
+        const auth = await verifyRequest({
+            method: req.method, rawPath: route.rawPath, query: route.query, queryOk: route.queryOk,
+            headers: req.headers, headersDistinct: req.headersDistinct, body,
+        }, { service, region: this.cfg.region, credentials: this.cfg.credentials, now: this.now() });
+        if (!auth.ok) {
+            const resp = renderError(route.dialect, authError(route.service === "s3" ? "s3" : "sqs", auth), ctx);
+            this.send(req, res, resp);
+            this.record(ctx, route, resp.status, errorCodeOf(resp));
+            return;
+        }
+
+        const rule = this.faults.take(route);
+        if (rule && rule.delay_ms) await sleep(rule.delay_ms);
+        if (rule && rule.phase === "before" && (rule.reset || rule.status)) {
+            this.fireFault(req, res, ctx, route, rule);
+            return;
+        }
+        const resp = await this.dispatch(ctx, route, req, body, auth);
+        if (rule && rule.phase === "after" && (rule.reset || rule.status)) {
+            this.fireFault(req, res, ctx, route, rule);
+            return;
+        }
+        this.send(req, res, resp);
+        this.record(ctx, route, resp.status, errorCodeOf(resp), rule);
+    }
+
+    fireFault(req, res, ctx, route, rule) {
+        if (rule.reset) {
+            this.record(ctx, route, 0, "ConnectionReset", rule);
+            if (typeof req.socket.resetAndDestroy === "function") req.socket.resetAndDestroy();
+            else req.socket.destroy();
+            return;
+        }
+        const resp = renderError(route.dialect, FaultRules.errorFor(rule, route.service === "s3" ? "s3" : "sqs"), ctx);
+        Object.assign(resp.headers, rule.headers);
+        this.send(req, res, resp);
+        this.record(ctx, route, resp.status, errorCodeOf(resp), rule);
+    }
+
+    async dispatch(ctx, route, req, body, auth) {
+        if (route.service === "s3") return this.dispatchS3(ctx, route, req, body, auth);
+        if (route.service === "sqs") return this.dispatchSqs(ctx, route, req, body);
+        return this.sqsHeaders(ctx, await this.backend.forward(req.method, req.url, req.headers, body));
+    }
+
+    sqsHeaders(ctx, resp) {
+        delete resp.headers["x-amz-id-2"];
+        delete resp.headers["x-amz-request-id"];
+        resp.headers["x-amzn-requestid"] = ctx.requestId;
+        return resp;
+    }
+
+    // SQS, either protocol: fauxqs takes JSON at POST /; the query protocol is
+    // translated both ways, and malformed receipt handles are judged here.
+    async dispatchSqs(ctx, route, req, body) {
+        const query = route.dialect === "sqs-query";
+        const input = query ? toJsonInput(route.action, route.sqsInput) : route.sqsInput;
+        if (!query && input === null) return this.sqsHeaders(ctx, await this.backend.forward("POST", "/", req.headers, body));
+        const { input: forwarded, invalid } = maskInvalidHandles(route.action, input);
+        const headers = query ? {
+            host: req.headers.host || "127.0.0.1",
+            authorization: req.headers.authorization || `AWS4-HMAC-SHA256 Credential=x/00000000/${this.cfg.region}/sqs/aws4_request`,
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-target": `AmazonSQS.${route.action}`,
+        } : req.headers;
+        const payload = query || invalid ? Buffer.from(JSON.stringify(forwarded)) : body;
+        const resp = await this.backend.forward("POST", "/", headers, payload);
+        if (!query && !invalid) return this.sqsHeaders(ctx, resp);
+        let json = null;
+        try {
+            json = resp.body.length ? JSON.parse(resp.body.toString("utf8")) : {};
+        } catch {
+            json = null;
+        }
+        const fixed = applyInvalidHandles(invalid, resp.status, json);
+        if (fixed.error) return renderError(route.dialect, fixed.error, ctx);
+        if (resp.status >= 300 || json === null) {
+            if (!query) return this.sqsHeaders(ctx, resp);
+            return renderError("sqs-query", jsonErrorToApiError(resp.status >= 300 ? resp.status : 500, resp.headers, json), ctx);
+        }
+        return query
+            ? { status: 200, headers: { "content-type": "text/xml", "x-amzn-requestid": ctx.requestId }, body: Buffer.from(toXmlResponse(route.action, fixed.json, ctx.requestId)) }
+            : { status: resp.status, headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": ctx.requestId }, body: Buffer.from(JSON.stringify(fixed.json)) };
+    }
+
+    async dispatchS3(ctx, route, req, body, auth) {
+        const s3err = (err) => renderError("s3", err, ctx);
+        const ok = (status, payload, contentType) => ({
+            status, body: payload,
+            headers: { ...(contentType ? { "content-type": contentType } : {}), "x-amz-request-id": ctx.requestId, "x-amz-id-2": ctx.hostId },
+        });
+        if (!S3_SUPPORTED.has(route.action)) {
+            return s3err(apiError(501, "NotImplemented", `${route.action} is not implemented by this emulator`));
+        }
+        if (route.action === "PutBucketNotificationConfiguration" || route.action === "GetBucketNotificationConfiguration") {
+            const r = route.action === "PutBucketNotificationConfiguration"
+                ? this.notifications.put(ctx, route.bucket, body, req.headers)
+                : this.notifications.get(route.bucket);
+            return r.error ? s3err(r.error) : ok(r.status, r.body, r.contentType);
+        }
+        if (route.action === "GetBucketLocation") {
+            if (!this.backend.s3Store.hasBucket(route.bucket)) {
+                return s3err(apiError(404, "NoSuchBucket", "The specified bucket does not exist", { extra: { BucketName: route.bucket } }));
+            }
+            const region = this.cfg.region === "us-east-1" ? "" : this.cfg.region;
+            return ok(200, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`), "application/xml");
+        }
+        // fauxqs would parse these content types instead of storing the bytes.
+        const headers = { ...req.headers };
+        const originalType = headers["content-type"];
+        const retype = originalType !== undefined && PARSED_CONTENT_TYPES.test(originalType);
+        if (retype) headers["content-type"] = "application/octet-stream";
+        // Without a content type fastify leaves an empty body undefined and fauxqs
+        // fails; S3 stores objects sent without one as binary/octet-stream.
+        if (originalType === undefined && (req.method === "PUT" || req.method === "POST")) {
+            headers["content-type"] = ["PutObject", "CreateMultipartUpload", "CopyObject"].includes(route.action) ? "binary/octet-stream" : "application/octet-stream";
+        }
+        const resp = await this.backend.forward(req.method, req.url, headers, body);
+        resp.headers["x-amz-request-id"] = ctx.requestId;
+        resp.headers["x-amz-id-2"] = ctx.hostId;
+        const failed = resp.status >= 300 || (route.action === "CompleteMultipartUpload" && resp.body.includes("<Error>"));
+        if (failed) {
+            if (resp.body.length && /xml/.test(String(resp.headers["content-type"] || ""))) {
+                resp.body = Buffer.from(resp.body.toString("utf8")
+                    .replace(/<RequestId>[^<]*<\/RequestId>/, `<RequestId>${ctx.requestId}</RequestId>`)
+                    .replace(/<HostId>[^<]*<\/HostId>/, `<HostId>${ctx.hostId}</HostId>`));
+            }
+            return resp;
+        }
+        if (retype && route.action === "PutObject") {
+            const obj = this.backend.s3Store.buckets.get(route.bucket)?.get(route.key);
+            if (obj) obj.contentType = originalType;
+        }
+        this.notifications.afterSuccess(ctx, route, auth);
+        return resp;
+    }
+}
