@@ -26,19 +26,23 @@ TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -DES_VERSION='"$(VERSION)"'
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -pthread $(PKG_CFLAGS)
-LDLIBS   += $(PKG_LIBS) -pthread -lm
+# OPT is the optimisation/instrumentation part (bench and fuzz trees change it);
+# CFLAGS and LDFLAGS from the command line are appended, never replace the rest.
+OPT      ?= -O2 -g
 ifeq ($(SANITIZE),1)
-CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=address,undefined
+OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=address,undefined
 endif
+ES_CFLAGS  = -std=c11 $(WARN) -pthread $(PKG_CFLAGS) $(OPT) $(CFLAGS)
+ES_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
+LDLIBS   += $(PKG_LIBS) -pthread -lm
 
 LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/aws/*.c src/worker/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TSUP_SRC  := $(sort $(wildcard tests/harness/*.c tests/support/*.c))
-UNIT_SRC  := $(sort $(wildcard tests/*/*_test.c))
-ITEST_SRC := $(sort $(wildcard tests/*/*_itest.c))
+TEST_AREAS_EXCLUDED := tests/support/% tests/harness/% tests/tools/%
+UNIT_SRC  := $(sort $(filter-out $(TEST_AREAS_EXCLUDED),$(wildcard tests/*/*_test.c)))
+ITEST_SRC := $(sort $(filter-out $(TEST_AREAS_EXCLUDED),$(wildcard tests/*/*_itest.c)))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*_bench.c))
 TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
@@ -58,7 +62,7 @@ all: $(BUILD)/exifstrip
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libexifstrip.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -69,22 +73,22 @@ $(BUILD)/libestest.a: $(TSUP_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
+	$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
 
 # Tests may use libjpeg (fixture encoding/decoding) on top of the product's libraries.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
 # Each fuzz target doubles as a unit test that replays its seeds and a few
 # generated inputs without libFuzzer (tests/fuzz/replay_main.c).
 $(BUILD)/tests/fuzz/%_replay_test: $(BUILD)/obj/tests/fuzz/%_fuzz.o $(BUILD)/obj/tests/fuzz/replay_main.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(ES_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
 test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 
@@ -108,7 +112,7 @@ asan: deps
 FUZZ_BUILD := build/fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1
 fuzz-build:
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_FLAGS)" \
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_FLAGS)" \
 	    $(FUZZ_BUILD)/libexifstrip.a $(FUZZ_BUILD)/libestest.a $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/obj/tests/fuzz/%.o)
 	@for src in $(FUZZ_SRC); do name=$$(basename $$src .c); \
 	    clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$name $(FUZZ_BUILD)/obj/tests/fuzz/$$name.o \
@@ -118,7 +122,7 @@ fuzz: deps fuzz-build
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: deps
-	@$(MAKE) --no-print-directory CFLAGS="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
+	@$(MAKE) --no-print-directory OPT="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
 	    $(BENCH_SRC:tests/bench/%.c=build/bench-tree/bench/%)
 	@tests/bench/run-bench.sh build/bench-tree
 

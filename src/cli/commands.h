@@ -13,5 +13,7 @@ enum {
 
 int es_cmd_strip(int argc, char **argv);
 int es_cmd_inspect(int argc, char **argv);
+int es_cmd_worker(int argc, char **argv);
+int es_cmd_health(int argc, char **argv);
 
 #endif

@@ -1,0 +1,117 @@
+/* worker.c - `exifstrip worker`: validates the whole configuration (exit 78
+ * naming the variable or flag, before any request), builds the S3/SQS clients
+ * with the default credential chain, installs SIGTERM/SIGINT handlers that
+ * ask the pool to stop, and runs the daemon until it has shut down. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aws/config.h"
+#include "aws/creds.h"
+#include "aws/s3.h"
+#include "aws/sqs.h"
+#include "cli/commands.h"
+#include "common/log.h"
+#include "worker/config.h"
+#include "worker/pool.h"
+
+static es_pool *s_pool; /* set before the handlers are installed, cleared after removal */
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    es_pool_request_stop(s_pool);
+}
+
+static void s_set_handlers(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: exifstrip worker [options]\n\n"
+            "Receives S3 \"object created\" events from an SQS queue (S3 notifications, SNS\n"
+            "envelopes or EventBridge events), strips privacy-relevant metadata from each JPEG\n"
+            "losslessly and writes the clean copy under the same key to the destination bucket.\n"
+            "Refused inputs (not JPEG, corrupt, too large, unknown events) are reported to the\n"
+            "DLQ queue when one is set, and deleted; transient failures leave the message for\n"
+            "redelivery.\n\n"
+            "Options (each also read from the environment variable shown; flags win):\n");
+    es_cfg_print_help(out);
+    fprintf(out,
+            "\nAWS settings come from the usual variables: AWS_REGION / AWS_DEFAULT_REGION,\n"
+            "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS,\n"
+            "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE; credentials from the environment, web\n"
+            "identity, AWS_PROFILE / shared files, ECS or EC2 instance metadata.\n\n"
+            "Logs: one JSON object per line on stderr (or text with --log-format text).\n"
+            "Signals: SIGTERM/SIGINT stop receiving, give back unstarted messages, let running\n"
+            "jobs finish within the shutdown grace; a second signal cancels them.\n"
+            "Exit status: 0 after a clean shutdown (signal, or --drain found the queue empty),\n"
+            "1 on usage errors or failure to start, 78 on bad or missing configuration.\n");
+}
+
+int es_cmd_worker(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return ES_EXIT_OK;
+        }
+    es_cfg cfg;
+    es_error err;
+    es_error_clear(&err);
+    es_err rc = es_cfg_load(&cfg, argc - 1, argv + 1, NULL, NULL, &err);
+    if (rc != ES_OK) {
+        fprintf(stderr, "exifstrip worker: %s\n", err.msg);
+        if (rc != ES_ERR_CONFIG) {
+            fprintf(stderr, "run 'exifstrip worker --help' for the options\n");
+            return ES_EXIT_FAILURE;
+        }
+        return ES_EXIT_CONFIG;
+    }
+    es_aws_config aws;
+    es_error_clear(&err);
+    if (es_aws_config_from_env(&aws, &err) != ES_OK) {
+        fprintf(stderr, "exifstrip worker: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+        return ES_EXIT_CONFIG;
+    }
+    es_log_configure(cfg.log_level, cfg.log_format);
+
+    int status = ES_EXIT_FAILURE;
+    es_creds_provider *creds = es_creds_provider_new_default();
+    es_s3_client *s3 = creds ? es_s3_client_new(&aws, creds) : NULL;
+    es_sqs_client *sqs = creds ? es_sqs_client_new(&aws, creds) : NULL;
+    es_pool *pool = s3 && sqs ? es_pool_new(&cfg, s3, sqs) : NULL;
+    if (!pool) {
+        fprintf(stderr, "exifstrip worker: could not initialise the AWS clients\n");
+        goto done;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    s_pool = pool;
+    s_set_handlers(s_on_signal);
+    es_pool_stats stats;
+    rc = es_pool_run(pool, &stats);
+    s_set_handlers(SIG_DFL);
+    s_pool = NULL;
+    if (rc == ES_ERR_TIMEOUT) {
+        /* Threads still blocked in a request use the clients: leave without freeing. */
+        fflush(stdout);
+        _exit(ES_EXIT_OK);
+    }
+    status = rc == ES_OK ? ES_EXIT_OK : ES_EXIT_FAILURE;
+done:
+    es_pool_free(pool);
+    es_sqs_client_free(sqs);
+    es_s3_client_free(s3);
+    es_creds_provider_release(creds);
+    return status;
+}

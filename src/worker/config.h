@@ -1,0 +1,68 @@
+/* config.h - the worker's configuration: every setting comes from an
+ * EXIFSTRIP_* environment variable or the matching --flag (flags win), is
+ * validated before any request is made, and a bad or missing value yields
+ * ES_ERR_CONFIG with a message naming the variable or flag. One table in
+ * config.c drives parsing, validation and `exifstrip worker --help`. */
+#ifndef ES_WORKER_CONFIG_H
+#define ES_WORKER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/log.h"
+#include "exifstrip/error.h"
+
+#define ES_CFG_MAX_SOURCE_BUCKETS 64
+#define ES_CFG_MAX_SUFFIXES 16
+#define ES_CFG_MAX_PARTS 10000 /* S3's limit on parts per multipart upload */
+
+typedef struct es_cfg {
+    char queue_url[1024];
+    char dest_bucket[256];
+    char source_buckets[ES_CFG_MAX_SOURCE_BUCKETS][256]; /* empty list: any but dest_bucket */
+    size_t source_bucket_count;
+    char suffixes[ES_CFG_MAX_SUFFIXES][32]; /* lower-case, matched case-insensitively */
+    size_t suffix_count;
+    char dlq_url[1024];     /* "" = refused inputs are only logged */
+    int concurrency;        /* worker threads, 1..64 */
+    int visibility_timeout; /* seconds; also the heartbeat's extension */
+    uint64_t max_object_bytes;
+    uint64_t part_size;     /* multipart part size, >= 5 MiB */
+    int wait_seconds;       /* SQS long-poll, 0..20 */
+    int shutdown_grace;     /* seconds in-flight jobs get after SIGTERM */
+    char heartbeat_file[1024]; /* "" = no heartbeat file */
+    es_log_format log_format;
+    es_log_level log_level;
+    bool drain;             /* exit 0 once the queue stays empty */
+} es_cfg;
+
+/* Looks up an environment variable; NULL means unset. */
+typedef const char *(*es_cfg_getenv_fn)(void *ctx, const char *name);
+
+void es_cfg_defaults(es_cfg *cfg);
+
+/* Fills cfg from defaults, the environment (via getenv_fn, or getenv() when
+ * NULL) and args (argc options such as "--concurrency 8" or "--drain", NOT
+ * starting with the subcommand name). Returns ES_OK, ES_ERR_CONFIG (a value
+ * is bad or a required one is missing; err names the variable or flag) or
+ * ES_ERR_INVALID_ARG (unknown option or missing option argument: a usage
+ * error). "--help" is not handled here. */
+ES_MUST_USE es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn,
+                               void *getenv_ctx, es_error *err);
+
+/* Prints the option/variable table for `exifstrip worker --help`. */
+void es_cfg_print_help(FILE *out);
+
+/* Whether events from bucket are processed: it is in the allowlist, or the
+ * allowlist is empty and bucket is not the destination. */
+bool es_cfg_bucket_allowed(const es_cfg *cfg, const char *bucket);
+/* Whether key ends with one of the configured suffixes (case-insensitive). */
+bool es_cfg_suffix_matches(const es_cfg *cfg, const char *key);
+
+/* Parses a whole decimal integer in [min, max]; ES_ERR_CONFIG naming `name`. */
+ES_MUST_USE es_err es_cfg_parse_int(const char *name, const char *value, long min, long max,
+                                    long *out, es_error *err);
+
+#endif

@@ -1,0 +1,349 @@
+/* event.c - the SQS message body parser declared in event.h. The body is
+ * parsed once with jansson (duplicate keys refused); the shape is recognised
+ * from its distinguishing members and each record is copied into a
+ * fixed-size es_event_record after its key has been decoded and validated.
+ * An SNS envelope is unwrapped once (its Message string is parsed the same
+ * way); deeper nesting is refused. */
+#include "worker/event.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/utf8.h"
+
+#define S_MAX_NESTING 1 /* SNS envelope around an S3/EventBridge event */
+
+static int s_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Checks what every key must satisfy once decoded (encoded or not). */
+static es_err s_check_key(const char *key, size_t len, es_error *err)
+{
+    if (len == 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "object key is empty");
+    if (len > ES_EVENT_MAX_KEY)
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "object key is %zu bytes long (the limit is %u)", len,
+                            (unsigned)ES_EVENT_MAX_KEY);
+    if (memchr(key, '\0', len))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "object key contains a NUL byte");
+    if (!es_utf8_valid(key, len))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "object key is not valid UTF-8");
+    return ES_OK;
+}
+
+es_err es_event_decode_key(const char *in, size_t len, char *out, size_t out_size,
+                           size_t *out_len, es_error *err)
+{
+    ES_ENSURE_REF(in);
+    ES_ENSURE_REF(out);
+    ES_ENSURE(out_size >= ES_EVENT_MAX_KEY + 1, ES_ERR_INVALID_ARG);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (o >= ES_EVENT_MAX_KEY)
+            return es_error_set(err, ES_ERR_EVENT_INVALID,
+                                "object key is longer than %u bytes once decoded",
+                                (unsigned)ES_EVENT_MAX_KEY);
+        if (c == '+') {
+            out[o++] = ' ';
+        } else if (c == '%') {
+            int hi = i + 2 < len ? s_hex((unsigned char)in[i + 1]) : -1;
+            int lo = i + 2 < len ? s_hex((unsigned char)in[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return es_error_set(err, ES_ERR_EVENT_INVALID,
+                                    "object key has a bad percent escape at byte %zu", i);
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    ES_GUARD(s_check_key(out, o, err));
+    if (out_len)
+        *out_len = o;
+    return ES_OK;
+}
+
+/* ---- small typed accessors that produce a reason naming the field ---- */
+
+/* Copies the string member `name` of obj into out. Absent/null is OK when !required. */
+static es_err s_get_str(json_t *obj, const char *name, bool required, char *out, size_t size,
+                        const char *where, es_error *err)
+{
+    json_t *v = json_object_get(obj, name);
+    out[0] = '\0';
+    if (!v || json_is_null(v)) {
+        if (required)
+            return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is missing", where, name);
+        return ES_OK;
+    }
+    if (!json_is_string(v))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is not a string", where, name);
+    size_t len = json_string_length(v);
+    if (len >= size)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is too long (%zu bytes)", where,
+                            name, len);
+    if (memchr(json_string_value(v), '\0', len))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s contains a NUL byte", where, name);
+    memcpy(out, json_string_value(v), len + 1);
+    if (required && len == 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is empty", where, name);
+    return ES_OK;
+}
+
+static json_t *s_get_obj(json_t *obj, const char *name, const char *where, es_error *err)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!json_is_object(v))
+        es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is %s", where, name,
+                     v ? "not an object" : "missing");
+    return json_is_object(v) ? v : NULL;
+}
+
+static bool s_str_is(json_t *obj, const char *name, const char *expected)
+{
+    json_t *v = json_object_get(obj, name);
+    return json_is_string(v) && !strcmp(json_string_value(v), expected);
+}
+
+/* Fills the size of rec from an optional non-negative integer member. */
+static es_err s_get_size(json_t *obj, const char *name, es_event_record *rec, const char *where,
+                         es_error *err)
+{
+    json_t *v = json_object_get(obj, name);
+    rec->has_size = false;
+    rec->size = 0;
+    if (!v || json_is_null(v))
+        return ES_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is not a non-negative integer",
+                            where, name);
+    rec->size = (uint64_t)json_integer_value(v);
+    rec->has_size = true;
+    return ES_OK;
+}
+
+/* ETags are stored without surrounding quotes (the job adds them for If-Match). */
+static void s_unquote(char *etag)
+{
+    size_t n = strlen(etag);
+    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"') {
+        memmove(etag, etag + 1, n - 2);
+        etag[n - 2] = '\0';
+    }
+}
+
+/* Copies a key member into rec->key, decoding it when it comes URL-form-encoded. */
+static es_err s_get_key(json_t *object, bool encoded, es_event_record *rec, const char *where,
+                        es_error *err)
+{
+    json_t *v = json_object_get(object, "key");
+    if (!json_is_string(v))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.key is %s", where,
+                            v ? "not a string" : "missing");
+    const char *raw = json_string_value(v);
+    size_t len = json_string_length(v);
+    es_error local;
+    es_error_clear(&local);
+    es_err rc;
+    if (encoded) {
+        rc = es_event_decode_key(raw, len, rec->key, sizeof rec->key, NULL, &local);
+    } else {
+        rc = s_check_key(raw, len, &local);
+        if (rc == ES_OK)
+            memcpy(rec->key, raw, len + 1);
+    }
+    if (rc != ES_OK)
+        return es_error_set(err, rc, "%s.key: %s", where, local.msg);
+    return ES_OK;
+}
+
+/* ---- the shapes ---- */
+
+static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, es_error *err)
+{
+    char where[64];
+    snprintf(where, sizeof where, "Records[%zu]", index);
+    if (!json_is_object(r))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s is not an object", where);
+    if (!s_str_is(r, "eventSource", "aws:s3"))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.eventSource is not \"aws:s3\"", where);
+    ES_GUARD(s_get_str(r, "eventName", true, rec->event_name, sizeof rec->event_name, where, err));
+    if (strncmp(rec->event_name, "ObjectCreated:", 14) != 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "%s.eventName \"%s\" is not an ObjectCreated event", where,
+                            rec->event_name);
+    json_t *s3 = s_get_obj(r, "s3", where, err);
+    ES_ENSURE(s3, ES_ERR_EVENT_INVALID);
+    char sub[96];
+    snprintf(sub, sizeof sub, "%s.s3", where);
+    json_t *bucket = s_get_obj(s3, "bucket", sub, err);
+    json_t *object = bucket ? s_get_obj(s3, "object", sub, err) : NULL;
+    ES_ENSURE(bucket && object, ES_ERR_EVENT_INVALID);
+    char bwhere[112], owhere[112];
+    snprintf(bwhere, sizeof bwhere, "%s.bucket", sub);
+    snprintf(owhere, sizeof owhere, "%s.object", sub);
+    ES_GUARD(s_get_str(bucket, "name", true, rec->bucket, sizeof rec->bucket, bwhere, err));
+    ES_GUARD(s_get_key(object, true, rec, owhere, err));
+    ES_GUARD(s_get_size(object, "size", rec, owhere, err));
+    ES_GUARD(s_get_str(object, "eTag", false, rec->etag, sizeof rec->etag, owhere, err));
+    ES_GUARD(s_get_str(object, "versionId", false, rec->version_id, sizeof rec->version_id,
+                       owhere, err));
+    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer,
+                       owhere, err));
+    s_unquote(rec->etag);
+    return ES_OK;
+}
+
+static es_err s_alloc_records(es_event *ev, size_t n)
+{
+    ev->records = calloc(n, sizeof *ev->records);
+    ES_ENSURE(ev->records, ES_ERR_NOMEM);
+    ev->count = n;
+    return ES_OK;
+}
+
+static es_err s_parse_s3(json_t *root, es_event *ev, es_error *err)
+{
+    json_t *records = json_object_get(root, "Records");
+    if (!json_is_array(records))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "Records is not an array");
+    size_t n = json_array_size(records);
+    if (n == 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "Records is empty");
+    if (n > ES_EVENT_MAX_RECORDS)
+        return es_error_set(err, ES_ERR_TOO_LARGE, "message has %zu records (the limit is %d)", n,
+                            ES_EVENT_MAX_RECORDS);
+    ES_GUARD(s_alloc_records(ev, n));
+    for (size_t i = 0; i < n; i++)
+        ES_GUARD(s_parse_s3_record(json_array_get(records, i), i, &ev->records[i], err));
+    return ES_OK;
+}
+
+static es_err s_parse_eventbridge(json_t *root, es_event *ev, es_error *err)
+{
+    json_t *dt = json_object_get(root, "detail-type");
+    if (!json_is_string(dt) || strcmp(json_string_value(dt), "Object Created") != 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "EventBridge detail-type \"%.48s\" is not \"Object Created\"",
+                            json_is_string(dt) ? json_string_value(dt) : "(missing)");
+    json_t *detail = s_get_obj(root, "detail", "event", err);
+    ES_ENSURE(detail, ES_ERR_EVENT_INVALID);
+    json_t *bucket = s_get_obj(detail, "bucket", "detail", err);
+    json_t *object = bucket ? s_get_obj(detail, "object", "detail", err) : NULL;
+    ES_ENSURE(bucket && object, ES_ERR_EVENT_INVALID);
+    ES_GUARD(s_alloc_records(ev, 1));
+    es_event_record *rec = &ev->records[0];
+    snprintf(rec->event_name, sizeof rec->event_name, "Object Created");
+    ES_GUARD(s_get_str(bucket, "name", true, rec->bucket, sizeof rec->bucket, "detail.bucket", err));
+    ES_GUARD(s_get_key(object, false, rec, "detail.object", err));
+    ES_GUARD(s_get_size(object, "size", rec, "detail.object", err));
+    ES_GUARD(s_get_str(object, "etag", false, rec->etag, sizeof rec->etag, "detail.object", err));
+    ES_GUARD(s_get_str(object, "version-id", false, rec->version_id, sizeof rec->version_id,
+                       "detail.object", err));
+    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer,
+                       "detail.object", err));
+    s_unquote(rec->etag);
+    return ES_OK;
+}
+
+static es_err s_parse_text(const char *body, size_t len, int depth, es_event *ev, es_error *err);
+
+static es_err s_parse_sns(json_t *root, int depth, es_event *ev, es_error *err)
+{
+    json_t *type = json_object_get(root, "Type");
+    if (!json_is_string(type) || strcmp(json_string_value(type), "Notification") != 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "SNS message Type \"%.48s\" is not supported",
+                            json_is_string(type) ? json_string_value(type) : "(not a string)");
+    json_t *msg = json_object_get(root, "Message");
+    if (!json_is_string(msg))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "SNS Message is not a string");
+    if (depth >= S_MAX_NESTING)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "SNS envelopes nested too deeply");
+    es_error inner;
+    es_error_clear(&inner);
+    es_err rc = s_parse_text(json_string_value(msg), json_string_length(msg), depth + 1, ev, &inner);
+    if (rc != ES_OK)
+        return es_error_set(err, rc, "SNS Message: %s", inner.msg);
+    if (!strcmp(ev->shape, "s3"))
+        ev->shape = "sns/s3";
+    else if (!strcmp(ev->shape, "eventbridge"))
+        ev->shape = "sns/eventbridge";
+    return ES_OK;
+}
+
+static es_err s_parse_root(json_t *root, int depth, es_event *ev, es_error *err)
+{
+    if (!json_is_object(root))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "message body is not a JSON object");
+    if (json_object_get(root, "Records")) {
+        ev->kind = ES_EVENT_OBJECTS;
+        ev->shape = "s3";
+        return s_parse_s3(root, ev, err);
+    }
+    if (s_str_is(root, "Event", "s3:TestEvent")) {
+        ev->kind = ES_EVENT_TEST;
+        ev->shape = "s3";
+        json_t *b = json_object_get(root, "Bucket");
+        if (json_is_string(b))
+            snprintf(ev->test_bucket, sizeof ev->test_bucket, "%s", json_string_value(b));
+        return ES_OK;
+    }
+    if (json_object_get(root, "Type") && json_object_get(root, "Message"))
+        return s_parse_sns(root, depth, ev, err);
+    if (s_str_is(root, "source", "aws.s3") && json_object_get(root, "detail-type")) {
+        ev->kind = ES_EVENT_OBJECTS;
+        ev->shape = "eventbridge";
+        return s_parse_eventbridge(root, ev, err);
+    }
+    return es_error_set(err, ES_ERR_EVENT_INVALID,
+                        "unrecognised message (expected an S3 event notification, an SNS "
+                        "notification or an EventBridge Object Created event)");
+}
+
+static es_err s_parse_text(const char *body, size_t len, int depth, es_event *ev, es_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!root)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "not JSON: %s (line %d, column %d)",
+                            jerr.text, jerr.line, jerr.column);
+    es_err rc = s_parse_root(root, depth, ev, err);
+    json_decref(root);
+    return rc;
+}
+
+es_err es_event_parse(const char *body, size_t len, es_event *ev, es_error *err)
+{
+    ES_ENSURE_REF(ev);
+    memset(ev, 0, sizeof *ev);
+    ES_ENSURE_REF(body);
+    if (len > ES_EVENT_MAX_BODY)
+        return es_error_set(err, ES_ERR_TOO_LARGE, "message body is %zu bytes (the limit is %u)",
+                            len, ES_EVENT_MAX_BODY);
+    if (len == 0)
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "message body is empty");
+    es_err rc = s_parse_text(body, len, 0, ev, err);
+    if (rc != ES_OK)
+        es_event_clear(ev);
+    return rc;
+}
+
+void es_event_clear(es_event *ev)
+{
+    if (!ev)
+        return;
+    free(ev->records);
+    memset(ev, 0, sizeof *ev);
+}

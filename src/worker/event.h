@@ -1,0 +1,61 @@
+/* event.h - parses an SQS message body into the S3 objects it announces.
+ *
+ * Accepted shapes: S3 event notifications ({"Records": [...]} with eventSource
+ * "aws:s3" and eventName "ObjectCreated:*"; keys URL-form-encoded), the
+ * "s3:TestEvent" S3 sends when a notification is configured, SNS envelopes
+ * ({"Type": "Notification", "Message": "<one of these, as a string>"}) and
+ * EventBridge "Object Created" events (source "aws.s3"; keys not encoded).
+ * Everything else is refused with ES_ERR_EVENT_INVALID (category INPUT) and a
+ * reason naming the offending field; limits give ES_ERR_TOO_LARGE. */
+#ifndef ES_WORKER_EVENT_H
+#define ES_WORKER_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exifstrip/error.h"
+
+#define ES_EVENT_MAX_BODY (256u * 1024u) /* bytes of one message body */
+#define ES_EVENT_MAX_RECORDS 100
+#define ES_EVENT_MAX_KEY 1024     /* bytes of a decoded key (S3's limit) */
+#define ES_EVENT_MAX_BUCKET 255
+
+typedef struct es_event_record {
+    char bucket[ES_EVENT_MAX_BUCKET + 1];
+    char key[ES_EVENT_MAX_KEY + 1]; /* decoded, UTF-8, no NUL bytes, never empty */
+    uint64_t size;
+    bool has_size;
+    char etag[128];        /* without quotes; "" when absent */
+    char version_id[1025]; /* "" when absent */
+    char sequencer[128];
+    char event_name[64];   /* "ObjectCreated:Put", or "Object Created" (EventBridge) */
+} es_event_record;
+
+typedef enum es_event_kind {
+    ES_EVENT_OBJECTS = 0, /* records holds 1..ES_EVENT_MAX_RECORDS objects */
+    ES_EVENT_TEST         /* s3:TestEvent: nothing to do */
+} es_event_kind;
+
+typedef struct es_event {
+    es_event_kind kind;
+    const char *shape;  /* "s3", "sns/s3", "eventbridge", "sns/eventbridge" */
+    es_event_record *records;
+    size_t count;
+    char test_bucket[ES_EVENT_MAX_BUCKET + 1]; /* ES_EVENT_TEST: the "Bucket" field */
+} es_event;
+
+/* Parses len bytes of body. On success fills ev (release with es_event_clear);
+ * on failure ev is empty and err holds the reason. */
+ES_MUST_USE es_err es_event_parse(const char *body, size_t len, es_event *ev, es_error *err);
+/* Frees what es_event_parse allocated and empties ev; accepts a zeroed ev. */
+void es_event_clear(es_event *ev);
+
+/* Decodes an S3-notification key ('+' is a space, then %XX escapes) into out
+ * (NUL-terminated, *out_len bytes). Refuses bad escapes, NUL bytes, invalid
+ * UTF-8, empty keys and keys longer than ES_EVENT_MAX_KEY bytes.
+ * out_size must be at least ES_EVENT_MAX_KEY + 1. */
+ES_MUST_USE es_err es_event_decode_key(const char *in, size_t len, char *out, size_t out_size,
+                                       size_t *out_len, es_error *err);
+
+#endif

@@ -1,0 +1,383 @@
+/* job.c - processing of one SQS message (job.h). Per record the data path is
+ * GET body -> es_jpeg_stripper -> es_s3_upload, all streaming: memory is one
+ * upload part whatever the object size. Nothing reaches the destination
+ * unless the stripper accepted the whole input, because a single-part body is
+ * only PUT at finish and a multipart upload is aborted on refusal. The
+ * outcome is decided from what failed (the callbacks record whether the
+ * refusal came from the input or the failure from the output), then a DLQ
+ * report is sent for refusals and one log line is written. */
+#include "worker/job.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "worker/clock.h"
+#include "worker/report.h"
+
+const char *es_job_outcome_name(es_job_outcome outcome)
+{
+    switch (outcome) {
+    case ES_JOB_STRIPPED: return "stripped";
+    case ES_JOB_SKIPPED: return "skipped";
+    case ES_JOB_GONE: return "gone";
+    case ES_JOB_REFUSED: return "refused";
+    case ES_JOB_RETRY: return "retry";
+    case ES_JOB_OUTCOME_COUNT: break;
+    }
+    return "retry";
+}
+
+/* ---- the removed summary ---- */
+
+/* True when the comma-separated list holds name as a whole item. */
+static bool s_listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* Appends ",name" (or "name") unless already listed; output is cut to size. */
+static void s_append_name(char *out, size_t size, const char *name)
+{
+    size_t len = strlen(out);
+    if (!s_listed(out, name))
+        snprintf(out + len, size - len, "%s%s", len ? "," : "", name);
+}
+
+static bool s_removed(const es_jpeg_stats *st, es_jpeg_kind k)
+{
+    return st->removed_count[k] > 0 || st->removed_bytes[k] > 0;
+}
+
+void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
+{
+    static const struct {
+        es_jpeg_kind kind;
+        const char *name;
+    } first[] = {{ES_JPEG_KIND_EXIF, "exif"},    {ES_JPEG_KIND_XMP, "xmp"},
+                 {ES_JPEG_KIND_XMP_EXT, "xmp"},  {ES_JPEG_KIND_PHOTOSHOP, "iptc"},
+                 {ES_JPEG_KIND_ICC, "icc"},      {ES_JPEG_KIND_COMMENT, "comment"},
+                 {ES_JPEG_KIND_TRAILER, "trailer"}};
+    if (!out || size == 0)
+        return;
+    out[0] = '\0';
+    if (!stats)
+        return;
+    if (stats->exif_has_gps && s_removed(stats, ES_JPEG_KIND_EXIF))
+        s_append_name(out, size, "gps");
+    for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+        if (s_removed(stats, first[i].kind))
+            s_append_name(out, size, first[i].name);
+    for (int k = 0; k < ES_JPEG_KIND_COUNT; k++) {
+        bool listed = false;
+        for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+            listed = listed || first[i].kind == (es_jpeg_kind)k;
+        if (!listed && s_removed(stats, (es_jpeg_kind)k))
+            s_append_name(out, size, es_jpeg_kind_name((es_jpeg_kind)k));
+    }
+}
+
+/* ---- one record ---- */
+
+typedef struct s_run {
+    const es_job_env *env;
+    es_jpeg_stripper *stripper;
+    es_s3_upload *upload;
+    es_aws_result put_res;
+    uint64_t bytes_in, bytes_out;
+    bool output_failed; /* writing to the destination failed: transient */
+    bool refused;       /* the input was refused by a callback */
+    bool cancelled;
+    es_error why;       /* the first failure */
+} s_run;
+
+static bool s_cancel_requested(const es_job_env *env)
+{
+    return env->cancel && atomic_load(env->cancel) != 0;
+}
+
+static es_err s_refuse_size(s_run *run, uint64_t size)
+{
+    run->refused = true;
+    return es_error_set(&run->why, ES_ERR_TOO_LARGE,
+                        "object is %llu bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (%llu)",
+                        (unsigned long long)size,
+                        (unsigned long long)run->env->cfg->max_object_bytes);
+}
+
+static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
+{
+    s_run *run = ctx;
+    es_err rc = es_s3_upload_write(run->upload, data, len, &run->put_res);
+    if (rc != ES_OK) {
+        run->output_failed = true;
+        return es_error_set(&run->why, rc, "writing the output failed: %s", run->put_res.message);
+    }
+    run->bytes_out += len;
+    return ES_OK;
+}
+
+static es_err s_on_head(void *ctx, const es_s3_object_info *info)
+{
+    s_run *run = ctx;
+    if (info->content_length > run->env->cfg->max_object_bytes)
+        return s_refuse_size(run, info->content_length);
+    return ES_OK;
+}
+
+static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    s_run *run = ctx;
+    if (s_cancel_requested(run->env)) {
+        run->cancelled = true;
+        return es_error_set(&run->why, ES_ERR_CANCELLED, "shutting down: transfer abandoned");
+    }
+    run->bytes_in += len;
+    if (run->bytes_in > run->env->cfg->max_object_bytes)
+        return s_refuse_size(run, run->bytes_in);
+    es_err rc = es_jpeg_stripper_feed(run->stripper, data, len);
+    if (rc != ES_OK && !run->output_failed) {
+        run->refused = true;
+        es_error_set(&run->why, rc, "%s", es_jpeg_stripper_error(run->stripper));
+    }
+    return rc;
+}
+
+static void s_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
+                          const char *fmt, ...) ES_PRINTF(4, 5);
+static void s_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
+                          const char *fmt, ...)
+{
+    char reason[sizeof res->reason];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    res->outcome = outcome;
+    res->code = code;
+    memcpy(res->reason, reason, sizeof reason);
+}
+
+static void s_copy_request_id(es_job_result *res, const es_aws_result *r)
+{
+    if (r->request_id[0])
+        snprintf(res->request_id, sizeof res->request_id, "%s", r->request_id);
+}
+
+/* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
+static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res,
+                                   es_job_result *res)
+{
+    if (run->output_failed || run->cancelled) {
+        s_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
+        return;
+    }
+    if (run->refused) {
+        s_set_outcome(res, ES_JOB_REFUSED, run->why.code, "%s", run->why.msg);
+        return;
+    }
+    es_category cat = es_err_category(rc);
+    if (cat == ES_CAT_GONE) {
+        s_set_outcome(res, ES_JOB_GONE, rc, "%s",
+                      rc == ES_ERR_PRECONDITION ? "object changed since the event (ETag differs)"
+                                                : "object no longer exists");
+        return;
+    }
+    s_set_outcome(res, cat == ES_CAT_INPUT ? ES_JOB_REFUSED : ES_JOB_RETRY, rc,
+                  "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc), get_res->http_status,
+                  get_res->aws_code[0] ? ", " : "", get_res->aws_code, get_res->message);
+}
+
+/* GETs the object through the stripper into the upload; fills res. */
+static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *res)
+{
+    const es_cfg *cfg = run->env->cfg;
+    es_aws_result get_res;
+    es_aws_result_clear(&get_res);
+    char if_match[sizeof rec->etag + 2];
+    es_s3_get_options opt = {.on_head = s_on_head, .on_body = s_on_body, .ctx = run};
+    if (rec->version_id[0]) {
+        opt.version_id = rec->version_id;
+    } else if (rec->etag[0]) {
+        snprintf(if_match, sizeof if_match, "\"%s\"", rec->etag);
+        opt.if_match = if_match;
+    }
+    es_err rc = es_s3_get_object(run->env->s3, rec->bucket, rec->key, &opt, &get_res);
+    s_copy_request_id(res, &get_res);
+    if (rc != ES_OK || run->refused || run->output_failed || run->cancelled) {
+        s_classify_get_failure(run, rc != ES_OK ? rc : run->why.code, &get_res, res);
+        return;
+    }
+    rc = es_jpeg_stripper_finish(run->stripper);
+    if (rc != ES_OK) {
+        if (run->output_failed)
+            s_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
+        else
+            s_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_jpeg_stripper_error(run->stripper));
+        return;
+    }
+    rc = es_s3_upload_finish(run->upload, &run->put_res);
+    s_copy_request_id(res, &run->put_res);
+    if (rc != ES_OK) {
+        s_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
+                      cfg->dest_bucket, es_strerror(rc), run->put_res.http_status,
+                      run->put_res.message);
+        return;
+    }
+    es_s3_upload_free(run->upload);
+    run->upload = NULL;
+    es_job_removed_summary(es_jpeg_stripper_stats(run->stripper), res->removed,
+                           sizeof res->removed);
+    s_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
+}
+
+/* Sends the DLQ report of a refusal; a failure to send turns it into a retry. */
+static void s_report_refusal(const es_job_env *env, const es_job_message *msg,
+                             const es_event_record *rec, es_job_result *res)
+{
+    if (res->outcome != ES_JOB_REFUSED || !env->cfg->dlq_url[0])
+        return;
+    es_report_info info = {
+        .bucket = rec ? rec->bucket : NULL,
+        .key = rec ? rec->key : NULL,
+        .version_id = rec ? rec->version_id : NULL,
+        .reason = res->reason,
+        .code = res->code,
+        .message_id = msg->message_id,
+        .receive_count = msg->receive_count,
+        .body = msg->body,
+        .body_len = msg->body_len,
+    };
+    char *report = es_report_build(&info);
+    es_aws_result sres;
+    es_aws_result_clear(&sres);
+    es_err rc = report && env->sqs ? es_sqs_send(env->sqs, env->cfg->dlq_url, report, NULL, 0, &sres)
+                                   : ES_ERR_NOMEM;
+    free(report);
+    if (rc == ES_OK) {
+        res->reported = true;
+        return;
+    }
+    char refusal[sizeof res->reason];
+    memcpy(refusal, res->reason, sizeof refusal);
+    s_set_outcome(res, ES_JOB_RETRY, rc, "refused (%.100s) but the DLQ report failed: %s%s%.80s",
+                  refusal, es_strerror(rc), sres.message[0] ? ": " : "", sres.message);
+}
+
+static void s_log_result(const es_job_message *msg, const es_event_record *rec,
+                         const es_job_result *res)
+{
+    static const char *const events[ES_JOB_OUTCOME_COUNT] = {"job.done", "job.skipped", "job.gone",
+                                                             "job.refused", "job.retry"};
+    es_log_level level = res->outcome == ES_JOB_REFUSED || res->outcome == ES_JOB_RETRY
+                             ? ES_LOG_WARN
+                             : ES_LOG_INFO;
+    bool failed = res->code != ES_OK;
+    ES_LOG(level, events[res->outcome], ES_LF_STR("message_id", msg->message_id),
+           ES_LF_INT("receive_count", msg->receive_count),
+           ES_LF_STR("bucket", rec ? rec->bucket : NULL), ES_LF_STR("key", rec ? rec->key : NULL),
+           ES_LF_STR("version_id", rec && rec->version_id[0] ? rec->version_id : NULL),
+           ES_LF_UINT("bytes_in", res->bytes_in), ES_LF_UINT("bytes_out", res->bytes_out),
+           ES_LF_STR("removed", res->outcome == ES_JOB_STRIPPED ? res->removed : NULL),
+           ES_LF_UINT("duration_ms", res->duration_ms),
+           ES_LF_STR("request_id", res->request_id[0] ? res->request_id : NULL),
+           ES_LF_STR("reason", res->reason[0] ? res->reason : NULL),
+           ES_LF_STR("error_code", failed ? es_errname(res->code) : NULL),
+           ES_LF_STR("category", failed ? es_category_name(es_err_category(res->code)) : NULL),
+           ES_LF_STR("reported", res->reported ? "dlq" : NULL));
+}
+
+static void s_run_record(const es_job_env *env, const es_event_record *rec, es_job_result *res)
+{
+    const es_cfg *cfg = env->cfg;
+    if (!es_cfg_bucket_allowed(cfg, rec->bucket)) {
+        s_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s is not an allowed source",
+                      rec->bucket);
+        return;
+    }
+    if (!es_cfg_suffix_matches(cfg, rec->key)) {
+        s_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "%s", "key does not end with a configured suffix");
+        return;
+    }
+    if (s_cancel_requested(env)) {
+        s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not started");
+        return;
+    }
+    s_run run = {.env = env};
+    es_error_clear(&run.why);
+    es_aws_result_clear(&run.put_res);
+    if (rec->has_size && rec->size > cfg->max_object_bytes) {
+        (void)s_refuse_size(&run, rec->size);
+        s_set_outcome(res, ES_JOB_REFUSED, run.why.code, "%s", run.why.msg);
+        return;
+    }
+    run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, rec->key, "image/jpeg",
+                                  (size_t)cfg->part_size);
+    run.stripper = run.upload ? es_jpeg_stripper_new(NULL, s_on_write, &run) : NULL;
+    if (!run.stripper)
+        s_set_outcome(res, ES_JOB_RETRY, ES_ERR_NOMEM, "%s", "out of memory");
+    else
+        s_transfer(&run, rec, res);
+    res->bytes_in = run.bytes_in;
+    res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
+    es_s3_upload_abort(run.upload); /* NULL once finished */
+    es_jpeg_stripper_free(run.stripper);
+}
+
+void es_job_run_record(const es_job_env *env, const es_job_message *msg,
+                       const es_event_record *rec, es_job_result *res)
+{
+    uint64_t start = es_clock_ms();
+    memset(res, 0, sizeof *res);
+    s_run_record(env, rec, res);
+    s_report_refusal(env, msg, rec, res);
+    res->duration_ms = es_clock_ms() - start;
+    s_log_result(msg, rec, res);
+}
+
+bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job_counts *counts)
+{
+    es_event ev;
+    es_error err;
+    es_error_clear(&err);
+    es_err rc = es_event_parse(msg->body ? msg->body : "", msg->body ? msg->body_len : 0, &ev, &err);
+    if (rc != ES_OK) {
+        uint64_t start = es_clock_ms();
+        es_job_result res;
+        memset(&res, 0, sizeof res);
+        s_set_outcome(&res, ES_JOB_REFUSED, rc, "%s", err.msg);
+        s_report_refusal(env, msg, NULL, &res);
+        res.duration_ms = es_clock_ms() - start;
+        s_log_result(msg, NULL, &res);
+        if (counts)
+            counts->n[res.outcome]++;
+        return res.outcome != ES_JOB_RETRY;
+    }
+    if (ev.kind == ES_EVENT_TEST) {
+        ES_LOG(ES_LOG_INFO, "event.test", ES_LF_STR("message_id", msg->message_id),
+               ES_LF_STR("bucket", ev.test_bucket), ES_LF_STR("shape", ev.shape));
+        es_event_clear(&ev);
+        return true;
+    }
+    bool settled = true;
+    for (size_t i = 0; i < ev.count; i++) {
+        if (s_cancel_requested(env)) {
+            settled = false;
+            break;
+        }
+        es_job_result res;
+        es_job_run_record(env, msg, &ev.records[i], &res);
+        if (counts)
+            counts->n[res.outcome]++;
+        if (res.outcome == ES_JOB_RETRY)
+            settled = false;
+    }
+    es_event_clear(&ev);
+    return settled;
+}

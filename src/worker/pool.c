@@ -1,0 +1,567 @@
+/* pool.c - the worker daemon (pool.h): threads, the bounded message queue and
+ * the shutdown sequence. Locking: one mutex (mu) guards the queue, the
+ * counters and the thread-state flags; three condition variables (on
+ * CLOCK_MONOTONIC) signal "work queued" (workers), "room or stop"
+ * (receiver) and "job or thread finished" (main thread). Network calls are
+ * never made with mu held. The main thread sleeps in poll() on a self-pipe
+ * that es_pool_request_stop() (signal handlers) and the receiver (drained)
+ * write to. */
+#include "worker/pool.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "worker/clock.h"
+#include "worker/deleter.h"
+#include "worker/health.h"
+#include "worker/visibility.h"
+
+#define S_DELETE_FLUSH_MS 100
+#define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
+#define S_BACKOFF_MAX_MS 20000
+#define S_DRAIN_EMPTY_RECEIVES 2
+
+typedef struct s_item {
+    char *message_id;
+    char *receipt;
+    char *body;
+    size_t body_len;
+    int receive_count;
+    int slot; /* visibility slot, -1 if untracked */
+} s_item;
+
+struct es_pool {
+    const es_cfg *cfg;
+    es_sqs_client *sqs;
+    es_job_env env;
+    atomic_int cancel;
+    atomic_int stop_requests;
+    atomic_int drained;
+    int pipe_fds[2];
+    es_pool_deleter *deleter;
+    es_pool_visibility *vis;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_space, cv_done;
+    s_item **queue; /* ring buffer */
+    size_t qhead, qcount, qcap;
+    int active;
+    int workers_alive;
+    bool receiver_alive;
+    bool stopping;
+    es_pool_stats stats;
+
+    pthread_t receiver;
+    pthread_t *workers;
+    int nworkers;
+    bool receiver_started;
+    bool touch_failing; /* receiver thread only */
+    bool abandoned;
+};
+
+/* ---- items ---- */
+
+static void s_item_free(s_item *it)
+{
+    if (!it)
+        return;
+    free(it->message_id);
+    free(it->receipt);
+    free(it->body);
+    free(it);
+}
+
+static s_item *s_item_from(const es_sqs_message *m)
+{
+    s_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return NULL;
+    it->slot = -1;
+    it->message_id = strdup(m->message_id ? m->message_id : "");
+    it->receipt = strdup(m->receipt_handle ? m->receipt_handle : "");
+    it->body = strdup(m->body ? m->body : "");
+    it->body_len = it->body ? strlen(it->body) : 0;
+    it->receive_count = m->receive_count;
+    if (!it->message_id || !it->receipt || !it->body) {
+        s_item_free(it);
+        return NULL;
+    }
+    return it;
+}
+
+/* ---- small helpers ---- */
+
+static void s_wake_main(es_pool *p)
+{
+    char c = 1;
+    ssize_t w = write(p->pipe_fds[1], &c, 1); /* full pipe: already awake */
+    (void)w;
+}
+
+static void s_timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t ms)
+{
+    struct timespec ts;
+    es_clock_deadline(&ts, ms);
+    pthread_cond_timedwait(cv, mu, &ts);
+}
+
+static void s_touch(es_pool *p)
+{
+    if (!p->cfg->heartbeat_file[0])
+        return;
+    es_error err;
+    es_error_clear(&err);
+    bool ok = es_health_touch(p->cfg->heartbeat_file, &err) == ES_OK;
+    if (!ok && !p->touch_failing)
+        ES_LOG(ES_LOG_WARN, "health.touch_failed", ES_LF_STR("reason", err.msg));
+    p->touch_failing = !ok;
+}
+
+/* Gives messages back to the queue at once (visibility 0) and frees them. */
+static void s_give_back(es_pool *p, s_item **items, size_t n)
+{
+    for (size_t off = 0; off < n; off += 10) {
+        size_t k = n - off < 10 ? n - off : 10;
+        es_sqs_batch_entry entries[10];
+        memset(entries, 0, sizeof entries);
+        for (size_t i = 0; i < k; i++) {
+            es_pool_visibility_untrack(p->vis, items[off + i]->slot);
+            entries[i].receipt_handle = items[off + i]->receipt;
+            entries[i].visibility_timeout = 0;
+        }
+        es_aws_result res;
+        es_aws_result_clear(&res);
+        es_err rc = es_sqs_change_visibility_batch(p->sqs, p->cfg->queue_url, entries, k, &res);
+        for (size_t i = 0; i < k; i++)
+            if (rc != ES_OK || entries[i].failed)
+                ES_LOG(ES_LOG_WARN, "sqs.return_failed",
+                       ES_LF_STR("message_id", items[off + i]->message_id),
+                       ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error));
+    }
+    if (n > 0)
+        ES_LOG(ES_LOG_INFO, "worker.returned", ES_LF_UINT("messages", n));
+    pthread_mutex_lock(&p->mu);
+    p->stats.returned += n;
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < n; i++)
+        s_item_free(items[i]);
+}
+
+/* ---- receiver ---- */
+
+/* Sleeps up to ms (in slices that keep the heartbeat fresh) unless stopping. */
+static void s_pause(es_pool *p, uint64_t ms)
+{
+    uint64_t end = es_clock_ms() + ms;
+    pthread_mutex_lock(&p->mu);
+    for (uint64_t now = es_clock_ms(); !p->stopping && now < end; now = es_clock_ms()) {
+        s_timed_wait(&p->cv_space, &p->mu, end - now < 1000 ? end - now : 1000);
+        pthread_mutex_unlock(&p->mu);
+        s_touch(p);
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Queues received messages, or gives them back when the pool is stopping. */
+static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n)
+{
+    s_item *items[10];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 10; i++) {
+        s_item *it = s_item_from(&msgs[i]);
+        if (!it) {
+            ES_LOG(ES_LOG_ERROR, "worker.nomem", ES_LF_STR("message_id", msgs[i].message_id));
+            continue; /* not deleted: it comes back after the visibility timeout */
+        }
+        it->slot = es_pool_visibility_track(p->vis, it->receipt, it->message_id);
+        items[k++] = it;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->stats.received += n;
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->mu);
+        s_give_back(p, items, k);
+        return;
+    }
+    for (size_t i = 0; i < k; i++) { /* room was reserved: only the receiver adds */
+        p->queue[(p->qhead + p->qcount) % p->qcap] = items[i];
+        p->qcount++;
+    }
+    pthread_cond_broadcast(&p->cv_work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *s_receiver(void *arg)
+{
+    es_pool *p = arg;
+    const es_cfg *cfg = p->cfg;
+    int empty_streak = 0;
+    uint64_t backoff_ms = 0;
+    for (;;) {
+        s_touch(p);
+        pthread_mutex_lock(&p->mu);
+        if (p->stopping) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        if (cfg->drain && empty_streak >= S_DRAIN_EMPTY_RECEIVES && p->qcount == 0 &&
+            p->active == 0) {
+            pthread_mutex_unlock(&p->mu);
+            atomic_store(&p->drained, 1);
+            s_wake_main(p);
+            break;
+        }
+        size_t room = p->qcap - p->qcount;
+        if (room == 0) {
+            s_timed_wait(&p->cv_space, &p->mu, 1000);
+            pthread_mutex_unlock(&p->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&p->mu);
+
+        es_sqs_message *msgs = NULL;
+        size_t n = 0;
+        es_aws_result res;
+        es_aws_result_clear(&res);
+        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, room < 10 ? (int)room : 10,
+                                   cfg->wait_seconds, cfg->visibility_timeout, &msgs, &n, &res);
+        if (rc != ES_OK) {
+            backoff_ms = backoff_ms ? backoff_ms * 2 : 1000;
+            if (backoff_ms > S_BACKOFF_MAX_MS)
+                backoff_ms = S_BACKOFF_MAX_MS;
+            es_log_level level =
+                es_err_category(rc) == ES_CAT_TRANSIENT ? ES_LOG_WARN : ES_LOG_ERROR;
+            ES_LOG(level, "sqs.receive_failed", ES_LF_STR("error_code", es_errname(rc)),
+                   ES_LF_STR("category", es_category_name(es_err_category(rc))),
+                   ES_LF_INT("http_status", res.http_status),
+                   ES_LF_STR("aws_code", res.aws_code[0] ? res.aws_code : NULL),
+                   ES_LF_STR("reason", res.message),
+                   ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL),
+                   ES_LF_UINT("retry_in_ms", backoff_ms));
+            es_sqs_messages_free(msgs, n);
+            s_pause(p, backoff_ms);
+            continue;
+        }
+        backoff_ms = 0;
+        if (n == 0) {
+            empty_streak++;
+            es_sqs_messages_free(msgs, n);
+            continue;
+        }
+        empty_streak = 0;
+        s_enqueue(p, msgs, n);
+        es_sqs_messages_free(msgs, n);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->receiver_alive = false;
+    pthread_cond_broadcast(&p->cv_done);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* ---- workers ---- */
+
+static void s_process(es_pool *p, s_item *it)
+{
+    es_job_message m = {it->message_id, it->body, it->body_len, it->receive_count};
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    bool settled = es_job_run_message(&p->env, &m, &counts);
+    es_pool_visibility_untrack(p->vis, it->slot);
+    if (settled)
+        es_pool_deleter_add(p->deleter, it->receipt, it->message_id);
+    else
+        ES_LOG(ES_LOG_INFO, "message.left", ES_LF_STR("message_id", it->message_id),
+               ES_LF_INT("receive_count", it->receive_count));
+    pthread_mutex_lock(&p->mu);
+    for (int i = 0; i < ES_JOB_OUTCOME_COUNT; i++)
+        p->stats.outcomes[i] += counts.n[i];
+    if (settled)
+        p->stats.settled++;
+    else
+        p->stats.left++;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *s_worker(void *arg)
+{
+    es_pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->qcount == 0 && !p->stopping)
+            pthread_cond_wait(&p->cv_work, &p->mu);
+        if (p->stopping)
+            break; /* queued messages are given back by the main thread */
+        s_item *it = p->queue[p->qhead];
+        p->qhead = (p->qhead + 1) % p->qcap;
+        p->qcount--;
+        p->active++;
+        pthread_cond_broadcast(&p->cv_space);
+        pthread_mutex_unlock(&p->mu);
+        s_process(p, it);
+        s_item_free(it);
+        pthread_mutex_lock(&p->mu);
+        p->active--;
+        pthread_cond_broadcast(&p->cv_done);
+        pthread_cond_broadcast(&p->cv_space); /* drain check */
+    }
+    p->workers_alive--;
+    pthread_cond_broadcast(&p->cv_done);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static void s_init_cond(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
+{
+    if (!cfg || !sqs)
+        return NULL;
+    es_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->pipe_fds[0] = p->pipe_fds[1] = -1;
+    pthread_mutex_init(&p->mu, NULL);
+    s_init_cond(&p->cv_work);
+    s_init_cond(&p->cv_space);
+    s_init_cond(&p->cv_done);
+    p->cfg = cfg;
+    p->sqs = sqs;
+    p->env = (es_job_env){cfg, s3, sqs, &p->cancel};
+    p->qcap = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
+    p->queue = calloc(p->qcap, sizeof *p->queue);
+    p->workers = calloc(p->qcap, sizeof *p->workers);
+    if (!p->queue || !p->workers || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+        goto err;
+    return p;
+err:
+    es_pool_free(p);
+    return NULL;
+}
+
+void es_pool_request_stop(es_pool *p)
+{
+    if (!p)
+        return;
+    if (atomic_fetch_add(&p->stop_requests, 1) >= 1) /* the second request */
+        atomic_store(&p->cancel, 1);
+    s_wake_main(p);
+}
+
+static void s_log_start(const es_pool *p)
+{
+    const es_cfg *c = p->cfg;
+    char sources[1024] = "", suffixes[600] = "";
+    for (size_t i = 0; i < c->source_bucket_count; i++) {
+        size_t len = strlen(sources);
+        snprintf(sources + len, sizeof sources - len, "%s%s", i ? "," : "", c->source_buckets[i]);
+    }
+    for (size_t i = 0; i < c->suffix_count; i++) {
+        size_t len = strlen(suffixes);
+        snprintf(suffixes + len, sizeof suffixes - len, "%s%s", i ? "," : "", c->suffixes[i]);
+    }
+    ES_LOG(ES_LOG_INFO, "worker.start", ES_LF_STR("version", ES_VERSION),
+           ES_LF_STR("queue_url", c->queue_url), ES_LF_STR("dest_bucket", c->dest_bucket),
+           ES_LF_STR("source_buckets", c->source_bucket_count ? sources : NULL),
+           ES_LF_STR("suffixes", suffixes), ES_LF_STR("dlq_url", c->dlq_url[0] ? c->dlq_url : NULL),
+           ES_LF_INT("concurrency", c->concurrency),
+           ES_LF_INT("visibility_timeout", c->visibility_timeout),
+           ES_LF_INT("wait_seconds", c->wait_seconds),
+           ES_LF_UINT("max_object_bytes", c->max_object_bytes),
+           ES_LF_UINT("part_size", c->part_size), ES_LF_INT("shutdown_grace", c->shutdown_grace),
+           ES_LF_STR("heartbeat_file", c->heartbeat_file[0] ? c->heartbeat_file : NULL),
+           ES_LF_BOOL("drain", c->drain));
+    if (c->source_bucket_count == 0)
+        ES_LOG(ES_LOG_WARN, "config.any_source_bucket",
+               ES_LF_STR("reason", "EXIFSTRIP_SOURCE_BUCKETS is not set: events from every bucket "
+                                   "except the destination are processed"),
+               ES_LF_STR("dest_bucket", c->dest_bucket));
+    if (!c->dlq_url[0])
+        ES_LOG(ES_LOG_INFO, "config.no_dlq",
+               ES_LF_STR("reason", "EXIFSTRIP_DLQ_URL is not set: refused inputs are only logged"));
+}
+
+/* Starts the threads with SIGINT/SIGTERM blocked in them (the main thread handles signals). */
+static es_err s_start_threads(es_pool *p)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    es_err rc = ES_OK;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->qcap && rc == ES_OK; i++) {
+        if (pthread_create(&p->workers[i], NULL, s_worker, p) != 0)
+            rc = ES_ERR_INTERNAL;
+        else {
+            p->nworkers++;
+            p->workers_alive++;
+        }
+    }
+    if (rc == ES_OK) {
+        if (pthread_create(&p->receiver, NULL, s_receiver, p) != 0)
+            rc = ES_ERR_INTERNAL;
+        else
+            p->receiver_started = p->receiver_alive = true;
+    }
+    pthread_mutex_unlock(&p->mu);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+/* Waits (on cv_done) until every thread exited or the deadline; once jobs are
+ * cancelled (second stop request) only S_CANCEL_WAIT_MS remain. Returns true
+ * when all threads exited. */
+static bool s_wait_threads(es_pool *p, uint64_t deadline_ms)
+{
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        bool done = p->workers_alive == 0 && !p->receiver_alive;
+        uint64_t now = es_clock_ms();
+        if (done || now >= deadline_ms) {
+            pthread_mutex_unlock(&p->mu);
+            return done;
+        }
+        if (atomic_load(&p->cancel) && deadline_ms > now + S_CANCEL_WAIT_MS)
+            deadline_ms = now + S_CANCEL_WAIT_MS;
+        uint64_t left = deadline_ms - now;
+        s_timed_wait(&p->cv_done, &p->mu, left < 200 ? left : 200);
+    }
+}
+
+static void s_shutdown(es_pool *p)
+{
+    const es_cfg *cfg = p->cfg;
+    s_item *queued[64];
+    size_t nq = 0;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cv_work);
+    pthread_cond_broadcast(&p->cv_space);
+    int in_flight = p->active;
+    while (p->qcount > 0 && nq < sizeof queued / sizeof queued[0]) {
+        queued[nq++] = p->queue[p->qhead];
+        p->qhead = (p->qhead + 1) % p->qcap;
+        p->qcount--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    ES_LOG(ES_LOG_INFO, "worker.stopping",
+           ES_LF_STR("reason", atomic_load(&p->drained) ? "drained" : "stop requested"),
+           ES_LF_INT("in_flight", in_flight), ES_LF_UINT("queued", nq),
+           ES_LF_INT("grace_seconds", cfg->shutdown_grace));
+    s_give_back(p, queued, nq);
+
+    uint64_t deadline = es_clock_ms() + (uint64_t)cfg->shutdown_grace * 1000u;
+    bool done = s_wait_threads(p, deadline);
+    if (!done) {
+        pthread_mutex_lock(&p->mu);
+        in_flight = p->active;
+        pthread_mutex_unlock(&p->mu);
+        atomic_store(&p->cancel, 1);
+        ES_LOG(ES_LOG_WARN, "worker.grace_expired", ES_LF_INT("in_flight", in_flight),
+               ES_LF_STR("reason", "running jobs are cancelled; their messages are not deleted "
+                                   "and will be redelivered"));
+        done = s_wait_threads(p, es_clock_ms() + S_CANCEL_WAIT_MS);
+    }
+    if (done) {
+        for (int i = 0; i < p->nworkers; i++)
+            pthread_join(p->workers[i], NULL);
+        if (p->receiver_started)
+            pthread_join(p->receiver, NULL);
+    } else {
+        pthread_mutex_lock(&p->mu);
+        p->stats.abandoned = (unsigned)p->workers_alive + (p->receiver_alive ? 1u : 0u);
+        pthread_mutex_unlock(&p->mu);
+        p->abandoned = true;
+        for (int i = 0; i < p->nworkers; i++)
+            pthread_detach(p->workers[i]);
+        if (p->receiver_started)
+            pthread_detach(p->receiver);
+    }
+    es_pool_deleter_stop(p->deleter); /* flushes the last settled messages */
+    es_pool_visibility_stop(p->vis);
+}
+
+es_err es_pool_run(es_pool *p, es_pool_stats *stats)
+{
+    ES_ENSURE_REF(p);
+    const es_cfg *cfg = p->cfg;
+    p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS);
+    p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
+                                    2 * p->qcap + 10);
+    if (!p->deleter || !p->vis)
+        return ES_ERR_NOMEM;
+    s_log_start(p);
+    es_err rc = s_start_threads(p);
+    if (rc != ES_OK)
+        ES_LOG(ES_LOG_ERROR, "worker.thread_failed",
+               ES_LF_STR("reason", "could not start the worker threads"));
+    while (rc == ES_OK && atomic_load(&p->stop_requests) == 0 && !atomic_load(&p->drained)) {
+        struct pollfd pfd = {.fd = p->pipe_fds[0], .events = POLLIN};
+        if (poll(&pfd, 1, 1000) > 0) {
+            char buf[64];
+            while (read(p->pipe_fds[0], buf, sizeof buf) > 0) {
+            }
+        }
+    }
+    s_shutdown(p);
+    pthread_mutex_lock(&p->mu);
+    p->stats.deleted = es_pool_deleter_deleted(p->deleter);
+    p->stats.delete_failed = es_pool_deleter_failed(p->deleter);
+    p->stats.extended = es_pool_visibility_extended(p->vis);
+    p->stats.drained = atomic_load(&p->drained) != 0;
+    es_pool_stats st = p->stats;
+    pthread_mutex_unlock(&p->mu);
+    ES_LOG(p->abandoned ? ES_LOG_ERROR : ES_LOG_INFO, "worker.stop",
+           ES_LF_UINT("received", st.received), ES_LF_UINT("stripped", st.outcomes[ES_JOB_STRIPPED]),
+           ES_LF_UINT("skipped", st.outcomes[ES_JOB_SKIPPED]),
+           ES_LF_UINT("gone", st.outcomes[ES_JOB_GONE]),
+           ES_LF_UINT("refused", st.outcomes[ES_JOB_REFUSED]),
+           ES_LF_UINT("retry", st.outcomes[ES_JOB_RETRY]), ES_LF_UINT("deleted", st.deleted),
+           ES_LF_UINT("delete_failed", st.delete_failed), ES_LF_UINT("left", st.left),
+           ES_LF_UINT("returned", st.returned), ES_LF_UINT("visibility_extended", st.extended),
+           ES_LF_UINT("abandoned_threads", st.abandoned), ES_LF_BOOL("drained", st.drained));
+    if (stats)
+        *stats = st;
+    if (rc != ES_OK)
+        return rc;
+    return p->abandoned ? ES_ERR_TIMEOUT : ES_OK;
+}
+
+void es_pool_free(es_pool *p)
+{
+    if (!p || p->abandoned)
+        return; /* abandoned threads may still use it */
+    es_pool_deleter_free(p->deleter);
+    es_pool_visibility_free(p->vis);
+    for (size_t i = 0; p->queue && i < p->qcount; i++)
+        s_item_free(p->queue[(p->qhead + i) % p->qcap]);
+    free(p->queue);
+    free(p->workers);
+    for (int i = 0; i < 2; i++)
+        if (p->pipe_fds[i] >= 0)
+            close(p->pipe_fds[i]);
+    pthread_cond_destroy(&p->cv_work);
+    pthread_cond_destroy(&p->cv_space);
+    pthread_cond_destroy(&p->cv_done);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}

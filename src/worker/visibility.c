@@ -1,0 +1,231 @@
+/* visibility.c - the visibility heartbeat (visibility.h). A fixed table of
+ * slots (receipt handle, message id, time of receipt or last extension,
+ * generation) is guarded by a mutex. The thread ticks every
+ * min(1 s, timeout/4), collects due slots, extends them in batches of 10
+ * outside the lock, and records success only if the slot still holds the
+ * same message (generation unchanged). */
+#include "worker/visibility.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "worker/clock.h"
+
+#define S_BATCH 10
+
+typedef struct s_slot {
+    bool busy;
+    char *receipt;
+    char *message_id;
+    uint64_t since_ms; /* receipt or last successful extension */
+    uint64_t gen;
+    unsigned failures;
+} s_slot;
+
+struct es_pool_visibility {
+    es_sqs_client *sqs;
+    char *queue_url;
+    int timeout_s;
+    uint64_t half_ms, tick_ms;
+    s_slot *slots;
+    size_t nslots;
+    uint64_t next_gen, extended;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping, started, joined;
+    pthread_t thread;
+};
+
+static void s_slot_clear(s_slot *s)
+{
+    free(s->receipt);
+    free(s->message_id);
+    memset(s, 0, sizeof *s);
+}
+
+int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle,
+                             const char *message_id)
+{
+    if (!v || !receipt_handle)
+        return -1;
+    int found = -1;
+    pthread_mutex_lock(&v->mu);
+    for (size_t i = 0; i < v->nslots && found < 0; i++) {
+        s_slot *s = &v->slots[i];
+        if (s->busy)
+            continue;
+        s->receipt = strdup(receipt_handle);
+        s->message_id = strdup(message_id ? message_id : "");
+        if (!s->receipt || !s->message_id) {
+            s_slot_clear(s);
+            break;
+        }
+        s->busy = true;
+        s->since_ms = es_clock_ms();
+        s->gen = ++v->next_gen;
+        found = (int)i;
+    }
+    pthread_mutex_unlock(&v->mu);
+    return found;
+}
+
+void es_pool_visibility_untrack(es_pool_visibility *v, int slot)
+{
+    if (!v || slot < 0 || (size_t)slot >= v->nslots)
+        return;
+    pthread_mutex_lock(&v->mu);
+    s_slot_clear(&v->slots[slot]);
+    pthread_mutex_unlock(&v->mu);
+}
+
+typedef struct s_due {
+    size_t slot;
+    uint64_t gen;
+    char *receipt;
+    char *message_id;
+} s_due;
+
+/* Collects up to S_BATCH due slots (copies their strings); called with the lock held. */
+static size_t s_collect_locked(es_pool_visibility *v, size_t *cursor, s_due *due)
+{
+    size_t n = 0;
+    uint64_t now = es_clock_ms();
+    for (; *cursor < v->nslots && n < S_BATCH; (*cursor)++) {
+        s_slot *s = &v->slots[*cursor];
+        if (!s->busy || now - s->since_ms < v->half_ms)
+            continue;
+        due[n] = (s_due){*cursor, s->gen, strdup(s->receipt), strdup(s->message_id)};
+        if (!due[n].receipt || !due[n].message_id) {
+            free(due[n].receipt);
+            free(due[n].message_id);
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
+static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
+{
+    es_sqs_batch_entry entries[S_BATCH];
+    memset(entries, 0, sizeof entries);
+    for (size_t i = 0; i < n; i++) {
+        entries[i].receipt_handle = due[i].receipt;
+        entries[i].visibility_timeout = v->timeout_s;
+    }
+    uint64_t sent_ms = es_clock_ms();
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    es_err rc = es_sqs_change_visibility_batch(v->sqs, v->queue_url, entries, n, &res);
+    pthread_mutex_lock(&v->mu);
+    for (size_t i = 0; i < n; i++) {
+        s_slot *s = &v->slots[due[i].slot];
+        bool same = s->busy && s->gen == due[i].gen;
+        if (same && rc == ES_OK && !entries[i].failed) {
+            s->since_ms = sent_ms;
+            s->failures = 0;
+            v->extended++;
+            ES_LOG(ES_LOG_DEBUG, "sqs.visibility_extended", ES_LF_STR("message_id", due[i].message_id),
+                   ES_LF_INT("visibility_timeout", v->timeout_s));
+        } else if (same) {
+            unsigned f = ++s->failures;
+            if ((f & (f - 1)) == 0) /* 1st, 2nd, 4th, 8th ... failure */
+                ES_LOG(ES_LOG_WARN, "sqs.visibility_failed", ES_LF_STR("message_id", due[i].message_id),
+                       ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error),
+                       ES_LF_UINT("failures", f));
+        }
+        free(due[i].receipt);
+        free(due[i].message_id);
+    }
+    pthread_mutex_unlock(&v->mu);
+}
+
+static void *s_thread(void *arg)
+{
+    es_pool_visibility *v = arg;
+    pthread_mutex_lock(&v->mu);
+    while (!v->stopping) {
+        struct timespec ts;
+        es_clock_deadline(&ts, v->tick_ms);
+        pthread_cond_timedwait(&v->cv, &v->mu, &ts);
+        size_t cursor = 0;
+        while (!v->stopping) {
+            s_due due[S_BATCH];
+            size_t n = s_collect_locked(v, &cursor, due);
+            if (n == 0)
+                break;
+            pthread_mutex_unlock(&v->mu);
+            s_extend(v, due, n);
+            pthread_mutex_lock(&v->mu);
+        }
+    }
+    pthread_mutex_unlock(&v->mu);
+    return NULL;
+}
+
+es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url,
+                                           int timeout_s, size_t slots)
+{
+    es_pool_visibility *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&v->mu, NULL);
+    pthread_cond_init(&v->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    v->sqs = sqs;
+    v->timeout_s = timeout_s > 0 ? timeout_s : 1;
+    v->half_ms = (uint64_t)v->timeout_s * 500u;
+    v->tick_ms = v->half_ms / 2 < 1000 ? v->half_ms / 2 : 1000;
+    if (v->tick_ms < 50)
+        v->tick_ms = 50;
+    v->nslots = slots;
+    v->slots = calloc(slots ? slots : 1, sizeof *v->slots);
+    v->queue_url = strdup(queue_url ? queue_url : "");
+    if (!v->slots || !v->queue_url || pthread_create(&v->thread, NULL, s_thread, v) != 0)
+        goto err;
+    v->started = true;
+    return v;
+err:
+    es_pool_visibility_free(v);
+    return NULL;
+}
+
+uint64_t es_pool_visibility_extended(es_pool_visibility *v)
+{
+    pthread_mutex_lock(&v->mu);
+    uint64_t n = v->extended;
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}
+
+void es_pool_visibility_stop(es_pool_visibility *v)
+{
+    if (!v || !v->started || v->joined)
+        return;
+    pthread_mutex_lock(&v->mu);
+    v->stopping = true;
+    pthread_cond_broadcast(&v->cv);
+    pthread_mutex_unlock(&v->mu);
+    pthread_join(v->thread, NULL);
+    v->joined = true;
+}
+
+void es_pool_visibility_free(es_pool_visibility *v)
+{
+    if (!v)
+        return;
+    es_pool_visibility_stop(v);
+    for (size_t i = 0; v->slots && i < v->nslots; i++)
+        s_slot_clear(&v->slots[i]);
+    free(v->slots);
+    free(v->queue_url);
+    pthread_cond_destroy(&v->cv);
+    pthread_mutex_destroy(&v->mu);
+    free(v);
+}

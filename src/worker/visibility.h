@@ -1,0 +1,33 @@
+/* visibility.h - the visibility heartbeat of the worker pool. Every message
+ * the worker holds (queued or being processed) is tracked here; a thread
+ * extends the visibility of any message held longer than half the visibility
+ * timeout since its receipt or last extension (ChangeMessageVisibilityBatch
+ * to the full timeout), so slow jobs are not redelivered to another worker
+ * while they run. */
+#ifndef ES_WORKER_VISIBILITY_H
+#define ES_WORKER_VISIBILITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/sqs.h"
+
+typedef struct es_pool_visibility es_pool_visibility;
+
+/* Starts the heartbeat thread for up to slots held messages. NULL on failure. */
+es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url,
+                                           int timeout_s, size_t slots);
+/* Tracks a message from now (strings copied). Returns its slot, or -1 when
+ * the table is full or memory ran out (the message is then not extended). */
+int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle,
+                             const char *message_id);
+/* Stops tracking (slot -1 is ignored). */
+void es_pool_visibility_untrack(es_pool_visibility *v, int slot);
+/* Visibility extensions that succeeded so far. */
+uint64_t es_pool_visibility_extended(es_pool_visibility *v);
+/* Stops the thread; idempotent. */
+void es_pool_visibility_stop(es_pool_visibility *v);
+/* Stops and frees; accepts NULL. */
+void es_pool_visibility_free(es_pool_visibility *v);
+
+#endif

@@ -1,0 +1,496 @@
+/* job_itest.c - one record / one message end to end against the emulator:
+ * stripped output equals the stripper's, keys with spaces and UTF-8, the
+ * multipart path, refusals (nothing written, DLQ report), 404/412 -> gone,
+ * size limits (event size, Content-Length), skips, and the fault-injection
+ * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "../support/aws_itest.h"
+#include "../support/fixture.h"
+#include "../support/worker_fixture.h"
+#include "common/log.h"
+#include "exifstrip/jpeg.h"
+#include "worker/job.h"
+
+static es_wfix s_w;
+static es_job_env s_env;
+
+static bool s_setup(void)
+{
+    if (!es_itest_endpoint())
+        return false;
+    if (es_wfix_setup(&s_w, 0) != 0)
+        return false;
+    s_env = (es_job_env){&s_w.cfg, s_w.s3, s_w.sqs, NULL};
+    return true;
+}
+
+#define SETUP()                                                                          \
+    do {                                                                                 \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
+        REQUIRE(s_setup());                                                              \
+    } while (0)
+
+static uint8_t *s_jpeg(size_t *len, bool gps)
+{
+    es_fixture_opts o = {.exif = true, .exif_gps = gps, .xmp = true, .comment = true,
+                         .mp4_trailer = true, .seed = 3};
+    uint8_t *j = NULL;
+    return es_fixture_make(&o, &j, len) == 0 ? j : NULL;
+}
+
+static void s_record(es_event_record *rec, const char *bucket, const char *key, const char *etag)
+{
+    memset(rec, 0, sizeof *rec);
+    snprintf(rec->bucket, sizeof rec->bucket, "%s", bucket);
+    snprintf(rec->key, sizeof rec->key, "%s", key);
+    snprintf(rec->etag, sizeof rec->etag, "%s", etag ? etag : "");
+    snprintf(rec->event_name, sizeof rec->event_name, "ObjectCreated:Put");
+}
+
+static es_job_message s_msg(const char *body)
+{
+    return (es_job_message){"msg-1", body, body ? strlen(body) : 0, 1};
+}
+
+static bool s_dest_exists(const char *key)
+{
+    char etag[128];
+    return es_wfix_etag(&s_w, s_w.dst, key, etag, sizeof etag) == ES_OK;
+}
+
+/* Checks the destination holds exactly what the stripper makes of src. */
+static void s_check_output(const char *key, const uint8_t *src, size_t src_len)
+{
+    uint8_t *expect = NULL, *got = NULL;
+    size_t expect_len = 0, got_len = 0;
+    es_s3_object_info info;
+    REQUIRE(es_jpeg_strip_buffer(NULL, src, src_len, &expect, &expect_len, NULL, NULL) == ES_OK);
+    es_err rc = es_wfix_get(&s_w, s_w.dst, key, &got, &got_len, &info);
+    CHECK_OK(rc);
+    if (rc == ES_OK) {
+        CHECK_MEM_EQ(got, got_len, expect, expect_len);
+        CHECK_STR_EQ(info.content_type, "image/jpeg");
+    }
+    free(expect);
+    free(got);
+}
+
+static void test_strip_one_record(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, true);
+    REQUIRE(jpeg != NULL);
+    const char *key = "in/photo.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    char etag[128];
+    REQUIRE(es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) == ES_OK);
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, etag);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.code, ES_OK);
+    CHECK_INT_EQ(res.bytes_in, len);
+    CHECK(res.bytes_out > 0 && res.bytes_out < len);
+    CHECK_STR_EQ(res.removed, "gps,exif,xmp,comment,trailer");
+    CHECK(res.request_id[0] != '\0');
+    s_check_output(key, jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_version_id_pins_the_get(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "v.jpg", jpeg, len) == ES_OK);
+    long seq = es_wfix_last_seq();
+    es_event_record rec;
+    s_record(&rec, s_w.src, "v.jpg", "ignored-when-versioned");
+    snprintf(rec.version_id, sizeof rec.version_id, "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY");
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    /* the emulator has no versioning: it serves the current object for any versionId */
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    char query[512];
+    es_wfix_last_query(seq, "GetObject", "v.jpg", query, sizeof query);
+    CHECK_STR_CONTAINS(query, "versionId=3HL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY");
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_message_with_encoded_keys(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    static const char *const keys[] = {"dir/my photo+1.JPG", "\xE6\x97\xA5\xE6\x9C\xAC/100% sure.jpeg"};
+    for (size_t i = 0; i < 2; i++) {
+        REQUIRE(es_wfix_put(&s_w, s_w.src, keys[i], jpeg, len) == ES_OK);
+        char etag[128], body[8192];
+        REQUIRE(es_wfix_etag(&s_w, s_w.src, keys[i], etag, sizeof etag) == ES_OK);
+        es_wfix_s3_event(body, sizeof body, s_w.src, keys[i], etag, NULL, (long long)len);
+        es_job_message msg = s_msg(body);
+        es_job_counts counts;
+        memset(&counts, 0, sizeof counts);
+        CHECK(es_job_run_message(&s_env, &msg, &counts));
+        CHECK_INT_EQ(counts.n[ES_JOB_STRIPPED], 1);
+        s_check_output(keys[i], jpeg, len);
+    }
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_multipart_output(void)
+{
+    SETUP();
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
+    const char *key = "big/large.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    long seq = es_wfix_last_seq();
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK(res.bytes_out > s_w.cfg.part_size);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "large.jpg"), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "large.jpg"), 1);
+    s_check_output(key, jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void s_check_dlq_report(const char *key, const char *error_code)
+{
+    char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 2);
+    REQUIRE(report != NULL);
+    json_t *j = json_loads(report, 0, NULL);
+    CHECK(j != NULL);
+    if (key)
+        CHECK_STR_EQ(json_string_value(json_object_get(j, "key")), key);
+    else
+        CHECK(json_is_null(json_object_get(j, "key")));
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "error_code")), error_code);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "category")), "input");
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "message_id")), "msg-1");
+    CHECK(json_object_get(j, "event") != NULL);
+    json_decref(j);
+    free(report);
+}
+
+static void test_refused_not_jpeg(void)
+{
+    SETUP();
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+    const char *key = "fake.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, png, sizeof png) == ES_OK);
+    char body[4096];
+    es_wfix_s3_event(body, sizeof body, s_w.src, key, NULL, NULL, -1);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &msg, &counts)); /* settled: deleted, not retried */
+    CHECK_INT_EQ(counts.n[ES_JOB_REFUSED], 1);
+    CHECK(!s_dest_exists(key));
+    s_check_dlq_report(key, "ES_ERR_JPEG_NOT_JPEG");
+    es_wfix_teardown(&s_w);
+}
+
+static void test_refused_after_multipart_started(void)
+{
+    SETUP();
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
+    const char *key = "big/truncated.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len - 200) == ES_OK); /* no EOI */
+    long seq = es_wfix_last_seq();
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{\"x\":1}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK_INT_EQ(res.code, ES_ERR_JPEG_TRUNCATED);
+    CHECK(res.reported);
+    CHECK_INT_EQ(res.bytes_out, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "truncated.jpg"), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "AbortMultipartUpload", "truncated.jpg"), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "truncated.jpg"), 0);
+    CHECK(!s_dest_exists(key));
+    s_check_dlq_report(key, "ES_ERR_JPEG_TRUNCATED");
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_gone(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    es_event_record rec;
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    s_record(&rec, s_w.src, "never-written.jpg", NULL);
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
+    CHECK_INT_EQ(res.code, ES_ERR_NOT_FOUND);
+    /* replaced since the event: If-Match on the old ETag fails with 412 */
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "replaced.jpg", jpeg, len) == ES_OK);
+    s_record(&rec, s_w.src, "replaced.jpg", "0123456789abcdef0123456789abcdef");
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
+    CHECK_INT_EQ(res.code, ES_ERR_PRECONDITION);
+    CHECK(!s_dest_exists("replaced.jpg"));
+    CHECK(es_wfix_receive_body(&s_w, s_w.dlq_url, 0) == NULL); /* gone is not reported */
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_size_limits(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big.jpg", jpeg, len) == ES_OK);
+    s_w.cfg.max_object_bytes = len - 1;
+    es_event_record rec;
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    /* no size in the event: refused from the GET's Content-Length, before any body byte */
+    s_record(&rec, s_w.src, "big.jpg", NULL);
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK_INT_EQ(res.code, ES_ERR_TOO_LARGE);
+    CHECK_STR_CONTAINS(res.reason, "EXIFSTRIP_MAX_OBJECT_BYTES");
+    CHECK_INT_EQ(res.bytes_in, 0);
+    CHECK(!s_dest_exists("big.jpg"));
+    s_check_dlq_report("big.jpg", "ES_ERR_TOO_LARGE");
+    /* size in the event: refused without any GET */
+    long seq = es_wfix_last_seq();
+    rec.has_size = true;
+    rec.size = len;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", NULL), 0);
+    free(es_wfix_receive_body(&s_w, s_w.dlq_url, 2));
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_skipped(void)
+{
+    SETUP();
+    long seq = es_wfix_last_seq();
+    es_event_record rec;
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    s_record(&rec, "some-other-bucket", "a.jpg", NULL);
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "not an allowed source");
+    s_record(&rec, s_w.src, "a.png", NULL);
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "suffix");
+    /* the destination is never a source, even without an allowlist */
+    s_w.cfg.source_bucket_count = 0;
+    s_record(&rec, s_w.dst, "a.jpg", NULL);
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_INT_EQ(es_wfix_count(seq, NULL, NULL), 0); /* no request at all */
+    es_wfix_teardown(&s_w);
+}
+
+static void s_fault(const char *fmt_service, const char *action, const char *where_field,
+                    const char *where, int status)
+{
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"%s\",\"action\":\"%s\",\"%s\":\"%s\",\"status\":%d,\"times\":50}",
+             fmt_service, action, where_field, where, status);
+    REQUIRE(es_itest_fault(rule) == 0);
+}
+
+static void test_transient_get_failure_is_retry(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "slow.jpg", jpeg, len) == ES_OK);
+    s_fault("s3", "GetObject", "bucket", s_w.src, 503);
+    char body[4096];
+    es_wfix_s3_event(body, sizeof body, s_w.src, "slow.jpg", NULL, NULL, -1);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(!es_job_run_message(&s_env, &msg, &counts)); /* not settled: left for redelivery */
+    CHECK_INT_EQ(counts.n[ES_JOB_RETRY], 1);
+    CHECK(!s_dest_exists("slow.jpg"));
+    CHECK(es_wfix_receive_body(&s_w, s_w.dlq_url, 0) == NULL);
+    es_itest_clear_faults();
+    /* redelivered after the fault cleared: stripped */
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &msg, &counts));
+    CHECK_INT_EQ(counts.n[ES_JOB_STRIPPED], 1);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_transient_put_failure_is_retry(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "p.jpg", jpeg, len) == ES_OK);
+    s_fault("s3", "PutObject", "bucket", s_w.dst, 500);
+    es_event_record rec;
+    s_record(&rec, s_w.src, "p.jpg", NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(es_err_category(res.code), ES_CAT_TRANSIENT);
+    CHECK_STR_CONTAINS(res.reason, s_w.dst);
+    es_itest_clear_faults();
+    CHECK(!s_dest_exists("p.jpg"));
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_dlq_failure_keeps_message(void)
+{
+    SETUP();
+    static const uint8_t text[] = "hello, not an image";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "t.jpg", text, sizeof text - 1) == ES_OK);
+    const char *slash = strrchr(s_w.dlq_url, '/');
+    REQUIRE(slash != NULL);
+    s_fault("sqs", "SendMessage", "queue", slash + 1, 503);
+    char body[4096];
+    es_wfix_s3_event(body, sizeof body, s_w.src, "t.jpg", NULL, NULL, -1);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(!es_job_run_message(&s_env, &msg, &counts));
+    CHECK_INT_EQ(counts.n[ES_JOB_RETRY], 1);
+    es_itest_clear_faults();
+    /* without a DLQ a refusal is only logged, and settled */
+    s_w.cfg.dlq_url[0] = '\0';
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &msg, &counts));
+    CHECK_INT_EQ(counts.n[ES_JOB_REFUSED], 1);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_bad_event_and_test_event(void)
+{
+    SETUP();
+    es_job_message bad = s_msg("{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":"
+                               "\"ObjectRemoved:Delete\"}]}");
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &bad, &counts));
+    CHECK_INT_EQ(counts.n[ES_JOB_REFUSED], 1);
+    s_check_dlq_report(NULL, "ES_ERR_EVENT_INVALID");
+    long seq = es_wfix_last_seq();
+    es_job_message test = s_msg("{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Bucket\":\"b\"}");
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &test, &counts));
+    unsigned total = 0;
+    for (int i = 0; i < ES_JOB_OUTCOME_COUNT; i++)
+        total += counts.n[i];
+    CHECK_INT_EQ(total, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, NULL, NULL), 0);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_multi_record_partial_failure(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "ok.jpg", jpeg, len) == ES_OK);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "flaky.jpg", jpeg, len) == ES_OK);
+    char rule[256];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"GetObject\",\"key\":\"flaky.jpg\",\"reset\":true,\"times\":50}");
+    REQUIRE(es_itest_fault(rule) == 0);
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+             "\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"flaky.jpg\"}}},{\"eventSource\":"
+             "\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":{\"name\":\"%s\"},"
+             "\"object\":{\"key\":\"ok.jpg\"}}}]}",
+             s_w.src, s_w.src);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(!es_job_run_message(&s_env, &msg, &counts)); /* one record must be retried */
+    CHECK_INT_EQ(counts.n[ES_JOB_RETRY], 1);
+    CHECK_INT_EQ(counts.n[ES_JOB_STRIPPED], 1);
+    CHECK(s_dest_exists("ok.jpg"));
+    CHECK(!s_dest_exists("flaky.jpg"));
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_cancel_flag(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "c.jpg", jpeg, len) == ES_OK);
+    atomic_int cancel = 1;
+    s_env.cancel = &cancel;
+    char body[4096];
+    es_wfix_s3_event(body, sizeof body, s_w.src, "c.jpg", NULL, NULL, -1);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(!es_job_run_message(&s_env, &msg, &counts));
+    CHECK(!s_dest_exists("c.jpg"));
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+int main(void)
+{
+    es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
+    ES_RUN(test_strip_one_record);
+    ES_RUN(test_version_id_pins_the_get);
+    ES_RUN(test_message_with_encoded_keys);
+    ES_RUN(test_multipart_output);
+    ES_RUN(test_refused_not_jpeg);
+    ES_RUN(test_refused_after_multipart_started);
+    ES_RUN(test_gone);
+    ES_RUN(test_size_limits);
+    ES_RUN(test_skipped);
+    ES_RUN(test_transient_get_failure_is_retry);
+    ES_RUN(test_transient_put_failure_is_retry);
+    ES_RUN(test_dlq_failure_keeps_message);
+    ES_RUN(test_bad_event_and_test_event);
+    ES_RUN(test_multi_record_partial_failure);
+    ES_RUN(test_cancel_flag);
+    return es_test_finish();
+}

@@ -1,0 +1,305 @@
+/* pool_itest.c - the daemon (es_pool_run) against the emulator: a drained
+ * queue fed by real bucket notifications (every outcome, deletions, DLQ,
+ * heartbeat file), the visibility heartbeat keeping a slow job's message
+ * invisible, and the shutdown paths: unstarted messages given back, in-flight
+ * jobs finishing within the grace period, jobs cancelled after it (message
+ * left for redelivery), a second stop request, and a failing receive loop. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../harness/test.h"
+#include "../support/aws_itest.h"
+#include "../support/fixture.h"
+#include "../support/worker_fixture.h"
+#include "aws/s3_admin.h"
+#include "common/log.h"
+#include "worker/clock.h"
+#include "worker/pool.h"
+
+static es_wfix s_w;
+
+typedef struct s_run {
+    es_pool *pool;
+    es_pool_stats stats;
+    es_err rc;
+    pthread_t thread;
+    uint64_t ended_ms;
+} s_run;
+
+static void *s_thread(void *arg)
+{
+    s_run *r = arg;
+    r->rc = es_pool_run(r->pool, &r->stats);
+    r->ended_ms = es_clock_ms();
+    return NULL;
+}
+
+static bool s_start(s_run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->pool = es_pool_new(&s_w.cfg, s_w.s3, s_w.sqs);
+    return r->pool && pthread_create(&r->thread, NULL, s_thread, r) == 0;
+}
+
+static void s_finish(s_run *r)
+{
+    pthread_join(r->thread, NULL);
+    es_pool_free(r->pool);
+    r->pool = NULL;
+}
+
+static void s_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+#define SETUP()                                                                          \
+    do {                                                                                 \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
+        REQUIRE(es_wfix_setup(&s_w, 1) == 0);                                            \
+        s_w.cfg.wait_seconds = 1;                                                        \
+        s_w.cfg.shutdown_grace = 10;                                                     \
+    } while (0)
+
+static uint8_t *s_jpeg(size_t *len)
+{
+    es_fixture_opts o = {.exif_gps = true, .xmp = true, .seed = 11};
+    uint8_t *j = NULL;
+    return es_fixture_make(&o, &j, len) == 0 ? j : NULL;
+}
+
+/* Puts a JPEG at key and queues its event by hand. */
+static void s_put_and_send(const char *key, const uint8_t *jpeg, size_t len)
+{
+    char body[4096];
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    es_wfix_s3_event(body, sizeof body, s_w.src, key, NULL, NULL, (long long)len);
+    REQUIRE(es_sqs_send(s_w.sqs, s_w.queue_url, body, NULL, 0, &res) == ES_OK);
+}
+
+static long s_queue_attr(const char *name)
+{
+    char value[64] = "";
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    if (es_sqs_get_attribute(s_w.sqs, s_w.queue_url, name, value, sizeof value, &res) != ES_OK)
+        return -1;
+    return strtol(value, NULL, 10);
+}
+
+static void s_slow_get(const char *key, int delay_ms)
+{
+    char rule[256];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"GetObject\",\"key\":\"%s\",\"delay_ms\":%d,\"times\":1}",
+             key, delay_ms);
+    REQUIRE(es_itest_fault(rule) == 0);
+}
+
+static void test_drain_with_bucket_notifications(void)
+{
+    SETUP();
+    char hb[128];
+    snprintf(hb, sizeof hb, "/tmp/es_pool_itest_%ld.hb", (long)getpid());
+    unlink(hb);
+    snprintf(s_w.cfg.heartbeat_file, sizeof s_w.cfg.heartbeat_file, "%s", hb);
+    s_w.cfg.drain = true;
+    s_w.cfg.concurrency = 2;
+    char arn[256];
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    REQUIRE(es_sqs_get_attribute(s_w.sqs, s_w.queue_url, "QueueArn", arn, sizeof arn, &res) == ES_OK);
+    REQUIRE(es_s3_put_bucket_notification(s_w.s3, s_w.src, arn, NULL, NULL, NULL, &res) == ES_OK);
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len);
+    REQUIRE(jpeg != NULL);
+    static const char *const jpegs[] = {"a.jpg", "b/c d.JPEG", "e+f.jpg"};
+    for (size_t i = 0; i < 3; i++)
+        REQUIRE(es_wfix_put(&s_w, s_w.src, jpegs[i], jpeg, len) == ES_OK);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "not-really.jpg", (const uint8_t *)"GIF89a....", 10) == ES_OK);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "notes.txt", (const uint8_t *)"hello", 5) == ES_OK);
+
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_finish(&r); /* --drain: returns by itself */
+    CHECK_OK(r.rc);
+    CHECK(r.stats.drained);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 3);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_REFUSED], 1);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 0);
+    CHECK(r.stats.received >= 5); /* plus the s3:TestEvent, if the emulator sent one */
+    CHECK_INT_EQ(r.stats.settled, r.stats.received);
+    CHECK_INT_EQ(r.stats.deleted, r.stats.received);
+    CHECK_INT_EQ(r.stats.left, 0);
+    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessages"), 0);
+    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 0);
+    for (size_t i = 0; i < 3; i++) {
+        char etag[128];
+        CHECK_OK(es_wfix_etag(&s_w, s_w.dst, jpegs[i], etag, sizeof etag));
+    }
+    char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 1);
+    CHECK(report && strstr(report, "not-really.jpg"));
+    free(report);
+    struct stat st;
+    CHECK(stat(hb, &st) == 0 && time(NULL) - st.st_mtime < 30);
+    unlink(hb);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_visibility_heartbeat(void)
+{
+    SETUP();
+    s_w.cfg.drain = true;
+    s_w.cfg.concurrency = 1;
+    s_w.cfg.visibility_timeout = 2;
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len);
+    REQUIRE(jpeg != NULL);
+    s_slow_get("slow.jpg", 3500);
+    long seq = es_wfix_last_seq();
+    s_put_and_send("slow.jpg", jpeg, len);
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK_INT_EQ(r.stats.received, 1); /* never redelivered while the job ran */
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 1);
+    CHECK(r.stats.extended >= 2);
+    CHECK(es_wfix_count(seq, "ChangeMessageVisibilityBatch", NULL) >= 2);
+    CHECK_INT_EQ(r.stats.deleted, 1);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_stop_returns_unstarted_and_finishes_running(void)
+{
+    SETUP();
+    s_w.cfg.concurrency = 1;
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len);
+    REQUIRE(jpeg != NULL);
+    static const char *const keys[] = {"k1.jpg", "k2.jpg", "k3.jpg"};
+    for (size_t i = 0; i < 3; i++) {
+        s_slow_get(keys[i], 2000);
+        s_put_and_send(keys[i], jpeg, len);
+    }
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(1000); /* one job running, one message queued behind it */
+    uint64_t stop_at = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK(r.ended_ms - stop_at < 8000);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 1); /* the running job finished */
+    CHECK_INT_EQ(r.stats.deleted, 1);
+    CHECK_INT_EQ(r.stats.returned, 1);
+    CHECK_INT_EQ(r.stats.received, 2);
+    /* the returned message is visible again at once, with the untouched third one */
+    es_sqs_message *msgs = NULL;
+    size_t n = 0;
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    CHECK_OK(es_sqs_receive(s_w.sqs, s_w.queue_url, 10, 1, 30, &msgs, &n, &res));
+    CHECK_INT_EQ(n, 2);
+    es_sqs_messages_free(msgs, n);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_grace_expiry_cancels_and_leaves_message(void)
+{
+    SETUP();
+    s_w.cfg.concurrency = 1;
+    s_w.cfg.shutdown_grace = 1;
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len);
+    REQUIRE(jpeg != NULL);
+    s_slow_get("stuck.jpg", 4000);
+    s_put_and_send("stuck.jpg", jpeg, len);
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(800);
+    uint64_t stop_at = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK(r.ended_ms - stop_at < 7000);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
+    CHECK_INT_EQ(r.stats.left, 1);
+    CHECK_INT_EQ(r.stats.deleted, 0);
+    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 1); /* not deleted */
+    char etag[128];
+    CHECK(es_wfix_etag(&s_w, s_w.dst, "stuck.jpg", etag, sizeof etag) != ES_OK);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_second_stop_cancels_at_once(void)
+{
+    SETUP();
+    s_w.cfg.concurrency = 1;
+    s_w.cfg.shutdown_grace = 60;
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len);
+    REQUIRE(jpeg != NULL);
+    s_slow_get("stuck2.jpg", 3000);
+    s_put_and_send("stuck2.jpg", jpeg, len);
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(800);
+    uint64_t stop_at = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK(r.ended_ms - stop_at < 10000); /* far less than the 60 s grace */
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
+    CHECK_INT_EQ(r.stats.deleted, 0);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+static void test_receive_failures_keep_looping(void)
+{
+    SETUP();
+    char hb[128];
+    snprintf(hb, sizeof hb, "/tmp/es_pool_itest_%ld_b.hb", (long)getpid());
+    unlink(hb);
+    snprintf(s_w.cfg.heartbeat_file, sizeof s_w.cfg.heartbeat_file, "%s", hb);
+    snprintf(s_w.cfg.queue_url, sizeof s_w.cfg.queue_url, "%s/000000000000/no-such-queue-%ld",
+             es_itest_endpoint(), (long)getpid());
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(1500);
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK_INT_EQ(r.stats.received, 0);
+    struct stat st;
+    CHECK(stat(hb, &st) == 0); /* the loop kept its heartbeat while failing */
+    unlink(hb);
+    es_wfix_teardown(&s_w);
+}
+
+int main(void)
+{
+    es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
+    ES_RUN(test_drain_with_bucket_notifications);
+    ES_RUN(test_visibility_heartbeat);
+    ES_RUN(test_stop_returns_unstarted_and_finishes_running);
+    ES_RUN(test_grace_expiry_cancels_and_leaves_message);
+    ES_RUN(test_second_stop_cancels_at_once);
+    ES_RUN(test_receive_failures_keep_looping);
+    return es_test_finish();
+}

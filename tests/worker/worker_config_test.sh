@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# worker_config_test.sh - `exifstrip worker` configuration errors through the
+# real binary: exit 78 with one message naming the variable or flag, before
+# any request (a listener on AWS_ENDPOINT_URL must see no connection); usage
+# errors exit 1; --help documents every variable; flags override variables.
+. "$(dirname "$0")/../harness/lib.sh"
+. "$(dirname "$0")/worker_env.sh"
+
+QUEUE=http://127.0.0.1:9/000000000000/q
+
+# Runs the worker with extra env assignments; sets RC, ERR (stderr) and OUT.
+run_worker() { # env assignments..., -- args...
+    local envs=() args=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    args=("$@")
+    env "${envs[@]}" timeout 10 "$EXIFSTRIP" worker "${args[@]}" >"$SCRATCH/out" 2>"$SCRATCH/err"
+    RC=$?
+    OUT=$(cat "$SCRATCH/out")
+    ERR=$(cat "$SCRATCH/err")
+}
+
+t_missing_queue_url_makes_no_request() {
+    local log=$SCRATCH/connections start end
+    : >"$log"
+    if ! start_listener "$log"; then
+        es_skip "node is not available for the connection listener"
+        return
+    fi
+    start=$(date +%s%N)
+    run_worker AWS_ENDPOINT_URL="http://127.0.0.1:$LISTEN_PORT" EXIFSTRIP_DEST_BUCKET=clean -- 
+    end=$(date +%s%N)
+    check_eq "exit status" "$RC" 78
+    check "message names EXIFSTRIP_QUEUE_URL" grep -q "EXIFSTRIP_QUEUE_URL" <<<"$ERR"
+    check_eq "one line on stderr" "$(wc -l <<<"$ERR")" 1
+    check "immediate (< 2 s)" [ $(((end - start) / 1000000)) -lt 2000 ]
+    sleep 0.3
+    check_eq "connections to the endpoint" "$(wc -l <"$log")" 0
+}
+
+t_each_bad_variable_is_named() {
+    local spec var val
+    for spec in EXIFSTRIP_CONCURRENCY=0 EXIFSTRIP_CONCURRENCY=lots EXIFSTRIP_VISIBILITY_TIMEOUT=0 \
+        EXIFSTRIP_MAX_OBJECT_BYTES=1X EXIFSTRIP_PART_SIZE=1MiB EXIFSTRIP_WAIT_SECONDS=30 \
+        EXIFSTRIP_SHUTDOWN_GRACE=-3 EXIFSTRIP_LOG_FORMAT=xml EXIFSTRIP_LOG_LEVEL=chatty \
+        EXIFSTRIP_SUFFIXES=, EXIFSTRIP_DLQ_URL=sqs://x EXIFSTRIP_SOURCE_BUCKETS=a \
+        EXIFSTRIP_DEST_BUCKET=Bad/Name EXIFSTRIP_DRAIN=perhaps EXIFSTRIP_QUEUE_URL=queue; do
+        var=${spec%%=*} val=${spec#*=}
+        run_worker EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean "$var=$val" --
+        check_eq "$spec: exit status" "$RC" 78
+        check "$spec: message starts with the variable" grep -q "^exifstrip worker: $var" <<<"$ERR"
+    done
+}
+
+t_bad_flag_value_names_the_flag() {
+    run_worker EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean -- --concurrency 100
+    check_eq "exit status" "$RC" 78
+    check "names --concurrency" grep -q -- "--concurrency" <<<"$ERR"
+    run_worker EXIFSTRIP_QUEUE_URL=$QUEUE -- --dest-bucket=x
+    check_eq "exit status (--dest-bucket=x)" "$RC" 78
+    check "names --dest-bucket" grep -q -- "--dest-bucket" <<<"$ERR"
+}
+
+t_flags_override_variables() {
+    # The variables are invalid but every one is overridden by a valid flag; the
+    # run then stops at the (deliberately bad) AWS configuration, still with 78.
+    run_worker EXIFSTRIP_QUEUE_URL=bad EXIFSTRIP_DEST_BUCKET=x EXIFSTRIP_CONCURRENCY=0 AWS_MAX_ATTEMPTS=zero -- \
+        --queue-url "$QUEUE" --dest-bucket clean --concurrency 2
+    check_eq "exit status" "$RC" 78
+    check "stopped at AWS_MAX_ATTEMPTS" grep -q "AWS_MAX_ATTEMPTS" <<<"$ERR"
+    check "no worker variable blamed" bash -c '! grep -q EXIFSTRIP <<<"$1"' _ "$ERR"
+}
+
+t_destination_in_allowlist_refused() {
+    run_worker EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_SOURCE_BUCKETS=raw,clean --
+    check_eq "exit status" "$RC" 78
+    check "names EXIFSTRIP_SOURCE_BUCKETS" grep -q "EXIFSTRIP_SOURCE_BUCKETS" <<<"$ERR"
+}
+
+t_usage_errors_exit_1() {
+    run_worker -- --no-such-option
+    check_eq "unknown option" "$RC" 1
+    check "says unknown option" grep -q "unknown option '--no-such-option'" <<<"$ERR"
+    run_worker -- --queue-url
+    check_eq "missing value" "$RC" 1
+}
+
+t_help_documents_every_variable() {
+    local v
+    run_worker -- --help
+    check_eq "exit status" "$RC" 0
+    for v in QUEUE_URL DEST_BUCKET SOURCE_BUCKETS CONCURRENCY SUFFIXES DLQ_URL VISIBILITY_TIMEOUT \
+        MAX_OBJECT_BYTES SHUTDOWN_GRACE LOG_FORMAT LOG_LEVEL HEARTBEAT_FILE PART_SIZE WAIT_SECONDS DRAIN; do
+        check "--help lists EXIFSTRIP_$v" grep -q "EXIFSTRIP_$v" <<<"$OUT"
+    done
+    check "--help lists --drain" grep -q -- "--drain" <<<"$OUT"
+    check "--help mentions exit status 78" grep -q "78" <<<"$OUT"
+    check "top-level help lists worker" bash -c '"$1" --help | grep -q "^  worker"' _ "$EXIFSTRIP"
+    check "top-level help lists health" bash -c '"$1" --help | grep -q "^  health"' _ "$EXIFSTRIP"
+}
+
+es_run t_missing_queue_url_makes_no_request
+es_run t_each_bad_variable_is_named
+es_run t_bad_flag_value_names_the_flag
+es_run t_flags_override_variables
+es_run t_destination_in_allowlist_refused
+es_run t_usage_errors_exit_1
+es_run t_help_documents_every_variable
+es_finish
