@@ -1,0 +1,103 @@
+/* http.h - the HTTP transport under the S3 and SQS clients (libcurl): one
+ * request from memory, a response whose headers go through a bounded parser
+ * and whose body is either kept in a capped buffer or streamed to a callback.
+ *
+ * Each thread reuses one curl easy handle (kept in thread-local storage) so
+ * connections stay alive between calls. TLS peer and host verification are
+ * always on; proxies come from curl's usual environment variables. */
+#ifndef ES_AWS_HTTP_H
+#define ES_AWS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exifstrip/error.h"
+
+/* ---- response headers -------------------------------------------------- */
+
+#define ES_HTTP_HEADERS_MAX_BYTES 16384 /* names + values of one response */
+#define ES_HTTP_HEADERS_MAX_FIELDS 128
+
+typedef struct es_http_field {
+    uint16_t name_off, name_len;
+    uint16_t value_off, value_len;
+} es_http_field;
+
+/* The header block of one response. Fixed size, no allocation. A new status
+ * line (after "100 Continue", or a proxy's CONNECT reply) starts over. */
+typedef struct es_http_headers {
+    int status;            /* from the last status line, 0 before one */
+    bool complete;         /* the blank line ending the block was seen */
+    size_t bad_lines;      /* malformed lines that were skipped */
+    size_t count;
+    es_http_field fields[ES_HTTP_HEADERS_MAX_FIELDS];
+    size_t used;
+    char buf[ES_HTTP_HEADERS_MAX_BYTES]; /* "name\0value\0" ... */
+} es_http_headers;
+
+void es_http_headers_reset(es_http_headers *h);
+/* Feeds one raw line as curl delivers it (status line, "Name: value", a
+ * folded continuation starting with SP/HT, or the blank line), with or
+ * without its CRLF. Malformed lines are counted and skipped.
+ * ES_ERR_TOO_LARGE when the block exceeds the bounds above. */
+ES_MUST_USE es_err es_http_headers_feed(es_http_headers *h, const char *line, size_t len);
+/* Case-insensitive lookup of the first value of name, or NULL. */
+const char *es_http_headers_get(const es_http_headers *h, const char *name);
+/* The idx-th (0-based) value of name (repeated header lines), or NULL. */
+const char *es_http_headers_get_nth(const es_http_headers *h, const char *name, size_t idx);
+/* Number of lines carrying name. */
+size_t es_http_headers_count_of(const es_http_headers *h, const char *name);
+
+/* ---- request / response ------------------------------------------------ */
+
+typedef struct es_http_response es_http_response;
+
+/* Receives 2xx body bytes when streaming; a non-OK return aborts the transfer
+ * and becomes the result of es_http_perform. */
+typedef es_err (*es_http_body_fn)(void *ctx, const es_http_response *resp, const uint8_t *data,
+                                  size_t len);
+
+typedef struct es_http_request {
+    const char *method;        /* "GET", "PUT", "POST", "HEAD", "DELETE" */
+    const char *url;           /* fully encoded */
+    const char *const *headers; /* "Name: value" lines, sent as given */
+    size_t header_count;
+    const uint8_t *body;       /* may be NULL when body_len is 0 */
+    size_t body_len;
+    size_t max_body;           /* cap of the buffered body (ES_ERR_TOO_LARGE past it) */
+    es_http_body_fn on_body;   /* stream 2xx bodies here instead of buffering, or NULL */
+    void *body_ctx;
+    long timeout_ms;           /* whole transfer, 0 = none (low-speed limit still applies) */
+    long connect_timeout_ms;   /* 0 = 3000 */
+    long low_speed_time_s;     /* abort when < 1 byte/s for this long; 0 = 30 */
+    const char *ca_bundle;     /* NULL or "" = system default */
+} es_http_request;
+
+struct es_http_response {
+    long status;               /* 0 when no response arrived */
+    es_http_headers headers;
+    uint8_t *body;             /* buffered body (non-streamed or non-2xx), NUL-terminated */
+    size_t body_len;
+    size_t body_cap;
+    uint64_t streamed;         /* bytes handed to on_body */
+    bool callback_failed;      /* on_body refused data: the failure is the caller's */
+    char error[256];           /* transport failure text (curl), "" otherwise */
+};
+
+void es_http_response_init(es_http_response *r);
+/* Drops body and headers, keeps the allocation for reuse. */
+void es_http_response_reset(es_http_response *r);
+void es_http_response_clean(es_http_response *r); /* frees; accepts NULL */
+
+/* Performs one request. Returns ES_OK when a complete response arrived
+ * (whatever its status); ES_ERR_NETWORK / ES_ERR_TIMEOUT on transport
+ * failures, ES_ERR_TOO_LARGE when the buffered body or the headers exceed
+ * their caps, ES_ERR_CONFIG for TLS verification/CA problems, or the
+ * callback's code when on_body aborted. */
+ES_MUST_USE es_err es_http_perform(const es_http_request *req, es_http_response *resp);
+
+/* Maps a libcurl result code (CURLcode) to es_err. */
+es_err es_http_map_curl_code(int curl_code);
+
+#endif

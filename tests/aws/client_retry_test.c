@@ -1,0 +1,619 @@
+/* client_retry_test.c - the signed, retried call (src/aws/client.c, http.c,
+ * retry.c) against the scripted 127.0.0.1 server of tests/support/http_server:
+ * what goes on the wire, retries of 5xx / dropped connections / timeouts,
+ * no retry once body bytes were delivered, the retry quota running dry,
+ * clock-skew correction, response caps, nested requests from a body callback,
+ * and SQS requests going to the configured endpoint. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../harness/test.h"
+#include "../support/http_server.h"
+#include "aws/client.h"
+#include "aws/s3_internal.h"
+#include "aws/sigv4.h"
+#include "aws/sqs.h"
+
+#define S_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+static es_test_http_server *s_srv;
+static es_creds_provider *s_creds;
+static int s_sleeps;
+static long s_slept_ms;
+
+static void s_fake_sleep(void *ctx, long ms)
+{
+    (void)ctx;
+    s_sleeps++;
+    s_slept_ms += ms;
+}
+static double s_half(void *ctx)
+{
+    (void)ctx;
+    return 0.5;
+}
+
+static void s_config(es_aws_config *cfg, int attempts)
+{
+    memset(cfg, 0, sizeof *cfg);
+    strcpy(cfg->region, "us-east-1");
+    snprintf(cfg->s3_endpoint, sizeof cfg->s3_endpoint, "%s", es_test_http_server_url(s_srv));
+    snprintf(cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, "%s", es_test_http_server_url(s_srv));
+    cfg->max_attempts = attempts;
+    cfg->connect_timeout_ms = 2000;
+    cfg->low_speed_time_s = 10;
+}
+
+/* A fresh server state and an S3 client with fake sleeps. */
+static es_s3_client *s_s3(int attempts)
+{
+    es_test_http_server_clear_routes(s_srv);
+    es_test_http_server_clear_requests(s_srv);
+    es_aws_config cfg;
+    s_config(&cfg, attempts);
+    es_s3_client *c = es_s3_client_new(&cfg, s_creds);
+    if (c)
+        es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
+    s_sleeps = 0;
+    s_slept_ms = 0;
+    return c;
+}
+
+static void s_route(const char *method, const char *path, int status, const char *body, const char *headers,
+                    unsigned times)
+{
+    es_test_http_route r = {.method = method, .path = path, .status = status, .body = body, .headers = headers,
+                            .times = times};
+    es_test_http_server_add_route(s_srv, &r);
+}
+
+/* The idx-th recorded request with this method (earlier tests' slow
+ * connections may still be landing in the log). */
+static bool s_nth(const char *method, size_t idx, es_test_http_request *out)
+{
+    size_t n = es_test_http_server_request_count(s_srv);
+    for (size_t i = 0; i < n; i++) {
+        if (!es_test_http_server_request(s_srv, i, out))
+            return false;
+        if (!strcmp(out->method, method) && idx-- == 0)
+            return true;
+        es_test_http_request_free(out);
+    }
+    return false;
+}
+
+static const char *s_slowdown = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+                                "<RequestId>REQ-SLOW</RequestId></Error>";
+
+static void test_wire_format_of_put(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("PUT", "/bkt/dir/a%20b%2Bc.jpg", 200, NULL, "ETag: \"e\"\r\nx-amz-request-id: RID1\r\n", 0);
+    es_aws_result res;
+    const char *body = "jpeg-bytes";
+    CHECK_OK(es_s3_put_object(c, "bkt", "dir/a b+c.jpg", (const uint8_t *)body, strlen(body), "image/jpeg", &res));
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_INT_EQ(res.http_status, 200);
+    CHECK_STR_EQ(res.request_id, "RID1");
+    es_test_http_request r;
+    REQUIRE(s_nth("PUT", 0, &r));
+    CHECK_STR_EQ(r.path, "/bkt/dir/a%20b%2Bc.jpg");
+    CHECK_MEM_EQ(r.body, r.body_len, body, strlen(body));
+    char hash[65];
+    es_sigv4_sha256_hex(body, strlen(body), hash);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-content-sha256"), hash);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "content-type"), "image/jpeg");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "host"), es_test_http_server_url(s_srv) + 7);
+    const char *auth = es_test_http_request_header(&r, "authorization");
+    CHECK_STR_CONTAINS(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/");
+    CHECK_STR_CONTAINS(auth, "/us-east-1/s3/aws4_request");
+    CHECK_STR_CONTAINS(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date");
+    CHECK(es_test_http_request_header(&r, "x-amz-date") != NULL);
+    CHECK(es_test_http_request_header(&r, "expect") == NULL);
+    for (size_t i = 0; i < r.header_count; i++)
+        CHECK(strncasecmp(r.headers[i].name, "x-amz-meta-", 11) != 0);
+    es_test_http_request_free(&r);
+    es_s3_client_free(c);
+}
+
+static void test_get_and_list_requests(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("GET", "/bkt/k", 200, "v", "ETag: \"abc\"\r\nx-amz-version-id: 3/L4kqtJl+cJ\r\n", 0);
+    s_route("GET", "/bkt", 200,
+            "<ListBucketResult><IsTruncated>false</IsTruncated><EncodingType>url</EncodingType>"
+            "<Contents><Key>a+b%2Bc</Key><Size>5</Size></Contents></ListBucketResult>",
+            NULL, 0);
+    es_s3_get_options opt = {.version_id = "3/L4kqtJl+cJ", .if_match = "\"abc\""};
+    es_aws_result res;
+    CHECK_OK(es_s3_get_object(c, "bkt", "k", &opt, &res));
+    es_test_http_request r;
+    REQUIRE(s_nth("GET", 0, &r));
+    CHECK_STR_EQ(r.query, "versionId=3%2FL4kqtJl%2BcJ");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"abc\"");
+    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "if-match");
+    es_test_http_request_free(&r);
+
+    es_s3_list_page page;
+    CHECK_OK(es_s3_list_objects(c, "bkt", "a b/", "tok+/=", &page, &res));
+    REQUIRE(page.count == 1);
+    CHECK_STR_EQ(page.keys[0], "a b+c");
+    CHECK_INT_EQ(page.sizes[0], 5);
+    CHECK_STR_EQ(page.next_token, "");
+    es_s3_list_free(&page);
+    REQUIRE(s_nth("GET", 1, &r));
+    CHECK_STR_EQ(r.path, "/bkt");
+    CHECK_STR_EQ(r.query, "continuation-token=tok%2B%2F%3D&encoding-type=url&list-type=2&prefix=a%20b%2F");
+    es_test_http_request_free(&r);
+    es_s3_client_free(c);
+}
+
+static void test_retry_503_then_success(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("PUT", "/bkt/k", 503, s_slowdown, NULL, 2);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    es_aws_result res;
+    CHECK_OK(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res));
+    CHECK_INT_EQ(res.attempts, 3);
+    CHECK_INT_EQ(s_sleeps, 2);
+    CHECK_INT_EQ(s_slept_ms, 50 + 100); /* full jitter at 0.5: 0.5*100 then 0.5*200 */
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "PUT", "/bkt/k"), 3);
+    /* The body is sent again on every attempt, each one signed afresh. */
+    for (size_t i = 0; i < 3; i++) {
+        es_test_http_request r;
+        REQUIRE(es_test_http_server_request(s_srv, i, &r));
+        CHECK_MEM_EQ(r.body, r.body_len, "x", 1);
+        CHECK(es_test_http_request_header(&r, "authorization") != NULL);
+        es_test_http_request_free(&r);
+    }
+    /* Two retries cost 5 each; the success refunds the last retry's cost. */
+    CHECK_INT_EQ(es_aws_client_retry_tokens(es_s3_client_core(c)), ES_RETRY_QUOTA_MAX - ES_RETRY_COST);
+    es_s3_client_free(c);
+}
+
+static void test_final_errors_map(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("PUT", "/bkt/slow", 503, s_slowdown, NULL, 0);
+    s_route("GET", "/bkt/missing", 404, "<Error><Code>NoSuchKey</Code><Message>nope</Message></Error>", NULL, 0);
+    s_route("GET", "/bkt/denied", 403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+            "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n", 0);
+    s_route("HEAD", "/bkt/gone", 404, NULL, NULL, 0);
+    s_route("GET", "/bkt/bad", 400, "<Error><Code>InvalidArgument</Code><Message>bad</Message></Error>", NULL, 0);
+    s_route("GET", "/bkt/broken", 500, "not xml", NULL, 0);
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "slow", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
+    CHECK_INT_EQ(res.attempts, 3);
+    CHECK_STR_EQ(res.aws_code, "SlowDown");
+    CHECK_STR_EQ(res.request_id, "REQ-SLOW");
+    CHECK_STR_EQ(res.message, "HTTP 503 SlowDown: Please reduce your request rate.");
+    es_s3_get_options none = {0};
+    s_sleeps = 0;
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "missing", &none, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "denied", &none, &res), ES_ERR_AUTH);
+    CHECK_INT_EQ(res.attempts, 1); /* a 1970 Date is not trusted as "our clock is off" for AccessDenied */
+    es_s3_object_info info;
+    CHECK_INT_EQ(es_s3_head_object(c, "bkt", "gone", &info, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "bad", &none, &res), ES_ERR_CLIENT);
+    CHECK_STR_EQ(res.aws_code, "InvalidArgument");
+    CHECK_INT_EQ(s_sleeps, 0);
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "broken", &none, &res), ES_ERR_SERVER);
+    CHECK_INT_EQ(res.attempts, 3);
+    CHECK_STR_EQ(res.message, "HTTP 500");
+    es_s3_client_free(c);
+}
+
+static void test_dropped_connection_retried(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("GET", "/bkt/k", 0, NULL, NULL, 1); /* close without answering */
+    s_route("GET", "/bkt/k", 200, "payload", NULL, 0);
+    es_aws_result res;
+    es_s3_get_options none = {0};
+    CHECK_OK(es_s3_get_object(c, "bkt", "k", &none, &res));
+    CHECK_INT_EQ(res.attempts, 2);
+    /* Dropped every time: a network error in the end, with curl's reason. */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("GET", "/bkt/k", 0, NULL, NULL, 0);
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &none, &res), ES_ERR_NETWORK);
+    CHECK_INT_EQ(res.attempts, 3);
+    CHECK_INT_EQ(res.http_status, 0);
+    CHECK_STR_CONTAINS(res.message, "network error");
+    es_s3_client_free(c);
+
+    /* Nobody listening at all. */
+    es_aws_config cfg;
+    s_config(&cfg, 2);
+    strcpy(cfg.s3_endpoint, "http://127.0.0.1:1");
+    c = es_s3_client_new(&cfg, s_creds);
+    REQUIRE(c);
+    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &none, &res), ES_ERR_NETWORK);
+    CHECK_INT_EQ(res.attempts, 2);
+    es_s3_client_free(c);
+}
+
+typedef struct s_collect {
+    char data[64];
+    size_t len;
+    int heads;
+    es_s3_client *nested; /* when set: PUT from inside the body callback */
+    es_err nested_rc;
+} s_collect;
+
+static es_err s_head_cb(void *ctx, const es_s3_object_info *info)
+{
+    (void)info;
+    ((s_collect *)ctx)->heads++;
+    return ES_OK;
+}
+
+static es_err s_body_cb(void *ctx, const uint8_t *data, size_t len)
+{
+    s_collect *c = ctx;
+    if (c->len + len > sizeof c->data)
+        return ES_ERR_TOO_LARGE;
+    memcpy(c->data + c->len, data, len);
+    c->len += len;
+    if (c->nested) {
+        es_aws_result res;
+        c->nested_rc = es_s3_put_object(c->nested, "bkt", "out", data, len, NULL, &res);
+    }
+    return ES_OK;
+}
+
+static void test_no_retry_after_body_bytes(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    es_test_http_route cut = {.method = "GET", .path = "/bkt/k", .status = 200, .body = "0123456789",
+                              .times = 1, .truncate_at = 4};
+    es_test_http_server_add_route(s_srv, &cut);
+    s_route("GET", "/bkt/k", 200, "0123456789", NULL, 0);
+    s_collect col = {0};
+    es_s3_get_options opt = {.on_head = s_head_cb, .on_body = s_body_cb, .ctx = &col};
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &opt, &res), ES_ERR_NETWORK);
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_STR_CONTAINS(res.message, "not retried");
+    CHECK_MEM_EQ(col.data, col.len, "0123", 4);
+    CHECK_INT_EQ(col.heads, 1);
+    /* The caller starts over and gets everything. */
+    col = (s_collect){0};
+    CHECK_OK(es_s3_get_object(c, "bkt", "k", &opt, &res));
+    CHECK_MEM_EQ(col.data, col.len, "0123456789", 10);
+    CHECK_INT_EQ(col.heads, 1);
+    es_s3_client_free(c);
+}
+
+static es_err s_refuse(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx, (void)data, (void)len;
+    return ES_ERR_OUTPUT;
+}
+
+static void test_callback_failure_is_final(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("GET", "/bkt/k", 200, "data", NULL, 0);
+    es_s3_get_options opt = {.on_body = s_refuse};
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &opt, &res), ES_ERR_OUTPUT);
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "GET", NULL), 1);
+    es_s3_client_free(c);
+}
+
+static void test_nested_request_from_body_callback(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("GET", "/bkt/in", 200, "stream", NULL, 0);
+    s_route("PUT", "/bkt/out", 200, NULL, NULL, 0);
+    s_collect col = {.nested = c};
+    es_s3_get_options opt = {.on_head = s_head_cb, .on_body = s_body_cb, .ctx = &col};
+    es_aws_result res;
+    CHECK_OK(es_s3_get_object(c, "bkt", "in", &opt, &res));
+    CHECK_OK(col.nested_rc);
+    CHECK_MEM_EQ(col.data, col.len, "stream", 6);
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "PUT", "/bkt/out"), 1);
+    /* And the outer handle is still usable afterwards. */
+    col = (s_collect){0};
+    CHECK_OK(es_s3_get_object(c, "bkt", "in", &opt, &res));
+    es_s3_client_free(c);
+}
+
+static void test_quota_exhaustion(void)
+{
+    es_s3_client *c = s_s3(20);
+    REQUIRE(c);
+    es_aws_client *core = es_s3_client_core(c);
+    s_route("PUT", "/bkt/k", 503, s_slowdown, NULL, 0);
+    es_aws_result res;
+    /* 19 retries x 5 tokens per call: 500 -> 405 -> 310 -> 215 -> 120 -> 25. */
+    for (int i = 0; i < 5; i++) {
+        CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
+        CHECK_INT_EQ(res.attempts, 20);
+    }
+    CHECK_INT_EQ(es_aws_client_retry_tokens(core), 25);
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
+    CHECK_INT_EQ(res.attempts, 6);
+    CHECK_STR_CONTAINS(res.message, "retry quota exhausted");
+    CHECK_INT_EQ(es_aws_client_retry_tokens(core), 0);
+    s_sleeps = 0;
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_INT_EQ(s_sleeps, 0);
+    /* Successes refill slowly: one token each. */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res));
+    CHECK_INT_EQ(es_aws_client_retry_tokens(core), 3);
+    es_s3_client_free(c);
+}
+
+static void test_timeout_retried_with_higher_cost(void)
+{
+    es_test_http_server_clear_routes(s_srv);
+    es_test_http_server_clear_requests(s_srv);
+    es_aws_config cfg;
+    s_config(&cfg, 2);
+    cfg.low_speed_time_s = 1;
+    es_s3_client *c = es_s3_client_new(&cfg, s_creds);
+    REQUIRE(c);
+    es_aws_client *core = es_s3_client_core(c);
+    es_aws_client_set_retry_hooks(core, s_fake_sleep, NULL, s_half, NULL);
+    es_test_http_route slow = {.method = "GET", .path = "/bkt/k", .status = 200, .body = "late", .delay_ms = 2500};
+    es_test_http_server_add_route(s_srv, &slow);
+    es_aws_result res;
+    es_s3_get_options none = {0};
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &none, &res), ES_ERR_TIMEOUT);
+    CHECK_INT_EQ(res.attempts, 2);
+    CHECK_INT_EQ(es_aws_client_retry_tokens(core), ES_RETRY_QUOTA_MAX - ES_RETRY_TIMEOUT_COST);
+    es_s3_client_free(c);
+    /* Let the server get through the second (queued) slow connection. */
+    for (int i = 0; i < 100 && es_test_http_server_count(s_srv, "GET", "/bkt/k") < 2; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "GET", "/bkt/k"), 2);
+}
+
+static void s_http_date(time_t t, char *out, size_t n)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static time_t s_amz_date(const es_test_http_request *r)
+{
+    const char *d = es_test_http_request_header(r, "x-amz-date");
+    struct tm tm = {0};
+    if (!d || !strptime(d, "%Y%m%dT%H%M%SZ", &tm))
+        return 0;
+    return timegm(&tm);
+}
+
+static void test_clock_skew_corrected(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    es_aws_client *core = es_s3_client_core(c);
+    char hdr[96], date[64];
+    s_http_date(time(NULL) + 3600, date, sizeof date);
+    snprintf(hdr, sizeof hdr, "Date: %s\r\n", date);
+    s_route("PUT", "/bkt/k", 403,
+            "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and "
+            "the current time is too large.</Message></Error>",
+            hdr, 1);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    es_aws_result res;
+    CHECK_OK(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res));
+    CHECK_INT_EQ(res.attempts, 2);
+    CHECK_INT_EQ(s_sleeps, 0); /* re-signed at once */
+    long off = es_aws_client_clock_offset(core);
+    CHECK(off >= 3595 && off <= 3605);
+    es_test_http_request r1, r2;
+    REQUIRE(s_nth("PUT", 0, &r1));
+    REQUIRE(s_nth("PUT", 1, &r2));
+    long diff = (long)(s_amz_date(&r2) - s_amz_date(&r1));
+    if (diff < 3595 || diff > 3605)
+        es_test_fail(__FILE__, __LINE__, "x-amz-date moved by %ld s (%s -> %s)", diff,
+                     es_test_http_request_header(&r1, "x-amz-date"), es_test_http_request_header(&r2, "x-amz-date"));
+    es_test_http_request_free(&r1);
+    es_test_http_request_free(&r2);
+    /* The offset stays for later calls. */
+    CHECK_OK(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res));
+    CHECK_INT_EQ(res.attempts, 1);
+    REQUIRE(s_nth("PUT", 2, &r1));
+    CHECK(s_amz_date(&r1) - time(NULL) >= 3590);
+    es_test_http_request_free(&r1);
+
+    /* A signature error while the clocks agree is a plain auth failure. */
+    es_test_http_server_clear_routes(s_srv);
+    s_http_date(time(NULL) + off, date, sizeof date);
+    snprintf(hdr, sizeof hdr, "Date: %s\r\n", date);
+    s_route("PUT", "/bkt/k", 403, "<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>", hdr, 0);
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK(labs(es_aws_client_clock_offset(core) - off) <= 2);
+    es_s3_client_free(c);
+}
+
+static void test_response_cap(void)
+{
+    es_test_http_server_clear_routes(s_srv);
+    es_test_http_server_clear_requests(s_srv);
+    es_aws_config cfg;
+    s_config(&cfg, 3);
+    es_sqs_client *q = es_sqs_client_new(&cfg, s_creds);
+    REQUIRE(q);
+    size_t big = (1u << 20) + 100;
+    char *body = malloc(big + 1);
+    REQUIRE(body);
+    memset(body, ' ', big);
+    memcpy(body, "{\"Attributes\":{\"QueueArn\":\"x\"}}", 31);
+    body[big] = '\0';
+    s_route("POST", "/", 200, body, NULL, 0);
+    free(body);
+    es_aws_result res;
+    char value[64];
+    CHECK_INT_EQ(es_sqs_get_attribute(q, "https://sqs.us-east-1.amazonaws.com/1/q", "QueueArn", value, sizeof value, &res),
+                 ES_ERR_TOO_LARGE);
+    CHECK_INT_EQ(res.attempts, 1);
+    es_sqs_client_free(q);
+}
+
+static void test_sqs_request_goes_to_endpoint(void)
+{
+    es_test_http_server_clear_routes(s_srv);
+    es_test_http_server_clear_requests(s_srv);
+    es_aws_config cfg;
+    s_config(&cfg, 3);
+    es_sqs_client *q = es_sqs_client_new(&cfg, s_creds);
+    REQUIRE(q);
+    s_route("POST", "/", 200,
+            "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"rh\",\"Body\":\"b\","
+            "\"Attributes\":{\"ApproximateReceiveCount\":\"2\"}}]}",
+            NULL, 0);
+    es_sqs_message *m = NULL;
+    size_t n = 0;
+    es_aws_result res;
+    const char *url = "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs";
+    CHECK_OK(es_sqs_receive(q, url, 10, 20, 60, &m, &n, &res));
+    CHECK_INT_EQ(n, 1);
+    if (n == 1)
+        CHECK_INT_EQ(m[0].receive_count, 2);
+    es_sqs_messages_free(m, n);
+    es_test_http_request r;
+    REQUIRE(s_nth("POST", 0, &r));
+    CHECK_STR_EQ(r.path, "/");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "content-type"), "application/x-amz-json-1.0");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-target"), "AmazonSQS.ReceiveMessage");
+    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "/us-east-1/sqs/aws4_request");
+    CHECK_STR_CONTAINS(r.body, "\"QueueUrl\":\"https://sqs.eu-west-1.amazonaws.com/123456789012/jobs\"");
+    CHECK_STR_CONTAINS(r.body, "\"MaxNumberOfMessages\":10");
+    CHECK_STR_CONTAINS(r.body, "\"WaitTimeSeconds\":20");
+    CHECK_STR_CONTAINS(r.body, "\"VisibilityTimeout\":60");
+    CHECK_STR_CONTAINS(r.body, "ApproximateReceiveCount");
+    es_test_http_request_free(&r);
+
+    /* Errors come from "__type"; a missing queue is ES_ERR_NOT_FOUND. */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("POST", "/", 400,
+            "{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\",\"message\":\"The specified queue does not exist.\"}",
+            "x-amzn-RequestId: SQS-RID\r\n", 0);
+    CHECK_INT_EQ(es_sqs_delete(q, url, "rh", &res), ES_ERR_NOT_FOUND);
+    CHECK_STR_EQ(res.aws_code, "QueueDoesNotExist");
+    CHECK_STR_EQ(res.request_id, "SQS-RID");
+    es_sqs_client_free(q);
+}
+
+static void test_secrets_never_in_results(void)
+{
+    es_test_http_server_clear_routes(s_srv);
+    es_test_http_server_clear_requests(s_srv);
+    es_aws_config cfg;
+    s_config(&cfg, 1);
+    const char *token = "FQoGZXIvYXdzEXAMPLETOKENVALUE1234567890";
+    es_creds_provider *p = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
+    REQUIRE(p);
+    es_s3_client *c = es_s3_client_new(&cfg, p);
+    REQUIRE(c);
+    /* A hostile server echoing the secret and the token back. */
+    char body[512];
+    snprintf(body, sizeof body, "<Error><Code>AccessDenied</Code><Message>secret %s token %s</Message>"
+             "<RequestId>%s</RequestId></Error>", S_SECRET, token, token);
+    s_route("PUT", "/bkt/k", 403, body, NULL, 0);
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
+    CHECK(strstr(res.message, S_SECRET) == NULL);
+    CHECK(strstr(res.message, token) == NULL);
+    CHECK(strstr(res.request_id, token) == NULL);
+    CHECK_STR_CONTAINS(res.message, "AccessDenied");
+    /* The token is sent (and signed) but only in its header. */
+    es_test_http_request r;
+    REQUIRE(s_nth("PUT", 0, &r));
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-security-token"), token);
+    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "x-amz-security-token");
+    es_test_http_request_free(&r);
+    es_s3_client_free(c);
+    es_creds_provider_release(p);
+}
+
+/* One client shared by several threads (each with its own curl handle). */
+typedef struct s_worker {
+    es_s3_client *c;
+    int ok;
+} s_worker;
+
+static void *s_worker_main(void *arg)
+{
+    s_worker *w = arg;
+    for (int i = 0; i < 10; i++) {
+        es_aws_result res;
+        if (es_s3_put_object(w->c, "bkt", "shared", (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
+            w->ok++;
+    }
+    return NULL;
+}
+
+static void test_shared_client_threads(void)
+{
+    es_s3_client *c = s_s3(10); /* enough attempts even if one call meets all five 503s */
+    REQUIRE(c);
+    s_route("PUT", "/bkt/shared", 503, s_slowdown, NULL, 5); /* a few retries in the mix */
+    s_route("PUT", "/bkt/shared", 200, NULL, NULL, 0);
+    pthread_t th[4];
+    s_worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (s_worker){.c = c};
+        REQUIRE(pthread_create(&th[i], NULL, s_worker_main, &w[i]) == 0);
+    }
+    int ok = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ok += w[i].ok;
+    }
+    CHECK_INT_EQ(ok, 40);
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "PUT", "/bkt/shared"), 45);
+    es_s3_client_free(c);
+}
+
+int main(void)
+{
+    s_srv = es_test_http_server_start();
+    s_creds = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, NULL);
+    if (!s_srv || !s_creds)
+        return 1;
+    ES_RUN(test_wire_format_of_put);
+    ES_RUN(test_get_and_list_requests);
+    ES_RUN(test_retry_503_then_success);
+    ES_RUN(test_final_errors_map);
+    ES_RUN(test_dropped_connection_retried);
+    ES_RUN(test_no_retry_after_body_bytes);
+    ES_RUN(test_callback_failure_is_final);
+    ES_RUN(test_nested_request_from_body_callback);
+    ES_RUN(test_quota_exhaustion);
+    ES_RUN(test_timeout_retried_with_higher_cost);
+    ES_RUN(test_clock_skew_corrected);
+    ES_RUN(test_response_cap);
+    ES_RUN(test_sqs_request_goes_to_endpoint);
+    ES_RUN(test_secrets_never_in_results);
+    ES_RUN(test_shared_client_threads);
+    es_creds_provider_release(s_creds);
+    es_test_http_server_stop(s_srv);
+    return es_test_finish();
+}

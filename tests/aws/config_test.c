@@ -1,0 +1,271 @@
+/* config_test.c - es_aws_config_from_env (src/aws/config.c) and endpoint
+ * parsing (src/aws/endpoint.c): precedence of the variables, defaults, and
+ * errors that name the variable at fault. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness/test.h"
+#include "aws/client.h"
+#include "aws/config.h"
+
+static const char *const s_vars[] = {
+    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_MAX_ATTEMPTS",
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "EXIFSTRIP_S3_PATH_STYLE", "AWS_CA_BUNDLE",
+};
+static char s_dir[64];
+
+/* A clean environment whose shared config files do not exist. */
+static void s_reset_env(void)
+{
+    for (size_t i = 0; i < sizeof s_vars / sizeof s_vars[0]; i++)
+        unsetenv(s_vars[i]);
+    char path[128];
+    snprintf(path, sizeof path, "%s/none-config", s_dir);
+    setenv("AWS_CONFIG_FILE", path, 1);
+    snprintf(path, sizeof path, "%s/none-credentials", s_dir);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+    setenv("HOME", s_dir, 1);
+}
+
+/* Loads the config and expects failure whose message names var. */
+static void s_expect_error(const char *var, int line)
+{
+    es_aws_config cfg;
+    es_error err;
+    es_error_clear(&err);
+    es_err rc = es_aws_config_from_env(&cfg, &err);
+    if (rc != ES_ERR_CONFIG || err.code != ES_ERR_CONFIG || !strstr(err.msg, var))
+        es_test_fail(__FILE__, line, "expected ES_ERR_CONFIG naming %s, got %s \"%s\"", var,
+                     es_errname(rc), err.msg);
+}
+#define EXPECT_ERROR(var) s_expect_error(var, __LINE__)
+
+static es_err s_load(es_aws_config *cfg)
+{
+    es_error err;
+    es_error_clear(&err);
+    es_err rc = es_aws_config_from_env(cfg, &err);
+    if (rc != ES_OK)
+        fprintf(stderr, "  config: %s\n", err.msg);
+    return rc;
+}
+
+static void test_defaults(void)
+{
+    s_reset_env();
+    setenv("AWS_REGION", "eu-central-1", 1);
+    es_aws_config cfg;
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "eu-central-1");
+    CHECK_STR_EQ(cfg.s3_endpoint, "");
+    CHECK_STR_EQ(cfg.sqs_endpoint, "");
+    CHECK(!cfg.s3_path_style);
+    CHECK_INT_EQ(cfg.max_attempts, 3);
+    CHECK_INT_EQ(cfg.connect_timeout_ms, 3000);
+    CHECK_INT_EQ(cfg.low_speed_time_s, 30);
+    CHECK_STR_EQ(cfg.ca_bundle, "");
+}
+
+static void test_region_precedence(void)
+{
+    s_reset_env();
+    EXPECT_ERROR("AWS_REGION");
+    setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
+    es_aws_config cfg;
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "us-west-2");
+    setenv("AWS_REGION", "ap-southeast-2", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "ap-southeast-2");
+    setenv("AWS_REGION", "", 1); /* empty counts as unset */
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "us-west-2");
+    setenv("AWS_REGION", "US East 1", 1);
+    EXPECT_ERROR("AWS_REGION");
+    unsetenv("AWS_REGION");
+    setenv("AWS_DEFAULT_REGION", "eu-west-1/../x", 1);
+    EXPECT_ERROR("AWS_DEFAULT_REGION");
+    setenv("AWS_DEFAULT_REGION", "-bad", 1);
+    EXPECT_ERROR("AWS_DEFAULT_REGION");
+}
+
+static void test_region_from_profile(void)
+{
+    s_reset_env();
+    char path[128];
+    snprintf(path, sizeof path, "%s/config", s_dir);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("[default]\nregion = sa-east-1\n\n[profile other]\nregion=ca-central-1\n", f);
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", path, 1);
+    es_aws_config cfg;
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "sa-east-1");
+    setenv("AWS_PROFILE", "other", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "ca-central-1");
+    setenv("AWS_REGION", "us-east-2", 1); /* the environment wins */
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.region, "us-east-2");
+    unlink(path);
+}
+
+static void test_max_attempts(void)
+{
+    s_reset_env();
+    setenv("AWS_REGION", "us-east-1", 1);
+    es_aws_config cfg;
+    setenv("AWS_MAX_ATTEMPTS", "1", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_INT_EQ(cfg.max_attempts, 1);
+    setenv("AWS_MAX_ATTEMPTS", "20", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_INT_EQ(cfg.max_attempts, 20);
+    static const char *const bad[] = {"0", "21", "-1", "abc", "5x", " 5", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("AWS_MAX_ATTEMPTS", bad[i], 1);
+        EXPECT_ERROR("AWS_MAX_ATTEMPTS");
+    }
+}
+
+static void test_endpoint_precedence(void)
+{
+    s_reset_env();
+    setenv("AWS_REGION", "us-east-1", 1);
+    es_aws_config cfg;
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.s3_endpoint, "http://127.0.0.1:4566");
+    CHECK_STR_EQ(cfg.sqs_endpoint, "http://127.0.0.1:4566");
+    setenv("AWS_ENDPOINT_URL_S3", "http://s3.local:9000", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.s3_endpoint, "http://s3.local:9000");
+    CHECK_STR_EQ(cfg.sqs_endpoint, "http://127.0.0.1:4566");
+    setenv("AWS_ENDPOINT_URL_SQS", "https://sqs.local", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.sqs_endpoint, "https://sqs.local");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.s3_endpoint, "");
+    CHECK_STR_EQ(cfg.sqs_endpoint, "");
+    unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    setenv("AWS_ENDPOINT_URL_S3", "ftp://s3.local", 1);
+    EXPECT_ERROR("AWS_ENDPOINT_URL_S3");
+    unsetenv("AWS_ENDPOINT_URL_S3");
+    setenv("AWS_ENDPOINT_URL_SQS", "http://user:pw@host", 1);
+    EXPECT_ERROR("AWS_ENDPOINT_URL_SQS");
+    unsetenv("AWS_ENDPOINT_URL_SQS");
+    setenv("AWS_ENDPOINT_URL", "localhost:4566", 1);
+    EXPECT_ERROR("AWS_ENDPOINT_URL");
+}
+
+static void test_path_style_flag(void)
+{
+    s_reset_env();
+    setenv("AWS_REGION", "us-east-1", 1);
+    es_aws_config cfg;
+    static const struct {
+        const char *v;
+        bool want;
+    } ok[] = {{"1", true}, {"true", true}, {"TRUE", true}, {"0", false}, {"false", false}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        setenv("EXIFSTRIP_S3_PATH_STYLE", ok[i].v, 1);
+        REQUIRE(s_load(&cfg) == ES_OK);
+        CHECK(cfg.s3_path_style == ok[i].want);
+    }
+    setenv("EXIFSTRIP_S3_PATH_STYLE", "yes", 1);
+    EXPECT_ERROR("EXIFSTRIP_S3_PATH_STYLE");
+}
+
+static void test_ca_bundle(void)
+{
+    s_reset_env();
+    setenv("AWS_REGION", "us-east-1", 1);
+    char path[128];
+    snprintf(path, sizeof path, "%s/ca.pem", s_dir);
+    setenv("AWS_CA_BUNDLE", path, 1);
+    EXPECT_ERROR("AWS_CA_BUNDLE"); /* does not exist yet */
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("-----BEGIN CERTIFICATE-----\n", f);
+    fclose(f);
+    es_aws_config cfg;
+    REQUIRE(s_load(&cfg) == ES_OK);
+    CHECK_STR_EQ(cfg.ca_bundle, path);
+    unlink(path);
+}
+
+static void test_endpoint_parse(void)
+{
+    static const struct {
+        const char *url;
+        bool https;
+        const char *host, *base;
+    } ok[] = {
+        {"http://127.0.0.1:4566", false, "127.0.0.1:4566", ""},
+        {"https://s3.example.com", true, "s3.example.com", ""},
+        {"https://s3.example.com:443/", true, "s3.example.com", ""},
+        {"http://h:80", false, "h", ""},
+        {"http://h:8080/base/path//", false, "h:8080", "/base/path"},
+        {"HTTPS://[::1]:9000", true, "[::1]:9000", ""},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        es_aws_endpoint ep;
+        REQUIRE(es_aws_endpoint_parse(ok[i].url, &ep) == ES_OK);
+        CHECK(ep.https == ok[i].https);
+        CHECK_STR_EQ(ep.host, ok[i].host);
+        CHECK_STR_EQ(ep.base_path, ok[i].base);
+    }
+    static const char *const bad[] = {
+        "", "127.0.0.1:4566", "ftp://h", "http://", "http://:80", "http://h:0", "http://h:65536",
+        "http://h:12a", "http://u@h", "http://h/p?q=1", "http://h/p#f", "http://h h", "http://[zz]",
+        "http://h:", "http://h/%41",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        es_aws_endpoint ep;
+        if (es_aws_endpoint_parse(bad[i], &ep) != ES_ERR_CONFIG)
+            es_test_fail(__FILE__, __LINE__, "accepted bad endpoint \"%s\"", bad[i]);
+    }
+    char out[128];
+    CHECK_OK(es_aws_regional_endpoint("sqs", "us-east-1", out, sizeof out));
+    CHECK_STR_EQ(out, "https://sqs.us-east-1.amazonaws.com");
+    CHECK_OK(es_aws_regional_endpoint("s3", "cn-northwest-1", out, sizeof out));
+    CHECK_STR_EQ(out, "https://s3.cn-northwest-1.amazonaws.com.cn");
+    CHECK_INT_EQ(es_aws_regional_endpoint("s3", "us-east-1", out, 10), ES_ERR_TOO_LARGE);
+}
+
+static void test_result_clear(void)
+{
+    es_aws_result r;
+    memset(&r, 0x5a, sizeof r);
+    es_aws_result_clear(&r);
+    CHECK_INT_EQ(r.code, ES_OK);
+    CHECK_INT_EQ(r.http_status, 0);
+    CHECK_INT_EQ(r.attempts, 0);
+    CHECK_STR_EQ(r.aws_code, "");
+    CHECK_STR_EQ(r.message, "");
+    CHECK_STR_EQ(r.request_id, "");
+    es_aws_result_clear(NULL);
+}
+
+int main(void)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/es-config-test-XXXXXX");
+    if (!mkdtemp(s_dir))
+        return 1;
+    ES_RUN(test_defaults);
+    ES_RUN(test_region_precedence);
+    ES_RUN(test_region_from_profile);
+    ES_RUN(test_max_attempts);
+    ES_RUN(test_endpoint_precedence);
+    ES_RUN(test_path_style_flag);
+    ES_RUN(test_ca_bundle);
+    ES_RUN(test_endpoint_parse);
+    ES_RUN(test_result_clear);
+    rmdir(s_dir);
+    return es_test_finish();
+}
