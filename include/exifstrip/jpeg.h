@@ -60,9 +60,10 @@ bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind);
 
 /* One parsed segment, reported through the optional segment callback (used by
  * `exifstrip inspect`). offset is the position of the marker's 0xFF in the
- * input; length is the whole segment in bytes including the marker (for SCAN:
- * header plus entropy-coded data up to the next non-RST marker; for TRAILER:
- * every byte after EOI, reported once at finish). */
+ * input (of the first 0xFF fill byte before it, if any); length is the whole
+ * segment in bytes including the marker and fill bytes (for SCAN: header plus
+ * entropy-coded data up to the next non-RST marker; for TRAILER: every byte
+ * after EOI, reported once at finish). The reports tile the input. */
 typedef struct es_jpeg_segment {
     uint64_t offset;
     uint64_t length;
@@ -81,7 +82,7 @@ typedef struct es_jpeg_stats {
     uint64_t bytes_out;
     uint64_t removed_bytes[ES_JPEG_KIND_COUNT]; /* bytes dropped, by kind */
     uint32_t removed_count[ES_JPEG_KIND_COUNT]; /* segments dropped, by kind (trailer: 0/1) */
-    bool exif_has_gps;      /* IFD0 has a GPSInfo pointer (tag 0x8825) */
+    bool exif_has_gps;      /* IFD0 has a GPSInfo pointer (tag 0x8825) to a non-empty (or unreadable) IFD */
     uint16_t exif_orientation; /* IFD0 Orientation (1..8), 0 if absent */
     uint32_t frames;        /* SOFn segments seen */
     uint32_t scans;         /* SOS segments seen */

@@ -1,0 +1,81 @@
+/* policy.c - the stripping policy: which segment kinds survive, their stable
+ * names, and the "privacy" defaults (keep only what rendering needs: JFIF,
+ * ICC, Adobe, tables, frames, scans, DNL, structural markers). */
+#include <stddef.h>
+
+#include "exifstrip/jpeg.h"
+
+static const char *const s_kind_names[ES_JPEG_KIND_COUNT] = {
+    [ES_JPEG_KIND_SOI] = "soi",
+    [ES_JPEG_KIND_JFIF] = "jfif",
+    [ES_JPEG_KIND_JFXX] = "jfxx",
+    [ES_JPEG_KIND_EXIF] = "exif",
+    [ES_JPEG_KIND_XMP] = "xmp",
+    [ES_JPEG_KIND_XMP_EXT] = "xmp-ext",
+    [ES_JPEG_KIND_ICC] = "icc",
+    [ES_JPEG_KIND_MPF] = "mpf",
+    [ES_JPEG_KIND_PHOTOSHOP] = "photoshop",
+    [ES_JPEG_KIND_ADOBE] = "adobe",
+    [ES_JPEG_KIND_DUCKY] = "ducky",
+    [ES_JPEG_KIND_OTHER_APP] = "other-app",
+    [ES_JPEG_KIND_COMMENT] = "comment",
+    [ES_JPEG_KIND_TABLE] = "table",
+    [ES_JPEG_KIND_FRAME] = "frame",
+    [ES_JPEG_KIND_SCAN] = "scan",
+    [ES_JPEG_KIND_DNL] = "dnl",
+    [ES_JPEG_KIND_OTHER] = "other",
+    [ES_JPEG_KIND_EOI] = "eoi",
+    [ES_JPEG_KIND_TRAILER] = "trailer",
+};
+
+const char *es_jpeg_kind_name(es_jpeg_kind kind)
+{
+    if ((unsigned)kind >= ES_JPEG_KIND_COUNT)
+        return "unknown";
+    return s_kind_names[kind];
+}
+
+void es_jpeg_policy_default(es_jpeg_policy *policy)
+{
+    if (!policy)
+        return;
+    policy->keep_icc = true;
+    policy->keep_comments = false;
+}
+
+bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind)
+{
+    es_jpeg_policy def;
+    if (!policy) {
+        es_jpeg_policy_default(&def);
+        policy = &def;
+    }
+    switch (kind) {
+    case ES_JPEG_KIND_SOI:
+    case ES_JPEG_KIND_JFIF:
+    case ES_JPEG_KIND_ADOBE:
+    case ES_JPEG_KIND_TABLE:
+    case ES_JPEG_KIND_FRAME:
+    case ES_JPEG_KIND_SCAN:
+    case ES_JPEG_KIND_DNL:
+    case ES_JPEG_KIND_OTHER:
+    case ES_JPEG_KIND_EOI:
+        return true;
+    case ES_JPEG_KIND_ICC:
+        return policy->keep_icc;
+    case ES_JPEG_KIND_COMMENT:
+        return policy->keep_comments;
+    case ES_JPEG_KIND_JFXX:
+    case ES_JPEG_KIND_EXIF:
+    case ES_JPEG_KIND_XMP:
+    case ES_JPEG_KIND_XMP_EXT:
+    case ES_JPEG_KIND_MPF:
+    case ES_JPEG_KIND_PHOTOSHOP:
+    case ES_JPEG_KIND_DUCKY:
+    case ES_JPEG_KIND_OTHER_APP:
+    case ES_JPEG_KIND_TRAILER:
+    case ES_JPEG_KIND_COUNT:
+        break;
+    }
+    return false;
+}

@@ -1,0 +1,663 @@
+/* strip.c - the streaming JPEG metadata stripper (es_jpeg_stripper_*): a state
+ * machine over a bounded cursor that copies kept segments and entropy-coded
+ * data byte for byte and drops metadata, without ever holding the image.
+ *
+ * Design. Input arrives in chunks of any size. Each state is a "step" that
+ * either consumes bytes, changes state, or answers ES_ERR_NEED_MORE without
+ * consuming anything. A step needs at most S_HOLD_MAX contiguous bytes (marker
+ * + length + a 40-byte identifier peek, or 32 bytes to name a non-JPEG), so
+ * when a chunk ends mid-header the leftover bytes go to a small hold buffer
+ * that the next chunk tops up. Segment bodies, entropy-coded data and the
+ * trailer are processed in whatever runs are available: entropy data is
+ * scanned with memchr for 0xFF, and 0xFF00 stuffing and RSTn are copied as
+ * part of the same run, so output callbacks are whole runs. 0xFF bytes whose
+ * meaning is not yet known (fill bytes, an FF at the end of a chunk) are only
+ * counted and re-emitted later, so the hold never grows. Memory is O(1): the
+ * struct, plus the first Exif payload (<= 65533 bytes) buffered only while it
+ * is being read, for the IFD0 peek (GPS pointer, Orientation). The output and
+ * the error (code and message) are the same however the input is split.
+ *
+ * Rules (the README copies this table)
+ *   Input                                     Outcome
+ *   ----------------------------------------  ----------------------------------------------
+ *   APP0 JFIF, APP2 ICC_PROFILE, APP14 Adobe  kept (ICC: policy keep_icc, default on; all chunks
+ *                                             in their order)
+ *   other APP0/APP2/APP14, APP1 (Exif, XMP,   dropped
+ *   extended XMP, anything), APP3-APP13,
+ *   APP15, COM (policy keep_comments)
+ *   DQT DHT DAC DRI, SOFn, SOS + entropy      kept byte for byte, wherever they appear
+ *   data with 0xFF00 and RSTn, DNL, EXP,
+ *   DHP, JPG, JPGn, RES (0x02-0xBF), TEM
+ *   and RSTn between segments
+ *   fill bytes (extra 0xFF before a marker)   kept before a kept marker, dropped (and counted
+ *                                             with it) before a dropped one; 0xFF runs inside
+ *                                             entropy data before 0x00/RSTn are scan data
+ *   bytes after the first EOI                 dropped whatever they are ("trailer": MPF images,
+ *                                             motion-photo MP4, SEFT, gain maps, padding, a
+ *                                             truncated or garbled second image)
+ *   empty input                               ES_ERR_JPEG_EMPTY
+ *   not FF D8 FF at offset 0                  ES_ERR_JPEG_NOT_JPEG, naming what it looks like
+ *                                             (es_jpeg_sniff_type); "FF" alone: TRUNCATED
+ *   segment length < 2                        ES_ERR_JPEG_BAD_LENGTH (offset, marker, length)
+ *   segment (metadata or not) declaring more  ES_ERR_JPEG_OVERRUN at finish: the rest of the
+ *   bytes than the input has                  file cannot be told apart from the segment
+ *   byte other than 0xFF where a marker must  ES_ERR_JPEG_BAD_MARKER ("data between segments");
+ *   start                                     right after SOI: ES_ERR_JPEG_NOT_JPEG
+ *   0xFF 0x00 outside a scan                  ES_ERR_JPEG_BAD_MARKER
+ *   second SOI before EOI                     ES_ERR_JPEG_BAD_MARKER
+ *   SOS before any SOFn                       ES_ERR_JPEG_NO_FRAME
+ *   EOI before any SOFn / before any SOS      ES_ERR_JPEG_NO_FRAME / ES_ERR_JPEG_NO_SCAN
+ *   end of input before EOI                   inside a segment's declared length: OVERRUN;
+ *                                             at a segment boundary with no SOFn: NO_FRAME,
+ *                                             with no SOS: NO_SCAN; otherwise (in a marker,
+ *                                             a length field or entropy data): TRUNCATED,
+ *                                             saying where the data ended and inside what
+ *   garbage inside entropy-coded data         copied as is (it is image data to the stripper;
+ *                                             a decoder decides what it means)
+ * Only the first Exif segment is peeked at (stats.exif_has_gps/orientation).
+ * Segment reports (es_jpeg_segment): offset is the first 0xFF of the marker
+ * including its fill bytes, length includes them, so the reported segments
+ * plus the trailer tile the input exactly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exifstrip/jpeg.h"
+#include "jpeg/cursor.h"
+#include "jpeg/exif_peek.h"
+#include "jpeg/markers.h"
+
+#define S_HOLD_MAX 64
+#define S_SNIFF_LEN 32 /* bytes es_jpeg_sniff_type gets, the same however input is split */
+#define S_LLU(x) ((unsigned long long)(x))
+#define S_FAIL(s, code, ...) es_error_set(&(s)->error, (code), __VA_ARGS__)
+
+typedef enum s_state {
+    S_START,   /* expecting SOI */
+    S_MARKER,  /* between segments: 0xFF (fill) ... then the marker code */
+    S_SEGHDR,  /* marker code read; length field (+ APPn identifier peek) next */
+    S_BODY,    /* inside the declared length of a segment */
+    S_ENTROPY, /* entropy-coded data after an SOS header */
+    S_TRAILER  /* after EOI */
+} s_state;
+
+struct es_jpeg_stripper {
+    es_jpeg_policy policy;
+    es_jpeg_write_fn out_fn;
+    void *out_ctx;
+    es_jpeg_segment_fn on_segment;
+    void *segment_ctx;
+    es_jpeg_stats stats;
+    es_error error;
+    bool finished;
+
+    s_state state;
+    uint64_t off;  /* input offset of the next unconsumed byte (= of hold[0]) */
+    uint64_t base; /* input offset of the current cursor's first byte, while stepping */
+    uint8_t hold[S_HOLD_MAX];
+    size_t hold_len;
+
+    /* The segment being parsed; seg.offset/length/marker/kind/kept/ident as reported. */
+    es_jpeg_segment seg;
+    uint64_t ffs;       /* 0xFF bytes read but not yet emitted or dropped */
+    uint16_t declared;  /* its length field */
+    uint32_t body_left; /* bytes of the declared length still to come */
+    bool after_soi;     /* the next marker is the first one after SOI */
+    uint8_t last_marker; /* the last complete segment, for truncation messages */
+    uint64_t last_offset;
+    uint64_t trailer_start;
+
+    /* The first Exif payload, buffered while it streams past (dropped anyway). */
+    uint8_t *exif;
+    size_t exif_len;
+    bool exif_seen, exif_capture;
+};
+
+static uint64_t s_at(const es_jpeg_stripper *s, const es_jpeg_cursor *c) { return s->base + c->pos; }
+
+/* "APP1 (Exif)", "DQT": the segment's marker name and APPn identifier. */
+static const char *s_describe(const es_jpeg_segment *seg, char out[48])
+{
+    const char *name = es_jpeg_marker_name(seg->marker);
+    size_t n = strlen(name), id = strlen(seg->ident);
+    memcpy(out, name, n);
+    if (id > 0) {
+        memcpy(out + n, " (", 2);
+        memcpy(out + n + 2, seg->ident, id);
+        out[n + 2 + id] = ')';
+        n += 3 + id;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static es_err s_emit(es_jpeg_stripper *s, const uint8_t *p, size_t n)
+{
+    es_err rc;
+    if (n == 0)
+        return ES_OK;
+    s->stats.bytes_out += n;
+    if (!s->out_fn)
+        return ES_OK;
+    rc = s->out_fn(s->out_ctx, p, n);
+    if (rc == ES_OK)
+        return ES_OK;
+    if (rc == ES_ERR_NEED_MORE)
+        rc = ES_ERR_OUTPUT;
+    return S_FAIL(s, rc, "output callback failed after %llu bytes of output: %s",
+                  S_LLU(s->stats.bytes_out - n), es_strerror(rc));
+}
+
+/* Emits n 0xFF bytes (fill bytes and marker prefixes are counted, not held). */
+static es_err s_emit_ff(es_jpeg_stripper *s, uint64_t n)
+{
+    static const uint8_t ff[64] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    while (n > 0) {
+        size_t k = n < sizeof ff ? (size_t)n : sizeof ff;
+        ES_GUARD(s_emit(s, ff, k));
+        n -= k;
+    }
+    return ES_OK;
+}
+
+/* Emits the pending 0xFF bytes followed by the given marker bytes, when kept. */
+static es_err s_emit_marker(es_jpeg_stripper *s, const uint8_t *tail, size_t n)
+{
+    uint8_t hdr[16];
+    if (!s->seg.kept)
+        return ES_OK;
+    if (s->ffs + n <= sizeof hdr) { /* the usual case: one callback for the whole header */
+        memset(hdr, 0xFF, (size_t)s->ffs);
+        memcpy(hdr + s->ffs, tail, n);
+        return s_emit(s, hdr, (size_t)s->ffs + n);
+    }
+    ES_GUARD(s_emit_ff(s, s->ffs));
+    return s_emit(s, tail, n);
+}
+
+/* Starts a new segment whose first 0xFF is at offset. */
+static void s_begin(es_jpeg_stripper *s, uint64_t offset)
+{
+    memset(&s->seg, 0, sizeof s->seg);
+    s->seg.offset = offset;
+    s->ffs = 0;
+}
+
+/* Accounts for and reports the finished segment. */
+static void s_end_segment(es_jpeg_stripper *s)
+{
+    if (!s->seg.kept) {
+        s->stats.removed_bytes[s->seg.kind] += s->seg.length;
+        s->stats.removed_count[s->seg.kind]++;
+    }
+    s->last_marker = s->seg.marker;
+    s->last_offset = s->seg.offset;
+    if (s->on_segment)
+        s->on_segment(s->segment_ctx, &s->seg);
+    s->ffs = 0;
+}
+
+static es_err s_not_jpeg(es_jpeg_stripper *s, const uint8_t *p, size_t n)
+{
+    return S_FAIL(s, ES_ERR_JPEG_NOT_JPEG,
+                  "offset 0: not a JPEG (no SOI marker FF D8 at the start); the input looks like: %s",
+                  es_jpeg_sniff_type(p, n));
+}
+
+static es_err s_step_start(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    static const uint8_t soi[2] = {0xFF, ES_JPEG_M_SOI};
+    const uint8_t *p = es_jpeg_cursor_ptr(c);
+    size_t n = es_jpeg_cursor_remaining(c);
+    bool is_soi_prefix = (n < 1 || p[0] == 0xFF) && (n < 2 || p[1] == ES_JPEG_M_SOI);
+    if (!is_soi_prefix) {
+        /* Refused; wait for a few bytes (or finish) to say what it looks like. */
+        ES_GUARD(es_jpeg_cursor_need(c, S_SNIFF_LEN));
+        return s_not_jpeg(s, p, S_SNIFF_LEN);
+    }
+    ES_GUARD(es_jpeg_cursor_skip(c, 2));
+    s_begin(s, 0);
+    s->seg.marker = ES_JPEG_M_SOI;
+    s->seg.kind = ES_JPEG_KIND_SOI;
+    s->seg.kept = true;
+    s->seg.length = 2;
+    ES_GUARD(s_emit(s, soi, sizeof soi));
+    s_end_segment(s);
+    s->after_soi = true;
+    s->state = S_MARKER;
+    return ES_OK;
+}
+
+/* Handles marker code (its 0xFF bytes counted in s->ffs, code consumed). */
+static es_err s_marker(es_jpeg_stripper *s, uint8_t code)
+{
+    uint64_t at = s->seg.offset + s->ffs - 1; /* the marker's own 0xFF */
+    uint8_t tail[1] = {code};
+    s->seg.marker = code;
+    s->seg.length = s->ffs + 1;
+    s->after_soi = false;
+    if (code == 0x00)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_MARKER,
+                      "offset %llu: 0xFF00 outside a scan is not a marker (after the %s segment at offset %llu)",
+                      S_LLU(at), es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset));
+    if (code == ES_JPEG_M_SOI)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_MARKER,
+                      "offset %llu: unexpected SOI marker (a second image start before EOI)", S_LLU(at));
+    if (code == ES_JPEG_M_EOI) {
+        if (s->stats.frames == 0)
+            return S_FAIL(s, ES_ERR_JPEG_NO_FRAME, "offset %llu: EOI before any frame header (SOFn)",
+                          S_LLU(at));
+        if (s->stats.scans == 0)
+            return S_FAIL(s, ES_ERR_JPEG_NO_SCAN, "offset %llu: EOI before any scan (SOS)", S_LLU(at));
+    }
+    if (!es_jpeg_marker_is_standalone(code)) {
+        s->state = S_SEGHDR;
+        return ES_OK;
+    }
+    s->seg.kind = es_jpeg_classify(code, NULL, 0);
+    s->seg.kept = es_jpeg_policy_keeps(&s->policy, s->seg.kind);
+    ES_GUARD(s_emit_marker(s, tail, sizeof tail));
+    s_end_segment(s);
+    if (code == ES_JPEG_M_EOI) {
+        s->trailer_start = at + 2;
+        s->state = S_TRAILER;
+    } else {
+        s->state = S_MARKER;
+    }
+    return ES_OK;
+}
+
+static es_err s_step_marker(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    const uint8_t *p = es_jpeg_cursor_ptr(c);
+    size_t n = es_jpeg_cursor_remaining(c), k = 0;
+    uint8_t code;
+    ES_GUARD(es_jpeg_cursor_need(c, 1));
+    if (s->ffs == 0) {
+        if (p[0] != 0xFF) {
+            if (s->after_soi)
+                return S_FAIL(s, ES_ERR_JPEG_NOT_JPEG,
+                              "offset %llu: not a JPEG (SOI is followed by byte 0x%02X, not a marker)",
+                              S_LLU(s_at(s, c)), p[0]);
+            return S_FAIL(s, ES_ERR_JPEG_BAD_MARKER,
+                          "offset %llu: expected a marker after the %s segment at offset %llu, found byte 0x%02X (data between segments)",
+                          S_LLU(s_at(s, c)), es_jpeg_marker_name(s->last_marker),
+                          S_LLU(s->last_offset), p[0]);
+        }
+        s_begin(s, s_at(s, c));
+    }
+    while (k < n && p[k] == 0xFF)
+        k++;
+    s->ffs += k;
+    ES_GUARD(es_jpeg_cursor_skip(c, k));
+    if (k == n)
+        return ES_OK; /* the code byte is in a later chunk */
+    ES_GUARD(es_jpeg_cursor_read_u8(c, &code));
+    return s_marker(s, code);
+}
+
+static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    uint64_t at = s->seg.offset + s->ffs - 1;
+    uint8_t code = s->seg.marker, lenb[2];
+    const uint8_t *p;
+    size_t body, peek = 0;
+    char desc[48];
+    ES_GUARD(es_jpeg_cursor_peek(c, 0, 2, &p));
+    s->declared = (uint16_t)(p[0] << 8 | p[1]);
+    if (s->declared < 2)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH, "offset %llu: %s segment length %u is invalid (minimum 2)",
+                      S_LLU(at), es_jpeg_marker_name(code), (unsigned)s->declared);
+    body = s->declared - 2u;
+    if (es_jpeg_marker_is_app(code))
+        peek = body < ES_JPEG_IDENT_PEEK ? body : ES_JPEG_IDENT_PEEK;
+    ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + peek, &p));
+    s->seg.kind = es_jpeg_classify(code, p + 2, peek);
+    es_jpeg_ident(p + 2, peek, s->seg.ident);
+    s->seg.kept = es_jpeg_policy_keeps(&s->policy, s->seg.kind);
+    if (code == ES_JPEG_M_SOS && s->stats.frames == 0)
+        return S_FAIL(s, ES_ERR_JPEG_NO_FRAME, "offset %llu: SOS (scan) before any frame header (SOFn)",
+                      S_LLU(at));
+    if (s->seg.kind == ES_JPEG_KIND_FRAME && s->stats.frames++ == 0)
+        s->stats.sof_marker = code;
+    if (code == ES_JPEG_M_SOS)
+        s->stats.scans++;
+    if (s->seg.kind == ES_JPEG_KIND_EXIF && !s->exif_seen && body > 0) {
+        s->exif_seen = true;
+        s->exif = malloc(body);
+        if (!s->exif)
+            return S_FAIL(s, ES_ERR_NOMEM, "offset %llu: no memory to inspect the %s segment", S_LLU(at),
+                          s_describe(&s->seg, desc));
+        s->exif_len = 0;
+        s->exif_capture = true;
+    }
+    lenb[0] = p[0];
+    lenb[1] = p[1];
+    ES_GUARD(es_jpeg_cursor_skip(c, 2));
+    {
+        uint8_t tail[3] = {code, lenb[0], lenb[1]};
+        ES_GUARD(s_emit_marker(s, tail, sizeof tail));
+    }
+    s->seg.length += 2;
+    s->body_left = (uint32_t)body;
+    s->state = S_BODY;
+    return ES_OK;
+}
+
+static void s_finish_exif(es_jpeg_stripper *s)
+{
+    es_jpeg_exif_facts facts;
+    es_jpeg_exif_peek(s->exif, s->exif_len, &facts);
+    s->stats.exif_has_gps = facts.has_gps;
+    s->stats.exif_orientation = facts.orientation;
+    free(s->exif);
+    s->exif = NULL;
+    s->exif_capture = false;
+}
+
+static es_err s_step_body(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    if (s->body_left > 0) {
+        const uint8_t *p;
+        size_t n;
+        ES_GUARD(es_jpeg_cursor_need(c, 1));
+        n = es_jpeg_cursor_take(c, s->body_left, &p);
+        if (s->seg.kept)
+            ES_GUARD(s_emit(s, p, n));
+        if (s->exif_capture) {
+            memcpy(s->exif + s->exif_len, p, n);
+            s->exif_len += n;
+        }
+        s->body_left -= (uint32_t)n;
+        s->seg.length += n;
+        if (s->body_left > 0)
+            return ES_OK;
+    }
+    if (s->exif_capture)
+        s_finish_exif(s);
+    if (s->seg.marker == ES_JPEG_M_SOS) {
+        s->ffs = 0;
+        s->state = S_ENTROPY; /* the scan is reported when its data ends */
+        return ES_OK;
+    }
+    s_end_segment(s);
+    s->state = S_MARKER;
+    return ES_OK;
+}
+
+/* Copies entropy-coded data up to the next 0xFF that does not continue it
+ * (0xFF00 stuffing and RSTn do), in one run per call. */
+static es_err s_entropy_run(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    const uint8_t *start = es_jpeg_cursor_ptr(c), *end = start + es_jpeg_cursor_remaining(c);
+    const uint8_t *p = start;
+    size_t n;
+    ES_GUARD(es_jpeg_cursor_need(c, 1));
+    for (;;) {
+        const uint8_t *q = memchr(p, 0xFF, (size_t)(end - p));
+        if (!q) {
+            p = end;
+            break;
+        }
+        if (q + 1 < end && (q[1] == 0x00 || es_jpeg_marker_is_rst(q[1]))) {
+            p = q + 2;
+            continue;
+        }
+        p = q; /* a marker, fill bytes, or an 0xFF at the end of the chunk */
+        break;
+    }
+    n = (size_t)(p - start);
+    ES_GUARD(s_emit(s, start, n));
+    s->seg.length += n;
+    ES_GUARD(es_jpeg_cursor_skip(c, n));
+    if (p < end) {
+        ES_GUARD(es_jpeg_cursor_skip(c, 1));
+        s->ffs = 1;
+    }
+    return ES_OK;
+}
+
+static es_err s_step_entropy(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    const uint8_t *p = es_jpeg_cursor_ptr(c);
+    size_t n = es_jpeg_cursor_remaining(c), k = 0;
+    uint8_t b;
+    if (s->ffs == 0)
+        return s_entropy_run(s, c);
+    while (k < n && p[k] == 0xFF) /* a run of 0xFF: fill bytes, or more to come */
+        k++;
+    if (k > 0) {
+        s->ffs += k;
+        return es_jpeg_cursor_skip(c, k);
+    }
+    ES_GUARD(es_jpeg_cursor_read_u8(c, &b));
+    if (b == 0x00 || es_jpeg_marker_is_rst(b)) {
+        ES_GUARD(s_emit_ff(s, s->ffs));
+        ES_GUARD(s_emit(s, &b, 1));
+        s->seg.length += s->ffs + 1;
+        s->ffs = 0;
+        return ES_OK;
+    }
+    /* A marker ends the scan: report it, then handle the marker. */
+    {
+        uint64_t ffs = s->ffs, first = s_at(s, c) - 1 - ffs;
+        s_end_segment(s);
+        s_begin(s, first);
+        s->ffs = ffs;
+        s->state = S_MARKER;
+        return s_marker(s, b);
+    }
+}
+
+static es_err s_step_trailer(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    const uint8_t *p;
+    (void)s; /* counted at finish from bytes_in */
+    ES_GUARD(es_jpeg_cursor_need(c, 1));
+    (void)es_jpeg_cursor_take(c, es_jpeg_cursor_remaining(c), &p);
+    return ES_OK;
+}
+
+static es_err s_step(es_jpeg_stripper *s, es_jpeg_cursor *c)
+{
+    switch (s->state) {
+    case S_START:
+        return s_step_start(s, c);
+    case S_MARKER:
+        return s_step_marker(s, c);
+    case S_SEGHDR:
+        return s_step_seghdr(s, c);
+    case S_BODY:
+        return s_step_body(s, c);
+    case S_ENTROPY:
+        return s_step_entropy(s, c);
+    case S_TRAILER:
+        return s_step_trailer(s, c);
+    }
+    return ES_ERR_INTERNAL;
+}
+
+/* Runs steps over c (whose first byte is at input offset base) until one
+ * needs more bytes than c has. */
+static es_err s_run(es_jpeg_stripper *s, es_jpeg_cursor *c, uint64_t base)
+{
+    s->base = base;
+    for (;;) {
+        es_err rc = s_step(s, c);
+        if (rc == ES_ERR_NEED_MORE)
+            return ES_OK;
+        if (rc != ES_OK)
+            return S_FAIL(s, rc, "offset %llu: %s", S_LLU(s_at(s, c)), es_strerror(rc));
+    }
+}
+
+es_jpeg_stripper *es_jpeg_stripper_new(const es_jpeg_policy *policy, es_jpeg_write_fn write,
+                                       void *write_ctx)
+{
+    es_jpeg_stripper *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (policy)
+        s->policy = *policy;
+    else
+        es_jpeg_policy_default(&s->policy);
+    s->out_fn = write;
+    s->out_ctx = write_ctx;
+    es_error_clear(&s->error);
+    s->state = S_START;
+    return s;
+}
+
+void es_jpeg_stripper_on_segment(es_jpeg_stripper *s, es_jpeg_segment_fn fn, void *ctx)
+{
+    if (!s)
+        return;
+    s->on_segment = fn;
+    s->segment_ctx = ctx;
+}
+
+/* Feeds through the hold buffer until it is empty or the input is used up. */
+static es_err s_feed_hold(es_jpeg_stripper *s, const uint8_t **data, size_t *len)
+{
+    while (s->hold_len > 0 && *len > 0) {
+        size_t old = s->hold_len, add = S_HOLD_MAX - old < *len ? S_HOLD_MAX - old : *len;
+        es_jpeg_cursor c;
+        memcpy(s->hold + old, *data, add);
+        es_jpeg_cursor_init(&c, s->hold, old + add);
+        ES_GUARD(s_run(s, &c, s->off));
+        s->off += c.pos;
+        if (c.pos >= old) { /* the held bytes are used; continue straight from the input */
+            *data += c.pos - old;
+            *len -= c.pos - old;
+            s->hold_len = 0;
+        } else {
+            ES_ENSURE(add > 0 || c.pos > 0, S_FAIL(s, ES_ERR_INTERNAL, "hold buffer overflow"));
+            memmove(s->hold, s->hold + c.pos, old + add - c.pos);
+            s->hold_len = old + add - c.pos;
+            *data += add;
+            *len -= add;
+        }
+    }
+    return ES_OK;
+}
+
+es_err es_jpeg_stripper_feed(es_jpeg_stripper *s, const uint8_t *data, size_t len)
+{
+    es_jpeg_cursor c;
+    size_t left;
+    ES_ENSURE_REF(s);
+    if (s->error.code != ES_OK)
+        return s->error.code;
+    ES_ENSURE(!s->finished, ES_ERR_JPEG_STATE);
+    if (len == 0)
+        return ES_OK;
+    ES_ENSURE(data != NULL, ES_ERR_INVALID_ARG);
+    s->stats.bytes_in += len;
+    ES_GUARD(s_feed_hold(s, &data, &len));
+    if (len == 0)
+        return ES_OK;
+    es_jpeg_cursor_init(&c, data, len);
+    ES_GUARD(s_run(s, &c, s->off));
+    s->off += c.pos;
+    left = len - c.pos;
+    ES_ENSURE(left <= S_HOLD_MAX, S_FAIL(s, ES_ERR_INTERNAL, "hold buffer overflow"));
+    memcpy(s->hold, data + c.pos, left);
+    s->hold_len = left;
+    return ES_OK;
+}
+
+static es_err s_overrun(es_jpeg_stripper *s, uint64_t at, uint64_t end)
+{
+    char desc[48];
+    return S_FAIL(s, ES_ERR_JPEG_OVERRUN,
+                  "offset %llu: %s segment declares length %u but input ends after %llu bytes",
+                  S_LLU(at), s_describe(&s->seg, desc), (unsigned)s->declared, S_LLU(end));
+}
+
+/* The refusal for input that ended before EOI, by where it ended. */
+static es_err s_finish_early(es_jpeg_stripper *s)
+{
+    uint64_t end = s->stats.bytes_in, at = s->seg.offset + (s->ffs ? s->ffs - 1 : 0);
+    switch (s->state) {
+    case S_START:
+        if (end == 0)
+            return S_FAIL(s, ES_ERR_JPEG_EMPTY, "offset 0: empty input (0 bytes), not a JPEG");
+        if (s->hold_len == 1 && s->hold[0] == 0xFF)
+            return S_FAIL(s, ES_ERR_JPEG_TRUNCATED, "offset 1: input ends inside the SOI marker");
+        return s_not_jpeg(s, s->hold, s->hold_len);
+    case S_MARKER:
+        if (s->ffs > 0)
+            return S_FAIL(s, ES_ERR_JPEG_TRUNCATED,
+                          "offset %llu: input ends inside a marker (0xFF without a marker code); no EOI",
+                          S_LLU(end));
+        if (s->stats.frames == 0)
+            return S_FAIL(s, ES_ERR_JPEG_NO_FRAME,
+                          "offset %llu: input ends after the %s segment at offset %llu without any frame header (SOFn) or EOI",
+                          S_LLU(end), es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset));
+        if (s->stats.scans == 0)
+            return S_FAIL(s, ES_ERR_JPEG_NO_SCAN,
+                          "offset %llu: input ends after the %s segment at offset %llu without any scan (SOS) or EOI",
+                          S_LLU(end), es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset));
+        return S_FAIL(s, ES_ERR_JPEG_TRUNCATED,
+                      "offset %llu: input ends after the %s segment at offset %llu; no EOI", S_LLU(end),
+                      es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset));
+    case S_SEGHDR:
+        if (s->hold_len < 2)
+            return S_FAIL(s, ES_ERR_JPEG_TRUNCATED,
+                          "offset %llu: input ends inside the length field of the %s marker at offset %llu",
+                          S_LLU(end), es_jpeg_marker_name(s->seg.marker), S_LLU(at));
+        /* The identifier peek was cut short: the segment overruns. */
+        s->declared = (uint16_t)(s->hold[0] << 8 | s->hold[1]);
+        return s_overrun(s, at, end);
+    case S_BODY:
+        return s_overrun(s, at, end);
+    case S_ENTROPY:
+        return S_FAIL(s, ES_ERR_JPEG_TRUNCATED,
+                      "offset %llu: input ends inside the entropy-coded data of scan %u (SOS at offset %llu); no EOI",
+                      S_LLU(end), (unsigned)s->stats.scans, S_LLU(s->seg.offset));
+    case S_TRAILER:
+        break;
+    }
+    return ES_OK;
+}
+
+es_err es_jpeg_stripper_finish(es_jpeg_stripper *s)
+{
+    uint64_t trailer;
+    ES_ENSURE_REF(s);
+    if (s->error.code != ES_OK)
+        return s->error.code;
+    ES_ENSURE(!s->finished, ES_ERR_JPEG_STATE);
+    s->finished = true;
+    if (s->state != S_TRAILER)
+        return s_finish_early(s);
+    trailer = s->stats.bytes_in - s->trailer_start;
+    if (trailer > 0) {
+        s_begin(s, s->trailer_start);
+        s->seg.kind = ES_JPEG_KIND_TRAILER;
+        s->seg.length = trailer;
+        s_end_segment(s);
+    }
+    return ES_OK;
+}
+
+const char *es_jpeg_stripper_error(const es_jpeg_stripper *s) { return s ? s->error.msg : ""; }
+
+es_err es_jpeg_stripper_status(const es_jpeg_stripper *s)
+{
+    return s ? s->error.code : ES_ERR_INVALID_ARG;
+}
+
+const es_jpeg_stats *es_jpeg_stripper_stats(const es_jpeg_stripper *s) { return s ? &s->stats : NULL; }
+
+void es_jpeg_stripper_free(es_jpeg_stripper *s)
+{
+    if (!s)
+        return;
+    free(s->exif);
+    free(s);
+}
