@@ -12,10 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "aws/creds_http.h"
+#include "aws/curl_dl.h"
 
 #define S_DEFAULT_HOST "http://169.254.170.2"
 #define S_MAX_AUTH 16384
@@ -58,14 +58,23 @@ static bool s_allowed_http_host(const char *host)
 
 static es_err s_check_full_uri(const char *uri, char *msg, size_t n)
 {
-    CURLU *u = curl_url();
+    es_error lerr;
+    es_error_clear(&lerr);
+    const es_curl_api *cu = es_curl_api_get(&lerr); /* its URL parser */
+    if (!cu) {
+        snprintf(msg, n, "ECS: %.200s", lerr.msg);
+        return lerr.code;
+    }
+    CURLU *u = cu->url();
     char *scheme = NULL, *host = NULL;
     es_err rc = ES_ERR_CONFIG;
-    if (!u)
+    if (!u) {
+        snprintf(msg, n, "ECS: out of memory");
         return ES_ERR_NOMEM;
-    if (curl_url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+    }
+    if (cu->url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
+        cu->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        cu->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         snprintf(msg, n, "ECS: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a valid URL");
     } else if (!strcasecmp(scheme, "https") ||
                (!strcasecmp(scheme, "http") && s_allowed_http_host(host))) {
@@ -76,9 +85,9 @@ static es_err s_check_full_uri(const char *uri, char *msg, size_t n)
                  "169.254.170.2, 169.254.170.23 or fd00:ec2::23 host (got %.10s://%.40s)",
                  scheme, host);
     }
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
+    cu->free(scheme);
+    cu->free(host);
+    cu->url_cleanup(u);
     return rc;
 }
 

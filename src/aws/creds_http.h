@@ -1,6 +1,7 @@
 /* creds_http.h - the one small HTTP call the credential providers make (STS,
- * ECS, IMDS), on libcurl directly so credentials do not depend on the signed
- * AWS client in http.c. Bodies are capped at ES_CREDS_HTTP_MAX_BODY. */
+ * ECS, IMDS), over the plain transport of http.h rather than the signed AWS
+ * client (client.h), which needs credentials itself. Bodies are capped at
+ * ES_CREDS_HTTP_MAX_BODY. */
 #ifndef ES_AWS_CREDS_HTTP_H
 #define ES_AWS_CREDS_HTTP_H
 
@@ -31,8 +32,10 @@ typedef struct es_creds_http_resp {
 
 /* Performs the request. ES_OK whenever an HTTP response arrived (any status);
  * ES_ERR_NETWORK (no connection), ES_ERR_TIMEOUT, ES_ERR_TOO_LARGE (body over
- * the cap), ES_ERR_NOMEM. Messages name the method and host only, never the
- * headers or body (they may carry tokens). */
+ * the cap), ES_ERR_NOMEM, or the transport's other codes (es_http_perform:
+ * ES_ERR_CONFIG for TLS verification problems or a libcurl that cannot be
+ * loaded). Messages name the method and host only, never the headers or body
+ * (they may carry tokens). timeout_ms / connect_timeout_ms 0 = 5 s / 2 s. */
 ES_MUST_USE es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp,
                                     es_error *err);
 /* es_creds_http_do tried up to attempts times while the outcome is transient

@@ -1,4 +1,5 @@
-/* http.c - es_http_perform over libcurl.
+/* http.c - es_http_perform over libcurl, which is loaded on first use
+ * (curl_dl.h); a failure to load it is this layer's failure to send.
  *
  * Easy handles live in thread-local storage (one per nesting level, see
  * below) and are reset, not recreated, for every request, which keeps their
@@ -8,12 +9,13 @@
  * callback. */
 #include "aws/http.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "aws/curl_dl.h"
 
 #define S_ERROR_BODY_CAP (64u * 1024u) /* non-2xx bodies while streaming */
 #define S_DEFAULT_CONNECT_MS 3000L
@@ -32,27 +34,28 @@ typedef struct s_thread_state {
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key;
-static CURLcode s_global_rc = CURLE_FAILED_INIT;
+static bool s_key_ok;
 
+/* Runs at thread exit; handles exist only once libcurl was loaded. */
 static void s_state_destroy(void *p)
 {
     s_thread_state *st = p;
-    for (int i = 0; i < S_MAX_NESTING; i++)
-        curl_easy_cleanup(st->handles[i]);
+    const es_curl_api *cu = es_curl_api_get(NULL);
+    for (int i = 0; cu && i < S_MAX_NESTING; i++)
+        if (st->handles[i])
+            cu->easy_cleanup(st->handles[i]);
     free(st);
 }
 
-static void s_global_init(void)
+static void s_key_init(void)
 {
-    s_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (s_global_rc == CURLE_OK && pthread_key_create(&s_key, s_state_destroy) != 0)
-        s_global_rc = CURLE_FAILED_INIT;
+    s_key_ok = pthread_key_create(&s_key, s_state_destroy) == 0;
 }
 
 static s_thread_state *s_state(void)
 {
-    pthread_once(&s_once, s_global_init);
-    if (s_global_rc != CURLE_OK)
+    pthread_once(&s_once, s_key_init);
+    if (!s_key_ok)
         return NULL;
     s_thread_state *st = pthread_getspecific(s_key);
     if (!st) {
@@ -67,16 +70,16 @@ static s_thread_state *s_state(void)
 
 /* The handle for the current nesting level, reset for a new request; pair
  * with s_handle_release. NULL when nested too deeply or out of memory. */
-static CURL *s_handle_acquire(void)
+static CURL *s_handle_acquire(const es_curl_api *cu)
 {
     s_thread_state *st = s_state();
     if (!st || st->depth >= S_MAX_NESTING)
         return NULL;
     CURL **slot = &st->handles[st->depth];
     if (*slot)
-        curl_easy_reset(*slot);
+        cu->easy_reset(*slot);
     else
-        *slot = curl_easy_init();
+        *slot = cu->easy_init();
     if (!*slot)
         return NULL;
     st->depth++;
@@ -216,27 +219,28 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
 
 /* Builds the header list; also suppresses what curl would add on its own
  * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
-static es_err s_header_list(const es_http_request *req, struct curl_slist **out)
+static es_err s_header_list(const es_curl_api *cu, const es_http_request *req,
+                            struct curl_slist **out)
 {
     struct curl_slist *list = NULL;
     bool has_ctype = false;
     for (size_t i = 0; i < req->header_count; i++) {
         if (strncasecmp(req->headers[i], "content-type:", 13) == 0)
             has_ctype = true;
-        struct curl_slist *n = curl_slist_append(list, req->headers[i]);
+        struct curl_slist *n = cu->slist_append(list, req->headers[i]);
         if (!n)
             goto oom;
         list = n;
     }
     static const char *const extra[] = {"Expect:", "Accept:"};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
-        struct curl_slist *n = curl_slist_append(list, extra[i]);
+        struct curl_slist *n = cu->slist_append(list, extra[i]);
         if (!n)
             goto oom;
         list = n;
     }
     if (!has_ctype) {
-        struct curl_slist *n = curl_slist_append(list, "Content-Type:");
+        struct curl_slist *n = cu->slist_append(list, "Content-Type:");
         if (!n)
             goto oom;
         list = n;
@@ -244,53 +248,56 @@ static es_err s_header_list(const es_http_request *req, struct curl_slist **out)
     *out = list;
     return ES_OK;
 oom:
-    curl_slist_free_all(list);
+    cu->slist_free_all(list);
     return ES_ERR_NOMEM;
 }
 
-static void s_set_method(CURL *h, const es_http_request *req)
+static void s_set_method(const es_curl_api *cu, CURL *h, const es_http_request *req)
 {
     const char *m = req->method;
     if (!strcmp(m, "HEAD")) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        cu->easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (!strcmp(m, "GET") && req->body_len == 0) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        cu->easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
         /* POST machinery sends the in-memory body (Content-Length even when 0);
          * CUSTOMREQUEST puts the real method on the request line. */
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        cu->easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+        cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         if (strcmp(m, "POST") != 0)
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+            cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
     }
 }
 
-static void s_set_options(CURL *h, const es_http_request *req, s_transfer *t, char *errbuf)
+static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request *req, s_transfer *t,
+                          char *errbuf)
 {
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    cu->easy_setopt(h, CURLOPT_URL, req->url);
+    cu->easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+    cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->ca_bundle && req->ca_bundle[0])
-        curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-                     req->low_speed_time_s > 0 ? req->low_speed_time_s : S_DEFAULT_LOW_SPEED_S);
+        cu->easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
+    cu->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS);
+    cu->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    cu->easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                req->low_speed_time_s > 0 ? req->low_speed_time_s : S_DEFAULT_LOW_SPEED_S);
     if (req->timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "exifstrip/" ES_VERSION);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-    s_set_method(h, req);
+        cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    cu->easy_setopt(h, CURLOPT_USERAGENT, "exifstrip/" ES_VERSION);
+    cu->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
+    cu->easy_setopt(h, CURLOPT_HEADERDATA, t);
+    cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
+    cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
+    if (req->no_proxy)
+        cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
+    s_set_method(cu, h, req);
 }
 
 es_err es_http_perform(const es_http_request *req, es_http_response *resp)
@@ -298,27 +305,34 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     ES_ENSURE(req && resp && req->method && req->url, ES_ERR_INVALID_ARG);
     ES_ENSURE(req->body || req->body_len == 0, ES_ERR_INVALID_ARG);
     es_http_response_reset(resp);
+    es_error lerr;
+    es_error_clear(&lerr);
+    const es_curl_api *cu = es_curl_api_get(&lerr);
+    if (!cu) {
+        snprintf(resp->error, sizeof resp->error, "%s", lerr.msg);
+        return lerr.code;
+    }
     struct curl_slist *headers = NULL;
-    ES_GUARD(s_header_list(req, &headers));
-    CURL *h = s_handle_acquire();
+    ES_GUARD(s_header_list(cu, req, &headers));
+    CURL *h = s_handle_acquire(cu);
     if (!h) {
-        curl_slist_free_all(headers);
+        cu->slist_free_all(headers);
         snprintf(resp->error, sizeof resp->error, "no libcurl handle (initialisation failed or nested too deeply)");
         return ES_ERR_INTERNAL;
     }
 
     s_transfer t = {.req = req, .resp = resp, .cap = req->max_body};
     char errbuf[CURL_ERROR_SIZE] = "";
-    s_set_options(h, req, &t, errbuf);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    CURLcode cc = curl_easy_perform(h);
+    s_set_options(cu, h, req, &t, errbuf);
+    cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    CURLcode cc = cu->easy_perform(h);
     /* The handle keeps pointers to these: detach before they go away. */
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-    curl_slist_free_all(headers);
+    cu->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    cu->easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    cu->slist_free_all(headers);
 
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     s_handle_release();
     resp->status = status;
     if (cc == CURLE_OK)
@@ -327,6 +341,6 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     if (t.cb_err == ES_ERR_TOO_LARGE)
         snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");
     else if (t.cb_err == ES_OK)
-        snprintf(resp->error, sizeof resp->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        snprintf(resp->error, sizeof resp->error, "%s", errbuf[0] ? errbuf : cu->easy_strerror(cc));
     return rc;
 }

@@ -1,6 +1,8 @@
-/* http.h - the HTTP transport under the S3 and SQS clients (libcurl): one
- * request from memory, a response whose headers go through a bounded parser
- * and whose body is either kept in a capped buffer or streamed to a callback.
+/* http.h - the HTTP transport under the S3 and SQS clients and the remote
+ * credential sources (libcurl, loaded on first use: curl_dl.h). A plain
+ * transport, no signing: one request from memory, a response whose headers
+ * go through a bounded parser and whose body is either kept in a capped
+ * buffer or streamed to a callback.
  *
  * Each thread reuses one curl easy handle (kept in thread-local storage) so
  * connections stay alive between calls. TLS peer and host verification are
@@ -72,6 +74,7 @@ typedef struct es_http_request {
     long connect_timeout_ms;   /* 0 = 3000 */
     long low_speed_time_s;     /* abort when < 1 byte/s for this long; 0 = 30 */
     const char *ca_bundle;     /* NULL or "" = system default */
+    bool no_proxy;             /* never through a proxy (link-local/loopback services) */
 } es_http_request;
 
 struct es_http_response {
@@ -93,8 +96,9 @@ void es_http_response_clean(es_http_response *r); /* frees; accepts NULL */
 /* Performs one request. Returns ES_OK when a complete response arrived
  * (whatever its status); ES_ERR_NETWORK / ES_ERR_TIMEOUT on transport
  * failures, ES_ERR_TOO_LARGE when the buffered body or the headers exceed
- * their caps, ES_ERR_CONFIG for TLS verification/CA problems, or the
- * callback's code when on_body aborted. */
+ * their caps, ES_ERR_CONFIG for TLS verification/CA problems or when libcurl
+ * cannot be loaded (ES_ERR_INTERNAL if it cannot be initialised), or the
+ * callback's code when on_body aborted. resp->error says why. */
 ES_MUST_USE es_err es_http_perform(const es_http_request *req, es_http_response *resp);
 
 /* Maps a libcurl result code (CURLcode) to es_err. */

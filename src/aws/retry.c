@@ -3,9 +3,10 @@
  * lists of throttling and transient error codes. */
 #include "aws/retry.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
+
+#include "aws/curl_dl.h"
 
 static bool s_in(const char *code, const char *const *list)
 {
@@ -136,7 +137,10 @@ bool es_retry_clock_skew(const char *date_header, time_t local_now, long *offset
 {
     if (!date_header || !date_header[0])
         return false;
-    time_t server = curl_getdate(date_header, NULL);
+    const es_curl_api *cu = es_curl_api_get(NULL); /* curl_getdate reads all three HTTP date forms */
+    if (!cu)
+        return false;
+    time_t server = cu->getdate(date_header, NULL);
     if (server == (time_t)-1)
         return false;
     double diff = difftime(server, local_now);

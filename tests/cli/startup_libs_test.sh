@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# startup_libs_test.sh - the binary does not link libcurl (src/aws/curl_dl.c
+# loads it on first AWS use), so local commands never load it: --version,
+# strip and inspect run without libcurl or its dependencies in the process.
+source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/common.sh"
+
+# Libraries the dynamic loader opened while running the command (ld.so's own
+# trace, so dlopen'ed libraries count too); one "file=NAME" per line.
+loaded_libs() { # out, command...
+    local out=$1; shift
+    LD_DEBUG=files LD_DEBUG_OUTPUT="$out.ld" "$@" >/dev/null 2>&1
+    cat "$out".ld.* 2>/dev/null | grep -o 'file=[^ ]*' | sort -u >"$out"
+}
+
+t_not_linked() {
+    local d; d=$(newdir)
+    readelf -d "$EXIFSTRIP" | grep NEEDED >"$d/needed"
+    check "readelf listed the dependencies" grep -q 'libc\.so' "$d/needed"
+    check "libcurl is not a NEEDED library" lacks "$d/needed" libcurl
+}
+
+t_local_commands_do_not_load_curl() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --all "$d/in.jpg"
+    loaded_libs "$d/version" "$EXIFSTRIP" --version
+    loaded_libs "$d/strip" "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg"
+    loaded_libs "$d/inspect" "$EXIFSTRIP" inspect "$d/in.jpg"
+    check "strip worked" test -s "$d/out.jpg"
+    for f in version strip inspect; do
+        check "$f: the loader trace was recorded" grep -q 'file=libc\.so' "$d/$f"
+        check "$f: libcurl was not loaded" lacks "$d/$f" libcurl
+    done
+}
+
+es_run t_not_linked
+es_run t_local_commands_do_not_load_curl
+es_finish
