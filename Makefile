@@ -17,10 +17,20 @@ CC       ?= cc
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 SANITIZE ?=
 FUZZ_SECONDS ?= 60
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+# V=1 shows full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 
-PKGS      := libcurl openssl jansson libturbojpeg libexif expat
+# libcurl is compiled against but not linked: src/aws/curl_dl.c dlopens it on
+# first use, so local commands do not pay for loading its ~35 libraries.
+PKGS      := openssl jansson libturbojpeg libexif expat
+DL_PKGS   := libcurl
 TEST_PKGS := libjpeg
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -62,7 +72,8 @@ all: $(BUILD)/exifstrip
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libexifstrip.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -73,22 +84,22 @@ $(BUILD)/libestest.a: $(TSUP_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a
-	$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
 
 # Tests may use libjpeg (fixture encoding/decoding) on top of the product's libraries.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
 # Each fuzz target doubles as a unit test that replays its seeds and a few
 # generated inputs without libFuzzer (tests/fuzz/replay_main.c).
 $(BUILD)/tests/fuzz/%_replay_test: $(BUILD)/obj/tests/fuzz/%_fuzz.o $(BUILD)/obj/tests/fuzz/replay_main.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ES_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
 test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 
@@ -100,19 +111,19 @@ deps:
 # both, and ends with one line "N passed, N failed".
 test: deps
 	@$(MAKE) --no-print-directory check-layers
-	@$(MAKE) --no-print-directory test-build
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-build
+	@$(MAKE) --no-print-directory -j$(JOBS) test-build
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SANITIZE=1 test-build
 	@tests/run.sh build build/asan
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-build
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SANITIZE=1 test-build
 	@tests/run.sh build/asan
 
 # libFuzzer targets need clang; the library is rebuilt with the fuzzer's instrumentation.
 FUZZ_BUILD := build/fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1
 fuzz-build:
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_FLAGS)" \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_FLAGS)" \
 	    $(FUZZ_BUILD)/libexifstrip.a $(FUZZ_BUILD)/libestest.a $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/obj/tests/fuzz/%.o)
 	@for src in $(FUZZ_SRC); do name=$$(basename $$src .c); \
 	    clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$name $(FUZZ_BUILD)/obj/tests/fuzz/$$name.o \
@@ -122,14 +133,18 @@ fuzz: deps fuzz-build
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: deps
-	@$(MAKE) --no-print-directory OPT="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
+	@$(MAKE) --no-print-directory -j$(JOBS) OPT="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
 	    $(BENCH_SRC:tests/bench/%.c=build/bench-tree/bench/%)
 	@tests/bench/run-bench.sh build/bench-tree
 
-demo: deps all
+# The demo generates its sample photos with the fixture tool.
+DEMO_BINS := $(BUILD)/exifstrip $(BUILD)/tests/tools/mkfixture
+demo: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(DEMO_BINS)
 	@scripts/demo.sh
 
-local-up: deps all
+local-up: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(DEMO_BINS)
 	@scripts/demo.sh --keep-running
 
 local-down:
