@@ -71,6 +71,29 @@ es_err es_s3_call(es_s3_client *c, const char *bucket, const char *key, es_aws_r
     return rc;
 }
 
+/* es_s3_call with a malloc'd query that it takes over and frees; a NULL query
+ * (building it failed) rejects the call as an invalid `what`. */
+static es_err s_call_query(es_s3_client *c, const char *bucket, const char *key, char *query,
+                           const char *what, es_aws_request *req, es_aws_result *res)
+{
+    if (!query)
+        return es_aws_bad_arg(res, what);
+    req->query = query;
+    es_err rc = es_s3_call(c, bucket, key, req, NULL, res);
+    req->query = NULL;
+    free(query);
+    return rc;
+}
+
+/* Sets *hdr to (name, value) when value is non-empty; returns the number set. */
+static size_t s_opt_header(es_aws_header *hdr, const char *name, const char *value)
+{
+    if (!value || !value[0])
+        return 0;
+    *hdr = (es_aws_header){name, value};
+    return 1;
+}
+
 /* ---- get / head -------------------------------------------------------- */
 
 static void s_copy_header(const es_http_response *resp, const char *name, char *out, size_t size)
@@ -139,9 +162,7 @@ es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key,
             return es_aws_bad_arg(res, "version id");
     }
     es_aws_header hdr[1];
-    size_t nh = 0;
-    if (opt->if_match && opt->if_match[0])
-        hdr[nh++] = (es_aws_header){"if-match", opt->if_match};
+    size_t nh = s_opt_header(hdr, "if-match", opt->if_match);
     s_get g = {.opt = opt};
     es_aws_request req = {
         .method = "GET",
@@ -187,9 +208,7 @@ es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, co
     if (!body && len)
         return es_aws_bad_arg(res, "body");
     es_aws_header hdr[1];
-    size_t nh = 0;
-    if (content_type && content_type[0])
-        hdr[nh++] = (es_aws_header){"content-type", content_type};
+    size_t nh = s_opt_header(hdr, "content-type", content_type);
     es_aws_request req = {
         .method = "PUT",
         .headers = hdr,
@@ -228,19 +247,14 @@ es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefi
     es_aws_buf_query_param(&q, "list-type", "2");
     if (prefix && prefix[0])
         es_aws_buf_query_param(&q, "prefix", prefix);
-    char *query = es_aws_buf_take(&q);
-    if (!query)
-        return es_aws_bad_arg(res, "prefix or continuation token");
     es_aws_request req = {
         .method = "GET",
-        .query = query,
         .max_response = ES_S3_LIST_MAX_RESPONSE,
         .on_success = s_list_done,
         .success_ctx = page,
     };
-    es_err rc = es_s3_call(c, bucket, NULL, &req, NULL, res);
-    free(query);
-    return rc;
+    return s_call_query(c, bucket, NULL, es_aws_buf_take(&q), "prefix or continuation token",
+                        &req, res);
 }
 
 void es_s3_list_free(es_s3_list_page *page)
@@ -295,25 +309,16 @@ es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *k
     if (!upload_id || upload_id_size == 0)
         return es_aws_bad_arg(res, "upload id buffer");
     upload_id[0] = '\0';
-    char *query = s_mpu_query(NULL, 0);
-    if (!query)
-        return es_aws_bad_arg(res, "query");
     es_aws_header hdr[1];
-    size_t nh = 0;
-    if (content_type && content_type[0])
-        hdr[nh++] = (es_aws_header){"content-type", content_type};
     s_text_out out = {upload_id, upload_id_size};
     es_aws_request req = {
         .method = "POST",
-        .query = query,
         .headers = hdr,
-        .header_count = nh,
+        .header_count = s_opt_header(hdr, "content-type", content_type),
         .on_success = s_create_done,
         .success_ctx = &out,
     };
-    es_err rc = es_s3_call(c, bucket, key, &req, NULL, res);
-    free(query);
-    return rc;
+    return s_call_query(c, bucket, key, s_mpu_query(NULL, 0), "query", &req, res);
 }
 
 static es_err s_part_done(void *ctx, const es_http_response *resp, es_aws_result *res)
@@ -334,21 +339,15 @@ es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const ch
         etag_size == 0 || (!body && len))
         return es_aws_bad_arg(res, "upload part");
     etag[0] = '\0';
-    char *query = s_mpu_query(upload_id, part_number);
-    if (!query)
-        return es_aws_bad_arg(res, "query");
     s_text_out out = {etag, etag_size};
     es_aws_request req = {
         .method = "PUT",
-        .query = query,
         .body = body,
         .body_len = len,
         .on_success = s_part_done,
         .success_ctx = &out,
     };
-    es_err rc = es_s3_call(c, bucket, key, &req, NULL, res);
-    free(query);
-    return rc;
+    return s_call_query(c, bucket, key, s_mpu_query(upload_id, part_number), "query", &req, res);
 }
 
 static es_err s_complete_done(void *ctx, const es_http_response *resp, es_aws_result *res)
@@ -380,25 +379,20 @@ es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char 
     for (int i = 0; i < part_count; i++)
         if (!etags[i] || !etags[i][0])
             return es_aws_bad_arg(res, "part etag");
-    char *query = s_mpu_query(upload_id, 0);
     char *body = s_complete_body(etags, part_count);
-    es_err rc;
-    if (!query || !body) {
-        rc = es_aws_bad_arg(res, "complete multipart upload");
-    } else {
-        es_aws_header hdr[] = {{"content-type", "application/xml"}};
-        es_aws_request req = {
-            .method = "POST",
-            .query = query,
-            .headers = hdr,
-            .header_count = 1,
-            .body = (const uint8_t *)body,
-            .body_len = strlen(body),
-            .on_success = s_complete_done,
-        };
-        rc = es_s3_call(c, bucket, key, &req, NULL, res);
-    }
-    free(query);
+    if (!body)
+        return es_aws_bad_arg(res, "complete multipart upload");
+    es_aws_header hdr[] = {{"content-type", "application/xml"}};
+    es_aws_request req = {
+        .method = "POST",
+        .headers = hdr,
+        .header_count = 1,
+        .body = (const uint8_t *)body,
+        .body_len = strlen(body),
+        .on_success = s_complete_done,
+    };
+    es_err rc = s_call_query(c, bucket, key, s_mpu_query(upload_id, 0),
+                             "complete multipart upload", &req, res);
     free(body);
     return rc;
 }
@@ -408,11 +402,6 @@ es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *ke
 {
     if (!upload_id || !upload_id[0])
         return es_aws_bad_arg(res, "upload id");
-    char *query = s_mpu_query(upload_id, 0);
-    if (!query)
-        return es_aws_bad_arg(res, "query");
-    es_aws_request req = {.method = "DELETE", .query = query};
-    es_err rc = es_s3_call(c, bucket, key, &req, NULL, res);
-    free(query);
-    return rc;
+    es_aws_request req = {.method = "DELETE"};
+    return s_call_query(c, bucket, key, s_mpu_query(upload_id, 0), "query", &req, res);
 }

@@ -9,6 +9,7 @@
 
 #include "aws/buf.h"
 #include "aws/sigv4_internal.h"
+#include "common/hex.h"
 
 static bool s_unreserved(unsigned char c)
 {
@@ -40,29 +41,16 @@ char *es_sigv4_uri_encode(const char *s, size_t len, bool keep_slash)
     return es_aws_buf_take(&b);
 }
 
-static int s_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..len) into b; a '%' not followed by two hex digits is
  * kept literally. '+' is not special (RFC 3986, not form encoding). */
 static void s_decode_into(es_aws_buf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%' && len - i > 2) {
-            int hi = s_hexval(s[i + 1]), lo = s_hexval(s[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                es_sigv4_putc(b, (char)(hi << 4 | lo));
-                i += 2;
-                continue;
-            }
+        int byte = s[i] == '%' ? es_hex_byte(s + i + 1, len - i - 1) : -1;
+        if (byte >= 0) {
+            es_sigv4_putc(b, (char)byte);
+            i += 2;
+            continue;
         }
         es_sigv4_putc(b, s[i]);
     }

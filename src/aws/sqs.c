@@ -104,6 +104,8 @@ es_err es_sqs_string_member(void *ctx, const es_http_response *resp, es_aws_resu
 {
     (void)res;
     es_sqs_string_out *o = ctx;
+    if (o->attribute)
+        return es_sqs_json_parse_attribute(resp->body, resp->body_len, o->name, o->out, o->size);
     return es_sqs_json_get_string(resp->body, resp->body_len, o->name, o->out, o->size);
 }
 
@@ -246,18 +248,12 @@ es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body_tex
     if (!s_url_ok(queue_url) || !body_text || !body_text[0] || (message_id && !message_id_size))
         return es_aws_bad_arg(res, "queue url or message body");
     char scratch[128];
-    es_sqs_string_out out = {"MessageId", message_id ? message_id : scratch,
-                             message_id ? message_id_size : sizeof scratch};
+    es_sqs_string_out out = {.name = "MessageId",
+                             .out = message_id ? message_id : scratch,
+                             .size = message_id ? message_id_size : sizeof scratch};
     json_t *body = json_pack("{s:s, s:s}", "QueueUrl", queue_url, "MessageBody", body_text);
     es_sqs_call_opts opts = {.on_success = es_sqs_string_member, .success_ctx = &out};
     return es_sqs_call(c, "SendMessage", body, &opts, res);
-}
-
-static es_err s_attr_done(void *ctx, const es_http_response *resp, es_aws_result *res)
-{
-    (void)res;
-    es_sqs_string_out *a = ctx;
-    return es_sqs_json_parse_attribute(resp->body, resp->body_len, a->name, a->out, a->size);
 }
 
 es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url, const char *name, char *value,
@@ -267,7 +263,7 @@ es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url, const char 
         return es_aws_bad_arg(res, "queue url or attribute name");
     value[0] = '\0';
     json_t *body = json_pack("{s:s, s:[s]}", "QueueUrl", queue_url, "AttributeNames", name);
-    es_sqs_string_out a = {name, value, value_size};
-    es_sqs_call_opts opts = {.on_success = s_attr_done, .success_ctx = &a};
+    es_sqs_string_out a = {.name = name, .out = value, .size = value_size, .attribute = true};
+    es_sqs_call_opts opts = {.on_success = es_sqs_string_member, .success_ctx = &a};
     return es_sqs_call(c, "GetQueueAttributes", body, &opts, res);
 }

@@ -23,7 +23,7 @@ es_err es_sqs_create_queue(es_sqs_client *c, const char *name, const char *const
         return es_aws_bad_arg(res, "queue name or url buffer");
     json_t *a = s_attr_object(attrs);
     json_t *body = a ? json_pack("{s:s, s:o}", "QueueName", name, "Attributes", a) : NULL;
-    es_sqs_string_out out = {"QueueUrl", queue_url, queue_url_size};
+    es_sqs_string_out out = {.name = "QueueUrl", .out = queue_url, .size = queue_url_size};
     es_sqs_call_opts opts = {.on_success = es_sqs_string_member, .success_ctx = &out};
     return es_sqs_call(c, "CreateQueue", body, &opts, res);
 }
@@ -33,7 +33,7 @@ es_err es_sqs_get_queue_url(es_sqs_client *c, const char *name, char *queue_url,
 {
     if (!name || !name[0] || !queue_url || !queue_url_size)
         return es_aws_bad_arg(res, "queue name or url buffer");
-    es_sqs_string_out out = {"QueueUrl", queue_url, queue_url_size};
+    es_sqs_string_out out = {.name = "QueueUrl", .out = queue_url, .size = queue_url_size};
     es_sqs_call_opts opts = {.on_success = es_sqs_string_member, .success_ctx = &out};
     return es_sqs_call(c, "GetQueueUrl", json_pack("{s:s}", "QueueName", name), &opts, res);
 }

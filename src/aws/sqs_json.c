@@ -209,28 +209,29 @@ static es_err s_copy_string(json_t *v, char *out, size_t out_size)
     return ES_OK;
 }
 
-es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const char *name, char *out,
-                              size_t out_size)
+/* The string member `name` of the object `container` (NULL: the top level). */
+static es_err s_member_string(const uint8_t *body, size_t len, const char *container,
+                              const char *name, char *out, size_t out_size)
 {
     ES_ENSURE(name && out && out_size, ES_ERR_INVALID_ARG);
     out[0] = '\0';
     json_t *root = s_load(body, len);
     ES_ENSURE(root, ES_ERR_PROTOCOL);
-    es_err rc = s_copy_string(json_object_get(root, name), out, out_size);
+    json_t *obj = container ? json_object_get(root, container) : root;
+    es_err rc = json_is_object(obj) ? s_copy_string(json_object_get(obj, name), out, out_size)
+                                    : ES_ERR_PROTOCOL;
     json_decref(root);
     return rc;
+}
+
+es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const char *name, char *out,
+                              size_t out_size)
+{
+    return s_member_string(body, len, NULL, name, out, out_size);
 }
 
 es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name, char *out,
                                    size_t out_size)
 {
-    ES_ENSURE(name && out && out_size, ES_ERR_INVALID_ARG);
-    out[0] = '\0';
-    json_t *root = s_load(body, len);
-    ES_ENSURE(root, ES_ERR_PROTOCOL);
-    json_t *attrs = json_object_get(root, "Attributes");
-    es_err rc = json_is_object(attrs) ? s_copy_string(json_object_get(attrs, name), out, out_size)
-                                      : ES_ERR_PROTOCOL;
-    json_decref(root);
-    return rc;
+    return s_member_string(body, len, "Attributes", name, out, out_size);
 }

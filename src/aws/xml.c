@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
+
 #define S_NAME_MAX 64
 
 typedef struct s_walk s_walk;
@@ -346,17 +348,6 @@ es_err es_xml_check_complete(const uint8_t *doc, size_t len, es_aws_result *res)
     return ES_ERR_PROTOCOL;
 }
 
-static int s_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 es_err es_xml_url_decode(const char *s, char *out, size_t out_size)
 {
     ES_ENSURE(s && out && out_size > 0, ES_ERR_INVALID_ARG);
@@ -366,10 +357,9 @@ es_err es_xml_url_decode(const char *s, char *out, size_t out_size)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = s[i + 1] ? s_hex(s[i + 1]) : -1;
-            int lo = hi >= 0 && s[i + 2] ? s_hex(s[i + 2]) : -1;
-            ES_ENSURE(hi >= 0 && lo >= 0 && (hi | lo) != 0, ES_ERR_PROTOCOL);
-            c = (char)(hi * 16 + lo);
+            int byte = es_hex_byte(s + i + 1, strnlen(s + i + 1, 2));
+            ES_ENSURE(byte > 0, ES_ERR_PROTOCOL);
+            c = (char)byte;
             i += 2;
         }
         ES_ENSURE(o + 1 < out_size, ES_ERR_TOO_LARGE);

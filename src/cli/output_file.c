@@ -1,4 +1,6 @@
-/* output_file.c - temp-file-and-rename outputs (see output_file.h). */
+/* output_file.c - temp-file-and-rename outputs (see output_file.h). The
+ * temporary file is created with its final mode where possible (O_CREAT
+ * applies the umask), so a new output costs no umask or fchmod calls. */
 #include "cli/output_file.h"
 
 #include <errno.h>
@@ -7,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/stream.h"
@@ -78,18 +82,23 @@ static int s_open_spool(es_cli_out *o, char *err, size_t cap)
     return 0;
 }
 
-/* Target (resolved through a symlink), its directory and the temp file name. */
-static int s_paths(es_cli_out *o, const char *path, char *err, size_t cap)
+/* Target (resolved through a symlink), its directory and the temp file name;
+ * *existing is set when the target is a regular file (its stat in *st). */
+static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *existing, char *err,
+                   size_t cap)
 {
-    struct stat lst;
-    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+    bool found = lstat(path, st) == 0;
+    if (found && S_ISLNK(st->st_mode)) {
         o->final_path = realpath(path, NULL);
-    else
+        found = o->final_path && stat(o->final_path, st) == 0;
+    } else {
         o->final_path = strdup(path);
+    }
     if (!o->final_path) {
         snprintf(err, cap, "cannot resolve: %s", strerror(errno));
         return -1;
     }
+    *existing = found && S_ISREG(st->st_mode);
     const char *slash = strrchr(o->final_path, '/');
     const char *base = slash ? slash + 1 : o->final_path;
     if (!*base) {
@@ -110,19 +119,50 @@ static int s_paths(es_cli_out *o, const char *path, char *err, size_t cap)
     return 0;
 }
 
-static void s_copy_mode(es_cli_out *o)
+/* Creates tmpl exclusively, its trailing "XXXXXX" replaced by random letters
+ * and digits (another name on a clash, like mkostemp). The CLI is single
+ * threaded: the generator state is a plain static, seeded once. */
+static int s_create_temp(char *tmpl, mode_t mode)
 {
-    struct stat st;
-    if (stat(o->final_path, &st) == 0 && S_ISREG(st.st_mode)) {
-        if (geteuid() == 0 && fchown(o->fd, st.st_uid, st.st_gid) != 0) {
-            /* best effort: keep our ownership */
-        }
-        (void)fchmod(o->fd, st.st_mode & 07777);
-    } else {
-        mode_t mask = umask(0);
-        umask(mask);
-        (void)fchmod(o->fd, 0666 & ~mask);
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static uint64_t state;
+    size_t n = strlen(tmpl);
+    if (n < 6 || strcmp(tmpl + n - 6, "XXXXXX") != 0) {
+        errno = EINVAL;
+        return -1;
     }
+    if (!state) {
+        if (getrandom(&state, sizeof state, GRND_NONBLOCK) != (ssize_t)sizeof state) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            state = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + (uint64_t)getpid();
+        }
+        state |= 1; /* xorshift needs a non-zero state */
+    }
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        state ^= state << 13; /* xorshift64 */
+        state ^= state >> 7;
+        state ^= state << 17;
+        uint64_t r = state;
+        for (size_t i = n - 6; i < n; i++, r /= 62)
+            tmpl[i] = digits[r % 62];
+        int fd = open(tmpl, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1; /* errno EEXIST */
+}
+
+/* An existing target's mode (and, as root, owner) goes to the temp file. */
+static void s_copy_mode(es_cli_out *o, const struct stat *st)
+{
+    static int root = -1; /* geteuid() == 0, asked once */
+    if (root < 0)
+        root = geteuid() == 0;
+    if (root && fchown(o->fd, st->st_uid, st->st_gid) != 0) {
+        /* best effort: keep our ownership */
+    }
+    (void)fchmod(o->fd, st->st_mode & 07777);
 }
 
 es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap)
@@ -144,14 +184,19 @@ es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap)
             goto fail;
         return o;
     }
-    if (s_paths(o, path, err, cap) != 0)
+    struct stat st;
+    bool existing;
+    if (s_paths(o, path, &st, &existing, err, cap) != 0)
         goto fail;
-    o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
+    /* A new output is created as 0666 & ~umask right away; a replaced one
+     * starts private and then takes the target's mode. */
+    o->fd = s_create_temp(o->tmp_path, existing ? 0600 : 0666);
     if (o->fd < 0) {
         snprintf(err, cap, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
         goto fail;
     }
-    s_copy_mode(o);
+    if (existing)
+        s_copy_mode(o, &st);
     return o;
 fail:
     if (o->fd >= 0)

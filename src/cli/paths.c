@@ -199,7 +199,8 @@ int es_cli_collect_tree(const char *root, const char *out_root, es_cli_jobs *job
     return s_walk_dir(&w, root, out_root, 0);
 }
 
-int es_cli_make_parents(const char *path)
+/* mkdir -p of path's parent, component by component (EEXIST is fine). */
+static int s_make_parents(const char *path)
 {
     char *p = strdup(path);
     if (!p) {
@@ -215,4 +216,30 @@ int es_cli_make_parents(const char *path)
     }
     free(p);
     return rc;
+}
+
+int es_cli_make_parents(const char *path)
+{
+    /* The directory made or found for the previous output: jobs come in
+     * directory order, so most outputs need no system call here. */
+    static char *s_last;
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return 0;
+    size_t len = (size_t)(slash - path);
+    if (s_last && strlen(s_last) == len && !memcmp(s_last, path, len))
+        return 0;
+    char *dir = strndup(path, len);
+    if (!dir) {
+        errno = ENOMEM;
+        return -1;
+    }
+    struct stat st;
+    if ((stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) && s_make_parents(path) != 0) {
+        free(dir);
+        return -1;
+    }
+    free(s_last);
+    s_last = dir;
+    return 0;
 }

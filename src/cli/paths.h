@@ -40,7 +40,8 @@ const char *es_cli_basename(const char *path);
 int es_cli_collect_tree(const char *root, const char *out_root, es_cli_jobs *jobs, unsigned *errors);
 
 /* Creates the directories leading to file path (like mkdir -p of its
- * parent). Returns 0, or -1 with errno set. */
+ * parent); nothing when that directory exists or was the previous call's.
+ * Returns 0, or -1 with errno set. Not thread-safe. */
 int es_cli_make_parents(const char *path);
 
 #endif

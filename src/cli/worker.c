@@ -1,7 +1,8 @@
 /* worker.c - `exifstrip worker`: validates the whole configuration (exit 78
- * naming the variable or flag, before any request), builds the S3/SQS clients
- * with the default credential chain, installs SIGTERM/SIGINT handlers that
- * ask the pool to stop, and runs the daemon until it has shut down. */
+ * naming the variable or flag, before any request) and checks that libcurl
+ * loads (exit 78 too), builds the S3/SQS clients with the default credential
+ * chain, installs SIGTERM/SIGINT handlers that ask the pool to stop, and runs
+ * the daemon until it has shut down. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "aws/config.h"
 #include "aws/creds.h"
+#include "aws/curl_dl.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "cli/commands.h"
@@ -82,6 +84,10 @@ int es_cmd_worker(int argc, char **argv)
     es_error_clear(&err);
     if (es_aws_config_from_env(&aws, &err) != ES_OK) {
         fprintf(stderr, "exifstrip worker: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+        return ES_EXIT_CONFIG;
+    }
+    if (!es_curl_api_get(&err)) { /* fail now rather than at the first request */
+        fprintf(stderr, "exifstrip worker: %s\n", err.msg);
         return ES_EXIT_CONFIG;
     }
     es_log_configure(cfg.log_level, cfg.log_format);

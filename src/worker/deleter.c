@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "worker/clock.h"
+#include "worker/thread.h"
 
 #define S_BATCH 10
 #define S_MAX_TRIES 2
@@ -28,13 +29,10 @@ struct es_pool_deleter {
     es_sqs_client *sqs;
     char *queue_url;
     int flush_ms;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
     s_entry *items; /* FIFO: items[0..count) */
     size_t count, cap;
-    bool stopping, started, joined;
     uint64_t deleted, failed;
-    pthread_t thread;
+    es_pool_thread bg;
 };
 
 static void s_entry_free(s_entry *e)
@@ -58,7 +56,7 @@ static void s_push_locked(es_pool_deleter *d, s_entry e)
         d->cap = cap;
     }
     d->items[d->count++] = e;
-    pthread_cond_signal(&d->cv);
+    pthread_cond_signal(&d->bg.cv);
 }
 
 void es_pool_deleter_add(es_pool_deleter *d, const char *receipt_handle, const char *message_id)
@@ -66,14 +64,14 @@ void es_pool_deleter_add(es_pool_deleter *d, const char *receipt_handle, const c
     if (!d || !receipt_handle)
         return;
     s_entry e = {strdup(receipt_handle), strdup(message_id ? message_id : ""), 0, es_clock_ms()};
-    pthread_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->bg.mu);
     if (!e.receipt || !e.message_id) {
         s_entry_free(&e);
         d->failed++;
     } else {
         s_push_locked(d, e);
     }
-    pthread_mutex_unlock(&d->mu);
+    pthread_mutex_unlock(&d->bg.mu);
 }
 
 /* Sends one batch (outside the lock) and requeues or counts the outcome of each entry. */
@@ -86,7 +84,7 @@ static void s_flush(es_pool_deleter *d, s_entry *batch, size_t n)
     es_aws_result res;
     es_aws_result_clear(&res);
     es_err rc = es_sqs_delete_batch(d->sqs, d->queue_url, entries, n, &res);
-    pthread_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->bg.mu);
     for (size_t i = 0; i < n; i++) {
         bool failed = rc != ES_OK || entries[i].failed;
         if (!failed) {
@@ -108,24 +106,24 @@ static void s_flush(es_pool_deleter *d, s_entry *batch, size_t n)
             s_entry_free(&batch[i]);
         }
     }
-    pthread_mutex_unlock(&d->mu);
+    pthread_mutex_unlock(&d->bg.mu);
 }
 
 static void *s_thread(void *arg)
 {
     es_pool_deleter *d = arg;
-    pthread_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->bg.mu);
     for (;;) {
-        while (d->count == 0 && !d->stopping)
-            pthread_cond_wait(&d->cv, &d->mu);
+        while (d->count == 0 && !d->bg.stopping)
+            pthread_cond_wait(&d->bg.cv, &d->bg.mu);
         if (d->count == 0)
             break; /* stopping and nothing left */
         uint64_t due = d->items[0].added_ms + (uint64_t)d->flush_ms;
         uint64_t now = es_clock_ms();
-        if (d->count < S_BATCH && !d->stopping && now < due) {
+        if (d->count < S_BATCH && !d->bg.stopping && now < due) {
             struct timespec ts;
             es_clock_deadline(&ts, due - now);
-            int rc = pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+            int rc = pthread_cond_timedwait(&d->bg.cv, &d->bg.mu, &ts);
             if (rc != ETIMEDOUT)
                 continue; /* re-evaluate: more entries or stop */
         }
@@ -134,11 +132,11 @@ static void *s_thread(void *arg)
         memcpy(batch, d->items, n * sizeof batch[0]);
         memmove(d->items, d->items + n, (d->count - n) * sizeof d->items[0]);
         d->count -= n;
-        pthread_mutex_unlock(&d->mu);
+        pthread_mutex_unlock(&d->bg.mu);
         s_flush(d, batch, n);
-        pthread_mutex_lock(&d->mu);
+        pthread_mutex_lock(&d->bg.mu);
     }
-    pthread_mutex_unlock(&d->mu);
+    pthread_mutex_unlock(&d->bg.mu);
     return NULL;
 }
 
@@ -147,18 +145,12 @@ es_pool_deleter *es_pool_deleter_new(es_sqs_client *sqs, const char *queue_url, 
     es_pool_deleter *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    es_pool_thread_init(&d->bg);
     d->sqs = sqs;
     d->flush_ms = flush_ms > 0 ? flush_ms : 1;
     d->queue_url = strdup(queue_url ? queue_url : "");
-    if (!d->queue_url || pthread_create(&d->thread, NULL, s_thread, d) != 0)
+    if (!d->queue_url || !es_pool_thread_start(&d->bg, s_thread, d))
         goto err;
-    d->started = true;
     return d;
 err:
     es_pool_deleter_free(d);
@@ -167,30 +159,18 @@ err:
 
 void es_pool_deleter_stop(es_pool_deleter *d)
 {
-    if (!d || !d->started || d->joined)
-        return;
-    pthread_mutex_lock(&d->mu);
-    d->stopping = true;
-    pthread_cond_broadcast(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    pthread_join(d->thread, NULL);
-    d->joined = true;
+    if (d)
+        es_pool_thread_stop(&d->bg);
 }
 
 uint64_t es_pool_deleter_deleted(es_pool_deleter *d)
 {
-    pthread_mutex_lock(&d->mu);
-    uint64_t v = d->deleted;
-    pthread_mutex_unlock(&d->mu);
-    return v;
+    return es_pool_thread_read(&d->bg, &d->deleted);
 }
 
 uint64_t es_pool_deleter_failed(es_pool_deleter *d)
 {
-    pthread_mutex_lock(&d->mu);
-    uint64_t v = d->failed;
-    pthread_mutex_unlock(&d->mu);
-    return v;
+    return es_pool_thread_read(&d->bg, &d->failed);
 }
 
 void es_pool_deleter_free(es_pool_deleter *d)
@@ -202,7 +182,6 @@ void es_pool_deleter_free(es_pool_deleter *d)
         s_entry_free(&d->items[i]);
     free(d->items);
     free(d->queue_url);
-    pthread_cond_destroy(&d->cv);
-    pthread_mutex_destroy(&d->mu);
+    es_pool_thread_destroy(&d->bg);
     free(d);
 }

@@ -10,20 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/utf8.h"
 
 #define S_MAX_NESTING 1 /* SNS envelope around an S3/EventBridge event */
-
-static int s_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Checks what every key must satisfy once decoded (encoded or not). */
 static es_err s_check_key(const char *key, size_t len, es_error *err)
@@ -57,12 +47,11 @@ es_err es_event_decode_key(const char *in, size_t len, char *out, size_t out_siz
         if (c == '+') {
             out[o++] = ' ';
         } else if (c == '%') {
-            int hi = i + 2 < len ? s_hex((unsigned char)in[i + 1]) : -1;
-            int lo = i + 2 < len ? s_hex((unsigned char)in[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
+            int byte = es_hex_byte(in + i + 1, len - i - 1);
+            if (byte < 0)
                 return es_error_set(err, ES_ERR_EVENT_INVALID,
                                     "object key has a bad percent escape at byte %zu", i);
-            out[o++] = (char)(hi * 16 + lo);
+            out[o++] = (char)byte;
             i += 2;
         } else {
             out[o++] = (char)c;

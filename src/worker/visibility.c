@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "worker/clock.h"
+#include "worker/thread.h"
 
 #define S_BATCH 10
 
@@ -33,10 +34,7 @@ struct es_pool_visibility {
     s_slot *slots;
     size_t nslots;
     uint64_t next_gen, extended;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stopping, started, joined;
-    pthread_t thread;
+    es_pool_thread bg;
 };
 
 static void s_slot_clear(s_slot *s)
@@ -52,7 +50,7 @@ int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle,
     if (!v || !receipt_handle)
         return -1;
     int found = -1;
-    pthread_mutex_lock(&v->mu);
+    pthread_mutex_lock(&v->bg.mu);
     for (size_t i = 0; i < v->nslots && found < 0; i++) {
         s_slot *s = &v->slots[i];
         if (s->busy)
@@ -68,7 +66,7 @@ int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle,
         s->gen = ++v->next_gen;
         found = (int)i;
     }
-    pthread_mutex_unlock(&v->mu);
+    pthread_mutex_unlock(&v->bg.mu);
     return found;
 }
 
@@ -76,9 +74,9 @@ void es_pool_visibility_untrack(es_pool_visibility *v, int slot)
 {
     if (!v || slot < 0 || (size_t)slot >= v->nslots)
         return;
-    pthread_mutex_lock(&v->mu);
+    pthread_mutex_lock(&v->bg.mu);
     s_slot_clear(&v->slots[slot]);
-    pthread_mutex_unlock(&v->mu);
+    pthread_mutex_unlock(&v->bg.mu);
 }
 
 typedef struct s_due {
@@ -120,7 +118,7 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
     es_aws_result res;
     es_aws_result_clear(&res);
     es_err rc = es_sqs_change_visibility_batch(v->sqs, v->queue_url, entries, n, &res);
-    pthread_mutex_lock(&v->mu);
+    pthread_mutex_lock(&v->bg.mu);
     for (size_t i = 0; i < n; i++) {
         s_slot *s = &v->slots[due[i].slot];
         bool same = s->busy && s->gen == due[i].gen;
@@ -140,29 +138,29 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
         free(due[i].receipt);
         free(due[i].message_id);
     }
-    pthread_mutex_unlock(&v->mu);
+    pthread_mutex_unlock(&v->bg.mu);
 }
 
 static void *s_thread(void *arg)
 {
     es_pool_visibility *v = arg;
-    pthread_mutex_lock(&v->mu);
-    while (!v->stopping) {
+    pthread_mutex_lock(&v->bg.mu);
+    while (!v->bg.stopping) {
         struct timespec ts;
         es_clock_deadline(&ts, v->tick_ms);
-        pthread_cond_timedwait(&v->cv, &v->mu, &ts);
+        pthread_cond_timedwait(&v->bg.cv, &v->bg.mu, &ts);
         size_t cursor = 0;
-        while (!v->stopping) {
+        while (!v->bg.stopping) {
             s_due due[S_BATCH];
             size_t n = s_collect_locked(v, &cursor, due);
             if (n == 0)
                 break;
-            pthread_mutex_unlock(&v->mu);
+            pthread_mutex_unlock(&v->bg.mu);
             s_extend(v, due, n);
-            pthread_mutex_lock(&v->mu);
+            pthread_mutex_lock(&v->bg.mu);
         }
     }
-    pthread_mutex_unlock(&v->mu);
+    pthread_mutex_unlock(&v->bg.mu);
     return NULL;
 }
 
@@ -172,12 +170,7 @@ es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue
     es_pool_visibility *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_mutex_init(&v->mu, NULL);
-    pthread_cond_init(&v->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    es_pool_thread_init(&v->bg);
     v->sqs = sqs;
     v->timeout_s = timeout_s > 0 ? timeout_s : 1;
     v->half_ms = (uint64_t)v->timeout_s * 500u;
@@ -187,9 +180,8 @@ es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue
     v->nslots = slots;
     v->slots = calloc(slots ? slots : 1, sizeof *v->slots);
     v->queue_url = strdup(queue_url ? queue_url : "");
-    if (!v->slots || !v->queue_url || pthread_create(&v->thread, NULL, s_thread, v) != 0)
+    if (!v->slots || !v->queue_url || !es_pool_thread_start(&v->bg, s_thread, v))
         goto err;
-    v->started = true;
     return v;
 err:
     es_pool_visibility_free(v);
@@ -198,22 +190,13 @@ err:
 
 uint64_t es_pool_visibility_extended(es_pool_visibility *v)
 {
-    pthread_mutex_lock(&v->mu);
-    uint64_t n = v->extended;
-    pthread_mutex_unlock(&v->mu);
-    return n;
+    return es_pool_thread_read(&v->bg, &v->extended);
 }
 
 void es_pool_visibility_stop(es_pool_visibility *v)
 {
-    if (!v || !v->started || v->joined)
-        return;
-    pthread_mutex_lock(&v->mu);
-    v->stopping = true;
-    pthread_cond_broadcast(&v->cv);
-    pthread_mutex_unlock(&v->mu);
-    pthread_join(v->thread, NULL);
-    v->joined = true;
+    if (v)
+        es_pool_thread_stop(&v->bg);
 }
 
 void es_pool_visibility_free(es_pool_visibility *v)
@@ -225,7 +208,6 @@ void es_pool_visibility_free(es_pool_visibility *v)
         s_slot_clear(&v->slots[i]);
     free(v->slots);
     free(v->queue_url);
-    pthread_cond_destroy(&v->cv);
-    pthread_mutex_destroy(&v->mu);
+    es_pool_thread_destroy(&v->bg);
     free(v);
 }

@@ -103,6 +103,27 @@ t_in_place_is_atomic_and_keeps_mode() {
     check "idempotent" cmp -s "$d/a.jpg" "$d/expected.bin"
 }
 
+t_output_modes_and_directories() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" "$d/a.jpg"
+    "$MKFIXTURE" --seed 2 "$d/b.jpg"
+    (umask 027 && "$EXIFSTRIP" strip "$d/a.jpg" "$d/new.jpg")
+    check_eq "new output under umask 027" "$(stat -c %a "$d/new.jpg")" 640
+    (umask 002 && "$EXIFSTRIP" strip -q -o "$d/deep/er" "$d/a.jpg" "$d/b.jpg")
+    check_eq "new outputs under umask 002" "$(stat -c %a "$d/deep/er/a.jpg" "$d/deep/er/b.jpg" | xargs)" "664 664"
+    check_eq "created directories follow the umask" "$(stat -c %a "$d/deep" "$d/deep/er" | xargs)" "775 775"
+    chmod 600 "$d/new.jpg"
+    "$EXIFSTRIP" strip "$d/b.jpg" "$d/new.jpg"
+    check_eq "a replaced output keeps its mode" "$(stat -c %a "$d/new.jpg")" 600
+    "$JPEGCMP" oneshot "$d/b.jpg" "$d/expected.bin"
+    check "and gets the new content" cmp -s "$d/new.jpg" "$d/expected.bin"
+    : >"$d/file"
+    "$EXIFSTRIP" strip -o "$d/file/sub" "$d/a.jpg" 2>"$d/err"
+    check_eq "output directory below a regular file" "$?" 1
+    check "directory problem named" grep -q "^$d/file/sub/a.jpg: cannot create its directory" "$d/err"
+    check "no temp files" no_temps "$d"
+}
+
 t_output_dir_and_recursion() {
     local d; d=$(newdir)
     mkdir -p "$d/in/sub/deeper" "$d/in/other"
@@ -230,6 +251,7 @@ es_run t_large_file_streams_across_chunks
 es_run t_stdin_and_stdout
 es_run t_refused_input_leaves_no_output
 es_run t_in_place_is_atomic_and_keeps_mode
+es_run t_output_modes_and_directories
 es_run t_output_dir_and_recursion
 es_run t_explicit_files_to_output_dir
 es_run t_policy_options

@@ -5,7 +5,9 @@
 #ifndef ES_TEST_AWS_ITEST_H
 #define ES_TEST_AWS_ITEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aws/config.h"
 #include "aws/creds.h"
@@ -36,5 +38,13 @@ long es_itest_log_seq(void);
 int es_itest_log_count(long since, const char *action, const char *needle);
 /* Removes all fault rules. */
 void es_itest_clear_faults(void);
+
+/* True when text appears in r's message, AWS code or request id (a secret
+ * that should have been redacted). */
+bool es_itest_mentions(const es_aws_result *r, const char *text);
+
+/* Appends n bytes to the malloc'd buffer *buf (*len used of *cap), growing it;
+ * ES_ERR_NOMEM when it cannot. For GetObject body callbacks. */
+es_err es_itest_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *data, size_t n);
 
 #endif

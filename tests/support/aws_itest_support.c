@@ -2,6 +2,7 @@
  * control API is plain unsigned HTTP, sent with the product's own transport. */
 #include "aws_itest.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +121,28 @@ int es_itest_log_count(long since, const char *action, const char *needle)
 void es_itest_clear_faults(void)
 {
     (void)es_itest_control("DELETE", "/faults", NULL, NULL);
+}
+
+bool es_itest_mentions(const es_aws_result *r, const char *text)
+{
+    return strstr(r->message, text) || strstr(r->aws_code, text) || strstr(r->request_id, text);
+}
+
+es_err es_itest_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *data, size_t n)
+{
+    if (n == 0)
+        return ES_OK;
+    if (n > *cap - *len) {
+        if (n > SIZE_MAX / 2 - *len)
+            return ES_ERR_NOMEM;
+        size_t grown = (*len + n) * 2;
+        uint8_t *p = realloc(*buf, grown);
+        if (!p)
+            return ES_ERR_NOMEM;
+        *buf = p;
+        *cap = grown;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    return ES_OK;
 }

@@ -13,12 +13,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/sigv4.h"
+
 typedef struct es_test_http_server es_test_http_server;
 
-typedef struct es_test_http_header {
-    char *name;
-    char *value;
-} es_test_http_header;
+/* {name, value}, both owned by the request: the signer's header type, so a
+ * recorded or parsed request can be signed as it is (sigv4_req.h). */
+typedef es_sigv4_header es_test_http_header;
 
 typedef struct es_test_http_request {
     char *method;

@@ -62,6 +62,9 @@ int es_test_req_parse(const char *text, size_t len, es_test_req *out)
     memset(out, 0, sizeof *out);
     size_t pos = 0;
     bool first = true;
+    out->headers = calloc(ES_TEST_REQ_MAX_HEADERS, sizeof *out->headers);
+    if (!out->headers)
+        goto bad;
     while (pos < len) {
         const char *line = text + pos;
         const char *nl = memchr(line, '\n', len - pos);
@@ -101,31 +104,8 @@ int es_test_req_parse(const char *text, size_t len, es_test_req *out)
     return 0;
 bad:
     fprintf(stderr, "es_test_req_parse: malformed request\n");
-    es_test_req_free(out);
+    es_test_http_request_free(out);
     return -1;
-}
-
-void es_test_req_free(es_test_req *r)
-{
-    if (!r)
-        return;
-    free(r->method);
-    free(r->path);
-    free(r->query);
-    for (size_t i = 0; i < r->header_count; i++) {
-        free(r->headers[i].name);
-        free(r->headers[i].value);
-    }
-    free(r->body);
-    memset(r, 0, sizeof *r);
-}
-
-const char *es_test_req_header(const es_test_req *r, const char *name)
-{
-    for (size_t i = 0; i < r->header_count; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
 }
 
 char *es_test_read_text(const char *path, size_t *len)
@@ -247,6 +227,6 @@ clean:
     es_sigv4_signed_clean(&out);
 done:
     free(query);
-    es_test_req_free(&r);
+    es_test_http_request_free(&r);
     return rc;
 }

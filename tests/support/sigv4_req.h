@@ -8,27 +8,20 @@
 #include <stddef.h>
 
 #include "aws/sigv4.h"
+#include "http_server.h"
 
 #define ES_TEST_REQ_MAX_HEADERS 32
 
-typedef struct es_test_req {
-    char *method;
-    char *path;  /* request-target up to '?', as written (wire form) */
-    char *query; /* after '?', or NULL */
-    es_sigv4_header headers[ES_TEST_REQ_MAX_HEADERS];
-    size_t header_count;
-    char *body;  /* NUL-terminated copy; "" when none */
-    size_t body_len;
-} es_test_req;
+/* A parsed request file has the shape the test HTTP server records (path as
+ * written, query after '?' or NULL, body "" when none); free it with
+ * es_test_http_request_free, look headers up with es_test_http_request_header. */
+typedef es_test_http_request es_test_req;
 
 /* Parses "METHOD target HTTP/x.y\nName:value\n continued\n...\n\nbody".
  * The request line splits at its first and last space, so a target holding a
- * space still parses. Returns 0, or -1 on a malformed request (message on stderr). */
+ * space still parses; at most ES_TEST_REQ_MAX_HEADERS headers. Returns 0, or -1
+ * on a malformed request (message on stderr). */
 int es_test_req_parse(const char *text, size_t len, es_test_req *out);
-void es_test_req_free(es_test_req *r);
-/* Value of the first header named name (case-insensitive), or NULL. */
-const char *es_test_req_header(const es_test_req *r, const char *name);
-
 /* Reads a whole file as a NUL-terminated string (malloc'd), NULL on failure. */
 char *es_test_read_text(const char *path, size_t *len);
 /* Directory of the shared SigV4 vectors, or NULL when absent: $ES_SIGV4_DIR,

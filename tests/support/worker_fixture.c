@@ -103,17 +103,7 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
 static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 {
     s_sink *s = ctx;
-    if (len > s->cap - s->len) {
-        size_t cap = (s->cap + len) * 2;
-        uint8_t *n = realloc(s->data, cap);
-        if (!n)
-            return ES_ERR_NOMEM;
-        s->data = n;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, data, len);
-    s->len += len;
-    return ES_OK;
+    return es_itest_append(&s->data, &s->len, &s->cap, data, len);
 }
 
 es_err es_wfix_get(es_wfix *w, const char *bucket, const char *key, uint8_t **out, size_t *len,

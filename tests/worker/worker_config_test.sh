@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # worker_config_test.sh - `exifstrip worker` configuration errors through the
 # real binary: exit 78 with one message naming the variable or flag, before
-# any request (a listener on AWS_ENDPOINT_URL must see no connection); usage
-# errors exit 1; --help documents every variable; flags override variables.
+# any request (a listener on AWS_ENDPOINT_URL must see no connection); an
+# unloadable libcurl exits 78 at startup too; usage errors exit 1; --help
+# documents every variable; flags override variables.
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/worker_env.sh"
 
@@ -77,6 +78,15 @@ t_destination_in_allowlist_refused() {
     check "names EXIFSTRIP_SOURCE_BUCKETS" grep -q "EXIFSTRIP_SOURCE_BUCKETS" <<<"$ERR"
 }
 
+t_unloadable_libcurl_exits_78() {
+    mkdir -p "$SCRATCH/nocurl"
+    : >"$SCRATCH/nocurl/libcurl.so.4" # found first by dlopen, and not a library
+    run_worker LD_LIBRARY_PATH="$SCRATCH/nocurl" EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean --
+    check_eq "exit status" "$RC" 78
+    check "message names libcurl" grep -q "^exifstrip worker: .*libcurl" <<<"$ERR"
+    check_eq "one line on stderr" "$(wc -l <<<"$ERR")" 1
+}
+
 t_usage_errors_exit_1() {
     run_worker -- --no-such-option
     check_eq "unknown option" "$RC" 1
@@ -104,6 +114,7 @@ es_run t_each_bad_variable_is_named
 es_run t_bad_flag_value_names_the_flag
 es_run t_flags_override_variables
 es_run t_destination_in_allowlist_refused
+es_run t_unloadable_libcurl_exits_78
 es_run t_usage_errors_exit_1
 es_run t_help_documents_every_variable
 es_finish
