@@ -6,7 +6,8 @@
  * connection cache: calls from one worker thread reuse the same TCP/TLS
  * connection. Request bodies are sent from memory; response bodies go to a
  * capped buffer or, for 2xx replies when the caller asks, to a streaming
- * callback. */
+ * callback. A thread's cancel token is polled from curl's progress callback,
+ * which curl calls about once a second even while nothing arrives. */
 #include "aws/http.h"
 
 #include <pthread.h>
@@ -31,6 +32,9 @@ typedef struct s_thread_state {
     CURL *handles[S_MAX_NESTING];
     int depth;
 } s_thread_state;
+
+/* The calling thread's cancel token (es_http_set_thread_cancel), or NULL. */
+static _Thread_local const atomic_int *s_cancel_token;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key;
@@ -118,6 +122,18 @@ void es_http_response_clean(es_http_response *r)
     es_http_response_init(r);
 }
 
+const atomic_int *es_http_set_thread_cancel(const atomic_int *flag)
+{
+    const atomic_int *prev = s_cancel_token;
+    s_cancel_token = flag;
+    return prev;
+}
+
+bool es_http_thread_cancelled(void)
+{
+    return s_cancel_token && atomic_load(s_cancel_token) != 0;
+}
+
 es_err es_http_map_curl_code(int curl_code)
 {
     switch ((CURLcode)curl_code) {
@@ -153,7 +169,26 @@ typedef struct s_transfer {
     es_err cb_err;    /* failure raised inside a callback */
     int mode;         /* 0 undecided, 1 stream, 2 buffer */
     size_t cap;       /* buffer cap for this response */
+    const atomic_int *cancel; /* the thread's token when the request began, or NULL */
+    bool cancelled;   /* the progress callback saw the token raised */
 } s_transfer;
+
+/* curl's progress callback: about once a second while the transfer is idle,
+ * more often while data moves. A nonzero return aborts the transfer
+ * (CURLE_ABORTED_BY_CALLBACK). Only installed when there is a token. */
+static int s_on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    s_transfer *t = clientp;
+    if (atomic_load(t->cancel) == 0)
+        return 0;
+    t->cancelled = true;
+    return 1;
+}
 
 static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -297,6 +332,11 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
     if (req->no_proxy)
         cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
+    if (t->cancel) {
+        cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+        cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
+        cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     s_set_method(cu, h, req);
 }
 
@@ -305,6 +345,10 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     ES_ENSURE(req && resp && req->method && req->url, ES_ERR_INVALID_ARG);
     ES_ENSURE(req->body || req->body_len == 0, ES_ERR_INVALID_ARG);
     es_http_response_reset(resp);
+    if (es_http_thread_cancelled()) {
+        snprintf(resp->error, sizeof resp->error, "request cancelled before it was sent");
+        return ES_ERR_CANCELLED;
+    }
     es_error lerr;
     es_error_clear(&lerr);
     const es_curl_api *cu = es_curl_api_get(&lerr);
@@ -321,7 +365,7 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         return ES_ERR_INTERNAL;
     }
 
-    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body};
+    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token};
     char errbuf[CURL_ERROR_SIZE] = "";
     s_set_options(cu, h, req, &t, errbuf);
     cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -337,6 +381,10 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     resp->status = status;
     if (cc == CURLE_OK)
         return ES_OK;
+    if (t.cancelled && t.cb_err == ES_OK) {
+        snprintf(resp->error, sizeof resp->error, "request cancelled while in flight");
+        return ES_ERR_CANCELLED;
+    }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
     if (t.cb_err == ES_ERR_TOO_LARGE)
         snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");

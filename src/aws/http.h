@@ -6,10 +6,16 @@
  *
  * Each thread reuses one curl easy handle (kept in thread-local storage) so
  * connections stay alive between calls. TLS peer and host verification are
- * always on; proxies come from curl's usual environment variables. */
+ * always on; proxies come from curl's usual environment variables.
+ *
+ * A thread may install a cancel token (es_http_set_thread_cancel): once the
+ * flag it points to becomes nonzero, that thread's requests stop within about
+ * a second, even while no bytes arrive (a long poll, a stalled server), and
+ * fail with ES_ERR_CANCELLED, which the retrying layers treat as final. */
 #ifndef ES_AWS_HTTP_H
 #define ES_AWS_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,9 +103,20 @@ void es_http_response_clean(es_http_response *r); /* frees; accepts NULL */
  * (whatever its status); ES_ERR_NETWORK / ES_ERR_TIMEOUT on transport
  * failures, ES_ERR_TOO_LARGE when the buffered body or the headers exceed
  * their caps, ES_ERR_CONFIG for TLS verification/CA problems or when libcurl
- * cannot be loaded (ES_ERR_INTERNAL if it cannot be initialised), or the
+ * cannot be loaded (ES_ERR_INTERNAL if it cannot be initialised),
+ * ES_ERR_CANCELLED when the thread's cancel token was raised (before or
+ * during the transfer; nothing is sent if it was raised before), or the
  * callback's code when on_body aborted. resp->error says why. */
 ES_MUST_USE es_err es_http_perform(const es_http_request *req, es_http_response *resp);
+
+/* Installs flag as the calling thread's cancel token (NULL removes it) and
+ * returns the previous one, so a caller can suspend cancellation around a
+ * cleanup request and restore it afterwards. The token covers every request
+ * the thread makes, nested ones included; other threads are unaffected. flag
+ * is only read (atomically) and must stay valid while installed. */
+const atomic_int *es_http_set_thread_cancel(const atomic_int *flag);
+/* True when the calling thread has a token and it is raised. */
+bool es_http_thread_cancelled(void);
 
 /* Maps a libcurl result code (CURLcode) to es_err. */
 es_err es_http_map_curl_code(int curl_code);

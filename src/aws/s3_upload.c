@@ -104,13 +104,18 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
     return ES_OK;
 }
 
+/* Runs even when the thread's transfers are being cancelled (shutdown): the
+ * cancel token is suspended for this one cleanup request, which is bounded by
+ * the client's own timeouts, so no orphaned parts stay billed. */
 static void s_abort_multipart(es_s3_upload *u)
 {
     if (!u->upload_id[0])
         return;
+    const atomic_int *token = es_http_set_thread_cancel(NULL);
     es_aws_result r;
     if (es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r) == ES_OK)
         u->upload_id[0] = '\0';
+    es_http_set_thread_cancel(token);
 }
 
 es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res)

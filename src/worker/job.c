@@ -182,6 +182,10 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
         s_set_outcome(res, ES_JOB_REFUSED, run->why.code, "%s", run->why.msg);
         return;
     }
+    if (rc == ES_ERR_CANCELLED) { /* the thread's cancel token stopped the request itself */
+        s_set_outcome(res, ES_JOB_RETRY, rc, "%s", "shutting down: transfer abandoned");
+        return;
+    }
     es_category cat = es_err_category(rc);
     if (cat == ES_CAT_GONE) {
         s_set_outcome(res, ES_JOB_GONE, rc, "%s",

@@ -5,7 +5,14 @@
  * (receiver) and "job or thread finished" (main thread). Network calls are
  * never made with mu held. The main thread sleeps in poll() on a self-pipe
  * that es_pool_request_stop() (signal handlers) and the receiver (drained)
- * write to. */
+ * write to.
+ *
+ * Cancellation reaches requests in flight through http.h's per-thread cancel
+ * token: the receiver's ReceiveMessage watches stop_flag (raised with
+ * `stopping`), so a long poll ends within about a second of a stop; worker
+ * threads watch `cancel` (the grace deadline or a second stop request), so a
+ * stalled GET/PUT ends too. The delete batcher and the visibility heartbeat
+ * run on their own threads without a token: deletes still flush after stop. */
 #include "worker/pool.h"
 
 #include <fcntl.h>
@@ -17,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/deleter.h"
@@ -41,7 +49,8 @@ struct es_pool {
     const es_cfg *cfg;
     es_sqs_client *sqs;
     es_job_env env;
-    atomic_int cancel;
+    atomic_int cancel;    /* jobs' transfers must stop: the worker threads' cancel token */
+    atomic_int stop_flag; /* raised with `stopping`: the receiver's cancel token */
     atomic_int stop_requests;
     atomic_int drained;
     int pipe_fds[2];
@@ -231,8 +240,17 @@ static void *s_receiver(void *arg)
         size_t n = 0;
         es_aws_result res;
         es_aws_result_clear(&res);
+        const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
         es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, room < 10 ? (int)room : 10,
                                    cfg->wait_seconds, cfg->visibility_timeout, &msgs, &n, &res);
+        es_http_set_thread_cancel(token); /* giving messages back must not be cancelled */
+        if (rc == ES_ERR_CANCELLED && atomic_load(&p->stop_flag)) {
+            ES_LOG(ES_LOG_INFO, "sqs.receive_cancelled",
+                   ES_LF_STR("reason", "stopping: the long poll was abandoned; anything it would "
+                                       "have returned reappears after the visibility timeout"));
+            es_sqs_messages_free(msgs, n);
+            continue; /* the loop sees `stopping` and ends */
+        }
         if (rc != ES_OK) {
             backoff_ms = backoff_ms ? backoff_ms * 2 : 1000;
             if (backoff_ms > S_BACKOFF_MAX_MS)
@@ -294,6 +312,7 @@ static void s_process(es_pool *p, s_item *it)
 static void *s_worker(void *arg)
 {
     es_pool *p = arg;
+    es_http_set_thread_cancel(&p->cancel); /* for the thread's whole life */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->qcount == 0 && !p->stopping)
@@ -321,15 +340,6 @@ static void *s_worker(void *arg)
 
 /* ---- lifecycle ---- */
 
-static void s_init_cond(pthread_cond_t *cv)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(cv, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
 es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
 {
     if (!cfg || !sqs)
@@ -339,9 +349,9 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
         return NULL;
     p->pipe_fds[0] = p->pipe_fds[1] = -1;
     pthread_mutex_init(&p->mu, NULL);
-    s_init_cond(&p->cv_work);
-    s_init_cond(&p->cv_space);
-    s_init_cond(&p->cv_done);
+    es_clock_cond_init(&p->cv_work);
+    es_clock_cond_init(&p->cv_space);
+    es_clock_cond_init(&p->cv_done);
     p->cfg = cfg;
     p->sqs = sqs;
     p->env = (es_job_env){cfg, s3, sqs, &p->cancel};
@@ -454,6 +464,7 @@ static void s_shutdown(es_pool *p)
     size_t nq = 0;
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
+    atomic_store(&p->stop_flag, 1); /* aborts a long poll in flight */
     pthread_cond_broadcast(&p->cv_work);
     pthread_cond_broadcast(&p->cv_space);
     int in_flight = p->active;

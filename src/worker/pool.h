@@ -5,7 +5,8 @@
  * messages held for long, and the receiver loop refreshes the health file.
  *
  * Shutdown (es_pool_request_stop, e.g. from SIGTERM, or drained in --drain
- * mode): no new message is started; messages received but not started are
+ * mode): no new message is started and a ReceiveMessage long poll in flight
+ * is aborted (within about a second); messages received but not started are
  * given back (visibility 0); in-flight jobs get EXIFSTRIP_SHUTDOWN_GRACE
  * seconds, after which running transfers are cancelled and their messages
  * left for redelivery; pending deletes are flushed; "worker.stop" is logged. */

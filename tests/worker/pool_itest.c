@@ -3,7 +3,10 @@
  * heartbeat file), the visibility heartbeat keeping a slow job's message
  * invisible, and the shutdown paths: unstarted messages given back, in-flight
  * jobs finishing within the grace period, jobs cancelled after it (message
- * left for redelivery), a second stop request, and a failing receive loop. */
+ * left for redelivery), a GET stalled far beyond the grace period aborted
+ * promptly at the deadline (a stalled UploadPart too, with its multipart
+ * upload still aborted), a stop ending a 20 s long poll at once, a second
+ * stop request, and a failing receive loop. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +248,99 @@ static void test_grace_expiry_cancels_and_leaves_message(void)
     es_wfix_teardown(&s_w);
 }
 
+/* The GET waits a minute for its first byte: only the thread's cancel token
+ * (raised at the grace deadline) can end it; before, the thread was abandoned
+ * after a further 5 s and es_pool_run returned ES_ERR_TIMEOUT. */
+static void test_grace_expiry_aborts_stalled_get(void)
+{
+    SETUP();
+    s_w.cfg.concurrency = 1;
+    s_w.cfg.shutdown_grace = 1;
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len);
+    REQUIRE(jpeg != NULL);
+    s_slow_get("stalled.jpg", 60000);
+    s_put_and_send("stalled.jpg", jpeg, len);
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(1000);
+    uint64_t stop_at = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK_INT_EQ(r.stats.abandoned, 0);
+    CHECK(r.ended_ms - stop_at >= 1000);    /* the job had its grace period */
+    CHECK(r.ended_ms - stop_at < 3500);     /* then about a second to abort */
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
+    CHECK_INT_EQ(r.stats.left, 1);
+    CHECK_INT_EQ(r.stats.settled, 0);
+    CHECK_INT_EQ(r.stats.deleted, 0);
+    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 1); /* not deleted */
+    char etag[128];
+    CHECK(es_wfix_etag(&s_w, s_w.dst, "stalled.jpg", etag, sizeof etag) != ES_OK);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* The job is stuck in its first UploadPart (inside the GET's body callback)
+ * when the grace period ends: the part is cancelled, and the cleanup that
+ * follows (AbortMultipartUpload) still goes out, so no parts are orphaned. */
+static void test_grace_expiry_aborts_stalled_part_upload(void)
+{
+    SETUP();
+    s_w.cfg.concurrency = 1;
+    s_w.cfg.shutdown_grace = 1;
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
+    const char *key = "big-stalled.jpg";
+    char rule[256];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"UploadPart\",\"key\":\"%s\","
+             "\"delay_ms\":60000,\"times\":1}",
+             key);
+    REQUIRE(es_itest_fault(rule) == 0);
+    s_put_and_send(key, jpeg, len);
+    long seq = es_wfix_last_seq();
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(2000);
+    uint64_t stop_at = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK_INT_EQ(r.stats.abandoned, 0);
+    CHECK(r.ended_ms - stop_at < 3500);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
+    CHECK_INT_EQ(r.stats.deleted, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", key), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "AbortMultipartUpload", key), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", key), 0);
+    char etag[128];
+    CHECK(es_wfix_etag(&s_w, s_w.dst, key, etag, sizeof etag) != ES_OK);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* An idle receiver inside a 20 s ReceiveMessage: the stop aborts the poll. */
+static void test_stop_aborts_long_poll(void)
+{
+    SETUP();
+    s_w.cfg.concurrency = 1;
+    s_w.cfg.wait_seconds = 20;
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_sleep_ms(1500);
+    uint64_t stop_at = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK_INT_EQ(r.stats.abandoned, 0);
+    CHECK(r.ended_ms - stop_at < 3000); /* not when the poll would have returned (~18.5 s) */
+    CHECK_INT_EQ(r.stats.received, 0);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_second_stop_cancels_at_once(void)
 {
     SETUP();
@@ -299,6 +395,9 @@ int main(void)
     ES_RUN(test_visibility_heartbeat);
     ES_RUN(test_stop_returns_unstarted_and_finishes_running);
     ES_RUN(test_grace_expiry_cancels_and_leaves_message);
+    ES_RUN(test_grace_expiry_aborts_stalled_get);
+    ES_RUN(test_grace_expiry_aborts_stalled_part_upload);
+    ES_RUN(test_stop_aborts_long_poll);
     ES_RUN(test_second_stop_cancels_at_once);
     ES_RUN(test_receive_failures_keep_looping);
     return es_test_finish();
