@@ -213,7 +213,7 @@ sys.exit(0 if "jpeg" in r["reason"].lower() else 1)' "$S/reports"
 
 t_empty_object() {
     if [ "$EMPTY_STORED" != 1 ]; then
-        es_skip "the emulator did not store an empty object ($(tail -n 1 "$S/empty.err"))"
+        es_fail "uploading an empty object failed ($(tail -n 1 "$S/empty.err"))"
         return
     fi
     e2e_expect_absent "bad/empty.jpg"
