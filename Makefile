@@ -25,10 +25,11 @@ else
 Q := @
 endif
 
-# libcurl is compiled against but not linked: src/aws/curl_dl.c dlopens it on
-# first use, so local commands do not pay for loading its ~35 libraries.
-PKGS      := openssl jansson libturbojpeg libexif expat
-DL_PKGS   := libcurl
+# libcurl and libcrypto (openssl) are compiled against but not linked:
+# src/aws/curl_dl.c and src/aws/crypto_dl.c dlopen them on first use, so local
+# commands do not pay for loading them (libcurl pulls in ~35 libraries).
+PKGS      := jansson libturbojpeg libexif expat
+DL_PKGS   := libcurl openssl
 TEST_PKGS := libjpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
+#include "common/secure.h"
 
 struct es_creds_provider {
     const es_creds_provider_vtable *vtable;
@@ -49,7 +49,7 @@ void es_creds_provider_release(es_creds_provider *p)
 void es_creds_clear(es_creds *c)
 {
     if (c)
-        OPENSSL_cleanse(c, sizeof *c);
+        es_secure_zero(c, sizeof *c);
 }
 
 es_err es_creds_get(es_creds_provider *p, es_creds *out, es_error *err)
@@ -186,7 +186,7 @@ es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len)
         rc = ES_ERR_TOO_LARGE;
     fclose(f);
     if (rc != ES_OK) {
-        OPENSSL_cleanse(buf, max + 1);
+        es_secure_zero(buf, max + 1);
         free(buf);
         return rc;
     }
@@ -243,7 +243,7 @@ void es_creds_redact(char *msg, size_t n, const char *const *secrets, size_t cou
     }
     out[o] = '\0';
     memcpy(msg, out, o + 1);
-    OPENSSL_cleanse(out, n);
+    es_secure_zero(out, n);
     free(out);
 }
 

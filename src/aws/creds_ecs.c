@@ -12,10 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include "aws/creds_http.h"
 #include "aws/curl_dl.h"
+#include "common/secure.h"
 
 #define S_DEFAULT_HOST "http://169.254.170.2"
 #define S_MAX_AUTH 16384
@@ -105,7 +104,7 @@ static es_err s_auth_token(const s_ecs *e, char *out, size_t n, es_error *err)
                                 e->token_file, es_strerror(rc));
         es_creds_rtrim(t);
         memcpy(out, t, strlen(t) + 1);
-        OPENSSL_cleanse(t, len);
+        es_secure_zero(t, len);
         free(t);
     } else {
         memcpy(out, e->token, strlen(e->token) + 1);
@@ -152,7 +151,7 @@ static es_err s_ecs_get(void *impl, es_creds *out, es_error *err)
         rc = es_creds_parse_json(resp.body, resp.len, "ecs", out, err);
     }
 done:
-    OPENSSL_cleanse(auth, S_MAX_AUTH + 32);
+    es_secure_zero(auth, S_MAX_AUTH + 32);
     free(auth);
     es_creds_http_resp_free(&resp);
     return rc;
@@ -160,7 +159,7 @@ done:
 
 static void s_ecs_destroy(void *impl)
 {
-    OPENSSL_cleanse(impl, sizeof(s_ecs));
+    es_secure_zero(impl, sizeof(s_ecs));
     free(impl);
 }
 

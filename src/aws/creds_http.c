@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "aws/creds_internal.h"
 #include "aws/http.h"
+#include "common/secure.h"
 
 #define S_DEFAULT_TIMEOUT_MS 5000L
 #define S_DEFAULT_CONNECT_MS 2000L
@@ -81,7 +80,7 @@ es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp, 
         es_error_set(err, rc, "%s %s: %s", req->method, origin,
                      hr.error[0] ? hr.error : es_strerror(rc));
     if (hr.body)
-        OPENSSL_cleanse(hr.body, hr.body_cap);
+        es_secure_zero(hr.body, hr.body_cap);
     es_http_response_clean(&hr);
     return rc;
 }
@@ -110,7 +109,7 @@ void es_creds_http_resp_free(es_creds_http_resp *resp)
     if (!resp)
         return;
     if (resp->body) {
-        OPENSSL_cleanse(resp->body, resp->len);
+        es_secure_zero(resp->body, resp->len);
         free(resp->body);
     }
     memset(resp, 0, sizeof *resp);

@@ -10,9 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include "aws/creds_http.h"
+#include "common/secure.h"
 
 #define S_CREDS_PATH "/latest/meta-data/iam/security-credentials/"
 #define S_ATTEMPTS 2
@@ -115,7 +114,7 @@ static es_err s_imds_get(void *impl, es_creds *out, es_error *err)
     else
         rc = es_creds_parse_json(resp.body, resp.len, "imds", out, err);
 done:
-    OPENSSL_cleanse(header, sizeof header);
+    es_secure_zero(header, sizeof header);
     es_creds_http_resp_free(&resp);
     return rc;
 }

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
+#include "common/secure.h"
 
 #define S_MAX_LINE 8192
 
@@ -108,5 +108,5 @@ void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *
         if (fn)
             fn(ctx, section, key, value);
     }
-    OPENSSL_cleanse(line, sizeof line);
+    es_secure_zero(line, sizeof line);
 }

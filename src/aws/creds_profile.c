@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "common/log.h"
+#include "common/secure.h"
 
 #define S_MAX_FILE ((size_t)1 << 20)
 
@@ -131,7 +130,7 @@ static void s_scan_file(const char *path, bool config_file, const char *profile,
             snprintf(note, note_n, " (%zu malformed line(s) ignored, first at %.80s:%zu)",
                      st.malformed, path, st.first_bad_line);
     }
-    OPENSSL_cleanse(text, len);
+    es_secure_zero(text, len);
     free(text);
 }
 
@@ -189,7 +188,7 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
     else
         rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' has no aws_access_key_id%s",
                           p->profile, note);
-    OPENSSL_cleanse(cd, 2 * sizeof *cd);
+    es_secure_zero(cd, 2 * sizeof *cd);
     free(cd);
     return rc;
 }
@@ -227,7 +226,7 @@ es_err es_creds_profile_region(char *out, size_t n)
         if (rc == ES_OK)
             memcpy(out, d->region, len + 1);
     }
-    OPENSSL_cleanse(d, sizeof *d);
+    es_secure_zero(d, sizeof *d);
     free(d);
     return rc;
 }

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include <expat.h>
-#include <openssl/crypto.h>
+
+#include "common/secure.h"
 
 enum { S_NONE, S_AKID, S_SECRET, S_TOKEN, S_EXPIRATION, S_CODE, S_MESSAGE, S_FIELDS };
 
@@ -144,10 +145,10 @@ es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds *out, char *
     if (st->len[S_AKID] < sizeof akid && st->len[S_SECRET] < sizeof secret &&
         (!exp_s[0] || es_creds_parse_iso8601(exp_s, &exp)) && token[0])
         rc = es_creds_fill(out, akid, secret, token, exp, "web-identity", NULL);
-    OPENSSL_cleanse(secret, sizeof secret);
+    es_secure_zero(secret, sizeof secret);
 done:
     if (st) {
-        OPENSSL_cleanse(st, sizeof *st);
+        es_secure_zero(st, sizeof *st);
         free(st);
     }
     if (p)

@@ -11,10 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 #include "aws/buf.h"
 #include "aws/creds_http.h"
+#include "common/secure.h"
 
 #define S_MAX_TOKEN (32 * 1024)
 #define S_ATTEMPTS 2
@@ -52,7 +51,7 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
     es_error herr;
     es_error_clear(&herr);
     es_err rc = es_creds_http_do_retry(&req, S_ATTEMPTS, &resp, &herr);
-    OPENSSL_cleanse(body.data, body.len);
+    es_secure_zero(body.data, body.len);
     es_aws_buf_free(&body);
     if (rc != ES_OK)
         return es_error_set(err, rc, "web identity: STS request failed: %s", herr.msg);
@@ -100,7 +99,7 @@ static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
                           w->token_file);
     else
         rc = s_post(w, token, out, err);
-    OPENSSL_cleanse(token, len);
+    es_secure_zero(token, len);
     free(token);
     if (rc == ES_OK)
         snprintf(out->source, sizeof out->source, "web-identity");

@@ -10,11 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include "aws/buf.h"
+#include "aws/crypto_dl.h"
 #include "aws/sigv4_internal.h"
+#include "common/secure.h"
 
 #define S_ALGORITHM "AWS4-HMAC-SHA256"
 #define S_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -34,7 +33,8 @@ void es_sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
     uint8_t md[32];
     static const uint8_t empty = 0;
-    if (!EVP_Digest(len ? data : &empty, len, md, NULL, EVP_sha256(), NULL)) {
+    const es_crypto_api *cr = es_crypto_api_get(NULL);
+    if (!cr || !cr->Digest(len ? data : &empty, len, md, NULL, cr->sha256(), NULL)) {
         out[0] = '\0';
         return;
     }
@@ -257,6 +257,8 @@ static char *s_signed_query(const es_sigv4_config *cfg, const es_sigv4_request *
 static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req, bool presign,
                         s_state *st, es_error *err)
 {
+    if (!es_crypto_api_get(err)) /* hashing and HMAC below need libcrypto */
+        return ES_ERR_CONFIG;
     es_sigv4_header_set set = {req->headers, req->header_count, st->extra, st->extra_count,
                                (cfg->flags & ES_SIGV4_OMIT_SESSION_TOKEN) != 0};
     ES_GUARD(es_sigv4_canonical_headers(&set, &st->canonical_headers, &st->signed_headers, err));
@@ -292,7 +294,7 @@ static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req,
                                      cfg->service, key);
     if (rc == ES_OK && !es_sigv4_hmac(key, 32, st->sts, strlen(st->sts), sig))
         rc = ES_ERR_INTERNAL;
-    OPENSSL_cleanse(key, sizeof key);
+    es_secure_zero(key, sizeof key);
     if (rc != ES_OK)
         return es_error_set(err, rc, "sigv4: deriving the signature failed");
     s_hex(sig, 32, st->signature);
@@ -396,11 +398,11 @@ void es_sigv4_signed_clean(es_sigv4_signed *out)
     for (size_t i = 0; i < out->header_count && i < 4; i++) {
         free(out->headers[i].name);
         if (out->headers[i].value)
-            OPENSSL_cleanse(out->headers[i].value, strlen(out->headers[i].value));
+            es_secure_zero(out->headers[i].value, strlen(out->headers[i].value));
         free(out->headers[i].value);
     }
     if (out->canonical_request)
-        OPENSSL_cleanse(out->canonical_request, strlen(out->canonical_request));
+        es_secure_zero(out->canonical_request, strlen(out->canonical_request));
     free(out->canonical_request);
     free(out->string_to_sign);
     memset(out, 0, sizeof *out);

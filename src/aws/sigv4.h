@@ -84,6 +84,8 @@ typedef struct es_sigv4_signed {
     char signature[65];
 } es_sigv4_signed;
 
+/* Both signers return ES_ERR_CONFIG (message in err) when libcrypto cannot be
+ * loaded (aws/crypto_dl.h). */
 ES_MUST_USE es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_sigv4_request *req,
                                          es_sigv4_signed *out, es_error *err);
 /* Presigned: *query_out is the full query string to send (malloc'd, caller frees). */
@@ -94,7 +96,7 @@ void es_sigv4_signed_clean(es_sigv4_signed *out);
 /* URI-encodes per SigV4 (unreserved A-Z a-z 0-9 - _ . ~ kept; '/' kept when
  * keep_slash). Returns a malloc'd string or NULL on OOM. */
 char *es_sigv4_uri_encode(const char *s, size_t len, bool keep_slash);
-/* Hex SHA-256 of data into out[65]. */
+/* Hex SHA-256 of data into out[65]; "" when libcrypto cannot be loaded. */
 void es_sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Stages, exposed for tests and callers that need the same encoding. */

@@ -31,7 +31,7 @@ typedef struct es_sigv4_header_set {
 ES_MUST_USE es_err es_sigv4_canonical_headers(const es_sigv4_header_set *set, char **canonical,
                                               char **signed_list, es_error *err);
 
-/* HMAC-SHA256; false only if OpenSSL fails. */
+/* HMAC-SHA256; false only if libcrypto cannot be loaded or fails. */
 bool es_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32]);
 
 /* The signing key for (secret, "YYYYMMDD", region, service), derived on first

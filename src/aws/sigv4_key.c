@@ -8,9 +8,8 @@
 #include <pthread.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "aws/crypto_dl.h"
+#include "common/secure.h"
 
 #define S_CACHE_SLOTS 16
 
@@ -34,7 +33,8 @@ bool es_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len
     if (key_len > (size_t)INT32_MAX)
         return false;
     static const uint8_t empty = 0;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, len ? data : &empty, len, out, &out_len))
+    const es_crypto_api *cr = es_crypto_api_get(NULL);
+    if (!cr || !cr->hmac(cr->sha256(), key, (int)key_len, len ? data : &empty, len, out, &out_len))
         return false;
     return out_len == 32;
 }
@@ -42,7 +42,7 @@ bool es_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len
 static bool s_slot_matches(const s_slot *s, const uint8_t hash[32], const char *date8,
                            const char *region, const char *service)
 {
-    return s->used && CRYPTO_memcmp(s->secret_hash, hash, 32) == 0 &&
+    return s->used && es_secure_equal(s->secret_hash, hash, 32) &&
            strcmp(s->date8, date8) == 0 && strcmp(s->region, region) == 0 &&
            strcmp(s->service, service) == 0;
 }
@@ -62,10 +62,10 @@ static bool s_derive(const char *secret, const char *date8, const char *region,
          es_sigv4_hmac(k1, 32, region, strlen(region), k2) &&
          es_sigv4_hmac(k2, 32, service, strlen(service), k3) &&
          es_sigv4_hmac(k3, 32, "aws4_request", 12, key);
-    OPENSSL_cleanse(seed, sizeof seed);
-    OPENSSL_cleanse(k1, sizeof k1);
-    OPENSSL_cleanse(k2, sizeof k2);
-    OPENSSL_cleanse(k3, sizeof k3);
+    es_secure_zero(seed, sizeof seed);
+    es_secure_zero(k1, sizeof k1);
+    es_secure_zero(k2, sizeof k2);
+    es_secure_zero(k3, sizeof k3);
     return ok;
 }
 
@@ -76,7 +76,8 @@ es_err es_sigv4_signing_key(const char *secret, const char *date8, const char *r
     ES_ENSURE(strlen(date8) == 8 && strlen(region) < 64 && strlen(service) < 64,
               ES_ERR_INVALID_ARG);
     uint8_t hash[32];
-    if (!EVP_Digest(secret, strlen(secret), hash, NULL, EVP_sha256(), NULL))
+    const es_crypto_api *cr = es_crypto_api_get(NULL);
+    if (!cr || !cr->Digest(secret, strlen(secret), hash, NULL, cr->sha256(), NULL))
         return ES_ERR_INTERNAL;
 
     pthread_mutex_lock(&s_lock);
@@ -116,7 +117,7 @@ unsigned long es_sigv4_key_derivations(void)
 void es_sigv4_key_cache_reset(void)
 {
     pthread_mutex_lock(&s_lock);
-    OPENSSL_cleanse(s_cache, sizeof s_cache);
+    es_secure_zero(s_cache, sizeof s_cache);
     memset(s_cache, 0, sizeof s_cache);
     s_next_victim = 0;
     pthread_mutex_unlock(&s_lock);

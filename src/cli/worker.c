@@ -1,6 +1,6 @@
 /* worker.c - `exifstrip worker`: validates the whole configuration (exit 78
  * naming the variable or flag, before any request) and checks that libcurl
- * loads (exit 78 too), builds the S3/SQS clients with the default credential
+ * and libcrypto load (exit 78 too), builds the S3/SQS clients with the default credential
  * chain, installs SIGTERM/SIGINT handlers that ask the pool to stop, and runs
  * the daemon until it has shut down. */
 #include <signal.h>
@@ -10,6 +10,7 @@
 
 #include "aws/config.h"
 #include "aws/creds.h"
+#include "aws/crypto_dl.h"
 #include "aws/curl_dl.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
@@ -86,7 +87,7 @@ int es_cmd_worker(int argc, char **argv)
         fprintf(stderr, "exifstrip worker: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
         return ES_EXIT_CONFIG;
     }
-    if (!es_curl_api_get(&err)) { /* fail now rather than at the first request */
+    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) { /* fail now, not at the first request */
         fprintf(stderr, "exifstrip worker: %s\n", err.msg);
         return ES_EXIT_CONFIG;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# startup_libs_test.sh - the binary does not link libcurl (src/aws/curl_dl.c
-# loads it on first AWS use), so local commands never load it: --version,
-# strip and inspect run without libcurl or its dependencies in the process.
+# startup_libs_test.sh - the binary links neither libcurl nor libcrypto
+# (src/aws/curl_dl.c and src/aws/crypto_dl.c load them on first AWS use), so
+# local commands never load them: --version, strip and inspect run without
+# libcurl, libcrypto or their dependencies in the process.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -18,9 +19,10 @@ t_not_linked() {
     readelf -d "$EXIFSTRIP" | grep NEEDED >"$d/needed"
     check "readelf listed the dependencies" grep -q 'libc\.so' "$d/needed"
     check "libcurl is not a NEEDED library" lacks "$d/needed" libcurl
+    check "libcrypto is not a NEEDED library" lacks "$d/needed" libcrypto
 }
 
-t_local_commands_do_not_load_curl() {
+t_local_commands_do_not_load_curl_or_crypto() {
     local d; d=$(newdir)
     "$MKFIXTURE" --all "$d/in.jpg"
     loaded_libs "$d/version" "$EXIFSTRIP" --version
@@ -30,9 +32,10 @@ t_local_commands_do_not_load_curl() {
     for f in version strip inspect; do
         check "$f: the loader trace was recorded" grep -q 'file=libc\.so' "$d/$f"
         check "$f: libcurl was not loaded" lacks "$d/$f" libcurl
+        check "$f: libcrypto was not loaded" lacks "$d/$f" libcrypto
     done
 }
 
 es_run t_not_linked
-es_run t_local_commands_do_not_load_curl
+es_run t_local_commands_do_not_load_curl_or_crypto
 es_finish
