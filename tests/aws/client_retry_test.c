@@ -13,6 +13,7 @@
 
 #include "../harness/test.h"
 #include "../support/http_server.h"
+#include "../support/wait.h"
 #include "aws/client.h"
 #include "aws/s3_internal.h"
 #include "aws/sigv4.h"
@@ -48,19 +49,39 @@ static void s_config(es_aws_config *cfg, int attempts)
     cfg->low_speed_time_s = 10;
 }
 
-/* A fresh server state and an S3 client with fake sleeps. */
-static es_s3_client *s_s3(int attempts)
+/* A fresh server state (no routes, nothing recorded) and a config for it. */
+static void s_fresh(es_aws_config *cfg, int attempts)
 {
     es_test_http_server_clear_routes(s_srv);
     es_test_http_server_clear_requests(s_srv);
-    es_aws_config cfg;
-    s_config(&cfg, attempts);
-    es_s3_client *c = es_s3_client_new(&cfg, s_creds);
+    s_config(cfg, attempts);
+}
+
+/* An S3 client on cfg with fake sleeps (their counters reset). */
+static es_s3_client *s_s3_on(const es_aws_config *cfg)
+{
+    es_s3_client *c = es_s3_client_new(cfg, s_creds);
     if (c)
         es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
     s_sleeps = 0;
     s_slept_ms = 0;
     return c;
+}
+
+/* A fresh server state and an S3 client with fake sleeps. */
+static es_s3_client *s_s3(int attempts)
+{
+    es_aws_config cfg;
+    s_fresh(&cfg, attempts);
+    return s_s3_on(&cfg);
+}
+
+/* A fresh server state and an SQS client. */
+static es_sqs_client *s_sqs(int attempts)
+{
+    es_aws_config cfg;
+    s_fresh(&cfg, attempts);
+    return es_sqs_client_new(&cfg, s_creds);
 }
 
 static void s_route(const char *method, const char *path, int status, const char *body, const char *headers,
@@ -236,9 +257,8 @@ static void test_dropped_connection_retried(void)
     es_aws_config cfg;
     s_config(&cfg, 2);
     strcpy(cfg.s3_endpoint, "http://127.0.0.1:1");
-    c = es_s3_client_new(&cfg, s_creds);
+    c = s_s3_on(&cfg);
     REQUIRE(c);
-    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
     CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &none, &res), ES_ERR_NETWORK);
     CHECK_INT_EQ(res.attempts, 2);
     es_s3_client_free(c);
@@ -367,15 +387,12 @@ static void test_quota_exhaustion(void)
 
 static void test_timeout_retried_with_higher_cost(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_clear_requests(s_srv);
     es_aws_config cfg;
-    s_config(&cfg, 2);
+    s_fresh(&cfg, 2);
     cfg.low_speed_time_s = 1;
-    es_s3_client *c = es_s3_client_new(&cfg, s_creds);
+    es_s3_client *c = s_s3_on(&cfg);
     REQUIRE(c);
     es_aws_client *core = es_s3_client_core(c);
-    es_aws_client_set_retry_hooks(core, s_fake_sleep, NULL, s_half, NULL);
     es_test_http_route slow = {.method = "GET", .path = "/bkt/k", .status = 200, .body = "late", .delay_ms = 2500};
     es_test_http_server_add_route(s_srv, &slow);
     es_aws_result res;
@@ -386,7 +403,7 @@ static void test_timeout_retried_with_higher_cost(void)
     es_s3_client_free(c);
     /* Let the server get through the second (queued) slow connection. */
     for (int i = 0; i < 100 && es_test_http_server_count(s_srv, "GET", "/bkt/k") < 2; i++)
-        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+        es_test_sleep_ms(50);
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "GET", "/bkt/k"), 2);
 }
 
@@ -454,11 +471,7 @@ static void test_clock_skew_corrected(void)
 
 static void test_response_cap(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_clear_requests(s_srv);
-    es_aws_config cfg;
-    s_config(&cfg, 3);
-    es_sqs_client *q = es_sqs_client_new(&cfg, s_creds);
+    es_sqs_client *q = s_sqs(3);
     REQUIRE(q);
     size_t big = (1u << 20) + 100;
     char *body = malloc(big + 1);
@@ -478,11 +491,7 @@ static void test_response_cap(void)
 
 static void test_sqs_request_goes_to_endpoint(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_clear_requests(s_srv);
-    es_aws_config cfg;
-    s_config(&cfg, 3);
-    es_sqs_client *q = es_sqs_client_new(&cfg, s_creds);
+    es_sqs_client *q = s_sqs(3);
     REQUIRE(q);
     s_route("POST", "/", 200,
             "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"rh\",\"Body\":\"b\","
@@ -523,10 +532,8 @@ static void test_sqs_request_goes_to_endpoint(void)
 
 static void test_secrets_never_in_results(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_clear_requests(s_srv);
     es_aws_config cfg;
-    s_config(&cfg, 1);
+    s_fresh(&cfg, 1);
     const char *token = "FQoGZXIvYXdzEXAMPLETOKENVALUE1234567890";
     es_creds_provider *p = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
     REQUIRE(p);

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../harness/test.h"
 #include "../support/http_server.h"
+#include "../support/wait.h"
 #include "aws/http.h"
 #include "aws/retry.h"
 #include "aws/s3.h"
@@ -23,19 +23,6 @@
 #define S_RAISE_AFTER_MS 500 /* the request is in flight by then */
 #define S_LIMIT_MS 5000     /* the whole call, with a 30 s server delay */
 #define S_AFTER_RAISE_MS 2500 /* from raising the flag to the call returning (curl polls ~1/s) */
-
-static uint64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void s_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* A server whose GET /slow (and GET /bkt/slow) answers only after S_SLOW_MS
  * and whose /fast answers at once. */
@@ -75,8 +62,8 @@ typedef struct s_raiser {
 static void *s_raiser_main(void *arg)
 {
     s_raiser *r = arg;
-    s_sleep_ms(r->delay_ms);
-    r->raised_at = s_now_ms();
+    es_test_sleep_ms(r->delay_ms);
+    r->raised_at = es_test_now_ms();
     atomic_store(r->flag, 1);
     return NULL;
 }
@@ -101,10 +88,10 @@ static void test_in_flight_request_is_cancelled(void)
     es_http_response resp;
     es_http_response_init(&resp);
     s_raiser r;
-    uint64_t start = s_now_ms();
+    uint64_t start = es_test_now_ms();
     REQUIRE(s_raise_later(&r, &flag, S_RAISE_AFTER_MS));
     es_err rc = es_http_perform(&req, &resp);
-    uint64_t end = s_now_ms();
+    uint64_t end = es_test_now_ms();
     pthread_join(r.thread, NULL);
     CHECK_INT_EQ(rc, ES_ERR_CANCELLED);
     CHECK_INT_EQ(resp.status, 0);
@@ -147,11 +134,11 @@ static void test_signed_call_is_not_retried(void)
     atomic_int flag = 0;
     es_http_set_thread_cancel(&flag);
     s_raiser r;
-    uint64_t start = s_now_ms();
+    uint64_t start = es_test_now_ms();
     REQUIRE(s_raise_later(&r, &flag, S_RAISE_AFTER_MS));
     es_aws_result res;
     es_err rc = es_s3_get_object(c, "bkt", "slow", NULL, &res);
-    uint64_t end = s_now_ms();
+    uint64_t end = es_test_now_ms();
     pthread_join(r.thread, NULL);
     es_http_set_thread_cancel(NULL);
     CHECK_INT_EQ(rc, ES_ERR_CANCELLED);
@@ -183,12 +170,12 @@ static void test_raised_token_sends_nothing(void)
     s_request(&req, srv, "GET", "/fast", url, sizeof url);
     es_http_response resp;
     es_http_response_init(&resp);
-    uint64_t start = s_now_ms();
+    uint64_t start = es_test_now_ms();
     CHECK_INT_EQ(es_http_perform(&req, &resp), ES_ERR_CANCELLED);
-    CHECK(s_now_ms() - start < 1000);
+    CHECK(es_test_now_ms() - start < 1000);
     es_http_set_thread_cancel(NULL);
     CHECK(!es_http_thread_cancelled());
-    s_sleep_ms(200); /* a request, had one been sent, would be logged by now */
+    es_test_sleep_ms(200); /* a request, had one been sent, would be logged by now */
     CHECK_INT_EQ(es_test_http_server_request_count(srv), 0);
     es_http_response_clean(&resp);
     es_test_http_server_stop(srv);

@@ -437,8 +437,7 @@ static void test_wrong_secret_refused(void)
     const char *secret = "WRONGsecretKEYvalue1234567890";
     const char *token = "SESSIONtokenVALUEabcdefghij0987";
     es_aws_config cfg;
-    REQUIRE(es_itest_config(&cfg) == 0);
-    es_creds_provider *bad = es_creds_provider_new_static(ES_ITEST_AKID, secret, token);
+    es_creds_provider *bad = es_itest_wrong_creds(&cfg, secret, token);
     REQUIRE(bad);
     es_s3_client *c = es_s3_client_new(&cfg, bad);
     REQUIRE(c);

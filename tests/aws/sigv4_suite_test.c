@@ -30,6 +30,7 @@ static const struct {
 #define S_BOTO_DIR "botocore/aws4_testsuite"
 #define S_CRT_DIR "aws-c-auth/aws-signing-test-suite/v4"
 #define S_DOCS_DIR "aws-docs-s3"
+#define S_NO_VECTORS "shared sigv4 vectors not found (../shared/sigv4 or ES_SIGV4_DIR)"
 #define S_EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* snprintf that reports truncation instead of warning about it. */
@@ -169,7 +170,7 @@ static void test_botocore_suite(void)
 {
     const char *dir = es_test_sigv4_dir();
     if (!dir)
-        SKIP("shared sigv4 vectors not found (../shared/sigv4 or ES_SIGV4_DIR)");
+        SKIP(S_NO_VECTORS);
     char root[4096];
     s_fmt(root, sizeof root, "%s/%s", dir, S_BOTO_DIR);
     s_counts n = {0};
@@ -212,6 +213,26 @@ static int s_load_ctx(json_t *j, s_ctx *c)
     return c->akid && c->secret && c->region && c->service && c->time > 0 ? 0 : -1;
 }
 
+/* A vector case for id signing req with the region, service, time,
+ * credentials and expiry of x, expecting creq, sts and sig; the caller adds
+ * the flags, the payload hash and the signing style. */
+static es_test_sigv4_case s_ctx_case(const char *id, const char *req, const s_ctx *x,
+                                     const char *creq, const char *sts, const char *sig)
+{
+    return (es_test_sigv4_case){.name = id,
+                                .request = req,
+                                .region = x->region,
+                                .service = x->service,
+                                .time = x->time,
+                                .akid = x->akid,
+                                .secret = x->secret,
+                                .token = x->token,
+                                .expires = x->expires,
+                                .creq = creq,
+                                .sts = sts,
+                                .signature = sig};
+}
+
 static void s_crt_variant(const char *dir, const char *name, const char *req, const s_ctx *x,
                           bool presign, s_counts *n)
 {
@@ -228,68 +249,87 @@ static void s_crt_variant(const char *dir, const char *name, const char *req, co
     if (!creq || !sts || !sig) {
         es_test_fail(__FILE__, __LINE__, "%s: expected files missing", id);
     } else {
-        es_test_sigv4_case c = {.name = id,
-                                .request = req,
-                                .region = x->region,
-                                .service = x->service,
-                                .time = x->time,
-                                .akid = x->akid,
-                                .secret = x->secret,
-                                .token = x->token,
-                                .flags = ES_SIGV4_PATH_ENCODED |
-                                         (x->normalize ? 0 : ES_SIGV4_NO_NORMALIZE) |
-                                         (x->sign_body ? ES_SIGV4_ADD_CONTENT_SHA256 : 0) |
-                                         (x->omit ? ES_SIGV4_OMIT_SESSION_TOKEN : 0),
-                                .payload_hash = x->sign_body ? NULL : S_EMPTY_SHA,
-                                .presign = presign,
-                                .expires = x->expires,
-                                .creq = creq,
-                                .sts = sts,
-                                .signature = sig,
-                                .authz = authz};
+        es_test_sigv4_case c = s_ctx_case(id, req, x, creq, sts, sig);
+        c.flags = ES_SIGV4_PATH_ENCODED | (x->normalize ? 0 : ES_SIGV4_NO_NORMALIZE) |
+                  (x->sign_body ? ES_SIGV4_ADD_CONTENT_SHA256 : 0) |
+                  (x->omit ? ES_SIGV4_OMIT_SESSION_TOKEN : 0);
+        c.payload_hash = x->sign_body ? NULL : S_EMPTY_SHA;
+        c.presign = presign;
+        c.authz = authz;
         s_record(n, id, es_test_sigv4_run(&c));
     }
     free(creq), free(sts), free(sig), free(sreq), free(authz);
 }
 
-static void test_aws_c_auth_suite(void)
+/* One case of a suite laid out as <case>/context.json + request.txt (the
+ * aws-c-auth and the S3 documentation suites). */
+typedef struct s_dir_case {
+    const char *dir;  /* the case's directory */
+    const char *name; /* its name within the suite */
+    const char *id;   /* "<suite id>/<name>" */
+    const char *req;  /* request.txt, or NULL when unreadable */
+    const s_ctx *ctx; /* context.json, or NULL when unreadable or incomplete */
+} s_dir_case;
+
+/* Calls run for each case directory (one with a context.json) of the shared
+ * vectors' suite directory in name order, except the ones s_skips lists, which
+ * are counted as skipped. Returns the shared vectors' directory, or NULL (and
+ * walks nothing) when it is absent. */
+static const char *s_walk_cases(const char *suite, const char *suite_id,
+                                void (*run)(const s_dir_case *c, s_counts *n), s_counts *n)
 {
     const char *dir = es_test_sigv4_dir();
     if (!dir)
-        SKIP("shared sigv4 vectors not found (../shared/sigv4 or ES_SIGV4_DIR)");
+        return NULL;
     char root[4096], sub[4096];
-    s_fmt(root, sizeof root, "%s/%s", dir, S_CRT_DIR);
+    s_fmt(root, sizeof root, "%s/%s", dir, suite);
     struct dirent **list = NULL;
     int count = scandir(root, &list, NULL, alphasort);
-    s_counts n = {0};
     for (int i = 0; i < count; i++) {
         const char *name = list[i]->d_name;
         s_fmt(sub, sizeof sub, "%s/%s", root, name);
         char *ctx_text = name[0] != '.' ? s_read(sub, "", "/context.json") : NULL;
-        char *req = ctx_text ? s_read(sub, "", "/request.txt") : NULL;
         char id[512];
-        s_fmt(id, sizeof id, "aws-c-auth/v4/%s", name);
-        if (ctx_text && !s_skipped(id)) {
+        s_fmt(id, sizeof id, "%s/%s", suite_id, name);
+        if (ctx_text && s_skipped(id)) {
+            n->skipped++;
+        } else if (ctx_text) {
+            char *req = s_read(sub, "", "/request.txt");
             json_t *j = json_loads(ctx_text, 0, NULL);
             s_ctx x;
-            if (!j || !req || s_load_ctx(j, &x) != 0) {
-                es_test_fail(__FILE__, __LINE__, "%s: unreadable context or request", id);
-            } else {
-                s_crt_variant(sub, name, req, &x, false, &n);
-                s_crt_variant(sub, name, req, &x, true, &n);
-            }
+            s_dir_case c = {.dir = sub, .name = name, .id = id, .req = req,
+                            .ctx = j && s_load_ctx(j, &x) == 0 ? &x : NULL};
+            run(&c, n);
             json_decref(j);
-        } else if (ctx_text) {
-            n.skipped++;
+            free(req);
         }
         free(ctx_text);
-        free(req);
         free(list[i]);
     }
     free(list);
-    s_fmt(sub, sizeof sub, "%s/../v4a", root);
+    return dir;
+}
+
+static void s_crt_case(const s_dir_case *c, s_counts *n)
+{
+    if (!c->ctx || !c->req) {
+        es_test_fail(__FILE__, __LINE__, "%s: unreadable context or request", c->id);
+        return;
+    }
+    s_crt_variant(c->dir, c->name, c->req, c->ctx, false, n);
+    s_crt_variant(c->dir, c->name, c->req, c->ctx, true, n);
+}
+
+static void test_aws_c_auth_suite(void)
+{
+    s_counts n = {0};
+    const char *dir = s_walk_cases(S_CRT_DIR, "aws-c-auth/v4", s_crt_case, &n);
+    if (!dir)
+        SKIP(S_NO_VECTORS);
+    char v4a[4096];
+    s_fmt(v4a, sizeof v4a, "%s/%s/../v4a", dir, S_CRT_DIR);
     struct stat st;
-    if (stat(sub, &st) == 0 && s_skipped("aws-c-auth/v4a/*"))
+    if (stat(v4a, &st) == 0 && s_skipped("aws-c-auth/v4a/*"))
         n.skipped++;
     printf("# aws-c-auth v4 suite: %d cases checked (header + query variants), %d passed, %d "
            "skipped\n",
@@ -299,62 +339,34 @@ static void test_aws_c_auth_suite(void)
 
 /* ---- Amazon S3 documentation examples --------------------------------- */
 
+static void s_docs_case(const s_dir_case *c, s_counts *n)
+{
+    char *creq = s_read(c->dir, "", "/canonical-request.txt");
+    char *sts = s_read(c->dir, "", "/string-to-sign.txt");
+    char *sig = s_read(c->dir, "", "/signature.txt");
+    const s_ctx *x = c->ctx;
+    if (!x || !c->req || !creq || !sts || !sig) {
+        es_test_fail(__FILE__, __LINE__, "%s: incomplete case", c->id);
+    } else {
+        unsigned flags = ES_SIGV4_PATH_ENCODED;
+        if (!x->double_encode && !x->normalize)
+            flags |= ES_SIGV4_S3_RULES;
+        if (x->s3_header)
+            flags |= ES_SIGV4_ADD_CONTENT_SHA256;
+        es_test_sigv4_case t = s_ctx_case(c->id, c->req, x, creq, sts, sig);
+        t.flags = flags;
+        t.payload_hash = x->payload_hash;
+        t.presign = x->query;
+        s_record(n, c->id, es_test_sigv4_run(&t));
+    }
+    free(creq), free(sts), free(sig);
+}
+
 static void test_aws_docs_s3_suite(void)
 {
-    const char *dir = es_test_sigv4_dir();
-    if (!dir)
-        SKIP("shared sigv4 vectors not found (../shared/sigv4 or ES_SIGV4_DIR)");
-    char root[4096], sub[4096];
-    s_fmt(root, sizeof root, "%s/%s", dir, S_DOCS_DIR);
-    struct dirent **list = NULL;
-    int count = scandir(root, &list, NULL, alphasort);
     s_counts n = {0};
-    for (int i = 0; i < count; i++) {
-        const char *name = list[i]->d_name;
-        s_fmt(sub, sizeof sub, "%s/%s", root, name);
-        char *ctx_text = name[0] != '.' ? s_read(sub, "", "/context.json") : NULL;
-        char *req = ctx_text ? s_read(sub, "", "/request.txt") : NULL;
-        char *creq = ctx_text ? s_read(sub, "", "/canonical-request.txt") : NULL;
-        char *sts = ctx_text ? s_read(sub, "", "/string-to-sign.txt") : NULL;
-        char *sig = ctx_text ? s_read(sub, "", "/signature.txt") : NULL;
-        char id[512];
-        s_fmt(id, sizeof id, "aws-docs-s3/%s", name);
-        json_t *j = ctx_text ? json_loads(ctx_text, 0, NULL) : NULL;
-        s_ctx x;
-        if (ctx_text && s_skipped(id)) {
-            n.skipped++;
-        } else if (ctx_text) {
-            if (!j || !req || !creq || !sts || !sig || s_load_ctx(j, &x) != 0) {
-                es_test_fail(__FILE__, __LINE__, "%s: incomplete case", id);
-            } else {
-                unsigned flags = ES_SIGV4_PATH_ENCODED;
-                if (!x.double_encode && !x.normalize)
-                    flags |= ES_SIGV4_S3_RULES;
-                if (x.s3_header)
-                    flags |= ES_SIGV4_ADD_CONTENT_SHA256;
-                es_test_sigv4_case c = {.name = id,
-                                        .request = req,
-                                        .region = x.region,
-                                        .service = x.service,
-                                        .time = x.time,
-                                        .akid = x.akid,
-                                        .secret = x.secret,
-                                        .token = x.token,
-                                        .flags = flags,
-                                        .payload_hash = x.payload_hash,
-                                        .presign = x.query,
-                                        .expires = x.expires,
-                                        .creq = creq,
-                                        .sts = sts,
-                                        .signature = sig};
-                s_record(&n, id, es_test_sigv4_run(&c));
-            }
-        }
-        json_decref(j);
-        free(ctx_text), free(req), free(creq), free(sts), free(sig);
-        free(list[i]);
-    }
-    free(list);
+    if (!s_walk_cases(S_DOCS_DIR, "aws-docs-s3", s_docs_case, &n))
+        SKIP(S_NO_VECTORS);
     printf("# aws-docs-s3 examples: %d cases checked, %d passed, %d skipped\n", n.checked,
            n.passed, n.skipped);
     CHECK(n.checked >= 5);

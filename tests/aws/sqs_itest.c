@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
+#include "../support/wait.h"
 #include "aws/sqs.h"
 #include "aws/sqs_admin.h"
 
@@ -24,13 +24,6 @@ static void s_report(const char *what, es_err rc, const es_aws_result *r)
     if (rc != ES_OK)
         fprintf(stderr, "  %s: %s (%s) status=%ld attempts=%d: %s\n", what, es_errname(rc),
                 r->aws_code, r->http_status, r->attempts, r->message);
-}
-
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Receives until `want` messages arrived or a few polls came back empty. */
@@ -159,9 +152,9 @@ static void test_long_poll_waits(void)
     es_sqs_message *m = NULL;
     size_t n = 0;
     es_aws_result res;
-    double t0 = s_now();
+    double t0 = es_test_now_s();
     CHECK_OK(es_sqs_receive(s_sqs, s_queue_url, 1, 2, -1, &m, &n, &res));
-    double waited = s_now() - t0;
+    double waited = es_test_now_s() - t0;
     CHECK_INT_EQ(n, 0);
     CHECK(waited >= 1.5 && waited < 10.0);
     es_sqs_messages_free(m, n);
@@ -265,8 +258,7 @@ static void test_wrong_secret_refused(void)
     const char *secret = "WRONGsqsSECRETvalue1234567890";
     const char *token = "SQSsessionTOKENvalueABCDEFGH0987";
     es_aws_config cfg;
-    REQUIRE(es_itest_config(&cfg) == 0);
-    es_creds_provider *bad = es_creds_provider_new_static(ES_ITEST_AKID, secret, token);
+    es_creds_provider *bad = es_itest_wrong_creds(&cfg, secret, token);
     REQUIRE(bad);
     es_sqs_client *c = es_sqs_client_new(&cfg, bad);
     REQUIRE(c);

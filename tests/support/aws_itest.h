@@ -22,6 +22,11 @@ const char *es_itest_endpoint(void);
 int es_itest_config(es_aws_config *cfg);
 /* Static credentials for the emulator (release with es_creds_provider_release). */
 es_creds_provider *es_itest_creds(void);
+/* es_itest_config(cfg) plus static credentials the emulator refuses: its key
+ * id with a wrong secret and a session token (release with
+ * es_creds_provider_release). NULL when either cannot be made. */
+es_creds_provider *es_itest_wrong_creds(es_aws_config *cfg, const char *secret,
+                                        const char *token);
 /* "<prefix>-<pid>-<counter>" in lower case, valid as a bucket or queue name. */
 void es_itest_name(char *out, size_t size, const char *prefix);
 

@@ -37,6 +37,14 @@ es_creds_provider *es_itest_creds(void)
     return es_creds_provider_new_static(ES_ITEST_AKID, ES_ITEST_SECRET, NULL);
 }
 
+es_creds_provider *es_itest_wrong_creds(es_aws_config *cfg, const char *secret,
+                                        const char *token)
+{
+    if (es_itest_config(cfg) != 0)
+        return NULL;
+    return es_creds_provider_new_static(ES_ITEST_AKID, secret, token);
+}
+
 void es_itest_name(char *out, size_t size, const char *prefix)
 {
     static int counter;

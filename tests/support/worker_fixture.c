@@ -295,3 +295,13 @@ char *es_wfix_receive_body(es_wfix *w, const char *queue_url, int wait_s)
     es_sqs_messages_free(msgs, n);
     return body;
 }
+
+long es_wfix_queue_attr(es_wfix *w, const char *name)
+{
+    char value[64] = "";
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    if (es_sqs_get_attribute(w->sqs, w->queue_url, name, value, sizeof value, &res) != ES_OK)
+        return -1;
+    return strtol(value, NULL, 10);
+}

@@ -56,6 +56,10 @@ int es_wfix_count(long since, const char *action, const char *match);
  * key contains match, copied into out ("" when none). */
 void es_wfix_last_query(long since, const char *action, const char *match, char *out, size_t size);
 
+/* A numeric attribute of the event queue (e.g. "ApproximateNumberOfMessages"),
+ * or -1 when it cannot be read. */
+long es_wfix_queue_attr(es_wfix *w, const char *name);
+
 /* Receives one message from queue_url (waiting up to wait_s), deletes it and
  * returns its body (malloc'd) or NULL when none arrived. */
 char *es_wfix_receive_body(es_wfix *w, const char *queue_url, int wait_s);

@@ -18,6 +18,7 @@
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
 #include "../support/fixture.h"
+#include "../support/wait.h"
 #include "../support/worker_fixture.h"
 #include "aws/s3_admin.h"
 #include "common/log.h"
@@ -25,13 +26,25 @@
 #include "worker/pool.h"
 
 static es_wfix s_w;
+static uint8_t *s_jpeg_data; /* the small jobs' JPEG: made on first use, freed by main() */
+static size_t s_jpeg_len;
+
+/* REQUIRE for the helpers below: reports the failed condition, returns false. */
+#define S_ENSURE(cond)                                                           \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            es_test_fail(__FILE__, __LINE__, "S_ENSURE(%s) failed", #cond);      \
+            return false;                                                        \
+        }                                                                        \
+    } while (0)
 
 typedef struct s_run {
     es_pool *pool;
     es_pool_stats stats;
     es_err rc;
     pthread_t thread;
-    uint64_t ended_ms;
+    uint64_t stop_ms;  /* when the (first) stop was requested */
+    uint64_t ended_ms; /* when es_pool_run returned */
 } s_run;
 
 static void *s_thread(void *arg)
@@ -56,73 +69,103 @@ static void s_finish(s_run *r)
     r->pool = NULL;
 }
 
-static void s_sleep_ms(long ms)
+/* Starts the pool, lets it work for run_ms, requests a stop `stops` times in a
+ * row and waits for es_pool_run to return. False when it did not start. */
+static bool s_run_then_stop(s_run *r, long run_ms, int stops)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    if (!s_start(r))
+        return false;
+    es_test_sleep_ms(run_ms);
+    r->stop_ms = es_clock_ms();
+    for (int i = 0; i < stops; i++)
+        es_pool_request_stop(r->pool);
+    s_finish(r);
+    return true;
 }
 
-#define SETUP()                                                                          \
+/* Every case: the fixture with its event queue, 1 s polls and the given
+ * shutdown grace (s); concurrency 0 keeps the configured default. */
+#define SETUP(concurrency_, grace_)                                                      \
     do {                                                                                 \
         REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
         REQUIRE(es_wfix_setup(&s_w, 1) == 0);                                            \
         s_w.cfg.wait_seconds = 1;                                                        \
-        s_w.cfg.shutdown_grace = 10;                                                     \
+        s_w.cfg.shutdown_grace = (grace_);                                               \
+        if ((concurrency_) > 0)                                                          \
+            s_w.cfg.concurrency = (concurrency_);                                        \
     } while (0)
 
-static uint8_t *s_jpeg(size_t *len)
+/* The small jobs' JPEG (with GPS and XMP), or NULL when it cannot be made. */
+static const uint8_t *s_jpeg(size_t *len)
 {
-    es_fixture_opts o = {.exif_gps = true, .xmp = true, .seed = 11};
-    uint8_t *j = NULL;
-    return es_fixture_make(&o, &j, len) == 0 ? j : NULL;
+    if (!s_jpeg_data) {
+        es_fixture_opts o = {.exif_gps = true, .xmp = true, .seed = 11};
+        if (es_fixture_make(&o, &s_jpeg_data, &s_jpeg_len) != 0)
+            s_jpeg_data = NULL;
+    }
+    *len = s_jpeg_len;
+    return s_jpeg_data;
 }
 
-/* Puts a JPEG at key and queues its event by hand. */
-static void s_put_and_send(const char *key, const uint8_t *jpeg, size_t len)
+/* Points the heartbeat file at a fresh /tmp path named after the pid and tag. */
+static void s_heartbeat_file(const char *tag)
+{
+    snprintf(s_w.cfg.heartbeat_file, sizeof s_w.cfg.heartbeat_file, "/tmp/es_pool_itest_%ld%s.hb",
+             (long)getpid(), tag);
+    unlink(s_w.cfg.heartbeat_file);
+}
+
+/* Delays the next S3 `action` request for key by delay_ms, once. */
+static bool s_delay_once(const char *action, const char *key, int delay_ms)
+{
+    char rule[256];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"%s\",\"key\":\"%s\",\"delay_ms\":%d,\"times\":1}",
+             action, key, delay_ms);
+    S_ENSURE(es_itest_fault(rule) == 0);
+    return true;
+}
+
+/* Puts a JPEG at key and queues its event by hand; false on failure. */
+static bool s_put_and_send(const char *key, const uint8_t *jpeg, size_t len)
 {
     char body[4096];
     es_aws_result res;
     es_aws_result_clear(&res);
-    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    S_ENSURE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
     es_wfix_s3_event(body, sizeof body, s_w.src, key, NULL, NULL, (long long)len);
-    REQUIRE(es_sqs_send(s_w.sqs, s_w.queue_url, body, NULL, 0, &res) == ES_OK);
+    S_ENSURE(es_sqs_send(s_w.sqs, s_w.queue_url, body, NULL, 0, &res) == ES_OK);
+    return true;
 }
 
-static long s_queue_attr(const char *name)
+/* Queues a job for the small JPEG at key whose GET takes get_delay_ms. */
+static bool s_queue_slow_job(const char *key, int get_delay_ms)
 {
-    char value[64] = "";
-    es_aws_result res;
-    es_aws_result_clear(&res);
-    if (es_sqs_get_attribute(s_w.sqs, s_w.queue_url, name, value, sizeof value, &res) != ES_OK)
-        return -1;
-    return strtol(value, NULL, 10);
+    size_t len = 0;
+    const uint8_t *jpeg = s_jpeg(&len);
+    S_ENSURE(jpeg != NULL);
+    return s_delay_once("GetObject", key, get_delay_ms) && s_put_and_send(key, jpeg, len);
 }
 
-static void s_slow_get(const char *key, int delay_ms)
+/* True when the destination bucket holds key. */
+static bool s_in_dst(const char *key)
 {
-    char rule[256];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"GetObject\",\"key\":\"%s\",\"delay_ms\":%d,\"times\":1}",
-             key, delay_ms);
-    REQUIRE(es_itest_fault(rule) == 0);
+    char etag[128];
+    return es_wfix_etag(&s_w, s_w.dst, key, etag, sizeof etag) == ES_OK;
 }
 
 static void test_drain_with_bucket_notifications(void)
 {
-    SETUP();
-    char hb[128];
-    snprintf(hb, sizeof hb, "/tmp/es_pool_itest_%ld.hb", (long)getpid());
-    unlink(hb);
-    snprintf(s_w.cfg.heartbeat_file, sizeof s_w.cfg.heartbeat_file, "%s", hb);
+    SETUP(2, 10);
+    s_heartbeat_file("");
     s_w.cfg.drain = true;
-    s_w.cfg.concurrency = 2;
     char arn[256];
     es_aws_result res;
     es_aws_result_clear(&res);
     REQUIRE(es_sqs_get_attribute(s_w.sqs, s_w.queue_url, "QueueArn", arn, sizeof arn, &res) == ES_OK);
     REQUIRE(es_s3_put_bucket_notification(s_w.s3, s_w.src, arn, NULL, NULL, NULL, &res) == ES_OK);
     size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len);
+    const uint8_t *jpeg = s_jpeg(&len);
     REQUIRE(jpeg != NULL);
     static const char *const jpegs[] = {"a.jpg", "b/c d.JPEG", "e+f.jpg"};
     for (size_t i = 0; i < 3; i++)
@@ -143,34 +186,26 @@ static void test_drain_with_bucket_notifications(void)
     CHECK_INT_EQ(r.stats.settled, r.stats.received);
     CHECK_INT_EQ(r.stats.deleted, r.stats.received);
     CHECK_INT_EQ(r.stats.left, 0);
-    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessages"), 0);
-    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 0);
-    for (size_t i = 0; i < 3; i++) {
-        char etag[128];
-        CHECK_OK(es_wfix_etag(&s_w, s_w.dst, jpegs[i], etag, sizeof etag));
-    }
+    CHECK_INT_EQ(es_wfix_queue_attr(&s_w, "ApproximateNumberOfMessages"), 0);
+    CHECK_INT_EQ(es_wfix_queue_attr(&s_w, "ApproximateNumberOfMessagesNotVisible"), 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK(s_in_dst(jpegs[i]));
     char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 1);
     CHECK(report && strstr(report, "not-really.jpg"));
     free(report);
     struct stat st;
-    CHECK(stat(hb, &st) == 0 && time(NULL) - st.st_mtime < 30);
-    unlink(hb);
-    free(jpeg);
+    CHECK(stat(s_w.cfg.heartbeat_file, &st) == 0 && time(NULL) - st.st_mtime < 30);
+    unlink(s_w.cfg.heartbeat_file);
     es_wfix_teardown(&s_w);
 }
 
 static void test_visibility_heartbeat(void)
 {
-    SETUP();
+    SETUP(1, 10);
     s_w.cfg.drain = true;
-    s_w.cfg.concurrency = 1;
     s_w.cfg.visibility_timeout = 2;
-    size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len);
-    REQUIRE(jpeg != NULL);
-    s_slow_get("slow.jpg", 3500);
     long seq = es_wfix_last_seq();
-    s_put_and_send("slow.jpg", jpeg, len);
+    REQUIRE(s_queue_slow_job("slow.jpg", 3500));
     s_run r;
     REQUIRE(s_start(&r));
     s_finish(&r);
@@ -180,30 +215,20 @@ static void test_visibility_heartbeat(void)
     CHECK(r.stats.extended >= 2);
     CHECK(es_wfix_count(seq, "ChangeMessageVisibilityBatch", NULL) >= 2);
     CHECK_INT_EQ(r.stats.deleted, 1);
-    free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
 static void test_stop_returns_unstarted_and_finishes_running(void)
 {
-    SETUP();
-    s_w.cfg.concurrency = 1;
-    size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len);
-    REQUIRE(jpeg != NULL);
+    SETUP(1, 10);
     static const char *const keys[] = {"k1.jpg", "k2.jpg", "k3.jpg"};
-    for (size_t i = 0; i < 3; i++) {
-        s_slow_get(keys[i], 2000);
-        s_put_and_send(keys[i], jpeg, len);
-    }
+    for (size_t i = 0; i < 3; i++)
+        REQUIRE(s_queue_slow_job(keys[i], 2000));
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(1000); /* one job running, one message queued behind it */
-    uint64_t stop_at = es_clock_ms();
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    /* one job running, one message queued behind it when the stop comes */
+    REQUIRE(s_run_then_stop(&r, 1000, 1));
     CHECK_OK(r.rc);
-    CHECK(r.ended_ms - stop_at < 8000);
+    CHECK(r.ended_ms - r.stop_ms < 8000);
     CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 1); /* the running job finished */
     CHECK_INT_EQ(r.stats.deleted, 1);
     CHECK_INT_EQ(r.stats.returned, 1);
@@ -216,35 +241,22 @@ static void test_stop_returns_unstarted_and_finishes_running(void)
     CHECK_OK(es_sqs_receive(s_w.sqs, s_w.queue_url, 10, 1, 30, &msgs, &n, &res));
     CHECK_INT_EQ(n, 2);
     es_sqs_messages_free(msgs, n);
-    free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
 static void test_grace_expiry_cancels_and_leaves_message(void)
 {
-    SETUP();
-    s_w.cfg.concurrency = 1;
-    s_w.cfg.shutdown_grace = 1;
-    size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len);
-    REQUIRE(jpeg != NULL);
-    s_slow_get("stuck.jpg", 4000);
-    s_put_and_send("stuck.jpg", jpeg, len);
+    SETUP(1, 1);
+    REQUIRE(s_queue_slow_job("stuck.jpg", 4000));
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(800);
-    uint64_t stop_at = es_clock_ms();
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    REQUIRE(s_run_then_stop(&r, 800, 1));
     CHECK_OK(r.rc);
-    CHECK(r.ended_ms - stop_at < 7000);
+    CHECK(r.ended_ms - r.stop_ms < 7000);
     CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
     CHECK_INT_EQ(r.stats.left, 1);
     CHECK_INT_EQ(r.stats.deleted, 0);
-    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 1); /* not deleted */
-    char etag[128];
-    CHECK(es_wfix_etag(&s_w, s_w.dst, "stuck.jpg", etag, sizeof etag) != ES_OK);
-    free(jpeg);
+    CHECK_INT_EQ(es_wfix_queue_attr(&s_w, "ApproximateNumberOfMessagesNotVisible"), 1); /* not deleted */
+    CHECK(!s_in_dst("stuck.jpg"));
     es_wfix_teardown(&s_w);
 }
 
@@ -253,32 +265,20 @@ static void test_grace_expiry_cancels_and_leaves_message(void)
  * after a further 5 s and es_pool_run returned ES_ERR_TIMEOUT. */
 static void test_grace_expiry_aborts_stalled_get(void)
 {
-    SETUP();
-    s_w.cfg.concurrency = 1;
-    s_w.cfg.shutdown_grace = 1;
-    size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len);
-    REQUIRE(jpeg != NULL);
-    s_slow_get("stalled.jpg", 60000);
-    s_put_and_send("stalled.jpg", jpeg, len);
+    SETUP(1, 1);
+    REQUIRE(s_queue_slow_job("stalled.jpg", 60000));
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(1000);
-    uint64_t stop_at = es_clock_ms();
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    REQUIRE(s_run_then_stop(&r, 1000, 1));
     CHECK_OK(r.rc);
     CHECK_INT_EQ(r.stats.abandoned, 0);
-    CHECK(r.ended_ms - stop_at >= 1000);    /* the job had its grace period */
-    CHECK(r.ended_ms - stop_at < 3500);     /* then about a second to abort */
+    CHECK(r.ended_ms - r.stop_ms >= 1000);    /* the job had its grace period */
+    CHECK(r.ended_ms - r.stop_ms < 3500);     /* then about a second to abort */
     CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
     CHECK_INT_EQ(r.stats.left, 1);
     CHECK_INT_EQ(r.stats.settled, 0);
     CHECK_INT_EQ(r.stats.deleted, 0);
-    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 1); /* not deleted */
-    char etag[128];
-    CHECK(es_wfix_etag(&s_w, s_w.dst, "stalled.jpg", etag, sizeof etag) != ES_OK);
-    free(jpeg);
+    CHECK_INT_EQ(es_wfix_queue_attr(&s_w, "ApproximateNumberOfMessagesNotVisible"), 1); /* not deleted */
+    CHECK(!s_in_dst("stalled.jpg"));
     es_wfix_teardown(&s_w);
 }
 
@@ -287,104 +287,69 @@ static void test_grace_expiry_aborts_stalled_get(void)
  * follows (AbortMultipartUpload) still goes out, so no parts are orphaned. */
 static void test_grace_expiry_aborts_stalled_part_upload(void)
 {
-    SETUP();
-    s_w.cfg.concurrency = 1;
-    s_w.cfg.shutdown_grace = 1;
+    SETUP(1, 1);
     uint8_t *jpeg = NULL;
     size_t len = 0;
     REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
     const char *key = "big-stalled.jpg";
-    char rule[256];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"UploadPart\",\"key\":\"%s\","
-             "\"delay_ms\":60000,\"times\":1}",
-             key);
-    REQUIRE(es_itest_fault(rule) == 0);
-    s_put_and_send(key, jpeg, len);
+    REQUIRE(s_delay_once("UploadPart", key, 60000));
+    REQUIRE(s_put_and_send(key, jpeg, len));
+    free(jpeg);
     long seq = es_wfix_last_seq();
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(2000);
-    uint64_t stop_at = es_clock_ms();
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    REQUIRE(s_run_then_stop(&r, 2000, 1));
     CHECK_OK(r.rc);
     CHECK_INT_EQ(r.stats.abandoned, 0);
-    CHECK(r.ended_ms - stop_at < 3500);
+    CHECK(r.ended_ms - r.stop_ms < 3500);
     CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
     CHECK_INT_EQ(r.stats.deleted, 0);
     CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", key), 1);
     CHECK_INT_EQ(es_wfix_count(seq, "AbortMultipartUpload", key), 1);
     CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", key), 0);
-    char etag[128];
-    CHECK(es_wfix_etag(&s_w, s_w.dst, key, etag, sizeof etag) != ES_OK);
-    free(jpeg);
+    CHECK(!s_in_dst(key));
     es_wfix_teardown(&s_w);
 }
 
 /* An idle receiver inside a 20 s ReceiveMessage: the stop aborts the poll. */
 static void test_stop_aborts_long_poll(void)
 {
-    SETUP();
-    s_w.cfg.concurrency = 1;
+    SETUP(1, 10);
     s_w.cfg.wait_seconds = 20;
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(1500);
-    uint64_t stop_at = es_clock_ms();
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    REQUIRE(s_run_then_stop(&r, 1500, 1));
     CHECK_OK(r.rc);
     CHECK_INT_EQ(r.stats.abandoned, 0);
-    CHECK(r.ended_ms - stop_at < 3000); /* not when the poll would have returned (~18.5 s) */
+    CHECK(r.ended_ms - r.stop_ms < 3000); /* not when the poll would have returned (~18.5 s) */
     CHECK_INT_EQ(r.stats.received, 0);
     es_wfix_teardown(&s_w);
 }
 
 static void test_second_stop_cancels_at_once(void)
 {
-    SETUP();
-    s_w.cfg.concurrency = 1;
-    s_w.cfg.shutdown_grace = 60;
-    size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len);
-    REQUIRE(jpeg != NULL);
-    s_slow_get("stuck2.jpg", 3000);
-    s_put_and_send("stuck2.jpg", jpeg, len);
+    SETUP(1, 60);
+    REQUIRE(s_queue_slow_job("stuck2.jpg", 3000));
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(800);
-    uint64_t stop_at = es_clock_ms();
-    es_pool_request_stop(r.pool);
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    REQUIRE(s_run_then_stop(&r, 800, 2));
     CHECK_OK(r.rc);
-    CHECK(r.ended_ms - stop_at < 10000); /* far less than the 60 s grace */
+    CHECK(r.ended_ms - r.stop_ms < 10000); /* far less than the 60 s grace */
     CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
     CHECK_INT_EQ(r.stats.deleted, 0);
-    free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
 static void test_receive_failures_keep_looping(void)
 {
-    SETUP();
-    char hb[128];
-    snprintf(hb, sizeof hb, "/tmp/es_pool_itest_%ld_b.hb", (long)getpid());
-    unlink(hb);
-    snprintf(s_w.cfg.heartbeat_file, sizeof s_w.cfg.heartbeat_file, "%s", hb);
+    SETUP(0, 10);
+    s_heartbeat_file("_b");
     snprintf(s_w.cfg.queue_url, sizeof s_w.cfg.queue_url, "%s/000000000000/no-such-queue-%ld",
              es_itest_endpoint(), (long)getpid());
     s_run r;
-    REQUIRE(s_start(&r));
-    s_sleep_ms(1500);
-    es_pool_request_stop(r.pool);
-    s_finish(&r);
+    REQUIRE(s_run_then_stop(&r, 1500, 1));
     CHECK_OK(r.rc);
     CHECK_INT_EQ(r.stats.received, 0);
     struct stat st;
-    CHECK(stat(hb, &st) == 0); /* the loop kept its heartbeat while failing */
-    unlink(hb);
+    CHECK(stat(s_w.cfg.heartbeat_file, &st) == 0); /* the loop kept its heartbeat while failing */
+    unlink(s_w.cfg.heartbeat_file);
     es_wfix_teardown(&s_w);
 }
 
@@ -400,5 +365,6 @@ int main(void)
     ES_RUN(test_stop_aborts_long_poll);
     ES_RUN(test_second_stop_cancels_at_once);
     ES_RUN(test_receive_failures_keep_looping);
+    free(s_jpeg_data);
     return es_test_finish();
 }
