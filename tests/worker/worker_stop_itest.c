@@ -21,6 +21,7 @@
 #include "../support/aws_itest.h"
 #include "../support/fixture.h"
 #include "../support/worker_fixture.h"
+#include "../support/wait.h"
 #include "worker/clock.h"
 
 #define S_STOP_LIMIT_MS 5000 /* SIGTERM to exit, idle worker with a 20 s long poll */
@@ -49,12 +50,6 @@ static bool s_find_binary(void)
     }
     return snprintf(s_bin, sizeof s_bin, "%s/exifstrip", exe) < (int)sizeof s_bin &&
            access(s_bin, X_OK) == 0;
-}
-
-static void s_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 typedef struct s_proc {
@@ -113,7 +108,7 @@ static bool s_wait_exit(const s_proc *p, uint64_t limit_ms, int *status)
             return true;
         if (r < 0 || es_clock_ms() >= end)
             break;
-        s_sleep_ms(20);
+        es_test_sleep_ms(20);
     }
     kill(p->pid, SIGKILL);
     waitpid(p->pid, status, 0);
@@ -146,16 +141,6 @@ static void s_dump_log(const char *path)
         fclose(f);
 }
 
-static long s_queue_attr(const char *name)
-{
-    char value[64] = "";
-    es_aws_result res;
-    es_aws_result_clear(&res);
-    if (es_sqs_get_attribute(s_w.sqs, s_w.queue_url, name, value, sizeof value, &res) != ES_OK)
-        return -1;
-    return strtol(value, NULL, 10);
-}
-
 #define SETUP()                                                                          \
     do {                                                                                 \
         REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
@@ -171,7 +156,7 @@ static void test_sigterm_ends_idle_long_poll(void)
     long seq = es_wfix_last_seq();
     s_proc p;
     REQUIRE(s_spawn(&p, NULL));
-    s_sleep_ms(2000);
+    es_test_sleep_ms(2000);
     /* The receiver is inside its 20 s ReceiveMessage on the empty queue (the
      * emulator logs a request when it answers it: none yet). */
     CHECK(es_wfix_count(seq, "ReceiveMessage", queue + 1) == 0);
@@ -218,7 +203,7 @@ static void test_sigterm_cancels_stalled_get_at_grace(void)
     const char *extra[] = {grace, "EXIFSTRIP_CONCURRENCY=1", NULL};
     s_proc p;
     REQUIRE(s_spawn(&p, extra));
-    s_sleep_ms(2000); /* received at once; the GET now waits on the emulator */
+    es_test_sleep_ms(2000); /* received at once; the GET now waits on the emulator */
     uint64_t start = es_clock_ms();
     CHECK(kill(p.pid, SIGTERM) == 0);
     int status = 0;
@@ -233,7 +218,7 @@ static void test_sigterm_cancels_stalled_get_at_grace(void)
     CHECK(s_log_has(p.log, "shutting down: transfer abandoned"));
     CHECK(s_log_has(p.log, "\"abandoned_threads\":0"));
     CHECK(s_log_has(p.log, "\"deleted\":0"));
-    CHECK_INT_EQ(s_queue_attr("ApproximateNumberOfMessagesNotVisible"), 1); /* left, not deleted */
+    CHECK_INT_EQ(es_wfix_queue_attr(&s_w, "ApproximateNumberOfMessagesNotVisible"), 1); /* left, not deleted */
     char etag[128];
     CHECK(es_wfix_etag(&s_w, s_w.dst, key, etag, sizeof etag) != ES_OK); /* nothing written */
     s_dump_log(p.log);
