@@ -3,13 +3,13 @@
  * resolved and computes known digests (SHA-256, MD5, HMAC-SHA256 of RFC 4231
  * case 2), and a missing or foreign library is refused with ES_ERR_CONFIG and
  * a message naming it. Also covers common/secure.h, its secret helpers. */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "aws/crypto_dl.h"
 #include "common/secure.h"
 #include "../harness/test.h"
+#include "../support/threads.h"
 
 #define S_THREADS 8
 
@@ -19,27 +19,19 @@ static void s_hex(const unsigned char *md, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static void *s_get_thread(void *arg)
+static const void *s_get(void)
 {
-    (void)arg;
-    return (void *)es_crypto_api_get(NULL);
+    return es_crypto_api_get(NULL);
 }
 
-/* Must run first: nothing in this process has loaded libcrypto yet. */
+/* Must run first: nothing in this process has loaded the library yet. */
 static void test_concurrent_first_use(void)
 {
-    pthread_t t[S_THREADS];
-    void *got[S_THREADS];
-    for (int i = 0; i < S_THREADS; i++)
-        REQUIRE(pthread_create(&t[i], NULL, s_get_thread, NULL) == 0);
-    for (int i = 0; i < S_THREADS; i++)
-        REQUIRE(pthread_join(t[i], &got[i]) == 0);
-    REQUIRE(got[0] != NULL);
-    for (int i = 1; i < S_THREADS; i++)
-        CHECK(got[i] == got[0]);
+    const void *first = es_test_same_from_threads(s_get, S_THREADS);
+    REQUIRE(first != NULL);
     es_error err;
     es_error_clear(&err);
-    CHECK(es_crypto_api_get(&err) == got[0]);
+    CHECK(es_crypto_api_get(&err) == first);
     CHECK_INT_EQ(err.code, ES_OK);
 }
 

@@ -2,36 +2,28 @@
  * use from several threads at once yields one table, every function is
  * resolved and usable (curl_global_init has run), and a missing or foreign
  * library is refused with ES_ERR_CONFIG and a message naming it. */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "aws/curl_dl.h"
 #include "../harness/test.h"
+#include "../support/threads.h"
 
 #define S_THREADS 8
 
-static void *s_get_thread(void *arg)
+static const void *s_get(void)
 {
-    (void)arg;
-    return (void *)es_curl_api_get(NULL);
+    return es_curl_api_get(NULL);
 }
 
-/* Must run first: nothing in this process has loaded libcurl yet. */
+/* Must run first: nothing in this process has loaded the library yet. */
 static void test_concurrent_first_use(void)
 {
-    pthread_t t[S_THREADS];
-    void *got[S_THREADS];
-    for (int i = 0; i < S_THREADS; i++)
-        REQUIRE(pthread_create(&t[i], NULL, s_get_thread, NULL) == 0);
-    for (int i = 0; i < S_THREADS; i++)
-        REQUIRE(pthread_join(t[i], &got[i]) == 0);
-    REQUIRE(got[0] != NULL);
-    for (int i = 1; i < S_THREADS; i++)
-        CHECK(got[i] == got[0]);
+    const void *first = es_test_same_from_threads(s_get, S_THREADS);
+    REQUIRE(first != NULL);
     es_error err;
     es_error_clear(&err);
-    CHECK(es_curl_api_get(&err) == got[0]);
+    CHECK(es_curl_api_get(&err) == first);
     CHECK_INT_EQ(err.code, ES_OK);
 }
 
