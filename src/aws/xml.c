@@ -351,20 +351,15 @@ es_err es_xml_check_complete(const uint8_t *doc, size_t len, es_aws_result *res)
 es_err es_xml_url_decode(const char *s, char *out, size_t out_size)
 {
     ES_ENSURE(s && out && out_size > 0, ES_ERR_INVALID_ARG);
-    size_t o = 0;
-    for (size_t i = 0; s[i]; i++) {
-        char c = s[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            int byte = es_hex_byte(s + i + 1, strnlen(s + i + 1, 2));
-            ES_ENSURE(byte > 0, ES_ERR_PROTOCOL);
-            c = (char)byte;
-            i += 2;
-        }
-        ES_ENSURE(o + 1 < out_size, ES_ERR_TOO_LARGE);
-        out[o++] = c;
+    size_t n = 0, at = 0;
+    switch (es_form_decode(s, strlen(s), out, out_size, &n, &at)) {
+    case ES_FORM_OK:
+        break;
+    case ES_FORM_BAD_ESCAPE:
+        return ES_ERR_PROTOCOL;
+    case ES_FORM_TOO_LONG:
+        return ES_ERR_TOO_LARGE;
     }
-    out[o] = '\0';
+    ES_ENSURE(memchr(out, '\0', n) == NULL, ES_ERR_PROTOCOL); /* %00 in a key */
     return ES_OK;
 }

@@ -37,27 +37,18 @@ es_err es_event_decode_key(const char *in, size_t len, char *out, size_t out_siz
     ES_ENSURE_REF(in);
     ES_ENSURE_REF(out);
     ES_ENSURE(out_size >= ES_EVENT_MAX_KEY + 1, ES_ERR_INVALID_ARG);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (o >= ES_EVENT_MAX_KEY)
-            return es_error_set(err, ES_ERR_EVENT_INVALID,
-                                "object key is longer than %u bytes once decoded",
-                                (unsigned)ES_EVENT_MAX_KEY);
-        if (c == '+') {
-            out[o++] = ' ';
-        } else if (c == '%') {
-            int byte = es_hex_byte(in + i + 1, len - i - 1);
-            if (byte < 0)
-                return es_error_set(err, ES_ERR_EVENT_INVALID,
-                                    "object key has a bad percent escape at byte %zu", i);
-            out[o++] = (char)byte;
-            i += 2;
-        } else {
-            out[o++] = (char)c;
-        }
+    size_t o = 0, at = 0;
+    switch (es_form_decode(in, len, out, ES_EVENT_MAX_KEY + 1, &o, &at)) {
+    case ES_FORM_OK:
+        break;
+    case ES_FORM_TOO_LONG:
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "object key is longer than %u bytes once decoded",
+                            (unsigned)ES_EVENT_MAX_KEY);
+    case ES_FORM_BAD_ESCAPE:
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "object key has a bad percent escape at byte %zu", at);
     }
-    out[o] = '\0';
     ES_GUARD(s_check_key(out, o, err));
     if (out_len)
         *out_len = o;

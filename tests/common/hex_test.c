@@ -37,10 +37,33 @@ static void test_byte_needs_two_bytes(void)
     CHECK_INT_EQ(es_hex_byte("4", 2), -1);  /* NUL is not a digit */
 }
 
+static void test_form_decode(void)
+{
+    char out[16];
+    size_t n = 99, at = 99;
+    CHECK_INT_EQ(es_form_decode("a+b%2Bc%25%E6", 13, out, sizeof out, &n, &at), ES_FORM_OK);
+    CHECK_MEM_EQ(out, n, "a b+c%\xe6", 7);
+    CHECK_INT_EQ(out[n], '\0');
+    CHECK_INT_EQ(es_form_decode("x%00y", 5, out, sizeof out, &n, &at), ES_FORM_OK);
+    CHECK_INT_EQ(n, 3); /* %00 decodes; callers decide whether a NUL is acceptable */
+    CHECK_INT_EQ(es_form_decode("ab%4", 4, out, sizeof out, &n, &at), ES_FORM_BAD_ESCAPE);
+    CHECK_INT_EQ(at, 2);
+    CHECK_INT_EQ(es_form_decode("%zz", 3, out, sizeof out, &n, &at), ES_FORM_BAD_ESCAPE);
+    CHECK_INT_EQ(at, 0);
+    /* "%41" is only in range when len says so */
+    CHECK_INT_EQ(es_form_decode("%41", 2, out, sizeof out, &n, &at), ES_FORM_BAD_ESCAPE);
+    CHECK_INT_EQ(es_form_decode("abcd", 4, out, 4, &n, &at), ES_FORM_TOO_LONG);
+    CHECK_INT_EQ(at, 3);
+    CHECK_INT_EQ(es_form_decode("abc", 3, out, 4, &n, &at), ES_FORM_OK);
+    CHECK_INT_EQ(es_form_decode("", 0, out, 1, &n, &at), ES_FORM_OK);
+    CHECK_INT_EQ(n, 0);
+}
+
 int main(void)
 {
     ES_RUN(test_digit_every_byte);
     ES_RUN(test_byte_pairs);
     ES_RUN(test_byte_needs_two_bytes);
+    ES_RUN(test_form_decode);
     return es_test_finish();
 }
