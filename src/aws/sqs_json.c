@@ -194,8 +194,9 @@ es_err es_sqs_json_parse_batch(const uint8_t *body, size_t len, es_sqs_batch_ent
             const char *code = json_string_value(json_object_get(item, "Code"));
             const char *msg = json_string_value(json_object_get(item, "Message"));
             entries[i].failed = 1;
-            snprintf(entries[i].error, sizeof entries[i].error, "%.60s%s%.60s", code ? code : "failed",
-                     msg ? ": " : "", msg ? msg : "");
+            bool has_msg = msg && msg[0];
+            snprintf(entries[i].error, sizeof entries[i].error, "%.60s%s%.60s",
+                     code && code[0] ? code : "failed", has_msg ? ": " : "", has_msg ? msg : "");
         }
     }
     json_decref(root);

@@ -105,6 +105,11 @@ static void test_batch_results(void)
     CHECK_OK(es_sqs_json_parse_batch(S("{\"Failed\":[{\"Id\":\"0\"}]}"), e, 1));
     CHECK_INT_EQ(e[0].failed, 1);
     CHECK_STR_EQ(e[0].error, "failed");
+    /* Empty Code/Message strings are no reason either (found by the fuzzer). */
+    memset(e, 0, sizeof e);
+    CHECK_OK(es_sqs_json_parse_batch(S("{\"Failed\":[{\"Id\":\"0\",\"Code\":\"\",\"Message\":\"\"}]}"), e, 1));
+    CHECK_INT_EQ(e[0].failed, 1);
+    CHECK_STR_EQ(e[0].error, "failed");
     /* Malformed replies fail, leaving every entry marked failed. */
     memset(e, 0, sizeof e);
     CHECK_INT_EQ(es_sqs_json_parse_batch(S("{\"Successful\":{}}"), e, 2), ES_ERR_PROTOCOL);
