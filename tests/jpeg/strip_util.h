@@ -302,7 +302,8 @@ static inline bool es_tj_same(const es_tj_result *a, const es_tj_result *b)
     for (size_t i = 0; i < a->nsegs; i++) {
         const es_jpeg_segment *x = &a->segs[i], *y = &b->segs[i];
         if (x->offset != y->offset || x->length != y->length || x->marker != y->marker ||
-            x->kind != y->kind || x->kept != y->kept || strcmp(x->ident, y->ident) != 0)
+            x->kind != y->kind || x->kept != y->kept || x->removed != y->removed ||
+            strcmp(x->ident, y->ident) != 0)
             return false;
     }
     return true;
@@ -338,6 +339,10 @@ static inline const char *es_tj_check(const es_jpeg_policy *policy, const uint8_
         at = one.segs[i].offset + one.segs[i].length;
         if (!one.segs[i].kept)
             dropped += one.segs[i].length;
+        else if (one.segs[i].removed >= one.segs[i].length)
+            why = "a kept segment reports more removed bytes than it has";
+        else
+            dropped += one.segs[i].removed;
     }
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
         removed += one.stats.removed_bytes[k];
