@@ -50,24 +50,41 @@ static void s_check_invariants(const uint8_t *in, size_t len)
         es_test_fail(__FILE__, __LINE__, "invariant: %s", why);
 }
 
+/* Checks the invariants on in (splits, tiling, idempotence), then frees in and r. */
+static void s_check_and_free(es_tj_buf *in, es_tj_result *r)
+{
+    s_check_invariants(in->data, in->len);
+    es_tj_result_free(r);
+    es_tj_buf_free(in);
+}
+
+/* Completes in (SOI and the segments under test) with a tiny image and EOI,
+ * strips it, and checks the output is SOI + want_seg + that image. */
+static void s_strip_expect(es_tj_buf *in, const uint8_t *want_seg, size_t n, es_tj_result *r)
+{
+    es_tj_buf want = {0};
+    size_t image_at = in->len;
+    es_tj_image(in, 0xC0);
+    es_tj_eoi(in);
+    es_tj_soi(&want);
+    es_tj_buf_put(&want, want_seg, n);
+    es_tj_buf_put(&want, in->data + image_at, in->len - image_at);
+    es_tj_strip(NULL, in->data, in->len, es_tj_oneshot(), r);
+    CHECK_INT_EQ(r->rc, ES_OK);
+    CHECK_MEM_EQ(r->out.data, r->out.len, want.data, want.len);
+    es_tj_buf_free(&want);
+}
+
 static void test_jfif_thumbnail_dropped(void)
 {
     static const uint8_t want_app0[] = {0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0,
                                         1,    2,    1,    0,    72,  0,   72,  0,   0};
-    es_tj_buf in = {0}, want = {0};
+    es_tj_buf in = {0};
     es_tj_result r;
     es_tj_soi(&in);
     s_jfif_with_thumbnail(&in, 8, 8);
-    size_t image_at = in.len;
-    es_tj_image(&in, 0xC0);
-    es_tj_eoi(&in);
-    es_tj_soi(&want);
-    es_tj_buf_put(&want, want_app0, sizeof want_app0);
-    es_tj_buf_put(&want, in.data + image_at, in.len - image_at);
-
-    es_tj_strip(NULL, in.data, in.len, es_tj_oneshot(), &r);
+    s_strip_expect(&in, want_app0, sizeof want_app0, &r);
     REQUIRE(r.rc == ES_OK);
-    CHECK_MEM_EQ(r.out.data, r.out.len, want.data, want.len);
     CHECK_INT_EQ(r.stats.removed_bytes[ES_JPEG_KIND_JFIF], 192);
     CHECK_INT_EQ(r.stats.removed_count[ES_JPEG_KIND_JFIF], 0); /* the segment itself is kept */
     REQUIRE(r.nsegs >= 2);
@@ -81,12 +98,11 @@ static void test_jfif_thumbnail_dropped(void)
     /* Stripping again changes nothing: the header is already reduced. */
     es_tj_result again;
     es_tj_strip(NULL, r.out.data, r.out.len, es_tj_oneshot(), &again);
-    CHECK_MEM_EQ(again.out.data, again.out.len, want.data, want.len);
+    CHECK_MEM_EQ(again.out.data, again.out.len, r.out.data, r.out.len);
     CHECK_INT_EQ(again.stats.removed_bytes[ES_JPEG_KIND_JFIF], 0);
     es_tj_result_free(&again);
     es_tj_result_free(&r);
     es_tj_buf_free(&in);
-    es_tj_buf_free(&want);
 }
 
 /* A thumbnail size without thumbnail data is zeroed too; nothing else changes. */
@@ -105,9 +121,7 @@ static void test_jfif_thumbnail_size_zeroed(void)
     CHECK_INT_EQ(r.out.data[2 + 4 + 13], 0);
     CHECK_MEM_EQ(r.out.data, 2 + 4 + 12, in.data, 2 + 4 + 12);
     CHECK_INT_EQ(r.segs[1].removed, 0);
-    s_check_invariants(in.data, in.len);
-    es_tj_result_free(&r);
-    es_tj_buf_free(&in);
+    s_check_and_free(&in, &r);
 }
 
 static void test_adobe_extra_bytes_dropped(void)
@@ -115,52 +129,32 @@ static void test_adobe_extra_bytes_dropped(void)
     static const uint8_t want_app14[] = {0xFF, 0xEE, 0x00, 0x0E, 'A', 'd', 'o', 'b',
                                          'e',  0x00, 0x64, 0x80, 0x00, 0x00, 0x00, 0x01};
     static const char extra[] = "owner: Jane Doe, serial 12345";
-    es_tj_buf in = {0}, want = {0};
+    es_tj_buf in = {0};
     es_tj_result r;
     es_tj_soi(&in);
     s_adobe_with_extra(&in, extra, sizeof extra - 1);
-    size_t image_at = in.len;
-    es_tj_image(&in, 0xC0);
-    es_tj_eoi(&in);
-    es_tj_soi(&want);
-    es_tj_buf_put(&want, want_app14, sizeof want_app14);
-    es_tj_buf_put(&want, in.data + image_at, in.len - image_at);
-
-    es_tj_strip(NULL, in.data, in.len, es_tj_oneshot(), &r);
+    s_strip_expect(&in, want_app14, sizeof want_app14, &r);
     REQUIRE(r.rc == ES_OK);
-    CHECK_MEM_EQ(r.out.data, r.out.len, want.data, want.len);
     CHECK_INT_EQ(r.stats.removed_bytes[ES_JPEG_KIND_ADOBE], sizeof extra - 1);
     CHECK(r.segs[1].kept);
     CHECK_INT_EQ(r.segs[1].removed, sizeof extra - 1);
-    s_check_invariants(in.data, in.len);
-    es_tj_result_free(&r);
-    es_tj_buf_free(&in);
-    es_tj_buf_free(&want);
+    s_check_and_free(&in, &r);
 }
 
 /* Too short to hold the header: not a valid JFIF/Adobe segment, dropped whole. */
 static void test_short_headers_dropped(void)
 {
-    es_tj_buf in = {0}, want = {0};
+    es_tj_buf in = {0};
     es_tj_result r;
     es_tj_soi(&in);
     es_tj_app(&in, 0xE0, "JFIF", 5, "\x01\x02\x00\x00\x01\x00\x01\x00", 8); /* 13 bytes */
     es_tj_app(&in, 0xEE, "Adobe", 5, "\x00\x64\x00\x00\x00\x00", 6);       /* 11 bytes */
-    size_t image_at = in.len;
-    es_tj_image(&in, 0xC0);
-    es_tj_eoi(&in);
-    es_tj_soi(&want);
-    es_tj_buf_put(&want, in.data + image_at, in.len - image_at);
-    es_tj_strip(NULL, in.data, in.len, es_tj_oneshot(), &r);
+    s_strip_expect(&in, NULL, 0, &r);
     REQUIRE(r.rc == ES_OK);
-    CHECK_MEM_EQ(r.out.data, r.out.len, want.data, want.len);
     CHECK_INT_EQ(r.stats.removed_count[ES_JPEG_KIND_JFIF], 1);
     CHECK_INT_EQ(r.stats.removed_count[ES_JPEG_KIND_ADOBE], 1);
     CHECK(!r.segs[1].kept && !r.segs[2].kept);
-    s_check_invariants(in.data, in.len);
-    es_tj_result_free(&r);
-    es_tj_buf_free(&in);
-    es_tj_buf_free(&want);
+    s_check_and_free(&in, &r);
 }
 
 /* Fill bytes before a trimmed segment are kept with it (header emitted in two parts). */
@@ -183,9 +177,7 @@ static void test_trim_after_fill_bytes(void)
     CHECK_INT_EQ(r.stats.removed_bytes[ES_JPEG_KIND_ADOBE], 3);
     CHECK_INT_EQ(r.out.len, in.len - 21);
     CHECK_INT_EQ(r.out.data[2 + sizeof fill + 1], 0xE0); /* after the fill and the marker's 0xFF */
-    s_check_invariants(in.data, in.len);
-    es_tj_result_free(&r);
-    es_tj_buf_free(&in);
+    s_check_and_free(&in, &r);
 }
 
 /* On a real libjpeg image: a thumbnail-carrying JFIF is reduced and the pixels are unchanged. */
