@@ -161,16 +161,19 @@ static es_err s_parse_url(const char *label, const char *value, char *out, size_
     return ES_OK;
 }
 
-/* Bucket names: 3..255 of [A-Za-z0-9._-], starting and ending with a letter or digit
- * (S3's current rules plus legacy names). */
-static es_err s_check_bucket(const char *label, const char *full, const char *name, size_t len,
-                             es_error *err)
+bool es_cfg_bucket_name_valid(const char *name, size_t len)
 {
     bool ok = len >= 3 && len <= 255 && isalnum((unsigned char)name[0]) &&
               isalnum((unsigned char)name[len - 1]);
     for (size_t i = 0; ok && i < len; i++)
         ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '-' || name[i] == '_';
-    if (!ok)
+    return ok;
+}
+
+static es_err s_check_bucket(const char *label, const char *full, const char *name, size_t len,
+                             es_error *err)
+{
+    if (!es_cfg_bucket_name_valid(name, len))
         return s_bad(err, label, full,
                      "not a valid bucket name (3 to 255 letters, digits, '.', '-', '_')");
     return ES_OK;

@@ -58,6 +58,10 @@ void es_cfg_print_help(FILE *out);
 /* Whether events from bucket are processed: it is in the allowlist, or the
  * allowlist is empty and bucket is not the destination. */
 bool es_cfg_bucket_allowed(const es_cfg *cfg, const char *bucket);
+/* Whether name[0..len) has the shape of a bucket name: 3..255 of [A-Za-z0-9._-],
+ * starting and ending with a letter or digit (S3's current rules plus legacy
+ * names). Used for settings and for the bucket names in events. */
+bool es_cfg_bucket_name_valid(const char *name, size_t len);
 /* Whether key ends with one of the configured suffixes (case-insensitive). */
 bool es_cfg_suffix_matches(const es_cfg *cfg, const char *key);
 
