@@ -48,9 +48,18 @@ void es_cfg_defaults(es_cfg *cfg);
  * starting with the subcommand name). Returns ES_OK, ES_ERR_CONFIG (a value
  * is bad or a required one is missing; err names the variable or flag) or
  * ES_ERR_INVALID_ARG (unknown option or missing option argument: a usage
- * error). "--help" is not handled here. */
+ * error). An empty variable counts as unset, except EXIFSTRIP_HEARTBEAT_FILE
+ * (a path), where empty means "none". "--help" is not handled here. */
 ES_MUST_USE es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn,
                                void *getenv_ctx, es_error *err);
+
+/* Like es_cfg_load for the settings named in names (their variables, a
+ * NULL-terminated list) only: the others keep their defaults, nothing is
+ * required and settings are not checked against each other; a flag of
+ * another setting is an unknown option (ES_ERR_INVALID_ARG). For commands
+ * that share a few of the worker's settings, such as `exifstrip health`. */
+ES_MUST_USE es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int argc, char **argv,
+                                    es_cfg_getenv_fn getenv_fn, void *getenv_ctx, es_error *err);
 
 /* Prints the option/variable table for `exifstrip worker --help`. */
 void es_cfg_print_help(FILE *out);
