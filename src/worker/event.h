@@ -39,7 +39,7 @@ typedef enum es_event_record_state {
 
 typedef struct es_event_record {
     char bucket[ES_EVENT_MAX_BUCKET + 1];
-    char key[ES_EVENT_MAX_KEY + 1]; /* decoded, UTF-8, no NUL bytes, never empty */
+    char key[ES_EVENT_MAX_KEY + 1]; /* decoded, UTF-8, no NUL bytes; never empty when CREATED */
     uint64_t size;
     bool has_size;
     char etag[128];        /* without quotes; "" when absent */

@@ -16,20 +16,6 @@
 #define S_MAGIC "exifstrip-heartbeat 1\n"
 #define S_MAX_FILE 4096
 
-static es_err s_write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return ES_ERR_IO;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return ES_OK;
-}
-
 /* Creates tmp exclusively (a leftover from a crash is removed once). */
 static int s_create_tmp(const char *tmp)
 {
@@ -63,8 +49,10 @@ es_err es_health_write(const char *path, const es_health_state *st, es_error *er
     int fd = s_create_tmp(tmp);
     if (fd < 0)
         return es_error_set(err, ES_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    es_err rc = s_write_all(fd, buf, (size_t)n);
-    int saved = errno;
+    /* under 1 KiB to a new regular file: a short write means the disk is full */
+    ssize_t w = write(fd, buf, (size_t)n);
+    es_err rc = w == (ssize_t)n ? ES_OK : ES_ERR_IO;
+    int saved = w < 0 ? errno : ENOSPC;
     if (close(fd) != 0 && rc == ES_OK) {
         rc = ES_ERR_IO;
         saved = errno;
