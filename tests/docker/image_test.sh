@@ -48,7 +48,7 @@ refusal_reported() { [ "$(emu_queue_depth "$EXIFSTRIP_DLQ_URL")" -ge 1 ]; }
 t_worker_container() {
     local name="es-worker-$DK_ID" t0 elapsed rc health
     dk_emulator
-    check "init script" dk_init "$EMU_URL" "$DK_ID" || return
+    need "init script" dk_init "$EMU_URL" "$DK_ID" || return
     $ENGINE run -d --name "$name" --read-only --tmpfs /tmp --network host \
         -e AWS_ENDPOINT_URL="$EMU_URL" -e AWS_REGION -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY \
         -e AWS_EC2_METADATA_DISABLED=true -e EXIFSTRIP_SOURCE_BUCKETS -e EXIFSTRIP_DEST_BUCKET \

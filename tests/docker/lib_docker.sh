@@ -51,6 +51,14 @@ dk_init() {
     set -a; . "$DK_SCRATCH/init.env"; set +a
 }
 
+# need DESCRIPTION CMD...: like check, but returns 1 on failure (`need ... || return`).
+need() {
+    local what=$1; shift
+    "$@" && return 0
+    es_fail "$what (command: $*)"
+    return 1
+}
+
 # dk_wait SECS CMD...: polls CMD every 0.5 s.
 dk_wait() {
     local end=$((SECONDS + $1)); shift
