@@ -34,10 +34,13 @@ run_one() { # label, command...
         echo "---- $label (exit $rc) ----"; cat "$out"; echo "----"
     else
         printf '%-60s %4d passed %3d skipped\n' "$label" "$p" "$s"
+        # Deploy tests say why they skipped (no container engine, ...).
+        [ "$show_skips" = 1 ] && [ "$s" -gt 0 ] && grep '^SKIP ' "$out"
     fi
     rm -f "$out"
 }
 
+show_skips=0
 emulator_started=0
 start_emulator() {
     [ "$emulator_started" = 1 ] && return 0
@@ -55,6 +58,7 @@ trap stop_emulator EXIT
 
 if [ "${1:-}" = --deploy ]; then
     shift
+    show_skips=1
     for t in $(ls tests/docker/*_test.sh 2>/dev/null | sort); do
         ES_BUILD="$1" run_one "$t" bash "$t"
     done

@@ -5,7 +5,7 @@
 # published loopback port, two worker replicas, 20 photos uploaded with awscli
 # all landing in bucket B byte-identical to `exifstrip strip`, then torn down.
 # Skips (as skipped) when no container engine or no podman-compose can run.
-DK_TEST_COUNT=1
+DK_TEST_COUNT=2
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/lib_docker.sh"
 PROJECT=es-compose-$DK_ID
@@ -50,5 +50,41 @@ t_compose_stack() {
     check_eq "nothing left running" "$(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" -q | wc -l)" 0
 }
 
+# The LocalStack half cannot run here (no registry): check what it declares.
+t_compose_file() {
+    "$EMU_PY" - "$ES_ROOT/docker/compose.yaml" "$ES_ROOT/docker/localstack/ready.d/exifstrip-init.sh" \
+        >"$DK_SCRATCH/compose.check" 2>&1 <<'PY'
+import os, re, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+ls, w = doc["services"]["localstack"], doc["services"]["worker"]
+problems = []
+def want(ok, what):
+    if not ok: problems.append(what)
+want(ls["image"].endswith("localstack/localstack:4.14.0"), "LocalStack pinned to 4.14.0 (last free image)")
+want(ls["environment"].get("SERVICES") == "s3,sqs", "SERVICES=s3,sqs")
+want(ls["environment"].get("SQS_ENDPOINT_STRATEGY") == "path", "SQS_ENDPOINT_STRATEGY=path")
+want(any(str(p).startswith("127.0.0.1:") and str(p).endswith(":4566") for p in ls["ports"]), "port on 127.0.0.1 only")
+want(all(str(p).startswith("127.0.0.1:") for p in ls["ports"]), "no port on other addresses")
+want("/_localstack/init/ready" in str(ls["healthcheck"]["test"]), "health check on /_localstack/init/ready")
+want(any(v.split(":")[1] == "/etc/localstack/init/ready.d" for v in ls["volumes"]), "init script mounted in ready.d")
+want(os.access(sys.argv[2], os.X_OK), "init script executable")
+want(w["build"]["dockerfile"] == "docker/Dockerfile", "worker built from docker/Dockerfile")
+want(w["depends_on"]["localstack"]["condition"] == "service_healthy", "worker waits for LocalStack ready")
+want(w.get("read_only") is True and "/tmp" in w.get("tmpfs", []), "worker read-only with tmpfs /tmp")
+for var in ("EXIFSTRIP_SOURCE_BUCKETS", "EXIFSTRIP_DEST_BUCKET", "EXIFSTRIP_QUEUE_URL", "EXIFSTRIP_DLQ_URL", "AWS_ENDPOINT_URL"):
+    want(var in w["environment"], f"worker sets {var}")
+want("container_name" not in w, "worker scalable (no container_name)")
+init = open(sys.argv[2]).read()
+for name, default in (("SOURCE_BUCKET", "photos-upload"), ("DEST_BUCKET", "photos-public"), ("EVENT_QUEUE", "photos-events"),
+                      ("DEAD_LETTER_QUEUE", "photos-events-dlq"), ("REPORT_QUEUE", "photos-refused"), ("MAX_RECEIVE_COUNT", "5")):
+    want(re.search(r'^: "\$\{%s:=%s\}"$' % (name, re.escape(default)), init, re.M), f"init default {name}={default}")
+print("\n".join(problems))
+sys.exit(1 if problems else 0)
+PY
+    local rc=$?
+    check_eq "compose.yaml and the init script as documented ($(tr '\n' ';' <"$DK_SCRATCH/compose.check"))" "$rc" 0
+}
+
+es_run t_compose_file
 es_run t_compose_stack
 es_finish
