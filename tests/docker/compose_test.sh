@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # compose_test.sh - docker/compose.yaml with the emulator override
 # (docker/compose.emulator.yaml) through podman-compose: the emulator image
-# built from tests/emulator, the init script run from the host against the
-# published loopback port, two worker replicas, 20 photos uploaded with awscli
+# built from tests/emulator, the init script run (through `awslocal`, as
+# inside LocalStack) against the published loopback port, two worker replicas, 20 photos uploaded with awscli
 # all landing in bucket B byte-identical to `exifstrip strip`, then torn down.
 # Skips (as skipped) when no container engine or no podman-compose can run.
 DK_TEST_COUNT=2
@@ -28,7 +28,9 @@ t_compose_stack() {
     # Any HTTP answer (the control API itself answers only the container's own
     # loopback, so through the published port /_emulator/health is a 403).
     need "emulator answering on 127.0.0.1:$port" dk_wait 60 curl -s -o /dev/null --max-time 2 "$EMU_URL/_emulator/health" || return
-    need "init script against the published port" dk_init "$EMU_URL" photos || return
+    # As LocalStack runs it (awslocal); image_test.sh covers `aws --endpoint-url`.
+    need "init script through awslocal" dk_init "$EMU_URL" photos awslocal || return
+    check "awslocal was used" test -s "$DK_SCRATCH/awslocal/calls"
     "${COMPOSE[@]}" up -d >>"$DK_SCRATCH/up.log" 2>&1
     check_eq "podman-compose up ($(tail -n 3 "$DK_SCRATCH/up.log" | tr '\n' ' '))" "$?" 0
     workers=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' | grep -c worker)

@@ -69,6 +69,7 @@ t_worker_container() {
     emu_receive_all "$EXIFSTRIP_DLQ_URL" "$DK_SCRATCH/reports"
     check "report names notes.jpg and says PNG" grep -q '"key": "notes.jpg".*PNG' "$DK_SCRATCH/reports"
     check_eq "nothing written for the PNG" "$(emu_s3_status HEAD "$DST" notes.jpg)" 404
+    check "the worker is PID 1" grep -Eq '^ *1 +exifstrip worker *$' <<<"$($ENGINE top "$name" pid args 2>/dev/null)"
     health=$($ENGINE healthcheck run "$name" 2>&1)
     check_eq "health check passes while it runs ($health)" "$?" 0
     t0=$EPOCHREALTIME

@@ -40,11 +40,21 @@ dk_emulator() {
     dk_on_exit "ES_EMULATOR_DIR=$ES_EMULATOR_DIR '$ES_ROOT/tests/emulator/start.sh' --stop"
 }
 
-# dk_init ENDPOINT PREFIX: the compose init script with names PREFIX-*; sets
-# the EXIFSTRIP_* variables it prints (and SRC/DST) in this shell.
+# dk_init ENDPOINT PREFIX [awslocal]: the compose init script with names
+# PREFIX-*; sets the EXIFSTRIP_* variables it prints (and SRC/DST) in this
+# shell. With "awslocal" it runs as inside LocalStack: no AWS_ENDPOINT_URL and
+# an `awslocal` command on PATH (here a wrapper around aws --endpoint-url).
 dk_init() {
+    local path=$PATH endpoint=$1
     SRC=$2-upload DST=$2-public
-    env AWS_ENDPOINT_URL="$1" SOURCE_BUCKET="$SRC" DEST_BUCKET="$DST" EVENT_QUEUE="$2-events" \
+    if [ "${3:-}" = awslocal ]; then
+        mkdir -p "$DK_SCRATCH/awslocal"
+        printf '#!/bin/sh\necho awslocal >>"%s"\nexec aws --endpoint-url "%s" "$@"\n' \
+            "$DK_SCRATCH/awslocal/calls" "$1" >"$DK_SCRATCH/awslocal/awslocal"
+        chmod +x "$DK_SCRATCH/awslocal/awslocal"
+        path=$DK_SCRATCH/awslocal:$PATH endpoint=""
+    fi
+    env PATH="$path" AWS_ENDPOINT_URL="$endpoint" SOURCE_BUCKET="$SRC" DEST_BUCKET="$DST" EVENT_QUEUE="$2-events" \
         DEAD_LETTER_QUEUE="$2-dlq" REPORT_QUEUE="$2-refused" \
         sh "$ES_ROOT/docker/localstack/ready.d/exifstrip-init.sh" >"$DK_SCRATCH/init.env" 2>"$DK_SCRATCH/init.log" ||
         { cat "$DK_SCRATCH/init.log" >&2; return 1; }
