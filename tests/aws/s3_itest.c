@@ -230,7 +230,7 @@ static void test_multipart_40mib(void)
     const size_t total = 40u << 20, part = 8u << 20;
     const uint32_t seed = 4242;
     const char *key = "big/forty mib+.bin";
-    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "application/octet-stream", part);
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "application/octet-stream", part, NULL);
     REQUIRE(u);
     uint8_t *chunk = malloc(1000003); /* odd size: writes straddle part boundaries */
     REQUIRE(chunk);
@@ -268,7 +268,7 @@ static void test_small_upload_is_single_put(void)
 {
     REQUIRE_ENDPOINT();
     const char *key = "small/upload.jpg";
-    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "image/jpeg", 5u << 20);
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "image/jpeg", 5u << 20, NULL);
     REQUIRE(u);
     uint8_t data[3000];
     s_fill(data, sizeof data, 9, 0);
@@ -381,7 +381,7 @@ static void test_complete_200_with_error(void)
     const char *key = "mpu/200-error";
     char upload_id[512];
     es_aws_result res;
-    REQUIRE(es_s3_multipart_create(s_s3, s_bucket, key, NULL, upload_id, sizeof upload_id, &res) == ES_OK);
+    REQUIRE(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res) == ES_OK);
     uint8_t *part = malloc(5u << 20);
     REQUIRE(part);
     s_fill(part, 5u << 20, 77, 0);
@@ -397,7 +397,7 @@ static void test_complete_200_with_error(void)
              s_bucket);
     REQUIRE(es_itest_fault(rule) == 0);
     char *etags[] = {etag1, etag2};
-    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, &res);
+    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res);
     s_report("complete", rc, &res);
     CHECK_OK(rc);
     CHECK_INT_EQ(res.attempts, 2);
@@ -407,9 +407,9 @@ static void test_complete_200_with_error(void)
     CHECK_INT_EQ(info.content_length, (5u << 20) + 100);
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, key, &res));
     /* Completing an aborted upload is NoSuchUpload. */
-    CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, upload_id, sizeof upload_id, &res));
+    CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res));
     CHECK_OK(es_s3_multipart_abort(s_s3, s_bucket, key, upload_id, &res));
-    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res), ES_ERR_NOT_FOUND);
     CHECK_STR_EQ(res.aws_code, "NoSuchUpload");
     free(part);
 }
