@@ -343,7 +343,11 @@ static void s_run_record(const es_job_env *env, const es_event_record *rec, es_j
         es_s3_write_options wopt = {.source = &source};
         if (!s_check_destination(env, rec, &dest, &wopt, res) || !s_write(env, rec, &wopt, res))
             return;
-        if (attempt == S_WRITE_ATTEMPTS || s_cancel_requested(env)) {
+        if (s_cancel_requested(env)) {
+            s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
+            return;
+        }
+        if (attempt == S_WRITE_ATTEMPTS) {
             s_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
                           "bucket %.200s: the object changed during each of %d conditional writes",
                           cfg->dest_bucket, attempt);
