@@ -224,6 +224,54 @@ static void test_conditional_get(void)
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "cond", &res));
 }
 
+/* Conditional writes: If-None-Match: * creates once; If-Match replaces only
+ * the ETag seen; the source identity comes back from HEAD; for a multipart
+ * upload the condition is checked at completion. */
+static void test_conditional_write_and_source_metadata(void)
+{
+    REQUIRE_ENDPOINT();
+    es_aws_result res;
+    es_s3_source_id src = {.etag = "0123456789abcdef", .sequencer = "0063A1B2C3D4E5F601"};
+    es_s3_write_options create = {.if_none_match = true, .source = &src};
+    CHECK_OK(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v1", 2, NULL, &create, &res));
+    CHECK_INT_EQ(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v2", 2, NULL, &create, &res),
+                 ES_ERR_PRECONDITION);
+    CHECK_INT_EQ(res.http_status, 412);
+    es_s3_object_info info;
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_STR_EQ(info.source.etag, "0123456789abcdef");
+    CHECK_STR_EQ(info.source.sequencer, "0063A1B2C3D4E5F601");
+    CHECK_STR_EQ(info.source.version_id, "");
+    es_s3_write_options stale = {.if_match = "\"00000000000000000000000000000000\""};
+    CHECK_INT_EQ(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v2", 2, NULL, &stale, &res),
+                 ES_ERR_PRECONDITION);
+    es_s3_write_options replace = {.if_match = info.etag};
+    CHECK_OK(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v2", 2, NULL, &replace, &res));
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_STR_EQ(info.source.etag, ""); /* no source given: no metadata */
+
+    /* multipart: the stale condition fails at CompleteMultipartUpload and the upload is aborted */
+    const size_t part = 5u << 20;
+    uint8_t *big = calloc(1, part + 10);
+    REQUIRE(big);
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, "cw", "image/jpeg", part, &create);
+    REQUIRE(u);
+    CHECK_OK(es_s3_upload_write(u, big, part + 10, &res));
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+    es_s3_upload_abort(u);
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_INT_EQ(info.content_length, 2);
+    u = es_s3_upload_new(s_s3, s_bucket, "cw", "image/jpeg", part, &replace);
+    REQUIRE(u);
+    CHECK_OK(es_s3_upload_write(u, big, part + 10, &res));
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_INT_EQ(info.content_length, part + 10);
+    free(big);
+    CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "cw", &res));
+}
+
 static void test_multipart_40mib(void)
 {
     REQUIRE_ENDPOINT();
@@ -500,6 +548,7 @@ int main(void)
     ES_RUN(test_awkward_keys_round_trip);
     ES_RUN(test_empty_object);
     ES_RUN(test_conditional_get);
+    ES_RUN(test_conditional_write_and_source_metadata);
     ES_RUN(test_multipart_40mib);
     ES_RUN(test_small_upload_is_single_put);
     ES_RUN(test_retry_slowdown);
