@@ -81,18 +81,29 @@ static void s_check_output(const char *key, const uint8_t *src, size_t src_len)
     free(got);
 }
 
+/* Puts a fresh JPEG (with GPS) at src/key and fills rec with its event
+ * record (ETag, no version); returns the JPEG (caller frees). */
+static uint8_t *s_put_source(const char *key, size_t *len, es_event_record *rec)
+{
+    uint8_t *jpeg = s_jpeg(len, true);
+    char etag[128];
+    if (!jpeg || es_wfix_put(&s_w, s_w.src, key, jpeg, *len) != ES_OK ||
+        es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) != ES_OK) {
+        free(jpeg);
+        return NULL;
+    }
+    s_record(rec, s_w.src, key, etag);
+    return jpeg;
+}
+
 static void test_strip_one_record(void)
 {
     SETUP();
     size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len, true);
-    REQUIRE(jpeg != NULL);
     const char *key = "in/photo.jpg";
-    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
-    char etag[128];
-    REQUIRE(es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) == ES_OK);
     es_event_record rec;
-    s_record(&rec, s_w.src, key, etag);
+    uint8_t *jpeg = s_put_source(key, &len, &rec);
+    REQUIRE(jpeg != NULL);
     es_job_message msg = s_msg("{}");
     es_job_result res;
     es_job_run_record(&s_env, &msg, &rec, &res);
@@ -113,15 +124,12 @@ static void test_strip_one_record(void)
 static void test_ordered_writes(void)
 {
     SETUP();
-    size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len, true);
-    REQUIRE(jpeg != NULL);
-    const char *key = "in/ordered.jpg";
-    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
-    char etag[128];
-    REQUIRE(es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) == ES_OK);
     es_event_record rec;
-    s_record(&rec, s_w.src, key, etag);
+    size_t len = 0;
+    uint8_t *jpeg = s_put_source("in/ordered.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    free(jpeg); /* only the source object is needed */
+    const char *key = rec.key;
     snprintf(rec.sequencer, sizeof rec.sequencer, "00000000000000000B");
     es_job_message msg = s_msg("{}");
     es_job_result res;
@@ -130,7 +138,7 @@ static void test_ordered_writes(void)
     es_s3_object_info info;
     es_aws_result ares;
     REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
-    CHECK_STR_EQ(info.source.etag, etag);
+    CHECK_STR_EQ(info.source.etag, rec.etag);
     CHECK_STR_EQ(info.source.sequencer, "00000000000000000B");
 
     long seq = es_wfix_last_seq();
@@ -153,7 +161,6 @@ static void test_ordered_writes(void)
     CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
     REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
     CHECK_STR_EQ(info.source.sequencer, "0C");
-    free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
