@@ -82,11 +82,11 @@ t_sigkill_mid_batch_then_drain() {
         e2e_worker_wait 10
         check_eq "round $round: killed by SIGKILL" "$E2E_WORKER_RC" 137
     done
+    for r in "${rules[@]}"; do curl -fsS -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$r" >/dev/null; done
+    sleep 3 # the killed workers' messages come back after their 2 s visibility timeout
     local orphans
     orphans=$(open_uploads)
     check "multipart uploads left open by the killed workers are listed ($orphans)" [ "$orphans" -ge 1 ]
-    for r in "${rules[@]}"; do curl -fsS -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$r" >/dev/null; done
-    sleep 3 # the killed workers' messages come back after their 2 s visibility timeout
 
     log=$S/kill-drain.log
     EXIFSTRIP_CONCURRENCY=3 e2e_worker_start "$log" --drain
