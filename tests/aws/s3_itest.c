@@ -344,11 +344,17 @@ static void s_count_sleep(void *ctx, long ms)
     (void)ms;
     s_sleeps++;
 }
+/* A fixed jitter draw: a full-jitter back-off of 0 ms would skip the sleep hook. */
+static double s_half_jitter(void *ctx)
+{
+    (void)ctx;
+    return 0.5;
+}
 
 static void test_retry_slowdown(void)
 {
     REQUIRE_ENDPOINT();
-    es_aws_client_set_retry_hooks(es_s3_client_core(s_s3), s_count_sleep, NULL, NULL, NULL);
+    es_aws_client_set_retry_hooks(es_s3_client_core(s_s3), s_count_sleep, NULL, s_half_jitter, NULL);
     char rule[256];
     snprintf(rule, sizeof rule,
              "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"retry/slow\","
