@@ -5,18 +5,18 @@
 # value), so a step policy adds the first task when messages wait and none runs.
 
 resource "aws_appautoscaling_target" "worker" {
-  count = local.autoscaling_enabled ? 1 : 0
+  count = var.deploy_worker && local.autoscaling_enabled ? 1 : 0
 
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${local.service_name}"
+  resource_id        = "service/${aws_ecs_cluster.this[0].name}/${local.service_name}"
   min_capacity       = var.worker_count
   max_capacity       = coalesce(var.max_worker_count, var.worker_count)
   tags               = local.tags
 }
 
 resource "aws_appautoscaling_policy" "backlog_per_task" {
-  count = local.autoscaling_enabled ? 1 : 0
+  count = var.deploy_worker && local.autoscaling_enabled ? 1 : 0
 
   name               = "${var.name_prefix}-backlog-per-task"
   policy_type        = "TargetTrackingScaling"
@@ -55,7 +55,7 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
             metric_name = "RunningTaskCount"
             dimensions {
               name  = "ClusterName"
-              value = aws_ecs_cluster.this.name
+              value = aws_ecs_cluster.this[0].name
             }
             dimensions {
               name  = "ServiceName"
@@ -76,7 +76,7 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
 
 # 0 -> 1: fires while messages are visible and no task runs (only when worker_count = 0).
 resource "aws_appautoscaling_policy" "start_from_zero" {
-  count = local.autoscaling_enabled && var.worker_count == 0 ? 1 : 0
+  count = var.deploy_worker && local.autoscaling_enabled && var.worker_count == 0 ? 1 : 0
 
   name               = "${var.name_prefix}-start-from-zero"
   policy_type        = "StepScaling"
@@ -96,7 +96,7 @@ resource "aws_appautoscaling_policy" "start_from_zero" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "start_from_zero" {
-  count = local.autoscaling_enabled && var.worker_count == 0 ? 1 : 0
+  count = var.deploy_worker && local.autoscaling_enabled && var.worker_count == 0 ? 1 : 0
 
   alarm_name          = "${var.name_prefix}-start-from-zero"
   alarm_description   = "Messages wait and no worker task runs: start one (target tracking takes over from there)."
@@ -121,7 +121,7 @@ resource "aws_cloudwatch_metric_alarm" "start_from_zero" {
     metric {
       namespace   = "ECS/ContainerInsights"
       metric_name = "RunningTaskCount"
-      dimensions  = { ClusterName = aws_ecs_cluster.this.name, ServiceName = local.service_name }
+      dimensions  = { ClusterName = aws_ecs_cluster.this[0].name, ServiceName = local.service_name }
       period      = 60
       stat        = "Maximum"
     }

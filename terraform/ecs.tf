@@ -2,6 +2,8 @@
 # definition (hardened container running `exifstrip worker`) and the service.
 
 resource "aws_ecs_cluster" "this" {
+  count = local.worker_count_flag
+
   name = var.name_prefix
   setting {
     name  = "containerInsights"
@@ -11,6 +13,8 @@ resource "aws_ecs_cluster" "this" {
 }
 
 resource "aws_ecr_repository" "worker" {
+  count = local.worker_count_flag
+
   name                 = "${var.name_prefix}-worker"
   image_tag_mutability = "IMMUTABLE"
   image_scanning_configuration {
@@ -24,7 +28,9 @@ resource "aws_ecr_repository" "worker" {
 }
 
 resource "aws_ecr_lifecycle_policy" "worker" {
-  repository = aws_ecr_repository.worker.name
+  count = local.worker_count_flag
+
+  repository = aws_ecr_repository.worker[0].name
   policy = jsonencode({
     rules = [
       {
@@ -44,6 +50,8 @@ resource "aws_ecr_lifecycle_policy" "worker" {
 }
 
 resource "aws_cloudwatch_log_group" "worker" {
+  count = local.worker_count_flag
+
   name              = "/ecs/${var.name_prefix}-worker"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -51,12 +59,14 @@ resource "aws_cloudwatch_log_group" "worker" {
 }
 
 resource "aws_ecs_task_definition" "worker" {
+  count = local.worker_count_flag
+
   family                   = "${var.name_prefix}-worker"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = tostring(var.task_cpu)
   memory                   = tostring(var.task_memory)
-  execution_role_arn       = aws_iam_role.execution.arn
+  execution_role_arn       = aws_iam_role.execution[0].arn
   task_role_arn            = aws_iam_role.task.arn
 
   runtime_platform {
@@ -95,7 +105,7 @@ resource "aws_ecs_task_definition" "worker" {
       logConfiguration = {
         logDriver = "awslogs"
         options = {
-          "awslogs-group"         = aws_cloudwatch_log_group.worker.name
+          "awslogs-group"         = aws_cloudwatch_log_group.worker[0].name
           "awslogs-region"        = local.region
           "awslogs-stream-prefix" = "worker"
         }
@@ -110,11 +120,11 @@ resource "aws_ecs_task_definition" "worker" {
 # the autoscaler owns desired_count (ignored after creation), without it
 # worker_count does. Switching modes replaces the service.
 resource "aws_ecs_service" "fixed" {
-  count = local.autoscaling_enabled ? 0 : 1
+  count = var.deploy_worker && !local.autoscaling_enabled ? 1 : 0
 
   name                               = "${var.name_prefix}-worker"
-  cluster                            = aws_ecs_cluster.this.id
-  task_definition                    = aws_ecs_task_definition.worker.arn
+  cluster                            = aws_ecs_cluster.this[0].id
+  task_definition                    = aws_ecs_task_definition.worker[0].arn
   desired_count                      = var.worker_count
   launch_type                        = "FARGATE"
   deployment_minimum_healthy_percent = 100
@@ -123,7 +133,7 @@ resource "aws_ecs_service" "fixed" {
 
   network_configuration {
     subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.worker.id]
+    security_groups  = [aws_security_group.worker[0].id]
     assign_public_ip = var.assign_public_ip
   }
 
@@ -136,11 +146,11 @@ resource "aws_ecs_service" "fixed" {
 }
 
 resource "aws_ecs_service" "autoscaled" {
-  count = local.autoscaling_enabled ? 1 : 0
+  count = var.deploy_worker && local.autoscaling_enabled ? 1 : 0
 
   name                               = "${var.name_prefix}-worker"
-  cluster                            = aws_ecs_cluster.this.id
-  task_definition                    = aws_ecs_task_definition.worker.arn
+  cluster                            = aws_ecs_cluster.this[0].id
+  task_definition                    = aws_ecs_task_definition.worker[0].arn
   desired_count                      = var.worker_count
   launch_type                        = "FARGATE"
   deployment_minimum_healthy_percent = 100
@@ -149,7 +159,7 @@ resource "aws_ecs_service" "autoscaled" {
 
   network_configuration {
     subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.worker.id]
+    security_groups  = [aws_security_group.worker[0].id]
     assign_public_ip = var.assign_public_ip
   }
 

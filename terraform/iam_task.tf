@@ -91,6 +91,8 @@ resource "aws_iam_role_policy" "task" {
 }
 
 resource "aws_iam_role" "execution" {
+  count = local.worker_count_flag
+
   name               = "${var.name_prefix}-execution"
   description        = "ECS agent for the exifstrip worker: pull the image, write logs"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
@@ -98,6 +100,8 @@ resource "aws_iam_role" "execution" {
 }
 
 data "aws_iam_policy_document" "execution" {
+  count = local.worker_count_flag
+
   statement {
     sid       = "EcrLogin"
     effect    = "Allow"
@@ -109,19 +113,21 @@ data "aws_iam_policy_document" "execution" {
     sid       = "PullWorkerImage"
     effect    = "Allow"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = [aws_ecr_repository.worker.arn]
+    resources = [aws_ecr_repository.worker[0].arn]
   }
 
   statement {
     sid       = "WriteWorkerLogs"
     effect    = "Allow"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.worker.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.worker[0].arn}:*"]
   }
 }
 
 resource "aws_iam_role_policy" "execution" {
+  count = local.worker_count_flag
+
   name   = "exifstrip-execution"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution.json
+  role   = aws_iam_role.execution[0].id
+  policy = data.aws_iam_policy_document.execution[0].json
 }

@@ -22,7 +22,10 @@ locals {
   source_bucket = aws_s3_bucket.this["source"]
   public_bucket = aws_s3_bucket.this["public"]
 
-  image = coalesce(var.image, "${aws_ecr_repository.worker.repository_url}:${var.image_tag}")
+  image = var.deploy_worker ? coalesce(var.image, "${aws_ecr_repository.worker[0].repository_url}:${var.image_tag}") : var.image
+
+  # Every worker resource (ECS, ECR, logs, network, execution role) has this count.
+  worker_count_flag = var.deploy_worker ? 1 : 0
 
   # The worker's configuration (README, "Configuration"): one entry per EXIFSTRIP_* variable.
   worker_environment = {

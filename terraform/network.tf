@@ -4,14 +4,25 @@
 # subnets without NAT.
 
 resource "aws_security_group" "worker" {
+  count = local.worker_count_flag
+
   name        = "${var.name_prefix}-worker"
   description = "exifstrip worker tasks: no inbound, HTTPS out"
   vpc_id      = var.vpc_id
   tags        = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.vpc_id != null && length(var.subnet_ids) > 0
+      error_message = "The worker needs vpc_id and subnet_ids (or set deploy_worker = false)."
+    }
+  }
 }
 
 resource "aws_vpc_security_group_egress_rule" "worker_https" {
-  security_group_id = aws_security_group.worker.id
+  count = local.worker_count_flag
+
+  security_group_id = aws_security_group.worker[0].id
   description       = "HTTPS to AWS APIs (S3, SQS, ECR, CloudWatch Logs)"
   ip_protocol       = "tcp"
   from_port         = 443
@@ -20,7 +31,7 @@ resource "aws_vpc_security_group_egress_rule" "worker_https" {
 }
 
 resource "aws_vpc_endpoint" "s3" {
-  count = length(var.route_table_ids) > 0 ? 1 : 0
+  count = var.deploy_worker && length(var.route_table_ids) > 0 ? 1 : 0
 
   vpc_id            = var.vpc_id
   service_name      = "com.amazonaws.${local.region}.s3"
@@ -30,7 +41,7 @@ resource "aws_vpc_endpoint" "s3" {
 }
 
 resource "aws_security_group" "endpoints" {
-  count = length(var.interface_endpoint_services) > 0 ? 1 : 0
+  count = var.deploy_worker && length(var.interface_endpoint_services) > 0 ? 1 : 0
 
   name        = "${var.name_prefix}-endpoints"
   description = "Interface endpoints used by the exifstrip worker"
@@ -39,18 +50,18 @@ resource "aws_security_group" "endpoints" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_from_worker" {
-  count = length(var.interface_endpoint_services) > 0 ? 1 : 0
+  count = var.deploy_worker && length(var.interface_endpoint_services) > 0 ? 1 : 0
 
   security_group_id            = aws_security_group.endpoints[0].id
   description                  = "HTTPS from the worker tasks"
   ip_protocol                  = "tcp"
   from_port                    = 443
   to_port                      = 443
-  referenced_security_group_id = aws_security_group.worker.id
+  referenced_security_group_id = aws_security_group.worker[0].id
 }
 
 resource "aws_vpc_endpoint" "interface" {
-  for_each = toset(var.interface_endpoint_services)
+  for_each = toset(var.deploy_worker ? var.interface_endpoint_services : [])
 
   vpc_id              = var.vpc_id
   service_name        = "com.amazonaws.${local.region}.${each.value}"

@@ -37,13 +37,13 @@ output "report_queue_url" {
 }
 
 output "ecr_repository_url" {
-  description = "Push the worker image (docker/Dockerfile) here."
-  value       = aws_ecr_repository.worker.repository_url
+  description = "Push the worker image (docker/Dockerfile) here (null with deploy_worker = false)."
+  value       = one(aws_ecr_repository.worker[*].repository_url)
 }
 
 output "cluster_name" {
   description = "ECS cluster."
-  value       = aws_ecs_cluster.this.name
+  value       = one(aws_ecs_cluster.this[*].name)
 }
 
 output "service_name" {
@@ -73,10 +73,10 @@ output "task_role_arn" {
 
 output "execution_role_arn" {
   description = "Role ECS uses to pull the image and write logs."
-  value       = aws_iam_role.execution.arn
+  value       = one(aws_iam_role.execution[*].arn)
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of the worker."
-  value       = aws_cloudwatch_log_group.worker.name
+  value       = one(aws_cloudwatch_log_group.worker[*].name)
 }

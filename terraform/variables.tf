@@ -318,21 +318,29 @@ variable "scale_out_cooldown_seconds" {
 
 # ---- network ---------------------------------------------------------------
 
+variable "deploy_worker" {
+  description = "Run the worker on ECS Fargate (cluster, ECR, logs, task definition, service, autoscaling, network). false: only buckets, queues, notification, IAM and alarms, for a worker running elsewhere (LocalStack, compose, a server)."
+  type        = bool
+  default     = true
+}
+
 variable "vpc_id" {
-  description = "VPC of the worker tasks."
+  description = "VPC of the worker tasks (required when deploy_worker is true)."
   type        = string
+  default     = null
   validation {
-    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    condition     = var.vpc_id == null || can(regex("^vpc-[0-9a-f]+$", coalesce(var.vpc_id, "vpc-0")))
     error_message = "vpc_id must look like vpc-0123456789abcdef0."
   }
 }
 
 variable "subnet_ids" {
-  description = "Subnets of the worker tasks (private subnets with a NAT gateway or interface endpoints)."
+  description = "Subnets of the worker tasks: private subnets with a NAT gateway or interface endpoints (required when deploy_worker is true)."
   type        = list(string)
+  default     = []
   validation {
-    condition     = length(var.subnet_ids) > 0 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
-    error_message = "subnet_ids must hold at least one subnet id (subnet-...)."
+    condition     = alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "subnet_ids must be subnet ids (subnet-...)."
   }
 }
 
