@@ -67,7 +67,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-build asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers
+.PHONY: all deps test test-build asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers tf-check
 
 all: $(BUILD)/exifstrip
 
@@ -150,6 +150,11 @@ local-up: deps
 
 local-down:
 	@scripts/demo.sh --stop
+
+# Offline checks of terraform/ (HCL, AWS provider schema, IAM table, variable
+# flow); also run by make test as tests/terraform/terraform_test.sh.
+tf-check: deps
+	@tests/terraform/terraform_test.sh
 
 # The layering rule: jpeg <- aws <- worker <- cli; src/jpeg does no I/O.
 check-layers:
