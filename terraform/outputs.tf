@@ -62,7 +62,7 @@ output "access_key_ids" {
 }
 
 output "encrypted_secret_access_keys" {
-  description = "Secret access keys encrypted with pgp_key (base64); decrypt with: terraform output -json encrypted_secret_access_keys | jq -r .a | base64 -d | gpg --decrypt."
+  description = "Secret access keys encrypted with pgp_key (base64; decrypt with gpg, see the README), else empty."
   value       = { for k, key in aws_iam_access_key.user : k => key.encrypted_secret }
 }
 

@@ -4,6 +4,7 @@
 // and the module's conventions (typed, described variables and outputs,
 // versions that include the checked provider schema).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeWorld } from './world.mjs';
 import { renderPolicyDocument } from './policies.mjs';
 
@@ -207,6 +208,27 @@ export function conventionChecks(model, schemaVersion, { root }) {
     if (!aws || aws.source !== 'hashicorp/aws') out.push('required_providers.aws is not hashicorp/aws');
     else if (!versionAllowed(aws.version, schemaVersion)) out.push(`aws provider constraint "${aws.version}" excludes ${schemaVersion}, the schema the checks use`);
     if (root && Object.keys(model.provider).length) out.push('the root module configures a provider (callers do that)');
+    if (root) out.push(...readmeTableChecks(model));
+    return out;
+}
+
+// terraform/README.md lists every variable (with its default) and every output, and nothing else.
+function readmeTableChecks(model) {
+    const out = [];
+    let text;
+    try { text = readFileSync(join(model.dir, 'README.md'), 'utf8'); } catch { return ['terraform/README.md is missing']; }
+    const table = (part) => Object.fromEntries([...part.matchAll(/^\| `([a-z0-9_]+)` \|(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const [inputsPart, outputsPart = ''] = (text.split(/^## Inputs$/m)[1] || '').split(/^## Outputs$/m);
+    const rows = table(inputsPart), outRows = table(outputsPart);
+    for (const v of Object.values(model.variable)) {
+        const row = rows[v.name];
+        if (!row) { out.push(`README.md: variable ${v.name} is not in the inputs table`); continue; }
+        const def = 'default' in v.body ? `\`${v.body.default === null ? 'null' : JSON.stringify(v.body.default)}\`` : 'required';
+        if (!row.includes(def)) out.push(`README.md: variable ${v.name}: the table does not show the default ${def}`);
+    }
+    for (const o of Object.keys(model.output)) if (!outRows[o]) out.push(`README.md: output ${o} is not in the outputs table`);
+    for (const name of Object.keys(rows)) if (!model.variable[name]) out.push(`README.md: ${name} in the inputs table is not a variable`);
+    for (const name of Object.keys(outRows)) if (!model.output[name]) out.push(`README.md: ${name} in the outputs table is not an output`);
     return out;
 }
 
