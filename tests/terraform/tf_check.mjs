@@ -115,7 +115,7 @@ const MUTATIONS = [
     { what: 'task role may also write bucket A (Deny removed)', file: 'iam_task.tf', from: 'sid    = "NeverWriteToUploads"\n    effect = "Deny"', to: 'sid    = "NeverWriteToUploads"\n    effect = "Allow"', fails: 'IAM allow/deny table' },
     { what: 'queue policy without aws:SourceAccount', file: 'sqs.tf', from: '    condition {\n      test     = "StringEquals"\n      variable = "aws:SourceAccount"\n      values   = [local.account_id]\n    }\n', to: '', fails: 'IAM allow/deny table' },
     { what: 'User B may upload', file: 'iam_users.tf', from: 'actions   = ["s3:GetObject"]\n    resources = ["${local.public_bucket.arn}/*"]', to: 'actions   = ["s3:GetObject", "s3:PutObject"]\n    resources = ["${local.public_bucket.arn}/*"]', fails: 'IAM allow/deny table' },
-    { what: 'bucket policy allows plain HTTP', file: 's3.tf', from: 'values   = ["false"]', to: 'values   = ["maybe"]', fails: 'IAM allow/deny table' },
+    { what: 'bucket policy allows plain HTTP', file: 's3.tf', from: 'value = "false"', to: 'value = "maybe"', fails: 'IAM allow/deny table' },
     { what: 'an unknown argument on the event queue', file: 'sqs.tf', from: 'receive_wait_time_seconds  = 20', to: 'receive_wait_time_seconds  = 20\n  long_polling_seconds       = 20', fails: 'match hashicorp/aws' },
     { what: 'an unknown resource attribute in a reference', file: 'outputs.tf', from: 'value       = aws_sqs_queue.events.url', to: 'value       = aws_sqs_queue.events.queue_url_typo', fails: 'every reference is declared' },
     { what: 'an undeclared variable', file: 'sqs.tf', from: 'var.max_receive_count', to: 'var.max_receive_counts', fails: 'every reference is declared' },
