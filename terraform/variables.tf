@@ -49,7 +49,7 @@ variable "source_versioning" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for both buckets and the queues. null: SSE-S3 for the buckets and SSE-SQS for the queues."
+  description = "Customer-managed KMS key for both buckets, the queues, the log group and ECR. null: SSE-S3 for the buckets and SSE-SQS for the queues. Its key policy must let s3.amazonaws.com (notifications into the encrypted queue) and logs.<region>.amazonaws.com use it."
   type        = string
   default     = null
   validation {

@@ -88,7 +88,7 @@ module "exifstrip" {
   max_worker_count = var.max_worker_count
 
   # No NAT gateway: everything the task talks to besides S3 through endpoints.
-  interface_endpoint_services = ["sqs", "logs", "ecr.api", "ecr.dkr", "monitoring"]
+  interface_endpoint_services = ["sqs", "logs", "ecr.api", "ecr.dkr"]
 }
 
 output "source_bucket_name" {
