@@ -176,7 +176,7 @@ class Parser {
             } else if (this.peek('[*]') || this.peek('.*')) {
                 this.take();
                 const rest = [];
-                while (this.peek('.')) { this.take(); rest.push(this.take('id' === 'id' ? undefined : undefined).v); }
+                while (this.peek('.')) { this.take(); rest.push(this.take().v); }
                 if (live) {
                     const list = v === null ? [] : Array.isArray(v) ? v : [v];
                     v = list.map((item) => rest.reduce((o, k) => attr(o, k, this), item));

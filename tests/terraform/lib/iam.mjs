@@ -38,7 +38,6 @@ export function wiring(world) {
 async function decide(w, { principal, action, resource, context = {}, identityPolicies }) {
     const bucketArn = resource.startsWith('arn:aws:s3:::') ? resource.split('/')[0] : resource;
     const ctx = action.startsWith('s3:') ? { 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3', ...context } : { 'aws:SecureTransport': 'true', ...context };
-    const account = principal.includes(`:${OTHER_ACCOUNT}:`) ? OTHER_ACCOUNT : ACCOUNT;
     const policies = identityPolicies ?? w.identity[principal] ?? [];
     const r = await runSimulation({
         identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
@@ -48,7 +47,6 @@ async function decide(w, { principal, action, resource, context = {}, identityPo
         request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables: ctx },
     }, {});
     if (r.errors) return `error: ${JSON.stringify(r.errors).slice(0, 300)}`;
-    void account;
     return r.result?.analysis?.result === 'Allowed' ? 'allow' : r.result?.analysis?.result ? 'deny' : `error: ${JSON.stringify(r).slice(0, 300)}`;
 }
 
