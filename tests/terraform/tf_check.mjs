@@ -122,6 +122,8 @@ const MUTATIONS = [
     { what: 'a syntax error', file: 'alarms.tf', from: 'statistic           = "Maximum"', to: 'statistic           = ', fails: 'every .tf parses' },
     { what: 'desired_count not from worker_count', file: 'ecs.tf', from: 'desired_count                      = var.worker_count', to: 'desired_count                      = 2', fails: 'worker_count sets the service desired_count' },
     { what: 'an EXIFSTRIP_* setting dropped from the container', file: 'main.tf', from: '    EXIFSTRIP_PART_SIZE          = var.part_size\n', to: '', fails: 'EXIFSTRIP_* variable' },
+    { what: 'the LocalStack example naming its queues differently from the init script', file: 'examples/localstack/main.tf', from: 'name_prefix           = "photos"', to: 'name_prefix           = "photo"', fails: 'examples/localstack creates' },
+    { what: 'a missing LocalStack init script', options: { init: '/nonexistent/exifstrip-init.sh' }, fails: 'examples/localstack creates' },
     { what: 'a duplicate variable', file: 'versions.tf', from: 'terraform {', to: 'variable "tags" {\n  type = string\n}\n\nterraform {', fails: 'no duplicate names' },
 ];
 
@@ -132,12 +134,12 @@ export async function selfTests(o) {
         let problems = [];
         try {
             cpSync(o.root, dir, { recursive: true });
-            const path = join(dir, m.file);
-            const text = readFileSync(path, 'utf8');
-            if (!text.includes(m.from)) problems.push(`mutation target not found in ${m.file}: ${JSON.stringify(m.from)}`);
+            const path = m.file && join(dir, m.file);
+            const text = m.file ? readFileSync(path, 'utf8') : '';
+            if (m.file && !text.includes(m.from)) problems.push(`mutation target not found in ${m.file}: ${JSON.stringify(m.from)}`);
             else {
-                writeFileSync(path, text.replace(m.from, m.to));
-                const { results } = await runChecks({ ...o, root: dir, only: m.fails });
+                if (m.file) writeFileSync(path, text.replace(m.from, m.to));
+                const { results } = await runChecks({ ...o, ...m.options, root: dir, only: m.fails });
                 const hit = results.filter((r) => r.name.includes(m.fails) && r.problems.length);
                 if (!hit.length) problems.push(`the checker did not fail "${m.fails}"`);
                 else if (!o.quiet) problems.detail = hit[0].problems[0];
