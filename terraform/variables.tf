@@ -9,8 +9,8 @@ variable "name_prefix" {
   type        = string
   default     = "exifstrip"
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 2-32 characters: lower-case letters, digits and hyphens, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,27}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-29 characters (S3 allows 37 for a bucket_prefix such as \"<name_prefix>-public-\"): lower-case letters, digits and hyphens, starting with a letter."
   }
 }
 
