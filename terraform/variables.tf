@@ -308,12 +308,20 @@ variable "scale_in_cooldown_seconds" {
   description = "Autoscaling scale-in cooldown."
   type        = number
   default     = 300
+  validation {
+    condition     = var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 3600
+    error_message = "scale_in_cooldown_seconds must be between 0 and 3600."
+  }
 }
 
 variable "scale_out_cooldown_seconds" {
   description = "Autoscaling scale-out cooldown."
   type        = number
   default     = 60
+  validation {
+    condition     = var.scale_out_cooldown_seconds >= 0 && var.scale_out_cooldown_seconds <= 3600
+    error_message = "scale_out_cooldown_seconds must be between 0 and 3600."
+  }
 }
 
 # ---- network ---------------------------------------------------------------
@@ -354,6 +362,10 @@ variable "route_table_ids" {
   description = "Route tables of subnet_ids, for the S3 gateway endpoint (free; keeps photo traffic off the NAT gateway). Empty: no gateway endpoint."
   type        = list(string)
   default     = []
+  validation {
+    condition     = alltrue([for r in var.route_table_ids : can(regex("^rtb-[0-9a-f]+$", r))])
+    error_message = "route_table_ids must be route table ids (rtb-...)."
+  }
 }
 
 variable "interface_endpoint_services" {
