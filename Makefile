@@ -73,7 +73,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-build test-clang asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers
+.PHONY: all deps test test-build test-clang asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers tf-check
 
 all: $(BUILD)/exifstrip
 
@@ -166,6 +166,11 @@ check-layers: $(LIB_OBJ)
 # differ from gcc's), warnings as errors.
 test-clang:
 	@$(MAKE) --no-print-directory -j$(JOBS) CC=clang BUILD=build/clang WERROR=$(WERROR) test-build
+
+# Offline checks of terraform/ (HCL, AWS provider schema, IAM table, variable
+# flow); also run by make test as tests/terraform/terraform_test.sh.
+tf-check: deps
+	@tests/terraform/terraform_test.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
