@@ -46,6 +46,26 @@ data "aws_iam_policy_document" "task" {
     resources = ["${local.public_bucket.arn}/*"]
   }
 
+  # Ordered writes: the worker HEADs the key in B to read the source identity
+  # it recorded (x-amz-meta-exifstrip-source-*) and B's ETag for the
+  # conditional PUT, so an older source never overwrites a newer copy.
+  # HeadObject is authorised by s3:GetObject; s3:ListBucket makes S3 answer a
+  # missing key with 404 instead of 403 (without it every new photo would look
+  # like an authorisation failure and be retried into the dead-letter queue).
+  statement {
+    sid       = "ReadStrippedCopiesState"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.public_bucket.arn}/*"]
+  }
+
+  statement {
+    sid       = "TellMissingCopiesApart"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [local.public_bucket.arn]
+  }
+
   statement {
     sid       = "ConsumeEvents"
     effect    = "Allow"

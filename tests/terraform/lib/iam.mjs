@@ -73,7 +73,10 @@ export function expectedTable(n) {
     for (const act of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes']) row('task role', n.task, act, n.eventsArn, 'allow');
     row('task role', n.task, 'sqs:SendMessage', n.reportsArn, 'allow');
     for (const act of ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']) row('task role', n.task, act, `${A}/photo.jpg`, 'deny');
-    for (const act of ['s3:GetObject', 's3:DeleteObject']) row('task role', n.task, act, `${B}/photo.jpg`, 'deny');
+    // HEAD on B (s3:GetObject) and ListBucket on B: the ordered-write check (README, "Write ordering").
+    row('task role', n.task, 's3:GetObject', `${B}/photo.jpg`, 'allow');
+    row('task role', n.task, 's3:ListBucket', B, 'allow');
+    for (const act of ['s3:DeleteObject', 's3:PutObjectAcl', 's3:GetObjectVersion']) row('task role', n.task, act, `${B}/photo.jpg`, 'deny');
     row('task role', n.task, 's3:ListBucket', A, 'deny');
     row('task role', n.task, 'sqs:SendMessage', n.eventsArn, 'deny');
     row('task role', n.task, 'sqs:ReceiveMessage', n.reportsArn, 'deny');
@@ -108,7 +111,7 @@ export async function evaluateTable(world, names) {
 }
 
 // The task role may be allowed exactly these actions, nothing else.
-export const TASK_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:AbortMultipartUpload', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'];
+export const TASK_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject', 's3:AbortMultipartUpload', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'];
 export function allowedActions(policies) {
     return [...new Set(policies.flatMap((p) => p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [].concat(s.Action || []))))].sort();
 }
