@@ -170,7 +170,7 @@ lint: deps
 
 # What CI adds to `make test`: the same sources built with clang (whose warnings
 # differ from gcc's), warnings as errors.
-test-clang:
+test-clang: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) CC=clang BUILD=build/clang WERROR=$(WERROR) test-build
 
 # Offline checks of terraform/ (HCL, AWS provider schema, IAM table, variable
