@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # run.sh - runs every test of one or more build trees and prints one closing
 # line "N passed, N failed". Usage: tests/run.sh BUILD_DIR...
+#                                   tests/run.sh --deploy BUILD_DIR
 #   unit:        BUILD/tests/*/*_test            (C, no network)
 #   shell:       tests/*/*_test.sh               (CLI behaviour; run once, against the first tree)
 #   integration: BUILD/tests/*/*_itest and tests/e2e/*_test.sh, with the local
 #                S3+SQS emulator started once for the whole run.
+#   deploy:      tests/docker/*_test.sh only with --deploy (`make test-deploy`:
+#                container image, docker run, compose; minutes of image builds).
 # Each program prints "# summary: N passed, N failed, N skipped"; a program that
-# crashes or prints no summary counts as one failure.
+# crashes, exits non-zero or prints no summary (even with exit status 0) counts
+# as one failure. ES_RUN_SCRIPTS=0 runs only the C programs of the trees (the
+# runner's own test uses it).
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 total_skip=0
@@ -22,19 +27,23 @@ run_one() { # label, command...
     if [ -n "$line" ]; then
         read -r p f s < <(echo "$line" | sed -E 's/^# summary: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
     else
-        p=0 f=0 s=0
+        p=0 f=1 s=0                                     # no summary: it did not run its tests
+        echo "$label: exited $rc without printing its '# summary:' line" >>"$out"
     fi
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crash, sanitizer report, or no summary
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crash or sanitizer report after the summary
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
     if [ "$f" -ne 0 ]; then
         failed_programs+=("$label")
         echo "---- $label (exit $rc) ----"; cat "$out"; echo "----"
     else
         printf '%-60s %4d passed %3d skipped\n' "$label" "$p" "$s"
+        # Deploy tests say why they skipped (no container engine, ...).
+        [ "$show_skips" = 1 ] && [ "$s" -gt 0 ] && grep '^SKIP ' "$out"
     fi
     rm -f "$out"
 }
 
+show_skips=0
 emulator_started=0
 start_emulator() {
     [ "$emulator_started" = 1 ] && return 0
@@ -50,20 +59,29 @@ start_emulator() {
 stop_emulator() { [ "$emulator_started" = 1 ] && tests/emulator/start.sh --stop >/dev/null 2>&1; }
 trap stop_emulator EXIT
 
+if [ "${1:-}" = --deploy ]; then
+    shift
+    show_skips=1
+    for t in $(ls tests/docker/*_test.sh 2>/dev/null | sort); do
+        ES_BUILD="$1" run_one "$t" bash "$t"
+    done
+    set --
+fi
+
 first=1
 for build in "$@"; do
     echo "== $build"
     for t in $(find "$build/tests" -type f -name '*_test' -perm -u+x 2>/dev/null | sort); do
         run_one "$t" "$t"
     done
-    if [ "$first" = 1 ]; then
-        for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v '^tests/e2e/' | sort); do
+    if [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ]; then
+        for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v -e '^tests/e2e/' -e '^tests/docker/' | sort); do
             ES_BUILD="$build" run_one "$t" bash "$t"
         done
     fi
     itests=$(find "$build/tests" -type f -name '*_itest' -perm -u+x 2>/dev/null | sort)
     e2e=""
-    [ "$first" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
+    [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
     if [ -n "$itests$e2e" ]; then
         start_emulator
         for t in $itests; do run_one "$t" "$t"; done

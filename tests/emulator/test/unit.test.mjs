@@ -11,6 +11,7 @@ import { parseCredentialList } from "../lib/credentials.mjs";
 import { parseConfig } from "../lib/config.mjs";
 import { parseNotificationConfiguration, matchingConfigurations } from "../lib/notify_config.mjs";
 import { parseAmzDate, formatAmzDate } from "../lib/sigv4.mjs";
+import { withoutHopHeaders } from "../lib/hop_headers.mjs";
 
 test("encodeEventKey", () => {
     assert.equal(encodeEventKey("a b+c%/日本.jpg"), "a+b%2Bc%25/%E6%97%A5%E6%9C%AC.jpg");
@@ -119,6 +120,9 @@ test("credential lists and options", () => {
     assert.equal(parseConfig([], { ES_EMULATOR_CREDENTIALS: "E:F" }).credentials.get("E").secretAccessKey, "F");
     assert.throws(() => parseConfig(["--bogus"], {}));
     assert.throws(() => parseConfig(["--port", "70000"], {}));
+    assert.equal(parseConfig([], {}).host, "127.0.0.1");
+    assert.equal(parseConfig([], { ES_EMULATOR_HOST: "0.0.0.0" }).host, "0.0.0.0");
+    assert.equal(parseConfig(["--host", "::1"], { ES_EMULATOR_HOST: "0.0.0.0" }).host, "::1");
 });
 
 test("amz dates", () => {
@@ -143,4 +147,13 @@ test("notification configuration parsing and matching", () => {
     assert.equal(parseNotificationConfiguration(xml, () => false, false).error.code, "InvalidArgument");
     assert.equal(parseNotificationConfiguration(xml, () => false, true).error, undefined);
     assert.equal(parseNotificationConfiguration("<NotificationConfiguration><TopicConfiguration/></NotificationConfiguration>", () => true, false).error.status, 501);
+});
+
+test("hop-by-hop headers are dropped in both directions, end-to-end ones kept", () => {
+    const got = withoutHopHeaders({
+        connection: "keep-alive", "keep-alive": "timeout=5", "transfer-encoding": "chunked", te: "trailers",
+        upgrade: "h2c", "proxy-connection": "x", trailer: "x", expect: "100-continue",
+        "content-length": "3", etag: '"abc"', "x-amz-meta-a": "1",
+    });
+    assert.deepEqual(got, { "content-length": "3", etag: '"abc"', "x-amz-meta-a": "1" });
 });
