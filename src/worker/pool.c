@@ -35,6 +35,11 @@
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
 #define S_DRAIN_EMPTY_RECEIVES 2
+/* An empty receive faster than this was not a long poll: the next one waits
+ * S_EMPTY_BACKOFF_MS, doubling up to S_EMPTY_BACKOFF_MAX_MS. */
+#define S_SHORT_POLL_MS 1000
+#define S_EMPTY_BACKOFF_MS 100
+#define S_EMPTY_BACKOFF_MAX_MS 2000
 
 typedef struct s_item {
     char *message_id;
@@ -133,26 +138,38 @@ static void s_touch(es_pool *p)
     p->touch_failing = !ok;
 }
 
+/* Sets the visibility of up to 10 messages to 0 (they are received again at
+ * once); failures are logged. ids name the messages in the log. */
+static void s_release_batch(es_pool *p, const char *const *receipts, const char *const *ids,
+                            size_t k)
+{
+    es_sqs_batch_entry entries[10];
+    memset(entries, 0, sizeof entries);
+    for (size_t i = 0; i < k; i++) {
+        entries[i].receipt_handle = receipts[i];
+        entries[i].visibility_timeout = 0;
+    }
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    es_err rc = es_sqs_change_visibility_batch(p->sqs, p->cfg->queue_url, entries, k, &res);
+    for (size_t i = 0; i < k; i++)
+        if (rc != ES_OK || entries[i].failed)
+            ES_LOG(ES_LOG_WARN, "sqs.return_failed", ES_LF_STR("message_id", ids[i]),
+                   ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error));
+}
+
 /* Gives messages back to the queue at once (visibility 0) and frees them. */
 static void s_give_back(es_pool *p, s_item **items, size_t n)
 {
     for (size_t off = 0; off < n; off += 10) {
         size_t k = n - off < 10 ? n - off : 10;
-        es_sqs_batch_entry entries[10];
-        memset(entries, 0, sizeof entries);
+        const char *receipts[10], *ids[10];
         for (size_t i = 0; i < k; i++) {
             es_pool_visibility_untrack(p->vis, items[off + i]->slot);
-            entries[i].receipt_handle = items[off + i]->receipt;
-            entries[i].visibility_timeout = 0;
+            receipts[i] = items[off + i]->receipt;
+            ids[i] = items[off + i]->message_id;
         }
-        es_aws_result res;
-        es_aws_result_clear(&res);
-        es_err rc = es_sqs_change_visibility_batch(p->sqs, p->cfg->queue_url, entries, k, &res);
-        for (size_t i = 0; i < k; i++)
-            if (rc != ES_OK || entries[i].failed)
-                ES_LOG(ES_LOG_WARN, "sqs.return_failed",
-                       ES_LF_STR("message_id", items[off + i]->message_id),
-                       ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error));
+        s_release_batch(p, receipts, ids, k);
     }
     if (n > 0)
         ES_LOG(ES_LOG_INFO, "worker.returned", ES_LF_UINT("messages", n));
@@ -161,6 +178,27 @@ static void s_give_back(es_pool *p, s_item **items, size_t n)
     pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < n; i++)
         s_item_free(items[i]);
+}
+
+/* Releases messages a receive returned beyond what was asked for (a
+ * non-compliant or hostile endpoint): nothing from the network sizes the queue. */
+static void s_release_surplus(es_pool *p, const es_sqs_message *msgs, size_t n, size_t asked)
+{
+    ES_LOG(ES_LOG_WARN, "sqs.surplus", ES_LF_UINT("asked", asked), ES_LF_UINT("surplus", n),
+           ES_LF_STR("reason", "the endpoint returned more messages than MaxNumberOfMessages; "
+                               "the surplus is released with visibility 0"));
+    for (size_t off = 0; off < n; off += 10) {
+        size_t k = n - off < 10 ? n - off : 10;
+        const char *receipts[10], *ids[10];
+        for (size_t i = 0; i < k; i++) {
+            receipts[i] = msgs[off + i].receipt_handle ? msgs[off + i].receipt_handle : "";
+            ids[i] = msgs[off + i].message_id;
+        }
+        s_release_batch(p, receipts, ids, k);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->stats.returned += n;
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- receiver ---- */
@@ -179,9 +217,14 @@ static void s_pause(es_pool *p, uint64_t ms)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Queues received messages, or gives them back when the pool is stopping. */
-static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n)
+/* Queues received messages (at most `asked`, the room reserved for them),
+ * or gives them back when the pool is stopping. */
+static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n, size_t asked)
 {
+    if (n > asked) {
+        s_release_surplus(p, msgs + asked, n - asked, asked);
+        n = asked;
+    }
     s_item *items[10];
     size_t k = 0;
     for (size_t i = 0; i < n && k < 10; i++) {
@@ -213,7 +256,7 @@ static void *s_receiver(void *arg)
     es_pool *p = arg;
     const es_cfg *cfg = p->cfg;
     int empty_streak = 0;
-    uint64_t backoff_ms = 0;
+    uint64_t backoff_ms = 0, empty_backoff_ms = 0;
     for (;;) {
         s_touch(p);
         pthread_mutex_lock(&p->mu);
@@ -237,12 +280,13 @@ static void *s_receiver(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         es_sqs_message *msgs = NULL;
-        size_t n = 0;
+        size_t n = 0, asked = room < 10 ? room : 10;
         es_aws_result res;
         es_aws_result_clear(&res);
+        uint64_t sent_ms = es_clock_ms();
         const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
-        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, room < 10 ? (int)room : 10,
-                                   cfg->wait_seconds, cfg->visibility_timeout, &msgs, &n, &res);
+        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, cfg->wait_seconds,
+                                   cfg->visibility_timeout, &msgs, &n, &res);
         es_http_set_thread_cancel(token); /* giving messages back must not be cancelled */
         if (rc == ES_ERR_CANCELLED && atomic_load(&p->stop_flag)) {
             ES_LOG(ES_LOG_INFO, "sqs.receive_cancelled",
@@ -272,10 +316,18 @@ static void *s_receiver(void *arg)
         if (n == 0) {
             empty_streak++;
             es_sqs_messages_free(msgs, n);
+            /* A short poll (wait 0, or an endpoint that ignores the wait) must not spin. */
+            if (es_clock_ms() - sent_ms < S_SHORT_POLL_MS) {
+                empty_backoff_ms = empty_backoff_ms ? empty_backoff_ms * 2 : S_EMPTY_BACKOFF_MS;
+                if (empty_backoff_ms > S_EMPTY_BACKOFF_MAX_MS)
+                    empty_backoff_ms = S_EMPTY_BACKOFF_MAX_MS;
+                s_pause(p, empty_backoff_ms);
+            }
             continue;
         }
         empty_streak = 0;
-        s_enqueue(p, msgs, n);
+        empty_backoff_ms = 0;
+        s_enqueue(p, msgs, n, asked);
         es_sqs_messages_free(msgs, n);
     }
     pthread_mutex_lock(&p->mu);
