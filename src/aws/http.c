@@ -111,6 +111,7 @@ void es_http_response_reset(es_http_response *r)
         r->body[0] = '\0';
     r->streamed = 0;
     r->callback_failed = false;
+    r->body_truncated = false;
     r->error[0] = '\0';
 }
 
@@ -171,6 +172,8 @@ typedef struct s_transfer {
     size_t cap;       /* buffer cap for this response */
     const atomic_int *cancel; /* the thread's token when the request began, or NULL */
     bool cancelled;   /* the progress callback saw the token raised */
+    bool headers_overflow; /* the header block exceeded es_http_headers' bounds */
+    bool error_body_cut;   /* a non-2xx body reached its cap: the transfer ended there */
 } s_transfer;
 
 /* curl's progress callback: about once a second while the transfer is idle,
@@ -196,7 +199,8 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userdata)
     size_t len = size * nmemb;
     es_err rc = es_http_headers_feed(&t->resp->headers, data, len);
     if (rc != ES_OK) {
-        t->cb_err = rc;
+        t->headers_overflow = rc == ES_ERR_TOO_LARGE;
+        t->cb_err = rc == ES_ERR_TOO_LARGE ? ES_ERR_PROTOCOL : rc;
         return 0;
     }
     return len;
@@ -244,6 +248,17 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
             t->resp->callback_failed = true;
     } else {
         rc = s_buffer_append(t, (const uint8_t *)data, len);
+        int st = t->resp->headers.status;
+        if (rc == ES_ERR_TOO_LARGE && (st < 200 || st > 299)) {
+            /* An error body (a proxy's HTML page, an endless stream): keep
+             * what fits and stop reading; the status says what happened. */
+            size_t room = t->cap - t->resp->body_len;
+            rc = room ? s_buffer_append(t, (const uint8_t *)data, room) : ES_OK;
+            t->error_body_cut = rc == ES_OK;
+            t->resp->body_truncated = rc == ES_OK;
+            if (rc == ES_OK)
+                return CURL_WRITEFUNC_ERROR; /* ends the transfer; es_http_perform reports ES_OK */
+        }
     }
     if (rc != ES_OK) {
         t->cb_err = rc;
@@ -379,14 +394,18 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     s_handle_release();
     resp->status = status;
-    if (cc == CURLE_OK)
+    if (cc == CURLE_OK || (t.error_body_cut && !t.cancelled))
         return ES_OK;
     if (t.cancelled && t.cb_err == ES_OK) {
         snprintf(resp->error, sizeof resp->error, "request cancelled while in flight");
         return ES_ERR_CANCELLED;
     }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
-    if (t.cb_err == ES_ERR_TOO_LARGE)
+    if (t.headers_overflow)
+        snprintf(resp->error, sizeof resp->error,
+                 "response headers exceed %u bytes or %u lines",
+                 (unsigned)ES_HTTP_HEADERS_MAX_BYTES, (unsigned)ES_HTTP_HEADERS_MAX_FIELDS);
+    else if (t.cb_err == ES_ERR_TOO_LARGE)
         snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");
     else if (t.cb_err == ES_OK)
         snprintf(resp->error, sizeof resp->error, "%s", errbuf[0] ? errbuf : cu->easy_strerror(cc));
