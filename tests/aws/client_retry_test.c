@@ -621,6 +621,42 @@ static void test_secrets_never_in_results(void)
     es_creds_provider_release(p);
 }
 
+/* Issue 10 item 8: a long session token echoed in an error message that is
+ * cut to fit leaves no 16-character piece of itself in any result field. */
+static void test_echoed_long_token_scrubbed_before_truncation(void)
+{
+    es_aws_config cfg;
+    s_fresh(&cfg, 1);
+    char token[732];
+    for (size_t i = 0; i < sizeof token - 1; i++)
+        token[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 62) % 62];
+    token[sizeof token - 1] = '\0';
+    es_creds_provider *p = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
+    REQUIRE(p);
+    es_s3_client *c = es_s3_client_new(&cfg, p);
+    REQUIRE(c);
+    char body[2048];
+    snprintf(body, sizeof body, "<Error><Code>AccessDenied</Code><Message>Access denied for request "
+             "signed with x-amz-security-token=%s</Message><RequestId>%.100s</RequestId></Error>",
+             token, token + 3);
+    s_route("PUT", "/bkt/k", 403, body, NULL, 0);
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
+    CHECK_STR_CONTAINS(res.message, "AccessDenied");
+    CHECK_STR_CONTAINS(res.message, "[redacted]");
+    for (size_t i = 0; i + 16 <= strlen(token); i++) {
+        char piece[17];
+        memcpy(piece, token + i, 16);
+        piece[16] = '\0';
+        if (strstr(res.message, piece) || strstr(res.request_id, piece)) {
+            CHECK(!"a 16-character piece of the token survived");
+            break;
+        }
+    }
+    es_s3_client_free(c);
+    es_creds_provider_release(p);
+}
+
 /* One client shared by several threads (each with its own curl handle). */
 typedef struct s_worker {
     es_s3_client *c;
@@ -682,6 +718,7 @@ int main(void)
     ES_RUN(test_many_response_headers);
     ES_RUN(test_sqs_request_goes_to_endpoint);
     ES_RUN(test_secrets_never_in_results);
+    ES_RUN(test_echoed_long_token_scrubbed_before_truncation);
     ES_RUN(test_shared_client_threads);
     es_creds_provider_release(s_creds);
     es_test_http_server_stop(s_srv);
