@@ -12,7 +12,10 @@
  * `stopping`), so a long poll ends within about a second of a stop; worker
  * threads watch `cancel` (the grace deadline or a second stop request), so a
  * stalled GET/PUT ends too. The delete batcher and the visibility heartbeat
- * run on their own threads without a token: deletes still flush after stop. */
+ * run on their own threads; their token, and the main thread's while it shuts
+ * down, is `hard_stop`, which a timer raises at the shutdown deadline (the
+ * grace period, at least S_MIN_STOP_MS): deletes still flush after a stop,
+ * but no request after SIGTERM outlives the deadline. */
 #include "worker/pool.h"
 
 #include <fcntl.h>
@@ -29,12 +32,14 @@
 #include "worker/clock.h"
 #include "worker/deleter.h"
 #include "worker/health.h"
+#include "worker/thread.h"
 #include "worker/visibility.h"
 
 #define S_DELETE_FLUSH_MS 100
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
 #define S_DRAIN_EMPTY_RECEIVES 2
+#define S_MIN_STOP_MS 2000 /* the least time the last deletes and releases get */
 /* An empty receive faster than this was not a long poll: the next one waits
  * S_EMPTY_BACKOFF_MS, doubling up to S_EMPTY_BACKOFF_MAX_MS. */
 #define S_SHORT_POLL_MS 1000
@@ -58,6 +63,9 @@ struct es_pool {
     atomic_int stop_flag; /* raised with `stopping`: the receiver's cancel token */
     atomic_int stop_requests;
     atomic_int drained;
+    atomic_int hard_stop; /* the shutdown deadline passed: helpers' and shutdown's cancel token */
+    es_pool_thread deadline_timer; /* raises hard_stop at deadline_ms */
+    uint64_t deadline_ms;
     int pipe_fds[2];
     es_pool_deleter *deleter;
     es_pool_visibility *vis;
@@ -401,6 +409,7 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
         return NULL;
     p->pipe_fds[0] = p->pipe_fds[1] = -1;
     pthread_mutex_init(&p->mu, NULL);
+    es_pool_thread_init(&p->deadline_timer);
     es_clock_cond_init(&p->cv_work);
     es_clock_cond_init(&p->cv_space);
     es_clock_cond_init(&p->cv_done);
@@ -509,9 +518,32 @@ static bool s_wait_threads(es_pool *p, uint64_t deadline_ms)
     }
 }
 
+/* The deadline timer: raises hard_stop at deadline_ms unless stopped first. */
+static void *s_deadline_timer(void *arg)
+{
+    es_pool *p = arg;
+    es_pool_thread *t = &p->deadline_timer;
+    pthread_mutex_lock(&t->mu);
+    for (uint64_t now = es_clock_ms(); !t->stopping && now < p->deadline_ms; now = es_clock_ms()) {
+        struct timespec ts;
+        es_clock_deadline(&ts, p->deadline_ms - now);
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    bool expired = !t->stopping;
+    pthread_mutex_unlock(&t->mu);
+    if (expired)
+        atomic_store(&p->hard_stop, 1);
+    return NULL;
+}
+
 static void s_shutdown(es_pool *p)
 {
     const es_cfg *cfg = p->cfg;
+    uint64_t grace_ms = (uint64_t)cfg->shutdown_grace * 1000u, grace_end = es_clock_ms() + grace_ms;
+    p->deadline_ms = grace_end - grace_ms + (grace_ms > S_MIN_STOP_MS ? grace_ms : S_MIN_STOP_MS);
+    if (!es_pool_thread_start(&p->deadline_timer, s_deadline_timer, p))
+        atomic_store(&p->hard_stop, 1); /* no timer: nothing may wait on the network */
+    const atomic_int *token = es_http_set_thread_cancel(&p->hard_stop);
     s_item *queued[64];
     size_t nq = 0;
     pthread_mutex_lock(&p->mu);
@@ -532,8 +564,7 @@ static void s_shutdown(es_pool *p)
            ES_LF_INT("grace_seconds", cfg->shutdown_grace));
     s_give_back(p, queued, nq);
 
-    uint64_t deadline = es_clock_ms() + (uint64_t)cfg->shutdown_grace * 1000u;
-    bool done = s_wait_threads(p, deadline);
+    bool done = s_wait_threads(p, grace_end);
     if (!done) {
         pthread_mutex_lock(&p->mu);
         in_flight = p->active;
@@ -559,17 +590,19 @@ static void s_shutdown(es_pool *p)
         if (p->receiver_started)
             pthread_detach(p->receiver);
     }
-    es_pool_deleter_stop(p->deleter); /* flushes the last settled messages */
+    es_pool_deleter_stop(p->deleter); /* flushes the last settled messages, until hard_stop */
     es_pool_visibility_stop(p->vis);
+    es_pool_thread_stop(&p->deadline_timer);
+    es_http_set_thread_cancel(token);
 }
 
 es_err es_pool_run(es_pool *p, es_pool_stats *stats)
 {
     ES_ENSURE_REF(p);
     const es_cfg *cfg = p->cfg;
-    p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS);
+    p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS, &p->hard_stop);
     p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
-                                    2 * p->qcap + 10);
+                                    2 * p->qcap + 10, &p->hard_stop);
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);
@@ -626,5 +659,6 @@ void es_pool_free(es_pool *p)
     pthread_cond_destroy(&p->cv_space);
     pthread_cond_destroy(&p->cv_done);
     pthread_mutex_destroy(&p->mu);
+    es_pool_thread_destroy(&p->deadline_timer);
     free(p);
 }
