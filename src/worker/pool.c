@@ -354,11 +354,17 @@ static void s_process(es_pool *p, s_item *it)
     memset(&counts, 0, sizeof counts);
     bool settled = es_job_run_message(&p->env, &m, &counts);
     es_pool_visibility_untrack(p->vis, it->slot);
-    if (settled)
+    if (settled) {
         es_pool_deleter_add(p->deleter, it->receipt, it->message_id);
-    else
+    } else if (counts.abandoned) { /* too old or too slow: let another try start now */
+        const char *receipt = it->receipt, *id = it->message_id;
+        s_release_batch(p, &receipt, &id, 1);
+        ES_LOG(ES_LOG_INFO, "message.released", ES_LF_STR("message_id", it->message_id),
+               ES_LF_INT("receive_count", it->receive_count));
+    } else {
         ES_LOG(ES_LOG_INFO, "message.left", ES_LF_STR("message_id", it->message_id),
                ES_LF_INT("receive_count", it->receive_count));
+    }
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < ES_JOB_OUTCOME_COUNT; i++)
         p->stats.outcomes[i] += counts.n[i];

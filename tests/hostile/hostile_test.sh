@@ -30,6 +30,7 @@ h_server() {
     H_REQ=$SCRATCH/$1.requests
     local portfile=$SCRATCH/$1.port i
     : >"$H_REQ"
+    rm -f "$portfile"
     "$PY" "$ES_ROOT/tests/hostile/server.py" "$1" "$SCRATCH/photo.jpg" "$portfile" "$H_REQ" \
         2>"$SCRATCH/$1.server.err" &
     H_SERVER_PID=$!

@@ -41,6 +41,10 @@ log_fh = open(LOG_FILE, "a", buffering=1)
 # message index -> "ready" | "inflight" | "deleted"
 state = {i: "ready" for i in range(NMSG)}
 receives = [0]
+deliveries = {i: 0 for i in range(NMSG)}
+# A dripping object would be redelivered for ever: one delivery, as if the
+# redrive policy had moved it to a dead-letter queue after that.
+MAX_DELIVERIES = 1 if SCENARIO == "drip" else 1000
 
 
 def log(**kw):
@@ -133,11 +137,13 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             receives[0] += 1
             broken = SCENARIO == "bad_json" and receives[0] <= 2
-            ready = [] if broken else [i for i in range(NMSG) if state[i] == "ready"]
+            ready = [] if broken else [i for i in range(NMSG)
+                                       if state[i] == "ready" and deliveries[i] < MAX_DELIVERIES]
             if not (SCENARIO == "surplus" and receives[0] == 1):
                 ready = ready[:limit]
             for i in ready:
                 state[i] = "inflight"
+                deliveries[i] += 1
         log(op="ReceiveMessage", max=limit, wait=req.get("WaitTimeSeconds"), returned=len(ready))
         if broken:
             self.reply(200, '{"Messages": [{"MessageId": "x", "Body": ')
