@@ -591,14 +591,21 @@ static void test_sqs_request_goes_to_endpoint(void)
     es_sqs_client_free(q);
 }
 
-static void test_secrets_never_in_results(void)
+/* A fresh server state and an S3 client (one attempt) signing with session
+ * credentials whose token is token; *provider is for the caller to release. */
+static es_s3_client *s_s3_with_token(const char *token, es_creds_provider **provider)
 {
     es_aws_config cfg;
     s_fresh(&cfg, 1);
+    *provider = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
+    return *provider ? es_s3_client_new(&cfg, *provider) : NULL;
+}
+
+static void test_secrets_never_in_results(void)
+{
     const char *token = "FQoGZXIvYXdzEXAMPLETOKENVALUE1234567890";
-    es_creds_provider *p = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
-    REQUIRE(p);
-    es_s3_client *c = es_s3_client_new(&cfg, p);
+    es_creds_provider *p = NULL;
+    es_s3_client *c = s_s3_with_token(token, &p);
     REQUIRE(c);
     /* A hostile server echoing the secret and the token back. */
     char body[512];
@@ -625,15 +632,12 @@ static void test_secrets_never_in_results(void)
  * cut to fit leaves no 16-character piece of itself in any result field. */
 static void test_echoed_long_token_scrubbed_before_truncation(void)
 {
-    es_aws_config cfg;
-    s_fresh(&cfg, 1);
     char token[732];
     for (size_t i = 0; i < sizeof token - 1; i++)
         token[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 62) % 62];
     token[sizeof token - 1] = '\0';
-    es_creds_provider *p = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
-    REQUIRE(p);
-    es_s3_client *c = es_s3_client_new(&cfg, p);
+    es_creds_provider *p = NULL;
+    es_s3_client *c = s_s3_with_token(token, &p);
     REQUIRE(c);
     char body[2048];
     snprintf(body, sizeof body, "<Error><Code>AccessDenied</Code><Message>Access denied for request "

@@ -7,21 +7,28 @@
 #include "../harness/test.h"
 #include "common/redact.h"
 
+/* Redacts text (in a buffer of size bytes) and compares with expected. */
+static void s_check(const char *text, size_t size, const char *const *secrets, size_t count,
+                    const char *expected)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    es_redact(buf, size, secrets, count);
+    CHECK_STR_EQ(buf, expected);
+}
+
 static void test_whole_secrets(void)
 {
-    char msg[96] = "token abcdefgh1 here abcdefgh1 and wJalrXUtnFEMI";
     const char *secrets[] = {"abcdefgh1", "", NULL, "redacted", "wJalrXUtnFEMI"};
-    es_redact(msg, sizeof msg, secrets, 5);
     /* "redacted" inside a mark is left alone: one pass, left to right. */
-    CHECK_STR_EQ(msg, "token [redacted] here [redacted] and [redacted]");
+    s_check("token abcdefgh1 here abcdefgh1 and wJalrXUtnFEMI", 96, secrets, 5,
+            "token [redacted] here [redacted] and [redacted]");
 }
 
 static void test_short_secrets_ignored(void)
 {
-    char msg[64] = "test bucket e2e-test";
     const char *secrets[] = {"test"};
-    es_redact(msg, sizeof msg, secrets, 1);
-    CHECK_STR_EQ(msg, "test bucket e2e-test");
+    s_check("test bucket e2e-test", 64, secrets, 1, "test bucket e2e-test");
 }
 
 /* Issue 10 item 8: a token cut short (a truncated message) is still removed
@@ -52,12 +59,8 @@ static void test_prefixes(void)
 
 static void test_output_fits(void)
 {
-    char small[12] = "xxSECRETSyy";
     const char *one[] = {"SECRETSy"};
-    es_redact(small, sizeof small, one, 1);
-    CHECK(strstr(small, "SECRETS") == NULL);
-    CHECK(strlen(small) < sizeof small);
-    CHECK_STR_EQ(small, "xx[redacted");
+    s_check("xxSECRETSyy", 12, one, 1, "xx[redacted"); /* cut to the 12-byte buffer */
 }
 
 int main(void)
