@@ -51,17 +51,30 @@ h_env() {
     export EXIFSTRIP_WAIT_SECONDS=1 EXIFSTRIP_HEARTBEAT_FILE= EXIFSTRIP_SHUTDOWN_GRACE=2
 }
 
-# h_run LOG LIMIT_S ARGS...: runs the worker (--drain) to its end or LIMIT_S;
-# sets H_RC and H_SECS.
+# h_run LOG LIMIT_S ARGS...: runs the worker (--drain) to its end, killing it
+# after LIMIT_S; sets H_RC, H_SECS and H_HWM_KB (its peak resident memory).
 h_run() {
-    local log=$1 limit=$2 start
+    local log=$1 limit=$2 start pid v
     shift 2
     h_env
     start=$(date +%s)
-    timeout -s KILL "$limit" "$EXIFSTRIP" worker --drain "$@" >"$log" 2>&1
+    "$EXIFSTRIP" worker --drain "$@" >"$log" 2>&1 &
+    pid=$!
+    H_HWM_KB=0
+    while kill -0 "$pid" 2>/dev/null; do
+        v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2>/dev/null)
+        [ -n "$v" ] && [ "$v" -gt "$H_HWM_KB" ] && H_HWM_KB=$v
+        [ $(($(date +%s) - start)) -ge "$limit" ] && kill -KILL "$pid" 2>/dev/null
+        sleep 0.1
+    done
+    wait "$pid"
     H_RC=$?
     H_SECS=$(($(date +%s) - start))
 }
+
+# Peak memory: about 30 MB is normal under ASan; an unbounded buffer fed at
+# loopback speed passes 150 MB within a second.
+H_MEM_LIMIT_KB=150000
 
 h_absent() { ! grep -qE "$1" "$2"; } # pattern, file
 
@@ -72,6 +85,8 @@ h_count() { grep -c "\"op\": \"$1\"" "$H_REQ"; }
 h_sane() { # log
     check "no sanitizer report" h_absent 'AddressSanitizer|runtime error:|LeakSanitizer' "$1"
     check "exit status $H_RC is not a crash or the time limit" test "$H_RC" -lt 128
+    echo "peak memory ${H_HWM_KB:-0} kB, ${H_SECS:-?} s" >&2
+    check "peak memory ${H_HWM_KB:-0} kB under $H_MEM_LIMIT_KB kB" test "${H_HWM_KB:-0}" -lt "$H_MEM_LIMIT_KB"
 }
 
 # No 16-character piece of the session token (or the secret key) in the log.
@@ -133,6 +148,17 @@ t_endless_error_body_bounded() {
     h_server_stop
     h_sane "$SCRATCH/endless.log"
     h_retried "$SCRATCH/endless.log"
+    check "done within 30 s (took $H_SECS s)" test "$H_SECS" -le 30
+}
+
+t_endless_object_refused_bounded() {
+    h_server endless_200
+    h_run "$SCRATCH/endless200.log" 60 --max-object-bytes 4MiB
+    h_server_stop
+    h_sane "$SCRATCH/endless200.log"
+    check "refused as too large" grep -q '"job.refused".*ES_ERR_TOO_LARGE' "$SCRATCH/endless200.log"
+    check_eq "reported to the DLQ" "$(h_count SendMessage)" 1
+    check_eq "nothing written" "$(h_count PUT)" 0
     check "done within 30 s (took $H_SECS s)" test "$H_SECS" -le 30
 }
 
@@ -226,7 +252,7 @@ t_empty_receives_back_off() {
 }
 
 # Arguments: run only these cases (e.g. t_surplus_messages_released).
-for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_large_503_body_retried t_endless_error_body_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_empty_receives_back_off}; do
+for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_empty_receives_back_off}; do
     es_run "$t"
 done
 es_finish

@@ -16,6 +16,7 @@ unless released with visibility 0, then it is available again. Scenarios:
   many_headers  the GET answer carries 140 x-amz-meta-* headers
   big_503       the GET answers 503 with an 80 KB HTML body
   endless_500   the GET answers 500 with a body that never ends
+  endless_200   the GET answers 200 with a JPEG whose scan data never ends
   bad_xml       the GET answers 500 with a malformed XML body
   bad_json      the first receives answer 200 with malformed JSON
   drip          the GET body trickles at 2 bytes/s
@@ -30,6 +31,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import hashlib
+import itertools
 
 SCENARIO, JPEG_FILE, PORT_FILE, LOG_FILE = sys.argv[1:5]
 JPEG = open(JPEG_FILE, "rb").read()
@@ -170,6 +172,9 @@ class Handler(BaseHTTPRequestHandler):
                        "</Message></Error>", ctype="application/xml")
         elif SCENARIO == "endless_500":
             self.stream(500, iter(lambda: b"<html>" + b"x" * 4090, None), None)
+        elif SCENARIO == "endless_200":  # a JPEG whose scan never ends
+            head = [JPEG[:-2]]
+            self.stream(200, itertools.chain(head, iter(lambda: b"\x00" * 65536, None)), None)
         elif SCENARIO == "drip":
             pieces = (JPEG[i:i + 2] for i in range(0, len(JPEG), 2))
             self.stream(200, pieces, len(JPEG), delay=1.0)
