@@ -6,8 +6,9 @@
  * connection cache: calls from one worker thread reuse the same TCP/TLS
  * connection. Request bodies are sent from memory; response bodies go to a
  * capped buffer or, for 2xx replies when the caller asks, to a streaming
- * callback. A thread's cancel token is polled from curl's progress callback,
- * which curl calls about once a second even while nothing arrives. */
+ * callback. A thread's cancel token and the process-wide one are polled from
+ * curl's progress callback, which curl calls about once a second even while
+ * nothing arrives. */
 #include "aws/http.h"
 
 #include <pthread.h>
@@ -35,6 +36,8 @@ typedef struct s_thread_state {
 
 /* The calling thread's cancel token (es_http_set_thread_cancel), or NULL. */
 static _Thread_local const atomic_int *s_cancel_token;
+/* The process-wide one (es_http_set_process_cancel), or NULL. */
+static const atomic_int *_Atomic s_process_token;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key;
@@ -130,9 +133,19 @@ const atomic_int *es_http_set_thread_cancel(const atomic_int *flag)
     return prev;
 }
 
+void es_http_set_process_cancel(const atomic_int *flag)
+{
+    atomic_store(&s_process_token, flag);
+}
+
+static bool s_raised(const atomic_int *token)
+{
+    return token && atomic_load(token) != 0;
+}
+
 bool es_http_thread_cancelled(void)
 {
-    return s_cancel_token && atomic_load(s_cancel_token) != 0;
+    return s_raised(s_cancel_token) || s_raised(atomic_load(&s_process_token));
 }
 
 es_err es_http_map_curl_code(int curl_code)
@@ -171,6 +184,7 @@ typedef struct s_transfer {
     int mode;         /* 0 undecided, 1 stream, 2 buffer */
     size_t cap;       /* buffer cap for this response */
     const atomic_int *cancel; /* the thread's token when the request began, or NULL */
+    const atomic_int *process_cancel; /* the process-wide token then, or NULL */
     bool cancelled;   /* the progress callback saw the token raised */
     bool headers_overflow; /* the header block exceeded es_http_headers' bounds */
     bool error_body_cut;   /* a non-2xx body reached its cap: the transfer ended there */
@@ -187,7 +201,7 @@ static int s_on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, cu
     (void)ultotal;
     (void)ulnow;
     s_transfer *t = clientp;
-    if (atomic_load(t->cancel) == 0)
+    if (!s_raised(t->cancel) && !s_raised(t->process_cancel))
         return 0;
     t->cancelled = true;
     return 1;
@@ -347,7 +361,7 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
     if (req->no_proxy)
         cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
-    if (t->cancel) {
+    if (t->cancel || t->process_cancel) {
         cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
         cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
         cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -380,7 +394,8 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         return ES_ERR_INTERNAL;
     }
 
-    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token};
+    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token,
+                    .process_cancel = atomic_load(&s_process_token)};
     char errbuf[CURL_ERROR_SIZE] = "";
     s_set_options(cu, h, req, &t, errbuf);
     cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);

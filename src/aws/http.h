@@ -122,7 +122,12 @@ ES_MUST_USE es_err es_http_perform(const es_http_request *req, es_http_response 
  * the thread makes, nested ones included; other threads are unaffected. flag
  * is only read (atomically) and must stay valid while installed. */
 const atomic_int *es_http_set_thread_cancel(const atomic_int *flag);
-/* True when the calling thread has a token and it is raised. */
+/* Installs flag as the process-wide cancel token (NULL removes it): once it
+ * is raised, every thread's requests stop as with its own token, including
+ * cleanup requests sent with the thread's token suspended (a daemon's hard
+ * shutdown deadline). flag must stay valid while installed. */
+void es_http_set_process_cancel(const atomic_int *flag);
+/* True when the calling thread's token or the process-wide one is raised. */
 bool es_http_thread_cancelled(void);
 
 /* Maps a libcurl result code (CURLcode) to es_err. */

@@ -15,7 +15,9 @@
  * run on their own threads; their token, and the main thread's while it shuts
  * down, is `hard_stop`, which a timer raises at the shutdown deadline (the
  * grace period, at least S_MIN_STOP_MS): deletes still flush after a stop,
- * but no request after SIGTERM outlives the deadline. */
+ * but no request after SIGTERM outlives the deadline. hard_stop is also the
+ * process-wide token, which reaches the multipart aborts that jobs send with
+ * their own token suspended. */
 #include "worker/pool.h"
 
 #include <fcntl.h>
@@ -600,6 +602,8 @@ static void s_shutdown(es_pool *p)
     es_pool_visibility_stop(p->vis);
     es_pool_thread_stop(&p->deadline_timer);
     es_http_set_thread_cancel(token);
+    if (!p->abandoned)
+        es_http_set_process_cancel(NULL);
 }
 
 es_err es_pool_run(es_pool *p, es_pool_stats *stats)
@@ -612,6 +616,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);
+    es_http_set_process_cancel(&p->hard_stop); /* even multipart aborts end at the deadline */
     es_err rc = s_start_threads(p);
     if (rc != ES_OK)
         ES_LOG(ES_LOG_ERROR, "worker.thread_failed",

@@ -211,16 +211,19 @@ t_max_job_age_releases_message() {
     check "done within 30 s (took $H_SECS s)" test "$H_SECS" -le 30
 }
 
-t_hung_delete_bounded_shutdown() {
-    h_server hung_delete
+# h_stop_when OP LOG ARGS...: starts the worker, waits (up to 20 s) for the
+# server to see OP, sends SIGTERM and measures the stop (H_SECS, H_RC).
+h_stop_when() {
+    local op=$1 log=$2 pid i start
+    shift 2
     h_env
-    "$EXIFSTRIP" worker >"$SCRATCH/hung.log" 2>&1 &
-    local pid=$! i start rc
-    for i in $(seq 1 200); do   # up to 20 s for the delete to be sent
-        [ "$(h_count DeleteMessageBatch)" -ge 1 ] && break
+    "$EXIFSTRIP" worker "$@" >"$log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 200); do
+        [ "$(h_count "$op")" -ge 1 ] && break
         sleep 0.1
     done
-    check_eq "the delete was sent" "$(h_count DeleteMessageBatch)" 1
+    check_eq "$op was sent" "$(h_count "$op")" 1
     start=$(date +%s)
     kill -TERM "$pid"
     for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -229,8 +232,23 @@ t_hung_delete_bounded_shutdown() {
     wait "$pid"
     H_RC=$?
     h_server_stop
+}
+
+t_hung_delete_bounded_shutdown() {
+    h_server hung_delete
+    h_stop_when DeleteMessageBatch "$SCRATCH/hung.log"
     h_sane "$SCRATCH/hung.log"
     check "stopped within grace 2 s + 10 s margin (took $H_SECS s)" test "$H_SECS" -le 12
+}
+
+t_hung_multipart_abort_bounded_shutdown() {
+    h_server hung_abort
+    h_stop_when PUT "$SCRATCH/abort.log" --part-size 5MiB --shutdown-grace 1
+    h_sane "$SCRATCH/abort.log"
+    check_eq "exit status" "$H_RC" 0
+    check_eq "the abort was sent" "$(h_count DELETE)" 1
+    check "no thread abandoned" grep -q '"abandoned_threads":0' "$SCRATCH/abort.log"
+    check "stopped within 2 s + 10 s margin (took $H_SECS s)" test "$H_SECS" -le 12
 }
 
 t_empty_receives_back_off() {
@@ -252,7 +270,7 @@ t_empty_receives_back_off() {
 }
 
 # Arguments: run only these cases (e.g. t_surplus_messages_released).
-for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_empty_receives_back_off}; do
+for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_empty_receives_back_off}; do
     es_run "$t"
 done
 es_finish

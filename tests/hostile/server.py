@@ -22,6 +22,8 @@ unless released with visibility 0, then it is available again. Scenarios:
   drip          the GET body trickles at 2 bytes/s
   echo_secret   the GET answers 403 whose <Message> echoes the session token
   hung_delete   DeleteMessageBatch never answers (200 s)
+  hung_abort    the GET stalls after 6 MiB (a multipart upload has begun) and
+                AbortMultipartUpload never answers
   empty         no messages at all; receives return at once (ignore the wait)
 """
 import json
@@ -95,6 +97,12 @@ class Handler(BaseHTTPRequestHandler):
     # ---- SQS ----
     def do_POST(self):
         body = self.read_body()
+        if self.path.startswith("/dst/"):  # S3 CreateMultipartUpload
+            log(op="POST", path=self.path)
+            self.reply(200, "<?xml version='1.0' encoding='UTF-8'?><InitiateMultipartUploadResult>"
+                       "<Bucket>dst</Bucket><Key>k0.jpg</Key><UploadId>upload-1</UploadId>"
+                       "</InitiateMultipartUploadResult>", ctype="application/xml")
+            return
         action = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
         req = json.loads(body or b"{}")
         if action == "ReceiveMessage":
@@ -175,6 +183,9 @@ class Handler(BaseHTTPRequestHandler):
         elif SCENARIO == "endless_200":  # a JPEG whose scan never ends
             head = [JPEG[:-2]]
             self.stream(200, itertools.chain(head, iter(lambda: b"\x00" * 65536, None)), None)
+        elif SCENARIO == "hung_abort":  # 6 MiB of scan data (a multipart upload), then a stall
+            head = [JPEG[:-2]] + [b"\x00" * 65536] * 96
+            self.stream(200, itertools.chain(head, iter(lambda: time.sleep(200) or b"", None)), None)
         elif SCENARIO == "drip":
             pieces = (JPEG[i:i + 2] for i in range(0, len(JPEG), 2))
             self.stream(200, pieces, len(JPEG), delay=1.0)
@@ -210,6 +221,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         log(op="DELETE", path=self.path)
+        if SCENARIO == "hung_abort":
+            time.sleep(200)
         self.reply(204, b"", (), "application/xml")
 
 
