@@ -51,6 +51,14 @@ h_env() {
     export EXIFSTRIP_WAIT_SECONDS=1 EXIFSTRIP_HEARTBEAT_FILE= EXIFSTRIP_SHUTDOWN_GRACE=2
 }
 
+# h_hwm PID: raises H_HWM_KB to the process's peak resident memory so far.
+h_hwm() {
+    local v
+    v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null)
+    [ -n "$v" ] && [ "$v" -gt "$H_HWM_KB" ] && H_HWM_KB=$v
+    return 0
+}
+
 # h_run LOG LIMIT_S ARGS...: runs the worker (--drain) to its end, killing it
 # after LIMIT_S; sets H_RC, H_SECS and H_HWM_KB (its peak resident memory).
 h_run() {
@@ -62,8 +70,7 @@ h_run() {
     pid=$!
     H_HWM_KB=0
     while kill -0 "$pid" 2>/dev/null; do
-        v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2>/dev/null)
-        [ -n "$v" ] && [ "$v" -gt "$H_HWM_KB" ] && H_HWM_KB=$v
+        h_hwm "$pid"
         [ $(($(date +%s) - start)) -ge "$limit" ] && kill -KILL "$pid" 2>/dev/null
         sleep 0.1
     done
@@ -224,6 +231,8 @@ h_stop_when() {
         sleep 0.1
     done
     check_eq "$op was sent" "$(h_count "$op")" 1
+    H_HWM_KB=0
+    h_hwm "$pid"
     start=$(date +%s)
     kill -TERM "$pid"
     for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -258,6 +267,8 @@ t_empty_receives_back_off() {
     "$EXIFSTRIP" worker >"$SCRATCH/spin.log" 2>&1 &
     local pid=$!
     sleep 3
+    H_HWM_KB=0
+    h_hwm "$pid"
     kill -TERM "$pid"
     wait "$pid"
     H_RC=$?
