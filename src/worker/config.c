@@ -89,7 +89,8 @@ static const s_opt s_opts[] = {
      "plus 1 s per 256 KiB of the object (0..604800)",
      S_INT, S_FIELD(max_job_seconds), 0, 604800, false},
     {"EXIFSTRIP_HEARTBEAT_FILE", "heartbeat-file", "PATH", "/tmp/exifstrip-worker.heartbeat", NULL,
-     "file whose mtime the receiver loop refreshes (read by `exifstrip health`); empty = none",
+     "state file the receiver loop rewrites about once a second (read by `exifstrip health`; "
+     "its directory must be writable); empty = none",
      S_PATH, S_FIELD(heartbeat_file), 0, 0, false},
     {"EXIFSTRIP_LOG_FORMAT", "log-format", "json|text", "json", NULL, "log line format", S_LOG_FORMAT,
      offsetof(es_cfg, log_format), 0, 0, 0, false},
@@ -172,16 +173,19 @@ static es_err s_parse_url(const char *label, const char *value, char *out, size_
     return ES_OK;
 }
 
-/* Bucket names: 3..255 of [A-Za-z0-9._-], starting and ending with a letter or digit
- * (S3's current rules plus legacy names). */
-static es_err s_check_bucket(const char *label, const char *full, const char *name, size_t len,
-                             es_error *err)
+bool es_cfg_bucket_name_valid(const char *name, size_t len)
 {
     bool ok = len >= 3 && len <= 255 && isalnum((unsigned char)name[0]) &&
               isalnum((unsigned char)name[len - 1]);
     for (size_t i = 0; ok && i < len; i++)
         ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '-' || name[i] == '_';
-    if (!ok)
+    return ok;
+}
+
+static es_err s_check_bucket(const char *label, const char *full, const char *name, size_t len,
+                             es_error *err)
+{
+    if (!es_cfg_bucket_name_valid(name, len))
         return s_bad(err, label, full,
                      "not a valid bucket name (3 to 255 letters, digits, '.', '-', '_')");
     return ES_OK;
@@ -363,28 +367,59 @@ static const char *s_label(const s_opt *o, bool from_flag, char *buf, size_t siz
     return buf;
 }
 
+/* Sets o's field from its flag value if given, else its variable, else keeps
+ * the default. An empty variable counts as unset, except for a path, where
+ * it means "none" (EXIFSTRIP_HEARTBEAT_FILE= turns the heartbeat off). */
+static es_err s_resolve(es_cfg *cfg, const s_opt *o, const char *flag_value,
+                        es_cfg_getenv_fn getenv_fn, void *getenv_ctx, es_error *err)
+{
+    char label[64];
+    const char *value = flag_value;
+    if (!value) {
+        value = getenv_fn(getenv_ctx, o->env);
+        if (value && !*value && o->kind != S_PATH)
+            value = NULL;
+    }
+    if (value)
+        ES_GUARD(s_apply(cfg, o, s_label(o, flag_value != NULL, label, sizeof label), value, err));
+    return ES_OK;
+}
+
+es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int argc, char **argv,
+                        es_cfg_getenv_fn getenv_fn, void *getenv_ctx, es_error *err)
+{
+    ES_ENSURE_REF(cfg);
+    ES_ENSURE_REF(names);
+    const char *flags[S_NOPTS] = {0};
+    bool wanted[S_NOPTS] = {0};
+    es_cfg_defaults(cfg);
+    if (!getenv_fn)
+        getenv_fn = s_default_getenv;
+    for (size_t n = 0; names[n]; n++)
+        for (size_t i = 0; i < S_NOPTS; i++)
+            wanted[i] = wanted[i] || !strcmp(s_opts[i].env, names[n]);
+    ES_GUARD(s_scan_flags(argc, argv, flags, err));
+    for (size_t i = 0; i < S_NOPTS; i++) {
+        if (flags[i] && !wanted[i])
+            return es_error_set(err, ES_ERR_INVALID_ARG, "unknown option '--%s'", s_opts[i].flag);
+        if (wanted[i])
+            ES_GUARD(s_resolve(cfg, &s_opts[i], flags[i], getenv_fn, getenv_ctx, err));
+    }
+    return ES_OK;
+}
+
 es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn,
                    void *getenv_ctx, es_error *err)
 {
     ES_ENSURE_REF(cfg);
     const char *flags[S_NOPTS] = {0};
-    bool from_flag[S_NOPTS] = {0};
     es_cfg_defaults(cfg);
     if (!getenv_fn)
         getenv_fn = s_default_getenv;
     ES_GUARD(s_scan_flags(argc, argv, flags, err));
     for (size_t i = 0; i < S_NOPTS; i++) {
         const s_opt *o = &s_opts[i];
-        char label[64];
-        const char *value = flags[i];
-        from_flag[i] = value != NULL;
-        if (!value) {
-            value = getenv_fn(getenv_ctx, o->env);
-            if (value && !*value)
-                value = NULL; /* an empty variable counts as unset */
-        }
-        if (value)
-            ES_GUARD(s_apply(cfg, o, s_label(o, from_flag[i], label, sizeof label), value, err));
+        ES_GUARD(s_resolve(cfg, o, flags[i], getenv_fn, getenv_ctx, err));
         if (o->required && *((char *)cfg + o->offset) == '\0')
             return es_error_set(err, ES_ERR_CONFIG, "%s (or --%s) is required: %s", o->env,
                                 o->flag, o->help);

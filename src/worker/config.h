@@ -51,9 +51,18 @@ void es_cfg_defaults(es_cfg *cfg);
  * starting with the subcommand name). Returns ES_OK, ES_ERR_CONFIG (a value
  * is bad or a required one is missing; err names the variable or flag) or
  * ES_ERR_INVALID_ARG (unknown option or missing option argument: a usage
- * error). "--help" is not handled here. */
+ * error). An empty variable counts as unset, except EXIFSTRIP_HEARTBEAT_FILE
+ * (a path), where empty means "none". "--help" is not handled here. */
 ES_MUST_USE es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn,
                                void *getenv_ctx, es_error *err);
+
+/* Like es_cfg_load for the settings named in names (their variables, a
+ * NULL-terminated list) only: the others keep their defaults, nothing is
+ * required and settings are not checked against each other; a flag of
+ * another setting is an unknown option (ES_ERR_INVALID_ARG). For commands
+ * that share a few of the worker's settings, such as `exifstrip health`. */
+ES_MUST_USE es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int argc, char **argv,
+                                    es_cfg_getenv_fn getenv_fn, void *getenv_ctx, es_error *err);
 
 /* Prints the option/variable table for `exifstrip worker --help`. */
 void es_cfg_print_help(FILE *out);
@@ -61,6 +70,10 @@ void es_cfg_print_help(FILE *out);
 /* Whether events from bucket are processed: it is in the allowlist, or the
  * allowlist is empty and bucket is not the destination. */
 bool es_cfg_bucket_allowed(const es_cfg *cfg, const char *bucket);
+/* Whether name[0..len) has the shape of a bucket name: 3..255 of [A-Za-z0-9._-],
+ * starting and ending with a letter or digit (S3's current rules plus legacy
+ * names). Used for settings and for the bucket names in events. */
+bool es_cfg_bucket_name_valid(const char *name, size_t len);
 /* Whether key ends with one of the configured suffixes (case-insensitive). */
 bool es_cfg_suffix_matches(const es_cfg *cfg, const char *key);
 

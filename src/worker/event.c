@@ -1,7 +1,9 @@
 /* event.c - the SQS message body parser declared in event.h. The body is
  * parsed once with jansson (duplicate keys refused); the shape is recognised
  * from its distinguishing members and each record is copied into a
- * fixed-size es_event_record after its key has been decoded and validated.
+ * fixed-size es_event_record after its fields have been decoded and
+ * validated. A record that fails is marked INVALID with the reason (its
+ * siblings are unaffected); a notification of another kind is marked OTHER.
  * An SNS envelope is unwrapped once (its Message string is parsed the same
  * way); deeper nesting is refused. */
 #include "worker/event.h"
@@ -12,6 +14,7 @@
 
 #include "common/hex.h"
 #include "common/utf8.h"
+#include "worker/config.h"
 
 #define S_MAX_NESTING 1 /* SNS envelope around an S3/EventBridge event */
 
@@ -144,12 +147,93 @@ static es_err s_get_key(json_t *object, bool encoded, es_event_record *rec, cons
         if (rc == ES_OK)
             memcpy(rec->key, raw, len + 1);
     }
-    if (rc != ES_OK)
+    if (rc != ES_OK) {
+        rec->key[0] = '\0';
         return es_error_set(err, rc, "%s.key: %s", where, local.msg);
+    }
     return ES_OK;
 }
 
+/* True when s holds only printable ASCII (0x21..0x7E) and none of `except`. */
+static bool s_printable_ascii(const char *s, const char *except)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7E || strchr(except, *s))
+            return false;
+    return true;
+}
+
+static bool s_hex_digits(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+            return false;
+    return true;
+}
+
+/* Copies bucket.name into rec->bucket when it has the shape of a bucket name. */
+static es_err s_get_bucket(json_t *bucket, es_event_record *rec, const char *where, es_error *err)
+{
+    ES_GUARD(s_get_str(bucket, "name", true, rec->bucket, sizeof rec->bucket, where, err));
+    if (es_cfg_bucket_name_valid(rec->bucket, strlen(rec->bucket)))
+        return ES_OK;
+    rec->bucket[0] = '\0';
+    return es_error_set(err, ES_ERR_EVENT_INVALID,
+                        "%s.name is not a valid bucket name (3 to 255 letters, digits, '.', "
+                        "'-', '_', starting and ending with a letter or digit)",
+                        where);
+}
+
+/* The names an event shape gives the object's optional members. */
+typedef struct s_member_names {
+    const char *etag, *version_id;
+} s_member_names;
+
+/* Fills rec's bucket, key, size, ETag, versionId and sequencer from the
+ * bucket and object members, validating each; the first bad one is named. */
+static es_err s_get_object_fields(json_t *bucket, json_t *object, bool encoded,
+                                  const s_member_names *names, const char *bwhere,
+                                  const char *owhere, es_event_record *rec, es_error *err)
+{
+    ES_GUARD(s_get_bucket(bucket, rec, bwhere, err));
+    ES_GUARD(s_get_key(object, encoded, rec, owhere, err));
+    ES_GUARD(s_get_size(object, "size", rec, owhere, err));
+    ES_GUARD(s_get_str(object, names->etag, false, rec->etag, sizeof rec->etag, owhere, err));
+    s_unquote(rec->etag);
+    if (!s_printable_ascii(rec->etag, "\""))
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "%s.%s is not a valid ETag (printable ASCII without '\"' expected)",
+                            owhere, names->etag);
+    ES_GUARD(s_get_str(object, names->version_id, false, rec->version_id,
+                       sizeof rec->version_id, owhere, err));
+    if (!s_printable_ascii(rec->version_id, ""))
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "%s.%s is not a valid version id (printable ASCII expected)", owhere,
+                            names->version_id);
+    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer,
+                       owhere, err));
+    if (!s_hex_digits(rec->sequencer))
+        return es_error_set(err, ES_ERR_EVENT_INVALID,
+                            "%s.sequencer is not a hexadecimal string", owhere);
+    return ES_OK;
+}
+
+/* For a record that is skipped: keeps the bucket and key when they are readable (for the log). */
+static void s_get_location_if_any(json_t *bucket, json_t *object, bool encoded,
+                                  es_event_record *rec)
+{
+    es_error ignored;
+    es_error_clear(&ignored);
+    if (json_is_object(bucket))
+        (void)s_get_bucket(bucket, rec, "bucket", &ignored);
+    if (json_is_object(object))
+        (void)s_get_key(object, encoded, rec, "object", &ignored);
+}
+
 /* ---- the shapes ---- */
+
+static const s_member_names s_s3_names = {"eTag", "versionId"};
+static const s_member_names s_eventbridge_names = {"etag", "version-id"};
 
 static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, es_error *err)
 {
@@ -160,11 +244,14 @@ static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, e
     if (!s_str_is(r, "eventSource", "aws:s3"))
         return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.eventSource is not \"aws:s3\"", where);
     ES_GUARD(s_get_str(r, "eventName", true, rec->event_name, sizeof rec->event_name, where, err));
-    if (strncmp(rec->event_name, "ObjectCreated:", 14) != 0)
-        return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "%s.eventName \"%s\" is not an ObjectCreated event", where,
-                            rec->event_name);
-    json_t *s3 = s_get_obj(r, "s3", where, err);
+    json_t *s3 = json_object_get(r, "s3");
+    if (strncmp(rec->event_name, "ObjectCreated:", 14) != 0) {
+        rec->state = ES_EVENT_RECORD_OTHER;
+        s_get_location_if_any(json_object_get(s3, "bucket"), json_object_get(s3, "object"), true,
+                              rec);
+        return ES_OK;
+    }
+    s3 = s_get_obj(r, "s3", where, err);
     ES_ENSURE(s3, ES_ERR_EVENT_INVALID);
     char sub[96];
     snprintf(sub, sizeof sub, "%s.s3", where);
@@ -174,16 +261,15 @@ static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, e
     char bwhere[112], owhere[112];
     snprintf(bwhere, sizeof bwhere, "%s.bucket", sub);
     snprintf(owhere, sizeof owhere, "%s.object", sub);
-    ES_GUARD(s_get_str(bucket, "name", true, rec->bucket, sizeof rec->bucket, bwhere, err));
-    ES_GUARD(s_get_key(object, true, rec, owhere, err));
-    ES_GUARD(s_get_size(object, "size", rec, owhere, err));
-    ES_GUARD(s_get_str(object, "eTag", false, rec->etag, sizeof rec->etag, owhere, err));
-    ES_GUARD(s_get_str(object, "versionId", false, rec->version_id, sizeof rec->version_id,
-                       owhere, err));
-    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer,
-                       owhere, err));
-    s_unquote(rec->etag);
-    return ES_OK;
+    return s_get_object_fields(bucket, object, true, &s_s3_names, bwhere, owhere, rec, err);
+}
+
+/* Marks a record that failed to parse: it is refused on its own. */
+static void s_mark_invalid(es_event_record *rec, es_err rc, const es_error *why)
+{
+    rec->state = ES_EVENT_RECORD_INVALID;
+    rec->problem_code = rc == ES_ERR_TOO_LARGE ? rc : ES_ERR_EVENT_INVALID;
+    snprintf(rec->problem, sizeof rec->problem, "%s", why->msg);
 }
 
 static es_err s_alloc_records(es_event *ev, size_t n)
@@ -206,19 +292,35 @@ static es_err s_parse_s3(json_t *root, es_event *ev, es_error *err)
         return es_error_set(err, ES_ERR_TOO_LARGE, "message has %zu records (the limit is %d)", n,
                             ES_EVENT_MAX_RECORDS);
     ES_GUARD(s_alloc_records(ev, n));
-    for (size_t i = 0; i < n; i++)
-        ES_GUARD(s_parse_s3_record(json_array_get(records, i), i, &ev->records[i], err));
+    for (size_t i = 0; i < n; i++) {
+        es_error why;
+        es_error_clear(&why);
+        es_err rc = s_parse_s3_record(json_array_get(records, i), i, &ev->records[i], &why);
+        if (rc != ES_OK)
+            s_mark_invalid(&ev->records[i], rc, &why);
+    }
     return ES_OK;
 }
 
+/* An EventBridge event holds one object. Another detail-type from aws.s3
+ * ("Object Deleted", ...) is a record to skip; a malformed "Object Created"
+ * refuses the message (its only record). */
 static es_err s_parse_eventbridge(json_t *root, es_event *ev, es_error *err)
 {
     json_t *dt = json_object_get(root, "detail-type");
-    if (!json_is_string(dt) || strcmp(json_string_value(dt), "Object Created") != 0)
-        return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "EventBridge detail-type \"%.48s\" is not \"Object Created\"",
-                            json_is_string(dt) ? json_string_value(dt) : "(missing)");
-    json_t *detail = s_get_obj(root, "detail", "event", err);
+    if (!json_is_string(dt))
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "EventBridge detail-type is not a string");
+    json_t *detail = json_object_get(root, "detail");
+    if (strcmp(json_string_value(dt), "Object Created") != 0) {
+        ES_GUARD(s_alloc_records(ev, 1));
+        es_event_record *rec = &ev->records[0];
+        rec->state = ES_EVENT_RECORD_OTHER;
+        snprintf(rec->event_name, sizeof rec->event_name, "%s", json_string_value(dt));
+        s_get_location_if_any(json_object_get(detail, "bucket"), json_object_get(detail, "object"),
+                              false, rec);
+        return ES_OK;
+    }
+    detail = s_get_obj(root, "detail", "event", err);
     ES_ENSURE(detail, ES_ERR_EVENT_INVALID);
     json_t *bucket = s_get_obj(detail, "bucket", "detail", err);
     json_t *object = bucket ? s_get_obj(detail, "object", "detail", err) : NULL;
@@ -226,16 +328,8 @@ static es_err s_parse_eventbridge(json_t *root, es_event *ev, es_error *err)
     ES_GUARD(s_alloc_records(ev, 1));
     es_event_record *rec = &ev->records[0];
     snprintf(rec->event_name, sizeof rec->event_name, "Object Created");
-    ES_GUARD(s_get_str(bucket, "name", true, rec->bucket, sizeof rec->bucket, "detail.bucket", err));
-    ES_GUARD(s_get_key(object, false, rec, "detail.object", err));
-    ES_GUARD(s_get_size(object, "size", rec, "detail.object", err));
-    ES_GUARD(s_get_str(object, "etag", false, rec->etag, sizeof rec->etag, "detail.object", err));
-    ES_GUARD(s_get_str(object, "version-id", false, rec->version_id, sizeof rec->version_id,
-                       "detail.object", err));
-    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer,
-                       "detail.object", err));
-    s_unquote(rec->etag);
-    return ES_OK;
+    return s_get_object_fields(bucket, object, false, &s_eventbridge_names, "detail.bucket",
+                               "detail.object", rec, err);
 }
 
 static es_err s_parse_text(const char *body, size_t len, int depth, es_event *ev, es_error *err);

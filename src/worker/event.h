@@ -5,8 +5,18 @@
  * "s3:TestEvent" S3 sends when a notification is configured, SNS envelopes
  * ({"Type": "Notification", "Message": "<one of these, as a string>"}) and
  * EventBridge "Object Created" events (source "aws.s3"; keys not encoded).
- * Everything else is refused with ES_ERR_EVENT_INVALID (category INPUT) and a
- * reason naming the offending field; limits give ES_ERR_TOO_LARGE. */
+ * A message that is none of these (not JSON, no Records array, ...) is
+ * refused as a whole with ES_ERR_EVENT_INVALID (category INPUT) and a reason
+ * naming the offending field; limits give ES_ERR_TOO_LARGE.
+ *
+ * Records are judged one by one, so that one bad record does not spoil its
+ * siblings: each record is CREATED (an object creation to process), OTHER (a
+ * well-formed notification of another kind, e.g. ObjectRemoved:Delete or an
+ * EventBridge "Object Deleted": nothing to do) or INVALID (malformed: its
+ * problem names the field). Fields are validated here, before any request is
+ * made: bucket name shape, key (decoded, UTF-8, 1..1024 bytes, no NUL), size
+ * (a non-negative integer), ETag (printable ASCII without '"' once its quotes
+ * are removed), versionId (printable ASCII) and sequencer (hex digits). */
 #ifndef ES_WORKER_EVENT_H
 #define ES_WORKER_EVENT_H
 
@@ -21,15 +31,24 @@
 #define ES_EVENT_MAX_KEY 1024     /* bytes of a decoded key (S3's limit) */
 #define ES_EVENT_MAX_BUCKET 255
 
+typedef enum es_event_record_state {
+    ES_EVENT_RECORD_CREATED = 0, /* an object creation: process it */
+    ES_EVENT_RECORD_OTHER,       /* another kind of event (event_name says which): skip it */
+    ES_EVENT_RECORD_INVALID      /* malformed: refuse this record; problem says why */
+} es_event_record_state;
+
 typedef struct es_event_record {
     char bucket[ES_EVENT_MAX_BUCKET + 1];
-    char key[ES_EVENT_MAX_KEY + 1]; /* decoded, UTF-8, no NUL bytes, never empty */
+    char key[ES_EVENT_MAX_KEY + 1]; /* decoded, UTF-8, no NUL bytes; never empty when CREATED */
     uint64_t size;
     bool has_size;
     char etag[128];        /* without quotes; "" when absent */
     char version_id[1025]; /* "" when absent */
     char sequencer[128];
     char event_name[64];   /* "ObjectCreated:Put", or "Object Created" (EventBridge) */
+    es_event_record_state state;
+    es_err problem_code;   /* INVALID: ES_ERR_EVENT_INVALID (or ES_ERR_TOO_LARGE) */
+    char problem[ES_ERRBUF_SIZE]; /* INVALID: the reason, naming the field */
 } es_event_record;
 
 typedef enum es_event_kind {
@@ -46,7 +65,10 @@ typedef struct es_event {
 } es_event;
 
 /* Parses len bytes of body. On success fills ev (release with es_event_clear);
- * on failure ev is empty and err holds the reason. */
+ * its records may still be OTHER or INVALID one by one. On failure (the
+ * message as a whole is unusable) ev is empty and err holds the reason.
+ * For OTHER and INVALID records, bucket and key hold what could be read
+ * ("" otherwise). */
 ES_MUST_USE es_err es_event_parse(const char *body, size_t len, es_event *ev, es_error *err);
 /* Frees what es_event_parse allocated and empties ev; accepts a zeroed ev. */
 void es_event_clear(es_event *ev);

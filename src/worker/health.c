@@ -1,46 +1,206 @@
-/* health.c - heartbeat file upkeep and freshness check (health.h). Only the
- * mtime matters, so touching is an open + futimens, cheap enough to do on
- * every iteration of the receiver loop. */
+/* health.c - the heartbeat state file (health.h): written by the worker's
+ * receiver loop with a temporary file and a rename, read and judged by
+ * `exifstrip health`. Both sides are a few system calls on a file under
+ * 1 KiB, cheap enough for every receiver iteration and a 30 s health check. */
 #include "worker/health.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-es_err es_health_touch(const char *path, es_error *err)
+#define S_MAGIC "exifstrip-heartbeat 1\n"
+#define S_MAX_FILE 4096
+
+/* Creates tmp exclusively (a leftover from a crash is removed once). */
+static int s_create_tmp(const char *tmp)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0 || errno != EEXIST || attempt > 0)
+            return fd;
+        unlink(tmp);
+    }
+    return -1;
+}
+
+es_err es_health_write(const char *path, const es_health_state *st, es_error *err)
 {
     ES_ENSURE_REF(path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+    ES_ENSURE_REF(st);
+    char tmp[1100];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return es_error_set(err, ES_ERR_IO, "heartbeat file name %.64s... is too long", path);
+    char buf[1024];
+    int n = snprintf(buf, sizeof buf,
+                     S_MAGIC "pid=%ld\nupdated=%" PRId64 "\nstarted=%" PRId64
+                             "\nlast_receive_ok=%" PRId64 "\nreceive_failures=%u\n"
+                             "last_error=%s\nslots=%d\nbusy=%d\noldest_job_started=%" PRId64
+                             "\nnewest_job_started=%" PRId64 "\n",
+                     st->pid, st->updated, st->started, st->last_receive_ok,
+                     st->receive_failures, st->last_error, st->slots, st->busy,
+                     st->oldest_job_started, st->newest_job_started);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return es_error_set(err, ES_ERR_INTERNAL, "heartbeat state does not fit its buffer");
+    int fd = s_create_tmp(tmp);
     if (fd < 0)
-        return es_error_set(err, ES_ERR_IO, "cannot open heartbeat file %s: %s", path,
-                            strerror(errno));
-    es_err rc = ES_OK;
-    if (futimens(fd, NULL) != 0)
-        rc = es_error_set(err, ES_ERR_IO, "cannot update heartbeat file %s: %s", path,
-                          strerror(errno));
+        return es_error_set(err, ES_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    /* under 1 KiB to a new regular file: a short write means the disk is full */
+    ssize_t w = write(fd, buf, (size_t)n);
+    es_err rc = w == (ssize_t)n ? ES_OK : ES_ERR_IO;
+    int saved = w < 0 ? errno : ENOSPC;
+    if (close(fd) != 0 && rc == ES_OK) {
+        rc = ES_ERR_IO;
+        saved = errno;
+    }
+    if (rc == ES_OK && rename(tmp, path) != 0) {
+        rc = ES_ERR_IO;
+        saved = errno;
+    }
+    if (rc != ES_OK) {
+        unlink(tmp);
+        return es_error_set(err, rc, "cannot write heartbeat file %s: %s", path, strerror(saved));
+    }
+    return ES_OK;
+}
+
+static int64_t s_int(const char *v)
+{
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    return end == v ? 0 : (int64_t)n;
+}
+
+/* Applies one "key=value" line (NUL-terminated, without its newline). */
+static bool s_apply_line(es_health_state *st, char *line)
+{
+    char *eq = strchr(line, '=');
+    if (!eq)
+        return false;
+    *eq = '\0';
+    const char *k = line, *v = eq + 1;
+    static const struct {
+        const char *key;
+        size_t offset;
+    } times[] = {{"updated", offsetof(es_health_state, updated)},
+                 {"started", offsetof(es_health_state, started)},
+                 {"last_receive_ok", offsetof(es_health_state, last_receive_ok)},
+                 {"oldest_job_started", offsetof(es_health_state, oldest_job_started)},
+                 {"newest_job_started", offsetof(es_health_state, newest_job_started)}};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if (!strcmp(k, times[i].key)) {
+            *(int64_t *)((char *)st + times[i].offset) = s_int(v);
+            return !strcmp(k, "updated");
+        }
+    if (!strcmp(k, "pid"))
+        st->pid = (long)s_int(v);
+    else if (!strcmp(k, "receive_failures"))
+        st->receive_failures = (unsigned)s_int(v);
+    else if (!strcmp(k, "slots"))
+        st->slots = (int)s_int(v);
+    else if (!strcmp(k, "busy"))
+        st->busy = (int)s_int(v);
+    else if (!strcmp(k, "last_error"))
+        snprintf(st->last_error, sizeof st->last_error, "%s", v);
+    return false;
+}
+
+es_err es_health_read(const char *path, es_health_state *st, bool *has_state, es_error *err)
+{
+    ES_ENSURE_REF(path);
+    ES_ENSURE_REF(st);
+    memset(st, 0, sizeof *st);
+    *has_state = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return es_error_set(err, ES_ERR_NOT_FOUND, "heartbeat file %s: %s", path, strerror(errno));
+    char buf[S_MAX_FILE + 1];
+    size_t len = 0;
+    ssize_t r;
+    while (len < S_MAX_FILE && (r = read(fd, buf + len, S_MAX_FILE - len)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        len += (size_t)r;
+    }
     close(fd);
-    return rc;
+    buf[len] = '\0';
+    for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (s_apply_line(st, line))
+            *has_state = true;
+    }
+    return ES_OK;
 }
 
 long es_health_default_max_age(int wait_seconds) { return 3L * wait_seconds + 30; }
 
-es_err es_health_check(const char *path, long max_age_s, long *age_s, es_error *err)
+static int64_t s_max(int64_t a, int64_t b) { return a > b ? a : b; }
+
+es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
+                                  long stuck_after_s, char *summary, size_t size)
 {
-    ES_ENSURE_REF(path);
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return es_error_set(err, ES_ERR_NOT_FOUND, "heartbeat file %s: %s", path, strerror(errno));
-    time_t now = time(NULL);
-    long age = now > st.st_mtime ? (long)(now - st.st_mtime) : 0;
-    if (age_s)
-        *age_s = age;
-    if (age > max_age_s)
-        return es_error_set(err, ES_ERR_TIMEOUT,
-                            "heartbeat file %s is %ld s old (more than %ld s): the worker's "
-                            "receiver loop is not running",
-                            path, age, max_age_s);
-    return ES_OK;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(summary, size, "heartbeat file %s: %s (is the worker running?)", path,
+                 strerror(errno));
+        return ES_HEALTH_MISSING;
+    }
+    int64_t age = now > (int64_t)sb.st_mtime ? now - (int64_t)sb.st_mtime : 0;
+    if (age > max_age_s) {
+        snprintf(summary, size,
+                 "heartbeat file %s is %" PRId64 " s old (more than %ld s): the worker's receiver "
+                 "loop is not running",
+                 path, age, max_age_s);
+        return ES_HEALTH_STALE;
+    }
+    es_health_state st;
+    bool has_state = false;
+    es_error err;
+    es_error_clear(&err);
+    if (es_health_read(path, &st, &has_state, &err) != ES_OK) {
+        snprintf(summary, size, "%s", err.msg);
+        return ES_HEALTH_MISSING;
+    }
+    if (!has_state) {
+        snprintf(summary, size,
+                 "heartbeat %s is %" PRId64 " s old (limit %ld s); no state recorded (only its "
+                 "age is judged)",
+                 path, age, max_age_s);
+        return ES_HEALTH_OK;
+    }
+    int64_t since_ok = now - s_max(st.last_receive_ok, st.started);
+    if (st.receive_failures > 0 && since_ok > max_age_s) {
+        snprintf(summary, size,
+                 "the worker cannot receive from SQS: %u failed receives in a row, %s for %" PRId64
+                 " s (limit %ld s); last error: %s",
+                 st.receive_failures, st.last_receive_ok ? "no success" : "no success since start",
+                 since_ok, max_age_s, st.last_error[0] ? st.last_error : "unknown");
+        return ES_HEALTH_NO_RECEIVE;
+    }
+    if (stuck_after_s > 0 && st.slots > 0 && st.busy >= st.slots && st.newest_job_started > 0 &&
+        now - st.newest_job_started > stuck_after_s) {
+        snprintf(summary, size,
+                 "every job slot (%d) has been busy with the same job for more than %ld s (the "
+                 "most recent started %" PRId64 " s ago): the jobs are stuck",
+                 st.slots, stuck_after_s, now - st.newest_job_started);
+        return ES_HEALTH_STUCK;
+    }
+    char last_ok[48];
+    if (st.last_receive_ok)
+        snprintf(last_ok, sizeof last_ok, "%" PRId64 " s ago", now - st.last_receive_ok);
+    else
+        snprintf(last_ok, sizeof last_ok, "none yet");
+    snprintf(summary, size,
+             "heartbeat %s is %" PRId64 " s old (limit %ld s); last successful receive %s; "
+             "%u failed receives in a row; %d of %d job slots busy",
+             path, age, max_age_s, last_ok, st.receive_failures, st.busy, st.slots);
+    return ES_HEALTH_OK;
 }

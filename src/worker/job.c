@@ -306,8 +306,8 @@ static void s_report_refusal(const es_job_env *env, const es_job_message *msg,
     if (res->outcome != ES_JOB_REFUSED || !env->cfg->dlq_url[0])
         return;
     es_report_info info = {
-        .bucket = rec ? rec->bucket : NULL,
-        .key = rec ? rec->key : NULL,
+        .bucket = rec && rec->bucket[0] ? rec->bucket : NULL,
+        .key = rec && rec->key[0] ? rec->key : NULL,
         .version_id = rec ? rec->version_id : NULL,
         .reason = res->reason,
         .code = res->code,
@@ -343,7 +343,8 @@ static void s_log_result(const es_job_message *msg, const es_event_record *rec,
     bool failed = res->code != ES_OK;
     ES_LOG(level, events[res->outcome], ES_LF_STR("message_id", msg->message_id),
            ES_LF_INT("receive_count", msg->receive_count),
-           ES_LF_STR("bucket", rec ? rec->bucket : NULL), ES_LF_STR("key", rec ? rec->key : NULL),
+           ES_LF_STR("bucket", rec && rec->bucket[0] ? rec->bucket : NULL),
+           ES_LF_STR("key", rec && rec->key[0] ? rec->key : NULL),
            ES_LF_STR("version_id", rec && rec->version_id[0] ? rec->version_id : NULL),
            ES_LF_UINT("bytes_in", res->bytes_in), ES_LF_UINT("bytes_out", res->bytes_out),
            ES_LF_STR("removed", res->outcome == ES_JOB_STRIPPED ? res->removed : NULL),
@@ -405,6 +406,41 @@ void es_job_run_record(const es_job_env *env, const es_job_message *msg,
     s_log_result(msg, rec, res);
 }
 
+/* Settles a record that is not processed (skipped or refused without any
+ * request): fills res, sends the refusal report, logs one line. rec is NULL
+ * when the whole message was refused. */
+static void s_settle_unprocessed(const es_job_env *env, const es_job_message *msg,
+                                 const es_event_record *rec, es_job_outcome outcome, es_err code,
+                                 const char *reason, es_job_result *res)
+{
+    uint64_t start = es_clock_ms();
+    memset(res, 0, sizeof *res);
+    s_set_outcome(res, outcome, code, "%s", reason);
+    s_report_refusal(env, msg, rec, res);
+    res->duration_ms = es_clock_ms() - start;
+    s_log_result(msg, rec, res);
+}
+
+/* Settles one record of a parsed message according to its state. */
+static void s_run_event_record(const es_job_env *env, const es_job_message *msg,
+                               const es_event_record *rec, es_job_result *res)
+{
+    char reason[sizeof res->reason];
+    switch (rec->state) {
+    case ES_EVENT_RECORD_CREATED:
+        es_job_run_record(env, msg, rec, res);
+        return;
+    case ES_EVENT_RECORD_OTHER:
+        snprintf(reason, sizeof reason, "event \"%s\" is not an object creation: nothing to do",
+                 rec->event_name);
+        s_settle_unprocessed(env, msg, rec, ES_JOB_SKIPPED, ES_OK, reason, res);
+        return;
+    case ES_EVENT_RECORD_INVALID:
+        s_settle_unprocessed(env, msg, rec, ES_JOB_REFUSED, rec->problem_code, rec->problem, res);
+        return;
+    }
+}
+
 bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job_counts *counts)
 {
     es_event ev;
@@ -412,13 +448,8 @@ bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job
     es_error_clear(&err);
     es_err rc = es_event_parse(msg->body ? msg->body : "", msg->body ? msg->body_len : 0, &ev, &err);
     if (rc != ES_OK) {
-        uint64_t start = es_clock_ms();
         es_job_result res;
-        memset(&res, 0, sizeof res);
-        s_set_outcome(&res, ES_JOB_REFUSED, rc, "%s", err.msg);
-        s_report_refusal(env, msg, NULL, &res);
-        res.duration_ms = es_clock_ms() - start;
-        s_log_result(msg, NULL, &res);
+        s_settle_unprocessed(env, msg, NULL, ES_JOB_REFUSED, rc, err.msg, &res);
         if (counts)
             counts->n[res.outcome]++;
         return res.outcome != ES_JOB_RETRY;
@@ -429,6 +460,7 @@ bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job
         es_event_clear(&ev);
         return true;
     }
+    /* Each record is settled on its own; the message is settled once all are. */
     bool settled = true;
     for (size_t i = 0; i < ev.count; i++) {
         if (s_cancel_requested(env)) {
@@ -436,7 +468,7 @@ bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job
             break;
         }
         es_job_result res;
-        es_job_run_record(env, msg, &ev.records[i], &res);
+        s_run_event_record(env, msg, &ev.records[i], &res);
         if (counts) {
             counts->n[res.outcome]++;
             counts->abandoned += res.abandoned;

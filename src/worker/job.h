@@ -8,7 +8,11 @@
  *   refused   the input is unacceptable (not a JPEG, corrupt, too large, bad
  *             event): nothing written, a report goes to the DLQ if configured
  *   retry     transient failure: the message must not be deleted
- * A message is settled (may be deleted) when none of its records is "retry".
+ * Each record of a message is settled on its own: a malformed record is
+ * refused (with its report) and a non-creation event (ObjectRemoved:*, ...)
+ * skipped without touching its siblings. A message is settled (may be
+ * deleted) when none of its records is "retry"; a retried message comes back
+ * whole, its already-done records then being cheap repeats.
  * The job only calls es_s3_get_object / es_s3_upload_* / es_sqs_send. */
 #ifndef ES_WORKER_JOB_H
 #define ES_WORKER_JOB_H
@@ -81,7 +85,7 @@ void es_job_run_record(const es_job_env *env, const es_job_message *msg,
                        const es_event_record *rec, es_job_result *res);
 
 /* Processes every record of msg (an unparseable message is refused as a
- * whole; a test event is logged). Adds the outcomes to counts (may be NULL).
+ * whole; a test event is logged; records are settled one by one). Adds the outcomes to counts (may be NULL).
  * Returns true when the message is settled and may be deleted. */
 bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job_counts *counts);
 

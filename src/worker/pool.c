@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aws/http.h"
@@ -47,6 +48,7 @@
 #define S_SHORT_POLL_MS 1000
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
+#define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
 
 typedef struct s_item {
     char *message_id;
@@ -86,6 +88,9 @@ struct es_pool {
     pthread_t *workers;
     int nworkers;
     bool receiver_started;
+    int64_t *job_started; /* per job slot: when its job started (wall seconds), 0 = idle; under mu */
+    es_health_state health;  /* receiver thread only: what the heartbeat file says */
+    uint64_t health_written_ms; /* receiver thread only */
     bool touch_failing; /* receiver thread only */
     bool abandoned;
 };
@@ -136,16 +141,69 @@ static void s_timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t ms)
     pthread_cond_timedwait(cv, mu, &ts);
 }
 
+/* Rewrites the heartbeat file (at most every S_HEARTBEAT_EVERY_MS) with the
+ * receiver's state and the job slots' (health.h). Receiver thread only. */
 static void s_touch(es_pool *p)
 {
-    if (!p->cfg->heartbeat_file[0])
+    uint64_t now_ms = es_clock_ms();
+    if (!p->cfg->heartbeat_file[0] || (p->health_written_ms &&
+                                       now_ms - p->health_written_ms < S_HEARTBEAT_EVERY_MS))
         return;
+    es_health_state *st = &p->health;
+    st->updated = (int64_t)time(NULL);
+    st->slots = (int)p->qcap;
+    st->busy = 0;
+    st->oldest_job_started = st->newest_job_started = 0;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->qcap; i++) {
+        int64_t t = p->job_started[i];
+        if (!t)
+            continue;
+        st->busy++;
+        if (!st->oldest_job_started || t < st->oldest_job_started)
+            st->oldest_job_started = t;
+        if (t > st->newest_job_started)
+            st->newest_job_started = t;
+    }
+    pthread_mutex_unlock(&p->mu);
     es_error err;
     es_error_clear(&err);
-    bool ok = es_health_touch(p->cfg->heartbeat_file, &err) == ES_OK;
+    bool ok = es_health_write(p->cfg->heartbeat_file, st, &err) == ES_OK;
     if (!ok && !p->touch_failing)
         ES_LOG(ES_LOG_WARN, "health.touch_failed", ES_LF_STR("reason", err.msg));
     p->touch_failing = !ok;
+    p->health_written_ms = now_ms;
+}
+
+/* Records a receive's outcome for the heartbeat file. Receiver thread only. */
+static void s_note_receive(es_pool *p, es_err rc, const es_aws_result *res)
+{
+    es_health_state *st = &p->health;
+    if (rc != ES_OK || st->receive_failures > 0)
+        p->health_written_ms = 0; /* a failure, or the recovery from one, is written at once */
+    if (rc == ES_OK) {
+        st->last_receive_ok = (int64_t)time(NULL);
+        st->receive_failures = 0;
+        st->last_error[0] = '\0';
+    } else {
+        st->receive_failures++;
+        snprintf(st->last_error, sizeof st->last_error, "%s (HTTP %ld%s%.48s)", es_errname(rc),
+                 res->http_status, res->aws_code[0] ? ", " : "", res->aws_code);
+        for (char *c = st->last_error; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7E)
+                *c = '?';
+    }
+}
+
+/* Marks a free job slot busy and returns it (-1: none free). Called with mu held. */
+static int s_job_slot_begin(es_pool *p)
+{
+    for (size_t i = 0; i < p->qcap; i++)
+        if (!p->job_started[i]) {
+            p->job_started[i] = (int64_t)time(NULL);
+            return (int)i;
+        }
+    return -1;
 }
 
 /* Sets the visibility of up to 10 messages to 0 (they are received again at
@@ -305,6 +363,7 @@ static void *s_receiver(void *arg)
             es_sqs_messages_free(msgs, n);
             continue; /* the loop sees `stopping` and ends */
         }
+        s_note_receive(p, rc, &res);
         if (rc != ES_OK) {
             backoff_ms = backoff_ms ? backoff_ms * 2 : 1000;
             if (backoff_ms > S_BACKOFF_MAX_MS)
@@ -391,11 +450,14 @@ static void *s_worker(void *arg)
         p->qhead = (p->qhead + 1) % p->qcap;
         p->qcount--;
         p->active++;
+        int slot = s_job_slot_begin(p);
         pthread_cond_broadcast(&p->cv_space);
         pthread_mutex_unlock(&p->mu);
         s_process(p, it);
         s_item_free(it);
         pthread_mutex_lock(&p->mu);
+        if (slot >= 0)
+            p->job_started[slot] = 0;
         p->active--;
         pthread_cond_broadcast(&p->cv_done);
         pthread_cond_broadcast(&p->cv_space); /* drain check */
@@ -426,8 +488,11 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
     p->env = (es_job_env){cfg, s3, sqs, &p->cancel};
     p->qcap = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
     p->queue = calloc(p->qcap, sizeof *p->queue);
+    p->job_started = calloc(p->qcap, sizeof *p->job_started);
+    p->health.pid = (long)getpid();
+    p->health.started = (int64_t)time(NULL);
     p->workers = calloc(p->qcap, sizeof *p->workers);
-    if (!p->queue || !p->workers || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    if (!p->queue || !p->workers || !p->job_started || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
         goto err;
     return p;
 err:
@@ -662,6 +727,7 @@ void es_pool_free(es_pool *p)
     for (size_t i = 0; p->queue && i < p->qcount; i++)
         s_item_free(p->queue[(p->qhead + i) % p->qcap]);
     free(p->queue);
+    free(p->job_started);
     free(p->workers);
     for (int i = 0; i < 2; i++)
         if (p->pipe_fds[i] >= 0)

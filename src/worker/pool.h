@@ -2,7 +2,9 @@
  * into a bounded queue (capacity = concurrency) consumed by `concurrency`
  * worker threads, each running one message at a time (es_job_run_message);
  * a delete batcher removes settled messages, a visibility heartbeat extends
- * messages held for long, and the receiver loop refreshes the health file.
+ * messages held for long, and the receiver loop rewrites the heartbeat file
+ * with its state (last successful receive, failures in a row, busy job
+ * slots: health.h) about once a second.
  *
  * Shutdown (es_pool_request_stop, e.g. from SIGTERM, or drained in --drain
  * mode): no new message is started and a ReceiveMessage long poll in flight

@@ -3,7 +3,9 @@
 # it with exit 78 before any request; SIGTERM in the middle of a batch exits 0
 # within the grace period and loses nothing (a --drain run afterwards
 # finishes the batch, every photo written exactly once); `exifstrip health`
-# follows the heartbeat file (fresh while the worker runs, stale after).
+# follows the heartbeat file (fresh while the worker runs, stale after), fails
+# when every receive is refused (wrong secret key) and when every job slot
+# is stuck (a GET that hangs).
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -92,7 +94,48 @@ t_health_follows_heartbeat() {
     e2e_show_log_on_failure "$log"
 }
 
+# Issue 10 #9: with a wrong secret every receive fails; the heartbeat file is
+# still rewritten, but health must say the worker cannot receive.
+t_health_fails_with_wrong_secret() {
+    local log=$S/badsecret-worker.log
+    [ -n "${E2E_Q:-}" ] || e2e_stack h || return
+    rm -f "$S/hb-bad"
+    AWS_SECRET_ACCESS_KEY=wrong-secret EXIFSTRIP_HEARTBEAT_FILE=$S/hb-bad e2e_worker_start "$log"
+    e2e_wait 15 "the heartbeat file" test -f "$S/hb-bad"
+    e2e_wait 20 "health to fail (--max-age 2)" \
+        bash -c '! "$1" health --heartbeat-file "$2" --max-age 2 >/dev/null 2>"$3"' _ "$EXIFSTRIP" "$S/hb-bad" "$S/health.err"
+    check "says it cannot receive" grep -q "^unhealthy: the worker cannot receive from SQS" "$S/health.err"
+    check "names the refusal" grep -q "ES_ERR_AUTH" "$S/health.err"
+    check "the heartbeat file is still fresh" test "$(($(date +%s) - $(stat -c %Y "$S/hb-bad")))" -le 2
+    e2e_worker_stop 20
+    check_eq "worker exit status" "$E2E_WORKER_RC" 0
+    e2e_show_log_on_failure "$log"
+}
+
+# Issue 10 #9: every job slot busy with a job that does not move -> unhealthy
+# after --stuck-after; healthy again once the job finished.
+t_health_fails_when_every_slot_is_stuck() {
+    local log=$S/stuck-worker.log rule
+    e2e_stack st || return
+    "$MKFIXTURE" --seed 7 "$S/stuck.jpg" || { es_fail "mkfixture failed"; return; }
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"delay_ms\":7000}")
+    EXIFSTRIP_CONCURRENCY=1 EXIFSTRIP_HEARTBEAT_FILE=$S/hb-stuck e2e_worker_start "$log"
+    check "upload to A" e2e_aws s3 cp --only-show-errors "$S/stuck.jpg" "s3://$E2E_A/stuck.jpg"
+    e2e_wait 20 "health to say stuck (--stuck-after 2)" \
+        bash -c '! "$1" health --heartbeat-file "$2" --stuck-after 2 >/dev/null 2>"$3"' _ "$EXIFSTRIP" "$S/hb-stuck" "$S/stuck.err"
+    check "says every slot is stuck" grep -q "^unhealthy: every job slot (1) has been busy" "$S/stuck.err"
+    check "healthy with the default --stuck-after" bash -c '"$1" health --heartbeat-file "$2" >/dev/null' _ "$EXIFSTRIP" "$S/hb-stuck"
+    e2e_wait 30 "the job to finish" e2e_log_has "$log" job.done
+    curl -fsS --max-time 5 -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$rule" >/dev/null
+    e2e_wait 10 "health to recover" bash -c '"$1" health --heartbeat-file "$2" --stuck-after 2 >/dev/null' _ "$EXIFSTRIP" "$S/hb-stuck"
+    e2e_worker_stop 20
+    check_eq "worker exit status" "$E2E_WORKER_RC" 0
+    e2e_show_log_on_failure "$log"
+}
+
 es_run t_missing_dest_bucket_exits_78
 es_run t_sigterm_mid_batch_loses_nothing
 es_run t_health_follows_heartbeat
+es_run t_health_fails_with_wrong_secret
+es_run t_health_fails_when_every_slot_is_stuck
 es_finish

@@ -4,9 +4,11 @@
  * Target Functions: es_event_parse, es_event_decode_key, es_event_clear
  * (src/worker/event.c), es_report_build (src/worker/report.c).
  *
- * Invariants checked: a parsed event is a test event or 1..100 records, each
- * with a bucket, a non-empty valid-UTF-8 key of at most 1024 bytes and an
- * ObjectCreated event name; a refusal leaves the event empty, carries a
+ * Invariants checked: a parsed event is a test event or 1..100 records; a
+ * record to process has a well-formed bucket name, a non-empty valid-UTF-8
+ * key of at most 1024 bytes, an ObjectCreated event name and an ETag,
+ * versionId and sequencer free of control characters; a refused record has
+ * a reason; a skipped one is not an ObjectCreated event; a refusal leaves the event empty, carries a
  * reason and is an INPUT error; a decoded key is valid UTF-8 without NUL;
  * the report built around any body is valid JSON within the SQS size cap. */
 #include <jansson.h>
@@ -15,10 +17,47 @@
 #include <string.h>
 
 #include "common/utf8.h"
+#include "worker/config.h"
 #include "worker/event.h"
 #include "worker/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool s_has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7E)
+            return true;
+    return false;
+}
+
+static void s_check_record(const es_event_record *r)
+{
+    bool created = !strncmp(r->event_name, "ObjectCreated:", 14) ||
+                   !strcmp(r->event_name, "Object Created");
+    switch (r->state) {
+    case ES_EVENT_RECORD_CREATED: {
+        size_t klen = strlen(r->key);
+        if (!es_cfg_bucket_name_valid(r->bucket, strlen(r->bucket)) || klen == 0 ||
+            klen > ES_EVENT_MAX_KEY || !es_utf8_valid(r->key, klen) || !created)
+            abort();
+        if (s_has_control(r->etag) || strchr(r->etag, '"') || s_has_control(r->version_id) ||
+            s_has_control(r->sequencer))
+            abort();
+        break;
+    }
+    case ES_EVENT_RECORD_OTHER:
+        if (created)
+            abort();
+        break;
+    case ES_EVENT_RECORD_INVALID:
+        if (!r->problem[0] || es_err_category(r->problem_code) != ES_CAT_INPUT)
+            abort();
+        break;
+    default:
+        abort();
+    }
+}
 
 static void s_check_event(const uint8_t *data, size_t size)
 {
@@ -37,14 +76,8 @@ static void s_check_event(const uint8_t *data, size_t size)
     } else if (ev.count == 0 || ev.count > ES_EVENT_MAX_RECORDS || !ev.records) {
         abort();
     }
-    for (size_t i = 0; i < ev.count; i++) {
-        const es_event_record *r = &ev.records[i];
-        size_t klen = strlen(r->key);
-        if (!r->bucket[0] || klen == 0 || klen > ES_EVENT_MAX_KEY || !es_utf8_valid(r->key, klen))
-            abort();
-        if (strncmp(r->event_name, "ObjectCreated:", 14) != 0 && strcmp(r->event_name, "Object Created") != 0)
-            abort();
-    }
+    for (size_t i = 0; i < ev.count; i++)
+        s_check_record(&ev.records[i]);
     es_event_clear(&ev);
     if (ev.records || ev.count)
         abort();

@@ -292,6 +292,58 @@ static void test_parse_int(void)
     CHECK_STR_CONTAINS(err.msg, "--max-age");
 }
 
+/* An empty EXIFSTRIP_HEARTBEAT_FILE means "no heartbeat file" (README), in
+ * the worker and in `exifstrip health` (es_cfg_load_some); other empty
+ * variables still count as unset. */
+static void test_empty_heartbeat_means_none(void)
+{
+    s_env env = {{{"EXIFSTRIP_QUEUE_URL", S_QUEUE},
+                  {"EXIFSTRIP_DEST_BUCKET", "clean-bucket"},
+                  {"EXIFSTRIP_HEARTBEAT_FILE", ""},
+                  {"EXIFSTRIP_CONCURRENCY", ""}}};
+    es_cfg cfg;
+    es_error err;
+    REQUIRE(s_load(&env, 0, NULL, &cfg, &err) == ES_OK);
+    CHECK_STR_EQ(cfg.heartbeat_file, "");
+    CHECK_INT_EQ(cfg.concurrency, 4);
+    static const char *const names[] = {"EXIFSTRIP_HEARTBEAT_FILE", "EXIFSTRIP_WAIT_SECONDS", NULL};
+    es_error_clear(&err);
+    REQUIRE(es_cfg_load_some(&cfg, names, 0, NULL, s_getenv, &env, &err) == ES_OK);
+    CHECK_STR_EQ(cfg.heartbeat_file, "");
+    char *flag_empty[] = {"--heartbeat-file="};
+    s_env none = {{{NULL, NULL}}};
+    REQUIRE(es_cfg_load_some(&cfg, names, 1, flag_empty, s_getenv, &none, &err) == ES_OK);
+    CHECK_STR_EQ(cfg.heartbeat_file, "");
+    REQUIRE(es_cfg_load_some(&cfg, names, 0, NULL, s_getenv, &none, &err) == ES_OK);
+    CHECK_STR_EQ(cfg.heartbeat_file, "/tmp/exifstrip-worker.heartbeat");
+}
+
+static void test_load_some(void)
+{
+    static const char *const names[] = {"EXIFSTRIP_HEARTBEAT_FILE", "EXIFSTRIP_WAIT_SECONDS", NULL};
+    s_env env = {{{"EXIFSTRIP_WAIT_SECONDS", "5"}, {"EXIFSTRIP_HEARTBEAT_FILE", "/run/hb"},
+                  {"EXIFSTRIP_CONCURRENCY", "9"}}};
+    es_cfg cfg;
+    es_error err;
+    es_error_clear(&err);
+    /* nothing is required; unnamed settings keep their defaults */
+    REQUIRE(es_cfg_load_some(&cfg, names, 0, NULL, s_getenv, &env, &err) == ES_OK);
+    CHECK_INT_EQ(cfg.wait_seconds, 5);
+    CHECK_STR_EQ(cfg.heartbeat_file, "/run/hb");
+    CHECK_INT_EQ(cfg.concurrency, 4);
+    char *flags[] = {"--heartbeat-file", "/x/hb", "--wait-seconds=0"};
+    REQUIRE(es_cfg_load_some(&cfg, names, 3, flags, s_getenv, &env, &err) == ES_OK);
+    CHECK_STR_EQ(cfg.heartbeat_file, "/x/hb");
+    CHECK_INT_EQ(cfg.wait_seconds, 0);
+    s_env bad = {{{"EXIFSTRIP_WAIT_SECONDS", "99"}}};
+    CHECK_INT_EQ(es_cfg_load_some(&cfg, names, 0, NULL, s_getenv, &bad, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "EXIFSTRIP_WAIT_SECONDS");
+    char *other[] = {"--concurrency", "2"};
+    es_error_clear(&err);
+    CHECK_INT_EQ(es_cfg_load_some(&cfg, names, 2, other, s_getenv, &env, &err), ES_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(err.msg, "--concurrency");
+}
+
 int main(void)
 {
     ES_RUN(test_defaults);
@@ -304,5 +356,7 @@ int main(void)
     ES_RUN(test_bucket_allowed_and_suffix);
     ES_RUN(test_help_lists_every_variable);
     ES_RUN(test_parse_int);
+    ES_RUN(test_empty_heartbeat_means_none);
+    ES_RUN(test_load_some);
     return es_test_finish();
 }

@@ -149,7 +149,7 @@ static void test_s3_multiple_records(void)
     for (int i = 0; i < 3; i++)
         n += (size_t)snprintf(body + n, sizeof body - n,
                               "%s{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Copy\","
-                              "\"s3\":{\"bucket\":{\"name\":\"b%d\"},\"object\":{\"key\":\"k%d.jpg\","
+                              "\"s3\":{\"bucket\":{\"name\":\"bkt%d\"},\"object\":{\"key\":\"k%d.jpg\","
                               "\"size\":%d}}}",
                               i ? "," : "", i, i, i * 10);
     snprintf(body + n, sizeof body - n, "]}");
@@ -157,7 +157,7 @@ static void test_s3_multiple_records(void)
     es_error err;
     REQUIRE(s_parse(body, &ev, &err) == ES_OK);
     REQUIRE(ev.count == 3);
-    CHECK_STR_EQ(ev.records[0].bucket, "b0");
+    CHECK_STR_EQ(ev.records[0].bucket, "bkt0");
     CHECK_STR_EQ(ev.records[2].key, "k2.jpg");
     CHECK_INT_EQ(ev.records[2].size, 20);
     es_event_clear(&ev);
@@ -314,18 +314,37 @@ static void test_eventbridge_refusals(void)
 {
     es_event ev;
     es_error err;
-    CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{}}",
-                         &ev, &err),
+    /* another detail-type is a record to skip, not a refusal */
+    REQUIRE(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{"
+                    "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\"}}}",
+                    &ev, &err) == ES_OK);
+    REQUIRE(ev.count == 1);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_OTHER);
+    CHECK_STR_EQ(ev.records[0].event_name, "Object Deleted");
+    CHECK_STR_EQ(ev.records[0].key, "k.jpg");
+    es_event_clear(&ev);
+    CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":7,\"detail\":{}}", &ev, &err),
                  ES_ERR_EVENT_INVALID);
-    CHECK_STR_CONTAINS(err.msg, "Object Deleted");
+    CHECK_STR_CONTAINS(err.msg, "detail-type");
     CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\",\"detail\":"
-                         "{\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"\"}}}",
+                         "{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"\"}}}",
                          &ev, &err),
                  ES_ERR_EVENT_INVALID);
     CHECK_STR_CONTAINS(err.msg, "detail.object.key");
+    CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\",\"detail\":"
+                         "{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\","
+                         "\"etag\":\"x\\r\\ny\"}}}",
+                         &ev, &err),
+                 ES_ERR_EVENT_INVALID);
+    CHECK_STR_CONTAINS(err.msg, "detail.object.etag is not a valid ETag");
+    CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\",\"detail\":"
+                         "{\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"k.jpg\"}}}",
+                         &ev, &err),
+                 ES_ERR_EVENT_INVALID);
+    CHECK_STR_CONTAINS(err.msg, "detail.bucket.name is not a valid bucket name");
     /* jansson refuses \u0000 inside strings, so a NUL can never reach a key */
     CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\",\"detail\":"
-                         "{\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"a\\u0000b.jpg\"}}}",
+                         "{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"a\\u0000b.jpg\"}}}",
                          &ev, &err),
                  ES_ERR_EVENT_INVALID);
 }
@@ -342,29 +361,6 @@ static void test_refusals_with_reasons(void)
         {"{}", "unrecognised"},
         {"{\"Records\":{}}", "Records is not an array"},
         {"{\"Records\":[]}", "Records is empty"},
-        {"{\"Records\":[42]}", "Records[0] is not an object"},
-        {"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"eventName\":\"ObjectCreated:Put\"}]}",
-         "Records[0].eventSource"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectRemoved:Delete\","
-         "\"s3\":{\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"k.jpg\"}}}]}",
-         "ObjectRemoved:Delete"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\"}]}",
-         "Records[0].s3 is missing"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-         "\"bucket\":{},\"object\":{\"key\":\"k.jpg\"}}}]}",
-         "Records[0].s3.bucket.name is missing"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-         "\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"bad%zzkey\"}}}]}",
-         "Records[0].s3.object.key: object key has a bad percent escape at byte 3"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-         "\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"k.jpg\",\"size\":-1}}}]}",
-         "size is not a non-negative integer"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-         "\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"k.jpg\",\"size\":\"12\"}}}]}",
-         "size is not a non-negative integer"},
-        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-         "\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":7}}}]}",
-         "key is not a string"},
         {"{\"Records\":[],\"Records\":[]}", "not JSON"}, /* duplicate keys */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -381,18 +377,142 @@ static void test_refusals_with_reasons(void)
     }
 }
 
-static void test_mixed_records_refused_whole(void)
+/* Each malformed record is refused on its own (state INVALID) with a reason
+ * naming the field; fields are validated before any request could use them. */
+static void test_invalid_record_fields(void)
+{
+    static const struct {
+        const char *body;
+        const char *reason_part;
+    } cases[] = {
+        {"{\"Records\":[42]}", "Records[0] is not an object"},
+        {"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"eventName\":\"ObjectCreated:Put\"}]}",
+         "Records[0].eventSource"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\"}]}",
+         "Records[0].s3 is missing"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{},\"object\":{\"key\":\"k.jpg\"}}}]}",
+         "Records[0].s3.bucket.name is missing"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"bad%zzkey\"}}}]}",
+         "Records[0].s3.object.key: object key has a bad percent escape at byte 3"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"size\":-1}}}]}",
+         "size is not a non-negative integer"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"size\":\"12\"}}}]}",
+         "size is not a non-negative integer"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":7}}}]}",
+         "key is not a string"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"eTag\":\"abc\\r\\nX-Injected: 1\"}}}]}",
+         "Records[0].s3.object.eTag is not a valid ETag"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"eTag\":\"\\\"ab\\\"cd\\\"\"}}}]}",
+         "Records[0].s3.object.eTag is not a valid ETag"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"eTag\":\"ab cd\"}}}]}",
+         "eTag is not a valid ETag"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"eTag\":\"caf\\u00e9\"}}}]}",
+         "eTag is not a valid ETag"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"versionId\":\"v1\\nv2\"}}}]}",
+         "Records[0].s3.object.versionId is not a valid version id"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"00zz\"}}}]}",
+         "Records[0].s3.object.sequencer is not a hexadecimal string"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"ab\"},\"object\":{\"key\":\"k.jpg\"}}}]}",
+         "Records[0].s3.bucket.name is not a valid bucket name"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bad/bucket\"},\"object\":{\"key\":\"k.jpg\"}}}]}",
+         "Records[0].s3.bucket.name is not a valid bucket name"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"-bucket\"},\"object\":{\"key\":\"k.jpg\"}}}]}",
+         "bucket.name is not a valid bucket name"},
+        {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+         "\"bucket\":{\"name\":\"bkt\\r\\nx\"},\"object\":{\"key\":\"k.jpg\"}}}]}",
+         "bucket.name is not a valid bucket name"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        es_event ev;
+        es_error err;
+        es_err rc = s_parse(cases[i].body, &ev, &err);
+        if (rc != ES_OK) {
+            es_test_fail(__FILE__, __LINE__, "case %zu: rc %d (%s), expected a parsed message", i,
+                         rc, err.msg);
+            continue;
+        }
+        REQUIRE(ev.count == 1);
+        const es_event_record *r = &ev.records[0];
+        if (r->state != ES_EVENT_RECORD_INVALID)
+            es_test_fail(__FILE__, __LINE__, "case %zu: record state %d, expected INVALID", i,
+                         r->state);
+        if (!strstr(r->problem, cases[i].reason_part))
+            es_test_fail(__FILE__, __LINE__, "case %zu: problem \"%s\" lacks \"%s\"", i,
+                         r->problem, cases[i].reason_part);
+        CHECK_INT_EQ(r->problem_code, ES_ERR_EVENT_INVALID);
+        CHECK(strpbrk(r->bucket, "/\r\n") == NULL); /* never a bad bucket name for the report */
+        es_event_clear(&ev);
+    }
+}
+
+static void test_key_length_limit_in_record(void)
+{
+    char key[1100], body[1600];
+    memset(key, 'k', 1025);
+    key[1025] = '\0';
+    snprintf(body, sizeof body,
+             "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\","
+             "\"s3\":{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"%s\"}}}]}",
+             key);
+    es_event ev;
+    es_error err;
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_INVALID);
+    CHECK_STR_CONTAINS(ev.records[0].problem, "Records[0].s3.object.key");
+    CHECK_STR_CONTAINS(ev.records[0].problem, "1024");
+    CHECK_STR_EQ(ev.records[0].bucket, "bkt");
+    CHECK_STR_EQ(ev.records[0].key, "");
+    es_event_clear(&ev);
+    key[1024] = '\0'; /* exactly 1024 bytes: accepted */
+    snprintf(body, sizeof body,
+             "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\","
+             "\"s3\":{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"%s\"}}}]}",
+             key);
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_CREATED);
+    CHECK_INT_EQ(strlen(ev.records[0].key), 1024);
+    es_event_clear(&ev);
+}
+
+/* A bad record and an ObjectRemoved record do not spoil a valid sibling. */
+static void test_records_judged_one_by_one(void)
 {
     const char *body =
         "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-        "\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"k.jpg\"}}},{\"eventSource\":\"aws:s3\","
-        "\"eventName\":\"ObjectRemoved:Delete\",\"s3\":{\"bucket\":{\"name\":\"b\"},\"object\":{"
-        "\"key\":\"k.jpg\"}}}]}";
+        "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\"}}},{\"eventSource\":\"aws:s3\","
+        "\"eventName\":\"ObjectRemoved:Delete\",\"s3\":{\"bucket\":{\"name\":\"bkt\"},\"object\":{"
+        "\"key\":\"gone+1.jpg\"}}},{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\","
+        "\"s3\":{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"x.jpg\",\"eTag\":\"a\\r\\nb\"}}},"
+        "{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectRemoved:Delete\"}]}";
     es_event ev;
     es_error err;
-    CHECK_INT_EQ(s_parse(body, &ev, &err), ES_ERR_EVENT_INVALID);
-    CHECK_STR_CONTAINS(err.msg, "Records[1]");
-    CHECK(ev.records == NULL);
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK);
+    REQUIRE(ev.count == 4);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_CREATED);
+    CHECK_STR_EQ(ev.records[0].key, "k.jpg");
+    CHECK_INT_EQ(ev.records[1].state, ES_EVENT_RECORD_OTHER);
+    CHECK_STR_EQ(ev.records[1].event_name, "ObjectRemoved:Delete");
+    CHECK_STR_EQ(ev.records[1].key, "gone 1.jpg"); /* kept for the log */
+    CHECK_INT_EQ(ev.records[2].state, ES_EVENT_RECORD_INVALID);
+    CHECK_STR_CONTAINS(ev.records[2].problem, "Records[2].s3.object.eTag");
+    CHECK_STR_EQ(ev.records[2].key, "x.jpg");       /* kept for the report */
+    CHECK_INT_EQ(ev.records[3].state, ES_EVENT_RECORD_OTHER); /* no s3 member: still skipped */
+    CHECK_STR_EQ(ev.records[3].bucket, "");
+    es_event_clear(&ev);
 }
 
 static void test_empty_and_null_body(void)
@@ -422,7 +542,9 @@ int main(void)
     ES_RUN(test_eventbridge);
     ES_RUN(test_eventbridge_refusals);
     ES_RUN(test_refusals_with_reasons);
-    ES_RUN(test_mixed_records_refused_whole);
+    ES_RUN(test_invalid_record_fields);
+    ES_RUN(test_key_length_limit_in_record);
+    ES_RUN(test_records_judged_one_by_one);
     ES_RUN(test_empty_and_null_body);
     return es_test_finish();
 }

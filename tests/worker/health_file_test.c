@@ -1,13 +1,14 @@
-/* health_file_test.c - the heartbeat file: touching creates it and refreshes
- * its mtime, the check accepts a fresh file and rejects a stale or missing
- * one with a message, and a symlink is never followed. */
+/* health_file_test.c - the heartbeat state file: it round-trips, is replaced
+ * atomically without following symlinks (at the path or at its temporary
+ * name) and leaves no temporary file; the judge says stale, "cannot receive"
+ * (failures in a row and no success within max-age), "stuck" (every slot
+ * busy beyond stuck-after) or healthy, each with a reason. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <utime.h>
 
 #include "../harness/test.h"
 #include "worker/health.h"
@@ -18,49 +19,159 @@ static void s_tmp_path(char *out, size_t size, const char *name)
     unlink(out);
 }
 
-static void test_touch_and_check(void)
+static es_health_state s_state(int64_t now)
 {
-    char path[128];
-    s_tmp_path(path, sizeof path, "hb");
+    es_health_state st;
+    memset(&st, 0, sizeof st);
+    st.pid = 42;
+    st.updated = now;
+    st.started = now - 10;
+    st.last_receive_ok = now - 1;
+    st.slots = 2;
+    snprintf(st.last_error, sizeof st.last_error, "%s", "");
+    return st;
+}
+
+static void s_write(const char *path, const es_health_state *st)
+{
     es_error err;
     es_error_clear(&err);
-    long age = -1;
-    CHECK_INT_EQ(es_health_check(path, 10, &age, &err), ES_ERR_NOT_FOUND);
-    CHECK_STR_CONTAINS(err.msg, path);
+    REQUIRE(es_health_write(path, st, &err) == ES_OK);
+}
+
+static void test_write_read_roundtrip(void)
+{
+    char path[128], tmp[160];
+    s_tmp_path(path, sizeof path, "hb");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    es_health_state st = s_state(1700000000);
+    st.receive_failures = 3;
+    snprintf(st.last_error, sizeof st.last_error, "%s", "ES_ERR_AUTH (HTTP 403, InvalidClientTokenId)");
+    st.busy = 1;
+    st.oldest_job_started = st.newest_job_started = 1699999990;
+    s_write(path, &st);
+    struct stat sb;
+    CHECK(stat(tmp, &sb) != 0); /* renamed away */
+    es_health_state back;
+    bool has = false;
+    es_error err;
     es_error_clear(&err);
-    REQUIRE(es_health_touch(path, &err) == ES_OK);
-    es_error_clear(&err);
-    CHECK_OK(es_health_check(path, 10, &age, &err));
-    CHECK(age >= 0 && age <= 2);
-    /* make it 100 s old: stale for 10, fresh for 200 */
-    struct utimbuf old = {time(NULL) - 100, time(NULL) - 100};
-    REQUIRE(utime(path, &old) == 0);
-    es_error_clear(&err);
-    CHECK_INT_EQ(es_health_check(path, 10, &age, &err), ES_ERR_TIMEOUT);
-    CHECK(age >= 99 && age <= 102);
-    CHECK_STR_CONTAINS(err.msg, "old");
-    es_error_clear(&err);
-    CHECK_OK(es_health_check(path, 200, NULL, &err));
-    /* touching again makes it fresh */
-    es_error_clear(&err);
-    REQUIRE(es_health_touch(path, &err) == ES_OK);
-    CHECK_OK(es_health_check(path, 10, &age, &err));
+    REQUIRE(es_health_read(path, &back, &has, &err) == ES_OK);
+    CHECK(has);
+    CHECK_INT_EQ(back.pid, 42);
+    CHECK_INT_EQ(back.updated, 1700000000);
+    CHECK_INT_EQ(back.started, 1699999990);
+    CHECK_INT_EQ(back.last_receive_ok, 1699999999);
+    CHECK_INT_EQ(back.receive_failures, 3);
+    CHECK_STR_EQ(back.last_error, "ES_ERR_AUTH (HTTP 403, InvalidClientTokenId)");
+    CHECK_INT_EQ(back.slots, 2);
+    CHECK_INT_EQ(back.busy, 1);
+    CHECK_INT_EQ(back.newest_job_started, 1699999990);
+    /* a file without state (touch) reads as no state */
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fclose(f);
+    REQUIRE(es_health_read(path, &back, &has, &err) == ES_OK);
+    CHECK(!has);
     unlink(path);
 }
 
-static void test_symlink_not_followed(void)
+static void test_symlinks_not_followed(void)
 {
-    char target[128], link[128];
+    char path[128], tmp[160], target[128];
+    s_tmp_path(path, sizeof path, "hb2");
     s_tmp_path(target, sizeof target, "target");
-    s_tmp_path(link, sizeof link, "link");
-    REQUIRE(symlink(target, link) == 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unlink(tmp);
+    /* a symlink planted at the temporary name is replaced, not written through */
+    REQUIRE(symlink(target, tmp) == 0);
+    es_health_state st = s_state((int64_t)time(NULL));
+    s_write(path, &st);
+    struct stat sb;
+    CHECK(stat(target, &sb) != 0);
+    CHECK(lstat(tmp, &sb) != 0);
+    /* a symlink at the path itself is replaced by the file */
+    unlink(path);
+    REQUIRE(symlink(target, path) == 0);
+    s_write(path, &st);
+    CHECK(lstat(path, &sb) == 0 && S_ISREG(sb.st_mode));
+    CHECK(stat(target, &sb) != 0);
+    unlink(path);
     es_error err;
     es_error_clear(&err);
-    CHECK_INT_EQ(es_health_touch(link, &err), ES_ERR_IO);
-    struct stat st;
-    CHECK(stat(target, &st) != 0); /* the target was not created */
-    unlink(link);
-    CHECK_INT_EQ(es_health_touch("/nonexistent-dir/x/hb", &err), ES_ERR_IO);
+    CHECK_INT_EQ(es_health_write("/nonexistent-dir/x/hb", &st, &err), ES_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "/nonexistent-dir/x/hb");
+}
+
+static es_health_verdict s_judge(const char *path, int64_t now, long max_age, long stuck,
+                                 char *summary)
+{
+    return es_health_judge(path, now, max_age, stuck, summary, 512);
+}
+
+static void test_judge(void)
+{
+    char path[128], summary[512];
+    s_tmp_path(path, sizeof path, "hb3");
+    int64_t now = (int64_t)time(NULL);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_MISSING);
+    CHECK_STR_CONTAINS(summary, path);
+
+    es_health_state st = s_state(now);
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
+    CHECK_STR_CONTAINS(summary, "last successful receive");
+    /* the file itself is old: the receiver loop is not running */
+    CHECK_INT_EQ(s_judge(path, now + 100, 90, 900, summary), ES_HEALTH_STALE);
+    CHECK_STR_CONTAINS(summary, "not running");
+
+    /* receives failing, last success 100 s ago: cannot reach SQS */
+    st.receive_failures = 7;
+    st.started = now - 300;
+    st.last_receive_ok = now - 100;
+    snprintf(st.last_error, sizeof st.last_error, "%s", "ES_ERR_AUTH (HTTP 403, SignatureDoesNotMatch)");
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_NO_RECEIVE);
+    CHECK_STR_CONTAINS(summary, "cannot receive from SQS");
+    CHECK_STR_CONTAINS(summary, "7 failed receives in a row");
+    CHECK_STR_CONTAINS(summary, "SignatureDoesNotMatch");
+    CHECK_INT_EQ(s_judge(path, now, 200, 900, summary), ES_HEALTH_OK); /* within max-age */
+    /* never succeeded: counted from the start */
+    st.last_receive_ok = 0;
+    st.started = now - 5;
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
+    st.started = now - 95;
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_NO_RECEIVE);
+    CHECK_STR_CONTAINS(summary, "since start");
+    /* an old success without failures is fine (e.g. all slots busy, no receive needed) */
+    st.receive_failures = 0;
+    st.last_error[0] = '\0';
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
+
+    /* every slot busy with jobs older than stuck-after: stuck */
+    st.busy = 2;
+    st.oldest_job_started = now - 1000;
+    st.newest_job_started = now - 950;
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_STUCK);
+    CHECK_STR_CONTAINS(summary, "every job slot (2)");
+    CHECK_INT_EQ(s_judge(path, now, 90, 0, summary), ES_HEALTH_OK);    /* 0: never stuck */
+    CHECK_INT_EQ(s_judge(path, now, 90, 1000, summary), ES_HEALTH_OK); /* younger than the limit */
+    st.busy = 1; /* one slot free: not stuck */
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
+    CHECK_STR_CONTAINS(summary, "1 of 2 job slots busy");
+
+    /* a file without state is judged by its age only */
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fclose(f);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
+    CHECK_STR_CONTAINS(summary, "no state recorded");
+    unlink(path);
 }
 
 static void test_default_max_age(void)
@@ -71,8 +182,9 @@ static void test_default_max_age(void)
 
 int main(void)
 {
-    ES_RUN(test_touch_and_check);
-    ES_RUN(test_symlink_not_followed);
+    ES_RUN(test_write_read_roundtrip);
+    ES_RUN(test_symlinks_not_followed);
+    ES_RUN(test_judge);
     ES_RUN(test_default_max_age);
     return es_test_finish();
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # health_test.sh - `exifstrip health`: 0 while the heartbeat file is fresh, 1
 # when it is missing or older than --max-age (default 3 x
-# EXIFSTRIP_WAIT_SECONDS + 30), with a message either way; bad values exit 78.
+# EXIFSTRIP_WAIT_SECONDS + 30), when the state in it says receives keep
+# failing or every job slot is stuck, or when the heartbeat is turned off
+# (empty EXIFSTRIP_HEARTBEAT_FILE or --heartbeat-file=), with a message
+# either way; bad values exit 78.
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/worker_env.sh"
 
@@ -52,13 +55,72 @@ t_bad_values() {
     check "names EXIFSTRIP_WAIT_SECONDS" grep -q "EXIFSTRIP_WAIT_SECONDS" <<<"$ERR"
     health --bogus
     check_eq "unknown option" "$RC" 1
+    health --heartbeat-file "$SCRATCH/hb" --stuck-after -1
+    check_eq "bad --stuck-after" "$RC" 78
+    health --concurrency 3
+    check_eq "a worker option health does not use" "$RC" 1
     health --help
     check_eq "--help" "$RC" 0
     check "--help documents --max-age" grep -q -- "--max-age" <<<"$OUT"
+    check "--help documents --stuck-after" grep -q -- "--stuck-after" <<<"$OUT"
+    check "--help documents the exit codes" grep -q "^  78 " <<<"$OUT"
+}
+
+# Writes a heartbeat state file like the worker's: hb_state PATH KEY=VALUE...
+hb_state() {
+    local path=$1 now
+    shift
+    now=$(date +%s)
+    {
+        echo "exifstrip-heartbeat 1"
+        echo "pid=1" "updated=$now" "started=$((now - 600))" "last_receive_ok=$((now - 2))" \
+            "receive_failures=0" "last_error=" "slots=2" "busy=0" "oldest_job_started=0" \
+            "newest_job_started=0" | tr ' ' '\n'
+        printf '%s\n' "$@"
+    } >"$path"
+}
+
+t_state_in_the_file() {
+    local now
+    now=$(date +%s)
+    hb_state "$SCRATCH/st"
+    health --heartbeat-file "$SCRATCH/st"
+    check_eq "recent receive: healthy" "$RC" 0
+    check "says when it last received" grep -q "last successful receive 2 s ago" <<<"$OUT"
+    hb_state "$SCRATCH/st" "receive_failures=12" "last_receive_ok=$((now - 200))" \
+        "last_error=ES_ERR_AUTH (HTTP 403, SignatureDoesNotMatch)"
+    health --heartbeat-file "$SCRATCH/st"
+    check_eq "receives failing for 200 s: unhealthy" "$RC" 1
+    check "says it cannot receive" grep -q "^unhealthy: the worker cannot receive from SQS: 12 failed receives in a row" <<<"$ERR"
+    check "names the last error" grep -q "SignatureDoesNotMatch" <<<"$ERR"
+    health --heartbeat-file "$SCRATCH/st" --max-age 300
+    check_eq "within --max-age 300: healthy" "$RC" 0
+    hb_state "$SCRATCH/st" "busy=2" "oldest_job_started=$((now - 2000))" "newest_job_started=$((now - 1000))"
+    health --heartbeat-file "$SCRATCH/st"
+    check_eq "every slot busy for 1000 s > 900: unhealthy" "$RC" 1
+    check "says stuck" grep -q "every job slot (2) has been busy.*stuck" <<<"$ERR"
+    health --heartbeat-file "$SCRATCH/st" --stuck-after 0
+    check_eq "--stuck-after 0: never stuck" "$RC" 0
+    health --heartbeat-file "$SCRATCH/st" --stuck-after=1200
+    check_eq "--stuck-after=1200" "$RC" 0
+}
+
+t_empty_heartbeat_setting_means_none() {
+    touch "$SCRATCH/hb"
+    EXIFSTRIP_HEARTBEAT_FILE= health
+    check_eq "EXIFSTRIP_HEARTBEAT_FILE= : unhealthy" "$RC" 1
+    check "says none is configured" grep -q "^unhealthy: no heartbeat file is configured" <<<"$ERR"
+    health --heartbeat-file=
+    check_eq "--heartbeat-file= : unhealthy" "$RC" 1
+    check "says none is configured (flag)" grep -q "^unhealthy: no heartbeat file is configured" <<<"$ERR"
+    EXIFSTRIP_HEARTBEAT_FILE= health --heartbeat-file "$SCRATCH/hb"
+    check_eq "the flag wins over the variable" "$RC" 0
 }
 
 es_run t_missing_file_is_unhealthy
 es_run t_fresh_file_is_healthy
 es_run t_stale_file_and_max_age
 es_run t_bad_values
+es_run t_state_in_the_file
+es_run t_empty_heartbeat_setting_means_none
 es_finish

@@ -404,8 +404,7 @@ static void test_dlq_failure_keeps_message(void)
 static void test_bad_event_and_test_event(void)
 {
     SETUP();
-    es_job_message bad = s_msg("{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":"
-                               "\"ObjectRemoved:Delete\"}]}");
+    es_job_message bad = s_msg("{\"Records\":{}}");
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
     CHECK(es_job_run_message(&s_env, &bad, &counts));
@@ -420,6 +419,87 @@ static void test_bad_event_and_test_event(void)
         total += counts.n[i];
     CHECK_INT_EQ(total, 0);
     CHECK_INT_EQ(es_wfix_count(seq, NULL, NULL), 0);
+    /* an ObjectRemoved record is skipped: settled, no request, no report */
+    es_job_message removed = s_msg("{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":"
+                                   "\"ObjectRemoved:Delete\"}]}");
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &removed, &counts));
+    CHECK_INT_EQ(counts.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(counts.n[ES_JOB_REFUSED], 0);
+    CHECK_INT_EQ(es_wfix_count(seq, NULL, NULL), 0);
+    es_wfix_teardown(&s_w);
+}
+
+/* Issue 10 #12: an ETag with CR/LF is refused at parse time (with a report
+ * naming the field), not retried until the redrive policy drops it. */
+static void test_bad_etag_refused_not_retried(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "crlf.jpg", jpeg, len) == ES_OK);
+    long seq = es_wfix_last_seq();
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+             "\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"crlf.jpg\","
+             "\"eTag\":\"abc\\r\\nX-Injected: 1\"}}}]}",
+             s_w.src);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &msg, &counts)); /* settled: deleted after the report */
+    CHECK_INT_EQ(counts.n[ES_JOB_REFUSED], 1);
+    CHECK_INT_EQ(counts.n[ES_JOB_RETRY], 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", NULL), 0); /* refused before any request */
+    CHECK(!s_dest_exists("crlf.jpg"));
+    char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 2);
+    REQUIRE(report != NULL);
+    CHECK_STR_CONTAINS(report, "eTag is not a valid ETag");
+    CHECK_STR_CONTAINS(report, "\"ES_ERR_EVENT_INVALID\"");
+    CHECK_STR_CONTAINS(report, "\"key\":\"crlf.jpg\"");
+    free(report);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* Issue 10 #13: one bad record and one ObjectRemoved record do not spoil a
+ * valid ObjectCreated sibling: it is stripped, the bad one alone is refused
+ * and reported, the removal skipped, and the message is settled. */
+static void test_records_settled_one_by_one(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "sibling.jpg", jpeg, len) == ES_OK);
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectRemoved:Delete\","
+             "\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"old.jpg\"}}},"
+             "{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+             "\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"sibling.jpg\"}}},"
+             "{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
+             "\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"bad.jpg\",\"size\":-5}}}]}",
+             s_w.src, s_w.src, s_w.src);
+    es_job_message msg = s_msg(body);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    CHECK(es_job_run_message(&s_env, &msg, &counts));
+    CHECK_INT_EQ(counts.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(counts.n[ES_JOB_STRIPPED], 1);
+    CHECK_INT_EQ(counts.n[ES_JOB_REFUSED], 1);
+    s_check_output("sibling.jpg", jpeg, len);
+    char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 2);
+    REQUIRE(report != NULL);
+    CHECK_STR_CONTAINS(report, "Records[2].s3.object.size");
+    CHECK_STR_CONTAINS(report, "\"key\":\"bad.jpg\"");
+    free(report);
+    report = es_wfix_receive_body(&s_w, s_w.dlq_url, 1);
+    CHECK(report == NULL); /* one report: the skipped and stripped records send none */
+    free(report);
+    free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
@@ -490,6 +570,8 @@ int main(void)
     ES_RUN(test_transient_put_failure_is_retry);
     ES_RUN(test_dlq_failure_keeps_message);
     ES_RUN(test_bad_event_and_test_event);
+    ES_RUN(test_bad_etag_refused_not_retried);
+    ES_RUN(test_records_settled_one_by_one);
     ES_RUN(test_multi_record_partial_failure);
     ES_RUN(test_cancel_flag);
     return es_test_finish();

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # worker_daemon_test.sh - the worker process without an emulator: its SQS
 # endpoint refuses connections, so receives fail and are retried with backoff
-# while the receiver loop keeps the heartbeat fresh (`exifstrip health` says
-# healthy); SIGTERM and SIGINT end it with status 0 within seconds; every log
+# while the receiver loop keeps the heartbeat file fresh and records the
+# failures in it: `exifstrip health` says healthy at first and unhealthy
+# ("cannot receive from SQS") once no receive succeeded for --max-age; an
+# empty EXIFSTRIP_HEARTBEAT_FILE writes no heartbeat file; SIGTERM and SIGINT
+# end it with status 0 within seconds; every log
 # line is one JSON object (or text with EXIFSTRIP_LOG_FORMAT=text) and no
 # credential appears in the logs.
 . "$(dirname "$0")/../harness/lib.sh"
@@ -72,7 +75,34 @@ t_text_log_format() {
     check "no JSON lines" bash -c '! grep -q "^{" "$1"' _ "$WLOG"
 }
 
+# Issue 10 #9: the heartbeat must not say healthy while every receive fails.
+t_health_fails_when_receives_fail() {
+    start_worker
+    check "heartbeat file appears" wait_for_file "$HB" 50
+    sleep 3.5 # failed receives for longer than --max-age 2
+    "$EXIFSTRIP" health --heartbeat-file "$HB" --max-age 2 >"$SCRATCH/h.out" 2>"$SCRATCH/h.err"
+    check_eq "health exit status while receives fail" "$?" 1
+    check "says it cannot receive" grep -q "^unhealthy: the worker cannot receive from SQS: [0-9]* failed receives in a row, no success since start" "$SCRATCH/h.err"
+    check "names the error" grep -q "ES_ERR_NETWORK" "$SCRATCH/h.err"
+    check "the file records the failures" grep -qE '^receive_failures=[1-9]' "$HB"
+    check "the file records no success" grep -qx 'last_receive_ok=0' "$HB"
+    check "no temporary file left" bash -c '! ls "$1".tmp 2>/dev/null' _ "$HB"
+    stop_worker TERM
+    check_eq "exit status after SIGTERM" "$RC" 0
+}
+
+t_empty_heartbeat_setting_turns_it_off() {
+    start_worker EXIFSTRIP_HEARTBEAT_FILE=
+    check "worker.start logged" wait_for_file "$WLOG" 50
+    sleep 1
+    stop_worker TERM
+    check_eq "exit status" "$RC" 0
+    check "worker.start names no heartbeat file" bash -c 'grep "\"event\":\"worker.start\"" "$1" | grep -qv heartbeat_file' _ "$WLOG"
+}
+
 es_run t_sigterm_clean_exit_and_health
+es_run t_health_fails_when_receives_fail
+es_run t_empty_heartbeat_setting_turns_it_off
 es_run t_sigint_stops_too
 es_run t_text_log_format
 es_finish
