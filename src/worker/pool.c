@@ -14,7 +14,7 @@
  * stalled GET/PUT ends too. The delete batcher and the visibility heartbeat
  * run on their own threads; their token, and the main thread's while it shuts
  * down, is `hard_stop`, which a timer raises at the shutdown deadline (the
- * grace period, at least S_MIN_STOP_MS): deletes still flush after a stop,
+ * grace period plus S_CLEANUP_MS): deletes still flush after a stop,
  * but no request after SIGTERM outlives the deadline. hard_stop is also the
  * process-wide token, which reaches the multipart aborts that jobs send with
  * their own token suspended. */
@@ -42,7 +42,9 @@
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
 #define S_DRAIN_EMPTY_RECEIVES 2
-#define S_MIN_STOP_MS 2000 /* the least time the last deletes and releases get */
+/* After the grace period, the time cleanup requests (the last deletes, releases,
+ * the aborts of cancelled uploads) still get; within S_CANCEL_WAIT_MS. */
+#define S_CLEANUP_MS 2500
 /* An empty receive faster than this was not a long poll: the next one waits
  * S_EMPTY_BACKOFF_MS, doubling up to S_EMPTY_BACKOFF_MAX_MS. */
 #define S_SHORT_POLL_MS 1000
@@ -612,8 +614,8 @@ static void *s_deadline_timer(void *arg)
 static void s_shutdown(es_pool *p)
 {
     const es_cfg *cfg = p->cfg;
-    uint64_t grace_ms = (uint64_t)cfg->shutdown_grace * 1000u, grace_end = es_clock_ms() + grace_ms;
-    p->deadline_ms = grace_end - grace_ms + (grace_ms > S_MIN_STOP_MS ? grace_ms : S_MIN_STOP_MS);
+    uint64_t grace_end = es_clock_ms() + (uint64_t)cfg->shutdown_grace * 1000u;
+    p->deadline_ms = grace_end + S_CLEANUP_MS;
     if (!es_pool_thread_start(&p->deadline_timer, s_deadline_timer, p))
         atomic_store(&p->hard_stop, 1); /* no timer: nothing may wait on the network */
     const atomic_int *token = es_http_set_thread_cancel(&p->hard_stop);
