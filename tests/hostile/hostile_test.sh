@@ -140,6 +140,15 @@ h_retried() {
     check_eq "message not deleted" "$(h_count DeleteMessageBatch)" 0
 }
 
+t_giant_header_retried_not_refused() {
+    h_server giant_header
+    h_run "$SCRATCH/giant.log" 60
+    h_server_stop
+    h_sane "$SCRATCH/giant.log"
+    h_retried "$SCRATCH/giant.log"
+    check "the endpoint is blamed" grep -q 'response headers exceed' "$SCRATCH/giant.log"
+}
+
 t_large_503_body_retried() {
     h_server big_503
     h_run "$SCRATCH/503.log" 60
@@ -281,7 +290,7 @@ t_empty_receives_back_off() {
 }
 
 # Arguments: run only these cases (e.g. t_surplus_messages_released).
-for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_empty_receives_back_off}; do
+for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_giant_header_retried_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_empty_receives_back_off}; do
     es_run "$t"
 done
 es_finish

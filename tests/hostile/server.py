@@ -14,6 +14,7 @@ unless released with visibility 0, then it is available again. Scenarios:
   surplus       10 messages; the first receive returns all 10 whatever
                 MaxNumberOfMessages says
   many_headers  the GET answer carries 140 x-amz-meta-* headers
+  giant_header  the GET answer carries one 100 KB header
   big_503       the GET answers 503 with an 80 KB HTML body
   endless_500   the GET answers 500 with a body that never ends
   endless_200   the GET answers 200 with a JPEG whose scan data never ends
@@ -166,6 +167,8 @@ class Handler(BaseHTTPRequestHandler):
         if SCENARIO == "many_headers":
             meta = [("x-amz-meta-f%03d" % n, "v") for n in range(140)]
             self.reply(200, JPEG, meta + [("ETag", '"%s"' % ETAG)], "image/jpeg")
+        elif SCENARIO == "giant_header":  # one 100 KB header line: past any sane bound
+            self.reply(200, JPEG, [("x-amz-meta-giant", "g" * 100000)], "image/jpeg")
         elif SCENARIO == "big_503":
             html = "<html><body>" + "Service Unavailable " * 4096 + "</body></html>"
             self.reply(503, html, ctype="text/html")
