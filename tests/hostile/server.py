@@ -217,6 +217,14 @@ class Handler(BaseHTTPRequestHandler):
             pass
         log(op="stream_end", path=self.path)
 
+    def do_HEAD(self):
+        """The destination holds nothing yet (the worker then writes with If-None-Match: *)."""
+        log(op="HEAD", path=self.path)
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.send_header("x-amz-request-id", "hostile-req")
+        self.end_headers()
+
     def do_PUT(self):
         body = self.read_body()
         log(op="PUT", path=self.path, bytes=len(body))

@@ -133,6 +133,7 @@ export const S3_SUPPORTED = new Set([
     "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "AbortMultipartUpload",
     "GetObjectAttributes", "RenameObject",
     "PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration", "GetBucketLocation",
+    "ListMultipartUploads",
 ]);
 
 function formParams(body) {
