@@ -73,7 +73,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-build test-clang asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers tf-check
+.PHONY: all deps test test-build test-clang asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
 
 all: $(BUILD)/exifstrip
 
@@ -161,6 +161,10 @@ local-down:
 # I/O (includes, calls, and the undefined symbols of its objects).
 check-layers: $(LIB_OBJ)
 	@mk/check-layers.sh $(BUILD)
+
+# Static checks: clang-tidy with .clang-tidy over src/, ESLint over the emulator.
+lint: deps
+	@mk/lint.sh
 
 # What CI adds to `make test`: the same sources built with clang (whose warnings
 # differ from gcc's), warnings as errors.

@@ -19,10 +19,10 @@ import { newHostId } from "./notify_events.mjs";
 import { toJsonInput, toXmlResponse, jsonErrorToApiError } from "./sqs_query.mjs";
 import { handleControl } from "./control.mjs";
 import { firstParam } from "./url.mjs";
+import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
 import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
 
-const HOP_HEADERS = ["connection", "keep-alive", "transfer-encoding", "content-length"];
 const PARSED_CONTENT_TYPES = /x-www-form-urlencoded|x-amz-json/i;
 
 class BodyTooLarge extends Error {}
@@ -115,8 +115,9 @@ export class Emulator {
     }
 
     send(req, res, resp) {
-        const headers = { ...resp.headers };
-        for (const h of HOP_HEADERS) delete headers[h];
+        // The front frames the body itself: fauxqs's framing headers never pass.
+        const headers = withoutHopHeaders(resp.headers);
+        delete headers["content-length"];
         if (req.method === "HEAD" && resp.headers["content-length"] !== undefined) headers["content-length"] = resp.headers["content-length"];
         else headers["content-length"] = String(resp.body.length);
         if (this.clockOffsetMs) headers.date = new Date(this.now()).toUTCString();
@@ -242,7 +243,7 @@ export class Emulator {
         const payload = query || invalid ? Buffer.from(JSON.stringify(forwarded)) : body;
         const resp = await this.backend.forward("POST", "/", headers, payload);
         if (!query && !invalid) return this.sqsHeaders(ctx, resp);
-        let json = null;
+        let json;
         try {
             json = resp.body.length ? JSON.parse(resp.body.toString("utf8")) : {};
         } catch {
