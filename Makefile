@@ -1,11 +1,12 @@
 # Makefile - builds build/exifstrip, its tests (plain and ASan+UBSan), fuzz
 # targets and benchmarks. Sources are discovered by directory, so adding a
 # file under src/ or tests/ needs no change here:
-#   src/{common,jpeg,aws,worker}/*.c -> $(BUILD)/libexifstrip.a
+#   src/{common,jpeg,worker}/*.c,
+#   src/aws/<part>/*.c               -> $(BUILD)/libexifstrip.a
 #   src/cli/*.c                      -> $(BUILD)/exifstrip
 #   tests/support/*.c, tests/harness -> $(BUILD)/libestest.a
-#   tests/<area>/*_test.c            -> $(BUILD)/tests/<area>/*_test   (unit)
-#   tests/<area>/*_itest.c           -> $(BUILD)/tests/<area>/*_itest  (need the emulator)
+#   tests/<area>[/<part>]/*_test.c   -> $(BUILD)/tests/<area>[/<part>]/*_test   (unit)
+#   tests/<area>[/<part>]/*_itest.c  -> $(BUILD)/tests/<area>[/<part>]/*_itest  (need the emulator)
 #   tests/fuzz/*_fuzz.c              -> libFuzzer targets (make fuzz) and seed replayers (make test)
 #   tests/bench/*_bench.c            -> $(BUILD)/bench/*  (make bench)
 #   tests/tools/*.c                  -> $(BUILD)/tests/tools/*  (helpers for shell tests)
@@ -28,7 +29,7 @@ Q := @
 endif
 
 # libcurl and libcrypto (openssl) are compiled against but not linked:
-# src/aws/curl_dl.c and src/aws/crypto_dl.c dlopen them on first use, so local
+# src/aws/http/curl_dl.c and src/aws/sigv4/crypto_dl.c dlopen them on first use, so local
 # commands do not pay for loading them (libcurl pulls in ~35 libraries).
 PKGS      := jansson libturbojpeg libexif expat
 DL_PKGS   := libcurl openssl
@@ -56,12 +57,12 @@ ES_CFLAGS  = -std=c11 $(WARN) -pthread $(PKG_CFLAGS) $(OPT) $(CFLAGS)
 ES_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
 LDLIBS   += $(PKG_LIBS) -pthread -lm
 
-LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/aws/*.c src/worker/*.c))
+LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/aws/*/*.c src/worker/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TSUP_SRC  := $(sort $(wildcard tests/harness/*.c tests/support/*.c))
 TEST_AREAS_EXCLUDED := tests/support/% tests/harness/% tests/tools/%
-UNIT_SRC  := $(sort $(filter-out $(TEST_AREAS_EXCLUDED),$(wildcard tests/*/*_test.c)))
-ITEST_SRC := $(sort $(filter-out $(TEST_AREAS_EXCLUDED),$(wildcard tests/*/*_itest.c)))
+UNIT_SRC  := $(sort $(filter-out $(TEST_AREAS_EXCLUDED),$(wildcard tests/*/*_test.c tests/*/*/*_test.c)))
+ITEST_SRC := $(sort $(filter-out $(TEST_AREAS_EXCLUDED),$(wildcard tests/*/*_itest.c tests/*/*/*_itest.c)))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*_bench.c))
 TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
@@ -84,12 +85,17 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
 
+# Archives are made afresh: src/aws/<part>/ files may share a basename
+# (http/headers.c, sigv4/headers.c), and `ar r` on an existing archive would
+# replace the wrong member of that name.
 $(BUILD)/libexifstrip.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/libestest.a: $(TSUP_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a

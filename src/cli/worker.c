@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/config.h"
-#include "aws/creds.h"
-#include "aws/crypto_dl.h"
-#include "aws/curl_dl.h"
-#include "aws/s3.h"
-#include "aws/sqs.h"
+#include "aws/client/config.h"
+#include "aws/creds/creds.h"
+#include "aws/sigv4/crypto_dl.h"
+#include "aws/http/curl_dl.h"
+#include "aws/s3/s3.h"
+#include "aws/sqs/sqs.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "worker/config.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws/http.h"
+#include "aws/http/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/thread.h"

@@ -9,12 +9,12 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "aws/sqs.h"
+#include "aws/sqs/sqs.h"
 
 typedef struct es_pool_deleter es_pool_deleter;
 
 /* Starts the batcher thread. queue_url is copied. stop_token (may be NULL)
- * becomes the thread's http.h cancel token: once it is raised, requests in
+ * becomes the thread's aws/http/http.h cancel token: once it is raised, requests in
  * flight end and later ones fail at once, so a stop never waits on a hung
  * endpoint. NULL on failure. */
 es_pool_deleter *es_pool_deleter_new(es_sqs_client *sqs, const char *queue_url, int flush_ms,

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/s3.h"
-#include "aws/sqs.h"
+#include "aws/s3/s3.h"
+#include "aws/sqs/sqs.h"
 #include "exifstrip/jpeg.h"
 #include "worker/config.h"
 #include "worker/event.h"

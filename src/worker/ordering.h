@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "aws/s3.h"
+#include "aws/s3/s3.h"
 #include "worker/event.h"
 
 /* Compares two S3 event sequencers of the same key the way AWS documents it:

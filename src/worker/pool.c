@@ -7,7 +7,7 @@
  * that es_pool_request_stop() (signal handlers) and the receiver (drained)
  * write to.
  *
- * Cancellation reaches requests in flight through http.h's per-thread cancel
+ * Cancellation reaches requests in flight through aws/http/http.h's per-thread cancel
  * token: the receiver's ReceiveMessage watches stop_flag (raised with
  * `stopping`), so a long poll ends within about a second of a stop; worker
  * threads watch `cancel` (the grace deadline or a second stop request), so a
@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/http.h"
+#include "aws/http/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/deleter.h"

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aws/s3.h"
-#include "aws/sqs.h"
+#include "aws/s3/s3.h"
+#include "aws/sqs/sqs.h"
 #include "worker/config.h"
 #include "worker/job.h"
 

@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/sqs.h"
+#include "aws/sqs/sqs.h"
 
 typedef struct es_pool_visibility es_pool_visibility;
 
 /* Starts the heartbeat thread for up to slots held messages. stop_token (may
- * be NULL) becomes the thread's http.h cancel token, so stopping never waits
+ * be NULL) becomes the thread's aws/http/http.h cancel token, so stopping never waits
  * on a hung endpoint once it is raised. NULL on failure. */
 es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url,
                                            int timeout_s, size_t slots,

@@ -14,10 +14,10 @@
 #include "../harness/test.h"
 #include "../support/http_server.h"
 #include "../support/wait.h"
-#include "aws/client.h"
-#include "aws/s3_internal.h"
-#include "aws/sigv4.h"
-#include "aws/sqs.h"
+#include "aws/client/client.h"
+#include "aws/s3/internal.h"
+#include "aws/sigv4/sigv4.h"
+#include "aws/sqs/sqs.h"
 
 #define S_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 

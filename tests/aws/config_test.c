@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "../harness/test.h"
-#include "aws/client.h"
-#include "aws/config.h"
+#include "aws/client/client.h"
+#include "aws/client/config.h"
 
 static const char *const s_vars[] = {
     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_MAX_ATTEMPTS",

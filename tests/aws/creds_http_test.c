@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws/creds_http.h"
+#include "aws/creds/http.h"
 #include "../harness/test.h"
 #include "../support/aws_env.h"
 #include "../support/http_server.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/creds.h"
+#include "aws/creds/creds.h"
 #include "../harness/test.h"
 #include "../support/aws_env.h"
 #include "../support/http_server.h"

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/creds.h"
-#include "aws/creds_ini.h"
-#include "aws/creds_internal.h"
+#include "aws/creds/creds.h"
+#include "aws/creds/ini.h"
+#include "aws/creds/internal.h"
 #include "common/log.h"
 #include "../harness/test.h"
 #include "../support/aws_env.h"

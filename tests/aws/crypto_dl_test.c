@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "aws/crypto_dl.h"
+#include "aws/sigv4/crypto_dl.h"
 #include "common/secure.h"
 #include "../harness/test.h"
 #include "../support/threads.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "aws/curl_dl.h"
+#include "aws/http/curl_dl.h"
 #include "../harness/test.h"
 #include "../support/threads.h"
 

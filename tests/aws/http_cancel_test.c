@@ -14,10 +14,10 @@
 #include "../harness/test.h"
 #include "../support/http_server.h"
 #include "../support/wait.h"
-#include "aws/http.h"
-#include "aws/retry.h"
-#include "aws/s3.h"
-#include "aws/s3_internal.h"
+#include "aws/http/http.h"
+#include "aws/http/retry.h"
+#include "aws/s3/s3.h"
+#include "aws/s3/internal.h"
 
 #define S_SLOW_MS 30000u    /* the server's delay: far beyond every bound below */
 #define S_RAISE_AFTER_MS 500 /* the request is in flight by then */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http.h"
+#include "aws/http/http.h"
 #include "../harness/test.h"
 
 static es_http_headers *s_new(void)

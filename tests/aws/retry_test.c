@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "../harness/test.h"
-#include "aws/retry.h"
+#include "aws/http/retry.h"
 
 typedef struct s_row {
     es_err transport;

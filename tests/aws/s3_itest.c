@@ -9,10 +9,10 @@
 
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
-#include "aws/client.h"
-#include "aws/s3.h"
-#include "aws/s3_admin.h"
-#include "aws/s3_internal.h"
+#include "aws/client/client.h"
+#include "aws/s3/s3.h"
+#include "../support/s3_admin.h"
+#include "aws/s3/internal.h"
 
 static es_s3_client *s_s3;
 static es_creds_provider *s_creds;

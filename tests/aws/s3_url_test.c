@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "../harness/test.h"
-#include "aws/s3_internal.h"
-#include "aws/sigv4.h"
+#include "aws/s3/internal.h"
+#include "aws/sigv4/sigv4.h"
 
 static es_creds_provider *s_creds;
 

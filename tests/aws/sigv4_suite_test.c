@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "aws/sigv4.h"
+#include "aws/sigv4/sigv4.h"
 #include "../harness/test.h"
 #include "../support/shared_dir.h"
 #include "../support/sigv4_req.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aws/sigv4.h"
-#include "aws/sigv4_internal.h"
+#include "aws/sigv4/sigv4.h"
+#include "aws/sigv4/internal.h"
 #include "../harness/test.h"
 #include "../support/sigv4_req.h"
 

@@ -10,8 +10,8 @@
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
 #include "../support/wait.h"
-#include "aws/sqs.h"
-#include "aws/sqs_admin.h"
+#include "aws/sqs/sqs.h"
+#include "../support/sqs_admin.h"
 
 static es_sqs_client *s_sqs;
 static es_creds_provider *s_creds;

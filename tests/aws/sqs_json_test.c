@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../harness/test.h"
-#include "aws/sqs_json.h"
+#include "aws/sqs/json.h"
 
 #define S(x) (const uint8_t *)(x), strlen(x)
 

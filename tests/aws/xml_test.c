@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "../harness/test.h"
-#include "aws/buf.h"
-#include "aws/xml.h"
+#include "aws/http/buf.h"
+#include "aws/s3/xml.h"
 
 #define S(x) (const uint8_t *)(x), strlen(x)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # startup_libs_test.sh - the binary links neither libcurl nor libcrypto
-# (src/aws/curl_dl.c and src/aws/crypto_dl.c load them on first AWS use), so
+# (src/aws/http/curl_dl.c and src/aws/sigv4/crypto_dl.c load them on first AWS use), so
 # local commands never load them: --version, strip and inspect run without
 # libcurl, libcrypto or their dependencies in the process.
 source "$(dirname "$0")/../harness/lib.sh"

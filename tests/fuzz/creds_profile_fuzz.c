@@ -1,8 +1,8 @@
 /* creds_profile_fuzz.c - libFuzzer target for the shared credentials/config
  * file parser.
  *
- * Target Functions: es_creds_ini_parse (src/aws/creds_ini.c),
- * es_creds_profile_scan (src/aws/creds_profile.c).
+ * Target Functions: es_creds_ini_parse (src/aws/creds/ini.c),
+ * es_creds_profile_scan (src/aws/creds/profile.c).
  *
  * The input is parsed as an INI file; every reported section, key and value
  * must be NUL-terminated, trimmed, and keys lower-case; the malformed-line
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/creds_ini.h"
+#include "aws/creds/ini.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,8 +1,8 @@
 /* creds_sts_fuzz.c - libFuzzer target for the STS AssumeRoleWithWebIdentity
  * response parser and the ISO 8601 expiration parser it relies on.
  *
- * Target Functions: es_creds_parse_sts_xml (src/aws/creds_sts.c),
- * es_creds_parse_iso8601 (src/aws/creds.c).
+ * Target Functions: es_creds_parse_sts_xml (src/aws/creds/sts.c),
+ * es_creds_parse_iso8601 (src/aws/creds/provider.c).
  *
  * On success the credentials must be complete and terminated; on an STS
  * error the code and message must be terminated inside their buffers; any
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/creds_internal.h"
+#include "aws/creds/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* http_headers_fuzz.c - libFuzzer target for the response header parser.
  *
  * Target Functions: es_http_headers_feed, es_http_headers_get,
- * es_http_headers_get_nth, es_http_headers_count_of (src/aws/http_headers.c).
+ * es_http_headers_get_nth, es_http_headers_count_of (src/aws/http/headers.c).
  *
  * The input is cut into lines at '\n' (as curl delivers them) and fed in
  * order; afterwards every stored field must lie inside the buffer, be
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http.h"
+#include "aws/http/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

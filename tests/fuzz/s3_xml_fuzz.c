@@ -1,7 +1,7 @@
 /* s3_xml_fuzz.c - libFuzzer target for the S3 XML extractor.
  *
  * Target Functions: es_xml_parse_error, es_xml_parse_list, es_xml_parse_upload_id,
- * es_xml_check_complete, es_xml_root_name, es_xml_url_decode (src/aws/xml.c).
+ * es_xml_check_complete, es_xml_root_name, es_xml_url_decode (src/aws/s3/xml.c).
  *
  * Every parser runs on the same input; results must be internally consistent
  * (NUL-terminated fields within their buffers, a listing's counts matching). */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/xml.h"
+#include "aws/s3/xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

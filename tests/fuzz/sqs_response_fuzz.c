@@ -2,7 +2,7 @@
  *
  * Target Functions: es_sqs_json_parse_receive, es_sqs_json_parse_batch,
  * es_sqs_json_parse_error, es_sqs_json_get_string, es_sqs_json_parse_attribute
- * (src/aws/sqs_json.c).
+ * (src/aws/sqs/json.c).
  *
  * Every parser runs on the input; successful results must be complete
  * (messages with id, handle and body; each batch entry decided). */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/sqs_json.h"
+#include "aws/sqs/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -37,13 +37,13 @@ t_clean_tree_passes() {
     run_check "$t" || es_fail "the real tree fails: $(cat "$t/out")"
 }
 t_quoted_upward_include() {
-    expect_violation "quoted include of a higher layer" src/aws/http.c '#include "worker/job.h"'
+    expect_violation "quoted include of a higher layer" src/aws/http/request.c '#include "worker/job.h"'
 }
 t_angled_include() {
-    expect_violation "angled include of a higher layer" src/aws/http.c '#include <worker/job.h>'
+    expect_violation "angled include of a higher layer" src/aws/http/request.c '#include <worker/job.h>'
 }
 t_relative_include() {
-    expect_violation "relative include of a higher layer" src/aws/http.c '#include "../worker/job.h"'
+    expect_violation "relative include of a higher layer" src/aws/http/request.c '#include "../../worker/job.h"'
 }
 t_spaced_directive() {
     expect_violation "'#  include' form" src/worker/job.c '#  include "cli/commands.h"'

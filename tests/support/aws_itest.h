@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/config.h"
-#include "aws/creds.h"
+#include "aws/client/config.h"
+#include "aws/creds/creds.h"
 
 /* The emulator's access key pair (tests/emulator/lib/credentials.mjs). */
 #define ES_ITEST_AKID "test"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/http.h"
+#include "aws/http/http.h"
 
 const char *es_itest_endpoint(void)
 {

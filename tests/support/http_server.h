@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/sigv4.h"
+#include "aws/sigv4/sigv4.h"
 
 typedef struct es_test_http_server es_test_http_server;
 

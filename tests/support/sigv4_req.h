@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "aws/sigv4.h"
+#include "aws/sigv4/sigv4.h"
 #include "http_server.h"
 
 #define ES_TEST_REQ_MAX_HEADERS 32

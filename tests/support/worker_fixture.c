@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/s3_admin.h"
-#include "aws/sqs_admin.h"
+#include "s3_admin.h"
+#include "sqs_admin.h"
 #include "aws_itest.h"
 #include "exifstrip/jpeg.h"
 #include "fixture.h"

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/s3.h"
-#include "aws/sqs.h"
+#include "aws/s3/s3.h"
+#include "aws/sqs/sqs.h"
 #include "worker/config.h"
 
 typedef struct es_wfix {

@@ -20,7 +20,7 @@
 #include "../support/fixture.h"
 #include "../support/wait.h"
 #include "../support/worker_fixture.h"
-#include "aws/s3_admin.h"
+#include "../support/s3_admin.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/pool.h"

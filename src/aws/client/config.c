@@ -1,0 +1,153 @@
+/* config.c - es_aws_config_from_env: region, endpoints, addressing style,
+ * attempts and CA bundle from the environment, with the SDKs' precedence.
+ * Every rejection names the variable at fault (values are not secret but are
+ * truncated in messages). */
+#include "aws/client/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "aws/client/client.h"
+#include "aws/creds/creds.h"
+
+#define S_DEFAULT_ATTEMPTS 3
+#define S_MAX_ATTEMPTS 20
+
+void es_aws_result_clear(es_aws_result *r)
+{
+    if (r)
+        memset(r, 0, sizeof *r);
+}
+
+/* Unset and empty are the same thing. */
+static const char *s_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : NULL;
+}
+
+static bool s_region_ok(const char *r)
+{
+    size_t n = strlen(r);
+    if (n == 0 || n >= sizeof ((es_aws_config *)0)->region || r[0] == '-' || r[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
+            return false;
+    return true;
+}
+
+static es_err s_region(es_aws_config *cfg, es_error *err)
+{
+    static const char *const vars[] = {"AWS_REGION", "AWS_DEFAULT_REGION"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = s_env(vars[i]);
+        if (!v)
+            continue;
+        if (!s_region_ok(v))
+            return es_error_set(err, ES_ERR_CONFIG, "%s: invalid region \"%.64s\"", vars[i], v);
+        snprintf(cfg->region, sizeof cfg->region, "%s", v);
+        return ES_OK;
+    }
+    es_err rc = es_creds_profile_region(cfg->region, sizeof cfg->region);
+    if (rc == ES_OK && s_region_ok(cfg->region))
+        return ES_OK;
+    if (rc == ES_OK || rc == ES_ERR_TOO_LARGE) {
+        char bad[sizeof cfg->region];
+        snprintf(bad, sizeof bad, "%s", rc == ES_OK ? cfg->region : "(too long)");
+        cfg->region[0] = '\0';
+        return es_error_set(err, ES_ERR_CONFIG, "AWS_PROFILE's region: invalid region \"%.64s\"", bad);
+    }
+    cfg->region[0] = '\0';
+    return es_error_set(err, ES_ERR_CONFIG,
+                        "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the "
+                        "AWS_PROFILE's config)");
+}
+
+static es_err s_max_attempts(es_aws_config *cfg, es_error *err)
+{
+    const char *v = s_env("AWS_MAX_ATTEMPTS");
+    cfg->max_attempts = S_DEFAULT_ATTEMPTS;
+    if (!v)
+        return ES_OK;
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || *end != '\0' || n < 1 || n > S_MAX_ATTEMPTS)
+        return es_error_set(err, ES_ERR_CONFIG, "AWS_MAX_ATTEMPTS: \"%.32s\" is not a number from 1 to %d",
+                            v, S_MAX_ATTEMPTS);
+    cfg->max_attempts = (int)n;
+    return ES_OK;
+}
+
+/* The first set variable of vars wins; "" stays for the regional default. */
+static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, size_t nvars,
+                         es_error *err)
+{
+    out[0] = '\0';
+    const char *ignore = s_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    if (ignore && strcasecmp(ignore, "true") == 0)
+        return ES_OK;
+    for (size_t i = 0; i < nvars; i++) {
+        const char *v = s_env(vars[i]);
+        if (!v)
+            continue;
+        es_aws_endpoint ep;
+        if (strlen(v) >= out_size || es_aws_endpoint_parse(v, &ep) != ES_OK)
+            return es_error_set(err, ES_ERR_CONFIG,
+                                "%s: \"%.100s\" is not an http(s)://host[:port][/path] URL", vars[i], v);
+        snprintf(out, out_size, "%s", v);
+        return ES_OK;
+    }
+    return ES_OK;
+}
+
+static es_err s_flag(const char *name, bool *out, es_error *err)
+{
+    const char *v = s_env(name);
+    *out = false;
+    if (!v)
+        return ES_OK;
+    if (!strcmp(v, "1") || !strcasecmp(v, "true"))
+        *out = true;
+    else if (strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0)
+        return es_error_set(err, ES_ERR_CONFIG, "%s: expected 1/true or 0/false, got \"%.32s\"", name, v);
+    return ES_OK;
+}
+
+static es_err s_ca_bundle(es_aws_config *cfg, es_error *err)
+{
+    const char *v = s_env("AWS_CA_BUNDLE");
+    if (!v)
+        return ES_OK;
+    if (strlen(v) >= sizeof cfg->ca_bundle)
+        return es_error_set(err, ES_ERR_CONFIG, "AWS_CA_BUNDLE: path too long");
+    if (access(v, R_OK) != 0)
+        return es_error_set(err, ES_ERR_CONFIG, "AWS_CA_BUNDLE: cannot read \"%.200s\"", v);
+    snprintf(cfg->ca_bundle, sizeof cfg->ca_bundle, "%s", v);
+    return ES_OK;
+}
+
+es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err)
+{
+    ES_ENSURE_REF(cfg);
+    memset(cfg, 0, sizeof *cfg);
+    cfg->connect_timeout_ms = 3000;
+    cfg->low_speed_time_s = 30;
+    static const char *const s3_vars[] = {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"};
+    static const char *const sqs_vars[] = {"AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"};
+    es_err rc = s_region(cfg, err);
+    if (rc == ES_OK)
+        rc = s_max_attempts(cfg, err);
+    if (rc == ES_OK)
+        rc = s_endpoint(cfg->s3_endpoint, sizeof cfg->s3_endpoint, s3_vars, 2, err);
+    if (rc == ES_OK)
+        rc = s_endpoint(cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, sqs_vars, 2, err);
+    if (rc == ES_OK)
+        rc = s_flag("EXIFSTRIP_S3_PATH_STYLE", &cfg->s3_path_style, err);
+    if (rc == ES_OK)
+        rc = s_ca_bundle(cfg, err);
+    return rc;
+}

@@ -1,0 +1,112 @@
+/* ini.c - the line-oriented parser of ini.h. Each line is copied
+ * into a bounded scratch buffer, trimmed and classified; nothing is kept
+ * between lines except the current section and whether the previous key
+ * opened a nested block. */
+#include "aws/creds/ini.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "common/secure.h"
+
+#define S_MAX_LINE 8192
+
+static bool s_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+static char *s_trim(char *s)
+{
+    while (s_blank(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && s_blank(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Cuts "value  # comment" / "value ; comment" at the blank before the marker. */
+static void s_strip_inline_comment(char *v)
+{
+    for (char *p = v; *p; p++)
+        if ((*p == '#' || *p == ';') && p > v && s_blank(p[-1])) {
+            *p = '\0';
+            break;
+        }
+}
+
+static void s_bad(es_creds_ini_stats *st, size_t line_no)
+{
+    if (st->malformed++ == 0)
+        st->first_bad_line = line_no;
+}
+
+void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *ctx,
+                        es_creds_ini_stats *stats)
+{
+    es_creds_ini_stats local;
+    es_creds_ini_stats *st = stats ? stats : &local;
+    char section[S_MAX_LINE], line[S_MAX_LINE];
+    bool have_section = false, after_key = false;
+    size_t pos = 0, line_no = 0, key_indent = 0;
+    memset(st, 0, sizeof *st);
+    section[0] = '\0';
+    while (pos < len) {
+        const char *start = text + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        line_no++;
+        if (n >= S_MAX_LINE) {
+            s_bad(st, line_no);
+            continue;
+        }
+        memcpy(line, start, n);
+        line[n] = '\0'; /* an embedded NUL simply ends the line early */
+        size_t indent = 0;
+        while (s_blank(line[indent]))
+            indent++;
+        char *t = s_trim(line);
+        if (!*t || *t == '#' || *t == ';')
+            continue;
+        if (after_key && indent > key_indent)
+            continue; /* nested setting or continuation of the previous key */
+        after_key = false;
+        if (*t == '[') {
+            size_t tl = strlen(t);
+            if (tl < 3 || t[tl - 1] != ']') {
+                s_bad(st, line_no);
+                have_section = false;
+                continue;
+            }
+            t[tl - 1] = '\0';
+            char *name = s_trim(t + 1);
+            have_section = *name != '\0';
+            if (!have_section) {
+                s_bad(st, line_no);
+                continue;
+            }
+            memmove(section, name, strlen(name) + 1);
+            continue;
+        }
+        char *eq = strchr(t, '=');
+        if (!eq || !have_section) {
+            s_bad(st, line_no);
+            continue;
+        }
+        *eq = '\0';
+        char *key = s_trim(t), *value = eq + 1;
+        s_strip_inline_comment(value);
+        value = s_trim(value);
+        if (!*key) {
+            s_bad(st, line_no);
+            continue;
+        }
+        for (char *k = key; *k; k++)
+            *k = (char)tolower((unsigned char)*k);
+        after_key = true;
+        key_indent = indent;
+        if (fn)
+            fn(ctx, section, key, value);
+    }
+    es_secure_zero(line, sizeof line);
+}

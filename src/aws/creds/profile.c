@@ -1,0 +1,232 @@
+/* profile.c - the shared-files provider: static keys of a named
+ * profile from the credentials file, else from the config file, re-read on
+ * every fetch (the cache above it decides how often), plus the profile's
+ * region for aws/client/config.c. Malformed lines are skipped and reported (warning log,
+ * and in the error message when no credentials result). */
+#include "aws/creds/ini.h"
+#include "aws/creds/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/secure.h"
+
+#define S_MAX_FILE ((size_t)1 << 20)
+
+typedef struct s_scan_ctx {
+    const char *profile;
+    bool config_file;
+    es_creds_profile_data *d;
+} s_scan_ctx;
+
+static bool s_section_matches(const char *section, const char *profile, bool config_file)
+{
+    if (!config_file)
+        return strcmp(section, profile) == 0;
+    if (strcmp(profile, "default") == 0 && strcmp(section, "default") == 0)
+        return true;
+    if (strncmp(section, "profile", 7) != 0 || (section[7] != ' ' && section[7] != '\t'))
+        return false;
+    const char *name = section + 8;
+    while (*name == ' ' || *name == '\t')
+        name++;
+    return strcmp(name, profile) == 0;
+}
+
+static void s_store(char *dst, size_t n, const char *v, bool *too_long)
+{
+    size_t len = strlen(v);
+    if (len >= n) {
+        *too_long = true;
+        dst[0] = '\0';
+        return;
+    }
+    memcpy(dst, v, len + 1);
+}
+
+static void s_on_key(void *ctx, const char *section, const char *key, const char *value)
+{
+    s_scan_ctx *c = ctx;
+    es_creds_profile_data *d = c->d;
+    if (!s_section_matches(section, c->profile, c->config_file))
+        return;
+    d->found = true;
+    if (!strcmp(key, "aws_access_key_id"))
+        s_store(d->akid, sizeof d->akid, value, &d->too_long);
+    else if (!strcmp(key, "aws_secret_access_key"))
+        s_store(d->secret, sizeof d->secret, value, &d->too_long);
+    else if (!strcmp(key, "aws_session_token") || !strcmp(key, "aws_security_token"))
+        s_store(d->token, sizeof d->token, value, &d->too_long);
+    else if (!strcmp(key, "region")) {
+        bool ignored = false;
+        s_store(d->region, sizeof d->region, value, &ignored);
+    } else if (!strcmp(key, "role_arn"))
+        d->has_role_arn = true;
+    else if (!strncmp(key, "sso_", 4))
+        d->has_sso = true;
+    else if (!strcmp(key, "credential_process"))
+        d->has_process = true;
+}
+
+void es_creds_profile_scan(const char *text, size_t len, bool config_file, const char *profile,
+                           es_creds_profile_data *out, es_creds_ini_stats *stats)
+{
+    s_scan_ctx c = {profile, config_file, out};
+    es_creds_ini_parse(text, len, s_on_key, &c, stats);
+}
+
+/* ---- locating the files ------------------------------------------------- */
+
+typedef struct s_paths {
+    char profile[128];
+    char creds[1024];
+    char config[1024];
+} s_paths;
+
+static void s_path(char *out, size_t n, const char *env, const char *home_rel)
+{
+    const char *v = es_creds_env(env);
+    const char *home = es_creds_env("HOME");
+    if (v && v[0] == '~' && v[1] == '/' && home)
+        snprintf(out, n, "%s/%s", home, v + 2);
+    else if (v)
+        snprintf(out, n, "%s", v);
+    else if (home)
+        snprintf(out, n, "%s/%s", home, home_rel);
+    else
+        out[0] = '\0';
+}
+
+static void s_resolve(s_paths *p, const char *profile)
+{
+    if (!profile)
+        profile = es_creds_env("AWS_PROFILE");
+    if (!profile)
+        profile = es_creds_env("AWS_DEFAULT_PROFILE");
+    snprintf(p->profile, sizeof p->profile, "%s", profile ? profile : "default");
+    s_path(p->creds, sizeof p->creds, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+    s_path(p->config, sizeof p->config, "AWS_CONFIG_FILE", ".aws/config");
+}
+
+/* Scans one file; *exists tells whether it could be read. A note about
+ * malformed lines goes to the log and, when note is given, into note[]. */
+static void s_scan_file(const char *path, bool config_file, const char *profile,
+                        es_creds_profile_data *d, bool *exists, char *note, size_t note_n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    es_creds_ini_stats st;
+    *exists = false;
+    if (!path[0] || es_creds_read_file(path, S_MAX_FILE, &text, &len) != ES_OK)
+        return;
+    *exists = true;
+    es_creds_profile_scan(text, len, config_file, profile, d, &st);
+    if (st.malformed) {
+        ES_LOG(ES_LOG_WARN, "creds.profile.malformed", ES_LF_STR("file", path),
+               ES_LF_UINT("lines", st.malformed), ES_LF_UINT("first_line", st.first_bad_line));
+        if (note && !note[0])
+            snprintf(note, note_n, " (%zu malformed line(s) ignored, first at %.80s:%zu)",
+                     st.malformed, path, st.first_bad_line);
+    }
+    es_secure_zero(text, len);
+    free(text);
+}
+
+/* ---- the provider --------------------------------------------------------- */
+
+typedef struct s_profile {
+    s_paths paths;
+} s_profile;
+
+static es_err s_from_data(const es_creds_profile_data *d, const char *file, const s_paths *p,
+                          const char *note, es_creds *out, es_error *err)
+{
+    if (d->too_long)
+        return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %s: a credential value is too long",
+                            p->profile, file);
+    if (!d->akid[0] || !d->secret[0])
+        return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %s has %s but no %s%s", p->profile,
+                            file, d->akid[0] ? "aws_access_key_id" : "aws_secret_access_key",
+                            d->akid[0] ? "aws_secret_access_key" : "aws_access_key_id", note);
+    return es_creds_fill(out, d->akid, d->secret, d->token, 0, "profile", err);
+}
+
+static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
+{
+    s_profile *pr = impl;
+    const s_paths *p = &pr->paths;
+    es_creds_profile_data *cd = calloc(2, sizeof *cd);
+    es_creds_profile_data *fd = cd + 1;
+    bool have_creds_file, have_config_file;
+    char note[200] = "";
+    es_err rc;
+    if (!cd)
+        return es_error_set(err, ES_ERR_NOMEM, "out of memory");
+    s_scan_file(p->creds, false, p->profile, cd, &have_creds_file, note, sizeof note);
+    s_scan_file(p->config, true, p->profile, fd, &have_config_file, note, sizeof note);
+    bool unsupported = cd->has_role_arn || fd->has_role_arn || cd->has_sso || fd->has_sso ||
+                       cd->has_process || fd->has_process;
+    if (cd->akid[0] || cd->secret[0] || cd->too_long)
+        rc = s_from_data(cd, p->creds, p, note, out, err);
+    else if (fd->akid[0] || fd->secret[0] || fd->too_long)
+        rc = s_from_data(fd, p->config, p, note, out, err);
+    else if (!have_creds_file && !have_config_file)
+        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS,
+                          "profile: no shared credentials file (%.100s) or config file (%.100s)",
+                          p->creds[0] ? p->creds : "HOME not set",
+                          p->config[0] ? p->config : "HOME not set");
+    else if (!cd->found && !fd->found)
+        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' not found in %.100s or %.100s%s",
+                          p->profile, p->creds, p->config, note);
+    else if (unsupported)
+        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS,
+                          "profile '%s' uses role_arn, sso or credential_process, which exifstrip "
+                          "does not support; give it static keys or use another source",
+                          p->profile);
+    else
+        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' has no aws_access_key_id%s",
+                          p->profile, note);
+    es_secure_zero(cd, 2 * sizeof *cd);
+    free(cd);
+    return rc;
+}
+
+static void s_profile_destroy(void *impl) { free(impl); }
+
+static const es_creds_provider_vtable s_profile_vtable = {s_profile_get, s_profile_destroy};
+
+es_creds_provider *es_creds_provider_new_profile(const char *profile)
+{
+    s_profile *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    s_resolve(&p->paths, profile);
+    return es_creds_provider_wrap(&s_profile_vtable, p);
+}
+
+es_err es_creds_profile_region(char *out, size_t n)
+{
+    ES_ENSURE(out && n > 0, ES_ERR_INVALID_ARG);
+    out[0] = '\0';
+    s_paths p;
+    s_resolve(&p, NULL);
+    es_creds_profile_data *d = calloc(1, sizeof *d);
+    bool exists;
+    es_err rc = ES_ERR_NOT_FOUND;
+    if (!d)
+        return ES_ERR_NOMEM;
+    s_scan_file(p.config, true, p.profile, d, &exists, NULL, 0);
+    if (!d->region[0])
+        s_scan_file(p.creds, false, p.profile, d, &exists, NULL, 0);
+    if (d->region[0]) {
+        size_t len = strlen(d->region);
+        rc = len < n ? ES_OK : ES_ERR_TOO_LARGE;
+        if (rc == ES_OK)
+            memcpy(out, d->region, len + 1);
+    }
+    es_secure_zero(d, sizeof *d);
+    free(d);
+    return rc;
+}

@@ -1,0 +1,428 @@
+/* request.c - es_http_perform over libcurl, which is loaded on first use
+ * (curl_dl.h); a failure to load it is this layer's failure to send.
+ *
+ * Easy handles live in thread-local storage (one per nesting level, see
+ * below) and are reset, not recreated, for every request, which keeps their
+ * connection cache: calls from one worker thread reuse the same TCP/TLS
+ * connection. Request bodies are sent from memory; response bodies go to a
+ * capped buffer or, for 2xx replies when the caller asks, to a streaming
+ * callback. A thread's cancel token and the process-wide one are polled from
+ * curl's progress callback, which curl calls about once a second even while
+ * nothing arrives. */
+#include "aws/http/http.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/http/curl_dl.h"
+
+#define S_ERROR_BODY_CAP (64u * 1024u) /* non-2xx bodies while streaming */
+#define S_DEFAULT_CONNECT_MS 3000L
+#define S_DEFAULT_LOW_SPEED_S 30L
+
+/* Per-thread handles, one per nesting level: a body callback may itself make
+ * requests (the worker uploads parts while a GET is streaming), and a handle
+ * must never be reset while its transfer is running. Each level keeps its own
+ * connection cache. */
+#define S_MAX_NESTING 4
+
+typedef struct s_thread_state {
+    CURL *handles[S_MAX_NESTING];
+    int depth;
+} s_thread_state;
+
+/* The calling thread's cancel token (es_http_set_thread_cancel), or NULL. */
+static _Thread_local const atomic_int *s_cancel_token;
+/* The process-wide one (es_http_set_process_cancel), or NULL. */
+static const atomic_int *_Atomic s_process_token;
+
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static pthread_key_t s_key;
+static bool s_key_ok;
+
+/* Runs at thread exit; handles exist only once libcurl was loaded. */
+static void s_state_destroy(void *p)
+{
+    s_thread_state *st = p;
+    const es_curl_api *cu = es_curl_api_get(NULL);
+    for (int i = 0; cu && i < S_MAX_NESTING; i++)
+        if (st->handles[i])
+            cu->easy_cleanup(st->handles[i]);
+    free(st);
+}
+
+static void s_key_init(void)
+{
+    s_key_ok = pthread_key_create(&s_key, s_state_destroy) == 0;
+}
+
+static s_thread_state *s_state(void)
+{
+    pthread_once(&s_once, s_key_init);
+    if (!s_key_ok)
+        return NULL;
+    s_thread_state *st = pthread_getspecific(s_key);
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (st && pthread_setspecific(s_key, st) != 0) {
+            free(st);
+            st = NULL;
+        }
+    }
+    return st;
+}
+
+/* The handle for the current nesting level, reset for a new request; pair
+ * with s_handle_release. NULL when nested too deeply or out of memory. */
+static CURL *s_handle_acquire(const es_curl_api *cu)
+{
+    s_thread_state *st = s_state();
+    if (!st || st->depth >= S_MAX_NESTING)
+        return NULL;
+    CURL **slot = &st->handles[st->depth];
+    if (*slot)
+        cu->easy_reset(*slot);
+    else
+        *slot = cu->easy_init();
+    if (!*slot)
+        return NULL;
+    st->depth++;
+    return *slot;
+}
+
+static void s_handle_release(void)
+{
+    s_thread_state *st = pthread_getspecific(s_key);
+    if (st && st->depth > 0)
+        st->depth--;
+}
+
+void es_http_response_init(es_http_response *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void es_http_response_reset(es_http_response *r)
+{
+    r->status = 0;
+    es_http_headers_reset(&r->headers);
+    r->body_len = 0;
+    if (r->body)
+        r->body[0] = '\0';
+    r->streamed = 0;
+    r->callback_failed = false;
+    r->body_truncated = false;
+    r->error[0] = '\0';
+}
+
+void es_http_response_clean(es_http_response *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    es_http_response_init(r);
+}
+
+const atomic_int *es_http_set_thread_cancel(const atomic_int *flag)
+{
+    const atomic_int *prev = s_cancel_token;
+    s_cancel_token = flag;
+    return prev;
+}
+
+void es_http_set_process_cancel(const atomic_int *flag)
+{
+    atomic_store(&s_process_token, flag);
+}
+
+static bool s_raised(const atomic_int *token)
+{
+    return token && atomic_load(token) != 0;
+}
+
+bool es_http_thread_cancelled(void)
+{
+    return s_raised(s_cancel_token) || s_raised(atomic_load(&s_process_token));
+}
+
+es_err es_http_map_curl_code(int curl_code)
+{
+    switch ((CURLcode)curl_code) {
+    case CURLE_OK:
+        return ES_OK;
+    case CURLE_OPERATION_TIMEDOUT:
+        return ES_ERR_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY:
+        return ES_ERR_NOMEM;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+        return ES_ERR_INVALID_ARG;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return ES_ERR_CONFIG; /* retrying will not fix a certificate problem */
+    case CURLE_FILESIZE_EXCEEDED:
+        return ES_ERR_TOO_LARGE;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return ES_ERR_CANCELLED;
+    default:
+        return ES_ERR_NETWORK; /* resolve, connect, send, recv, reset, TLS handshake ... */
+    }
+}
+
+typedef struct s_transfer {
+    const es_http_request *req;
+    es_http_response *resp;
+    es_err cb_err;    /* failure raised inside a callback */
+    int mode;         /* 0 undecided, 1 stream, 2 buffer */
+    size_t cap;       /* buffer cap for this response */
+    const atomic_int *cancel; /* the thread's token when the request began, or NULL */
+    const atomic_int *process_cancel; /* the process-wide token then, or NULL */
+    bool cancelled;   /* the progress callback saw the token raised */
+    bool headers_overflow; /* the header block exceeded es_http_headers' bounds */
+    bool error_body_cut;   /* a non-2xx body reached its cap: the transfer ended there */
+} s_transfer;
+
+/* curl's progress callback: about once a second while the transfer is idle,
+ * more often while data moves. A nonzero return aborts the transfer
+ * (CURLE_ABORTED_BY_CALLBACK). Only installed when there is a token. */
+static int s_on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    s_transfer *t = clientp;
+    if (!s_raised(t->cancel) && !s_raised(t->process_cancel))
+        return 0;
+    t->cancelled = true;
+    return 1;
+}
+
+static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    s_transfer *t = userdata;
+    size_t len = size * nmemb;
+    es_err rc = es_http_headers_feed(&t->resp->headers, data, len);
+    if (rc != ES_OK) {
+        t->headers_overflow = rc == ES_ERR_TOO_LARGE;
+        t->cb_err = rc == ES_ERR_TOO_LARGE ? ES_ERR_PROTOCOL : rc;
+        return 0;
+    }
+    return len;
+}
+
+static es_err s_buffer_append(s_transfer *t, const uint8_t *data, size_t len)
+{
+    es_http_response *r = t->resp;
+    if (len > t->cap || r->body_len > t->cap - len)
+        return ES_ERR_TOO_LARGE;
+    size_t need = r->body_len + len + 1;
+    if (need > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *p = realloc(r->body, cap);
+        if (!p)
+            return ES_ERR_NOMEM;
+        r->body = p;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, len);
+    r->body_len += len;
+    r->body[r->body_len] = '\0';
+    return ES_OK;
+}
+
+static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    s_transfer *t = userdata;
+    size_t len = size * nmemb;
+    if (t->mode == 0) {
+        int st = t->resp->headers.status;
+        bool ok = st >= 200 && st < 300;
+        t->mode = (ok && t->req->on_body) ? 1 : 2;
+        if (t->mode == 2 && t->req->on_body)
+            t->cap = S_ERROR_BODY_CAP;
+    }
+    es_err rc;
+    if (t->mode == 1) {
+        rc = t->req->on_body(t->req->body_ctx, t->resp, (const uint8_t *)data, len);
+        if (rc == ES_OK)
+            t->resp->streamed += len;
+        else
+            t->resp->callback_failed = true;
+    } else {
+        rc = s_buffer_append(t, (const uint8_t *)data, len);
+        int st = t->resp->headers.status;
+        if (rc == ES_ERR_TOO_LARGE && (st < 200 || st > 299)) {
+            /* An error body (a proxy's HTML page, an endless stream): keep
+             * what fits and stop reading; the status says what happened. */
+            size_t room = t->cap - t->resp->body_len;
+            rc = room ? s_buffer_append(t, (const uint8_t *)data, room) : ES_OK;
+            t->error_body_cut = rc == ES_OK;
+            t->resp->body_truncated = rc == ES_OK;
+            if (rc == ES_OK)
+                return CURL_WRITEFUNC_ERROR; /* ends the transfer; es_http_perform reports ES_OK */
+        }
+    }
+    if (rc != ES_OK) {
+        t->cb_err = rc;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    return len;
+}
+
+/* Builds the header list; also suppresses what curl would add on its own
+ * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
+static es_err s_header_list(const es_curl_api *cu, const es_http_request *req,
+                            struct curl_slist **out)
+{
+    struct curl_slist *list = NULL;
+    bool has_ctype = false;
+    for (size_t i = 0; i < req->header_count; i++) {
+        if (strncasecmp(req->headers[i], "content-type:", 13) == 0)
+            has_ctype = true;
+        struct curl_slist *n = cu->slist_append(list, req->headers[i]);
+        if (!n)
+            goto oom;
+        list = n;
+    }
+    static const char *const extra[] = {"Expect:", "Accept:"};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        struct curl_slist *n = cu->slist_append(list, extra[i]);
+        if (!n)
+            goto oom;
+        list = n;
+    }
+    if (!has_ctype) {
+        struct curl_slist *n = cu->slist_append(list, "Content-Type:");
+        if (!n)
+            goto oom;
+        list = n;
+    }
+    *out = list;
+    return ES_OK;
+oom:
+    cu->slist_free_all(list);
+    return ES_ERR_NOMEM;
+}
+
+static void s_set_method(const es_curl_api *cu, CURL *h, const es_http_request *req)
+{
+    const char *m = req->method;
+    if (!strcmp(m, "HEAD")) {
+        cu->easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (!strcmp(m, "GET") && req->body_len == 0) {
+        cu->easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        /* POST machinery sends the in-memory body (Content-Length even when 0);
+         * CUSTOMREQUEST puts the real method on the request line. */
+        cu->easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+        cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        if (strcmp(m, "POST") != 0)
+            cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+    }
+}
+
+static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request *req, s_transfer *t,
+                          char *errbuf)
+{
+    cu->easy_setopt(h, CURLOPT_URL, req->url);
+    cu->easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+    cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (req->ca_bundle && req->ca_bundle[0])
+        cu->easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
+    cu->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS);
+    cu->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    cu->easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                req->low_speed_time_s > 0 ? req->low_speed_time_s : S_DEFAULT_LOW_SPEED_S);
+    if (req->timeout_ms > 0)
+        cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    cu->easy_setopt(h, CURLOPT_USERAGENT, "exifstrip/" ES_VERSION);
+    cu->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
+    cu->easy_setopt(h, CURLOPT_HEADERDATA, t);
+    cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
+    cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
+    if (req->no_proxy)
+        cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
+    if (t->cancel || t->process_cancel) {
+        cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+        cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
+        cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
+    s_set_method(cu, h, req);
+}
+
+es_err es_http_perform(const es_http_request *req, es_http_response *resp)
+{
+    ES_ENSURE(req && resp && req->method && req->url, ES_ERR_INVALID_ARG);
+    ES_ENSURE(req->body || req->body_len == 0, ES_ERR_INVALID_ARG);
+    es_http_response_reset(resp);
+    if (es_http_thread_cancelled()) {
+        snprintf(resp->error, sizeof resp->error, "request cancelled before it was sent");
+        return ES_ERR_CANCELLED;
+    }
+    es_error lerr;
+    es_error_clear(&lerr);
+    const es_curl_api *cu = es_curl_api_get(&lerr);
+    if (!cu) {
+        snprintf(resp->error, sizeof resp->error, "%s", lerr.msg);
+        return lerr.code;
+    }
+    struct curl_slist *headers = NULL;
+    ES_GUARD(s_header_list(cu, req, &headers));
+    CURL *h = s_handle_acquire(cu);
+    if (!h) {
+        cu->slist_free_all(headers);
+        snprintf(resp->error, sizeof resp->error, "no libcurl handle (initialisation failed or nested too deeply)");
+        return ES_ERR_INTERNAL;
+    }
+
+    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token,
+                    .process_cancel = atomic_load(&s_process_token)};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    s_set_options(cu, h, req, &t, errbuf);
+    cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    CURLcode cc = cu->easy_perform(h);
+    /* The handle keeps pointers to these: detach before they go away. */
+    cu->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    cu->easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    cu->slist_free_all(headers);
+
+    long status = 0;
+    cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    s_handle_release();
+    resp->status = status;
+    if (cc == CURLE_OK || (t.error_body_cut && !t.cancelled))
+        return ES_OK;
+    if (t.cancelled && t.cb_err == ES_OK) {
+        snprintf(resp->error, sizeof resp->error, "request cancelled while in flight");
+        return ES_ERR_CANCELLED;
+    }
+    es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
+    if (t.headers_overflow)
+        snprintf(resp->error, sizeof resp->error,
+                 "response headers exceed %u bytes or %u lines",
+                 (unsigned)ES_HTTP_HEADERS_MAX_BYTES, (unsigned)ES_HTTP_HEADERS_MAX_FIELDS);
+    else if (t.cb_err == ES_ERR_TOO_LARGE)
+        snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");
+    else if (t.cb_err == ES_OK)
+        snprintf(resp->error, sizeof resp->error, "%s", errbuf[0] ? errbuf : cu->easy_strerror(cc));
+    return rc;
+}

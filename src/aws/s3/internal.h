@@ -1,0 +1,41 @@
+/* internal.h - what the S3 source files (operations.c, url.c, upload.c) and the
+ * tests (including tests/support/s3_admin.c) share: request targets (virtual-hosted or
+ * path-style) and the one helper every S3 operation goes through. */
+#ifndef ES_AWS_S3_INTERNAL_H
+#define ES_AWS_S3_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "aws/client/client.h"
+#include "aws/s3/s3.h"
+
+#define ES_S3_MAX_KEY_BYTES 1024
+#define ES_S3_LIST_MAX_RESPONSE (16u << 20)
+
+/* True when bucket can be a DNS label set on <bucket>.s3.<region>.amazonaws.com:
+ * 3-63 characters of a-z 0-9 '-' '.', starting and ending alphanumeric, not an
+ * IP address, no ".." - and no dots at all over https (the wildcard
+ * certificate covers one label only). */
+bool es_s3_bucket_virtual_ok(const char *bucket, bool https);
+
+/* Where a request for (bucket, key) goes: host prefix "bucket." or NULL, and
+ * the raw path "/key" or "/bucket/key" (bucket operations: key NULL). */
+typedef struct es_s3_target {
+    char *host_prefix;
+    char *path;
+} es_s3_target;
+
+ES_MUST_USE es_err es_s3_target_make(const es_s3_client *c, const char *bucket, const char *key,
+                                     es_s3_target *t);
+void es_s3_target_clean(es_s3_target *t);
+/* The full URL of (bucket, key, encoded query); malloc'd, NULL on error. */
+char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, const char *query);
+
+/* The signed-call core (tests set retry hooks on it). */
+es_aws_client *es_s3_client_core(es_s3_client *c);
+
+/* Fills req's host prefix and path for (bucket, key) and performs it. */
+ES_MUST_USE es_err es_s3_call(es_s3_client *c, const char *bucket, const char *key,
+                              es_aws_request *req, es_http_response *resp, es_aws_result *res);
+
+#endif

@@ -1,0 +1,445 @@
+/* operations.c - the S3 operations of s3.h (object get/head/put/delete, listing and
+ * the multipart primitives) as thin descriptions handed to es_s3_call. Every
+ * request carries x-amz-content-sha256 with the SHA-256 of its body (signed
+ * payload). Error bodies are S3 XML; the only user metadata sent is the
+ * source identity of es_s3_write_options (x-amz-meta-exifstrip-source-*). */
+#include "aws/s3/s3.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/http/buf.h"
+#include "aws/s3/internal.h"
+#include "aws/sigv4/sigv4.h"
+#include "aws/s3/xml.h"
+
+struct es_s3_client {
+    es_aws_client *core;
+};
+
+static void s_parse_error(const es_http_response *resp, es_aws_result *res)
+{
+    if (resp->body_len)
+        (void)es_xml_parse_error(resp->body, resp->body_len, res);
+}
+
+static const es_aws_service s_s3_service = {
+    .name = "s3",
+    .sign_flags = ES_SIGV4_S3_RULES | ES_SIGV4_ADD_CONTENT_SHA256,
+    .parse_error = s_parse_error,
+};
+
+es_s3_client *es_s3_client_new(const es_aws_config *cfg, es_creds_provider *creds)
+{
+    if (!cfg)
+        return NULL;
+    es_s3_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->core = es_aws_client_new(cfg, creds, &s_s3_service, cfg->s3_endpoint);
+    if (!c->core) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void es_s3_client_free(es_s3_client *c)
+{
+    if (!c)
+        return;
+    es_aws_client_free(c->core);
+    free(c);
+}
+
+es_aws_client *es_s3_client_core(es_s3_client *c) { return c ? c->core : NULL; }
+
+es_err es_s3_call(es_s3_client *c, const char *bucket, const char *key, es_aws_request *req,
+                  es_http_response *resp, es_aws_result *res)
+{
+    if (!c)
+        return es_aws_bad_arg(res, "client");
+    es_s3_target t;
+    if (es_s3_target_make(c, bucket, key, &t) != ES_OK)
+        return es_aws_bad_arg(res, key ? "bucket or key" : "bucket");
+    req->host_prefix = t.host_prefix;
+    req->path = t.path;
+    es_err rc = es_aws_call(c->core, req, resp, res);
+    req->host_prefix = req->path = NULL;
+    es_s3_target_clean(&t);
+    return rc;
+}
+
+/* es_s3_call with a malloc'd query that it takes over and frees; a NULL query
+ * (building it failed) rejects the call as an invalid `what`. */
+static es_err s_call_query(es_s3_client *c, const char *bucket, const char *key, char *query,
+                           const char *what, es_aws_request *req, es_aws_result *res)
+{
+    if (!query)
+        return es_aws_bad_arg(res, what);
+    req->query = query;
+    es_err rc = es_s3_call(c, bucket, key, req, NULL, res);
+    req->query = NULL;
+    free(query);
+    return rc;
+}
+
+/* Sets *hdr to (name, value) when value is non-empty; returns the number set. */
+static size_t s_opt_header(es_aws_header *hdr, const char *name, const char *value)
+{
+    if (!value || !value[0])
+        return 0;
+    *hdr = (es_aws_header){name, value};
+    return 1;
+}
+
+#define S_META_ETAG "x-amz-meta-exifstrip-source-etag"
+#define S_META_VERSION "x-amz-meta-exifstrip-source-version-id"
+#define S_META_SEQUENCER "x-amz-meta-exifstrip-source-sequencer"
+#define S_WRITE_HEADERS_MAX 6 /* content-type, a condition, three metadata, spare */
+
+/* Appends the headers of opt to hdr (room for S_WRITE_HEADERS_MAX - n):
+ * the conditions when `conditions`, the source metadata when `metadata`.
+ * Returns the new count. */
+static size_t s_write_headers(es_aws_header *hdr, size_t n, const es_s3_write_options *opt,
+                              bool conditions, bool metadata)
+{
+    if (!opt)
+        return n;
+    if (conditions) {
+        n += s_opt_header(&hdr[n], "if-match", opt->if_match);
+        n += s_opt_header(&hdr[n], "if-none-match", opt->if_none_match ? "*" : NULL);
+    }
+    if (metadata && opt->source) {
+        n += s_opt_header(&hdr[n], S_META_ETAG, opt->source->etag);
+        n += s_opt_header(&hdr[n], S_META_VERSION, opt->source->version_id);
+        n += s_opt_header(&hdr[n], S_META_SEQUENCER, opt->source->sequencer);
+    }
+    return n;
+}
+
+/* ---- get / head -------------------------------------------------------- */
+
+static void s_copy_header(const es_http_response *resp, const char *name, char *out, size_t size)
+{
+    const char *v = es_http_headers_get(&resp->headers, name);
+    snprintf(out, size, "%s", v ? v : "");
+}
+
+static es_err s_object_info(const es_http_response *resp, es_s3_object_info *info)
+{
+    memset(info, 0, sizeof *info);
+    const char *len = es_http_headers_get(&resp->headers, "Content-Length");
+    if (len) {
+        char *end = NULL;
+        unsigned long long v = strtoull(len, &end, 10);
+        ES_ENSURE(end != len && *end == '\0' && len[0] != '-', ES_ERR_PROTOCOL);
+        info->content_length = v;
+    }
+    s_copy_header(resp, "ETag", info->etag, sizeof info->etag);
+    s_copy_header(resp, "Content-Type", info->content_type, sizeof info->content_type);
+    s_copy_header(resp, "x-amz-version-id", info->version_id, sizeof info->version_id);
+    s_copy_header(resp, S_META_ETAG, info->source.etag, sizeof info->source.etag);
+    s_copy_header(resp, S_META_VERSION, info->source.version_id, sizeof info->source.version_id);
+    s_copy_header(resp, S_META_SEQUENCER, info->source.sequencer, sizeof info->source.sequencer);
+    return ES_OK;
+}
+
+typedef struct s_get {
+    const es_s3_get_options *opt;
+    bool head_sent;
+} s_get;
+
+static es_err s_send_head(s_get *g, const es_http_response *resp)
+{
+    g->head_sent = true;
+    es_s3_object_info info;
+    ES_GUARD(s_object_info(resp, &info));
+    return g->opt->on_head ? g->opt->on_head(g->opt->ctx, &info) : ES_OK;
+}
+
+static es_err s_get_body(void *ctx, const es_http_response *resp, const uint8_t *data, size_t len)
+{
+    s_get *g = ctx;
+    if (!g->head_sent)
+        ES_GUARD(s_send_head(g, resp));
+    return g->opt->on_body ? g->opt->on_body(g->opt->ctx, data, len) : ES_OK;
+}
+
+/* An empty object has no body callback: deliver the headers here. */
+static es_err s_get_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)res;
+    s_get *g = ctx;
+    return g->head_sent ? ES_OK : s_send_head(g, resp);
+}
+
+es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key,
+                        const es_s3_get_options *opt, es_aws_result *res)
+{
+    static const es_s3_get_options none = {0};
+    if (!opt)
+        opt = &none;
+    char *query = NULL;
+    if (opt->version_id) {
+        es_aws_buf q;
+        es_aws_buf_init(&q, 4096);
+        es_aws_buf_query_param(&q, "versionId", opt->version_id);
+        if (!(query = es_aws_buf_take(&q)))
+            return es_aws_bad_arg(res, "version id");
+    }
+    es_aws_header hdr[1];
+    size_t nh = s_opt_header(hdr, "if-match", opt->if_match);
+    s_get g = {.opt = opt};
+    es_aws_request req = {
+        .method = "GET",
+        .query = query,
+        .headers = hdr,
+        .header_count = nh,
+        .on_body = s_get_body,
+        .body_ctx = &g,
+        .on_success = s_get_done,
+        .success_ctx = &g,
+    };
+    es_http_response resp;
+    es_http_response_init(&resp);
+    es_err rc = es_s3_call(c, bucket, key, &req, &resp, res);
+    es_http_response_clean(&resp);
+    free(query);
+    return rc;
+}
+
+static es_err s_head_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)res;
+    return s_object_info(resp, ctx);
+}
+
+es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
+                         es_s3_object_info *info, es_aws_result *res)
+{
+    es_s3_object_info scratch;
+    es_aws_request req = {
+        .method = "HEAD",
+        .on_success = s_head_done,
+        .success_ctx = info ? info : &scratch,
+    };
+    return es_s3_call(c, bucket, key, &req, NULL, res);
+}
+
+/* ---- put / delete ------------------------------------------------------ */
+
+es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
+                        size_t len, const char *content_type, es_aws_result *res)
+{
+    return es_s3_put_object_with(c, bucket, key, body, len, content_type, NULL, res);
+}
+
+es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *key,
+                             const uint8_t *body, size_t len, const char *content_type,
+                             const es_s3_write_options *opt, es_aws_result *res)
+{
+    if (!body && len)
+        return es_aws_bad_arg(res, "body");
+    es_aws_header hdr[S_WRITE_HEADERS_MAX];
+    size_t nh = s_opt_header(hdr, "content-type", content_type);
+    nh = s_write_headers(hdr, nh, opt, true, true);
+    es_aws_request req = {
+        .method = "PUT",
+        .headers = hdr,
+        .header_count = nh,
+        .body = body,
+        .body_len = len,
+    };
+    return es_s3_call(c, bucket, key, &req, NULL, res);
+}
+
+es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key, es_aws_result *res)
+{
+    es_aws_request req = {.method = "DELETE"};
+    return es_s3_call(c, bucket, key, &req, NULL, res);
+}
+
+/* ---- list -------------------------------------------------------------- */
+
+static es_err s_list_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)res;
+    return es_xml_parse_list(resp->body, resp->body_len, ctx);
+}
+
+es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
+                          const char *continuation, es_s3_list_page *page, es_aws_result *res)
+{
+    if (!page)
+        return es_aws_bad_arg(res, "page");
+    memset(page, 0, sizeof *page);
+    es_aws_buf q;
+    es_aws_buf_init(&q, 8192);
+    if (continuation && continuation[0])
+        es_aws_buf_query_param(&q, "continuation-token", continuation);
+    es_aws_buf_query_param(&q, "encoding-type", "url");
+    es_aws_buf_query_param(&q, "list-type", "2");
+    if (prefix && prefix[0])
+        es_aws_buf_query_param(&q, "prefix", prefix);
+    es_aws_request req = {
+        .method = "GET",
+        .max_response = ES_S3_LIST_MAX_RESPONSE,
+        .on_success = s_list_done,
+        .success_ctx = page,
+    };
+    return s_call_query(c, bucket, NULL, es_aws_buf_take(&q), "prefix or continuation token",
+                        &req, res);
+}
+
+void es_s3_list_free(es_s3_list_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; i < page->count; i++)
+        free(page->keys[i]);
+    free(page->keys);
+    free(page->sizes);
+    page->keys = NULL;
+    page->sizes = NULL;
+    page->count = 0;
+}
+
+/* ---- multipart --------------------------------------------------------- */
+
+/* "uploadId=...[&partNumber=N]" (or "uploads=" when upload_id is NULL). */
+static char *s_mpu_query(const char *upload_id, int part_number)
+{
+    es_aws_buf q;
+    es_aws_buf_init(&q, 4096);
+    if (!upload_id) {
+        es_aws_buf_query_param(&q, "uploads", NULL);
+    } else {
+        if (part_number > 0) {
+            char num[16];
+            snprintf(num, sizeof num, "%d", part_number);
+            es_aws_buf_query_param(&q, "partNumber", num);
+        }
+        es_aws_buf_query_param(&q, "uploadId", upload_id);
+    }
+    return es_aws_buf_take(&q);
+}
+
+typedef struct s_text_out {
+    char *out;
+    size_t size;
+} s_text_out;
+
+static es_err s_create_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)res;
+    s_text_out *o = ctx;
+    return es_xml_parse_upload_id(resp->body, resp->body_len, o->out, o->size);
+}
+
+es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key,
+                              const char *content_type, const es_s3_write_options *opt,
+                              char *upload_id, size_t upload_id_size, es_aws_result *res)
+{
+    if (!upload_id || upload_id_size == 0)
+        return es_aws_bad_arg(res, "upload id buffer");
+    upload_id[0] = '\0';
+    es_aws_header hdr[S_WRITE_HEADERS_MAX];
+    size_t nh = s_opt_header(hdr, "content-type", content_type);
+    s_text_out out = {upload_id, upload_id_size};
+    es_aws_request req = {
+        .method = "POST",
+        .headers = hdr,
+        .header_count = s_write_headers(hdr, nh, opt, false, true),
+        .on_success = s_create_done,
+        .success_ctx = &out,
+    };
+    return s_call_query(c, bucket, key, s_mpu_query(NULL, 0), "query", &req, res);
+}
+
+static es_err s_part_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)res;
+    s_text_out *o = ctx;
+    const char *etag = es_http_headers_get(&resp->headers, "ETag");
+    ES_ENSURE(etag && etag[0] && strlen(etag) < o->size, ES_ERR_PROTOCOL);
+    snprintf(o->out, o->size, "%s", etag);
+    return ES_OK;
+}
+
+es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const char *key,
+                                   const char *upload_id, int part_number, const uint8_t *body,
+                                   size_t len, char *etag, size_t etag_size, es_aws_result *res)
+{
+    if (!upload_id || !upload_id[0] || part_number < 1 || part_number > 10000 || !etag ||
+        etag_size == 0 || (!body && len))
+        return es_aws_bad_arg(res, "upload part");
+    etag[0] = '\0';
+    s_text_out out = {etag, etag_size};
+    es_aws_request req = {
+        .method = "PUT",
+        .body = body,
+        .body_len = len,
+        .on_success = s_part_done,
+        .success_ctx = &out,
+    };
+    return s_call_query(c, bucket, key, s_mpu_query(upload_id, part_number), "query", &req, res);
+}
+
+static es_err s_complete_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)ctx;
+    return es_xml_check_complete(resp->body, resp->body_len, res);
+}
+
+static char *s_complete_body(char *const *etags, int part_count)
+{
+    es_aws_buf b;
+    es_aws_buf_init(&b, (size_t)part_count * 256 + 256);
+    es_aws_buf_puts(&b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (int i = 0; i < part_count; i++) {
+        es_aws_buf_printf(&b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
+        es_aws_buf_xml_escaped(&b, etags[i] ? etags[i] : "");
+        es_aws_buf_puts(&b, "</ETag></Part>");
+    }
+    es_aws_buf_puts(&b, "</CompleteMultipartUpload>");
+    return es_aws_buf_take(&b);
+}
+
+es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
+                                const char *upload_id, char *const *etags, int part_count,
+                                const es_s3_write_options *opt, es_aws_result *res)
+{
+    if (!upload_id || !upload_id[0] || !etags || part_count < 1 || part_count > 10000)
+        return es_aws_bad_arg(res, "complete multipart upload");
+    for (int i = 0; i < part_count; i++)
+        if (!etags[i] || !etags[i][0])
+            return es_aws_bad_arg(res, "part etag");
+    char *body = s_complete_body(etags, part_count);
+    if (!body)
+        return es_aws_bad_arg(res, "complete multipart upload");
+    es_aws_header hdr[S_WRITE_HEADERS_MAX] = {{"content-type", "application/xml"}};
+    es_aws_request req = {
+        .method = "POST",
+        .headers = hdr,
+        .header_count = s_write_headers(hdr, 1, opt, true, false),
+        .body = (const uint8_t *)body,
+        .body_len = strlen(body),
+        .on_success = s_complete_done,
+    };
+    es_err rc = s_call_query(c, bucket, key, s_mpu_query(upload_id, 0),
+                             "complete multipart upload", &req, res);
+    free(body);
+    return rc;
+}
+
+es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *key,
+                             const char *upload_id, es_aws_result *res)
+{
+    if (!upload_id || !upload_id[0])
+        return es_aws_bad_arg(res, "upload id");
+    es_aws_request req = {.method = "DELETE"};
+    return s_call_query(c, bucket, key, s_mpu_query(upload_id, 0), "query", &req, res);
+}

@@ -1,0 +1,210 @@
+/* upload.c - the streaming uploader of s3.h. Writes fill one part-sized
+ * buffer; when it is full and more data comes, a multipart upload is started
+ * (once) and the buffer goes out as the next part. finish() sends a lone
+ * buffer as a single PutObject, otherwise the last part and the completion.
+ * The write options' conditions go on that final request (PutObject or
+ * CompleteMultipartUpload), their source metadata on the request that creates
+ * the object. Any failure after the multipart upload was created aborts it (best
+ * effort). A process killed mid-upload cannot: its upload stays open, billed
+ * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
+ * removes it (README, "Bucket B"). Memory stays about one part. */
+#include "aws/s3/s3.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/s3/internal.h"
+
+#define S_MIN_PART (5u * 1024u * 1024u)
+#define S_MAX_PART (5ull * 1024u * 1024u * 1024u)
+#define S_MAX_PARTS 10000
+
+enum s_state { S_OPEN, S_DONE, S_FAILED };
+
+struct es_s3_upload {
+    es_s3_client *c;
+    char *bucket, *key, *content_type;
+    const es_s3_write_options *opt; /* the caller's, may be NULL */
+    size_t part_size;
+    uint8_t *buf;
+    size_t len, cap;
+    char upload_id[1024]; /* "" until a multipart upload exists */
+    char **etags;
+    int parts;
+    enum s_state state;
+};
+
+static char *s_dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key,
+                               const char *content_type, size_t part_size,
+                               const es_s3_write_options *opt)
+{
+    if (!c || !bucket || !key || part_size < S_MIN_PART || part_size > S_MAX_PART)
+        return NULL;
+    es_s3_upload *u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    u->c = c;
+    u->opt = opt;
+    u->part_size = part_size;
+    u->bucket = s_dup(bucket);
+    u->key = s_dup(key);
+    u->content_type = s_dup(content_type);
+    if (!u->bucket || !u->key || (content_type && !u->content_type)) {
+        es_s3_upload_free(u);
+        return NULL;
+    }
+    return u;
+}
+
+static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const char *why)
+{
+    u->state = S_FAILED;
+    if (res && res->code == ES_OK) {
+        res->code = code;
+        snprintf(res->message, sizeof res->message, "upload: %s", why);
+    }
+    return code;
+}
+
+/* Grows the buffer geometrically up to part_size (small objects stay small). */
+static es_err s_reserve(es_s3_upload *u, size_t need)
+{
+    if (need <= u->cap)
+        return ES_OK;
+    size_t cap = u->cap ? u->cap : 64 * 1024;
+    while (cap < need)
+        cap *= 2;
+    if (cap > u->part_size)
+        cap = u->part_size;
+    uint8_t *p = realloc(u->buf, cap);
+    ES_ENSURE(p, ES_ERR_NOMEM);
+    u->buf = p;
+    u->cap = cap;
+    return ES_OK;
+}
+
+/* Sends the buffer as the next part (starting the multipart upload first). */
+static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
+{
+    if (!u->upload_id[0])
+        ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
+                                        u->upload_id, sizeof u->upload_id, res));
+    if (u->parts >= S_MAX_PARTS)
+        return s_fail(u, ES_ERR_TOO_LARGE, res, "more than 10000 parts");
+    char **etags = realloc(u->etags, (size_t)(u->parts + 1) * sizeof *etags);
+    if (!etags)
+        return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
+    u->etags = etags;
+    char etag[128];
+    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->parts + 1, u->buf,
+                                         u->len, etag, sizeof etag, res));
+    if (!(u->etags[u->parts] = strdup(etag)))
+        return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
+    u->parts++;
+    u->len = 0;
+    return ES_OK;
+}
+
+/* Runs even when the thread's transfers are being cancelled (shutdown): the
+ * cancel token is suspended for this one cleanup request, which is bounded by
+ * the client's own timeouts, so no orphaned parts stay billed. */
+static void s_abort_multipart(es_s3_upload *u)
+{
+    if (!u->upload_id[0])
+        return;
+    const atomic_int *token = es_http_set_thread_cancel(NULL);
+    es_aws_result r;
+    if (es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r) == ES_OK)
+        u->upload_id[0] = '\0';
+    es_http_set_thread_cancel(token);
+}
+
+es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res)
+{
+    if (res)
+        es_aws_result_clear(res);
+    if (!u || (!data && len))
+        return es_aws_bad_arg(res, "upload write");
+    if (u->state != S_OPEN)
+        return s_fail(u, ES_ERR_INVALID_ARG, res, "write after finish or failure");
+    while (len > 0) {
+        if (u->len == u->part_size) {
+            es_err rc = s_flush_part(u, res);
+            if (rc != ES_OK) {
+                s_abort_multipart(u);
+                return s_fail(u, rc, res, "part upload failed");
+            }
+        }
+        size_t n = u->part_size - u->len;
+        if (n > len)
+            n = len;
+        es_err rc = s_reserve(u, u->len + n);
+        if (rc != ES_OK) {
+            s_abort_multipart(u);
+            return s_fail(u, rc, res, "out of memory");
+        }
+        memcpy(u->buf + u->len, data, n);
+        u->len += n;
+        data += n;
+        len -= n;
+    }
+    return ES_OK;
+}
+
+es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
+{
+    if (res)
+        es_aws_result_clear(res);
+    if (!u)
+        return es_aws_bad_arg(res, "upload");
+    if (u->state != S_OPEN)
+        return s_fail(u, ES_ERR_INVALID_ARG, res, "finish after finish or failure");
+    es_err rc;
+    if (!u->upload_id[0]) {
+        rc = es_s3_put_object_with(u->c, u->bucket, u->key, u->buf, u->len, u->content_type,
+                                   u->opt, res);
+    } else {
+        /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
+        rc = u->len ? s_flush_part(u, res) : ES_OK;
+        if (rc == ES_OK)
+            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->etags, u->parts,
+                                          u->opt, res);
+        if (rc == ES_OK)
+            u->upload_id[0] = '\0';
+        else
+            s_abort_multipart(u);
+    }
+    if (rc != ES_OK)
+        return s_fail(u, rc, res, "finish failed");
+    u->state = S_DONE;
+    free(u->buf);
+    u->buf = NULL;
+    u->len = u->cap = 0;
+    return ES_OK;
+}
+
+void es_s3_upload_free(es_s3_upload *u)
+{
+    if (!u)
+        return;
+    s_abort_multipart(u); /* safety net: do not leave an unfinished multipart upload open */
+    for (int i = 0; i < u->parts; i++)
+        free(u->etags[i]);
+    free(u->etags);
+    free(u->buf);
+    free(u->bucket);
+    free(u->key);
+    free(u->content_type);
+    free(u);
+}
+
+void es_s3_upload_abort(es_s3_upload *u)
+{
+    es_s3_upload_free(u); /* which aborts a started multipart upload */
+}

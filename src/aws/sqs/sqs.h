@@ -1,0 +1,61 @@
+/* sqs.h - the SQS operations the worker needs, over the AWS JSON 1.0 protocol
+ * (application/x-amz-json-1.0, X-Amz-Target: AmazonSQS.<Action>). Errors are
+ * parsed from "__type". */
+#ifndef ES_AWS_SQS_H
+#define ES_AWS_SQS_H
+
+#include <stddef.h>
+
+#include "aws/client/config.h"
+#include "aws/creds/creds.h"
+
+typedef struct es_sqs_client es_sqs_client;
+
+/* Thread-safe: one client for all threads. Acquires a reference on creds. */
+es_sqs_client *es_sqs_client_new(const es_aws_config *cfg, es_creds_provider *creds);
+void es_sqs_client_free(es_sqs_client *c);
+
+typedef struct es_sqs_message {
+    char *message_id;
+    char *receipt_handle;
+    char *body;
+    int receive_count; /* ApproximateReceiveCount, 0 if not returned */
+} es_sqs_message;
+
+/* Long-polls up to max_messages (1..10) for up to wait_seconds (0..20).
+ * visibility_timeout < 0 leaves the queue's default. *msgs is malloc'd (free
+ * with es_sqs_messages_free); *count may be 0. */
+ES_MUST_USE es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,
+                                  int wait_seconds, int visibility_timeout,
+                                  es_sqs_message **msgs, size_t *count, es_aws_result *res);
+void es_sqs_messages_free(es_sqs_message *msgs, size_t count);
+
+/* Batch entry for delete / change-visibility; `failed` and `error` are filled
+ * per entry on return (the call itself may succeed with some entries failed). */
+typedef struct es_sqs_batch_entry {
+    const char *receipt_handle;
+    int visibility_timeout; /* change-visibility only */
+    int failed;
+    char error[128];
+} es_sqs_batch_entry;
+
+/* Up to 10 entries. Returns ES_OK when the request succeeded, even if entries failed. */
+ES_MUST_USE es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url,
+                                       es_sqs_batch_entry *entries, size_t n, es_aws_result *res);
+ES_MUST_USE es_err es_sqs_delete(es_sqs_client *c, const char *queue_url,
+                                 const char *receipt_handle, es_aws_result *res);
+ES_MUST_USE es_err es_sqs_change_visibility(es_sqs_client *c, const char *queue_url,
+                                            const char *receipt_handle, int timeout,
+                                            es_aws_result *res);
+ES_MUST_USE es_err es_sqs_change_visibility_batch(es_sqs_client *c, const char *queue_url,
+                                                  es_sqs_batch_entry *entries, size_t n,
+                                                  es_aws_result *res);
+/* message_id (may be NULL) receives the new message's id. */
+ES_MUST_USE es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body,
+                               char *message_id, size_t message_id_size, es_aws_result *res);
+/* Reads one attribute (e.g. "ApproximateNumberOfMessages") as a string. */
+ES_MUST_USE es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url,
+                                        const char *name, char *value, size_t value_size,
+                                        es_aws_result *res);
+
+#endif
