@@ -165,7 +165,8 @@ local-up: deps
 local-down:
 	@scripts/demo.sh --stop
 
-# The layering rule: common <- jpeg <- aws <- worker <- cli; src/jpeg does no
+# The layering rule: common <- jpeg <- aws <- worker <- cli, and inside src/aws
+# http <- creds <- sigv4 <- client <- s3, sqs; src/jpeg does no
 # I/O (includes, calls, and the undefined symbols of its objects).
 check-layers: $(LIB_OBJ)
 	@mk/check-layers.sh $(BUILD)

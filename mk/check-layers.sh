@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # check-layers.sh - enforces the dependency direction of the source tree,
 #   common <- jpeg <- aws <- worker <- cli
-# and keeps src/jpeg pure (no I/O, no environment, no logging).
+# and inside src/aws, folder by folder (AWS_PARTS below),
+#   aws/http <- aws/creds <- aws/sigv4 <- aws/client <- aws/s3, aws/sqs
+# (s3 and sqs are siblings: neither includes the other), and keeps src/jpeg
+# pure (no I/O, no environment, no logging).
 #
 # Usage: mk/check-layers.sh [BUILD_DIR]
 #   1. Every #include in src/ is resolved the way the compiler would (quoted or
 #      angled, "dir/x.h", "../dir/x.h", "./x.h", "x.h" next to the file; -Isrc
 #      and -Iinclude) and its layer must be the file's own or one below it.
+#      Every source file of src/aws lies in a folder named in AWS_PARTS.
 #   2. src/jpeg may include only the pure parts of src/common, and must not
 #      call I/O or environment functions (a text check on the sources).
 #   3. With BUILD_DIR (after a build): `nm -u` of every src/jpeg object may name
@@ -19,6 +23,10 @@ root=${ES_LAYERS_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${1:-}
 cd "$root" || exit 2
 
+# The folders of src/aws, lowest first; a folder may include only its own
+# headers and those of the folders before it. Folders joined by ',' share a
+# rank and must not include each other.
+AWS_PARTS="http creds sigv4 client s3,sqs"
 # Headers of src/common that src/jpeg may use (no I/O, no globals).
 JPEG_PURE_COMMON="common/hex.h common/utf8.h"
 # Objects of src/common whose symbols src/jpeg may call (see JPEG_PURE_COMMON).
@@ -37,16 +45,25 @@ report() { echo "layering: $*"; bad=1; }
 check_includes() {
     local out
     out=$(find src -type f \( -name '*.c' -o -name '*.h' \) | sort |
-        JPEG_PURE_COMMON="$JPEG_PURE_COMMON" perl -e '
+        JPEG_PURE_COMMON="$JPEG_PURE_COMMON" AWS_PARTS="$AWS_PARTS" perl -e '
         my %rank = (public => 0, common => 1, jpeg => 2, aws => 3, worker => 4, cli => 5);
         my %pure = map { $_ => 1 } split " ", $ENV{JPEG_PURE_COMMON};
+        my ($n, %part_rank) = (0);
+        for my $group (split " ", $ENV{AWS_PARTS}) { $n++; $part_rank{"aws/$_"} = $n for split /,/, $group }
         sub norm { my @o; for (split m{/}, shift) { next if $_ eq "." || $_ eq "";
             if ($_ eq "..") { pop @o } else { push @o, $_ } } join "/", @o }
+        # "public", "common", ..., and for src/aws "aws/<folder>" ("aws" for a file directly in src/aws).
         sub layer { my $p = shift; return "public" if $p =~ m{^include/};
-            return $1 if $p =~ m{^src/([^/]+)/}; return "outside" }
+            return "aws/$1" if $p =~ m{^src/aws/([^/]+)/}; return $1 if $p =~ m{^src/([^/]+)/};
+            return "outside" }
+        sub top { (split m{/}, shift)[0] }
         while (my $file = <STDIN>) {
             chomp $file; my ($dir) = $file =~ m{^(.*)/};
             my $from = layer($file);
+            if (top($from) eq "aws" && !exists $part_rank{$from}) {
+                print "$file:1: lies outside the folders of src/aws in AWS_PARTS ($ENV{AWS_PARTS})\n";
+                next;
+            }
             open my $fh, "<", $file or next;
             while (my $line = <$fh>) {
                 next unless $line =~ /^\s*#\s*include\s*["<]([^">]+)[">]/;
@@ -57,10 +74,19 @@ check_includes() {
                 elsif (-e "include/$name" || ($name =~ m{^([^/]+)/} && -d "include/$1")) { $target = "include/$name" }
                 else { next }
                 my $to = layer($target);
-                if (!exists $rank{$to}) {
+                if (!exists $rank{top($to)}) {
                     print "$file:$.: includes $name, which resolves outside src/ and include/ ($target)\n";
-                } elsif ($rank{$to} > $rank{$from}) {
+                } elsif ($rank{top($to)} > $rank{top($from)}) {
                     print "$file:$.: $from must not include the higher layer $to ($name)\n";
+                } elsif (top($to) eq "aws" && top($from) eq "aws" && $to ne $from) {
+                    my ($rf, $rt) = ($part_rank{$from}, $part_rank{$to} // 0);
+                    if (!exists $part_rank{$to}) {
+                        print "$file:$.: includes $name, outside the folders of src/aws in AWS_PARTS\n";
+                    } elsif ($rt > $rf) {
+                        print "$file:$.: $from must not include the higher part $to ($name)\n";
+                    } elsif ($rt == $rf) {
+                        print "$file:$.: $from and $to are siblings and must not include each other ($name)\n";
+                    }
                 } elsif ($from eq "jpeg" && $to eq "common") {
                     (my $rel = $target) =~ s{^src/}{};
                     print "$file:$.: src/jpeg must stay pure; $rel is not in JPEG_PURE_COMMON\n" unless $pure{$rel};

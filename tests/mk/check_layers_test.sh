@@ -63,6 +63,41 @@ t_jpeg_fputs() {
 t_jpeg_getenv() {
     expect_violation "getenv in src/jpeg" src/jpeg/sniff.c 'static const char *s_env(void) { return getenv("HOME"); }'
 }
+# Inside src/aws: each folder includes only the folders below it (AWS_PARTS).
+t_aws_transport_includes_s3() {
+    expect_violation "aws/http including aws/s3" src/aws/http/request.c '#include "aws/s3/s3.h"'
+}
+t_aws_creds_includes_signer() {
+    expect_violation "aws/creds including ../sigv4" src/aws/creds/provider.c '#include "../sigv4/sigv4.h"'
+}
+t_aws_signer_includes_client() {
+    expect_violation "aws/sigv4 including aws/client" src/aws/sigv4/sign.c '#include <aws/client/client.h>'
+}
+t_aws_siblings() {
+    expect_violation "aws/s3 including aws/sqs" src/aws/s3/url.c '#include "aws/sqs/sqs.h"'
+    expect_violation "aws/sqs including aws/s3" src/aws/sqs/json.c '#include "../s3/internal.h"'
+}
+t_aws_downward_include_passes() {
+    local t
+    t=$(fresh_tree)
+    sed -i '1i #include "aws/http/buf.h"' "$t/src/aws/s3/url.c"
+    sed -i '1i #include "../creds/creds.h"' "$t/src/aws/client/endpoint.c"
+    run_check "$t" || es_fail "includes of lower aws parts were refused: $(cat "$t/out")"
+}
+# A source file directly in src/aws, or in a folder the order does not know.
+t_aws_file_outside_parts() {
+    local t d
+    for d in src/aws/stray.c src/aws/extra/thing.c; do
+        t=$(fresh_tree)
+        mkdir -p "$t/$(dirname "$d")"
+        printf '/* stray */\n#include "aws/http/buf.h"\n' >"$t/$d"
+        if run_check "$t"; then
+            es_fail "a source file at $d passed"
+        else
+            grep -q "$d" "$t/out" || es_fail "failure does not name $d: $(cat "$t/out")"
+        fi
+    done
+}
 t_comment_is_not_a_call() {
     local t
     t=$(fresh_tree)
@@ -103,6 +138,12 @@ es_run t_jpeg_relative_log
 es_run t_jpeg_io_header
 es_run t_jpeg_fputs
 es_run t_jpeg_getenv
+es_run t_aws_transport_includes_s3
+es_run t_aws_creds_includes_signer
+es_run t_aws_signer_includes_client
+es_run t_aws_siblings
+es_run t_aws_downward_include_passes
+es_run t_aws_file_outside_parts
 es_run t_comment_is_not_a_call
 es_run t_symbol_check
 es_finish
