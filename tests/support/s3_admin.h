@@ -1,6 +1,7 @@
-/* s3_admin.h - bucket administration used by tests, `make demo` and setup
- * tooling (not by the worker's hot path): create/delete a bucket and point
- * the bucket's event notifications at an SQS queue. */
+/* s3_admin.h - bucket administration for the integration tests (exifstrip
+ * itself never creates buckets): create/delete a bucket and point the
+ * bucket's event notifications at an SQS queue. Built on the S3 client's
+ * internals (aws/s3/internal.h). */
 #ifndef ES_AWS_S3_ADMIN_H
 #define ES_AWS_S3_ADMIN_H
 

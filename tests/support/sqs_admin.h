@@ -1,6 +1,7 @@
-/* sqs_admin.h - queue administration used by tests, `make demo` and setup
- * tooling: create (with attributes such as RedrivePolicy), look up, configure,
- * purge and delete queues. */
+/* sqs_admin.h - queue administration for the integration tests (exifstrip
+ * itself never creates queues): create (with attributes such as
+ * RedrivePolicy), look up, purge and delete queues. Built on the SQS client's
+ * internals (aws/sqs/internal.h). */
 #ifndef ES_AWS_SQS_ADMIN_H
 #define ES_AWS_SQS_ADMIN_H
 

@@ -69,6 +69,7 @@ ES_MUST_USE es_err es_s3_get_object(es_s3_client *c, const char *bucket, const c
                                     const es_s3_get_options *opt, es_aws_result *res);
 ES_MUST_USE es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
                                      es_s3_object_info *info, es_aws_result *res);
+/* Tests and tooling (the worker uploads through es_s3_upload). */
 ES_MUST_USE es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key,
                                     const uint8_t *body, size_t len, const char *content_type,
                                     es_aws_result *res);
@@ -77,10 +78,12 @@ ES_MUST_USE es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, co
                                          const uint8_t *body, size_t len,
                                          const char *content_type,
                                          const es_s3_write_options *opt, es_aws_result *res);
+/* Tests and tooling (the worker never deletes objects). */
 ES_MUST_USE es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
                                        es_aws_result *res);
 
-/* ListObjectsV2, one page. Keys are returned in a malloc'd array of malloc'd
+/* Tests and tooling for now; the planned backfill command lists the upload
+ * bucket with it. ListObjectsV2, one page. Keys are returned in a malloc'd array of malloc'd
  * strings (free with es_s3_list_free). *next_token is "" when the listing ended. */
 typedef struct es_s3_list_page {
     char **keys;

@@ -88,7 +88,9 @@ typedef struct es_sigv4_signed {
  * loaded (aws/crypto_dl.h). */
 ES_MUST_USE es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_sigv4_request *req,
                                          es_sigv4_signed *out, es_error *err);
-/* Presigned: *query_out is the full query string to send (malloc'd, caller frees). */
+/* Presigned: *query_out is the full query string to send (malloc'd, caller frees).
+ * Tests and tooling (exifstrip signs by header); it stays here because it
+ * shares every stage of the signer, and the AWS vectors check both forms. */
 ES_MUST_USE es_err es_sigv4_presign(const es_sigv4_config *cfg, const es_sigv4_request *req,
                                     char **query_out, es_sigv4_signed *out, es_error *err);
 void es_sigv4_signed_clean(es_sigv4_signed *out);

@@ -42,6 +42,7 @@ typedef struct es_sqs_batch_entry {
 /* Up to 10 entries. Returns ES_OK when the request succeeded, even if entries failed. */
 ES_MUST_USE es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url,
                                        es_sqs_batch_entry *entries, size_t n, es_aws_result *res);
+/* Single-message forms: tests and tooling (the worker batches). */
 ES_MUST_USE es_err es_sqs_delete(es_sqs_client *c, const char *queue_url,
                                  const char *receipt_handle, es_aws_result *res);
 ES_MUST_USE es_err es_sqs_change_visibility(es_sqs_client *c, const char *queue_url,
@@ -53,7 +54,8 @@ ES_MUST_USE es_err es_sqs_change_visibility_batch(es_sqs_client *c, const char *
 /* message_id (may be NULL) receives the new message's id. */
 ES_MUST_USE es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body,
                                char *message_id, size_t message_id_size, es_aws_result *res);
-/* Reads one attribute (e.g. "ApproximateNumberOfMessages") as a string. */
+/* Reads one attribute (e.g. "ApproximateNumberOfMessages") as a string.
+ * Tests and tooling. */
 ES_MUST_USE es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url,
                                         const char *name, char *value, size_t value_size,
                                         es_aws_result *res);
