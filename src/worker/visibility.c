@@ -180,8 +180,6 @@ es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue
     v->timeout_s = timeout_s > 0 ? timeout_s : 1;
     v->half_ms = (uint64_t)v->timeout_s * 500u;
     v->tick_ms = v->half_ms / 2 < 1000 ? v->half_ms / 2 : 1000;
-    if (v->tick_ms < 50)
-        v->tick_ms = 50;
     v->nslots = slots;
     v->slots = calloc(slots ? slots : 1, sizeof *v->slots);
     v->queue_url = strdup(queue_url ? queue_url : "");

@@ -38,16 +38,6 @@ es_err es_sqs_get_queue_url(es_sqs_client *c, const char *name, char *queue_url,
     return es_sqs_call(c, "GetQueueUrl", json_pack("{s:s}", "QueueName", name), &opts, res);
 }
 
-es_err es_sqs_set_queue_attributes(es_sqs_client *c, const char *queue_url, const char *const *attrs,
-                                   es_aws_result *res)
-{
-    if (!queue_url || !queue_url[0] || !attrs || !attrs[0])
-        return es_aws_bad_arg(res, "queue url or attributes");
-    json_t *a = s_attr_object(attrs);
-    json_t *body = a ? json_pack("{s:s, s:o}", "QueueUrl", queue_url, "Attributes", a) : NULL;
-    return es_sqs_call(c, "SetQueueAttributes", body, NULL, res);
-}
-
 static es_err s_url_only(es_sqs_client *c, const char *action, const char *queue_url, es_aws_result *res)
 {
     if (!queue_url || !queue_url[0])

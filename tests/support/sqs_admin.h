@@ -14,8 +14,6 @@ ES_MUST_USE es_err es_sqs_create_queue(es_sqs_client *c, const char *name, const
                                        char *queue_url, size_t queue_url_size, es_aws_result *res);
 ES_MUST_USE es_err es_sqs_get_queue_url(es_sqs_client *c, const char *name, char *queue_url,
                                         size_t queue_url_size, es_aws_result *res);
-ES_MUST_USE es_err es_sqs_set_queue_attributes(es_sqs_client *c, const char *queue_url,
-                                               const char *const *attrs, es_aws_result *res);
 ES_MUST_USE es_err es_sqs_purge_queue(es_sqs_client *c, const char *queue_url, es_aws_result *res);
 ES_MUST_USE es_err es_sqs_delete_queue(es_sqs_client *c, const char *queue_url, es_aws_result *res);
 

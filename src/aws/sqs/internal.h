@@ -35,6 +35,4 @@ typedef struct es_sqs_string_out {
 } es_sqs_string_out;
 es_err es_sqs_string_member(void *ctx, const es_http_response *resp, es_aws_result *res);
 
-es_aws_client *es_sqs_client_core(es_sqs_client *c);
-
 #endif

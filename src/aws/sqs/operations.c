@@ -60,8 +60,6 @@ void es_sqs_client_free(es_sqs_client *c)
     free(c);
 }
 
-es_aws_client *es_sqs_client_core(es_sqs_client *c) { return c ? c->core : NULL; }
-
 es_err es_sqs_call(es_sqs_client *c, const char *action, json_t *body, const es_sqs_call_opts *opts,
                    es_aws_result *res)
 {
