@@ -50,7 +50,7 @@ t_crash_after_summary_fails() {
     check_eq "closing line" "$(tail -n 1 <<<"$out")" "1 passed, 1 failed"
 }
 t_required_shared_fails() {
-    local t=$ES_BUILD/tests/aws/sigv4_suite_test out
+    local t=$ES_BUILD/tests/aws/sigv4/suite_test out
     if [ ! -x "$t" ]; then es_fail "missing $t (build first)"; return; fi
     out=$(env -u ES_REQUIRE_SHARED ES_SHARED_DIR=/nonexistent/shared "$t" 2>&1)
     check "without ES_REQUIRE_SHARED a missing ../shared skips" test $? = 0

@@ -1,9 +1,9 @@
-/* client_retry_test.c - the signed, retried call (src/aws/client.c, http.c,
- * retry.c) against the scripted 127.0.0.1 server of tests/support/http_server:
- * what goes on the wire, retries of 5xx / dropped connections / timeouts,
- * no retry once body bytes were delivered, the retry quota running dry,
- * clock-skew correction, response caps, nested requests from a body callback,
- * and SQS requests going to the configured endpoint. */
+/* retry_test.c - the signed, retried call (src/aws/client/client.c,
+ * http/request.c, http/retry.c) against the scripted 127.0.0.1 server of
+ * tests/support/http_server: what goes on the wire, retries of 5xx / dropped
+ * connections / timeouts, no retry once body bytes were delivered, the retry
+ * quota running dry, clock-skew correction, response caps, nested requests
+ * from a body callback, and SQS requests going to the configured endpoint. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../harness/test.h"
-#include "../support/http_server.h"
-#include "../support/wait.h"
+#include "../../harness/test.h"
+#include "../../support/http_server.h"
+#include "../../support/wait.h"
 #include "aws/client/client.h"
 #include "aws/s3/internal.h"
 #include "aws/sigv4/sigv4.h"

@@ -1,10 +1,10 @@
-/* sqs_json_test.c - SQS JSON-protocol response parsing (src/aws/sqs_json.c):
+/* json_test.c - SQS JSON-protocol response parsing (src/aws/sqs/json.c):
  * ReceiveMessage (attributes, MD5 check, empty, malformed), batch replies with
  * failed and missing entries, error __type namespaces, string members. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/test.h"
+#include "../../harness/test.h"
 #include "aws/sqs/json.h"
 
 #define S(x) (const uint8_t *)(x), strlen(x)

@@ -1,4 +1,4 @@
-/* creds_test.c - unit tests of the local credential sources and the
+/* local_test.c - unit tests of the local credential sources and the
  * machinery around them: static and environment providers, the shared
  * profile files (INI dialect, named profiles, precedence, malformed lines,
  * region lookup), the STS XML and JSON documents, the chain's order and stop
@@ -15,8 +15,8 @@
 #include "aws/creds/ini.h"
 #include "aws/creds/internal.h"
 #include "common/log.h"
-#include "../harness/test.h"
-#include "../support/aws_env.h"
+#include "../../harness/test.h"
+#include "../../support/aws_env.h"
 
 #define LEAK_SECRET "leakSecretKEY/do+not/print0123456789ABCDEF"
 #define LEAK_TOKEN "leakTOKEN//do-not-print//FwoGZXIvYXdzEBYaDExampleToken=="

@@ -1,4 +1,4 @@
-/* curl_dl_test.c - libcurl loaded at run time (src/aws/curl_dl.h): the first
+/* curl_dl_test.c - libcurl loaded at run time (src/aws/http/curl_dl.h): the first
  * use from several threads at once yields one table, every function is
  * resolved and usable (curl_global_init has run), and a missing or foreign
  * library is refused with ES_ERR_CONFIG and a message naming it. */
@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "aws/http/curl_dl.h"
-#include "../harness/test.h"
-#include "../support/threads.h"
+#include "../../harness/test.h"
+#include "../../support/threads.h"
 
 #define S_THREADS 8
 

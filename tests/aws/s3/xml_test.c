@@ -1,11 +1,11 @@
-/* xml_test.c - the S3 XML extractor (src/aws/xml.c): error bodies, listing
+/* xml_test.c - the S3 XML extractor (src/aws/s3/xml.c): error bodies, listing
  * pages (plain and url-encoded keys), multipart results, the 200-with-Error
  * case, and malformed, hostile (DOCTYPE/entities, deep nesting) and huge input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/test.h"
+#include "../../harness/test.h"
 #include "aws/http/buf.h"
 #include "aws/s3/xml.h"
 

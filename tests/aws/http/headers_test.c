@@ -1,4 +1,4 @@
-/* http_headers_test.c - the bounded response header parser (src/aws/http_headers.c):
+/* headers_test.c - the bounded response header parser (src/aws/http/headers.c):
  * status lines, case-insensitive and repeated lookups, folding, malformed
  * lines, interim (100 Continue) responses and the size bounds. */
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "aws/http/http.h"
-#include "../harness/test.h"
+#include "../../harness/test.h"
 
 static es_http_headers *s_new(void)
 {

@@ -1,4 +1,4 @@
-/* sigv4_test.c - unit tests of the SigV4 signer: a few published vectors
+/* sign_test.c - unit tests of the SigV4 signer: a few published vectors
  * carried inline (so this runs without ../shared), S3 and non-S3 URI
  * encoding of awkward keys, canonical query and header rules, session
  * tokens, config validation, the signing-key cache (derivation count and
@@ -11,8 +11,8 @@
 
 #include "aws/sigv4/sigv4.h"
 #include "aws/sigv4/internal.h"
-#include "../harness/test.h"
-#include "../support/sigv4_req.h"
+#include "../../harness/test.h"
+#include "../../support/sigv4_req.h"
 
 #define AKID "AKIDEXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -1,4 +1,4 @@
-/* creds_http_test.c - the credential providers' HTTP call (creds_http.h) over
+/* http_test.c - the credential providers' HTTP call (src/aws/creds/http.h) over
  * the shared transport, against the scripted server on 127.0.0.1: methods,
  * headers and bodies as sent, empty and non-2xx bodies, the 64 KiB body cap,
  * retries of transient outcomes only, timeouts, proxies bypassed on request,
@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "aws/creds/http.h"
-#include "../harness/test.h"
-#include "../support/aws_env.h"
-#include "../support/http_server.h"
+#include "../../harness/test.h"
+#include "../../support/aws_env.h"
+#include "../../support/http_server.h"
 
 static es_test_http_server *s_srv;
 static char s_url[512];

@@ -1,10 +1,10 @@
-/* s3_url_test.c - S3 request targets (src/aws/s3_url.c, client.c URL
+/* url_test.c - S3 request targets (src/aws/s3/url.c, client/client.c URL
  * building): virtual-hosted vs path-style addressing and the encoding of
  * awkward keys, which must equal the path the signer canonicalises. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/test.h"
+#include "../../harness/test.h"
 #include "aws/s3/internal.h"
 #include "aws/sigv4/sigv4.h"
 

@@ -1,11 +1,11 @@
-/* retry_test.c - the standard retry mode (src/aws/retry.c): the classification
+/* retry_test.c - the standard retry mode (src/aws/http/retry.c): the classification
  * table (transport result / status / AWS code -> retry? and final es_err),
  * full-jitter backoff bounds, the retry quota and clock-skew detection. */
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
-#include "../harness/test.h"
+#include "../../harness/test.h"
 #include "aws/http/retry.h"
 
 typedef struct s_row {

@@ -1,12 +1,12 @@
-/* config_test.c - es_aws_config_from_env (src/aws/config.c) and endpoint
- * parsing (src/aws/endpoint.c): precedence of the variables, defaults, and
+/* config_test.c - es_aws_config_from_env (src/aws/client/config.c) and endpoint
+ * parsing (src/aws/client/endpoint.c): precedence of the variables, defaults, and
  * errors that name the variable at fault. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/test.h"
+#include "../../harness/test.h"
 #include "aws/client/client.h"
 #include "aws/client/config.h"
 

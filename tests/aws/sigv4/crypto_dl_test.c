@@ -1,4 +1,4 @@
-/* crypto_dl_test.c - libcrypto loaded at run time (src/aws/crypto_dl.h): the
+/* crypto_dl_test.c - libcrypto loaded at run time (src/aws/sigv4/crypto_dl.h): the
  * first use from several threads at once yields one table, every function is
  * resolved and computes known digests (SHA-256, MD5, HMAC-SHA256 of RFC 4231
  * case 2), and a missing or foreign library is refused with ES_ERR_CONFIG and
@@ -8,8 +8,8 @@
 
 #include "aws/sigv4/crypto_dl.h"
 #include "common/secure.h"
-#include "../harness/test.h"
-#include "../support/threads.h"
+#include "../../harness/test.h"
+#include "../../support/threads.h"
 
 #define S_THREADS 8
 

@@ -1,4 +1,4 @@
-/* creds_remote_test.c - the credential sources that fetch over HTTP, each
+/* remote_test.c - the credential sources that fetch over HTTP, each
  * against the scripted test server on 127.0.0.1 (tests/support/http_server.h):
  * ECS relative and full URIs (Authorization header, allowed hosts), IMDSv2
  * (token PUT, then role and credentials GETs carrying the token; disabled;
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "aws/creds/creds.h"
-#include "../harness/test.h"
-#include "../support/aws_env.h"
-#include "../support/http_server.h"
+#include "../../harness/test.h"
+#include "../../support/aws_env.h"
+#include "../../support/http_server.h"
 
 #define CREDS_JSON                                                                         \
     "{\"AccessKeyId\":\"ASIAREMOTE\",\"SecretAccessKey\":\"remote-secret\",\"Token\":"     \

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/test.h"
-#include "../support/aws_itest.h"
-#include "../support/wait.h"
+#include "../../harness/test.h"
+#include "../../support/aws_itest.h"
+#include "../../support/wait.h"
 #include "aws/sqs/sqs.h"
-#include "../support/sqs_admin.h"
+#include "../../support/sqs_admin.h"
 
 static es_sqs_client *s_sqs;
 static es_creds_provider *s_creds;

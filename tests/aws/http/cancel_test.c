@@ -1,7 +1,7 @@
-/* http_cancel_test.c - the per-thread cancel token of src/aws/http.c against
+/* cancel_test.c - the per-thread cancel token of src/aws/http/request.c against
  * the scripted 127.0.0.1 server of tests/support/http_server: a request
  * stuck waiting for a reply that would take 30 s ends with ES_ERR_CANCELLED
- * soon after the flag is raised, the signed/retried call (client.c, retry.c)
+ * soon after the flag is raised, the signed/retried call (client/client.c, http/retry.c)
  * does not retry it, a raised token sends nothing, nested requests are
  * covered, and other threads and a removed token are unaffected. Each test
  * uses its own server because the slow route blocks it for one connection. */
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/test.h"
-#include "../support/http_server.h"
-#include "../support/wait.h"
+#include "../../harness/test.h"
+#include "../../support/http_server.h"
+#include "../../support/wait.h"
 #include "aws/http/http.h"
 #include "aws/http/retry.h"
 #include "aws/s3/s3.h"

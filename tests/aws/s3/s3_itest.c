@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/test.h"
-#include "../support/aws_itest.h"
+#include "../../harness/test.h"
+#include "../../support/aws_itest.h"
 #include "aws/client/client.h"
 #include "aws/s3/s3.h"
-#include "../support/s3_admin.h"
+#include "../../support/s3_admin.h"
 #include "aws/s3/internal.h"
 
 static es_s3_client *s_s3;

@@ -1,4 +1,4 @@
-/* sigv4_suite_test.c - runs the SigV4 signer against every case of the
+/* suite_test.c - runs the SigV4 signer against every case of the
  * public vector suites in the shared directory (see sigv4_req.h for how it is
  * found): botocore's aws4_testsuite, aws-c-auth's v4 suite (header and
  * presigned-query variants) and the Amazon S3 documentation examples. Each
@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 
 #include "aws/sigv4/sigv4.h"
-#include "../harness/test.h"
-#include "../support/shared_dir.h"
-#include "../support/sigv4_req.h"
+#include "../../harness/test.h"
+#include "../../support/shared_dir.h"
+#include "../../support/sigv4_req.h"
 
 static const struct {
     const char *suite_case;
