@@ -80,7 +80,7 @@ t_aws_siblings() {
 t_aws_downward_include_passes() {
     local t
     t=$(fresh_tree)
-    sed -i '1i #include "aws/http/buf.h"' "$t/src/aws/s3/url.c"
+    sed -i '1i #include "aws/http/http.h"' "$t/src/aws/s3/url.c"
     sed -i '1i #include "../creds/creds.h"' "$t/src/aws/client/endpoint.c"
     run_check "$t" || es_fail "includes of lower aws parts were refused: $(cat "$t/out")"
 }
@@ -90,7 +90,7 @@ t_aws_file_outside_parts() {
     for d in src/aws/stray.c src/aws/extra/thing.c; do
         t=$(fresh_tree)
         mkdir -p "$t/$(dirname "$d")"
-        printf '/* stray */\n#include "aws/http/buf.h"\n' >"$t/$d"
+        printf '/* stray */\n#include "aws/http/http.h"\n' >"$t/$d"
         if run_check "$t"; then
             es_fail "a source file at $d passed"
         else

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/s3/internal.h"
 
 #define S_XMLNS "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
@@ -17,14 +17,14 @@ es_err es_s3_create_bucket(es_s3_client *c, const char *bucket, es_aws_result *r
     if (!c)
         return es_aws_bad_arg(res, "client");
     const char *region = es_aws_client_config(es_s3_client_core(c))->region;
-    es_aws_buf b;
-    es_aws_buf_init(&b, 1024);
+    es_buf b;
+    es_buf_init(&b, 1024);
     if (strcmp(region, "us-east-1") != 0) {
-        es_aws_buf_puts(&b, "<CreateBucketConfiguration " S_XMLNS "><LocationConstraint>");
-        es_aws_buf_xml_escaped(&b, region);
-        es_aws_buf_puts(&b, "</LocationConstraint></CreateBucketConfiguration>");
+        es_buf_puts(&b, "<CreateBucketConfiguration " S_XMLNS "><LocationConstraint>");
+        es_buf_xml_escaped(&b, region);
+        es_buf_puts(&b, "</LocationConstraint></CreateBucketConfiguration>");
     }
-    char *body = es_aws_buf_take(&b);
+    char *body = es_buf_take(&b);
     if (!body)
         return es_aws_bad_arg(res, "region");
     es_aws_header hdr[] = {{"content-type", "application/xml"}};
@@ -50,13 +50,13 @@ es_err es_s3_delete_bucket(es_s3_client *c, const char *bucket, es_aws_result *r
     return es_s3_call(c, bucket, NULL, &req, NULL, res);
 }
 
-static void s_filter_rule(es_aws_buf *b, const char *name, const char *value)
+static void s_filter_rule(es_buf *b, const char *name, const char *value)
 {
     if (!value || !value[0])
         return;
-    es_aws_buf_printf(b, "<FilterRule><Name>%s</Name><Value>", name);
-    es_aws_buf_xml_escaped(b, value);
-    es_aws_buf_puts(b, "</Value></FilterRule>");
+    es_buf_printf(b, "<FilterRule><Name>%s</Name><Value>", name);
+    es_buf_xml_escaped(b, value);
+    es_buf_puts(b, "</Value></FilterRule>");
 }
 
 es_err es_s3_put_bucket_notification(es_s3_client *c, const char *bucket, const char *queue_arn,
@@ -65,22 +65,22 @@ es_err es_s3_put_bucket_notification(es_s3_client *c, const char *bucket, const 
 {
     if (!queue_arn || !queue_arn[0])
         return es_aws_bad_arg(res, "queue ARN");
-    es_aws_buf b;
-    es_aws_buf_init(&b, 16384);
-    es_aws_buf_puts(&b, "<NotificationConfiguration " S_XMLNS "><QueueConfiguration>"
-                        "<Id>exifstrip</Id><Queue>");
-    es_aws_buf_xml_escaped(&b, queue_arn);
-    es_aws_buf_puts(&b, "</Queue><Event>");
-    es_aws_buf_xml_escaped(&b, event ? event : "s3:ObjectCreated:*");
-    es_aws_buf_puts(&b, "</Event>");
+    es_buf b;
+    es_buf_init(&b, 16384);
+    es_buf_puts(&b, "<NotificationConfiguration " S_XMLNS "><QueueConfiguration>"
+                    "<Id>exifstrip</Id><Queue>");
+    es_buf_xml_escaped(&b, queue_arn);
+    es_buf_puts(&b, "</Queue><Event>");
+    es_buf_xml_escaped(&b, event ? event : "s3:ObjectCreated:*");
+    es_buf_puts(&b, "</Event>");
     if ((prefix && prefix[0]) || (suffix && suffix[0])) {
-        es_aws_buf_puts(&b, "<Filter><S3Key>");
+        es_buf_puts(&b, "<Filter><S3Key>");
         s_filter_rule(&b, "prefix", prefix);
         s_filter_rule(&b, "suffix", suffix);
-        es_aws_buf_puts(&b, "</S3Key></Filter>");
+        es_buf_puts(&b, "</S3Key></Filter>");
     }
-    es_aws_buf_puts(&b, "</QueueConfiguration></NotificationConfiguration>");
-    char *body = es_aws_buf_take(&b);
+    es_buf_puts(&b, "</QueueConfiguration></NotificationConfiguration>");
+    char *body = es_buf_take(&b);
     if (!body)
         return es_aws_bad_arg(res, "notification configuration too large");
     es_aws_header hdr[] = {{"content-type", "application/xml"}};

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/sigv4/sigv4.h"
 #include "common/redact.h"
 
@@ -93,25 +93,25 @@ int es_aws_client_retry_tokens(es_aws_client *c) { return es_retry_quota_availab
 
 char *es_aws_encode_path(const char *base_path, const char *path)
 {
-    es_aws_buf b;
-    es_aws_buf_init(&b, S_URL_MAX);
-    es_aws_buf_puts(&b, base_path ? base_path : "");
-    es_aws_buf_uri_encoded(&b, path, strlen(path), 1);
-    return es_aws_buf_take(&b);
+    es_buf b;
+    es_buf_init(&b, S_URL_MAX);
+    es_buf_puts(&b, base_path ? base_path : "");
+    es_buf_uri_encoded(&b, path, strlen(path), 1);
+    return es_buf_take(&b);
 }
 
 char *es_aws_client_url(const es_aws_client *c, const char *host_prefix, const char *path,
                         const char *query)
 {
-    es_aws_buf b;
-    es_aws_buf_init(&b, S_URL_MAX);
-    es_aws_buf_printf(&b, "%s://%s%s", c->ep.https ? "https" : "http", host_prefix ? host_prefix : "",
-                      c->ep.host);
-    es_aws_buf_puts(&b, c->ep.base_path);
-    es_aws_buf_uri_encoded(&b, path, strlen(path), 1);
+    es_buf b;
+    es_buf_init(&b, S_URL_MAX);
+    es_buf_printf(&b, "%s://%s%s", c->ep.https ? "https" : "http", host_prefix ? host_prefix : "",
+                  c->ep.host);
+    es_buf_puts(&b, c->ep.base_path);
+    es_buf_uri_encoded(&b, path, strlen(path), 1);
     if (query && query[0])
-        es_aws_buf_printf(&b, "?%s", query);
-    return es_aws_buf_take(&b);
+        es_buf_printf(&b, "?%s", query);
+    return es_buf_take(&b);
 }
 
 void es_aws_result_redact(es_aws_result *res, const es_creds *creds)
@@ -140,7 +140,7 @@ es_err es_aws_bad_arg(es_aws_result *res, const char *what)
     if (res) {
         es_aws_result_clear(res);
         res->code = ES_ERR_INVALID_ARG;
-        es_aws_fmt(res->message, sizeof res->message, "invalid argument: %s", what);
+        es_fmt(res->message, sizeof res->message, "invalid argument: %s", what);
     }
     return ES_ERR_INVALID_ARG;
 }
@@ -209,7 +209,7 @@ static es_err s_attempt(s_call *k, const es_creds *creds, es_http_response *resp
     es_error_clear(&err);
     rc = es_sigv4_sign_headers(&scfg, &sreq, &sig, &err);
     if (rc != ES_OK) {
-        es_aws_fmt(res->message, sizeof res->message, "signing failed: %s", err.msg);
+        es_fmt(res->message, sizeof res->message, "signing failed: %s", err.msg);
         goto done;
     }
     rc = ES_ERR_NOMEM;
@@ -270,21 +270,21 @@ static void s_final_message(es_aws_result *res, es_err transport, const es_http_
 {
     char msg[sizeof res->message];
     if (transport != ES_OK && resp->error[0])
-        es_aws_fmt(msg, sizeof msg, "%s: %s", es_strerror(transport), resp->error);
+        es_fmt(msg, sizeof msg, "%s: %s", es_strerror(transport), resp->error);
     else if (transport != ES_OK)
-        es_aws_fmt(msg, sizeof msg, "%s%s%s", es_strerror(transport), res->message[0] ? ": " : "",
-                 res->message);
+        es_fmt(msg, sizeof msg, "%s%s%s", es_strerror(transport), res->message[0] ? ": " : "",
+             res->message);
     else if (res->aws_code[0])
-        es_aws_fmt(msg, sizeof msg, "HTTP %ld %s%s%s", res->http_status, res->aws_code,
-                 res->message[0] ? ": " : "", res->message);
+        es_fmt(msg, sizeof msg, "HTTP %ld %s%s%s", res->http_status, res->aws_code,
+             res->message[0] ? ": " : "", res->message);
     else
-        es_aws_fmt(msg, sizeof msg, "HTTP %ld%s%s", res->http_status, res->message[0] ? ": " : "",
-                 res->message);
+        es_fmt(msg, sizeof msg, "HTTP %ld%s%s", res->http_status, res->message[0] ? ": " : "",
+             res->message);
     if (note) {
         size_t n = strlen(msg);
-        es_aws_fmt(msg + n, sizeof msg - n, " (%s)", note);
+        es_fmt(msg + n, sizeof msg - n, " (%s)", note);
     }
-    es_aws_fmt(res->message, sizeof res->message, "%s", msg);
+    es_fmt(res->message, sizeof res->message, "%s", msg);
 }
 
 static es_err s_prepare(s_call *k)
@@ -416,8 +416,8 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         es_error_clear(&err);
         rc = es_creds_get(c->creds, &creds, &err);
         if (rc != ES_OK) {
-            es_aws_fmt(res->message, sizeof res->message, "credentials: %s",
-                       err.msg[0] ? err.msg : es_strerror(rc));
+            es_fmt(res->message, sizeof res->message, "credentials: %s",
+                   err.msg[0] ? err.msg : es_strerror(rc));
             res->code = rc;
             break;
         }

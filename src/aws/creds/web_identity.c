@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/creds/http.h"
 #include "common/redact.h"
 #include "common/secure.h"
@@ -29,16 +29,16 @@ typedef struct s_webid {
 
 static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_error *err)
 {
-    es_aws_buf body;
-    es_aws_buf_init(&body, 4 * S_MAX_TOKEN + 8192);
-    es_aws_buf_puts(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=");
-    es_aws_buf_uri_encoded(&body, w->role_arn, strlen(w->role_arn), 0);
-    es_aws_buf_puts(&body, "&RoleSessionName=");
-    es_aws_buf_uri_encoded(&body, w->session_name, strlen(w->session_name), 0);
-    es_aws_buf_puts(&body, "&WebIdentityToken=");
-    es_aws_buf_uri_encoded(&body, token, strlen(token), 0);
+    es_buf body;
+    es_buf_init(&body, 4 * S_MAX_TOKEN + 8192);
+    es_buf_puts(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=");
+    es_buf_uri_encoded(&body, w->role_arn, strlen(w->role_arn), 0);
+    es_buf_puts(&body, "&RoleSessionName=");
+    es_buf_uri_encoded(&body, w->session_name, strlen(w->session_name), 0);
+    es_buf_puts(&body, "&WebIdentityToken=");
+    es_buf_uri_encoded(&body, token, strlen(token), 0);
     if (body.err != ES_OK) {
-        es_aws_buf_free(&body);
+        es_buf_free(&body);
         return es_error_set(err, body.err, "web identity: cannot build the STS request");
     }
     char url[1100];
@@ -53,7 +53,7 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
     es_error_clear(&herr);
     es_err rc = es_creds_http_do_retry(&req, S_ATTEMPTS, &resp, &herr);
     es_secure_zero(body.data, body.len);
-    es_aws_buf_free(&body);
+    es_buf_free(&body);
     if (rc != ES_OK)
         return es_error_set(err, rc, "web identity: STS request failed: %s", herr.msg);
 

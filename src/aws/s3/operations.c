@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/s3/internal.h"
 #include "aws/sigv4/sigv4.h"
 #include "aws/s3/xml.h"
@@ -184,10 +184,10 @@ es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key,
         opt = &none;
     char *query = NULL;
     if (opt->version_id) {
-        es_aws_buf q;
-        es_aws_buf_init(&q, 4096);
-        es_aws_buf_query_param(&q, "versionId", opt->version_id);
-        if (!(query = es_aws_buf_take(&q)))
+        es_buf q;
+        es_buf_init(&q, 4096);
+        es_buf_query_param(&q, "versionId", opt->version_id);
+        if (!(query = es_buf_take(&q)))
             return es_aws_bad_arg(res, "version id");
     }
     es_aws_header hdr[1];
@@ -276,21 +276,21 @@ es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefi
     if (!page)
         return es_aws_bad_arg(res, "page");
     memset(page, 0, sizeof *page);
-    es_aws_buf q;
-    es_aws_buf_init(&q, 8192);
+    es_buf q;
+    es_buf_init(&q, 8192);
     if (continuation && continuation[0])
-        es_aws_buf_query_param(&q, "continuation-token", continuation);
-    es_aws_buf_query_param(&q, "encoding-type", "url");
-    es_aws_buf_query_param(&q, "list-type", "2");
+        es_buf_query_param(&q, "continuation-token", continuation);
+    es_buf_query_param(&q, "encoding-type", "url");
+    es_buf_query_param(&q, "list-type", "2");
     if (prefix && prefix[0])
-        es_aws_buf_query_param(&q, "prefix", prefix);
+        es_buf_query_param(&q, "prefix", prefix);
     es_aws_request req = {
         .method = "GET",
         .max_response = ES_S3_LIST_MAX_RESPONSE,
         .on_success = s_list_done,
         .success_ctx = page,
     };
-    return s_call_query(c, bucket, NULL, es_aws_buf_take(&q), "prefix or continuation token",
+    return s_call_query(c, bucket, NULL, es_buf_take(&q), "prefix or continuation token",
                         &req, res);
 }
 
@@ -312,19 +312,19 @@ void es_s3_list_free(es_s3_list_page *page)
 /* "uploadId=...[&partNumber=N]" (or "uploads=" when upload_id is NULL). */
 static char *s_mpu_query(const char *upload_id, int part_number)
 {
-    es_aws_buf q;
-    es_aws_buf_init(&q, 4096);
+    es_buf q;
+    es_buf_init(&q, 4096);
     if (!upload_id) {
-        es_aws_buf_query_param(&q, "uploads", NULL);
+        es_buf_query_param(&q, "uploads", NULL);
     } else {
         if (part_number > 0) {
             char num[16];
             snprintf(num, sizeof num, "%d", part_number);
-            es_aws_buf_query_param(&q, "partNumber", num);
+            es_buf_query_param(&q, "partNumber", num);
         }
-        es_aws_buf_query_param(&q, "uploadId", upload_id);
+        es_buf_query_param(&q, "uploadId", upload_id);
     }
-    return es_aws_buf_take(&q);
+    return es_buf_take(&q);
 }
 
 typedef struct s_text_out {
@@ -396,16 +396,16 @@ static es_err s_complete_done(void *ctx, const es_http_response *resp, es_aws_re
 
 static char *s_complete_body(char *const *etags, int part_count)
 {
-    es_aws_buf b;
-    es_aws_buf_init(&b, (size_t)part_count * 256 + 256);
-    es_aws_buf_puts(&b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    es_buf b;
+    es_buf_init(&b, (size_t)part_count * 256 + 256);
+    es_buf_puts(&b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (int i = 0; i < part_count; i++) {
-        es_aws_buf_printf(&b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
-        es_aws_buf_xml_escaped(&b, etags[i] ? etags[i] : "");
-        es_aws_buf_puts(&b, "</ETag></Part>");
+        es_buf_printf(&b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
+        es_buf_xml_escaped(&b, etags[i] ? etags[i] : "");
+        es_buf_puts(&b, "</ETag></Part>");
     }
-    es_aws_buf_puts(&b, "</CompleteMultipartUpload>");
-    return es_aws_buf_take(&b);
+    es_buf_puts(&b, "</CompleteMultipartUpload>");
+    return es_buf_take(&b);
 }
 
 es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,

@@ -7,23 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/sigv4/internal.h"
 #include "common/hex.h"
 
 char *es_sigv4_uri_encode(const char *s, size_t len, bool keep_slash)
 {
-    es_aws_buf b;
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf b;
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     if (!s)
         len = 0;
-    es_aws_buf_uri_encoded(&b, s ? s : "", len, keep_slash);
-    return es_aws_buf_take(&b);
+    es_buf_uri_encoded(&b, s ? s : "", len, keep_slash);
+    return es_buf_take(&b);
 }
 
 /* Percent-decodes s[0..len) into b; a '%' not followed by two hex digits is
  * kept literally. '+' is not special (RFC 3986, not form encoding). */
-static void s_decode_into(es_aws_buf *b, const char *s, size_t len)
+static void s_decode_into(es_buf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         int byte = s[i] == '%' ? es_hex_byte(s + i + 1, len - i - 1) : -1;
@@ -44,8 +44,8 @@ static char *s_normalize_path(const char *path)
     size_t len = strlen(path);
     /* Segment start offsets of the output, for popping on "..". */
     size_t *starts = malloc((len / 2 + 2) * sizeof *starts);
-    es_aws_buf b;
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf b;
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     if (!starts)
         return NULL;
     size_t depth = 0;
@@ -69,15 +69,15 @@ static char *s_normalize_path(const char *path)
             continue;
         }
         starts[depth++] = b.len;
-        es_aws_buf_append(&b, "/", 1);
-        es_aws_buf_append(&b, path + seg, n);
+        es_buf_append(&b, "/", 1);
+        es_buf_append(&b, path + seg, n);
     }
     free(starts);
     if (depth == 0)
-        es_aws_buf_append(&b, "/", 1);
+        es_buf_append(&b, "/", 1);
     else if (len > 0 && path[len - 1] == '/')
-        es_aws_buf_append(&b, "/", 1);
-    return es_aws_buf_take(&b);
+        es_buf_append(&b, "/", 1);
+    return es_buf_take(&b);
 }
 
 static char *s_encode_str(const char *s, bool keep_slash)
@@ -89,12 +89,12 @@ char *es_sigv4_canonical_uri(const char *path, unsigned flags)
 {
     char *tmp = NULL, *out = NULL;
     const char *p = path && *path ? path : "/";
-    es_aws_buf b;
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf b;
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     if (p[0] != '/') {
-        es_aws_buf_append(&b, "/", 1);
-        es_aws_buf_puts(&b, p);
-        if (!(tmp = es_aws_buf_take(&b)))
+        es_buf_append(&b, "/", 1);
+        es_buf_puts(&b, p);
+        if (!(tmp = es_buf_take(&b)))
             return NULL;
         p = tmp;
     }
@@ -102,7 +102,7 @@ char *es_sigv4_canonical_uri(const char *path, unsigned flags)
         if (flags & ES_SIGV4_PATH_ENCODED) {
             s_decode_into(&b, p, strlen(p));
             size_t rlen = b.len;
-            char *raw = es_aws_buf_take(&b);
+            char *raw = es_buf_take(&b);
             out = raw ? es_sigv4_uri_encode(raw, rlen, true) : NULL;
             free(raw);
         } else {
@@ -119,7 +119,7 @@ char *es_sigv4_canonical_uri(const char *path, unsigned flags)
         }
         free(norm);
     }
-    es_aws_buf_free(&b);
+    es_buf_free(&b);
     free(tmp);
     return out;
 }
@@ -139,11 +139,11 @@ static int s_param_cmp(const void *a, const void *b)
 /* Decodes then re-encodes s[0..len) (query component: '/' encoded too). */
 static char *s_reencode(const char *s, size_t len)
 {
-    es_aws_buf raw;
-    es_aws_buf_init(&raw, ES_SIGV4_MAX_TEXT);
+    es_buf raw;
+    es_buf_init(&raw, ES_SIGV4_MAX_TEXT);
     s_decode_into(&raw, s, len);
     size_t dlen = raw.len;
-    char *dec = es_aws_buf_take(&raw);
+    char *dec = es_buf_take(&raw);
     if (!dec)
         return NULL;
     char *out = es_sigv4_uri_encode(dec, dlen, false);
@@ -161,8 +161,8 @@ char *es_sigv4_canonical_query(const char *query)
     s_param *params = calloc(count, sizeof *params);
     char *out = NULL;
     size_t n = 0;
-    es_aws_buf b;
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf b;
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     if (!params)
         return NULL;
     const char *p = query;
@@ -187,18 +187,18 @@ char *es_sigv4_canonical_query(const char *query)
     qsort(params, n, sizeof *params, s_param_cmp);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            es_aws_buf_append(&b, "&", 1);
-        es_aws_buf_puts(&b, params[i].name);
-        es_aws_buf_append(&b, "=", 1);
-        es_aws_buf_puts(&b, params[i].value);
+            es_buf_append(&b, "&", 1);
+        es_buf_puts(&b, params[i].name);
+        es_buf_append(&b, "=", 1);
+        es_buf_puts(&b, params[i].value);
     }
-    out = es_aws_buf_take(&b);
+    out = es_buf_take(&b);
 done:
     for (size_t i = 0; i < n; i++) {
         free(params[i].name);
         free(params[i].value);
     }
     free(params);
-    es_aws_buf_free(&b);
+    es_buf_free(&b);
     return out;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 
 typedef struct s_entry {
     char *name; /* lower-case copy */
@@ -62,7 +62,7 @@ static bool s_valid_value(const char *v)
 
 static bool s_is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-static void s_append_folded(es_aws_buf *b, const char *v)
+static void s_append_folded(es_buf *b, const char *v)
 {
     bool pending_space = false, any = false;
     for (; *v; v++) {
@@ -71,7 +71,7 @@ static void s_append_folded(es_aws_buf *b, const char *v)
             continue;
         }
         if (pending_space)
-            es_aws_buf_append(b, " ", 1);
+            es_buf_append(b, " ", 1);
         pending_space = false;
         any = true;
         es_sigv4_putc(b, *v);
@@ -108,9 +108,9 @@ es_err es_sigv4_canonical_headers(const es_sigv4_header_set *set, char **canonic
     size_t n = 0;
     bool have_host = false;
     es_err rc = ES_OK;
-    es_aws_buf cb, sb;
-    es_aws_buf_init(&cb, ES_SIGV4_MAX_TEXT);
-    es_aws_buf_init(&sb, ES_SIGV4_MAX_TEXT);
+    es_buf cb, sb;
+    es_buf_init(&cb, ES_SIGV4_MAX_TEXT);
+    es_buf_init(&sb, ES_SIGV4_MAX_TEXT);
     if (!e)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory building canonical headers");
     for (size_t i = 0; i < total; i++) {
@@ -148,21 +148,21 @@ es_err es_sigv4_canonical_headers(const es_sigv4_header_set *set, char **canonic
     for (size_t i = 0; i < n; i++) {
         bool same = i > 0 && strcmp(e[i].name, e[i - 1].name) == 0;
         if (same) {
-            es_aws_buf_append(&cb, ",", 1);
+            es_buf_append(&cb, ",", 1);
         } else {
             if (i > 0) {
-                es_aws_buf_append(&cb, "\n", 1);
-                es_aws_buf_append(&sb, ";", 1);
+                es_buf_append(&cb, "\n", 1);
+                es_buf_append(&sb, ";", 1);
             }
-            es_aws_buf_puts(&cb, e[i].name);
-            es_aws_buf_append(&cb, ":", 1);
-            es_aws_buf_puts(&sb, e[i].name);
+            es_buf_puts(&cb, e[i].name);
+            es_buf_append(&cb, ":", 1);
+            es_buf_puts(&sb, e[i].name);
         }
         s_append_folded(&cb, e[i].value);
     }
-    es_aws_buf_append(&cb, "\n", 1);
-    *canonical = es_aws_buf_take(&cb);
-    *signed_list = es_aws_buf_take(&sb);
+    es_buf_append(&cb, "\n", 1);
+    *canonical = es_buf_take(&cb);
+    *signed_list = es_buf_take(&sb);
     if (!*canonical || !*signed_list) {
         free(*canonical);
         free(*signed_list);
@@ -173,7 +173,7 @@ done:
     for (size_t i = 0; i < n; i++)
         free(e[i].name);
     free(e);
-    es_aws_buf_free(&cb);
-    es_aws_buf_free(&sb);
+    es_buf_free(&cb);
+    es_buf_free(&sb);
     return rc;
 }

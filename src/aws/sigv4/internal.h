@@ -8,13 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/sigv4/sigv4.h"
 
 /* Cap on any text the signer builds (canonical request, query, headers). */
 #define ES_SIGV4_MAX_TEXT ((size_t)1 << 20)
 
-static inline void es_sigv4_putc(es_aws_buf *b, char c) { (void)es_aws_buf_append(b, &c, 1); }
+static inline void es_sigv4_putc(es_buf *b, char c) { (void)es_buf_append(b, &c, 1); }
 
 /* Headers lists to canonicalise: the request's own plus those the signer adds. */
 typedef struct es_sigv4_header_set {

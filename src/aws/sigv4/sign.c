@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/sigv4/crypto_dl.h"
 #include "aws/sigv4/internal.h"
 #include "common/secure.h"
@@ -212,7 +212,7 @@ static es_err s_prepare(const es_sigv4_config *cfg, const es_sigv4_request *req,
     return ES_OK;
 }
 
-static void s_put_param(es_aws_buf *b, const char *name, const char *value)
+static void s_put_param(es_buf *b, const char *name, const char *value)
 {
     char *enc = es_sigv4_uri_encode(value, strlen(value), false);
     if (!enc) {
@@ -220,10 +220,10 @@ static void s_put_param(es_aws_buf *b, const char *name, const char *value)
         return;
     }
     if (b->len)
-        es_aws_buf_append(b, "&", 1);
-    es_aws_buf_puts(b, name);
-    es_aws_buf_append(b, "=", 1);
-    es_aws_buf_puts(b, enc);
+        es_buf_append(b, "&", 1);
+    es_buf_puts(b, name);
+    es_buf_append(b, "=", 1);
+    es_buf_puts(b, enc);
     free(enc);
 }
 
@@ -233,10 +233,10 @@ static char *s_signed_query(const es_sigv4_config *cfg, const es_sigv4_request *
 {
     if (!presign)
         return es_sigv4_canonical_query(req->query);
-    es_aws_buf b;
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf b;
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     if (req->query)
-        es_aws_buf_puts(&b, req->query);
+        es_buf_puts(&b, req->query);
     char cred[320], expires[16];
     snprintf(cred, sizeof cred, "%s/%s", cfg->creds->access_key_id, st->scope);
     snprintf(expires, sizeof expires, "%u", cfg->expires);
@@ -247,7 +247,7 @@ static char *s_signed_query(const es_sigv4_config *cfg, const es_sigv4_request *
     if (st->token_signed)
         s_put_param(&b, "X-Amz-Security-Token", cfg->creds->session_token);
     s_put_param(&b, "X-Amz-SignedHeaders", st->signed_headers);
-    char *raw = es_aws_buf_take(&b);
+    char *raw = es_buf_take(&b);
     char *out = raw ? es_sigv4_canonical_query(raw) : NULL;
     free(raw);
     return out;
@@ -267,25 +267,25 @@ static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req,
     if (!st->uri || !st->query)
         return es_error_set(err, ES_ERR_NOMEM, "sigv4: out of memory (canonical URI/query)");
 
-    es_aws_buf b;
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf b;
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     const char *parts[] = {req->method, "\n", st->uri, "\n", st->query, "\n",
                            st->canonical_headers, "\n", st->signed_headers, "\n", st->payload};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        es_aws_buf_puts(&b, parts[i]);
-    st->creq = es_aws_buf_take(&b);
-    es_aws_buf_free(&b);
+        es_buf_puts(&b, parts[i]);
+    st->creq = es_buf_take(&b);
+    es_buf_free(&b);
     if (!st->creq)
         return es_error_set(err, ES_ERR_NOMEM, "sigv4: canonical request too large or out of memory");
 
     char creq_hash[65];
     es_sigv4_sha256_hex(st->creq, strlen(st->creq), creq_hash);
-    es_aws_buf_init(&b, ES_SIGV4_MAX_TEXT);
+    es_buf_init(&b, ES_SIGV4_MAX_TEXT);
     const char *sparts[] = {S_ALGORITHM "\n", st->amz_date, "\n", st->scope, "\n", creq_hash};
     for (size_t i = 0; i < sizeof sparts / sizeof sparts[0]; i++)
-        es_aws_buf_puts(&b, sparts[i]);
-    st->sts = es_aws_buf_take(&b);
-    es_aws_buf_free(&b);
+        es_buf_puts(&b, sparts[i]);
+    st->sts = es_buf_take(&b);
+    es_buf_free(&b);
     if (!st->sts)
         return es_error_set(err, ES_ERR_NOMEM, "sigv4: out of memory (string to sign)");
 
@@ -330,14 +330,14 @@ es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_sigv4_request 
         rc = s_compute(cfg, req, false, &st, err);
     if (rc != ES_OK)
         goto done;
-    es_aws_buf auth;
-    es_aws_buf_init(&auth, ES_SIGV4_MAX_TEXT);
+    es_buf auth;
+    es_buf_init(&auth, ES_SIGV4_MAX_TEXT);
     const char *parts[] = {S_ALGORITHM " Credential=", cfg->creds->access_key_id, "/", st.scope,
                            ", SignedHeaders=", st.signed_headers, ", Signature=", st.signature};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        es_aws_buf_puts(&auth, parts[i]);
-    char *authz = es_aws_buf_take(&auth);
-    es_aws_buf_free(&auth);
+        es_buf_puts(&auth, parts[i]);
+    char *authz = es_buf_take(&auth);
+    es_buf_free(&auth);
     for (size_t i = 0; i < st.extra_count && rc == ES_OK; i++)
         rc = s_add_out_header(out, st.extra[i].name, st.extra[i].value);
     if (rc == ES_OK && !st.token_signed && !st.has_token && cfg->creds->session_token[0])
@@ -371,14 +371,14 @@ es_err es_sigv4_presign(const es_sigv4_config *cfg, const es_sigv4_request *req,
     if (rc == ES_OK)
         rc = s_compute(cfg, req, true, &st, err);
     if (rc == ES_OK) {
-        es_aws_buf q;
-        es_aws_buf_init(&q, ES_SIGV4_MAX_TEXT);
-        es_aws_buf_puts(&q, st.query);
+        es_buf q;
+        es_buf_init(&q, ES_SIGV4_MAX_TEXT);
+        es_buf_puts(&q, st.query);
         if (!st.token_signed && cfg->creds->session_token[0])
             s_put_param(&q, "X-Amz-Security-Token", cfg->creds->session_token);
         s_put_param(&q, "X-Amz-Signature", st.signature);
-        *query_out = es_aws_buf_take(&q);
-        es_aws_buf_free(&q);
+        *query_out = es_buf_take(&q);
+        es_buf_free(&q);
         if (!*query_out)
             rc = es_error_set(err, ES_ERR_NOMEM, "sigv4: out of memory building the query");
     }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../../harness/test.h"
-#include "aws/http/buf.h"
+#include "common/buf.h"
 #include "aws/s3/xml.h"
 
 #define S(x) (const uint8_t *)(x), strlen(x)
@@ -128,17 +128,17 @@ static void test_list_empty_and_bad(void)
 
 static void test_list_too_many_keys(void)
 {
-    es_aws_buf b;
-    es_aws_buf_init(&b, 1u << 24);
-    es_aws_buf_puts(&b, "<ListBucketResult>");
+    es_buf b;
+    es_buf_init(&b, 1u << 24);
+    es_buf_puts(&b, "<ListBucketResult>");
     for (int i = 0; i <= ES_XML_MAX_LIST_KEYS; i++)
-        es_aws_buf_printf(&b, "<Contents><Key>k%d</Key><Size>1</Size></Contents>", i);
-    es_aws_buf_puts(&b, "</ListBucketResult>");
+        es_buf_printf(&b, "<Contents><Key>k%d</Key><Size>1</Size></Contents>", i);
+    es_buf_puts(&b, "</ListBucketResult>");
     REQUIRE(b.err == ES_OK);
     es_s3_list_page p;
     CHECK_INT_EQ(es_xml_parse_list((const uint8_t *)b.data, b.len, &p), ES_ERR_TOO_LARGE);
     CHECK(p.keys == NULL);
-    es_aws_buf_free(&b);
+    es_buf_free(&b);
 }
 
 static void test_upload_id(void)
@@ -195,32 +195,32 @@ static void test_hostile_documents(void)
     CHECK_INT_EQ(es_xml_root_name(S("<!DOCTYPE x SYSTEM \"file:///etc/passwd\"><x/>"), root, sizeof root),
                  ES_ERR_PROTOCOL);
     /* Nesting deeper than the bound. */
-    es_aws_buf b;
-    es_aws_buf_init(&b, 1u << 20);
+    es_buf b;
+    es_buf_init(&b, 1u << 20);
     for (int i = 0; i < 100; i++)
-        es_aws_buf_puts(&b, "<a>");
+        es_buf_puts(&b, "<a>");
     for (int i = 0; i < 100; i++)
-        es_aws_buf_puts(&b, "</a>");
+        es_buf_puts(&b, "</a>");
     CHECK_INT_EQ(es_xml_root_name((const uint8_t *)b.data, b.len, root, sizeof root), ES_ERR_PROTOCOL);
-    es_aws_buf_free(&b);
+    es_buf_free(&b);
     /* A key longer than the text bound fails the page (it is wanted). */
-    es_aws_buf_init(&b, 1u << 20);
-    es_aws_buf_puts(&b, "<ListBucketResult><Contents><Key>");
+    es_buf_init(&b, 1u << 20);
+    es_buf_puts(&b, "<ListBucketResult><Contents><Key>");
     for (int i = 0; i < ES_XML_MAX_TEXT + 10; i++)
-        es_aws_buf_puts(&b, "k");
-    es_aws_buf_puts(&b, "</Key></Contents></ListBucketResult>");
+        es_buf_puts(&b, "k");
+    es_buf_puts(&b, "</Key></Contents></ListBucketResult>");
     es_s3_list_page p;
     CHECK_INT_EQ(es_xml_parse_list((const uint8_t *)b.data, b.len, &p), ES_ERR_PROTOCOL);
-    es_aws_buf_free(&b);
+    es_buf_free(&b);
     /* ...but a huge element nobody reads does not fail an error document. */
-    es_aws_buf_init(&b, 1u << 20);
-    es_aws_buf_puts(&b, "<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>");
+    es_buf_init(&b, 1u << 20);
+    es_buf_puts(&b, "<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>");
     for (int i = 0; i < ES_XML_MAX_TEXT * 4; i++)
-        es_aws_buf_puts(&b, "c");
-    es_aws_buf_puts(&b, "</CanonicalRequest></Error>");
+        es_buf_puts(&b, "c");
+    es_buf_puts(&b, "</CanonicalRequest></Error>");
     CHECK(es_xml_parse_error((const uint8_t *)b.data, b.len, &r));
     CHECK_STR_EQ(r.aws_code, "SignatureDoesNotMatch");
-    es_aws_buf_free(&b);
+    es_buf_free(&b);
     /* Not UTF-8, embedded NUL, binary junk. */
     CHECK_INT_EQ(es_xml_root_name(S("<a>\xff\xfe</a>"), root, sizeof root), ES_ERR_PROTOCOL);
     const uint8_t nul[] = {'<', 'a', '>', 0, '<', '/', 'a', '>'};

@@ -1,5 +1,5 @@
 /* buf.c - the capped growable buffer of buf.h. */
-#include "aws/http/buf.h"
+#include "common/buf.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void es_aws_buf_init(es_aws_buf *b, size_t max)
+void es_buf_init(es_buf *b, size_t max)
 {
     memset(b, 0, sizeof *b);
     b->max = max;
 }
 
-void es_aws_buf_free(es_aws_buf *b)
+void es_buf_free(es_buf *b)
 {
     if (!b)
         return;
@@ -23,7 +23,7 @@ void es_aws_buf_free(es_aws_buf *b)
     b->len = b->cap = 0;
 }
 
-static es_err s_reserve(es_aws_buf *b, size_t extra)
+static es_err s_reserve(es_buf *b, size_t extra)
 {
     if (b->err != ES_OK)
         return b->err;
@@ -47,7 +47,7 @@ static es_err s_reserve(es_aws_buf *b, size_t extra)
     return ES_OK;
 }
 
-es_err es_aws_buf_append(es_aws_buf *b, const void *data, size_t len)
+es_err es_buf_append(es_buf *b, const void *data, size_t len)
 {
     ES_GUARD(s_reserve(b, len));
     if (len)
@@ -57,12 +57,12 @@ es_err es_aws_buf_append(es_aws_buf *b, const void *data, size_t len)
     return ES_OK;
 }
 
-es_err es_aws_buf_puts(es_aws_buf *b, const char *s)
+es_err es_buf_puts(es_buf *b, const char *s)
 {
-    return es_aws_buf_append(b, s, strlen(s));
+    return es_buf_append(b, s, strlen(s));
 }
 
-es_err es_aws_buf_printf(es_aws_buf *b, const char *fmt, ...)
+es_err es_buf_printf(es_buf *b, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
@@ -72,7 +72,7 @@ es_err es_aws_buf_printf(es_aws_buf *b, const char *fmt, ...)
     if (n < 0)
         return b->err = ES_ERR_INTERNAL;
     if ((size_t)n < sizeof small)
-        return es_aws_buf_append(b, small, (size_t)n);
+        return es_buf_append(b, small, (size_t)n);
     ES_GUARD(s_reserve(b, (size_t)n));
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -81,7 +81,7 @@ es_err es_aws_buf_printf(es_aws_buf *b, const char *fmt, ...)
     return ES_OK;
 }
 
-es_err es_aws_buf_xml_escaped(es_aws_buf *b, const char *s)
+es_err es_buf_xml_escaped(es_buf *b, const char *s)
 {
     for (; *s; s++) {
         const char *rep = NULL;
@@ -95,9 +95,9 @@ es_err es_aws_buf_xml_escaped(es_aws_buf *b, const char *s)
         default: break;
         }
         if (rep)
-            ES_GUARD(es_aws_buf_puts(b, rep));
+            ES_GUARD(es_buf_puts(b, rep));
         else
-            ES_GUARD(es_aws_buf_append(b, s, 1));
+            ES_GUARD(es_buf_append(b, s, 1));
     }
     return b->err;
 }
@@ -110,39 +110,39 @@ static bool s_unreserved(unsigned char c)
 
 /* The one URI encoder: the signer (es_sigv4_uri_encode) uses it too, so the
  * URL sent is the one that was signed. */
-es_err es_aws_buf_uri_encoded(es_aws_buf *b, const char *s, size_t len, int keep_slash)
+es_err es_buf_uri_encoded(es_buf *b, const char *s, size_t len, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (s_unreserved(c) || (keep_slash && c == '/')) {
-            es_aws_buf_append(b, &s[i], 1);
+            es_buf_append(b, &s[i], 1);
         } else {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            es_aws_buf_append(b, esc, 3);
+            es_buf_append(b, esc, 3);
         }
     }
     return b->err;
 }
 
-es_err es_aws_buf_query_param(es_aws_buf *b, const char *name, const char *value)
+es_err es_buf_query_param(es_buf *b, const char *name, const char *value)
 {
     if (b->len)
-        es_aws_buf_append(b, "&", 1);
-    es_aws_buf_uri_encoded(b, name, strlen(name), 0);
-    es_aws_buf_append(b, "=", 1);
+        es_buf_append(b, "&", 1);
+    es_buf_uri_encoded(b, name, strlen(name), 0);
+    es_buf_append(b, "=", 1);
     if (value)
-        es_aws_buf_uri_encoded(b, value, strlen(value), 0);
+        es_buf_uri_encoded(b, value, strlen(value), 0);
     return b->err;
 }
 
-char *es_aws_buf_take(es_aws_buf *b)
+char *es_buf_take(es_buf *b)
 {
     if (b->err != ES_OK) {
-        es_aws_buf_free(b);
+        es_buf_free(b);
         return NULL;
     }
-    if (!b->data && es_aws_buf_append(b, "", 0) != ES_OK)
+    if (!b->data && es_buf_append(b, "", 0) != ES_OK)
         return NULL;
     char *s = b->data;
     b->data = NULL;
@@ -150,7 +150,7 @@ char *es_aws_buf_take(es_aws_buf *b)
     return s;
 }
 
-void es_aws_fmt(char *dst, size_t size, const char *fmt, ...)
+void es_fmt(char *dst, size_t size, const char *fmt, ...)
 {
     if (!dst || size == 0)
         return;
