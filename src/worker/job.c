@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/report.h"
+#include "worker/transform_budget.h"
 
 const char *es_job_outcome_name(es_job_outcome outcome)
 {
@@ -87,7 +88,8 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
 
 typedef struct s_run {
     const es_job_env *env;
-    es_jpeg_stripper *stripper;
+    es_orient_stripper *stripper;
+    es_orient_budget_ops budget;
     es_s3_upload *upload;
     es_aws_result put_res;
     uint64_t bytes_in, bytes_out;
@@ -141,12 +143,31 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
     run->bytes_in += len;
     if (run->bytes_in > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, run->bytes_in);
-    es_err rc = es_jpeg_stripper_feed(run->stripper, data, len);
+    es_err rc = es_orient_stripper_feed(run->stripper, data, len);
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
-        es_error_set(&run->why, rc, "%s", es_jpeg_stripper_error(run->stripper));
+        es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
     }
     return rc;
+}
+
+/* The shared transform memory budget; a stop while waiting abandons the job. */
+static bool s_budget_acquire(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget *b = es_transform_budget_shared(run->env->cfg->transform_memory);
+    if (!b)
+        return false;
+    bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
+    if (!ok && bytes <= run->env->cfg->transform_memory)
+        run->cancelled = true;
+    return ok;
+}
+
+static void s_budget_release(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget_release(es_transform_budget_shared(run->env->cfg->transform_memory), bytes);
 }
 
 static void s_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
@@ -218,12 +239,16 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
         s_classify_get_failure(run, rc != ES_OK ? rc : run->why.code, &get_res, res);
         return;
     }
-    rc = es_jpeg_stripper_finish(run->stripper);
+    rc = es_orient_stripper_finish(run->stripper);
+    if (run->cancelled) { /* stopped while waiting for transform memory: nothing is published */
+        s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: transform abandoned");
+        return;
+    }
     if (rc != ES_OK) {
         if (run->output_failed)
             s_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         else
-            s_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_jpeg_stripper_error(run->stripper));
+            s_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
         return;
     }
     rc = es_s3_upload_finish(run->upload, &run->put_res);
@@ -236,8 +261,9 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
     }
     es_s3_upload_free(run->upload);
     run->upload = NULL;
-    es_job_removed_summary(es_jpeg_stripper_stats(run->stripper), res->removed,
+    es_job_removed_summary(es_orient_stripper_stats(run->stripper), res->removed,
                            sizeof res->removed);
+    snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
     s_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
 }
 
@@ -290,6 +316,7 @@ static void s_log_result(const es_job_message *msg, const es_event_record *rec,
            ES_LF_STR("version_id", rec && rec->version_id[0] ? rec->version_id : NULL),
            ES_LF_UINT("bytes_in", res->bytes_in), ES_LF_UINT("bytes_out", res->bytes_out),
            ES_LF_STR("removed", res->outcome == ES_JOB_STRIPPED ? res->removed : NULL),
+           ES_LF_STR("orientation", res->outcome == ES_JOB_STRIPPED && res->orientation[0] ? res->orientation : NULL),
            ES_LF_UINT("duration_ms", res->duration_ms),
            ES_LF_STR("request_id", res->request_id[0] ? res->request_id : NULL),
            ES_LF_STR("reason", res->reason[0] ? res->reason : NULL),
@@ -324,7 +351,9 @@ static void s_run_record(const es_job_env *env, const es_event_record *rec, es_j
     }
     run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, rec->key, "image/jpeg",
                                   (size_t)cfg->part_size);
-    run.stripper = run.upload ? es_jpeg_stripper_new(NULL, s_on_write, &run) : NULL;
+    run.budget = (es_orient_budget_ops){s_budget_acquire, s_budget_release, &run};
+    es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
+    run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
     if (!run.stripper)
         s_set_outcome(res, ES_JOB_RETRY, ES_ERR_NOMEM, "%s", "out of memory");
     else
@@ -332,7 +361,7 @@ static void s_run_record(const es_job_env *env, const es_event_record *rec, es_j
     res->bytes_in = run.bytes_in;
     res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
     es_s3_upload_abort(run.upload); /* NULL once finished */
-    es_jpeg_stripper_free(run.stripper);
+    es_orient_stripper_free(run.stripper);
 }
 
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,
