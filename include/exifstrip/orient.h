@@ -84,6 +84,9 @@ void es_orient_tag_segment(unsigned tag, uint8_t out[ES_ORIENT_TAG_SEGMENT_LEN])
 
 #define ES_ORIENT_DEFAULT_MAX_PIXELS 100000000ull
 
+/* A pixel count: "100000000" or "100M" (millions); false for 0 or anything else. */
+bool es_orient_parse_pixels(const char *text, uint64_t *out);
+
 /* What apply would do with a photo. */
 typedef struct es_orient_plan {
     unsigned tag;                 /* 1..8; 1 also for absent/invalid */

@@ -1,31 +1,8 @@
-/* orientation.c - pixel-limit parsing and the orientation summary inspect
- * prints ("orientation: 6, strip would rotate 90° cw, trim 5 px left"). */
+/* orientation.c - the orientation summary inspect prints ("orientation: 6, strip would rotate 90° cw, trim 5 px left"). */
 #include "cli/orientation.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-bool es_cli_parse_pixels(const char *text, uint64_t *out)
-{
-    char *end;
-    if (!text || *text < '0' || *text > '9')
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || v == 0)
-        return false;
-    if (*end == 'M' && end[1] == '\0') {
-        if (v > UINT64_MAX / 1000000u)
-            return false;
-        v *= 1000000u;
-    } else if (*end != '\0') {
-        return false;
-    }
-    *out = v;
-    return true;
-}
 
 void es_cli_orientation_plan(const uint8_t *exif, size_t exif_len, uint8_t sof_marker, const uint8_t *sof,
                              size_t sof_len, uint64_t file_len, es_cli_orientation *out)

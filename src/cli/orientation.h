@@ -1,5 +1,5 @@
-/* orientation.h - the CLI's side of the EXIF orientation handling: parsing
- * the pixel limit, and what inspect shows about a photo's orientation. */
+/* orientation.h - the CLI's side of the EXIF orientation handling: what
+ * inspect shows about a photo's orientation. */
 #ifndef ES_CLI_ORIENTATION_H
 #define ES_CLI_ORIENTATION_H
 
@@ -7,9 +7,6 @@
 #include <stdint.h>
 
 #include "exifstrip/orient.h"
-
-/* "100000000" or "100M" (millions of pixels); false for 0 or anything else. */
-bool es_cli_parse_pixels(const char *text, uint64_t *out);
 
 /* What `strip --orientation apply` would do with a photo: from the first
  * Exif payload (NULL: none) and the first frame header payload (NULL: none). */

@@ -14,7 +14,6 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/output_file.h"
-#include "cli/orientation.h"
 #include "cli/paths.h"
 #include "cli/stream.h"
 #include "exifstrip/jpeg.h"
@@ -266,7 +265,7 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
             }
             break;
         case S_OPT_MAX_PIXELS:
-            if (!es_cli_parse_pixels(optarg, &o->orient.max_pixels)) {
+            if (!es_orient_parse_pixels(optarg, &o->orient.max_pixels)) {
                 fprintf(stderr, "exifstrip strip: --max-pixels must be a positive number, not '%s'\n", optarg);
                 return -2;
             }
@@ -285,7 +284,7 @@ int es_cmd_strip(int argc, char **argv)
     s_opts o = {.sync = -1};
     es_jpeg_policy_default(&o.policy);
     const char *env_pixels = getenv("EXIFSTRIP_MAX_PIXELS");
-    if (env_pixels && *env_pixels && !es_cli_parse_pixels(env_pixels, &o.orient.max_pixels)) {
+    if (env_pixels && *env_pixels && !es_orient_parse_pixels(env_pixels, &o.orient.max_pixels)) {
         fprintf(stderr, "exifstrip strip: EXIFSTRIP_MAX_PIXELS must be a positive number, not '%s'\n", env_pixels);
         return ES_EXIT_FAILURE;
     }

@@ -3,7 +3,9 @@
  * facts a transform depends on, which edge blocks are trimmed (as
  * `jpegtran -trim` does: only partial MCUs on an edge the operation moves),
  * the memory it needs, and when it cannot be done (then the tag is kept). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exifstrip/orient.h"
@@ -24,6 +26,26 @@ bool es_orient_mode_parse(const char *text, es_orient_mode *mode)
         }
     }
     return false;
+}
+
+bool es_orient_parse_pixels(const char *text, uint64_t *out)
+{
+    char *end;
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || v == 0)
+        return false;
+    if (*end == 'M' && end[1] == '\0') {
+        if (v > UINT64_MAX / 1000000u)
+            return false;
+        v *= 1000000u;
+    } else if (*end != '\0') {
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 static const struct {
