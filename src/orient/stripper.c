@@ -152,6 +152,8 @@ static es_err s_fail(es_orient_stripper *s, es_err rc, const char *msg)
 
 static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
+    if (len == 0)
+        return ES_OK;
     if (len > s->held_cap - s->held_len) {
         size_t cap = s->held_cap ? s->held_cap : 64 * 1024;
         while (cap - s->held_len < len) {

@@ -83,6 +83,15 @@ static size_t s_skip_metadata(const uint8_t *j, size_t len)
     return last;
 }
 
+/* Whether the stripper accepts j as a whole JPEG (frame, scan, EOI). */
+static bool s_complete_jpeg(const uint8_t *j, size_t len)
+{
+    es_jpeg_stripper *check = es_jpeg_stripper_new(NULL, NULL, NULL);
+    bool ok = check && es_jpeg_stripper_feed(check, j, len) == ES_OK && es_jpeg_stripper_finish(check) == ES_OK;
+    es_jpeg_stripper_free(check);
+    return ok;
+}
+
 es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_frame *frame,
                            const es_orient_plan *plan, uint8_t **out, size_t *out_len, es_error *err)
 {
@@ -103,10 +112,11 @@ es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_fram
     unsigned char *dst = NULL;
     unsigned long dst_len = 0;
     es_err rc = ES_OK;
-    /* Warnings (damaged entropy data) still give the losslessly transformed
-     * picture as far as it is decodable, like the original displays it. */
-    if (tjTransform(tj, jpeg, (unsigned long)len, 1, &dst, &dst_len, &xf, TJFLAG_LIMITSCANS) != 0 &&
-        (tjGetErrorCode(tj) != TJERR_WARNING || !dst || dst_len < 4)) {
+    /* A warning (damaged entropy data, a premature end) counts as a failure:
+     * the caller then keeps the original's bytes and the tag, which a viewer
+     * shows exactly as before, instead of libjpeg's partial re-coding. */
+    if (tjTransform(tj, jpeg, (unsigned long)len, 1, &dst, &dst_len, &xf,
+                    TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING) != 0) {
         rc = es_error_set(err, ES_ERR_JPEG_BAD_MARKER, "libjpeg-turbo cannot transform it: %s",
                           tjGetErrorStr2(tj));
         goto done;
@@ -127,6 +137,11 @@ es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_fram
     res[0] = 0xFF, res[1] = 0xD8;
     s_copy_metadata(jpeg, len, transposes, res + 2);
     memcpy(res + 2 + meta, dst + body, dst_len - body);
+    if (!s_complete_jpeg(res, total)) {
+        free(res);
+        rc = es_error_set(err, ES_ERR_INTERNAL, "libjpeg-turbo produced an incomplete JPEG");
+        goto done;
+    }
     *out = res;
     *out_len = total;
 done:
