@@ -3,7 +3,8 @@
 # Debian/Ubuntu machine: the C libraries (via apt-get when root, otherwise it
 # prints the exact command), and the local emulator's Node.js 22 + npm packages
 # (tests/emulator, pinned by its package-lock.json). Idempotent and quiet when
-# everything is present. ES_DEPS_SKIP_NODE=1 skips the emulator part.
+# everything is present. The Terraform checker's npm packages (tests/terraform)
+# are installed the same way. ES_DEPS_SKIP_NODE=1 skips both npm parts.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -38,9 +39,12 @@ if [ -n "$missing" ]; then
 fi
 
 [ "${ES_DEPS_SKIP_NODE:-0}" = 1 ] && exit 0
-if [ -f tests/emulator/package.json ]; then
-    if [ ! -d tests/emulator/node_modules ] || [ tests/emulator/package-lock.json -nt tests/emulator/node_modules/.package-lock.json ]; then
-        echo "deps: installing the emulator's npm packages (tests/emulator)"
-        (cd tests/emulator && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+npm_ci() { # directory, what
+    [ -f "$1/package.json" ] || return 0
+    if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+        echo "deps: installing $2's npm packages ($1)"
+        (cd "$1" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     fi
-fi
+}
+npm_ci tests/emulator "the emulator"
+npm_ci tests/terraform "the Terraform checker"

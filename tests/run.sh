@@ -6,7 +6,9 @@
 #   integration: BUILD/tests/*/*_itest and tests/e2e/*_test.sh, with the local
 #                S3+SQS emulator started once for the whole run.
 # Each program prints "# summary: N passed, N failed, N skipped"; a program that
-# crashes or prints no summary counts as one failure.
+# crashes, exits non-zero or prints no summary (even with exit status 0) counts
+# as one failure. ES_RUN_SCRIPTS=0 runs only the C programs of the trees (the
+# runner's own test uses it).
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 total_skip=0
@@ -22,9 +24,10 @@ run_one() { # label, command...
     if [ -n "$line" ]; then
         read -r p f s < <(echo "$line" | sed -E 's/^# summary: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
     else
-        p=0 f=0 s=0
+        p=0 f=1 s=0                                     # no summary: it did not run its tests
+        echo "$label: exited $rc without printing its '# summary:' line" >>"$out"
     fi
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crash, sanitizer report, or no summary
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crash or sanitizer report after the summary
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
     if [ "$f" -ne 0 ]; then
         failed_programs+=("$label")
@@ -56,14 +59,14 @@ for build in "$@"; do
     for t in $(find "$build/tests" -type f -name '*_test' -perm -u+x 2>/dev/null | sort); do
         run_one "$t" "$t"
     done
-    if [ "$first" = 1 ]; then
+    if [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ]; then
         for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v '^tests/e2e/' | sort); do
             ES_BUILD="$build" run_one "$t" bash "$t"
         done
     fi
     itests=$(find "$build/tests" -type f -name '*_itest' -perm -u+x 2>/dev/null | sort)
     e2e=""
-    [ "$first" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
+    [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
     if [ -n "$itests$e2e" ]; then
         start_emulator
         for t in $itests; do run_one "$t" "$t"; done

@@ -1,7 +1,8 @@
 /* s3.c - the S3 operations of s3.h (object get/head/put/delete, listing and
  * the multipart primitives) as thin descriptions handed to es_s3_call. Every
  * request carries x-amz-content-sha256 with the SHA-256 of its body (signed
- * payload). Error bodies are S3 XML; no user metadata is ever sent. */
+ * payload). Error bodies are S3 XML; the only user metadata sent is the
+ * source identity of es_s3_write_options (x-amz-meta-exifstrip-source-*). */
 #include "aws/s3.h"
 
 #include <inttypes.h>
@@ -94,6 +95,31 @@ static size_t s_opt_header(es_aws_header *hdr, const char *name, const char *val
     return 1;
 }
 
+#define S_META_ETAG "x-amz-meta-exifstrip-source-etag"
+#define S_META_VERSION "x-amz-meta-exifstrip-source-version-id"
+#define S_META_SEQUENCER "x-amz-meta-exifstrip-source-sequencer"
+#define S_WRITE_HEADERS_MAX 6 /* content-type, a condition, three metadata, spare */
+
+/* Appends the headers of opt to hdr (room for S_WRITE_HEADERS_MAX - n):
+ * the conditions when `conditions`, the source metadata when `metadata`.
+ * Returns the new count. */
+static size_t s_write_headers(es_aws_header *hdr, size_t n, const es_s3_write_options *opt,
+                              bool conditions, bool metadata)
+{
+    if (!opt)
+        return n;
+    if (conditions) {
+        n += s_opt_header(&hdr[n], "if-match", opt->if_match);
+        n += s_opt_header(&hdr[n], "if-none-match", opt->if_none_match ? "*" : NULL);
+    }
+    if (metadata && opt->source) {
+        n += s_opt_header(&hdr[n], S_META_ETAG, opt->source->etag);
+        n += s_opt_header(&hdr[n], S_META_VERSION, opt->source->version_id);
+        n += s_opt_header(&hdr[n], S_META_SEQUENCER, opt->source->sequencer);
+    }
+    return n;
+}
+
 /* ---- get / head -------------------------------------------------------- */
 
 static void s_copy_header(const es_http_response *resp, const char *name, char *out, size_t size)
@@ -115,6 +141,9 @@ static es_err s_object_info(const es_http_response *resp, es_s3_object_info *inf
     s_copy_header(resp, "ETag", info->etag, sizeof info->etag);
     s_copy_header(resp, "Content-Type", info->content_type, sizeof info->content_type);
     s_copy_header(resp, "x-amz-version-id", info->version_id, sizeof info->version_id);
+    s_copy_header(resp, S_META_ETAG, info->source.etag, sizeof info->source.etag);
+    s_copy_header(resp, S_META_VERSION, info->source.version_id, sizeof info->source.version_id);
+    s_copy_header(resp, S_META_SEQUENCER, info->source.sequencer, sizeof info->source.sequencer);
     return ES_OK;
 }
 
@@ -205,10 +234,18 @@ es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
 es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
                         size_t len, const char *content_type, es_aws_result *res)
 {
+    return es_s3_put_object_with(c, bucket, key, body, len, content_type, NULL, res);
+}
+
+es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *key,
+                             const uint8_t *body, size_t len, const char *content_type,
+                             const es_s3_write_options *opt, es_aws_result *res)
+{
     if (!body && len)
         return es_aws_bad_arg(res, "body");
-    es_aws_header hdr[1];
+    es_aws_header hdr[S_WRITE_HEADERS_MAX];
     size_t nh = s_opt_header(hdr, "content-type", content_type);
+    nh = s_write_headers(hdr, nh, opt, true, true);
     es_aws_request req = {
         .method = "PUT",
         .headers = hdr,
@@ -303,18 +340,19 @@ static es_err s_create_done(void *ctx, const es_http_response *resp, es_aws_resu
 }
 
 es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key,
-                              const char *content_type, char *upload_id, size_t upload_id_size,
-                              es_aws_result *res)
+                              const char *content_type, const es_s3_write_options *opt,
+                              char *upload_id, size_t upload_id_size, es_aws_result *res)
 {
     if (!upload_id || upload_id_size == 0)
         return es_aws_bad_arg(res, "upload id buffer");
     upload_id[0] = '\0';
-    es_aws_header hdr[1];
+    es_aws_header hdr[S_WRITE_HEADERS_MAX];
+    size_t nh = s_opt_header(hdr, "content-type", content_type);
     s_text_out out = {upload_id, upload_id_size};
     es_aws_request req = {
         .method = "POST",
         .headers = hdr,
-        .header_count = s_opt_header(hdr, "content-type", content_type),
+        .header_count = s_write_headers(hdr, nh, opt, false, true),
         .on_success = s_create_done,
         .success_ctx = &out,
     };
@@ -372,7 +410,7 @@ static char *s_complete_body(char *const *etags, int part_count)
 
 es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
                                 const char *upload_id, char *const *etags, int part_count,
-                                es_aws_result *res)
+                                const es_s3_write_options *opt, es_aws_result *res)
 {
     if (!upload_id || !upload_id[0] || !etags || part_count < 1 || part_count > 10000)
         return es_aws_bad_arg(res, "complete multipart upload");
@@ -382,11 +420,11 @@ es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char 
     char *body = s_complete_body(etags, part_count);
     if (!body)
         return es_aws_bad_arg(res, "complete multipart upload");
-    es_aws_header hdr[] = {{"content-type", "application/xml"}};
+    es_aws_header hdr[S_WRITE_HEADERS_MAX] = {{"content-type", "application/xml"}};
     es_aws_request req = {
         .method = "POST",
         .headers = hdr,
-        .header_count = 1,
+        .header_count = s_write_headers(hdr, 1, opt, true, false),
         .body = (const uint8_t *)body,
         .body_len = strlen(body),
         .on_success = s_complete_done,

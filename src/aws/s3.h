@@ -7,6 +7,7 @@
 #ifndef ES_AWS_S3_H
 #define ES_AWS_S3_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,12 +20,34 @@ typedef struct es_s3_client es_s3_client;
 es_s3_client *es_s3_client_new(const es_aws_config *cfg, es_creds_provider *creds);
 void es_s3_client_free(es_s3_client *c);
 
+/* The source object an exifstrip output was made from, recorded as the only
+ * user metadata exifstrip writes: x-amz-meta-exifstrip-source-etag (without
+ * quotes), -source-version-id and -source-sequencer (the S3 event's). Empty
+ * fields are not written; HEAD/GET fill them from the headers ("" if absent). */
+typedef struct es_s3_source_id {
+    char etag[128];
+    char version_id[1025];
+    char sequencer[128];
+} es_s3_source_id;
+
 typedef struct es_s3_object_info {
     uint64_t content_length;
     char etag[128];          /* with quotes, as S3 returns it */
     char content_type[128];
     char version_id[256];
+    es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
 } es_s3_object_info;
+
+/* How a write may replace what the key holds (S3 conditional writes) and the
+ * source identity to record. A failed condition is ES_ERR_PRECONDITION (412)
+ * or, for if_match on a key that no longer exists, ES_ERR_NOT_FOUND; S3 may
+ * also answer 409 ConditionalRequestConflict (ES_ERR_CLIENT, HTTP 409) when a
+ * concurrent write won. */
+typedef struct es_s3_write_options {
+    const char *if_match;          /* the ETag (with quotes) the key must still have, or NULL */
+    bool if_none_match;            /* the key must not exist yet (If-None-Match: *) */
+    const es_s3_source_id *source; /* written as x-amz-meta-exifstrip-source-*, or NULL */
+} es_s3_write_options;
 
 /* Called with the object's headers once, before any body bytes (may be NULL). */
 typedef es_err (*es_s3_head_fn)(void *ctx, const es_s3_object_info *info);
@@ -49,6 +72,11 @@ ES_MUST_USE es_err es_s3_head_object(es_s3_client *c, const char *bucket, const 
 ES_MUST_USE es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key,
                                     const uint8_t *body, size_t len, const char *content_type,
                                     es_aws_result *res);
+/* PutObject with conditions and source metadata (opt may be NULL). */
+ES_MUST_USE es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *key,
+                                         const uint8_t *body, size_t len,
+                                         const char *content_type,
+                                         const es_s3_write_options *opt, es_aws_result *res);
 ES_MUST_USE es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
                                        es_aws_result *res);
 
@@ -65,9 +93,14 @@ ES_MUST_USE es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const
                                       es_aws_result *res);
 void es_s3_list_free(es_s3_list_page *page);
 
-/* Multipart primitives. */
+/* Multipart primitives. opt (may be NULL): create sends its source metadata,
+ * complete its conditions (S3 checks them when the upload completes). An
+ * upload that is never completed or aborted (the process was killed) stays
+ * open and billed until the bucket's AbortIncompleteMultipartUpload lifecycle
+ * rule removes it. */
 ES_MUST_USE es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key,
-                                          const char *content_type, char *upload_id,
+                                          const char *content_type,
+                                          const es_s3_write_options *opt, char *upload_id,
                                           size_t upload_id_size, es_aws_result *res);
 ES_MUST_USE es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket,
                                                const char *key, const char *upload_id,
@@ -76,16 +109,20 @@ ES_MUST_USE es_err es_s3_multipart_upload_part(es_s3_client *c, const char *buck
 /* etags[i] is part i+1's ETag. A 200 reply carrying <Error> is a failure. */
 ES_MUST_USE es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
                                             const char *upload_id, char *const *etags,
-                                            int part_count, es_aws_result *res);
+                                            int part_count, const es_s3_write_options *opt,
+                                            es_aws_result *res);
 ES_MUST_USE es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *key,
                                          const char *upload_id, es_aws_result *res);
 
 /* Streaming upload: write any amount, then finish (or abort). Bodies up to
  * part_size go out as one PutObject at finish; larger ones as multipart with
- * parts of part_size (>= 5 MiB). No user metadata is ever sent. */
+ * parts of part_size (>= 5 MiB). opt (may be NULL; it and what it points to
+ * must outlive the upload) gives the conditions of the final write and the
+ * source metadata, the only user metadata ever sent. */
 typedef struct es_s3_upload es_s3_upload;
 es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key,
-                               const char *content_type, size_t part_size);
+                               const char *content_type, size_t part_size,
+                               const es_s3_write_options *opt);
 ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len,
                                       es_aws_result *res);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);

@@ -2,8 +2,12 @@
  * buffer; when it is full and more data comes, a multipart upload is started
  * (once) and the buffer goes out as the next part. finish() sends a lone
  * buffer as a single PutObject, otherwise the last part and the completion.
- * Any failure after the multipart upload was created aborts it, so no
- * orphaned parts remain. Memory stays about one part. */
+ * The write options' conditions go on that final request (PutObject or
+ * CompleteMultipartUpload), their source metadata on the request that creates
+ * the object. Any failure after the multipart upload was created aborts it (best
+ * effort). A process killed mid-upload cannot: its upload stays open, billed
+ * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
+ * removes it (README, "Bucket B"). Memory stays about one part. */
 #include "aws/s3.h"
 
 #include <stdio.h>
@@ -21,6 +25,7 @@ enum s_state { S_OPEN, S_DONE, S_FAILED };
 struct es_s3_upload {
     es_s3_client *c;
     char *bucket, *key, *content_type;
+    const es_s3_write_options *opt; /* the caller's, may be NULL */
     size_t part_size;
     uint8_t *buf;
     size_t len, cap;
@@ -36,7 +41,8 @@ static char *s_dup(const char *s)
 }
 
 es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key,
-                               const char *content_type, size_t part_size)
+                               const char *content_type, size_t part_size,
+                               const es_s3_write_options *opt)
 {
     if (!c || !bucket || !key || part_size < S_MIN_PART || part_size > S_MAX_PART)
         return NULL;
@@ -44,6 +50,7 @@ es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *
     if (!u)
         return NULL;
     u->c = c;
+    u->opt = opt;
     u->part_size = part_size;
     u->bucket = s_dup(bucket);
     u->key = s_dup(key);
@@ -86,8 +93,8 @@ static es_err s_reserve(es_s3_upload *u, size_t need)
 static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
 {
     if (!u->upload_id[0])
-        ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->upload_id,
-                                        sizeof u->upload_id, res));
+        ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
+                                        u->upload_id, sizeof u->upload_id, res));
     if (u->parts >= S_MAX_PARTS)
         return s_fail(u, ES_ERR_TOO_LARGE, res, "more than 10000 parts");
     char **etags = realloc(u->etags, (size_t)(u->parts + 1) * sizeof *etags);
@@ -160,13 +167,14 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         return s_fail(u, ES_ERR_INVALID_ARG, res, "finish after finish or failure");
     es_err rc;
     if (!u->upload_id[0]) {
-        rc = es_s3_put_object(u->c, u->bucket, u->key, u->buf, u->len, u->content_type, res);
+        rc = es_s3_put_object_with(u->c, u->bucket, u->key, u->buf, u->len, u->content_type,
+                                   u->opt, res);
     } else {
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->len ? s_flush_part(u, res) : ES_OK;
         if (rc == ES_OK)
             rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->etags, u->parts,
-                                          res);
+                                          u->opt, res);
         if (rc == ES_OK)
             u->upload_id[0] = '\0';
         else
@@ -185,7 +193,7 @@ void es_s3_upload_free(es_s3_upload *u)
 {
     if (!u)
         return;
-    s_abort_multipart(u); /* safety net: an unfinished multipart upload must not linger */
+    s_abort_multipart(u); /* safety net: do not leave an unfinished multipart upload open */
     for (int i = 0; i < u->parts; i++)
         free(u->etags[i]);
     free(u->etags);

@@ -1,6 +1,10 @@
-/* job.c - processing of one SQS message (job.h). Per record the data path is
- * GET body -> es_jpeg_stripper -> es_s3_upload, all streaming: memory is one
- * upload part whatever the object size. Nothing reaches the destination
+/* job.c - processing of one SQS message (job.h). Per record B's object is
+ * HEADed first and the write ordered (ordering.h): nothing is done when B
+ * already holds this or a newer source version, and the write is conditional
+ * on what the HEAD saw (a lost race re-checks). The data path is
+ * GET body -> es_orient_stripper -> es_s3_upload, all streaming: memory is one
+ * upload part whatever the object size (a photo whose EXIF orientation is
+ * applied is held while it is turned, within EXIFSTRIP_TRANSFORM_MEMORY). Nothing reaches the destination
  * unless the stripper accepted the whole input, because a single-part body is
  * only PUT at finish and a multipart upload is aborted on refusal. The
  * outcome is decided from what failed (the callbacks record whether the
@@ -15,8 +19,13 @@
 
 #include "common/log.h"
 #include "worker/clock.h"
+#include "worker/ordering.h"
 #include "worker/report.h"
 #include "worker/transform_budget.h"
+
+/* Writes to B that lost a race (412, 404 or 409 on the conditional write)
+ * are re-checked and retried this often before the job is left for redelivery. */
+#define S_WRITE_ATTEMPTS 3
 
 const char *es_job_outcome_name(es_job_outcome outcome)
 {
@@ -96,6 +105,7 @@ typedef struct s_run {
     bool output_failed; /* writing to the destination failed: transient */
     bool refused;       /* the input was refused by a callback */
     bool cancelled;
+    bool write_conflict; /* the conditional write found B changed: re-check */
     es_error why;       /* the first failure */
 } s_run;
 
@@ -254,6 +264,8 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
     rc = es_s3_upload_finish(run->upload, &run->put_res);
     s_copy_request_id(res, &run->put_res);
     if (rc != ES_OK) {
+        run->write_conflict = rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND ||
+                              run->put_res.http_status == 409;
         s_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
                       cfg->dest_bucket, es_strerror(rc), run->put_res.http_status,
                       run->put_res.message);
@@ -325,6 +337,12 @@ static void s_log_result(const es_job_message *msg, const es_event_record *rec,
            ES_LF_STR("reported", res->reported ? "dlq" : NULL));
 }
 
+static bool s_check_destination(const es_job_env *env, const es_event_record *rec,
+                                es_s3_object_info *dest, es_s3_write_options *wopt,
+                                es_job_result *res);
+static bool s_write(const es_job_env *env, const es_event_record *rec,
+                    const es_s3_write_options *wopt, es_job_result *res);
+
 static void s_run_record(const es_job_env *env, const es_event_record *rec, es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
@@ -341,16 +359,75 @@ static void s_run_record(const es_job_env *env, const es_event_record *rec, es_j
         s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not started");
         return;
     }
-    s_run run = {.env = env};
-    es_error_clear(&run.why);
-    es_aws_result_clear(&run.put_res);
     if (rec->has_size && rec->size > cfg->max_object_bytes) {
+        s_run run = {.env = env};
         (void)s_refuse_size(&run, rec->size);
         s_set_outcome(res, ES_JOB_REFUSED, run.why.code, "%s", run.why.msg);
         return;
     }
+    es_s3_source_id source;
+    es_source_id_of(rec, &source);
+    for (int attempt = 1;; attempt++) {
+        es_s3_object_info dest; /* wopt.if_match may point into it */
+        es_s3_write_options wopt = {.source = &source};
+        if (!s_check_destination(env, rec, &dest, &wopt, res) || !s_write(env, rec, &wopt, res))
+            return;
+        if (s_cancel_requested(env)) {
+            s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
+            return;
+        }
+        if (attempt == S_WRITE_ATTEMPTS) {
+            s_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
+                          "bucket %.200s: the object changed during each of %d conditional writes",
+                          cfg->dest_bucket, attempt);
+            return;
+        }
+    }
+}
+
+/* HEADs B's object and decides whether to write it (on the condition set in
+ * wopt) or settle the record as skipped (res filled, false returned). */
+static bool s_check_destination(const es_job_env *env, const es_event_record *rec,
+                                es_s3_object_info *dest, es_s3_write_options *wopt,
+                                es_job_result *res)
+{
+    const char *bucket = env->cfg->dest_bucket;
+    es_aws_result hres;
+    es_aws_result_clear(&hres);
+    es_err rc = es_s3_head_object(env->s3, bucket, rec->key, dest, &hres);
+    if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
+        s_copy_request_id(res, &hres);
+        s_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s",
+                      bucket, es_strerror(rc), hres.http_status, hres.message);
+        return false;
+    }
+    switch (es_dest_decide(rec, rc == ES_OK ? dest : NULL, wopt)) {
+    case ES_DEST_WRITE:
+        return true;
+    case ES_DEST_SAME:
+        s_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
+                      bucket);
+        return false;
+    case ES_DEST_NEWER:
+        s_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
+                      "bucket %.200s holds a newer source version (sequencer %.40s > %.40s)",
+                      bucket, dest->source.sequencer, rec->sequencer);
+        return false;
+    }
+    return true;
+}
+
+/* Strips rec into B on wopt's condition; fills res. Returns true when the
+ * conditional write found B changed (the caller re-checks), else false. */
+static bool s_write(const es_job_env *env, const es_event_record *rec,
+                    const es_s3_write_options *wopt, es_job_result *res)
+{
+    const es_cfg *cfg = env->cfg;
+    s_run run = {.env = env};
+    es_error_clear(&run.why);
+    es_aws_result_clear(&run.put_res);
     run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, rec->key, "image/jpeg",
-                                  (size_t)cfg->part_size);
+                                  (size_t)cfg->part_size, wopt);
     run.budget = (es_orient_budget_ops){s_budget_acquire, s_budget_release, &run};
     es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
     run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
@@ -362,6 +439,7 @@ static void s_run_record(const es_job_env *env, const es_event_record *rec, es_j
     res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
     es_s3_upload_abort(run.upload); /* NULL once finished */
     es_orient_stripper_free(run.stripper);
+    return run.write_conflict;
 }
 
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,

@@ -122,7 +122,7 @@ static void test_bad_lines_skipped(void)
     CHECK_OK(s_feed(h, "HTTP/1.1 200 OK\r\n"));
     static const char *const bad[] = {
         "no colon here\r\n", ": empty name\r\n", "Bad Name: space in name\r\n",
-        "Name : space before colon\r\n", "X-Ctl: a\x01" "b\r\n", "X-Del: \x7f\r\n",
+        "Name : space before colon\r\n", "X-Ctl: a\001b\r\n", "X-Del: \x7f\r\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_OK(s_feed(h, bad[i]));

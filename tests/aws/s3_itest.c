@@ -224,13 +224,61 @@ static void test_conditional_get(void)
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "cond", &res));
 }
 
+/* Conditional writes: If-None-Match: * creates once; If-Match replaces only
+ * the ETag seen; the source identity comes back from HEAD; for a multipart
+ * upload the condition is checked at completion. */
+static void test_conditional_write_and_source_metadata(void)
+{
+    REQUIRE_ENDPOINT();
+    es_aws_result res;
+    es_s3_source_id src = {.etag = "0123456789abcdef", .sequencer = "0063A1B2C3D4E5F601"};
+    es_s3_write_options create = {.if_none_match = true, .source = &src};
+    CHECK_OK(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v1", 2, NULL, &create, &res));
+    CHECK_INT_EQ(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v2", 2, NULL, &create, &res),
+                 ES_ERR_PRECONDITION);
+    CHECK_INT_EQ(res.http_status, 412);
+    es_s3_object_info info;
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_STR_EQ(info.source.etag, "0123456789abcdef");
+    CHECK_STR_EQ(info.source.sequencer, "0063A1B2C3D4E5F601");
+    CHECK_STR_EQ(info.source.version_id, "");
+    es_s3_write_options stale = {.if_match = "\"00000000000000000000000000000000\""};
+    CHECK_INT_EQ(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v2", 2, NULL, &stale, &res),
+                 ES_ERR_PRECONDITION);
+    es_s3_write_options replace = {.if_match = info.etag};
+    CHECK_OK(es_s3_put_object_with(s_s3, s_bucket, "cw", (const uint8_t *)"v2", 2, NULL, &replace, &res));
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_STR_EQ(info.source.etag, ""); /* no source given: no metadata */
+
+    /* multipart: the stale condition fails at CompleteMultipartUpload and the upload is aborted */
+    const size_t part = 5u << 20;
+    uint8_t *big = calloc(1, part + 10);
+    REQUIRE(big);
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, "cw", "image/jpeg", part, &create);
+    REQUIRE(u);
+    CHECK_OK(es_s3_upload_write(u, big, part + 10, &res));
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+    es_s3_upload_abort(u);
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_INT_EQ(info.content_length, 2);
+    u = es_s3_upload_new(s_s3, s_bucket, "cw", "image/jpeg", part, &replace);
+    REQUIRE(u);
+    CHECK_OK(es_s3_upload_write(u, big, part + 10, &res));
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    CHECK_OK(es_s3_head_object(s_s3, s_bucket, "cw", &info, &res));
+    CHECK_INT_EQ(info.content_length, part + 10);
+    free(big);
+    CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "cw", &res));
+}
+
 static void test_multipart_40mib(void)
 {
     REQUIRE_ENDPOINT();
     const size_t total = 40u << 20, part = 8u << 20;
     const uint32_t seed = 4242;
     const char *key = "big/forty mib+.bin";
-    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "application/octet-stream", part);
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "application/octet-stream", part, NULL);
     REQUIRE(u);
     uint8_t *chunk = malloc(1000003); /* odd size: writes straddle part boundaries */
     REQUIRE(chunk);
@@ -268,7 +316,7 @@ static void test_small_upload_is_single_put(void)
 {
     REQUIRE_ENDPOINT();
     const char *key = "small/upload.jpg";
-    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "image/jpeg", 5u << 20);
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, key, "image/jpeg", 5u << 20, NULL);
     REQUIRE(u);
     uint8_t data[3000];
     s_fill(data, sizeof data, 9, 0);
@@ -296,11 +344,17 @@ static void s_count_sleep(void *ctx, long ms)
     (void)ms;
     s_sleeps++;
 }
+/* A fixed jitter draw: a full-jitter back-off of 0 ms would skip the sleep hook. */
+static double s_half_jitter(void *ctx)
+{
+    (void)ctx;
+    return 0.5;
+}
 
 static void test_retry_slowdown(void)
 {
     REQUIRE_ENDPOINT();
-    es_aws_client_set_retry_hooks(es_s3_client_core(s_s3), s_count_sleep, NULL, NULL, NULL);
+    es_aws_client_set_retry_hooks(es_s3_client_core(s_s3), s_count_sleep, NULL, s_half_jitter, NULL);
     char rule[256];
     snprintf(rule, sizeof rule,
              "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"retry/slow\","
@@ -381,7 +435,7 @@ static void test_complete_200_with_error(void)
     const char *key = "mpu/200-error";
     char upload_id[512];
     es_aws_result res;
-    REQUIRE(es_s3_multipart_create(s_s3, s_bucket, key, NULL, upload_id, sizeof upload_id, &res) == ES_OK);
+    REQUIRE(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res) == ES_OK);
     uint8_t *part = malloc(5u << 20);
     REQUIRE(part);
     s_fill(part, 5u << 20, 77, 0);
@@ -397,7 +451,7 @@ static void test_complete_200_with_error(void)
              s_bucket);
     REQUIRE(es_itest_fault(rule) == 0);
     char *etags[] = {etag1, etag2};
-    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, &res);
+    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res);
     s_report("complete", rc, &res);
     CHECK_OK(rc);
     CHECK_INT_EQ(res.attempts, 2);
@@ -407,9 +461,9 @@ static void test_complete_200_with_error(void)
     CHECK_INT_EQ(info.content_length, (5u << 20) + 100);
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, key, &res));
     /* Completing an aborted upload is NoSuchUpload. */
-    CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, upload_id, sizeof upload_id, &res));
+    CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res));
     CHECK_OK(es_s3_multipart_abort(s_s3, s_bucket, key, upload_id, &res));
-    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res), ES_ERR_NOT_FOUND);
     CHECK_STR_EQ(res.aws_code, "NoSuchUpload");
     free(part);
 }
@@ -500,6 +554,7 @@ int main(void)
     ES_RUN(test_awkward_keys_round_trip);
     ES_RUN(test_empty_object);
     ES_RUN(test_conditional_get);
+    ES_RUN(test_conditional_write_and_source_metadata);
     ES_RUN(test_multipart_40mib);
     ES_RUN(test_small_upload_is_single_put);
     ES_RUN(test_retry_slowdown);

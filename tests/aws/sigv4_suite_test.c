@@ -18,6 +18,7 @@
 
 #include "aws/sigv4.h"
 #include "../harness/test.h"
+#include "../support/shared_dir.h"
 #include "../support/sigv4_req.h"
 
 static const struct {
@@ -30,7 +31,7 @@ static const struct {
 #define S_BOTO_DIR "botocore/aws4_testsuite"
 #define S_CRT_DIR "aws-c-auth/aws-signing-test-suite/v4"
 #define S_DOCS_DIR "aws-docs-s3"
-#define S_NO_VECTORS "shared sigv4 vectors not found (../shared/sigv4 or ES_SIGV4_DIR)"
+#define S_NO_VECTORS "../shared/sigv4 (the SigV4 vector suites)"
 #define S_EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* snprintf that reports truncation instead of warning about it. */
@@ -170,7 +171,7 @@ static void test_botocore_suite(void)
 {
     const char *dir = es_test_sigv4_dir();
     if (!dir)
-        SKIP(S_NO_VECTORS);
+        SKIP_WITHOUT_SHARED(S_NO_VECTORS);
     char root[4096];
     s_fmt(root, sizeof root, "%s/%s", dir, S_BOTO_DIR);
     s_counts n = {0};
@@ -325,7 +326,7 @@ static void test_aws_c_auth_suite(void)
     s_counts n = {0};
     const char *dir = s_walk_cases(S_CRT_DIR, "aws-c-auth/v4", s_crt_case, &n);
     if (!dir)
-        SKIP(S_NO_VECTORS);
+        SKIP_WITHOUT_SHARED(S_NO_VECTORS);
     char v4a[4096];
     s_fmt(v4a, sizeof v4a, "%s/%s/../v4a", dir, S_CRT_DIR);
     struct stat st;
@@ -366,7 +367,7 @@ static void test_aws_docs_s3_suite(void)
 {
     s_counts n = {0};
     if (!s_walk_cases(S_DOCS_DIR, "aws-docs-s3", s_docs_case, &n))
-        SKIP(S_NO_VECTORS);
+        SKIP_WITHOUT_SHARED(S_NO_VECTORS);
     printf("# aws-docs-s3 examples: %d cases checked, %d passed, %d skipped\n", n.checked,
            n.passed, n.skipped);
     CHECK(n.checked >= 5);

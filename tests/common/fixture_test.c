@@ -3,6 +3,9 @@
  * asked for (found by an independent marker walk here), and is deterministic. */
 #include "../harness/test.h"
 #include "../support/fixture.h"
+#include "../support/shared_dir.h"
+#include "../support/sigv4_req.h"
+#include <sys/stat.h>
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -478,8 +481,54 @@ static void t_read_file_and_shared_dir(void)
     }
 }
 
+/* One rule for both kinds of shared material: ES_SHARED_DIR names the shared
+ * folder, and the corpus and the SigV4 vectors are both found under it (they
+ * once used two readings of the variable, so one of them silently skipped). */
+static void t_shared_dir_one_rule(void)
+{
+    char root[] = "/tmp/es_shared_test_XXXXXX", sub[4200];
+    REQUIRE(mkdtemp(root) != NULL);
+    snprintf(sub, sizeof sub, "%s/corpus", root);
+    CHECK_INT_EQ(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/corpus/dev", root);
+    CHECK_INT_EQ(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/sigv4", root);
+    CHECK_INT_EQ(mkdir(sub, 0700), 0);
+
+    const char *old = getenv("ES_SHARED_DIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("ES_SHARED_DIR", root, 1);
+    char want[4200];
+    snprintf(want, sizeof want, "%s/corpus", root);
+    CHECK_STR_EQ(es_fixture_shared_dir(), want);
+    snprintf(want, sizeof want, "%s/sigv4", root);
+    CHECK_STR_EQ(es_test_sigv4_dir(), want);
+    CHECK_STR_EQ(es_test_shared_path("sigv4"), want);
+    snprintf(want, sizeof want, "%s/corpus", root);
+    CHECK_STR_EQ(es_fixture_shared_dir(), want); /* the sigv4 lookup left it intact */
+    CHECK(es_test_shared_path("missing") == NULL);
+
+    setenv("ES_SHARED_DIR", "/nonexistent/shared", 1);
+    CHECK(es_fixture_shared_dir() == NULL);
+    CHECK(es_test_sigv4_dir() == NULL);
+    if (saved) {
+        setenv("ES_SHARED_DIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("ES_SHARED_DIR");
+    }
+    snprintf(sub, sizeof sub, "%s/corpus/dev", root);
+    rmdir(sub);
+    snprintf(sub, sizeof sub, "%s/corpus", root);
+    rmdir(sub);
+    snprintf(sub, sizeof sub, "%s/sigv4", root);
+    rmdir(sub);
+    rmdir(root);
+}
+
 int main(void)
 {
+    ES_RUN(t_shared_dir_one_rule);
     ES_RUN(t_defaults_baseline_ycbcr);
     ES_RUN(t_gray_and_size);
     ES_RUN(t_cmyk_has_adobe);

@@ -12,6 +12,7 @@
 
 #include "../harness/test.h"
 #include "../support/fixture.h"
+#include "../support/shared_dir.h"
 #include "strip_util.h"
 
 #define S_MAX_ROWS 512
@@ -274,7 +275,7 @@ static int s_cmp_tag(const void *a, const void *b)
 static void test_corpus_present(void)
 {
     if (!es_fixture_shared_dir())
-        SKIP("../shared/corpus not found (set ES_SHARED_DIR)");
+        SKIP_WITHOUT_SHARED("../shared/corpus");
     REQUIRE(s_load_sources(es_fixture_shared_dir()));
 }
 

@@ -5,13 +5,14 @@
  * says (written independently from the Exif definitions), less the trimmed
  * edge; a file that cannot be transformed keeps exactly the tag. Files with
  * orientation 1 or none come out byte for byte as the plain stripper makes
- * them. Skipped when the corpus is absent. */
+ * them. Skipped when the corpus is absent (failed with ES_REQUIRE_SHARED=1). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/test.h"
+#include "../support/shared_dir.h"
 #include "orient_util.h"
 
 #define S_MAX_MEAN_DIFF 3.0
@@ -104,7 +105,7 @@ static void test_corpus_present(void)
 {
     const char *shared = es_fixture_shared_dir();
     if (!shared)
-        SKIP("../shared/corpus not found (set ES_SHARED_DIR)");
+        SKIP_WITHOUT_SHARED("../shared/corpus");
     snprintf(s_dir, sizeof s_dir, "%s/dev", shared);
     DIR *d = opendir(s_dir);
     REQUIRE(d);

@@ -54,8 +54,7 @@ void es_fixture_orient_xy(int tag, int sw, int sh, int x, int y, int *dx, int *d
 
 /* Reads a whole file (for corpus tests). Returns 0 or -1. */
 int es_fixture_read_file(const char *path, uint8_t **out, size_t *out_len);
-/* Path of ../shared/corpus relative to the repository, or NULL when absent
- * (ES_SHARED_DIR overrides). */
+/* Path of ../shared/corpus (located by the rule of shared_dir.h), or NULL when absent. */
 const char *es_fixture_shared_dir(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fixture.h"
+#include "shared_dir.h"
 
 static char *s_dup_n(const char *s, size_t n)
 {
@@ -121,25 +122,9 @@ char *es_test_read_text(const char *path, size_t *len)
     return text;
 }
 
-static bool s_is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 const char *es_test_sigv4_dir(void)
 {
-    static char path[4096];
-    const char *env = getenv("ES_SIGV4_DIR");
-    if (env && *env)
-        return s_is_dir(env) ? env : NULL;
-    env = getenv("ES_SHARED_DIR");
-    if (env && *env) {
-        snprintf(path, sizeof path, "%s/../sigv4", env);
-        return s_is_dir(path) ? path : NULL;
-    }
-    snprintf(path, sizeof path, "../shared/sigv4");
-    return s_is_dir(path) ? path : NULL;
+    return es_test_shared_path("sigv4");
 }
 
 long long es_test_parse_utc(const char *s)

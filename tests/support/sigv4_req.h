@@ -24,9 +24,8 @@ typedef es_test_http_request es_test_req;
 int es_test_req_parse(const char *text, size_t len, es_test_req *out);
 /* Reads a whole file as a NUL-terminated string (malloc'd), NULL on failure. */
 char *es_test_read_text(const char *path, size_t *len);
-/* Directory of the shared SigV4 vectors, or NULL when absent: $ES_SIGV4_DIR,
- * else $ES_SHARED_DIR/../sigv4 (ES_SHARED_DIR names .../shared/corpus), else
- * ../shared/sigv4 relative to the repository root (tests run from there). */
+/* Directory of the shared SigV4 vectors (../shared/sigv4, located by the rule
+ * of shared_dir.h), or NULL when absent. */
 const char *es_test_sigv4_dir(void);
 /* One signing case: inputs and the expected output of each stage (NULL =
  * not checked). payload_hash NULL = hex SHA-256 of the request body. */

@@ -1,7 +1,8 @@
 /* job_itest.c - one record / one message end to end against the emulator:
  * stripped output equals the stripper's, keys with spaces and UTF-8, the
  * multipart path, refusals (nothing written, DLQ report), 404/412 -> gone,
- * size limits (event size, Content-Length), skips, and the fault-injection
+ * size limits (event size, Content-Length), skips, write ordering
+ * (re-delivery, older and newer events), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure). */
 #include <jansson.h>
 #include <stdio.h>
@@ -80,18 +81,29 @@ static void s_check_output(const char *key, const uint8_t *src, size_t src_len)
     free(got);
 }
 
+/* Puts a fresh JPEG (with GPS) at src/key and fills rec with its event
+ * record (ETag, no version); returns the JPEG (caller frees). */
+static uint8_t *s_put_source(const char *key, size_t *len, es_event_record *rec)
+{
+    uint8_t *jpeg = s_jpeg(len, true);
+    char etag[128];
+    if (!jpeg || es_wfix_put(&s_w, s_w.src, key, jpeg, *len) != ES_OK ||
+        es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) != ES_OK) {
+        free(jpeg);
+        return NULL;
+    }
+    s_record(rec, s_w.src, key, etag);
+    return jpeg;
+}
+
 static void test_strip_one_record(void)
 {
     SETUP();
     size_t len = 0;
-    uint8_t *jpeg = s_jpeg(&len, true);
-    REQUIRE(jpeg != NULL);
     const char *key = "in/photo.jpg";
-    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
-    char etag[128];
-    REQUIRE(es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) == ES_OK);
     es_event_record rec;
-    s_record(&rec, s_w.src, key, etag);
+    uint8_t *jpeg = s_put_source(key, &len, &rec);
+    REQUIRE(jpeg != NULL);
     es_job_message msg = s_msg("{}");
     es_job_result res;
     es_job_run_record(&s_env, &msg, &rec, &res);
@@ -103,6 +115,52 @@ static void test_strip_one_record(void)
     CHECK(res.request_id[0] != '\0');
     s_check_output(key, jpeg, len);
     free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* Write ordering: a re-delivery of what B holds is skipped without a GET; an
+ * older event (smaller sequencer) never replaces a newer output; a newer one
+ * does, recording its sequencer. */
+static void test_ordered_writes(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_source("in/ordered.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    free(jpeg); /* only the source object is needed */
+    const char *key = rec.key;
+    snprintf(rec.sequencer, sizeof rec.sequencer, "00000000000000000B");
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    es_s3_object_info info;
+    es_aws_result ares;
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
+    CHECK_STR_EQ(info.source.etag, rec.etag);
+    CHECK_STR_EQ(info.source.sequencer, "00000000000000000B");
+
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res); /* the same event again */
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "already holds this source version");
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
+
+    es_event_record older = rec;
+    snprintf(older.sequencer, sizeof older.sequencer, "A"); /* 0x0A < 0x0B despite the length */
+    es_job_run_record(&s_env, &msg, &older, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "newer source version");
+    CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
+
+    es_event_record newer = rec;
+    snprintf(newer.sequencer, sizeof newer.sequencer, "0C");
+    es_job_run_record(&s_env, &msg, &newer, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
+    CHECK_STR_EQ(info.source.sequencer, "0C");
     es_wfix_teardown(&s_w);
 }
 
@@ -558,6 +616,7 @@ int main(void)
 {
     es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
     ES_RUN(test_strip_one_record);
+    ES_RUN(test_ordered_writes);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
     ES_RUN(test_multipart_output);

@@ -7,13 +7,13 @@
 import http from "node:http";
 import { buildApp } from "fauxqs";
 import { ACCOUNT_ID } from "./config.mjs";
+import { withoutHopHeaders } from "./hop_headers.mjs";
 
 // fauxqs exports only buildApp; its store classes live beside it in dist/.
 const fauxqsDist = new URL(".", import.meta.resolve("fauxqs"));
 const { SqsStore } = await import(new URL("sqs/sqsStore.js", fauxqsDist));
 const { S3Store } = await import(new URL("s3/s3Store.js", fauxqsDist));
 
-const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "expect", "upgrade", "proxy-connection", "te", "trailer"]);
 
 export class Backend {
     constructor({ region, maxBody }) {
@@ -53,8 +53,7 @@ export class Backend {
     // Sends method + raw target + headers + body to fauxqs; resolves to
     // { status, headers, body } with the whole response body buffered.
     forward(method, target, headers, body) {
-        const out = {};
-        for (const [k, v] of Object.entries(headers)) if (!HOP_HEADERS.has(k)) out[k] = v;
+        const out = withoutHopHeaders(headers);
         out["content-length"] = String(body.length);
         return new Promise((resolve, reject) => {
             const req = http.request({ host: "127.0.0.1", port: this.port, method, path: target, headers: out, agent: this.agent }, (res) => {

@@ -1,7 +1,8 @@
 // frontend.mjs - the emulator's one public port (127.0.0.1 only). Each request:
 // control API (/_emulator/...) or else: read the whole body -> tell S3 from
 // SQS and name the operation -> strict SigV4 check -> fault rules -> serve
-// (notification and location subresources here, SQS query protocol through
+// (notification and location subresources, ListMultipartUploads and the
+// conditional-write checks here, SQS query protocol through
 // the JSON adapter, everything else forwarded to fauxqs) -> S3 event
 // notifications -> response, and one entry in the request log.
 import http from "node:http";
@@ -17,9 +18,11 @@ import { Notifications } from "./notifications.mjs";
 import { newHostId } from "./notify_events.mjs";
 import { toJsonInput, toXmlResponse, jsonErrorToApiError } from "./sqs_query.mjs";
 import { handleControl } from "./control.mjs";
+import { firstParam } from "./url.mjs";
+import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
+import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
 
-const HOP_HEADERS = ["connection", "keep-alive", "transfer-encoding", "content-length"];
 const PARSED_CONTENT_TYPES = /x-www-form-urlencoded|x-amz-json/i;
 
 class BodyTooLarge extends Error {}
@@ -61,6 +64,7 @@ export class Emulator {
             { s3Store: this.backend.s3Store, sqsStore: this.backend.sqsStore, SqsStore: this.backend.SqsStore }, cfg.region);
         this.faults = new FaultRules();
         this.log = new RequestLog();
+        this.keyLocks = new KeyLocks();
         this.url = "";
         this.startedAt = Date.now();
         // Simulated server clock error (control API): shifts the time SigV4
@@ -111,8 +115,9 @@ export class Emulator {
     }
 
     send(req, res, resp) {
-        const headers = { ...resp.headers };
-        for (const h of HOP_HEADERS) delete headers[h];
+        // The front frames the body itself: fauxqs's framing headers never pass.
+        const headers = withoutHopHeaders(resp.headers);
+        delete headers["content-length"];
         if (req.method === "HEAD" && resp.headers["content-length"] !== undefined) headers["content-length"] = resp.headers["content-length"];
         else headers["content-length"] = String(resp.body.length);
         if (this.clockOffsetMs) headers.date = new Date(this.now()).toUTCString();
@@ -238,7 +243,7 @@ export class Emulator {
         const payload = query || invalid ? Buffer.from(JSON.stringify(forwarded)) : body;
         const resp = await this.backend.forward("POST", "/", headers, payload);
         if (!query && !invalid) return this.sqsHeaders(ctx, resp);
-        let json = null;
+        let json;
         try {
             json = resp.body.length ? JSON.parse(resp.body.toString("utf8")) : {};
         } catch {
@@ -276,6 +281,23 @@ export class Emulator {
             }
             const region = this.cfg.region === "us-east-1" ? "" : this.cfg.region;
             return ok(200, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`), "application/xml");
+        }
+        if (route.action === "ListMultipartUploads") {
+            const r = listMultipartUploads(this.backend.s3Store, route.bucket, firstParam(route.query, "prefix") ?? "");
+            return r.error ? s3err(r.error) : ok(200, r.body, "application/xml");
+        }
+        if (KEY_WRITES.has(route.action)) {
+            return this.keyLocks.run(`${route.bucket}/${route.key}`, () => this.writeS3(ctx, route, req, body, auth));
+        }
+        return this.writeS3(ctx, route, req, body, auth);
+    }
+
+    // The S3 operations fauxqs carries out (conditional writes checked first,
+    // under the key's lock when the operation changes the key).
+    async writeS3(ctx, route, req, body, auth) {
+        if (CONDITIONAL_WRITES.has(route.action)) {
+            const err = writePreconditionError(this.backend.s3Store, route.bucket, route.key, req.headers);
+            if (err) return renderError("s3", err, ctx);
         }
         // fauxqs would parse these content types instead of storing the bytes.
         const headers = { ...req.headers };

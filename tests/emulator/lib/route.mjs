@@ -133,6 +133,7 @@ export const S3_SUPPORTED = new Set([
     "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "AbortMultipartUpload",
     "GetObjectAttributes", "RenameObject",
     "PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration", "GetBucketLocation",
+    "ListMultipartUploads",
 ]);
 
 function formParams(body) {
@@ -152,7 +153,7 @@ export function classify(method, target, headers, body) {
     const ctype = String(headers["content-type"] || "").toLowerCase();
     const amzTarget = String(headers["x-amz-target"] || "");
     if (amzTarget.startsWith("AmazonSQS.")) {
-        let input = null;
+        let input;
         try {
             input = JSON.parse(body.length ? body.toString("utf8") : "{}");
         } catch {

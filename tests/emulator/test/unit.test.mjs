@@ -11,6 +11,7 @@ import { parseCredentialList } from "../lib/credentials.mjs";
 import { parseConfig } from "../lib/config.mjs";
 import { parseNotificationConfiguration, matchingConfigurations } from "../lib/notify_config.mjs";
 import { parseAmzDate, formatAmzDate } from "../lib/sigv4.mjs";
+import { withoutHopHeaders } from "../lib/hop_headers.mjs";
 
 test("encodeEventKey", () => {
     assert.equal(encodeEventKey("a b+c%/日本.jpg"), "a+b%2Bc%25/%E6%97%A5%E6%9C%AC.jpg");
@@ -143,4 +144,13 @@ test("notification configuration parsing and matching", () => {
     assert.equal(parseNotificationConfiguration(xml, () => false, false).error.code, "InvalidArgument");
     assert.equal(parseNotificationConfiguration(xml, () => false, true).error, undefined);
     assert.equal(parseNotificationConfiguration("<NotificationConfiguration><TopicConfiguration/></NotificationConfiguration>", () => true, false).error.status, 501);
+});
+
+test("hop-by-hop headers are dropped in both directions, end-to-end ones kept", () => {
+    const got = withoutHopHeaders({
+        connection: "keep-alive", "keep-alive": "timeout=5", "transfer-encoding": "chunked", te: "trailers",
+        upgrade: "h2c", "proxy-connection": "x", trailer: "x", expect: "100-continue",
+        "content-length": "3", etag: '"abc"', "x-amz-meta-a": "1",
+    });
+    assert.deepEqual(got, { "content-length": "3", etag: '"abc"', "x-amz-meta-a": "1" });
 });

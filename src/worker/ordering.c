@@ -1,0 +1,65 @@
+/* ordering.c - the write-ordering decision of ordering.h. Sequencers order
+ * events of one key; without them (B written by something else, or an event
+ * shape without one) B's recorded ETag and version id tell a re-delivery
+ * apart, and any other state is replaced only if it is still what was seen. */
+#include "worker/ordering.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool s_all_hex(const char *s)
+{
+    for (; *s; s++)
+        if (!isxdigit((unsigned char)*s))
+            return false;
+    return true;
+}
+
+bool es_sequencer_compare(const char *a, const char *b, int *cmp)
+{
+    if (!a || !b || !a[0] || !b[0] || !s_all_hex(a) || !s_all_hex(b))
+        return false;
+    size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
+    for (size_t i = 0; i < n; i++) {
+        /* position i of the zero-padded strings */
+        int ca = i < n - la ? '0' : toupper((unsigned char)a[i - (n - la)]);
+        int cb = i < n - lb ? '0' : toupper((unsigned char)b[i - (n - lb)]);
+        if (ca != cb) {
+            *cmp = ca < cb ? -1 : 1;
+            return true;
+        }
+    }
+    *cmp = 0;
+    return true;
+}
+
+void es_source_id_of(const es_event_record *rec, es_s3_source_id *out)
+{
+    snprintf(out->etag, sizeof out->etag, "%s", rec->etag);
+    snprintf(out->version_id, sizeof out->version_id, "%s", rec->version_id);
+    snprintf(out->sequencer, sizeof out->sequencer, "%s", rec->sequencer);
+}
+
+es_dest_verdict es_dest_decide(const es_event_record *rec, const es_s3_object_info *dest,
+                               es_s3_write_options *cond)
+{
+    cond->if_match = NULL;
+    cond->if_none_match = false;
+    if (!dest) {
+        cond->if_none_match = true;
+        return ES_DEST_WRITE;
+    }
+    int cmp;
+    if (es_sequencer_compare(rec->sequencer, dest->source.sequencer, &cmp)) {
+        if (cmp < 0)
+            return ES_DEST_NEWER;
+        if (cmp == 0)
+            return ES_DEST_SAME;
+    } else if (rec->etag[0] && !strcmp(rec->etag, dest->source.etag) &&
+               !strcmp(rec->version_id, dest->source.version_id)) {
+        return ES_DEST_SAME;
+    }
+    cond->if_match = dest->etag[0] ? dest->etag : "*";
+    return ES_DEST_WRITE;
+}

@@ -1,0 +1,35 @@
+/* ordering.h - keeps bucket B from going back in time. Each output records
+ * its source's identity (es_s3_source_id); before a record is processed the
+ * worker HEADs B's object and decides here whether to write, and on what
+ * condition, so an older source never replaces a newer one and a re-delivered
+ * event for the source B already holds costs one HEAD. */
+#ifndef ES_WORKER_ORDERING_H
+#define ES_WORKER_ORDERING_H
+
+#include <stdbool.h>
+
+#include "aws/s3.h"
+#include "worker/event.h"
+
+/* Compares two S3 event sequencers of the same key the way AWS documents it:
+ * the shorter is left-padded with zeros, then the hex strings are compared
+ * (case-insensitively). Returns <0, 0 or >0 in *cmp; false when either is
+ * empty or not hexadecimal (the events cannot be ordered). */
+bool es_sequencer_compare(const char *a, const char *b, int *cmp);
+
+typedef enum es_dest_verdict {
+    ES_DEST_WRITE = 0, /* write, on the condition filled in */
+    ES_DEST_SAME,      /* B already holds this source version: nothing to do */
+    ES_DEST_NEWER      /* B holds a newer source version: nothing to do */
+} es_dest_verdict;
+
+/* dest is B's object (NULL when the key does not exist). On ES_DEST_WRITE,
+ * cond's if_match / if_none_match are set so the write only lands on the
+ * state that was judged (its source field is left alone). */
+es_dest_verdict es_dest_decide(const es_event_record *rec, const es_s3_object_info *dest,
+                               es_s3_write_options *cond);
+
+/* The identity of rec's source, as recorded in B's metadata. */
+void es_source_id_of(const es_event_record *rec, es_s3_source_id *out);
+
+#endif

@@ -1,0 +1,153 @@
+# iam_task.tf - the worker's task role (what exifstrip may do: read A, write B,
+# consume the event queue, send refusal reports; never write to A) and the
+# execution role ECS uses to pull the image and write logs.
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    sid     = "EcsTasksOfThisAccount"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "task" {
+  name               = "${var.name_prefix}-task"
+  description        = "exifstrip worker: read bucket A, write bucket B, consume the event queue"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid       = "ReadUploads"
+    effect    = "Allow"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${local.source_bucket.arn}/*"]
+  }
+
+  statement {
+    sid       = "WriteStrippedCopies"
+    effect    = "Allow"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${local.public_bucket.arn}/*"]
+  }
+
+  # Ordered writes: the worker HEADs the key in B to read the source identity
+  # it recorded (x-amz-meta-exifstrip-source-*) and B's ETag for the
+  # conditional PUT, so an older source never overwrites a newer copy.
+  # HeadObject is authorised by s3:GetObject; s3:ListBucket makes S3 answer a
+  # missing key with 404 instead of 403 (without it every new photo would look
+  # like an authorisation failure and be retried into the dead-letter queue).
+  statement {
+    sid       = "ReadStrippedCopiesState"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.public_bucket.arn}/*"]
+  }
+
+  statement {
+    sid       = "TellMissingCopiesApart"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [local.public_bucket.arn]
+  }
+
+  statement {
+    sid       = "ConsumeEvents"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.events.arn]
+  }
+
+  statement {
+    sid       = "SendRefusalReports"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.reports.arn]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_enabled ? [var.kms_key_arn] : []
+    content {
+      sid       = "UseBucketAndQueueKey"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+
+  # Whatever is added above later: the worker must never write where events come from.
+  statement {
+    sid    = "NeverWriteToUploads"
+    effect = "Deny"
+    actions = [
+      "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload",
+      "s3:PutObjectAcl", "s3:PutObjectTagging", "s3:RestoreObject", "s3:PutObjectRetention",
+      "s3:PutObjectLegalHold", "s3:PutBucketPolicy", "s3:DeleteBucket", "s3:PutBucketNotification",
+      "s3:PutLifecycleConfiguration",
+    ]
+    resources = [local.source_bucket.arn, "${local.source_bucket.arn}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "exifstrip-worker"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+resource "aws_iam_role" "execution" {
+  count = local.worker_count_flag
+
+  name               = "${var.name_prefix}-execution"
+  description        = "ECS agent for the exifstrip worker: pull the image, write logs"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "execution" {
+  count = local.worker_count_flag
+
+  statement {
+    sid       = "EcrLogin"
+    effect    = "Allow"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullWorkerImage"
+    effect    = "Allow"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [aws_ecr_repository.worker[0].arn]
+  }
+
+  statement {
+    sid       = "WriteWorkerLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.worker[0].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  count = local.worker_count_flag
+
+  name   = "exifstrip-execution"
+  role   = aws_iam_role.execution[0].id
+  policy = data.aws_iam_policy_document.execution[0].json
+}

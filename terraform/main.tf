@@ -1,0 +1,54 @@
+# main.tf - values shared by the other files: the account and partition, the
+# two buckets' settings, the image, the EXIFSTRIP_* environment and the switches
+# (KMS, autoscaling, access keys) derived from the variables.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  kms_enabled         = var.kms_key_arn != null
+  autoscaling_enabled = var.max_worker_count != null && coalesce(var.max_worker_count, 0) > var.worker_count
+
+  # Bucket A ("source", uploads) and bucket B ("public", stripped copies).
+  buckets = {
+    source = { name = var.source_bucket_name, prefix = "${var.name_prefix}-upload-" }
+    public = { name = var.dest_bucket_name, prefix = "${var.name_prefix}-public-" }
+  }
+  source_bucket = aws_s3_bucket.this["source"]
+  public_bucket = aws_s3_bucket.this["public"]
+
+  image = var.deploy_worker ? coalesce(var.image, "${aws_ecr_repository.worker[0].repository_url}:${var.image_tag}") : var.image
+
+  # Every worker resource (ECS, ECR, logs, network, execution role) has this count.
+  worker_count_flag = var.deploy_worker ? 1 : 0
+
+  # The worker's configuration (README, "Configuration"): one entry per EXIFSTRIP_* variable.
+  worker_environment = {
+    EXIFSTRIP_QUEUE_URL          = aws_sqs_queue.events.url
+    EXIFSTRIP_DEST_BUCKET        = local.public_bucket.bucket
+    EXIFSTRIP_SOURCE_BUCKETS     = local.source_bucket.bucket
+    EXIFSTRIP_SUFFIXES           = join(",", distinct([for s in var.event_suffixes : lower(s)]))
+    EXIFSTRIP_DLQ_URL            = aws_sqs_queue.reports.url
+    EXIFSTRIP_CONCURRENCY        = tostring(var.worker_concurrency)
+    EXIFSTRIP_VISIBILITY_TIMEOUT = tostring(var.visibility_timeout_seconds)
+    EXIFSTRIP_MAX_OBJECT_BYTES   = var.max_object_bytes
+    EXIFSTRIP_PART_SIZE          = var.part_size
+    EXIFSTRIP_WAIT_SECONDS       = tostring(var.wait_seconds)
+    EXIFSTRIP_SHUTDOWN_GRACE     = tostring(var.shutdown_grace_seconds)
+    EXIFSTRIP_HEARTBEAT_FILE     = var.heartbeat_file
+    EXIFSTRIP_LOG_FORMAT         = var.log_format
+    EXIFSTRIP_LOG_LEVEL          = var.log_level
+    EXIFSTRIP_DRAIN              = tostring(var.drain)
+    AWS_REGION                   = local.region
+  }
+
+  # ECS gives a container stopTimeout seconds between SIGTERM and SIGKILL (Fargate: at most 120).
+  stop_timeout = min(120, var.shutdown_grace_seconds + 5)
+
+  tags = merge({ "app" = "exifstrip" }, var.tags)
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# runner_test.sh - proves the test runner's guard rails fail when they should:
+# tests/run.sh counts a program that exits 0 without its "# summary:" line, or
+# that crashes after printing one, as failed; and a suite that needs ../shared
+# fails instead of skipping when ES_REQUIRE_SHARED=1 (as CI runs it).
+source "$(dirname "$0")/lib.sh"
+# The runner runs this file; this file runs the runner (with ES_RUN_SCRIPTS=0).
+# Never let a runner that ignores that variable recurse into it.
+if [ -n "${ES_IN_RUNNER_TEST:-}" ]; then
+    echo "# summary: 0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+export ES_IN_RUNNER_TEST=1
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/es-runner-test.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+
+# A fake build tree holding the given programs (name=shell body), printed.
+fake_tree() {
+    local d prog
+    d=$(mktemp -d "$SCRATCH/tree.XXXXXX")
+    mkdir -p "$d/tests/fake"
+    for prog in "$@"; do
+        printf '#!/bin/sh\n%s\n' "${prog#*=}" >"$d/tests/fake/${prog%%=*}_test"
+        chmod +x "$d/tests/fake/${prog%%=*}_test"
+    done
+    echo "$d"
+}
+OK='ok=echo "# summary: 2 passed, 0 failed, 0 skipped"'
+
+t_good_programs_pass() {
+    local d out
+    d=$(fake_tree "$OK")
+    out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check "run.sh exits 0 for a passing program" test $? = 0
+    check_eq "closing line" "$(tail -n 1 <<<"$out")" "2 passed, 0 failed"
+}
+t_silent_exit_zero_fails() {
+    local d out rc
+    d=$(fake_tree "$OK" 'silent=exit 0')
+    out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    rc=$?
+    check_eq "closing line" "$(tail -n 1 <<<"$out")" "2 passed, 1 failed"
+    check "run.sh exits non-zero" test "$rc" != 0
+    check "the silent program is named" grep -q 'silent_test.*without printing' <<<"$out"
+}
+t_crash_after_summary_fails() {
+    local d out
+    d=$(fake_tree 'crash=echo "# summary: 1 passed, 0 failed, 0 skipped"; exit 3')
+    out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check_eq "closing line" "$(tail -n 1 <<<"$out")" "1 passed, 1 failed"
+}
+t_required_shared_fails() {
+    local t=$ES_BUILD/tests/aws/sigv4_suite_test out
+    if [ ! -x "$t" ]; then es_fail "missing $t (build first)"; return; fi
+    out=$(env -u ES_REQUIRE_SHARED ES_SHARED_DIR=/nonexistent/shared "$t" 2>&1)
+    check "without ES_REQUIRE_SHARED a missing ../shared skips" test $? = 0
+    check "…and says so" grep -q '^# summary: .* 0 failed, [1-9][0-9]* skipped' <<<"$out"
+    out=$(ES_SHARED_DIR=/nonexistent/shared ES_REQUIRE_SHARED=1 "$t" 2>&1)
+    check "with ES_REQUIRE_SHARED=1 a missing ../shared fails" test $? != 0
+    check "…naming ES_REQUIRE_SHARED" grep -q 'ES_REQUIRE_SHARED=1' <<<"$out"
+}
+
+es_run t_good_programs_pass
+es_run t_silent_exit_zero_fails
+es_run t_crash_after_summary_fails
+es_run t_required_shared_fails
+es_finish

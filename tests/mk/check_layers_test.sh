@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# check_layers_test.sh - proves mk/check-layers.sh fails on each kind of
+# violation it exists to catch: it passes on a copy of the real tree, then one
+# violation at a time is planted into a fresh copy and the script must fail
+# naming the offending file. The symbol check runs on objects of the build tree.
+source "$(dirname "$0")/../harness/lib.sh"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/es-layers-test.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+CHECK=$ES_ROOT/mk/check-layers.sh
+
+# A copy of src/ and include/ in a fresh directory, printed.
+fresh_tree() {
+    local d
+    d=$(mktemp -d "$SCRATCH/tree.XXXXXX")
+    cp -r "$ES_ROOT/src" "$ES_ROOT/include" "$d/"
+    echo "$d"
+}
+# Runs the check on tree $1 (optionally with build dir $2); output in $1/out.
+run_check() {
+    ES_LAYERS_ROOT=$1 bash "$CHECK" ${2:+"$2"} >"$1/out" 2>&1
+}
+# Plants line $3 at the top of file $2 of a fresh tree and expects failure naming $2.
+expect_violation() { # description, file, line
+    local t
+    t=$(fresh_tree)
+    sed -i "1i $3" "$t/$2"
+    if run_check "$t"; then
+        es_fail "$1: check passed with '$3' planted in $2"
+    else
+        grep -q "$2" "$t/out" || es_fail "$1: failure does not name $2: $(cat "$t/out")"
+    fi
+}
+
+t_clean_tree_passes() {
+    local t
+    t=$(fresh_tree)
+    run_check "$t" || es_fail "the real tree fails: $(cat "$t/out")"
+}
+t_quoted_upward_include() {
+    expect_violation "quoted include of a higher layer" src/aws/http.c '#include "worker/job.h"'
+}
+t_angled_include() {
+    expect_violation "angled include of a higher layer" src/aws/http.c '#include <worker/job.h>'
+}
+t_relative_include() {
+    expect_violation "relative include of a higher layer" src/aws/http.c '#include "../worker/job.h"'
+}
+t_spaced_directive() {
+    expect_violation "'#  include' form" src/worker/job.c '#  include "cli/commands.h"'
+}
+t_jpeg_includes_log() {
+    expect_violation "src/jpeg including common/log.h" src/jpeg/strip.c '#include "common/log.h"'
+}
+t_jpeg_relative_log() {
+    expect_violation "src/jpeg including ../common/log.h" src/jpeg/markers.c '#include "../common/log.h"'
+}
+t_jpeg_io_header() {
+    expect_violation "src/jpeg including stdio.h" src/jpeg/cursor.c '#include <stdio.h>'
+}
+t_jpeg_fputs() {
+    expect_violation "fputs in src/jpeg" src/jpeg/policy.c 'static void s_leak(const char *s) { fputs(s, 0); }'
+}
+t_jpeg_getenv() {
+    expect_violation "getenv in src/jpeg" src/jpeg/sniff.c 'static const char *s_env(void) { return getenv("HOME"); }'
+}
+t_comment_is_not_a_call() {
+    local t
+    t=$(fresh_tree)
+    sed -i '1i /* we never read (or write) files here; getenv() is not used */' "$t/src/jpeg/policy.c"
+    run_check "$t" || es_fail "a comment mentioning read( made the check fail: $(cat "$t/out")"
+}
+
+# The symbol check: a src/jpeg object calling a function outside the allowlist.
+t_symbol_check() {
+    local b=$SCRATCH/build
+    if ! command -v nm >/dev/null || [ ! -d "$ES_BUILD/obj/src/jpeg" ]; then
+        es_fail "needs nm and the objects of $ES_BUILD (build first)"
+        return
+    fi
+    mkdir -p "$b/obj/src"
+    cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/common" "$b/obj/src/"
+    local real
+    real=$(fresh_tree)
+    run_check "$real" "$b" || es_fail "the real objects fail the symbol check: $(cat "$real/out")"
+    printf '#include <stdio.h>\nint es_jpeg_planted(void);\nint es_jpeg_planted(void) { return puts("x"); }\n' >"$SCRATCH/planted.c"
+    cc -c -O0 -o "$b/obj/src/jpeg/planted.o" "$SCRATCH/planted.c" || { es_fail "cannot compile the planted object"; return; }
+    local t
+    t=$(fresh_tree)
+    if run_check "$t" "$b"; then
+        es_fail "an object calling puts passed the symbol check"
+    else
+        grep -q 'puts' "$t/out" || es_fail "the failure does not name puts: $(cat "$t/out")"
+    fi
+}
+
+es_run t_clean_tree_passes
+es_run t_quoted_upward_include
+es_run t_angled_include
+es_run t_relative_include
+es_run t_spaced_directive
+es_run t_jpeg_includes_log
+es_run t_jpeg_relative_log
+es_run t_jpeg_io_header
+es_run t_jpeg_fputs
+es_run t_jpeg_getenv
+es_run t_comment_is_not_a_call
+es_run t_symbol_check
+es_finish

@@ -1,0 +1,117 @@
+// iam.mjs - the least-privilege table: who may do what, evaluated with
+// @cloud-copilot/iam-simulate on the policies the module renders, wired the
+// way the module wires them (user -> group -> managed policy; role -> inline
+// policy; bucket and queue policies on the resource side).
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { ACCOUNT } from './world.mjs';
+
+const OTHER_ACCOUNT = '210987654321';
+const instancesOf = (v) => (v === undefined ? [] : Array.isArray(v) ? v : typeof v === "object" && !("id" in v) ? Object.values(v) : [v]);
+const all = (world, type) => Object.values(world[type] || {}).flatMap(instancesOf);
+
+// The module's wiring, read back from the simulated plan.
+export function wiring(world) {
+    const policyByArn = Object.fromEntries(all(world, 'aws_iam_policy').map((p) => [p.arn, JSON.parse(p.policy)]));
+    const groupPolicies = {};
+    for (const a of all(world, 'aws_iam_group_policy_attachment')) (groupPolicies[a.group] ??= []).push(policyByArn[a.policy_arn]);
+    const identity = {};
+    for (const m of all(world, 'aws_iam_user_group_membership')) {
+        const user = all(world, 'aws_iam_user').find((u) => u.name === m.user);
+        identity[user.arn] = m.groups.flatMap((g) => groupPolicies[g] || []);
+    }
+    for (const role of all(world, 'aws_iam_role')) {
+        identity[role.arn] = all(world, 'aws_iam_role_policy').filter((p) => p.role === role.id || p.role === role.name).map((p) => JSON.parse(p.policy));
+    }
+    const resourcePolicy = {};
+    for (const b of all(world, 'aws_s3_bucket_policy')) {
+        const bucket = all(world, 'aws_s3_bucket').find((x) => x.id === b.bucket);
+        resourcePolicy[bucket.arn] = JSON.parse(b.policy);
+    }
+    for (const q of all(world, 'aws_sqs_queue_policy')) {
+        const queue = all(world, 'aws_sqs_queue').find((x) => x.url === q.queue_url || x.id === q.queue_url);
+        resourcePolicy[queue.arn] = JSON.parse(q.policy);
+    }
+    for (const role of all(world, 'aws_iam_role')) resourcePolicy[role.arn] = JSON.parse(role.assume_role_policy);
+    return { identity, resourcePolicy };
+}
+
+async function decide(w, { principal, action, resource, context = {}, identityPolicies }) {
+    const bucketArn = resource.startsWith('arn:aws:s3:::') ? resource.split('/')[0] : resource;
+    const ctx = action.startsWith('s3:') ? { 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3', ...context } : { 'aws:SecureTransport': 'true', ...context };
+    const policies = identityPolicies ?? w.identity[principal] ?? [];
+    const r = await runSimulation({
+        identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: w.resourcePolicy[bucketArn],
+        request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables: ctx },
+    }, {});
+    if (r.errors) return `error: ${JSON.stringify(r.errors).slice(0, 300)}`;
+    return r.result?.analysis?.result === 'Allowed' ? 'allow' : r.result?.analysis?.result ? 'deny' : `error: ${JSON.stringify(r).slice(0, 300)}`;
+}
+
+// The table the issue asks for. names: resolved names of the module's principals and resources.
+export function expectedTable(n) {
+    const A = n.sourceArn, B = n.publicArn, rows = [];
+    const row = (who, principal, action, resource, expect, context, note) => rows.push({ who, principal, action, resource, expect, context, note });
+    for (const act of ['s3:ListBucket']) row('User A', n.userA, act, A, 'allow');
+    for (const act of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) row('User A', n.userA, act, `${A}/photo.jpg`, 'allow');
+    row('User A', n.userA, 's3:ListBucket', B, 'deny');
+    for (const act of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) row('User A', n.userA, act, `${B}/photo.jpg`, 'deny');
+    row('User A', n.userA, 's3:GetObject', `${A}/photo.jpg`, 'deny', { 'aws:SecureTransport': 'false' }, 'plain HTTP');
+    row('User A', n.userA, 's3:PutObject', `${A}/photo.jpg`, 'deny', { 's3:TlsVersion': '1.1' }, 'TLS 1.1');
+
+    row('User B', n.userB, 's3:ListBucket', B, 'allow');
+    row('User B', n.userB, 's3:GetObject', `${B}/photo.jpg`, 'allow');
+    for (const act of ['s3:PutObject', 's3:DeleteObject']) row('User B', n.userB, act, `${B}/photo.jpg`, 'deny');
+    row('User B', n.userB, 's3:ListBucket', A, 'deny');
+    for (const act of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) row('User B', n.userB, act, `${A}/photo.jpg`, 'deny');
+    row('User B', n.userB, 's3:GetObject', `${B}/photo.jpg`, 'deny', { 'aws:SecureTransport': 'false' }, 'plain HTTP');
+
+    for (const act of ['s3:GetObject', 's3:GetObjectVersion']) row('task role', n.task, act, `${A}/photo.jpg`, 'allow');
+    for (const act of ['s3:PutObject', 's3:AbortMultipartUpload']) row('task role', n.task, act, `${B}/photo.jpg`, 'allow');
+    for (const act of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes']) row('task role', n.task, act, n.eventsArn, 'allow');
+    row('task role', n.task, 'sqs:SendMessage', n.reportsArn, 'allow');
+    for (const act of ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']) row('task role', n.task, act, `${A}/photo.jpg`, 'deny');
+    // HEAD on B (s3:GetObject) and ListBucket on B: the ordered-write check (README, "Write ordering").
+    row('task role', n.task, 's3:GetObject', `${B}/photo.jpg`, 'allow');
+    row('task role', n.task, 's3:ListBucket', B, 'allow');
+    for (const act of ['s3:DeleteObject', 's3:PutObjectAcl', 's3:GetObjectVersion']) row('task role', n.task, act, `${B}/photo.jpg`, 'deny');
+    row('task role', n.task, 's3:ListBucket', A, 'deny');
+    row('task role', n.task, 'sqs:SendMessage', n.eventsArn, 'deny');
+    row('task role', n.task, 'sqs:ReceiveMessage', n.reportsArn, 'deny');
+    row('task role', n.task, 'sqs:DeleteMessage', n.dlqArn, 'deny');
+    row('task role', n.task, 'kms:Decrypt', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, 'deny', {}, 'KMS off');
+    row('task role', n.task, 'ecr:BatchGetImage', n.ecrArn, 'deny');
+
+    row('execution role', n.execution, 'ecr:GetAuthorizationToken', '*', 'allow');
+    row('execution role', n.execution, 'ecr:BatchGetImage', n.ecrArn, 'allow');
+    row('execution role', n.execution, 'logs:PutLogEvents', `${n.logGroupArn}:log-stream:worker/worker/1`, 'allow');
+    row('execution role', n.execution, 's3:GetObject', `${A}/photo.jpg`, 'deny');
+    row('execution role', n.execution, 'sqs:ReceiveMessage', n.eventsArn, 'deny');
+
+    const fromS3 = { 'aws:SourceArn': A, 'aws:SourceAccount': ACCOUNT };
+    row('s3.amazonaws.com', 's3.amazonaws.com', 'sqs:SendMessage', n.eventsArn, 'allow', fromS3, 'from bucket A');
+    row('s3.amazonaws.com', 's3.amazonaws.com', 'sqs:SendMessage', n.eventsArn, 'deny', { ...fromS3, 'aws:SourceArn': B }, 'from bucket B');
+    row('s3.amazonaws.com', 's3.amazonaws.com', 'sqs:SendMessage', n.eventsArn, 'deny', { ...fromS3, 'aws:SourceAccount': OTHER_ACCOUNT }, 'other account');
+    row('s3.amazonaws.com', 's3.amazonaws.com', 'sqs:SendMessage', n.eventsArn, 'deny', { 'aws:SourceArn': A }, 'no SourceAccount');
+    row('other account', `arn:aws:iam::${OTHER_ACCOUNT}:user/mallory`, 'sqs:SendMessage', n.eventsArn, 'deny', {}, 'cross-account user');
+
+    const ecsArn = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/exifstrip/0123`;
+    row('ecs-tasks.amazonaws.com', 'ecs-tasks.amazonaws.com', 'sts:AssumeRole', n.task, 'allow', { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': ecsArn }, 'this account');
+    row('ecs-tasks.amazonaws.com', 'ecs-tasks.amazonaws.com', 'sts:AssumeRole', n.task, 'deny', { 'aws:SourceAccount': OTHER_ACCOUNT, 'aws:SourceArn': ecsArn.replace(ACCOUNT, OTHER_ACCOUNT) }, 'other account');
+    return rows;
+}
+
+export async function evaluateTable(world, names) {
+    const w = wiring(world);
+    const rows = expectedTable(names);
+    for (const r of rows) r.got = await decide(w, r);
+    return rows;
+}
+
+// The task role may be allowed exactly these actions, nothing else.
+export const TASK_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject', 's3:AbortMultipartUpload', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'];
+export function allowedActions(policies) {
+    return [...new Set(policies.flatMap((p) => p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [].concat(s.Action || []))))].sort();
+}

@@ -1,0 +1,189 @@
+// tf_check.mjs - the offline checks of terraform/ (make tf-check; run by
+// tests/terraform/terraform_test.sh in make test). No terraform binary and no
+// AWS account: HCL is parsed with @cdktf/hcl2json, validated against the AWS
+// provider schema in aws-provider-schema.json.gz, the IAM policies are rendered
+// and evaluated with @cloud-copilot/iam-simulate, and variable flow is checked
+// by evaluating the module with different inputs. Prints one line per check,
+// the IAM allow/deny table, and "# summary: N passed, N failed, N skipped".
+//   node tf_check.mjs [--root DIR] [--readme FILE] [--init FILE] [--compose FILE] [--no-self-test] [--quiet]
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModule, moduleDirs } from './lib/load.mjs';
+import { loadSchema, checkAgainstSchema } from './lib/schema.mjs';
+import { checkReferences } from './lib/refs.mjs';
+import { modulePolicies } from './lib/policies.mjs';
+import { evaluateTable, allowedActions, TASK_ACTIONS } from './lib/iam.mjs';
+import { flowChecks, conventionChecks, world } from './lib/flow.mjs';
+import { checkModuleCalls, checkLocalstackMatchesInit } from './lib/examples.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+
+function options(argv) {
+    const o = {
+        root: join(repo, 'terraform'), readme: join(repo, 'README.md'),
+        init: join(repo, 'docker', 'localstack', 'ready.d', 'exifstrip-init.sh'), compose: join(repo, 'docker', 'compose.yaml'),
+        selfTest: true, quiet: false,
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === '--no-self-test') o.selfTest = false;
+        else if (a === '--quiet') o.quiet = true;
+        else if (['--root', '--readme', '--init', '--compose'].includes(a)) o[a.slice(2)] = resolve(argv[++i]);
+        else throw new Error(`unknown option ${a}`);
+    }
+    return o;
+}
+
+function names(w) {
+    return {
+        sourceArn: w.aws_s3_bucket.this.source.arn, publicArn: w.aws_s3_bucket.this.public.arn,
+        userA: w.aws_iam_user.user.a.arn, userB: w.aws_iam_user.user.b.arn,
+        task: w.aws_iam_role.task.arn, execution: w.aws_iam_role.execution[0].arn,
+        eventsArn: w.aws_sqs_queue.events.arn, reportsArn: w.aws_sqs_queue.reports.arn, dlqArn: w.aws_sqs_queue.events_dlq.arn,
+        ecrArn: w.aws_ecr_repository.worker[0].arn, logGroupArn: w.aws_cloudwatch_log_group.worker[0].arn,
+    };
+}
+
+// Runs every check; returns [{name, problems}] and the IAM table.
+export async function runChecks(o) {
+    const results = [];
+    const check = async (name, fn) => {
+        if (o.only && !name.includes(o.only)) return [];
+        let problems;
+        try { problems = await fn(); } catch (e) { problems = [`checker error: ${e.message}`]; }
+        results.push({ name, problems });
+        return problems;
+    };
+    const schema = loadSchema();
+    const models = {};
+    for (const dir of moduleDirs(o.root)) {
+        const m = await loadModule(dir, o.root);
+        models[m.name] = m;
+        await check(`${m.name}: every .tf parses, no duplicate names`, () => (m.files.length ? m.errors : [...m.errors, 'no .tf files']));
+        await check(`${m.name}: resources, data sources and provider blocks match hashicorp/aws ${schema.version}`, () => checkAgainstSchema(m, schema).errors);
+        await check(`${m.name}: every reference is declared (variables, locals, resources, data, attributes)`, async () => (await checkReferences(m, schema)).errors);
+        await check(`${m.name}: variables typed and described, outputs described, versions include ${schema.version}`, () => conventionChecks(m, schema.version, { root: m.name === '.' }));
+    }
+    const root = models['.'];
+    for (const required of ['examples/complete', 'examples/localstack']) {
+        await check(`${required}: calls the root module with declared inputs and outputs`, () => (models[required] ? checkModuleCalls(models[required], root) : [`${required} is missing`]));
+    }
+    await check('examples/localstack creates the resources of docker/localstack/ready.d/exifstrip-init.sh (docker/compose.yaml)', () =>
+        (models['examples/localstack'] ? checkLocalstackMatchesInit(models['examples/localstack'], root, o.init, o.compose) : ['examples/localstack is missing']));
+
+    let table = [];
+    await check('every IAM policy of the module renders and is valid policy JSON', () => {
+        const out = [];
+        const ps = modulePolicies(root, world(root));
+        for (const want of ['aws_iam_role.task', 'aws_iam_role_policy.task', 'aws_iam_role_policy.execution[0]', 'aws_sqs_queue_policy.events', 'aws_s3_bucket_policy.this["source"]', 'aws_s3_bucket_policy.this["public"]', 'aws_iam_policy.user["a"]', 'aws_iam_policy.user["b"]']) {
+            if (!ps.some((p) => p.address === want)) out.push(`${want}: no policy rendered`);
+        }
+        for (const p of ps) if (p.policy.Version !== '2012-10-17' || !Array.isArray(p.policy.Statement) || !p.policy.Statement.length) out.push(`${p.address}.${p.arg}: not a policy document`);
+        return out;
+    });
+    await check('IAM allow/deny table (iam-simulate)', async () => {
+        const w = world(root);
+        table = await evaluateTable(w, names(w));
+        return table.filter((r) => r.got !== r.expect).map((r) => `${r.who} ${r.action} ${r.resource}${r.note ? ` (${r.note})` : ''}: expected ${r.expect}, got ${r.got}`);
+    });
+    await check('task role allows exactly its list (KMS only when kms_key_arn is set) and denies every write to bucket A', () => {
+        const out = [];
+        const pol = (w) => modulePolicies(root, w).filter((p) => p.address === 'aws_iam_role_policy.task').map((p) => p.policy);
+        const plain = allowedActions(pol(world(root)));
+        if (JSON.stringify(plain) !== JSON.stringify([...TASK_ACTIONS].sort())) out.push(`allowed actions ${plain.join(' ')}`);
+        const kms = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+        const withKms = pol(world(root, { kms_key_arn: kms }));
+        const extra = allowedActions(withKms).filter((a) => !TASK_ACTIONS.includes(a));
+        if (JSON.stringify(extra) !== '["kms:Decrypt","kms:GenerateDataKey"]') out.push(`with KMS the extra actions are ${extra.join(' ')}`);
+        const kmsStatements = withKms.flatMap((p) => p.Statement).filter((s) => [].concat(s.Action).some((a) => a.startsWith('kms:')));
+        if (kmsStatements.some((s) => JSON.stringify([].concat(s.Resource)) !== JSON.stringify([kms]))) out.push('KMS permissions are not limited to kms_key_arn');
+        const deny = pol(world(root)).flatMap((p) => p.Statement).filter((s) => s.Effect === 'Deny');
+        const src = world(root).aws_s3_bucket.this.source.arn;
+        const denied = deny.filter((s) => [].concat(s.Resource).includes(`${src}/*`)).flatMap((s) => [].concat(s.Action));
+        for (const a of ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl']) if (!denied.includes(a)) out.push(`no explicit Deny of ${a} on bucket A`);
+        return out;
+    });
+    for (const [name, fn] of flowChecks(o.readme)) await check(name, () => fn(root));
+    return { results, table, schema };
+}
+
+// The checker must catch what it claims to: each mutation of a copy of terraform/ must fail the named check.
+const MUTATIONS = [
+    { what: 'task role may also write bucket A (Deny removed)', file: 'iam_task.tf', from: 'sid    = "NeverWriteToUploads"\n    effect = "Deny"', to: 'sid    = "NeverWriteToUploads"\n    effect = "Allow"', fails: 'IAM allow/deny table' },
+    { what: 'queue policy without aws:SourceAccount', file: 'sqs.tf', from: '    condition {\n      test     = "StringEquals"\n      variable = "aws:SourceAccount"\n      values   = [local.account_id]\n    }\n', to: '', fails: 'IAM allow/deny table' },
+    { what: 'User B may upload', file: 'iam_users.tf', from: 'actions   = ["s3:GetObject"]\n    resources = ["${local.public_bucket.arn}/*"]', to: 'actions   = ["s3:GetObject", "s3:PutObject"]\n    resources = ["${local.public_bucket.arn}/*"]', fails: 'IAM allow/deny table' },
+    { what: 'bucket policy allows plain HTTP', file: 's3.tf', from: 'value = "false"', to: 'value = "maybe"', fails: 'IAM allow/deny table' },
+    { what: 'an unknown argument on the event queue', file: 'sqs.tf', from: 'receive_wait_time_seconds  = 20', to: 'receive_wait_time_seconds  = 20\n  long_polling_seconds       = 20', fails: 'match hashicorp/aws' },
+    { what: 'an unknown resource attribute in a reference', file: 'outputs.tf', from: 'value       = aws_sqs_queue.events.url', to: 'value       = aws_sqs_queue.events.queue_url_typo', fails: 'every reference is declared' },
+    { what: 'an undeclared variable', file: 'sqs.tf', from: 'var.max_receive_count', to: 'var.max_receive_counts', fails: 'every reference is declared' },
+    { what: 'a syntax error', file: 'alarms.tf', from: 'statistic           = "Maximum"', to: 'statistic           = ', fails: 'every .tf parses' },
+    { what: 'desired_count not from worker_count', file: 'ecs.tf', from: 'desired_count                      = var.worker_count', to: 'desired_count                      = 2', fails: 'worker_count sets the service desired_count' },
+    { what: 'an EXIFSTRIP_* setting dropped from the container', file: 'main.tf', from: '    EXIFSTRIP_PART_SIZE          = var.part_size\n', to: '', fails: 'EXIFSTRIP_* variable' },
+    { what: 'the LocalStack example naming its queues differently from the init script', file: 'examples/localstack/main.tf', from: 'name_prefix           = "photos"', to: 'name_prefix           = "photo"', fails: 'examples/localstack creates' },
+    { what: 'a missing LocalStack init script', options: { init: '/nonexistent/exifstrip-init.sh' }, fails: 'examples/localstack creates' },
+    { what: 'a duplicate variable', file: 'versions.tf', from: 'terraform {', to: 'variable "tags" {\n  type = string\n}\n\nterraform {', fails: 'no duplicate names' },
+];
+
+export async function selfTests(o) {
+    const out = [];
+    for (const m of MUTATIONS) {
+        const dir = mkdtempSync(join(tmpdir(), 'exifstrip-tfcheck-'));
+        let problems = [];
+        try {
+            cpSync(o.root, dir, { recursive: true });
+            const path = m.file && join(dir, m.file);
+            const text = m.file ? readFileSync(path, 'utf8') : '';
+            if (m.file && !text.includes(m.from)) problems.push(`mutation target not found in ${m.file}: ${JSON.stringify(m.from)}`);
+            else {
+                if (m.file) writeFileSync(path, text.replace(m.from, m.to));
+                const { results } = await runChecks({ ...o, ...m.options, root: dir, only: m.fails });
+                const hit = results.filter((r) => r.name.includes(m.fails) && r.problems.length);
+                if (!hit.length) problems.push(`the checker did not fail "${m.fails}"`);
+                else if (!o.quiet) problems.detail = hit[0].problems[0];
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+        out.push({ name: `self-test: ${m.what} is caught`, problems });
+    }
+    return out;
+}
+
+function printTable(table) {
+    const w = [16, 27, 0];
+    console.log('# IAM decisions (iam-simulate, policies as rendered by the module, account 123456789012):');
+    console.log(`#   ${'principal'.padEnd(24)} ${'action'.padEnd(w[1])} ${'expect'.padEnd(6)} ${'got'.padEnd(6)} resource`);
+    for (const r of table) {
+        const res = r.resource.replace(/^arn:aws:/, '') + (r.note ? `  [${r.note}]` : '');
+        console.log(`#   ${r.who.padEnd(24)} ${r.action.padEnd(w[1])} ${r.expect.padEnd(6)} ${(r.got === r.expect ? r.got : `${r.got}!!`).padEnd(6)} ${res}`);
+    }
+}
+
+async function main() {
+    const o = options(process.argv.slice(2));
+    const started = Date.now();
+    const { results, table, schema } = await runChecks(o);
+    console.log(`# terraform checks: ${o.root} against hashicorp/aws ${schema.version} (${schema.source})`);
+    if (o.selfTest) results.push(...(await selfTests(o)));
+    let pass = 0, fail = 0;
+    results.forEach((r, i) => {
+        if (r.problems.length) {
+            fail++;
+            console.log(`not ok ${i + 1} - ${r.name}`);
+            for (const p of r.problems.slice(0, 20)) console.log(`#   ${p}`);
+            if (r.problems.length > 20) console.log(`#   ... ${r.problems.length - 20} more`);
+        } else {
+            pass++;
+            console.log(`ok ${i + 1} - ${r.name}${r.problems.detail ? `  (${r.problems.detail})` : ''}`);
+        }
+    });
+    if (table.length) printTable(table);
+    console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`# summary: ${pass} passed, ${fail} failed, 0 skipped`);
+    process.exitCode = fail ? 1 : 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,122 @@
+/* ordering_test.c - the write-ordering decision: sequencer comparison as AWS
+ * documents it (left-pad with zeros, compare as hex), and what the worker
+ * does for an absent key, a re-delivery, an older and a newer event, and a
+ * destination written without exifstrip's metadata. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "worker/ordering.h"
+
+static int s_cmp(const char *a, const char *b)
+{
+    int cmp = 99;
+    CHECK(es_sequencer_compare(a, b, &cmp));
+    return cmp;
+}
+
+static void test_sequencer_compare(void)
+{
+    CHECK_INT_EQ(s_cmp("0055AED6DCD90281E5", "0055AED6DCD90281E6"), -1);
+    CHECK_INT_EQ(s_cmp("0055AED6DCD90281E6", "0055AED6DCD90281E5"), 1);
+    CHECK_INT_EQ(s_cmp("0055AED6DCD90281E5", "0055AED6DCD90281E5"), 0);
+    /* different lengths: the shorter is padded with leading zeros */
+    CHECK_INT_EQ(s_cmp("FF", "0100"), -1);  /* 0x00FF < 0x0100, though "FF" > "0100" as text */
+    CHECK_INT_EQ(s_cmp("100", "0FF"), 1);
+    CHECK_INT_EQ(s_cmp("00AB", "AB"), 0);
+    CHECK_INT_EQ(s_cmp("ab", "AB"), 0); /* hex digits in either case */
+    CHECK_INT_EQ(s_cmp("0063A1B2C3D4E5F601", "63A1B2C3D4E5F602"), -1);
+    int cmp;
+    CHECK(!es_sequencer_compare("", "01", &cmp));
+    CHECK(!es_sequencer_compare("01", "", &cmp));
+    CHECK(!es_sequencer_compare("0x1", "01", &cmp));
+    CHECK(!es_sequencer_compare("01", "G1", &cmp));
+}
+
+static es_event_record s_rec(const char *etag, const char *version, const char *sequencer)
+{
+    es_event_record r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.bucket, sizeof r.bucket, "a");
+    snprintf(r.key, sizeof r.key, "k.jpg");
+    snprintf(r.etag, sizeof r.etag, "%s", etag);
+    snprintf(r.version_id, sizeof r.version_id, "%s", version);
+    snprintf(r.sequencer, sizeof r.sequencer, "%s", sequencer);
+    return r;
+}
+
+static es_s3_object_info s_dest(const es_event_record *from)
+{
+    es_s3_object_info d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.etag, sizeof d.etag, "\"b-etag\"");
+    if (from)
+        es_source_id_of(from, &d.source);
+    return d;
+}
+
+static void test_absent_key_is_created_only_if_still_absent(void)
+{
+    es_event_record r = s_rec("e1", "", "0A");
+    es_s3_write_options w = {.if_match = "junk"};
+    CHECK_INT_EQ(es_dest_decide(&r, NULL, &w), ES_DEST_WRITE);
+    CHECK(w.if_none_match);
+    CHECK(w.if_match == NULL);
+}
+
+static void test_newer_event_overwrites_on_the_etag_seen(void)
+{
+    es_event_record old = s_rec("e1", "", "0A"), cur = s_rec("e2", "", "0B");
+    es_s3_object_info d = s_dest(&old);
+    es_s3_write_options w = {0};
+    CHECK_INT_EQ(es_dest_decide(&cur, &d, &w), ES_DEST_WRITE);
+    CHECK(!w.if_none_match);
+    REQUIRE(w.if_match != NULL);
+    CHECK_STR_EQ(w.if_match, "\"b-etag\"");
+}
+
+static void test_older_event_is_skipped(void)
+{
+    es_event_record old = s_rec("e1", "", "0A"), cur = s_rec("e2", "", "0B");
+    es_s3_object_info d = s_dest(&cur);
+    es_s3_write_options w = {0};
+    CHECK_INT_EQ(es_dest_decide(&old, &d, &w), ES_DEST_NEWER);
+    /* the same when the older sequencer is longer but numerically smaller */
+    es_event_record longer_old = s_rec("e0", "", "00000A");
+    CHECK_INT_EQ(es_dest_decide(&longer_old, &d, &w), ES_DEST_NEWER);
+}
+
+static void test_redelivery_is_a_no_op(void)
+{
+    es_event_record r = s_rec("e1", "v1", "0A");
+    es_s3_object_info d = s_dest(&r);
+    es_s3_write_options w = {0};
+    CHECK_INT_EQ(es_dest_decide(&r, &d, &w), ES_DEST_SAME);
+    /* without sequencers, the recorded ETag and version id identify it */
+    es_event_record plain = s_rec("e1", "v1", "");
+    es_s3_object_info pd = s_dest(&plain);
+    CHECK_INT_EQ(es_dest_decide(&plain, &pd, &w), ES_DEST_SAME);
+    es_event_record other_version = s_rec("e1", "v2", "");
+    CHECK_INT_EQ(es_dest_decide(&other_version, &pd, &w), ES_DEST_WRITE);
+}
+
+static void test_foreign_destination_is_replaced_conditionally(void)
+{
+    es_event_record r = s_rec("e1", "", "0A");
+    es_s3_object_info d = s_dest(NULL); /* no exifstrip metadata */
+    es_s3_write_options w = {0};
+    CHECK_INT_EQ(es_dest_decide(&r, &d, &w), ES_DEST_WRITE);
+    REQUIRE(w.if_match != NULL);
+    CHECK_STR_EQ(w.if_match, "\"b-etag\"");
+}
+
+int main(void)
+{
+    ES_RUN(test_sequencer_compare);
+    ES_RUN(test_absent_key_is_created_only_if_still_absent);
+    ES_RUN(test_newer_event_overwrites_on_the_etag_seen);
+    ES_RUN(test_older_event_is_skipped);
+    ES_RUN(test_redelivery_is_a_no_op);
+    ES_RUN(test_foreign_destination_is_replaced_conditionally);
+    return es_test_finish();
+}
