@@ -78,7 +78,7 @@ t_symbol_check() {
         return
     fi
     mkdir -p "$b/obj/src"
-    cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/common" "$b/obj/src/"
+    cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/orient" "$ES_BUILD/obj/src/common" "$b/obj/src/"
     local real
     real=$(fresh_tree)
     run_check "$real" "$b" || es_fail "the real objects fail the symbol check: $(cat "$real/out")"
@@ -90,6 +90,26 @@ t_symbol_check() {
         es_fail "an object calling puts passed the symbol check"
     else
         grep -q 'puts' "$t/out" || es_fail "the failure does not name puts: $(cat "$t/out")"
+    fi
+}
+
+# src/orient (tj*/exif_* allowed) must not call getenv either.
+t_orient_symbol_check() {
+    local b=$SCRATCH/build-orient
+    if ! command -v nm >/dev/null || [ ! -d "$ES_BUILD/obj/src/orient" ]; then
+        es_fail "needs nm and the objects of $ES_BUILD (build first)"
+        return
+    fi
+    mkdir -p "$b/obj/src"
+    cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/orient" "$ES_BUILD/obj/src/common" "$b/obj/src/"
+    printf '#include <stdlib.h>\nconst char *es_orient_planted(void);\nconst char *es_orient_planted(void) { return getenv("X"); }\n' >"$SCRATCH/planted_orient.c"
+    cc -c -O0 -o "$b/obj/src/orient/planted.o" "$SCRATCH/planted_orient.c" || { es_fail "cannot compile the planted object"; return; }
+    local t
+    t=$(fresh_tree)
+    if run_check "$t" "$b"; then
+        es_fail "an orient object calling getenv passed the symbol check"
+    else
+        grep -q 'src/orient calls getenv' "$t/out" || es_fail "the failure does not name getenv: $(cat "$t/out")"
     fi
 }
 
@@ -105,4 +125,5 @@ es_run t_jpeg_fputs
 es_run t_jpeg_getenv
 es_run t_comment_is_not_a_call
 es_run t_symbol_check
+es_run t_orient_symbol_check
 es_finish
