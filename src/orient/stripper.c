@@ -2,9 +2,11 @@
  * Orientation handled (apply / keep / drop).
  *
  * Phases. DECIDING: input is held while a parse-only stripper (the "probe")
- * looks at it, until the first Exif segment or the frame header has been seen
- * (or S_DECIDE_CAP bytes, for files with huge headers). The tag is then read
- * with libexif. No tag, tag 1, a corrupt block, keep and drop continue in
+ * looks at it, until the first Exif segment has been seen or the first SOS
+ * marker shows up (or S_DECIDE_CAP bytes, for files with huge headers). The
+ * tag is then read with libexif from the first Exif segment that ends before
+ * the first scan and within S_DECIDE_CAP bytes: the decision depends on the
+ * bytes only, never on how the input is split into chunks. No tag, tag 1, a corrupt block, keep and drop continue in
  * STREAMING: the held bytes and everything after go through one ordinary
  * stripper, O(1) memory (keep inserts the minimal tag segment into its
  * output right after JFIF). apply with a tag 2..8 goes to BUFFERING: the
@@ -36,6 +38,7 @@ struct es_orient_stripper {
     /* Facts from the probe's segment reports (input offsets, fill included). */
     bool exif_done, frame_done, scan_seen, eoi_seen;
     uint64_t exif_off, exif_len, frame_off, frame_len, eoi_end;
+    uint64_t last_end; /* end of the last reported segment */
     uint8_t sof_marker;
     /* Output side: the tag segment inserted right after SOI + JFIF. */
     bool insert_pending, insert_known;
@@ -52,7 +55,8 @@ struct es_orient_stripper {
 static void s_on_segment(void *ctx, const es_jpeg_segment *g)
 {
     es_orient_stripper *s = ctx;
-    if (g->kind == ES_JPEG_KIND_EXIF && !s->exif_done && !s->scan_seen) {
+    s->last_end = g->offset + g->length;
+    if (g->kind == ES_JPEG_KIND_EXIF && !s->exif_done && !s->scan_seen && s->last_end <= S_DECIDE_CAP) {
         s->exif_done = true;
         s->exif_off = g->offset;
         s->exif_len = g->length;
@@ -82,6 +86,16 @@ static bool s_payload(const es_orient_stripper *s, uint64_t off, uint64_t len, c
     *p = s->held + i + 4;
     *n = (size_t)(off + len - i - 4);
     return true;
+}
+
+/* Whether the held bytes after the last reported segment are an SOS marker:
+ * the headers are over, no Exif can come before the first scan any more. */
+static bool s_sos_visible(const es_orient_stripper *s)
+{
+    uint64_t i = s->last_end;
+    while (i < s->held_len && s->held[i] == 0xFF)
+        i++;
+    return i > s->last_end && i < s->held_len && s->held[i] == 0xDA;
 }
 
 static bool s_frame(const es_orient_stripper *s, es_orient_frame *f)
@@ -294,7 +308,7 @@ es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_
         keep = s->eoi_end > s->held_len ? (size_t)(s->eoi_end - s->held_len) : 0;
     ES_GUARD(s_hold(s, data, keep));
     if (s->phase == S_DECIDING) {
-        if (prc != ES_OK || s->exif_done || s->frame_done || s->scan_seen || s->held_len > S_DECIDE_CAP) {
+        if (prc != ES_OK || s->exif_done || s->scan_seen || s_sos_visible(s) || s->held_len > S_DECIDE_CAP) {
             ES_GUARD(s_decide(s)); /* a refusal is then reproduced by the output stripper */
             if (s->phase == S_BUFFERING && s->eoi_seen && s->eoi_end < s->held_len)
                 s->held_len = (size_t)s->eoi_end;
