@@ -6,27 +6,28 @@
 
 #include "exifstrip/orient.h"
 
-typedef struct s_sink {
-    uint8_t *buf;
-    size_t cap, len;
-} s_sink;
+/* The output so far, doubling its allocation as it grows. */
+typedef struct s_growing {
+    uint8_t *data;
+    size_t used, size;
+} s_growing;
 
-static es_err s_sink_write(void *ctx, const uint8_t *data, size_t len)
+static es_err s_append(void *ctx, const uint8_t *bytes, size_t n)
 {
-    s_sink *sink = ctx;
-    if (len > sink->cap - sink->len) {
-        size_t cap = sink->cap ? sink->cap : 4096;
-        while (cap - sink->len < len) {
-            ES_ENSURE(cap <= SIZE_MAX / 2, ES_ERR_NOMEM);
-            cap *= 2;
+    s_growing *g = ctx;
+    if (n > g->size - g->used) {
+        size_t size = g->size ? g->size : 4096;
+        while (size - g->used < n) {
+            ES_ENSURE(size <= SIZE_MAX / 2, ES_ERR_NOMEM);
+            size *= 2;
         }
-        uint8_t *p = realloc(sink->buf, cap);
+        uint8_t *p = realloc(g->data, size);
         ES_ENSURE(p != NULL, ES_ERR_NOMEM);
-        sink->buf = p;
-        sink->cap = cap;
+        g->data = p;
+        g->size = size;
     }
-    memcpy(sink->buf + sink->len, data, len);
-    sink->len += len;
+    memcpy(g->data + g->used, bytes, n);
+    g->used += n;
     return ES_OK;
 }
 
@@ -34,12 +35,12 @@ es_err es_orient_strip_buffer(const es_jpeg_policy *policy, const es_orient_conf
                               size_t in_len, uint8_t **out, size_t *out_len, es_error *err,
                               es_orient_result *result)
 {
-    s_sink sink = {NULL, 0, 0};
+    s_growing sink = {NULL, 0, 0};
     if (!out || !out_len || (!in && in_len > 0))
         return es_error_set(err, ES_ERR_INVALID_ARG, "es_orient_strip_buffer: invalid argument");
     *out = NULL;
     *out_len = 0;
-    es_orient_stripper *s = es_orient_stripper_new(policy, config, s_sink_write, &sink);
+    es_orient_stripper *s = es_orient_stripper_new(policy, config, s_append, &sink);
     if (!s)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory");
     es_err rc = es_orient_stripper_feed(s, in, in_len);
@@ -50,10 +51,10 @@ es_err es_orient_strip_buffer(const es_jpeg_policy *policy, const es_orient_conf
     if (result)
         *result = *es_orient_stripper_result(s);
     if (rc == ES_OK) {
-        *out = sink.buf;
-        *out_len = sink.len;
+        *out = sink.data;
+        *out_len = sink.used;
     } else {
-        free(sink.buf);
+        free(sink.data);
     }
     es_orient_stripper_free(s);
     return rc;

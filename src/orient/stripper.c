@@ -265,10 +265,8 @@ es_orient_stripper *es_orient_stripper_new(const es_jpeg_policy *policy, const e
     es_orient_stripper *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    if (policy)
-        s->policy = *policy;
-    else
-        es_jpeg_policy_default(&s->policy);
+    es_jpeg_policy_default(&s->policy); /* NULL policy: the default, as the stripper does */
+    s->policy = policy ? *policy : s->policy;
     if (config)
         s->cfg = *config;
     s->out_fn = write;

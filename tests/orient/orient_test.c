@@ -70,26 +70,30 @@ static void test_plan_trims(void)
 
 static void test_plan_fallbacks(void)
 {
+    static const struct {
+        uint8_t sof;
+        unsigned prec, w, h, tag;
+        uint64_t max_pixels;
+        const char *why; /* "" = no fallback */
+    } cases[] = {
+        {0xC0, 12, 64, 64, 6, 0, "not 8-bit"},
+        {0xC3, 8, 64, 64, 6, 0, "lossless"},
+        {0xC5, 8, 64, 64, 6, 0, "hierarchical"},
+        {0xC2, 8, 20000, 6000, 6, 0, "over the limit of 100000000 pixels"},
+        {0xC2, 8, 20000, 6000, 6, 200000000, ""},
+        {0xC0, 8, 12, 64, 2, 0, "smaller than one"}, /* narrower than one MCU: nothing would be left */
+    };
     uint8_t p[32];
     es_orient_frame f;
     es_orient_plan plan;
-    REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 12, 64, 64, 3, 0x22), &f));
-    es_orient_plan_make(6, &f, 0, 0, &plan);
-    CHECK_STR_CONTAINS(plan.fallback, "not 8-bit");
-    REQUIRE(es_orient_frame_parse(0xC3, p, s_sof(p, 8, 64, 64, 3, 0x11), &f));
-    es_orient_plan_make(6, &f, 0, 0, &plan);
-    CHECK_STR_CONTAINS(plan.fallback, "lossless");
-    REQUIRE(es_orient_frame_parse(0xC5, p, s_sof(p, 8, 64, 64, 3, 0x11), &f));
-    es_orient_plan_make(6, &f, 0, 0, &plan);
-    CHECK_STR_CONTAINS(plan.fallback, "hierarchical");
-    REQUIRE(es_orient_frame_parse(0xC2, p, s_sof(p, 8, 20000, 6000, 3, 0x22), &f));
-    es_orient_plan_make(6, &f, 0, 0, &plan);
-    CHECK_STR_CONTAINS(plan.fallback, "over the limit of 100000000 pixels");
-    es_orient_plan_make(6, &f, 200000000, 0, &plan);
-    CHECK_STR_EQ(plan.fallback, "");
-    REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 12, 64, 3, 0x22), &f));
-    es_orient_plan_make(2, &f, 0, 0, &plan); /* narrower than one MCU: nothing would be left */
-    CHECK_STR_CONTAINS(plan.fallback, "smaller than one");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        REQUIRE(es_orient_frame_parse(cases[i].sof, p, s_sof(p, cases[i].prec, cases[i].w, cases[i].h, 3, 0x22), &f));
+        es_orient_plan_make(cases[i].tag, &f, cases[i].max_pixels, 0, &plan);
+        if (cases[i].why[0])
+            CHECK_STR_CONTAINS(plan.fallback, cases[i].why);
+        else
+            CHECK_STR_EQ(plan.fallback, "");
+    }
     CHECK(!es_orient_frame_parse(0xC0, p, 5, &f));
     CHECK(!es_orient_frame_parse(0xC0, p, s_sof(p, 8, 0, 64, 3, 0x22), &f));
 }
