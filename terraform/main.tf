@@ -40,6 +40,9 @@ locals {
     EXIFSTRIP_PART_SIZE          = var.part_size
     EXIFSTRIP_WAIT_SECONDS       = tostring(var.wait_seconds)
     EXIFSTRIP_SHUTDOWN_GRACE     = tostring(var.shutdown_grace_seconds)
+    EXIFSTRIP_MIN_TRANSFER_RATE  = var.min_transfer_rate
+    EXIFSTRIP_MIN_TRANSFER_WINDOW = tostring(var.min_transfer_window_seconds)
+    EXIFSTRIP_MAX_JOB_SECONDS    = tostring(var.max_job_seconds)
     EXIFSTRIP_HEARTBEAT_FILE     = var.heartbeat_file
     EXIFSTRIP_LOG_FORMAT         = var.log_format
     EXIFSTRIP_LOG_LEVEL          = var.log_level

@@ -266,6 +266,36 @@ variable "shutdown_grace_seconds" {
   }
 }
 
+variable "min_transfer_rate" {
+  description = "EXIFSTRIP_MIN_TRANSFER_RATE: bytes/s a GET must average over the window, else it is abandoned and retried (K/M suffixes)."
+  type        = string
+  default     = "16KiB"
+  validation {
+    condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.min_transfer_rate))
+    error_message = "min_transfer_rate must be a size such as 16KiB."
+  }
+}
+
+variable "min_transfer_window_seconds" {
+  description = "EXIFSTRIP_MIN_TRANSFER_WINDOW: seconds over which the minimum transfer rate is measured (1..3600)."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.min_transfer_window_seconds >= 1 && var.min_transfer_window_seconds <= 3600
+    error_message = "min_transfer_window_seconds must be between 1 and 3600."
+  }
+}
+
+variable "max_job_seconds" {
+  description = "EXIFSTRIP_MAX_JOB_SECONDS: a job running longer is abandoned and its message released; 0 = 300 s plus 1 s per 256 KiB of the object."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.max_job_seconds >= 0 && var.max_job_seconds <= 604800
+    error_message = "max_job_seconds must be between 0 and 604800."
+  }
+}
+
 variable "heartbeat_file" {
   description = "EXIFSTRIP_HEARTBEAT_FILE: refreshed by the worker, read by the health check; must be under the writable /tmp."
   type        = string

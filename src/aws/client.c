@@ -4,8 +4,9 @@
  * x-amz-date (local time + the learned clock offset) and sends the request.
  * Failures are classified by retry.c; retries sleep with full jitter and draw
  * on the client's retry quota. Nothing secret ever reaches es_aws_result: the
- * texts are built from status, codes and server messages, then scrubbed of the
- * secret key and session token as a last line of defence. */
+ * texts are built from status, codes and server messages: an error body is
+ * scrubbed of the secret key and session token before anything is read from
+ * it, and the final texts once more (common/redact.h). */
 #include "aws/client.h"
 
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 
 #include "aws/buf.h"
 #include "aws/sigv4.h"
+#include "common/redact.h"
 
 #define S_URL_MAX (16u * 1024u)
 
@@ -112,30 +114,25 @@ char *es_aws_client_url(const es_aws_client *c, const char *host_prefix, const c
     return es_aws_buf_take(&b);
 }
 
-/* Replaces every occurrence of secret (if long enough to matter) by "***". */
-static void s_scrub(char *text, const char *secret)
-{
-    size_t n = strlen(secret);
-    if (n < 8)
-        return;
-    char *hit;
-    while ((hit = strstr(text, secret)) != NULL) {
-        size_t tail = strlen(hit + n);
-        memcpy(hit, "***", 3);
-        memmove(hit + 3, hit + n, tail + 1);
-    }
-}
-
 void es_aws_result_redact(es_aws_result *res, const es_creds *creds)
 {
     if (!res || !creds)
         return;
     const char *secrets[] = {creds->secret_access_key, creds->session_token};
-    for (size_t i = 0; i < 2; i++) {
-        s_scrub(res->message, secrets[i]);
-        s_scrub(res->aws_code, secrets[i]);
-        s_scrub(res->request_id, secrets[i]);
-    }
+    es_redact(res->message, sizeof res->message, secrets, 2);
+    es_redact(res->aws_code, sizeof res->aws_code, secrets, 2);
+    es_redact(res->request_id, sizeof res->request_id, secrets, 2);
+}
+
+/* Scrubs an error body before anything is copied (and cut) out of it: a
+ * server may echo the session token in a <Message>. */
+static void s_redact_body(es_http_response *resp, const es_creds *creds)
+{
+    if (!resp->body || resp->body_len == 0)
+        return;
+    const char *secrets[] = {creds->secret_access_key, creds->session_token};
+    es_redact((char *)resp->body, resp->body_len + 1, secrets, 2);
+    resp->body_len = strlen((const char *)resp->body);
 }
 
 es_err es_aws_bad_arg(es_aws_result *res, const char *what)
@@ -353,7 +350,7 @@ enum { S_SUCCEEDED, S_FAILED, S_CLASSIFIED };
 /* Interprets one attempt: success (res->code ES_OK), a final failure that
  * needs no classification (res filled), or a failure described by *cls. */
 static int s_outcome(es_aws_client *c, const es_aws_request *req, es_err tr, es_http_response *resp,
-                     es_aws_result *res, es_retry_class *cls)
+                     const es_creds *creds, es_aws_result *res, es_retry_class *cls)
 {
     res->http_status = resp->status;
     if (tr != ES_OK) {
@@ -364,6 +361,7 @@ static int s_outcome(es_aws_client *c, const es_aws_request *req, es_err tr, es_
     }
     s_request_id(resp, res);
     if (resp->status < 200 || resp->status > 299) {
+        s_redact_body(resp, creds);
         if (c->svc->parse_error)
             c->svc->parse_error(resp, res);
         s_request_id(resp, res);
@@ -426,7 +424,7 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         es_http_response_reset(resp); /* nothing stale if signing fails before sending */
         es_err tr = s_attempt(&k, &creds, resp, res);
         es_retry_class cls;
-        int outcome = s_outcome(c, req, tr, resp, res, &cls);
+        int outcome = s_outcome(c, req, tr, resp, &creds, res, &cls);
         if (outcome == S_SUCCEEDED) {
             es_retry_quota_release(&c->retry, last_cost ? last_cost : ES_RETRY_SUCCESS_REFUND);
             break;

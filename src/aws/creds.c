@@ -1,7 +1,7 @@
 /* creds.c - the credential provider base: a vtable {get, destroy} with an
  * impl pointer and an atomic reference count, the static provider, and the
  * helpers every provider shares (filling es_creds with length checks, ISO 8601
- * times, small file reads, environment lookup, redaction of secrets). */
+ * times, small file reads, environment lookup). */
 #include "aws/creds_internal.h"
 
 #include <errno.h>
@@ -209,42 +209,6 @@ char *es_creds_rtrim(char *s)
     while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
         s[--n] = '\0';
     return s;
-}
-
-void es_creds_redact(char *msg, size_t n, const char *const *secrets, size_t count)
-{
-    static const char mark[] = "[redacted]";
-    if (!msg || n == 0)
-        return;
-    char *out = malloc(n);
-    size_t o = 0;
-    if (!out) {
-        msg[0] = '\0'; /* cannot prove it clean: drop it */
-        return;
-    }
-    /* One left-to-right pass, so a mark is never matched by another secret. */
-    for (const char *p = msg; *p && o + 1 < n;) {
-        size_t hit = 0;
-        for (size_t i = 0; i < count; i++) {
-            size_t slen = secrets[i] ? strlen(secrets[i]) : 0;
-            if (slen > hit && strncmp(p, secrets[i], slen) == 0)
-                hit = slen;
-        }
-        if (hit) {
-            size_t m = sizeof mark - 1;
-            if (m > n - 1 - o)
-                m = n - 1 - o;
-            memcpy(out + o, mark, m);
-            o += m;
-            p += hit;
-        } else {
-            out[o++] = *p++;
-        }
-    }
-    out[o] = '\0';
-    memcpy(msg, out, o + 1);
-    es_secure_zero(out, n);
-    free(out);
 }
 
 /* ---- static provider ---------------------------------------------------- */

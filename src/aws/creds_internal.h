@@ -51,8 +51,4 @@ const char *es_creds_env(const char *name);
 /* Strips trailing whitespace (CR, LF, blanks) in place; returns s. */
 char *es_creds_rtrim(char *s);
 
-/* Removes every occurrence of each non-empty secret from msg (replaced by
- * "[redacted]"), for messages built from service responses. */
-void es_creds_redact(char *msg, size_t n, const char *const *secrets, size_t count);
-
 #endif

@@ -13,6 +13,7 @@
 
 #include "aws/buf.h"
 #include "aws/creds_http.h"
+#include "common/redact.h"
 #include "common/secure.h"
 
 #define S_MAX_TOKEN (32 * 1024)
@@ -65,8 +66,8 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
         rc = es_error_set(err, ES_ERR_PROTOCOL, "web identity: STS returned no usable credentials");
     } else {
         const char *secrets[] = {token, out->secret_access_key, out->session_token};
-        es_creds_redact(message, sizeof message, secrets, 3);
-        es_creds_redact(code, sizeof code, secrets, 3);
+        es_redact(message, sizeof message, secrets, 3);
+        es_redact(code, sizeof code, secrets, 3);
         es_err kind = resp.status >= 500 ? ES_ERR_SERVER
                       : resp.status == 429 || !strcmp(code, "Throttling") ? ES_ERR_THROTTLED
                       : resp.status == 400 && !strcmp(code, "IDPCommunicationError") ? ES_ERR_NETWORK

@@ -6,8 +6,9 @@
  * connection cache: calls from one worker thread reuse the same TCP/TLS
  * connection. Request bodies are sent from memory; response bodies go to a
  * capped buffer or, for 2xx replies when the caller asks, to a streaming
- * callback. A thread's cancel token is polled from curl's progress callback,
- * which curl calls about once a second even while nothing arrives. */
+ * callback. A thread's cancel token and the process-wide one are polled from
+ * curl's progress callback, which curl calls about once a second even while
+ * nothing arrives. */
 #include "aws/http.h"
 
 #include <pthread.h>
@@ -35,6 +36,8 @@ typedef struct s_thread_state {
 
 /* The calling thread's cancel token (es_http_set_thread_cancel), or NULL. */
 static _Thread_local const atomic_int *s_cancel_token;
+/* The process-wide one (es_http_set_process_cancel), or NULL. */
+static const atomic_int *_Atomic s_process_token;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key;
@@ -111,6 +114,7 @@ void es_http_response_reset(es_http_response *r)
         r->body[0] = '\0';
     r->streamed = 0;
     r->callback_failed = false;
+    r->body_truncated = false;
     r->error[0] = '\0';
 }
 
@@ -129,9 +133,19 @@ const atomic_int *es_http_set_thread_cancel(const atomic_int *flag)
     return prev;
 }
 
+void es_http_set_process_cancel(const atomic_int *flag)
+{
+    atomic_store(&s_process_token, flag);
+}
+
+static bool s_raised(const atomic_int *token)
+{
+    return token && atomic_load(token) != 0;
+}
+
 bool es_http_thread_cancelled(void)
 {
-    return s_cancel_token && atomic_load(s_cancel_token) != 0;
+    return s_raised(s_cancel_token) || s_raised(atomic_load(&s_process_token));
 }
 
 es_err es_http_map_curl_code(int curl_code)
@@ -170,7 +184,10 @@ typedef struct s_transfer {
     int mode;         /* 0 undecided, 1 stream, 2 buffer */
     size_t cap;       /* buffer cap for this response */
     const atomic_int *cancel; /* the thread's token when the request began, or NULL */
+    const atomic_int *process_cancel; /* the process-wide token then, or NULL */
     bool cancelled;   /* the progress callback saw the token raised */
+    bool headers_overflow; /* the header block exceeded es_http_headers' bounds */
+    bool error_body_cut;   /* a non-2xx body reached its cap: the transfer ended there */
 } s_transfer;
 
 /* curl's progress callback: about once a second while the transfer is idle,
@@ -184,7 +201,7 @@ static int s_on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, cu
     (void)ultotal;
     (void)ulnow;
     s_transfer *t = clientp;
-    if (atomic_load(t->cancel) == 0)
+    if (!s_raised(t->cancel) && !s_raised(t->process_cancel))
         return 0;
     t->cancelled = true;
     return 1;
@@ -196,7 +213,8 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userdata)
     size_t len = size * nmemb;
     es_err rc = es_http_headers_feed(&t->resp->headers, data, len);
     if (rc != ES_OK) {
-        t->cb_err = rc;
+        t->headers_overflow = rc == ES_ERR_TOO_LARGE;
+        t->cb_err = rc == ES_ERR_TOO_LARGE ? ES_ERR_PROTOCOL : rc;
         return 0;
     }
     return len;
@@ -244,6 +262,17 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
             t->resp->callback_failed = true;
     } else {
         rc = s_buffer_append(t, (const uint8_t *)data, len);
+        int st = t->resp->headers.status;
+        if (rc == ES_ERR_TOO_LARGE && (st < 200 || st > 299)) {
+            /* An error body (a proxy's HTML page, an endless stream): keep
+             * what fits and stop reading; the status says what happened. */
+            size_t room = t->cap - t->resp->body_len;
+            rc = room ? s_buffer_append(t, (const uint8_t *)data, room) : ES_OK;
+            t->error_body_cut = rc == ES_OK;
+            t->resp->body_truncated = rc == ES_OK;
+            if (rc == ES_OK)
+                return CURL_WRITEFUNC_ERROR; /* ends the transfer; es_http_perform reports ES_OK */
+        }
     }
     if (rc != ES_OK) {
         t->cb_err = rc;
@@ -332,7 +361,7 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
     if (req->no_proxy)
         cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
-    if (t->cancel) {
+    if (t->cancel || t->process_cancel) {
         cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
         cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
         cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -365,7 +394,8 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         return ES_ERR_INTERNAL;
     }
 
-    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token};
+    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token,
+                    .process_cancel = atomic_load(&s_process_token)};
     char errbuf[CURL_ERROR_SIZE] = "";
     s_set_options(cu, h, req, &t, errbuf);
     cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -379,14 +409,18 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     s_handle_release();
     resp->status = status;
-    if (cc == CURLE_OK)
+    if (cc == CURLE_OK || (t.error_body_cut && !t.cancelled))
         return ES_OK;
     if (t.cancelled && t.cb_err == ES_OK) {
         snprintf(resp->error, sizeof resp->error, "request cancelled while in flight");
         return ES_ERR_CANCELLED;
     }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
-    if (t.cb_err == ES_ERR_TOO_LARGE)
+    if (t.headers_overflow)
+        snprintf(resp->error, sizeof resp->error,
+                 "response headers exceed %u bytes or %u lines",
+                 (unsigned)ES_HTTP_HEADERS_MAX_BYTES, (unsigned)ES_HTTP_HEADERS_MAX_FIELDS);
+    else if (t.cb_err == ES_ERR_TOO_LARGE)
         snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");
     else if (t.cb_err == ES_OK)
         snprintf(resp->error, sizeof resp->error, "%s", errbuf[0] ? errbuf : cu->easy_strerror(cc));

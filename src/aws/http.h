@@ -24,8 +24,12 @@
 
 /* ---- response headers -------------------------------------------------- */
 
-#define ES_HTTP_HEADERS_MAX_BYTES 16384 /* names + values of one response */
-#define ES_HTTP_HEADERS_MAX_FIELDS 128
+/* Bounds sized to what S3 may legally send: user metadata alone may be 2 KB
+ * of keys and values, i.e. up to ~2048 x-amz-meta-* lines whose stored form
+ * (prefix, name, value, two NULs) stays under 30 KB. The field count is only
+ * an index size: the byte bound is the real limit. */
+#define ES_HTTP_HEADERS_MAX_BYTES 49152 /* names + values of one response */
+#define ES_HTTP_HEADERS_MAX_FIELDS 2304
 
 typedef struct es_http_field {
     uint16_t name_off, name_len;
@@ -91,6 +95,7 @@ struct es_http_response {
     size_t body_cap;
     uint64_t streamed;         /* bytes handed to on_body */
     bool callback_failed;      /* on_body refused data: the failure is the caller's */
+    bool body_truncated;       /* a non-2xx body was cut at its cap (the rest was not read) */
     char error[256];           /* transport failure text (curl), "" otherwise */
 };
 
@@ -100,9 +105,11 @@ void es_http_response_reset(es_http_response *r);
 void es_http_response_clean(es_http_response *r); /* frees; accepts NULL */
 
 /* Performs one request. Returns ES_OK when a complete response arrived
- * (whatever its status); ES_ERR_NETWORK / ES_ERR_TIMEOUT on transport
- * failures, ES_ERR_TOO_LARGE when the buffered body or the headers exceed
- * their caps, ES_ERR_CONFIG for TLS verification/CA problems or when libcurl
+ * (whatever its status; a non-2xx body longer than its cap is cut there and
+ * body_truncated set, since the status decides what the reply means);
+ * ES_ERR_NETWORK / ES_ERR_TIMEOUT on transport failures, ES_ERR_TOO_LARGE
+ * when a 2xx buffered body exceeds max_body, ES_ERR_PROTOCOL when the headers
+ * exceed their bounds (a fault of the endpoint, never of the object), ES_ERR_CONFIG for TLS verification/CA problems or when libcurl
  * cannot be loaded (ES_ERR_INTERNAL if it cannot be initialised),
  * ES_ERR_CANCELLED when the thread's cancel token was raised (before or
  * during the transfer; nothing is sent if it was raised before), or the
@@ -115,7 +122,12 @@ ES_MUST_USE es_err es_http_perform(const es_http_request *req, es_http_response 
  * the thread makes, nested ones included; other threads are unaffected. flag
  * is only read (atomically) and must stay valid while installed. */
 const atomic_int *es_http_set_thread_cancel(const atomic_int *flag);
-/* True when the calling thread has a token and it is raised. */
+/* Installs flag as the process-wide cancel token (NULL removes it): once it
+ * is raised, every thread's requests stop as with its own token, including
+ * cleanup requests sent with the thread's token suspended (a daemon's hard
+ * shutdown deadline). flag must stay valid while installed. */
+void es_http_set_process_cancel(const atomic_int *flag);
+/* True when the calling thread's token or the process-wide one is raised. */
 bool es_http_thread_cancelled(void);
 
 /* Maps a libcurl result code (CURLcode) to es_err. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aws/curl_dl.h"
+#include "aws/http.h"
 
 static bool s_in(const char *code, const char *const *list)
 {
@@ -216,7 +217,12 @@ void es_retry_sleep(es_retry_state *s, long ms)
         s->sleep(s->sleep_ctx, ms);
         return;
     }
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    /* In slices, so a raised cancel token (http.h) ends the wait too. */
+    while (ms > 0 && !es_http_thread_cancelled()) {
+        long slice = ms < 100 ? ms : 100;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = slice * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+        ms -= slice;
     }
 }

@@ -79,6 +79,17 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_SHUTDOWN_GRACE", "shutdown-grace", "SECONDS", "25", NULL,
      "after SIGTERM/SIGINT, time in-flight jobs get to finish (0..3600)", S_INT,
      S_FIELD(shutdown_grace), 0, 3600, false},
+    {"EXIFSTRIP_MIN_TRANSFER_RATE", "min-transfer-rate", "BYTES", "16KiB", NULL,
+     "a GET slower than this many bytes per second, averaged over the window, is abandoned "
+     "and retried (K/M suffixes)",
+     S_BYTES, S_FIELD(min_transfer_rate), 1, 1024ll * 1024 * 1024, false},
+    {"EXIFSTRIP_MIN_TRANSFER_WINDOW", "min-transfer-window", "SECONDS", "30", NULL,
+     "window over which the minimum transfer rate is measured (1..3600)", S_INT,
+     S_FIELD(min_transfer_window), 1, 3600, false},
+    {"EXIFSTRIP_MAX_JOB_SECONDS", "max-job-seconds", "SECONDS", "0", "derived from the size",
+     "a job running longer is abandoned and its message released for redelivery; 0 = 300 s "
+     "plus 1 s per 256 KiB of the object (0..604800)",
+     S_INT, S_FIELD(max_job_seconds), 0, 604800, false},
     {"EXIFSTRIP_HEARTBEAT_FILE", "heartbeat-file", "PATH", "/tmp/exifstrip-worker.heartbeat", NULL,
      "state file the receiver loop rewrites about once a second (read by `exifstrip health`; "
      "its directory must be writable); empty = none",

@@ -33,6 +33,9 @@ typedef struct es_cfg {
     uint64_t part_size;     /* multipart part size, >= 5 MiB */
     int wait_seconds;       /* SQS long-poll, 0..20 */
     int shutdown_grace;     /* seconds in-flight jobs get after SIGTERM */
+    uint64_t min_transfer_rate; /* bytes/s a GET must average over min_transfer_window */
+    int min_transfer_window;    /* seconds */
+    int max_job_seconds;    /* 0 = ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S */
     char heartbeat_file[1024]; /* "" = no heartbeat file */
     es_log_format log_format;
     es_log_level log_level;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/thread.h"
@@ -32,6 +33,7 @@ struct es_pool_deleter {
     s_entry *items; /* FIFO: items[0..count) */
     size_t count, cap;
     uint64_t deleted, failed;
+    const atomic_int *stop_token;
     es_pool_thread bg;
 };
 
@@ -112,6 +114,7 @@ static void s_flush(es_pool_deleter *d, s_entry *batch, size_t n)
 static void *s_thread(void *arg)
 {
     es_pool_deleter *d = arg;
+    es_http_set_thread_cancel(d->stop_token);
     pthread_mutex_lock(&d->bg.mu);
     for (;;) {
         while (d->count == 0 && !d->bg.stopping)
@@ -140,13 +143,15 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-es_pool_deleter *es_pool_deleter_new(es_sqs_client *sqs, const char *queue_url, int flush_ms)
+es_pool_deleter *es_pool_deleter_new(es_sqs_client *sqs, const char *queue_url, int flush_ms,
+                                     const atomic_int *stop_token)
 {
     es_pool_deleter *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
     es_pool_thread_init(&d->bg);
     d->sqs = sqs;
+    d->stop_token = stop_token;
     d->flush_ms = flush_ms > 0 ? flush_ms : 1;
     d->queue_url = strdup(queue_url ? queue_url : "");
     if (!d->queue_url || !es_pool_thread_start(&d->bg, s_thread, d))

@@ -106,6 +106,11 @@ typedef struct s_run {
     bool refused;       /* the input was refused by a callback */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
+    bool abandoned;     /* too old or too slow: retried, the message released at once */
+    uint64_t start_ms;
+    uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
+    uint64_t window_start_ms;  /* the current rate window */
+    uint64_t window_bytes;
     es_error why;       /* the first failure */
 } s_run;
 
@@ -135,11 +140,62 @@ static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
     return ES_OK;
 }
 
+/* The job's age limit: EXIFSTRIP_MAX_JOB_SECONDS, or derived from the size. */
+static void s_set_deadline(s_run *run, uint64_t size)
+{
+    const es_cfg *cfg = run->env->cfg;
+    run->limit_s = cfg->max_job_seconds > 0 ? (uint64_t)cfg->max_job_seconds
+                                            : ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S;
+    run->deadline_ms = run->start_ms + run->limit_s * 1000u;
+}
+
+static es_err s_abandon(s_run *run, const char *fmt, ...) ES_PRINTF(2, 3);
+static es_err s_abandon(s_run *run, const char *fmt, ...)
+{
+    char msg[ES_ERRBUF_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    run->abandoned = true;
+    return es_error_set(&run->why, ES_ERR_TIMEOUT, "%s", msg);
+}
+
+/* Abandons a job past its age limit, or a GET slower than
+ * EXIFSTRIP_MIN_TRANSFER_RATE over a whole window (a stalled one is ended by
+ * the HTTP layer's low-speed limit). */
+static es_err s_check_pace(s_run *run, size_t len)
+{
+    const es_cfg *cfg = run->env->cfg;
+    uint64_t now = es_clock_ms();
+    if (now > run->deadline_ms)
+        return s_abandon(run, "job abandoned: still running after %llu s (EXIFSTRIP_MAX_JOB_SECONDS%s)",
+                         (unsigned long long)run->limit_s,
+                         cfg->max_job_seconds > 0 ? "" : " derived from the object size");
+    run->window_bytes += len;
+    uint64_t elapsed = now - run->window_start_ms;
+    if (elapsed < (uint64_t)cfg->min_transfer_window * 1000u)
+        return ES_OK;
+    uint64_t rate = run->window_bytes * 1000u / (elapsed ? elapsed : 1);
+    if (rate < cfg->min_transfer_rate)
+        return s_abandon(run, "GET abandoned: transfer rate %llu B/s over %llu s is below "
+                              "EXIFSTRIP_MIN_TRANSFER_RATE (%llu B/s)",
+                         (unsigned long long)rate, (unsigned long long)elapsed / 1000u,
+                         (unsigned long long)cfg->min_transfer_rate);
+    run->window_start_ms = now;
+    run->window_bytes = 0;
+    return ES_OK;
+}
+
 static es_err s_on_head(void *ctx, const es_s3_object_info *info)
 {
     s_run *run = ctx;
     if (info->content_length > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, info->content_length);
+    if (run->env->cfg->max_job_seconds == 0)
+        s_set_deadline(run, info->content_length);
+    run->window_start_ms = es_clock_ms();
+    run->window_bytes = 0;
     return ES_OK;
 }
 
@@ -153,6 +209,8 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
     run->bytes_in += len;
     if (run->bytes_in > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, run->bytes_in);
+    if (s_check_pace(run, len) != ES_OK)
+        return run->why.code;
     es_err rc = es_orient_stripper_feed(run->stripper, data, len);
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
@@ -205,7 +263,7 @@ static void s_copy_request_id(es_job_result *res, const es_aws_result *r)
 static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res,
                                    es_job_result *res)
 {
-    if (run->output_failed || run->cancelled) {
+    if (run->output_failed || run->cancelled || run->abandoned) {
         s_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         return;
     }
@@ -423,7 +481,8 @@ static bool s_write(const es_job_env *env, const es_event_record *rec,
                     const es_s3_write_options *wopt, es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env};
+    s_run run = {.env = env, .start_ms = es_clock_ms()};
+    s_set_deadline(&run, rec->has_size ? rec->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
     run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, rec->key, "image/jpeg",
@@ -435,6 +494,7 @@ static bool s_write(const es_job_env *env, const es_event_record *rec,
         s_set_outcome(res, ES_JOB_RETRY, ES_ERR_NOMEM, "%s", "out of memory");
     else
         s_transfer(&run, rec, res);
+    res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
     res->bytes_in = run.bytes_in;
     res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
     es_s3_upload_abort(run.upload); /* NULL once finished */
@@ -516,8 +576,10 @@ bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job
         }
         es_job_result res;
         s_run_event_record(env, msg, &ev.records[i], &res);
-        if (counts)
+        if (counts) {
             counts->n[res.outcome]++;
+            counts->abandoned += res.abandoned;
+        }
         if (res.outcome == ES_JOB_RETRY)
             settled = false;
     }

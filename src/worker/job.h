@@ -67,12 +67,19 @@ typedef struct es_job_result {
     char request_id[128]; /* of the S3 request that decided the outcome */
     char reason[ES_ERRBUF_SIZE];
     bool reported;        /* a report was sent to the DLQ */
+    bool abandoned;       /* retry because the job was too old or its GET too slow */
 } es_job_result;
 
 /* Per-message tally, by outcome. */
 typedef struct es_job_counts {
     unsigned n[ES_JOB_OUTCOME_COUNT];
+    unsigned abandoned; /* records given up for their age or transfer rate: release at once */
 } es_job_counts;
+
+/* EXIFSTRIP_MAX_JOB_SECONDS=0: a job may take this long plus one second per
+ * ES_JOB_AGE_BYTES_PER_S bytes of the object. */
+#define ES_JOB_AGE_BASE_S 300u
+#define ES_JOB_AGE_BYTES_PER_S (256u * 1024u)
 
 /* Processes one record of msg and logs one "job.<outcome>" line ("job.done"
  * for stripped). Never fails: failures are outcomes. */

@@ -12,7 +12,12 @@
  * `stopping`), so a long poll ends within about a second of a stop; worker
  * threads watch `cancel` (the grace deadline or a second stop request), so a
  * stalled GET/PUT ends too. The delete batcher and the visibility heartbeat
- * run on their own threads without a token: deletes still flush after stop. */
+ * run on their own threads; their token, and the main thread's while it shuts
+ * down, is `hard_stop`, which a timer raises at the shutdown deadline (the
+ * grace period plus S_CLEANUP_MS): deletes still flush after a stop,
+ * but no request after SIGTERM outlives the deadline. hard_stop is also the
+ * process-wide token, which reaches the multipart aborts that jobs send with
+ * their own token suspended. */
 #include "worker/pool.h"
 
 #include <fcntl.h>
@@ -30,12 +35,21 @@
 #include "worker/clock.h"
 #include "worker/deleter.h"
 #include "worker/health.h"
+#include "worker/thread.h"
 #include "worker/visibility.h"
 
 #define S_DELETE_FLUSH_MS 100
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
 #define S_DRAIN_EMPTY_RECEIVES 2
+/* After the grace period, the time cleanup requests (the last deletes, releases,
+ * the aborts of cancelled uploads) still get; within S_CANCEL_WAIT_MS. */
+#define S_CLEANUP_MS 2500
+/* An empty receive faster than this was not a long poll: the next one waits
+ * S_EMPTY_BACKOFF_MS, doubling up to S_EMPTY_BACKOFF_MAX_MS. */
+#define S_SHORT_POLL_MS 1000
+#define S_EMPTY_BACKOFF_MS 100
+#define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
 
 typedef struct s_item {
@@ -55,6 +69,9 @@ struct es_pool {
     atomic_int stop_flag; /* raised with `stopping`: the receiver's cancel token */
     atomic_int stop_requests;
     atomic_int drained;
+    atomic_int hard_stop; /* the shutdown deadline passed: helpers' and shutdown's cancel token */
+    es_pool_thread deadline_timer; /* raises hard_stop at deadline_ms */
+    uint64_t deadline_ms;
     int pipe_fds[2];
     es_pool_deleter *deleter;
     es_pool_visibility *vis;
@@ -191,26 +208,38 @@ static int s_job_slot_begin(es_pool *p)
     return -1;
 }
 
+/* Sets the visibility of up to 10 messages to 0 (they are received again at
+ * once); failures are logged. ids name the messages in the log. */
+static void s_release_batch(es_pool *p, const char *const *receipts, const char *const *ids,
+                            size_t k)
+{
+    es_sqs_batch_entry entries[10];
+    memset(entries, 0, sizeof entries);
+    for (size_t i = 0; i < k; i++) {
+        entries[i].receipt_handle = receipts[i];
+        entries[i].visibility_timeout = 0;
+    }
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    es_err rc = es_sqs_change_visibility_batch(p->sqs, p->cfg->queue_url, entries, k, &res);
+    for (size_t i = 0; i < k; i++)
+        if (rc != ES_OK || entries[i].failed)
+            ES_LOG(ES_LOG_WARN, "sqs.return_failed", ES_LF_STR("message_id", ids[i]),
+                   ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error));
+}
+
 /* Gives messages back to the queue at once (visibility 0) and frees them. */
 static void s_give_back(es_pool *p, s_item **items, size_t n)
 {
     for (size_t off = 0; off < n; off += 10) {
         size_t k = n - off < 10 ? n - off : 10;
-        es_sqs_batch_entry entries[10];
-        memset(entries, 0, sizeof entries);
+        const char *receipts[10], *ids[10];
         for (size_t i = 0; i < k; i++) {
             es_pool_visibility_untrack(p->vis, items[off + i]->slot);
-            entries[i].receipt_handle = items[off + i]->receipt;
-            entries[i].visibility_timeout = 0;
+            receipts[i] = items[off + i]->receipt;
+            ids[i] = items[off + i]->message_id;
         }
-        es_aws_result res;
-        es_aws_result_clear(&res);
-        es_err rc = es_sqs_change_visibility_batch(p->sqs, p->cfg->queue_url, entries, k, &res);
-        for (size_t i = 0; i < k; i++)
-            if (rc != ES_OK || entries[i].failed)
-                ES_LOG(ES_LOG_WARN, "sqs.return_failed",
-                       ES_LF_STR("message_id", items[off + i]->message_id),
-                       ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error));
+        s_release_batch(p, receipts, ids, k);
     }
     if (n > 0)
         ES_LOG(ES_LOG_INFO, "worker.returned", ES_LF_UINT("messages", n));
@@ -219,6 +248,27 @@ static void s_give_back(es_pool *p, s_item **items, size_t n)
     pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < n; i++)
         s_item_free(items[i]);
+}
+
+/* Releases messages a receive returned beyond what was asked for (a
+ * non-compliant or hostile endpoint): nothing from the network sizes the queue. */
+static void s_release_surplus(es_pool *p, const es_sqs_message *msgs, size_t n, size_t asked)
+{
+    ES_LOG(ES_LOG_WARN, "sqs.surplus", ES_LF_UINT("asked", asked), ES_LF_UINT("surplus", n),
+           ES_LF_STR("reason", "the endpoint returned more messages than MaxNumberOfMessages; "
+                               "the surplus is released with visibility 0"));
+    for (size_t off = 0; off < n; off += 10) {
+        size_t k = n - off < 10 ? n - off : 10;
+        const char *receipts[10], *ids[10];
+        for (size_t i = 0; i < k; i++) {
+            receipts[i] = msgs[off + i].receipt_handle ? msgs[off + i].receipt_handle : "";
+            ids[i] = msgs[off + i].message_id;
+        }
+        s_release_batch(p, receipts, ids, k);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->stats.returned += n;
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- receiver ---- */
@@ -237,9 +287,14 @@ static void s_pause(es_pool *p, uint64_t ms)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Queues received messages, or gives them back when the pool is stopping. */
-static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n)
+/* Queues received messages (at most `asked`, the room reserved for them),
+ * or gives them back when the pool is stopping. */
+static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n, size_t asked)
 {
+    if (n > asked) {
+        s_release_surplus(p, msgs + asked, n - asked, asked);
+        n = asked;
+    }
     s_item *items[10];
     size_t k = 0;
     for (size_t i = 0; i < n && k < 10; i++) {
@@ -271,7 +326,7 @@ static void *s_receiver(void *arg)
     es_pool *p = arg;
     const es_cfg *cfg = p->cfg;
     int empty_streak = 0;
-    uint64_t backoff_ms = 0;
+    uint64_t backoff_ms = 0, empty_backoff_ms = 0;
     for (;;) {
         s_touch(p);
         pthread_mutex_lock(&p->mu);
@@ -295,12 +350,13 @@ static void *s_receiver(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         es_sqs_message *msgs = NULL;
-        size_t n = 0;
+        size_t n = 0, asked = room < 10 ? room : 10;
         es_aws_result res;
         es_aws_result_clear(&res);
+        uint64_t sent_ms = es_clock_ms();
         const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
-        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, room < 10 ? (int)room : 10,
-                                   cfg->wait_seconds, cfg->visibility_timeout, &msgs, &n, &res);
+        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, cfg->wait_seconds,
+                                   cfg->visibility_timeout, &msgs, &n, &res);
         es_http_set_thread_cancel(token); /* giving messages back must not be cancelled */
         if (rc == ES_ERR_CANCELLED && atomic_load(&p->stop_flag)) {
             ES_LOG(ES_LOG_INFO, "sqs.receive_cancelled",
@@ -331,10 +387,18 @@ static void *s_receiver(void *arg)
         if (n == 0) {
             empty_streak++;
             es_sqs_messages_free(msgs, n);
+            /* A short poll (wait 0, or an endpoint that ignores the wait) must not spin. */
+            if (es_clock_ms() - sent_ms < S_SHORT_POLL_MS) {
+                empty_backoff_ms = empty_backoff_ms ? empty_backoff_ms * 2 : S_EMPTY_BACKOFF_MS;
+                if (empty_backoff_ms > S_EMPTY_BACKOFF_MAX_MS)
+                    empty_backoff_ms = S_EMPTY_BACKOFF_MAX_MS;
+                s_pause(p, empty_backoff_ms);
+            }
             continue;
         }
         empty_streak = 0;
-        s_enqueue(p, msgs, n);
+        empty_backoff_ms = 0;
+        s_enqueue(p, msgs, n, asked);
         es_sqs_messages_free(msgs, n);
     }
     pthread_mutex_lock(&p->mu);
@@ -353,11 +417,17 @@ static void s_process(es_pool *p, s_item *it)
     memset(&counts, 0, sizeof counts);
     bool settled = es_job_run_message(&p->env, &m, &counts);
     es_pool_visibility_untrack(p->vis, it->slot);
-    if (settled)
+    if (settled) {
         es_pool_deleter_add(p->deleter, it->receipt, it->message_id);
-    else
+    } else if (counts.abandoned) { /* too old or too slow: let another try start now */
+        const char *receipt = it->receipt, *id = it->message_id;
+        s_release_batch(p, &receipt, &id, 1);
+        ES_LOG(ES_LOG_INFO, "message.released", ES_LF_STR("message_id", it->message_id),
+               ES_LF_INT("receive_count", it->receive_count));
+    } else {
         ES_LOG(ES_LOG_INFO, "message.left", ES_LF_STR("message_id", it->message_id),
                ES_LF_INT("receive_count", it->receive_count));
+    }
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < ES_JOB_OUTCOME_COUNT; i++)
         p->stats.outcomes[i] += counts.n[i];
@@ -411,6 +481,7 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
         return NULL;
     p->pipe_fds[0] = p->pipe_fds[1] = -1;
     pthread_mutex_init(&p->mu, NULL);
+    es_pool_thread_init(&p->deadline_timer);
     es_clock_cond_init(&p->cv_work);
     es_clock_cond_init(&p->cv_space);
     es_clock_cond_init(&p->cv_done);
@@ -522,9 +593,32 @@ static bool s_wait_threads(es_pool *p, uint64_t deadline_ms)
     }
 }
 
+/* The deadline timer: raises hard_stop at deadline_ms unless stopped first. */
+static void *s_deadline_timer(void *arg)
+{
+    es_pool *p = arg;
+    es_pool_thread *t = &p->deadline_timer;
+    pthread_mutex_lock(&t->mu);
+    for (uint64_t now = es_clock_ms(); !t->stopping && now < p->deadline_ms; now = es_clock_ms()) {
+        struct timespec ts;
+        es_clock_deadline(&ts, p->deadline_ms - now);
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    bool expired = !t->stopping;
+    pthread_mutex_unlock(&t->mu);
+    if (expired)
+        atomic_store(&p->hard_stop, 1);
+    return NULL;
+}
+
 static void s_shutdown(es_pool *p)
 {
     const es_cfg *cfg = p->cfg;
+    uint64_t grace_end = es_clock_ms() + (uint64_t)cfg->shutdown_grace * 1000u;
+    p->deadline_ms = grace_end + S_CLEANUP_MS;
+    if (!es_pool_thread_start(&p->deadline_timer, s_deadline_timer, p))
+        atomic_store(&p->hard_stop, 1); /* no timer: nothing may wait on the network */
+    const atomic_int *token = es_http_set_thread_cancel(&p->hard_stop);
     s_item *queued[64];
     size_t nq = 0;
     pthread_mutex_lock(&p->mu);
@@ -545,8 +639,7 @@ static void s_shutdown(es_pool *p)
            ES_LF_INT("grace_seconds", cfg->shutdown_grace));
     s_give_back(p, queued, nq);
 
-    uint64_t deadline = es_clock_ms() + (uint64_t)cfg->shutdown_grace * 1000u;
-    bool done = s_wait_threads(p, deadline);
+    bool done = s_wait_threads(p, grace_end);
     if (!done) {
         pthread_mutex_lock(&p->mu);
         in_flight = p->active;
@@ -572,20 +665,25 @@ static void s_shutdown(es_pool *p)
         if (p->receiver_started)
             pthread_detach(p->receiver);
     }
-    es_pool_deleter_stop(p->deleter); /* flushes the last settled messages */
+    es_pool_deleter_stop(p->deleter); /* flushes the last settled messages, until hard_stop */
     es_pool_visibility_stop(p->vis);
+    es_pool_thread_stop(&p->deadline_timer);
+    es_http_set_thread_cancel(token);
+    if (!p->abandoned)
+        es_http_set_process_cancel(NULL);
 }
 
 es_err es_pool_run(es_pool *p, es_pool_stats *stats)
 {
     ES_ENSURE_REF(p);
     const es_cfg *cfg = p->cfg;
-    p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS);
+    p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS, &p->hard_stop);
     p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
-                                    2 * p->qcap + 10);
+                                    2 * p->qcap + 10, &p->hard_stop);
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);
+    es_http_set_process_cancel(&p->hard_stop); /* even multipart aborts end at the deadline */
     es_err rc = s_start_threads(p);
     if (rc != ES_OK)
         ES_LOG(ES_LOG_ERROR, "worker.thread_failed",
@@ -640,5 +738,6 @@ void es_pool_free(es_pool *p)
     pthread_cond_destroy(&p->cv_space);
     pthread_cond_destroy(&p->cv_done);
     pthread_mutex_destroy(&p->mu);
+    es_pool_thread_destroy(&p->deadline_timer);
     free(p);
 }

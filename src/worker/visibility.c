@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/thread.h"
@@ -34,6 +35,7 @@ struct es_pool_visibility {
     s_slot *slots;
     size_t nslots;
     uint64_t next_gen, extended;
+    const atomic_int *stop_token;
     es_pool_thread bg;
 };
 
@@ -144,6 +146,7 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
 static void *s_thread(void *arg)
 {
     es_pool_visibility *v = arg;
+    es_http_set_thread_cancel(v->stop_token);
     pthread_mutex_lock(&v->bg.mu);
     while (!v->bg.stopping) {
         struct timespec ts;
@@ -165,13 +168,15 @@ static void *s_thread(void *arg)
 }
 
 es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url,
-                                           int timeout_s, size_t slots)
+                                           int timeout_s, size_t slots,
+                                           const atomic_int *stop_token)
 {
     es_pool_visibility *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
     es_pool_thread_init(&v->bg);
     v->sqs = sqs;
+    v->stop_token = stop_token;
     v->timeout_s = timeout_s > 0 ? timeout_s : 1;
     v->half_ms = (uint64_t)v->timeout_s * 500u;
     v->tick_ms = v->half_ms / 2 < 1000 ? v->half_ms / 2 : 1000;

@@ -489,6 +489,67 @@ static void test_response_cap(void)
     es_sqs_client_free(q);
 }
 
+/* Issue 10 item 5: a 5xx with a body past the error-body cap (a proxy's HTML
+ * page) is still a 5xx: retried, and the body is cut, never fatal. */
+static void test_large_5xx_body_retried(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    size_t big = 80u * 1024u;
+    char *html = malloc(big + 1);
+    REQUIRE(html);
+    memset(html, 'x', big);
+    html[big] = '\0';
+    s_route("GET", "/bkt/k", 503, html, "Content-Type: text/html\r\n", 1);
+    free(html);
+    s_route("GET", "/bkt/k", 200, "data", NULL, 0);
+    s_collect col = {0};
+    es_s3_get_options opt = {.on_head = s_head_cb, .on_body = s_body_cb, .ctx = &col};
+    es_aws_result res;
+    CHECK_OK(es_s3_get_object(c, "bkt", "k", &opt, &res));
+    CHECK_INT_EQ(res.attempts, 2);
+    CHECK_MEM_EQ(col.data, col.len, "data", 4);
+    /* With no attempt left the result is the 503, a transient server error. */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("GET", "/bkt/k", 503, "<html>busy</html>", NULL, 0);
+    col = (s_collect){0};
+    es_err rc = es_s3_get_object(c, "bkt", "k", &opt, &res);
+    CHECK_INT_EQ(rc, ES_ERR_SERVER);
+    CHECK_INT_EQ(res.http_status, 503);
+    CHECK_INT_EQ(col.len, 0);
+    es_s3_client_free(c);
+}
+
+/* Issue 10 item 4: 140 x-amz-meta-* headers (legal for S3) are read; a header
+ * block past the parser's bounds is the endpoint's fault, never bad input. */
+static void test_many_response_headers(void)
+{
+    es_s3_client *c = s_s3(1);
+    REQUIRE(c);
+    size_t cap = 3000u * 40u; /* each line is under 40 bytes */
+    char *headers = malloc(cap);
+    REQUIRE(headers);
+    size_t n = 0;
+    for (int i = 0; i < 140; i++)
+        n += (size_t)snprintf(headers + n, cap - n, "x-amz-meta-field%03d: v%d\r\n", i, i);
+    s_route("GET", "/bkt/meta", 200, "data", headers, 0);
+    for (int i = 140; i < 3000; i++)
+        n += (size_t)snprintf(headers + n, cap - n, "x-amz-meta-field%03d: v%d\r\n", i, i);
+    s_route("GET", "/bkt/flood", 200, "data", headers, 0);
+    free(headers);
+    s_collect col = {0};
+    es_s3_get_options opt = {.on_head = s_head_cb, .on_body = s_body_cb, .ctx = &col};
+    es_aws_result res;
+    CHECK_OK(es_s3_get_object(c, "bkt", "meta", &opt, &res));
+    CHECK_MEM_EQ(col.data, col.len, "data", 4);
+    col = (s_collect){0};
+    es_err rc = es_s3_get_object(c, "bkt", "flood", &opt, &res);
+    CHECK_INT_EQ(rc, ES_ERR_PROTOCOL);
+    CHECK(es_err_category(rc) != ES_CAT_INPUT);
+    CHECK_STR_CONTAINS(res.message, "response headers exceed");
+    es_s3_client_free(c);
+}
+
 static void test_sqs_request_goes_to_endpoint(void)
 {
     es_sqs_client *q = s_sqs(3);
@@ -530,14 +591,21 @@ static void test_sqs_request_goes_to_endpoint(void)
     es_sqs_client_free(q);
 }
 
-static void test_secrets_never_in_results(void)
+/* A fresh server state and an S3 client (one attempt) signing with session
+ * credentials whose token is token; *provider is for the caller to release. */
+static es_s3_client *s_s3_with_token(const char *token, es_creds_provider **provider)
 {
     es_aws_config cfg;
     s_fresh(&cfg, 1);
+    *provider = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
+    return *provider ? es_s3_client_new(&cfg, *provider) : NULL;
+}
+
+static void test_secrets_never_in_results(void)
+{
     const char *token = "FQoGZXIvYXdzEXAMPLETOKENVALUE1234567890";
-    es_creds_provider *p = es_creds_provider_new_static("AKIDEXAMPLE", S_SECRET, token);
-    REQUIRE(p);
-    es_s3_client *c = es_s3_client_new(&cfg, p);
+    es_creds_provider *p = NULL;
+    es_s3_client *c = s_s3_with_token(token, &p);
     REQUIRE(c);
     /* A hostile server echoing the secret and the token back. */
     char body[512];
@@ -556,6 +624,39 @@ static void test_secrets_never_in_results(void)
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-security-token"), token);
     CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "x-amz-security-token");
     es_test_http_request_free(&r);
+    es_s3_client_free(c);
+    es_creds_provider_release(p);
+}
+
+/* Issue 10 item 8: a long session token echoed in an error message that is
+ * cut to fit leaves no 16-character piece of itself in any result field. */
+static void test_echoed_long_token_scrubbed_before_truncation(void)
+{
+    char token[732];
+    for (size_t i = 0; i < sizeof token - 1; i++)
+        token[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 62) % 62];
+    token[sizeof token - 1] = '\0';
+    es_creds_provider *p = NULL;
+    es_s3_client *c = s_s3_with_token(token, &p);
+    REQUIRE(c);
+    char body[2048];
+    snprintf(body, sizeof body, "<Error><Code>AccessDenied</Code><Message>Access denied for request "
+             "signed with x-amz-security-token=%s</Message><RequestId>%.100s</RequestId></Error>",
+             token, token + 3);
+    s_route("PUT", "/bkt/k", 403, body, NULL, 0);
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
+    CHECK_STR_CONTAINS(res.message, "AccessDenied");
+    CHECK_STR_CONTAINS(res.message, "[redacted]");
+    for (size_t i = 0; i + 16 <= strlen(token); i++) {
+        char piece[17];
+        memcpy(piece, token + i, 16);
+        piece[16] = '\0';
+        if (strstr(res.message, piece) || strstr(res.request_id, piece)) {
+            CHECK(!"a 16-character piece of the token survived");
+            break;
+        }
+    }
     es_s3_client_free(c);
     es_creds_provider_release(p);
 }
@@ -617,8 +718,11 @@ int main(void)
     ES_RUN(test_timeout_retried_with_higher_cost);
     ES_RUN(test_clock_skew_corrected);
     ES_RUN(test_response_cap);
+    ES_RUN(test_large_5xx_body_retried);
+    ES_RUN(test_many_response_headers);
     ES_RUN(test_sqs_request_goes_to_endpoint);
     ES_RUN(test_secrets_never_in_results);
+    ES_RUN(test_echoed_long_token_scrubbed_before_truncation);
     ES_RUN(test_shared_client_threads);
     es_creds_provider_release(s_creds);
     es_test_http_server_stop(s_srv);

@@ -76,29 +76,36 @@ static bool s_raise_later(s_raiser *r, atomic_int *flag, long delay_ms)
     return pthread_create(&r->thread, NULL, s_raiser_main, r) == 0;
 }
 
+/* GETs /slow, raises *flag S_RAISE_AFTER_MS later and checks the request
+ * ended as cancelled soon after that, having really waited until then. */
+static void s_slow_get_cancelled(es_test_http_server *srv, atomic_int *flag, es_http_response *resp)
+{
+    char url[128];
+    es_http_request req;
+    s_request(&req, srv, "GET", "/slow", url, sizeof url);
+    s_raiser r;
+    uint64_t start = es_test_now_ms();
+    REQUIRE(s_raise_later(&r, flag, S_RAISE_AFTER_MS));
+    es_err rc = es_http_perform(&req, resp);
+    uint64_t end = es_test_now_ms();
+    pthread_join(r.thread, NULL);
+    CHECK_INT_EQ(rc, ES_ERR_CANCELLED);
+    CHECK(end - start >= S_RAISE_AFTER_MS); /* it really was waiting, not refused up front */
+    CHECK(end - start < S_LIMIT_MS);
+    CHECK(end - r.raised_at < S_AFTER_RAISE_MS);
+}
+
 static void test_in_flight_request_is_cancelled(void)
 {
     es_test_http_server *srv = s_server();
     REQUIRE(srv);
     atomic_int flag = 0;
     CHECK(es_http_set_thread_cancel(&flag) == NULL);
-    char url[128];
-    es_http_request req;
-    s_request(&req, srv, "GET", "/slow", url, sizeof url);
     es_http_response resp;
     es_http_response_init(&resp);
-    s_raiser r;
-    uint64_t start = es_test_now_ms();
-    REQUIRE(s_raise_later(&r, &flag, S_RAISE_AFTER_MS));
-    es_err rc = es_http_perform(&req, &resp);
-    uint64_t end = es_test_now_ms();
-    pthread_join(r.thread, NULL);
-    CHECK_INT_EQ(rc, ES_ERR_CANCELLED);
+    s_slow_get_cancelled(srv, &flag, &resp);
     CHECK_INT_EQ(resp.status, 0);
     CHECK_STR_CONTAINS(resp.error, "cancelled");
-    CHECK(end - start >= S_RAISE_AFTER_MS); /* it really was waiting, not refused up front */
-    CHECK(end - start < S_LIMIT_MS);
-    CHECK(end - r.raised_at < S_AFTER_RAISE_MS);
     CHECK_INT_EQ(es_test_http_server_count(srv, "GET", "/slow"), 1);
     CHECK(es_http_set_thread_cancel(NULL) == &flag);
     es_http_response_clean(&resp);
@@ -177,6 +184,32 @@ static void test_raised_token_sends_nothing(void)
     CHECK(!es_http_thread_cancelled());
     es_test_sleep_ms(200); /* a request, had one been sent, would be logged by now */
     CHECK_INT_EQ(es_test_http_server_request_count(srv), 0);
+    es_http_response_clean(&resp);
+    es_test_http_server_stop(srv);
+}
+
+/* Issue 10 item 7: the process-wide token (a daemon's hard shutdown
+ * deadline) ends a request even while the thread's own token is suspended,
+ * as a multipart abort sends it, and once raised it sends nothing. */
+static void test_process_token_overrides_suspension(void)
+{
+    es_test_http_server *srv = s_server();
+    REQUIRE(srv);
+    atomic_int hard = 0;
+    es_http_set_process_cancel(&hard);
+    CHECK(es_http_set_thread_cancel(NULL) == NULL); /* nothing of the thread's own */
+    es_http_response resp;
+    es_http_response_init(&resp);
+    s_slow_get_cancelled(srv, &hard, &resp);
+    CHECK(es_http_thread_cancelled());
+    char url[128];
+    es_http_request req;
+    s_request(&req, srv, "GET", "/fast", url, sizeof url);
+    CHECK_INT_EQ(es_http_perform(&req, &resp), ES_ERR_CANCELLED);
+    es_http_set_process_cancel(NULL);
+    CHECK(!es_http_thread_cancelled());
+    CHECK_OK(es_http_perform(&req, &resp));
+    CHECK_INT_EQ(es_test_http_server_count(srv, "GET", "/fast"), 1);
     es_http_response_clean(&resp);
     es_test_http_server_stop(srv);
 }
@@ -319,6 +352,7 @@ int main(void)
     ES_RUN(test_signed_call_is_not_retried);
     ES_RUN(test_raised_token_sends_nothing);
     ES_RUN(test_lowered_token_lets_requests_through);
+    ES_RUN(test_process_token_overrides_suspension);
     ES_RUN(test_token_is_per_thread);
     ES_RUN(test_nested_requests_share_the_token);
     return es_test_finish();

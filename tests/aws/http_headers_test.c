@@ -156,6 +156,34 @@ static void test_field_count_bound(void)
     free(h);
 }
 
+/* Issue 10 item 4: what S3 may legally send fits. User metadata is limited
+ * to 2 KB of keys and values; the most lines that allows are 2-byte keys
+ * with empty values, next to the usual response headers. */
+static void test_s3_worst_case_metadata_fits(void)
+{
+    es_http_headers *h = s_new();
+    REQUIRE(h);
+    CHECK_OK(s_feed(h, "HTTP/1.1 200 OK\r\n"));
+    static const char *const usual[] = {
+        "x-amz-id-2: Ee6y1J2zJ6JtJ6gk1J2zJ6JtJ6gk1J2zJ6JtJ6gk1J2zJ6JtJ6gk1J2zJ6JtJ6gk=\r\n",
+        "x-amz-request-id: 0A1B2C3D4E5F6071\r\n", "Date: Thu, 03 Dec 2026 03:00:00 GMT\r\n",
+        "Last-Modified: Thu, 03 Dec 2026 02:00:00 GMT\r\n",
+        "ETag: \"0123456789abcdef0123456789abcdef\"\r\n", "x-amz-version-id: 3HL4kqtJlcpXroDTDmJ\r\n",
+        "Accept-Ranges: bytes\r\n", "Content-Type: image/jpeg\r\n", "Content-Length: 12345\r\n",
+        "Server: AmazonS3\r\n"};
+    for (size_t i = 0; i < sizeof usual / sizeof usual[0]; i++)
+        CHECK_OK(s_feed(h, usual[i]));
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    char line[64];
+    for (int i = 0; i < 1024; i++) { /* 1024 distinct 2-byte keys = the 2 KB limit */
+        snprintf(line, sizeof line, "x-amz-meta-%c%c:\r\n", alphabet[i / 36], alphabet[i % 36]);
+        CHECK_OK(s_feed(h, line));
+    }
+    CHECK_INT_EQ(h->count, 1024 + sizeof usual / sizeof usual[0]);
+    CHECK_STR_EQ(es_http_headers_get(h, "content-length"), "12345");
+    free(h);
+}
+
 static void test_byte_bound(void)
 {
     es_http_headers *h = s_new();
@@ -203,6 +231,7 @@ int main(void)
     ES_RUN(test_bad_lines_skipped);
     ES_RUN(test_field_count_bound);
     ES_RUN(test_byte_bound);
+    ES_RUN(test_s3_worst_case_metadata_fits);
     ES_RUN(test_empty_and_null);
     return es_test_finish();
 }

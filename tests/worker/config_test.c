@@ -49,6 +49,9 @@ static void test_defaults(void)
     CHECK_INT_EQ(cfg.part_size, 8ull * 1024 * 1024);
     CHECK_INT_EQ(cfg.wait_seconds, 20);
     CHECK_INT_EQ(cfg.shutdown_grace, 25);
+    CHECK_INT_EQ(cfg.min_transfer_rate, 16 * 1024);
+    CHECK_INT_EQ(cfg.min_transfer_window, 30);
+    CHECK_INT_EQ(cfg.max_job_seconds, 0); /* derived from the object's size */
     CHECK_STR_EQ(cfg.heartbeat_file, "/tmp/exifstrip-worker.heartbeat");
     CHECK_INT_EQ(cfg.log_format, ES_LOG_FORMAT_JSON);
     CHECK_INT_EQ(cfg.log_level, ES_LOG_INFO);
@@ -68,6 +71,9 @@ static void test_every_variable_parsed(void)
                   {"EXIFSTRIP_PART_SIZE", "5MiB"},
                   {"EXIFSTRIP_WAIT_SECONDS", "0"},
                   {"EXIFSTRIP_SHUTDOWN_GRACE", "3"},
+                  {"EXIFSTRIP_MIN_TRANSFER_RATE", "1K"},
+                  {"EXIFSTRIP_MIN_TRANSFER_WINDOW", "5"},
+                  {"EXIFSTRIP_MAX_JOB_SECONDS", "900"},
                   {"EXIFSTRIP_HEARTBEAT_FILE", "/run/hb"},
                   {"EXIFSTRIP_LOG_FORMAT", "TEXT"},
                   {"EXIFSTRIP_LOG_LEVEL", "debug"},
@@ -88,6 +94,9 @@ static void test_every_variable_parsed(void)
     CHECK_INT_EQ(cfg.part_size, 5ull * 1024 * 1024);
     CHECK_INT_EQ(cfg.wait_seconds, 0);
     CHECK_INT_EQ(cfg.shutdown_grace, 3);
+    CHECK_INT_EQ(cfg.min_transfer_rate, 1024);
+    CHECK_INT_EQ(cfg.min_transfer_window, 5);
+    CHECK_INT_EQ(cfg.max_job_seconds, 900);
     CHECK_STR_EQ(cfg.heartbeat_file, "/run/hb");
     CHECK_INT_EQ(cfg.log_format, ES_LOG_FORMAT_TEXT);
     CHECK_INT_EQ(cfg.log_level, ES_LOG_DEBUG);
@@ -266,7 +275,8 @@ static void test_help_lists_every_variable(void)
         "EXIFSTRIP_DLQ_URL",         "EXIFSTRIP_VISIBILITY_TIMEOUT", "EXIFSTRIP_MAX_OBJECT_BYTES",
         "EXIFSTRIP_SHUTDOWN_GRACE",  "EXIFSTRIP_LOG_FORMAT", "EXIFSTRIP_LOG_LEVEL",
         "EXIFSTRIP_HEARTBEAT_FILE",  "EXIFSTRIP_PART_SIZE",  "EXIFSTRIP_WAIT_SECONDS",
-        "--drain",                   "(default: 4)",         ".jpg,.jpeg"};
+        "--drain",                   "(default: 4)",         ".jpg,.jpeg",
+        "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CHECK_STR_CONTAINS(buf, names[i]);
 }
