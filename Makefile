@@ -12,6 +12,8 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SYSCONFDIR ?= /etc
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 BUILD    ?= build
 CC       ?= cc
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -73,7 +75,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-build test-clang asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
+.PHONY: all deps deps-containers test test-build test-clang test-deploy image asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
 
 all: $(BUILD)/exifstrip
 
@@ -168,7 +170,7 @@ lint: deps
 
 # What CI adds to `make test`: the same sources built with clang (whose warnings
 # differ from gcc's), warnings as errors.
-test-clang:
+test-clang: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) CC=clang BUILD=build/clang WERROR=$(WERROR) test-build
 
 # Offline checks of terraform/ (HCL, AWS provider schema, IAM table, variable
@@ -176,12 +178,34 @@ test-clang:
 tf-check: deps
 	@tests/terraform/terraform_test.sh
 
+# The binary, the systemd unit (ExecStart follows PREFIX) and the example
+# environment file; the real /etc/exifstrip/worker.env is the admin's to write.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/exifstrip
 	install -m 0755 $(BUILD)/exifstrip $(DESTDIR)$(PREFIX)/bin/exifstrip
+	sed -e 's|/usr/local/bin/exifstrip|$(PREFIX)/bin/exifstrip|' -e 's|/etc/exifstrip/|$(SYSCONFDIR)/exifstrip/|' \
+	    systemd/exifstrip-worker.service >$(DESTDIR)$(UNITDIR)/exifstrip-worker.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/exifstrip-worker.service
+	install -m 0644 systemd/worker.env.example $(DESTDIR)$(SYSCONFDIR)/exifstrip/worker.env.example
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/exifstrip
+	rm -f $(DESTDIR)$(PREFIX)/bin/exifstrip $(DESTDIR)$(UNITDIR)/exifstrip-worker.service \
+	    $(DESTDIR)$(SYSCONFDIR)/exifstrip/worker.env.example
+
+# The container image (docker/Dockerfile), built offline with podman (or docker);
+# prints its size. The first run makes the debian:bookworm-slim base with debootstrap.
+image: deps-containers
+	@scripts/container.sh image
+
+deps-containers:
+	@mk/deps.sh --containers
+
+# Container, compose and systemd deployment tests (minutes: image builds); CI runs
+# them after `make test`. Ends with "N passed, N failed"; skips, saying so,
+# when no container engine can run.
+test-deploy: deps-containers
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/exifstrip $(BUILD)/tests/tools/mkfixture
+	@tests/run.sh --deploy $(BUILD)
 
 clean:
 	rm -rf build

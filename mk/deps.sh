@@ -5,13 +5,20 @@
 # (tests/emulator, pinned by its package-lock.json). Idempotent and quiet when
 # everything is present. The Terraform checker's npm packages (tests/terraform)
 # are installed the same way. ES_DEPS_SKIP_NODE=1 skips both npm parts.
+#   mk/deps.sh --containers   also podman, buildah, podman-compose, runc, the CNI
+#                             name plugin (compose service names), debootstrap
+#                             and systemd (systemd-analyze): `make image`, `make test-deploy`
 set -eu
 cd "$(dirname "$0")/.."
 
 # Build: compiler, pkg-config, the product's libraries. Tests: libjpeg (fixtures),
 # clang + compiler-rt (libFuzzer), awscli (emulator compatibility), curl, node/npm.
 APT_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libjpeg-dev
-libturbojpeg0-dev libexif-dev libexpat1-dev clang awscli curl ca-certificates"
+libturbojpeg0-dev libexif-dev libexpat1-dev clang awscli curl ca-certificates systemd"
+if [ "${1:-}" = --containers ]; then
+    APT_PKGS="$APT_PKGS podman buildah podman-compose runc debootstrap uidmap
+golang-github-containernetworking-plugin-dnsname"
+fi
 
 missing=""
 for p in $APT_PKGS; do

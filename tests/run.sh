@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # run.sh - runs every test of one or more build trees and prints one closing
 # line "N passed, N failed". Usage: tests/run.sh BUILD_DIR...
+#                                   tests/run.sh --deploy BUILD_DIR
 #   unit:        BUILD/tests/*/*_test            (C, no network)
 #   shell:       tests/*/*_test.sh               (CLI behaviour; run once, against the first tree)
 #   integration: BUILD/tests/*/*_itest and tests/e2e/*_test.sh, with the local
 #                S3+SQS emulator started once for the whole run.
+#   deploy:      tests/docker/*_test.sh only with --deploy (`make test-deploy`:
+#                container image, docker run, compose; minutes of image builds).
 # Each program prints "# summary: N passed, N failed, N skipped"; a program that
 # crashes, exits non-zero or prints no summary (even with exit status 0) counts
 # as one failure. ES_RUN_SCRIPTS=0 runs only the C programs of the trees (the
@@ -34,10 +37,13 @@ run_one() { # label, command...
         echo "---- $label (exit $rc) ----"; cat "$out"; echo "----"
     else
         printf '%-60s %4d passed %3d skipped\n' "$label" "$p" "$s"
+        # Deploy tests say why they skipped (no container engine, ...).
+        [ "$show_skips" = 1 ] && [ "$s" -gt 0 ] && grep '^SKIP ' "$out"
     fi
     rm -f "$out"
 }
 
+show_skips=0
 emulator_started=0
 start_emulator() {
     [ "$emulator_started" = 1 ] && return 0
@@ -53,6 +59,15 @@ start_emulator() {
 stop_emulator() { [ "$emulator_started" = 1 ] && tests/emulator/start.sh --stop >/dev/null 2>&1; }
 trap stop_emulator EXIT
 
+if [ "${1:-}" = --deploy ]; then
+    shift
+    show_skips=1
+    for t in $(ls tests/docker/*_test.sh 2>/dev/null | sort); do
+        ES_BUILD="$1" run_one "$t" bash "$t"
+    done
+    set --
+fi
+
 first=1
 for build in "$@"; do
     echo "== $build"
@@ -60,7 +75,7 @@ for build in "$@"; do
         run_one "$t" "$t"
     done
     if [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ]; then
-        for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v '^tests/e2e/' | sort); do
+        for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v -e '^tests/e2e/' -e '^tests/docker/' | sort); do
             ES_BUILD="$build" run_one "$t" bash "$t"
         done
     fi

@@ -1,6 +1,7 @@
 // config.mjs - reads the emulator's settings from the command line and the
 // environment (flags win over env). Pure: returns a plain object, prints nothing.
-//   --port N            ES_EMULATOR_PORT          listen port on 127.0.0.1 (0 = any free port, default)
+//   --port N            ES_EMULATOR_PORT          listen port (0 = any free port, default)
+//   --host ADDR         ES_EMULATOR_HOST          listen address (127.0.0.1; 0.0.0.0 only inside a container image)
 //   --url-file PATH     ES_EMULATOR_URL_FILE      also write the URL (one line) to PATH once listening
 //   --credentials LIST  ES_EMULATOR_CREDENTIALS   extra "AKID:SECRET[:TOKEN],..." besides test/test
 //   --region NAME       ES_EMULATOR_REGION        region of buckets/queues and of the signing scope (us-east-1)
@@ -12,7 +13,7 @@ export const ACCOUNT_ID = "000000000000";
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
 function usage(msg) {
-    const err = new Error(`${msg}\nusage: server.mjs [--port N] [--url-file PATH] [--credentials AKID:SECRET[:TOKEN],...] [--region R] [--max-body BYTES] [--log-requests]`);
+    const err = new Error(`${msg}\nusage: server.mjs [--port N] [--host ADDR] [--url-file PATH] [--credentials AKID:SECRET[:TOKEN],...] [--region R] [--max-body BYTES] [--log-requests]`);
     err.usage = true;
     return err;
 }
@@ -27,6 +28,7 @@ function intOption(name, text, min, max) {
 export function parseConfig(argv, env) {
     const cfg = {
         port: 0,
+        host: env.ES_EMULATOR_HOST || "127.0.0.1",
         urlFile: env.ES_EMULATOR_URL_FILE || "",
         credentialText: env.ES_EMULATOR_CREDENTIALS || "",
         region: env.ES_EMULATOR_REGION || "us-east-1",
@@ -45,6 +47,7 @@ export function parseConfig(argv, env) {
         };
         switch (flag) {
             case "--port": cfg.port = intOption(flag, value(), 0, 65535); break;
+            case "--host": cfg.host = value(); break;
             case "--url-file": cfg.urlFile = value(); break;
             case "--credentials": cfg.credentialText = value(); break;
             case "--region": cfg.region = value(); break;

@@ -1,4 +1,4 @@
-// frontend.mjs - the emulator's one public port (127.0.0.1 only). Each request:
+// frontend.mjs - the emulator's one public port (127.0.0.1, or --host in a container). Each request:
 // control API (/_emulator/...) or else: read the whole body -> tell S3 from
 // SQS and name the operation -> strict SigV4 check -> fault rules -> serve
 // (notification and location subresources, ListMultipartUploads and the
@@ -87,7 +87,7 @@ export class Emulator {
     async start() {
         await new Promise((resolve, reject) => {
             this.server.once("error", reject);
-            this.server.listen(this.cfg.port, "127.0.0.1", resolve);
+            this.server.listen(this.cfg.port, this.cfg.host || "127.0.0.1", resolve);
         });
         this.url = `http://127.0.0.1:${this.server.address().port}`;
         await this.backend.start(this.url);

@@ -120,6 +120,9 @@ test("credential lists and options", () => {
     assert.equal(parseConfig([], { ES_EMULATOR_CREDENTIALS: "E:F" }).credentials.get("E").secretAccessKey, "F");
     assert.throws(() => parseConfig(["--bogus"], {}));
     assert.throws(() => parseConfig(["--port", "70000"], {}));
+    assert.equal(parseConfig([], {}).host, "127.0.0.1");
+    assert.equal(parseConfig([], { ES_EMULATOR_HOST: "0.0.0.0" }).host, "0.0.0.0");
+    assert.equal(parseConfig(["--host", "::1"], { ES_EMULATOR_HOST: "0.0.0.0" }).host, "::1");
 });
 
 test("amz dates", () => {
