@@ -24,6 +24,8 @@ struct es_test_sqs {
     unsigned fail_requests;
     char *scripted[S_MAX_SCRIPTED];
     size_t nscripted;
+    int receive_sizes[S_MAX_ENTRIES];
+    size_t nreceives;
     char reply[16384]; /* the handler's last answer (the server sends it before the next request) */
 };
 
@@ -90,6 +92,10 @@ static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_re
     resp->status = 200;
     resp->headers = "Content-Type: application/x-amz-json-1.0\r\n";
     bool batch = strstr(action, "Batch") != NULL;
+    if (!strcmp(action, "ReceiveMessage") && q->nreceives < S_MAX_ENTRIES) {
+        json_t *max = json_object_get(body, "MaxNumberOfMessages");
+        q->receive_sizes[q->nreceives++] = max ? (int)json_integer_value(max) : -1;
+    }
     if (batch && q->fail_requests > 0) {
         q->fail_requests--;
         resp->status = 500;
@@ -204,6 +210,15 @@ size_t es_test_sqs_entries(es_test_sqs *q, es_test_sqs_entry *out, size_t cap)
     pthread_mutex_lock(&q->lk);
     size_t n = q->nentries;
     memcpy(out, q->entries, (n < cap ? n : cap) * sizeof *out);
+    pthread_mutex_unlock(&q->lk);
+    return n;
+}
+
+size_t es_test_sqs_receive_sizes(es_test_sqs *q, int *out, size_t cap)
+{
+    pthread_mutex_lock(&q->lk);
+    size_t n = q->nreceives;
+    memcpy(out, q->receive_sizes, (n < cap ? n : cap) * sizeof *out);
     pthread_mutex_unlock(&q->lk);
     return n;
 }

@@ -39,6 +39,9 @@ void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count
 
 /* Requests received with X-Amz-Target AmazonSQS.<action> (NULL = any). */
 size_t es_test_sqs_calls(es_test_sqs *q, const char *action);
+/* Copies the MaxNumberOfMessages of each ReceiveMessage so far (up to cap)
+ * into out; returns how many receives there were. */
+size_t es_test_sqs_receive_sizes(es_test_sqs *q, int *out, size_t cap);
 /* Copies recorded batch entries (up to cap) into out; returns how many there are. */
 size_t es_test_sqs_entries(es_test_sqs *q, es_test_sqs_entry *out, size_t cap);
 
