@@ -231,9 +231,38 @@ static void test_shutdown_gives_back_queued_then_deletes_finished(void)
     s_finish(&f);
 }
 
+static void test_grace_expiry_cancels_the_running_job(void)
+{
+    s_fix f;
+    char event[2048];
+    es_wfix_s3_event(event, sizeof event, "src", "slow.jpg", NULL, NULL, 100);
+    s_s3_hold(true);
+    REQUIRE(s_start(&f, 1));
+    es_test_sqs_script_receive(f.q, "c", 1, event);
+    es_test_await(s_s3_entered, NULL, "the job's S3 request");
+    /* Receiver (pausing after an empty receive), deleter and heartbeat idle. */
+    es_test_await(s_idle_pred, &(s_idle){&f, 2, 3, 0}, "the receiver pausing");
+    uint64_t now = es_test_clock_now();
+    es_pool_request_stop(f.pool);
+    /* The shutdown deadline (grace + cleanup) is armed from the stop on. */
+    if (es_test_await_deadline(now + S_GRACE_S * 1000u + S_CLEANUP_MS, "the shutdown deadline timer")) {
+        CHECK(s_s3_entered(NULL)); /* still running within the grace period */
+        es_test_clock_advance(S_GRACE_S * 1000u);
+    }
+    pthread_join(f.runner, NULL); /* the job's transfer is cancelled, it unwinds */
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.settled, 0);
+    CHECK_INT_EQ(f.stats.left, 1); /* redelivered after the visibility timeout */
+    CHECK_INT_EQ(f.stats.deleted, 0);
+    CHECK_INT_EQ(f.stats.abandoned, 0);
+    CHECK_INT_EQ(es_test_sqs_calls(f.q, "DeleteMessageBatch"), 0);
+    s_finish(&f);
+}
+
 int main(void)
 {
     ES_RUN(test_surplus_released_and_queue_bounded);
     ES_RUN(test_shutdown_gives_back_queued_then_deletes_finished);
+    ES_RUN(test_grace_expiry_cancels_the_running_job);
     return es_test_finish();
 }
