@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../harness/test.h"
 #include "worker/clock.h"
@@ -73,6 +74,10 @@ static const es_clock_source s_source = {s_now, s_wait_until, NULL};
 
 void es_test_clock_install(uint64_t start_ms)
 {
+    /* A worker thread waiting for a time that never comes would hang the
+     * suite: the test program is killed instead (no summary: a failure).
+     * Each install re-arms it; uninstall does not disarm it (cheap insurance). */
+    alarm(60);
     pthread_mutex_lock(&s_fc.lk);
     s_fc.now = start_ms;
     pthread_mutex_unlock(&s_fc.lk);

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Installs the fake clock at start_ms (es_clock_set_source); no worker thread may run. */
+/* Installs the fake clock at start_ms (es_clock_set_source); no worker
+ * thread may run. Arms a 60 s alarm: a test that would hang is killed. */
 void es_test_clock_install(uint64_t start_ms);
 /* Restores the monotonic clock; every thread that used the fake one must have ended. */
 void es_test_clock_uninstall(void);
