@@ -11,6 +11,7 @@
 
 #include "../harness/test.h"
 #include "../support/http_server.h"
+#include "../support/sqs_fake.h"
 #include "aws/s3.h"
 
 #define S_PART ES_S3_MIN_PART_SIZE
@@ -64,12 +65,7 @@ static es_s3_client *s_client(void)
     s_script.fail_part = 0;
     s_script.complete_status = 200;
     es_aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    strcpy(cfg.region, "us-east-1");
-    snprintf(cfg.s3_endpoint, sizeof cfg.s3_endpoint, "%s", es_test_http_server_url(s_srv));
-    cfg.max_attempts = 1;
-    cfg.connect_timeout_ms = 2000;
-    cfg.low_speed_time_s = 10;
+    es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv));
     return es_s3_client_new(&cfg, s_creds);
 }
 

@@ -16,6 +16,7 @@
 
 struct es_test_sqs {
     es_test_http_server *srv;
+    es_sqs_client *client;
     pthread_mutex_t lk;
     es_test_sqs_entry entries[S_MAX_ENTRIES];
     size_t nentries, nbatches;
@@ -115,6 +116,17 @@ static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_re
     json_decref(body);
 }
 
+static es_sqs_client *s_new_client(const char *url)
+{
+    es_aws_config cfg;
+    es_test_local_aws_config(&cfg, url);
+    es_creds_provider *creds =
+        es_creds_provider_new_static("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL);
+    es_sqs_client *c = creds ? es_sqs_client_new(&cfg, creds) : NULL;
+    es_creds_provider_release(creds);
+    return c;
+}
+
 es_test_sqs *es_test_sqs_start(void)
 {
     es_test_sqs *q = calloc(1, sizeof *q);
@@ -122,7 +134,8 @@ es_test_sqs *es_test_sqs_start(void)
         return NULL;
     pthread_mutex_init(&q->lk, NULL);
     q->srv = es_test_http_server_start();
-    if (!q->srv) {
+    q->client = q->srv ? s_new_client(es_test_http_server_url(q->srv)) : NULL;
+    if (!q->client) {
         es_test_sqs_stop(q);
         return NULL;
     }
@@ -134,6 +147,7 @@ void es_test_sqs_stop(es_test_sqs *q)
 {
     if (!q)
         return;
+    es_sqs_client_free(q->client);
     es_test_http_server_stop(q->srv);
     for (size_t i = 0; i < q->nscripted; i++)
         free(q->scripted[i]);
@@ -141,23 +155,20 @@ void es_test_sqs_stop(es_test_sqs *q)
     free(q);
 }
 
+void es_test_local_aws_config(es_aws_config *cfg, const char *url)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->region, sizeof cfg->region, "us-east-1");
+    snprintf(cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, "%s", url);
+    snprintf(cfg->s3_endpoint, sizeof cfg->s3_endpoint, "%s", url);
+    cfg->max_attempts = 1;
+    cfg->connect_timeout_ms = 2000;
+    cfg->low_speed_time_s = 10;
+}
+
 es_sqs_client *es_test_sqs_client(es_test_sqs *q)
 {
-    es_aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    snprintf(cfg.region, sizeof cfg.region, "us-east-1");
-    snprintf(cfg.sqs_endpoint, sizeof cfg.sqs_endpoint, "%s", es_test_http_server_url(q->srv));
-    snprintf(cfg.s3_endpoint, sizeof cfg.s3_endpoint, "%s", es_test_http_server_url(q->srv));
-    cfg.max_attempts = 1;
-    cfg.connect_timeout_ms = 2000;
-    cfg.low_speed_time_s = 10;
-    es_creds_provider *creds =
-        es_creds_provider_new_static("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL);
-    if (!creds)
-        return NULL;
-    es_sqs_client *c = es_sqs_client_new(&cfg, creds);
-    es_creds_provider_release(creds);
-    return c;
+    return q->client;
 }
 
 void es_test_sqs_fail_requests(es_test_sqs *q, unsigned n)
@@ -205,20 +216,24 @@ size_t es_test_sqs_calls(es_test_sqs *q, const char *action)
     return n;
 }
 
-size_t es_test_sqs_entries(es_test_sqs *q, es_test_sqs_entry *out, size_t cap)
+/* Copies up to cap of the n records at src (each `size` bytes) under q's
+ * lock; returns n read under that lock. */
+static size_t s_copy(es_test_sqs *q, const void *src, const size_t *n, void *out, size_t cap,
+                     size_t size)
 {
     pthread_mutex_lock(&q->lk);
-    size_t n = q->nentries;
-    memcpy(out, q->entries, (n < cap ? n : cap) * sizeof *out);
+    size_t count = *n;
+    memcpy(out, src, (count < cap ? count : cap) * size);
     pthread_mutex_unlock(&q->lk);
-    return n;
+    return count;
+}
+
+size_t es_test_sqs_entries(es_test_sqs *q, es_test_sqs_entry *out, size_t cap)
+{
+    return s_copy(q, q->entries, &q->nentries, out, cap, sizeof *out);
 }
 
 size_t es_test_sqs_receive_sizes(es_test_sqs *q, int *out, size_t cap)
 {
-    pthread_mutex_lock(&q->lk);
-    size_t n = q->nreceives;
-    memcpy(out, q->receive_sizes, (n < cap ? n : cap) * sizeof *out);
-    pthread_mutex_unlock(&q->lk);
-    return n;
+    return s_copy(q, q->receive_sizes, &q->nreceives, out, cap, sizeof *out);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/config.h"
 #include "aws/sqs.h"
 
 typedef struct es_test_sqs es_test_sqs;
@@ -24,10 +25,15 @@ typedef struct es_test_sqs_entry {
     bool failed;       /* answered as failed */
 } es_test_sqs_entry;
 
-/* Starts the server; NULL on failure. */
+/* Fills cfg for a local test endpoint at url (S3 and SQS): region
+ * us-east-1, one attempt per call, short connect timeout. */
+void es_test_local_aws_config(es_aws_config *cfg, const char *url);
+
+/* Starts the server and a client for it; NULL on failure. */
 es_test_sqs *es_test_sqs_start(void);
+/* Stops the server and frees the client; accepts NULL. */
 void es_test_sqs_stop(es_test_sqs *q);
-/* A client for it (one attempt per call, static credentials); caller frees. */
+/* The client (one attempt per call, static credentials), owned by q. */
 es_sqs_client *es_test_sqs_client(es_test_sqs *q);
 const char *es_test_sqs_queue_url(void);
 

@@ -17,7 +17,6 @@
 #define S_FLUSH_MS 100
 
 static es_test_sqs *s_q;
-static es_sqs_client *s_client;
 
 typedef struct s_expect {
     es_pool_deleter *d;
@@ -44,18 +43,16 @@ static es_pool_deleter *s_setup(const atomic_int *token)
 {
     es_test_clock_install(S_T0);
     s_q = es_test_sqs_start();
-    s_client = s_q ? es_test_sqs_client(s_q) : NULL;
-    return s_client ? es_pool_deleter_new(s_client, es_test_sqs_queue_url(), S_FLUSH_MS, token) : NULL;
+    return s_q ? es_pool_deleter_new(es_test_sqs_client(s_q), es_test_sqs_queue_url(), S_FLUSH_MS, token)
+               : NULL;
 }
 
 static void s_teardown(es_pool_deleter *d)
 {
     es_pool_deleter_free(d);
-    es_sqs_client_free(s_client);
     es_test_sqs_stop(s_q);
-    es_test_clock_uninstall();
-    s_client = NULL;
     s_q = NULL;
+    es_test_clock_uninstall();
 }
 
 /* Adds receipt "<prefix><i>" (two digits), message id "id-<i>". */
@@ -100,10 +97,9 @@ static void test_failed_entries_retried_once(void)
 {
     es_pool_deleter *d = s_setup(NULL);
     REQUIRE(d);
-    es_pool_deleter_add(d, "ok-1", "m1");
-    es_pool_deleter_add(d, "flaky-2", "m2");
-    es_pool_deleter_add(d, "fail-3", "m3");
-    es_pool_deleter_add(d, "ok-4", "m4");
+    const char *receipts[] = {"ok-1", "flaky-2", "fail-3", "ok-4"};
+    for (int i = 0; i < 4; i++)
+        es_pool_deleter_add(d, receipts[i], receipts[i] + strlen(receipts[i]) - 1);
     es_test_await_deadline(S_T0 + S_FLUSH_MS, "four pending, waiting for flush_ms");
     es_test_clock_advance(S_FLUSH_MS);
     /* The two failures go back to the queue, their clock restarted. */

@@ -52,23 +52,22 @@ static void s_s3_hold(bool hold)
     pthread_mutex_unlock(&s_s3.mu);
 }
 
+/* The pool under test, its endpoints, and the thread running es_pool_run. */
 typedef struct s_fix {
     es_test_sqs *q;
-    es_sqs_client *sqs;
     es_test_http_server *s3srv;
     es_creds_provider *creds;
     es_s3_client *s3;
     es_cfg cfg;
     es_pool *pool;
-    pthread_t runner;
-    es_pool_stats stats;
     es_err rc;
+    es_pool_stats stats;
+    pthread_t runner;
 } s_fix;
 
 static void *s_run(void *arg)
 {
-    s_fix *f = arg;
-    f->rc = es_pool_run(f->pool, &f->stats);
+    ((s_fix *)arg)->rc = es_pool_run(((s_fix *)arg)->pool, &((s_fix *)arg)->stats);
     return NULL;
 }
 
@@ -82,14 +81,8 @@ static bool s_start(s_fix *f, int concurrency)
     if (!f->q || !f->s3srv || !f->creds)
         return false;
     es_test_http_server_set_handler(f->s3srv, s_s3_handler, NULL);
-    f->sqs = es_test_sqs_client(f->q);
     es_aws_config aws;
-    memset(&aws, 0, sizeof aws);
-    strcpy(aws.region, "us-east-1");
-    snprintf(aws.s3_endpoint, sizeof aws.s3_endpoint, "%s", es_test_http_server_url(f->s3srv));
-    aws.max_attempts = 1;
-    aws.connect_timeout_ms = 2000;
-    aws.low_speed_time_s = 10;
+    es_test_local_aws_config(&aws, es_test_http_server_url(f->s3srv));
     f->s3 = es_s3_client_new(&aws, f->creds);
     es_cfg_defaults(&f->cfg);
     snprintf(f->cfg.queue_url, sizeof f->cfg.queue_url, "%s", es_test_sqs_queue_url());
@@ -99,7 +92,7 @@ static bool s_start(s_fix *f, int concurrency)
     f->cfg.concurrency = concurrency;
     f->cfg.visibility_timeout = 30;
     f->cfg.shutdown_grace = S_GRACE_S;
-    f->pool = f->sqs && f->s3 ? es_pool_new(&f->cfg, f->s3, f->sqs) : NULL;
+    f->pool = f->s3 ? es_pool_new(&f->cfg, f->s3, es_test_sqs_client(f->q)) : NULL;
     return f->pool && pthread_create(&f->runner, NULL, s_run, f) == 0;
 }
 
@@ -114,7 +107,6 @@ static void s_finish(s_fix *f)
     s_s3_hold(false);
     es_pool_free(f->pool);
     es_s3_client_free(f->s3);
-    es_sqs_client_free(f->sqs);
     es_creds_provider_release(f->creds);
     es_test_http_server_stop(f->s3srv);
     es_test_sqs_stop(f->q);
@@ -134,6 +126,23 @@ static bool s_idle_pred(void *ctx)
     es_test_sqs_entry e[64];
     return es_test_sqs_calls(w->f->q, "ReceiveMessage") >= w->receives &&
            es_test_sqs_entries(w->f->q, e, 64) >= w->releases && es_test_clock_parked() == w->parked;
+}
+
+/* Checks the batch entries the endpoint got, in order: "release <receipt>"
+ * (ChangeMessageVisibilityBatch to 0) or "delete <receipt>". */
+static void s_check_entries(s_fix *f, const char *const *want, size_t n)
+{
+    es_test_sqs_entry e[16];
+    size_t got = es_test_sqs_entries(f->q, e, 16);
+    CHECK_INT_EQ(got, n);
+    for (size_t i = 0; i < n && i < got && i < 16; i++) {
+        char seen[128];
+        bool release = !strcmp(e[i].action, "ChangeMessageVisibilityBatch") && e[i].visibility == 0;
+        bool del = !strcmp(e[i].action, "DeleteMessageBatch");
+        snprintf(seen, sizeof seen, "%.40s %.63s", release ? "release" : del ? "delete" : e[i].action,
+                 e[i].receipt);
+        CHECK_STR_EQ(seen, want[i]);
+    }
 }
 
 /* Some batch entry was recorded. */
@@ -170,33 +179,31 @@ static void test_surplus_released_and_queue_bounded(void)
     CHECK_INT_EQ(f.stats.settled, 1); /* not an event, no DLQ: refused and settled */
     CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], 1);
     CHECK_INT_EQ(f.stats.deleted, 1);
-    es_test_sqs_entry e[8];
-    size_t n = es_test_sqs_entries(f.q, e, 8);
-    CHECK_INT_EQ(n, 3);
-    if (n == 3) {
-        CHECK_STR_EQ(e[0].action, "ChangeMessageVisibilityBatch");
-        CHECK_STR_EQ(e[0].receipt, "rh-s1");
-        CHECK_INT_EQ(e[0].visibility, 0);
-        CHECK_STR_EQ(e[1].receipt, "rh-s2");
-        CHECK_INT_EQ(e[1].visibility, 0);
-        CHECK_STR_EQ(e[2].action, "DeleteMessageBatch");
-        CHECK_STR_EQ(e[2].receipt, "rh-s0");
-    }
+    s_check_entries(&f, (const char *const[]){"release rh-s1", "release rh-s2", "delete rh-s0"}, 3);
     int asked[4];
     CHECK(es_test_sqs_receive_sizes(f.q, asked, 4) >= 2);
     CHECK_INT_EQ(asked[0], 1); /* a queue of one has room for one */
     s_finish(&f);
 }
 
-static void test_shutdown_gives_back_queued_then_deletes_finished(void)
+/* Starts a pool of one worker with S3 requests held, and scripts one
+ * receive per prefix, each with one S3 event for src/photo.jpg. */
+static bool s_start_held(s_fix *f, const char *const *prefixes, size_t n)
 {
-    s_fix f;
     char event[2048];
     es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
     s_s3_hold(true);
-    REQUIRE(s_start(&f, 1));
-    es_test_sqs_script_receive(f.q, "a", 1, event);
-    es_test_sqs_script_receive(f.q, "b", 1, event);
+    if (!s_start(f, 1))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        es_test_sqs_script_receive(f->q, prefixes[i], 1, event);
+    return true;
+}
+
+static void test_shutdown_gives_back_queued_then_deletes_finished(void)
+{
+    s_fix f;
+    REQUIRE(s_start_held(&f, (const char *const[]){"a", "b"}, 2));
     /* a is in flight (its S3 request held), b is queued, the queue is full:
      * the receiver waits for room; deleter and heartbeat idle. */
     es_test_await(s_s3_entered, NULL, "the first job's S3 request");
@@ -218,27 +225,14 @@ static void test_shutdown_gives_back_queued_then_deletes_finished(void)
     CHECK_INT_EQ(f.stats.settled, 1);
     CHECK_INT_EQ(f.stats.deleted, 1);
     CHECK_INT_EQ(f.stats.abandoned, 0);
-    es_test_sqs_entry e[8];
-    size_t n = es_test_sqs_entries(f.q, e, 8);
-    CHECK_INT_EQ(n, 2);
-    if (n == 2) {
-        CHECK_STR_EQ(e[0].action, "ChangeMessageVisibilityBatch");
-        CHECK_STR_EQ(e[0].receipt, "rh-b0");
-        CHECK_INT_EQ(e[0].visibility, 0);
-        CHECK_STR_EQ(e[1].action, "DeleteMessageBatch");
-        CHECK_STR_EQ(e[1].receipt, "rh-a0");
-    }
+    s_check_entries(&f, (const char *const[]){"release rh-b0", "delete rh-a0"}, 2);
     s_finish(&f);
 }
 
 static void test_grace_expiry_cancels_the_running_job(void)
 {
     s_fix f;
-    char event[2048];
-    es_wfix_s3_event(event, sizeof event, "src", "slow.jpg", NULL, NULL, 100);
-    s_s3_hold(true);
-    REQUIRE(s_start(&f, 1));
-    es_test_sqs_script_receive(f.q, "c", 1, event);
+    REQUIRE(s_start_held(&f, (const char *const[]){"c"}, 1));
     es_test_await(s_s3_entered, NULL, "the job's S3 request");
     /* Receiver (pausing after an empty receive), deleter and heartbeat idle. */
     es_test_await(s_idle_pred, &(s_idle){&f, 2, 3, 0}, "the receiver pausing");

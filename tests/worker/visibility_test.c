@@ -18,25 +18,23 @@
 #define S_TICK_MS 1000u /* min(1 s, timeout/4) */
 
 static es_test_sqs *s_q;
-static es_sqs_client *s_client;
 
+/* The endpoint and a heartbeat for `slots` messages, the clock at S_T0. */
 static es_pool_visibility *s_setup(size_t slots)
 {
     es_test_clock_install(S_T0);
     s_q = es_test_sqs_start();
-    s_client = s_q ? es_test_sqs_client(s_q) : NULL;
-    return s_client ? es_pool_visibility_new(s_client, es_test_sqs_queue_url(), S_TIMEOUT_S, slots, NULL)
-                    : NULL;
+    if (!s_q)
+        return NULL;
+    return es_pool_visibility_new(es_test_sqs_client(s_q), es_test_sqs_queue_url(), S_TIMEOUT_S, slots, NULL);
 }
 
 static void s_teardown(es_pool_visibility *v)
 {
     es_pool_visibility_free(v);
-    es_sqs_client_free(s_client);
     es_test_sqs_stop(s_q);
-    es_test_clock_uninstall();
-    s_client = NULL;
     s_q = NULL;
+    es_test_clock_uninstall();
 }
 
 /* Moves time to S_T0 + at, one tick at a time, and waits until the heartbeat
