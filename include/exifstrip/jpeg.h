@@ -21,7 +21,7 @@
 /* What a segment (or the trailer) is, as far as the policy is concerned. */
 typedef enum es_jpeg_kind {
     ES_JPEG_KIND_SOI = 0,
-    ES_JPEG_KIND_JFIF,        /* APP0 "JFIF\0"                                 keep */
+    ES_JPEG_KIND_JFIF,        /* APP0 "JFIF\0"          keep the 14-byte header only */
     ES_JPEG_KIND_JFXX,        /* APP0 "JFXX\0" thumbnail extension             drop */
     ES_JPEG_KIND_EXIF,        /* APP1 "Exif\0\0" (GPS, MakerNotes, thumbnail)  drop */
     ES_JPEG_KIND_XMP,         /* APP1 "http://ns.adobe.com/xap/1.0/\0"         drop */
@@ -29,7 +29,7 @@ typedef enum es_jpeg_kind {
     ES_JPEG_KIND_ICC,         /* APP2 "ICC_PROFILE\0"           keep (policy option) */
     ES_JPEG_KIND_MPF,         /* APP2 "MPF\0" multi-picture index              drop */
     ES_JPEG_KIND_PHOTOSHOP,   /* APP13 "Photoshop 3.0\0" (IPTC)                drop */
-    ES_JPEG_KIND_ADOBE,       /* APP14 "Adobe" (colour transform)              keep */
+    ES_JPEG_KIND_ADOBE,       /* APP14 "Adobe" (colour transform)  keep 12 bytes only */
     ES_JPEG_KIND_DUCKY,       /* APP12 "Ducky"                                 drop */
     ES_JPEG_KIND_OTHER_APP,   /* any other APPn (APP0/APP14 of other ids too)  drop */
     ES_JPEG_KIND_COMMENT,     /* COM                            drop (policy option) */
@@ -57,6 +57,13 @@ typedef struct es_jpeg_policy {
 void es_jpeg_policy_default(es_jpeg_policy *policy);
 /* Whether a segment of this kind is copied to the output under policy. */
 bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind);
+/* How many payload bytes (after the length field) of a kept segment of this
+ * kind are the fields the policy names: 14 for JFIF (identifier, version,
+ * units, densities, thumbnail size - written as 0x0), 12 for Adobe
+ * (identifier, version, flags, transform). A shorter segment of that kind is
+ * not a valid header (decoders ignore it) and is dropped; the bytes after the
+ * limit are dropped. SIZE_MAX (copy it all) for every other kind. */
+size_t es_jpeg_policy_payload_limit(es_jpeg_kind kind);
 
 /* One parsed segment, reported through the optional segment callback (used by
  * `exifstrip inspect`). offset is the position of the marker's 0xFF in the
@@ -70,6 +77,11 @@ typedef struct es_jpeg_segment {
     uint8_t marker;     /* second byte of the marker (0xE1 for APP1); 0 for TRAILER */
     es_jpeg_kind kind;
     bool kept;
+    /* Bytes of a kept segment that were not copied: a kept segment is reduced
+     * to the fields the policy names (JFIF: the 14-byte header, thumbnail
+     * dropped and its size written as 0x0; Adobe: the 12-byte payload), with
+     * its length field rewritten. 0 for every other segment. */
+    uint64_t removed;
     /* For APPn: the identifier at the start of the payload, printable, NUL-terminated. */
     char ident[32];
 } es_jpeg_segment;
@@ -80,7 +92,7 @@ typedef struct es_jpeg_segment {
 typedef struct es_jpeg_stats {
     uint64_t bytes_in;
     uint64_t bytes_out;
-    uint64_t removed_bytes[ES_JPEG_KIND_COUNT]; /* bytes dropped, by kind */
+    uint64_t removed_bytes[ES_JPEG_KIND_COUNT]; /* bytes dropped, by kind (incl. trimmed tails) */
     uint32_t removed_count[ES_JPEG_KIND_COUNT]; /* segments dropped, by kind (trailer: 0/1) */
     bool exif_has_gps;      /* IFD0 has a GPSInfo pointer (tag 0x8825) to a non-empty (or unreadable) IFD */
     uint16_t exif_orientation; /* IFD0 Orientation (1..8), 0 if absent */

@@ -1,6 +1,6 @@
 /* inspect.c - `exifstrip inspect`: runs the stripper in parse-only mode with a
  * segment observer and reports every segment (offset, length, kind, keep or
- * REMOVE), what the trailer looks like and an EXIF summary (libexif on the
+ * REMOVE, or TRIM for a kept segment reduced to its header), what the trailer looks like and an EXIF summary (libexif on the
  * Exif segment, read back with pread), as text or JSON Lines (jansson). */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,8 @@ static const char s_usage_text[] =
     "usage: exifstrip inspect [options] FILE...\n"
     "\n"
     "Lists every segment of each JPEG FILE ('-' = stdin): offset, length, marker,\n"
-    "kind, detail and whether 'exifstrip strip' would keep it or REMOVE it, then\n"
+    "kind, detail and whether 'exifstrip strip' would keep it, REMOVE it, or TRIM\n"
+    "it (keep only its header: a JFIF thumbnail, bytes after the Adobe header), then\n"
     "what the EXIF data reveals (GPS position, orientation, camera make/model,\n"
     "capture time, thumbnail) and how many bytes stripping would remove.\n"
     "\n"
@@ -140,6 +141,14 @@ static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
     if (len && !s_pread(fd, off, p, len))
         len = 0;
     switch (g->kind) {
+    case ES_JPEG_KIND_JFIF:
+        if (len >= 14)
+            snprintf(buf, cap, "JFIF %u.%02u, thumbnail %ux%u", p[5], p[6], p[12], p[13]);
+        break;
+    case ES_JPEG_KIND_ADOBE:
+        if (len >= 12)
+            snprintf(buf, cap, "Adobe, transform %u", p[11]);
+        break;
     case ES_JPEG_KIND_ICC:
         if (len >= 14)
             snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", p[12], p[13]);
@@ -244,8 +253,7 @@ static void s_analyse(const es_jpeg_policy *policy, s_file *f)
     es_jpeg_stripper_free(s);
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
-        if (!g->kept)
-            f->would_remove += g->length;
+        f->would_remove += g->kept ? g->removed : g->length;
         if (g->kind == ES_JPEG_KIND_TRAILER)
             f->trailer += g->length;
     }
@@ -276,6 +284,14 @@ static void s_print_exif(const es_cli_exif *e)
     printf(" thumbnail %s\n", e->thumbnail_bytes ? size : "none");
 }
 
+/* keep, REMOVE, or TRIM (kept, reduced to its header). */
+static const char *s_action(const es_jpeg_segment *g, bool upper)
+{
+    if (!g->kept)
+        return upper ? "REMOVE" : "remove";
+    return g->removed ? (upper ? "TRIM" : "trim") : "keep";
+}
+
 static void s_print_text(const s_file *f)
 {
     char name[8], detail[96], size[32];
@@ -284,9 +300,12 @@ static void s_print_text(const s_file *f)
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
         s_detail(f->fd, g, detail, sizeof detail);
-        printf("  %10llu %10llu  %-7s %-10s %-34s %s\n", (unsigned long long)g->offset,
+        printf("  %10llu %10llu  %-7s %-10s %-34s %s", (unsigned long long)g->offset,
                (unsigned long long)g->length, es_cli_marker_name(g->marker, name), es_jpeg_kind_name(g->kind),
-               detail, g->kept ? "keep" : "REMOVE");
+               detail, s_action(g, true));
+        if (g->kept && g->removed)
+            printf(" (remove %llu bytes)", (unsigned long long)g->removed);
+        putchar('\n');
     }
     if (f->segs.dropped)
         printf("  ... %llu more segments not listed\n", (unsigned long long)f->segs.dropped);
@@ -357,7 +376,8 @@ static void s_print_json(const s_file *f)
         json_object_set_new(s, "kind", json_string(es_jpeg_kind_name(g->kind)));
         json_object_set_new(s, "ident", s_jstr(g->ident));
         json_object_set_new(s, "detail", s_jstr(detail));
-        json_object_set_new(s, "action", json_string(g->kept ? "keep" : "remove"));
+        json_object_set_new(s, "action", json_string(s_action(g, false)));
+        json_object_set_new(s, "removed_bytes", json_integer((json_int_t)(g->kept ? g->removed : g->length)));
         json_array_append_new(segs, s);
     }
     json_object_set_new(o, "segments", segs);

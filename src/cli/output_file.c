@@ -23,6 +23,8 @@ struct es_cli_out {
     char *final_path; /* NULL for stdout */
     char *tmp_path;   /* NULL for stdout (already unlinked) */
     char *dir;        /* directory of final_path, fsync'ed after rename */
+    bool expect;      /* final_path must still be `expected` at commit */
+    struct stat expected;
     size_t len;
     uint8_t buf[ES_CLI_CHUNK];
 };
@@ -178,6 +180,7 @@ es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap)
     o->to_stdout = false;
     o->err_no = 0;
     o->final_path = o->tmp_path = o->dir = NULL;
+    o->expect = false;
     o->len = 0;
     if (!strcmp(path, "-")) {
         if (s_open_spool(o, err, cap) != 0)
@@ -228,6 +231,25 @@ es_err es_cli_out_write(void *ctx, const uint8_t *data, size_t len)
 
 int es_cli_out_errno(const es_cli_out *o) { return o ? o->err_no : 0; }
 
+void es_cli_out_expect(es_cli_out *o, const struct stat *st)
+{
+    o->expect = true;
+    o->expected = *st;
+}
+
+bool es_cli_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The target is still the expected file (lstat: a symlink put in its place differs). */
+static bool s_target_unchanged(const es_cli_out *o)
+{
+    struct stat now;
+    return !o->expect || (lstat(o->final_path, &now) == 0 && es_cli_same_file(&now, &o->expected));
+}
+
 /* Copies the spool to stdout through the (flushed, now free) buffer. */
 static int s_copy_to_stdout(es_cli_out *o)
 {
@@ -255,9 +277,11 @@ static void s_sync_dir(const char *dir)
     }
 }
 
-int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap)
+int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap, bool *changed)
 {
     int rc = -1;
+    if (changed)
+        *changed = false;
     if (s_flush(o) != 0) {
         snprintf(err, cap, "cannot write: %s", strerror(o->err_no));
         goto done;
@@ -278,6 +302,14 @@ int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap)
     o->fd = -1;
     if (close(fd) != 0) {
         snprintf(err, cap, "cannot write: %s", strerror(errno));
+        goto done;
+    }
+    /* The last moment before the rename: a file replaced (mv onto the path)
+     * or rewritten since it was opened is left as it is. */
+    if (!s_target_unchanged(o)) {
+        snprintf(err, cap, "changed while it was being stripped (replaced or modified); left as it is");
+        if (changed)
+            *changed = true;
         goto done;
     }
     if (rename(o->tmp_path, o->final_path) != 0) {

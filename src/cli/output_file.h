@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "exifstrip/error.h"
 
@@ -19,13 +20,21 @@ typedef struct es_cli_out es_cli_out;
  * existing target is kept, a new file gets 0666 & ~umask. Returns NULL with
  * a message in err on failure. */
 es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap);
+/* Makes commit refuse to publish unless the target (not following a symlink)
+ * is still the file described by st: same device, inode, size and
+ * modification time. --in-place passes the input's fstat so a file replaced
+ * or rewritten while it was being stripped is left alone. */
+void es_cli_out_expect(es_cli_out *o, const struct stat *st);
+/* Whether two stats describe the same, unmodified file (device, inode, size, mtime). */
+bool es_cli_same_file(const struct stat *a, const struct stat *b);
 /* es_jpeg_write_fn-compatible sink (ctx is the es_cli_out). Returns
  * ES_ERR_OUTPUT when writing fails (see es_cli_out_errno). */
 es_err es_cli_out_write(void *ctx, const uint8_t *data, size_t len);
 int es_cli_out_errno(const es_cli_out *o);
 /* Flushes, optionally fsyncs (file and directory) and publishes the output.
- * Always frees o. Returns 0, or -1 with a message in err (nothing published). */
-int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap);
+ * Always frees o. Returns 0, or -1 with a message in err (nothing published;
+ * *changed is set when the es_cli_out_expect check failed; may be NULL). */
+int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap, bool *changed);
 /* Discards the output and frees o; accepts NULL. */
 void es_cli_out_abort(es_cli_out *o);
 

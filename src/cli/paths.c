@@ -29,7 +29,7 @@ int es_cli_jobs_add(es_cli_jobs *jobs, const char *in, const char *out)
         free(o);
         return -1;
     }
-    jobs->v[jobs->n++] = (es_cli_job){i, o};
+    jobs->v[jobs->n++] = (es_cli_job){i, o, false};
     return 0;
 }
 
@@ -85,10 +85,13 @@ const char *es_cli_basename(const char *path)
 
 typedef struct s_walk {
     es_cli_jobs *jobs;
-    unsigned *errors;
+    es_cli_walk *opts;
     bool skip_valid;
     dev_t skip_dev;
     ino_t skip_ino;
+    char *root_real;                /* realpath of the root (in place + follow_symlinks) */
+    dev_t dir_dev[S_MAX_DEPTH + 1]; /* the directories being walked, root first */
+    ino_t dir_ino[S_MAX_DEPTH + 1];
 } s_walk;
 
 static int s_cmp_names(const void *a, const void *b)
@@ -141,6 +144,51 @@ static void s_free_names(char **names, size_t n)
     free(names);
 }
 
+/* Reports a symlink the walk does not follow (always counted, shown with -v
+ * or when it points outside the tree in place). */
+static void s_skip_link(s_walk *w, const char *path, const char *why, bool always)
+{
+    w->opts->skipped++;
+    if (always || w->opts->verbose)
+        fprintf(stderr, "%s: skipped: symbolic link %s\n", path, why);
+}
+
+/* Whether the symlink at path (entry name) may be followed; st becomes its
+ * target's stat. Links that would matter (to a directory, or named .jpg) are
+ * reported when skipped. */
+static bool s_follow_link(s_walk *w, const char *path, const char *name, struct stat *st)
+{
+    struct stat target;
+    bool found = stat(path, &target) == 0;
+    if (!w->opts->follow_symlinks) {
+        if ((found && S_ISDIR(target.st_mode)) || es_cli_is_jpeg_name(name))
+            s_skip_link(w, path, "(not followed under -r; see --follow-symlinks)", false);
+        return false;
+    }
+    if (!found)
+        return false; /* dangling: nothing to strip */
+    if (w->root_real) { /* in place: never rewrite a file outside the tree */
+        char *real = realpath(path, NULL);
+        size_t n = strlen(w->root_real);
+        bool inside = real && !strncmp(real, w->root_real, n) && (real[n] == '/' || n == 1);
+        free(real);
+        if (!inside) {
+            s_skip_link(w, path, "to outside the tree (not rewritten in place)", true);
+            return false;
+        }
+    }
+    *st = target;
+    return true;
+}
+
+static bool s_walking(const s_walk *w, const struct stat *st, int depth)
+{
+    for (int i = 0; i <= depth; i++)
+        if (w->dir_dev[i] == st->st_dev && w->dir_ino[i] == st->st_ino)
+            return true;
+    return false;
+}
+
 static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth)
 {
     size_t n;
@@ -149,7 +197,7 @@ static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth
         if (errno == ENOMEM)
             return -1;
         fprintf(stderr, "%s: %s\n", dir, strerror(errno));
-        (*w->errors)++;
+        w->opts->errors++;
         return 0;
     }
     int rc = 0;
@@ -157,18 +205,26 @@ static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth
         char *in = es_cli_path_join(dir, names[i]);
         char *out = out_dir ? es_cli_path_join(out_dir, names[i]) : NULL;
         struct stat st;
+        bool link = false;
         if (!in || (out_dir && !out)) {
             rc = -1;
         } else if (lstat(in, &st) != 0) {
             fprintf(stderr, "%s: %s\n", in, strerror(errno));
-            (*w->errors)++;
+            w->opts->errors++;
+        } else if (S_ISLNK(st.st_mode) && !(link = s_follow_link(w, in, names[i], &st))) {
+            /* not followed */
         } else if (S_ISDIR(st.st_mode)) {
-            bool skip = w->skip_valid && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino;
-            if (!skip && depth < S_MAX_DEPTH)
+            bool skip = (w->skip_valid && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino) ||
+                        s_walking(w, &st, depth);
+            if (!skip && depth < S_MAX_DEPTH) {
+                w->dir_dev[depth + 1] = st.st_dev;
+                w->dir_ino[depth + 1] = st.st_ino;
                 rc = s_walk_dir(w, in, out, depth + 1);
-        } else if (es_cli_is_jpeg_name(names[i]) && (S_ISREG(st.st_mode) ||
-                   (S_ISLNK(st.st_mode) && stat(in, &st) == 0 && S_ISREG(st.st_mode)))) {
+            }
+        } else if (S_ISREG(st.st_mode) && es_cli_is_jpeg_name(names[i])) {
             rc = es_cli_jobs_add(w->jobs, in, out ? out : in);
+            if (rc == 0)
+                w->jobs->v[w->jobs->n - 1].nofollow = !link;
         }
         free(in);
         free(out);
@@ -177,26 +233,35 @@ static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth
     return rc;
 }
 
-int es_cli_collect_tree(const char *root, const char *out_root, es_cli_jobs *jobs, unsigned *errors)
+int es_cli_collect_tree(const char *root, es_cli_walk *walk, es_cli_jobs *jobs)
 {
-    s_walk w = {.jobs = jobs, .errors = errors};
+    s_walk w = {.jobs = jobs, .opts = walk};
     struct stat st;
-    if (out_root && stat(out_root, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (walk->out_root && stat(walk->out_root, &st) == 0 && S_ISDIR(st.st_mode)) {
         w.skip_valid = true;
         w.skip_dev = st.st_dev;
         w.skip_ino = st.st_ino;
     }
     if (stat(root, &st) != 0) {
         fprintf(stderr, "%s: %s\n", root, strerror(errno));
-        (*errors)++;
+        walk->errors++;
         return 0;
     }
     if (!S_ISDIR(st.st_mode)) {
         fprintf(stderr, "%s: not a directory\n", root);
-        (*errors)++;
+        walk->errors++;
         return 0;
     }
-    return s_walk_dir(&w, root, out_root, 0);
+    w.dir_dev[0] = st.st_dev;
+    w.dir_ino[0] = st.st_ino;
+    if (!walk->out_root && walk->follow_symlinks && !(w.root_real = realpath(root, NULL))) {
+        fprintf(stderr, "%s: %s\n", root, strerror(errno));
+        walk->errors++;
+        return 0;
+    }
+    int rc = s_walk_dir(&w, root, walk->out_root, 0);
+    free(w.root_real);
+    return rc;
 }
 
 /* mkdir -p of path's parent, component by component (EEXIST is fine). */

@@ -9,8 +9,9 @@
 #include <stddef.h>
 
 typedef struct es_cli_job {
-    char *in;  /* "-" = stdin */
-    char *out; /* "-" = stdout */
+    char *in;      /* "-" = stdin */
+    char *out;     /* "-" = stdout */
+    bool nofollow; /* found by -r without --follow-symlinks: open with O_NOFOLLOW */
 } es_cli_job;
 
 typedef struct es_cli_jobs {
@@ -32,12 +33,25 @@ char *es_cli_path_join(const char *dir, const char *name);
 /* Last component of path (pointer into path). */
 const char *es_cli_basename(const char *path);
 
+/* How a tree is walked, and what the walk met besides jobs. */
+typedef struct es_cli_walk {
+    const char *out_root; /* NULL: in place */
+    bool follow_symlinks; /* --follow-symlinks */
+    bool verbose;         /* report each skipped symlink on stderr */
+    unsigned errors;      /* unreadable directories and entries (reported on stderr) */
+    unsigned skipped;     /* symlinks not followed */
+} es_cli_walk;
+
 /* Adds every .jpg/.jpeg regular file below root, in sorted order, with output
  * out_root/<path relative to root> (or the input itself when out_root is
- * NULL: in place). Symlinked directories are not followed; the directory
- * out_root itself is skipped. Unreadable directories are reported on stderr
- * and counted in *errors; returns -1 only when out of memory. */
-int es_cli_collect_tree(const char *root, const char *out_root, es_cli_jobs *jobs, unsigned *errors);
+ * NULL: in place). The directory out_root itself is skipped. Symlinks (to
+ * files or directories) are skipped and counted unless follow_symlinks; jobs
+ * for files found are marked nofollow. With follow_symlinks, links are
+ * followed (a directory already being walked is not entered again), except
+ * that in place a link whose target lies outside root is skipped: nothing
+ * outside the tree is rewritten through a link. Unreadable directories are
+ * reported on stderr and counted; returns -1 only when out of memory. */
+int es_cli_collect_tree(const char *root, es_cli_walk *walk, es_cli_jobs *jobs);
 
 /* Creates the directories leading to file path (like mkdir -p of its
  * parent); nothing when that directory exists or was the previous call's.

@@ -34,9 +34,12 @@ static const char s_usage_text[] =
     "  -o, --output-dir DIR  write each FILE to DIR/<name> and each file found with\n"
     "                        -r to DIR/<path relative to the -r directory>\n"
     "  -r, --recursive DIR   strip every .jpg/.jpeg file (any case) below DIR;\n"
-    "                        repeatable; needs -o or --in-place\n"
+    "                        repeatable; needs -o or --in-place. Symbolic links\n"
+    "                        (to files or directories) below DIR are skipped\n"
+    "      --follow-symlinks follow them (in place, never to a file outside DIR)\n"
     "  -i, --in-place        replace each input by its stripped version (atomic\n"
-    "                        rename; keeps the file mode; a refused file is unchanged)\n"
+    "                        rename; keeps the file mode; a refused file, or one\n"
+    "                        replaced or modified meanwhile, is left as it is)\n"
     "      --keep-icc        keep ICC colour profiles (default)\n"
     "      --drop-icc        remove ICC colour profiles too\n"
     "      --keep-comments   keep COM comment segments (default: removed)\n"
@@ -54,7 +57,7 @@ static const char s_usage_text[] =
 typedef struct s_opts {
     es_jpeg_policy policy;
     const char *out_dir;
-    bool in_place, quiet, verbose;
+    bool in_place, quiet, verbose, follow_symlinks;
     int sync; /* 1 --sync, 0 --no-sync, -1 default: only when replacing inputs */
 } s_opts;
 
@@ -63,7 +66,7 @@ typedef struct s_tally {
     bool progress_shown;
 } s_tally;
 
-enum { S_OPT_KEEP_ICC = 256, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS, S_OPT_SYNC, S_OPT_NO_SYNC };
+enum { S_OPT_KEEP_ICC = 256, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS, S_OPT_SYNC, S_OPT_NO_SYNC, S_OPT_FOLLOW };
 
 static void s_clear_progress(s_tally *t)
 {
@@ -94,30 +97,75 @@ static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_jp
     fprintf(stderr, "%s: %s -> %s, removed: %s\n", s_display(path), in, out, removed);
 }
 
-/* Opens the input ("-" = stdin); -1 with the reason in why on failure. */
-static int s_open_input(const char *path, char *why, size_t cap)
+/* Opens the input ("-" = stdin; a file found by -r is not followed if it has
+ * become a symlink, nor read if no longer a regular file); *st is its fstat.
+ * -1 with the reason in why on failure. */
+static int s_open_input(const es_cli_job *job, struct stat *st, char *why, size_t cap)
 {
-    if (!strcmp(path, "-"))
+    memset(st, 0, sizeof *st);
+    if (!strcmp(job->in, "-"))
         return STDIN_FILENO;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
+    int fd = open(job->in, O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW | O_NONBLOCK : 0));
     if (fd < 0) {
-        snprintf(why, cap, "cannot open: %s", strerror(errno));
+        if (job->nofollow && errno == ELOOP)
+            snprintf(why, cap, "is a symbolic link (not followed under -r; see --follow-symlinks)");
+        else
+            snprintf(why, cap, "cannot open: %s", strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, st) == 0 && S_ISDIR(st->st_mode)) {
         snprintf(why, cap, "is a directory (use -r DIR)");
+        close(fd);
+        return -1;
+    }
+    if (job->nofollow && !S_ISREG(st->st_mode)) {
+        snprintf(why, cap, "is no longer a regular file");
         close(fd);
         return -1;
     }
     return fd;
 }
 
+/* Test hook (EXIFSTRIP_TEST_PAUSE_FIFO=path, used by tests/cli): before an
+ * output is published, open the FIFO and read it to its end, so a test can
+ * change the input at exactly this point. Nothing happens without it. */
+static void s_test_pause(void)
+{
+    const char *fifo = getenv("EXIFSTRIP_TEST_PAUSE_FIFO");
+    char buf[64];
+    int fd = fifo && *fifo ? open(fifo, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0)
+        return;
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    close(fd);
+}
+
+/* Publishes the output; in place only if the input is still the file that was
+ * read (not replaced by a rename onto its path, not written to meanwhile). */
+static int s_commit(const s_opts *o, es_cli_out *out, int fd, const struct stat *opened, char *why,
+                    size_t cap)
+{
+    bool sync = o->sync < 0 ? o->in_place : o->sync == 1;
+    struct stat now;
+    s_test_pause();
+    if (o->in_place) {
+        if (fstat(fd, &now) != 0 || !es_cli_same_file(&now, opened)) {
+            snprintf(why, cap, "changed while it was being stripped (replaced or modified); left as it is");
+            es_cli_out_abort(out);
+            return -1;
+        }
+        es_cli_out_expect(out, opened);
+    }
+    return es_cli_out_commit(out, sync, why, cap, NULL);
+}
+
 static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
 {
     char why[ES_ERRBUF_SIZE + 128];
     es_cli_input info;
-    int fd = s_open_input(job->in, why, sizeof why);
+    struct stat opened;
+    int fd = s_open_input(job, &opened, why, sizeof why);
     if (fd < 0) {
         s_report(t, s_display(job->in), why);
         t->failed++;
@@ -138,8 +186,7 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
     es_jpeg_stripper *s = es_jpeg_stripper_new(&o->policy, es_cli_out_write, out);
     es_err rc = s ? es_cli_pump(s, fd, &info) : ES_ERR_NOMEM;
     if (rc == ES_OK) {
-        bool sync = o->sync < 0 ? o->in_place : o->sync == 1;
-        if (es_cli_out_commit(out, sync, why, sizeof why) == 0) {
+        if (s_commit(o, out, fd, &opened, why, sizeof why) == 0) {
             t->stripped++;
             s_verbose(o, t, job->in, s);
         } else {
@@ -174,7 +221,7 @@ static int s_usage_error(const char *msg)
 
 /* Builds the job list from the positional arguments and -r directories. */
 static int s_plan(const s_opts *o, int nfiles, char **files, int ndirs, char **dirs, es_cli_jobs *jobs,
-                  unsigned *errors)
+                  es_cli_walk *walk)
 {
     if (!o->out_dir && !o->in_place) {
         if (ndirs)
@@ -206,7 +253,7 @@ static int s_plan(const s_opts *o, int nfiles, char **files, int ndirs, char **d
             return s_usage_error("out of memory");
     }
     for (int i = 0; i < ndirs; i++)
-        if (es_cli_collect_tree(dirs[i], o->out_dir, jobs, errors) != 0)
+        if (es_cli_collect_tree(dirs[i], walk, jobs) != 0)
             return s_usage_error("out of memory");
     const char *dup = o->in_place ? NULL : es_cli_jobs_duplicate_out(jobs);
     if (dup) {
@@ -227,6 +274,7 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
         {"keep-comments", no_argument, NULL, S_OPT_KEEP_COMMENTS},
         {"sync", no_argument, NULL, S_OPT_SYNC},
         {"no-sync", no_argument, NULL, S_OPT_NO_SYNC},
+        {"follow-symlinks", no_argument, NULL, S_OPT_FOLLOW},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -244,6 +292,7 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
         case S_OPT_KEEP_COMMENTS: o->policy.keep_comments = true; break;
         case S_OPT_SYNC: o->sync = 1; break;
         case S_OPT_NO_SYNC: o->sync = 0; break;
+        case S_OPT_FOLLOW: o->follow_symlinks = true; break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose = true; break;
         case 'h': fputs(s_usage_text, stdout); return -1;
@@ -259,7 +308,6 @@ int es_cmd_strip(int argc, char **argv)
     es_jpeg_policy_default(&o.policy);
     es_cli_jobs jobs = {0};
     s_tally t = {0};
-    unsigned walk_errors = 0;
     char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
     int ndirs = 0, status;
     if (!dirs)
@@ -269,7 +317,8 @@ int es_cmd_strip(int argc, char **argv)
         free(dirs);
         return prc == -1 ? ES_EXIT_OK : ES_EXIT_FAILURE;
     }
-    status = s_plan(&o, argc - optind, argv + optind, ndirs, dirs, &jobs, &walk_errors);
+    es_cli_walk walk = {.out_root = o.out_dir, .follow_symlinks = o.follow_symlinks, .verbose = o.verbose && !o.quiet};
+    status = s_plan(&o, argc - optind, argv + optind, ndirs, dirs, &jobs, &walk);
     free(dirs);
     if (status != ES_EXIT_OK) {
         es_cli_jobs_free(&jobs);
@@ -284,11 +333,15 @@ int es_cmd_strip(int argc, char **argv)
         s_strip_one(&o, &jobs.v[i], &t);
     }
     s_clear_progress(&t);
-    if (!o.quiet && (jobs.n > 1 || walk_errors))
-        fprintf(stderr, "exifstrip: %u stripped, %u refused, %u failed\n", t.stripped, t.refused,
-                t.failed + walk_errors);
+    if (!o.quiet && (jobs.n > 1 || walk.errors || walk.skipped)) {
+        fprintf(stderr, "exifstrip: %u stripped, %u refused, %u failed", t.stripped, t.refused,
+                t.failed + walk.errors);
+        if (walk.skipped)
+            fprintf(stderr, ", %u symbolic links skipped%s", walk.skipped, o.verbose ? "" : " (-v lists them)");
+        fputc('\n', stderr);
+    }
     es_cli_jobs_free(&jobs);
-    if (t.failed || walk_errors)
+    if (t.failed || walk.errors)
         return ES_EXIT_FAILURE;
     return t.refused ? ES_EXIT_REFUSED : ES_EXIT_OK;
 }

@@ -1,7 +1,9 @@
-/* policy.c - the stripping policy: which segment kinds survive, their stable
- * names, and the "privacy" defaults (keep only what rendering needs: JFIF,
- * ICC, Adobe, tables, frames, scans, DNL, structural markers). */
+/* policy.c - the stripping policy: which segment kinds survive, how much of a
+ * kept APPn segment survives, their stable names, and the "privacy" defaults
+ * (keep only what rendering needs: the JFIF and Adobe headers, ICC, tables,
+ * frames, scans, DNL, structural markers). */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exifstrip/jpeg.h"
 
@@ -78,4 +80,16 @@ bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind)
         break;
     }
     return false;
+}
+
+size_t es_jpeg_policy_payload_limit(es_jpeg_kind kind)
+{
+    switch (kind) {
+    case ES_JPEG_KIND_JFIF:
+        return 14; /* "JFIF\0", version 2, units 1, X/Y density 2+2, thumbnail width/height 1+1 */
+    case ES_JPEG_KIND_ADOBE:
+        return 12; /* "Adobe", version 2, flags0 2, flags1 2, transform 1 */
+    default:
+        return SIZE_MAX;
+    }
 }

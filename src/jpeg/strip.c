@@ -20,8 +20,14 @@
  * Rules (the README copies this table)
  *   Input                                     Outcome
  *   ----------------------------------------  ----------------------------------------------
- *   APP0 JFIF, APP2 ICC_PROFILE, APP14 Adobe  kept (ICC: policy keep_icc, default on; all chunks
- *                                             in their order)
+ *   APP0 JFIF, APP14 Adobe                    reduced to the fields the policy names, length
+ *                                             rewritten: JFIF to its 14-byte header (version,
+ *                                             units, densities) with the thumbnail size set to
+ *                                             0x0 and the thumbnail dropped; Adobe to its
+ *                                             12-byte payload. Shorter ones (not a valid
+ *                                             header, ignored by decoders): dropped
+ *   APP2 ICC_PROFILE                          kept (policy keep_icc, default on; all chunks in
+ *                                             their order)
  *   other APP0/APP2/APP14, APP1 (Exif, XMP,   dropped
  *   extended XMP, anything), APP3-APP13,
  *   APP15, COM (policy keep_comments)
@@ -58,6 +64,7 @@
  * Segment reports (es_jpeg_segment): offset is the first 0xFF of the marker
  * including its fill bytes, length includes them, so the reported segments
  * plus the trailer tile the input exactly. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +108,7 @@ struct es_jpeg_stripper {
     uint64_t ffs;       /* 0xFF bytes read but not yet emitted or dropped */
     uint16_t declared;  /* its length field */
     uint32_t body_left; /* bytes of the declared length still to come */
+    bool trimmed;       /* a kept segment reduced to its header: the rest of the body is dropped */
     bool after_soi;     /* the next marker is the first one after SOI */
     uint8_t last_marker; /* the last complete segment, for truncation messages */
     uint64_t last_offset;
@@ -167,7 +175,7 @@ static es_err s_emit_ff(es_jpeg_stripper *s, uint64_t n)
 /* Emits the pending 0xFF bytes followed by the given marker bytes, when kept. */
 static es_err s_emit_marker(es_jpeg_stripper *s, const uint8_t *tail, size_t n)
 {
-    uint8_t hdr[16];
+    uint8_t hdr[S_HOLD_MAX];
     if (!s->seg.kept)
         return ES_OK;
     if (s->ffs + n <= sizeof hdr) { /* the usual case: one callback for the whole header */
@@ -185,6 +193,7 @@ static void s_begin(es_jpeg_stripper *s, uint64_t offset)
     memset(&s->seg, 0, sizeof s->seg);
     s->seg.offset = offset;
     s->ffs = 0;
+    s->trimmed = false;
 }
 
 /* Accounts for and reports the finished segment. */
@@ -193,6 +202,8 @@ static void s_end_segment(es_jpeg_stripper *s)
     if (!s->seg.kept) {
         s->stats.removed_bytes[s->seg.kind] += s->seg.length;
         s->stats.removed_count[s->seg.kind]++;
+    } else {
+        s->stats.removed_bytes[s->seg.kind] += s->seg.removed;
     }
     s->last_marker = s->seg.marker;
     s->last_offset = s->seg.offset;
@@ -300,6 +311,36 @@ static es_err s_step_marker(es_jpeg_stripper *s, es_jpeg_cursor *c)
     return s_marker(s, code);
 }
 
+/* A kept APPn segment that the policy reduces to a fixed header (JFIF,
+ * Adobe): emits the marker, the rewritten length and the header (the JFIF
+ * thumbnail size as 0x0), and drops the rest of the body. p holds the length
+ * field and the identifier peek, which covers the whole header. A segment too
+ * short to hold the header is dropped, as decoders ignore it. */
+static es_err s_trim_header(es_jpeg_stripper *s, es_jpeg_cursor *c, const uint8_t *p, size_t body)
+{
+    size_t keep = es_jpeg_policy_payload_limit(s->seg.kind);
+    uint8_t out[3 + ES_JPEG_IDENT_PEEK];
+    if (body < keep || keep > ES_JPEG_IDENT_PEEK) {
+        s->seg.kept = false;
+        keep = 0;
+    } else {
+        out[0] = s->seg.marker;
+        out[1] = (uint8_t)((keep + 2) >> 8);
+        out[2] = (uint8_t)(keep + 2);
+        memcpy(out + 3, p + 2, keep);
+        if (s->seg.kind == ES_JPEG_KIND_JFIF)
+            out[3 + 12] = out[3 + 13] = 0; /* no thumbnail */
+        ES_GUARD(s_emit_marker(s, out, 3 + keep));
+        s->seg.removed = body - keep;
+        s->trimmed = true;
+    }
+    ES_GUARD(es_jpeg_cursor_skip(c, 2 + keep));
+    s->seg.length += 2 + keep;
+    s->body_left = (uint32_t)(body - keep);
+    s->state = S_BODY;
+    return ES_OK;
+}
+
 static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
 {
     uint64_t at = s->seg.offset + s->ffs - 1;
@@ -335,6 +376,8 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
         s->exif_len = 0;
         s->exif_capture = true;
     }
+    if (s->seg.kept && es_jpeg_policy_payload_limit(s->seg.kind) != SIZE_MAX)
+        return s_trim_header(s, c, p, body);
     lenb[0] = p[0];
     lenb[1] = p[1];
     ES_GUARD(es_jpeg_cursor_skip(c, 2));
@@ -366,7 +409,7 @@ static es_err s_step_body(es_jpeg_stripper *s, es_jpeg_cursor *c)
         size_t n;
         ES_GUARD(es_jpeg_cursor_need(c, 1));
         n = es_jpeg_cursor_take(c, s->body_left, &p);
-        if (s->seg.kept)
+        if (s->seg.kept && !s->trimmed)
             ES_GUARD(s_emit(s, p, n));
         if (s->exif_capture) {
             memcpy(s->exif + s->exif_len, p, n);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # inspect_test.sh - behaviour of `exifstrip inspect`: the segment table with
-# keep/REMOVE under the default policy, the libexif summary (GPS position,
+# keep/REMOVE/TRIM under the default policy, the libexif summary (GPS position,
 # orientation, camera, thumbnail), JSON Lines output, refusals and exit codes.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
@@ -53,7 +53,7 @@ t_json_fields() {
     check "trailer counted" json_check "$d/out" \
         'd["trailer_bytes"]>3000 and d["segments"][-1]["kind"]=="trailer" and d["segments"][-1]["length"]==d["trailer_bytes"]'
     check "would_remove is the sum of removed segments" json_check "$d/out" \
-        'd["would_remove_bytes"]==sum(s["length"] for s in d["segments"] if s["action"]=="remove")'
+        'd["would_remove_bytes"]==sum(s["removed_bytes"] for s in d["segments"]) and all(s["removed_bytes"]==s["length"] for s in d["segments"] if s["action"]=="remove")'
     check "segments tile the file" json_check "$d/out" \
         'all(a["offset"]+a["length"]==b["offset"] for a,b in zip(d["segments"],d["segments"][1:])) and d["segments"][-1]["offset"]+d["segments"][-1]["length"]==d["bytes"]'
     local size_in size_out
@@ -79,6 +79,29 @@ t_policy_options_change_actions() {
     "$EXIFSTRIP" inspect --json --drop-icc --keep-comments "$d/a.jpg" >"$d/out"
     check "icc removed with --drop-icc" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="icc"]==["remove"]'
     check "comment kept with --keep-comments" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="comment"]==["keep"]'
+}
+
+# A JFIF APP0 carrying an 8x8 RGB thumbnail: kept, but only its 14-byte header.
+t_jfif_thumbnail_shown_as_removed() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --no-jfif "$d/plain.jpg"
+    python3 - "$d/plain.jpg" "$d/a.jpg" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+payload = b'JFIF\0' + bytes([1, 2, 1, 0, 72, 0, 72, 8, 8]) + bytes(range(64)) * 3
+open(sys.argv[2], 'wb').write(data[:2] + b'\xff\xe0' + struct.pack('>H', len(payload) + 2) + payload + data[2:])
+PY
+    "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
+    check_eq "exit status" "$?" 0
+    check "JFIF listed as TRIM with the thumbnail" grep -Eq '^ +2 +210 +APP0 +jfif +JFIF 1\.02, thumbnail 8x8 +TRIM \(remove 192 bytes\)$' "$d/out"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/json"
+    check "json action trim, 192 bytes" json_check "$d/json" \
+        '[(s["action"],s["removed_bytes"]) for s in d["segments"] if s["kind"]=="jfif"]==[("trim",192)]'
+    "$EXIFSTRIP" strip "$d/a.jpg" "$d/out.jpg"
+    check_eq "would_remove matches strip" "$(($(stat -c %s "$d/a.jpg") - $(stat -c %s "$d/out.jpg")))" 192
+    "$EXIFSTRIP" inspect "$d/out.jpg" >"$d/out2"
+    check "stripped JFIF has no thumbnail and is kept" grep -Eq 'APP0 +jfif +JFIF 1\.02, thumbnail 0x0 +keep$' "$d/out2"
+    check "pixels unchanged" "$JPEGCMP" pixels "$d/a.jpg" "$d/out.jpg"
 }
 
 t_refused_files() {
@@ -118,6 +141,7 @@ es_run t_text_table
 es_run t_json_fields
 es_run t_json_without_gps_or_exif
 es_run t_policy_options_change_actions
+es_run t_jfif_thumbnail_shown_as_removed
 es_run t_refused_files
 es_run t_several_files_and_stdin
 es_finish

@@ -5,7 +5,10 @@
  *
  * The input is cut into lines at '\n' (as curl delivers them) and fed in
  * order; afterwards every stored field must lie inside the buffer, be
- * NUL-terminated and be found again by a case-insensitive lookup. */
+ * NUL-terminated, and up to S_LOOKUPS of them, spread over the list (first
+ * and last included), must be found again by a case-insensitive lookup.
+ * Looking every field up made each run quadratic in the number of fields
+ * (each lookup scans the list): ~2,000 runs/s once inputs had many headers. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +18,28 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define S_LOOKUPS 16
+
+/* A stored field is found again by name, in any case, as often as it occurs. */
+static void s_check_lookup(const es_http_headers *h, const es_http_field *f)
+{
+    const char *name = h->buf + f->name_off;
+    char upper[256];
+    size_t n = f->name_len < sizeof upper - 1 ? f->name_len : sizeof upper - 1;
+    for (size_t k = 0; k < n; k++)
+        upper[k] = (char)toupper((unsigned char)name[k]);
+    upper[n] = '\0';
+    size_t count = es_http_headers_count_of(h, name);
+    if (count == 0 || !es_http_headers_get(h, name) || !es_http_headers_get_nth(h, name, count - 1) ||
+        es_http_headers_get_nth(h, name, count))
+        abort();
+    if (n == f->name_len && es_http_headers_count_of(h, upper) != count)
+        abort();
+}
+
 static void s_check(const es_http_headers *h)
 {
+    size_t stride = h->count / S_LOOKUPS + 1;
     if (h->count > ES_HTTP_HEADERS_MAX_FIELDS || h->used > sizeof h->buf)
         abort();
     for (size_t i = 0; i < h->count; i++) {
@@ -28,17 +51,8 @@ static void s_check(const es_http_headers *h)
         const char *name = h->buf + f->name_off;
         if (strlen(name) != f->name_len || f->name_len == 0)
             abort();
-        char upper[256];
-        size_t n = f->name_len < sizeof upper - 1 ? f->name_len : sizeof upper - 1;
-        for (size_t k = 0; k < n; k++)
-            upper[k] = (char)toupper((unsigned char)name[k]);
-        upper[n] = '\0';
-        size_t count = es_http_headers_count_of(h, name);
-        if (count == 0 || !es_http_headers_get(h, name) || !es_http_headers_get_nth(h, name, count - 1) ||
-            es_http_headers_get_nth(h, name, count))
-            abort();
-        if (n == f->name_len && es_http_headers_count_of(h, upper) != count)
-            abort();
+        if (i % stride == 0 || i + 1 == h->count)
+            s_check_lookup(h, f);
     }
 }
 

@@ -4,7 +4,9 @@
 # seed corpus tests/fuzz/corpus/<name>/ so the repository is never written to.
 # Crash inputs are kept in BUILD_DIR/fuzz-artifacts/<name>/. Fails if a target
 # crashes, leaks, times out on an input or is missing.
-# Usage: tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS   (FUZZ_MAX_LEN overrides -max_len)
+# Usage: tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS   (FUZZ_MAX_LEN overrides -max_len;
+# FUZZ_RUNS=N stops each target after N executions if that comes first;
+# FUZZ_TARGETS="jpeg_strip event" runs only those). Results: tests/fuzz/README.md.
 set -u
 cd "$(dirname "$0")/../.."
 build=${1:?usage: run-fuzz.sh BUILD_DIR SECONDS}
@@ -20,6 +22,7 @@ fi
 for bin in "${targets[@]}"; do
     [ -x "$bin" ] && [ -f "$bin" ] || continue
     name=$(basename "$bin" _fuzz)
+    if [ -n "${FUZZ_TARGETS:-}" ] && [[ " $FUZZ_TARGETS " != *" $name "* ]]; then continue; fi
     work=$(mktemp -d)
     artifacts=$build/fuzz-artifacts/$name
     mkdir -p "$work/corpus" "$artifacts"
@@ -29,10 +32,10 @@ for bin in "${targets[@]}"; do
         echo "run-fuzz: warning: no seed corpus tests/fuzz/corpus/$name" >&2
     fi
     echo "run-fuzz: $name for ${seconds}s (max_len $max_len)"
-    if "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+    if "$bin" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$artifacts/" "$work/corpus" >"$work/log" 2>&1; then
         ran+=("$name")
-        grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/log" | tail -n 2
+        grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^#[0-9]+.*DONE' "$work/log" | tail -n 3
     else
         failed+=("$name")
         tail -n 60 "$work/log"

@@ -200,12 +200,19 @@ static inline uint32_t es_tj_rand(uint32_t *state)
 }
 
 /* How the input is cut: one chunk (mode 0), fixed chunks of `chunk` bytes
- * (mode 1), or random chunk sizes from seed (mode 2). */
+ * (mode 1), random chunk sizes from seed (mode 2: about a third of the chunks
+ * are 1-8 bytes, so a long input means many feeds), or a few large random
+ * chunks from seed with a window of ES_TJ_WINDOW bytes fed byte by byte at
+ * offset `chunk` (mode 3: a bounded number of feeds whatever the length, for
+ * the fuzz target). pos counts the bytes already cut. */
 typedef struct es_tj_split {
     int mode;
     size_t chunk;
     uint32_t seed;
+    size_t pos;
 } es_tj_split;
+
+#define ES_TJ_WINDOW 48
 
 static inline size_t es_tj_next_chunk(es_tj_split *sp, size_t left)
 {
@@ -215,8 +222,18 @@ static inline size_t es_tj_next_chunk(es_tj_split *sp, size_t left)
     else if (sp->mode == 2) {
         uint32_t r = es_tj_rand(&sp->seed);
         n = (r & 1) ? 1 + (r >> 8) % 8 : 1 + (size_t)((r >> 8) % (left / 3 + 1));
+    } else if (sp->mode == 3) {
+        uint32_t r = es_tj_rand(&sp->seed);
+        if (sp->pos >= sp->chunk && sp->pos - sp->chunk < ES_TJ_WINDOW)
+            n = 1;
+        else
+            n = 1 + (size_t)((r >> 4) % ((sp->pos + left) / 6 + 1));
+        if (sp->pos < sp->chunk && n > sp->chunk - sp->pos)
+            n = sp->chunk - sp->pos; /* stop at the window */
     }
-    return n < left ? n : left;
+    n = n < left ? n : left;
+    sp->pos += n;
+    return n;
 }
 
 /* Strips in (len bytes) fed as sp says; r is reset first and owns the results. */
@@ -224,6 +241,8 @@ static inline void es_tj_strip(const es_jpeg_policy *policy, const uint8_t *in, 
                                es_tj_split sp, es_tj_result *r)
 {
     memset(r, 0, sizeof *r);
+    r->out.data = malloc(len + 1); /* the output is never longer than the input: no regrowth */
+    r->out.cap = r->out.data ? len + 1 : 0;
     es_jpeg_stripper *s = es_jpeg_stripper_new(policy, es_tj_write, r);
     if (!s) {
         r->rc = ES_ERR_NOMEM;
@@ -246,9 +265,10 @@ static inline void es_tj_strip(const es_jpeg_policy *policy, const uint8_t *in, 
     es_jpeg_stripper_free(s);
 }
 
-static inline es_tj_split es_tj_oneshot(void) { return (es_tj_split){0, 0, 0}; }
-static inline es_tj_split es_tj_chunks(size_t n) { return (es_tj_split){1, n, 0}; }
-static inline es_tj_split es_tj_random(uint32_t seed) { return (es_tj_split){2, 0, seed}; }
+static inline es_tj_split es_tj_oneshot(void) { return (es_tj_split){0, 0, 0, 0}; }
+static inline es_tj_split es_tj_chunks(size_t n) { return (es_tj_split){1, n, 0, 0}; }
+static inline es_tj_split es_tj_random(uint32_t seed) { return (es_tj_split){2, 0, seed, 0}; }
+static inline es_tj_split es_tj_window(size_t at, uint32_t seed) { return (es_tj_split){3, at, seed, 0}; }
 
 /* Number of reported segments of kind k (kept ones only if kept_only). */
 static inline size_t es_tj_count(const es_tj_result *r, es_jpeg_kind k, bool kept_only)
@@ -302,35 +322,23 @@ static inline bool es_tj_same(const es_tj_result *a, const es_tj_result *b)
     for (size_t i = 0; i < a->nsegs; i++) {
         const es_jpeg_segment *x = &a->segs[i], *y = &b->segs[i];
         if (x->offset != y->offset || x->length != y->length || x->marker != y->marker ||
-            x->kind != y->kind || x->kept != y->kept || strcmp(x->ident, y->ident) != 0)
+            x->kind != y->kind || x->kept != y->kept || x->removed != y->removed ||
+            strcmp(x->ident, y->ident) != 0)
             return false;
     }
     return true;
 }
 
-/* Checks what must hold for every input: the result does not depend on how
- * the input is split (byte by byte unless too long, and `random_splits`
- * random splits), reported segments tile the input from offset 0, byte counts
- * add up, and a successful output starts with SOI, ends with EOI and is left
- * unchanged by a second strip. Returns NULL, or what went wrong. */
-static inline const char *es_tj_check(const es_jpeg_policy *policy, const uint8_t *in, size_t len,
-                                      int random_splits, uint32_t seed, size_t bytewise_max)
+/* Checks what must hold for the one-shot result `one` of any input: reported
+ * segments tile the input from offset 0, byte counts add up, and a successful
+ * output starts with SOI, ends with EOI and is left unchanged by a second
+ * strip. Returns NULL, or what went wrong. */
+static inline const char *es_tj_check_result(const es_jpeg_policy *policy, size_t len,
+                                             const es_tj_result *result)
 {
     const char *why = NULL;
-    es_tj_result one, other;
-    es_tj_strip(policy, in, len, es_tj_oneshot(), &one);
-    if (len <= bytewise_max) {
-        es_tj_strip(policy, in, len, es_tj_chunks(1), &other);
-        if (!es_tj_same(&one, &other))
-            why = "byte-by-byte feeding differs from one-shot";
-        es_tj_result_free(&other);
-    }
-    for (int i = 0; i < random_splits && !why; i++) {
-        es_tj_strip(policy, in, len, es_tj_random(seed + (uint32_t)i * 7919u), &other);
-        if (!es_tj_same(&one, &other))
-            why = "random split feeding differs from one-shot";
-        es_tj_result_free(&other);
-    }
+    const es_tj_result one = *result;
+    es_tj_result other;
     uint64_t at = 0, removed = 0, dropped = 0;
     for (size_t i = 0; i < one.nsegs && !why; i++) {
         if (one.segs[i].offset != at || one.segs[i].length == 0)
@@ -338,6 +346,10 @@ static inline const char *es_tj_check(const es_jpeg_policy *policy, const uint8_
         at = one.segs[i].offset + one.segs[i].length;
         if (!one.segs[i].kept)
             dropped += one.segs[i].length;
+        else if (one.segs[i].removed >= one.segs[i].length)
+            why = "a kept segment reports more removed bytes than it has";
+        else
+            dropped += one.segs[i].removed;
     }
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
         removed += one.stats.removed_bytes[k];
@@ -359,6 +371,32 @@ static inline const char *es_tj_check(const es_jpeg_policy *policy, const uint8_
             es_tj_result_free(&other);
         }
     }
+    return why;
+}
+
+/* es_tj_check_result, and the result does not depend on how the input is
+ * split: byte by byte unless longer than bytewise_max, and `random_splits`
+ * random splits. Returns NULL, or what went wrong. */
+static inline const char *es_tj_check(const es_jpeg_policy *policy, const uint8_t *in, size_t len,
+                                      int random_splits, uint32_t seed, size_t bytewise_max)
+{
+    const char *why = NULL;
+    es_tj_result one, other;
+    es_tj_strip(policy, in, len, es_tj_oneshot(), &one);
+    if (len <= bytewise_max) {
+        es_tj_strip(policy, in, len, es_tj_chunks(1), &other);
+        if (!es_tj_same(&one, &other))
+            why = "byte-by-byte feeding differs from one-shot";
+        es_tj_result_free(&other);
+    }
+    for (int i = 0; i < random_splits && !why; i++) {
+        es_tj_strip(policy, in, len, es_tj_random(seed + (uint32_t)i * 7919u), &other);
+        if (!es_tj_same(&one, &other))
+            why = "random split feeding differs from one-shot";
+        es_tj_result_free(&other);
+    }
+    if (!why)
+        why = es_tj_check_result(policy, len, &one);
     es_tj_result_free(&one);
     return why;
 }
