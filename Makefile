@@ -1,7 +1,7 @@
 # Makefile - builds build/exifstrip, its tests (plain and ASan+UBSan), fuzz
 # targets and benchmarks. Sources are discovered by directory, so adding a
 # file under src/ or tests/ needs no change here:
-#   src/{common,jpeg,aws,worker}/*.c -> $(BUILD)/libexifstrip.a
+#   src/{common,jpeg,orient,aws,worker}/*.c -> $(BUILD)/libexifstrip.a
 #   src/cli/*.c                      -> $(BUILD)/exifstrip
 #   tests/support/*.c, tests/harness -> $(BUILD)/libestest.a
 #   tests/<area>/*_test.c            -> $(BUILD)/tests/<area>/*_test   (unit)
@@ -56,7 +56,7 @@ ES_CFLAGS  = -std=c11 $(WARN) -pthread $(PKG_CFLAGS) $(OPT) $(CFLAGS)
 ES_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
 LDLIBS   += $(PKG_LIBS) -pthread -lm
 
-LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/aws/*.c src/worker/*.c))
+LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/orient/*.c src/aws/*.c src/worker/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TSUP_SRC  := $(sort $(wildcard tests/harness/*.c tests/support/*.c))
 TEST_AREAS_EXCLUDED := tests/support/% tests/harness/% tests/tools/%
@@ -159,8 +159,8 @@ local-up: deps
 local-down:
 	@scripts/demo.sh --stop
 
-# The layering rule: common <- jpeg <- aws <- worker <- cli; src/jpeg does no
-# I/O (includes, calls, and the undefined symbols of its objects).
+# The layering rule: common <- jpeg <- orient <- aws <- worker <- cli; src/jpeg
+# and src/orient do no I/O (includes, calls, and the undefined symbols of their objects).
 check-layers: $(LIB_OBJ)
 	@mk/check-layers.sh $(BUILD)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-layers.sh - enforces the dependency direction of the source tree,
-#   common <- jpeg <- aws <- worker <- cli
-# and keeps src/jpeg pure (no I/O, no environment, no logging).
+#   common <- jpeg <- orient <- aws <- worker <- cli
+# and keeps src/jpeg and src/orient (the EXIF orientation transform) pure (no
+# I/O, no environment, no logging).
 #
 # Usage: mk/check-layers.sh [BUILD_DIR]
 #   1. Every #include in src/ is resolved the way the compiler would (quoted or
@@ -12,6 +13,10 @@
 #   3. With BUILD_DIR (after a build): `nm -u` of every src/jpeg object may name
 #      only symbols defined by src/jpeg or the pure common objects, and the pure
 #      libc functions of the allowlist below (the check the text scan cannot dodge).
+#   4. The same for src/orient, which may also include <stdio.h> (for snprintf
+#      only) and call src/jpeg, libturbojpeg (tj*) and libexif (exif_*): both
+#      libraries only compute in memory (TurboJPEG keeps its messages in its
+#      handle; no libexif log is printed, exif_tag.c installs its own callback).
 # ES_LAYERS_ROOT points it at another tree (its own tests plant violations there).
 # Prints each violation as "file:line: ..." and exits 1 if there is any.
 set -u
@@ -26,6 +31,9 @@ JPEG_PURE_COMMON_OBJ="error.o hex.o utf8.o"
 # libc functions src/jpeg may call: memory and string handling, formatting into buffers.
 JPEG_LIBC_ALLOW="calloc malloc realloc free memchr memcmp memcpy memmove memset strlen strnlen
 strcmp strncmp strchr strrchr snprintf vsnprintf __stack_chk_fail __assert_fail abort"
+# ... plus, for src/orient: number parsing, and the two libraries it is built on.
+ORIENT_LIBC_ALLOW="strtoull __errno_location"
+ORIENT_LIB_ALLOW_RE='^(tj[A-Za-z0-9]+|exif_[a-z0-9_]+)$'
 
 bad=0
 report() { echo "layering: $*"; bad=1; }
@@ -38,7 +46,7 @@ check_includes() {
     local out
     out=$(find src -type f \( -name '*.c' -o -name '*.h' \) | sort |
         JPEG_PURE_COMMON="$JPEG_PURE_COMMON" perl -e '
-        my %rank = (public => 0, common => 1, jpeg => 2, aws => 3, worker => 4, cli => 5);
+        my %rank = (public => 0, common => 1, jpeg => 2, orient => 3, aws => 4, worker => 5, cli => 6);
         my %pure = map { $_ => 1 } split " ", $ENV{JPEG_PURE_COMMON};
         sub norm { my @o; for (split m{/}, shift) { next if $_ eq "." || $_ eq "";
             if ($_ eq "..") { pop @o } else { push @o, $_ } } join "/", @o }
@@ -61,9 +69,9 @@ check_includes() {
                     print "$file:$.: includes $name, which resolves outside src/ and include/ ($target)\n";
                 } elsif ($rank{$to} > $rank{$from}) {
                     print "$file:$.: $from must not include the higher layer $to ($name)\n";
-                } elsif ($from eq "jpeg" && $to eq "common") {
+                } elsif (($from eq "jpeg" || $from eq "orient") && $to eq "common") {
                     (my $rel = $target) =~ s{^src/}{};
-                    print "$file:$.: src/jpeg must stay pure; $rel is not in JPEG_PURE_COMMON\n" unless $pure{$rel};
+                    print "$file:$.: src/$from must stay pure; $rel is not in JPEG_PURE_COMMON\n" unless $pure{$rel};
                 }
             }
             close $fh;
@@ -71,36 +79,43 @@ check_includes() {
     [ -z "$out" ] || report "includes against the layer order:"$'\n'"$out"
 }
 
-# Prints file:line:text of src/jpeg sources with comments and string literals
-# blanked (line numbers kept), so prose such as "cannot be read (" is no call.
+# Prints file:line:text of the sources of a pure layer (default src/jpeg) with
+# comments and string literals blanked (line numbers kept), so prose such as
+# "cannot be read (" is no call.
 jpeg_code() {
     local f
-    for f in $(find src/jpeg -type f -name '*.[ch]' | sort); do
+    for f in $(find "src/${1:-jpeg}" -type f -name '*.[ch]' | sort); do
         perl -0777 -pe 's{/\*.*?\*/}{ (my $c = $&) =~ s/[^\n]//g; $c }gse; s{//[^\n]*}{}g; s{"(?:\\.|[^"\\\n])*"}{""}g' "$f" |
             awk -v f="$f" '{ print f ":" NR ":" $0 }'
     done
 }
 
-check_jpeg_text() {
-    local code hits
-    code=$(jpeg_code)
-    hits=$(grep -E '^[^:]+:[0-9]+:[[:space:]]*#[[:space:]]*include[[:space:]]*<(stdio|unistd|fcntl|dirent|curl/curl|pthread|sys/[a-z]+)\.h>' <<<"$code")
-    [ -z "$hits" ] || report "src/jpeg must stay pure (no I/O headers):"$'\n'"$hits"
+check_jpeg_text() { # [layer [io-header-regex]]
+    local layer=${1:-jpeg} headers=${2:-stdio|unistd|fcntl|dirent|curl/curl|pthread|sys/[a-z]+} code hits
+    code=$(jpeg_code "$layer")
+    hits=$(grep -E '^[^:]+:[0-9]+:[[:space:]]*#[[:space:]]*include[[:space:]]*<('"$headers"')\.h>' <<<"$code")
+    [ -z "$hits" ] || report "src/$layer must stay pure (no I/O headers):"$'\n'"$hits"
     hits=$(grep -E '\b(fopen|fdopen|fread|fwrite|fputs|fputc|fgets|puts|putchar|printf|fprintf|vfprintf|perror|open|openat|read|write|close|getenv|secure_getenv|setenv|system|popen|exit|syslog)[[:space:]]*\(' <<<"$code")
-    [ -z "$hits" ] || report "src/jpeg must stay pure (no I/O or environment calls):"$'\n'"$hits"
+    [ -z "$hits" ] || report "src/$layer must stay pure (no I/O or environment calls):"$'\n'"$hits"
 }
 
-check_jpeg_symbols() {
-    local objdir=$build/obj/src sym defined undefined o
+check_jpeg_symbols() { # [layer]: jpeg, or orient (which may also call jpeg, tj*, exif_*)
+    local layer=${1:-jpeg} objdir=$build/obj/src sym defined undefined o lib_re='^$'
     local -A ok=()
     for sym in $JPEG_LIBC_ALLOW; do ok[$sym]=1; done
-    local objs=()
-    mapfile -t objs < <(find "$objdir/jpeg" -name '*.o' 2>/dev/null | sort)
+    local objs=() defs=()
+    mapfile -t objs < <(find "$objdir/$layer" -name '*.o' 2>/dev/null | sort)
     if [ ${#objs[@]} -eq 0 ]; then
-        report "no src/jpeg objects under $objdir/jpeg (build first)"
+        report "no src/$layer objects under $objdir/$layer (build first)"
         return
     fi
-    for o in "${objs[@]}"; do
+    defs=("${objs[@]}")
+    if [ "$layer" = orient ]; then
+        for sym in $ORIENT_LIBC_ALLOW; do ok[$sym]=1; done
+        lib_re=$ORIENT_LIB_ALLOW_RE
+        mapfile -t -O ${#defs[@]} defs < <(find "$objdir/jpeg" -name '*.o' 2>/dev/null | sort)
+    fi
+    for o in "${defs[@]}"; do
         while read -r sym; do ok[$sym]=1; done < <(nm --defined-only -g "$o" | awk '{print $3}')
     done
     for o in $JPEG_PURE_COMMON_OBJ; do
@@ -110,12 +125,17 @@ check_jpeg_symbols() {
     for o in "${objs[@]}"; do
         while read -r sym; do
             case "$sym" in __asan_* | __ubsan_* | __sanitizer_* | __sancov_* | __msan_* | __tsan_*) continue ;; esac
-            [ -n "${ok[$sym]:-}" ] || report "${o#"$build"/obj/}: src/jpeg calls $sym, which is not a pure function (allowlist in mk/check-layers.sh)"
+            [ -n "${ok[$sym]:-}" ] || [[ $sym =~ $lib_re ]] ||
+                report "${o#"$build"/obj/}: src/$layer calls $sym, which is not a pure function (allowlist in mk/check-layers.sh)"
         done < <(nm -u "$o" | awk '{print $2}')
     done
 }
 
 check_includes
 check_jpeg_text
-[ -n "$build" ] && check_jpeg_symbols
+check_jpeg_text orient 'unistd|fcntl|dirent|curl/curl|pthread|sys/[a-z]+'
+if [ -n "$build" ]; then
+    check_jpeg_symbols
+    check_jpeg_symbols orient
+fi
 exit $bad

@@ -87,6 +87,7 @@ make_samples() {
     "$MKFIXTURE" --size 800x600 --gps --thumb --xmp --seed 1 "$s/holiday/beach 2024.jpg" &&
         "$MKFIXTURE" --size 640x480 --gps --iptc --comment --seed 2 "$s/ünïcode/café.jpg" &&
         "$MKFIXTURE" --size 720x540 --gps --xmp --mp4 --orientation 6 --seed 3 "$s/phone/motion photo.jpg" &&
+        "$MKFIXTURE" --oriented --size 480x640 --orientation 6 --gps --thumb --seed 4 "$s/phone/portrait.jpg" &&
         make_png "$s/notes.jpg"
 }
 
@@ -122,7 +123,26 @@ done = {d["key"]: d for d in log if d.get("event") == "job.done"}
 reports = [json.loads(l) for l in open(f"{demo}/reports")]
 NAMES = {"xmp": "XMP", "iptc": "IPTC", "icc": "ICC profile", "trailer": "trailer (motion photo)",
          "mpf": "MPF image", "jfxx": "JFXX thumbnail"}
-rows, refused, gps_left = [], [], 0
+def frame(info): # (width, height) of the stored frame, from inspect's SOFn detail
+    for seg in info.get("segments", []):
+        if seg["kind"] == "frame":
+            w, h = seg["detail"].split(",")[0].split("x")
+            return int(w), int(h)
+    return None
+def orientation(before, after):
+    """'portrait 480x640: turned upright' when the tag was applied, checked on the output."""
+    tag = (before.get("orientation") or {}).get("tag")
+    if not tag or tag == 1:
+        return None
+    (w, h), out = frame(before), frame(after)
+    shown = (h, w) if tag >= 5 else (w, h)
+    after_tag = (after.get("orientation") or {}).get("tag")
+    upright = after_tag is None and out and 0 <= shown[0] - out[0] < 16 and 0 <= shown[1] - out[1] < 16
+    trim = " ".join(f"{n} px {edge}" for n, edge in ((shown[0] - out[0], "left"), (shown[1] - out[1], "top")) if n) if upright else ""
+    if upright:
+        return True, f"stored {w}x{h} + orientation {tag} -> {out[0]}x{out[1]} upright" + (f" (trimmed {trim})" if trim else "") + ", no tag"
+    return False, f"orientation {tag} NOT applied (stored {w}x{h}, public {out})"
+rows, refused, gps_left, turned, sideways = [], [], 0, 0, 0
 samples = f"{demo}/samples"
 for dirpath, _, files in sorted(os.walk(samples)):
     for name in sorted(files):
@@ -146,8 +166,14 @@ for dirpath, _, files in sorted(os.walk(samples)):
                 if exif.get("thumbnail_bytes"):
                     kind += " + thumbnail"
             removed.append(NAMES.get(kind, kind))
-        if (inspect(after_path).get("exif") or {}).get("gps"):
+        after_info = inspect(after_path)
+        if (after_info.get("exif") or {}).get("gps"):
             gps_left += 1
+        turn = orientation(inspect(path), after_info)
+        if turn:
+            turned += turn[0]
+            sideways += not turn[0]
+            removed.append(turn[1])
         rows.append((key, kib(before), kib(os.path.getsize(after_path)), ", ".join(removed) or "nothing"))
 rows += refused
 w = max(len(r[0]) for r in rows)
@@ -156,6 +182,7 @@ for key, before, after, what in rows:
     print(f"  {key:<{w}}  {before:>10}  {after:>10}  {what}")
 print()
 print(f"  GPS positions left in {len(done)} public photo(s): {gps_left} (checked with exifstrip inspect --json)")
+print(f"  photos stored sideways: {turned + sideways}; arriving upright: {turned}, sideways: {sideways}")
 EOF
 }
 
@@ -208,8 +235,8 @@ say "  buckets   $UPLOAD → $PUBLIC; events on $QUEUE (dead letters: $DLQ; refu
 start_worker || die "the worker did not start"
 say "  worker    $EXIFSTRIP worker, pid $(worker_pid) (JSON log $DEMO/worker.log)"
 
-JPEG_KEYS=("holiday/beach 2024.jpg" "ünïcode/café.jpg" "phone/motion photo.jpg")
-say "  upload    aws s3 cp --recursive $DEMO/samples s3://$UPLOAD/   (4 files, one of them a PNG named notes.jpg)"
+JPEG_KEYS=("holiday/beach 2024.jpg" "ünïcode/café.jpg" "phone/motion photo.jpg" "phone/portrait.jpg")
+say "  upload    aws s3 cp --recursive $DEMO/samples s3://$UPLOAD/   (5 files, one of them a PNG named notes.jpg)"
 t0=$EPOCHREALTIME
 /usr/bin/aws --endpoint-url "$EMU_URL" s3 cp --recursive --only-show-errors "$DEMO/samples" "s3://$UPLOAD/" ||
     die "aws s3 cp failed"

@@ -47,6 +47,9 @@ locals {
     EXIFSTRIP_LOG_FORMAT         = var.log_format
     EXIFSTRIP_LOG_LEVEL          = var.log_level
     EXIFSTRIP_DRAIN              = tostring(var.drain)
+    EXIFSTRIP_ORIENTATION        = var.orientation
+    EXIFSTRIP_MAX_PIXELS         = var.max_pixels
+    EXIFSTRIP_TRANSFORM_MEMORY   = var.transform_memory
     AWS_REGION                   = local.region
   }
 

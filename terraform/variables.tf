@@ -206,6 +206,36 @@ variable "max_object_bytes" {
   }
 }
 
+variable "orientation" {
+  description = "EXIFSTRIP_ORIENTATION: apply (turn photos upright losslessly), keep (only the tag) or drop."
+  type        = string
+  default     = "apply"
+  validation {
+    condition     = contains(["apply", "keep", "drop"], var.orientation)
+    error_message = "orientation must be apply, keep or drop."
+  }
+}
+
+variable "max_pixels" {
+  description = "EXIFSTRIP_MAX_PIXELS: apply keeps the tag instead of turning larger photos (M suffix = millions)."
+  type        = string
+  default     = "100000000"
+  validation {
+    condition     = can(regex("^[1-9][0-9]*M?$", var.max_pixels))
+    error_message = "max_pixels must be a positive number such as 100000000 or 100M."
+  }
+}
+
+variable "transform_memory" {
+  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share (keep it below task_memory)."
+  type        = string
+  default     = "512MiB"
+  validation {
+    condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.transform_memory))
+    error_message = "transform_memory must be a size such as 512MiB."
+  }
+}
+
 variable "part_size" {
   description = "EXIFSTRIP_PART_SIZE: multipart part size (5MiB..5GiB)."
   type        = string

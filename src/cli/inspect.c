@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/exif_summary.h"
+#include "cli/orientation.h"
 #include "cli/format.h"
 #include "cli/stream.h"
 #include "exifstrip/jpeg.h"
@@ -56,6 +57,7 @@ typedef struct s_file {
     s_segs segs;
     bool have_exif;
     es_cli_exif exif;
+    es_cli_orientation orient;
     uint64_t would_remove, trailer;
 } s_file;
 
@@ -177,25 +179,54 @@ static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
     }
 }
 
+/* Reads a segment's payload into a malloc'd buffer (NULL when unreadable). */
+static uint8_t *s_read_payload(int fd, const es_jpeg_segment *g, size_t max, size_t *len)
+{
+    uint64_t off;
+    if (!s_payload(fd, g, &off, len) || *len > max)
+        return NULL;
+    uint8_t *p = malloc(*len ? *len : 1);
+    if (p && !s_pread(fd, off, p, *len)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
 /* Reads the first Exif segment back and summarises it. */
 static void s_read_exif(s_file *f)
 {
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
-        uint64_t off;
         size_t len;
         if (g->kind != ES_JPEG_KIND_EXIF)
             continue;
-        if (!s_payload(f->fd, g, &off, &len) || len > ES_CLI_EXIF_MAX)
-            return;
-        uint8_t *p = malloc(len ? len : 1);
-        if (p && s_pread(f->fd, off, p, len)) {
+        uint8_t *p = s_read_payload(f->fd, g, ES_CLI_EXIF_MAX, &len);
+        if (p) {
             es_cli_exif_summarize(p, len, &f->exif);
             f->have_exif = true;
         }
         free(p);
         return;
     }
+}
+
+/* What strip's default (--orientation apply) would do: first Exif + frame header. */
+static void s_read_orientation(s_file *f)
+{
+    const es_jpeg_segment *exif = NULL, *frame = NULL;
+    for (size_t i = 0; i < f->segs.n && f->segs.v[i].kind != ES_JPEG_KIND_SCAN; i++) {
+        if (f->segs.v[i].kind == ES_JPEG_KIND_EXIF && !exif)
+            exif = &f->segs.v[i];
+        if (f->segs.v[i].kind == ES_JPEG_KIND_FRAME && !frame)
+            frame = &f->segs.v[i];
+    }
+    size_t exif_len = 0, sof_len = 0;
+    uint8_t *e = exif ? s_read_payload(f->fd, exif, ES_CLI_EXIF_MAX, &exif_len) : NULL;
+    uint8_t *sof = frame ? s_read_payload(f->fd, frame, 1024, &sof_len) : NULL;
+    es_cli_orientation_plan(e, exif_len, frame ? frame->marker : 0, sof, sof_len, f->info.bytes, &f->orient);
+    free(e);
+    free(sof);
 }
 
 /* Copies stdin into an unlinked temporary file so segments can be read back. */
@@ -258,6 +289,7 @@ static void s_analyse(const es_jpeg_policy *policy, s_file *f)
             f->trailer += g->length;
     }
     s_read_exif(f);
+    s_read_orientation(f);
 }
 
 static void s_print_exif(const es_cli_exif *e)
@@ -311,6 +343,9 @@ static void s_print_text(const s_file *f)
         printf("  ... %llu more segments not listed\n", (unsigned long long)f->segs.dropped);
     if (f->have_exif)
         s_print_exif(&f->exif);
+    char orient[256];
+    es_cli_orientation_text(&f->orient, orient, sizeof orient);
+    printf("  orientation: %s\n", orient);
     es_cli_human_size(f->would_remove, size, sizeof size);
     printf("  would remove: %s (%llu bytes", size, (unsigned long long)f->would_remove);
     if (f->info.bytes)
@@ -356,6 +391,29 @@ static json_t *s_exif_json(const es_cli_exif *e)
     return o;
 }
 
+/* {"tag": 6, "action": "rotate90", "trim": {"left": 5, "top": 0, "width": .., "height": ..}} */
+static json_t *s_orientation_json(const es_cli_orientation *o)
+{
+    json_t *j = json_object();
+    const es_orient_plan *p = &o->plan;
+    bool turn = o->tag >= 2 && !p->fallback[0];
+    json_object_set_new(j, "tag", o->tag > 0 ? json_integer(o->tag) : json_null());
+    json_object_set_new(j, "action", json_string(turn ? es_orient_op_name(p->op) : o->tag >= 2 ? "keep_tag" : "none"));
+    if (turn) {
+        json_t *t = json_object();
+        json_object_set_new(t, "left", json_integer(p->trim_left));
+        json_object_set_new(t, "top", json_integer(p->trim_top));
+        json_object_set_new(t, "width", json_integer(p->out_width));
+        json_object_set_new(t, "height", json_integer(p->out_height));
+        json_object_set_new(j, "trim", t);
+    } else {
+        json_object_set_new(j, "trim", json_null());
+    }
+    const char *why = o->tag < 0 ? o->why : o->tag >= 2 && p->fallback[0] ? p->fallback : NULL;
+    json_object_set_new(j, "reason", why ? s_jstr(why) : json_null());
+    return j;
+}
+
 static void s_print_json(const s_file *f)
 {
     json_t *o = json_object(), *segs = json_array();
@@ -384,6 +442,7 @@ static void s_print_json(const s_file *f)
     if (f->segs.dropped)
         json_object_set_new(o, "segments_not_listed", json_integer((json_int_t)f->segs.dropped));
     json_object_set_new(o, "exif", f->have_exif ? s_exif_json(&f->exif) : json_null());
+    json_object_set_new(o, "orientation", s_orientation_json(&f->orient));
     json_object_set_new(o, "would_remove_bytes", json_integer((json_int_t)f->would_remove));
     json_object_set_new(o, "trailer_bytes", json_integer((json_int_t)f->trailer));
     json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);

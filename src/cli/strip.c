@@ -17,6 +17,7 @@
 #include "cli/paths.h"
 #include "cli/stream.h"
 #include "exifstrip/jpeg.h"
+#include "exifstrip/orient.h"
 
 static const char s_usage_text[] =
     "usage: exifstrip strip [options] IN OUT\n"
@@ -43,6 +44,11 @@ static const char s_usage_text[] =
     "      --keep-icc        keep ICC colour profiles (default)\n"
     "      --drop-icc        remove ICC colour profiles too\n"
     "      --keep-comments   keep COM comment segments (default: removed)\n"
+    "      --orientation MODE  apply (default): turn the pixels losslessly so the\n"
+    "                        photo displays upright without its EXIF Orientation\n"
+    "                        tag; keep: write back only the tag; drop: remove it\n"
+    "      --max-pixels N    apply keeps the tag instead for larger photos\n"
+    "                        (default EXIFSTRIP_MAX_PIXELS, else 100000000)\n"
     "      --sync            fsync each output before the rename and its directory\n"
     "                        after it (the default only with --in-place)\n"
     "      --no-sync         never fsync, not even with --in-place\n"
@@ -56,6 +62,7 @@ static const char s_usage_text[] =
 
 typedef struct s_opts {
     es_jpeg_policy policy;
+    es_orient_config orient;
     const char *out_dir;
     bool in_place, quiet, verbose, follow_symlinks;
     int sync; /* 1 --sync, 0 --no-sync, -1 default: only when replacing inputs */
@@ -66,7 +73,8 @@ typedef struct s_tally {
     bool progress_shown;
 } s_tally;
 
-enum { S_OPT_KEEP_ICC = 256, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS, S_OPT_SYNC, S_OPT_NO_SYNC, S_OPT_FOLLOW };
+enum { S_OPT_KEEP_ICC = 256, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS, S_OPT_SYNC, S_OPT_NO_SYNC, S_OPT_FOLLOW,
+       S_OPT_ORIENTATION, S_OPT_MAX_PIXELS };
 
 static void s_clear_progress(s_tally *t)
 {
@@ -84,17 +92,21 @@ static void s_report(s_tally *t, const char *path, const char *what)
 
 static const char *s_display(const char *path) { return strcmp(path, "-") ? path : "<stdin>"; }
 
-static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_jpeg_stripper *s)
+static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_orient_stripper *s)
 {
+    const es_orient_result *r = es_orient_stripper_result(s);
+    if (r->fallback && !o->quiet) /* never silent: the photo was not turned */
+        s_report(t, s_display(path), r->note);
     if (!o->verbose || o->quiet)
         return;
-    const es_jpeg_stats *st = es_jpeg_stripper_stats(s);
+    const es_jpeg_stats *st = es_orient_stripper_stats(s);
     char in[32], out[32], removed[512];
     es_cli_human_size(st->bytes_in, in, sizeof in);
     es_cli_human_size(st->bytes_out, out, sizeof out);
     es_cli_removed_summary(st, removed, sizeof removed);
     s_clear_progress(t);
-    fprintf(stderr, "%s: %s -> %s, removed: %s\n", s_display(path), in, out, removed);
+    fprintf(stderr, "%s: %s -> %s, removed: %s%s%s\n", s_display(path), in, out, removed,
+            r->note[0] && !r->fallback ? "; " : "", r->note[0] && !r->fallback ? r->note : "");
 }
 
 /* Opens the input ("-" = stdin; a file found by -r is not followed if it has
@@ -183,8 +195,8 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         t->failed++;
         goto done;
     }
-    es_jpeg_stripper *s = es_jpeg_stripper_new(&o->policy, es_cli_out_write, out);
-    es_err rc = s ? es_cli_pump(s, fd, &info) : ES_ERR_NOMEM;
+    es_orient_stripper *s = es_orient_stripper_new(&o->policy, &o->orient, es_cli_out_write, out);
+    es_err rc = s ? es_cli_pump_orient(s, fd, &info) : ES_ERR_NOMEM;
     if (rc == ES_OK) {
         if (s_commit(o, out, fd, &opened, why, sizeof why) == 0) {
             t->stripped++;
@@ -199,7 +211,7 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         s_report(t, job->out, why);
         t->failed++;
     } else {
-        es_cli_failure_reason(s, rc, &info, why, sizeof why);
+        es_cli_failure_reason_msg(s ? es_orient_stripper_error(s) : "", rc, &info, why, sizeof why);
         es_cli_out_abort(out);
         s_report(t, s_display(job->in), why);
         if (es_err_category(rc) == ES_CAT_INPUT)
@@ -207,7 +219,7 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         else
             t->failed++;
     }
-    es_jpeg_stripper_free(s);
+    es_orient_stripper_free(s);
 done:
     if (fd != STDIN_FILENO)
         close(fd);
@@ -275,6 +287,8 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
         {"sync", no_argument, NULL, S_OPT_SYNC},
         {"no-sync", no_argument, NULL, S_OPT_NO_SYNC},
         {"follow-symlinks", no_argument, NULL, S_OPT_FOLLOW},
+        {"orientation", required_argument, NULL, S_OPT_ORIENTATION},
+        {"max-pixels", required_argument, NULL, S_OPT_MAX_PIXELS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -293,6 +307,18 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
         case S_OPT_SYNC: o->sync = 1; break;
         case S_OPT_NO_SYNC: o->sync = 0; break;
         case S_OPT_FOLLOW: o->follow_symlinks = true; break;
+        case S_OPT_ORIENTATION:
+            if (!es_orient_mode_parse(optarg, &o->orient.mode)) {
+                fprintf(stderr, "exifstrip strip: --orientation must be apply, keep or drop, not '%s'\n", optarg);
+                return -2;
+            }
+            break;
+        case S_OPT_MAX_PIXELS:
+            if (!es_orient_parse_pixels(optarg, &o->orient.max_pixels)) {
+                fprintf(stderr, "exifstrip strip: --max-pixels must be a positive number, not '%s'\n", optarg);
+                return -2;
+            }
+            break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose = true; break;
         case 'h': fputs(s_usage_text, stdout); return -1;
@@ -306,6 +332,11 @@ int es_cmd_strip(int argc, char **argv)
 {
     s_opts o = {.sync = -1};
     es_jpeg_policy_default(&o.policy);
+    const char *env_pixels = getenv("EXIFSTRIP_MAX_PIXELS");
+    if (env_pixels && *env_pixels && !es_orient_parse_pixels(env_pixels, &o.orient.max_pixels)) {
+        fprintf(stderr, "exifstrip strip: EXIFSTRIP_MAX_PIXELS must be a positive number, not '%s'\n", env_pixels);
+        return ES_EXIT_FAILURE;
+    }
     es_cli_jobs jobs = {0};
     s_tally t = {0};
     char **dirs = calloc((size_t)argc + 1, sizeof *dirs);

@@ -27,7 +27,9 @@ typedef enum s_kind {
     S_PATH,
     S_LOG_FORMAT,
     S_LOG_LEVEL,
-    S_BOOL
+    S_BOOL,
+    S_ORIENTATION,
+    S_PIXELS
 } s_kind;
 
 typedef struct s_opt {
@@ -102,6 +104,17 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_DRAIN", "drain", NULL, "false", NULL,
      "exit 0 once two receives in a row come back empty and every job is done", S_BOOL,
      offsetof(es_cfg, drain), 0, 0, 0, false},
+    {"EXIFSTRIP_ORIENTATION", "orientation", "apply|keep|drop", "apply", NULL,
+     "EXIF Orientation: apply turns the pixels losslessly so photos display upright without "
+     "EXIF; keep writes back only the tag; drop removes it",
+     S_ORIENTATION, offsetof(es_cfg, orientation), 0, 0, 0, false},
+    {"EXIFSTRIP_MAX_PIXELS", "max-pixels", "N", "100000000", NULL,
+     "apply keeps the tag instead of turning photos with more pixels (suffix M = millions)", S_PIXELS,
+     S_FIELD(max_pixels), 0, 0, false},
+    {"EXIFSTRIP_TRANSFORM_MEMORY", "transform-memory", "SIZE", "512MiB", NULL,
+     "memory all concurrent orientation transforms share; a transform waits for its share, and "
+     "one that can never fit keeps the tag instead",
+     S_BYTES, S_FIELD(transform_memory), 1024 * 1024, 1024ll * 1024 * 1024 * 1024, false},
 };
 
 #define S_NOPTS (sizeof s_opts / sizeof s_opts[0])
@@ -307,6 +320,14 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
         return ES_OK;
     case S_BOOL:
         return s_parse_bool(label, value, field, err);
+    case S_ORIENTATION:
+        if (!es_orient_mode_parse(value, field))
+            return s_bad(err, label, value, "expected apply, keep or drop");
+        return ES_OK;
+    case S_PIXELS:
+        if (!es_orient_parse_pixels(value, field))
+            return s_bad(err, label, value, "expected a positive number of pixels (e.g. 100000000 or 100M)");
+        return ES_OK;
     }
     return ES_ERR_INTERNAL;
 }

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "exifstrip/error.h"
+#include "exifstrip/orient.h"
 
 #define ES_CFG_MAX_SOURCE_BUCKETS 64
 #define ES_CFG_MAX_SUFFIXES 16
@@ -40,6 +41,9 @@ typedef struct es_cfg {
     es_log_format log_format;
     es_log_level log_level;
     bool drain;             /* exit 0 once the queue stays empty */
+    es_orient_mode orientation; /* apply (default), keep or drop */
+    uint64_t max_pixels;        /* apply keeps the tag of larger photos */
+    uint64_t transform_memory;  /* bytes all concurrent transforms may hold together */
 } es_cfg;
 
 /* Looks up an environment variable; NULL means unset. */

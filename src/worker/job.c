@@ -2,8 +2,9 @@
  * HEADed first and the write ordered (ordering.h): nothing is done when B
  * already holds this or a newer source version, and the write is conditional
  * on what the HEAD saw (a lost race re-checks). The data path is
- * GET body -> es_jpeg_stripper -> es_s3_upload, all streaming: memory is one
- * upload part whatever the object size. Nothing reaches the destination
+ * GET body -> es_orient_stripper -> es_s3_upload, all streaming: memory is one
+ * upload part whatever the object size (a photo whose EXIF orientation is
+ * applied is held while it is turned, within EXIFSTRIP_TRANSFORM_MEMORY). Nothing reaches the destination
  * unless the stripper accepted the whole input, because a single-part body is
  * only PUT at finish and a multipart upload is aborted on refusal. The
  * outcome is decided from what failed (the callbacks record whether the
@@ -20,6 +21,7 @@
 #include "worker/clock.h"
 #include "worker/ordering.h"
 #include "worker/report.h"
+#include "worker/transform_budget.h"
 
 /* Writes to B that lost a race (412, 404 or 409 on the conditional write)
  * are re-checked and retried this often before the job is left for redelivery. */
@@ -95,7 +97,8 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
 
 typedef struct s_run {
     const es_job_env *env;
-    es_jpeg_stripper *stripper;
+    es_orient_stripper *stripper;
+    es_orient_budget_ops budget;
     es_s3_upload *upload;
     es_aws_result put_res;
     uint64_t bytes_in, bytes_out;
@@ -208,12 +211,31 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
         return s_refuse_size(run, run->bytes_in);
     if (s_check_pace(run, len) != ES_OK)
         return run->why.code;
-    es_err rc = es_jpeg_stripper_feed(run->stripper, data, len);
+    es_err rc = es_orient_stripper_feed(run->stripper, data, len);
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
-        es_error_set(&run->why, rc, "%s", es_jpeg_stripper_error(run->stripper));
+        es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
     }
     return rc;
+}
+
+/* The shared transform memory budget; a stop while waiting abandons the job. */
+static bool s_budget_acquire(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget *b = es_transform_budget_shared(run->env->cfg->transform_memory);
+    if (!b)
+        return false;
+    bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
+    if (!ok && bytes <= run->env->cfg->transform_memory)
+        run->cancelled = true;
+    return ok;
+}
+
+static void s_budget_release(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget_release(es_transform_budget_shared(run->env->cfg->transform_memory), bytes);
 }
 
 static void s_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
@@ -285,12 +307,16 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
         s_classify_get_failure(run, rc != ES_OK ? rc : run->why.code, &get_res, res);
         return;
     }
-    rc = es_jpeg_stripper_finish(run->stripper);
+    rc = es_orient_stripper_finish(run->stripper);
+    if (run->cancelled) { /* stopped while waiting for transform memory: nothing is published */
+        s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: transform abandoned");
+        return;
+    }
     if (rc != ES_OK) {
         if (run->output_failed)
             s_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         else
-            s_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_jpeg_stripper_error(run->stripper));
+            s_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
         return;
     }
     rc = es_s3_upload_finish(run->upload, &run->put_res);
@@ -305,8 +331,9 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
     }
     es_s3_upload_free(run->upload);
     run->upload = NULL;
-    es_job_removed_summary(es_jpeg_stripper_stats(run->stripper), res->removed,
+    es_job_removed_summary(es_orient_stripper_stats(run->stripper), res->removed,
                            sizeof res->removed);
+    snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
     s_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
 }
 
@@ -359,6 +386,7 @@ static void s_log_result(const es_job_message *msg, const es_event_record *rec,
            ES_LF_STR("version_id", rec && rec->version_id[0] ? rec->version_id : NULL),
            ES_LF_UINT("bytes_in", res->bytes_in), ES_LF_UINT("bytes_out", res->bytes_out),
            ES_LF_STR("removed", res->outcome == ES_JOB_STRIPPED ? res->removed : NULL),
+           ES_LF_STR("orientation", res->outcome == ES_JOB_STRIPPED && res->orientation[0] ? res->orientation : NULL),
            ES_LF_UINT("duration_ms", res->duration_ms),
            ES_LF_STR("request_id", res->request_id[0] ? res->request_id : NULL),
            ES_LF_STR("reason", res->reason[0] ? res->reason : NULL),
@@ -459,7 +487,9 @@ static bool s_write(const es_job_env *env, const es_event_record *rec,
     es_aws_result_clear(&run.put_res);
     run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, rec->key, "image/jpeg",
                                   (size_t)cfg->part_size, wopt);
-    run.stripper = run.upload ? es_jpeg_stripper_new(NULL, s_on_write, &run) : NULL;
+    run.budget = (es_orient_budget_ops){s_budget_acquire, s_budget_release, &run};
+    es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
+    run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
     if (!run.stripper)
         s_set_outcome(res, ES_JOB_RETRY, ES_ERR_NOMEM, "%s", "out of memory");
     else
@@ -468,7 +498,7 @@ static bool s_write(const es_job_env *env, const es_event_record *rec,
     res->bytes_in = run.bytes_in;
     res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
     es_s3_upload_abort(run.upload); /* NULL once finished */
-    es_jpeg_stripper_free(run.stripper);
+    es_orient_stripper_free(run.stripper);
     return run.write_conflict;
 }
 

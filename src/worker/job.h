@@ -25,6 +25,7 @@
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "exifstrip/jpeg.h"
+#include "exifstrip/orient.h"
 #include "worker/config.h"
 #include "worker/event.h"
 
@@ -61,6 +62,7 @@ typedef struct es_job_result {
     uint64_t bytes_in;    /* object bytes read */
     uint64_t bytes_out;   /* bytes written to the destination */
     char removed[160];    /* e.g. "gps,exif,xmp,trailer"; "" when nothing was removed */
+    char orientation[256]; /* what happened to the EXIF Orientation ("" = nothing to say) */
     uint64_t duration_ms;
     char request_id[128]; /* of the S3 request that decided the outcome */
     char reason[ES_ERRBUF_SIZE];

@@ -20,11 +20,12 @@ bool es_sequencer_compare(const char *a, const char *b, int *cmp)
 {
     if (!a || !b || !a[0] || !b[0] || !s_all_hex(a) || !s_all_hex(b))
         return false;
+    /* AWS: sequencers may differ in length; right-pad the shorter with zeros,
+     * then compare lexicographically (hex digits in either case). */
     size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
     for (size_t i = 0; i < n; i++) {
-        /* position i of the zero-padded strings */
-        int ca = i < n - la ? '0' : toupper((unsigned char)a[i - (n - la)]);
-        int cb = i < n - lb ? '0' : toupper((unsigned char)b[i - (n - lb)]);
+        int ca = i < la ? toupper((unsigned char)a[i]) : '0';
+        int cb = i < lb ? toupper((unsigned char)b[i]) : '0';
         if (ca != cb) {
             *cmp = ca < cb ? -1 : 1;
             return true;

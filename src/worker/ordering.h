@@ -12,7 +12,7 @@
 #include "worker/event.h"
 
 /* Compares two S3 event sequencers of the same key the way AWS documents it:
- * the shorter is left-padded with zeros, then the hex strings are compared
+ * the shorter is right-padded with zeros, then the hex strings are compared
  * (case-insensitively). Returns <0, 0 or >0 in *cmp; false when either is
  * empty or not hexadecimal (the events cannot be ordered). */
 bool es_sequencer_compare(const char *a, const char *b, int *cmp);

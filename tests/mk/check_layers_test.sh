@@ -70,27 +70,45 @@ t_comment_is_not_a_call() {
     run_check "$t" || es_fail "a comment mentioning read( made the check fail: $(cat "$t/out")"
 }
 
-# The symbol check: a src/jpeg object calling a function outside the allowlist.
-t_symbol_check() {
-    local b=$SCRATCH/build
-    if ! command -v nm >/dev/null || [ ! -d "$ES_BUILD/obj/src/jpeg" ]; then
+# Copies the real objects to BUILD_DIR, checks they pass, plants one more
+# object in LAYER that calls SYMBOL (C source CODE) and expects a failure
+# naming it.
+planted_symbol_check() { # build-dir layer symbol code
+    local b=$1 layer=$2 sym=$3 code=$4
+    if ! command -v nm >/dev/null || [ ! -d "$ES_BUILD/obj/src/$layer" ]; then
         es_fail "needs nm and the objects of $ES_BUILD (build first)"
         return
     fi
     mkdir -p "$b/obj/src"
-    cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/common" "$b/obj/src/"
+    cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/orient" "$ES_BUILD/obj/src/common" "$b/obj/src/"
     local real
     real=$(fresh_tree)
     run_check "$real" "$b" || es_fail "the real objects fail the symbol check: $(cat "$real/out")"
-    printf '#include <stdio.h>\nint es_jpeg_planted(void);\nint es_jpeg_planted(void) { return puts("x"); }\n' >"$SCRATCH/planted.c"
-    cc -c -O0 -o "$b/obj/src/jpeg/planted.o" "$SCRATCH/planted.c" || { es_fail "cannot compile the planted object"; return; }
+    printf '%s\n' "$code" >"$SCRATCH/planted_$layer.c"
+    cc -c -O0 -o "$b/obj/src/$layer/planted.o" "$SCRATCH/planted_$layer.c" || { es_fail "cannot compile the planted object"; return; }
     local t
     t=$(fresh_tree)
     if run_check "$t" "$b"; then
-        es_fail "an object calling puts passed the symbol check"
+        es_fail "a src/$layer object calling $sym passed the symbol check"
     else
-        grep -q 'puts' "$t/out" || es_fail "the failure does not name puts: $(cat "$t/out")"
+        grep -q "src/$layer calls $sym" "$t/out" || es_fail "the failure does not name $sym: $(cat "$t/out")"
     fi
+}
+
+# The symbol check: a src/jpeg object calling a function outside the allowlist.
+t_symbol_check() {
+    planted_symbol_check "$SCRATCH/build" jpeg puts \
+        '#include <stdio.h>
+int es_jpeg_planted(void);
+int es_jpeg_planted(void) { return puts("x"); }'
+}
+
+# src/orient (tj*/exif_* allowed) must not call getenv either.
+t_orient_symbol_check() {
+    planted_symbol_check "$SCRATCH/build-orient" orient getenv \
+        '#include <stdlib.h>
+const char *es_orient_planted(void);
+const char *es_orient_planted(void) { return getenv("X"); }'
 }
 
 es_run t_clean_tree_passes
@@ -105,4 +123,5 @@ es_run t_jpeg_fputs
 es_run t_jpeg_getenv
 es_run t_comment_is_not_a_call
 es_run t_symbol_check
+es_run t_orient_symbol_check
 es_finish

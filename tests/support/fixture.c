@@ -71,7 +71,8 @@ int es_fixture_make(const es_fixture_opts *opts, uint8_t **out, size_t *out_len)
         o.components = 3;
     if (!o.quality)
         o.quality = 85;
-    if (es_fixture_encode(&o, o.width, o.height, o.seed, &img) != 0)
+    bool swap = o.oriented_pixels && o.orientation >= 5 && o.orientation <= 8;
+    if (es_fixture_encode(&o, swap ? o.height : o.width, swap ? o.width : o.height, o.seed, &img) != 0)
         goto done;
     if (o.fill_bytes) {
         if (es_fixture_add_fill(img.data, img.len, &filled) != 0)

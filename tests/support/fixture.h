@@ -29,6 +29,11 @@ typedef struct es_fixture_opts {
     bool mpf_second_image; /* APP2 MPF + a second JPEG appended after EOI */
     bool mp4_trailer;      /* an MP4-like ('ftyp' box) motion-photo trailer after EOI */
     bool fill_bytes;       /* 0xFF fill bytes before some markers */
+    int sampling;          /* colour sampling: 0 = libjpeg default (4:2:0), 444 = none */
+    /* The picture has four distinct corner colours and is *displayed* as
+     * width x height: its pixels are stored transformed as `orientation`
+     * says (tags 5..8 store height x width), so every tag displays the same. */
+    bool oriented_pixels;
 } es_fixture_opts;
 
 /* Builds the JPEG into a malloc'd buffer. Returns 0, or -1 on failure (message on stderr). */
@@ -38,6 +43,14 @@ int es_fixture_make(const es_fixture_opts *opts, uint8_t **out, size_t *out_len)
  * as stored: 1, 3 or 4). Returns 0, or -1 when libjpeg cannot decode it. */
 int es_fixture_decode(const uint8_t *jpeg, size_t len, uint8_t **pixels, int *width,
                       int *height, int *components);
+
+/* The upright (displayed) picture of an oriented_pixels fixture: malloc'd
+ * width x height x components samples as es_fixture_decode returns them
+ * (before JPEG compression). Returns 0 or -1. */
+int es_fixture_upright(const es_fixture_opts *opts, uint8_t **pixels);
+/* Where stored pixel (x, y) of a sw x sh picture appears when displayed with
+ * EXIF orientation tag (1..8). */
+void es_fixture_orient_xy(int tag, int sw, int sh, int x, int y, int *dx, int *dy);
 
 /* Reads a whole file (for corpus tests). Returns 0 or -1. */
 int es_fixture_read_file(const char *path, uint8_t **out, size_t *out_len);

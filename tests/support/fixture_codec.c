@@ -55,11 +55,12 @@ static uint8_t s_sample(int x, int y, int c, unsigned seed, int w, int h)
     return (uint8_t)(base + (int)(k & 31u));
 }
 
-static void s_fill_row(uint8_t *row, int y, int w, int h, int comps, unsigned seed)
+static void s_fill_row(const es_fixture_opts *o, uint8_t *row, int y, int w, int h, int comps, unsigned seed)
 {
     for (int x = 0; x < w; x++)
         for (int c = 0; c < comps; c++)
-            row[(size_t)x * (size_t)comps + (size_t)c] = s_sample(x, y, c, seed, w, h);
+            row[(size_t)x * (size_t)comps + (size_t)c] =
+                o->oriented_pixels ? es_fixture_oriented_sample(o, x, y, c) : s_sample(x, y, c, seed, w, h);
 }
 
 /* Buffers owned across the setjmp boundary: they live in the caller's frame
@@ -86,6 +87,9 @@ static int s_encode(struct jpeg_compress_struct *cinfo, s_jerr *err, s_encode_st
     jpeg_set_quality(cinfo, o->quality ? o->quality : 85, TRUE);
     if (o->no_jfif)
         cinfo->write_JFIF_header = FALSE;
+    if (o->sampling == 444)
+        for (int i = 0; i < cinfo->num_components; i++)
+            cinfo->comp_info[i].h_samp_factor = cinfo->comp_info[i].v_samp_factor = 1;
     if (o->progressive)
         jpeg_simple_progression(cinfo);
     if (o->arithmetic)
@@ -97,7 +101,7 @@ static int s_encode(struct jpeg_compress_struct *cinfo, s_jerr *err, s_encode_st
         return -1;
     jpeg_start_compress(cinfo, TRUE);
     while (cinfo->next_scanline < cinfo->image_height) {
-        s_fill_row(st->row, (int)cinfo->next_scanline, w, h, comps, seed);
+        s_fill_row(o, st->row, (int)cinfo->next_scanline, w, h, comps, seed);
         JSAMPROW rows[1] = {st->row};
         jpeg_write_scanlines(cinfo, rows, 1);
     }

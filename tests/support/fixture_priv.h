@@ -34,6 +34,9 @@ uint32_t es_fixture_rand(uint32_t *state);
  * Returns 0 or -1 (message on stderr). */
 int es_fixture_encode(const es_fixture_opts *o, int w, int h, unsigned seed, es_fixture_buf *out);
 
+/* Sample c of stored pixel (x, y) of an oriented_pixels picture. */
+uint8_t es_fixture_oriented_sample(const es_fixture_opts *o, int x, int y, int c);
+
 /* Rewrites a JPEG produced by es_fixture_encode with 0xFF fill bytes before
  * every marker after the first segment. Returns 0 or -1. */
 int es_fixture_add_fill(const uint8_t *in, size_t len, es_fixture_buf *out);

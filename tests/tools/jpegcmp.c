@@ -1,23 +1,35 @@
 /* jpegcmp.c - test helper for the CLI shell tests:
- *   jpegcmp oneshot [--drop-icc] [--keep-comments] IN OUT
- *       writes es_jpeg_strip_buffer()'s result (the library's one-shot strip);
+ *   jpegcmp oneshot [--drop-icc] [--keep-comments] [--orientation MODE] IN OUT
+ *       writes es_orient_strip_buffer()'s result (the library's one-shot strip,
+ *       orientation applied unless MODE says keep/drop);
  *       exit 2 (and the reason on stderr) when the library refuses IN.
  *   jpegcmp pixels A B
- *       exit 0 when both decode (libjpeg) to identical samples, 1 otherwise. */
+ *       exit 0 when both *display* the same: decoded (libjpeg) after each one's
+ *       EXIF Orientation is applied as `jpegtran -trim` does (tjTransform), the
+ *       samples are identical; 1 otherwise.
+ *   jpegcmp rawpixels A B
+ *       the same on the stored pixels, orientation ignored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../support/fixture.h"
 #include "exifstrip/jpeg.h"
+#include "exifstrip/orient.h"
+
+#include <turbojpeg.h>
 
 static int s_oneshot(int argc, char **argv)
 {
     es_jpeg_policy policy;
     es_jpeg_policy_default(&policy);
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
     int i = 2;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
-        if (!strcmp(argv[i], "--drop-icc"))
+        if (!strcmp(argv[i], "--orientation") && i + 1 < argc) {
+            if (!es_orient_mode_parse(argv[++i], &cfg.mode))
+                return 1;
+        } else if (!strcmp(argv[i], "--drop-icc"))
             policy.keep_icc = false;
         else if (!strcmp(argv[i], "--keep-comments"))
             policy.keep_comments = true;
@@ -34,7 +46,7 @@ static int s_oneshot(int argc, char **argv)
         perror(argv[i]);
         return 1;
     }
-    es_err rc = es_jpeg_strip_buffer(&policy, in, in_len, &out, &out_len, &err, NULL);
+    es_err rc = es_orient_strip_buffer(&policy, &cfg, in, in_len, &out, &out_len, &err, NULL);
     free(in);
     if (rc != ES_OK) {
         fprintf(stderr, "%s: %s\n", argv[i], err.msg);
@@ -48,12 +60,52 @@ static int s_oneshot(int argc, char **argv)
     return status;
 }
 
-static int s_pixels(const char *a, const char *b)
+/* Replaces *jpeg by what it displays as: its orientation applied with
+ * tjTransform and trimming (as jpegtran -trim), when it has a tag 2..8. */
+static void s_display(uint8_t **jpeg, size_t *len)
+{
+    static const int ops[] = {TJXOP_NONE, TJXOP_NONE, TJXOP_HFLIP, TJXOP_ROT180, TJXOP_VFLIP,
+                              TJXOP_TRANSPOSE, TJXOP_ROT90, TJXOP_TRANSVERSE, TJXOP_ROT270};
+    es_jpeg_stats st;
+    uint8_t *stripped = NULL;
+    size_t stripped_len = 0;
+    if (es_jpeg_strip_buffer(NULL, *jpeg, *len, &stripped, &stripped_len, NULL, &st) != ES_OK)
+        return;
+    free(stripped);
+    if (st.exif_orientation < 2 || st.exif_orientation > 8)
+        return;
+    tjhandle tj = tjInitTransform();
+    tjtransform xf;
+    memset(&xf, 0, sizeof xf);
+    xf.op = ops[st.exif_orientation];
+    xf.options = TJXOPT_TRIM | TJXOPT_COPYNONE;
+    unsigned char *dst = NULL;
+    unsigned long dst_len = 0;
+    if (tj && tjTransform(tj, *jpeg, (unsigned long)*len, 1, &dst, &dst_len, &xf, 0) == 0) {
+        uint8_t *copy = malloc(dst_len);
+        if (copy) {
+            memcpy(copy, dst, dst_len);
+            free(*jpeg);
+            *jpeg = copy;
+            *len = dst_len;
+        }
+    }
+    tjFree(dst);
+    if (tj)
+        tjDestroy(tj);
+}
+
+static int s_pixels(const char *a, const char *b, bool displayed)
 {
     uint8_t *da = NULL, *db = NULL, *pa = NULL, *pb = NULL;
     size_t la = 0, lb = 0;
     int wa = 0, ha = 0, ca = 0, wb = 0, hb = 0, cb = 0;
-    int same = es_fixture_read_file(a, &da, &la) == 0 && es_fixture_read_file(b, &db, &lb) == 0 &&
+    int read = es_fixture_read_file(a, &da, &la) == 0 && es_fixture_read_file(b, &db, &lb) == 0;
+    if (read && displayed) {
+        s_display(&da, &la);
+        s_display(&db, &lb);
+    }
+    int same = read &&
                es_fixture_decode(da, la, &pa, &wa, &ha, &ca) == 0 &&
                es_fixture_decode(db, lb, &pb, &wb, &hb, &cb) == 0 && wa == wb && ha == hb && ca == cb &&
                !memcmp(pa, pb, (size_t)wa * (size_t)ha * (size_t)ca);
@@ -69,7 +121,10 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "oneshot"))
         return s_oneshot(argc, argv);
     if (argc == 4 && !strcmp(argv[1], "pixels"))
-        return s_pixels(argv[2], argv[3]);
-    fprintf(stderr, "usage: jpegcmp oneshot [--drop-icc] [--keep-comments] IN OUT | jpegcmp pixels A B\n");
+        return s_pixels(argv[2], argv[3], true);
+    if (argc == 4 && !strcmp(argv[1], "rawpixels"))
+        return s_pixels(argv[2], argv[3], false);
+    fprintf(stderr, "usage: jpegcmp oneshot [--drop-icc] [--keep-comments] [--orientation MODE] IN OUT\n"
+                    "       jpegcmp pixels|rawpixels A B\n");
     return 1;
 }

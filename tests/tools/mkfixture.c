@@ -13,7 +13,10 @@ static void s_usage(void)
             "usage: mkfixture [--size WxH] [--gray|--cmyk] [--quality Q] [--progressive] [--arith]\n"
             "                 [--restart N] [--seed S] [--exif] [--gps] [--thumb] [--orientation N]\n"
             "                 [--xmp] [--xmp-ext] [--iptc] [--icc N] [--comment] [--jfxx] [--ducky]\n"
-            "                 [--fpxr] [--no-jfif] [--mpf] [--mp4] [--fill] [--all] OUT.jpg|-\n");
+            "                 [--fpxr] [--no-jfif] [--mpf] [--mp4] [--fill] [--all] [--oriented] [--444]\n"
+            "                 OUT.jpg|-\n"
+            "  --oriented: corner-coloured picture stored turned as --orientation says, so it\n"
+            "  displays upright (and --size is the displayed size)\n");
 }
 
 static bool s_int_arg(int argc, char **argv, int *i, int *value)
@@ -50,6 +53,7 @@ static bool s_flag(es_fixture_opts *o, const char *a)
         {"--mpf", offsetof(es_fixture_opts, mpf_second_image)},
         {"--mp4", offsetof(es_fixture_opts, mp4_trailer)},
         {"--fill", offsetof(es_fixture_opts, fill_bytes)},
+        {"--oriented", offsetof(es_fixture_opts, oriented_pixels)},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (!strcmp(a, flags[i].name)) {
@@ -60,6 +64,8 @@ static bool s_flag(es_fixture_opts *o, const char *a)
         o->components = 1;
     else if (!strcmp(a, "--cmyk"))
         o->components = 4;
+    else if (!strcmp(a, "--444"))
+        o->sampling = 444;
     else if (!strcmp(a, "--all")) {
         o->exif_gps = o->exif_thumbnail = o->xmp = o->xmp_extended = o->iptc = o->comment = true;
         o->jfxx = o->ducky = o->apple_app2_fpxr = o->mpf_second_image = o->mp4_trailer = true;

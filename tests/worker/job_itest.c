@@ -130,7 +130,7 @@ static void test_ordered_writes(void)
     REQUIRE(jpeg != NULL);
     free(jpeg); /* only the source object is needed */
     const char *key = rec.key;
-    snprintf(rec.sequencer, sizeof rec.sequencer, "00000000000000000B");
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0B00000000000000");
     es_job_message msg = s_msg("{}");
     es_job_result res;
     es_job_run_record(&s_env, &msg, &rec, &res);
@@ -139,7 +139,7 @@ static void test_ordered_writes(void)
     es_aws_result ares;
     REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
     CHECK_STR_EQ(info.source.etag, rec.etag);
-    CHECK_STR_EQ(info.source.sequencer, "00000000000000000B");
+    CHECK_STR_EQ(info.source.sequencer, "0B00000000000000");
 
     long seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res); /* the same event again */
@@ -149,7 +149,7 @@ static void test_ordered_writes(void)
     CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
 
     es_event_record older = rec;
-    snprintf(older.sequencer, sizeof older.sequencer, "A"); /* 0x0A < 0x0B despite the length */
+    snprintf(older.sequencer, sizeof older.sequencer, "0A"); /* "0A" right-padded is smaller */
     es_job_run_record(&s_env, &msg, &older, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "newer source version");

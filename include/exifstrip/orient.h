@@ -1,0 +1,173 @@
+/* orient.h - keeping photos upright: the EXIF Orientation tag applied to the
+ * DCT coefficients losslessly (libjpeg-turbo's transform), kept as a minimal
+ * tag, or dropped, in front of the streaming stripper (exifstrip/jpeg.h).
+ *
+ * Layer src/orient sits between src/jpeg (the pure marker-level stripper) and
+ * src/aws: it is pure too (no I/O, no logging, no environment), but links
+ * libexif (reading the tag) and libturbojpeg (tjTransform). Everything it
+ * writes goes through the same stripper, so the privacy policy is enforced in
+ * one place.
+ *
+ * Streaming: es_orient_stripper has the push interface of es_jpeg_stripper.
+ * It holds input only until it has seen the first Exif segment or the frame
+ * header; an orientation of 1, absent or invalid (and the keep and drop modes)
+ * then continue on the plain streaming path with O(1) memory. Only a photo
+ * that will really be transformed is buffered (up to EOI, never its trailer). */
+#ifndef EXIFSTRIP_ORIENT_H
+#define EXIFSTRIP_ORIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exifstrip/error.h"
+#include "exifstrip/jpeg.h"
+
+typedef enum es_orient_mode {
+    ES_ORIENT_APPLY = 0, /* transform the pixels so the photo displays upright (default) */
+    ES_ORIENT_KEEP,      /* strip, then write back a minimal Exif holding only the tag */
+    ES_ORIENT_DROP       /* strip everything (orientation ignored) */
+} es_orient_mode;
+
+/* "apply", "keep", "drop"; es_orient_mode_parse returns false for anything else. */
+const char *es_orient_mode_name(es_orient_mode mode);
+bool es_orient_mode_parse(const char *text, es_orient_mode *mode);
+
+/* The operation that displays a stored picture upright, one per tag value as
+ * the Exif specification defines (tag 1 + op). */
+typedef enum es_orient_op {
+    ES_ORIENT_OP_NONE = 0,   /* tag 1: 0th row top, 0th column left */
+    ES_ORIENT_OP_FLIP_H,     /* tag 2: mirror left-right */
+    ES_ORIENT_OP_ROT180,     /* tag 3 */
+    ES_ORIENT_OP_FLIP_V,     /* tag 4: mirror top-bottom */
+    ES_ORIENT_OP_TRANSPOSE,  /* tag 5: mirror across the top-left/bottom-right diagonal */
+    ES_ORIENT_OP_ROT90,      /* tag 6: rotate 90 degrees clockwise */
+    ES_ORIENT_OP_TRANSVERSE, /* tag 7: mirror across the top-right/bottom-left diagonal */
+    ES_ORIENT_OP_ROT270      /* tag 8: rotate 270 degrees clockwise (90 counter-clockwise) */
+} es_orient_op;
+
+/* Tag 1..8 -> op; anything else -> NONE. */
+es_orient_op es_orient_op_for_tag(unsigned tag);
+/* Stable short name for JSON: "none", "flip_h", "rotate180", "flip_v",
+ * "transpose", "rotate90", "transverse", "rotate270". */
+const char *es_orient_op_name(es_orient_op op);
+/* Human text: "rotate 90° cw", "mirror left-right", ... */
+const char *es_orient_op_text(es_orient_op op);
+/* Whether the op swaps width and height. */
+bool es_orient_op_transposes(es_orient_op op);
+
+/* What the frame header (SOFn) says, as far as a transform cares. */
+typedef struct es_orient_frame {
+    uint8_t sof_marker;     /* 0xC0..0xCF */
+    uint8_t precision;      /* bits per sample */
+    uint32_t width, height;
+    uint8_t components;
+    uint8_t max_h, max_v;   /* largest sampling factors (MCU = 8*max_h x 8*max_v; 8x8 for 1 component) */
+    uint32_t blocks;        /* 8x8 blocks of all components, padded to whole MCUs */
+} es_orient_frame;
+
+/* Parses the SOFn payload (after the length field, len bytes). false when it
+ * is cut short or inconsistent (no components, a zero dimension or factor). */
+bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *payload, size_t len, es_orient_frame *out);
+
+/* The Orientation tag of an APP1 payload starting with "Exif\0\0", read with
+ * libexif (without "fixing" the data). Returns 1..8, 0 when there is no
+ * Orientation entry, or -1 when libexif cannot parse the block (corrupt) or
+ * the value is not 1..8 (*why names which). */
+int es_orient_read_tag(const uint8_t *payload, size_t len, const char **why);
+
+/* Size of the minimal APP1 segment es_orient_tag_segment writes. */
+#define ES_ORIENT_TAG_SEGMENT_LEN 36
+/* Writes FF E1, the length and "Exif\0\0" + a big-endian TIFF header + IFD0
+ * with the single entry Orientation = tag (no other IFD). */
+void es_orient_tag_segment(unsigned tag, uint8_t out[ES_ORIENT_TAG_SEGMENT_LEN]);
+
+#define ES_ORIENT_DEFAULT_MAX_PIXELS 100000000ull
+
+/* A pixel count: "100000000" or "100M" (millions); false for 0 or anything else. */
+bool es_orient_parse_pixels(const char *text, uint64_t *out);
+
+/* What apply would do with a photo. */
+typedef struct es_orient_plan {
+    unsigned tag;                 /* 1..8; 1 also for absent/invalid */
+    es_orient_op op;
+    uint32_t out_width, out_height; /* after the transform and the trim */
+    /* Pixels dropped (the partial MCUs at the stored picture's right/bottom
+     * edge that the operation would move), named by the edge of the upright
+     * picture they are missing from: always its left and/or top edge. */
+    uint32_t trim_left, trim_top;
+    uint64_t memory;              /* estimated peak bytes of the transform */
+    /* NULL when the transform can be done; otherwise why the tag is kept instead
+     * ("12-bit samples", "lossless frame", "50000x40000 is over the limit of ..."). */
+    char fallback[160];
+} es_orient_plan;
+
+/* Plans the transform of tag for frame (NULL frame: unknown, fallback).
+ * max_pixels 0 means the default. input_len is the JPEG's size (memory). */
+void es_orient_plan_make(unsigned tag, const es_orient_frame *frame, uint64_t max_pixels,
+                         uint64_t input_len, es_orient_plan *plan);
+/* "rotate 90° cw, trim 7 px left" / "rotate 180°" / "none". */
+void es_orient_plan_describe(const es_orient_plan *plan, char *buf, size_t cap);
+
+/* Transforms jpeg (a complete JPEG, SOI..EOI) by plan->op with trimming,
+ * progressive output when the frame is progressive, and the original's APPn
+ * and COM segments (before its first scan, in order) put back right after
+ * SOI in place of libjpeg-turbo's own: JFIF (density swapped when the op
+ * transposes), ICC chunks, Adobe. Metadata is not filtered here: the caller
+ * runs the result through the stripper. *out is malloc'd. */
+es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_frame *frame,
+                           const es_orient_plan *plan, uint8_t **out, size_t *out_len, es_error *err);
+
+/* A shared memory budget that transforms wait for (the worker's); optional. */
+typedef struct es_orient_budget_ops {
+    /* Blocks until bytes are available and takes them: true. false when bytes
+     * can never fit (over the whole budget) or waiting was cancelled. */
+    bool (*acquire)(void *ctx, uint64_t bytes);
+    void (*release)(void *ctx, uint64_t bytes);
+    void *ctx;
+} es_orient_budget_ops;
+
+typedef struct es_orient_config {
+    es_orient_mode mode;
+    uint64_t max_pixels;               /* 0 = ES_ORIENT_DEFAULT_MAX_PIXELS */
+    const es_orient_budget_ops *budget; /* NULL = no shared budget */
+} es_orient_config;
+
+/* What happened to the orientation of one photo. */
+typedef enum es_orient_outcome {
+    ES_ORIENT_NONE = 0,     /* no tag, tag 1, invalid or corrupt: plain strip */
+    ES_ORIENT_TRANSFORMED,  /* apply: pixels transformed, no Exif left */
+    ES_ORIENT_TAG_KEPT,     /* keep mode, or apply's fallback: minimal Exif with the tag */
+    ES_ORIENT_DROPPED       /* drop mode with a tag != 1 */
+} es_orient_outcome;
+
+typedef struct es_orient_result {
+    es_orient_outcome outcome;
+    unsigned tag;          /* 0 none/invalid, else 1..8 */
+    es_orient_plan plan;   /* valid when outcome is TRANSFORMED (or a fallback) */
+    bool fallback;         /* apply fell back to keeping the tag (plan.fallback says why) */
+    /* One line for logs: "orientation 6: rotate 90° cw, trim 7 px left",
+     * "orientation 6 kept as a tag: lossless frame cannot be transformed",
+     * "corrupt Exif (libexif cannot parse it): orientation 1". Empty: nothing to say. */
+    char note[256];
+} es_orient_result;
+
+typedef struct es_orient_stripper es_orient_stripper;
+
+es_orient_stripper *es_orient_stripper_new(const es_jpeg_policy *policy, const es_orient_config *config,
+                                           es_jpeg_write_fn write, void *write_ctx);
+ES_MUST_USE es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len);
+ES_MUST_USE es_err es_orient_stripper_finish(es_orient_stripper *s);
+const char *es_orient_stripper_error(const es_orient_stripper *s);
+/* Statistics of the original input (what was removed), with bytes_out the
+ * bytes actually written. */
+const es_jpeg_stats *es_orient_stripper_stats(const es_orient_stripper *s);
+const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s);
+void es_orient_stripper_free(es_orient_stripper *s);
+
+/* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer. */
+ES_MUST_USE es_err es_orient_strip_buffer(const es_jpeg_policy *policy, const es_orient_config *config,
+                                          const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
+                                          es_error *err, es_orient_result *result);
+
+#endif

@@ -1,0 +1,84 @@
+/* exif_tag.c - the Orientation tag in and out: read from an Exif APP1 payload
+ * with libexif (data left as it is, so no default entry is invented), and the
+ * minimal APP1 segment that holds nothing but that tag (keep mode). */
+#include <string.h>
+
+#include <libexif/exif-data.h>
+#include <libexif/exif-log.h>
+#include <libexif/exif-utils.h>
+
+#include "exifstrip/orient.h"
+
+#define S_EXIF_HEADER_LEN 6 /* "Exif\0\0" */
+
+typedef struct s_log_state {
+    bool corrupt;
+} s_log_state;
+
+static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char *format, va_list args,
+                  void *data)
+{
+    (void)log, (void)domain, (void)format, (void)args;
+    if (code == EXIF_LOG_CODE_CORRUPT_DATA || code == EXIF_LOG_CODE_NO_MEMORY)
+        ((s_log_state *)data)->corrupt = true;
+}
+
+int es_orient_read_tag(const uint8_t *payload, size_t len, const char **why)
+{
+    const char *ignored;
+    if (!why)
+        why = &ignored;
+    *why = NULL;
+    if (!payload || len <= S_EXIF_HEADER_LEN || len > 0xFFFF || memcmp(payload, "Exif\0\0", 6) != 0) {
+        *why = "corrupt Exif (too short or no Exif header)";
+        return -1;
+    }
+    ExifData *ed = exif_data_new();
+    ExifLog *log = exif_log_new();
+    s_log_state state = {false};
+    int tag = -1;
+    if (!ed || !log) {
+        *why = "out of memory reading Exif";
+        goto done;
+    }
+    exif_log_set_func(log, s_log, &state);
+    exif_data_log(ed, log);
+    exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+    exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
+    exif_data_load_data(ed, payload, (unsigned int)len);
+    ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+    if (e && e->data && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2) {
+        unsigned v = exif_get_short(e->data, exif_data_get_byte_order(ed));
+        if (v >= 1 && v <= 8)
+            tag = (int)v;
+        else
+            *why = "invalid Orientation value (not 1..8)";
+    } else if (e) {
+        *why = "invalid Orientation entry (not one SHORT)";
+    } else if (ed->ifd[EXIF_IFD_0] && ed->ifd[EXIF_IFD_0]->count == 0 && state.corrupt) {
+        *why = "corrupt Exif (libexif cannot parse it)";
+    } else {
+        tag = 0;
+    }
+done:
+    if (ed)
+        exif_data_unref(ed);
+    if (log)
+        exif_log_unref(log);
+    return tag;
+}
+
+void es_orient_tag_segment(unsigned tag, uint8_t out[ES_ORIENT_TAG_SEGMENT_LEN])
+{
+    static const uint8_t head[] = {
+        0xFF, 0xE1, 0x00, ES_ORIENT_TAG_SEGMENT_LEN - 2, /* APP1, length */
+        'E', 'x', 'i', 'f', 0, 0,                         /* Exif identifier */
+        'M', 'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,     /* big-endian TIFF, IFD0 at 8 */
+        0x00, 0x01,                                       /* one entry */
+        0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,   /* Orientation, SHORT, count 1 */
+    };
+    memcpy(out, head, sizeof head);
+    out[sizeof head] = 0;
+    out[sizeof head + 1] = (uint8_t)(tag >= 1 && tag <= 8 ? tag : 1);
+    memset(out + sizeof head + 2, 0, 2 + 4); /* value padding, no next IFD */
+}

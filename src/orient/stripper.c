@@ -1,0 +1,415 @@
+/* stripper.c - es_orient_stripper: the streaming stripper with the EXIF
+ * Orientation handled (apply / keep / drop).
+ *
+ * Phases. DECIDING: input is held while a parse-only stripper (the "probe")
+ * looks at it, until the first Exif segment has been seen or the first SOS
+ * marker shows up (or S_DECIDE_CAP bytes, for files with huge headers). The
+ * tag is then read with libexif from the first Exif segment that ends before
+ * the first scan and within S_DECIDE_CAP bytes: the decision depends on the
+ * bytes only, never on how the input is split into chunks. No tag, tag 1, a corrupt block, keep and drop continue in
+ * STREAMING: the held bytes and everything after go through one ordinary
+ * stripper, O(1) memory (keep inserts the minimal tag segment into its
+ * output right after JFIF). apply with a tag 2..8 goes to BUFFERING: the
+ * input up to EOI is held (the trailer never is), and at finish it is
+ * transformed and the result stripped. A frame that cannot be transformed,
+ * over EXIFSTRIP_MAX_PIXELS or the shared memory budget, or that
+ * libjpeg-turbo refuses falls back to keep; it is never refused for that.
+ * Refusals of the input are exactly the plain stripper's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exifstrip/orient.h"
+
+#define S_DECIDE_CAP ((size_t)16 << 20)
+#define S_HDR 6 /* SOI + marker + length of the output's first segment */
+
+typedef enum s_phase { S_DECIDING, S_STREAMING, S_BUFFERING } s_phase;
+
+struct es_orient_stripper {
+    es_jpeg_policy policy;
+    es_orient_config cfg;
+    es_jpeg_write_fn out_fn;
+    void *out_ctx;
+    s_phase phase;
+    es_jpeg_stripper *probe, *real;
+    uint8_t *held;
+    size_t held_len, held_cap;
+    /* Facts from the probe's segment reports (input offsets, fill included). */
+    bool exif_done, frame_done, scan_seen, eoi_seen;
+    uint64_t exif_off, exif_len, frame_off, frame_len, eoi_end;
+    uint64_t last_end; /* end of the last reported segment */
+    uint8_t sof_marker;
+    /* Output side: the tag segment inserted right after SOI + JFIF. */
+    bool insert_pending, insert_known;
+    uint64_t insert_at, out_pos;
+    uint8_t hdr[S_HDR];
+    size_t hdr_len;
+    unsigned tag;
+    es_orient_result result;
+    es_jpeg_stats stats;
+    es_error error;
+    es_err status;
+};
+
+static void s_on_segment(void *ctx, const es_jpeg_segment *g)
+{
+    es_orient_stripper *s = ctx;
+    s->last_end = g->offset + g->length;
+    if (g->kind == ES_JPEG_KIND_EXIF && !s->exif_done && !s->scan_seen && s->last_end <= S_DECIDE_CAP) {
+        s->exif_done = true;
+        s->exif_off = g->offset;
+        s->exif_len = g->length;
+    } else if (g->kind == ES_JPEG_KIND_FRAME && !s->frame_done) {
+        s->frame_done = true;
+        s->frame_off = g->offset;
+        s->frame_len = g->length;
+        s->sof_marker = g->marker;
+    } else if (g->kind == ES_JPEG_KIND_SCAN) {
+        s->scan_seen = true;
+    } else if (g->kind == ES_JPEG_KIND_EOI && !s->eoi_seen) {
+        s->eoi_seen = true;
+        s->eoi_end = g->offset + g->length;
+    }
+}
+
+/* Payload of a held segment [off, off+len): after fill bytes, marker and length. */
+static bool s_payload(const es_orient_stripper *s, uint64_t off, uint64_t len, const uint8_t **p, size_t *n)
+{
+    if (off + len > s->held_len)
+        return false;
+    uint64_t i = off;
+    while (i + 1 < off + len && s->held[i + 1] == 0xFF)
+        i++;
+    if (i + 4 > off + len)
+        return false;
+    *p = s->held + i + 4;
+    *n = (size_t)(off + len - i - 4);
+    return true;
+}
+
+/* Whether the held bytes after the last reported segment are an SOS marker:
+ * the headers are over, no Exif can come before the first scan any more. */
+static bool s_sos_visible(const es_orient_stripper *s)
+{
+    uint64_t i = s->last_end;
+    while (i < s->held_len && s->held[i] == 0xFF)
+        i++;
+    return i > s->last_end && i < s->held_len && s->held[i] == 0xDA;
+}
+
+static bool s_frame(const es_orient_stripper *s, es_orient_frame *f)
+{
+    const uint8_t *p;
+    size_t n;
+    return s->frame_done && s_payload(s, s->frame_off, s->frame_len, &p, &n) &&
+           es_orient_frame_parse(s->sof_marker, p, n, f);
+}
+
+/* --- output: passes bytes on, inserting the tag segment after SOI (+ JFIF) --- */
+
+static es_err s_put(es_orient_stripper *s, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return ES_OK;
+    s->out_pos += len;
+    return s->out_fn ? s->out_fn(s->out_ctx, data, len) : ES_OK;
+}
+
+static es_err s_put_with_tag(es_orient_stripper *s, const uint8_t *data, size_t len)
+{
+    if (s->insert_pending && s->out_pos + len >= s->insert_at) {
+        size_t before = (size_t)(s->insert_at - s->out_pos);
+        uint8_t seg[ES_ORIENT_TAG_SEGMENT_LEN];
+        ES_GUARD(s_put(s, data, before));
+        es_orient_tag_segment(s->tag, seg);
+        ES_GUARD(s_put(s, seg, sizeof seg));
+        s->insert_pending = false;
+        data += before;
+        len -= before;
+    }
+    return s_put(s, data, len);
+}
+
+static es_err s_out_write(void *ctx, const uint8_t *data, size_t len)
+{
+    es_orient_stripper *s = ctx;
+    if (!s->insert_pending || s->insert_known)
+        return s_put_with_tag(s, data, len);
+    /* Hold the first bytes until it is known whether an APP0 (JFIF) follows SOI. */
+    size_t take = S_HDR - s->hdr_len < len ? S_HDR - s->hdr_len : len;
+    memcpy(s->hdr + s->hdr_len, data, take);
+    s->hdr_len += take;
+    if (s->hdr_len >= 4 && !(s->hdr[2] == 0xFF && s->hdr[3] == 0xE0)) {
+        s->insert_at = 2;
+        s->insert_known = true;
+    } else if (s->hdr_len == S_HDR) {
+        s->insert_at = 4u + ((unsigned)s->hdr[4] << 8 | s->hdr[5]);
+        s->insert_known = true;
+    }
+    if (!s->insert_known)
+        return ES_OK;
+    ES_GUARD(s_put_with_tag(s, s->hdr, s->hdr_len));
+    return s_put_with_tag(s, data + take, len - take);
+}
+
+/* --- phases --- */
+
+static es_err s_fail(es_orient_stripper *s, es_err rc, const char *msg)
+{
+    if (s->status == ES_OK) {
+        s->status = rc;
+        es_error_set(&s->error, rc, "%s", msg && *msg ? msg : es_strerror(rc));
+    }
+    return rc;
+}
+
+static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return ES_OK;
+    if (len > s->held_cap - s->held_len) {
+        size_t cap = s->held_cap ? s->held_cap : 64 * 1024;
+        while (cap - s->held_len < len) {
+            if (cap > SIZE_MAX / 2)
+                return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
+            cap *= 2;
+        }
+        uint8_t *p = realloc(s->held, cap);
+        if (!p)
+            return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
+        s->held = p;
+        s->held_cap = cap;
+    }
+    memcpy(s->held + s->held_len, data, len);
+    s->held_len += len;
+    return ES_OK;
+}
+
+/* Starts the output stripper and feeds it what is held; keep_tag inserts the tag. */
+static es_err s_start_real(es_orient_stripper *s, bool keep_tag)
+{
+    s->insert_pending = keep_tag;
+    s->real = es_jpeg_stripper_new(&s->policy, s_out_write, s);
+    if (!s->real)
+        return s_fail(s, ES_ERR_NOMEM, "out of memory");
+    es_err rc = es_jpeg_stripper_feed(s->real, s->held, s->held_len);
+    if (rc != ES_OK)
+        return s_fail(s, rc, es_jpeg_stripper_error(s->real));
+    return ES_OK;
+}
+
+static void s_keep_fallback_note(es_orient_stripper *s, const char *why)
+{
+    s->result.outcome = ES_ORIENT_TAG_KEPT;
+    s->result.fallback = true;
+    snprintf(s->result.note, sizeof s->result.note, "orientation %u kept as a tag: %s", s->tag, why);
+}
+
+/* Switches to streaming; the probe is no longer needed. */
+static es_err s_stream(es_orient_stripper *s, bool keep_tag)
+{
+    s->phase = S_STREAMING;
+    es_jpeg_stripper_free(s->probe);
+    s->probe = NULL;
+    ES_GUARD(s_start_real(s, keep_tag));
+    free(s->held);
+    s->held = NULL;
+    s->held_len = s->held_cap = 0;
+    return ES_OK;
+}
+
+/* apply: falls back to keep as soon as the frame shows a transform is impossible. */
+static es_err s_check_frame_early(es_orient_stripper *s)
+{
+    es_orient_frame f;
+    if (!s_frame(s, &f))
+        return ES_OK;
+    es_orient_plan plan;
+    es_orient_plan_make(s->tag, &f, s->cfg.max_pixels, 0, &plan);
+    if (!plan.fallback[0])
+        return ES_OK;
+    s->result.plan = plan;
+    s_keep_fallback_note(s, plan.fallback);
+    return s_stream(s, true);
+}
+
+static es_err s_decide(es_orient_stripper *s)
+{
+    int tag = 0;
+    const char *why = NULL;
+    const uint8_t *p;
+    size_t n;
+    if (s->exif_done && s_payload(s, s->exif_off, s->exif_len, &p, &n))
+        tag = es_orient_read_tag(p, n, &why);
+    if (tag < 0) {
+        snprintf(s->result.note, sizeof s->result.note, "%s: orientation 1 assumed", why);
+        tag = 0;
+    }
+    s->tag = (unsigned)tag;
+    s->result.tag = s->tag;
+    if (s->tag <= 1)
+        return s_stream(s, false);
+    if (s->cfg.mode == ES_ORIENT_KEEP) {
+        s->result.outcome = ES_ORIENT_TAG_KEPT;
+        snprintf(s->result.note, sizeof s->result.note, "orientation %u kept as a tag", s->tag);
+        return s_stream(s, true);
+    }
+    s->phase = S_BUFFERING;
+    return s_check_frame_early(s);
+}
+
+es_orient_stripper *es_orient_stripper_new(const es_jpeg_policy *policy, const es_orient_config *config,
+                                           es_jpeg_write_fn write, void *write_ctx)
+{
+    es_orient_stripper *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    es_jpeg_policy_default(&s->policy); /* NULL policy: the default, as the stripper does */
+    s->policy = policy ? *policy : s->policy;
+    if (config)
+        s->cfg = *config;
+    s->out_fn = write;
+    s->out_ctx = write_ctx;
+    if (s->cfg.mode == ES_ORIENT_DROP) {
+        s->phase = S_STREAMING;
+        s->real = es_jpeg_stripper_new(&s->policy, s_out_write, s);
+        if (!s->real)
+            goto fail;
+        return s;
+    }
+    s->probe = es_jpeg_stripper_new(&s->policy, NULL, NULL);
+    if (!s->probe)
+        goto fail;
+    es_jpeg_stripper_on_segment(s->probe, s_on_segment, s);
+    return s;
+fail:
+    es_orient_stripper_free(s);
+    return NULL;
+}
+
+es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len)
+{
+    if (s->status != ES_OK)
+        return s->status;
+    if (s->phase == S_STREAMING) {
+        es_err rc = es_jpeg_stripper_feed(s->real, data, len);
+        return rc == ES_OK ? ES_OK : s_fail(s, rc, es_jpeg_stripper_error(s->real));
+    }
+    /* While buffering for a transform only what precedes EOI is kept: the
+     * trailer is never transformed (and is dropped by the policy anyway). */
+    size_t keep = len;
+    if (s->phase == S_BUFFERING && s->eoi_seen)
+        keep = 0;
+    es_err prc = es_jpeg_stripper_feed(s->probe, data, len);
+    if (s->phase == S_BUFFERING && s->eoi_seen && s->eoi_end < s->held_len + keep)
+        keep = s->eoi_end > s->held_len ? (size_t)(s->eoi_end - s->held_len) : 0;
+    ES_GUARD(s_hold(s, data, keep));
+    if (s->phase == S_DECIDING) {
+        if (prc != ES_OK || s->exif_done || s->scan_seen || s_sos_visible(s) || s->held_len > S_DECIDE_CAP) {
+            ES_GUARD(s_decide(s)); /* a refusal is then reproduced by the output stripper */
+            if (s->phase == S_BUFFERING && s->eoi_seen && s->eoi_end < s->held_len)
+                s->held_len = (size_t)s->eoi_end;
+        }
+        return ES_OK;
+    }
+    if (prc != ES_OK)
+        return s_fail(s, prc, es_jpeg_stripper_error(s->probe));
+    return s_check_frame_early(s);
+}
+
+/* apply at the end of a buffered photo: transform and strip, or keep the tag. */
+static es_err s_finish_buffered(es_orient_stripper *s)
+{
+    es_orient_frame f;
+    es_orient_plan plan;
+    bool have_frame = s_frame(s, &f);
+    es_orient_plan_make(s->tag, have_frame ? &f : NULL, s->cfg.max_pixels, s->held_len, &plan);
+    s->result.plan = plan;
+    const es_orient_budget_ops *budget = s->cfg.budget;
+    bool reserved = false;
+    if (!plan.fallback[0] && budget && budget->acquire) {
+        reserved = budget->acquire(budget->ctx, plan.memory);
+        if (!reserved)
+            snprintf(plan.fallback, sizeof plan.fallback, "needs %llu MiB, over the transform memory budget",
+                     (unsigned long long)(plan.memory >> 20) + 1);
+    }
+    uint8_t *img = NULL;
+    size_t img_len = 0;
+    es_error terr = {0};
+    if (!plan.fallback[0] && es_orient_transform(s->held, s->held_len, &f, &plan, &img, &img_len, &terr) != ES_OK)
+        snprintf(plan.fallback, sizeof plan.fallback, "%.150s", terr.msg);
+    if (reserved && plan.fallback[0])
+        budget->release(budget->ctx, plan.memory);
+    es_err rc;
+    if (plan.fallback[0]) {
+        s_keep_fallback_note(s, plan.fallback);
+        rc = s_start_real(s, true);
+    } else {
+        char what[128];
+        es_orient_plan_describe(&plan, what, sizeof what);
+        s->result.outcome = ES_ORIENT_TRANSFORMED;
+        snprintf(s->result.note, sizeof s->result.note, "orientation %u: %s", s->tag, what);
+        free(s->held); /* the transformed copy replaces the input */
+        s->held = img;
+        s->held_len = s->held_cap = img_len;
+        rc = s_start_real(s, false);
+        if (reserved)
+            budget->release(budget->ctx, plan.memory);
+    }
+    if (rc == ES_OK && (rc = es_jpeg_stripper_finish(s->real)) != ES_OK)
+        s_fail(s, rc, es_jpeg_stripper_error(s->real));
+    return rc;
+}
+
+es_err es_orient_stripper_finish(es_orient_stripper *s)
+{
+    if (s->status != ES_OK)
+        return s->status;
+    if (s->phase == S_DECIDING)
+        ES_GUARD(s_decide(s));
+    es_err rc;
+    if (s->phase == S_BUFFERING) {
+        rc = es_jpeg_stripper_finish(s->probe);
+        if (rc != ES_OK)
+            return s_fail(s, rc, es_jpeg_stripper_error(s->probe));
+        s->stats = *es_jpeg_stripper_stats(s->probe);
+        rc = s_finish_buffered(s);
+    } else {
+        rc = es_jpeg_stripper_finish(s->real);
+        if (rc != ES_OK)
+            return s_fail(s, rc, es_jpeg_stripper_error(s->real));
+        s->stats = *es_jpeg_stripper_stats(s->real);
+        if (s->cfg.mode == ES_ORIENT_DROP && s->stats.exif_orientation > 1) {
+            s->tag = s->result.tag = s->stats.exif_orientation;
+            s->result.outcome = ES_ORIENT_DROPPED;
+        }
+    }
+    if (rc == ES_OK && s->insert_pending && !s->insert_known && s->hdr_len) /* output shorter than SOI + one segment */
+        rc = s_put(s, s->hdr, s->hdr_len);
+    s->stats.bytes_out = s->out_pos;
+    return rc == ES_OK ? ES_OK : s_fail(s, rc, NULL);
+}
+
+const char *es_orient_stripper_error(const es_orient_stripper *s) { return s->error.msg; }
+
+const es_jpeg_stats *es_orient_stripper_stats(const es_orient_stripper *s)
+{
+    if (s->status == ES_OK && s->stats.bytes_in == 0) {
+        const es_jpeg_stripper *src = s->real ? s->real : s->probe;
+        return src ? es_jpeg_stripper_stats(src) : &s->stats;
+    }
+    return &s->stats;
+}
+
+const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s) { return &s->result; }
+
+void es_orient_stripper_free(es_orient_stripper *s)
+{
+    if (!s)
+        return;
+    es_jpeg_stripper_free(s->probe);
+    es_jpeg_stripper_free(s->real);
+    free(s->held);
+    free(s);
+}

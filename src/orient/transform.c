@@ -1,0 +1,151 @@
+/* transform.c - the lossless transform itself: libjpeg-turbo's tjTransform
+ * rearranges the DCT coefficients (nothing is re-quantised; partial edge MCUs
+ * that would move are trimmed like `jpegtran -trim`), told to copy no
+ * markers; the original's APPn/COM segments are then put back in their
+ * order in place of the library's own JFIF/Adobe, so ICC chunks, the Adobe
+ * colour-transform flag and the JFIF density survive exactly. The caller
+ * strips the result, which removes whatever the policy does not keep. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <turbojpeg.h>
+
+#include "exifstrip/orient.h"
+
+static const int s_tj_ops[] = {
+    [ES_ORIENT_OP_NONE] = TJXOP_NONE,           [ES_ORIENT_OP_FLIP_H] = TJXOP_HFLIP,
+    [ES_ORIENT_OP_ROT180] = TJXOP_ROT180,       [ES_ORIENT_OP_FLIP_V] = TJXOP_VFLIP,
+    [ES_ORIENT_OP_TRANSPOSE] = TJXOP_TRANSPOSE, [ES_ORIENT_OP_ROT90] = TJXOP_ROT90,
+    [ES_ORIENT_OP_TRANSVERSE] = TJXOP_TRANSVERSE, [ES_ORIENT_OP_ROT270] = TJXOP_ROT270,
+};
+
+/* One marker segment of a well-delimited header: [start, end), marker byte. */
+typedef struct s_seg {
+    size_t start, end;
+    uint8_t marker;
+} s_seg;
+
+/* Reads the segment at *pos (after any 0xFF fill). false at SOS/EOI, a
+ * standalone marker or anything malformed: the header ends there. */
+static bool s_next_header_segment(const uint8_t *j, size_t len, size_t *pos, s_seg *seg)
+{
+    size_t p = *pos;
+    while (p + 1 < len && j[p] == 0xFF && j[p + 1] == 0xFF)
+        p++;
+    if (p + 4 > len || j[p] != 0xFF)
+        return false;
+    uint8_t m = j[p + 1];
+    if (m == 0xDA || m == 0xD9 || m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7) || m == 0x00)
+        return false;
+    size_t seglen = (size_t)j[p + 2] << 8 | j[p + 3];
+    if (seglen < 2 || seglen > len - p - 2)
+        return false;
+    seg->start = p;
+    seg->end = p + 2 + seglen;
+    seg->marker = m;
+    *pos = seg->end;
+    return true;
+}
+
+static bool s_is_metadata(uint8_t marker) { return (marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE; }
+
+/* Appends the original's APPn/COM segments before its first scan to dst (when
+ * dst is NULL only counts). JFIF densities are swapped when the op transposes
+ * so the pixel aspect ratio stays right. */
+static size_t s_copy_metadata(const uint8_t *j, size_t len, bool transposes, uint8_t *dst)
+{
+    size_t pos = 2, n = 0;
+    s_seg seg;
+    while (s_next_header_segment(j, len, &pos, &seg)) {
+        if (!s_is_metadata(seg.marker))
+            continue;
+        size_t seglen = seg.end - seg.start;
+        if (dst) {
+            uint8_t *d = dst + n;
+            memcpy(d, j + seg.start, seglen);
+            if (transposes && seg.marker == 0xE0 && seglen >= 16 && !memcmp(d + 4, "JFIF", 5)) {
+                uint8_t x0 = d[12], x1 = d[13];
+                d[12] = d[14], d[13] = d[15], d[14] = x0, d[15] = x1;
+            }
+        }
+        n += seglen;
+    }
+    return n;
+}
+
+/* Offset in the library's output of the first segment that is not APPn/COM. */
+static size_t s_skip_metadata(const uint8_t *j, size_t len)
+{
+    size_t pos = 2, last = 2;
+    s_seg seg;
+    while (s_next_header_segment(j, len, &pos, &seg) && s_is_metadata(seg.marker))
+        last = pos;
+    return last;
+}
+
+/* Whether the stripper accepts j as a whole JPEG (frame, scan, EOI). */
+static bool s_complete_jpeg(const uint8_t *j, size_t len)
+{
+    es_jpeg_stripper *check = es_jpeg_stripper_new(NULL, NULL, NULL);
+    bool ok = check && es_jpeg_stripper_feed(check, j, len) == ES_OK && es_jpeg_stripper_finish(check) == ES_OK;
+    es_jpeg_stripper_free(check);
+    return ok;
+}
+
+es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_frame *frame,
+                           const es_orient_plan *plan, uint8_t **out, size_t *out_len, es_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (!jpeg || len < 4 || len > 0xFFFFFFFFu || !frame || !plan || (unsigned)plan->op > 7)
+        return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
+    tjhandle tj = tjInitTransform();
+    if (!tj)
+        return es_error_set(err, ES_ERR_NOMEM, "transform: cannot initialise libjpeg-turbo");
+    tjtransform xf;
+    memset(&xf, 0, sizeof xf);
+    xf.op = s_tj_ops[plan->op];
+    xf.options = TJXOPT_TRIM | TJXOPT_COPYNONE;
+    uint8_t sof = frame->sof_marker;
+    if (sof == 0xC2 || sof == 0xC6 || sof == 0xCA || sof == 0xCE)
+        xf.options |= TJXOPT_PROGRESSIVE;
+    unsigned char *dst = NULL;
+    unsigned long dst_len = 0;
+    es_err rc = ES_OK;
+    /* A warning (damaged entropy data, a premature end) counts as a failure:
+     * the caller then keeps the original's bytes and the tag, which a viewer
+     * shows exactly as before, instead of libjpeg's partial re-coding. */
+    if (tjTransform(tj, jpeg, (unsigned long)len, 1, &dst, &dst_len, &xf,
+                    TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING) != 0) {
+        rc = es_error_set(err, ES_ERR_JPEG_BAD_MARKER, "libjpeg-turbo cannot transform it: %s",
+                          tjGetErrorStr2(tj));
+        goto done;
+    }
+    if (dst_len < 4 || dst[0] != 0xFF || dst[1] != 0xD8) {
+        rc = es_error_set(err, ES_ERR_INTERNAL, "transform: libjpeg-turbo produced no JPEG");
+        goto done;
+    }
+    bool transposes = es_orient_op_transposes(plan->op);
+    size_t meta = s_copy_metadata(jpeg, len, transposes, NULL);
+    size_t body = s_skip_metadata(dst, dst_len);
+    size_t total = 2 + meta + (dst_len - body);
+    uint8_t *res = malloc(total);
+    if (!res) {
+        rc = es_error_set(err, ES_ERR_NOMEM, "out of memory (transform output of %zu bytes)", total);
+        goto done;
+    }
+    res[0] = 0xFF, res[1] = 0xD8;
+    s_copy_metadata(jpeg, len, transposes, res + 2);
+    memcpy(res + 2 + meta, dst + body, dst_len - body);
+    if (!s_complete_jpeg(res, total)) {
+        free(res);
+        rc = es_error_set(err, ES_ERR_INTERNAL, "libjpeg-turbo produced an incomplete JPEG");
+        goto done;
+    }
+    *out = res;
+    *out_len = total;
+done:
+    tjFree(dst);
+    tjDestroy(tj);
+    return rc;
+}

@@ -1,0 +1,83 @@
+/* transform_budget.c - a counting budget behind a mutex and a condition
+ * variable; waiters re-check the cancel token every 100 ms so a shutdown
+ * never hangs on a transform that waits for memory. */
+#include "worker/transform_budget.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "worker/clock.h"
+
+struct es_transform_budget {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t total, used;
+};
+
+es_transform_budget *es_transform_budget_new(uint64_t total)
+{
+    es_transform_budget *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    pthread_mutex_init(&b->mu, NULL);
+    es_clock_cond_init(&b->cv);
+    b->total = total;
+    return b;
+}
+
+void es_transform_budget_free(es_transform_budget *b)
+{
+    if (!b)
+        return;
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
+{
+    if (bytes > b->total)
+        return false;
+    pthread_mutex_lock(&b->mu);
+    while (b->total - b->used < bytes) {
+        if (cancel && atomic_load(cancel)) {
+            pthread_mutex_unlock(&b->mu);
+            return false;
+        }
+        struct timespec until;
+        es_clock_deadline(&until, 100);
+        pthread_cond_timedwait(&b->cv, &b->mu, &until);
+    }
+    b->used += bytes;
+    pthread_mutex_unlock(&b->mu);
+    return true;
+}
+
+void es_transform_budget_release(es_transform_budget *b, uint64_t bytes)
+{
+    pthread_mutex_lock(&b->mu);
+    b->used -= bytes <= b->used ? bytes : b->used;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+uint64_t es_transform_budget_in_use(es_transform_budget *b)
+{
+    pthread_mutex_lock(&b->mu);
+    uint64_t used = b->used;
+    pthread_mutex_unlock(&b->mu);
+    return used;
+}
+
+static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static es_transform_budget *s_shared;
+
+es_transform_budget *es_transform_budget_shared(uint64_t total)
+{
+    pthread_mutex_lock(&s_shared_mu);
+    if (!s_shared)
+        s_shared = es_transform_budget_new(total);
+    es_transform_budget *b = s_shared;
+    pthread_mutex_unlock(&s_shared_mu);
+    return b;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# orientation_test.sh - `exifstrip strip --orientation apply|keep|drop` and the
+# orientation lines of `inspect`: a photo stored turned (EXIF Orientation 6,
+# size not a whole number of MCUs) comes out displaying exactly as before
+# without any Exif (apply), with only the tag (keep), or as stored (drop);
+# over the pixel limit apply keeps the tag and says why.
+source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/common.sh"
+
+json_check() { python3 -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); sys.exit(0 if ($2) else 1)" "$1"; }
+not() { ! "$@"; }
+
+t_apply_is_the_default() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --size 61x45 --gps --xmp "$d/in.jpg"
+    "$EXIFSTRIP" strip -v "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 0
+    "$JPEGCMP" oneshot "$d/in.jpg" "$d/expected.jpg"
+    check "output equals the library's one-shot result" cmp -s "$d/out.jpg" "$d/expected.jpg"
+    check "displays exactly as the original (jpegtran -trim pixels)" "$JPEGCMP" pixels "$d/in.jpg" "$d/out.jpg"
+    check "stored pixels were turned" not "$JPEGCMP" rawpixels "$d/in.jpg" "$d/out.jpg"
+    check "no Exif left" lacks "$d/out.jpg" Exif
+    check "no GPS left" lacks "$d/out.jpg" GPSLatitude
+    check "verbose line says what was done" grep -q "orientation 6: rotate 90° cw, trim 13 px left" "$d/err"
+    "$EXIFSTRIP" strip --orientation apply "$d/in.jpg" "$d/out2.jpg"
+    check "--orientation apply is the same" cmp -s "$d/out.jpg" "$d/out2.jpg"
+    "$EXIFSTRIP" inspect --json "$d/out.jpg" >"$d/after.json"
+    check "the output needs no turning" json_check "$d/after.json" 'd["orientation"]["tag"] is None and d["exif"] is None'
+}
+
+t_keep_and_drop() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 8 --gps "$d/in.jpg"
+    "$EXIFSTRIP" strip --orientation keep "$d/in.jpg" "$d/keep.jpg"
+    check_eq "keep: exit status" "$?" 0
+    "$JPEGCMP" oneshot --orientation drop "$d/in.jpg" "$d/plain.jpg"
+    check_eq "keep adds exactly the 36-byte tag segment" "$(stat -c %s "$d/keep.jpg")" "$(( $(stat -c %s "$d/plain.jpg") + 36 ))"
+    check "keep: pixels as stored" "$JPEGCMP" rawpixels "$d/in.jpg" "$d/keep.jpg"
+    check "keep: displays the same" "$JPEGCMP" pixels "$d/in.jpg" "$d/keep.jpg"
+    check "keep: no GPS" lacks "$d/keep.jpg" GPSLatitude
+    "$EXIFSTRIP" inspect --json "$d/keep.jpg" >"$d/keep.json"
+    check "keep: only the tag" json_check "$d/keep.json" \
+        'd["exif"]["orientation"]==8 and d["exif"]["gps"] is False and d["exif"]["make"] is None and [s["kind"] for s in d["segments"]][:3]==["soi","jfif","exif"]'
+    "$EXIFSTRIP" strip --orientation drop "$d/in.jpg" "$d/drop.jpg"
+    check "drop: today's output" cmp -s "$d/drop.jpg" "$d/plain.jpg"
+    check "drop: no Exif" lacks "$d/drop.jpg" Exif
+    "$EXIFSTRIP" strip --orientation sideways "$d/in.jpg" "$d/x.jpg" 2>"$d/err"
+    check_eq "bad mode: usage error" "$?" 1
+    check "bad mode named" grep -q "apply, keep or drop" "$d/err"
+}
+
+t_pixel_limit_falls_back_to_keep() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 "$d/in.jpg"
+    "$EXIFSTRIP" strip --max-pixels 1000 "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "not refused" "$?" 0
+    check "says why" grep -q "orientation 6 kept as a tag: 48x64 is over the limit of 1000 pixels" "$d/err"
+    check "pixels as stored" "$JPEGCMP" rawpixels "$d/in.jpg" "$d/out.jpg"
+    check "tag kept" has "$d/out.jpg" Exif
+    EXIFSTRIP_MAX_PIXELS=1000 "$EXIFSTRIP" strip -q "$d/in.jpg" "$d/env.jpg" 2>"$d/err2"
+    check "EXIFSTRIP_MAX_PIXELS works too" cmp -s "$d/out.jpg" "$d/env.jpg"
+    check "-q silences the note" test ! -s "$d/err2"
+    EXIFSTRIP_MAX_PIXELS=lots "$EXIFSTRIP" strip "$d/in.jpg" "$d/bad.jpg" 2>/dev/null
+    check_eq "bad EXIFSTRIP_MAX_PIXELS: usage error" "$?" 1
+}
+
+t_inspect_shows_the_plan() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 3 --size 61x45 --444 "$d/a.jpg"
+    "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
+    check "text line" grep -q "orientation: 3: strip would rotate 180°, trim 5 px left and 5 px top -> 56x40" "$d/out"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/j"
+    check "json" json_check "$d/j" \
+        'd["orientation"]=={"tag":3,"action":"rotate180","trim":{"left":5,"top":5,"width":56,"height":40},"reason":None}'
+    "$MKFIXTURE" --exif "$d/b.jpg"
+    "$EXIFSTRIP" inspect "$d/b.jpg" >"$d/out"
+    check "no tag" grep -q "orientation: none" "$d/out"
+}
+
+es_run t_apply_is_the_default
+es_run t_keep_and_drop
+es_run t_pixel_limit_falls_back_to_keep
+es_run t_inspect_shows_the_plan
+es_finish

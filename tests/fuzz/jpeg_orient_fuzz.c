@@ -1,0 +1,113 @@
+/* jpeg_orient_fuzz.c - fuzz target for the orientation path in front of the
+ * stripper (src/orient): the Exif tag read with libexif, SOF parsing and
+ * planning, tjTransform of whatever frame the input claims, the re-inserted
+ * metadata, the keep-mode tag insertion and the fallbacks.
+ *
+ * Target Functions: es_orient_stripper_new/feed/finish/error/stats/result,
+ * es_orient_strip_buffer, es_orient_read_tag, es_orient_frame_parse,
+ * es_orient_plan_make, es_orient_transform, es_orient_tag_segment.
+ *
+ * Every input runs in all three modes (apply/keep/drop) with a small pixel
+ * limit (so a fuzzed frame cannot make a transform slow). Invariants (any violation aborts): a refusal is exactly the plain
+ * stripper's (code and message); an accepted output is a JPEG from SOI to
+ * EOI; without a tag to handle it is byte for byte the plain stripper's; the
+ * output is the same when the input is fed in two chunks; apply leaves no
+ * APP1 unless it fell back to keep, and keep's one APP1 holds only the tag. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exifstrip/orient.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define S_REQUIRE(cond, what)                              \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            fprintf(stderr, "jpeg_orient_fuzz: %s\n", what); \
+            abort();                                       \
+        }                                                  \
+    } while (0)
+
+/* Output of the chunked run: a fixed buffer (inputs are small; a larger
+ * output makes the chunked run fail with ES_ERR_OUTPUT, which is reported). */
+static uint8_t s_chunked[1u << 22];
+static size_t s_chunked_len;
+
+static es_err s_collect(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    if (len > sizeof s_chunked - s_chunked_len)
+        return ES_ERR_OUTPUT;
+    memcpy(s_chunked + s_chunked_len, data, len);
+    s_chunked_len += len;
+    return ES_OK;
+}
+
+/* APP1 segments before the first SOS; *only_tag: each is the minimal tag segment. */
+static int s_app1_count(const uint8_t *j, size_t len, bool *only_tag)
+{
+    size_t pos = 2;
+    int n = 0;
+    *only_tag = true;
+    while (pos + 4 <= len && j[pos] == 0xFF) {
+        while (pos + 1 < len && j[pos + 1] == 0xFF)
+            pos++;
+        if (pos + 4 > len || j[pos + 1] == 0xDA || j[pos + 1] == 0xD9)
+            break;
+        size_t seglen = 2 + ((size_t)j[pos + 2] << 8 | j[pos + 3]);
+        if (j[pos + 1] == 0xE1) {
+            n++;
+            if (seglen != ES_ORIENT_TAG_SEGMENT_LEN || es_orient_read_tag(j + pos + 4, seglen - 4, NULL) < 2)
+                *only_tag = false;
+        }
+        pos += seglen;
+    }
+    return n;
+}
+
+static void s_one_mode(const uint8_t *data, size_t size, es_orient_mode mode)
+{
+    es_orient_config cfg = {.mode = mode, .max_pixels = 1u << 18};
+    uint8_t *out = NULL, *plain = NULL;
+    size_t out_len = 0, plain_len = 0;
+    es_error err = {0}, perr = {0};
+    es_orient_result res;
+    es_err rc = es_orient_strip_buffer(NULL, &cfg, data, size, &out, &out_len, &err, &res);
+    es_err prc = es_jpeg_strip_buffer(NULL, data, size, &plain, &plain_len, &perr, NULL);
+    S_REQUIRE(rc == prc && strcmp(err.msg, perr.msg) == 0, "a refusal differs from the plain stripper's");
+    if (rc == ES_OK) {
+        S_REQUIRE(out_len >= 4 && out[0] == 0xFF && out[1] == 0xD8 && out[out_len - 2] == 0xFF &&
+                      out[out_len - 1] == 0xD9,
+                  "output is not SOI..EOI");
+        S_REQUIRE((res.outcome != ES_ORIENT_NONE && res.outcome != ES_ORIENT_DROPPED) ||
+                      (out_len == plain_len && memcmp(out, plain, out_len) == 0),
+                  "nothing to turn, yet the output differs from the plain stripper's");
+        bool only_tag;
+        int app1 = s_app1_count(out, out_len, &only_tag);
+        S_REQUIRE(res.outcome == ES_ORIENT_TAG_KEPT ? app1 == 1 && only_tag : app1 == 0,
+                  "APP1 segments do not match the outcome");
+        /* Two chunks, cut where the middle byte says, give the same bytes. */
+        s_chunked_len = 0;
+        es_orient_stripper *s = es_orient_stripper_new(NULL, &cfg, s_collect, NULL);
+        S_REQUIRE(s != NULL, "out of memory");
+        size_t cut = size ? (size_t)data[size / 2] * size / 256 : 0;
+        es_err r2 = es_orient_stripper_feed(s, data, cut);
+        if (r2 == ES_OK)
+            r2 = es_orient_stripper_feed(s, data + cut, size - cut);
+        if (r2 == ES_OK)
+            r2 = es_orient_stripper_finish(s);
+        S_REQUIRE(r2 == ES_OK && s_chunked_len == out_len && memcmp(s_chunked, out, out_len) == 0,
+                  "chunked output differs");
+        es_orient_stripper_free(s);
+    }
+    free(out);
+    free(plain);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    for (int mode = ES_ORIENT_APPLY; mode <= ES_ORIENT_DROP; mode++)
+        s_one_mode(data, size, (es_orient_mode)mode);
+    return 0;
+}

@@ -1,0 +1,395 @@
+/* orient_test.c - the orientation layer piece by piece: tag -> operation
+ * mapping, frame parsing and trim planning, reading the tag with libexif
+ * (absent, invalid, corrupt), the minimal tag segment, what survives apply
+ * (ICC chunks, Adobe APP14, progressive mode, JFIF density), the fallbacks to
+ * keep (pixel limit, memory budget, frames libjpeg-turbo cannot transform),
+ * streaming in any chunking, and the trailer never being transformed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "orient_util.h"
+
+static void test_tag_mapping(void)
+{
+    static const char *const names[] = {"none", "none", "flip_h", "rotate180", "flip_v",
+                                        "transpose", "rotate90", "transverse", "rotate270"};
+    for (unsigned tag = 0; tag <= 8; tag++)
+        CHECK_STR_EQ(es_orient_op_name(es_orient_op_for_tag(tag)), names[tag]);
+    CHECK_STR_EQ(es_orient_op_name(es_orient_op_for_tag(9)), "none");
+    CHECK(es_orient_op_transposes(es_orient_op_for_tag(6)));
+    CHECK(!es_orient_op_transposes(es_orient_op_for_tag(3)));
+    es_orient_mode m = ES_ORIENT_DROP;
+    CHECK(es_orient_mode_parse("apply", &m) && m == ES_ORIENT_APPLY);
+    CHECK(es_orient_mode_parse("keep", &m) && m == ES_ORIENT_KEEP);
+    CHECK(!es_orient_mode_parse("Apply", &m));
+}
+
+/* A SOF payload: precision, height, width, components with sampling factors. */
+static size_t s_sof(uint8_t *p, unsigned prec, unsigned w, unsigned h, unsigned comps, uint8_t y_samp)
+{
+    p[0] = (uint8_t)prec, p[1] = (uint8_t)(h >> 8), p[2] = (uint8_t)h, p[3] = (uint8_t)(w >> 8), p[4] = (uint8_t)w;
+    p[5] = (uint8_t)comps;
+    for (unsigned i = 0; i < comps; i++)
+        p[6 + 3 * i] = (uint8_t)(i + 1), p[7 + 3 * i] = i == 0 ? y_samp : 0x11, p[8 + 3 * i] = 0;
+    return 6 + 3 * comps;
+}
+
+static void test_plan_trims(void)
+{
+    uint8_t p[32];
+    es_orient_frame f;
+    es_orient_plan plan;
+    char text[128];
+    /* 4032x3021 4:2:0 (MCU 16x16): 3021 % 16 = 13 rows at the stored bottom */
+    REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 4032, 3021, 3, 0x22), &f));
+    CHECK_INT_EQ(f.max_h, 2);
+    es_orient_plan_make(6, &f, 0, 1000, &plan);
+    CHECK_INT_EQ(plan.out_width, 3021 - 13);
+    CHECK_INT_EQ(plan.out_height, 4032);
+    CHECK_INT_EQ(plan.trim_left, 13);
+    CHECK_INT_EQ(plan.trim_top, 0);
+    CHECK_STR_EQ(plan.fallback, "");
+    es_orient_plan_describe(&plan, text, sizeof text);
+    CHECK_STR_EQ(text, "rotate 90° cw, trim 13 px left");
+    es_orient_plan_make(5, &f, 0, 1000, &plan); /* transpose moves no partial block */
+    CHECK_INT_EQ(plan.trim_left + plan.trim_top, 0);
+    es_orient_plan_make(8, &f, 0, 1000, &plan); /* 4032 % 16 = 0 */
+    CHECK_INT_EQ(plan.trim_left + plan.trim_top, 0);
+    /* 4:4:4 and gray have 8x8 MCUs */
+    REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 61, 45, 1, 0x22), &f));
+    es_orient_plan_make(3, &f, 0, 1000, &plan);
+    CHECK_INT_EQ(plan.trim_left, 5);
+    CHECK_INT_EQ(plan.trim_top, 5);
+    es_orient_plan_describe(&plan, text, sizeof text);
+    CHECK_STR_EQ(text, "rotate 180°, trim 5 px left and 5 px top");
+    /* memory: two coefficient arrays (128 bytes a block) plus three copies of the input */
+    CHECK_INT_EQ(plan.memory, 2ull * 8 * 6 * 128 + 3000);
+}
+
+static void test_plan_fallbacks(void)
+{
+    static const struct {
+        uint8_t sof;
+        unsigned prec, w, h, tag;
+        uint64_t max_pixels;
+        const char *why; /* "" = no fallback */
+    } cases[] = {
+        {0xC0, 12, 64, 64, 6, 0, "not 8-bit"},
+        {0xC3, 8, 64, 64, 6, 0, "lossless"},
+        {0xC5, 8, 64, 64, 6, 0, "hierarchical"},
+        {0xC2, 8, 20000, 6000, 6, 0, "over the limit of 100000000 pixels"},
+        {0xC2, 8, 20000, 6000, 6, 200000000, ""},
+        {0xC0, 8, 12, 64, 2, 0, "smaller than one"}, /* narrower than one MCU: nothing would be left */
+    };
+    uint8_t p[32];
+    es_orient_frame f;
+    es_orient_plan plan;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        REQUIRE(es_orient_frame_parse(cases[i].sof, p, s_sof(p, cases[i].prec, cases[i].w, cases[i].h, 3, 0x22), &f));
+        es_orient_plan_make(cases[i].tag, &f, cases[i].max_pixels, 0, &plan);
+        if (cases[i].why[0])
+            CHECK_STR_CONTAINS(plan.fallback, cases[i].why);
+        else
+            CHECK_STR_EQ(plan.fallback, "");
+    }
+    CHECK(!es_orient_frame_parse(0xC0, p, 5, &f));
+    CHECK(!es_orient_frame_parse(0xC0, p, s_sof(p, 8, 0, 64, 3, 0x22), &f));
+}
+
+static void test_read_tag(void)
+{
+    uint8_t seg[ES_ORIENT_TAG_SEGMENT_LEN];
+    const char *why;
+    for (unsigned tag = 1; tag <= 8; tag++) {
+        es_orient_tag_segment(tag, seg);
+        CHECK_INT_EQ(es_orient_read_tag(seg + 4, sizeof seg - 4, &why), tag);
+    }
+    CHECK_INT_EQ(seg[0], 0xFF);
+    CHECK_INT_EQ(seg[1], 0xE1);
+    CHECK_INT_EQ(seg[2] << 8 | seg[3], ES_ORIENT_TAG_SEGMENT_LEN - 2);
+    es_orient_tag_segment(6, seg);
+    seg[sizeof seg - 7] = 9; /* value 9: invalid */
+    CHECK_INT_EQ(es_orient_read_tag(seg + 4, sizeof seg - 4, &why), -1);
+    CHECK_STR_CONTAINS(why, "invalid");
+    es_orient_tag_segment(6, seg);
+    seg[4 + 6 + 8 + 2 + 1] = 0x10; /* tag 0x0110 (Model): no Orientation */
+    CHECK_INT_EQ(es_orient_read_tag(seg + 4, sizeof seg - 4, &why), 0);
+    static const uint8_t garbage[] = "Exif\0\0XX\0*\0\0\0\x08garbage";
+    CHECK_INT_EQ(es_orient_read_tag(garbage, sizeof garbage, &why), -1);
+    CHECK_STR_CONTAINS(why, "corrupt");
+}
+
+static uint8_t *s_apply(const uint8_t *in, size_t len, const es_orient_config *cfg, size_t *out_len,
+                        es_orient_result *res)
+{
+    uint8_t *out = NULL;
+    es_error err = {0};
+    if (es_orient_strip_buffer(NULL, cfg, in, len, &out, out_len, &err, res) != ES_OK)
+        es_test_fail(__FILE__, __LINE__, "strip failed: %s", err.msg);
+    return out;
+}
+
+/* The bytes of every segment with this marker, concatenated (to compare). */
+static size_t s_segments_bytes(const uint8_t *j, size_t len, uint8_t marker, uint8_t *dst, size_t cap)
+{
+    ot_seg segs[64];
+    size_t n = ot_header_segments(j, len, segs, 64), total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (segs[i].marker == marker && total + segs[i].len <= cap) {
+            memcpy(dst + total, j + segs[i].start, segs[i].len);
+            total += segs[i].len;
+        }
+    return total;
+}
+
+static void test_icc_progressive_restart_survive(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif_gps = true,
+                         .icc_chunks = 3, .progressive = true, .restart_interval = 2, .comment = true};
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
+    es_orient_result res;
+    uint8_t *in = NULL, *out, a[65536], b[65536];
+    size_t len, out_len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    out = s_apply(in, len, &cfg, &out_len, &res);
+    REQUIRE(out);
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
+    CHECK_INT_EQ(ot_sof_marker(out, out_len), 0xC2);
+    CHECK_INT_EQ(ot_count_marker(out, out_len, 0xE2), 3);
+    size_t na = s_segments_bytes(in, len, 0xE2, a, sizeof a), nb = s_segments_bytes(out, out_len, 0xE2, b, sizeof b);
+    CHECK(na > 0);
+    CHECK_MEM_EQ(a, na, b, nb); /* all chunks, same bytes, same order */
+    CHECK_INT_EQ(ot_count_marker(out, out_len, 0xE1), 0);
+    CHECK_INT_EQ(ot_count_marker(out, out_len, 0xFE), 0); /* policy still applies */
+    free(out);
+    es_jpeg_policy keep_com;
+    es_jpeg_policy_default(&keep_com);
+    keep_com.keep_comments = true;
+    out = NULL;
+    CHECK_OK(es_orient_strip_buffer(&keep_com, &cfg, in, len, &out, &out_len, NULL, &res));
+    if (out)
+        CHECK_INT_EQ(ot_count_marker(out, out_len, 0xFE), 1);
+    free(out);
+    free(in);
+}
+
+static void test_adobe_cmyk_survives(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .components = 4, .quality = 95, .oriented_pixels = true,
+                         .orientation = 8, .exif = true};
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
+    es_orient_result res;
+    uint8_t *in = NULL, *out, *pix = NULL, *upright = NULL, a[256], b[256];
+    size_t len, out_len = 0;
+    int w, h, comps;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    out = s_apply(in, len, &cfg, &out_len, &res);
+    REQUIRE(out);
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
+    size_t na = s_segments_bytes(in, len, 0xEE, a, sizeof a), nb = s_segments_bytes(out, out_len, 0xEE, b, sizeof b);
+    CHECK(na > 0);
+    CHECK_MEM_EQ(a, na, b, nb);
+    REQUIRE(es_fixture_decode(out, out_len, &pix, &w, &h, &comps) == 0);
+    REQUIRE(es_fixture_upright(&o, &upright) == 0);
+    CHECK_INT_EQ(comps, 4);
+    CHECK_INT_EQ(w, 64);
+    CHECK(ot_mean_diff(pix, w, upright, 64, 64, 48, 4) < 6.0);
+    free(in);
+    free(out);
+    free(pix);
+    free(upright);
+}
+
+static void test_jfif_density_swapped_on_rotation(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif = true};
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
+    uint8_t *in = NULL, *out;
+    size_t len, out_len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    REQUIRE(in[3] == 0xE0 && !memcmp(in + 6, "JFIF", 5));
+    in[13] = 1;                            /* units: dots per inch */
+    in[14] = 0, in[15] = 72, in[16] = 0, in[17] = 144; /* 72 x 144 */
+    out = s_apply(in, len, &cfg, &out_len, NULL);
+    REQUIRE(out && out_len > 20 && out[3] == 0xE0);
+    CHECK_INT_EQ(out[13], 1);
+    CHECK_INT_EQ(out[15], 144);
+    CHECK_INT_EQ(out[17], 72);
+    free(in);
+    free(out);
+}
+
+/* Frames the transform cannot handle come out as keep: one tag segment. */
+static void s_check_keep_output(const uint8_t *in, size_t len, const es_orient_config *cfg, const char *why)
+{
+    es_orient_result res;
+    size_t out_len = 0;
+    uint8_t *out = s_apply(in, len, cfg, &out_len, &res);
+    if (!out)
+        return;
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_TAG_KEPT);
+    CHECK(res.fallback);
+    CHECK_STR_CONTAINS(res.note, why);
+    CHECK_INT_EQ(ot_count_marker(out, out_len, 0xE1), 1);
+    ot_seg segs[64];
+    size_t n = ot_header_segments(out, out_len, segs, 64);
+    if (n >= 2) {
+        CHECK_INT_EQ(segs[1].marker, 0xE1);
+        CHECK_INT_EQ(es_orient_read_tag(out + segs[1].start + 4, segs[1].len - 4, NULL), 6);
+    }
+    free(out);
+}
+
+static bool s_refuse(void *ctx, uint64_t bytes)
+{
+    *(uint64_t *)ctx = bytes;
+    return false;
+}
+static void s_release(void *ctx, uint64_t bytes) { (void)ctx, (void)bytes; }
+
+static void test_fallbacks_keep_the_tag(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif_gps = true};
+    uint8_t *in = NULL;
+    size_t len;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    es_orient_config small = {.mode = ES_ORIENT_APPLY, .max_pixels = 1000};
+    s_check_keep_output(in, len, &small, "over the limit of 1000 pixels");
+    uint64_t asked = 0;
+    es_orient_budget_ops budget = {s_refuse, s_release, &asked};
+    es_orient_config tight = {.mode = ES_ORIENT_APPLY, .budget = &budget};
+    s_check_keep_output(in, len, &tight, "memory budget");
+    CHECK(asked > 2u * 64 * 48);
+    /* SOF0 -> SOF3 (lossless) and 12-bit precision: not transformable */
+    ot_seg segs[64];
+    size_t n = ot_header_segments(in, len, segs, 64);
+    for (size_t i = 0; i < n; i++)
+        if (segs[i].marker == 0xC0) {
+            es_orient_config apply = {.mode = ES_ORIENT_APPLY};
+            in[segs[i].start + 1] = 0xC3;
+            s_check_keep_output(in, len, &apply, "lossless frame");
+            in[segs[i].start + 1] = 0xC0;
+            in[segs[i].start + 4] = 12;
+            s_check_keep_output(in, len, &apply, "not 8-bit");
+        }
+    free(in);
+}
+
+static void test_corrupt_exif_means_upright(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .orientation = 6};
+    uint8_t *in = NULL, *out, *plain = NULL;
+    size_t len, out_len = 0, plain_len = 0;
+    es_orient_result res;
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    ot_seg segs[64];
+    size_t n = ot_header_segments(in, len, segs, 64);
+    for (size_t i = 0; i < n; i++)
+        if (segs[i].marker == 0xE1)
+            memcpy(in + segs[i].start + 10, "XX", 2); /* TIFF byte order: garbage */
+    out = s_apply(in, len, &cfg, &out_len, &res);
+    CHECK_OK(es_jpeg_strip_buffer(NULL, in, len, &plain, &plain_len, NULL, NULL));
+    if (out && plain)
+        CHECK_MEM_EQ(out, out_len, plain, plain_len);
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_NONE);
+    CHECK_STR_CONTAINS(res.note, "corrupt Exif");
+    free(in);
+    free(out);
+    free(plain);
+}
+
+/* Output is the same however the input is split, and the trailer after EOI
+ * (a second image) is neither transformed nor kept. */
+typedef struct s_sink {
+    uint8_t buf[1 << 16];
+    size_t len;
+} s_sink;
+
+static es_err s_sink_write(void *ctx, const uint8_t *data, size_t len)
+{
+    s_sink *k = ctx;
+    if (len > sizeof k->buf - k->len)
+        return ES_ERR_OUTPUT;
+    memcpy(k->buf + k->len, data, len);
+    k->len += len;
+    return ES_OK;
+}
+
+static void test_chunking_and_trailer(void)
+{
+    es_fixture_opts o = {.width = 61, .height = 45, .oriented_pixels = true, .orientation = 7, .exif_gps = true,
+                         .mpf_second_image = true, .fill_bytes = true};
+    static s_sink sink;
+    uint8_t *in = NULL, *whole;
+    size_t len, whole_len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    for (int mode = ES_ORIENT_APPLY; mode <= ES_ORIENT_DROP; mode++) {
+        es_orient_config cfg = {.mode = (es_orient_mode)mode};
+        es_orient_result res;
+        whole = s_apply(in, len, &cfg, &whole_len, &res);
+        REQUIRE(whole);
+        CHECK_INT_EQ(res.outcome, mode == ES_ORIENT_APPLY  ? ES_ORIENT_TRANSFORMED
+                                  : mode == ES_ORIENT_KEEP ? ES_ORIENT_TAG_KEPT
+                                                           : ES_ORIENT_DROPPED);
+        CHECK_INT_EQ(whole[whole_len - 2], 0xFF); /* ends at EOI: no second image */
+        CHECK_INT_EQ(whole[whole_len - 1], 0xD9);
+        CHECK_INT_EQ(ot_count_marker(whole, whole_len, 0xE2), 0); /* MPF index gone */
+        for (size_t step = 1; step <= 4096; step *= 7) {
+            sink.len = 0;
+            es_orient_stripper *s = es_orient_stripper_new(NULL, &cfg, s_sink_write, &sink);
+            REQUIRE(s);
+            es_err rc = ES_OK;
+            for (size_t at = 0; at < len && rc == ES_OK; at += step)
+                rc = es_orient_stripper_feed(s, in + at, len - at < step ? len - at : step);
+            if (rc == ES_OK)
+                rc = es_orient_stripper_finish(s);
+            CHECK_INT_EQ(rc, ES_OK);
+            CHECK_MEM_EQ(sink.buf, sink.len, whole, whole_len);
+            CHECK_INT_EQ(es_orient_stripper_stats(s)->bytes_out, whole_len);
+            CHECK_INT_EQ(es_orient_stripper_stats(s)->bytes_in, len);
+            es_orient_stripper_free(s);
+        }
+        free(whole);
+    }
+    free(in);
+}
+
+/* A refused input is refused exactly as the plain stripper refuses it. */
+static void test_refusals_unchanged(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif = true};
+    uint8_t *in = NULL, *out = NULL, *plain = NULL;
+    size_t len, out_len, plain_len;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    for (size_t cut = 1; cut < len; cut += len / 9) {
+        es_error e1 = {0}, e2 = {0};
+        es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
+        es_err r1 = es_jpeg_strip_buffer(NULL, in, cut, &plain, &plain_len, &e1, NULL);
+        es_err r2 = es_orient_strip_buffer(NULL, &cfg, in, cut, &out, &out_len, &e2, NULL);
+        CHECK_INT_EQ(r2, r1);
+        CHECK_STR_EQ(e2.msg, e1.msg);
+        free(plain);
+        free(out);
+        plain = out = NULL;
+    }
+    free(in);
+}
+
+int main(void)
+{
+    ES_RUN(test_tag_mapping);
+    ES_RUN(test_plan_trims);
+    ES_RUN(test_plan_fallbacks);
+    ES_RUN(test_read_tag);
+    ES_RUN(test_icc_progressive_restart_survive);
+    ES_RUN(test_adobe_cmyk_survives);
+    ES_RUN(test_jfif_density_swapped_on_rotation);
+    ES_RUN(test_fallbacks_keep_the_tag);
+    ES_RUN(test_corrupt_exif_means_upright);
+    ES_RUN(test_chunking_and_trailer);
+    ES_RUN(test_refusals_unchanged);
+    return es_test_finish();
+}

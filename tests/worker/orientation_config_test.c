@@ -1,0 +1,113 @@
+/* orientation_config_test.c - the worker's orientation settings
+ * (EXIFSTRIP_ORIENTATION, EXIFSTRIP_MAX_PIXELS, EXIFSTRIP_TRANSFORM_MEMORY and
+ * their flags) and the shared transform memory budget: a request larger than
+ * the whole budget is refused at once, others wait until enough is released,
+ * and a waiter gives up when the cancel token is raised. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness/test.h"
+#include "worker/config.h"
+#include "worker/transform_budget.h"
+
+typedef struct s_env {
+    const char *pairs[8][2];
+} s_env;
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+    const s_env *env = ctx;
+    for (size_t i = 0; i < 8 && env->pairs[i][0]; i++)
+        if (!strcmp(env->pairs[i][0], name))
+            return env->pairs[i][1];
+    return NULL;
+}
+
+#define S_REQUIRED {"EXIFSTRIP_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"}, {"EXIFSTRIP_DEST_BUCKET", "clean"}
+
+static void test_defaults_and_values(void)
+{
+    s_env env = {{S_REQUIRED}};
+    es_cfg cfg;
+    es_error err = {0};
+    REQUIRE(es_cfg_load(&cfg, 0, NULL, s_getenv, &env, &err) == ES_OK);
+    CHECK_INT_EQ(cfg.orientation, ES_ORIENT_APPLY);
+    CHECK_INT_EQ(cfg.max_pixels, 100000000);
+    CHECK_INT_EQ(cfg.transform_memory, 512ull << 20);
+    s_env set = {{S_REQUIRED, {"EXIFSTRIP_ORIENTATION", "keep"}, {"EXIFSTRIP_MAX_PIXELS", "24M"},
+                  {"EXIFSTRIP_TRANSFORM_MEMORY", "64M"}}};
+    REQUIRE(es_cfg_load(&cfg, 0, NULL, s_getenv, &set, &err) == ES_OK);
+    CHECK_INT_EQ(cfg.orientation, ES_ORIENT_KEEP);
+    CHECK_INT_EQ(cfg.max_pixels, 24000000);
+    CHECK_INT_EQ(cfg.transform_memory, 64ull << 20);
+    char *argv[] = {"--orientation", "drop", "--max-pixels", "1000"};
+    REQUIRE(es_cfg_load(&cfg, 4, argv, s_getenv, &set, &err) == ES_OK);
+    CHECK_INT_EQ(cfg.orientation, ES_ORIENT_DROP);
+    CHECK_INT_EQ(cfg.max_pixels, 1000);
+}
+
+static void test_bad_values_name_the_variable(void)
+{
+    static const char *const bad[][2] = {
+        {"EXIFSTRIP_ORIENTATION", "rotate"}, {"EXIFSTRIP_MAX_PIXELS", "0"},
+        {"EXIFSTRIP_MAX_PIXELS", "12 MP"},   {"EXIFSTRIP_TRANSFORM_MEMORY", "1K"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_env env = {{S_REQUIRED, {bad[i][0], bad[i][1]}}};
+        es_cfg cfg;
+        es_error err = {0};
+        CHECK_INT_EQ(es_cfg_load(&cfg, 0, NULL, s_getenv, &env, &err), ES_ERR_CONFIG);
+        CHECK_STR_CONTAINS(err.msg, bad[i][0]);
+    }
+}
+
+typedef struct s_waiter {
+    es_transform_budget *b;
+    atomic_int *cancel;
+    atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
+} s_waiter;
+
+static void *s_wait(void *arg)
+{
+    s_waiter *w = arg;
+    atomic_store(&w->got, es_transform_budget_acquire(w->b, 60, w->cancel) ? 1 : 2);
+    return NULL;
+}
+
+static void test_budget_waits_and_refuses(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(!es_transform_budget_acquire(b, 101, &cancel)); /* can never fit */
+    CHECK(es_transform_budget_acquire(b, 50, &cancel));
+    s_waiter w = {b, &cancel, 0};
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, s_wait, &w) == 0);
+    usleep(150 * 1000);
+    CHECK_INT_EQ(atomic_load(&w.got), 0); /* 50 + 60 > 100: waits */
+    es_transform_budget_release(b, 50);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 1);
+    CHECK_INT_EQ(es_transform_budget_in_use(b), 60);
+    w.got = 0;
+    REQUIRE(pthread_create(&t, NULL, s_wait, &w) == 0);
+    usleep(150 * 1000);
+    CHECK_INT_EQ(atomic_load(&w.got), 0);
+    atomic_store(&cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
+    es_transform_budget_release(b, 60);
+    CHECK_INT_EQ(es_transform_budget_in_use(b), 0);
+    es_transform_budget_free(b);
+}
+
+int main(void)
+{
+    ES_RUN(test_defaults_and_values);
+    ES_RUN(test_bad_values_name_the_variable);
+    ES_RUN(test_budget_waits_and_refuses);
+    return es_test_finish();
+}
