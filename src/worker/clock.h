@@ -44,4 +44,18 @@ static inline void es_clock_cond_init(pthread_cond_t *cv)
     pthread_condattr_destroy(&ca);
 }
 
+/* Fills *ts with "now + wait_ms" on CLOCK_MONOTONIC itself, whatever source
+ * is installed: for polls that must keep real time (a cancel token re-checked
+ * every 100 ms). */
+static inline void es_clock_deadline(struct timespec *ts, uint64_t wait_ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)(wait_ms / 1000u);
+    ts->tv_nsec += (long)(wait_ms % 1000u) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 #endif
