@@ -34,6 +34,7 @@
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/deleter.h"
+#include "worker/drain.h"
 #include "worker/health.h"
 #include "worker/thread.h"
 #include "worker/visibility.h"
@@ -47,7 +48,14 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_DELETE_FLUSH_MS 100
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
+/* --drain: without the queue's attributes (drain.h), two empty receives in a row end the run. */
 #define S_DRAIN_EMPTY_RECEIVES 2
+/* --drain: the long-poll wait while jobs run or the queue looked empty, so the
+ * run ends within about this long after its last job. Once the queue has only
+ * had messages in flight elsewhere for S_DRAIN_PATIENCE checks in a row (not
+ * just this worker's last deletes on their way), receives long-poll in full. */
+#define S_DRAIN_WAIT_S 1
+#define S_DRAIN_PATIENCE 3
 /* After the grace period, the time cleanup requests (the last deletes, releases,
  * the aborts of cancelled uploads) still get; within S_CANCEL_WAIT_MS. */
 #define S_CLEANUP_MS 2500
@@ -325,11 +333,42 @@ static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n, size_t a
     pthread_mutex_unlock(&p->mu);
 }
 
+/* --drain, once a receive came back empty and nothing is queued or running:
+ * whether the queue is done (drain.h). Falls back to S_DRAIN_EMPTY_RECEIVES
+ * empty receives in a row when the attributes cannot be read (e.g. no
+ * sqs:GetQueueAttributes permission). *in_flight counts the checks in a row
+ * that found messages delayed or invisible but none visible. Receiver thread only. */
+static bool s_drain_done(es_pool *p, int empty_streak, int *in_flight)
+{
+    static bool s_warned; /* receiver thread only */
+    es_drain_counts c;
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
+    es_drain_verdict v = es_drain_check(p->sqs, p->cfg->queue_url, &c, &res);
+    es_http_set_thread_cancel(token);
+    if (atomic_load(&p->stop_flag))
+        return false; /* stopping anyway: not "drained" */
+    if (v == ES_DRAIN_UNKNOWN) {
+        if (!s_warned)
+            ES_LOG(ES_LOG_WARN, "worker.drain_attributes_failed", ES_LF_STR("reason", res.message),
+                   ES_LF_STR("fallback", "the run ends after two empty receives in a row"));
+        s_warned = true;
+        return empty_streak >= S_DRAIN_EMPTY_RECEIVES;
+    }
+    *in_flight = v == ES_DRAIN_PENDING && c.visible == 0 ? *in_flight + 1 : 0;
+    if (v == ES_DRAIN_PENDING)
+        ES_LOG(ES_LOG_DEBUG, "worker.drain_waiting", ES_LF_UINT("visible", c.visible),
+               ES_LF_UINT("in_flight", c.in_flight), ES_LF_UINT("delayed", c.delayed));
+    return v == ES_DRAIN_DONE;
+}
+
 static void *s_receiver(void *arg)
 {
     es_pool *p = arg;
     const es_cfg *cfg = p->cfg;
     int empty_streak = 0;
+    int drain_in_flight = 0; /* --drain: checks in a row with messages in flight only */
     uint64_t backoff_ms = 0, empty_backoff_ms = 0;
     for (;;) {
         s_touch(p);
@@ -338,12 +377,15 @@ static void *s_receiver(void *arg)
             pthread_mutex_unlock(&p->mu);
             break;
         }
-        if (cfg->drain && empty_streak >= S_DRAIN_EMPTY_RECEIVES && p->qcount == 0 &&
-            p->active == 0) {
+        bool idle = p->qcount == 0 && p->active == 0;
+        if (cfg->drain && empty_streak > 0 && idle) {
             pthread_mutex_unlock(&p->mu);
-            atomic_store(&p->drained, 1);
-            s_wake_main(p);
-            break;
+            if (s_drain_done(p, empty_streak, &drain_in_flight)) {
+                atomic_store(&p->drained, 1);
+                s_wake_main(p);
+                break;
+            }
+            pthread_mutex_lock(&p->mu);
         }
         size_t room = p->qcap - p->qcount;
         if (room == 0) {
@@ -359,7 +401,10 @@ static void *s_receiver(void *arg)
         es_aws_result_clear(&res);
         uint64_t sent_ms = es_clock_ms();
         const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
-        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, cfg->wait_seconds,
+        int wait_s = cfg->wait_seconds;
+        if (cfg->drain && drain_in_flight < S_DRAIN_PATIENCE && wait_s > S_DRAIN_WAIT_S)
+            wait_s = S_DRAIN_WAIT_S; /* the end of the queue is noticed within a second */
+        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, wait_s,
                                    cfg->visibility_timeout, &msgs, &n, &res);
         es_http_set_thread_cancel(token); /* giving messages back must not be cancelled */
         if (rc == ES_ERR_CANCELLED && atomic_load(&p->stop_flag)) {
@@ -402,6 +447,7 @@ static void *s_receiver(void *arg)
         }
         empty_streak = 0;
         empty_backoff_ms = 0;
+        drain_in_flight = 0;
         s_enqueue(p, msgs, n, asked);
         es_sqs_messages_free(msgs, n);
     }
