@@ -39,11 +39,13 @@
 #include "worker/thread.h"
 #include "worker/visibility.h"
 
-/* The queue's capacity is the concurrency (at most ES_CFG_MAX_CONCURRENCY,
+/* The worker holds (queued + running) at most concurrency + ES_SQS_MAX_BATCH
+ * messages: the queue's capacity (concurrency at most ES_CFG_MAX_CONCURRENCY,
  * checked by config.c and es_pool_new); shutdown empties the queue into an
  * array of that bound on its stack. */
 _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
-               "s_shutdown's queued[] array has ES_CFG_MAX_CONCURRENCY entries on the stack");
+               "s_shutdown's queued[] array has S_MAX_HELD entries on the stack");
+#define S_MAX_HELD (ES_CFG_MAX_CONCURRENCY + ES_SQS_MAX_BATCH)
 
 #define S_DELETE_FLUSH_MS 100
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
@@ -92,8 +94,10 @@ struct es_pool {
 
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_space, cv_done;
-    s_item **queue; /* ring buffer */
-    size_t qhead, qcount, qcap;
+    s_item **queue; /* ring buffer of received, unstarted messages */
+    size_t qhead, qcount;
+    size_t qcap;  /* concurrency + ES_SQS_MAX_BATCH: the bound on queued + running */
+    size_t slots; /* concurrency: worker threads and job slots */
     int active;
     int workers_alive;
     bool receiver_alive;
@@ -165,11 +169,11 @@ static void s_touch(es_pool *p)
         return;
     es_health_state *st = &p->health;
     st->updated = (int64_t)time(NULL);
-    st->slots = (int)p->qcap;
+    st->slots = (int)p->slots;
     st->busy = 0;
     st->oldest_job_started = st->newest_job_started = 0;
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->qcap; i++) {
+    for (size_t i = 0; i < p->slots; i++) {
         int64_t t = p->job_started[i];
         if (!t)
             continue;
@@ -212,7 +216,7 @@ static void s_note_receive(es_pool *p, es_err rc, const es_aws_result *res)
 /* Marks a free job slot busy and returns it (-1: none free). Called with mu held. */
 static int s_job_slot_begin(es_pool *p)
 {
-    for (size_t i = 0; i < p->qcap; i++)
+    for (size_t i = 0; i < p->slots; i++)
         if (!p->job_started[i]) {
             p->job_started[i] = (int64_t)time(NULL);
             return (int)i;
@@ -387,8 +391,12 @@ static void *s_receiver(void *arg)
             }
             pthread_mutex_lock(&p->mu);
         }
-        size_t room = p->qcap - p->qcount;
-        if (room == 0) {
+        /* Receive a whole batch once at most `concurrency` messages are held
+         * (queued + running): one ReceiveMessage per ES_SQS_MAX_BATCH messages
+         * at any concurrency, the queue never empty while work is waiting. */
+        size_t held = p->qcount + (size_t)p->active;
+        size_t room = held < p->qcap ? p->qcap - held : 0;
+        if (room < ES_SQS_MAX_BATCH) {
             s_timed_wait(&p->cv_space, &p->mu, 1000);
             pthread_mutex_unlock(&p->mu);
             continue;
@@ -538,12 +546,13 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
     p->cfg = cfg;
     p->sqs = sqs;
     p->env = (es_job_env){cfg, s3, sqs, &p->cancel};
-    p->qcap = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
+    p->slots = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
+    p->qcap = p->slots + ES_SQS_MAX_BATCH;
     p->queue = calloc(p->qcap, sizeof *p->queue);
-    p->job_started = calloc(p->qcap, sizeof *p->job_started);
+    p->job_started = calloc(p->slots, sizeof *p->job_started);
     p->health.pid = (long)getpid();
     p->health.started = (int64_t)time(NULL);
-    p->workers = calloc(p->qcap, sizeof *p->workers);
+    p->workers = calloc(p->slots, sizeof *p->workers);
     if (!p->queue || !p->workers || !p->job_started || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
         goto err;
     return p;
@@ -604,7 +613,7 @@ static es_err s_start_threads(es_pool *p)
     pthread_sigmask(SIG_BLOCK, &block, &old);
     es_err rc = ES_OK;
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->qcap && rc == ES_OK; i++) {
+    for (size_t i = 0; i < p->slots && rc == ES_OK; i++) {
         if (pthread_create(&p->workers[i], NULL, s_worker, p) != 0)
             rc = ES_ERR_INTERNAL;
         else {
@@ -666,7 +675,7 @@ static void s_shutdown(es_pool *p)
     if (!es_pool_thread_start(&p->deadline_timer, s_deadline_timer, p))
         atomic_store(&p->hard_stop, 1); /* no timer: nothing may wait on the network */
     const atomic_int *token = es_http_set_thread_cancel(&p->hard_stop);
-    s_item *queued[ES_CFG_MAX_CONCURRENCY]; /* the queue holds at most qcap = concurrency */
+    s_item *queued[S_MAX_HELD]; /* the queue holds at most qcap */
     size_t nq = 0;
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
@@ -726,7 +735,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     const es_cfg *cfg = p->cfg;
     p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS, &p->hard_stop);
     p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
-                                    2 * p->qcap + ES_SQS_MAX_BATCH, &p->hard_stop);
+                                    p->qcap + ES_SQS_MAX_BATCH, &p->hard_stop);
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);
