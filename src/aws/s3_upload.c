@@ -16,6 +16,9 @@
 
 #include "aws/s3_internal.h"
 
+#define S_STR_(x) #x
+#define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
+
 enum s_state { S_OPEN, S_DONE, S_FAILED };
 
 struct es_s3_upload {
@@ -92,7 +95,7 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
         ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
                                         u->upload_id, sizeof u->upload_id, res));
     if (u->parts >= ES_S3_MAX_PARTS)
-        return s_fail(u, ES_ERR_TOO_LARGE, res, "more parts than S3 allows");
+        return s_fail(u, ES_ERR_TOO_LARGE, res, "more than " S_STR(ES_S3_MAX_PARTS) " parts");
     char **etags = realloc(u->etags, (size_t)(u->parts + 1) * sizeof *etags);
     if (!etags)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
