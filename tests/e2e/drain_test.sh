@@ -6,7 +6,7 @@
 #    the last job finished. The default 20 s long poll is kept, so the old
 #    two-empty-long-polls rule (40 s) would also run into the bound of the wait.
 #  - a full queue of 30 at concurrency 1: receives of 10 at a time, so at most
-#    0.15 calls per message plus the final empty poll; every photo written once.
+#    0.15 calls per message plus the final empty poll (<= 5); every photo written once.
 #  - SIGTERM while a batch of received-but-unstarted messages is held: they are
 #    released (visible again at once, nothing left in flight), and a --drain
 #    run then writes every photo exactly once.
@@ -71,16 +71,17 @@ t_drain_after_a_small_batch() {
     e2e_show_log_on_failure "$log"
 }
 
-# upload N PREFIX: N generated photos under A/PREFIX/, waits until their
-# messages (and the notification's s3:TestEvent) are queued.
+# upload N PREFIX: N generated photos under A/PREFIX/ (after purging the
+# notification's s3:TestEvent), waits until their N messages are queued.
 upload() {
     local n=$1 prefix=$2 i
+    emu_sqs PurgeQueue "{\"QueueUrl\":\"$E2E_Q\"}" >/dev/null
     mkdir -p "$S/$prefix"
     for i in $(seq -w 1 "$n"); do
         "$MKFIXTURE" --gps --seed "$((500 + 10#$i))" "$S/$prefix/p$i.jpg" || { es_fail "mkfixture failed"; return 1; }
     done
     check "aws s3 cp --recursive to A" e2e_aws s3 cp --recursive --only-show-errors "$S/$prefix" "s3://$E2E_A/$prefix/"
-    e2e_wait 30 "$n messages (and the s3:TestEvent) queued" depth_is $((n + 1))
+    e2e_wait 30 "$n messages queued" depth_is "$n"
 }
 
 each_written_once() { # seq n prefix
@@ -101,8 +102,8 @@ t_full_queue_received_ten_at_a_time() {
     check_eq "exit status of the --drain run" "$E2E_WORKER_RC" 0
     check_eq "job.done" "$(e2e_log_count "$log" job.done)" $n
     calls=$(receives_since "$seq")
-    # 31 messages (with the s3:TestEvent): 4 receives with messages + 1 empty; one per message before.
-    check "ReceiveMessage calls ($calls) <= 0.15 x 31 + 2 final empty polls" [ "$calls" -le 6 ]
+    # 3 receives of 10 + the final empty one; before: one per message (31).
+    check "ReceiveMessage calls ($calls) <= 0.15 x 30 + the final empty poll" [ "$calls" -le 5 ]
     each_written_once "$seq" $n full
     check_eq "queue depth" "$(emu_queue_depth "$E2E_Q")" 0
     e2e_show_log_on_failure "$log"
@@ -113,15 +114,15 @@ t_sigterm_releases_held_messages() {
     local n=12 seq log1=$S/held1.log log2=$S/held2.log rule
     upload $n held || return
     seq=$(e2e_log_seq)
-    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"delay_ms\":1500}")
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"delay_ms\":3000}")
     EXIFSTRIP_CONCURRENCY=1 e2e_worker_start "$log1"
     e2e_wait 20 "a batch held (10 in flight)" in_flight_at_least 10
     e2e_worker_stop 20
     check_eq "exit status after SIGTERM" "$E2E_WORKER_RC" 0
     check_eq "messages still in flight after the stop" "$(queue_attr ApproximateNumberOfMessagesNotVisible)" 0
-    check "unstarted messages given back (worker.returned >= 8)" \
-        "$E2E_PY" -c 'import json,sys; sys.exit(not any(json.loads(l).get("event")=="worker.returned" and json.loads(l)["messages"]>=8 for l in open(sys.argv[1]) if l.startswith("{")))' "$log1"
-    check "they are visible again at once" [ "$(queue_attr ApproximateNumberOfMessages)" -ge 8 ]
+    check "the 9 unstarted messages given back (worker.returned)" \
+        "$E2E_PY" -c 'import json,sys; sys.exit(not any(json.loads(l).get("event")=="worker.returned" and json.loads(l)["messages"]==9 for l in open(sys.argv[1]) if l.startswith("{")))' "$log1"
+    check "they are visible again at once, with the 2 never received" [ "$(queue_attr ApproximateNumberOfMessages)" -eq 11 ]
     curl -fsS -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$rule" >/dev/null
     e2e_worker_start "$log2" --drain
     e2e_worker_wait 30
