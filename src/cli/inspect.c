@@ -316,6 +316,12 @@ static void s_print_exif(const es_cli_exif *e)
     printf(" thumbnail %s\n", e->thumbnail_bytes ? size : "none");
 }
 
+/* The MARKER column: the marker's name, or `none` for the trailer (no marker). */
+static const char *s_marker(const es_jpeg_segment *g, const char *none)
+{
+    return g->kind == ES_JPEG_KIND_TRAILER ? none : es_jpeg_marker_name(g->marker);
+}
+
 /* keep, REMOVE, or TRIM (kept, reduced to its header). */
 static const char *s_action(const es_jpeg_segment *g, bool upper)
 {
@@ -326,14 +332,14 @@ static const char *s_action(const es_jpeg_segment *g, bool upper)
 
 static void s_print_text(const s_file *f)
 {
-    char name[8], detail[96], size[32];
+    char detail[96], size[32];
     printf("%s: %llu bytes\n", f->path, (unsigned long long)f->info.bytes);
     printf("  %10s %10s  %-7s %-10s %-34s %s\n", "OFFSET", "LENGTH", "MARKER", "KIND", "DETAIL", "ACTION");
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
         s_detail(f->fd, g, detail, sizeof detail);
         printf("  %10llu %10llu  %-7s %-10s %-34s %s", (unsigned long long)g->offset,
-               (unsigned long long)g->length, es_cli_marker_name(g->marker, name), es_jpeg_kind_name(g->kind),
+               (unsigned long long)g->length, s_marker(g, "-"), es_jpeg_kind_name(g->kind),
                detail, s_action(g, true));
         if (g->kept && g->removed)
             printf(" (remove %llu bytes)", (unsigned long long)g->removed);
@@ -417,7 +423,7 @@ static json_t *s_orientation_json(const es_cli_orientation *o)
 static void s_print_json(const s_file *f)
 {
     json_t *o = json_object(), *segs = json_array();
-    char name[8], detail[96];
+    char detail[96];
     json_object_set_new(o, "file", s_jstr(f->path));
     json_object_set_new(o, "ok", json_boolean(f->rc == ES_OK));
     json_object_set_new(o, "error", f->rc == ES_OK ? json_null() : s_jstr(f->reason));
@@ -427,8 +433,7 @@ static void s_print_json(const s_file *f)
         const es_jpeg_segment *g = &f->segs.v[i];
         json_t *s = json_object();
         s_detail(f->fd, g, detail, sizeof detail);
-        json_object_set_new(s, "marker", json_string(g->kind == ES_JPEG_KIND_TRAILER ? "trailer"
-                                                                                    : es_cli_marker_name(g->marker, name)));
+        json_object_set_new(s, "marker", json_string(s_marker(g, "trailer")));
         json_object_set_new(s, "offset", json_integer((json_int_t)g->offset));
         json_object_set_new(s, "length", json_integer((json_int_t)g->length));
         json_object_set_new(s, "kind", json_string(es_jpeg_kind_name(g->kind)));
