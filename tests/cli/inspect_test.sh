@@ -124,6 +124,20 @@ PY
         '[s["marker"] for s in d["segments"]][:3]==["SOI","RES","JPG3"] and d["segments"][-1]["marker"]=="trailer"'
 }
 
+# One kind vocabulary (src/jpeg) for inspect's KIND column, its JSON and strip -v.
+t_kind_names() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --iptc --xmp --xmp-ext --jfxx "$d/a.jpg"
+    "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
+    check "photoshop kind" grep -Eq 'APP13 +photoshop +Photoshop 3\.0 +REMOVE$' "$d/out"
+    check "xmp-ext kind" grep -Eq 'APP1 +xmp-ext +extended XMP @0 of [0-9]+ +REMOVE$' "$d/out"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/json"
+    check "json kinds" json_check "$d/json" \
+        '{"jfxx","xmp","xmp-ext","photoshop"} <= {s["kind"] for s in d["segments"]}'
+    "$EXIFSTRIP" strip -v "$d/a.jpg" "$d/b.jpg" 2>"$d/err"
+    check "strip -v uses the same names" grep -Eq 'removed: jfxx .*xmp-ext .*photoshop ' "$d/err"
+}
+
 t_refused_files() {
     local d; d=$(newdir)
     printf 'GIF89a\001\000\001\000' >"$d/fake.jpg"
@@ -163,6 +177,7 @@ es_run t_json_without_gps_or_exif
 es_run t_policy_options_change_actions
 es_run t_jfif_thumbnail_shown_as_removed
 es_run t_marker_names
+es_run t_kind_names
 es_run t_refused_files
 es_run t_several_files_and_stdin
 es_finish
