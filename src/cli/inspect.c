@@ -230,16 +230,16 @@ static int s_spool_stdin(void)
     }
 }
 
-static int s_open(const char *path, char *why, size_t cap)
+static int s_open(const char *path, es_error *err)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : s_spool_stdin();
     struct stat st;
     if (fd < 0) {
-        snprintf(why, cap, "cannot open: %s", strerror(errno));
+        es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(why, cap, "is a directory");
+        es_error_set(err, ES_ERR_INVALID_ARG, "is a directory");
         close(fd);
         return -1;
     }
@@ -438,9 +438,11 @@ static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *pa
     s_file f = {.path = path};
     const char *shown = strcmp(path, "-") ? path : "<stdin>";
     f.path = shown;
-    f.fd = s_open(path, f.reason, sizeof f.reason);
+    es_error err;
+    es_error_clear(&err);
+    f.fd = s_open(path, &err);
     if (f.fd < 0) {
-        fprintf(stderr, "%s: %s\n", shown, f.reason);
+        fprintf(stderr, "%s: %s\n", shown, err.msg);
         return ES_EXIT_FAILURE;
     }
     s_analyse(policy, &f);
