@@ -2,6 +2,7 @@
  * each kind from exact-size payloads, and their bounds: one byte short of a
  * field yields "not known" with no half-filled facts, and every payload is a
  * heap copy of its exact size so the sanitizer build catches any over-read. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,19 @@ static es_jpeg_description s_describe(es_jpeg_kind kind, const char *lit, size_t
     return d;
 }
 
+/* Field by field (memcmp would also compare padding). */
+static bool s_same(const es_jpeg_description *a, const es_jpeg_description *b)
+{
+    return a->kind == b->kind && a->known == b->known && a->jfif_major == b->jfif_major &&
+           a->jfif_minor == b->jfif_minor && a->jfif_thumb_width == b->jfif_thumb_width &&
+           a->jfif_thumb_height == b->jfif_thumb_height && a->adobe_transform == b->adobe_transform &&
+           a->icc_chunk == b->icc_chunk && a->icc_chunks == b->icc_chunks && a->frame_width == b->frame_width &&
+           a->frame_height == b->frame_height && a->frame_components == b->frame_components &&
+           a->frame_precision == b->frame_precision && a->scan_components == b->scan_components &&
+           a->xmp_ext_offset == b->xmp_ext_offset && a->xmp_ext_total == b->xmp_ext_total &&
+           a->trailer == b->trailer;
+}
+
 /* Every prefix shorter than need is not known and leaves every fact zero. */
 static void s_check_short(es_jpeg_kind kind, const char *lit, size_t need)
 {
@@ -30,68 +44,49 @@ static void s_check_short(es_jpeg_kind kind, const char *lit, size_t need)
     for (size_t n = 0; n < need; n++) {
         es_jpeg_description d = s_describe(kind, lit, n);
         CHECK(!d.known);
-        CHECK(memcmp(&d, &zero, sizeof d) == 0);
+        CHECK(s_same(&d, &zero));
     }
 }
 
 #define S_LEN(lit) (sizeof(lit) - 1)
 
-static void test_frame(void)
-{
-    static const char sof[] = "\x08\x0B\xB8\x0F\xA0\x03\x01\x22\x00"; /* 8-bit, 3000 lines, 4000 wide */
-    es_jpeg_description d = s_describe(ES_JPEG_KIND_FRAME, sof, S_LEN(sof));
-    CHECK(d.known);
-    CHECK_INT_EQ(d.frame_precision, 8);
-    CHECK_INT_EQ(d.frame_height, 3000);
-    CHECK_INT_EQ(d.frame_width, 4000);
-    CHECK_INT_EQ(d.frame_components, 3);
-    d = s_describe(ES_JPEG_KIND_FRAME, sof, 6);
-    CHECK(d.known);
-    s_check_short(ES_JPEG_KIND_FRAME, sof, 6);
-}
+#define S_LIT(lit) lit, S_LEN(lit)
 
-static void test_icc_and_scan(void)
-{
-    static const char icc[] = "ICC_PROFILE\0\x02\x03" "acsp";
-    es_jpeg_description d = s_describe(ES_JPEG_KIND_ICC, icc, S_LEN(icc));
-    CHECK(d.known);
-    CHECK_INT_EQ(d.icc_chunk, 2);
-    CHECK_INT_EQ(d.icc_chunks, 3);
-    s_check_short(ES_JPEG_KIND_ICC, icc, 14);
-    d = s_describe(ES_JPEG_KIND_SCAN, "\x01\x01\x00", 3);
-    CHECK(d.known);
-    CHECK_INT_EQ(d.scan_components, 1);
-    s_check_short(ES_JPEG_KIND_SCAN, "\x01", 1);
-}
+/* One kind: a payload, how many of its bytes the facts need, and the facts. */
+typedef struct s_case {
+    es_jpeg_kind kind;
+    const char *payload;
+    size_t len, need;
+    es_jpeg_description want; /* kind and known are filled in by the test */
+} s_case;
 
-static void test_jfif_and_adobe(void)
+static void test_facts_of_each_kind(void)
 {
-    static const char jfif[] = "JFIF\0\x01\x02\x01\x00\x48\x00\x48\x08\x06" "thumbnail";
-    es_jpeg_description d = s_describe(ES_JPEG_KIND_JFIF, jfif, S_LEN(jfif));
-    CHECK(d.known);
-    CHECK_INT_EQ(d.jfif_major, 1);
-    CHECK_INT_EQ(d.jfif_minor, 2);
-    CHECK_INT_EQ(d.jfif_thumb_width, 8);
-    CHECK_INT_EQ(d.jfif_thumb_height, 6);
-    s_check_short(ES_JPEG_KIND_JFIF, jfif, 14);
-    static const char adobe[] = "Adobe\x00\x64\x00\x00\x00\x00\x02";
-    d = s_describe(ES_JPEG_KIND_ADOBE, adobe, S_LEN(adobe));
-    CHECK(d.known);
-    CHECK_INT_EQ(d.adobe_transform, 2);
-    s_check_short(ES_JPEG_KIND_ADOBE, adobe, 12);
-}
-
-static void test_xmp_extension(void)
-{
-    char p[120];
-    memset(p, 'G', sizeof p);
-    memcpy(p, "http://ns.adobe.com/xmp/extension/", 35); /* with its NUL */
-    memcpy(p + 67, "\x00\x00\x0B\x22" "\x00\x01\x00\x00", 8); /* total 2850, offset 65536 */
-    es_jpeg_description d = s_describe(ES_JPEG_KIND_XMP_EXT, p, sizeof p);
-    CHECK(d.known);
-    CHECK_INT_EQ(d.xmp_ext_total, 2850);
-    CHECK_INT_EQ(d.xmp_ext_offset, 65536);
-    s_check_short(ES_JPEG_KIND_XMP_EXT, p, 75);
+    static char xmp_ext[120];
+    memset(xmp_ext, 'G', sizeof xmp_ext);
+    memcpy(xmp_ext, "http://ns.adobe.com/xmp/extension/", 35); /* with its NUL */
+    memcpy(xmp_ext + 67, "\x00\x00\x0B\x22" "\x00\x01\x00\x00", 8); /* total 2850, offset 65536 */
+    const s_case cases[] = {
+        {ES_JPEG_KIND_FRAME, S_LIT("\x08\x0B\xB8\x0F\xA0\x03\x01\x22\x00"), 6, /* 8-bit, 3000 lines, 4000 wide */
+         {.frame_precision = 8, .frame_height = 3000, .frame_width = 4000, .frame_components = 3}},
+        {ES_JPEG_KIND_ICC, S_LIT("ICC_PROFILE\0\x02\x03" "acsp"), 14, {.icc_chunk = 2, .icc_chunks = 3}},
+        {ES_JPEG_KIND_SCAN, S_LIT("\x01\x01\x00"), 1, {.scan_components = 1}},
+        {ES_JPEG_KIND_JFIF, S_LIT("JFIF\0\x01\x02\x01\x00\x48\x00\x48\x08\x06" "thumbnail"), 14,
+         {.jfif_major = 1, .jfif_minor = 2, .jfif_thumb_width = 8, .jfif_thumb_height = 6}},
+        {ES_JPEG_KIND_ADOBE, S_LIT("Adobe\x00\x64\x00\x00\x00\x00\x02"), 12, {.adobe_transform = 2}},
+        {ES_JPEG_KIND_XMP_EXT, xmp_ext, sizeof xmp_ext, 75, {.xmp_ext_total = 2850, .xmp_ext_offset = 65536}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const s_case *c = &cases[i];
+        es_jpeg_description want = c->want;
+        want.kind = c->kind;
+        want.known = true;
+        es_jpeg_description d = s_describe(c->kind, c->payload, c->len);
+        CHECK(s_same(&d, &want));
+        d = s_describe(c->kind, c->payload, c->need); /* exactly the bytes needed */
+        CHECK(s_same(&d, &want));
+        s_check_short(c->kind, c->payload, c->need);
+    }
 }
 
 static void test_kinds_without_facts(void)
@@ -166,10 +161,7 @@ static void test_segment_payload(void)
 
 int main(void)
 {
-    ES_RUN(test_frame);
-    ES_RUN(test_icc_and_scan);
-    ES_RUN(test_jfif_and_adobe);
-    ES_RUN(test_xmp_extension);
+    ES_RUN(test_facts_of_each_kind);
     ES_RUN(test_kinds_without_facts);
     ES_RUN(test_trailer);
     ES_RUN(test_segment_payload);
