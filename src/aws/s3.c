@@ -373,7 +373,7 @@ es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const ch
                                    const char *upload_id, int part_number, const uint8_t *body,
                                    size_t len, char *etag, size_t etag_size, es_aws_result *res)
 {
-    if (!upload_id || !upload_id[0] || part_number < 1 || part_number > 10000 || !etag ||
+    if (!upload_id || !upload_id[0] || part_number < 1 || part_number > ES_S3_MAX_PARTS || !etag ||
         etag_size == 0 || (!body && len))
         return es_aws_bad_arg(res, "upload part");
     etag[0] = '\0';
@@ -412,7 +412,7 @@ es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char 
                                 const char *upload_id, char *const *etags, int part_count,
                                 const es_s3_write_options *opt, es_aws_result *res)
 {
-    if (!upload_id || !upload_id[0] || !etags || part_count < 1 || part_count > 10000)
+    if (!upload_id || !upload_id[0] || !etags || part_count < 1 || part_count > ES_S3_MAX_PARTS)
         return es_aws_bad_arg(res, "complete multipart upload");
     for (int i = 0; i < part_count; i++)
         if (!etags[i] || !etags[i][0])

@@ -14,6 +14,12 @@
 #include "aws/config.h"
 #include "aws/creds.h"
 
+/* S3's multipart limits: parts per upload, and the size of every part but
+ * the last. */
+#define ES_S3_MAX_PARTS 10000
+#define ES_S3_MIN_PART_SIZE (5ull * 1024u * 1024u)
+#define ES_S3_MAX_PART_SIZE (5ull * 1024u * 1024u * 1024u)
+
 typedef struct es_s3_client es_s3_client;
 
 /* Shares creds (acquires a reference). Thread-safe: one client for all threads. */
@@ -116,7 +122,7 @@ ES_MUST_USE es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, co
 
 /* Streaming upload: write any amount, then finish (or abort). Bodies up to
  * part_size go out as one PutObject at finish; larger ones as multipart with
- * parts of part_size (>= 5 MiB). opt (may be NULL; it and what it points to
+ * parts of part_size (ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE). opt (may be NULL; it and what it points to
  * must outlive the upload) gives the conditions of the final write and the
  * source metadata, the only user metadata ever sent. */
 typedef struct es_s3_upload es_s3_upload;

@@ -16,9 +16,8 @@
 
 #include "aws/s3_internal.h"
 
-#define S_MIN_PART (5u * 1024u * 1024u)
-#define S_MAX_PART (5ull * 1024u * 1024u * 1024u)
-#define S_MAX_PARTS 10000
+#define S_STR_(x) #x
+#define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
 
 enum s_state { S_OPEN, S_DONE, S_FAILED };
 
@@ -44,7 +43,7 @@ es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *
                                const char *content_type, size_t part_size,
                                const es_s3_write_options *opt)
 {
-    if (!c || !bucket || !key || part_size < S_MIN_PART || part_size > S_MAX_PART)
+    if (!c || !bucket || !key || part_size < ES_S3_MIN_PART_SIZE || part_size > ES_S3_MAX_PART_SIZE)
         return NULL;
     es_s3_upload *u = calloc(1, sizeof *u);
     if (!u)
@@ -95,8 +94,8 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
     if (!u->upload_id[0])
         ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
                                         u->upload_id, sizeof u->upload_id, res));
-    if (u->parts >= S_MAX_PARTS)
-        return s_fail(u, ES_ERR_TOO_LARGE, res, "more than 10000 parts");
+    if (u->parts >= ES_S3_MAX_PARTS)
+        return s_fail(u, ES_ERR_TOO_LARGE, res, "more than " S_STR(ES_S3_MAX_PARTS) " parts");
     char **etags = realloc(u->etags, (size_t)(u->parts + 1) * sizeof *etags);
     if (!etags)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");

@@ -9,6 +9,10 @@
 #include "aws/config.h"
 #include "aws/creds.h"
 
+/* SQS's limit on entries per batch request (DeleteMessageBatch,
+ * ChangeMessageVisibilityBatch) and on messages per ReceiveMessage. */
+#define ES_SQS_MAX_BATCH 10
+
 typedef struct es_sqs_client es_sqs_client;
 
 /* Thread-safe: one client for all threads. Acquires a reference on creds. */
@@ -22,7 +26,7 @@ typedef struct es_sqs_message {
     int receive_count; /* ApproximateReceiveCount, 0 if not returned */
 } es_sqs_message;
 
-/* Long-polls up to max_messages (1..10) for up to wait_seconds (0..20).
+/* Long-polls up to max_messages (1..ES_SQS_MAX_BATCH) for up to wait_seconds (0..20).
  * visibility_timeout < 0 leaves the queue's default. *msgs is malloc'd (free
  * with es_sqs_messages_free); *count may be 0. */
 ES_MUST_USE es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,
@@ -39,7 +43,7 @@ typedef struct es_sqs_batch_entry {
     char error[128];
 } es_sqs_batch_entry;
 
-/* Up to 10 entries. Returns ES_OK when the request succeeded, even if entries failed. */
+/* Up to ES_SQS_MAX_BATCH entries. Returns ES_OK when the request succeeded, even if entries failed. */
 ES_MUST_USE es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url,
                                        es_sqs_batch_entry *entries, size_t n, es_aws_result *res);
 ES_MUST_USE es_err es_sqs_delete(es_sqs_client *c, const char *queue_url,

@@ -11,8 +11,6 @@
 #include "aws/config.h"
 #include "aws/sqs.h"
 
-#define ES_SQS_MAX_BATCH 10
-
 /* Error body {"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": ...}:
  * fills res->aws_code (namespace stripped) and res->message when present. */
 void es_sqs_json_parse_error(const uint8_t *body, size_t len, es_aws_result *res);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/s3.h"
+
 #define S_MIB (1024ull * 1024ull)
 
 typedef enum s_kind {
@@ -63,7 +65,7 @@ static const s_opt s_opts[] = {
      "SQS queue that receives a JSON report for every refused input", S_URL, S_FIELD(dlq_url), 0,
      0, false},
     {"EXIFSTRIP_CONCURRENCY", "concurrency", "N", "4", NULL, "worker threads (1..64)", S_INT,
-     S_FIELD(concurrency), 1, 64, false},
+     S_FIELD(concurrency), 1, ES_CFG_MAX_CONCURRENCY, false},
     {"EXIFSTRIP_VISIBILITY_TIMEOUT", "visibility-timeout", "SECONDS", "60", NULL,
      "visibility timeout asked for on receive; jobs running longer than half of it get it "
      "extended by this much (1..43200)",
@@ -73,7 +75,7 @@ static const s_opt s_opts[] = {
      S_FIELD(max_object_bytes), 1, 5ll * 1024 * 1024 * 1024 * 1024, false},
     {"EXIFSTRIP_PART_SIZE", "part-size", "SIZE", "8MiB", NULL,
      "multipart upload part size; smaller outputs are sent with one PutObject (5MiB..5GiB)",
-     S_BYTES, S_FIELD(part_size), 5ll * 1024 * 1024, 5ll * 1024 * 1024 * 1024, false},
+     S_BYTES, S_FIELD(part_size), (long long)ES_S3_MIN_PART_SIZE, (long long)ES_S3_MAX_PART_SIZE, false},
     {"EXIFSTRIP_WAIT_SECONDS", "wait-seconds", "SECONDS", "20", NULL,
      "SQS long-poll wait per receive (0..20)", S_INT, S_FIELD(wait_seconds), 0, 20, false},
     {"EXIFSTRIP_SHUTDOWN_GRACE", "shutdown-grace", "SECONDS", "25", NULL,
@@ -455,11 +457,11 @@ es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_f
         return es_error_set(err, ES_ERR_CONFIG,
                             "EXIFSTRIP_DLQ_URL: must not be the event queue (reports would be "
                             "processed as events)");
-    if (cfg->max_object_bytes > cfg->part_size * ES_CFG_MAX_PARTS)
+    if (cfg->max_object_bytes > cfg->part_size * ES_S3_MAX_PARTS)
         return es_error_set(err, ES_ERR_CONFIG,
                             "EXIFSTRIP_MAX_OBJECT_BYTES: %llu bytes would need more than %d parts "
                             "of EXIFSTRIP_PART_SIZE (%llu bytes)",
-                            (unsigned long long)cfg->max_object_bytes, ES_CFG_MAX_PARTS,
+                            (unsigned long long)cfg->max_object_bytes, ES_S3_MAX_PARTS,
                             (unsigned long long)cfg->part_size);
     return ES_OK;
 }

@@ -17,7 +17,8 @@
 
 #define ES_CFG_MAX_SOURCE_BUCKETS 64
 #define ES_CFG_MAX_SUFFIXES 16
-#define ES_CFG_MAX_PARTS 10000 /* S3's limit on parts per multipart upload */
+/* Worker threads; also the capacity of the pool's queue (pool.c). */
+#define ES_CFG_MAX_CONCURRENCY 64
 
 typedef struct es_cfg {
     char queue_url[1024];

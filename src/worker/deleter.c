@@ -1,5 +1,5 @@
 /* deleter.c - the delete batcher (deleter.h). Pending entries sit in a FIFO
- * array guarded by a mutex; the thread waits until 10 are pending, the oldest
+ * array guarded by a mutex; the thread waits until a batch (ES_SQS_MAX_BATCH) is pending, the oldest
  * is flush_ms old, or stop was asked, then sends one DeleteMessageBatch
  * outside the lock. Failed entries go back to the end of the FIFO once. */
 #include "worker/deleter.h"
@@ -9,14 +9,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aws/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/thread.h"
 
-#define S_BATCH 10
 #define S_MAX_TRIES 2
 
 typedef struct s_entry {
@@ -79,7 +77,7 @@ void es_pool_deleter_add(es_pool_deleter *d, const char *receipt_handle, const c
 /* Sends one batch (outside the lock) and requeues or counts the outcome of each entry. */
 static void s_flush(es_pool_deleter *d, s_entry *batch, size_t n)
 {
-    es_sqs_batch_entry entries[S_BATCH];
+    es_sqs_batch_entry entries[ES_SQS_MAX_BATCH];
     memset(entries, 0, sizeof entries);
     for (size_t i = 0; i < n; i++)
         entries[i].receipt_handle = batch[i].receipt;
@@ -118,20 +116,18 @@ static void *s_thread(void *arg)
     pthread_mutex_lock(&d->bg.mu);
     for (;;) {
         while (d->count == 0 && !d->bg.stopping)
-            pthread_cond_wait(&d->bg.cv, &d->bg.mu);
+            es_clock_wait_until(&d->bg.cv, &d->bg.mu, ES_CLOCK_NEVER);
         if (d->count == 0)
             break; /* stopping and nothing left */
         uint64_t due = d->items[0].added_ms + (uint64_t)d->flush_ms;
         uint64_t now = es_clock_ms();
-        if (d->count < S_BATCH && !d->bg.stopping && now < due) {
-            struct timespec ts;
-            es_clock_deadline(&ts, due - now);
-            int rc = pthread_cond_timedwait(&d->bg.cv, &d->bg.mu, &ts);
+        if (d->count < ES_SQS_MAX_BATCH && !d->bg.stopping && now < due) {
+            int rc = es_clock_wait_until(&d->bg.cv, &d->bg.mu, due);
             if (rc != ETIMEDOUT)
                 continue; /* re-evaluate: more entries or stop */
         }
-        s_entry batch[S_BATCH];
-        size_t n = d->count < S_BATCH ? d->count : S_BATCH;
+        s_entry batch[ES_SQS_MAX_BATCH];
+        size_t n = d->count < ES_SQS_MAX_BATCH ? d->count : ES_SQS_MAX_BATCH;
         memcpy(batch, d->items, n * sizeof batch[0]);
         memmove(d->items, d->items + n, (d->count - n) * sizeof d->items[0]);
         d->count -= n;

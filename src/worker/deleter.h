@@ -1,6 +1,6 @@
 /* deleter.h - the delete batcher of the worker pool: settled messages'
  * receipt handles are collected and removed from the queue with
- * DeleteMessageBatch, flushed as soon as 10 are pending or when the oldest
+ * DeleteMessageBatch, flushed as soon as a batch (ES_SQS_MAX_BATCH) is pending or when the oldest
  * has waited flush_ms. A failed entry (or a failed request) is retried once,
  * then logged; such a message is simply redelivered later. One thread. */
 #ifndef ES_WORKER_DELETER_H

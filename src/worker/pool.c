@@ -38,6 +38,12 @@
 #include "worker/thread.h"
 #include "worker/visibility.h"
 
+/* The queue's capacity is the concurrency (at most ES_CFG_MAX_CONCURRENCY,
+ * checked by config.c and es_pool_new); shutdown empties the queue into an
+ * array of that bound on its stack. */
+_Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
+               "s_shutdown's queued[] array has ES_CFG_MAX_CONCURRENCY entries on the stack");
+
 #define S_DELETE_FLUSH_MS 100
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
@@ -138,9 +144,7 @@ static void s_wake_main(es_pool *p)
 
 static void s_timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t ms)
 {
-    struct timespec ts;
-    es_clock_deadline(&ts, ms);
-    pthread_cond_timedwait(cv, mu, &ts);
+    es_clock_wait_until(cv, mu, es_clock_ms() + ms);
 }
 
 /* Rewrites the heartbeat file (at most every S_HEARTBEAT_EVERY_MS) with the
@@ -208,12 +212,12 @@ static int s_job_slot_begin(es_pool *p)
     return -1;
 }
 
-/* Sets the visibility of up to 10 messages to 0 (they are received again at
+/* Sets the visibility of up to ES_SQS_MAX_BATCH messages to 0 (they are received again at
  * once); failures are logged. ids name the messages in the log. */
 static void s_release_batch(es_pool *p, const char *const *receipts, const char *const *ids,
                             size_t k)
 {
-    es_sqs_batch_entry entries[10];
+    es_sqs_batch_entry entries[ES_SQS_MAX_BATCH];
     memset(entries, 0, sizeof entries);
     for (size_t i = 0; i < k; i++) {
         entries[i].receipt_handle = receipts[i];
@@ -231,9 +235,9 @@ static void s_release_batch(es_pool *p, const char *const *receipts, const char 
 /* Gives messages back to the queue at once (visibility 0) and frees them. */
 static void s_give_back(es_pool *p, s_item **items, size_t n)
 {
-    for (size_t off = 0; off < n; off += 10) {
-        size_t k = n - off < 10 ? n - off : 10;
-        const char *receipts[10], *ids[10];
+    for (size_t off = 0; off < n; off += ES_SQS_MAX_BATCH) {
+        size_t k = n - off < ES_SQS_MAX_BATCH ? n - off : ES_SQS_MAX_BATCH;
+        const char *receipts[ES_SQS_MAX_BATCH], *ids[ES_SQS_MAX_BATCH];
         for (size_t i = 0; i < k; i++) {
             es_pool_visibility_untrack(p->vis, items[off + i]->slot);
             receipts[i] = items[off + i]->receipt;
@@ -257,9 +261,9 @@ static void s_release_surplus(es_pool *p, const es_sqs_message *msgs, size_t n, 
     ES_LOG(ES_LOG_WARN, "sqs.surplus", ES_LF_UINT("asked", asked), ES_LF_UINT("surplus", n),
            ES_LF_STR("reason", "the endpoint returned more messages than MaxNumberOfMessages; "
                                "the surplus is released with visibility 0"));
-    for (size_t off = 0; off < n; off += 10) {
-        size_t k = n - off < 10 ? n - off : 10;
-        const char *receipts[10], *ids[10];
+    for (size_t off = 0; off < n; off += ES_SQS_MAX_BATCH) {
+        size_t k = n - off < ES_SQS_MAX_BATCH ? n - off : ES_SQS_MAX_BATCH;
+        const char *receipts[ES_SQS_MAX_BATCH], *ids[ES_SQS_MAX_BATCH];
         for (size_t i = 0; i < k; i++) {
             receipts[i] = msgs[off + i].receipt_handle ? msgs[off + i].receipt_handle : "";
             ids[i] = msgs[off + i].message_id;
@@ -295,9 +299,9 @@ static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n, size_t a
         s_release_surplus(p, msgs + asked, n - asked, asked);
         n = asked;
     }
-    s_item *items[10];
+    s_item *items[ES_SQS_MAX_BATCH];
     size_t k = 0;
-    for (size_t i = 0; i < n && k < 10; i++) {
+    for (size_t i = 0; i < n && k < ES_SQS_MAX_BATCH; i++) {
         s_item *it = s_item_from(&msgs[i]);
         if (!it) {
             ES_LOG(ES_LOG_ERROR, "worker.nomem", ES_LF_STR("message_id", msgs[i].message_id));
@@ -350,7 +354,7 @@ static void *s_receiver(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         es_sqs_message *msgs = NULL;
-        size_t n = 0, asked = room < 10 ? room : 10;
+        size_t n = 0, asked = room < ES_SQS_MAX_BATCH ? room : ES_SQS_MAX_BATCH;
         es_aws_result res;
         es_aws_result_clear(&res);
         uint64_t sent_ms = es_clock_ms();
@@ -445,7 +449,7 @@ static void *s_worker(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->qcount == 0 && !p->stopping)
-            pthread_cond_wait(&p->cv_work, &p->mu);
+            es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
         if (p->stopping)
             break; /* queued messages are given back by the main thread */
         s_item *it = p->queue[p->qhead];
@@ -474,7 +478,7 @@ static void *s_worker(void *arg)
 
 es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
 {
-    if (!cfg || !sqs)
+    if (!cfg || !sqs || cfg->concurrency > ES_CFG_MAX_CONCURRENCY)
         return NULL;
     es_pool *p = calloc(1, sizeof *p);
     if (!p)
@@ -599,11 +603,8 @@ static void *s_deadline_timer(void *arg)
     es_pool *p = arg;
     es_pool_thread *t = &p->deadline_timer;
     pthread_mutex_lock(&t->mu);
-    for (uint64_t now = es_clock_ms(); !t->stopping && now < p->deadline_ms; now = es_clock_ms()) {
-        struct timespec ts;
-        es_clock_deadline(&ts, p->deadline_ms - now);
-        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
-    }
+    while (!t->stopping && es_clock_ms() < p->deadline_ms)
+        es_clock_wait_until(&t->cv, &t->mu, p->deadline_ms);
     bool expired = !t->stopping;
     pthread_mutex_unlock(&t->mu);
     if (expired)
@@ -619,7 +620,7 @@ static void s_shutdown(es_pool *p)
     if (!es_pool_thread_start(&p->deadline_timer, s_deadline_timer, p))
         atomic_store(&p->hard_stop, 1); /* no timer: nothing may wait on the network */
     const atomic_int *token = es_http_set_thread_cancel(&p->hard_stop);
-    s_item *queued[64];
+    s_item *queued[ES_CFG_MAX_CONCURRENCY]; /* the queue holds at most qcap = concurrency */
     size_t nq = 0;
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
@@ -679,7 +680,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     const es_cfg *cfg = p->cfg;
     p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS, &p->hard_stop);
     p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
-                                    2 * p->qcap + 10, &p->hard_stop);
+                                    2 * p->qcap + ES_SQS_MAX_BATCH, &p->hard_stop);
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);

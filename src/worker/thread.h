@@ -1,6 +1,6 @@
 /* thread.h - the scaffolding shared by the worker's single-thread helpers
  * (the delete batcher and the visibility heartbeat): a mutex, a condition
- * variable on CLOCK_MONOTONIC (for es_clock_deadline waits), the stop flag the
+ * variable on CLOCK_MONOTONIC (for es_clock_wait_until), the stop flag the
  * thread watches, and one thread that is started once and joined once. The
  * owner embeds it and reads mu, cv and stopping directly. */
 #ifndef ES_WORKER_THREAD_H

@@ -1,7 +1,7 @@
 /* visibility.c - the visibility heartbeat (visibility.h). A fixed table of
  * slots (receipt handle, message id, time of receipt or last extension,
  * generation) is guarded by a mutex. The thread ticks every
- * min(1 s, timeout/4), collects due slots, extends them in batches of 10
+ * min(1 s, timeout/4), collects due slots, extends them in batches of ES_SQS_MAX_BATCH
  * outside the lock, and records success only if the slot still holds the
  * same message (generation unchanged). */
 #include "worker/visibility.h"
@@ -16,7 +16,6 @@
 #include "worker/clock.h"
 #include "worker/thread.h"
 
-#define S_BATCH 10
 
 typedef struct s_slot {
     bool busy;
@@ -88,12 +87,12 @@ typedef struct s_due {
     char *message_id;
 } s_due;
 
-/* Collects up to S_BATCH due slots (copies their strings); called with the lock held. */
+/* Collects up to ES_SQS_MAX_BATCH due slots (copies their strings); called with the lock held. */
 static size_t s_collect_locked(es_pool_visibility *v, size_t *cursor, s_due *due)
 {
     size_t n = 0;
     uint64_t now = es_clock_ms();
-    for (; *cursor < v->nslots && n < S_BATCH; (*cursor)++) {
+    for (; *cursor < v->nslots && n < ES_SQS_MAX_BATCH; (*cursor)++) {
         s_slot *s = &v->slots[*cursor];
         if (!s->busy || now - s->since_ms < v->half_ms)
             continue;
@@ -110,7 +109,7 @@ static size_t s_collect_locked(es_pool_visibility *v, size_t *cursor, s_due *due
 
 static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
 {
-    es_sqs_batch_entry entries[S_BATCH];
+    es_sqs_batch_entry entries[ES_SQS_MAX_BATCH];
     memset(entries, 0, sizeof entries);
     for (size_t i = 0; i < n; i++) {
         entries[i].receipt_handle = due[i].receipt;
@@ -149,12 +148,10 @@ static void *s_thread(void *arg)
     es_http_set_thread_cancel(v->stop_token);
     pthread_mutex_lock(&v->bg.mu);
     while (!v->bg.stopping) {
-        struct timespec ts;
-        es_clock_deadline(&ts, v->tick_ms);
-        pthread_cond_timedwait(&v->bg.cv, &v->bg.mu, &ts);
+        es_clock_wait_until(&v->bg.cv, &v->bg.mu, es_clock_ms() + v->tick_ms);
         size_t cursor = 0;
         while (!v->bg.stopping) {
-            s_due due[S_BATCH];
+            s_due due[ES_SQS_MAX_BATCH];
             size_t n = s_collect_locked(v, &cursor, due);
             if (n == 0)
                 break;

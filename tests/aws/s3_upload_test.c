@@ -1,0 +1,308 @@
+/* s3_upload_test.c - the streaming uploader (src/aws/s3_upload.c) against a
+ * scripted S3 on 127.0.0.1: a body up to one part is one PutObject carrying
+ * the write conditions and the source metadata; a larger one is a multipart
+ * upload (metadata on create, parts of part_size numbered from 1, the last
+ * one short, the conditions on complete, which lists every part's ETag in
+ * order); a failed part or a failed complete aborts the upload; part-size
+ * bounds are ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "../support/http_server.h"
+#include "../support/sqs_fake.h"
+#include "aws/s3.h"
+
+#define S_PART ES_S3_MIN_PART_SIZE
+
+static es_test_http_server *s_srv;
+static es_creds_provider *s_creds;
+
+/* What the scripted S3 answers. */
+static struct {
+    int fail_part;       /* this part number gets a 500 */
+    int complete_status; /* 200 or an error status for CompleteMultipartUpload */
+} s_script;
+
+static void s_s3(void *ctx, const es_test_http_request *req, es_test_http_response *resp)
+{
+    (void)ctx;
+    static char etag[64];
+    const char *q = req->query ? req->query : "";
+    const char *part = strstr(q, "partNumber=");
+    resp->status = 200;
+    if (!strcmp(req->method, "POST") && strstr(q, "uploads")) {
+        resp->body = "<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k.jpg</Key>"
+                     "<UploadId>UP-1</UploadId></InitiateMultipartUploadResult>";
+    } else if (!strcmp(req->method, "PUT") && part) {
+        int n = atoi(part + 11);
+        if (n == s_script.fail_part) {
+            resp->status = 500;
+            resp->body = "<Error><Code>InternalError</Code><Message>scripted</Message></Error>";
+            return;
+        }
+        snprintf(etag, sizeof etag, "ETag: \"etag-%d\"\r\n", n);
+        resp->headers = etag;
+    } else if (!strcmp(req->method, "PUT")) {
+        resp->headers = "ETag: \"single\"\r\n";
+    } else if (!strcmp(req->method, "POST")) {
+        resp->status = s_script.complete_status;
+        resp->body = resp->status == 200
+                         ? "<CompleteMultipartUploadResult><ETag>\"all-3\"</ETag></CompleteMultipartUploadResult>"
+                         : "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions "
+                           "you specified did not hold</Message></Error>";
+    } else if (!strcmp(req->method, "DELETE")) {
+        resp->status = 204;
+    } else {
+        resp->status = 400;
+    }
+}
+
+static es_s3_client *s_client(void)
+{
+    es_test_http_server_clear_requests(s_srv);
+    s_script.fail_part = 0;
+    s_script.complete_status = 200;
+    es_aws_config cfg;
+    es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv));
+    return es_s3_client_new(&cfg, s_creds);
+}
+
+/* Request i (caller frees with es_test_http_request_free); false if absent. */
+static bool s_req(size_t i, es_test_http_request *r)
+{
+    return es_test_http_server_request(s_srv, i, r);
+}
+
+/* Checks request i's method and that its query contains `query`. */
+static void s_check_req(size_t i, const char *method, const char *query)
+{
+    es_test_http_request r;
+    if (!s_req(i, &r)) {
+        es_test_fail(__FILE__, __LINE__, "no request %zu (expected %s ?%s)", i, method, query);
+        return;
+    }
+    CHECK_STR_EQ(r.method, method);
+    CHECK_STR_EQ(r.path, "/bkt/k.jpg");
+    CHECK_STR_CONTAINS(r.query ? r.query : "", query);
+    es_test_http_request_free(&r);
+}
+
+/* Writes len bytes of a counting pattern in chunks of `chunk` bytes. */
+static es_err s_write(es_s3_upload *u, size_t len, size_t chunk, es_aws_result *res)
+{
+    uint8_t *buf = malloc(chunk);
+    if (!buf)
+        return ES_ERR_NOMEM;
+    es_err rc = ES_OK;
+    for (size_t off = 0; off < len && rc == ES_OK; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (uint8_t)((off + i) % 251);
+        rc = es_s3_upload_write(u, buf, n, res);
+    }
+    free(buf);
+    return rc;
+}
+
+static const es_s3_source_id s_source = {.etag = "src-etag", .version_id = "v1", .sequencer = "00AB"};
+
+static void test_small_body_is_one_put(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK_OK(s_write(u, 1000, 300, &res));
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0); /* nothing before finish */
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    REQUIRE(es_test_http_server_request_count(s_srv) == 1);
+    es_test_http_request r;
+    REQUIRE(s_req(0, &r));
+    CHECK_STR_EQ(r.method, "PUT");
+    CHECK(r.query == NULL);
+    CHECK_INT_EQ(r.body_len, 1000);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "if-none-match"), "*");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "content-type"), "image/jpeg");
+    es_test_http_request_free(&r);
+    /* Writing after finish is refused and sends nothing. */
+    CHECK_INT_EQ(es_s3_upload_write(u, (const uint8_t *)"x", 1, &res), ES_ERR_INVALID_ARG);
+    es_s3_upload_free(u);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 1);
+    es_s3_client_free(c);
+}
+
+static void test_multipart_parts_and_complete(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    es_s3_write_options opt = {.if_match = "\"old-etag\"", .source = &s_source};
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
+    REQUIRE(u);
+    es_aws_result res;
+    size_t total = 2 * S_PART + 100;
+    CHECK_OK(s_write(u, total, 777777, &res)); /* chunks that straddle part boundaries */
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u); /* nothing left to abort */
+    REQUIRE(es_test_http_server_request_count(s_srv) == 5);
+    s_check_req(0, "POST", "uploads");
+    s_check_req(1, "PUT", "partNumber=1&uploadId=UP-1");
+    s_check_req(2, "PUT", "partNumber=2&uploadId=UP-1");
+    s_check_req(3, "PUT", "partNumber=3&uploadId=UP-1");
+    s_check_req(4, "POST", "uploadId=UP-1");
+    es_test_http_request r;
+    /* The metadata goes on create, never a condition. */
+    REQUIRE(s_req(0, &r));
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-version-id"), "v1");
+    CHECK(es_test_http_request_header(&r, "if-match") == NULL);
+    es_test_http_request_free(&r);
+    /* Parts: the bytes in order, part_size each but the last. */
+    size_t off = 0;
+    for (size_t i = 1; i <= 3; i++) {
+        REQUIRE(s_req(i, &r));
+        CHECK_INT_EQ(r.body_len, i < 3 ? S_PART : 100);
+        bool same = true;
+        for (size_t j = 0; j < r.body_len && same; j++)
+            same = (uint8_t)r.body[j] == (uint8_t)((off + j) % 251);
+        CHECK(same);
+        off += r.body_len;
+        CHECK(es_test_http_request_header(&r, "if-match") == NULL);
+        es_test_http_request_free(&r);
+    }
+    CHECK_INT_EQ(off, total);
+    /* Complete: the condition, every ETag in order, no metadata. */
+    REQUIRE(s_req(4, &r));
+    CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"old-etag\"");
+    CHECK(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag") == NULL);
+    CHECK_STR_CONTAINS(r.body, "<Part><PartNumber>1</PartNumber><ETag>&quot;etag-1&quot;</ETag></Part>"
+                               "<Part><PartNumber>2</PartNumber><ETag>&quot;etag-2&quot;</ETag></Part>"
+                               "<Part><PartNumber>3</PartNumber><ETag>&quot;etag-3&quot;</ETag></Part>");
+    es_test_http_request_free(&r);
+    es_s3_client_free(c);
+}
+
+static void test_exact_part_multiple_has_no_empty_part(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK_OK(s_write(u, 2 * S_PART, S_PART, &res));
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 4); /* create, 2 parts, complete */
+    s_check_req(3, "POST", "uploadId=UP-1");
+    es_test_http_request r;
+    REQUIRE(s_req(3, &r));
+    CHECK(strstr(r.body, "<PartNumber>3</PartNumber>") == NULL);
+    CHECK(es_test_http_request_header(&r, "if-match") == NULL); /* no options, no conditions */
+    CHECK(es_test_http_request_header(&r, "if-none-match") == NULL);
+    es_test_http_request_free(&r);
+    es_s3_client_free(c);
+}
+
+static void test_failed_part_aborts(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    s_script.fail_part = 2;
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK_INT_EQ(s_write(u, 2 * S_PART + 1, 1u << 20, &res), ES_ERR_SERVER);
+    CHECK_INT_EQ(res.http_status, 500);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 4);
+    s_check_req(3, "DELETE", "uploadId=UP-1");
+    /* The upload is failed for good, and freeing it does not abort twice. */
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_INVALID_ARG);
+    es_s3_upload_free(u);
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    es_s3_client_free(c);
+}
+
+static void test_failed_complete_aborts(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    s_script.complete_status = 412;
+    es_s3_write_options opt = {.if_none_match = true};
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, &opt);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK_OK(s_write(u, S_PART + 5, 1u << 20, &res));
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+    CHECK_STR_EQ(res.aws_code, "PreconditionFailed");
+    /* Aborted by finish itself, not only by the safety net of free. */
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    es_s3_upload_free(u);
+    REQUIRE(es_test_http_server_request_count(s_srv) == 5);
+    s_check_req(3, "POST", "uploadId=UP-1");
+    es_test_http_request r;
+    REQUIRE(s_req(3, &r));
+    CHECK_STR_EQ(es_test_http_request_header(&r, "if-none-match"), "*");
+    es_test_http_request_free(&r);
+    s_check_req(4, "DELETE", "uploadId=UP-1");
+    es_s3_client_free(c);
+}
+
+static void test_abort_and_free_of_a_started_upload(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK_OK(s_write(u, S_PART + 1, S_PART + 1, &res));
+    es_s3_upload_abort(u); /* a refused input: the started upload is aborted */
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 3);
+    s_check_req(2, "DELETE", "uploadId=UP-1");
+    /* Nothing started: nothing to abort. */
+    u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    CHECK_OK(s_write(u, 10, 10, &res));
+    es_s3_upload_abort(u);
+    es_s3_upload_abort(NULL);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 3);
+    es_s3_client_free(c);
+}
+
+static void test_part_size_bounds(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    CHECK(es_s3_upload_new(c, "bkt", "k", NULL, ES_S3_MIN_PART_SIZE - 1, NULL) == NULL);
+    CHECK(es_s3_upload_new(c, "bkt", "k", NULL, (size_t)ES_S3_MAX_PART_SIZE + 1, NULL) == NULL);
+    CHECK(es_s3_upload_new(NULL, "bkt", "k", NULL, S_PART, NULL) == NULL);
+    CHECK(es_s3_upload_new(c, NULL, "k", NULL, S_PART, NULL) == NULL);
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k", NULL, (size_t)ES_S3_MAX_PART_SIZE, NULL);
+    CHECK(u != NULL); /* the buffer grows with the data, not to part_size */
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_upload_write(u, NULL, 1, &res), ES_ERR_INVALID_ARG);
+    es_s3_upload_free(u);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
+    es_s3_client_free(c);
+}
+
+int main(void)
+{
+    s_srv = es_test_http_server_start();
+    s_creds = es_creds_provider_new_static("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL);
+    if (!s_srv || !s_creds)
+        return 1;
+    es_test_http_server_set_handler(s_srv, s_s3, NULL);
+    ES_RUN(test_small_body_is_one_put);
+    ES_RUN(test_multipart_parts_and_complete);
+    ES_RUN(test_exact_part_multiple_has_no_empty_part);
+    ES_RUN(test_failed_part_aborts);
+    ES_RUN(test_failed_complete_aborts);
+    ES_RUN(test_abort_and_free_of_a_started_upload);
+    ES_RUN(test_part_size_bounds);
+    es_creds_provider_release(s_creds);
+    es_test_http_server_stop(s_srv);
+    return es_test_finish();
+}

@@ -1,0 +1,262 @@
+/* pool_queue_test.c - the worker pool's queue and shutdown (src/worker/pool.c)
+ * without the emulator: a scripted SQS endpoint, a scripted S3 whose requests
+ * can be held (so a job stays in flight), and the fake clock. Checked: a
+ * receive never asks for more than the queue has room for; messages beyond
+ * what was asked are released at once (visibility 0); at shutdown queued
+ * messages are given back before the in-flight job's message is deleted; a
+ * job still running when the grace period ends is cancelled and its message
+ * left for redelivery. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "../support/fake_clock.h"
+#include "../support/http_server.h"
+#include "../support/sqs_fake.h"
+#include "../support/worker_fixture.h"
+#include "worker/pool.h"
+
+#define S_T0 9000000u
+#define S_GRACE_S 5
+#define S_CLEANUP_MS 2500 /* pool.c: what cleanup requests get after the grace period */
+
+/* The scripted S3: answers 404 to everything, holding each request while `hold` is set. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool hold;
+    unsigned entered;
+} s_s3 = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0};
+
+static void s_s3_handler(void *ctx, const es_test_http_request *req, es_test_http_response *resp)
+{
+    (void)ctx, (void)req;
+    pthread_mutex_lock(&s_s3.mu);
+    s_s3.entered++;
+    pthread_cond_broadcast(&s_s3.cv);
+    while (s_s3.hold)
+        pthread_cond_wait(&s_s3.cv, &s_s3.mu);
+    pthread_mutex_unlock(&s_s3.mu);
+    resp->status = 404;
+    resp->body = "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>";
+}
+
+static void s_s3_hold(bool hold)
+{
+    pthread_mutex_lock(&s_s3.mu);
+    s_s3.hold = hold;
+    if (hold)
+        s_s3.entered = 0;
+    pthread_cond_broadcast(&s_s3.cv);
+    pthread_mutex_unlock(&s_s3.mu);
+}
+
+/* The pool under test, its endpoints, and the thread running es_pool_run. */
+typedef struct s_fix {
+    es_test_sqs *q;
+    es_test_http_server *s3srv;
+    es_creds_provider *creds;
+    es_s3_client *s3;
+    es_cfg cfg;
+    es_pool *pool;
+    es_err rc;
+    es_pool_stats stats;
+    pthread_t runner;
+} s_fix;
+
+static void *s_run(void *arg)
+{
+    ((s_fix *)arg)->rc = es_pool_run(((s_fix *)arg)->pool, &((s_fix *)arg)->stats);
+    return NULL;
+}
+
+static bool s_start(s_fix *f, int concurrency)
+{
+    memset(f, 0, sizeof *f);
+    es_test_clock_install(S_T0);
+    f->q = es_test_sqs_start();
+    f->s3srv = es_test_http_server_start();
+    f->creds = es_creds_provider_new_static("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL);
+    if (!f->q || !f->s3srv || !f->creds)
+        return false;
+    es_test_http_server_set_handler(f->s3srv, s_s3_handler, NULL);
+    es_aws_config aws;
+    es_test_local_aws_config(&aws, es_test_http_server_url(f->s3srv));
+    f->s3 = es_s3_client_new(&aws, f->creds);
+    es_cfg_defaults(&f->cfg);
+    snprintf(f->cfg.queue_url, sizeof f->cfg.queue_url, "%s", es_test_sqs_queue_url());
+    snprintf(f->cfg.dest_bucket, sizeof f->cfg.dest_bucket, "dst");
+    f->cfg.heartbeat_file[0] = '\0';
+    f->cfg.dlq_url[0] = '\0';
+    f->cfg.concurrency = concurrency;
+    f->cfg.visibility_timeout = 30;
+    f->cfg.shutdown_grace = S_GRACE_S;
+    f->pool = f->s3 ? es_pool_new(&f->cfg, f->s3, es_test_sqs_client(f->q)) : NULL;
+    return f->pool && pthread_create(&f->runner, NULL, s_run, f) == 0;
+}
+
+static void s_stop_and_join(s_fix *f)
+{
+    es_pool_request_stop(f->pool);
+    pthread_join(f->runner, NULL);
+}
+
+static void s_finish(s_fix *f)
+{
+    s_s3_hold(false);
+    es_pool_free(f->pool);
+    es_s3_client_free(f->s3);
+    es_creds_provider_release(f->creds);
+    es_test_http_server_stop(f->s3srv);
+    es_test_sqs_stop(f->q);
+    es_test_clock_uninstall();
+}
+
+typedef struct s_idle {
+    s_fix *f;
+    size_t receives, parked, releases;
+} s_idle;
+
+/* At least `receives` receives were made, `releases` batch entries were
+ * recorded and `parked` threads wait on the clock. */
+static bool s_idle_pred(void *ctx)
+{
+    s_idle *w = ctx;
+    es_test_sqs_entry e[64];
+    return es_test_sqs_calls(w->f->q, "ReceiveMessage") >= w->receives &&
+           es_test_sqs_entries(w->f->q, e, 64) >= w->releases && es_test_clock_parked() == w->parked;
+}
+
+/* Checks the batch entries the endpoint got, in order: "release <receipt>"
+ * (ChangeMessageVisibilityBatch to 0) or "delete <receipt>". */
+static void s_check_entries(s_fix *f, const char *const *want, size_t n)
+{
+    es_test_sqs_entry e[16];
+    size_t got = es_test_sqs_entries(f->q, e, 16);
+    CHECK_INT_EQ(got, n);
+    for (size_t i = 0; i < n && i < got && i < 16; i++) {
+        char seen[128];
+        bool release = !strcmp(e[i].action, "ChangeMessageVisibilityBatch") && e[i].visibility == 0;
+        bool del = !strcmp(e[i].action, "DeleteMessageBatch");
+        snprintf(seen, sizeof seen, "%.40s %.63s", release ? "release" : del ? "delete" : e[i].action,
+                 e[i].receipt);
+        CHECK_STR_EQ(seen, want[i]);
+    }
+}
+
+/* Some batch entry was recorded. */
+static bool s_released_pred(void *ctx)
+{
+    s_fix *f = ctx;
+    es_test_sqs_entry e[4];
+    return es_test_sqs_entries(f->q, e, 4) >= 1;
+}
+
+static bool s_s3_entered(void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&s_s3.mu);
+    bool in = s_s3.entered > 0;
+    pthread_mutex_unlock(&s_s3.mu);
+    return in;
+}
+
+static void test_surplus_released_and_queue_bounded(void)
+{
+    s_fix f;
+    REQUIRE(s_start(&f, 1));
+    /* Asked for 1 (the room in a queue of 1), the endpoint returns 3. */
+    es_test_sqs_script_receive(f.q, "s", 3, NULL);
+    /* Then: the receiver's next (empty) receive, its pause, and every other thread idle:
+     * receiver, worker, deleter, heartbeat. */
+    s_idle idle = {&f, 2, 4, 2};
+    es_test_await(s_idle_pred, &idle, "surplus released, the first message done, all idle");
+    s_stop_and_join(&f);
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.received, 1); /* the surplus is not counted as received */
+    CHECK_INT_EQ(f.stats.returned, 2);
+    CHECK_INT_EQ(f.stats.settled, 1); /* not an event, no DLQ: refused and settled */
+    CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], 1);
+    CHECK_INT_EQ(f.stats.deleted, 1);
+    s_check_entries(&f, (const char *const[]){"release rh-s1", "release rh-s2", "delete rh-s0"}, 3);
+    int asked[4];
+    CHECK(es_test_sqs_receive_sizes(f.q, asked, 4) >= 2);
+    CHECK_INT_EQ(asked[0], 1); /* a queue of one has room for one */
+    s_finish(&f);
+}
+
+/* Starts a pool of one worker with S3 requests held, and scripts one
+ * receive per prefix, each with one S3 event for src/photo.jpg. */
+static bool s_start_held(s_fix *f, const char *const *prefixes, size_t n)
+{
+    char event[2048];
+    es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
+    s_s3_hold(true);
+    if (!s_start(f, 1))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        es_test_sqs_script_receive(f->q, prefixes[i], 1, event);
+    return true;
+}
+
+static void test_shutdown_gives_back_queued_then_deletes_finished(void)
+{
+    s_fix f;
+    REQUIRE(s_start_held(&f, (const char *const[]){"a", "b"}, 2));
+    /* a is in flight (its S3 request held), b is queued, the queue is full:
+     * the receiver waits for room; deleter and heartbeat idle. */
+    es_test_await(s_s3_entered, NULL, "the first job's S3 request");
+    s_idle idle = {&f, 2, 3, 0};
+    if (es_test_await(s_idle_pred, &idle, "the second message queued, the receiver waiting for room"))
+        CHECK_INT_EQ(es_test_sqs_calls(f.q, "ReceiveMessage"), 2); /* no receive without room */
+    int asked[4];
+    CHECK_INT_EQ(es_test_sqs_receive_sizes(f.q, asked, 4), 2);
+    CHECK_INT_EQ(asked[1], 1);
+    es_pool_request_stop(f.pool);
+    /* b is given back while a still runs ... */
+    es_test_await(s_released_pred, &f, "b released");
+    CHECK(s_s3_entered(NULL));
+    s_s3_hold(false); /* ... then a finishes (the source is gone) and is deleted */
+    pthread_join(f.runner, NULL);
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.received, 2);
+    CHECK_INT_EQ(f.stats.returned, 1);
+    CHECK_INT_EQ(f.stats.settled, 1);
+    CHECK_INT_EQ(f.stats.deleted, 1);
+    CHECK_INT_EQ(f.stats.abandoned, 0);
+    s_check_entries(&f, (const char *const[]){"release rh-b0", "delete rh-a0"}, 2);
+    s_finish(&f);
+}
+
+static void test_grace_expiry_cancels_the_running_job(void)
+{
+    s_fix f;
+    REQUIRE(s_start_held(&f, (const char *const[]){"c"}, 1));
+    es_test_await(s_s3_entered, NULL, "the job's S3 request");
+    /* Receiver (pausing after an empty receive), deleter and heartbeat idle. */
+    es_test_await(s_idle_pred, &(s_idle){&f, 2, 3, 0}, "the receiver pausing");
+    uint64_t now = es_test_clock_now();
+    es_pool_request_stop(f.pool);
+    /* The shutdown deadline (grace + cleanup) is armed from the stop on. */
+    if (es_test_await_deadline(now + S_GRACE_S * 1000u + S_CLEANUP_MS, "the shutdown deadline timer")) {
+        CHECK(s_s3_entered(NULL)); /* still running within the grace period */
+        es_test_clock_advance(S_GRACE_S * 1000u);
+    }
+    pthread_join(f.runner, NULL); /* the job's transfer is cancelled, it unwinds */
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.settled, 0);
+    CHECK_INT_EQ(f.stats.left, 1); /* redelivered after the visibility timeout */
+    CHECK_INT_EQ(f.stats.deleted, 0);
+    CHECK_INT_EQ(f.stats.abandoned, 0);
+    CHECK_INT_EQ(es_test_sqs_calls(f.q, "DeleteMessageBatch"), 0);
+    s_finish(&f);
+}
+
+int main(void)
+{
+    ES_RUN(test_surplus_released_and_queue_bounded);
+    ES_RUN(test_shutdown_gives_back_queued_then_deletes_finished);
+    ES_RUN(test_grace_expiry_cancels_the_running_job);
+    return es_test_finish();
+}

@@ -1,0 +1,171 @@
+/* visibility_test.c - the visibility heartbeat (src/worker/visibility.c,
+ * thread.c) against the scripted SQS endpoint, on the fake clock: a held
+ * message is extended to the full timeout once half of it has passed since
+ * its receipt or last extension (never earlier), in batches of
+ * ES_SQS_MAX_BATCH; a failed extension is tried again on the next tick; an
+ * untracked message is not extended; nothing is sent after stop. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "../support/fake_clock.h"
+#include "../support/sqs_fake.h"
+#include "worker/visibility.h"
+
+#define S_T0 5000000u
+#define S_TIMEOUT_S 30
+#define S_HALF_MS (S_TIMEOUT_S * 500u)
+#define S_TICK_MS 1000u /* min(1 s, timeout/4) */
+
+static es_test_sqs *s_q;
+
+/* The endpoint and a heartbeat for `slots` messages, the clock at S_T0. */
+static es_pool_visibility *s_setup(size_t slots)
+{
+    es_test_clock_install(S_T0);
+    s_q = es_test_sqs_start();
+    if (!s_q)
+        return NULL;
+    return es_pool_visibility_new(es_test_sqs_client(s_q), es_test_sqs_queue_url(), S_TIMEOUT_S, slots, NULL);
+}
+
+static void s_teardown(es_pool_visibility *v)
+{
+    es_pool_visibility_free(v);
+    es_test_sqs_stop(s_q);
+    s_q = NULL;
+    es_test_clock_uninstall();
+}
+
+/* Moves time to S_T0 + at, one tick at a time, and waits until the heartbeat
+ * parked for its next tick (so whatever that tick sent has been answered). */
+static void s_run_until(uint64_t at)
+{
+    while (es_test_clock_now() < S_T0 + at) {
+        if (!es_test_await_deadline(es_test_clock_now() + S_TICK_MS, "the heartbeat waits for its tick"))
+            return;
+        es_test_clock_advance(S_TICK_MS);
+    }
+    es_test_await_deadline(es_test_clock_now() + S_TICK_MS, "the heartbeat waits for its next tick");
+}
+
+static size_t s_extensions(void)
+{
+    return es_test_sqs_calls(s_q, "ChangeMessageVisibilityBatch");
+}
+
+static void test_extended_at_half_the_timeout(void)
+{
+    es_pool_visibility *v = s_setup(4);
+    REQUIRE(v);
+    CHECK_INT_EQ(es_pool_visibility_track(v, "rh-a", "a"), 0);
+    s_run_until(S_HALF_MS - S_TICK_MS);
+    CHECK_INT_EQ(s_extensions(), 0); /* not before half the timeout */
+    s_run_until(S_HALF_MS);
+    CHECK_INT_EQ(s_extensions(), 1);
+    CHECK_INT_EQ(es_pool_visibility_extended(v), 1);
+    es_test_sqs_entry e[4];
+    REQUIRE(es_test_sqs_entries(s_q, e, 4) == 1);
+    CHECK_STR_EQ(e[0].receipt, "rh-a");
+    CHECK_INT_EQ(e[0].visibility, S_TIMEOUT_S); /* the full timeout again */
+    /* The next one half a timeout after the extension, not after the receipt. */
+    s_run_until(2 * S_HALF_MS - S_TICK_MS);
+    CHECK_INT_EQ(s_extensions(), 1);
+    s_run_until(2 * S_HALF_MS);
+    CHECK_INT_EQ(s_extensions(), 2);
+    CHECK_INT_EQ(es_pool_visibility_extended(v), 2);
+    s_teardown(v);
+}
+
+static void test_batches_and_untracked(void)
+{
+    es_pool_visibility *v = s_setup(16);
+    REQUIRE(v);
+    int slots[13];
+    for (int i = 0; i < 13; i++) {
+        char rh[16];
+        snprintf(rh, sizeof rh, "rh-%02d", i);
+        slots[i] = es_pool_visibility_track(v, rh, rh + 3);
+        CHECK_INT_EQ(slots[i], i);
+    }
+    es_pool_visibility_untrack(v, slots[5]); /* finished before it was due */
+    es_pool_visibility_untrack(v, -1);       /* ignored */
+    s_run_until(S_HALF_MS);
+    es_test_sqs_entry e[16];
+    size_t n = es_test_sqs_entries(s_q, e, 16);
+    CHECK_INT_EQ(n, 12);
+    CHECK_INT_EQ(s_extensions(), 2);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        CHECK_INT_EQ(e[i].batch_size, i < ES_SQS_MAX_BATCH ? ES_SQS_MAX_BATCH : 2);
+        CHECK(strcmp(e[i].receipt, "rh-05") != 0);
+    }
+    CHECK_INT_EQ(es_pool_visibility_extended(v), 12);
+    /* A freed slot is reused, its clock starting at the new receipt. */
+    CHECK_INT_EQ(es_pool_visibility_track(v, "rh-new", "new"), slots[5]);
+    s_teardown(v);
+}
+
+static void test_table_full(void)
+{
+    es_pool_visibility *v = s_setup(2);
+    REQUIRE(v);
+    CHECK_INT_EQ(es_pool_visibility_track(v, "rh-1", "1"), 0);
+    CHECK_INT_EQ(es_pool_visibility_track(v, "rh-2", NULL), 1);
+    CHECK_INT_EQ(es_pool_visibility_track(v, "rh-3", "3"), -1);
+    CHECK_INT_EQ(es_pool_visibility_track(v, NULL, "4"), -1);
+    CHECK_INT_EQ(es_pool_visibility_track(NULL, "rh-5", "5"), -1);
+    s_teardown(v);
+}
+
+static void test_failures_retried_every_tick(void)
+{
+    es_pool_visibility *v = s_setup(4);
+    REQUIRE(v);
+    es_pool_visibility_track(v, "rh-fail", "f");
+    es_pool_visibility_track(v, "rh-ok", "o");
+    s_run_until(S_HALF_MS);
+    CHECK_INT_EQ(s_extensions(), 1);
+    CHECK_INT_EQ(es_pool_visibility_extended(v), 1);
+    /* The failed one is still due on the next ticks; the other is not. */
+    s_run_until(S_HALF_MS + 2 * S_TICK_MS);
+    CHECK_INT_EQ(s_extensions(), 3);
+    es_test_sqs_entry e[8];
+    size_t n = es_test_sqs_entries(s_q, e, 8);
+    CHECK_INT_EQ(n, 4);
+    for (size_t i = 2; i < n && i < 8; i++)
+        CHECK_STR_EQ(e[i].receipt, "rh-fail");
+    /* A failed request counts as a failure of each entry. */
+    es_test_sqs_fail_requests(s_q, 1);
+    es_pool_visibility_untrack(v, 0);
+    s_run_until(2 * S_HALF_MS);
+    CHECK_INT_EQ(es_pool_visibility_extended(v), 1); /* rh-ok's was the failed request */
+    s_run_until(2 * S_HALF_MS + S_TICK_MS);
+    CHECK_INT_EQ(es_pool_visibility_extended(v), 2);
+    s_teardown(v);
+}
+
+static void test_nothing_after_stop(void)
+{
+    es_pool_visibility *v = s_setup(4);
+    REQUIRE(v);
+    es_pool_visibility_track(v, "rh-a", "a");
+    es_test_await_deadline(S_T0 + S_TICK_MS, "the first tick");
+    es_pool_visibility_stop(v);
+    es_pool_visibility_stop(v); /* idempotent */
+    CHECK_INT_EQ(es_test_clock_parked(), 0);
+    es_test_clock_advance(10 * S_HALF_MS);
+    CHECK_INT_EQ(s_extensions(), 0);
+    s_teardown(v);
+    es_pool_visibility_free(NULL);
+    es_pool_visibility_stop(NULL);
+}
+
+int main(void)
+{
+    ES_RUN(test_extended_at_half_the_timeout);
+    ES_RUN(test_batches_and_untracked);
+    ES_RUN(test_table_full);
+    ES_RUN(test_failures_retried_every_tick);
+    ES_RUN(test_nothing_after_stop);
+    return es_test_finish();
+}
