@@ -13,8 +13,7 @@ unless released with visibility 0, then it is available again. Scenarios:
   plain         one message, everything compliant
   surplus       12 messages; the first receive returns all 12 whatever
                 MaxNumberOfMessages says (more than asked, more than SQS's
-                maximum of 10); they stay available, as if their visibility
-                timeout had passed at once
+                maximum of 10)
   many_headers  the GET answer carries 140 x-amz-meta-* headers
   giant_header  the GET answer carries one 100 KB header
   big_503       the GET answers 503 with an 80 KB HTML body
@@ -155,7 +154,7 @@ class Handler(BaseHTTPRequestHandler):
             surplus = SCENARIO == "surplus" and receives[0] == 1
             if not surplus:
                 ready = ready[:limit]
-            for i in ([] if surplus else ready):
+            for i in ready:
                 state[i] = "inflight"
                 deliveries[i] += 1
         log(op="ReceiveMessage", max=limit, wait=req.get("WaitTimeSeconds"), returned=len(ready))
