@@ -121,7 +121,7 @@ def kib(n): return f"{n / 1024:.1f} KiB"
 log = [json.loads(l) for l in open(f"{demo}/worker.log") if l.startswith("{")]
 done = {d["key"]: d for d in log if d.get("event") == "job.done"}
 reports = [json.loads(l) for l in open(f"{demo}/reports")]
-NAMES = {"xmp": "XMP", "iptc": "IPTC", "icc": "ICC profile", "trailer": "trailer (motion photo)",
+NAMES = {"xmp": "XMP", "xmp-ext": "extended XMP", "photoshop": "IPTC", "icc": "ICC profile", "trailer": "trailer (motion photo)",
          "mpf": "MPF image", "jfxx": "JFXX thumbnail"}
 def frame(info): # (width, height) of the stored frame, from inspect's SOFn detail
     for seg in info.get("segments", []):

@@ -43,6 +43,13 @@ typedef enum es_jpeg_kind {
     ES_JPEG_KIND_COUNT
 } es_jpeg_kind;
 
+/* Short name of a marker code (the second byte of the marker): "SOF0".."SOF15"
+ * (0xC0-0xCF but DHT 0xC4, JPG 0xC8, DAC 0xCC), "RST0".."RST7", "SOI", "EOI",
+ * "SOS", "DQT", "DNL", "DRI", "DHP", "EXP", "APP0".."APP15", "JPG0".."JPG13",
+ * "COM", "TEM" (0x01), "RES" (reserved, 0x02-0xBF), "invalid" (0x00, 0xFF).
+ * Never NULL. The one spelling used by error messages and `inspect`. */
+const char *es_jpeg_marker_name(uint8_t code);
+
 /* Short stable name of a kind: "exif", "xmp", "icc", "trailer", ... */
 const char *es_jpeg_kind_name(es_jpeg_kind kind);
 

@@ -163,6 +163,10 @@ const char *es_orient_stripper_error(const es_orient_stripper *s);
  * bytes actually written. */
 const es_jpeg_stats *es_orient_stripper_stats(const es_orient_stripper *s);
 const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s);
+/* Whether input now passes straight through (the plain streaming path): until
+ * then everything fed is copied and held, so a caller holding the whole input
+ * (a mapped file) feeds it in small pieces while this is false. */
+bool es_orient_stripper_streaming(const es_orient_stripper *s);
 void es_orient_stripper_free(es_orient_stripper *s);
 
 /* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer. */

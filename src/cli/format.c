@@ -1,4 +1,4 @@
-/* format.c - human-readable sizes, marker names and removal summaries for the
+/* format.c - human-readable sizes and removal summaries for the
  * CLI's stderr/stdout reports. */
 #include "cli/format.h"
 
@@ -19,36 +19,6 @@ void es_cli_human_size(uint64_t bytes, char *buf, size_t cap)
         u++;
     }
     snprintf(buf, cap, "%.1f %s", v, units[u]);
-}
-
-const char *es_cli_marker_name(uint8_t m, char buf[8])
-{
-    static const struct {
-        uint8_t marker;
-        const char *name;
-    } fixed[] = {{0xC4, "DHT"}, {0xC8, "JPG"}, {0xCC, "DAC"}, {0xD8, "SOI"}, {0xD9, "EOI"},
-                 {0xDA, "SOS"}, {0xDB, "DQT"}, {0xDC, "DNL"}, {0xDD, "DRI"}, {0xDE, "DHP"},
-                 {0xDF, "EXP"}, {0xFE, "COM"}, {0x01, "TEM"}};
-    if (m == 0) {
-        snprintf(buf, 8, "-");
-        return buf;
-    }
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (fixed[i].marker == m) {
-            snprintf(buf, 8, "%s", fixed[i].name);
-            return buf;
-        }
-    if (m >= 0xC0 && m <= 0xCF)
-        snprintf(buf, 8, "SOF%u", (unsigned)(m - 0xC0));
-    else if (m >= 0xD0 && m <= 0xD7)
-        snprintf(buf, 8, "RST%u", (unsigned)(m - 0xD0));
-    else if (m >= 0xE0 && m <= 0xEF)
-        snprintf(buf, 8, "APP%u", (unsigned)(m - 0xE0));
-    else if (m >= 0xF0 && m <= 0xFD)
-        snprintf(buf, 8, "JPG%u", (unsigned)(m - 0xF0));
-    else
-        snprintf(buf, 8, "0x%02X", (unsigned)m);
-    return buf;
 }
 
 void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap)

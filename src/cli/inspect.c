@@ -19,6 +19,7 @@
 #include "cli/format.h"
 #include "cli/stream.h"
 #include "exifstrip/jpeg.h"
+#include "exifstrip/jpeg_describe.h"
 
 /* Segments listed per file; more are counted but not kept. */
 #define S_MAX_SEGMENTS 100000
@@ -82,97 +83,73 @@ static bool s_pread(int fd, uint64_t off, void *buf, size_t len)
     return pread(fd, buf, len, (off_t)off) == (ssize_t)len;
 }
 
-static uint32_t s_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Where a marker segment's payload (after the length field) starts and how
- * long it is. The reported segment may begin with 0xFF fill bytes. */
+ * long it is (src/jpeg decodes the fill bytes, marker and length field). */
 static bool s_payload(int fd, const es_jpeg_segment *g, uint64_t *off, size_t *len)
 {
-    uint8_t b[64];
-    size_t n = g->length < sizeof b ? (size_t)g->length : sizeof b;
-    if (n < 4 || !s_pread(fd, g->offset, b, n))
-        return false;
-    size_t i = 0;
-    while (i + 1 < n && b[i] == 0xFF && b[i + 1] == 0xFF)
-        i++;
-    if (i + 4 > n || b[i] != 0xFF || b[i + 1] != g->marker)
-        return false;
-    size_t seglen = (size_t)b[i + 2] << 8 | b[i + 3];
-    if (seglen < 2 || i + 2 + seglen > g->length)
-        return false;
-    *off = g->offset + i + 4;
-    *len = seglen - 2;
-    return true;
+    uint8_t head[ES_JPEG_SEGMENT_HEAD];
+    size_t n = g->length < sizeof head ? (size_t)g->length : sizeof head;
+    return s_pread(fd, g->offset, head, n) && es_jpeg_segment_payload(g, head, n, off, len);
 }
 
-static void s_trailer_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
+/* Reads back the first bytes src/jpeg needs and lets it describe the segment. */
+static bool s_describe(int fd, const es_jpeg_segment *g, es_jpeg_description *d)
 {
-    uint8_t b[12];
-    size_t n = g->length < sizeof b ? (size_t)g->length : sizeof b;
-    if (!s_pread(fd, g->offset, b, n))
-        return;
-    bool zeros = true;
-    for (size_t i = 0; i < n; i++)
-        zeros = zeros && b[i] == 0;
-    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-        snprintf(buf, cap, "JPEG image (MPF/MPO or appended)");
-    else if (n >= 8 && !memcmp(b + 4, "ftyp", 4))
-        snprintf(buf, cap, "ISO-BMFF/MP4 video (motion photo)");
-    else
-        snprintf(buf, cap, zeros ? "zero padding" : "data after EOI");
-}
-
-/* A human description of a segment beyond its identifier (may be ""). */
-static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
-{
-    uint8_t p[80];
-    uint64_t off;
-    size_t len = 0;
-    snprintf(buf, cap, "%s", g->ident);
-    if (g->kind == ES_JPEG_KIND_TRAILER) {
-        s_trailer_detail(fd, g, buf, cap);
-        return;
-    }
-    if (!s_payload(fd, g, &off, &len))
+    uint8_t p[ES_JPEG_DESCRIBE_PEEK];
+    uint64_t off = g->offset;
+    size_t len = g->length < ES_JPEG_TRAILER_PEEK ? (size_t)g->length : ES_JPEG_TRAILER_PEEK;
+    if (g->kind != ES_JPEG_KIND_TRAILER && !s_payload(fd, g, &off, &len))
         len = 0;
     if (len > sizeof p)
         len = sizeof p;
     if (len && !s_pread(fd, off, p, len))
         len = 0;
+    es_jpeg_describe(g->kind, p, len, d);
+    return d->known;
+}
+
+static const char *const s_trailer_text[] = {
+    [ES_JPEG_TRAILER_DATA] = "data after EOI",
+    [ES_JPEG_TRAILER_ZEROS] = "zero padding",
+    [ES_JPEG_TRAILER_JPEG] = "JPEG image (MPF/MPO or appended)",
+    [ES_JPEG_TRAILER_BMFF] = "ISO-BMFF/MP4 video (motion photo)",
+};
+
+/* A human description of a segment beyond its identifier (may be ""). */
+static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
+{
+    es_jpeg_description d;
+    bool known = s_describe(fd, g, &d);
+    snprintf(buf, cap, "%s", g->ident);
+    if (g->kind == ES_JPEG_KIND_XMP)
+        snprintf(buf, cap, "XMP packet");
+    else if (g->kind == ES_JPEG_KIND_COMMENT)
+        snprintf(buf, cap, "comment");
+    if (!known)
+        return;
     switch (g->kind) {
+    case ES_JPEG_KIND_TRAILER:
+        snprintf(buf, cap, "%s", s_trailer_text[d.trailer]);
+        break;
     case ES_JPEG_KIND_JFIF:
-        if (len >= 14)
-            snprintf(buf, cap, "JFIF %u.%02u, thumbnail %ux%u", p[5], p[6], p[12], p[13]);
+        snprintf(buf, cap, "JFIF %u.%02u, thumbnail %ux%u", d.jfif_major, d.jfif_minor, d.jfif_thumb_width,
+                 d.jfif_thumb_height);
         break;
     case ES_JPEG_KIND_ADOBE:
-        if (len >= 12)
-            snprintf(buf, cap, "Adobe, transform %u", p[11]);
+        snprintf(buf, cap, "Adobe, transform %u", d.adobe_transform);
         break;
     case ES_JPEG_KIND_ICC:
-        if (len >= 14)
-            snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", p[12], p[13]);
+        snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", d.icc_chunk, d.icc_chunks);
         break;
     case ES_JPEG_KIND_FRAME:
-        if (len >= 6)
-            snprintf(buf, cap, "%ux%u, %u components, %u-bit", (unsigned)(p[3] << 8 | p[4]),
-                     (unsigned)(p[1] << 8 | p[2]), p[5], p[0]);
+        snprintf(buf, cap, "%ux%u, %u components, %u-bit", d.frame_width, d.frame_height, d.frame_components,
+                 d.frame_precision);
         break;
     case ES_JPEG_KIND_SCAN:
-        if (len >= 1)
-            snprintf(buf, cap, "%u components", p[0]);
-        break;
-    case ES_JPEG_KIND_XMP:
-        snprintf(buf, cap, "XMP packet");
+        snprintf(buf, cap, "%u components", d.scan_components);
         break;
     case ES_JPEG_KIND_XMP_EXT:
-        if (len >= 75)
-            snprintf(buf, cap, "extended XMP @%u of %u", s_be32(p + 71), s_be32(p + 67));
-        break;
-    case ES_JPEG_KIND_COMMENT:
-        snprintf(buf, cap, "comment");
+        snprintf(buf, cap, "extended XMP @%u of %u", (unsigned)d.xmp_ext_offset, (unsigned)d.xmp_ext_total);
         break;
     default:
         break;
@@ -253,16 +230,16 @@ static int s_spool_stdin(void)
     }
 }
 
-static int s_open(const char *path, char *why, size_t cap)
+static int s_open(const char *path, es_error *err)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : s_spool_stdin();
     struct stat st;
     if (fd < 0) {
-        snprintf(why, cap, "cannot open: %s", strerror(errno));
+        es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(why, cap, "is a directory");
+        es_error_set(err, ES_ERR_INVALID_ARG, "is a directory");
         close(fd);
         return -1;
     }
@@ -316,6 +293,12 @@ static void s_print_exif(const es_cli_exif *e)
     printf(" thumbnail %s\n", e->thumbnail_bytes ? size : "none");
 }
 
+/* The MARKER column: the marker's name, or `none` for the trailer (no marker). */
+static const char *s_marker(const es_jpeg_segment *g, const char *none)
+{
+    return g->kind == ES_JPEG_KIND_TRAILER ? none : es_jpeg_marker_name(g->marker);
+}
+
 /* keep, REMOVE, or TRIM (kept, reduced to its header). */
 static const char *s_action(const es_jpeg_segment *g, bool upper)
 {
@@ -326,14 +309,14 @@ static const char *s_action(const es_jpeg_segment *g, bool upper)
 
 static void s_print_text(const s_file *f)
 {
-    char name[8], detail[96], size[32];
+    char detail[96], size[32];
     printf("%s: %llu bytes\n", f->path, (unsigned long long)f->info.bytes);
     printf("  %10s %10s  %-7s %-10s %-34s %s\n", "OFFSET", "LENGTH", "MARKER", "KIND", "DETAIL", "ACTION");
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
         s_detail(f->fd, g, detail, sizeof detail);
         printf("  %10llu %10llu  %-7s %-10s %-34s %s", (unsigned long long)g->offset,
-               (unsigned long long)g->length, es_cli_marker_name(g->marker, name), es_jpeg_kind_name(g->kind),
+               (unsigned long long)g->length, s_marker(g, "-"), es_jpeg_kind_name(g->kind),
                detail, s_action(g, true));
         if (g->kept && g->removed)
             printf(" (remove %llu bytes)", (unsigned long long)g->removed);
@@ -417,7 +400,7 @@ static json_t *s_orientation_json(const es_cli_orientation *o)
 static void s_print_json(const s_file *f)
 {
     json_t *o = json_object(), *segs = json_array();
-    char name[8], detail[96];
+    char detail[96];
     json_object_set_new(o, "file", s_jstr(f->path));
     json_object_set_new(o, "ok", json_boolean(f->rc == ES_OK));
     json_object_set_new(o, "error", f->rc == ES_OK ? json_null() : s_jstr(f->reason));
@@ -427,8 +410,7 @@ static void s_print_json(const s_file *f)
         const es_jpeg_segment *g = &f->segs.v[i];
         json_t *s = json_object();
         s_detail(f->fd, g, detail, sizeof detail);
-        json_object_set_new(s, "marker", json_string(g->kind == ES_JPEG_KIND_TRAILER ? "trailer"
-                                                                                    : es_cli_marker_name(g->marker, name)));
+        json_object_set_new(s, "marker", json_string(s_marker(g, "trailer")));
         json_object_set_new(s, "offset", json_integer((json_int_t)g->offset));
         json_object_set_new(s, "length", json_integer((json_int_t)g->length));
         json_object_set_new(s, "kind", json_string(es_jpeg_kind_name(g->kind)));
@@ -456,9 +438,11 @@ static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *pa
     s_file f = {.path = path};
     const char *shown = strcmp(path, "-") ? path : "<stdin>";
     f.path = shown;
-    f.fd = s_open(path, f.reason, sizeof f.reason);
+    es_error err;
+    es_error_clear(&err);
+    f.fd = s_open(path, &err);
     if (f.fd < 0) {
-        fprintf(stderr, "%s: %s\n", shown, f.reason);
+        fprintf(stderr, "%s: %s\n", shown, err.msg);
         return ES_EXIT_FAILURE;
     }
     s_analyse(policy, &f);

@@ -64,19 +64,19 @@ static int s_flush(es_cli_out *o)
 }
 
 /* The anonymous spool for stdout, in $TMPDIR or /tmp. */
-static int s_open_spool(es_cli_out *o, char *err, size_t cap)
+static int s_open_spool(es_cli_out *o, es_error *err)
 {
     const char *tmpdir = getenv("TMPDIR");
     char path[PATH_MAX];
     if (!tmpdir || !*tmpdir)
         tmpdir = "/tmp";
     if (snprintf(path, sizeof path, "%s/exifstrip-XXXXXX", tmpdir) >= (int)sizeof path) {
-        snprintf(err, cap, "temporary directory path too long");
+        es_error_set(err, ES_ERR_OUTPUT, "temporary directory path too long");
         return -1;
     }
     o->fd = mkostemp(path, O_CLOEXEC);
     if (o->fd < 0) {
-        snprintf(err, cap, "cannot create a temporary file in %s: %s", tmpdir, strerror(errno));
+        es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", tmpdir, strerror(errno));
         return -1;
     }
     unlink(path);
@@ -86,8 +86,7 @@ static int s_open_spool(es_cli_out *o, char *err, size_t cap)
 
 /* Target (resolved through a symlink), its directory and the temp file name;
  * *existing is set when the target is a regular file (its stat in *st). */
-static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *existing, char *err,
-                   size_t cap)
+static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *existing, es_error *err)
 {
     bool found = lstat(path, st) == 0;
     if (found && S_ISLNK(st->st_mode)) {
@@ -97,14 +96,14 @@ static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *exist
         o->final_path = strdup(path);
     }
     if (!o->final_path) {
-        snprintf(err, cap, "cannot resolve: %s", strerror(errno));
+        es_error_set(err, ES_ERR_OUTPUT, "cannot resolve: %s", strerror(errno));
         return -1;
     }
     *existing = found && S_ISREG(st->st_mode);
     const char *slash = strrchr(o->final_path, '/');
     const char *base = slash ? slash + 1 : o->final_path;
     if (!*base) {
-        snprintf(err, cap, "not a file name");
+        es_error_set(err, ES_ERR_INVALID_ARG, "not a file name");
         return -1;
     }
     if (!slash)
@@ -115,7 +114,7 @@ static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *exist
         o->dir = strndup(o->final_path, (size_t)(slash - o->final_path));
     if (!o->dir || asprintf(&o->tmp_path, "%s/.%s.exifstrip-XXXXXX", o->dir, base) < 0) {
         o->tmp_path = NULL;
-        snprintf(err, cap, "out of memory");
+        es_error_set(err, ES_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;
@@ -167,13 +166,13 @@ static void s_copy_mode(es_cli_out *o, const struct stat *st)
     (void)fchmod(o->fd, st->st_mode & 07777);
 }
 
-es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap)
+es_cli_out *es_cli_out_open(const char *path, es_error *err)
 {
     /* malloc, not calloc: the 256 KiB buffer needs no zeroing, and a reused
      * heap block avoids fresh page faults for every file. */
     es_cli_out *o = malloc(sizeof *o);
     if (!o) {
-        snprintf(err, cap, "out of memory");
+        es_error_set(err, ES_ERR_NOMEM, "out of memory");
         return NULL;
     }
     o->fd = -1;
@@ -183,19 +182,20 @@ es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap)
     o->expect = false;
     o->len = 0;
     if (!strcmp(path, "-")) {
-        if (s_open_spool(o, err, cap) != 0)
+        if (s_open_spool(o, err) != 0)
             goto fail;
         return o;
     }
     struct stat st;
     bool existing;
-    if (s_paths(o, path, &st, &existing, err, cap) != 0)
+    if (s_paths(o, path, &st, &existing, err) != 0)
         goto fail;
     /* A new output is created as 0666 & ~umask right away; a replaced one
      * starts private and then takes the target's mode. */
     o->fd = s_create_temp(o->tmp_path, existing ? 0600 : 0666);
     if (o->fd < 0) {
-        snprintf(err, cap, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
+        es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir,
+                     strerror(errno));
         goto fail;
     }
     if (existing)
@@ -277,50 +277,49 @@ static void s_sync_dir(const char *dir)
     }
 }
 
-int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap, bool *changed)
+es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed)
 {
-    int rc = -1;
+    es_err rc = ES_OK;
     if (changed)
         *changed = false;
     if (s_flush(o) != 0) {
-        snprintf(err, cap, "cannot write: %s", strerror(o->err_no));
+        rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write: %s", strerror(o->err_no));
         goto done;
     }
     if (o->to_stdout) {
         if (s_copy_to_stdout(o) != 0) {
-            snprintf(err, cap, "cannot write to stdout: %s", strerror(errno));
+            rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write to stdout: %s", strerror(errno));
             goto done;
         }
-        rc = 0;
         goto done;
     }
     if (sync && fsync(o->fd) != 0) {
-        snprintf(err, cap, "cannot sync: %s", strerror(errno));
+        rc = es_error_set(err, ES_ERR_OUTPUT, "cannot sync: %s", strerror(errno));
         goto done;
     }
     int fd = o->fd;
     o->fd = -1;
     if (close(fd) != 0) {
-        snprintf(err, cap, "cannot write: %s", strerror(errno));
+        rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write: %s", strerror(errno));
         goto done;
     }
     /* The last moment before the rename: a file replaced (mv onto the path)
      * or rewritten since it was opened is left as it is. */
     if (!s_target_unchanged(o)) {
-        snprintf(err, cap, "changed while it was being stripped (replaced or modified); left as it is");
+        rc = es_error_set(err, ES_ERR_PRECONDITION,
+                          "changed while it was being stripped (replaced or modified); left as it is");
         if (changed)
             *changed = true;
         goto done;
     }
     if (rename(o->tmp_path, o->final_path) != 0) {
-        snprintf(err, cap, "cannot replace: %s", strerror(errno));
+        rc = es_error_set(err, ES_ERR_OUTPUT, "cannot replace: %s", strerror(errno));
         goto done;
     }
     free(o->tmp_path);
     o->tmp_path = NULL; /* published: nothing to unlink */
     if (sync)
         s_sync_dir(o->dir);
-    rc = 0;
 done:
     es_cli_out_abort(o);
     return rc;

@@ -18,8 +18,9 @@ typedef struct es_cli_out es_cli_out;
 /* Creates the temporary file for path ("-" = stdout). A symlink target is
  * resolved so the link survives; the mode (and, as root, the owner) of an
  * existing target is kept, a new file gets 0666 & ~umask. Returns NULL with
- * a message in err on failure. */
-es_cli_out *es_cli_out_open(const char *path, char *err, size_t cap);
+ * the reason in err on failure (ES_ERR_OUTPUT, ES_ERR_NOMEM, or
+ * ES_ERR_INVALID_ARG for a path that names no file). */
+es_cli_out *es_cli_out_open(const char *path, es_error *err);
 /* Makes commit refuse to publish unless the target (not following a symlink)
  * is still the file described by st: same device, inode, size and
  * modification time. --in-place passes the input's fstat so a file replaced
@@ -32,9 +33,10 @@ bool es_cli_same_file(const struct stat *a, const struct stat *b);
 es_err es_cli_out_write(void *ctx, const uint8_t *data, size_t len);
 int es_cli_out_errno(const es_cli_out *o);
 /* Flushes, optionally fsyncs (file and directory) and publishes the output.
- * Always frees o. Returns 0, or -1 with a message in err (nothing published;
- * *changed is set when the es_cli_out_expect check failed; may be NULL). */
-int es_cli_out_commit(es_cli_out *o, bool sync, char *err, size_t cap, bool *changed);
+ * Always frees o. Returns ES_OK, or the error recorded in err with its reason
+ * (nothing published): ES_ERR_OUTPUT, or ES_ERR_PRECONDITION when the
+ * es_cli_out_expect check failed (then *changed is set too; may be NULL). */
+es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed);
 /* Discards the output and frees o; accepts NULL. */
 void es_cli_out_abort(es_cli_out *o);
 

@@ -1,6 +1,7 @@
-/* stream.h - pushing one input file descriptor through a stripper in fixed
- * 256 KiB chunks (memory stays constant whatever the image size), and turning
- * a failure into the one-line reason the CLI prints. */
+/* stream.h - pushing one input file descriptor through a stripper: a regular
+ * file is mapped and fed in place, anything else read in fixed 256 KiB chunks
+ * (memory stays constant whatever the image size), and turning a failure into
+ * the one-line reason the CLI prints. */
 #ifndef ES_CLI_STREAM_H
 #define ES_CLI_STREAM_H
 

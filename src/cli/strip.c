@@ -111,8 +111,8 @@ static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_or
 
 /* Opens the input ("-" = stdin; a file found by -r is not followed if it has
  * become a symlink, nor read if no longer a regular file); *st is its fstat.
- * -1 with the reason in why on failure. */
-static int s_open_input(const es_cli_job *job, struct stat *st, char *why, size_t cap)
+ * -1 with the reason in err on failure. */
+static int s_open_input(const es_cli_job *job, struct stat *st, es_error *err)
 {
     memset(st, 0, sizeof *st);
     if (!strcmp(job->in, "-"))
@@ -120,18 +120,18 @@ static int s_open_input(const es_cli_job *job, struct stat *st, char *why, size_
     int fd = open(job->in, O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW | O_NONBLOCK : 0));
     if (fd < 0) {
         if (job->nofollow && errno == ELOOP)
-            snprintf(why, cap, "is a symbolic link (not followed under -r; see --follow-symlinks)");
+            es_error_set(err, ES_ERR_INVALID_ARG, "is a symbolic link (not followed under -r; see --follow-symlinks)");
         else
-            snprintf(why, cap, "cannot open: %s", strerror(errno));
+            es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
         return -1;
     }
     if (fstat(fd, st) == 0 && S_ISDIR(st->st_mode)) {
-        snprintf(why, cap, "is a directory (use -r DIR)");
+        es_error_set(err, ES_ERR_INVALID_ARG, "is a directory (use -r DIR)");
         close(fd);
         return -1;
     }
     if (job->nofollow && !S_ISREG(st->st_mode)) {
-        snprintf(why, cap, "is no longer a regular file");
+        es_error_set(err, ES_ERR_INVALID_ARG, "is no longer a regular file");
         close(fd);
         return -1;
     }
@@ -155,31 +155,32 @@ static void s_test_pause(void)
 
 /* Publishes the output; in place only if the input is still the file that was
  * read (not replaced by a rename onto its path, not written to meanwhile). */
-static int s_commit(const s_opts *o, es_cli_out *out, int fd, const struct stat *opened, char *why,
-                    size_t cap)
+static es_err s_commit(const s_opts *o, es_cli_out *out, int fd, const struct stat *opened, es_error *err)
 {
     bool sync = o->sync < 0 ? o->in_place : o->sync == 1;
     struct stat now;
     s_test_pause();
     if (o->in_place) {
         if (fstat(fd, &now) != 0 || !es_cli_same_file(&now, opened)) {
-            snprintf(why, cap, "changed while it was being stripped (replaced or modified); left as it is");
             es_cli_out_abort(out);
-            return -1;
+            return es_error_set(err, ES_ERR_PRECONDITION,
+                                "changed while it was being stripped (replaced or modified); left as it is");
         }
         es_cli_out_expect(out, opened);
     }
-    return es_cli_out_commit(out, sync, why, cap, NULL);
+    return es_cli_out_commit(out, sync, err, NULL);
 }
 
 static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
 {
     char why[ES_ERRBUF_SIZE + 128];
+    es_error err;
     es_cli_input info;
     struct stat opened;
-    int fd = s_open_input(job, &opened, why, sizeof why);
+    es_error_clear(&err);
+    int fd = s_open_input(job, &opened, &err);
     if (fd < 0) {
-        s_report(t, s_display(job->in), why);
+        s_report(t, s_display(job->in), err.msg);
         t->failed++;
         return;
     }
@@ -189,20 +190,20 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         t->failed++;
         goto done;
     }
-    es_cli_out *out = es_cli_out_open(job->out, why, sizeof why);
+    es_cli_out *out = es_cli_out_open(job->out, &err);
     if (!out) {
-        s_report(t, job->out, why);
+        s_report(t, job->out, err.msg);
         t->failed++;
         goto done;
     }
     es_orient_stripper *s = es_orient_stripper_new(&o->policy, &o->orient, es_cli_out_write, out);
     es_err rc = s ? es_cli_pump_orient(s, fd, &info) : ES_ERR_NOMEM;
     if (rc == ES_OK) {
-        if (s_commit(o, out, fd, &opened, why, sizeof why) == 0) {
+        if (s_commit(o, out, fd, &opened, &err) == ES_OK) {
             t->stripped++;
             s_verbose(o, t, job->in, s);
         } else {
-            s_report(t, job->out, why);
+            s_report(t, job->out, err.msg);
             t->failed++;
         }
     } else if (rc == ES_ERR_OUTPUT && es_cli_out_errno(out)) {

@@ -33,9 +33,7 @@ enum {
  * longest identifier, "http://ns.adobe.com/xmp/extension/\0", has 35). */
 #define ES_JPEG_IDENT_PEEK 40
 
-/* Short name: "SOI", "APP1", "SOF2", "RST3", "JPG13", "RES" (0x02-0xBF),
- * "invalid" (0x00, 0xFF). Never NULL. */
-const char *es_jpeg_marker_name(uint8_t code);
+/* es_jpeg_marker_name() is public: include/exifstrip/jpeg.h. */
 /* True for markers without a length field: SOI, EOI, RST0-7, TEM. */
 bool es_jpeg_marker_is_standalone(uint8_t code);
 static inline bool es_jpeg_marker_is_app(uint8_t code)

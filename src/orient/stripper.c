@@ -404,6 +404,8 @@ const es_jpeg_stats *es_orient_stripper_stats(const es_orient_stripper *s)
 
 const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s) { return &s->result; }
 
+bool es_orient_stripper_streaming(const es_orient_stripper *s) { return s->phase == S_STREAMING; }
+
 void es_orient_stripper_free(es_orient_stripper *s)
 {
     if (!s)

@@ -42,22 +42,11 @@ const char *es_job_outcome_name(es_job_outcome outcome)
 
 /* ---- the removed summary ---- */
 
-/* True when the comma-separated list holds name as a whole item. */
-static bool s_listed(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
-        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
-/* Appends ",name" (or "name") unless already listed; output is cut to size. */
+/* Appends ",name" (or "name"); output is cut to size. */
 static void s_append_name(char *out, size_t size, const char *name)
 {
     size_t len = strlen(out);
-    if (!s_listed(out, name))
-        snprintf(out + len, size - len, "%s%s", len ? "," : "", name);
+    snprintf(out + len, size - len, "%s%s", len ? "," : "", name);
 }
 
 static bool s_removed(const es_jpeg_stats *st, es_jpeg_kind k)
@@ -67,13 +56,10 @@ static bool s_removed(const es_jpeg_stats *st, es_jpeg_kind k)
 
 void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
 {
-    static const struct {
-        es_jpeg_kind kind;
-        const char *name;
-    } first[] = {{ES_JPEG_KIND_EXIF, "exif"},    {ES_JPEG_KIND_XMP, "xmp"},
-                 {ES_JPEG_KIND_XMP_EXT, "xmp"},  {ES_JPEG_KIND_PHOTOSHOP, "iptc"},
-                 {ES_JPEG_KIND_ICC, "icc"},      {ES_JPEG_KIND_COMMENT, "comment"},
-                 {ES_JPEG_KIND_TRAILER, "trailer"}};
+    /* The kinds users ask about first; the labels are src/jpeg's (es_jpeg_kind_name). */
+    static const es_jpeg_kind first[] = {ES_JPEG_KIND_EXIF,      ES_JPEG_KIND_XMP, ES_JPEG_KIND_XMP_EXT,
+                                         ES_JPEG_KIND_PHOTOSHOP, ES_JPEG_KIND_ICC, ES_JPEG_KIND_COMMENT,
+                                         ES_JPEG_KIND_TRAILER};
     if (!out || size == 0)
         return;
     out[0] = '\0';
@@ -82,12 +68,12 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
     if (stats->exif_has_gps && s_removed(stats, ES_JPEG_KIND_EXIF))
         s_append_name(out, size, "gps");
     for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
-        if (s_removed(stats, first[i].kind))
-            s_append_name(out, size, first[i].name);
+        if (s_removed(stats, first[i]))
+            s_append_name(out, size, es_jpeg_kind_name(first[i]));
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++) {
         bool listed = false;
         for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
-            listed = listed || first[i].kind == (es_jpeg_kind)k;
+            listed = listed || first[i] == (es_jpeg_kind)k;
         if (!listed && s_removed(stats, (es_jpeg_kind)k))
             s_append_name(out, size, es_jpeg_kind_name((es_jpeg_kind)k));
     }

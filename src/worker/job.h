@@ -91,9 +91,11 @@ void es_job_run_record(const es_job_env *env, const es_job_message *msg,
  * Returns true when the message is settled and may be deleted. */
 bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job_counts *counts);
 
-/* Names what the stripper removed, most sensitive first: "gps", "exif",
- * "xmp", "iptc", "icc", "comment", "trailer", then any other kinds, joined
- * with ','. out is "" when nothing was removed. */
+/* Names what the stripper removed, most sensitive first: "gps" (the EXIF
+ * removed held GPS data), then the kinds by es_jpeg_kind_name() - the names
+ * `inspect` shows - "exif", "xmp", "xmp-ext", "photoshop", "icc", "comment",
+ * "trailer", then any other kinds in enum order, joined with ','. out is ""
+ * when nothing was removed. */
 void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size);
 
 #endif

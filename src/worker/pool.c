@@ -34,20 +34,30 @@
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/deleter.h"
+#include "worker/drain.h"
 #include "worker/health.h"
 #include "worker/thread.h"
 #include "worker/visibility.h"
 
-/* The queue's capacity is the concurrency (at most ES_CFG_MAX_CONCURRENCY,
+/* The worker holds (queued + running) at most concurrency + ES_SQS_MAX_BATCH
+ * messages: the queue's capacity (concurrency at most ES_CFG_MAX_CONCURRENCY,
  * checked by config.c and es_pool_new); shutdown empties the queue into an
  * array of that bound on its stack. */
 _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
-               "s_shutdown's queued[] array has ES_CFG_MAX_CONCURRENCY entries on the stack");
+               "s_shutdown's queued[] array has S_MAX_HELD entries on the stack");
+#define S_MAX_HELD (ES_CFG_MAX_CONCURRENCY + ES_SQS_MAX_BATCH)
 
 #define S_DELETE_FLUSH_MS 100
 #define S_CANCEL_WAIT_MS 5000 /* after the grace period, for cancelled jobs to unwind */
 #define S_BACKOFF_MAX_MS 20000
+/* --drain: without the queue's attributes (drain.h), two empty receives in a row end the run. */
 #define S_DRAIN_EMPTY_RECEIVES 2
+/* --drain: the long-poll wait while jobs run or the queue looked empty, so the
+ * run ends within about this long after its last job. Once the queue has only
+ * had messages in flight elsewhere for S_DRAIN_PATIENCE checks in a row (not
+ * just this worker's last deletes on their way), receives long-poll in full. */
+#define S_DRAIN_WAIT_S 1
+#define S_DRAIN_PATIENCE 3
 /* After the grace period, the time cleanup requests (the last deletes, releases,
  * the aborts of cancelled uploads) still get; within S_CANCEL_WAIT_MS. */
 #define S_CLEANUP_MS 2500
@@ -84,8 +94,10 @@ struct es_pool {
 
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_space, cv_done;
-    s_item **queue; /* ring buffer */
-    size_t qhead, qcount, qcap;
+    s_item **queue; /* ring buffer of received, unstarted messages */
+    size_t qhead, qcount;
+    size_t qcap;  /* concurrency + ES_SQS_MAX_BATCH: the bound on queued + running */
+    size_t slots; /* concurrency: worker threads and job slots */
     int active;
     int workers_alive;
     bool receiver_alive;
@@ -157,11 +169,11 @@ static void s_touch(es_pool *p)
         return;
     es_health_state *st = &p->health;
     st->updated = (int64_t)time(NULL);
-    st->slots = (int)p->qcap;
+    st->slots = (int)p->slots;
     st->busy = 0;
     st->oldest_job_started = st->newest_job_started = 0;
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->qcap; i++) {
+    for (size_t i = 0; i < p->slots; i++) {
         int64_t t = p->job_started[i];
         if (!t)
             continue;
@@ -204,7 +216,7 @@ static void s_note_receive(es_pool *p, es_err rc, const es_aws_result *res)
 /* Marks a free job slot busy and returns it (-1: none free). Called with mu held. */
 static int s_job_slot_begin(es_pool *p)
 {
-    for (size_t i = 0; i < p->qcap; i++)
+    for (size_t i = 0; i < p->slots; i++)
         if (!p->job_started[i]) {
             p->job_started[i] = (int64_t)time(NULL);
             return (int)i;
@@ -325,11 +337,42 @@ static void s_enqueue(es_pool *p, const es_sqs_message *msgs, size_t n, size_t a
     pthread_mutex_unlock(&p->mu);
 }
 
+/* --drain, once a receive came back empty and nothing is queued or running:
+ * whether the queue is done (drain.h). Falls back to S_DRAIN_EMPTY_RECEIVES
+ * empty receives in a row when the attributes cannot be read (e.g. no
+ * sqs:GetQueueAttributes permission). *in_flight counts the checks in a row
+ * that found messages delayed or invisible but none visible. Receiver thread only. */
+static bool s_drain_done(es_pool *p, int empty_streak, int *in_flight)
+{
+    static bool s_warned; /* receiver thread only */
+    es_drain_counts c;
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
+    es_drain_verdict v = es_drain_check(p->sqs, p->cfg->queue_url, &c, &res);
+    es_http_set_thread_cancel(token);
+    if (atomic_load(&p->stop_flag))
+        return false; /* stopping anyway: not "drained" */
+    if (v == ES_DRAIN_UNKNOWN) {
+        if (!s_warned)
+            ES_LOG(ES_LOG_WARN, "worker.drain_attributes_failed", ES_LF_STR("reason", res.message),
+                   ES_LF_STR("fallback", "the run ends after two empty receives in a row"));
+        s_warned = true;
+        return empty_streak >= S_DRAIN_EMPTY_RECEIVES;
+    }
+    *in_flight = v == ES_DRAIN_PENDING && c.visible == 0 ? *in_flight + 1 : 0;
+    if (v == ES_DRAIN_PENDING)
+        ES_LOG(ES_LOG_DEBUG, "worker.drain_waiting", ES_LF_UINT("visible", c.visible),
+               ES_LF_UINT("in_flight", c.in_flight), ES_LF_UINT("delayed", c.delayed));
+    return v == ES_DRAIN_DONE;
+}
+
 static void *s_receiver(void *arg)
 {
     es_pool *p = arg;
     const es_cfg *cfg = p->cfg;
     int empty_streak = 0;
+    int drain_in_flight = 0; /* --drain: checks in a row with messages in flight only */
     uint64_t backoff_ms = 0, empty_backoff_ms = 0;
     for (;;) {
         s_touch(p);
@@ -338,15 +381,22 @@ static void *s_receiver(void *arg)
             pthread_mutex_unlock(&p->mu);
             break;
         }
-        if (cfg->drain && empty_streak >= S_DRAIN_EMPTY_RECEIVES && p->qcount == 0 &&
-            p->active == 0) {
+        bool idle = p->qcount == 0 && p->active == 0;
+        if (cfg->drain && empty_streak > 0 && idle) {
             pthread_mutex_unlock(&p->mu);
-            atomic_store(&p->drained, 1);
-            s_wake_main(p);
-            break;
+            if (s_drain_done(p, empty_streak, &drain_in_flight)) {
+                atomic_store(&p->drained, 1);
+                s_wake_main(p);
+                break;
+            }
+            pthread_mutex_lock(&p->mu);
         }
-        size_t room = p->qcap - p->qcount;
-        if (room == 0) {
+        /* Receive a whole batch once at most `concurrency` messages are held
+         * (queued + running): one ReceiveMessage per ES_SQS_MAX_BATCH messages
+         * at any concurrency, the queue never empty while work is waiting. */
+        size_t held = p->qcount + (size_t)p->active;
+        size_t room = held < p->qcap ? p->qcap - held : 0;
+        if (room < ES_SQS_MAX_BATCH) {
             s_timed_wait(&p->cv_space, &p->mu, 1000);
             pthread_mutex_unlock(&p->mu);
             continue;
@@ -359,7 +409,10 @@ static void *s_receiver(void *arg)
         es_aws_result_clear(&res);
         uint64_t sent_ms = es_clock_ms();
         const atomic_int *token = es_http_set_thread_cancel(&p->stop_flag);
-        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, cfg->wait_seconds,
+        int wait_s = cfg->wait_seconds;
+        if (cfg->drain && drain_in_flight < S_DRAIN_PATIENCE && wait_s > S_DRAIN_WAIT_S)
+            wait_s = S_DRAIN_WAIT_S; /* the end of the queue is noticed within a second */
+        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, wait_s,
                                    cfg->visibility_timeout, &msgs, &n, &res);
         es_http_set_thread_cancel(token); /* giving messages back must not be cancelled */
         if (rc == ES_ERR_CANCELLED && atomic_load(&p->stop_flag)) {
@@ -402,6 +455,7 @@ static void *s_receiver(void *arg)
         }
         empty_streak = 0;
         empty_backoff_ms = 0;
+        drain_in_flight = 0;
         s_enqueue(p, msgs, n, asked);
         es_sqs_messages_free(msgs, n);
     }
@@ -492,12 +546,13 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
     p->cfg = cfg;
     p->sqs = sqs;
     p->env = (es_job_env){cfg, s3, sqs, &p->cancel};
-    p->qcap = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
+    p->slots = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
+    p->qcap = p->slots + ES_SQS_MAX_BATCH;
     p->queue = calloc(p->qcap, sizeof *p->queue);
-    p->job_started = calloc(p->qcap, sizeof *p->job_started);
+    p->job_started = calloc(p->slots, sizeof *p->job_started);
     p->health.pid = (long)getpid();
     p->health.started = (int64_t)time(NULL);
-    p->workers = calloc(p->qcap, sizeof *p->workers);
+    p->workers = calloc(p->slots, sizeof *p->workers);
     if (!p->queue || !p->workers || !p->job_started || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
         goto err;
     return p;
@@ -558,7 +613,7 @@ static es_err s_start_threads(es_pool *p)
     pthread_sigmask(SIG_BLOCK, &block, &old);
     es_err rc = ES_OK;
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->qcap && rc == ES_OK; i++) {
+    for (size_t i = 0; i < p->slots && rc == ES_OK; i++) {
         if (pthread_create(&p->workers[i], NULL, s_worker, p) != 0)
             rc = ES_ERR_INTERNAL;
         else {
@@ -620,7 +675,7 @@ static void s_shutdown(es_pool *p)
     if (!es_pool_thread_start(&p->deadline_timer, s_deadline_timer, p))
         atomic_store(&p->hard_stop, 1); /* no timer: nothing may wait on the network */
     const atomic_int *token = es_http_set_thread_cancel(&p->hard_stop);
-    s_item *queued[ES_CFG_MAX_CONCURRENCY]; /* the queue holds at most qcap = concurrency */
+    s_item *queued[S_MAX_HELD]; /* the queue holds at most qcap */
     size_t nq = 0;
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
@@ -680,7 +735,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     const es_cfg *cfg = p->cfg;
     p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS, &p->hard_stop);
     p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
-                                    2 * p->qcap + ES_SQS_MAX_BATCH, &p->hard_stop);
+                                    p->qcap + ES_SQS_MAX_BATCH, &p->hard_stop);
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);

@@ -1,5 +1,6 @@
 /* pool.h - the `exifstrip worker` daemon: one receiver thread long-polls SQS
- * into a bounded queue (capacity = concurrency) consumed by `concurrency`
+ * in batches of ES_SQS_MAX_BATCH into a bounded queue (at most concurrency +
+ * ES_SQS_MAX_BATCH messages held, queued or running) consumed by `concurrency`
  * worker threads, each running one message at a time (es_job_run_message);
  * a delete batcher removes settled messages, a visibility heartbeat extends
  * messages held for long, and the receiver loop rewrites the heartbeat file

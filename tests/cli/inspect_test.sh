@@ -104,6 +104,40 @@ PY
     check "pixels unchanged" "$JPEGCMP" pixels "$d/a.jpg" "$d/out.jpg"
 }
 
+# Marker names come from src/jpeg (the names its error messages use): a
+# reserved code is RES, not its number; the trailer has no marker ("-", JSON "trailer").
+t_marker_names() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --mp4 "$d/plain.jpg"
+    python3 - "$d/plain.jpg" "$d/a.jpg" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+open(sys.argv[2], 'wb').write(data[:2] + b'\xff\x05\x00\x04\xab\xcd' + b'\xff\xf3\x00\x02' + data[2:])
+PY
+    "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
+    check_eq "exit status" "$?" 0
+    check "reserved marker named RES" grep -Eq '^ +2 +6 +RES +other +keep$' "$d/out"
+    check "JPG3 named" grep -Eq '^ +8 +4 +JPG3 +other +keep$' "$d/out"
+    check "trailer has no marker" grep -Eq ' +- +trailer +ISO-BMFF' "$d/out"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/json"
+    check "json marker names" json_check "$d/json" \
+        '[s["marker"] for s in d["segments"]][:3]==["SOI","RES","JPG3"] and d["segments"][-1]["marker"]=="trailer"'
+}
+
+# One kind vocabulary (src/jpeg) for inspect's KIND column, its JSON and strip -v.
+t_kind_names() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --iptc --xmp --xmp-ext --jfxx "$d/a.jpg"
+    "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
+    check "photoshop kind" grep -Eq 'APP13 +photoshop +Photoshop 3\.0 +REMOVE$' "$d/out"
+    check "xmp-ext kind" grep -Eq 'APP1 +xmp-ext +extended XMP @0 of [0-9]+ +REMOVE$' "$d/out"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/json"
+    check "json kinds" json_check "$d/json" \
+        '{"jfxx","xmp","xmp-ext","photoshop"} <= {s["kind"] for s in d["segments"]}'
+    "$EXIFSTRIP" strip -v "$d/a.jpg" "$d/b.jpg" 2>"$d/err"
+    check "strip -v uses the same names" grep -Eq 'removed: jfxx .*xmp-ext .*photoshop ' "$d/err"
+}
+
 t_refused_files() {
     local d; d=$(newdir)
     printf 'GIF89a\001\000\001\000' >"$d/fake.jpg"
@@ -142,6 +176,8 @@ es_run t_json_fields
 es_run t_json_without_gps_or_exif
 es_run t_policy_options_change_actions
 es_run t_jfif_thumbnail_shown_as_removed
+es_run t_marker_names
+es_run t_kind_names
 es_run t_refused_files
 es_run t_several_files_and_stdin
 es_finish

@@ -3,7 +3,8 @@
  * Target Functions: es_jpeg_stripper_new, es_jpeg_stripper_on_segment,
  * es_jpeg_stripper_feed, es_jpeg_stripper_finish, es_jpeg_stripper_error,
  * es_jpeg_strip_buffer, es_jpeg_exif_peek (through Exif segments),
- * es_jpeg_sniff_type (through refusals).
+ * es_jpeg_sniff_type (through refusals), es_jpeg_segment_payload and
+ * es_jpeg_describe (on every reported segment, as `inspect` does).
  *
  * Each input is stripped in one piece and once more split into a few random
  * chunks with a window of bytes fed one at a time, at an offset derived from
@@ -11,7 +12,9 @@
  * must agree on code, message, output, stats and reported segments, the
  * segments must tile the input, and a successful output must be stable under
  * a second strip. es_jpeg_strip_buffer must agree with the stripper. The
- * policy options are derived from the input too. Any disagreement aborts.
+ * policy options are derived from the input too. Every reported segment is
+ * described from its own bytes; a payload located outside it aborts. Any
+ * disagreement aborts.
  *
  * Speed: every run costs a bounded number of feeds (about 60) whatever the
  * input length. Feeding whole inputs byte by byte (thousands of feeds, each
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 
 #include "../jpeg/strip_util.h"
+#include "exifstrip/jpeg_describe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +40,39 @@ static void s_die(const char *what)
 {
     fprintf(stderr, "jpeg_strip_fuzz: %s\n", what);
     abort();
+}
+
+/* Describes each segment as inspect does, from heap copies of the exact bytes
+ * it would read back, so the sanitizers see any read past them. */
+static void s_describe_segments(const uint8_t *data, size_t size, const es_tj_result *r)
+{
+    for (size_t i = 0; i < r->nsegs; i++) {
+        const es_jpeg_segment *g = &r->segs[i];
+        if (g->offset > size || g->length > size - g->offset)
+            s_die("a segment outside the input");
+        size_t n = g->length < ES_JPEG_SEGMENT_HEAD ? (size_t)g->length : ES_JPEG_SEGMENT_HEAD;
+        uint64_t off = g->offset;
+        size_t len = g->length < ES_JPEG_TRAILER_PEEK ? (size_t)g->length : ES_JPEG_TRAILER_PEEK;
+        uint8_t *head = malloc(n ? n : 1);
+        if (!head)
+            s_die("out of memory");
+        memcpy(head, data + g->offset, n);
+        if (g->kind != ES_JPEG_KIND_TRAILER && !es_jpeg_segment_payload(g, head, n, &off, &len))
+            len = 0;
+        free(head);
+        if (off < g->offset || off > g->offset + g->length || len > g->offset + g->length - off)
+            s_die("a payload outside its segment");
+        len = len < ES_JPEG_DESCRIBE_PEEK ? len : ES_JPEG_DESCRIBE_PEEK;
+        uint8_t *payload = malloc(len ? len : 1);
+        if (!payload)
+            s_die("out of memory");
+        memcpy(payload, data + off, len);
+        es_jpeg_description d;
+        es_jpeg_describe(g->kind, payload, len, &d);
+        free(payload);
+        if (d.kind != g->kind || (d.known && d.kind == ES_JPEG_KIND_ICC && len < 14))
+            s_die("a description of bytes it was not given");
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *why = es_tj_check_result(&policy, size, &one);
     if (why)
         s_die(why);
+    s_describe_segments(data, size, &one);
 
     /* The whole-buffer convenience agrees with the streaming interface. */
     uint8_t *out = NULL;

@@ -11,8 +11,9 @@ Usage: server.py SCENARIO JPEG_FILE PORT_FILE LOG_FILE
 Queue model: N messages (events for src/k0.jpg ... ), each delivered once
 unless released with visibility 0, then it is available again. Scenarios:
   plain         one message, everything compliant
-  surplus       10 messages; the first receive returns all 10 whatever
-                MaxNumberOfMessages says
+  surplus       12 messages; the first receive returns all 12 whatever
+                MaxNumberOfMessages says (more than asked, more than SQS's
+                maximum of 10)
   many_headers  the GET answer carries 140 x-amz-meta-* headers
   giant_header  the GET answer carries one 100 KB header
   big_503       the GET answers 503 with an 80 KB HTML body
@@ -39,7 +40,7 @@ import itertools
 SCENARIO, JPEG_FILE, PORT_FILE, LOG_FILE = sys.argv[1:5]
 JPEG = open(JPEG_FILE, "rb").read()
 ETAG = hashlib.md5(JPEG).hexdigest()
-NMSG = 10 if SCENARIO == "surplus" else (0 if SCENARIO == "empty" else 1)
+NMSG = 12 if SCENARIO == "surplus" else (0 if SCENARIO == "empty" else 1)
 
 lock = threading.Lock()
 log_fh = open(LOG_FILE, "a", buffering=1)
@@ -150,7 +151,8 @@ class Handler(BaseHTTPRequestHandler):
             broken = SCENARIO == "bad_json" and receives[0] <= 2
             ready = [] if broken else [i for i in range(NMSG)
                                        if state[i] == "ready" and deliveries[i] < MAX_DELIVERIES]
-            if not (SCENARIO == "surplus" and receives[0] == 1):
+            surplus = SCENARIO == "surplus" and receives[0] == 1
+            if not surplus:
                 ready = ready[:limit]
             for i in ready:
                 state[i] = "inflight"

@@ -1,5 +1,7 @@
 /* markers_test.c - marker names, standalone/SOF classification, segment kind
  * from marker + APPn identifier, identifier extraction, and input sniffing. */
+#include <stdio.h>
+
 #include "../harness/test.h"
 #include "jpeg/markers.h"
 
@@ -20,6 +22,38 @@ static void test_names(void)
         CHECK_STR_EQ(es_jpeg_marker_name(cases[i].code), cases[i].name);
     for (int c = 0; c < 256; c++)
         CHECK(es_jpeg_marker_name((uint8_t)c) != NULL);
+}
+
+/* Every one of the 256 codes, class by class: SOFn, DHT, JPG, DAC, RSTn, SOI,
+ * EOI, SOS, DQT, DNL, DRI, DHP, EXP, APPn, JPGn, COM, TEM, RES, invalid. The
+ * numbered names are built here with snprintf, independently of the tables. */
+static void test_names_of_every_class(void)
+{
+    static const char *const d8[8] = {"SOI", "EOI", "SOS", "DQT", "DNL", "DRI", "DHP", "EXP"};
+    char want[16];
+    for (int c = 0; c < 256; c++) {
+        if (c == 0x00 || c == 0xFF)
+            snprintf(want, sizeof want, "invalid");
+        else if (c == 0x01)
+            snprintf(want, sizeof want, "TEM");
+        else if (c < 0xC0)
+            snprintf(want, sizeof want, "RES");
+        else if (c == 0xC4 || c == 0xC8 || c == 0xCC)
+            snprintf(want, sizeof want, "%s", c == 0xC4 ? "DHT" : c == 0xC8 ? "JPG" : "DAC");
+        else if (c < 0xD0)
+            snprintf(want, sizeof want, "SOF%d", c - 0xC0);
+        else if (c < 0xD8)
+            snprintf(want, sizeof want, "RST%d", c - 0xD0);
+        else if (c < 0xE0)
+            snprintf(want, sizeof want, "%s", d8[c - 0xD8]);
+        else if (c < 0xF0)
+            snprintf(want, sizeof want, "APP%d", c - 0xE0);
+        else if (c < 0xFE)
+            snprintf(want, sizeof want, "JPG%d", c - 0xF0);
+        else
+            snprintf(want, sizeof want, "COM");
+        CHECK_STR_EQ(es_jpeg_marker_name((uint8_t)c), want);
+    }
 }
 
 static void test_standalone_and_sof(void)
@@ -130,6 +164,7 @@ static void test_sniff(void)
 int main(void)
 {
     ES_RUN(test_names);
+    ES_RUN(test_names_of_every_class);
     ES_RUN(test_standalone_and_sof);
     ES_RUN(test_classify);
     ES_RUN(test_ident);

@@ -1,6 +1,6 @@
 /* job_summary_test.c - the parts of the job that need no network: the
- * "removed" summary built from stripper statistics (order, merging of XMP
- * kinds, gps only with EXIF) and the outcome names used in logs. */
+ * "removed" summary built from stripper statistics (order, the kind names
+ * src/jpeg gives and inspect shows, gps only with EXIF) and the outcome names used in logs. */
 #include <string.h>
 
 #include "../harness/test.h"
@@ -22,7 +22,7 @@ static void test_summary_order(void)
     st.exif_has_gps = true;
     char out[160];
     es_job_removed_summary(&st, out, sizeof out);
-    CHECK_STR_EQ(out, "gps,exif,xmp,iptc,comment,trailer,mpf,ducky");
+    CHECK_STR_EQ(out, "gps,exif,xmp,xmp-ext,photoshop,comment,trailer,mpf,ducky");
 }
 
 static void test_summary_cases(void)
@@ -35,11 +35,11 @@ static void test_summary_cases(void)
     st.exif_has_gps = true; /* GPS is only reported when the EXIF segment was removed */
     es_job_removed_summary(&st, out, sizeof out);
     CHECK_STR_EQ(out, "");
-    st.removed_count[ES_JPEG_KIND_XMP_EXT] = 1; /* extension alone still reads "xmp" */
+    st.removed_count[ES_JPEG_KIND_XMP_EXT] = 1; /* the extension has its own name, as in inspect */
     st.removed_count[ES_JPEG_KIND_ICC] = 1;
     st.removed_count[ES_JPEG_KIND_JFXX] = 1;
     es_job_removed_summary(&st, out, sizeof out);
-    CHECK_STR_EQ(out, "xmp,icc,jfxx");
+    CHECK_STR_EQ(out, "xmp-ext,icc,jfxx");
     /* a small buffer is cut, never overrun */
     char tiny[6];
     memset(&st, 0, sizeof st);
@@ -50,6 +50,19 @@ static void test_summary_cases(void)
     CHECK_INT_EQ(strlen(tiny), 5);
     es_job_removed_summary(NULL, out, sizeof out);
     CHECK_STR_EQ(out, "");
+}
+
+/* Every label is the kind's name in src/jpeg (one vocabulary with inspect). */
+static void test_summary_uses_kind_names(void)
+{
+    char out[160];
+    for (int k = 0; k < ES_JPEG_KIND_COUNT; k++) {
+        es_jpeg_stats st;
+        memset(&st, 0, sizeof st);
+        st.removed_bytes[k] = 1;
+        es_job_removed_summary(&st, out, sizeof out);
+        CHECK_STR_EQ(out, es_jpeg_kind_name((es_jpeg_kind)k));
+    }
 }
 
 static void test_outcome_names(void)
@@ -65,6 +78,7 @@ int main(void)
 {
     ES_RUN(test_summary_order);
     ES_RUN(test_summary_cases);
+    ES_RUN(test_summary_uses_kind_names);
     ES_RUN(test_outcome_names);
     return es_test_finish();
 }

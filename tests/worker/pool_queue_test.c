@@ -1,8 +1,10 @@
 /* pool_queue_test.c - the worker pool's queue and shutdown (src/worker/pool.c)
  * without the emulator: a scripted SQS endpoint, a scripted S3 whose requests
  * can be held (so a job stays in flight), and the fake clock. Checked: a
- * receive never asks for more than the queue has room for; messages beyond
- * what was asked are released at once (visibility 0); at shutdown queued
+ * receive asks for a whole batch and only once at most `concurrency`
+ * messages are held; messages beyond what was asked are given back at once;
+ * received-but-unstarted messages are kept under the
+ * visibility heartbeat and given back at a stop; at shutdown queued
  * messages are given back before the in-flight job's message is deleted; a
  * job still running when the grace period ends is cancelled and its message
  * left for redelivery. */
@@ -162,27 +164,32 @@ static bool s_s3_entered(void *ctx)
     return in;
 }
 
-static void test_surplus_released_and_queue_bounded(void)
+static void test_surplus_released_batches_asked(void)
 {
     s_fix f;
     REQUIRE(s_start(&f, 1));
-    /* Asked for 1 (the room in a queue of 1), the endpoint returns 3. */
-    es_test_sqs_script_receive(f.q, "s", 3, NULL);
-    /* Then: the receiver's next (empty) receive, its pause, and every other thread idle:
-     * receiver, worker, deleter, heartbeat. */
-    s_idle idle = {&f, 2, 4, 2};
-    es_test_await(s_idle_pred, &idle, "surplus released, the first message done, all idle");
+    /* Asked for a batch of 10, the endpoint returns 12 (over SQS's maximum):
+     * 10 are queued, the 2 beyond what was asked go back at once (visibility 0). */
+    es_test_sqs_script_receive(f.q, "x", ES_SQS_MAX_BATCH + 2, NULL);
+    /* Then: the receiver's next (empty) receive, its pause, and every other thread idle. */
+    s_idle idle = {&f, 2, 4, ES_SQS_MAX_BATCH + 2};
+    es_test_await(s_idle_pred, &idle, "surplus released, the batch done, all idle");
     s_stop_and_join(&f);
     CHECK_OK(f.rc);
-    CHECK_INT_EQ(f.stats.received, 1); /* the surplus is not counted as received */
+    CHECK_INT_EQ(f.stats.received, ES_SQS_MAX_BATCH); /* the surplus is not counted as received */
     CHECK_INT_EQ(f.stats.returned, 2);
-    CHECK_INT_EQ(f.stats.settled, 1); /* not an event, no DLQ: refused and settled */
-    CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], 1);
-    CHECK_INT_EQ(f.stats.deleted, 1);
-    s_check_entries(&f, (const char *const[]){"release rh-s1", "release rh-s2", "delete rh-s0"}, 3);
+    CHECK_INT_EQ(f.stats.settled, ES_SQS_MAX_BATCH); /* not events, no DLQ: refused and settled */
+    CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], ES_SQS_MAX_BATCH);
+    CHECK_INT_EQ(f.stats.deleted, ES_SQS_MAX_BATCH);
+    s_check_entries(&f, (const char *const[]){"release rh-x10", "release rh-x11", "delete rh-x0",
+                                              "delete rh-x1", "delete rh-x2", "delete rh-x3",
+                                              "delete rh-x4", "delete rh-x5", "delete rh-x6",
+                                              "delete rh-x7", "delete rh-x8", "delete rh-x9"},
+                    ES_SQS_MAX_BATCH + 2);
     int asked[4];
     CHECK(es_test_sqs_receive_sizes(f.q, asked, 4) >= 2);
-    CHECK_INT_EQ(asked[0], 1); /* a queue of one has room for one */
+    CHECK_INT_EQ(asked[0], ES_SQS_MAX_BATCH); /* a pool of one asks for a whole batch */
+    CHECK_INT_EQ(asked[1], ES_SQS_MAX_BATCH);
     s_finish(&f);
 }
 
@@ -204,15 +211,15 @@ static void test_shutdown_gives_back_queued_then_deletes_finished(void)
 {
     s_fix f;
     REQUIRE(s_start_held(&f, (const char *const[]){"a", "b"}, 2));
-    /* a is in flight (its S3 request held), b is queued, the queue is full:
-     * the receiver waits for room; deleter and heartbeat idle. */
+    /* a is in flight (its S3 request held), b is queued: more than `concurrency`
+     * held, so the receiver waits for room; deleter and heartbeat idle. */
     es_test_await(s_s3_entered, NULL, "the first job's S3 request");
     s_idle idle = {&f, 2, 3, 0};
     if (es_test_await(s_idle_pred, &idle, "the second message queued, the receiver waiting for room"))
         CHECK_INT_EQ(es_test_sqs_calls(f.q, "ReceiveMessage"), 2); /* no receive without room */
     int asked[4];
     CHECK_INT_EQ(es_test_sqs_receive_sizes(f.q, asked, 4), 2);
-    CHECK_INT_EQ(asked[1], 1);
+    CHECK_INT_EQ(asked[1], ES_SQS_MAX_BATCH);
     es_pool_request_stop(f.pool);
     /* b is given back while a still runs ... */
     es_test_await(s_released_pred, &f, "b released");
@@ -253,10 +260,76 @@ static void test_grace_expiry_cancels_the_running_job(void)
     s_finish(&f);
 }
 
+/* Counts recorded entries: ChangeMessageVisibilityBatch to `visibility`
+ * (action "cmv") or DeleteMessageBatch ("delete"). */
+static size_t s_count_entries(s_fix *f, const char *action, int visibility)
+{
+    es_test_sqs_entry e[64];
+    size_t got = es_test_sqs_entries(f->q, e, 64), n = 0;
+    for (size_t i = 0; i < got && i < 64; i++) {
+        if (!strcmp(action, "delete") ? !strcmp(e[i].action, "DeleteMessageBatch")
+                                      : !strcmp(e[i].action, "ChangeMessageVisibilityBatch") &&
+                                            e[i].visibility == visibility)
+            n++;
+    }
+    return n;
+}
+
+typedef struct s_entries_want {
+    s_fix *f;
+    const char *action;
+    int visibility;
+    size_t n;
+} s_entries_want;
+
+static bool s_entries_pred(void *ctx)
+{
+    s_entries_want *w = ctx;
+    return s_count_entries(w->f, w->action, w->visibility) >= w->n;
+}
+
+/* Concurrency 1, one receive of a full batch: one message runs (held), nine
+ * wait; no further receive while they do; the heartbeat extends all ten;
+ * a stop gives the nine back at once and the running one is deleted. */
+static void test_batch_held_under_heartbeat_released_on_stop(void)
+{
+    s_fix f;
+    char event[2048];
+    es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
+    s_s3_hold(true);
+    REQUIRE(s_start(&f, 1));
+    es_test_sqs_script_receive(f.q, "m", ES_SQS_MAX_BATCH, event);
+    es_test_await(s_s3_entered, NULL, "the first job's S3 request");
+    s_idle idle = {&f, 1, 3, 0};
+    if (es_test_await(s_idle_pred, &idle, "nine queued, the receiver waiting for room"))
+        CHECK_INT_EQ(es_test_sqs_calls(f.q, "ReceiveMessage"), 1);
+    /* Past half the 30 s visibility timeout: queued and running alike are extended. */
+    es_test_clock_advance(16000);
+    s_entries_want ext = {&f, "cmv", 30, ES_SQS_MAX_BATCH};
+    es_test_await(s_entries_pred, &ext, "ten visibility extensions");
+    CHECK_INT_EQ(s_count_entries(&f, "cmv", 30), ES_SQS_MAX_BATCH);
+    CHECK_INT_EQ(es_test_sqs_calls(f.q, "ReceiveMessage"), 1);
+    es_pool_request_stop(f.pool);
+    s_entries_want rel = {&f, "cmv", 0, ES_SQS_MAX_BATCH - 1};
+    es_test_await(s_entries_pred, &rel, "the nine unstarted messages released");
+    CHECK(s_s3_entered(NULL)); /* released while the first still runs */
+    s_s3_hold(false);
+    pthread_join(f.runner, NULL);
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.received, ES_SQS_MAX_BATCH);
+    CHECK_INT_EQ(f.stats.returned, ES_SQS_MAX_BATCH - 1);
+    CHECK_INT_EQ(f.stats.settled, 1);
+    CHECK_INT_EQ(f.stats.deleted, 1);
+    CHECK_INT_EQ(s_count_entries(&f, "cmv", 0), ES_SQS_MAX_BATCH - 1);
+    CHECK_INT_EQ(s_count_entries(&f, "delete", 0), 1);
+    s_finish(&f);
+}
+
 int main(void)
 {
-    ES_RUN(test_surplus_released_and_queue_bounded);
+    ES_RUN(test_surplus_released_batches_asked);
     ES_RUN(test_shutdown_gives_back_queued_then_deletes_finished);
+    ES_RUN(test_batch_held_under_heartbeat_released_on_stop);
     ES_RUN(test_grace_expiry_cancels_the_running_job);
     return es_test_finish();
 }

@@ -128,7 +128,7 @@ es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message
     json_t *arr = json_object_get(root, "Messages");
     size_t n = arr ? json_array_size(arr) : 0;
     es_sqs_message *out = NULL;
-    if (arr && (!json_is_array(arr) || n > ES_SQS_MAX_BATCH)) {
+    if (arr && (!json_is_array(arr) || n > ES_SQS_MAX_RECEIVE_PARSED)) {
         rc = ES_ERR_PROTOCOL;
     } else if (n > 0) {
         out = calloc(n, sizeof *out);

@@ -12,6 +12,12 @@
 /* SQS's limit on entries per batch request (DeleteMessageBatch,
  * ChangeMessageVisibilityBatch) and on messages per ReceiveMessage. */
 #define ES_SQS_MAX_BATCH 10
+/* How many messages a ReceiveMessage answer may carry before it is a protocol
+ * error. SQS never returns more than ES_SQS_MAX_BATCH; a non-compliant or
+ * hostile endpoint may. Up to this bound the answer is parsed so the pool can
+ * give the surplus back at once (visibility 0) instead of holding it hidden
+ * for a whole visibility timeout; the response body cap bounds the bytes. */
+#define ES_SQS_MAX_RECEIVE_PARSED 100
 
 typedef struct es_sqs_client es_sqs_client;
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# strip_mapped_test.sh - `exifstrip strip` maps a regular input file of at
+# least 256 KiB and writes kept runs straight from the mapping; a pipe is read
+# in 256 KiB chunks (src/cli/stream.c). Both paths must give byte-identical
+# output, the same refusals, and nothing written for a refused input: checked
+# on generated photos (small, large, every metadata kind, progressive, with
+# restart markers, turned by their orientation tag, kept-tag mode, truncated)
+# and on every JPEG of the shared corpus.
+source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/common.sh"
+
+# same_both_ways FILE [STRIP-OPTIONS...]: the mapped and the streamed output
+# (and exit status and message) of FILE are identical.
+same_both_ways() {
+    local f=$1 d rc_map rc_pipe
+    shift
+    d=$(newdir)
+    "$EXIFSTRIP" strip "$@" "$f" "$d/mapped.jpg" 2>"$d/mapped.err"
+    rc_map=$?
+    cat "$f" | "$EXIFSTRIP" strip "$@" - - >"$d/piped.jpg" 2>"$d/piped.err"
+    rc_pipe=$?
+    [ "$rc_map" = "$rc_pipe" ] || { echo "$f: exit $rc_map mapped, $rc_pipe piped" >&2; return 1; }
+    if [ "$rc_map" = 0 ]; then
+        cmp -s "$d/mapped.jpg" "$d/piped.jpg" || { echo "$f: outputs differ" >&2; return 1; }
+    else
+        [ ! -e "$d/mapped.jpg" ] || { echo "$f: refused but an output was written" >&2; return 1; }
+        [ ! -s "$d/piped.jpg" ] || { echo "$f: refused but stdout got bytes" >&2; return 1; }
+        # Same reason, apart from the name of the input.
+        [ "$(sed 's/^[^:]*: //' "$d/mapped.err")" = "$(sed 's/^[^:]*: //' "$d/piped.err")" ] ||
+            { echo "$f: messages differ: $(cat "$d/mapped.err") / $(cat "$d/piped.err")" >&2; return 1; }
+    fi
+    no_temps "$d"
+}
+
+t_generated_photos_identical() {
+    local d f
+    d=$(newdir)
+    "$MKFIXTURE" --size 64x48 --all "$d/small.jpg" &&
+        "$MKFIXTURE" --size 2400x1800 --quality 95 --all "$d/large-all.jpg" &&
+        "$MKFIXTURE" --size 2000x1500 --quality 95 --progressive --icc 3 --xmp-ext "$d/progressive.jpg" &&
+        "$MKFIXTURE" --size 2000x1500 --quality 95 --restart 4 --fill --mpf "$d/restart.jpg" &&
+        "$MKFIXTURE" --size 1600x1200 --quality 95 --orientation 6 --oriented --gps "$d/turned.jpg" ||
+        { es_fail "mkfixture failed"; return; }
+    check "the large fixture is over the 256 KiB mapping threshold" [ "$(stat -c %s "$d/large-all.jpg")" -gt 262144 ]
+    for f in "$d"/*.jpg; do
+        check "$(basename "$f"): mapped == piped" same_both_ways "$f"
+    done
+    check "turned.jpg with --orientation keep: mapped == piped" same_both_ways "$d/turned.jpg" --orientation keep
+    check "large-all.jpg with --drop-icc --keep-comments: mapped == piped" \
+        same_both_ways "$d/large-all.jpg" --drop-icc --keep-comments
+}
+
+t_refused_large_input_writes_nothing() {
+    local d
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --gps "$d/whole.jpg" || { es_fail "mkfixture failed"; return; }
+    head -c 400000 "$d/whole.jpg" >"$d/truncated.jpg"
+    check "truncated (400000 bytes): same refusal both ways, nothing written" same_both_ways "$d/truncated.jpg"
+    "$EXIFSTRIP" strip "$d/truncated.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 2
+    check "says truncated" grep -q "truncated" "$d/err"
+}
+
+t_stdin_redirected_from_a_file_is_mapped_too() {
+    local d
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --all "$d/in.jpg" || { es_fail "mkfixture failed"; return; }
+    "$EXIFSTRIP" strip - - <"$d/in.jpg" >"$d/redirected.jpg" &&
+        cat "$d/in.jpg" | "$EXIFSTRIP" strip - - >"$d/piped.jpg"
+    check "strip - - < file == cat file | strip - -" cmp -s "$d/redirected.jpg" "$d/piped.jpg"
+    # A stdin file whose offset is not 0 is read from there on, as before:
+    # 2 bytes in, it does not start with SOI and is refused like the piped tail.
+    { dd bs=1 count=2 status=none >/dev/null; "$EXIFSTRIP" strip - - >"$d/offset.jpg" 2>"$d/offset.err"; } <"$d/in.jpg"
+    check_eq "exit status from offset 2" "$?" 2
+    tail -c +3 "$d/in.jpg" | "$EXIFSTRIP" strip - - >/dev/null 2>"$d/tail.err"
+    check "same refusal as the piped tail" cmp -s "$d/offset.err" "$d/tail.err"
+    check "nothing written" [ ! -s "$d/offset.jpg" ]
+}
+
+t_corpus_identical() {
+    local dir=${ES_SHARED_DIR:-$ES_ROOT/../shared}/corpus/dev f n=0 bad=0
+    if [ ! -d "$dir" ]; then
+        [ "${ES_REQUIRE_SHARED:-0}" = 1 ] && { es_fail "no corpus at $dir (ES_REQUIRE_SHARED=1)"; return; }
+        es_skip "no corpus at $dir"
+        return
+    fi
+    for f in "$dir"/*; do
+        [ -f "$f" ] || continue
+        case "$f" in *.tsv | *.md | *.txt) continue ;; esac
+        n=$((n + 1))
+        same_both_ways "$f" || bad=$((bad + 1))
+    done
+    check "corpus files compared ($n)" [ "$n" -gt 0 ]
+    check_eq "corpus files whose mapped and piped results differ" "$bad" 0
+}
+
+es_run t_generated_photos_identical
+es_run t_refused_large_input_writes_nothing
+es_run t_stdin_redirected_from_a_file_is_mapped_too
+es_run t_corpus_identical
+es_finish
