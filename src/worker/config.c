@@ -115,6 +115,11 @@ static const s_opt s_opts[] = {
      "memory all concurrent orientation transforms share; a transform waits for its share, and "
      "one that can never fit keeps the tag instead",
      S_BYTES, S_FIELD(transform_memory), 1024 * 1024, 1024ll * 1024 * 1024 * 1024, false},
+    {"EXIFSTRIP_PROPAGATE_DELETES", "propagate-deletes", NULL, "false", NULL,
+     "an ObjectRemoved event deletes the destination's copy of the key, only when that copy "
+     "records it was made from the deleted source (a newer copy is kept); needs "
+     "s3:DeleteObject on the destination",
+     S_BOOL, offsetof(es_cfg, propagate_deletes), 0, 0, 0, false},
 };
 
 #define S_NOPTS (sizeof s_opts / sizeof s_opts[0])

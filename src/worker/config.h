@@ -44,6 +44,7 @@ typedef struct es_cfg {
     es_orient_mode orientation; /* apply (default), keep or drop */
     uint64_t max_pixels;        /* apply keeps the tag of larger photos */
     uint64_t transform_memory;  /* bytes all concurrent transforms may hold together */
+    bool propagate_deletes;     /* an ObjectRemoved event deletes B's copy made from that source */
 } es_cfg;
 
 /* Looks up an environment variable; NULL means unset. */

@@ -5,7 +5,8 @@
  * validated. A record that fails is marked INVALID with the reason (its
  * siblings are unaffected); a notification of another kind is marked OTHER.
  * An SNS envelope is unwrapped once (its Message string is parsed the same
- * way); deeper nesting is refused. */
+ * way); deeper nesting is refused. Removals (ObjectRemoved:*, "Object
+ * Deleted") are parsed like creations but never refuse a message. */
 #include "worker/event.h"
 
 #include <jansson.h>
@@ -245,7 +246,10 @@ static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, e
         return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.eventSource is not \"aws:s3\"", where);
     ES_GUARD(s_get_str(r, "eventName", true, rec->event_name, sizeof rec->event_name, where, err));
     json_t *s3 = json_object_get(r, "s3");
-    if (strncmp(rec->event_name, "ObjectCreated:", 14) != 0) {
+    if (!strncmp(rec->event_name, "ObjectRemoved:", 14)) {
+        rec->state = ES_EVENT_RECORD_REMOVED;
+        rec->delete_marker = !strcmp(rec->event_name, "ObjectRemoved:DeleteMarkerCreated");
+    } else if (strncmp(rec->event_name, "ObjectCreated:", 14) != 0) {
         rec->state = ES_EVENT_RECORD_OTHER;
         s_get_location_if_any(json_object_get(s3, "bucket"), json_object_get(s3, "object"), true,
                               rec);
@@ -264,10 +268,12 @@ static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, e
     return s_get_object_fields(bucket, object, true, &s_s3_names, bwhere, owhere, rec, err);
 }
 
-/* Marks a record that failed to parse: it is refused on its own. */
+/* Marks a record that failed to parse: it is refused on its own (a removal
+ * stays REMOVED, carrying the problem). */
 static void s_mark_invalid(es_event_record *rec, es_err rc, const es_error *why)
 {
-    rec->state = ES_EVENT_RECORD_INVALID;
+    if (rec->state != ES_EVENT_RECORD_REMOVED)
+        rec->state = ES_EVENT_RECORD_INVALID;
     rec->problem_code = rc == ES_ERR_TOO_LARGE ? rc : ES_ERR_EVENT_INVALID;
     snprintf(rec->problem, sizeof rec->problem, "%s", why->msg);
 }
@@ -302,14 +308,38 @@ static es_err s_parse_s3(json_t *root, es_event *ev, es_error *err)
     return ES_OK;
 }
 
-/* An EventBridge event holds one object. Another detail-type from aws.s3
- * ("Object Deleted", ...) is a record to skip; a malformed "Object Created"
- * refuses the message (its only record). */
+/* An EventBridge "Object Deleted" record: REMOVED, a malformed one carrying
+ * its problem (the message stays usable). */
+static es_err s_parse_eventbridge_deleted(json_t *root, es_event *ev)
+{
+    ES_GUARD(s_alloc_records(ev, 1));
+    es_event_record *rec = &ev->records[0];
+    rec->state = ES_EVENT_RECORD_REMOVED;
+    snprintf(rec->event_name, sizeof rec->event_name, "Object Deleted");
+    es_error why;
+    es_error_clear(&why);
+    json_t *d = s_get_obj(root, "detail", "event", &why);
+    json_t *bucket = d ? s_get_obj(d, "bucket", "detail", &why) : NULL;
+    json_t *object = bucket ? s_get_obj(d, "object", "detail", &why) : NULL;
+    es_err rc = object ? s_get_object_fields(bucket, object, false, &s_eventbridge_names,
+                                             "detail.bucket", "detail.object", rec, &why)
+                       : ES_ERR_EVENT_INVALID;
+    if (rc != ES_OK)
+        s_mark_invalid(rec, rc, &why);
+    rec->delete_marker = d && s_str_is(d, "deletion-type", "Delete Marker Created");
+    return ES_OK;
+}
+
+/* An EventBridge event holds one object. "Object Deleted" is a removal;
+ * another detail-type from aws.s3 is a record to skip; a malformed "Object
+ * Created" refuses the message (its only record). */
 static es_err s_parse_eventbridge(json_t *root, es_event *ev, es_error *err)
 {
     json_t *dt = json_object_get(root, "detail-type");
     if (!json_is_string(dt))
         return es_error_set(err, ES_ERR_EVENT_INVALID, "EventBridge detail-type is not a string");
+    if (!strcmp(json_string_value(dt), "Object Deleted"))
+        return s_parse_eventbridge_deleted(root, ev);
     json_t *detail = json_object_get(root, "detail");
     if (strcmp(json_string_value(dt), "Object Created") != 0) {
         ES_GUARD(s_alloc_records(ev, 1));

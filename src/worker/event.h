@@ -10,10 +10,13 @@
  * naming the offending field; limits give ES_ERR_TOO_LARGE.
  *
  * Records are judged one by one, so that one bad record does not spoil its
- * siblings: each record is CREATED (an object creation to process), OTHER (a
- * well-formed notification of another kind, e.g. ObjectRemoved:Delete or an
- * EventBridge "Object Deleted": nothing to do) or INVALID (malformed: its
- * problem names the field). Fields are validated here, before any request is
+ * siblings: each record is CREATED (an object creation to process), REMOVED
+ * (an object removal: S3's "ObjectRemoved:*" or EventBridge's "Object
+ * Deleted", acted on only when deletes are propagated), OTHER (a well-formed
+ * notification of another kind: nothing to do) or INVALID (malformed: its
+ * problem names the field). A REMOVED record whose fields are malformed keeps
+ * its state and carries the problem, so that it is skipped like before when
+ * deletes are not propagated and refused when they are. Fields are validated here, before any request is
  * made: bucket name shape, key (decoded, UTF-8, 1..1024 bytes, no NUL), size
  * (a non-negative integer), ETag (printable ASCII without '"' once its quotes
  * are removed), versionId (printable ASCII) and sequencer (hex digits). */
@@ -34,7 +37,8 @@
 typedef enum es_event_record_state {
     ES_EVENT_RECORD_CREATED = 0, /* an object creation: process it */
     ES_EVENT_RECORD_OTHER,       /* another kind of event (event_name says which): skip it */
-    ES_EVENT_RECORD_INVALID      /* malformed: refuse this record; problem says why */
+    ES_EVENT_RECORD_INVALID,     /* malformed: refuse this record; problem says why */
+    ES_EVENT_RECORD_REMOVED      /* an object removal (problem set when malformed) */
 } es_event_record_state;
 
 typedef struct es_event_record {
@@ -47,8 +51,9 @@ typedef struct es_event_record {
     char sequencer[128];
     char event_name[64];   /* "ObjectCreated:Put", or "Object Created" (EventBridge) */
     es_event_record_state state;
-    es_err problem_code;   /* INVALID: ES_ERR_EVENT_INVALID (or ES_ERR_TOO_LARGE) */
-    char problem[ES_ERRBUF_SIZE]; /* INVALID: the reason, naming the field */
+    bool delete_marker;    /* REMOVED: a delete marker was created (version_id is the marker's) */
+    es_err problem_code;   /* INVALID, malformed REMOVED: ES_ERR_EVENT_INVALID (or ES_ERR_TOO_LARGE) */
+    char problem[ES_ERRBUF_SIZE]; /* INVALID, malformed REMOVED: the reason, naming the field ("" otherwise) */
 } es_event_record;
 
 typedef enum es_event_kind {
@@ -65,10 +70,10 @@ typedef struct es_event {
 } es_event;
 
 /* Parses len bytes of body. On success fills ev (release with es_event_clear);
- * its records may still be OTHER or INVALID one by one. On failure (the
+ * its records may still be REMOVED, OTHER or INVALID one by one. On failure (the
  * message as a whole is unusable) ev is empty and err holds the reason.
- * For OTHER and INVALID records, bucket and key hold what could be read
- * ("" otherwise). */
+ * For OTHER, INVALID and malformed REMOVED records, bucket and key hold what
+ * could be read ("" otherwise). */
 ES_MUST_USE es_err es_event_parse(const char *body, size_t len, es_event *ev, es_error *err);
 /* Frees what es_event_parse allocated and empties ev; accepts a zeroed ev. */
 void es_event_clear(es_event *ev);

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/ordering.h"
+#include "worker/propagate_delete.h"
 #include "worker/report.h"
 #include "worker/transform_budget.h"
 
@@ -35,6 +36,7 @@ const char *es_job_outcome_name(es_job_outcome outcome)
     case ES_JOB_GONE: return "gone";
     case ES_JOB_REFUSED: return "refused";
     case ES_JOB_RETRY: return "retry";
+    case ES_JOB_DELETED: return "deleted";
     case ES_JOB_OUTCOME_COUNT: break;
     }
     return "retry";
@@ -359,9 +361,9 @@ static void s_report_refusal(const es_job_env *env, const es_job_message *msg,
 static void s_log_result(const es_job_message *msg, const es_event_record *rec,
                          const es_job_result *res)
 {
-    static const char *const events[ES_JOB_OUTCOME_COUNT] = {"job.done", "job.skipped", "job.gone",
-                                                             "job.refused", "job.retry"};
-    es_log_level level = res->outcome == ES_JOB_REFUSED || res->outcome == ES_JOB_RETRY
+    static const char *const events[ES_JOB_OUTCOME_COUNT] = {
+        "job.done", "job.skipped", "job.gone", "job.refused", "job.retry", "job.deleted"};
+    es_log_level level = res->outcome == ES_JOB_REFUSED || res->outcome == ES_JOB_RETRY || res->warn
                              ? ES_LOG_WARN
                              : ES_LOG_INFO;
     bool failed = res->code != ES_OK;
@@ -401,6 +403,10 @@ static void s_run_record(const es_job_env *env, const es_event_record *rec, es_j
     }
     if (s_cancel_requested(env)) {
         s_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not started");
+        return;
+    }
+    if (rec->state == ES_EVENT_RECORD_REMOVED) {
+        es_propagate_delete(env, rec, res);
         return;
     }
     if (rec->has_size && rec->size > cfg->max_object_bytes) {
@@ -519,8 +525,14 @@ static void s_run_event_record(const es_job_env *env, const es_job_message *msg,
                                const es_event_record *rec, es_job_result *res)
 {
     char reason[sizeof res->reason];
-    switch (rec->state) {
+    es_event_record_state state = rec->state;
+    if (state == ES_EVENT_RECORD_REMOVED) /* without EXIFSTRIP_PROPAGATE_DELETES: skipped like others */
+        state = !env->cfg->propagate_deletes ? ES_EVENT_RECORD_OTHER
+                : rec->problem[0]            ? ES_EVENT_RECORD_INVALID
+                                             : ES_EVENT_RECORD_REMOVED;
+    switch (state) {
     case ES_EVENT_RECORD_CREATED:
+    case ES_EVENT_RECORD_REMOVED:
         es_job_run_record(env, msg, rec, res);
         return;
     case ES_EVENT_RECORD_OTHER:

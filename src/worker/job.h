@@ -8,9 +8,12 @@
  *   refused   the input is unacceptable (not a JPEG, corrupt, too large, bad
  *             event): nothing written, a report goes to the DLQ if configured
  *   retry     transient failure: the message must not be deleted
+ *   deleted   (EXIFSTRIP_PROPAGATE_DELETES) an object removal deleted the
+ *             destination's copy made from the removed source (propagate_delete.h)
  * Each record of a message is settled on its own: a malformed record is
- * refused (with its report) and a non-creation event (ObjectRemoved:*, ...)
- * skipped without touching its siblings. A message is settled (may be
+ * refused (with its report) and a non-creation event skipped without touching
+ * its siblings; a removal (ObjectRemoved:*) is skipped too unless deletes are
+ * propagated. A message is settled (may be
  * deleted) when none of its records is "retry"; a retried message comes back
  * whole, its already-done records then being cheap repeats.
  * The job only calls es_s3_get_object / es_s3_upload_* / es_sqs_send. */
@@ -35,10 +38,11 @@ typedef enum es_job_outcome {
     ES_JOB_GONE,
     ES_JOB_REFUSED,
     ES_JOB_RETRY,
+    ES_JOB_DELETED,
     ES_JOB_OUTCOME_COUNT
 } es_job_outcome;
 
-/* "stripped", "skipped", "gone", "refused", "retry". */
+/* "stripped", "skipped", "gone", "refused", "retry", "deleted". */
 const char *es_job_outcome_name(es_job_outcome outcome);
 
 /* Shared by all jobs, read-only while they run. */
@@ -68,6 +72,7 @@ typedef struct es_job_result {
     char reason[ES_ERRBUF_SIZE];
     bool reported;        /* a report was sent to the DLQ */
     bool abandoned;       /* retry because the job was too old or its GET too slow */
+    bool warn;            /* logged at warn level though not a failure (a kept foreign copy) */
 } es_job_result;
 
 /* Per-message tally, by outcome. */
@@ -81,8 +86,9 @@ typedef struct es_job_counts {
 #define ES_JOB_AGE_BASE_S 300u
 #define ES_JOB_AGE_BYTES_PER_S (256u * 1024u)
 
-/* Processes one record of msg and logs one "job.<outcome>" line ("job.done"
- * for stripped). Never fails: failures are outcomes. */
+/* Processes one record of msg (an object creation, or a removal when deletes
+ * are propagated) and logs one "job.<outcome>" line ("job.done" for
+ * stripped). Never fails: failures are outcomes. */
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,
                        const es_event_record *rec, es_job_result *res);
 

@@ -592,7 +592,7 @@ static void s_log_start(const es_pool *p)
            ES_LF_UINT("max_object_bytes", c->max_object_bytes),
            ES_LF_UINT("part_size", c->part_size), ES_LF_INT("shutdown_grace", c->shutdown_grace),
            ES_LF_STR("heartbeat_file", c->heartbeat_file[0] ? c->heartbeat_file : NULL),
-           ES_LF_BOOL("drain", c->drain));
+           ES_LF_BOOL("drain", c->drain), ES_LF_BOOL("propagate_deletes", c->propagate_deletes));
     if (c->source_bucket_count == 0)
         ES_LOG(ES_LOG_WARN, "config.any_source_bucket",
                ES_LF_STR("reason", "EXIFSTRIP_SOURCE_BUCKETS is not set: events from every bucket "
@@ -765,7 +765,8 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
            ES_LF_UINT("skipped", st.outcomes[ES_JOB_SKIPPED]),
            ES_LF_UINT("gone", st.outcomes[ES_JOB_GONE]),
            ES_LF_UINT("refused", st.outcomes[ES_JOB_REFUSED]),
-           ES_LF_UINT("retry", st.outcomes[ES_JOB_RETRY]), ES_LF_UINT("deleted", st.deleted),
+           ES_LF_UINT("retry", st.outcomes[ES_JOB_RETRY]),
+           ES_LF_UINT("copies_deleted", st.outcomes[ES_JOB_DELETED]), ES_LF_UINT("deleted", st.deleted),
            ES_LF_UINT("delete_failed", st.delete_failed), ES_LF_UINT("left", st.left),
            ES_LF_UINT("returned", st.returned), ES_LF_UINT("visibility_extended", st.extended),
            ES_LF_UINT("abandoned_threads", st.abandoned), ES_LF_BOOL("drained", st.drained));

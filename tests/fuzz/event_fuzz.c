@@ -51,6 +51,16 @@ static void s_check_record(const es_event *ev, const es_event_record *r)
             abort();
         break;
     }
+    case ES_EVENT_RECORD_REMOVED: {
+        bool removed = eventbridge ? !strcmp(r->event_name, "Object Deleted")
+                                   : !strncmp(r->event_name, "ObjectRemoved:", 14);
+        if (!removed || (r->problem[0] && es_err_category(r->problem_code) != ES_CAT_INPUT))
+            abort();
+        if (!r->problem[0] && (!r->key[0] || !es_utf8_valid(r->key, strlen(r->key)) ||
+                               s_has_control(r->version_id) || s_has_control(r->sequencer)))
+            abort();
+        break;
+    }
     case ES_EVENT_RECORD_OTHER:
         if (created)
             abort();

@@ -56,6 +56,7 @@ static void test_defaults(void)
     CHECK_INT_EQ(cfg.log_format, ES_LOG_FORMAT_JSON);
     CHECK_INT_EQ(cfg.log_level, ES_LOG_INFO);
     CHECK(!cfg.drain);
+    CHECK(!cfg.propagate_deletes);
 }
 
 static void test_every_variable_parsed(void)
@@ -77,7 +78,8 @@ static void test_every_variable_parsed(void)
                   {"EXIFSTRIP_HEARTBEAT_FILE", "/run/hb"},
                   {"EXIFSTRIP_LOG_FORMAT", "TEXT"},
                   {"EXIFSTRIP_LOG_LEVEL", "debug"},
-                  {"EXIFSTRIP_DRAIN", "yes"}}};
+                  {"EXIFSTRIP_DRAIN", "yes"},
+                  {"EXIFSTRIP_PROPAGATE_DELETES", "1"}}};
     es_cfg cfg;
     es_error err;
     REQUIRE(s_load(&env, 0, NULL, &cfg, &err) == ES_OK);
@@ -101,6 +103,7 @@ static void test_every_variable_parsed(void)
     CHECK_INT_EQ(cfg.log_format, ES_LOG_FORMAT_TEXT);
     CHECK_INT_EQ(cfg.log_level, ES_LOG_DEBUG);
     CHECK(cfg.drain);
+    CHECK(cfg.propagate_deletes);
 }
 
 /* Each bad value must fail with ES_ERR_CONFIG and a message naming its variable. */
@@ -137,6 +140,7 @@ static void test_validation_names_variable(void)
         {"EXIFSTRIP_LOG_FORMAT", "xml", "json or text"},
         {"EXIFSTRIP_LOG_LEVEL", "verbose", "debug, info, warn or error"},
         {"EXIFSTRIP_DRAIN", "maybe", "true or false"},
+        {"EXIFSTRIP_PROPAGATE_DELETES", "sometimes", "true or false"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         /* s_getenv returns the first match, so the bad value shadows the valid ones */
@@ -276,7 +280,8 @@ static void test_help_lists_every_variable(void)
         "EXIFSTRIP_SHUTDOWN_GRACE",  "EXIFSTRIP_LOG_FORMAT", "EXIFSTRIP_LOG_LEVEL",
         "EXIFSTRIP_HEARTBEAT_FILE",  "EXIFSTRIP_PART_SIZE",  "EXIFSTRIP_WAIT_SECONDS",
         "--drain",                   "(default: 4)",         ".jpg,.jpeg",
-        "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS"};
+        "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS",
+        "EXIFSTRIP_PROPAGATE_DELETES", "--propagate-deletes"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CHECK_STR_CONTAINS(buf, names[i]);
 }

@@ -1,5 +1,6 @@
 /* event_test.c - the SQS message body parser: key decoding table, every
  * accepted shape (S3 notification, TestEvent, SNS envelope, EventBridge),
+ * removals (ObjectRemoved:*, "Object Deleted"),
  * refusals with their reasons, and the size/record limits. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,12 +316,12 @@ static void test_eventbridge_refusals(void)
     es_event ev;
     es_error err;
     /* another detail-type is a record to skip, not a refusal */
-    REQUIRE(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{"
-                    "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\"}}}",
+    REQUIRE(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Restore Completed\","
+                    "\"detail\":{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\"}}}",
                     &ev, &err) == ES_OK);
     REQUIRE(ev.count == 1);
     CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_OTHER);
-    CHECK_STR_EQ(ev.records[0].event_name, "Object Deleted");
+    CHECK_STR_EQ(ev.records[0].event_name, "Object Restore Completed");
     CHECK_STR_EQ(ev.records[0].key, "k.jpg");
     es_event_clear(&ev);
     CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":7,\"detail\":{}}", &ev, &err),
@@ -504,14 +505,82 @@ static void test_records_judged_one_by_one(void)
     REQUIRE(ev.count == 4);
     CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_CREATED);
     CHECK_STR_EQ(ev.records[0].key, "k.jpg");
-    CHECK_INT_EQ(ev.records[1].state, ES_EVENT_RECORD_OTHER);
+    CHECK_INT_EQ(ev.records[1].state, ES_EVENT_RECORD_REMOVED);
     CHECK_STR_EQ(ev.records[1].event_name, "ObjectRemoved:Delete");
-    CHECK_STR_EQ(ev.records[1].key, "gone 1.jpg"); /* kept for the log */
+    CHECK_STR_EQ(ev.records[1].key, "gone 1.jpg");
+    CHECK_STR_EQ(ev.records[1].problem, "");
     CHECK_INT_EQ(ev.records[2].state, ES_EVENT_RECORD_INVALID);
     CHECK_STR_CONTAINS(ev.records[2].problem, "Records[2].s3.object.eTag");
     CHECK_STR_EQ(ev.records[2].key, "x.jpg");       /* kept for the report */
-    CHECK_INT_EQ(ev.records[3].state, ES_EVENT_RECORD_OTHER); /* no s3 member: still skipped */
+    /* no s3 member: a removal carrying its problem (skipped unless deletes are propagated) */
+    CHECK_INT_EQ(ev.records[3].state, ES_EVENT_RECORD_REMOVED);
+    CHECK_STR_CONTAINS(ev.records[3].problem, "Records[3].s3 is missing");
     CHECK_STR_EQ(ev.records[3].bucket, "");
+    es_event_clear(&ev);
+}
+
+/* Removals: S3's ObjectRemoved:Delete (a version id when a version was
+ * deleted) and ObjectRemoved:DeleteMarkerCreated, EventBridge's "Object
+ * Deleted" with its deletion-type; fields validated as for creations. */
+static void test_removals(void)
+{
+    es_event ev;
+    es_error err;
+    char *body = s_s3_event("ObjectRemoved:Delete", "bkt", "a/b+c.jpg");
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK);
+    free(body);
+    REQUIRE(ev.count == 1);
+    const es_event_record *r = &ev.records[0];
+    CHECK_INT_EQ(r->state, ES_EVENT_RECORD_REMOVED);
+    CHECK(!r->delete_marker);
+    CHECK_STR_EQ(r->key, "a/b c.jpg");
+    CHECK_STR_EQ(r->version_id, "v1");
+    CHECK_STR_EQ(r->sequencer, "0055AED6DCD90281E5");
+    CHECK_STR_EQ(r->problem, "");
+    es_event_clear(&ev);
+
+    body = s_s3_event("ObjectRemoved:DeleteMarkerCreated", "bkt", "k.jpg");
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK);
+    free(body);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_REMOVED);
+    CHECK(ev.records[0].delete_marker);
+    es_event_clear(&ev);
+
+    body = s_s3_event("ObjectRemoved:Delete", "bkt", "bad%ZZ.jpg");
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK); /* the message stays usable */
+    free(body);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_REMOVED);
+    CHECK_STR_CONTAINS(ev.records[0].problem, "Records[0].s3.object.key");
+    CHECK_INT_EQ(ev.records[0].problem_code, ES_ERR_EVENT_INVALID);
+    es_event_clear(&ev);
+
+    static const char *const eventbridge[] = {
+        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
+        "\"name\":\"bkt\"},\"object\":{\"key\":\"my photo+%41.jpg\",\"version-id\":\"m1\","
+        "\"sequencer\":\"617f08299329d189\"},\"deletion-type\":\"Delete Marker Created\"}}",
+        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
+        "\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"617f\"},"
+        "\"deletion-type\":\"Permanently Deleted\"}}",
+        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
+        "\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"not hex\"}}}",
+    };
+    REQUIRE(s_parse(eventbridge[0], &ev, &err) == ES_OK);
+    r = &ev.records[0];
+    CHECK_INT_EQ(r->state, ES_EVENT_RECORD_REMOVED);
+    CHECK(r->delete_marker);
+    CHECK_STR_EQ(r->event_name, "Object Deleted");
+    CHECK_STR_EQ(r->key, "my photo+%41.jpg"); /* EventBridge keys are not encoded */
+    CHECK_STR_EQ(r->version_id, "m1");
+    CHECK_STR_EQ(r->sequencer, "617f08299329d189");
+    es_event_clear(&ev);
+    REQUIRE(s_parse(eventbridge[1], &ev, &err) == ES_OK);
+    CHECK(!ev.records[0].delete_marker);
+    CHECK_STR_EQ(ev.records[0].problem, "");
+    es_event_clear(&ev);
+    REQUIRE(s_parse(eventbridge[2], &ev, &err) == ES_OK);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_REMOVED);
+    CHECK_STR_CONTAINS(ev.records[0].problem, "detail.object.sequencer");
+    CHECK_STR_EQ(ev.records[0].key, "k.jpg");
     es_event_clear(&ev);
 }
 
@@ -545,6 +614,7 @@ int main(void)
     ES_RUN(test_invalid_record_fields);
     ES_RUN(test_key_length_limit_in_record);
     ES_RUN(test_records_judged_one_by_one);
+    ES_RUN(test_removals);
     ES_RUN(test_empty_and_null_body);
     return es_test_finish();
 }

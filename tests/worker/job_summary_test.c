@@ -72,6 +72,7 @@ static void test_outcome_names(void)
     CHECK_STR_EQ(es_job_outcome_name(ES_JOB_GONE), "gone");
     CHECK_STR_EQ(es_job_outcome_name(ES_JOB_REFUSED), "refused");
     CHECK_STR_EQ(es_job_outcome_name(ES_JOB_RETRY), "retry");
+    CHECK_STR_EQ(es_job_outcome_name(ES_JOB_DELETED), "deleted");
 }
 
 int main(void)

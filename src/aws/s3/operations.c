@@ -258,7 +258,18 @@ es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *ke
 
 es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key, es_aws_result *res)
 {
-    es_aws_request req = {.method = "DELETE"};
+    return es_s3_delete_object_if(c, bucket, key, NULL, res);
+}
+
+es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, const char *key,
+                              const char *if_match, es_aws_result *res)
+{
+    es_aws_header hdr[1];
+    es_aws_request req = {
+        .method = "DELETE",
+        .headers = hdr,
+        .header_count = s_opt_header(hdr, "if-match", if_match),
+    };
     return es_s3_call(c, bucket, key, &req, NULL, res);
 }
 

@@ -84,9 +84,15 @@ ES_MUST_USE es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, co
                                          const uint8_t *body, size_t len,
                                          const char *content_type,
                                          const es_s3_write_options *opt, es_aws_result *res);
-/* Tests and tooling (the worker never deletes objects). */
+/* DeleteObject without a condition (tests and tooling): a missing key is no error. */
 ES_MUST_USE es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
                                        es_aws_result *res);
+/* S3's conditional delete: if_match (with quotes, or NULL for none) is the
+ * ETag the key must still have. A changed object is ES_ERR_PRECONDITION
+ * (412; a concurrent write may also give HTTP 409), a key that no longer
+ * exists ES_ERR_NOT_FOUND (404). The worker's delete propagation uses it. */
+ES_MUST_USE es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, const char *key,
+                                          const char *if_match, es_aws_result *res);
 
 /* Tests and tooling for now; the planned backfill command lists the upload
  * bucket with it. ListObjectsV2, one page. Keys are returned in a malloc'd array of malloc'd

@@ -21,7 +21,7 @@ import { handleControl } from "./control.mjs";
 import { firstParam } from "./url.mjs";
 import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
-import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
+import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, deletePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
 
 const PARSED_CONTENT_TYPES = /x-www-form-urlencoded|x-amz-json/i;
 
@@ -297,6 +297,10 @@ export class Emulator {
     async writeS3(ctx, route, req, body, auth) {
         if (CONDITIONAL_WRITES.has(route.action)) {
             const err = writePreconditionError(this.backend.s3Store, route.bucket, route.key, req.headers);
+            if (err) return renderError("s3", err, ctx);
+        }
+        if (route.action === "DeleteObject") {
+            const err = deletePreconditionError(this.backend.s3Store, route.bucket, route.key, req.headers);
             if (err) return renderError("s3", err, ctx);
         }
         // fauxqs would parse these content types instead of storing the bytes.

@@ -6,6 +6,10 @@
 //   If-None-Match: other  400 NotImplemented-style refusal (S3 accepts only "*")
 //   If-Match: "etag"      the key must exist (else 404 NoSuchKey) with that ETag
 //                         (else 412 PreconditionFailed); "*" matches any object
+// Conditional deletes (DeleteObject; S3 has them for general purpose buckets):
+//   If-Match: "etag"      as above: 404 NoSuchKey when the key is missing,
+//                         412 PreconditionFailed when its ETag differs
+//   If-None-Match         not a DeleteObject header: ignored, as S3 does
 // The check and the write happen under a per-key lock, so of two concurrent
 // writes conditional on the same state only one succeeds (the front server
 // is asynchronous: without the lock both could pass the check first).
@@ -36,6 +40,11 @@ export class KeyLocks {
             if (this.tails.get(name) === tail) this.tails.delete(name);
         }
     }
+}
+
+// The error a conditional DeleteObject must fail with, or null (If-Match only).
+export function deletePreconditionError(store, bucket, key, headers) {
+    return writePreconditionError(store, bucket, key, { "if-match": headers["if-match"] });
 }
 
 function stripQuotes(etag) {

@@ -1,5 +1,6 @@
 // s3_writes.test.mjs - conditional writes as S3 answers them (If-None-Match: *,
-// If-Match on the current ETag; PutObject and CompleteMultipartUpload), their
+// If-Match on the current ETag; PutObject and CompleteMultipartUpload),
+// conditional deletes (DeleteObject with If-Match), their
 // atomicity when two conditional writes race (one delayed by a fault rule),
 // and ListMultipartUploads counting open uploads.
 import { test, after } from "node:test";
@@ -7,6 +8,7 @@ import assert from "node:assert/strict";
 import {
     CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand, CreateMultipartUploadCommand,
     UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListMultipartUploadsCommand,
+    DeleteObjectCommand,
 } from "@aws-sdk/client-s3";
 import { setup, s3Client, unique, addFault } from "./helpers.mjs";
 
@@ -39,6 +41,21 @@ test("If-Match writes only over the ETag named; a missing key is 404 NoSuchKey",
     await assert.rejects(s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "v3", IfMatch: v1.ETag })),
         failsWith(412, "PreconditionFailed"), "the old ETag no longer matches");
     assert.equal(await read(key), "v2");
+});
+
+test("DeleteObject with If-Match deletes only the ETag named; a missing key is 404 NoSuchKey", async () => {
+    const key = unique("del") + ".jpg";
+    const exists = async () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+    await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: '"0123"' })),
+        failsWith(404, "NoSuchKey"));
+    const v1 = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "v1" }));
+    const v2 = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "v2" }));
+    await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: v1.ETag })),
+        failsWith(412, "PreconditionFailed"), "a copy written after the ETag was seen survives");
+    assert.equal(await read(key), "v2");
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: v2.ETag }));
+    assert.equal(await exists(), false);
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })); /* unconditional: no error when missing */
 });
 
 test("metadata written with a conditional PUT comes back on HEAD", async () => {

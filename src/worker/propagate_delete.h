@@ -1,0 +1,43 @@
+/* propagate_delete.h - delete propagation (EXIFSTRIP_PROPAGATE_DELETES): an
+ * object removal in a source bucket deletes the same key in the destination,
+ * but only the copy that records (x-amz-meta-exifstrip-source-*, ordering.h)
+ * it was made from the removed source, so a removal never takes away a copy
+ * of a newer upload or an object someone else wrote. The destination's copy
+ * is HEADed, judged here, and deleted on the condition that it still has the
+ * ETag the HEAD saw (S3's conditional DeleteObject), so a copy written between
+ * the HEAD and the DELETE survives; a lost race is judged again. */
+#ifndef ES_WORKER_PROPAGATE_DELETE_H
+#define ES_WORKER_PROPAGATE_DELETE_H
+
+#include "aws/s3/s3.h"
+#include "worker/event.h"
+#include "worker/job.h"
+
+typedef enum es_removal_verdict {
+    ES_REMOVAL_DELETE = 0,    /* the copy was made from the removed source: delete it */
+    ES_REMOVAL_ABSENT,        /* the destination has no such key: nothing to do */
+    ES_REMOVAL_FOREIGN,       /* the copy records no source (written by something else): kept */
+    ES_REMOVAL_NEWER,         /* the copy's source is not older than the removal: kept */
+    ES_REMOVAL_OTHER_VERSION, /* another version than the copy's source was deleted: kept */
+    ES_REMOVAL_UNORDERED      /* the removal and the copy's source cannot be ordered: kept */
+} es_removal_verdict;
+
+/* Judges the removal rec (state REMOVED) against dest, the destination's
+ * object (NULL when the key does not exist):
+ * - a permanently deleted version (a version id, no delete marker) removes
+ *   the copy of exactly that version (version ids equal; S3's "null" version
+ *   equals a copy that recorded none);
+ * - otherwise (an unversioned bucket, or a delete marker) the sequencers
+ *   decide: the copy goes when the removal's sequencer is newer than the one
+ *   it recorded (es_sequencer_compare), stays when it is not, and stays when
+ *   either is missing. */
+es_removal_verdict es_removal_decide(const es_event_record *rec, const es_s3_object_info *dest);
+
+/* Carries out the removal rec in env->cfg->dest_bucket and fills res's
+ * outcome, code, reason and request id: ES_JOB_DELETED, ES_JOB_SKIPPED (kept
+ * or absent; res->warn for a copy the operator should look at) or
+ * ES_JOB_RETRY (a request failed, or the copy kept changing under the
+ * conditional delete). The caller has checked the bucket and suffix. */
+void es_propagate_delete(const es_job_env *env, const es_event_record *rec, es_job_result *res);
+
+#endif

@@ -1,0 +1,100 @@
+/* propagate_delete_test.c - the delete-propagation decision, one table of
+ * cases: an absent or foreign copy, unversioned removals ordered by
+ * sequencer (older, newer, equal, unorderable), permanent deletes of a
+ * version (the copy's, another, S3's "null" version) and delete markers,
+ * whose version id is the marker's and so never decides. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "worker/propagate_delete.h"
+
+typedef struct s_case {
+    const char *what;
+    /* the removal */
+    const char *version, *sequencer;
+    bool marker;
+    /* the destination's copy: NULL source fields = no such key */
+    const char *src_etag, *src_version, *src_sequencer;
+    es_removal_verdict expect;
+} s_case;
+
+static const s_case s_cases[] = {
+    {"no copy", "", "0B", false, NULL, NULL, NULL, ES_REMOVAL_ABSENT},
+    {"copy without metadata", "", "0B", false, "", "", "", ES_REMOVAL_FOREIGN},
+    {"removal after the copy's source", "", "0055AED6DCD90281E6", false, "e1", "",
+     "0055AED6DCD90281E5", ES_REMOVAL_DELETE},
+    {"removal in lower case hex", "", "0055aed6dcd90281e6", false, "e1", "", "0055AED6DCD90281E5",
+     ES_REMOVAL_DELETE},
+    {"copy of a re-upload after the removal", "", "0055AED6DCD90281E5", false, "e2", "",
+     "0055AED6DCD90281E6", ES_REMOVAL_NEWER},
+    {"same sequencer (cannot be a removal of this copy)", "", "0A", false, "e1", "", "0A",
+     ES_REMOVAL_NEWER},
+    {"longer removal sequencer, padded comparison", "", "0A01", false, "e1", "", "0A",
+     ES_REMOVAL_DELETE},
+    {"removal without a sequencer", "", "", false, "e1", "", "0A", ES_REMOVAL_UNORDERED},
+    {"copy recorded no sequencer", "", "0B", false, "e1", "", "", ES_REMOVAL_UNORDERED},
+    {"deleted version is the copy's", "v1", "01", false, "e1", "v1", "0F", ES_REMOVAL_DELETE},
+    {"deleted version is an older one", "v0", "0F", false, "e1", "v1", "01",
+     ES_REMOVAL_OTHER_VERSION},
+    {"copy of an unversioned upload, null version deleted", "null", "01", false, "e1", "", "0F",
+     ES_REMOVAL_DELETE},
+    {"copy of an unversioned upload, a real version deleted", "v2", "0F", false, "e1", "", "01",
+     ES_REMOVAL_OTHER_VERSION},
+    {"delete marker after the copy's version", "marker-1", "0B", true, "e1", "v1", "0A",
+     ES_REMOVAL_DELETE},
+    {"delete marker before a newer version", "marker-1", "0A", true, "e1", "v2", "0B",
+     ES_REMOVAL_NEWER},
+    {"delete marker whose id equals nothing recorded", "v1", "0A", true, "e1", "v1", "0B",
+     ES_REMOVAL_NEWER},
+};
+
+static void s_fill(const s_case *c, es_event_record *rec, es_s3_object_info *dest)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->state = ES_EVENT_RECORD_REMOVED;
+    rec->delete_marker = c->marker;
+    snprintf(rec->bucket, sizeof rec->bucket, "uploads");
+    snprintf(rec->key, sizeof rec->key, "p/k.jpg");
+    snprintf(rec->version_id, sizeof rec->version_id, "%s", c->version);
+    snprintf(rec->sequencer, sizeof rec->sequencer, "%s", c->sequencer);
+    memset(dest, 0, sizeof *dest);
+    snprintf(dest->etag, sizeof dest->etag, "\"d41d8cd98f00b204e9800998ecf8427e\"");
+    snprintf(dest->source.etag, sizeof dest->source.etag, "%s", c->src_etag ? c->src_etag : "");
+    snprintf(dest->source.version_id, sizeof dest->source.version_id, "%s",
+             c->src_version ? c->src_version : "");
+    snprintf(dest->source.sequencer, sizeof dest->source.sequencer, "%s",
+             c->src_sequencer ? c->src_sequencer : "");
+}
+
+static void test_decision_table(void)
+{
+    for (size_t i = 0; i < sizeof s_cases / sizeof s_cases[0]; i++) {
+        const s_case *c = &s_cases[i];
+        es_event_record rec;
+        es_s3_object_info dest;
+        s_fill(c, &rec, &dest);
+        es_removal_verdict got = es_removal_decide(&rec, c->src_etag ? &dest : NULL);
+        if (got != c->expect)
+            es_test_fail(__FILE__, __LINE__, "%s: verdict %d, expected %d", c->what, (int)got,
+                         (int)c->expect);
+    }
+}
+
+/* Only the recorded source counts, never B's own ETag or version. */
+static void test_destination_identity_does_not_decide(void)
+{
+    es_event_record rec;
+    es_s3_object_info dest;
+    s_fill(&s_cases[1], &rec, &dest); /* a foreign copy */
+    snprintf(dest.version_id, sizeof dest.version_id, "%s", "v1");
+    snprintf(rec.version_id, sizeof rec.version_id, "%s", "v1");
+    CHECK_INT_EQ(es_removal_decide(&rec, &dest), ES_REMOVAL_FOREIGN);
+}
+
+int main(void)
+{
+    ES_RUN(test_decision_table);
+    ES_RUN(test_destination_identity_does_not_decide);
+    return es_test_finish();
+}
