@@ -86,9 +86,10 @@ typedef struct es_job_counts {
 #define ES_JOB_AGE_BASE_S 300u
 #define ES_JOB_AGE_BYTES_PER_S (256u * 1024u)
 
-/* Processes one record of msg (an object creation, or a removal when deletes
- * are propagated) and logs one "job.<outcome>" line ("job.done" for
- * stripped). Never fails: failures are outcomes. */
+/* Processes one record of msg and logs one "job.<outcome>" line ("job.done"
+ * for stripped). A REMOVED record is propagated (the caller checks
+ * cfg->propagate_deletes, as es_job_run_message does). Never fails: failures
+ * are outcomes. */
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,
                        const es_event_record *rec, es_job_result *res);
 

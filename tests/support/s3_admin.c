@@ -1,6 +1,7 @@
 /* s3_admin.c - bucket creation/deletion and queue notifications (s3_admin.h). */
 #include "s3_admin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +71,17 @@ es_err es_s3_put_bucket_notification(es_s3_client *c, const char *bucket, const 
     es_buf_puts(&b, "<NotificationConfiguration " S_XMLNS "><QueueConfiguration>"
                     "<Id>exifstrip</Id><Queue>");
     es_buf_xml_escaped(&b, queue_arn);
-    es_buf_puts(&b, "</Queue><Event>");
-    es_buf_xml_escaped(&b, event ? event : "s3:ObjectCreated:*");
-    es_buf_puts(&b, "</Event>");
+    es_buf_puts(&b, "</Queue>");
+    const char *events = event ? event : "s3:ObjectCreated:*";
+    for (const char *e = events; *e;) { /* one <Event> per comma-separated name */
+        size_t n = strcspn(e, ",");
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)n, e);
+        es_buf_puts(&b, "<Event>");
+        es_buf_xml_escaped(&b, name);
+        es_buf_puts(&b, "</Event>");
+        e += n + (e[n] == ',');
+    }
     if ((prefix && prefix[0]) || (suffix && suffix[0])) {
         es_buf_puts(&b, "<Filter><S3Key>");
         s_filter_rule(&b, "prefix", prefix);

@@ -1,0 +1,374 @@
+/* propagate_delete_itest.c - delete propagation against the emulator, with
+ * the emulator's own ObjectCreated / ObjectRemoved notifications where the
+ * order matters and hand-made events for versioned buckets: on, the copy
+ * made from the deleted source goes; off, the removal is skipped as before;
+ * a copy of a re-upload newer than the removal, a missing key, a copy
+ * written by someone else (kept, warned in the log) and a copy replaced
+ * between the HEAD and the conditional DELETE all stay. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness/test.h"
+#include "../support/aws_itest.h"
+#include "../support/fixture.h"
+#include "../support/s3_admin.h"
+#include "../support/worker_fixture.h"
+#include "common/log.h"
+#include "worker/job.h"
+
+static es_wfix s_w;
+static es_job_env s_env;
+
+/* Log lines captured while a test runs (the sink is called under the log mutex). */
+static char s_log[65536];
+static size_t s_log_len;
+
+static void s_sink(void *ctx, const char *line, size_t len)
+{
+    (void)ctx;
+    if (len < sizeof s_log - s_log_len) {
+        memcpy(s_log + s_log_len, line, len);
+        s_log_len += len;
+        s_log[s_log_len] = '\0';
+    }
+}
+
+/* Creates the buckets and the event queue, the source's notifications (both
+ * kinds) and a configuration with EXIFSTRIP_PROPAGATE_DELETES = propagate. */
+static bool s_setup(bool propagate)
+{
+    if (!es_itest_endpoint() || es_wfix_setup(&s_w, 1) != 0)
+        return false;
+    s_w.cfg.propagate_deletes = propagate;
+    s_env = (es_job_env){&s_w.cfg, s_w.s3, s_w.sqs, NULL};
+    char arn[256];
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    if (es_sqs_get_attribute(s_w.sqs, s_w.queue_url, "QueueArn", arn, sizeof arn, &res) != ES_OK ||
+        es_s3_put_bucket_notification(s_w.s3, s_w.src, arn, "s3:ObjectCreated:*,s3:ObjectRemoved:*",
+                                      NULL, NULL, &res) != ES_OK)
+        return false;
+    s_log_len = 0;
+    s_log[0] = '\0';
+    es_log_set_sink(s_sink, NULL);
+    return true;
+}
+
+static void s_teardown(void)
+{
+    es_log_set_sink(NULL, NULL);
+    es_wfix_teardown(&s_w);
+}
+
+#define SETUP(propagate)                                                                 \
+    do {                                                                                 \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
+        REQUIRE(s_setup(propagate));                                                     \
+    } while (0)
+
+static uint8_t *s_jpeg(size_t *len, unsigned seed)
+{
+    es_fixture_opts o = {.exif = true, .exif_gps = true, .comment = true, .seed = seed};
+    uint8_t *j = NULL;
+    return es_fixture_make(&o, &j, len) == 0 ? j : NULL;
+}
+
+static bool s_put_source(const char *key, unsigned seed)
+{
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, seed);
+    bool ok = jpeg && es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK;
+    free(jpeg);
+    return ok;
+}
+
+static bool s_delete_source(const char *key)
+{
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    return es_s3_delete_object(s_w.s3, s_w.src, key, &res) == ES_OK;
+}
+
+/* The next notification on the event queue that is not s3:TestEvent (malloc'd), or NULL. */
+static char *s_next_event(void)
+{
+    for (int i = 0; i < 4; i++) {
+        char *body = es_wfix_receive_body(&s_w, s_w.queue_url, 2);
+        if (!body || !strstr(body, "s3:TestEvent"))
+            return body;
+        free(body);
+    }
+    return NULL;
+}
+
+/* Runs body through the job; returns the per-outcome counts. */
+static es_job_counts s_run(const char *body)
+{
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    es_job_message msg = {"msg-del", body, strlen(body), 1};
+    if (!es_job_run_message(&s_env, &msg, &counts))
+        es_test_fail(__FILE__, __LINE__, "message not settled: %s", s_log);
+    return counts;
+}
+
+/* Receives and runs the next notification; false when none came. */
+static bool s_run_next(es_job_counts *counts)
+{
+    char *body = s_next_event();
+    if (!body)
+        return false;
+    *counts = s_run(body);
+    free(body);
+    return true;
+}
+
+static bool s_in_dest(const char *key, es_s3_object_info *info)
+{
+    es_s3_object_info scratch;
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    return es_s3_head_object(s_w.s3, s_w.dst, key, info ? info : &scratch, &res) == ES_OK;
+}
+
+/* A hand-made S3 notification with one record (version and sequencer may be ""). */
+static char *s_event(const char *name, const char *key, const char *version, const char *sequencer)
+{
+    size_t n = 1024 + strlen(key) + strlen(version) + strlen(sequencer);
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n,
+                 "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":"
+                 "\"%s\",\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"%s\"%s%s%s%s%s%s}}}]}",
+                 name, s_w.src, key, version[0] ? ",\"versionId\":\"" : "", version,
+                 version[0] ? "\"" : "", sequencer[0] ? ",\"sequencer\":\"" : "", sequencer,
+                 sequencer[0] ? "\"" : "");
+    return out;
+}
+
+static es_job_counts s_run_event(const char *name, const char *key, const char *version,
+                                 const char *sequencer)
+{
+    char *body = s_event(name, key, version, sequencer);
+    es_job_counts counts;
+    memset(&counts, 0, sizeof counts);
+    if (body)
+        counts = s_run(body);
+    else
+        es_test_fail(__FILE__, __LINE__, "out of memory");
+    free(body);
+    return counts;
+}
+
+/* Strips the source's current object into B as if announced by a creation
+ * event with this version id and sequencer. */
+static bool s_publish(const char *key, const char *version, const char *sequencer)
+{
+    es_job_counts c = s_run_event("ObjectCreated:Put", key, version, sequencer);
+    return c.n[ES_JOB_STRIPPED] == 1;
+}
+
+static void test_delete_removes_the_copy_of_that_source(void)
+{
+    SETUP(true);
+    REQUIRE(s_put_source("in/a photo.jpg", 1));
+    es_job_counts c;
+    REQUIRE(s_run_next(&c));
+    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    CHECK(s_in_dest("in/a photo.jpg", NULL));
+    REQUIRE(s_delete_source("in/a photo.jpg"));
+    long seq = es_wfix_last_seq();
+    REQUIRE(s_run_next(&c)); /* the emulator's ObjectRemoved:Delete */
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("in/a photo.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "in/a photo.jpg"), 1);
+    CHECK_STR_CONTAINS(s_log, "\"event\":\"job.deleted\"");
+    /* a re-delivery of the removal finds nothing left to delete */
+    es_job_counts again = s_run_event("ObjectRemoved:Delete", "in/a+photo.jpg", "", "FF");
+    CHECK_INT_EQ(again.n[ES_JOB_SKIPPED], 1);
+    CHECK_STR_CONTAINS(s_log, "has no copy of this key");
+    s_teardown();
+}
+
+/* The removal is processed after the re-upload that followed it: the copy
+ * of the re-upload stays. */
+static void test_copy_of_a_newer_upload_is_kept(void)
+{
+    SETUP(true);
+    REQUIRE(s_put_source("b.jpg", 1));
+    es_job_counts c;
+    REQUIRE(s_run_next(&c));
+    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    REQUIRE(s_delete_source("b.jpg"));
+    char *removal = s_next_event();
+    REQUIRE(removal != NULL);
+    CHECK_STR_CONTAINS(removal, "ObjectRemoved:Delete");
+    REQUIRE(s_put_source("b.jpg", 2));
+    REQUIRE(s_run_next(&c)); /* the re-upload overtakes the removal */
+    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    es_s3_object_info before;
+    REQUIRE(s_in_dest("b.jpg", &before));
+    long seq = es_wfix_last_seq();
+    c = s_run(removal);
+    free(removal);
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 0);
+    es_s3_object_info after;
+    REQUIRE(s_in_dest("b.jpg", &after));
+    CHECK_STR_EQ(after.etag, before.etag);
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", NULL), 0);
+    CHECK_STR_CONTAINS(s_log, "holds a copy of a newer source");
+    s_teardown();
+}
+
+static void test_off_skips_removals_as_before(void)
+{
+    SETUP(false);
+    REQUIRE(s_put_source("c.jpg", 1));
+    es_job_counts c;
+    REQUIRE(s_run_next(&c));
+    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    REQUIRE(s_delete_source("c.jpg"));
+    long seq = es_wfix_last_seq();
+    REQUIRE(s_run_next(&c));
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK(s_in_dest("c.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "c.jpg"), 1); /* only the check above */
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "c.jpg"), 0);
+    CHECK_STR_CONTAINS(s_log, "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
+    /* a malformed removal is skipped too, not refused */
+    c = s_run_event("ObjectRemoved:Delete", "bad%ZZ.jpg", "", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 0);
+    CHECK(report == NULL);
+    free(report);
+    s_teardown();
+}
+
+static void test_missing_foreign_and_filtered_keys(void)
+{
+    SETUP(true);
+    long seq = es_wfix_last_seq();
+    es_job_counts c = s_run_event("ObjectRemoved:Delete", "never.jpg", "", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(c.n[ES_JOB_RETRY] + c.n[ES_JOB_REFUSED], 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", NULL), 0);
+
+    static const uint8_t other[] = "someone else's file";
+    REQUIRE(es_wfix_put(&s_w, s_w.dst, "theirs.jpg", other, sizeof other) == ES_OK);
+    s_log_len = 0;
+    c = s_run_event("ObjectRemoved:Delete", "theirs.jpg", "", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK(s_in_dest("theirs.jpg", NULL));
+    CHECK_STR_CONTAINS(s_log, "\"level\":\"warn\"");
+    CHECK_STR_CONTAINS(s_log, "written by something else");
+    CHECK_STR_CONTAINS(s_log, "\"key\":\"theirs.jpg\"");
+
+    /* keys without a configured suffix and other buckets are not looked at */
+    seq = es_wfix_last_seq();
+    c = s_run_event("ObjectRemoved:Delete", "notes.txt", "", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(es_wfix_count(seq, NULL, NULL), 0);
+
+    /* on, a malformed removal is refused with a report */
+    c = s_run_event("ObjectRemoved:Delete", "bad%ZZ.jpg", "", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_REFUSED], 1);
+    char *report = es_wfix_receive_body(&s_w, s_w.dlq_url, 2);
+    REQUIRE(report != NULL);
+    CHECK_STR_CONTAINS(report, "bad percent escape");
+    free(report);
+    s_teardown();
+}
+
+/* Versioned source buckets: a permanently deleted version removes only the
+ * copy of that version; a delete marker is ordered by its sequencer. */
+static void test_versioned_source(void)
+{
+    SETUP(true);
+    REQUIRE(s_put_source("v.jpg", 1));
+    char *created = s_next_event(); /* the emulator's own event is not used here */
+    free(created);
+    REQUIRE(s_publish("v.jpg", "v1", "0A"));
+    es_job_counts c = s_run_event("ObjectRemoved:Delete", "v.jpg", "v0", "0F");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK_STR_CONTAINS(s_log, "not of the deleted version");
+    c = s_run_event("ObjectRemoved:DeleteMarkerCreated", "v.jpg", "marker-1", "05");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK(s_in_dest("v.jpg", NULL));
+    c = s_run_event("ObjectRemoved:Delete", "v.jpg", "v1", "10");
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("v.jpg", NULL));
+
+    REQUIRE(s_publish("v.jpg", "v2", "20"));
+    c = s_run_event("ObjectRemoved:DeleteMarkerCreated", "v.jpg", "marker-2", "21");
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("v.jpg", NULL));
+    s_teardown();
+}
+
+typedef struct s_bg {
+    pthread_t thread;
+    es_job_counts counts;
+} s_bg;
+
+static void *s_bg_removal(void *arg)
+{
+    s_bg *bg = arg;
+    bg->counts = s_run_event("ObjectRemoved:Delete", "race.jpg", "", "0B");
+    return NULL;
+}
+
+/* A newer copy written between the HEAD and the DELETE survives: the
+ * DELETE is conditional on the ETag the HEAD saw (delayed here by a fault
+ * rule so the write lands in between), and the copy is judged again. */
+static void test_copy_written_during_the_delete_survives(void)
+{
+    SETUP(true);
+    REQUIRE(s_put_source("race.jpg", 1));
+    free(s_next_event());
+    REQUIRE(s_publish("race.jpg", "", "0A"));
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"race.jpg\","
+             "\"delay_ms\":800,\"times\":1}",
+             s_w.dst);
+    REQUIRE(es_itest_fault(rule) == 0);
+    long seq = es_wfix_last_seq();
+    s_bg bg;
+    memset(&bg, 0, sizeof bg);
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_removal, &bg) == 0);
+    usleep(300 * 1000); /* the HEAD is done, the DELETE waits in the emulator */
+    static const uint8_t newer[] = "a newer copy";
+    es_s3_source_id src = {.etag = "e2", .sequencer = "0C"};
+    es_s3_write_options wopt = {.source = &src};
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    CHECK_OK(es_s3_put_object_with(s_w.s3, s_w.dst, "race.jpg", newer, sizeof newer, "image/jpeg",
+                                   &wopt, &res));
+    pthread_join(bg.thread, NULL);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_DELETED], 0);
+    uint8_t *got = NULL;
+    size_t got_len = 0;
+    REQUIRE(es_wfix_get(&s_w, s_w.dst, "race.jpg", &got, &got_len, NULL) == ES_OK);
+    CHECK_MEM_EQ(got, got_len, newer, sizeof newer);
+    free(got);
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "race.jpg"), 1); /* answered 412 */
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "race.jpg"), 2);   /* judged again */
+    CHECK_STR_CONTAINS(s_log, "holds a copy of a newer source");
+    s_teardown();
+}
+
+int main(void)
+{
+    ES_RUN(test_delete_removes_the_copy_of_that_source);
+    ES_RUN(test_copy_of_a_newer_upload_is_kept);
+    ES_RUN(test_off_skips_removals_as_before);
+    ES_RUN(test_missing_foreign_and_filtered_keys);
+    ES_RUN(test_versioned_source);
+    ES_RUN(test_copy_written_during_the_delete_survives);
+    return es_test_finish();
+}
