@@ -1,5 +1,6 @@
-# iam_task.tf - the worker's task role (what exifstrip may do: read A, write B,
-# consume the event queue, send refusal reports; never write to A) and the
+# iam_task.tf - the worker's task role (what exifstrip may do: read A, write B
+# (and delete there with propagate_deletes), consume the event queue, send
+# refusal reports; never write to A) and the
 # execution role ECS uses to pull the image and write logs.
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -64,6 +65,19 @@ data "aws_iam_policy_document" "task" {
     effect    = "Allow"
     actions   = ["s3:ListBucket"]
     resources = [local.public_bucket.arn]
+  }
+
+  # Delete propagation (var.propagate_deletes only): a delete in A removes B's
+  # copy made from that object. The DELETE is conditional on B's ETag
+  # (If-Match), which S3 authorises with s3:GetObject as well (granted above).
+  dynamic "statement" {
+    for_each = var.propagate_deletes ? ["on"] : []
+    content {
+      sid       = "PropagateDeletes"
+      effect    = "Allow"
+      actions   = ["s3:DeleteObject"]
+      resources = ["${local.public_bucket.arn}/*"]
+    }
   }
 
   statement {

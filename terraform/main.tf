@@ -50,6 +50,7 @@ locals {
     EXIFSTRIP_ORIENTATION        = var.orientation
     EXIFSTRIP_MAX_PIXELS         = var.max_pixels
     EXIFSTRIP_TRANSFORM_MEMORY   = var.transform_memory
+    EXIFSTRIP_PROPAGATE_DELETES  = var.propagate_deletes ? "1" : "0"
     AWS_REGION                   = local.region
   }
 

@@ -1,6 +1,11 @@
-# notification.tf - bucket A sends s3:ObjectCreated:* for every key ending in one
-# of var.event_suffixes to the event queue (one rule per suffix: S3 suffix
-# filters are case-sensitive and take a single suffix).
+# notification.tf - bucket A sends s3:ObjectCreated:* (and s3:ObjectRemoved:*
+# when var.propagate_deletes) for every key ending in one of var.event_suffixes
+# to the event queue (one rule per suffix: S3 suffix filters are case-sensitive
+# and take a single suffix).
+
+locals {
+  source_events = concat(["s3:ObjectCreated:*"], var.propagate_deletes ? ["s3:ObjectRemoved:*"] : [])
+}
 
 resource "aws_s3_bucket_notification" "source" {
   bucket = local.source_bucket.id
@@ -10,7 +15,7 @@ resource "aws_s3_bucket_notification" "source" {
     content {
       id            = "exifstrip${replace(queue.value, ".", "-")}"
       queue_arn     = aws_sqs_queue.events.arn
-      events        = ["s3:ObjectCreated:*"]
+      events        = local.source_events
       filter_suffix = queue.value
     }
   }

@@ -332,6 +332,12 @@ variable "drain" {
   default     = false
 }
 
+variable "propagate_deletes" {
+  description = "EXIFSTRIP_PROPAGATE_DELETES: a delete in bucket A deletes bucket B's copy made from that object; adds s3:ObjectRemoved:* to the notification and s3:DeleteObject on B to the task role."
+  type        = bool
+  default     = false
+}
+
 # ---- worker count and autoscaling ------------------------------------------
 
 variable "worker_count" {

@@ -84,12 +84,18 @@ export async function runChecks(o) {
         for (const p of ps) if (p.policy.Version !== '2012-10-17' || !Array.isArray(p.policy.Statement) || !p.policy.Statement.length) out.push(`${p.address}.${p.arg}: not a policy document`);
         return out;
     });
-    await check('IAM allow/deny table (iam-simulate)', async () => {
-        const w = world(root);
-        table = await evaluateTable(w, names(w));
+    await check('IAM allow/deny table (iam-simulate), with propagate_deletes false and true', async () => {
+        table = [];
+        for (const propagate of [false, true]) {
+            const settings = { propagate_deletes: propagate };
+            const w = world(root, settings);
+            const rows = await evaluateTable(w, names(w), settings);
+            // The second setting only adds the rows it changes to the printed table.
+            table.push(...(propagate ? rows.filter((r) => r.note?.startsWith('propagate_deletes=') || r.got !== r.expect) : rows));
+        }
         return table.filter((r) => r.got !== r.expect).map((r) => `${r.who} ${r.action} ${r.resource}${r.note ? ` (${r.note})` : ''}: expected ${r.expect}, got ${r.got}`);
     });
-    await check('task role allows exactly its list (KMS only when kms_key_arn is set) and denies every write to bucket A', () => {
+    await check('task role allows exactly its list (KMS only when kms_key_arn is set, DeleteObject on B only with propagate_deletes) and denies every write to bucket A', () => {
         const out = [];
         const pol = (w) => modulePolicies(root, w).filter((p) => p.address === 'aws_iam_role_policy.task').map((p) => p.policy);
         const plain = allowedActions(pol(world(root)));
@@ -100,6 +106,12 @@ export async function runChecks(o) {
         if (JSON.stringify(extra) !== '["kms:Decrypt","kms:GenerateDataKey"]') out.push(`with KMS the extra actions are ${extra.join(' ')}`);
         const kmsStatements = withKms.flatMap((p) => p.Statement).filter((s) => [].concat(s.Action).some((a) => a.startsWith('kms:')));
         if (kmsStatements.some((s) => JSON.stringify([].concat(s.Resource)) !== JSON.stringify([kms]))) out.push('KMS permissions are not limited to kms_key_arn');
+        const withDeletes = pol(world(root, { propagate_deletes: true }));
+        const added = allowedActions(withDeletes).filter((a) => !TASK_ACTIONS.includes(a));
+        if (JSON.stringify(added) !== '["s3:DeleteObject"]') out.push(`with propagate_deletes the extra actions are ${added.join(' ')}`);
+        const deleteStatements = withDeletes.flatMap((p) => p.Statement).filter((s) => s.Effect === 'Allow' && [].concat(s.Action).includes('s3:DeleteObject'));
+        const publicObjects = `${world(root).aws_s3_bucket.this.public.arn}/*`;
+        if (deleteStatements.some((s) => JSON.stringify([].concat(s.Resource)) !== JSON.stringify([publicObjects]))) out.push('s3:DeleteObject is not limited to bucket B\'s objects');
         const deny = pol(world(root)).flatMap((p) => p.Statement).filter((s) => s.Effect === 'Deny');
         const src = world(root).aws_s3_bucket.this.source.arn;
         const denied = deny.filter((s) => [].concat(s.Resource).includes(`${src}/*`)).flatMap((s) => [].concat(s.Action));
@@ -124,6 +136,10 @@ const MUTATIONS = [
     { what: 'an EXIFSTRIP_* setting dropped from the container', file: 'main.tf', from: '    EXIFSTRIP_PART_SIZE          = var.part_size\n', to: '', fails: 'EXIFSTRIP_* variable' },
     { what: 'the LocalStack example naming its queues differently from the init script', file: 'examples/localstack/main.tf', from: 'name_prefix           = "photos"', to: 'name_prefix           = "photo"', fails: 'examples/localstack creates' },
     { what: 'a missing LocalStack init script', options: { init: '/nonexistent/exifstrip-init.sh' }, fails: 'examples/localstack creates' },
+    { what: 'a planted s3:DeleteObject on bucket B with propagate_deletes false', file: 'iam_task.tf', from: 'actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]', to: 'actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"]', fails: 'IAM allow/deny table' },
+    { what: 'DeleteObject granted whatever propagate_deletes says', file: 'iam_task.tf', from: 'for_each = var.propagate_deletes ? ["on"] : []', to: 'for_each = ["on"]', fails: 'IAM allow/deny table' },
+    { what: 'propagate_deletes without s3:DeleteObject', file: 'iam_task.tf', from: 'actions   = ["s3:DeleteObject"]', to: 'actions   = ["s3:GetObject"]', fails: 'IAM allow/deny table' },
+    { what: 'the notification without s3:ObjectRemoved:* when propagate_deletes', file: 'notification.tf', from: 'var.propagate_deletes ? ["s3:ObjectRemoved:*"] : []', to: '[]', fails: 'notification' },
     { what: 'a duplicate variable', file: 'versions.tf', from: 'terraform {', to: 'variable "tags" {\n  type = string\n}\n\nterraform {', fails: 'no duplicate names' },
 ];
 

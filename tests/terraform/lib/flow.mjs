@@ -79,8 +79,9 @@ export function flowChecks(readmePath) {
             };
             for (const [k, v] of Object.entries(expect)) if (env[k] !== v) out.push(`${k}=${env[k]}, expected ${v}`);
             // Each setting follows its variable.
-            const changed = envOf(containers(world(m, { worker_concurrency: 9, visibility_timeout_seconds: 120, max_object_bytes: '1GiB', part_size: '16MiB', wait_seconds: 7, shutdown_grace_seconds: 40, heartbeat_file: '/tmp/hb', log_format: 'text', log_level: 'debug', drain: true }))[0]);
-            const follows = { EXIFSTRIP_CONCURRENCY: '9', EXIFSTRIP_VISIBILITY_TIMEOUT: '120', EXIFSTRIP_MAX_OBJECT_BYTES: '1GiB', EXIFSTRIP_PART_SIZE: '16MiB', EXIFSTRIP_WAIT_SECONDS: '7', EXIFSTRIP_SHUTDOWN_GRACE: '40', EXIFSTRIP_HEARTBEAT_FILE: '/tmp/hb', EXIFSTRIP_LOG_FORMAT: 'text', EXIFSTRIP_LOG_LEVEL: 'debug', EXIFSTRIP_DRAIN: 'true' };
+            if (env.EXIFSTRIP_PROPAGATE_DELETES !== '0') out.push(`EXIFSTRIP_PROPAGATE_DELETES=${env.EXIFSTRIP_PROPAGATE_DELETES} by default, expected 0`);
+            const changed = envOf(containers(world(m, { worker_concurrency: 9, visibility_timeout_seconds: 120, max_object_bytes: '1GiB', part_size: '16MiB', wait_seconds: 7, shutdown_grace_seconds: 40, heartbeat_file: '/tmp/hb', log_format: 'text', log_level: 'debug', drain: true, propagate_deletes: true }))[0]);
+            const follows = { EXIFSTRIP_CONCURRENCY: '9', EXIFSTRIP_VISIBILITY_TIMEOUT: '120', EXIFSTRIP_MAX_OBJECT_BYTES: '1GiB', EXIFSTRIP_PART_SIZE: '16MiB', EXIFSTRIP_WAIT_SECONDS: '7', EXIFSTRIP_SHUTDOWN_GRACE: '40', EXIFSTRIP_HEARTBEAT_FILE: '/tmp/hb', EXIFSTRIP_LOG_FORMAT: 'text', EXIFSTRIP_LOG_LEVEL: 'debug', EXIFSTRIP_DRAIN: 'true', EXIFSTRIP_PROPAGATE_DELETES: '1' };
             for (const [k, v] of Object.entries(follows)) if (changed[k] !== v) out.push(`${k}=${changed[k]} after changing its variable, expected ${v}`);
             return out;
         }],
@@ -145,7 +146,7 @@ export function flowChecks(readmePath) {
             if (named.aws_s3_bucket.this.source.bucket_prefix !== 'exifstrip-upload-' || named.aws_s3_bucket.this.source.bucket !== null) out.push('without a name, bucket A does not use a prefix');
             return out;
         }],
-        ['notification: bucket A -> event queue, s3:ObjectCreated:*, one rule per suffix from event_suffixes, after the queue policy', (m) => {
+        ['notification: bucket A -> event queue, s3:ObjectCreated:* (+ s3:ObjectRemoved:* only with propagate_deletes), one rule per suffix from event_suffixes, after the queue policy', (m) => {
             const out = [];
             const n = m.resource['aws_s3_bucket_notification.source'];
             if (!n) return ['aws_s3_bucket_notification.source missing'];
@@ -155,7 +156,11 @@ export function flowChecks(readmePath) {
             if (!dyn || !/var\.event_suffixes/.test(dyn.for_each)) out.push('queue rules are not generated from var.event_suffixes');
             if (w.aws_s3_bucket_notification.source.bucket !== 'photos-upload') out.push('not on bucket A');
             const c = dyn?.content?.[0] || {};
-            if (!/aws_sqs_queue\.events\.arn/.test(c.queue_arn) || JSON.stringify(c.events) !== '["s3:ObjectCreated:*"]' || !/queue\.value/.test(c.filter_suffix)) out.push('rule content');
+            if (!/aws_sqs_queue\.events\.arn/.test(c.queue_arn) || c.events !== '${local.source_events}' || !/queue\.value/.test(c.filter_suffix)) out.push('rule content');
+            for (const [propagate, events] of [[false, '["s3:ObjectCreated:*"]'], [true, '["s3:ObjectCreated:*","s3:ObjectRemoved:*"]']]) {
+                const got = JSON.stringify(world(m, { propagate_deletes: propagate }).local.source_events);
+                if (got !== events) out.push(`propagate_deletes=${propagate}: events ${got}, expected ${events}`);
+            }
             if (JSON.stringify(world(m).var.event_suffixes) !== '[".jpg",".JPG",".jpeg",".JPEG"]') out.push('default suffixes');
             return out;
         }],

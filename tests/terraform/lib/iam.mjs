@@ -50,8 +50,9 @@ async function decide(w, { principal, action, resource, context = {}, identityPo
     return r.result?.analysis?.result === 'Allowed' ? 'allow' : r.result?.analysis?.result ? 'deny' : `error: ${JSON.stringify(r).slice(0, 300)}`;
 }
 
-// The table the issue asks for. names: resolved names of the module's principals and resources.
-export function expectedTable(n) {
+// The table the issue asks for. names: resolved names of the module's principals and resources;
+// settings: the module variables that change it ({ propagate_deletes }).
+export function expectedTable(n, settings = {}) {
     const A = n.sourceArn, B = n.publicArn, rows = [];
     const row = (who, principal, action, resource, expect, context, note) => rows.push({ who, principal, action, resource, expect, context, note });
     for (const act of ['s3:ListBucket']) row('User A', n.userA, act, A, 'allow');
@@ -76,7 +77,11 @@ export function expectedTable(n) {
     // HEAD on B (s3:GetObject) and ListBucket on B: the ordered-write check (README, "Write ordering").
     row('task role', n.task, 's3:GetObject', `${B}/photo.jpg`, 'allow');
     row('task role', n.task, 's3:ListBucket', B, 'allow');
-    for (const act of ['s3:DeleteObject', 's3:PutObjectAcl', 's3:GetObjectVersion']) row('task role', n.task, act, `${B}/photo.jpg`, 'deny');
+    for (const act of ['s3:PutObjectAcl', 's3:GetObjectVersion', 's3:DeleteObjectVersion']) row('task role', n.task, act, `${B}/photo.jpg`, 'deny');
+    // Delete propagation: DeleteObject on B only when propagate_deletes is true, never on B itself or A.
+    const propagate = settings.propagate_deletes === true;
+    row('task role', n.task, 's3:DeleteObject', `${B}/photo.jpg`, propagate ? 'allow' : 'deny', {}, `propagate_deletes=${propagate}`);
+    row('task role', n.task, 's3:DeleteBucket', B, 'deny', {}, `propagate_deletes=${propagate}`);
     row('task role', n.task, 's3:ListBucket', A, 'deny');
     row('task role', n.task, 'sqs:SendMessage', n.eventsArn, 'deny');
     row('task role', n.task, 'sqs:ReceiveMessage', n.reportsArn, 'deny');
@@ -103,9 +108,9 @@ export function expectedTable(n) {
     return rows;
 }
 
-export async function evaluateTable(world, names) {
+export async function evaluateTable(world, names, settings = {}) {
     const w = wiring(world);
-    const rows = expectedTable(names);
+    const rows = expectedTable(names, settings);
     for (const r of rows) r.got = await decide(w, r);
     return rows;
 }
