@@ -89,14 +89,17 @@ emu_create_queue_with_dlq() {
     emu_create_queue "$1" "{\"RedrivePolicy\":\"{\\\"deadLetterTargetArn\\\":\\\"$arn\\\",\\\"maxReceiveCount\\\":\\\"$3\\\"}\"}"
 }
 
-# emu_notify_queue BUCKET QUEUE-URL SUFFIX: every object created in BUCKET
+# emu_notify_queue BUCKET QUEUE-URL SUFFIX [EVENT...]: every object created
+# in BUCKET (or the EVENTs given, e.g. s3:ObjectCreated:* s3:ObjectRemoved:*)
 # whose key ends in SUFFIX is announced to the queue (S3 event notification).
 # ("?notification=": curl 7.88 signs a bare "?notification" unlike it sends it.)
 emu_notify_queue() {
-    local arn
+    local arn events="" e
     arn=$(emu_queue_arn "$2") || return 1
+    for e in "${@:4}"; do events+="<Event>$e</Event>"; done
+    [ -n "$events" ] || events="<Event>s3:ObjectCreated:*</Event>"
     _emu_s3_raw PUT "$1?notification=" -H "Content-Type: application/xml" --data-binary \
-        "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><QueueConfiguration><Id>${3#.}-to-queue</Id><Queue>$arn</Queue><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>suffix</Name><Value>$3</Value></FilterRule></S3Key></Filter></QueueConfiguration></NotificationConfiguration>" \
+        "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><QueueConfiguration><Id>${3#.}-to-queue</Id><Queue>$arn</Queue>$events<Filter><S3Key><FilterRule><Name>suffix</Name><Value>$3</Value></FilterRule></S3Key></Filter></QueueConfiguration></NotificationConfiguration>" \
         >/dev/null
 }
 
