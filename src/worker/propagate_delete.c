@@ -152,16 +152,16 @@ static bool s_attempt(const es_job_env *env, const es_event_record *rec, es_job_
 
 void es_propagate_delete(const es_job_env *env, const es_event_record *rec, es_job_result *res)
 {
-    for (int attempt = 1; s_attempt(env, rec, res); attempt++) {
-        if (s_cancelled(env)) {
-            s_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
+    int judged = 1;
+    while (s_attempt(env, rec, res)) { /* the copy changed under the DELETE: judge it again */
+        bool stopping = s_cancelled(env);
+        if (stopping || judged == S_DELETE_ATTEMPTS) {
+            s_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
+                      "bucket %.200s: %s after %d conditional delete%s found the copy changed",
+                      env->cfg->dest_bucket, stopping ? "shutting down" : "left for redelivery",
+                      judged, judged == 1 ? "" : "s");
             return;
         }
-        if (attempt == S_DELETE_ATTEMPTS) {
-            s_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
-                      "bucket %.200s: the copy changed during each of %d conditional deletes",
-                      env->cfg->dest_bucket, attempt);
-            return;
-        }
+        judged++;
     }
 }

@@ -4,7 +4,8 @@
  * made from the deleted source goes; off, the removal is skipped as before;
  * a copy of a re-upload newer than the removal, a missing key, a copy
  * written by someone else (kept, warned in the log) and a copy replaced
- * between the HEAD and the conditional DELETE all stay. */
+ * between the HEAD and the conditional DELETE all stay; a copy that keeps
+ * changing leaves the removal for redelivery. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,27 +15,13 @@
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
 #include "../support/fixture.h"
+#include "../support/log_capture.h"
 #include "../support/s3_admin.h"
 #include "../support/worker_fixture.h"
-#include "common/log.h"
 #include "worker/job.h"
 
 static es_wfix s_w;
 static es_job_env s_env;
-
-/* Log lines captured while a test runs (the sink is called under the log mutex). */
-static char s_log[65536];
-static size_t s_log_len;
-
-static void s_sink(void *ctx, const char *line, size_t len)
-{
-    (void)ctx;
-    if (len < sizeof s_log - s_log_len) {
-        memcpy(s_log + s_log_len, line, len);
-        s_log_len += len;
-        s_log[s_log_len] = '\0';
-    }
-}
 
 /* Creates the buckets and the event queue, the source's notifications (both
  * kinds) and a configuration with EXIFSTRIP_PROPAGATE_DELETES = propagate. */
@@ -51,15 +38,13 @@ static bool s_setup(bool propagate)
         es_s3_put_bucket_notification(s_w.s3, s_w.src, arn, "s3:ObjectCreated:*,s3:ObjectRemoved:*",
                                       NULL, NULL, &res) != ES_OK)
         return false;
-    s_log_len = 0;
-    s_log[0] = '\0';
-    es_log_set_sink(s_sink, NULL);
+    es_logcap_start();
     return true;
 }
 
 static void s_teardown(void)
 {
-    es_log_set_sink(NULL, NULL);
+    es_logcap_stop();
     es_wfix_teardown(&s_w);
 }
 
@@ -104,14 +89,17 @@ static char *s_next_event(void)
     return NULL;
 }
 
-/* Runs body through the job; returns the per-outcome counts. */
+/* Runs body through the job; returns the per-outcome counts. The message
+ * must be settled unless it has a record to retry. */
 static es_job_counts s_run(const char *body)
 {
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
     es_job_message msg = {"msg-del", body, strlen(body), 1};
-    if (!es_job_run_message(&s_env, &msg, &counts))
-        es_test_fail(__FILE__, __LINE__, "message not settled: %s", s_log);
+    bool settled = es_job_run_message(&s_env, &msg, &counts);
+    if (settled != (counts.n[ES_JOB_RETRY] == 0))
+        es_test_fail(__FILE__, __LINE__, "settled=%d with %u retries: %s", settled,
+                     counts.n[ES_JOB_RETRY], es_logcap_text());
     return counts;
 }
 
@@ -185,11 +173,11 @@ static void test_delete_removes_the_copy_of_that_source(void)
     CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
     CHECK(!s_in_dest("in/a photo.jpg", NULL));
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "in/a photo.jpg"), 1);
-    CHECK_STR_CONTAINS(s_log, "\"event\":\"job.deleted\"");
+    CHECK_STR_CONTAINS(es_logcap_text(), "\"event\":\"job.deleted\"");
     /* a re-delivery of the removal finds nothing left to delete */
     es_job_counts again = s_run_event("ObjectRemoved:Delete", "in/a+photo.jpg", "", "FF");
     CHECK_INT_EQ(again.n[ES_JOB_SKIPPED], 1);
-    CHECK_STR_CONTAINS(s_log, "has no copy of this key");
+    CHECK_STR_CONTAINS(es_logcap_text(), "has no copy of this key");
     s_teardown();
 }
 
@@ -220,7 +208,7 @@ static void test_copy_of_a_newer_upload_is_kept(void)
     REQUIRE(s_in_dest("b.jpg", &after));
     CHECK_STR_EQ(after.etag, before.etag);
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", NULL), 0);
-    CHECK_STR_CONTAINS(s_log, "holds a copy of a newer source");
+    CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy of a newer source");
     s_teardown();
 }
 
@@ -238,7 +226,7 @@ static void test_off_skips_removals_as_before(void)
     CHECK(s_in_dest("c.jpg", NULL));
     CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "c.jpg"), 1); /* only the check above */
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "c.jpg"), 0);
-    CHECK_STR_CONTAINS(s_log, "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
+    CHECK_STR_CONTAINS(es_logcap_text(), "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
     /* a malformed removal is skipped too, not refused */
     c = s_run_event("ObjectRemoved:Delete", "bad%ZZ.jpg", "", "0A");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
@@ -259,13 +247,13 @@ static void test_missing_foreign_and_filtered_keys(void)
 
     static const uint8_t other[] = "someone else's file";
     REQUIRE(es_wfix_put(&s_w, s_w.dst, "theirs.jpg", other, sizeof other) == ES_OK);
-    s_log_len = 0;
+    es_logcap_clear();
     c = s_run_event("ObjectRemoved:Delete", "theirs.jpg", "", "0A");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK(s_in_dest("theirs.jpg", NULL));
-    CHECK_STR_CONTAINS(s_log, "\"level\":\"warn\"");
-    CHECK_STR_CONTAINS(s_log, "written by something else");
-    CHECK_STR_CONTAINS(s_log, "\"key\":\"theirs.jpg\"");
+    CHECK_STR_CONTAINS(es_logcap_text(), "\"level\":\"warn\"");
+    CHECK_STR_CONTAINS(es_logcap_text(), "written by something else");
+    CHECK_STR_CONTAINS(es_logcap_text(), "\"key\":\"theirs.jpg\"");
 
     /* keys without a configured suffix and other buckets are not looked at */
     seq = es_wfix_last_seq();
@@ -294,7 +282,7 @@ static void test_versioned_source(void)
     REQUIRE(s_publish("v.jpg", "v1", "0A"));
     es_job_counts c = s_run_event("ObjectRemoved:Delete", "v.jpg", "v0", "0F");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
-    CHECK_STR_CONTAINS(s_log, "not of the deleted version");
+    CHECK_STR_CONTAINS(es_logcap_text(), "not of the deleted version");
     c = s_run_event("ObjectRemoved:DeleteMarkerCreated", "v.jpg", "marker-1", "05");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK(s_in_dest("v.jpg", NULL));
@@ -358,7 +346,34 @@ static void test_copy_written_during_the_delete_survives(void)
     free(got);
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "race.jpg"), 1); /* answered 412 */
     CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "race.jpg"), 2);   /* judged again */
-    CHECK_STR_CONTAINS(s_log, "holds a copy of a newer source");
+    CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy of a newer source");
+    s_teardown();
+}
+
+/* A copy that keeps changing under the conditional DELETE (412 each time)
+ * is judged 3 times, then the record is left for redelivery, the copy kept. */
+static void test_lost_races_leave_the_removal_for_redelivery(void)
+{
+    SETUP(true);
+    REQUIRE(s_put_source("busy.jpg", 1));
+    free(s_next_event());
+    REQUIRE(s_publish("busy.jpg", "", "0A"));
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"busy.jpg\","
+             "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":3}",
+             s_w.dst);
+    REQUIRE(es_itest_fault(rule) == 0);
+    long seq = es_wfix_last_seq();
+    es_job_counts c = s_run_event("ObjectRemoved:Delete", "busy.jpg", "", "0B");
+    CHECK_INT_EQ(c.n[ES_JOB_RETRY], 1);
+    CHECK(s_in_dest("busy.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "busy.jpg"), 3 + 1); /* + the check above */
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "busy.jpg"), 3);
+    CHECK_STR_CONTAINS(es_logcap_text(), "left for redelivery after 3 conditional deletes");
+    /* redelivered once the races are over: the copy goes */
+    c = s_run_event("ObjectRemoved:Delete", "busy.jpg", "", "0B");
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
     s_teardown();
 }
 
@@ -370,5 +385,6 @@ int main(void)
     ES_RUN(test_missing_foreign_and_filtered_keys);
     ES_RUN(test_versioned_source);
     ES_RUN(test_copy_written_during_the_delete_survives);
+    ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
     return es_test_finish();
 }

@@ -17,23 +17,12 @@
 #include "common/log.h"
 #include "../../harness/test.h"
 #include "../../support/aws_env.h"
+#include "../../support/log_capture.h"
 
 #define LEAK_SECRET "leakSecretKEY/do+not/print0123456789ABCDEF"
 #define LEAK_TOKEN "leakTOKEN//do-not-print//FwoGZXIvYXdzEBYaDExampleToken=="
 
 static char *s_home;
-static char s_logs[64 * 1024]; /* everything the providers logged */
-static size_t s_logs_len;
-
-static void s_log_sink(void *ctx, const char *line, size_t len)
-{
-    (void)ctx;
-    if (len < sizeof s_logs - s_logs_len) {
-        memcpy(s_logs + s_logs_len, line, len);
-        s_logs_len += len;
-        s_logs[s_logs_len] = '\0';
-    }
-}
 
 /* Fails the test when msg contains a marker secret. */
 static void s_no_leak(const char *msg, int line)
@@ -666,14 +655,14 @@ static void test_errors_never_carry_secrets(void)
 /* Runs last: what the providers logged along the way. */
 static void test_logs_never_carry_secrets(void)
 {
-    CHECK_STR_CONTAINS(s_logs, "creds.profile.malformed");
-    CHECK_STR_CONTAINS(s_logs, "creds.refresh_failed");
-    s_no_leak(s_logs, __LINE__);
+    CHECK_STR_CONTAINS(es_logcap_text(), "creds.profile.malformed");
+    CHECK_STR_CONTAINS(es_logcap_text(), "creds.refresh_failed");
+    s_no_leak(es_logcap_text(), __LINE__);
 }
 
 int main(void)
 {
-    es_log_set_sink(s_log_sink, NULL);
+    es_logcap_start(); /* everything the providers log */
     ES_RUN(test_static_provider_and_refcount);
     ES_RUN(test_env_provider);
     ES_RUN(test_ini_parser);
@@ -689,7 +678,7 @@ int main(void)
     ES_RUN(test_cache_concurrent_gets);
     ES_RUN(test_errors_never_carry_secrets);
     ES_RUN(test_logs_never_carry_secrets);
-    es_log_set_sink(NULL, NULL);
+    es_logcap_stop();
     es_test_tmpdir_remove(s_home);
     return es_test_finish();
 }
