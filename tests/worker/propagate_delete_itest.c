@@ -114,6 +114,24 @@ static bool s_run_next(es_job_counts *counts)
     return true;
 }
 
+/* Uploads a photo to A and runs the emulator's ObjectCreated event for it:
+ * true when it was stripped into B. */
+static bool s_upload_and_strip(const char *key, unsigned seed)
+{
+    es_job_counts c;
+    return s_put_source(key, seed) && s_run_next(&c) && c.n[ES_JOB_STRIPPED] == 1;
+}
+
+/* Uploads a photo to A and drops the emulator's event for it (the test
+ * publishes it with a hand-made event instead). */
+static bool s_upload_only(const char *key)
+{
+    if (!s_put_source(key, 1))
+        return false;
+    free(s_next_event());
+    return true;
+}
+
 static bool s_in_dest(const char *key, es_s3_object_info *info)
 {
     es_s3_object_info scratch;
@@ -162,10 +180,8 @@ static bool s_publish(const char *key, const char *version, const char *sequence
 static void test_delete_removes_the_copy_of_that_source(void)
 {
     SETUP(true);
-    REQUIRE(s_put_source("in/a photo.jpg", 1));
+    REQUIRE(s_upload_and_strip("in/a photo.jpg", 1));
     es_job_counts c;
-    REQUIRE(s_run_next(&c));
-    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
     CHECK(s_in_dest("in/a photo.jpg", NULL));
     REQUIRE(s_delete_source("in/a photo.jpg"));
     long seq = es_wfix_last_seq();
@@ -186,21 +202,16 @@ static void test_delete_removes_the_copy_of_that_source(void)
 static void test_copy_of_a_newer_upload_is_kept(void)
 {
     SETUP(true);
-    REQUIRE(s_put_source("b.jpg", 1));
-    es_job_counts c;
-    REQUIRE(s_run_next(&c));
-    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    REQUIRE(s_upload_and_strip("b.jpg", 1));
     REQUIRE(s_delete_source("b.jpg"));
     char *removal = s_next_event();
     REQUIRE(removal != NULL);
     CHECK_STR_CONTAINS(removal, "ObjectRemoved:Delete");
-    REQUIRE(s_put_source("b.jpg", 2));
-    REQUIRE(s_run_next(&c)); /* the re-upload overtakes the removal */
-    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    REQUIRE(s_upload_and_strip("b.jpg", 2)); /* the re-upload overtakes the removal */
     es_s3_object_info before;
     REQUIRE(s_in_dest("b.jpg", &before));
     long seq = es_wfix_last_seq();
-    c = s_run(removal);
+    es_job_counts c = s_run(removal);
     free(removal);
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK_INT_EQ(c.n[ES_JOB_DELETED], 0);
@@ -215,10 +226,8 @@ static void test_copy_of_a_newer_upload_is_kept(void)
 static void test_off_skips_removals_as_before(void)
 {
     SETUP(false);
-    REQUIRE(s_put_source("c.jpg", 1));
+    REQUIRE(s_upload_and_strip("c.jpg", 1));
     es_job_counts c;
-    REQUIRE(s_run_next(&c));
-    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
     REQUIRE(s_delete_source("c.jpg"));
     long seq = es_wfix_last_seq();
     REQUIRE(s_run_next(&c));
@@ -276,9 +285,7 @@ static void test_missing_foreign_and_filtered_keys(void)
 static void test_versioned_source(void)
 {
     SETUP(true);
-    REQUIRE(s_put_source("v.jpg", 1));
-    char *created = s_next_event(); /* the emulator's own event is not used here */
-    free(created);
+    REQUIRE(s_upload_only("v.jpg"));
     REQUIRE(s_publish("v.jpg", "v1", "0A"));
     es_job_counts c = s_run_event("ObjectRemoved:Delete", "v.jpg", "v0", "0F");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
@@ -295,6 +302,17 @@ static void test_versioned_source(void)
     CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
     CHECK(!s_in_dest("v.jpg", NULL));
     s_teardown();
+}
+
+/* Publishes key into B from a creation with sequencer 0A, then sets a fault
+ * rule (its JSON members `fault`) on B's DeleteObject of the key. */
+static bool s_published_with_delete_fault(const char *key, const char *fault)
+{
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"%s\",%s}",
+             s_w.dst, key, fault);
+    return s_upload_only(key) && s_publish(key, "", "0A") && es_itest_fault(rule) == 0;
 }
 
 typedef struct s_bg {
@@ -315,15 +333,7 @@ static void *s_bg_removal(void *arg)
 static void test_copy_written_during_the_delete_survives(void)
 {
     SETUP(true);
-    REQUIRE(s_put_source("race.jpg", 1));
-    free(s_next_event());
-    REQUIRE(s_publish("race.jpg", "", "0A"));
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"race.jpg\","
-             "\"delay_ms\":800,\"times\":1}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(s_published_with_delete_fault("race.jpg", "\"delay_ms\":800,\"times\":1"));
     long seq = es_wfix_last_seq();
     s_bg bg;
     memset(&bg, 0, sizeof bg);
@@ -355,15 +365,8 @@ static void test_copy_written_during_the_delete_survives(void)
 static void test_lost_races_leave_the_removal_for_redelivery(void)
 {
     SETUP(true);
-    REQUIRE(s_put_source("busy.jpg", 1));
-    free(s_next_event());
-    REQUIRE(s_publish("busy.jpg", "", "0A"));
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"busy.jpg\","
-             "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":3}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(s_published_with_delete_fault(
+        "busy.jpg", "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":3"));
     long seq = es_wfix_last_seq();
     es_job_counts c = s_run_event("ObjectRemoved:Delete", "busy.jpg", "", "0B");
     CHECK_INT_EQ(c.n[ES_JOB_RETRY], 1);
