@@ -3,10 +3,9 @@
  * condition that it is still the copy that was judged. */
 #include "worker/propagate_delete.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "worker/job_outcome.h"
 #include "worker/ordering.h"
 
 /* A conditional delete that lost a race (412/409) is judged again this often
@@ -26,75 +25,58 @@ static bool s_records_source(const es_s3_source_id *src)
     return src->etag[0] || src->version_id[0] || src->sequencer[0];
 }
 
-es_removal_verdict es_removal_decide(const es_event_record *rec, const es_s3_object_info *dest)
+es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_object_info *dest)
 {
+    const es_s3_source_id *gone = &removal->source;
     if (!dest)
         return ES_REMOVAL_ABSENT;
     if (!s_records_source(&dest->source))
         return ES_REMOVAL_FOREIGN;
-    if (rec->version_id[0] && !rec->delete_marker)
-        return s_same_version(rec->version_id, dest->source.version_id) ? ES_REMOVAL_DELETE
-                                                                        : ES_REMOVAL_OTHER_VERSION;
+    if (gone->version_id[0] && !removal->delete_marker)
+        return s_same_version(gone->version_id, dest->source.version_id) ? ES_REMOVAL_DELETE
+                                                                         : ES_REMOVAL_OTHER_VERSION;
     int cmp;
-    if (!es_sequencer_compare(rec->sequencer, dest->source.sequencer, &cmp))
+    if (!es_sequencer_compare(gone->sequencer, dest->source.sequencer, &cmp))
         return ES_REMOVAL_UNORDERED;
     return cmp > 0 ? ES_REMOVAL_DELETE : ES_REMOVAL_NEWER;
 }
 
-static void s_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)
-    ES_PRINTF(4, 5);
-static void s_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->reason, sizeof res->reason, fmt, ap);
-    va_end(ap);
-    res->outcome = outcome;
-    res->code = code;
-}
-
-static void s_note_request(es_job_result *res, const es_aws_result *r)
-{
-    if (r->request_id[0])
-        snprintf(res->request_id, sizeof res->request_id, "%s", r->request_id);
-}
-
 /* Settles a removal whose copy is kept (or absent) with the reason. */
 static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
-                   const es_event_record *rec, const es_s3_object_info *dest)
+                   const es_job_object *removal, const es_s3_object_info *dest)
 {
     const es_s3_source_id *src = &dest->source;
     switch (v) {
     case ES_REMOVAL_DELETE:
         break;
     case ES_REMOVAL_ABSENT:
-        s_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s has no copy of this key: nothing to delete",
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s has no copy of this key: nothing to delete",
                   bucket);
         return;
     case ES_REMOVAL_FOREIGN:
         res->warn = true;
-        s_outcome(res, ES_JOB_SKIPPED, ES_OK,
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
                   "bucket %.200s holds a copy without exifstrip's source metadata (written by "
                   "something else): kept",
                   bucket);
         return;
     case ES_REMOVAL_NEWER:
-        s_outcome(res, ES_JOB_SKIPPED, ES_OK,
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
                   "bucket %.200s holds a copy of a newer source (sequencer %.40s, the removal's "
                   "%.40s): kept",
-                  bucket, src->sequencer, rec->sequencer);
+                  bucket, src->sequencer, removal->source.sequencer);
         return;
     case ES_REMOVAL_OTHER_VERSION:
-        s_outcome(res, ES_JOB_SKIPPED, ES_OK,
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
                   "bucket %.200s holds a copy of version \"%.100s\", not of the deleted version: kept",
                   bucket, src->version_id);
         return;
     case ES_REMOVAL_UNORDERED:
         res->warn = true;
-        s_outcome(res, ES_JOB_SKIPPED, ES_OK,
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
                   "bucket %.200s holds a copy whose source cannot be ordered against the removal "
                   "(sequencers \"%.40s\" and \"%.40s\"): kept",
-                  bucket, src->sequencer, rec->sequencer);
+                  bucket, src->sequencer, removal->source.sequencer);
         return;
     }
 }
@@ -106,57 +88,57 @@ static bool s_cancelled(const es_job_env *env)
 
 /* One HEAD, judgement and conditional DELETE; true when the DELETE found the
  * copy changed since the HEAD (judge again), else res is settled. */
-static bool s_attempt(const es_job_env *env, const es_event_record *rec, es_job_result *res)
+static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_s3_object_info dest;
     es_aws_result ar;
     es_aws_result_clear(&ar);
-    es_err rc = es_s3_head_object(env->s3, bucket, rec->key, &dest, &ar);
-    s_note_request(res, &ar);
+    es_err rc = es_s3_head_object(env->s3, bucket, removal->key, &dest, &ar);
+    es_job_copy_request_id(res, &ar);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
-        s_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
+        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
                   es_strerror(rc), ar.http_status, ar.message);
         return false;
     }
-    es_removal_verdict v = es_removal_decide(rec, rc == ES_OK ? &dest : NULL);
+    es_removal_verdict v = es_removal_decide(removal, rc == ES_OK ? &dest : NULL);
     if (v == ES_REMOVAL_DELETE && !dest.etag[0]) {
-        s_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
+        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
                   "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
                   bucket);
         return false;
     }
     if (v != ES_REMOVAL_DELETE) {
-        s_keep(res, v, bucket, rec, &dest);
+        s_keep(res, v, bucket, removal, &dest);
         return false;
     }
     es_aws_result_clear(&ar);
-    rc = es_s3_delete_object_if(env->s3, bucket, rec->key, dest.etag, &ar);
-    s_note_request(res, &ar);
+    rc = es_s3_delete_object_if(env->s3, bucket, removal->key, dest.etag, &ar);
+    es_job_copy_request_id(res, &ar);
     if (rc == ES_OK) {
-        s_outcome(res, ES_JOB_DELETED, ES_OK,
+        es_job_set_outcome(res, ES_JOB_DELETED, ES_OK,
                   "bucket %.200s: deleted the copy made from the removed source (ETag %.100s)",
                   bucket, dest.etag);
         return false;
     }
     if (rc == ES_ERR_NOT_FOUND) { /* deleted meanwhile by someone else */
-        s_outcome(res, ES_JOB_SKIPPED, ES_OK,
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
                   "bucket %.200s has no copy of this key any more: nothing to delete", bucket);
         return false;
     }
     bool changed = rc == ES_ERR_PRECONDITION || ar.http_status == 409;
-    s_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
               es_strerror(rc), ar.http_status, ar.message);
     return changed;
 }
 
-void es_propagate_delete(const es_job_env *env, const es_event_record *rec, es_job_result *res)
+void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es_job_result *res)
 {
     int judged = 1;
-    while (s_attempt(env, rec, res)) { /* the copy changed under the DELETE: judge it again */
+    while (s_attempt(env, removal, res)) { /* the copy changed under the DELETE: judge it again */
         bool stopping = s_cancelled(env);
         if (stopping || judged == S_DELETE_ATTEMPTS) {
-            s_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
+            es_job_set_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
                       "bucket %.200s: %s after %d conditional delete%s found the copy changed",
                       env->cfg->dest_bucket, stopping ? "shutting down" : "left for redelivery",
                       judged, judged == 1 ? "" : "s");

@@ -10,7 +10,6 @@
 #define ES_WORKER_PROPAGATE_DELETE_H
 
 #include "aws/s3/s3.h"
-#include "worker/event.h"
 #include "worker/job.h"
 
 typedef enum es_removal_verdict {
@@ -22,8 +21,9 @@ typedef enum es_removal_verdict {
     ES_REMOVAL_UNORDERED      /* the removal and the copy's source cannot be ordered: kept */
 } es_removal_verdict;
 
-/* Judges the removal rec (state REMOVED) against dest, the destination's
- * object (NULL when the key does not exist):
+/* Judges the removal (an object with `removed` set: its source holds the
+ * removal's version id and sequencer) against dest, the destination's object
+ * (NULL when the key does not exist):
  * - a permanently deleted version (a version id, no delete marker) removes
  *   the copy of exactly that version (version ids equal; S3's "null" version
  *   equals a copy that recorded none);
@@ -31,13 +31,13 @@ typedef enum es_removal_verdict {
  *   decide: the copy goes when the removal's sequencer is newer than the one
  *   it recorded (es_sequencer_compare), stays when it is not, and stays when
  *   either is missing. */
-es_removal_verdict es_removal_decide(const es_event_record *rec, const es_s3_object_info *dest);
+es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_object_info *dest);
 
-/* Carries out the removal rec in env->cfg->dest_bucket and fills res's
+/* Carries out the removal in env->cfg->dest_bucket and fills res's
  * outcome, code, reason and request id: ES_JOB_DELETED, ES_JOB_SKIPPED (kept
  * or absent; res->warn for a copy the operator should look at) or
  * ES_JOB_RETRY (a request failed, or the copy kept changing under the
  * conditional delete). The caller has checked the bucket and suffix. */
-void es_propagate_delete(const es_job_env *env, const es_event_record *rec, es_job_result *res);
+void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es_job_result *res);
 
 #endif

@@ -30,7 +30,7 @@ static bool s_setup(bool propagate)
     if (!es_itest_endpoint() || es_wfix_setup(&s_w, 1) != 0)
         return false;
     s_w.cfg.propagate_deletes = propagate;
-    s_env = (es_job_env){&s_w.cfg, s_w.s3, s_w.sqs, NULL};
+    s_env = (es_job_env){.cfg = &s_w.cfg, .s3 = s_w.s3, .sqs = s_w.sqs};
     char arn[256];
     es_aws_result res;
     es_aws_result_clear(&res);

@@ -49,15 +49,12 @@ static const s_case s_cases[] = {
      ES_REMOVAL_NEWER},
 };
 
-static void s_fill(const s_case *c, es_event_record *rec, es_s3_object_info *dest)
+static void s_fill(const s_case *c, es_job_object *removal, es_s3_object_info *dest)
 {
-    memset(rec, 0, sizeof *rec);
-    rec->state = ES_EVENT_RECORD_REMOVED;
-    rec->delete_marker = c->marker;
-    snprintf(rec->bucket, sizeof rec->bucket, "uploads");
-    snprintf(rec->key, sizeof rec->key, "p/k.jpg");
-    snprintf(rec->version_id, sizeof rec->version_id, "%s", c->version);
-    snprintf(rec->sequencer, sizeof rec->sequencer, "%s", c->sequencer);
+    *removal = (es_job_object){.bucket = "uploads", .key = "p/k.jpg", .removed = true,
+                               .delete_marker = c->marker};
+    snprintf(removal->source.version_id, sizeof removal->source.version_id, "%s", c->version);
+    snprintf(removal->source.sequencer, sizeof removal->source.sequencer, "%s", c->sequencer);
     memset(dest, 0, sizeof *dest);
     snprintf(dest->etag, sizeof dest->etag, "\"d41d8cd98f00b204e9800998ecf8427e\"");
     snprintf(dest->source.etag, sizeof dest->source.etag, "%s", c->src_etag ? c->src_etag : "");
@@ -71,10 +68,10 @@ static void test_decision_table(void)
 {
     for (size_t i = 0; i < sizeof s_cases / sizeof s_cases[0]; i++) {
         const s_case *c = &s_cases[i];
-        es_event_record rec;
+        es_job_object removal;
         es_s3_object_info dest;
-        s_fill(c, &rec, &dest);
-        es_removal_verdict got = es_removal_decide(&rec, c->src_etag ? &dest : NULL);
+        s_fill(c, &removal, &dest);
+        es_removal_verdict got = es_removal_decide(&removal, c->src_etag ? &dest : NULL);
         if (got != c->expect)
             es_test_fail(__FILE__, __LINE__, "%s: verdict %d, expected %d", c->what, (int)got,
                          (int)c->expect);
@@ -84,12 +81,12 @@ static void test_decision_table(void)
 /* Only the recorded source counts, never B's own ETag or version. */
 static void test_destination_identity_does_not_decide(void)
 {
-    es_event_record rec;
+    es_job_object removal;
     es_s3_object_info dest;
-    s_fill(&s_cases[1], &rec, &dest); /* a foreign copy */
+    s_fill(&s_cases[1], &removal, &dest); /* a foreign copy */
     snprintf(dest.version_id, sizeof dest.version_id, "%s", "v1");
-    snprintf(rec.version_id, sizeof rec.version_id, "%s", "v1");
-    CHECK_INT_EQ(es_removal_decide(&rec, &dest), ES_REMOVAL_FOREIGN);
+    snprintf(removal.source.version_id, sizeof removal.source.version_id, "%s", "v1");
+    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_FOREIGN);
 }
 
 int main(void)
