@@ -3,7 +3,9 @@
 # endpoint: bucket A (uploads) and bucket B (stripped copies), the event queue
 # with its dead-letter queue (redrive after MAX_RECEIVE_COUNT receives), the
 # refusal-report queue, the event queue's policy letting bucket A send to it,
-# and bucket A's notification (ObjectCreated:*, suffixes .jpg .jpeg .JPG .JPEG).
+# and bucket A's notification (ObjectCreated:*, and ObjectRemoved:* when
+# PROPAGATE_DELETES=1 for the worker's EXIFSTRIP_PROPAGATE_DELETES; suffixes
+# .jpg .jpeg .JPG .JPEG).
 # One script for every place it runs:
 #   - inside LocalStack, mounted into /etc/localstack/init/ready.d/ (uses awslocal);
 #   - from a host against any endpoint: AWS_ENDPOINT_URL=http://127.0.0.1:4566 sh exifstrip-init.sh
@@ -17,6 +19,7 @@
 : "${REPORT_QUEUE:=photos-refused}"
 : "${MAX_RECEIVE_COUNT:=5}"
 : "${VISIBILITY_TIMEOUT:=60}"
+: "${PROPAGATE_DELETES:=0}"
 set -eu
 
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
@@ -64,10 +67,12 @@ log "queues $EVENT_QUEUE (dead letters: $DEAD_LETTER_QUEUE after $MAX_RECEIVE_CO
 policy="{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Sid\\\":\\\"S3EventsFromSourceBucket\\\",\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"Service\\\":\\\"s3.amazonaws.com\\\"},\\\"Action\\\":\\\"sqs:SendMessage\\\",\\\"Resource\\\":\\\"$queue_arn\\\",\\\"Condition\\\":{\\\"ArnLike\\\":{\\\"aws:SourceArn\\\":\\\"arn:aws:s3:::$SOURCE_BUCKET\\\"}}}]}"
 awsc sqs set-queue-attributes --queue-url "$queue_url" --attributes "{\"Policy\":\"$policy\"}"
 
+events='"s3:ObjectCreated:*"'
+[ "$PROPAGATE_DELETES" = 1 ] && events="$events,\"s3:ObjectRemoved:*\""
 configs=""
 for suffix in .jpg .jpeg .JPG .JPEG; do
     id="exifstrip-$(echo "$suffix" | tr -d . | tr 'A-Z' 'a-z')$(case $suffix in *[A-Z]*) echo -upper ;; esac)"
-    configs="$configs${configs:+,}{\"Id\":\"$id\",\"QueueArn\":\"$queue_arn\",\"Events\":[\"s3:ObjectCreated:*\"],\"Filter\":{\"Key\":{\"FilterRules\":[{\"Name\":\"suffix\",\"Value\":\"$suffix\"}]}}}"
+    configs="$configs${configs:+,}{\"Id\":\"$id\",\"QueueArn\":\"$queue_arn\",\"Events\":[$events],\"Filter\":{\"Key\":{\"FilterRules\":[{\"Name\":\"suffix\",\"Value\":\"$suffix\"}]}}}"
 done
 awsc s3api put-bucket-notification-configuration --bucket "$SOURCE_BUCKET" \
     --notification-configuration "{\"QueueConfigurations\":[$configs]}"
@@ -77,3 +82,4 @@ echo "EXIFSTRIP_SOURCE_BUCKETS=$SOURCE_BUCKET"
 echo "EXIFSTRIP_DEST_BUCKET=$DEST_BUCKET"
 echo "EXIFSTRIP_QUEUE_URL=$queue_url"
 echo "EXIFSTRIP_DLQ_URL=$report_url"
+echo "EXIFSTRIP_PROPAGATE_DELETES=$PROPAGATE_DELETES"

@@ -44,7 +44,7 @@ export function checkLocalstackMatchesInit(example, root, initPath, composePath)
     const out = [];
     if (!existsSync(initPath)) return [`${initPath} does not exist: the LocalStack init script that docker/compose.yaml runs is missing`];
     const d = initScriptDefaults(initPath);
-    for (const k of ['SOURCE_BUCKET', 'DEST_BUCKET', 'EVENT_QUEUE', 'DEAD_LETTER_QUEUE', 'REPORT_QUEUE', 'MAX_RECEIVE_COUNT']) {
+    for (const k of ['SOURCE_BUCKET', 'DEST_BUCKET', 'EVENT_QUEUE', 'DEAD_LETTER_QUEUE', 'REPORT_QUEUE', 'MAX_RECEIVE_COUNT', 'PROPAGATE_DELETES']) {
         if (!(k in d)) out.push(`${initPath}: no default for ${k}`);
     }
     if (out.length) return out;
@@ -62,6 +62,7 @@ export function checkLocalstackMatchesInit(example, root, initPath, composePath)
         DEAD_LETTER_QUEUE: w.aws_sqs_queue.events_dlq.name,
         REPORT_QUEUE: w.aws_sqs_queue.reports.name,
         MAX_RECEIVE_COUNT: String(JSON.parse(w.aws_sqs_queue.events.redrive_policy).maxReceiveCount),
+        PROPAGATE_DELETES: w.var.propagate_deletes ? '1' : '0',
     };
     for (const [k, v] of Object.entries(got)) if (v !== d[k]) out.push(`${k}: the LocalStack example creates "${v}", the init script "${d[k]}"`);
     if (w.aws_s3_bucket_notification.source.bucket !== d.SOURCE_BUCKET) out.push('the notification is not on the source bucket');
