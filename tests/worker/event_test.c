@@ -555,14 +555,14 @@ static void test_removals(void)
     es_event_clear(&ev);
 
     static const char *const eventbridge[] = {
-        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
-        "\"name\":\"bkt\"},\"object\":{\"key\":\"my photo+%41.jpg\",\"version-id\":\"m1\","
-        "\"sequencer\":\"617f08299329d189\"},\"deletion-type\":\"Delete Marker Created\"}}",
-        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
-        "\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"617f\"},"
-        "\"deletion-type\":\"Permanently Deleted\"}}",
-        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
-        "\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"not hex\"}}}",
+        ("{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
+         "\"name\":\"bkt\"},\"object\":{\"key\":\"my photo+%41.jpg\",\"version-id\":\"m1\","
+         "\"sequencer\":\"617f08299329d189\"},\"deletion-type\":\"Delete Marker Created\"}}"),
+        ("{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
+         "\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"617f\"},"
+         "\"deletion-type\":\"Permanently Deleted\"}}"),
+        ("{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{"
+         "\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"sequencer\":\"not hex\"}}}"),
     };
     REQUIRE(s_parse(eventbridge[0], &ev, &err) == ES_OK);
     r = &ev.records[0];
