@@ -47,36 +47,39 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
 {
     const es_s3_source_id *src = &dest->source;
     switch (v) {
-    case ES_REMOVAL_DELETE:
-        break;
+    case ES_REMOVAL_DELETE: break;
     case ES_REMOVAL_ABSENT:
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s has no copy of this key: nothing to delete",
-                  bucket);
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
+                           "bucket %.200s has no copy of this key: nothing to delete", bucket);
         return;
     case ES_REMOVAL_FOREIGN:
         res->warn = true;
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                  "bucket %.200s holds a copy without exifstrip's source metadata (written by "
-                  "something else): kept",
-                  bucket);
+        es_job_set_outcome(
+            res, ES_JOB_SKIPPED, ES_OK,
+            "bucket %.200s holds a copy without exifstrip's source metadata (written by "
+            "something else): kept",
+            bucket);
         return;
     case ES_REMOVAL_NEWER:
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                  "bucket %.200s holds a copy of a newer source (sequencer %.40s, the removal's "
-                  "%.40s): kept",
-                  bucket, src->sequencer, removal->source.sequencer);
+        es_job_set_outcome(
+            res, ES_JOB_SKIPPED, ES_OK,
+            "bucket %.200s holds a copy of a newer source (sequencer %.40s, the removal's "
+            "%.40s): kept",
+            bucket, src->sequencer, removal->source.sequencer);
         return;
     case ES_REMOVAL_OTHER_VERSION:
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                  "bucket %.200s holds a copy of version \"%.100s\", not of the deleted version: kept",
-                  bucket, src->version_id);
+        es_job_set_outcome(
+            res, ES_JOB_SKIPPED, ES_OK,
+            "bucket %.200s holds a copy of version \"%.100s\", not of the deleted version: kept",
+            bucket, src->version_id);
         return;
     case ES_REMOVAL_UNORDERED:
         res->warn = true;
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                  "bucket %.200s holds a copy whose source cannot be ordered against the removal "
-                  "(sequencers \"%.40s\" and \"%.40s\"): kept",
-                  bucket, src->sequencer, removal->source.sequencer);
+        es_job_set_outcome(
+            res, ES_JOB_SKIPPED, ES_OK,
+            "bucket %.200s holds a copy whose source cannot be ordered against the removal "
+            "(sequencers \"%.40s\" and \"%.40s\"): kept",
+            bucket, src->sequencer, removal->source.sequencer);
         return;
     }
 }
@@ -97,15 +100,16 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     es_err rc = es_s3_head_object(env->s3, bucket, removal->key, &dest, &ar);
     es_job_copy_request_id(res, &ar);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
-        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
-                  es_strerror(rc), ar.http_status, ar.message);
+        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s",
+                           bucket, es_strerror(rc), ar.http_status, ar.message);
         return false;
     }
     es_removal_verdict v = es_removal_decide(removal, rc == ES_OK ? &dest : NULL);
     if (v == ES_REMOVAL_DELETE && !dest.etag[0]) {
-        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
-                  "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
-                  bucket);
+        es_job_set_outcome(
+            res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
+            "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
+            bucket);
         return false;
     }
     if (v != ES_REMOVAL_DELETE) {
@@ -116,19 +120,21 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     rc = es_s3_delete_object_if(env->s3, bucket, removal->key, dest.etag, &ar);
     es_job_copy_request_id(res, &ar);
     if (rc == ES_OK) {
-        es_job_set_outcome(res, ES_JOB_DELETED, ES_OK,
-                  "bucket %.200s: deleted the copy made from the removed source (ETag %.100s)",
-                  bucket, dest.etag);
+        es_job_set_outcome(
+            res, ES_JOB_DELETED, ES_OK,
+            "bucket %.200s: deleted the copy made from the removed source (ETag %.100s)", bucket,
+            dest.etag);
         return false;
     }
     if (rc == ES_ERR_NOT_FOUND) { /* deleted meanwhile by someone else */
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                  "bucket %.200s has no copy of this key any more: nothing to delete", bucket);
+                           "bucket %.200s has no copy of this key any more: nothing to delete",
+                           bucket);
         return false;
     }
     bool changed = rc == ES_ERR_PRECONDITION || ar.http_status == 409;
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
-              es_strerror(rc), ar.http_status, ar.message);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s",
+                       bucket, es_strerror(rc), ar.http_status, ar.message);
     return changed;
 }
 
@@ -138,10 +144,11 @@ void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es
     while (s_attempt(env, removal, res)) { /* the copy changed under the DELETE: judge it again */
         bool stopping = s_cancelled(env);
         if (stopping || judged == S_DELETE_ATTEMPTS) {
-            es_job_set_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
-                      "bucket %.200s: %s after %d conditional delete%s found the copy changed",
-                      env->cfg->dest_bucket, stopping ? "shutting down" : "left for redelivery",
-                      judged, judged == 1 ? "" : "s");
+            es_job_set_outcome(
+                res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
+                "bucket %.200s: %s after %d conditional delete%s found the copy changed",
+                env->cfg->dest_bucket, stopping ? "shutting down" : "left for redelivery", judged,
+                judged == 1 ? "" : "s");
             return;
         }
         judged++;

@@ -51,8 +51,8 @@ static const s_case s_cases[] = {
 
 static void s_fill(const s_case *c, es_job_object *removal, es_s3_object_info *dest)
 {
-    *removal = (es_job_object){.bucket = "uploads", .key = "p/k.jpg", .removed = true,
-                               .delete_marker = c->marker};
+    *removal = (es_job_object){
+        .bucket = "uploads", .key = "p/k.jpg", .removed = true, .delete_marker = c->marker};
     snprintf(removal->source.version_id, sizeof removal->source.version_id, "%s", c->version);
     snprintf(removal->source.sequencer, sizeof removal->source.sequencer, "%s", c->sequencer);
     memset(dest, 0, sizeof *dest);
