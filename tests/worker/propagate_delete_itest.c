@@ -281,7 +281,8 @@ static void test_missing_foreign_and_filtered_keys(void)
 }
 
 /* Versioned source buckets: a permanently deleted version removes only the
- * copy of that version; a delete marker is ordered by its sequencer. */
+ * copy of that version; a delete marker is ordered by its sequencer; the
+ * same through EventBridge (and SNS). */
 static void test_versioned_source(void)
 {
     SETUP(true);
@@ -299,6 +300,28 @@ static void test_versioned_source(void)
 
     REQUIRE(s_publish("v.jpg", "v2", "20"));
     c = s_run_event("ObjectRemoved:DeleteMarkerCreated", "v.jpg", "marker-2", "21");
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("v.jpg", NULL));
+
+    /* EventBridge's "Object Deleted", wrapped in SNS: an older delete marker
+     * keeps the copy, the permanent delete of its version removes it */
+    REQUIRE(s_publish("v.jpg", "v3", "30"));
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-type\\\":"
+             "\\\"Object Deleted\\\",\\\"detail\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"%s\\\"},"
+             "\\\"object\\\":{\\\"key\\\":\\\"v.jpg\\\",\\\"version-id\\\":\\\"m3\\\","
+             "\\\"sequencer\\\":\\\"2f\\\"},\\\"deletion-type\\\":\\\"Delete Marker Created\\\"}}\"}",
+             s_w.src);
+    c = s_run(body);
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK(s_in_dest("v.jpg", NULL));
+    snprintf(body, sizeof body,
+             "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{\"name\":"
+             "\"%s\"},\"object\":{\"key\":\"v.jpg\",\"version-id\":\"v3\",\"sequencer\":\"31\"},"
+             "\"deletion-type\":\"Permanently Deleted\"}}",
+             s_w.src);
+    c = s_run(body);
     CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
     CHECK(!s_in_dest("v.jpg", NULL));
     s_teardown();
