@@ -25,6 +25,20 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
   }
 }
 
+locals {
+  # What delete propagation adds to the task role. A delete in A removes B's
+  # copy made from that object with a DELETE conditional on B's ETag
+  # (If-Match), which S3 authorises with s3:GetObject as well (granted
+  # below). A late creation event of a version that a delete marker has
+  # hidden since is not published again: the worker HEADs the key's current
+  # version in A, and only with s3:ListBucket does S3 answer a delete marker
+  # with 404 instead of 403.
+  delete_propagation_grants = {
+    PropagateDeletes  = { actions = ["s3:DeleteObject"], resources = ["${local.public_bucket.arn}/*"] }
+    SeeDeletedUploads = { actions = ["s3:ListBucket"], resources = [local.source_bucket.arn] }
+  }
+}
+
 resource "aws_iam_role" "task" {
   name               = "${var.name_prefix}-task"
   description        = "exifstrip worker: read bucket A, write bucket B, consume the event queue"
@@ -67,16 +81,14 @@ data "aws_iam_policy_document" "task" {
     resources = [local.public_bucket.arn]
   }
 
-  # Delete propagation (var.propagate_deletes only): a delete in A removes B's
-  # copy made from that object. The DELETE is conditional on B's ETag
-  # (If-Match), which S3 authorises with s3:GetObject as well (granted above).
+  # Delete propagation (var.propagate_deletes only), local.delete_propagation_grants.
   dynamic "statement" {
-    for_each = var.propagate_deletes ? ["on"] : []
+    for_each = { for sid, grant in local.delete_propagation_grants : sid => grant if var.propagate_deletes }
     content {
-      sid       = "PropagateDeletes"
+      sid       = statement.key
       effect    = "Allow"
-      actions   = ["s3:DeleteObject"]
-      resources = ["${local.public_bucket.arn}/*"]
+      actions   = statement.value.actions
+      resources = statement.value.resources
     }
   }
 

@@ -118,7 +118,7 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_PROPAGATE_DELETES", "propagate-deletes", NULL, "false", NULL,
      "an ObjectRemoved event deletes the destination's copy of the key, only when that copy "
      "records it was made from the deleted source (a newer copy is kept); needs "
-     "s3:DeleteObject on the destination",
+     "s3:DeleteObject on the destination and s3:ListBucket on the source buckets",
      S_BOOL, offsetof(es_cfg, propagate_deletes), 0, 0, 0, false},
 };
 

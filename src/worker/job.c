@@ -84,6 +84,9 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job
         es_job_set_outcome(res, ES_JOB_REFUSED, code, "%s", why.msg);
         return;
     }
+    if (cfg->propagate_deletes && obj->source.version_id[0] &&
+        !es_propagate_source_visible(env, obj, res))
+        return;
     for (int attempt = 1;; attempt++) {
         es_s3_object_info dest; /* wopt.if_match may point into it */
         es_s3_write_options wopt = {.source = &obj->source};

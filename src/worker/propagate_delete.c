@@ -3,6 +3,7 @@
  * condition that it is still the copy that was judged. */
 #include "worker/propagate_delete.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "worker/job_outcome.h"
@@ -46,42 +47,44 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
                    const es_job_object *removal, const es_s3_object_info *dest)
 {
     const es_s3_source_id *src = &dest->source;
+    char what[320];
     switch (v) {
-    case ES_REMOVAL_DELETE: break;
+    case ES_REMOVAL_DELETE: return;
     case ES_REMOVAL_ABSENT:
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                           "bucket %.200s has no copy of this key: nothing to delete", bucket);
-        return;
+        snprintf(what, sizeof what, "has no copy of this key: nothing to delete");
+        break;
     case ES_REMOVAL_FOREIGN:
-        res->warn = true;
-        es_job_set_outcome(
-            res, ES_JOB_SKIPPED, ES_OK,
-            "bucket %.200s holds a copy without exifstrip's source metadata (written by "
-            "something else): kept",
-            bucket);
-        return;
+        snprintf(
+            what, sizeof what,
+            "holds a copy without exifstrip's source metadata (written by something else): kept");
+        break;
     case ES_REMOVAL_NEWER:
-        es_job_set_outcome(
-            res, ES_JOB_SKIPPED, ES_OK,
-            "bucket %.200s holds a copy of a newer source (sequencer %.40s, the removal's "
-            "%.40s): kept",
-            bucket, src->sequencer, removal->source.sequencer);
-        return;
+        snprintf(what, sizeof what,
+                 "holds a copy of a newer source (sequencer %.40s, the removal's %.40s): kept",
+                 src->sequencer, removal->source.sequencer);
+        break;
     case ES_REMOVAL_OTHER_VERSION:
-        es_job_set_outcome(
-            res, ES_JOB_SKIPPED, ES_OK,
-            "bucket %.200s holds a copy of version \"%.100s\", not of the deleted version: kept",
-            bucket, src->version_id);
-        return;
+        snprintf(what, sizeof what,
+                 "holds a copy of version \"%.100s\", not of the deleted version: kept",
+                 src->version_id);
+        break;
     case ES_REMOVAL_UNORDERED:
-        res->warn = true;
-        es_job_set_outcome(
-            res, ES_JOB_SKIPPED, ES_OK,
-            "bucket %.200s holds a copy whose source cannot be ordered against the removal "
-            "(sequencers \"%.40s\" and \"%.40s\"): kept",
-            bucket, src->sequencer, removal->source.sequencer);
-        return;
+        snprintf(what, sizeof what,
+                 "holds a copy whose source cannot be ordered against the removal (sequencers "
+                 "\"%.40s\" and \"%.40s\"): kept",
+                 src->sequencer, removal->source.sequencer);
+        break;
     }
+    /* copies the operator should look at: someone else's, or unorderable */
+    res->warn = v == ES_REMOVAL_FOREIGN || v == ES_REMOVAL_UNORDERED;
+    es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s %s", bucket, what);
+}
+
+static void s_head_failed(es_job_result *res, const char *bucket, es_err rc,
+                          const es_aws_result *ar)
+{
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s",
+                       bucket, es_strerror(rc), ar->http_status, ar->message);
 }
 
 static bool s_cancelled(const es_job_env *env)
@@ -100,8 +103,7 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     es_err rc = es_s3_head_object(env->s3, bucket, removal->key, &dest, &ar);
     es_job_copy_request_id(res, &ar);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
-        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s",
-                           bucket, es_strerror(rc), ar.http_status, ar.message);
+        s_head_failed(res, bucket, rc, &ar);
         return false;
     }
     es_removal_verdict v = es_removal_decide(removal, rc == ES_OK ? &dest : NULL);
@@ -153,4 +155,25 @@ void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es
         }
         judged++;
     }
+}
+
+bool es_propagate_source_visible(const es_job_env *env, const es_job_object *obj,
+                                 es_job_result *res)
+{
+    es_s3_object_info current;
+    es_aws_result ar;
+    es_aws_result_clear(&ar);
+    es_err rc = es_s3_head_object(env->s3, obj->bucket, obj->key, &current, &ar);
+    if (rc == ES_OK || rc == ES_ERR_AUTH)
+        return true;
+    es_job_copy_request_id(res, &ar);
+    if (rc == ES_ERR_NOT_FOUND) {
+        es_job_set_outcome(res, ES_JOB_GONE, rc,
+                           "version %.100s was deleted since (the key's current version is a "
+                           "delete marker): not published again",
+                           obj->source.version_id);
+        return false;
+    }
+    s_head_failed(res, obj->bucket, rc, &ar);
+    return false;
 }

@@ -5,7 +5,9 @@
  * of a newer upload or an object someone else wrote. The destination's copy
  * is HEADed, judged here, and deleted on the condition that it still has the
  * ETag the HEAD saw (S3's conditional DeleteObject), so a copy written between
- * the HEAD and the DELETE survives; a lost race is judged again. */
+ * the HEAD and the DELETE survives; a lost race is judged again. A late
+ * creation of a version hidden by a delete marker is not published again
+ * (es_propagate_source_visible). */
 #ifndef ES_WORKER_PROPAGATE_DELETE_H
 #define ES_WORKER_PROPAGATE_DELETE_H
 
@@ -39,5 +41,15 @@ es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_o
  * ES_JOB_RETRY (a request failed, or the copy kept changing under the
  * conditional delete). The caller has checked the bucket and suffix. */
 void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es_job_result *res);
+
+/* With deletes propagated, the creation of a version that a delete marker
+ * has hidden since (its event arrived late) must not publish it again:
+ * HEADs the source key's current version. False, with res settled as gone,
+ * when there is none (404: a delete marker); true when there is one, and
+ * when it cannot tell (403: no s3:ListBucket on the source bucket). Another
+ * failure settles res as retry and returns false. For objects with a
+ * version id. */
+bool es_propagate_source_visible(const es_job_env *env, const es_job_object *obj,
+                                 es_job_result *res);
 
 #endif

@@ -95,7 +95,7 @@ export async function runChecks(o) {
         }
         return table.filter((r) => r.got !== r.expect).map((r) => `${r.who} ${r.action} ${r.resource}${r.note ? ` (${r.note})` : ''}: expected ${r.expect}, got ${r.got}`);
     });
-    await check('task role allows exactly its list (KMS only when kms_key_arn is set, DeleteObject on B only with propagate_deletes) and denies every write to bucket A', () => {
+    await check('task role allows exactly its list (KMS only when kms_key_arn is set, DeleteObject on B and ListBucket on A only with propagate_deletes) and denies every write to bucket A', () => {
         const out = [];
         const pol = (w) => modulePolicies(root, w).filter((p) => p.address === 'aws_iam_role_policy.task').map((p) => p.policy);
         const plain = allowedActions(pol(world(root)));
@@ -112,6 +112,11 @@ export async function runChecks(o) {
         const deleteStatements = withDeletes.flatMap((p) => p.Statement).filter((s) => s.Effect === 'Allow' && [].concat(s.Action).includes('s3:DeleteObject'));
         const publicObjects = `${world(root).aws_s3_bucket.this.public.arn}/*`;
         if (deleteStatements.some((s) => JSON.stringify([].concat(s.Resource)) !== JSON.stringify([publicObjects]))) out.push('s3:DeleteObject is not limited to bucket B\'s objects');
+        const listed = (ps) => ps.flatMap((p) => p.Statement).filter((s) => s.Effect === 'Allow' && [].concat(s.Action).includes('s3:ListBucket')).flatMap((s) => [].concat(s.Resource)).sort();
+        const w0 = world(root);
+        const bothBuckets = JSON.stringify([w0.aws_s3_bucket.this.public.arn, w0.aws_s3_bucket.this.source.arn].sort());
+        if (JSON.stringify(listed(withDeletes)) !== bothBuckets) out.push(`with propagate_deletes s3:ListBucket is on ${listed(withDeletes).join(' ')}, expected buckets B and A`);
+        if (JSON.stringify(listed(pol(w0))) !== JSON.stringify([w0.aws_s3_bucket.this.public.arn])) out.push(`without propagate_deletes s3:ListBucket is on ${listed(pol(w0)).join(' ')}, expected bucket B only`);
         const deny = pol(world(root)).flatMap((p) => p.Statement).filter((s) => s.Effect === 'Deny');
         const src = world(root).aws_s3_bucket.this.source.arn;
         const denied = deny.filter((s) => [].concat(s.Resource).includes(`${src}/*`)).flatMap((s) => [].concat(s.Action));
@@ -137,8 +142,9 @@ const MUTATIONS = [
     { what: 'the LocalStack example naming its queues differently from the init script', file: 'examples/localstack/main.tf', from: 'name_prefix           = "photos"', to: 'name_prefix           = "photo"', fails: 'examples/localstack creates' },
     { what: 'a missing LocalStack init script', options: { init: '/nonexistent/exifstrip-init.sh' }, fails: 'examples/localstack creates' },
     { what: 'a planted s3:DeleteObject on bucket B with propagate_deletes false', file: 'iam_task.tf', from: 'actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]', to: 'actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"]', fails: 'IAM allow/deny table' },
-    { what: 'DeleteObject granted whatever propagate_deletes says', file: 'iam_task.tf', from: 'for_each = var.propagate_deletes ? ["on"] : []', to: 'for_each = ["on"]', fails: 'IAM allow/deny table' },
-    { what: 'propagate_deletes without s3:DeleteObject', file: 'iam_task.tf', from: 'actions   = ["s3:DeleteObject"]', to: 'actions   = ["s3:GetObject"]', fails: 'IAM allow/deny table' },
+    { what: 'the delete-propagation grants whatever propagate_deletes says', file: 'iam_task.tf', from: 'sid => grant if var.propagate_deletes }', to: 'sid => grant }', fails: 'IAM allow/deny table' },
+    { what: 'propagate_deletes without s3:DeleteObject', file: 'iam_task.tf', from: 'actions = ["s3:DeleteObject"]', to: 'actions = ["s3:GetObject"]', fails: 'IAM allow/deny table' },
+    { what: 'propagate_deletes without s3:ListBucket on bucket A', file: 'iam_task.tf', from: 'resources = [local.source_bucket.arn] }', to: 'resources = [local.public_bucket.arn] }', fails: 'IAM allow/deny table' },
     { what: 'the notification without s3:ObjectRemoved:* when propagate_deletes', file: 'notification.tf', from: 'var.propagate_deletes ? ["s3:ObjectRemoved:*"] : []', to: '[]', fails: 'notification' },
     { what: 'a duplicate variable', file: 'versions.tf', from: 'terraform {', to: 'variable "tags" {\n  type = string\n}\n\nterraform {', fails: 'no duplicate names' },
 ];

@@ -5,8 +5,10 @@
  * a copy of a re-upload newer than the removal, a missing key, a copy
  * written by someone else (kept, warned in the log) and a copy replaced
  * between the HEAD and the conditional DELETE all stay; a copy that keeps
- * changing leaves the removal for redelivery. */
+ * changing leaves the removal for redelivery; a late creation of a version
+ * hidden by a delete marker is not published again. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +140,18 @@ static bool s_in_dest(const char *key, es_s3_object_info *info)
     es_aws_result res;
     es_aws_result_clear(&res);
     return es_s3_head_object(s_w.s3, s_w.dst, key, info ? info : &scratch, &res) == ES_OK;
+}
+
+/* Runs the message body printf-formatted from fmt. */
+static es_job_counts s_run_formatted(const char *fmt, ...) ES_PRINTF(1, 2);
+static es_job_counts s_run_formatted(const char *fmt, ...)
+{
+    char body[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    return s_run(body);
 }
 
 /* A hand-made S3 notification with one record (version and sequencer may be ""). */
@@ -306,24 +320,54 @@ static void test_versioned_source(void)
     /* EventBridge's "Object Deleted", wrapped in SNS: an older delete marker
      * keeps the copy, the permanent delete of its version removes it */
     REQUIRE(s_publish("v.jpg", "v3", "30"));
-    char body[1024];
-    snprintf(body, sizeof body,
-             "{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-type\\\":"
-             "\\\"Object Deleted\\\",\\\"detail\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"%s\\\"},"
-             "\\\"object\\\":{\\\"key\\\":\\\"v.jpg\\\",\\\"version-id\\\":\\\"m3\\\","
-             "\\\"sequencer\\\":\\\"2f\\\"},\\\"deletion-type\\\":\\\"Delete Marker Created\\\"}}\"}",
-             s_w.src);
-    c = s_run(body);
+    c = s_run_formatted(
+        "{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-type\\\":"
+        "\\\"Object Deleted\\\",\\\"detail\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"%s\\\"},"
+        "\\\"object\\\":{\\\"key\\\":\\\"v.jpg\\\",\\\"version-id\\\":\\\"m3\\\","
+        "\\\"sequencer\\\":\\\"2f\\\"},\\\"deletion-type\\\":\\\"Delete Marker Created\\\"}}\"}",
+        s_w.src);
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK(s_in_dest("v.jpg", NULL));
-    snprintf(body, sizeof body,
-             "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{\"name\":"
-             "\"%s\"},\"object\":{\"key\":\"v.jpg\",\"version-id\":\"v3\",\"sequencer\":\"31\"},"
-             "\"deletion-type\":\"Permanently Deleted\"}}",
-             s_w.src);
-    c = s_run(body);
+    c = s_run_formatted(
+        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{\"name\":"
+        "\"%s\"},\"object\":{\"key\":\"v.jpg\",\"version-id\":\"v3\",\"sequencer\":\"31\"},"
+        "\"deletion-type\":\"Permanently Deleted\"}}",
+        s_w.src);
     CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
     CHECK(!s_in_dest("v.jpg", NULL));
+    s_teardown();
+}
+
+/* A creation that arrives after a delete marker hid its version does not
+ * publish it again (the emulator has no versioning: a fault rule answers
+ * the HEAD of the source's current version with 404, as S3 does for a
+ * delete marker); off, the source is not HEADed at all. */
+static void test_late_creation_of_a_hidden_version_is_not_published(void)
+{
+    SETUP(true);
+    REQUIRE(s_upload_only("late.jpg"));
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"HeadObject\",\"bucket\":\"%s\",\"key\":\"late.jpg\","
+             "\"status\":404,\"code\":\"NoSuchKey\",\"times\":1}",
+             s_w.src);
+    REQUIRE(es_itest_fault(rule) == 0);
+    long seq = es_wfix_last_seq();
+    es_job_counts c = s_run_event("ObjectCreated:Put", "late.jpg", "v1", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_GONE], 1);
+    CHECK(!s_in_dest("late.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", "late.jpg"), 0);
+    CHECK_STR_CONTAINS(es_logcap_text(), "current version is a delete marker");
+    /* once a version is current again, it is published */
+    REQUIRE(s_publish("late.jpg", "v1", "0A"));
+    CHECK(s_in_dest("late.jpg", NULL));
+    s_teardown();
+
+    SETUP(false);
+    REQUIRE(s_upload_only("late.jpg"));
+    seq = es_wfix_last_seq();
+    REQUIRE(s_publish("late.jpg", "v1", "0A"));
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", NULL), 1); /* B's only */
     s_teardown();
 }
 
@@ -412,5 +456,6 @@ int main(void)
     ES_RUN(test_versioned_source);
     ES_RUN(test_copy_written_during_the_delete_survives);
     ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
+    ES_RUN(test_late_creation_of_a_hidden_version_is_not_published);
     return es_test_finish();
 }

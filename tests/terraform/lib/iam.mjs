@@ -82,7 +82,9 @@ export function expectedTable(n, settings = {}) {
     const propagate = settings.propagate_deletes === true;
     row('task role', n.task, 's3:DeleteObject', `${B}/photo.jpg`, propagate ? 'allow' : 'deny', {}, `propagate_deletes=${propagate}`);
     row('task role', n.task, 's3:DeleteBucket', B, 'deny', {}, `propagate_deletes=${propagate}`);
-    row('task role', n.task, 's3:ListBucket', A, 'deny');
+    // ... and ListBucket on A (a delete marker answers 404, not 403), still no write to A.
+    row('task role', n.task, 's3:ListBucket', A, propagate ? 'allow' : 'deny', {}, `propagate_deletes=${propagate}`);
+    row('task role', n.task, 's3:DeleteObject', `${A}/photo.jpg`, 'deny', {}, `propagate_deletes=${propagate}`);
     row('task role', n.task, 'sqs:SendMessage', n.eventsArn, 'deny');
     row('task role', n.task, 'sqs:ReceiveMessage', n.reportsArn, 'deny');
     row('task role', n.task, 'sqs:DeleteMessage', n.dlqArn, 'deny');
