@@ -50,10 +50,10 @@ static void s_teardown(void)
     es_wfix_teardown(&s_w);
 }
 
-#define SETUP(propagate)                                                                 \
-    do {                                                                                 \
-        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
-        REQUIRE(s_setup(propagate));                                                     \
+#define SETUP(propagate)                                                                           \
+    do {                                                                                           \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");             \
+        REQUIRE(s_setup(propagate));                                                               \
     } while (0)
 
 static uint8_t *s_jpeg(size_t *len, unsigned seed)
@@ -162,7 +162,8 @@ static char *s_event(const char *name, const char *key, const char *version, con
     if (out)
         snprintf(out, n,
                  "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":"
-                 "\"%s\",\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"%s\"%s%s%s%s%s%s}}}]}",
+                 "\"%s\",\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"%s\"%s%s%s%s%s%"
+                 "s}}}]}",
                  name, s_w.src, key, version[0] ? ",\"versionId\":\"" : "", version,
                  version[0] ? "\"" : "", sequencer[0] ? ",\"sequencer\":\"" : "", sequencer,
                  sequencer[0] ? "\"" : "");
@@ -249,7 +250,8 @@ static void test_off_skips_removals_as_before(void)
     CHECK(s_in_dest("c.jpg", NULL));
     CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "c.jpg"), 1); /* only the check above */
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "c.jpg"), 0);
-    CHECK_STR_CONTAINS(es_logcap_text(), "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
+    CHECK_STR_CONTAINS(es_logcap_text(),
+                       "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
     /* a malformed removal is skipped too, not refused */
     c = s_run_event("ObjectRemoved:Delete", "bad%ZZ.jpg", "", "0A");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
@@ -322,7 +324,8 @@ static void test_versioned_source(void)
      * keeps the copy, the permanent delete of its version removes it */
     REQUIRE(s_publish("v.jpg", "v3", "30"));
     c = s_run_formatted(
-        "{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-type\\\":"
+        "{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-"
+        "type\\\":"
         "\\\"Object Deleted\\\",\\\"detail\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"%s\\\"},"
         "\\\"object\\\":{\\\"key\\\":\\\"v.jpg\\\",\\\"version-id\\\":\\\"m3\\\","
         "\\\"sequencer\\\":\\\"2f\\\"},\\\"deletion-type\\\":\\\"Delete Marker Created\\\"}}\"}",
@@ -330,7 +333,8 @@ static void test_versioned_source(void)
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK(s_in_dest("v.jpg", NULL));
     c = s_run_formatted(
-        "{\"source\":\"aws.s3\",\"detail-type\":\"Object Deleted\",\"detail\":{\"bucket\":{\"name\":"
+        "{\"source\":\"aws.s3\",\"detail-type\":\"Object "
+        "Deleted\",\"detail\":{\"bucket\":{\"name\":"
         "\"%s\"},\"object\":{\"key\":\"v.jpg\",\"version-id\":\"v3\",\"sequencer\":\"31\"},"
         "\"deletion-type\":\"Permanently Deleted\"}}",
         s_w.src);
