@@ -21,6 +21,7 @@
 #include "cli/args.h"
 #include "cli/backfill_progress.h"
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "common/log.h"
 #include "worker/backfill.h"
 #include "worker/clock.h"
@@ -43,17 +44,6 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     s_signals++;
-}
-
-static void s_set_handlers(void (*handler)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
 }
 
 static void s_usage(FILE *out)
@@ -342,7 +332,7 @@ int es_cmd_backfill(int argc, char **argv)
     if (status < 0) {
         signal(SIGPIPE, SIG_IGN);
         s_signals = 0;
-        s_set_handlers(s_on_signal);
+        es_cli_set_stop_handlers(s_on_signal);
         es_backfill_progress progress;
         es_backfill_progress_init(&progress, stderr, (int)a.progress_s);
         bool interrupted = false, finished = false, started = es_backfill_start(b) == ES_OK;
@@ -350,7 +340,7 @@ int es_cmd_backfill(int argc, char **argv)
             fprintf(stderr, "exifstrip backfill: could not start the job threads\n");
         else
             finished = s_drive(b, &r, &progress, &interrupted);
-        s_set_handlers(SIG_DFL);
+        es_cli_set_stop_handlers(SIG_DFL);
         es_backfill_stats st;
         es_backfill_get_stats(b, &st);
         es_backfill_progress_tick(&progress, b, true);
