@@ -322,7 +322,8 @@ int es_cmd_backfill(int argc, char **argv)
     if (status < 0) {
         es_backfill_opts opts = {.bucket = r.source, .prefix = r.prefix,
                                  .start_after = a.start_after, .page_size = (int)a.page_size,
-                                 .dry_run = a.dry_run, .plan = stdout};
+                                 .dry_run = a.dry_run, .plan = stdout,
+                                 .count_ahead = a.progress_s > 0 || isatty(STDERR_FILENO)};
         b = es_backfill_new(&r.env, &opts);
         if (!b) {
             fprintf(stderr, "exifstrip backfill: out of memory\n");

@@ -58,31 +58,33 @@ void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_m
                                  size_t size)
 {
     double secs = elapsed_ms > 0 ? (double)elapsed_ms / 1000.0 : 0.001;
+    uint64_t total = st->total_known ? st->total_matched : st->matched;
+    uint64_t total_bytes = st->total_known ? st->total_bytes : st->matched_bytes;
     char done_b[32], total_b[32], rate_b[32], eta[32];
     es_cli_human_size(st->settled_bytes, done_b, sizeof done_b);
-    es_cli_human_size(st->matched_bytes, total_b, sizeof total_b);
+    es_cli_human_size(total_bytes, total_b, sizeof total_b);
     es_cli_human_size((uint64_t)((double)st->settled_bytes / secs), rate_b, sizeof rate_b);
     double key_rate = (double)st->settled / secs;
-    if (!st->listing_done) {
-        snprintf(eta, sizeof eta, "when listed");
-    } else if (st->settled >= st->matched) {
+    if (!st->total_known) {
+        snprintf(eta, sizeof eta, "when counted");
+    } else if (st->settled >= total) {
         snprintf(eta, sizeof eta, "0s");
     } else if (st->settled == 0) {
         snprintf(eta, sizeof eta, "?");
     } else {
         /* By bytes when sizes are known (time goes with bytes), else by keys. */
-        double left = st->matched_bytes > st->settled_bytes && st->settled_bytes > 0
-                          ? (double)(st->matched_bytes - st->settled_bytes) /
+        double left = total_bytes > st->settled_bytes && st->settled_bytes > 0
+                          ? (double)(total_bytes - st->settled_bytes) /
                                 ((double)st->settled_bytes / secs)
-                          : (double)(st->matched - st->settled) / key_rate;
+                          : (double)(total - st->settled) / key_rate;
         s_duration((uint64_t)(left + 0.5), eta, sizeof eta);
     }
+    const char *more = st->total_known ? "" : "+";
     snprintf(buf, size,
              "%llu/%llu%s keys, %s/%s%s, %.1f keys/s, %s/s, ETA %s (stripped %llu, already done "
              "%llu, refused %llu, failed %llu)",
-             (unsigned long long)st->settled, (unsigned long long)st->matched,
-             st->listing_done ? "" : "+", done_b, total_b, st->listing_done ? "" : "+", key_rate,
-             rate_b, eta, (unsigned long long)st->outcomes[ES_JOB_STRIPPED],
+             (unsigned long long)st->settled, (unsigned long long)total, more, done_b, total_b,
+             more, key_rate, rate_b, eta, (unsigned long long)st->outcomes[ES_JOB_STRIPPED],
              (unsigned long long)st->outcomes[ES_JOB_SKIPPED],
              (unsigned long long)st->outcomes[ES_JOB_REFUSED],
              (unsigned long long)st->outcomes[ES_JOB_RETRY]);

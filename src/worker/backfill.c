@@ -61,6 +61,8 @@ struct es_backfill {
     es_pool_thread *threads;
     s_slot *slots;
     int nthreads;
+    es_pool_thread counter; /* count_ahead */
+    atomic_int counter_cancel;
 };
 
 typedef struct s_thread_arg {
@@ -111,6 +113,11 @@ static void s_fetch_page(es_backfill *b)
     if (!page.next_token[0]) {
         b->list_ended = true;
         b->stats.listing_done = true;
+        /* The listing itself is the exact total (objects may have come or
+         * gone since a count ahead). */
+        b->stats.total_known = true;
+        b->stats.total_matched = b->stats.matched;
+        b->stats.total_bytes = b->stats.matched_bytes;
     }
     pthread_cond_broadcast(&b->cv_page);
 }
@@ -142,6 +149,50 @@ static bool s_next_key(es_backfill *b, s_item *it)
         else
             s_fetch_page(b);
     }
+}
+
+/* count_ahead: lists everything once (keys not kept) so the totals are known
+ * long before the job threads' listing gets there. Ends early when the
+ * engine stops or the jobs' listing ended first. Failures only cost the ETA. */
+static void *s_count_thread(void *arg)
+{
+    es_backfill *b = arg;
+    es_http_set_thread_cancel(&b->counter_cancel);
+    char token[sizeof b->token] = "";
+    uint64_t matched = 0, bytes = 0;
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        bool pointless = b->stopping || b->stats.total_known;
+        pthread_mutex_unlock(&b->mu);
+        if (pointless)
+            return NULL;
+        es_s3_list_options lopt = {.prefix = b->prefix, .start_after = b->start_after,
+                                   .continuation = token, .max_keys = 1000};
+        es_s3_list_page page;
+        es_aws_result res;
+        es_aws_result_clear(&res);
+        if (es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, &page, &res) != ES_OK) {
+            ES_LOG(ES_LOG_DEBUG, "backfill.count_failed", ES_LF_STR("reason", res.message));
+            return NULL;
+        }
+        for (size_t i = 0; i < page.count; i++)
+            if (es_cfg_suffix_matches(b->env.cfg, page.keys[i])) {
+                matched++;
+                bytes += page.sizes[i];
+            }
+        memcpy(token, page.next_token, sizeof token);
+        es_s3_list_free(&page);
+        if (!token[0])
+            break;
+    }
+    pthread_mutex_lock(&b->mu);
+    if (!b->stats.total_known) {
+        b->stats.total_known = true;
+        b->stats.total_matched = matched;
+        b->stats.total_bytes = bytes;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
 }
 
 /* ---- jobs ---- */
@@ -251,6 +302,7 @@ es_backfill *es_backfill_new(const es_job_env *env, const es_backfill_opts *opts
     }
     for (int i = 0; i < b->nthreads; i++)
         es_pool_thread_init(&b->threads[i]);
+    es_pool_thread_init(&b->counter);
     return b;
 }
 
@@ -280,6 +332,9 @@ es_err es_backfill_start(es_backfill *b)
         }
         started++;
     }
+    if (started > 0 && b->opts.count_ahead && !es_pool_thread_start(&b->counter, s_count_thread, b))
+        ES_LOG(ES_LOG_WARN, "backfill.count_thread_failed",
+               ES_LF_STR("reason", "no ETA before the listing is complete"));
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return started > 0 ? ES_OK : ES_ERR_INTERNAL;
 }
@@ -334,6 +389,8 @@ void es_backfill_free(es_backfill *b)
 {
     if (!b)
         return;
+    atomic_store(&b->counter_cancel, 1); /* its request in flight ends at once */
+    es_pool_thread_destroy(&b->counter);
     for (int i = 0; b->threads && i < b->nthreads; i++)
         es_pool_thread_destroy(&b->threads[i]);
     es_s3_list_free(&b->page);

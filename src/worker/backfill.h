@@ -8,7 +8,8 @@
  * line on the plan stream.
  *
  * Threads: the job threads take keys from the current page in listing order;
- * the one that finds it used up fetches the next page (the others wait). The
+ * the one that finds it used up fetches the next page (the others wait). With
+ * count_ahead one more thread counts the whole listing first. The
  * caller's thread watches (es_backfill_wait), asks for a stop (no new key is
  * started; running jobs finish) and may cancel running transfers (they end
  * as "retry" and write nothing). */
@@ -29,6 +30,8 @@ typedef struct es_backfill_opts {
     const char *start_after; /* NULL or "": from the first key */
     int page_size;           /* keys per ListObjectsV2 request, 1..1000; 0 = 1000 */
     bool dry_run;            /* decide only: one line per key on plan */
+    bool count_ahead;        /* a thread lists everything first (pages of 1000, keys not
+                                kept) to know the total early, for the ETA */
     FILE *plan;              /* dry run: "strip\tKEY\tSIZE" / "skip\tKEY\tREASON" lines */
 } es_backfill_opts;
 
@@ -37,6 +40,8 @@ typedef struct es_backfill_stats {
     uint64_t matched;         /* of those, keys with a configured suffix */
     uint64_t matched_bytes;   /* their listed sizes */
     bool listing_done;        /* the whole listing was read (or failed) */
+    bool total_known;         /* total_* are final: counted ahead, or the listing is done */
+    uint64_t total_matched, total_bytes;
     uint64_t settled;         /* matched keys whose job ended, any outcome */
     uint64_t settled_bytes;   /* their listed sizes */
     uint64_t outcomes[ES_JOB_OUTCOME_COUNT]; /* dry run: STRIPPED counts "would strip" */

@@ -77,9 +77,14 @@ static void test_backfill_engine(void)
     CHECK(es_wfix_etag(&s_w, s_w.dst, "bf/readme.txt", etag, sizeof etag) != ES_OK);
     CHECK(es_wfix_etag(&s_w, s_w.dst, "other/x.jpg", etag, sizeof etag) != ES_OK);
 
-    /* again: one HEAD per key, no GET */
+    /* again: one HEAD per key, no GET; counted ahead, the totals are the same */
     seq = es_wfix_last_seq();
+    opts.count_ahead = true;
     s_run(&opts, &st);
+    opts.count_ahead = false;
+    CHECK(st.total_known);
+    CHECK_INT_EQ(st.total_matched, S_KEYS);
+    CHECK_INT_EQ(st.total_bytes, st.matched_bytes);
     CHECK_INT_EQ(st.outcomes[ES_JOB_SKIPPED], S_KEYS);
     CHECK_INT_EQ(es_wfix_count(seq, "GetObject", NULL), 0);
     CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", NULL), S_KEYS);
