@@ -134,6 +134,15 @@ static bool s_next_key(es_backfill *b, s_item *it)
             const char *key = b->page.keys[i];
             if (!es_cfg_suffix_matches(b->env.cfg, key))
                 continue;
+            if (strlen(key) > ES_EVENT_MAX_KEY) { /* S3 has none: a broken endpoint */
+                b->stats.settled++;
+                b->stats.settled_bytes += b->page.sizes[i];
+                b->stats.outcomes[ES_JOB_REFUSED]++;
+                ES_LOG(ES_LOG_WARN, "job.refused", ES_LF_STR("bucket", b->bucket),
+                       ES_LF_UINT("key_bytes", strlen(key)),
+                       ES_LF_STR("reason", "the listed key is longer than 1024 bytes"));
+                continue;
+            }
             snprintf(it->key, sizeof it->key, "%s", key);
             snprintf(it->etag, sizeof it->etag, "%s", b->page.etags[i]);
             it->size = b->page.sizes[i];
