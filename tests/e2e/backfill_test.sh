@@ -5,9 +5,10 @@
 # refused (not JPEG) and 60 already done. --dry-run writes and reads no
 # object; a prefix run in small pages strips exactly its keys (exit 0); the
 # full run leaves B exact (each object equal to `exifstrip strip` of its
-# source) and reports each refusal (exit 2); a second run GETs no done key;
-# a run interrupted by SIGINT (and one killed with SIGKILL) resumes and
-# completes; usage and listing errors exit 1, bad settings 78.
+# source) and reports each refusal (exit 2); a second run GETs no done key
+# and reports to the report queue; a run interrupted by SIGINT (and one
+# killed with SIGKILL) resumes and completes; a terminal gets one progress
+# line rewritten in place; usage and listing errors exit 1, bad settings 78.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -50,10 +51,10 @@ s_setup() {
     check_eq "objects in the source bucket" "$(emu_s3_keys "$SRC" | wc -l)" 200
 }
 
-# Runs `exifstrip backfill ARGS` with the test's settings; stdout to $S/out,
-# stderr to $S/err; sets RC.
+# Runs `exifstrip backfill ARGS` with the test's settings (refusal reports
+# to $BF_DLQ, else none); stdout to $S/out, stderr to $S/err; sets RC.
 s_backfill() {
-    EXIFSTRIP_CONCURRENCY=${EXIFSTRIP_CONCURRENCY:-4} EXIFSTRIP_DLQ_URL= \
+    EXIFSTRIP_CONCURRENCY=${EXIFSTRIP_CONCURRENCY:-4} EXIFSTRIP_DLQ_URL=${BF_DLQ-} \
         "$EXIFSTRIP" backfill "$@" </dev/null >"$S/out" 2>"$S/err"
     RC=$?
 }
@@ -113,8 +114,9 @@ print(n)' "$S/report.jsonl")" 15
 t_second_run_gets_no_done_key() {
     local seq
     seq=$(e2e_log_seq)
-    s_backfill "s3://$SRC" "s3://$E2E_B"
+    BF_DLQ=$E2E_REPORT s_backfill "s3://$SRC" "s3://$E2E_B"
     check_eq "exit status (the fakes are refused again)" "$RC" 2
+    check_eq "refusal reports on the report queue (no --report)" "$(emu_queue_depth "$E2E_REPORT")" 15
     check "summary counts" grep -q "stripped 0, already done ${#MATCHED[@]}, refused 15" "$S/out"
     check_eq "GETs of done keys" \
         "$(e2e_requests "$seq" "r.get('action')=='GetObject' and not r.get('key','').startswith('fake ')")" 0
@@ -182,6 +184,16 @@ t_interrupted_runs_resume() {
     E2E_B=$E2E_B_SAVED
 }
 
+t_terminal_progress() {
+    command -v script >/dev/null || { es_skip "no script(1)"; return; }
+    EXIFSTRIP_DLQ_URL= script -qefc "$(printf '%q ' "$EXIFSTRIP" backfill "s3://$SRC/deep/" "s3://$E2E_B")" \
+        /dev/null </dev/null >"$S/tty" 2>&1
+    check_eq "exit status on a terminal" "$?" 0
+    check "one line rewritten in place (CR, erase line) with the totals" \
+        grep -q $'\r\e\[K60/60 keys, .* keys/s, .*ETA 0s' "$S/tty"
+    check "then the summary" grep -q 'stripped 0, already done 60' "$S/tty"
+}
+
 t_usage_and_errors() {
     s_backfill "s3://$SRC"
     check_eq "one bucket only: exit" "$RC" 1
@@ -208,6 +220,7 @@ if s_setup; then
     es_run t_full_run_exact_b_and_refusals
     es_run t_second_run_gets_no_done_key
     es_run t_interrupted_runs_resume
+    es_run t_terminal_progress
     es_run t_usage_and_errors
 else
     es_run s_setup
