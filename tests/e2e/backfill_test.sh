@@ -57,6 +57,13 @@ s_backfill() {
     EXIFSTRIP_CONCURRENCY=${EXIFSTRIP_CONCURRENCY:-4} EXIFSTRIP_DLQ_URL=${BF_DLQ-} \
         "$EXIFSTRIP" backfill "$@" </dev/null >"$S/out" 2>"$S/err"
     RC=$?
+    s_no_sanitizer_report
+}
+
+# The ASan+UBSan build's binary reports on stderr; none may appear.
+s_no_sanitizer_report() {
+    ! grep -q 'Sanitizer\|runtime error' "$S/err" ||
+        es_fail "sanitizer report: $(grep -m3 'Sanitizer\|runtime error' "$S/err")"
 }
 
 # Sorted keys of bucket $1 equal the given keys.
@@ -147,6 +154,7 @@ t_interrupted_runs_resume() {
     e2e_worker_signal INT
     t0=$SECONDS
     e2e_worker_wait 15
+    s_no_sanitizer_report
     check_eq "exit status after SIGINT" "$E2E_WORKER_RC" 1
     check "stopped within the grace" [ $((SECONDS - t0)) -le 10 ]
     check "summary says interrupted" grep -q 'interrupted: [0-9]* listed keys not started' "$S/out"
