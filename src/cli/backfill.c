@@ -281,14 +281,12 @@ static void s_teardown(s_run *r)
 static bool s_drive(es_backfill *b, const s_run *r, es_backfill_progress *progress, bool *interrupted)
 {
     uint64_t grace_end = 0;
-    int seen = 0;
-    bool cancelled = false;
     for (;;) {
         if (es_backfill_wait(b, S_TICK_MS))
             return true;
         es_backfill_progress_tick(progress, b, false);
         int signals = s_signals;
-        if (signals > seen && seen == 0) {
+        if (signals > 0 && !*interrupted) {
             *interrupted = true;
             es_backfill_stop(b);
             grace_end = es_clock_ms() + (uint64_t)r->cfg.shutdown_grace * 1000u;
@@ -296,9 +294,7 @@ static bool s_drive(es_backfill *b, const s_run *r, es_backfill_progress *progre
                                       "stopping: no new keys; running ones get EXIFSTRIP_SHUTDOWN_GRACE "
                                       "to finish (signal again to abandon them)");
         }
-        seen = signals;
-        if (!cancelled && *interrupted && (signals > 1 || es_clock_ms() >= grace_end)) {
-            cancelled = true;
+        if (*interrupted && (signals > 1 || es_clock_ms() >= grace_end)) {
             es_backfill_cancel(b);
             es_backfill_progress_note(progress, "abandoning the running keys (nothing is written for them)");
             return es_backfill_wait(b, S_CANCEL_WAIT_MS);

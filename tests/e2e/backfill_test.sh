@@ -7,7 +7,8 @@
 # full run leaves B exact (each object equal to `exifstrip strip` of its
 # source) and reports each refusal (exit 2); a second run GETs no done key
 # and reports to the report queue; a run interrupted by SIGINT (and one
-# killed with SIGKILL) resumes and completes; a terminal gets one progress
+# killed with SIGKILL) resumes and completes; a second signal abandons the
+# running keys at once (nothing written); a terminal gets one progress
 # line rewritten in place; usage and listing errors exit 1, bad settings 78.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
@@ -192,6 +193,31 @@ t_interrupted_runs_resume() {
     E2E_B=$E2E_B_SAVED
 }
 
+t_second_signal_abandons_running_keys() {
+    local d=$E2E_ID-bf-e rule t0
+    emu_create_bucket "$d" || { es_fail "CreateBucket $d failed"; return; }
+    _e2e_buckets+=("$d")
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$SRC\",\"delay_ms\":5000}")
+    s_start_slow "$d"
+    e2e_wait 20 "two GETs in flight" s_gets_in_flight 2
+    e2e_worker_signal INT
+    sleep 0.3
+    t0=$SECONDS
+    e2e_worker_signal TERM
+    e2e_worker_wait 10
+    s_no_sanitizer_report
+    curl -fsS -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$rule" >/dev/null
+    check_eq "exit status" "$E2E_WORKER_RC" 1
+    check "ended before the slow GETs would have ($((SECONDS - t0)) s)" [ $((SECONDS - t0)) -le 3 ]
+    check "the two running keys count as failed" grep -q 'stripped 0, .* failed 2;' "$S/out"
+    check "said it abandoned them" grep -q 'abandoning the running keys' "$S/err"
+    check_eq "objects written" "$(emu_s3_keys "$d" | wc -l)" 0
+}
+# s_gets_in_flight N: the source's GetObject fault rule has matched N requests.
+s_gets_in_flight() {
+    [ "$(curl -fsS "$ES_TEST_ENDPOINT/_emulator/faults" | emu_json "sum(r.get('matched',0) for r in d['rules'] if r.get('bucket')=='$SRC')")" -ge "$1" ]
+}
+
 t_terminal_progress() {
     command -v script >/dev/null || { es_skip "no script(1)"; return; }
     EXIFSTRIP_DLQ_URL= script -qefc "$(printf '%q ' "$EXIFSTRIP" backfill "s3://$SRC/deep/" "s3://$E2E_B")" \
@@ -228,6 +254,7 @@ if s_setup; then
     es_run t_full_run_exact_b_and_refusals
     es_run t_second_run_gets_no_done_key
     es_run t_interrupted_runs_resume
+    es_run t_second_signal_abandons_running_keys
     es_run t_terminal_progress
     es_run t_usage_and_errors
 else
