@@ -59,7 +59,7 @@ static void s_usage(FILE *out)
             "interrupted backfill resumes by running it again.\n\n"
             "  --dry-run              list what would be done, one JSON line per key on stdout\n"
             "                         ({\"action\":\"strip\"|\"skipped\"|\"refused\"|...,\"key\",\n"
-            "                         \"size\",\"reason\"}); reads and writes no object\n"
+            "                         \"size\",\"reason\"}); only lists SOURCE and HEADs DEST\n"
             "  --report FILE          write a JSON line per refused key to FILE (the DLQ\n"
             "                         report's format; the file is rewritten by each run);\n"
             "                         default: to EXIFSTRIP_DLQ_URL when set, else refusals\n"
@@ -72,9 +72,9 @@ static void s_usage(FILE *out)
             "Worker settings used (each also read from the environment variable shown):\n");
     es_cfg_print_help_some(out, s_settings);
     fprintf(out,
-            "\nLogs: the worker's JSON lines on stderr, from level warn unless\n"
-            "EXIFSTRIP_LOG_LEVEL says otherwise (info logs every key). AWS settings and\n"
-            "credentials as for `exifstrip worker`.\n"
+            "\nLogs: the worker's JSON lines on stderr; here EXIFSTRIP_LOG_LEVEL defaults to\n"
+            "warn, not info (info logs every key). AWS settings and credentials as for\n"
+            "`exifstrip worker`.\n"
             "Signals: SIGINT/SIGTERM start no new key and let running ones finish within\n"
             "EXIFSTRIP_SHUTDOWN_GRACE; a second signal abandons them (nothing is written).\n"
             "Exit status: 0 every key is done (stripped, or already in DEST), 2 some keys\n"
