@@ -16,6 +16,7 @@
 #include "aws/http/http.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "worker/clock.h"
 #include "worker/thread.h"
 
@@ -134,13 +135,15 @@ static bool s_next_key(es_backfill *b, s_item *it)
             const char *key = b->page.keys[i];
             if (!es_cfg_suffix_matches(b->env.cfg, key))
                 continue;
-            if (strlen(key) > ES_EVENT_MAX_KEY) { /* S3 has none: a broken endpoint */
+            size_t key_len = strlen(key);
+            if (key_len > ES_EVENT_MAX_KEY || !es_utf8_valid(key, key_len)) {
+                /* S3 has no such keys: a broken endpoint. The event parser refuses them too. */
                 b->stats.settled++;
                 b->stats.settled_bytes += b->page.sizes[i];
                 b->stats.outcomes[ES_JOB_REFUSED]++;
                 ES_LOG(ES_LOG_WARN, "job.refused", ES_LF_STR("bucket", b->bucket),
-                       ES_LF_UINT("key_bytes", strlen(key)),
-                       ES_LF_STR("reason", "the listed key is longer than 1024 bytes"));
+                       ES_LF_UINT("key_bytes", key_len),
+                       ES_LF_STR("reason", "the listed key is longer than 1024 bytes or not UTF-8"));
                 continue;
             }
             snprintf(it->key, sizeof it->key, "%s", key);
