@@ -2,8 +2,9 @@
  * emulator, in both test trees (the shell test tests/e2e/backfill_test.sh
  * drives the command in the plain tree only): keys handed out across pages
  * to several threads, the suffix filter, statistics, a second run that only
- * HEADs, the dry run's plan lines, and a stop before the listing starts
- * (nothing done, resume_after empty). */
+ * HEADs, the dry run's plan lines, a stop before the listing starts
+ * (nothing done, resume_after empty), and a key replaced after its listing
+ * (the GET pinned to the listed ETag: gone, nothing written). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,37 @@ static void test_backfill_engine(void)
     CHECK_STR_EQ(st.resume_after, "");
     CHECK_INT_EQ(es_wfix_count(seq, "ListObjectsV2", NULL), 0);
     es_backfill_free(b);
+
+    /* a key replaced after it was listed: the GET is pinned to the listed
+     * ETag, so the new content is left to its own event ("gone") */
+    REQUIRE(es_itest_fault("{\"service\":\"s3\",\"action\":\"HeadObject\",\"key\":\"late/*\","
+                           "\"delay_ms\":1500}") == 0);
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    es_fixture_opts o = {.exif = true, .seed = 9};
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "late/photo.jpg", jpeg, len) == ES_OK);
+    es_backfill_opts late = {.bucket = s_w.src, .prefix = "late/"};
+    b = es_backfill_new(&s_env, &late);
+    REQUIRE(b != NULL);
+    REQUIRE(es_backfill_start(b) == ES_OK);
+    for (int i = 0; i < 200; i++) { /* until it is listed; its HEAD of B is then held back */
+        es_backfill_get_stats(b, &st);
+        if (st.listed > 0 || es_backfill_wait(b, 50))
+            break;
+    }
+    CHECK_INT_EQ(st.listed, 1);
+    o.seed = 10;
+    free(jpeg);
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "late/photo.jpg", jpeg, len) == ES_OK);
+    free(jpeg);
+    CHECK(es_backfill_wait(b, 10000));
+    es_backfill_get_stats(b, &st);
+    es_backfill_free(b);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(st.outcomes[ES_JOB_GONE], 1);
+    CHECK(es_wfix_etag(&s_w, s_w.dst, "late/photo.jpg", etag, sizeof etag) != ES_OK);
 
     /* invalid options */
     es_backfill_opts bad = {.bucket = s_w.src, .page_size = 1001};
