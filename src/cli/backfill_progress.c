@@ -161,8 +161,16 @@ int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *sour
     bool incomplete = interrupted || st->list_error != ES_OK || n[ES_JOB_RETRY] > 0;
     if (incomplete) {
         fprintf(out, "  run the same command again to resume (keys already done cost one HEAD each)");
-        if (st->resume_after[0])
-            fprintf(out, ",\n  or add --start-after '%s' to skip the keys settled in order", st->resume_after);
+        if (st->resume_after[0]) {
+            fprintf(out, ",\n  or add --start-after '");
+            for (const char *c = st->resume_after; *c; c++) { /* shell-quoted: ' becomes '\'' */
+                if (*c == '\'')
+                    fputs("'\\''", out);
+                else
+                    fputc(*c, out);
+            }
+            fprintf(out, "' to skip the keys settled in order");
+        }
         fputc('\n', out);
         return ES_EXIT_FAILURE;
     }

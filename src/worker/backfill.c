@@ -73,6 +73,24 @@ typedef struct s_thread_arg {
 
 /* ---- listing ---- */
 
+/* One ListObjectsV2 page after token; a page that hands back the token it
+ * was asked with (an endpoint that would make the listing loop forever) is
+ * ES_ERR_PROTOCOL. */
+static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3_list_page *page,
+                          es_aws_result *res)
+{
+    es_s3_list_options lopt = {.prefix = b->prefix, .start_after = b->start_after,
+                               .continuation = token, .max_keys = max_keys};
+    es_err rc = es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
+    if (rc == ES_OK && token[0] && !strcmp(page->next_token, token)) {
+        es_s3_list_free(page);
+        snprintf(res->message, sizeof res->message, "%s",
+                 "the listing does not advance (the same continuation token came back)");
+        return ES_ERR_PROTOCOL;
+    }
+    return rc;
+}
+
 /* Fetches the next page (mu held on entry and exit, released meanwhile). */
 static void s_fetch_page(es_backfill *b)
 {
@@ -80,12 +98,10 @@ static void s_fetch_page(es_backfill *b)
     char token[sizeof b->token];
     memcpy(token, b->token, sizeof token);
     pthread_mutex_unlock(&b->mu);
-    es_s3_list_options lopt = {.prefix = b->prefix, .start_after = b->start_after,
-                               .continuation = token, .max_keys = b->opts.page_size};
     es_s3_list_page page;
     es_aws_result res;
     es_aws_result_clear(&res);
-    es_err rc = es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, &page, &res);
+    es_err rc = s_list_page(b, token, b->opts.page_size, &page, &res);
     pthread_mutex_lock(&b->mu);
     b->listing = false;
     if (rc != ES_OK) {
@@ -178,12 +194,10 @@ static void *s_count_thread(void *arg)
         pthread_mutex_unlock(&b->mu);
         if (pointless)
             return NULL;
-        es_s3_list_options lopt = {.prefix = b->prefix, .start_after = b->start_after,
-                                   .continuation = token, .max_keys = 1000};
         es_s3_list_page page;
         es_aws_result res;
         es_aws_result_clear(&res);
-        if (es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, &page, &res) != ES_OK) {
+        if (s_list_page(b, token, 1000, &page, &res) != ES_OK) {
             ES_LOG(ES_LOG_DEBUG, "backfill.count_failed", ES_LF_STR("reason", res.message));
             return NULL;
         }
