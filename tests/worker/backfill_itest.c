@@ -11,6 +11,7 @@
 
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
+#include "../support/backfill_run.h"
 #include "../support/fixture.h"
 #include "../support/worker_fixture.h"
 #include "worker/backfill.h"
@@ -43,17 +44,6 @@ static bool s_setup(void)
     return ok;
 }
 
-/* Runs the engine to its end; fills st. */
-static void s_run(const es_backfill_opts *opts, es_backfill_stats *st)
-{
-    es_backfill *b = es_backfill_new(&s_env, opts);
-    REQUIRE(b != NULL);
-    REQUIRE(es_backfill_start(b) == ES_OK);
-    CHECK(es_backfill_wait(b, 60000));
-    es_backfill_get_stats(b, st);
-    es_backfill_free(b);
-}
-
 static void test_backfill_engine(void)
 {
     REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");
@@ -61,7 +51,7 @@ static void test_backfill_engine(void)
     es_backfill_stats st;
     es_backfill_opts opts = {.bucket = s_w.src, .prefix = "bf/", .page_size = 4};
     long seq = es_wfix_last_seq();
-    s_run(&opts, &st);
+    REQUIRE(es_test_backfill_run(&s_env, &opts, 60000, &st));
     CHECK_INT_EQ(st.listed, S_KEYS + 1);
     CHECK_INT_EQ(st.matched, S_KEYS);
     CHECK(st.listing_done);
@@ -81,7 +71,7 @@ static void test_backfill_engine(void)
     /* again: one HEAD per key, no GET; counted ahead, the totals are the same */
     seq = es_wfix_last_seq();
     opts.count_ahead = true;
-    s_run(&opts, &st);
+    REQUIRE(es_test_backfill_run(&s_env, &opts, 60000, &st));
     opts.count_ahead = false;
     CHECK(st.total_known);
     CHECK_INT_EQ(st.total_matched, S_KEYS);
@@ -98,7 +88,7 @@ static void test_backfill_engine(void)
     es_backfill_opts dry = {.bucket = s_w.src, .start_after = "bf/10 photo.jpg", .dry_run = true,
                             .plan = plan};
     seq = es_wfix_last_seq();
-    s_run(&dry, &st);
+    REQUIRE(es_test_backfill_run(&s_env, &dry, 60000, &st));
     fclose(plan);
     CHECK_INT_EQ(st.matched, 3); /* bf/11, bf/12, other/x.jpg */
     CHECK_INT_EQ(st.outcomes[ES_JOB_SKIPPED], 2);

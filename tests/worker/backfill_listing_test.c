@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../harness/test.h"
+#include "../support/backfill_run.h"
 #include "../support/http_server.h"
 #include "aws/creds/creds.h"
 #include "aws/s3/s3.h"
@@ -27,8 +28,8 @@ static es_s3_client *s_client(es_creds_provider *creds)
     return es_s3_client_new(&cfg, creds);
 }
 
-/* Runs a backfill of bucket "a" into "b" (dry run: one HEAD per key). */
-static void s_run(es_s3_client *s3, es_backfill_stats *st, FILE *plan)
+/* Runs a dry-run backfill of bucket "aaa" into "bbb" (one HEAD per key). */
+static bool s_run(es_s3_client *s3, es_backfill_stats *st, FILE *plan)
 {
     es_cfg cfg;
     es_cfg_defaults(&cfg);
@@ -36,12 +37,7 @@ static void s_run(es_s3_client *s3, es_backfill_stats *st, FILE *plan)
     cfg.concurrency = 2;
     es_job_env env = {.cfg = &cfg, .s3 = s3};
     es_backfill_opts opts = {.bucket = "aaa", .dry_run = true, .plan = plan};
-    es_backfill *b = es_backfill_new(&env, &opts);
-    REQUIRE(b != NULL);
-    REQUIRE(es_backfill_start(b) == ES_OK);
-    CHECK(es_backfill_wait(b, 20000));
-    es_backfill_get_stats(b, st);
-    es_backfill_free(b);
+    return es_test_backfill_run(&env, &opts, 20000, st);
 }
 
 static void test_listing_that_does_not_advance(void)
@@ -60,8 +56,9 @@ static void test_listing_that_does_not_advance(void)
     FILE *plan = fmemopen(plan_buf, sizeof plan_buf, "w");
     REQUIRE(plan != NULL);
     es_backfill_stats st;
-    s_run(s3, &st, plan);
+    bool finished = s_run(s3, &st, plan);
     fclose(plan);
+    REQUIRE(finished);
     CHECK_INT_EQ(st.list_error, ES_ERR_PROTOCOL);
     CHECK_STR_CONTAINS(st.list_reason, "does not advance");
     CHECK(st.listing_done);
@@ -84,8 +81,9 @@ static void test_listing_that_fails(void)
     es_backfill_stats st;
     FILE *plan = fopen("/dev/null", "w");
     REQUIRE(plan != NULL);
-    s_run(s3, &st, plan);
+    bool finished = s_run(s3, &st, plan);
     fclose(plan);
+    REQUIRE(finished);
     CHECK(st.list_error != ES_OK);
     CHECK_STR_CONTAINS(st.list_reason, "listing bucket aaa failed");
     CHECK_STR_CONTAINS(st.list_reason, "AccessDenied");
