@@ -60,6 +60,20 @@ def available_tools(exifstrip, want_missing):
     return found
 
 
+def probe(tool_list, mkfixture, work):
+    """Runs every tool once on a small ordinary photo, so a broken install
+    fails the run at once and clearly, before minutes of measuring."""
+    photo = os.path.join(work, "probe.jpg")
+    r = subprocess.run([mkfixture, "--size", "64x48", "--exif", "--gps", photo], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"mkfixture failed: {r.stderr.strip()}")
+    for t in tool_list:
+        _, _, _, failed, err = run_tool_once(t, [photo], os.path.join(work, "probe-out"), work)
+        if failed:
+            raise BenchError(f"{t.name} is broken: it fails on an ordinary photo ({err}); "
+                             "reinstall it or remove it from PATH")
+
+
 def run_tool_once(tool, files, outdir, work, rss=False):
     """One pass of tool over files (one process each) into outdir. Returns
     (wall seconds, cpu seconds, peak RSS KiB (with rss only), failed file
