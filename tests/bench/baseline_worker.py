@@ -15,7 +15,8 @@ AWS_REGION and the usual AWS credential variables.
   --concurrency N   records handled in parallel (threads; default 1)
   --wait-seconds S  long-poll wait (default 20)
   --drain           exit 0 once a receive comes back empty and the queue
-                    holds no message (visible, in flight or delayed)
+                    holds no message (visible, in flight or delayed); receives
+                    wait at most 1 s meanwhile
 Prints one JSON line on stdout at exit: {"done": N, "failed": N}.
 """
 import argparse
@@ -91,19 +92,15 @@ class Baseline:
 
     def run(self):
         with ThreadPoolExecutor(max_workers=self.args.concurrency) as pool:
-            looks_empty = False
             while not self.stopping:
-                wait = 1 if (self.args.drain and looks_empty) else self.args.wait_seconds
+                # Draining, a long poll would only add its wait to the end of the run.
+                wait = 1 if self.args.drain else self.args.wait_seconds
                 messages = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10,
                                                     WaitTimeSeconds=wait).get("Messages", [])
                 if not messages:
-                    looks_empty = True
                     if self.args.drain and self.queue_empty():
                         break
                     continue
-                # A short batch: the queue may be empty now, so a draining run
-                # polls briefly next (exifstrip's --drain does the same).
-                looks_empty = len(messages) < 10
                 settled = [m for m, ok in zip(messages, pool.map(self.handle, messages)) if ok]
                 if settled:
                     self.sqs.delete_message_batch(QueueUrl=self.queue, Entries=[

@@ -172,7 +172,7 @@ def main():
         block = report.summary_block(data)
         if args.readme:
             update_readme(args.readme, block)
-        print(f"\n== targets (informational: a MISS does not fail the build)")
+        print("\n== targets (informational: a MISS does not fail the build)")
         for name, measured, verdict, limit in report.targets(data):
             print(f"  {verdict:5} {name}: {measured} (target {limit})")
         print(f"\n== summary block for README.md (written to {args.out}"

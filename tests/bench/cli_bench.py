@@ -21,9 +21,9 @@ class Tool:
     """name, how to call it (IN, OUT), whether it edits OUT in place (then
     OUT is a fresh copy made before the timed run), its version command."""
 
-    def __init__(self, name, argv, version, inplace=False, package=None, note=""):
+    def __init__(self, name, argv, version, inplace=False, package=None, note="", max_runs=None):
         self.name, self.argv, self.version_cmd, self.inplace = name, argv, version, inplace
-        self.package, self.note = package, note
+        self.package, self.note, self.max_runs = package, note, max_runs
         self.version = "?"
 
     def command(self, src, dst):
@@ -37,13 +37,13 @@ def tools(exifstrip):
         Tool("jhead", ["jhead", "-purejpg", "{out}"], ["jhead", "-V"], inplace=True, package="jhead",
              note="`-purejpg`, in place"),
         Tool("exiftool", ["exiftool", "-q", "-q", "-all=", "-o", "{out}", "{in}"], ["exiftool", "-ver"],
-             package="libimage-exiftool-perl", note="`-all= -o OUT`"),
+             package="libimage-exiftool-perl", note="`-all= -o OUT`; slow, so at most 3 rounds", max_runs=3),
         Tool("jpegtran", ["jpegtran", "-copy", "none", "-outfile", "{out}", "{in}"], ["jpegtran", "-version"],
              package="libjpeg-turbo-progs", note="`-copy none` (re-encodes the entropy data losslessly)"),
         Tool("exiv2", ["exiv2", "-q", "rm", "{out}"], ["exiv2", "--version"], inplace=True, package="exiv2",
              note="`rm`, in place"),
         Tool("mat2", ["mat2", "--inplace", "{out}"], ["mat2", "--version"], inplace=True, package="mat2",
-             note="`--inplace`; re-encodes the picture"),
+             note="`--inplace`; re-encodes the picture; slow, so one round", max_runs=1),
     ]
 
 
@@ -112,17 +112,17 @@ def alternate(tool_list, files_of, runs_of, work, label):
             if (warm_up and runs_of(t) == 1) or r > runs_of(t):   # a single run gets no warm-up
                 continue
             outdir = os.path.join(work, f"{label}-{t.name}")
-            # The warm-up (or a single run's extra pass) measures peak RSS;
-            # timed rounds run the command directly.
+            # The warm-up round measures peak RSS (under /usr/bin/time); timed
+            # rounds run the command directly.
+            # (A single run measures both: /usr/bin/time's start-up is small next to a slow tool.)
             res = results[t.name]
-            if warm_up or runs_of(t) == 1:
-                _, _, peak, failed, err = run_tool_once(t, files_of(t), outdir, work, rss=True)
-                res["peak_kib"] = max(res["peak_kib"], peak)
-                res["failed"], res["error"] = failed, err or res["error"]
-                if warm_up:
-                    continue
-            wall, cpu, _, failed, err = run_tool_once(t, files_of(t), outdir, work)
+            rss = warm_up or runs_of(t) == 1
+            wall, cpu, peak, failed, err = run_tool_once(t, files_of(t), outdir, work, rss=rss)
             res["failed"], res["error"] = failed, err or res["error"]
+            if rss:
+                res["peak_kib"] = max(res["peak_kib"], peak)
+            if warm_up:
+                continue
             res["walls"].append(wall)
             res["cpus"].append(cpu)
     return results
@@ -237,7 +237,7 @@ def check_not_broken(results, files_of, tool_list, must_succeed):
 def corpus_bench(exifstrip, tool_list, files, work, runs, mat2_files):
     """Per-file run of every tool over files; returns results with residue."""
     files_of = lambda t: files[:mat2_files] if t.name == "mat2" else files
-    runs_of = lambda t: 1 if t.name == "mat2" else runs
+    runs_of = lambda t: min(runs, t.max_runs or runs)
     results = alternate(tool_list, files_of, runs_of, work, "corpus")
     check_not_broken(results, files_of, tool_list, ("cp", "exifstrip"))
     sizes = {f: os.path.getsize(f) for f in files}
@@ -259,7 +259,7 @@ def large_bench(exifstrip, tool_list, large, work, runs):
                 [exifstrip, "--version"], note="`cat | strip - -`: the streaming path")
     pipe.version = next((t.version for t in tool_list if t.name == "exifstrip"), "?")
     lst = list(tool_list) + [pipe]
-    runs_of = lambda t: 1 if t.name == "mat2" else runs
+    runs_of = lambda t: min(runs, t.max_runs or runs)
     results = alternate(lst, lambda t: [large], runs_of, work, "large")
     check_not_broken(results, lambda t: [large], lst, ("cp", "exifstrip", "exifstrip (pipe)"))
     size = os.path.getsize(large)

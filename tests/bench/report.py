@@ -179,8 +179,9 @@ def cli_section(cli, data):
                                                                     "trailer")], "–", "–", "what there is to remove"))
     return ["## CLI: one process per file", "",
             f"{cli['files']} photos ({cli['bytes'] / 1e6:.1f} MB; {cli['source']}), each tool run once per file, tools "
-            f"alternating within each round, median of {cli['runs']} rounds after a warm-up round. mat2 is slow "
-            f"(it decodes and re-encodes): it runs over the first {cli['mat2_files']} photos, once.", "",
+            f"alternating within each round, median of {cli['runs']} rounds after a warm-up round that also "
+            f"measures peak RSS (exiftool: at most 3 rounds). mat2 is slow (it decodes and re-encodes): it runs "
+            f"over the first {cli['mat2_files']} photos, once, without a warm-up.", "",
             table(["tool", "version", "files", "rounds", "ms/file", "vs cp", "MB/s", "CPU ms/file", "peak RSS",
                    "failed", "how"], rows), "",
             "### Residue: what each tool's outputs still carry", "",
@@ -206,7 +207,8 @@ def large_section(lg):
         rows.append((name, len(r["walls"]), f(r["wall"], 3, " s"), f(ratio(r["wall"], cp)) + "×", f(r["mb_s"], 0),
                      f(r["cpu"], 3, " s"), mib(r["peak_kib"]), peer_text(name, r)))
     return [f"## CLI: one large photo ({lg['mb']:.1f} MB, {lg['desc']})", "",
-            "Median wall time over the rounds (mat2 once). Peak RSS of a mapped input counts the file's pages.", "",
+            "Median wall time over the rounds (exiftool at most 3, mat2 once). Peak RSS of a mapped input counts "
+            "the file's pages.", "",
             table(["tool", "rounds", "wall", "vs cp", "MB/s", "CPU", "peak RSS", "residue"], rows), ""]
 
 

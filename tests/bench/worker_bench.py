@@ -11,11 +11,11 @@ emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
 MB, byte-identical to `exifstrip strip`), and exifstrip's images/s at
 several concurrencies."""
 import hashlib
+import importlib
 import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -29,13 +29,13 @@ SRC = "bench-src"
 
 
 def import_boto3():
+    """boto3 (Debian python3-boto3); piexif (python3-piexif) must be there for the baseline."""
     try:
-        import boto3  # noqa: F401  (Debian python3-boto3)
-        import piexif  # noqa: F401  (Debian python3-piexif)
+        importlib.import_module("piexif")
+        return importlib.import_module("boto3")
     except ImportError as err:
         raise BenchError(f"the worker benchmark needs python3-boto3 and python3-piexif ({err}); "
                          "run mk/deps.sh as root") from err
-    return sys.modules["boto3"]
 
 
 class Emulator:
