@@ -9,13 +9,17 @@ a broken tool or step does (exit 1 with the reason).
      large photo; residue left by each tool.
   3. Worker (worker_bench.py): exifstrip worker vs the boto3 + piexif
      baseline against a private emulator.
-Usage: bench.py BUILD_DIR [--out FILE] [--readme FILE] [--quick]
+Usage: bench.py BUILD_DIR [--out FILE] [--readme FILE] [--quick] [--data JSON]
+       bench.py BUILD_DIR --render JSON [--out FILE] [--readme FILE]
   --quick: the smoke-test size (few small photos, one run, no ~1 GB photo).
+  --data saves the measurements; --render writes the report from them again
+  (after a change to report.py) without measuring.
 Knobs: ES_BENCH_PHOTOS (worker photos, default 300; also caps the CLI
 photos), ES_BENCH_RUNS (CLI rounds, default 5), ES_BENCH_WORKER_RUNS
 (default 3), ES_BENCH_MAT2_FILES (default 10), ES_BENCH_HUGE_MB (the big
 worker photo, default 1024; 0 skips it), ES_BENCH_SKIP_WORKER=1."""
 import argparse
+import json
 import os
 import re
 import shutil
@@ -92,7 +96,13 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "tests/bench/RESULTS.md"))
     ap.add_argument("--readme")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--data", help="also save the measurements as JSON here")
+    ap.add_argument("--render", metavar="JSON", help="measure nothing: write the report from saved measurements")
     args = ap.parse_args()
+    if args.render:
+        with open(args.render) as fh:
+            finish(json.load(fh), args)
+        return 0
     build = os.path.abspath(args.build)
     exifstrip = os.path.join(build, "exifstrip")
     mkfixture = os.path.join(build, "tests/tools/mkfixture")
@@ -166,20 +176,27 @@ def main():
         data["settings"] = (f"ES_BENCH_PHOTOS={photos_n} ES_BENCH_RUNS={runs} ES_BENCH_WORKER_RUNS={wruns} "
                             f"ES_BENCH_MAT2_FILES={mat2_files} ES_BENCH_HUGE_MB={huge_mb}{' (quick)' if quick else ''}; "
                             f"the whole run took {time.time() - started:.0f} s")
-        text = report.render(data)
-        with open(args.out, "w") as fh:
-            fh.write(text)
-        block = report.summary_block(data)
-        if args.readme:
-            update_readme(args.readme, block)
-        print("\n== targets (informational: a MISS does not fail the build)")
-        for name, measured, verdict, limit in report.targets(data):
-            print(f"  {verdict:5} {name}: {measured} (target {limit})")
-        print(f"\n== summary block for README.md (written to {args.out}"
-              f"{' and ' + args.readme if args.readme else ''}):\n{block}")
+        finish(data, args)
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def finish(data, args):
+    """Writes the measurements (--data), the report, the README block, and prints the verdicts."""
+    if args.data:
+        with open(args.data, "w") as fh:
+            json.dump(data, fh, indent=1)
+    with open(args.out, "w") as fh:
+        fh.write(report.render(data))
+    block = report.summary_block(data)
+    if args.readme:
+        update_readme(args.readme, block)
+    print("\n== targets (informational: a MISS does not fail the build)")
+    for name, measured, verdict, limit in report.targets(data):
+        print(f"  {verdict:5} {name}: {measured} (target {limit})")
+    print(f"\n== summary block for README.md (written to {args.out}"
+          f"{' and ' + args.readme if args.readme else ''}):\n{block}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 # When run as root, installs the peer tools that are missing (jhead, exiftool,
 # jpegtran, exiv2, mat2) and the baseline worker's python3-boto3 and
 # python3-piexif with apt; ES_BENCH_NO_INSTALL=1 skips that.
-# Usage: tests/bench/run-bench.sh BUILD_DIR [--out FILE] [--readme FILE] [--quick]
+# Usage: tests/bench/run-bench.sh BUILD_DIR [--out FILE] [--readme FILE] [--quick] [--data JSON] [--render JSON]
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build/bench-tree}
