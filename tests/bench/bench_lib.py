@@ -54,8 +54,10 @@ def spawn_timed(argv, stdout="/dev/null", stdin="/dev/null", errfile=None, env=N
     errpath = errfile or "/dev/null"
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, stdin, os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 1, stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
         (os.POSIX_SPAWN_OPEN, 2, errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        # Some tools (mat2) report errors on stdout: it joins stderr when nobody wants it.
+        (os.POSIX_SPAWN_DUP2, 2, 1) if errfile and stdout == "/dev/null" else
+        (os.POSIX_SPAWN_OPEN, 1, stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
     ]
     t0 = time.perf_counter()
     try:
