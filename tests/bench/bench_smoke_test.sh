@@ -4,8 +4,8 @@
 # photo, its own emulator) against this build tree, writing to a temporary
 # file, and checks the RESULTS.md format: machine description, the targets
 # table with MET/MISS verdicts, the CLI table, the residue table (exifstrip's
-# outputs clean, cp's carrying what the inputs carry), the worker tables and
-# the README summary block; the committed RESULTS.md and README.md stay
+# outputs clean, cp's carrying what the inputs carry), the worker tables (the
+# worker's outputs clean too) and the README summary block; the committed RESULTS.md and README.md stay
 # untouched. Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -63,6 +63,10 @@ t_quick_run_writes_results() {
     check "worker table: CPU ms per image for both" grep -qE '^\| CPU ms per image .*\| [0-9.]+ \| [0-9.]+ \|' "$out"
     check "worker table: ReceiveMessage calls per message" grep -qE '^\| ReceiveMessage calls per message \| [0-9.]+ \| [0-9.]+ \|' "$out"
     check "worker table: the large photo is byte-identical to strip's" grep -qE 'byte-identical to `strip` \| [0-9.]+ s / yes' "$out"
+    local wex
+    mapfile -t wex < <(table_row "$out" "### Residue in the workers" exifstrip)
+    check_eq "the worker's outputs were all checked" "${wex[1]:-}" 4
+    check_eq "the worker's outputs carry no residue" "${wex[*]:2:7}" "0 0 0 0 0 0 0"
     check "concurrency table has concurrency 1" [ -n "$(table_row "$out" "### exifstrip worker at several" 1)" ]
     check "summary block for the README" grep -qF '<!-- bench-summary:begin' "$out"
     check "the summary block is printed" grep -qF '<!-- bench-summary:end -->' "$S/quick.log"

@@ -103,9 +103,11 @@ def summary_block(data):
     w = data.get("worker")
     if w:
         ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
+        residue = f" ({peer_text('exifstrip', ex)})" if "residue" in ex else ""
+        bl_residue = f" ({peer_text('baseline', bl)})" if "residue" in bl else ""
         lines.append(f"Worker, {w['photos']} photos at concurrency {ex['concurrency']} against the emulator: "
-                     f"exifstrip {ex['cpu_ms_per_image']:.2f} CPU ms/image, {ex['images_s']:.0f} images/s, "
-                     f"{ex['peak_rss_kib'] / 1024:.0f} MiB RSS; boto3 + piexif baseline {bl['cpu_ms_per_image']:.2f} "
+                     f"exifstrip{residue} {ex['cpu_ms_per_image']:.2f} CPU ms/image, {ex['images_s']:.0f} images/s, "
+                     f"{ex['peak_rss_kib'] / 1024:.0f} MiB RSS; boto3 + piexif baseline{bl_residue} {bl['cpu_ms_per_image']:.2f} "
                      f"CPU ms/image, {bl['images_s']:.0f} images/s, {bl['peak_rss_kib'] / 1024:.0f} MiB RSS. "
                      f"Idle RSS {w['idle']['exifstrip']['rss_kib'] / 1024:.1f} vs {w['idle']['baseline']['rss_kib'] / 1024:.1f} MiB"
                      + "".join(f"; the {w[k]['bytes'] / 1e6:.0f} MB photo: {w[k]['exifstrip']['peak_rss_kib'] / 1024:.1f} MiB RSS"
@@ -258,6 +260,9 @@ def worker_section(w):
         rows.append((f"{mb:.0f} MB photo: wall to upload / byte-identical to `strip`",
                      f"{e['busy_s']:.1f} s / {'yes' if e['identical'] else 'NO'}",
                      f"{b['busy_s']:.1f} s / –" if b else "not run", "–"))
+    rrows = [(k, *[w["compare"][k]["residue"][c] for c in ("checked", "gps", "exif", "xmp", "iptc", "comment",
+                                                           "thumbnail", "trailer", "lost_colour", "unreadable")],
+              peer_text(k, w["compare"][k])) for k in ("exifstrip", "baseline") if "residue" in w["compare"][k]]
     sweep = [(s["concurrency"], f(s["images_s"], 0), f(s["cpu_ms_per_image"]), f(s["receives_per_msg"]),
               f(s["conns_per_100"], 1), mib(s["peak_rss_kib"]), f(s["emu_busy"]), f(s["drain_tail_s"], 1))
              for s in w["sweep"]]
@@ -272,6 +277,10 @@ def worker_section(w):
         notes.append("The baseline is not run on the ~1 GB photo: it holds whole objects in memory (several GB).")
     return ["## Worker: exifstrip vs a boto3 + piexif worker (tests/bench/baseline_worker.py)", "", *notes, "",
             table(["measurement", "exifstrip", "baseline", "baseline / exifstrip"], rows), "",
+            "### Residue in the workers' outputs", "",
+            "The last comparison run's outputs in bucket B, downloaded and checked as for the CLI.", "",
+            table(["worker", "outputs", "GPS", "EXIF", "XMP", "IPTC", "comment", "thumbnail", "trailer",
+                   "lost ICC/Adobe", "unreadable", "verdict"], rrows), "",
             "### exifstrip worker at several concurrencies", "",
             "An emulator busy near 1.0 means the emulator (one Node.js process) is the limit, not the worker.", "",
             table(["concurrency", "images/s", "CPU ms/image", "ReceiveMessage/msg", "connections/100 images",

@@ -14,6 +14,7 @@ import hashlib
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -22,6 +23,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import cli_bench
 from bench_lib import BenchError, median, proc_cpu_seconds, proc_status, read_rss, rss_wrapped, wait_child
 
 PY = "/usr/bin/python3"
@@ -216,6 +218,12 @@ class WorkerBench:
             raise BenchError(f"{kind} worker exited while idle (status {p.returncode})")
         return {"rss_kib": rss, "threads": threads}
 
+    def fetch_outputs(self, bucket, keys, outdir):
+        """Downloads the worker's outputs (named by the keys' last part) for the residue check."""
+        os.makedirs(outdir)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda k: self.s3.download_file(bucket, k, os.path.join(outdir, os.path.basename(k))), keys))
+
     def object_sha256(self, bucket, key):
         h = hashlib.sha256()
         for chunk in self.s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(1 << 20):
@@ -264,11 +272,24 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         say(f"worker: idle RSS ({opts['idle_seconds']} s each)")
         out["idle"] = {k: wb.idle(k, opts["idle_seconds"]) for k in ("exifstrip", "baseline")}
         runs = {"exifstrip": [], "baseline": []}
+        source = cli_bench.inspect_json(exifstrip, sorted(set(photos)))
+        inputs_by_name = {os.path.basename(k): source[os.path.basename(p)] for k, p in zip(keys, photos)}
+        residues = {}
         for r in range(opts["runs"]):
+            last = r == opts["runs"] - 1
             for kind in (("exifstrip", "baseline") if r % 2 == 0 else ("baseline", "exifstrip")):
                 say(f"worker: {kind}, concurrency {conc}, run {r + 1}/{opts['runs']}")
-                runs[kind].append(wb.run(kind, conc, keys))
+                res = wb.run(kind, conc, keys, keep=last)
+                if last:   # what the last run wrote: the residue check
+                    outdir = os.path.join(work, f"worker-out-{kind}")
+                    wb.fetch_outputs(res["bucket"], keys, outdir)
+                    wb.drop(res.pop("queue"), res.pop("bucket"))
+                    residues[kind] = cli_bench.residue(exifstrip, outdir, inputs_by_name)
+                    shutil.rmtree(outdir)
+                runs[kind].append(res)
         out["compare"] = {k: med_run(v) for k, v in runs.items()}
+        for kind, res in residues.items():
+            out["compare"][kind]["residue"] = res
         sweep = {conc: out["compare"]["exifstrip"]}
         for c in opts["sweep"]:
             if c not in sweep:
