@@ -81,7 +81,8 @@ def targets(data):
         if w.get("huge"):
             h = w["huge"]["exifstrip"]["peak_rss_kib"] / 1024
             t.append((f"RSS for the {w['huge']['bytes'] / 1e9:.2f} GB photo", f"{h:.1f} MiB", h, "<=", 32))
-    return [(name, text, verdict(v, op, lim), f"{op} {lim:.4g}") for name, text, v, op, lim in t]
+    return [(name, text, verdict(v, op, lim), f"{op} {lim:.0f}" if lim == int(lim) else f"{op} {lim:.2f}")
+            for name, text, v, op, lim in t]
 
 
 def summary_block(data):
