@@ -19,12 +19,12 @@ import signal
 import subprocess
 import time
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import cli_bench
-from bench_lib import BenchError, median, proc_cpu_seconds, proc_status, read_rss, rss_wrapped, wait_child
+from bench_emulator import Emulator, aws_env
+from bench_lib import BenchError, median, proc_status, read_rss, rss_wrapped, wait_child
 
 PY = "/usr/bin/python3"
 SRC = "bench-src"
@@ -38,41 +38,6 @@ def import_boto3():
     except ImportError as err:
         raise BenchError(f"the worker benchmark needs python3-boto3 and python3-piexif ({err}); "
                          "run mk/deps.sh as root") from err
-
-
-class Emulator:
-    """A private emulator (own state directory), stopped by close()."""
-
-    def __init__(self, root, state):
-        self.root, self.env = root, dict(os.environ, ES_EMULATOR_DIR=state)
-        r = subprocess.run([os.path.join(root, "tests/emulator/start.sh"), "--background"],
-                           capture_output=True, text=True, env=self.env)
-        if r.returncode != 0 or not r.stdout.strip():
-            raise BenchError(f"the emulator did not start: {r.stderr.strip()[-500:]}")
-        self.url = r.stdout.strip().splitlines()[0]
-        with open(os.path.join(state, "emulator.pid")) as f:
-            self.pid = int(f.read().strip())
-
-    def control(self, method, path):
-        req = urllib.request.Request(f"{self.url}/_emulator/{path}", method=method)
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read())
-
-    def cpu(self):
-        return proc_cpu_seconds(self.pid)
-
-    def close(self):
-        subprocess.run([os.path.join(self.root, "tests/emulator/start.sh"), "--stop"], env=self.env,
-                       capture_output=True)
-
-
-def aws_env(url, extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "EXIFSTRIP_"))}
-    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-               AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=url,
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    env.update(extra or {})
-    return env
 
 
 class WorkerBench:
