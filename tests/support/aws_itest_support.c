@@ -80,7 +80,7 @@ int es_itest_control(const char *method, const char *path, const char *json, cha
     if (es_http_perform(&req, &resp) == ES_OK) {
         status = (int)resp.status;
         if (reply)
-            *reply = strdup(resp.body ? (const char *)resp.body : "");
+            *reply = strdup(resp.body.data ? resp.body.data : "");
     } else {
         fprintf(stderr, "emulator control %s %s: %s\n", method, path, resp.error);
     }

@@ -18,8 +18,8 @@ struct es_sqs_client {
 
 static void s_parse_error(const es_http_response *resp, es_aws_result *res)
 {
-    if (resp->body_len)
-        es_sqs_json_parse_error(resp->body, resp->body_len, res);
+    if (resp->body.len)
+        es_sqs_json_parse_error(resp->body.bytes, resp->body.len, res);
     /* The awsQuery-compatible code ("AWS.SimpleQueueService.NonExistentQueue;Sender"). */
     const char *q = es_http_headers_get(&resp->headers, "x-amzn-query-error");
     if (!res->aws_code[0] && q) {
@@ -103,8 +103,8 @@ es_err es_sqs_string_member(void *ctx, const es_http_response *resp, es_aws_resu
     (void)res;
     es_sqs_string_out *o = ctx;
     if (o->attribute)
-        return es_sqs_json_parse_attribute(resp->body, resp->body_len, o->name, o->out, o->size);
-    return es_sqs_json_get_string(resp->body, resp->body_len, o->name, o->out, o->size);
+        return es_sqs_json_parse_attribute(resp->body.bytes, resp->body.len, o->name, o->out, o->size);
+    return es_sqs_json_get_string(resp->body.bytes, resp->body.len, o->name, o->out, o->size);
 }
 
 static bool s_url_ok(const char *queue_url) { return queue_url && queue_url[0]; }
@@ -120,7 +120,7 @@ static es_err s_recv_done(void *ctx, const es_http_response *resp, es_aws_result
 {
     (void)res;
     s_recv *r = ctx;
-    return es_sqs_json_parse_receive(resp->body, resp->body_len, &r->msgs, &r->count);
+    return es_sqs_json_parse_receive(resp->body.bytes, resp->body.len, &r->msgs, &r->count);
 }
 
 es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages, int wait_seconds,
@@ -191,7 +191,7 @@ static es_err s_batch_done(void *ctx, const es_http_response *resp, es_aws_resul
 {
     (void)res;
     s_batch *b = ctx;
-    return es_sqs_json_parse_batch(resp->body, resp->body_len, b->entries, b->n);
+    return es_sqs_json_parse_batch(resp->body.bytes, resp->body.len, b->entries, b->n);
 }
 
 static es_err s_send_batch(es_sqs_client *c, const char *action, const char *queue_url,
