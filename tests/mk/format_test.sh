@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# format_test.sh - proves mk/format.sh fails when it should: on a small tree
+# with the project's .clang-format, --check passes while every file is
+# formatted, fails (exit 1) listing exactly the planted mis-formatted file,
+# passes again once mk/format.sh has reformatted it, and reports a broken
+# style file as an error (exit 2) rather than as "clean".
+source "$(dirname "$0")/../harness/lib.sh"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/es-format-test.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+FORMAT=$ES_ROOT/mk/format.sh
+OK_C='/* ok.c */\nint es_ok(int a)\n{\n    int b = a + 1;\n    return b * 2;\n}'
+
+# A fresh tree with two formatted files, printed.
+fresh_tree() {
+    local d
+    d=$(mktemp -d "$SCRATCH/tree.XXXXXX")
+    mkdir -p "$d/src/common" "$d/tests/common"
+    cp "$ES_ROOT/.clang-format" "$d/"
+    printf "$OK_C\n" >"$d/src/common/ok.c"
+    printf '/* ok.h */\nint es_ok(int a);\n' >"$d/tests/common/ok.h"
+    echo "$d"
+}
+run_format() { # tree, args...
+    local t=$1; shift
+    ES_FORMAT_ROOT=$t bash "$FORMAT" "$@" >"$t/out" 2>&1
+}
+
+t_needs_clang_format() {
+    command -v clang-format >/dev/null || es_fail "clang-format is not installed (mk/deps.sh installs it)"
+}
+
+t_formatted_tree_passes() {
+    local t
+    t=$(fresh_tree)
+    run_format "$t" --check || es_fail "a formatted tree fails: $(cat "$t/out")"
+}
+
+t_planted_file_fails_then_is_fixed() {
+    local t rc
+    t=$(fresh_tree)
+    printf 'int  es_bad( int a ){return a*2;}\n' >"$t/src/common/bad.c"
+    run_format "$t" --check
+    rc=$?
+    check_eq "exit status of --check with a mis-formatted file" "$rc" 1
+    check_eq "files listed" "$(grep -v '^format:' "$t/out")" "src/common/bad.c"
+    run_format "$t" || es_fail "reformatting failed: $(cat "$t/out")"
+    run_format "$t" --check || es_fail "still differs after mk/format.sh: $(cat "$t/out")"
+    grep -q '^int es_bad(int a)$' "$t/src/common/bad.c" || es_fail "bad.c was not reformatted: $(cat "$t/src/common/bad.c")"
+    check_eq "ok.c untouched" "$(cat "$t/src/common/ok.c")" "$(printf "$OK_C")"
+}
+
+t_node_modules_ignored() {
+    local t
+    t=$(fresh_tree)
+    mkdir -p "$t/tests/emulator/node_modules/x"
+    printf 'int  vendored( ){return 0;}\n' >"$t/tests/emulator/node_modules/x/v.h"
+    run_format "$t" --check || es_fail "a vendored header was checked: $(cat "$t/out")"
+}
+
+t_broken_style_is_an_error() {
+    local t rc
+    t=$(fresh_tree)
+    echo "NoSuchOption: 1" >>"$t/.clang-format"
+    run_format "$t" --check
+    rc=$?
+    check_eq "exit status with a broken .clang-format" "$rc" 2
+}
+
+es_run t_needs_clang_format
+es_run t_formatted_tree_passes
+es_run t_planted_file_fails_then_is_fixed
+es_run t_node_modules_ignored
+es_run t_broken_style_is_an_error
+es_finish
