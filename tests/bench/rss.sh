@@ -19,7 +19,7 @@
 #              ES_RSS_BIG_MB      size of the large photo in MB (1024; 0 skips it)
 #              ES_RSS_IDLE_SECONDS how long the idle worker waits first (3)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD=${1:-build}
 EXIFSTRIP=$BUILD/exifstrip
 MKFIXTURE=$BUILD/tests/tools/mkfixture
@@ -67,7 +67,7 @@ makeup() {
 start_worker() { # log file
     EXIFSTRIP_QUEUE_URL=$Q EXIFSTRIP_DEST_BUCKET=$DST EXIFSTRIP_SOURCE_BUCKETS=$SRC \
         EXIFSTRIP_CONCURRENCY=$CONCURRENCY EXIFSTRIP_PART_SIZE=$PART_SIZE EXIFSTRIP_WAIT_SECONDS=1 \
-        EXIFSTRIP_MAX_OBJECT_BYTES=$(( (BIG_MB + 16) * 1048576 )) EXIFSTRIP_HEARTBEAT_FILE= \
+        EXIFSTRIP_MAX_OBJECT_BYTES=$(( (BIG_MB + 16) * 1048576 )) EXIFSTRIP_HEARTBEAT_FILE='' \
         "$EXIFSTRIP" worker </dev/null >>"$1" 2>&1 &
     worker_pid=$!
 }

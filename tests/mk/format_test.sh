@@ -9,7 +9,12 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/es-format-test.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 FORMAT=$ES_ROOT/mk/format.sh
 BAD_C='int  es_bad( int a ){return a*2;}'
-OK_C='/* ok.c */\nint es_ok(int a)\n{\n    int b = a + 1;\n    return b * 2;\n}'
+OK_C='/* ok.c */
+int es_ok(int a)
+{
+    int b = a + 1;
+    return b * 2;
+}'
 
 # A fresh tree with two formatted files, printed.
 fresh_tree() {
@@ -17,7 +22,7 @@ fresh_tree() {
     d=$(mktemp -d "$SCRATCH/tree.XXXXXX")
     mkdir -p "$d/src/common" "$d/tests/common"
     cp "$ES_ROOT/.clang-format" "$d/"
-    printf "$OK_C\n" >"$d/src/common/ok.c"
+    echo "$OK_C" >"$d/src/common/ok.c"
     printf '/* ok.h */\nint es_ok(int a);\n' >"$d/tests/common/ok.h"
     echo "$d"
 }
@@ -47,7 +52,7 @@ t_planted_file_fails_then_is_fixed() {
     run_format "$t" || es_fail "reformatting failed: $(cat "$t/out")"
     run_format "$t" --check || es_fail "still differs after mk/format.sh: $(cat "$t/out")"
     [ "$(cat "$t/src/common/bad.c")" != "$BAD_C" ] || es_fail "bad.c was not reformatted: $(cat "$t/src/common/bad.c")"
-    check_eq "ok.c untouched" "$(cat "$t/src/common/ok.c")" "$(printf "$OK_C")"
+    check_eq "ok.c untouched" "$(cat "$t/src/common/ok.c")" "$OK_C"
 }
 
 t_node_modules_ignored() {
