@@ -1,6 +1,6 @@
-/* memory.h - how the daemon keeps its resident memory near what is in use:
- * glibc's malloc settings for a process whose threads allocate and free
- * part-sized buffers job after job. */
+/* memory.h - how `worker` and `backfill` keep their resident memory near
+ * what is in use: glibc's malloc settings for a process whose threads
+ * allocate and free part-sized buffers job after job. */
 #ifndef ES_WORKER_MEMORY_H
 #define ES_WORKER_MEMORY_H
 
