@@ -31,6 +31,7 @@ static const s_params s_kinds[ES_CRC_KINDS] = {
 
 typedef struct s_engine {
     uint64_t mask;          /* the width's bits */
+    uint64_t rpoly;         /* the polynomial reflected in the width's bits */
     uint64_t table[8][256]; /* table[k][b]: b followed by k zero bytes */
     uint64_t fold64[2];     /* x^(575) and x^(511) mod P, reflected: 64-byte stride */
     uint64_t fold16[2];     /* x^(191) and x^(127) mod P, reflected: 16-byte stride */
@@ -76,7 +77,7 @@ static void s_build(es_crc_kind kind)
     const s_params *p = &s_kinds[kind];
     s_engine *e = &s_engines[kind];
     e->mask = p->width == 64 ? ~0ull : (1ull << p->width) - 1;
-    uint64_t rpoly = s_reverse(p->poly, p->width);
+    uint64_t rpoly = e->rpoly = s_reverse(p->poly, p->width);
     for (unsigned b = 0; b < 256; b++) {
         uint64_t c = b;
         for (int i = 0; i < 8; i++)
@@ -206,6 +207,37 @@ uint64_t es_crc_update(es_crc_kind kind, uint64_t crc, const void *data, size_t 
 uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data, size_t len)
 {
     return s_update(kind, crc, data, len, false);
+}
+
+/* a*b mod P, both reflected in the width's bits (the top bit is x^0). */
+static uint64_t s_mulmod(const s_engine *e, unsigned width, uint64_t a, uint64_t b)
+{
+    uint64_t top = 1ull << (width - 1), p = 0;
+    for (unsigned i = 0; i < width; i++) {
+        if (a & (top >> i))
+            p ^= b;
+        b = (b & 1) ? (b >> 1) ^ e->rpoly : b >> 1; /* b *= x */
+    }
+    return p;
+}
+
+uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64_t len_b)
+{
+    if ((unsigned)kind >= ES_CRC_KINDS)
+        return 0;
+    pthread_once(&s_once, s_init);
+    const s_engine *e = &s_engines[kind];
+    unsigned width = s_kinds[kind].width;
+    /* Appending len_b bytes multiplies A's CRC by x^(8 len_b) mod P; the
+     * initial value and final XOR (all ones in all three) cancel out. */
+    uint64_t factor = 1ull << (width - 1);       /* x^0 */
+    uint64_t base = 1ull << (width - 1 - 8);     /* x^8 */
+    for (uint64_t n = len_b; n; n >>= 1) {
+        if (n & 1)
+            factor = s_mulmod(e, width, factor, base);
+        base = s_mulmod(e, width, base, base);
+    }
+    return s_mulmod(e, width, factor, crc_a & e->mask) ^ (crc_b & e->mask);
 }
 
 bool es_crc_accelerated(void)

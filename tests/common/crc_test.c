@@ -1,6 +1,6 @@
 /* crc_test.c - src/common/crc.c: the catalogue check values of CRC-32,
  * CRC-32C and CRC-64/NVME ("123456789"), values known from zlib and S3, the
- * base64 form S3 uses, chunked updates, and the accelerated path against the
+ * base64 form S3 uses, chunked updates and combined CRCs, and the accelerated path against the
  * portable table on random lengths and alignments. */
 #include "../harness/test.h"
 #include "common/crc.h"
@@ -90,7 +90,8 @@ static void test_fast_matches_table(void)
     free(buf);
 }
 
-/* Feeding the bytes in pieces gives the CRC of the whole. */
+/* Feeding the bytes in pieces, or combining the CRCs of two pieces, gives
+ * the CRC of the whole. */
 static void test_chunked(void)
 {
     enum { LEN = 100000 };
@@ -110,6 +111,11 @@ static void test_chunked(void)
             at += n;
         }
         CHECK_U64_EQ(crc, whole);
+        size_t cut = 1 + s_rand() % (LEN - 1);
+        uint64_t a = es_crc_update((es_crc_kind)k, 0, buf, cut);
+        uint64_t b = es_crc_update((es_crc_kind)k, 0, buf + cut, LEN - cut);
+        CHECK_U64_EQ(es_crc_combine((es_crc_kind)k, a, b, LEN - cut), whole);
+        CHECK_U64_EQ(es_crc_combine((es_crc_kind)k, whole, 0, 0), whole);
         buf[LEN / 2] ^= 1; /* and one flipped bit changes it */
         CHECK(es_crc_update((es_crc_kind)k, 0, buf, LEN) != whole);
         buf[LEN / 2] ^= 1;
