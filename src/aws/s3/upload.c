@@ -29,8 +29,8 @@ struct es_s3_upload {
     uint8_t *buf;
     size_t len, cap;
     char upload_id[1024]; /* "" until a multipart upload exists */
-    char **etags;
-    int parts;
+    es_s3_part *parts; /* the ones uploaded so far */
+    int part_count;
     enum s_state state;
 };
 
@@ -94,18 +94,15 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
     if (!u->upload_id[0])
         ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
                                         u->upload_id, sizeof u->upload_id, res));
-    if (u->parts >= ES_S3_MAX_PARTS)
+    if (u->part_count >= ES_S3_MAX_PARTS)
         return s_fail(u, ES_ERR_TOO_LARGE, res, "more than " S_STR(ES_S3_MAX_PARTS) " parts");
-    char **etags = realloc(u->etags, (size_t)(u->parts + 1) * sizeof *etags);
-    if (!etags)
+    es_s3_part *parts = realloc(u->parts, (size_t)(u->part_count + 1) * sizeof *parts);
+    if (!parts)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
-    u->etags = etags;
-    char etag[128];
-    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->parts + 1, u->buf,
-                                         u->len, etag, sizeof etag, res));
-    if (!(u->etags[u->parts] = strdup(etag)))
-        return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
-    u->parts++;
+    u->parts = parts;
+    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->part_count + 1,
+                                         u->buf, u->len, &u->parts[u->part_count], res));
+    u->part_count++;
     u->len = 0;
     return ES_OK;
 }
@@ -172,8 +169,8 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->len ? s_flush_part(u, res) : ES_OK;
         if (rc == ES_OK)
-            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->etags, u->parts,
-                                          u->opt, res);
+            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->parts,
+                                          u->part_count, u->opt, res);
         if (rc == ES_OK)
             u->upload_id[0] = '\0';
         else
@@ -193,9 +190,7 @@ void es_s3_upload_free(es_s3_upload *u)
     if (!u)
         return;
     s_abort_multipart(u); /* safety net: do not leave an unfinished multipart upload open */
-    for (int i = 0; i < u->parts; i++)
-        free(u->etags[i]);
-    free(u->etags);
+    free(u->parts);
     free(u->buf);
     free(u->bucket);
     free(u->key);

@@ -439,19 +439,17 @@ static void test_complete_200_with_error(void)
     uint8_t *part = malloc(5u << 20);
     REQUIRE(part);
     s_fill(part, 5u << 20, 77, 0);
-    char etag1[128], etag2[128];
-    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 1, part, 5u << 20, etag1,
-                                         sizeof etag1, &res));
-    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 2, part, 100, etag2, sizeof etag2,
+    es_s3_part parts[2];
+    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 1, part, 5u << 20, &parts[0],
                                          &res));
+    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 2, part, 100, &parts[1], &res));
     char rule[256];
     snprintf(rule, sizeof rule,
              "{\"service\":\"s3\",\"action\":\"CompleteMultipartUpload\",\"bucket\":\"%s\","
              "\"status\":200,\"code\":\"InternalError\",\"times\":1}",
              s_bucket);
     REQUIRE(es_itest_fault(rule) == 0);
-    char *etags[] = {etag1, etag2};
-    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res);
+    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, parts, 2, NULL, &res);
     s_report("complete", rc, &res);
     CHECK_OK(rc);
     CHECK_INT_EQ(res.attempts, 2);
@@ -463,7 +461,7 @@ static void test_complete_200_with_error(void)
     /* Completing an aborted upload is NoSuchUpload. */
     CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res));
     CHECK_OK(es_s3_multipart_abort(s_s3, s_bucket, key, upload_id, &res));
-    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, parts, 2, NULL, &res), ES_ERR_NOT_FOUND);
     CHECK_STR_EQ(res.aws_code, "NoSuchUpload");
     free(part);
 }
