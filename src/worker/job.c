@@ -90,6 +90,9 @@ typedef struct s_run {
     uint64_t bytes_in, bytes_out;
     bool output_failed; /* writing to the destination failed: transient */
     bool refused;       /* the input was refused by a callback */
+    bool body_checked;  /* the GET checks the body against S3's full-object CRC */
+    bool refusal_pending; /* the stripper refused, the rest of the body is read to
+                             check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
     bool abandoned;     /* too old or too slow: retried, the message released at once */
@@ -108,6 +111,7 @@ static bool s_cancel_requested(const es_job_env *env)
 static es_err s_refuse_size(s_run *run, uint64_t size)
 {
     run->refused = true;
+    run->refusal_pending = false;
     return es_error_set(&run->why, ES_ERR_TOO_LARGE,
                         "object is %llu bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (%llu)",
                         (unsigned long long)size,
@@ -182,6 +186,7 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
         s_set_deadline(run, info->content_length);
     run->window_start_ms = es_clock_ms();
     run->window_bytes = 0;
+    run->body_checked = info->checksum.checked;
     return ES_OK;
 }
 
@@ -197,10 +202,18 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
         return s_refuse_size(run, run->bytes_in);
     if (s_check_pace(run, len) != ES_OK)
         return run->why.code;
+    if (run->refusal_pending)
+        return ES_OK;
     es_err rc = es_orient_stripper_feed(run->stripper, data, len);
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
         es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
+        /* A body damaged in transit can look like a broken JPEG: read on and
+         * let its checksum decide whether the refusal stands. */
+        if (run->body_checked) {
+            run->refusal_pending = true;
+            return ES_OK;
+        }
     }
     return rc;
 }
@@ -253,6 +266,14 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
         s_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         return;
     }
+    if (run->refusal_pending && get_res->code != ES_OK) { /* the judged bytes did not arrive intact */
+        s_set_outcome(res, ES_JOB_RETRY, get_res->code,
+                      "GET failed: %s (HTTP %ld): %s; the stripper's verdict on those bytes (%s) "
+                      "is not kept",
+                      es_strerror(get_res->code), get_res->http_status, get_res->message,
+                      run->why.msg);
+        return;
+    }
     if (run->refused) {
         s_set_outcome(res, ES_JOB_REFUSED, run->why.code, "%s", run->why.msg);
         return;
@@ -280,7 +301,12 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
     es_aws_result get_res;
     es_aws_result_clear(&get_res);
     char if_match[sizeof rec->etag + 2];
-    es_s3_get_options opt = {.on_head = s_on_head, .on_body = s_on_body, .ctx = run};
+    es_s3_get_options opt = {
+        .checksum_mode = true, /* a body damaged in transit fails the GET: nothing is published */
+        .on_head = s_on_head,
+        .on_body = s_on_body,
+        .ctx = run,
+    };
     if (rec->version_id[0]) {
         opt.version_id = rec->version_id;
     } else if (rec->etag[0]) {

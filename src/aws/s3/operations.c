@@ -217,8 +217,9 @@ static es_err s_send_head(s_get *g, const es_http_response *resp)
     ES_GUARD(s_object_info(resp, &info));
     if (g->opt->checksum_mode) {
         s_checksum_info(resp, &info.checksum);
-        g->expected = info.checksum;
         g->crc_kind = s_checked_crc(&info.checksum);
+        info.checksum.checked = g->crc_kind >= 0;
+        g->expected = info.checksum;
     }
     return g->opt->on_head ? g->opt->on_head(g->opt->ctx, &info) : ES_OK;
 }

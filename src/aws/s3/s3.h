@@ -42,6 +42,7 @@ typedef struct es_s3_checksum {
     char algorithm[16]; /* "CRC64NVME", "CRC32C", "CRC32", "SHA1", "SHA256"; "" = none */
     char value[64];     /* base64, as S3 sends it ("...-N" for a composite checksum) */
     char type[16];      /* "FULL_OBJECT", "COMPOSITE" or "" (not stated) */
+    bool checked;       /* a full-object CRC the GET checks the body against */
 } es_s3_checksum;
 
 typedef struct es_s3_object_info {
