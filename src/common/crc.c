@@ -227,7 +227,7 @@ uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64
         return 0;
     pthread_once(&s_once, s_init);
     const s_engine *e = &s_engines[kind];
-    unsigned width = s_kinds[kind].width;
+    unsigned width = s_kinds[kind].width == 32 ? 32u : 64u;
     /* Appending len_b bytes multiplies A's CRC by x^(8 len_b) mod P; the
      * initial value and final XOR (all ones in all three) cancel out. */
     uint64_t factor = 1ull << (width - 1);       /* x^0 */
