@@ -187,6 +187,8 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
     run->window_start_ms = es_clock_ms();
     run->window_bytes = 0;
     run->body_checked = info->checksum.checked;
+    /* The output is about the input's size (metadata goes, the picture stays). */
+    es_s3_upload_expect(run->upload, info->content_length);
     return ES_OK;
 }
 

@@ -88,6 +88,18 @@ static es_err s_reserve(es_s3_upload *u, size_t need)
     return ES_OK;
 }
 
+void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
+{
+    if (!u || u->state != S_OPEN || u->cap || bytes == 0)
+        return;
+    size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
+    uint8_t *p = malloc(want);
+    if (!p)
+        return;
+    u->buf = p;
+    u->cap = want;
+}
+
 /* Sends the buffer as the next part (starting the multipart upload first). */
 static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
 {
