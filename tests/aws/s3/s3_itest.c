@@ -2,7 +2,7 @@
  * object round trips for awkward keys, listing, conditional gets, a 40 MiB
  * multipart upload through es_s3_upload (its full-object CRC64NVME checked
  * by the emulator and on GET), GETs checking the stored CRC (a corrupted
- * body fails with ES_ERR_NETWORK), retries of injected 503 SlowDown,
+ * body fails with ES_ERR_NETWORK), uploads signed as UNSIGNED-PAYLOAD, retries of injected 503 SlowDown,
  * connection resets and a 200-with-Error completion, clock-skew correction,
  * and a wrong secret refused with ES_ERR_AUTH without leaking secrets. */
 #include <stdio.h>
@@ -368,6 +368,45 @@ static void test_get_checks_the_stored_crc(void)
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "checked/empty", &res));
 }
 
+/* EXIFSTRIP_PAYLOAD_SIGNING=unsigned against the emulator, which checks the
+ * signature and the CRC of every body strictly: a PutObject and a two-part
+ * upload signed as UNSIGNED-PAYLOAD are accepted and read back intact. */
+static void test_unsigned_payload_uploads(void)
+{
+    REQUIRE_ENDPOINT();
+    es_aws_config cfg;
+    REQUIRE(es_itest_config(&cfg) == 0);
+    cfg.payload_signing = ES_PAYLOAD_UNSIGNED;
+    es_s3_client *c = es_s3_client_new(&cfg, s_creds);
+    REQUIRE(c);
+    es_aws_result res;
+    CHECK_OK(es_s3_put_object(c, s_bucket, "unsigned/small", (const uint8_t *)"123456789", 9, NULL, &res));
+    const size_t total = ES_S3_MIN_PART_SIZE + 4321;
+    uint8_t *body = malloc(total);
+    REQUIRE(body);
+    s_fill(body, total, 99, 0);
+    es_s3_upload *u = es_s3_upload_new(c, s_bucket, "unsigned/two-parts", NULL, ES_S3_MIN_PART_SIZE, NULL);
+    REQUIRE(u);
+    CHECK_OK(es_s3_upload_write(u, body, total, &res));
+    es_err rc = es_s3_upload_finish(u, &res);
+    s_report("unsigned multipart", rc, &res);
+    CHECK_OK(rc);
+    es_s3_upload_free(u);
+    s_sink sink = {.seed = 99, .verify_only = true};
+    CHECK_OK(s_get_mode("unsigned/two-parts", NULL, true, &sink, &res));
+    CHECK_INT_EQ(sink.verified, total);
+    CHECK(!sink.mismatch);
+    CHECK(sink.info.checksum.checked);
+    sink = (s_sink){0};
+    CHECK_OK(s_get_mode("unsigned/small", NULL, true, &sink, &res));
+    CHECK(sink.len == 9 && memcmp(sink.data, "123456789", 9) == 0);
+    free(sink.data);
+    CHECK_OK(es_s3_delete_object(c, s_bucket, "unsigned/small", &res));
+    CHECK_OK(es_s3_delete_object(c, s_bucket, "unsigned/two-parts", &res));
+    free(body);
+    es_s3_client_free(c);
+}
+
 static void test_small_upload_is_single_put(void)
 {
     REQUIRE_ENDPOINT();
@@ -611,6 +650,7 @@ int main(void)
     ES_RUN(test_conditional_write_and_source_metadata);
     ES_RUN(test_multipart_40mib);
     ES_RUN(test_get_checks_the_stored_crc);
+    ES_RUN(test_unsigned_payload_uploads);
     ES_RUN(test_small_upload_is_single_put);
     ES_RUN(test_retry_slowdown);
     ES_RUN(test_retry_connection_reset);
