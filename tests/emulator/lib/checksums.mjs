@@ -21,52 +21,67 @@ import { createHash } from "node:crypto";
 import * as zlib from "node:zlib";
 import { apiError } from "./errors.mjs";
 
-function reflectedTable32(poly) {
-    const table = new Uint32Array(256);
-    for (let i = 0; i < 256; i++) {
-        let c = i;
-        for (let j = 0; j < 8; j++) c = c & 1 ? (poly ^ (c >>> 1)) >>> 0 : c >>> 1;
-        table[i] = c >>> 0;
-    }
-    return table;
-}
-
-const CRC32C_TABLE = reflectedTable32(0x82f63b78);
-
-function crc32c(data) {
-    let crc = 0xffffffff;
-    for (let i = 0; i < data.length; i++) crc = CRC32C_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-
-// CRC-64/NVME (reflected polynomial 0x9A6C9329AC4BC9B5) on two 32-bit halves.
-const CRC64_LO = new Uint32Array(256);
-const CRC64_HI = new Uint32Array(256);
-{
-    const polyHi = 0x9a6c9329, polyLo = 0xac4bc9b5;
-    for (let i = 0; i < 256; i++) {
-        let lo = i, hi = 0;
+// The reflected CRCs as slicing-by-8 tables on 32-bit halves (JavaScript has
+// no 64-bit integers short of BigInt): table k, entry b is the CRC register
+// after byte b followed by k zero bytes, split into lo/hi Uint32Arrays.
+function slicingTables(polyLo, polyHi) {
+    const lo = new Uint32Array(8 * 256), hi = new Uint32Array(8 * 256);
+    for (let b = 0; b < 256; b++) {
+        let l = b, h = 0;
         for (let j = 0; j < 8; j++) {
-            const bit = lo & 1;
-            lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
-            hi = hi >>> 1;
+            const bit = l & 1;
+            l = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+            h = h >>> 1;
             if (bit) {
-                lo = (lo ^ polyLo) >>> 0;
-                hi = (hi ^ polyHi) >>> 0;
+                l = (l ^ polyLo) >>> 0;
+                h = (h ^ polyHi) >>> 0;
             }
         }
-        CRC64_LO[i] = lo;
-        CRC64_HI[i] = hi;
+        lo[b] = l;
+        hi[b] = h;
     }
+    for (let k = 1; k < 8; k++) {
+        for (let b = 0; b < 256; b++) {
+            const pl = lo[(k - 1) * 256 + b], ph = hi[(k - 1) * 256 + b], i = pl & 0xff;
+            lo[k * 256 + b] = (((pl >>> 8) | (ph << 24)) ^ lo[i]) >>> 0;
+            hi[k * 256 + b] = ((ph >>> 8) ^ hi[i]) >>> 0;
+        }
+    }
+    return { lo, hi };
+}
+
+// The register (lo, hi) continued over data; returns [lo, hi].
+function crcRun(t, data, lo, hi) {
+    const L = t.lo, H = t.hi;
+    const n8 = data.length - (data.length % 8);
+    const view = new DataView(data.buffer, data.byteOffset, data.length);
+    let i = 0;
+    for (; i < n8; i += 8) {
+        const a = (lo ^ view.getUint32(i, true)) >>> 0;
+        const b = (hi ^ view.getUint32(i + 4, true)) >>> 0;
+        const i7 = 7 * 256 + (a & 0xff), i6 = 6 * 256 + ((a >>> 8) & 0xff), i5 = 5 * 256 + ((a >>> 16) & 0xff), i4 = 4 * 256 + (a >>> 24);
+        const i3 = 3 * 256 + (b & 0xff), i2 = 2 * 256 + ((b >>> 8) & 0xff), i1 = 256 + ((b >>> 16) & 0xff), i0 = b >>> 24;
+        lo = (L[i7] ^ L[i6] ^ L[i5] ^ L[i4] ^ L[i3] ^ L[i2] ^ L[i1] ^ L[i0]) >>> 0;
+        hi = (H[i7] ^ H[i6] ^ H[i5] ^ H[i4] ^ H[i3] ^ H[i2] ^ H[i1] ^ H[i0]) >>> 0;
+    }
+    for (; i < data.length; i++) {
+        const idx = (lo ^ data[i]) & 0xff;
+        lo = (((lo >>> 8) | (hi << 24)) ^ L[idx]) >>> 0;
+        hi = ((hi >>> 8) ^ H[idx]) >>> 0;
+    }
+    return [lo, hi];
+}
+
+// A 32-bit CRC is the same register with hi = 0 (its tables' hi halves are 0).
+const CRC32C_TABLES = slicingTables(0x82f63b78, 0);
+const CRC64_TABLES = slicingTables(0xac4bc9b5, 0x9a6c9329); // reflected 0x9A6C9329AC4BC9B5
+
+function crc32c(data) {
+    return (crcRun(CRC32C_TABLES, data, 0xffffffff, 0)[0] ^ 0xffffffff) >>> 0;
 }
 
 function crc64nvme(data) {
-    let lo = 0xffffffff, hi = 0xffffffff;
-    for (let i = 0; i < data.length; i++) {
-        const idx = (lo ^ data[i]) & 0xff;
-        lo = (((lo >>> 8) | (hi << 24)) ^ CRC64_LO[idx]) >>> 0;
-        hi = ((hi >>> 8) ^ CRC64_HI[idx]) >>> 0;
-    }
+    const [lo, hi] = crcRun(CRC64_TABLES, data, 0xffffffff, 0xffffffff);
     const out = Buffer.alloc(8);
     out.writeUInt32BE((hi ^ 0xffffffff) >>> 0, 0);
     out.writeUInt32BE((lo ^ 0xffffffff) >>> 0, 4);
