@@ -76,16 +76,33 @@ function crcRun(t, data, lo, hi) {
 const CRC32C_TABLES = slicingTables(0x82f63b78, 0);
 const CRC64_TABLES = slicingTables(0xac4bc9b5, 0x9a6c9329); // reflected 0x9A6C9329AC4BC9B5
 
-function crc32c(data) {
-    return (crcRun(CRC32C_TABLES, data, 0xffffffff, 0)[0] ^ 0xffffffff) >>> 0;
+// Each digest takes a list of buffers, fed in order (a multipart object's
+// parts are never joined into one more copy of the object).
+function crc32c(list) {
+    let reg = [0xffffffff, 0];
+    for (const d of list) reg = crcRun(CRC32C_TABLES, d, reg[0], 0);
+    return (reg[0] ^ 0xffffffff) >>> 0;
 }
 
-function crc64nvme(data) {
-    const [lo, hi] = crcRun(CRC64_TABLES, data, 0xffffffff, 0xffffffff);
+function crc64nvme(list) {
+    let reg = [0xffffffff, 0xffffffff];
+    for (const d of list) reg = crcRun(CRC64_TABLES, d, reg[0], reg[1]);
     const out = Buffer.alloc(8);
-    out.writeUInt32BE((hi ^ 0xffffffff) >>> 0, 0);
-    out.writeUInt32BE((lo ^ 0xffffffff) >>> 0, 4);
+    out.writeUInt32BE((reg[1] ^ 0xffffffff) >>> 0, 0);
+    out.writeUInt32BE((reg[0] ^ 0xffffffff) >>> 0, 4);
     return out;
+}
+
+function zlibCrc32(list) {
+    let crc = 0;
+    for (const d of list) crc = zlib.crc32(d, crc);
+    return crc >>> 0;
+}
+
+function hashOf(name, list) {
+    const h = createHash(name);
+    for (const d of list) h.update(d);
+    return h.digest();
 }
 
 function u32(v) {
@@ -97,10 +114,10 @@ function u32(v) {
 // Each algorithm: the digest of a buffer, its size, the types S3 allows.
 export const ALGORITHMS = {
     CRC64NVME: { digest: crc64nvme, bytes: 8, types: ["FULL_OBJECT"] },
-    CRC32C: { digest: (d) => u32(crc32c(d)), bytes: 4, types: ["FULL_OBJECT", "COMPOSITE"] },
-    CRC32: { digest: (d) => u32(zlib.crc32(d)), bytes: 4, types: ["FULL_OBJECT", "COMPOSITE"] },
-    SHA256: { digest: (d) => createHash("sha256").update(d).digest(), bytes: 32, types: ["COMPOSITE"] },
-    SHA1: { digest: (d) => createHash("sha1").update(d).digest(), bytes: 20, types: ["COMPOSITE"] },
+    CRC32C: { digest: (l) => u32(crc32c(l)), bytes: 4, types: ["FULL_OBJECT", "COMPOSITE"] },
+    CRC32: { digest: (l) => u32(zlibCrc32(l)), bytes: 4, types: ["FULL_OBJECT", "COMPOSITE"] },
+    SHA256: { digest: (l) => hashOf("sha256", l), bytes: 32, types: ["COMPOSITE"] },
+    SHA1: { digest: (l) => hashOf("sha1", l), bytes: 20, types: ["COMPOSITE"] },
 };
 
 export function headerName(algorithm) {
@@ -109,9 +126,7 @@ export function headerName(algorithm) {
 
 // base64 checksum of the buffers' concatenation (fed in order, never joined).
 export function checksumOf(algorithm, buffers) {
-    const list = Array.isArray(buffers) ? buffers : [buffers];
-    const whole = list.length === 1 ? list[0] : Buffer.concat(list);
-    return ALGORITHMS[algorithm].digest(whole).toString("base64");
+    return ALGORITHMS[algorithm].digest(Array.isArray(buffers) ? buffers : [buffers]).toString("base64");
 }
 
 function invalid(message) {
