@@ -15,8 +15,10 @@
 #include "aws/s3/s3.h"
 #include "aws/sqs/sqs.h"
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "common/log.h"
 #include "worker/config.h"
+#include "worker/memory.h"
 #include "worker/pool.h"
 
 static es_pool *s_pool; /* set before the handlers are installed, cleared after removal */
@@ -25,17 +27,6 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     es_pool_request_stop(s_pool);
-}
-
-static void s_set_handlers(void (*handler)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
 }
 
 static void s_usage(FILE *out)
@@ -93,6 +84,7 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     }
     es_log_configure(cfg.log_level, cfg.log_format);
+    es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;
     es_creds_provider *creds = es_creds_provider_new_default();
@@ -105,10 +97,10 @@ int es_cmd_worker(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     s_pool = pool;
-    s_set_handlers(s_on_signal);
+    es_cli_set_stop_handlers(s_on_signal);
     es_pool_stats stats;
     rc = es_pool_run(pool, &stats);
-    s_set_handlers(SIG_DFL);
+    es_cli_set_stop_handlers(SIG_DFL);
     s_pool = NULL;
     if (rc == ES_ERR_TIMEOUT) {
         /* Threads still blocked in a request use the clients: leave without freeing. */

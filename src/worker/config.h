@@ -76,6 +76,9 @@ bool es_cfg_parse_payload_signing(const char *value, es_payload_signing *out);
 
 /* Prints the option/variable table for `exifstrip worker --help`. */
 void es_cfg_print_help(FILE *out);
+/* The same for the settings named in names (their variables, a
+ * NULL-terminated list, as es_cfg_load_some takes); NULL = all. */
+void es_cfg_print_help_some(FILE *out, const char *const *names);
 
 /* Whether events from bucket are processed: it is in the allowlist, or the
  * allowlist is empty and bucket is not the destination. */
