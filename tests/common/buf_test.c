@@ -82,12 +82,13 @@ static void test_reserve_allocates_once(void)
     es_buf b;
     es_buf_init(&b, 1u << 20);
     CHECK_OK(es_buf_reserve(&b, 500000));
-    CHECK_INT_EQ(b.cap, 500001);
+    CHECK(b.cap >= 500001 && b.cap <= (1u << 20) + 1);
     char *at = b.data;
+    size_t cap = b.cap;
     for (int i = 0; i < 500; i++)
         CHECK_OK(es_buf_append(&b, chunk, sizeof chunk));
     CHECK(b.data == at); /* no reallocation while filling what was reserved */
-    CHECK_INT_EQ(b.cap, 500001);
+    CHECK_INT_EQ(b.cap, cap);
     CHECK_INT_EQ(b.len, 500000);
     es_buf_free(&b);
     es_buf_init(&b, 100);
