@@ -1,0 +1,217 @@
+/* audit_test.c - the streaming privacy audit (es_jpeg_audit): for fixtures
+ * carrying each kind of metadata, a clean one and non-JPEG/corrupt inputs,
+ * the result of feeding the input split at every point (and byte by byte)
+ * equals the in-memory inspection: the stripper over the whole buffer plus
+ * es_jpeg_describe on the bytes after EOI, read back from the buffer the way
+ * `exifstrip inspect` reads them back from the file. The items name what each
+ * fixture carries. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "../support/fixture.h"
+#include "exifstrip/jpeg_audit.h"
+
+/* The in-memory inspection: one whole-buffer pass, trailer described from the buffer. */
+typedef struct s_walk {
+    uint64_t trailer_offset;
+    bool trailer;
+} s_walk;
+
+static void s_walk_segment(void *ctx, const es_jpeg_segment *seg)
+{
+    s_walk *w = ctx;
+    if (seg->kind == ES_JPEG_KIND_TRAILER) {
+        w->trailer = true;
+        w->trailer_offset = seg->offset;
+    }
+}
+
+static void s_in_memory(const uint8_t *in, size_t len, es_jpeg_audit_result *r)
+{
+    s_walk w = {0, false};
+    es_jpeg_stripper *s = es_jpeg_stripper_new(NULL, NULL, NULL);
+    REQUIRE(s != NULL);
+    es_jpeg_stripper_on_segment(s, s_walk_segment, &w);
+    memset(r, 0, sizeof *r);
+    r->status = es_jpeg_stripper_feed(s, in, len);
+    if (r->status == ES_OK)
+        r->status = es_jpeg_stripper_finish(s);
+    if (r->status != ES_OK)
+        strcpy(r->reason, es_jpeg_stripper_error(s));
+    r->stats = *es_jpeg_stripper_stats(s);
+    if (r->status == ES_OK && w.trailer) {
+        es_jpeg_description d;
+        es_jpeg_describe(ES_JPEG_KIND_TRAILER, in + w.trailer_offset, len - (size_t)w.trailer_offset, &d);
+        r->has_trailer = true;
+        r->trailer = d.trailer;
+    }
+    es_jpeg_stripper_free(s);
+}
+
+/* Streams in as chunks: [0, split) then [split, len), or `step`-byte chunks when step > 0. */
+static void s_streamed(const uint8_t *in, size_t len, size_t split, size_t step, es_jpeg_audit_result *r)
+{
+    es_jpeg_audit *a = es_jpeg_audit_new(NULL);
+    REQUIRE(a != NULL);
+    size_t pos = 0;
+    while (pos < len) {
+        size_t n = step ? step : (pos < split ? split : len - pos);
+        if (n > len - pos)
+            n = len - pos;
+        /* A private copy per chunk, so ASan catches a read past it or a kept pointer. */
+        uint8_t *chunk = malloc(n);
+        memcpy(chunk, in + pos, n);
+        (void)es_jpeg_audit_feed(a, chunk, n); /* after a refusal it keeps failing the same way */
+        free(chunk);
+        pos += n;
+    }
+    es_jpeg_audit_finish(a, r);
+    es_jpeg_audit_free(a);
+}
+
+/* Equal results; for a refused input bytes_in only says how far the stripper got. */
+static bool s_same(const es_jpeg_audit_result *a, const es_jpeg_audit_result *b)
+{
+    es_jpeg_stats sa = a->stats, sb = b->stats;
+    if (a->status != ES_OK)
+        sa.bytes_in = sb.bytes_in = 0;
+    return a->status == b->status && !strcmp(a->reason, b->reason) && !memcmp(&sa, &sb, sizeof sa) &&
+           a->has_trailer == b->has_trailer && a->trailer == b->trailer;
+}
+
+/* Every split point and byte-by-byte feeding agree with the in-memory inspection. */
+static void s_check_splits(const uint8_t *in, size_t len, es_jpeg_audit_result *expect)
+{
+    es_jpeg_audit_result got;
+    s_in_memory(in, len, expect);
+    for (size_t split = 0; split <= len; split++) {
+        s_streamed(in, len, split, 0, &got);
+        if (!s_same(&got, expect)) {
+            CHECK(!"streamed result differs from the in-memory inspection");
+            es_test_fail(__FILE__, __LINE__, "first differing split point: %zu of %zu", split, len);
+            return;
+        }
+    }
+    s_streamed(in, len, 0, 1, &got);
+    CHECK(s_same(&got, expect));
+}
+
+/* The names of r's items joined by ',' (at most 256 bytes). */
+static void s_names(const es_jpeg_audit_result *r, char out[256])
+{
+    es_jpeg_audit_item items[ES_JPEG_AUDIT_MAX_ITEMS];
+    size_t n = es_jpeg_audit_items(r, items);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(out, ",");
+        strcat(out, items[i].name);
+    }
+}
+
+static void s_fixture_case(es_fixture_opts o, const char *expect_items, es_jpeg_trailer_look look)
+{
+    uint8_t *img;
+    size_t len;
+    REQUIRE(es_fixture_make(&o, &img, &len) == 0);
+    es_jpeg_audit_result r;
+    s_check_splits(img, len, &r);
+    CHECK_INT_EQ(r.status, ES_OK);
+    char names[256];
+    s_names(&r, names);
+    CHECK_STR_EQ(names, expect_items);
+    if (r.has_trailer)
+        CHECK_INT_EQ(r.trailer, look);
+    free(img);
+}
+
+static void test_each_kind(void)
+{
+    s_fixture_case((es_fixture_opts){.seed = 1}, "", 0);
+    s_fixture_case((es_fixture_opts){.icc_chunks = 2, .seed = 2}, "", 0); /* ICC is kept */
+    s_fixture_case((es_fixture_opts){.exif = true}, "exif", 0);
+    s_fixture_case((es_fixture_opts){.exif_gps = true}, "gps,exif", 0);
+    s_fixture_case((es_fixture_opts){.exif_thumbnail = true}, "exif-thumbnail,exif", 0);
+    s_fixture_case((es_fixture_opts){.xmp = true, .xmp_extended = true}, "xmp,xmp-ext", 0);
+    s_fixture_case((es_fixture_opts){.iptc = true}, "photoshop", 0);
+    s_fixture_case((es_fixture_opts){.comment = true, .fill_bytes = true}, "comment", 0);
+    s_fixture_case((es_fixture_opts){.jfxx = true, .ducky = true}, "jfxx,ducky", 0);
+    s_fixture_case((es_fixture_opts){.mpf_second_image = true}, "mpf,trailer", ES_JPEG_TRAILER_JPEG);
+    s_fixture_case((es_fixture_opts){.mp4_trailer = true}, "trailer", ES_JPEG_TRAILER_BMFF);
+}
+
+/* A JFIF thumbnail is trimmed, not removed: the audit still names it. */
+static void test_jfif_thumbnail(void)
+{
+    uint8_t *img;
+    size_t len;
+    REQUIRE(es_fixture_make(&(es_fixture_opts){.seed = 3}, &img, &len) == 0);
+    REQUIRE(len > 20 && img[3] == 0xE0 && img[5] == 16); /* APP0 JFIF, length 16 */
+    /* Rebuild APP0 with a 2x1 RGB thumbnail (6 more bytes). */
+    uint8_t *big = malloc(len + 6);
+    memcpy(big, img, 20);
+    big[5] = 22;
+    big[18] = 2;
+    big[19] = 1;
+    memset(big + 20, 0x7F, 6);
+    memcpy(big + 26, img + 20, len - 20);
+    es_jpeg_audit_result r;
+    s_check_splits(big, len + 6, &r);
+    char names[256];
+    s_names(&r, names);
+    CHECK_STR_EQ(names, "jfif");
+    CHECK_INT_EQ(r.stats.removed_bytes[ES_JPEG_KIND_JFIF], 6);
+    free(big);
+    free(img);
+}
+
+/* Refused inputs: the status and reason are the stripper's, whatever the split. */
+static void test_refused(void)
+{
+    static const uint8_t png[] = "\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
+    es_jpeg_audit_result r;
+    s_check_splits(png, sizeof png - 1, &r);
+    CHECK_INT_EQ(r.status, ES_ERR_JPEG_NOT_JPEG);
+    CHECK_STR_CONTAINS(r.reason, "PNG image");
+    es_jpeg_audit_item items[ES_JPEG_AUDIT_MAX_ITEMS];
+    CHECK_INT_EQ(es_jpeg_audit_items(&r, items), 0);
+
+    uint8_t *img;
+    size_t len;
+    REQUIRE(es_fixture_make(&(es_fixture_opts){.exif_gps = true}, &img, &len) == 0);
+    s_check_splits(img, len / 2, &r); /* cut in the middle */
+    CHECK(r.status != ES_OK);
+    s_check_splits(img, 0, &r);
+    CHECK_INT_EQ(r.status, ES_ERR_JPEG_EMPTY);
+    free(img);
+}
+
+/* A trailer that begins in a later chunk than EOI, and one shorter than the peek. */
+static void test_trailer_edges(void)
+{
+    uint8_t *img;
+    size_t len;
+    REQUIRE(es_fixture_make(&(es_fixture_opts){.seed = 4}, &img, &len) == 0);
+    uint8_t *t = malloc(len + 3);
+    memcpy(t, img, len);
+    memcpy(t + len, "\xFF\xD8\xFF", 3);
+    es_jpeg_audit_result r;
+    s_check_splits(t, len + 3, &r);
+    CHECK(r.has_trailer);
+    CHECK_INT_EQ(r.trailer, ES_JPEG_TRAILER_JPEG);
+    memset(t + len, 0, 3);
+    s_check_splits(t, len + 3, &r);
+    CHECK_INT_EQ(r.trailer, ES_JPEG_TRAILER_ZEROS);
+    free(t);
+    free(img);
+}
+
+int main(void)
+{
+    ES_RUN(test_each_kind);
+    ES_RUN(test_jfif_thumbnail);
+    ES_RUN(test_refused);
+    ES_RUN(test_trailer_edges);
+    return es_test_finish();
+}
