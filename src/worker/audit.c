@@ -69,15 +69,16 @@ static void s_finding(s_audit *a, const es_audit_finding *f)
         a->opt->on_finding(a->opt->ctx, f);
 }
 
-/* "HTTP 403 AccessDenied: message" from a failed request's result. */
+/* "request was refused (...): HTTP 403 AccessDenied: message" from a failed request. */
 static void s_describe_failure(const es_aws_result *res, es_err rc, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s", es_strerror(rc));
-    if (res->http_status)
-        snprintf(out, cap, "%s (HTTP %ld%s%s)%s%s", es_strerror(rc), res->http_status,
-                 res->aws_code[0] ? " " : "", res->aws_code, res->message[0] ? ": " : "", res->message);
-    else if (res->message[0])
+    if (res->message[0])
         snprintf(out, cap, "%s: %s", es_strerror(rc), res->message);
+    else if (res->http_status)
+        snprintf(out, cap, "%s (HTTP %ld%s%s)", es_strerror(rc), res->http_status, res->aws_code[0] ? " " : "",
+                 res->aws_code);
+    else
+        snprintf(out, cap, "%s", es_strerror(rc));
 }
 
 /* ---- one object ------------------------------------------------------------ */
