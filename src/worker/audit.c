@@ -145,99 +145,130 @@ static void s_strip_quotes(const char *in, char *out, size_t cap)
     out[n] = '\0';
 }
 
-/* Compares what B's copy records with the source's current object. */
-static void s_check_source(s_audit *a, const char *key, const s_object *o, es_audit_finding *f)
+es_audit_kind es_audit_compare_source(const es_s3_source_id *rec, const char *etag, const char *version_id)
 {
-    es_s3_object_info src;
+    char bare[sizeof rec->etag];
+    if (!rec->etag[0] && !rec->version_id[0])
+        return ES_AUDIT_UNRECORDED;
+    bool versioned = version_id && version_id[0] && strcmp(version_id, "null") != 0;
+    if (rec->version_id[0] && versioned)
+        return strcmp(rec->version_id, version_id) ? ES_AUDIT_OUTDATED : ES_AUDIT_KIND_COUNT;
+    s_strip_quotes(etag ? etag : "", bare, sizeof bare);
+    if (!rec->etag[0]) /* only a version id recorded, and the source has none now */
+        return ES_AUDIT_OUTDATED;
+    return strcmp(rec->etag, bare) ? ES_AUDIT_OUTDATED : ES_AUDIT_KIND_COUNT;
+}
+
+/* The source's current object under key (outside the lock). */
+typedef struct s_source {
+    es_err rc;
+    es_s3_object_info info;
     es_aws_result res;
+} s_source;
+
+static void s_head_source(s_audit *a, const char *key, s_source *src)
+{
+    es_aws_result_clear(&src->res);
+    memset(&src->info, 0, sizeof src->info);
+    src->rc = es_s3_head_object(a->s3, a->opt->source_bucket, key, &src->info, &src->res);
+}
+
+/* Reports how B's copy compares with its source (caller holds mu). */
+static void s_report_source(s_audit *a, const char *key, const s_object *o, const s_source *src,
+                            es_audit_finding *f)
+{
     char why[400], etag[128];
-    es_aws_result_clear(&res);
-    es_err rc = es_s3_head_object(a->s3, a->opt->source_bucket, key, &src, &res);
-    if (rc == ES_ERR_NOT_FOUND) {
+    if (src->rc == ES_ERR_NOT_FOUND) {
         f->kind = ES_AUDIT_ORPHAN;
         s_finding(a, f);
         return;
     }
-    if (rc != ES_OK) {
-        s_describe_failure(&res, rc, why, sizeof why);
+    if (src->rc != ES_OK) {
+        s_describe_failure(&src->res, src->rc, why, sizeof why);
         s_error(a, key, "HEAD s3://%s/%s failed: %s", a->opt->source_bucket, key, why);
         return;
     }
-    const es_s3_source_id *rec = &o->info.source;
-    s_strip_quotes(src.etag, etag, sizeof etag);
-    f->recorded = rec;
+    s_strip_quotes(src->info.etag, etag, sizeof etag);
+    f->recorded = &o->info.source;
     f->source_etag = etag;
-    f->source_version_id = src.version_id;
-    if (!rec->etag[0] && !rec->version_id[0]) {
-        f->kind = ES_AUDIT_UNRECORDED;
+    f->source_version_id = src->info.version_id;
+    f->kind = es_audit_compare_source(&o->info.source, src->info.etag, src->info.version_id);
+    if (f->kind != ES_AUDIT_KIND_COUNT)
         s_finding(a, f);
-        return;
-    }
-    bool versions = rec->version_id[0] && src.version_id[0] && strcmp(src.version_id, "null") != 0;
-    bool same = versions ? !strcmp(rec->version_id, src.version_id) : !strcmp(rec->etag, etag);
-    if (!same) {
-        f->kind = ES_AUDIT_OUTDATED;
-        s_finding(a, f);
-    }
 }
 
+/* Reports what the stripper's inspection found (caller holds mu); returns
+ * whether the object holds the worker's orientation-only Exif. */
+static bool s_report_jpeg(s_audit *a, const es_jpeg_audit_result *r, es_audit_finding *f)
+{
+    es_jpeg_audit_item items[ES_JPEG_AUDIT_MAX_ITEMS];
+    size_t n = es_jpeg_audit_items(r, items), kept = 0;
+    bool orientation_tag = r->status == ES_OK && es_audit_is_orientation_tag(&r->stats);
+    for (size_t i = 0; i < n; i++) /* the worker's own orientation tag is not a finding */
+        if (!(orientation_tag && !strcmp(items[i].name, es_jpeg_kind_name(ES_JPEG_KIND_EXIF))))
+            items[kept++] = items[i];
+    if (r->status != ES_OK) {
+        f->kind = r->status == ES_ERR_JPEG_NOT_JPEG || r->status == ES_ERR_JPEG_EMPTY ? ES_AUDIT_NOT_JPEG
+                                                                                     : ES_AUDIT_BAD_JPEG;
+        f->reason = r->reason;
+        s_finding(a, f);
+    } else if (kept > 0) {
+        f->kind = ES_AUDIT_METADATA;
+        f->items = items;
+        f->item_count = kept;
+        for (size_t i = 0; i < kept; i++) {
+            for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
+                if (!strcmp(items[i].name, es_jpeg_kind_name((es_jpeg_kind)k)))
+                    a->sum->by_kind[k]++;
+            a->sum->gps += !strcmp(items[i].name, "gps");
+            a->sum->exif_thumbnail += !strcmp(items[i].name, "exif-thumbnail");
+        }
+        s_finding(a, f);
+    }
+    f->items = NULL;
+    f->item_count = 0;
+    f->reason = NULL;
+    return orientation_tag;
+}
+
+static uint64_t s_total_findings(const es_audit_summary *sum)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
+        n += sum->findings[k];
+    return n;
+}
+
+/* Reads key and its source's identity without the lock, then reports under it. */
 static void s_audit_key(s_audit *a, const char *key)
 {
     s_object o = {0};
+    s_source src = {.rc = ES_OK};
     es_aws_result res;
+    es_jpeg_audit_result r;
     char why[400];
     es_err rc = s_read_object(a, key, &o, &res);
-    es_jpeg_audit_result r;
-    if (rc == ES_OK)
+    if (rc == ES_OK) {
         (void)es_jpeg_audit_finish(o.jpeg, &r);
+        if (a->opt->source_bucket)
+            s_head_source(a, key, &src);
+    }
     es_jpeg_audit_free(o.jpeg);
     pthread_mutex_lock(&a->mu);
-    uint64_t before = 0;
-    for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
-        before += a->sum->findings[k];
     if (rc == ES_ERR_NOT_FOUND) {
         a->sum->vanished++; /* deleted since it was listed: nothing left to audit */
     } else if (rc != ES_OK) {
         s_describe_failure(&res, rc, why, sizeof why);
         s_error(a, key, "GET s3://%s/%s failed: %s", a->opt->bucket, key, why);
     } else {
+        uint64_t before = s_total_findings(a->sum), errors = a->sum->errors;
         es_audit_finding f = {.key = key, .size = o.info.content_length, .etag = o.info.etag};
-        es_jpeg_audit_item items[ES_JPEG_AUDIT_MAX_ITEMS];
-        size_t n = es_jpeg_audit_items(&r, items), kept = 0;
-        bool orientation_tag = es_audit_is_orientation_tag(&r.stats);
-        for (size_t i = 0; i < n; i++) /* the worker's own orientation tag is not a finding */
-            if (!(orientation_tag && !strcmp(items[i].name, es_jpeg_kind_name(ES_JPEG_KIND_EXIF))))
-                items[kept++] = items[i];
-        if (r.status != ES_OK) {
-            f.kind = r.status == ES_ERR_JPEG_NOT_JPEG || r.status == ES_ERR_JPEG_EMPTY ? ES_AUDIT_NOT_JPEG
-                                                                                       : ES_AUDIT_BAD_JPEG;
-            f.reason = r.reason;
-            s_finding(a, &f);
-        } else if (kept > 0) {
-            f.kind = ES_AUDIT_METADATA;
-            f.items = items;
-            f.item_count = kept;
-            for (size_t i = 0; i < kept; i++) {
-                for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
-                    if (!strcmp(items[i].name, es_jpeg_kind_name((es_jpeg_kind)k)))
-                        a->sum->by_kind[k]++;
-                a->sum->gps += !strcmp(items[i].name, "gps");
-                a->sum->exif_thumbnail += !strcmp(items[i].name, "exif-thumbnail");
-            }
-            s_finding(a, &f);
-        }
-        if (a->opt->source_bucket) {
-            f.items = NULL;
-            f.item_count = 0;
-            f.reason = NULL;
-            s_check_source(a, key, &o, &f);
-        }
-        uint64_t after = 0;
-        for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
-            after += a->sum->findings[k];
-        if (after > before) {
+        bool orientation_tag = s_report_jpeg(a, &r, &f);
+        if (a->opt->source_bucket)
+            s_report_source(a, key, &o, &src, &f);
+        if (s_total_findings(a->sum) > before) {
             a->sum->with_findings++;
-        } else {
+        } else if (a->sum->errors == errors) {
             a->sum->clean++;
             a->sum->orientation_tags += orientation_tag;
         }
