@@ -309,7 +309,7 @@ static inline bool es_tj_same_stats(const es_jpeg_stats *a, const es_jpeg_stats 
             return false;
     return (failed || a->bytes_in == b->bytes_in) && a->bytes_out == b->bytes_out &&
            a->exif_has_gps == b->exif_has_gps && a->exif_orientation == b->exif_orientation &&
-           a->frames == b->frames && a->scans == b->scans && a->sof_marker == b->sof_marker;
+           a->exif_has_thumbnail == b->exif_has_thumbnail && a->frames == b->frames && a->scans == b->scans && a->sof_marker == b->sof_marker;
 }
 
 /* Whether two runs agree on everything: code, message, output, stats, segments. */
