@@ -255,14 +255,17 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
         if (s->findings[k])
             printf("  %-13s %llu\n", es_audit_kind_name((es_audit_kind)k), (unsigned long long)s->findings[k]);
     if (s->findings[ES_AUDIT_METADATA]) {
-        printf("  carrying:    ");
+        printf("  carrying:");
         if (s->gps)
-            printf("gps %llu  ", (unsigned long long)s->gps);
+            printf(" gps %llu,", (unsigned long long)s->gps);
         if (s->exif_thumbnail)
-            printf("exif-thumbnail %llu  ", (unsigned long long)s->exif_thumbnail);
+            printf(" exif-thumbnail %llu,", (unsigned long long)s->exif_thumbnail);
+        const char *sep = "";
         for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
-            if (s->by_kind[k])
-                printf("%s %llu  ", es_jpeg_kind_name((es_jpeg_kind)k), (unsigned long long)s->by_kind[k]);
+            if (s->by_kind[k]) {
+                printf("%s %s %llu", sep, es_jpeg_kind_name((es_jpeg_kind)k), (unsigned long long)s->by_kind[k]);
+                sep = ",";
+            }
         printf("\n");
     }
     if (rc != ES_OK)
