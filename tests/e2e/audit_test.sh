@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # audit_test.sh - `exifstrip audit` against the emulator: a bucket of clean
 # copies (incl. the worker's orientation-only Exif) passes with exit 0; planted
-# dirty objects (GPS EXIF, XMP, IPTC, COM, a trailer, a PNG named .jpg) are
+# dirty objects (GPS EXIF, XMP, IPTC, COM, a trailer, a PNG named .jpg, a
+# truncated JPEG, an empty object) are
 # each reported with what they carry, as valid JSON Lines ending in a summary
 # object, and exit 2; with --source, an orphan, an outdated and an unrecorded
 # key are reported; a GET that fails (403 injected) and a missing bucket exit 1
@@ -63,9 +64,11 @@ plant_dirty() {
         "$MKFIXTURE" --iptc --seed 13 "$F/iptc.jpg" && "$MKFIXTURE" --comment --seed 14 "$F/com.jpg" &&
         "$MKFIXTURE" --mpf --seed 15 "$F/mpf.jpg" || return 1
     printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde' >"$F/notes.png"
+    head -c 2000 "$F/gps.jpg" >"$F/truncated.jpg" && : >"$F/empty.jpg"
     put "$E2E_B" "dirty/gps.jpg" "$F/gps.jpg" && put "$E2E_B" "dirty/xmp.jpg" "$F/xmp.jpg" &&
         put "$E2E_B" "dirty/iptc.jpg" "$F/iptc.jpg" && put "$E2E_B" "dirty/comment.jpg" "$F/com.jpg" &&
-        put "$E2E_B" "dirty/trailer.jpg" "$F/mpf.jpg" && put "$E2E_B" "dirty/notes.jpg" "$F/notes.png"
+        put "$E2E_B" "dirty/trailer.jpg" "$F/mpf.jpg" && put "$E2E_B" "dirty/notes.jpg" "$F/notes.png" &&
+        put "$E2E_B" "dirty/truncated.jpg" "$F/truncated.jpg" && put "$E2E_B" "dirty/empty.jpg" "$F/empty.jpg"
 }
 
 t_dirty_objects_are_reported() {
@@ -78,22 +81,24 @@ lines=[json.loads(l) for l in open(sys.argv[1])]
 assert all(isinstance(d, dict) for d in lines)
 assert [d["type"] for d in lines].count("summary")==1 and lines[-1]["type"]=="summary"
 for d in sorted(lines[:-1], key=lambda d: d["key"]):
-    assert d["type"]=="finding" and d["bucket"]==sys.argv[2] and d["size"]>0, d
-    print(d["key"], d["finding"], ",".join(c["kind"] for c in d.get("carries", [])), d.get("reason","").split("looks like: ")[-1])
+    assert d["type"]=="finding" and d["bucket"]==sys.argv[2] and (d["size"]>0) == (d["key"]!="dirty/empty.jpg"), d
+    print(d["key"], d["finding"], ",".join(c["kind"] for c in d.get("carries", [])), d.get("reason","").split("looks like: ")[-1].split(" inside ")[0])
 ' "$S/out" "$E2E_B")" "dirty/comment.jpg metadata comment 
+dirty/empty.jpg not-jpeg  offset 0: empty input (0 bytes), not a JPEG
 dirty/gps.jpg metadata gps,exif 
 dirty/iptc.jpg metadata photoshop 
 dirty/notes.jpg not-jpeg  PNG image
 dirty/trailer.jpg metadata mpf,trailer 
+dirty/truncated.jpg invalid-jpeg  offset 2000: input ends
 dirty/xmp.jpg metadata xmp "
-    check_eq "summary" "$(tail -n 1 "$S/out" | emu_json 'd["status"], d["objects"], d["clean"], d["with_findings"], d["findings"]["metadata"], d["findings"]["not-jpeg"], d["carrying"]["gps"], d["carrying"]["trailer"], d["errors"]')" \
-        '["findings", 10, 4, 6, 5, 1, 1, 1, 0]'
+    check_eq "summary" "$(tail -n 1 "$S/out" | emu_json 'd["status"], d["objects"], d["clean"], d["with_findings"], d["findings"]["metadata"], d["findings"]["not-jpeg"], d["findings"]["invalid-jpeg"], d["carrying"]["gps"], d["carrying"]["trailer"], d["errors"]')" \
+        '["findings", 12, 4, 8, 5, 2, 1, 1, 1, 0]'
     check "the trailer is named as an appended JPEG (MPF)" grep -q '"kind":"trailer","what":"JPEG image (MPF/MPO or appended)"' "$S/out"
     audit "s3://$E2E_B/dirty/"
     check_eq "exit status, text" "$(rc)" 2
     check "text names the GPS object" grep -q "^s3://$E2E_B/dirty/gps.jpg: carries GPS position" "$S/out"
     check "text names the PNG" grep -q "^s3://$E2E_B/dirty/notes.jpg: not a JPEG: .*PNG image" "$S/out"
-    check "text verdict" grep -q "^NOT CLEAN: 6 objects" "$S/out"
+    check "text verdict" grep -q "^NOT CLEAN: 8 objects" "$S/out"
 }
 
 t_source_orphan_outdated_unrecorded() {
