@@ -17,9 +17,9 @@
 #include "aws/sigv4/crypto_dl.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "common/utf8.h"
 #include "worker/audit.h"
 #include "worker/config.h"
+#include "worker/report.h"
 
 static const char s_usage_text[] =
     "usage: exifstrip audit s3://BUCKET[/PREFIX] [--source s3://SOURCE] [--json] [--concurrency N]\n"
@@ -79,29 +79,10 @@ static void s_print_key(FILE *out, const char *key)
         fputc(*p < 0x20 || *p == 0x7F ? '?' : *p, out);
 }
 
-/* A JSON string of s; invalid UTF-8 bytes become U+FFFD. */
+/* A JSON string of s (invalid UTF-8 becomes U+FFFD). */
 static json_t *s_jstr(const char *s)
 {
-    size_t n = strlen(s);
-    if (es_utf8_valid(s, n))
-        return json_string(s);
-    char *fixed = malloc(n * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; fixed && i < n;) {
-        size_t k = es_utf8_seq_len((const unsigned char *)s + i, n - i);
-        if (k == 0) {
-            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(fixed + o, s + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    json_t *j = fixed ? json_stringn(fixed, o) : json_string("");
-    free(fixed);
-    return j;
+    return es_report_json_string(s, strlen(s));
 }
 
 static void s_print_json(json_t *obj)
