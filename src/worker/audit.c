@@ -2,7 +2,8 @@
  * small bounded queue, `concurrency` threads take them, GET each object
  * through es_jpeg_audit (the stripper's parse-only pass, so what counts as
  * metadata is what the worker removes), HEAD the counterpart in the source
- * bucket when asked, and report through the caller's callbacks under one lock. */
+ * bucket when asked (judged by the worker's own ordering rule), and report
+ * through the caller's callbacks under one lock. */
 #include "worker/audit.h"
 
 #include <pthread.h>
@@ -13,6 +14,7 @@
 
 #include "exifstrip/orient.h"
 #include "worker/config.h"
+#include "worker/ordering.h"
 
 #define S_QUEUE_PER_THREAD 4
 #define S_GET_ATTEMPTS 3 /* a GET cut after bytes were delivered starts over this often */
@@ -145,18 +147,17 @@ static void s_strip_quotes(const char *in, char *out, size_t cap)
     out[n] = '\0';
 }
 
-es_audit_kind es_audit_compare_source(const es_s3_source_id *rec, const char *etag, const char *version_id)
+es_audit_kind es_audit_compare_source(const es_s3_object_info *copy, const char *etag, const char *version_id)
 {
-    char bare[sizeof rec->etag];
-    if (!rec->etag[0] && !rec->version_id[0])
+    es_s3_source_id src;
+    es_s3_write_options cond;
+    if (!copy->source.etag[0] && !copy->source.version_id[0])
         return ES_AUDIT_UNRECORDED;
-    bool versioned = version_id && version_id[0] && strcmp(version_id, "null") != 0;
-    if (rec->version_id[0] && versioned)
-        return strcmp(rec->version_id, version_id) ? ES_AUDIT_OUTDATED : ES_AUDIT_KIND_COUNT;
-    s_strip_quotes(etag ? etag : "", bare, sizeof bare);
-    if (!rec->etag[0]) /* only a version id recorded, and the source has none now */
-        return ES_AUDIT_OUTDATED;
-    return strcmp(rec->etag, bare) ? ES_AUDIT_OUTDATED : ES_AUDIT_KIND_COUNT;
+    memset(&src, 0, sizeof src);
+    s_strip_quotes(etag ? etag : "", src.etag, sizeof src.etag);
+    if (version_id && strcmp(version_id, "null") != 0) /* "null": the bucket is not versioned */
+        snprintf(src.version_id, sizeof src.version_id, "%s", version_id);
+    return es_dest_decide(&src, copy, &cond) == ES_DEST_SAME ? ES_AUDIT_KIND_COUNT : ES_AUDIT_OUTDATED;
 }
 
 /* The source's current object under key (outside the lock). */
@@ -192,7 +193,7 @@ static void s_report_source(s_audit *a, const char *key, const s_object *o, cons
     f->recorded = &o->info.source;
     f->source_etag = etag;
     f->source_version_id = src->info.version_id;
-    f->kind = es_audit_compare_source(&o->info.source, src->info.etag, src->info.version_id);
+    f->kind = es_audit_compare_source(&o->info, src->info.etag, src->info.version_id);
     if (f->kind != ES_AUDIT_KIND_COUNT)
         s_finding(a, f);
 }

@@ -1,7 +1,6 @@
 /* audit_test.c - the audit's pure decisions (src/worker/audit.c): how a copy's
- * recorded source compares with the source's current ETag/version (version
- * ids win when both sides have one; quotes and the unversioned "null" are
- * handled), and which Exif segment is the worker's own orientation-only tag:
+ * recorded source compares with the source's current ETag/version (the
+ * worker's ordering rule; quotes and the unversioned "null" are handled), and which Exif segment is the worker's own orientation-only tag:
  * the real keep-mode output of every tag value is, anything with more is not. */
 #include <stdlib.h>
 #include <string.h>
@@ -12,35 +11,36 @@
 #include "exifstrip/orient.h"
 #include "worker/audit.h"
 
-static es_s3_source_id s_rec(const char *etag, const char *version)
+static es_s3_object_info s_copy(const char *etag, const char *version)
 {
-    es_s3_source_id r;
-    memset(&r, 0, sizeof r);
-    strcpy(r.etag, etag);
-    strcpy(r.version_id, version);
-    return r;
+    es_s3_object_info c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.etag, "\"b-etag\"");
+    strcpy(c.source.etag, etag);
+    strcpy(c.source.version_id, version);
+    return c;
 }
 
 static void test_compare_source(void)
 {
-    es_s3_source_id r = s_rec("abc", "");
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", ""), ES_AUDIT_KIND_COUNT);
-    CHECK_INT_EQ(es_audit_compare_source(&r, "abc", "null"), ES_AUDIT_KIND_COUNT);
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abd\"", ""), ES_AUDIT_OUTDATED);
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", "v2"), ES_AUDIT_KIND_COUNT); /* no version recorded */
+    es_s3_object_info c = s_copy("abc", "");
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", ""), ES_AUDIT_KIND_COUNT);
+    CHECK_INT_EQ(es_audit_compare_source(&c, "abc", "null"), ES_AUDIT_KIND_COUNT);
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abd\"", ""), ES_AUDIT_OUTDATED);
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", "v2"), ES_AUDIT_OUTDATED); /* versioned since */
 
-    r = s_rec("abc", "v1");
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", "v1"), ES_AUDIT_KIND_COUNT);
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", "v2"), ES_AUDIT_OUTDATED); /* same bytes re-uploaded */
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"xyz\"", "v1"), ES_AUDIT_KIND_COUNT); /* versions decide */
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", "null"), ES_AUDIT_KIND_COUNT); /* ETags decide */
+    c = s_copy("abc", "v1");
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", "v1"), ES_AUDIT_KIND_COUNT);
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", "v2"), ES_AUDIT_OUTDATED); /* same bytes re-uploaded */
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"xyz\"", "v1"), ES_AUDIT_OUTDATED);
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", "null"), ES_AUDIT_KIND_COUNT); /* ETags decide */
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", ""), ES_AUDIT_KIND_COUNT);
 
-    r = s_rec("", "v1");
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", "v1"), ES_AUDIT_KIND_COUNT);
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", ""), ES_AUDIT_OUTDATED);
+    c = s_copy("", "v1");
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", "v1"), ES_AUDIT_OUTDATED); /* the worker records both */
 
-    r = s_rec("", "");
-    CHECK_INT_EQ(es_audit_compare_source(&r, "\"abc\"", "v1"), ES_AUDIT_UNRECORDED);
+    c = s_copy("", "");
+    CHECK_INT_EQ(es_audit_compare_source(&c, "\"abc\"", "v1"), ES_AUDIT_UNRECORDED);
     CHECK_STR_EQ(es_audit_kind_name(ES_AUDIT_UNRECORDED), "unrecorded");
     CHECK_STR_EQ(es_audit_kind_name(ES_AUDIT_BAD_JPEG), "invalid-jpeg");
 }
