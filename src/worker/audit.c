@@ -116,6 +116,7 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 static es_err s_read_object(s_audit *a, const char *key, s_object *o, es_aws_result *res)
 {
     es_err rc = ES_ERR_INTERNAL;
+    es_aws_result_clear(res);
     for (int attempt = 1; attempt <= S_GET_ATTEMPTS; attempt++) {
         es_jpeg_audit_free(o->jpeg);
         memset(o, 0, sizeof *o);
@@ -165,6 +166,7 @@ typedef struct s_source {
     es_err rc;
     es_s3_object_info info;
     es_aws_result res;
+    char etag[128]; /* info.etag without quotes */
 } s_source;
 
 static void s_head_source(s_audit *a, const char *key, s_source *src)
@@ -172,13 +174,14 @@ static void s_head_source(s_audit *a, const char *key, s_source *src)
     es_aws_result_clear(&src->res);
     memset(&src->info, 0, sizeof src->info);
     src->rc = es_s3_head_object(a->s3, a->opt->source_bucket, key, &src->info, &src->res);
+    s_strip_quotes(src->info.etag, src->etag, sizeof src->etag);
 }
 
 /* Reports how B's copy compares with its source (caller holds mu). */
 static void s_report_source(s_audit *a, const char *key, const s_object *o, const s_source *src,
                             es_audit_finding *f)
 {
-    char why[400], etag[128];
+    char why[400];
     if (src->rc == ES_ERR_NOT_FOUND) {
         f->kind = ES_AUDIT_ORPHAN;
         s_finding(a, f);
@@ -189,9 +192,8 @@ static void s_report_source(s_audit *a, const char *key, const s_object *o, cons
         s_error(a, key, "HEAD s3://%s/%s failed: %s", a->opt->source_bucket, key, why);
         return;
     }
-    s_strip_quotes(src->info.etag, etag, sizeof etag);
     f->recorded = &o->info.source;
-    f->source_etag = etag;
+    f->source_etag = src->etag;
     f->source_version_id = src->info.version_id;
     f->kind = es_audit_compare_source(&o->info, src->info.etag, src->info.version_id);
     if (f->kind != ES_AUDIT_KIND_COUNT)
