@@ -7,7 +7,9 @@
 # object, and exit 2; with --source, an orphan, an outdated and an unrecorded
 # key are reported; a GET that fails (403 injected) and a missing bucket exit 1
 # naming what failed; bad arguments exit 1 / 78. 1001 objects (two listing
-# pages) are all audited, the dirty one on the second page found.
+# pages) are all audited, the dirty one on the second page found. Copies the
+# real worker made are clean and current with --source, until the source
+# changes.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -162,12 +164,36 @@ t_second_listing_page() {
     check "aws s3 rm of the 1001 objects" e2e_aws s3 rm --recursive --only-show-errors "s3://$E2E_C/pages/"
 }
 
+# The real pipeline: what the worker writes is clean and matches its source;
+# a newer upload the worker has not seen makes the copy outdated.
+t_worker_copies_are_clean() {
+    local up=$S/worker
+    e2e_stack w || return
+    mkdir -p "$up/phone"
+    "$MKFIXTURE" --gps --thumb --xmp --iptc --mp4 --seed 41 "$up/beach.jpg" &&
+        "$MKFIXTURE" --oriented --orientation 6 --size 64x48 --gps --seed 42 "$up/phone/portrait.jpg" ||
+        { es_fail "mkfixture"; return; }
+    check "aws s3 cp --recursive to A" e2e_aws s3 cp --recursive --only-show-errors "$up" "s3://$E2E_A/"
+    e2e_worker_start "$S/worker.log" --drain
+    e2e_worker_wait 60
+    check_eq "worker exit status (--drain)" "$E2E_WORKER_RC" 0
+    audit "s3://$E2E_B" --source "s3://$E2E_A" --json
+    check_eq "the worker's copies are clean and current" "$(rc)" 0
+    check_eq "summary" "$(tail -n 1 "$S/out" | emu_json 'd["objects"], d["clean"]')" '[2, 2]'
+    "$MKFIXTURE" --seed 43 "$up/beach2.jpg" && put "$E2E_A" "beach.jpg" "$up/beach2.jpg" ||
+        { es_fail "re-upload"; return; }
+    audit "s3://$E2E_B" --source "s3://$E2E_A" --json
+    check_eq "a newer source the worker has not processed" "$(rc)" 2
+    check_eq "finding" "$(head -n 1 "$S/out" | emu_json 'd["key"], d["finding"]')" '["beach.jpg", "outdated"]'
+}
+
 if setup; then
     es_run t_clean_bucket_passes
     es_run t_dirty_objects_are_reported
     es_run t_source_orphan_outdated_unrecorded
     es_run t_errors_exit_1
     es_run t_second_listing_page
+    es_run t_worker_copies_are_clean
 else
     es_fail "setup failed"
 fi
