@@ -4,12 +4,16 @@
  * equals the in-memory inspection: the stripper over the whole buffer plus
  * es_jpeg_describe on the bytes after EOI, read back from the buffer the way
  * `exifstrip inspect` reads them back from the file. The items name what each
- * fixture carries. */
+ * fixture carries. Over the shared real-file corpus (when present): 4 KiB
+ * chunks and two split points per file agree with the in-memory inspection. */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/test.h"
 #include "../support/fixture.h"
+#include "../support/shared_dir.h"
 #include "strip_util.h"
 #include "exifstrip/jpeg_audit.h"
 
@@ -206,11 +210,52 @@ static void test_trailer_edges(void)
     free(img);
 }
 
+static void test_corpus(void)
+{
+    const char *dir = es_test_shared_path("corpus");
+    char path[4096];
+    if (!dir)
+        SKIP_WITHOUT_SHARED("../shared/corpus");
+    snprintf(path, sizeof path, "%s/dev", dir);
+    DIR *d = opendir(path);
+    REQUIRE(d != NULL);
+    int files = 0, gps = 0, trailers = 0, refused = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        uint8_t *img;
+        size_t len;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/dev/%s", dir, e->d_name);
+        if (es_fixture_read_file(path, &img, &len) != 0)
+            continue;
+        es_jpeg_audit_result expect, got;
+        s_in_memory(img, len, &expect);
+        s_streamed(img, len, 0, 4096, &got);
+        bool same = s_same(&got, &expect);
+        s_streamed(img, len, len / 3, 0, &got);
+        same = same && s_same(&got, &expect);
+        s_streamed(img, len, len - len / 7, 0, &got);
+        same = same && s_same(&got, &expect);
+        if (!same)
+            es_test_fail(__FILE__, __LINE__, "%s: streamed result differs from the in-memory inspection", e->d_name);
+        files++;
+        gps += expect.status == ES_OK && expect.stats.exif_has_gps;
+        trailers += expect.has_trailer;
+        refused += expect.status != ES_OK;
+        free(img);
+    }
+    closedir(d);
+    printf("# corpus: %d files, %d with GPS, %d with a trailer, %d refused\n", files, gps, trailers, refused);
+    CHECK(files > 0);
+    CHECK(gps > 0 && trailers > 0); /* the corpus has both (Pillow__exif_gps.jpg, the .mpo files) */
+}
+
 int main(void)
 {
     ES_RUN(test_each_kind);
     ES_RUN(test_jfif_thumbnail);
     ES_RUN(test_refused);
     ES_RUN(test_trailer_edges);
+    ES_RUN(test_corpus);
     return es_test_finish();
 }
