@@ -133,6 +133,12 @@ t_errors_exit_1() {
     check_eq "exit status when a GET fails" "$(rc)" 1
     check "stderr names the key and the cause" grep -q "GET s3://$E2E_B/clean/three.jpg failed: .*403 AccessDenied" "$S/err"
     check_eq "summary counts the error" "$(tail -n 1 "$S/out" | emu_json 'd["status"], d["errors"], d["clean"]')" '["errors", 1, 3]'
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"HeadObject\",\"bucket\":\"$E2E_A\",\"key\":\"clean/one.jpg\",\"status\":403,\"times\":1}")
+    check "fault rule installed" [ -n "$rule" ]
+    audit "s3://$E2E_B/clean/" --source "s3://$E2E_A"
+    check_eq "exit status when a HEAD of the source fails" "$(rc)" 1
+    check "stderr names the source key" grep -q "HEAD s3://$E2E_A/clean/one.jpg failed: .*HTTP 403" "$S/err"
+    check "the text summary counts it" grep -q "3 clean, 0 with findings, 1 errors" "$S/out"
     audit "s3://$E2E_ID-no-such-bucket"
     check_eq "exit status for a missing bucket" "$(rc)" 1
     check "stderr names the listing" grep -q "ListObjectsV2 s3://$E2E_ID-no-such-bucket/ failed: .*404" "$S/err"
