@@ -56,20 +56,6 @@ static void s_audit(const uint8_t *data, size_t size, const size_t *cuts, size_t
     es_jpeg_audit_free(a);
 }
 
-typedef struct s_trailer {
-    bool seen;
-    uint64_t offset;
-} s_trailer;
-
-static void s_on_segment(void *ctx, const es_jpeg_segment *seg)
-{
-    s_trailer *t = ctx;
-    if (seg->kind == ES_JPEG_KIND_TRAILER) {
-        t->seen = true;
-        t->offset = seg->offset;
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint32_t h = s_hash(data, size);
@@ -90,22 +76,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s_die("split feeding changes the trailer look");
 
     /* The trailer look, from the bytes the stripper reports as the trailer. */
-    s_trailer t = {false, 0};
-    es_jpeg_stripper *s = es_jpeg_stripper_new(NULL, NULL, NULL);
-    if (!s)
-        s_die("out of memory");
-    es_jpeg_stripper_on_segment(s, s_on_segment, &t);
-    es_err rc = es_jpeg_stripper_feed(s, data, size);
-    if (rc == ES_OK)
-        rc = es_jpeg_stripper_finish(s);
-    es_jpeg_stripper_free(s);
-    if (rc != one.status || (one.status == ES_OK && t.seen != one.has_trailer))
-        s_die("the audit and the stripper disagree about a trailer");
+    es_tj_result strip;
+    uint64_t trailer = 0;
+    es_tj_strip(NULL, data, size, es_tj_oneshot(), &strip);
+    bool seen = es_tj_trailer_offset(&strip, &trailer);
+    if (strip.rc != one.status || (one.status == ES_OK && seen != one.has_trailer))
+        s_die("the audit and the stripper disagree");
+    es_tj_result_free(&strip);
     if (one.has_trailer) {
-        if (t.offset > size)
+        if (trailer > size)
             s_die("a trailer outside the input");
         es_jpeg_description d;
-        es_jpeg_describe(ES_JPEG_KIND_TRAILER, data + t.offset, size - (size_t)t.offset, &d);
+        es_jpeg_describe(ES_JPEG_KIND_TRAILER, data + trailer, size - (size_t)trailer, &d);
         if (d.trailer != one.trailer)
             s_die("the trailer look differs from es_jpeg_describe's");
     }

@@ -17,41 +17,25 @@
 #include "strip_util.h"
 #include "exifstrip/jpeg_audit.h"
 
-/* The in-memory inspection: one whole-buffer pass, trailer described from the buffer. */
-typedef struct s_walk {
-    uint64_t trailer_offset;
-    bool trailer;
-} s_walk;
-
-static void s_walk_segment(void *ctx, const es_jpeg_segment *seg)
-{
-    s_walk *w = ctx;
-    if (seg->kind == ES_JPEG_KIND_TRAILER) {
-        w->trailer = true;
-        w->trailer_offset = seg->offset;
-    }
-}
-
+/* The in-memory inspection: one whole-buffer strip, the trailer described
+ * from the buffer at the offset its segment report gives. */
 static void s_in_memory(const uint8_t *in, size_t len, es_jpeg_audit_result *r)
 {
-    s_walk w = {0, false};
-    es_jpeg_stripper *s = es_jpeg_stripper_new(NULL, NULL, NULL);
-    REQUIRE(s != NULL);
-    es_jpeg_stripper_on_segment(s, s_walk_segment, &w);
+    es_tj_result one;
+    uint64_t trailer;
+    es_tj_strip(NULL, in, len, es_tj_oneshot(), &one);
     memset(r, 0, sizeof *r);
-    r->status = es_jpeg_stripper_feed(s, in, len);
-    if (r->status == ES_OK)
-        r->status = es_jpeg_stripper_finish(s);
-    if (r->status != ES_OK)
-        strcpy(r->reason, es_jpeg_stripper_error(s));
-    r->stats = *es_jpeg_stripper_stats(s);
-    if (r->status == ES_OK && w.trailer) {
+    r->status = one.rc;
+    if (one.rc != ES_OK)
+        strcpy(r->reason, one.msg);
+    r->stats = one.stats;
+    if (one.rc == ES_OK && es_tj_trailer_offset(&one, &trailer)) {
         es_jpeg_description d;
-        es_jpeg_describe(ES_JPEG_KIND_TRAILER, in + w.trailer_offset, len - (size_t)w.trailer_offset, &d);
+        es_jpeg_describe(ES_JPEG_KIND_TRAILER, in + trailer, len - (size_t)trailer, &d);
         r->has_trailer = true;
         r->trailer = d.trailer;
     }
-    es_jpeg_stripper_free(s);
+    es_tj_result_free(&one);
 }
 
 /* Streams in as chunks: [0, split) then [split, len), or `step`-byte chunks when step > 0. */

@@ -265,6 +265,17 @@ static inline void es_tj_strip(const es_jpeg_policy *policy, const uint8_t *in, 
     es_jpeg_stripper_free(s);
 }
 
+/* The offset of the trailer r's segments report; false when there is none. */
+static inline bool es_tj_trailer_offset(const es_tj_result *r, uint64_t *offset)
+{
+    for (size_t i = 0; i < r->nsegs; i++)
+        if (r->segs[i].kind == ES_JPEG_KIND_TRAILER) {
+            *offset = r->segs[i].offset;
+            return true;
+        }
+    return false;
+}
+
 static inline es_tj_split es_tj_oneshot(void) { return (es_tj_split){0, 0, 0, 0}; }
 static inline es_tj_split es_tj_chunks(size_t n) { return (es_tj_split){1, n, 0, 0}; }
 static inline es_tj_split es_tj_random(uint32_t seed) { return (es_tj_split){2, 0, seed, 0}; }
