@@ -15,6 +15,7 @@
 #include "aws/http/curl_dl.h"
 #include "aws/s3/s3.h"
 #include "aws/sigv4/crypto_dl.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "worker/audit.h"
@@ -23,6 +24,7 @@
 
 static const char s_usage_text[] =
     "usage: exifstrip audit s3://BUCKET[/PREFIX] [--source s3://SOURCE] [--json] [--concurrency N]\n"
+    "                       [--page-size N]\n"
     "\n"
     "Privacy audit of the public bucket: lists BUCKET (under PREFIX), reads every\n"
     "object through the stripper's own inspection (streamed, bounded memory; the\n"
@@ -44,6 +46,7 @@ static const char s_usage_text[] =
     "                        summary object (\"type\":\"summary\")\n"
     "      --concurrency N   objects audited in parallel, 1..64 (EXIFSTRIP_CONCURRENCY,\n"
     "                        the worker's setting; default 4)\n"
+    "      --page-size N     keys per ListObjectsV2 request (1..1000, default 1000)\n"
     "  -h, --help            show this help\n"
     "\n"
     "AWS settings and credentials as for 'exifstrip worker' (AWS_REGION,\n"
@@ -57,21 +60,6 @@ typedef struct s_ctx {
     bool json;
     const char *bucket;
 } s_ctx;
-
-/* Splits "s3://bucket[/prefix]"; false when it is not of that form. */
-static bool s_parse_url(const char *url, char *bucket, size_t bcap, const char **prefix)
-{
-    if (strncmp(url, "s3://", 5) != 0)
-        return false;
-    const char *b = url + 5, *slash = strchr(b, '/');
-    size_t n = slash ? (size_t)(slash - b) : strlen(b);
-    if (n == 0 || n >= bcap || !es_cfg_bucket_name_valid(b, n))
-        return false;
-    memcpy(bucket, b, n);
-    bucket[n] = '\0';
-    *prefix = slash ? slash + 1 : "";
-    return true;
-}
 
 /* A key for a terminal: control bytes shown as '?'. */
 static void s_print_key(FILE *out, const char *key)
@@ -264,25 +252,35 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
 static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, char *bucket,
                    char *source, size_t cap)
 {
-    const char *shared[4];
+    char *shared[2];
     int nshared = 0;
     const char *url = NULL, *source_url = NULL;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        bool missing = false;
+        const char *v, *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(s_usage_text, stdout);
             return ES_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             ctx->json = true;
-        } else if (!strcmp(a, "--source") && i + 1 < argc) {
-            source_url = argv[++i];
-        } else if (!strncmp(a, "--source=", 9)) {
-            source_url = a + 9;
-        } else if (!strcmp(a, "--concurrency") && i + 1 < argc && nshared == 0) {
-            shared[nshared++] = a;
-            shared[nshared++] = argv[++i];
-        } else if (!strncmp(a, "--concurrency=", 14) && nshared == 0) {
-            shared[nshared++] = a;
+        } else if ((v = es_cli_opt_value(argc, argv, &i, "--source", &missing)) != NULL) {
+            source_url = v;
+        } else if ((v = es_cli_opt_value(argc, argv, &i, "--page-size", &missing)) != NULL) {
+            long page = 0;
+            es_error err;
+            es_error_clear(&err);
+            if (es_cfg_parse_int("--page-size", v, 1, 1000, &page, &err) != ES_OK) {
+                fprintf(stderr, "exifstrip audit: %s\n", err.msg);
+                return ES_EXIT_FAILURE;
+            }
+            opt->page_size = (int)page;
+        } else if (!strncmp(a, "--concurrency", 13) && (a[13] == '\0' || a[13] == '=') && nshared == 0) {
+            shared[nshared++] = argv[i]; /* es_cfg_load_some parses it */
+            if (a[13] == '\0' && i + 1 < argc)
+                shared[nshared++] = argv[++i];
+        } else if (missing) {
+            fprintf(stderr, "exifstrip audit: missing value for '%s'\n", a);
+            return ES_EXIT_FAILURE;
         } else if (a[0] != '-' && !url) {
             url = a;
         } else {
@@ -290,14 +288,14 @@ static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, cha
             return ES_EXIT_FAILURE;
         }
     }
-    if (!url || !s_parse_url(url, bucket, cap, &opt->prefix)) {
+    if (!url || !es_cli_parse_s3_url(url, bucket, cap, &opt->prefix)) {
         fprintf(stderr, "exifstrip audit: %s\n%s",
                 url ? "the bucket must be given as s3://BUCKET[/PREFIX]" : "missing s3://BUCKET[/PREFIX]",
                 s_usage_text);
         return ES_EXIT_FAILURE;
     }
     const char *src_prefix = "";
-    if (source_url && (!s_parse_url(source_url, source, cap, &src_prefix) || src_prefix[0])) {
+    if (source_url && (!es_cli_parse_s3_url(source_url, source, cap, &src_prefix) || src_prefix[0])) {
         fprintf(stderr, "exifstrip audit: --source must be s3://BUCKET (keys are compared under the identical name)\n");
         return ES_EXIT_FAILURE;
     }
@@ -305,7 +303,7 @@ static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, cha
     es_cfg cfg;
     es_error err;
     es_error_clear(&err);
-    es_err rc = es_cfg_load_some(&cfg, names, nshared, (char **)shared, NULL, NULL, &err);
+    es_err rc = es_cfg_load_some(&cfg, names, nshared, shared, NULL, NULL, &err);
     if (rc != ES_OK) {
         fprintf(stderr, "exifstrip audit: %s\n", err.msg);
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;

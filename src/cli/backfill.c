@@ -82,21 +82,6 @@ static void s_usage(FILE *out)
             "failures, interrupted; run again to resume) and usage errors, 78 bad settings.\n");
 }
 
-/* Splits "s3://bucket[/prefix]"; false when arg is not of that form. */
-static bool s_parse_s3_url(const char *arg, char *bucket, size_t bucket_size, const char **prefix)
-{
-    if (strncmp(arg, "s3://", 5) != 0)
-        return false;
-    const char *b = arg + 5, *slash = strchr(b, '/');
-    size_t len = slash ? (size_t)(slash - b) : strlen(b);
-    if (len == 0 || len >= bucket_size || !es_cfg_bucket_name_valid(b, len))
-        return false;
-    memcpy(bucket, b, len);
-    bucket[len] = '\0';
-    *prefix = slash ? slash + 1 : "";
-    return true;
-}
-
 /* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn": one log
  * line per key would drown the progress display. */
 static const char *s_getenv(void *ctx, const char *name)
@@ -211,10 +196,10 @@ static int s_setup(s_run *r, s_args *a)
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;
     }
     const char *dest_prefix = NULL;
-    if (!s_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix) ||
-        !s_parse_s3_url(a->dest_url, r->cfg.dest_bucket, sizeof r->cfg.dest_bucket, &dest_prefix)) {
+    if (!es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix) ||
+        !es_cli_parse_s3_url(a->dest_url, r->cfg.dest_bucket, sizeof r->cfg.dest_bucket, &dest_prefix)) {
         fprintf(stderr, "exifstrip backfill: '%s' is not s3://BUCKET[/PREFIX] with a valid bucket name\n",
-                s_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix)
+                es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix)
                     ? a->dest_url
                     : a->source_url);
         return ES_EXIT_FAILURE;

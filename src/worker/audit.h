@@ -62,6 +62,7 @@ typedef struct es_audit_options {
     const char *prefix;        /* "" or NULL = all keys */
     const char *source_bucket; /* NULL = no counterpart check */
     int concurrency;           /* threads, 1..ES_CFG_MAX_CONCURRENCY */
+    int page_size;             /* keys per ListObjectsV2 request, 1..1000; 0 = S3's default (1000) */
     es_jpeg_policy policy;
     es_audit_finding_fn on_finding;
     es_audit_error_fn on_error;
