@@ -12,10 +12,9 @@
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
-#include "aws/http/curl_dl.h"
 #include "aws/s3/s3.h"
-#include "aws/sigv4/crypto_dl.h"
 #include "cli/args.h"
+#include "cli/aws_setup.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "worker/audit.h"
@@ -325,16 +324,8 @@ int es_cmd_audit(int argc, char **argv)
     if (status >= 0)
         return status;
     es_aws_config aws;
-    es_error err;
-    es_error_clear(&err);
-    if (es_aws_config_from_env(&aws, &err) != ES_OK) {
-        fprintf(stderr, "exifstrip audit: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+    if (es_cli_aws_setup("audit", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
-    }
-    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) {
-        fprintf(stderr, "exifstrip audit: %s\n", err.msg);
-        return ES_EXIT_CONFIG;
-    }
     es_creds_provider *creds = es_creds_provider_new_default();
     es_s3_client *s3 = creds ? es_s3_client_new(&aws, creds) : NULL;
     if (!s3) {

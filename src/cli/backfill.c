@@ -14,11 +14,10 @@
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
-#include "aws/http/curl_dl.h"
 #include "aws/s3/s3.h"
-#include "aws/sigv4/crypto_dl.h"
 #include "aws/sqs/sqs.h"
 #include "cli/args.h"
+#include "cli/aws_setup.h"
 #include "cli/backfill_progress.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
@@ -215,14 +214,8 @@ static int s_setup(s_run *r, s_args *a)
         return ES_EXIT_FAILURE;
     }
     es_aws_config aws;
-    if (es_aws_config_from_env(&aws, &err) != ES_OK) {
-        fprintf(stderr, "exifstrip backfill: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+    if (es_cli_aws_setup("backfill", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
-    }
-    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) {
-        fprintf(stderr, "exifstrip backfill: %s\n", err.msg);
-        return ES_EXIT_CONFIG;
-    }
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
     if (a->report_path) {
         r->report.f = fopen(a->report_path, "w");

@@ -10,10 +10,9 @@
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
-#include "aws/sigv4/crypto_dl.h"
-#include "aws/http/curl_dl.h"
 #include "aws/s3/s3.h"
 #include "aws/sqs/sqs.h"
+#include "cli/aws_setup.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "common/log.h"
@@ -72,15 +71,8 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     }
     es_aws_config aws;
-    es_error_clear(&err);
-    if (es_aws_config_from_env(&aws, &err) != ES_OK) {
-        fprintf(stderr, "exifstrip worker: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+    if (es_cli_aws_setup("worker", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
-    }
-    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) { /* fail now, not at the first request */
-        fprintf(stderr, "exifstrip worker: %s\n", err.msg);
-        return ES_EXIT_CONFIG;
-    }
     es_log_configure(cfg.log_level, cfg.log_format);
 
     int status = ES_EXIT_FAILURE;

@@ -10,6 +10,7 @@
 
 #include "../harness/test.h"
 #include "../support/http_server.h"
+#include "../support/sqs_fake.h"
 #include "aws/creds/creds.h"
 #include "aws/s3/s3.h"
 #include "worker/audit.h"
@@ -42,12 +43,7 @@ static void s_on_error(void *ctx, const char *key, const char *what)
 static es_err s_audit(bool with_source, es_audit_summary *sum, s_seen *seen)
 {
     es_aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    snprintf(cfg.region, sizeof cfg.region, "us-east-1");
-    snprintf(cfg.s3_endpoint, sizeof cfg.s3_endpoint, "%s", es_test_http_server_url(s_srv));
-    cfg.max_attempts = 1;
-    cfg.connect_timeout_ms = 2000;
-    cfg.low_speed_time_s = 10;
+    es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv)); /* one attempt: no retries hide a cut */
     es_creds_provider *creds = es_creds_provider_new_static("AKIDEXAMPLE", "secret", NULL);
     es_s3_client *s3 = creds ? es_s3_client_new(&cfg, creds) : NULL;
     memset(seen, 0, sizeof *seen);
