@@ -152,6 +152,9 @@ t_errors_exit_1() {
     audit "s3://$E2E_B" --concurrency 0
     check_eq "a bad concurrency is a configuration error" "$(rc)" 78
     check "naming the setting" grep -q "concurrency" "$S/err"
+    AWS_REGION= AWS_DEFAULT_REGION= audit "s3://$E2E_B"
+    check_eq "no AWS region is a configuration error" "$(rc)" 78
+    check "naming AWS_REGION" grep -q "AWS_REGION" "$S/err"
     EXIFSTRIP_CONCURRENCY=65 audit "s3://$E2E_B"
     check_eq "the worker's variable is read" "$(rc)" 78
     check "naming the variable" grep -q "EXIFSTRIP_CONCURRENCY" "$S/err"
