@@ -16,10 +16,10 @@
 #include "exifstrip/jpeg_describe.h"
 
 typedef struct es_jpeg_audit_result {
-    es_err status;             /* ES_OK, or why the stripper refuses the input */
-    char reason[ES_ERRBUF_SIZE]; /* the stripper's message when status != ES_OK */
-    es_jpeg_stats stats;       /* what the policy removes, by kind; GPS and thumbnail facts */
-    bool has_trailer;          /* bytes after EOI */
+    es_err status;                /* ES_OK, or why the stripper refuses the input */
+    char reason[ES_ERRBUF_SIZE];  /* the stripper's message when status != ES_OK */
+    es_jpeg_stats stats;          /* what the policy removes, by kind; GPS and thumbnail facts */
+    bool has_trailer;             /* bytes after EOI */
     es_jpeg_trailer_look trailer; /* what they look like (first ES_JPEG_TRAILER_PEEK bytes) */
 } es_jpeg_audit_result;
 
@@ -37,10 +37,10 @@ void es_jpeg_audit_free(es_jpeg_audit *a);
 
 /* One thing an audited JPEG still carries that the policy removes. */
 typedef struct es_jpeg_audit_item {
-    const char *name;   /* "gps", "exif-thumbnail", or a kind name ("exif", "xmp", "trailer", ...) */
-    const char *text;   /* for people: "GPS position", "XMP packet", the trailer's look */
-    uint32_t segments;  /* segments of that kind removed (0 for gps/exif-thumbnail/trimmed kinds) */
-    uint64_t bytes;     /* bytes the policy removes for it (0 for gps/exif-thumbnail) */
+    const char *name;  /* "gps", "exif-thumbnail", or a kind name ("exif", "xmp", "trailer", ...) */
+    const char *text;  /* for people: "GPS position", "XMP packet", the trailer's look */
+    uint32_t segments; /* segments of that kind removed (0 for gps/exif-thumbnail/trimmed kinds) */
+    uint64_t bytes;    /* bytes the policy removes for it (0 for gps/exif-thumbnail) */
 } es_jpeg_audit_item;
 
 #define ES_JPEG_AUDIT_MAX_ITEMS (ES_JPEG_KIND_COUNT + 2)

@@ -68,10 +68,7 @@ static void s_print_key(FILE *out, const char *key)
 }
 
 /* A JSON string of s (invalid UTF-8 becomes U+FFFD). */
-static json_t *s_jstr(const char *s)
-{
-    return es_report_json_string(s, strlen(s));
-}
+static json_t *s_jstr(const char *s) { return es_report_json_string(s, strlen(s)); }
 
 static void s_print_json(json_t *obj)
 {
@@ -133,24 +130,18 @@ static void s_finding_text(const s_ctx *c, const es_audit_finding *f)
             }
         }
         break;
-    case ES_AUDIT_NOT_JPEG:
-        printf(": not a JPEG: %s", f->reason);
-        break;
-    case ES_AUDIT_BAD_JPEG:
-        printf(": a JPEG the stripper refuses: %s", f->reason);
-        break;
-    case ES_AUDIT_ORPHAN:
-        printf(": orphan: no object under this key in the source bucket");
-        break;
+    case ES_AUDIT_NOT_JPEG: printf(": not a JPEG: %s", f->reason); break;
+    case ES_AUDIT_BAD_JPEG: printf(": a JPEG the stripper refuses: %s", f->reason); break;
+    case ES_AUDIT_ORPHAN: printf(": orphan: no object under this key in the source bucket"); break;
     case ES_AUDIT_OUTDATED:
         printf(": outdated: made from source etag \"%s\" version \"%s\", the source now has etag \"%s\" version \"%s\"",
                f->recorded->etag, f->recorded->version_id, f->source_etag, f->source_version_id);
         break;
     case ES_AUDIT_UNRECORDED:
-        printf(": unrecorded: no x-amz-meta-exifstrip-source-* metadata, so it cannot be matched with the source");
+        printf(
+            ": unrecorded: no x-amz-meta-exifstrip-source-* metadata, so it cannot be matched with the source");
         break;
-    case ES_AUDIT_KIND_COUNT:
-        break;
+    case ES_AUDIT_KIND_COUNT: break;
     }
     printf("\n");
 }
@@ -196,12 +187,14 @@ static void s_summary_json(const es_audit_options *opt, const es_audit_summary *
     json_object_set_new(o, "vanished", json_integer((json_int_t)s->vanished));
     json_object_set_new(o, "orientation_tags", json_integer((json_int_t)s->orientation_tags));
     for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
-        json_object_set_new(findings, es_audit_kind_name((es_audit_kind)k), json_integer((json_int_t)s->findings[k]));
+        json_object_set_new(findings, es_audit_kind_name((es_audit_kind)k),
+                            json_integer((json_int_t)s->findings[k]));
     json_object_set_new(carrying, "gps", json_integer((json_int_t)s->gps));
     json_object_set_new(carrying, "exif-thumbnail", json_integer((json_int_t)s->exif_thumbnail));
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
         if (s->by_kind[k])
-            json_object_set_new(carrying, es_jpeg_kind_name((es_jpeg_kind)k), json_integer((json_int_t)s->by_kind[k]));
+            json_object_set_new(carrying, es_jpeg_kind_name((es_jpeg_kind)k),
+                                json_integer((json_int_t)s->by_kind[k]));
     json_object_set_new(o, "findings", findings);
     json_object_set_new(o, "carrying", carrying);
     s_print_json(o);
@@ -232,7 +225,8 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
         const char *sep = "";
         for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
             if (s->by_kind[k]) {
-                printf("%s %s %llu", sep, es_jpeg_kind_name((es_jpeg_kind)k), (unsigned long long)s->by_kind[k]);
+                printf("%s %s %llu", sep, es_jpeg_kind_name((es_jpeg_kind)k),
+                       (unsigned long long)s->by_kind[k]);
                 sep = ",";
             }
         printf("\n");
@@ -248,8 +242,8 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
 }
 
 /* Parses the options; returns -1 to go on, else an exit status. */
-static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, char *bucket,
-                   char *source, size_t cap)
+static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, char *bucket, char *source,
+                   size_t cap)
 {
     char *shared[2];
     int nshared = 0;
@@ -295,7 +289,8 @@ static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, cha
     }
     const char *src_prefix = "";
     if (source_url && (!es_cli_parse_s3_url(source_url, source, cap, &src_prefix) || src_prefix[0])) {
-        fprintf(stderr, "exifstrip audit: --source must be s3://BUCKET (keys are compared under the identical name)\n");
+        fprintf(stderr,
+                "exifstrip audit: --source must be s3://BUCKET (keys are compared under the identical name)\n");
         return ES_EXIT_FAILURE;
     }
     static const char *const names[] = {"EXIFSTRIP_CONCURRENCY", NULL};

@@ -10,7 +10,7 @@
 
 struct es_jpeg_audit {
     es_jpeg_stripper *stripper;
-    uint64_t fed;        /* bytes fed before the current chunk */
+    uint64_t fed;         /* bytes fed before the current chunk */
     const uint8_t *chunk; /* the current chunk, while feeding */
     size_t chunk_len;
     bool eoi_seen;
@@ -126,8 +126,8 @@ size_t es_jpeg_audit_items(const es_jpeg_audit_result *r, es_jpeg_audit_item *ou
             continue;
         const char *text = k == ES_JPEG_KIND_TRAILER ? es_jpeg_trailer_look_text(r->trailer)
                                                      : es_jpeg_kind_text((es_jpeg_kind)k);
-        out[n++] = (es_jpeg_audit_item){es_jpeg_kind_name((es_jpeg_kind)k), text,
-                                        r->stats.removed_count[k], r->stats.removed_bytes[k]};
+        out[n++] = (es_jpeg_audit_item){es_jpeg_kind_name((es_jpeg_kind)k), text, r->stats.removed_count[k],
+                                        r->stats.removed_bytes[k]};
     }
     return n;
 }

@@ -20,9 +20,8 @@
 #define S_GET_ATTEMPTS 3 /* a GET cut after bytes were delivered starts over this often */
 
 static const char *const s_kind_names[ES_AUDIT_KIND_COUNT] = {
-    [ES_AUDIT_METADATA] = "metadata", [ES_AUDIT_NOT_JPEG] = "not-jpeg",
-    [ES_AUDIT_BAD_JPEG] = "invalid-jpeg", [ES_AUDIT_ORPHAN] = "orphan",
-    [ES_AUDIT_OUTDATED] = "outdated", [ES_AUDIT_UNRECORDED] = "unrecorded",
+    [ES_AUDIT_METADATA] = "metadata", [ES_AUDIT_NOT_JPEG] = "not-jpeg", [ES_AUDIT_BAD_JPEG] = "invalid-jpeg",
+    [ES_AUDIT_ORPHAN] = "orphan",     [ES_AUDIT_OUTDATED] = "outdated", [ES_AUDIT_UNRECORDED] = "unrecorded",
 };
 
 const char *es_audit_kind_name(es_audit_kind kind)
@@ -77,8 +76,8 @@ static void s_describe_failure(const es_aws_result *res, es_err rc, char *out, s
     if (res->message[0])
         snprintf(out, cap, "%s: %s", es_strerror(rc), res->message);
     else if (res->http_status)
-        snprintf(out, cap, "%s (HTTP %ld%s%s)", es_strerror(rc), res->http_status, res->aws_code[0] ? " " : "",
-                 res->aws_code);
+        snprintf(out, cap, "%s (HTTP %ld%s%s)", es_strerror(rc), res->http_status,
+                 res->aws_code[0] ? " " : "", res->aws_code);
     else
         snprintf(out, cap, "%s", es_strerror(rc));
 }
@@ -212,7 +211,7 @@ static bool s_report_jpeg(s_audit *a, const es_jpeg_audit_result *r, es_audit_fi
             items[kept++] = items[i];
     if (r->status != ES_OK) {
         f->kind = r->status == ES_ERR_JPEG_NOT_JPEG || r->status == ES_ERR_JPEG_EMPTY ? ES_AUDIT_NOT_JPEG
-                                                                                     : ES_AUDIT_BAD_JPEG;
+                                                                                      : ES_AUDIT_BAD_JPEG;
         f->reason = r->reason;
         s_finding(a, f);
     } else if (kept > 0) {
@@ -317,13 +316,15 @@ static void s_push(s_audit *a, char *key)
 /* Lists every page and queues each key; returns the listing's error, if any. */
 static es_err s_list(s_audit *a)
 {
-    char token[sizeof ((es_s3_list_page *)0)->next_token] = "";
+    char token[sizeof((es_s3_list_page *)0)->next_token] = "";
     do {
         es_s3_list_page page;
         es_aws_result res;
         char why[400];
         es_aws_result_clear(&res);
-        es_s3_list_options list = {.prefix = a->opt->prefix, .continuation = token, .max_keys = a->opt->page_size};
+        es_s3_list_options list = {.prefix = a->opt->prefix,
+                                   .continuation = token,
+                                   .max_keys = a->opt->page_size};
         es_err rc = es_s3_list_objects_with(a->s3, a->opt->bucket, &list, &page, &res);
         if (rc == ES_OK && token[0] && !strcmp(page.next_token, token)) {
             es_s3_list_free(&page); /* the endpoint repeats itself: listing on would never end */

@@ -30,23 +30,23 @@ const char *es_audit_kind_name(es_audit_kind kind);
 typedef struct es_audit_finding {
     es_audit_kind kind;
     const char *key;
-    uint64_t size;                    /* B's Content-Length (bytes read for refused inputs may be fewer) */
-    const char *etag;                 /* B's ETag (with quotes) */
-    const es_jpeg_audit_item *items;  /* METADATA: what it carries */
+    uint64_t size;                   /* B's Content-Length (bytes read for refused inputs may be fewer) */
+    const char *etag;                /* B's ETag (with quotes) */
+    const es_jpeg_audit_item *items; /* METADATA: what it carries */
     size_t item_count;
-    const char *reason;               /* NOT_JPEG, BAD_JPEG: the stripper's message; else NULL */
-    const es_s3_source_id *recorded;  /* OUTDATED, UNRECORDED: what B records */
-    const char *source_etag;          /* OUTDATED: the source's current ETag (without quotes) */
-    const char *source_version_id;    /* OUTDATED: and version id ("" when unversioned) */
+    const char *reason;              /* NOT_JPEG, BAD_JPEG: the stripper's message; else NULL */
+    const es_s3_source_id *recorded; /* OUTDATED, UNRECORDED: what B records */
+    const char *source_etag;         /* OUTDATED: the source's current ETag (without quotes) */
+    const char *source_version_id;   /* OUTDATED: and version id ("" when unversioned) */
 } es_audit_finding;
 
 typedef struct es_audit_summary {
-    uint64_t objects;      /* objects listed */
-    uint64_t bytes;        /* their listed sizes */
-    uint64_t clean;        /* audited without any finding */
+    uint64_t objects; /* objects listed */
+    uint64_t bytes;   /* their listed sizes */
+    uint64_t clean;   /* audited without any finding */
     uint64_t with_findings;
-    uint64_t errors;       /* keys that could not be audited */
-    uint64_t vanished;     /* listed, but deleted before they were read */
+    uint64_t errors;           /* keys that could not be audited */
+    uint64_t vanished;         /* listed, but deleted before they were read */
     uint64_t orientation_tags; /* clean objects holding the worker's orientation-only Exif */
     uint64_t findings[ES_AUDIT_KIND_COUNT];
     uint64_t by_kind[ES_JPEG_KIND_COUNT]; /* METADATA objects carrying each kind */
@@ -88,7 +88,6 @@ bool es_audit_is_orientation_tag(const es_jpeg_stats *stats);
  * source. ES_AUDIT_UNRECORDED when the copy records no source,
  * ES_AUDIT_OUTDATED when it records another, ES_AUDIT_KIND_COUNT when it is
  * the same source. */
-es_audit_kind es_audit_compare_source(const es_s3_object_info *copy, const char *etag,
-                                      const char *version_id);
+es_audit_kind es_audit_compare_source(const es_s3_object_info *copy, const char *etag, const char *version_id);
 
 #endif

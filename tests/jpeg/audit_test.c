@@ -63,8 +63,8 @@ static void s_streamed(const uint8_t *in, size_t len, size_t split, size_t step,
 static bool s_same(const es_jpeg_audit_result *a, const es_jpeg_audit_result *b)
 {
     return a->status == b->status && !strcmp(a->reason, b->reason) &&
-           es_tj_same_stats(&a->stats, &b->stats, a->status != ES_OK) &&
-           a->has_trailer == b->has_trailer && a->trailer == b->trailer;
+           es_tj_same_stats(&a->stats, &b->stats, a->status != ES_OK) && a->has_trailer == b->has_trailer &&
+           a->trailer == b->trailer;
 }
 
 /* Every split point and byte-by-byte feeding agree with the in-memory inspection. */
@@ -221,7 +221,8 @@ static void test_corpus(void)
         s_streamed(img, len, len - len / 7, 0, &got);
         same = same && s_same(&got, &expect);
         if (!same)
-            es_test_fail(__FILE__, __LINE__, "%s: streamed result differs from the in-memory inspection", e->d_name);
+            es_test_fail(__FILE__, __LINE__, "%s: streamed result differs from the in-memory inspection",
+                         e->d_name);
         files++;
         gps += expect.status == ES_OK && expect.stats.exif_has_gps;
         trailers += expect.has_trailer;

@@ -29,7 +29,8 @@ static void s_on_finding(void *ctx, const es_audit_finding *f)
 {
     s_seen *s = ctx;
     if (s->nfindings < 8)
-        snprintf(s->findings[s->nfindings++], sizeof s->findings[0], "%s %s", es_audit_kind_name(f->kind), f->key);
+        snprintf(s->findings[s->nfindings++], sizeof s->findings[0], "%s %s", es_audit_kind_name(f->kind),
+                 f->key);
 }
 
 static void s_on_error(void *ctx, const char *key, const char *what)
@@ -47,8 +48,13 @@ static es_err s_audit(bool with_source, es_audit_summary *sum, s_seen *seen)
     es_creds_provider *creds = es_creds_provider_new_static("AKIDEXAMPLE", "secret", NULL);
     es_s3_client *s3 = creds ? es_s3_client_new(&cfg, creds) : NULL;
     memset(seen, 0, sizeof *seen);
-    es_audit_options opt = {.bucket = "bbb", .prefix = "", .source_bucket = with_source ? "aaa" : NULL,
-                            .concurrency = 2, .on_finding = s_on_finding, .on_error = s_on_error, .ctx = seen};
+    es_audit_options opt = {.bucket = "bbb",
+                            .prefix = "",
+                            .source_bucket = with_source ? "aaa" : NULL,
+                            .concurrency = 2,
+                            .on_finding = s_on_finding,
+                            .on_error = s_on_error,
+                            .ctx = seen};
     es_jpeg_policy_default(&opt.policy);
     es_err rc = s3 ? es_audit_run(s3, &opt, sum) : ES_ERR_NOMEM;
     es_s3_client_free(s3);
@@ -56,11 +62,11 @@ static es_err s_audit(bool with_source, es_audit_summary *sum, s_seen *seen)
     return rc;
 }
 
-#define S_PAGE(token) \
-    "<ListBucketResult><IsTruncated>true</IsTruncated>" \
+#define S_PAGE(token)                                                           \
+    "<ListBucketResult><IsTruncated>true</IsTruncated>"                         \
     "<Contents><Key>one.jpg</Key><Size>40</Size><ETag>\"e1\"</ETag></Contents>" \
     "<NextContinuationToken>" token "</NextContinuationToken></ListBucketResult>"
-#define S_LAST_PAGE \
+#define S_LAST_PAGE                                      \
     "<ListBucketResult><IsTruncated>false</IsTruncated>" \
     "<Contents><Key>one.jpg</Key><Size>40</Size><ETag>\"e1\"</ETag></Contents></ListBucketResult>"
 #define S_TEXT "this is a text file named .jpg, 40 bytes"
@@ -88,9 +94,12 @@ static void test_get_cut_short_starts_over(void)
     es_test_http_server_clear_requests(s_srv);
     es_test_http_server_route(s_srv, "GET", "/bbb", 200, S_LAST_PAGE);
     /* 10 bytes, then the connection closes: too few to judge (the sniff needs 32) */
-    es_test_http_server_add_route(s_srv, &(es_test_http_route){.method = "GET", .path = "/bbb/one.jpg",
-                                                                .status = 200, .body = S_TEXT, .times = 1,
-                                                                .truncate_at = 10});
+    es_test_http_server_add_route(s_srv, &(es_test_http_route){.method = "GET",
+                                                               .path = "/bbb/one.jpg",
+                                                               .status = 200,
+                                                               .body = S_TEXT,
+                                                               .times = 1,
+                                                               .truncate_at = 10});
     es_test_http_server_route(s_srv, "GET", "/bbb/one.jpg", 200, S_TEXT);
     es_audit_summary sum;
     s_seen seen;

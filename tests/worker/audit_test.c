@@ -64,7 +64,9 @@ static void test_worker_orientation_tag_is_clean(void)
     for (int tag = 2; tag <= 8; tag++) {
         uint8_t *img, *out;
         size_t len, out_len;
-        REQUIRE(es_fixture_make(&(es_fixture_opts){.orientation = tag, .exif_gps = true, .exif_thumbnail = true,
+        REQUIRE(es_fixture_make(&(es_fixture_opts){.orientation = tag,
+                                                   .exif_gps = true,
+                                                   .exif_thumbnail = true,
                                                    .seed = (unsigned)tag},
                                 &img, &len) == 0);
         es_jpeg_audit_result r = s_audit(img, len);
