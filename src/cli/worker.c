@@ -74,6 +74,7 @@ int es_cmd_worker(int argc, char **argv)
     es_aws_config aws;
     if (es_cli_aws_setup("worker", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
+    aws.payload_signing = cfg.payload_signing;
     es_log_configure(cfg.log_level, cfg.log_format);
     es_worker_tune_malloc();
 
