@@ -18,6 +18,7 @@
 #include "cli/signals.h"
 #include "common/log.h"
 #include "worker/config.h"
+#include "worker/memory.h"
 #include "worker/pool.h"
 
 static es_pool *s_pool; /* set before the handlers are installed, cleared after removal */
@@ -82,6 +83,7 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     }
     es_log_configure(cfg.log_level, cfg.log_format);
+    es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;
     es_creds_provider *creds = es_creds_provider_new_default();
