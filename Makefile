@@ -45,9 +45,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 # Each static package's archive by full path ($(CC) -print-file-name prints a
 # bare name when it finds none: that package is then linked shared).
 STATIC_LIBS  := $(patsubst -l%,%,$(shell pkg-config --libs-only-l $(STATIC_PKGS) 2>/dev/null))
-STATIC_FOUND := $(foreach l,$(STATIC_LIBS),$(if $(findstring /,$(shell $(CC) -print-file-name=lib$(l).a)),$(l)))
-PKG_LIBS   := $(foreach l,$(STATIC_FOUND),$(shell $(CC) -print-file-name=lib$(l).a)) \
-              $(filter-out $(STATIC_FOUND:%=-l%),$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+STATIC_ARCHIVES := $(filter /%,$(foreach l,$(STATIC_LIBS),$(shell $(CC) -print-file-name=lib$(l).a)))
+STATIC_FOUND := $(patsubst lib%.a,-l%,$(notdir $(STATIC_ARCHIVES)))
+PKG_LIBS   := $(STATIC_ARCHIVES) $(filter-out $(STATIC_FOUND),$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 # WERROR=1 (set by .ci/run) turns warnings into errors; a user's build with a
