@@ -50,6 +50,7 @@ locals {
     EXIFSTRIP_ORIENTATION        = var.orientation
     EXIFSTRIP_MAX_PIXELS         = var.max_pixels
     EXIFSTRIP_TRANSFORM_MEMORY   = var.transform_memory
+    EXIFSTRIP_PAYLOAD_SIGNING    = var.payload_signing
     AWS_REGION                   = local.region
   }
 
