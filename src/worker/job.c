@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "worker/clock.h"
+#include "worker/metrics.h"
 #include "worker/ordering.h"
 #include "worker/report.h"
 #include "worker/transform_budget.h"
@@ -317,8 +318,10 @@ static void s_transfer(s_run *run, const es_event_record *rec, es_job_result *re
     }
     es_s3_upload_free(run->upload);
     run->upload = NULL;
-    es_job_removed_summary(es_orient_stripper_stats(run->stripper), res->removed,
-                           sizeof res->removed);
+    const es_jpeg_stats *stats = es_orient_stripper_stats(run->stripper);
+    es_job_removed_summary(stats, res->removed, sizeof res->removed);
+    for (int k = 0; stats && k < ES_JPEG_KIND_COUNT; k++)
+        res->bytes_removed += stats->removed_bytes[k];
     snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
     s_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
 }
@@ -379,6 +382,7 @@ static void s_log_result(const es_job_message *msg, const es_event_record *rec,
            ES_LF_STR("error_code", failed ? es_errname(res->code) : NULL),
            ES_LF_STR("category", failed ? es_category_name(es_err_category(res->code)) : NULL),
            ES_LF_STR("reported", res->reported ? "dlq" : NULL));
+    es_metrics_job(msg, res);
 }
 
 static bool s_check_destination(const es_job_env *env, const es_event_record *rec,

@@ -54,6 +54,10 @@ typedef struct es_job_message {
     const char *body;
     size_t body_len;
     int receive_count;
+    /* For the metrics (metrics.h); zero when the job does not come from SQS: */
+    uint64_t received_ms;   /* es_clock_ms() when the message was received */
+    bool has_queue_wait;
+    uint64_t queue_wait_ms; /* from its SentTimestamp to its receipt */
 } es_job_message;
 
 typedef struct es_job_result {
@@ -61,6 +65,7 @@ typedef struct es_job_result {
     es_err code;          /* ES_OK for stripped and skipped */
     uint64_t bytes_in;    /* object bytes read */
     uint64_t bytes_out;   /* bytes written to the destination */
+    uint64_t bytes_removed; /* bytes of the input the stripper dropped (stripped only) */
     char removed[160];    /* e.g. "gps,exif,xmp,trailer"; "" when nothing was removed */
     char orientation[256]; /* what happened to the EXIF Orientation ("" = nothing to say) */
     uint64_t duration_ms;
@@ -82,7 +87,8 @@ typedef struct es_job_counts {
 #define ES_JOB_AGE_BYTES_PER_S (256u * 1024u)
 
 /* Processes one record of msg and logs one "job.<outcome>" line ("job.done"
- * for stripped). Never fails: failures are outcomes. */
+ * for stripped), followed by its metrics record (metrics.h). Never fails:
+ * failures are outcomes. */
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,
                        const es_event_record *rec, es_job_result *res);
 

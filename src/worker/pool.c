@@ -75,6 +75,9 @@ typedef struct s_item {
     size_t body_len;
     int receive_count;
     int slot; /* visibility slot, -1 if untracked */
+    uint64_t received_ms;   /* es_clock_ms() at receipt */
+    bool has_queue_wait;    /* the receive returned its SentTimestamp */
+    uint64_t queue_wait_ms; /* SentTimestamp to receipt (0 when the clocks disagree) */
 } s_item;
 
 struct es_pool {
@@ -138,6 +141,14 @@ static s_item *s_item_from(const es_sqs_message *m)
     it->body = strdup(m->body ? m->body : "");
     it->body_len = it->body ? strlen(it->body) : 0;
     it->receive_count = m->receive_count;
+    it->received_ms = es_clock_ms();
+    if (m->sent_timestamp_ms) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+        it->has_queue_wait = true;
+        it->queue_wait_ms = now_ms > m->sent_timestamp_ms ? now_ms - m->sent_timestamp_ms : 0;
+    }
     if (!it->message_id || !it->receipt || !it->body) {
         s_item_free(it);
         return NULL;
@@ -470,7 +481,8 @@ static void *s_receiver(void *arg)
 
 static void s_process(es_pool *p, s_item *it)
 {
-    es_job_message m = {it->message_id, it->body, it->body_len, it->receive_count};
+    es_job_message m = {it->message_id, it->body,           it->body_len,     it->receive_count,
+                        it->received_ms, it->has_queue_wait, it->queue_wait_ms};
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
     bool settled = es_job_run_message(&p->env, &m, &counts);
