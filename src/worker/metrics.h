@@ -6,7 +6,7 @@
  *
  * One record per job, not a periodic aggregate: it needs no timer thread,
  * loses nothing when the process dies, keeps every sample (exact p50/p99)
- * and costs one log line of about 700 bytes per job.
+ * and costs one log line of about 1 KB per job.
  *
  * A record (keys in this order):
  *   {"time":..., "level":"info", "event":"metrics",
