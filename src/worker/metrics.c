@@ -151,7 +151,7 @@ static json_t *s_record(const es_job_message *msg, const es_job_result *res)
     json_t *directives = json_pack(
         "[o, o]", s_directive(json_pack("[s]", ES_METRICS_DIM_QUEUE), all),
         s_directive(json_pack("[s, s]", ES_METRICS_DIM_QUEUE, ES_METRICS_DIM_OUTCOME),
-                    json_pack("[o]", s_metric_def(ES_METRIC_JOB_DURATION))));
+                    json_pack("[o]", s_metric_def(ES_METRICS_BY_OUTCOME))));
     json_t *rec = json_pack("{s:s, s:s, s:s, s:{s:I, s:o}, s:s, s:s}", "time", now, "level", "info",
                             "event", "metrics", "_aws", "Timestamp", epoch_ms,
                             "CloudWatchMetrics", directives, ES_METRICS_DIM_QUEUE, s_queue,

@@ -43,8 +43,9 @@ struct es_job_result;
 #define ES_METRICS_DIM_OUTCOME "Outcome"
 
 /* X(id, "Name", "Unit"): every metric a record carries, in record order.
- * tests/terraform/lib/metrics.mjs reads this list to check that the
- * dashboard and the alarms use only metrics the worker emits. */
+ * tests/terraform/lib/metrics.mjs reads this list, the dimension names, the
+ * default namespace and ES_METRICS_BY_OUTCOME to check that the dashboard
+ * and the alarms use only metrics the worker emits. */
 #define ES_METRICS_LIST(X)                                    \
     X(JOBS_DONE, "JobsDone", "Count")                         \
     X(JOBS_SKIPPED, "JobsSkipped", "Count")                   \
@@ -61,6 +62,9 @@ struct es_job_result;
 #define ES_METRICS_ID(id, name, unit) ES_METRIC_##id,
 typedef enum es_metric_id { ES_METRICS_LIST(ES_METRICS_ID) ES_METRIC_COUNT } es_metric_id;
 #undef ES_METRICS_ID
+
+/* The metric also published with the dimensions Queue and Outcome. */
+#define ES_METRICS_BY_OUTCOME ES_METRIC_JOB_DURATION
 
 /* "JobsDone", ... ; NULL for an id out of range. */
 const char *es_metric_name(es_metric_id id);
