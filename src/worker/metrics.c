@@ -85,6 +85,10 @@ void es_metrics_configure_from_cfg(const es_cfg *cfg)
 
 bool es_metrics_enabled(void) { return atomic_load(&s_enabled); }
 
+_Static_assert(ES_JOB_OUTCOME_COUNT == 5,
+               "a new job outcome needs its Jobs* count: ES_METRICS_LIST (metrics.h), s_outcome_metric, "
+               "tests/e2e/emf_check.py and the dashboard in terraform/metrics.tf");
+
 /* The metric counting jobs with this outcome. */
 static es_metric_id s_outcome_metric(es_job_outcome outcome)
 {

@@ -481,8 +481,13 @@ static void *s_receiver(void *arg)
 
 static void s_process(es_pool *p, s_item *it)
 {
-    es_job_message m = {it->message_id, it->body,           it->body_len,     it->receive_count,
-                        it->received_ms, it->has_queue_wait, it->queue_wait_ms};
+    es_job_message m = {.message_id = it->message_id,
+                        .body = it->body,
+                        .body_len = it->body_len,
+                        .receive_count = it->receive_count,
+                        .received_ms = it->received_ms,
+                        .has_queue_wait = it->has_queue_wait,
+                        .queue_wait_ms = it->queue_wait_ms};
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
     bool settled = es_job_run_message(&p->env, &m, &counts);

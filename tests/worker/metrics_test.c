@@ -129,7 +129,8 @@ static void test_record_of_a_stripped_job(void)
 {
     es_metrics_configure(true, "photos/prod", "uploads");
     es_log_configure(ES_LOG_INFO, ES_LOG_FORMAT_JSON);
-    es_job_message msg = {"m-1", "{}", 2, 1, es_clock_ms() - 40, true, 1234};
+    es_job_message msg = {.message_id = "m-1", .body = "{}", .body_len = 2, .receive_count = 1,
+                          .received_ms = es_clock_ms() - 40, .has_queue_wait = true, .queue_wait_ms = 1234};
     es_job_result res = s_result(ES_JOB_STRIPPED);
     s_capture_start();
     es_metrics_job(&msg, &res);
@@ -192,7 +193,7 @@ static void test_unknown_timings_are_left_out(void)
 {
     es_metrics_configure(true, "", "");
     es_job_result res = s_result(ES_JOB_REFUSED);
-    es_job_message msg = {"m-2", "x", 1, 1, 0, false, 0}; /* not from the pool: no timings */
+    es_job_message msg = {.message_id = "m-2", .body = "x", .body_len = 1, .receive_count = 1}; /* no timings */
     s_capture_start();
     es_metrics_job(&msg, &res);
     json_t *rec = s_record();
