@@ -13,88 +13,78 @@ locals {
   worker_metric   = { for name in ["JobsDone", "JobsSkipped", "JobsGone", "JobsRefused", "JobsRetried", "BytesIn", "BytesOut", "BytesRemoved", "JobDuration", "ReceiveToDone", "QueueWait"] : name => concat([var.metrics_namespace, name], local.queue_dimension) }
   sqs_metric      = { for k, q in { events = aws_sqs_queue.events.name, dlq = aws_sqs_queue.events_dlq.name, reports = aws_sqs_queue.reports.name } : k => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] }
 
+  # Each widget's title and metrics; laid out two per row below.
   worker_widgets = [
     {
-      type = "metric", x = 0, y = 0, width = 12, height = 6
-      properties = {
-        title = "Jobs by outcome", region = local.region, view = "timeSeries", stacked = true, stat = "Sum", period = 300
-        metrics = [
-          concat(local.worker_metric.JobsDone, [{ label = "done (stripped)" }]),
-          concat(local.worker_metric.JobsSkipped, [{ label = "skipped" }]),
-          concat(local.worker_metric.JobsGone, [{ label = "gone" }]),
-          concat(local.worker_metric.JobsRefused, [{ label = "refused" }]),
-          concat(local.worker_metric.JobsRetried, [{ label = "retried" }]),
-        ]
-      }
+      title = "Jobs by outcome", stacked = true, stat = "Sum"
+      metrics = [
+        concat(local.worker_metric.JobsDone, [{ label = "done (stripped)" }]),
+        concat(local.worker_metric.JobsSkipped, [{ label = "skipped" }]),
+        concat(local.worker_metric.JobsGone, [{ label = "gone" }]),
+        concat(local.worker_metric.JobsRefused, [{ label = "refused" }]),
+        concat(local.worker_metric.JobsRetried, [{ label = "retried" }]),
+      ]
     },
     {
-      type = "metric", x = 12, y = 0, width = 12, height = 6
-      properties = {
-        title = "Bytes", region = local.region, view = "timeSeries", stacked = false, stat = "Sum", period = 300
-        metrics = [
-          concat(local.worker_metric.BytesIn, [{ label = "read from A" }]),
-          concat(local.worker_metric.BytesOut, [{ label = "written to B" }]),
-          concat(local.worker_metric.BytesRemoved, [{ label = "metadata removed" }]),
-        ]
-      }
+      title = "Bytes", stacked = false, stat = "Sum"
+      metrics = [
+        concat(local.worker_metric.BytesIn, [{ label = "read from A" }]),
+        concat(local.worker_metric.BytesOut, [{ label = "written to B" }]),
+        concat(local.worker_metric.BytesRemoved, [{ label = "metadata removed" }]),
+      ]
     },
     {
-      type = "metric", x = 0, y = 6, width = 12, height = 6
-      properties = {
-        title = "Duration of stripped jobs (ms)", region = local.region, view = "timeSeries", stacked = false, period = 300
-        metrics = [
-          concat(local.worker_metric.JobDuration, ["Outcome", "stripped", { stat = "p50", label = "job p50" }]),
-          concat(local.worker_metric.JobDuration, ["Outcome", "stripped", { stat = "p99", label = "job p99" }]),
-          concat(local.worker_metric.ReceiveToDone, [{ stat = "p99", label = "receive to done p99" }]),
-        ]
-      }
+      title = "Duration of stripped jobs (ms)", stacked = false, stat = "p50"
+      metrics = [
+        concat(local.worker_metric.JobDuration, ["Outcome", "stripped", { stat = "p50", label = "job p50" }]),
+        concat(local.worker_metric.JobDuration, ["Outcome", "stripped", { stat = "p99", label = "job p99" }]),
+        concat(local.worker_metric.ReceiveToDone, [{ stat = "p99", label = "receive to done p99" }]),
+      ]
     },
     {
-      type = "metric", x = 12, y = 6, width = 12, height = 6
-      properties = {
-        title = "Refused jobs (% of done + refused)", region = local.region, view = "timeSeries", stacked = false, period = 300
-        metrics = [
-          [{ id = "rate", expression = "100 * refused / (done + refused)", label = "refusal rate %" }],
-          concat(local.worker_metric.JobsRefused, [{ id = "refused", stat = "Sum", visible = false }]),
-          concat(local.worker_metric.JobsDone, [{ id = "done", stat = "Sum", visible = false }]),
-        ]
-        annotations = { horizontal = [{ label = "alarm", value = var.refusal_rate_alarm_percent }] }
-      }
+      title = "Refused jobs (% of done + refused)", stacked = false, stat = "Sum"
+      metrics = [
+        [{ id = "rate", expression = "100 * refused / (done + refused)", label = "refusal rate %" }],
+        concat(local.worker_metric.JobsRefused, [{ id = "refused", visible = false }]),
+        concat(local.worker_metric.JobsDone, [{ id = "done", visible = false }]),
+      ]
+      annotations = { horizontal = [{ label = "alarm", value = var.refusal_rate_alarm_percent }] }
     },
   ]
 
   queue_widgets = [
     {
-      type = "metric", x = 0, y = 12, width = 12, height = 6
-      properties = {
-        title = "Queue age and wait", region = local.region, view = "timeSeries", stacked = false, period = 300
-        metrics = concat(
-          [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", aws_sqs_queue.events.name, { stat = "Maximum", label = "oldest event (s)" }]],
-          local.metrics_on ? [
-            concat(local.worker_metric.QueueWait, [{ stat = "p50", label = "queue wait p50 (ms)", yAxis = "right" }]),
-            concat(local.worker_metric.QueueWait, [{ stat = "p99", label = "queue wait p99 (ms)", yAxis = "right" }]),
-          ] : []
-        )
-        annotations = { horizontal = [{ label = "age alarm (s)", value = var.oldest_message_alarm_seconds }] }
-      }
+      title = "Queue age and wait", stacked = false, stat = "Maximum"
+      metrics = concat(
+        [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", aws_sqs_queue.events.name, { label = "oldest event (s)" }]],
+        local.metrics_on ? [
+          concat(local.worker_metric.QueueWait, [{ stat = "p50", label = "queue wait p50 (ms)", yAxis = "right" }]),
+          concat(local.worker_metric.QueueWait, [{ stat = "p99", label = "queue wait p99 (ms)", yAxis = "right" }]),
+        ] : []
+      )
+      annotations = { horizontal = [{ label = "age alarm (s)", value = var.oldest_message_alarm_seconds }] }
     },
     {
-      type = "metric", x = 12, y = 12, width = 12, height = 6
-      properties = {
-        title = "Queue depths", region = local.region, view = "timeSeries", stacked = false, stat = "Maximum", period = 300
-        metrics = [
-          concat(local.sqs_metric.events, [{ label = "events waiting" }]),
-          concat(local.sqs_metric.dlq, [{ label = "dead-letter queue" }]),
-          concat(local.sqs_metric.reports, [{ label = "refusal reports" }]),
-        ]
-      }
+      title = "Queue depths", stacked = false, stat = "Maximum"
+      metrics = [
+        concat(local.sqs_metric.events, [{ label = "events waiting" }]),
+        concat(local.sqs_metric.dlq, [{ label = "dead-letter queue" }]),
+        concat(local.sqs_metric.reports, [{ label = "refusal reports" }]),
+      ]
     },
   ]
+
+  dashboard_widgets = concat(local.metrics_on ? local.worker_widgets : [], local.queue_widgets)
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name_prefix
-  dashboard_body = jsonencode({ widgets = concat(local.metrics_on ? local.worker_widgets : [], local.queue_widgets) })
+  dashboard_body = jsonencode({
+    widgets = [for i, w in local.dashboard_widgets : {
+      type = "metric", x = (i % 2) * 12, y = floor(i / 2) * 6, width = 12, height = 6
+      properties = merge({ region = local.region, view = "timeSeries", period = 300 }, w)
+    }]
+  })
 }
 
 # Refused / (done + refused) over each period, in percent. Periods without
@@ -119,25 +109,17 @@ resource "aws_cloudwatch_metric_alarm" "refusal_rate" {
     return_data = true
   }
 
-  metric_query {
-    id = "refused"
-    metric {
-      namespace   = var.metrics_namespace
-      metric_name = "JobsRefused"
-      dimensions  = { Queue = aws_sqs_queue.events.name }
-      stat        = "Sum"
-      period      = var.refusal_rate_alarm_period_seconds
-    }
-  }
-
-  metric_query {
-    id = "done"
-    metric {
-      namespace   = var.metrics_namespace
-      metric_name = "JobsDone"
-      dimensions  = { Queue = aws_sqs_queue.events.name }
-      stat        = "Sum"
-      period      = var.refusal_rate_alarm_period_seconds
+  dynamic "metric_query" {
+    for_each = { refused = "JobsRefused", done = "JobsDone" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = var.metrics_namespace
+        metric_name = metric_query.value
+        dimensions  = { Queue = aws_sqs_queue.events.name }
+        stat        = "Sum"
+        period      = var.refusal_rate_alarm_period_seconds
+      }
     }
   }
 }
