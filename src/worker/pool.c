@@ -36,6 +36,7 @@
 #include "worker/deleter.h"
 #include "worker/drain.h"
 #include "worker/health.h"
+#include "worker/metrics.h"
 #include "worker/thread.h"
 #include "worker/visibility.h"
 
@@ -609,7 +610,8 @@ static void s_log_start(const es_pool *p)
            ES_LF_UINT("max_object_bytes", c->max_object_bytes),
            ES_LF_UINT("part_size", c->part_size), ES_LF_INT("shutdown_grace", c->shutdown_grace),
            ES_LF_STR("heartbeat_file", c->heartbeat_file[0] ? c->heartbeat_file : NULL),
-           ES_LF_BOOL("drain", c->drain));
+           ES_LF_BOOL("drain", c->drain), ES_LF_STR("metrics", es_metrics_enabled() ? "emf" : "off"),
+           ES_LF_STR("metrics_namespace", es_metrics_enabled() ? c->metrics_namespace : NULL));
     if (c->source_bucket_count == 0)
         ES_LOG(ES_LOG_WARN, "config.any_source_bucket",
                ES_LF_STR("reason", "EXIFSTRIP_SOURCE_BUCKETS is not set: events from every bucket "

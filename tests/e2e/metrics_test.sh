@@ -46,6 +46,7 @@ t_emf_records_validate() {
     e2e_worker_wait 60
     check_eq "worker exit status (--drain)" "$E2E_WORKER_RC" 0
     check_eq "job.done lines" "$(e2e_log_count "$S/emf.log" job.done)" 3
+    check "worker.start says metrics=emf and the namespace" start_says "$S/emf.log" emf "$NAMESPACE"
     check "EMF records validate, add up and carry QueueWait" "$E2E_PY" "$EMF_CHECK" "$S/emf.log" \
         --namespace "$NAMESPACE" --queue "$(basename "$E2E_Q")" \
         --expect stripped=3 --expect refused=1 --expect skipped=1 --expect gone=0 --expect retry=0 \
@@ -57,6 +58,16 @@ sys.exit(0 if all(r["BytesRemoved"]>0 and r["BytesIn"]==r["BytesOut"]+r["BytesRe
 rs=[json.loads(l) for l in open(sys.argv[1]) if "\"_aws\"" in l]
 sys.exit(0 if rs and all(0<=r["QueueWait"]<600000 and r["ReceiveToDone"]>=r["JobDuration"] for r in rs) else 1)' "$S/emf.log"
     e2e_show_log_on_failure "$S/emf.log"
+}
+
+# start_says LOG METRICS [NAMESPACE]: the worker.start line reports the metrics setting.
+start_says() {
+    "$E2E_PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l) if l.startswith("{") else {}
+    if d.get("event")=="worker.start":
+        sys.exit(0 if d.get("metrics")==sys.argv[2] and d.get("metrics_namespace")==(sys.argv[3] if len(sys.argv)>3 else None) else 1)
+sys.exit(1)' "$@"
 }
 
 # mutate NAME PYTHON: a copy of the log whose first EMF record r is changed by
@@ -96,6 +107,7 @@ t_metrics_off() {
     check_eq "worker exit status (--drain)" "$E2E_WORKER_RC" 0
     check_eq "job.done lines" "$(e2e_log_count "$S/off.log" job.done)" 1
     check "EXIFSTRIP_METRICS=off: no \"_aws\" in the log" "$E2E_PY" "$EMF_CHECK" --none "$S/off.log"
+    check "worker.start says metrics=off" start_says "$S/off.log" off
     e2e_show_log_on_failure "$S/off.log"
 }
 
