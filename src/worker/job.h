@@ -1,7 +1,11 @@
-/* job.h - what the worker does with one SQS message: parse the event, and for
- * each announced object GET it (pinned by versionId, else If-Match on its
- * ETag), stream it through the JPEG stripper into an upload to the
- * destination bucket, and decide the outcome:
+/* job.h - what the worker does with one object (es_job_run_object: the entry
+ * point shared by the SQS worker and `exifstrip backfill`) and with one SQS
+ * message (parse the event, then run each announced object). An object is
+ * checked against B's copy (ordering.h: nothing is done when B already holds
+ * this or a newer source), then GOT pinned (by versionId, else If-Match on its
+ * ETag), streamed through the JPEG stripper into a conditional upload to the
+ * destination bucket that records the source's identity, and the outcome is
+ * decided:
  *   stripped  the clean copy was written
  *   skipped   bucket not allowed / key suffix not configured
  *   gone      the object was deleted or replaced meanwhile (404/412)
@@ -13,7 +17,9 @@
  * skipped without touching its siblings. A message is settled (may be
  * deleted) when none of its records is "retry"; a retried message comes back
  * whole, its already-done records then being cheap repeats.
- * The job only calls es_s3_get_object / es_s3_upload_* / es_sqs_send. */
+ * The job only calls es_s3_head_object / es_s3_get_object / es_s3_upload_* /
+ * es_sqs_send. Its parts: job.c (one object), job_message.c (one message),
+ * job_transfer.c (GET -> strip -> upload), job_outcome.c (report, log line). */
 #ifndef ES_WORKER_JOB_H
 #define ES_WORKER_JOB_H
 
@@ -47,7 +53,21 @@ typedef struct es_job_env {
     es_s3_client *s3;
     es_sqs_client *sqs;       /* sends DLQ reports; may be NULL when cfg->dlq_url is "" */
     const atomic_int *cancel; /* optional: nonzero makes running transfers stop (-> retry) */
+    /* Optional: where refusal reports (report.h's JSON document) go instead of
+     * the DLQ. Returns ES_OK once the report is stored; anything else turns
+     * the refusal into a retry. Called from any job thread. */
+    es_err (*report)(void *ctx, const char *json);
+    void *report_ctx;
 } es_job_env;
+
+/* One object of the source bucket, as an event or a listing announces it. */
+typedef struct es_job_object {
+    const char *bucket;
+    const char *key;          /* raw UTF-8, never empty */
+    es_s3_source_id source;   /* etag (without quotes), version_id, sequencer; "" = unknown */
+    uint64_t size;            /* when has_size: refused at once above EXIFSTRIP_MAX_OBJECT_BYTES */
+    bool has_size;
+} es_job_object;
 
 typedef struct es_job_message {
     const char *message_id;
@@ -86,9 +106,16 @@ typedef struct es_job_counts {
 #define ES_JOB_AGE_BASE_S 300u
 #define ES_JOB_AGE_BYTES_PER_S (256u * 1024u)
 
-/* Processes one record of msg and logs one "job.<outcome>" line ("job.done"
- * for stripped), followed by its metrics record (metrics.h). Never fails:
- * failures are outcomes. */
+/* Runs one object: the bucket allowlist and suffix checks, the destination
+ * check, the pinned GET, the strip and the ordered conditional write, the
+ * refusal report, and one "job.<outcome>" log line ("job.done" for stripped)
+ * followed by its metrics record (metrics.h). msg (NULL when the object does
+ * not come from a message) names the message in the log and the report.
+ * Never fails: failures are outcomes. */
+void es_job_run_object(const es_job_env *env, const es_job_object *obj,
+                       const es_job_message *msg, es_job_result *res);
+
+/* es_job_run_object for one CREATED record of msg. */
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,
                        const es_event_record *rec, es_job_result *res);
 

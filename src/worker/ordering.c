@@ -42,7 +42,7 @@ void es_source_id_of(const es_event_record *rec, es_s3_source_id *out)
     snprintf(out->sequencer, sizeof out->sequencer, "%s", rec->sequencer);
 }
 
-es_dest_verdict es_dest_decide(const es_event_record *rec, const es_s3_object_info *dest,
+es_dest_verdict es_dest_decide(const es_s3_source_id *src, const es_s3_object_info *dest,
                                es_s3_write_options *cond)
 {
     cond->if_match = NULL;
@@ -52,13 +52,13 @@ es_dest_verdict es_dest_decide(const es_event_record *rec, const es_s3_object_in
         return ES_DEST_WRITE;
     }
     int cmp;
-    if (es_sequencer_compare(rec->sequencer, dest->source.sequencer, &cmp)) {
+    if (es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp)) {
         if (cmp < 0)
             return ES_DEST_NEWER;
         if (cmp == 0)
             return ES_DEST_SAME;
-    } else if (rec->etag[0] && !strcmp(rec->etag, dest->source.etag) &&
-               !strcmp(rec->version_id, dest->source.version_id)) {
+    } else if (src->etag[0] && !strcmp(src->etag, dest->source.etag) &&
+               (!src->version_id[0] || !strcmp(src->version_id, dest->source.version_id))) {
         return ES_DEST_SAME;
     }
     cond->if_match = dest->etag[0] ? dest->etag : "*";

@@ -23,10 +23,14 @@ typedef enum es_dest_verdict {
     ES_DEST_NEWER      /* B holds a newer source version: nothing to do */
 } es_dest_verdict;
 
-/* dest is B's object (NULL when the key does not exist). On ES_DEST_WRITE,
- * cond's if_match / if_none_match are set so the write only lands on the
- * state that was judged (its source field is left alone). */
-es_dest_verdict es_dest_decide(const es_event_record *rec, const es_s3_object_info *dest,
+/* src is the source object's identity, dest B's object (NULL when the key
+ * does not exist). Without sequencers on both sides, B holds the same source
+ * when the recorded ETags are equal and so are the version ids, or src's
+ * version id is unknown (a ListObjectsV2 listing has none: equal ETags mean
+ * the same bytes). On ES_DEST_WRITE, cond's if_match / if_none_match are set
+ * so the write only lands on the state that was judged (its source field is
+ * left alone). */
+es_dest_verdict es_dest_decide(const es_s3_source_id *src, const es_s3_object_info *dest,
                                es_s3_write_options *cond);
 
 /* The identity of rec's source, as recorded in B's metadata. */

@@ -563,7 +563,7 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
     es_clock_cond_init(&p->cv_done);
     p->cfg = cfg;
     p->sqs = sqs;
-    p->env = (es_job_env){cfg, s3, sqs, &p->cancel};
+    p->env = (es_job_env){.cfg = cfg, .s3 = s3, .sqs = sqs, .cancel = &p->cancel};
     p->slots = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
     p->qcap = p->slots + ES_SQS_MAX_BATCH;
     p->queue = calloc(p->qcap, sizeof *p->queue);

@@ -26,7 +26,7 @@ static bool s_setup(void)
         return false;
     if (es_wfix_setup(&s_w, 0) != 0)
         return false;
-    s_env = (es_job_env){&s_w.cfg, s_w.s3, s_w.sqs, NULL};
+    s_env = (es_job_env){.cfg = &s_w.cfg, .s3 = s_w.s3, .sqs = s_w.sqs};
     return true;
 }
 
@@ -293,6 +293,78 @@ static void test_refused_after_multipart_started(void)
     CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "truncated.jpg"), 0);
     CHECK(!s_dest_exists(key));
     s_check_dlq_report(key, "ES_ERR_JPEG_TRUNCATED");
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* Collects the reports es_job_run_object hands to env->report. */
+typedef struct s_reports {
+    int count;
+    char last[4096];
+    es_err answer; /* what the sink returns */
+} s_reports;
+
+static es_err s_collect_report(void *ctx, const char *json)
+{
+    s_reports *r = ctx;
+    r->count++;
+    snprintf(r->last, sizeof r->last, "%s", json);
+    return r->answer;
+}
+
+/* The entry point without a message (backfill's): a listed object (ETag, no
+ * version id) is stripped with its identity recorded; run again it costs one
+ * HEAD and no GET; a refusal goes to env->report (not the DLQ), and a report
+ * that cannot be stored makes it a retry. */
+static void test_object_without_message(void)
+{
+    SETUP();
+    size_t len = 0;
+    const char *key = "listed/photo one.jpg";
+    es_event_record rec;
+    uint8_t *jpeg = s_put_source(key, &len, &rec);
+    REQUIRE(jpeg != NULL);
+    s_reports reports = {.answer = ES_OK};
+    es_job_env env = s_env;
+    env.report = s_collect_report;
+    env.report_ctx = &reports;
+    es_job_object obj = {.bucket = s_w.src, .key = key};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
+    es_job_result res;
+    es_job_run_object(&env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    s_check_output(key, jpeg, len);
+    es_s3_object_info info;
+    es_aws_result ares;
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
+    CHECK_STR_EQ(info.source.etag, rec.etag);
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", "photo one"), 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "photo one"), 1);
+
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+    const char *bad = "listed/fake.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, bad, png, sizeof png) == ES_OK);
+    es_job_object fake = {.bucket = s_w.src, .key = bad};
+    es_job_run_object(&env, &fake, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK(res.reported);
+    CHECK_INT_EQ(reports.count, 1);
+    json_t *j = json_loads(reports.last, 0, NULL);
+    REQUIRE(j != NULL);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "key")), bad);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "error_code")), "ES_ERR_JPEG_NOT_JPEG");
+    CHECK(json_is_null(json_object_get(j, "message_id")));
+    json_decref(j);
+    char *dlq = es_wfix_receive_body(&s_w, s_w.dlq_url, 0);
+    CHECK(dlq == NULL); /* the sink replaced the DLQ */
+    free(dlq);
+    reports.answer = ES_ERR_IO;
+    es_job_run_object(&env, &fake, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK(!s_dest_exists(bad));
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -623,6 +695,7 @@ int main(void)
     ES_RUN(test_multipart_output);
     ES_RUN(test_refused_not_jpeg);
     ES_RUN(test_refused_after_multipart_started);
+    ES_RUN(test_object_without_message);
     ES_RUN(test_gone);
     ES_RUN(test_size_limits);
     ES_RUN(test_skipped);

@@ -49,6 +49,15 @@ static es_event_record s_rec(const char *etag, const char *version, const char *
     return r;
 }
 
+/* es_dest_decide on rec's source identity. */
+static es_dest_verdict s_decide(const es_event_record *rec, const es_s3_object_info *dest,
+                                es_s3_write_options *cond)
+{
+    es_s3_source_id src;
+    es_source_id_of(rec, &src);
+    return es_dest_decide(&src, dest, cond);
+}
+
 static es_s3_object_info s_dest(const es_event_record *from)
 {
     es_s3_object_info d;
@@ -63,7 +72,7 @@ static void test_absent_key_is_created_only_if_still_absent(void)
 {
     es_event_record r = s_rec("e1", "", "0A");
     es_s3_write_options w = {.if_match = "junk"};
-    CHECK_INT_EQ(es_dest_decide(&r, NULL, &w), ES_DEST_WRITE);
+    CHECK_INT_EQ(s_decide(&r, NULL, &w), ES_DEST_WRITE);
     CHECK(w.if_none_match);
     CHECK(w.if_match == NULL);
 }
@@ -73,7 +82,7 @@ static void test_newer_event_overwrites_on_the_etag_seen(void)
     es_event_record old = s_rec("e1", "", "0A"), cur = s_rec("e2", "", "0B");
     es_s3_object_info d = s_dest(&old);
     es_s3_write_options w = {0};
-    CHECK_INT_EQ(es_dest_decide(&cur, &d, &w), ES_DEST_WRITE);
+    CHECK_INT_EQ(s_decide(&cur, &d, &w), ES_DEST_WRITE);
     CHECK(!w.if_none_match);
     REQUIRE(w.if_match != NULL);
     CHECK_STR_EQ(w.if_match, "\"b-etag\"");
@@ -84,10 +93,10 @@ static void test_older_event_is_skipped(void)
     es_event_record old = s_rec("e1", "", "0A"), cur = s_rec("e2", "", "0B");
     es_s3_object_info d = s_dest(&cur);
     es_s3_write_options w = {0};
-    CHECK_INT_EQ(es_dest_decide(&old, &d, &w), ES_DEST_NEWER);
+    CHECK_INT_EQ(s_decide(&old, &d, &w), ES_DEST_NEWER);
     /* the same when the older sequencer is longer but numerically smaller */
     es_event_record longer_old = s_rec("e0", "", "00000A");
-    CHECK_INT_EQ(es_dest_decide(&longer_old, &d, &w), ES_DEST_NEWER);
+    CHECK_INT_EQ(s_decide(&longer_old, &d, &w), ES_DEST_NEWER);
 }
 
 static void test_redelivery_is_a_no_op(void)
@@ -95,13 +104,19 @@ static void test_redelivery_is_a_no_op(void)
     es_event_record r = s_rec("e1", "v1", "0A");
     es_s3_object_info d = s_dest(&r);
     es_s3_write_options w = {0};
-    CHECK_INT_EQ(es_dest_decide(&r, &d, &w), ES_DEST_SAME);
+    CHECK_INT_EQ(s_decide(&r, &d, &w), ES_DEST_SAME);
     /* without sequencers, the recorded ETag and version id identify it */
     es_event_record plain = s_rec("e1", "v1", "");
     es_s3_object_info pd = s_dest(&plain);
-    CHECK_INT_EQ(es_dest_decide(&plain, &pd, &w), ES_DEST_SAME);
+    CHECK_INT_EQ(s_decide(&plain, &pd, &w), ES_DEST_SAME);
     es_event_record other_version = s_rec("e1", "v2", "");
-    CHECK_INT_EQ(es_dest_decide(&other_version, &pd, &w), ES_DEST_WRITE);
+    CHECK_INT_EQ(s_decide(&other_version, &pd, &w), ES_DEST_WRITE);
+    /* a listing (backfill) knows no version id: the same ETag is the same source,
+     * another ETag is not */
+    es_event_record listed = s_rec("e1", "", "");
+    CHECK_INT_EQ(s_decide(&listed, &pd, &w), ES_DEST_SAME);
+    es_event_record listed_other = s_rec("e2", "", "");
+    CHECK_INT_EQ(s_decide(&listed_other, &pd, &w), ES_DEST_WRITE);
 }
 
 static void test_foreign_destination_is_replaced_conditionally(void)
@@ -109,7 +124,7 @@ static void test_foreign_destination_is_replaced_conditionally(void)
     es_event_record r = s_rec("e1", "", "0A");
     es_s3_object_info d = s_dest(NULL); /* no exifstrip metadata */
     es_s3_write_options w = {0};
-    CHECK_INT_EQ(es_dest_decide(&r, &d, &w), ES_DEST_WRITE);
+    CHECK_INT_EQ(s_decide(&r, &d, &w), ES_DEST_WRITE);
     REQUIRE(w.if_match != NULL);
     CHECK_STR_EQ(w.if_match, "\"b-etag\"");
 }

@@ -1,0 +1,273 @@
+/* job_transfer.c - the data path of one object (job_transfer.h):
+ * GET body -> es_orient_stripper -> es_s3_upload, all streaming: memory is one
+ * upload part whatever the object size (a photo whose EXIF orientation is
+ * applied is held while it is turned, within EXIFSTRIP_TRANSFORM_MEMORY).
+ * Nothing reaches the destination unless the stripper accepted the whole
+ * input, because a single-part body is only PUT at finish and a multipart
+ * upload is aborted on refusal. The outcome is decided from what failed (the
+ * callbacks record whether the refusal came from the input or the failure
+ * from the output). A job older than its age limit, or a GET slower than
+ * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). */
+#include "worker/job_transfer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/clock.h"
+#include "worker/job_outcome.h"
+#include "worker/transform_budget.h"
+
+typedef struct s_run {
+    const es_job_env *env;
+    es_orient_stripper *stripper;
+    es_orient_budget_ops budget;
+    es_s3_upload *upload;
+    es_aws_result put_res;
+    uint64_t bytes_in, bytes_out;
+    bool output_failed; /* writing to the destination failed: transient */
+    bool refused;       /* the input was refused by a callback */
+    bool cancelled;
+    bool write_conflict; /* the conditional write found B changed: re-check */
+    bool abandoned;     /* too old or too slow: retried, the message released at once */
+    uint64_t start_ms;
+    uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
+    uint64_t window_start_ms;  /* the current rate window */
+    uint64_t window_bytes;
+    es_error why;       /* the first failure */
+} s_run;
+
+static bool s_cancel_requested(const es_job_env *env)
+{
+    return env->cancel && atomic_load(env->cancel) != 0;
+}
+
+es_err es_job_too_large(const es_cfg *cfg, uint64_t size, es_error *why)
+{
+    return es_error_set(why, ES_ERR_TOO_LARGE,
+                        "object is %llu bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (%llu)",
+                        (unsigned long long)size, (unsigned long long)cfg->max_object_bytes);
+}
+
+static es_err s_refuse_size(s_run *run, uint64_t size)
+{
+    run->refused = true;
+    return es_job_too_large(run->env->cfg, size, &run->why);
+}
+
+static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
+{
+    s_run *run = ctx;
+    es_err rc = es_s3_upload_write(run->upload, data, len, &run->put_res);
+    if (rc != ES_OK) {
+        run->output_failed = true;
+        return es_error_set(&run->why, rc, "writing the output failed: %s", run->put_res.message);
+    }
+    run->bytes_out += len;
+    return ES_OK;
+}
+
+/* The job's age limit: EXIFSTRIP_MAX_JOB_SECONDS, or derived from the size. */
+static void s_set_deadline(s_run *run, uint64_t size)
+{
+    const es_cfg *cfg = run->env->cfg;
+    run->limit_s = cfg->max_job_seconds > 0 ? (uint64_t)cfg->max_job_seconds
+                                            : ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S;
+    run->deadline_ms = run->start_ms + run->limit_s * 1000u;
+}
+
+static es_err s_abandon(s_run *run, const char *fmt, ...) ES_PRINTF(2, 3);
+static es_err s_abandon(s_run *run, const char *fmt, ...)
+{
+    char msg[ES_ERRBUF_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    run->abandoned = true;
+    return es_error_set(&run->why, ES_ERR_TIMEOUT, "%s", msg);
+}
+
+/* Abandons a job past its age limit, or a GET slower than
+ * EXIFSTRIP_MIN_TRANSFER_RATE over a whole window (a stalled one is ended by
+ * the HTTP layer's low-speed limit). */
+static es_err s_check_pace(s_run *run, size_t len)
+{
+    const es_cfg *cfg = run->env->cfg;
+    uint64_t now = es_clock_ms();
+    if (now > run->deadline_ms)
+        return s_abandon(run, "job abandoned: still running after %llu s (EXIFSTRIP_MAX_JOB_SECONDS%s)",
+                         (unsigned long long)run->limit_s,
+                         cfg->max_job_seconds > 0 ? "" : " derived from the object size");
+    run->window_bytes += len;
+    uint64_t elapsed = now - run->window_start_ms;
+    if (elapsed < (uint64_t)cfg->min_transfer_window * 1000u)
+        return ES_OK;
+    uint64_t rate = run->window_bytes * 1000u / (elapsed ? elapsed : 1);
+    if (rate < cfg->min_transfer_rate)
+        return s_abandon(run, "GET abandoned: transfer rate %llu B/s over %llu s is below "
+                              "EXIFSTRIP_MIN_TRANSFER_RATE (%llu B/s)",
+                         (unsigned long long)rate, (unsigned long long)elapsed / 1000u,
+                         (unsigned long long)cfg->min_transfer_rate);
+    run->window_start_ms = now;
+    run->window_bytes = 0;
+    return ES_OK;
+}
+
+static es_err s_on_head(void *ctx, const es_s3_object_info *info)
+{
+    s_run *run = ctx;
+    if (info->content_length > run->env->cfg->max_object_bytes)
+        return s_refuse_size(run, info->content_length);
+    if (run->env->cfg->max_job_seconds == 0)
+        s_set_deadline(run, info->content_length);
+    run->window_start_ms = es_clock_ms();
+    run->window_bytes = 0;
+    return ES_OK;
+}
+
+static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    s_run *run = ctx;
+    if (s_cancel_requested(run->env)) {
+        run->cancelled = true;
+        return es_error_set(&run->why, ES_ERR_CANCELLED, "shutting down: transfer abandoned");
+    }
+    run->bytes_in += len;
+    if (run->bytes_in > run->env->cfg->max_object_bytes)
+        return s_refuse_size(run, run->bytes_in);
+    if (s_check_pace(run, len) != ES_OK)
+        return run->why.code;
+    es_err rc = es_orient_stripper_feed(run->stripper, data, len);
+    if (rc != ES_OK && !run->output_failed) {
+        run->refused = true;
+        es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
+    }
+    return rc;
+}
+
+/* The shared transform memory budget; a stop while waiting abandons the job. */
+static bool s_budget_acquire(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget *b = es_transform_budget_shared(run->env->cfg->transform_memory);
+    if (!b)
+        return false;
+    bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
+    if (!ok && bytes <= run->env->cfg->transform_memory)
+        run->cancelled = true;
+    return ok;
+}
+
+static void s_budget_release(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget_release(es_transform_budget_shared(run->env->cfg->transform_memory), bytes);
+}
+
+/* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
+static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res,
+                                   es_job_result *res)
+{
+    if (run->output_failed || run->cancelled || run->abandoned) {
+        es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
+        return;
+    }
+    if (run->refused) {
+        es_job_set_outcome(res, ES_JOB_REFUSED, run->why.code, "%s", run->why.msg);
+        return;
+    }
+    if (rc == ES_ERR_CANCELLED) { /* the thread's cancel token stopped the request itself */
+        es_job_set_outcome(res, ES_JOB_RETRY, rc, "%s", "shutting down: transfer abandoned");
+        return;
+    }
+    es_category cat = es_err_category(rc);
+    if (cat == ES_CAT_GONE) {
+        es_job_set_outcome(res, ES_JOB_GONE, rc, "%s",
+                      rc == ES_ERR_PRECONDITION ? "object changed since the event (ETag differs)"
+                                                : "object no longer exists");
+        return;
+    }
+    es_job_set_outcome(res, cat == ES_CAT_INPUT ? ES_JOB_REFUSED : ES_JOB_RETRY, rc,
+                  "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc), get_res->http_status,
+                  get_res->aws_code[0] ? ", " : "", get_res->aws_code, get_res->message);
+}
+
+/* GETs the object through the stripper into the upload; fills res. */
+static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
+{
+    const es_cfg *cfg = run->env->cfg;
+    es_aws_result get_res;
+    es_aws_result_clear(&get_res);
+    char if_match[sizeof obj->source.etag + 2];
+    es_s3_get_options opt = {.on_head = s_on_head, .on_body = s_on_body, .ctx = run};
+    if (obj->source.version_id[0]) {
+        opt.version_id = obj->source.version_id;
+    } else if (obj->source.etag[0]) {
+        snprintf(if_match, sizeof if_match, "\"%s\"", obj->source.etag);
+        opt.if_match = if_match;
+    }
+    es_err rc = es_s3_get_object(run->env->s3, obj->bucket, obj->key, &opt, &get_res);
+    es_job_copy_request_id(res, &get_res);
+    if (rc != ES_OK || run->refused || run->output_failed || run->cancelled) {
+        s_classify_get_failure(run, rc != ES_OK ? rc : run->why.code, &get_res, res);
+        return;
+    }
+    rc = es_orient_stripper_finish(run->stripper);
+    if (run->cancelled) { /* stopped while waiting for transform memory: nothing is published */
+        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: transform abandoned");
+        return;
+    }
+    if (rc != ES_OK) {
+        if (run->output_failed)
+            es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
+        else
+            es_job_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
+        return;
+    }
+    rc = es_s3_upload_finish(run->upload, &run->put_res);
+    es_job_copy_request_id(res, &run->put_res);
+    if (rc != ES_OK) {
+        run->write_conflict = rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND ||
+                              run->put_res.http_status == 409;
+        es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
+                      cfg->dest_bucket, es_strerror(rc), run->put_res.http_status,
+                      run->put_res.message);
+        return;
+    }
+    es_s3_upload_free(run->upload);
+    run->upload = NULL;
+    const es_jpeg_stats *stats = es_orient_stripper_stats(run->stripper);
+    es_job_removed_summary(stats, res->removed, sizeof res->removed);
+    for (int k = 0; stats && k < ES_JPEG_KIND_COUNT; k++)
+        res->bytes_removed += stats->removed_bytes[k];
+    snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
+    es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
+}
+
+bool es_job_transfer(const es_job_env *env, const es_job_object *obj,
+                     const es_s3_write_options *wopt, es_job_result *res)
+{
+    const es_cfg *cfg = env->cfg;
+    s_run run = {.env = env, .start_ms = es_clock_ms()};
+    s_set_deadline(&run, obj->has_size ? obj->size : 0);
+    es_error_clear(&run.why);
+    es_aws_result_clear(&run.put_res);
+    run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, obj->key, "image/jpeg",
+                                  (size_t)cfg->part_size, wopt);
+    run.budget = (es_orient_budget_ops){s_budget_acquire, s_budget_release, &run};
+    es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
+    run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
+    if (!run.stripper)
+        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_NOMEM, "%s", "out of memory");
+    else
+        s_transfer(&run, obj, res);
+    res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
+    res->bytes_in = run.bytes_in;
+    res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
+    es_s3_upload_abort(run.upload); /* NULL once finished */
+    es_orient_stripper_free(run.stripper);
+    return run.write_conflict;
+}
+

@@ -1,0 +1,22 @@
+/* job_transfer.h - internal to the job: streams one source object through the
+ * stripper into a conditional upload to the destination bucket. */
+#ifndef ES_WORKER_JOB_TRANSFER_H
+#define ES_WORKER_JOB_TRANSFER_H
+
+#include <stdbool.h>
+
+#include "worker/job.h"
+
+/* GETs obj (pinned by its version id, else If-Match on its ETag), strips it
+ * and writes it to cfg->dest_bucket under the same key on wopt's condition,
+ * recording wopt's source identity. Fills res's outcome, bytes, removed
+ * summary, orientation note and request id. Returns true when the
+ * conditional write found B changed (the caller re-checks B), else false. */
+bool es_job_transfer(const es_job_env *env, const es_job_object *obj,
+                     const es_s3_write_options *wopt, es_job_result *res);
+
+/* Sets why to "object is N bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (M)"
+ * (ES_ERR_TOO_LARGE) and returns that code. */
+es_err es_job_too_large(const es_cfg *cfg, uint64_t size, es_error *why);
+
+#endif
