@@ -10,7 +10,7 @@ locals {
 
   # Worker metric: [namespace, name, "Queue", queue name (, "Outcome", outcome)] + options.
   queue_dimension = ["Queue", aws_sqs_queue.events.name]
-  worker_metric   = { for name in ["JobsDone", "JobsSkipped", "JobsGone", "JobsRefused", "JobsRetried", "BytesIn", "BytesOut", "BytesRemoved", "JobDuration", "ReceiveToDone", "QueueWait"] : name => concat([var.metrics_namespace, name], local.queue_dimension) }
+  worker_metric   = { for name in ["JobsDone", "JobsSkipped", "JobsGone", "JobsRefused", "JobsRetried", "JobsDeleted", "BytesIn", "BytesOut", "BytesRemoved", "JobDuration", "ReceiveToDone", "QueueWait"] : name => concat([var.metrics_namespace, name], local.queue_dimension) }
   sqs_metric      = { for k, q in { events = aws_sqs_queue.events.name, dlq = aws_sqs_queue.events_dlq.name, reports = aws_sqs_queue.reports.name } : k => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] }
 
   # Each widget's title and metrics; laid out two per row below.
@@ -23,6 +23,7 @@ locals {
         concat(local.worker_metric.JobsGone, [{ label = "gone" }]),
         concat(local.worker_metric.JobsRefused, [{ label = "refused" }]),
         concat(local.worker_metric.JobsRetried, [{ label = "retried" }]),
+        concat(local.worker_metric.JobsDeleted, [{ label = "copies deleted" }]),
       ]
     },
     {

@@ -85,22 +85,18 @@ void es_metrics_configure_from_cfg(const es_cfg *cfg)
 
 bool es_metrics_enabled(void) { return atomic_load(&s_enabled); }
 
-_Static_assert(ES_JOB_OUTCOME_COUNT == 5,
-               "a new job outcome needs its Jobs* count: ES_METRICS_LIST (metrics.h), s_outcome_metric, "
-               "tests/e2e/emf_check.py and the dashboard in terraform/metrics.tf");
-
-/* The metric counting jobs with this outcome. */
-static es_metric_id s_outcome_metric(es_job_outcome outcome)
+es_metric_id es_metrics_outcome_count(const char *name)
 {
-    switch (outcome) {
-    case ES_JOB_STRIPPED: return ES_METRIC_JOBS_DONE;
-    case ES_JOB_SKIPPED: return ES_METRIC_JOBS_SKIPPED;
-    case ES_JOB_GONE: return ES_METRIC_JOBS_GONE;
-    case ES_JOB_REFUSED: return ES_METRIC_JOBS_REFUSED;
-    case ES_JOB_RETRY: return ES_METRIC_JOBS_RETRIED;
-    case ES_JOB_OUTCOME_COUNT: break;
-    }
-    return ES_METRIC_JOBS_RETRIED;
+#define S_OUTCOME(outcome, id) {outcome, id},
+    static const struct {
+        const char *outcome;
+        es_metric_id id;
+    } counts[] = {ES_METRICS_OUTCOME_COUNTS(S_OUTCOME)};
+#undef S_OUTCOME
+    for (size_t i = 0; name && i < sizeof counts / sizeof counts[0]; i++)
+        if (!strcmp(counts[i].outcome, name))
+            return counts[i].id;
+    return ES_METRIC_COUNT;
 }
 
 /* Fills value[] (present[] says which are known) for one job. */
@@ -110,7 +106,9 @@ static void s_values(const es_job_message *msg, const es_job_result *res, uint64
     memset(value, 0, ES_METRIC_COUNT * sizeof value[0]);
     for (int i = 0; i < ES_METRIC_COUNT; i++)
         present[i] = true;
-    value[s_outcome_metric(res->outcome)] = 1;
+    es_metric_id count = es_metrics_outcome_count(es_job_outcome_name(res->outcome));
+    if (count < ES_METRIC_COUNT)
+        value[count] = 1;
     value[ES_METRIC_BYTES_IN] = res->bytes_in;
     value[ES_METRIC_BYTES_OUT] = res->bytes_out;
     value[ES_METRIC_BYTES_REMOVED] = res->bytes_removed;

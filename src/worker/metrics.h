@@ -13,10 +13,10 @@
  *    "_aws":{"Timestamp":<epoch ms>, "CloudWatchMetrics":[
  *       {"Namespace":NS, "Dimensions":[["Queue"]], "Metrics":[every metric below]},
  *       {"Namespace":NS, "Dimensions":[["Queue","Outcome"]], "Metrics":[JobDuration]}]},
- *    "Queue":<queue name>, "Outcome":"stripped"|"skipped"|"gone"|"refused"|"retry",
+ *    "Queue":<queue name>, "Outcome":"stripped"|"skipped"|"gone"|"refused"|"retry"|"deleted",
  *    "JobsDone":1, "JobsSkipped":0, ..., "QueueWait":1234}
  * Dimensions are low-cardinality: the queue's name (from EXIFSTRIP_QUEUE_URL)
- * and the outcome; never keys or buckets. The five Jobs* counts are 0 or 1 in
+ * and the outcome; never keys or buckets. The Jobs* counts are 0 or 1 in
  * every record, so their Sum is the number of jobs with that outcome and a
  * period without any still has data points (alarm math needs no FILL).
  * QueueWait and ReceiveToDone are left out when unknown (a message without
@@ -52,6 +52,7 @@ struct es_job_result;
     X(JOBS_GONE, "JobsGone", "Count")                         \
     X(JOBS_REFUSED, "JobsRefused", "Count")                   \
     X(JOBS_RETRIED, "JobsRetried", "Count")                   \
+    X(JOBS_DELETED, "JobsDeleted", "Count")                   \
     X(BYTES_IN, "BytesIn", "Bytes")                           \
     X(BYTES_OUT, "BytesOut", "Bytes")                         \
     X(BYTES_REMOVED, "BytesRemoved", "Bytes")                 \
@@ -62,6 +63,17 @@ struct es_job_result;
 #define ES_METRICS_ID(id, name, unit) ES_METRIC_##id,
 typedef enum es_metric_id { ES_METRICS_LIST(ES_METRICS_ID) ES_METRIC_COUNT } es_metric_id;
 #undef ES_METRICS_ID
+
+/* Y("outcome", id): the count of jobs with each outcome (es_job_outcome_name).
+ * Every record carries all of them, 1 for its own outcome and 0 for the
+ * others; an outcome missing here would count nowhere (metrics_test fails). */
+#define ES_METRICS_OUTCOME_COUNTS(Y)                                                           \
+    Y("stripped", ES_METRIC_JOBS_DONE) Y("skipped", ES_METRIC_JOBS_SKIPPED)                    \
+    Y("gone", ES_METRIC_JOBS_GONE) Y("refused", ES_METRIC_JOBS_REFUSED)                        \
+    Y("retry", ES_METRIC_JOBS_RETRIED) Y("deleted", ES_METRIC_JOBS_DELETED)
+
+/* The metric of jobs with the outcome named name ("stripped", ...): ES_METRIC_COUNT if none. */
+es_metric_id es_metrics_outcome_count(const char *name);
 
 /* The metric also published with the dimensions Queue and Outcome. */
 #define ES_METRICS_BY_OUTCOME ES_METRIC_JOB_DURATION

@@ -18,7 +18,7 @@ Per record (a JSON line with an "_aws" member):
   - every defined metric is a top-level member holding a number or an array
     of at most 100 numbers (booleans are not numbers).
 Across the log:
-  - one record per job line (job.done/skipped/gone/refused/retry): exactly
+  - one record per job line (job.done/skipped/gone/refused/retry/deleted): exactly
     one Jobs* count is 1, the one of its Outcome, and the records' (Outcome,
     BytesIn, BytesOut, JobDuration) are the job lines' (outcome, bytes_in,
     bytes_out, duration_ms), matched as multisets (concurrent jobs interleave);
@@ -42,9 +42,9 @@ UNITS = {
 }
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9 ._/#:-]{1,255}$")
 OUTCOME_COUNTS = {"stripped": "JobsDone", "skipped": "JobsSkipped", "gone": "JobsGone",
-                  "refused": "JobsRefused", "retry": "JobsRetried"}
+                  "refused": "JobsRefused", "retry": "JobsRetried", "deleted": "JobsDeleted"}
 JOB_EVENTS = {"job.done": "stripped", "job.skipped": "skipped", "job.gone": "gone",
-              "job.refused": "refused", "job.retry": "retry"}
+              "job.refused": "refused", "job.retry": "retry", "job.deleted": "deleted"}
 
 
 def is_number(v):

@@ -49,7 +49,7 @@ t_emf_records_validate() {
     check "worker.start says metrics=emf and the namespace" start_says "$S/emf.log" emf "$NAMESPACE"
     check "EMF records validate, add up and carry QueueWait" "$E2E_PY" "$EMF_CHECK" "$S/emf.log" \
         --namespace "$NAMESPACE" --queue "$(basename "$E2E_Q")" \
-        --expect stripped=3 --expect refused=1 --expect skipped=1 --expect gone=0 --expect retry=0 \
+        --expect stripped=3 --expect refused=1 --expect skipped=1 --expect gone=0 --expect retry=0 --expect deleted=0 \
         --require QueueWait --require ReceiveToDone --require BytesRemoved
     check "stripped jobs removed bytes (BytesRemoved > 0)" "$E2E_PY" -c 'import json,sys
 rs=[json.loads(l) for l in open(sys.argv[1]) if "\"_aws\"" in l]

@@ -108,7 +108,7 @@ export function metricsChecks(header, srcDir) {
                 const { out: problems, refs } = referenceProblems(w, wm);
                 out.push(...problems.map((p) => (vars.metrics_namespace ? `metrics_namespace="${vars.metrics_namespace}": ${p}` : p)));
                 const shown = (name, extra = () => true) => refs.some((r) => r.namespace === w.var.metrics_namespace && r.name === name && r.where.startsWith('dashboard') && extra(r));
-                for (const name of ['JobsDone', 'JobsSkipped', 'JobsGone', 'JobsRefused', 'JobsRetried', 'BytesIn', 'BytesOut', 'BytesRemoved', 'QueueWait']) if (!shown(name)) out.push(`the dashboard does not show ${name}`);
+                for (const name of ['JobsDone', 'JobsSkipped', 'JobsGone', 'JobsRefused', 'JobsRetried', 'JobsDeleted', 'BytesIn', 'BytesOut', 'BytesRemoved', 'QueueWait']) if (!shown(name)) out.push(`the dashboard does not show ${name}`);
                 for (const p of ['p50', 'p99']) if (!shown(wm.byOutcome, (r) => r.stat === p && r.dims[wm.outcomeDim] === 'stripped')) out.push(`the dashboard does not show the ${p} of ${wm.byOutcome} of stripped jobs`);
                 const sqs = (metric, queue) => refs.some((r) => r.namespace === 'AWS/SQS' && r.name === metric && r.dims.QueueName === queue && r.where.startsWith('dashboard'));
                 if (!sqs('ApproximateAgeOfOldestMessage', w.aws_sqs_queue.events.name)) out.push('the dashboard does not show the event queue\'s age');
