@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/log.h"
 #include "worker/clock.h"
@@ -138,9 +137,7 @@ static json_t *s_record(const es_job_message *msg, const es_job_result *res)
     uint64_t value[ES_METRIC_COUNT];
     bool present[ES_METRIC_COUNT];
     s_values(msg, res, es_clock_ms(), value, present);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    json_int_t epoch_ms = (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    json_int_t epoch_ms = (json_int_t)es_clock_epoch_ms();
     char now[ES_LOG_TIME_SIZE];
     es_log_timestamp(now);
 

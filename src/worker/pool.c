@@ -144,9 +144,7 @@ static s_item *s_item_from(const es_sqs_message *m)
     it->receive_count = m->receive_count;
     it->received_ms = es_clock_ms();
     if (m->sent_timestamp_ms) {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+        uint64_t now_ms = es_clock_epoch_ms();
         it->has_queue_wait = true;
         it->queue_wait_ms = now_ms > m->sent_timestamp_ms ? now_ms - m->sent_timestamp_ms : 0;
     }

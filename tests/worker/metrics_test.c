@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../harness/test.h"
 #include "common/log.h"
@@ -51,13 +50,6 @@ static json_t *s_record(void)
     return j;
 }
 
-static uint64_t s_epoch_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static es_job_result s_result(es_job_outcome outcome)
 {
     es_job_result res;
@@ -83,7 +75,7 @@ static void s_check_structure(json_t *rec, const char *ns, size_t want_metrics)
     REQUIRE(json_is_object(aws));
     json_t *ts = json_object_get(aws, "Timestamp");
     REQUIRE(json_is_integer(ts));
-    uint64_t now = s_epoch_ms();
+    uint64_t now = es_clock_epoch_ms();
     CHECK((uint64_t)json_integer_value(ts) + 5000 > now && (uint64_t)json_integer_value(ts) <= now);
     json_t *dirs = json_object_get(aws, "CloudWatchMetrics");
     REQUIRE(json_is_array(dirs) && json_array_size(dirs) == 2);
