@@ -88,8 +88,10 @@ resource "aws_cloudwatch_dashboard" "this" {
   })
 }
 
-# Refused / (done + refused) over each period, in percent. Periods without
-# jobs have no data point and do not breach.
+# Refused / (done + refused) over each period, in percent; periods with fewer
+# than refusal_rate_alarm_min_jobs jobs count as 0 (one bad upload on a quiet
+# night is the report queue alarm's business). Periods without jobs have no
+# data point and do not breach.
 resource "aws_cloudwatch_metric_alarm" "refusal_rate" {
   count = local.metrics_on ? 1 : 0
 
@@ -105,8 +107,8 @@ resource "aws_cloudwatch_metric_alarm" "refusal_rate" {
 
   metric_query {
     id          = "rate"
-    expression  = "100 * refused / (done + refused)"
-    label       = "Refused jobs (% of done + refused)"
+    expression  = "IF(done + refused >= ${var.refusal_rate_alarm_min_jobs}, 100 * refused / (done + refused), 0)"
+    label       = "Refused jobs (% of done + refused, periods with at least ${var.refusal_rate_alarm_min_jobs} jobs)"
     return_data = true
   }
 

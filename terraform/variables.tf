@@ -502,6 +502,16 @@ variable "refusal_rate_alarm_percent" {
   }
 }
 
+variable "refusal_rate_alarm_min_jobs" {
+  description = "Periods with fewer jobs (done + refused) than this never trip the refusal-rate alarm."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.refusal_rate_alarm_min_jobs >= 1
+    error_message = "refusal_rate_alarm_min_jobs must be at least 1."
+  }
+}
+
 variable "refusal_rate_alarm_period_seconds" {
   description = "Period over which the refusal rate is computed (a multiple of 60)."
   type        = number

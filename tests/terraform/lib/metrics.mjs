@@ -84,17 +84,19 @@ function referenceProblems(w, wm) {
         if (r.stat && !/^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/.test(r.stat)) out.push(`${at}: statistic ${r.stat}`);
     }
     for (const e of exprs) {
-        const used = e.expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) || [];
+        // Identifiers not followed by "(" (IF(...) and the like are functions).
+        const used = [...e.expression.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(\()?/g)].filter((x) => !x[2]).map((x) => x[1]);
         for (const id of used) if (!e.ids.includes(id)) out.push(`${e.where}: expression "${e.expression}" uses ${id}, which is no metric id there`);
     }
     return { out, refs, exprs };
 }
 
-// Evaluates a metric-math expression of + - * / ( ) numbers and ids with the given values.
+// Evaluates a metric-math expression of numbers, ids, + - * / ( ), comparisons
+// and IF(condition, a, b) with the given values (one data point per id).
 function evalMath(expression, values) {
-    if (!/^[A-Za-z0-9_ .+\-*/()]+$/.test(expression)) throw new Error(`expression "${expression}" uses more than + - * / ( )`);
-    const js = expression.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (id) => (id in values ? `(${values[id]})` : 'NaN'));
-    return Function(`"use strict"; return (${js});`)();
+    if (!/^[A-Za-z0-9_ .,+\-*/()<>=!]+$/.test(expression)) throw new Error(`expression "${expression}" uses more than + - * / ( ), comparisons and IF`);
+    const js = expression.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (id) => (id === 'IF' ? 'IF' : id in values ? `(${values[id]})` : 'NaN'));
+    return Function('IF', `"use strict"; return (${js});`)((c, a, b) => (c ? a : b));
 }
 
 // Each check: [name, fn(model) -> list of problems].
@@ -134,10 +136,10 @@ export function metricsChecks(header, srcDir) {
             }
             return out;
         }],
-        ['metrics: refusal-rate alarm = 100 * refused / (done + refused) per period, threshold, period and actions from variables', (m) => {
+        ['metrics: refusal-rate alarm = 100 * refused / (done + refused) per period (0 below min_jobs), threshold, period and actions from variables', (m) => {
             const out = [];
             const topic = 'arn:aws:sns:eu-west-1:123456789012:exifstrip-alarms';
-            const w = world(m, { refusal_rate_alarm_percent: 25, refusal_rate_alarm_period_seconds: 600, alarm_actions: [topic] });
+            const w = world(m, { refusal_rate_alarm_percent: 25, refusal_rate_alarm_period_seconds: 600, refusal_rate_alarm_min_jobs: 4, alarm_actions: [topic] });
             const a = w.aws_cloudwatch_metric_alarm.refusal_rate[0];
             if (!a) return ['no refusal-rate alarm'];
             const returned = a.metric_query.filter((q) => q.return_data);
@@ -145,7 +147,7 @@ export function metricsChecks(header, srcDir) {
             const byName = Object.fromEntries(a.metric_query.filter((q) => q.metric).map((q) => [q.metric[0].metric_name, q]));
             if (!byName.JobsRefused || !byName.JobsDone) return ['the alarm does not read JobsRefused and JobsDone'];
             const rate = (refused, done) => evalMath(returned[0].expression, { [byName.JobsRefused.id]: refused, [byName.JobsDone.id]: done });
-            for (const [refused, done, want] of [[1, 3, 25], [0, 9, 0], [5, 0, 100], [2, 98, 2]]) {
+            for (const [refused, done, want] of [[1, 3, 25], [0, 9, 0], [5, 0, 100], [2, 98, 2], [1, 2, 0], [3, 0, 0]]) {
                 const got = rate(refused, done);
                 if (Math.abs(got - want) > 1e-9) out.push(`${refused} refused, ${done} done: the expression gives ${got}, expected ${want} (%)`);
             }
