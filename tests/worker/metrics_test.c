@@ -68,7 +68,9 @@ static json_int_t s_int(json_t *rec, const char *name)
     return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-/* Checks the EMF structure of rec; returns the names the first directive defines. */
+/* Checks the EMF structure of rec: a recent Timestamp, two directives in
+ * namespace ns ([Queue] with want_metrics metrics, [Queue, Outcome] with
+ * JobDuration), every dimension a non-empty string, every metric a number. */
 static void s_check_structure(json_t *rec, const char *ns, size_t want_metrics)
 {
     json_t *aws = json_object_get(rec, "_aws");
