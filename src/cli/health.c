@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "worker/config.h"
 #include "worker/health.h"
@@ -41,23 +42,6 @@ static void s_usage(FILE *out)
             ES_HEALTH_DEFAULT_STUCK_AFTER);
 }
 
-/* Value of option argv[*i] ("--name VALUE" or "--name=VALUE"), or NULL if argv[*i] is not it. */
-static const char *s_opt(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 int es_cmd_health(int argc, char **argv)
 {
     const char *max_age_arg = NULL, *stuck_arg = NULL;
@@ -74,9 +58,9 @@ int es_cmd_health(int argc, char **argv)
             s_usage(stdout);
             free(shared);
             return ES_EXIT_OK;
-        } else if ((v = s_opt(argc, argv, &i, "--max-age", &missing)) != NULL) {
+        } else if ((v = es_cli_opt_value(argc, argv, &i, "--max-age", &missing)) != NULL) {
             max_age_arg = v;
-        } else if ((v = s_opt(argc, argv, &i, "--stuck-after", &missing)) != NULL) {
+        } else if ((v = es_cli_opt_value(argc, argv, &i, "--stuck-after", &missing)) != NULL) {
             stuck_arg = v;
         } else if (missing) {
             fprintf(stderr, "exifstrip health: missing value for '%s'\n", argv[i]);

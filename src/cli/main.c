@@ -16,6 +16,7 @@ static const s_command s_commands[] = {
     {"inspect", es_cmd_inspect, "list a JPEG's segments and what strip would remove"},
     {"worker", es_cmd_worker, "strip JPEGs announced by S3 events on an SQS queue (daemon)"},
     {"health", es_cmd_health, "exit 0 while the worker's heartbeat file is fresh"},
+    {"backfill", es_cmd_backfill, "strip the objects already in a bucket (the worker's job, resumable)"},
 };
 
 static void s_usage(FILE *out)

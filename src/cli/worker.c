@@ -15,6 +15,7 @@
 #include "aws/s3/s3.h"
 #include "aws/sqs/sqs.h"
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "common/log.h"
 #include "worker/config.h"
 #include "worker/metrics.h"
@@ -26,17 +27,6 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     es_pool_request_stop(s_pool);
-}
-
-static void s_set_handlers(void (*handler)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
 }
 
 static void s_usage(FILE *out)
@@ -110,10 +100,10 @@ int es_cmd_worker(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     s_pool = pool;
-    s_set_handlers(s_on_signal);
+    es_cli_set_stop_handlers(s_on_signal);
     es_pool_stats stats;
     rc = es_pool_run(pool, &stats);
-    s_set_handlers(SIG_DFL);
+    es_cli_set_stop_handlers(SIG_DFL);
     s_pool = NULL;
     if (rc == ES_ERR_TIMEOUT) {
         /* Threads still blocked in a request use the clients: leave without freeing. */

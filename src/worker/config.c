@@ -511,10 +511,27 @@ static void s_print_wrapped(FILE *out, int indent, const char *text)
     }
 }
 
+static bool s_named(const char *const *names, const char *env)
+{
+    if (!names)
+        return true;
+    for (size_t n = 0; names[n]; n++)
+        if (!strcmp(names[n], env))
+            return true;
+    return false;
+}
+
 void es_cfg_print_help(FILE *out)
+{
+    es_cfg_print_help_some(out, NULL);
+}
+
+void es_cfg_print_help_some(FILE *out, const char *const *names)
 {
     for (size_t i = 0; i < S_NOPTS; i++) {
         const s_opt *o = &s_opts[i];
+        if (!s_named(names, o->env))
+            continue;
         char flag[64], text[512];
         snprintf(flag, sizeof flag, "--%s%s%s", o->flag, o->metavar ? " " : "",
                  o->metavar ? o->metavar : "");

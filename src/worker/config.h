@@ -75,6 +75,9 @@ ES_MUST_USE es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int a
 
 /* Prints the option/variable table for `exifstrip worker --help`. */
 void es_cfg_print_help(FILE *out);
+/* The same for the settings named in names (their variables, a
+ * NULL-terminated list, as es_cfg_load_some takes); NULL = all. */
+void es_cfg_print_help_some(FILE *out, const char *const *names);
 
 /* Whether events from bucket are processed: it is in the allowlist, or the
  * allowlist is empty and bucket is not the destination. */

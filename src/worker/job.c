@@ -55,30 +55,39 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     return true;
 }
 
-static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
+/* The checks made before any request; false with res filled when the object
+ * is settled by them. */
+static bool s_precheck(const es_job_env *env, const es_job_object *obj, es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
     if (!es_cfg_bucket_allowed(cfg, obj->bucket)) {
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s is not an allowed source",
                            obj->bucket);
-        return;
+        return false;
     }
     if (!es_cfg_suffix_matches(cfg, obj->key)) {
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "%s",
                            "key does not end with a configured suffix");
-        return;
+        return false;
     }
     if (s_cancel_requested(env)) {
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not started");
-        return;
+        return false;
     }
     if (obj->has_size && obj->size > cfg->max_object_bytes) {
         es_error why;
         es_error_clear(&why);
         es_err code = es_job_too_large(cfg, obj->size, &why);
         es_job_set_outcome(res, ES_JOB_REFUSED, code, "%s", why.msg);
-        return;
+        return false;
     }
+    return true;
+}
+
+static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
+{
+    if (!s_precheck(env, obj, res))
+        return;
     for (int attempt = 1;; attempt++) {
         es_s3_object_info dest; /* wopt.if_match may point into it */
         es_s3_write_options wopt = {.source = &obj->source};
@@ -93,10 +102,18 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job
         if (attempt == S_WRITE_ATTEMPTS) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
                                "bucket %.200s: the object changed during each of %d conditional writes",
-                               cfg->dest_bucket, attempt);
+                               env->cfg->dest_bucket, attempt);
             return;
         }
     }
+}
+
+bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
+{
+    memset(res, 0, sizeof *res);
+    es_s3_object_info dest;
+    es_s3_write_options wopt = {.source = &obj->source};
+    return s_precheck(env, obj, res) && s_check_destination(env, obj, &dest, &wopt, res);
 }
 
 void es_job_run_object(const es_job_env *env, const es_job_object *obj,
@@ -107,7 +124,7 @@ void es_job_run_object(const es_job_env *env, const es_job_object *obj,
     s_run_object(env, obj, res);
     es_job_report_refusal(env, msg, obj->bucket, obj->key, obj->source.version_id, res);
     res->duration_ms = es_clock_ms() - start;
-    es_job_log_result(msg, obj->bucket, obj->key, obj->source.version_id, res);
+    es_job_log_result(env, msg, obj->bucket, obj->key, obj->source.version_id, res);
 }
 
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,

@@ -115,6 +115,13 @@ typedef struct es_job_counts {
 void es_job_run_object(const es_job_env *env, const es_job_object *obj,
                        const es_job_message *msg, es_job_result *res);
 
+/* What es_job_run_object would do, without GET, write, report or log line
+ * (`backfill --dry-run`): the same checks and the HEAD of B's object. True
+ * when obj would be stripped and written; false with res's outcome and
+ * reason set otherwise (skipped: B already holds this source ...; refused;
+ * retry: the HEAD failed). */
+bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_result *res);
+
 /* es_job_run_object for one CREATED record of msg. */
 void es_job_run_record(const es_job_env *env, const es_job_message *msg,
                        const es_event_record *rec, es_job_result *res);

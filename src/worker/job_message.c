@@ -25,7 +25,7 @@ static void s_settle_unprocessed(const es_job_env *env, const es_job_message *ms
     es_job_report_refusal(env, msg, rec ? rec->bucket : NULL, rec ? rec->key : NULL,
                           rec ? rec->version_id : NULL, res);
     res->duration_ms = es_clock_ms() - start;
-    es_job_log_result(msg, rec ? rec->bucket : NULL, rec ? rec->key : NULL,
+    es_job_log_result(env, msg, rec ? rec->bucket : NULL, rec ? rec->key : NULL,
                       rec ? rec->version_id : NULL, res);
 }
 

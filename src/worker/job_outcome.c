@@ -125,8 +125,8 @@ void es_job_report_refusal(const es_job_env *env, const es_job_message *msg,
                        sres.message[0] ? ": " : "", sres.message);
 }
 
-void es_job_log_result(const es_job_message *msg, const char *bucket, const char *key,
-                       const char *version_id, const es_job_result *res)
+void es_job_log_result(const es_job_env *env, const es_job_message *msg, const char *bucket,
+                       const char *key, const char *version_id, const es_job_result *res)
 {
     static const char *const events[ES_JOB_OUTCOME_COUNT] = {"job.done", "job.skipped", "job.gone",
                                                              "job.refused", "job.retry"};
@@ -147,6 +147,6 @@ void es_job_log_result(const es_job_message *msg, const char *bucket, const char
            ES_LF_STR("reason", res->reason[0] ? res->reason : NULL),
            ES_LF_STR("error_code", failed ? es_errname(res->code) : NULL),
            ES_LF_STR("category", failed ? es_category_name(es_err_category(res->code)) : NULL),
-           ES_LF_STR("reported", res->reported ? "dlq" : NULL));
+           ES_LF_STR("reported", !res->reported ? NULL : env->report ? "report" : "dlq"));
     es_metrics_job(msg, res);
 }

@@ -273,17 +273,33 @@ static es_err s_list_done(void *ctx, const es_http_response *resp, es_aws_result
 es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
                           const char *continuation, es_s3_list_page *page, es_aws_result *res)
 {
+    es_s3_list_options opt = {.prefix = prefix, .continuation = continuation};
+    return es_s3_list_objects_with(c, bucket, &opt, page, res);
+}
+
+es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket, const es_s3_list_options *opt,
+                               es_s3_list_page *page, es_aws_result *res)
+{
     if (!page)
         return es_aws_bad_arg(res, "page");
+    if (!opt || opt->max_keys < 0 || opt->max_keys > 1000)
+        return es_aws_bad_arg(res, "list options");
     memset(page, 0, sizeof *page);
     es_buf q;
     es_buf_init(&q, 8192);
-    if (continuation && continuation[0])
-        es_buf_query_param(&q, "continuation-token", continuation);
+    /* In the canonical (sorted) order of the query. */
+    if (opt->continuation && opt->continuation[0])
+        es_buf_query_param(&q, "continuation-token", opt->continuation);
     es_buf_query_param(&q, "encoding-type", "url");
     es_buf_query_param(&q, "list-type", "2");
-    if (prefix && prefix[0])
-        es_buf_query_param(&q, "prefix", prefix);
+    char max_keys[16];
+    snprintf(max_keys, sizeof max_keys, "%d", opt->max_keys);
+    if (opt->max_keys > 0)
+        es_buf_query_param(&q, "max-keys", max_keys);
+    if (opt->prefix && opt->prefix[0])
+        es_buf_query_param(&q, "prefix", opt->prefix);
+    if (opt->start_after && opt->start_after[0])
+        es_buf_query_param(&q, "start-after", opt->start_after);
     es_aws_request req = {
         .method = "GET",
         .max_response = ES_S3_LIST_MAX_RESPONSE,
@@ -298,12 +314,16 @@ void es_s3_list_free(es_s3_list_page *page)
 {
     if (!page)
         return;
-    for (size_t i = 0; i < page->count; i++)
+    for (size_t i = 0; i < page->count; i++) {
         free(page->keys[i]);
+        free(page->etags ? page->etags[i] : NULL);
+    }
     free(page->keys);
     free(page->sizes);
+    free(page->etags);
     page->keys = NULL;
     page->sizes = NULL;
+    page->etags = NULL;
     page->count = 0;
 }
 

@@ -88,18 +88,30 @@ ES_MUST_USE es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, co
 ES_MUST_USE es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
                                        es_aws_result *res);
 
-/* Tests and tooling for now; the planned backfill command lists the upload
- * bucket with it. ListObjectsV2, one page. Keys are returned in a malloc'd array of malloc'd
- * strings (free with es_s3_list_free). *next_token is "" when the listing ended. */
+/* ListObjectsV2, one page (`exifstrip backfill` lists the source bucket with
+ * it). Keys and ETags (without quotes, "" when absent) are returned in
+ * malloc'd arrays of malloc'd strings (free with es_s3_list_free).
+ * next_token is "" when the listing ended. */
 typedef struct es_s3_list_page {
     char **keys;
     uint64_t *sizes;
+    char **etags;
     size_t count;
     char next_token[1024];
 } es_s3_list_page;
 ES_MUST_USE es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
                                       const char *continuation, es_s3_list_page *page,
                                       es_aws_result *res);
+/* ListObjectsV2's parameters; NULL or "" / 0 leave one out. */
+typedef struct es_s3_list_options {
+    const char *prefix;
+    const char *start_after;  /* list keys after this one (S3 ignores it with a continuation) */
+    const char *continuation; /* the previous page's next_token */
+    int max_keys;             /* 1..1000; 0 = S3's default (1000) */
+} es_s3_list_options;
+ES_MUST_USE es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket,
+                                           const es_s3_list_options *opt,
+                                           es_s3_list_page *page, es_aws_result *res);
 void es_s3_list_free(es_s3_list_page *page);
 
 /* Multipart primitives. opt (may be NULL): create sends its source metadata,

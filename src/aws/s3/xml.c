@@ -196,6 +196,7 @@ typedef struct s_list {
     size_t cap;
     char *key;          /* the current <Contents>'s Key */
     uint64_t size;
+    char etag[128];     /* the current <Contents>'s ETag, without quotes */
     bool truncated;
     bool url_encoded;
 } s_list;
@@ -227,13 +228,20 @@ static es_err s_list_push(s_list *l)
         uint64_t *sizes = realloc(p->sizes, cap * sizeof *sizes);
         ES_ENSURE(sizes, ES_ERR_NOMEM);
         p->sizes = sizes;
+        char **etags = realloc(p->etags, cap * sizeof *etags);
+        ES_ENSURE(etags, ES_ERR_NOMEM);
+        p->etags = etags;
         l->cap = cap;
     }
+    char *etag = strdup(l->etag);
+    ES_ENSURE(etag, ES_ERR_NOMEM);
     p->keys[p->count] = l->key;
     p->sizes[p->count] = l->size;
+    p->etags[p->count] = etag;
     p->count++;
     l->key = NULL;
     l->size = 0;
+    l->etag[0] = '\0';
     return ES_OK;
 }
 
@@ -249,6 +257,12 @@ static es_err s_list_end(s_walk *w, const char *name, const char *text, size_t l
             ES_ENSURE(l->key, ES_ERR_NOMEM);
         } else if (!strcmp(name, "Size")) {
             ES_GUARD(s_parse_u64(text, len, &l->size));
+        } else if (!strcmp(name, "ETag") && text) {
+            if (len >= 2 && text[0] == '"' && text[len - 1] == '"') {
+                text++;
+                len -= 2;
+            }
+            ES_GUARD(s_copy(l->etag, sizeof l->etag, text, len));
         }
         return ES_OK;
     }

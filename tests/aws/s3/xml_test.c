@@ -61,13 +61,15 @@ static void test_list_page(void)
     REQUIRE(p.count == 3);
     CHECK_STR_EQ(p.keys[0], "a.jpg");
     CHECK_INT_EQ(p.sizes[0], 123);
+    CHECK_STR_EQ(p.etags[0], "x"); /* the quotes are removed */
+    CHECK_STR_EQ(p.etags[1], "");  /* absent */
     CHECK_STR_EQ(p.keys[1], "dir/b c+d.jpg"); /* not url-encoded: '+' stays */
     CHECK_INT_EQ(p.sizes[1], 0);
     CHECK_STR_EQ(p.keys[2], "caf\xc3\xa9 & <x>");
     CHECK(p.sizes[2] == UINT64_MAX);
     CHECK_STR_EQ(p.next_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
     es_s3_list_free(&p);
-    CHECK(p.keys == NULL && p.count == 0);
+    CHECK(p.keys == NULL && p.etags == NULL && p.count == 0);
 }
 
 static void test_list_url_encoded(void)

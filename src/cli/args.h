@@ -1,0 +1,13 @@
+/* args.h - option parsing shared by the subcommands that take a few options
+ * of their own and hand the rest to the worker's configuration table. */
+#ifndef ES_CLI_ARGS_H
+#define ES_CLI_ARGS_H
+
+#include <stdbool.h>
+
+/* The value of option argv[*i] when it is `name` ("--name VALUE", advancing
+ * *i, or "--name=VALUE"); NULL when argv[*i] is another argument, or when
+ * the value is missing (then *missing is set). */
+const char *es_cli_opt_value(int argc, char **argv, int *i, const char *name, bool *missing);
+
+#endif
