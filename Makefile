@@ -116,7 +116,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libestest.a $(BUILD)/lib
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
-test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN) $(TOOL_BIN)
+# The bench programs are built too: tests/bench/bench_smoke_test.sh runs the harness in a tiny mode.
+test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 deps:
 	@mk/deps.sh
@@ -150,7 +151,7 @@ fuzz: deps fuzz-build
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) OPT="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
 	    $(BENCH_SRC:tests/bench/%.c=build/bench-tree/bench/%) build/bench-tree/tests/tools/mkfixture
-	@tests/bench/run-bench.sh build/bench-tree
+	@tests/bench/run-bench.sh build/bench-tree --readme README.md --data build/bench-tree/results.json
 
 # The demo generates its sample photos with the fixture tool.
 DEMO_BINS := $(BUILD)/exifstrip $(BUILD)/tests/tools/mkfixture

@@ -8,9 +8,11 @@
 //   DELETE /_emulator/faults/ID           remove one rule
 //   GET    /_emulator/requests[?since=SEQ&service=s3|sqs&action=NAME]   request log
 //   DELETE /_emulator/requests            clear the request log
+//   GET    /_emulator/stats               connections accepted and requests per service:action (benchmarks)
+//   DELETE /_emulator/stats               reset those counters
 //   GET    /_emulator/clock               the simulated clock offset
 //   PUT    /_emulator/clock               {"offset_ms": N}: pretend the server clock is N ms ahead
-//   POST   /_emulator/reset               drop all buckets, objects, queues, notification configs, rules, log, clock offset
+//   POST   /_emulator/reset               drop all buckets, objects, queues, notification configs, rules, log, stats, clock offset
 import { ACCOUNT_ID } from "./config.mjs";
 import { splitTarget, parseQuery, firstParam } from "./url.mjs";
 
@@ -98,6 +100,14 @@ export async function handleControl(emu, req, res, ctx) {
             return reply(res, 200, { last_seq: emu.log.seq, requests });
         }
         if (method === "DELETE") return reply(res, 200, { cleared: emu.log.clear() });
+        return reply(res, 405, { error: `${method} not allowed here` });
+    }
+    if (path === "/_emulator/stats") {
+        if (method === "GET") return reply(res, 200, emu.stats.snapshot());
+        if (method === "DELETE") {
+            emu.stats.clear();
+            return reply(res, 200, { cleared: true });
+        }
         return reply(res, 405, { error: `${method} not allowed here` });
     }
     if (path === "/_emulator/clock") {

@@ -4,7 +4,7 @@
 // (notification and location subresources, ListMultipartUploads and the
 // conditional-write checks here, SQS query protocol through
 // the JSON adapter, everything else forwarded to fauxqs) -> S3 event
-// notifications -> response, and one entry in the request log.
+// notifications -> response, one entry in the request log and the stats counters.
 import http from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,6 +14,7 @@ import { verifyRequest, authError } from "./sigv4.mjs";
 import { renderError, apiError } from "./errors.mjs";
 import { FaultRules } from "./faults.mjs";
 import { RequestLog } from "./reqlog.mjs";
+import { Stats } from "./stats.mjs";
 import { Notifications } from "./notifications.mjs";
 import { newHostId } from "./notify_events.mjs";
 import { toJsonInput, toXmlResponse, jsonErrorToApiError } from "./sqs_query.mjs";
@@ -64,6 +65,7 @@ export class Emulator {
             { s3Store: this.backend.s3Store, sqsStore: this.backend.sqsStore, SqsStore: this.backend.SqsStore }, cfg.region);
         this.faults = new FaultRules();
         this.log = new RequestLog();
+        this.stats = new Stats();
         this.keyLocks = new KeyLocks();
         this.url = "";
         this.startedAt = Date.now();
@@ -107,6 +109,7 @@ export class Emulator {
         this.notifications.clear();
         this.faults.clear();
         this.log.clear();
+        this.stats.clear();
         this.clockOffsetMs = 0;
     }
 
@@ -141,6 +144,7 @@ export class Emulator {
         if (code) entry.code = code;
         if (rule) entry.fault = rule.id;
         this.log.add(entry);
+        this.stats.request(entry.service, entry.action);
         if (this.cfg.logRequests) {
             process.stderr.write(`${entry.time} ${entry.method} ${ctx.target} ${entry.service}:${entry.action} -> ${status}${code ? ` ${code}` : ""}${rule ? ` (fault ${rule.id})` : ""}\n`);
         }
@@ -156,6 +160,7 @@ export class Emulator {
             await handleControl(this, req, res, ctx);
             return;
         }
+        this.stats.connection(req.socket);
         let body;
         try {
             body = await readBody(req, this.cfg.maxBody);

@@ -104,9 +104,15 @@ function toXml(obj, action) {
     return out;
 }
 
+// Actions whose answer always has a <ActionResult> element, even an empty one
+// (SQS answers an empty receive with <ReceiveMessageResult/>; botocore needs it).
+const RESULT_ACTIONS = new Set(["ReceiveMessage", "ListQueues", "GetQueueAttributes", "ListDeadLetterSourceQueues",
+    "ListQueueTags", "ListMessageMoveTasks", "GetQueueUrl", "CreateQueue", "SendMessage", "SendMessageBatch",
+    "DeleteMessageBatch", "ChangeMessageVisibilityBatch", "StartMessageMoveTask", "CancelMessageMoveTask"]);
+
 export function toXmlResponse(action, json, requestId) {
     const inner = toXml(json, action);
-    const result = inner ? `<${action}Result>${inner}</${action}Result>` : "";
+    const result = inner || RESULT_ACTIONS.has(action) ? `<${action}Result>${inner}</${action}Result>` : "";
     return `<?xml version="1.0"?><${action}Response xmlns="${XMLNS}">${result}` +
         `<ResponseMetadata><RequestId>${xmlEscape(requestId)}</RequestId></ResponseMetadata></${action}Response>`;
 }

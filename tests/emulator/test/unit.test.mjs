@@ -104,6 +104,8 @@ test("SQS JSON results become query-protocol XML", () => {
         "</ReceiveMessageResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ReceiveMessageResponse>");
     assert.match(toXmlResponse("DeleteMessageBatch", { Successful: [{ Id: "1" }], Failed: [] }, "r"), /<DeleteMessageBatchResultEntry><Id>1<\/Id><\/DeleteMessageBatchResultEntry>/);
     assert.doesNotMatch(toXmlResponse("DeleteMessage", {}, "r"), /DeleteMessageResult/);
+    // An empty receive still has its (empty) result element, as SQS answers it.
+    assert.match(toXmlResponse("ReceiveMessage", {}, "r"), /<ReceiveMessageResponse [^>]*><ReceiveMessageResult><\/ReceiveMessageResult><ResponseMetadata>/);
     const err = jsonErrorToApiError(400, { "x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender" }, { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: "gone" });
     assert.deepEqual(err, { status: 400, code: "QueueDoesNotExist", queryCode: "AWS.SimpleQueueService.NonExistentQueue", message: "gone" });
 });

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# bench_smoke_test.sh - keeps `make bench` from rotting: runs the benchmark
+# harness (tests/bench/run-bench.sh --quick: a few photos, one run, no ~1 GB
+# photo, its own emulator) against this build tree, writing to a temporary
+# file, and checks the RESULTS.md format: machine description, the targets
+# table with MET/MISS verdicts, the CLI table, the residue table (exifstrip's
+# outputs clean, cp's carrying what the inputs carry), the worker tables (the
+# worker's outputs clean too) and the README summary block; the committed RESULTS.md and README.md stay
+# untouched. Also: a peer tool that fails on every file fails the run with a
+# clear message. Times are not checked (benchmarks are informational).
+source "$(dirname "$0")/../harness/lib.sh"
+
+S=$(mktemp -d "${TMPDIR:-/tmp}/es-bench-smoke.XXXXXX")
+trap 'rm -rf "$S"' EXIT
+RUN_BENCH=$ES_ROOT/tests/bench/run-bench.sh
+export ES_BENCH_NO_INSTALL=1
+
+for f in "$ES_BUILD/bench/strip_bench" "$ES_BUILD/tests/tools/mkfixture" "$EXIFSTRIP"; do
+    [ -x "$f" ] || { echo "missing $f (make BUILD=... test-build)"; echo "# summary: 0 passed, 1 failed, 0 skipped"; exit 1; }
+done
+
+# table_row FILE SECTION-HEADING FIRST-CELL: the cells of that row of the first
+# table after the heading, one per line.
+hash_of() { [ -e "$1" ] && sha256sum <"$1"; }
+
+table_row() {
+    awk -v h="$2" -v c="$3" '
+        index($0, h) == 1 { in_s = 1; next }
+        in_s && /^## / { exit }
+        in_s && /^\|/ { n = split($0, a, "|"); v = a[2]; gsub(/^ +| +$/, "", v)
+                        if (v == c) { for (i = 2; i < n; i++) { x = a[i]; gsub(/^ +| +$/, "", x); print x }; exit } }' "$1"
+}
+
+t_quick_run_writes_results() {
+    local readme_before results_before out=$S/RESULTS.md rc
+    readme_before=$(hash_of "$ES_ROOT/README.md")
+    results_before=$(hash_of "$ES_ROOT/tests/bench/RESULTS.md")
+    ES_BENCH_PHOTOS=4 "$RUN_BENCH" "$ES_BUILD" --quick --out "$out" >"$S/quick.log" 2>&1
+    rc=$?
+    check_eq "exit status of the quick run (log: $(tail -n 5 "$S/quick.log"))" "$rc" 0
+    [ -s "$out" ] || { es_fail "no $out written"; return; }
+    check "machine description: CPU" grep -qE '^\| CPU \| .+ \|$' "$out"
+    check "machine description: kernel" grep -qE '^\| kernel \| Linux ' "$out"
+    check "tool versions listed" grep -qE '^Tools: cp [0-9]' "$out"
+    local verdicts bad
+    verdicts=$(awk '/^## Targets/ { t = 1; next } t && /^## / { exit } t && /^\| / && !/^\| target/ { n = split($0, a, "|"); v = a[4]; gsub(/ /, "", v); print v }' "$out")
+    check "at least 8 targets listed" [ "$(echo "$verdicts" | grep -c .)" -ge 8 ]
+    bad=$(echo "$verdicts" | grep -vxE 'MET|MISS|n/a' | head -n 1)
+    check_eq "every target has a MET/MISS verdict" "$bad" ""
+    check "CLI table has cp" [ -n "$(table_row "$out" "## CLI: one process per file" cp)" ]
+    check "CLI table has exifstrip" [ -n "$(table_row "$out" "## CLI: one process per file" exifstrip)" ]
+    # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
+    local ex cp inp
+    mapfile -t ex < <(table_row "$out" "### Residue" exifstrip)
+    mapfile -t cp < <(table_row "$out" "### Residue" cp)
+    mapfile -t inp < <(table_row "$out" "### Residue" "(inputs)")
+    check_eq "exifstrip's outputs were all checked" "${ex[1]:-}" 4
+    check_eq "exifstrip leaves no residue (GPS..trailer columns)" "${ex[*]:2:7}" "0 0 0 0 0 0 0"
+    check_eq "exifstrip's verdict" "${ex[11]:-}" clean
+    check_eq "cp's outputs carry what the inputs carry" "${cp[*]:2:7}" "${inp[*]:2:7}"
+    check "the inputs carry some metadata (so the residue check is exercised)" \
+        [ "$(( ${inp[3]:-0} + ${inp[2]:-0} + ${inp[4]:-0} ))" -gt 0 ]
+    check "worker table: CPU ms per image for both" grep -qE '^\| CPU ms per image .*\| [0-9.]+ \| [0-9.]+ \|' "$out"
+    check "worker table: ReceiveMessage calls per message" grep -qE '^\| ReceiveMessage calls per message \| [0-9.]+ \| [0-9.]+ \|' "$out"
+    check "worker table: the large photo is byte-identical to strip's" grep -qE 'byte-identical to `strip` \| [0-9.]+ s / yes' "$out"
+    local wex
+    mapfile -t wex < <(table_row "$out" "### Residue in the workers" exifstrip)
+    check_eq "the worker's outputs were all checked" "${wex[1]:-}" 4
+    check_eq "the worker's outputs carry no residue" "${wex[*]:2:7}" "0 0 0 0 0 0 0"
+    check "concurrency table has concurrency 1" [ -n "$(table_row "$out" "### exifstrip worker at several" 1)" ]
+    check "summary block for the README" grep -qF '<!-- bench-summary:begin' "$out"
+    check "the summary block is printed" grep -qF '<!-- bench-summary:end -->' "$S/quick.log"
+    check_eq "README.md untouched" "$(hash_of "$ES_ROOT/README.md")" "$readme_before"
+    check_eq "committed RESULTS.md untouched" "$(hash_of "$ES_ROOT/tests/bench/RESULTS.md")" "$results_before"
+}
+
+t_broken_peer_fails_clearly() {
+    local rc
+    mkdir -p "$S/bin"
+    printf '#!/bin/sh\necho "jhead: simulated breakage" >&2\nexit 3\n' >"$S/bin/jhead"
+    chmod +x "$S/bin/jhead"
+    PATH=$S/bin:$PATH ES_BENCH_PHOTOS=2 ES_BENCH_SKIP_WORKER=1 "$RUN_BENCH" "$ES_BUILD" --quick \
+        --out "$S/broken.md" >"$S/broken.log" 2>&1
+    rc=$?
+    check_eq "exit status with a broken jhead" "$rc" 1
+    check "the message names the tool and its error" grep -qE "FAILED: jhead is broken: .*simulated breakage" "$S/broken.log"
+    check "no results file written" [ ! -e "$S/broken.md" ]
+}
+
+es_run t_quick_run_writes_results
+es_run t_broken_peer_fails_clearly
+es_finish

@@ -1,0 +1,289 @@
+"""cli_bench.py - the command-line half of `make bench`: one process per file
+for `cp`, `exifstrip strip` and each installed peer (jhead, exiftool,
+jpegtran, exiv2, mat2) over the same photos, tools alternating within every
+round, medians over rounds; the same for one large generated photo; the
+batch form (`strip -o DIR files...` next to `cp files... DIR`); and the
+residue: `exifstrip inspect --json` on every tool's outputs, counting files
+that still carry GPS, EXIF, XMP, IPTC, comments, thumbnails or trailers (a
+tool that leaves any is not a peer), and files that lost an ICC profile or
+Adobe segment (colour information a lossless tool keeps)."""
+import json
+import os
+import shutil
+import subprocess
+
+from bench_lib import BenchError, median, spawn_timed, tool_version
+
+RESIDUE = ["gps", "exif", "xmp", "iptc", "comment", "thumbnail", "trailer"]
+
+
+class Tool:
+    """name, how to call it (IN, OUT), whether it edits OUT in place (then
+    OUT is a fresh copy made before the timed run), its version command."""
+
+    def __init__(self, name, argv, version, inplace=False, package=None, note="", max_runs=None):
+        self.name, self.argv, self.version_cmd, self.inplace = name, argv, version, inplace
+        self.package, self.note, self.max_runs = package, note, max_runs
+        self.version = "?"
+
+    def command(self, src, dst):
+        return [a.replace("{in}", src).replace("{out}", dst) for a in self.argv]
+
+
+def tools(exifstrip):
+    return [
+        Tool("cp", ["cp", "{in}", "{out}"], ["cp", "--version"], note="baseline: copies, removes nothing"),
+        Tool("exifstrip", [exifstrip, "strip", "-q", "{in}", "{out}"], [exifstrip, "--version"]),
+        Tool("jhead", ["jhead", "-purejpg", "{out}"], ["jhead", "-V"], inplace=True, package="jhead",
+             note="`-purejpg`, in place"),
+        Tool("exiftool", ["exiftool", "-q", "-q", "-all=", "-o", "{out}", "{in}"], ["exiftool", "-ver"],
+             package="libimage-exiftool-perl", note="`-all= -o OUT`; slow, so at most 3 rounds", max_runs=3),
+        Tool("jpegtran", ["jpegtran", "-copy", "none", "-outfile", "{out}", "{in}"], ["jpegtran", "-version"],
+             package="libjpeg-turbo-progs", note="`-copy none` (re-encodes the entropy data losslessly)"),
+        Tool("exiv2", ["exiv2", "-q", "rm", "{out}"], ["exiv2", "--version"], inplace=True, package="exiv2",
+             note="`rm`, in place"),
+        Tool("mat2", ["mat2", "--inplace", "{out}"], ["mat2", "--version"], inplace=True, package="mat2",
+             note="`--inplace`; re-encodes the picture; slow, so one round", max_runs=1),
+    ]
+
+
+def available_tools(exifstrip, want_missing):
+    """Tools found on PATH (cp and exifstrip always); want_missing gets the
+    names of peers that are not installed."""
+    found = []
+    for t in tools(exifstrip):
+        if t.package and shutil.which(t.argv[0]) is None:
+            want_missing.append(f"{t.name} ({t.package})")
+            continue
+        t.version = tool_version(t.version_cmd)
+        found.append(t)
+    return found
+
+
+def probe(tool_list, mkfixture, work):
+    """Runs every tool once on a small ordinary photo, so a broken install
+    fails the run at once and clearly, before minutes of measuring."""
+    photo = os.path.join(work, "probe.jpg")
+    r = subprocess.run([mkfixture, "--size", "64x48", "--exif", "--gps", photo], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"mkfixture failed: {r.stderr.strip()}")
+    for t in tool_list:
+        _, _, _, failed, err = run_tool_once(t, [photo], os.path.join(work, "probe-out"), work)
+        if failed:
+            raise BenchError(f"{t.name} is broken: it fails on an ordinary photo ({err}); "
+                             "reinstall it or remove it from PATH")
+
+
+def run_tool_once(tool, files, outdir, work, rss=False):
+    """One pass of tool over files (one process each) into outdir. Returns
+    (wall seconds, cpu seconds, peak RSS KiB (with rss only), failed file
+    names, first error)."""
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    wall = cpu = 0.0
+    peak = 0
+    failed, first_err = [], ""
+    errfile = os.path.join(work, "tool.err")
+    for src in files:
+        dst = os.path.join(outdir, os.path.basename(src))
+        if tool.inplace:
+            shutil.copyfile(src, dst)
+        p = spawn_timed(tool.command(src, dst), errfile=errfile, rss_file=os.path.join(work, "tool.rss") if rss else None)
+        wall += p.wall
+        cpu += p.cpu
+        peak = max(peak, p.maxrss_kib)
+        if p.rc != 0:
+            failed.append(os.path.basename(src))
+            first_err = first_err or f"exit {p.rc}: {p.err.strip()[:300]}"
+            if os.path.exists(dst):
+                os.unlink(dst)
+    return wall, cpu, peak, failed, first_err
+
+
+def alternate(tool_list, files_of, runs_of, work, label):
+    """Runs every tool runs_of(tool) times (plus one warm-up pass), rotating
+    the order each round. Returns {name: result dict}."""
+    results = {t.name: {"walls": [], "cpus": [], "peak_kib": 0, "failed": [], "error": ""} for t in tool_list}
+    rounds = max(runs_of(t) for t in tool_list) + 1
+    for r in range(rounds):
+        order = tool_list[r % len(tool_list):] + tool_list[:r % len(tool_list)]
+        for t in order:
+            warm_up = r == 0
+            if (warm_up and runs_of(t) == 1) or r > runs_of(t):   # a single run gets no warm-up
+                continue
+            outdir = os.path.join(work, f"{label}-{t.name}")
+            # The warm-up round measures peak RSS (under /usr/bin/time); timed
+            # rounds run the command directly.
+            # (A single run measures both: /usr/bin/time's start-up is small next to a slow tool.)
+            res = results[t.name]
+            rss = warm_up or runs_of(t) == 1
+            wall, cpu, peak, failed, err = run_tool_once(t, files_of(t), outdir, work, rss=rss)
+            res["failed"], res["error"] = failed, err or res["error"]
+            if rss:
+                res["peak_kib"] = max(res["peak_kib"], peak)
+            if warm_up:
+                continue
+            res["walls"].append(wall)
+            res["cpus"].append(cpu)
+    return results
+
+
+def inspect_json(exifstrip, files):
+    """{basename: inspect record} for files (records with ok false included)."""
+    out = {}
+    for i in range(0, len(files), 200):
+        chunk = files[i:i + 200]
+        r = subprocess.run([exifstrip, "inspect", "--json"] + chunk, capture_output=True, text=True)
+        if r.returncode not in (0, 2):
+            raise BenchError(f"exifstrip inspect --json failed (exit {r.returncode}): {r.stderr.strip()[:300]}")
+        for line in r.stdout.splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                out[os.path.basename(rec["file"])] = rec
+    return out
+
+
+# IFD0 tags that are no residue: the orientation (exifstrip keeps a one-tag
+# EXIF when it cannot turn a photo) and the pointers to the other IFDs.
+HARMLESS_IFD0 = {0x0112, 0x8769, 0x8825}
+
+
+def exif_beyond_orientation(path):
+    """True when the file's EXIF holds any tag but the orientation (piexif
+    reads it; without piexif every EXIF segment counts)."""
+    try:
+        import piexif
+    except ImportError:
+        return True
+    try:
+        d = piexif.load(path)
+    except Exception:  # unreadable EXIF still is EXIF
+        return True
+    if set(d.get("0th", {})) - HARMLESS_IFD0 or d.get("thumbnail"):
+        return True
+    return any(d.get(ifd) for ifd in ("Exif", "GPS", "Interop", "1st"))
+
+
+def residue_of(rec):
+    """The residue categories a file still carries (inspect --json record)."""
+    kinds = {s.get("kind") for s in rec.get("segments", [])}
+    exif = rec.get("exif") or {}
+    found = set()
+    if exif.get("gps"):
+        found.add("gps")
+    if "exif" in kinds and exif_beyond_orientation(rec["file"]):
+        found.add("exif")
+    if kinds & {"xmp", "xmp-ext"}:
+        found.add("xmp")
+    if "photoshop" in kinds:
+        found.add("iptc")
+    if "comment" in kinds:
+        found.add("comment")
+    if (exif.get("thumbnail_bytes") or 0) > 0 or "jfxx" in kinds or any(
+            s.get("kind") == "jfif" and s.get("action") == "trim" for s in rec.get("segments", [])):
+        found.add("thumbnail")
+    if (rec.get("trailer_bytes") or 0) > 0 or "trailer" in kinds:
+        found.add("trailer")
+    return found
+
+
+def residue(exifstrip, outdir, inputs_by_name):
+    """Counts per residue category over the files in outdir, plus files that
+    lost an ICC profile or Adobe segment their input had, and unreadable ones."""
+    names = sorted(os.listdir(outdir)) if os.path.isdir(outdir) else []
+    recs = inspect_json(exifstrip, [os.path.join(outdir, n) for n in names]) if names else {}
+    counts = {k: 0 for k in RESIDUE}
+    counts["lost_colour"] = counts["unreadable"] = 0
+    counts["checked"] = len(names)
+    for n in names:
+        rec = recs.get(n)
+        if rec is None or not rec.get("ok", False):
+            counts["unreadable"] += 1
+            continue
+        for k in residue_of(rec):
+            counts[k] += 1
+        before = {s.get("kind") for s in inputs_by_name.get(n, {}).get("segments", [])}
+        after = {s.get("kind") for s in rec.get("segments", [])}
+        if (before & {"icc", "adobe"}) - after:
+            counts["lost_colour"] += 1
+    return counts
+
+
+def summarise(results, nbytes_of, nfiles_of):
+    """Adds medians, ms/file and MB/s to every tool's result."""
+    for name, r in results.items():
+        if not r["walls"]:
+            continue
+        r["wall"] = median(r["walls"])
+        r["cpu"] = median(r["cpus"])
+        n = nfiles_of(name)
+        r["files"] = n
+        r["ms_per_file"] = 1000 * r["wall"] / n if n else float("nan")
+        r["cpu_ms_per_file"] = 1000 * r["cpu"] / n if n else float("nan")
+        r["mb_s"] = nbytes_of(name) / 1e6 / r["wall"] if r["wall"] > 0 else float("nan")
+
+
+def check_not_broken(results, files_of, tool_list, must_succeed):
+    """A tool that failed on every file is broken; cp and exifstrip must never fail."""
+    for t in tool_list:
+        r = results[t.name]
+        if t.name in must_succeed and r["failed"]:
+            raise BenchError(f"{t.name} failed on {len(r['failed'])} file(s), e.g. {r['failed'][0]}: {r['error']}")
+        if r["failed"] and len(r["failed"]) == len(files_of(t)):
+            raise BenchError(f"{t.name} is broken: it failed on every file ({r['error']}); "
+                             f"reinstall it or remove it from PATH")
+
+
+def corpus_bench(exifstrip, tool_list, files, work, runs, mat2_files):
+    """Per-file run of every tool over files; returns results with residue."""
+    files_of = lambda t: files[:mat2_files] if t.name == "mat2" else files
+    runs_of = lambda t: min(runs, t.max_runs or runs)
+    results = alternate(tool_list, files_of, runs_of, work, "corpus")
+    check_not_broken(results, files_of, tool_list, ("cp", "exifstrip"))
+    sizes = {f: os.path.getsize(f) for f in files}
+    by_name = {t.name: t for t in tool_list}
+    summarise(results, lambda n: sum(sizes[f] for f in files_of(by_name[n])), lambda n: len(files_of(by_name[n])))
+    inputs = inspect_json(exifstrip, files)
+    for t in tool_list:
+        results[t.name]["residue"] = residue(exifstrip, os.path.join(work, f"corpus-{t.name}"), inputs)
+    input_residue = {k: 0 for k in RESIDUE}
+    for rec in inputs.values():
+        for k in residue_of(rec):
+            input_residue[k] += 1
+    return results, input_residue
+
+
+def large_bench(exifstrip, tool_list, large, work, runs):
+    """Every tool (and the pipe form of exifstrip) on one large photo."""
+    pipe = Tool("exifstrip (pipe)", ["sh", "-c", 'cat "$1" | "$0" strip -q - - >"$2"', exifstrip, "{in}", "{out}"],
+                [exifstrip, "--version"], note="`cat | strip - -`: the streaming path")
+    pipe.version = next((t.version for t in tool_list if t.name == "exifstrip"), "?")
+    lst = list(tool_list) + [pipe]
+    runs_of = lambda t: min(runs, t.max_runs or runs)
+    results = alternate(lst, lambda t: [large], runs_of, work, "large")
+    check_not_broken(results, lambda t: [large], lst, ("cp", "exifstrip", "exifstrip (pipe)"))
+    size = os.path.getsize(large)
+    summarise(results, lambda n: size, lambda n: 1)
+    inputs = inspect_json(exifstrip, [large])
+    for t in lst:
+        results[t.name]["residue"] = residue(exifstrip, os.path.join(work, f"large-{t.name}"), inputs)
+    return results, lst
+
+
+def batch_bench(exifstrip, files, work, runs):
+    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`."""
+    out = os.path.join(work, "batch")
+    walls = {"cp": [], "exifstrip": []}
+    cpus = {"cp": [], "exifstrip": []}
+    cmds = {"cp": ["cp", "--"] + files + [out + "/"], "exifstrip": [exifstrip, "strip", "-q", "-o", out] + files}
+    for r in range(runs + 1):
+        for name in (["cp", "exifstrip"] if r % 2 == 0 else ["exifstrip", "cp"]):
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(out)
+            p = spawn_timed(cmds[name], errfile=os.path.join(work, "batch.err"))
+            if p.rc != 0:
+                raise BenchError(f"batch {name} failed: exit {p.rc}: {p.err.strip()[:300]}")
+            if r > 0:
+                walls[name].append(p.wall)
+                cpus[name].append(p.cpu)
+    return {n: {"wall": median(walls[n]), "cpu": median(cpus[n])} for n in walls}

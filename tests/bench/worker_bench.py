@@ -1,0 +1,314 @@
+"""worker_bench.py - the daemon half of `make bench`: `exifstrip worker
+--drain` and the boto3 + piexif baseline (baseline_worker.py) against a
+private instance of the project's emulator (tests/emulator), on the same
+photos. The S3 events are the emulator's own notifications, captured once and
+replayed into a fresh queue (full before the worker starts) and a fresh
+destination bucket for every run. Per run: CPU ms per image (the worker
+process's user+sys, wait4), images/s up to the last upload, the tail until a
+--drain run exits, peak RSS, ReceiveMessage calls per message and HTTP
+connections per 100 images (the emulator's /_emulator/stats), and the
+emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
+MB, byte-identical to `exifstrip strip`), and exifstrip's images/s at
+several concurrencies."""
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import cli_bench
+from bench_emulator import Emulator, aws_env
+from bench_lib import BenchError, median, proc_status, read_rss, rss_wrapped, wait_child
+
+PY = "/usr/bin/python3"
+SRC = "bench-src"
+
+
+def import_boto3():
+    """boto3 (Debian python3-boto3); piexif (python3-piexif) must be there for the baseline."""
+    try:
+        importlib.import_module("piexif")
+        return importlib.import_module("boto3")
+    except ImportError as err:
+        raise BenchError(f"the worker benchmark needs python3-boto3 and python3-piexif ({err}); "
+                         "run mk/deps.sh as root") from err
+
+
+class WorkerBench:
+    def __init__(self, root, exifstrip, emu, work):
+        boto3 = import_boto3()
+        from botocore.config import Config
+        self.root, self.exifstrip, self.emu, self.work = root, exifstrip, emu, work
+        kw = dict(endpoint_url=emu.url, region_name="us-east-1", aws_access_key_id="test",
+                  aws_secret_access_key="test", config=Config(max_pool_connections=16, s3={"addressing_style": "path"}))
+        self.s3 = boto3.client("s3", **kw)
+        self.sqs = boto3.client("sqs", **kw)
+        self.events = {}
+        self.seq = 0
+
+    # -- set-up: the photos in bucket A and their real notification messages
+    def upload(self, items):
+        """items: [(key, path)]; uploads them to the source bucket and returns
+        {key: event message body} as the emulator notified them."""
+        if not self.events:
+            self.s3.create_bucket(Bucket=SRC)
+            self.seed = self.sqs.create_queue(QueueName="bench-seed")["QueueUrl"]
+            arn = self.sqs.get_queue_attributes(QueueUrl=self.seed, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self.s3.put_bucket_notification_configuration(Bucket=SRC, NotificationConfiguration={
+                "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda kp: self.s3.upload_file(kp[1], SRC, kp[0]), items))
+        wanted = {k for k, _ in items}
+        got = {}
+        deadline = time.time() + 60
+        while wanted - set(got) and time.time() < deadline:
+            msgs = self.sqs.receive_message(QueueUrl=self.seed, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            for m in msgs:
+                body = json.loads(m["Body"])
+                for rec in body.get("Records", []):
+                    got[urllib.parse.unquote_plus(rec["s3"]["object"]["key"])] = m["Body"]
+            if msgs:
+                self.sqs.delete_message_batch(QueueUrl=self.seed, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+        if wanted - set(got):
+            raise BenchError(f"the emulator sent no event for {len(wanted - set(got))} uploaded photo(s)")
+        self.events.update(got)
+        return got
+
+    def delete_source(self, keys):
+        for i in range(0, len(keys), 1000):
+            self.s3.delete_objects(Bucket=SRC, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+
+    # -- one run
+    def fresh(self):
+        self.seq += 1
+        q = self.sqs.create_queue(QueueName=f"bench-q{self.seq}", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+        b = f"bench-out{self.seq}"
+        self.s3.create_bucket(Bucket=b)
+        return q, b
+
+    def drop(self, q, b):
+        keys = [o["Key"] for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=b)
+                for o in page.get("Contents", [])]
+        for i in range(0, len(keys), 1000):
+            self.s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+        self.s3.delete_bucket(Bucket=b)
+        self.sqs.delete_queue(QueueUrl=q)
+
+    def command(self, kind, conc, drain=True):
+        if kind == "exifstrip":
+            return [self.exifstrip, "worker"] + (["--drain"] if drain else [])
+        return [PY, os.path.join(self.root, "tests/bench/baseline_worker.py"), "--concurrency", str(conc)] + \
+            (["--drain"] if drain else [])
+
+    def env(self, q, b, conc, extra=None):
+        return aws_env(self.emu.url, dict({
+            "EXIFSTRIP_QUEUE_URL": q, "EXIFSTRIP_DEST_BUCKET": b, "EXIFSTRIP_SOURCE_BUCKETS": SRC,
+            "EXIFSTRIP_CONCURRENCY": str(conc), "EXIFSTRIP_HEARTBEAT_FILE": os.path.join(self.work, "heartbeat"),
+        }, **(extra or {})))
+
+    def run(self, kind, conc, keys, extra_env=None, keep=False):
+        """One --drain run over keys; returns its measurements (and, with
+        keep, leaves the destination bucket for the caller: result['bucket'])."""
+        q, b = self.fresh()
+        bodies = [self.events[k] for k in keys]
+        for i in range(0, len(bodies), 10):
+            self.sqs.send_message_batch(QueueUrl=q, Entries=[
+                {"Id": str(j), "MessageBody": body} for j, body in enumerate(bodies[i:i + 10])])
+        self.emu.control("DELETE", "stats")
+        self.emu.control("DELETE", "requests")
+        log = os.path.join(self.work, f"worker-{kind}-{self.seq}.log")
+        emu0 = self.emu.cpu()
+        t0 = time.time()
+        with open(log, "w") as logf:
+            rss_file = log + ".rss"
+            p = subprocess.Popen(rss_wrapped(self.command(kind, conc), rss_file), env=self.env(q, b, conc, extra_env),
+                                 stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)
+            try:
+                rc, cpu, _ = wait_for(p, 600)
+                maxrss = read_rss(rss_file)
+            except BenchError:
+                raise BenchError(f"{kind} worker did not finish within 600 s (log: {log})")
+        t_exit = time.time()
+        emu_cpu = self.emu.cpu() - emu0
+        stats = self.emu.control("GET", "stats")
+        puts = [r for r in self.emu.control("GET", "requests?service=s3")["requests"]
+                if r.get("bucket") == b and r["action"] in ("PutObject", "CompleteMultipartUpload") and r["status"] == 200]
+        written = sum(1 for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=b)
+                      for _ in page.get("Contents", []))
+        if rc != 0 or written != len(keys):
+            with open(log, errors="replace") as f:
+                tail = f.read()[-800:]
+            raise BenchError(f"{kind} worker (concurrency {conc}) exited {rc} and wrote {written} of {len(keys)} "
+                             f"photos; log {log}: ...{tail}")
+        last = max(iso_seconds(r["time"]) + r.get("duration_ms", 0) / 1000 for r in puts) if puts else t_exit
+        busy = max(last - t0, 1e-6)
+        n = len(keys)
+        res = {
+            "kind": kind, "concurrency": conc, "images": n, "busy_s": busy, "images_s": n / busy,
+            "drain_tail_s": t_exit - last, "cpu_ms_per_image": 1000 * cpu / n, "cpu_s": cpu,
+            "peak_rss_kib": maxrss, "emu_cpu_ms_per_image": 1000 * emu_cpu / n,
+            "emu_busy": emu_cpu / busy,
+            "receives_per_msg": stats["requests"].get("sqs:ReceiveMessage", 0) / n,
+            "conns_per_100": 100 * stats["connections"] / n,
+        }
+        if keep:
+            res["bucket"], res["queue"] = b, q
+        else:
+            self.drop(q, b)
+        return res
+
+    def idle(self, kind, seconds):
+        """RSS and threads of a worker waiting on an empty queue."""
+        q, b = self.fresh()
+        p = subprocess.Popen(self.command(kind, 4, drain=False), env=self.env(q, b, 4), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(seconds)
+        rss, threads = proc_status(p.pid)
+        alive = p.poll() is None
+        if alive:
+            p.send_signal(signal.SIGTERM)
+        try:
+            wait_for(p, 40)
+        except BenchError:
+            pass
+        self.drop(q, b)
+        if not alive or rss is None:
+            raise BenchError(f"{kind} worker exited while idle (status {p.returncode})")
+        return {"rss_kib": rss, "threads": threads}
+
+    def fetch_outputs(self, bucket, keys, outdir):
+        """Downloads the worker's outputs (named by the keys' last part) for the residue check."""
+        os.makedirs(outdir)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda k: self.s3.download_file(bucket, k, os.path.join(outdir, os.path.basename(k))), keys))
+
+    def object_sha256(self, bucket, key):
+        h = hashlib.sha256()
+        for chunk in self.s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(1 << 20):
+            h.update(chunk)
+        return h.hexdigest()
+
+
+def wait_for(p, seconds):
+    """wait4 with a deadline: (rc, cpu seconds, peak RSS KiB); kills and raises when late."""
+    deadline = time.time() + seconds
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return p.returncode, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+        if time.time() > deadline:
+            os.killpg(p.pid, signal.SIGKILL)   # its own session: /usr/bin/time and the worker
+            wait_child(p)
+            raise BenchError("timed out")
+        time.sleep(0.02)
+
+
+def iso_seconds(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, opts, say):
+    """Runs every worker measurement; returns a dict for the report."""
+    emu = Emulator(root, os.path.join(work, "emulator"))
+    try:
+        wb = WorkerBench(root, exifstrip, emu, work)
+        out = {"photos": len(photos), "photo_bytes": sum(os.path.getsize(p) for p in photos)}
+        keys = [f"in/p{i:04d}-{os.path.basename(p)}" for i, p in enumerate(photos)]
+        keys = [k if k.lower().endswith((".jpg", ".jpeg")) else k + ".jpg" for k in keys]
+        say(f"worker: uploading {len(keys)} photos to the emulator")
+        wb.upload(list(zip(keys, photos)))
+        conc = opts["concurrency"]
+        say(f"worker: idle RSS ({opts['idle_seconds']} s each)")
+        out["idle"] = {k: wb.idle(k, opts["idle_seconds"]) for k in ("exifstrip", "baseline")}
+        runs = {"exifstrip": [], "baseline": []}
+        source = cli_bench.inspect_json(exifstrip, sorted(set(photos)))
+        inputs_by_name = {os.path.basename(k): source[os.path.basename(p)] for k, p in zip(keys, photos)}
+        residues = {}
+        for r in range(opts["runs"]):
+            last = r == opts["runs"] - 1
+            for kind in (("exifstrip", "baseline") if r % 2 == 0 else ("baseline", "exifstrip")):
+                say(f"worker: {kind}, concurrency {conc}, run {r + 1}/{opts['runs']}")
+                res = wb.run(kind, conc, keys, keep=last)
+                if last:   # what the last run wrote: the residue check
+                    outdir = os.path.join(work, f"worker-out-{kind}")
+                    wb.fetch_outputs(res["bucket"], keys, outdir)
+                    wb.drop(res.pop("queue"), res.pop("bucket"))
+                    residues[kind] = cli_bench.residue(exifstrip, outdir, inputs_by_name)
+                    shutil.rmtree(outdir)
+                runs[kind].append(res)
+        out["compare"] = {k: med_run(v) for k, v in runs.items()}
+        for kind, res in residues.items():
+            out["compare"][kind]["residue"] = res
+        sweep = {conc: out["compare"]["exifstrip"]}
+        for c in opts["sweep"]:
+            if c not in sweep:
+                say(f"worker: exifstrip, concurrency {c}")
+                sweep[c] = wb.run("exifstrip", c, keys)
+        out["sweep"] = [sweep[c] for c in sorted(sweep)]
+        wb.delete_source(keys)
+        out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say)
+        huge = opts.get("huge_mb", 0)
+        if huge > 0:
+            path = os.path.join(work, "huge.jpg")
+            side = int((huge * 1e6 / 1.2) ** 0.5)
+            say(f"worker: generating a ~{huge} MB photo ({side}x{side})")
+            r = subprocess.run([mkfixture, "--size", f"{side}x{side}", "--quality", "100", "--seed", "5", "--gps",
+                                "--exif", "--xmp", path], capture_output=True, text=True)
+            if r.returncode != 0:
+                raise BenchError(f"mkfixture could not make the huge photo: {r.stderr.strip()}")
+            clean = os.path.join(work, "huge-clean.jpg")
+            r = subprocess.run([exifstrip, "strip", "-q", path, clean], capture_output=True, text=True)
+            if r.returncode != 0:
+                raise BenchError(f"exifstrip strip refused the huge photo: {r.stderr.strip()}")
+            out["huge"] = big_photo(wb, "huge", path, clean, ("exifstrip",), conc,
+                                    {"EXIFSTRIP_MAX_OBJECT_BYTES": "4GiB"}, say)
+            os.unlink(path)
+            os.unlink(clean)
+        return out
+    finally:
+        emu.close()
+
+
+def big_photo(wb, name, path, clean, kinds, conc, extra_env, say):
+    key = f"big/{name}.jpg"
+    say(f"worker: uploading {name} photo ({os.path.getsize(path) / 1e6:.0f} MB)")
+    wb.upload([(key, path)])
+    want = file_sha256(clean)
+    res = {"bytes": os.path.getsize(path)}
+    for kind in kinds:
+        say(f"worker: {kind} on the {name} photo")
+        r = wb.run(kind, conc, [key], extra_env=extra_env, keep=True)
+        r["identical"] = wb.object_sha256(r["bucket"], key) == want if kind == "exifstrip" else None
+        r["cpu_ms_per_mb"] = 1000 * r["cpu_s"] / (res["bytes"] / 1e6)
+        wb.drop(r.pop("queue"), r.pop("bucket"))
+        if kind == "exifstrip" and not r["identical"]:
+            raise BenchError(f"the worker's output of the {name} photo differs from `exifstrip strip`'s")
+        res[kind] = r
+    wb.delete_source([key])
+    return res
+
+
+def med_run(runs):
+    """Medians of every numeric field over runs of one configuration."""
+    out = dict(runs[0])
+    for k, v in runs[0].items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = median([r[k] for r in runs])
+    out["runs"] = len(runs)
+    return out
