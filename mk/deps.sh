@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 # the benchmark's baseline worker and peak-RSS measurement (python3-boto3,
 # python3-piexif, time), which `make test` smoke-tests (tests/bench).
 APT_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libjpeg-dev
-libturbojpeg0-dev libexif-dev libexpat1-dev clang awscli curl ca-certificates systemd
+libturbojpeg0-dev libexif-dev libexpat1-dev clang clang-format awscli curl ca-certificates systemd
 python3-boto3 python3-piexif time"
 if [ "${1:-}" = --containers ]; then
     APT_PKGS="$APT_PKGS podman buildah podman-compose runc debootstrap uidmap

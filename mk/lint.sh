@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# lint.sh - `make lint`: clang-tidy over src/ with the checks in .clang-tidy
-# (each finding is an error), and ESLint over the Node.js code of the test
-# tools (tests/emulator, with its eslint.config.mjs). Exits 1 on any finding.
+# lint.sh - `make lint`: the formatting check (mk/format.sh --check: every C
+# file as .clang-format says), clang-tidy over src/ with the checks in
+# .clang-tidy (each finding is an error), and ESLint over the Node.js code of
+# the test tools (tests/emulator, with its eslint.config.mjs). Exits 1 on any finding.
 # JOBS=N runs N clang-tidy processes at once (default: the number of cores).
 set -u
 cd "$(dirname "$0")/.."
 bad=0
 flags="-std=c11 -Iinclude -Isrc -D_GNU_SOURCE -DES_VERSION=\"lint\" $(pkg-config --cflags jansson libturbojpeg libexif expat libcurl openssl 2>/dev/null)"
 export flags
+echo "lint: clang-format (mk/format.sh --check)"
+mk/format.sh --check || bad=1
 if command -v clang-tidy >/dev/null; then
     echo "lint: clang-tidy on src/"
     # shellcheck disable=SC2016

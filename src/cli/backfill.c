@@ -26,6 +26,7 @@
 #include "worker/backfill.h"
 #include "worker/clock.h"
 #include "worker/config.h"
+#include "worker/memory.h"
 
 #define S_TICK_MS 250
 #define S_CANCEL_WAIT_MS 10000 /* after cancelling, for running transfers to unwind */
@@ -239,6 +240,7 @@ static int s_setup(s_run *r, s_args *a)
         return ES_EXIT_CONFIG;
     }
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
+    es_worker_tune_malloc(); /* before the job threads start */
     if (a->report_path) {
         r->report.f = fopen(a->report_path, "w");
         if (!r->report.f) {

@@ -52,8 +52,7 @@ typedef struct s_segs {
 typedef struct s_file {
     const char *path;
     int fd;
-    es_err rc;
-    char reason[ES_ERRBUF_SIZE + 128];
+    es_error failure; /* code ES_OK, or why the file was refused or failed */
     es_cli_input info;
     s_segs segs;
     bool have_exif;
@@ -250,14 +249,13 @@ static void s_analyse(const es_jpeg_policy *policy, s_file *f)
 {
     es_jpeg_stripper *s = es_jpeg_stripper_new(policy, NULL, NULL);
     if (!s) {
-        f->rc = ES_ERR_NOMEM;
-        snprintf(f->reason, sizeof f->reason, "%s", es_strerror(f->rc));
+        es_cli_failure_reason(NULL, ES_ERR_NOMEM, &f->info, &f->failure);
         return;
     }
     es_jpeg_stripper_on_segment(s, s_collect, &f->segs);
-    f->rc = es_cli_pump(s, f->fd, &f->info);
-    if (f->rc != ES_OK)
-        es_cli_failure_reason(s, f->rc, &f->info, f->reason, sizeof f->reason);
+    es_err rc = es_cli_pump(s, f->fd, &f->info);
+    if (rc != ES_OK)
+        es_cli_failure_reason(es_jpeg_stripper_error(s), rc, &f->info, &f->failure);
     es_jpeg_stripper_free(s);
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
@@ -334,8 +332,8 @@ static void s_print_text(const s_file *f)
     if (f->info.bytes)
         printf(", %.1f%%", 100.0 * (double)f->would_remove / (double)f->info.bytes);
     printf(")%s\n", f->trailer ? ", including the trailer" : "");
-    if (f->rc != ES_OK)
-        printf("  REFUSED: %s\n", f->reason);
+    if (f->failure.code != ES_OK)
+        printf("  REFUSED: %s\n", f->failure.msg);
 }
 
 /* A JSON string from arbitrary bytes (non-UTF-8 input becomes '?'). */
@@ -402,9 +400,10 @@ static void s_print_json(const s_file *f)
     json_t *o = json_object(), *segs = json_array();
     char detail[96];
     json_object_set_new(o, "file", s_jstr(f->path));
-    json_object_set_new(o, "ok", json_boolean(f->rc == ES_OK));
-    json_object_set_new(o, "error", f->rc == ES_OK ? json_null() : s_jstr(f->reason));
-    json_object_set_new(o, "error_code", f->rc == ES_OK ? json_null() : json_string(es_errname(f->rc)));
+    json_object_set_new(o, "ok", json_boolean(f->failure.code == ES_OK));
+    json_object_set_new(o, "error", f->failure.code == ES_OK ? json_null() : s_jstr(f->failure.msg));
+    json_object_set_new(o, "error_code",
+                        f->failure.code == ES_OK ? json_null() : json_string(es_errname(f->failure.code)));
     json_object_set_new(o, "bytes", json_integer((json_int_t)f->info.bytes));
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
@@ -453,10 +452,10 @@ static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *pa
     fflush(stdout);
     close(f.fd);
     free(f.segs.v);
-    if (f.rc == ES_OK)
+    if (f.failure.code == ES_OK)
         return ES_EXIT_OK;
-    fprintf(stderr, "%s: %s\n", shown, f.reason);
-    return es_err_category(f.rc) == ES_CAT_INPUT ? ES_EXIT_REFUSED : ES_EXIT_FAILURE;
+    fprintf(stderr, "%s: %s\n", shown, f.failure.msg);
+    return es_err_category(f.failure.code) == ES_CAT_INPUT ? ES_EXIT_REFUSED : ES_EXIT_FAILURE;
 }
 
 enum { S_OPT_JSON = 256, S_OPT_KEEP_ICC, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS };

@@ -146,26 +146,16 @@ es_err es_cli_pump_orient(es_orient_stripper *s, int fd, es_cli_input *in)
     return s_pump(&(s_sink){s, s_orient_feed, s_orient_finish, s_orient_streaming}, fd, in);
 }
 
-void es_cli_failure_reason(const es_jpeg_stripper *s, es_err rc, const es_cli_input *in, char *buf,
-                           size_t cap)
+es_err es_cli_failure_reason(const char *msg, es_err rc, const es_cli_input *in, es_error *err)
 {
-    es_cli_failure_reason_msg(s ? es_jpeg_stripper_error(s) : "", rc, in, buf, cap);
-}
-
-void es_cli_failure_reason_msg(const char *msg, es_err rc, const es_cli_input *in, char *buf, size_t cap)
-{
-    if (rc == ES_ERR_IO) {
-        snprintf(buf, cap, "read error: %s", strerror(in->read_errno));
-        return;
-    }
+    if (rc == ES_ERR_IO)
+        return es_error_set(err, rc, "read error: %s", strerror(in->read_errno));
     if (!msg || !*msg)
         msg = es_strerror(rc);
     if (rc == ES_ERR_JPEG_NOT_JPEG) {
         const char *kind = es_jpeg_sniff_type(in->head, in->head_len);
-        if (!strstr(msg, kind)) {
-            snprintf(buf, cap, "%s (looks like: %s)", msg, kind);
-            return;
-        }
+        if (!strstr(msg, kind))
+            return es_error_set(err, rc, "%s (looks like: %s)", msg, kind);
     }
-    snprintf(buf, cap, "%s", msg);
+    return es_error_set(err, rc, "%s", msg);
 }

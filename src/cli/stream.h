@@ -28,11 +28,10 @@ es_err es_cli_pump(es_jpeg_stripper *s, int fd, es_cli_input *in);
 /* The same for the orientation-aware stripper (exifstrip strip). */
 es_err es_cli_pump_orient(es_orient_stripper *s, int fd, es_cli_input *in);
 
-/* The reason a pump failed, for "path: reason": the stripper's message and,
- * for a non-JPEG, what the input looks like; read errors give strerror. */
-void es_cli_failure_reason(const es_jpeg_stripper *s, es_err rc, const es_cli_input *in, char *buf,
-                           size_t cap);
-/* The same from the failing stripper's message (msg may be NULL or empty). */
-void es_cli_failure_reason_msg(const char *msg, es_err rc, const es_cli_input *in, char *buf, size_t cap);
+/* Records in err (code rc) the reason a pump failed, for "path: reason": the
+ * failing stripper's message (msg may be NULL or empty: rc's description) and,
+ * for a non-JPEG, what the input looks like; read errors give strerror.
+ * Returns rc. */
+es_err es_cli_failure_reason(const char *msg, es_err rc, const es_cli_input *in, es_error *err);
 
 #endif

@@ -173,7 +173,6 @@ static es_err s_commit(const s_opts *o, es_cli_out *out, int fd, const struct st
 
 static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
 {
-    char why[ES_ERRBUF_SIZE + 128];
     es_error err;
     es_cli_input info;
     struct stat opened;
@@ -185,8 +184,8 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         return;
     }
     if (o->out_dir && es_cli_make_parents(job->out) != 0) {
-        snprintf(why, sizeof why, "cannot create its directory: %s", strerror(errno));
-        s_report(t, job->out, why);
+        es_error_set(&err, ES_ERR_IO, "cannot create its directory: %s", strerror(errno));
+        s_report(t, job->out, err.msg);
         t->failed++;
         goto done;
     }
@@ -207,14 +206,14 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
             t->failed++;
         }
     } else if (rc == ES_ERR_OUTPUT && es_cli_out_errno(out)) {
-        snprintf(why, sizeof why, "cannot write: %s", strerror(es_cli_out_errno(out)));
+        es_error_set(&err, rc, "cannot write: %s", strerror(es_cli_out_errno(out)));
         es_cli_out_abort(out);
-        s_report(t, job->out, why);
+        s_report(t, job->out, err.msg);
         t->failed++;
     } else {
-        es_cli_failure_reason_msg(s ? es_orient_stripper_error(s) : "", rc, &info, why, sizeof why);
+        es_cli_failure_reason(s ? es_orient_stripper_error(s) : NULL, rc, &info, &err);
         es_cli_out_abort(out);
-        s_report(t, s_display(job->in), why);
+        s_report(t, s_display(job->in), err.msg);
         if (es_err_category(rc) == ES_CAT_INPUT)
             t->refused++;
         else

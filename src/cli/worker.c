@@ -18,6 +18,7 @@
 #include "cli/signals.h"
 #include "common/log.h"
 #include "worker/config.h"
+#include "worker/memory.h"
 #include "worker/metrics.h"
 #include "worker/pool.h"
 
@@ -88,6 +89,7 @@ int es_cmd_worker(int argc, char **argv)
     }
     es_log_configure(cfg.log_level, cfg.log_format);
     es_metrics_configure_from_cfg(&cfg);
+    es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;
     es_creds_provider *creds = es_creds_provider_new_default();

@@ -23,6 +23,14 @@ void es_buf_free(es_buf *b)
     b->len = b->cap = 0;
 }
 
+void es_buf_reset(es_buf *b)
+{
+    b->len = 0;
+    b->err = ES_OK;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
 static es_err s_reserve(es_buf *b, size_t extra)
 {
     if (b->err != ES_OK)
@@ -37,6 +45,9 @@ static es_err s_reserve(es_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    size_t limit = b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX; /* need <= limit */
+    if (cap > limit)
+        cap = limit;
     char *p = realloc(b->data, cap);
     if (!p) {
         b->err = ES_ERR_NOMEM;

@@ -1,16 +1,22 @@
-/* buf.h - a growable byte/string buffer with a hard size cap (the AWS layer
- * builds URLs, query strings, canonical requests and XML bodies in it). Once
- * an append fails the buffer stays failed (err) so callers can append freely
- * and check once at the end. */
+/* buf.h - the one growable byte/string buffer with a hard size cap: the AWS
+ * layer builds URLs, query strings, canonical requests and XML bodies in it,
+ * HTTP responses buffer their bodies in it and the S3 uploader its parts.
+ * Once an append fails the buffer stays failed (err) so callers can append
+ * freely and check once at the end. It never allocates more than max + 1
+ * bytes (the NUL), so a part-sized cap is also its memory bound. */
 #ifndef ES_COMMON_BUF_H
 #define ES_COMMON_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exifstrip/error.h"
 
 typedef struct es_buf {
-    char *data; /* always NUL-terminated when non-NULL */
+    union {
+        char *data;     /* always NUL-terminated when non-NULL */
+        uint8_t *bytes; /* the same storage, for binary content */
+    };
     size_t len;
     size_t cap;
     size_t max; /* ES_ERR_TOO_LARGE beyond this many bytes */
@@ -19,6 +25,8 @@ typedef struct es_buf {
 
 void es_buf_init(es_buf *b, size_t max);
 void es_buf_free(es_buf *b); /* accepts NULL */
+/* Empties b (and clears a failure) but keeps its allocation and max. */
+void es_buf_reset(es_buf *b);
 es_err es_buf_append(es_buf *b, const void *data, size_t len);
 es_err es_buf_puts(es_buf *b, const char *s);
 es_err es_buf_printf(es_buf *b, const char *fmt, ...) ES_PRINTF(2, 3);

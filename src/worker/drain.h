@@ -1,6 +1,6 @@
 /* drain.h - when `exifstrip worker --drain` may stop: after a receive came
  * back empty and the worker holds nothing, the queue's own counters
- * (GetQueueAttributes) say whether any message is still visible, delayed or
+ * (one GetQueueAttributes call) say whether any message is still visible, delayed or
  * in flight (held by another worker, or left for redelivery). Only when all
  * three are 0 is the queue done. */
 #ifndef ES_WORKER_DRAIN_H

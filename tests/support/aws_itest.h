@@ -1,7 +1,8 @@
 /* aws_itest.h - helpers for integration tests against the local S3+SQS
- * emulator (tests/emulator): its URL from ES_TEST_ENDPOINT, a client config
- * pointing at it, unique resource names, and its unsigned control API
- * (fault rules, request log, reset). */
+ * emulator (tests/emulator): its URL from ES_TEST_ENDPOINT, the one setup of
+ * S3 and SQS clients pointing at it (every *_itest uses es_itest_clients),
+ * unique resource names, and its unsigned control API (fault rules, request
+ * log, reset). */
 #ifndef ES_TEST_AWS_ITEST_H
 #define ES_TEST_AWS_ITEST_H
 
@@ -11,6 +12,8 @@
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
+#include "aws/s3/s3.h"
+#include "aws/sqs/sqs.h"
 
 /* The emulator's access key pair (tests/emulator/lib/credentials.mjs). */
 #define ES_ITEST_AKID "test"
@@ -18,15 +21,26 @@
 
 /* ES_TEST_ENDPOINT, or NULL when unset/empty. */
 const char *es_itest_endpoint(void);
-/* Config for the emulator: region us-east-1, both endpoints, path style. 0 or -1. */
-int es_itest_config(es_aws_config *cfg);
-/* Static credentials for the emulator (release with es_creds_provider_release). */
-es_creds_provider *es_itest_creds(void);
-/* es_itest_config(cfg) plus static credentials the emulator refuses: its key
- * id with a wrong secret and a session token (release with
- * es_creds_provider_release). NULL when either cannot be made. */
-es_creds_provider *es_itest_wrong_creds(es_aws_config *cfg, const char *secret,
-                                        const char *token);
+/* Clients for the emulator: region us-east-1, both endpoints, path style,
+ * 3 attempts, static credentials. */
+typedef struct es_itest_clients {
+    es_aws_config cfg;
+    es_creds_provider *creds;
+    es_s3_client *s3;
+    es_sqs_client *sqs;
+} es_itest_clients;
+
+/* Opens c with the emulator's credentials. 0, or -1 (reason on stderr; c
+ * then holds nothing) when ES_TEST_ENDPOINT is unset or a client cannot be
+ * made. No request is sent. */
+int es_itest_clients_open(es_itest_clients *c);
+/* The same with credentials the emulator refuses (for refusal and redaction
+ * tests): akid (NULL = the emulator's own key id) with a wrong secret and an
+ * optional session token. */
+int es_itest_clients_open_refused(es_itest_clients *c, const char *akid, const char *secret,
+                                  const char *token);
+/* Frees the clients and credentials; accepts a zeroed or failed c. */
+void es_itest_clients_close(es_itest_clients *c);
 /* "<prefix>-<pid>-<counter>" in lower case, valid as a bucket or queue name. */
 void es_itest_name(char *out, size_t size, const char *prefix);
 

@@ -16,7 +16,7 @@ const char *es_itest_endpoint(void)
     return e && e[0] ? e : NULL;
 }
 
-int es_itest_config(es_aws_config *cfg)
+static int s_config(es_aws_config *cfg)
 {
     const char *ep = es_itest_endpoint();
     memset(cfg, 0, sizeof *cfg);
@@ -32,17 +32,40 @@ int es_itest_config(es_aws_config *cfg)
     return 0;
 }
 
-es_creds_provider *es_itest_creds(void)
+void es_itest_clients_close(es_itest_clients *c)
 {
-    return es_creds_provider_new_static(ES_ITEST_AKID, ES_ITEST_SECRET, NULL);
+    es_s3_client_free(c->s3);
+    es_sqs_client_free(c->sqs);
+    es_creds_provider_release(c->creds);
+    memset(c, 0, sizeof *c);
 }
 
-es_creds_provider *es_itest_wrong_creds(es_aws_config *cfg, const char *secret,
-                                        const char *token)
+static int s_open(es_itest_clients *c, const char *akid, const char *secret, const char *token)
 {
-    if (es_itest_config(cfg) != 0)
-        return NULL;
-    return es_creds_provider_new_static(ES_ITEST_AKID, secret, token);
+    memset(c, 0, sizeof *c);
+    if (s_config(&c->cfg) != 0) {
+        fprintf(stderr, "itest setup: ES_TEST_ENDPOINT is not set (run through tests/run.sh)\n");
+        return -1;
+    }
+    c->creds = es_creds_provider_new_static(akid, secret, token);
+    c->s3 = c->creds ? es_s3_client_new(&c->cfg, c->creds) : NULL;
+    c->sqs = c->creds ? es_sqs_client_new(&c->cfg, c->creds) : NULL;
+    if (c->s3 && c->sqs)
+        return 0;
+    fprintf(stderr, "itest setup: cannot create the emulator's clients\n");
+    es_itest_clients_close(c);
+    return -1;
+}
+
+int es_itest_clients_open(es_itest_clients *c)
+{
+    return s_open(c, ES_ITEST_AKID, ES_ITEST_SECRET, NULL);
+}
+
+int es_itest_clients_open_refused(es_itest_clients *c, const char *akid, const char *secret,
+                                  const char *token)
+{
+    return s_open(c, akid ? akid : ES_ITEST_AKID, secret, token);
 }
 
 void es_itest_name(char *out, size_t size, const char *prefix)
@@ -80,7 +103,7 @@ int es_itest_control(const char *method, const char *path, const char *json, cha
     if (es_http_perform(&req, &resp) == ES_OK) {
         status = (int)resp.status;
         if (reply)
-            *reply = strdup(resp.body ? (const char *)resp.body : "");
+            *reply = strdup(resp.body.data ? resp.body.data : "");
     } else {
         fprintf(stderr, "emulator control %s %s: %s\n", method, path, resp.error);
     }

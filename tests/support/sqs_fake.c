@@ -12,6 +12,7 @@
 
 #define S_MAX_ENTRIES 512
 #define S_MAX_SCRIPTED 32
+#define S_MAX_ATTRIBUTES 8
 #define S_URL "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
 
 struct es_test_sqs {
@@ -27,6 +28,8 @@ struct es_test_sqs {
     size_t nscripted;
     int receive_sizes[S_MAX_ENTRIES];
     size_t nreceives;
+    char attr_names[S_MAX_ATTRIBUTES][64], attr_values[S_MAX_ATTRIBUTES][64];
+    size_t nattrs;
     char reply[16384]; /* the handler's last answer (the server sends it before the next request) */
 };
 
@@ -83,6 +86,37 @@ static void s_batch(es_test_sqs *q, const char *action, json_t *req)
     json_decref(out);
 }
 
+/* Answers GetQueueAttributes with the named attributes that are set. Called with lk held. */
+static void s_attributes(es_test_sqs *q, json_t *req)
+{
+    json_t *attrs = json_object(), *name;
+    size_t idx;
+    json_array_foreach(json_object_get(req, "AttributeNames"), idx, name) {
+        for (size_t i = 0; i < q->nattrs; i++)
+            if (json_string_value(name) && !strcmp(json_string_value(name), q->attr_names[i]))
+                json_object_set_new(attrs, q->attr_names[i], json_string(q->attr_values[i]));
+    }
+    json_t *out = json_pack("{s:o}", "Attributes", attrs);
+    char *text = json_dumps(out, JSON_COMPACT);
+    snprintf(q->reply, sizeof q->reply, "%s", text ? text : "{}");
+    free(text);
+    json_decref(out);
+}
+
+void es_test_sqs_set_attribute(es_test_sqs *q, const char *name, const char *value)
+{
+    pthread_mutex_lock(&q->lk);
+    size_t i = 0;
+    while (i < q->nattrs && strcmp(q->attr_names[i], name))
+        i++;
+    if (i < S_MAX_ATTRIBUTES) {
+        snprintf(q->attr_names[i], sizeof q->attr_names[i], "%s", name);
+        snprintf(q->attr_values[i], sizeof q->attr_values[i], "%s", value);
+        q->nattrs += i == q->nattrs;
+    }
+    pthread_mutex_unlock(&q->lk);
+}
+
 static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_response *resp)
 {
     es_test_sqs *q = ctx;
@@ -104,6 +138,8 @@ static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_re
                  "{\"__type\":\"com.amazonaws.sqs#InternalError\",\"message\":\"scripted\"}");
     } else if (batch && body) {
         s_batch(q, action, body);
+    } else if (!strcmp(action, "GetQueueAttributes") && body) {
+        s_attributes(q, body);
     } else if (!strcmp(action, "ReceiveMessage") && q->nscripted > 0) {
         snprintf(q->reply, sizeof q->reply, "%s", q->scripted[0]);
         free(q->scripted[0]);

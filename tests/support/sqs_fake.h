@@ -3,7 +3,9 @@
  * actions entry by entry (a receipt handle containing "fail" always fails,
  * one containing "flaky" fails the first time it is seen), can fail whole
  * requests with HTTP 500, hands out scripted ReceiveMessage replies (an empty
- * one when none is left), and records every batch entry it was sent. */
+ * one when none is left), answers GetQueueAttributes with the scripted
+ * attributes the request names (as SQS does: unknown ones are left out), and
+ * records every batch entry it was sent. */
 #ifndef ES_TEST_SQS_FAKE_H
 #define ES_TEST_SQS_FAKE_H
 
@@ -42,6 +44,9 @@ void es_test_sqs_fail_requests(es_test_sqs *q, unsigned n);
 /* Queues a ReceiveMessage reply with count messages "<prefix>N" (message id,
  * receipt handle "rh-<prefix>N", body given; NULL body = "not an event"). */
 void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count, const char *body);
+
+/* Sets (or replaces) a queue attribute that GetQueueAttributes reports. */
+void es_test_sqs_set_attribute(es_test_sqs *q, const char *name, const char *value);
 
 /* Requests received with X-Amz-Target AmazonSQS.<action> (NULL = any). */
 size_t es_test_sqs_calls(es_test_sqs *q, const char *action);

@@ -22,15 +22,10 @@ static int s_fail(const char *what, const es_aws_result *res)
 int es_wfix_setup(es_wfix *w, int with_queue)
 {
     memset(w, 0, sizeof *w);
-    if (es_itest_config(&w->aws) != 0) {
-        fprintf(stderr, "worker itest setup: ES_TEST_ENDPOINT is not set\n");
+    if (es_itest_clients_open(&w->emu) != 0)
         return -1;
-    }
-    w->creds = es_itest_creds();
-    w->s3 = w->creds ? es_s3_client_new(&w->aws, w->creds) : NULL;
-    w->sqs = w->creds ? es_sqs_client_new(&w->aws, w->creds) : NULL;
-    if (!w->s3 || !w->sqs)
-        return -1;
+    w->s3 = w->emu.s3;
+    w->sqs = w->emu.sqs;
     es_aws_result res;
     es_aws_result_clear(&res);
     char dlq[64], q[64];
@@ -71,9 +66,7 @@ void es_wfix_teardown(es_wfix *w)
     if (w->sqs && w->queue_url[0])
         rc = es_sqs_delete_queue(w->sqs, w->queue_url, &res);
     (void)rc;
-    es_sqs_client_free(w->sqs);
-    es_s3_client_free(w->s3);
-    es_creds_provider_release(w->creds);
+    es_itest_clients_close(&w->emu);
     memset(w, 0, sizeof *w);
 }
 

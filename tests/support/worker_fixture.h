@@ -9,15 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aws_itest.h"
 #include "aws/s3/s3.h"
 #include "aws/sqs/sqs.h"
 #include "worker/config.h"
 
 typedef struct es_wfix {
-    es_aws_config aws;
-    es_creds_provider *creds;
-    es_s3_client *s3;
-    es_sqs_client *sqs;
+    es_itest_clients emu; /* owns the clients below (aws_itest.h) */
+    es_s3_client *s3;     /* = emu.s3 */
+    es_sqs_client *sqs;   /* = emu.sqs */
     es_cfg cfg; /* queue_url (if created), dest_bucket, source allowlist = {src}, dlq_url */
     char src[64], dst[64];
     char dlq_url[512], queue_url[512];

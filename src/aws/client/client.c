@@ -128,11 +128,11 @@ void es_aws_result_redact(es_aws_result *res, const es_creds *creds)
  * server may echo the session token in a <Message>. */
 static void s_redact_body(es_http_response *resp, const es_creds *creds)
 {
-    if (!resp->body || resp->body_len == 0)
+    if (!resp->body.data || resp->body.len == 0)
         return;
     const char *secrets[] = {creds->secret_access_key, creds->session_token};
-    es_redact((char *)resp->body, resp->body_len + 1, secrets, 2);
-    resp->body_len = strlen((const char *)resp->body);
+    es_redact(resp->body.data, resp->body.len + 1, secrets, 2);
+    resp->body.len = strlen(resp->body.data);
 }
 
 es_err es_aws_bad_arg(es_aws_result *res, const char *what)

@@ -20,8 +20,7 @@
 #define S_MAX_AUTH 16384
 
 typedef struct s_ecs {
-    es_err config_rc;     /* ES_OK when url is usable */
-    char config_msg[ES_ERRBUF_SIZE];
+    es_error config;      /* code ES_OK when url is usable */
     char url[2048];
     bool send_auth;       /* FULL_URI: Authorization header */
     char token_file[1024];
@@ -55,34 +54,30 @@ static bool s_allowed_http_host(const char *host)
     return !memcmp(a6, want, 16);
 }
 
-static es_err s_check_full_uri(const char *uri, char *msg, size_t n)
+static es_err s_check_full_uri(const char *uri, es_error *err)
 {
     es_error lerr;
     es_error_clear(&lerr);
     const es_curl_api *cu = es_curl_api_get(&lerr); /* its URL parser */
-    if (!cu) {
-        snprintf(msg, n, "ECS: %.200s", lerr.msg);
-        return lerr.code;
-    }
+    if (!cu)
+        return es_error_set(err, lerr.code, "ECS: %.200s", lerr.msg);
     CURLU *u = cu->url();
     char *scheme = NULL, *host = NULL;
     es_err rc = ES_ERR_CONFIG;
-    if (!u) {
-        snprintf(msg, n, "ECS: out of memory");
-        return ES_ERR_NOMEM;
-    }
+    if (!u)
+        return es_error_set(err, ES_ERR_NOMEM, "ECS: out of memory");
     if (cu->url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
         cu->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         cu->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        snprintf(msg, n, "ECS: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a valid URL");
+        es_error_set(err, rc, "ECS: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a valid URL");
     } else if (!strcasecmp(scheme, "https") ||
                (!strcasecmp(scheme, "http") && s_allowed_http_host(host))) {
         rc = ES_OK;
     } else {
-        snprintf(msg, n,
-                 "ECS: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback, "
-                 "169.254.170.2, 169.254.170.23 or fd00:ec2::23 host (got %.10s://%.40s)",
-                 scheme, host);
+        es_error_set(err, rc,
+                     "ECS: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback, "
+                     "169.254.170.2, 169.254.170.23 or fd00:ec2::23 host (got %.10s://%.40s)",
+                     scheme, host);
     }
     cu->free(scheme);
     cu->free(host);
@@ -117,8 +112,8 @@ static es_err s_auth_token(const s_ecs *e, char *out, size_t n, es_error *err)
 static es_err s_ecs_get(void *impl, es_creds *out, es_error *err)
 {
     s_ecs *e = impl;
-    if (e->config_rc != ES_OK)
-        return es_error_set(err, e->config_rc, "%s", e->config_msg);
+    if (e->config.code != ES_OK)
+        return es_error_set(err, e->config.code, "%s", e->config.msg);
     char *auth = malloc(S_MAX_AUTH + 32);
     const char *headers[2] = {"Accept: application/json", NULL};
     size_t header_count = 1;
@@ -174,22 +169,21 @@ es_creds_provider *es_creds_provider_new_ecs(void)
     const char *full = es_creds_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     const char *host = es_creds_env("EXIFSTRIP_ECS_ENDPOINT");
     int w = 0;
-    e->config_rc = ES_OK;
+    es_error_clear(&e->config);
     if (rel) {
         w = snprintf(e->url, sizeof e->url, "%s%s%s", host ? host : S_DEFAULT_HOST,
                      rel[0] == '/' ? "" : "/", rel);
     } else if (full) {
         w = snprintf(e->url, sizeof e->url, "%s", full);
-        e->config_rc = s_check_full_uri(full, e->config_msg, sizeof e->config_msg);
+        s_check_full_uri(full, &e->config);
         e->send_auth = true;
     } else {
-        e->config_rc = ES_ERR_NO_CREDENTIALS;
-        snprintf(e->config_msg, sizeof e->config_msg,
-                 "ECS: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set");
+        es_error_set(&e->config, ES_ERR_NO_CREDENTIALS,
+                     "ECS: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set");
     }
     if (w < 0 || (size_t)w >= sizeof e->url) {
-        e->config_rc = ES_ERR_CONFIG;
-        snprintf(e->config_msg, sizeof e->config_msg, "ECS: credentials URI too long");
+        es_error_clear(&e->config); /* the length is the first thing to fix */
+        es_error_set(&e->config, ES_ERR_CONFIG, "ECS: credentials URI too long");
     }
     const char *tf = es_creds_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
     const char *tv = es_creds_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
@@ -197,9 +191,7 @@ es_creds_provider *es_creds_provider_new_ecs(void)
         snprintf(e->token_file, sizeof e->token_file, "%s", tf);
     else if (tv && strlen(tv) < sizeof e->token)
         memcpy(e->token, tv, strlen(tv) + 1);
-    else if (tv && e->config_rc == ES_OK) {
-        e->config_rc = ES_ERR_CONFIG;
-        snprintf(e->config_msg, sizeof e->config_msg, "ECS: AWS_CONTAINER_AUTHORIZATION_TOKEN too long");
-    }
+    else if (tv)
+        es_error_set(&e->config, ES_ERR_CONFIG, "ECS: AWS_CONTAINER_AUTHORIZATION_TOKEN too long");
     return es_creds_provider_wrap(&s_ecs_vtable, e);
 }

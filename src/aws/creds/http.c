@@ -31,18 +31,12 @@ static void s_origin(const char *url, char *out, size_t n)
 /* Moves the buffered body into resp ("" when there was none). */
 static es_err s_take_body(es_http_response *hr, es_creds_http_resp *resp)
 {
-    if (!hr->body) {
-        hr->body = malloc(1);
-        if (!hr->body)
-            return ES_ERR_NOMEM;
-        hr->body[0] = '\0';
-        hr->body_cap = 1;
-    }
+    size_t len = hr->body.len;
+    char *body = es_buf_take(&hr->body);
+    ES_ENSURE(body, ES_ERR_NOMEM);
     resp->status = hr->status;
-    resp->body = (char *)hr->body;
-    resp->len = hr->body_len;
-    hr->body = NULL;
-    hr->body_cap = 0;
+    resp->body = body;
+    resp->len = len;
     return ES_OK;
 }
 
@@ -79,8 +73,8 @@ es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp, 
     else if (rc != ES_OK)
         es_error_set(err, rc, "%s %s: %s", req->method, origin,
                      hr.error[0] ? hr.error : es_strerror(rc));
-    if (hr.body)
-        es_secure_zero(hr.body, hr.body_cap);
+    if (hr.body.data)
+        es_secure_zero(hr.body.data, hr.body.cap);
     es_http_response_clean(&hr);
     return rc;
 }

@@ -6,6 +6,8 @@
  * until exit. */
 #include "aws/http/curl_dl.h"
 
+#include <stdlib.h>
+
 #include "aws/http/lazy_lib.h"
 
 static const es_lazy_lib s_lib = {"libcurl", "S3/SQS access", "libcurl4"};
@@ -25,6 +27,13 @@ es_err es_curl_dl_open(const char *soname, es_curl_api *out, es_error *err)
 
 static void s_load(void)
 {
+    /* libcurl4 links librtmp, which links GnuTLS, and GnuTLS initialises
+     * itself when it is loaded (system priorities, PKCS#11 modules: about
+     * 0.6 MB resident) although nothing here uses it: curl's own TLS is
+     * OpenSSL and only http/https URLs are allowed. A libcurl built on GnuTLS
+     * still works: curl_global_init initialises GnuTLS explicitly. An
+     * operator's own setting of the variable is kept. */
+    setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
     if (es_curl_dl_open(ES_CURL_LIBRARY, &s_api, &s_once.err) != ES_OK)
         return;
     CURLcode rc = s_api.global_init(CURL_GLOBAL_DEFAULT);

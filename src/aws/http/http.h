@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "exifstrip/error.h"
 
 /* ---- response headers -------------------------------------------------- */
@@ -90,9 +91,7 @@ typedef struct es_http_request {
 struct es_http_response {
     long status;               /* 0 when no response arrived */
     es_http_headers headers;
-    uint8_t *body;             /* buffered body (non-streamed or non-2xx), NUL-terminated */
-    size_t body_len;
-    size_t body_cap;
+    es_buf body;               /* buffered body (non-streamed or non-2xx), NUL-terminated */
     uint64_t streamed;         /* bytes handed to on_body */
     bool callback_failed;      /* on_body refused data: the failure is the caller's */
     bool body_truncated;       /* a non-2xx body was cut at its cap (the rest was not read) */

@@ -109,9 +109,7 @@ void es_http_response_reset(es_http_response *r)
 {
     r->status = 0;
     es_http_headers_reset(&r->headers);
-    r->body_len = 0;
-    if (r->body)
-        r->body[0] = '\0';
+    es_buf_reset(&r->body);
     r->streamed = 0;
     r->callback_failed = false;
     r->body_truncated = false;
@@ -122,7 +120,7 @@ void es_http_response_clean(es_http_response *r)
 {
     if (!r)
         return;
-    free(r->body);
+    es_buf_free(&r->body);
     es_http_response_init(r);
 }
 
@@ -181,8 +179,7 @@ typedef struct s_transfer {
     const es_http_request *req;
     es_http_response *resp;
     es_err cb_err;    /* failure raised inside a callback */
-    int mode;         /* 0 undecided, 1 stream, 2 buffer */
-    size_t cap;       /* buffer cap for this response */
+    int mode;         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
     const atomic_int *cancel; /* the thread's token when the request began, or NULL */
     const atomic_int *process_cancel; /* the process-wide token then, or NULL */
     bool cancelled;   /* the progress callback saw the token raised */
@@ -220,28 +217,6 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userdata)
     return len;
 }
 
-static es_err s_buffer_append(s_transfer *t, const uint8_t *data, size_t len)
-{
-    es_http_response *r = t->resp;
-    if (len > t->cap || r->body_len > t->cap - len)
-        return ES_ERR_TOO_LARGE;
-    size_t need = r->body_len + len + 1;
-    if (need > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *p = realloc(r->body, cap);
-        if (!p)
-            return ES_ERR_NOMEM;
-        r->body = p;
-        r->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, data, len);
-    r->body_len += len;
-    r->body[r->body_len] = '\0';
-    return ES_OK;
-}
-
 static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     s_transfer *t = userdata;
@@ -251,7 +226,7 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
         bool ok = st >= 200 && st < 300;
         t->mode = (ok && t->req->on_body) ? 1 : 2;
         if (t->mode == 2 && t->req->on_body)
-            t->cap = S_ERROR_BODY_CAP;
+            t->resp->body.max = S_ERROR_BODY_CAP;
     }
     es_err rc;
     if (t->mode == 1) {
@@ -261,17 +236,19 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
         else
             t->resp->callback_failed = true;
     } else {
-        rc = s_buffer_append(t, (const uint8_t *)data, len);
+        es_buf *b = &t->resp->body;
         int st = t->resp->headers.status;
-        if (rc == ES_ERR_TOO_LARGE && (st < 200 || st > 299)) {
+        size_t room = b->max - b->len;
+        if (len > room && (st < 200 || st > 299)) {
             /* An error body (a proxy's HTML page, an endless stream): keep
              * what fits and stop reading; the status says what happened. */
-            size_t room = t->cap - t->resp->body_len;
-            rc = room ? s_buffer_append(t, (const uint8_t *)data, room) : ES_OK;
+            rc = es_buf_append(b, data, room);
             t->error_body_cut = rc == ES_OK;
             t->resp->body_truncated = rc == ES_OK;
             if (rc == ES_OK)
                 return CURL_WRITEFUNC_ERROR; /* ends the transfer; es_http_perform reports ES_OK */
+        } else {
+            rc = es_buf_append(b, data, len);
         }
     }
     if (rc != ES_OK) {
@@ -394,8 +371,9 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         return ES_ERR_INTERNAL;
     }
 
-    s_transfer t = {.req = req, .resp = resp, .cap = req->max_body, .cancel = s_cancel_token,
+    s_transfer t = {.req = req, .resp = resp, .cancel = s_cancel_token,
                     .process_cancel = atomic_load(&s_process_token)};
+    resp->body.max = req->max_body;
     char errbuf[CURL_ERROR_SIZE] = "";
     s_set_options(cu, h, req, &t, errbuf);
     cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);

@@ -21,8 +21,8 @@ struct es_s3_client {
 
 static void s_parse_error(const es_http_response *resp, es_aws_result *res)
 {
-    if (resp->body_len)
-        (void)es_xml_parse_error(resp->body, resp->body_len, res);
+    if (resp->body.len)
+        (void)es_xml_parse_error(resp->body.bytes, resp->body.len, res);
 }
 
 static const es_aws_service s_s3_service = {
@@ -267,7 +267,7 @@ es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
 static es_err s_list_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
     (void)res;
-    return es_xml_parse_list(resp->body, resp->body_len, ctx);
+    return es_xml_parse_list(resp->body.bytes, resp->body.len, ctx);
 }
 
 es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
@@ -356,7 +356,7 @@ static es_err s_create_done(void *ctx, const es_http_response *resp, es_aws_resu
 {
     (void)res;
     s_text_out *o = ctx;
-    return es_xml_parse_upload_id(resp->body, resp->body_len, o->out, o->size);
+    return es_xml_parse_upload_id(resp->body.bytes, resp->body.len, o->out, o->size);
 }
 
 es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key,
@@ -411,7 +411,7 @@ es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const ch
 static es_err s_complete_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
     (void)ctx;
-    return es_xml_check_complete(resp->body, resp->body_len, res);
+    return es_xml_check_complete(resp->body.bytes, resp->body.len, res);
 }
 
 static char *s_complete_body(char *const *etags, int part_count)

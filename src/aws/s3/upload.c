@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aws/s3/internal.h"
+#include "common/buf.h"
 
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
@@ -26,8 +27,7 @@ struct es_s3_upload {
     char *bucket, *key, *content_type;
     const es_s3_write_options *opt; /* the caller's, may be NULL */
     size_t part_size;
-    uint8_t *buf;
-    size_t len, cap;
+    es_buf part; /* the part being filled, capped at part_size */
     char upload_id[1024]; /* "" until a multipart upload exists */
     char **etags;
     int parts;
@@ -51,6 +51,7 @@ es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *
     u->c = c;
     u->opt = opt;
     u->part_size = part_size;
+    es_buf_init(&u->part, part_size);
     u->bucket = s_dup(bucket);
     u->key = s_dup(key);
     u->content_type = s_dup(content_type);
@@ -71,23 +72,6 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
-/* Grows the buffer geometrically up to part_size (small objects stay small). */
-static es_err s_reserve(es_s3_upload *u, size_t need)
-{
-    if (need <= u->cap)
-        return ES_OK;
-    size_t cap = u->cap ? u->cap : 64 * 1024;
-    while (cap < need)
-        cap *= 2;
-    if (cap > u->part_size)
-        cap = u->part_size;
-    uint8_t *p = realloc(u->buf, cap);
-    ES_ENSURE(p, ES_ERR_NOMEM);
-    u->buf = p;
-    u->cap = cap;
-    return ES_OK;
-}
-
 /* Sends the buffer as the next part (starting the multipart upload first). */
 static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
 {
@@ -101,12 +85,12 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
     u->etags = etags;
     char etag[128];
-    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->parts + 1, u->buf,
-                                         u->len, etag, sizeof etag, res));
+    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->parts + 1,
+                                         u->part.bytes, u->part.len, etag, sizeof etag, res));
     if (!(u->etags[u->parts] = strdup(etag)))
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
     u->parts++;
-    u->len = 0;
+    es_buf_reset(&u->part);
     return ES_OK;
 }
 
@@ -133,23 +117,22 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
     if (u->state != S_OPEN)
         return s_fail(u, ES_ERR_INVALID_ARG, res, "write after finish or failure");
     while (len > 0) {
-        if (u->len == u->part_size) {
+        if (u->part.len == u->part_size) {
             es_err rc = s_flush_part(u, res);
             if (rc != ES_OK) {
                 s_abort_multipart(u);
                 return s_fail(u, rc, res, "part upload failed");
             }
         }
-        size_t n = u->part_size - u->len;
+        size_t n = u->part_size - u->part.len;
         if (n > len)
             n = len;
-        es_err rc = s_reserve(u, u->len + n);
+        /* grows geometrically up to part_size: small objects stay small */
+        es_err rc = es_buf_append(&u->part, data, n);
         if (rc != ES_OK) {
             s_abort_multipart(u);
             return s_fail(u, rc, res, "out of memory");
         }
-        memcpy(u->buf + u->len, data, n);
-        u->len += n;
         data += n;
         len -= n;
     }
@@ -166,11 +149,11 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         return s_fail(u, ES_ERR_INVALID_ARG, res, "finish after finish or failure");
     es_err rc;
     if (!u->upload_id[0]) {
-        rc = es_s3_put_object_with(u->c, u->bucket, u->key, u->buf, u->len, u->content_type,
+        rc = es_s3_put_object_with(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->content_type,
                                    u->opt, res);
     } else {
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
-        rc = u->len ? s_flush_part(u, res) : ES_OK;
+        rc = u->part.len ? s_flush_part(u, res) : ES_OK;
         if (rc == ES_OK)
             rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->etags, u->parts,
                                           u->opt, res);
@@ -182,9 +165,7 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (rc != ES_OK)
         return s_fail(u, rc, res, "finish failed");
     u->state = S_DONE;
-    free(u->buf);
-    u->buf = NULL;
-    u->len = u->cap = 0;
+    es_buf_free(&u->part);
     return ES_OK;
 }
 
@@ -196,7 +177,7 @@ void es_s3_upload_free(es_s3_upload *u)
     for (int i = 0; i < u->parts; i++)
         free(u->etags[i]);
     free(u->etags);
-    free(u->buf);
+    es_buf_free(&u->part);
     free(u->bucket);
     free(u->key);
     free(u->content_type);

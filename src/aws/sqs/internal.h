@@ -25,13 +25,12 @@ typedef struct es_sqs_call_opts {
 ES_MUST_USE es_err es_sqs_call(es_sqs_client *c, const char *action, json_t *body,
                                const es_sqs_call_opts *opts, es_aws_result *res);
 
-/* Success handler that copies the reply's string member `name` (top level, or
- * of the "Attributes" object when attribute is set) into a buffer. */
+/* Success handler that copies the reply's top-level string member `name`
+ * into a buffer. */
 typedef struct es_sqs_string_out {
     const char *name;
     char *out;
     size_t size;
-    bool attribute;
 } es_sqs_string_out;
 es_err es_sqs_string_member(void *ctx, const es_http_response *resp, es_aws_result *res);
 

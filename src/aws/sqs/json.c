@@ -253,5 +253,23 @@ es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const char *name,
 es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name, char *out,
                                    size_t out_size)
 {
-    return s_member_string(body, len, "Attributes", name, out, out_size);
+    return es_sqs_json_parse_attributes(body, len, &(es_sqs_attribute){name, out, out_size}, 1);
+}
+
+es_err es_sqs_json_parse_attributes(const uint8_t *body, size_t len, const es_sqs_attribute *attrs,
+                                    size_t count)
+{
+    ES_ENSURE(attrs && count, ES_ERR_INVALID_ARG);
+    for (size_t i = 0; i < count; i++) {
+        ES_ENSURE(attrs[i].name && attrs[i].value && attrs[i].value_size, ES_ERR_INVALID_ARG);
+        attrs[i].value[0] = '\0';
+    }
+    json_t *root = s_load(body, len);
+    ES_ENSURE(root, ES_ERR_PROTOCOL);
+    json_t *obj = json_object_get(root, "Attributes");
+    es_err rc = json_is_object(obj) ? ES_OK : ES_ERR_PROTOCOL;
+    for (size_t i = 0; i < count && rc == ES_OK; i++)
+        rc = s_copy_string(json_object_get(obj, attrs[i].name), attrs[i].value, attrs[i].value_size);
+    json_decref(root);
+    return rc;
 }

@@ -33,5 +33,8 @@ ES_MUST_USE es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const
 /* GetQueueAttributes: {"Attributes": {name: value}} -> value of name. */
 ES_MUST_USE es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name,
                                                char *out, size_t out_size);
+/* The same for several attributes of one reply; each must be present. */
+ES_MUST_USE es_err es_sqs_json_parse_attributes(const uint8_t *body, size_t len,
+                                                const es_sqs_attribute *attrs, size_t count);
 
 #endif

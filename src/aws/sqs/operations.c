@@ -18,8 +18,8 @@ struct es_sqs_client {
 
 static void s_parse_error(const es_http_response *resp, es_aws_result *res)
 {
-    if (resp->body_len)
-        es_sqs_json_parse_error(resp->body, resp->body_len, res);
+    if (resp->body.len)
+        es_sqs_json_parse_error(resp->body.bytes, resp->body.len, res);
     /* The awsQuery-compatible code ("AWS.SimpleQueueService.NonExistentQueue;Sender"). */
     const char *q = es_http_headers_get(&resp->headers, "x-amzn-query-error");
     if (!res->aws_code[0] && q) {
@@ -102,9 +102,7 @@ es_err es_sqs_string_member(void *ctx, const es_http_response *resp, es_aws_resu
 {
     (void)res;
     es_sqs_string_out *o = ctx;
-    if (o->attribute)
-        return es_sqs_json_parse_attribute(resp->body, resp->body_len, o->name, o->out, o->size);
-    return es_sqs_json_get_string(resp->body, resp->body_len, o->name, o->out, o->size);
+    return es_sqs_json_get_string(resp->body.bytes, resp->body.len, o->name, o->out, o->size);
 }
 
 static bool s_url_ok(const char *queue_url) { return queue_url && queue_url[0]; }
@@ -120,7 +118,7 @@ static es_err s_recv_done(void *ctx, const es_http_response *resp, es_aws_result
 {
     (void)res;
     s_recv *r = ctx;
-    return es_sqs_json_parse_receive(resp->body, resp->body_len, &r->msgs, &r->count);
+    return es_sqs_json_parse_receive(resp->body.bytes, resp->body.len, &r->msgs, &r->count);
 }
 
 es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages, int wait_seconds,
@@ -191,7 +189,7 @@ static es_err s_batch_done(void *ctx, const es_http_response *resp, es_aws_resul
 {
     (void)res;
     s_batch *b = ctx;
-    return es_sqs_json_parse_batch(resp->body, resp->body_len, b->entries, b->n);
+    return es_sqs_json_parse_batch(resp->body.bytes, resp->body.len, b->entries, b->n);
 }
 
 static es_err s_send_batch(es_sqs_client *c, const char *action, const char *queue_url,
@@ -254,14 +252,43 @@ es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body_tex
     return es_sqs_call(c, "SendMessage", body, &opts, res);
 }
 
+typedef struct s_attributes_out {
+    const es_sqs_attribute *attrs;
+    size_t count;
+} s_attributes_out;
+
+static es_err s_attributes_member(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    (void)res;
+    const s_attributes_out *o = ctx;
+    return es_sqs_json_parse_attributes(resp->body.bytes, resp->body.len, o->attrs, o->count);
+}
+
+es_err es_sqs_get_attributes(es_sqs_client *c, const char *queue_url, const es_sqs_attribute *attrs,
+                             size_t count, es_aws_result *res)
+{
+    if (!s_url_ok(queue_url) || !attrs || count == 0 || count > ES_SQS_MAX_ATTRIBUTES)
+        return es_aws_bad_arg(res, "queue url or attribute list");
+    json_t *names = json_array();
+    for (size_t i = 0; i < count; i++) {
+        if (!attrs[i].name || !attrs[i].name[0] || !attrs[i].value || !attrs[i].value_size) {
+            json_decref(names);
+            return es_aws_bad_arg(res, "attribute name or value buffer");
+        }
+        attrs[i].value[0] = '\0';
+        if (names && json_array_append_new(names, json_string(attrs[i].name)) != 0) {
+            json_decref(names);
+            names = NULL;
+        }
+    }
+    json_t *body = names ? json_pack("{s:s, s:o}", "QueueUrl", queue_url, "AttributeNames", names) : NULL;
+    s_attributes_out out = {attrs, count};
+    es_sqs_call_opts opts = {.on_success = s_attributes_member, .success_ctx = &out};
+    return es_sqs_call(c, "GetQueueAttributes", body, &opts, res);
+}
+
 es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url, const char *name, char *value,
                             size_t value_size, es_aws_result *res)
 {
-    if (!s_url_ok(queue_url) || !name || !name[0] || !value || !value_size)
-        return es_aws_bad_arg(res, "queue url or attribute name");
-    value[0] = '\0';
-    json_t *body = json_pack("{s:s, s:[s]}", "QueueUrl", queue_url, "AttributeNames", name);
-    es_sqs_string_out a = {.name = name, .out = value, .size = value_size, .attribute = true};
-    es_sqs_call_opts opts = {.on_success = es_sqs_string_member, .success_ctx = &a};
-    return es_sqs_call(c, "GetQueueAttributes", body, &opts, res);
+    return es_sqs_get_attributes(c, queue_url, &(es_sqs_attribute){name, value, value_size}, 1, res);
 }

@@ -67,8 +67,22 @@ ES_MUST_USE es_err es_sqs_change_visibility_batch(es_sqs_client *c, const char *
 /* message_id (may be NULL) receives the new message's id. */
 ES_MUST_USE es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body,
                                char *message_id, size_t message_id_size, es_aws_result *res);
-/* Reads one attribute (e.g. "ApproximateNumberOfMessages") as a string.
- * Tests and tooling. */
+
+/* One queue attribute to read: its name and where its value (a string) goes. */
+typedef struct es_sqs_attribute {
+    const char *name; /* e.g. "ApproximateNumberOfMessages" */
+    char *value;
+    size_t value_size;
+} es_sqs_attribute;
+#define ES_SQS_MAX_ATTRIBUTES 16 /* names per es_sqs_get_attributes call (ours, not SQS's) */
+
+/* Reads count (1..ES_SQS_MAX_ATTRIBUTES) attributes with one
+ * GetQueueAttributes request naming them all. Every one must be in the reply
+ * (ES_ERR_PROTOCOL otherwise). */
+ES_MUST_USE es_err es_sqs_get_attributes(es_sqs_client *c, const char *queue_url,
+                                         const es_sqs_attribute *attrs, size_t count,
+                                         es_aws_result *res);
+/* Reads one attribute as a string. Tests and tooling. */
 ES_MUST_USE es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url,
                                         const char *name, char *value, size_t value_size,
                                         es_aws_result *res);

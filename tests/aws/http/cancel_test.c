@@ -231,7 +231,7 @@ static void test_lowered_token_lets_requests_through(void)
     es_http_response_init(&resp);
     CHECK_OK(es_http_perform(&req, &resp));
     CHECK_INT_EQ(resp.status, 200);
-    CHECK_MEM_EQ(resp.body, resp.body_len, "quick", 5);
+    CHECK_MEM_EQ(resp.body.data, resp.body.len, "quick", 5);
     es_test_http_request got;
     REQUIRE(es_test_http_server_request(srv, 0, &got));
     CHECK_MEM_EQ(got.body, got.body_len, body, sizeof body - 1);

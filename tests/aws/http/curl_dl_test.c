@@ -3,6 +3,7 @@
  * resolved and usable (curl_global_init has run), and a missing or foreign
  * library is refused with ES_ERR_CONFIG and a message naming it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aws/http/curl_dl.h"
@@ -45,6 +46,10 @@ static void test_every_function_resolved_and_usable(void)
     CHECK_INT_EQ(port, 0); /* nothing performed yet */
     cu->easy_cleanup(h);
     CHECK_STR_EQ(cu->easy_strerror(CURLE_OK), "No error");
+    /* GnuTLS (pulled in by librtmp, unused) was asked not to initialise itself. */
+    const char *gnutls_init = getenv("GNUTLS_NO_IMPLICIT_INIT");
+    REQUIRE(gnutls_init != NULL);
+    CHECK_STR_EQ(gnutls_init, "1");
 
     CHECK_INT_EQ(cu->getdate("Sun, 06 Nov 1994 08:49:37 GMT", NULL), 784111777);
     CHECK_INT_EQ(cu->getdate("not a date", NULL), -1);

@@ -14,8 +14,8 @@
 #include "../../support/s3_admin.h"
 #include "aws/s3/internal.h"
 
-static es_s3_client *s_s3;
-static es_creds_provider *s_creds;
+static es_itest_clients s_emu;
+static es_s3_client *s_s3; /* s_emu.s3 once the test bucket exists */
 static char s_bucket[64];
 
 /* run.sh always provides the emulator: without it these tests fail, not skip. */
@@ -490,11 +490,9 @@ static void test_wrong_secret_refused(void)
     REQUIRE_ENDPOINT();
     const char *secret = "WRONGsecretKEYvalue1234567890";
     const char *token = "SESSIONtokenVALUEabcdefghij0987";
-    es_aws_config cfg;
-    es_creds_provider *bad = es_itest_wrong_creds(&cfg, secret, token);
-    REQUIRE(bad);
-    es_s3_client *c = es_s3_client_new(&cfg, bad);
-    REQUIRE(c);
+    es_itest_clients bad;
+    REQUIRE(es_itest_clients_open_refused(&bad, NULL, secret, token) == 0);
+    es_s3_client *c = bad.s3;
     es_aws_result res;
     CHECK_INT_EQ(es_s3_put_object(c, s_bucket, "auth/x", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
     CHECK_INT_EQ(res.http_status, 403);
@@ -510,18 +508,15 @@ static void test_wrong_secret_refused(void)
     CHECK_INT_EQ(es_s3_get_object(c, s_bucket, "auth/x", &opt, &res), ES_ERR_AUTH);
     CHECK(!es_itest_mentions(&res, secret) && !es_itest_mentions(&res, token));
     CHECK_INT_EQ(sink.heads, 0);
-    es_s3_client_free(c);
-    es_creds_provider_release(bad);
+    es_itest_clients_close(&bad);
 
     /* An unknown access key is refused as well. */
-    bad = es_creds_provider_new_static("AKIDUNKNOWN", secret, NULL);
-    c = es_s3_client_new(&cfg, bad);
-    REQUIRE(c);
+    REQUIRE(es_itest_clients_open_refused(&bad, "AKIDUNKNOWN", secret, NULL) == 0);
+    c = bad.s3;
     CHECK_INT_EQ(es_s3_put_object(c, s_bucket, "auth/x", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
     CHECK_STR_EQ(res.aws_code, "InvalidAccessKeyId");
     CHECK(!es_itest_mentions(&res, secret));
-    es_s3_client_free(c);
-    es_creds_provider_release(bad);
+    es_itest_clients_close(&bad);
     /* ...and nothing was written. */
     CHECK_INT_EQ(es_s3_head_object(s_s3, s_bucket, "auth/x", &info, &res), ES_ERR_NOT_FOUND);
 }
@@ -539,17 +534,13 @@ static void test_missing_bucket(void)
 
 int main(void)
 {
-    es_aws_config cfg;
-    if (es_itest_config(&cfg) == 0) {
-        s_creds = es_itest_creds();
-        s_s3 = s_creds ? es_s3_client_new(&cfg, s_creds) : NULL;
+    if (es_itest_clients_open(&s_emu) == 0) {
         es_itest_name(s_bucket, sizeof s_bucket, "s3-itest");
         es_aws_result res;
-        if (s_s3 && es_s3_create_bucket(s_s3, s_bucket, &res) != ES_OK) {
+        if (es_s3_create_bucket(s_emu.s3, s_bucket, &res) == ES_OK)
+            s_s3 = s_emu.s3;
+        else
             fprintf(stderr, "create bucket: %s\n", res.message);
-            es_s3_client_free(s_s3);
-            s_s3 = NULL;
-        }
     }
     ES_RUN(test_awkward_keys_round_trip);
     ES_RUN(test_empty_object);
@@ -568,7 +559,6 @@ int main(void)
         if (es_s3_delete_bucket(s_s3, s_bucket, &res) != ES_OK)
             fprintf(stderr, "delete bucket: %s\n", res.message);
     }
-    es_s3_client_free(s_s3);
-    es_creds_provider_release(s_creds);
+    es_itest_clients_close(&s_emu);
     return es_test_finish();
 }

@@ -14,8 +14,8 @@
 #include "aws/sqs/sqs.h"
 #include "../../support/sqs_admin.h"
 
-static es_sqs_client *s_sqs;
-static es_creds_provider *s_creds;
+static es_itest_clients s_emu;
+static es_sqs_client *s_sqs; /* s_emu.sqs once the test queues exist */
 static char s_queue[64], s_queue_url[512], s_dlq_url[512];
 
 #define REQUIRE_ENDPOINT() REQUIRE(s_sqs != NULL && "ES_TEST_ENDPOINT set and emulator usable")
@@ -261,11 +261,9 @@ static void test_wrong_secret_refused(void)
     REQUIRE_ENDPOINT();
     const char *secret = "WRONGsqsSECRETvalue1234567890";
     const char *token = "SQSsessionTOKENvalueABCDEFGH0987";
-    es_aws_config cfg;
-    es_creds_provider *bad = es_itest_wrong_creds(&cfg, secret, token);
-    REQUIRE(bad);
-    es_sqs_client *c = es_sqs_client_new(&cfg, bad);
-    REQUIRE(c);
+    es_itest_clients bad;
+    REQUIRE(es_itest_clients_open_refused(&bad, NULL, secret, token) == 0);
+    es_sqs_client *c = bad.sqs;
     es_aws_result res;
     CHECK_INT_EQ(es_sqs_send(c, s_queue_url, "should not arrive", NULL, 0, &res), ES_ERR_AUTH);
     CHECK_INT_EQ(res.http_status, 403);
@@ -275,8 +273,7 @@ static void test_wrong_secret_refused(void)
     size_t n = 0;
     CHECK_INT_EQ(es_sqs_receive(c, s_queue_url, 1, 0, -1, &m, &n, &res), ES_ERR_AUTH);
     CHECK(!es_itest_mentions(&res, secret) && !es_itest_mentions(&res, token));
-    es_sqs_client_free(c);
-    es_creds_provider_release(bad);
+    es_itest_clients_close(&bad);
     /* The refused message was not enqueued. */
     char value[32];
     CHECK_OK(es_sqs_get_attribute(s_sqs, s_queue_url, "ApproximateNumberOfMessages", value, sizeof value, &res));
@@ -285,13 +282,9 @@ static void test_wrong_secret_refused(void)
 
 static int s_setup(void)
 {
-    es_aws_config cfg;
-    if (es_itest_config(&cfg) != 0)
+    if (es_itest_clients_open(&s_emu) != 0)
         return -1;
-    s_creds = es_itest_creds();
-    s_sqs = s_creds ? es_sqs_client_new(&cfg, s_creds) : NULL;
-    if (!s_sqs)
-        return -1;
+    s_sqs = s_emu.sqs;
     es_aws_result res;
     char dlq[64], arn[256], redrive[400];
     es_itest_name(dlq, sizeof dlq, "sqs-itest-dlq");
@@ -309,8 +302,7 @@ static int s_setup(void)
     return 0;
 fail:
     fprintf(stderr, "queue setup failed: %s\n", res.message);
-    es_sqs_client_free(s_sqs);
-    s_sqs = NULL;
+    s_sqs = NULL; /* the tests fail; main closes s_emu */
     return -1;
 }
 
@@ -330,7 +322,6 @@ int main(void)
             es_sqs_delete_queue(s_sqs, s_dlq_url, &res) != ES_OK)
             fprintf(stderr, "delete queue: %s\n", res.message);
     }
-    es_sqs_client_free(s_sqs);
-    es_creds_provider_release(s_creds);
+    es_itest_clients_close(&s_emu);
     return es_test_finish();
 }
