@@ -128,8 +128,8 @@ static json_t *s_metric_def(es_metric_id id)
 /* One directive: the namespace, one dimension set, the metrics. */
 static json_t *s_directive(json_t *dimension_set, json_t *metrics)
 {
-    return json_pack("{s:s, s:[o], s:o}", "Namespace", s_namespace, "Dimensions", dimension_set,
-                     "Metrics", metrics);
+    return json_pack("{s:s, s:[o], s:o}", "Namespace", s_namespace, "Dimensions", dimension_set, "Metrics",
+                     metrics);
 }
 
 static json_t *s_record(const es_job_message *msg, const es_job_result *res)
@@ -147,14 +147,13 @@ static json_t *s_record(const es_job_message *msg, const es_job_result *res)
             json_decref(all);
             all = NULL;
         }
-    json_t *directives = json_pack(
-        "[o, o]", s_directive(json_pack("[s]", ES_METRICS_DIM_QUEUE), all),
-        s_directive(json_pack("[s, s]", ES_METRICS_DIM_QUEUE, ES_METRICS_DIM_OUTCOME),
-                    json_pack("[o]", s_metric_def(ES_METRICS_BY_OUTCOME))));
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:{s:I, s:o}, s:s, s:s}", "time", now, "level", "info",
-                            "event", "metrics", "_aws", "Timestamp", epoch_ms,
-                            "CloudWatchMetrics", directives, ES_METRICS_DIM_QUEUE, s_queue,
-                            ES_METRICS_DIM_OUTCOME, es_job_outcome_name(res->outcome));
+    json_t *directives = json_pack("[o, o]", s_directive(json_pack("[s]", ES_METRICS_DIM_QUEUE), all),
+                                   s_directive(json_pack("[s, s]", ES_METRICS_DIM_QUEUE, ES_METRICS_DIM_OUTCOME),
+                                               json_pack("[o]", s_metric_def(ES_METRICS_BY_OUTCOME))));
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:{s:I, s:o}, s:s, s:s}", "time", now, "level", "info", "event",
+                            "metrics", "_aws", "Timestamp", epoch_ms, "CloudWatchMetrics", directives,
+                            ES_METRICS_DIM_QUEUE, s_queue, ES_METRICS_DIM_OUTCOME,
+                            es_job_outcome_name(res->outcome));
     for (int i = 0; rec && i < ES_METRIC_COUNT; i++)
         if (present[i] && json_object_set_new(rec, s_names[i], json_integer((json_int_t)value[i])) != 0) {
             json_decref(rec);

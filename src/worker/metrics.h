@@ -46,18 +46,18 @@ struct es_job_result;
  * tests/terraform/lib/metrics.mjs reads this list, the dimension names, the
  * default namespace and ES_METRICS_BY_OUTCOME to check that the dashboard
  * and the alarms use only metrics the worker emits. */
-#define ES_METRICS_LIST(X)                                    \
-    X(JOBS_DONE, "JobsDone", "Count")                         \
-    X(JOBS_SKIPPED, "JobsSkipped", "Count")                   \
-    X(JOBS_GONE, "JobsGone", "Count")                         \
-    X(JOBS_REFUSED, "JobsRefused", "Count")                   \
-    X(JOBS_RETRIED, "JobsRetried", "Count")                   \
-    X(JOBS_DELETED, "JobsDeleted", "Count")                   \
-    X(BYTES_IN, "BytesIn", "Bytes")                           \
-    X(BYTES_OUT, "BytesOut", "Bytes")                         \
-    X(BYTES_REMOVED, "BytesRemoved", "Bytes")                 \
-    X(JOB_DURATION, "JobDuration", "Milliseconds")            \
-    X(RECEIVE_TO_DONE, "ReceiveToDone", "Milliseconds")       \
+#define ES_METRICS_LIST(X)                              \
+    X(JOBS_DONE, "JobsDone", "Count")                   \
+    X(JOBS_SKIPPED, "JobsSkipped", "Count")             \
+    X(JOBS_GONE, "JobsGone", "Count")                   \
+    X(JOBS_REFUSED, "JobsRefused", "Count")             \
+    X(JOBS_RETRIED, "JobsRetried", "Count")             \
+    X(JOBS_DELETED, "JobsDeleted", "Count")             \
+    X(BYTES_IN, "BytesIn", "Bytes")                     \
+    X(BYTES_OUT, "BytesOut", "Bytes")                   \
+    X(BYTES_REMOVED, "BytesRemoved", "Bytes")           \
+    X(JOB_DURATION, "JobDuration", "Milliseconds")      \
+    X(RECEIVE_TO_DONE, "ReceiveToDone", "Milliseconds") \
     X(QUEUE_WAIT, "QueueWait", "Milliseconds")
 
 #define ES_METRICS_ID(id, name, unit) ES_METRIC_##id,
@@ -67,10 +67,15 @@ typedef enum es_metric_id { ES_METRICS_LIST(ES_METRICS_ID) ES_METRIC_COUNT } es_
 /* Y("outcome", id): the count of jobs with each outcome (es_job_outcome_name).
  * Every record carries all of them, 1 for its own outcome and 0 for the
  * others; an outcome missing here would count nowhere (metrics_test fails). */
-#define ES_METRICS_OUTCOME_COUNTS(Y)                                                           \
-    Y("stripped", ES_METRIC_JOBS_DONE) Y("skipped", ES_METRIC_JOBS_SKIPPED)                    \
-    Y("gone", ES_METRIC_JOBS_GONE) Y("refused", ES_METRIC_JOBS_REFUSED)                        \
-    Y("retry", ES_METRIC_JOBS_RETRIED) Y("deleted", ES_METRIC_JOBS_DELETED)
+/* clang-format off */
+#define ES_METRICS_OUTCOME_COUNTS(Y)           \
+    Y("stripped", ES_METRIC_JOBS_DONE)         \
+    Y("skipped", ES_METRIC_JOBS_SKIPPED)       \
+    Y("gone", ES_METRIC_JOBS_GONE)             \
+    Y("refused", ES_METRIC_JOBS_REFUSED)       \
+    Y("retry", ES_METRIC_JOBS_RETRIED)         \
+    Y("deleted", ES_METRIC_JOBS_DELETED)
+/* clang-format on */
 
 /* The metric of jobs with the outcome named name ("stripped", ...): ES_METRIC_COUNT if none. */
 es_metric_id es_metrics_outcome_count(const char *name);
