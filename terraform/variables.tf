@@ -236,6 +236,16 @@ variable "transform_memory" {
   }
 }
 
+variable "payload_signing" {
+  description = "EXIFSTRIP_PAYLOAD_SIGNING: auto (UNSIGNED-PAYLOAD plus the CRC64NVME checksum over https, the body's SHA-256 over http), signed or unsigned."
+  type        = string
+  default     = "auto"
+  validation {
+    condition     = contains(["auto", "signed", "unsigned"], var.payload_signing)
+    error_message = "payload_signing must be auto, signed or unsigned."
+  }
+}
+
 variable "part_size" {
   description = "EXIFSTRIP_PART_SIZE: multipart part size (5MiB..5GiB)."
   type        = string

@@ -83,6 +83,7 @@ int es_cmd_worker(int argc, char **argv)
         fprintf(stderr, "exifstrip worker: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
         return ES_EXIT_CONFIG;
     }
+    aws.payload_signing = cfg.payload_signing;
     if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) { /* fail now, not at the first request */
         fprintf(stderr, "exifstrip worker: %s\n", err.msg);
         return ES_EXIT_CONFIG;

@@ -58,6 +58,11 @@ static es_err s_reserve(es_buf *b, size_t extra)
     return ES_OK;
 }
 
+es_err es_buf_reserve(es_buf *b, size_t extra)
+{
+    return s_reserve(b, extra);
+}
+
 es_err es_buf_append(es_buf *b, const void *data, size_t len)
 {
     ES_GUARD(s_reserve(b, len));

@@ -28,6 +28,9 @@ void es_buf_free(es_buf *b); /* accepts NULL */
 /* Empties b (and clears a failure) but keeps its allocation and max. */
 void es_buf_reset(es_buf *b);
 es_err es_buf_append(es_buf *b, const void *data, size_t len);
+/* Makes room for extra more bytes in one allocation (when the final size is
+ * known, instead of doubling up to it); the same errors as an append. */
+es_err es_buf_reserve(es_buf *b, size_t extra);
 es_err es_buf_puts(es_buf *b, const char *s);
 es_err es_buf_printf(es_buf *b, const char *fmt, ...) ES_PRINTF(2, 3);
 /* Appends s with &, <, >, " and ' escaped for XML text and attributes. */

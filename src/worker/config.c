@@ -32,7 +32,8 @@ typedef enum s_kind {
     S_ORIENTATION,
     S_PIXELS,
     S_METRICS,
-    S_NAMESPACE
+    S_NAMESPACE,
+    S_PAYLOAD_SIGNING
 } s_kind;
 
 typedef struct s_opt {
@@ -124,6 +125,11 @@ static const s_opt s_opts[] = {
      S_METRICS, offsetof(es_cfg, metrics), 0, 0, 0, false},
     {"EXIFSTRIP_METRICS_NAMESPACE", "metrics-namespace", "NAME", ES_METRICS_DEFAULT_NAMESPACE, NULL,
      "CloudWatch namespace of the metrics", S_NAMESPACE, S_FIELD(metrics_namespace), 0, 0, false},
+    {"EXIFSTRIP_PAYLOAD_SIGNING", "payload-signing", "auto|signed|unsigned", "auto", NULL,
+     "uploads always carry a CRC64NVME checksum S3 verifies; unsigned signs them as "
+     "UNSIGNED-PAYLOAD instead of hashing every byte with SHA-256; auto = unsigned over https, "
+     "signed over plain http",
+     S_PAYLOAD_SIGNING, offsetof(es_cfg, payload_signing), 0, 0, 0, false},
 };
 
 #define S_NOPTS (sizeof s_opts / sizeof s_opts[0])
@@ -348,12 +354,30 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
                          "space, not starting with AWS/");
         snprintf(field, o->size, "%s", value);
         return ES_OK;
+    case S_PAYLOAD_SIGNING:
+        if (!es_cfg_parse_payload_signing(value, field))
+            return s_bad(err, label, value, "expected auto, signed or unsigned");
+        return ES_OK;
     case S_PIXELS:
         if (!es_orient_parse_pixels(value, field))
             return s_bad(err, label, value, "expected a positive number of pixels (e.g. 100000000 or 100M)");
         return ES_OK;
     }
     return ES_ERR_INTERNAL;
+}
+
+bool es_cfg_parse_payload_signing(const char *value, es_payload_signing *out)
+{
+    static const struct {
+        const char *name;
+        es_payload_signing mode;
+    } modes[] = {{"auto", ES_PAYLOAD_AUTO}, {"signed", ES_PAYLOAD_SIGNED}, {"unsigned", ES_PAYLOAD_UNSIGNED}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcasecmp(value, modes[i].name)) {
+            *out = modes[i].mode;
+            return true;
+        }
+    return false;
 }
 
 void es_cfg_defaults(es_cfg *cfg)

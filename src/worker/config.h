@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "aws/client/config.h"
 #include "common/log.h"
 #include "exifstrip/error.h"
 #include "exifstrip/orient.h"
@@ -48,6 +49,7 @@ typedef struct es_cfg {
     uint64_t transform_memory;  /* bytes all concurrent transforms may hold together */
     es_cfg_metrics metrics;     /* EMF records in the JSON log (worker/metrics.h), or off */
     char metrics_namespace[256];
+    es_payload_signing payload_signing; /* copied into the S3 client's es_aws_config */
 } es_cfg;
 
 /* Looks up an environment variable; NULL means unset. */
@@ -72,6 +74,9 @@ ES_MUST_USE es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv
  * that share a few of the worker's settings, such as `exifstrip health`. */
 ES_MUST_USE es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int argc, char **argv,
                                     es_cfg_getenv_fn getenv_fn, void *getenv_ctx, es_error *err);
+
+/* "auto", "signed" or "unsigned" (any case) into *out; false otherwise. */
+bool es_cfg_parse_payload_signing(const char *value, es_payload_signing *out);
 
 /* Prints the option/variable table for `exifstrip worker --help`. */
 void es_cfg_print_help(FILE *out);

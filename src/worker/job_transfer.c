@@ -7,7 +7,9 @@
  * upload is aborted on refusal. The outcome is decided from what failed (the
  * callbacks record whether the refusal came from the input or the failure
  * from the output). A job older than its age limit, or a GET slower than
- * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). */
+ * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). The GET asks for S3's
+ * checksum: a body that fails a full-object CRC is a retry, and a refusal of
+ * such bytes is not kept (the rest of the body is read to decide). */
 #include "worker/job_transfer.h"
 
 #include <stdarg.h>
@@ -28,6 +30,9 @@ typedef struct s_run {
     uint64_t bytes_in, bytes_out;
     bool output_failed; /* writing to the destination failed: transient */
     bool refused;       /* the input was refused by a callback */
+    bool body_checked;  /* the GET checks the body against S3's full-object CRC */
+    bool refusal_pending; /* the stripper refused, the rest of the body is read to
+                             check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
     bool abandoned;     /* too old or too slow: retried, the message released at once */
@@ -53,6 +58,7 @@ es_err es_job_too_large(const es_cfg *cfg, uint64_t size, es_error *why)
 static es_err s_refuse_size(s_run *run, uint64_t size)
 {
     run->refused = true;
+    run->refusal_pending = false;
     return es_job_too_large(run->env->cfg, size, &run->why);
 }
 
@@ -124,6 +130,9 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
         s_set_deadline(run, info->content_length);
     run->window_start_ms = es_clock_ms();
     run->window_bytes = 0;
+    run->body_checked = info->checksum.checked;
+    /* The output is about the input's size (metadata goes, the picture stays). */
+    es_s3_upload_expect(run->upload, info->content_length);
     return ES_OK;
 }
 
@@ -139,10 +148,18 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
         return s_refuse_size(run, run->bytes_in);
     if (s_check_pace(run, len) != ES_OK)
         return run->why.code;
+    if (run->refusal_pending)
+        return ES_OK;
     es_err rc = es_orient_stripper_feed(run->stripper, data, len);
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
         es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
+        /* A body damaged in transit can look like a broken JPEG: read on and
+         * let its checksum decide whether the refusal stands. */
+        if (run->body_checked) {
+            run->refusal_pending = true;
+            return ES_OK;
+        }
     }
     return rc;
 }
@@ -174,6 +191,14 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
         es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         return;
     }
+    if (run->refusal_pending && get_res->code != ES_OK) { /* the judged bytes did not arrive intact */
+        es_job_set_outcome(res, ES_JOB_RETRY, get_res->code,
+                           "GET failed: %s (HTTP %ld): %s; the stripper's verdict on those bytes "
+                           "(%s) is not kept",
+                           es_strerror(get_res->code), get_res->http_status, get_res->message,
+                           run->why.msg);
+        return;
+    }
     if (run->refused) {
         es_job_set_outcome(res, ES_JOB_REFUSED, run->why.code, "%s", run->why.msg);
         return;
@@ -201,7 +226,12 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
     es_aws_result get_res;
     es_aws_result_clear(&get_res);
     char if_match[sizeof obj->source.etag + 2];
-    es_s3_get_options opt = {.on_head = s_on_head, .on_body = s_on_body, .ctx = run};
+    es_s3_get_options opt = {
+        .checksum_mode = true, /* a body damaged in transit fails the GET: nothing is published */
+        .on_head = s_on_head,
+        .on_body = s_on_body,
+        .ctx = run,
+    };
     if (obj->source.version_id[0]) {
         opt.version_id = obj->source.version_id;
     } else if (obj->source.etag[0]) {

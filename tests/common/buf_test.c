@@ -1,7 +1,8 @@
 /* buf_test.c - es_buf (src/common/buf.c): appends up to and exactly at the
  * cap, the sticky first failure, reset keeping the allocation, the memory
- * bound of max + 1 bytes, binary content through the bytes view, printf past
- * its small stack buffer, and take. */
+ * bound of max + 1 bytes, reserve (one allocation, then appends up to it move
+ * nothing; past max refused), binary content through the bytes view, printf
+ * past its small stack buffer, and take. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,27 @@ static void test_allocation_bounded_by_max(void)
     es_buf_free(&b);
 }
 
+static void test_reserve_allocates_once(void)
+{
+    static char chunk[1000];
+    memset(chunk, 'r', sizeof chunk);
+    es_buf b;
+    es_buf_init(&b, 1u << 20);
+    CHECK_OK(es_buf_reserve(&b, 500000));
+    CHECK(b.cap >= 500001 && b.cap <= (1u << 20) + 1);
+    char *at = b.data;
+    size_t cap = b.cap;
+    for (int i = 0; i < 500; i++)
+        CHECK_OK(es_buf_append(&b, chunk, sizeof chunk));
+    CHECK(b.data == at); /* no reallocation while filling what was reserved */
+    CHECK_INT_EQ(b.cap, cap);
+    CHECK_INT_EQ(b.len, 500000);
+    es_buf_free(&b);
+    es_buf_init(&b, 100);
+    CHECK_INT_EQ(es_buf_reserve(&b, 101), ES_ERR_TOO_LARGE);
+    es_buf_free(&b);
+}
+
 static void test_binary_bytes(void)
 {
     static const uint8_t bin[] = {0xff, 0xd8, 0x00, 0xff, 0xd9};
@@ -111,6 +133,7 @@ int main(void)
     ES_RUN(test_failure_is_sticky);
     ES_RUN(test_reset_keeps_allocation);
     ES_RUN(test_allocation_bounded_by_max);
+    ES_RUN(test_reserve_allocates_once);
     ES_RUN(test_binary_bytes);
     ES_RUN(test_printf_long_and_take);
     return es_test_finish();

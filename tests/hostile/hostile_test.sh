@@ -2,7 +2,9 @@
 # hostile_test.sh - the real `exifstrip worker` against a hostile S3+SQS
 # endpoint on loopback (tests/hostile/server.py): surplus messages, many
 # headers, large and endless error bodies, bad XML/JSON, a dripping GET, an
-# echoed session token, hung deletes, an empty queue with no long poll. Every
+# echoed session token, hung deletes, an empty queue with no long poll, a body
+# failing its stated CRC64NVME (and the payload-signing setting's effect on the
+# PUT). Every
 # case asserts: no crash (the ASan build's binary is used when it is built),
 # bounded time (`timeout` around each run), the right category (retry vs
 # refuse) and that no secret reaches any log line.
@@ -271,6 +273,39 @@ t_hung_multipart_abort_bounded_shutdown() {
     check "stopped within 2 s + 10 s margin (took $H_SECS s)" test "$H_SECS" -le 12
 }
 
+# The GET's body does not match the full-object CRC the endpoint states:
+# a transfer error (retried), never a refusal, and nothing is written.
+t_bad_checksum_retried_not_written() {
+    h_server bad_checksum
+    h_run "$SCRATCH/cksum.log" 60
+    h_server_stop
+    h_sane "$SCRATCH/cksum.log"
+    h_retried "$SCRATCH/cksum.log"
+    check "the checksum is named" grep -q 'does not match its checksum' "$SCRATCH/cksum.log"
+    check_eq "nothing written" "$(h_count PUT)" 0
+}
+
+# EXIFSTRIP_PAYLOAD_SIGNING reaches the S3 client: auto over plain http signs
+# the body's SHA-256, --payload-signing unsigned sends UNSIGNED-PAYLOAD; the
+# PUT carries its CRC64NVME either way.
+t_payload_signing_setting() {
+    local mode sha
+    for mode in auto unsigned; do
+        h_server plain
+        h_run "$SCRATCH/sign-$mode.log" 60 --payload-signing "$mode"
+        h_server_stop
+        h_sane "$SCRATCH/sign-$mode.log"
+        check_eq "$mode: one PUT" "$(h_count PUT)" 1
+        sha=$("$PY" -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if "\"PUT\"" in l][0]["sha"])' "$H_REQ")
+        if [ "$mode" = unsigned ]; then
+            check_eq "$mode: x-amz-content-sha256" "$sha" UNSIGNED-PAYLOAD
+        else
+            check "$mode: x-amz-content-sha256 is a SHA-256 ($sha)" grep -qE '^[0-9a-f]{64}$' <<<"$sha"
+        fi
+        check "$mode: the PUT carries its CRC64NVME" grep -qE '"op": "PUT".*"crc": "[A-Za-z0-9+/]{11}="' "$H_REQ"
+    done
+}
+
 t_empty_receives_back_off() {
     h_server empty
     h_env
@@ -292,7 +327,7 @@ t_empty_receives_back_off() {
 }
 
 # Arguments: run only these cases (e.g. t_surplus_messages_released).
-for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_giant_header_retried_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_empty_receives_back_off}; do
+for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_giant_header_retried_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_bad_checksum_retried_not_written t_payload_signing_setting t_empty_receives_back_off}; do
     es_run "$t"
 done
 es_finish

@@ -27,6 +27,10 @@ unless released with visibility 0, then it is available again. Scenarios:
   hung_abort    the GET stalls after 6 MiB (a multipart upload has begun) and
                 AbortMultipartUpload never answers
   empty         no messages at all; receives return at once (ignore the wait)
+  bad_checksum  the GET answers 200 with the JPEG and a full-object
+                x-amz-checksum-crc64nvme that is not the body's
+PUT requests are logged with their x-amz-content-sha256 and
+x-amz-checksum-crc64nvme headers ("sha", "crc").
 """
 import json
 import os
@@ -191,6 +195,9 @@ class Handler(BaseHTTPRequestHandler):
         elif SCENARIO == "hung_abort":  # 6 MiB of scan data (a multipart upload), then a stall
             head = [JPEG[:-2]] + [b"\x00" * 65536] * 96
             self.stream(200, itertools.chain(head, iter(lambda: time.sleep(200) or b"", None)), None)
+        elif SCENARIO == "bad_checksum":  # the CRC-64/NVME of "123456789", not of the JPEG
+            self.reply(200, JPEG, [("ETag", '"%s"' % ETAG), ("x-amz-checksum-crc64nvme", "rosUhgp5mIg="),
+                                   ("x-amz-checksum-type", "FULL_OBJECT")], "image/jpeg")
         elif SCENARIO == "drip":
             pieces = (JPEG[i:i + 2] for i in range(0, len(JPEG), 2))
             self.stream(200, pieces, len(JPEG), delay=1.0)
@@ -229,7 +236,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         body = self.read_body()
-        log(op="PUT", path=self.path, bytes=len(body))
+        log(op="PUT", path=self.path, bytes=len(body), sha=self.headers.get("x-amz-content-sha256"),
+            crc=self.headers.get("x-amz-checksum-crc64nvme"))
         self.reply(200, b"", [("ETag", '"%s"' % hashlib.md5(body).hexdigest())], "application/xml")
 
     def do_DELETE(self):

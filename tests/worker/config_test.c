@@ -56,6 +56,7 @@ static void test_defaults(void)
     CHECK_INT_EQ(cfg.log_format, ES_LOG_FORMAT_JSON);
     CHECK_INT_EQ(cfg.log_level, ES_LOG_INFO);
     CHECK(!cfg.drain);
+    CHECK_INT_EQ(cfg.payload_signing, ES_PAYLOAD_AUTO);
 }
 
 static void test_every_variable_parsed(void)
@@ -77,10 +78,12 @@ static void test_every_variable_parsed(void)
                   {"EXIFSTRIP_HEARTBEAT_FILE", "/run/hb"},
                   {"EXIFSTRIP_LOG_FORMAT", "TEXT"},
                   {"EXIFSTRIP_LOG_LEVEL", "debug"},
-                  {"EXIFSTRIP_DRAIN", "yes"}}};
+                  {"EXIFSTRIP_DRAIN", "yes"},
+                  {"EXIFSTRIP_PAYLOAD_SIGNING", "Unsigned"}}};
     es_cfg cfg;
     es_error err;
     REQUIRE(s_load(&env, 0, NULL, &cfg, &err) == ES_OK);
+    CHECK_INT_EQ(cfg.payload_signing, ES_PAYLOAD_UNSIGNED);
     REQUIRE(cfg.source_bucket_count == 2);
     CHECK_STR_EQ(cfg.source_buckets[0], "uploads-a");
     CHECK_STR_EQ(cfg.source_buckets[1], "uploads.b");
@@ -137,6 +140,7 @@ static void test_validation_names_variable(void)
         {"EXIFSTRIP_LOG_FORMAT", "xml", "json or text"},
         {"EXIFSTRIP_LOG_LEVEL", "verbose", "debug, info, warn or error"},
         {"EXIFSTRIP_DRAIN", "maybe", "true or false"},
+        {"EXIFSTRIP_PAYLOAD_SIGNING", "none", "auto, signed or unsigned"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         /* s_getenv returns the first match, so the bad value shadows the valid ones */
@@ -179,10 +183,12 @@ static void test_flags_override_env(void)
                   {"EXIFSTRIP_CONCURRENCY", "not-a-number"}, /* overridden: never parsed */
                   {"EXIFSTRIP_WAIT_SECONDS", "5"}}};
     char *argv[] = {"--concurrency", "8", "--wait-seconds=1", "--dest-bucket", "other-bucket",
-                    "--drain", "--suffixes=.png", "--source-buckets", "a-src,b-src"};
+                    "--drain", "--suffixes=.png", "--source-buckets", "a-src,b-src",
+                    "--payload-signing=signed"};
     es_cfg cfg;
     es_error err;
-    REQUIRE(s_load(&env, 9, argv, &cfg, &err) == ES_OK);
+    REQUIRE(s_load(&env, 10, argv, &cfg, &err) == ES_OK);
+    CHECK_INT_EQ(cfg.payload_signing, ES_PAYLOAD_SIGNED);
     CHECK_INT_EQ(cfg.concurrency, 8);
     CHECK_INT_EQ(cfg.wait_seconds, 1);
     CHECK_STR_EQ(cfg.dest_bucket, "other-bucket");
@@ -276,7 +282,8 @@ static void test_help_lists_every_variable(void)
         "EXIFSTRIP_SHUTDOWN_GRACE",  "EXIFSTRIP_LOG_FORMAT", "EXIFSTRIP_LOG_LEVEL",
         "EXIFSTRIP_HEARTBEAT_FILE",  "EXIFSTRIP_PART_SIZE",  "EXIFSTRIP_WAIT_SECONDS",
         "--drain",                   "(default: 4)",         ".jpg,.jpeg",
-        "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS"};
+        "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS",
+        "EXIFSTRIP_PAYLOAD_SIGNING", "--payload-signing"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CHECK_STR_CONTAINS(buf, names[i]);
 }

@@ -3,7 +3,9 @@
  * multipart path, refusals (nothing written, DLQ report), 404/412 -> gone,
  * size limits (event size, Content-Length), skips, write ordering
  * (re-delivery, older and newer events), and the fault-injection
- * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure). */
+ * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
+ * a GET body that fails its S3 checksum: nothing published, a started
+ * multipart upload aborted, a refusal of the damaged bytes not kept). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,6 +488,101 @@ static void test_transient_get_failure_is_retry(void)
     es_wfix_teardown(&s_w);
 }
 
+/* The emulator flips one bit in the middle of the next GET body of key (its
+ * stored CRC64NVME header unchanged). */
+static void s_corrupt_next_get(const char *key)
+{
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"%s\",\"key\":\"%s\","
+             "\"corrupt\":true,\"times\":1}",
+             s_w.src, key);
+    REQUIRE(es_itest_fault(rule) == 0);
+}
+
+/* Runs key's record with its next GET body corrupted: a retry for a transfer
+ * error naming the checksum, nothing in B; then again intact: stripped. */
+static void s_check_corrupted_get(const char *key, const uint8_t *jpeg, size_t len)
+{
+    long seq = es_wfix_last_seq();
+    s_corrupt_next_get(key);
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(res.code, ES_ERR_NETWORK);
+    CHECK_STR_CONTAINS(res.reason, "checksum");
+    CHECK(!res.reported);
+    CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", key), 0);
+    CHECK(!s_dest_exists(key));
+    es_itest_clear_faults();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    s_check_output(key, jpeg, len);
+}
+
+static void test_corrupted_get_is_retry(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, true);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "damaged.jpg", jpeg, len) == ES_OK);
+    s_check_corrupted_get("damaged.jpg", jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* The output is already going out in parts when the damaged GET ends: the
+ * multipart upload is aborted, never completed. */
+static void test_corrupted_get_aborts_multipart(void)
+{
+    SETUP();
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size * 2 + 300000, &jpeg, &len) == 0);
+    const char *key = "big-damaged.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    long seq = es_wfix_last_seq();
+    s_check_corrupted_get(key, jpeg, len);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", key), 2);
+    CHECK_INT_EQ(es_wfix_count(seq, "AbortMultipartUpload", key), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", key), 1); /* the intact run's */
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* A bit flipped in a marker makes the damaged bytes look like a broken JPEG:
+ * the body is read to its end and, failing its checksum, retried - not
+ * refused and reported as bad input. The photo is built so that the middle
+ * byte (the one the fault flips) is the 0xFF of a marker: SOI, a comment
+ * padding the first half, then the fixture's segments. */
+static void test_refusal_of_damaged_bytes_not_kept(void)
+{
+    SETUP();
+    size_t n = 0;
+    uint8_t *inner = s_jpeg(&n, false);
+    REQUIRE(inner != NULL && n > 16 && n - 8 + 2 <= 0xFFFF);
+    size_t pad = n - 8, len = 2 + 4 + pad + (n - 2);
+    uint8_t *jpeg = malloc(len);
+    REQUIRE(jpeg);
+    memcpy(jpeg, "\xFF\xD8\xFF\xFE", 4);
+    jpeg[4] = (uint8_t)((pad + 2) >> 8);
+    jpeg[5] = (uint8_t)(pad + 2);
+    memset(jpeg + 6, 'c', pad);
+    memcpy(jpeg + 6 + pad, inner + 2, n - 2);
+    REQUIRE(jpeg[len / 2] == 0xFF);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "marker-hit.jpg", jpeg, len) == ES_OK);
+    s_check_corrupted_get("marker-hit.jpg", jpeg, len);
+    CHECK(es_wfix_receive_body(&s_w, s_w.dlq_url, 0) == NULL); /* no refusal report */
+    free(inner);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_transient_put_failure_is_retry(void)
 {
     SETUP();
@@ -700,6 +797,9 @@ int main(void)
     ES_RUN(test_size_limits);
     ES_RUN(test_skipped);
     ES_RUN(test_transient_get_failure_is_retry);
+    ES_RUN(test_corrupted_get_is_retry);
+    ES_RUN(test_corrupted_get_aborts_multipart);
+    ES_RUN(test_refusal_of_damaged_bytes_not_kept);
     ES_RUN(test_transient_put_failure_is_retry);
     ES_RUN(test_dlq_failure_keeps_message);
     ES_RUN(test_bad_event_and_test_event);

@@ -308,7 +308,10 @@ static es_err s_prepare(s_call *k)
     snprintf(k->sign_path, pn, "%s%s", c->ep.base_path, req->path);
     k->url = es_aws_client_url(c, req->host_prefix, req->path, req->query);
     ES_ENSURE(k->url, ES_ERR_TOO_LARGE);
-    es_sigv4_sha256_hex(req->body ? (const void *)req->body : "", req->body_len, k->payload_hash);
+    if (req->unsigned_payload)
+        snprintf(k->payload_hash, sizeof k->payload_hash, "%s", ES_SIGV4_UNSIGNED_PAYLOAD);
+    else
+        es_sigv4_sha256_hex(req->body ? (const void *)req->body : "", req->body_len, k->payload_hash);
     return ES_OK;
 }
 

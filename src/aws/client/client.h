@@ -80,6 +80,8 @@ typedef struct es_aws_request {
     size_t header_count;
     const uint8_t *body;
     size_t body_len;
+    bool unsigned_payload;    /* S3: sign UNSIGNED-PAYLOAD, not the body's SHA-256 (the
+                                 request carries an x-amz-checksum-* header instead) */
     size_t max_response;      /* buffered response cap; 0 = 1 MiB */
     es_http_body_fn on_body;  /* stream 2xx bodies (retried only before the first byte) */
     void *body_ctx;

@@ -12,6 +12,17 @@
 
 #include "exifstrip/error.h"
 
+/* How S3 request bodies are protected (EXIFSTRIP_PAYLOAD_SIGNING). Uploads
+ * always carry x-amz-checksum-crc64nvme, which S3 verifies and stores; with
+ * UNSIGNED the signature covers "UNSIGNED-PAYLOAD" instead of the body's
+ * SHA-256 (TLS and the CRC protect the bytes), saving a SHA-256 pass over
+ * every uploaded byte. AUTO: unsigned over https, signed over plain http. */
+typedef enum es_payload_signing {
+    ES_PAYLOAD_AUTO = 0,
+    ES_PAYLOAD_SIGNED,
+    ES_PAYLOAD_UNSIGNED
+} es_payload_signing;
+
 typedef struct es_aws_config {
     char region[64];
     char s3_endpoint[512];  /* "" = regional AWS endpoint */
@@ -21,6 +32,7 @@ typedef struct es_aws_config {
     long connect_timeout_ms; /* default 3000 */
     long low_speed_time_s;   /* abort a transfer slower than 1 byte/s for this long (default 30) */
     char ca_bundle[512];     /* AWS_CA_BUNDLE, "" = system default */
+    es_payload_signing payload_signing; /* set by the worker's settings; AUTO by default */
 } es_aws_config;
 
 /* Fills cfg from the environment. ES_ERR_CONFIG (naming the variable) when a

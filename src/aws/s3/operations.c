@@ -1,8 +1,11 @@
 /* operations.c - the S3 operations of s3.h (object get/head/put/delete, listing and
  * the multipart primitives) as thin descriptions handed to es_s3_call. Every
- * request carries x-amz-content-sha256 with the SHA-256 of its body (signed
- * payload). Error bodies are S3 XML; the only user metadata sent is the
- * source identity of es_s3_write_options (x-amz-meta-exifstrip-source-*). */
+ * request carries x-amz-content-sha256: the SHA-256 of its body, or
+ * UNSIGNED-PAYLOAD for upload bodies when the payload signing setting says so
+ * (they always carry x-amz-checksum-crc64nvme). GET can check the body against
+ * the full-object CRC S3 stored. Error bodies are S3 XML; the only user
+ * metadata sent is the source identity of es_s3_write_options
+ * (x-amz-meta-exifstrip-source-*). */
 #include "aws/s3/s3.h"
 
 #include <inttypes.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/crc.h"
 #include "aws/s3/internal.h"
 #include "aws/sigv4/sigv4.h"
 #include "aws/s3/xml.h"
@@ -98,7 +102,21 @@ static size_t s_opt_header(es_aws_header *hdr, const char *name, const char *val
 #define S_META_ETAG "x-amz-meta-exifstrip-source-etag"
 #define S_META_VERSION "x-amz-meta-exifstrip-source-version-id"
 #define S_META_SEQUENCER "x-amz-meta-exifstrip-source-sequencer"
-#define S_WRITE_HEADERS_MAX 6 /* content-type, a condition, three metadata, spare */
+#define S_CHECKSUM_HEADER "x-amz-checksum-crc64nvme"
+#define S_CHECKSUM_ALGORITHM "CRC64NVME"
+/* content-type, a condition, three metadata, checksum, checksum type, spare */
+#define S_WRITE_HEADERS_MAX 8
+
+/* Upload bodies are signed as UNSIGNED-PAYLOAD when so configured, or by
+ * default over https (TLS and the CRC protect them; plain http keeps the
+ * SHA-256 so a proxy cannot alter a body and its CRC together unnoticed). */
+static bool s_unsigned_body(const es_s3_client *c)
+{
+    const es_aws_config *cfg = es_aws_client_config(c->core);
+    if (cfg->payload_signing == ES_PAYLOAD_AUTO)
+        return es_aws_client_endpoint(c->core)->https;
+    return cfg->payload_signing == ES_PAYLOAD_UNSIGNED;
+}
 
 /* Appends the headers of opt to hdr (room for S_WRITE_HEADERS_MAX - n):
  * the conditions when `conditions`, the source metadata when `metadata`.
@@ -147,16 +165,62 @@ static es_err s_object_info(const es_http_response *resp, es_s3_object_info *inf
     return ES_OK;
 }
 
+/* The checksum headers S3 may return, and the CRC each one is. */
+static const struct {
+    const char *header, *algorithm;
+    int crc; /* es_crc_kind, or -1: a digest the GET does not check */
+} s_checksums[] = {
+    {"x-amz-checksum-crc64nvme", "CRC64NVME", ES_CRC64NVME},
+    {"x-amz-checksum-crc32c", "CRC32C", ES_CRC32C},
+    {"x-amz-checksum-crc32", "CRC32", ES_CRC32},
+    {"x-amz-checksum-sha256", "SHA256", -1},
+    {"x-amz-checksum-sha1", "SHA1", -1},
+};
+
+static void s_checksum_info(const es_http_response *resp, es_s3_checksum *ck)
+{
+    for (size_t i = 0; i < sizeof s_checksums / sizeof s_checksums[0]; i++) {
+        const char *v = es_http_headers_get(&resp->headers, s_checksums[i].header);
+        if (!v)
+            continue;
+        snprintf(ck->algorithm, sizeof ck->algorithm, "%s", s_checksums[i].algorithm);
+        snprintf(ck->value, sizeof ck->value, "%s", v);
+        s_copy_header(resp, "x-amz-checksum-type", ck->type, sizeof ck->type);
+        return;
+    }
+}
+
 typedef struct s_get {
     const es_s3_get_options *opt;
     bool head_sent;
+    int crc_kind;       /* the full-object CRC being checked, or -1 */
+    uint64_t crc;       /* of the body so far */
+    es_s3_checksum expected;
 } s_get;
+
+/* The CRC to check the body against: a full-object CRC S3 returned (a
+ * composite one, "...-N", is a CRC of part CRCs and cannot be checked here). */
+static int s_checked_crc(const es_s3_checksum *ck)
+{
+    if (!ck->algorithm[0] || strchr(ck->value, '-') || !strcmp(ck->type, "COMPOSITE"))
+        return -1;
+    for (size_t i = 0; i < sizeof s_checksums / sizeof s_checksums[0]; i++)
+        if (!strcmp(ck->algorithm, s_checksums[i].algorithm))
+            return s_checksums[i].crc;
+    return -1;
+}
 
 static es_err s_send_head(s_get *g, const es_http_response *resp)
 {
     g->head_sent = true;
     es_s3_object_info info;
     ES_GUARD(s_object_info(resp, &info));
+    if (g->opt->checksum_mode) {
+        s_checksum_info(resp, &info.checksum);
+        g->crc_kind = s_checked_crc(&info.checksum);
+        info.checksum.checked = g->crc_kind >= 0;
+        g->expected = info.checksum;
+    }
     return g->opt->on_head ? g->opt->on_head(g->opt->ctx, &info) : ES_OK;
 }
 
@@ -165,15 +229,28 @@ static es_err s_get_body(void *ctx, const es_http_response *resp, const uint8_t 
     s_get *g = ctx;
     if (!g->head_sent)
         ES_GUARD(s_send_head(g, resp));
+    if (g->crc_kind >= 0)
+        g->crc = es_crc_update((es_crc_kind)g->crc_kind, g->crc, data, len);
     return g->opt->on_body ? g->opt->on_body(g->opt->ctx, data, len) : ES_OK;
 }
 
-/* An empty object has no body callback: deliver the headers here. */
+/* An empty object has no body callback: deliver the headers here. Then the
+ * body is checked against the stored CRC. */
 static es_err s_get_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
-    (void)res;
     s_get *g = ctx;
-    return g->head_sent ? ES_OK : s_send_head(g, resp);
+    if (!g->head_sent)
+        ES_GUARD(s_send_head(g, resp));
+    if (g->crc_kind < 0)
+        return ES_OK;
+    char got[13];
+    es_crc_base64((es_crc_kind)g->crc_kind, g->crc, got);
+    if (!strcmp(got, g->expected.value))
+        return ES_OK;
+    es_fmt(res->message, sizeof res->message,
+           "body does not match its checksum: %s of the bytes received is %s, S3 stored %.20s",
+           g->expected.algorithm, got, g->expected.value);
+    return ES_ERR_NETWORK;
 }
 
 es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key,
@@ -190,9 +267,10 @@ es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key,
         if (!(query = es_buf_take(&q)))
             return es_aws_bad_arg(res, "version id");
     }
-    es_aws_header hdr[1];
+    es_aws_header hdr[2];
     size_t nh = s_opt_header(hdr, "if-match", opt->if_match);
-    s_get g = {.opt = opt};
+    nh += s_opt_header(&hdr[nh], "x-amz-checksum-mode", opt->checksum_mode ? "ENABLED" : NULL);
+    s_get g = {.opt = opt, .crc_kind = -1};
     es_aws_request req = {
         .method = "GET",
         .query = query,
@@ -244,7 +322,10 @@ es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *ke
     if (!body && len)
         return es_aws_bad_arg(res, "body");
     es_aws_header hdr[S_WRITE_HEADERS_MAX];
+    char crc[13];
+    es_crc_base64(ES_CRC64NVME, es_crc_update(ES_CRC64NVME, 0, body, len), crc);
     size_t nh = s_opt_header(hdr, "content-type", content_type);
+    nh += s_opt_header(&hdr[nh], S_CHECKSUM_HEADER, crc);
     nh = s_write_headers(hdr, nh, opt, true, true);
     es_aws_request req = {
         .method = "PUT",
@@ -252,6 +333,7 @@ es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *ke
         .header_count = nh,
         .body = body,
         .body_len = len,
+        .unsigned_payload = s_unsigned_body(c),
     };
     return es_s3_call(c, bucket, key, &req, NULL, res);
 }
@@ -368,6 +450,8 @@ es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *k
     upload_id[0] = '\0';
     es_aws_header hdr[S_WRITE_HEADERS_MAX];
     size_t nh = s_opt_header(hdr, "content-type", content_type);
+    nh += s_opt_header(&hdr[nh], "x-amz-checksum-algorithm", S_CHECKSUM_ALGORITHM);
+    nh += s_opt_header(&hdr[nh], "x-amz-checksum-type", "FULL_OBJECT");
     s_text_out out = {upload_id, upload_id_size};
     es_aws_request req = {
         .method = "POST",
@@ -391,17 +475,25 @@ static es_err s_part_done(void *ctx, const es_http_response *resp, es_aws_result
 
 es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const char *key,
                                    const char *upload_id, int part_number, const uint8_t *body,
-                                   size_t len, char *etag, size_t etag_size, es_aws_result *res)
+                                   size_t len, es_s3_part *part, es_aws_result *res)
 {
-    if (!upload_id || !upload_id[0] || part_number < 1 || part_number > ES_S3_MAX_PARTS || !etag ||
-        etag_size == 0 || (!body && len))
+    if (!upload_id || !upload_id[0] || part_number < 1 || part_number > ES_S3_MAX_PARTS || !part ||
+        (!body && len))
         return es_aws_bad_arg(res, "upload part");
-    etag[0] = '\0';
-    s_text_out out = {etag, etag_size};
+    memset(part, 0, sizeof *part);
+    part->crc = es_crc_update(ES_CRC64NVME, 0, body, len);
+    part->len = len;
+    char crc[13];
+    es_crc_base64(ES_CRC64NVME, part->crc, crc);
+    es_aws_header hdr[1] = {{S_CHECKSUM_HEADER, crc}};
+    s_text_out out = {part->etag, sizeof part->etag};
     es_aws_request req = {
         .method = "PUT",
+        .headers = hdr,
+        .header_count = 1,
         .body = body,
         .body_len = len,
+        .unsigned_payload = s_unsigned_body(c),
         .on_success = s_part_done,
         .success_ctx = &out,
     };
@@ -414,37 +506,47 @@ static es_err s_complete_done(void *ctx, const es_http_response *resp, es_aws_re
     return es_xml_check_complete(resp->body.bytes, resp->body.len, res);
 }
 
-static char *s_complete_body(char *const *etags, int part_count)
+static char *s_complete_body(const es_s3_part *parts, int part_count)
 {
     es_buf b;
-    es_buf_init(&b, (size_t)part_count * 256 + 256);
+    es_buf_init(&b, (size_t)part_count * 320 + 256);
     es_buf_puts(&b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (int i = 0; i < part_count; i++) {
+        char crc[13];
+        es_crc_base64(ES_CRC64NVME, parts[i].crc, crc);
         es_buf_printf(&b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
-        es_buf_xml_escaped(&b, etags[i] ? etags[i] : "");
-        es_buf_puts(&b, "</ETag></Part>");
+        es_buf_xml_escaped(&b, parts[i].etag);
+        es_buf_printf(&b, "</ETag><Checksum" S_CHECKSUM_ALGORITHM ">%s</Checksum" S_CHECKSUM_ALGORITHM
+                          "></Part>", crc);
     }
     es_buf_puts(&b, "</CompleteMultipartUpload>");
     return es_buf_take(&b);
 }
 
 es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
-                                const char *upload_id, char *const *etags, int part_count,
+                                const char *upload_id, const es_s3_part *parts, int part_count,
                                 const es_s3_write_options *opt, es_aws_result *res)
 {
-    if (!upload_id || !upload_id[0] || !etags || part_count < 1 || part_count > ES_S3_MAX_PARTS)
+    if (!upload_id || !upload_id[0] || !parts || part_count < 1 || part_count > ES_S3_MAX_PARTS)
         return es_aws_bad_arg(res, "complete multipart upload");
-    for (int i = 0; i < part_count; i++)
-        if (!etags[i] || !etags[i][0])
+    uint64_t whole = 0;
+    for (int i = 0; i < part_count; i++) {
+        if (!parts[i].etag[0])
             return es_aws_bad_arg(res, "part etag");
-    char *body = s_complete_body(etags, part_count);
+        whole = i ? es_crc_combine(ES_CRC64NVME, whole, parts[i].crc, parts[i].len) : parts[i].crc;
+    }
+    char *body = s_complete_body(parts, part_count);
     if (!body)
         return es_aws_bad_arg(res, "complete multipart upload");
-    es_aws_header hdr[S_WRITE_HEADERS_MAX] = {{"content-type", "application/xml"}};
+    char crc[13];
+    es_crc_base64(ES_CRC64NVME, whole, crc);
+    es_aws_header hdr[S_WRITE_HEADERS_MAX] = {{"content-type", "application/xml"},
+                                              {S_CHECKSUM_HEADER, crc},
+                                              {"x-amz-checksum-type", "FULL_OBJECT"}};
     es_aws_request req = {
         .method = "POST",
         .headers = hdr,
-        .header_count = s_write_headers(hdr, 1, opt, true, false),
+        .header_count = s_write_headers(hdr, 3, opt, true, false),
         .body = (const uint8_t *)body,
         .body_len = strlen(body),
         .on_success = s_complete_done,

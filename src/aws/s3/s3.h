@@ -36,12 +36,22 @@ typedef struct es_s3_source_id {
     char sequencer[128];
 } es_s3_source_id;
 
+/* A checksum S3 stores with an object (x-amz-checksum-*), returned when the
+ * request asks for it (x-amz-checksum-mode: ENABLED). */
+typedef struct es_s3_checksum {
+    char algorithm[16]; /* "CRC64NVME", "CRC32C", "CRC32", "SHA1", "SHA256"; "" = none */
+    char value[64];     /* base64, as S3 sends it ("...-N" for a composite checksum) */
+    char type[16];      /* "FULL_OBJECT", "COMPOSITE" or "" (not stated) */
+    bool checked;       /* a full-object CRC the GET checks the body against */
+} es_s3_checksum;
+
 typedef struct es_s3_object_info {
     uint64_t content_length;
     char etag[128];          /* with quotes, as S3 returns it */
     char content_type[128];
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
+    es_s3_checksum checksum; /* GET with checksum_mode only */
 } es_s3_object_info;
 
 /* How a write may replace what the key holds (S3 conditional writes) and the
@@ -63,6 +73,13 @@ typedef es_err (*es_s3_body_fn)(void *ctx, const uint8_t *data, size_t len);
 typedef struct es_s3_get_options {
     const char *version_id; /* NULL = latest */
     const char *if_match;   /* ETag the object must still have, or NULL */
+    /* Ask for the stored checksum (x-amz-checksum-mode: ENABLED). When S3
+     * returns a full-object CRC (CRC64NVME, CRC32C or CRC32) the body is
+     * checked against it as it streams; a mismatch fails the GET with
+     * ES_ERR_NETWORK (a corrupted transfer: retry the whole object) after the
+     * last byte was delivered, so the caller must not publish what it made
+     * of the body before es_s3_get_object returned ES_OK. */
+    bool checksum_mode;
     es_s3_head_fn on_head;
     es_s3_body_fn on_body;
     void *ctx;
@@ -114,6 +131,20 @@ ES_MUST_USE es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket,
                                            es_s3_list_page *page, es_aws_result *res);
 void es_s3_list_free(es_s3_list_page *page);
 
+/* Uploads carry x-amz-checksum-crc64nvme (S3 verifies it and stores it; a
+ * mismatch is ES_ERR_CLIENT, HTTP 400 BadDigest). Multipart uploads use a
+ * full-object CRC64NVME: each part is sent with its own CRC and the
+ * completion with every part's and the whole object's. With
+ * EXIFSTRIP_PAYLOAD_SIGNING resolving to unsigned (config.h), PutObject and
+ * UploadPart bodies are signed as UNSIGNED-PAYLOAD.
+ *
+ * A part that was uploaded: its ETag, CRC-64/NVME and length. */
+typedef struct es_s3_part {
+    char etag[128];
+    uint64_t crc;
+    uint64_t len;
+} es_s3_part;
+
 /* Multipart primitives. opt (may be NULL): create sends its source metadata,
  * complete its conditions (S3 checks them when the upload completes). An
  * upload that is never completed or aborted (the process was killed) stays
@@ -123,13 +154,14 @@ ES_MUST_USE es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, c
                                           const char *content_type,
                                           const es_s3_write_options *opt, char *upload_id,
                                           size_t upload_id_size, es_aws_result *res);
+/* Fills *part on success. */
 ES_MUST_USE es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket,
                                                const char *key, const char *upload_id,
                                                int part_number, const uint8_t *body, size_t len,
-                                               char *etag, size_t etag_size, es_aws_result *res);
-/* etags[i] is part i+1's ETag. A 200 reply carrying <Error> is a failure. */
+                                               es_s3_part *part, es_aws_result *res);
+/* parts[i] is part i+1. A 200 reply carrying <Error> is a failure. */
 ES_MUST_USE es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
-                                            const char *upload_id, char *const *etags,
+                                            const char *upload_id, const es_s3_part *parts,
                                             int part_count, const es_s3_write_options *opt,
                                             es_aws_result *res);
 ES_MUST_USE es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *key,
@@ -146,6 +178,11 @@ es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *
                                const es_s3_write_options *opt);
 ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len,
                                       es_aws_result *res);
+/* A hint before the first write: about `bytes` will be written. The buffer
+ * is allocated for that much at once (at most one part) instead of growing
+ * by doubling, which would copy the body and fault in fresh pages several
+ * times. Best effort: a failed allocation is left to the writes. */
+void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
 /* Aborts a started multipart upload (best effort) and frees u; accepts NULL. */
 void es_s3_upload_abort(es_s3_upload *u);

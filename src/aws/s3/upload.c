@@ -29,8 +29,8 @@ struct es_s3_upload {
     size_t part_size;
     es_buf part; /* the part being filled, capped at part_size */
     char upload_id[1024]; /* "" until a multipart upload exists */
-    char **etags;
-    int parts;
+    es_s3_part *parts; /* the ones uploaded so far */
+    int part_count;
     enum s_state state;
 };
 
@@ -72,24 +72,28 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
+void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
+{
+    if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
+        return;
+    (void)es_buf_reserve(&u->part, bytes < u->part_size ? (size_t)bytes : u->part_size);
+}
+
 /* Sends the buffer as the next part (starting the multipart upload first). */
 static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
 {
     if (!u->upload_id[0])
         ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
                                         u->upload_id, sizeof u->upload_id, res));
-    if (u->parts >= ES_S3_MAX_PARTS)
+    if (u->part_count >= ES_S3_MAX_PARTS)
         return s_fail(u, ES_ERR_TOO_LARGE, res, "more than " S_STR(ES_S3_MAX_PARTS) " parts");
-    char **etags = realloc(u->etags, (size_t)(u->parts + 1) * sizeof *etags);
-    if (!etags)
+    es_s3_part *parts = realloc(u->parts, (size_t)(u->part_count + 1) * sizeof *parts);
+    if (!parts)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
-    u->etags = etags;
-    char etag[128];
-    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->parts + 1,
-                                         u->part.bytes, u->part.len, etag, sizeof etag, res));
-    if (!(u->etags[u->parts] = strdup(etag)))
-        return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
-    u->parts++;
+    u->parts = parts;
+    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->part_count + 1,
+                                         u->part.bytes, u->part.len, &u->parts[u->part_count], res));
+    u->part_count++;
     es_buf_reset(&u->part);
     return ES_OK;
 }
@@ -155,8 +159,8 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->part.len ? s_flush_part(u, res) : ES_OK;
         if (rc == ES_OK)
-            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->etags, u->parts,
-                                          u->opt, res);
+            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->parts,
+                                          u->part_count, u->opt, res);
         if (rc == ES_OK)
             u->upload_id[0] = '\0';
         else
@@ -174,9 +178,7 @@ void es_s3_upload_free(es_s3_upload *u)
     if (!u)
         return;
     s_abort_multipart(u); /* safety net: do not leave an unfinished multipart upload open */
-    for (int i = 0; i < u->parts; i++)
-        free(u->etags[i]);
-    free(u->etags);
+    free(u->parts);
     es_buf_free(&u->part);
     free(u->bucket);
     free(u->key);

@@ -16,7 +16,16 @@ es_err es_crypto_dl_open(const char *soname, es_crypto_api *out, es_error *err)
         return ES_ERR_CONFIG;
     const char *missing;
     ES_LAZY_LIB_RESOLVE(ES_CRYPTO_FUNCTIONS, handle, out, missing);
-    return missing ? es_lazy_lib_lacks(&s_lib, handle, soname, missing, err) : ES_OK;
+    if (missing)
+        return es_lazy_lib_lacks(&s_lib, handle, soname, missing, err);
+    /* Kept for the process's life (OpenSSL's method store holds them too). */
+    out->sha256_md = out->md_fetch(NULL, "SHA256", NULL);
+    if (!out->sha256_md)
+        out->sha256_md = out->sha256();
+    out->md5_md = out->md_fetch(NULL, "MD5", NULL);
+    if (!out->md5_md)
+        out->md5_md = out->md5();
+    return ES_OK;
 }
 
 static void s_load(void)

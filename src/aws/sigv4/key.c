@@ -6,6 +6,8 @@
 #include "aws/sigv4/internal.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aws/sigv4/crypto_dl.h"
@@ -27,16 +29,49 @@ static s_slot s_cache[S_CACHE_SLOTS];
 static size_t s_next_victim;
 static unsigned long s_derivations;
 
+#define S_BLOCK 64 /* SHA-256's block size */
+#define S_HMAC_STACK 1024
+
+/* HMAC (RFC 2104) over the fetched SHA-256: H((K^opad) || H((K^ipad) || m)),
+ * two one-shot digests. OpenSSL 3's HMAC() looks up the MAC and the digest
+ * by name on every call, which costs more than the hashing for SigV4's short
+ * messages. */
 bool es_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32])
 {
-    unsigned int out_len = 0;
-    if (key_len > (size_t)INT32_MAX)
-        return false;
-    static const uint8_t empty = 0;
     const es_crypto_api *cr = es_crypto_api_get(NULL);
-    if (!cr || !cr->hmac(cr->sha256(), key, (int)key_len, len ? data : &empty, len, out, &out_len))
+    if (!cr || len > SIZE_MAX - S_BLOCK)
         return false;
-    return out_len == 32;
+    uint8_t k[S_BLOCK] = {0};
+    if (key_len > S_BLOCK) {
+        if (!cr->Digest(key, key_len, k, NULL, cr->sha256_md, NULL))
+            return false;
+    } else if (key_len) {
+        memcpy(k, key, key_len);
+    }
+    uint8_t stack[S_HMAC_STACK];
+    uint8_t *msg = S_BLOCK + len <= sizeof stack ? stack : malloc(S_BLOCK + len);
+    bool ok = msg != NULL;
+    uint8_t inner[S_BLOCK + 32];
+    if (ok) {
+        for (size_t i = 0; i < S_BLOCK; i++)
+            msg[i] = k[i] ^ 0x36;
+        if (len)
+            memcpy(msg + S_BLOCK, data, len);
+        ok = cr->Digest(msg, S_BLOCK + len, inner + S_BLOCK, NULL, cr->sha256_md, NULL) == 1;
+    }
+    if (ok) {
+        for (size_t i = 0; i < S_BLOCK; i++)
+            inner[i] = k[i] ^ 0x5c;
+        ok = cr->Digest(inner, sizeof inner, out, NULL, cr->sha256_md, NULL) == 1;
+    }
+    es_secure_zero(k, sizeof k);
+    es_secure_zero(inner, sizeof inner);
+    if (msg) {
+        es_secure_zero(msg, S_BLOCK); /* the key-derived half */
+        if (msg != stack)
+            free(msg);
+    }
+    return ok;
 }
 
 static bool s_slot_matches(const s_slot *s, const uint8_t hash[32], const char *date8,
@@ -77,7 +112,7 @@ es_err es_sigv4_signing_key(const char *secret, const char *date8, const char *r
               ES_ERR_INVALID_ARG);
     uint8_t hash[32];
     const es_crypto_api *cr = es_crypto_api_get(NULL);
-    if (!cr || !cr->Digest(secret, strlen(secret), hash, NULL, cr->sha256(), NULL))
+    if (!cr || !cr->Digest(secret, strlen(secret), hash, NULL, cr->sha256_md, NULL))
         return ES_ERR_INTERNAL;
 
     pthread_mutex_lock(&s_lock);

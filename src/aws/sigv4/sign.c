@@ -34,7 +34,7 @@ void es_sigv4_sha256_hex(const void *data, size_t len, char out[65])
     uint8_t md[32];
     static const uint8_t empty = 0;
     const es_crypto_api *cr = es_crypto_api_get(NULL);
-    if (!cr || !cr->Digest(len ? data : &empty, len, md, NULL, cr->sha256(), NULL)) {
+    if (!cr || !cr->Digest(len ? data : &empty, len, md, NULL, cr->sha256_md, NULL)) {
         out[0] = '\0';
         return;
     }

@@ -18,6 +18,7 @@
 #include "aws/s3/internal.h"
 #include "aws/sigv4/sigv4.h"
 #include "aws/sqs/sqs.h"
+#include "common/crc.h"
 
 #define S_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
@@ -133,7 +134,12 @@ static void test_wire_format_of_put(void)
     const char *auth = es_test_http_request_header(&r, "authorization");
     CHECK_STR_CONTAINS(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/");
     CHECK_STR_CONTAINS(auth, "/us-east-1/s3/aws4_request");
-    CHECK_STR_CONTAINS(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date");
+    /* The flexible checksum is signed too (CRC-64/NVME of "jpeg-bytes" in base64). */
+    CHECK_STR_CONTAINS(auth, "SignedHeaders=content-type;host;x-amz-checksum-crc64nvme;x-amz-content-sha256;"
+                             "x-amz-date");
+    char crc[13];
+    es_crc_base64(ES_CRC64NVME, es_crc_update(ES_CRC64NVME, 0, body, strlen(body)), crc);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
     CHECK(es_test_http_request_header(&r, "x-amz-date") != NULL);
     CHECK(es_test_http_request_header(&r, "expect") == NULL);
     for (size_t i = 0; i < r.header_count; i++)

@@ -1,6 +1,8 @@
 /* s3_itest.c - the S3 client against the local emulator (ES_TEST_ENDPOINT):
  * object round trips for awkward keys, listing, conditional gets, a 40 MiB
- * multipart upload through es_s3_upload, retries of injected 503 SlowDown,
+ * multipart upload through es_s3_upload (its full-object CRC64NVME checked
+ * by the emulator and on GET), GETs checking the stored CRC (a corrupted
+ * body fails with ES_ERR_NETWORK), uploads signed as UNSIGNED-PAYLOAD, retries of injected 503 SlowDown,
  * connection resets and a 200-with-Error completion, clock-skew correction,
  * and a wrong secret refused with ES_ERR_AUTH without leaking secrets. */
 #include <stdio.h>
@@ -85,10 +87,17 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
     return es_itest_append(&s->data, &s->len, &s->cap, data, len);
 }
 
+static es_err s_get_mode(const char *key, const char *if_match, bool checksum_mode, s_sink *sink,
+                         es_aws_result *res)
+{
+    es_s3_get_options opt = {.if_match = if_match, .checksum_mode = checksum_mode,
+                             .on_head = s_on_head, .on_body = s_on_body, .ctx = sink};
+    return es_s3_get_object(s_s3, s_bucket, key, &opt, res);
+}
+
 static es_err s_get(const char *key, const char *if_match, s_sink *sink, es_aws_result *res)
 {
-    es_s3_get_options opt = {.if_match = if_match, .on_head = s_on_head, .on_body = s_on_body, .ctx = sink};
-    return es_s3_get_object(s_s3, s_bucket, key, &opt, res);
+    return s_get_mode(key, if_match, false, sink, res);
 }
 
 static bool s_listed(const char *prefix, const char *key, uint64_t *size)
@@ -303,13 +312,98 @@ static void test_multipart_40mib(void)
     CHECK_INT_EQ(info.content_length, total);
     CHECK_STR_CONTAINS(info.etag, "-5\""); /* five parts */
 
+    /* The emulator checked the full-object CRC64NVME combined from the five
+     * parts' at completion; the GET checks the body against it. */
     s_sink sink = {.seed = seed, .verify_only = true};
-    rc = s_get(key, NULL, &sink, &res);
+    rc = s_get_mode(key, NULL, true, &sink, &res);
     s_report("get big", rc, &res);
     CHECK_OK(rc);
     CHECK_INT_EQ(sink.verified, total);
     CHECK(!sink.mismatch);
+    CHECK_STR_EQ(sink.info.checksum.algorithm, "CRC64NVME");
+    CHECK_STR_EQ(sink.info.checksum.type, "FULL_OBJECT");
+    CHECK(sink.info.checksum.checked);
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, key, &res));
+}
+
+/* GET with checksum mode: the stored CRC64NVME comes back and is checked; a
+ * body damaged in transit (the emulator's corrupt rule) fails with
+ * ES_ERR_NETWORK after the bytes were delivered, not retried inside the call
+ * (the caller has consumed them). Without checksum mode nothing is noticed. */
+static void test_get_checks_the_stored_crc(void)
+{
+    REQUIRE_ENDPOINT();
+    const char *key = "checked/photo.jpg";
+    es_aws_result res;
+    CHECK_OK(es_s3_put_object(s_s3, s_bucket, key, (const uint8_t *)"123456789", 9, NULL, &res));
+    s_sink sink = {0};
+    CHECK_OK(s_get_mode(key, NULL, true, &sink, &res));
+    CHECK_STR_EQ(sink.info.checksum.value, "rosUhgp5mIg="); /* CRC-64/NVME of "123456789" */
+    CHECK(sink.info.checksum.checked);
+    free(sink.data);
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"%s\",\"key\":\"%s\","
+             "\"corrupt\":true,\"times\":2}",
+             s_bucket, key);
+    REQUIRE(es_itest_fault(rule) == 0);
+    sink = (s_sink){0};
+    CHECK_INT_EQ(s_get_mode(key, NULL, true, &sink, &res), ES_ERR_NETWORK);
+    CHECK_STR_CONTAINS(res.message, "checksum");
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_INT_EQ(sink.len, 9); /* delivered, then judged */
+    free(sink.data);
+    sink = (s_sink){0};
+    CHECK_OK(s_get_mode(key, NULL, false, &sink, &res)); /* unchecked: the damage passes */
+    CHECK(sink.len == 9 && memcmp(sink.data, "123456789", 9) != 0);
+    CHECK_STR_EQ(sink.info.checksum.algorithm, "");
+    free(sink.data);
+    es_itest_clear_faults();
+    /* An empty object's CRC is checked too. */
+    CHECK_OK(es_s3_put_object(s_s3, s_bucket, "checked/empty", NULL, 0, NULL, &res));
+    sink = (s_sink){0};
+    CHECK_OK(s_get_mode("checked/empty", NULL, true, &sink, &res));
+    CHECK_STR_EQ(sink.info.checksum.value, "AAAAAAAAAAA=");
+    CHECK_OK(es_s3_delete_object(s_s3, s_bucket, key, &res));
+    CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "checked/empty", &res));
+}
+
+/* EXIFSTRIP_PAYLOAD_SIGNING=unsigned against the emulator, which checks the
+ * signature and the CRC of every body strictly: a PutObject and a two-part
+ * upload signed as UNSIGNED-PAYLOAD are accepted and read back intact. */
+static void test_unsigned_payload_uploads(void)
+{
+    REQUIRE_ENDPOINT();
+    es_aws_config cfg = s_emu.cfg;
+    cfg.payload_signing = ES_PAYLOAD_UNSIGNED;
+    es_s3_client *c = es_s3_client_new(&cfg, s_emu.creds);
+    REQUIRE(c);
+    es_aws_result res;
+    CHECK_OK(es_s3_put_object(c, s_bucket, "unsigned/small", (const uint8_t *)"123456789", 9, NULL, &res));
+    const size_t total = ES_S3_MIN_PART_SIZE + 4321;
+    uint8_t *body = malloc(total);
+    REQUIRE(body);
+    s_fill(body, total, 99, 0);
+    es_s3_upload *u = es_s3_upload_new(c, s_bucket, "unsigned/two-parts", NULL, ES_S3_MIN_PART_SIZE, NULL);
+    REQUIRE(u);
+    CHECK_OK(es_s3_upload_write(u, body, total, &res));
+    es_err rc = es_s3_upload_finish(u, &res);
+    s_report("unsigned multipart", rc, &res);
+    CHECK_OK(rc);
+    es_s3_upload_free(u);
+    s_sink sink = {.seed = 99, .verify_only = true};
+    CHECK_OK(s_get_mode("unsigned/two-parts", NULL, true, &sink, &res));
+    CHECK_INT_EQ(sink.verified, total);
+    CHECK(!sink.mismatch);
+    CHECK(sink.info.checksum.checked);
+    sink = (s_sink){0};
+    CHECK_OK(s_get_mode("unsigned/small", NULL, true, &sink, &res));
+    CHECK(sink.len == 9 && memcmp(sink.data, "123456789", 9) == 0);
+    free(sink.data);
+    CHECK_OK(es_s3_delete_object(c, s_bucket, "unsigned/small", &res));
+    CHECK_OK(es_s3_delete_object(c, s_bucket, "unsigned/two-parts", &res));
+    free(body);
+    es_s3_client_free(c);
 }
 
 static void test_small_upload_is_single_put(void)
@@ -439,19 +533,17 @@ static void test_complete_200_with_error(void)
     uint8_t *part = malloc(5u << 20);
     REQUIRE(part);
     s_fill(part, 5u << 20, 77, 0);
-    char etag1[128], etag2[128];
-    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 1, part, 5u << 20, etag1,
-                                         sizeof etag1, &res));
-    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 2, part, 100, etag2, sizeof etag2,
+    es_s3_part parts[2];
+    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 1, part, 5u << 20, &parts[0],
                                          &res));
+    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 2, part, 100, &parts[1], &res));
     char rule[256];
     snprintf(rule, sizeof rule,
              "{\"service\":\"s3\",\"action\":\"CompleteMultipartUpload\",\"bucket\":\"%s\","
              "\"status\":200,\"code\":\"InternalError\",\"times\":1}",
              s_bucket);
     REQUIRE(es_itest_fault(rule) == 0);
-    char *etags[] = {etag1, etag2};
-    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res);
+    es_err rc = es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, parts, 2, NULL, &res);
     s_report("complete", rc, &res);
     CHECK_OK(rc);
     CHECK_INT_EQ(res.attempts, 2);
@@ -463,7 +555,7 @@ static void test_complete_200_with_error(void)
     /* Completing an aborted upload is NoSuchUpload. */
     CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res));
     CHECK_OK(es_s3_multipart_abort(s_s3, s_bucket, key, upload_id, &res));
-    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, etags, 2, NULL, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, parts, 2, NULL, &res), ES_ERR_NOT_FOUND);
     CHECK_STR_EQ(res.aws_code, "NoSuchUpload");
     free(part);
 }
@@ -547,6 +639,8 @@ int main(void)
     ES_RUN(test_conditional_get);
     ES_RUN(test_conditional_write_and_source_metadata);
     ES_RUN(test_multipart_40mib);
+    ES_RUN(test_get_checks_the_stored_crc);
+    ES_RUN(test_unsigned_payload_uploads);
     ES_RUN(test_small_upload_is_single_put);
     ES_RUN(test_retry_slowdown);
     ES_RUN(test_retry_connection_reset);

@@ -4,7 +4,12 @@
  * upload (metadata on create, parts of part_size numbered from 1, the last
  * one short, the conditions on complete, which lists every part's ETag in
  * order); a failed part or a failed complete aborts the upload; part-size
- * bounds are ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE. */
+ * bounds are ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE. Flexible checksums:
+ * PutObject and every part carry x-amz-checksum-crc64nvme of their bytes,
+ * create announces a FULL_OBJECT CRC64NVME upload, complete lists each part's
+ * CRC and the whole object's; bodies are signed as UNSIGNED-PAYLOAD only when
+ * the payload signing setting says so (auto over this plain-http server:
+ * signed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,7 @@
 #include "../../support/http_server.h"
 #include "../../support/sqs_fake.h"
 #include "aws/s3/s3.h"
+#include "common/crc.h"
 
 #define S_PART ES_S3_MIN_PART_SIZE
 
@@ -59,14 +65,38 @@ static void s_s3(void *ctx, const es_test_http_request *req, es_test_http_respon
     }
 }
 
-static es_s3_client *s_client(void)
+static es_s3_client *s_client_signing(es_payload_signing signing)
 {
     es_test_http_server_clear_requests(s_srv);
     s_script.fail_part = 0;
     s_script.complete_status = 200;
     es_aws_config cfg;
     es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv));
+    cfg.payload_signing = signing;
     return es_s3_client_new(&cfg, s_creds);
+}
+
+static es_s3_client *s_client(void)
+{
+    return s_client_signing(ES_PAYLOAD_AUTO);
+}
+
+/* The base64 CRC-64/NVME of len bytes of s_write's pattern from offset off. */
+static void s_pattern_crc(size_t off, size_t len, char out[13])
+{
+    uint64_t crc = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)((off + i) % 251);
+        crc = es_crc_update(ES_CRC64NVME, crc, &b, 1);
+    }
+    es_crc_base64(ES_CRC64NVME, crc, out);
+}
+
+/* A signed body's x-amz-content-sha256 is 64 hex digits. */
+static bool s_sha256_signed(const es_test_http_request *r)
+{
+    const char *v = es_test_http_request_header(r, "x-amz-content-sha256");
+    return v && strlen(v) == 64 && strspn(v, "0123456789abcdef") == 64;
 }
 
 /* Request i (caller frees with es_test_http_request_free); false if absent. */
@@ -128,6 +158,10 @@ static void test_small_body_is_one_put(void)
     CHECK_STR_EQ(es_test_http_request_header(&r, "if-none-match"), "*");
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
     CHECK_STR_EQ(es_test_http_request_header(&r, "content-type"), "image/jpeg");
+    char crc[13];
+    s_pattern_crc(0, 1000, crc);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
+    CHECK(s_sha256_signed(&r));
     es_test_http_request_free(&r);
     /* Writing after finish is refused and sends nothing. */
     CHECK_INT_EQ(es_s3_upload_write(u, (const uint8_t *)"x", 1, &res), ES_ERR_INVALID_ARG);
@@ -159,7 +193,10 @@ static void test_multipart_parts_and_complete(void)
     REQUIRE(s_req(0, &r));
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-version-id"), "v1");
     CHECK(es_test_http_request_header(&r, "if-match") == NULL);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-algorithm"), "CRC64NVME");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-type"), "FULL_OBJECT");
     es_test_http_request_free(&r);
+    char part_crc[3][13];
     /* Parts: the bytes in order, part_size each but the last. */
     size_t off = 0;
     for (size_t i = 1; i <= 3; i++) {
@@ -169,6 +206,9 @@ static void test_multipart_parts_and_complete(void)
         for (size_t j = 0; j < r.body_len && same; j++)
             same = (uint8_t)r.body[j] == (uint8_t)((off + j) % 251);
         CHECK(same);
+        s_pattern_crc(off, r.body_len, part_crc[i - 1]);
+        CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), part_crc[i - 1]);
+        CHECK(s_sha256_signed(&r));
         off += r.body_len;
         CHECK(es_test_http_request_header(&r, "if-match") == NULL);
         es_test_http_request_free(&r);
@@ -178,11 +218,89 @@ static void test_multipart_parts_and_complete(void)
     REQUIRE(s_req(4, &r));
     CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"old-etag\"");
     CHECK(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag") == NULL);
-    CHECK_STR_CONTAINS(r.body, "<Part><PartNumber>1</PartNumber><ETag>&quot;etag-1&quot;</ETag></Part>"
-                               "<Part><PartNumber>2</PartNumber><ETag>&quot;etag-2&quot;</ETag></Part>"
-                               "<Part><PartNumber>3</PartNumber><ETag>&quot;etag-3&quot;</ETag></Part>");
+    char parts_xml[1024];
+    snprintf(parts_xml, sizeof parts_xml,
+             "<Part><PartNumber>1</PartNumber><ETag>&quot;etag-1&quot;</ETag>"
+             "<ChecksumCRC64NVME>%s</ChecksumCRC64NVME></Part>"
+             "<Part><PartNumber>2</PartNumber><ETag>&quot;etag-2&quot;</ETag>"
+             "<ChecksumCRC64NVME>%s</ChecksumCRC64NVME></Part>"
+             "<Part><PartNumber>3</PartNumber><ETag>&quot;etag-3&quot;</ETag>"
+             "<ChecksumCRC64NVME>%s</ChecksumCRC64NVME></Part>",
+             part_crc[0], part_crc[1], part_crc[2]);
+    CHECK_STR_CONTAINS(r.body, parts_xml);
+    char whole[13];
+    s_pattern_crc(0, total, whole);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), whole);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-type"), "FULL_OBJECT");
     es_test_http_request_free(&r);
     es_s3_client_free(c);
+}
+
+/* EXIFSTRIP_PAYLOAD_SIGNING=unsigned: the upload bodies (PutObject,
+ * UploadPart) are signed as UNSIGNED-PAYLOAD and still carry their CRC; the
+ * small XML of complete keeps its SHA-256. signed: every body is hashed. */
+static void test_unsigned_payload_setting(void)
+{
+    for (int unsigned_mode = 0; unsigned_mode < 2; unsigned_mode++) {
+        es_s3_client *c = s_client_signing(unsigned_mode ? ES_PAYLOAD_UNSIGNED : ES_PAYLOAD_SIGNED);
+        REQUIRE(c);
+        es_aws_result res;
+        CHECK_OK(es_s3_put_object(c, "bkt", "k.jpg", (const uint8_t *)"abc", 3, NULL, &res));
+        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+        REQUIRE(u);
+        CHECK_OK(s_write(u, S_PART + 1, S_PART, &res));
+        CHECK_OK(es_s3_upload_finish(u, &res));
+        es_s3_upload_free(u);
+        REQUIRE(es_test_http_server_request_count(s_srv) == 5); /* put, create, 2 parts, complete */
+        for (size_t i = 0; i < 5; i++) {
+            es_test_http_request r;
+            REQUIRE(s_req(i, &r));
+            bool body_upload = !strcmp(r.method, "PUT");
+            if (unsigned_mode && body_upload)
+                CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
+            else
+                CHECK(s_sha256_signed(&r));
+            if (body_upload)
+                CHECK(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme") != NULL);
+            es_test_http_request_free(&r);
+        }
+        es_s3_client_free(c);
+    }
+}
+
+/* The size hint changes nothing on the wire: a hinted body smaller or larger
+ * than announced (or past one part) goes out exactly as written. */
+static void test_expect_hint_keeps_the_bytes(void)
+{
+    static const size_t sizes[][2] = {{1000, 1000}, {5000, 100}, {10, 5000}, {S_PART + 7, (size_t)1 << 40}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        es_s3_client *c = s_client();
+        REQUIRE(c);
+        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+        REQUIRE(u);
+        es_s3_upload_expect(u, sizes[i][1]);
+        es_aws_result res;
+        CHECK_OK(s_write(u, sizes[i][0], 999, &res));
+        es_s3_upload_expect(u, 1); /* too late: ignored */
+        CHECK_OK(es_s3_upload_finish(u, &res));
+        es_s3_upload_free(u);
+        size_t n = es_test_http_server_request_count(s_srv), total = 0;
+        for (size_t r = 0; r < n; r++) {
+            es_test_http_request req;
+            REQUIRE(s_req(r, &req));
+            if (!strcmp(req.method, "PUT")) {
+                for (size_t j = 0; j < req.body_len; j++)
+                    if ((uint8_t)req.body[j] != (uint8_t)((total + j) % 251)) {
+                        es_test_fail(__FILE__, __LINE__, "case %zu: byte %zu differs", i, total + j);
+                        break;
+                    }
+                total += req.body_len;
+            }
+            es_test_http_request_free(&req);
+        }
+        CHECK_INT_EQ(total, sizes[i][0]);
+        es_s3_client_free(c);
+    }
 }
 
 static void test_exact_part_multiple_has_no_empty_part(void)
@@ -297,6 +415,8 @@ int main(void)
     es_test_http_server_set_handler(s_srv, s_s3, NULL);
     ES_RUN(test_small_body_is_one_put);
     ES_RUN(test_multipart_parts_and_complete);
+    ES_RUN(test_unsigned_payload_setting);
+    ES_RUN(test_expect_hint_keeps_the_bytes);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);

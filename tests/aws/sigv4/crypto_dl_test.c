@@ -1,12 +1,13 @@
 /* crypto_dl_test.c - libcrypto loaded at run time (src/aws/sigv4/crypto_dl.h): the
  * first use from several threads at once yields one table, every function is
- * resolved and computes known digests (SHA-256, MD5, HMAC-SHA256 of RFC 4231
- * case 2), and a missing or foreign library is refused with ES_ERR_CONFIG and
+ * resolved and computes known digests (SHA-256, MD5, also with the digests
+ * fetched at load), es_sigv4_hmac gives RFC 4231's HMAC-SHA-256 values, and a missing or foreign library is refused with ES_ERR_CONFIG and
  * a message naming it. Also covers common/secure.h, its secret helpers. */
 #include <stdio.h>
 #include <string.h>
 
 #include "aws/sigv4/crypto_dl.h"
+#include "aws/sigv4/internal.h"
 #include "common/secure.h"
 #include "../../harness/test.h"
 #include "../../support/threads.h"
@@ -59,12 +60,51 @@ static void test_every_function_resolved_and_usable(void)
     s_hex(md, n, hex);
     CHECK_STR_EQ(hex, "900150983cd24fb0d6963f7d28e17f72");
 
+    /* The digests fetched at load give the same values. */
     n = 0;
-    static const char data[] = "what do ya want for nothing?";
-    REQUIRE(cr->hmac(cr->sha256(), "Jefe", 4, (const unsigned char *)data, strlen(data), md, &n) != NULL);
-    REQUIRE(n == 32);
+    REQUIRE(cr->sha256_md != NULL && cr->md5_md != NULL);
+    REQUIRE(cr->Digest("abc", 3, md, &n, cr->sha256_md, NULL) == 1);
     s_hex(md, n, hex);
+    CHECK_STR_EQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    REQUIRE(cr->Digest("abc", 3, md, &n, cr->md5_md, NULL) == 1);
+    s_hex(md, n, hex);
+    CHECK_STR_EQ(hex, "900150983cd24fb0d6963f7d28e17f72");
+}
+
+/* es_sigv4_hmac (two digests over the fetched SHA-256) against RFC 4231's
+ * HMAC-SHA-256 test cases 2 (short key), 6 and 7 (131-byte keys, hashed
+ * first; case 7's message is longer than a block), a long message and the
+ * empty key and message. */
+static void test_hmac_rfc4231(void)
+{
+    uint8_t md[32];
+    char hex[65];
+    static const char data2[] = "what do ya want for nothing?";
+    REQUIRE(es_sigv4_hmac("Jefe", 4, data2, strlen(data2), md));
+    s_hex(md, 32, hex);
     CHECK_STR_EQ(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    uint8_t key[131];
+    memset(key, 0xaa, sizeof key);
+    static const char data6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    REQUIRE(es_sigv4_hmac(key, sizeof key, data6, strlen(data6), md));
+    s_hex(md, 32, hex);
+    CHECK_STR_EQ(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    static const char data7[] = "This is a test using a larger than block-size key and a larger than "
+                                "block-size data. The key needs to be hashed before being used by the "
+                                "HMAC algorithm.";
+    REQUIRE(es_sigv4_hmac(key, sizeof key, data7, strlen(data7), md));
+    s_hex(md, 32, hex);
+    CHECK_STR_EQ(hex, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+    /* A message longer than the stack buffer (the heap path); the value is
+     * Python's hmac.new(b"k", b"x" * 5000, sha256). */
+    static uint8_t big[5000];
+    memset(big, 'x', sizeof big);
+    REQUIRE(es_sigv4_hmac("k", 1, big, sizeof big, md));
+    s_hex(md, 32, hex);
+    CHECK_STR_EQ(hex, "68509912bfd7e7a77befbb6195a030b8982953e73c8520bb4d0e4676d51684f5");
+    REQUIRE(es_sigv4_hmac("", 0, "", 0, md)); /* empty key and message */
+    s_hex(md, 32, hex);
+    CHECK_STR_EQ(hex, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 static void test_missing_library(void)
@@ -94,7 +134,7 @@ static void test_open_by_name_and_bad_args(void)
     CHECK_OK(es_crypto_dl_open(ES_CRYPTO_LIBRARY, &api, NULL));
     const es_crypto_api *cr = es_crypto_api_get(NULL);
     REQUIRE(cr != NULL);
-    CHECK(api.hmac == cr->hmac); /* the same library, loaded once */
+    CHECK(api.Digest == cr->Digest); /* the same library, loaded once */
     CHECK_INT_EQ(es_crypto_dl_open(NULL, &api, NULL), ES_ERR_INVALID_ARG);
     CHECK_INT_EQ(es_crypto_dl_open(ES_CRYPTO_LIBRARY, NULL, NULL), ES_ERR_INVALID_ARG);
 }
@@ -130,6 +170,7 @@ int main(void)
 {
     ES_RUN(test_concurrent_first_use);
     ES_RUN(test_every_function_resolved_and_usable);
+    ES_RUN(test_hmac_rfc4231);
     ES_RUN(test_missing_library);
     ES_RUN(test_library_without_crypto);
     ES_RUN(test_open_by_name_and_bad_args);

@@ -4,13 +4,15 @@
 // or drops the connection without a response. "times" limits how often it
 // fires (then it expires); "skip" lets that many matching requests through
 // first; phase "after" runs the real operation first and only then fails or
-// drops the response (the client sees an error for work that was done).
+// drops the response (the client sees an error for work that was done);
+// corrupt runs it and flips one bit in the middle of the response body,
+// headers untouched (a body damaged in transit: its checksum no longer fits).
 // Rule fields (JSON): service "s3"|"sqs"|"*", action ("PutObject", "*"),
 // bucket, key (exact, "prefix*" or "*"), key_prefix, queue, status, code,
-// message, delay_ms, reset, times, skip, phase "before"|"after".
+// message, delay_ms, reset, corrupt, times, skip, phase "before"|"after".
 
 const FIELDS = new Set(["service", "action", "bucket", "key", "key_prefix", "queue", "status", "code", "message",
-    "delay_ms", "reset", "times", "skip", "phase", "headers"]);
+    "delay_ms", "reset", "corrupt", "times", "skip", "phase", "headers"]);
 
 function defaultCode(service, status) {
     if (status === 503) return service === "s3" ? "SlowDown" : "ServiceUnavailable";
@@ -69,7 +71,10 @@ export class FaultRules {
         if (typeof reset !== "boolean") throw bad("reset must be true or false");
         const phase = optString(input, "phase") ?? "before";
         if (!["before", "after"].includes(phase)) throw bad('phase must be "before" or "after"');
-        if (status === undefined && !reset && delay === 0) throw bad("a rule needs status, reset or delay_ms");
+        const corrupt = input.corrupt === undefined ? false : input.corrupt;
+        if (typeof corrupt !== "boolean") throw bad("corrupt must be true or false");
+        if (corrupt && (status !== undefined || reset)) throw bad("corrupt cannot be combined with status or reset");
+        if (status === undefined && !reset && !corrupt && delay === 0) throw bad("a rule needs status, reset, corrupt or delay_ms");
         const headers = input.headers ?? {};
         if (typeof headers !== "object" || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== "string")) {
             throw bad("headers must be an object of strings");
@@ -89,6 +94,7 @@ export class FaultRules {
             message: optString(input, "message"),
             delay_ms: delay,
             reset,
+            corrupt,
             phase,
             headers,
             times: optInt(input, "times", 1, 1e9),

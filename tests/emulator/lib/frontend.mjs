@@ -23,6 +23,7 @@ import { firstParam } from "./url.mjs";
 import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
 import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
+import { checkBody, uploadSpec, checkComplete, checksumOf, headerName, storeOn } from "./checksums.mjs";
 
 const PARSED_CONTENT_TYPES = /x-www-form-urlencoded|x-amz-json/i;
 
@@ -202,6 +203,10 @@ export class Emulator {
             this.fireFault(req, res, ctx, route, rule);
             return;
         }
+        if (rule && rule.corrupt && resp.body.length) {
+            resp.body = Buffer.from(resp.body);
+            resp.body[resp.body.length >> 1] ^= 0x10;
+        }
         this.send(req, res, resp);
         this.record(ctx, route, resp.status, errorCodeOf(resp), rule);
     }
@@ -297,6 +302,49 @@ export class Emulator {
         return this.writeS3(ctx, route, req, body, auth);
     }
 
+    // Flexible checksums (checksums.mjs) checked before fauxqs runs a write:
+    // { error } to answer, or what recordChecksums stores once it succeeded.
+    checkChecksums(route, headers, body) {
+        const store = this.backend.s3Store;
+        const upload = () => store.multipartUploads.get(firstParam(route.query, "uploadId") ?? "");
+        switch (route.action) {
+            case "PutObject": return checkBody(headers, body);
+            case "UploadPart": return checkBody(headers, body, upload()?.emuSpec?.algorithm);
+            case "CreateMultipartUpload": return uploadSpec(headers);
+            case "CompleteMultipartUpload": {
+                const u = upload();
+                return u?.emuSpec ? checkComplete(u.emuSpec, headers, body, (n) => u.parts.get(n)) : { checksum: null };
+            }
+            default: return {};
+        }
+    }
+
+    recordChecksums(route, resp, checked) {
+        const store = this.backend.s3Store;
+        const echo = (c) => { if (c) resp.headers[headerName(c.algorithm)] = c.value; };
+        if (route.action === "PutObject" || route.action === "CompleteMultipartUpload") {
+            const obj = store.buckets.get(route.bucket)?.get(route.key);
+            if (!obj) return;
+            if (!checked.checksum && obj.checksumAlgorithm) return; // fauxqs stored it (aws-chunked trailer)
+            const checksum = checked.checksum ? { type: "FULL_OBJECT", ...checked.checksum }
+                : { algorithm: "CRC64NVME", value: checksumOf("CRC64NVME", obj.body), type: "FULL_OBJECT" };
+            storeOn(obj, checksum);
+            echo(checksum);
+            resp.headers["x-amz-checksum-type"] = checksum.type;
+        } else if (route.action === "UploadPart") {
+            const part = store.multipartUploads.get(firstParam(route.query, "uploadId") ?? "")
+                ?.parts.get(Number(firstParam(route.query, "partNumber")));
+            if (part) part.emuChecksum = checked.checksum;
+            echo(checked.checksum);
+        } else if (route.action === "CreateMultipartUpload" && checked.spec) {
+            const id = /<UploadId>([^<]+)<\/UploadId>/.exec(resp.body.toString("utf8"))?.[1];
+            const upload = id && store.multipartUploads.get(id);
+            if (upload) upload.emuSpec = checked.spec;
+            resp.headers["x-amz-checksum-algorithm"] = checked.spec.algorithm;
+            resp.headers["x-amz-checksum-type"] = checked.spec.type;
+        }
+    }
+
     // The S3 operations fauxqs carries out (conditional writes checked first,
     // under the key's lock when the operation changes the key).
     async writeS3(ctx, route, req, body, auth) {
@@ -304,6 +352,8 @@ export class Emulator {
             const err = writePreconditionError(this.backend.s3Store, route.bucket, route.key, req.headers);
             if (err) return renderError("s3", err, ctx);
         }
+        const checksums = this.checkChecksums(route, req.headers, body);
+        if (checksums.error) return renderError("s3", checksums.error, ctx);
         // fauxqs would parse these content types instead of storing the bytes.
         const headers = { ...req.headers };
         const originalType = headers["content-type"];
@@ -330,6 +380,7 @@ export class Emulator {
             const obj = this.backend.s3Store.buckets.get(route.bucket)?.get(route.key);
             if (obj) obj.contentType = originalType;
         }
+        this.recordChecksums(route, resp, checksums);
         this.notifications.afterSuccess(ctx, route, auth);
         return resp;
     }

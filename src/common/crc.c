@@ -1,0 +1,275 @@
+/* crc.c - CRC-32, CRC-32C and CRC-64/NVME (crc.h). All three are reflected
+ * CRCs, so one engine serves them: a slicing-by-8 table (8 bytes per step,
+ * built once from the polynomial) and, on x86-64 with PCLMULQDQ, folding of
+ * 64-byte blocks by carry-less multiplication, whose fold constants x^e mod P
+ * are computed from the same polynomial at start-up. The folded remainder (16
+ * bytes congruent to the input modulo P) and any tail go through the table.
+ *
+ * Reflected notation: bit i of a 64-bit word is the coefficient of x^(63-i),
+ * so a word loaded little-endian from the message is the message's next 64
+ * polynomial coefficients, highest first. */
+#include "common/crc.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define S_HAVE_CLMUL 1
+#include <immintrin.h>
+#endif
+
+typedef struct s_params {
+    uint64_t poly;  /* normal form, without the x^width term */
+    unsigned width; /* 32 or 64 */
+} s_params;
+
+static const s_params s_kinds[ES_CRC_KINDS] = {
+    [ES_CRC32] = {0x04C11DB7u, 32},
+    [ES_CRC32C] = {0x1EDC6F41u, 32},
+    [ES_CRC64NVME] = {0xAD93D23594C93659ull, 64},
+};
+
+typedef struct s_engine {
+    uint64_t mask;          /* the width's bits */
+    uint64_t rpoly;         /* the polynomial reflected in the width's bits */
+    uint64_t table[8][256]; /* table[k][b]: b followed by k zero bytes */
+    uint64_t fold64[2];     /* x^(575) and x^(511) mod P, reflected: 64-byte stride */
+    uint64_t fold16[2];     /* x^(191) and x^(127) mod P, reflected: 16-byte stride */
+} s_engine;
+
+static s_engine s_engines[ES_CRC_KINDS];
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static bool s_clmul;
+
+static uint64_t s_reverse(uint64_t v, unsigned bits)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < bits; i++, v >>= 1)
+        r = (r << 1) | (v & 1);
+    return r;
+}
+
+/* x^e mod P in normal form (bit j = coefficient of x^j). */
+static uint64_t s_xpow_mod(const s_params *p, unsigned e)
+{
+    uint64_t mask = p->width == 64 ? ~0ull : (1ull << p->width) - 1;
+    uint64_t r = 1;
+    for (unsigned i = 0; i < e; i++) {
+        uint64_t top = (r >> (p->width - 1)) & 1;
+        r = (r << 1) & mask;
+        if (top)
+            r ^= p->poly;
+    }
+    return r;
+}
+
+/* A fold constant: the product of a 64-bit reflected word and this constant
+ * comes out of PCLMULQDQ one degree low (bit k of the 128-bit product is
+ * x^(126-k) of the product, read as x^(127-k)), so shifting by d bits needs
+ * x^(d-1) mod P, placed as the 64 reflected coefficients x^63..x^0. */
+static uint64_t s_fold_constant(const s_params *p, unsigned shift_bits)
+{
+    return s_reverse(s_xpow_mod(p, shift_bits - 1), 64);
+}
+
+static void s_build(es_crc_kind kind)
+{
+    const s_params *p = &s_kinds[kind];
+    s_engine *e = &s_engines[kind];
+    e->mask = p->width == 64 ? ~0ull : (1ull << p->width) - 1;
+    uint64_t rpoly = e->rpoly = s_reverse(p->poly, p->width);
+    for (unsigned b = 0; b < 256; b++) {
+        uint64_t c = b;
+        for (int i = 0; i < 8; i++)
+            c = (c & 1) ? (c >> 1) ^ rpoly : c >> 1;
+        e->table[0][b] = c;
+    }
+    for (unsigned k = 1; k < 8; k++)
+        for (unsigned b = 0; b < 256; b++) {
+            uint64_t prev = e->table[k - 1][b];
+            e->table[k][b] = (prev >> 8) ^ e->table[0][prev & 0xff];
+        }
+    /* A 128-bit block L:H moved d bits on is L*x^(64+d) + H*x^d. */
+    e->fold64[0] = s_fold_constant(p, 64 + 512);
+    e->fold64[1] = s_fold_constant(p, 512);
+    e->fold16[0] = s_fold_constant(p, 64 + 128);
+    e->fold16[1] = s_fold_constant(p, 128);
+}
+
+static void s_init(void)
+{
+    for (int k = 0; k < ES_CRC_KINDS; k++)
+        s_build((es_crc_kind)k);
+#ifdef S_HAVE_CLMUL
+    __builtin_cpu_init();
+    s_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+#endif
+}
+
+static uint64_t s_load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* The raw register (no initial value or final XOR) continued over data. */
+static uint64_t s_table_run(const s_engine *e, uint64_t reg, const uint8_t *p, size_t len)
+{
+    while (len >= 8) {
+        uint64_t x = reg ^ s_load64(p);
+        reg = e->table[7][x & 0xff] ^ e->table[6][(x >> 8) & 0xff] ^
+              e->table[5][(x >> 16) & 0xff] ^ e->table[4][(x >> 24) & 0xff] ^
+              e->table[3][(x >> 32) & 0xff] ^ e->table[2][(x >> 40) & 0xff] ^
+              e->table[1][(x >> 48) & 0xff] ^ e->table[0][x >> 56];
+        p += 8;
+        len -= 8;
+    }
+    while (len--)
+        reg = (reg >> 8) ^ e->table[0][(reg ^ *p++) & 0xff];
+    return reg;
+}
+
+#ifdef S_HAVE_CLMUL
+__attribute__((target("pclmul,sse4.1"))) static inline __m128i s_fold(__m128i acc, __m128i k,
+                                                                      __m128i next)
+{
+    __m128i lo = _mm_clmulepi64_si128(acc, k, 0x00);
+    __m128i hi = _mm_clmulepi64_si128(acc, k, 0x11);
+    return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+/* len >= 64. The register is added into the first bytes of the message, the
+ * message is folded down to 16 bytes congruent to it, and those 16 bytes and
+ * the tail (< 16 bytes) finish in the table. */
+__attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_engine *e,
+                                                                      uint64_t reg,
+                                                                      const uint8_t *p, size_t len)
+{
+    __m128i a0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)reg));
+    __m128i a1 = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i a2 = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i a3 = _mm_loadu_si128((const __m128i *)(p + 48));
+    p += 64;
+    len -= 64;
+    const __m128i k64 = _mm_set_epi64x((long long)e->fold64[1], (long long)e->fold64[0]);
+    while (len >= 64) {
+        a0 = s_fold(a0, k64, _mm_loadu_si128((const __m128i *)p));
+        a1 = s_fold(a1, k64, _mm_loadu_si128((const __m128i *)(p + 16)));
+        a2 = s_fold(a2, k64, _mm_loadu_si128((const __m128i *)(p + 32)));
+        a3 = s_fold(a3, k64, _mm_loadu_si128((const __m128i *)(p + 48)));
+        p += 64;
+        len -= 64;
+    }
+    const __m128i k16 = _mm_set_epi64x((long long)e->fold16[1], (long long)e->fold16[0]);
+    __m128i acc = s_fold(a0, k16, a1);
+    acc = s_fold(acc, k16, a2);
+    acc = s_fold(acc, k16, a3);
+    while (len >= 16) {
+        acc = s_fold(acc, k16, _mm_loadu_si128((const __m128i *)p));
+        p += 16;
+        len -= 16;
+    }
+    uint8_t rest[16];
+    _mm_storeu_si128((__m128i *)rest, acc);
+    reg = s_table_run(e, 0, rest, sizeof rest);
+    return s_table_run(e, reg, p, len);
+}
+#endif
+
+static uint64_t s_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len, bool fast)
+{
+    if ((unsigned)kind >= ES_CRC_KINDS)
+        return 0;
+    pthread_once(&s_once, s_init);
+    const s_engine *e = &s_engines[kind];
+    uint64_t reg = ~crc & e->mask;
+    const uint8_t *p = data;
+    if (len == 0)
+        return crc;
+#ifdef S_HAVE_CLMUL
+    if (fast && s_clmul && len >= 64)
+        return ~s_clmul_run(e, reg, p, len) & e->mask;
+#else
+    (void)fast;
+#endif
+    return ~s_table_run(e, reg, p, len) & e->mask;
+}
+
+uint64_t es_crc_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len)
+{
+    return s_update(kind, crc, data, len, true);
+}
+
+uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data, size_t len)
+{
+    return s_update(kind, crc, data, len, false);
+}
+
+/* a*b mod P, both reflected in the width's bits (the top bit is x^0). */
+static uint64_t s_mulmod(const s_engine *e, unsigned width, uint64_t a, uint64_t b)
+{
+    uint64_t top = 1ull << (width - 1), p = 0;
+    for (unsigned i = 0; i < width; i++) {
+        if (a & (top >> i))
+            p ^= b;
+        b = (b & 1) ? (b >> 1) ^ e->rpoly : b >> 1; /* b *= x */
+    }
+    return p;
+}
+
+uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64_t len_b)
+{
+    if ((unsigned)kind >= ES_CRC_KINDS)
+        return 0;
+    pthread_once(&s_once, s_init);
+    const s_engine *e = &s_engines[kind];
+    unsigned width = s_kinds[kind].width == 32 ? 32u : 64u;
+    /* Appending len_b bytes multiplies A's CRC by x^(8 len_b) mod P; the
+     * initial value and final XOR (all ones in all three) cancel out. */
+    uint64_t factor = 1ull << (width - 1);       /* x^0 */
+    uint64_t base = 1ull << (width - 1 - 8);     /* x^8 */
+    for (uint64_t n = len_b; n; n >>= 1) {
+        if (n & 1)
+            factor = s_mulmod(e, width, factor, base);
+        base = s_mulmod(e, width, base, base);
+    }
+    return s_mulmod(e, width, factor, crc_a & e->mask) ^ (crc_b & e->mask);
+}
+
+bool es_crc_accelerated(void)
+{
+    pthread_once(&s_once, s_init);
+    return s_clmul;
+}
+
+size_t es_crc_bytes(es_crc_kind kind)
+{
+    return kind == ES_CRC64NVME ? 8 : 4;
+}
+
+void es_crc_base64(es_crc_kind kind, uint64_t crc, char out[13])
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = es_crc_bytes(kind);
+    uint8_t raw[8];
+    for (size_t i = 0; i < n; i++)
+        raw[i] = (uint8_t)(crc >> (8 * (n - 1 - i)));
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)raw[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)raw[i + 1] << 8;
+        if (i + 2 < n)
+            v |= raw[i + 2];
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? alphabet[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
