@@ -50,6 +50,8 @@ locals {
     EXIFSTRIP_ORIENTATION        = var.orientation
     EXIFSTRIP_MAX_PIXELS         = var.max_pixels
     EXIFSTRIP_TRANSFORM_MEMORY   = var.transform_memory
+    EXIFSTRIP_METRICS            = var.metrics
+    EXIFSTRIP_METRICS_NAMESPACE  = var.metrics_namespace
     EXIFSTRIP_PAYLOAD_SIGNING    = var.payload_signing
     AWS_REGION                   = local.region
   }

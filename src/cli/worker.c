@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "worker/config.h"
 #include "worker/memory.h"
+#include "worker/metrics.h"
 #include "worker/pool.h"
 
 static es_pool *s_pool; /* set before the handlers are installed, cleared after removal */
@@ -46,6 +47,10 @@ static void s_usage(FILE *out)
             "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE; credentials from the environment, web\n"
             "identity, AWS_PROFILE / shared files, ECS or EC2 instance metadata.\n\n"
             "Logs: one JSON object per line on stderr (or text with --log-format text).\n"
+            "Metrics: with JSON logs, each job is followed by a CloudWatch Embedded Metric\n"
+            "Format record (\"event\":\"metrics\", an \"_aws\" member) that CloudWatch Logs turns\n"
+            "into metrics in the EXIFSTRIP_METRICS_NAMESPACE namespace, dimension Queue (the\n"
+            "queue's name; JobDuration also by Outcome); EXIFSTRIP_METRICS=off turns them off.\n"
             "Signals: SIGTERM/SIGINT stop receiving, give back unstarted messages, let running\n"
             "jobs finish within the shutdown grace; a second signal cancels them.\n"
             "Exit status: 0 after a clean shutdown (signal, or --drain found the queue empty),\n"
@@ -76,6 +81,7 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     aws.payload_signing = cfg.payload_signing;
     es_log_configure(cfg.log_level, cfg.log_format);
+    es_metrics_configure_from_cfg(&cfg);
     es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;
