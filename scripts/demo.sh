@@ -3,7 +3,8 @@
 # starts a private S3+SQS emulator (tests/emulator), creates the upload and
 # public buckets, the event queue with its dead-letter queue and a queue for
 # refusal reports, starts `exifstrip worker`, uploads generated sample photos
-# with awscli and prints what was removed from each; then stops everything.
+# with awscli and prints what was removed from each, ends with the privacy
+# audit of the public bucket (`exifstrip audit`, clean); then stops everything.
 #   scripts/demo.sh                  run the demo, stop everything, exit 0
 #   scripts/demo.sh --keep-running   (make local-up) leave the stack running and
 #                                    write build/demo/env.sh with its settings
@@ -251,6 +252,12 @@ done
 emu_receive_all "$REPORT_URL" "$DEMO/reports" || die "reading $REPORTS failed"
 print_table || die "could not build the table"
 say "  compare:  $EXIFSTRIP inspect \"$DEMO/samples/holiday/beach 2024.jpg\" \"$DEMO/after/holiday/beach 2024.jpg\""
+say ""
+say "  audit     $EXIFSTRIP audit s3://$PUBLIC --source s3://$UPLOAD   (the privacy audit of the public bucket)"
+AWS_ENDPOINT_URL=$EMU_URL "$EXIFSTRIP" audit "s3://$PUBLIC" --source "s3://$UPLOAD" >"$DEMO/audit.txt" 2>&1
+audit_rc=$?
+sed 's/^/            /' "$DEMO/audit.txt"
+[ "$audit_rc" = 0 ] || die "the audit of $PUBLIC is not clean (exit $audit_rc)"
 say ""
 finished=1
 if [ "$MODE" = keep ]; then

@@ -51,6 +51,8 @@ locals {
     EXIFSTRIP_MAX_PIXELS         = var.max_pixels
     EXIFSTRIP_TRANSFORM_MEMORY   = var.transform_memory
     EXIFSTRIP_PROPAGATE_DELETES  = var.propagate_deletes ? "1" : "0"
+    EXIFSTRIP_METRICS            = var.metrics
+    EXIFSTRIP_METRICS_NAMESPACE  = var.metrics_namespace
     EXIFSTRIP_PAYLOAD_SIGNING    = var.payload_signing
     AWS_REGION                   = local.region
   }

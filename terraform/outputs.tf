@@ -80,3 +80,8 @@ output "log_group_name" {
   description = "CloudWatch log group of the worker."
   value       = one(aws_cloudwatch_log_group.worker[*].name)
 }
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard: jobs by outcome, bytes, durations, refusal rate, queue age and depths."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}

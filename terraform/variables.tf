@@ -485,3 +485,55 @@ variable "oldest_message_alarm_seconds" {
     error_message = "oldest_message_alarm_seconds must be at least 60."
   }
 }
+
+# ---- metrics ---------------------------------------------------------------
+
+variable "metrics" {
+  description = "EXIFSTRIP_METRICS: emf (the worker's JSON log carries CloudWatch Embedded Metric Format records, turned into metrics by CloudWatch Logs) or off. With log_format text there are none, and the dashboard shows only the queues."
+  type        = string
+  default     = "emf"
+  validation {
+    condition     = contains(["emf", "off"], var.metrics)
+    error_message = "metrics must be emf or off."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "EXIFSTRIP_METRICS_NAMESPACE: CloudWatch namespace of the worker's metrics (the dashboard and the refusal-rate alarm read it)."
+  type        = string
+  default     = "exifstrip"
+  validation {
+    condition     = length(var.metrics_namespace) <= 255 && length(regexall("^[A-Za-z0-9 ._/#:-]+$", var.metrics_namespace)) == 1 && !startswith(var.metrics_namespace, "AWS/") && !startswith(var.metrics_namespace, ":")
+    error_message = "metrics_namespace must be 1..255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/ or a colon."
+  }
+}
+
+variable "refusal_rate_alarm_percent" {
+  description = "Alarm when more than this percentage of the jobs of a period (done + refused) were refused."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.refusal_rate_alarm_percent >= 0 && var.refusal_rate_alarm_percent < 100
+    error_message = "refusal_rate_alarm_percent must be at least 0 and below 100."
+  }
+}
+
+variable "refusal_rate_alarm_min_jobs" {
+  description = "Periods with fewer jobs (done + refused) than this never trip the refusal-rate alarm."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.refusal_rate_alarm_min_jobs >= 1
+    error_message = "refusal_rate_alarm_min_jobs must be at least 1."
+  }
+}
+
+variable "refusal_rate_alarm_period_seconds" {
+  description = "Period over which the refusal rate is computed (a multiple of 60)."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.refusal_rate_alarm_period_seconds >= 60 && var.refusal_rate_alarm_period_seconds % 60 == 0
+    error_message = "refusal_rate_alarm_period_seconds must be a multiple of 60."
+  }
+}

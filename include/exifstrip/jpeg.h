@@ -52,6 +52,8 @@ const char *es_jpeg_marker_name(uint8_t code);
 
 /* Short stable name of a kind: "exif", "xmp", "icc", "trailer", ... */
 const char *es_jpeg_kind_name(es_jpeg_kind kind);
+/* What a kind is, for people: "XMP packet", "Photoshop resources (IPTC)", ... */
+const char *es_jpeg_kind_text(es_jpeg_kind kind);
 
 /* The policy the stripper applies. Obtain defaults from es_jpeg_policy_default()
  * and change fields; new fields are always added with a default that keeps the
@@ -103,6 +105,7 @@ typedef struct es_jpeg_stats {
     uint32_t removed_count[ES_JPEG_KIND_COUNT]; /* segments dropped, by kind (trailer: 0/1) */
     bool exif_has_gps;      /* IFD0 has a GPSInfo pointer (tag 0x8825) to a non-empty (or unreadable) IFD */
     uint16_t exif_orientation; /* IFD0 Orientation (1..8), 0 if absent */
+    bool exif_has_thumbnail; /* IFD0 links to a non-empty (or unreadable) IFD1 (the thumbnail) */
     uint32_t frames;        /* SOFn segments seen */
     uint32_t scans;         /* SOS segments seen */
     uint8_t sof_marker;     /* marker of the (first) frame header, 0 if none */

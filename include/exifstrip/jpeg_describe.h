@@ -36,6 +36,9 @@ typedef enum es_jpeg_trailer_look {
     ES_JPEG_TRAILER_BMFF      /* "ftyp" box: ISO-BMFF/MP4 video (a motion photo) */
 } es_jpeg_trailer_look;
 
+/* What a trailer look means, for people: "JPEG image (MPF/MPO or appended)". */
+const char *es_jpeg_trailer_look_text(es_jpeg_trailer_look look);
+
 /* The facts of one segment. `known` says whether the fields of its kind were
  * read; it is false for a kind without facts and for a payload too short to
  * hold them (then every field is 0). */

@@ -14,11 +14,10 @@
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
-#include "aws/http/curl_dl.h"
 #include "aws/s3/s3.h"
-#include "aws/sigv4/crypto_dl.h"
 #include "aws/sqs/sqs.h"
 #include "cli/args.h"
+#include "cli/aws_setup.h"
 #include "cli/backfill_progress.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
@@ -81,21 +80,6 @@ static void s_usage(FILE *out)
             "Exit status: 0 every key is done (stripped, or already in DEST), 2 some keys\n"
             "were refused (not JPEG, corrupt, too large), 1 errors (listing or transient\n"
             "failures, interrupted; run again to resume) and usage errors, 78 bad settings.\n");
-}
-
-/* Splits "s3://bucket[/prefix]"; false when arg is not of that form. */
-static bool s_parse_s3_url(const char *arg, char *bucket, size_t bucket_size, const char **prefix)
-{
-    if (strncmp(arg, "s3://", 5) != 0)
-        return false;
-    const char *b = arg + 5, *slash = strchr(b, '/');
-    size_t len = slash ? (size_t)(slash - b) : strlen(b);
-    if (len == 0 || len >= bucket_size || !es_cfg_bucket_name_valid(b, len))
-        return false;
-    memcpy(bucket, b, len);
-    bucket[len] = '\0';
-    *prefix = slash ? slash + 1 : "";
-    return true;
 }
 
 /* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn": one log
@@ -212,10 +196,10 @@ static int s_setup(s_run *r, s_args *a)
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;
     }
     const char *dest_prefix = NULL;
-    if (!s_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix) ||
-        !s_parse_s3_url(a->dest_url, r->cfg.dest_bucket, sizeof r->cfg.dest_bucket, &dest_prefix)) {
+    if (!es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix) ||
+        !es_cli_parse_s3_url(a->dest_url, r->cfg.dest_bucket, sizeof r->cfg.dest_bucket, &dest_prefix)) {
         fprintf(stderr, "exifstrip backfill: '%s' is not s3://BUCKET[/PREFIX] with a valid bucket name\n",
-                s_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix)
+                es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix)
                     ? a->dest_url
                     : a->source_url);
         return ES_EXIT_FAILURE;
@@ -231,14 +215,8 @@ static int s_setup(s_run *r, s_args *a)
         return ES_EXIT_FAILURE;
     }
     es_aws_config aws;
-    if (es_aws_config_from_env(&aws, &err) != ES_OK) {
-        fprintf(stderr, "exifstrip backfill: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+    if (es_cli_aws_setup("backfill", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
-    }
-    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) {
-        fprintf(stderr, "exifstrip backfill: %s\n", err.msg);
-        return ES_EXIT_CONFIG;
-    }
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
     es_worker_tune_malloc(); /* before the job threads start */
     if (a->report_path) {

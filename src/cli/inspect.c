@@ -107,13 +107,6 @@ static bool s_describe(int fd, const es_jpeg_segment *g, es_jpeg_description *d)
     return d->known;
 }
 
-static const char *const s_trailer_text[] = {
-    [ES_JPEG_TRAILER_DATA] = "data after EOI",
-    [ES_JPEG_TRAILER_ZEROS] = "zero padding",
-    [ES_JPEG_TRAILER_JPEG] = "JPEG image (MPF/MPO or appended)",
-    [ES_JPEG_TRAILER_BMFF] = "ISO-BMFF/MP4 video (motion photo)",
-};
-
 /* A human description of a segment beyond its identifier (may be ""). */
 static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
 {
@@ -128,7 +121,7 @@ static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
         return;
     switch (g->kind) {
     case ES_JPEG_KIND_TRAILER:
-        snprintf(buf, cap, "%s", s_trailer_text[d.trailer]);
+        snprintf(buf, cap, "%s", es_jpeg_trailer_look_text(d.trailer));
         break;
     case ES_JPEG_KIND_JFIF:
         snprintf(buf, cap, "JFIF %u.%02u, thumbnail %ux%u", d.jfif_major, d.jfif_minor, d.jfif_thumb_width,

@@ -15,8 +15,9 @@ static const s_command s_commands[] = {
     {"strip", es_cmd_strip, "remove privacy-relevant metadata from JPEG files (lossless)"},
     {"inspect", es_cmd_inspect, "list a JPEG's segments and what strip would remove"},
     {"worker", es_cmd_worker, "strip JPEGs announced by S3 events on an SQS queue (daemon)"},
-    {"health", es_cmd_health, "exit 0 while the worker's heartbeat file is fresh"},
     {"backfill", es_cmd_backfill, "strip the objects already in a bucket (the worker's job, resumable)"},
+    {"audit", es_cmd_audit, "report objects in a bucket that still carry metadata (privacy audit)"},
+    {"health", es_cmd_health, "exit 0 while the worker's heartbeat file is fresh"},
 };
 
 static void s_usage(FILE *out)

@@ -1,5 +1,6 @@
 /* stream.h - pushing one input file descriptor through a stripper: a regular
- * file is mapped and fed in place, anything else read in fixed 256 KiB chunks
+ * file of 16 KiB or more is mapped and fed in place, anything else read in
+ * fixed 256 KiB chunks
  * (memory stays constant whatever the image size), and turning a failure into
  * the one-line reason the CLI prints. */
 #ifndef ES_CLI_STREAM_H

@@ -10,15 +10,15 @@
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
-#include "aws/sigv4/crypto_dl.h"
-#include "aws/http/curl_dl.h"
 #include "aws/s3/s3.h"
 #include "aws/sqs/sqs.h"
+#include "cli/aws_setup.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "common/log.h"
 #include "worker/config.h"
 #include "worker/memory.h"
+#include "worker/metrics.h"
 #include "worker/pool.h"
 
 static es_pool *s_pool; /* set before the handlers are installed, cleared after removal */
@@ -47,6 +47,10 @@ static void s_usage(FILE *out)
             "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE; credentials from the environment, web\n"
             "identity, AWS_PROFILE / shared files, ECS or EC2 instance metadata.\n\n"
             "Logs: one JSON object per line on stderr (or text with --log-format text).\n"
+            "Metrics: with JSON logs, each job is followed by a CloudWatch Embedded Metric\n"
+            "Format record (\"event\":\"metrics\", an \"_aws\" member) that CloudWatch Logs turns\n"
+            "into metrics in the EXIFSTRIP_METRICS_NAMESPACE namespace, dimension Queue (the\n"
+            "queue's name; JobDuration also by Outcome); EXIFSTRIP_METRICS=off turns them off.\n"
             "Signals: SIGTERM/SIGINT stop receiving, give back unstarted messages, let running\n"
             "jobs finish within the shutdown grace; a second signal cancels them.\n"
             "Exit status: 0 after a clean shutdown (signal, or --drain found the queue empty),\n"
@@ -73,17 +77,11 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     }
     es_aws_config aws;
-    es_error_clear(&err);
-    if (es_aws_config_from_env(&aws, &err) != ES_OK) {
-        fprintf(stderr, "exifstrip worker: %s\n", err.msg[0] ? err.msg : "invalid AWS configuration");
+    if (es_cli_aws_setup("worker", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
-    }
     aws.payload_signing = cfg.payload_signing;
-    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) { /* fail now, not at the first request */
-        fprintf(stderr, "exifstrip worker: %s\n", err.msg);
-        return ES_EXIT_CONFIG;
-    }
     es_log_configure(cfg.log_level, cfg.log_format);
+    es_metrics_configure_from_cfg(&cfg);
     es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;

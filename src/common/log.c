@@ -223,6 +223,12 @@ static void s_emit(const char *line, size_t len)
     pthread_mutex_unlock(&s_mutex);
 }
 
+void es_log_write_line(const char *line, size_t len)
+{
+    if (line && len > 0)
+        s_emit(line, len);
+}
+
 void es_log_write(es_log_level level, const char *event, const es_log_field *fields, size_t n)
 {
     if (!es_log_enabled(level))

@@ -50,6 +50,11 @@ typedef struct es_log_field {
  * "log_truncated": true. Thread-safe. */
 void es_log_write(es_log_level level, const char *event, const es_log_field *fields, size_t n);
 bool es_log_enabled(es_log_level level);
+/* Writes a line formatted by the caller (it must end in '\n') as is, whatever
+ * the level and format: for records with their own structure, such as the
+ * worker's metrics (worker/metrics.h). Goes where es_log_write's lines go,
+ * under the same mutex. Thread-safe. */
+void es_log_write_line(const char *line, size_t len);
 
 /* Process-wide settings (defaults: info, json, stderr). Thread-safe. */
 void es_log_configure(es_log_level min_level, es_log_format format);

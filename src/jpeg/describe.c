@@ -70,6 +70,20 @@ static es_err s_read(es_jpeg_cursor *c, es_jpeg_description *d)
     }
 }
 
+static const char *const s_trailer_text[] = {
+    [ES_JPEG_TRAILER_DATA] = "data after EOI",
+    [ES_JPEG_TRAILER_ZEROS] = "zero padding",
+    [ES_JPEG_TRAILER_JPEG] = "JPEG image (MPF/MPO or appended)",
+    [ES_JPEG_TRAILER_BMFF] = "ISO-BMFF/MP4 video (motion photo)",
+};
+
+const char *es_jpeg_trailer_look_text(es_jpeg_trailer_look look)
+{
+    if ((unsigned)look >= sizeof s_trailer_text / sizeof s_trailer_text[0])
+        return s_trailer_text[ES_JPEG_TRAILER_DATA];
+    return s_trailer_text[look];
+}
+
 static es_jpeg_trailer_look s_trailer(const es_jpeg_cursor *c)
 {
     const uint8_t *p;

@@ -1,5 +1,6 @@
 /* exif_peek.c - reads IFD0 of a TIFF structure inside an Exif APP1 payload
- * with the bounded cursor: GPSInfo pointer (0x8825) and Orientation (0x0112).
+ * with the bounded cursor: GPSInfo pointer (0x8825), Orientation (0x0112) and
+ * the link to IFD1 (the thumbnail's directory) that follows the entries.
  * Offsets are relative to the TIFF header, which starts 6 bytes into the
  * payload ("Exif\0\0"); nothing outside the payload is ever read. */
 #include "jpeg/exif_peek.h"
@@ -19,8 +20,9 @@ static es_err s_ifd_count(es_jpeg_cursor *tiff, bool le, uint32_t off, uint16_t 
     return es_jpeg_cursor_read_u16(tiff, le, count);
 }
 
-/* A GPS pointer counts when its IFD has entries, or cannot be read (assume the worst). */
-static bool s_gps_present(es_jpeg_cursor tiff, bool le, uint32_t off)
+/* A GPS pointer or IFD1 link counts when its IFD has entries, or cannot be
+ * read (assume the worst). */
+static bool s_ifd_present(es_jpeg_cursor tiff, bool le, uint32_t off)
 {
     uint16_t count;
     if (s_ifd_count(&tiff, le, off, &count) != ES_OK)
@@ -55,10 +57,13 @@ static es_err s_read_ifd0(es_jpeg_cursor *tiff, es_jpeg_exif_facts *out)
             out->orientation = v >= 1 && v <= 8 ? v : 0;
         } else if (tag == S_TAG_GPS_IFD) {
             ES_GUARD(es_jpeg_cursor_read_u32(tiff, le, &value));
-            out->has_gps = s_gps_present(*tiff, le, value);
+            out->has_gps = s_ifd_present(*tiff, le, value);
         }
         ES_GUARD(es_jpeg_cursor_seek(tiff, entry + S_ENTRY_SIZE));
     }
+    uint32_t ifd1;
+    ES_GUARD(es_jpeg_cursor_read_u32(tiff, le, &ifd1));
+    out->has_thumbnail = ifd1 != 0 && s_ifd_present(*tiff, le, ifd1);
     return ES_OK;
 }
 
@@ -67,6 +72,7 @@ void es_jpeg_exif_peek(const uint8_t *payload, size_t len, es_jpeg_exif_facts *o
     es_jpeg_cursor tiff;
     out->has_gps = false;
     out->orientation = 0;
+    out->has_thumbnail = false;
     if (!payload || len <= S_TIFF_START)
         return;
     es_jpeg_cursor_init(&tiff, payload + S_TIFF_START, len - S_TIFF_START);

@@ -7,34 +7,47 @@
 
 #include "exifstrip/jpeg.h"
 
-static const char *const s_kind_names[ES_JPEG_KIND_COUNT] = {
-    [ES_JPEG_KIND_SOI] = "soi",
-    [ES_JPEG_KIND_JFIF] = "jfif",
-    [ES_JPEG_KIND_JFXX] = "jfxx",
-    [ES_JPEG_KIND_EXIF] = "exif",
-    [ES_JPEG_KIND_XMP] = "xmp",
-    [ES_JPEG_KIND_XMP_EXT] = "xmp-ext",
-    [ES_JPEG_KIND_ICC] = "icc",
-    [ES_JPEG_KIND_MPF] = "mpf",
-    [ES_JPEG_KIND_PHOTOSHOP] = "photoshop",
-    [ES_JPEG_KIND_ADOBE] = "adobe",
-    [ES_JPEG_KIND_DUCKY] = "ducky",
-    [ES_JPEG_KIND_OTHER_APP] = "other-app",
-    [ES_JPEG_KIND_COMMENT] = "comment",
-    [ES_JPEG_KIND_TABLE] = "table",
-    [ES_JPEG_KIND_FRAME] = "frame",
-    [ES_JPEG_KIND_SCAN] = "scan",
-    [ES_JPEG_KIND_DNL] = "dnl",
-    [ES_JPEG_KIND_OTHER] = "other",
-    [ES_JPEG_KIND_EOI] = "eoi",
-    [ES_JPEG_KIND_TRAILER] = "trailer",
+/* The one table of kinds: stable name and what it is, for people. */
+typedef struct s_kind_info {
+    const char *name;
+    const char *text;
+} s_kind_info;
+
+static const s_kind_info s_kinds[ES_JPEG_KIND_COUNT] = {
+    [ES_JPEG_KIND_SOI] = {"soi", "start of image"},
+    [ES_JPEG_KIND_JFIF] = {"jfif", "JFIF header (a thumbnail beyond its 14 bytes)"},
+    [ES_JPEG_KIND_JFXX] = {"jfxx", "JFXX thumbnail"},
+    [ES_JPEG_KIND_EXIF] = {"exif", "EXIF metadata (camera, time, GPS, thumbnail)"},
+    [ES_JPEG_KIND_XMP] = {"xmp", "XMP packet"},
+    [ES_JPEG_KIND_XMP_EXT] = {"xmp-ext", "extended XMP"},
+    [ES_JPEG_KIND_ICC] = {"icc", "ICC colour profile"},
+    [ES_JPEG_KIND_MPF] = {"mpf", "MPF multi-picture index"},
+    [ES_JPEG_KIND_PHOTOSHOP] = {"photoshop", "Photoshop resources (IPTC)"},
+    [ES_JPEG_KIND_ADOBE] = {"adobe", "Adobe header (bytes beyond its 12)"},
+    [ES_JPEG_KIND_DUCKY] = {"ducky", "Ducky (Save for Web) metadata"},
+    [ES_JPEG_KIND_OTHER_APP] = {"other-app", "other APPn segment"},
+    [ES_JPEG_KIND_COMMENT] = {"comment", "COM comment"},
+    [ES_JPEG_KIND_TABLE] = {"table", "coding tables"},
+    [ES_JPEG_KIND_FRAME] = {"frame", "frame header"},
+    [ES_JPEG_KIND_SCAN] = {"scan", "scan"},
+    [ES_JPEG_KIND_DNL] = {"dnl", "number of lines"},
+    [ES_JPEG_KIND_OTHER] = {"other", "other marker"},
+    [ES_JPEG_KIND_EOI] = {"eoi", "end of image"},
+    [ES_JPEG_KIND_TRAILER] = {"trailer", "data after EOI (MPF images, motion-photo video, ...)"},
 };
 
 const char *es_jpeg_kind_name(es_jpeg_kind kind)
 {
     if ((unsigned)kind >= ES_JPEG_KIND_COUNT)
         return "unknown";
-    return s_kind_names[kind];
+    return s_kinds[kind].name;
+}
+
+const char *es_jpeg_kind_text(es_jpeg_kind kind)
+{
+    if ((unsigned)kind >= ES_JPEG_KIND_COUNT)
+        return "unknown";
+    return s_kinds[kind].text;
 }
 
 void es_jpeg_policy_default(es_jpeg_policy *policy)

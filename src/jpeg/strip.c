@@ -397,6 +397,7 @@ static void s_finish_exif(es_jpeg_stripper *s)
     es_jpeg_exif_peek(s->exif, s->exif_len, &facts);
     s->stats.exif_has_gps = facts.has_gps;
     s->stats.exif_orientation = facts.orientation;
+    s->stats.exif_has_thumbnail = facts.has_thumbnail;
     free(s->exif);
     s->exif = NULL;
     s->exif_capture = false;

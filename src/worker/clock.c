@@ -26,6 +26,13 @@ uint64_t es_clock_ms(void)
     return src ? src->now_ms(src->ctx) : s_monotonic_ms();
 }
 
+uint64_t es_clock_epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int es_clock_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t deadline_ms)
 {
     const es_clock_source *src = atomic_load(&s_source);

@@ -29,6 +29,11 @@ void es_clock_set_source(const es_clock_source *src);
 /* Milliseconds on the worker's clock (only differences mean anything). */
 uint64_t es_clock_ms(void);
 
+/* Wall-clock milliseconds since the Unix epoch (CLOCK_REALTIME, not the test
+ * source): for times from elsewhere, such as SQS's SentTimestamp, and EMF
+ * timestamps; never for durations. */
+uint64_t es_clock_epoch_ms(void);
+
 /* Waits on cv (mu held, as pthread_cond_wait) until signalled or until
  * es_clock_ms() reaches deadline_ms (ES_CLOCK_NEVER: no deadline). Returns 0
  * when woken (possibly spuriously), ETIMEDOUT when the deadline passed. */

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "aws/s3/s3.h"
+#include "worker/metrics.h"
 
 #define S_MIB (1024ull * 1024ull)
 
@@ -30,6 +31,8 @@ typedef enum s_kind {
     S_BOOL,
     S_ORIENTATION,
     S_PIXELS,
+    S_METRICS,
+    S_NAMESPACE,
     S_PAYLOAD_SIGNING
 } s_kind;
 
@@ -121,6 +124,12 @@ static const s_opt s_opts[] = {
      "records it was made from the deleted source (a newer copy is kept); needs "
      "s3:DeleteObject on the destination and s3:ListBucket on the source buckets",
      S_BOOL, offsetof(es_cfg, propagate_deletes), 0, 0, 0, false},
+    {"EXIFSTRIP_METRICS", "metrics", "emf|off", "emf", NULL,
+     "emf writes one CloudWatch Embedded Metric Format record per job to the JSON log (jobs by "
+     "outcome, bytes, durations, queue wait); only with --log-format json",
+     S_METRICS, offsetof(es_cfg, metrics), 0, 0, 0, false},
+    {"EXIFSTRIP_METRICS_NAMESPACE", "metrics-namespace", "NAME", ES_METRICS_DEFAULT_NAMESPACE, NULL,
+     "CloudWatch namespace of the metrics", S_NAMESPACE, S_FIELD(metrics_namespace), 0, 0, false},
     {"EXIFSTRIP_PAYLOAD_SIGNING", "payload-signing", "auto|signed|unsigned", "auto", NULL,
      "uploads always carry a CRC64NVME checksum S3 verifies; unsigned signs them as "
      "UNSIGNED-PAYLOAD instead of hashing every byte with SHA-256; auto = unsigned over https, "
@@ -334,6 +343,21 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
     case S_ORIENTATION:
         if (!es_orient_mode_parse(value, field))
             return s_bad(err, label, value, "expected apply, keep or drop");
+        return ES_OK;
+    case S_METRICS:
+        if (!strcasecmp(value, "emf"))
+            *(es_cfg_metrics *)field = ES_CFG_METRICS_EMF;
+        else if (!strcasecmp(value, "off"))
+            *(es_cfg_metrics *)field = ES_CFG_METRICS_OFF;
+        else
+            return s_bad(err, label, value, "expected emf or off");
+        return ES_OK;
+    case S_NAMESPACE:
+        if (!es_metrics_namespace_valid(value))
+            return s_bad(err, label, value,
+                         "expected a CloudWatch namespace: 1..255 of A-Z a-z 0-9 . - _ / # : and "
+                         "space, not starting with AWS/");
+        snprintf(field, o->size, "%s", value);
         return ES_OK;
     case S_PAYLOAD_SIGNING:
         if (!es_cfg_parse_payload_signing(value, field))

@@ -21,6 +21,8 @@
 /* Worker threads; also the capacity of the pool's queue (pool.c). */
 #define ES_CFG_MAX_CONCURRENCY 64
 
+typedef enum es_cfg_metrics { ES_CFG_METRICS_EMF = 0, ES_CFG_METRICS_OFF } es_cfg_metrics;
+
 typedef struct es_cfg {
     char queue_url[1024];
     char dest_bucket[256];
@@ -46,6 +48,8 @@ typedef struct es_cfg {
     uint64_t max_pixels;        /* apply keeps the tag of larger photos */
     uint64_t transform_memory;  /* bytes all concurrent transforms may hold together */
     bool propagate_deletes;     /* an ObjectRemoved event deletes B's copy made from that source */
+    es_cfg_metrics metrics;     /* EMF records in the JSON log (worker/metrics.h), or off */
+    char metrics_namespace[256];
     es_payload_signing payload_signing; /* copied into the S3 client's es_aws_config */
 } es_cfg;
 

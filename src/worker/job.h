@@ -80,6 +80,10 @@ typedef struct es_job_message {
     const char *body;
     size_t body_len;
     int receive_count;
+    /* For the metrics (metrics.h); zero when the job does not come from SQS: */
+    uint64_t received_ms;   /* es_clock_ms() when the message was received */
+    bool has_queue_wait;
+    uint64_t queue_wait_ms; /* from its SentTimestamp to its receipt */
 } es_job_message;
 
 typedef struct es_job_result {
@@ -87,6 +91,7 @@ typedef struct es_job_result {
     es_err code;          /* ES_OK for stripped and skipped */
     uint64_t bytes_in;    /* object bytes read */
     uint64_t bytes_out;   /* bytes written to the destination */
+    uint64_t bytes_removed; /* bytes of the input the stripper dropped (stripped only) */
     char removed[160];    /* e.g. "gps,exif,xmp,trailer"; "" when nothing was removed */
     char orientation[256]; /* what happened to the EXIF Orientation ("" = nothing to say) */
     uint64_t duration_ms;
@@ -110,9 +115,10 @@ typedef struct es_job_counts {
 
 /* Runs one object: the bucket allowlist and suffix checks, the destination
  * check, the pinned GET, the strip and the ordered conditional write, the
- * refusal report, and one "job.<outcome>" log line ("job.done" for stripped).
- * msg (NULL when the object does not come from a message) names the message
- * in the log and the report. Never fails: failures are outcomes. */
+ * refusal report, and one "job.<outcome>" log line ("job.done" for stripped)
+ * followed by its metrics record (metrics.h). msg (NULL when the object does
+ * not come from a message) names the message in the log and the report.
+ * Never fails: failures are outcomes. */
 void es_job_run_object(const es_job_env *env, const es_job_object *obj,
                        const es_job_message *msg, es_job_result *res);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "worker/metrics.h"
 #include "worker/report.h"
 
 const char *es_job_outcome_name(es_job_outcome outcome)
@@ -148,4 +149,5 @@ void es_job_log_result(const es_job_env *env, const es_job_message *msg, const c
            ES_LF_STR("error_code", failed ? es_errname(res->code) : NULL),
            ES_LF_STR("category", failed ? es_category_name(es_err_category(res->code)) : NULL),
            ES_LF_STR("reported", !res->reported ? NULL : env->report ? "report" : "dlq"));
+    es_metrics_job(msg, res);
 }

@@ -21,7 +21,7 @@ void es_job_report_refusal(const es_job_env *env, const es_job_message *msg,
 
 /* Logs the "job.<outcome>" line of one object (bucket/key/version_id may be
  * NULL or ""; msg may be NULL); "reported" says "dlq", or "report" when env
- * has its own report sink. */
+ * has its own report sink; then its metrics record (metrics.h). */
 void es_job_log_result(const es_job_env *env, const es_job_message *msg, const char *bucket,
                        const char *key, const char *version_id, const es_job_result *res);
 

@@ -268,8 +268,10 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
     }
     es_s3_upload_free(run->upload);
     run->upload = NULL;
-    es_job_removed_summary(es_orient_stripper_stats(run->stripper), res->removed,
-                           sizeof res->removed);
+    const es_jpeg_stats *stats = es_orient_stripper_stats(run->stripper);
+    es_job_removed_summary(stats, res->removed, sizeof res->removed);
+    for (int k = 0; stats && k < ES_JPEG_KIND_COUNT; k++)
+        res->bytes_removed += stats->removed_bytes[k];
     snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
     es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
 }

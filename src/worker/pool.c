@@ -36,6 +36,7 @@
 #include "worker/deleter.h"
 #include "worker/drain.h"
 #include "worker/health.h"
+#include "worker/metrics.h"
 #include "worker/thread.h"
 #include "worker/visibility.h"
 
@@ -75,6 +76,9 @@ typedef struct s_item {
     size_t body_len;
     int receive_count;
     int slot; /* visibility slot, -1 if untracked */
+    uint64_t received_ms;   /* es_clock_ms() at receipt */
+    bool has_queue_wait;    /* the receive returned its SentTimestamp */
+    uint64_t queue_wait_ms; /* SentTimestamp to receipt (0 when the clocks disagree) */
 } s_item;
 
 struct es_pool {
@@ -138,6 +142,12 @@ static s_item *s_item_from(const es_sqs_message *m)
     it->body = strdup(m->body ? m->body : "");
     it->body_len = it->body ? strlen(it->body) : 0;
     it->receive_count = m->receive_count;
+    it->received_ms = es_clock_ms();
+    if (m->sent_timestamp_ms) {
+        uint64_t now_ms = es_clock_epoch_ms();
+        it->has_queue_wait = true;
+        it->queue_wait_ms = now_ms > m->sent_timestamp_ms ? now_ms - m->sent_timestamp_ms : 0;
+    }
     if (!it->message_id || !it->receipt || !it->body) {
         s_item_free(it);
         return NULL;
@@ -470,7 +480,13 @@ static void *s_receiver(void *arg)
 
 static void s_process(es_pool *p, s_item *it)
 {
-    es_job_message m = {it->message_id, it->body, it->body_len, it->receive_count};
+    es_job_message m = {.message_id = it->message_id,
+                        .body = it->body,
+                        .body_len = it->body_len,
+                        .receive_count = it->receive_count,
+                        .received_ms = it->received_ms,
+                        .has_queue_wait = it->has_queue_wait,
+                        .queue_wait_ms = it->queue_wait_ms};
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
     bool settled = es_job_run_message(&p->env, &m, &counts);
@@ -592,7 +608,9 @@ static void s_log_start(const es_pool *p)
            ES_LF_UINT("max_object_bytes", c->max_object_bytes),
            ES_LF_UINT("part_size", c->part_size), ES_LF_INT("shutdown_grace", c->shutdown_grace),
            ES_LF_STR("heartbeat_file", c->heartbeat_file[0] ? c->heartbeat_file : NULL),
-           ES_LF_BOOL("drain", c->drain), ES_LF_BOOL("propagate_deletes", c->propagate_deletes));
+           ES_LF_BOOL("drain", c->drain), ES_LF_STR("metrics", es_metrics_enabled() ? "emf" : "off"),
+           ES_LF_STR("metrics_namespace", es_metrics_enabled() ? c->metrics_namespace : NULL),
+           ES_LF_BOOL("propagate_deletes", c->propagate_deletes));
     if (c->source_bucket_count == 0)
         ES_LOG(ES_LOG_WARN, "config.any_source_bucket",
                ES_LF_STR("reason", "EXIFSTRIP_SOURCE_BUCKETS is not set: events from every bucket "

@@ -16,8 +16,7 @@
 #define ES_VERSION "0.0.0"
 #endif
 
-/* A JSON string from n arbitrary bytes: invalid UTF-8 and NULs become U+FFFD. */
-static json_t *s_string(const char *s, size_t n)
+json_t *es_report_json_string(const char *s, size_t n)
 {
     if (!s)
         return json_null();
@@ -45,7 +44,7 @@ static json_t *s_string(const char *s, size_t n)
     return v;
 }
 
-static json_t *s_cstr(const char *s) { return s ? s_string(s, strlen(s)) : json_null(); }
+static json_t *s_cstr(const char *s) { return s ? es_report_json_string(s, strlen(s)) : json_null(); }
 
 /* Sets member name to v, taking ownership; returns false when v is NULL or setting failed. */
 static bool s_set(json_t *obj, const char *name, json_t *v)
@@ -60,10 +59,10 @@ static json_t *s_event(const es_report_info *info, bool excerpt)
     if (excerpt) {
         size_t n = info->body_len < ES_REPORT_EXCERPT_BYTES ? info->body_len
                                                              : ES_REPORT_EXCERPT_BYTES;
-        return s_string(info->body, n);
+        return es_report_json_string(info->body, n);
     }
     json_t *parsed = json_loadb(info->body, info->body_len, 0, NULL);
-    return parsed ? parsed : s_string(info->body, info->body_len);
+    return parsed ? parsed : es_report_json_string(info->body, info->body_len);
 }
 
 static char *s_build(const es_report_info *info, bool excerpt)

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "exifstrip/error.h"
 
 /* SQS accepts bodies up to 256 KiB; reports stay below this. */
@@ -33,5 +35,10 @@ typedef struct es_report_info {
  * "event_truncated": true is added. Invalid UTF-8 is replaced by U+FFFD.
  * Returns NULL only when out of memory. */
 char *es_report_build(const es_report_info *info);
+
+/* A JSON string from n arbitrary bytes (keys, messages): invalid UTF-8 and
+ * NULs become U+FFFD, as jansson accepts only valid UTF-8. json_null() for
+ * NULL; NULL when out of memory. Also used by `exifstrip audit --json`. */
+json_t *es_report_json_string(const char *s, size_t n);
 
 #endif

@@ -2,7 +2,10 @@
 # startup_libs_test.sh - the binary links neither libcurl nor libcrypto
 # (src/aws/http/curl_dl.c and src/aws/sigv4/crypto_dl.c load them on first AWS use), so
 # local commands never load them: --version, strip and inspect run without
-# libcurl, libcrypto or their dependencies in the process.
+# libcurl, libcrypto or their dependencies in the process. jansson,
+# libturbojpeg and expat are linked statically (Makefile STATIC_PKGS) and
+# nothing of ours needs libm, so a `strip` process loads only libc and libexif
+# (which brings libm).
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -36,6 +39,24 @@ t_local_commands_do_not_load_curl_or_crypto() {
     done
 }
 
+# Every library a `strip` process loads is libc, libexif or libexif's own
+# libm: each other one would cost every start its loading and relocation.
+t_strip_loads_only_libc_and_libexif() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --all "$d/in.jpg"
+    readelf -d "$EXIFSTRIP" | grep NEEDED | grep -o '\[[^]]*\]' | tr -d '[]' | sort >"$d/needed"
+    printf '%s\n' ld-linux-x86-64.so.2 libc.so.6 libexif.so.12 >"$d/allowed"
+    grep -vxFf "$d/allowed" "$d/needed" | grep -v '^ld-linux' >"$d/extra_needed"
+    check "readelf listed the dependencies" grep -q 'libc\.so' "$d/needed"
+    check_eq "NEEDED libraries besides libc and libexif" "$(cat "$d/extra_needed")" ""
+    loaded_libs "$d/strip" "$EXIFSTRIP" strip -q "$d/in.jpg" "$d/out.jpg"
+    check "strip worked" test -s "$d/out.jpg"
+    check "the loader trace was recorded" grep -q 'file=libc\.so' "$d/strip"
+    sed 's/^file=//' "$d/strip" | grep -vE '^(libc\.so\.6|libexif\.so\.12|libm\.so\.6)$' >"$d/extra_loaded"
+    check_eq "libraries strip loaded besides libc, libexif and its libm" "$(cat "$d/extra_loaded")" ""
+}
+
 es_run t_not_linked
+es_run t_strip_loads_only_libc_and_libexif
 es_run t_local_commands_do_not_load_curl_or_crypto
 es_finish

@@ -247,6 +247,13 @@ t_queues_end_empty() {
     check_eq "no message left for redelivery" "$(e2e_log_count "$LOG" message.left)" 0
 }
 
+# The worker's EMF records (tests/e2e/metrics_test.sh has the details) hold up
+# under concurrent jobs, multipart uploads and every kind of message here.
+t_metrics_records() {
+    check "EMF records validate and match the job lines" "$E2E_PY" "$ES_ROOT/tests/e2e/emf_check.py" "$LOG" \
+        --queue "$(basename "$E2E_Q")" --expect retry=0 --require QueueWait
+}
+
 es_run t_run
 es_run t_valid_keys_stripped
 es_run t_exact_key_set_in_b
@@ -256,5 +263,6 @@ es_run t_empty_object
 es_run t_duplicate_event
 es_run t_sns_and_eventbridge
 es_run t_queues_end_empty
+es_run t_metrics_records
 [ "$_es_fail" != 0 ] && [ -f "$LOG" ] && { echo "--- worker log (last 40 lines)" >&2; tail -n 40 "$LOG" | cut -c1-400 >&2; }
 es_finish

@@ -1,5 +1,5 @@
 /* exif_peek_test.c - the bounded IFD0 look: Orientation and GPS pointer in
- * both byte orders, empty GPS IFD, and every truncation or bad offset of the
+ * both byte orders, empty GPS IFD, the link to IFD1 (thumbnail), and every truncation or bad offset of the
  * payload handled without reading out of bounds (run under ASan). */
 #include <stdlib.h>
 
@@ -90,8 +90,47 @@ static void test_malformed(void)
     CHECK(!f.has_gps);
 }
 
+static void s_put_u32_at(uint8_t *p, bool little, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[little ? i : 3 - i] = (uint8_t)(v >> (8 * i));
+}
+
+/* IFD0's link to IFD1: a non-empty IFD1 is a thumbnail, an empty one is not,
+ * an unreadable one is assumed to be, no link is none. */
+static void test_thumbnail_link(void)
+{
+    for (int le = 0; le < 2; le++) {
+        for (int entries = -1; entries <= 1; entries++) {
+            es_tj_buf b = {0};
+            es_tj_exif(&b, le == 1, 0, 0); /* IFD0: one entry, next-IFD link at payload offset 6+8+2+12 */
+            size_t link = 6 + 8 + 2 + 12;
+            uint32_t ifd1 = (uint32_t)(b.len - 6);
+            if (entries < 0)
+                ifd1 = 0xFFFF; /* out of range */
+            s_put_u32_at(b.data + link, le == 1, ifd1);
+            es_tj_u16(&b, le == 1, (uint16_t)(entries < 0 ? 0 : entries));
+            if (entries > 0) { /* JPEGInterchangeFormat */
+                es_tj_u16(&b, le == 1, 0x0201);
+                es_tj_u16(&b, le == 1, 4);
+                es_tj_u32(&b, le == 1, 1);
+                es_tj_u32(&b, le == 1, 0);
+            }
+            es_tj_u32(&b, le == 1, 0);
+            es_jpeg_exif_facts f = s_peek(&b, b.len);
+            CHECK_INT_EQ(f.has_thumbnail, entries != 0);
+            CHECK(!f.has_gps);
+            s_put_u32_at(b.data + link, le == 1, 0);
+            f = s_peek(&b, b.len);
+            CHECK(!f.has_thumbnail);
+            es_tj_buf_free(&b);
+        }
+    }
+}
+
 int main(void)
 {
+    ES_RUN(test_thumbnail_link);
     ES_RUN(test_facts);
     ES_RUN(test_every_truncation);
     ES_RUN(test_malformed);

@@ -265,6 +265,17 @@ static inline void es_tj_strip(const es_jpeg_policy *policy, const uint8_t *in, 
     es_jpeg_stripper_free(s);
 }
 
+/* The offset of the trailer r's segments report; false when there is none. */
+static inline bool es_tj_trailer_offset(const es_tj_result *r, uint64_t *offset)
+{
+    for (size_t i = 0; i < r->nsegs; i++)
+        if (r->segs[i].kind == ES_JPEG_KIND_TRAILER) {
+            *offset = r->segs[i].offset;
+            return true;
+        }
+    return false;
+}
+
 static inline es_tj_split es_tj_oneshot(void) { return (es_tj_split){0, 0, 0, 0}; }
 static inline es_tj_split es_tj_chunks(size_t n) { return (es_tj_split){1, n, 0, 0}; }
 static inline es_tj_split es_tj_random(uint32_t seed) { return (es_tj_split){2, 0, seed, 0}; }
@@ -309,7 +320,7 @@ static inline bool es_tj_same_stats(const es_jpeg_stats *a, const es_jpeg_stats 
             return false;
     return (failed || a->bytes_in == b->bytes_in) && a->bytes_out == b->bytes_out &&
            a->exif_has_gps == b->exif_has_gps && a->exif_orientation == b->exif_orientation &&
-           a->frames == b->frames && a->scans == b->scans && a->sof_marker == b->sof_marker;
+           a->exif_has_thumbnail == b->exif_has_thumbnail && a->frames == b->frames && a->scans == b->scans && a->sof_marker == b->sof_marker;
 }
 
 /* Whether two runs agree on everything: code, message, output, stats, segments. */

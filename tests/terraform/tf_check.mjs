@@ -5,7 +5,7 @@
 // and evaluated with @cloud-copilot/iam-simulate, and variable flow is checked
 // by evaluating the module with different inputs. Prints one line per check,
 // the IAM allow/deny table, and "# summary: N passed, N failed, N skipped".
-//   node tf_check.mjs [--root DIR] [--readme FILE] [--init FILE] [--compose FILE] [--no-self-test] [--quiet]
+//   node tf_check.mjs [--root DIR] [--readme FILE] [--init FILE] [--compose FILE] [--metrics-header FILE] [--no-self-test] [--quiet]
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { modulePolicies } from './lib/policies.mjs';
 import { evaluateTable, allowedActions, TASK_ACTIONS } from './lib/iam.mjs';
 import { flowChecks, conventionChecks, world } from './lib/flow.mjs';
 import { checkModuleCalls, checkLocalstackMatchesInit } from './lib/examples.mjs';
+import { metricsChecks } from './lib/metrics.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -25,6 +26,7 @@ function options(argv) {
     const o = {
         root: join(repo, 'terraform'), readme: join(repo, 'README.md'),
         init: join(repo, 'docker', 'localstack', 'ready.d', 'exifstrip-init.sh'), compose: join(repo, 'docker', 'compose.yaml'),
+        metricsHeader: join(repo, 'src', 'worker', 'metrics.h'), workerSrc: join(repo, 'src', 'worker'),
         selfTest: true, quiet: false,
     };
     for (let i = 0; i < argv.length; i++) {
@@ -32,6 +34,7 @@ function options(argv) {
         if (a === '--no-self-test') o.selfTest = false;
         else if (a === '--quiet') o.quiet = true;
         else if (['--root', '--readme', '--init', '--compose'].includes(a)) o[a.slice(2)] = resolve(argv[++i]);
+        else if (a === '--metrics-header') o.metricsHeader = resolve(argv[++i]);
         else throw new Error(`unknown option ${a}`);
     }
     return o;
@@ -124,6 +127,7 @@ export async function runChecks(o) {
         return out;
     });
     for (const [name, fn] of flowChecks(o.readme)) await check(name, () => fn(root));
+    for (const [name, fn] of metricsChecks(o.metricsHeader, o.workerSrc)) await check(name, () => fn(root));
     return { results, table, schema };
 }
 
@@ -146,6 +150,15 @@ const MUTATIONS = [
     { what: 'propagate_deletes without s3:DeleteObject', file: 'iam_task.tf', from: 'actions = ["s3:DeleteObject"]', to: 'actions = ["s3:GetObject"]', fails: 'IAM allow/deny table' },
     { what: 'propagate_deletes without s3:ListBucket on bucket A', file: 'iam_task.tf', from: 'resources = [local.source_bucket.arn] }', to: 'resources = [local.public_bucket.arn] }', fails: 'IAM allow/deny table' },
     { what: 'the notification without s3:ObjectRemoved:* when propagate_deletes', file: 'notification.tf', from: 'var.propagate_deletes ? ["s3:ObjectRemoved:*"] : []', to: '[]', fails: 'notification' },
+    { what: 'the refusal alarm reading a metric the worker does not emit', file: 'metrics.tf', from: '{ refused = "JobsRefused", done = "JobsDone" }', to: '{ refused = "JobsRejected", done = "JobsDone" }', fails: 'use only metrics, dimensions and outcomes the worker emits' },
+    { what: 'the refusal alarm with a hard-coded namespace', file: 'metrics.tf', from: 'namespace   = var.metrics_namespace', to: 'namespace   = "exifstrip"', fails: 'use only metrics, dimensions and outcomes the worker emits' },
+    { what: 'a dimension the worker does not publish', file: 'metrics.tf', from: 'dimensions  = { Queue = aws_sqs_queue.events.name }', to: 'dimensions  = { QueueName = aws_sqs_queue.events.name }', fails: 'use only metrics, dimensions and outcomes the worker emits' },
+    { what: 'an outcome the worker does not have', file: 'metrics.tf', from: '["Outcome", "stripped", { stat = "p99"', to: '["Outcome", "done", { stat = "p99"', fails: 'use only metrics, dimensions and outcomes the worker emits' },
+    { what: 'a dashboard without the dead-letter queue', file: 'metrics.tf', from: '        concat(local.sqs_metric.dlq, [{ label = "dead-letter queue" }]),\n', to: '', fails: 'use only metrics, dimensions and outcomes the worker emits' },
+    { what: 'a refusal rate of refused / done', file: 'metrics.tf', from: ', 100 * refused / (done + refused), 0)"', to: ', 100 * refused / done, 0)"', fails: 'refusal-rate alarm =' },
+    { what: 'a refusal-rate alarm without its minimum of jobs', file: 'metrics.tf', from: '"IF(done + refused >= ${var.refusal_rate_alarm_min_jobs}, ', to: '"IF(done + refused >= 1, ', fails: 'refusal-rate alarm =' },
+    { what: 'a refusal alarm with EXIFSTRIP_METRICS=off', file: 'metrics.tf', from: 'count = local.metrics_on ? 1 : 0', to: 'count = 1', fails: 'no worker widgets nor refusal alarm' },
+    { what: 'a worker metric renamed in the worker only', options: { metricsHeader: 'RENAMED' }, fails: 'use only metrics, dimensions and outcomes the worker emits' },
     { what: 'a duplicate variable', file: 'versions.tf', from: 'terraform {', to: 'variable "tags" {\n  type = string\n}\n\nterraform {', fails: 'no duplicate names' },
 ];
 
@@ -156,12 +169,17 @@ export async function selfTests(o) {
         let problems = [];
         try {
             cpSync(o.root, dir, { recursive: true });
+            let options = m.options;
+            if (options?.metricsHeader === 'RENAMED') { // the worker renames a metric the module reads
+                options = { ...options, metricsHeader: join(dir, 'metrics.h') };
+                writeFileSync(options.metricsHeader, readFileSync(o.metricsHeader, 'utf8').replace('"JobsRefused"', '"JobsRejected"'));
+            }
             const path = m.file && join(dir, m.file);
             const text = m.file ? readFileSync(path, 'utf8') : '';
             if (m.file && !text.includes(m.from)) problems.push(`mutation target not found in ${m.file}: ${JSON.stringify(m.from)}`);
             else {
                 if (m.file) writeFileSync(path, text.replace(m.from, m.to));
-                const { results } = await runChecks({ ...o, ...m.options, root: dir, only: m.fails });
+                const { results } = await runChecks({ ...o, ...options, root: dir, only: m.fails });
                 const hit = results.filter((r) => r.name.includes(m.fails) && r.problems.length);
                 if (!hit.length) problems.push(`the checker did not fail "${m.fails}"`);
                 else if (!o.quiet) problems.detail = hit[0].problems[0];

@@ -57,7 +57,8 @@ static void s_record(es_event_record *rec, const char *bucket, const char *key, 
 
 static es_job_message s_msg(const char *body)
 {
-    return (es_job_message){"msg-1", body, body ? strlen(body) : 0, 1};
+    return (es_job_message){.message_id = "msg-1", .body = body, .body_len = body ? strlen(body) : 0,
+                            .receive_count = 1};
 }
 
 static bool s_dest_exists(const char *key)

@@ -95,6 +95,22 @@ static es_err s_parse_count(json_t *attrs, int *out)
     return ES_OK;
 }
 
+/* SentTimestamp: epoch milliseconds as a decimal string; absent = 0. */
+static es_err s_parse_sent(json_t *attrs, uint64_t *out)
+{
+    *out = 0;
+    json_t *v = json_object_get(attrs, "SentTimestamp");
+    if (!v)
+        return ES_OK;
+    const char *s = json_string_value(v);
+    ES_ENSURE(s && s[0] >= '0' && s[0] <= '9' && strlen(s) <= 15, ES_ERR_PROTOCOL);
+    char *end = NULL;
+    unsigned long long n = strtoull(s, &end, 10);
+    ES_ENSURE(*end == '\0', ES_ERR_PROTOCOL);
+    *out = (uint64_t)n;
+    return ES_OK;
+}
+
 static es_err s_parse_message(json_t *m, es_sqs_message *out)
 {
     ES_ENSURE(json_is_object(m), ES_ERR_PROTOCOL);
@@ -109,6 +125,7 @@ static es_err s_parse_message(json_t *m, es_sqs_message *out)
     json_t *attrs = json_object_get(m, "Attributes");
     ES_ENSURE(!attrs || json_is_object(attrs), ES_ERR_PROTOCOL);
     ES_GUARD(s_parse_count(attrs, &out->receive_count));
+    ES_GUARD(s_parse_sent(attrs, &out->sent_timestamp_ms));
     out->message_id = strdup(id);
     out->receipt_handle = strdup(rh);
     out->body = strdup(body);

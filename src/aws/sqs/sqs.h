@@ -5,6 +5,7 @@
 #define ES_AWS_SQS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aws/client/config.h"
 #include "aws/creds/creds.h"
@@ -30,9 +31,11 @@ typedef struct es_sqs_message {
     char *receipt_handle;
     char *body;
     int receive_count; /* ApproximateReceiveCount, 0 if not returned */
+    uint64_t sent_timestamp_ms; /* SentTimestamp (Unix epoch ms), 0 if not returned */
 } es_sqs_message;
 
-/* Long-polls up to max_messages (1..ES_SQS_MAX_BATCH) for up to wait_seconds (0..20).
+/* Long-polls up to max_messages (1..ES_SQS_MAX_BATCH) for up to wait_seconds (0..20),
+ * asking for the ApproximateReceiveCount and SentTimestamp attributes.
  * visibility_timeout < 0 leaves the queue's default. *msgs is malloc'd (free
  * with es_sqs_messages_free); *count may be 0. */
 ES_MUST_USE es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,

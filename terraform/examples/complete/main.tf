@@ -2,6 +2,9 @@
 # subnets without NAT; the S3 gateway endpoint and interface endpoints give the
 # tasks S3, SQS, ECR and CloudWatch Logs. Usage: terraform init && terraform apply,
 # then push the image to the ecr_repository_url output with the tag in image_tag.
+# The alarms (DLQ, queue age, refusals, refusal rate) notify the SNS topic in
+# the alarm_topic_arn output: subscribe to it. The dashboard_name output names
+# the CloudWatch dashboard of the worker's metrics.
 
 terraform {
   required_version = ">= 1.5"
@@ -76,6 +79,10 @@ resource "aws_route_table_association" "private" {
   route_table_id = aws_route_table.private.id
 }
 
+resource "aws_sns_topic" "alarms" {
+  name = "exifstrip-alarms"
+}
+
 module "exifstrip" {
   source = "../.."
 
@@ -86,6 +93,7 @@ module "exifstrip" {
   image_tag        = var.image_tag
   worker_count     = var.worker_count
   max_worker_count = var.max_worker_count
+  alarm_actions    = [aws_sns_topic.alarms.arn]
 
   # No NAT gateway: everything the task talks to besides S3 through endpoints.
   interface_endpoint_services = ["sqs", "logs", "ecr.api", "ecr.dkr"]
@@ -109,4 +117,14 @@ output "ecr_repository_url" {
 output "service_name" {
   description = "ECS service of the workers."
   value       = module.exifstrip.service_name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify: subscribe to it."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the worker's metrics and the queues."
+  value       = module.exifstrip.dashboard_name
 }

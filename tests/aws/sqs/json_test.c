@@ -1,5 +1,5 @@
 /* json_test.c - SQS JSON-protocol response parsing (src/aws/sqs/json.c):
- * ReceiveMessage (attributes, MD5 check, empty, malformed), batch replies with
+ * ReceiveMessage (attributes incl. SentTimestamp, MD5 check, empty, malformed), batch replies with
  * failed and missing entries, error __type namespaces, string members. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@ static void test_receive_messages(void)
     /* MD5("hello") = 5d41402abc4b2a76b9719d911017c592 */
     const char *doc = "{\"Messages\":[{\"MessageId\":\"m1\",\"ReceiptHandle\":\"rh1\","
                       "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c592\",\"Body\":\"hello\","
-                      "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1\"}},"
+                      "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\"}},"
                       "{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"{\\\"a\\\":\\\"\\u00e9\\\"}\"}]}";
     es_sqs_message *m = NULL;
     size_t n = 0;
@@ -24,6 +24,8 @@ static void test_receive_messages(void)
     CHECK_STR_EQ(m[0].receipt_handle, "rh1");
     CHECK_STR_EQ(m[0].body, "hello");
     CHECK_INT_EQ(m[0].receive_count, 3);
+    CHECK(m[0].sent_timestamp_ms == 1700000000123ull);
+    CHECK(m[1].sent_timestamp_ms == 0); /* not returned */
     CHECK_STR_EQ(m[1].body, "{\"a\":\"\xc3\xa9\"}");
     CHECK_INT_EQ(m[1].receive_count, 0);
     es_sqs_messages_free(m, n);
@@ -58,6 +60,14 @@ static void test_receive_malformed(void)
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
         "\"Attributes\":{\"ApproximateReceiveCount\":3}}]}",
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\",\"Attributes\":[]}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"SentTimestamp\":\"-5\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"SentTimestamp\":\"17e11\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"SentTimestamp\":\"99999999999999999999\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"SentTimestamp\":1700000000000}}]}",
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"a\\u0000b\"}]}",
         "{\"Messages\":[], \"Messages\":[]}", /* duplicate keys */
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\"}]",

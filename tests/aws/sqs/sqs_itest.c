@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../harness/test.h"
 #include "../../support/aws_itest.h"
@@ -73,6 +74,9 @@ static void test_send_receive_delete(void)
     int seen = 0;
     for (size_t i = 0; i < n; i++) {
         CHECK_INT_EQ(m[i].receive_count, 1);
+        /* SentTimestamp (epoch ms) is asked for: a recent time, never in the future */
+        CHECK(m[i].sent_timestamp_ms > 1600000000000ull &&
+              m[i].sent_timestamp_ms <= (uint64_t)time(NULL) * 1000u + 1000u);
         CHECK(m[i].receipt_handle && m[i].receipt_handle[0]);
         for (int k = 0; k < 3; k++)
             if (!strcmp(m[i].message_id, ids[k]) && !strcmp(m[i].body, bodies[k]))

@@ -1,5 +1,6 @@
 // world.mjs - a simulated plan of one module: given variable values, it
-// evaluates locals, for_each/count instances, arguments and policy documents
+// evaluates locals, for_each/count instances, arguments (dynamic blocks of
+// resources expanded) and policy documents
 // lazily with expr.mjs. Attributes only AWS knows after apply (ARNs, URLs, ids)
 // get example values built from the resource's own arguments, so rendered
 // policies carry realistic ARNs (account 123456789012, region eu-west-1).
@@ -75,9 +76,19 @@ export function makeWorld(model, vars = {}, { renderPolicyDocument } = {}) {
     const instance = (kind, e, extra) => {
         const inner = Object.assign(Object.create(scope), extra);
         const self = {};
+        const dynamic = kind === 'resource' ? e.body.dynamic || {} : {};
         for (const [k, v] of Object.entries(e.body)) {
-            if (['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'dynamic'].includes(k)) continue;
+            if (['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'dynamic'].includes(k) || k in dynamic) continue;
             lazy(self, k, () => evaluate(v, inner));
+        }
+        // A resource's dynamic blocks are expanded after its literal blocks of the same name.
+        for (const [block, specs] of Object.entries(dynamic)) {
+            lazy(self, block, () => [...(block in e.body ? evaluate(e.body[block], inner) : []), ...specs.flatMap((spec) => {
+                const name = spec.iterator ? evaluate(spec.iterator, {}) : block;
+                const coll = evaluate(spec.for_each, inner);
+                const items = Array.isArray(coll) ? coll.map((v, i) => [i, v]) : Object.entries(coll);
+                return items.flatMap(([key, value]) => (spec.content || []).map((c) => evaluate(c, Object.assign(Object.create(inner), { [name]: { key, value } }))));
+            })]);
         }
         const gen = (kind === 'data' ? DATA : COMPUTED)[e.type];
         const computed = gen ? gen(self) : {};

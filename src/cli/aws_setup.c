@@ -1,0 +1,23 @@
+/* aws_setup.c - the AWS start-up checks shared by the subcommands (aws_setup.h). */
+#include "cli/aws_setup.h"
+
+#include <stdio.h>
+
+#include "aws/http/curl_dl.h"
+#include "aws/sigv4/crypto_dl.h"
+#include "cli/commands.h"
+
+int es_cli_aws_setup(const char *command, es_aws_config *aws)
+{
+    es_error err;
+    es_error_clear(&err);
+    if (es_aws_config_from_env(aws, &err) != ES_OK) {
+        fprintf(stderr, "exifstrip %s: %s\n", command, err.msg[0] ? err.msg : "invalid AWS configuration");
+        return ES_EXIT_CONFIG;
+    }
+    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) { /* fail now, not at the first request */
+        fprintf(stderr, "exifstrip %s: %s\n", command, err.msg);
+        return ES_EXIT_CONFIG;
+    }
+    return ES_EXIT_OK;
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# audit_test.sh - `exifstrip audit` against the emulator: a bucket of clean
+# copies (incl. the worker's orientation-only Exif) passes with exit 0; planted
+# dirty objects (GPS EXIF, XMP, IPTC, COM, a trailer, a PNG named .jpg, a
+# truncated JPEG, an empty object) are
+# each reported with what they carry, as valid JSON Lines ending in a summary
+# object, and exit 2; with --source, an orphan, an outdated and an unrecorded
+# key are reported; a GET that fails (403 injected) and a missing bucket exit 1
+# naming what failed; bad arguments exit 1 / 78. With --page-size 3 every
+# listing page is audited. Copies the
+# real worker made are clean and current with --source, until the source
+# changes.
+source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
+
+S=$E2E_SCRATCH
+F=$S/fixtures
+
+audit() { "$EXIFSTRIP" audit "$@" >"$S/out" 2>"$S/err"; echo $? >"$S/rc"; }
+rc() { cat "$S/rc"; }
+
+# put BUCKET KEY FILE [SOURCE_ETAG]: uploads FILE, recording SOURCE_ETAG as the worker does.
+put() {
+    local meta=()
+    [ -n "${4:-}" ] && meta=(-H "x-amz-meta-exifstrip-source-etag: $4")
+    emu_s3 PUT "$1" "$2" -H "content-type: image/jpeg" "${meta[@]}" --data-binary "@$3" -o /dev/null
+}
+etag_of() { # BUCKET KEY: the ETag without quotes
+    emu_s3 HEAD "$1" "$2" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p'
+}
+
+# copy_clean KEY FIXTURE-ARGS...: A gets the photo, B its stripped copy recording A's ETag.
+copy_clean() {
+    local key=$1; shift
+    "$MKFIXTURE" "$@" "$F/in.jpg" && "$EXIFSTRIP" strip "$F/in.jpg" "$F/out.jpg" >/dev/null 2>&1 || return 1
+    put "$E2E_A" "$key" "$F/in.jpg" && put "$E2E_B" "$key" "$F/out.jpg" "$(etag_of "$E2E_A" "$key")"
+}
+
+setup() {
+    mkdir -p "$F"
+    e2e_stack audit || return 1
+    copy_clean "clean/one.jpg" --gps --xmp --seed 1 &&
+        copy_clean "clean/ünï cödé.jpg" --iptc --comment --mp4 --seed 2 &&
+        copy_clean "clean/three.jpg" --seed 3 || return 1
+    # The worker's keep mode writes an Exif segment with only the Orientation tag: clean.
+    "$MKFIXTURE" --orientation 6 --gps --seed 4 "$F/rot.jpg" &&
+        "$EXIFSTRIP" strip --orientation keep "$F/rot.jpg" "$F/rot-kept.jpg" >/dev/null 2>&1 &&
+        put "$E2E_A" "clean/rotated.jpg" "$F/rot.jpg" &&
+        put "$E2E_B" "clean/rotated.jpg" "$F/rot-kept.jpg" "$(etag_of "$E2E_A" clean/rotated.jpg)"
+}
+
+t_clean_bucket_passes() {
+    audit "s3://$E2E_B/clean/" --json --source "s3://$E2E_A"
+    check_eq "exit status on a clean bucket" "$(rc)" 0
+    check_eq "only the summary line" "$(wc -l <"$S/out")" 1
+    check_eq "summary" "$(emu_json 'd["type"], d["status"], d["objects"], d["clean"], d["orientation_tags"]' <"$S/out")" \
+        '["summary", "clean", 4, 4, 1]'
+    audit "s3://$E2E_B/clean"
+    check_eq "exit status, text" "$(rc)" 0
+    check "text says clean" grep -q "^clean: " "$S/out"
+    check "text counts 4 objects" grep -q "4 objects" "$S/out"
+}
+
+plant_dirty() {
+    "$MKFIXTURE" --gps --seed 11 "$F/gps.jpg" && "$MKFIXTURE" --no-jfif --xmp --seed 12 "$F/xmp.jpg" &&
+        "$MKFIXTURE" --iptc --seed 13 "$F/iptc.jpg" && "$MKFIXTURE" --comment --seed 14 "$F/com.jpg" &&
+        "$MKFIXTURE" --mpf --seed 15 "$F/mpf.jpg" || return 1
+    printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde' >"$F/notes.png"
+    head -c 2000 "$F/gps.jpg" >"$F/truncated.jpg" && : >"$F/empty.jpg"
+    put "$E2E_B" "dirty/gps.jpg" "$F/gps.jpg" && put "$E2E_B" "dirty/xmp.jpg" "$F/xmp.jpg" &&
+        put "$E2E_B" "dirty/iptc.jpg" "$F/iptc.jpg" && put "$E2E_B" "dirty/comment.jpg" "$F/com.jpg" &&
+        put "$E2E_B" "dirty/trailer.jpg" "$F/mpf.jpg" && put "$E2E_B" "dirty/notes.jpg" "$F/notes.png" &&
+        put "$E2E_B" "dirty/truncated.jpg" "$F/truncated.jpg" && put "$E2E_B" "dirty/empty.jpg" "$F/empty.jpg"
+}
+
+t_dirty_objects_are_reported() {
+    check "plant dirty objects in B" plant_dirty || return
+    audit "s3://$E2E_B" --json --concurrency 3
+    check_eq "exit status with findings" "$(rc)" 2
+    # Every line is a JSON object; findings first, one summary last.
+    check_eq "findings by key" "$("$E2E_PY" -c 'import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1])]
+assert all(isinstance(d, dict) for d in lines)
+assert [d["type"] for d in lines].count("summary")==1 and lines[-1]["type"]=="summary"
+for d in sorted(lines[:-1], key=lambda d: d["key"]):
+    assert d["type"]=="finding" and d["bucket"]==sys.argv[2] and (d["size"]>0) == (d["key"]!="dirty/empty.jpg"), d
+    print(d["key"], d["finding"], ",".join(c["kind"] for c in d.get("carries", [])), d.get("reason","").split("looks like: ")[-1].split(" inside ")[0])
+' "$S/out" "$E2E_B")" "dirty/comment.jpg metadata comment 
+dirty/empty.jpg not-jpeg  offset 0: empty input (0 bytes), not a JPEG
+dirty/gps.jpg metadata gps,exif 
+dirty/iptc.jpg metadata photoshop 
+dirty/notes.jpg not-jpeg  PNG image
+dirty/trailer.jpg metadata mpf,trailer 
+dirty/truncated.jpg invalid-jpeg  offset 2000: input ends
+dirty/xmp.jpg metadata xmp "
+    check_eq "summary" "$(tail -n 1 "$S/out" | emu_json 'd["status"], d["objects"], d["clean"], d["with_findings"], d["findings"]["metadata"], d["findings"]["not-jpeg"], d["findings"]["invalid-jpeg"], d["carrying"]["gps"], d["carrying"]["trailer"], d["errors"]')" \
+        '["findings", 12, 4, 8, 5, 2, 1, 1, 1, 0]'
+    check "the trailer is named as an appended JPEG (MPF)" grep -q '"kind":"trailer","what":"JPEG image (MPF/MPO or appended)"' "$S/out"
+    audit "s3://$E2E_B/dirty/"
+    check_eq "exit status, text" "$(rc)" 2
+    check "text names the GPS object" grep -q "^s3://$E2E_B/dirty/gps.jpg: carries GPS position" "$S/out"
+    check "text names the PNG" grep -q "^s3://$E2E_B/dirty/notes.jpg: not a JPEG: .*PNG image" "$S/out"
+    check "text verdict" grep -q "^NOT CLEAN: 8 objects" "$S/out"
+}
+
+t_source_orphan_outdated_unrecorded() {
+    "$MKFIXTURE" --seed 21 "$F/v1.jpg" && "$MKFIXTURE" --seed 22 "$F/v2.jpg" || { es_fail "mkfixture"; return; }
+    # outdated: B records v1's ETag, A now holds v2.
+    put "$E2E_A" "src/outdated.jpg" "$F/v1.jpg" && put "$E2E_B" "src/outdated.jpg" "$F/v1.jpg" "$(etag_of "$E2E_A" src/outdated.jpg)" &&
+        put "$E2E_A" "src/outdated.jpg" "$F/v2.jpg" &&
+        put "$E2E_B" "src/orphan.jpg" "$F/v1.jpg" "0123456789abcdef0123456789abcdef" &&
+        put "$E2E_A" "src/unrecorded.jpg" "$F/v1.jpg" && put "$E2E_B" "src/unrecorded.jpg" "$F/v1.jpg" ||
+        { es_fail "planting failed"; return; }
+    audit "s3://$E2E_B/src/" --json --source "s3://$E2E_A"
+    check_eq "exit status" "$(rc)" 2
+    check_eq "findings" "$("$E2E_PY" -c 'import json,sys
+for d in sorted((json.loads(l) for l in open(sys.argv[1])), key=lambda d: d.get("key","~")):
+    print(d.get("key"), d.get("finding") or d["status"], d.get("recorded_source_etag","")==d.get("source_etag",""))' "$S/out")" \
+        "src/orphan.jpg orphan True
+src/outdated.jpg outdated False
+src/unrecorded.jpg unrecorded False
+None findings True"
+    check "outdated names A's current ETag" grep -q "\"source_etag\":\"$(etag_of "$E2E_A" src/outdated.jpg)\"" "$S/out"
+    audit "s3://$E2E_B/src/"
+    check_eq "without --source these copies are clean" "$(rc)" 0
+}
+
+t_errors_exit_1() {
+    local rule
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_B\",\"key\":\"clean/three.jpg\",\"status\":403,\"times\":1}")
+    check "fault rule installed" [ -n "$rule" ]
+    audit "s3://$E2E_B/clean/" --json
+    check_eq "exit status when a GET fails" "$(rc)" 1
+    check "stderr names the key and the cause" grep -q "GET s3://$E2E_B/clean/three.jpg failed: .*403 AccessDenied" "$S/err"
+    check_eq "summary counts the error" "$(tail -n 1 "$S/out" | emu_json 'd["status"], d["errors"], d["clean"]')" '["errors", 1, 3]'
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"HeadObject\",\"bucket\":\"$E2E_A\",\"key\":\"clean/one.jpg\",\"status\":403,\"times\":1}")
+    check "fault rule installed" [ -n "$rule" ]
+    audit "s3://$E2E_B/clean/" --source "s3://$E2E_A"
+    check_eq "exit status when a HEAD of the source fails" "$(rc)" 1
+    check "stderr names the source key" grep -q "HEAD s3://$E2E_A/clean/one.jpg failed: .*HTTP 403" "$S/err"
+    check "the text summary counts it" grep -q "3 clean, 0 with findings, 1 errors" "$S/out"
+    audit "s3://$E2E_ID-no-such-bucket"
+    check_eq "exit status for a missing bucket" "$(rc)" 1
+    check "stderr names the listing" grep -q "ListObjectsV2 s3://$E2E_ID-no-such-bucket/ failed: .*404" "$S/err"
+    audit "$E2E_B"
+    check_eq "a bucket without s3:// is a usage error" "$(rc)" 1
+    audit "s3://$E2E_B" --source "s3://$E2E_A/prefix"
+    check_eq "--source with a prefix is a usage error" "$(rc)" 1
+    audit "s3://$E2E_B" --page-size 0
+    check_eq "a bad page size is a usage error" "$(rc)" 1
+    check "naming the option" grep -q -- "--page-size" "$S/err"
+    audit "s3://$E2E_B" --concurrency 0
+    check_eq "a bad concurrency is a configuration error" "$(rc)" 78
+    check "naming the setting" grep -q "concurrency" "$S/err"
+    AWS_REGION= AWS_DEFAULT_REGION= audit "s3://$E2E_B"
+    check_eq "no AWS region is a configuration error" "$(rc)" 78
+    check "naming AWS_REGION" grep -q "AWS_REGION" "$S/err"
+    EXIFSTRIP_CONCURRENCY=65 audit "s3://$E2E_B"
+    check_eq "the worker's variable is read" "$(rc)" 78
+    check "naming the variable" grep -q "EXIFSTRIP_CONCURRENCY" "$S/err"
+}
+
+t_listing_pages() {
+    audit "s3://$E2E_B/dirty/" --json --page-size 3   # 8 objects: pages of 3, 3 and 2
+    check_eq "exit status" "$(rc)" 2
+    check_eq "every page audited" "$(tail -n 1 "$S/out" | emu_json 'd["objects"], d["with_findings"], d["findings"]["metadata"]')" '[8, 8, 5]'
+    check_eq "the same findings as in one page" "$(grep -c '"type":"finding"' "$S/out")" 8
+    check "the last key (page 3) is reported" grep -q '"key":"dirty/xmp.jpg"' "$S/out"
+}
+
+# The real pipeline: what the worker writes is clean and matches its source;
+# a newer upload the worker has not seen makes the copy outdated.
+t_worker_copies_are_clean() {
+    local up=$S/worker
+    e2e_stack w || return
+    mkdir -p "$up/phone"
+    "$MKFIXTURE" --gps --thumb --xmp --iptc --mp4 --seed 41 "$up/beach.jpg" &&
+        "$MKFIXTURE" --oriented --orientation 6 --size 64x48 --gps --seed 42 "$up/phone/portrait.jpg" ||
+        { es_fail "mkfixture"; return; }
+    check "aws s3 cp --recursive to A" e2e_aws s3 cp --recursive --only-show-errors "$up" "s3://$E2E_A/"
+    e2e_worker_start "$S/worker.log" --drain
+    e2e_worker_wait 60
+    check_eq "worker exit status (--drain)" "$E2E_WORKER_RC" 0
+    audit "s3://$E2E_B" --source "s3://$E2E_A" --json
+    check_eq "the worker's copies are clean and current" "$(rc)" 0
+    check_eq "summary" "$(tail -n 1 "$S/out" | emu_json 'd["objects"], d["clean"]')" '[2, 2]'
+    "$MKFIXTURE" --seed 43 "$up/beach2.jpg" && put "$E2E_A" "beach.jpg" "$up/beach2.jpg" ||
+        { es_fail "re-upload"; return; }
+    audit "s3://$E2E_B" --source "s3://$E2E_A" --json
+    check_eq "a newer source the worker has not processed" "$(rc)" 2
+    check_eq "finding" "$(head -n 1 "$S/out" | emu_json 'd["key"], d["finding"]')" '["beach.jpg", "outdated"]'
+}
+
+if setup; then
+    es_run t_clean_bucket_passes
+    es_run t_dirty_objects_are_reported
+    es_run t_source_orphan_outdated_unrecorded
+    es_run t_errors_exit_1
+    es_run t_listing_pages
+    es_run t_worker_copies_are_clean
+else
+    es_fail "setup failed"
+fi
+es_finish
