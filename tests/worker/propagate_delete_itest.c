@@ -37,8 +37,8 @@ static bool s_setup(bool propagate)
     es_aws_result res;
     es_aws_result_clear(&res);
     if (es_sqs_get_attribute(s_w.sqs, s_w.queue_url, "QueueArn", arn, sizeof arn, &res) != ES_OK ||
-        es_s3_put_bucket_notification(s_w.s3, s_w.src, arn, "s3:ObjectCreated:*,s3:ObjectRemoved:*",
-                                      NULL, NULL, &res) != ES_OK)
+        es_s3_put_bucket_notification(s_w.s3, s_w.src, arn, "s3:ObjectCreated:*,s3:ObjectRemoved:*", NULL,
+                                      NULL, &res) != ES_OK)
         return false;
     es_logcap_start();
     return true;
@@ -50,10 +50,10 @@ static void s_teardown(void)
     es_wfix_teardown(&s_w);
 }
 
-#define SETUP(propagate)                                                                           \
-    do {                                                                                           \
-        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");             \
-        REQUIRE(s_setup(propagate));                                                               \
+#define SETUP(propagate)                                                               \
+    do {                                                                               \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator"); \
+        REQUIRE(s_setup(propagate));                                                   \
     } while (0)
 
 static uint8_t *s_jpeg(size_t *len, unsigned seed)
@@ -97,11 +97,11 @@ static es_job_counts s_run(const char *body)
 {
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
-    es_job_message msg = {"msg-del", body, strlen(body), 1};
+    es_job_message msg = {.message_id = "msg-del", .body = body, .body_len = strlen(body), .receive_count = 1};
     bool settled = es_job_run_message(&s_env, &msg, &counts);
     if (settled != (counts.n[ES_JOB_RETRY] == 0))
-        es_test_fail(__FILE__, __LINE__, "settled=%d with %u retries: %s", settled,
-                     counts.n[ES_JOB_RETRY], es_logcap_text());
+        es_test_fail(__FILE__, __LINE__, "settled=%d with %u retries: %s", settled, counts.n[ES_JOB_RETRY],
+                     es_logcap_text());
     return counts;
 }
 
@@ -164,14 +164,12 @@ static char *s_event(const char *name, const char *key, const char *version, con
                  "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":"
                  "\"%s\",\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"%s\"%s%s%s%s%s%"
                  "s}}}]}",
-                 name, s_w.src, key, version[0] ? ",\"versionId\":\"" : "", version,
-                 version[0] ? "\"" : "", sequencer[0] ? ",\"sequencer\":\"" : "", sequencer,
-                 sequencer[0] ? "\"" : "");
+                 name, s_w.src, key, version[0] ? ",\"versionId\":\"" : "", version, version[0] ? "\"" : "",
+                 sequencer[0] ? ",\"sequencer\":\"" : "", sequencer, sequencer[0] ? "\"" : "");
     return out;
 }
 
-static es_job_counts s_run_event(const char *name, const char *key, const char *version,
-                                 const char *sequencer)
+static es_job_counts s_run_event(const char *name, const char *key, const char *version, const char *sequencer)
 {
     char *body = s_event(name, key, version, sequencer);
     es_job_counts counts;
@@ -250,8 +248,7 @@ static void test_off_skips_removals_as_before(void)
     CHECK(s_in_dest("c.jpg", NULL));
     CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "c.jpg"), 1); /* only the check above */
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "c.jpg"), 0);
-    CHECK_STR_CONTAINS(es_logcap_text(),
-                       "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
+    CHECK_STR_CONTAINS(es_logcap_text(), "event \\\"ObjectRemoved:Delete\\\" is not an object creation");
     /* a malformed removal is skipped too, not refused */
     c = s_run_event("ObjectRemoved:Delete", "bad%ZZ.jpg", "", "0A");
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
@@ -323,21 +320,19 @@ static void test_versioned_source(void)
     /* EventBridge's "Object Deleted", wrapped in SNS: an older delete marker
      * keeps the copy, the permanent delete of its version removes it */
     REQUIRE(s_publish("v.jpg", "v3", "30"));
-    c = s_run_formatted(
-        "{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-"
-        "type\\\":"
-        "\\\"Object Deleted\\\",\\\"detail\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"%s\\\"},"
-        "\\\"object\\\":{\\\"key\\\":\\\"v.jpg\\\",\\\"version-id\\\":\\\"m3\\\","
-        "\\\"sequencer\\\":\\\"2f\\\"},\\\"deletion-type\\\":\\\"Delete Marker Created\\\"}}\"}",
-        s_w.src);
+    c = s_run_formatted("{\"Type\":\"Notification\",\"Message\":\"{\\\"source\\\":\\\"aws.s3\\\",\\\"detail-"
+                        "type\\\":"
+                        "\\\"Object Deleted\\\",\\\"detail\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"%s\\\"},"
+                        "\\\"object\\\":{\\\"key\\\":\\\"v.jpg\\\",\\\"version-id\\\":\\\"m3\\\","
+                        "\\\"sequencer\\\":\\\"2f\\\"},\\\"deletion-type\\\":\\\"Delete Marker Created\\\"}}\"}",
+                        s_w.src);
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK(s_in_dest("v.jpg", NULL));
-    c = s_run_formatted(
-        "{\"source\":\"aws.s3\",\"detail-type\":\"Object "
-        "Deleted\",\"detail\":{\"bucket\":{\"name\":"
-        "\"%s\"},\"object\":{\"key\":\"v.jpg\",\"version-id\":\"v3\",\"sequencer\":\"31\"},"
-        "\"deletion-type\":\"Permanently Deleted\"}}",
-        s_w.src);
+    c = s_run_formatted("{\"source\":\"aws.s3\",\"detail-type\":\"Object "
+                        "Deleted\",\"detail\":{\"bucket\":{\"name\":"
+                        "\"%s\"},\"object\":{\"key\":\"v.jpg\",\"version-id\":\"v3\",\"sequencer\":\"31\"},"
+                        "\"deletion-type\":\"Permanently Deleted\"}}",
+                        s_w.src);
     CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
     CHECK(!s_in_dest("v.jpg", NULL));
     s_teardown();
@@ -382,8 +377,8 @@ static bool s_published_with_delete_fault(const char *key, const char *fault)
 {
     char rule[512];
     snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"%s\",%s}",
-             s_w.dst, key, fault);
+             "{\"service\":\"s3\",\"action\":\"DeleteObject\",\"bucket\":\"%s\",\"key\":\"%s\",%s}", s_w.dst,
+             key, fault);
     return s_upload_only(key) && s_publish(key, "", "0A") && es_itest_fault(rule) == 0;
 }
 
@@ -416,8 +411,7 @@ static void test_copy_written_during_the_delete_survives(void)
     es_s3_write_options wopt = {.source = &src};
     es_aws_result res;
     es_aws_result_clear(&res);
-    CHECK_OK(es_s3_put_object_with(s_w.s3, s_w.dst, "race.jpg", newer, sizeof newer, "image/jpeg",
-                                   &wopt, &res));
+    CHECK_OK(es_s3_put_object_with(s_w.s3, s_w.dst, "race.jpg", newer, sizeof newer, "image/jpeg", &wopt, &res));
     pthread_join(bg.thread, NULL);
     CHECK_INT_EQ(bg.counts.n[ES_JOB_SKIPPED], 1);
     CHECK_INT_EQ(bg.counts.n[ES_JOB_DELETED], 0);
@@ -437,8 +431,8 @@ static void test_copy_written_during_the_delete_survives(void)
 static void test_lost_races_leave_the_removal_for_redelivery(void)
 {
     SETUP(true);
-    REQUIRE(s_published_with_delete_fault(
-        "busy.jpg", "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":3"));
+    REQUIRE(s_published_with_delete_fault("busy.jpg",
+                                          "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":3"));
     long seq = es_wfix_last_seq();
     es_job_counts c = s_run_event("ObjectRemoved:Delete", "busy.jpg", "", "0B");
     CHECK_INT_EQ(c.n[ES_JOB_RETRY], 1);
