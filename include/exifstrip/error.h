@@ -89,16 +89,16 @@ void es_error_clear(es_error *e);
 es_err es_error_set(es_error *e, es_err code, const char *fmt, ...) ES_PRINTF(3, 4);
 
 /* Guard macros for functions returning es_err. */
-#define ES_GUARD(expr)                        \
-    do {                                      \
-        es_err es_guard_rc_ = (expr);         \
-        if (es_guard_rc_ != ES_OK)            \
-            return es_guard_rc_;              \
+#define ES_GUARD(expr)                \
+    do {                              \
+        es_err es_guard_rc_ = (expr); \
+        if (es_guard_rc_ != ES_OK)    \
+            return es_guard_rc_;      \
     } while (0)
-#define ES_ENSURE(cond, code)                 \
-    do {                                      \
-        if (!(cond))                          \
-            return (code);                    \
+#define ES_ENSURE(cond, code) \
+    do {                      \
+        if (!(cond))          \
+            return (code);    \
     } while (0)
 #define ES_ENSURE_REF(ptr) ES_ENSURE((ptr) != NULL, ES_ERR_INVALID_ARG)
 

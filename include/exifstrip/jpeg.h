@@ -21,25 +21,25 @@
 /* What a segment (or the trailer) is, as far as the policy is concerned. */
 typedef enum es_jpeg_kind {
     ES_JPEG_KIND_SOI = 0,
-    ES_JPEG_KIND_JFIF,        /* APP0 "JFIF\0"          keep the 14-byte header only */
-    ES_JPEG_KIND_JFXX,        /* APP0 "JFXX\0" thumbnail extension             drop */
-    ES_JPEG_KIND_EXIF,        /* APP1 "Exif\0\0" (GPS, MakerNotes, thumbnail)  drop */
-    ES_JPEG_KIND_XMP,         /* APP1 "http://ns.adobe.com/xap/1.0/\0"         drop */
-    ES_JPEG_KIND_XMP_EXT,     /* APP1 "http://ns.adobe.com/xmp/extension/\0"   drop */
-    ES_JPEG_KIND_ICC,         /* APP2 "ICC_PROFILE\0"           keep (policy option) */
-    ES_JPEG_KIND_MPF,         /* APP2 "MPF\0" multi-picture index              drop */
-    ES_JPEG_KIND_PHOTOSHOP,   /* APP13 "Photoshop 3.0\0" (IPTC)                drop */
-    ES_JPEG_KIND_ADOBE,       /* APP14 "Adobe" (colour transform)  keep 12 bytes only */
-    ES_JPEG_KIND_DUCKY,       /* APP12 "Ducky"                                 drop */
-    ES_JPEG_KIND_OTHER_APP,   /* any other APPn (APP0/APP14 of other ids too)  drop */
-    ES_JPEG_KIND_COMMENT,     /* COM                            drop (policy option) */
-    ES_JPEG_KIND_TABLE,       /* DQT, DHT, DAC, DRI                            keep */
-    ES_JPEG_KIND_FRAME,       /* SOF0..SOF15 (not DHT/JPG/DAC)                 keep */
-    ES_JPEG_KIND_SCAN,        /* SOS header + its entropy-coded data and RSTn  keep */
-    ES_JPEG_KIND_DNL,         /* DNL                                           keep */
-    ES_JPEG_KIND_OTHER,       /* EXP, JPGn, reserved marker segments           keep */
-    ES_JPEG_KIND_EOI,         /* EOI                                           keep */
-    ES_JPEG_KIND_TRAILER,     /* bytes after EOI (MPF images, MP4, SEFT ...)   drop */
+    ES_JPEG_KIND_JFIF,      /* APP0 "JFIF\0"          keep the 14-byte header only */
+    ES_JPEG_KIND_JFXX,      /* APP0 "JFXX\0" thumbnail extension             drop */
+    ES_JPEG_KIND_EXIF,      /* APP1 "Exif\0\0" (GPS, MakerNotes, thumbnail)  drop */
+    ES_JPEG_KIND_XMP,       /* APP1 "http://ns.adobe.com/xap/1.0/\0"         drop */
+    ES_JPEG_KIND_XMP_EXT,   /* APP1 "http://ns.adobe.com/xmp/extension/\0"   drop */
+    ES_JPEG_KIND_ICC,       /* APP2 "ICC_PROFILE\0"           keep (policy option) */
+    ES_JPEG_KIND_MPF,       /* APP2 "MPF\0" multi-picture index              drop */
+    ES_JPEG_KIND_PHOTOSHOP, /* APP13 "Photoshop 3.0\0" (IPTC)                drop */
+    ES_JPEG_KIND_ADOBE,     /* APP14 "Adobe" (colour transform)  keep 12 bytes only */
+    ES_JPEG_KIND_DUCKY,     /* APP12 "Ducky"                                 drop */
+    ES_JPEG_KIND_OTHER_APP, /* any other APPn (APP0/APP14 of other ids too)  drop */
+    ES_JPEG_KIND_COMMENT,   /* COM                            drop (policy option) */
+    ES_JPEG_KIND_TABLE,     /* DQT, DHT, DAC, DRI                            keep */
+    ES_JPEG_KIND_FRAME,     /* SOF0..SOF15 (not DHT/JPG/DAC)                 keep */
+    ES_JPEG_KIND_SCAN,      /* SOS header + its entropy-coded data and RSTn  keep */
+    ES_JPEG_KIND_DNL,       /* DNL                                           keep */
+    ES_JPEG_KIND_OTHER,     /* EXP, JPGn, reserved marker segments           keep */
+    ES_JPEG_KIND_EOI,       /* EOI                                           keep */
+    ES_JPEG_KIND_TRAILER,   /* bytes after EOI (MPF images, MP4, SEFT ...)   drop */
     ES_JPEG_KIND_COUNT
 } es_jpeg_kind;
 
@@ -83,7 +83,7 @@ size_t es_jpeg_policy_payload_limit(es_jpeg_kind kind);
 typedef struct es_jpeg_segment {
     uint64_t offset;
     uint64_t length;
-    uint8_t marker;     /* second byte of the marker (0xE1 for APP1); 0 for TRAILER */
+    uint8_t marker; /* second byte of the marker (0xE1 for APP1); 0 for TRAILER */
     es_jpeg_kind kind;
     bool kept;
     /* Bytes of a kept segment that were not copied: a kept segment is reduced
@@ -103,12 +103,12 @@ typedef struct es_jpeg_stats {
     uint64_t bytes_out;
     uint64_t removed_bytes[ES_JPEG_KIND_COUNT]; /* bytes dropped, by kind (incl. trimmed tails) */
     uint32_t removed_count[ES_JPEG_KIND_COUNT]; /* segments dropped, by kind (trailer: 0/1) */
-    bool exif_has_gps;      /* IFD0 has a GPSInfo pointer (tag 0x8825) to a non-empty (or unreadable) IFD */
+    bool exif_has_gps; /* IFD0 has a GPSInfo pointer (tag 0x8825) to a non-empty (or unreadable) IFD */
     uint16_t exif_orientation; /* IFD0 Orientation (1..8), 0 if absent */
-    bool exif_has_thumbnail; /* IFD0 links to a non-empty (or unreadable) IFD1 (the thumbnail) */
-    uint32_t frames;        /* SOFn segments seen */
-    uint32_t scans;         /* SOS segments seen */
-    uint8_t sof_marker;     /* marker of the (first) frame header, 0 if none */
+    bool exif_has_thumbnail;   /* IFD0 links to a non-empty (or unreadable) IFD1 (the thumbnail) */
+    uint32_t frames;           /* SOFn segments seen */
+    uint32_t scans;            /* SOS segments seen */
+    uint8_t sof_marker;        /* marker of the (first) frame header, 0 if none */
 } es_jpeg_stats;
 
 /* Output sink: called with each run of bytes to write. Return ES_OK, or an error
@@ -121,8 +121,7 @@ typedef struct es_jpeg_stripper es_jpeg_stripper;
 
 /* Creates a stripper. policy is copied (NULL = default). write may be NULL to
  * only parse (inspect). Returns NULL when out of memory. */
-es_jpeg_stripper *es_jpeg_stripper_new(const es_jpeg_policy *policy, es_jpeg_write_fn write,
-                                       void *write_ctx);
+es_jpeg_stripper *es_jpeg_stripper_new(const es_jpeg_policy *policy, es_jpeg_write_fn write, void *write_ctx);
 /* Installs a segment observer; call before the first feed. */
 void es_jpeg_stripper_on_segment(es_jpeg_stripper *s, es_jpeg_segment_fn fn, void *ctx);
 
@@ -145,9 +144,8 @@ void es_jpeg_stripper_free(es_jpeg_stripper *s);
 /* Convenience for whole buffers (tests, fuzzing, small objects): strips in into
  * a newly malloc'd *out (*out_len bytes; caller frees) or returns the error with
  * its reason copied into err (may be NULL). *out is NULL on failure. */
-ES_MUST_USE es_err es_jpeg_strip_buffer(const es_jpeg_policy *policy, const uint8_t *in,
-                                        size_t in_len, uint8_t **out, size_t *out_len,
-                                        es_error *err, es_jpeg_stats *stats);
+ES_MUST_USE es_err es_jpeg_strip_buffer(const es_jpeg_policy *policy, const uint8_t *in, size_t in_len,
+                                        uint8_t **out, size_t *out_len, es_error *err, es_jpeg_stats *stats);
 
 /* Names what a non-JPEG input looks like from its first bytes ("PNG image",
  * "GIF image", "HEIF/ISO-BMFF file", "WebP image", "TIFF image", "PDF document",

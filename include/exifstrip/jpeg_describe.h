@@ -45,21 +45,20 @@ const char *es_jpeg_trailer_look_text(es_jpeg_trailer_look look);
 typedef struct es_jpeg_description {
     es_jpeg_kind kind;
     bool known;
-    uint8_t jfif_major, jfif_minor;                /* JFIF: version */
-    uint8_t jfif_thumb_width, jfif_thumb_height;   /* JFIF: thumbnail size in pixels */
-    uint8_t adobe_transform;                       /* ADOBE: 0 none/CMYK, 1 YCbCr, 2 YCCK */
-    uint8_t icc_chunk, icc_chunks;                 /* ICC: chunk n of m */
-    uint16_t frame_width, frame_height;            /* FRAME: samples per line, lines */
-    uint8_t frame_components, frame_precision;     /* FRAME: components, bits per sample */
-    uint8_t scan_components;                       /* SCAN: components in the scan */
-    uint32_t xmp_ext_offset, xmp_ext_total;        /* XMP_EXT: chunk offset, full length */
-    es_jpeg_trailer_look trailer;                  /* TRAILER */
+    uint8_t jfif_major, jfif_minor;              /* JFIF: version */
+    uint8_t jfif_thumb_width, jfif_thumb_height; /* JFIF: thumbnail size in pixels */
+    uint8_t adobe_transform;                     /* ADOBE: 0 none/CMYK, 1 YCbCr, 2 YCCK */
+    uint8_t icc_chunk, icc_chunks;               /* ICC: chunk n of m */
+    uint16_t frame_width, frame_height;          /* FRAME: samples per line, lines */
+    uint8_t frame_components, frame_precision;   /* FRAME: components, bits per sample */
+    uint8_t scan_components;                     /* SCAN: components in the scan */
+    uint32_t xmp_ext_offset, xmp_ext_total;      /* XMP_EXT: chunk offset, full length */
+    es_jpeg_trailer_look trailer;                /* TRAILER */
 } es_jpeg_description;
 
 /* Describes a segment of this kind from the first len bytes of its payload
  * (for TRAILER: of the bytes after EOI). Looks at no more than
  * ES_JPEG_DESCRIBE_PEEK (trailer: ES_JPEG_TRAILER_PEEK) of the len bytes. */
-void es_jpeg_describe(es_jpeg_kind kind, const uint8_t *payload, size_t len,
-                      es_jpeg_description *out);
+void es_jpeg_describe(es_jpeg_kind kind, const uint8_t *payload, size_t len, es_jpeg_description *out);
 
 #endif

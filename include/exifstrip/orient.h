@@ -58,12 +58,12 @@ bool es_orient_op_transposes(es_orient_op op);
 
 /* What the frame header (SOFn) says, as far as a transform cares. */
 typedef struct es_orient_frame {
-    uint8_t sof_marker;     /* 0xC0..0xCF */
-    uint8_t precision;      /* bits per sample */
+    uint8_t sof_marker; /* 0xC0..0xCF */
+    uint8_t precision;  /* bits per sample */
     uint32_t width, height;
     uint8_t components;
-    uint8_t max_h, max_v;   /* largest sampling factors (MCU = 8*max_h x 8*max_v; 8x8 for 1 component) */
-    uint32_t blocks;        /* 8x8 blocks of all components, padded to whole MCUs */
+    uint8_t max_h, max_v; /* largest sampling factors (MCU = 8*max_h x 8*max_v; 8x8 for 1 component) */
+    uint32_t blocks;      /* 8x8 blocks of all components, padded to whole MCUs */
 } es_orient_frame;
 
 /* Parses the SOFn payload (after the length field, len bytes). false when it
@@ -89,14 +89,14 @@ bool es_orient_parse_pixels(const char *text, uint64_t *out);
 
 /* What apply would do with a photo. */
 typedef struct es_orient_plan {
-    unsigned tag;                 /* 1..8; 1 also for absent/invalid */
+    unsigned tag; /* 1..8; 1 also for absent/invalid */
     es_orient_op op;
     uint32_t out_width, out_height; /* after the transform and the trim */
     /* Pixels dropped (the partial MCUs at the stored picture's right/bottom
      * edge that the operation would move), named by the edge of the upright
      * picture they are missing from: always its left and/or top edge. */
     uint32_t trim_left, trim_top;
-    uint64_t memory;              /* estimated peak bytes of the transform */
+    uint64_t memory; /* estimated peak bytes of the transform */
     /* NULL when the transform can be done; otherwise why the tag is kept instead
      * ("12-bit samples", "lossless frame", "50000x40000 is over the limit of ..."). */
     char fallback[160];
@@ -104,8 +104,8 @@ typedef struct es_orient_plan {
 
 /* Plans the transform of tag for frame (NULL frame: unknown, fallback).
  * max_pixels 0 means the default. input_len is the JPEG's size (memory). */
-void es_orient_plan_make(unsigned tag, const es_orient_frame *frame, uint64_t max_pixels,
-                         uint64_t input_len, es_orient_plan *plan);
+void es_orient_plan_make(unsigned tag, const es_orient_frame *frame, uint64_t max_pixels, uint64_t input_len,
+                         es_orient_plan *plan);
 /* "rotate 90° cw, trim 7 px left" / "rotate 180°" / "none". */
 void es_orient_plan_describe(const es_orient_plan *plan, char *buf, size_t cap);
 
@@ -129,23 +129,23 @@ typedef struct es_orient_budget_ops {
 
 typedef struct es_orient_config {
     es_orient_mode mode;
-    uint64_t max_pixels;               /* 0 = ES_ORIENT_DEFAULT_MAX_PIXELS */
+    uint64_t max_pixels;                /* 0 = ES_ORIENT_DEFAULT_MAX_PIXELS */
     const es_orient_budget_ops *budget; /* NULL = no shared budget */
 } es_orient_config;
 
 /* What happened to the orientation of one photo. */
 typedef enum es_orient_outcome {
-    ES_ORIENT_NONE = 0,     /* no tag, tag 1, invalid or corrupt: plain strip */
-    ES_ORIENT_TRANSFORMED,  /* apply: pixels transformed, no Exif left */
-    ES_ORIENT_TAG_KEPT,     /* keep mode, or apply's fallback: minimal Exif with the tag */
-    ES_ORIENT_DROPPED       /* drop mode with a tag != 1 */
+    ES_ORIENT_NONE = 0,    /* no tag, tag 1, invalid or corrupt: plain strip */
+    ES_ORIENT_TRANSFORMED, /* apply: pixels transformed, no Exif left */
+    ES_ORIENT_TAG_KEPT,    /* keep mode, or apply's fallback: minimal Exif with the tag */
+    ES_ORIENT_DROPPED      /* drop mode with a tag != 1 */
 } es_orient_outcome;
 
 typedef struct es_orient_result {
     es_orient_outcome outcome;
-    unsigned tag;          /* 0 none/invalid, else 1..8 */
-    es_orient_plan plan;   /* valid when outcome is TRANSFORMED (or a fallback) */
-    bool fallback;         /* apply fell back to keeping the tag (plan.fallback says why) */
+    unsigned tag;        /* 0 none/invalid, else 1..8 */
+    es_orient_plan plan; /* valid when outcome is TRANSFORMED (or a fallback) */
+    bool fallback;       /* apply fell back to keeping the tag (plan.fallback says why) */
     /* One line for logs: "orientation 6: rotate 90° cw, trim 7 px left",
      * "orientation 6 kept as a tag: lossless frame cannot be transformed",
      * "corrupt Exif (libexif cannot parse it): orientation 1". Empty: nothing to say. */

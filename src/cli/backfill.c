@@ -31,12 +31,21 @@
 #define S_CANCEL_WAIT_MS 10000 /* after cancelling, for running transfers to unwind */
 
 /* The worker settings backfill uses (the rest are the daemon's). */
-static const char *const s_settings[] = {
-    "EXIFSTRIP_SUFFIXES",         "EXIFSTRIP_DLQ_URL",           "EXIFSTRIP_CONCURRENCY",
-    "EXIFSTRIP_MAX_OBJECT_BYTES", "EXIFSTRIP_PART_SIZE",         "EXIFSTRIP_SHUTDOWN_GRACE",
-    "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS",
-    "EXIFSTRIP_ORIENTATION",      "EXIFSTRIP_MAX_PIXELS",        "EXIFSTRIP_TRANSFORM_MEMORY",
-    "EXIFSTRIP_LOG_FORMAT",       "EXIFSTRIP_LOG_LEVEL",         NULL};
+static const char *const s_settings[] = {"EXIFSTRIP_SUFFIXES",
+                                         "EXIFSTRIP_DLQ_URL",
+                                         "EXIFSTRIP_CONCURRENCY",
+                                         "EXIFSTRIP_MAX_OBJECT_BYTES",
+                                         "EXIFSTRIP_PART_SIZE",
+                                         "EXIFSTRIP_SHUTDOWN_GRACE",
+                                         "EXIFSTRIP_MIN_TRANSFER_RATE",
+                                         "EXIFSTRIP_MIN_TRANSFER_WINDOW",
+                                         "EXIFSTRIP_MAX_JOB_SECONDS",
+                                         "EXIFSTRIP_ORIENTATION",
+                                         "EXIFSTRIP_MAX_PIXELS",
+                                         "EXIFSTRIP_TRANSFORM_MEMORY",
+                                         "EXIFSTRIP_LOG_FORMAT",
+                                         "EXIFSTRIP_LOG_LEVEL",
+                                         NULL};
 
 static volatile sig_atomic_t s_signals;
 
@@ -48,38 +57,36 @@ static void s_on_signal(int sig)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: exifstrip backfill [options] s3://SOURCE[/PREFIX] s3://DEST\n\n"
-            "Strips the objects already in SOURCE (uploaded before the worker was deployed,\n"
-            "so they never produced an event) into DEST under the same keys, with the\n"
-            "worker's own job: every listed key with a configured suffix is checked against\n"
-            "DEST (a copy that records the same source ETag is skipped with one HEAD, no\n"
-            "GET), read pinned to the listed ETag, stripped losslessly and written with a\n"
-            "conditional write that records the source. Re-running is cheap and safe, so an\n"
-            "interrupted backfill resumes by running it again.\n\n"
-            "  --dry-run              list what would be done, one JSON line per key on stdout\n"
-            "                         ({\"action\":\"strip\"|\"skipped\"|\"refused\"|...,\"key\",\n"
-            "                         \"size\",\"reason\"}); only lists SOURCE and HEADs DEST\n"
-            "  --report FILE          write a JSON line per refused key to FILE (the DLQ\n"
-            "                         report's format; the file is rewritten by each run);\n"
-            "                         default: to EXIFSTRIP_DLQ_URL when set, else refusals\n"
-            "                         are only logged\n"
-            "  --start-after KEY      list only the keys after KEY (S3 key order)\n"
-            "  --page-size N          keys per ListObjectsV2 request (1..1000, default 1000)\n"
-            "  --progress SECONDS     interval of the progress lines when stderr is not a\n"
-            "                         terminal (default 10; 0 = none); a terminal gets one\n"
-            "                         line updated in place\n\n"
-            "Worker settings used (each also read from the environment variable shown):\n");
+    fprintf(out, "usage: exifstrip backfill [options] s3://SOURCE[/PREFIX] s3://DEST\n\n"
+                 "Strips the objects already in SOURCE (uploaded before the worker was deployed,\n"
+                 "so they never produced an event) into DEST under the same keys, with the\n"
+                 "worker's own job: every listed key with a configured suffix is checked against\n"
+                 "DEST (a copy that records the same source ETag is skipped with one HEAD, no\n"
+                 "GET), read pinned to the listed ETag, stripped losslessly and written with a\n"
+                 "conditional write that records the source. Re-running is cheap and safe, so an\n"
+                 "interrupted backfill resumes by running it again.\n\n"
+                 "  --dry-run              list what would be done, one JSON line per key on stdout\n"
+                 "                         ({\"action\":\"strip\"|\"skipped\"|\"refused\"|...,\"key\",\n"
+                 "                         \"size\",\"reason\"}); only lists SOURCE and HEADs DEST\n"
+                 "  --report FILE          write a JSON line per refused key to FILE (the DLQ\n"
+                 "                         report's format; the file is rewritten by each run);\n"
+                 "                         default: to EXIFSTRIP_DLQ_URL when set, else refusals\n"
+                 "                         are only logged\n"
+                 "  --start-after KEY      list only the keys after KEY (S3 key order)\n"
+                 "  --page-size N          keys per ListObjectsV2 request (1..1000, default 1000)\n"
+                 "  --progress SECONDS     interval of the progress lines when stderr is not a\n"
+                 "                         terminal (default 10; 0 = none); a terminal gets one\n"
+                 "                         line updated in place\n\n"
+                 "Worker settings used (each also read from the environment variable shown):\n");
     es_cfg_print_help_some(out, s_settings);
-    fprintf(out,
-            "\nLogs: the worker's JSON lines on stderr; here EXIFSTRIP_LOG_LEVEL defaults to\n"
-            "warn, not info (info logs every key). AWS settings and credentials as for\n"
-            "`exifstrip worker`.\n"
-            "Signals: SIGINT/SIGTERM start no new key and let running ones finish within\n"
-            "EXIFSTRIP_SHUTDOWN_GRACE; a second signal abandons them (nothing is written).\n"
-            "Exit status: 0 every key is done (stripped, or already in DEST), 2 some keys\n"
-            "were refused (not JPEG, corrupt, too large), 1 errors (listing or transient\n"
-            "failures, interrupted; run again to resume) and usage errors, 78 bad settings.\n");
+    fprintf(out, "\nLogs: the worker's JSON lines on stderr; here EXIFSTRIP_LOG_LEVEL defaults to\n"
+                 "warn, not info (info logs every key). AWS settings and credentials as for\n"
+                 "`exifstrip worker`.\n"
+                 "Signals: SIGINT/SIGTERM start no new key and let running ones finish within\n"
+                 "EXIFSTRIP_SHUTDOWN_GRACE; a second signal abandons them (nothing is written).\n"
+                 "Exit status: 0 every key is done (stripped, or already in DEST), 2 some keys\n"
+                 "were refused (not JPEG, corrupt, too large), 1 errors (listing or transient\n"
+                 "failures, interrupted; run again to resume) and usage errors, 78 bad settings.\n");
 }
 
 /* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn": one log
@@ -143,9 +150,8 @@ static int s_parse_args(int argc, char **argv, s_args *a)
             bool page = strncmp(arg, "--page-size", 11) == 0;
             es_error err;
             es_error_clear(&err);
-            if (es_cfg_parse_int(page ? "--page-size" : "--progress", v, page ? 1 : 0,
-                                 page ? 1000 : 86400, page ? &a->page_size : &a->progress_s,
-                                 &err) != ES_OK) {
+            if (es_cfg_parse_int(page ? "--page-size" : "--progress", v, page ? 1 : 0, page ? 1000 : 86400,
+                                 page ? &a->page_size : &a->progress_s, &err) != ES_OK) {
                 fprintf(stderr, "exifstrip backfill: %s\n", err.msg);
                 return ES_EXIT_FAILURE;
             }
@@ -199,9 +205,8 @@ static int s_setup(s_run *r, s_args *a)
     if (!es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix) ||
         !es_cli_parse_s3_url(a->dest_url, r->cfg.dest_bucket, sizeof r->cfg.dest_bucket, &dest_prefix)) {
         fprintf(stderr, "exifstrip backfill: '%s' is not s3://BUCKET[/PREFIX] with a valid bucket name\n",
-                es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix)
-                    ? a->dest_url
-                    : a->source_url);
+                es_cli_parse_s3_url(a->source_url, r->source, sizeof r->source, &r->prefix) ? a->dest_url
+                                                                                            : a->source_url);
         return ES_EXIT_FAILURE;
     }
     if (dest_prefix[0]) {
@@ -297,9 +302,12 @@ int es_cmd_backfill(int argc, char **argv)
         status = s_setup(&r, &a);
     es_backfill *b = NULL;
     if (status < 0) {
-        es_backfill_opts opts = {.bucket = r.source, .prefix = r.prefix,
-                                 .start_after = a.start_after, .page_size = (int)a.page_size,
-                                 .dry_run = a.dry_run, .plan = stdout,
+        es_backfill_opts opts = {.bucket = r.source,
+                                 .prefix = r.prefix,
+                                 .start_after = a.start_after,
+                                 .page_size = (int)a.page_size,
+                                 .dry_run = a.dry_run,
+                                 .plan = stdout,
                                  .count_ahead = a.progress_s > 0 || isatty(STDERR_FILENO)};
         b = es_backfill_new(&r.env, &opts);
         if (!b) {

@@ -54,8 +54,7 @@ static void s_duration(uint64_t s, char *buf, size_t size)
         snprintf(buf, size, "%llus", (unsigned long long)s);
 }
 
-void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_ms, char *buf,
-                                 size_t size)
+void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_ms, char *buf, size_t size)
 {
     double secs = elapsed_ms > 0 ? (double)elapsed_ms / 1000.0 : 0.001;
     uint64_t total = st->total_known ? st->total_matched : st->matched;
@@ -74,8 +73,7 @@ void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_m
     } else {
         /* By bytes when sizes are known (time goes with bytes), else by keys. */
         double left = total_bytes > st->settled_bytes && st->settled_bytes > 0
-                          ? (double)(total_bytes - st->settled_bytes) /
-                                ((double)st->settled_bytes / secs)
+                          ? (double)(total_bytes - st->settled_bytes) / ((double)st->settled_bytes / secs)
                           : (double)(total - st->settled) / key_rate;
         s_duration((uint64_t)(left + 0.5), eta, sizeof eta);
     }
@@ -83,11 +81,10 @@ void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_m
     snprintf(buf, size,
              "%llu/%llu%s keys, %s/%s%s, %.1f keys/s, %s/s, ETA %s (stripped %llu, already done "
              "%llu, refused %llu, failed %llu)",
-             (unsigned long long)st->settled, (unsigned long long)total, more, done_b, total_b,
-             more, key_rate, rate_b, eta, (unsigned long long)st->outcomes[ES_JOB_STRIPPED],
+             (unsigned long long)st->settled, (unsigned long long)total, more, done_b, total_b, more,
+             key_rate, rate_b, eta, (unsigned long long)st->outcomes[ES_JOB_STRIPPED],
              (unsigned long long)st->outcomes[ES_JOB_SKIPPED],
-             (unsigned long long)st->outcomes[ES_JOB_REFUSED],
-             (unsigned long long)st->outcomes[ES_JOB_RETRY]);
+             (unsigned long long)st->outcomes[ES_JOB_REFUSED], (unsigned long long)st->outcomes[ES_JOB_RETRY]);
 }
 
 void es_backfill_progress_tick(es_backfill_progress *p, es_backfill *b, bool final)
@@ -129,8 +126,8 @@ void es_backfill_progress_note(es_backfill_progress *p, const char *msg)
     fflush(p->out);
 }
 
-int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *source,
-                        const char *dest, bool dry_run, bool interrupted, uint64_t elapsed_ms)
+int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *source, const char *dest,
+                        bool dry_run, bool interrupted, uint64_t elapsed_ms)
 {
     char total[32], in[32], outb[32], took[32];
     es_cli_human_size(st->matched_bytes, total, sizeof total);
@@ -138,9 +135,9 @@ int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *sour
     es_cli_human_size(st->bytes_out, outb, sizeof outb);
     s_duration((elapsed_ms + 500) / 1000, took, sizeof took);
     const uint64_t *n = st->outcomes;
-    fprintf(out, "backfill %s -> %s%s: %llu keys listed, %llu with a configured suffix (%s)\n",
-            source, dest, dry_run ? " (dry run)" : "", (unsigned long long)st->listed,
-            (unsigned long long)st->matched, total);
+    fprintf(out, "backfill %s -> %s%s: %llu keys listed, %llu with a configured suffix (%s)\n", source, dest,
+            dry_run ? " (dry run)" : "", (unsigned long long)st->listed, (unsigned long long)st->matched,
+            total);
     if (dry_run)
         fprintf(out, "  would strip %llu, skipped %llu, would refuse %llu, failed %llu\n",
                 (unsigned long long)n[ES_JOB_STRIPPED], (unsigned long long)n[ES_JOB_SKIPPED],
@@ -156,8 +153,8 @@ int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *sour
         fprintf(out, "  error: %s\n", st->list_reason);
     uint64_t not_started = st->matched > st->settled ? st->matched - st->settled : 0;
     if (interrupted)
-        fprintf(out, "  interrupted: %llu listed keys not started%s\n",
-                (unsigned long long)not_started, st->listing_done ? "" : ", the listing not finished");
+        fprintf(out, "  interrupted: %llu listed keys not started%s\n", (unsigned long long)not_started,
+                st->listing_done ? "" : ", the listing not finished");
     bool incomplete = interrupted || st->list_error != ES_OK || n[ES_JOB_RETRY] > 0;
     if (incomplete) {
         fprintf(out, "  run the same command again to resume (keys already done cost one HEAD each)");

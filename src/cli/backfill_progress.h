@@ -13,8 +13,8 @@
 
 typedef struct es_backfill_progress {
     FILE *out;
-    bool tty;           /* out is a terminal: one line rewritten in place */
-    int interval_s;     /* not a terminal: seconds between lines (0 = none) */
+    bool tty;       /* out is a terminal: one line rewritten in place */
+    int interval_s; /* not a terminal: seconds between lines (0 = none) */
     uint64_t start_ms, last_ms;
     atomic_bool line_open; /* a progress line without its newline is on the terminal */
 } es_backfill_progress;
@@ -30,12 +30,11 @@ void es_backfill_progress_note(es_backfill_progress *p, const char *msg);
 uint64_t es_backfill_progress_elapsed_ms(const es_backfill_progress *p);
 
 /* Formats one progress line (without newline) into buf. */
-void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_ms, char *buf,
-                                 size_t size);
+void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_ms, char *buf, size_t size);
 
 /* Prints the summary and returns the exit status: 0 all done, 2 some
  * refused, 1 errors (listing failed, keys to retry, interrupted). */
-int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *source,
-                        const char *dest, bool dry_run, bool interrupted, uint64_t elapsed_ms);
+int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *source, const char *dest,
+                        bool dry_run, bool interrupted, uint64_t elapsed_ms);
 
 #endif

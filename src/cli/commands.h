@@ -6,9 +6,9 @@
 /* Exit statuses shared by the subcommands. */
 enum {
     ES_EXIT_OK = 0,
-    ES_EXIT_FAILURE = 1,   /* usage errors and operational failures */
-    ES_EXIT_REFUSED = 2,   /* strip, backfill: at least one input was refused; audit: findings */
-    ES_EXIT_CONFIG = 78    /* EX_CONFIG: bad or missing configuration */
+    ES_EXIT_FAILURE = 1, /* usage errors and operational failures */
+    ES_EXIT_REFUSED = 2, /* strip, backfill: at least one input was refused; audit: findings */
+    ES_EXIT_CONFIG = 78  /* EX_CONFIG: bad or missing configuration */
 };
 
 int es_cmd_strip(int argc, char **argv);

@@ -59,9 +59,10 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
         entries += ed->ifd[i] ? ed->ifd[i]->count : 0;
     out->parsed = entries > 0 || ed->size > 0;
     out->gps = ed->ifd[EXIF_IFD_GPS]->count > 0;
-    out->has_position =
-        s_coordinate(ed, (ExifTag)EXIF_TAG_GPS_LATITUDE, (ExifTag)EXIF_TAG_GPS_LATITUDE_REF, 'S', &out->latitude) &&
-        s_coordinate(ed, (ExifTag)EXIF_TAG_GPS_LONGITUDE, (ExifTag)EXIF_TAG_GPS_LONGITUDE_REF, 'W', &out->longitude);
+    out->has_position = s_coordinate(ed, (ExifTag)EXIF_TAG_GPS_LATITUDE, (ExifTag)EXIF_TAG_GPS_LATITUDE_REF,
+                                     'S', &out->latitude) &&
+                        s_coordinate(ed, (ExifTag)EXIF_TAG_GPS_LONGITUDE, (ExifTag)EXIF_TAG_GPS_LONGITUDE_REF,
+                                     'W', &out->longitude);
     ExifEntry *o = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
     if (o && o->data && o->format == EXIF_FORMAT_SHORT && o->size >= 2)
         out->orientation = exif_get_short(o->data, exif_data_get_byte_order(ed));

@@ -16,7 +16,7 @@ typedef struct es_cli_exif {
     bool gps;          /* the GPS IFD has entries */
     bool has_position; /* latitude and longitude (decimal degrees) are valid */
     double latitude, longitude;
-    int orientation;   /* 0 when absent */
+    int orientation;                                 /* 0 when absent */
     char make[64], model[64], datetime_original[32]; /* printable ASCII, "" when absent */
     uint32_t thumbnail_bytes;
 } es_cli_exif;

@@ -30,7 +30,8 @@ void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap)
             continue;
         char size[32];
         es_cli_human_size(st->removed_bytes[k], size, sizeof size);
-        int n = snprintf(buf + used, cap - used, "%s%s%s %s", used ? ", " : "", es_jpeg_kind_name((es_jpeg_kind)k),
+        int n = snprintf(buf + used, cap - used, "%s%s%s %s", used ? ", " : "",
+                         es_jpeg_kind_name((es_jpeg_kind)k),
                          k == ES_JPEG_KIND_EXIF && st->exif_has_gps ? "(gps)" : "", size);
         if (n < 0)
             break;

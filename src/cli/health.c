@@ -85,10 +85,8 @@ int es_cmd_health(int argc, char **argv)
     }
     long max_age = es_health_default_max_age(cfg.wait_seconds);
     long stuck_after = ES_HEALTH_DEFAULT_STUCK_AFTER;
-    if ((max_age_arg &&
-         es_cfg_parse_int("--max-age", max_age_arg, 1, 86400, &max_age, &err) != ES_OK) ||
-        (stuck_arg &&
-         es_cfg_parse_int("--stuck-after", stuck_arg, 0, 604800, &stuck_after, &err) != ES_OK)) {
+    if ((max_age_arg && es_cfg_parse_int("--max-age", max_age_arg, 1, 86400, &max_age, &err) != ES_OK) ||
+        (stuck_arg && es_cfg_parse_int("--stuck-after", stuck_arg, 0, 604800, &stuck_after, &err) != ES_OK)) {
         fprintf(stderr, "exifstrip health: %s\n", err.msg);
         return ES_EXIT_CONFIG;
     }
@@ -98,8 +96,8 @@ int es_cmd_health(int argc, char **argv)
         return ES_EXIT_FAILURE;
     }
     char summary[1024];
-    es_health_verdict v = es_health_judge(cfg.heartbeat_file, (int64_t)time(NULL), max_age,
-                                          stuck_after, summary, sizeof summary);
+    es_health_verdict v = es_health_judge(cfg.heartbeat_file, (int64_t)time(NULL), max_age, stuck_after,
+                                          summary, sizeof summary);
     if (v != ES_HEALTH_OK) {
         fprintf(stderr, "unhealthy: %s\n", summary);
         return ES_EXIT_FAILURE;

@@ -120,31 +120,22 @@ static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
     if (!known)
         return;
     switch (g->kind) {
-    case ES_JPEG_KIND_TRAILER:
-        snprintf(buf, cap, "%s", es_jpeg_trailer_look_text(d.trailer));
-        break;
+    case ES_JPEG_KIND_TRAILER: snprintf(buf, cap, "%s", es_jpeg_trailer_look_text(d.trailer)); break;
     case ES_JPEG_KIND_JFIF:
         snprintf(buf, cap, "JFIF %u.%02u, thumbnail %ux%u", d.jfif_major, d.jfif_minor, d.jfif_thumb_width,
                  d.jfif_thumb_height);
         break;
-    case ES_JPEG_KIND_ADOBE:
-        snprintf(buf, cap, "Adobe, transform %u", d.adobe_transform);
-        break;
-    case ES_JPEG_KIND_ICC:
-        snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", d.icc_chunk, d.icc_chunks);
-        break;
+    case ES_JPEG_KIND_ADOBE: snprintf(buf, cap, "Adobe, transform %u", d.adobe_transform); break;
+    case ES_JPEG_KIND_ICC: snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", d.icc_chunk, d.icc_chunks); break;
     case ES_JPEG_KIND_FRAME:
         snprintf(buf, cap, "%ux%u, %u components, %u-bit", d.frame_width, d.frame_height, d.frame_components,
                  d.frame_precision);
         break;
-    case ES_JPEG_KIND_SCAN:
-        snprintf(buf, cap, "%u components", d.scan_components);
-        break;
+    case ES_JPEG_KIND_SCAN: snprintf(buf, cap, "%u components", d.scan_components); break;
     case ES_JPEG_KIND_XMP_EXT:
         snprintf(buf, cap, "extended XMP @%u of %u", (unsigned)d.xmp_ext_offset, (unsigned)d.xmp_ext_total);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -307,8 +298,8 @@ static void s_print_text(const s_file *f)
         const es_jpeg_segment *g = &f->segs.v[i];
         s_detail(f->fd, g, detail, sizeof detail);
         printf("  %10llu %10llu  %-7s %-10s %-34s %s", (unsigned long long)g->offset,
-               (unsigned long long)g->length, s_marker(g, "-"), es_jpeg_kind_name(g->kind),
-               detail, s_action(g, true));
+               (unsigned long long)g->length, s_marker(g, "-"), es_jpeg_kind_name(g->kind), detail,
+               s_action(g, true));
         if (g->kept && g->removed)
             printf(" (remove %llu bytes)", (unsigned long long)g->removed);
         putchar('\n');
@@ -372,7 +363,10 @@ static json_t *s_orientation_json(const es_cli_orientation *o)
     const es_orient_plan *p = &o->plan;
     bool turn = o->tag >= 2 && !p->fallback[0];
     json_object_set_new(j, "tag", o->tag > 0 ? json_integer(o->tag) : json_null());
-    json_object_set_new(j, "action", json_string(turn ? es_orient_op_name(p->op) : o->tag >= 2 ? "keep_tag" : "none"));
+    json_object_set_new(j, "action",
+                        json_string(turn          ? es_orient_op_name(p->op)
+                                    : o->tag >= 2 ? "keep_tag"
+                                                  : "none"));
     if (turn) {
         json_t *t = json_object();
         json_object_set_new(t, "left", json_integer(p->trim_left));

@@ -11,10 +11,10 @@
 /* What `strip --orientation apply` would do with a photo: from the first
  * Exif payload (NULL: none) and the first frame header payload (NULL: none). */
 typedef struct es_cli_orientation {
-    int tag;              /* 1..8, 0 none, -1 corrupt/invalid */
-    const char *why;      /* for -1 */
+    int tag;         /* 1..8, 0 none, -1 corrupt/invalid */
+    const char *why; /* for -1 */
     bool have_frame;
-    es_orient_plan plan;  /* valid when tag >= 2 and have_frame */
+    es_orient_plan plan; /* valid when tag >= 2 and have_frame */
 } es_cli_orientation;
 
 void es_cli_orientation_plan(const uint8_t *exif, size_t exif_len, uint8_t sof_marker, const uint8_t *sof,

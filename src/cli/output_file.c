@@ -194,8 +194,7 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
      * starts private and then takes the target's mode. */
     o->fd = s_create_temp(o->tmp_path, existing ? 0600 : 0666);
     if (o->fd < 0) {
-        es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir,
-                     strerror(errno));
+        es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
         goto fail;
     }
     if (existing)

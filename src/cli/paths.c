@@ -94,10 +94,7 @@ typedef struct s_walk {
     ino_t dir_ino[S_MAX_DEPTH + 1];
 } s_walk;
 
-static int s_cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int s_cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Sorted entry names of dir (without . and ..); NULL + *n = 0 on error. */
 static char **s_list_dir(const char *dir, size_t *n)
@@ -166,7 +163,7 @@ static bool s_follow_link(s_walk *w, const char *path, const char *name, struct 
         return false;
     }
     if (!found)
-        return false; /* dangling: nothing to strip */
+        return false;   /* dangling: nothing to strip */
     if (w->root_real) { /* in place: never rewrite a file outside the tree */
         char *real = realpath(path, NULL);
         size_t n = strlen(w->root_real);

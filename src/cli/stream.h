@@ -17,8 +17,8 @@
 typedef struct es_cli_input {
     uint8_t head[16]; /* first bytes, to name what a non-JPEG input is */
     size_t head_len;
-    uint64_t bytes;   /* bytes read so far */
-    int read_errno;   /* errno of a failed read (the result is then ES_ERR_IO) */
+    uint64_t bytes; /* bytes read so far */
+    int read_errno; /* errno of a failed read (the result is then ES_ERR_IO) */
 } es_cli_input;
 
 /* Reads fd to its end, feeding s, then finishes s. Returns ES_OK, the

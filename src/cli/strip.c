@@ -73,8 +73,16 @@ typedef struct s_tally {
     bool progress_shown;
 } s_tally;
 
-enum { S_OPT_KEEP_ICC = 256, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS, S_OPT_SYNC, S_OPT_NO_SYNC, S_OPT_FOLLOW,
-       S_OPT_ORIENTATION, S_OPT_MAX_PIXELS };
+enum {
+    S_OPT_KEEP_ICC = 256,
+    S_OPT_DROP_ICC,
+    S_OPT_KEEP_COMMENTS,
+    S_OPT_SYNC,
+    S_OPT_NO_SYNC,
+    S_OPT_FOLLOW,
+    S_OPT_ORIENTATION,
+    S_OPT_MAX_PIXELS
+};
 
 static void s_clear_progress(s_tally *t)
 {
@@ -120,7 +128,8 @@ static int s_open_input(const es_cli_job *job, struct stat *st, es_error *err)
     int fd = open(job->in, O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW | O_NONBLOCK : 0));
     if (fd < 0) {
         if (job->nofollow && errno == ELOOP)
-            es_error_set(err, ES_ERR_INVALID_ARG, "is a symbolic link (not followed under -r; see --follow-symlinks)");
+            es_error_set(err, ES_ERR_INVALID_ARG,
+                         "is a symbolic link (not followed under -r; see --follow-symlinks)");
         else
             es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
         return -1;
@@ -239,7 +248,8 @@ static int s_plan(const s_opts *o, int nfiles, char **files, int ndirs, char **d
         if (ndirs)
             return s_usage_error("-r needs -o OUTDIR or --in-place");
         if (nfiles != 2)
-            return s_usage_error(nfiles < 2 ? "expected IN and OUT" : "several inputs need -o OUTDIR or --in-place");
+            return s_usage_error(nfiles < 2 ? "expected IN and OUT"
+                                            : "several inputs need -o OUTDIR or --in-place");
         struct stat st;
         if (strcmp(files[0], "-") && strcmp(files[1], "-") && stat(files[1], &st) == 0 && S_ISDIR(st.st_mode)) {
             char *out = es_cli_path_join(files[1], es_cli_basename(files[0]));
@@ -309,7 +319,8 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
         case S_OPT_FOLLOW: o->follow_symlinks = true; break;
         case S_OPT_ORIENTATION:
             if (!es_orient_mode_parse(optarg, &o->orient.mode)) {
-                fprintf(stderr, "exifstrip strip: --orientation must be apply, keep or drop, not '%s'\n", optarg);
+                fprintf(stderr, "exifstrip strip: --orientation must be apply, keep or drop, not '%s'\n",
+                        optarg);
                 return -2;
             }
             break;
@@ -334,7 +345,8 @@ int es_cmd_strip(int argc, char **argv)
     es_jpeg_policy_default(&o.policy);
     const char *env_pixels = getenv("EXIFSTRIP_MAX_PIXELS");
     if (env_pixels && *env_pixels && !es_orient_parse_pixels(env_pixels, &o.orient.max_pixels)) {
-        fprintf(stderr, "exifstrip strip: EXIFSTRIP_MAX_PIXELS must be a positive number, not '%s'\n", env_pixels);
+        fprintf(stderr, "exifstrip strip: EXIFSTRIP_MAX_PIXELS must be a positive number, not '%s'\n",
+                env_pixels);
         return ES_EXIT_FAILURE;
     }
     es_cli_jobs jobs = {0};
@@ -348,7 +360,9 @@ int es_cmd_strip(int argc, char **argv)
         free(dirs);
         return prc == -1 ? ES_EXIT_OK : ES_EXIT_FAILURE;
     }
-    es_cli_walk walk = {.out_root = o.out_dir, .follow_symlinks = o.follow_symlinks, .verbose = o.verbose && !o.quiet};
+    es_cli_walk walk = {.out_root = o.out_dir,
+                        .follow_symlinks = o.follow_symlinks,
+                        .verbose = o.verbose && !o.quiet};
     status = s_plan(&o, argc - optind, argv + optind, ndirs, dirs, &jobs, &walk);
     free(dirs);
     if (status != ES_EXIT_OK) {

@@ -31,30 +31,28 @@ static void s_on_signal(int sig)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: exifstrip worker [options]\n\n"
-            "Receives S3 \"object created\" events from an SQS queue (S3 notifications, SNS\n"
-            "envelopes or EventBridge events), strips privacy-relevant metadata from each JPEG\n"
-            "losslessly and writes the clean copy under the same key to the destination bucket.\n"
-            "Refused inputs (not JPEG, corrupt, too large, unknown events) are reported to the\n"
-            "DLQ queue when one is set, and deleted; transient failures leave the message for\n"
-            "redelivery.\n\n"
-            "Options (each also read from the environment variable shown; flags win):\n");
+    fprintf(out, "usage: exifstrip worker [options]\n\n"
+                 "Receives S3 \"object created\" events from an SQS queue (S3 notifications, SNS\n"
+                 "envelopes or EventBridge events), strips privacy-relevant metadata from each JPEG\n"
+                 "losslessly and writes the clean copy under the same key to the destination bucket.\n"
+                 "Refused inputs (not JPEG, corrupt, too large, unknown events) are reported to the\n"
+                 "DLQ queue when one is set, and deleted; transient failures leave the message for\n"
+                 "redelivery.\n\n"
+                 "Options (each also read from the environment variable shown; flags win):\n");
     es_cfg_print_help(out);
-    fprintf(out,
-            "\nAWS settings come from the usual variables: AWS_REGION / AWS_DEFAULT_REGION,\n"
-            "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS,\n"
-            "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE; credentials from the environment, web\n"
-            "identity, AWS_PROFILE / shared files, ECS or EC2 instance metadata.\n\n"
-            "Logs: one JSON object per line on stderr (or text with --log-format text).\n"
-            "Metrics: with JSON logs, each job is followed by a CloudWatch Embedded Metric\n"
-            "Format record (\"event\":\"metrics\", an \"_aws\" member) that CloudWatch Logs turns\n"
-            "into metrics in the EXIFSTRIP_METRICS_NAMESPACE namespace, dimension Queue (the\n"
-            "queue's name; JobDuration also by Outcome); EXIFSTRIP_METRICS=off turns them off.\n"
-            "Signals: SIGTERM/SIGINT stop receiving, give back unstarted messages, let running\n"
-            "jobs finish within the shutdown grace; a second signal cancels them.\n"
-            "Exit status: 0 after a clean shutdown (signal, or --drain found the queue empty),\n"
-            "1 on usage errors or failure to start, 78 on bad or missing configuration.\n");
+    fprintf(out, "\nAWS settings come from the usual variables: AWS_REGION / AWS_DEFAULT_REGION,\n"
+                 "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS,\n"
+                 "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE; credentials from the environment, web\n"
+                 "identity, AWS_PROFILE / shared files, ECS or EC2 instance metadata.\n\n"
+                 "Logs: one JSON object per line on stderr (or text with --log-format text).\n"
+                 "Metrics: with JSON logs, each job is followed by a CloudWatch Embedded Metric\n"
+                 "Format record (\"event\":\"metrics\", an \"_aws\" member) that CloudWatch Logs turns\n"
+                 "into metrics in the EXIFSTRIP_METRICS_NAMESPACE namespace, dimension Queue (the\n"
+                 "queue's name; JobDuration also by Outcome); EXIFSTRIP_METRICS=off turns them off.\n"
+                 "Signals: SIGTERM/SIGINT stop receiving, give back unstarted messages, let running\n"
+                 "jobs finish within the shutdown grace; a second signal cancels them.\n"
+                 "Exit status: 0 after a clean shutdown (signal, or --drain found the queue empty),\n"
+                 "1 on usage errors or failure to start, 78 on bad or missing configuration.\n");
 }
 
 int es_cmd_worker(int argc, char **argv)

@@ -58,10 +58,7 @@ static es_err s_reserve(es_buf *b, size_t extra)
     return ES_OK;
 }
 
-es_err es_buf_reserve(es_buf *b, size_t extra)
-{
-    return s_reserve(b, extra);
-}
+es_err es_buf_reserve(es_buf *b, size_t extra) { return s_reserve(b, extra); }
 
 es_err es_buf_append(es_buf *b, const void *data, size_t len)
 {
@@ -73,10 +70,7 @@ es_err es_buf_append(es_buf *b, const void *data, size_t len)
     return ES_OK;
 }
 
-es_err es_buf_puts(es_buf *b, const char *s)
-{
-    return es_buf_append(b, s, strlen(s));
-}
+es_err es_buf_puts(es_buf *b, const char *s) { return es_buf_append(b, s, strlen(s)); }
 
 es_err es_buf_printf(es_buf *b, const char *fmt, ...)
 {
@@ -120,8 +114,8 @@ es_err es_buf_xml_escaped(es_buf *b, const char *s)
 
 static bool s_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 /* The one URI encoder: the signer (es_sigv4_uri_encode) uses it too, so the

@@ -121,9 +121,8 @@ static uint64_t s_table_run(const s_engine *e, uint64_t reg, const uint8_t *p, s
 {
     while (len >= 8) {
         uint64_t x = reg ^ s_load64(p);
-        reg = e->table[7][x & 0xff] ^ e->table[6][(x >> 8) & 0xff] ^
-              e->table[5][(x >> 16) & 0xff] ^ e->table[4][(x >> 24) & 0xff] ^
-              e->table[3][(x >> 32) & 0xff] ^ e->table[2][(x >> 40) & 0xff] ^
+        reg = e->table[7][x & 0xff] ^ e->table[6][(x >> 8) & 0xff] ^ e->table[5][(x >> 16) & 0xff] ^
+              e->table[4][(x >> 24) & 0xff] ^ e->table[3][(x >> 32) & 0xff] ^ e->table[2][(x >> 40) & 0xff] ^
               e->table[1][(x >> 48) & 0xff] ^ e->table[0][x >> 56];
         p += 8;
         len -= 8;
@@ -134,8 +133,7 @@ static uint64_t s_table_run(const s_engine *e, uint64_t reg, const uint8_t *p, s
 }
 
 #ifdef S_HAVE_CLMUL
-__attribute__((target("pclmul,sse4.1"))) static inline __m128i s_fold(__m128i acc, __m128i k,
-                                                                      __m128i next)
+__attribute__((target("pclmul,sse4.1"))) static inline __m128i s_fold(__m128i acc, __m128i k, __m128i next)
 {
     __m128i lo = _mm_clmulepi64_si128(acc, k, 0x00);
     __m128i hi = _mm_clmulepi64_si128(acc, k, 0x11);
@@ -145,9 +143,8 @@ __attribute__((target("pclmul,sse4.1"))) static inline __m128i s_fold(__m128i ac
 /* len >= 64. The register is added into the first bytes of the message, the
  * message is folded down to 16 bytes congruent to it, and those 16 bytes and
  * the tail (< 16 bytes) finish in the table. */
-__attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_engine *e,
-                                                                      uint64_t reg,
-                                                                      const uint8_t *p, size_t len)
+__attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_engine *e, uint64_t reg,
+                                                                     const uint8_t *p, size_t len)
 {
     __m128i a0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)reg));
     __m128i a1 = _mm_loadu_si128((const __m128i *)(p + 16));
@@ -230,8 +227,8 @@ uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64
     unsigned width = s_kinds[kind].width == 32 ? 32u : 64u;
     /* Appending len_b bytes multiplies A's CRC by x^(8 len_b) mod P; the
      * initial value and final XOR (all ones in all three) cancel out. */
-    uint64_t factor = 1ull << (width - 1);       /* x^0 */
-    uint64_t base = 1ull << (width - 1 - 8);     /* x^8 */
+    uint64_t factor = 1ull << (width - 1);   /* x^0 */
+    uint64_t base = 1ull << (width - 1 - 8); /* x^8 */
     for (uint64_t n = len_b; n; n >>= 1) {
         if (n & 1)
             factor = s_mulmod(e, width, factor, base);
@@ -246,15 +243,11 @@ bool es_crc_accelerated(void)
     return s_clmul;
 }
 
-size_t es_crc_bytes(es_crc_kind kind)
-{
-    return kind == ES_CRC64NVME ? 8 : 4;
-}
+size_t es_crc_bytes(es_crc_kind kind) { return kind == ES_CRC64NVME ? 8 : 4; }
 
 void es_crc_base64(es_crc_kind kind, uint64_t crc, char out[13])
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = es_crc_bytes(kind);
     uint8_t raw[8];
     for (size_t i = 0; i < n; i++)

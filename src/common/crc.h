@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 typedef enum es_crc_kind {
-    ES_CRC32 = 0,  /* CRC-32/ISO-HDLC: poly 0x04C11DB7, check 0xCBF43926 */
-    ES_CRC32C,     /* CRC-32/ISCSI:    poly 0x1EDC6F41, check 0xE3069283 */
-    ES_CRC64NVME,  /* CRC-64/NVME:     poly 0xAD93D23594C93659, check 0xAE8B14860A799888 */
+    ES_CRC32 = 0, /* CRC-32/ISO-HDLC: poly 0x04C11DB7, check 0xCBF43926 */
+    ES_CRC32C,    /* CRC-32/ISCSI:    poly 0x1EDC6F41, check 0xE3069283 */
+    ES_CRC64NVME, /* CRC-64/NVME:     poly 0xAD93D23594C93659, check 0xAE8B14860A799888 */
     ES_CRC_KINDS
 } es_crc_kind;
 

@@ -25,8 +25,7 @@ const char *es_strerror(es_err code)
 {
     switch (code) {
         ES_ERR_ENTRIES(S_MSG_CASE)
-    case ES_ERR_LAST:
-        break;
+    case ES_ERR_LAST: break;
     }
     return "unknown error";
 }
@@ -35,8 +34,7 @@ const char *es_errname(es_err code)
 {
     switch (code) {
         ES_ERR_ENTRIES(S_NAME_CASE)
-    case ES_ERR_LAST:
-        break;
+    case ES_ERR_LAST: break;
     }
     return "ES_ERR_UNKNOWN";
 }
@@ -45,8 +43,7 @@ es_category es_err_category(es_err code)
 {
     switch (code) {
         ES_ERR_ENTRIES(S_CAT_CASE)
-    case ES_ERR_LAST:
-        break;
+    case ES_ERR_LAST: break;
     }
     return ES_CAT_INTERNAL;
 }

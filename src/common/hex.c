@@ -21,8 +21,8 @@ int es_hex_byte(const char *s, size_t avail)
     return lo >= 0 ? hi << 4 | lo : -1;
 }
 
-es_form_status es_form_decode(const char *in, size_t len, char *out, size_t out_size,
-                              size_t *out_len, size_t *at)
+es_form_status es_form_decode(const char *in, size_t len, char *out, size_t out_size, size_t *out_len,
+                              size_t *at)
 {
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {

@@ -22,7 +22,7 @@ typedef enum es_form_status {
  * out, NUL-terminated (out_size >= 1). Stops at the first problem; *at is then
  * the input offset where it happened. On ES_FORM_OK, *out_len (may be NULL) is
  * the decoded length; the result may contain NUL bytes from %00. */
-es_form_status es_form_decode(const char *in, size_t len, char *out, size_t out_size,
-                              size_t *out_len, size_t *at);
+es_form_status es_form_decode(const char *in, size_t len, char *out, size_t out_size, size_t *out_len,
+                              size_t *at);
 
 #endif

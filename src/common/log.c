@@ -18,7 +18,7 @@
 #include "common/utf8.h"
 
 #define S_LINE_MAX 16384
-#define S_VALUE_MAX 4096 /* input bytes of one string value that are logged */
+#define S_VALUE_MAX 4096  /* input bytes of one string value that are logged */
 #define S_TAIL_RESERVE 48 /* room kept for the closing of a line */
 #define S_REDACTED "[redacted]"
 
@@ -87,7 +87,7 @@ static void s_put_escaped(s_buf *b, const char *s, size_t n)
 
 bool es_log_key_is_secret(const char *key)
 {
-    static const char *const words[] = {"secret", "token",     "authorization", "password",
+    static const char *const words[] = {"secret", "token",      "authorization", "password",
                                         "passwd", "credential", "signature",     "cookie"};
     if (!key)
         return false;
@@ -100,8 +100,8 @@ bool es_log_key_is_secret(const char *key)
 /* Values that carry SigV4 material whatever the field is called. */
 static bool s_value_is_secret(const char *v)
 {
-    static const char *const marks[] = {"X-Amz-Signature=", "X-Amz-Credential=",
-                                        "X-Amz-Security-Token", "AWS4-HMAC-SHA256 Credential"};
+    static const char *const marks[] = {"X-Amz-Signature=", "X-Amz-Credential=", "X-Amz-Security-Token",
+                                        "AWS4-HMAC-SHA256 Credential"};
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
         if (strcasestr(v, marks[i]))
             return true;
@@ -152,25 +152,16 @@ static void s_put_field(s_buf *b, const es_log_field *f, bool json)
         s_puts(b, "f_");
     s_put_escaped(b, f->key, strnlen(f->key, 128));
     s_puts(b, json ? "\":" : "=");
-    bool secret = es_log_key_is_secret(f->key) ||
-                  (f->type == ES_LOG_T_STR && s_value_is_secret(f->v.s));
+    bool secret = es_log_key_is_secret(f->key) || (f->type == ES_LOG_T_STR && s_value_is_secret(f->v.s));
     if (secret) {
         s_put_string_value(b, S_REDACTED, json);
         return;
     }
     switch (f->type) {
-    case ES_LOG_T_STR:
-        s_put_string_value(b, f->v.s, json);
-        return;
-    case ES_LOG_T_INT:
-        snprintf(num, sizeof num, "%lld", f->v.i);
-        break;
-    case ES_LOG_T_UINT:
-        snprintf(num, sizeof num, "%llu", f->v.u);
-        break;
-    case ES_LOG_T_BOOL:
-        snprintf(num, sizeof num, "%s", f->v.b ? "true" : "false");
-        break;
+    case ES_LOG_T_STR: s_put_string_value(b, f->v.s, json); return;
+    case ES_LOG_T_INT: snprintf(num, sizeof num, "%lld", f->v.i); break;
+    case ES_LOG_T_UINT: snprintf(num, sizeof num, "%llu", f->v.u); break;
+    case ES_LOG_T_BOOL: snprintf(num, sizeof num, "%s", f->v.b ? "true" : "false"); break;
     }
     s_puts(b, num);
 }
@@ -287,8 +278,11 @@ es_err es_log_parse_level(const char *s, es_log_level *out)
     static const struct {
         const char *name;
         es_log_level level;
-    } names[] = {{"debug", ES_LOG_DEBUG}, {"info", ES_LOG_INFO},   {"warn", ES_LOG_WARN},
-                 {"warning", ES_LOG_WARN}, {"error", ES_LOG_ERROR}};
+    } names[] = {{"debug", ES_LOG_DEBUG},
+                 {"info", ES_LOG_INFO},
+                 {"warn", ES_LOG_WARN},
+                 {"warning", ES_LOG_WARN},
+                 {"error", ES_LOG_ERROR}};
     ES_ENSURE_REF(s);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcasecmp(s, names[i].name)) {
@@ -316,8 +310,7 @@ es_err es_log_configure_from_env(es_error *err)
     es_log_format format = (es_log_format)atomic_load(&s_format);
     const char *v = getenv("EXIFSTRIP_LOG_LEVEL");
     if (v && *v && es_log_parse_level(v, &level) != ES_OK)
-        return es_error_set(err, ES_ERR_CONFIG,
-                            "EXIFSTRIP_LOG_LEVEL: expected debug, info, warn or error");
+        return es_error_set(err, ES_ERR_CONFIG, "EXIFSTRIP_LOG_LEVEL: expected debug, info, warn or error");
     v = getenv("EXIFSTRIP_LOG_FORMAT");
     if (v && *v && es_log_parse_format(v, &format) != ES_OK)
         return es_error_set(err, ES_ERR_CONFIG, "EXIFSTRIP_LOG_FORMAT: expected json or text");

@@ -41,8 +41,8 @@ typedef struct es_log_field {
 #define ES_LF_BOOL(k, val) ((es_log_field){.key = (k), .type = ES_LOG_T_BOOL, .v.b = (val)})
 
 /* Logs one event with at least one field (use es_log_write(level, event, NULL, 0) for none). */
-#define ES_LOG(level, event, ...)                                             \
-    es_log_write((level), (event), (const es_log_field[]){__VA_ARGS__},       \
+#define ES_LOG(level, event, ...)                                       \
+    es_log_write((level), (event), (const es_log_field[]){__VA_ARGS__}, \
                  sizeof((const es_log_field[]){__VA_ARGS__}) / sizeof(es_log_field))
 
 /* Formats and writes one line if level is enabled. Never fails; a line longer

@@ -29,8 +29,7 @@ static inline const uint8_t *es_jpeg_cursor_ptr(const es_jpeg_cursor *c) { retur
 /* ES_OK when n bytes are available, ES_ERR_NEED_MORE otherwise. */
 ES_MUST_USE es_err es_jpeg_cursor_need(const es_jpeg_cursor *c, size_t n);
 /* Points *out at n bytes starting `ahead` bytes past the position, without moving. */
-ES_MUST_USE es_err es_jpeg_cursor_peek(const es_jpeg_cursor *c, size_t ahead, size_t n,
-                                       const uint8_t **out);
+ES_MUST_USE es_err es_jpeg_cursor_peek(const es_jpeg_cursor *c, size_t ahead, size_t n, const uint8_t **out);
 ES_MUST_USE es_err es_jpeg_cursor_peek_u8(const es_jpeg_cursor *c, size_t ahead, uint8_t *out);
 ES_MUST_USE es_err es_jpeg_cursor_read_u8(es_jpeg_cursor *c, uint8_t *out);
 /* Reads a 16/32-bit integer, big-endian unless little is true. */

@@ -21,9 +21,8 @@ bool es_jpeg_segment_payload(const es_jpeg_segment *seg, const uint8_t *head, si
            es_jpeg_cursor_skip(&c, 1) == ES_OK) /* a fill byte */
         ;
     size_t fill = c.pos;
-    if (es_jpeg_cursor_read_u8(&c, &ff) != ES_OK || ff != 0xFF ||
-        es_jpeg_cursor_read_u8(&c, &marker) != ES_OK || marker != seg->marker ||
-        es_jpeg_cursor_read_u16(&c, false, &seglen) != ES_OK || seglen < 2)
+    if (es_jpeg_cursor_read_u8(&c, &ff) != ES_OK || ff != 0xFF || es_jpeg_cursor_read_u8(&c, &marker) != ES_OK ||
+        marker != seg->marker || es_jpeg_cursor_read_u16(&c, false, &seglen) != ES_OK || seglen < 2)
         return false;
     if (seg->length < fill + 2 || seglen > seg->length - fill - 2)
         return false;
@@ -58,15 +57,13 @@ static es_err s_read(es_jpeg_cursor *c, es_jpeg_description *d)
         ES_GUARD(es_jpeg_cursor_read_u16(c, false, &d->frame_height));
         ES_GUARD(es_jpeg_cursor_read_u16(c, false, &d->frame_width));
         return es_jpeg_cursor_read_u8(c, &d->frame_components);
-    case ES_JPEG_KIND_SCAN:
-        return es_jpeg_cursor_read_u8(c, &d->scan_components);
+    case ES_JPEG_KIND_SCAN: return es_jpeg_cursor_read_u8(c, &d->scan_components);
     case ES_JPEG_KIND_XMP_EXT: /* identifier (35), GUID (32), full length 4, offset 4 */
         ES_GUARD(es_jpeg_cursor_seek(c, 67));
         ES_GUARD(es_jpeg_cursor_need(c, 8));
         ES_GUARD(es_jpeg_cursor_read_u32(c, false, &d->xmp_ext_total));
         return es_jpeg_cursor_read_u32(c, false, &d->xmp_ext_offset);
-    default:
-        return ES_ERR_NEED_MORE; /* no facts beyond the kind */
+    default: return ES_ERR_NEED_MORE; /* no facts beyond the kind */
     }
 }
 
@@ -99,8 +96,7 @@ static es_jpeg_trailer_look s_trailer(const es_jpeg_cursor *c)
     return ES_JPEG_TRAILER_ZEROS;
 }
 
-void es_jpeg_describe(es_jpeg_kind kind, const uint8_t *payload, size_t len,
-                      es_jpeg_description *out)
+void es_jpeg_describe(es_jpeg_kind kind, const uint8_t *payload, size_t len, es_jpeg_description *out)
 {
     es_jpeg_cursor c;
     memset(out, 0, sizeof *out);

@@ -4,18 +4,16 @@
 
 #include <string.h>
 
-static const char *const s_sof_names[16] = {"SOF0", "SOF1", "SOF2",  "SOF3",  "DHT",   "SOF5",
-                                            "SOF6", "SOF7", "JPG",   "SOF9",  "SOF10", "SOF11",
+static const char *const s_sof_names[16] = {"SOF0", "SOF1",  "SOF2",  "SOF3", "DHT",   "SOF5",
+                                            "SOF6", "SOF7",  "JPG",   "SOF9", "SOF10", "SOF11",
                                             "DAC",  "SOF13", "SOF14", "SOF15"};
-static const char *const s_rst_names[8] = {"RST0", "RST1", "RST2", "RST3",
-                                           "RST4", "RST5", "RST6", "RST7"};
+static const char *const s_rst_names[8] = {"RST0", "RST1", "RST2", "RST3", "RST4", "RST5", "RST6", "RST7"};
 static const char *const s_d8_names[8] = {"SOI", "EOI", "SOS", "DQT", "DNL", "DRI", "DHP", "EXP"};
 static const char *const s_app_names[16] = {"APP0",  "APP1",  "APP2",  "APP3", "APP4",  "APP5",
                                             "APP6",  "APP7",  "APP8",  "APP9", "APP10", "APP11",
                                             "APP12", "APP13", "APP14", "APP15"};
-static const char *const s_jpg_names[14] = {"JPG0", "JPG1", "JPG2",  "JPG3",  "JPG4",
-                                            "JPG5", "JPG6", "JPG7",  "JPG8",  "JPG9",
-                                            "JPG10", "JPG11", "JPG12", "JPG13"};
+static const char *const s_jpg_names[14] = {"JPG0", "JPG1", "JPG2", "JPG3",  "JPG4",  "JPG5",  "JPG6",
+                                            "JPG7", "JPG8", "JPG9", "JPG10", "JPG11", "JPG12", "JPG13"};
 
 const char *es_jpeg_marker_name(uint8_t code)
 {
@@ -58,7 +56,10 @@ typedef struct s_app_id {
     es_jpeg_kind kind;
 } s_app_id;
 
-#define S_ID(marker, lit, kind) {marker, lit, sizeof(lit) - 1, kind}
+#define S_ID(marker, lit, kind)            \
+    {                                      \
+        marker, lit, sizeof(lit) - 1, kind \
+    }
 static const s_app_id s_app_ids[] = {
     S_ID(0xE0, "JFIF\0", ES_JPEG_KIND_JFIF),
     S_ID(0xE0, "JFXX\0", ES_JPEG_KIND_JFXX),
@@ -86,23 +87,16 @@ es_jpeg_kind es_jpeg_classify(uint8_t code, const uint8_t *payload, size_t len)
     if (es_jpeg_marker_is_sof(code))
         return ES_JPEG_KIND_FRAME;
     switch (code) {
-    case ES_JPEG_M_SOI:
-        return ES_JPEG_KIND_SOI;
-    case ES_JPEG_M_EOI:
-        return ES_JPEG_KIND_EOI;
-    case ES_JPEG_M_SOS:
-        return ES_JPEG_KIND_SCAN;
+    case ES_JPEG_M_SOI: return ES_JPEG_KIND_SOI;
+    case ES_JPEG_M_EOI: return ES_JPEG_KIND_EOI;
+    case ES_JPEG_M_SOS: return ES_JPEG_KIND_SCAN;
     case ES_JPEG_M_DQT:
     case ES_JPEG_M_DHT:
     case ES_JPEG_M_DAC:
-    case ES_JPEG_M_DRI:
-        return ES_JPEG_KIND_TABLE;
-    case ES_JPEG_M_DNL:
-        return ES_JPEG_KIND_DNL;
-    case ES_JPEG_M_COM:
-        return ES_JPEG_KIND_COMMENT;
-    default:
-        return ES_JPEG_KIND_OTHER; /* RSTn, TEM, JPG, JPGn, DHP, EXP, RES */
+    case ES_JPEG_M_DRI: return ES_JPEG_KIND_TABLE;
+    case ES_JPEG_M_DNL: return ES_JPEG_KIND_DNL;
+    case ES_JPEG_M_COM: return ES_JPEG_KIND_COMMENT;
+    default: return ES_JPEG_KIND_OTHER; /* RSTn, TEM, JPG, JPGn, DHP, EXP, RES */
     }
 }
 

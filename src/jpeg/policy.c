@@ -74,12 +74,9 @@ bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind)
     case ES_JPEG_KIND_SCAN:
     case ES_JPEG_KIND_DNL:
     case ES_JPEG_KIND_OTHER:
-    case ES_JPEG_KIND_EOI:
-        return true;
-    case ES_JPEG_KIND_ICC:
-        return policy->keep_icc;
-    case ES_JPEG_KIND_COMMENT:
-        return policy->keep_comments;
+    case ES_JPEG_KIND_EOI: return true;
+    case ES_JPEG_KIND_ICC: return policy->keep_icc;
+    case ES_JPEG_KIND_COMMENT: return policy->keep_comments;
     case ES_JPEG_KIND_JFXX:
     case ES_JPEG_KIND_EXIF:
     case ES_JPEG_KIND_XMP:
@@ -89,8 +86,7 @@ bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind)
     case ES_JPEG_KIND_DUCKY:
     case ES_JPEG_KIND_OTHER_APP:
     case ES_JPEG_KIND_TRAILER:
-    case ES_JPEG_KIND_COUNT:
-        break;
+    case ES_JPEG_KIND_COUNT: break;
     }
     return false;
 }
@@ -100,9 +96,7 @@ size_t es_jpeg_policy_payload_limit(es_jpeg_kind kind)
     switch (kind) {
     case ES_JPEG_KIND_JFIF:
         return 14; /* "JFIF\0", version 2, units 1, X/Y density 2+2, thumbnail width/height 1+1 */
-    case ES_JPEG_KIND_ADOBE:
-        return 12; /* "Adobe", version 2, flags0 2, flags1 2, transform 1 */
-    default:
-        return SIZE_MAX;
+    case ES_JPEG_KIND_ADOBE: return 12; /* "Adobe", version 2, flags0 2, flags1 2, transform 1 */
+    default: return SIZE_MAX;
     }
 }

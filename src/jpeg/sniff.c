@@ -31,7 +31,10 @@ static bool s_looks_text(const uint8_t *d, size_t len)
     size_t i = 0;
     while (i < len) {
         uint8_t b = d[i];
-        size_t follow = b >= 0xF0 && b <= 0xF4 ? 3 : b >= 0xE0 && b <= 0xEF ? 2 : b >= 0xC2 && b <= 0xDF ? 1 : 0;
+        size_t follow = b >= 0xF0 && b <= 0xF4   ? 3
+                        : b >= 0xE0 && b <= 0xEF ? 2
+                        : b >= 0xC2 && b <= 0xDF ? 1
+                                                 : 0;
         if (b < 0x80) {
             if (!(b == '\t' || b == '\n' || b == '\r' || (b >= 0x20 && b != 0x7F)))
                 return false;

@@ -105,11 +105,11 @@ struct es_jpeg_stripper {
 
     /* The segment being parsed; seg.offset/length/marker/kind/kept/ident as reported. */
     es_jpeg_segment seg;
-    uint64_t ffs;       /* 0xFF bytes read but not yet emitted or dropped */
-    uint16_t declared;  /* its length field */
-    uint32_t body_left; /* bytes of the declared length still to come */
-    bool trimmed;       /* a kept segment reduced to its header: the rest of the body is dropped */
-    bool after_soi;     /* the next marker is the first one after SOI */
+    uint64_t ffs;        /* 0xFF bytes read but not yet emitted or dropped */
+    uint16_t declared;   /* its length field */
+    uint32_t body_left;  /* bytes of the declared length still to come */
+    bool trimmed;        /* a kept segment reduced to its header: the rest of the body is dropped */
+    bool after_soi;      /* the next marker is the first one after SOI */
     uint8_t last_marker; /* the last complete segment, for truncation messages */
     uint64_t last_offset;
     uint64_t trailer_start;
@@ -158,12 +158,12 @@ static es_err s_emit(es_jpeg_stripper *s, const uint8_t *p, size_t n)
 /* Emits n 0xFF bytes (fill bytes and marker prefixes are counted, not held). */
 static es_err s_emit_ff(es_jpeg_stripper *s, uint64_t n)
 {
-    static const uint8_t ff[64] = {
-        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    static const uint8_t ff[64] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     while (n > 0) {
         size_t k = n < sizeof ff ? (size_t)n : sizeof ff;
         ES_GUARD(s_emit(s, ff, k));
@@ -294,10 +294,10 @@ static es_err s_step_marker(es_jpeg_stripper *s, es_jpeg_cursor *c)
                 return S_FAIL(s, ES_ERR_JPEG_NOT_JPEG,
                               "offset %llu: not a JPEG (SOI is followed by byte 0x%02X, not a marker)",
                               S_LLU(s_at(s, c)), p[0]);
-            return S_FAIL(s, ES_ERR_JPEG_BAD_MARKER,
-                          "offset %llu: expected a marker after the %s segment at offset %llu, found byte 0x%02X (data between segments)",
-                          S_LLU(s_at(s, c)), es_jpeg_marker_name(s->last_marker),
-                          S_LLU(s->last_offset), p[0]);
+            return S_FAIL(
+                s, ES_ERR_JPEG_BAD_MARKER,
+                "offset %llu: expected a marker after the %s segment at offset %llu, found byte 0x%02X (data between segments)",
+                S_LLU(s_at(s, c)), es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset), p[0]);
         }
         s_begin(s, s_at(s, c));
     }
@@ -509,18 +509,12 @@ static es_err s_step_trailer(es_jpeg_stripper *s, es_jpeg_cursor *c)
 static es_err s_step(es_jpeg_stripper *s, es_jpeg_cursor *c)
 {
     switch (s->state) {
-    case S_START:
-        return s_step_start(s, c);
-    case S_MARKER:
-        return s_step_marker(s, c);
-    case S_SEGHDR:
-        return s_step_seghdr(s, c);
-    case S_BODY:
-        return s_step_body(s, c);
-    case S_ENTROPY:
-        return s_step_entropy(s, c);
-    case S_TRAILER:
-        return s_step_trailer(s, c);
+    case S_START: return s_step_start(s, c);
+    case S_MARKER: return s_step_marker(s, c);
+    case S_SEGHDR: return s_step_seghdr(s, c);
+    case S_BODY: return s_step_body(s, c);
+    case S_ENTROPY: return s_step_entropy(s, c);
+    case S_TRAILER: return s_step_trailer(s, c);
     }
     return ES_ERR_INTERNAL;
 }
@@ -539,8 +533,7 @@ static es_err s_run(es_jpeg_stripper *s, es_jpeg_cursor *c, uint64_t base)
     }
 }
 
-es_jpeg_stripper *es_jpeg_stripper_new(const es_jpeg_policy *policy, es_jpeg_write_fn write,
-                                       void *write_ctx)
+es_jpeg_stripper *es_jpeg_stripper_new(const es_jpeg_policy *policy, es_jpeg_write_fn write, void *write_ctx)
 {
     es_jpeg_stripper *s = calloc(1, sizeof *s);
     if (!s)
@@ -618,8 +611,8 @@ static es_err s_overrun(es_jpeg_stripper *s, uint64_t at, uint64_t end)
 {
     char desc[48];
     return S_FAIL(s, ES_ERR_JPEG_OVERRUN,
-                  "offset %llu: %s segment declares length %u but input ends after %llu bytes",
-                  S_LLU(at), s_describe(&s->seg, desc), (unsigned)s->declared, S_LLU(end));
+                  "offset %llu: %s segment declares length %u but input ends after %llu bytes", S_LLU(at),
+                  s_describe(&s->seg, desc), (unsigned)s->declared, S_LLU(end));
 }
 
 /* The refusal for input that ended before EOI, by where it ended. */
@@ -639,9 +632,10 @@ static es_err s_finish_early(es_jpeg_stripper *s)
                           "offset %llu: input ends inside a marker (0xFF without a marker code); no EOI",
                           S_LLU(end));
         if (s->stats.frames == 0)
-            return S_FAIL(s, ES_ERR_JPEG_NO_FRAME,
-                          "offset %llu: input ends after the %s segment at offset %llu without any frame header (SOFn) or EOI",
-                          S_LLU(end), es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset));
+            return S_FAIL(
+                s, ES_ERR_JPEG_NO_FRAME,
+                "offset %llu: input ends after the %s segment at offset %llu without any frame header (SOFn) or EOI",
+                S_LLU(end), es_jpeg_marker_name(s->last_marker), S_LLU(s->last_offset));
         if (s->stats.scans == 0)
             return S_FAIL(s, ES_ERR_JPEG_NO_SCAN,
                           "offset %llu: input ends after the %s segment at offset %llu without any scan (SOS) or EOI",
@@ -657,14 +651,12 @@ static es_err s_finish_early(es_jpeg_stripper *s)
         /* The identifier peek was cut short: the segment overruns. */
         s->declared = (uint16_t)(s->hold[0] << 8 | s->hold[1]);
         return s_overrun(s, at, end);
-    case S_BODY:
-        return s_overrun(s, at, end);
+    case S_BODY: return s_overrun(s, at, end);
     case S_ENTROPY:
         return S_FAIL(s, ES_ERR_JPEG_TRUNCATED,
                       "offset %llu: input ends inside the entropy-coded data of scan %u (SOS at offset %llu); no EOI",
                       S_LLU(end), (unsigned)s->stats.scans, S_LLU(s->seg.offset));
-    case S_TRAILER:
-        break;
+    case S_TRAILER: break;
     }
     return ES_OK;
 }
@@ -691,10 +683,7 @@ es_err es_jpeg_stripper_finish(es_jpeg_stripper *s)
 
 const char *es_jpeg_stripper_error(const es_jpeg_stripper *s) { return s ? s->error.msg : ""; }
 
-es_err es_jpeg_stripper_status(const es_jpeg_stripper *s)
-{
-    return s ? s->error.code : ES_ERR_INVALID_ARG;
-}
+es_err es_jpeg_stripper_status(const es_jpeg_stripper *s) { return s ? s->error.code : ES_ERR_INVALID_ARG; }
 
 const es_jpeg_stats *es_jpeg_stripper_stats(const es_jpeg_stripper *s) { return s ? &s->stats : NULL; }
 

@@ -21,8 +21,8 @@ static es_err s_sink_write(void *ctx, const uint8_t *data, size_t len)
     return ES_OK;
 }
 
-es_err es_jpeg_strip_buffer(const es_jpeg_policy *policy, const uint8_t *in, size_t in_len,
-                            uint8_t **out, size_t *out_len, es_error *err, es_jpeg_stats *stats)
+es_err es_jpeg_strip_buffer(const es_jpeg_policy *policy, const uint8_t *in, size_t in_len, uint8_t **out,
+                            size_t *out_len, es_error *err, es_jpeg_stats *stats)
 {
     s_sink sink = {NULL, in_len, 0};
     es_jpeg_stripper *s = NULL;

@@ -72,10 +72,13 @@ void es_orient_tag_segment(unsigned tag, uint8_t out[ES_ORIENT_TAG_SEGMENT_LEN])
 {
     static const uint8_t head[] = {
         0xFF, 0xE1, 0x00, ES_ORIENT_TAG_SEGMENT_LEN - 2, /* APP1, length */
-        'E', 'x', 'i', 'f', 0, 0,                         /* Exif identifier */
-        'M', 'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,     /* big-endian TIFF, IFD0 at 8 */
-        0x00, 0x01,                                       /* one entry */
-        0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,   /* Orientation, SHORT, count 1 */
+        'E',  'x',  'i',  'f',
+        0,    0, /* Exif identifier */
+        'M',  'M',  0x00, 0x2A,
+        0x00, 0x00, 0x00, 0x08, /* big-endian TIFF, IFD0 at 8 */
+        0x00, 0x01,             /* one entry */
+        0x01, 0x12, 0x00, 0x03,
+        0x00, 0x00, 0x00, 0x01, /* Orientation, SHORT, count 1 */
     };
     memcpy(out, head, sizeof head);
     out[sizeof head] = 0;

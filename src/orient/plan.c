@@ -12,10 +12,7 @@
 
 static const char *const s_mode_names[] = {"apply", "keep", "drop"};
 
-const char *es_orient_mode_name(es_orient_mode mode)
-{
-    return (unsigned)mode < 3 ? s_mode_names[mode] : "?";
-}
+const char *es_orient_mode_name(es_orient_mode mode) { return (unsigned)mode < 3 ? s_mode_names[mode] : "?"; }
 
 bool es_orient_mode_parse(const char *text, es_orient_mode *mode)
 {
@@ -107,8 +104,14 @@ bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *p, size_t len, es_
 static const char *s_unsupported(const es_orient_frame *f)
 {
     switch (f->sof_marker) {
-    case 0xC3: case 0xCB: return "lossless frame";
-    case 0xC5: case 0xC6: case 0xC7: case 0xCD: case 0xCE: case 0xCF: return "hierarchical frame";
+    case 0xC3:
+    case 0xCB: return "lossless frame";
+    case 0xC5:
+    case 0xC6:
+    case 0xC7:
+    case 0xCD:
+    case 0xCE:
+    case 0xCF: return "hierarchical frame";
     default: break;
     }
     if (f->precision != 8)
@@ -139,8 +142,14 @@ void es_orient_plan_make(unsigned tag, const es_orient_frame *f, uint64_t max_pi
     case ES_ORIENT_OP_FLIP_V: top = h % mh; break;
     case ES_ORIENT_OP_ROT90: left = h % mh; break;
     case ES_ORIENT_OP_ROT270: top = w % mw; break;
-    case ES_ORIENT_OP_ROT180: left = w % mw; top = h % mh; break;
-    case ES_ORIENT_OP_TRANSVERSE: left = h % mh; top = w % mw; break;
+    case ES_ORIENT_OP_ROT180:
+        left = w % mw;
+        top = h % mh;
+        break;
+    case ES_ORIENT_OP_TRANSVERSE:
+        left = h % mh;
+        top = w % mw;
+        break;
     default: break;
     }
     plan->out_width = (swap ? h : w) - left;

@@ -337,7 +337,8 @@ static es_err s_finish_buffered(es_orient_stripper *s)
     uint8_t *img = NULL;
     size_t img_len = 0;
     es_error terr = {0};
-    if (!plan.fallback[0] && es_orient_transform(s->held, s->held_len, &f, &plan, &img, &img_len, &terr) != ES_OK)
+    if (!plan.fallback[0] &&
+        es_orient_transform(s->held, s->held_len, &f, &plan, &img, &img_len, &terr) != ES_OK)
         snprintf(plan.fallback, sizeof plan.fallback, "%.150s", terr.msg);
     if (reserved && plan.fallback[0])
         budget->release(budget->ctx, plan.memory);
@@ -385,7 +386,8 @@ es_err es_orient_stripper_finish(es_orient_stripper *s)
             s->result.outcome = ES_ORIENT_DROPPED;
         }
     }
-    if (rc == ES_OK && s->insert_pending && !s->insert_known && s->hdr_len) /* output shorter than SOI + one segment */
+    if (rc == ES_OK && s->insert_pending && !s->insert_known &&
+        s->hdr_len) /* output shorter than SOI + one segment */
         rc = s_put(s, s->hdr, s->hdr_len);
     s->stats.bytes_out = s->out_pos;
     return rc == ES_OK ? ES_OK : s_fail(s, rc, NULL);

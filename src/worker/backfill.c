@@ -47,13 +47,13 @@ struct es_backfill {
     pthread_cond_t cv_done; /* a thread finished */
     es_s3_list_page page;
     size_t page_pos;
-    char token[sizeof ((es_s3_list_page *)0)->next_token];
-    bool listing;     /* a thread is fetching the next page */
+    char token[sizeof((es_s3_list_page *)0)->next_token];
+    bool listing; /* a thread is fetching the next page */
     bool list_ended;
     bool stopping;
     uint64_t next_seq;
     char last_key[ES_EVENT_MAX_KEY + 1]; /* the last key handed out */
-    bool have_retry;  /* a job ended "retry": resume before it */
+    bool have_retry;                     /* a job ended "retry": resume before it */
     uint64_t retry_seq;
     char retry_prev[ES_EVENT_MAX_KEY + 1];
     es_backfill_stats stats;
@@ -79,8 +79,10 @@ typedef struct s_thread_arg {
 static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3_list_page *page,
                           es_aws_result *res)
 {
-    es_s3_list_options lopt = {.prefix = b->prefix, .start_after = b->start_after,
-                               .continuation = token, .max_keys = max_keys};
+    es_s3_list_options lopt = {.prefix = b->prefix,
+                               .start_after = b->start_after,
+                               .continuation = token,
+                               .max_keys = max_keys};
     es_err rc = es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
     if (rc == ES_OK && token[0] && !strcmp(page->next_token, token)) {
         es_s3_list_free(page);
@@ -109,8 +111,8 @@ static void s_fetch_page(es_backfill *b)
         b->stats.listing_done = true;
         b->stats.list_error = rc;
         es_fmt(b->stats.list_reason, sizeof b->stats.list_reason,
-               "listing bucket %s failed: %s (HTTP %ld%s%s): %s", b->bucket, es_strerror(rc),
-               res.http_status, res.aws_code[0] ? ", " : "", res.aws_code, res.message);
+               "listing bucket %s failed: %s (HTTP %ld%s%s): %s", b->bucket, es_strerror(rc), res.http_status,
+               res.aws_code[0] ? ", " : "", res.aws_code, res.message);
         ES_LOG(ES_LOG_ERROR, "backfill.list_failed", ES_LF_STR("bucket", b->bucket),
                ES_LF_STR("reason", b->stats.list_reason),
                ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL));
@@ -304,8 +306,8 @@ static void *s_thread(void *arg)
 
 es_backfill *es_backfill_new(const es_job_env *env, const es_backfill_opts *opts)
 {
-    if (!env || !env->cfg || !opts || !opts->bucket || opts->page_size < 0 ||
-        opts->page_size > 1000 || (opts->dry_run && !opts->plan))
+    if (!env || !env->cfg || !opts || !opts->bucket || opts->page_size < 0 || opts->page_size > 1000 ||
+        (opts->dry_run && !opts->plan))
         return NULL;
     es_backfill *b = calloc(1, sizeof *b);
     if (!b)
@@ -406,8 +408,7 @@ void es_backfill_get_stats(es_backfill *b, es_backfill_stats *out)
             first = b->slots[i].seq;
             prev = b->slots[i].prev_key;
         }
-    snprintf(out->resume_after, sizeof out->resume_after, "%s",
-             prev[0] ? prev : b->start_after);
+    snprintf(out->resume_after, sizeof out->resume_after, "%s", prev[0] ? prev : b->start_after);
     pthread_mutex_unlock(&b->mu);
 }
 

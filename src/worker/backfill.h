@@ -36,17 +36,17 @@ typedef struct es_backfill_opts {
 } es_backfill_opts;
 
 typedef struct es_backfill_stats {
-    uint64_t listed;          /* keys listed */
-    uint64_t matched;         /* of those, keys with a configured suffix */
-    uint64_t matched_bytes;   /* their listed sizes */
-    bool listing_done;        /* the whole listing was read (or failed) */
-    bool total_known;         /* total_* are final: counted ahead, or the listing is done */
+    uint64_t listed;        /* keys listed */
+    uint64_t matched;       /* of those, keys with a configured suffix */
+    uint64_t matched_bytes; /* their listed sizes */
+    bool listing_done;      /* the whole listing was read (or failed) */
+    bool total_known;       /* total_* are final: counted ahead, or the listing is done */
     uint64_t total_matched, total_bytes;
-    uint64_t settled;         /* matched keys whose job ended, any outcome */
-    uint64_t settled_bytes;   /* their listed sizes */
+    uint64_t settled;                        /* matched keys whose job ended, any outcome */
+    uint64_t settled_bytes;                  /* their listed sizes */
     uint64_t outcomes[ES_JOB_OUTCOME_COUNT]; /* dry run: STRIPPED counts "would strip" */
     uint64_t bytes_in, bytes_out;
-    es_err list_error;        /* ES_OK, or why the listing failed (the run then ends) */
+    es_err list_error; /* ES_OK, or why the listing failed (the run then ends) */
     char list_reason[ES_ERRBUF_SIZE];
     /* The last key before the first one not done (retried, running or not
      * started): --start-after for a run that skips what is settled. "" when

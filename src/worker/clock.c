@@ -8,10 +8,7 @@
 
 static _Atomic(const es_clock_source *) s_source;
 
-void es_clock_set_source(const es_clock_source *src)
-{
-    atomic_store(&s_source, src);
-}
+void es_clock_set_source(const es_clock_source *src) { atomic_store(&s_source, src); }
 
 static uint64_t s_monotonic_ms(void)
 {

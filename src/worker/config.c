@@ -45,8 +45,8 @@ typedef struct s_opt {
     const char *help;
     s_kind kind;
     size_t offset;
-    size_t size;          /* capacity of string fields */
-    long long min, max;   /* S_INT and S_BYTES bounds */
+    size_t size;        /* capacity of string fields */
+    long long min, max; /* S_INT and S_BYTES bounds */
     bool required;
 } s_opt;
 
@@ -56,18 +56,15 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_QUEUE_URL", "queue-url", "URL", NULL, "required",
      "SQS queue that receives the S3 event notifications", S_URL, S_FIELD(queue_url), 0, 0, true},
     {"EXIFSTRIP_DEST_BUCKET", "dest-bucket", "BUCKET", NULL, "required",
-     "bucket the stripped copies are written to (same key)", S_BUCKET, S_FIELD(dest_bucket), 0, 0,
-     true},
+     "bucket the stripped copies are written to (same key)", S_BUCKET, S_FIELD(dest_bucket), 0, 0, true},
     {"EXIFSTRIP_SOURCE_BUCKETS", "source-buckets", "B1,B2", NULL,
      "unset: any bucket except the destination, with a warning",
-     "comma-separated allowlist; events from other buckets are skipped", S_BUCKETS,
-     S_FIELD(source_buckets), 0, 0, false},
-    {"EXIFSTRIP_SUFFIXES", "suffixes", ".A,.B", ".jpg,.jpeg", NULL,
-     "comma-separated key suffixes to process (case-insensitive)", S_SUFFIXES, S_FIELD(suffixes),
+     "comma-separated allowlist; events from other buckets are skipped", S_BUCKETS, S_FIELD(source_buckets),
      0, 0, false},
+    {"EXIFSTRIP_SUFFIXES", "suffixes", ".A,.B", ".jpg,.jpeg", NULL,
+     "comma-separated key suffixes to process (case-insensitive)", S_SUFFIXES, S_FIELD(suffixes), 0, 0, false},
     {"EXIFSTRIP_DLQ_URL", "dlq-url", "URL", NULL, "none: refusals are only logged",
-     "SQS queue that receives a JSON report for every refused input", S_URL, S_FIELD(dlq_url), 0,
-     0, false},
+     "SQS queue that receives a JSON report for every refused input", S_URL, S_FIELD(dlq_url), 0, 0, false},
     {"EXIFSTRIP_CONCURRENCY", "concurrency", "N", "4", NULL, "worker threads (1..64)", S_INT,
      S_FIELD(concurrency), 1, ES_CFG_MAX_CONCURRENCY, false},
     {"EXIFSTRIP_VISIBILITY_TIMEOUT", "visibility-timeout", "SECONDS", "60", NULL,
@@ -75,23 +72,23 @@ static const s_opt s_opts[] = {
      "extended by this much (1..43200)",
      S_INT, S_FIELD(visibility_timeout), 1, 43200, false},
     {"EXIFSTRIP_MAX_OBJECT_BYTES", "max-object-bytes", "SIZE", "256MiB", NULL,
-     "larger objects are refused (suffix K, M or G = KiB, MiB, GiB)", S_BYTES,
-     S_FIELD(max_object_bytes), 1, 5ll * 1024 * 1024 * 1024 * 1024, false},
+     "larger objects are refused (suffix K, M or G = KiB, MiB, GiB)", S_BYTES, S_FIELD(max_object_bytes), 1,
+     5ll * 1024 * 1024 * 1024 * 1024, false},
     {"EXIFSTRIP_PART_SIZE", "part-size", "SIZE", "8MiB", NULL,
-     "multipart upload part size; smaller outputs are sent with one PutObject (5MiB..5GiB)",
-     S_BYTES, S_FIELD(part_size), (long long)ES_S3_MIN_PART_SIZE, (long long)ES_S3_MAX_PART_SIZE, false},
+     "multipart upload part size; smaller outputs are sent with one PutObject (5MiB..5GiB)", S_BYTES,
+     S_FIELD(part_size), (long long)ES_S3_MIN_PART_SIZE, (long long)ES_S3_MAX_PART_SIZE, false},
     {"EXIFSTRIP_WAIT_SECONDS", "wait-seconds", "SECONDS", "20", NULL,
      "SQS long-poll wait per receive (0..20)", S_INT, S_FIELD(wait_seconds), 0, 20, false},
     {"EXIFSTRIP_SHUTDOWN_GRACE", "shutdown-grace", "SECONDS", "25", NULL,
-     "after SIGTERM/SIGINT, time in-flight jobs get to finish (0..3600)", S_INT,
-     S_FIELD(shutdown_grace), 0, 3600, false},
+     "after SIGTERM/SIGINT, time in-flight jobs get to finish (0..3600)", S_INT, S_FIELD(shutdown_grace), 0,
+     3600, false},
     {"EXIFSTRIP_MIN_TRANSFER_RATE", "min-transfer-rate", "BYTES", "16KiB", NULL,
      "a GET slower than this many bytes per second, averaged over the window, is abandoned "
      "and retried (K/M suffixes)",
      S_BYTES, S_FIELD(min_transfer_rate), 1, 1024ll * 1024 * 1024, false},
     {"EXIFSTRIP_MIN_TRANSFER_WINDOW", "min-transfer-window", "SECONDS", "30", NULL,
-     "window over which the minimum transfer rate is measured (1..3600)", S_INT,
-     S_FIELD(min_transfer_window), 1, 3600, false},
+     "window over which the minimum transfer rate is measured (1..3600)", S_INT, S_FIELD(min_transfer_window),
+     1, 3600, false},
     {"EXIFSTRIP_MAX_JOB_SECONDS", "max-job-seconds", "SECONDS", "0", "derived from the size",
      "a job running longer is abandoned and its message released for redelivery; 0 = 300 s "
      "plus 1 s per 256 KiB of the object (0..604800)",
@@ -103,8 +100,8 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_LOG_FORMAT", "log-format", "json|text", "json", NULL, "log line format", S_LOG_FORMAT,
      offsetof(es_cfg, log_format), 0, 0, 0, false},
     {"EXIFSTRIP_LOG_LEVEL", "log-level", "LEVEL", "info", NULL,
-     "least severe level logged: debug, info, warn or error", S_LOG_LEVEL,
-     offsetof(es_cfg, log_level), 0, 0, 0, false},
+     "least severe level logged: debug, info, warn or error", S_LOG_LEVEL, offsetof(es_cfg, log_level), 0, 0,
+     0, false},
     {"EXIFSTRIP_DRAIN", "drain", NULL, "false", NULL,
      "exit 0 once two receives in a row come back empty and every job is done", S_BOOL,
      offsetof(es_cfg, drain), 0, 0, 0, false},
@@ -145,8 +142,7 @@ static es_err s_bad(es_error *err, const char *label, const char *value, const c
                         strlen(value) > 80 ? "..." : "", problem);
 }
 
-es_err es_cfg_parse_int(const char *name, const char *value, long min, long max, long *out,
-                        es_error *err)
+es_err es_cfg_parse_int(const char *name, const char *value, long min, long max, long *out, es_error *err)
 {
     char problem[96];
     snprintf(problem, sizeof problem, "expected a whole number from %ld to %ld", min, max);
@@ -161,18 +157,24 @@ es_err es_cfg_parse_int(const char *name, const char *value, long min, long max,
     return ES_OK;
 }
 
-static es_err s_parse_bytes(const s_opt *o, const char *label, const char *value, uint64_t *out,
-                            es_error *err)
+static es_err s_parse_bytes(const s_opt *o, const char *label, const char *value, uint64_t *out, es_error *err)
 {
     static const struct {
         const char *suffix;
         uint64_t mult;
-    } units[] = {{"", 1},         {"B", 1},         {"K", 1024},           {"KB", 1024},
-                 {"KiB", 1024},   {"M", S_MIB},     {"MB", S_MIB},         {"MiB", S_MIB},
-                 {"G", S_MIB * 1024}, {"GB", S_MIB * 1024}, {"GiB", S_MIB * 1024}};
+    } units[] = {{"", 1},
+                 {"B", 1},
+                 {"K", 1024},
+                 {"KB", 1024},
+                 {"KiB", 1024},
+                 {"M", S_MIB},
+                 {"MB", S_MIB},
+                 {"MiB", S_MIB},
+                 {"G", S_MIB * 1024},
+                 {"GB", S_MIB * 1024},
+                 {"GiB", S_MIB * 1024}};
     char problem[128];
-    snprintf(problem, sizeof problem, "expected a size from %lld to %lld bytes (e.g. 8MiB)",
-             o->min, o->max);
+    snprintf(problem, sizeof problem, "expected a size from %lld to %lld bytes (e.g. 8MiB)", o->min, o->max);
     if (!isdigit((unsigned char)value[0]))
         return s_bad(err, label, value, problem);
     errno = 0;
@@ -194,8 +196,7 @@ static es_err s_parse_bytes(const s_opt *o, const char *label, const char *value
     return s_bad(err, label, value, problem);
 }
 
-static es_err s_parse_url(const char *label, const char *value, char *out, size_t size,
-                          es_error *err)
+static es_err s_parse_url(const char *label, const char *value, char *out, size_t size, es_error *err)
 {
     if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
         return s_bad(err, label, value, "expected an http:// or https:// URL");
@@ -217,12 +218,10 @@ bool es_cfg_bucket_name_valid(const char *name, size_t len)
     return ok;
 }
 
-static es_err s_check_bucket(const char *label, const char *full, const char *name, size_t len,
-                             es_error *err)
+static es_err s_check_bucket(const char *label, const char *full, const char *name, size_t len, es_error *err)
 {
     if (!es_cfg_bucket_name_valid(name, len))
-        return s_bad(err, label, full,
-                     "not a valid bucket name (3 to 255 letters, digits, '.', '-', '_')");
+        return s_bad(err, label, full, "not a valid bucket name (3 to 255 letters, digits, '.', '-', '_')");
     return ES_OK;
 }
 
@@ -297,22 +296,18 @@ static es_err s_parse_bool(const char *label, const char *value, bool *out, es_e
 }
 
 /* Parses value into o's field of cfg; label names where the value came from. */
-static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char *value,
-                      es_error *err)
+static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char *value, es_error *err)
 {
     void *field = (char *)cfg + o->offset;
     s_list_ctx lc = {cfg, label, value, err};
     long n = 0;
     switch (o->kind) {
-    case S_URL:
-        return s_parse_url(label, value, field, o->size, err);
+    case S_URL: return s_parse_url(label, value, field, o->size, err);
     case S_BUCKET:
         ES_GUARD(s_check_bucket(label, value, value, strlen(value), err));
         snprintf(field, o->size, "%s", value);
         return ES_OK;
-    case S_BUCKETS:
-        cfg->source_bucket_count = 0;
-        return s_split(value, s_add_bucket, &lc);
+    case S_BUCKETS: cfg->source_bucket_count = 0; return s_split(value, s_add_bucket, &lc);
     case S_SUFFIXES:
         cfg->suffix_count = 0;
         ES_GUARD(s_split(value, s_add_suffix, &lc));
@@ -323,8 +318,7 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
         ES_GUARD(es_cfg_parse_int(label, value, (long)o->min, (long)o->max, &n, err));
         *(int *)field = (int)n;
         return ES_OK;
-    case S_BYTES:
-        return s_parse_bytes(o, label, value, field, err);
+    case S_BYTES: return s_parse_bytes(o, label, value, field, err);
     case S_PATH:
         if (strlen(value) >= o->size)
             return s_bad(err, label, value, "path is too long");
@@ -338,8 +332,7 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
         if (es_log_parse_level(value, field) != ES_OK)
             return s_bad(err, label, value, "expected debug, info, warn or error");
         return ES_OK;
-    case S_BOOL:
-        return s_parse_bool(label, value, field, err);
+    case S_BOOL: return s_parse_bool(label, value, field, err);
     case S_ORIENTATION:
         if (!es_orient_mode_parse(value, field))
             return s_bad(err, label, value, "expected apply, keep or drop");
@@ -426,8 +419,8 @@ static es_err s_scan_flags(int argc, char **argv, const char *values[S_NOPTS], e
             value = "true";
         if (!value) {
             if (i + 1 >= argc)
-                return es_error_set(err, ES_ERR_INVALID_ARG, "option '--%s' needs a value (%s)",
-                                    o->flag, o->metavar);
+                return es_error_set(err, ES_ERR_INVALID_ARG, "option '--%s' needs a value (%s)", o->flag,
+                                    o->metavar);
             value = argv[++i];
         }
         values[o - s_opts] = value;
@@ -446,8 +439,8 @@ static const char *s_label(const s_opt *o, bool from_flag, char *buf, size_t siz
 /* Sets o's field from its flag value if given, else its variable, else keeps
  * the default. An empty variable counts as unset, except for a path, where
  * it means "none" (EXIFSTRIP_HEARTBEAT_FILE= turns the heartbeat off). */
-static es_err s_resolve(es_cfg *cfg, const s_opt *o, const char *flag_value,
-                        es_cfg_getenv_fn getenv_fn, void *getenv_ctx, es_error *err)
+static es_err s_resolve(es_cfg *cfg, const s_opt *o, const char *flag_value, es_cfg_getenv_fn getenv_fn,
+                        void *getenv_ctx, es_error *err)
 {
     char label[64];
     const char *value = flag_value;
@@ -484,8 +477,8 @@ es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int argc, char **
     return ES_OK;
 }
 
-es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn,
-                   void *getenv_ctx, es_error *err)
+es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn, void *getenv_ctx,
+                   es_error *err)
 {
     ES_ENSURE_REF(cfg);
     const char *flags[S_NOPTS] = {0};
@@ -497,8 +490,7 @@ es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_f
         const s_opt *o = &s_opts[i];
         ES_GUARD(s_resolve(cfg, o, flags[i], getenv_fn, getenv_ctx, err));
         if (o->required && *((char *)cfg + o->offset) == '\0')
-            return es_error_set(err, ES_ERR_CONFIG, "%s (or --%s) is required: %s", o->env,
-                                o->flag, o->help);
+            return es_error_set(err, ES_ERR_CONFIG, "%s (or --%s) is required: %s", o->env, o->flag, o->help);
     }
     for (size_t i = 0; i < cfg->source_bucket_count; i++)
         if (!strcmp(cfg->source_buckets[i], cfg->dest_bucket))
@@ -550,10 +542,7 @@ static bool s_named(const char *const *names, const char *env)
     return false;
 }
 
-void es_cfg_print_help(FILE *out)
-{
-    es_cfg_print_help_some(out, NULL);
-}
+void es_cfg_print_help(FILE *out) { es_cfg_print_help_some(out, NULL); }
 
 void es_cfg_print_help_some(FILE *out, const char *const *names)
 {
@@ -562,11 +551,10 @@ void es_cfg_print_help_some(FILE *out, const char *const *names)
         if (!s_named(names, o->env))
             continue;
         char flag[64], text[512];
-        snprintf(flag, sizeof flag, "--%s%s%s", o->flag, o->metavar ? " " : "",
-                 o->metavar ? o->metavar : "");
+        snprintf(flag, sizeof flag, "--%s%s%s", o->flag, o->metavar ? " " : "", o->metavar ? o->metavar : "");
         fprintf(out, "  %-28s %s\n", flag, o->env);
-        snprintf(text, sizeof text, "%s (%s%s)", o->help, o->def_help ? "" : "default: ",
-                 o->def_help ? o->def_help : o->def);
+        snprintf(text, sizeof text, "%s (%s%s)", o->help,
+                 o->def_help ? "" : "default: ", o->def_help ? o->def_help : o->def);
         s_print_wrapped(out, 6, text);
     }
 }

@@ -34,16 +34,16 @@ typedef struct es_cfg {
     int concurrency;        /* worker threads, 1..64 */
     int visibility_timeout; /* seconds; also the heartbeat's extension */
     uint64_t max_object_bytes;
-    uint64_t part_size;     /* multipart part size, >= 5 MiB */
-    int wait_seconds;       /* SQS long-poll, 0..20 */
-    int shutdown_grace;     /* seconds in-flight jobs get after SIGTERM */
+    uint64_t part_size;         /* multipart part size, >= 5 MiB */
+    int wait_seconds;           /* SQS long-poll, 0..20 */
+    int shutdown_grace;         /* seconds in-flight jobs get after SIGTERM */
     uint64_t min_transfer_rate; /* bytes/s a GET must average over min_transfer_window */
     int min_transfer_window;    /* seconds */
-    int max_job_seconds;    /* 0 = ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S */
-    char heartbeat_file[1024]; /* "" = no heartbeat file */
+    int max_job_seconds;        /* 0 = ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S */
+    char heartbeat_file[1024];  /* "" = no heartbeat file */
     es_log_format log_format;
     es_log_level log_level;
-    bool drain;             /* exit 0 once the queue stays empty */
+    bool drain;                 /* exit 0 once the queue stays empty */
     es_orient_mode orientation; /* apply (default), keep or drop */
     uint64_t max_pixels;        /* apply keeps the tag of larger photos */
     uint64_t transform_memory;  /* bytes all concurrent transforms may hold together */
@@ -96,7 +96,7 @@ bool es_cfg_bucket_name_valid(const char *name, size_t len);
 bool es_cfg_suffix_matches(const es_cfg *cfg, const char *key);
 
 /* Parses a whole decimal integer in [min, max]; ES_ERR_CONFIG naming `name`. */
-ES_MUST_USE es_err es_cfg_parse_int(const char *name, const char *value, long min, long max,
-                                    long *out, es_error *err);
+ES_MUST_USE es_err es_cfg_parse_int(const char *name, const char *value, long min, long max, long *out,
+                                    es_error *err);
 
 #endif

@@ -164,15 +164,9 @@ void es_pool_deleter_stop(es_pool_deleter *d)
         es_pool_thread_stop(&d->bg);
 }
 
-uint64_t es_pool_deleter_deleted(es_pool_deleter *d)
-{
-    return es_pool_thread_read(&d->bg, &d->deleted);
-}
+uint64_t es_pool_deleter_deleted(es_pool_deleter *d) { return es_pool_thread_read(&d->bg, &d->deleted); }
 
-uint64_t es_pool_deleter_failed(es_pool_deleter *d)
-{
-    return es_pool_thread_read(&d->bg, &d->failed);
-}
+uint64_t es_pool_deleter_failed(es_pool_deleter *d) { return es_pool_thread_read(&d->bg, &d->failed); }
 
 void es_pool_deleter_free(es_pool_deleter *d)
 {

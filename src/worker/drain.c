@@ -24,8 +24,7 @@ static bool s_count(const char *name, const char *value, unsigned long long *out
 es_drain_verdict es_drain_check(es_sqs_client *sqs, const char *queue_url, es_drain_counts *counts,
                                 es_aws_result *res)
 {
-    static const char *const names[] = {"ApproximateNumberOfMessages",
-                                        "ApproximateNumberOfMessagesNotVisible",
+    static const char *const names[] = {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                                         "ApproximateNumberOfMessagesDelayed"};
     unsigned long long *slots[] = {&counts->visible, &counts->in_flight, &counts->delayed};
     char values[3][32];

@@ -25,8 +25,7 @@ static es_err s_check_key(const char *key, size_t len, es_error *err)
     if (len == 0)
         return es_error_set(err, ES_ERR_EVENT_INVALID, "object key is empty");
     if (len > ES_EVENT_MAX_KEY)
-        return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "object key is %zu bytes long (the limit is %u)", len,
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "object key is %zu bytes long (the limit is %u)", len,
                             (unsigned)ES_EVENT_MAX_KEY);
     if (memchr(key, '\0', len))
         return es_error_set(err, ES_ERR_EVENT_INVALID, "object key contains a NUL byte");
@@ -35,23 +34,20 @@ static es_err s_check_key(const char *key, size_t len, es_error *err)
     return ES_OK;
 }
 
-es_err es_event_decode_key(const char *in, size_t len, char *out, size_t out_size,
-                           size_t *out_len, es_error *err)
+es_err es_event_decode_key(const char *in, size_t len, char *out, size_t out_size, size_t *out_len,
+                           es_error *err)
 {
     ES_ENSURE_REF(in);
     ES_ENSURE_REF(out);
     ES_ENSURE(out_size >= ES_EVENT_MAX_KEY + 1, ES_ERR_INVALID_ARG);
     size_t o = 0, at = 0;
     switch (es_form_decode(in, len, out, ES_EVENT_MAX_KEY + 1, &o, &at)) {
-    case ES_FORM_OK:
-        break;
+    case ES_FORM_OK: break;
     case ES_FORM_TOO_LONG:
-        return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "object key is longer than %u bytes once decoded",
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "object key is longer than %u bytes once decoded",
                             (unsigned)ES_EVENT_MAX_KEY);
     case ES_FORM_BAD_ESCAPE:
-        return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "object key has a bad percent escape at byte %zu", at);
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "object key has a bad percent escape at byte %zu", at);
     }
     ES_GUARD(s_check_key(out, o, err));
     if (out_len)
@@ -76,8 +72,7 @@ static es_err s_get_str(json_t *obj, const char *name, bool required, char *out,
         return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is not a string", where, name);
     size_t len = json_string_length(v);
     if (len >= size)
-        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is too long (%zu bytes)", where,
-                            name, len);
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is too long (%zu bytes)", where, name, len);
     if (memchr(json_string_value(v), '\0', len))
         return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s contains a NUL byte", where, name);
     memcpy(out, json_string_value(v), len + 1);
@@ -90,8 +85,7 @@ static json_t *s_get_obj(json_t *obj, const char *name, const char *where, es_er
 {
     json_t *v = json_object_get(obj, name);
     if (!json_is_object(v))
-        es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is %s", where, name,
-                     v ? "not an object" : "missing");
+        es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is %s", where, name, v ? "not an object" : "missing");
     return json_is_object(v) ? v : NULL;
 }
 
@@ -102,8 +96,7 @@ static bool s_str_is(json_t *obj, const char *name, const char *expected)
 }
 
 /* Fills the size of rec from an optional non-negative integer member. */
-static es_err s_get_size(json_t *obj, const char *name, es_event_record *rec, const char *where,
-                         es_error *err)
+static es_err s_get_size(json_t *obj, const char *name, es_event_record *rec, const char *where, es_error *err)
 {
     json_t *v = json_object_get(obj, name);
     rec->has_size = false;
@@ -111,8 +104,7 @@ static es_err s_get_size(json_t *obj, const char *name, es_event_record *rec, co
     if (!v || json_is_null(v))
         return ES_OK;
     if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is not a non-negative integer",
-                            where, name);
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.%s is not a non-negative integer", where, name);
     rec->size = (uint64_t)json_integer_value(v);
     rec->has_size = true;
     return ES_OK;
@@ -129,13 +121,11 @@ static void s_unquote(char *etag)
 }
 
 /* Copies a key member into rec->key, decoding it when it comes URL-form-encoded. */
-static es_err s_get_key(json_t *object, bool encoded, es_event_record *rec, const char *where,
-                        es_error *err)
+static es_err s_get_key(json_t *object, bool encoded, es_event_record *rec, const char *where, es_error *err)
 {
     json_t *v = json_object_get(object, "key");
     if (!json_is_string(v))
-        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.key is %s", where,
-                            v ? "not a string" : "missing");
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.key is %s", where, v ? "not a string" : "missing");
     const char *raw = json_string_value(v);
     size_t len = json_string_length(v);
     es_error local;
@@ -192,9 +182,8 @@ typedef struct s_member_names {
 
 /* Fills rec's bucket, key, size, ETag, versionId and sequencer from the
  * bucket and object members, validating each; the first bad one is named. */
-static es_err s_get_object_fields(json_t *bucket, json_t *object, bool encoded,
-                                  const s_member_names *names, const char *bwhere,
-                                  const char *owhere, es_event_record *rec, es_error *err)
+static es_err s_get_object_fields(json_t *bucket, json_t *object, bool encoded, const s_member_names *names,
+                                  const char *bwhere, const char *owhere, es_event_record *rec, es_error *err)
 {
     ES_GUARD(s_get_bucket(bucket, rec, bwhere, err));
     ES_GUARD(s_get_key(object, encoded, rec, owhere, err));
@@ -203,25 +192,21 @@ static es_err s_get_object_fields(json_t *bucket, json_t *object, bool encoded,
     s_unquote(rec->etag);
     if (!s_printable_ascii(rec->etag, "\""))
         return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "%s.%s is not a valid ETag (printable ASCII without '\"' expected)",
-                            owhere, names->etag);
-    ES_GUARD(s_get_str(object, names->version_id, false, rec->version_id,
-                       sizeof rec->version_id, owhere, err));
+                            "%s.%s is not a valid ETag (printable ASCII without '\"' expected)", owhere,
+                            names->etag);
+    ES_GUARD(s_get_str(object, names->version_id, false, rec->version_id, sizeof rec->version_id, owhere, err));
     if (!s_printable_ascii(rec->version_id, ""))
         return es_error_set(err, ES_ERR_EVENT_INVALID,
                             "%s.%s is not a valid version id (printable ASCII expected)", owhere,
                             names->version_id);
-    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer,
-                       owhere, err));
+    ES_GUARD(s_get_str(object, "sequencer", false, rec->sequencer, sizeof rec->sequencer, owhere, err));
     if (!s_hex_digits(rec->sequencer))
-        return es_error_set(err, ES_ERR_EVENT_INVALID,
-                            "%s.sequencer is not a hexadecimal string", owhere);
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "%s.sequencer is not a hexadecimal string", owhere);
     return ES_OK;
 }
 
 /* For a record that is skipped: keeps the bucket and key when they are readable (for the log). */
-static void s_get_location_if_any(json_t *bucket, json_t *object, bool encoded,
-                                  es_event_record *rec)
+static void s_get_location_if_any(json_t *bucket, json_t *object, bool encoded, es_event_record *rec)
 {
     es_error ignored;
     es_error_clear(&ignored);
@@ -251,8 +236,7 @@ static es_err s_parse_s3_record(json_t *r, size_t index, es_event_record *rec, e
         rec->delete_marker = !strcmp(rec->event_name, "ObjectRemoved:DeleteMarkerCreated");
     } else if (strncmp(rec->event_name, "ObjectCreated:", 14) != 0) {
         rec->state = ES_EVENT_RECORD_OTHER;
-        s_get_location_if_any(json_object_get(s3, "bucket"), json_object_get(s3, "object"), true,
-                              rec);
+        s_get_location_if_any(json_object_get(s3, "bucket"), json_object_get(s3, "object"), true, rec);
         return ES_OK;
     }
     s3 = s_get_obj(r, "s3", where, err);
@@ -321,8 +305,8 @@ static es_err s_parse_eventbridge_deleted(json_t *root, es_event *ev)
     json_t *d = s_get_obj(root, "detail", "event", &why);
     json_t *bucket = d ? s_get_obj(d, "bucket", "detail", &why) : NULL;
     json_t *object = bucket ? s_get_obj(d, "object", "detail", &why) : NULL;
-    es_err rc = object ? s_get_object_fields(bucket, object, false, &s_eventbridge_names,
-                                             "detail.bucket", "detail.object", rec, &why)
+    es_err rc = object ? s_get_object_fields(bucket, object, false, &s_eventbridge_names, "detail.bucket",
+                                             "detail.object", rec, &why)
                        : ES_ERR_EVENT_INVALID;
     if (rc != ES_OK)
         s_mark_invalid(rec, rc, &why);
@@ -346,8 +330,7 @@ static es_err s_parse_eventbridge(json_t *root, es_event *ev, es_error *err)
         es_event_record *rec = &ev->records[0];
         rec->state = ES_EVENT_RECORD_OTHER;
         snprintf(rec->event_name, sizeof rec->event_name, "%s", json_string_value(dt));
-        s_get_location_if_any(json_object_get(detail, "bucket"), json_object_get(detail, "object"),
-                              false, rec);
+        s_get_location_if_any(json_object_get(detail, "bucket"), json_object_get(detail, "object"), false, rec);
         return ES_OK;
     }
     detail = s_get_obj(root, "detail", "event", err);
@@ -358,8 +341,8 @@ static es_err s_parse_eventbridge(json_t *root, es_event *ev, es_error *err)
     ES_GUARD(s_alloc_records(ev, 1));
     es_event_record *rec = &ev->records[0];
     snprintf(rec->event_name, sizeof rec->event_name, "Object Created");
-    return s_get_object_fields(bucket, object, false, &s_eventbridge_names, "detail.bucket",
-                               "detail.object", rec, err);
+    return s_get_object_fields(bucket, object, false, &s_eventbridge_names, "detail.bucket", "detail.object",
+                               rec, err);
 }
 
 static es_err s_parse_text(const char *body, size_t len, int depth, es_event *ev, es_error *err);
@@ -421,8 +404,8 @@ static es_err s_parse_text(const char *body, size_t len, int depth, es_event *ev
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root)
-        return es_error_set(err, ES_ERR_EVENT_INVALID, "not JSON: %s (line %d, column %d)",
-                            jerr.text, jerr.line, jerr.column);
+        return es_error_set(err, ES_ERR_EVENT_INVALID, "not JSON: %s (line %d, column %d)", jerr.text,
+                            jerr.line, jerr.column);
     es_err rc = s_parse_root(root, depth, ev, err);
     json_decref(root);
     return rc;
@@ -434,8 +417,8 @@ es_err es_event_parse(const char *body, size_t len, es_event *ev, es_error *err)
     memset(ev, 0, sizeof *ev);
     ES_ENSURE_REF(body);
     if (len > ES_EVENT_MAX_BODY)
-        return es_error_set(err, ES_ERR_TOO_LARGE, "message body is %zu bytes (the limit is %u)",
-                            len, ES_EVENT_MAX_BODY);
+        return es_error_set(err, ES_ERR_TOO_LARGE, "message body is %zu bytes (the limit is %u)", len,
+                            ES_EVENT_MAX_BODY);
     if (len == 0)
         return es_error_set(err, ES_ERR_EVENT_INVALID, "message body is empty");
     es_err rc = s_parse_text(body, len, 0, ev, err);

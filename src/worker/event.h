@@ -31,7 +31,7 @@
 
 #define ES_EVENT_MAX_BODY (256u * 1024u) /* bytes of one message body */
 #define ES_EVENT_MAX_RECORDS 100
-#define ES_EVENT_MAX_KEY 1024     /* bytes of a decoded key (S3's limit) */
+#define ES_EVENT_MAX_KEY 1024 /* bytes of a decoded key (S3's limit) */
 #define ES_EVENT_MAX_BUCKET 255
 
 typedef enum es_event_record_state {
@@ -49,10 +49,10 @@ typedef struct es_event_record {
     char etag[128];        /* without quotes; "" when absent */
     char version_id[1025]; /* "" when absent */
     char sequencer[128];
-    char event_name[64];   /* "ObjectCreated:Put", or "Object Created" (EventBridge) */
+    char event_name[64]; /* "ObjectCreated:Put", or "Object Created" (EventBridge) */
     es_event_record_state state;
-    bool delete_marker;    /* REMOVED: a delete marker was created (version_id is the marker's) */
-    es_err problem_code;   /* INVALID, malformed REMOVED: ES_ERR_EVENT_INVALID (or ES_ERR_TOO_LARGE) */
+    bool delete_marker;           /* REMOVED: a delete marker was created (version_id is the marker's) */
+    es_err problem_code;          /* INVALID, malformed REMOVED: ES_ERR_EVENT_INVALID (or ES_ERR_TOO_LARGE) */
     char problem[ES_ERRBUF_SIZE]; /* INVALID, malformed REMOVED: the reason, naming the field ("" otherwise) */
 } es_event_record;
 
@@ -63,7 +63,7 @@ typedef enum es_event_kind {
 
 typedef struct es_event {
     es_event_kind kind;
-    const char *shape;  /* "s3", "sns/s3", "eventbridge", "sns/eventbridge" */
+    const char *shape; /* "s3", "sns/s3", "eventbridge", "sns/eventbridge" */
     es_event_record *records;
     size_t count;
     char test_bucket[ES_EVENT_MAX_BUCKET + 1]; /* ES_EVENT_TEST: the "Bucket" field */

@@ -37,13 +37,12 @@ es_err es_health_write(const char *path, const es_health_state *st, es_error *er
         return es_error_set(err, ES_ERR_IO, "heartbeat file name %.64s... is too long", path);
     char buf[1024];
     int n = snprintf(buf, sizeof buf,
-                     S_MAGIC "pid=%ld\nupdated=%" PRId64 "\nstarted=%" PRId64
-                             "\nlast_receive_ok=%" PRId64 "\nreceive_failures=%u\n"
+                     S_MAGIC "pid=%ld\nupdated=%" PRId64 "\nstarted=%" PRId64 "\nlast_receive_ok=%" PRId64
+                             "\nreceive_failures=%u\n"
                              "last_error=%s\nslots=%d\nbusy=%d\noldest_job_started=%" PRId64
                              "\nnewest_job_started=%" PRId64 "\n",
-                     st->pid, st->updated, st->started, st->last_receive_ok,
-                     st->receive_failures, st->last_error, st->slots, st->busy,
-                     st->oldest_job_started, st->newest_job_started);
+                     st->pid, st->updated, st->started, st->last_receive_ok, st->receive_failures,
+                     st->last_error, st->slots, st->busy, st->oldest_job_started, st->newest_job_started);
     if (n < 0 || (size_t)n >= sizeof buf)
         return es_error_set(err, ES_ERR_INTERNAL, "heartbeat state does not fit its buffer");
     int fd = s_create_tmp(tmp);
@@ -144,13 +143,12 @@ long es_health_default_max_age(int wait_seconds) { return 3L * wait_seconds + 30
 
 static int64_t s_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
-es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
-                                  long stuck_after_s, char *summary, size_t size)
+es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s, long stuck_after_s,
+                                  char *summary, size_t size)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        snprintf(summary, size, "heartbeat file %s: %s (is the worker running?)", path,
-                 strerror(errno));
+        snprintf(summary, size, "heartbeat file %s: %s (is the worker running?)", path, strerror(errno));
         return ES_HEALTH_MISSING;
     }
     int64_t age = now > (int64_t)sb.st_mtime ? now - (int64_t)sb.st_mtime : 0;
@@ -181,8 +179,8 @@ es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
         snprintf(summary, size,
                  "the worker cannot receive from SQS: %u failed receives in a row, %s for %" PRId64
                  " s (limit %ld s); last error: %s",
-                 st.receive_failures, st.last_receive_ok ? "no success" : "no success since start",
-                 since_ok, max_age_s, st.last_error[0] ? st.last_error : "unknown");
+                 st.receive_failures, st.last_receive_ok ? "no success" : "no success since start", since_ok,
+                 max_age_s, st.last_error[0] ? st.last_error : "unknown");
         return ES_HEALTH_NO_RECEIVE;
     }
     if (stuck_after_s > 0 && st.slots > 0 && st.busy >= st.slots && st.newest_job_started > 0 &&

@@ -49,8 +49,7 @@ ES_MUST_USE es_err es_health_write(const char *path, const es_health_state *st, 
 
 /* Reads the state back. *has_state is false when the file holds no state
  * (e.g. made by `touch`): only its age can then be judged. */
-ES_MUST_USE es_err es_health_read(const char *path, es_health_state *st, bool *has_state,
-                                  es_error *err);
+ES_MUST_USE es_err es_health_read(const char *path, es_health_state *st, bool *has_state, es_error *err);
 
 /* Default --max-age of `exifstrip health` for a given long-poll wait:
  * 3 × wait_seconds + 30. */
@@ -65,7 +64,7 @@ long es_health_default_max_age(int wait_seconds);
  * ever did); stuck when every slot is busy and even the most recently
  * started job has run for more than stuck_after_s (0 = never stuck).
  * Writes a one-line explanation (healthy or not) to summary. */
-es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
-                                  long stuck_after_s, char *summary, size_t size);
+es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s, long stuck_after_s,
+                                  char *summary, size_t size);
 
 #endif

@@ -19,16 +19,12 @@
  * are re-checked and retried this often before the job is left for redelivery. */
 #define S_WRITE_ATTEMPTS 3
 
-static bool s_cancel_requested(const es_job_env *env)
-{
-    return env->cancel && atomic_load(env->cancel) != 0;
-}
+static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
 
 /* HEADs B's object and decides whether to write it (on the condition set in
  * wopt) or settle the object as skipped (res filled, false returned). */
-static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
-                                es_s3_object_info *dest, es_s3_write_options *wopt,
-                                es_job_result *res)
+static bool s_check_destination(const es_job_env *env, const es_job_object *obj, es_s3_object_info *dest,
+                                es_s3_write_options *wopt, es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_aws_result hres;
@@ -36,21 +32,20 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     es_err rc = es_s3_head_object(env->s3, bucket, obj->key, dest, &hres);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
         es_job_copy_request_id(res, &hres);
-        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s",
-                           bucket, es_strerror(rc), hres.http_status, hres.message);
+        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
+                           es_strerror(rc), hres.http_status, hres.message);
         return false;
     }
     switch (es_dest_decide(&obj->source, rc == ES_OK ? dest : NULL, wopt)) {
-    case ES_DEST_WRITE:
-        return true;
+    case ES_DEST_WRITE: return true;
     case ES_DEST_SAME:
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                           "bucket %.200s already holds this source version", bucket);
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
+                           bucket);
         return false;
     case ES_DEST_NEWER:
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                           "bucket %.200s holds a newer source version (sequencer %.40s > %.40s)",
-                           bucket, dest->source.sequencer, obj->source.sequencer);
+                           "bucket %.200s holds a newer source version (sequencer %.40s > %.40s)", bucket,
+                           dest->source.sequencer, obj->source.sequencer);
         return false;
     }
     return true;
@@ -62,13 +57,11 @@ static bool s_precheck(const es_job_env *env, const es_job_object *obj, es_job_r
 {
     const es_cfg *cfg = env->cfg;
     if (!es_cfg_bucket_allowed(cfg, obj->bucket)) {
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s is not an allowed source",
-                           obj->bucket);
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s is not an allowed source", obj->bucket);
         return false;
     }
     if (!es_cfg_suffix_matches(cfg, obj->key)) {
-        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "%s",
-                           "key does not end with a configured suffix");
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "%s", "key does not end with a configured suffix");
         return false;
     }
     if (s_cancel_requested(env)) {
@@ -93,18 +86,15 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job
         es_propagate_delete(env, obj, res);
         return;
     }
-    if (env->cfg->propagate_deletes && obj->source.version_id[0] &&
-        !es_propagate_source_visible(env, obj, res))
+    if (env->cfg->propagate_deletes && obj->source.version_id[0] && !es_propagate_source_visible(env, obj, res))
         return;
     for (int attempt = 1;; attempt++) {
         es_s3_object_info dest; /* wopt.if_match may point into it */
         es_s3_write_options wopt = {.source = &obj->source};
-        if (!s_check_destination(env, obj, &dest, &wopt, res) ||
-            !es_job_transfer(env, obj, &wopt, res))
+        if (!s_check_destination(env, obj, &dest, &wopt, res) || !es_job_transfer(env, obj, &wopt, res))
             return;
         if (s_cancel_requested(env)) {
-            es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s",
-                               "shutting down: not retried");
+            es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
             return;
         }
         if (attempt == S_WRITE_ATTEMPTS) {
@@ -124,8 +114,8 @@ bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_
     return s_precheck(env, obj, res) && s_check_destination(env, obj, &dest, &wopt, res);
 }
 
-void es_job_run_object(const es_job_env *env, const es_job_object *obj,
-                       const es_job_message *msg, es_job_result *res)
+void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,
+                       es_job_result *res)
 {
     uint64_t start = es_clock_ms();
     memset(res, 0, sizeof *res);
@@ -135,10 +125,12 @@ void es_job_run_object(const es_job_env *env, const es_job_object *obj,
     es_job_log_result(env, msg, obj->bucket, obj->key, obj->source.version_id, res);
 }
 
-void es_job_run_record(const es_job_env *env, const es_job_message *msg,
-                       const es_event_record *rec, es_job_result *res)
+void es_job_run_record(const es_job_env *env, const es_job_message *msg, const es_event_record *rec,
+                       es_job_result *res)
 {
-    es_job_object obj = {.bucket = rec->bucket, .key = rec->key, .size = rec->size,
+    es_job_object obj = {.bucket = rec->bucket,
+                         .key = rec->key,
+                         .size = rec->size,
                          .has_size = rec->has_size,
                          .removed = rec->state == ES_EVENT_RECORD_REMOVED,
                          .delete_marker = rec->delete_marker};

@@ -67,12 +67,12 @@ typedef struct es_job_env {
 /* One object of the source bucket, as an event or a listing announces it. */
 typedef struct es_job_object {
     const char *bucket;
-    const char *key;          /* raw UTF-8, never empty */
-    es_s3_source_id source;   /* etag (without quotes), version_id, sequencer; "" = unknown */
-    uint64_t size;            /* when has_size: refused at once above EXIFSTRIP_MAX_OBJECT_BYTES */
+    const char *key;        /* raw UTF-8, never empty */
+    es_s3_source_id source; /* etag (without quotes), version_id, sequencer; "" = unknown */
+    uint64_t size;          /* when has_size: refused at once above EXIFSTRIP_MAX_OBJECT_BYTES */
     bool has_size;
-    bool removed;             /* removed from the source: propagate the delete (propagate_delete.h) */
-    bool delete_marker;       /* removed: by a delete marker (source.version_id is the marker's) */
+    bool removed;       /* removed from the source: propagate the delete (propagate_delete.h) */
+    bool delete_marker; /* removed: by a delete marker (source.version_id is the marker's) */
 } es_job_object;
 
 typedef struct es_job_message {
@@ -81,25 +81,25 @@ typedef struct es_job_message {
     size_t body_len;
     int receive_count;
     /* For the metrics (metrics.h); zero when the job does not come from SQS: */
-    uint64_t received_ms;   /* es_clock_ms() when the message was received */
+    uint64_t received_ms; /* es_clock_ms() when the message was received */
     bool has_queue_wait;
     uint64_t queue_wait_ms; /* from its SentTimestamp to its receipt */
 } es_job_message;
 
 typedef struct es_job_result {
     es_job_outcome outcome;
-    es_err code;          /* ES_OK for stripped and skipped */
-    uint64_t bytes_in;    /* object bytes read */
-    uint64_t bytes_out;   /* bytes written to the destination */
+    es_err code;            /* ES_OK for stripped and skipped */
+    uint64_t bytes_in;      /* object bytes read */
+    uint64_t bytes_out;     /* bytes written to the destination */
     uint64_t bytes_removed; /* bytes of the input the stripper dropped (stripped only) */
-    char removed[160];    /* e.g. "gps,exif,xmp,trailer"; "" when nothing was removed */
-    char orientation[256]; /* what happened to the EXIF Orientation ("" = nothing to say) */
+    char removed[160];      /* e.g. "gps,exif,xmp,trailer"; "" when nothing was removed */
+    char orientation[256];  /* what happened to the EXIF Orientation ("" = nothing to say) */
     uint64_t duration_ms;
     char request_id[128]; /* of the S3 request that decided the outcome */
     char reason[ES_ERRBUF_SIZE];
-    bool reported;        /* a report was sent to the DLQ */
-    bool abandoned;       /* retry because the job was too old or its GET too slow */
-    bool warn;            /* logged at warn level though not a failure (a kept foreign copy) */
+    bool reported;  /* a report was sent to the DLQ */
+    bool abandoned; /* retry because the job was too old or its GET too slow */
+    bool warn;      /* logged at warn level though not a failure (a kept foreign copy) */
 } es_job_result;
 
 /* Per-message tally, by outcome. */
@@ -119,8 +119,8 @@ typedef struct es_job_counts {
  * followed by its metrics record (metrics.h). msg (NULL when the object does
  * not come from a message) names the message in the log and the report.
  * Never fails: failures are outcomes. */
-void es_job_run_object(const es_job_env *env, const es_job_object *obj,
-                       const es_job_message *msg, es_job_result *res);
+void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,
+                       es_job_result *res);
 
 /* What es_job_run_object would do, without GET, write, report or log line
  * (`backfill --dry-run`): the same checks and the HEAD of B's object. True
@@ -132,8 +132,8 @@ bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_
 /* es_job_run_object for one CREATED record of msg, or a REMOVED one (its
  * delete propagated: the caller checks cfg->propagate_deletes, as
  * es_job_run_message does). */
-void es_job_run_record(const es_job_env *env, const es_job_message *msg,
-                       const es_event_record *rec, es_job_result *res);
+void es_job_run_record(const es_job_env *env, const es_job_message *msg, const es_event_record *rec,
+                       es_job_result *res);
 
 /* Processes every record of msg (an unparseable message is refused as a
  * whole; a test event is logged; records are settled one by one). Adds the outcomes to counts (may be NULL).

@@ -16,9 +16,8 @@
 /* Settles a record that is not processed (skipped or refused without any
  * request): fills res, sends the refusal report, logs one line. rec is NULL
  * when the whole message was refused. */
-static void s_settle_unprocessed(const es_job_env *env, const es_job_message *msg,
-                                 const es_event_record *rec, es_job_outcome outcome, es_err code,
-                                 const char *reason, es_job_result *res)
+static void s_settle_unprocessed(const es_job_env *env, const es_job_message *msg, const es_event_record *rec,
+                                 es_job_outcome outcome, es_err code, const char *reason, es_job_result *res)
 {
     uint64_t start = es_clock_ms();
     memset(res, 0, sizeof *res);
@@ -26,13 +25,13 @@ static void s_settle_unprocessed(const es_job_env *env, const es_job_message *ms
     es_job_report_refusal(env, msg, rec ? rec->bucket : NULL, rec ? rec->key : NULL,
                           rec ? rec->version_id : NULL, res);
     res->duration_ms = es_clock_ms() - start;
-    es_job_log_result(env, msg, rec ? rec->bucket : NULL, rec ? rec->key : NULL,
-                      rec ? rec->version_id : NULL, res);
+    es_job_log_result(env, msg, rec ? rec->bucket : NULL, rec ? rec->key : NULL, rec ? rec->version_id : NULL,
+                      res);
 }
 
 /* Settles one record of a parsed message according to its state. */
-static void s_run_event_record(const es_job_env *env, const es_job_message *msg,
-                               const es_event_record *rec, es_job_result *res)
+static void s_run_event_record(const es_job_env *env, const es_job_message *msg, const es_event_record *rec,
+                               es_job_result *res)
 {
     char reason[sizeof res->reason];
     es_event_record_state state = rec->state;
@@ -42,9 +41,7 @@ static void s_run_event_record(const es_job_env *env, const es_job_message *msg,
                                              : ES_EVENT_RECORD_REMOVED;
     switch (state) {
     case ES_EVENT_RECORD_CREATED:
-    case ES_EVENT_RECORD_REMOVED:
-        es_job_run_record(env, msg, rec, res);
-        return;
+    case ES_EVENT_RECORD_REMOVED: es_job_run_record(env, msg, rec, res); return;
     case ES_EVENT_RECORD_OTHER:
         snprintf(reason, sizeof reason, "event \"%s\" is not an object creation: nothing to do",
                  rec->event_name);

@@ -65,8 +65,7 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
     }
 }
 
-void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
-                        const char *fmt, ...)
+void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)
 {
     char reason[sizeof res->reason];
     va_list ap;
@@ -93,9 +92,8 @@ static es_err s_send_report(const es_job_env *env, const char *report, es_aws_re
     return env->sqs ? es_sqs_send(env->sqs, env->cfg->dlq_url, report, NULL, 0, sres) : ES_ERR_NOMEM;
 }
 
-void es_job_report_refusal(const es_job_env *env, const es_job_message *msg,
-                           const char *bucket, const char *key, const char *version_id,
-                           es_job_result *res)
+void es_job_report_refusal(const es_job_env *env, const es_job_message *msg, const char *bucket,
+                           const char *key, const char *version_id, es_job_result *res)
 {
     if (res->outcome != ES_JOB_REFUSED || (!env->report && !env->cfg->dlq_url[0]))
         return;
@@ -121,16 +119,16 @@ void es_job_report_refusal(const es_job_env *env, const es_job_message *msg,
     }
     char refusal[sizeof res->reason];
     memcpy(refusal, res->reason, sizeof refusal);
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "refused (%.100s) but the %s failed: %s%s%.80s",
-                       refusal, env->report ? "report" : "DLQ report", es_strerror(rc),
-                       sres.message[0] ? ": " : "", sres.message);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "refused (%.100s) but the %s failed: %s%s%.80s", refusal,
+                       env->report ? "report" : "DLQ report", es_strerror(rc), sres.message[0] ? ": " : "",
+                       sres.message);
 }
 
-void es_job_log_result(const es_job_env *env, const es_job_message *msg, const char *bucket,
-                       const char *key, const char *version_id, const es_job_result *res)
+void es_job_log_result(const es_job_env *env, const es_job_message *msg, const char *bucket, const char *key,
+                       const char *version_id, const es_job_result *res)
 {
-    static const char *const events[ES_JOB_OUTCOME_COUNT] = {
-        "job.done", "job.skipped", "job.gone", "job.refused", "job.retry", "job.deleted"};
+    static const char *const events[ES_JOB_OUTCOME_COUNT] = {"job.done",    "job.skipped", "job.gone",
+                                                             "job.refused", "job.retry",   "job.deleted"};
     es_log_level level = res->outcome == ES_JOB_REFUSED || res->outcome == ES_JOB_RETRY || res->warn
                              ? ES_LOG_WARN
                              : ES_LOG_INFO;
@@ -142,12 +140,15 @@ void es_job_log_result(const es_job_env *env, const es_job_message *msg, const c
            ES_LF_STR("version_id", version_id && version_id[0] ? version_id : NULL),
            ES_LF_UINT("bytes_in", res->bytes_in), ES_LF_UINT("bytes_out", res->bytes_out),
            ES_LF_STR("removed", res->outcome == ES_JOB_STRIPPED ? res->removed : NULL),
-           ES_LF_STR("orientation", res->outcome == ES_JOB_STRIPPED && res->orientation[0] ? res->orientation : NULL),
+           ES_LF_STR("orientation",
+                     res->outcome == ES_JOB_STRIPPED && res->orientation[0] ? res->orientation : NULL),
            ES_LF_UINT("duration_ms", res->duration_ms),
            ES_LF_STR("request_id", res->request_id[0] ? res->request_id : NULL),
            ES_LF_STR("reason", res->reason[0] ? res->reason : NULL),
            ES_LF_STR("error_code", failed ? es_errname(res->code) : NULL),
            ES_LF_STR("category", failed ? es_category_name(es_err_category(res->code)) : NULL),
-           ES_LF_STR("reported", !res->reported ? NULL : env->report ? "report" : "dlq"));
+           ES_LF_STR("reported", !res->reported ? NULL
+                                 : env->report  ? "report"
+                                                : "dlq"));
     es_metrics_job(msg, res);
 }

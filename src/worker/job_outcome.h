@@ -6,8 +6,8 @@
 #include "worker/job.h"
 
 /* Sets res's outcome, code and reason (formatted, cut to size). */
-void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
-                        const char *fmt, ...) ES_PRINTF(4, 5);
+void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)
+    ES_PRINTF(4, 5);
 
 /* Keeps r's request id (if any) as the one that decided the outcome. */
 void es_job_copy_request_id(es_job_result *res, const es_aws_result *r);
@@ -15,14 +15,13 @@ void es_job_copy_request_id(es_job_result *res, const es_aws_result *r);
 /* Reports a refused object (obj NULL: the whole message was refused) to
  * env->report, else to the DLQ when one is configured; a failure to report
  * turns the refusal into a retry. msg may be NULL. No-op for other outcomes. */
-void es_job_report_refusal(const es_job_env *env, const es_job_message *msg,
-                           const char *bucket, const char *key, const char *version_id,
-                           es_job_result *res);
+void es_job_report_refusal(const es_job_env *env, const es_job_message *msg, const char *bucket,
+                           const char *key, const char *version_id, es_job_result *res);
 
 /* Logs the "job.<outcome>" line of one object (bucket/key/version_id may be
  * NULL or ""; msg may be NULL); "reported" says "dlq", or "report" when env
  * has its own report sink; then its metrics record (metrics.h). */
-void es_job_log_result(const es_job_env *env, const es_job_message *msg, const char *bucket,
-                       const char *key, const char *version_id, const es_job_result *res);
+void es_job_log_result(const es_job_env *env, const es_job_message *msg, const char *bucket, const char *key,
+                       const char *version_id, const es_job_result *res);
 
 #endif

@@ -28,25 +28,22 @@ typedef struct s_run {
     es_s3_upload *upload;
     es_aws_result put_res;
     uint64_t bytes_in, bytes_out;
-    bool output_failed; /* writing to the destination failed: transient */
-    bool refused;       /* the input was refused by a callback */
-    bool body_checked;  /* the GET checks the body against S3's full-object CRC */
+    bool output_failed;   /* writing to the destination failed: transient */
+    bool refused;         /* the input was refused by a callback */
+    bool body_checked;    /* the GET checks the body against S3's full-object CRC */
     bool refusal_pending; /* the stripper refused, the rest of the body is read to
                              check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
-    bool abandoned;     /* too old or too slow: retried, the message released at once */
+    bool abandoned;      /* too old or too slow: retried, the message released at once */
     uint64_t start_ms;
     uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
-    uint64_t window_start_ms;  /* the current rate window */
+    uint64_t window_start_ms;      /* the current rate window */
     uint64_t window_bytes;
-    es_error why;       /* the first failure */
+    es_error why; /* the first failure */
 } s_run;
 
-static bool s_cancel_requested(const es_job_env *env)
-{
-    return env->cancel && atomic_load(env->cancel) != 0;
-}
+static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
 
 es_err es_job_too_large(const es_cfg *cfg, uint64_t size, es_error *why)
 {
@@ -112,8 +109,9 @@ static es_err s_check_pace(s_run *run, size_t len)
         return ES_OK;
     uint64_t rate = run->window_bytes * 1000u / (elapsed ? elapsed : 1);
     if (rate < cfg->min_transfer_rate)
-        return s_abandon(run, "GET abandoned: transfer rate %llu B/s over %llu s is below "
-                              "EXIFSTRIP_MIN_TRANSFER_RATE (%llu B/s)",
+        return s_abandon(run,
+                         "GET abandoned: transfer rate %llu B/s over %llu s is below "
+                         "EXIFSTRIP_MIN_TRANSFER_RATE (%llu B/s)",
                          (unsigned long long)rate, (unsigned long long)elapsed / 1000u,
                          (unsigned long long)cfg->min_transfer_rate);
     run->window_start_ms = now;
@@ -184,8 +182,7 @@ static void s_budget_release(void *ctx, uint64_t bytes)
 }
 
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
-static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res,
-                                   es_job_result *res)
+static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res, es_job_result *res)
 {
     if (run->output_failed || run->cancelled || run->abandoned) {
         es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
@@ -195,8 +192,7 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
         es_job_set_outcome(res, ES_JOB_RETRY, get_res->code,
                            "GET failed: %s (HTTP %ld): %s; the stripper's verdict on those bytes "
                            "(%s) is not kept",
-                           es_strerror(get_res->code), get_res->http_status, get_res->message,
-                           run->why.msg);
+                           es_strerror(get_res->code), get_res->http_status, get_res->message, run->why.msg);
         return;
     }
     if (run->refused) {
@@ -210,13 +206,13 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
     es_category cat = es_err_category(rc);
     if (cat == ES_CAT_GONE) {
         es_job_set_outcome(res, ES_JOB_GONE, rc, "%s",
-                      rc == ES_ERR_PRECONDITION ? "object changed since the event (ETag differs)"
-                                                : "object no longer exists");
+                           rc == ES_ERR_PRECONDITION ? "object changed since the event (ETag differs)"
+                                                     : "object no longer exists");
         return;
     }
     es_job_set_outcome(res, cat == ES_CAT_INPUT ? ES_JOB_REFUSED : ES_JOB_RETRY, rc,
-                  "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc), get_res->http_status,
-                  get_res->aws_code[0] ? ", " : "", get_res->aws_code, get_res->message);
+                       "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc), get_res->http_status,
+                       get_res->aws_code[0] ? ", " : "", get_res->aws_code, get_res->message);
 }
 
 /* GETs the object through the stripper into the upload; fills res. */
@@ -262,8 +258,7 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
         run->write_conflict = rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND ||
                               run->put_res.http_status == 409;
         es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
-                      cfg->dest_bucket, es_strerror(rc), run->put_res.http_status,
-                      run->put_res.message);
+                           cfg->dest_bucket, es_strerror(rc), run->put_res.http_status, run->put_res.message);
         return;
     }
     es_s3_upload_free(run->upload);
@@ -276,16 +271,16 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
     es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
 }
 
-bool es_job_transfer(const es_job_env *env, const es_job_object *obj,
-                     const es_s3_write_options *wopt, es_job_result *res)
+bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
+                     es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
     s_run run = {.env = env, .start_ms = es_clock_ms()};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
-    run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, obj->key, "image/jpeg",
-                                  (size_t)cfg->part_size, wopt);
+    run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, obj->key, "image/jpeg", (size_t)cfg->part_size,
+                                  wopt);
     run.budget = (es_orient_budget_ops){s_budget_acquire, s_budget_release, &run};
     es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
     run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
@@ -300,4 +295,3 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj,
     es_orient_stripper_free(run.stripper);
     return run.write_conflict;
 }
-

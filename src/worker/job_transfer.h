@@ -12,8 +12,8 @@
  * recording wopt's source identity. Fills res's outcome, bytes, removed
  * summary, orientation note and request id. Returns true when the
  * conditional write found B changed (the caller re-checks B), else false. */
-bool es_job_transfer(const es_job_env *env, const es_job_object *obj,
-                     const es_s3_write_options *wopt, es_job_result *res);
+bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
+                     es_job_result *res);
 
 /* Sets why to "object is N bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (M)"
  * (ES_ERR_TOO_LARGE) and returns that code. */

@@ -75,7 +75,7 @@ typedef struct s_item {
     char *body;
     size_t body_len;
     int receive_count;
-    int slot; /* visibility slot, -1 if untracked */
+    int slot;               /* visibility slot, -1 if untracked */
     uint64_t received_ms;   /* es_clock_ms() at receipt */
     bool has_queue_wait;    /* the receive returned its SentTimestamp */
     uint64_t queue_wait_ms; /* SentTimestamp to receipt (0 when the clocks disagree) */
@@ -89,7 +89,7 @@ struct es_pool {
     atomic_int stop_flag; /* raised with `stopping`: the receiver's cancel token */
     atomic_int stop_requests;
     atomic_int drained;
-    atomic_int hard_stop; /* the shutdown deadline passed: helpers' and shutdown's cancel token */
+    atomic_int hard_stop;          /* the shutdown deadline passed: helpers' and shutdown's cancel token */
     es_pool_thread deadline_timer; /* raises hard_stop at deadline_ms */
     uint64_t deadline_ms;
     int pipe_fds[2];
@@ -112,10 +112,10 @@ struct es_pool {
     pthread_t *workers;
     int nworkers;
     bool receiver_started;
-    int64_t *job_started; /* per job slot: when its job started (wall seconds), 0 = idle; under mu */
-    es_health_state health;  /* receiver thread only: what the heartbeat file says */
+    int64_t *job_started;       /* per job slot: when its job started (wall seconds), 0 = idle; under mu */
+    es_health_state health;     /* receiver thread only: what the heartbeat file says */
     uint64_t health_written_ms; /* receiver thread only */
-    bool touch_failing; /* receiver thread only */
+    bool touch_failing;         /* receiver thread only */
     bool abandoned;
 };
 
@@ -174,8 +174,8 @@ static void s_timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t ms)
 static void s_touch(es_pool *p)
 {
     uint64_t now_ms = es_clock_ms();
-    if (!p->cfg->heartbeat_file[0] || (p->health_written_ms &&
-                                       now_ms - p->health_written_ms < S_HEARTBEAT_EVERY_MS))
+    if (!p->cfg->heartbeat_file[0] ||
+        (p->health_written_ms && now_ms - p->health_written_ms < S_HEARTBEAT_EVERY_MS))
         return;
     es_health_state *st = &p->health;
     st->updated = (int64_t)time(NULL);
@@ -236,8 +236,7 @@ static int s_job_slot_begin(es_pool *p)
 
 /* Sets the visibility of up to ES_SQS_MAX_BATCH messages to 0 (they are received again at
  * once); failures are logged. ids name the messages in the log. */
-static void s_release_batch(es_pool *p, const char *const *receipts, const char *const *ids,
-                            size_t k)
+static void s_release_batch(es_pool *p, const char *const *receipts, const char *const *ids, size_t k)
 {
     es_sqs_batch_entry entries[ES_SQS_MAX_BATCH];
     memset(entries, 0, sizeof entries);
@@ -422,8 +421,8 @@ static void *s_receiver(void *arg)
         int wait_s = cfg->wait_seconds;
         if (cfg->drain && drain_in_flight < S_DRAIN_PATIENCE && wait_s > S_DRAIN_WAIT_S)
             wait_s = S_DRAIN_WAIT_S; /* the end of the queue is noticed within a second */
-        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, wait_s,
-                                   cfg->visibility_timeout, &msgs, &n, &res);
+        es_err rc = es_sqs_receive(p->sqs, cfg->queue_url, (int)asked, wait_s, cfg->visibility_timeout, &msgs,
+                                   &n, &res);
         es_http_set_thread_cancel(token); /* giving messages back must not be cancelled */
         if (rc == ES_ERR_CANCELLED && atomic_load(&p->stop_flag)) {
             ES_LOG(ES_LOG_INFO, "sqs.receive_cancelled",
@@ -437,8 +436,7 @@ static void *s_receiver(void *arg)
             backoff_ms = backoff_ms ? backoff_ms * 2 : 1000;
             if (backoff_ms > S_BACKOFF_MAX_MS)
                 backoff_ms = S_BACKOFF_MAX_MS;
-            es_log_level level =
-                es_err_category(rc) == ES_CAT_TRANSIENT ? ES_LOG_WARN : ES_LOG_ERROR;
+            es_log_level level = es_err_category(rc) == ES_CAT_TRANSIENT ? ES_LOG_WARN : ES_LOG_ERROR;
             ES_LOG(level, "sqs.receive_failed", ES_LF_STR("error_code", es_errname(rc)),
                    ES_LF_STR("category", es_category_name(es_err_category(rc))),
                    ES_LF_INT("http_status", res.http_status),
@@ -602,10 +600,8 @@ static void s_log_start(const es_pool *p)
            ES_LF_STR("queue_url", c->queue_url), ES_LF_STR("dest_bucket", c->dest_bucket),
            ES_LF_STR("source_buckets", c->source_bucket_count ? sources : NULL),
            ES_LF_STR("suffixes", suffixes), ES_LF_STR("dlq_url", c->dlq_url[0] ? c->dlq_url : NULL),
-           ES_LF_INT("concurrency", c->concurrency),
-           ES_LF_INT("visibility_timeout", c->visibility_timeout),
-           ES_LF_INT("wait_seconds", c->wait_seconds),
-           ES_LF_UINT("max_object_bytes", c->max_object_bytes),
+           ES_LF_INT("concurrency", c->concurrency), ES_LF_INT("visibility_timeout", c->visibility_timeout),
+           ES_LF_INT("wait_seconds", c->wait_seconds), ES_LF_UINT("max_object_bytes", c->max_object_bytes),
            ES_LF_UINT("part_size", c->part_size), ES_LF_INT("shutdown_grace", c->shutdown_grace),
            ES_LF_STR("heartbeat_file", c->heartbeat_file[0] ? c->heartbeat_file : NULL),
            ES_LF_BOOL("drain", c->drain), ES_LF_STR("metrics", es_metrics_enabled() ? "emf" : "off"),
@@ -760,8 +756,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     es_http_set_process_cancel(&p->hard_stop); /* even multipart aborts end at the deadline */
     es_err rc = s_start_threads(p);
     if (rc != ES_OK)
-        ES_LOG(ES_LOG_ERROR, "worker.thread_failed",
-               ES_LF_STR("reason", "could not start the worker threads"));
+        ES_LOG(ES_LOG_ERROR, "worker.thread_failed", ES_LF_STR("reason", "could not start the worker threads"));
     while (rc == ES_OK && atomic_load(&p->stop_requests) == 0 && !atomic_load(&p->drained)) {
         struct pollfd pfd = {.fd = p->pipe_fds[0], .events = POLLIN};
         if (poll(&pfd, 1, 1000) > 0) {
@@ -778,12 +773,10 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     p->stats.drained = atomic_load(&p->drained) != 0;
     es_pool_stats st = p->stats;
     pthread_mutex_unlock(&p->mu);
-    ES_LOG(p->abandoned ? ES_LOG_ERROR : ES_LOG_INFO, "worker.stop",
-           ES_LF_UINT("received", st.received), ES_LF_UINT("stripped", st.outcomes[ES_JOB_STRIPPED]),
-           ES_LF_UINT("skipped", st.outcomes[ES_JOB_SKIPPED]),
-           ES_LF_UINT("gone", st.outcomes[ES_JOB_GONE]),
-           ES_LF_UINT("refused", st.outcomes[ES_JOB_REFUSED]),
-           ES_LF_UINT("retry", st.outcomes[ES_JOB_RETRY]),
+    ES_LOG(p->abandoned ? ES_LOG_ERROR : ES_LOG_INFO, "worker.stop", ES_LF_UINT("received", st.received),
+           ES_LF_UINT("stripped", st.outcomes[ES_JOB_STRIPPED]),
+           ES_LF_UINT("skipped", st.outcomes[ES_JOB_SKIPPED]), ES_LF_UINT("gone", st.outcomes[ES_JOB_GONE]),
+           ES_LF_UINT("refused", st.outcomes[ES_JOB_REFUSED]), ES_LF_UINT("retry", st.outcomes[ES_JOB_RETRY]),
            ES_LF_UINT("copies_deleted", st.outcomes[ES_JOB_DELETED]), ES_LF_UINT("deleted", st.deleted),
            ES_LF_UINT("delete_failed", st.delete_failed), ES_LF_UINT("left", st.left),
            ES_LF_UINT("returned", st.returned), ES_LF_UINT("visibility_extended", st.extended),

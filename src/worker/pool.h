@@ -27,16 +27,16 @@
 typedef struct es_pool es_pool;
 
 typedef struct es_pool_stats {
-    uint64_t received;      /* messages received */
-    uint64_t settled;       /* messages handed to the delete batcher */
-    uint64_t left;          /* messages left for redelivery (a record must be retried) */
-    uint64_t returned;      /* messages given back unstarted at shutdown */
-    uint64_t deleted;       /* deletions that succeeded */
-    uint64_t delete_failed; /* deletions given up on (the message will come back) */
-    uint64_t extended;      /* visibility extensions */
+    uint64_t received;                       /* messages received */
+    uint64_t settled;                        /* messages handed to the delete batcher */
+    uint64_t left;                           /* messages left for redelivery (a record must be retried) */
+    uint64_t returned;                       /* messages given back unstarted at shutdown */
+    uint64_t deleted;                        /* deletions that succeeded */
+    uint64_t delete_failed;                  /* deletions given up on (the message will come back) */
+    uint64_t extended;                       /* visibility extensions */
     uint64_t outcomes[ES_JOB_OUTCOME_COUNT]; /* records, by outcome */
-    unsigned abandoned;     /* threads still busy when shutdown gave up on them */
-    bool drained;           /* stopped because --drain found the queue empty */
+    unsigned abandoned;                      /* threads still busy when shutdown gave up on them */
+    bool drained;                            /* stopped because --drain found the queue empty */
 } es_pool_stats;
 
 /* cfg, s3 and sqs are borrowed and must outlive the pool. NULL on failure. */

@@ -43,20 +43,17 @@ es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_o
 }
 
 /* Settles a removal whose copy is kept (or absent) with the reason. */
-static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
-                   const es_job_object *removal, const es_s3_object_info *dest)
+static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket, const es_job_object *removal,
+                   const es_s3_object_info *dest)
 {
     const es_s3_source_id *src = &dest->source;
     char what[320];
     switch (v) {
     case ES_REMOVAL_DELETE: return;
-    case ES_REMOVAL_ABSENT:
-        snprintf(what, sizeof what, "has no copy of this key: nothing to delete");
-        break;
+    case ES_REMOVAL_ABSENT: snprintf(what, sizeof what, "has no copy of this key: nothing to delete"); break;
     case ES_REMOVAL_FOREIGN:
-        snprintf(
-            what, sizeof what,
-            "holds a copy without exifstrip's source metadata (written by something else): kept");
+        snprintf(what, sizeof what,
+                 "holds a copy without exifstrip's source metadata (written by something else): kept");
         break;
     case ES_REMOVAL_NEWER:
         snprintf(what, sizeof what,
@@ -64,8 +61,7 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
                  src->sequencer, removal->source.sequencer);
         break;
     case ES_REMOVAL_OTHER_VERSION:
-        snprintf(what, sizeof what,
-                 "holds a copy of version \"%.100s\", not of the deleted version: kept",
+        snprintf(what, sizeof what, "holds a copy of version \"%.100s\", not of the deleted version: kept",
                  src->version_id);
         break;
     case ES_REMOVAL_UNORDERED:
@@ -80,17 +76,13 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
     es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s %s", bucket, what);
 }
 
-static void s_head_failed(es_job_result *res, const char *bucket, es_err rc,
-                          const es_aws_result *ar)
+static void s_head_failed(es_job_result *res, const char *bucket, es_err rc, const es_aws_result *ar)
 {
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s",
-                       bucket, es_strerror(rc), ar->http_status, ar->message);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
+                       es_strerror(rc), ar->http_status, ar->message);
 }
 
-static bool s_cancelled(const es_job_env *env)
-{
-    return env->cancel && atomic_load(env->cancel) != 0;
-}
+static bool s_cancelled(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
 
 /* One HEAD, judgement and conditional DELETE; true when the DELETE found the
  * copy changed since the HEAD (judge again), else res is settled. */
@@ -108,10 +100,9 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     }
     es_removal_verdict v = es_removal_decide(removal, rc == ES_OK ? &dest : NULL);
     if (v == ES_REMOVAL_DELETE && !dest.etag[0]) {
-        es_job_set_outcome(
-            res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
-            "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
-            bucket);
+        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
+                           "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
+                           bucket);
         return false;
     }
     if (v != ES_REMOVAL_DELETE) {
@@ -122,21 +113,19 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     rc = es_s3_delete_object_if(env->s3, bucket, removal->key, dest.etag, &ar);
     es_job_copy_request_id(res, &ar);
     if (rc == ES_OK) {
-        es_job_set_outcome(
-            res, ES_JOB_DELETED, ES_OK,
-            "bucket %.200s: deleted the copy made from the removed source (ETag %.100s)", bucket,
-            dest.etag);
+        es_job_set_outcome(res, ES_JOB_DELETED, ES_OK,
+                           "bucket %.200s: deleted the copy made from the removed source (ETag %.100s)",
+                           bucket, dest.etag);
         return false;
     }
     if (rc == ES_ERR_NOT_FOUND) { /* deleted meanwhile by someone else */
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
-                           "bucket %.200s has no copy of this key any more: nothing to delete",
-                           bucket);
+                           "bucket %.200s has no copy of this key any more: nothing to delete", bucket);
         return false;
     }
     bool changed = rc == ES_ERR_PRECONDITION || ar.http_status == 409;
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s",
-                       bucket, es_strerror(rc), ar.http_status, ar.message);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
+                       es_strerror(rc), ar.http_status, ar.message);
     return changed;
 }
 
@@ -146,19 +135,17 @@ void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es
     while (s_attempt(env, removal, res)) { /* the copy changed under the DELETE: judge it again */
         bool stopping = s_cancelled(env);
         if (stopping || judged == S_DELETE_ATTEMPTS) {
-            es_job_set_outcome(
-                res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
-                "bucket %.200s: %s after %d conditional delete%s found the copy changed",
-                env->cfg->dest_bucket, stopping ? "shutting down" : "left for redelivery", judged,
-                judged == 1 ? "" : "s");
+            es_job_set_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,
+                               "bucket %.200s: %s after %d conditional delete%s found the copy changed",
+                               env->cfg->dest_bucket, stopping ? "shutting down" : "left for redelivery",
+                               judged, judged == 1 ? "" : "s");
             return;
         }
         judged++;
     }
 }
 
-bool es_propagate_source_visible(const es_job_env *env, const es_job_object *obj,
-                                 es_job_result *res)
+bool es_propagate_source_visible(const es_job_env *env, const es_job_object *obj, es_job_result *res)
 {
     es_s3_object_info current;
     es_aws_result ar;

@@ -49,7 +49,6 @@ void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es
  * when it cannot tell (403: no s3:ListBucket on the source bucket). Another
  * failure settles res as retry and returns false. For objects with a
  * version id. */
-bool es_propagate_source_visible(const es_job_env *env, const es_job_object *obj,
-                                 es_job_result *res);
+bool es_propagate_source_visible(const es_job_env *env, const es_job_object *obj, es_job_result *res);
 
 #endif

@@ -57,8 +57,7 @@ static json_t *s_event(const es_report_info *info, bool excerpt)
     if (!info->body)
         return json_null();
     if (excerpt) {
-        size_t n = info->body_len < ES_REPORT_EXCERPT_BYTES ? info->body_len
-                                                             : ES_REPORT_EXCERPT_BYTES;
+        size_t n = info->body_len < ES_REPORT_EXCERPT_BYTES ? info->body_len : ES_REPORT_EXCERPT_BYTES;
         return es_report_json_string(info->body, n);
     }
     json_t *parsed = json_loadb(info->body, info->body_len, 0, NULL);
@@ -72,13 +71,11 @@ static char *s_build(const es_report_info *info, bool excerpt)
     const char *version = info->version_id && *info->version_id ? info->version_id : NULL;
     json_t *root = json_object();
     char *out = NULL;
-    bool ok = root && s_set(root, "bucket", s_cstr(info->bucket)) &&
-              s_set(root, "key", s_cstr(info->key)) &&
+    bool ok = root && s_set(root, "bucket", s_cstr(info->bucket)) && s_set(root, "key", s_cstr(info->key)) &&
               s_set(root, "version_id", s_cstr(version)) &&
               s_set(root, "reason", s_cstr(info->reason ? info->reason : es_strerror(info->code))) &&
               s_set(root, "error_code", json_string(es_errname(info->code))) &&
-              s_set(root, "category",
-                    json_string(es_category_name(es_err_category(info->code)))) &&
+              s_set(root, "category", json_string(es_category_name(es_err_category(info->code)))) &&
               s_set(root, "message_id", s_cstr(info->message_id)) &&
               s_set(root, "receive_count", json_integer(info->receive_count)) &&
               s_set(root, "time", json_string(now)) &&

@@ -16,14 +16,14 @@
 #define ES_REPORT_EXCERPT_BYTES 4096u
 
 typedef struct es_report_info {
-    const char *bucket;     /* NULL when the event itself was refused */
+    const char *bucket; /* NULL when the event itself was refused */
     const char *key;
     const char *version_id; /* NULL or "" when none */
     const char *reason;     /* human-readable cause */
     es_err code;            /* -> "error_code" (its name) and "category" */
     const char *message_id;
     int receive_count;
-    const char *body;       /* the original SQS message body */
+    const char *body; /* the original SQS message body */
     size_t body_len;
 } es_report_info;
 

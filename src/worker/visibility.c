@@ -16,7 +16,6 @@
 #include "worker/clock.h"
 #include "worker/thread.h"
 
-
 typedef struct s_slot {
     bool busy;
     char *receipt;
@@ -45,8 +44,7 @@ static void s_slot_clear(s_slot *s)
     memset(s, 0, sizeof *s);
 }
 
-int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle,
-                             const char *message_id)
+int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle, const char *message_id)
 {
     if (!v || !receipt_handle)
         return -1;
@@ -164,9 +162,8 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url,
-                                           int timeout_s, size_t slots,
-                                           const atomic_int *stop_token)
+es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url, int timeout_s,
+                                           size_t slots, const atomic_int *stop_token)
 {
     es_pool_visibility *v = calloc(1, sizeof *v);
     if (!v)

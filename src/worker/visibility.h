@@ -18,13 +18,11 @@ typedef struct es_pool_visibility es_pool_visibility;
 /* Starts the heartbeat thread for up to slots held messages. stop_token (may
  * be NULL) becomes the thread's aws/http/http.h cancel token, so stopping never waits
  * on a hung endpoint once it is raised. NULL on failure. */
-es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url,
-                                           int timeout_s, size_t slots,
-                                           const atomic_int *stop_token);
+es_pool_visibility *es_pool_visibility_new(es_sqs_client *sqs, const char *queue_url, int timeout_s,
+                                           size_t slots, const atomic_int *stop_token);
 /* Tracks a message from now (strings copied). Returns its slot, or -1 when
  * the table is full or memory ran out (the message is then not extended). */
-int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle,
-                             const char *message_id);
+int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle, const char *message_id);
 /* Stops tracking (slot -1 is ignored). */
 void es_pool_visibility_untrack(es_pool_visibility *v, int slot);
 /* Visibility extensions that succeeded so far. */

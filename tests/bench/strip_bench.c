@@ -85,10 +85,7 @@ static int add_input(inputs *in, const char *name, uint8_t *data, size_t len)
     return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static int load_corpus(const char *dir, inputs *in)
 {
@@ -118,9 +115,17 @@ static int load_corpus(const char *dir, inputs *in)
 static int generate(inputs *in)
 {
     for (unsigned i = 0; i < 4; i++) {
-        es_fixture_opts o = {.width = 4000, .height = 3000, .quality = 92, .seed = i, .exif_gps = true,
-                             .exif_thumbnail = true, .xmp = true, .icc_chunks = 2, .iptc = true,
-                             .progressive = i % 2 == 1, .mp4_trailer = i == 3};
+        es_fixture_opts o = {.width = 4000,
+                             .height = 3000,
+                             .quality = 92,
+                             .seed = i,
+                             .exif_gps = true,
+                             .exif_thumbnail = true,
+                             .xmp = true,
+                             .icc_chunks = 2,
+                             .iptc = true,
+                             .progressive = i % 2 == 1,
+                             .mp4_trailer = i == 3};
         uint8_t *data;
         size_t len;
         char name[64];

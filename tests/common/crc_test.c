@@ -7,12 +7,11 @@
 
 #include <stdlib.h>
 
-#define CHECK_U64_EQ(a, b)                                                                \
-    do {                                                                                  \
-        uint64_t es_a_ = (a), es_b_ = (b);                                                \
-        if (es_a_ != es_b_)                                                               \
-            es_test_fail(__FILE__, __LINE__, "%s == %s: 0x%" PRIX64 " != 0x%" PRIX64, #a, #b, \
-                         es_a_, es_b_);                                                   \
+#define CHECK_U64_EQ(a, b)                                                                                   \
+    do {                                                                                                     \
+        uint64_t es_a_ = (a), es_b_ = (b);                                                                   \
+        if (es_a_ != es_b_)                                                                                  \
+            es_test_fail(__FILE__, __LINE__, "%s == %s: 0x%" PRIX64 " != 0x%" PRIX64, #a, #b, es_a_, es_b_); \
     } while (0)
 
 static const char s_check[] = "123456789";

@@ -20,7 +20,7 @@ typedef struct seg {
     size_t offset;       /* of the 0xFF that starts the marker */
     const uint8_t *body; /* payload after the length field (NULL for standalone markers) */
     size_t body_len;
-    size_t fill_before;  /* 0xFF fill bytes seen before this marker */
+    size_t fill_before; /* 0xFF fill bytes seen before this marker */
 } seg;
 
 typedef struct walk {
@@ -302,8 +302,8 @@ static void t_xmp_and_extended(void)
 
 static void t_iptc_icc_and_small_segments(void)
 {
-    es_fixture_opts o = {.iptc = true, .icc_chunks = 3, .comment = true, .jfxx = true, .ducky = true,
-                         .apple_app2_fpxr = true};
+    es_fixture_opts o =
+        {.iptc = true, .icc_chunks = 3, .comment = true, .jfxx = true, .ducky = true, .apple_app2_fpxr = true};
     size_t len;
     walk w;
     uint8_t *j = make_ok(&o, &len, &w, 64, 48, 3);
@@ -322,7 +322,8 @@ static void t_iptc_icc_and_small_segments(void)
         CHECK_INT_EQ(s->body[12], expect_seq++);
         CHECK_INT_EQ(s->body[13], 3);
         if (s->body[12] == 1 && s->body_len >= 18) {
-            declared = (size_t)s->body[14] << 24 | (size_t)s->body[15] << 16 | (size_t)s->body[16] << 8 | s->body[17];
+            declared = (size_t)s->body[14] << 24 | (size_t)s->body[15] << 16 | (size_t)s->body[16] << 8 |
+                       s->body[17];
             CHECK(!memcmp(s->body + 14 + 36, "acsp", 4));
         }
         icc_len += s->body_len - 14;
@@ -392,10 +393,22 @@ static bool same_pixels(const uint8_t *a, size_t alen, const uint8_t *b, size_t 
 
 static void t_fill_bytes_and_everything(void)
 {
-    es_fixture_opts all = {.progressive = true, .restart_interval = 1, .exif_gps = true, .exif_thumbnail = true,
-                           .orientation = 3, .xmp = true, .xmp_extended = true, .iptc = true, .comment = true,
-                           .jfxx = true, .ducky = true, .apple_app2_fpxr = true, .icc_chunks = 2,
-                           .mpf_second_image = true, .mp4_trailer = true, .fill_bytes = true};
+    es_fixture_opts all = {.progressive = true,
+                           .restart_interval = 1,
+                           .exif_gps = true,
+                           .exif_thumbnail = true,
+                           .orientation = 3,
+                           .xmp = true,
+                           .xmp_extended = true,
+                           .iptc = true,
+                           .comment = true,
+                           .jfxx = true,
+                           .ducky = true,
+                           .apple_app2_fpxr = true,
+                           .icc_chunks = 2,
+                           .mpf_second_image = true,
+                           .mp4_trailer = true,
+                           .fill_bytes = true};
     es_fixture_opts plain = {.progressive = true, .restart_interval = 1};
     size_t len, plen;
     walk w, pw;

@@ -27,14 +27,17 @@ static void test_byte_pairs(void)
     CHECK_INT_EQ(es_hex_byte("A5zz", 4), 0xA5);
     CHECK_INT_EQ(es_hex_byte("2g", 2), -1);
     CHECK_INT_EQ(es_hex_byte("g2", 2), -1);
-    CHECK_INT_EQ(es_hex_byte("\xff" "1", 2), -1);
+    CHECK_INT_EQ(es_hex_byte("\xff"
+                             "1",
+                             2),
+                 -1);
 }
 
 static void test_byte_needs_two_bytes(void)
 {
     CHECK_INT_EQ(es_hex_byte("41", 1), -1); /* the second digit is not available */
     CHECK_INT_EQ(es_hex_byte("41", 0), -1);
-    CHECK_INT_EQ(es_hex_byte("4", 2), -1);  /* NUL is not a digit */
+    CHECK_INT_EQ(es_hex_byte("4", 2), -1); /* NUL is not a digit */
 }
 
 static void test_form_decode(void)

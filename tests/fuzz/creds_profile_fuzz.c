@@ -36,8 +36,8 @@ static void s_check_data(const es_creds_profile_data *d)
     if (!memchr(d->akid, '\0', sizeof d->akid) || !memchr(d->secret, '\0', sizeof d->secret) ||
         !memchr(d->token, '\0', sizeof d->token) || !memchr(d->region, '\0', sizeof d->region))
         abort();
-    if ((d->akid[0] || d->secret[0] || d->token[0] || d->region[0] || d->has_role_arn ||
-         d->has_sso || d->has_process) &&
+    if ((d->akid[0] || d->secret[0] || d->token[0] || d->region[0] || d->has_role_arn || d->has_sso ||
+         d->has_process) &&
         !d->found)
         abort();
 }

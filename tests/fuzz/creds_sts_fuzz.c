@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc == ES_OK) {
         if (!c.access_key_id[0] || !c.secret_access_key[0] || !c.session_token[0] ||
-            !memchr(c.session_token, '\0', sizeof c.session_token) ||
-            strcmp(c.source, "web-identity") != 0)
+            !memchr(c.session_token, '\0', sizeof c.session_token) || strcmp(c.source, "web-identity") != 0)
             abort();
     } else if (rc != ES_ERR_AUTH && rc != ES_ERR_PROTOCOL && rc != ES_ERR_NOMEM) {
         abort();

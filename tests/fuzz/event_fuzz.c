@@ -43,8 +43,8 @@ static void s_check_record(const es_event *ev, const es_event_record *r)
     switch (r->state) {
     case ES_EVENT_RECORD_CREATED: {
         size_t klen = strlen(r->key);
-        if (!es_cfg_bucket_name_valid(r->bucket, strlen(r->bucket)) || klen == 0 ||
-            klen > ES_EVENT_MAX_KEY || !es_utf8_valid(r->key, klen) || !created)
+        if (!es_cfg_bucket_name_valid(r->bucket, strlen(r->bucket)) || klen == 0 || klen > ES_EVENT_MAX_KEY ||
+            !es_utf8_valid(r->key, klen) || !created)
             abort();
         if (s_has_control(r->etag) || strchr(r->etag, '"') || s_has_control(r->version_id) ||
             s_has_control(r->sequencer))
@@ -69,8 +69,7 @@ static void s_check_record(const es_event *ev, const es_event_record *r)
         if (!r->problem[0] || es_err_category(r->problem_code) != ES_CAT_INPUT)
             abort();
         break;
-    default:
-        abort();
+    default: abort();
     }
 }
 
@@ -110,8 +109,12 @@ static void s_check_decode(const uint8_t *data, size_t size)
 
 static void s_check_report(const uint8_t *data, size_t size)
 {
-    es_report_info info = {.bucket = "b", .key = "k", .reason = "r",
-                           .code = ES_ERR_EVENT_INVALID, .body = (const char *)data, .body_len = size};
+    es_report_info info = {.bucket = "b",
+                           .key = "k",
+                           .reason = "r",
+                           .code = ES_ERR_EVENT_INVALID,
+                           .body = (const char *)data,
+                           .body_len = size};
     char *report = es_report_build(&info);
     if (!report)
         return; /* out of memory */

@@ -21,12 +21,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define S_REQUIRE(cond, what)                              \
-    do {                                                   \
-        if (!(cond)) {                                     \
+#define S_REQUIRE(cond, what)                                \
+    do {                                                     \
+        if (!(cond)) {                                       \
             fprintf(stderr, "jpeg_orient_fuzz: %s\n", what); \
-            abort();                                       \
-        }                                                  \
+            abort();                                         \
+        }                                                    \
     } while (0)
 
 /* Output of the chunked run: a fixed buffer (inputs are small; a larger

@@ -54,10 +54,7 @@ static bool s_find_corpus(const char *name)
     return false;
 }
 
-static int s_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int s_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void s_list_seeds(void)
 {
@@ -128,9 +125,7 @@ static size_t s_mutate(uint8_t *buf, size_t len, size_t cap, uint32_t *rng)
                 len += n; /* the range at..at+n now appears twice */
             }
             break;
-        default:
-            len = at;
-            break;
+        default: len = at; break;
         }
     }
     return len;

@@ -14,8 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void es_test_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void es_test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void es_test_skip(const char *reason);
 void es_test_run(const char *name, void (*fn)(void));
 int es_test_finish(void);
@@ -31,10 +30,10 @@ size_t es_test_first_diff(const void *a, size_t alen, const void *b, size_t blen
         return;               \
     } while (0)
 
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond))                                                       \
-            es_test_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);   \
+#define CHECK(cond)                                                      \
+    do {                                                                 \
+        if (!(cond))                                                     \
+            es_test_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond); \
     } while (0)
 #define REQUIRE(cond)                                                      \
     do {                                                                   \
@@ -43,37 +42,37 @@ size_t es_test_first_diff(const void *a, size_t alen, const void *b, size_t blen
             return;                                                        \
         }                                                                  \
     } while (0)
-#define CHECK_INT_EQ(a, b)                                                              \
-    do {                                                                                \
-        long long es_a_ = (long long)(a), es_b_ = (long long)(b);                       \
-        if (es_a_ != es_b_)                                                             \
+#define CHECK_INT_EQ(a, b)                                                                    \
+    do {                                                                                      \
+        long long es_a_ = (long long)(a), es_b_ = (long long)(b);                             \
+        if (es_a_ != es_b_)                                                                   \
             es_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, es_a_, es_b_); \
     } while (0)
-#define CHECK_STR_EQ(a, b)                                                                  \
-    do {                                                                                    \
-        const char *es_a_ = (a), *es_b_ = (b);                                              \
-        if (!es_a_ || !es_b_ || strcmp(es_a_, es_b_) != 0)                                  \
-            es_test_fail(__FILE__, __LINE__, "%s == %s:\n  got:      \"%s\"\n  expected: \"%s\"", \
-                         #a, #b, es_a_ ? es_a_ : "(null)", es_b_ ? es_b_ : "(null)");       \
+#define CHECK_STR_EQ(a, b)                                                                                \
+    do {                                                                                                  \
+        const char *es_a_ = (a), *es_b_ = (b);                                                            \
+        if (!es_a_ || !es_b_ || strcmp(es_a_, es_b_) != 0)                                                \
+            es_test_fail(__FILE__, __LINE__, "%s == %s:\n  got:      \"%s\"\n  expected: \"%s\"", #a, #b, \
+                         es_a_ ? es_a_ : "(null)", es_b_ ? es_b_ : "(null)");                             \
     } while (0)
-#define CHECK_STR_CONTAINS(hay, needle)                                                  \
-    do {                                                                                 \
-        const char *es_h_ = (hay), *es_n_ = (needle);                                    \
-        if (!es_h_ || !strstr(es_h_, es_n_))                                             \
-            es_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"",           \
-                         es_h_ ? es_h_ : "(null)", es_n_);                               \
+#define CHECK_STR_CONTAINS(hay, needle)                                                                  \
+    do {                                                                                                 \
+        const char *es_h_ = (hay), *es_n_ = (needle);                                                    \
+        if (!es_h_ || !strstr(es_h_, es_n_))                                                             \
+            es_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", es_h_ ? es_h_ : "(null)", \
+                         es_n_);                                                                         \
     } while (0)
-#define CHECK_MEM_EQ(a, alen, b, blen)                                                    \
-    do {                                                                                  \
-        size_t es_d_ = es_test_first_diff((a), (alen), (b), (blen));                      \
-        if (es_d_ != (size_t)-1)                                                          \
-            es_test_fail(__FILE__, __LINE__, "%s != %s: lengths %zu/%zu, first diff at %zu", \
-                         #a, #b, (size_t)(alen), (size_t)(blen), es_d_);                  \
+#define CHECK_MEM_EQ(a, alen, b, blen)                                                               \
+    do {                                                                                             \
+        size_t es_d_ = es_test_first_diff((a), (alen), (b), (blen));                                 \
+        if (es_d_ != (size_t)-1)                                                                     \
+            es_test_fail(__FILE__, __LINE__, "%s != %s: lengths %zu/%zu, first diff at %zu", #a, #b, \
+                         (size_t)(alen), (size_t)(blen), es_d_);                                     \
     } while (0)
-#define CHECK_OK(expr)                                                                    \
-    do {                                                                                  \
-        int es_rc_ = (int)(expr);                                                         \
-        if (es_rc_ != 0)                                                                  \
+#define CHECK_OK(expr)                                                                             \
+    do {                                                                                           \
+        int es_rc_ = (int)(expr);                                                                  \
+        if (es_rc_ != 0)                                                                           \
             es_test_fail(__FILE__, __LINE__, "%s returned %d, expected 0 (ES_OK)", #expr, es_rc_); \
     } while (0)
 

@@ -167,8 +167,8 @@ static bool s_check_output(const s_row *row, const uint8_t *in, size_t in_len, c
         es_test_fail(__FILE__, __LINE__, "%s: stripping the output again changes it", row->file);
         ok = false;
     }
-    static const es_jpeg_kind kept[] = {ES_JPEG_KIND_ICC, ES_JPEG_KIND_ADOBE, ES_JPEG_KIND_JFIF,
-                                        ES_JPEG_KIND_FRAME, ES_JPEG_KIND_SCAN, ES_JPEG_KIND_TABLE};
+    static const es_jpeg_kind kept[] = {ES_JPEG_KIND_ICC,   ES_JPEG_KIND_ADOBE, ES_JPEG_KIND_JFIF,
+                                        ES_JPEG_KIND_FRAME, ES_JPEG_KIND_SCAN,  ES_JPEG_KIND_TABLE};
     for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++)
         if (es_tj_count(r, kept[k], false) != es_tj_count(&again, kept[k], false)) {
             es_test_fail(__FILE__, __LINE__, "%s: %zu %s segments in, %zu out", row->file,
@@ -215,8 +215,8 @@ static void test_corpus_file(void)
     uint8_t *in = NULL;
     size_t in_len = 0;
     es_tj_result r;
-    bool damaged = s_has_tag(row, "truncated") || s_has_tag(row, "noscan") ||
-                   s_has_tag(row, "nonjpeg") || s_has_tag(row, "corrupt");
+    bool damaged = s_has_tag(row, "truncated") || s_has_tag(row, "noscan") || s_has_tag(row, "nonjpeg") ||
+                   s_has_tag(row, "corrupt");
     snprintf(path, sizeof path, "%s/dev/%s", es_fixture_shared_dir(), row->file);
     if (es_fixture_read_file(path, &in, &in_len) != 0) {
         es_test_fail(__FILE__, __LINE__, "cannot read %s", path);

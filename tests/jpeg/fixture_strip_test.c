@@ -21,9 +21,9 @@ typedef struct s_variant {
 } s_variant;
 
 static const s_variant s_variants[] = {
-    {"baseline", 3, false, false, 0},      {"progressive", 3, true, false, 0},
-    {"restart", 3, false, false, 2},       {"cmyk", 4, false, false, 0},
-    {"arithmetic", 3, false, true, 0},     {"gray", 1, false, false, 0},
+    {"baseline", 3, false, false, 0},        {"progressive", 3, true, false, 0},
+    {"restart", 3, false, false, 2},         {"cmyk", 4, false, false, 0},
+    {"arithmetic", 3, false, true, 0},       {"gray", 1, false, false, 0},
     {"progressive-arith", 3, true, true, 1}, {"gray-progressive-restart", 1, true, false, 3},
 };
 
@@ -62,7 +62,8 @@ static void s_check_pixels(const char *name, const uint8_t *a, size_t alen, cons
     } else if (es_fixture_decode(b, blen, &pb, &wb, &hb, &cb) != 0) {
         es_test_fail(__FILE__, __LINE__, "%s: the stripped output does not decode", name);
     } else if (wa != wb || ha != hb || ca != cb || memcmp(pa, pb, (size_t)wa * (size_t)ha * (size_t)ca) != 0) {
-        es_test_fail(__FILE__, __LINE__, "%s: pixels differ (%dx%dx%d vs %dx%dx%d)", name, wa, ha, ca, wb, hb, cb);
+        es_test_fail(__FILE__, __LINE__, "%s: pixels differ (%dx%dx%d vs %dx%dx%d)", name, wa, ha, ca, wb, hb,
+                     cb);
     }
     free(pa);
     free(pb);
@@ -89,10 +90,11 @@ static void s_run_variant(const s_variant *v, const es_jpeg_policy *policy)
             es_test_fail(__FILE__, __LINE__, "%s: output still has %s", v->name,
                          es_jpeg_kind_name(again.segs[i].kind));
     /* Each dropped kind was present in the input. */
-    static const es_jpeg_kind dropped[] = {ES_JPEG_KIND_EXIF,      ES_JPEG_KIND_XMP,   ES_JPEG_KIND_XMP_EXT,
-                                           ES_JPEG_KIND_PHOTOSHOP, ES_JPEG_KIND_COMMENT, ES_JPEG_KIND_JFXX,
-                                           ES_JPEG_KIND_DUCKY,     ES_JPEG_KIND_MPF,   ES_JPEG_KIND_OTHER_APP,
-                                           ES_JPEG_KIND_TRAILER};
+    static const es_jpeg_kind dropped[] = {ES_JPEG_KIND_EXIF,      ES_JPEG_KIND_XMP,
+                                           ES_JPEG_KIND_XMP_EXT,   ES_JPEG_KIND_PHOTOSHOP,
+                                           ES_JPEG_KIND_COMMENT,   ES_JPEG_KIND_JFXX,
+                                           ES_JPEG_KIND_DUCKY,     ES_JPEG_KIND_MPF,
+                                           ES_JPEG_KIND_OTHER_APP, ES_JPEG_KIND_TRAILER};
     for (size_t k = 0; k < sizeof dropped / sizeof dropped[0]; k++)
         if (r.stats.removed_count[dropped[k]] == 0)
             es_test_fail(__FILE__, __LINE__, "%s: no %s removed", v->name, es_jpeg_kind_name(dropped[k]));
@@ -101,7 +103,8 @@ static void s_run_variant(const s_variant *v, const es_jpeg_policy *policy)
     CHECK_INT_EQ(r.stats.exif_orientation, 6);
     CHECK(r.stats.scans >= (v->progressive ? 2u : 1u));
     CHECK_INT_EQ(r.stats.frames, 1);
-    CHECK_INT_EQ(r.stats.sof_marker, v->progressive ? (v->arithmetic ? 0xCA : 0xC2) : (v->arithmetic ? 0xC9 : 0xC0));
+    CHECK_INT_EQ(r.stats.sof_marker,
+                 v->progressive ? (v->arithmetic ? 0xCA : 0xC2) : (v->arithmetic ? 0xC9 : 0xC0));
 
     /* ICC chunks all kept, byte for byte and in order (or all gone); Adobe kept. */
     es_tj_buf icc_in = {0}, icc_out = {0}, adobe_in = {0}, adobe_out = {0};
@@ -183,7 +186,10 @@ static void test_single_kinds(void)
         switch (kind) {
         case 0: o.exif = true; break;
         case 1: o.exif_gps = true; break;
-        case 2: o.exif_thumbnail = true; o.orientation = 3; break;
+        case 2:
+            o.exif_thumbnail = true;
+            o.orientation = 3;
+            break;
         case 3: o.xmp = true; break;
         case 4: o.xmp_extended = true; break;
         case 5: o.iptc = true; break;

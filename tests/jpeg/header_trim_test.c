@@ -126,7 +126,7 @@ static void test_jfif_thumbnail_size_zeroed(void)
 
 static void test_adobe_extra_bytes_dropped(void)
 {
-    static const uint8_t want_app14[] = {0xFF, 0xEE, 0x00, 0x0E, 'A', 'd', 'o', 'b',
+    static const uint8_t want_app14[] = {0xFF, 0xEE, 0x00, 0x0E, 'A',  'd',  'o',  'b',
                                          'e',  0x00, 0x64, 0x80, 0x00, 0x00, 0x00, 0x01};
     static const char extra[] = "owner: Jane Doe, serial 12345";
     es_tj_buf in = {0};
@@ -148,7 +148,7 @@ static void test_short_headers_dropped(void)
     es_tj_result r;
     es_tj_soi(&in);
     es_tj_app(&in, 0xE0, "JFIF", 5, "\x01\x02\x00\x00\x01\x00\x01\x00", 8); /* 13 bytes */
-    es_tj_app(&in, 0xEE, "Adobe", 5, "\x00\x64\x00\x00\x00\x00", 6);       /* 11 bytes */
+    es_tj_app(&in, 0xEE, "Adobe", 5, "\x00\x64\x00\x00\x00\x00", 6);        /* 11 bytes */
     s_strip_expect(&in, NULL, 0, &r);
     REQUIRE(r.rc == ES_OK);
     CHECK_INT_EQ(r.stats.removed_count[ES_JPEG_KIND_JFIF], 1);

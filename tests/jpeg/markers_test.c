@@ -12,12 +12,12 @@ static void test_names(void)
     static const struct {
         uint8_t code;
         const char *name;
-    } cases[] = {{0xD8, "SOI"},   {0xD9, "EOI"},   {0xDA, "SOS"},   {0xDB, "DQT"},   {0xC4, "DHT"},
-                 {0xCC, "DAC"},   {0xDD, "DRI"},   {0xDC, "DNL"},   {0xDE, "DHP"},   {0xDF, "EXP"},
-                 {0xC0, "SOF0"},  {0xC2, "SOF2"},  {0xC3, "SOF3"},  {0xC9, "SOF9"},  {0xCF, "SOF15"},
-                 {0xC8, "JPG"},   {0xD0, "RST0"},  {0xD7, "RST7"},  {0xE0, "APP0"},  {0xE1, "APP1"},
-                 {0xEF, "APP15"}, {0xF0, "JPG0"},  {0xFD, "JPG13"}, {0xFE, "COM"},   {0x01, "TEM"},
-                 {0x02, "RES"},   {0xBF, "RES"},   {0x00, "invalid"}, {0xFF, "invalid"}};
+    } cases[] = {{0xD8, "SOI"},   {0xD9, "EOI"},  {0xDA, "SOS"},     {0xDB, "DQT"},    {0xC4, "DHT"},
+                 {0xCC, "DAC"},   {0xDD, "DRI"},  {0xDC, "DNL"},     {0xDE, "DHP"},    {0xDF, "EXP"},
+                 {0xC0, "SOF0"},  {0xC2, "SOF2"}, {0xC3, "SOF3"},    {0xC9, "SOF9"},   {0xCF, "SOF15"},
+                 {0xC8, "JPG"},   {0xD0, "RST0"}, {0xD7, "RST7"},    {0xE0, "APP0"},   {0xE1, "APP1"},
+                 {0xEF, "APP15"}, {0xF0, "JPG0"}, {0xFD, "JPG13"},   {0xFE, "COM"},    {0x01, "TEM"},
+                 {0x02, "RES"},   {0xBF, "RES"},  {0x00, "invalid"}, {0xFF, "invalid"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         CHECK_STR_EQ(es_jpeg_marker_name(cases[i].code), cases[i].name);
     for (int c = 0; c < 256; c++)
@@ -141,10 +141,18 @@ static void test_sniff(void)
     CHECK_STR_EQ(S_SNIFF("\x89PNG\r\n"), "unknown data");
     CHECK_STR_EQ(S_SNIFF("GIF87a\x10\0"), "GIF image");
     CHECK_STR_EQ(S_SNIFF("GIF89a\x10\0"), "GIF image");
-    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C" "ftypheic\0\0\0\0"), "HEIF/ISO-BMFF file");
-    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C" "ftypmif1\0\0\0\0"), "HEIF/ISO-BMFF file");
-    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C" "ftypavif\0\0\0\0"), "HEIF/ISO-BMFF file");
-    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C" "ftypisom\0\0\0\0"), "ISO-BMFF file (MP4/MOV)");
+    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C"
+                         "ftypheic\0\0\0\0"),
+                 "HEIF/ISO-BMFF file");
+    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C"
+                         "ftypmif1\0\0\0\0"),
+                 "HEIF/ISO-BMFF file");
+    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C"
+                         "ftypavif\0\0\0\0"),
+                 "HEIF/ISO-BMFF file");
+    CHECK_STR_EQ(S_SNIFF("\0\0\0\x1C"
+                         "ftypisom\0\0\0\0"),
+                 "ISO-BMFF file (MP4/MOV)");
     CHECK_STR_EQ(S_SNIFF("RIFF\0\0\0\0WEBPVP8L"), "WebP image");
     CHECK_STR_EQ(S_SNIFF("RIFF\0\0\0\0WAVEfmt "), "unknown data");
     CHECK_STR_EQ(S_SNIFF("II*\0\x08\0\0\0"), "TIFF image");

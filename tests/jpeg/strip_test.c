@@ -37,14 +37,10 @@ static bool s_want_kept(es_jpeg_kind k, const es_jpeg_policy *p)
     case ES_JPEG_KIND_SCAN:
     case ES_JPEG_KIND_DNL:
     case ES_JPEG_KIND_OTHER:
-    case ES_JPEG_KIND_EOI:
-        return true;
-    case ES_JPEG_KIND_ICC:
-        return p->keep_icc;
-    case ES_JPEG_KIND_COMMENT:
-        return p->keep_comments;
-    default:
-        return false;
+    case ES_JPEG_KIND_EOI: return true;
+    case ES_JPEG_KIND_ICC: return p->keep_icc;
+    case ES_JPEG_KIND_COMMENT: return p->keep_comments;
+    default: return false;
     }
 }
 
@@ -112,7 +108,7 @@ static void s_image(s_case *c, uint8_t sof)
     es_tj_buf img = {0};
     es_tj_image(&img, sof);
     s_raw(c, ES_JPEG_KIND_TABLE, img.data, img.len); /* every part is kept */
-    s_kind(c, ES_JPEG_KIND_TABLE);                    /* DQT */
+    s_kind(c, ES_JPEG_KIND_TABLE);                   /* DQT */
     s_kind(c, ES_JPEG_KIND_FRAME);
     s_kind(c, ES_JPEG_KIND_TABLE);
     s_kind(c, ES_JPEG_KIND_TABLE);
@@ -199,7 +195,10 @@ static void s_build_everything(s_case *c)
     s_seg(c, ES_JPEG_KIND_COMMENT, 0xFE, "a comment", 9);
     s_image(c, 0xC0);
     s_eoi(c);
-    s_trailer(c, "\xFF\xD8\xFF\xE1\x00\x10MPF second image...\x00\x00\x00\x18" "ftypmp42 motion photo", 47);
+    s_trailer(c,
+              "\xFF\xD8\xFF\xE1\x00\x10MPF second image...\x00\x00\x00\x18"
+              "ftypmp42 motion photo",
+              47);
     es_tj_buf_free(&exif);
 }
 
@@ -319,7 +318,7 @@ static void test_exif_facts_both_byte_orders(void)
         uint16_t orientation;
         int gps;
         bool want_gps;
-    } cases[] = {{true, 6, 2, true}, {false, 8, 2, true}, {true, 1, 0, false},
+    } cases[] = {{true, 6, 2, true},   {false, 8, 2, true},  {true, 1, 0, false},
                  {false, 0, 1, false}, {false, 9, 0, false}, {true, 3, 1, false}};
     es_jpeg_policy p = s_policy(true, false);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -396,22 +395,22 @@ static void test_structure_kept_byte_for_byte(void)
     static const uint8_t scan_data[] = {0xAB, 0xFF, 0x00, 0xCD, 0xFF, 0xD0, 0xEF, 0xFF, 0xD7, 0x01};
     s_soi(&c);
     s_seg(&c, ES_JPEG_KIND_TABLE, 0xDD, dri, sizeof dri);
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0xDF, "\x00", 1);        /* EXP */
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0xF0, "jpg0", 4);        /* JPG0 */
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0x05, "res", 3);         /* reserved */
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0xC8, "", 0);            /* JPG, empty payload */
-    s_raw(&c, ES_JPEG_KIND_OTHER, "\xFF\x01", 2);          /* TEM */
+    s_seg(&c, ES_JPEG_KIND_OTHER, 0xDF, "\x00", 1); /* EXP */
+    s_seg(&c, ES_JPEG_KIND_OTHER, 0xF0, "jpg0", 4); /* JPG0 */
+    s_seg(&c, ES_JPEG_KIND_OTHER, 0x05, "res", 3);  /* reserved */
+    s_seg(&c, ES_JPEG_KIND_OTHER, 0xC8, "", 0);     /* JPG, empty payload */
+    s_raw(&c, ES_JPEG_KIND_OTHER, "\xFF\x01", 2);   /* TEM */
     s_kind(&c, ES_JPEG_KIND_OTHER);
     s_image(&c, 0xC2);
     s_raw(&c, ES_JPEG_KIND_SCAN, scan_data, sizeof scan_data);
     s_seg(&c, ES_JPEG_KIND_DNL, 0xDC, dnl, sizeof dnl);
     S_APP(&c, ES_JPEG_KIND_EXIF, 0xE1, "Exif\0", "between scans");
-    s_seg(&c, ES_JPEG_KIND_TABLE, 0xCC, "\x00\x11", 2);    /* DAC */
-    s_raw(&c, ES_JPEG_KIND_OTHER, "\xFF\xD3", 2);          /* RST3 between segments */
+    s_seg(&c, ES_JPEG_KIND_TABLE, 0xCC, "\x00\x11", 2); /* DAC */
+    s_raw(&c, ES_JPEG_KIND_OTHER, "\xFF\xD3", 2);       /* RST3 between segments */
     s_kind(&c, ES_JPEG_KIND_OTHER);
     s_seg(&c, ES_JPEG_KIND_SCAN, 0xDA, sos2, sizeof sos2);
     s_raw(&c, ES_JPEG_KIND_SCAN, scan_data, sizeof scan_data);
-    s_seg(&c, ES_JPEG_KIND_COMMENT, 0xFE, "", 0);          /* empty COM */
+    s_seg(&c, ES_JPEG_KIND_COMMENT, 0xFE, "", 0); /* empty COM */
     s_eoi(&c);
     s_expect(&c);
     es_tj_result r;
@@ -462,12 +461,31 @@ static void s_valid(es_tj_buf *b)
 }
 
 static void b_empty(es_tj_buf *b) { (void)b; }
-static void b_png(es_tj_buf *b) { S_PUT(b, "\x89PNG\r\n\x1A\n\0\0\0\x0DIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1F\xF3\xFF\x61"); }
+static void b_png(es_tj_buf *b)
+{
+    S_PUT(b, "\x89PNG\r\n\x1A\n\0\0\0\x0DIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1F\xF3\xFF\x61");
+}
 static void b_png_short(es_tj_buf *b) { S_PUT(b, "\x89PNG\r\n\x1A\n"); }
-static void b_gif(es_tj_buf *b) { S_PUT(b, "GIF89a\x01\x00\x01\x00\x80\x00\x00\xFF\xFF\xFF\x00\x00\x00!\xF9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00"); }
-static void b_heif(es_tj_buf *b) { S_PUT(b, "\0\0\0\x18" "ftypheic\0\0\0\0mif1heic\0\0\0\x22meta"); }
-static void b_mp4(es_tj_buf *b) { S_PUT(b, "\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2\0\0\0\x08" "free"); }
-static void b_webp(es_tj_buf *b) { S_PUT(b, "RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0\x30\x01\0\x9D\x01\x2A\x01\0\x01\0\x02\0"); }
+static void b_gif(es_tj_buf *b)
+{
+    S_PUT(b,
+          "GIF89a\x01\x00\x01\x00\x80\x00\x00\xFF\xFF\xFF\x00\x00\x00!\xF9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00");
+}
+static void b_heif(es_tj_buf *b)
+{
+    S_PUT(b, "\0\0\0\x18"
+             "ftypheic\0\0\0\0mif1heic\0\0\0\x22meta");
+}
+static void b_mp4(es_tj_buf *b)
+{
+    S_PUT(b, "\0\0\0\x18"
+             "ftypisom\0\0\x02\0isomiso2\0\0\0\x08"
+             "free");
+}
+static void b_webp(es_tj_buf *b)
+{
+    S_PUT(b, "RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0\x30\x01\0\x9D\x01\x2A\x01\0\x01\0\x02\0");
+}
 static void b_tiff_ii(es_tj_buf *b) { S_PUT(b, "II*\0\x08\0\0\0"); }
 static void b_tiff_mm(es_tj_buf *b) { S_PUT(b, "MM\0*\0\0\0\x08\0\x01"); }
 static void b_pdf(es_tj_buf *b) { S_PUT(b, "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\n"); }
@@ -478,7 +496,11 @@ static void b_ff(es_tj_buf *b) { S_PUT(b, "\xFF"); }
 static void b_soi_only(es_tj_buf *b) { es_tj_soi(b); }
 static void b_soi_then_data(es_tj_buf *b) { S_PUT(b, "\xFF\xD8\x00\x10JFIF\x00"); }
 static void b_eoi_first(es_tj_buf *b) { S_PUT(b, "\xFF\xD9\xFF\xD8"); }
-static void b_len1_exif(es_tj_buf *b) { S_PUT(b, "\xFF\xD8\xFF\xE1\x00\x01" "Exif\0\0II*\0"); }
+static void b_len1_exif(es_tj_buf *b)
+{
+    S_PUT(b, "\xFF\xD8\xFF\xE1\x00\x01"
+             "Exif\0\0II*\0");
+}
 static void b_len0_dqt(es_tj_buf *b)
 {
     es_tj_soi(b);
@@ -490,7 +512,11 @@ static void b_overrun_exif(es_tj_buf *b)
     S_PUT(b, "\xFF\xD8\xFF\xE1\x03\xE8");
     es_tj_exif(b, true, 1, 2);
 }
-static void b_overrun_in_peek(es_tj_buf *b) { S_PUT(b, "\xFF\xD8\xFF\xE1\x00\x64" "Exi"); }
+static void b_overrun_in_peek(es_tj_buf *b)
+{
+    S_PUT(b, "\xFF\xD8\xFF\xE1\x00\x64"
+             "Exi");
+}
 static void b_overrun_dqt(es_tj_buf *b) { S_PUT(b, "\xFF\xD8\xFF\xDB\x00\x43\x00\x01\x01\x01"); }
 static void b_overrun_sos(es_tj_buf *b)
 {
@@ -599,25 +625,26 @@ static const s_bad s_bad_cases[] = {
     {"lone FF", b_ff, ES_ERR_JPEG_TRUNCATED, "offset 1", "inside the SOI marker"},
     {"SOI only", b_soi_only, ES_ERR_JPEG_NO_FRAME, "offset 2: input ends after the SOI segment at offset 0",
      "without any frame header"},
-    {"SOI then data", b_soi_then_data, ES_ERR_JPEG_NOT_JPEG, "offset 2: not a JPEG",
-     "followed by byte 0x00"},
+    {"SOI then data", b_soi_then_data, ES_ERR_JPEG_NOT_JPEG, "offset 2: not a JPEG", "followed by byte 0x00"},
     {"EOI first", b_eoi_first, ES_ERR_JPEG_NOT_JPEG, "offset 0: not a JPEG", "unknown data"},
-    {"length 1", b_len1_exif, ES_ERR_JPEG_BAD_LENGTH, "offset 2: APP1 segment length 1 is invalid (minimum 2)",
-     ""},
+    {"length 1", b_len1_exif, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: APP1 segment length 1 is invalid (minimum 2)", ""},
     {"length 0", b_len0_dqt, ES_ERR_JPEG_BAD_LENGTH, "offset 20: DQT segment length 0 is invalid", ""},
     {"overrun exif", b_overrun_exif, ES_ERR_JPEG_OVERRUN,
      "offset 2: APP1 (Exif) segment declares length 1000 but input ends after 80 bytes", ""},
     {"overrun in identifier", b_overrun_in_peek, ES_ERR_JPEG_OVERRUN,
      "offset 2: APP1 segment declares length 100 but input ends after 9 bytes", ""},
-    {"overrun dqt", b_overrun_dqt, ES_ERR_JPEG_OVERRUN, "offset 2: DQT segment declares length 67", "after 10 bytes"},
+    {"overrun dqt", b_overrun_dqt, ES_ERR_JPEG_OVERRUN, "offset 2: DQT segment declares length 67",
+     "after 10 bytes"},
     {"overrun sos", b_overrun_sos, ES_ERR_JPEG_OVERRUN, "offset 128: SOS segment declares length 8", ""},
     {"EOI without frame", b_no_frame_eoi, ES_ERR_JPEG_NO_FRAME, "offset 71: EOI before any frame header", ""},
     {"EOI without scan", b_no_scan_eoi, ES_ERR_JPEG_NO_SCAN, "offset 84: EOI before any scan (SOS)", ""},
-    {"SOS before SOF", b_sos_before_sof, ES_ERR_JPEG_NO_FRAME, "offset 71: SOS (scan) before any frame header", ""},
+    {"SOS before SOF", b_sos_before_sof, ES_ERR_JPEG_NO_FRAME,
+     "offset 71: SOS (scan) before any frame header", ""},
     {"metadata only", b_metadata_only, ES_ERR_JPEG_NO_FRAME, "after the APP1 segment at offset 2",
      "without any frame header (SOFn) or EOI"},
-    {"frame without scan", b_frame_no_scan, ES_ERR_JPEG_NO_SCAN, "offset 84: input ends after the SOF0 segment at offset 71",
-     "without any scan (SOS)"},
+    {"frame without scan", b_frame_no_scan, ES_ERR_JPEG_NO_SCAN,
+     "offset 84: input ends after the SOF0 segment at offset 71", "without any scan (SOS)"},
     {"cut in entropy data", b_cut_in_entropy, ES_ERR_JPEG_TRUNCATED,
      "offset 139: input ends inside the entropy-coded data of scan 1 (SOS at offset 128)", "no EOI"},
     {"cut after 0xFF in entropy data", b_cut_after_ff_in_entropy, ES_ERR_JPEG_TRUNCATED,
@@ -630,7 +657,8 @@ static const s_bad s_bad_cases[] = {
     {"FF00 between segments", b_ff00_top, ES_ERR_JPEG_BAD_MARKER,
      "offset 20: 0xFF00 outside a scan is not a marker", "after the APP0 segment at offset 2"},
     {"garbage between segments", b_garbage, ES_ERR_JPEG_BAD_MARKER,
-     "offset 20: expected a marker after the APP0 segment at offset 2, found byte 0x41", "data between segments"},
+     "offset 20: expected a marker after the APP0 segment at offset 2, found byte 0x41",
+     "data between segments"},
     {"second SOI", b_second_soi, ES_ERR_JPEG_BAD_MARKER, "offset 22: unexpected SOI marker", ""},
 };
 
@@ -643,8 +671,8 @@ static void test_refusals(void)
         bc->build(&in);
         es_tj_strip(NULL, in.data, in.len, es_tj_oneshot(), &r);
         if (r.rc != bc->code || !strstr(r.msg, bc->msg1) || !strstr(r.msg, bc->msg2))
-            es_test_fail(__FILE__, __LINE__, "%s: got %s \"%s\", expected %s with \"%s\" and \"%s\"", bc->name,
-                         es_errname(r.rc), r.msg, es_errname(bc->code), bc->msg1, bc->msg2);
+            es_test_fail(__FILE__, __LINE__, "%s: got %s \"%s\", expected %s with \"%s\" and \"%s\"",
+                         bc->name, es_errname(r.rc), r.msg, es_errname(bc->code), bc->msg1, bc->msg2);
         CHECK_INT_EQ(es_err_category(r.rc), ES_CAT_INPUT);
         const char *why = es_tj_check(NULL, in.data, in.len, S_RANDOM_SPLITS, S_SEED + (uint32_t)i, 1u << 20);
         if (why)
@@ -660,8 +688,8 @@ static void test_trailer_dropped_whatever_it_is(void)
     static const struct {
         const char *bytes;
         size_t n;
-    } trailers[] = {{"\x00", 1}, {"garbage", 7}, {"\xFF\xD8\xFF\xE1\x00", 5}, {"\xFF", 1},
-                    {"\xFF\xD9\xFF\xD9", 4}, {"\x00\x00\x00\x00\x00\x00\x00\x00", 8}};
+    } trailers[] = {{"\x00", 1}, {"garbage", 7},          {"\xFF\xD8\xFF\xE1\x00", 5},
+                    {"\xFF", 1}, {"\xFF\xD9\xFF\xD9", 4}, {"\x00\x00\x00\x00\x00\x00\x00\x00", 8}};
     es_jpeg_policy p = s_policy(true, false);
     for (size_t i = 0; i < sizeof trailers / sizeof trailers[0]; i++) {
         s_case c = {.policy = &p};

@@ -154,7 +154,7 @@ typedef struct es_tj_result {
     es_jpeg_stats stats;
     es_jpeg_segment *segs;
     size_t nsegs, segcap;
-    size_t calls;     /* output callbacks */
+    size_t calls; /* output callbacks */
     bool seg_oom;
 } es_tj_result;
 
@@ -237,8 +237,8 @@ static inline size_t es_tj_next_chunk(es_tj_split *sp, size_t left)
 }
 
 /* Strips in (len bytes) fed as sp says; r is reset first and owns the results. */
-static inline void es_tj_strip(const es_jpeg_policy *policy, const uint8_t *in, size_t len,
-                               es_tj_split sp, es_tj_result *r)
+static inline void es_tj_strip(const es_jpeg_policy *policy, const uint8_t *in, size_t len, es_tj_split sp,
+                               es_tj_result *r)
 {
     memset(r, 0, sizeof *r);
     r->out.data = malloc(len + 1); /* the output is never longer than the input: no regrowth */
@@ -304,10 +304,8 @@ static inline bool es_tj_is_metadata(es_jpeg_kind k)
     case ES_JPEG_KIND_DUCKY:
     case ES_JPEG_KIND_OTHER_APP:
     case ES_JPEG_KIND_COMMENT:
-    case ES_JPEG_KIND_TRAILER:
-        return true;
-    default:
-        return false;
+    case ES_JPEG_KIND_TRAILER: return true;
+    default: return false;
     }
 }
 
@@ -320,7 +318,8 @@ static inline bool es_tj_same_stats(const es_jpeg_stats *a, const es_jpeg_stats 
             return false;
     return (failed || a->bytes_in == b->bytes_in) && a->bytes_out == b->bytes_out &&
            a->exif_has_gps == b->exif_has_gps && a->exif_orientation == b->exif_orientation &&
-           a->exif_has_thumbnail == b->exif_has_thumbnail && a->frames == b->frames && a->scans == b->scans && a->sof_marker == b->sof_marker;
+           a->exif_has_thumbnail == b->exif_has_thumbnail && a->frames == b->frames && a->scans == b->scans &&
+           a->sof_marker == b->sof_marker;
 }
 
 /* Whether two runs agree on everything: code, message, output, stats, segments. */
@@ -332,9 +331,8 @@ static inline bool es_tj_same(const es_tj_result *a, const es_tj_result *b)
         return false;
     for (size_t i = 0; i < a->nsegs; i++) {
         const es_jpeg_segment *x = &a->segs[i], *y = &b->segs[i];
-        if (x->offset != y->offset || x->length != y->length || x->marker != y->marker ||
-            x->kind != y->kind || x->kept != y->kept || x->removed != y->removed ||
-            strcmp(x->ident, y->ident) != 0)
+        if (x->offset != y->offset || x->length != y->length || x->marker != y->marker || x->kind != y->kind ||
+            x->kept != y->kept || x->removed != y->removed || strcmp(x->ident, y->ident) != 0)
             return false;
     }
     return true;

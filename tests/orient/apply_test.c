@@ -29,16 +29,22 @@ static const s_case s_cases[] = {
 
 static es_fixture_opts s_opts(const s_case *c, int tag)
 {
-    es_fixture_opts o = {.width = c->width, .height = c->height, .components = c->components,
-                         .sampling = c->sampling, .quality = 95, .oriented_pixels = true,
-                         .orientation = tag, .exif_gps = true, .xmp = true};
+    es_fixture_opts o = {.width = c->width,
+                         .height = c->height,
+                         .components = c->components,
+                         .sampling = c->sampling,
+                         .quality = 95,
+                         .oriented_pixels = true,
+                         .orientation = tag,
+                         .exif_gps = true,
+                         .xmp = true};
     return o;
 }
 
 /* The reference: tjTransform with trimming straight on the stored file. */
 static int s_reference(const uint8_t *jpeg, size_t len, int tag, uint8_t **out, size_t *out_len)
 {
-    static const int ops[] = {TJXOP_NONE, TJXOP_NONE, TJXOP_HFLIP, TJXOP_ROT180, TJXOP_VFLIP,
+    static const int ops[] = {TJXOP_NONE,      TJXOP_NONE,  TJXOP_HFLIP,      TJXOP_ROT180, TJXOP_VFLIP,
                               TJXOP_TRANSPOSE, TJXOP_ROT90, TJXOP_TRANSVERSE, TJXOP_ROT270};
     tjhandle tj = tjInitTransform();
     tjtransform xf;

@@ -13,7 +13,7 @@
 
 static void test_tag_mapping(void)
 {
-    static const char *const names[] = {"none", "none", "flip_h", "rotate180", "flip_v",
+    static const char *const names[] = {"none",      "none",     "flip_h",     "rotate180", "flip_v",
                                         "transpose", "rotate90", "transverse", "rotate270"};
     for (unsigned tag = 0; tag <= 8; tag++)
         CHECK_STR_EQ(es_orient_op_name(es_orient_op_for_tag(tag)), names[tag]);
@@ -29,7 +29,8 @@ static void test_tag_mapping(void)
 /* A SOF payload: precision, height, width, components with sampling factors. */
 static size_t s_sof(uint8_t *p, unsigned prec, unsigned w, unsigned h, unsigned comps, uint8_t y_samp)
 {
-    p[0] = (uint8_t)prec, p[1] = (uint8_t)(h >> 8), p[2] = (uint8_t)h, p[3] = (uint8_t)(w >> 8), p[4] = (uint8_t)w;
+    p[0] = (uint8_t)prec, p[1] = (uint8_t)(h >> 8), p[2] = (uint8_t)h, p[3] = (uint8_t)(w >> 8),
+    p[4] = (uint8_t)w;
     p[5] = (uint8_t)comps;
     for (unsigned i = 0; i < comps; i++)
         p[6 + 3 * i] = (uint8_t)(i + 1), p[7 + 3 * i] = i == 0 ? y_samp : 0x11, p[8 + 3 * i] = 0;
@@ -87,7 +88,8 @@ static void test_plan_fallbacks(void)
     es_orient_frame f;
     es_orient_plan plan;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        REQUIRE(es_orient_frame_parse(cases[i].sof, p, s_sof(p, cases[i].prec, cases[i].w, cases[i].h, 3, 0x22), &f));
+        REQUIRE(es_orient_frame_parse(cases[i].sof, p,
+                                      s_sof(p, cases[i].prec, cases[i].w, cases[i].h, 3, 0x22), &f));
         es_orient_plan_make(cases[i].tag, &f, cases[i].max_pixels, 0, &plan);
         if (cases[i].why[0])
             CHECK_STR_CONTAINS(plan.fallback, cases[i].why);
@@ -146,8 +148,15 @@ static size_t s_segments_bytes(const uint8_t *j, size_t len, uint8_t marker, uin
 
 static void test_icc_progressive_restart_survive(void)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif_gps = true,
-                         .icc_chunks = 3, .progressive = true, .restart_interval = 2, .comment = true};
+    es_fixture_opts o = {.width = 64,
+                         .height = 48,
+                         .oriented_pixels = true,
+                         .orientation = 6,
+                         .exif_gps = true,
+                         .icc_chunks = 3,
+                         .progressive = true,
+                         .restart_interval = 2,
+                         .comment = true};
     es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
     es_orient_result res;
     uint8_t *in = NULL, *out, a[65536], b[65536];
@@ -158,7 +167,8 @@ static void test_icc_progressive_restart_survive(void)
     CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
     CHECK_INT_EQ(ot_sof_marker(out, out_len), 0xC2);
     CHECK_INT_EQ(ot_count_marker(out, out_len, 0xE2), 3);
-    size_t na = s_segments_bytes(in, len, 0xE2, a, sizeof a), nb = s_segments_bytes(out, out_len, 0xE2, b, sizeof b);
+    size_t na = s_segments_bytes(in, len, 0xE2, a, sizeof a),
+           nb = s_segments_bytes(out, out_len, 0xE2, b, sizeof b);
     CHECK(na > 0);
     CHECK_MEM_EQ(a, na, b, nb); /* all chunks, same bytes, same order */
     CHECK_INT_EQ(ot_count_marker(out, out_len, 0xE1), 0);
@@ -177,8 +187,13 @@ static void test_icc_progressive_restart_survive(void)
 
 static void test_adobe_cmyk_survives(void)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .components = 4, .quality = 95, .oriented_pixels = true,
-                         .orientation = 8, .exif = true};
+    es_fixture_opts o = {.width = 64,
+                         .height = 48,
+                         .components = 4,
+                         .quality = 95,
+                         .oriented_pixels = true,
+                         .orientation = 8,
+                         .exif = true};
     es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
     es_orient_result res;
     uint8_t *in = NULL, *out, *pix = NULL, *upright = NULL, a[256], b[256];
@@ -188,7 +203,8 @@ static void test_adobe_cmyk_survives(void)
     out = s_apply(in, len, &cfg, &out_len, &res);
     REQUIRE(out);
     CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
-    size_t na = s_segments_bytes(in, len, 0xEE, a, sizeof a), nb = s_segments_bytes(out, out_len, 0xEE, b, sizeof b);
+    size_t na = s_segments_bytes(in, len, 0xEE, a, sizeof a),
+           nb = s_segments_bytes(out, out_len, 0xEE, b, sizeof b);
     CHECK(na > 0);
     CHECK_MEM_EQ(a, na, b, nb);
     REQUIRE(es_fixture_decode(out, out_len, &pix, &w, &h, &comps) == 0);
@@ -210,7 +226,7 @@ static void test_jfif_density_swapped_on_rotation(void)
     size_t len, out_len = 0;
     REQUIRE(es_fixture_make(&o, &in, &len) == 0);
     REQUIRE(in[3] == 0xE0 && !memcmp(in + 6, "JFIF", 5));
-    in[13] = 1;                            /* units: dots per inch */
+    in[13] = 1;                                        /* units: dots per inch */
     in[14] = 0, in[15] = 72, in[16] = 0, in[17] = 144; /* 72 x 144 */
     out = s_apply(in, len, &cfg, &out_len, NULL);
     REQUIRE(out && out_len > 20 && out[3] == 0xE0);
@@ -320,8 +336,13 @@ static es_err s_sink_write(void *ctx, const uint8_t *data, size_t len)
 
 static void test_chunking_and_trailer(void)
 {
-    es_fixture_opts o = {.width = 61, .height = 45, .oriented_pixels = true, .orientation = 7, .exif_gps = true,
-                         .mpf_second_image = true, .fill_bytes = true};
+    es_fixture_opts o = {.width = 61,
+                         .height = 45,
+                         .oriented_pixels = true,
+                         .orientation = 7,
+                         .exif_gps = true,
+                         .mpf_second_image = true,
+                         .fill_bytes = true};
     static s_sink sink;
     uint8_t *in = NULL, *whole;
     size_t len, whole_len = 0;

@@ -9,17 +9,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const s_vars[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY",
-    "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "AWS_EC2_METADATA_DISABLED", "AWS_CA_BUNDLE",
-    "EXIFSTRIP_ECS_ENDPOINT", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-    "ALL_PROXY", "all_proxy"};
+static const char *const s_vars[] = {"AWS_ACCESS_KEY_ID",
+                                     "AWS_ACCESS_KEY",
+                                     "AWS_SECRET_ACCESS_KEY",
+                                     "AWS_SECRET_KEY",
+                                     "AWS_SESSION_TOKEN",
+                                     "AWS_SECURITY_TOKEN",
+                                     "AWS_PROFILE",
+                                     "AWS_DEFAULT_PROFILE",
+                                     "AWS_SHARED_CREDENTIALS_FILE",
+                                     "AWS_CONFIG_FILE",
+                                     "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                     "AWS_ROLE_ARN",
+                                     "AWS_ROLE_SESSION_NAME",
+                                     "AWS_ENDPOINT_URL",
+                                     "AWS_ENDPOINT_URL_STS",
+                                     "AWS_REGION",
+                                     "AWS_DEFAULT_REGION",
+                                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                     "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                                     "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+                                     "AWS_EC2_METADATA_DISABLED",
+                                     "AWS_CA_BUNDLE",
+                                     "EXIFSTRIP_ECS_ENDPOINT",
+                                     "http_proxy",
+                                     "https_proxy",
+                                     "HTTP_PROXY",
+                                     "HTTPS_PROXY",
+                                     "ALL_PROXY",
+                                     "all_proxy"};
 
 void es_test_aws_env_reset(const char *home)
 {

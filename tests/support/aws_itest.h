@@ -37,8 +37,7 @@ int es_itest_clients_open(es_itest_clients *c);
 /* The same with credentials the emulator refuses (for refusal and redaction
  * tests): akid (NULL = the emulator's own key id) with a wrong secret and an
  * optional session token. */
-int es_itest_clients_open_refused(es_itest_clients *c, const char *akid, const char *secret,
-                                  const char *token);
+int es_itest_clients_open_refused(es_itest_clients *c, const char *akid, const char *secret, const char *token);
 /* Frees the clients and credentials; accepts a zeroed or failed c. */
 void es_itest_clients_close(es_itest_clients *c);
 /* "<prefix>-<pid>-<counter>" in lower case, valid as a bucket or queue name. */

@@ -57,13 +57,9 @@ static int s_open(es_itest_clients *c, const char *akid, const char *secret, con
     return -1;
 }
 
-int es_itest_clients_open(es_itest_clients *c)
-{
-    return s_open(c, ES_ITEST_AKID, ES_ITEST_SECRET, NULL);
-}
+int es_itest_clients_open(es_itest_clients *c) { return s_open(c, ES_ITEST_AKID, ES_ITEST_SECRET, NULL); }
 
-int es_itest_clients_open_refused(es_itest_clients *c, const char *akid, const char *secret,
-                                  const char *token)
+int es_itest_clients_open_refused(es_itest_clients *c, const char *akid, const char *secret, const char *token)
 {
     return s_open(c, akid ? akid : ES_ITEST_AKID, secret, token);
 }
@@ -149,10 +145,7 @@ int es_itest_log_count(long since, const char *action, const char *needle)
     return n;
 }
 
-void es_itest_clear_faults(void)
-{
-    (void)es_itest_control("DELETE", "/faults", NULL, NULL);
-}
+void es_itest_clear_faults(void) { (void)es_itest_control("DELETE", "/faults", NULL, NULL); }
 
 bool es_itest_mentions(const es_aws_result *r, const char *text)
 {

@@ -84,15 +84,9 @@ void es_test_clock_install(uint64_t start_ms)
     es_clock_set_source(&s_source);
 }
 
-void es_test_clock_uninstall(void)
-{
-    es_clock_set_source(NULL);
-}
+void es_test_clock_uninstall(void) { es_clock_set_source(NULL); }
 
-uint64_t es_test_clock_now(void)
-{
-    return s_now(NULL);
-}
+uint64_t es_test_clock_now(void) { return s_now(NULL); }
 
 /* Deadline of a real-time wait of ms from now on CLOCK_REALTIME (the default
  * clock of s_fc.changed). */
@@ -184,10 +178,7 @@ bool es_test_await(bool (*pred)(void *ctx), void *ctx, const char *what)
     return false;
 }
 
-static bool s_has_deadline(void *ctx)
-{
-    return es_test_clock_has_deadline(*(const uint64_t *)ctx);
-}
+static bool s_has_deadline(void *ctx) { return es_test_clock_has_deadline(*(const uint64_t *)ctx); }
 
 bool es_test_await_deadline(uint64_t deadline_ms, const char *what)
 {

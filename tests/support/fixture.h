@@ -11,18 +11,18 @@
 #include <stdint.h>
 
 typedef struct es_fixture_opts {
-    int width, height;     /* default 64x48 when 0 */
-    int components;        /* 1 (gray), 3 (YCbCr, default), 4 (CMYK, with Adobe APP14) */
-    int quality;           /* default 85 */
-    bool progressive;      /* multi-scan progressive (tables between scans) */
-    bool arithmetic;       /* arithmetic coding (SOF9/SOF10) */
-    int restart_interval;  /* MCUs per restart interval, 0 = none */
-    unsigned seed;         /* picture content */
+    int width, height;    /* default 64x48 when 0 */
+    int components;       /* 1 (gray), 3 (YCbCr, default), 4 (CMYK, with Adobe APP14) */
+    int quality;          /* default 85 */
+    bool progressive;     /* multi-scan progressive (tables between scans) */
+    bool arithmetic;      /* arithmetic coding (SOF9/SOF10) */
+    int restart_interval; /* MCUs per restart interval, 0 = none */
+    unsigned seed;        /* picture content */
     /* Metadata to insert after SOI/JFIF (privacy-relevant unless noted). */
-    bool exif;             /* APP1 Exif with Make/Model/DateTime/Orientation */
-    bool exif_gps;         /* ... plus a GPS IFD (implies exif) */
-    bool exif_thumbnail;   /* ... plus a JPEG thumbnail in IFD1 (implies exif) */
-    int orientation;       /* EXIF Orientation value (1..8), 0 = none */
+    bool exif;           /* APP1 Exif with Make/Model/DateTime/Orientation */
+    bool exif_gps;       /* ... plus a GPS IFD (implies exif) */
+    bool exif_thumbnail; /* ... plus a JPEG thumbnail in IFD1 (implies exif) */
+    int orientation;     /* EXIF Orientation value (1..8), 0 = none */
     bool xmp, xmp_extended, iptc, comment, jfxx, ducky, apple_app2_fpxr;
     int icc_chunks;        /* APP2 ICC_PROFILE split into this many chunks (kept) */
     bool no_jfif;          /* omit the APP0 JFIF segment */
@@ -41,8 +41,8 @@ int es_fixture_make(const es_fixture_opts *opts, uint8_t **out, size_t *out_len)
 
 /* Decodes with libjpeg-turbo into malloc'd 8-bit samples (components per pixel
  * as stored: 1, 3 or 4). Returns 0, or -1 when libjpeg cannot decode it. */
-int es_fixture_decode(const uint8_t *jpeg, size_t len, uint8_t **pixels, int *width,
-                      int *height, int *components);
+int es_fixture_decode(const uint8_t *jpeg, size_t len, uint8_t **pixels, int *width, int *height,
+                      int *components);
 
 /* The upright (displayed) picture of an oriented_pixels fixture: malloc'd
  * width x height x components samples as es_fixture_decode returns them

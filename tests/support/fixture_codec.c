@@ -59,8 +59,9 @@ static void s_fill_row(const es_fixture_opts *o, uint8_t *row, int y, int w, int
 {
     for (int x = 0; x < w; x++)
         for (int c = 0; c < comps; c++)
-            row[(size_t)x * (size_t)comps + (size_t)c] =
-                o->oriented_pixels ? es_fixture_oriented_sample(o, x, y, c) : s_sample(x, y, c, seed, w, h);
+            row[(size_t)x * (size_t)comps + (size_t)c] = o->oriented_pixels
+                                                             ? es_fixture_oriented_sample(o, x, y, c)
+                                                             : s_sample(x, y, c, seed, w, h);
 }
 
 /* Buffers owned across the setjmp boundary: they live in the caller's frame

@@ -12,8 +12,7 @@
 #include <libexif/exif-utils.h>
 
 /* Adds an entry with freshly allocated zeroed data; returns the data or NULL. */
-static unsigned char *s_entry(ExifData *ed, ExifIfd ifd, ExifTag tag, ExifFormat fmt,
-                              unsigned long n)
+static unsigned char *s_entry(ExifData *ed, ExifIfd ifd, ExifTag tag, ExifFormat fmt, unsigned long n)
 {
     ExifMem *mem = exif_mem_new_default();
     ExifEntry *e = mem ? exif_entry_new_mem(mem) : NULL;

@@ -39,7 +39,4 @@ fail:
     return -1;
 }
 
-const char *es_fixture_shared_dir(void)
-{
-    return es_test_shared_path("corpus");
-}
+const char *es_fixture_shared_dir(void) { return es_test_shared_path("corpus"); }

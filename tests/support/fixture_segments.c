@@ -197,8 +197,8 @@ void es_fixture_seg_ducky(es_fixture_buf *out)
 /* FlashPix ready (FPXR) contents list as written by some Kodak/Apple devices. */
 void es_fixture_seg_fpxr(es_fixture_buf *out)
 {
-    static const uint8_t p[] = {'F', 'P', 'X', 'R', 0, 0, 1, 0, 1, 0, 0, 0, 16, 0,
-                                '/', 0, 'E', 0, 'x', 0, 't', 0, 0, 0};
+    static const uint8_t p[] = {'F', 'P', 'X', 'R', 0,   0, 1,   0, 1,   0, 0, 0,
+                                16,  0,   '/', 0,   'E', 0, 'x', 0, 't', 0, 0, 0};
     es_fixture_buf_segment(out, 0xE2, p, sizeof p);
 }
 

@@ -444,8 +444,8 @@ void es_test_http_server_add_route(es_test_http_server *s, const es_test_http_ro
     pthread_mutex_unlock(&s->lock);
 }
 
-void es_test_http_server_route(es_test_http_server *s, const char *method, const char *path,
-                               int status, const char *body)
+void es_test_http_server_route(es_test_http_server *s, const char *method, const char *path, int status,
+                               const char *body)
 {
     es_test_http_route r = {.method = method, .path = path, .status = status, .body = body};
     es_test_http_server_add_route(s, &r);

@@ -27,18 +27,18 @@ typedef struct es_test_http_request {
     char *query; /* after '?', or NULL */
     es_test_http_header *headers;
     size_t header_count;
-    char *body;  /* NUL-terminated; "" when none */
+    char *body; /* NUL-terminated; "" when none */
     size_t body_len;
 } es_test_http_request;
 
 typedef struct es_test_http_route {
-    const char *method;  /* NULL = any method */
-    const char *path;    /* exact path without query; NULL = any path */
-    int status;          /* 0 = close the connection without answering */
-    const char *body;    /* NULL = empty */
-    const char *headers; /* extra raw header lines, each ending "\r\n", or NULL */
-    unsigned delay_ms;   /* wait this long before answering */
-    unsigned times;      /* retire the route after this many uses; 0 = never */
+    const char *method;   /* NULL = any method */
+    const char *path;     /* exact path without query; NULL = any path */
+    int status;           /* 0 = close the connection without answering */
+    const char *body;     /* NULL = empty */
+    const char *headers;  /* extra raw header lines, each ending "\r\n", or NULL */
+    unsigned delay_ms;    /* wait this long before answering */
+    unsigned times;       /* retire the route after this many uses; 0 = never */
     unsigned truncate_at; /* >0: send only this many body bytes, then close (Content-Length stays full) */
 } es_test_http_route;
 
@@ -47,11 +47,10 @@ typedef struct es_test_http_route {
 typedef struct es_test_http_response {
     int status;
     const char *body;
-    size_t body_len;     /* 0 with a non-NULL body = strlen(body) */
+    size_t body_len; /* 0 with a non-NULL body = strlen(body) */
     const char *headers;
 } es_test_http_response;
-typedef void (*es_test_http_handler)(void *ctx, const es_test_http_request *req,
-                                     es_test_http_response *resp);
+typedef void (*es_test_http_handler)(void *ctx, const es_test_http_request *req, es_test_http_response *resp);
 
 /* Starts listening on 127.0.0.1:0. NULL on failure (message on stderr). */
 es_test_http_server *es_test_http_server_start(void);
@@ -64,8 +63,8 @@ const char *es_test_http_server_url(const es_test_http_server *s);
 /* Appends a route (strings are copied). Routes are tried in the order added. */
 void es_test_http_server_add_route(es_test_http_server *s, const es_test_http_route *r);
 /* Shorthand: method + path answered with status and body, forever. */
-void es_test_http_server_route(es_test_http_server *s, const char *method, const char *path,
-                               int status, const char *body);
+void es_test_http_server_route(es_test_http_server *s, const char *method, const char *path, int status,
+                               const char *body);
 void es_test_http_server_clear_routes(es_test_http_server *s);
 void es_test_http_server_set_handler(es_test_http_server *s, es_test_http_handler fn, void *ctx);
 

@@ -30,12 +30,6 @@ void es_logcap_start(void)
     es_log_set_sink(s_sink, NULL);
 }
 
-const char *es_logcap_text(void)
-{
-    return s_text;
-}
+const char *es_logcap_text(void) { return s_text; }
 
-void es_logcap_stop(void)
-{
-    es_log_set_sink(NULL, NULL);
-}
+void es_logcap_stop(void) { es_log_set_sink(NULL, NULL); }

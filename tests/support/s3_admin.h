@@ -17,9 +17,8 @@ ES_MUST_USE es_err es_s3_delete_bucket(es_s3_client *c, const char *bucket, es_a
  * `event` (NULL = "s3:ObjectCreated:*"; several names separated by commas,
  * e.g. "s3:ObjectCreated:*,s3:ObjectRemoved:*") for keys matching prefix/suffix (NULL
  * or "" = no filter) to the queue ARN. Replaces the bucket's configuration. */
-ES_MUST_USE es_err es_s3_put_bucket_notification(es_s3_client *c, const char *bucket,
-                                                 const char *queue_arn, const char *event,
-                                                 const char *prefix, const char *suffix,
+ES_MUST_USE es_err es_s3_put_bucket_notification(es_s3_client *c, const char *bucket, const char *queue_arn,
+                                                 const char *event, const char *prefix, const char *suffix,
                                                  es_aws_result *res);
 
 #endif

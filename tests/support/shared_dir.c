@@ -73,7 +73,8 @@ bool es_test_shared_required(void)
 void es_test_shared_missing(const char *what)
 {
     if (es_test_shared_required())
-        es_test_fail(__FILE__, __LINE__, "%s not found, and ES_REQUIRE_SHARED=1 (set ES_SHARED_DIR to the shared folder)", what);
+        es_test_fail(__FILE__, __LINE__,
+                     "%s not found, and ES_REQUIRE_SHARED=1 (set ES_SHARED_DIR to the shared folder)", what);
     else
         es_test_skip(what);
 }

@@ -21,10 +21,10 @@ bool es_test_shared_required(void);
  * when es_test_shared_required(). */
 void es_test_shared_missing(const char *what);
 /* Leaves the current test function through es_test_shared_missing(). */
-#define SKIP_WITHOUT_SHARED(what)         \
-    do {                                  \
-        es_test_shared_missing(what);     \
-        return;                           \
+#define SKIP_WITHOUT_SHARED(what)     \
+    do {                              \
+        es_test_shared_missing(what); \
+        return;                       \
     } while (0)
 
 #endif

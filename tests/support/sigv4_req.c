@@ -122,10 +122,7 @@ char *es_test_read_text(const char *path, size_t *len)
     return text;
 }
 
-const char *es_test_sigv4_dir(void)
-{
-    return es_test_shared_path("sigv4");
-}
+const char *es_test_sigv4_dir(void) { return es_test_shared_path("sigv4"); }
 
 long long es_test_parse_utc(const char *s)
 {

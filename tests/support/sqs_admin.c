@@ -16,8 +16,8 @@ static json_t *s_attr_object(const char *const *attrs)
     return obj;
 }
 
-es_err es_sqs_create_queue(es_sqs_client *c, const char *name, const char *const *attrs,
-                           char *queue_url, size_t queue_url_size, es_aws_result *res)
+es_err es_sqs_create_queue(es_sqs_client *c, const char *name, const char *const *attrs, char *queue_url,
+                           size_t queue_url_size, es_aws_result *res)
 {
     if (!name || !name[0] || !queue_url || !queue_url_size)
         return es_aws_bad_arg(res, "queue name or url buffer");

@@ -33,10 +33,7 @@ struct es_test_sqs {
     char reply[16384]; /* the handler's last answer (the server sends it before the next request) */
 };
 
-const char *es_test_sqs_queue_url(void)
-{
-    return S_URL;
-}
+const char *es_test_sqs_queue_url(void) { return S_URL; }
 
 /* True the first time this flaky receipt is seen. Called with lk held. */
 static bool s_first_flaky(es_test_sqs *q, const char *rh)
@@ -56,7 +53,8 @@ static void s_batch(es_test_sqs *q, const char *action, json_t *req)
     json_t *ok = json_array(), *bad = json_array();
     size_t n = json_array_size(entries), idx;
     json_t *e;
-    json_array_foreach(entries, idx, e) {
+    json_array_foreach(entries, idx, e)
+    {
         const char *rh = json_string_value(json_object_get(e, "ReceiptHandle"));
         const char *id = json_string_value(json_object_get(e, "Id"));
         json_t *vis = json_object_get(e, "VisibilityTimeout");
@@ -72,9 +70,9 @@ static void s_batch(es_test_sqs *q, const char *action, json_t *req)
             r->failed = fail;
         }
         if (fail)
-            json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:b}", "Id", id ? id : "",
-                                                 "Code", "ReceiptHandleIsInvalid", "Message",
-                                                 "scripted failure", "SenderFault", 1));
+            json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:b}", "Id", id ? id : "", "Code",
+                                                 "ReceiptHandleIsInvalid", "Message", "scripted failure",
+                                                 "SenderFault", 1));
         else
             json_array_append_new(ok, json_pack("{s:s}", "Id", id ? id : ""));
     }
@@ -91,7 +89,8 @@ static void s_attributes(es_test_sqs *q, json_t *req)
 {
     json_t *attrs = json_object(), *name;
     size_t idx;
-    json_array_foreach(json_object_get(req, "AttributeNames"), idx, name) {
+    json_array_foreach(json_object_get(req, "AttributeNames"), idx, name)
+    {
         for (size_t i = 0; i < q->nattrs; i++)
             if (json_string_value(name) && !strcmp(json_string_value(name), q->attr_names[i]))
                 json_object_set_new(attrs, q->attr_names[i], json_string(q->attr_values[i]));
@@ -156,8 +155,8 @@ static es_sqs_client *s_new_client(const char *url)
 {
     es_aws_config cfg;
     es_test_local_aws_config(&cfg, url);
-    es_creds_provider *creds =
-        es_creds_provider_new_static("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL);
+    es_creds_provider *creds = es_creds_provider_new_static("AKIDEXAMPLE",
+                                                            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL);
     es_sqs_client *c = creds ? es_sqs_client_new(&cfg, creds) : NULL;
     es_creds_provider_release(creds);
     return c;
@@ -202,10 +201,7 @@ void es_test_local_aws_config(es_aws_config *cfg, const char *url)
     cfg->low_speed_time_s = 10;
 }
 
-es_sqs_client *es_test_sqs_client(es_test_sqs *q)
-{
-    return q->client;
-}
+es_sqs_client *es_test_sqs_client(es_test_sqs *q) { return q->client; }
 
 void es_test_sqs_fail_requests(es_test_sqs *q, unsigned n)
 {
@@ -221,9 +217,8 @@ void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count
         char id[64], rh[80];
         snprintf(id, sizeof id, "%s%zu", prefix, i);
         snprintf(rh, sizeof rh, "rh-%s%zu", prefix, i);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:{s:s}}", "MessageId", id,
-                                              "ReceiptHandle", rh, "Body",
-                                              body ? body : "not an event", "Attributes",
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:{s:s}}", "MessageId", id, "ReceiptHandle",
+                                              rh, "Body", body ? body : "not an event", "Attributes",
                                               "ApproximateReceiveCount", "1"));
     }
     json_t *out = json_pack("{s:o}", "Messages", list);
@@ -254,8 +249,7 @@ size_t es_test_sqs_calls(es_test_sqs *q, const char *action)
 
 /* Copies up to cap of the n records at src (each `size` bytes) under q's
  * lock; returns n read under that lock. */
-static size_t s_copy(es_test_sqs *q, const void *src, const size_t *n, void *out, size_t cap,
-                     size_t size)
+static size_t s_copy(es_test_sqs *q, const void *src, const size_t *n, void *out, size_t cap, size_t size)
 {
     pthread_mutex_lock(&q->lk);
     size_t count = *n;

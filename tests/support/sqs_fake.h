@@ -19,7 +19,7 @@ typedef struct es_test_sqs es_test_sqs;
 
 /* One entry of a batch request, in the order received. */
 typedef struct es_test_sqs_entry {
-    char action[40];   /* "DeleteMessageBatch", "ChangeMessageVisibilityBatch" */
+    char action[40]; /* "DeleteMessageBatch", "ChangeMessageVisibilityBatch" */
     char receipt[64];
     int visibility;    /* VisibilityTimeout, -1 when absent */
     size_t request;    /* which batch request (0-based, over all actions) */

@@ -56,8 +56,7 @@ const void *es_test_same_from_threads(const void *(*fn)(void), int n)
     }
     for (int i = 1; i < n; i++) {
         if (args[i].result != first) {
-            es_test_fail(__FILE__, __LINE__, "thread %d got %p, thread 0 got %p", i,
-                         args[i].result, first);
+            es_test_fail(__FILE__, __LINE__, "thread %d got %p, thread 0 got %p", i, args[i].result, first);
             return NULL;
         }
     }

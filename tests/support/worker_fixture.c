@@ -70,8 +70,7 @@ void es_wfix_teardown(es_wfix *w)
     memset(w, 0, sizeof *w);
 }
 
-es_err es_wfix_put(es_wfix *w, const char *bucket, const char *key, const uint8_t *data,
-                     size_t len)
+es_err es_wfix_put(es_wfix *w, const char *bucket, const char *key, const uint8_t *data, size_t len)
 {
     es_aws_result res;
     es_aws_result_clear(&res);
@@ -100,7 +99,7 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 }
 
 es_err es_wfix_get(es_wfix *w, const char *bucket, const char *key, uint8_t **out, size_t *len,
-                     es_s3_object_info *info)
+                   es_s3_object_info *info)
 {
     s_sink sink;
     memset(&sink, 0, sizeof sink);
@@ -155,8 +154,8 @@ static void s_form_encode(const char *key, char *out, size_t size)
     out[o] = '\0';
 }
 
-void es_wfix_s3_event(char *out, size_t size, const char *bucket, const char *key,
-                        const char *etag, const char *version_id, long long size_field)
+void es_wfix_s3_event(char *out, size_t size, const char *bucket, const char *key, const char *etag,
+                      const char *version_id, long long size_field)
 {
     char enc[4096], extra[1400] = "";
     s_form_encode(key, enc, sizeof enc);

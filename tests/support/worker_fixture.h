@@ -18,7 +18,7 @@ typedef struct es_wfix {
     es_itest_clients emu; /* owns the clients below (aws_itest.h) */
     es_s3_client *s3;     /* = emu.s3 */
     es_sqs_client *sqs;   /* = emu.sqs */
-    es_cfg cfg; /* queue_url (if created), dest_bucket, source allowlist = {src}, dlq_url */
+    es_cfg cfg;           /* queue_url (if created), dest_bucket, source allowlist = {src}, dlq_url */
     char src[64], dst[64];
     char dlq_url[512], queue_url[512];
 } es_wfix;
@@ -28,19 +28,18 @@ typedef struct es_wfix {
 int es_wfix_setup(es_wfix *w, int with_queue);
 void es_wfix_teardown(es_wfix *w);
 
-ES_MUST_USE es_err es_wfix_put(es_wfix *w, const char *bucket, const char *key,
-                                 const uint8_t *data, size_t len);
+ES_MUST_USE es_err es_wfix_put(es_wfix *w, const char *bucket, const char *key, const uint8_t *data,
+                               size_t len);
 /* Reads a whole object into a malloc'd buffer (caller frees); info may be NULL. */
-ES_MUST_USE es_err es_wfix_get(es_wfix *w, const char *bucket, const char *key, uint8_t **out,
-                                 size_t *len, es_s3_object_info *info);
+ES_MUST_USE es_err es_wfix_get(es_wfix *w, const char *bucket, const char *key, uint8_t **out, size_t *len,
+                               es_s3_object_info *info);
 /* The object's ETag without quotes. */
-ES_MUST_USE es_err es_wfix_etag(es_wfix *w, const char *bucket, const char *key, char *out,
-                                  size_t size);
+ES_MUST_USE es_err es_wfix_etag(es_wfix *w, const char *bucket, const char *key, char *out, size_t size);
 
 /* An S3 notification body with one ObjectCreated:Put record for key (raw
  * bytes, form-encoded here as S3 does); etag/version may be NULL. */
-void es_wfix_s3_event(char *out, size_t size, const char *bucket, const char *key,
-                        const char *etag, const char *version_id, long long size_field);
+void es_wfix_s3_event(char *out, size_t size, const char *bucket, const char *key, const char *etag,
+                      const char *version_id, long long size_field);
 
 /* A valid JPEG (with EXIF/GPS, XMP and a comment) whose stripped output is
  * still at least min_output bytes, thanks to kept ICC chunks. Caller frees. */

@@ -64,7 +64,7 @@ static int s_oneshot(int argc, char **argv)
  * tjTransform and trimming (as jpegtran -trim), when it has a tag 2..8. */
 static void s_display(uint8_t **jpeg, size_t *len)
 {
-    static const int ops[] = {TJXOP_NONE, TJXOP_NONE, TJXOP_HFLIP, TJXOP_ROT180, TJXOP_VFLIP,
+    static const int ops[] = {TJXOP_NONE,      TJXOP_NONE,  TJXOP_HFLIP,      TJXOP_ROT180, TJXOP_VFLIP,
                               TJXOP_TRANSPOSE, TJXOP_ROT90, TJXOP_TRANSVERSE, TJXOP_ROT270};
     es_jpeg_stats st;
     uint8_t *stripped = NULL;
@@ -105,8 +105,7 @@ static int s_pixels(const char *a, const char *b, bool displayed)
         s_display(&da, &la);
         s_display(&db, &lb);
     }
-    int same = read &&
-               es_fixture_decode(da, la, &pa, &wa, &ha, &ca) == 0 &&
+    int same = read && es_fixture_decode(da, la, &pa, &wa, &ha, &ca) == 0 &&
                es_fixture_decode(db, lb, &pb, &wb, &hb, &cb) == 0 && wa == wb && ha == hb && ca == cb &&
                !memcmp(pa, pb, (size_t)wa * (size_t)ha * (size_t)ca);
     free(da);

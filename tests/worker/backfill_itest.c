@@ -85,8 +85,7 @@ static void test_backfill_engine(void)
     size_t plan_len = 0;
     FILE *plan = open_memstream(&plan_text, &plan_len);
     REQUIRE(plan != NULL);
-    es_backfill_opts dry = {.bucket = s_w.src, .start_after = "bf/10 photo.jpg", .dry_run = true,
-                            .plan = plan};
+    es_backfill_opts dry = {.bucket = s_w.src, .start_after = "bf/10 photo.jpg", .dry_run = true, .plan = plan};
     seq = es_wfix_last_seq();
     REQUIRE(es_test_backfill_run(&s_env, &dry, 60000, &st));
     fclose(plan);

@@ -148,17 +148,15 @@ static void test_validation_names_variable(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         /* s_getenv returns the first match, so the bad value shadows the valid ones */
-        s_env env = {{{bad[i].var, bad[i].value},
-                      {"EXIFSTRIP_QUEUE_URL", S_QUEUE},
-                      {"EXIFSTRIP_DEST_BUCKET", "clean"}}};
+        s_env env = {
+            {{bad[i].var, bad[i].value}, {"EXIFSTRIP_QUEUE_URL", S_QUEUE}, {"EXIFSTRIP_DEST_BUCKET", "clean"}}};
         es_cfg cfg;
         es_error err;
         es_err rc = s_load(&env, 0, NULL, &cfg, &err);
         if (rc != ES_ERR_CONFIG)
-            es_test_fail(__FILE__, __LINE__, "%s=%s: rc %d, expected ES_ERR_CONFIG", bad[i].var,
-                         bad[i].value, rc);
-        if (strncmp(err.msg, bad[i].var, strlen(bad[i].var)) != 0 ||
-            !strstr(err.msg, bad[i].msg_part))
+            es_test_fail(__FILE__, __LINE__, "%s=%s: rc %d, expected ES_ERR_CONFIG", bad[i].var, bad[i].value,
+                         rc);
+        if (strncmp(err.msg, bad[i].var, strlen(bad[i].var)) != 0 || !strstr(err.msg, bad[i].msg_part))
             es_test_fail(__FILE__, __LINE__, "%s=%s: message \"%s\" (expected the variable and \"%s\")",
                          bad[i].var, bad[i].value, err.msg, bad[i].msg_part);
     }
@@ -186,9 +184,11 @@ static void test_flags_override_env(void)
                   {"EXIFSTRIP_DEST_BUCKET", "clean"},
                   {"EXIFSTRIP_CONCURRENCY", "not-a-number"}, /* overridden: never parsed */
                   {"EXIFSTRIP_WAIT_SECONDS", "5"}}};
-    char *argv[] = {"--concurrency", "8", "--wait-seconds=1", "--dest-bucket", "other-bucket",
-                    "--drain", "--suffixes=.png", "--source-buckets", "a-src,b-src",
-                    "--payload-signing=signed"};
+    char *argv[] = {"--concurrency",    "8",
+                    "--wait-seconds=1", "--dest-bucket",
+                    "other-bucket",     "--drain",
+                    "--suffixes=.png",  "--source-buckets",
+                    "a-src,b-src",      "--payload-signing=signed"};
     es_cfg cfg;
     es_error err;
     REQUIRE(s_load(&env, 10, argv, &cfg, &err) == ES_OK);
@@ -238,9 +238,8 @@ static void test_cross_checks(void)
     CHECK_INT_EQ(s_load(&loop, 0, NULL, &cfg, &err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "EXIFSTRIP_SOURCE_BUCKETS");
     CHECK_STR_CONTAINS(err.msg, "destination");
-    s_env dlq = {{{"EXIFSTRIP_QUEUE_URL", S_QUEUE},
-                  {"EXIFSTRIP_DEST_BUCKET", "clean"},
-                  {"EXIFSTRIP_DLQ_URL", S_QUEUE}}};
+    s_env dlq = {
+        {{"EXIFSTRIP_QUEUE_URL", S_QUEUE}, {"EXIFSTRIP_DEST_BUCKET", "clean"}, {"EXIFSTRIP_DLQ_URL", S_QUEUE}}};
     CHECK_INT_EQ(s_load(&dlq, 0, NULL, &cfg, &err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "EXIFSTRIP_DLQ_URL");
     s_env parts = {{{"EXIFSTRIP_QUEUE_URL", S_QUEUE},
@@ -279,16 +278,31 @@ static void test_help_lists_every_variable(void)
     REQUIRE(f != NULL);
     es_cfg_print_help(f);
     fclose(f);
-    static const char *const names[] = {
-        "EXIFSTRIP_QUEUE_URL",       "--queue-url",          "EXIFSTRIP_DEST_BUCKET",
-        "EXIFSTRIP_SOURCE_BUCKETS",  "EXIFSTRIP_CONCURRENCY", "EXIFSTRIP_SUFFIXES",
-        "EXIFSTRIP_DLQ_URL",         "EXIFSTRIP_VISIBILITY_TIMEOUT", "EXIFSTRIP_MAX_OBJECT_BYTES",
-        "EXIFSTRIP_SHUTDOWN_GRACE",  "EXIFSTRIP_LOG_FORMAT", "EXIFSTRIP_LOG_LEVEL",
-        "EXIFSTRIP_HEARTBEAT_FILE",  "EXIFSTRIP_PART_SIZE",  "EXIFSTRIP_WAIT_SECONDS",
-        "--drain",                   "(default: 4)",         ".jpg,.jpeg",
-        "EXIFSTRIP_MIN_TRANSFER_RATE", "EXIFSTRIP_MIN_TRANSFER_WINDOW", "EXIFSTRIP_MAX_JOB_SECONDS",
-        "EXIFSTRIP_PROPAGATE_DELETES", "--propagate-deletes",
-        "EXIFSTRIP_PAYLOAD_SIGNING", "--payload-signing"};
+    static const char *const names[] = {"EXIFSTRIP_QUEUE_URL",
+                                        "--queue-url",
+                                        "EXIFSTRIP_DEST_BUCKET",
+                                        "EXIFSTRIP_SOURCE_BUCKETS",
+                                        "EXIFSTRIP_CONCURRENCY",
+                                        "EXIFSTRIP_SUFFIXES",
+                                        "EXIFSTRIP_DLQ_URL",
+                                        "EXIFSTRIP_VISIBILITY_TIMEOUT",
+                                        "EXIFSTRIP_MAX_OBJECT_BYTES",
+                                        "EXIFSTRIP_SHUTDOWN_GRACE",
+                                        "EXIFSTRIP_LOG_FORMAT",
+                                        "EXIFSTRIP_LOG_LEVEL",
+                                        "EXIFSTRIP_HEARTBEAT_FILE",
+                                        "EXIFSTRIP_PART_SIZE",
+                                        "EXIFSTRIP_WAIT_SECONDS",
+                                        "--drain",
+                                        "(default: 4)",
+                                        ".jpg,.jpeg",
+                                        "EXIFSTRIP_MIN_TRANSFER_RATE",
+                                        "EXIFSTRIP_MIN_TRANSFER_WINDOW",
+                                        "EXIFSTRIP_MAX_JOB_SECONDS",
+                                        "EXIFSTRIP_PROPAGATE_DELETES",
+                                        "--propagate-deletes",
+                                        "EXIFSTRIP_PAYLOAD_SIGNING",
+                                        "--payload-signing"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CHECK_STR_CONTAINS(buf, names[i]);
 }
@@ -333,7 +347,8 @@ static void test_empty_heartbeat_means_none(void)
 static void test_load_some(void)
 {
     static const char *const names[] = {"EXIFSTRIP_HEARTBEAT_FILE", "EXIFSTRIP_WAIT_SECONDS", NULL};
-    s_env env = {{{"EXIFSTRIP_WAIT_SECONDS", "5"}, {"EXIFSTRIP_HEARTBEAT_FILE", "/run/hb"},
+    s_env env = {{{"EXIFSTRIP_WAIT_SECONDS", "5"},
+                  {"EXIFSTRIP_HEARTBEAT_FILE", "/run/hb"},
                   {"EXIFSTRIP_CONCURRENCY", "9"}}};
     es_cfg cfg;
     es_error err;

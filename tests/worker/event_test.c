@@ -10,12 +10,12 @@
 #include "worker/event.h"
 
 /* A minimal S3 notification with one record whose key is given already encoded. */
-#define S_S3_EVENT_FMT                                                                            \
-    "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"us-east-1\","   \
+#define S_S3_EVENT_FMT                                                                                \
+    "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"us-east-1\"," \
     "\"eventTime\":\"2024-05-01T12:00:00.000Z\",\"eventName\":\"%s\","                                \
-    "\"s3\":{\"s3SchemaVersion\":\"1.0\",\"configurationId\":\"c\","                                   \
+    "\"s3\":{\"s3SchemaVersion\":\"1.0\",\"configurationId\":\"c\","                                  \
     "\"bucket\":{\"name\":\"%s\",\"arn\":\"arn:aws:s3:::%s\"},"                                       \
-    "\"object\":{\"key\":\"%s\",\"size\":1234,\"eTag\":\"0123456789abcdef0123456789abcdef\","        \
+    "\"object\":{\"key\":\"%s\",\"size\":1234,\"eTag\":\"0123456789abcdef0123456789abcdef\","         \
     "\"versionId\":\"v1\",\"sequencer\":\"0055AED6DCD90281E5\"}}}]}"
 
 /* A minimal S3 notification with one record whose key is given already encoded. */
@@ -63,16 +63,16 @@ static void test_decode_key_table(void)
 static void test_decode_key_rejects(void)
 {
     static const char *const bad[] = {
-        "%",        /* escape cut short */
-        "abc%4",    /* one hex digit */
-        "%zz.jpg",  /* not hex */
-        "%G0",      /* not hex */
-        "a%00b",    /* NUL byte */
-        "%FF.jpg",  /* not UTF-8 */
-        "%C3.jpg",  /* truncated UTF-8 sequence */
-        "%C0%AF",   /* overlong UTF-8 */
+        "%",         /* escape cut short */
+        "abc%4",     /* one hex digit */
+        "%zz.jpg",   /* not hex */
+        "%G0",       /* not hex */
+        "a%00b",     /* NUL byte */
+        "%FF.jpg",   /* not UTF-8 */
+        "%C3.jpg",   /* truncated UTF-8 sequence */
+        "%C0%AF",    /* overlong UTF-8 */
         "%ED%A0%80", /* UTF-16 surrogate */
-        "",         /* empty */
+        "",          /* empty */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char out[ES_EVENT_MAX_KEY + 1];
@@ -442,18 +442,16 @@ static void test_invalid_record_fields(void)
         es_error err;
         es_err rc = s_parse(cases[i].body, &ev, &err);
         if (rc != ES_OK) {
-            es_test_fail(__FILE__, __LINE__, "case %zu: rc %d (%s), expected a parsed message", i,
-                         rc, err.msg);
+            es_test_fail(__FILE__, __LINE__, "case %zu: rc %d (%s), expected a parsed message", i, rc, err.msg);
             continue;
         }
         REQUIRE(ev.count == 1);
         const es_event_record *r = &ev.records[0];
         if (r->state != ES_EVENT_RECORD_INVALID)
-            es_test_fail(__FILE__, __LINE__, "case %zu: record state %d, expected INVALID", i,
-                         r->state);
+            es_test_fail(__FILE__, __LINE__, "case %zu: record state %d, expected INVALID", i, r->state);
         if (!strstr(r->problem, cases[i].reason_part))
-            es_test_fail(__FILE__, __LINE__, "case %zu: problem \"%s\" lacks \"%s\"", i,
-                         r->problem, cases[i].reason_part);
+            es_test_fail(__FILE__, __LINE__, "case %zu: problem \"%s\" lacks \"%s\"", i, r->problem,
+                         cases[i].reason_part);
         CHECK_INT_EQ(r->problem_code, ES_ERR_EVENT_INVALID);
         CHECK(strpbrk(r->bucket, "/\r\n") == NULL); /* never a bad bucket name for the report */
         es_event_clear(&ev);
@@ -511,7 +509,7 @@ static void test_records_judged_one_by_one(void)
     CHECK_STR_EQ(ev.records[1].problem, "");
     CHECK_INT_EQ(ev.records[2].state, ES_EVENT_RECORD_INVALID);
     CHECK_STR_CONTAINS(ev.records[2].problem, "Records[2].s3.object.eTag");
-    CHECK_STR_EQ(ev.records[2].key, "x.jpg");       /* kept for the report */
+    CHECK_STR_EQ(ev.records[2].key, "x.jpg"); /* kept for the report */
     /* no s3 member: a removal carrying its problem (skipped unless deletes are propagated) */
     CHECK_INT_EQ(ev.records[3].state, ES_EVENT_RECORD_REMOVED);
     CHECK_STR_CONTAINS(ev.records[3].problem, "Records[3].s3 is missing");

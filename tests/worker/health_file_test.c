@@ -103,8 +103,7 @@ static void test_symlinks_not_followed(void)
     CHECK_STR_CONTAINS(err.msg, "/nonexistent-dir/x/hb");
 }
 
-static es_health_verdict s_judge(const char *path, int64_t now, long max_age, long stuck,
-                                 char *summary)
+static es_health_verdict s_judge(const char *path, int64_t now, long max_age, long stuck, char *summary)
 {
     return es_health_judge(path, now, max_age, stuck, summary, 512);
 }
@@ -160,7 +159,7 @@ static void test_judge(void)
     CHECK_STR_CONTAINS(summary, "every job slot (2)");
     CHECK_INT_EQ(s_judge(path, now, 90, 0, summary), ES_HEALTH_OK);    /* 0: never stuck */
     CHECK_INT_EQ(s_judge(path, now, 90, 1000, summary), ES_HEALTH_OK); /* younger than the limit */
-    st.busy = 1; /* one slot free: not stuck */
+    st.busy = 1;                                                       /* one slot free: not stuck */
     s_write(path, &st);
     CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
     CHECK_STR_CONTAINS(summary, "1 of 2 job slots busy");

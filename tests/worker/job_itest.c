@@ -32,16 +32,16 @@ static bool s_setup(void)
     return true;
 }
 
-#define SETUP()                                                                          \
-    do {                                                                                 \
-        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
-        REQUIRE(s_setup());                                                              \
+#define SETUP()                                                                        \
+    do {                                                                               \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator"); \
+        REQUIRE(s_setup());                                                            \
     } while (0)
 
 static uint8_t *s_jpeg(size_t *len, bool gps)
 {
-    es_fixture_opts o = {.exif = true, .exif_gps = gps, .xmp = true, .comment = true,
-                         .mp4_trailer = true, .seed = 3};
+    es_fixture_opts o =
+        {.exif = true, .exif_gps = gps, .xmp = true, .comment = true, .mp4_trailer = true, .seed = 3};
     uint8_t *j = NULL;
     return es_fixture_make(&o, &j, len) == 0 ? j : NULL;
 }
@@ -57,7 +57,9 @@ static void s_record(es_event_record *rec, const char *bucket, const char *key, 
 
 static es_job_message s_msg(const char *body)
 {
-    return (es_job_message){.message_id = "msg-1", .body = body, .body_len = body ? strlen(body) : 0,
+    return (es_job_message){.message_id = "msg-1",
+                            .body = body,
+                            .body_len = body ? strlen(body) : 0,
                             .receive_count = 1};
 }
 
@@ -452,13 +454,13 @@ static void test_skipped(void)
     es_wfix_teardown(&s_w);
 }
 
-static void s_fault(const char *fmt_service, const char *action, const char *where_field,
-                    const char *where, int status)
+static void s_fault(const char *fmt_service, const char *action, const char *where_field, const char *where,
+                    int status)
 {
     char rule[512];
     snprintf(rule, sizeof rule,
-             "{\"service\":\"%s\",\"action\":\"%s\",\"%s\":\"%s\",\"status\":%d,\"times\":50}",
-             fmt_service, action, where_field, where, status);
+             "{\"service\":\"%s\",\"action\":\"%s\",\"%s\":\"%s\",\"status\":%d,\"times\":50}", fmt_service,
+             action, where_field, where, status);
     REQUIRE(es_itest_fault(rule) == 0);
 }
 

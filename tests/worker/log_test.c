@@ -108,13 +108,12 @@ static void test_redaction(void)
            ES_LF_STR("session_token", "FQoGZXIvYXdzEBYaD"), ES_LF_STR("Authorization", "AWS4-HMAC"),
            ES_LF_STR("x_password", "hunter2"), ES_LF_INT("token_count", 7),
            ES_LF_STR("url", "https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA&X-Amz-Signature=abc"),
-           ES_LF_STR("header", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7/2024"),
-           ES_LF_STR("bucket", "fine"));
+           ES_LF_STR("header", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7/2024"), ES_LF_STR("bucket", "fine"));
     s_capture_stop();
     json_t *j = s_line_json();
     REQUIRE(j != NULL);
-    static const char *const redacted[] = {"secret_access_key", "session_token", "Authorization",
-                                           "x_password", "token_count", "url", "header"};
+    static const char *const redacted[] = {
+        "secret_access_key", "session_token", "Authorization", "x_password", "token_count", "url", "header"};
     for (size_t i = 0; i < sizeof redacted / sizeof redacted[0]; i++)
         CHECK_STR_EQ(json_string_value(json_object_get(j, redacted[i])), "[redacted]");
     CHECK_STR_EQ(json_string_value(json_object_get(j, "bucket")), "fine");
@@ -215,8 +214,7 @@ static void *s_writer(void *arg)
     memset(pad, 'a' + (int)id, sizeof pad - 1);
     pad[sizeof pad - 1] = '\0';
     for (int i = 0; i < S_LINES; i++)
-        ES_LOG(ES_LOG_INFO, "thread.line", ES_LF_INT("thread", id), ES_LF_INT("i", i),
-               ES_LF_STR("pad", pad));
+        ES_LOG(ES_LOG_INFO, "thread.line", ES_LF_INT("thread", id), ES_LF_INT("i", i), ES_LF_STR("pad", pad));
     return NULL;
 }
 

@@ -83,7 +83,8 @@ static void s_check_structure(json_t *rec, const char *ns, size_t want_metrics)
     REQUIRE(json_is_array(dirs) && json_array_size(dirs) == 2);
     size_t i;
     json_t *d;
-    json_array_foreach(dirs, i, d) {
+    json_array_foreach(dirs, i, d)
+    {
         CHECK_STR_EQ(json_string_value(json_object_get(d, "Namespace")), ns);
         json_t *sets = json_object_get(d, "Dimensions");
         REQUIRE(json_is_array(sets) && json_array_size(sets) == 1);
@@ -91,7 +92,8 @@ static void s_check_structure(json_t *rec, const char *ns, size_t want_metrics)
         REQUIRE(json_is_array(set) && json_array_size(set) == i + 1);
         size_t k;
         json_t *dim;
-        json_array_foreach(set, k, dim) {
+        json_array_foreach(set, k, dim)
+        {
             REQUIRE(json_is_string(dim));
             json_t *dv = json_object_get(rec, json_string_value(dim));
             CHECK(json_is_string(dv) && json_string_length(dv) > 0);
@@ -100,7 +102,8 @@ static void s_check_structure(json_t *rec, const char *ns, size_t want_metrics)
         REQUIRE(json_is_array(metrics));
         CHECK_INT_EQ(json_array_size(metrics), i == 0 ? want_metrics : 1);
         json_t *m;
-        json_array_foreach(metrics, k, m) {
+        json_array_foreach(metrics, k, m)
+        {
             const char *name = json_string_value(json_object_get(m, "Name"));
             REQUIRE(name);
             CHECK(json_is_string(json_object_get(m, "Unit")));
@@ -108,7 +111,9 @@ static void s_check_structure(json_t *rec, const char *ns, size_t want_metrics)
             CHECK(s_int(rec, name) >= 0);
         }
     }
-    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(json_object_get(json_array_get(dirs, 1), "Metrics"), 0), "Name")),
+    CHECK_STR_EQ(json_string_value(
+                     json_object_get(json_array_get(json_object_get(json_array_get(dirs, 1), "Metrics"), 0),
+                                     "Name")),
                  "JobDuration");
 }
 
@@ -116,8 +121,13 @@ static void test_record_of_a_stripped_job(void)
 {
     es_metrics_configure(true, "photos/prod", "uploads");
     es_log_configure(ES_LOG_INFO, ES_LOG_FORMAT_JSON);
-    es_job_message msg = {.message_id = "m-1", .body = "{}", .body_len = 2, .receive_count = 1,
-                          .received_ms = es_clock_ms() - 40, .has_queue_wait = true, .queue_wait_ms = 1234};
+    es_job_message msg = {.message_id = "m-1",
+                          .body = "{}",
+                          .body_len = 2,
+                          .receive_count = 1,
+                          .received_ms = es_clock_ms() - 40,
+                          .has_queue_wait = true,
+                          .queue_wait_ms = 1234};
     es_job_result res = s_result(ES_JOB_STRIPPED);
     s_capture_start();
     es_metrics_job(&msg, &res);
@@ -130,14 +140,15 @@ static void test_record_of_a_stripped_job(void)
     CHECK_STR_EQ(json_string_value(json_object_get(rec, "Outcome")), "stripped");
     s_check_structure(rec, "photos/prod", ES_METRIC_COUNT);
     /* every metric of the list is defined, in list order */
-    json_t *defs = json_object_get(json_array_get(json_object_get(json_object_get(rec, "_aws"),
-                                                                  "CloudWatchMetrics"), 0), "Metrics");
+    json_t *defs = json_object_get(
+        json_array_get(json_object_get(json_object_get(rec, "_aws"), "CloudWatchMetrics"), 0), "Metrics");
     for (int i = 0; i < ES_METRIC_COUNT; i++)
         CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(defs, (size_t)i), "Name")),
                      es_metric_name((es_metric_id)i));
     CHECK_INT_EQ(s_int(rec, "JobsDone"), 1);
     CHECK_INT_EQ(s_int(rec, "JobsRefused") + s_int(rec, "JobsSkipped") + s_int(rec, "JobsGone") +
-                     s_int(rec, "JobsRetried") + s_int(rec, "JobsDeleted"), 0);
+                     s_int(rec, "JobsRetried") + s_int(rec, "JobsDeleted"),
+                 0);
     CHECK_INT_EQ(s_int(rec, "BytesIn"), 5000000);
     CHECK_INT_EQ(s_int(rec, "BytesOut"), 4900000);
     CHECK_INT_EQ(s_int(rec, "BytesRemoved"), 100000);
@@ -151,8 +162,8 @@ static void test_record_of_a_stripped_job(void)
 /* Every outcome the job code has counts in exactly one Jobs* metric, its own. */
 static void test_each_outcome_counts_once(void)
 {
-    static const char *const counts[] = {"JobsDone", "JobsSkipped", "JobsGone", "JobsRefused",
-                                         "JobsRetried", "JobsDeleted"};
+    static const char *const counts[] = {"JobsDone",    "JobsSkipped", "JobsGone",
+                                         "JobsRefused", "JobsRetried", "JobsDeleted"};
     CHECK_STR_EQ(es_metric_name(es_metrics_outcome_count("stripped")), "JobsDone");
     CHECK_STR_EQ(es_metric_name(es_metrics_outcome_count("retry")), "JobsRetried");
     CHECK_INT_EQ(es_metrics_outcome_count("no such outcome"), ES_METRIC_COUNT);
@@ -167,7 +178,8 @@ static void test_each_outcome_counts_once(void)
         CHECK_STR_EQ(json_string_value(json_object_get(rec, "Outcome")), name);
         const char *own = es_metric_name(es_metrics_outcome_count(name));
         if (!own)
-            es_test_fail(__FILE__, __LINE__, "outcome \"%s\" has no Jobs* count (ES_METRICS_OUTCOME_COUNTS)", name);
+            es_test_fail(__FILE__, __LINE__, "outcome \"%s\" has no Jobs* count (ES_METRICS_OUTCOME_COUNTS)",
+                         name);
         json_int_t total = 0;
         for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
             json_int_t v = s_int(rec, counts[k]);

@@ -25,8 +25,8 @@ static void test_sequencer_compare(void)
      * can be the later one */
     CHECK_INT_EQ(s_cmp("AB", "AB00"), 0);
     CHECK_INT_EQ(s_cmp("AB", "AB01"), -1);
-    CHECK_INT_EQ(s_cmp("B", "A1"), 1);       /* "B0" > "A1" */
-    CHECK_INT_EQ(s_cmp("FF", "0100"), 1);    /* "FF00" > "0100": not a numeric comparison */
+    CHECK_INT_EQ(s_cmp("B", "A1"), 1);    /* "B0" > "A1" */
+    CHECK_INT_EQ(s_cmp("FF", "0100"), 1); /* "FF00" > "0100": not a numeric comparison */
     CHECK_INT_EQ(s_cmp("0055AED6DCD90281E5", "0055AED6DCD90281E500"), 0);
     CHECK_INT_EQ(s_cmp("0055AED6DCD90281E5", "0055AED6DCD90281E501"), -1);
     CHECK_INT_EQ(s_cmp("ab", "AB"), 0); /* hex digits in either case */

@@ -25,7 +25,8 @@ static const char *s_getenv(void *ctx, const char *name)
     return NULL;
 }
 
-#define S_REQUIRED {"EXIFSTRIP_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"}, {"EXIFSTRIP_DEST_BUCKET", "clean"}
+#define S_REQUIRED \
+    {"EXIFSTRIP_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"}, { "EXIFSTRIP_DEST_BUCKET", "clean" }
 
 static void test_defaults_and_values(void)
 {
@@ -36,7 +37,9 @@ static void test_defaults_and_values(void)
     CHECK_INT_EQ(cfg.orientation, ES_ORIENT_APPLY);
     CHECK_INT_EQ(cfg.max_pixels, 100000000);
     CHECK_INT_EQ(cfg.transform_memory, 512ull << 20);
-    s_env set = {{S_REQUIRED, {"EXIFSTRIP_ORIENTATION", "keep"}, {"EXIFSTRIP_MAX_PIXELS", "24M"},
+    s_env set = {{S_REQUIRED,
+                  {"EXIFSTRIP_ORIENTATION", "keep"},
+                  {"EXIFSTRIP_MAX_PIXELS", "24M"},
                   {"EXIFSTRIP_TRANSFORM_MEMORY", "64M"}}};
     REQUIRE(es_cfg_load(&cfg, 0, NULL, s_getenv, &set, &err) == ES_OK);
     CHECK_INT_EQ(cfg.orientation, ES_ORIENT_KEEP);
@@ -51,8 +54,10 @@ static void test_defaults_and_values(void)
 static void test_bad_values_name_the_variable(void)
 {
     static const char *const bad[][2] = {
-        {"EXIFSTRIP_ORIENTATION", "rotate"}, {"EXIFSTRIP_MAX_PIXELS", "0"},
-        {"EXIFSTRIP_MAX_PIXELS", "12 MP"},   {"EXIFSTRIP_TRANSFORM_MEMORY", "1K"},
+        {"EXIFSTRIP_ORIENTATION", "rotate"},
+        {"EXIFSTRIP_MAX_PIXELS", "0"},
+        {"EXIFSTRIP_MAX_PIXELS", "12 MP"},
+        {"EXIFSTRIP_TRANSFORM_MEMORY", "1K"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         s_env env = {{S_REQUIRED, {bad[i][0], bad[i][1]}}};

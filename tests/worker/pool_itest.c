@@ -30,12 +30,12 @@ static uint8_t *s_jpeg_data; /* the small jobs' JPEG: made on first use, freed b
 static size_t s_jpeg_len;
 
 /* REQUIRE for the helpers below: reports the failed condition, returns false. */
-#define S_ENSURE(cond)                                                           \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            es_test_fail(__FILE__, __LINE__, "S_ENSURE(%s) failed", #cond);      \
-            return false;                                                        \
-        }                                                                        \
+#define S_ENSURE(cond)                                                      \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            es_test_fail(__FILE__, __LINE__, "S_ENSURE(%s) failed", #cond); \
+            return false;                                                   \
+        }                                                                   \
     } while (0)
 
 typedef struct s_run {
@@ -85,14 +85,14 @@ static bool s_run_then_stop(s_run *r, long run_ms, int stops)
 
 /* Every case: the fixture with its event queue, 1 s polls and the given
  * shutdown grace (s); concurrency 0 keeps the configured default. */
-#define SETUP(concurrency_, grace_)                                                      \
-    do {                                                                                 \
-        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
-        REQUIRE(es_wfix_setup(&s_w, 1) == 0);                                            \
-        s_w.cfg.wait_seconds = 1;                                                        \
-        s_w.cfg.shutdown_grace = (grace_);                                               \
-        if ((concurrency_) > 0)                                                          \
-            s_w.cfg.concurrency = (concurrency_);                                        \
+#define SETUP(concurrency_, grace_)                                                    \
+    do {                                                                               \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator"); \
+        REQUIRE(es_wfix_setup(&s_w, 1) == 0);                                          \
+        s_w.cfg.wait_seconds = 1;                                                      \
+        s_w.cfg.shutdown_grace = (grace_);                                             \
+        if ((concurrency_) > 0)                                                        \
+            s_w.cfg.concurrency = (concurrency_);                                      \
     } while (0)
 
 /* The small jobs' JPEG (with GPS and XMP), or NULL when it cannot be made. */
@@ -120,8 +120,8 @@ static bool s_delay_once(const char *action, const char *key, int delay_ms)
 {
     char rule[256];
     snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"%s\",\"key\":\"%s\",\"delay_ms\":%d,\"times\":1}",
-             action, key, delay_ms);
+             "{\"service\":\"s3\",\"action\":\"%s\",\"key\":\"%s\",\"delay_ms\":%d,\"times\":1}", action, key,
+             delay_ms);
     S_ENSURE(es_itest_fault(rule) == 0);
     return true;
 }
@@ -272,8 +272,8 @@ static void test_grace_expiry_aborts_stalled_get(void)
     REQUIRE(s_run_then_stop(&r, 1000, 1));
     CHECK_OK(r.rc);
     CHECK_INT_EQ(r.stats.abandoned, 0);
-    CHECK(r.ended_ms - r.stop_ms >= 1000);    /* the job had its grace period */
-    CHECK(r.ended_ms - r.stop_ms < 3500);     /* then about a second to abort */
+    CHECK(r.ended_ms - r.stop_ms >= 1000); /* the job had its grace period */
+    CHECK(r.ended_ms - r.stop_ms < 3500);  /* then about a second to abort */
     CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
     CHECK_INT_EQ(r.stats.left, 1);
     CHECK_INT_EQ(r.stats.settled, 0);

@@ -141,7 +141,10 @@ static void s_check_entries(s_fix *f, const char *const *want, size_t n)
         char seen[128];
         bool release = !strcmp(e[i].action, "ChangeMessageVisibilityBatch") && e[i].visibility == 0;
         bool del = !strcmp(e[i].action, "DeleteMessageBatch");
-        snprintf(seen, sizeof seen, "%.40s %.63s", release ? "release" : del ? "delete" : e[i].action,
+        snprintf(seen, sizeof seen, "%.40s %.63s",
+                 release ? "release"
+                 : del   ? "delete"
+                         : e[i].action,
                  e[i].receipt);
         CHECK_STR_EQ(seen, want[i]);
     }
@@ -181,10 +184,10 @@ static void test_surplus_released_batches_asked(void)
     CHECK_INT_EQ(f.stats.settled, ES_SQS_MAX_BATCH); /* not events, no DLQ: refused and settled */
     CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], ES_SQS_MAX_BATCH);
     CHECK_INT_EQ(f.stats.deleted, ES_SQS_MAX_BATCH);
-    s_check_entries(&f, (const char *const[]){"release rh-x10", "release rh-x11", "delete rh-x0",
-                                              "delete rh-x1", "delete rh-x2", "delete rh-x3",
-                                              "delete rh-x4", "delete rh-x5", "delete rh-x6",
-                                              "delete rh-x7", "delete rh-x8", "delete rh-x9"},
+    s_check_entries(&f,
+                    (const char *const[]){"release rh-x10", "release rh-x11", "delete rh-x0", "delete rh-x1",
+                                          "delete rh-x2", "delete rh-x3", "delete rh-x4", "delete rh-x5",
+                                          "delete rh-x6", "delete rh-x7", "delete rh-x8", "delete rh-x9"},
                     ES_SQS_MAX_BATCH + 2);
     int asked[4];
     CHECK(es_test_sqs_receive_sizes(f.q, asked, 4) >= 2);
@@ -267,9 +270,9 @@ static size_t s_count_entries(s_fix *f, const char *action, int visibility)
     es_test_sqs_entry e[64];
     size_t got = es_test_sqs_entries(f->q, e, 64), n = 0;
     for (size_t i = 0; i < got && i < 64; i++) {
-        if (!strcmp(action, "delete") ? !strcmp(e[i].action, "DeleteMessageBatch")
-                                      : !strcmp(e[i].action, "ChangeMessageVisibilityBatch") &&
-                                            e[i].visibility == visibility)
+        if (!strcmp(action, "delete")
+                ? !strcmp(e[i].action, "DeleteMessageBatch")
+                : !strcmp(e[i].action, "ChangeMessageVisibilityBatch") && e[i].visibility == visibility)
             n++;
     }
     return n;

@@ -22,37 +22,30 @@ typedef struct s_case {
 static const s_case s_cases[] = {
     {"no copy", "", "0B", false, NULL, NULL, NULL, ES_REMOVAL_ABSENT},
     {"copy without metadata", "", "0B", false, "", "", "", ES_REMOVAL_FOREIGN},
-    {"removal after the copy's source", "", "0055AED6DCD90281E6", false, "e1", "",
-     "0055AED6DCD90281E5", ES_REMOVAL_DELETE},
+    {"removal after the copy's source", "", "0055AED6DCD90281E6", false, "e1", "", "0055AED6DCD90281E5",
+     ES_REMOVAL_DELETE},
     {"removal in lower case hex", "", "0055aed6dcd90281e6", false, "e1", "", "0055AED6DCD90281E5",
      ES_REMOVAL_DELETE},
-    {"copy of a re-upload after the removal", "", "0055AED6DCD90281E5", false, "e2", "",
-     "0055AED6DCD90281E6", ES_REMOVAL_NEWER},
-    {"same sequencer (cannot be a removal of this copy)", "", "0A", false, "e1", "", "0A",
+    {"copy of a re-upload after the removal", "", "0055AED6DCD90281E5", false, "e2", "", "0055AED6DCD90281E6",
      ES_REMOVAL_NEWER},
-    {"longer removal sequencer, padded comparison", "", "0A01", false, "e1", "", "0A",
-     ES_REMOVAL_DELETE},
+    {"same sequencer (cannot be a removal of this copy)", "", "0A", false, "e1", "", "0A", ES_REMOVAL_NEWER},
+    {"longer removal sequencer, padded comparison", "", "0A01", false, "e1", "", "0A", ES_REMOVAL_DELETE},
     {"removal without a sequencer", "", "", false, "e1", "", "0A", ES_REMOVAL_UNORDERED},
     {"copy recorded no sequencer", "", "0B", false, "e1", "", "", ES_REMOVAL_UNORDERED},
     {"deleted version is the copy's", "v1", "01", false, "e1", "v1", "0F", ES_REMOVAL_DELETE},
-    {"deleted version is an older one", "v0", "0F", false, "e1", "v1", "01",
-     ES_REMOVAL_OTHER_VERSION},
+    {"deleted version is an older one", "v0", "0F", false, "e1", "v1", "01", ES_REMOVAL_OTHER_VERSION},
     {"copy of an unversioned upload, null version deleted", "null", "01", false, "e1", "", "0F",
      ES_REMOVAL_DELETE},
     {"copy of an unversioned upload, a real version deleted", "v2", "0F", false, "e1", "", "01",
      ES_REMOVAL_OTHER_VERSION},
-    {"delete marker after the copy's version", "marker-1", "0B", true, "e1", "v1", "0A",
-     ES_REMOVAL_DELETE},
-    {"delete marker before a newer version", "marker-1", "0A", true, "e1", "v2", "0B",
-     ES_REMOVAL_NEWER},
-    {"delete marker whose id equals nothing recorded", "v1", "0A", true, "e1", "v1", "0B",
-     ES_REMOVAL_NEWER},
+    {"delete marker after the copy's version", "marker-1", "0B", true, "e1", "v1", "0A", ES_REMOVAL_DELETE},
+    {"delete marker before a newer version", "marker-1", "0A", true, "e1", "v2", "0B", ES_REMOVAL_NEWER},
+    {"delete marker whose id equals nothing recorded", "v1", "0A", true, "e1", "v1", "0B", ES_REMOVAL_NEWER},
 };
 
 static void s_fill(const s_case *c, es_job_object *removal, es_s3_object_info *dest)
 {
-    *removal = (es_job_object){
-        .bucket = "uploads", .key = "p/k.jpg", .removed = true, .delete_marker = c->marker};
+    *removal = (es_job_object){.bucket = "uploads", .key = "p/k.jpg", .removed = true, .delete_marker = c->marker};
     snprintf(removal->source.version_id, sizeof removal->source.version_id, "%s", c->version);
     snprintf(removal->source.sequencer, sizeof removal->source.sequencer, "%s", c->sequencer);
     memset(dest, 0, sizeof *dest);
@@ -73,8 +66,7 @@ static void test_decision_table(void)
         s_fill(c, &removal, &dest);
         es_removal_verdict got = es_removal_decide(&removal, c->src_etag ? &dest : NULL);
         if (got != c->expect)
-            es_test_fail(__FILE__, __LINE__, "%s: verdict %d, expected %d", c->what, (int)got,
-                         (int)c->expect);
+            es_test_fail(__FILE__, __LINE__, "%s: verdict %d, expected %d", c->what, (int)got, (int)c->expect);
     }
 }
 

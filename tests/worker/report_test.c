@@ -85,7 +85,8 @@ static void test_invalid_utf8_and_nul_in_fields(void)
     REQUIRE(j != NULL);
     CHECK_STR_EQ(json_string_value(json_object_get(j, "key")), "k\xEF\xBF\xBD");
     CHECK_STR_EQ(json_string_value(json_object_get(j, "reason")), "r\xEF\xBF\xBD");
-    CHECK_STR_EQ(json_string_value(json_object_get(j, "event")), "a\xEF\xBF\xBD" "b");
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "event")), "a\xEF\xBF\xBD"
+                                                                 "b");
     CHECK_STR_EQ(json_string_value(json_object_get(j, "category")), "input");
     json_decref(j);
     free(text);
@@ -100,8 +101,7 @@ static void test_huge_body_becomes_excerpt(void)
     size_t n = (size_t)snprintf(body, len + 1, "{\"pad\":\"");
     memset(body + n, 'x', len - n - 2);
     memcpy(body + len - 2, "\"}", 3);
-    es_report_info info = {.bucket = "b", .key = "k", .code = ES_ERR_TOO_LARGE, .body = body,
-                           .body_len = len};
+    es_report_info info = {.bucket = "b", .key = "k", .code = ES_ERR_TOO_LARGE, .body = body, .body_len = len};
     char *text;
     json_t *j = s_build(&info, &text);
     REQUIRE(j != NULL);

@@ -49,10 +49,7 @@ static void s_run_until(uint64_t at)
     es_test_await_deadline(es_test_clock_now() + S_TICK_MS, "the heartbeat waits for its next tick");
 }
 
-static size_t s_extensions(void)
-{
-    return es_test_sqs_calls(s_q, "ChangeMessageVisibilityBatch");
-}
+static size_t s_extensions(void) { return es_test_sqs_calls(s_q, "ChangeMessageVisibilityBatch"); }
 
 static void test_extended_at_half_the_timeout(void)
 {

@@ -26,7 +26,7 @@
 
 #define S_STOP_LIMIT_MS 5000 /* SIGTERM to exit, idle worker with a 20 s long poll */
 #define S_GRACE_S 1
-#define S_STALL_MS 60000     /* the emulator's delay of the stalled GET */
+#define S_STALL_MS 60000       /* the emulator's delay of the stalled GET */
 #define S_CANCEL_LIMIT_MS 4500 /* grace + ~1 s for the abort; was grace + 5 s (threads abandoned) */
 
 static es_wfix s_w;
@@ -48,8 +48,7 @@ static bool s_find_binary(void)
             return false;
         *slash = '\0';
     }
-    return snprintf(s_bin, sizeof s_bin, "%s/exifstrip", exe) < (int)sizeof s_bin &&
-           access(s_bin, X_OK) == 0;
+    return snprintf(s_bin, sizeof s_bin, "%s/exifstrip", exe) < (int)sizeof s_bin && access(s_bin, X_OK) == 0;
 }
 
 typedef struct s_proc {
@@ -74,8 +73,8 @@ static bool s_spawn(s_proc *p, const char *const *extra)
     size_t ne = 0;
     for (size_t i = 0; i < 6; i++)
         envp[ne++] = vars[i];
-    static char fixed[][64] = {"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-                               "HOME=/nonexistent", "EXIFSTRIP_WAIT_SECONDS=20"};
+    static char fixed[][64] = {"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "HOME=/nonexistent",
+                               "EXIFSTRIP_WAIT_SECONDS=20"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         envp[ne++] = fixed[i];
     const char *asan = getenv("ASAN_OPTIONS");
@@ -141,11 +140,11 @@ static void s_dump_log(const char *path)
         fclose(f);
 }
 
-#define SETUP()                                                                          \
-    do {                                                                                 \
-        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator");   \
-        REQUIRE(s_bin[0] && "the exifstrip binary next to the tests");                  \
-        REQUIRE(es_wfix_setup(&s_w, 1) == 0);                                            \
+#define SETUP()                                                                        \
+    do {                                                                               \
+        REQUIRE(es_itest_endpoint() != NULL && "ES_TEST_ENDPOINT names the emulator"); \
+        REQUIRE(s_bin[0] && "the exifstrip binary next to the tests");                 \
+        REQUIRE(es_wfix_setup(&s_w, 1) == 0);                                          \
     } while (0)
 
 static void test_sigterm_ends_idle_long_poll(void)

@@ -100,13 +100,11 @@ char *es_aws_encode_path(const char *base_path, const char *path)
     return es_buf_take(&b);
 }
 
-char *es_aws_client_url(const es_aws_client *c, const char *host_prefix, const char *path,
-                        const char *query)
+char *es_aws_client_url(const es_aws_client *c, const char *host_prefix, const char *path, const char *query)
 {
     es_buf b;
     es_buf_init(&b, S_URL_MAX);
-    es_buf_printf(&b, "%s://%s%s", c->ep.https ? "https" : "http", host_prefix ? host_prefix : "",
-                  c->ep.host);
+    es_buf_printf(&b, "%s://%s%s", c->ep.https ? "https" : "http", host_prefix ? host_prefix : "", c->ep.host);
     es_buf_puts(&b, c->ep.base_path);
     es_buf_uri_encoded(&b, path, strlen(path), 1);
     if (query && query[0])
@@ -158,8 +156,8 @@ typedef struct s_call {
     es_aws_client *c;
     const es_aws_request *req;
     char *url;
-    char *host;        /* Host header value */
-    char *sign_path;   /* raw path incl. base path, as the signer wants it */
+    char *host;      /* Host header value */
+    char *sign_path; /* raw path incl. base path, as the signer wants it */
     char payload_hash[65];
 } s_call;
 
@@ -265,21 +263,18 @@ static void s_request_id(const es_http_response *resp, es_aws_result *res)
 }
 
 /* Turns the last attempt's details into the final human-readable message. */
-static void s_final_message(es_aws_result *res, es_err transport, const es_http_response *resp,
-                            const char *note)
+static void s_final_message(es_aws_result *res, es_err transport, const es_http_response *resp, const char *note)
 {
     char msg[sizeof res->message];
     if (transport != ES_OK && resp->error[0])
         es_fmt(msg, sizeof msg, "%s: %s", es_strerror(transport), resp->error);
     else if (transport != ES_OK)
-        es_fmt(msg, sizeof msg, "%s%s%s", es_strerror(transport), res->message[0] ? ": " : "",
-             res->message);
+        es_fmt(msg, sizeof msg, "%s%s%s", es_strerror(transport), res->message[0] ? ": " : "", res->message);
     else if (res->aws_code[0])
         es_fmt(msg, sizeof msg, "HTTP %ld %s%s%s", res->http_status, res->aws_code,
-             res->message[0] ? ": " : "", res->message);
+               res->message[0] ? ": " : "", res->message);
     else
-        es_fmt(msg, sizeof msg, "HTTP %ld%s%s", res->http_status, res->message[0] ? ": " : "",
-             res->message);
+        es_fmt(msg, sizeof msg, "HTTP %ld%s%s", res->http_status, res->message[0] ? ": " : "", res->message);
     if (note) {
         size_t n = strlen(msg);
         es_fmt(msg + n, sizeof msg - n, " (%s)", note);
@@ -294,8 +289,7 @@ static es_err s_prepare(s_call *k)
     ES_ENSURE(req->method && req->path && req->path[0] == '/', ES_ERR_INVALID_ARG);
     ES_ENSURE(req->body || req->body_len == 0, ES_ERR_INVALID_ARG);
     for (size_t i = 0; i < req->header_count; i++)
-        ES_ENSURE(req->headers[i].name && req->headers[i].value &&
-                      s_header_value_ok(req->headers[i].value),
+        ES_ENSURE(req->headers[i].name && req->headers[i].value && s_header_value_ok(req->headers[i].value),
                   ES_ERR_INVALID_ARG);
     const char *prefix = req->host_prefix ? req->host_prefix : "";
     size_t hn = strlen(prefix) + strlen(c->ep.host) + 1;
@@ -386,8 +380,7 @@ static int s_outcome(es_aws_client *c, const es_aws_request *req, es_err tr, es_
     return S_CLASSIFIED;
 }
 
-es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response *resp,
-                   es_aws_result *res)
+es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response *resp, es_aws_result *res)
 {
     es_aws_result scratch;
     if (!res)

@@ -62,7 +62,7 @@ void es_aws_client_set_clock_offset(es_aws_client *c, long offset_s);
 int es_aws_client_retry_tokens(es_aws_client *c);
 
 typedef struct es_aws_header {
-    const char *name;  /* lower case */
+    const char *name; /* lower case */
     const char *value;
 } es_aws_header;
 
@@ -73,20 +73,20 @@ typedef es_err (*es_aws_success_fn)(void *ctx, const es_http_response *resp, es_
 
 typedef struct es_aws_request {
     const char *method;
-    const char *host_prefix;  /* prepended to the endpoint host ("bucket."), or NULL */
-    const char *path;         /* raw (unencoded) path below the endpoint's base path, "/..." */
-    const char *query;        /* already encoded, or NULL */
+    const char *host_prefix; /* prepended to the endpoint host ("bucket."), or NULL */
+    const char *path;        /* raw (unencoded) path below the endpoint's base path, "/..." */
+    const char *query;       /* already encoded, or NULL */
     const es_aws_header *headers;
     size_t header_count;
     const uint8_t *body;
     size_t body_len;
-    bool unsigned_payload;    /* S3: sign UNSIGNED-PAYLOAD, not the body's SHA-256 (the
+    bool unsigned_payload;   /* S3: sign UNSIGNED-PAYLOAD, not the body's SHA-256 (the
                                  request carries an x-amz-checksum-* header instead) */
-    size_t max_response;      /* buffered response cap; 0 = 1 MiB */
-    es_http_body_fn on_body;  /* stream 2xx bodies (retried only before the first byte) */
+    size_t max_response;     /* buffered response cap; 0 = 1 MiB */
+    es_http_body_fn on_body; /* stream 2xx bodies (retried only before the first byte) */
     void *body_ctx;
-    long timeout_ms;          /* 0 = no overall limit */
-    long min_low_speed_s;     /* raise the low-speed abort time to at least this */
+    long timeout_ms;      /* 0 = no overall limit */
+    long min_low_speed_s; /* raise the low-speed abort time to at least this */
     es_aws_success_fn on_success;
     void *success_ctx;
 } es_aws_request;
@@ -103,8 +103,7 @@ ES_MUST_USE es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_h
  * unreserved characters and '/' as %XX). malloc'd, NULL on OOM. */
 char *es_aws_encode_path(const char *base_path, const char *path);
 /* Full URL for req (scheme, host prefix + host, encoded path, query). malloc'd. */
-char *es_aws_client_url(const es_aws_client *c, const char *host_prefix, const char *path,
-                        const char *query);
+char *es_aws_client_url(const es_aws_client *c, const char *host_prefix, const char *path, const char *query);
 
 /* Fills res (may be NULL) for an argument rejected before any request:
  * ES_ERR_INVALID_ARG with "invalid argument: <what>". Returns the code. */

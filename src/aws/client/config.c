@@ -32,7 +32,7 @@ static const char *s_env(const char *name)
 static bool s_region_ok(const char *r)
 {
     size_t n = strlen(r);
-    if (n == 0 || n >= sizeof ((es_aws_config *)0)->region || r[0] == '-' || r[n - 1] == '-')
+    if (n == 0 || n >= sizeof((es_aws_config *)0)->region || r[0] == '-' || r[n - 1] == '-')
         return false;
     for (size_t i = 0; i < n; i++)
         if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
@@ -76,15 +76,14 @@ static es_err s_max_attempts(es_aws_config *cfg, es_error *err)
     char *end = NULL;
     long n = strtol(v, &end, 10);
     if (v[0] < '0' || v[0] > '9' || *end != '\0' || n < 1 || n > S_MAX_ATTEMPTS)
-        return es_error_set(err, ES_ERR_CONFIG, "AWS_MAX_ATTEMPTS: \"%.32s\" is not a number from 1 to %d",
-                            v, S_MAX_ATTEMPTS);
+        return es_error_set(err, ES_ERR_CONFIG, "AWS_MAX_ATTEMPTS: \"%.32s\" is not a number from 1 to %d", v,
+                            S_MAX_ATTEMPTS);
     cfg->max_attempts = (int)n;
     return ES_OK;
 }
 
 /* The first set variable of vars wins; "" stays for the regional default. */
-static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, size_t nvars,
-                         es_error *err)
+static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, size_t nvars, es_error *err)
 {
     out[0] = '\0';
     const char *ignore = s_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");

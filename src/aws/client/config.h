@@ -28,10 +28,10 @@ typedef struct es_aws_config {
     char s3_endpoint[512];  /* "" = regional AWS endpoint */
     char sqs_endpoint[512]; /* "" = regional AWS endpoint */
     bool s3_path_style;
-    int max_attempts;        /* total attempts per call, >= 1 */
-    long connect_timeout_ms; /* default 3000 */
-    long low_speed_time_s;   /* abort a transfer slower than 1 byte/s for this long (default 30) */
-    char ca_bundle[512];     /* AWS_CA_BUNDLE, "" = system default */
+    int max_attempts;                   /* total attempts per call, >= 1 */
+    long connect_timeout_ms;            /* default 3000 */
+    long low_speed_time_s;              /* abort a transfer slower than 1 byte/s for this long (default 30) */
+    char ca_bundle[512];                /* AWS_CA_BUNDLE, "" = system default */
     es_payload_signing payload_signing; /* set by the worker's settings; AUTO by default */
 } es_aws_config;
 
@@ -43,10 +43,10 @@ ES_MUST_USE es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err);
  * otherwise message holds the root cause. Never contains secrets. */
 typedef struct es_aws_result {
     es_err code;
-    long http_status;      /* last HTTP status, 0 if no response */
-    char aws_code[64];     /* e.g. "NoSuchKey", "SlowDown", "AWS.SimpleQueueService.NonExistentQueue" */
+    long http_status;  /* last HTTP status, 0 if no response */
+    char aws_code[64]; /* e.g. "NoSuchKey", "SlowDown", "AWS.SimpleQueueService.NonExistentQueue" */
     char message[256];
-    char request_id[128];  /* x-amz-request-id / x-amzn-RequestId */
+    char request_id[128]; /* x-amz-request-id / x-amzn-RequestId */
     int attempts;
 } es_aws_result;
 

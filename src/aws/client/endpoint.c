@@ -14,10 +14,7 @@ static bool s_host_char(char c)
            c == '.' || c == '_';
 }
 
-static bool s_path_char(char c)
-{
-    return s_host_char(c) || c == '~' || c == '/';
-}
+static bool s_path_char(char c) { return s_host_char(c) || c == '~' || c == '/'; }
 
 /* host part: "name", "1.2.3.4" or "[v6]"; followed by an optional ":port". */
 static es_err s_parse_authority(const char *s, size_t len, bool https, es_aws_endpoint *ep)

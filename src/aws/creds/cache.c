@@ -93,8 +93,7 @@ static void s_cache_destroy(void *impl)
 
 static const es_creds_provider_vtable s_cache_vtable = {s_cache_get, s_cache_destroy};
 
-es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source,
-                                                const es_creds_cache_options *opt)
+es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const es_creds_cache_options *opt)
 {
     if (!source)
         return NULL;
@@ -111,8 +110,7 @@ es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source,
         return NULL;
     }
     c->source = es_creds_provider_acquire(source);
-    c->refresh_before = opt && opt->refresh_before_s > 0 ? opt->refresh_before_s
-                                                          : S_DEFAULT_REFRESH_BEFORE;
+    c->refresh_before = opt && opt->refresh_before_s > 0 ? opt->refresh_before_s : S_DEFAULT_REFRESH_BEFORE;
     c->clock = opt ? opt->clock : NULL;
     c->clock_ctx = opt ? opt->clock_ctx : NULL;
     return es_creds_provider_wrap(&s_cache_vtable, c);

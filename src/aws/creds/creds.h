@@ -31,8 +31,7 @@ void es_creds_provider_release(es_creds_provider *p); /* accepts NULL */
 /* The standard chain, cached. Reads the environment at creation time. */
 es_creds_provider *es_creds_provider_new_default(void);
 /* Fixed credentials (tests, CLI flags). */
-es_creds_provider *es_creds_provider_new_static(const char *akid, const char *secret,
-                                                const char *token);
+es_creds_provider *es_creds_provider_new_static(const char *akid, const char *secret, const char *token);
 
 /* Wipes secrets from memory. */
 void es_creds_clear(es_creds *c);
@@ -71,8 +70,8 @@ es_creds_provider *es_creds_provider_new_imds(void);
 es_creds_provider *es_creds_provider_new_chain(es_creds_provider *const *providers, size_t n);
 
 typedef struct es_creds_cache_options {
-    long refresh_before_s;        /* refresh this long before expiration; 0 = 300 */
-    time_t (*clock)(void *ctx);   /* for tests; NULL = time(NULL) */
+    long refresh_before_s;      /* refresh this long before expiration; 0 = 300 */
+    time_t (*clock)(void *ctx); /* for tests; NULL = time(NULL) */
     void *clock_ctx;
 } es_creds_cache_options;
 /* Caches source's credentials (acquires a reference). Credentials without an
@@ -81,8 +80,7 @@ typedef struct es_creds_cache_options {
  * cached credentials while they are still valid. When a refresh fails but
  * the cached credentials have not expired yet they are still returned (ES_OK).
  * opt may be NULL. */
-es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source,
-                                                const es_creds_cache_options *opt);
+es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const es_creds_cache_options *opt);
 
 /* The region of the active profile (AWS_PROFILE / AWS_DEFAULT_PROFILE /
  * "default") in the shared config file (AWS_CONFIG_FILE or ~/.aws/config),

@@ -20,9 +20,9 @@
 #define S_MAX_AUTH 16384
 
 typedef struct s_ecs {
-    es_error config;      /* code ES_OK when url is usable */
+    es_error config; /* code ES_OK when url is usable */
     char url[2048];
-    bool send_auth;       /* FULL_URI: Authorization header */
+    bool send_auth; /* FULL_URI: Authorization header */
     char token_file[1024];
     char token[S_MAX_AUTH]; /* from AWS_CONTAINER_AUTHORIZATION_TOKEN */
 } s_ecs;
@@ -70,8 +70,7 @@ static es_err s_check_full_uri(const char *uri, es_error *err)
         cu->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         cu->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         es_error_set(err, rc, "ECS: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a valid URL");
-    } else if (!strcasecmp(scheme, "https") ||
-               (!strcasecmp(scheme, "http") && s_allowed_http_host(host))) {
+    } else if (!strcasecmp(scheme, "https") || (!strcasecmp(scheme, "http") && s_allowed_http_host(host))) {
         rc = ES_OK;
     } else {
         es_error_set(err, rc,
@@ -129,18 +128,23 @@ static es_err s_ecs_get(void *impl, es_creds *out, es_error *err)
     }
     if (rc != ES_OK)
         goto done;
-    es_creds_http_req req = {.method = "GET", .url = e->url, .headers = headers,
-                             .header_count = header_count, .timeout_ms = 2000,
-                             .connect_timeout_ms = 1000, .no_proxy = true};
+    es_creds_http_req req = {.method = "GET",
+                             .url = e->url,
+                             .headers = headers,
+                             .header_count = header_count,
+                             .timeout_ms = 2000,
+                             .connect_timeout_ms = 1000,
+                             .no_proxy = true};
     es_error herr;
     es_error_clear(&herr);
     rc = es_creds_http_do_retry(&req, 2, &resp, &herr);
     if (rc != ES_OK) {
         es_error_set(err, rc, "ECS credentials endpoint: %s", herr.msg);
     } else if (resp.status != 200) {
-        rc = es_error_set(err, resp.status >= 500 ? ES_ERR_SERVER
-                               : resp.status == 429 ? ES_ERR_THROTTLED
-                                                    : ES_ERR_AUTH,
+        rc = es_error_set(err,
+                          resp.status >= 500   ? ES_ERR_SERVER
+                          : resp.status == 429 ? ES_ERR_THROTTLED
+                                               : ES_ERR_AUTH,
                           "ECS credentials endpoint answered HTTP %ld", resp.status);
     } else {
         rc = es_creds_parse_json(resp.body, resp.len, "ecs", out, err);
@@ -171,8 +175,8 @@ es_creds_provider *es_creds_provider_new_ecs(void)
     int w = 0;
     es_error_clear(&e->config);
     if (rel) {
-        w = snprintf(e->url, sizeof e->url, "%s%s%s", host ? host : S_DEFAULT_HOST,
-                     rel[0] == '/' ? "" : "/", rel);
+        w = snprintf(e->url, sizeof e->url, "%s%s%s", host ? host : S_DEFAULT_HOST, rel[0] == '/' ? "" : "/",
+                     rel);
     } else if (full) {
         w = snprintf(e->url, sizeof e->url, "%s", full);
         s_check_full_uri(full, &e->config);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 typedef struct s_env {
-    es_err rc;      /* ES_OK when creds holds a usable set */
+    es_err rc;                     /* ES_OK when creds holds a usable set */
     char msg[ES_ERRBUF_SIZE + 16]; /* why not, otherwise */
     es_creds creds;
 } s_env;
@@ -53,8 +53,8 @@ es_creds_provider *es_creds_provider_new_env(void)
         snprintf(e->msg, sizeof e->msg, "environment: %s is set but %s is not",
                  akid ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                  akid ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-    } else if (es_creds_fill(&e->creds, akid, secret, es_creds_env("AWS_SESSION_TOKEN"), 0, "env",
-                             &err) != ES_OK) {
+    } else if (es_creds_fill(&e->creds, akid, secret, es_creds_env("AWS_SESSION_TOKEN"), 0, "env", &err) !=
+               ES_OK) {
         e->rc = ES_ERR_CONFIG;
         snprintf(e->msg, sizeof e->msg, "environment: %.200s", err.msg);
     }

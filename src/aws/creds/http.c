@@ -55,8 +55,7 @@ es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp, 
         .body_len = req->body ? req->body_len : 0,
         .max_body = ES_CREDS_HTTP_MAX_BODY,
         .timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : S_DEFAULT_TIMEOUT_MS,
-        .connect_timeout_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
-                                                          : S_DEFAULT_CONNECT_MS,
+        .connect_timeout_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS,
         .ca_bundle = es_creds_env("AWS_CA_BUNDLE"),
         .no_proxy = req->no_proxy,
     };
@@ -66,29 +65,27 @@ es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp, 
     if (rc == ES_OK)
         rc = s_take_body(&hr, resp);
     if (rc == ES_ERR_TOO_LARGE)
-        es_error_set(err, rc, "%s %s: response over its size limit (body cap %d bytes)", req->method,
-                     origin, ES_CREDS_HTTP_MAX_BODY);
+        es_error_set(err, rc, "%s %s: response over its size limit (body cap %d bytes)", req->method, origin,
+                     ES_CREDS_HTTP_MAX_BODY);
     else if (rc == ES_ERR_TIMEOUT)
         es_error_set(err, rc, "%s %s: timed out", req->method, origin);
     else if (rc != ES_OK)
-        es_error_set(err, rc, "%s %s: %s", req->method, origin,
-                     hr.error[0] ? hr.error : es_strerror(rc));
+        es_error_set(err, rc, "%s %s: %s", req->method, origin, hr.error[0] ? hr.error : es_strerror(rc));
     if (hr.body.data)
         es_secure_zero(hr.body.data, hr.body.cap);
     es_http_response_clean(&hr);
     return rc;
 }
 
-es_err es_creds_http_do_retry(const es_creds_http_req *req, int attempts,
-                              es_creds_http_resp *resp, es_error *err)
+es_err es_creds_http_do_retry(const es_creds_http_req *req, int attempts, es_creds_http_resp *resp,
+                              es_error *err)
 {
     es_err rc = ES_OK;
     es_error last;
     for (int i = 1;; i++) {
         es_error_clear(&last);
         rc = es_creds_http_do(req, resp, &last);
-        bool transient = rc == ES_ERR_NETWORK || rc == ES_ERR_TIMEOUT ||
-                         (rc == ES_OK && resp->status >= 500);
+        bool transient = rc == ES_ERR_NETWORK || rc == ES_ERR_TIMEOUT || (rc == ES_OK && resp->status >= 500);
         if (!transient || i >= attempts)
             break;
         es_creds_http_resp_free(resp);

@@ -13,20 +13,20 @@
 #define ES_CREDS_HTTP_MAX_BODY (64 * 1024)
 
 typedef struct es_creds_http_req {
-    const char *method;           /* "GET", "PUT" or "POST" */
+    const char *method; /* "GET", "PUT" or "POST" */
     const char *url;
-    const char *const *headers;   /* "Name: value" lines */
+    const char *const *headers; /* "Name: value" lines */
     size_t header_count;
-    const char *body;             /* POST body or NULL */
+    const char *body; /* POST body or NULL */
     size_t body_len;
-    long timeout_ms;              /* whole transfer */
+    long timeout_ms; /* whole transfer */
     long connect_timeout_ms;
-    bool no_proxy;                /* link-local/loopback services: never via a proxy */
+    bool no_proxy; /* link-local/loopback services: never via a proxy */
 } es_creds_http_req;
 
 typedef struct es_creds_http_resp {
     long status;
-    char *body;                   /* NUL-terminated, malloc'd ("" when empty) */
+    char *body; /* NUL-terminated, malloc'd ("" when empty) */
     size_t len;
 } es_creds_http_resp;
 
@@ -36,8 +36,7 @@ typedef struct es_creds_http_resp {
  * ES_ERR_CONFIG for TLS verification problems or a libcurl that cannot be
  * loaded). Messages name the method and host only, never the headers or body
  * (they may carry tokens). timeout_ms / connect_timeout_ms 0 = 5 s / 2 s. */
-ES_MUST_USE es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp,
-                                    es_error *err);
+ES_MUST_USE es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp, es_error *err);
 /* es_creds_http_do tried up to attempts times while the outcome is transient
  * (no connection, timeout, HTTP 5xx); the last outcome is returned. */
 ES_MUST_USE es_err es_creds_http_do_retry(const es_creds_http_req *req, int attempts,

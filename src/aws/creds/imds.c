@@ -27,9 +27,13 @@ static es_err s_call(const s_imds *m, const char *method, const char *path, cons
     char url[1024];
     const char *headers[1] = {header};
     snprintf(url, sizeof url, "%s%s", m->endpoint, path);
-    es_creds_http_req req = {.method = method, .url = url, .headers = headers,
-                             .header_count = header ? 1 : 0, .timeout_ms = 1000,
-                             .connect_timeout_ms = 1000, .no_proxy = true};
+    es_creds_http_req req = {.method = method,
+                             .url = url,
+                             .headers = headers,
+                             .header_count = header ? 1 : 0,
+                             .timeout_ms = 1000,
+                             .connect_timeout_ms = 1000,
+                             .no_proxy = true};
     return es_creds_http_do_retry(&req, S_ATTEMPTS, resp, err);
 }
 
@@ -46,8 +50,8 @@ static bool s_role_ok(const char *r)
     if (n == 0 || n > 128 || !strcmp(r, ".") || !strcmp(r, ".."))
         return false;
     for (; *r; r++)
-        if ((unsigned char)*r <= 0x20 || (unsigned char)*r >= 0x7f || *r == '/' || *r == '?' ||
-            *r == '#' || *r == '%')
+        if ((unsigned char)*r <= 0x20 || (unsigned char)*r >= 0x7f || *r == '/' || *r == '?' || *r == '#' ||
+            *r == '%')
             return false;
     return true;
 }
@@ -61,16 +65,15 @@ static es_err s_imds_get(void *impl, es_creds *out, es_error *err)
     es_error herr;
     char header[1200], path[256];
     es_error_clear(&herr);
-    es_err rc = s_call(m, "PUT", "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds: 21600",
-                       &resp, &herr);
+    es_err rc = s_call(m, "PUT", "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds: 21600", &resp,
+                       &herr);
     if (rc != ES_OK) {
         rc = es_error_set(err, rc == ES_ERR_NOMEM ? rc : ES_ERR_NO_CREDENTIALS,
                           "IMDS unreachable (not on EC2?): %s", herr.msg);
         goto done;
     }
     if (resp.status == 403 || resp.status == 404 || resp.status == 405) {
-        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "IMDS: token request refused (HTTP %ld)",
-                          resp.status);
+        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "IMDS: token request refused (HTTP %ld)", resp.status);
         goto done;
     }
     if (resp.status != 200) {

@@ -40,8 +40,7 @@ static void s_bad(es_creds_ini_stats *st, size_t line_no)
         st->first_bad_line = line_no;
 }
 
-void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *ctx,
-                        es_creds_ini_stats *stats)
+void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *ctx, es_creds_ini_stats *stats)
 {
     es_creds_ini_stats local;
     es_creds_ini_stats *st = stats ? stats : &local;

@@ -12,8 +12,7 @@
 #include <stddef.h>
 
 /* Called for every key in a section (section is the trimmed text between the brackets). */
-typedef void (*es_creds_ini_fn)(void *ctx, const char *section, const char *key,
-                                const char *value);
+typedef void (*es_creds_ini_fn)(void *ctx, const char *section, const char *key, const char *value);
 
 typedef struct es_creds_ini_stats {
     size_t malformed;      /* lines ignored as malformed */
@@ -22,13 +21,12 @@ typedef struct es_creds_ini_stats {
 
 /* Parses text[0..len) (need not be NUL-terminated; NUL bytes end a line's
  * content). Lines longer than 8 KiB are malformed. stats may be NULL. */
-void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *ctx,
-                        es_creds_ini_stats *stats);
+void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *ctx, es_creds_ini_stats *stats);
 
 /* What one file says about one profile. */
 typedef struct es_creds_profile_data {
-    bool found;              /* the profile's section exists */
-    bool too_long;           /* a credential value did not fit (it is then left empty) */
+    bool found;                              /* the profile's section exists */
+    bool too_long;                           /* a credential value did not fit (it is then left empty) */
     bool has_role_arn, has_sso, has_process; /* unsupported ways to get credentials */
     char akid[128];
     char secret[128];

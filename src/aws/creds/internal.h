@@ -22,24 +22,22 @@ es_creds_provider *es_creds_provider_wrap(const es_creds_provider_vtable *vt, vo
 
 /* Copies the parts into out, checking each fits. ES_ERR_PROTOCOL naming the
  * field (never its value) when one is missing or too long. */
-ES_MUST_USE es_err es_creds_fill(es_creds *out, const char *akid, const char *secret,
-                                 const char *token, time_t expiration, const char *source,
-                                 es_error *err);
+ES_MUST_USE es_err es_creds_fill(es_creds *out, const char *akid, const char *secret, const char *token,
+                                 time_t expiration, const char *source, es_error *err);
 
 /* "2019-11-09T13:34:41Z", with optional fraction and +hh:mm / -hh:mm offset. */
 bool es_creds_parse_iso8601(const char *s, time_t *out);
 
 /* {"AccessKeyId","SecretAccessKey","Token","Expiration"[,"Code"]} as served by
  * ECS and IMDS. ES_ERR_PROTOCOL when malformed (message names source). */
-ES_MUST_USE es_err es_creds_parse_json(const char *body, size_t len, const char *source,
-                                       es_creds *out, es_error *err);
+ES_MUST_USE es_err es_creds_parse_json(const char *body, size_t len, const char *source, es_creds *out,
+                                       es_error *err);
 
 /* The AssumeRoleWithWebIdentity response (or an STS ErrorResponse) parsed with
  * expat. On an ErrorResponse returns ES_ERR_AUTH with code[]/message[] filled.
  * ES_ERR_PROTOCOL when the document is malformed or lacks credentials. */
-ES_MUST_USE es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds *out,
-                                          char *code, size_t code_n, char *message,
-                                          size_t message_n);
+ES_MUST_USE es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds *out, char *code,
+                                          size_t code_n, char *message, size_t message_n);
 
 /* Reads a whole small file (<= max bytes) into a NUL-terminated malloc'd
  * buffer. ES_ERR_NOT_FOUND when absent, ES_ERR_TOO_LARGE, ES_ERR_IO. */

@@ -7,26 +7,20 @@
 
 #include <jansson.h>
 
-static const char *s_str(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
+static const char *s_str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
-es_err es_creds_parse_json(const char *body, size_t len, const char *source, es_creds *out,
-                           es_error *err)
+es_err es_creds_parse_json(const char *body, size_t len, const char *source, es_creds *out, es_error *err)
 {
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     es_err rc = ES_OK;
     if (!root || !json_is_object(root)) {
-        rc = es_error_set(err, ES_ERR_PROTOCOL, "%s: credentials response is not a JSON object",
-                          source);
+        rc = es_error_set(err, ES_ERR_PROTOCOL, "%s: credentials response is not a JSON object", source);
         goto done;
     }
     const char *code = s_str(root, "Code");
     if (code && strcmp(code, "Success") != 0) {
-        rc = es_error_set(err, ES_ERR_AUTH, "%s: credentials response has Code \"%.64s\"", source,
-                          code);
+        rc = es_error_set(err, ES_ERR_AUTH, "%s: credentials response has Code \"%.64s\"", source, code);
         goto done;
     }
     const char *exp_s = s_str(root, "Expiration");
@@ -35,8 +29,8 @@ es_err es_creds_parse_json(const char *body, size_t len, const char *source, es_
         rc = es_error_set(err, ES_ERR_PROTOCOL, "%s: unparsable Expiration \"%.40s\"", source, exp_s);
         goto done;
     }
-    rc = es_creds_fill(out, s_str(root, "AccessKeyId"), s_str(root, "SecretAccessKey"),
-                       s_str(root, "Token"), exp, source, err);
+    rc = es_creds_fill(out, s_str(root, "AccessKeyId"), s_str(root, "SecretAccessKey"), s_str(root, "Token"),
+                       exp, source, err);
 done:
     json_decref(root);
     return rc;

@@ -112,8 +112,8 @@ static void s_resolve(s_paths *p, const char *profile)
 
 /* Scans one file; *exists tells whether it could be read. A note about
  * malformed lines goes to the log and, when note is given, into note[]. */
-static void s_scan_file(const char *path, bool config_file, const char *profile,
-                        es_creds_profile_data *d, bool *exists, char *note, size_t note_n)
+static void s_scan_file(const char *path, bool config_file, const char *profile, es_creds_profile_data *d,
+                        bool *exists, char *note, size_t note_n)
 {
     char *text = NULL;
     size_t len = 0;
@@ -127,8 +127,8 @@ static void s_scan_file(const char *path, bool config_file, const char *profile,
         ES_LOG(ES_LOG_WARN, "creds.profile.malformed", ES_LF_STR("file", path),
                ES_LF_UINT("lines", st.malformed), ES_LF_UINT("first_line", st.first_bad_line));
         if (note && !note[0])
-            snprintf(note, note_n, " (%zu malformed line(s) ignored, first at %.80s:%zu)",
-                     st.malformed, path, st.first_bad_line);
+            snprintf(note, note_n, " (%zu malformed line(s) ignored, first at %.80s:%zu)", st.malformed, path,
+                     st.first_bad_line);
     }
     es_secure_zero(text, len);
     free(text);
@@ -147,8 +147,8 @@ static es_err s_from_data(const es_creds_profile_data *d, const char *file, cons
         return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %s: a credential value is too long",
                             p->profile, file);
     if (!d->akid[0] || !d->secret[0])
-        return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %s has %s but no %s%s", p->profile,
-                            file, d->akid[0] ? "aws_access_key_id" : "aws_secret_access_key",
+        return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %s has %s but no %s%s", p->profile, file,
+                            d->akid[0] ? "aws_access_key_id" : "aws_secret_access_key",
                             d->akid[0] ? "aws_secret_access_key" : "aws_access_key_id", note);
     return es_creds_fill(out, d->akid, d->secret, d->token, 0, "profile", err);
 }
@@ -175,8 +175,7 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
     else if (!have_creds_file && !have_config_file)
         rc = es_error_set(err, ES_ERR_NO_CREDENTIALS,
                           "profile: no shared credentials file (%.100s) or config file (%.100s)",
-                          p->creds[0] ? p->creds : "HOME not set",
-                          p->config[0] ? p->config : "HOME not set");
+                          p->creds[0] ? p->creds : "HOME not set", p->config[0] ? p->config : "HOME not set");
     else if (!cd->found && !fd->found)
         rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' not found in %.100s or %.100s%s",
                           p->profile, p->creds, p->config, note);
@@ -186,8 +185,8 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
                           "does not support; give it static keys or use another source",
                           p->profile);
     else
-        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' has no aws_access_key_id%s",
-                          p->profile, note);
+        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' has no aws_access_key_id%s", p->profile,
+                          note);
     es_secure_zero(cd, 2 * sizeof *cd);
     free(cd);
     return rc;

@@ -86,7 +86,7 @@ es_err es_creds_fill(es_creds *out, const char *akid, const char *secret, const 
                       : !s_copy(out->secret_access_key, sizeof out->secret_access_key, secret)
                           ? "secret access key"
                       : !s_copy(out->session_token, sizeof out->session_token, token) ? "session token"
-                                                                                       : NULL;
+                                                                                      : NULL;
     if (bad) {
         es_creds_clear(out);
         return es_error_set(err, ES_ERR_PROTOCOL, "%s credentials: the %s is too long", source, bad);
@@ -123,9 +123,8 @@ bool es_creds_parse_iso8601(const char *s, time_t *out)
     int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
     const char *p = s;
     if (!s || !s_digits(&p, 4, &y) || !s_lit(&p, '-') || !s_digits(&p, 2, &mo) || !s_lit(&p, '-') ||
-        !s_digits(&p, 2, &d) || !(s_lit(&p, 'T') || s_lit(&p, 't') || s_lit(&p, ' ')) ||
-        !s_digits(&p, 2, &h) || !s_lit(&p, ':') || !s_digits(&p, 2, &mi) || !s_lit(&p, ':') ||
-        !s_digits(&p, 2, &se))
+        !s_digits(&p, 2, &d) || !(s_lit(&p, 'T') || s_lit(&p, 't') || s_lit(&p, ' ')) || !s_digits(&p, 2, &h) ||
+        !s_lit(&p, ':') || !s_digits(&p, 2, &mi) || !s_lit(&p, ':') || !s_digits(&p, 2, &se))
         return false;
     if (*p == '.') {
         p++;
@@ -147,11 +146,10 @@ bool es_creds_parse_iso8601(const char *s, time_t *out)
     } else {
         return false;
     }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || oh > 23 ||
-        om > 59 || y < 1970)
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || oh > 23 || om > 59 ||
+        y < 1970)
         return false;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = se};
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = se};
     time_t t = timegm(&tm);
     if (t == (time_t)-1)
         return false;
@@ -228,8 +226,7 @@ static void s_static_destroy(void *impl)
 
 static const es_creds_provider_vtable s_static_vtable = {s_static_get, s_static_destroy};
 
-es_creds_provider *es_creds_provider_new_static(const char *akid, const char *secret,
-                                                const char *token)
+es_creds_provider *es_creds_provider_new_static(const char *akid, const char *secret, const char *token)
 {
     es_creds *c = calloc(1, sizeof *c);
     if (!c)

@@ -21,7 +21,7 @@ typedef struct s_parse {
     bool is_result;      /* saw AssumeRoleWithWebIdentityResponse/Result */
     bool is_error;       /* saw ErrorResponse */
     bool overflow;
-    int field;           /* S_* being collected */
+    int field; /* S_* being collected */
     char text[S_FIELDS][4096];
     size_t len[S_FIELDS];
 } s_parse;
@@ -93,8 +93,7 @@ static void s_trim_copy(char *dst, size_t n, const char *src, size_t len)
 {
     while (len && (*src == ' ' || *src == '\n' || *src == '\r' || *src == '\t'))
         src++, len--;
-    while (len && (src[len - 1] == ' ' || src[len - 1] == '\n' || src[len - 1] == '\r' ||
-                   src[len - 1] == '\t'))
+    while (len && (src[len - 1] == ' ' || src[len - 1] == '\n' || src[len - 1] == '\r' || src[len - 1] == '\t'))
         len--;
     if (n == 0)
         return;
@@ -104,8 +103,8 @@ static void s_trim_copy(char *dst, size_t n, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds *out, char *code,
-                              size_t code_n, char *message, size_t message_n)
+es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds *out, char *code, size_t code_n,
+                              char *message, size_t message_n)
 {
     if (code_n)
         code[0] = '\0';

@@ -45,8 +45,13 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
     snprintf(url, sizeof url, "%s/", w->endpoint);
     static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded",
                                           "Accept: text/xml"};
-    es_creds_http_req req = {.method = "POST", .url = url, .headers = headers, .header_count = 2,
-                             .body = body.data, .body_len = body.len, .timeout_ms = 10000,
+    es_creds_http_req req = {.method = "POST",
+                             .url = url,
+                             .headers = headers,
+                             .header_count = 2,
+                             .body = body.data,
+                             .body_len = body.len,
+                             .timeout_ms = 10000,
                              .connect_timeout_ms = 3000};
     es_creds_http_resp resp;
     es_error herr;
@@ -58,8 +63,7 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
         return es_error_set(err, rc, "web identity: STS request failed: %s", herr.msg);
 
     char code[64], message[200];
-    es_err prc = es_creds_parse_sts_xml(resp.body, resp.len, out, code, sizeof code, message,
-                                        sizeof message);
+    es_err prc = es_creds_parse_sts_xml(resp.body, resp.len, out, code, sizeof code, message, sizeof message);
     if (resp.status == 200 && prc == ES_OK) {
         rc = ES_OK;
     } else if (resp.status == 200) {
@@ -68,13 +72,12 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
         const char *secrets[] = {token, out->secret_access_key, out->session_token};
         es_redact(message, sizeof message, secrets, 3);
         es_redact(code, sizeof code, secrets, 3);
-        es_err kind = resp.status >= 500 ? ES_ERR_SERVER
-                      : resp.status == 429 || !strcmp(code, "Throttling") ? ES_ERR_THROTTLED
+        es_err kind = resp.status >= 500                                             ? ES_ERR_SERVER
+                      : resp.status == 429 || !strcmp(code, "Throttling")            ? ES_ERR_THROTTLED
                       : resp.status == 400 && !strcmp(code, "IDPCommunicationError") ? ES_ERR_NETWORK
-                                                                                      : ES_ERR_AUTH;
+                                                                                     : ES_ERR_AUTH;
         rc = es_error_set(err, kind, "web identity: STS AssumeRoleWithWebIdentity -> HTTP %ld %s%s%s",
-                          resp.status, code[0] ? code : "(no error code)", message[0] ? ": " : "",
-                          message);
+                          resp.status, code[0] ? code : "(no error code)", message[0] ? ": " : "", message);
         es_creds_clear(out);
     }
     es_creds_http_resp_free(&resp);
@@ -96,8 +99,7 @@ static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
                             es_strerror(rc));
     es_creds_rtrim(token);
     if (!token[0])
-        rc = es_error_set(err, ES_ERR_AUTH, "web identity: the token file %.200s is empty",
-                          w->token_file);
+        rc = es_error_set(err, ES_ERR_AUTH, "web identity: the token file %.200s is empty", w->token_file);
     else
         rc = s_post(w, token, out, err);
     es_secure_zero(token, len);
@@ -147,8 +149,7 @@ es_creds_provider *es_creds_provider_new_web_identity(void)
         if (name)
             snprintf(w->session_name, sizeof w->session_name, "%s", name);
         else
-            snprintf(w->session_name, sizeof w->session_name, "exifstrip-%lld",
-                     (long long)time(NULL));
+            snprintf(w->session_name, sizeof w->session_name, "exifstrip-%lld", (long long)time(NULL));
         s_endpoint(w->endpoint, sizeof w->endpoint);
     }
     return es_creds_provider_wrap(&s_webid_vtable, w);

@@ -14,22 +14,22 @@
 #define ES_CURL_LIBRARY "libcurl.so.4"
 
 /* X(field, symbol) for every libcurl function exifstrip calls. */
-#define ES_CURL_FUNCTIONS(X)                \
-    X(global_init, curl_global_init)        \
-    X(easy_init, curl_easy_init)            \
-    X(easy_reset, curl_easy_reset)          \
-    X(easy_cleanup, curl_easy_cleanup)      \
-    X(easy_setopt, curl_easy_setopt)        \
-    X(easy_perform, curl_easy_perform)      \
-    X(easy_getinfo, curl_easy_getinfo)      \
-    X(easy_strerror, curl_easy_strerror)    \
-    X(slist_append, curl_slist_append)      \
-    X(slist_free_all, curl_slist_free_all)  \
-    X(getdate, curl_getdate)                \
-    X(url, curl_url)                        \
-    X(url_set, curl_url_set)                \
-    X(url_get, curl_url_get)                \
-    X(url_cleanup, curl_url_cleanup)        \
+#define ES_CURL_FUNCTIONS(X)               \
+    X(global_init, curl_global_init)       \
+    X(easy_init, curl_easy_init)           \
+    X(easy_reset, curl_easy_reset)         \
+    X(easy_cleanup, curl_easy_cleanup)     \
+    X(easy_setopt, curl_easy_setopt)       \
+    X(easy_perform, curl_easy_perform)     \
+    X(easy_getinfo, curl_easy_getinfo)     \
+    X(easy_strerror, curl_easy_strerror)   \
+    X(slist_append, curl_slist_append)     \
+    X(slist_free_all, curl_slist_free_all) \
+    X(getdate, curl_getdate)               \
+    X(url, curl_url)                       \
+    X(url_set, curl_url_set)               \
+    X(url_get, curl_url_get)               \
+    X(url_cleanup, curl_url_cleanup)       \
     X(free, curl_free)
 
 /* Each field has the exact type of the header's prototype. */

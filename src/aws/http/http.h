@@ -40,9 +40,9 @@ typedef struct es_http_field {
 /* The header block of one response. Fixed size, no allocation. A new status
  * line (after "100 Continue", or a proxy's CONNECT reply) starts over. */
 typedef struct es_http_headers {
-    int status;            /* from the last status line, 0 before one */
-    bool complete;         /* the blank line ending the block was seen */
-    size_t bad_lines;      /* malformed lines that were skipped */
+    int status;       /* from the last status line, 0 before one */
+    bool complete;    /* the blank line ending the block was seen */
+    size_t bad_lines; /* malformed lines that were skipped */
     size_t count;
     es_http_field fields[ES_HTTP_HEADERS_MAX_FIELDS];
     size_t used;
@@ -68,34 +68,33 @@ typedef struct es_http_response es_http_response;
 
 /* Receives 2xx body bytes when streaming; a non-OK return aborts the transfer
  * and becomes the result of es_http_perform. */
-typedef es_err (*es_http_body_fn)(void *ctx, const es_http_response *resp, const uint8_t *data,
-                                  size_t len);
+typedef es_err (*es_http_body_fn)(void *ctx, const es_http_response *resp, const uint8_t *data, size_t len);
 
 typedef struct es_http_request {
-    const char *method;        /* "GET", "PUT", "POST", "HEAD", "DELETE" */
-    const char *url;           /* fully encoded */
+    const char *method;         /* "GET", "PUT", "POST", "HEAD", "DELETE" */
+    const char *url;            /* fully encoded */
     const char *const *headers; /* "Name: value" lines, sent as given */
     size_t header_count;
-    const uint8_t *body;       /* may be NULL when body_len is 0 */
+    const uint8_t *body; /* may be NULL when body_len is 0 */
     size_t body_len;
-    size_t max_body;           /* cap of the buffered body (ES_ERR_TOO_LARGE past it) */
-    es_http_body_fn on_body;   /* stream 2xx bodies here instead of buffering, or NULL */
+    size_t max_body;         /* cap of the buffered body (ES_ERR_TOO_LARGE past it) */
+    es_http_body_fn on_body; /* stream 2xx bodies here instead of buffering, or NULL */
     void *body_ctx;
-    long timeout_ms;           /* whole transfer, 0 = none (low-speed limit still applies) */
-    long connect_timeout_ms;   /* 0 = 3000 */
-    long low_speed_time_s;     /* abort when < 1 byte/s for this long; 0 = 30 */
-    const char *ca_bundle;     /* NULL or "" = system default */
-    bool no_proxy;             /* never through a proxy (link-local/loopback services) */
+    long timeout_ms;         /* whole transfer, 0 = none (low-speed limit still applies) */
+    long connect_timeout_ms; /* 0 = 3000 */
+    long low_speed_time_s;   /* abort when < 1 byte/s for this long; 0 = 30 */
+    const char *ca_bundle;   /* NULL or "" = system default */
+    bool no_proxy;           /* never through a proxy (link-local/loopback services) */
 } es_http_request;
 
 struct es_http_response {
-    long status;               /* 0 when no response arrived */
+    long status; /* 0 when no response arrived */
     es_http_headers headers;
-    es_buf body;               /* buffered body (non-streamed or non-2xx), NUL-terminated */
-    uint64_t streamed;         /* bytes handed to on_body */
-    bool callback_failed;      /* on_body refused data: the failure is the caller's */
-    bool body_truncated;       /* a non-2xx body was cut at its cap (the rest was not read) */
-    char error[256];           /* transport failure text (curl), "" otherwise */
+    es_buf body;          /* buffered body (non-streamed or non-2xx), NUL-terminated */
+    uint64_t streamed;    /* bytes handed to on_body */
+    bool callback_failed; /* on_body refused data: the failure is the caller's */
+    bool body_truncated;  /* a non-2xx body was cut at its cap (the rest was not read) */
+    char error[256];      /* transport failure text (curl), "" otherwise */
 };
 
 void es_http_response_init(es_http_response *r);

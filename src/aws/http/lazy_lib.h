@@ -27,29 +27,28 @@ void *es_lazy_lib_open(const es_lazy_lib *lib, const char *soname, es_error *err
 /* The failure of a resolution (ES_LAZY_LIB_RESOLVE left symbol missing):
  * closes handle and returns ES_ERR_CONFIG with "SONAME lacks SYMBOL (NAME too
  * old?)" in err (may be NULL). */
-es_err es_lazy_lib_lacks(const es_lazy_lib *lib, void *handle, const char *soname,
-                         const char *symbol, es_error *err);
+es_err es_lazy_lib_lacks(const es_lazy_lib *lib, void *handle, const char *soname, const char *symbol,
+                         es_error *err);
 
 /* Resolves every X(field, symbol) of LIST from handle into out->field, typed
  * as the field (POSIX guarantees a dlsym result converts to a function
  * pointer). missing (a const char * lvalue) becomes NULL, or the name of the
  * first symbol not found (later fields are then left unset). */
-#define ES_LAZY_LIB_RESOLVE(LIST, handle, out, missing)             \
-    do {                                                            \
-        void *const es_lazy_handle_ = (handle);                     \
-        __typeof__(out) const es_lazy_out_ = (out);                 \
-        const char *es_lazy_missing_ = NULL;                        \
-        LIST(ES_LAZY_LIB_RESOLVE_ONE_)                              \
-        (missing) = es_lazy_missing_;                               \
+#define ES_LAZY_LIB_RESOLVE(LIST, handle, out, missing) \
+    do {                                                \
+        void *const es_lazy_handle_ = (handle);         \
+        __typeof__(out) const es_lazy_out_ = (out);     \
+        const char *es_lazy_missing_ = NULL;            \
+        LIST(ES_LAZY_LIB_RESOLVE_ONE_)                  \
+        (missing) = es_lazy_missing_;                   \
     } while (0)
-#define ES_LAZY_LIB_RESOLVE_ONE_(field, symbol)                     \
-    if (!es_lazy_missing_) {                                        \
-        void *es_lazy_sym_ = dlsym(es_lazy_handle_, #symbol);       \
-        if (es_lazy_sym_)                                           \
-            es_lazy_out_->field =                                   \
-                (__typeof__(es_lazy_out_->field))es_lazy_sym_;      \
-        else                                                        \
-            es_lazy_missing_ = #symbol;                             \
+#define ES_LAZY_LIB_RESOLVE_ONE_(field, symbol)                                  \
+    if (!es_lazy_missing_) {                                                     \
+        void *es_lazy_sym_ = dlsym(es_lazy_handle_, #symbol);                    \
+        if (es_lazy_sym_)                                                        \
+            es_lazy_out_->field = (__typeof__(es_lazy_out_->field))es_lazy_sym_; \
+        else                                                                     \
+            es_lazy_missing_ = #symbol;                                          \
     }
 
 /* A once-per-process load: load runs under pthread_once and records a
@@ -58,7 +57,13 @@ typedef struct es_lazy_once {
     pthread_once_t once;
     es_error err;
 } es_lazy_once;
-#define ES_LAZY_ONCE_INIT {PTHREAD_ONCE_INIT, {ES_OK, {0}}}
+#define ES_LAZY_ONCE_INIT  \
+    {                      \
+        PTHREAD_ONCE_INIT, \
+        {                  \
+            ES_OK, { 0 }   \
+        }                  \
+    }
 
 /* Runs o's load the first time (any thread) and reports its outcome: true
  * when it succeeded, false with o's error copied into err (may be NULL). */

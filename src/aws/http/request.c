@@ -54,10 +54,7 @@ static void s_state_destroy(void *p)
     free(st);
 }
 
-static void s_key_init(void)
-{
-    s_key_ok = pthread_key_create(&s_key, s_state_destroy) == 0;
-}
+static void s_key_init(void) { s_key_ok = pthread_key_create(&s_key, s_state_destroy) == 0; }
 
 static s_thread_state *s_state(void)
 {
@@ -100,10 +97,7 @@ static void s_handle_release(void)
         st->depth--;
 }
 
-void es_http_response_init(es_http_response *r)
-{
-    memset(r, 0, sizeof *r);
-}
+void es_http_response_init(es_http_response *r) { memset(r, 0, sizeof *r); }
 
 void es_http_response_reset(es_http_response *r)
 {
@@ -131,15 +125,9 @@ const atomic_int *es_http_set_thread_cancel(const atomic_int *flag)
     return prev;
 }
 
-void es_http_set_process_cancel(const atomic_int *flag)
-{
-    atomic_store(&s_process_token, flag);
-}
+void es_http_set_process_cancel(const atomic_int *flag) { atomic_store(&s_process_token, flag); }
 
-static bool s_raised(const atomic_int *token)
-{
-    return token && atomic_load(token) != 0;
-}
+static bool s_raised(const atomic_int *token) { return token && atomic_load(token) != 0; }
 
 bool es_http_thread_cancelled(void)
 {
@@ -149,16 +137,12 @@ bool es_http_thread_cancelled(void)
 es_err es_http_map_curl_code(int curl_code)
 {
     switch ((CURLcode)curl_code) {
-    case CURLE_OK:
-        return ES_OK;
-    case CURLE_OPERATION_TIMEDOUT:
-        return ES_ERR_TIMEOUT;
-    case CURLE_OUT_OF_MEMORY:
-        return ES_ERR_NOMEM;
+    case CURLE_OK: return ES_OK;
+    case CURLE_OPERATION_TIMEDOUT: return ES_ERR_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY: return ES_ERR_NOMEM;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-        return ES_ERR_INVALID_ARG;
+    case CURLE_BAD_FUNCTION_ARGUMENT: return ES_ERR_INVALID_ARG;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
@@ -166,25 +150,22 @@ es_err es_http_map_curl_code(int curl_code)
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
         return ES_ERR_CONFIG; /* retrying will not fix a certificate problem */
-    case CURLE_FILESIZE_EXCEEDED:
-        return ES_ERR_TOO_LARGE;
-    case CURLE_ABORTED_BY_CALLBACK:
-        return ES_ERR_CANCELLED;
-    default:
-        return ES_ERR_NETWORK; /* resolve, connect, send, recv, reset, TLS handshake ... */
+    case CURLE_FILESIZE_EXCEEDED: return ES_ERR_TOO_LARGE;
+    case CURLE_ABORTED_BY_CALLBACK: return ES_ERR_CANCELLED;
+    default: return ES_ERR_NETWORK; /* resolve, connect, send, recv, reset, TLS handshake ... */
     }
 }
 
 typedef struct s_transfer {
     const es_http_request *req;
     es_http_response *resp;
-    es_err cb_err;    /* failure raised inside a callback */
-    int mode;         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
-    const atomic_int *cancel; /* the thread's token when the request began, or NULL */
+    es_err cb_err;                    /* failure raised inside a callback */
+    int mode;                         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
+    const atomic_int *cancel;         /* the thread's token when the request began, or NULL */
     const atomic_int *process_cancel; /* the process-wide token then, or NULL */
-    bool cancelled;   /* the progress callback saw the token raised */
-    bool headers_overflow; /* the header block exceeded es_http_headers' bounds */
-    bool error_body_cut;   /* a non-2xx body reached its cap: the transfer ended there */
+    bool cancelled;                   /* the progress callback saw the token raised */
+    bool headers_overflow;            /* the header block exceeded es_http_headers' bounds */
+    bool error_body_cut;              /* a non-2xx body reached its cap: the transfer ended there */
 } s_transfer;
 
 /* curl's progress callback: about once a second while the transfer is idle,
@@ -260,8 +241,7 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
 
 /* Builds the header list; also suppresses what curl would add on its own
  * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
-static es_err s_header_list(const es_curl_api *cu, const es_http_request *req,
-                            struct curl_slist **out)
+static es_err s_header_list(const es_curl_api *cu, const es_http_request *req, struct curl_slist **out)
 {
     struct curl_slist *list = NULL;
     bool has_ctype = false;
@@ -324,10 +304,10 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
         cu->easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
     cu->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS);
+                    req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS);
     cu->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     cu->easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-                req->low_speed_time_s > 0 ? req->low_speed_time_s : S_DEFAULT_LOW_SPEED_S);
+                    req->low_speed_time_s > 0 ? req->low_speed_time_s : S_DEFAULT_LOW_SPEED_S);
     if (req->timeout_ms > 0)
         cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     cu->easy_setopt(h, CURLOPT_USERAGENT, "exifstrip/" ES_VERSION);
@@ -367,11 +347,14 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     CURL *h = s_handle_acquire(cu);
     if (!h) {
         cu->slist_free_all(headers);
-        snprintf(resp->error, sizeof resp->error, "no libcurl handle (initialisation failed or nested too deeply)");
+        snprintf(resp->error, sizeof resp->error,
+                 "no libcurl handle (initialisation failed or nested too deeply)");
         return ES_ERR_INTERNAL;
     }
 
-    s_transfer t = {.req = req, .resp = resp, .cancel = s_cancel_token,
+    s_transfer t = {.req = req,
+                    .resp = resp,
+                    .cancel = s_cancel_token,
                     .process_cancel = atomic_load(&s_process_token)};
     resp->body.max = req->max_body;
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -395,8 +378,7 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
     if (t.headers_overflow)
-        snprintf(resp->error, sizeof resp->error,
-                 "response headers exceed %u bytes or %u lines",
+        snprintf(resp->error, sizeof resp->error, "response headers exceed %u bytes or %u lines",
                  (unsigned)ES_HTTP_HEADERS_MAX_BYTES, (unsigned)ES_HTTP_HEADERS_MAX_FIELDS);
     else if (t.cb_err == ES_ERR_TOO_LARGE)
         snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");

@@ -17,36 +17,53 @@ static bool s_in(const char *code, const char *const *list)
     return false;
 }
 
-static const char *const s_throttle_codes[] = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException", NULL};
+static const char *const s_throttle_codes[] = {"Throttling",
+                                               "ThrottlingException",
+                                               "ThrottledException",
+                                               "RequestThrottledException",
+                                               "TooManyRequestsException",
+                                               "ProvisionedThroughputExceededException",
+                                               "TransactionInProgressException",
+                                               "RequestLimitExceeded",
+                                               "BandwidthLimitExceeded",
+                                               "LimitExceededException",
+                                               "RequestThrottled",
+                                               "SlowDown",
+                                               "PriorRequestNotComplete",
+                                               "EC2ThrottledException",
+                                               NULL};
 
-static const char *const s_transient_codes[] = {
-    "InternalError", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException",
-    "RequestTimeout", "RequestTimeoutException", "IDPCommunicationError", NULL};
+static const char *const s_transient_codes[] = {"InternalError",         "InternalFailure",
+                                                "ServiceUnavailable",    "ServiceUnavailableException",
+                                                "RequestTimeout",        "RequestTimeoutException",
+                                                "IDPCommunicationError", NULL};
 
 /* Errors that a wrong local clock produces; retried once the clock is corrected. */
-static const char *const s_skew_codes[] = {
-    "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException",
-    "SignatureDoesNotMatch", "AuthFailure", NULL};
+static const char *const s_skew_codes[] = {"RequestTimeTooSkewed",
+                                           "RequestExpired",
+                                           "RequestInTheFuture",
+                                           "InvalidSignatureException",
+                                           "SignatureDoesNotMatch",
+                                           "AuthFailure",
+                                           NULL};
 
 static const char *const s_auth_codes[] = {
-    "InvalidAccessKeyId", "ExpiredToken", "ExpiredTokenException", "InvalidToken",
-    "InvalidClientTokenId", "UnrecognizedClientException", "AccessDenied",
-    "AccessDeniedException", "MissingAuthenticationToken", "IncompleteSignature",
-    "TokenRefreshRequired", "InvalidSecurity", "AllAccessDisabled", "AccountProblem", NULL};
+    "InvalidAccessKeyId",  "ExpiredToken",          "ExpiredTokenException",
+    "InvalidToken",        "InvalidClientTokenId",  "UnrecognizedClientException",
+    "AccessDenied",        "AccessDeniedException", "MissingAuthenticationToken",
+    "IncompleteSignature", "TokenRefreshRequired",  "InvalidSecurity",
+    "AllAccessDisabled",   "AccountProblem",        NULL};
 
-static const char *const s_not_found_codes[] = {
-    "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion", "NotFound",
-    "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", NULL};
+static const char *const s_not_found_codes[] = {"NoSuchKey",
+                                                "NoSuchBucket",
+                                                "NoSuchUpload",
+                                                "NoSuchVersion",
+                                                "NotFound",
+                                                "QueueDoesNotExist",
+                                                "AWS.SimpleQueueService.NonExistentQueue",
+                                                NULL};
 
-bool es_retry_is_throttle_code(const char *aws_code)
-{
-    return aws_code && s_in(aws_code, s_throttle_codes);
-}
+bool es_retry_is_throttle_code(const char *aws_code) { return aws_code && s_in(aws_code, s_throttle_codes); }
 
 static es_retry_class s_class(es_err code, bool retryable)
 {

@@ -25,11 +25,11 @@
 
 /* What one failed attempt means. */
 typedef struct es_retry_class {
-    es_err code;       /* the es_err to report if this is the final attempt */
+    es_err code; /* the es_err to report if this is the final attempt */
     bool retryable;
-    bool is_timeout;   /* costs ES_RETRY_TIMEOUT_COST */
+    bool is_timeout; /* costs ES_RETRY_TIMEOUT_COST */
     bool is_throttle;
-    bool maybe_skew;   /* an auth/skew error: retry only if the clock is off */
+    bool maybe_skew; /* an auth/skew error: retry only if the clock is off */
 } es_retry_class;
 
 /* Classifies an attempt from the transport result (ES_OK when a response
@@ -54,8 +54,8 @@ typedef double (*es_retry_random_fn)(void *ctx); /* uniform in [0, 1) */
 /* Per-client state shared by all threads. */
 typedef struct es_retry_state {
     pthread_mutex_t mu;
-    int tokens;          /* retry quota */
-    uint64_t rng;        /* xorshift state for the default random source */
+    int tokens;   /* retry quota */
+    uint64_t rng; /* xorshift state for the default random source */
     es_retry_sleep_fn sleep;
     void *sleep_ctx;
     es_retry_random_fn random;

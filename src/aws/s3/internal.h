@@ -35,7 +35,7 @@ char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, cons
 es_aws_client *es_s3_client_core(es_s3_client *c);
 
 /* Fills req's host prefix and path for (bucket, key) and performs it. */
-ES_MUST_USE es_err es_s3_call(es_s3_client *c, const char *bucket, const char *key,
-                              es_aws_request *req, es_http_response *resp, es_aws_result *res);
+ES_MUST_USE es_err es_s3_call(es_s3_client *c, const char *bucket, const char *key, es_aws_request *req,
+                              es_http_response *resp, es_aws_result *res);
 
 #endif

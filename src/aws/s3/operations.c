@@ -121,8 +121,8 @@ static bool s_unsigned_body(const es_s3_client *c)
 /* Appends the headers of opt to hdr (room for S_WRITE_HEADERS_MAX - n):
  * the conditions when `conditions`, the source metadata when `metadata`.
  * Returns the new count. */
-static size_t s_write_headers(es_aws_header *hdr, size_t n, const es_s3_write_options *opt,
-                              bool conditions, bool metadata)
+static size_t s_write_headers(es_aws_header *hdr, size_t n, const es_s3_write_options *opt, bool conditions,
+                              bool metadata)
 {
     if (!opt)
         return n;
@@ -193,8 +193,8 @@ static void s_checksum_info(const es_http_response *resp, es_s3_checksum *ck)
 typedef struct s_get {
     const es_s3_get_options *opt;
     bool head_sent;
-    int crc_kind;       /* the full-object CRC being checked, or -1 */
-    uint64_t crc;       /* of the body so far */
+    int crc_kind; /* the full-object CRC being checked, or -1 */
+    uint64_t crc; /* of the body so far */
     es_s3_checksum expected;
 } s_get;
 
@@ -253,8 +253,8 @@ static es_err s_get_done(void *ctx, const es_http_response *resp, es_aws_result 
     return ES_ERR_NETWORK;
 }
 
-es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key,
-                        const es_s3_get_options *opt, es_aws_result *res)
+es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key, const es_s3_get_options *opt,
+                        es_aws_result *res)
 {
     static const es_s3_get_options none = {0};
     if (!opt)
@@ -295,8 +295,8 @@ static es_err s_head_done(void *ctx, const es_http_response *resp, es_aws_result
     return s_object_info(resp, ctx);
 }
 
-es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
-                         es_s3_object_info *info, es_aws_result *res)
+es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key, es_s3_object_info *info,
+                         es_aws_result *res)
 {
     es_s3_object_info scratch;
     es_aws_request req = {
@@ -309,15 +309,15 @@ es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
 
 /* ---- put / delete ------------------------------------------------------ */
 
-es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
-                        size_t len, const char *content_type, es_aws_result *res)
+es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body, size_t len,
+                        const char *content_type, es_aws_result *res)
 {
     return es_s3_put_object_with(c, bucket, key, body, len, content_type, NULL, res);
 }
 
-es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *key,
-                             const uint8_t *body, size_t len, const char *content_type,
-                             const es_s3_write_options *opt, es_aws_result *res)
+es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
+                             size_t len, const char *content_type, const es_s3_write_options *opt,
+                             es_aws_result *res)
 {
     if (!body && len)
         return es_aws_bad_arg(res, "body");
@@ -343,8 +343,8 @@ es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
     return es_s3_delete_object_if(c, bucket, key, NULL, res);
 }
 
-es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, const char *key,
-                              const char *if_match, es_aws_result *res)
+es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, const char *key, const char *if_match,
+                              es_aws_result *res)
 {
     es_aws_header hdr[1];
     es_aws_request req = {
@@ -363,8 +363,8 @@ static es_err s_list_done(void *ctx, const es_http_response *resp, es_aws_result
     return es_xml_parse_list(resp->body.bytes, resp->body.len, ctx);
 }
 
-es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
-                          const char *continuation, es_s3_list_page *page, es_aws_result *res)
+es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix, const char *continuation,
+                          es_s3_list_page *page, es_aws_result *res)
 {
     es_s3_list_options opt = {.prefix = prefix, .continuation = continuation};
     return es_s3_list_objects_with(c, bucket, &opt, page, res);
@@ -399,8 +399,7 @@ es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket, const es_s3_
         .on_success = s_list_done,
         .success_ctx = page,
     };
-    return s_call_query(c, bucket, NULL, es_buf_take(&q), "prefix or continuation token",
-                        &req, res);
+    return s_call_query(c, bucket, NULL, es_buf_take(&q), "prefix or continuation token", &req, res);
 }
 
 void es_s3_list_free(es_s3_list_page *page)
@@ -452,9 +451,9 @@ static es_err s_create_done(void *ctx, const es_http_response *resp, es_aws_resu
     return es_xml_parse_upload_id(resp->body.bytes, resp->body.len, o->out, o->size);
 }
 
-es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key,
-                              const char *content_type, const es_s3_write_options *opt,
-                              char *upload_id, size_t upload_id_size, es_aws_result *res)
+es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key, const char *content_type,
+                              const es_s3_write_options *opt, char *upload_id, size_t upload_id_size,
+                              es_aws_result *res)
 {
     if (!upload_id || upload_id_size == 0)
         return es_aws_bad_arg(res, "upload id buffer");
@@ -485,8 +484,8 @@ static es_err s_part_done(void *ctx, const es_http_response *resp, es_aws_result
 }
 
 es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const char *key,
-                                   const char *upload_id, int part_number, const uint8_t *body,
-                                   size_t len, es_s3_part *part, es_aws_result *res)
+                                   const char *upload_id, int part_number, const uint8_t *body, size_t len,
+                                   es_s3_part *part, es_aws_result *res)
 {
     if (!upload_id || !upload_id[0] || part_number < 1 || part_number > ES_S3_MAX_PARTS || !part ||
         (!body && len))
@@ -527,16 +526,17 @@ static char *s_complete_body(const es_s3_part *parts, int part_count)
         es_crc_base64(ES_CRC64NVME, parts[i].crc, crc);
         es_buf_printf(&b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
         es_buf_xml_escaped(&b, parts[i].etag);
-        es_buf_printf(&b, "</ETag><Checksum" S_CHECKSUM_ALGORITHM ">%s</Checksum" S_CHECKSUM_ALGORITHM
-                          "></Part>", crc);
+        es_buf_printf(&b,
+                      "</ETag><Checksum" S_CHECKSUM_ALGORITHM ">%s</Checksum" S_CHECKSUM_ALGORITHM "></Part>",
+                      crc);
     }
     es_buf_puts(&b, "</CompleteMultipartUpload>");
     return es_buf_take(&b);
 }
 
-es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
-                                const char *upload_id, const es_s3_part *parts, int part_count,
-                                const es_s3_write_options *opt, es_aws_result *res)
+es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key, const char *upload_id,
+                                const es_s3_part *parts, int part_count, const es_s3_write_options *opt,
+                                es_aws_result *res)
 {
     if (!upload_id || !upload_id[0] || !parts || part_count < 1 || part_count > ES_S3_MAX_PARTS)
         return es_aws_bad_arg(res, "complete multipart upload");
@@ -562,14 +562,13 @@ es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char 
         .body_len = strlen(body),
         .on_success = s_complete_done,
     };
-    es_err rc = s_call_query(c, bucket, key, s_mpu_query(upload_id, 0),
-                             "complete multipart upload", &req, res);
+    es_err rc = s_call_query(c, bucket, key, s_mpu_query(upload_id, 0), "complete multipart upload", &req, res);
     free(body);
     return rc;
 }
 
-es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *key,
-                             const char *upload_id, es_aws_result *res)
+es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *key, const char *upload_id,
+                             es_aws_result *res)
 {
     if (!upload_id || !upload_id[0])
         return es_aws_bad_arg(res, "upload id");

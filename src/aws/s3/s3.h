@@ -47,7 +47,7 @@ typedef struct es_s3_checksum {
 
 typedef struct es_s3_object_info {
     uint64_t content_length;
-    char etag[128];          /* with quotes, as S3 returns it */
+    char etag[128]; /* with quotes, as S3 returns it */
     char content_type[128];
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
@@ -93,13 +93,11 @@ ES_MUST_USE es_err es_s3_get_object(es_s3_client *c, const char *bucket, const c
 ES_MUST_USE es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
                                      es_s3_object_info *info, es_aws_result *res);
 /* Tests and tooling (the worker uploads through es_s3_upload). */
-ES_MUST_USE es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key,
-                                    const uint8_t *body, size_t len, const char *content_type,
-                                    es_aws_result *res);
+ES_MUST_USE es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
+                                    size_t len, const char *content_type, es_aws_result *res);
 /* PutObject with conditions and source metadata (opt may be NULL). */
 ES_MUST_USE es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *key,
-                                         const uint8_t *body, size_t len,
-                                         const char *content_type,
+                                         const uint8_t *body, size_t len, const char *content_type,
                                          const es_s3_write_options *opt, es_aws_result *res);
 /* DeleteObject without a condition (tests and tooling): a missing key is no error. */
 ES_MUST_USE es_err es_s3_delete_object(es_s3_client *c, const char *bucket, const char *key,
@@ -123,8 +121,7 @@ typedef struct es_s3_list_page {
     char next_token[1024];
 } es_s3_list_page;
 ES_MUST_USE es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
-                                      const char *continuation, es_s3_list_page *page,
-                                      es_aws_result *res);
+                                      const char *continuation, es_s3_list_page *page, es_aws_result *res);
 /* ListObjectsV2's parameters; NULL or "" / 0 leave one out. */
 typedef struct es_s3_list_options {
     const char *prefix;
@@ -132,8 +129,7 @@ typedef struct es_s3_list_options {
     const char *continuation; /* the previous page's next_token */
     int max_keys;             /* 1..1000; 0 = S3's default (1000) */
 } es_s3_list_options;
-ES_MUST_USE es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket,
-                                           const es_s3_list_options *opt,
+ES_MUST_USE es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket, const es_s3_list_options *opt,
                                            es_s3_list_page *page, es_aws_result *res);
 void es_s3_list_free(es_s3_list_page *page);
 
@@ -157,19 +153,16 @@ typedef struct es_s3_part {
  * open and billed until the bucket's AbortIncompleteMultipartUpload lifecycle
  * rule removes it. */
 ES_MUST_USE es_err es_s3_multipart_create(es_s3_client *c, const char *bucket, const char *key,
-                                          const char *content_type,
-                                          const es_s3_write_options *opt, char *upload_id,
-                                          size_t upload_id_size, es_aws_result *res);
+                                          const char *content_type, const es_s3_write_options *opt,
+                                          char *upload_id, size_t upload_id_size, es_aws_result *res);
 /* Fills *part on success. */
-ES_MUST_USE es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket,
-                                               const char *key, const char *upload_id,
-                                               int part_number, const uint8_t *body, size_t len,
-                                               es_s3_part *part, es_aws_result *res);
+ES_MUST_USE es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const char *key,
+                                               const char *upload_id, int part_number, const uint8_t *body,
+                                               size_t len, es_s3_part *part, es_aws_result *res);
 /* parts[i] is part i+1. A 200 reply carrying <Error> is a failure. */
 ES_MUST_USE es_err es_s3_multipart_complete(es_s3_client *c, const char *bucket, const char *key,
-                                            const char *upload_id, const es_s3_part *parts,
-                                            int part_count, const es_s3_write_options *opt,
-                                            es_aws_result *res);
+                                            const char *upload_id, const es_s3_part *parts, int part_count,
+                                            const es_s3_write_options *opt, es_aws_result *res);
 ES_MUST_USE es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, const char *key,
                                          const char *upload_id, es_aws_result *res);
 
@@ -179,11 +172,9 @@ ES_MUST_USE es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, co
  * must outlive the upload) gives the conditions of the final write and the
  * source metadata, the only user metadata ever sent. */
 typedef struct es_s3_upload es_s3_upload;
-es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key,
-                               const char *content_type, size_t part_size,
-                               const es_s3_write_options *opt);
-ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len,
-                                      es_aws_result *res);
+es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key, const char *content_type,
+                               size_t part_size, const es_s3_write_options *opt);
+ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res);
 /* A hint before the first write: about `bytes` will be written. The buffer
  * is allocated for that much at once (at most one part) instead of growing
  * by doubling, which would copy the body and fault in fresh pages several

@@ -27,21 +27,17 @@ struct es_s3_upload {
     char *bucket, *key, *content_type;
     const es_s3_write_options *opt; /* the caller's, may be NULL */
     size_t part_size;
-    es_buf part; /* the part being filled, capped at part_size */
+    es_buf part;          /* the part being filled, capped at part_size */
     char upload_id[1024]; /* "" until a multipart upload exists */
-    es_s3_part *parts; /* the ones uploaded so far */
+    es_s3_part *parts;    /* the ones uploaded so far */
     int part_count;
     enum s_state state;
 };
 
-static char *s_dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
+static char *s_dup(const char *s) { return s ? strdup(s) : NULL; }
 
-es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key,
-                               const char *content_type, size_t part_size,
-                               const es_s3_write_options *opt)
+es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key, const char *content_type,
+                               size_t part_size, const es_s3_write_options *opt)
 {
     if (!c || !bucket || !key || part_size < ES_S3_MIN_PART_SIZE || part_size > ES_S3_MAX_PART_SIZE)
         return NULL;
@@ -83,8 +79,8 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
 static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
 {
     if (!u->upload_id[0])
-        ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt,
-                                        u->upload_id, sizeof u->upload_id, res));
+        ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt, u->upload_id,
+                                        sizeof u->upload_id, res));
     if (u->part_count >= ES_S3_MAX_PARTS)
         return s_fail(u, ES_ERR_TOO_LARGE, res, "more than " S_STR(ES_S3_MAX_PARTS) " parts");
     es_s3_part *parts = realloc(u->parts, (size_t)(u->part_count + 1) * sizeof *parts);
@@ -159,8 +155,8 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->part.len ? s_flush_part(u, res) : ES_OK;
         if (rc == ES_OK)
-            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->parts,
-                                          u->part_count, u->opt, res);
+            rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->parts, u->part_count,
+                                          u->opt, res);
         if (rc == ES_OK)
             u->upload_id[0] = '\0';
         else

@@ -68,8 +68,7 @@ es_err es_s3_target_make(const es_s3_client *c, const char *bucket, const char *
     ES_ENSURE(!key || (key[0] && strlen(key) <= ES_S3_MAX_KEY_BYTES), ES_ERR_INVALID_ARG);
     es_aws_client *core = es_s3_client_core((es_s3_client *)c);
     const es_aws_endpoint *ep = es_aws_client_endpoint(core);
-    bool virtual_host = !es_aws_client_custom_endpoint(core) &&
-                        !es_aws_client_config(core)->s3_path_style &&
+    bool virtual_host = !es_aws_client_custom_endpoint(core) && !es_aws_client_config(core)->s3_path_style &&
                         es_s3_bucket_virtual_ok(bucket, ep->https);
     if (virtual_host) {
         t->host_prefix = s_join(bucket, ".", "");

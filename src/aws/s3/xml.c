@@ -89,8 +89,8 @@ static void XMLCALL s_end(void *ud, const XML_Char *name)
 }
 
 /* DTDs can declare entities (expansion bombs); S3 never sends one. */
-static void XMLCALL s_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-                              const XML_Char *pubid, int has_internal_subset)
+static void XMLCALL s_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+                              int has_internal_subset)
 {
     (void)name, (void)sysid, (void)pubid, (void)has_internal_subset;
     s_fail(ud, ES_ERR_PROTOCOL);
@@ -194,9 +194,9 @@ bool es_xml_parse_error(const uint8_t *doc, size_t len, es_aws_result *res)
 typedef struct s_list {
     es_s3_list_page *page;
     size_t cap;
-    char *key;          /* the current <Contents>'s Key */
+    char *key; /* the current <Contents>'s Key */
     uint64_t size;
-    char etag[128];     /* the current <Contents>'s ETag, without quotes */
+    char etag[128]; /* the current <Contents>'s ETag, without quotes */
     bool truncated;
     bool url_encoded;
 } s_list;
@@ -367,12 +367,9 @@ es_err es_xml_url_decode(const char *s, char *out, size_t out_size)
     ES_ENSURE(s && out && out_size > 0, ES_ERR_INVALID_ARG);
     size_t n = 0, at = 0;
     switch (es_form_decode(s, strlen(s), out, out_size, &n, &at)) {
-    case ES_FORM_OK:
-        break;
-    case ES_FORM_BAD_ESCAPE:
-        return ES_ERR_PROTOCOL;
-    case ES_FORM_TOO_LONG:
-        return ES_ERR_TOO_LARGE;
+    case ES_FORM_OK: break;
+    case ES_FORM_BAD_ESCAPE: return ES_ERR_PROTOCOL;
+    case ES_FORM_TOO_LONG: return ES_ERR_TOO_LARGE;
     }
     ES_ENSURE(memchr(out, '\0', n) == NULL, ES_ERR_PROTOCOL); /* %00 in a key */
     return ES_OK;

@@ -30,8 +30,7 @@ bool es_xml_parse_error(const uint8_t *doc, size_t len, es_aws_result *res);
 ES_MUST_USE es_err es_xml_parse_list(const uint8_t *doc, size_t len, es_s3_list_page *page);
 
 /* InitiateMultipartUploadResult/UploadId into out. */
-ES_MUST_USE es_err es_xml_parse_upload_id(const uint8_t *doc, size_t len, char *out,
-                                          size_t out_size);
+ES_MUST_USE es_err es_xml_parse_upload_id(const uint8_t *doc, size_t len, char *out, size_t out_size);
 
 /* CompleteMultipartUpload's reply: ES_OK for a CompleteMultipartUploadResult;
  * for an <Error> document fills res and returns ES_ERR_SERVER; anything else

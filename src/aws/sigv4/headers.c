@@ -18,8 +18,9 @@ typedef struct s_entry {
 } s_entry;
 
 static const char *const s_unsigned_headers[] = {
-    "authorization", "user-agent", "expect",  "connection",        "keep-alive",     "proxy-authorization",
-    "te",            "trailer",    "upgrade", "transfer-encoding", "x-amzn-trace-id"};
+    "authorization",       "user-agent", "expect",  "connection", "keep-alive",
+    "proxy-authorization", "te",         "trailer", "upgrade",    "transfer-encoding",
+    "x-amzn-trace-id"};
 
 static bool s_is_unsigned(const char *lname, bool skip_token)
 {
@@ -96,8 +97,8 @@ static char *s_lower_dup(const char *s)
     return d;
 }
 
-es_err es_sigv4_canonical_headers(const es_sigv4_header_set *set, char **canonical,
-                                  char **signed_list, es_error *err)
+es_err es_sigv4_canonical_headers(const es_sigv4_header_set *set, char **canonical, char **signed_list,
+                                  es_error *err)
 {
     ES_ENSURE_REF(set);
     ES_ENSURE_REF(canonical);
@@ -114,8 +115,7 @@ es_err es_sigv4_canonical_headers(const es_sigv4_header_set *set, char **canonic
     if (!e)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory building canonical headers");
     for (size_t i = 0; i < total; i++) {
-        const es_sigv4_header *h =
-            i < set->req_count ? &set->req[i] : &set->extra[i - set->req_count];
+        const es_sigv4_header *h = i < set->req_count ? &set->req[i] : &set->extra[i - set->req_count];
         if (!s_valid_name(h->name)) {
             rc = es_error_set(err, ES_ERR_INVALID_ARG, "sigv4: invalid header name at index %zu", i);
             goto done;

@@ -74,16 +74,15 @@ bool es_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len
     return ok;
 }
 
-static bool s_slot_matches(const s_slot *s, const uint8_t hash[32], const char *date8,
-                           const char *region, const char *service)
+static bool s_slot_matches(const s_slot *s, const uint8_t hash[32], const char *date8, const char *region,
+                           const char *service)
 {
-    return s->used && es_secure_equal(s->secret_hash, hash, 32) &&
-           strcmp(s->date8, date8) == 0 && strcmp(s->region, region) == 0 &&
-           strcmp(s->service, service) == 0;
+    return s->used && es_secure_equal(s->secret_hash, hash, 32) && strcmp(s->date8, date8) == 0 &&
+           strcmp(s->region, region) == 0 && strcmp(s->service, service) == 0;
 }
 
-static bool s_derive(const char *secret, const char *date8, const char *region,
-                     const char *service, uint8_t key[32])
+static bool s_derive(const char *secret, const char *date8, const char *region, const char *service,
+                     uint8_t key[32])
 {
     char seed[4 + 256];
     size_t slen = strlen(secret);
@@ -95,8 +94,7 @@ static bool s_derive(const char *secret, const char *date8, const char *region,
     memcpy(seed + 4, secret, slen);
     ok = es_sigv4_hmac(seed, 4 + slen, date8, strlen(date8), k1) &&
          es_sigv4_hmac(k1, 32, region, strlen(region), k2) &&
-         es_sigv4_hmac(k2, 32, service, strlen(service), k3) &&
-         es_sigv4_hmac(k3, 32, "aws4_request", 12, key);
+         es_sigv4_hmac(k2, 32, service, strlen(service), k3) && es_sigv4_hmac(k3, 32, "aws4_request", 12, key);
     es_secure_zero(seed, sizeof seed);
     es_secure_zero(k1, sizeof k1);
     es_secure_zero(k2, sizeof k2);
@@ -104,12 +102,11 @@ static bool s_derive(const char *secret, const char *date8, const char *region,
     return ok;
 }
 
-es_err es_sigv4_signing_key(const char *secret, const char *date8, const char *region,
-                            const char *service, uint8_t key[32])
+es_err es_sigv4_signing_key(const char *secret, const char *date8, const char *region, const char *service,
+                            uint8_t key[32])
 {
     ES_ENSURE(secret && date8 && region && service && key, ES_ERR_INVALID_ARG);
-    ES_ENSURE(strlen(date8) == 8 && strlen(region) < 64 && strlen(service) < 64,
-              ES_ERR_INVALID_ARG);
+    ES_ENSURE(strlen(date8) == 8 && strlen(region) < 64 && strlen(service) < 64, ES_ERR_INVALID_ARG);
     uint8_t hash[32];
     const es_crypto_api *cr = es_crypto_api_get(NULL);
     if (!cr || !cr->Digest(secret, strlen(secret), hash, NULL, cr->sha256_md, NULL))

@@ -91,8 +91,7 @@ es_err es_sigv4_config_validate(const es_sigv4_config *cfg, es_error *err)
         return es_error_set(err, ES_ERR_NO_CREDENTIALS,
                             "sigv4: credentials lack an access key id or a secret key");
     if (!s_scope_safe(cfg->creds->access_key_id, sizeof cfg->creds->access_key_id))
-        return es_error_set(err, ES_ERR_CONFIG,
-                            "sigv4: access key id contains blanks or separators");
+        return es_error_set(err, ES_ERR_CONFIG, "sigv4: access key id contains blanks or separators");
     if (!memchr(cfg->creds->secret_access_key, '\0', sizeof cfg->creds->secret_access_key) ||
         !memchr(cfg->creds->session_token, '\0', sizeof cfg->creds->session_token))
         return es_error_set(err, ES_ERR_INVALID_ARG, "sigv4: credentials are not terminated");
@@ -105,15 +104,14 @@ es_err es_sigv4_config_validate(const es_sigv4_config *cfg, es_error *err)
         return es_error_set(err, ES_ERR_INVALID_ARG,
                             "sigv4: UNSIGNED-PAYLOAD is only accepted by S3 (set ES_SIGV4_S3_RULES)");
     if (cfg->flags & ~(unsigned)(ES_SIGV4_S3_RULES | ES_SIGV4_ADD_CONTENT_SHA256 |
-                                 ES_SIGV4_OMIT_SESSION_TOKEN | ES_SIGV4_PATH_ENCODED |
-                                 ES_SIGV4_NO_NORMALIZE))
+                                 ES_SIGV4_OMIT_SESSION_TOKEN | ES_SIGV4_PATH_ENCODED | ES_SIGV4_NO_NORMALIZE))
         return es_error_set(err, ES_ERR_INVALID_ARG, "sigv4: unknown flag bits 0x%x", cfg->flags);
     if ((cfg->flags & ES_SIGV4_OMIT_SESSION_TOKEN) && !cfg->creds->session_token[0])
         return es_error_set(err, ES_ERR_INVALID_ARG,
                             "sigv4: OMIT_SESSION_TOKEN set but the credentials have no session token");
     if (cfg->expires > S_MAX_EXPIRES)
-        return es_error_set(err, ES_ERR_INVALID_ARG,
-                            "sigv4: expires %u exceeds the 7-day maximum (604800 s)", cfg->expires);
+        return es_error_set(err, ES_ERR_INVALID_ARG, "sigv4: expires %u exceeds the 7-day maximum (604800 s)",
+                            cfg->expires);
     return ES_OK;
 }
 
@@ -165,8 +163,8 @@ static void s_state_free(s_state *st)
 }
 
 /* Checks headers the caller already set against cfg and decides what to add. */
-static es_err s_prepare(const es_sigv4_config *cfg, const es_sigv4_request *req, bool presign,
-                        s_state *st, es_error *err)
+static es_err s_prepare(const es_sigv4_config *cfg, const es_sigv4_request *req, bool presign, s_state *st,
+                        es_error *err)
 {
     ES_GUARD(es_sigv4_config_validate(cfg, err));
     if (!req || !s_valid_method(req->method) || (req->header_count && !req->headers))
@@ -176,8 +174,7 @@ static es_err s_prepare(const es_sigv4_config *cfg, const es_sigv4_request *req,
     es_sigv4_format_date(cfg->date, st->amz_date);
     memcpy(st->date8, st->amz_date, 8);
     st->date8[8] = '\0';
-    snprintf(st->scope, sizeof st->scope, "%s/%s/%s/aws4_request", st->date8, cfg->region,
-             cfg->service);
+    snprintf(st->scope, sizeof st->scope, "%s/%s/%s/aws4_request", st->date8, cfg->region, cfg->service);
     st->payload = cfg->payload_hash ? cfg->payload_hash : S_EMPTY_SHA256;
     const char *token = cfg->creds->session_token;
     bool omit = (cfg->flags & ES_SIGV4_OMIT_SESSION_TOKEN) != 0;
@@ -254,8 +251,8 @@ static char *s_signed_query(const es_sigv4_config *cfg, const es_sigv4_request *
 }
 
 /* Canonical request -> string to sign -> signature. */
-static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req, bool presign,
-                        s_state *st, es_error *err)
+static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req, bool presign, s_state *st,
+                        es_error *err)
 {
     if (!es_crypto_api_get(err)) /* hashing and HMAC below need libcrypto */
         return ES_ERR_CONFIG;
@@ -269,8 +266,9 @@ static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req,
 
     es_buf b;
     es_buf_init(&b, ES_SIGV4_MAX_TEXT);
-    const char *parts[] = {req->method, "\n", st->uri, "\n", st->query, "\n",
-                           st->canonical_headers, "\n", st->signed_headers, "\n", st->payload};
+    const char *parts[] = {
+        req->method,        "\n", st->uri,    "\n", st->query, "\n", st->canonical_headers, "\n",
+        st->signed_headers, "\n", st->payload};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         es_buf_puts(&b, parts[i]);
     st->creq = es_buf_take(&b);
@@ -290,8 +288,7 @@ static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req,
         return es_error_set(err, ES_ERR_NOMEM, "sigv4: out of memory (string to sign)");
 
     uint8_t key[32], sig[32];
-    es_err rc = es_sigv4_signing_key(cfg->creds->secret_access_key, st->date8, cfg->region,
-                                     cfg->service, key);
+    es_err rc = es_sigv4_signing_key(cfg->creds->secret_access_key, st->date8, cfg->region, cfg->service, key);
     if (rc == ES_OK && !es_sigv4_hmac(key, 32, st->sts, strlen(st->sts), sig))
         rc = ES_ERR_INTERNAL;
     es_secure_zero(key, sizeof key);
@@ -319,8 +316,8 @@ static void s_fill_out(es_sigv4_signed *out, s_state *st)
     memcpy(out->signature, st->signature, sizeof out->signature);
 }
 
-es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_sigv4_request *req,
-                             es_sigv4_signed *out, es_error *err)
+es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_sigv4_request *req, es_sigv4_signed *out,
+                             es_error *err)
 {
     ES_ENSURE_REF(out);
     memset(out, 0, sizeof *out);
@@ -332,8 +329,14 @@ es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_sigv4_request 
         goto done;
     es_buf auth;
     es_buf_init(&auth, ES_SIGV4_MAX_TEXT);
-    const char *parts[] = {S_ALGORITHM " Credential=", cfg->creds->access_key_id, "/", st.scope,
-                           ", SignedHeaders=", st.signed_headers, ", Signature=", st.signature};
+    const char *parts[] = {S_ALGORITHM " Credential=",
+                           cfg->creds->access_key_id,
+                           "/",
+                           st.scope,
+                           ", SignedHeaders=",
+                           st.signed_headers,
+                           ", Signature=",
+                           st.signature};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         es_buf_puts(&auth, parts[i]);
     char *authz = es_buf_take(&auth);

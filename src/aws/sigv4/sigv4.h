@@ -36,7 +36,7 @@ typedef struct es_sigv4_request {
 } es_sigv4_request;
 
 enum {
-    ES_SIGV4_S3_RULES = 1u << 0,        /* single-encode, no normalisation */
+    ES_SIGV4_S3_RULES = 1u << 0,           /* single-encode, no normalisation */
     ES_SIGV4_ADD_CONTENT_SHA256 = 1u << 1, /* add x-amz-content-sha256 (S3 always does) */
     ES_SIGV4_OMIT_SESSION_TOKEN = 1u << 2, /* add the token after signing (not signed) */
     /* req->path is already URI-encoded as it appears in the request line (the
@@ -65,11 +65,11 @@ enum {
 typedef struct es_sigv4_config {
     const char *region;
     const char *service;
-    time_t date;                 /* signing time (UTC) */
+    time_t date; /* signing time (UTC) */
     const es_creds *creds;
-    const char *payload_hash;    /* hex SHA-256 of the body, ES_SIGV4_UNSIGNED_PAYLOAD, or NULL = empty body */
+    const char *payload_hash; /* hex SHA-256 of the body, ES_SIGV4_UNSIGNED_PAYLOAD, or NULL = empty body */
     unsigned flags;
-    unsigned expires;            /* presigning: X-Amz-Expires seconds (1..604800) */
+    unsigned expires; /* presigning: X-Amz-Expires seconds (1..604800) */
 } es_sigv4_config;
 
 ES_MUST_USE es_err es_sigv4_config_validate(const es_sigv4_config *cfg, es_error *err);
@@ -91,8 +91,8 @@ ES_MUST_USE es_err es_sigv4_sign_headers(const es_sigv4_config *cfg, const es_si
 /* Presigned: *query_out is the full query string to send (malloc'd, caller frees).
  * Tests and tooling (exifstrip signs by header); it stays here because it
  * shares every stage of the signer, and the AWS vectors check both forms. */
-ES_MUST_USE es_err es_sigv4_presign(const es_sigv4_config *cfg, const es_sigv4_request *req,
-                                    char **query_out, es_sigv4_signed *out, es_error *err);
+ES_MUST_USE es_err es_sigv4_presign(const es_sigv4_config *cfg, const es_sigv4_request *req, char **query_out,
+                                    es_sigv4_signed *out, es_error *err);
 void es_sigv4_signed_clean(es_sigv4_signed *out);
 
 /* URI-encodes per SigV4 (unreserved A-Z a-z 0-9 - _ . ~ kept; '/' kept when

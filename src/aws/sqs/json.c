@@ -133,8 +133,7 @@ static es_err s_parse_message(json_t *m, es_sqs_message *out)
     return ES_OK;
 }
 
-es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message **msgs,
-                                 size_t *count)
+es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message **msgs, size_t *count)
 {
     ES_ENSURE(msgs && count, ES_ERR_INVALID_ARG);
     *msgs = NULL;
@@ -193,7 +192,8 @@ es_err es_sqs_json_parse_batch(const uint8_t *body, size_t len, es_sqs_batch_ent
     size_t idx;
     json_t *item;
     if (rc == ES_OK && ok) {
-        json_array_foreach(ok, idx, item) {
+        json_array_foreach(ok, idx, item)
+        {
             long i = s_entry_index(item, n);
             if (i < 0 || seen[i])
                 continue;
@@ -203,7 +203,8 @@ es_err es_sqs_json_parse_batch(const uint8_t *body, size_t len, es_sqs_batch_ent
         }
     }
     if (rc == ES_OK && bad) {
-        json_array_foreach(bad, idx, item) {
+        json_array_foreach(bad, idx, item)
+        {
             long i = s_entry_index(item, n);
             if (i < 0 || seen[i])
                 continue;
@@ -230,8 +231,8 @@ static es_err s_copy_string(json_t *v, char *out, size_t out_size)
 }
 
 /* The string member `name` of the object `container` (NULL: the top level). */
-static es_err s_member_string(const uint8_t *body, size_t len, const char *container,
-                              const char *name, char *out, size_t out_size)
+static es_err s_member_string(const uint8_t *body, size_t len, const char *container, const char *name,
+                              char *out, size_t out_size)
 {
     ES_ENSURE(name && out && out_size, ES_ERR_INVALID_ARG);
     out[0] = '\0';
@@ -244,20 +245,17 @@ static es_err s_member_string(const uint8_t *body, size_t len, const char *conta
     return rc;
 }
 
-es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const char *name, char *out,
-                              size_t out_size)
+es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const char *name, char *out, size_t out_size)
 {
     return s_member_string(body, len, NULL, name, out, out_size);
 }
 
-es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name, char *out,
-                                   size_t out_size)
+es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name, char *out, size_t out_size)
 {
     return es_sqs_json_parse_attributes(body, len, &(es_sqs_attribute){name, out, out_size}, 1);
 }
 
-es_err es_sqs_json_parse_attributes(const uint8_t *body, size_t len, const es_sqs_attribute *attrs,
-                                    size_t count)
+es_err es_sqs_json_parse_attributes(const uint8_t *body, size_t len, const es_sqs_attribute *attrs, size_t count)
 {
     ES_ENSURE(attrs && count, ES_ERR_INVALID_ARG);
     for (size_t i = 0; i < count; i++) {

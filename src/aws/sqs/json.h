@@ -23,16 +23,16 @@ ES_MUST_USE es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es
 
 /* Delete/ChangeVisibility batch replies: entries[i] has Id "i". Entries listed
  * under "Failed" or missing from both lists get failed=1 and an error text. */
-ES_MUST_USE es_err es_sqs_json_parse_batch(const uint8_t *body, size_t len,
-                                           es_sqs_batch_entry *entries, size_t n);
+ES_MUST_USE es_err es_sqs_json_parse_batch(const uint8_t *body, size_t len, es_sqs_batch_entry *entries,
+                                           size_t n);
 
 /* The string member `name` of the top-level object into out. */
 ES_MUST_USE es_err es_sqs_json_get_string(const uint8_t *body, size_t len, const char *name, char *out,
                                           size_t out_size);
 
 /* GetQueueAttributes: {"Attributes": {name: value}} -> value of name. */
-ES_MUST_USE es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name,
-                                               char *out, size_t out_size);
+ES_MUST_USE es_err es_sqs_json_parse_attribute(const uint8_t *body, size_t len, const char *name, char *out,
+                                               size_t out_size);
 /* The same for several attributes of one reply; each must be present. */
 ES_MUST_USE es_err es_sqs_json_parse_attributes(const uint8_t *body, size_t len,
                                                 const es_sqs_attribute *attrs, size_t count);

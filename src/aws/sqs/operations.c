@@ -160,8 +160,7 @@ es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,
 
 /* ---- delete / visibility ---------------------------------------------- */
 
-es_err es_sqs_delete(es_sqs_client *c, const char *queue_url, const char *receipt_handle,
-                     es_aws_result *res)
+es_err es_sqs_delete(es_sqs_client *c, const char *queue_url, const char *receipt_handle, es_aws_result *res)
 {
     if (!s_url_ok(queue_url) || !receipt_handle || !receipt_handle[0])
         return es_aws_bad_arg(res, "queue url or receipt handle");
@@ -172,11 +171,10 @@ es_err es_sqs_delete(es_sqs_client *c, const char *queue_url, const char *receip
 es_err es_sqs_change_visibility(es_sqs_client *c, const char *queue_url, const char *receipt_handle,
                                 int timeout, es_aws_result *res)
 {
-    if (!s_url_ok(queue_url) || !receipt_handle || !receipt_handle[0] || timeout < 0 ||
-        timeout > 43200)
+    if (!s_url_ok(queue_url) || !receipt_handle || !receipt_handle[0] || timeout < 0 || timeout > 43200)
         return es_aws_bad_arg(res, "queue url, receipt handle or timeout");
-    json_t *body = json_pack("{s:s, s:s, s:i}", "QueueUrl", queue_url, "ReceiptHandle",
-                             receipt_handle, "VisibilityTimeout", timeout);
+    json_t *body = json_pack("{s:s, s:s, s:i}", "QueueUrl", queue_url, "ReceiptHandle", receipt_handle,
+                             "VisibilityTimeout", timeout);
     return es_sqs_call(c, "ChangeMessageVisibility", body, NULL, res);
 }
 
@@ -224,14 +222,14 @@ static es_err s_send_batch(es_sqs_client *c, const char *action, const char *que
     return es_sqs_call(c, action, body, &opts, res);
 }
 
-es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url, es_sqs_batch_entry *entries,
-                           size_t n, es_aws_result *res)
+es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url, es_sqs_batch_entry *entries, size_t n,
+                           es_aws_result *res)
 {
     return s_send_batch(c, "DeleteMessageBatch", queue_url, entries, n, false, res);
 }
 
-es_err es_sqs_change_visibility_batch(es_sqs_client *c, const char *queue_url,
-                                      es_sqs_batch_entry *entries, size_t n, es_aws_result *res)
+es_err es_sqs_change_visibility_batch(es_sqs_client *c, const char *queue_url, es_sqs_batch_entry *entries,
+                                      size_t n, es_aws_result *res)
 {
     return s_send_batch(c, "ChangeMessageVisibilityBatch", queue_url, entries, n, true, res);
 }

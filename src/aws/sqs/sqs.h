@@ -30,7 +30,7 @@ typedef struct es_sqs_message {
     char *message_id;
     char *receipt_handle;
     char *body;
-    int receive_count; /* ApproximateReceiveCount, 0 if not returned */
+    int receive_count;          /* ApproximateReceiveCount, 0 if not returned */
     uint64_t sent_timestamp_ms; /* SentTimestamp (Unix epoch ms), 0 if not returned */
 } es_sqs_message;
 
@@ -38,9 +38,9 @@ typedef struct es_sqs_message {
  * asking for the ApproximateReceiveCount and SentTimestamp attributes.
  * visibility_timeout < 0 leaves the queue's default. *msgs is malloc'd (free
  * with es_sqs_messages_free); *count may be 0. */
-ES_MUST_USE es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,
-                                  int wait_seconds, int visibility_timeout,
-                                  es_sqs_message **msgs, size_t *count, es_aws_result *res);
+ES_MUST_USE es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages, int wait_seconds,
+                                  int visibility_timeout, es_sqs_message **msgs, size_t *count,
+                                  es_aws_result *res);
 void es_sqs_messages_free(es_sqs_message *msgs, size_t count);
 
 /* Batch entry for delete / change-visibility; `failed` and `error` are filled
@@ -53,20 +53,18 @@ typedef struct es_sqs_batch_entry {
 } es_sqs_batch_entry;
 
 /* Up to ES_SQS_MAX_BATCH entries. Returns ES_OK when the request succeeded, even if entries failed. */
-ES_MUST_USE es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url,
-                                       es_sqs_batch_entry *entries, size_t n, es_aws_result *res);
+ES_MUST_USE es_err es_sqs_delete_batch(es_sqs_client *c, const char *queue_url, es_sqs_batch_entry *entries,
+                                       size_t n, es_aws_result *res);
 /* Single-message forms: tests and tooling (the worker batches). */
-ES_MUST_USE es_err es_sqs_delete(es_sqs_client *c, const char *queue_url,
-                                 const char *receipt_handle, es_aws_result *res);
+ES_MUST_USE es_err es_sqs_delete(es_sqs_client *c, const char *queue_url, const char *receipt_handle,
+                                 es_aws_result *res);
 ES_MUST_USE es_err es_sqs_change_visibility(es_sqs_client *c, const char *queue_url,
-                                            const char *receipt_handle, int timeout,
-                                            es_aws_result *res);
+                                            const char *receipt_handle, int timeout, es_aws_result *res);
 ES_MUST_USE es_err es_sqs_change_visibility_batch(es_sqs_client *c, const char *queue_url,
-                                                  es_sqs_batch_entry *entries, size_t n,
-                                                  es_aws_result *res);
+                                                  es_sqs_batch_entry *entries, size_t n, es_aws_result *res);
 /* message_id (may be NULL) receives the new message's id. */
-ES_MUST_USE es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body,
-                               char *message_id, size_t message_id_size, es_aws_result *res);
+ES_MUST_USE es_err es_sqs_send(es_sqs_client *c, const char *queue_url, const char *body, char *message_id,
+                               size_t message_id_size, es_aws_result *res);
 
 /* One queue attribute to read: its name and where its value (a string) goes. */
 typedef struct es_sqs_attribute {
@@ -80,11 +78,9 @@ typedef struct es_sqs_attribute {
  * GetQueueAttributes request naming them all. Every one must be in the reply
  * (ES_ERR_PROTOCOL otherwise). */
 ES_MUST_USE es_err es_sqs_get_attributes(es_sqs_client *c, const char *queue_url,
-                                         const es_sqs_attribute *attrs, size_t count,
-                                         es_aws_result *res);
+                                         const es_sqs_attribute *attrs, size_t count, es_aws_result *res);
 /* Reads one attribute as a string. Tests and tooling. */
-ES_MUST_USE es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url,
-                                        const char *name, char *value, size_t value_size,
-                                        es_aws_result *res);
+ES_MUST_USE es_err es_sqs_get_attribute(es_sqs_client *c, const char *queue_url, const char *name,
+                                        char *value, size_t value_size, es_aws_result *res);
 
 #endif

@@ -11,9 +11,17 @@
 #include "aws/client/config.h"
 
 static const char *const s_vars[] = {
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_MAX_ATTEMPTS",
-    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS",
-    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "EXIFSTRIP_S3_PATH_STYLE", "AWS_CA_BUNDLE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "EXIFSTRIP_S3_PATH_STYLE",
+    "AWS_CA_BUNDLE",
 };
 static char s_dir[64];
 
@@ -38,8 +46,8 @@ static void s_expect_error(const char *var, int line)
     es_error_clear(&err);
     es_err rc = es_aws_config_from_env(&cfg, &err);
     if (rc != ES_ERR_CONFIG || err.code != ES_ERR_CONFIG || !strstr(err.msg, var))
-        es_test_fail(__FILE__, line, "expected ES_ERR_CONFIG naming %s, got %s \"%s\"", var,
-                     es_errname(rc), err.msg);
+        es_test_fail(__FILE__, line, "expected ES_ERR_CONFIG naming %s, got %s \"%s\"", var, es_errname(rc),
+                     err.msg);
 }
 #define EXPECT_ERROR(var) s_expect_error(var, __LINE__)
 
@@ -221,9 +229,21 @@ static void test_endpoint_parse(void)
         CHECK_STR_EQ(ep.base_path, ok[i].base);
     }
     static const char *const bad[] = {
-        "", "127.0.0.1:4566", "ftp://h", "http://", "http://:80", "http://h:0", "http://h:65536",
-        "http://h:12a", "http://u@h", "http://h/p?q=1", "http://h/p#f", "http://h h", "http://[zz]",
-        "http://h:", "http://h/%41",
+        "",
+        "127.0.0.1:4566",
+        "ftp://h",
+        "http://",
+        "http://:80",
+        "http://h:0",
+        "http://h:65536",
+        "http://h:12a",
+        "http://u@h",
+        "http://h/p?q=1",
+        "http://h/p#f",
+        "http://h h",
+        "http://[zz]",
+        "http://h:",
+        "http://h/%41",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         es_aws_endpoint ep;

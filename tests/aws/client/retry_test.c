@@ -88,8 +88,8 @@ static es_sqs_client *s_sqs(int attempts)
 static void s_route(const char *method, const char *path, int status, const char *body, const char *headers,
                     unsigned times)
 {
-    es_test_http_route r = {.method = method, .path = path, .status = status, .body = body, .headers = headers,
-                            .times = times};
+    es_test_http_route r =
+        {.method = method, .path = path, .status = status, .body = body, .headers = headers, .times = times};
     es_test_http_server_add_route(s_srv, &r);
 }
 
@@ -118,7 +118,8 @@ static void test_wire_format_of_put(void)
     s_route("PUT", "/bkt/dir/a%20b%2Bc.jpg", 200, NULL, "ETag: \"e\"\r\nx-amz-request-id: RID1\r\n", 0);
     es_aws_result res;
     const char *body = "jpeg-bytes";
-    CHECK_OK(es_s3_put_object(c, "bkt", "dir/a b+c.jpg", (const uint8_t *)body, strlen(body), "image/jpeg", &res));
+    CHECK_OK(
+        es_s3_put_object(c, "bkt", "dir/a b+c.jpg", (const uint8_t *)body, strlen(body), "image/jpeg", &res));
     CHECK_INT_EQ(res.attempts, 1);
     CHECK_INT_EQ(res.http_status, 200);
     CHECK_STR_EQ(res.request_id, "RID1");
@@ -211,11 +212,14 @@ static void test_final_errors_map(void)
     es_s3_client *c = s_s3(3);
     REQUIRE(c);
     s_route("PUT", "/bkt/slow", 503, s_slowdown, NULL, 0);
-    s_route("GET", "/bkt/missing", 404, "<Error><Code>NoSuchKey</Code><Message>nope</Message></Error>", NULL, 0);
-    s_route("GET", "/bkt/denied", 403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+    s_route("GET", "/bkt/missing", 404, "<Error><Code>NoSuchKey</Code><Message>nope</Message></Error>", NULL,
+            0);
+    s_route("GET", "/bkt/denied", 403,
+            "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
             "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n", 0);
     s_route("HEAD", "/bkt/gone", 404, NULL, NULL, 0);
-    s_route("GET", "/bkt/bad", 400, "<Error><Code>InvalidArgument</Code><Message>bad</Message></Error>", NULL, 0);
+    s_route("GET", "/bkt/bad", 400, "<Error><Code>InvalidArgument</Code><Message>bad</Message></Error>", NULL,
+            0);
     s_route("GET", "/bkt/broken", 500, "not xml", NULL, 0);
     es_aws_result res;
     CHECK_INT_EQ(es_s3_put_object(c, "bkt", "slow", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
@@ -303,8 +307,8 @@ static void test_no_retry_after_body_bytes(void)
 {
     es_s3_client *c = s_s3(3);
     REQUIRE(c);
-    es_test_http_route cut = {.method = "GET", .path = "/bkt/k", .status = 200, .body = "0123456789",
-                              .times = 1, .truncate_at = 4};
+    es_test_http_route cut =
+        {.method = "GET", .path = "/bkt/k", .status = 200, .body = "0123456789", .times = 1, .truncate_at = 4};
     es_test_http_server_add_route(s_srv, &cut);
     s_route("GET", "/bkt/k", 200, "0123456789", NULL, 0);
     s_collect col = {0};
@@ -454,7 +458,8 @@ static void test_clock_skew_corrected(void)
     long diff = (long)(s_amz_date(&r2) - s_amz_date(&r1));
     if (diff < 3595 || diff > 3605)
         es_test_fail(__FILE__, __LINE__, "x-amz-date moved by %ld s (%s -> %s)", diff,
-                     es_test_http_request_header(&r1, "x-amz-date"), es_test_http_request_header(&r2, "x-amz-date"));
+                     es_test_http_request_header(&r1, "x-amz-date"),
+                     es_test_http_request_header(&r2, "x-amz-date"));
     es_test_http_request_free(&r1);
     es_test_http_request_free(&r2);
     /* The offset stays for later calls. */
@@ -468,7 +473,8 @@ static void test_clock_skew_corrected(void)
     es_test_http_server_clear_routes(s_srv);
     s_http_date(time(NULL) + off, date, sizeof date);
     snprintf(hdr, sizeof hdr, "Date: %s\r\n", date);
-    s_route("PUT", "/bkt/k", 403, "<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>", hdr, 0);
+    s_route("PUT", "/bkt/k", 403, "<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>",
+            hdr, 0);
     CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
     CHECK_INT_EQ(res.attempts, 1);
     CHECK(labs(es_aws_client_clock_offset(core) - off) <= 2);
@@ -489,7 +495,8 @@ static void test_response_cap(void)
     free(body);
     es_aws_result res;
     char value[64];
-    CHECK_INT_EQ(es_sqs_get_attribute(q, "https://sqs.us-east-1.amazonaws.com/1/q", "QueueArn", value, sizeof value, &res),
+    CHECK_INT_EQ(es_sqs_get_attribute(q, "https://sqs.us-east-1.amazonaws.com/1/q", "QueueArn", value,
+                                      sizeof value, &res),
                  ES_ERR_TOO_LARGE);
     CHECK_INT_EQ(res.attempts, 1);
     es_sqs_client_free(q);
@@ -615,8 +622,10 @@ static void test_secrets_never_in_results(void)
     REQUIRE(c);
     /* A hostile server echoing the secret and the token back. */
     char body[512];
-    snprintf(body, sizeof body, "<Error><Code>AccessDenied</Code><Message>secret %s token %s</Message>"
-             "<RequestId>%s</RequestId></Error>", S_SECRET, token, token);
+    snprintf(body, sizeof body,
+             "<Error><Code>AccessDenied</Code><Message>secret %s token %s</Message>"
+             "<RequestId>%s</RequestId></Error>",
+             S_SECRET, token, token);
     s_route("PUT", "/bkt/k", 403, body, NULL, 0);
     es_aws_result res;
     CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
@@ -646,7 +655,8 @@ static void test_echoed_long_token_scrubbed_before_truncation(void)
     es_s3_client *c = s_s3_with_token(token, &p);
     REQUIRE(c);
     char body[2048];
-    snprintf(body, sizeof body, "<Error><Code>AccessDenied</Code><Message>Access denied for request "
+    snprintf(body, sizeof body,
+             "<Error><Code>AccessDenied</Code><Message>Access denied for request "
              "signed with x-amz-security-token=%s</Message><RequestId>%.100s</RequestId></Error>",
              token, token + 3);
     s_route("PUT", "/bkt/k", 403, body, NULL, 0);

@@ -75,8 +75,12 @@ static void test_get_put_post_as_sent(void)
 
     const char *h3[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: text/xml"};
     const char *form = "Action=AssumeRoleWithWebIdentity&WebIdentityToken=abc";
-    es_creds_http_req post = {.method = "POST", .url = s_at("/"), .headers = h3, .header_count = 2,
-                              .body = form, .body_len = strlen(form)};
+    es_creds_http_req post = {.method = "POST",
+                              .url = s_at("/"),
+                              .headers = h3,
+                              .header_count = 2,
+                              .body = form,
+                              .body_len = strlen(form)};
     CHECK_OK(es_creds_http_do(&post, &resp, &err));
     CHECK_STR_EQ(resp.body, "<ok/>");
     es_creds_http_resp_free(&resp);
@@ -192,11 +196,9 @@ static void test_timeout(void)
     es_creds_http_resp resp;
     es_error err;
     s_setup();
-    es_test_http_route slow = {.method = "GET", .path = "/slow", .status = 200, .body = "late",
-                               .delay_ms = 1500};
+    es_test_http_route slow = {.method = "GET", .path = "/slow", .status = 200, .body = "late", .delay_ms = 1500};
     es_test_http_server_add_route(s_srv, &slow);
-    es_creds_http_req req = {.method = "GET", .url = s_at("/slow"), .timeout_ms = 300,
-                             .connect_timeout_ms = 300};
+    es_creds_http_req req = {.method = "GET", .url = s_at("/slow"), .timeout_ms = 300, .connect_timeout_ms = 300};
     es_error_clear(&err);
     double t0 = s_now();
     CHECK_INT_EQ(es_creds_http_do(&req, &resp, &err), ES_ERR_TIMEOUT);

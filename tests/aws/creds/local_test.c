@@ -245,8 +245,9 @@ static void test_profile_provider(void)
     CHECK_INT_EQ(s_profile_get("notincreds", &c, &err), ES_ERR_NO_CREDENTIALS);
 
     /* Explicit file locations, with "~/" expansion. */
-    char *alt = es_test_write_file(s_home, "alt/creds", "[default]\naws_access_key_id=AKIDALT\n"
-                                                        "aws_secret_access_key=alt-secret\n");
+    char *alt = es_test_write_file(s_home, "alt/creds",
+                                   "[default]\naws_access_key_id=AKIDALT\n"
+                                   "aws_secret_access_key=alt-secret\n");
     setenv("AWS_SHARED_CREDENTIALS_FILE", "~/alt/creds", 1);
     setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
     CHECK_OK(s_profile_get(NULL, &c, &err));
@@ -315,7 +316,8 @@ static void test_json_document(void)
     es_error_clear(&err);
     CHECK_INT_EQ(es_creds_parse_json(notjson, sizeof notjson - 1, "ecs", &c, &err), ES_ERR_PROTOCOL);
     s_no_leak(err.msg, __LINE__);
-    static const char failed[] = "{\"Code\":\"AssumeRoleUnauthorizedAccess\",\"SecretAccessKey\":\"" LEAK_SECRET "\"}";
+    static const char failed[] = "{\"Code\":\"AssumeRoleUnauthorizedAccess\",\"SecretAccessKey\":\"" LEAK_SECRET
+                                 "\"}";
     es_error_clear(&err);
     CHECK_INT_EQ(es_creds_parse_json(failed, sizeof failed - 1, "imds", &c, &err), ES_ERR_AUTH);
     CHECK_STR_CONTAINS(err.msg, "AssumeRoleUnauthorizedAccess");
@@ -353,9 +355,10 @@ static void test_sts_xml_document(void)
     CHECK_STR_EQ(code, "AccessDenied");
     CHECK_STR_EQ(msg, "Not authorized to perform sts:AssumeRoleWithWebIdentity");
     static const char *const bad[] = {
-        "", "<x/>", "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
-                    "<Credentials><AccessKeyId>A</AccessKeyId></Credentials>"
-                    "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+        "", "<x/>",
+        "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+        "<Credentials><AccessKeyId>A</AccessKeyId></Credentials>"
+        "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
         "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
         "<AccessKeyId>A</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T"
         "</SessionToken><Expiration>soon</Expiration></Credentials>"
@@ -371,8 +374,8 @@ static void test_sts_xml_document(void)
 typedef struct s_mock {
     pthread_mutex_t lock;
     int fetches;
-    es_err fail;          /* ES_OK = succeed */
-    long lifetime;        /* 0 = non-expiring */
+    es_err fail;   /* ES_OK = succeed */
+    long lifetime; /* 0 = non-expiring */
     time_t (*clock)(void *);
     void *clock_ctx;
     unsigned sleep_us;
@@ -393,8 +396,7 @@ static es_err s_mock_get(void *impl, es_creds *out, es_error *err)
         return es_error_set(err, fail, "%s: scripted failure", m->name);
     char akid[32];
     snprintf(akid, sizeof akid, "AKID%s%d", m->name, n);
-    return es_creds_fill(out, akid, LEAK_SECRET, LEAK_TOKEN, m->lifetime ? now + m->lifetime : 0,
-                         m->name, err);
+    return es_creds_fill(out, akid, LEAK_SECRET, LEAK_TOKEN, m->lifetime ? now + m->lifetime : 0, m->name, err);
 }
 
 static void s_mock_destroy(void *impl) { (void)impl; }

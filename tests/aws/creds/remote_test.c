@@ -15,8 +15,8 @@
 #include "../../support/aws_env.h"
 #include "../../support/http_server.h"
 
-#define CREDS_JSON                                                                         \
-    "{\"AccessKeyId\":\"ASIAREMOTE\",\"SecretAccessKey\":\"remote-secret\",\"Token\":"     \
+#define CREDS_JSON                                                                     \
+    "{\"AccessKeyId\":\"ASIAREMOTE\",\"SecretAccessKey\":\"remote-secret\",\"Token\":" \
     "\"remote-token\",\"Expiration\":\"2030-01-01T00:00:00Z\"}"
 #define LEAK_SECRET "leakSecretKEY/do+not/print0123456789ABCDEF"
 #define LEAK_TOKEN "eyJleakJWTdoNotPrint.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJl"
@@ -131,8 +131,8 @@ static void test_ecs_full_uri_allowed_hosts(void)
     }
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
     /* Allowed hosts get as far as connecting (nothing listens on port 9 of these). */
-    static const char *const allowed[] = {"http://127.0.0.1:9/x", "http://localhost:9/x",
-                                          "http://[::1]:9/x", "http://127.1.2.3:9/x"};
+    static const char *const allowed[] = {"http://127.0.0.1:9/x", "http://localhost:9/x", "http://[::1]:9/x",
+                                          "http://127.1.2.3:9/x"};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
         s_setup();
         setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", allowed[i], 1);
@@ -273,11 +273,11 @@ static void test_imds_disabled_and_unreachable(void)
 
 /* ---- STS web identity -------------------------------------------------------- */
 
-#define STS_OK                                                                                   \
-    "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"    \
-    "<AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIASTS</AccessKeyId>"           \
-    "<SecretAccessKey>sts-secret</SecretAccessKey><SessionToken>sts-token</SessionToken>"        \
-    "<Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>"                                \
+#define STS_OK                                                                                \
+    "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">" \
+    "<AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIASTS</AccessKeyId>"        \
+    "<SecretAccessKey>sts-secret</SecretAccessKey><SessionToken>sts-token</SessionToken>"     \
+    "<Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>"                             \
     "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
 
 static void s_webid_env(const char *endpoint_var)
@@ -430,8 +430,7 @@ static void test_default_chain_concurrent_gets(void)
     s_setup();
     setenv("EXIFSTRIP_ECS_ENDPOINT", es_test_http_server_url(s_srv), 1);
     setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/ecs", 1);
-    es_test_http_route slow = {.method = "GET", .path = "/ecs", .status = 200, .body = CREDS_JSON,
-                               .delay_ms = 50};
+    es_test_http_route slow = {.method = "GET", .path = "/ecs", .status = 200, .body = CREDS_JSON, .delay_ms = 50};
     es_test_http_server_add_route(s_srv, &slow);
     es_creds_provider *p = es_creds_provider_new_default();
     REQUIRE(p);

@@ -19,9 +19,9 @@
 #include "aws/s3/s3.h"
 #include "aws/s3/internal.h"
 
-#define S_SLOW_MS 30000u    /* the server's delay: far beyond every bound below */
-#define S_RAISE_AFTER_MS 500 /* the request is in flight by then */
-#define S_LIMIT_MS 5000     /* the whole call, with a 30 s server delay */
+#define S_SLOW_MS 30000u      /* the server's delay: far beyond every bound below */
+#define S_RAISE_AFTER_MS 500  /* the request is in flight by then */
+#define S_LIMIT_MS 5000       /* the whole call, with a 30 s server delay */
 #define S_AFTER_RAISE_MS 2500 /* from raising the flag to the call returning (curl polls ~1/s) */
 
 /* A server whose GET /slow (and GET /bkt/slow) answers only after S_SLOW_MS
@@ -31,7 +31,10 @@ static es_test_http_server *s_server(void)
     es_test_http_server *srv = es_test_http_server_start();
     if (!srv)
         return NULL;
-    es_test_http_route slow = {.method = "GET", .path = "/slow", .status = 200, .body = "late",
+    es_test_http_route slow = {.method = "GET",
+                               .path = "/slow",
+                               .status = 200,
+                               .body = "late",
                                .delay_ms = S_SLOW_MS};
     es_test_http_server_add_route(srv, &slow);
     slow.path = "/bkt/slow";
@@ -122,8 +125,7 @@ static void test_signed_call_is_not_retried(void)
 {
     es_test_http_server *srv = s_server();
     REQUIRE(srv);
-    es_creds_provider *creds =
-        es_creds_provider_new_static("AKIDEXAMPLE", "secret-for-the-test", NULL);
+    es_creds_provider *creds = es_creds_provider_new_static("AKIDEXAMPLE", "secret-for-the-test", NULL);
     REQUIRE(creds);
     es_aws_config cfg;
     memset(&cfg, 0, sizeof cfg);

@@ -12,10 +12,7 @@
 
 #define S_THREADS 8
 
-static const void *s_get(void)
-{
-    return es_curl_api_get(NULL);
-}
+static const void *s_get(void) { return es_curl_api_get(NULL); }
 
 /* Must run first: nothing in this process has loaded the library yet. */
 static void test_concurrent_first_use(void)
@@ -32,8 +29,8 @@ static void test_every_function_resolved_and_usable(void)
 {
     const es_curl_api *cu = es_curl_api_get(NULL);
     REQUIRE(cu != NULL);
-#define S_CHECK_FIELD(field, symbol)                                                 \
-    if (!cu->field)                                                                  \
+#define S_CHECK_FIELD(field, symbol) \
+    if (!cu->field)                  \
         es_test_fail(__FILE__, __LINE__, "%s was not resolved", #symbol);
     ES_CURL_FUNCTIONS(S_CHECK_FIELD)
 #undef S_CHECK_FIELD

@@ -121,8 +121,9 @@ static void test_bad_lines_skipped(void)
     REQUIRE(h);
     CHECK_OK(s_feed(h, "HTTP/1.1 200 OK\r\n"));
     static const char *const bad[] = {
-        "no colon here\r\n", ": empty name\r\n", "Bad Name: space in name\r\n",
-        "Name : space before colon\r\n", "X-Ctl: a\001b\r\n", "X-Del: \x7f\r\n",
+        "no colon here\r\n",           ": empty name\r\n",
+        "Bad Name: space in name\r\n", "Name : space before colon\r\n",
+        "X-Ctl: a\001b\r\n",           "X-Del: \x7f\r\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_OK(s_feed(h, bad[i]));
@@ -166,10 +167,14 @@ static void test_s3_worst_case_metadata_fits(void)
     CHECK_OK(s_feed(h, "HTTP/1.1 200 OK\r\n"));
     static const char *const usual[] = {
         "x-amz-id-2: Ee6y1J2zJ6JtJ6gk1J2zJ6JtJ6gk1J2zJ6JtJ6gk1J2zJ6JtJ6gk1J2zJ6JtJ6gk=\r\n",
-        "x-amz-request-id: 0A1B2C3D4E5F6071\r\n", "Date: Thu, 03 Dec 2026 03:00:00 GMT\r\n",
+        "x-amz-request-id: 0A1B2C3D4E5F6071\r\n",
+        "Date: Thu, 03 Dec 2026 03:00:00 GMT\r\n",
         "Last-Modified: Thu, 03 Dec 2026 02:00:00 GMT\r\n",
-        "ETag: \"0123456789abcdef0123456789abcdef\"\r\n", "x-amz-version-id: 3HL4kqtJlcpXroDTDmJ\r\n",
-        "Accept-Ranges: bytes\r\n", "Content-Type: image/jpeg\r\n", "Content-Length: 12345\r\n",
+        "ETag: \"0123456789abcdef0123456789abcdef\"\r\n",
+        "x-amz-version-id: 3HL4kqtJlcpXroDTDmJ\r\n",
+        "Accept-Ranges: bytes\r\n",
+        "Content-Type: image/jpeg\r\n",
+        "Content-Length: 12345\r\n",
         "Server: AmazonS3\r\n"};
     for (size_t i = 0; i < sizeof usual / sizeof usual[0]; i++)
         CHECK_OK(s_feed(h, usual[i]));

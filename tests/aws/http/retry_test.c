@@ -79,9 +79,9 @@ static void test_classification_table(void)
         const s_row *r = &s_table[i];
         es_retry_class c = es_retry_classify(r->transport, r->status, r->code);
         if (c.code != r->want || c.retryable != r->retry)
-            es_test_fail(__FILE__, __LINE__, "row %zu (%s, %ld, %s): got %s retry=%d, want %s retry=%d",
-                         i, es_errname(r->transport), r->status, r->code ? r->code : "-",
-                         es_errname(c.code), c.retryable, es_errname(r->want), r->retry);
+            es_test_fail(__FILE__, __LINE__, "row %zu (%s, %ld, %s): got %s retry=%d, want %s retry=%d", i,
+                         es_errname(r->transport), r->status, r->code ? r->code : "-", es_errname(c.code),
+                         c.retryable, es_errname(r->want), r->retry);
     }
 }
 

@@ -26,8 +26,8 @@ static char s_bucket[64];
 static void s_report(const char *what, es_err rc, const es_aws_result *r)
 {
     if (rc != ES_OK)
-        fprintf(stderr, "  %s: %s (%s) status=%ld attempts=%d: %s\n", what, es_errname(rc),
-                r->aws_code, r->http_status, r->attempts, r->message);
+        fprintf(stderr, "  %s: %s (%s) status=%ld attempts=%d: %s\n", what, es_errname(rc), r->aws_code,
+                r->http_status, r->attempts, r->message);
 }
 
 /* Deterministic bytes from a seed, computable at any offset. */
@@ -90,8 +90,11 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 static es_err s_get_mode(const char *key, const char *if_match, bool checksum_mode, s_sink *sink,
                          es_aws_result *res)
 {
-    es_s3_get_options opt = {.if_match = if_match, .checksum_mode = checksum_mode,
-                             .on_head = s_on_head, .on_body = s_on_body, .ctx = sink};
+    es_s3_get_options opt = {.if_match = if_match,
+                             .checksum_mode = checksum_mode,
+                             .on_head = s_on_head,
+                             .on_body = s_on_body,
+                             .ctx = sink};
     return es_s3_get_object(s_s3, s_bucket, key, &opt, res);
 }
 
@@ -534,8 +537,7 @@ static void test_complete_200_with_error(void)
     REQUIRE(part);
     s_fill(part, 5u << 20, 77, 0);
     es_s3_part parts[2];
-    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 1, part, 5u << 20, &parts[0],
-                                         &res));
+    CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 1, part, 5u << 20, &parts[0], &res));
     CHECK_OK(es_s3_multipart_upload_part(s_s3, s_bucket, key, upload_id, 2, part, 100, &parts[1], &res));
     char rule[256];
     snprintf(rule, sizeof rule,
@@ -555,7 +557,8 @@ static void test_complete_200_with_error(void)
     /* Completing an aborted upload is NoSuchUpload. */
     CHECK_OK(es_s3_multipart_create(s_s3, s_bucket, key, NULL, NULL, upload_id, sizeof upload_id, &res));
     CHECK_OK(es_s3_multipart_abort(s_s3, s_bucket, key, upload_id, &res));
-    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, parts, 2, NULL, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_s3_multipart_complete(s_s3, s_bucket, key, upload_id, parts, 2, NULL, &res),
+                 ES_ERR_NOT_FOUND);
     CHECK_STR_EQ(res.aws_code, "NoSuchUpload");
     free(part);
 }

@@ -76,10 +76,7 @@ static es_s3_client *s_client_signing(es_payload_signing signing)
     return es_s3_client_new(&cfg, s_creds);
 }
 
-static es_s3_client *s_client(void)
-{
-    return s_client_signing(ES_PAYLOAD_AUTO);
-}
+static es_s3_client *s_client(void) { return s_client_signing(ES_PAYLOAD_AUTO); }
 
 /* The base64 CRC-64/NVME of len bytes of s_write's pattern from offset off. */
 static void s_pattern_crc(size_t off, size_t len, char out[13])
@@ -100,10 +97,7 @@ static bool s_sha256_signed(const es_test_http_request *r)
 }
 
 /* Request i (caller frees with es_test_http_request_free); false if absent. */
-static bool s_req(size_t i, es_test_http_request *r)
-{
-    return es_test_http_server_request(s_srv, i, r);
-}
+static bool s_req(size_t i, es_test_http_request *r) { return es_test_http_server_request(s_srv, i, r); }
 
 /* Checks request i's method and that its query contains `query`. */
 static void s_check_req(size_t i, const char *method, const char *query)

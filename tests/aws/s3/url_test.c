@@ -37,8 +37,7 @@ static void test_virtual_hosted(void)
     es_s3_client *c = s_client("eu-west-1", "", false);
     REQUIRE(c);
     CHECK_URL(c, "my-bucket", "photo.jpg", NULL, "https://my-bucket.s3.eu-west-1.amazonaws.com/photo.jpg");
-    CHECK_URL(c, "my-bucket", NULL, "list-type=2",
-              "https://my-bucket.s3.eu-west-1.amazonaws.com/?list-type=2");
+    CHECK_URL(c, "my-bucket", NULL, "list-type=2", "https://my-bucket.s3.eu-west-1.amazonaws.com/?list-type=2");
     CHECK_URL(c, "b12", "k", NULL, "https://b12.s3.eu-west-1.amazonaws.com/k");
     /* Not DNS-compatible (or dotted, over https): path-style on the regional endpoint. */
     CHECK_URL(c, "my.bucket", "k", NULL, "https://s3.eu-west-1.amazonaws.com/my.bucket/k");
@@ -63,7 +62,8 @@ static void test_path_style(void)
     c = s_client("us-east-1", "http://127.0.0.1:4566", false);
     REQUIRE(c);
     CHECK_URL(c, "my-bucket", "k.jpg", NULL, "http://127.0.0.1:4566/my-bucket/k.jpg");
-    CHECK_URL(c, "my-bucket", NULL, "list-type=2&prefix=a", "http://127.0.0.1:4566/my-bucket?list-type=2&prefix=a");
+    CHECK_URL(c, "my-bucket", NULL, "list-type=2&prefix=a",
+              "http://127.0.0.1:4566/my-bucket?list-type=2&prefix=a");
     es_s3_client_free(c);
 
     /* Default ports vanish; a base path is kept (without its trailing slash). */
@@ -154,13 +154,22 @@ static void test_bucket_dns_rules(void)
         const char *bucket;
         bool https, http;
     } rows[] = {
-        {"abc", true, true},           {"a-b-c", true, true},        {"123", true, true},
-        {"ab", false, false},          {"a.b.c", false, true},       {"Abc", false, false},
-        {"-abc", false, false},        {"abc-", false, false},       {"a..b", false, false},
-        {"a.-b", false, false},        {"a-.b", false, false},       {"192.168.1.1", false, false},
-        {"a_b", false, false},         {"", false, false},
+        {"abc", true, true},
+        {"a-b-c", true, true},
+        {"123", true, true},
+        {"ab", false, false},
+        {"a.b.c", false, true},
+        {"Abc", false, false},
+        {"-abc", false, false},
+        {"abc-", false, false},
+        {"a..b", false, false},
+        {"a.-b", false, false},
+        {"a-.b", false, false},
+        {"192.168.1.1", false, false},
+        {"a_b", false, false},
+        {"", false, false},
         {"a234567890123456789012345678901234567890123456789012345678901234", false, false}, /* 64 */
-        {"a23456789012345678901234567890123456789012345678901234567890123", true, true},   /* 63 */
+        {"a23456789012345678901234567890123456789012345678901234567890123", true, true},    /* 63 */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (es_s3_bucket_virtual_ok(rows[i].bucket, true) != rows[i].https ||

@@ -61,8 +61,8 @@ static void test_list_page(void)
     REQUIRE(p.count == 3);
     CHECK_STR_EQ(p.keys[0], "a.jpg");
     CHECK_INT_EQ(p.sizes[0], 123);
-    CHECK_STR_EQ(p.etags[0], "x"); /* the quotes are removed */
-    CHECK_STR_EQ(p.etags[1], "");  /* absent */
+    CHECK_STR_EQ(p.etags[0], "x");            /* the quotes are removed */
+    CHECK_STR_EQ(p.etags[1], "");             /* absent */
     CHECK_STR_EQ(p.keys[1], "dir/b c+d.jpg"); /* not url-encoded: '+' stays */
     CHECK_INT_EQ(p.sizes[1], 0);
     CHECK_STR_EQ(p.keys[2], "caf\xc3\xa9 & <x>");
@@ -84,7 +84,8 @@ static void test_list_url_encoded(void)
     CHECK_OK(es_xml_parse_list(S(doc), &p));
     REQUIRE(p.count == 2);
     CHECK_STR_EQ(p.keys[0], "a b+c%d?#e//../");
-    CHECK_STR_EQ(p.keys[1], "\x01" "ctl\xe2\x9c\x93");
+    CHECK_STR_EQ(p.keys[1], "\x01"
+                            "ctl\xe2\x9c\x93");
     CHECK_STR_EQ(p.next_token, "");
     es_s3_list_free(&p);
     /* A bad escape or an encoded NUL fails the page. */
@@ -146,19 +147,16 @@ static void test_list_too_many_keys(void)
 static void test_upload_id(void)
 {
     char id[64];
-    CHECK_OK(es_xml_parse_upload_id(
-        S("<?xml version=\"1.0\"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
-          "<UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>"),
-        id, sizeof id));
+    CHECK_OK(es_xml_parse_upload_id(S("<?xml version=\"1.0\"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+                                      "<UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>"),
+                                    id, sizeof id));
     CHECK_STR_EQ(id, "VXBsb2FkIElE");
-    CHECK_INT_EQ(es_xml_parse_upload_id(S("<InitiateMultipartUploadResult/>"), id, sizeof id),
-                 ES_ERR_PROTOCOL);
+    CHECK_INT_EQ(es_xml_parse_upload_id(S("<InitiateMultipartUploadResult/>"), id, sizeof id), ES_ERR_PROTOCOL);
     CHECK_INT_EQ(es_xml_parse_upload_id(S("<Other><UploadId>x</UploadId></Other>"), id, sizeof id),
                  ES_ERR_PROTOCOL);
-    CHECK_INT_EQ(es_xml_parse_upload_id(
-                     S("<InitiateMultipartUploadResult><UploadId>0123456789</UploadId>"
-                       "</InitiateMultipartUploadResult>"),
-                     id, 5),
+    CHECK_INT_EQ(es_xml_parse_upload_id(S("<InitiateMultipartUploadResult><UploadId>0123456789</UploadId>"
+                                          "</InitiateMultipartUploadResult>"),
+                                        id, 5),
                  ES_ERR_PROTOCOL);
 }
 
@@ -166,10 +164,9 @@ static void test_complete_and_200_error(void)
 {
     es_aws_result r;
     es_aws_result_clear(&r);
-    CHECK_OK(es_xml_check_complete(
-        S("<CompleteMultipartUploadResult><Location>l</Location><ETag>\"e-3\"</ETag>"
-          "</CompleteMultipartUploadResult>"),
-        &r));
+    CHECK_OK(es_xml_check_complete(S("<CompleteMultipartUploadResult><Location>l</Location><ETag>\"e-3\"</ETag>"
+                                     "</CompleteMultipartUploadResult>"),
+                                   &r));
     /* S3 keeps the connection alive with whitespace before the document. */
     CHECK_OK(es_xml_check_complete(S("\n  \n <CompleteMultipartUploadResult/>"), &r));
     CHECK_INT_EQ(es_xml_check_complete(S("   <Error><Code>InternalError</Code><Message>We encountered "

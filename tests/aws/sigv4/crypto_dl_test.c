@@ -20,10 +20,7 @@ static void s_hex(const unsigned char *md, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static const void *s_get(void)
-{
-    return es_crypto_api_get(NULL);
-}
+static const void *s_get(void) { return es_crypto_api_get(NULL); }
 
 /* Must run first: nothing in this process has loaded the library yet. */
 static void test_concurrent_first_use(void)
@@ -40,8 +37,8 @@ static void test_every_function_resolved_and_usable(void)
 {
     const es_crypto_api *cr = es_crypto_api_get(NULL);
     REQUIRE(cr != NULL);
-#define S_CHECK_FIELD(field, symbol)                                                 \
-    if (!cr->field)                                                                  \
+#define S_CHECK_FIELD(field, symbol) \
+    if (!cr->field)                  \
         es_test_fail(__FILE__, __LINE__, "%s was not resolved", #symbol);
     ES_CRYPTO_FUNCTIONS(S_CHECK_FIELD)
 #undef S_CHECK_FIELD

@@ -27,10 +27,13 @@
 static const es_test_sigv4_case s_inline_cases[] = {
     {.name = "botocore/get-vanilla",
      .request = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z",
-     .region = "us-east-1", .service = "service", .time = T_2015, .akid = AKID, .secret = SECRET,
+     .region = "us-east-1",
+     .service = "service",
+     .time = T_2015,
+     .akid = AKID,
+     .secret = SECRET,
      .flags = ES_SIGV4_PATH_ENCODED,
-     .creq = "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
-             EMPTY_SHA,
+     .creq = "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" EMPTY_SHA,
      .sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
             "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
      .signature = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
@@ -40,7 +43,11 @@ static const es_test_sigv4_case s_inline_cases[] = {
     {.name = "botocore/post-x-www-form-urlencoded",
      .request = "POST / HTTP/1.1\nContent-Type:application/x-www-form-urlencoded\n"
                 "Host:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\nParam1=value1",
-     .region = "us-east-1", .service = "service", .time = T_2015, .akid = AKID, .secret = SECRET,
+     .region = "us-east-1",
+     .service = "service",
+     .time = T_2015,
+     .akid = AKID,
+     .secret = SECRET,
      .flags = ES_SIGV4_PATH_ENCODED,
      .creq = "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
              "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
@@ -54,7 +61,11 @@ static const es_test_sigv4_case s_inline_cases[] = {
     {.name = "botocore/get-vanilla-query-order-key-case",
      .request = "GET /?Param2=value2&Param1=value1 HTTP/1.1\nHost:example.amazonaws.com\n"
                 "X-Amz-Date:20150830T123600Z",
-     .region = "us-east-1", .service = "service", .time = T_2015, .akid = AKID, .secret = SECRET,
+     .region = "us-east-1",
+     .service = "service",
+     .time = T_2015,
+     .akid = AKID,
+     .secret = SECRET,
      .flags = ES_SIGV4_PATH_ENCODED,
      .creq = "GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\n"
              "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" EMPTY_SHA,
@@ -67,8 +78,13 @@ static const es_test_sigv4_case s_inline_cases[] = {
     /* S3: raw key, S3 rules add x-amz-content-sha256 themselves. */
     {.name = "aws-docs-s3/get-object-range",
      .request = "GET /test.txt HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\nRange:bytes=0-9\n\n",
-     .region = "us-east-1", .service = "s3", .time = T_2013, .akid = S3_AKID, .secret = S3_SECRET,
-     .flags = ES_SIGV4_S3_RULES, .payload_hash = EMPTY_SHA,
+     .region = "us-east-1",
+     .service = "s3",
+     .time = T_2013,
+     .akid = S3_AKID,
+     .secret = S3_SECRET,
+     .flags = ES_SIGV4_S3_RULES,
+     .payload_hash = EMPTY_SHA,
      .creq = "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
              "x-amz-content-sha256:" EMPTY_SHA "\nx-amz-date:20130524T000000Z\n\n"
              "host;range;x-amz-content-sha256;x-amz-date\n" EMPTY_SHA,
@@ -80,8 +96,14 @@ static const es_test_sigv4_case s_inline_cases[] = {
               "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"},
     {.name = "aws-docs-s3/presign-get-object-unsigned-payload",
      .request = "GET /test.txt HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\n\n",
-     .region = "us-east-1", .service = "s3", .time = T_2013, .akid = S3_AKID, .secret = S3_SECRET,
-     .flags = ES_SIGV4_S3_RULES, .payload_hash = ES_SIGV4_UNSIGNED_PAYLOAD, .presign = 1,
+     .region = "us-east-1",
+     .service = "s3",
+     .time = T_2013,
+     .akid = S3_AKID,
+     .secret = S3_SECRET,
+     .flags = ES_SIGV4_S3_RULES,
+     .payload_hash = ES_SIGV4_UNSIGNED_PAYLOAD,
+     .presign = 1,
      .expires = 86400,
      .creq = "GET\n/test.txt\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"
              "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&"
@@ -118,8 +140,12 @@ static void test_presigned_url_query(void)
     es_creds cr = {.access_key_id = S3_AKID, .secret_access_key = S3_SECRET};
     es_sigv4_header h[] = {{"Host", "examplebucket.s3.amazonaws.com"}};
     es_sigv4_request req = {"GET", "/test.txt", NULL, h, 1};
-    es_sigv4_config cfg = {.region = "us-east-1", .service = "s3", .date = T_2013, .creds = &cr,
-                           .payload_hash = ES_SIGV4_UNSIGNED_PAYLOAD, .flags = ES_SIGV4_S3_RULES,
+    es_sigv4_config cfg = {.region = "us-east-1",
+                           .service = "s3",
+                           .date = T_2013,
+                           .creds = &cr,
+                           .payload_hash = ES_SIGV4_UNSIGNED_PAYLOAD,
+                           .flags = ES_SIGV4_S3_RULES,
                            .expires = 86400};
     char *q = NULL;
     es_error err;
@@ -137,8 +163,8 @@ static void s_check_uri(const char *path, unsigned flags, const char *want)
 {
     char *got = es_sigv4_canonical_uri(path, flags);
     if (!got || strcmp(got, want) != 0)
-        es_test_fail(__FILE__, __LINE__, "canonical URI of \"%s\" (flags %u): got \"%s\", want \"%s\"",
-                     path, flags, got ? got : "(null)", want);
+        es_test_fail(__FILE__, __LINE__, "canonical URI of \"%s\" (flags %u): got \"%s\", want \"%s\"", path,
+                     flags, got ? got : "(null)", want);
     free(got);
 }
 
@@ -239,12 +265,9 @@ static s_signed_view s_view(const es_sigv4_signed *s)
 static void test_canonical_headers_rules(void)
 {
     es_creds cr = {.access_key_id = AKID, .secret_access_key = SECRET};
-    es_sigv4_header h[] = {{"Host", "example.amazonaws.com"},
-                           {"My-Header1", "  a   b \t c  "},
-                           {"User-Agent", "exifstrip/1.0"},
-                           {"my-header1", "second"},
-                           {"Content-Type", "text/plain"},
-                           {"X-Amzn-Trace-Id", "Root=1"}};
+    es_sigv4_header h[] = {{"Host", "example.amazonaws.com"}, {"My-Header1", "  a   b \t c  "},
+                           {"User-Agent", "exifstrip/1.0"},   {"my-header1", "second"},
+                           {"Content-Type", "text/plain"},    {"X-Amzn-Trace-Id", "Root=1"}};
     es_sigv4_request req = {"PUT", "/", NULL, h, 6};
     es_sigv4_config cfg = {.region = "us-east-1", .service = "service", .date = T_2015, .creds = &cr};
     es_sigv4_signed s;
@@ -285,8 +308,12 @@ static void test_s3_signing_adds_content_sha_and_unsigned_payload(void)
     es_creds cr = {.access_key_id = S3_AKID, .secret_access_key = S3_SECRET};
     es_sigv4_header h[] = {{"Host", "bucket.s3.us-west-2.amazonaws.com"}};
     es_sigv4_request req = {"GET", "/photos/caf\xc3\xa9 1+1.jpg", "versionId=3%2F4", h, 1};
-    es_sigv4_config cfg = {.region = "us-west-2", .service = "s3", .date = T_2013, .creds = &cr,
-                           .payload_hash = ES_SIGV4_UNSIGNED_PAYLOAD, .flags = ES_SIGV4_S3_RULES};
+    es_sigv4_config cfg = {.region = "us-west-2",
+                           .service = "s3",
+                           .date = T_2013,
+                           .creds = &cr,
+                           .payload_hash = ES_SIGV4_UNSIGNED_PAYLOAD,
+                           .flags = ES_SIGV4_S3_RULES};
     es_sigv4_signed s;
     es_error err;
     es_error_clear(&err);
@@ -370,8 +397,7 @@ static void s_expect_invalid(const es_sigv4_config *cfg, const es_sigv4_request 
     es_sigv4_signed s;
     char *q = NULL;
     es_error_clear(&err);
-    es_err rc = presign ? es_sigv4_presign(cfg, req, &q, &s, &err)
-                        : es_sigv4_sign_headers(cfg, req, &s, &err);
+    es_err rc = presign ? es_sigv4_presign(cfg, req, &q, &s, &err) : es_sigv4_sign_headers(cfg, req, &s, &err);
     if (rc == ES_OK)
         es_test_fail(__FILE__, line, "signing succeeded, expected an error containing \"%s\"", needle);
     else if (!strstr(err.msg, needle))

@@ -176,8 +176,8 @@ static void test_botocore_suite(void)
     s_fmt(root, sizeof root, "%s/%s", dir, S_BOTO_DIR);
     s_counts n = {0};
     s_boto_walk(root, "", &n);
-    printf("# botocore aws4_testsuite: %d cases checked, %d passed, %d skipped\n", n.checked,
-           n.passed, n.skipped);
+    printf("# botocore aws4_testsuite: %d cases checked, %d passed, %d skipped\n", n.checked, n.passed,
+           n.skipped);
     CHECK(n.checked >= 28);
 }
 
@@ -217,8 +217,8 @@ static int s_load_ctx(json_t *j, s_ctx *c)
 /* A vector case for id signing req with the region, service, time,
  * credentials and expiry of x, expecting creq, sts and sig; the caller adds
  * the flags, the payload hash and the signing style. */
-static es_test_sigv4_case s_ctx_case(const char *id, const char *req, const s_ctx *x,
-                                     const char *creq, const char *sts, const char *sig)
+static es_test_sigv4_case s_ctx_case(const char *id, const char *req, const s_ctx *x, const char *creq,
+                                     const char *sts, const char *sig)
 {
     return (es_test_sigv4_case){.name = id,
                                 .request = req,
@@ -234,8 +234,8 @@ static es_test_sigv4_case s_ctx_case(const char *id, const char *req, const s_ct
                                 .signature = sig};
 }
 
-static void s_crt_variant(const char *dir, const char *name, const char *req, const s_ctx *x,
-                          bool presign, s_counts *n)
+static void s_crt_variant(const char *dir, const char *name, const char *req, const s_ctx *x, bool presign,
+                          s_counts *n)
 {
     const char *pfx = presign ? "query-" : "header-";
     char f_creq[64], f_sts[64], f_sig[64], f_sreq[64], id[512];
@@ -298,7 +298,10 @@ static const char *s_walk_cases(const char *suite, const char *suite_id,
             char *req = s_read(sub, "", "/request.txt");
             json_t *j = json_loads(ctx_text, 0, NULL);
             s_ctx x;
-            s_dir_case c = {.dir = sub, .name = name, .id = id, .req = req,
+            s_dir_case c = {.dir = sub,
+                            .name = name,
+                            .id = id,
+                            .req = req,
                             .ctx = j && s_load_ctx(j, &x) == 0 ? &x : NULL};
             run(&c, n);
             json_decref(j);
@@ -368,8 +371,7 @@ static void test_aws_docs_s3_suite(void)
     s_counts n = {0};
     if (!s_walk_cases(S_DOCS_DIR, "aws-docs-s3", s_docs_case, &n))
         SKIP_WITHOUT_SHARED(S_NO_VECTORS);
-    printf("# aws-docs-s3 examples: %d cases checked, %d passed, %d skipped\n", n.checked,
-           n.passed, n.skipped);
+    printf("# aws-docs-s3 examples: %d cases checked, %d passed, %d skipped\n", n.checked, n.passed, n.skipped);
     CHECK(n.checked >= 5);
 }
 

@@ -12,10 +12,11 @@
 static void test_receive_messages(void)
 {
     /* MD5("hello") = 5d41402abc4b2a76b9719d911017c592 */
-    const char *doc = "{\"Messages\":[{\"MessageId\":\"m1\",\"ReceiptHandle\":\"rh1\","
-                      "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c592\",\"Body\":\"hello\","
-                      "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\"}},"
-                      "{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"{\\\"a\\\":\\\"\\u00e9\\\"}\"}]}";
+    const char *doc =
+        "{\"Messages\":[{\"MessageId\":\"m1\",\"ReceiptHandle\":\"rh1\","
+        "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c592\",\"Body\":\"hello\","
+        "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\"}},"
+        "{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"{\\\"a\\\":\\\"\\u00e9\\\"}\"}]}";
     es_sqs_message *m = NULL;
     size_t n = 0;
     CHECK_OK(es_sqs_json_parse_receive(S(doc), &m, &n));
@@ -49,8 +50,8 @@ static void test_receive_malformed(void)
         "null",
         "{\"Messages\":{}}",
         "{\"Messages\":[1]}",
-        "{\"Messages\":[{\"ReceiptHandle\":\"r\",\"Body\":\"b\"}]}",           /* no id */
-        "{\"Messages\":[{\"MessageId\":\"m\",\"Body\":\"b\"}]}",               /* no handle */
+        "{\"Messages\":[{\"ReceiptHandle\":\"r\",\"Body\":\"b\"}]}", /* no id */
+        "{\"Messages\":[{\"MessageId\":\"m\",\"Body\":\"b\"}]}",     /* no handle */
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"\",\"Body\":\"b\"}]}",
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":7}]}",
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"hello\","
@@ -121,7 +122,8 @@ static void test_batch_results(void)
     CHECK_STR_CONTAINS(e[3].error, "no result");
     /* An entry cannot be both: the first list wins, duplicates are ignored. */
     memset(e, 0, sizeof e);
-    CHECK_OK(es_sqs_json_parse_batch(S("{\"Successful\":[{\"Id\":\"0\"}],\"Failed\":[{\"Id\":\"0\",\"Code\":\"X\"}]}"), e, 1));
+    CHECK_OK(es_sqs_json_parse_batch(
+        S("{\"Successful\":[{\"Id\":\"0\"}],\"Failed\":[{\"Id\":\"0\",\"Code\":\"X\"}]}"), e, 1));
     CHECK_INT_EQ(e[0].failed, 0);
     /* A Failed entry without Code/Message still reads as failed. */
     memset(e, 0, sizeof e);
@@ -174,13 +176,12 @@ static void test_error_type(void)
 static void test_string_members(void)
 {
     char out[16];
-    CHECK_OK(es_sqs_json_get_string(S("{\"MessageId\":\"abc\",\"MD5OfMessageBody\":\"x\"}"), "MessageId",
-                                    out, sizeof out));
+    CHECK_OK(es_sqs_json_get_string(S("{\"MessageId\":\"abc\",\"MD5OfMessageBody\":\"x\"}"), "MessageId", out,
+                                    sizeof out));
     CHECK_STR_EQ(out, "abc");
-    CHECK_INT_EQ(es_sqs_json_get_string(S("{\"MessageId\":5}"), "MessageId", out, sizeof out),
-                 ES_ERR_PROTOCOL);
-    CHECK_INT_EQ(es_sqs_json_get_string(S("{\"QueueUrl\":\"http://very-long-queue-url\"}"), "QueueUrl",
-                                        out, sizeof out),
+    CHECK_INT_EQ(es_sqs_json_get_string(S("{\"MessageId\":5}"), "MessageId", out, sizeof out), ES_ERR_PROTOCOL);
+    CHECK_INT_EQ(es_sqs_json_get_string(S("{\"QueueUrl\":\"http://very-long-queue-url\"}"), "QueueUrl", out,
+                                        sizeof out),
                  ES_ERR_TOO_LARGE);
     CHECK_OK(es_sqs_json_parse_attribute(S("{\"Attributes\":{\"ApproximateNumberOfMessages\":\"12\"}}"),
                                          "ApproximateNumberOfMessages", out, sizeof out));

@@ -23,8 +23,8 @@ static char s_queue[64], s_queue_url[512], s_dlq_url[512];
 static void s_report(const char *what, es_err rc, const es_aws_result *r)
 {
     if (rc != ES_OK)
-        fprintf(stderr, "  %s: %s (%s) status=%ld attempts=%d: %s\n", what, es_errname(rc),
-                r->aws_code, r->http_status, r->attempts, r->message);
+        fprintf(stderr, "  %s: %s (%s) status=%ld attempts=%d: %s\n", what, es_errname(rc), r->aws_code,
+                r->http_status, r->attempts, r->message);
 }
 
 /* Receives until `want` messages arrived or a few polls came back empty. */
@@ -179,7 +179,8 @@ static void test_missing_queue_and_bad_args(void)
     CHECK_INT_EQ(es_sqs_receive(s_sqs, s_queue_url, 1, 21, -1, &m, &n, &res), ES_ERR_INVALID_ARG);
     CHECK_INT_EQ(res.attempts, 0); /* refused before any request */
     char big[32];
-    CHECK_INT_EQ(es_sqs_get_queue_url(s_sqs, "no-such-queue-exifstrip", big, sizeof big, &res), ES_ERR_NOT_FOUND);
+    CHECK_INT_EQ(es_sqs_get_queue_url(s_sqs, "no-such-queue-exifstrip", big, sizeof big, &res),
+                 ES_ERR_NOT_FOUND);
 }
 
 static void test_redrive_to_dead_letter_queue(void)
@@ -215,7 +216,8 @@ static void test_retry_faults(void)
     s_drain();
     char rule[256];
     snprintf(rule, sizeof rule,
-             "{\"service\":\"sqs\",\"action\":\"SendMessage\",\"queue\":\"%s\",\"status\":503,\"times\":1}", s_queue);
+             "{\"service\":\"sqs\",\"action\":\"SendMessage\",\"queue\":\"%s\",\"status\":503,\"times\":1}",
+             s_queue);
     REQUIRE(es_itest_fault(rule) == 0);
     es_aws_result res;
     char id[128];
