@@ -9,8 +9,8 @@
  * when a chunk ends mid-header the leftover bytes go to a small hold buffer
  * that the next chunk tops up. Segment bodies, entropy-coded data and the
  * trailer are processed in whatever runs are available: entropy data is
- * scanned with memchr for 0xFF, and 0xFF00 stuffing and RSTn are copied as
- * part of the same run, so output callbacks are whole runs. 0xFF bytes whose
+ * scanned for 0xFF a vector at a time (scan.h), and 0xFF00 stuffing and RSTn
+ * are copied as part of the same run, so output callbacks are whole runs. 0xFF bytes whose
  * meaning is not yet known (fill bytes, an FF at the end of a chunk) are only
  * counted and re-emitted later, so the hold never grows. Memory is O(1): the
  * struct, plus the first Exif payload (<= 65533 bytes) buffered only while it
@@ -72,6 +72,7 @@
 #include "jpeg/cursor.h"
 #include "jpeg/exif_peek.h"
 #include "jpeg/markers.h"
+#include "jpeg/scan.h"
 
 #define S_HOLD_MAX 64
 #define S_SNIFF_LEN 32 /* bytes es_jpeg_sniff_type gets, the same however input is split */
@@ -437,28 +438,14 @@ static es_err s_step_body(es_jpeg_stripper *s, es_jpeg_cursor *c)
  * (0xFF00 stuffing and RSTn do), in one run per call. */
 static es_err s_entropy_run(es_jpeg_stripper *s, es_jpeg_cursor *c)
 {
-    const uint8_t *start = es_jpeg_cursor_ptr(c), *end = start + es_jpeg_cursor_remaining(c);
-    const uint8_t *p = start;
-    size_t n;
+    const uint8_t *start = es_jpeg_cursor_ptr(c);
+    size_t left = es_jpeg_cursor_remaining(c), n;
     ES_GUARD(es_jpeg_cursor_need(c, 1));
-    for (;;) {
-        const uint8_t *q = memchr(p, 0xFF, (size_t)(end - p));
-        if (!q) {
-            p = end;
-            break;
-        }
-        if (q + 1 < end && (q[1] == 0x00 || es_jpeg_marker_is_rst(q[1]))) {
-            p = q + 2;
-            continue;
-        }
-        p = q; /* a marker, fill bytes, or an 0xFF at the end of the chunk */
-        break;
-    }
-    n = (size_t)(p - start);
+    n = es_jpeg_scan_entropy(start, left);
     ES_GUARD(s_emit(s, start, n));
     s->seg.length += n;
     ES_GUARD(es_jpeg_cursor_skip(c, n));
-    if (p < end) {
+    if (n < left) { /* a marker, fill bytes, or an 0xFF at the end of the chunk */
         ES_GUARD(es_jpeg_cursor_skip(c, 1));
         s->ffs = 1;
     }
