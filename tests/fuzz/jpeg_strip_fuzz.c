@@ -25,6 +25,7 @@
 
 #include "../jpeg/strip_util.h"
 #include "exifstrip/jpeg_describe.h"
+#include "jpeg/scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,6 +83,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     es_jpeg_policy_default(&policy);
     policy.keep_icc = (h & 1) == 0;
     policy.keep_comments = (h & 2) != 0;
+
+    /* The vector scan for the end of entropy data agrees with the portable
+     * one, from the start and from an offset derived from the input. */
+    size_t from = size ? (h >> 7) % size : 0;
+    if (size > 0 && (es_jpeg_scan_entropy(data, size) != es_jpeg_scan_entropy_portable(data, size) ||
+                     es_jpeg_scan_entropy(data + from, size - from) !=
+                         es_jpeg_scan_entropy_portable(data + from, size - from)))
+        s_die("es_jpeg_scan_entropy disagrees with es_jpeg_scan_entropy_portable");
 
     es_tj_result one, split;
     es_tj_strip(&policy, data, size, es_tj_oneshot(), &one);
