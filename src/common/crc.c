@@ -15,6 +15,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define S_HAVE_CLMUL 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -101,8 +102,12 @@ static void s_init(void)
     for (int k = 0; k < ES_CRC_KINDS; k++)
         s_build((es_crc_kind)k);
 #ifdef S_HAVE_CLMUL
-    __builtin_cpu_init();
-    s_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+    /* CPUID leaf 1 asked directly, here, on first use: __builtin_cpu_supports
+     * would link libgcc's CPU probe, a constructor that runs a dozen CPUID
+     * instructions (each one a VM exit under a hypervisor) at the start of
+     * every process, `exifstrip strip` included, which computes no CRC. */
+    unsigned eax, ebx, ecx, edx;
+    s_clmul = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_PCLMUL) && (ecx & bit_SSE4_1);
 #endif
 }
 
