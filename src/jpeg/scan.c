@@ -10,9 +10,13 @@
  * neither 0x00 nor 0xD0-0xD7 (successor & 0xF8 == 0xD0). Vectors are loaded
  * only while the successor of their last byte is inside the input, so nothing
  * past p[n-1] is read; the last 16 bytes or fewer go to the portable version,
- * which also decides an 0xFF in the last byte. */
+ * which also decides an 0xFF in the last byte. On x86-64 the 64-byte test is
+ * also compiled for AVX2 (two 32-byte vectors, function-level target
+ * attribute) and used when CPUID and XCR0 say the CPU and the OS support it,
+ * checked once on first use; the exact check stays SSE2. */
 #include "jpeg/scan.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "jpeg/markers.h"
@@ -20,6 +24,11 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #define S_VECTOR 1
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define S_AVX2 1 /* compiled for this function only; used when the CPU and OS have it */
+#endif
 #elif defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
 #define S_VECTOR 1
@@ -111,7 +120,7 @@ static inline size_t s_first_stop16(const uint8_t *p)
 #if defined(S_VECTOR)
 /* The first stop in p[0..64), or 64; needs p[64]. Kept out of line, so the
  * compiler does not keep its values alive in registers (spilling them) across
- * the hot loop of es_jpeg_scan_entropy. */
+ * the hot loops. */
 __attribute__((noinline, cold)) static size_t s_first_stop64(const uint8_t *p)
 {
     for (size_t k = 0; k < 64; k += 16) {
@@ -121,20 +130,10 @@ __attribute__((noinline, cold)) static size_t s_first_stop64(const uint8_t *p)
     }
     return 64;
 }
-#endif
 
-size_t es_jpeg_scan_entropy(const uint8_t *p, size_t n)
+/* From offset i, where fewer than 65 bytes are left: 16 bytes at a time, then the portable scan. */
+static size_t s_scan_tail(const uint8_t *p, size_t n, size_t i)
 {
-#if defined(S_VECTOR)
-    size_t i = 0;
-    while (n - i > 64) { /* p[i + 64], the last byte's successor, is in the input */
-        if (s_may_stop64(p + i)) {
-            size_t at = s_first_stop64(p + i);
-            if (at < 64)
-                return i + at;
-        }
-        i += 64;
-    }
     while (n - i > 16) {
         size_t at = s_first_stop16(p + i);
         if (at < 16)
@@ -142,6 +141,104 @@ size_t es_jpeg_scan_entropy(const uint8_t *p, size_t n)
         i += 16;
     }
     return i < n ? i + es_jpeg_scan_entropy_portable(p + i, n - i) : n;
+}
+
+static size_t s_scan_vector128(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; n - i > 64; i += 64) { /* p[i + 64], the last byte's successor, is in the input */
+        if (s_may_stop64(p + i)) {
+            size_t at = s_first_stop64(p + i);
+            if (at < 64)
+                return i + at;
+        }
+    }
+    return s_scan_tail(p, n, i);
+}
+#endif
+
+#if defined(S_AVX2)
+/* s_may_stop64 with two 32-byte vectors. */
+__attribute__((target("avx2"))) static inline int s_may_stop64_avx2(const uint8_t *p)
+{
+    const __m256i ff = _mm256_set1_epi8((char)0xFF), zero = _mm256_setzero_si256();
+    __m256i any = _mm256_setzero_si256();
+    for (int k = 0; k < 64; k += 32) {
+        __m256i here = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
+        __m256i next = _mm256_loadu_si256((const __m256i *)(const void *)(p + k + 1));
+        any = _mm256_or_si256(any,
+                              _mm256_andnot_si256(_mm256_cmpeq_epi8(next, zero), _mm256_cmpeq_epi8(here, ff)));
+    }
+    return !_mm256_testz_si256(any, any);
+}
+
+__attribute__((target("avx2"))) static size_t s_scan_avx2(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; n - i > 64; i += 64) {
+        if (s_may_stop64_avx2(p + i)) {
+            size_t at = s_first_stop64(p + i);
+            if (at < 64)
+                return i + at;
+        }
+    }
+    return s_scan_tail(p, n, i);
+}
+
+/* AVX2 in the CPU (CPUID leaf 7) and its 256-bit registers saved by the OS (XCR0 bits 1-2). */
+static bool s_cpu_has_avx2(void)
+{
+    unsigned a, b, c, d, xcr0_lo, xcr0_hi;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+        return false;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    (void)xcr0_hi;
+    if ((xcr0_lo & 6) != 6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return false;
+    return (b & bit_AVX2) != 0;
+}
+
+/* 0 until the first call, then 1 (no AVX2) or 2; racing first calls store the same value. */
+static int s_avx2_state;
+
+static bool s_use_avx2(void)
+{
+    int state = __atomic_load_n(&s_avx2_state, __ATOMIC_RELAXED);
+    if (state == 0) {
+        state = s_cpu_has_avx2() ? 2 : 1;
+        __atomic_store_n(&s_avx2_state, state, __ATOMIC_RELAXED);
+    }
+    return state == 2;
+}
+#endif
+
+size_t es_jpeg_scan_variants(es_jpeg_scan_variant *out, size_t max)
+{
+    es_jpeg_scan_variant all[3];
+    size_t n = 0;
+#if defined(S_AVX2)
+    if (s_use_avx2())
+        all[n++] = (es_jpeg_scan_variant){.name = "avx2", .scan = s_scan_avx2};
+#endif
+#if defined(S_VECTOR) && defined(__SSE2__)
+    all[n++] = (es_jpeg_scan_variant){.name = "sse2", .scan = s_scan_vector128};
+#elif defined(S_VECTOR)
+    all[n++] = (es_jpeg_scan_variant){.name = "neon", .scan = s_scan_vector128};
+#endif
+    all[n++] = (es_jpeg_scan_variant){.name = "portable", .scan = es_jpeg_scan_entropy_portable};
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = all[i];
+    return n;
+}
+
+size_t es_jpeg_scan_entropy(const uint8_t *p, size_t n)
+{
+#if defined(S_AVX2)
+    if (s_use_avx2())
+        return s_scan_avx2(p, n);
+#endif
+#if defined(S_VECTOR)
+    return s_scan_vector128(p, n);
 #else
     return es_jpeg_scan_entropy_portable(p, n);
 #endif

@@ -5,8 +5,9 @@
  * any other 0xFF ends the run (a marker, fill bytes before one, or an 0xFF
  * whose next byte has not arrived). Real photos have such an 0xFF00 about
  * every 256 bytes, so the search for the stop is done a vector at a time
- * (SSE2 on x86-64, NEON on AArch64) with a portable version elsewhere; both
- * are exported so tests can check them against each other. */
+ * (SSE2 on x86-64, AVX2 where the CPU has it, NEON on AArch64) with a
+ * portable version elsewhere; all are exported so tests can check them
+ * against each other. */
 #ifndef ES_JPEG_SCAN_H
 #define ES_JPEG_SCAN_H
 
@@ -21,5 +22,16 @@ size_t es_jpeg_scan_entropy(const uint8_t *p, size_t n);
 /* The same answer, computed without vector instructions (memchr per 0xFF):
  * what es_jpeg_scan_entropy uses on other CPUs and for short tails. */
 size_t es_jpeg_scan_entropy_portable(const uint8_t *p, size_t n);
+
+/* One implementation of the scan (the same contract as es_jpeg_scan_entropy). */
+typedef struct es_jpeg_scan_variant {
+    const char *name; /* "avx2", "sse2", "neon", "portable" */
+    size_t (*scan)(const uint8_t *p, size_t n);
+} es_jpeg_scan_variant;
+
+/* Stores the versions this build has and this CPU runs, the one
+ * es_jpeg_scan_entropy uses first and "portable" last, into out (at most
+ * max) and returns how many there are. */
+size_t es_jpeg_scan_variants(es_jpeg_scan_variant *out, size_t max);
 
 #endif

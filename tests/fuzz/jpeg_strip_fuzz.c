@@ -84,13 +84,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     policy.keep_icc = (h & 1) == 0;
     policy.keep_comments = (h & 2) != 0;
 
-    /* The vector scan for the end of entropy data agrees with the portable
-     * one, from the start and from an offset derived from the input. */
-    size_t from = size ? (h >> 7) % size : 0;
-    if (size > 0 && (es_jpeg_scan_entropy(data, size) != es_jpeg_scan_entropy_portable(data, size) ||
-                     es_jpeg_scan_entropy(data + from, size - from) !=
-                         es_jpeg_scan_entropy_portable(data + from, size - from)))
-        s_die("es_jpeg_scan_entropy disagrees with es_jpeg_scan_entropy_portable");
+    /* Every version of the scan for the end of entropy data that this CPU
+     * runs agrees with the portable one, from the start and from an offset
+     * derived from the input. */
+    es_jpeg_scan_variant scans[4];
+    size_t nscans = es_jpeg_scan_variants(scans, 4), from = size ? (h >> 7) % size : 0;
+    for (size_t v = 0; v < nscans && v < 4 && size > 0; v++)
+        if (scans[v].scan(data, size) != es_jpeg_scan_entropy_portable(data, size) ||
+            scans[v].scan(data + from, size - from) != es_jpeg_scan_entropy_portable(data + from, size - from))
+            s_die("a version of es_jpeg_scan_entropy disagrees with the portable one");
 
     es_tj_result one, split;
     es_tj_strip(&policy, data, size, es_tj_oneshot(), &one);

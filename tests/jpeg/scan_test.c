@@ -1,11 +1,12 @@
-/* scan_test.c - the entropy-data scan (src/jpeg/scan.h): the vector version
- * and the portable one against a byte-at-a-time reference written here, on
- * random buffers rich in 0xFF, 0x00, RSTn and other markers, with single
- * patterns planted at every position and every alignment (so each one falls
- * at every place of a 16- and 64-byte block and of the tail), read from
- * allocations of exactly the scanned size (ASan sees any read past the end);
- * and the stripper over long scans with a stop planted at every position,
- * fed whole and split at every point. */
+/* scan_test.c - the entropy-data scan (src/jpeg/scan.h): every version this
+ * CPU runs (AVX2, SSE2 or NEON, portable) and es_jpeg_scan_entropy against a
+ * byte-at-a-time reference written here: single 0xFF pairs planted at every
+ * position of a buffer spanning two 64-byte blocks, a 16-byte one and a tail,
+ * at 32 alignments; continuations (0xFF00, RSTn) before a stop; random
+ * buffers rich in 0xFF, 0x00, RSTn and markers; all read from allocations of
+ * exactly the scanned size (ASan sees any read past the end). Then the
+ * stripper over two scans with the second one's markers planted at every
+ * position, fed whole and in chunks of 1 to 80 bytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,11 +31,15 @@ static size_t s_reference(const uint8_t *p, size_t n)
     return n;
 }
 
+static es_jpeg_scan_variant s_variants[4];
+static size_t s_nvariants;
+
 /* Scans data[0..n) copied to offset `align` of an allocation that ends right
- * after it, with both versions; records a failure naming the case. */
+ * after it, with every version; records a failure naming the case. */
 static bool s_check(const uint8_t *data, size_t n, size_t align, const char *what)
 {
     uint8_t *block = malloc(align + n > 0 ? align + n : 1), *p = block + align;
+    bool ok = true;
     if (!block) {
         es_test_fail(__FILE__, __LINE__, "out of memory");
         return false;
@@ -42,16 +47,37 @@ static bool s_check(const uint8_t *data, size_t n, size_t align, const char *wha
     if (n > 0)
         memcpy(p, data, n);
     size_t want = s_reference(p, n);
-    size_t fast = es_jpeg_scan_entropy(p, n);
-    size_t portable = es_jpeg_scan_entropy_portable(p, n);
-    free(block);
-    if (fast != want || portable != want) {
-        es_test_fail(__FILE__, __LINE__,
-                     "%s: length %zu, alignment %zu: vector %zu, portable %zu, expected %zu", what, n, align,
-                     fast, portable, want);
-        return false;
+    for (size_t v = 0; v < s_nvariants && ok; v++) {
+        size_t got = s_variants[v].scan(p, n);
+        if (got != want) {
+            es_test_fail(__FILE__, __LINE__, "%s: length %zu, alignment %zu: %s says %zu, expected %zu", what,
+                         n, align, s_variants[v].name, got, want);
+            ok = false;
+        }
     }
-    return true;
+    if (ok && es_jpeg_scan_entropy(p, n) != want) {
+        es_test_fail(__FILE__, __LINE__, "%s: length %zu, alignment %zu: es_jpeg_scan_entropy differs", what,
+                     n, align);
+        ok = false;
+    }
+    free(block);
+    return ok;
+}
+
+/* The versions this CPU runs: the vector ones and the portable one, which is last. */
+static void test_variants(void)
+{
+    s_nvariants = es_jpeg_scan_variants(s_variants, sizeof s_variants / sizeof s_variants[0]);
+    REQUIRE(s_nvariants >= 1 && s_nvariants <= sizeof s_variants / sizeof s_variants[0]);
+    CHECK_STR_EQ(s_variants[s_nvariants - 1].name, "portable");
+    CHECK(s_variants[s_nvariants - 1].scan == es_jpeg_scan_entropy_portable);
+#if defined(__SSE2__) || (defined(__aarch64__) && defined(__ARM_NEON))
+    CHECK(s_nvariants >= 2); /* a vector version is compiled in */
+#endif
+    printf("# scan versions:");
+    for (size_t v = 0; v < s_nvariants; v++)
+        printf(" %s", s_variants[v].name);
+    printf("\n");
 }
 
 /* One byte pair planted at every position of a filler, at every alignment;
@@ -116,11 +142,13 @@ static void test_empty_and_short(void)
 {
     static const uint8_t ff_d9[] = {0xFF, 0xD9}, ff_00[] = {0xFF, 0x00};
     CHECK_INT_EQ(es_jpeg_scan_entropy(NULL, 0), 0);
-    CHECK_INT_EQ(es_jpeg_scan_entropy_portable(NULL, 0), 0);
-    CHECK_INT_EQ(es_jpeg_scan_entropy(ff_d9, 2), 0);
-    CHECK_INT_EQ(es_jpeg_scan_entropy(ff_d9, 1), 0); /* successor unknown */
-    CHECK_INT_EQ(es_jpeg_scan_entropy(ff_00, 2), 2);
-    CHECK_INT_EQ(es_jpeg_scan_entropy(ff_d9 + 1, 1), 1);
+    for (size_t v = 0; v < s_nvariants; v++) {
+        CHECK_INT_EQ(s_variants[v].scan(NULL, 0), 0);
+        CHECK_INT_EQ(s_variants[v].scan(ff_d9, 2), 0);
+        CHECK_INT_EQ(s_variants[v].scan(ff_d9, 1), 0); /* successor unknown */
+        CHECK_INT_EQ(s_variants[v].scan(ff_00, 2), 2);
+        CHECK_INT_EQ(s_variants[v].scan(ff_d9 + 1, 1), 1);
+    }
 }
 
 /* Two scans with `len` bytes of data between them, 0xFF00 and RSTn throughout,
@@ -172,6 +200,7 @@ static void test_stripper_stop_everywhere(void)
 
 int main(void)
 {
+    ES_RUN(test_variants);
     ES_RUN(test_empty_and_short);
     ES_RUN(test_single_pattern_everywhere);
     ES_RUN(test_continuations_then_stop);
