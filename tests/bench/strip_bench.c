@@ -3,7 +3,8 @@
  * the stripper accepts, or, without the corpus (or with --generated), a few
  * large generated photos (4000x3000, high quality, with metadata). Inputs are
  * read into memory first; each measurement repeats whole passes for at least
- * --seconds (default 1) of CPU time. Reports MB/s (10^6 bytes of input per second) for the
+ * --seconds (default 1) of CPU time, in five slices. Reports the median
+ * slice's MB/s (10^6 bytes of input per second) for the
  * streaming API fed 256 KiB chunks and for es_jpeg_strip_buffer, plus peak RSS.
  * --emit-dir DIR writes the inputs used, for run-bench.sh's whole-process run.
  * Lines starting with "# " are key/value results for scripts. */
@@ -191,23 +192,42 @@ static int pass_buffer(const inputs *in, sink *unused)
     return 0;
 }
 
+static int cmp_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* MB/s of `pass` over S_SLICES slices of seconds / S_SLICES each (whole
+ * passes, at least one per slice): the median slice is reported, so a burst
+ * of cache or memory contention from other work on the machine moves it less. */
+#define S_SLICES 5
 static double measure(const char *label, const char *key, int (*pass)(const inputs *, sink *),
                       const inputs *in, sink *out, double seconds)
 {
-    unsigned passes = 0;
+    double rates[S_SLICES], total_t = 0;
+    unsigned total_passes = 0;
     if (pass(in, out) != 0) /* warm-up */
         return -1;
-    double t0 = now(), t;
-    do {
-        if (pass(in, out) != 0) {
-            fprintf(stderr, "strip_bench: %s: the stripper failed on an accepted input\n", label);
-            return -1;
-        }
-        passes++;
-        t = now() - t0;
-    } while (t < seconds);
-    double mbs = (double)in->bytes * passes / t / 1e6;
-    printf("%-34s %9.1f MB/s  (%u passes in %.2f s)\n", label, mbs, passes, t);
+    for (int k = 0; k < S_SLICES; k++) {
+        unsigned passes = 0;
+        double t0 = now(), t;
+        do {
+            if (pass(in, out) != 0) {
+                fprintf(stderr, "strip_bench: %s: the stripper failed on an accepted input\n", label);
+                return -1;
+            }
+            passes++;
+            t = now() - t0;
+        } while (t < seconds / S_SLICES);
+        rates[k] = (double)in->bytes * passes / t / 1e6;
+        total_passes += passes;
+        total_t += t;
+    }
+    qsort(rates, S_SLICES, sizeof rates[0], cmp_doubles);
+    double mbs = rates[S_SLICES / 2];
+    printf("%-34s %9.1f MB/s  (median of %d slices, %.1f-%.1f; %u passes in %.2f s)\n", label, mbs, S_SLICES,
+           rates[0], rates[S_SLICES - 1], total_passes, total_t);
     printf("# %s %.1f\n", key, mbs);
     return mbs;
 }
