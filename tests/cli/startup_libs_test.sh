@@ -5,7 +5,7 @@
 # libcurl, libcrypto or their dependencies in the process. jansson,
 # libturbojpeg and expat are linked statically (Makefile STATIC_PKGS) and
 # nothing of ours needs libm, so a `strip` process loads only libc and libexif
-# (which brings libm).
+# (which brings libm). No start-up constructor probes the CPU.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -56,7 +56,19 @@ t_strip_loads_only_libc_and_libexif() {
     check_eq "libraries strip loaded besides libc, libexif and its libm" "$(cat "$d/extra_loaded")" ""
 }
 
+# GCC's __builtin_cpu_supports links libgcc's CPU probe, whose constructor
+# (__cpu_indicator_init) runs a dozen CPUID instructions at every start (a VM
+# exit each under a hypervisor); src/common/crc.c and src/jpeg/scan.c ask
+# CPUID themselves on first use instead.
+t_no_startup_cpu_probe() {
+    local d; d=$(newdir)
+    nm "$EXIFSTRIP" >"$d/symbols" 2>/dev/null
+    check "nm listed the binary's symbols" grep -q ' es_jpeg_stripper_new$' "$d/symbols"
+    check "libgcc's start-up CPU probe is not linked" lacks "$d/symbols" __cpu_indicator_init
+}
+
 es_run t_not_linked
+es_run t_no_startup_cpu_probe
 es_run t_strip_loads_only_libc_and_libexif
 es_run t_local_commands_do_not_load_curl_or_crypto
 es_finish
