@@ -73,9 +73,8 @@ typedef struct s_thread_arg {
 
 /* ---- listing ---- */
 
-/* One ListObjectsV2 page after token; a page that hands back the token it
- * was asked with (an endpoint that would make the listing loop forever) is
- * ES_ERR_PROTOCOL. */
+/* One ListObjectsV2 page after token (a listing that does not advance is
+ * ES_ERR_PROTOCOL, es_s3_list_objects_with). */
 static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3_list_page *page,
                           es_aws_result *res)
 {
@@ -83,14 +82,7 @@ static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3
                                .start_after = b->start_after,
                                .continuation = token,
                                .max_keys = max_keys};
-    es_err rc = es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
-    if (rc == ES_OK && token[0] && !strcmp(page->next_token, token)) {
-        es_s3_list_free(page);
-        snprintf(res->message, sizeof res->message, "%s",
-                 "the listing does not advance (the same continuation token came back)");
-        return ES_ERR_PROTOCOL;
-    }
-    return rc;
+    return es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
 }
 
 /* Fetches the next page (mu held on entry and exit, released meanwhile). */
