@@ -21,8 +21,11 @@ static es_creds_provider *s_creds;
     "<Contents><Key>a/one.jpg</Key><Size>5</Size><ETag>\"e1\"</ETag></Contents>" \
     "<NextContinuationToken>" token "</NextContinuationToken></ListBucketResult>"
 
-static es_s3_client *s_client(void)
+/* A client of the scripted S3, which answers every listing of "bkt" with page. */
+static es_s3_client *s_client(const char *page)
 {
+    es_test_http_server_clear_routes(s_srv);
+    es_test_http_server_route(s_srv, "GET", "/bkt", 200, page);
     es_test_http_server_clear_requests(s_srv);
     es_aws_config cfg;
     es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv));
@@ -43,9 +46,7 @@ static void s_last_query(char *out, size_t cap)
 
 static void test_pages_that_advance(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_route(s_srv, "GET", "/bkt", 200, S_PAGE("tok-2"));
-    es_s3_client *s3 = s_client();
+    es_s3_client *s3 = s_client(S_PAGE("tok-2"));
     REQUIRE(s3 != NULL);
     es_s3_list_page page;
     es_aws_result res;
@@ -71,9 +72,7 @@ static void test_pages_that_advance(void)
 
 static void test_page_that_does_not_advance(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_route(s_srv, "GET", "/bkt", 200, S_PAGE("tok-2"));
-    es_s3_client *s3 = s_client();
+    es_s3_client *s3 = s_client(S_PAGE("tok-2"));
     REQUIRE(s3 != NULL);
     es_s3_list_page page;
     es_aws_result res;
@@ -99,9 +98,7 @@ static void test_page_that_does_not_advance(void)
 
 static void test_long_token_is_cut_short(void)
 {
-    es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_route(s_srv, "GET", "/bkt", 200, S_PAGE(S_LONG_TOKEN));
-    es_s3_client *s3 = s_client();
+    es_s3_client *s3 = s_client(S_PAGE(S_LONG_TOKEN));
     REQUIRE(s3 != NULL);
     es_s3_list_page page;
     es_aws_result res;
