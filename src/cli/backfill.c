@@ -263,7 +263,7 @@ static void s_teardown(s_run *r)
 
 /* Runs the engine until it is done, handling signals and showing progress.
  * Returns false when threads were still blocked after cancelling them. */
-static bool s_drive(es_backfill *b, const s_run *r, es_backfill_progress *progress, bool *interrupted)
+static bool s_drive(es_backfill *b, const s_run *r, es_progress *progress, bool *interrupted)
 {
     uint64_t grace_end = 0;
     for (;;) {
@@ -275,13 +275,12 @@ static bool s_drive(es_backfill *b, const s_run *r, es_backfill_progress *progre
             *interrupted = true;
             es_backfill_stop(b);
             grace_end = es_clock_ms() + (uint64_t)r->cfg.shutdown_grace * 1000u;
-            es_backfill_progress_note(progress,
-                                      "stopping: no new keys; running ones get EXIFSTRIP_SHUTDOWN_GRACE "
-                                      "to finish (signal again to abandon them)");
+            es_progress_note(progress, "stopping: no new keys; running ones get EXIFSTRIP_SHUTDOWN_GRACE "
+                                       "to finish (signal again to abandon them)");
         }
         if (*interrupted && (signals > 1 || es_clock_ms() >= grace_end)) {
             es_backfill_cancel(b);
-            es_backfill_progress_note(progress, "abandoning the running keys (nothing is written for them)");
+            es_progress_note(progress, "abandoning the running keys (nothing is written for them)");
             return es_backfill_wait(b, S_CANCEL_WAIT_MS);
         }
     }
@@ -319,8 +318,8 @@ int es_cmd_backfill(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         s_signals = 0;
         es_cli_set_stop_handlers(s_on_signal);
-        es_backfill_progress progress;
-        es_backfill_progress_init(&progress, stderr, (int)a.progress_s);
+        es_progress progress;
+        es_progress_init(&progress, stderr, "backfill", (int)a.progress_s);
         bool interrupted = false, finished = false, started = es_backfill_start(b) == ES_OK;
         if (!started)
             fprintf(stderr, "exifstrip backfill: could not start the job threads\n");
@@ -331,7 +330,7 @@ int es_cmd_backfill(int argc, char **argv)
         es_backfill_get_stats(b, &st);
         es_backfill_progress_tick(&progress, b, true);
         status = es_backfill_summary(stdout, &st, a.source_url, a.dest_url, a.dry_run, interrupted,
-                                     es_backfill_progress_elapsed_ms(&progress));
+                                     es_progress_elapsed_ms(&progress));
         if (!started)
             status = ES_EXIT_FAILURE;
         else if (!finished) {

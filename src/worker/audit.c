@@ -36,13 +36,19 @@ bool es_audit_is_orientation_tag(const es_jpeg_stats *st)
            !st->exif_has_gps && !st->exif_has_thumbnail;
 }
 
+/* A listed key waiting for a thread (the key is malloc'd). */
+typedef struct s_queued {
+    char *key;
+    uint64_t size; /* as listed */
+} s_queued;
+
 typedef struct s_audit {
     es_s3_client *s3;
     const es_audit_options *opt;
     es_audit_summary *sum;
     pthread_mutex_t mu; /* queue, summary and callbacks */
     pthread_cond_t not_empty, not_full;
-    char **queue;
+    s_queued *queue;
     size_t cap, head, count;
     bool listing_done;
 } s_audit;
@@ -61,6 +67,12 @@ static void s_error(s_audit *a, const char *key, const char *fmt, ...)
         a->sum->errors++;
     if (a->opt->on_error)
         a->opt->on_error(a->opt->ctx, key, what);
+}
+
+static void s_progress(s_audit *a)
+{
+    if (a->opt->on_progress)
+        a->opt->on_progress(a->opt->ctx, a->sum);
 }
 
 static void s_finding(s_audit *a, const es_audit_finding *f)
@@ -242,7 +254,7 @@ static uint64_t s_total_findings(const es_audit_summary *sum)
 }
 
 /* Reads key and its source's identity without the lock, then reports under it. */
-static void s_audit_key(s_audit *a, const char *key)
+static void s_audit_key(s_audit *a, const char *key, uint64_t listed_size)
 {
     s_object o = {0};
     s_source src = {.rc = ES_OK};
@@ -275,6 +287,9 @@ static void s_audit_key(s_audit *a, const char *key)
             a->sum->orientation_tags += orientation_tag;
         }
     }
+    a->sum->settled++;
+    a->sum->settled_bytes += listed_size;
+    s_progress(a);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -291,23 +306,23 @@ static void *s_thread(void *arg)
             pthread_mutex_unlock(&a->mu);
             return NULL;
         }
-        char *key = a->queue[a->head];
+        s_queued item = a->queue[a->head];
         a->head = (a->head + 1) % a->cap;
         a->count--;
         pthread_cond_signal(&a->not_full);
         pthread_mutex_unlock(&a->mu);
-        s_audit_key(a, key);
-        free(key);
+        s_audit_key(a, item.key, item.size);
+        free(item.key);
     }
 }
 
-/* Hands key over to the threads (takes ownership), waiting while the queue is full. */
-static void s_push(s_audit *a, char *key)
+/* Hands item over to the threads (takes the key), waiting while the queue is full. */
+static void s_push(s_audit *a, s_queued item)
 {
     pthread_mutex_lock(&a->mu);
     while (a->count == a->cap)
         pthread_cond_wait(&a->not_full, &a->mu);
-    a->queue[(a->head + a->count) % a->cap] = key;
+    a->queue[(a->head + a->count) % a->cap] = item;
     a->count++;
     pthread_cond_signal(&a->not_empty);
     pthread_mutex_unlock(&a->mu);
@@ -334,12 +349,16 @@ static es_err s_list(s_audit *a)
             pthread_mutex_unlock(&a->mu);
             return rc;
         }
+        pthread_mutex_lock(&a->mu); /* the page counts before its keys are done */
         for (size_t i = 0; i < page.count; i++) {
-            pthread_mutex_lock(&a->mu);
             a->sum->objects++;
             a->sum->bytes += page.sizes ? page.sizes[i] : 0;
-            pthread_mutex_unlock(&a->mu);
-            s_push(a, page.keys[i]);
+        }
+        a->sum->listing_done = !page.next_token[0];
+        s_progress(a);
+        pthread_mutex_unlock(&a->mu);
+        for (size_t i = 0; i < page.count; i++) {
+            s_push(a, (s_queued){page.keys[i], page.sizes ? page.sizes[i] : 0});
             page.keys[i] = NULL;
         }
         memcpy(token, page.next_token, sizeof token);
