@@ -26,6 +26,7 @@
 #include "worker/clock.h"
 #include "worker/config.h"
 #include "worker/memory.h"
+#include "worker/metrics.h"
 
 #define S_TICK_MS 250
 #define S_CANCEL_WAIT_MS 10000 /* after cancelling, for running transfers to unwind */
@@ -45,6 +46,8 @@ static const char *const s_settings[] = {"EXIFSTRIP_SUFFIXES",
                                          "EXIFSTRIP_TRANSFORM_MEMORY",
                                          "EXIFSTRIP_LOG_FORMAT",
                                          "EXIFSTRIP_LOG_LEVEL",
+                                         "EXIFSTRIP_METRICS",
+                                         "EXIFSTRIP_METRICS_NAMESPACE",
                                          NULL};
 
 static volatile sig_atomic_t s_signals;
@@ -80,7 +83,10 @@ static void s_usage(FILE *out)
                  "Worker settings used (each also read from the environment variable shown):\n");
     es_cfg_print_help_some(out, s_settings);
     fprintf(out, "\nLogs: the worker's JSON lines on stderr; here EXIFSTRIP_LOG_LEVEL defaults to\n"
-                 "warn, not info (info logs every key). AWS settings and credentials as for\n"
+                 "warn, not info (info logs every key). Metrics: the worker's EMF record per key\n"
+                 "(dimension Queue=" ES_METRICS_BACKFILL_QUEUE
+                 "), except in dry runs; EXIFSTRIP_METRICS defaults\n"
+                 "to off when stderr is a terminal. AWS settings and credentials as for\n"
                  "`exifstrip worker`.\n"
                  "Signals: SIGINT/SIGTERM start no new key and let running ones finish within\n"
                  "EXIFSTRIP_SHUTDOWN_GRACE; a second signal abandons them (nothing is written).\n"
@@ -89,14 +95,17 @@ static void s_usage(FILE *out)
                  "failures, interrupted; run again to resume) and usage errors, 78 bad settings.\n");
 }
 
-/* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn": one log
- * line per key would drown the progress display. */
+/* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn", and an
+ * unset EXIFSTRIP_METRICS "off" when stderr is a terminal: one log line (or
+ * EMF record) per key would drown the progress display. */
 static const char *s_getenv(void *ctx, const char *name)
 {
     (void)ctx;
     const char *v = getenv(name);
     if (!strcmp(name, "EXIFSTRIP_LOG_LEVEL") && (!v || !*v))
         return "warn";
+    if (!strcmp(name, "EXIFSTRIP_METRICS") && (!v || !*v) && isatty(STDERR_FILENO))
+        return "off";
     return v;
 }
 
@@ -223,6 +232,7 @@ static int s_setup(s_run *r, s_args *a)
     if (es_cli_aws_setup("backfill", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
+    es_metrics_configure_from_cfg(&r->cfg, ES_METRICS_BACKFILL_QUEUE);
     es_worker_tune_malloc(); /* before the job threads start */
     if (a->report_path) {
         r->report.f = fopen(a->report_path, "w");
