@@ -213,10 +213,10 @@ static void s_show_progress(s_ctx *c, const es_audit_summary *s, bool final)
     if (!es_progress_due(&c->progress, final))
         return;
     es_progress_counts counts = {.done = s->settled,
-                                 .total = s->objects,
+                                 .total = s->total_known ? s->total_objects : s->objects,
                                  .done_bytes = s->settled_bytes,
-                                 .total_bytes = s->bytes,
-                                 .total_known = s->listing_done};
+                                 .total_bytes = s->total_known ? s->total_bytes : s->bytes,
+                                 .total_known = s->total_known};
     char head[256], line[512];
     es_progress_format_counts(&counts, "objects", es_progress_elapsed_ms(&c->progress), head, sizeof head);
     snprintf(line, sizeof line, "%s (clean %llu, with findings %llu, errors %llu)", head,
@@ -256,6 +256,7 @@ static es_err s_run_audit(es_s3_client *s3, es_audit_options *opt, s_ctx *c, es_
     memset(&c->snapshot, 0, sizeof c->snapshot);
     memset(sum, 0, sizeof *sum);
     c->running = c->progress.tty || c->progress_s > 0;
+    opt->count_ahead = c->running;
     pthread_t ticker;
     bool ticking = c->running && pthread_create(&ticker, NULL, s_ticker, c) == 0;
     opt->on_progress = s_on_progress;

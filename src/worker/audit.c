@@ -14,6 +14,7 @@
 
 #include "exifstrip/orient.h"
 #include "worker/config.h"
+#include "worker/list_count.h"
 #include "worker/ordering.h"
 
 #define S_QUEUE_PER_THREAD 4
@@ -51,6 +52,7 @@ typedef struct s_audit {
     s_queued *queue;
     size_t cap, head, count;
     bool listing_done;
+    es_list_counter *counter; /* count_ahead, or NULL */
 } s_audit;
 
 /* ---- reporting (callers hold mu) ----------------------------------------- */
@@ -71,6 +73,15 @@ static void s_error(s_audit *a, const char *key, const char *fmt, ...)
 
 static void s_progress(s_audit *a)
 {
+    es_audit_summary *s = a->sum;
+    if (!s->total_known && s->listing_done) {
+        s->total_objects = s->objects;
+        s->total_bytes = s->bytes;
+        s->total_known = true;
+        es_list_counter_stop(a->counter); /* nothing left to count ahead */
+    } else if (!s->total_known) {
+        s->total_known = es_list_counter_result(a->counter, &s->total_objects, &s->total_bytes);
+    }
     if (a->opt->on_progress)
         a->opt->on_progress(a->opt->ctx, a->sum);
 }
@@ -384,6 +395,9 @@ es_err es_audit_run(es_s3_client *s3, const es_audit_options *opt, es_audit_summ
     pthread_cond_init(&a.not_full, NULL);
     while (started < opt->concurrency && pthread_create(&threads[started], NULL, s_thread, &a) == 0)
         started++;
+    if (started > 0 && opt->count_ahead) /* without it, the total is known when the listing ends */
+        a.counter = es_list_counter_start(
+            &(es_list_count_opts){.s3 = s3, .bucket = opt->bucket, .prefix = opt->prefix});
     es_err rc = started > 0 ? s_list(&a) : ES_ERR_NOMEM;
     pthread_mutex_lock(&a.mu);
     a.listing_done = true;
@@ -391,6 +405,7 @@ es_err es_audit_run(es_s3_client *s3, const es_audit_options *opt, es_audit_summ
     pthread_mutex_unlock(&a.mu);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    es_list_counter_free(a.counter); /* a count still running ends at once */
     pthread_cond_destroy(&a.not_full);
     pthread_cond_destroy(&a.not_empty);
     pthread_mutex_destroy(&a.mu);
