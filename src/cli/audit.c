@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -21,8 +20,10 @@
 #include "cli/format.h"
 #include "cli/progress.h"
 #include "worker/audit.h"
+#include "worker/clock.h"
 #include "worker/config.h"
 #include "worker/report.h"
+#include "worker/thread.h"
 
 static const char s_usage_text[] =
     "usage: exifstrip audit s3://BUCKET[/PREFIX] [--source s3://SOURCE] [--json] [--concurrency N]\n"
@@ -69,10 +70,8 @@ typedef struct s_ctx {
     const char *bucket;
     long progress_s;
     es_progress progress;
-    pthread_mutex_t mu; /* snapshot, running */
-    pthread_cond_t wake;
+    es_pool_thread ticker;     /* its mu guards snapshot */
     es_audit_summary snapshot; /* the engine's running summary */
-    bool running;
 } s_ctx;
 
 /* A key for a terminal: control bytes shown as '?'. */
@@ -202,9 +201,9 @@ static void s_on_error(void *ctx, const char *key, const char *what)
 static void s_on_progress(void *ctx, const es_audit_summary *sum)
 {
     s_ctx *c = ctx;
-    pthread_mutex_lock(&c->mu);
+    pthread_mutex_lock(&c->ticker.mu);
     c->snapshot = *sum;
-    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_unlock(&c->ticker.mu);
 }
 
 /* "12/40 objects, 3.1 MiB/9.8 MiB, ... (clean 9, with findings 2, errors 1)" when due. */
@@ -224,26 +223,21 @@ static void s_show_progress(s_ctx *c, const es_audit_summary *s, bool final)
     es_progress_show(&c->progress, line);
 }
 
-/* Shows the progress while the audit runs, until c->running turns false. */
+/* Shows the progress while the audit runs, until the ticker is stopped. */
 static void *s_ticker(void *arg)
 {
     s_ctx *c = arg;
-    pthread_mutex_lock(&c->mu);
-    while (c->running) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += S_TICK_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        (void)pthread_cond_timedwait(&c->wake, &c->mu, &until);
-        if (!c->running)
+    pthread_mutex_lock(&c->ticker.mu);
+    while (!c->ticker.stopping) {
+        (void)es_clock_wait_until(&c->ticker.cv, &c->ticker.mu, es_clock_ms() + S_TICK_MS);
+        if (c->ticker.stopping)
             break;
         es_audit_summary s = c->snapshot;
-        pthread_mutex_unlock(&c->mu);
+        pthread_mutex_unlock(&c->ticker.mu);
         s_show_progress(c, &s, false);
-        pthread_mutex_lock(&c->mu);
+        pthread_mutex_lock(&c->ticker.mu);
     }
-    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_unlock(&c->ticker.mu);
     return NULL;
 }
 
@@ -251,27 +245,18 @@ static void *s_ticker(void *arg)
 static es_err s_run_audit(es_s3_client *s3, es_audit_options *opt, s_ctx *c, es_audit_summary *sum)
 {
     es_progress_init(&c->progress, stderr, "audit", (int)c->progress_s);
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->wake, NULL);
+    es_pool_thread_init(&c->ticker);
     memset(&c->snapshot, 0, sizeof c->snapshot);
     memset(sum, 0, sizeof *sum);
-    c->running = c->progress.tty || c->progress_s > 0;
-    opt->count_ahead = c->running;
-    pthread_t ticker;
-    bool ticking = c->running && pthread_create(&ticker, NULL, s_ticker, c) == 0;
+    bool shown = c->progress.tty || c->progress_s > 0;
+    opt->count_ahead = shown;
     opt->on_progress = s_on_progress;
+    if (shown)
+        (void)es_pool_thread_start(&c->ticker, s_ticker, c); /* without it: no progress, same audit */
     es_err rc = es_audit_run(s3, opt, sum);
-    if (ticking) {
-        pthread_mutex_lock(&c->mu);
-        c->running = false;
-        pthread_cond_signal(&c->wake);
-        pthread_mutex_unlock(&c->mu);
-        pthread_join(ticker, NULL);
-    }
+    es_pool_thread_destroy(&c->ticker); /* stops and joins it */
     s_show_progress(c, sum, true);
     es_progress_end(&c->progress);
-    pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->mu);
     return rc;
 }
 
