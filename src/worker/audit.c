@@ -3,7 +3,8 @@
  * through es_jpeg_audit (the stripper's parse-only pass, so what counts as
  * metadata is what the worker removes), HEAD the counterpart in the source
  * bucket when asked (judged by the worker's own ordering rule), and report
- * through the caller's callbacks under one lock. */
+ * through the caller's callbacks under one lock, the running summary after
+ * each page and each object (with count_ahead, its total from list_count.h). */
 #include "worker/audit.h"
 
 #include <pthread.h>
@@ -393,11 +394,11 @@ es_err es_audit_run(es_s3_client *s3, const es_audit_options *opt, es_audit_summ
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.not_empty, NULL);
     pthread_cond_init(&a.not_full, NULL);
-    while (started < opt->concurrency && pthread_create(&threads[started], NULL, s_thread, &a) == 0)
-        started++;
-    if (started > 0 && opt->count_ahead) /* without it, the total is known when the listing ends */
+    if (opt->count_ahead) /* without it, the total is known when the listing ends */
         a.counter = es_list_counter_start(
             &(es_list_count_opts){.s3 = s3, .bucket = opt->bucket, .prefix = opt->prefix});
+    while (started < opt->concurrency && pthread_create(&threads[started], NULL, s_thread, &a) == 0)
+        started++;
     es_err rc = started > 0 ? s_list(&a) : ES_ERR_NOMEM;
     pthread_mutex_lock(&a.mu);
     a.listing_done = true;
