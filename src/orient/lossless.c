@@ -107,10 +107,11 @@ static JBLOCKARRAY s_access(j_common_ptr c, jvirt_barray_ptr array, JDIMENSION r
                             boolean writable)
 {
     s_job *j = c->client_data;
-    for (int ci = 0; ci < j->planes_n; ci++) {
+    for (int ci = 0; ci < MAX_COMPONENTS; ci++) {
         if (array != j->dst_arrays[ci])
             continue;
-        JBLOCKARRAY rows = writable ? NULL : es_coef_plane_rows(&j->planes[ci], row, n);
+        /* never the library's: a destination array is read-only and exists once planned */
+        JBLOCKARRAY rows = writable || ci >= j->planes_n ? NULL : es_coef_plane_rows(&j->planes[ci], row, n);
         if (!rows)
             ERREXIT(c, JERR_BAD_VIRTUAL_ACCESS);
         return rows;
@@ -273,6 +274,10 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
         return -1;
     }
     jvirt_barray_ptr *source = jpeg_read_coefficients(&j->in);
+    if (!source) { /* only a suspending source returns none; a memory source cannot */
+        snprintf(j->msg, sizeof j->msg, "no coefficients were read");
+        return -1;
+    }
 
     j->out.err = &j->err;
     jpeg_create_compress(&j->out);
