@@ -1,8 +1,8 @@
-/* exif_dl.c - libexif loaded on first use. The binary does not link libexif
- * (nor, through it, libm): only reading an Exif block needs it (inspect's
- * summary, and the Orientation tag of src/orient/exif_tag.c), so a `worker`
- * waiting for messages, `health`, `--version` and the strip of a photo
- * without Exif never map it (about 0.55 MB resident for the two libraries).
+/* exif_dl.c - libexif loaded on first use (exif_dl.h). The binary does not
+ * link libexif (nor, through it, libm): only reading an Exif block needs it
+ * (inspect's summary, and the Orientation tag of src/orient/exif_tag.c), so a
+ * `worker` waiting for messages, `health`, `--version` and the strip of a
+ * photo without Exif never map it (about 0.55 MB resident for the two).
  *
  * The functions below are the libexif functions exifstrip calls, defined
  * here under their own names and prototypes (from the libexif headers): the
@@ -10,19 +10,23 @@
  * (aws/http/lazy_lib.h) and every call goes on to the library's function, so
  * the callers stay plain libexif code. The definitions are not exported
  * (nothing in the link needs them dynamically), so libexif's calls between
- * its own functions stay inside the library. When the library cannot be
- * loaded, the reason is logged once, exif_data_new and exif_log_new return
- * NULL (their callers treat that as a failure to read the Exif block) and the
- * others return zero or do nothing. Test programs link libexif itself. */
+ * its own functions stay inside the library. Test programs link libexif
+ * itself. A library that cannot be loaded ends the process, as the dynamic
+ * loader did when libexif was a NEEDED library: carrying on would strip
+ * photos without turning them. */
+#include "cli/exif_dl.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
 #include <libexif/exif-content.h>
 #include <libexif/exif-data.h>
 #include <libexif/exif-log.h>
 #include <libexif/exif-utils.h>
 
 #include "aws/http/lazy_lib.h"
+#include "cli/commands.h"
 #include "common/log.h"
-
-#define ES_EXIF_LIBRARY "libexif.so.12"
 
 /* X(field, symbol) for every libexif function exifstrip calls. */
 #define S_EXIF_FUNCTIONS(X)                          \
@@ -49,50 +53,62 @@ typedef struct s_exif_api {
 static const es_lazy_lib s_lib = {"libexif", "reading Exif", "libexif12"};
 static es_lazy_once s_once = ES_LAZY_ONCE_INIT;
 static s_exif_api s_api;
-static const ExifRational s_no_rational = {0, 0};
+
+/* Loads the library and resolves every function into *api: its handle, or
+ * NULL with err set. */
+static void *s_open(s_exif_api *api, es_error *err)
+{
+    void *handle = es_lazy_lib_open(&s_lib, ES_EXIF_LIBRARY, err);
+    const char *missing = NULL;
+    if (handle)
+        ES_LAZY_LIB_RESOLVE(S_EXIF_FUNCTIONS, handle, api, missing);
+    if (missing) {
+        es_lazy_lib_lacks(&s_lib, handle, ES_EXIF_LIBRARY, missing, err);
+        return NULL;
+    }
+    return handle;
+}
 
 static void s_load(void)
 {
-    void *handle = es_lazy_lib_open(&s_lib, ES_EXIF_LIBRARY, &s_once.err);
-    if (handle) {
-        const char *missing;
-        ES_LAZY_LIB_RESOLVE(S_EXIF_FUNCTIONS, handle, &s_api, missing);
-        if (missing)
-            es_lazy_lib_lacks(&s_lib, handle, ES_EXIF_LIBRARY, missing, &s_once.err);
-    }
-    if (s_once.err.code != ES_OK)
-        ES_LOG(ES_LOG_ERROR, "libexif.unavailable", ES_LF_STR("error", s_once.err.msg));
+    if (s_open(&s_api, &s_once.err))
+        return;
+    ES_LOG(ES_LOG_ERROR, "libexif.unavailable", ES_LF_STR("error", s_once.err.msg));
+    fprintf(stderr, "exifstrip: %s\n", s_once.err.msg);
+    _exit(ES_EXIT_CONFIG);
 }
 
-/* The table, or NULL when the library could not be loaded (logged once). */
-static const s_exif_api *s_get(void) { return es_lazy_once_ok(&s_once, s_load, NULL) ? &s_api : NULL; }
+/* The table; the first call loads the library. */
+static const s_exif_api *s_get(void)
+{
+    es_lazy_once_ok(&s_once, s_load, NULL);
+    return &s_api;
+}
 
-/* A stand-in that returns the library function's result, or fallback. */
-#define S_FORWARD(type, name, field, fallback, params, args) \
-    type name params                                         \
-    {                                                        \
-        const s_exif_api *api = s_get();                     \
-        return api ? api->field args : fallback;             \
-    }
+bool es_cli_exif_check(es_error *err)
+{
+    s_exif_api api;
+    void *handle = s_open(&api, err);
+    if (handle)
+        dlclose(handle);
+    return handle != NULL;
+}
+
+/* A stand-in that returns the library function's result. */
+#define S_FORWARD(type, name, field, params, args) \
+    type name params { return s_get()->field args; }
 /* A stand-in for a function without a result. */
 #define S_FORWARD_VOID(name, field, params, args) \
-    void name params                              \
-    {                                             \
-        const s_exif_api *api = s_get();          \
-        if (api)                                  \
-            api->field args;                      \
-    }
+    void name params { s_get()->field args; }
 
-S_FORWARD(ExifData *, exif_data_new, data_new, NULL, (void), ())
-S_FORWARD(ExifLog *, exif_log_new, log_new, NULL, (void), ())
-S_FORWARD(ExifEntry *, exif_content_get_entry, content_get_entry, NULL, (ExifContent * content, ExifTag tag),
+S_FORWARD(ExifData *, exif_data_new, data_new, (void), ())
+S_FORWARD(ExifLog *, exif_log_new, log_new, (void), ())
+S_FORWARD(ExifEntry *, exif_content_get_entry, content_get_entry, (ExifContent * content, ExifTag tag),
           (content, tag))
-S_FORWARD(ExifByteOrder, exif_data_get_byte_order, data_get_byte_order, EXIF_BYTE_ORDER_MOTOROLA,
-          (ExifData * data), (data))
-S_FORWARD(ExifShort, exif_get_short, get_short, 0, (const unsigned char *buf, ExifByteOrder order),
+S_FORWARD(ExifByteOrder, exif_data_get_byte_order, data_get_byte_order, (ExifData * data), (data))
+S_FORWARD(ExifShort, exif_get_short, get_short, (const unsigned char *buf, ExifByteOrder order), (buf, order))
+S_FORWARD(ExifRational, exif_get_rational, get_rational, (const unsigned char *buf, ExifByteOrder order),
           (buf, order))
-S_FORWARD(ExifRational, exif_get_rational, get_rational, s_no_rational,
-          (const unsigned char *buf, ExifByteOrder order), (buf, order))
 S_FORWARD_VOID(exif_data_load_data, data_load_data,
                (ExifData * data, const unsigned char *d, unsigned int size), (data, d, size))
 S_FORWARD_VOID(exif_data_log, data_log, (ExifData * data, ExifLog *log), (data, log))

@@ -6,7 +6,8 @@
 # libturbojpeg and expat are linked statically (Makefile STATIC_PKGS),
 # nothing of ours needs libm, and libexif (with its libm) is loaded only when
 # an Exif block is read (src/cli/exif_dl.c): a `strip` of a photo without
-# Exif loads libc alone, and an idle worker does not map libexif.
+# Exif loads libc alone, and a worker checks at start that libexif loads but
+# does not keep it mapped.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -71,7 +72,24 @@ t_strip_loads_only_libc() {
     check "--version did not load libexif" lacks "$d/version" libexif
 }
 
+# `worker` checks at start that libexif loads (a missing one must stop it
+# then, not turn photos wrongly later) and unloads it again: an idle worker
+# does not keep it mapped. Its SQS endpoint refuses connections; a second of
+# failing receives is enough.
+t_worker_checks_libexif_and_unloads_it() {
+    local d; d=$(newdir)
+    LD_DEBUG=files LD_DEBUG_OUTPUT="$d/ld" AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example \
+        AWS_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_EC2_METADATA_DISABLED=true \
+        AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+        EXIFSTRIP_QUEUE_URL=http://127.0.0.1:1/000000000000/events EXIFSTRIP_DEST_BUCKET=clean \
+        EXIFSTRIP_HEARTBEAT_FILE= timeout -s TERM 1 "$EXIFSTRIP" worker </dev/null >/dev/null 2>&1
+    cat "$d"/ld.* >"$d/trace" 2>/dev/null
+    check "the worker loaded libexif" grep -q 'file=libexif\.so\.12 .*dynamically loaded' "$d/trace"
+    check "and unloaded it again" grep -q 'file=/.*libexif\.so\.12 .*destroying link map' "$d/trace"
+}
+
 es_run t_not_linked
 es_run t_strip_loads_only_libc
 es_run t_local_commands_do_not_load_curl_or_crypto
+es_run t_worker_checks_libexif_and_unloads_it
 es_finish
