@@ -20,6 +20,7 @@
  * their own token suspended. */
 #include "worker/pool.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -68,6 +69,7 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
+#define S_IDLE_RELEASE_MS 1000    /* a worker idle this long frees its spare upload buffer */
 
 typedef struct s_item {
     char *message_id;
@@ -510,6 +512,24 @@ static void s_process(es_pool *p, s_item *it)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Waits (mu held) for cv_work. A thread that holds its upload buffer from
+ * the last job (aws/s3/s3.h: the spare that saves the next job allocating
+ * and faulting in a fresh one) frees it once it has been idle for
+ * S_IDLE_RELEASE_MS: gaps between receives keep it, an idle worker does not. */
+static void s_wait_for_work(es_pool *p)
+{
+    if (!es_s3_upload_spare_bytes()) {
+        es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
+        return;
+    }
+    if (es_clock_wait_until(&p->cv_work, &p->mu, es_clock_ms() + S_IDLE_RELEASE_MS) != ETIMEDOUT ||
+        p->qcount > 0)
+        return;
+    pthread_mutex_unlock(&p->mu);
+    es_s3_upload_release_spare();
+    pthread_mutex_lock(&p->mu);
+}
+
 static void *s_worker(void *arg)
 {
     es_pool *p = arg;
@@ -517,7 +537,7 @@ static void *s_worker(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->qcount == 0 && !p->stopping)
-            es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
+            s_wait_for_work(p);
         if (p->stopping)
             break; /* queued messages are given back by the main thread */
         s_item *it = p->queue[p->qhead];
