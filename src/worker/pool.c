@@ -225,6 +225,13 @@ static void s_note_receive(es_pool *p, es_err rc, const es_aws_result *res)
     }
 }
 
+/* How many more messages may be held (queued + running). Called with mu held. */
+static size_t s_room(const es_pool *p)
+{
+    size_t held = p->qcount + (size_t)p->active;
+    return held < p->qcap ? p->qcap - held : 0;
+}
+
 /* Marks a free job slot busy and returns it (-1: none free). Called with mu held. */
 static int s_job_slot_begin(es_pool *p)
 {
@@ -405,8 +412,7 @@ static void *s_receiver(void *arg)
         /* Receive a whole batch once at most `concurrency` messages are held
          * (queued + running): one ReceiveMessage per ES_SQS_MAX_BATCH messages
          * at any concurrency, the queue never empty while work is waiting. */
-        size_t held = p->qcount + (size_t)p->active;
-        size_t room = held < p->qcap ? p->qcap - held : 0;
+        size_t room = s_room(p);
         if (room < ES_SQS_MAX_BATCH) {
             s_timed_wait(&p->cv_space, &p->mu, 1000);
             pthread_mutex_unlock(&p->mu);
@@ -545,8 +551,7 @@ static void *s_worker(void *arg)
         p->qcount--;
         p->active++;
         int slot = s_job_slot_begin(p);
-        pthread_cond_broadcast(&p->cv_space);
-        pthread_mutex_unlock(&p->mu);
+        pthread_mutex_unlock(&p->mu); /* held (queued + running) is unchanged: the receiver has no news */
         s_process(p, it);
         s_item_free(it);
         pthread_mutex_lock(&p->mu);
@@ -554,7 +559,8 @@ static void *s_worker(void *arg)
             p->job_started[slot] = 0;
         p->active--;
         pthread_cond_broadcast(&p->cv_done);
-        pthread_cond_broadcast(&p->cv_space); /* drain check */
+        if (s_room(p) >= ES_SQS_MAX_BATCH) /* a batch fits now (or, idle, the drain check): wake the receiver */
+            pthread_cond_broadcast(&p->cv_space);
     }
     p->workers_alive--;
     pthread_cond_broadcast(&p->cv_done);
