@@ -34,7 +34,7 @@ char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, cons
 
 /* The thread's spare part buffer (part_spare.c). take: an empty b gets the
  * spare when it is within b's cap; keep: b's allocation becomes the spare
- * (one per thread, the larger; one above 512 KiB is freed), b is left empty. */
+ * (one per thread, the larger; one above 256 KiB is freed), b is left empty. */
 void es_s3_spare_take(es_buf *b);
 void es_s3_spare_keep(es_buf *b);
 

@@ -14,7 +14,7 @@
 #include "aws/s3/internal.h"
 
 /* The largest buffer kept as a spare. */
-#define S_KEEP_MAX (512u << 10)
+#define S_KEEP_MAX (256u << 10)
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key; /* the spare's storage; freed at thread exit */

@@ -310,7 +310,7 @@ static void test_expect_hint_keeps_the_bytes(void)
 /* One upload after another on a thread reuses the buffer of the last one (no
  * fresh pages per object), and a reused buffer holding a larger object's
  * bytes sends exactly the new object's: smaller, larger, unknown size, empty.
- * A buffer above 512 KiB is not kept; release frees the spare. */
+ * A buffer above 256 KiB is not kept; release frees the spare. */
 static void test_thread_reuses_its_part_buffer(void)
 {
     es_s3_upload_release_spare();
@@ -318,7 +318,7 @@ static void test_thread_reuses_its_part_buffer(void)
     static const struct {
         size_t len;
         uint64_t expect; /* 0: no hint */
-    } cases[] = {{300000, 300000}, {1000, 1000}, {200000, 200000}, {70000, 0}, {0, 0}, {90000, 90000}};
+    } cases[] = {{200000, 200000}, {1000, 1000}, {150000, 150000}, {70000, 0}, {0, 0}, {90000, 90000}};
     es_s3_client *c = s_client();
     REQUIRE(c);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -333,19 +333,19 @@ static void test_thread_reuses_its_part_buffer(void)
         char what[32];
         snprintf(what, sizeof what, "upload %zu", i);
         s_check_put_bytes(cases[i].len, what);
-        /* the first upload's 512 KiB buffer is the spare from then on (the larger is kept) */
-        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+        /* the first upload's 256 KiB buffer is the spare from then on (the larger is kept) */
+        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 256u << 10);
     }
     /* too large to keep: the thread holds nothing after it */
     es_s3_upload_release_spare();
     es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
     REQUIRE(u);
-    es_s3_upload_expect(u, 600000);
+    es_s3_upload_expect(u, 300000);
     es_aws_result res;
-    CHECK_OK(s_write(u, 600000, 65536, &res));
+    CHECK_OK(s_write(u, 300000, 65536, &res));
     CHECK_OK(es_s3_upload_finish(u, &res));
     es_s3_upload_free(u);
-    s_check_put_bytes(600000, "large upload");
+    s_check_put_bytes(300000, "large upload");
     CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
     es_s3_client_free(c);
 }
