@@ -97,6 +97,8 @@ struct es_http_response {
     char error[256];      /* transport failure text (curl), "" otherwise */
 };
 
+/* Empty response; cheap: the header storage is not cleared (only what was
+ * parsed into it is ever read). */
 void es_http_response_init(es_http_response *r);
 /* Drops body and headers, keeps the allocation for reuse. */
 void es_http_response_reset(es_http_response *r);
