@@ -11,8 +11,11 @@
 
 #include <jpeglib.h>
 
+#include "orient/sparse_coefs.h"
+
 typedef struct es_coef_plane {
-    JBLOCKROW *src;                   /* every block row of the source component */
+    JBLOCKROW *src;                   /* every block row of the source component, or NULL and: */
+    const es_sparse_coefs *sparse;    /* the source component's blocks in a sparse store */
     JDIMENSION src_width, src_height; /* its blocks, padded to whole MCUs */
     JDIMENSION width, height;         /* the destination's blocks (what the encoder reads) */
     /* Destination columns [0, mirror_w) are mirrored (block x comes from

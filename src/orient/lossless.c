@@ -6,6 +6,18 @@
  * moment (coef_plane.c), so the transform costs one image of coefficients
  * instead of two, and the blocks are moved while the encoder reads them.
  *
+ * A sequential Huffman source (SOF0/SOF1: every component is decoded in one
+ * scan, each iMCU row once, top to bottom) does not get that array either:
+ * the decompressor's request_virt_barray / access_virt_barray are wrapped,
+ * the decoder writes each iMCU row into a small zeroed row buffer, and the
+ * row is compacted into a sparse store (sparse_coefs.c) when the decoder
+ * moves on; coef_plane.c expands one source block at a time from it. The
+ * store is given the full array's size minus the row buffer as its limit,
+ * so the budget of plan.c (128 bytes a block) still bounds it; a source
+ * that would pass it (nearly every block dense) or that revisits a row is
+ * transformed again with the full array. Progressive and arithmetic-coded
+ * sources (the decoder revisits rows in every scan) keep the full array.
+ *
  * The set-up is what tjTransform (libjpeg-turbo 2.1) does for TJXOPT_TRIM |
  * TJXOPT_COPYNONE: copied critical parameters, a single-component image
  * coded with 1x1 sampling, sampling factors and quantisation tables
@@ -35,6 +47,15 @@ typedef struct s_dest {
 
 typedef JBLOCKARRAY (*s_access_fn)(j_common_ptr, jvirt_barray_ptr, JDIMENSION, JDIMENSION, boolean);
 
+/* One source component decoded into a sparse store through a row buffer. */
+typedef struct s_sparse_src {
+    es_sparse_coefs store;
+    JBLOCKARRAY rows;         /* the iMCU row the decoder is writing */
+    JDIMENSION rows_n, width; /* its block rows (v_samp_factor) and blocks a row */
+    JDIMENSION rows_from;     /* which block row rows[0] is */
+    bool pending;             /* rows hold a row not yet stored */
+} s_sparse_src;
+
 /* Everything a transform touches lives here and is reached through one
  * pointer, so a longjmp out of libjpeg clobbers nothing. */
 typedef struct s_job {
@@ -52,6 +73,12 @@ typedef struct s_job {
     es_coef_plane planes[MAX_COMPONENTS];
     jvirt_barray_ptr dst_arrays[MAX_COMPONENTS]; /* handles naming planes[] */
     s_access_fn library_access;
+    /* the sparse source (sparse: in use for this attempt) */
+    bool sparse;
+    bool retry_full; /* the sparse source cannot take this input: redo with the full array */
+    int sparse_n;    /* source arrays requested so far */
+    s_sparse_src src[MAX_COMPONENTS];
+    s_access_fn in_access;
 } s_job;
 
 static void s_error_exit(j_common_ptr c)
@@ -117,6 +144,75 @@ static JBLOCKARRAY s_access(j_common_ptr c, jvirt_barray_ptr array, JDIMENSION r
         return rows;
     }
     return j->library_access(c, array, row, n, writable);
+}
+
+/* The sparse store cannot take this input: leave for a retry with the full array. */
+static void s_retry_full(j_common_ptr c)
+{
+    s_job *j = c->client_data;
+    j->retry_full = true;
+    snprintf(j->msg, sizeof j->msg, "sparse source store cannot hold the image");
+    longjmp(j->jump, 1);
+}
+
+/* The decoder's coefficient arrays become sparse stores of the same size,
+ * limited to what a full array would take minus the row buffer. */
+static jvirt_barray_ptr s_request_source(j_common_ptr c, int pool, boolean pre_zero, JDIMENSION width,
+                                         JDIMENSION height, JDIMENSION access_rows)
+{
+    s_job *j = c->client_data;
+    if (j->sparse_n >= j->in.num_components || !pre_zero)
+        s_retry_full(c);
+    s_sparse_src *s = &j->src[j->sparse_n];
+    size_t full = (size_t)width * height * sizeof(JBLOCK),
+           buffer = (size_t)width * access_rows * sizeof(JBLOCK);
+    if (!width || buffer >= full || !es_sparse_coefs_init(&s->store, width, height, full - buffer))
+        s_retry_full(c);
+    j->sparse_n++;
+    s->rows = (*c->mem->alloc_barray)(c, pool, width, access_rows);
+    s->rows_n = access_rows;
+    s->width = width;
+    s->pending = false;
+    return (jvirt_barray_ptr)(void *)s;
+}
+
+static void s_store_pending(j_common_ptr c, s_sparse_src *s)
+{
+    for (JDIMENSION k = 0; s->pending && k < s->rows_n && s->rows_from + k < s->store.height; k++)
+        if (!es_sparse_coefs_put_row(&s->store, s->rows_from + k, s->rows[k]))
+            s_retry_full(c);
+    s->pending = false;
+}
+
+/* The decoder writes iMCU row by iMCU row, each once, in order. */
+static JBLOCKARRAY s_access_source(j_common_ptr c, jvirt_barray_ptr array, JDIMENSION row, JDIMENSION n,
+                                   boolean writable)
+{
+    s_job *j = c->client_data;
+    for (int ci = 0; ci < j->sparse_n; ci++) {
+        s_sparse_src *s = &j->src[ci];
+        if (array != (jvirt_barray_ptr)(void *)s)
+            continue;
+        if (!writable || n > s->rows_n)
+            s_retry_full(c);
+        if (s->pending && row == s->rows_from)
+            return s->rows;
+        s_store_pending(c, s);
+        if (row < s->store.rows_done)
+            s_retry_full(c);
+        for (JDIMENSION k = 0; k < s->rows_n; k++)
+            memset(s->rows[k], 0, (size_t)s->width * sizeof(JBLOCK));
+        s->rows_from = row;
+        s->pending = true;
+        return s->rows;
+    }
+    return j->in_access(c, array, row, n, writable);
+}
+
+static void s_sparse_free(s_job *j)
+{
+    for (int ci = 0; ci < MAX_COMPONENTS; ci++)
+        es_sparse_coefs_free(&j->src[ci].store);
 }
 
 static bool s_factors(const jpeg_component_info *c, int h, int v)
@@ -240,7 +336,13 @@ static void s_planes(s_job *j, jvirt_barray_ptr *source)
         es_coef_plane *p = &j->planes[ci];
         p->src_width = s_round_up(sc->width_in_blocks, sc->h_samp_factor);
         p->src_height = s_round_up(sc->height_in_blocks, sc->v_samp_factor);
-        p->src = s_source_rows(j, source[ci], sc, p->src_height);
+        if (j->sparse) {
+            p->src = NULL;
+            p->sparse = &j->src[ci].store;
+        } else {
+            p->src = s_source_rows(j, source[ci], sc, p->src_height);
+            p->sparse = NULL;
+        }
         p->width = dc->width_in_blocks;
         p->height = dc->height_in_blocks;
         p->mirror_w = s_mirrors_x(j->op) ? mcu_cols * (JDIMENSION)dc->h_samp_factor : 0;
@@ -273,10 +375,25 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
         snprintf(j->msg, sizeof j->msg, "Could not determine subsampling type for JPEG image");
         return -1;
     }
+    /* one iMCU row: the row buffer would be the whole image */
+    if (j->sparse && (j->in.progressive_mode || j->in.arith_code || j->in.total_iMCU_rows < 2))
+        j->sparse = false;
+    if (j->sparse) {
+        j->in.client_data = j;
+        j->in_access = j->in.mem->access_virt_barray;
+        j->in.mem->request_virt_barray = s_request_source;
+        j->in.mem->access_virt_barray = s_access_source;
+    }
     jvirt_barray_ptr *source = jpeg_read_coefficients(&j->in);
     if (!source) { /* only a suspending source returns none; a memory source cannot */
         snprintf(j->msg, sizeof j->msg, "no coefficients were read");
         return -1;
+    }
+    for (int ci = 0; j->sparse && ci < j->in.num_components; ci++) {
+        if (ci >= j->sparse_n)
+            s_retry_full((j_common_ptr)&j->in);
+        s_store_pending((j_common_ptr)&j->in, &j->src[ci]);
+        es_sparse_coefs_finish(&j->src[ci].store);
     }
 
     j->out.err = &j->err;
@@ -307,20 +424,19 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
     return 0;
 }
 
-es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, uint8_t **out,
-                          size_t *out_len, es_error *err)
+/* One transform attempt; *retry_full when the sparse source gave up. */
+static es_err s_attempt(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, bool sparse,
+                        uint8_t **out, size_t *out_len, bool *retry_full, es_error *err)
 {
-    *out = NULL;
-    *out_len = 0;
-    if (!jpeg || len < 4 || len > 0xFFFFFFFFu || (unsigned)op > 7)
-        return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
     s_job *j = calloc(1, sizeof *j);
     if (!j)
         return es_error_set(err, ES_ERR_NOMEM, "transform: out of memory");
     j->op = op;
     j->progressive = progressive;
+    j->sparse = sparse;
     es_err rc = ES_OK;
     if (s_run(j, jpeg, len) != 0) {
+        *retry_full = j->retry_full;
         rc = es_error_set(err, ES_ERR_JPEG_BAD_MARKER, "libjpeg-turbo cannot transform it: %s", j->msg);
         free(j->dest.buf);
     } else {
@@ -331,6 +447,21 @@ es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool
         jpeg_destroy_compress(&j->out);
     if (j->in_created)
         jpeg_destroy_decompress(&j->in);
+    s_sparse_free(j);
     free(j);
+    return rc;
+}
+
+es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, uint8_t **out,
+                          size_t *out_len, es_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (!jpeg || len < 4 || len > 0xFFFFFFFFu || (unsigned)op > 7)
+        return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
+    bool retry_full = false;
+    es_err rc = s_attempt(jpeg, len, op, progressive, true, out, out_len, &retry_full, err);
+    if (rc != ES_OK && retry_full)
+        rc = s_attempt(jpeg, len, op, progressive, false, out, out_len, &retry_full, err);
     return rc;
 }

@@ -1,0 +1,164 @@
+/* sparse_coefs.c - the compact coefficient store of sparse_coefs.h. The
+ * records' space is reserved with one anonymous mapping of the capacity
+ * (the kernel provides a page when it is first written), so the memory
+ * used grows with the records actually stored and can never pass the
+ * capacity, and there is no copy to grow it. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "orient/sparse_coefs.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION height, size_t cap_bytes)
+{
+    memset(s, 0, sizeof *s);
+    size_t blocks = (size_t)width * height;
+    if (blocks >= SIZE_MAX / sizeof(uint32_t) - 1 || cap_bytes < (blocks + 1) * sizeof(uint32_t))
+        return false;
+    size_t units = (cap_bytes - (blocks + 1) * sizeof(uint32_t)) / sizeof(JCOEF);
+    if (units > UINT32_MAX) /* offsets are 32-bit */
+        units = UINT32_MAX;
+    s->index = malloc((blocks + 1) * sizeof(uint32_t));
+    if (!s->index)
+        return false;
+    if (units) {
+        void *p = mmap(NULL, units * sizeof(JCOEF), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            free(s->index);
+            s->index = NULL;
+            return false;
+        }
+        s->pool = p;
+    }
+    s->width = width;
+    s->height = height;
+    s->pool_cap = units;
+    s->index[0] = 0;
+    return true;
+}
+
+void es_sparse_coefs_free(es_sparse_coefs *s)
+{
+    if (s->pool)
+        munmap(s->pool, s->pool_cap * sizeof(JCOEF));
+    free(s->index);
+    memset(s, 0, sizeof *s);
+}
+
+/* Bit k set where coefficient k is non-zero. */
+static uint64_t s_nonzero(const JCOEF *b)
+{
+#if defined(__SSE2__)
+    __m128i zero = _mm_setzero_si128();
+    uint64_t mask = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
+        __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(lo, zero), _mm_cmpeq_epi16(hi, zero));
+        mask |= (uint64_t)(uint16_t)~_mm_movemask_epi8(eq) << (16 * i);
+    }
+    return mask;
+#else
+    uint64_t mask = 0;
+    for (int k = 0; k < DCTSIZE2; k++)
+        mask |= (uint64_t)(b[k] != 0) << k;
+    return mask;
+#endif
+}
+
+/* Appends one block's record at used (room for 64 units is checked). */
+static size_t s_put_block(JCOEF *out, const JCOEF *b)
+{
+    uint64_t mask = s_nonzero(b);
+    int n = __builtin_popcountll(mask);
+    if (n == 0)
+        return 0;
+    if (n >= ES_SPARSE_DENSE_FROM) {
+        memcpy(out, b, DCTSIZE2 * sizeof(JCOEF));
+        return DCTSIZE2;
+    }
+    memcpy(out, &mask, sizeof mask);
+    JCOEF *v = out + ES_SPARSE_MASK_UNITS;
+    for (; mask; mask &= mask - 1)
+        *v++ = b[__builtin_ctzll(mask)];
+    return (size_t)(ES_SPARSE_MASK_UNITS + n);
+}
+
+static void s_zero_rows_until(es_sparse_coefs *s, JDIMENSION row)
+{
+    for (; s->rows_done < row; s->rows_done++) {
+        uint32_t *at = s->index + (size_t)s->rows_done * s->width + 1;
+        for (JDIMENSION x = 0; x < s->width; x++)
+            at[x] = (uint32_t)s->used;
+    }
+}
+
+bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *blocks)
+{
+    if (row < s->rows_done || row >= s->height)
+        return false;
+    size_t used = s->used;
+    uint32_t *at = s->index + (size_t)row * s->width + 1;
+    for (JDIMENSION x = 0; x < s->width; x++) {
+        if (s->pool_cap - used < DCTSIZE2) { /* a block may need 64 units */
+            uint64_t mask = s_nonzero(blocks[x]);
+            int n = __builtin_popcountll(mask);
+            size_t need = n == 0                      ? 0
+                          : n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2
+                                                      : (size_t)(ES_SPARSE_MASK_UNITS + n);
+            if (s->pool_cap - used < need)
+                return false; /* nothing of this row is visible: rows_done and used are unchanged */
+        }
+        used += s_put_block(s->pool + used, blocks[x]);
+        at[x] = (uint32_t)used; /* ignored until rows_done passes this row */
+    }
+    /* rows skipped before this one hold no records: their offsets all equal s->used */
+    uint32_t *first = s->index + (size_t)s->rows_done * s->width + 1;
+    for (uint32_t *p = first; p < at; p++)
+        *p = (uint32_t)s->used;
+    s->rows_done = row + 1;
+    s->used = used;
+    return true;
+}
+
+void es_sparse_coefs_finish(es_sparse_coefs *s) { s_zero_rows_until(s, s->height); }
+
+bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, es_sparse_block *out)
+{
+    if (row >= s->rows_done || col >= s->width)
+        return false;
+    size_t b = (size_t)row * s->width + col;
+    uint32_t from = s->index[b], len = s->index[b + 1] - from;
+    out->mask = 0;
+    out->values = s->pool + from;
+    out->n = (int)len;
+    if (len == 0 || len == DCTSIZE2)
+        return true;
+    if (len < ES_SPARSE_MASK_UNITS)
+        return false;
+    memcpy(&out->mask, s->pool + from, sizeof out->mask);
+    out->values += ES_SPARSE_MASK_UNITS;
+    out->n = (int)len - ES_SPARSE_MASK_UNITS;
+    return __builtin_popcountll(out->mask) == out->n;
+}
+
+bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, JCOEF *out)
+{
+    es_sparse_block b;
+    if (!es_sparse_coefs_block(s, row, col, &b))
+        return false;
+    if (b.n == DCTSIZE2) {
+        memcpy(out, b.values, DCTSIZE2 * sizeof(JCOEF));
+        return true;
+    }
+    memset(out, 0, DCTSIZE2 * sizeof(JCOEF));
+    const JCOEF *v = b.values;
+    for (uint64_t m = b.mask; m; m &= m - 1)
+        out[__builtin_ctzll(m)] = *v++;
+    return true;
+}

@@ -1,0 +1,63 @@
+/* sparse_coefs.h - one component's DCT coefficients kept compactly: most
+ * blocks of a photo have few non-zero coefficients, so a block is stored as
+ * a 64-bit mask of its non-zero positions followed by those values (nothing
+ * at all when every coefficient is zero, the 64 values as they are when 60 or
+ * more are non-zero), with a per-block offset index. Block rows are appended
+ * in order (the sequential decoder's iMCU rows) and read back one block at a
+ * time in any order (coef_plane.c). The store never holds more than the
+ * capacity it is given: an append that would pass it fails, and the caller
+ * uses a full coefficient array instead. Internal to src/orient. */
+#ifndef ES_ORIENT_SPARSE_COEFS_H
+#define ES_ORIENT_SPARSE_COEFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h> /* jpeglib.h needs FILE */
+
+#include <jpeglib.h>
+
+/* Record lengths in JCOEF units: a mask is 4 units, a dense block 64. */
+#define ES_SPARSE_MASK_UNITS 4
+#define ES_SPARSE_DENSE_FROM 60 /* non-zero coefficients from which a block is stored whole */
+
+typedef struct es_sparse_coefs {
+    JDIMENSION width, height; /* blocks */
+    uint32_t *index;          /* width * height + 1 offsets (JCOEF units) into pool */
+    JCOEF *pool;              /* reserved address space; pages are touched as records are written */
+    size_t pool_cap;          /* JCOEF units */
+    size_t used;              /* JCOEF units written */
+    JDIMENSION rows_done;     /* block rows [0, rows_done) are stored */
+} es_sparse_coefs;
+
+/* One stored block: n == 0 all zero; n == DCTSIZE2 values holds the 64
+ * coefficients in natural order; otherwise mask has n bits set and values
+ * the coefficients at those positions, lowest position first. */
+typedef struct es_sparse_block {
+    uint64_t mask;
+    const JCOEF *values;
+    int n;
+} es_sparse_block;
+
+/* An empty store of width x height blocks whose index and records together
+ * take at most cap_bytes. false (and nothing allocated) when that cannot
+ * hold even the index, or on an allocation failure. */
+bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION height, size_t cap_bytes);
+void es_sparse_coefs_free(es_sparse_coefs *s);
+
+/* Stores block row `row` (width blocks); rows between the last stored one
+ * and `row` are stored as all-zero blocks. false (nothing stored) when row
+ * is already stored or beyond height, or the capacity would be passed. */
+bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *blocks);
+
+/* Stores every remaining row as all-zero blocks (what a pre-zeroed array
+ * holds where the decoder wrote nothing). */
+void es_sparse_coefs_finish(es_sparse_coefs *s);
+
+/* Block (row, col) of the stored rows; false when it lies outside them. */
+bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, es_sparse_block *out);
+
+/* Block (row, col) expanded to 64 coefficients in natural order. */
+bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, JCOEF *out);
+
+#endif

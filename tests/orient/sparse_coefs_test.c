@@ -1,0 +1,211 @@
+/* sparse_coefs_test.c - the sparse coefficient store of
+ * src/orient/sparse_coefs.c: random blocks of every density (all zero, one
+ * coefficient, 59 and 60 non-zero either side of the dense form, all 64,
+ * the extreme values) come back exactly, rows the decoder skipped read as
+ * zero, reads and appends outside the stored rows or past the capacity
+ * fail without storing anything; and coef_plane.c produces the same
+ * destination blocks from a sparse source as from a full array for every
+ * mirror/transpose combination. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "orient/coef_plane.h"
+#include "orient/sparse_coefs.h"
+
+#define S_W 9
+#define S_H 7
+
+static JBLOCK s_src[S_H][S_W];
+static uint32_t s_rng = 12345;
+
+static uint32_t s_next(void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 17;
+    s_rng ^= s_rng << 5;
+    return s_rng;
+}
+
+static JCOEF s_value(void)
+{
+    static const JCOEF extremes[] = {-32768, 32767, -1, 1, -2048, 2047};
+    uint32_t r = s_next();
+    JCOEF v = r % 4 == 0 ? extremes[(r >> 8) % 6] : (JCOEF)((int)((r >> 8) % 2001) - 1000);
+    return v ? v : 1;
+}
+
+/* A block with exactly n non-zero coefficients at random positions. */
+static void s_block(JCOEF *b, int n)
+{
+    memset(b, 0, DCTSIZE2 * sizeof(JCOEF));
+    for (int set = 0; set < n;) {
+        unsigned k = s_next() % DCTSIZE2;
+        if (!b[k]) {
+            b[k] = s_value();
+            set++;
+        }
+    }
+}
+
+static void s_fill(void)
+{
+    static const int counts[] = {0, 1, 2, 3, 5, 12, 59, 60, 61, 63, 64};
+    for (int r = 0; r < S_H; r++)
+        for (int c = 0; c < S_W; c++)
+            s_block(s_src[r][c], counts[(size_t)(r * S_W + c) % (sizeof counts / sizeof counts[0])]);
+}
+
+static bool s_store_all(es_sparse_coefs *s, size_t cap)
+{
+    if (!es_sparse_coefs_init(s, S_W, S_H, cap))
+        return false;
+    for (JDIMENSION r = 0; r < S_H; r++)
+        if (!es_sparse_coefs_put_row(s, r, s_src[r]))
+            return false;
+    es_sparse_coefs_finish(s);
+    return true;
+}
+
+static void test_round_trip(void)
+{
+    s_fill();
+    es_sparse_coefs s;
+    REQUIRE(s_store_all(&s, sizeof s_src + 4096));
+    for (JDIMENSION r = 0; r < S_H; r++)
+        for (JDIMENSION c = 0; c < S_W; c++) {
+            JCOEF got[DCTSIZE2];
+            REQUIRE(es_sparse_coefs_get(&s, r, c, got));
+            CHECK_MEM_EQ(got, sizeof got, s_src[r][c], sizeof got);
+            es_sparse_block b;
+            REQUIRE(es_sparse_coefs_block(&s, r, c, &b));
+            int n = 0;
+            for (int k = 0; k < DCTSIZE2; k++)
+                n += s_src[r][c][k] != 0;
+            /* the stored form: nothing, mask and values, or the 64 values */
+            CHECK_INT_EQ(b.n, n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2 : n);
+        }
+    CHECK(s.used < s.pool_cap);
+    es_sparse_coefs_free(&s);
+}
+
+static void test_skipped_rows_are_zero(void)
+{
+    s_fill();
+    es_sparse_coefs s;
+    REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, sizeof s_src + 4096));
+    REQUIRE(es_sparse_coefs_put_row(&s, 1, s_src[1])); /* row 0 skipped */
+    REQUIRE(es_sparse_coefs_put_row(&s, 4, s_src[4])); /* rows 2, 3 skipped */
+    es_sparse_coefs_finish(&s);                        /* rows 5, 6 */
+    for (JDIMENSION r = 0; r < S_H; r++)
+        for (JDIMENSION c = 0; c < S_W; c++) {
+            JCOEF got[DCTSIZE2], zero[DCTSIZE2] = {0};
+            REQUIRE(es_sparse_coefs_get(&s, r, c, got));
+            const JCOEF *want = r == 1 || r == 4 ? s_src[r][c] : zero;
+            CHECK_MEM_EQ(got, sizeof got, want, sizeof got);
+        }
+    es_sparse_coefs_free(&s);
+}
+
+static void test_bounds(void)
+{
+    s_fill();
+    es_sparse_coefs s;
+    JCOEF got[DCTSIZE2];
+    REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, sizeof s_src + 4096));
+    CHECK(!es_sparse_coefs_get(&s, 0, 0, got)); /* nothing stored yet */
+    REQUIRE(es_sparse_coefs_put_row(&s, 0, s_src[0]));
+    REQUIRE(es_sparse_coefs_put_row(&s, 1, s_src[1]));
+    CHECK(es_sparse_coefs_get(&s, 1, S_W - 1, got));
+    CHECK(!es_sparse_coefs_get(&s, 0, S_W, got)); /* past the width (row 1's first block is stored) */
+    CHECK(!es_sparse_coefs_get(&s, 1, S_W, got));
+    CHECK(!es_sparse_coefs_get(&s, 2, 0, got));         /* not stored yet */
+    CHECK(!es_sparse_coefs_put_row(&s, 1, s_src[1]));   /* a row again */
+    CHECK(!es_sparse_coefs_put_row(&s, 0, s_src[0]));   /* going back */
+    CHECK(!es_sparse_coefs_put_row(&s, S_H, s_src[0])); /* past the height */
+    CHECK_INT_EQ(s.rows_done, 2);
+    es_sparse_coefs_free(&s);
+    /* a capacity that cannot hold even the index */
+    CHECK(!es_sparse_coefs_init(&s, S_W, S_H, (S_W * S_H + 1) * sizeof(uint32_t) - 1));
+    CHECK(s.index == NULL && s.pool == NULL);
+}
+
+static void test_capacity(void)
+{
+    s_fill();
+    es_sparse_coefs s;
+    REQUIRE(s_store_all(&s, sizeof s_src + 4096));
+    size_t need = s.used;
+    es_sparse_coefs_free(&s);
+    size_t index = (S_W * S_H + 1) * sizeof(uint32_t);
+    REQUIRE(s_store_all(&s, index + need * sizeof(JCOEF))); /* exactly enough */
+    CHECK_INT_EQ(s.used, need);
+    es_sparse_coefs_free(&s);
+    REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, index + (need - 1) * sizeof(JCOEF))); /* one unit short */
+    JDIMENSION r = 0;
+    while (r < S_H && es_sparse_coefs_put_row(&s, r, s_src[r]))
+        r++;
+    CHECK_INT_EQ(r, S_H - 1); /* the last row does not fit, and nothing of it is stored */
+    CHECK_INT_EQ(s.rows_done, S_H - 1);
+    CHECK(s.used <= s.pool_cap);
+    es_sparse_coefs_free(&s);
+    /* every block dense: a store given a full array's size minus its index holds it */
+    for (int rr = 0; rr < S_H; rr++)
+        for (int c = 0; c < S_W; c++)
+            s_block(s_src[rr][c], DCTSIZE2);
+    CHECK(s_store_all(&s, sizeof s_src + index));
+    CHECK(s.used <= sizeof s_src / sizeof(JCOEF));
+    es_sparse_coefs_free(&s);
+    CHECK(!s_store_all(&s, sizeof s_src)); /* the index does not come on top */
+    es_sparse_coefs_free(&s);
+}
+
+/* coef_plane.c from a sparse source gives what it gives from the array. */
+static void test_plane_from_sparse_source(void)
+{
+    s_fill();
+    es_sparse_coefs s;
+    REQUIRE(s_store_all(&s, sizeof s_src + 4096));
+    static JBLOCKROW src_rows[S_H];
+    for (int r = 0; r < S_H; r++)
+        src_rows[r] = s_src[r];
+    static JBLOCK full_dst[4][S_W > S_H ? S_W : S_H], sparse_dst[4][S_W > S_H ? S_W : S_H];
+    static JBLOCKROW full_rows[4], sparse_rows[4];
+    for (int k = 0; k < 4; k++) {
+        full_rows[k] = full_dst[k];
+        sparse_rows[k] = sparse_dst[k];
+    }
+    for (int op = 0; op < 8; op++) {
+        bool transpose = op & 4;
+        es_coef_plane full = {.src = src_rows,
+                              .src_width = S_W,
+                              .src_height = S_H,
+                              .width = transpose ? S_H : S_W,
+                              .height = transpose ? S_W : S_H,
+                              .mirror_w = op & 1 ? (transpose ? S_H : S_W) - 1 : 0,
+                              .mirror_h = op & 2 ? (transpose ? S_W : S_H) : 0,
+                              .transpose = transpose,
+                              .rows = full_rows,
+                              .rows_cap = 4};
+        es_coef_plane sparse = full;
+        sparse.src = NULL;
+        sparse.sparse = &s;
+        sparse.rows = sparse_rows;
+        for (JDIMENSION y = 0; y < full.height; y++) {
+            JBLOCKARRAY a = es_coef_plane_rows(&full, y, 1), b = es_coef_plane_rows(&sparse, y, 1);
+            REQUIRE(a && b);
+            CHECK_MEM_EQ(b[0], full.width * sizeof(JBLOCK), a[0], full.width * sizeof(JBLOCK));
+        }
+    }
+    es_sparse_coefs_free(&s);
+}
+
+int main(void)
+{
+    ES_RUN(test_round_trip);
+    ES_RUN(test_skipped_rows_are_zero);
+    ES_RUN(test_bounds);
+    ES_RUN(test_capacity);
+    ES_RUN(test_plane_from_sparse_source);
+    return es_test_finish();
+}
