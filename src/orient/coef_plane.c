@@ -126,10 +126,28 @@ static JDIMENSION s_source_y(const es_coef_plane *p, JDIMENSION y)
 }
 
 /* Fills rows [row, row + rows_cap) that lie below height. */
+/* A transposed read of a sparse source takes a few blocks from a different
+ * source row for every destination column: ask for the index entries of
+ * the column S_AHEAD on and for the records of the one half as far on, so
+ * their cache misses overlap the work on this one. */
+#define S_AHEAD 8
+static void s_prefetch(const es_coef_plane *p, JDIMENSION x, JDIMENSION row, JDIMENSION end)
+{
+    JDIMENSION a = s_source_y(p, row), b = s_source_y(p, end - 1);
+    JDIMENSION lo = a < b ? a : b, n = (a < b ? b - a : a - b) + 1;
+    if (x + S_AHEAD < p->width)
+        es_sparse_coefs_prefetch_index(p->sparse, s_source_x(p, x + S_AHEAD), lo);
+    if (x + S_AHEAD / 2 < p->width)
+        es_sparse_coefs_prefetch_records(p->sparse, s_source_x(p, x + S_AHEAD / 2), lo, n);
+}
+
 static bool s_produce(es_coef_plane *p, JDIMENSION row)
 {
     JDIMENSION end = row < p->height ? (p->rows_cap < p->height - row ? row + p->rows_cap : p->height) : row;
+    bool prefetch = p->sparse && p->transpose && end > row;
     for (JDIMENSION x = 0; x < p->width; x++) {
+        if (prefetch)
+            s_prefetch(p, x, row, end);
         bool mx = x < p->mirror_w;
         JDIMENSION sx = s_source_x(p, x);
         for (JDIMENSION y = row; y < end; y++) {

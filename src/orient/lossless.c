@@ -38,6 +38,12 @@
 #define S_MAX_SCANS 500
 /* Encoder requests (MCU rows) produced at a time. */
 #define S_ROWS_AHEAD 4
+/* Sources with more compressed bytes a block than this keep the full
+ * array: a sparse record is several times the Huffman-coded size (about 4x
+ * for a noisy 4:2:0 photo of 21 bytes a block, whose store is 62 % of the
+ * array), so beyond it the store saves little and may pass its limit. */
+#define S_SPARSE_MAX_BYTES_PER_BLOCK 24u
+#define S_HEADER_BYTES 65536u /* markers, tables and metadata are not coefficients */
 
 typedef struct s_dest {
     struct jpeg_destination_mgr pub;
@@ -357,6 +363,15 @@ static void s_planes(s_job *j, jvirt_barray_ptr *source)
     j->planes_n = out->num_components;
 }
 
+/* The source's blocks (what a full coefficient array would hold). */
+static uint64_t s_blocks(const struct jpeg_decompress_struct *d)
+{
+    uint64_t n = 0;
+    for (int ci = 0; ci < d->num_components; ci++)
+        n += (uint64_t)d->comp_info[ci].width_in_blocks * d->comp_info[ci].height_in_blocks;
+    return n;
+}
+
 static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
 {
     if (setjmp(j->jump))
@@ -375,8 +390,10 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
         snprintf(j->msg, sizeof j->msg, "Could not determine subsampling type for JPEG image");
         return -1;
     }
-    /* one iMCU row: the row buffer would be the whole image */
-    if (j->sparse && (j->in.progressive_mode || j->in.arith_code || j->in.total_iMCU_rows < 2))
+    /* one iMCU row: the row buffer would be the whole image; dense data:
+     * the store would save little and could overflow (decoding twice) */
+    if (j->sparse && (j->in.progressive_mode || j->in.arith_code || j->in.total_iMCU_rows < 2 ||
+                      len > S_SPARSE_MAX_BYTES_PER_BLOCK * s_blocks(&j->in) + S_HEADER_BYTES))
         j->sparse = false;
     if (j->sparse) {
         j->in.client_data = j;

@@ -71,22 +71,33 @@ static uint64_t s_nonzero(const JCOEF *b)
 #endif
 }
 
-/* Appends one block's record at used (room for 64 units is checked). */
+/* Writes one block's record at out (room for 64 units is checked) and
+ * returns its length in units. */
 static size_t s_put_block(JCOEF *out, const JCOEF *b)
 {
     uint64_t mask = s_nonzero(b);
-    int n = __builtin_popcountll(mask);
-    if (n == 0)
+    if (!mask)
         return 0;
+    JCOEF values[DCTSIZE2], *v = values;
+    for (uint64_t m = mask; m; m &= m - 1)
+        *v++ = b[__builtin_ctzll(m)];
+    size_t n = (size_t)(v - values);
     if (n >= ES_SPARSE_DENSE_FROM) {
         memcpy(out, b, DCTSIZE2 * sizeof(JCOEF));
         return DCTSIZE2;
     }
     memcpy(out, &mask, sizeof mask);
-    JCOEF *v = out + ES_SPARSE_MASK_UNITS;
-    for (; mask; mask &= mask - 1)
-        *v++ = b[__builtin_ctzll(mask)];
-    return (size_t)(ES_SPARSE_MASK_UNITS + n);
+    memcpy(out + ES_SPARSE_MASK_UNITS, values, n * sizeof(JCOEF));
+    return ES_SPARSE_MASK_UNITS + n;
+}
+
+/* Units a block's record takes (for the last records before the capacity). */
+static size_t s_record_units(const JCOEF *b)
+{
+    size_t n = 0;
+    for (int k = 0; k < DCTSIZE2; k++)
+        n += b[k] != 0;
+    return n == 0 ? 0 : n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2 : ES_SPARSE_MASK_UNITS + n;
 }
 
 static void s_zero_rows_until(es_sparse_coefs *s, JDIMENSION row)
@@ -105,15 +116,9 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *b
     size_t used = s->used;
     uint32_t *at = s->index + (size_t)row * s->width + 1;
     for (JDIMENSION x = 0; x < s->width; x++) {
-        if (s->pool_cap - used < DCTSIZE2) { /* a block may need 64 units */
-            uint64_t mask = s_nonzero(blocks[x]);
-            int n = __builtin_popcountll(mask);
-            size_t need = n == 0                      ? 0
-                          : n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2
-                                                      : (size_t)(ES_SPARSE_MASK_UNITS + n);
-            if (s->pool_cap - used < need)
-                return false; /* nothing of this row is visible: rows_done and used are unchanged */
-        }
+        /* a record is written in up to 64 units: near the end, check its size first */
+        if (s->pool_cap - used < DCTSIZE2 && s->pool_cap - used < s_record_units(blocks[x]))
+            return false; /* nothing of this row is visible: rows_done and used are unchanged */
         used += s_put_block(s->pool + used, blocks[x]);
         at[x] = (uint32_t)used; /* ignored until rows_done passes this row */
     }
@@ -127,25 +132,6 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *b
 }
 
 void es_sparse_coefs_finish(es_sparse_coefs *s) { s_zero_rows_until(s, s->height); }
-
-bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, es_sparse_block *out)
-{
-    if (row >= s->rows_done || col >= s->width)
-        return false;
-    size_t b = (size_t)row * s->width + col;
-    uint32_t from = s->index[b], len = s->index[b + 1] - from;
-    out->mask = 0;
-    out->values = s->pool + from;
-    out->n = (int)len;
-    if (len == 0 || len == DCTSIZE2)
-        return true;
-    if (len < ES_SPARSE_MASK_UNITS)
-        return false;
-    memcpy(&out->mask, s->pool + from, sizeof out->mask);
-    out->values += ES_SPARSE_MASK_UNITS;
-    out->n = (int)len - ES_SPARSE_MASK_UNITS;
-    return __builtin_popcountll(out->mask) == out->n;
-}
 
 bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, JCOEF *out)
 {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h> /* jpeglib.h needs FILE */
+#include <string.h>
 
 #include <jpeglib.h>
 
@@ -54,10 +55,48 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *b
  * holds where the decoder wrote nothing). */
 void es_sparse_coefs_finish(es_sparse_coefs *s);
 
-/* Block (row, col) of the stored rows; false when it lies outside them. */
-bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, es_sparse_block *out);
-
 /* Block (row, col) expanded to 64 coefficients in natural order. */
 bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, JCOEF *out);
+
+/* Block (row, col) of the stored rows; false when it lies outside them
+ * (inline: coef_plane.c reads every source block through it). */
+static inline bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
+                                         es_sparse_block *out)
+{
+    if (row >= s->rows_done || col >= s->width)
+        return false;
+    size_t b = (size_t)row * s->width + col;
+    uint32_t from = s->index[b], len = s->index[b + 1] - from;
+    out->mask = 0;
+    out->values = s->pool + from;
+    out->n = (int)len;
+    if (len == 0 || len == DCTSIZE2)
+        return true;
+    if (len < ES_SPARSE_MASK_UNITS)
+        return false;
+    memcpy(&out->mask, s->pool + from, sizeof out->mask);
+    out->values += ES_SPARSE_MASK_UNITS;
+    out->n = (int)len - ES_SPARSE_MASK_UNITS;
+    return true;
+}
+
+/* Hints that blocks [col, col + n) of row will be read soon: their index
+ * entries (prefetch_index), or, with those entries at hand, their records
+ * (prefetch_records). Nothing outside the stored rows is touched. */
+static inline void es_sparse_coefs_prefetch_index(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col)
+{
+    if (row < s->rows_done && col < s->width)
+        __builtin_prefetch(s->index + (size_t)row * s->width + col);
+}
+
+static inline void es_sparse_coefs_prefetch_records(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
+                                                    JDIMENSION n)
+{
+    if (row >= s->rows_done || col >= s->width)
+        return;
+    size_t b = (size_t)row * s->width + col, end = b + (n < s->width - col ? n : s->width - col);
+    for (uint32_t at = s->index[b]; at < s->index[end]; at += 32) /* 64-byte lines */
+        __builtin_prefetch(s->pool + at);
+}
 
 #endif
