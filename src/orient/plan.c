@@ -158,7 +158,9 @@ void es_orient_plan_make(unsigned tag, const es_orient_frame *f, uint64_t max_pi
     plan->trim_top = top;
     /* The source's coefficient array (the destination's rows are produced
      * while they are encoded, lossless.c), the input and the output (about
-     * the input's size, with room to grow). */
+     * the input's size, with room to grow). A sequential source's sparse
+     * store is limited to the array's size less its row buffer, so this
+     * stays an upper bound even when every block is dense (lossless.c). */
     plan->memory = 1ull * f->blocks * 128u + 3ull * input_len;
     if (max_pixels == 0)
         max_pixels = ES_ORIENT_DEFAULT_MAX_PIXELS;
