@@ -62,7 +62,12 @@ def targets(data):
             big = w.get(name)
             if big:
                 v = big["exifstrip"]["cpu_ms_per_mb"]
-                t.append((f"worker CPU per MB, {big['bytes'] / 1e6:.0f} MB photo", f"{v:.2f} ms/MB", v, "<=", 0.5))
+                t.append((f"worker CPU per MB, {big['bytes'] / 1e6:.0f} MB photo (http: signed payload)",
+                          f"{v:.2f} ms/MB", v, "<=", 0.5))
+                if big.get("exifstrip_unsigned"):
+                    v = big["exifstrip_unsigned"]["cpu_ms_per_mb"]
+                    t.append((f"worker CPU per MB, {big['bytes'] / 1e6:.0f} MB photo (http, UNSIGNED-PAYLOAD "
+                              "as over https)", f"{v:.2f} ms/MB", v, "<=", 0.5))
         tail = max(s["drain_tail_s"] for s in w["sweep"])
         t.append(("`--drain` exits after the last job (worst run)", f"{tail:.1f} s", tail, "<=", 2.0))
         rpm = max(s["receives_per_msg"] for s in w["sweep"])
@@ -256,8 +261,13 @@ def worker_section(w):
         mb = big["bytes"] / 1e6
         rows.append((f"{mb:.0f} MB photo: peak RSS", mib(e["peak_rss_kib"]), mib(b["peak_rss_kib"]) if b else "not run",
                      f(ratio(b["peak_rss_kib"], e["peak_rss_kib"]), 1) + "×" if b else "–"))
-        rows.append((f"{mb:.0f} MB photo: CPU ms per MB", f(e["cpu_ms_per_mb"]), f(b["cpu_ms_per_mb"]) if b else "not run",
+        rows.append((f"{mb:.0f} MB photo: CPU ms per MB (http: signed payload)", f(e["cpu_ms_per_mb"]),
+                     f(b["cpu_ms_per_mb"]) if b else "not run",
                      f(ratio(b["cpu_ms_per_mb"], e["cpu_ms_per_mb"]), 1) + "×" if b else "–"))
+        u = big.get("exifstrip_unsigned")
+        if u:
+            rows.append((f"{mb:.0f} MB photo: CPU ms per MB (http, UNSIGNED-PAYLOAD as over https)",
+                         f(u["cpu_ms_per_mb"]), "–", "–"))
         rows.append((f"{mb:.0f} MB photo: wall to upload / byte-identical to `strip`",
                      f"{e['busy_s']:.1f} s / {'yes' if e['identical'] else 'NO'}",
                      f"{b['busy_s']:.1f} s / –" if b else "not run", "–"))
@@ -272,6 +282,10 @@ def worker_section(w):
              f"baseline alternate, medians of {ex.get('runs', 1)} runs each, both at concurrency {ex['concurrency']} "
              f"(the baseline: a thread pool over each batch of 10). Throughput counts from the worker's start to the "
              f"end of its last upload (the emulator's request log); the drain tail is the rest of the run."]
+    notes.append("The emulator speaks plain http, where exifstrip signs upload bodies with SHA-256 "
+                 "(EXIFSTRIP_PAYLOAD_SIGNING=auto); over https, what users run, auto sends UNSIGNED-PAYLOAD with "
+                 "the CRC64NVME checksum. The large photos are therefore also run with "
+                 "EXIFSTRIP_PAYLOAD_SIGNING=unsigned over http: the CPU https would cost minus TLS itself.")
     if not w.get("huge"):
         notes.append("The ~1 GB photo was not run (ES_BENCH_HUGE_MB=0 or quick mode).")
     else:
