@@ -11,9 +11,12 @@
  * CRC-64/NVME is computed piece by piece as the bytes are copied in. */
 #include "aws/s3/s3.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "aws/s3/internal.h"
 #include "common/buf.h"
@@ -21,6 +24,9 @@
 
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
+
+/* Buffers smaller than this are not prefaulted (a few faults cost less than the call). */
+#define S_PREFAULT_MIN ((size_t)1 << 20)
 
 enum s_state { S_OPEN, S_DONE, S_FAILED };
 
@@ -71,11 +77,28 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
+/* Fills in the page tables of a freshly allocated buffer with one call
+ * (MADV_POPULATE_WRITE, Linux 5.14) instead of one page fault per 4 KiB as
+ * the part is written: 2048 faults for an 8 MiB part. Best effort. */
+static void s_prefault(uint8_t *bytes, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)bytes + page - 1) & ~(page - 1), end = ((uintptr_t)bytes + len) & ~(page - 1);
+    if (len >= S_PREFAULT_MIN && end > start)
+        (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+    (void)bytes;
+    (void)len;
+#endif
+}
+
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
 {
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
-    (void)es_buf_reserve(&u->part, bytes < u->part_size ? (size_t)bytes : u->part_size);
+    if (es_buf_reserve(&u->part, bytes < u->part_size ? (size_t)bytes : u->part_size) == ES_OK)
+        s_prefault(u->part.bytes, u->part.cap);
 }
 
 /* Sends the buffer as the next part (starting the multipart upload first). */
