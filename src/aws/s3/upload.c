@@ -83,10 +83,10 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
 static void s_prefault(uint8_t *bytes, size_t len)
 {
 #ifdef MADV_POPULATE_WRITE
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t start = ((uintptr_t)bytes + page - 1) & ~(page - 1), end = ((uintptr_t)bytes + len) & ~(page - 1);
-    if (len >= S_PREFAULT_MIN && end > start)
-        (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t head = (page - (size_t)((uintptr_t)bytes % page)) % page; /* to the first whole page */
+    if (len >= S_PREFAULT_MIN && len > head)
+        (void)madvise(bytes + head, (len - head) / page * page, MADV_POPULATE_WRITE);
 #else
     (void)bytes;
     (void)len;
