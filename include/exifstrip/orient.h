@@ -1,10 +1,10 @@
 /* orient.h - keeping photos upright: the EXIF Orientation tag applied to the
- * DCT coefficients losslessly (libjpeg-turbo's transform), kept as a minimal
+ * DCT coefficients losslessly (libjpeg-turbo's coefficient API), kept as a minimal
  * tag, or dropped, in front of the streaming stripper (exifstrip/jpeg.h).
  *
  * Layer src/orient sits between src/jpeg (the pure marker-level stripper) and
  * src/aws: it is pure too (no I/O, no logging, no environment), but links
- * libexif (reading the tag) and libturbojpeg (tjTransform). Everything it
+ * libexif (reading the tag) and libjpeg-turbo (its jpeglib API). Everything it
  * writes goes through the same stripper, so the privacy policy is enforced in
  * one place.
  *

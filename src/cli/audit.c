@@ -4,6 +4,7 @@
  * runs src/worker/audit.c and prints each finding (text, or JSON Lines with a
  * final summary object). Exit 0 only when the bucket is clean, 2 on findings,
  * 1 on errors (each named with its key on stderr), 78 on bad configuration. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,16 @@
 #include "cli/aws_setup.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/progress.h"
 #include "worker/audit.h"
+#include "worker/clock.h"
 #include "worker/config.h"
 #include "worker/report.h"
+#include "worker/thread.h"
 
 static const char s_usage_text[] =
     "usage: exifstrip audit s3://BUCKET[/PREFIX] [--source s3://SOURCE] [--json] [--concurrency N]\n"
-    "                       [--page-size N]\n"
+    "                       [--page-size N] [--progress SECONDS]\n"
     "\n"
     "Privacy audit of the public bucket: lists BUCKET (under PREFIX), reads every\n"
     "object through the stripper's own inspection (streamed, bounded memory; the\n"
@@ -46,6 +50,10 @@ static const char s_usage_text[] =
     "      --concurrency N   objects audited in parallel, 1..64 (EXIFSTRIP_CONCURRENCY,\n"
     "                        the worker's setting; default 4)\n"
     "      --page-size N     keys per ListObjectsV2 request (1..1000, default 1000)\n"
+    "      --progress SECONDS\n"
+    "                        interval of the progress lines on stderr when it is not\n"
+    "                        a terminal (default 10, 0 = none); on a terminal one\n"
+    "                        line is updated in place\n"
     "  -h, --help            show this help\n"
     "\n"
     "AWS settings and credentials as for 'exifstrip worker' (AWS_REGION,\n"
@@ -55,9 +63,15 @@ static const char s_usage_text[] =
     "an object or listing that could not be read (key and cause on stderr);\n"
     "78 bad configuration.\n";
 
+#define S_TICK_MS 100
+
 typedef struct s_ctx {
     bool json;
     const char *bucket;
+    long progress_s;
+    es_progress progress;
+    es_pool_thread ticker;     /* its mu guards snapshot */
+    es_audit_summary snapshot; /* the engine's running summary */
 } s_ctx;
 
 /* A key for a terminal: control bytes shown as '?'. */
@@ -80,7 +94,7 @@ static void s_print_json(json_t *obj)
     json_decref(obj);
 }
 
-static void s_finding_json(const s_ctx *c, const es_audit_finding *f)
+static json_t *s_finding_json(const s_ctx *c, const es_audit_finding *f)
 {
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("finding"));
@@ -111,56 +125,139 @@ static void s_finding_json(const s_ctx *c, const es_audit_finding *f)
         json_object_set_new(o, "source_etag", s_jstr(f->source_etag));
         json_object_set_new(o, "source_version_id", s_jstr(f->source_version_id ? f->source_version_id : ""));
     }
-    s_print_json(o);
+    return o;
 }
 
-static void s_finding_text(const s_ctx *c, const es_audit_finding *f)
+static void s_finding_text(FILE *out, const s_ctx *c, const es_audit_finding *f)
 {
     char size[32];
-    printf("s3://%s/", c->bucket);
-    s_print_key(stdout, f->key);
+    fprintf(out, "s3://%s/", c->bucket);
+    s_print_key(out, f->key);
     switch (f->kind) {
     case ES_AUDIT_METADATA:
-        printf(": carries ");
+        fprintf(out, ": carries ");
         for (size_t i = 0; i < f->item_count; i++) {
-            printf("%s%s", i ? ", " : "", f->items[i].text);
+            fprintf(out, "%s%s", i ? ", " : "", f->items[i].text);
             if (f->items[i].bytes) {
                 es_cli_human_size(f->items[i].bytes, size, sizeof size);
-                printf(" [%s, %s]", f->items[i].name, size);
+                fprintf(out, " [%s, %s]", f->items[i].name, size);
             }
         }
         break;
-    case ES_AUDIT_NOT_JPEG: printf(": not a JPEG: %s", f->reason); break;
-    case ES_AUDIT_BAD_JPEG: printf(": a JPEG the stripper refuses: %s", f->reason); break;
-    case ES_AUDIT_ORPHAN: printf(": orphan: no object under this key in the source bucket"); break;
+    case ES_AUDIT_NOT_JPEG: fprintf(out, ": not a JPEG: %s", f->reason); break;
+    case ES_AUDIT_BAD_JPEG: fprintf(out, ": a JPEG the stripper refuses: %s", f->reason); break;
+    case ES_AUDIT_ORPHAN: fprintf(out, ": orphan: no object under this key in the source bucket"); break;
     case ES_AUDIT_OUTDATED:
-        printf(": outdated: made from source etag \"%s\" version \"%s\", the source now has etag \"%s\" version \"%s\"",
-               f->recorded->etag, f->recorded->version_id, f->source_etag, f->source_version_id);
+        fprintf(out,
+                ": outdated: made from source etag \"%s\" version \"%s\", the source now has etag \"%s\" version \"%s\"",
+                f->recorded->etag, f->recorded->version_id, f->source_etag, f->source_version_id);
         break;
     case ES_AUDIT_UNRECORDED:
-        printf(
-            ": unrecorded: no x-amz-meta-exifstrip-source-* metadata, so it cannot be matched with the source");
+        fprintf(out,
+                ": unrecorded: no x-amz-meta-exifstrip-source-* metadata, so it cannot be matched with the source");
         break;
     case ES_AUDIT_KIND_COUNT: break;
     }
-    printf("\n");
+    fputc('\n', out);
 }
 
+/* One finding's line, out of the progress line's way. */
 static void s_on_finding(void *ctx, const es_audit_finding *f)
 {
-    const s_ctx *c = ctx;
-    if (c->json)
-        s_finding_json(c, f);
-    else
-        s_finding_text(c, f);
-    fflush(stdout);
+    s_ctx *c = ctx;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem) {
+        if (c->json) {
+            json_t *o = s_finding_json(c, f);
+            (void)json_dumpf(o, mem, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fputc('\n', mem);
+            json_decref(o);
+        } else {
+            s_finding_text(mem, c, f);
+        }
+    }
+    if (!mem || fclose(mem) != 0) {
+        free(text);
+        fprintf(stderr, "exifstrip audit: out of memory reporting s3://%s/%s\n", c->bucket, f->key);
+        return;
+    }
+    es_progress_write(&c->progress, stdout, text, len);
+    free(text);
 }
 
 static void s_on_error(void *ctx, const char *key, const char *what)
 {
-    (void)ctx;
+    s_ctx *c = ctx;
     (void)key; /* what names the key */
-    fprintf(stderr, "exifstrip audit: %s\n", what);
+    char line[640];
+    int n = snprintf(line, sizeof line, "exifstrip audit: %s\n", what);
+    es_progress_write(&c->progress, stderr, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : strlen(line));
+}
+
+/* ---- progress ---------------------------------------------------------------- */
+
+static void s_on_progress(void *ctx, const es_audit_summary *sum)
+{
+    s_ctx *c = ctx;
+    pthread_mutex_lock(&c->ticker.mu);
+    c->snapshot = *sum;
+    pthread_mutex_unlock(&c->ticker.mu);
+}
+
+/* "12/40 objects, 3.1 MiB/9.8 MiB, ... (clean 9, with findings 2, errors 1)" when due. */
+static void s_show_progress(s_ctx *c, const es_audit_summary *s, bool final)
+{
+    if (!es_progress_due(&c->progress, final))
+        return;
+    es_progress_counts counts = {.done = s->settled,
+                                 .total = s->total_known ? s->total_objects : s->objects,
+                                 .done_bytes = s->settled_bytes,
+                                 .total_bytes = s->total_known ? s->total_bytes : s->bytes,
+                                 .total_known = s->total_known};
+    char head[256], line[512];
+    es_progress_format_counts(&counts, "objects", es_progress_elapsed_ms(&c->progress), head, sizeof head);
+    snprintf(line, sizeof line, "%s (clean %llu, with findings %llu, errors %llu)", head,
+             (unsigned long long)s->clean, (unsigned long long)s->with_findings, (unsigned long long)s->errors);
+    es_progress_show(&c->progress, line);
+}
+
+/* Shows the progress while the audit runs, until the ticker is stopped. */
+static void *s_ticker(void *arg)
+{
+    s_ctx *c = arg;
+    pthread_mutex_lock(&c->ticker.mu);
+    while (!c->ticker.stopping) {
+        (void)es_clock_wait_until(&c->ticker.cv, &c->ticker.mu, es_clock_ms() + S_TICK_MS);
+        if (c->ticker.stopping)
+            break;
+        es_audit_summary s = c->snapshot;
+        pthread_mutex_unlock(&c->ticker.mu);
+        s_show_progress(c, &s, false);
+        pthread_mutex_lock(&c->ticker.mu);
+    }
+    pthread_mutex_unlock(&c->ticker.mu);
+    return NULL;
+}
+
+/* Runs the audit with the progress display on stderr. */
+static es_err s_run_audit(es_s3_client *s3, es_audit_options *opt, s_ctx *c, es_audit_summary *sum)
+{
+    es_progress_init(&c->progress, stderr, "audit", (int)c->progress_s);
+    es_pool_thread_init(&c->ticker);
+    memset(&c->snapshot, 0, sizeof c->snapshot);
+    memset(sum, 0, sizeof *sum);
+    bool shown = c->progress.tty || c->progress_s > 0;
+    opt->count_ahead = shown;
+    opt->on_progress = s_on_progress;
+    if (shown)
+        (void)es_pool_thread_start(&c->ticker, s_ticker, c); /* without it: no progress, same audit */
+    es_err rc = es_audit_run(s3, opt, sum);
+    es_pool_thread_destroy(&c->ticker); /* stops and joins it */
+    s_show_progress(c, sum, true);
+    es_progress_end(&c->progress);
+    return rc;
 }
 
 static const char *s_status(const es_audit_summary *s, es_err rc)
@@ -241,6 +338,17 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
         printf("clean: every object is a JPEG without removable metadata\n");
 }
 
+/* A number option in min..max; false (said on stderr) when it is not. */
+static bool s_parse_count(const char *name, const char *v, long min, long max, long *out)
+{
+    es_error err;
+    es_error_clear(&err);
+    if (es_cfg_parse_int(name, v, min, max, out, &err) == ES_OK)
+        return true;
+    fprintf(stderr, "exifstrip audit: %s\n", err.msg);
+    return false;
+}
+
 /* Parses the options; returns -1 to go on, else an exit status. */
 static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, char *bucket, char *source,
                    size_t cap)
@@ -260,13 +368,12 @@ static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, cha
             source_url = v;
         } else if ((v = es_cli_opt_value(argc, argv, &i, "--page-size", &missing)) != NULL) {
             long page = 0;
-            es_error err;
-            es_error_clear(&err);
-            if (es_cfg_parse_int("--page-size", v, 1, 1000, &page, &err) != ES_OK) {
-                fprintf(stderr, "exifstrip audit: %s\n", err.msg);
+            if (!s_parse_count("--page-size", v, 1, 1000, &page))
                 return ES_EXIT_FAILURE;
-            }
             opt->page_size = (int)page;
+        } else if ((v = es_cli_opt_value(argc, argv, &i, "--progress", &missing)) != NULL) {
+            if (!s_parse_count("--progress", v, 0, 86400, &ctx->progress_s))
+                return ES_EXIT_FAILURE;
         } else if (!strncmp(a, "--concurrency", 13) && (a[13] == '\0' || a[13] == '=') && nshared == 0) {
             shared[nshared++] = argv[i]; /* es_cfg_load_some parses it */
             if (a[13] == '\0' && i + 1 < argc)
@@ -314,7 +421,7 @@ int es_cmd_audit(int argc, char **argv)
 {
     char bucket[256], source[256];
     es_audit_options opt = {0};
-    s_ctx ctx = {false, NULL};
+    s_ctx ctx = {.progress_s = 10};
     int status = s_parse(argc, argv, &opt, &ctx, bucket, source, sizeof bucket);
     if (status >= 0)
         return status;
@@ -332,7 +439,7 @@ int es_cmd_audit(int argc, char **argv)
     opt.on_error = s_on_error;
     opt.ctx = &ctx;
     es_audit_summary sum;
-    es_err rc = es_audit_run(s3, &opt, &sum);
+    es_err rc = s_run_audit(s3, &opt, &ctx, &sum);
     if (ctx.json)
         s_summary_json(&opt, &sum, rc);
     else

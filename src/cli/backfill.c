@@ -26,6 +26,7 @@
 #include "worker/clock.h"
 #include "worker/config.h"
 #include "worker/memory.h"
+#include "worker/metrics.h"
 
 #define S_TICK_MS 250
 #define S_CANCEL_WAIT_MS 10000 /* after cancelling, for running transfers to unwind */
@@ -45,6 +46,8 @@ static const char *const s_settings[] = {"EXIFSTRIP_SUFFIXES",
                                          "EXIFSTRIP_TRANSFORM_MEMORY",
                                          "EXIFSTRIP_LOG_FORMAT",
                                          "EXIFSTRIP_LOG_LEVEL",
+                                         "EXIFSTRIP_METRICS",
+                                         "EXIFSTRIP_METRICS_NAMESPACE",
                                          NULL};
 
 static volatile sig_atomic_t s_signals;
@@ -80,7 +83,10 @@ static void s_usage(FILE *out)
                  "Worker settings used (each also read from the environment variable shown):\n");
     es_cfg_print_help_some(out, s_settings);
     fprintf(out, "\nLogs: the worker's JSON lines on stderr; here EXIFSTRIP_LOG_LEVEL defaults to\n"
-                 "warn, not info (info logs every key). AWS settings and credentials as for\n"
+                 "warn, not info (info logs every key). Metrics: the worker's EMF record per key\n"
+                 "(dimension Queue=" ES_METRICS_BACKFILL_QUEUE
+                 "), except in dry runs; EXIFSTRIP_METRICS defaults\n"
+                 "to off when stderr is a terminal. AWS settings and credentials as for\n"
                  "`exifstrip worker`.\n"
                  "Signals: SIGINT/SIGTERM start no new key and let running ones finish within\n"
                  "EXIFSTRIP_SHUTDOWN_GRACE; a second signal abandons them (nothing is written).\n"
@@ -89,14 +95,17 @@ static void s_usage(FILE *out)
                  "failures, interrupted; run again to resume) and usage errors, 78 bad settings.\n");
 }
 
-/* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn": one log
- * line per key would drown the progress display. */
+/* getenv, except that an unset EXIFSTRIP_LOG_LEVEL means "warn", and an
+ * unset EXIFSTRIP_METRICS "off" when stderr is a terminal: one log line (or
+ * EMF record) per key would drown the progress display. */
 static const char *s_getenv(void *ctx, const char *name)
 {
     (void)ctx;
     const char *v = getenv(name);
     if (!strcmp(name, "EXIFSTRIP_LOG_LEVEL") && (!v || !*v))
         return "warn";
+    if (!strcmp(name, "EXIFSTRIP_METRICS") && (!v || !*v) && isatty(STDERR_FILENO))
+        return "off";
     return v;
 }
 
@@ -223,6 +232,7 @@ static int s_setup(s_run *r, s_args *a)
     if (es_cli_aws_setup("backfill", &aws) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
+    es_metrics_configure_from_cfg(&r->cfg, ES_METRICS_BACKFILL_QUEUE);
     es_worker_tune_malloc(); /* before the job threads start */
     if (a->report_path) {
         r->report.f = fopen(a->report_path, "w");
@@ -263,7 +273,7 @@ static void s_teardown(s_run *r)
 
 /* Runs the engine until it is done, handling signals and showing progress.
  * Returns false when threads were still blocked after cancelling them. */
-static bool s_drive(es_backfill *b, const s_run *r, es_backfill_progress *progress, bool *interrupted)
+static bool s_drive(es_backfill *b, const s_run *r, es_progress *progress, bool *interrupted)
 {
     uint64_t grace_end = 0;
     for (;;) {
@@ -275,13 +285,12 @@ static bool s_drive(es_backfill *b, const s_run *r, es_backfill_progress *progre
             *interrupted = true;
             es_backfill_stop(b);
             grace_end = es_clock_ms() + (uint64_t)r->cfg.shutdown_grace * 1000u;
-            es_backfill_progress_note(progress,
-                                      "stopping: no new keys; running ones get EXIFSTRIP_SHUTDOWN_GRACE "
-                                      "to finish (signal again to abandon them)");
+            es_progress_note(progress, "stopping: no new keys; running ones get EXIFSTRIP_SHUTDOWN_GRACE "
+                                       "to finish (signal again to abandon them)");
         }
         if (*interrupted && (signals > 1 || es_clock_ms() >= grace_end)) {
             es_backfill_cancel(b);
-            es_backfill_progress_note(progress, "abandoning the running keys (nothing is written for them)");
+            es_progress_note(progress, "abandoning the running keys (nothing is written for them)");
             return es_backfill_wait(b, S_CANCEL_WAIT_MS);
         }
     }
@@ -319,8 +328,8 @@ int es_cmd_backfill(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         s_signals = 0;
         es_cli_set_stop_handlers(s_on_signal);
-        es_backfill_progress progress;
-        es_backfill_progress_init(&progress, stderr, (int)a.progress_s);
+        es_progress progress;
+        es_progress_init(&progress, stderr, "backfill", (int)a.progress_s);
         bool interrupted = false, finished = false, started = es_backfill_start(b) == ES_OK;
         if (!started)
             fprintf(stderr, "exifstrip backfill: could not start the job threads\n");
@@ -331,7 +340,7 @@ int es_cmd_backfill(int argc, char **argv)
         es_backfill_get_stats(b, &st);
         es_backfill_progress_tick(&progress, b, true);
         status = es_backfill_summary(stdout, &st, a.source_url, a.dest_url, a.dry_run, interrupted,
-                                     es_backfill_progress_elapsed_ms(&progress));
+                                     es_progress_elapsed_ms(&progress));
         if (!started)
             status = ES_EXIT_FAILURE;
         else if (!finished) {

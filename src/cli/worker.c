@@ -79,7 +79,7 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     aws.payload_signing = cfg.payload_signing;
     es_log_configure(cfg.log_level, cfg.log_format);
-    es_metrics_configure_from_cfg(&cfg);
+    es_metrics_configure_from_cfg(&cfg, NULL);
     es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;

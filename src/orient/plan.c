@@ -156,9 +156,10 @@ void es_orient_plan_make(unsigned tag, const es_orient_frame *f, uint64_t max_pi
     plan->out_height = (swap ? w : h) - top;
     plan->trim_left = left;
     plan->trim_top = top;
-    /* Source and destination coefficient arrays, the input, the transformed
-     * output and the reassembled copy (both about the input's size). */
-    plan->memory = 2ull * f->blocks * 128u + 3ull * input_len;
+    /* The source's coefficient array (the destination's rows are produced
+     * while they are encoded, lossless.c), the input and the output (about
+     * the input's size, with room to grow). */
+    plan->memory = 1ull * f->blocks * 128u + 3ull * input_len;
     if (max_pixels == 0)
         max_pixels = ES_ORIENT_DEFAULT_MAX_PIXELS;
     const char *why = s_unsupported(f);

@@ -1,27 +1,15 @@
-/* transform.c - the lossless transform itself: libjpeg-turbo's tjTransform
- * rearranges the DCT coefficients (nothing is re-quantised; partial edge MCUs
- * that would move are trimmed like `jpegtran -trim`), told to copy no
- * markers; the original's APPn/COM segments are then put back in their
+/* transform.c - the lossless transform of a whole photo: the DCT
+ * coefficients are rearranged by lossless.c (nothing is re-quantised; partial
+ * edge MCUs that would move are trimmed like `jpegtran -trim`), with no
+ * markers copied; the original's APPn/COM segments are then put back in their
  * order in place of the library's own JFIF/Adobe, so ICC chunks, the Adobe
  * colour-transform flag and the JFIF density survive exactly. The caller
  * strips the result, which removes whatever the policy does not keep. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <turbojpeg.h>
-
 #include "exifstrip/orient.h"
-
-static const int s_tj_ops[] = {
-    [ES_ORIENT_OP_NONE] = TJXOP_NONE,
-    [ES_ORIENT_OP_FLIP_H] = TJXOP_HFLIP,
-    [ES_ORIENT_OP_ROT180] = TJXOP_ROT180,
-    [ES_ORIENT_OP_FLIP_V] = TJXOP_VFLIP,
-    [ES_ORIENT_OP_TRANSPOSE] = TJXOP_TRANSPOSE,
-    [ES_ORIENT_OP_ROT90] = TJXOP_ROT90,
-    [ES_ORIENT_OP_TRANSVERSE] = TJXOP_TRANSVERSE,
-    [ES_ORIENT_OP_ROT270] = TJXOP_ROT270,
-};
+#include "orient/lossless.h"
 
 /* One marker segment of a well-delimited header: [start, end), marker byte. */
 typedef struct s_seg {
@@ -103,53 +91,40 @@ es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_fram
     *out_len = 0;
     if (!jpeg || len < 4 || len > 0xFFFFFFFFu || !frame || !plan || (unsigned)plan->op > 7)
         return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
-    tjhandle tj = tjInitTransform();
-    if (!tj)
-        return es_error_set(err, ES_ERR_NOMEM, "transform: cannot initialise libjpeg-turbo");
-    tjtransform xf;
-    memset(&xf, 0, sizeof xf);
-    xf.op = s_tj_ops[plan->op];
-    xf.options = TJXOPT_TRIM | TJXOPT_COPYNONE;
     uint8_t sof = frame->sof_marker;
-    if (sof == 0xC2 || sof == 0xC6 || sof == 0xCA || sof == 0xCE)
-        xf.options |= TJXOPT_PROGRESSIVE;
-    unsigned char *dst = NULL;
-    unsigned long dst_len = 0;
-    es_err rc = ES_OK;
-    /* A warning (damaged entropy data, a premature end) counts as a failure:
-     * the caller then keeps the original's bytes and the tag, which a viewer
+    bool progressive = sof == 0xC2 || sof == 0xC6 || sof == 0xCA || sof == 0xCE;
+    uint8_t *dst = NULL;
+    size_t dst_len = 0;
+    /* A failure (also any warning: damaged entropy data, a premature end)
+     * makes the caller keep the original's bytes and the tag, which a viewer
      * shows exactly as before, instead of libjpeg's partial re-coding. */
-    if (tjTransform(tj, jpeg, (unsigned long)len, 1, &dst, &dst_len, &xf,
-                    TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING) != 0) {
-        rc = es_error_set(err, ES_ERR_JPEG_BAD_MARKER, "libjpeg-turbo cannot transform it: %s",
-                          tjGetErrorStr2(tj));
-        goto done;
-    }
+    es_err rc = es_orient_lossless(jpeg, len, plan->op, progressive, &dst, &dst_len, err);
+    if (rc != ES_OK)
+        return rc;
     if (dst_len < 4 || dst[0] != 0xFF || dst[1] != 0xD8) {
-        rc = es_error_set(err, ES_ERR_INTERNAL, "transform: libjpeg-turbo produced no JPEG");
-        goto done;
+        free(dst);
+        return es_error_set(err, ES_ERR_INTERNAL, "transform: libjpeg-turbo produced no JPEG");
     }
     bool transposes = es_orient_op_transposes(plan->op);
     size_t meta = s_copy_metadata(jpeg, len, transposes, NULL);
     size_t body = s_skip_metadata(dst, dst_len);
     size_t total = 2 + meta + (dst_len - body);
-    uint8_t *res = malloc(total);
-    if (!res) {
-        rc = es_error_set(err, ES_ERR_NOMEM, "out of memory (transform output of %zu bytes)", total);
-        goto done;
+    /* The original's metadata takes the place of the library's, in place. */
+    if (total > dst_len) {
+        uint8_t *grown = realloc(dst, total);
+        if (!grown) {
+            free(dst);
+            return es_error_set(err, ES_ERR_NOMEM, "out of memory (transform output of %zu bytes)", total);
+        }
+        dst = grown;
     }
-    res[0] = 0xFF, res[1] = 0xD8;
-    s_copy_metadata(jpeg, len, transposes, res + 2);
-    memcpy(res + 2 + meta, dst + body, dst_len - body);
-    if (!s_complete_jpeg(res, total)) {
-        free(res);
-        rc = es_error_set(err, ES_ERR_INTERNAL, "libjpeg-turbo produced an incomplete JPEG");
-        goto done;
+    memmove(dst + 2 + meta, dst + body, dst_len - body);
+    s_copy_metadata(jpeg, len, transposes, dst + 2);
+    if (!s_complete_jpeg(dst, total)) {
+        free(dst);
+        return es_error_set(err, ES_ERR_INTERNAL, "libjpeg-turbo produced an incomplete JPEG");
     }
-    *out = res;
+    *out = dst;
     *out_len = total;
-done:
-    tjFree(dst);
-    tjDestroy(tj);
-    return rc;
+    return ES_OK;
 }

@@ -3,7 +3,8 @@
  * through es_jpeg_audit (the stripper's parse-only pass, so what counts as
  * metadata is what the worker removes), HEAD the counterpart in the source
  * bucket when asked (judged by the worker's own ordering rule), and report
- * through the caller's callbacks under one lock. */
+ * through the caller's callbacks under one lock, the running summary after
+ * each page and each object (with count_ahead, its total from list_count.h). */
 #include "worker/audit.h"
 
 #include <pthread.h>
@@ -14,6 +15,7 @@
 
 #include "exifstrip/orient.h"
 #include "worker/config.h"
+#include "worker/list_count.h"
 #include "worker/ordering.h"
 
 #define S_QUEUE_PER_THREAD 4
@@ -36,15 +38,22 @@ bool es_audit_is_orientation_tag(const es_jpeg_stats *st)
            !st->exif_has_gps && !st->exif_has_thumbnail;
 }
 
+/* A listed key waiting for a thread (the key is malloc'd). */
+typedef struct s_queued {
+    char *key;
+    uint64_t size; /* as listed */
+} s_queued;
+
 typedef struct s_audit {
     es_s3_client *s3;
     const es_audit_options *opt;
     es_audit_summary *sum;
     pthread_mutex_t mu; /* queue, summary and callbacks */
     pthread_cond_t not_empty, not_full;
-    char **queue;
+    s_queued *queue;
     size_t cap, head, count;
     bool listing_done;
+    es_list_counter *counter; /* count_ahead, or NULL */
 } s_audit;
 
 /* ---- reporting (callers hold mu) ----------------------------------------- */
@@ -61,6 +70,21 @@ static void s_error(s_audit *a, const char *key, const char *fmt, ...)
         a->sum->errors++;
     if (a->opt->on_error)
         a->opt->on_error(a->opt->ctx, key, what);
+}
+
+static void s_progress(s_audit *a)
+{
+    es_audit_summary *s = a->sum;
+    if (!s->total_known && s->listing_done) {
+        s->total_objects = s->objects;
+        s->total_bytes = s->bytes;
+        s->total_known = true;
+        es_list_counter_stop(a->counter); /* nothing left to count ahead */
+    } else if (!s->total_known) {
+        s->total_known = es_list_counter_result(a->counter, &s->total_objects, &s->total_bytes);
+    }
+    if (a->opt->on_progress)
+        a->opt->on_progress(a->opt->ctx, a->sum);
 }
 
 static void s_finding(s_audit *a, const es_audit_finding *f)
@@ -242,7 +266,7 @@ static uint64_t s_total_findings(const es_audit_summary *sum)
 }
 
 /* Reads key and its source's identity without the lock, then reports under it. */
-static void s_audit_key(s_audit *a, const char *key)
+static void s_audit_key(s_audit *a, const char *key, uint64_t listed_size)
 {
     s_object o = {0};
     s_source src = {.rc = ES_OK};
@@ -275,6 +299,9 @@ static void s_audit_key(s_audit *a, const char *key)
             a->sum->orientation_tags += orientation_tag;
         }
     }
+    a->sum->settled++;
+    a->sum->settled_bytes += listed_size;
+    s_progress(a);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -291,23 +318,23 @@ static void *s_thread(void *arg)
             pthread_mutex_unlock(&a->mu);
             return NULL;
         }
-        char *key = a->queue[a->head];
+        s_queued item = a->queue[a->head];
         a->head = (a->head + 1) % a->cap;
         a->count--;
         pthread_cond_signal(&a->not_full);
         pthread_mutex_unlock(&a->mu);
-        s_audit_key(a, key);
-        free(key);
+        s_audit_key(a, item.key, item.size);
+        free(item.key);
     }
 }
 
-/* Hands key over to the threads (takes ownership), waiting while the queue is full. */
-static void s_push(s_audit *a, char *key)
+/* Hands item over to the threads (takes the key), waiting while the queue is full. */
+static void s_push(s_audit *a, s_queued item)
 {
     pthread_mutex_lock(&a->mu);
     while (a->count == a->cap)
         pthread_cond_wait(&a->not_full, &a->mu);
-    a->queue[(a->head + a->count) % a->cap] = key;
+    a->queue[(a->head + a->count) % a->cap] = item;
     a->count++;
     pthread_cond_signal(&a->not_empty);
     pthread_mutex_unlock(&a->mu);
@@ -326,12 +353,6 @@ static es_err s_list(s_audit *a)
                                    .continuation = token,
                                    .max_keys = a->opt->page_size};
         es_err rc = es_s3_list_objects_with(a->s3, a->opt->bucket, &list, &page, &res);
-        if (rc == ES_OK && token[0] && !strcmp(page.next_token, token)) {
-            es_s3_list_free(&page); /* the endpoint repeats itself: listing on would never end */
-            snprintf(res.message, sizeof res.message, "%s",
-                     "the listing does not advance (the same continuation token came back)");
-            rc = ES_ERR_PROTOCOL;
-        }
         if (rc != ES_OK) {
             s_describe_failure(&res, rc, why, sizeof why);
             pthread_mutex_lock(&a->mu);
@@ -340,12 +361,16 @@ static es_err s_list(s_audit *a)
             pthread_mutex_unlock(&a->mu);
             return rc;
         }
+        pthread_mutex_lock(&a->mu); /* the page counts before its keys are done */
         for (size_t i = 0; i < page.count; i++) {
-            pthread_mutex_lock(&a->mu);
             a->sum->objects++;
             a->sum->bytes += page.sizes ? page.sizes[i] : 0;
-            pthread_mutex_unlock(&a->mu);
-            s_push(a, page.keys[i]);
+        }
+        a->sum->listing_done = !page.next_token[0];
+        s_progress(a);
+        pthread_mutex_unlock(&a->mu);
+        for (size_t i = 0; i < page.count; i++) {
+            s_push(a, (s_queued){page.keys[i], page.sizes ? page.sizes[i] : 0});
             page.keys[i] = NULL;
         }
         memcpy(token, page.next_token, sizeof token);
@@ -369,6 +394,9 @@ es_err es_audit_run(es_s3_client *s3, const es_audit_options *opt, es_audit_summ
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.not_empty, NULL);
     pthread_cond_init(&a.not_full, NULL);
+    if (opt->count_ahead) /* without it, the total is known when the listing ends */
+        a.counter = es_list_counter_start(
+            &(es_list_count_opts){.s3 = s3, .bucket = opt->bucket, .prefix = opt->prefix});
     while (started < opt->concurrency && pthread_create(&threads[started], NULL, s_thread, &a) == 0)
         started++;
     es_err rc = started > 0 ? s_list(&a) : ES_ERR_NOMEM;
@@ -378,6 +406,7 @@ es_err es_audit_run(es_s3_client *s3, const es_audit_options *opt, es_audit_summ
     pthread_mutex_unlock(&a.mu);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    es_list_counter_free(a.counter); /* a count still running ends at once */
     pthread_cond_destroy(&a.not_full);
     pthread_cond_destroy(&a.not_empty);
     pthread_mutex_destroy(&a.mu);

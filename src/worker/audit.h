@@ -41,9 +41,14 @@ typedef struct es_audit_finding {
 } es_audit_finding;
 
 typedef struct es_audit_summary {
-    uint64_t objects; /* objects listed */
-    uint64_t bytes;   /* their listed sizes */
-    uint64_t clean;   /* audited without any finding */
+    uint64_t objects;       /* objects listed */
+    uint64_t bytes;         /* their listed sizes */
+    uint64_t settled;       /* objects done with: audited, failed or vanished */
+    uint64_t settled_bytes; /* their listed sizes */
+    bool listing_done;      /* the listing ended: objects and bytes are the totals */
+    bool total_known;       /* total_*: the listing's, counted ahead or at its end */
+    uint64_t total_objects, total_bytes;
+    uint64_t clean; /* audited without any finding */
     uint64_t with_findings;
     uint64_t errors;           /* keys that could not be audited */
     uint64_t vanished;         /* listed, but deleted before they were read */
@@ -56,6 +61,8 @@ typedef struct es_audit_summary {
 typedef void (*es_audit_finding_fn)(void *ctx, const es_audit_finding *f);
 /* key is NULL for a failure of the listing itself. */
 typedef void (*es_audit_error_fn)(void *ctx, const char *key, const char *what);
+/* The running summary, after each listed page and each settled object. */
+typedef void (*es_audit_progress_fn)(void *ctx, const es_audit_summary *sum);
 
 typedef struct es_audit_options {
     const char *bucket;        /* the audited (public) bucket */
@@ -63,9 +70,11 @@ typedef struct es_audit_options {
     const char *source_bucket; /* NULL = no counterpart check */
     int concurrency;           /* threads, 1..ES_CFG_MAX_CONCURRENCY */
     int page_size;             /* keys per ListObjectsV2 request, 1..1000; 0 = S3's default (1000) */
+    bool count_ahead;          /* count the listing ahead for the totals (list_count.h) */
     es_jpeg_policy policy;
     es_audit_finding_fn on_finding;
     es_audit_error_fn on_error;
+    es_audit_progress_fn on_progress; /* may be NULL */
     void *ctx;
 } es_audit_options;
 

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "worker/clock.h"
+#include "worker/list_count.h"
 #include "worker/thread.h"
 
 /* One key handed to a job thread. */
@@ -62,8 +63,7 @@ struct es_backfill {
     es_pool_thread *threads;
     s_slot *slots;
     int nthreads;
-    es_pool_thread counter; /* count_ahead */
-    atomic_int counter_cancel;
+    es_list_counter *counter; /* count_ahead (set under mu) */
 };
 
 typedef struct s_thread_arg {
@@ -73,9 +73,8 @@ typedef struct s_thread_arg {
 
 /* ---- listing ---- */
 
-/* One ListObjectsV2 page after token; a page that hands back the token it
- * was asked with (an endpoint that would make the listing loop forever) is
- * ES_ERR_PROTOCOL. */
+/* One ListObjectsV2 page after token (a listing that does not advance is
+ * ES_ERR_PROTOCOL, es_s3_list_objects_with). */
 static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3_list_page *page,
                           es_aws_result *res)
 {
@@ -83,14 +82,7 @@ static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3
                                .start_after = b->start_after,
                                .continuation = token,
                                .max_keys = max_keys};
-    es_err rc = es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
-    if (rc == ES_OK && token[0] && !strcmp(page->next_token, token)) {
-        es_s3_list_free(page);
-        snprintf(res->message, sizeof res->message, "%s",
-                 "the listing does not advance (the same continuation token came back)");
-        return ES_ERR_PROTOCOL;
-    }
-    return rc;
+    return es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
 }
 
 /* Fetches the next page (mu held on entry and exit, released meanwhile). */
@@ -137,6 +129,7 @@ static void s_fetch_page(es_backfill *b)
         b->stats.total_known = true;
         b->stats.total_matched = b->stats.matched;
         b->stats.total_bytes = b->stats.matched_bytes;
+        es_list_counter_stop(b->counter); /* nothing left to count ahead */
     }
     pthread_cond_broadcast(&b->cv_page);
 }
@@ -181,46 +174,11 @@ static bool s_next_key(es_backfill *b, s_item *it)
     }
 }
 
-/* count_ahead: lists everything once (keys not kept) so the totals are known
- * long before the job threads' listing gets there. Ends early when the
- * engine stops or the jobs' listing ended first. Failures only cost the ETA. */
-static void *s_count_thread(void *arg)
+/* count_ahead: the keys the jobs would take (list_count.h). */
+static bool s_counts_key(void *ctx, const char *key)
 {
-    es_backfill *b = arg;
-    es_http_set_thread_cancel(&b->counter_cancel);
-    char token[sizeof b->token] = "";
-    uint64_t matched = 0, bytes = 0;
-    for (;;) {
-        pthread_mutex_lock(&b->mu);
-        bool pointless = b->stopping || b->stats.total_known;
-        pthread_mutex_unlock(&b->mu);
-        if (pointless)
-            return NULL;
-        es_s3_list_page page;
-        es_aws_result res;
-        es_aws_result_clear(&res);
-        if (s_list_page(b, token, 1000, &page, &res) != ES_OK) {
-            ES_LOG(ES_LOG_DEBUG, "backfill.count_failed", ES_LF_STR("reason", res.message));
-            return NULL;
-        }
-        for (size_t i = 0; i < page.count; i++)
-            if (es_cfg_suffix_matches(b->env.cfg, page.keys[i])) {
-                matched++;
-                bytes += page.sizes[i];
-            }
-        memcpy(token, page.next_token, sizeof token);
-        es_s3_list_free(&page);
-        if (!token[0])
-            break;
-    }
-    pthread_mutex_lock(&b->mu);
-    if (!b->stats.total_known) {
-        b->stats.total_known = true;
-        b->stats.total_matched = matched;
-        b->stats.total_bytes = bytes;
-    }
-    pthread_mutex_unlock(&b->mu);
-    return NULL;
+    const es_cfg *cfg = ctx;
+    return es_cfg_suffix_matches(cfg, key);
 }
 
 /* ---- jobs ---- */
@@ -330,7 +288,6 @@ es_backfill *es_backfill_new(const es_job_env *env, const es_backfill_opts *opts
     }
     for (int i = 0; i < b->nthreads; i++)
         es_pool_thread_init(&b->threads[i]);
-    es_pool_thread_init(&b->counter);
     return b;
 }
 
@@ -360,9 +317,23 @@ es_err es_backfill_start(es_backfill *b)
         }
         started++;
     }
-    if (started > 0 && b->opts.count_ahead && !es_pool_thread_start(&b->counter, s_count_thread, b))
-        ES_LOG(ES_LOG_WARN, "backfill.count_thread_failed",
-               ES_LF_STR("reason", "no ETA before the listing is complete"));
+    if (started > 0 && b->opts.count_ahead) {
+        es_list_count_opts count = {.s3 = b->env.s3,
+                                    .bucket = b->bucket,
+                                    .prefix = b->prefix,
+                                    .start_after = b->start_after,
+                                    .keep = s_counts_key,
+                                    .keep_ctx = (void *)b->env.cfg};
+        es_list_counter *counter = es_list_counter_start(&count);
+        if (!counter)
+            ES_LOG(ES_LOG_WARN, "backfill.count_thread_failed",
+                   ES_LF_STR("reason", "no ETA before the listing is complete"));
+        pthread_mutex_lock(&b->mu);
+        b->counter = counter;
+        if (b->stats.total_known || b->stopping)
+            es_list_counter_stop(counter); /* already pointless */
+        pthread_mutex_unlock(&b->mu);
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return started > 0 ? ES_OK : ES_ERR_INTERNAL;
 }
@@ -383,6 +354,7 @@ void es_backfill_stop(es_backfill *b)
     pthread_mutex_lock(&b->mu);
     b->stopping = true;
     pthread_cond_broadcast(&b->cv_page);
+    es_list_counter_stop(b->counter);
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -395,6 +367,9 @@ void es_backfill_cancel(es_backfill *b)
 void es_backfill_get_stats(es_backfill *b, es_backfill_stats *out)
 {
     pthread_mutex_lock(&b->mu);
+    if (!b->stats.total_known &&
+        es_list_counter_result(b->counter, &b->stats.total_matched, &b->stats.total_bytes))
+        b->stats.total_known = true; /* counted ahead */
     *out = b->stats;
     /* The first key not done: a retried one, a running one, or the next to hand out. */
     const char *prev = b->last_key;
@@ -416,8 +391,7 @@ void es_backfill_free(es_backfill *b)
 {
     if (!b)
         return;
-    atomic_store(&b->counter_cancel, 1); /* its request in flight ends at once */
-    es_pool_thread_destroy(&b->counter);
+    es_list_counter_free(b->counter); /* its request in flight ends at once */
     for (int i = 0; b->threads && i < b->nthreads; i++)
         es_pool_thread_destroy(&b->threads[i]);
     es_s3_list_free(&b->page);

@@ -74,12 +74,12 @@ void es_metrics_configure(bool enabled, const char *namespace_, const char *queu
     atomic_store(&s_enabled, enabled);
 }
 
-void es_metrics_configure_from_cfg(const es_cfg *cfg)
+void es_metrics_configure_from_cfg(const es_cfg *cfg, const char *queue_name)
 {
     char queue[S_NAME_MAX];
     es_metrics_queue_name(cfg->queue_url, queue, sizeof queue);
     es_metrics_configure(cfg->metrics == ES_CFG_METRICS_EMF && cfg->log_format == ES_LOG_FORMAT_JSON,
-                         cfg->metrics_namespace, queue);
+                         cfg->metrics_namespace, queue_name ? queue_name : queue);
 }
 
 bool es_metrics_enabled(void) { return atomic_load(&s_enabled); }

@@ -15,8 +15,8 @@
  *       {"Namespace":NS, "Dimensions":[["Queue","Outcome"]], "Metrics":[JobDuration]}]},
  *    "Queue":<queue name>, "Outcome":"stripped"|"skipped"|"gone"|"refused"|"retry"|"deleted",
  *    "JobsDone":1, "JobsSkipped":0, ..., "QueueWait":1234}
- * Dimensions are low-cardinality: the queue's name (from EXIFSTRIP_QUEUE_URL)
- * and the outcome; never keys or buckets. The Jobs* counts are 0 or 1 in
+ * Dimensions are low-cardinality: the queue's name (from EXIFSTRIP_QUEUE_URL;
+ * "Backfill" for `exifstrip backfill`) and the outcome; never keys or buckets. The Jobs* counts are 0 or 1 in
  * every record, so their Sum is the number of jobs with that outcome and a
  * period without any still has data points (alarm math needs no FILL).
  * QueueWait and ReceiveToDone are left out when unknown (a message without
@@ -41,6 +41,9 @@ struct es_job_result;
 #define ES_METRICS_DEFAULT_NAMESPACE "exifstrip"
 #define ES_METRICS_DIM_QUEUE "Queue"
 #define ES_METRICS_DIM_OUTCOME "Outcome"
+/* The Queue dimension's value in `exifstrip backfill`'s records (its jobs
+ * come from a listing, not a queue). */
+#define ES_METRICS_BACKFILL_QUEUE "Backfill"
 
 /* X(id, "Name", "Unit"): every metric a record carries, in record order.
  * tests/terraform/lib/metrics.mjs reads this list, the dimension names, the
@@ -99,8 +102,10 @@ void es_metrics_queue_name(const char *queue_url, char *out, size_t size);
  * namespace and queue_name are copied (cut to 255 bytes). Thread-safe
  * against concurrent es_metrics_job calls only when called before jobs run. */
 void es_metrics_configure(bool enabled, const char *namespace_, const char *queue_name);
-/* From the worker's settings: on when cfg->metrics is emf and logs are JSON. */
-void es_metrics_configure_from_cfg(const struct es_cfg *cfg);
+/* From the worker's settings: on when cfg->metrics is emf and logs are JSON;
+ * the Queue dimension is queue_name, or when NULL the name of
+ * EXIFSTRIP_QUEUE_URL's queue. */
+void es_metrics_configure_from_cfg(const struct es_cfg *cfg, const char *queue_name);
 bool es_metrics_enabled(void);
 
 /* Writes the record of one settled job (does nothing when off). msg may be

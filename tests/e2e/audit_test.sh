@@ -7,7 +7,11 @@
 # object, and exit 2; with --source, an orphan, an outdated and an unrecorded
 # key are reported; a GET that fails (403 injected) and a missing bucket exit 1
 # naming what failed; bad arguments exit 1 / 78. With --page-size 3 every
-# listing page is audited. Copies the
+# listing page is audited. Progress: with GETs slowed down, `--progress 1`
+# prints "audit: ..." lines on stderr, the total counted ahead of a listing in
+# pages of one key, while stdout stays pure JSON Lines
+# (`--progress 0`: none); on a terminal (script) one line is rewritten in
+# place and each finding erases it before it is printed. Copies the
 # real worker made are clean and current with --source, until the source
 # changes.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
@@ -168,6 +172,52 @@ t_listing_pages() {
     check "the last key (page 3) is reported" grep -q '"key":"dirty/xmp.jpg"' "$S/out"
 }
 
+# GETs of B slowed down by 150 ms each.
+slow_gets() {
+    e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_B\",\"delay_ms\":150}"
+}
+unfault() { curl -fsS -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$1" >/dev/null; }
+
+t_progress_lines() {
+    local rule n
+    n=$(emu_s3_keys "$E2E_B" | wc -l)
+    rule=$(slow_gets)
+    check "fault rule installed" [ -n "$rule" ]
+    # Pages of one key, one object at a time (about 3 s): the audit's own
+    # listing is only a few keys ahead, so the total comes from the count ahead.
+    audit "s3://$E2E_B" --json --concurrency 1 --page-size 1 --progress 1
+    unfault "$rule"
+    check_eq "exit status" "$(rc)" 2
+    check "the first progress line has the total, rates and an ETA" bash -c 'grep "^audit: " "$1" | head -n 1 |
+        grep -Eq "^audit: [0-9]+/$2 objects, [0-9.]+ [KMG]?i?B/[0-9.]+ [KMG]?i?B, [0-9.]+ objects/s, .*ETA [0-9]+s \(clean [0-9]+, with findings [0-9]+, errors 0\)$"' _ "$S/err" "$n"
+    check "stdout holds only the JSON Lines" "$E2E_PY" -c 'import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1])]
+assert len(lines)==9 and lines[-1]["type"]=="summary" and lines[-1]["objects"]==int(sys.argv[2]), lines' "$S/out" "$n"
+    audit "s3://$E2E_B/dirty/" --progress 0
+    check "--progress 0: no progress line" bash -c '! grep -q "^audit: " "$1"' _ "$S/err"
+    audit "s3://$E2E_B" --progress x
+    check_eq "a bad --progress is a usage error" "$(rc)" 1
+    check "naming the option" grep -q -- "--progress" "$S/err"
+}
+
+t_terminal_progress() {
+    local rule
+    command -v script >/dev/null || { es_skip "no script(1)"; return; }
+    rule=$(slow_gets)
+    script -qefc "$(printf '%q ' "$EXIFSTRIP" audit --concurrency 1 "s3://$E2E_B/dirty/")" /dev/null </dev/null >"$S/tty" 2>&1
+    check_eq "exit status on a terminal" "$?" 2
+    unfault "$rule"
+    check "one line rewritten in place (CR, erase line) with the totals" \
+        grep -aq $'\r\e\[K8/8 objects, .* objects/s, .*ETA 0s (clean 0, with findings 8, errors 0)' "$S/tty"
+    check "more than one progress line" [ "$(grep -ao $'\r\e\[K[0-9]/8 objects' "$S/tty" | wc -l)" -ge 2 ]
+    # A finding erases the progress line first: it starts its terminal line.
+    check "findings never share a line with the progress" "$E2E_PY" -c 'import sys
+data=open(sys.argv[1],"rb").read().decode("utf-8","replace").replace("\r\n","\n")
+found=[seg.split("\r\x1b[K")[-1] for seg in data.split("\n") if ": carries " in seg]
+assert len(found)==5 and all(f.startswith("s3://") for f in found), found' "$S/tty"
+    check "then the summary" grep -aq "^NOT CLEAN: 8 objects" "$S/tty"
+}
+
 # The real pipeline: what the worker writes is clean and matches its source;
 # a newer upload the worker has not seen makes the copy outdated.
 t_worker_copies_are_clean() {
@@ -197,6 +247,8 @@ if setup; then
     es_run t_source_orphan_outdated_unrecorded
     es_run t_errors_exit_1
     es_run t_listing_pages
+    es_run t_progress_lines
+    es_run t_terminal_progress
     es_run t_worker_copies_are_clean
 else
     es_fail "setup failed"

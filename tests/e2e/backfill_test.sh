@@ -10,11 +10,15 @@
 # killed with SIGKILL) resumes and completes; a second signal abandons the
 # running keys at once (nothing written); a terminal gets one progress
 # line rewritten in place; usage and listing errors exit 1, bad settings 78.
+# Metrics: the full run's EMF records (Queue=Backfill) validate with
+# emf_check.py and match its job lines one for one; a dry run, a run with
+# EXIFSTRIP_METRICS=off and a run on a terminal write none.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
 S=$E2E_SCRATCH
 FIX=$S/fixtures
+EMF_CHECK=$ES_ROOT/tests/e2e/emf_check.py
 SRC=""          # the source bucket (e2e_stack's C: no notification, so no events)
 declare -A ORIG # key -> the local file uploaded there
 MATCHED=()      # keys with a configured suffix that strip cleanly, sorted
@@ -86,6 +90,7 @@ t_dry_run_writes_nothing() {
     check_eq "objects in B" "$(emu_s3_keys "$E2E_B" | wc -l)" 0
     check_eq "GETs of source objects" "$(e2e_requests "$seq" "r.get('action')=='GetObject'")" 0
     check_eq "writes" "$(e2e_requests "$seq" "r.get('method') in ('PUT','POST','DELETE')")" 0
+    check "a dry run writes no metrics record" "$E2E_PY" "$EMF_CHECK" --none "$S/err"
 }
 
 t_prefix_in_small_pages() {
@@ -101,7 +106,7 @@ t_prefix_in_small_pages() {
 }
 
 t_full_run_exact_b_and_refusals() {
-    s_backfill --report "$S/report.jsonl" "s3://$SRC" "s3://$E2E_B"
+    EXIFSTRIP_LOG_LEVEL=info s_backfill --report "$S/report.jsonl" "s3://$SRC" "s3://$E2E_B"
     check_eq "exit status (some refused)" "$RC" 2
     check "summary counts" grep -q "stripped $((${#MATCHED[@]} - 60)), already done 60, refused 15, gone 0, failed 0" "$S/out"
     s_bucket_holds "$E2E_B" "${MATCHED[@]}"
@@ -117,12 +122,18 @@ print(n)' "$S/report.jsonl")" 15
         e2e_expect_stripped "$k" "${ORIG[$k]}" || break
     done
     check "refusals logged" grep -q '"event":"job.refused".*"reported":"report"' "$S/err"
+    check "one EMF record per key, Queue=Backfill, matching the job lines" "$E2E_PY" "$EMF_CHECK" "$S/err" \
+        --queue Backfill --expect stripped=$((${#MATCHED[@]} - 60)) --expect skipped=60 --expect refused=15 \
+        --expect gone=0 --expect retry=0 --expect deleted=0 --require BytesRemoved
+    check "no queue timings in backfill records" "$E2E_PY" -c 'import json,sys
+rs=[json.loads(l) for l in open(sys.argv[1]) if "\"_aws\"" in l]
+sys.exit(0 if rs and not any("QueueWait" in r or "ReceiveToDone" in r for r in rs) else 1)' "$S/err"
 }
 
 t_second_run_gets_no_done_key() {
     local seq
     seq=$(e2e_log_seq)
-    BF_DLQ=$E2E_REPORT s_backfill "s3://$SRC" "s3://$E2E_B"
+    EXIFSTRIP_METRICS=off BF_DLQ=$E2E_REPORT s_backfill "s3://$SRC" "s3://$E2E_B"
     check_eq "exit status (the fakes are refused again)" "$RC" 2
     check_eq "refusal reports on the report queue (no --report)" "$(emu_queue_depth "$E2E_REPORT")" 15
     check "summary counts" grep -q "stripped 0, already done ${#MATCHED[@]}, refused 15" "$S/out"
@@ -130,6 +141,7 @@ t_second_run_gets_no_done_key() {
         "$(e2e_requests "$seq" "r.get('action')=='GetObject' and not r.get('key','').startswith('fake ')")" 0
     check_eq "HEADs of B" "$(e2e_requests "$seq" "r.get('action')=='HeadObject' and r.get('bucket')=='$E2E_B'")" 185
     check_eq "writes to B" "$(e2e_requests "$seq" "r.get('bucket')=='$E2E_B' and r.get('method') in ('PUT','POST')")" 0
+    check "EXIFSTRIP_METRICS=off: no metrics record" "$E2E_PY" "$EMF_CHECK" --none "$S/err"
 }
 
 # Starts a backfill of deep/ into D in the background (GETs slowed down),
@@ -226,6 +238,7 @@ t_terminal_progress() {
     check "one line rewritten in place (CR, erase line) with the totals" \
         grep -q $'\r\e\[K60/60 keys, .* keys/s, .*ETA 0s' "$S/tty"
     check "then the summary" grep -q 'stripped 0, already done 60' "$S/tty"
+    check "no metrics records on a terminal by default" bash -c '! grep -q "\"_aws\"" "$1"' _ "$S/tty"
 }
 
 t_usage_and_errors() {

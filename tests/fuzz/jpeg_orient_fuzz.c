@@ -1,6 +1,7 @@
 /* jpeg_orient_fuzz.c - fuzz target for the orientation path in front of the
  * stripper (src/orient): the Exif tag read with libexif, SOF parsing and
- * planning, tjTransform of whatever frame the input claims, the re-inserted
+ * planning, the lossless transform of whatever frame the input claims (the
+ * destination rows produced on demand by a wrapped libjpeg memory manager), the re-inserted
  * metadata, the keep-mode tag insertion and the fallbacks.
  *
  * Target Functions: es_orient_stripper_new/feed/finish/error/stats/result,

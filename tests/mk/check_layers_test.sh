@@ -138,7 +138,7 @@ int es_jpeg_planted(void);
 int es_jpeg_planted(void) { return puts("x"); }'
 }
 
-# src/orient (tj*/exif_* allowed) must not call getenv either.
+# src/orient (jpeg_*/exif_* allowed) must not call getenv either.
 t_orient_symbol_check() {
     planted_symbol_check "$SCRATCH/build-orient" orient getenv \
         '#include <stdlib.h>

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define ES_FIXTURE_SAMPLING_IRREGULAR 1
+
 typedef struct es_fixture_opts {
     int width, height;    /* default 64x48 when 0 */
     int components;       /* 1 (gray), 3 (YCbCr, default), 4 (CMYK, with Adobe APP14) */
@@ -29,7 +31,8 @@ typedef struct es_fixture_opts {
     bool mpf_second_image; /* APP2 MPF + a second JPEG appended after EOI */
     bool mp4_trailer;      /* an MP4-like ('ftyp' box) motion-photo trailer after EOI */
     bool fill_bytes;       /* 0xFF fill bytes before some markers */
-    int sampling;          /* colour sampling: 0 = libjpeg default (4:2:0), 444 = none */
+    int sampling;          /* colour sampling: 0 = libjpeg default (4:2:0), 444 = none, 422, 440, 411,
+                              ES_FIXTURE_SAMPLING_IRREGULAR (one TurboJPEG does not name) */
     /* The picture has four distinct corner colours and is *displayed* as
      * width x height: its pixels are stored transformed as `orientation`
      * says (tags 5..8 store height x width), so every tag displays the same. */

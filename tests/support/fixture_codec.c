@@ -64,6 +64,27 @@ static void s_fill_row(const es_fixture_opts *o, uint8_t *row, int y, int w, int
                                                              : s_sample(x, y, c, seed, w, h);
 }
 
+/* Luma (and CMYK's K) factors for a sampling code; chroma stays 1x1, except
+ * in ES_FIXTURE_SAMPLING_IRREGULAR (luma 2x2, Cb 1x1, Cr 2x1). */
+static void s_set_sampling(struct jpeg_compress_struct *cinfo, int sampling)
+{
+    int h = 1, v = 1;
+    switch (sampling) {
+    case 422: h = 2; break;
+    case 440: v = 2; break;
+    case 411: h = 4; break;
+    case ES_FIXTURE_SAMPLING_IRREGULAR: h = v = 2; break;
+    default: break; /* 444 */
+    }
+    for (int i = 0; i < cinfo->num_components; i++) {
+        bool luma = i == 0 || i == 3;
+        cinfo->comp_info[i].h_samp_factor = luma ? h : 1;
+        cinfo->comp_info[i].v_samp_factor = luma ? v : 1;
+    }
+    if (sampling == ES_FIXTURE_SAMPLING_IRREGULAR)
+        cinfo->comp_info[2].h_samp_factor = 2;
+}
+
 /* Buffers owned across the setjmp boundary: they live in the caller's frame
  * and are only reached through pointers, so longjmp cannot clobber them. */
 typedef struct s_encode_state {
@@ -88,9 +109,8 @@ static int s_encode(struct jpeg_compress_struct *cinfo, s_jerr *err, s_encode_st
     jpeg_set_quality(cinfo, o->quality ? o->quality : 85, TRUE);
     if (o->no_jfif)
         cinfo->write_JFIF_header = FALSE;
-    if (o->sampling == 444)
-        for (int i = 0; i < cinfo->num_components; i++)
-            cinfo->comp_info[i].h_samp_factor = cinfo->comp_info[i].v_samp_factor = 1;
+    if (o->sampling && cinfo->num_components > 1)
+        s_set_sampling(cinfo, o->sampling);
     if (o->progressive)
         jpeg_simple_progression(cinfo);
     if (o->arithmetic)

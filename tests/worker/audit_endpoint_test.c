@@ -2,7 +2,7 @@
  * scripted endpoint (tests/support/http_server.h) that misbehaves where the
  * emulator cannot: a listing that hands back the continuation token it was
  * given ends with an error instead of looping (the first page still
- * audited); a GET cut after some body bytes starts over and is judged once;
+ * audited); progress is reported after each page and each object; a GET cut after some body bytes starts over and is judged once;
  * a GET refused with 403 is an error naming the key; with a source bucket, a
  * key missing there is an orphan. */
 #include <stdio.h>
@@ -23,6 +23,8 @@ typedef struct s_seen {
     size_t nfindings;
     char errors[4][512];
     size_t nerrors;
+    es_audit_summary progress; /* the last on_progress */
+    size_t nprogress;
 } s_seen;
 
 static void s_on_finding(void *ctx, const es_audit_finding *f)
@@ -31,6 +33,13 @@ static void s_on_finding(void *ctx, const es_audit_finding *f)
     if (s->nfindings < 8)
         snprintf(s->findings[s->nfindings++], sizeof s->findings[0], "%s %s", es_audit_kind_name(f->kind),
                  f->key);
+}
+
+static void s_on_progress(void *ctx, const es_audit_summary *sum)
+{
+    s_seen *s = ctx;
+    s->progress = *sum;
+    s->nprogress++;
 }
 
 static void s_on_error(void *ctx, const char *key, const char *what)
@@ -54,6 +63,7 @@ static es_err s_audit(bool with_source, es_audit_summary *sum, s_seen *seen)
                             .concurrency = 2,
                             .on_finding = s_on_finding,
                             .on_error = s_on_error,
+                            .on_progress = s_on_progress,
                             .ctx = seen};
     es_jpeg_policy_default(&opt.policy);
     es_err rc = s3 ? es_audit_run(s3, &opt, sum) : ES_ERR_NOMEM;
@@ -74,7 +84,14 @@ static es_err s_audit(bool with_source, es_audit_summary *sum, s_seen *seen)
 static void test_listing_that_does_not_advance(void)
 {
     es_test_http_server_clear_routes(s_srv);
-    es_test_http_server_route(s_srv, "GET", "/bbb", 200, S_PAGE("again"));
+    /* a few times, then a last page: an audit that lists on regardless ends
+     * without the error this test wants, instead of hanging */
+    es_test_http_server_add_route(s_srv, &(es_test_http_route){.method = "GET",
+                                                               .path = "/bbb",
+                                                               .status = 200,
+                                                               .times = 4,
+                                                               .body = S_PAGE("again")});
+    es_test_http_server_route(s_srv, "GET", "/bbb", 200, S_LAST_PAGE);
     es_test_http_server_route(s_srv, "GET", "/bbb/one.jpg", 200, S_TEXT);
     es_audit_summary sum;
     s_seen seen;
@@ -82,8 +99,11 @@ static void test_listing_that_does_not_advance(void)
     REQUIRE(seen.nerrors == 1);
     CHECK_STR_CONTAINS(seen.errors[0], "(listing)| ListObjectsV2 s3://bbb/ failed");
     CHECK_STR_CONTAINS(seen.errors[0], "does not advance");
+    CHECK_STR_CONTAINS(seen.errors[0], "\"again\"");
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "GET", "/bbb"), 2);
     CHECK_INT_EQ(sum.objects, 1); /* the first page was audited */
+    CHECK(!sum.listing_done);
+    CHECK_INT_EQ(sum.settled, 1);
     REQUIRE(seen.nfindings == 1);
     CHECK_STR_EQ(seen.findings[0], "not-jpeg one.jpg");
 }
@@ -110,6 +130,13 @@ static void test_get_cut_short_starts_over(void)
     CHECK_STR_EQ(seen.findings[0], "not-jpeg one.jpg");
     CHECK_INT_EQ(sum.findings[ES_AUDIT_NOT_JPEG], 1);
     CHECK_INT_EQ(sum.with_findings, 1);
+    /* progress: after the (last) page, then after the object */
+    CHECK_INT_EQ(seen.nprogress, 2);
+    CHECK(seen.progress.listing_done);
+    CHECK_INT_EQ(seen.progress.objects, 1);
+    CHECK_INT_EQ(seen.progress.settled, 1);
+    CHECK_INT_EQ(seen.progress.settled_bytes, 40);
+    CHECK_INT_EQ(seen.progress.with_findings, 1);
 }
 
 static void test_get_refused_and_orphan(void)

@@ -262,7 +262,7 @@ static es_err s_load(es_cfg *cfg, es_error *err, const char *const *extra)
 /* Whether the settings make es_metrics_job write a record. */
 static bool s_writes_records(const es_cfg *cfg)
 {
-    es_metrics_configure_from_cfg(cfg);
+    es_metrics_configure_from_cfg(cfg, NULL);
     es_job_result res = s_result(ES_JOB_STRIPPED);
     s_capture_start();
     es_metrics_job(NULL, &res);
@@ -279,6 +279,12 @@ static void test_settings(void)
     CHECK_STR_EQ(cfg.metrics_namespace, "exifstrip");
     CHECK(s_writes_records(&cfg)); /* the default: on, with JSON logs */
     CHECK(strstr(s_line, "\"Queue\":\"photo-events\"") && strstr(s_line, "\"Namespace\":\"exifstrip\""));
+    es_metrics_configure_from_cfg(&cfg, ES_METRICS_BACKFILL_QUEUE); /* backfill's records */
+    es_job_result res = s_result(ES_JOB_STRIPPED);
+    s_capture_start();
+    es_metrics_job(NULL, &res);
+    es_log_set_sink(NULL, NULL);
+    CHECK(s_lines == 1 && strstr(s_line, "\"Queue\":\"Backfill\"") && !strstr(s_line, "photo-events"));
 
     const char *const off[] = {"EXIFSTRIP_METRICS", "OFF", NULL};
     REQUIRE(s_load(&cfg, &err, off) == ES_OK);

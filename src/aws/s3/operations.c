@@ -373,6 +373,25 @@ static es_err s_list_done(void *ctx, const es_http_response *resp, es_aws_result
     return es_xml_parse_list(resp->body.bytes, resp->body.len, ctx);
 }
 
+/* A page that hands back the continuation token it was asked with: listing
+ * on would fetch the same page forever. Drops the page and fails the call
+ * with ES_ERR_PROTOCOL, naming the bucket, the prefix and the token (long
+ * ones cut short, marked "..."). */
+static es_err s_list_stuck(const char *bucket, const es_s3_list_options *opt, es_s3_list_page *page,
+                           es_aws_result *res)
+{
+    es_s3_list_free(page);
+    page->next_token[0] = '\0';
+    const char *prefix = opt->prefix ? opt->prefix : "";
+    const char *token = opt->continuation;
+    int prefix_max = 48, token_max = 48; /* with a 63-byte bucket the message still fits */
+    es_fmt(res->message, sizeof res->message,
+           "the listing of s3://%s/%.*s%s does not advance: the continuation token \"%.*s%s\" came back unchanged",
+           bucket, prefix_max, prefix, strlen(prefix) > (size_t)prefix_max ? "..." : "", token_max, token,
+           strlen(token) > (size_t)token_max ? "..." : "");
+    return res->code = ES_ERR_PROTOCOL;
+}
+
 es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix, const char *continuation,
                           es_s3_list_page *page, es_aws_result *res)
 {
@@ -409,7 +428,13 @@ es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket, const es_s3_
         .on_success = s_list_done,
         .success_ctx = page,
     };
-    return s_call_query(c, bucket, NULL, es_buf_take(&q), "prefix or continuation token", &req, res);
+    es_aws_result scratch;
+    if (!res)
+        res = &scratch;
+    es_err rc = s_call_query(c, bucket, NULL, es_buf_take(&q), "prefix or continuation token", &req, res);
+    if (rc == ES_OK && opt->continuation && opt->continuation[0] && !strcmp(page->next_token, opt->continuation))
+        return s_list_stuck(bucket, opt, page, res);
+    return rc;
 }
 
 void es_s3_list_free(es_s3_list_page *page)

@@ -112,7 +112,10 @@ ES_MUST_USE es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, c
 /* ListObjectsV2, one page (`exifstrip backfill` lists the source bucket with
  * it). Keys and ETags (without quotes, "" when absent) are returned in
  * malloc'd arrays of malloc'd strings (free with es_s3_list_free).
- * next_token is "" when the listing ended. */
+ * next_token is "" when the listing ended. A page whose next_token is the
+ * continuation it was asked with (an endpoint that would make the listing
+ * loop forever) fails the call with ES_ERR_PROTOCOL, its message naming the
+ * bucket, the prefix and the token; the page is then empty. */
 typedef struct es_s3_list_page {
     char **keys;
     uint64_t *sizes;

@@ -1,0 +1,336 @@
+/* lossless.c - a lossless JPEG transform on libjpeg-turbo's jpeglib API:
+ * jpeg_read_coefficients, then jpeg_write_coefficients with destination
+ * coefficient arrays that hold no image. The compressor's memory manager
+ * method access_virt_barray is wrapped: for those arrays it returns a small
+ * buffer of the requested block rows, filled from the source's array at that
+ * moment (coef_plane.c), so the transform costs one image of coefficients
+ * instead of two, and the blocks are moved while the encoder reads them.
+ *
+ * The set-up is what tjTransform (libjpeg-turbo 2.1) does for TJXOPT_TRIM |
+ * TJXOPT_COPYNONE: copied critical parameters, a single-component image
+ * coded with 1x1 sampling, sampling factors and quantisation tables
+ * transposed when the operation transposes, the moved partial edge MCUs
+ * trimmed, jpeg_simple_progression for a progressive output; like its
+ * TJFLAG_STOPONWARNING and TJFLAG_LIMITSCANS, any libjpeg warning and more
+ * than 500 scans fail. The output bytes are identical (tests/orient/
+ * lossless_oracle_test.c compares them). */
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "orient/coef_plane.h" /* jpeglib.h */
+#include <jerror.h>
+
+#include "orient/lossless.h"
+
+#define S_MAX_SCANS 500
+/* Encoder requests (MCU rows) produced at a time. */
+#define S_ROWS_AHEAD 4
+
+typedef struct s_dest {
+    struct jpeg_destination_mgr pub;
+    uint8_t *buf;
+    size_t cap;
+} s_dest;
+
+typedef JBLOCKARRAY (*s_access_fn)(j_common_ptr, jvirt_barray_ptr, JDIMENSION, JDIMENSION, boolean);
+
+/* Everything a transform touches lives here and is reached through one
+ * pointer, so a longjmp out of libjpeg clobbers nothing. */
+typedef struct s_job {
+    struct jpeg_error_mgr err; /* first: the error callbacks find the job from it */
+    jmp_buf jump;
+    char msg[JMSG_LENGTH_MAX];
+    struct jpeg_progress_mgr progress;
+    struct jpeg_decompress_struct in;
+    struct jpeg_compress_struct out;
+    bool in_created, out_created;
+    s_dest dest;
+    es_orient_op op;
+    bool progressive;
+    int planes_n;
+    es_coef_plane planes[MAX_COMPONENTS];
+    jvirt_barray_ptr dst_arrays[MAX_COMPONENTS]; /* handles naming planes[] */
+    s_access_fn library_access;
+} s_job;
+
+static void s_error_exit(j_common_ptr c)
+{
+    s_job *j = (s_job *)(void *)c->err;
+    (*c->err->format_message)(c, j->msg);
+    longjmp(j->jump, 1);
+}
+
+/* A warning (corrupt data, a premature end) fails like an error. */
+static void s_emit_message(j_common_ptr c, int level)
+{
+    if (level < 0)
+        s_error_exit(c);
+}
+
+static void s_output_message(j_common_ptr c) { (void)c; }
+
+static void s_progress(j_common_ptr c)
+{
+    if (c->is_decompressor && ((j_decompress_ptr)c)->input_scan_number > S_MAX_SCANS) {
+        s_job *j = (s_job *)(void *)c->err;
+        snprintf(j->msg, sizeof j->msg, "Progressive JPEG image has more than %d scans", S_MAX_SCANS);
+        longjmp(j->jump, 1);
+    }
+}
+
+static void s_dest_init(j_compress_ptr c)
+{
+    s_job *j = c->client_data;
+    j->dest.pub.next_output_byte = j->dest.buf;
+    j->dest.pub.free_in_buffer = j->dest.cap;
+}
+
+static boolean s_dest_grow(j_compress_ptr c)
+{
+    s_job *j = c->client_data;
+    size_t old = j->dest.cap, cap = old + old / 2 + 4096;
+    uint8_t *b = cap > old ? realloc(j->dest.buf, cap) : NULL;
+    if (!b)
+        ERREXIT1(c, JERR_OUT_OF_MEMORY, 20);
+    j->dest.buf = b;
+    j->dest.cap = cap;
+    j->dest.pub.next_output_byte = b + old;
+    j->dest.pub.free_in_buffer = cap - old;
+    return TRUE;
+}
+
+static void s_dest_term(j_compress_ptr c) { (void)c; }
+
+/* The compressor's access to a destination array produces its rows. */
+static JBLOCKARRAY s_access(j_common_ptr c, jvirt_barray_ptr array, JDIMENSION row, JDIMENSION n,
+                            boolean writable)
+{
+    s_job *j = c->client_data;
+    for (int ci = 0; ci < MAX_COMPONENTS; ci++) {
+        if (array != j->dst_arrays[ci])
+            continue;
+        /* never the library's: a destination array is read-only and exists once planned */
+        JBLOCKARRAY rows = writable || ci >= j->planes_n ? NULL : es_coef_plane_rows(&j->planes[ci], row, n);
+        if (!rows)
+            ERREXIT(c, JERR_BAD_VIRTUAL_ACCESS);
+        return rows;
+    }
+    return j->library_access(c, array, row, n, writable);
+}
+
+static bool s_factors(const jpeg_component_info *c, int h, int v)
+{
+    return c->h_samp_factor == h && c->v_samp_factor == v;
+}
+
+/* Whether TurboJPEG 2.1 names the sampling (gray; 4:4:4, 4:2:2, 4:2:0, 4:4:0
+ * or 4:1:1, also with 2x2 luma and 1x2 or 2x1 chroma, or 4:4:4 spelled with
+ * equal factors of at most 3 blocks; a CMYK/YCCK K channel like the luma).
+ * tjTransform refuses anything else, and so does this transform. */
+static bool s_named_sampling(const struct jpeg_decompress_struct *d)
+{
+    static const int luma[][2] = {{1, 1}, {2, 1}, {2, 2}, {1, 2}, {4, 1}};
+    int n = d->num_components;
+    if (n == 1)
+        return true;
+    bool cmyk = n == 4 && (d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK);
+    if (n != 3 && !cmyk)
+        return false;
+    const jpeg_component_info *c = d->comp_info;
+    int h = c[0].h_samp_factor, v = c[0].v_samp_factor;
+    bool standard = false, wide_luma = false, same = h * v <= 3;
+    for (unsigned i = 0; i < sizeof luma / sizeof luma[0]; i++)
+        standard |= h == luma[i][0] && v == luma[i][1];
+    for (int chroma = 0; chroma < 2; chroma++) {
+        bool all = h == 2 && v == 2;
+        for (int k = 1; k < n; k++)
+            all &= k == 3 ? s_factors(&c[k], 2, 2) : s_factors(&c[k], 1 + !chroma, 1 + chroma);
+        wide_luma |= all;
+    }
+    for (int k = 1; k < n; k++) {
+        standard &= k == 3 ? s_factors(&c[k], h, v) : s_factors(&c[k], 1, 1);
+        same &= s_factors(&c[k], h, v);
+    }
+    return standard || wide_luma || same;
+}
+
+static JDIMENSION s_round_up(JDIMENSION a, int b)
+{
+    return (a + (JDIMENSION)b - 1) / (JDIMENSION)b * (JDIMENSION)b;
+}
+
+static bool s_mirrors_x(es_orient_op op)
+{
+    return op == ES_ORIENT_OP_FLIP_H || op == ES_ORIENT_OP_ROT180 || op == ES_ORIENT_OP_ROT90 ||
+           op == ES_ORIENT_OP_TRANSVERSE;
+}
+
+static bool s_mirrors_y(es_orient_op op)
+{
+    return op == ES_ORIENT_OP_FLIP_V || op == ES_ORIENT_OP_ROT180 || op == ES_ORIENT_OP_ROT270 ||
+           op == ES_ORIENT_OP_TRANSVERSE;
+}
+
+/* The destination's frame: trimmed size in its orientation, 1x1 sampling for
+ * one component, sampling factors and quantisation tables transposed. */
+static void s_destination_frame(s_job *j)
+{
+    struct jpeg_decompress_struct *in = &j->in;
+    struct jpeg_compress_struct *out = &j->out;
+    bool swap = es_orient_op_transposes(j->op), gray = in->num_components == 1;
+    JDIMENSION w = swap ? in->image_height : in->image_width, h = swap ? in->image_width : in->image_height;
+    JDIMENSION mcu_w = (JDIMENSION)(gray   ? 1
+                                    : swap ? in->max_v_samp_factor
+                                           : in->max_h_samp_factor) *
+                       DCTSIZE;
+    JDIMENSION mcu_h = (JDIMENSION)(gray   ? 1
+                                    : swap ? in->max_h_samp_factor
+                                           : in->max_v_samp_factor) *
+                       DCTSIZE;
+    if (gray)
+        out->comp_info[0].h_samp_factor = out->comp_info[0].v_samp_factor = 1;
+    out->image_width = s_mirrors_x(j->op) && w >= mcu_w ? w / mcu_w * mcu_w : w;
+    out->image_height = s_mirrors_y(j->op) && h >= mcu_h ? h / mcu_h * mcu_h : h;
+    if (!swap)
+        return;
+    for (int ci = 0; ci < out->num_components; ci++) {
+        jpeg_component_info *c = &out->comp_info[ci];
+        int t = c->h_samp_factor;
+        c->h_samp_factor = c->v_samp_factor;
+        c->v_samp_factor = t;
+    }
+    for (int q = 0; q < NUM_QUANT_TBLS; q++) {
+        JQUANT_TBL *t = out->quant_tbl_ptrs[q];
+        for (int r = 0; t && r < DCTSIZE; r++)
+            for (int col = 0; col < r; col++) {
+                UINT16 x = t->quantval[r * DCTSIZE + col];
+                t->quantval[r * DCTSIZE + col] = t->quantval[col * DCTSIZE + r];
+                t->quantval[col * DCTSIZE + r] = x;
+            }
+    }
+}
+
+/* Every block row of source component ci (its array is wholly in memory:
+ * libjpeg-turbo has no backing store, so row pointers stay valid). */
+static JBLOCKROW *s_source_rows(s_job *j, jvirt_barray_ptr array, const jpeg_component_info *c,
+                                JDIMENSION height)
+{
+    j_common_ptr in = (j_common_ptr)&j->in;
+    JBLOCKROW *rows = (*in->mem->alloc_small)(in, JPOOL_IMAGE, (size_t)height * sizeof(JBLOCKROW));
+    for (JDIMENSION r = 0; r < height; r += (JDIMENSION)c->v_samp_factor) {
+        JBLOCKARRAY a = j->in.mem->access_virt_barray(in, array, r, (JDIMENSION)c->v_samp_factor, FALSE);
+        for (int k = 0; k < c->v_samp_factor; k++)
+            rows[r + (JDIMENSION)k] = a[k];
+    }
+    return rows;
+}
+
+/* After jpeg_write_coefficients (which sized the destination components). */
+static void s_planes(s_job *j, jvirt_barray_ptr *source)
+{
+    struct jpeg_compress_struct *out = &j->out;
+    bool swap = es_orient_op_transposes(j->op);
+    JDIMENSION w = swap ? j->in.image_height : j->in.image_width,
+               h = swap ? j->in.image_width : j->in.image_height;
+    JDIMENSION mcu_cols = w / ((JDIMENSION)out->max_h_samp_factor * DCTSIZE);
+    JDIMENSION mcu_rows = h / ((JDIMENSION)out->max_v_samp_factor * DCTSIZE);
+    for (int ci = 0; ci < out->num_components; ci++) {
+        const jpeg_component_info *sc = &j->in.comp_info[ci], *dc = &out->comp_info[ci];
+        es_coef_plane *p = &j->planes[ci];
+        p->src_width = s_round_up(sc->width_in_blocks, sc->h_samp_factor);
+        p->src_height = s_round_up(sc->height_in_blocks, sc->v_samp_factor);
+        p->src = s_source_rows(j, source[ci], sc, p->src_height);
+        p->width = dc->width_in_blocks;
+        p->height = dc->height_in_blocks;
+        p->mirror_w = s_mirrors_x(j->op) ? mcu_cols * (JDIMENSION)dc->h_samp_factor : 0;
+        p->mirror_h = s_mirrors_y(j->op) ? mcu_rows * (JDIMENSION)dc->v_samp_factor : 0;
+        p->transpose = swap;
+        /* the encoder asks for one MCU row (v_samp_factor block rows) at a time */
+        p->rows_cap = (JDIMENSION)dc->v_samp_factor * S_ROWS_AHEAD;
+        p->rows = (*out->mem->alloc_barray)((j_common_ptr)out, JPOOL_IMAGE, p->width ? p->width : 1,
+                                            p->rows_cap);
+        p->rows_valid = false;
+    }
+    j->planes_n = out->num_components;
+}
+
+static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
+{
+    if (setjmp(j->jump))
+        return -1;
+    j->in.err = jpeg_std_error(&j->err);
+    j->err.error_exit = s_error_exit;
+    j->err.emit_message = s_emit_message;
+    j->err.output_message = s_output_message;
+    jpeg_create_decompress(&j->in);
+    j->in_created = true;
+    j->progress.progress_monitor = s_progress;
+    j->in.progress = &j->progress;
+    jpeg_mem_src(&j->in, jpeg, (unsigned long)len);
+    jpeg_read_header(&j->in, TRUE);
+    if (!s_named_sampling(&j->in)) {
+        snprintf(j->msg, sizeof j->msg, "Could not determine subsampling type for JPEG image");
+        return -1;
+    }
+    jvirt_barray_ptr *source = jpeg_read_coefficients(&j->in);
+    if (!source) { /* only a suspending source returns none; a memory source cannot */
+        snprintf(j->msg, sizeof j->msg, "no coefficients were read");
+        return -1;
+    }
+
+    j->out.err = &j->err;
+    jpeg_create_compress(&j->out);
+    j->out_created = true;
+    j->out.client_data = j;
+    j->library_access = j->out.mem->access_virt_barray;
+    j->out.mem->access_virt_barray = s_access;
+    j->dest.cap = len + len / 8 + 4096;
+    j->dest.buf = malloc(j->dest.cap);
+    if (!j->dest.buf)
+        ERREXIT1(&j->out, JERR_OUT_OF_MEMORY, 21);
+    j->dest.pub.init_destination = s_dest_init;
+    j->dest.pub.empty_output_buffer = s_dest_grow;
+    j->dest.pub.term_destination = s_dest_term;
+    j->out.dest = &j->dest.pub;
+
+    jpeg_copy_critical_parameters(&j->in, &j->out);
+    s_destination_frame(j);
+    if (j->progressive)
+        jpeg_simple_progression(&j->out);
+    for (int ci = 0; ci < MAX_COMPONENTS; ci++)
+        j->dst_arrays[ci] = (jvirt_barray_ptr)(void *)&j->planes[ci];
+    jpeg_write_coefficients(&j->out, j->dst_arrays);
+    s_planes(j, source);
+    jpeg_finish_compress(&j->out);
+    jpeg_finish_decompress(&j->in);
+    return 0;
+}
+
+es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, uint8_t **out,
+                          size_t *out_len, es_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (!jpeg || len < 4 || len > 0xFFFFFFFFu || (unsigned)op > 7)
+        return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
+    s_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return es_error_set(err, ES_ERR_NOMEM, "transform: out of memory");
+    j->op = op;
+    j->progressive = progressive;
+    es_err rc = ES_OK;
+    if (s_run(j, jpeg, len) != 0) {
+        rc = es_error_set(err, ES_ERR_JPEG_BAD_MARKER, "libjpeg-turbo cannot transform it: %s", j->msg);
+        free(j->dest.buf);
+    } else {
+        *out = j->dest.buf;
+        *out_len = j->dest.cap - j->dest.pub.free_in_buffer;
+    }
+    if (j->out_created)
+        jpeg_destroy_compress(&j->out);
+    if (j->in_created)
+        jpeg_destroy_decompress(&j->in);
+    free(j);
+    return rc;
+}
