@@ -28,19 +28,22 @@ else
 Q := @
 endif
 
-# libcurl and libcrypto (openssl) are compiled against but not linked:
-# src/aws/http/curl_dl.c and src/aws/sigv4/crypto_dl.c dlopen them on first use, so local
-# commands do not pay for loading them (libcurl pulls in ~35 libraries).
+# libcurl, libcrypto (openssl) and libexif are compiled against but not
+# linked: src/aws/http/curl_dl.c, src/aws/sigv4/crypto_dl.c and
+# src/cli/exif_dl.c dlopen them on first use, so local commands do not pay for
+# loading them (libcurl pulls in ~35 libraries) and an idle worker does not map
+# libexif (LGPL, so not linked statically) and its libm. The test programs link
+# libexif itself (they do not contain src/cli).
 #
 # Of the linked ones, jansson, libturbojpeg and expat (MIT, BSD-style, MIT
 # licences) are linked statically when their archives are installed (Debian's
 # -dev packages ship them): each shared library costs every process start
 # ~0.1-0.2 ms of loading and relocating, a quarter of a small photo's `strip`.
-# libexif (LGPL) stays shared. STATIC_PKGS= links everything shared.
-PKGS      := jansson libturbojpeg libexif expat
+# STATIC_PKGS= links them shared.
+PKGS      := jansson libturbojpeg expat
 STATIC_PKGS ?= jansson libturbojpeg expat
-DL_PKGS   := libcurl openssl
-TEST_PKGS := libjpeg
+DL_PKGS   := libcurl openssl libexif
+TEST_PKGS := libjpeg libexif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 # Each static package's archive by full path ($(CC) -print-file-name prints a
 # bare name when it finds none: that package is then linked shared).

@@ -6,6 +6,7 @@
 #include "aws/http/curl_dl.h"
 #include "aws/sigv4/crypto_dl.h"
 #include "cli/commands.h"
+#include "cli/exif_dl.h"
 
 int es_cli_aws_setup(const char *command, es_aws_config *aws)
 {
@@ -15,7 +16,8 @@ int es_cli_aws_setup(const char *command, es_aws_config *aws)
         fprintf(stderr, "exifstrip %s: %s\n", command, err.msg[0] ? err.msg : "invalid AWS configuration");
         return ES_EXIT_CONFIG;
     }
-    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err)) { /* fail now, not at the first request */
+    /* Fail now, not at the first request (or the first photo with Exif). */
+    if (!es_curl_api_get(&err) || !es_crypto_api_get(&err) || !es_cli_exif_check(&err)) {
         fprintf(stderr, "exifstrip %s: %s\n", command, err.msg);
         return ES_EXIT_CONFIG;
     }

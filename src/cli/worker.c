@@ -91,6 +91,10 @@ int es_cmd_worker(int argc, char **argv)
         fprintf(stderr, "exifstrip worker: could not initialise the AWS clients\n");
         goto done;
     }
+    /* es_cli_aws_setup loaded and initialised libcurl, libcrypto and their
+     * libraries: let go of the pages only that start-up read. */
+    size_t released = es_worker_release_startup_pages();
+    ES_LOG(ES_LOG_DEBUG, "worker.startup_pages_released", ES_LF_UINT("kib", released / 1024));
     signal(SIGPIPE, SIG_IGN);
     s_pool = pool;
     es_cli_set_stop_handlers(s_on_signal);

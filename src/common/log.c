@@ -54,6 +54,14 @@ static void s_put_escaped(s_buf *b, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n && !b->overflow) {
+        size_t run = i; /* plain printable ASCII goes out as one copy */
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run > i) {
+            s_put(b, s + i, run - i);
+            i = run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
@@ -91,20 +99,36 @@ bool es_log_key_is_secret(const char *key)
                                         "passwd", "credential", "signature",     "cookie"};
     if (!key)
         return false;
+    /* Keys are short: one lower-cased copy and plain strstr (glibc's
+     * strcasestr is byte by byte; this runs for every field of every line). */
+    char low[128];
+    size_t n = strlen(key);
+    bool copied = n < sizeof low;
+    for (size_t i = 0; copied && i <= n; i++)
+        low[i] = (char)((key[i] >= 'A' && key[i] <= 'Z') ? key[i] - 'A' + 'a' : key[i]);
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcasestr(key, words[i]))
+        if (copied ? strstr(low, words[i]) != NULL : strcasestr(key, words[i]) != NULL)
             return true;
     return false;
 }
 
-/* Values that carry SigV4 material whatever the field is called. */
+/* Values that carry SigV4 material whatever the field is called. Each mark
+ * has its first '-' at `dash`: only the places around a '-' of the value are
+ * compared, so a value without one (most) costs one strchr. */
 static bool s_value_is_secret(const char *v)
 {
-    static const char *const marks[] = {"X-Amz-Signature=", "X-Amz-Credential=", "X-Amz-Security-Token",
-                                        "AWS4-HMAC-SHA256 Credential"};
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
-        if (strcasestr(v, marks[i]))
-            return true;
+    static const struct {
+        const char *text;
+        size_t dash;
+    } marks[] = {{"X-Amz-Signature=", 1},
+                 {"X-Amz-Credential=", 1},
+                 {"X-Amz-Security-Token", 1},
+                 {"AWS4-HMAC-SHA256 Credential", 4}};
+    for (const char *d = strchr(v, '-'); d; d = strchr(d + 1, '-'))
+        for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+            if ((size_t)(d - v) >= marks[i].dash &&
+                strncasecmp(d - marks[i].dash, marks[i].text, strlen(marks[i].text)) == 0)
+                return true;
     return false;
 }
 

@@ -56,7 +56,10 @@ static void s_push_locked(es_pool_deleter *d, s_entry e)
         d->cap = cap;
     }
     d->items[d->count++] = e;
-    pthread_cond_signal(&d->bg.cv);
+    /* The thread sleeps until the first entry comes, then until the oldest is
+     * due or a batch is full: only those two moments need waking it. */
+    if (d->count == 1 || d->count == ES_SQS_MAX_BATCH)
+        pthread_cond_signal(&d->bg.cv);
 }
 
 void es_pool_deleter_add(es_pool_deleter *d, const char *receipt_handle, const char *message_id)

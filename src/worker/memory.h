@@ -1,10 +1,12 @@
 /* memory.h - how `worker` and `backfill` keep their resident memory near
  * what is in use: glibc's malloc settings for a process whose threads
- * allocate and free part-sized buffers job after job. */
+ * allocate and free part-sized buffers job after job, and the release of the
+ * pages that only start-up touched. */
 #ifndef ES_WORKER_MEMORY_H
 #define ES_WORKER_MEMORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Buffers at least this large are mapped on their own and unmapped on free. */
 #define ES_WORKER_MMAP_THRESHOLD ((int)(128 * 1024))
@@ -18,5 +20,19 @@
  * Does nothing, returning false, when GLIBC_TUNABLES already sets malloc
  * options (the operator's choice wins) or the C library is not glibc. */
 bool es_worker_tune_malloc(void);
+
+/* Unmaps from this process the pages of the program's and its libraries'
+ * read-only segments (code, constants, symbol and relocation tables) that are
+ * mapped straight from their files, and returns how many bytes that was.
+ * Loading and initialising libcurl, libcrypto and their ~30 libraries reads
+ * far more of them than the process uses afterwards (most of an idle
+ * worker's resident memory; the kernel also maps 64 KiB around each page
+ * touched). Harmless to the program: what runs later is mapped again from the
+ * page cache on first touch (a minor fault), and the rest stays cached,
+ * unmapped, for the kernel to keep or reclaim. Pages that are private copies
+ * (a debugger's breakpoints, uprobes, text relocations) are kept, and so is
+ * every writable segment; nothing happens when /proc/self/pagemap cannot be
+ * read. Call after the libraries are loaded and initialised. */
+size_t es_worker_release_startup_pages(void);
 
 #endif

@@ -1,15 +1,17 @@
-/* metrics.c - the EMF records of metrics.h. A record is built as a jansson
- * object (keys kept in insertion order), dumped compactly on one line and
- * handed to the logger as is (es_log_write_line), so it goes wherever the
- * log goes and never interleaves with other lines. The settings are plain
+/* metrics.c - the EMF records of metrics.h. A record is written as one
+ * compact JSON line into a buffer (keys in the documented order) and handed
+ * to the logger as is (es_log_write_line), so it goes wherever the log goes
+ * and never interleaves with other lines. The settings are plain
  * process-wide values written once at start-up, before any job runs. */
 #include "worker/metrics.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/config.h"
@@ -18,8 +20,10 @@
 #define S_NAME_MAX 256 /* CloudWatch: namespaces up to 255 characters, dimension values up to 1024 */
 
 static atomic_bool s_enabled;
-static char s_namespace[S_NAME_MAX] = ES_METRICS_DEFAULT_NAMESPACE;
-static char s_queue[S_NAME_MAX] = "unknown";
+/* The namespace and the queue name as JSON string literals, quoted and
+ * escaped (at most 6 bytes per byte). */
+static char s_namespace_json[6 * S_NAME_MAX + 3] = "\"" ES_METRICS_DEFAULT_NAMESPACE "\"";
+static char s_queue_json[6 * S_NAME_MAX + 3] = "\"unknown\"";
 
 #define S_NAME(id, name, unit) name,
 #define S_UNIT(id, name, unit) unit,
@@ -66,11 +70,24 @@ void es_metrics_queue_name(const char *queue_url, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)(end - start), path + start);
 }
 
+/* s as a JSON string literal (quotes included) into out; "unknown" when it
+ * cannot be encoded (not UTF-8) or does not fit. */
+static void s_json_string(const char *s, char *out, size_t size)
+{
+    json_t *j = json_string(s);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    snprintf(out, size, "%s", text && strlen(text) < size ? text : "\"unknown\"");
+    free(text);
+    json_decref(j);
+}
+
 void es_metrics_configure(bool enabled, const char *namespace_, const char *queue_name)
 {
-    snprintf(s_namespace, sizeof s_namespace, "%s",
-             namespace_ && namespace_[0] ? namespace_ : ES_METRICS_DEFAULT_NAMESPACE);
-    snprintf(s_queue, sizeof s_queue, "%s", queue_name && queue_name[0] ? queue_name : "unknown");
+    char ns[S_NAME_MAX], queue[S_NAME_MAX];
+    snprintf(ns, sizeof ns, "%s", namespace_ && namespace_[0] ? namespace_ : ES_METRICS_DEFAULT_NAMESPACE);
+    snprintf(queue, sizeof queue, "%s", queue_name && queue_name[0] ? queue_name : "unknown");
+    s_json_string(ns, s_namespace_json, sizeof s_namespace_json);
+    s_json_string(queue, s_queue_json, sizeof s_queue_json);
     atomic_store(&s_enabled, enabled);
 }
 
@@ -120,65 +137,64 @@ static void s_values(const es_job_message *msg, const es_job_result *res, uint64
         value[ES_METRIC_QUEUE_WAIT] = msg->queue_wait_ms;
 }
 
-static json_t *s_metric_def(es_metric_id id)
+/* A record is at most: 400 bytes of frame, two namespaces and a queue name
+ * escaped (6 bytes per byte at worst) and every metric's definition and value. */
+#define S_RECORD_MAX (1024u + 3u * 6u * S_NAME_MAX + ES_METRIC_COUNT * 96u)
+
+/* Appends one directive: the namespace, one dimension set, the metrics. */
+static void s_directive(es_buf *b, const char *dimensions, const bool present[ES_METRIC_COUNT], int only)
 {
-    return json_pack("{s:s, s:s}", "Name", s_names[id], "Unit", s_units[id]);
+    es_buf_printf(b, "{\"Namespace\":%s,\"Dimensions\":[%s],\"Metrics\":[", s_namespace_json, dimensions);
+    const char *sep = "";
+    for (int i = 0; i < ES_METRIC_COUNT; i++) {
+        if (!present[i] || (only >= 0 && i != only))
+            continue;
+        es_buf_printf(b, "%s{\"Name\":\"%s\",\"Unit\":\"%s\"}", sep, s_names[i], s_units[i]);
+        sep = ",";
+    }
+    es_buf_puts(b, "]}");
 }
 
-/* One directive: the namespace, one dimension set, the metrics. */
-static json_t *s_directive(json_t *dimension_set, json_t *metrics)
-{
-    return json_pack("{s:s, s:[o], s:o}", "Namespace", s_namespace, "Dimensions", dimension_set, "Metrics",
-                     metrics);
-}
-
-static json_t *s_record(const es_job_message *msg, const es_job_result *res)
+/* The record as one JSON line (with its newline), written straight into a
+ * buffer: no document tree, no allocation per key (jansson's tree cost more
+ * than the job's own log line). Names and units are plain ASCII; the
+ * namespace and the queue name were escaped once, at configuration. */
+static char *s_record(const es_job_message *msg, const es_job_result *res, size_t *len)
 {
     uint64_t value[ES_METRIC_COUNT];
     bool present[ES_METRIC_COUNT];
     s_values(msg, res, es_clock_ms(), value, present);
-    json_int_t epoch_ms = (json_int_t)es_clock_epoch_ms();
     char now[ES_LOG_TIME_SIZE];
     es_log_timestamp(now);
-
-    json_t *all = json_array();
-    for (int i = 0; all && i < ES_METRIC_COUNT; i++)
-        if (present[i] && json_array_append_new(all, s_metric_def((es_metric_id)i)) != 0) {
-            json_decref(all);
-            all = NULL;
-        }
-    json_t *directives = json_pack("[o, o]", s_directive(json_pack("[s]", ES_METRICS_DIM_QUEUE), all),
-                                   s_directive(json_pack("[s, s]", ES_METRICS_DIM_QUEUE, ES_METRICS_DIM_OUTCOME),
-                                               json_pack("[o]", s_metric_def(ES_METRICS_BY_OUTCOME))));
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:{s:I, s:o}, s:s, s:s}", "time", now, "level", "info", "event",
-                            "metrics", "_aws", "Timestamp", epoch_ms, "CloudWatchMetrics", directives,
-                            ES_METRICS_DIM_QUEUE, s_queue, ES_METRICS_DIM_OUTCOME,
-                            es_job_outcome_name(res->outcome));
-    for (int i = 0; rec && i < ES_METRIC_COUNT; i++)
-        if (present[i] && json_object_set_new(rec, s_names[i], json_integer((json_int_t)value[i])) != 0) {
-            json_decref(rec);
-            rec = NULL;
-        }
-    return rec;
+    es_buf b;
+    es_buf_init(&b, S_RECORD_MAX);
+    (void)es_buf_reserve(&b, 1536);
+    es_buf_printf(&b,
+                  "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"metrics\",\"_aws\":{\"Timestamp\":%llu,"
+                  "\"CloudWatchMetrics\":[",
+                  now, (unsigned long long)es_clock_epoch_ms());
+    s_directive(&b, "[\"" ES_METRICS_DIM_QUEUE "\"]", present, -1);
+    es_buf_puts(&b, ",");
+    s_directive(&b, "[\"" ES_METRICS_DIM_QUEUE "\",\"" ES_METRICS_DIM_OUTCOME "\"]", present,
+                ES_METRICS_BY_OUTCOME);
+    es_buf_printf(&b, "]},\"" ES_METRICS_DIM_QUEUE "\":%s,\"" ES_METRICS_DIM_OUTCOME "\":\"%s\"",
+                  s_queue_json, es_job_outcome_name(res->outcome));
+    for (int i = 0; i < ES_METRIC_COUNT; i++)
+        if (present[i])
+            es_buf_printf(&b, ",\"%s\":%llu", s_names[i], (unsigned long long)value[i]);
+    es_buf_puts(&b, "}\n");
+    *len = b.len;
+    return es_buf_take(&b);
 }
 
 void es_metrics_job(const es_job_message *msg, const es_job_result *res)
 {
     if (!res || !es_metrics_enabled())
         return;
-    json_t *rec = s_record(msg, res);
-    char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(rec);
+    size_t len = 0;
+    char *line = s_record(msg, res, &len);
     if (!line)
         return;
-    size_t len = strlen(line);
-    char *out = realloc(line, len + 2);
-    if (!out) {
-        free(line);
-        return;
-    }
-    out[len] = '\n';
-    out[len + 1] = '\0';
-    es_log_write_line(out, len + 1);
-    free(out);
+    es_log_write_line(line, len);
+    free(line);
 }

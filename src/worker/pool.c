@@ -20,6 +20,7 @@
  * their own token suspended. */
 #include "worker/pool.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -68,6 +69,7 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
+#define S_IDLE_RELEASE_MS 1000    /* a worker idle this long frees its spare upload buffer */
 
 typedef struct s_item {
     char *message_id;
@@ -221,6 +223,13 @@ static void s_note_receive(es_pool *p, es_err rc, const es_aws_result *res)
             if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7E)
                 *c = '?';
     }
+}
+
+/* How many more messages may be held (queued + running). Called with mu held. */
+static size_t s_room(const es_pool *p)
+{
+    size_t held = p->qcount + (size_t)p->active;
+    return held < p->qcap ? p->qcap - held : 0;
 }
 
 /* Marks a free job slot busy and returns it (-1: none free). Called with mu held. */
@@ -403,8 +412,7 @@ static void *s_receiver(void *arg)
         /* Receive a whole batch once at most `concurrency` messages are held
          * (queued + running): one ReceiveMessage per ES_SQS_MAX_BATCH messages
          * at any concurrency, the queue never empty while work is waiting. */
-        size_t held = p->qcount + (size_t)p->active;
-        size_t room = held < p->qcap ? p->qcap - held : 0;
+        size_t room = s_room(p);
         if (room < ES_SQS_MAX_BATCH) {
             s_timed_wait(&p->cv_space, &p->mu, 1000);
             pthread_mutex_unlock(&p->mu);
@@ -510,6 +518,24 @@ static void s_process(es_pool *p, s_item *it)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Waits (mu held) for cv_work. A thread that holds its upload buffer from
+ * the last job (aws/s3/s3.h: the spare that saves the next job allocating
+ * and faulting in a fresh one) frees it once it has been idle for
+ * S_IDLE_RELEASE_MS: gaps between receives keep it, an idle worker does not. */
+static void s_wait_for_work(es_pool *p)
+{
+    if (!es_s3_upload_spare_bytes()) {
+        es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
+        return;
+    }
+    if (es_clock_wait_until(&p->cv_work, &p->mu, es_clock_ms() + S_IDLE_RELEASE_MS) != ETIMEDOUT ||
+        p->qcount > 0)
+        return;
+    pthread_mutex_unlock(&p->mu);
+    es_s3_upload_release_spare();
+    pthread_mutex_lock(&p->mu);
+}
+
 static void *s_worker(void *arg)
 {
     es_pool *p = arg;
@@ -517,7 +543,7 @@ static void *s_worker(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->qcount == 0 && !p->stopping)
-            es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
+            s_wait_for_work(p);
         if (p->stopping)
             break; /* queued messages are given back by the main thread */
         s_item *it = p->queue[p->qhead];
@@ -525,8 +551,7 @@ static void *s_worker(void *arg)
         p->qcount--;
         p->active++;
         int slot = s_job_slot_begin(p);
-        pthread_cond_broadcast(&p->cv_space);
-        pthread_mutex_unlock(&p->mu);
+        pthread_mutex_unlock(&p->mu); /* held (queued + running) is unchanged: the receiver has no news */
         s_process(p, it);
         s_item_free(it);
         pthread_mutex_lock(&p->mu);
@@ -534,7 +559,8 @@ static void *s_worker(void *arg)
             p->job_started[slot] = 0;
         p->active--;
         pthread_cond_broadcast(&p->cv_done);
-        pthread_cond_broadcast(&p->cv_space); /* drain check */
+        if (s_room(p) >= ES_SQS_MAX_BATCH) /* a batch fits now (or, idle, the drain check): wake the receiver */
+            pthread_cond_broadcast(&p->cv_space);
     }
     p->workers_alive--;
     pthread_cond_broadcast(&p->cv_done);

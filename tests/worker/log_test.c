@@ -125,6 +125,48 @@ static void test_redaction(void)
     CHECK(es_log_key_is_secret("X-Amz-Security-Token"));
     CHECK(!es_log_key_is_secret("request_id"));
     CHECK(!es_log_key_is_secret("key"));
+    CHECK(es_log_key_is_secret("Set-COOKIE"));
+    CHECK(es_log_key_is_secret("my_PassWd_2"));
+    char long_key[300];
+    memset(long_key, 'k', sizeof long_key);
+    memcpy(long_key + 200, "SigNature", 9);
+    long_key[sizeof long_key - 1] = '\0';
+    CHECK(es_log_key_is_secret(long_key)); /* past the short-key copy */
+    CHECK(!es_log_key_is_secret(long_key + 210));
+}
+
+/* SigV4 material is found in any case, anywhere in a value, next to other
+ * dashes; near misses are not redacted. */
+static void test_value_redaction_by_shape(void)
+{
+    static const char *const secret[] = {
+        "x-amz-signature=00ff",        "a-b-c-X-AMZ-CREDENTIAL=AKIA/2024",
+        "--X-Amz-Security-Token",      "Authorization: aws4-hmac-sha256 credential=AKIA",
+        "AWS4-HMAC-SHA256 Credential",
+    };
+    static const char *const fine[] = {
+        "x-amz-date=20240101",
+        "X-Amz-Signatur",
+        "AWS4-HMAC-SHA256",
+        "in/photo-2024-01-01.jpg",
+        "-",
+        "",
+        "AWS4 HMAC-SHA256 Credential",
+    };
+    for (size_t i = 0; i < sizeof secret / sizeof secret[0] + sizeof fine / sizeof fine[0]; i++) {
+        bool is_secret = i < sizeof secret / sizeof secret[0];
+        const char *v = is_secret ? secret[i] : fine[i - sizeof secret / sizeof secret[0]];
+        s_capture_start(ES_LOG_DEBUG, ES_LOG_FORMAT_JSON);
+        ES_LOG(ES_LOG_INFO, "aws.request", ES_LF_STR("detail", v));
+        s_capture_stop();
+        json_t *j = s_line_json();
+        REQUIRE(j != NULL);
+        const char *got = json_string_value(json_object_get(j, "detail"));
+        if (!got || strcmp(got, is_secret ? "[redacted]" : v) != 0)
+            es_test_fail(__FILE__, __LINE__, "\"%s\" logged as \"%s\", expected %s", v, got ? got : "(none)",
+                         is_secret ? "[redacted]" : "as is");
+        json_decref(j);
+    }
 }
 
 static void test_levels(void)
@@ -264,6 +306,7 @@ int main(void)
     ES_RUN(test_json_fields);
     ES_RUN(test_json_escaping);
     ES_RUN(test_redaction);
+    ES_RUN(test_value_redaction_by_shape);
     ES_RUN(test_levels);
     ES_RUN(test_text_format);
     ES_RUN(test_env_configuration);

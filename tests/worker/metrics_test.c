@@ -207,6 +207,42 @@ static void test_unknown_timings_are_left_out(void)
     json_decref(rec);
 }
 
+/* The keys come in metrics.h's order (jansson keeps the order it read), and
+ * a queue name that needs escaping comes through intact as valid JSON. */
+static void test_key_order_and_escaping(void)
+{
+    static const char odd[] = "up\"lo\\ads\x01\xc3\xa9";
+    es_metrics_configure(true, "ns", odd);
+    es_log_configure(ES_LOG_INFO, ES_LOG_FORMAT_JSON);
+    es_job_message msg = {.message_id = "m-3",
+                          .body = "{}",
+                          .body_len = 2,
+                          .receive_count = 1,
+                          .received_ms = es_clock_ms(),
+                          .has_queue_wait = true,
+                          .queue_wait_ms = 7};
+    es_job_result res = s_result(ES_JOB_SKIPPED);
+    s_capture_start();
+    es_metrics_job(&msg, &res);
+    json_t *rec = s_record();
+    REQUIRE(rec);
+    CHECK_STR_EQ(json_string_value(json_object_get(rec, "Queue")), odd);
+    s_check_structure(rec, "ns", ES_METRIC_COUNT);
+    static const char *const head[] = {"time", "level", "event", "_aws", "Queue", "Outcome"};
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(rec, key, v)
+    {
+        const char *want = n < 6 ? head[n] : es_metric_name((es_metric_id)(n - 6));
+        CHECK_STR_EQ(key, want ? want : "(no more keys)");
+        n++;
+    }
+    CHECK_INT_EQ(n, 6 + ES_METRIC_COUNT);
+    json_decref(rec);
+    es_metrics_configure(false, NULL, NULL);
+}
+
 static void test_written_whatever_the_level(void)
 {
     es_metrics_configure(true, "ns", "q");
@@ -356,6 +392,7 @@ int main(void)
     ES_RUN(test_record_of_a_stripped_job);
     ES_RUN(test_each_outcome_counts_once);
     ES_RUN(test_unknown_timings_are_left_out);
+    ES_RUN(test_key_order_and_escaping);
     ES_RUN(test_written_whatever_the_level);
     ES_RUN(test_off_writes_nothing);
     ES_RUN(test_settings);

@@ -5,7 +5,8 @@
 # failures in it: `exifstrip health` says healthy at first and unhealthy
 # ("cannot receive from SQS") once no receive succeeded for --max-age; an
 # empty EXIFSTRIP_HEARTBEAT_FILE writes no heartbeat file; SIGTERM and SIGINT
-# end it with status 0 within seconds; every log
+# end it with status 0 within seconds; it lets go of its start-up pages
+# (debug log); every log
 # line is one JSON object (or text with EXIFSTRIP_LOG_FORMAT=text) and no
 # credential appears in the logs.
 . "$(dirname "$0")/../harness/lib.sh"
@@ -59,11 +60,13 @@ t_sigterm_clean_exit_and_health() {
 }
 
 t_sigint_stops_too() {
-    start_worker
+    start_worker EXIFSTRIP_LOG_LEVEL=debug
     check "heartbeat file appears" wait_for_file "$HB" 50
     stop_worker INT
     check_eq "exit status after SIGINT" "$RC" 0
     check "worker.stop logged" grep -q '"event":"worker.stop"' "$WLOG"
+    # Issue 11: the pages only start-up read (loading libcurl, libcrypto and theirs) are let go.
+    check "start-up pages released" grep -Eq '"event":"worker.startup_pages_released","kib":[1-9][0-9]{2,}[,}]' "$WLOG"
 }
 
 t_text_log_format() {

@@ -65,8 +65,9 @@ size_t es_http_headers_count_of(const es_http_headers *h, const char *name);
 /* ---- request / response ------------------------------------------------ */
 
 /* curl's receive buffer for streamed (on_body) responses and its upload
- * buffer for bodies over 64 KiB, instead of its defaults (16 KiB, 64 KiB):
- * fewer recv/send calls, polls and loopback ACKs per megabyte. curl
+ * buffer for bodies over 64 KiB, instead of 64 KiB (request.c's receive
+ * buffer for other requests; curl's upload default): fewer recv/send calls,
+ * polls and loopback ACKs per megabyte. curl
  * allocates both for every transfer; at 120 KiB they stay below the daemon's
  * 128 KiB mmap threshold (src/worker/memory.h), so they come from the heap
  * rather than as fresh pages each time. */
@@ -105,6 +106,8 @@ struct es_http_response {
     char error[256];      /* transport failure text (curl), "" otherwise */
 };
 
+/* Empty response; cheap: the header storage is not cleared (only what was
+ * parsed into it is ever read). */
 void es_http_response_init(es_http_response *r);
 /* Drops body and headers, keeps the allocation for reuse. */
 void es_http_response_reset(es_http_response *r);

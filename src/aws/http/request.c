@@ -23,6 +23,11 @@
 #define S_DEFAULT_CONNECT_MS 3000L
 #define S_DEFAULT_LOW_SPEED_S 30L
 #define S_CURL_DEFAULT_UPLOAD_BUFFER (64u * 1024u) /* CURLOPT_UPLOAD_BUFFERSIZE's default */
+/* curl's receive buffer (its default is 16 KiB): each fill is one poll and
+ * one recv, so a body arrives in a quarter of the system calls. Heap memory
+ * per handle (under the worker's mmap threshold), only touched as used.
+ * Streamed bodies (objects) get ES_HTTP_STREAM_BUFFER. */
+#define S_RECV_BUFFER 65536L
 
 /* Per-thread handles, one per nesting level: a body callback may itself make
  * requests (the worker uploads parts while a GET is streaming), and a handle
@@ -98,7 +103,19 @@ static void s_handle_release(void)
         st->depth--;
 }
 
-void es_http_response_init(es_http_response *r) { memset(r, 0, sizeof *r); }
+/* The header block's 66 KB of storage is not cleared: only its first `used`
+ * bytes and `count` fields are ever read, and a memset per request (twice per
+ * signed call) cost more than parsing the replies. */
+void es_http_response_init(es_http_response *r)
+{
+    r->status = 0;
+    es_http_headers_reset(&r->headers);
+    memset(&r->body, 0, sizeof r->body);
+    r->streamed = 0;
+    r->callback_failed = false;
+    r->body_truncated = false;
+    r->error[0] = '\0';
+}
 
 void es_http_response_reset(es_http_response *r)
 {
@@ -312,6 +329,7 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     if (req->timeout_ms > 0)
         cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     cu->easy_setopt(h, CURLOPT_USERAGENT, "exifstrip/" ES_VERSION);
+    cu->easy_setopt(h, CURLOPT_BUFFERSIZE, S_RECV_BUFFER);
     cu->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
     cu->easy_setopt(h, CURLOPT_HEADERDATA, t);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "aws/client/client.h"
+#include "common/buf.h"
 #include "aws/s3/s3.h"
 
 #define ES_S3_MAX_KEY_BYTES 1024
@@ -31,6 +32,12 @@ ES_MUST_USE es_err es_s3_target_make(const es_s3_client *c, const char *bucket, 
 void es_s3_target_clean(es_s3_target *t);
 /* The full URL of (bucket, key, encoded query); malloc'd, NULL on error. */
 char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, const char *query);
+
+/* The thread's spare part buffer (part_spare.c). take: an empty b gets the
+ * spare when it is within b's cap; keep: b's allocation becomes the spare
+ * (one per thread, the larger; one above 256 KiB is freed), b is left empty. */
+void es_s3_spare_take(es_buf *b);
+void es_s3_spare_keep(es_buf *b);
 
 /* The signed-call core (tests set retry hooks on it). */
 es_aws_client *es_s3_client_core(es_s3_client *c);

@@ -7,8 +7,9 @@
  * the object. Any failure after the multipart upload was created aborts it (best
  * effort). A process killed mid-upload cannot: its upload stays open, billed
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
- * removes it (README, "Bucket B"). Memory stays about one part. Each part's
- * CRC-64/NVME is computed piece by piece as the bytes are copied in. */
+ * removes it (README, "Bucket B"). Memory stays about one part; the buffer
+ * is the thread's spare from its last upload when there is one (part_spare.c).
+ * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in. */
 #include "aws/s3/s3.h"
 
 #include <stdint.h>
@@ -97,7 +98,9 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
 {
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
-    if (es_buf_reserve(&u->part, bytes < u->part_size ? (size_t)bytes : u->part_size) == ES_OK)
+    size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
+    es_s3_spare_take(&u->part);
+    if (es_buf_reserve(&u->part, want) == ES_OK)
         s_prefault(u->part.bytes, u->part.cap);
 }
 
@@ -155,6 +158,8 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
         size_t n = u->part_size - u->part.len;
         if (n > len)
             n = len;
+        if (!u->part.data)
+            es_s3_spare_take(&u->part);
         /* grows geometrically up to part_size: small objects stay small */
         es_err rc = es_buf_append(&u->part, data, n);
         if (rc != ES_OK) {
@@ -195,7 +200,7 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (rc != ES_OK)
         return s_fail(u, rc, res, "finish failed");
     u->state = S_DONE;
-    es_buf_free(&u->part);
+    es_s3_spare_keep(&u->part);
     return ES_OK;
 }
 
@@ -205,7 +210,7 @@ void es_s3_upload_free(es_s3_upload *u)
         return;
     s_abort_multipart(u); /* safety net: do not leave an unfinished multipart upload open */
     free(u->parts);
-    es_buf_free(&u->part);
+    es_s3_spare_keep(&u->part);
     free(u->bucket);
     free(u->key);
     free(u->content_type);

@@ -1,6 +1,7 @@
 /* headers_test.c - the bounded response header parser (src/aws/http/headers.c):
  * status lines, case-insensitive and repeated lookups, folding, malformed
- * lines, interim (100 Continue) responses and the size bounds. */
+ * lines, interim (100 Continue) responses and the size bounds; a response
+ * initialised over old storage (src/aws/http/request.c) shows none of it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,37 @@ static void test_byte_bound(void)
     free(h);
 }
 
+/* es_http_response_init leaves the header storage as it is (a memset of it
+ * per request cost more than parsing): a response over leftover bytes, and
+ * over a previous reply, shows nothing of them. */
+static void test_response_init_over_old_storage(void)
+{
+    es_http_response *r = malloc(sizeof *r);
+    REQUIRE(r);
+    memset(r, 0xA5, sizeof *r);
+    es_http_response_init(r);
+    CHECK_INT_EQ(r->status, 0);
+    CHECK_INT_EQ(r->headers.count, 0);
+    CHECK(es_http_headers_get(&r->headers, "ETag") == NULL);
+    CHECK(r->body.data == NULL && r->body.len == 0);
+    CHECK_INT_EQ(r->streamed, 0);
+    CHECK(!r->callback_failed && !r->body_truncated && r->error[0] == '\0');
+    CHECK_OK(s_feed(&r->headers, "HTTP/1.1 200 OK\r\n"));
+    CHECK_OK(s_feed(&r->headers, "ETag: \"old\"\r\n"));
+    CHECK_OK(s_feed(&r->headers, "x-amz-version-id: v1\r\n"));
+    es_http_response_init(r);
+    CHECK(es_http_headers_get(&r->headers, "ETag") == NULL);
+    CHECK_OK(s_feed(&r->headers, "HTTP/1.1 404 Not Found\r\n"));
+    CHECK_OK(s_feed(&r->headers, "Content-Length: 0\r\n"));
+    CHECK_INT_EQ(r->headers.status, 404);
+    CHECK_INT_EQ(r->headers.count, 1);
+    CHECK(es_http_headers_get(&r->headers, "ETag") == NULL);
+    CHECK(es_http_headers_get(&r->headers, "x-amz-version-id") == NULL);
+    CHECK_STR_EQ(es_http_headers_get(&r->headers, "content-length"), "0");
+    es_http_response_clean(r);
+    free(r);
+}
+
 static void test_empty_and_null(void)
 {
     es_http_headers *h = s_new();
@@ -237,6 +269,7 @@ int main(void)
     ES_RUN(test_field_count_bound);
     ES_RUN(test_byte_bound);
     ES_RUN(test_s3_worst_case_metadata_fits);
+    ES_RUN(test_response_init_over_old_storage);
     ES_RUN(test_empty_and_null);
     return es_test_finish();
 }

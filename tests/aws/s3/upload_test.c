@@ -264,6 +264,28 @@ static void test_unsigned_payload_setting(void)
 
 /* The size hint changes nothing on the wire: a hinted body smaller or larger
  * than announced (or past one part) goes out exactly as written. */
+/* The bytes of every PUT so far, in order, match the pattern from 0 and
+ * total `expected`; the server's record is cleared. */
+static void s_check_put_bytes(size_t expected, const char *what)
+{
+    size_t n = es_test_http_server_request_count(s_srv), total = 0;
+    for (size_t r = 0; r < n; r++) {
+        es_test_http_request req;
+        REQUIRE(s_req(r, &req));
+        if (!strcmp(req.method, "PUT")) {
+            for (size_t j = 0; j < req.body_len; j++)
+                if ((uint8_t)req.body[j] != (uint8_t)((total + j) % 251)) {
+                    es_test_fail(__FILE__, __LINE__, "%s: byte %zu differs", what, total + j);
+                    break;
+                }
+            total += req.body_len;
+        }
+        es_test_http_request_free(&req);
+    }
+    CHECK_INT_EQ(total, expected);
+    es_test_http_server_clear_requests(s_srv);
+}
+
 static void test_expect_hint_keeps_the_bytes(void)
 {
     /* the last two reserve over 1 MiB, which upload.c prefaults */
@@ -283,23 +305,54 @@ static void test_expect_hint_keeps_the_bytes(void)
         es_s3_upload_expect(u, 1); /* too late: ignored */
         CHECK_OK(es_s3_upload_finish(u, &res));
         es_s3_upload_free(u);
-        size_t n = es_test_http_server_request_count(s_srv), total = 0;
-        for (size_t r = 0; r < n; r++) {
-            es_test_http_request req;
-            REQUIRE(s_req(r, &req));
-            if (!strcmp(req.method, "PUT")) {
-                for (size_t j = 0; j < req.body_len; j++)
-                    if ((uint8_t)req.body[j] != (uint8_t)((total + j) % 251)) {
-                        es_test_fail(__FILE__, __LINE__, "case %zu: byte %zu differs", i, total + j);
-                        break;
-                    }
-                total += req.body_len;
-            }
-            es_test_http_request_free(&req);
-        }
-        CHECK_INT_EQ(total, sizes[i][0]);
+        char what[32];
+        snprintf(what, sizeof what, "case %zu", i);
+        s_check_put_bytes(sizes[i][0], what);
         es_s3_client_free(c);
     }
+}
+
+/* One upload after another on a thread reuses the buffer of the last one (no
+ * fresh pages per object), and a reused buffer holding a larger object's
+ * bytes sends exactly the new object's: smaller, larger, unknown size, empty.
+ * A buffer above 256 KiB is not kept; release frees the spare. */
+static void test_thread_reuses_its_part_buffer(void)
+{
+    es_s3_upload_release_spare();
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    static const struct {
+        size_t len;
+        uint64_t expect; /* 0: no hint */
+    } cases[] = {{200000, 200000}, {1000, 1000}, {150000, 150000}, {70000, 0}, {0, 0}, {90000, 90000}};
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+        REQUIRE(u);
+        if (cases[i].expect)
+            es_s3_upload_expect(u, cases[i].expect);
+        es_aws_result res;
+        CHECK_OK(s_write(u, cases[i].len, 4096, &res));
+        CHECK_OK(es_s3_upload_finish(u, &res));
+        es_s3_upload_free(u);
+        char what[32];
+        snprintf(what, sizeof what, "upload %zu", i);
+        s_check_put_bytes(cases[i].len, what);
+        /* the first upload's 256 KiB buffer is the spare from then on (the larger is kept) */
+        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 256u << 10);
+    }
+    /* too large to keep: the thread holds nothing after it */
+    es_s3_upload_release_spare();
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_s3_upload_expect(u, 300000);
+    es_aws_result res;
+    CHECK_OK(s_write(u, 300000, 65536, &res));
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    s_check_put_bytes(300000, "large upload");
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    es_s3_client_free(c);
 }
 
 static void test_exact_part_multiple_has_no_empty_part(void)
@@ -416,6 +469,7 @@ int main(void)
     ES_RUN(test_multipart_parts_and_complete);
     ES_RUN(test_unsigned_payload_setting);
     ES_RUN(test_expect_hint_keeps_the_bytes);
+    ES_RUN(test_thread_reuses_its_part_buffer);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);
