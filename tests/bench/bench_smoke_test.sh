@@ -63,6 +63,10 @@ t_quick_run_writes_results() {
     check "worker table: CPU ms per image for both" grep -qE '^\| CPU ms per image .*\| [0-9.]+ \| [0-9.]+ \|' "$out"
     check "worker table: ReceiveMessage calls per message" grep -qE '^\| ReceiveMessage calls per message \| [0-9.]+ \| [0-9.]+ \|' "$out"
     check "worker table: the large photo is byte-identical to strip's" grep -qE 'byte-identical to `strip` \| [0-9.]+ s / yes' "$out"
+    check "worker table: the large photo's CPU/MB with unsigned payloads too" \
+        grep -qE 'MB photo: CPU ms per MB \(http, UNSIGNED-PAYLOAD as over https\) \| [0-9.]+ \|' "$out"
+    check "worker table: the large photo's CPU/MB over https" \
+        grep -qE 'MB photo: CPU ms per MB \(https: auto = UNSIGNED-PAYLOAD \+ CRC64NVME\) \| [0-9.]+ \|' "$out"
     local wex
     mapfile -t wex < <(table_row "$out" "### Residue in the workers" exifstrip)
     check_eq "the worker's outputs were all checked" "${wex[1]:-}" 4
