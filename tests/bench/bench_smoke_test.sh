@@ -49,6 +49,8 @@ t_quick_run_writes_results() {
     check_eq "every target has a MET/MISS verdict" "$bad" ""
     check "CLI table has cp" [ -n "$(table_row "$out" "## CLI: one process per file" cp)" ]
     check "CLI table has exifstrip" [ -n "$(table_row "$out" "## CLI: one process per file" exifstrip)" ]
+    check "the photos exifstrip does not turn are timed against cp" \
+        grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
     local ex cp inp
     mapfile -t ex < <(table_row "$out" "### Residue" exifstrip)
