@@ -14,10 +14,11 @@ cd "$(dirname "$0")/.."
 # Build: compiler, pkg-config, the product's libraries. Tests: libjpeg (fixtures),
 # clang + compiler-rt (libFuzzer), awscli (emulator compatibility), curl, node/npm;
 # the benchmark's baseline worker and peak-RSS measurement (python3-boto3,
-# python3-piexif, time), which `make test` smoke-tests (tests/bench).
+# python3-piexif, time), which `make test` smoke-tests (tests/bench); openssl
+# (the https emulator's self-signed certificate: tests/e2e/https_test.sh, make bench).
 APT_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libjpeg-dev
 libturbojpeg0-dev libexif-dev libexpat1-dev clang clang-format awscli curl ca-certificates systemd
-python3-boto3 python3-piexif time"
+python3-boto3 python3-piexif time openssl"
 if [ "${1:-}" = --containers ]; then
     APT_PKGS="$APT_PKGS podman buildah podman-compose runc debootstrap uidmap
 golang-github-containernetworking-plugin-dnsname"

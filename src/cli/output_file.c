@@ -1,6 +1,7 @@
 /* output_file.c - temp-file-and-rename outputs (see output_file.h). The
  * temporary file is created with its final mode where possible (O_CREAT
- * applies the umask), so a new output costs no umask or fchmod calls. */
+ * applies the umask), so a new output costs no umask or fchmod calls. A
+ * target that is a device or FIFO is written like stdout, never replaced. */
 #include "cli/output_file.h"
 
 #include <errno.h>
@@ -18,7 +19,8 @@
 
 struct es_cli_out {
     int fd;
-    bool to_stdout;
+    bool to_stdout; /* spooled, copied to sink_fd on commit */
+    int sink_fd;    /* STDOUT_FILENO, or a device/FIFO target opened for writing; -1 */
     int err_no;
     char *final_path; /* NULL for stdout */
     char *tmp_path;   /* NULL for stdout (already unlinked) */
@@ -176,6 +178,7 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
         return NULL;
     }
     o->fd = -1;
+    o->sink_fd = -1;
     o->to_stdout = false;
     o->err_no = 0;
     o->final_path = o->tmp_path = o->dir = NULL;
@@ -184,9 +187,24 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
     if (!strcmp(path, "-")) {
         if (s_open_spool(o, err) != 0)
             goto fail;
+        o->sink_fd = STDOUT_FILENO;
         return o;
     }
     struct stat st;
+    /* A device or FIFO (/dev/null, a named pipe) is written, never replaced
+     * by a renamed file: spooled like stdout and copied to it on commit. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        o->final_path = strdup(path);
+        o->sink_fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (!o->final_path || o->sink_fd < 0) {
+            es_error_set(err, ES_ERR_OUTPUT, "cannot open: %s",
+                         o->final_path ? strerror(errno) : "out of memory");
+            goto fail;
+        }
+        if (s_open_spool(o, err) != 0)
+            goto fail;
+        return o;
+    }
     bool existing;
     if (s_paths(o, path, &st, &existing, err) != 0)
         goto fail;
@@ -203,6 +221,8 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
 fail:
     if (o->fd >= 0)
         close(o->fd);
+    if (o->sink_fd > STDERR_FILENO)
+        close(o->sink_fd);
     s_free(o);
     return NULL;
 }
@@ -255,8 +275,8 @@ static bool s_target_unchanged(const es_cli_out *o)
     return !o->expect || (lstat(o->final_path, &now) == 0 && es_cli_same_file(&now, &o->expected));
 }
 
-/* Copies the spool to stdout through the (flushed, now free) buffer. */
-static int s_copy_to_stdout(es_cli_out *o)
+/* Copies the spool to the sink through the (flushed, now free) buffer. */
+static int s_copy_to_sink(es_cli_out *o)
 {
     if (lseek(o->fd, 0, SEEK_SET) != 0)
         return -1;
@@ -268,7 +288,7 @@ static int s_copy_to_stdout(es_cli_out *o)
             return -1;
         if (n == 0)
             return 0;
-        if (s_write_all(STDOUT_FILENO, o->buf, (size_t)n) != 0)
+        if (s_write_all(o->sink_fd, o->buf, (size_t)n) != 0)
             return -1;
     }
 }
@@ -292,8 +312,9 @@ es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed)
         goto done;
     }
     if (o->to_stdout) {
-        if (s_copy_to_stdout(o) != 0) {
-            rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write to stdout: %s", strerror(errno));
+        if (s_copy_to_sink(o) != 0) {
+            rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write to %s: %s",
+                              o->final_path ? o->final_path : "stdout", strerror(errno));
             goto done;
         }
         goto done;
@@ -336,6 +357,8 @@ void es_cli_out_abort(es_cli_out *o)
         return;
     if (o->fd >= 0)
         close(o->fd);
+    if (o->sink_fd > STDERR_FILENO)
+        close(o->sink_fd);
     if (o->tmp_path)
         unlink(o->tmp_path);
     s_free(o);

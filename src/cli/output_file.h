@@ -2,7 +2,9 @@
  * temporary file in the target's directory which is fsync'ed and renamed over
  * the target on commit, or unlinked on abort. For "-" (stdout) the temporary
  * file is anonymous and copied to stdout only on commit, so a refused input
- * writes nothing there. Writes are buffered (ES_CLI_CHUNK), runs of
+ * writes nothing there; a target that is a device or FIFO (/dev/null, a named
+ * pipe) is treated the same way, written on commit and never replaced. Writes
+ * are buffered (ES_CLI_CHUNK), runs of
  * 64 KiB or more written directly. */
 #ifndef ES_CLI_OUTPUT_FILE_H
 #define ES_CLI_OUTPUT_FILE_H

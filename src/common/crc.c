@@ -1,7 +1,8 @@
 /* crc.c - CRC-32, CRC-32C and CRC-64/NVME (crc.h). All three are reflected
  * CRCs, so one engine serves them: a slicing-by-8 table (8 bytes per step,
  * built once from the polynomial) and, on x86-64 with PCLMULQDQ, folding of
- * 64-byte blocks by carry-less multiplication, whose fold constants x^e mod P
+ * 64-byte blocks by carry-less multiplication (256-byte blocks, four lanes
+ * per instruction, with AVX-512 VPCLMULQDQ), whose fold constants x^e mod P
  * are computed from the same polynomial at start-up. The folded remainder (16
  * bytes congruent to the input modulo P) and any tail go through the table.
  *
@@ -36,11 +37,13 @@ typedef struct s_engine {
     uint64_t table[8][256]; /* table[k][b]: b followed by k zero bytes */
     uint64_t fold64[2];     /* x^(575) and x^(511) mod P, reflected: 64-byte stride */
     uint64_t fold16[2];     /* x^(191) and x^(127) mod P, reflected: 16-byte stride */
+    uint64_t fold256[2];    /* x^(2111) and x^(2047) mod P, reflected: 256-byte stride */
 } s_engine;
 
 static s_engine s_engines[ES_CRC_KINDS];
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static bool s_clmul;
+static bool s_vclmul; /* AVX-512 with VPCLMULQDQ: four 128-bit folds per instruction */
 
 static uint64_t s_reverse(uint64_t v, unsigned bits)
 {
@@ -95,6 +98,8 @@ static void s_build(es_crc_kind kind)
     e->fold64[1] = s_fold_constant(p, 512);
     e->fold16[0] = s_fold_constant(p, 64 + 128);
     e->fold16[1] = s_fold_constant(p, 128);
+    e->fold256[0] = s_fold_constant(p, 64 + 2048);
+    e->fold256[1] = s_fold_constant(p, 2048);
 }
 
 static void s_init(void)
@@ -102,12 +107,23 @@ static void s_init(void)
     for (int k = 0; k < ES_CRC_KINDS; k++)
         s_build((es_crc_kind)k);
 #ifdef S_HAVE_CLMUL
-    /* CPUID leaf 1 asked directly, here, on first use: __builtin_cpu_supports
+    /* CPUID asked directly, here, on first use: __builtin_cpu_supports
      * would link libgcc's CPU probe, a constructor that runs a dozen CPUID
      * instructions (each one a VM exit under a hypervisor) at the start of
-     * every process, `exifstrip strip` included, which computes no CRC. */
+     * every process, `exifstrip strip` included, which computes no CRC.
+     * The 512-bit folds also need the OS to save ZMM state (XCR0 bits 1, 2
+     * and 5-7), which is what __builtin_cpu_supports checked for us. */
     unsigned eax, ebx, ecx, edx;
-    s_clmul = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_PCLMUL) && (ecx & bit_SSE4_1);
+    bool leaf1 = __get_cpuid(1, &eax, &ebx, &ecx, &edx);
+    s_clmul = leaf1 && (ecx & bit_PCLMUL) && (ecx & bit_SSE4_1);
+    if (s_clmul && (ecx & bit_OSXSAVE)) {
+        unsigned xcr0_lo, xcr0_hi;
+        __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+        (void)xcr0_hi;
+        unsigned a7, b7, c7, d7;
+        s_vclmul = (xcr0_lo & 0xE6) == 0xE6 && __get_cpuid_count(7, 0, &a7, &b7, &c7, &d7) &&
+                   (b7 & bit_AVX512F) && (c7 & bit_VPCLMULQDQ);
+    }
 #endif
 }
 
@@ -145,18 +161,73 @@ __attribute__((target("pclmul,sse4.1"))) static inline __m128i s_fold(__m128i ac
     return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
 }
 
+/* The same fold on four 128-bit lanes at once. */
+__attribute__((target("avx512f,vpclmulqdq"))) static inline __m512i s_fold4(__m512i acc, __m512i k, __m512i next)
+{
+    __m512i lo = _mm512_clmulepi64_epi128(acc, k, 0x00);
+    __m512i hi = _mm512_clmulepi64_epi128(acc, k, 0x11);
+    return _mm512_ternarylogic_epi64(lo, hi, next, 0x96); /* lo ^ hi ^ next */
+}
+
+/* len >= 256: folds 256-byte blocks in four 512-bit accumulators, then those
+ * into one, and hands its four 128-bit lanes back as a0..a3 (64 bytes
+ * congruent to the message so far, ending at *p). */
+__attribute__((target("avx512f,vpclmulqdq"))) static void
+s_vclmul_head(const s_engine *e, uint64_t reg, const uint8_t **pp, size_t *plen, __m128i a[4])
+{
+    const uint8_t *p = *pp;
+    size_t len = *plen;
+    __m512i z0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)reg));
+    __m512i z1 = _mm512_loadu_si512(p + 64);
+    __m512i z2 = _mm512_loadu_si512(p + 128);
+    __m512i z3 = _mm512_loadu_si512(p + 192);
+    p += 256;
+    len -= 256;
+    const __m512i k256 = _mm512_broadcast_i32x4(
+        _mm_set_epi64x((long long)e->fold256[1], (long long)e->fold256[0]));
+    while (len >= 256) {
+        z0 = s_fold4(z0, k256, _mm512_loadu_si512(p));
+        z1 = s_fold4(z1, k256, _mm512_loadu_si512(p + 64));
+        z2 = s_fold4(z2, k256, _mm512_loadu_si512(p + 128));
+        z3 = s_fold4(z3, k256, _mm512_loadu_si512(p + 192));
+        p += 256;
+        len -= 256;
+    }
+    const __m512i k64 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)e->fold64[1], (long long)e->fold64[0]));
+    z1 = s_fold4(z0, k64, z1);
+    z2 = s_fold4(z1, k64, z2);
+    z3 = s_fold4(z2, k64, z3);
+    a[0] = _mm512_extracti32x4_epi32(z3, 0);
+    a[1] = _mm512_extracti32x4_epi32(z3, 1);
+    a[2] = _mm512_extracti32x4_epi32(z3, 2);
+    a[3] = _mm512_extracti32x4_epi32(z3, 3);
+    *pp = p;
+    *plen = len;
+}
+
 /* len >= 64. The register is added into the first bytes of the message, the
  * message is folded down to 16 bytes congruent to it, and those 16 bytes and
- * the tail (< 16 bytes) finish in the table. */
+ * the tail (< 16 bytes) finish in the table. Long messages start 256 bytes
+ * at a time (s_vclmul_head) where the CPU can. */
 __attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_engine *e, uint64_t reg,
                                                                      const uint8_t *p, size_t len)
 {
-    __m128i a0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)reg));
-    __m128i a1 = _mm_loadu_si128((const __m128i *)(p + 16));
-    __m128i a2 = _mm_loadu_si128((const __m128i *)(p + 32));
-    __m128i a3 = _mm_loadu_si128((const __m128i *)(p + 48));
-    p += 64;
-    len -= 64;
+    __m128i a0, a1, a2, a3;
+    if (s_vclmul && len >= 256) {
+        __m128i a[4];
+        s_vclmul_head(e, reg, &p, &len, a);
+        a0 = a[0];
+        a1 = a[1];
+        a2 = a[2];
+        a3 = a[3];
+    } else {
+        a0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)reg));
+        a1 = _mm_loadu_si128((const __m128i *)(p + 16));
+        a2 = _mm_loadu_si128((const __m128i *)(p + 32));
+        a3 = _mm_loadu_si128((const __m128i *)(p + 48));
+        p += 64;
+        len -= 64;
+    }
     const __m128i k64 = _mm_set_epi64x((long long)e->fold64[1], (long long)e->fold64[0]);
     while (len >= 64) {
         a0 = s_fold(a0, k64, _mm_loadu_si128((const __m128i *)p));
@@ -246,6 +317,12 @@ bool es_crc_accelerated(void)
 {
     pthread_once(&s_once, s_init);
     return s_clmul;
+}
+
+const char *es_crc_engine(void)
+{
+    pthread_once(&s_once, s_init);
+    return s_vclmul ? "VPCLMULQDQ folding (AVX-512)" : s_clmul ? "PCLMULQDQ folding" : "table only";
 }
 
 size_t es_crc_bytes(es_crc_kind kind) { return kind == ES_CRC64NVME ? 8 : 4; }

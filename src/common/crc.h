@@ -1,7 +1,8 @@
 /* crc.h - the reflected CRCs S3's flexible checksums use: CRC-32 (zlib's),
  * CRC-32C (Castagnoli) and CRC-64/NVME, with their standard initial value and
  * final XOR. es_crc_update picks, once per process, PCLMULQDQ folding on x86-64
- * CPUs that have it and a portable slicing-by-8 table otherwise; both give the
+ * CPUs that have it (256 bytes per step with AVX-512 VPCLMULQDQ) and a
+ * portable slicing-by-8 table otherwise; all give the
  * same value for any length and alignment (tests/common/crc_test.c). Pure: no
  * I/O, no allocation. */
 #ifndef ES_COMMON_CRC_H
@@ -30,6 +31,9 @@ uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data
 uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
 /* True when es_crc_update uses the CPU's carry-less multiply. */
 bool es_crc_accelerated(void);
+/* What es_crc_update runs on here, for logs and tests: "VPCLMULQDQ folding
+ * (AVX-512)", "PCLMULQDQ folding" or "table only". */
+const char *es_crc_engine(void);
 /* 4 for the 32-bit CRCs, 8 for CRC-64/NVME. */
 size_t es_crc_bytes(es_crc_kind kind);
 /* The CRC as S3 writes it (x-amz-checksum-*): its es_crc_bytes big-endian

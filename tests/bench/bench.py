@@ -151,6 +151,8 @@ def main():
         data["cli"] = {"tools": results, "files": len(cli_files), "bytes": sum(os.path.getsize(p) for p in cli_files),
                        "runs": runs, "mat2_files": min(mat2_files, len(cli_files)),
                        "source": "the shared corpus files the stripper accepts" if shared else "generated photos"}
+        say("CLI: cp and exifstrip on the photos exifstrip does not turn")
+        data["cli"]["unturned"] = cli_bench.unturned_bench(exifstrip, tool_list, cli_files, work, runs)
         say("CLI: batch form")
         data["cli"]["batch"] = cli_bench.batch_bench(exifstrip, cli_files, work, runs)
         size = "1200x900" if quick else "10000x7500"

@@ -49,6 +49,8 @@ t_quick_run_writes_results() {
     check_eq "every target has a MET/MISS verdict" "$bad" ""
     check "CLI table has cp" [ -n "$(table_row "$out" "## CLI: one process per file" cp)" ]
     check "CLI table has exifstrip" [ -n "$(table_row "$out" "## CLI: one process per file" exifstrip)" ]
+    check "the photos exifstrip does not turn are timed against cp" \
+        grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
     local ex cp inp
     mapfile -t ex < <(table_row "$out" "### Residue" exifstrip)
@@ -63,6 +65,10 @@ t_quick_run_writes_results() {
     check "worker table: CPU ms per image for both" grep -qE '^\| CPU ms per image .*\| [0-9.]+ \| [0-9.]+ \|' "$out"
     check "worker table: ReceiveMessage calls per message" grep -qE '^\| ReceiveMessage calls per message \| [0-9.]+ \| [0-9.]+ \|' "$out"
     check "worker table: the large photo is byte-identical to strip's" grep -qE 'byte-identical to `strip` \| [0-9.]+ s / yes' "$out"
+    check "worker table: the large photo's CPU/MB with unsigned payloads too" \
+        grep -qE 'MB photo: CPU ms per MB \(http, UNSIGNED-PAYLOAD as over https\) \| [0-9.]+ \|' "$out"
+    check "worker table: the large photo's CPU/MB over https" \
+        grep -qE 'MB photo: CPU ms per MB \(https: auto = UNSIGNED-PAYLOAD \+ CRC64NVME\) \| [0-9.]+ \|' "$out"
     local wex
     mapfile -t wex < <(table_row "$out" "### Residue in the workers" exifstrip)
     check_eq "the worker's outputs were all checked" "${wex[1]:-}" 4

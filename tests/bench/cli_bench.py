@@ -256,6 +256,27 @@ def corpus_bench(exifstrip, tool_list, files, work, runs, mat2_files):
     return results, input_residue
 
 
+def unturned_bench(exifstrip, tool_list, files, work, runs):
+    """cp and exifstrip again, alternating, on the photos exifstrip does not
+    turn: a photo whose EXIF Orientation is not 1 is turned losslessly by
+    default (a decode of its coefficients, work cp and the peers never do), so
+    the whole-corpus ratio mixes two different jobs. Informational."""
+    inputs = inspect_json(exifstrip, files)
+    def turned(f):
+        o = (inputs.get(os.path.basename(f)) or {}).get("orientation") or {}
+        return o.get("action") not in (None, "none")
+    plain = [f for f in files if not turned(f)]
+    out = {"files": len(plain), "turned": sorted(os.path.basename(f) for f in files if turned(f))}
+    pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]
+    if not plain or len(pair) != 2:
+        return out
+    results = alternate(pair, lambda t: plain, lambda t: runs, work, "unturned")
+    summarise(results, lambda n: sum(os.path.getsize(f) for f in plain), lambda n: len(plain))
+    for name in ("cp", "exifstrip"):
+        out[name] = results[name]["ms_per_file"]
+    return out
+
+
 def large_bench(exifstrip, tool_list, large, work, runs):
     """Every tool (and the pipe form of exifstrip) on one large photo."""
     pipe = Tool("exifstrip (pipe)", ["sh", "-c", 'cat "$1" | "$0" strip -q - - >"$2"', exifstrip, "{in}", "{out}"],

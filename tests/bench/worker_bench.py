@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import cli_bench
-from bench_emulator import Emulator, aws_env
+from bench_emulator import Emulator, aws_env, self_signed
 from bench_lib import BenchError, median, proc_status, read_rss, rss_wrapped, wait_child
 
 PY = "/usr/bin/python3"
@@ -47,6 +47,8 @@ class WorkerBench:
         self.root, self.exifstrip, self.emu, self.work = root, exifstrip, emu, work
         kw = dict(endpoint_url=emu.url, region_name="us-east-1", aws_access_key_id="test",
                   aws_secret_access_key="test", config=Config(max_pool_connections=16, s3={"addressing_style": "path"}))
+        if emu.ca:
+            kw["verify"] = emu.ca
         self.s3 = boto3.client("s3", **kw)
         self.sqs = boto3.client("sqs", **kw)
         self.events = {}
@@ -111,6 +113,7 @@ class WorkerBench:
         return aws_env(self.emu.url, dict({
             "EXIFSTRIP_QUEUE_URL": q, "EXIFSTRIP_DEST_BUCKET": b, "EXIFSTRIP_SOURCE_BUCKETS": SRC,
             "EXIFSTRIP_CONCURRENCY": str(conc), "EXIFSTRIP_HEARTBEAT_FILE": os.path.join(self.work, "heartbeat"),
+            **({"AWS_CA_BUNDLE": self.emu.ca} if self.emu.ca else {}),
         }, **(extra or {})))
 
     def run(self, kind, conc, keys, extra_env=None, keep=False):
@@ -263,6 +266,7 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         out["sweep"] = [sweep[c] for c in sorted(sweep)]
         wb.delete_source(keys)
         out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say)
+        out["large"]["exifstrip_https"] = https_big_photo(root, exifstrip, work, large, large_clean, conc, say)
         huge = opts.get("huge_mb", 0)
         if huge > 0:
             path = os.path.join(work, "huge.jpg")
@@ -285,21 +289,44 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         emu.close()
 
 
-def big_photo(wb, name, path, clean, kinds, conc, extra_env, say):
+# The main emulator is plain http, where exifstrip signs upload bodies
+# (SHA-256); over https (what users run) the default is UNSIGNED-PAYLOAD +
+# CRC64NVME. exifstrip's big-photo runs are repeated with that setting over
+# http, and the large photo is also run against an https emulator.
+UNSIGNED = {"EXIFSTRIP_PAYLOAD_SIGNING": "unsigned"}
+
+
+def https_big_photo(root, exifstrip, work, path, clean, conc, say):
+    """exifstrip on the large photo against a second, https emulator whose
+    self-signed certificate it trusts through AWS_CA_BUNDLE, with
+    EXIFSTRIP_PAYLOAD_SIGNING at its default (auto: UNSIGNED-PAYLOAD +
+    CRC64NVME over https). Returns that run's measurements."""
+    emu = Emulator(root, os.path.join(work, "emulator-https"), tls=self_signed(work))
+    try:
+        wb = WorkerBench(root, exifstrip, emu, work)
+        return big_photo(wb, "large-https", path, clean, ("exifstrip",), conc, {}, say, unsigned_too=False)["exifstrip"]
+    finally:
+        emu.close()
+
+
+def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True):
     key = f"big/{name}.jpg"
     say(f"worker: uploading {name} photo ({os.path.getsize(path) / 1e6:.0f} MB)")
     wb.upload([(key, path)])
     want = file_sha256(clean)
     res = {"bytes": os.path.getsize(path)}
-    for kind in kinds:
-        say(f"worker: {kind} on the {name} photo")
-        r = wb.run(kind, conc, [key], extra_env=extra_env, keep=True)
+    runs = [(k, k, extra_env) for k in kinds]
+    if "exifstrip" in kinds and unsigned_too:
+        runs.append(("exifstrip_unsigned", "exifstrip", dict(extra_env, **UNSIGNED)))
+    for label, kind, env in runs:
+        say(f"worker: {label} on the {name} photo")
+        r = wb.run(kind, conc, [key], extra_env=env, keep=True)
         r["identical"] = wb.object_sha256(r["bucket"], key) == want if kind == "exifstrip" else None
         r["cpu_ms_per_mb"] = 1000 * r["cpu_s"] / (res["bytes"] / 1e6)
         wb.drop(r.pop("queue"), r.pop("bucket"))
         if kind == "exifstrip" and not r["identical"]:
-            raise BenchError(f"the worker's output of the {name} photo differs from `exifstrip strip`'s")
-        res[kind] = r
+            raise BenchError(f"the worker's output of the {name} photo differs from `exifstrip strip`'s ({label})")
+        res[label] = r
     wb.delete_source([key])
     return res
 

@@ -2,7 +2,8 @@
 # strip_test.sh - behaviour of `exifstrip strip`: outputs equal the library's
 # one-shot result and decode to the same pixels, refusals name the file and
 # the reason and leave no output, --in-place is atomic and keeps the mode,
-# -o/-r keep relative paths and skip non-JPEG names, stdin/stdout, exit codes.
+# -o/-r keep relative paths and skip non-JPEG names, stdin/stdout, a FIFO or
+# device target written and never replaced, exit codes.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -58,6 +59,31 @@ t_stdin_and_stdout() {
     check "file->stdout output" cmp -s "$d/b.jpg" "$d/expected.jpg"
     "$EXIFSTRIP" strip - "$d/c.jpg" <"$d/in.jpg"
     check "stdin->file output" cmp -s "$d/c.jpg" "$d/expected.jpg"
+}
+
+# A FIFO (like /dev/null, not a regular file) is written, never replaced by a
+# renamed file; a refused input writes nothing to it.
+t_device_or_fifo_target_is_written_not_replaced() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --gps --xmp "$d/in.jpg"
+    "$JPEGCMP" oneshot "$d/in.jpg" "$d/expected.jpg"
+    mkfifo "$d/pipe" || { es_fail "mkfifo failed"; return; }
+    timeout 20 cat "$d/pipe" >"$d/got.jpg" &
+    local reader=$!
+    "$EXIFSTRIP" strip "$d/in.jpg" "$d/pipe"
+    check_eq "exit status" "$?" 0
+    wait "$reader"
+    check "the FIFO is still a FIFO" test -p "$d/pipe"
+    check "the reader got the stripped photo" cmp -s "$d/got.jpg" "$d/expected.jpg"
+    printf 'not a jpeg' >"$d/bad.jpg"
+    timeout 20 cat "$d/pipe" >"$d/got2" &
+    reader=$!
+    "$EXIFSTRIP" strip "$d/bad.jpg" "$d/pipe" 2>/dev/null
+    check "a refused input fails" [ "$?" -ne 0 ]
+    wait "$reader"
+    check "the FIFO got nothing" test ! -s "$d/got2"
+    check "still a FIFO" test -p "$d/pipe"
+    check "no temp files" no_temps "$d"
 }
 
 t_refused_input_leaves_no_output() {
@@ -249,6 +275,7 @@ es_run t_single_file_equals_oneshot
 es_run t_every_coding_variant
 es_run t_large_file_streams_across_chunks
 es_run t_stdin_and_stdout
+es_run t_device_or_fifo_target_is_written_not_replaced
 es_run t_refused_input_leaves_no_output
 es_run t_in_place_is_atomic_and_keeps_mode
 es_run t_output_modes_and_directories

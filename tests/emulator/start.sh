@@ -23,8 +23,10 @@ need_node() {
         die "emulator packages missing ($node); run mk/deps.sh (npm ci in tests/emulator)"
 }
 
-healthy() { # url
-    curl -fsS --max-time 2 "$1/_emulator/health" >/dev/null 2>&1
+healthy() { # url (an https one is our own server's self-signed certificate: liveness only)
+    local tls=()
+    case "$1" in https:*) tls=(--insecure) ;; esac
+    curl -fsS "${tls[@]}" --max-time 2 "$1/_emulator/health" >/dev/null 2>&1
 }
 
 ours_running() { # true when the pid file names a live server.mjs

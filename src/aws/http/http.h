@@ -64,6 +64,15 @@ size_t es_http_headers_count_of(const es_http_headers *h, const char *name);
 
 /* ---- request / response ------------------------------------------------ */
 
+/* curl's receive buffer for streamed (on_body) responses and its upload
+ * buffer for bodies over 64 KiB, instead of 64 KiB (request.c's receive
+ * buffer for other requests; curl's upload default): fewer recv/send calls,
+ * polls and loopback ACKs per megabyte. curl
+ * allocates both for every transfer; at 120 KiB they stay below the daemon's
+ * 128 KiB mmap threshold (src/worker/memory.h), so they come from the heap
+ * rather than as fresh pages each time. */
+#define ES_HTTP_STREAM_BUFFER (120L * 1024L)
+
 typedef struct es_http_response es_http_response;
 
 /* Receives 2xx body bytes when streaming; a non-OK return aborts the transfer

@@ -22,9 +22,11 @@
 #define S_ERROR_BODY_CAP (64u * 1024u) /* non-2xx bodies while streaming */
 #define S_DEFAULT_CONNECT_MS 3000L
 #define S_DEFAULT_LOW_SPEED_S 30L
+#define S_CURL_DEFAULT_UPLOAD_BUFFER (64u * 1024u) /* CURLOPT_UPLOAD_BUFFERSIZE's default */
 /* curl's receive buffer (its default is 16 KiB): each fill is one poll and
  * one recv, so a body arrives in a quarter of the system calls. Heap memory
- * per handle (under the worker's mmap threshold), only touched as used. */
+ * per handle (under the worker's mmap threshold), only touched as used.
+ * Streamed bodies (objects) get ES_HTTP_STREAM_BUFFER. */
 #define S_RECV_BUFFER 65536L
 
 /* Per-thread handles, one per nesting level: a body callback may itself make
@@ -340,6 +342,10 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
         cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
         cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     }
+    if (req->on_body)
+        cu->easy_setopt(h, CURLOPT_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
+    if (req->body_len > S_CURL_DEFAULT_UPLOAD_BUFFER)
+        cu->easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
     s_set_method(cu, h, req);
 }
 

@@ -5,6 +5,7 @@
 #define ES_AWS_S3_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "aws/client/client.h"
 #include "common/buf.h"
@@ -44,5 +45,18 @@ es_aws_client *es_s3_client_core(es_s3_client *c);
 /* Fills req's host prefix and path for (bucket, key) and performs it. */
 ES_MUST_USE es_err es_s3_call(es_s3_client *c, const char *bucket, const char *key, es_aws_request *req,
                               es_http_response *resp, es_aws_result *res);
+
+/* es_s3_put_object_with and es_s3_multipart_upload_part with the body's
+ * CRC-64/NVME already known (upload.c computes it while the bytes are copied
+ * in, when they are still in cache, instead of in a second pass over the
+ * part). body_crc must be es_crc_update(ES_CRC64NVME, 0, body, len). */
+ES_MUST_USE es_err es_s3_put_object_crc(es_s3_client *c, const char *bucket, const char *key,
+                                        const uint8_t *body, size_t len, uint64_t body_crc,
+                                        const char *content_type, const es_s3_write_options *opt,
+                                        es_aws_result *res);
+ES_MUST_USE es_err es_s3_multipart_upload_part_crc(es_s3_client *c, const char *bucket, const char *key,
+                                                   const char *upload_id, int part_number,
+                                                   const uint8_t *body, size_t len, uint64_t body_crc,
+                                                   es_s3_part *part, es_aws_result *res);
 
 #endif

@@ -321,9 +321,19 @@ es_err es_s3_put_object_with(es_s3_client *c, const char *bucket, const char *ke
 {
     if (!body && len)
         return es_aws_bad_arg(res, "body");
+    return es_s3_put_object_crc(c, bucket, key, body, len, es_crc_update(ES_CRC64NVME, 0, body, len),
+                                content_type, opt, res);
+}
+
+es_err es_s3_put_object_crc(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
+                            size_t len, uint64_t body_crc, const char *content_type,
+                            const es_s3_write_options *opt, es_aws_result *res)
+{
+    if (!body && len)
+        return es_aws_bad_arg(res, "body");
     es_aws_header hdr[S_WRITE_HEADERS_MAX];
     char crc[13];
-    es_crc_base64(ES_CRC64NVME, es_crc_update(ES_CRC64NVME, 0, body, len), crc);
+    es_crc_base64(ES_CRC64NVME, body_crc, crc);
     size_t nh = s_opt_header(hdr, "content-type", content_type);
     nh += s_opt_header(&hdr[nh], S_CHECKSUM_HEADER, crc);
     nh = s_write_headers(hdr, nh, opt, true, true);
@@ -512,11 +522,21 @@ es_err es_s3_multipart_upload_part(es_s3_client *c, const char *bucket, const ch
                                    const char *upload_id, int part_number, const uint8_t *body, size_t len,
                                    es_s3_part *part, es_aws_result *res)
 {
+    if (!body && len)
+        return es_aws_bad_arg(res, "upload part");
+    return es_s3_multipart_upload_part_crc(c, bucket, key, upload_id, part_number, body, len,
+                                           es_crc_update(ES_CRC64NVME, 0, body, len), part, res);
+}
+
+es_err es_s3_multipart_upload_part_crc(es_s3_client *c, const char *bucket, const char *key,
+                                       const char *upload_id, int part_number, const uint8_t *body,
+                                       size_t len, uint64_t body_crc, es_s3_part *part, es_aws_result *res)
+{
     if (!upload_id || !upload_id[0] || part_number < 1 || part_number > ES_S3_MAX_PARTS || !part ||
         (!body && len))
         return es_aws_bad_arg(res, "upload part");
     memset(part, 0, sizeof *part);
-    part->crc = es_crc_update(ES_CRC64NVME, 0, body, len);
+    part->crc = body_crc;
     part->len = len;
     char crc[13];
     es_crc_base64(ES_CRC64NVME, part->crc, crc);

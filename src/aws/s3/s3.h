@@ -181,7 +181,9 @@ ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size
 /* A hint before the first write: about `bytes` will be written. The buffer
  * is allocated for that much at once (at most one part) instead of growing
  * by doubling, which would copy the body and fault in fresh pages several
- * times. Best effort: a failed allocation is left to the writes. */
+ * times, and from 1 MiB on its pages are mapped in one call rather than
+ * faulted in one by one as it fills. Best effort: a failed allocation is
+ * left to the writes. */
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
 /* Aborts a started multipart upload (best effort) and frees u; accepts NULL. */

@@ -8,18 +8,26 @@
  * effort). A process killed mid-upload cannot: its upload stays open, billed
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
  * removes it (README, "Bucket B"). Memory stays about one part; the buffer
- * is the thread's spare from its last upload when there is one (part_spare.c). */
+ * is the thread's spare from its last upload when there is one (part_spare.c).
+ * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in. */
 #include "aws/s3/s3.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "aws/s3/internal.h"
 #include "common/buf.h"
+#include "common/crc.h"
 
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
+
+/* Buffers smaller than this are not prefaulted (a few faults cost less than the call). */
+#define S_PREFAULT_MIN ((size_t)1 << 20)
 
 enum s_state { S_OPEN, S_DONE, S_FAILED };
 
@@ -29,6 +37,7 @@ struct es_s3_upload {
     const es_s3_write_options *opt; /* the caller's, may be NULL */
     size_t part_size;
     es_buf part;          /* the part being filled, capped at part_size */
+    uint64_t part_crc;    /* CRC-64/NVME of part's bytes, kept up as they are copied in */
     char upload_id[1024]; /* "" until a multipart upload exists */
     es_s3_part *parts;    /* the ones uploaded so far */
     int part_count;
@@ -69,13 +78,30 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
+/* Fills in the page tables of a freshly allocated buffer with one call
+ * (MADV_POPULATE_WRITE, Linux 5.14) instead of one page fault per 4 KiB as
+ * the part is written: 2048 faults for an 8 MiB part. Best effort. */
+static void s_prefault(uint8_t *bytes, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t head = (page - (size_t)((uintptr_t)bytes % page)) % page; /* to the first whole page */
+    if (len >= S_PREFAULT_MIN && len > head)
+        (void)madvise(bytes + head, (len - head) / page * page, MADV_POPULATE_WRITE);
+#else
+    (void)bytes;
+    (void)len;
+#endif
+}
+
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
 {
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
     size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
     es_s3_spare_take(&u->part);
-    (void)es_buf_reserve(&u->part, want);
+    if (es_buf_reserve(&u->part, want) == ES_OK)
+        s_prefault(u->part.bytes, u->part.cap);
 }
 
 /* Sends the buffer as the next part (starting the multipart upload first). */
@@ -90,10 +116,12 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
     if (!parts)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
     u->parts = parts;
-    ES_GUARD(es_s3_multipart_upload_part(u->c, u->bucket, u->key, u->upload_id, u->part_count + 1,
-                                         u->part.bytes, u->part.len, &u->parts[u->part_count], res));
+    ES_GUARD(es_s3_multipart_upload_part_crc(u->c, u->bucket, u->key, u->upload_id, u->part_count + 1,
+                                             u->part.bytes, u->part.len, u->part_crc,
+                                             &u->parts[u->part_count], res));
     u->part_count++;
     es_buf_reset(&u->part);
+    u->part_crc = 0;
     return ES_OK;
 }
 
@@ -138,6 +166,8 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
             s_abort_multipart(u);
             return s_fail(u, rc, res, "out of memory");
         }
+        /* the copy, still in cache, rather than a second pass over the part */
+        u->part_crc = es_crc_update(ES_CRC64NVME, u->part_crc, u->part.bytes + u->part.len - n, n);
         data += n;
         len -= n;
     }
@@ -154,8 +184,8 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         return s_fail(u, ES_ERR_INVALID_ARG, res, "finish after finish or failure");
     es_err rc;
     if (!u->upload_id[0]) {
-        rc = es_s3_put_object_with(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->content_type,
-                                   u->opt, res);
+        rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->part_crc,
+                                  u->content_type, u->opt, res);
     } else {
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->part.len ? s_flush_part(u, res) : ES_OK;

@@ -288,7 +288,12 @@ static void s_check_put_bytes(size_t expected, const char *what)
 
 static void test_expect_hint_keeps_the_bytes(void)
 {
-    static const size_t sizes[][2] = {{1000, 1000}, {5000, 100}, {10, 5000}, {S_PART + 7, (size_t)1 << 40}};
+    /* the last two reserve over 1 MiB, which upload.c prefaults */
+    static const size_t sizes[][2] = {{1000, 1000},
+                                      {5000, 100},
+                                      {10, 5000},
+                                      {(2u << 20) + 3, (2u << 20) + 3},
+                                      {S_PART + 7, (size_t)1 << 40}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         es_s3_client *c = s_client();
         REQUIRE(c);

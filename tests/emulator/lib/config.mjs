@@ -7,13 +7,15 @@
 //   --region NAME       ES_EMULATOR_REGION        region of buckets/queues and of the signing scope (us-east-1)
 //   --max-body BYTES    ES_EMULATOR_MAX_BODY      largest request body accepted (64 MiB)
 //   --log-requests      ES_EMULATOR_LOG=1         one line per request on stderr
+//   --tls-cert PATH     ES_EMULATOR_TLS_CERT      serve https with this PEM certificate (needs --tls-key)
+//   --tls-key PATH      ES_EMULATOR_TLS_KEY       ... and this PEM private key
 import { parseCredentialList } from "./credentials.mjs";
 
 export const ACCOUNT_ID = "000000000000";
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
 function usage(msg) {
-    const err = new Error(`${msg}\nusage: server.mjs [--port N] [--host ADDR] [--url-file PATH] [--credentials AKID:SECRET[:TOKEN],...] [--region R] [--max-body BYTES] [--log-requests]`);
+    const err = new Error(`${msg}\nusage: server.mjs [--port N] [--host ADDR] [--url-file PATH] [--credentials AKID:SECRET[:TOKEN],...] [--region R] [--max-body BYTES] [--log-requests] [--tls-cert PEM --tls-key PEM]`);
     err.usage = true;
     return err;
 }
@@ -34,6 +36,8 @@ export function parseConfig(argv, env) {
         region: env.ES_EMULATOR_REGION || "us-east-1",
         maxBody: DEFAULT_MAX_BODY,
         logRequests: env.ES_EMULATOR_LOG === "1",
+        tlsCert: env.ES_EMULATOR_TLS_CERT || "",
+        tlsKey: env.ES_EMULATOR_TLS_KEY || "",
     };
     if (env.ES_EMULATOR_PORT) cfg.port = intOption("ES_EMULATOR_PORT", env.ES_EMULATOR_PORT, 0, 65535);
     if (env.ES_EMULATOR_MAX_BODY) cfg.maxBody = intOption("ES_EMULATOR_MAX_BODY", env.ES_EMULATOR_MAX_BODY, 1, 2 ** 31);
@@ -53,10 +57,13 @@ export function parseConfig(argv, env) {
             case "--region": cfg.region = value(); break;
             case "--max-body": cfg.maxBody = intOption(flag, value(), 1, 2 ** 31); break;
             case "--log-requests": cfg.logRequests = true; break;
+            case "--tls-cert": cfg.tlsCert = value(); break;
+            case "--tls-key": cfg.tlsKey = value(); break;
             case "--help": case "-h": throw usage("help");
             default: throw usage(`unknown argument: ${arg}`);
         }
     }
+    if (!cfg.tlsCert !== !cfg.tlsKey) throw usage("--tls-cert and --tls-key go together");
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(cfg.region)) throw usage(`bad region: ${cfg.region}`);
     cfg.credentials = parseCredentialList(cfg.credentialText);
     return cfg;

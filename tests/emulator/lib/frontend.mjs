@@ -6,6 +6,8 @@
 // the JSON adapter, everything else forwarded to fauxqs) -> S3 event
 // notifications -> response, one entry in the request log and the stats counters.
 import http from "node:http";
+import https from "node:https";
+import { readFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Backend } from "./backend.mjs";
@@ -73,7 +75,11 @@ export class Emulator {
         // Simulated server clock error (control API): shifts the time SigV4
         // dates are checked against and the Date header of responses.
         this.clockOffsetMs = 0;
-        this.server = http.createServer((req, res) => {
+        // https when given a certificate and key (the benchmark's and the TLS
+        // tests' emulator); plain http otherwise.
+        const tls = cfg.tlsCert ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : null;
+        this.scheme = tls ? "https" : "http";
+        const handler = (req, res) => {
             this.handle(req, res).catch((err) => {
                 process.stderr.write(`emulator: internal error: ${err?.stack || err}\n`);
                 if (!res.headersSent) {
@@ -83,7 +89,8 @@ export class Emulator {
                     res.destroy();
                 }
             });
-        });
+        };
+        this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
         this.server.keepAliveTimeout = 30000;
     }
 
@@ -92,7 +99,7 @@ export class Emulator {
             this.server.once("error", reject);
             this.server.listen(this.cfg.port, this.cfg.host || "127.0.0.1", resolve);
         });
-        this.url = `http://127.0.0.1:${this.server.address().port}`;
+        this.url = `${this.scheme}://127.0.0.1:${this.server.address().port}`;
         await this.backend.start(this.url);
         return this.url;
     }
@@ -139,6 +146,7 @@ export class Emulator {
         if (route?.service === "s3") {
             entry.bucket = route.bucket;
             entry.key = route.key;
+            if (ctx.unsignedPayload) entry.unsigned_payload = true;
         } else if (route?.queue) {
             entry.queue = route.queue;
         }
@@ -156,6 +164,7 @@ export class Emulator {
         const ctx = {
             start: Date.now(), method: req.method, target, requestId: "", hostId: newHostId(),
             remoteAddress: String(req.socket.remoteAddress || "").replace(/^::ffff:/, ""),
+            unsignedPayload: req.headers["x-amz-content-sha256"] === "UNSIGNED-PAYLOAD",
         };
         if (target === "/_emulator" || target.startsWith("/_emulator/")) {
             await handleControl(this, req, res, ctx);
