@@ -1,14 +1,17 @@
-/* lossless_dense_test.c - a sequential source whose blocks are nearly all
- * dense (random pixels at quality 100) overflows the sparse coefficient
- * store that lossless.c decodes sequential sources into (its limit is the
- * full array's size less the row buffer and index); the transform then
- * starts again with the full array and still writes tjTransform's bytes,
- * for every operation and sampling. */
+/* lossless_dense_test.c - the two ways a sequential source leaves the
+ * sparse coefficient store that lossless.c decodes it into, after which the
+ * transform starts again with the full array and still writes
+ * tjTransform's bytes for every operation: blocks nearly all dense (random
+ * pixels at quality 100) overflow the store (its limit is the full array's
+ * size less the row buffer and index); a component coded in two scans makes
+ * the decoder revisit rows the store has already taken. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/test.h"
 #include "tj_oracle.h"
+
+#include <jpeglib.h>
 
 /* Random pixels compressed at quality 100 (small enough to be tried with
  * the sparse store: lossless.c keeps the full array for large dense files). */
@@ -50,8 +53,68 @@ static void test_dense_source_falls_back_to_the_full_array(void)
     }
 }
 
+/* A sequential 3-component file with one scan a component (scan script
+ * 0; 1; 2), the luma's scan then coded a second time before EOI. */
+static uint8_t *s_luma_twice(size_t *out_len)
+{
+    enum { W = 48, H = 40 };
+    static unsigned char pix[W * H * 3];
+    for (int i = 0; i < W * H * 3; i++)
+        pix[i] = (unsigned char)(i * 7 + i / (W * 3) * 13);
+    static const jpeg_scan_info scans[3] = {{1, {0}, 0, 63, 0, 0}, {1, {1}, 0, 63, 0, 0}, {1, {2}, 0, 63, 0, 0}};
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    unsigned char *jpeg = NULL;
+    unsigned long len = 0;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &jpeg, &len);
+    c.image_width = W;
+    c.image_height = H;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    c.scan_info = scans;
+    c.num_scans = 3;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = pix + (size_t)c.next_scanline * W * 3;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    /* the first scan: its SOS segment and entropy data, up to the next marker */
+    size_t sos = 2, end;
+    while (sos + 4 < len && !(jpeg[sos] == 0xFF && jpeg[sos + 1] == 0xDA))
+        sos += 2 + ((size_t)jpeg[sos + 2] << 8 | jpeg[sos + 3]);
+    for (end = sos + 2 + ((size_t)jpeg[sos + 2] << 8 | jpeg[sos + 3]); end + 1 < len; end++)
+        if (jpeg[end] == 0xFF && jpeg[end + 1] != 0 && (jpeg[end + 1] < 0xD0 || jpeg[end + 1] > 0xD7))
+            break;
+    uint8_t *twice = NULL;
+    if (sos + 4 < len && end + 1 < len && jpeg[len - 2] == 0xFF && jpeg[len - 1] == 0xD9 &&
+        (twice = malloc(len + end - sos))) {
+        memcpy(twice, jpeg, len - 2);
+        memcpy(twice + len - 2, jpeg + sos, end - sos);
+        memcpy(twice + len - 2 + end - sos, jpeg + len - 2, 2);
+        *out_len = len + end - sos;
+    }
+    free(jpeg);
+    return twice;
+}
+
+static void test_revisited_rows_fall_back_to_the_full_array(void)
+{
+    size_t len = 0;
+    uint8_t *jpeg = s_luma_twice(&len);
+    REQUIRE(jpeg);
+    for (int op = 1; op < 8; op++)
+        CHECK_INT_EQ(ot_check_same_as_tj("luma scan twice", jpeg, len, (es_orient_op)op, false), 1);
+    free(jpeg);
+}
+
 int main(void)
 {
     ES_RUN(test_dense_source_falls_back_to_the_full_array);
+    ES_RUN(test_revisited_rows_fall_back_to_the_full_array);
     return es_test_finish();
 }
