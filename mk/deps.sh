@@ -11,7 +11,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Build: compiler, pkg-config, the product's libraries. Tests: libjpeg (fixtures),
+# Build: compiler, pkg-config, the product's libraries (libjpeg-dev: jpeglib.h for the
+# lossless transform in src/orient; libturbojpeg0-dev: the static archive). Tests: libjpeg (fixtures),
 # clang + compiler-rt (libFuzzer), awscli (emulator compatibility), curl, node/npm;
 # the benchmark's baseline worker and peak-RSS measurement (python3-boto3,
 # python3-piexif, time), which `make test` smoke-tests (tests/bench); openssl
