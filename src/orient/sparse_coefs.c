@@ -1,11 +1,12 @@
 /* sparse_coefs.c - the compact coefficient store of sparse_coefs.h. The
- * records' space is reserved with one anonymous mapping of the capacity
- * (the kernel provides a page when it is first written), so the memory
- * used grows with the records actually stored and can never pass the
- * capacity, and there is no copy to grow it. */
+ * records' space is one malloc'd block of the capacity, written from its
+ * start and never copied to grow: a block that large is mapped memory whose
+ * pages the kernel provides when they are first written (glibc's mmap
+ * threshold; the worker fixes it at 128 KiB, src/worker/memory.c), so the
+ * memory used follows the records actually stored and can never pass the
+ * capacity. (malloc, not calloc: zeroing would touch every page.) */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "orient/sparse_coefs.h"
 
@@ -25,15 +26,10 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
     s->index = malloc((blocks + 1) * sizeof(uint32_t));
     if (!s->index)
         return false;
-    if (units) {
-        void *p = mmap(NULL, units * sizeof(JCOEF), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED) {
-            free(s->index);
-            s->index = NULL;
-            return false;
-        }
-        s->pool = p;
+    if (units && !(s->pool = malloc(units * sizeof(JCOEF)))) {
+        free(s->index);
+        s->index = NULL;
+        return false;
     }
     s->width = width;
     s->height = height;
@@ -44,8 +40,7 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
 
 void es_sparse_coefs_free(es_sparse_coefs *s)
 {
-    if (s->pool)
-        munmap(s->pool, s->pool_cap * sizeof(JCOEF));
+    free(s->pool);
     free(s->index);
     memset(s, 0, sizeof *s);
 }

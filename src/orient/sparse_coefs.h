@@ -25,7 +25,7 @@
 typedef struct es_sparse_coefs {
     JDIMENSION width, height; /* blocks */
     uint32_t *index;          /* width * height + 1 offsets (JCOEF units) into pool */
-    JCOEF *pool;              /* reserved address space; pages are touched as records are written */
+    JCOEF *pool;              /* pool_cap units; its pages are touched as records are written */
     size_t pool_cap;          /* JCOEF units */
     size_t used;              /* JCOEF units written */
     JDIMENSION rows_done;     /* block rows [0, rows_done) are stored */
