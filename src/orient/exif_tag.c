@@ -1,5 +1,6 @@
 /* exif_tag.c - the Orientation tag in and out: read from an Exif APP1 payload
- * with libexif (data left as it is, so no default entry is invented), and the
+ * (the plain cases by src/jpeg/exif_orient_plain.c without libexif, the rest
+ * with libexif, data left as it is, so no default entry is invented), and the
  * minimal APP1 segment that holds nothing but that tag (keep mode). */
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include <libexif/exif-utils.h>
 
 #include "exifstrip/orient.h"
+#include "jpeg/exif_orient_plain.h"
 
 #define S_EXIF_HEADER_LEN 6 /* "Exif\0\0" */
 
@@ -24,6 +26,16 @@ static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char
 }
 
 int es_orient_read_tag(const uint8_t *payload, size_t len, const char **why)
+{
+    int plain = es_jpeg_exif_orient_plain(payload, len);
+    if (plain == ES_JPEG_ORIENT_UNSURE)
+        return es_orient_read_tag_libexif(payload, len, why);
+    if (why)
+        *why = NULL;
+    return plain;
+}
+
+int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **why)
 {
     const char *ignored;
     if (!why)

@@ -5,11 +5,15 @@
 # libcurl, libcrypto or their dependencies in the process. jansson,
 # libturbojpeg and expat are linked statically (Makefile STATIC_PKGS),
 # nothing of ours needs libm, and libexif (with its libm) is loaded only when
-# an Exif block is read (src/cli/exif_dl.c): a `strip` of a photo without
-# Exif loads libc alone, and a worker checks at start that libexif loads but
-# does not keep it mapped. No start-up constructor probes the CPU.
+# an Exif block needs it (src/cli/exif_dl.c): a `strip` of a photo without
+# Exif, or with a plain Exif whose Orientation src/jpeg/exif_orient_plain.c
+# reads (upright or turned), loads libc alone; an odd Orientation entry, or
+# inspect's Exif summary, loads libexif; a worker checks at start that libexif
+# loads but does not keep it mapped. No start-up constructor probes the CPU.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
+
+not() { ! "$@"; }
 
 # Libraries the dynamic loader opened while running the command (ld.so's own
 # trace, so dlopen'ed libraries count too); one "file=NAME" per line (the
@@ -44,25 +48,42 @@ t_local_commands_do_not_load_curl_or_crypto() {
 
 # The binary needs only libc: each other library would cost every start its
 # loading and relocation. A `strip` of a photo without Exif loads nothing
-# else; one with Exif loads libexif (and its libm) on the way, and inspect's
-# summary, read through the loaded library, is complete.
+# else, nor does one of a photo with a plain Exif: upright (Orientation 1),
+# without Orientation, or turned (Orientation 6, still turned correctly). An
+# Orientation entry of an odd type (SSHORT) is left to libexif, which loads
+# (with its libm) and reads it as before; inspect's summary, read through the
+# loaded library, is complete.
 t_strip_loads_only_libc() {
-    local d; d=$(newdir)
+    local d f; d=$(newdir)
     "$MKFIXTURE" --xmp --comment "$d/plain.jpg"
     "$MKFIXTURE" --all "$d/exif.jpg"
+    "$MKFIXTURE" --exif --orientation 1 "$d/upright.jpg"
+    "$MKFIXTURE" --exif "$d/untagged.jpg"
+    "$MKFIXTURE" --exif --oriented --orientation 6 "$d/turned.jpg"
+    # upright.jpg with its Orientation entry's type SHORT (3) made SSHORT (8), little-endian as the fixture writes it.
+    python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); assert b.count(b"\x12\x01\x03\x00")==1; open(sys.argv[2],"wb").write(b.replace(b"\x12\x01\x03\x00",b"\x12\x01\x08\x00"))' \
+        "$d/upright.jpg" "$d/odd.jpg"
     readelf -d "$EXIFSTRIP" | grep NEEDED | grep -o '\[[^]]*\]' | tr -d '[]' | sort >"$d/needed"
     check "readelf listed the dependencies" grep -q 'libc\.so' "$d/needed"
     check_eq "NEEDED libraries besides libc" "$(grep -vE '^(libc\.so\.6|ld-linux.*)$' "$d/needed")" ""
-    loaded_libs "$d/plain" "$EXIFSTRIP" strip -q "$d/plain.jpg" "$d/plain.out.jpg"
-    check "strip worked" test -s "$d/plain.out.jpg"
-    check "the loader trace was recorded" grep -q 'file=libc\.so' "$d/plain"
-    check_eq "libraries strip of a photo without Exif loaded besides libc" \
-        "$(sed 's/^file=//' "$d/plain" | grep -vx 'libc\.so\.6')" ""
-    loaded_libs "$d/exif" "$EXIFSTRIP" strip -q "$d/exif.jpg" "$d/exif.out.jpg"
-    check "strip of a photo with Exif worked" test -s "$d/exif.out.jpg"
-    check "strip of a photo with Exif loaded libexif" grep -qx 'file=libexif\.so\.12' "$d/exif"
-    check_eq "libraries it loaded besides libc, libexif and its libm" \
-        "$(sed 's/^file=//' "$d/exif" | grep -vxE 'libc\.so\.6|libexif\.so\.12|libm\.so\.6')" ""
+    for f in plain upright untagged turned; do
+        loaded_libs "$d/$f" "$EXIFSTRIP" strip -q "$d/$f.jpg" "$d/$f.out.jpg"
+        check "$f: strip worked" test -s "$d/$f.out.jpg"
+        check "$f: the loader trace was recorded" grep -q 'file=libc\.so' "$d/$f"
+        check_eq "$f: libraries strip loaded besides libc" "$(sed 's/^file=//' "$d/$f" | grep -vx 'libc\.so\.6')" ""
+        "$JPEGCMP" oneshot "$d/$f.jpg" "$d/$f.expected.jpg"
+        check "$f: output equals the library's one-shot result" cmp -s "$d/$f.out.jpg" "$d/$f.expected.jpg"
+    done
+    check "turned: displays exactly as the original" "$JPEGCMP" pixels "$d/turned.jpg" "$d/turned.out.jpg"
+    check "turned: stored pixels were turned" not "$JPEGCMP" rawpixels "$d/turned.jpg" "$d/turned.out.jpg"
+    check "upright: stored pixels untouched" "$JPEGCMP" rawpixels "$d/upright.jpg" "$d/upright.out.jpg"
+    loaded_libs "$d/odd" "$EXIFSTRIP" strip -v "$d/odd.jpg" "$d/odd.out.jpg"
+    "$EXIFSTRIP" strip -v "$d/odd.jpg" "$d/odd.out2.jpg" 2>"$d/odd.err"
+    check "odd: strip of a photo with an odd Orientation entry worked" test -s "$d/odd.out.jpg"
+    check "odd: it loaded libexif" grep -qx 'file=libexif\.so\.12' "$d/odd"
+    check_eq "odd: libraries it loaded besides libc, libexif and its libm" \
+        "$(sed 's/^file=//' "$d/odd" | grep -vxE 'libc\.so\.6|libexif\.so\.12|libm\.so\.6')" ""
+    check "odd: libexif's reading is reported" grep -q 'invalid Orientation entry (not one SHORT): orientation 1 assumed' "$d/odd.err"
     loaded_libs "$d/inspect" "$EXIFSTRIP" inspect "$d/exif.jpg"
     "$EXIFSTRIP" inspect "$d/exif.jpg" >"$d/inspect.out" 2>&1
     check "inspect loaded libexif" grep -qx 'file=libexif\.so\.12' "$d/inspect"

@@ -36,8 +36,8 @@ t_image() {
     check "source label" test -n "$($ENGINE image inspect --format '{{index .Config.Labels "org.opencontainers.image.source"}}' $IMAGE)"
     check "licenses label" test -n "$($ENGINE image inspect --format '{{index .Config.Labels "org.opencontainers.image.licenses"}}' $IMAGE)"
     # Strip a file inside the read-only container (stdin to stdout): same bytes as the host build.
-    # Stored turned (Orientation 6), so the container must load libexif (dlopen()ed at first use)
-    # to read the tag and turn the picture as the host does.
+    # Stored turned (Orientation 6), so the container must read the tag and turn the picture as
+    # the host does.
     "$MKFIXTURE" --gps --xmp --orientation 6 --seed 7 "$DK_SCRATCH/in.jpg"
     $ENGINE run --rm -i --read-only --tmpfs /tmp $IMAGE strip - - <"$DK_SCRATCH/in.jpg" >"$DK_SCRATCH/c.jpg"
     "$EXIFSTRIP" strip -q "$DK_SCRATCH/in.jpg" "$DK_SCRATCH/h.jpg"
