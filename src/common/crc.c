@@ -14,9 +14,10 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "common/cpu.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define S_HAVE_CLMUL 1
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -107,23 +108,8 @@ static void s_init(void)
     for (int k = 0; k < ES_CRC_KINDS; k++)
         s_build((es_crc_kind)k);
 #ifdef S_HAVE_CLMUL
-    /* CPUID asked directly, here, on first use: __builtin_cpu_supports
-     * would link libgcc's CPU probe, a constructor that runs a dozen CPUID
-     * instructions (each one a VM exit under a hypervisor) at the start of
-     * every process, `exifstrip strip` included, which computes no CRC.
-     * The 512-bit folds also need the OS to save ZMM state (XCR0 bits 1, 2
-     * and 5-7), which is what __builtin_cpu_supports checked for us. */
-    unsigned eax, ebx, ecx, edx;
-    bool leaf1 = __get_cpuid(1, &eax, &ebx, &ecx, &edx);
-    s_clmul = leaf1 && (ecx & bit_PCLMUL) && (ecx & bit_SSE4_1);
-    if (s_clmul && (ecx & bit_OSXSAVE)) {
-        unsigned xcr0_lo, xcr0_hi;
-        __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-        (void)xcr0_hi;
-        unsigned a7, b7, c7, d7;
-        s_vclmul = (xcr0_lo & 0xE6) == 0xE6 && __get_cpuid_count(7, 0, &a7, &b7, &c7, &d7) &&
-                   (b7 & bit_AVX512F) && (c7 & bit_VPCLMULQDQ);
-    }
+    s_clmul = es_cpu_has(ES_CPU_PCLMUL);
+    s_vclmul = es_cpu_has(ES_CPU_AVX512_VCLMUL);
 #endif
 }
 

@@ -19,13 +19,13 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/cpu.h"
 #include "jpeg/markers.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #define S_VECTOR 1
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
 #include <immintrin.h>
 #define S_AVX2 1 /* compiled for this function only; used when the CPU and OS have it */
 #endif
@@ -185,31 +185,7 @@ __attribute__((target("avx2"))) static size_t s_scan_avx2(const uint8_t *p, size
     return s_scan_tail(p, n, i);
 }
 
-/* AVX2 in the CPU (CPUID leaf 7) and its 256-bit registers saved by the OS (XCR0 bits 1-2). */
-static bool s_cpu_has_avx2(void)
-{
-    unsigned a, b, c, d, xcr0_lo, xcr0_hi;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
-        return false;
-    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    (void)xcr0_hi;
-    if ((xcr0_lo & 6) != 6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
-        return false;
-    return (b & bit_AVX2) != 0;
-}
-
-/* 0 until the first call, then 1 (no AVX2) or 2; racing first calls store the same value. */
-static int s_avx2_state;
-
-static bool s_use_avx2(void)
-{
-    int state = __atomic_load_n(&s_avx2_state, __ATOMIC_RELAXED);
-    if (state == 0) {
-        state = s_cpu_has_avx2() ? 2 : 1;
-        __atomic_store_n(&s_avx2_state, state, __ATOMIC_RELAXED);
-    }
-    return state == 2;
-}
+static bool s_use_avx2(void) { return es_cpu_has(ES_CPU_AVX2); }
 #endif
 
 size_t es_jpeg_scan_variants(es_jpeg_scan_variant *out, size_t max)

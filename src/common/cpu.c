@@ -1,0 +1,51 @@
+/* cpu.c - CPUID and XCR0, read once (cpu.h). Racing first calls compute and
+ * store the same value, so a relaxed atomic is enough. */
+#include "common/cpu.h"
+
+#include <stdint.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+
+#define S_KNOWN (1u << 31) /* the features have been read */
+
+static unsigned s_read(void)
+{
+    unsigned f = 0, a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return f;
+    if ((c & bit_PCLMUL) && (c & bit_SSE4_1))
+        f |= 1u << ES_CPU_PCLMUL;
+    if (!(c & bit_OSXSAVE))
+        return f;
+    bool avx = (c & bit_AVX) != 0;
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    (void)xcr0_hi;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return f;
+    if ((xcr0_lo & 0x6) == 0x6 && avx && (b & bit_AVX2)) /* XMM and YMM state */
+        f |= 1u << ES_CPU_AVX2;
+    if ((xcr0_lo & 0xE6) == 0xE6 && (b & bit_AVX512F) && (c & bit_VPCLMULQDQ) && (f & 1u << ES_CPU_PCLMUL))
+        f |= 1u << ES_CPU_AVX512_VCLMUL; /* plus opmask and both ZMM halves */
+    return f;
+}
+
+static unsigned s_features;
+
+bool es_cpu_has(es_cpu_feature f)
+{
+    unsigned v = __atomic_load_n(&s_features, __ATOMIC_RELAXED);
+    if (!v) {
+        v = s_read() | S_KNOWN;
+        __atomic_store_n(&s_features, v, __ATOMIC_RELAXED);
+    }
+    return (v >> f) & 1u;
+}
+#else
+bool es_cpu_has(es_cpu_feature f)
+{
+    (void)f;
+    return false;
+}
+#endif
