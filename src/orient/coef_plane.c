@@ -7,11 +7,12 @@
  * does not move it) is taken as it is. Destination rows are walked block
  * column by block column so the source blocks read for one destination MCU
  * row are consecutive in the source (a transposed read stays in cache).
- * A source in a sparse store is expanded one block at a time straight into
- * its destination place (signs and transposition applied on the way). */
+ * A source in a sparse store is expanded one block at a time (block_pack.c)
+ * and then moved like a block of a full array. */
 #include <stdint.h>
 #include <string.h>
 
+#include "orient/block_pack.h"
 #include "orient/coef_plane.h"
 
 #if defined(__SSE2__)
@@ -83,35 +84,29 @@ static void s_move_transposed(JCOEF *d, const JCOEF *s, const JCOEF *mask)
 }
 #endif
 
-/* Natural-order position of coefficient k after transposition. */
-static const unsigned char s_transposed[DCTSIZE2] = {
-    0,  8,  16, 24, 32, 40, 48, 56, 1,  9,  17, 25, 33, 41, 49, 57, 2,  10, 18, 26, 34, 42,
-    50, 58, 3,  11, 19, 27, 35, 43, 51, 59, 4,  12, 20, 28, 36, 44, 52, 60, 5,  13, 21, 29,
-    37, 45, 53, 61, 6,  14, 22, 30, 38, 46, 54, 62, 7,  15, 23, 31, 39, 47, 55, 63,
-};
-
-/* Destination block d from sparse source block (row, col). */
+/* Destination block d from sparse source block (row, col): a packed record
+ * is unpacked to a whole block first (block_pack.c), then moved like a block
+ * of a full array. */
 static bool s_move_sparse(JCOEF *d, const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
                           const JCOEF *mask, bool transpose)
 {
     es_sparse_block b;
     if (!es_sparse_coefs_block(s, row, col, &b))
         return false;
-    if (b.n == DCTSIZE2) {
-        if (transpose)
-            s_move_transposed(d, b.values, mask);
-        else
-            s_move(d, b.values, mask);
+    if (b.n == 0) {
+        memset(d, 0, DCTSIZE2 * sizeof(JCOEF));
         return true;
     }
-    memset(d, 0, DCTSIZE2 * sizeof(JCOEF));
-    const JCOEF *v = b.values;
-    for (uint64_t m = b.mask; m; m &= m - 1) {
-        unsigned k = (unsigned)__builtin_ctzll(m);
-        if (transpose)
-            k = s_transposed[k];
-        d[k] = (JCOEF)((*v++ ^ mask[k]) - mask[k]);
+    JCOEF unpacked[DCTSIZE2];
+    const JCOEF *from = b.values;
+    if (b.n != DCTSIZE2) {
+        es_block_unpack(unpacked, b.mask, b.values);
+        from = unpacked;
     }
+    if (transpose)
+        s_move_transposed(d, from, mask);
+    else
+        s_move(d, from, mask);
     return true;
 }
 

@@ -1,0 +1,47 @@
+/* block_pack.h - one 8x8 block of DCT coefficients to and from the record
+ * form of sparse_coefs.h: a 64-bit mask of the non-zero positions and those
+ * coefficients, lowest position first (or nothing, or all 64 values).
+ * Packing also clears the block (the decoder's row buffer is then ready
+ * for the next row without a memset).
+ * On CPUs with AVX2 (all of which have SSSE3) each row of 8 coefficients
+ * is moved with one byte shuffle chosen by the row's 8 mask bits instead
+ * of one coefficient at a time; elsewhere a portable loop does the same.
+ * Internal to src/orient (sparse_coefs.c and coef_plane.c). */
+#ifndef ES_ORIENT_BLOCK_PACK_H
+#define ES_ORIENT_BLOCK_PACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h> /* jpeglib.h needs FILE */
+
+#include <jpeglib.h>
+
+/* JCOEF units past the last value that packing may write and unpacking may
+ * read (whole rows of 8 are stored and loaded): a buffer of values needs
+ * this much room after its end. */
+#define ES_BLOCK_PACK_SLACK 8
+
+/* Bit k set where coefficient k (natural order) is non-zero. */
+uint64_t es_block_nonzero(const JCOEF *block);
+
+/* Writes block's record of sparse_coefs.h at record (nothing when every
+ * coefficient is zero; the mask and the non-zero values; or the 64 values
+ * when ES_SPARSE_DENSE_FROM or more are non-zero), sets block to zero and
+ * returns the record's length in units. record needs room for 64 units
+ * plus ES_BLOCK_PACK_SLACK. */
+size_t es_block_pack(JCOEF *record, JCOEF *block);
+
+/* The 64 coefficients: values at the positions set in mask, lowest first,
+ * and zero elsewhere. */
+void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values);
+
+/* The two implementations behind them (the tests compare them): the vector
+ * ones may be called only when es_block_pack_vector_ok(). */
+bool es_block_pack_vector_ok(void);
+size_t es_block_pack_portable(JCOEF *record, JCOEF *block);
+void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values);
+size_t es_block_pack_vector(JCOEF *record, JCOEF *block);
+void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values);
+
+#endif

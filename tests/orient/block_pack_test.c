@@ -1,0 +1,154 @@
+/* block_pack_test.c - src/orient/block_pack.c: for blocks of every number
+ * of non-zero coefficients (0 to 64, at random positions, extreme values
+ * included) the record written is the one sparse_coefs.h defines (nothing,
+ * mask and values lowest position first, or the 64 values from
+ * ES_SPARSE_DENSE_FROM on), the block is left all zero, nothing is written
+ * past ES_BLOCK_PACK_SLACK, and unpacking gives the block back; the vector
+ * forms (used on CPUs with AVX2) write and read exactly what the portable
+ * ones do, and unpacking reads no further than the slack (a record placed
+ * at the very end of an allocation: ASan would report it). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/test.h"
+#include "orient/block_pack.h"
+#include "orient/sparse_coefs.h"
+
+#define S_SENTINEL ((JCOEF)0x5A5A)
+#define S_ROOM (DCTSIZE2 + ES_BLOCK_PACK_SLACK)
+
+static uint32_t s_rng = 4242;
+
+static uint32_t s_next(void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 17;
+    s_rng ^= s_rng << 5;
+    return s_rng;
+}
+
+/* A block with exactly n non-zero coefficients at random positions. */
+static void s_block(JCOEF *b, int n)
+{
+    static const JCOEF extremes[] = {-32768, 32767, -1, 1, -2048, 2047, 0x5A5A};
+    memset(b, 0, DCTSIZE2 * sizeof(JCOEF));
+    for (int set = 0; set < n;) {
+        unsigned k = s_next() % DCTSIZE2;
+        if (b[k])
+            continue;
+        uint32_t r = s_next();
+        b[k] = r % 3 == 0 ? extremes[(r >> 8) % 7] : (JCOEF)((int)((r >> 8) % 2001) - 1000);
+        if (!b[k])
+            b[k] = 7;
+        set++;
+    }
+}
+
+/* The record sparse_coefs.h defines for b, written out here. */
+static size_t s_expected_record(JCOEF *rec, const JCOEF *b)
+{
+    uint64_t mask = 0;
+    size_t n = 0;
+    for (int k = 0; k < DCTSIZE2; k++)
+        if (b[k]) {
+            mask |= UINT64_C(1) << k;
+            n++;
+        }
+    if (n == 0)
+        return 0;
+    if (n >= ES_SPARSE_DENSE_FROM) {
+        memcpy(rec, b, DCTSIZE2 * sizeof(JCOEF));
+        return DCTSIZE2;
+    }
+    memcpy(rec, &mask, sizeof mask);
+    for (int k = 0, v = 0; k < DCTSIZE2; k++)
+        if (b[k])
+            rec[ES_SPARSE_MASK_UNITS + v++] = b[k];
+    return ES_SPARSE_MASK_UNITS + n;
+}
+
+typedef size_t (*s_pack_fn)(JCOEF *, JCOEF *);
+typedef void (*s_unpack_fn)(JCOEF *, uint64_t, const JCOEF *);
+
+/* Packs a copy of b with pack, checks the record, the cleared block and the
+ * slack, then unpacks it with unpack from the end of an exact allocation. */
+static void s_check_pair(const JCOEF *b, s_pack_fn pack, s_unpack_fn unpack, const char *name)
+{
+    JCOEF want[DCTSIZE2], copy[DCTSIZE2], zero[DCTSIZE2] = {0}, rec[S_ROOM + 8];
+    size_t want_len = s_expected_record(want, b);
+    for (size_t i = 0; i < sizeof rec / sizeof rec[0]; i++)
+        rec[i] = S_SENTINEL;
+    memcpy(copy, b, sizeof copy);
+    size_t len = pack(rec, copy);
+    if (len != want_len)
+        es_test_fail(__FILE__, __LINE__, "%s: record of %zu units, want %zu", name, len, want_len);
+    CHECK_MEM_EQ(rec, len * sizeof(JCOEF), want, want_len * sizeof(JCOEF));
+    CHECK_MEM_EQ(copy, sizeof copy, zero, sizeof zero);
+    for (size_t i = len + ES_BLOCK_PACK_SLACK; i < sizeof rec / sizeof rec[0]; i++)
+        CHECK(rec[i] == S_SENTINEL);
+    if (len == 0 || len == DCTSIZE2)
+        return; /* no mask and values to unpack */
+    uint64_t mask;
+    memcpy(&mask, rec, sizeof mask);
+    size_t n = len - ES_SPARSE_MASK_UNITS;
+    JCOEF *end = malloc((n + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF));
+    REQUIRE(end);
+    memcpy(end, rec + ES_SPARSE_MASK_UNITS, n * sizeof(JCOEF));
+    for (size_t i = n; i < n + ES_BLOCK_PACK_SLACK; i++)
+        end[i] = S_SENTINEL; /* must not appear in the block */
+    JCOEF back[DCTSIZE2];
+    unpack(back, mask, end);
+    CHECK_MEM_EQ(back, sizeof back, b, sizeof back);
+    free(end);
+}
+
+static void test_every_density(void)
+{
+    bool vector = es_block_pack_vector_ok();
+    for (int round = 0; round < 20; round++)
+        for (int n = 0; n <= DCTSIZE2; n++) {
+            JCOEF b[DCTSIZE2];
+            s_block(b, n);
+            s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
+            s_check_pair(b, es_block_pack, es_block_unpack, "dispatched");
+            if (vector)
+                s_check_pair(b, es_block_pack_vector, es_block_unpack_vector, "vector");
+        }
+    if (!vector)
+        printf("# the vector forms are not used on this CPU (no AVX2): portable ones checked\n");
+}
+
+/* Every value of one row's 8 mask bits, in every row (the shuffle tables). */
+static void test_every_row_mask(void)
+{
+    bool vector = es_block_pack_vector_ok();
+    for (int row = 0; row < DCTSIZE; row++)
+        for (unsigned m = 0; m < 256; m++) {
+            JCOEF b[DCTSIZE2] = {0};
+            for (int lane = 0; lane < 8; lane++)
+                if (m >> lane & 1)
+                    b[8 * row + lane] = (JCOEF)(100 * row + lane + 1);
+            b[row == DCTSIZE - 1 ? 0 : 63] = -5; /* a coefficient in another row too */
+            s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
+            if (vector)
+                s_check_pair(b, es_block_pack_vector, es_block_unpack_vector, "vector");
+        }
+}
+
+static void test_nonzero_mask(void)
+{
+    JCOEF b[DCTSIZE2] = {0};
+    CHECK(es_block_nonzero(b) == 0);
+    b[0] = 1;
+    b[9] = -32768;
+    b[63] = 2;
+    CHECK(es_block_nonzero(b) == (UINT64_C(1) | UINT64_C(1) << 9 | UINT64_C(1) << 63));
+}
+
+int main(void)
+{
+    ES_RUN(test_every_density);
+    ES_RUN(test_every_row_mask);
+    ES_RUN(test_nonzero_mask);
+    return es_test_finish();
+}
