@@ -67,11 +67,12 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
         return false;
     size_t used = s->used;
     uint32_t *at = s->index + (size_t)row * s->width + 1;
+    es_block_pack_fn pack = es_block_pack_impl();
     for (JDIMENSION x = 0; x < s->width; x++) {
         /* a record is written in up to 64 units: near the end, check its size first */
         if (s->pool_cap - used < DCTSIZE2 && s->pool_cap - used < s_record_units(blocks[x]))
             return false; /* nothing of this row is visible: rows_done and used are unchanged */
-        used += es_block_pack(s->pool + used, blocks[x]);
+        used += pack(s->pool + used, blocks[x]);
         at[x] = (uint32_t)used; /* ignored until rows_done passes this row */
     }
     /* rows skipped before this one hold no records: their offsets all equal s->used */

@@ -6,7 +6,9 @@
  * past ES_BLOCK_PACK_SLACK, and unpacking gives the block back; the vector
  * forms (used on CPUs with AVX2) write and read exactly what the portable
  * ones do, and unpacking reads no further than the slack (a record placed
- * at the very end of an allocation: ASan would report it). */
+ * at the very end of an allocation: ASan would report it); moving a block
+ * (mirror signs, transposition), also straight from a record, gives what
+ * the definition written out here gives. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +113,7 @@ static void test_every_density(void)
             s_block(b, n);
             s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
             s_check_pair(b, es_block_pack, es_block_unpack, "dispatched");
+            s_check_pair(b, es_block_pack_impl(), es_block_unpack, "chosen");
             if (vector)
                 s_check_pair(b, es_block_pack_vector, es_block_unpack_vector, "vector");
         }
@@ -135,6 +138,56 @@ static void test_every_row_mask(void)
         }
 }
 
+/* d from s as a mirror/transposition defines it: coefficient (row i,
+ * column j) of d is s's (i, j), or (j, i) when transposed, negated where
+ * signs says so. */
+static void s_expected_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose)
+{
+    for (int i = 0; i < DCTSIZE; i++)
+        for (int j = 0; j < DCTSIZE; j++) {
+            JCOEF v = transpose ? s[8 * j + i] : s[8 * i + j];
+            d[8 * i + j] = signs[8 * i + j] ? (JCOEF)(0 - (uint16_t)v) : v;
+        }
+}
+
+/* Moving a whole block and unpacking a record straight into a moved block,
+ * for the four sign patterns with and without transposition. */
+static void test_move(void)
+{
+    bool vector = es_block_pack_vector_ok();
+    for (int n = 1; n < ES_SPARSE_DENSE_FROM; n += 3)
+        for (int how = 0; how < 8; how++) {
+            const JCOEF *signs = es_block_signs[how & 3];
+            bool transpose = how & 4;
+            JCOEF b[DCTSIZE2], copy[DCTSIZE2], want[DCTSIZE2], got[DCTSIZE2];
+            JCOEF rec[S_ROOM];
+            s_block(b, n);
+            s_expected_move(want, b, signs, transpose);
+            es_block_move(got, b, signs, transpose);
+            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
+            memcpy(copy, b, sizeof copy);
+            REQUIRE(es_block_pack_portable(rec, copy) == (size_t)(ES_SPARSE_MASK_UNITS + n));
+            uint64_t mask;
+            memcpy(&mask, rec, sizeof mask);
+            const JCOEF *values = rec + ES_SPARSE_MASK_UNITS;
+            es_block_unpack_move_portable(got, mask, values, signs, transpose);
+            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
+            es_block_unpack_move(got, mask, values, signs, transpose);
+            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
+            if (vector) {
+                es_block_unpack_move_vector(got, mask, values, signs, transpose);
+                CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
+            }
+        }
+    /* the sign patterns themselves: odd columns, odd rows, both */
+    for (int k = 0; k < DCTSIZE2; k++) {
+        CHECK(es_block_signs[0][k] == 0);
+        CHECK(es_block_signs[1][k] == (k % 2 ? -1 : 0));
+        CHECK(es_block_signs[2][k] == (k / 8 % 2 ? -1 : 0));
+        CHECK(es_block_signs[3][k] == ((k % 2) ^ (k / 8 % 2) ? -1 : 0));
+    }
+}
+
 static void test_nonzero_mask(void)
 {
     JCOEF b[DCTSIZE2] = {0};
@@ -149,6 +202,7 @@ int main(void)
 {
     ES_RUN(test_every_density);
     ES_RUN(test_every_row_mask);
+    ES_RUN(test_move);
     ES_RUN(test_nonzero_mask);
     return es_test_finish();
 }
