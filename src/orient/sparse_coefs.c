@@ -79,6 +79,9 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
     uint32_t *first = s->index + (size_t)s->rows_done * s->width + 1;
     for (uint32_t *p = first; p < at; p++)
         *p = (uint32_t)s->used;
+    /* what a record's whole-row stores left past the end, and what an
+     * unpacking of the last record may load, is defined: zero */
+    memset(s->pool + used, 0, ES_BLOCK_PACK_SLACK * sizeof(JCOEF));
     s->rows_done = row + 1;
     s->used = used;
     return true;
