@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../harness/test.h"
+#include "coef_util.h"
 #include "orient/block_pack.h"
 #include "orient/sparse_coefs.h"
 
@@ -21,30 +22,7 @@
 
 static uint32_t s_rng = 4242;
 
-static uint32_t s_next(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 17;
-    s_rng ^= s_rng << 5;
-    return s_rng;
-}
-
-/* A block with exactly n non-zero coefficients at random positions. */
-static void s_block(JCOEF *b, int n)
-{
-    static const JCOEF extremes[] = {-32768, 32767, -1, 1, -2048, 2047, 0x5A5A};
-    memset(b, 0, DCTSIZE2 * sizeof(JCOEF));
-    for (int set = 0; set < n;) {
-        unsigned k = s_next() % DCTSIZE2;
-        if (b[k])
-            continue;
-        uint32_t r = s_next();
-        b[k] = r % 3 == 0 ? extremes[(r >> 8) % 7] : (JCOEF)((int)((r >> 8) % 2001) - 1000);
-        if (!b[k])
-            b[k] = 7;
-        set++;
-    }
-}
+static void s_block(JCOEF *b, int n) { ot_coef_block(b, n, &s_rng); }
 
 /* The record sparse_coefs.h defines for b, written out here. */
 static size_t s_expected_record(JCOEF *rec, const JCOEF *b)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../harness/test.h"
+#include "coef_util.h"
 #include "orient/coef_plane.h"
 #include "orient/sparse_coefs.h"
 
@@ -19,34 +20,7 @@
 static JBLOCK s_src[S_H][S_W];
 static uint32_t s_rng = 12345;
 
-static uint32_t s_next(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 17;
-    s_rng ^= s_rng << 5;
-    return s_rng;
-}
-
-static JCOEF s_value(void)
-{
-    static const JCOEF extremes[] = {-32768, 32767, -1, 1, -2048, 2047};
-    uint32_t r = s_next();
-    JCOEF v = r % 4 == 0 ? extremes[(r >> 8) % 6] : (JCOEF)((int)((r >> 8) % 2001) - 1000);
-    return v ? v : 1;
-}
-
-/* A block with exactly n non-zero coefficients at random positions. */
-static void s_block(JCOEF *b, int n)
-{
-    memset(b, 0, DCTSIZE2 * sizeof(JCOEF));
-    for (int set = 0; set < n;) {
-        unsigned k = s_next() % DCTSIZE2;
-        if (!b[k]) {
-            b[k] = s_value();
-            set++;
-        }
-    }
-}
+static void s_block(JCOEF *b, int n) { ot_coef_block(b, n, &s_rng); }
 
 static void s_fill(void)
 {
