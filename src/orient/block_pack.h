@@ -1,8 +1,8 @@
 /* block_pack.h - one 8x8 block of DCT coefficients to and from the record
- * form of sparse_coefs.h, and moved for a mirror or transposition: a 64-bit mask of the non-zero positions and those
- * coefficients, lowest position first (or nothing, or all 64 values).
- * Packing also clears the block (the decoder's row buffer is then ready
- * for the next row without a memset).
+ * form of sparse_coefs.h (a 64-bit mask of the non-zero positions and those
+ * coefficients, lowest position first; or nothing, or all 64 values), and
+ * moved for a mirror or transposition. Packing also clears the block (the
+ * decoder's row buffer is then ready for the next row without a memset).
  * On CPUs with AVX2 (all of which have SSSE3) each row of 8 coefficients
  * is moved with one byte shuffle chosen by the row's 8 mask bits instead
  * of one coefficient at a time; elsewhere a portable loop does the same.
