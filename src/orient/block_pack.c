@@ -3,9 +3,9 @@
  * one per value of a row's 8 mask bits: s_unpack_shuffles[m] moves the
  * row's packed values to the lanes set in m and zeroes the rest,
  * s_pack_shuffles[m] gathers the lanes set in m to the front. They are
- * built on first use (pthread_once; the mode is published with release /
- * acquire so a thread that sees it also sees the tables). */
-#include <pthread.h>
+ * built on first use by one thread (the mode is published with release /
+ * acquire, so a thread that sees it also sees the tables; no libc call, so
+ * src/orient stays free of anything but computation). */
 #include <string.h>
 
 #include "common/cpu.h"
@@ -148,7 +148,6 @@ void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values,
 
 #if S_VECTOR
 static uint8_t s_unpack_shuffles[256][16], s_pack_shuffles[256][16];
-static pthread_once_t s_tables_once = PTHREAD_ONCE_INIT;
 
 static void s_build_tables(void)
 {
@@ -168,22 +167,33 @@ static void s_build_tables(void)
     }
 }
 
-/* 0: not asked yet, 1: portable, 2: vector. */
+/* S_UNKNOWN until the first call, which moves it to S_BUILDING, builds the
+ * tables when the CPU has AVX2 and publishes S_PORTABLE or S_VECTORS;
+ * callers meanwhile wait the few microseconds that takes. */
+enum { S_UNKNOWN, S_BUILDING, S_PORTABLE, S_VECTORS };
 static int s_mode;
 
 static int s_mode_now(void)
 {
     int mode = __atomic_load_n(&s_mode, __ATOMIC_ACQUIRE);
-    if (mode)
+    if (mode >= S_PORTABLE)
         return mode;
-    mode = 1;
-    if (es_cpu_has(ES_CPU_AVX2) && pthread_once(&s_tables_once, s_build_tables) == 0)
-        mode = 2;
-    __atomic_store_n(&s_mode, mode, __ATOMIC_RELEASE);
+    int expected = S_UNKNOWN;
+    if (__atomic_compare_exchange_n(&s_mode, &expected, S_BUILDING, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+        mode = S_PORTABLE;
+        if (es_cpu_has(ES_CPU_AVX2)) {
+            s_build_tables();
+            mode = S_VECTORS;
+        }
+        __atomic_store_n(&s_mode, mode, __ATOMIC_RELEASE);
+        return mode;
+    }
+    while ((mode = __atomic_load_n(&s_mode, __ATOMIC_ACQUIRE)) == S_BUILDING)
+        continue; /* another thread is building the tables */
     return mode;
 }
 
-bool es_block_pack_vector_ok(void) { return s_mode_now() == 2; }
+bool es_block_pack_vector_ok(void) { return s_mode_now() == S_VECTORS; }
 
 /* Where row r's values start among the packed ones: the set bits of the
  * rows above (each found on its own, no chain from row to row). */
@@ -264,24 +274,25 @@ void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, c
     es_block_unpack_move_portable(d, mask, values, signs, transpose);
 }
 
-static int s_mode_now(void) { return 1; }
+enum { S_PORTABLE = 2, S_VECTORS };
+static int s_mode_now(void) { return S_PORTABLE; }
 #endif
 
 es_block_pack_fn es_block_pack_impl(void)
 {
-    return s_mode_now() == 2 ? es_block_pack_vector : es_block_pack_portable;
+    return s_mode_now() == S_VECTORS ? es_block_pack_vector : es_block_pack_portable;
 }
 
 size_t es_block_pack(JCOEF *record, JCOEF *block) { return es_block_pack_impl()(record, block); }
 
 es_block_unpack_move_fn es_block_unpack_move_impl(void)
 {
-    return s_mode_now() == 2 ? es_block_unpack_move_vector : es_block_unpack_move_portable;
+    return s_mode_now() == S_VECTORS ? es_block_unpack_move_vector : es_block_unpack_move_portable;
 }
 
 void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values)
 {
-    if (s_mode_now() == 2)
+    if (s_mode_now() == S_VECTORS)
         es_block_unpack_vector(block, mask, values);
     else
         es_block_unpack_portable(block, mask, values);

@@ -9,6 +9,7 @@
  * at the very end of an allocation: ASan would report it); moving a block
  * (mirror signs, transposition), also straight from a record, gives what
  * the definition written out here gives. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,34 @@ static void s_check_pair(const JCOEF *b, s_pack_fn pack, s_unpack_fn unpack, con
     unpack(back, mask, end);
     CHECK_MEM_EQ(back, sizeof back, b, sizeof back);
     free(end);
+}
+
+/* The first use, from several threads at once: one builds the tables, the
+ * others wait for them; every thread then packs and unpacks correctly. */
+static void *s_first_use(void *arg)
+{
+    uint32_t state = (uint32_t)(uintptr_t)arg;
+    JCOEF b[DCTSIZE2], copy[DCTSIZE2], rec[S_ROOM], back[DCTSIZE2];
+    ot_coef_block(b, 17, &state);
+    memcpy(copy, b, sizeof copy);
+    bool ok = es_block_pack(rec, copy) == ES_SPARSE_MASK_UNITS + 17;
+    uint64_t mask;
+    memcpy(&mask, rec, sizeof mask);
+    es_block_unpack(back, mask, rec + ES_SPARSE_MASK_UNITS);
+    ok = ok && memcmp(back, b, sizeof back) == 0;
+    return ok ? arg : NULL;
+}
+
+static void test_first_use_from_threads(void)
+{
+    pthread_t t[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        REQUIRE(pthread_create(&t[i], NULL, s_first_use, (void *)(i + 1)) == 0);
+    for (uintptr_t i = 0; i < 4; i++) {
+        void *ret = NULL;
+        REQUIRE(pthread_join(t[i], &ret) == 0);
+        CHECK(ret == (void *)(i + 1));
+    }
 }
 
 static void test_every_density(void)
@@ -178,6 +207,7 @@ static void test_nonzero_mask(void)
 
 int main(void)
 {
+    ES_RUN(test_first_use_from_threads); /* first: nothing has used block_pack.c yet */
     ES_RUN(test_every_density);
     ES_RUN(test_every_row_mask);
     ES_RUN(test_move);
