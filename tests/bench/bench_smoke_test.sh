@@ -70,6 +70,8 @@ t_quick_run_writes_results() {
     check "worker table: the large photo's CPU/MB over https" \
         grep -qE 'MB photo: CPU ms per MB \(https: auto = UNSIGNED-PAYLOAD \+ CRC64NVME\) \| [0-9.]+ \|' "$out"
     local wex
+    check "worker table: the start-up CPU every big-photo run pays" \
+        grep -qE '^\| CPU ms of `worker --drain` on an empty queue \(start-up; in every big-photo figure\) \| [0-9.]+ \|' "$out"
     check "worker table: the loopback floor under the CPU per MB" \
         grep -qE '^\| loopback floor: CPU ms per MB received and sent on, no HTTP \(relay_bench\) \| [0-9.]+ \|' "$out"
     mapfile -t wex < <(table_row "$out" "### Residue in the workers" exifstrip)

@@ -295,6 +295,9 @@ def worker_section(w):
         rows.append((f"{mb:.0f} MB photo: wall to upload / byte-identical to `strip`",
                      f"{e['busy_s']:.1f} s / {'yes' if e['identical'] else 'NO'}",
                      f"{b['busy_s']:.1f} s / –" if b else "not run", "–"))
+    if w.get("startup_cpu_ms") is not None:
+        rows.append(("CPU ms of `worker --drain` on an empty queue (start-up; in every big-photo figure)",
+                     f(w["startup_cpu_ms"], 1), "–", "–"))
     fl = w.get("floor")
     if fl:
         rows.append(("loopback floor: CPU ms per MB received and sent on, no HTTP (relay_bench)",
@@ -324,7 +327,12 @@ def worker_section(w):
                      f"{fl['part_bytes'] / 1048576:.0f} MiB, "
                      "one send() per part, no HTTP, stripping or checksums; loopback also runs the receiving "
                      "socket's TCP work in the sender's system call, as it does for the worker's uploads. A CPU-per-MB "
-                     "target below the floor cannot be met against a local endpoint on this machine.")
+                     "target below the floor cannot be met against a local endpoint on this machine."
+                     + (f" Each big-photo run also pays the worker process's start-up: "
+                        f"{w['startup_cpu_ms']:.1f} CPU ms for a --drain run on an empty queue (loading libcurl and "
+                        f"its libraries, OpenSSL, the threads, the polls), "
+                        f"{w['startup_cpu_ms'] / (w['large']['bytes'] / 1e6):.2f} ms/MB of the "
+                        f"{w['large']['bytes'] / 1e6:.0f} MB photo." if w.get("startup_cpu_ms") and w.get("large") else ""))
     if not w.get("huge"):
         notes.append("The ~1 GB photo was not run (ES_BENCH_HUGE_MB=0 or quick mode).")
     else:
