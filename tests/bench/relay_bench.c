@@ -29,7 +29,7 @@
 
 typedef struct peer {
     int listener;
-    size_t bytes; /* the source: how many to send */
+    size_t bytes; /* the source: how many to send; 0 for the sink */
 } peer;
 
 static void die(const char *what)
@@ -73,32 +73,22 @@ static void send_all(int s, const uint8_t *p, size_t n)
     }
 }
 
-static void *source(void *arg)
-{
-    peer *pe = arg;
-    int c = accept(pe->listener, NULL, NULL);
-    uint8_t *chunk = malloc(SOURCE_CHUNK);
-    if (c < 0 || !chunk)
-        die("source");
-    memset(chunk, 0xab, SOURCE_CHUNK);
-    for (size_t left = pe->bytes; left > 0;) {
-        size_t n = left < SOURCE_CHUNK ? left : SOURCE_CHUNK;
-        send_all(c, chunk, n);
-        left -= n;
-    }
-    free(chunk);
-    close(c);
-    return NULL;
-}
-
-static void *sink(void *arg)
+/* The source (pe->bytes > 0: sends that many) or the sink (reads until the
+ * relay closes) of one run: one accepted connection, one 1 MiB buffer. */
+static void *peer_run(void *arg)
 {
     peer *pe = arg;
     int c = accept(pe->listener, NULL, NULL);
     uint8_t *buf = malloc(SOURCE_CHUNK);
     if (c < 0 || !buf)
-        die("sink");
-    while (recv(c, buf, SOURCE_CHUNK, 0) > 0) {
+        die(pe->bytes ? "source" : "sink");
+    memset(buf, 0xab, SOURCE_CHUNK);
+    for (size_t left = pe->bytes; left > 0;) {
+        size_t n = left < SOURCE_CHUNK ? left : SOURCE_CHUNK;
+        send_all(c, buf, n);
+        left -= n;
+    }
+    while (!pe->bytes && recv(c, buf, SOURCE_CHUNK, 0) > 0) {
     }
     free(buf);
     close(c);
@@ -120,7 +110,7 @@ static double relay_once(size_t bytes, size_t part_size)
     peer src = {.listener = listen_local(&in_port), .bytes = bytes};
     peer dst = {.listener = listen_local(&out_port)};
     pthread_t ts, td;
-    if (pthread_create(&ts, NULL, source, &src) != 0 || pthread_create(&td, NULL, sink, &dst) != 0)
+    if (pthread_create(&ts, NULL, peer_run, &src) != 0 || pthread_create(&td, NULL, peer_run, &dst) != 0)
         die("pthread_create");
     uint8_t *chunk = malloc((size_t)ES_HTTP_STREAM_BUFFER);
     uint8_t *part = malloc(part_size);
