@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -72,6 +73,7 @@ static bool s_start_server(void)
     snprintf(accept, sizeof accept, "127.0.0.1:%u", s_port);
     s_server = fork();
     if (s_server == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives a crashed test */
         freopen("/dev/null", "w", stdout);
         freopen("/dev/null", "w", stderr);
         freopen("/dev/null", "r", stdin);
