@@ -9,7 +9,9 @@
  * from the output). A job older than its age limit, or a GET slower than
  * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). The GET asks for S3's
  * checksum: a body that fails a full-object CRC is a retry, and a refusal of
- * such bytes is not kept (the rest of the body is read to decide). */
+ * such bytes is not kept (the rest of the body is read to decide). An
+ * unchecked write (no HEAD of B before it) stops before anything goes out as
+ * soon as the object or its output turns out larger than one part. */
 #include "worker/job_transfer.h"
 
 #include <stdarg.h>
@@ -35,6 +37,7 @@ typedef struct s_run {
                              check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
+    bool unchecked;      /* the write was not decided from a HEAD: one PutObject only */
     bool abandoned;      /* too old or too slow: retried, the message released at once */
     uint64_t start_ms;
     uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
@@ -59,9 +62,23 @@ static es_err s_refuse_size(s_run *run, uint64_t size)
     return es_job_too_large(run->env->cfg, size, &run->why);
 }
 
+/* An unchecked write that would need a multipart upload: nothing is sent,
+ * B is checked first (es_job_transfer returns true). Counts as an output
+ * failure so the input is never blamed. */
+static es_err s_needs_check(s_run *run, uint64_t bytes, const char *what)
+{
+    run->output_failed = true;
+    run->write_conflict = true;
+    return es_error_set(&run->why, ES_ERR_PRECONDITION,
+                        "the %s is larger than one part (%llu bytes): bucket %s is checked before writing",
+                        what, (unsigned long long)bytes, run->env->cfg->dest_bucket);
+}
+
 static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
 {
     s_run *run = ctx;
+    if (run->unchecked && run->bytes_out + len > run->env->cfg->part_size)
+        return s_needs_check(run, run->bytes_out + len, "output");
     es_err rc = es_s3_upload_write(run->upload, data, len, &run->put_res);
     if (rc != ES_OK) {
         run->output_failed = true;
@@ -124,6 +141,8 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
     s_run *run = ctx;
     if (info->content_length > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, info->content_length);
+    if (run->unchecked && info->content_length > run->env->cfg->part_size)
+        return s_needs_check(run, info->content_length, "object");
     if (run->env->cfg->max_job_seconds == 0)
         s_set_deadline(run, info->content_length);
     run->window_start_ms = es_clock_ms();
@@ -272,10 +291,10 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
 }
 
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                     es_job_result *res)
+                     bool unchecked, es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env, .start_ms = es_clock_ms()};
+    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);

@@ -11,9 +11,12 @@
  * and writes it to cfg->dest_bucket under the same key on wopt's condition,
  * recording wopt's source identity. Fills res's outcome, bytes, removed
  * summary, orientation note and request id. Returns true when the
- * conditional write found B changed (the caller re-checks B), else false. */
+ * conditional write found B changed (the caller re-checks B), else false.
+ * unchecked: wopt was not decided from a HEAD of B, so the output must go
+ * out as one PutObject: an object (by its Content-Length) or an output
+ * larger than one part is not written, and true is returned (check B first). */
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                     es_job_result *res);
+                     bool unchecked, es_job_result *res);
 
 /* Sets why to "object is N bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (M)"
  * (ES_ERR_TOO_LARGE) and returns that code. */
