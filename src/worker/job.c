@@ -105,26 +105,29 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     if (env->cfg->propagate_deletes && obj->source.version_id[0] && !es_propagate_source_visible(env, obj, res))
         return;
     /* Attempt 0 is the unchecked write; B changed under each of the checked
-     * ones 1..S_WRITE_ATTEMPTS: left for redelivery. */
+     * ones 1..S_WRITE_ATTEMPTS: left for redelivery. A single-part body is
+     * kept between attempts (job_transfer.h), a larger one GOT again. */
     bool unchecked = s_write_unchecked(env, obj, msg);
+    es_s3_object_info dest; /* wopt.if_match may point into it */
+    es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked};
+    es_job_kept kept = {0};
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
-        es_s3_object_info dest; /* wopt.if_match may point into it */
-        es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked};
         if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, res))
-            return;
-        if (!es_job_transfer(env, obj, &wopt, unchecked, res))
-            return;
+            break;
+        if (!es_job_transfer(env, obj, &wopt, unchecked, &kept, res))
+            break;
         if (s_cancel_requested(env)) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
-            return;
+            break;
         }
         if (attempt == S_WRITE_ATTEMPTS) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
                                "bucket %.200s: the object changed during each of %d conditional writes",
                                env->cfg->dest_bucket, attempt);
-            return;
+            break;
         }
     }
+    es_job_kept_free(&kept);
 }
 
 bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
