@@ -102,6 +102,18 @@ static uint8_t *s_put_source(const char *key, size_t *len, es_event_record *rec)
     return jpeg;
 }
 
+/* The result of stripping s_put_source's JPEG of len bytes (a macro, so
+ * that a failure names the caller's line). */
+#define S_CHECK_STRIPPED(res, len)                                    \
+    do {                                                              \
+        CHECK_INT_EQ((res)->outcome, ES_JOB_STRIPPED);                \
+        CHECK_INT_EQ((res)->code, ES_OK);                             \
+        CHECK_INT_EQ((res)->bytes_in, (len));                         \
+        CHECK((res)->bytes_out > 0 && (res)->bytes_out < (len));      \
+        CHECK_STR_EQ((res)->removed, "gps,exif,xmp,comment,trailer"); \
+        CHECK((res)->request_id[0] != '\0');                          \
+    } while (0)
+
 static void test_strip_one_record(void)
 {
     SETUP();
@@ -113,12 +125,7 @@ static void test_strip_one_record(void)
     es_job_message msg = s_msg("{}");
     es_job_result res;
     es_job_run_record(&s_env, &msg, &rec, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
-    CHECK_INT_EQ(res.code, ES_OK);
-    CHECK_INT_EQ(res.bytes_in, len);
-    CHECK(res.bytes_out > 0 && res.bytes_out < len);
-    CHECK_STR_EQ(res.removed, "gps,exif,xmp,comment,trailer");
-    CHECK(res.request_id[0] != '\0');
+    S_CHECK_STRIPPED(&res, len);
     s_check_output(key, jpeg, len);
     free(jpeg);
     es_wfix_teardown(&s_w);
@@ -175,6 +182,26 @@ static void test_ordered_writes(void)
     es_wfix_teardown(&s_w);
 }
 
+/* s_put_source with the size in the event record, as S3 sends it. */
+static uint8_t *s_put_sized_source(const char *key, size_t *len, es_event_record *rec)
+{
+    uint8_t *jpeg = s_put_source(key, len, rec);
+    rec->has_size = jpeg != NULL;
+    rec->size = *len;
+    return jpeg;
+}
+
+/* The next `times` requests `action` for B's key are answered 412. */
+static void s_precondition_fault(const char *action, const char *key, int times)
+{
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"%s\",\"bucket\":\"%s\",\"key\":\"%s\",\"status\":412,"
+             "\"code\":\"PreconditionFailed\",\"times\":%d}",
+             action, s_w.dst, key, times);
+    REQUIRE(es_itest_fault(rule) == 0);
+}
+
 /* The sequencer B records for key ("" when B has no such key). */
 static void s_dest_sequencer(const char *key, char *out, size_t size)
 {
@@ -204,12 +231,10 @@ static void test_first_delivery_writes_without_head(void)
     SETUP();
     es_event_record rec;
     size_t len = 0;
-    uint8_t *jpeg = s_put_source("in/fresh.jpg", &len, &rec);
+    uint8_t *jpeg = s_put_sized_source("in/fresh.jpg", &len, &rec);
     REQUIRE(jpeg != NULL);
     const char *key = rec.key;
     snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
-    rec.has_size = true;
-    rec.size = len;
     es_job_message msg = s_msg("{}");
     es_job_result res;
     char seqr[128];
@@ -244,12 +269,8 @@ static void test_first_delivery_writes_without_head(void)
     snprintf(newer.sequencer, sizeof newer.sequencer, "0C");
     seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &newer, &res); /* B holds an older one: overwritten */
-    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
-    S_CHECK_REQUESTS(seq, key, 1, 1, 2); /* the 412'd body is sent again, not GOT again */
-    CHECK_INT_EQ(res.bytes_in, len);
-    CHECK(res.bytes_out > 0 && res.bytes_out < len);
-    CHECK_STR_EQ(res.removed, "gps,exif,xmp,comment,trailer");
-    CHECK(res.request_id[0] != '\0');
+    S_CHECK_STRIPPED(&res, len);                   /* as made before the 412 */
+    S_CHECK_REQUESTS(seq, key, 1, 1, 2);           /* the 412'd body is sent again, not GOT again */
     s_dest_sequencer(key, seqr, sizeof seqr);
     CHECK_STR_EQ(seqr, "0C");
     s_check_output(key, jpeg, len);
@@ -270,29 +291,18 @@ static void test_unchecked_write_races_and_limits(void)
     SETUP();
     es_event_record rec;
     size_t len = 0;
-    uint8_t *jpeg = s_put_source("in/raced.jpg", &len, &rec);
+    uint8_t *jpeg = s_put_sized_source("in/raced.jpg", &len, &rec);
     REQUIRE(jpeg != NULL);
-    rec.has_size = true;
-    rec.size = len;
     es_job_message msg = s_msg("{}");
     es_job_result res;
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"in/raced.jpg\","
-             "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":1}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    s_precondition_fault("PutObject", "in/raced.jpg", 1);
     long seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
     S_CHECK_REQUESTS(seq, "in/raced.jpg", 1, 1, 2);
     s_check_output("in/raced.jpg", jpeg, len);
 
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"in/busy.jpg\","
-             "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":4}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    s_precondition_fault("PutObject", "in/busy.jpg", 4);
     REQUIRE(es_wfix_put(&s_w, s_w.src, "in/busy.jpg", jpeg, len) == ES_OK);
     s_record(&rec, s_w.src, "in/busy.jpg", NULL);
     rec.has_size = true;
@@ -318,11 +328,7 @@ static void test_unchecked_write_races_and_limits(void)
     s_record(&rec, s_w.src, "big/announced.jpg", NULL);
     rec.has_size = true;
     rec.size = len;
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"CompleteMultipartUpload\",\"bucket\":\"%s\","
-             "\"key\":\"big/announced.jpg\",\"status\":412,\"code\":\"PreconditionFailed\",\"times\":1}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    s_precondition_fault("CompleteMultipartUpload", "big/announced.jpg", 1);
     seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res); /* a lost multipart race: its parts are gone, GOT again */
     CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);

@@ -139,15 +139,26 @@ static es_err s_write(es_s3_upload *u, size_t len, size_t chunk, es_aws_result *
 
 static const es_s3_source_id s_source = {.etag = "src-etag", .version_id = "v1", .sequencer = "00AB"};
 
+/* A fresh client (*c, freed by the caller) and its upload of k.jpg in bucket
+ * bkt on opt with 1000 bytes of s_write's pattern written (NULL on failure). */
+static es_s3_upload *s_small_upload(es_s3_client **c, const es_s3_write_options *opt, es_aws_result *res)
+{
+    *c = s_client();
+    es_s3_upload *u = *c ? es_s3_upload_new(*c, "bkt", "k.jpg", "image/jpeg", S_PART, opt) : NULL;
+    if (u && s_write(u, 1000, 300, res) != ES_OK) {
+        es_s3_upload_free(u);
+        return NULL;
+    }
+    return u;
+}
+
 static void test_small_body_is_one_put(void)
 {
-    es_s3_client *c = s_client();
-    REQUIRE(c);
+    es_s3_client *c = NULL;
     es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
-    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
-    REQUIRE(u);
     es_aws_result res;
-    CHECK_OK(s_write(u, 1000, 300, &res));
+    es_s3_upload *u = s_small_upload(&c, &opt, &res);
+    REQUIRE(u);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0); /* nothing before finish */
     CHECK_OK(es_s3_upload_finish(u, &res));
     REQUIRE(es_test_http_server_request_count(s_srv) == 1);
@@ -175,14 +186,12 @@ static void test_small_body_is_one_put(void)
  * the conditions the caller set since; nothing else can be resent. */
 static void test_resend_after_failed_condition(void)
 {
-    es_s3_client *c = s_client();
-    REQUIRE(c);
+    es_s3_client *c = NULL;
     es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
-    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
-    REQUIRE(u);
     es_aws_result res;
+    es_s3_upload *u = s_small_upload(&c, &opt, &res);
+    REQUIRE(u);
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* not finished */
-    CHECK_OK(s_write(u, 1000, 300, &res));
     s_script.put_412s = 1;
     CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
     opt.if_none_match = false;
