@@ -300,6 +300,17 @@ static bool s_check_write(const es_job_env *env, es_err rc, const es_aws_result 
     return rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND || put_res->http_status == 409;
 }
 
+/* What the strip made is reported only once it is written. */
+static void s_forget_unwritten(es_job_result *res)
+{
+    if (res->outcome == ES_JOB_STRIPPED)
+        return;
+    res->bytes_out = 0;
+    res->bytes_removed = 0;
+    res->removed[0] = '\0';
+    res->orientation[0] = '\0';
+}
+
 /* The kept body again, on wopt's new condition (the upload reads it). */
 static bool s_resend(const es_job_env *env, es_job_kept *kept, es_job_result *res)
 {
@@ -310,8 +321,7 @@ static bool s_resend(const es_job_env *env, es_job_kept *kept, es_job_result *re
     bool conflict = s_check_write(env, rc, &put_res, res);
     if (!conflict)
         es_job_kept_free(kept);
-    if (rc != ES_OK)
-        res->bytes_out = 0;
+    s_forget_unwritten(res);
     return conflict;
 }
 
@@ -342,14 +352,14 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
         s_transfer(&run, obj, res);
     res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
     res->bytes_in = run.bytes_in;
-    res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
+    res->bytes_out = run.bytes_out;
     if (run.write_conflict && !run.output_failed && run.bytes_out <= cfg->part_size) {
         /* one PutObject found B changed: its body waits for the re-check */
         kept->upload = run.upload;
         run.upload = NULL;
         kept->res = *res;
-        kept->res.bytes_out = run.bytes_out;
     }
+    s_forget_unwritten(res);
     es_s3_upload_abort(run.upload); /* NULL once finished */
     es_orient_stripper_free(run.stripper);
     return run.write_conflict;

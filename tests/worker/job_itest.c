@@ -252,6 +252,9 @@ static void test_first_delivery_writes_without_head(void)
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "already holds this source version");
     S_CHECK_REQUESTS(seq, key, 1, 1, 1); /* the PutObject was answered 412 */
+    CHECK_INT_EQ(res.bytes_out, 0);      /* nothing written, nothing reported removed */
+    CHECK_INT_EQ(res.bytes_removed, 0);
+    CHECK_STR_EQ(res.removed, "");
     CHECK_OK(es_wfix_etag(&s_w, s_w.dst, key, etag_after, sizeof etag_after));
     CHECK_STR_EQ(etag_after, etag_before);
 
@@ -313,6 +316,7 @@ static void test_unchecked_write_races_and_limits(void)
     CHECK_STR_CONTAINS(res.reason, "during each of 3 conditional writes");
     S_CHECK_REQUESTS(seq, "in/busy.jpg", 3, 1, 4);
     CHECK_INT_EQ(res.bytes_out, 0);
+    CHECK_INT_EQ(res.bytes_removed, 0);
     CHECK(!s_dest_exists("in/busy.jpg"));
     es_itest_clear_faults();
     rec.has_size = false; /* no size announced: checked first */
