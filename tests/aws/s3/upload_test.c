@@ -465,6 +465,7 @@ static void test_failed_complete_aborts(void)
     CHECK_STR_EQ(res.aws_code, "PreconditionFailed");
     /* Aborted by finish itself, not only by the safety net of free. */
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* its parts are gone */
     es_s3_upload_free(u);
     REQUIRE(es_test_http_server_request_count(s_srv) == 5);
     s_check_req(3, "POST", "uploadId=UP-1");
