@@ -18,6 +18,7 @@
 #include "../support/worker_fixture.h"
 #include "common/log.h"
 #include "exifstrip/jpeg.h"
+#include "exifstrip/orient.h"
 #include "worker/job.h"
 
 static es_wfix s_w;
@@ -350,6 +351,55 @@ static void test_unchecked_write_races_and_limits(void)
     CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "understated.jpg"), 1);
     CHECK_INT_EQ(es_wfix_count(seq, "UploadPart", "understated.jpg"), 2);
     s_check_output("big/understated.jpg", jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* The safety net of the unchecked write: an input within one part whose
+ * output outgrows it (a progressive photo turned upright is re-coded a few
+ * KB larger) is not written as a multipart upload on If-None-Match alone:
+ * the transfer stops before anything is sent, B is HEADed, and the photo
+ * is GOT again and written by a checked multipart upload. */
+static void test_output_larger_than_the_input_part(void)
+{
+    SETUP();
+    es_fixture_opts o = {.width = 1024,
+                         .height = 768,
+                         .quality = 95,
+                         .progressive = true,
+                         .seed = 5,
+                         .orientation = 6,
+                         .oriented_pixels = true};
+    uint8_t *small = NULL, *expect = NULL;
+    size_t small_len = 0, expect_len = 0;
+    REQUIRE(es_fixture_make(&o, &small, &small_len) == 0);
+    size_t len = (size_t)s_w.cfg.part_size - 1000;
+    uint8_t *jpeg = es_wfix_pad_with_icc(small, small_len, len);
+    free(small);
+    REQUIRE(jpeg != NULL);
+    es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
+    es_error err;
+    REQUIRE(es_orient_strip_buffer(NULL, &oc, jpeg, len, &expect, &expect_len, &err, NULL) == ES_OK);
+    REQUIRE(expect_len > s_w.cfg.part_size); /* the premise: turned, it no longer fits one part */
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "turned/grows.jpg", jpeg, len) == ES_OK);
+    es_event_record rec;
+    s_record(&rec, s_w.src, "turned/grows.jpg", NULL);
+    rec.has_size = true;
+    rec.size = len;
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.bytes_out, expect_len);
+    S_CHECK_REQUESTS(seq, "grows.jpg", 1, 2, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "grows.jpg"), 1);
+    uint8_t *got = NULL;
+    size_t got_len = 0;
+    CHECK_OK(es_wfix_get(&s_w, s_w.dst, "turned/grows.jpg", &got, &got_len, NULL));
+    CHECK_MEM_EQ(got, got_len, expect, expect_len);
+    free(got);
+    free(expect);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -976,6 +1026,7 @@ int main(void)
     ES_RUN(test_ordered_writes);
     ES_RUN(test_first_delivery_writes_without_head);
     ES_RUN(test_unchecked_write_races_and_limits);
+    ES_RUN(test_output_larger_than_the_input_part);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
     ES_RUN(test_multipart_output);
