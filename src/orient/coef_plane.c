@@ -7,111 +7,28 @@
  * does not move it) is taken as it is. Destination rows are walked block
  * column by block column so the source blocks read for one destination MCU
  * row are consecutive in the source (a transposed read stays in cache).
- * A source in a sparse store is expanded one block at a time straight into
- * its destination place (signs and transposition applied on the way). */
+ * The coefficients of one block are moved by block_pack.c; a source in a
+ * sparse store is expanded one block at a time straight into its
+ * destination place. */
 #include <stdint.h>
 #include <string.h>
 
+#include "orient/block_pack.h"
 #include "orient/coef_plane.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-/* Per coefficient (row-major, row = vertical frequency): 0 to keep the sign,
- * -1 to negate. Index: 1 = mirrored in x (odd columns), 2 = in y (odd rows). */
-#define S_KEEP 0, 0, 0, 0, 0, 0, 0, 0
-#define S_ALL -1, -1, -1, -1, -1, -1, -1, -1
-#define S_ODD 0, -1, 0, -1, 0, -1, 0, -1
-#define S_EVEN -1, 0, -1, 0, -1, 0, -1, 0
-static const JCOEF s_masks[4][DCTSIZE2] = {
-    {S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP},
-    {S_ODD, S_ODD, S_ODD, S_ODD, S_ODD, S_ODD, S_ODD, S_ODD},
-    {S_KEEP, S_ALL, S_KEEP, S_ALL, S_KEEP, S_ALL, S_KEEP, S_ALL},
-    {S_ODD, S_EVEN, S_ODD, S_EVEN, S_ODD, S_EVEN, S_ODD, S_EVEN},
-};
-
-#if defined(__SSE2__)
-static inline __m128i s_signed(__m128i v, const JCOEF *mask)
-{
-    __m128i m = _mm_loadu_si128((const __m128i *)(const void *)mask);
-    return _mm_sub_epi16(_mm_xor_si128(v, m), m);
-}
-
-static void s_move(JCOEF *d, const JCOEF *s, const JCOEF *mask)
-{
-    for (int r = 0; r < DCTSIZE; r++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 8 * r));
-        _mm_storeu_si128((__m128i *)(void *)(d + 8 * r), s_signed(v, mask + 8 * r));
-    }
-}
-
-static void s_move_transposed(JCOEF *d, const JCOEF *s, const JCOEF *mask)
-{
-    __m128i r[8], t[8], u[8];
-    for (int i = 0; i < 8; i++)
-        r[i] = _mm_loadu_si128((const __m128i *)(const void *)(s + 8 * i));
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm_unpacklo_epi16(r[i], r[i + 1]);
-        t[i + 1] = _mm_unpackhi_epi16(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = _mm_unpacklo_epi32(t[i], t[i + 2]);
-        u[i + 1] = _mm_unpackhi_epi32(t[i], t[i + 2]);
-        u[i + 2] = _mm_unpacklo_epi32(t[i + 1], t[i + 3]);
-        u[i + 3] = _mm_unpackhi_epi32(t[i + 1], t[i + 3]);
-    }
-    /* u[0..3] hold columns (0,1) (2,3) (4,5) (6,7) of rows 0-3, u[4..7] of rows 4-7 */
-    for (int i = 0; i < 4; i++) {
-        __m128i lo = _mm_unpacklo_epi64(u[i], u[i + 4]), hi = _mm_unpackhi_epi64(u[i], u[i + 4]);
-        _mm_storeu_si128((__m128i *)(void *)(d + 16 * i), s_signed(lo, mask + 16 * i));
-        _mm_storeu_si128((__m128i *)(void *)(d + 16 * i + 8), s_signed(hi, mask + 16 * i + 8));
-    }
-}
-#else
-static void s_move(JCOEF *d, const JCOEF *s, const JCOEF *mask)
-{
-    for (int k = 0; k < DCTSIZE2; k++)
-        d[k] = (JCOEF)((s[k] ^ mask[k]) - mask[k]);
-}
-
-static void s_move_transposed(JCOEF *d, const JCOEF *s, const JCOEF *mask)
-{
-    for (int i = 0; i < DCTSIZE; i++)
-        for (int j = 0; j < DCTSIZE; j++)
-            d[8 * i + j] = (JCOEF)((s[8 * j + i] ^ mask[8 * i + j]) - mask[8 * i + j]);
-}
-#endif
-
-/* Natural-order position of coefficient k after transposition. */
-static const unsigned char s_transposed[DCTSIZE2] = {
-    0,  8,  16, 24, 32, 40, 48, 56, 1,  9,  17, 25, 33, 41, 49, 57, 2,  10, 18, 26, 34, 42,
-    50, 58, 3,  11, 19, 27, 35, 43, 51, 59, 4,  12, 20, 28, 36, 44, 52, 60, 5,  13, 21, 29,
-    37, 45, 53, 61, 6,  14, 22, 30, 38, 46, 54, 62, 7,  15, 23, 31, 39, 47, 55, 63,
-};
 
 /* Destination block d from sparse source block (row, col). */
 static bool s_move_sparse(JCOEF *d, const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
-                          const JCOEF *mask, bool transpose)
+                          const JCOEF *signs, bool transpose, es_block_unpack_move_fn unpack_move)
 {
     es_sparse_block b;
     if (!es_sparse_coefs_block(s, row, col, &b))
         return false;
-    if (b.n == DCTSIZE2) {
-        if (transpose)
-            s_move_transposed(d, b.values, mask);
-        else
-            s_move(d, b.values, mask);
-        return true;
-    }
-    memset(d, 0, DCTSIZE2 * sizeof(JCOEF));
-    const JCOEF *v = b.values;
-    for (uint64_t m = b.mask; m; m &= m - 1) {
-        unsigned k = (unsigned)__builtin_ctzll(m);
-        if (transpose)
-            k = s_transposed[k];
-        d[k] = (JCOEF)((*v++ ^ mask[k]) - mask[k]);
-    }
+    if (b.n == 0)
+        memset(d, 0, DCTSIZE2 * sizeof(JCOEF));
+    else if (b.n == DCTSIZE2)
+        es_block_move(d, b.values, signs, transpose);
+    else
+        unpack_move(d, b.mask, b.values, signs, transpose);
     return true;
 }
 
@@ -145,6 +62,7 @@ static bool s_produce(es_coef_plane *p, JDIMENSION row)
 {
     JDIMENSION end = row < p->height ? (p->rows_cap < p->height - row ? row + p->rows_cap : p->height) : row;
     bool prefetch = p->sparse && p->transpose && end > row;
+    es_block_unpack_move_fn unpack_move = es_block_unpack_move_impl();
     for (JDIMENSION x = 0; x < p->width; x++) {
         if (prefetch)
             s_prefetch(p, x, row, end);
@@ -156,14 +74,13 @@ static bool s_produce(es_coef_plane *p, JDIMENSION row)
             JDIMENSION src_row = p->transpose ? sx : sy, src_col = p->transpose ? sy : sx;
             if (src_row >= p->src_height || src_col >= p->src_width)
                 return false;
-            const JCOEF *mask = s_masks[(mx ? 1 : 0) | (my ? 2 : 0)];
+            const JCOEF *signs = es_block_signs[(mx ? 1 : 0) | (my ? 2 : 0)];
             if (p->sparse) {
-                if (!s_move_sparse(p->rows[y - row][x], p->sparse, src_row, src_col, mask, p->transpose))
+                if (!s_move_sparse(p->rows[y - row][x], p->sparse, src_row, src_col, signs, p->transpose,
+                                   unpack_move))
                     return false;
-            } else if (p->transpose)
-                s_move_transposed(p->rows[y - row][x], p->src[src_row][src_col], mask);
-            else
-                s_move(p->rows[y - row][x], p->src[src_row][src_col], mask);
+            } else
+                es_block_move(p->rows[y - row][x], p->src[src_row][src_col], signs, p->transpose);
         }
     }
     return true;

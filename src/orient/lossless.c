@@ -11,12 +11,13 @@
  * the decompressor's request_virt_barray / access_virt_barray are wrapped,
  * the decoder writes each iMCU row into a small zeroed row buffer, and the
  * row is compacted into a sparse store (sparse_coefs.c) when the decoder
- * moves on; coef_plane.c expands one source block at a time from it. The
- * store is given the full array's size minus the row buffer as its limit,
- * so the budget of plan.c (128 bytes a block) still bounds it; a source
- * that would pass it (nearly every block dense) or that revisits a row is
- * transformed again with the full array. Progressive and arithmetic-coded
- * sources (the decoder revisits rows in every scan) keep the full array.
+ * moves on, which leaves the buffer zero for the next row; coef_plane.c
+ * expands one source block at a time from it. The store is given the full
+ * array's size minus the row buffer as its limit, so the budget of plan.c
+ * (128 bytes a block) still bounds it; a source that would pass it
+ * (nearly every block dense) or that revisits a row is transformed again
+ * with the full array. Progressive and arithmetic-coded sources (the
+ * decoder revisits rows in every scan) keep the full array.
  *
  * The set-up is what tjTransform (libjpeg-turbo 2.1) does for TJXOPT_TRIM |
  * TJXOPT_COPYNONE: copied critical parameters, a single-component image
@@ -176,16 +177,22 @@ static jvirt_barray_ptr s_request_source(j_common_ptr c, int pool, boolean pre_z
         s_retry_full(c);
     j->sparse_n++;
     s->rows = (*c->mem->alloc_barray)(c, pool, width, access_rows);
+    for (JDIMENSION k = 0; k < access_rows; k++) /* then kept zero by es_sparse_coefs_put_row */
+        memset(s->rows[k], 0, (size_t)width * sizeof(JBLOCK));
     s->rows_n = access_rows;
     s->width = width;
     s->pending = false;
     return (jvirt_barray_ptr)(void *)s;
 }
 
+/* Stores the rows the decoder wrote; they are all zero again afterwards
+ * (put_row clears what it stores, rows past the height are cleared here). */
 static void s_store_pending(j_common_ptr c, s_sparse_src *s)
 {
-    for (JDIMENSION k = 0; s->pending && k < s->rows_n && s->rows_from + k < s->store.height; k++)
-        if (!es_sparse_coefs_put_row(&s->store, s->rows_from + k, s->rows[k]))
+    for (JDIMENSION k = 0; s->pending && k < s->rows_n; k++)
+        if (s->rows_from + k >= s->store.height)
+            memset(s->rows[k], 0, (size_t)s->width * sizeof(JBLOCK));
+        else if (!es_sparse_coefs_put_row(&s->store, s->rows_from + k, s->rows[k]))
             s_retry_full(c);
     s->pending = false;
 }
@@ -206,9 +213,7 @@ static JBLOCKARRAY s_access_source(j_common_ptr c, jvirt_barray_ptr array, JDIME
         s_store_pending(c, s);
         if (row < s->store.rows_done)
             s_retry_full(c);
-        for (JDIMENSION k = 0; k < s->rows_n; k++)
-            memset(s->rows[k], 0, (size_t)s->width * sizeof(JBLOCK));
-        s->rows_from = row;
+        s->rows_from = row; /* the rows are all zero (s_store_pending) */
         s->pending = true;
         return s->rows;
     }

@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orient/block_pack.h"
 #include "orient/sparse_coefs.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION height, size_t cap_bytes)
 {
@@ -26,7 +23,8 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
     s->index = malloc((blocks + 1) * sizeof(uint32_t));
     if (!s->index)
         return false;
-    if (units && !(s->pool = malloc(units * sizeof(JCOEF)))) {
+    /* the packing slack past the capacity: a record written near its end may store a little beyond */
+    if (!(s->pool = malloc((units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF)))) {
         free(s->index);
         s->index = NULL;
         return false;
@@ -43,47 +41,6 @@ void es_sparse_coefs_free(es_sparse_coefs *s)
     free(s->pool);
     free(s->index);
     memset(s, 0, sizeof *s);
-}
-
-/* Bit k set where coefficient k is non-zero. */
-static uint64_t s_nonzero(const JCOEF *b)
-{
-#if defined(__SSE2__)
-    __m128i zero = _mm_setzero_si128();
-    uint64_t mask = 0;
-    for (int i = 0; i < 4; i++) {
-        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
-        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
-        __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(lo, zero), _mm_cmpeq_epi16(hi, zero));
-        mask |= (uint64_t)(uint16_t)~_mm_movemask_epi8(eq) << (16 * i);
-    }
-    return mask;
-#else
-    uint64_t mask = 0;
-    for (int k = 0; k < DCTSIZE2; k++)
-        mask |= (uint64_t)(b[k] != 0) << k;
-    return mask;
-#endif
-}
-
-/* Writes one block's record at out (room for 64 units is checked) and
- * returns its length in units. */
-static size_t s_put_block(JCOEF *out, const JCOEF *b)
-{
-    uint64_t mask = s_nonzero(b);
-    if (!mask)
-        return 0;
-    JCOEF values[DCTSIZE2], *v = values;
-    for (uint64_t m = mask; m; m &= m - 1)
-        *v++ = b[__builtin_ctzll(m)];
-    size_t n = (size_t)(v - values);
-    if (n >= ES_SPARSE_DENSE_FROM) {
-        memcpy(out, b, DCTSIZE2 * sizeof(JCOEF));
-        return DCTSIZE2;
-    }
-    memcpy(out, &mask, sizeof mask);
-    memcpy(out + ES_SPARSE_MASK_UNITS, values, n * sizeof(JCOEF));
-    return ES_SPARSE_MASK_UNITS + n;
 }
 
 /* Units a block's record takes (for the last records before the capacity). */
@@ -104,23 +61,27 @@ static void s_zero_rows_until(es_sparse_coefs *s, JDIMENSION row)
     }
 }
 
-bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *blocks)
+bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
 {
     if (row < s->rows_done || row >= s->height)
         return false;
     size_t used = s->used;
     uint32_t *at = s->index + (size_t)row * s->width + 1;
+    es_block_pack_fn pack = es_block_pack_impl();
     for (JDIMENSION x = 0; x < s->width; x++) {
         /* a record is written in up to 64 units: near the end, check its size first */
         if (s->pool_cap - used < DCTSIZE2 && s->pool_cap - used < s_record_units(blocks[x]))
             return false; /* nothing of this row is visible: rows_done and used are unchanged */
-        used += s_put_block(s->pool + used, blocks[x]);
+        used += pack(s->pool + used, blocks[x]);
         at[x] = (uint32_t)used; /* ignored until rows_done passes this row */
     }
     /* rows skipped before this one hold no records: their offsets all equal s->used */
     uint32_t *first = s->index + (size_t)s->rows_done * s->width + 1;
     for (uint32_t *p = first; p < at; p++)
         *p = (uint32_t)s->used;
+    /* what a record's whole-row stores left past the end, and what an
+     * unpacking of the last record may load, is defined: zero */
+    memset(s->pool + used, 0, ES_BLOCK_PACK_SLACK * sizeof(JCOEF));
     s->rows_done = row + 1;
     s->used = used;
     return true;
@@ -137,9 +98,6 @@ bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION co
         memcpy(out, b.values, DCTSIZE2 * sizeof(JCOEF));
         return true;
     }
-    memset(out, 0, DCTSIZE2 * sizeof(JCOEF));
-    const JCOEF *v = b.values;
-    for (uint64_t m = b.mask; m; m &= m - 1)
-        out[__builtin_ctzll(m)] = *v++;
+    es_block_unpack(out, b.mask, b.values);
     return true;
 }

@@ -25,7 +25,8 @@
 typedef struct es_sparse_coefs {
     JDIMENSION width, height; /* blocks */
     uint32_t *index;          /* width * height + 1 offsets (JCOEF units) into pool */
-    JCOEF *pool;              /* pool_cap units; its pages are touched as records are written */
+    JCOEF *pool;              /* pool_cap units (and ES_BLOCK_PACK_SLACK more for whole-row stores
+                                 and loads); its pages are touched as records are written */
     size_t pool_cap;          /* JCOEF units */
     size_t used;              /* JCOEF units written */
     JDIMENSION rows_done;     /* block rows [0, rows_done) are stored */
@@ -46,10 +47,12 @@ typedef struct es_sparse_block {
 bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION height, size_t cap_bytes);
 void es_sparse_coefs_free(es_sparse_coefs *s);
 
-/* Stores block row `row` (width blocks); rows between the last stored one
- * and `row` are stored as all-zero blocks. false (nothing stored) when row
- * is already stored or beyond height, or the capacity would be passed. */
-bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, const JBLOCK *blocks);
+/* Stores block row `row` (width blocks) and leaves those blocks all zero
+ * (the decoder's row buffer is ready for the next row); rows between the
+ * last stored one and `row` are stored as all-zero blocks. false (nothing
+ * stored) when row is already stored or beyond height (blocks untouched),
+ * or the capacity would be passed (blocks partly cleared). */
+bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks);
 
 /* Stores every remaining row as all-zero blocks (what a pre-zeroed array
  * holds where the decoder wrote nothing). */

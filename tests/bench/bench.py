@@ -50,19 +50,36 @@ def knob(name, default):
     return int(v)
 
 
+def result_lines(text):
+    """The "# key value" lines a bench program prints, as {key: float}."""
+    vals = {}
+    for line in text.splitlines():
+        m = re.match(r"# (\S+) (\S+)$", line)
+        if m:
+            vals[m.group(1)] = float(m.group(2))
+    return vals
+
+
 def strip_bench(binary, emit_dir, quick):
     cmd = [binary, "--emit-dir", emit_dir] + (["--seconds", "0.2"] if quick else [])
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise BenchError(f"strip_bench failed (exit {r.returncode}): {r.stderr.strip()[-500:]}")
-    vals = {}
-    for line in r.stdout.splitlines():
-        m = re.match(r"# (\S+) (\S+)$", line)
-        if m:
-            vals[m.group(1)] = float(m.group(2))
+    vals = result_lines(r.stdout)
     return {"stream_mb_s": vals.get("stream_mb_s"), "buffer_mb_s": vals.get("buffer_mb_s"),
             "peak_rss_kib": vals.get("peak_rss_kib"), "files": int(vals.get("inputs_files", 0)),
             "bytes": vals.get("inputs_bytes", 0)}
+
+
+def relay_bench(binary, quick):
+    """The loopback floor under the worker's CPU per MB (relay_bench.c)."""
+    r = subprocess.run([binary, "--mb", "64" if quick else "512", "--runs", "1" if quick else "5"],
+                       capture_output=True, text=True)
+    vals = result_lines(r.stdout)
+    if r.returncode != 0 or "relay_ms_per_mb" not in vals:
+        raise BenchError(f"relay_bench failed (exit {r.returncode}): {r.stderr.strip()[-500:]}")
+    return {"ms_per_mb": vals["relay_ms_per_mb"], "mb": vals["relay_mb"], "part_bytes": vals["relay_part_bytes"],
+            "runs": int(vals["relay_runs"])}
 
 
 def small_photos(mkfixture, outdir, n):
@@ -107,7 +124,8 @@ def main():
     exifstrip = os.path.join(build, "exifstrip")
     mkfixture = os.path.join(build, "tests/tools/mkfixture")
     sbench = os.path.join(build, "bench/strip_bench")
-    for b in (exifstrip, mkfixture, sbench):
+    rbench = os.path.join(build, "bench/relay_bench")
+    for b in (exifstrip, mkfixture, sbench, rbench):
         if not os.access(b, os.X_OK):
             raise BenchError(f"missing {b} (run `make bench`)")
     quick = args.quick
@@ -175,6 +193,8 @@ def main():
             data["worker"] = worker_bench.worker_suite(ROOT, exifstrip, mkfixture, wphotos, large,
                                                        os.path.join(work, "large-exifstrip", "large.jpg"), work, opts, say)
             data["worker"]["max_photo_bytes"] = max(os.path.getsize(p) for p in wphotos)
+            say("worker: the loopback floor (relay_bench)")
+            data["worker"]["floor"] = relay_bench(rbench, quick)
         data["settings"] = (f"ES_BENCH_PHOTOS={photos_n} ES_BENCH_RUNS={runs} ES_BENCH_WORKER_RUNS={wruns} "
                             f"ES_BENCH_MAT2_FILES={mat2_files} ES_BENCH_HUGE_MB={huge_mb}{' (quick)' if quick else ''}; "
                             f"the whole run took {time.time() - started:.0f} s")

@@ -15,7 +15,7 @@ trap 'rm -rf "$S"' EXIT
 RUN_BENCH=$ES_ROOT/tests/bench/run-bench.sh
 export ES_BENCH_NO_INSTALL=1
 
-for f in "$ES_BUILD/bench/strip_bench" "$ES_BUILD/tests/tools/mkfixture" "$EXIFSTRIP"; do
+for f in "$ES_BUILD/bench/strip_bench" "$ES_BUILD/bench/relay_bench" "$ES_BUILD/tests/tools/mkfixture" "$EXIFSTRIP"; do
     [ -x "$f" ] || { echo "missing $f (make BUILD=... test-build)"; echo "# summary: 0 passed, 1 failed, 0 skipped"; exit 1; }
 done
 
@@ -70,6 +70,10 @@ t_quick_run_writes_results() {
     check "worker table: the large photo's CPU/MB over https" \
         grep -qE 'MB photo: CPU ms per MB \(https: auto = UNSIGNED-PAYLOAD \+ CRC64NVME\) \| [0-9.]+ \|' "$out"
     local wex
+    check "worker table: the start-up CPU every big-photo run pays" \
+        grep -qE '^\| CPU ms of `worker --drain` on an empty queue \(start-up; in every big-photo figure\) \| [0-9.]+ \|' "$out"
+    check "worker table: the loopback floor under the CPU per MB" \
+        grep -qE '^\| loopback floor: CPU ms per MB received and sent on, no HTTP \(relay_bench\) \| [0-9.]+ \|' "$out"
     mapfile -t wex < <(table_row "$out" "### Residue in the workers" exifstrip)
     check_eq "the worker's outputs were all checked" "${wex[1]:-}" 4
     check_eq "the worker's outputs carry no residue" "${wex[*]:2:7}" "0 0 0 0 0 0 0"

@@ -126,7 +126,9 @@ def summary_block(data):
                      f"Idle RSS {w['idle']['exifstrip']['rss_kib'] / 1024:.1f} vs {w['idle']['baseline']['rss_kib'] / 1024:.1f} MiB"
                      + "".join(f"; the {w[k]['bytes'] / 1e6:.0f} MB photo: {w[k]['exifstrip']['peak_rss_kib'] / 1024:.1f} MiB RSS"
                                + (f" vs {w[k]['baseline']['peak_rss_kib'] / 1024:.0f} MiB" if w[k].get("baseline") else "")
-                               for k in ("large", "huge") if w.get(k)) + ".")
+                               for k in ("large", "huge") if w.get(k)) + "."
+                     + (f" The loopback floor (receiving and sending on each byte over 127.0.0.1, no HTTP): "
+                        f"{w['floor']['ms_per_mb']:.2f} CPU ms/MB." if w.get("floor") else ""))
         lines.append("")
     tg = targets(data)
     if tg:
@@ -293,6 +295,13 @@ def worker_section(w):
         rows.append((f"{mb:.0f} MB photo: wall to upload / byte-identical to `strip`",
                      f"{e['busy_s']:.1f} s / {'yes' if e['identical'] else 'NO'}",
                      f"{b['busy_s']:.1f} s / –" if b else "not run", "–"))
+    if w.get("startup_cpu_ms") is not None:
+        rows.append(("CPU ms of `worker --drain` on an empty queue (start-up; in every big-photo figure)",
+                     f(w["startup_cpu_ms"], 1), "–", "–"))
+    fl = w.get("floor")
+    if fl:
+        rows.append(("loopback floor: CPU ms per MB received and sent on, no HTTP (relay_bench)",
+                     f(fl["ms_per_mb"]), "–", "–"))
     rrows = [(k, *[w["compare"][k]["residue"][c] for c in ("checked", "gps", "exif", "xmp", "iptc", "comment",
                                                            "thumbnail", "trailer", "lost_colour", "unreadable")],
               peer_text(k, w["compare"][k])) for k in ("exifstrip", "baseline") if "residue" in w["compare"][k]]
@@ -309,6 +318,21 @@ def worker_section(w):
                  "the CRC64NVME checksum. So the big photos are also run with EXIFSTRIP_PAYLOAD_SIGNING=unsigned "
                  "over http (that setting without TLS), and the large one against a second emulator serving https "
                  "with a self-signed certificate the worker trusts through AWS_CA_BUNDLE (auto, TLS included).")
+    if w.get("floor"):
+        fl = w["floor"]
+        notes.append(f"The loopback floor (tests/bench/relay_bench.c, "
+                     f"{'one run' if fl['runs'] == 1 else 'median of ' + str(fl['runs']) + ' runs'} of "
+                     f"{fl['mb']:.0f} MB) is the least a process that buffers parts pays here per MB it receives over "
+                     f"127.0.0.1 and sends on: recv() in the worker's chunk size, one copy into a part buffer of "
+                     f"{fl['part_bytes'] / 1048576:.0f} MiB, "
+                     "one send() per part, no HTTP, stripping or checksums; loopback also runs the receiving "
+                     "socket's TCP work in the sender's system call, as it does for the worker's uploads. A CPU-per-MB "
+                     "target below it cannot be met by such a worker against a local endpoint on this machine."
+                     + (f" Each big-photo run also pays the worker process's start-up: "
+                        f"{w['startup_cpu_ms']:.1f} CPU ms for a --drain run on an empty queue (loading libcurl and "
+                        f"its libraries, OpenSSL, the threads, the polls), "
+                        f"{w['startup_cpu_ms'] / (w['large']['bytes'] / 1e6):.2f} ms/MB of the "
+                        f"{w['large']['bytes'] / 1e6:.0f} MB photo." if w.get("startup_cpu_ms") and w.get("large") else ""))
     if not w.get("huge"):
         notes.append("The ~1 GB photo was not run (ES_BENCH_HUGE_MB=0 or quick mode).")
     else:

@@ -186,6 +186,23 @@ class WorkerBench:
             raise BenchError(f"{kind} worker exited while idle (status {p.returncode})")
         return {"rss_kib": rss, "threads": threads}
 
+    def startup_cpu(self, extra_env, runs):
+        """CPU ms of `exifstrip worker --drain` on an empty queue (process
+        start-up, library loading, the polls that find the queue empty):
+        what every big-photo run pays besides its bytes. Median of runs."""
+        cpu = []
+        for _ in range(runs):
+            q, b = self.fresh()
+            p = subprocess.Popen(self.command("exifstrip", 4), env=self.env(q, b, 4, extra_env),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            rc, seconds, _ = wait_for(p, 120)
+            self.drop(q, b)
+            if rc != 0:
+                raise BenchError(f"exifstrip worker --drain on an empty queue exited {rc}")
+            cpu.append(1000 * seconds)
+        return median(cpu)
+
     def fetch_outputs(self, bucket, keys, outdir):
         """Downloads the worker's outputs (named by the keys' last part) for the residue check."""
         os.makedirs(outdir)
@@ -265,6 +282,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
                 sweep[c] = wb.run("exifstrip", c, keys)
         out["sweep"] = [sweep[c] for c in sorted(sweep)]
         wb.delete_source(keys)
+        say("worker: exifstrip --drain on an empty queue (start-up CPU)")
+        out["startup_cpu_ms"] = wb.startup_cpu(UNSIGNED, 1 if opts["runs"] == 1 else 5)
         out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say)
         out["large"]["exifstrip_https"] = https_big_photo(root, exifstrip, work, large, large_clean, conc, say)
         huge = opts.get("huge_mb", 0)

@@ -3,13 +3,14 @@
  * coefficient, 59 and 60 non-zero either side of the dense form, all 64,
  * the extreme values) come back exactly, rows the decoder skipped read as
  * zero, reads and appends outside the stored rows or past the capacity
- * fail without storing anything; and coef_plane.c produces the same
+ * fail without storing anything, a stored row is left all zero; and coef_plane.c produces the same
  * destination blocks from a sparse source as from a full array for every
  * mirror/transpose combination. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/test.h"
+#include "coef_util.h"
 #include "orient/coef_plane.h"
 #include "orient/sparse_coefs.h"
 
@@ -19,34 +20,7 @@
 static JBLOCK s_src[S_H][S_W];
 static uint32_t s_rng = 12345;
 
-static uint32_t s_next(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 17;
-    s_rng ^= s_rng << 5;
-    return s_rng;
-}
-
-static JCOEF s_value(void)
-{
-    static const JCOEF extremes[] = {-32768, 32767, -1, 1, -2048, 2047};
-    uint32_t r = s_next();
-    JCOEF v = r % 4 == 0 ? extremes[(r >> 8) % 6] : (JCOEF)((int)((r >> 8) % 2001) - 1000);
-    return v ? v : 1;
-}
-
-/* A block with exactly n non-zero coefficients at random positions. */
-static void s_block(JCOEF *b, int n)
-{
-    memset(b, 0, DCTSIZE2 * sizeof(JCOEF));
-    for (int set = 0; set < n;) {
-        unsigned k = s_next() % DCTSIZE2;
-        if (!b[k]) {
-            b[k] = s_value();
-            set++;
-        }
-    }
-}
+static void s_block(JCOEF *b, int n) { ot_coef_block(b, n, &s_rng); }
 
 static void s_fill(void)
 {
@@ -56,12 +30,25 @@ static void s_fill(void)
             s_block(s_src[r][c], counts[(size_t)(r * S_W + c) % (sizeof counts / sizeof counts[0])]);
 }
 
+/* Stores a copy of source row src_row as row `row` (put_row clears what it
+ * is given: a stored copy must come back all zero). */
+static bool s_put(es_sparse_coefs *s, JDIMENSION row, JDIMENSION src_row)
+{
+    static JBLOCK copy[S_W];
+    static const JBLOCK zero[S_W];
+    memcpy(copy, s_src[src_row], sizeof copy);
+    if (!es_sparse_coefs_put_row(s, row, copy))
+        return false;
+    CHECK_MEM_EQ(copy, sizeof copy, zero, sizeof zero);
+    return true;
+}
+
 static bool s_store_all(es_sparse_coefs *s, size_t cap)
 {
     if (!es_sparse_coefs_init(s, S_W, S_H, cap))
         return false;
     for (JDIMENSION r = 0; r < S_H; r++)
-        if (!es_sparse_coefs_put_row(s, r, s_src[r]))
+        if (!s_put(s, r, r))
             return false;
     es_sparse_coefs_finish(s);
     return true;
@@ -94,9 +81,9 @@ static void test_skipped_rows_are_zero(void)
     s_fill();
     es_sparse_coefs s;
     REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, sizeof s_src + 4096));
-    REQUIRE(es_sparse_coefs_put_row(&s, 1, s_src[1])); /* row 0 skipped */
-    REQUIRE(es_sparse_coefs_put_row(&s, 4, s_src[4])); /* rows 2, 3 skipped */
-    es_sparse_coefs_finish(&s);                        /* rows 5, 6 */
+    REQUIRE(s_put(&s, 1, 1));   /* row 0 skipped */
+    REQUIRE(s_put(&s, 4, 4));   /* rows 2, 3 skipped */
+    es_sparse_coefs_finish(&s); /* rows 5, 6 */
     for (JDIMENSION r = 0; r < S_H; r++)
         for (JDIMENSION c = 0; c < S_W; c++) {
             JCOEF got[DCTSIZE2], zero[DCTSIZE2] = {0};
@@ -114,15 +101,15 @@ static void test_bounds(void)
     JCOEF got[DCTSIZE2];
     REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, sizeof s_src + 4096));
     CHECK(!es_sparse_coefs_get(&s, 0, 0, got)); /* nothing stored yet */
-    REQUIRE(es_sparse_coefs_put_row(&s, 0, s_src[0]));
-    REQUIRE(es_sparse_coefs_put_row(&s, 1, s_src[1]));
+    REQUIRE(s_put(&s, 0, 0));
+    REQUIRE(s_put(&s, 1, 1));
     CHECK(es_sparse_coefs_get(&s, 1, S_W - 1, got));
     CHECK(!es_sparse_coefs_get(&s, 0, S_W, got)); /* past the width (row 1's first block is stored) */
     CHECK(!es_sparse_coefs_get(&s, 1, S_W, got));
-    CHECK(!es_sparse_coefs_get(&s, 2, 0, got));         /* not stored yet */
-    CHECK(!es_sparse_coefs_put_row(&s, 1, s_src[1]));   /* a row again */
-    CHECK(!es_sparse_coefs_put_row(&s, 0, s_src[0]));   /* going back */
-    CHECK(!es_sparse_coefs_put_row(&s, S_H, s_src[0])); /* past the height */
+    CHECK(!es_sparse_coefs_get(&s, 2, 0, got)); /* not stored yet */
+    CHECK(!s_put(&s, 1, 1));                    /* a row again */
+    CHECK(!s_put(&s, 0, 0));                    /* going back */
+    CHECK(!s_put(&s, S_H, 0));                  /* past the height */
     CHECK_INT_EQ(s.rows_done, 2);
     es_sparse_coefs_free(&s);
     /* a capacity that cannot hold even the index */
@@ -143,7 +130,7 @@ static void test_capacity(void)
     es_sparse_coefs_free(&s);
     REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, index + (need - 1) * sizeof(JCOEF))); /* one unit short */
     JDIMENSION r = 0;
-    while (r < S_H && es_sparse_coefs_put_row(&s, r, s_src[r]))
+    while (r < S_H && s_put(&s, r, r))
         r++;
     CHECK_INT_EQ(r, S_H - 1); /* the last row does not fit, and nothing of it is stored */
     CHECK_INT_EQ(s.rows_done, S_H - 1);

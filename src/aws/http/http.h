@@ -70,7 +70,9 @@ size_t es_http_headers_count_of(const es_http_headers *h, const char *name);
  * polls and loopback ACKs per megabyte. curl
  * allocates both for every transfer; at 120 KiB they stay below the daemon's
  * 128 KiB mmap threshold (src/worker/memory.h), so they come from the heap
- * rather than as fresh pages each time. */
+ * rather than as fresh pages each time. Larger ones (512 KiB to receive,
+ * 1 MiB to send) changed nothing measurable on a 194 MB photo: the kernel's
+ * TCP work and the copies cost per byte, not per call (tests/bench/relay_bench.c). */
 #define ES_HTTP_STREAM_BUFFER (120L * 1024L)
 
 typedef struct es_http_response es_http_response;

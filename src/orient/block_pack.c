@@ -1,0 +1,304 @@
+/* block_pack.c - packing, unpacking and moving one block of coefficients
+ * (block_pack.h). The vector forms need two tables of 256 byte shuffles,
+ * one per value of a row's 8 mask bits: s_unpack_shuffles[m] moves the
+ * row's packed values to the lanes set in m and zeroes the rest,
+ * s_pack_shuffles[m] gathers the lanes set in m to the front. They are
+ * built on first use by one thread (the mode is published with release /
+ * acquire, so a thread that sees it also sees the tables; no libc call, so
+ * src/orient stays free of anything but computation). */
+#include <string.h>
+
+#include "common/cpu.h"
+#include "orient/block_pack.h"
+#include "orient/sparse_coefs.h"
+
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#define S_VECTOR 1
+#include <immintrin.h>
+#endif
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+uint64_t es_block_nonzero(const JCOEF *b)
+{
+#if defined(__SSE2__)
+    __m128i zero = _mm_setzero_si128();
+    uint64_t mask = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
+        __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(lo, zero), _mm_cmpeq_epi16(hi, zero));
+        mask |= (uint64_t)(uint16_t)~_mm_movemask_epi8(eq) << (16 * i);
+    }
+    return mask;
+#else
+    uint64_t mask = 0;
+    for (int k = 0; k < DCTSIZE2; k++)
+        mask |= (uint64_t)(b[k] != 0) << k;
+    return mask;
+#endif
+}
+
+/* Per coefficient (row-major, row = vertical frequency): 0 to keep the sign,
+ * -1 to negate. Index: 1 = mirrored in x (odd columns), 2 = in y (odd rows). */
+#define S_KEEP 0, 0, 0, 0, 0, 0, 0, 0
+#define S_ALL -1, -1, -1, -1, -1, -1, -1, -1
+#define S_ODD 0, -1, 0, -1, 0, -1, 0, -1
+#define S_EVEN -1, 0, -1, 0, -1, 0, -1, 0
+const JCOEF es_block_signs[4][DCTSIZE2] = {
+    {S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP, S_KEEP},
+    {S_ODD, S_ODD, S_ODD, S_ODD, S_ODD, S_ODD, S_ODD, S_ODD},
+    {S_KEEP, S_ALL, S_KEEP, S_ALL, S_KEEP, S_ALL, S_KEEP, S_ALL},
+    {S_ODD, S_EVEN, S_ODD, S_EVEN, S_ODD, S_EVEN, S_ODD, S_EVEN},
+};
+
+#if defined(__SSE2__)
+static inline __m128i s_signed(__m128i v, const JCOEF *signs)
+{
+    __m128i m = _mm_loadu_si128((const __m128i *)(const void *)signs);
+    return _mm_sub_epi16(_mm_xor_si128(v, m), m);
+}
+
+/* Stores the 8 rows r to d with signs applied, transposed or not (inlined
+ * into the vector unpacking too: the rows never go through memory). */
+static inline void s_store_moved(JCOEF *d, const __m128i *r, const JCOEF *signs, bool transpose)
+{
+    if (!transpose) {
+        for (int i = 0; i < DCTSIZE; i++)
+            _mm_storeu_si128((__m128i *)(void *)(d + 8 * i), s_signed(r[i], signs + 8 * i));
+        return;
+    }
+    __m128i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm_unpacklo_epi16(r[i], r[i + 1]);
+        t[i + 1] = _mm_unpackhi_epi16(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm_unpacklo_epi32(t[i], t[i + 2]);
+        u[i + 1] = _mm_unpackhi_epi32(t[i], t[i + 2]);
+        u[i + 2] = _mm_unpacklo_epi32(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm_unpackhi_epi32(t[i + 1], t[i + 3]);
+    }
+    /* u[0..3] hold columns (0,1) (2,3) (4,5) (6,7) of rows 0-3, u[4..7] of rows 4-7 */
+    for (int i = 0; i < 4; i++) {
+        __m128i lo = _mm_unpacklo_epi64(u[i], u[i + 4]), hi = _mm_unpackhi_epi64(u[i], u[i + 4]);
+        _mm_storeu_si128((__m128i *)(void *)(d + 16 * i), s_signed(lo, signs + 16 * i));
+        _mm_storeu_si128((__m128i *)(void *)(d + 16 * i + 8), s_signed(hi, signs + 16 * i + 8));
+    }
+}
+
+void es_block_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose)
+{
+    __m128i r[DCTSIZE];
+    for (int i = 0; i < DCTSIZE; i++)
+        r[i] = _mm_loadu_si128((const __m128i *)(const void *)(s + 8 * i));
+    s_store_moved(d, r, signs, transpose);
+}
+#else
+void es_block_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose)
+{
+    for (int i = 0; i < DCTSIZE; i++)
+        for (int j = 0; j < DCTSIZE; j++) {
+            int k = 8 * i + j;
+            JCOEF v = transpose ? s[8 * j + i] : s[k];
+            d[k] = (JCOEF)((v ^ signs[k]) - signs[k]);
+        }
+}
+#endif
+
+size_t es_block_pack_portable(JCOEF *record, JCOEF *block)
+{
+    uint64_t mask = es_block_nonzero(block);
+    if (!mask)
+        return 0; /* already zero */
+    size_t n = 0;
+    for (uint64_t m = mask; m; m &= m - 1)
+        n++;
+    if (n >= ES_SPARSE_DENSE_FROM) {
+        memcpy(record, block, DCTSIZE2 * sizeof(JCOEF));
+        memset(block, 0, DCTSIZE2 * sizeof(JCOEF));
+        return DCTSIZE2;
+    }
+    memcpy(record, &mask, sizeof mask);
+    JCOEF *values = record + ES_SPARSE_MASK_UNITS;
+    for (uint64_t m = mask; m; m &= m - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(m);
+        *values++ = block[k];
+        block[k] = 0;
+    }
+    return ES_SPARSE_MASK_UNITS + n;
+}
+
+void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values)
+{
+    memset(block, 0, DCTSIZE2 * sizeof(JCOEF));
+    for (uint64_t m = mask; m; m &= m - 1)
+        block[__builtin_ctzll(m)] = *values++;
+}
+
+void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
+                                   bool transpose)
+{
+    JCOEF block[DCTSIZE2];
+    es_block_unpack_portable(block, mask, values);
+    es_block_move(d, block, signs, transpose);
+}
+
+#if S_VECTOR
+static uint8_t s_unpack_shuffles[256][16], s_pack_shuffles[256][16];
+
+static void s_build_tables(void)
+{
+    for (unsigned m = 0; m < 256; m++) {
+        memset(s_unpack_shuffles[m], 0x80, 16); /* a set high bit makes the lane zero */
+        memset(s_pack_shuffles[m], 0x80, 16);
+        unsigned packed = 0;
+        for (unsigned lane = 0; lane < 8; lane++) {
+            if (!(m >> lane & 1))
+                continue;
+            s_unpack_shuffles[m][2 * lane] = (uint8_t)(2 * packed);
+            s_unpack_shuffles[m][2 * lane + 1] = (uint8_t)(2 * packed + 1);
+            s_pack_shuffles[m][2 * packed] = (uint8_t)(2 * lane);
+            s_pack_shuffles[m][2 * packed + 1] = (uint8_t)(2 * lane + 1);
+            packed++;
+        }
+    }
+}
+
+/* S_UNKNOWN until the first call, which moves it to S_BUILDING, builds the
+ * tables when the CPU has AVX2 and publishes S_PORTABLE or S_VECTORS;
+ * callers meanwhile wait the few microseconds that takes. */
+enum { S_UNKNOWN, S_BUILDING, S_PORTABLE, S_VECTORS };
+static int s_mode;
+
+static int s_mode_now(void)
+{
+    int mode = __atomic_load_n(&s_mode, __ATOMIC_ACQUIRE);
+    if (mode >= S_PORTABLE)
+        return mode;
+    int expected = S_UNKNOWN;
+    if (__atomic_compare_exchange_n(&s_mode, &expected, S_BUILDING, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+        mode = S_PORTABLE;
+        if (es_cpu_has(ES_CPU_AVX2)) {
+            s_build_tables();
+            mode = S_VECTORS;
+        }
+        __atomic_store_n(&s_mode, mode, __ATOMIC_RELEASE);
+        return mode;
+    }
+    while ((mode = __atomic_load_n(&s_mode, __ATOMIC_ACQUIRE)) == S_BUILDING)
+        continue; /* another thread is building the tables */
+    return mode;
+}
+
+bool es_block_pack_vector_ok(void) { return s_mode_now() == S_VECTORS; }
+
+/* Where row r's values start among the packed ones: the set bits of the
+ * rows above (each found on its own, no chain from row to row). */
+#define S_ROW_START(mask, r) ((size_t)_mm_popcnt_u64((mask) & ((UINT64_C(1) << (8 * (r))) - 1)))
+
+__attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record, JCOEF *block)
+{
+    __m128i row[DCTSIZE], zero = _mm_setzero_si128();
+    uint64_t mask = 0;
+    for (int i = 0; i < DCTSIZE / 2; i++) {
+        row[2 * i] = _mm_loadu_si128((const __m128i *)(const void *)(block + 16 * i));
+        row[2 * i + 1] = _mm_loadu_si128((const __m128i *)(const void *)(block + 16 * i + 8));
+        /* saturating to bytes keeps a non-zero coefficient non-zero */
+        __m128i bytes = _mm_packs_epi16(row[2 * i], row[2 * i + 1]);
+        unsigned zeros = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero));
+        mask |= (uint64_t)(~zeros & 0xFFFFu) << (16 * i);
+    }
+    if (!mask)
+        return 0; /* already zero */
+    size_t n = (size_t)_mm_popcnt_u64(mask), len = DCTSIZE2;
+    if (n >= ES_SPARSE_DENSE_FROM) {
+        memcpy(record, block, DCTSIZE2 * sizeof(JCOEF));
+    } else {
+        memcpy(record, &mask, sizeof mask);
+        JCOEF *values = record + ES_SPARSE_MASK_UNITS;
+        for (int r = 0; r < DCTSIZE; r++) {
+            unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
+            __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_shuffles[m]);
+            _mm_storeu_si128((__m128i *)(void *)(values + S_ROW_START(mask, r)),
+                             _mm_shuffle_epi8(row[r], shuffle));
+        }
+        len = ES_SPARSE_MASK_UNITS + n;
+    }
+    /* four explicit stores (a loop here is turned into a slow `rep stos`) */
+    __m256i *b = (__m256i *)(void *)block;
+    _mm256_storeu_si256(b, _mm256_setzero_si256());
+    _mm256_storeu_si256(b + 1, _mm256_setzero_si256());
+    _mm256_storeu_si256(b + 2, _mm256_setzero_si256());
+    _mm256_storeu_si256(b + 3, _mm256_setzero_si256());
+    return len;
+}
+
+__attribute__((target("avx2,popcnt"))) void es_block_unpack_vector(JCOEF *block, uint64_t mask,
+                                                                   const JCOEF *values)
+{
+    for (int r = 0; r < DCTSIZE; r++) {
+        unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
+        __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_unpack_shuffles[m]);
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(values + S_ROW_START(mask, r)));
+        _mm_storeu_si128((__m128i *)(void *)(block + 8 * r), _mm_shuffle_epi8(v, shuffle));
+    }
+}
+__attribute__((target("avx2,popcnt"))) void
+es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs, bool transpose)
+{
+    __m128i row[DCTSIZE];
+    for (int r = 0; r < DCTSIZE; r++) {
+        unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
+        __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_unpack_shuffles[m]);
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(values + S_ROW_START(mask, r)));
+        row[r] = _mm_shuffle_epi8(v, shuffle);
+    }
+    s_store_moved(d, row, signs, transpose);
+}
+#else
+bool es_block_pack_vector_ok(void) { return false; }
+
+size_t es_block_pack_vector(JCOEF *record, JCOEF *block) { return es_block_pack_portable(record, block); }
+
+void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values)
+{
+    es_block_unpack_portable(block, mask, values);
+}
+
+void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
+                                 bool transpose)
+{
+    es_block_unpack_move_portable(d, mask, values, signs, transpose);
+}
+
+enum { S_PORTABLE = 2, S_VECTORS };
+static int s_mode_now(void) { return S_PORTABLE; }
+#endif
+
+es_block_pack_fn es_block_pack_impl(void)
+{
+    return s_mode_now() == S_VECTORS ? es_block_pack_vector : es_block_pack_portable;
+}
+
+size_t es_block_pack(JCOEF *record, JCOEF *block) { return es_block_pack_impl()(record, block); }
+
+es_block_unpack_move_fn es_block_unpack_move_impl(void)
+{
+    return s_mode_now() == S_VECTORS ? es_block_unpack_move_vector : es_block_unpack_move_portable;
+}
+
+void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values)
+{
+    if (s_mode_now() == S_VECTORS)
+        es_block_unpack_vector(block, mask, values);
+    else
+        es_block_unpack_portable(block, mask, values);
+}
+
+void es_block_unpack_move(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs, bool transpose)
+{
+    es_block_unpack_move_impl()(d, mask, values, signs, transpose);
+}
