@@ -5,8 +5,9 @@
  * The write options' conditions go on that final request (PutObject or
  * CompleteMultipartUpload), their source metadata on the request that creates
  * the object; a lone PutObject whose condition failed may be sent again
- * (resend) on the conditions the caller has set since. Any failure after the multipart upload was created aborts it (best
- * effort). A process killed mid-upload cannot: its upload stays open, billed
+ * (resend) on the conditions the caller has set since. Any failure after the
+ * multipart upload was created aborts it (best effort). A process killed
+ * mid-upload cannot: its upload stays open, billed
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
  * removes it (README, "Bucket B"). Memory stays about one part; the buffer
  * is the thread's spare from its last upload when there is one (part_spare.c).
