@@ -1,9 +1,12 @@
 /* job.c - one object through the worker's path (es_job_run_object, job.h):
- * the allowlist and suffix checks, then B's object is HEADed and the write
- * ordered (ordering.h): nothing is done when B already holds this or a newer
- * source version, and the write is conditional on what the HEAD saw (a lost
- * race re-checks). The data path is job_transfer.c; the report and the log
- * line are job_outcome.c's. */
+ * the allowlist and suffix checks, then the write is ordered (ordering.h).
+ * An event seen for the first time whose output fits one PutObject is
+ * written at once with If-None-Match: * (most keys are new: no HEAD); only
+ * when B already has the key (412, or 409) is B's object HEADed and the
+ * ordering decided as below. Otherwise B is HEADed first: nothing is done
+ * when B already holds this or a newer source version, and the write is
+ * conditional on what the HEAD saw (a lost race re-checks). The data path is
+ * job_transfer.c; the report and the log line are job_outcome.c's. */
 #include "worker/job.h"
 
 #include <stdio.h>
@@ -20,6 +23,18 @@
 #define S_WRITE_ATTEMPTS 3
 
 static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
+
+/* Whether the first write goes out unchecked (If-None-Match: *, no HEAD of
+ * B): only for a message received for the first time (a redelivered one
+ * likely finds its output in B, which one HEAD settles; backfill, without a
+ * message, mostly meets keys B holds on a re-run) and an object whose event
+ * says it fits one part (a multipart upload whose condition fails at
+ * completion would have sent all its parts for nothing; job_transfer.c
+ * stops before writing when the object or its output is larger after all). */
+static bool s_write_unchecked(const es_job_env *env, const es_job_object *obj, const es_job_message *msg)
+{
+    return msg && msg->receive_count <= 1 && obj->has_size && obj->size <= env->cfg->part_size;
+}
 
 /* HEADs B's object and decides whether to write it (on the condition set in
  * wopt) or settle the object as skipped (res filled, false returned). */
@@ -78,7 +93,8 @@ static bool s_precheck(const es_job_env *env, const es_job_object *obj, es_job_r
     return true;
 }
 
-static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
+static void s_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,
+                         es_job_result *res)
 {
     if (!s_precheck(env, obj, res))
         return;
@@ -88,22 +104,30 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, es_job
     }
     if (env->cfg->propagate_deletes && obj->source.version_id[0] && !es_propagate_source_visible(env, obj, res))
         return;
-    for (int attempt = 1;; attempt++) {
-        es_s3_object_info dest; /* wopt.if_match may point into it */
-        es_s3_write_options wopt = {.source = &obj->source};
-        if (!s_check_destination(env, obj, &dest, &wopt, res) || !es_job_transfer(env, obj, &wopt, res))
-            return;
+    /* Attempt 0 is the unchecked write; B changed under each of the checked
+     * ones 1..S_WRITE_ATTEMPTS: left for redelivery. A single-part body is
+     * kept between attempts (job_transfer.h), a larger one GOT again. */
+    bool unchecked = s_write_unchecked(env, obj, msg);
+    es_s3_object_info dest; /* wopt.if_match may point into it */
+    es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked};
+    es_job_kept kept = {0};
+    for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
+        if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, res))
+            break;
+        if (!es_job_transfer(env, obj, &wopt, unchecked, &kept, res))
+            break;
         if (s_cancel_requested(env)) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
-            return;
+            break;
         }
         if (attempt == S_WRITE_ATTEMPTS) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
                                "bucket %.200s: the object changed during each of %d conditional writes",
                                env->cfg->dest_bucket, attempt);
-            return;
+            break;
         }
     }
+    es_job_kept_free(&kept);
 }
 
 bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
@@ -119,7 +143,7 @@ void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es
 {
     uint64_t start = es_clock_ms();
     memset(res, 0, sizeof *res);
-    s_run_object(env, obj, res);
+    s_run_object(env, obj, msg, res);
     es_job_report_refusal(env, msg, obj->bucket, obj->key, obj->source.version_id, res);
     res->duration_ms = es_clock_ms() - start;
     es_job_log_result(env, msg, obj->bucket, obj->key, obj->source.version_id, res);

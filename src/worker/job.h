@@ -2,10 +2,11 @@
  * point shared by the SQS worker and `exifstrip backfill`) and with one SQS
  * message (parse the event, then run each announced object). An object is
  * checked against B's copy (ordering.h: nothing is done when B already holds
- * this or a newer source), then GOT pinned (by versionId, else If-Match on its
- * ETag), streamed through the JPEG stripper into a conditional upload to the
- * destination bucket that records the source's identity, and the outcome is
- * decided:
+ * this or a newer source) - before anything else, or, for a first delivery
+ * that fits one PutObject, only when its write on If-None-Match: * finds the
+ * key taken - GOT pinned (by versionId, else If-Match on its ETag), streamed
+ * through the JPEG stripper into a conditional upload to the destination
+ * bucket that records the source's identity, and the outcome is decided:
  *   stripped  the clean copy was written
  *   skipped   bucket not allowed / key suffix not configured
  *   gone      the object was deleted or replaced meanwhile (404/412)

@@ -7,9 +7,13 @@
  * upload is aborted on refusal. The outcome is decided from what failed (the
  * callbacks record whether the refusal came from the input or the failure
  * from the output). A job older than its age limit, or a GET slower than
- * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). The GET asks for S3's
+ * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). A single PutObject that
+ * finds B changed keeps its body: after the re-check it is sent again rather
+ * than GOT and stripped again. The GET asks for S3's
  * checksum: a body that fails a full-object CRC is a retry, and a refusal of
- * such bytes is not kept (the rest of the body is read to decide). */
+ * such bytes is not kept (the rest of the body is read to decide). An
+ * unchecked write (no HEAD of B before it) stops before anything goes out as
+ * soon as the object or its output turns out larger than one part. */
 #include "worker/job_transfer.h"
 
 #include <stdarg.h>
@@ -35,6 +39,7 @@ typedef struct s_run {
                              check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
+    bool unchecked;      /* the write was not decided from a HEAD: one PutObject only */
     bool abandoned;      /* too old or too slow: retried, the message released at once */
     uint64_t start_ms;
     uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
@@ -44,6 +49,7 @@ typedef struct s_run {
 } s_run;
 
 static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
+static bool s_check_write(const es_job_env *env, es_err rc, const es_aws_result *put_res, es_job_result *res);
 
 es_err es_job_too_large(const es_cfg *cfg, uint64_t size, es_error *why)
 {
@@ -59,9 +65,23 @@ static es_err s_refuse_size(s_run *run, uint64_t size)
     return es_job_too_large(run->env->cfg, size, &run->why);
 }
 
+/* An unchecked write that would need a multipart upload: nothing is sent,
+ * B is checked first (es_job_transfer returns true). Counts as an output
+ * failure so the input is never blamed. */
+static es_err s_needs_check(s_run *run, uint64_t bytes, const char *what)
+{
+    run->output_failed = true;
+    run->write_conflict = true;
+    return es_error_set(&run->why, ES_ERR_PRECONDITION,
+                        "the %s is larger than one part (%llu bytes): bucket %s is checked before writing",
+                        what, (unsigned long long)bytes, run->env->cfg->dest_bucket);
+}
+
 static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
 {
     s_run *run = ctx;
+    if (run->unchecked && run->bytes_out + len > run->env->cfg->part_size)
+        return s_needs_check(run, run->bytes_out + len, "output");
     es_err rc = es_s3_upload_write(run->upload, data, len, &run->put_res);
     if (rc != ES_OK) {
         run->output_failed = true;
@@ -124,6 +144,8 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
     s_run *run = ctx;
     if (info->content_length > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, info->content_length);
+    if (run->unchecked && info->content_length > run->env->cfg->part_size)
+        return s_needs_check(run, info->content_length, "object");
     if (run->env->cfg->max_job_seconds == 0)
         s_set_deadline(run, info->content_length);
     run->window_start_ms = es_clock_ms();
@@ -218,7 +240,6 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
 /* GETs the object through the stripper into the upload; fills res. */
 static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
 {
-    const es_cfg *cfg = run->env->cfg;
     es_aws_result get_res;
     es_aws_result_clear(&get_res);
     char if_match[sizeof obj->source.etag + 2];
@@ -252,30 +273,71 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
             es_job_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
         return;
     }
-    rc = es_s3_upload_finish(run->upload, &run->put_res);
-    es_job_copy_request_id(res, &run->put_res);
-    if (rc != ES_OK) {
-        run->write_conflict = rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND ||
-                              run->put_res.http_status == 409;
-        es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
-                           cfg->dest_bucket, es_strerror(rc), run->put_res.http_status, run->put_res.message);
-        return;
-    }
-    es_s3_upload_free(run->upload);
-    run->upload = NULL;
     const es_jpeg_stats *stats = es_orient_stripper_stats(run->stripper);
     es_job_removed_summary(stats, res->removed, sizeof res->removed);
     for (int k = 0; stats && k < ES_JPEG_KIND_COUNT; k++)
         res->bytes_removed += stats->removed_bytes[k];
     snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
-    es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
+    rc = es_s3_upload_finish(run->upload, &run->put_res);
+    run->write_conflict = s_check_write(run->env, rc, &run->put_res, res);
+    if (rc == ES_OK) {
+        es_s3_upload_free(run->upload);
+        run->upload = NULL;
+    }
+}
+
+/* Sets res's outcome from the final write's result (stripped, else retry);
+ * true when the write found B changed (412, 404 or 409). */
+static bool s_check_write(const es_job_env *env, es_err rc, const es_aws_result *put_res, es_job_result *res)
+{
+    es_job_copy_request_id(res, put_res);
+    if (rc == ES_OK) {
+        es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
+        return false;
+    }
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
+                       env->cfg->dest_bucket, es_strerror(rc), put_res->http_status, put_res->message);
+    return rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND || put_res->http_status == 409;
+}
+
+/* What the strip made is reported only once it is written. */
+static void s_forget_unwritten(es_job_result *res)
+{
+    if (res->outcome == ES_JOB_STRIPPED)
+        return;
+    res->bytes_out = 0;
+    res->bytes_removed = 0;
+    res->removed[0] = '\0';
+    res->orientation[0] = '\0';
+}
+
+/* The kept body again, on wopt's new condition (the upload reads it). */
+static bool s_resend(const es_job_env *env, es_job_kept *kept, es_job_result *res)
+{
+    es_aws_result put_res;
+    es_aws_result_clear(&put_res);
+    es_err rc = es_s3_upload_resend(kept->upload, &put_res);
+    *res = kept->res;
+    bool conflict = s_check_write(env, rc, &put_res, res);
+    if (!conflict)
+        es_job_kept_free(kept);
+    s_forget_unwritten(res);
+    return conflict;
+}
+
+void es_job_kept_free(es_job_kept *kept)
+{
+    es_s3_upload_free(kept->upload); /* a single PutObject: nothing to abort */
+    kept->upload = NULL;
 }
 
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                     es_job_result *res)
+                     bool unchecked, es_job_kept *kept, es_job_result *res)
 {
+    if (kept->upload)
+        return s_resend(env, kept, res);
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env, .start_ms = es_clock_ms()};
+    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
@@ -290,7 +352,14 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
         s_transfer(&run, obj, res);
     res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
     res->bytes_in = run.bytes_in;
-    res->bytes_out = res->outcome == ES_JOB_STRIPPED ? run.bytes_out : 0;
+    res->bytes_out = run.bytes_out;
+    if (run.write_conflict && !run.output_failed && run.bytes_out <= cfg->part_size) {
+        /* one PutObject found B changed: its body waits for the re-check */
+        kept->upload = run.upload;
+        run.upload = NULL;
+        kept->res = *res;
+    }
+    s_forget_unwritten(res);
     es_s3_upload_abort(run.upload); /* NULL once finished */
     es_orient_stripper_free(run.stripper);
     return run.write_conflict;

@@ -7,13 +7,29 @@
 
 #include "worker/job.h"
 
+/* The stripped body of a single PutObject that found B changed, kept for
+ * the next attempt. Zero-initialised; freed with es_job_kept_free. */
+typedef struct es_job_kept {
+    es_s3_upload *upload; /* NULL: nothing kept */
+    es_job_result res;    /* the stripped outcome's bytes, removed summary and orientation note */
+} es_job_kept;
+
 /* GETs obj (pinned by its version id, else If-Match on its ETag), strips it
  * and writes it to cfg->dest_bucket under the same key on wopt's condition,
  * recording wopt's source identity. Fills res's outcome, bytes, removed
  * summary, orientation note and request id. Returns true when the
- * conditional write found B changed (the caller re-checks B), else false. */
+ * conditional write found B changed (the caller re-checks B), else false.
+ * unchecked: wopt was not decided from a HEAD of B, so the output must go
+ * out as one PutObject: an object (by its Content-Length) or an output
+ * larger than one part is not written, and true is returned (check B first).
+ * A single PutObject that found B changed leaves its body in kept: called
+ * again with it (and wopt, which the upload reads, updated by the re-check)
+ * it sends that body again, without another GET. wopt must live as long. */
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                     es_job_result *res);
+                     bool unchecked, es_job_kept *kept, es_job_result *res);
+
+/* Frees what kept holds (accepts an empty one). */
+void es_job_kept_free(es_job_kept *kept);
 
 /* Sets why to "object is N bytes, more than EXIFSTRIP_MAX_OBJECT_BYTES (M)"
  * (ES_ERR_TOO_LARGE) and returns that code. */

@@ -1,8 +1,9 @@
 /* ordering.h - keeps bucket B from going back in time. Each output records
- * its source's identity (es_s3_source_id); before a record is processed the
- * worker HEADs B's object and decides here whether to write, and on what
- * condition, so an older source never replaces a newer one and a re-delivered
- * event for the source B already holds costs one HEAD. */
+ * its source's identity (es_s3_source_id); the worker HEADs B's object (before
+ * the write, or after a first unchecked If-None-Match: * write found the key
+ * taken: job.c) and decides here whether to write, and on what condition, so
+ * an older source never replaces a newer one and a redelivered event for the
+ * source B already holds costs one HEAD. */
 #ifndef ES_WORKER_ORDERING_H
 #define ES_WORKER_ORDERING_H
 

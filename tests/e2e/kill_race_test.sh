@@ -11,7 +11,9 @@
 #  - race: v1 and v2 uploaded to the same key 1.5 s apart, with the first
 #    (then the second) PutObject to B slowed down: B ends with stripped v2
 #    both times, the stale write is refused by its condition and settled as
-#    skipped; a re-delivered event costs a HEAD and no GET.
+#    skipped; a duplicate event (a new message) of what B holds is written
+#    without a HEAD first, answered 412, and one HEAD settles it as skipped:
+#    B is not written again.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -155,7 +157,8 @@ t_two_versions_race_newer_wins() {
     race "race/second slow.jpg" 1
     check_eq "successful writes of 'race/second slow.jpg'" "$(writes_to_b 0 "race/second slow.jpg")" 2
 
-    # A re-delivered event of what B holds: one HEAD, no GET, skipped.
+    # A duplicate event of what B holds, first received: its write (no HEAD
+    # before it) is answered 412, then one HEAD settles it as skipped.
     local key="race/first slow.jpg" body seq
     body=$(emu_s3 HEAD "$E2E_B" "$key" | "$E2E_PY" -c 'import json,sys,urllib.parse
 h={}
@@ -166,9 +169,12 @@ print(json.dumps({"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","event
  "eTag":h["x-amz-meta-exifstrip-source-etag"],"sequencer":h["x-amz-meta-exifstrip-source-sequencer"]}}}]}))' "$E2E_A" "$key")
     seq=$(e2e_log_seq)
     check "re-send v2's event" emu_send "$E2E_Q" "$body"
-    e2e_wait 15 "the re-delivery settled" log_reason_has "$RACE_LOG" job.skipped "$key" "already holds this source version"
-    check_eq "GETs from A for the re-delivery" "$(e2e_requests "$seq" "r['action']=='GetObject' and r.get('key')=='$key'")" 0
-    check_eq "writes to B for the re-delivery" "$(writes_to_b "$seq" "$key")" 0
+    e2e_wait 15 "the duplicate settled" log_reason_has "$RACE_LOG" job.skipped "$key" "already holds this source version"
+    check_eq "HEADs of B for the duplicate" "$(e2e_requests "$seq" "r['action']=='HeadObject' and r.get('key')=='$key'")" 1
+    check_eq "GETs from A for the duplicate" "$(e2e_requests "$seq" "r['action']=='GetObject' and r.get('key')=='$key'")" 1
+    check_eq "412 answers to the duplicate's write" \
+        "$(e2e_requests "$seq" "r['action']=='PutObject' and r['bucket']=='$E2E_B' and r.get('key')=='$key' and r['status']==412")" 1
+    check_eq "writes to B for the duplicate" "$(writes_to_b "$seq" "$key")" 0
     e2e_wait 10 "the queue to drain" e2e_queue_empty "$E2E_Q"
     e2e_worker_stop 20
     check_eq "worker exit status" "$E2E_WORKER_RC" 0

@@ -173,33 +173,30 @@ void es_wfix_s3_event(char *out, size_t size, const char *bucket, const char *ke
              bucket, enc, extra);
 }
 
-int es_wfix_big_jpeg(size_t min_output, uint8_t **out, size_t *len)
+uint8_t *es_wfix_pad_with_icc(const uint8_t *jpeg, size_t len, size_t total)
 {
-    es_fixture_opts o = {.exif_gps = true, .xmp = true, .comment = true, .seed = 7};
-    uint8_t *small = NULL;
-    size_t small_len = 0;
-    if (es_fixture_make(&o, &small, &small_len) != 0)
-        return -1;
-    const size_t seg = 2 + 65535; /* marker + the largest segment length (which counts itself) */
-    size_t chunks = min_output / seg + 1;
-    if (chunks > 255) {
-        free(small);
-        return -1;
+    const size_t full = 2 + 65535;  /* marker + the largest segment length (which counts itself) */
+    const size_t head = 2 + 2 + 14; /* marker, length, "ICC_PROFILE\0", sequence number, count */
+    size_t pad = total > len ? total - len : 0, chunks = (pad + full - 1) / full;
+    size_t last = pad - (chunks ? chunks - 1 : 0) * full, first = full;
+    if (chunks >= 2 && last < head) { /* move a little from the first chunk to the short last one */
+        first -= head;
+        last += head;
     }
-    size_t total = small_len + chunks * seg;
+    if (len < 2 || pad < head || chunks > 255 || last < head)
+        return NULL;
     uint8_t *j = malloc(total);
-    if (!j) {
-        free(small);
-        return -1;
-    }
-    memcpy(j, small, 2); /* SOI, then the ICC chunks, then the rest */
+    if (!j)
+        return NULL;
+    memcpy(j, jpeg, 2); /* SOI, then the ICC chunks, then the rest */
     size_t off = 2;
     for (size_t i = 0; i < chunks; i++) {
+        size_t seg = i + 1 == chunks ? last : i == 0 ? first : full;
         uint8_t *s = j + off;
         s[0] = 0xFF;
         s[1] = 0xE2;
-        s[2] = (uint8_t)(65535 >> 8);
-        s[3] = (uint8_t)(65535 & 0xFF);
+        s[2] = (uint8_t)((seg - 2) >> 8);
+        s[3] = (uint8_t)(seg - 2);
         memcpy(s + 4, "ICC_PROFILE\0", 12);
         s[16] = (uint8_t)(i + 1);
         s[17] = (uint8_t)chunks;
@@ -207,11 +204,22 @@ int es_wfix_big_jpeg(size_t min_output, uint8_t **out, size_t *len)
             s[k] = (uint8_t)(k * 31 + i);
         off += seg;
     }
-    memcpy(j + off, small + 2, small_len - 2);
-    free(small);
-    *out = j;
+    memcpy(j + off, jpeg + 2, len - 2);
+    return j;
+}
+
+int es_wfix_big_jpeg(size_t min_output, uint8_t **out, size_t *len)
+{
+    es_fixture_opts o = {.exif_gps = true, .xmp = true, .comment = true, .seed = 7};
+    uint8_t *small = NULL;
+    size_t small_len = 0;
+    if (es_fixture_make(&o, &small, &small_len) != 0)
+        return -1;
+    size_t total = small_len + (min_output / (2 + 65535) + 1) * (2 + 65535); /* whole chunks */
+    *out = es_wfix_pad_with_icc(small, small_len, total);
     *len = total;
-    return 0;
+    free(small);
+    return *out ? 0 : -1;
 }
 
 static json_t *s_requests(long since, const char *action)

@@ -2,7 +2,8 @@
  * stripped output equals the stripper's, keys with spaces and UTF-8, the
  * multipart path, refusals (nothing written, DLQ report), 404/412 -> gone,
  * size limits (event size, Content-Length), skips, write ordering
- * (re-delivery, older and newer events), and the fault-injection
+ * (re-delivery, older and newer events; the first delivery's write without
+ * a HEAD, its fallbacks and races), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
  * a GET body that fails its S3 checksum: nothing published, a started
  * multipart upload aborted, a refusal of the damaged bytes not kept). */
@@ -17,6 +18,7 @@
 #include "../support/worker_fixture.h"
 #include "common/log.h"
 #include "exifstrip/jpeg.h"
+#include "exifstrip/orient.h"
 #include "worker/job.h"
 
 static es_wfix s_w;
@@ -101,6 +103,18 @@ static uint8_t *s_put_source(const char *key, size_t *len, es_event_record *rec)
     return jpeg;
 }
 
+/* The result of stripping s_put_source's JPEG of len bytes (a macro, so
+ * that a failure names the caller's line). */
+#define S_CHECK_STRIPPED(res, len)                                    \
+    do {                                                              \
+        CHECK_INT_EQ((res)->outcome, ES_JOB_STRIPPED);                \
+        CHECK_INT_EQ((res)->code, ES_OK);                             \
+        CHECK_INT_EQ((res)->bytes_in, (len));                         \
+        CHECK((res)->bytes_out > 0 && (res)->bytes_out < (len));      \
+        CHECK_STR_EQ((res)->removed, "gps,exif,xmp,comment,trailer"); \
+        CHECK((res)->request_id[0] != '\0');                          \
+    } while (0)
+
 static void test_strip_one_record(void)
 {
     SETUP();
@@ -112,20 +126,16 @@ static void test_strip_one_record(void)
     es_job_message msg = s_msg("{}");
     es_job_result res;
     es_job_run_record(&s_env, &msg, &rec, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
-    CHECK_INT_EQ(res.code, ES_OK);
-    CHECK_INT_EQ(res.bytes_in, len);
-    CHECK(res.bytes_out > 0 && res.bytes_out < len);
-    CHECK_STR_EQ(res.removed, "gps,exif,xmp,comment,trailer");
-    CHECK(res.request_id[0] != '\0');
+    S_CHECK_STRIPPED(&res, len);
     s_check_output(key, jpeg, len);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
-/* Write ordering: a re-delivery of what B holds is skipped without a GET; an
- * older event (smaller sequencer) never replaces a newer output; a newer one
- * does, recording its sequencer. */
+/* Write ordering of redelivered messages (SQS receive count 2: B is HEADed
+ * before anything else): a re-delivery of what B holds is skipped without a
+ * GET; an older event (smaller sequencer) never replaces a newer output,
+ * without a GET either; a newer one does, recording its sequencer. */
 static void test_ordered_writes(void)
 {
     SETUP();
@@ -147,9 +157,11 @@ static void test_ordered_writes(void)
     CHECK_STR_EQ(info.source.sequencer, "0B00000000000000");
 
     long seq = es_wfix_last_seq();
+    msg.receive_count = 2;
     es_job_run_record(&s_env, &msg, &rec, &res); /* the same event again */
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "already holds this source version");
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", key), 1);
     CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 0);
     CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
 
@@ -158,14 +170,237 @@ static void test_ordered_writes(void)
     es_job_run_record(&s_env, &msg, &older, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "newer source version");
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 0);
     CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
 
     es_event_record newer = rec;
     snprintf(newer.sequencer, sizeof newer.sequencer, "0C");
     es_job_run_record(&s_env, &msg, &newer, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", key), 3);
     REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK);
     CHECK_STR_EQ(info.source.sequencer, "0C");
+    es_wfix_teardown(&s_w);
+}
+
+/* s_put_source with the size in the event record, as S3 sends it. */
+static uint8_t *s_put_sized_source(const char *key, size_t *len, es_event_record *rec)
+{
+    uint8_t *jpeg = s_put_source(key, len, rec);
+    rec->has_size = jpeg != NULL;
+    rec->size = *len;
+    return jpeg;
+}
+
+/* The next `times` requests `action` for B's key are answered 412. */
+static void s_precondition_fault(const char *action, const char *key, int times)
+{
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"%s\",\"bucket\":\"%s\",\"key\":\"%s\",\"status\":412,"
+             "\"code\":\"PreconditionFailed\",\"times\":%d}",
+             action, s_w.dst, key, times);
+    REQUIRE(es_itest_fault(rule) == 0);
+}
+
+/* The sequencer B records for key ("" when B has no such key). */
+static void s_dest_sequencer(const char *key, char *out, size_t size)
+{
+    es_s3_object_info info;
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    bool found = es_s3_head_object(s_w.s3, s_w.dst, key, &info, &ares) == ES_OK;
+    snprintf(out, size, "%s", found ? info.source.sequencer : "");
+}
+
+/* Requests for key since seq: HEADs of B, GETs (A's), PutObjects to B (a
+ * macro, so that a failure names the caller's line). */
+#define S_CHECK_REQUESTS(seq, key, heads, gets, puts)                     \
+    do {                                                                  \
+        CHECK_INT_EQ(es_wfix_count((seq), "HeadObject", (key)), (heads)); \
+        CHECK_INT_EQ(es_wfix_count((seq), "GetObject", (key)), (gets));   \
+        CHECK_INT_EQ(es_wfix_count((seq), "PutObject", (key)), (puts));   \
+    } while (0)
+
+/* A message received for the first time is written at once with
+ * If-None-Match: *, without a HEAD of B; only when B already has the key
+ * (412) is B HEADed and the ordering decided as for a redelivery: the same
+ * source version -> skipped with no second write, an older one recorded ->
+ * overwritten (If-Match), a newer one -> skipped. */
+static void test_first_delivery_writes_without_head(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("in/fresh.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    const char *key = rec.key;
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    char seqr[128];
+
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res); /* a new key: GET and one PutObject, no HEAD */
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    S_CHECK_REQUESTS(seq, key, 0, 1, 1);
+    s_check_output(key, jpeg, len);
+    char etag_before[128] = "", etag_after[128] = "";
+    CHECK_OK(es_wfix_etag(&s_w, s_w.dst, key, etag_before, sizeof etag_before));
+
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res); /* a duplicate event of what B holds */
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "already holds this source version");
+    S_CHECK_REQUESTS(seq, key, 1, 1, 1); /* the PutObject was answered 412 */
+    CHECK_INT_EQ(res.bytes_out, 0);      /* nothing written, nothing reported removed */
+    CHECK_INT_EQ(res.bytes_removed, 0);
+    CHECK_STR_EQ(res.removed, "");
+    CHECK_OK(es_wfix_etag(&s_w, s_w.dst, key, etag_after, sizeof etag_after));
+    CHECK_STR_EQ(etag_after, etag_before);
+
+    es_event_record older = rec;
+    snprintf(older.sequencer, sizeof older.sequencer, "0A");
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &older, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "newer source version");
+    S_CHECK_REQUESTS(seq, key, 1, 1, 1);
+    s_dest_sequencer(key, seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0B");
+
+    es_event_record newer = rec;
+    snprintf(newer.sequencer, sizeof newer.sequencer, "0C");
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &newer, &res); /* B holds an older one: overwritten */
+    S_CHECK_STRIPPED(&res, len);                   /* as made before the 412 */
+    S_CHECK_REQUESTS(seq, key, 1, 1, 2);           /* the 412'd body is sent again, not GOT again */
+    s_dest_sequencer(key, seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0C");
+    s_check_output(key, jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* Races around the unchecked write: a 412 for a key that is gone again by
+ * the HEAD is written on If-None-Match: * (a checked attempt, the same body
+ * sent again without a second GET); B changing under every checked attempt
+ * leaves the record for redelivery after 3 of them (the unchecked one is not
+ * counted); an object announced larger than one part, or without a size, is
+ * HEADed first (a lost race of its multipart upload GETs it again), and one
+ * whose event understates its size stops its GET at the headers and is
+ * HEADed before its multipart upload. */
+static void test_unchecked_write_races_and_limits(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("in/raced.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    s_precondition_fault("PutObject", "in/raced.jpg", 1);
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    S_CHECK_REQUESTS(seq, "in/raced.jpg", 1, 1, 2);
+    s_check_output("in/raced.jpg", jpeg, len);
+
+    s_precondition_fault("PutObject", "in/busy.jpg", 4);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "in/busy.jpg", jpeg, len) == ES_OK);
+    s_record(&rec, s_w.src, "in/busy.jpg", NULL);
+    rec.has_size = true;
+    rec.size = len;
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "during each of 3 conditional writes");
+    S_CHECK_REQUESTS(seq, "in/busy.jpg", 3, 1, 4);
+    CHECK_INT_EQ(res.bytes_out, 0);
+    CHECK_INT_EQ(res.bytes_removed, 0);
+    CHECK(!s_dest_exists("in/busy.jpg"));
+    es_itest_clear_faults();
+    rec.has_size = false; /* no size announced: checked first */
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    S_CHECK_REQUESTS(seq, "in/busy.jpg", 1, 1, 1);
+    free(jpeg);
+
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big/announced.jpg", jpeg, len) == ES_OK);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big/understated.jpg", jpeg, len) == ES_OK);
+    s_record(&rec, s_w.src, "big/announced.jpg", NULL);
+    rec.has_size = true;
+    rec.size = len;
+    s_precondition_fault("CompleteMultipartUpload", "big/announced.jpg", 1);
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res); /* a lost multipart race: its parts are gone, GOT again */
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    S_CHECK_REQUESTS(seq, "announced.jpg", 2, 2, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "announced.jpg"), 2);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "announced.jpg"), 2);
+    s_check_output("big/announced.jpg", jpeg, len);
+    s_record(&rec, s_w.src, "big/understated.jpg", NULL);
+    rec.has_size = true;
+    rec.size = 1000;
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    S_CHECK_REQUESTS(seq, "understated.jpg", 1, 2, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "understated.jpg"), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "UploadPart", "understated.jpg"), 2);
+    s_check_output("big/understated.jpg", jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* The safety net of the unchecked write: an input within one part whose
+ * output outgrows it (a progressive photo turned upright is re-coded a few
+ * KB larger) is not written as a multipart upload on If-None-Match alone:
+ * the transfer stops before anything is sent, B is HEADed, and the photo
+ * is GOT again and written by a checked multipart upload. */
+static void test_output_larger_than_the_input_part(void)
+{
+    SETUP();
+    es_fixture_opts o = {.width = 1024,
+                         .height = 768,
+                         .quality = 95,
+                         .progressive = true,
+                         .seed = 5,
+                         .orientation = 6,
+                         .oriented_pixels = true};
+    uint8_t *small = NULL, *expect = NULL;
+    size_t small_len = 0, expect_len = 0;
+    REQUIRE(es_fixture_make(&o, &small, &small_len) == 0);
+    size_t len = (size_t)s_w.cfg.part_size - 1000;
+    uint8_t *jpeg = es_wfix_pad_with_icc(small, small_len, len);
+    free(small);
+    REQUIRE(jpeg != NULL);
+    es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
+    es_error err;
+    REQUIRE(es_orient_strip_buffer(NULL, &oc, jpeg, len, &expect, &expect_len, &err, NULL) == ES_OK);
+    REQUIRE(expect_len > s_w.cfg.part_size); /* the premise: turned, it no longer fits one part */
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "turned/grows.jpg", jpeg, len) == ES_OK);
+    es_event_record rec;
+    s_record(&rec, s_w.src, "turned/grows.jpg", NULL);
+    rec.has_size = true;
+    rec.size = len;
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.bytes_out, expect_len);
+    S_CHECK_REQUESTS(seq, "grows.jpg", 1, 2, 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "grows.jpg"), 1);
+    uint8_t *got = NULL;
+    size_t got_len = 0;
+    CHECK_OK(es_wfix_get(&s_w, s_w.dst, "turned/grows.jpg", &got, &got_len, NULL));
+    CHECK_MEM_EQ(got, got_len, expect, expect_len);
+    free(got);
+    free(expect);
+    free(jpeg);
     es_wfix_teardown(&s_w);
 }
 
@@ -789,6 +1024,9 @@ int main(void)
     es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
     ES_RUN(test_strip_one_record);
     ES_RUN(test_ordered_writes);
+    ES_RUN(test_first_delivery_writes_without_head);
+    ES_RUN(test_unchecked_write_races_and_limits);
+    ES_RUN(test_output_larger_than_the_input_part);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
     ES_RUN(test_multipart_output);

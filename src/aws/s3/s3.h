@@ -186,6 +186,11 @@ ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size
  * left to the writes. */
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
+/* After a finish whose single PutObject failed its condition (412, 404 or
+ * 409; the body was at most one part): sends the same body again, on the
+ * conditions the write options (the caller's, which it may have changed)
+ * hold now, with finish's results. ES_ERR_INVALID_ARG for any other upload. */
+ES_MUST_USE es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res);
 /* Aborts a started multipart upload (best effort) and frees u; accepts NULL. */
 void es_s3_upload_abort(es_s3_upload *u);
 /* Frees u after finish; accepts NULL. */

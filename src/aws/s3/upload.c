@@ -4,8 +4,10 @@
  * buffer as a single PutObject, otherwise the last part and the completion.
  * The write options' conditions go on that final request (PutObject or
  * CompleteMultipartUpload), their source metadata on the request that creates
- * the object. Any failure after the multipart upload was created aborts it (best
- * effort). A process killed mid-upload cannot: its upload stays open, billed
+ * the object; a lone PutObject whose condition failed may be sent again
+ * (resend) on the conditions the caller has set since. Any failure after the
+ * multipart upload was created aborts it (best effort). A process killed
+ * mid-upload cannot: its upload stays open, billed
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
  * removes it (README, "Bucket B"). Memory stays about one part; the buffer
  * is the thread's spare from its last upload when there is one (part_spare.c).
@@ -42,6 +44,7 @@ struct es_s3_upload {
     es_s3_part *parts;    /* the ones uploaded so far */
     int part_count;
     enum s_state state;
+    bool resendable; /* finish's lone PutObject failed its condition: the body is kept */
 };
 
 static char *s_dup(const char *s) { return s ? strdup(s) : NULL; }
@@ -191,6 +194,7 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (!u->upload_id[0]) {
         rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->part_crc,
                                   u->content_type, u->opt, res);
+        u->resendable = rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND || (res && res->http_status == 409);
     } else {
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->part.len ? s_flush_part(u, res) : ES_OK;
@@ -207,6 +211,16 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     u->state = S_DONE;
     es_s3_spare_keep(&u->part);
     return ES_OK;
+}
+
+es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res)
+{
+    if (res)
+        es_aws_result_clear(res);
+    if (!u || u->state != S_FAILED || !u->resendable)
+        return es_aws_bad_arg(res, "upload resend");
+    u->state = S_OPEN;
+    return es_s3_upload_finish(u, res);
 }
 
 void es_s3_upload_free(es_s3_upload *u)

@@ -4,7 +4,8 @@
  * upload (metadata on create, parts of part_size numbered from 1, the last
  * one short, the conditions on complete, which lists every part's ETag in
  * order); a failed part or a failed complete aborts the upload; part-size
- * bounds are ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE. Flexible checksums:
+ * bounds are ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE; a single PutObject
+ * that failed its condition can be resent on new ones. Flexible checksums:
  * PutObject and every part carry x-amz-checksum-crc64nvme of their bytes,
  * create announces a FULL_OBJECT CRC64NVME upload, complete lists each part's
  * CRC and the whole object's; bodies are signed as UNSIGNED-PAYLOAD only when
@@ -29,6 +30,7 @@ static es_creds_provider *s_creds;
 static struct {
     int fail_part;       /* this part number gets a 500 */
     int complete_status; /* 200 or an error status for CompleteMultipartUpload */
+    int put_412s;        /* this many single PutObjects answered 412 */
 } s_script;
 
 static void s_s3(void *ctx, const es_test_http_request *req, es_test_http_response *resp)
@@ -50,6 +52,10 @@ static void s_s3(void *ctx, const es_test_http_request *req, es_test_http_respon
         }
         snprintf(etag, sizeof etag, "ETag: \"etag-%d\"\r\n", n);
         resp->headers = etag;
+    } else if (!strcmp(req->method, "PUT") && s_script.put_412s > 0) {
+        s_script.put_412s--;
+        resp->status = 412;
+        resp->body = "<Error><Code>PreconditionFailed</Code><Message>scripted</Message></Error>";
     } else if (!strcmp(req->method, "PUT")) {
         resp->headers = "ETag: \"single\"\r\n";
     } else if (!strcmp(req->method, "POST")) {
@@ -70,6 +76,7 @@ static es_s3_client *s_client_signing(es_payload_signing signing)
     es_test_http_server_clear_requests(s_srv);
     s_script.fail_part = 0;
     s_script.complete_status = 200;
+    s_script.put_412s = 0;
     es_aws_config cfg;
     es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv));
     cfg.payload_signing = signing;
@@ -132,15 +139,26 @@ static es_err s_write(es_s3_upload *u, size_t len, size_t chunk, es_aws_result *
 
 static const es_s3_source_id s_source = {.etag = "src-etag", .version_id = "v1", .sequencer = "00AB"};
 
+/* A fresh client (*c, freed by the caller) and its upload of k.jpg in bucket
+ * bkt on opt with 1000 bytes of s_write's pattern written (NULL on failure). */
+static es_s3_upload *s_small_upload(es_s3_client **c, const es_s3_write_options *opt, es_aws_result *res)
+{
+    *c = s_client();
+    es_s3_upload *u = *c ? es_s3_upload_new(*c, "bkt", "k.jpg", "image/jpeg", S_PART, opt) : NULL;
+    if (u && s_write(u, 1000, 300, res) != ES_OK) {
+        es_s3_upload_free(u);
+        return NULL;
+    }
+    return u;
+}
+
 static void test_small_body_is_one_put(void)
 {
-    es_s3_client *c = s_client();
-    REQUIRE(c);
+    es_s3_client *c = NULL;
     es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
-    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
-    REQUIRE(u);
     es_aws_result res;
-    CHECK_OK(s_write(u, 1000, 300, &res));
+    es_s3_upload *u = s_small_upload(&c, &opt, &res);
+    REQUIRE(u);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0); /* nothing before finish */
     CHECK_OK(es_s3_upload_finish(u, &res));
     REQUIRE(es_test_http_server_request_count(s_srv) == 1);
@@ -161,6 +179,44 @@ static void test_small_body_is_one_put(void)
     CHECK_INT_EQ(es_s3_upload_write(u, (const uint8_t *)"x", 1, &res), ES_ERR_INVALID_ARG);
     es_s3_upload_free(u);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 1);
+    es_s3_client_free(c);
+}
+
+/* A lone PutObject that failed its condition sends the same body again on
+ * the conditions the caller set since; nothing else can be resent. */
+static void test_resend_after_failed_condition(void)
+{
+    es_s3_client *c = NULL;
+    es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
+    es_aws_result res;
+    es_s3_upload *u = s_small_upload(&c, &opt, &res);
+    REQUIRE(u);
+    CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* not finished */
+    s_script.put_412s = 1;
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+    opt.if_none_match = false;
+    opt.if_match = "\"b-etag\"";
+    CHECK_OK(es_s3_upload_resend(u, &res));
+    REQUIRE(es_test_http_server_request_count(s_srv) == 2);
+    es_test_http_request r;
+    REQUIRE(s_req(1, &r));
+    CHECK_STR_EQ(r.method, "PUT");
+    CHECK_INT_EQ(r.body_len, 1000);
+    for (size_t i = 0; i < r.body_len; i++)
+        if ((uint8_t)r.body[i] != (uint8_t)(i % 251)) {
+            CHECK(!"the resent body differs");
+            break;
+        }
+    CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"b-etag\"");
+    CHECK(es_test_http_request_header(&r, "if-none-match") == NULL);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
+    char crc[13];
+    s_pattern_crc(0, 1000, crc);
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
+    es_test_http_request_free(&r);
+    CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* written */
+    es_s3_upload_free(u);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 2);
     es_s3_client_free(c);
 }
 
@@ -409,6 +465,7 @@ static void test_failed_complete_aborts(void)
     CHECK_STR_EQ(res.aws_code, "PreconditionFailed");
     /* Aborted by finish itself, not only by the safety net of free. */
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* its parts are gone */
     es_s3_upload_free(u);
     REQUIRE(es_test_http_server_request_count(s_srv) == 5);
     s_check_req(3, "POST", "uploadId=UP-1");
@@ -466,6 +523,7 @@ int main(void)
         return 1;
     es_test_http_server_set_handler(s_srv, s_s3, NULL);
     ES_RUN(test_small_body_is_one_put);
+    ES_RUN(test_resend_after_failed_condition);
     ES_RUN(test_multipart_parts_and_complete);
     ES_RUN(test_unsigned_payload_setting);
     ES_RUN(test_expect_hint_keeps_the_bytes);

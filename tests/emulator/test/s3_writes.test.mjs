@@ -23,10 +23,13 @@ const read = async (key) => (await s3.send(new GetObjectCommand({ Bucket: bucket
 
 test("If-None-Match: * creates a new key once, then 412 PreconditionFailed", async () => {
     const key = unique("inm") + ".jpg";
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "first", IfNoneMatch: "*" }));
-    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "second", IfNoneMatch: "*" })),
+    const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "first", IfNoneMatch: "*", Metadata: { "exifstrip-source-sequencer": "0A" } }));
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "second", IfNoneMatch: "*", Metadata: { "exifstrip-source-sequencer": "0B" } })),
         failsWith(412, "PreconditionFailed"));
     assert.equal(await read(key), "first");
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    assert.equal(head.ETag, first.ETag, "the refused write changed nothing");
+    assert.equal(head.Metadata["exifstrip-source-sequencer"], "0A");
 });
 
 test("If-Match writes only over the ETag named; a missing key is 404 NoSuchKey", async () => {
