@@ -38,10 +38,11 @@
 
 typedef struct s_thread_state {
     CURL *handles[S_MAX_NESTING];
-    /* The CA file each handle's connections were verified against (shared
-     * store, tls_trust.h), or NULL: curl cannot tell connections made under
-     * different stores apart, so a handle asked for another one is replaced. */
-    char *trust[S_MAX_NESTING];
+    /* The CA file and directory each handle's connections were verified
+     * against (shared store, tls_trust.h), or NULL: curl cannot tell
+     * connections made under different stores apart, so a handle asked for
+     * another one is replaced. */
+    char *trust_file[S_MAX_NESTING], *trust_dir[S_MAX_NESTING];
     int depth;
 } s_thread_state;
 
@@ -62,8 +63,10 @@ static void s_state_destroy(void *p)
     for (int i = 0; cu && i < S_MAX_NESTING; i++)
         if (st->handles[i])
             cu->easy_cleanup(st->handles[i]);
-    for (int i = 0; i < S_MAX_NESTING; i++)
-        free(st->trust[i]);
+    for (int i = 0; i < S_MAX_NESTING; i++) {
+        free(st->trust_file[i]);
+        free(st->trust_dir[i]);
+    }
     free(st);
 }
 
@@ -85,28 +88,35 @@ static s_thread_state *s_state(void)
     return st;
 }
 
-static bool s_same_trust(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+static bool s_same_text(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+/* Replaces *slot with a copy of text (NULL stays NULL); false when out of memory. */
+static bool s_set_text(char **slot, const char *text)
+{
+    free(*slot);
+    *slot = text ? strdup(text) : NULL;
+    return !text || *slot;
+}
 
 /* The handle for the current nesting level, reset for a new request whose
- * TLS connections are verified against trust (a CA file of the shared store,
- * or NULL when curl loads it); pair with s_handle_release. NULL when nested
- * too deeply or out of memory. */
-static CURL *s_handle_acquire(const es_curl_api *cu, const char *trust)
+ * TLS connections are verified against the shared store of (file, dir), or
+ * by curl's own CA loading when file is NULL; pair with s_handle_release.
+ * NULL when nested too deeply or out of memory. */
+static CURL *s_handle_acquire(const es_curl_api *cu, const char *file, const char *dir)
 {
     s_thread_state *st = s_state();
     if (!st || st->depth >= S_MAX_NESTING)
         return NULL;
-    CURL **slot = &st->handles[st->depth];
-    char **slot_trust = &st->trust[st->depth];
-    if (*slot && !s_same_trust(*slot_trust, trust)) {
+    int d = st->depth;
+    CURL **slot = &st->handles[d];
+    bool same = s_same_text(st->trust_file[d], file) && s_same_text(st->trust_dir[d], file ? dir : NULL);
+    if (*slot && !same) {
         cu->easy_cleanup(*slot); /* with its connections and TLS sessions */
         *slot = NULL;
     }
-    if (!s_same_trust(*slot_trust, trust)) {
-        free(*slot_trust);
-        *slot_trust = trust ? strdup(trust) : NULL;
-        if (trust && !*slot_trust)
-            return NULL;
+    if (!same && !(s_set_text(&st->trust_file[d], file) && s_set_text(&st->trust_dir[d], file ? dir : NULL))) {
+        s_set_text(&st->trust_file[d], NULL); /* never a half-recorded key */
+        return NULL;
     }
     if (*slot)
         cu->easy_reset(*slot);
@@ -200,6 +210,7 @@ typedef struct s_transfer {
     const es_http_request *req;
     es_http_response *resp;
     const char *trust_file;           /* CA file of the shared store (tls_trust.h), or NULL: curl's own */
+    const char *trust_dir;            /* its CA directory ("" = none) */
     es_err cb_err;                    /* failure raised inside a callback */
     int mode;                         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
     const atomic_int *cancel;         /* the thread's token when the request began, or NULL */
@@ -286,7 +297,7 @@ static CURLcode s_on_ssl_ctx(CURL *h, void *ssl_ctx, void *userdata)
 {
     (void)h;
     s_transfer *t = userdata;
-    es_err rc = es_tls_trust_attach(ssl_ctx, t->trust_file, es_tls_trust_default_dir(), t->resp->error,
+    es_err rc = es_tls_trust_attach(ssl_ctx, t->trust_file, t->trust_dir, t->resp->error,
                                     sizeof t->resp->error);
     if (rc == ES_OK)
         return CURLE_OK;
@@ -363,7 +374,9 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
         cu->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, s_on_ssl_ctx);
         cu->easy_setopt(h, CURLOPT_SSL_CTX_DATA, t);
     } else if (req->ca_bundle && req->ca_bundle[0]) {
+        /* the bundle alone (not curl's default directory too), as in the AWS SDKs */
         cu->easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
+        cu->easy_setopt(h, CURLOPT_CAPATH, NULL);
     }
     cu->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
@@ -412,10 +425,10 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     }
     struct curl_slist *headers = NULL;
     ES_GUARD(s_header_list(cu, req, &headers));
-    const char *trust_file = NULL;
-    if (es_tls_trust_available())
-        trust_file = req->ca_bundle && req->ca_bundle[0] ? req->ca_bundle : es_tls_trust_default_file();
-    CURL *h = s_handle_acquire(cu, trust_file);
+    const char *trust_file = NULL, *trust_dir = NULL;
+    if (!es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
+        trust_file = trust_dir = NULL; /* curl loads the CAs itself */
+    CURL *h = s_handle_acquire(cu, trust_file, trust_dir);
     if (!h) {
         cu->slist_free_all(headers);
         snprintf(resp->error, sizeof resp->error,
@@ -426,6 +439,7 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     s_transfer t = {.req = req,
                     .resp = resp,
                     .trust_file = trust_file,
+                    .trust_dir = trust_dir,
                     .cancel = s_cancel_token,
                     .process_cancel = atomic_load(&s_process_token)};
     resp->body.max = req->max_body;

@@ -96,8 +96,28 @@ bool es_tls_trust_available(void)
     return s_ok;
 }
 
-const char *es_tls_trust_default_file(void) { return s_default_file; }
-const char *es_tls_trust_default_dir(void) { return s_default_dir; }
+bool es_tls_trust_choose(const char *ca_bundle, const char **file, const char **dir)
+{
+    if (!es_tls_trust_available())
+        return false;
+    if (ca_bundle && ca_bundle[0]) { /* the bundle alone, as in the AWS SDKs */
+        *file = ca_bundle;
+        *dir = "";
+    } else {
+        *file = s_default_file;
+        *dir = s_default_dir;
+    }
+    /* Nothing to load: an empty store would refuse every peer with a
+     * misleading error; curl reports its own missing-CA error instead. */
+    return (*file)[0] || (*dir)[0];
+}
+
+void es_tls_trust_set_defaults(const char *file, const char *dir)
+{
+    (void)es_tls_trust_available();
+    s_copy(s_default_file, file);
+    s_copy(s_default_dir, dir);
+}
 
 /* OpenSSL's first queued error as text, or fallback. */
 static void s_ssl_error(char *msg, size_t msg_size, const char *what, const char *path)

@@ -26,10 +26,17 @@
  * (es_curl_api_get; checked once). */
 bool es_tls_trust_available(void);
 
-/* curl's built-in CA file and directory (CURLINFO_CAINFO / CURLINFO_CAPATH),
- * "" when curl has none; valid once es_tls_trust_available returned true. */
-const char *es_tls_trust_default_file(void);
-const char *es_tls_trust_default_dir(void);
+/* The CA file and directory ("" = none) the shared store verifies a request
+ * against: ca_bundle (AWS_CA_BUNDLE; NULL or "" = not set) alone when given,
+ * like the AWS SDKs, else curl's built-in file and directory
+ * (CURLINFO_CAINFO / CURLINFO_CAPATH). False when the shared store is not to
+ * be used and curl loads the CAs itself: not available, or neither a file nor
+ * a directory to load (curl built without defaults). */
+bool es_tls_trust_choose(const char *ca_bundle, const char **file, const char **dir);
+
+/* For tests: replaces curl's built-in CA file and directory ("" = none) that
+ * es_tls_trust_choose falls back to. */
+void es_tls_trust_set_defaults(const char *file, const char *dir);
 
 /* Puts the shared store for (file, dir) ("" = none) into ssl_ctx, an OpenSSL
  * SSL_CTX *, building it first when there is none yet or file changed

@@ -189,6 +189,62 @@ static void test_missing_file_named(void)
     es_http_response_clean(&resp);
 }
 
+/* curl's built-in CA file and directory, to restore after a test replaced them. */
+static char s_curl_file[512], s_curl_dir[512];
+
+static void s_save_defaults(void)
+{
+    const char *file = "", *dir = "";
+    (void)es_tls_trust_choose(NULL, &file, &dir);
+    snprintf(s_curl_file, sizeof s_curl_file, "%s", file);
+    snprintf(s_curl_dir, sizeof s_curl_dir, "%s", dir);
+}
+
+static void test_bundle_alone_not_default_dir(void)
+{
+    /* a CA directory (hashed names, as /etc/ssl/certs) trusting the server */
+    char cmd[4096], hashed[600];
+    snprintf(hashed, sizeof hashed, "%s/hashed", s_dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s' \"%s/$(openssl x509 -hash -noout -in '%s').0\"",
+             hashed, s_cert, hashed, s_cert);
+    REQUIRE(s_run(cmd));
+    s_save_defaults();
+    es_tls_trust_set_defaults("", hashed);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    const char *file = NULL, *dir = NULL;
+    CHECK(es_tls_trust_choose(s_other, &file, &dir));
+    CHECK_STR_EQ(dir, "");
+    /* without AWS_CA_BUNDLE the default directory is trusted ... */
+    CHECK_OK(s_get("127.0.0.1", NULL, &resp));
+    CHECK_INT_EQ(resp.status, 200);
+    /* ... with it, only the bundle: a server known only to the directory is refused */
+    CHECK_INT_EQ(s_get("127.0.0.1", s_other, &resp), ES_ERR_CONFIG);
+    CHECK_INT_EQ(resp.status, 0);
+    es_tls_trust_set_defaults(s_curl_file, s_curl_dir);
+    es_http_response_clean(&resp);
+}
+
+static void test_no_default_cas_left_to_curl(void)
+{
+    s_save_defaults();
+    es_tls_trust_set_defaults("", "");
+    const char *file = NULL, *dir = NULL;
+    CHECK(!es_tls_trust_choose(NULL, &file, &dir)); /* an empty store would refuse everyone */
+    CHECK(!es_tls_trust_choose("", &file, &dir));
+    CHECK(es_tls_trust_choose(s_cert, &file, &dir));
+    CHECK_STR_EQ(file, s_cert);
+    unsigned long before = es_tls_trust_loads();
+    es_http_response resp;
+    es_http_response_init(&resp);
+    /* curl verifies with its own CAs, which do not include the test's */
+    CHECK_INT_EQ(s_get("127.0.0.1", NULL, &resp), ES_ERR_CONFIG);
+    CHECK(strstr(resp.error, "no certificates found") == NULL);
+    CHECK_INT_EQ(es_tls_trust_loads() - before, 0);
+    es_tls_trust_set_defaults(s_curl_file, s_curl_dir);
+    es_http_response_clean(&resp);
+}
+
 static void test_openssl_command_missing(void) { SKIP("openssl cannot make certificates or run s_server"); }
 
 int main(void)
@@ -207,6 +263,8 @@ int main(void)
         ES_RUN(test_host_name_checked);
         ES_RUN(test_rewritten_file_reloaded);
         ES_RUN(test_missing_file_named);
+        ES_RUN(test_bundle_alone_not_default_dir);
+        ES_RUN(test_no_default_cas_left_to_curl);
     } else {
         ES_RUN(test_openssl_command_missing);
     }
