@@ -305,6 +305,23 @@ static CURLcode s_on_ssl_ctx(CURL *h, void *ssl_ctx, void *userdata)
     return CURLE_SSL_CACERT_BADFILE;
 }
 
+/* True when one of curl's proxy variables names an https:// proxy: curl then
+ * runs s_on_ssl_ctx for the proxy's TLS too and loads the proxy's CA
+ * defaults into whatever store the SSL_CTX holds, which must never be the
+ * shared one (tls_trust.h). Conservative: every variable, whatever the
+ * request's scheme, and NO_PROXY is not consulted. */
+static bool s_https_proxy_configured(void)
+{
+    static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy",
+                                       "HTTP_PROXY",  "all_proxy",   "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && strncasecmp(v, "https://", 8) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Builds the header list; also suppresses what curl would add on its own
  * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
 static es_err s_header_list(const es_curl_api *cu, const es_http_request *req, struct curl_slist **out)
@@ -426,7 +443,8 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     struct curl_slist *headers = NULL;
     ES_GUARD(s_header_list(cu, req, &headers));
     const char *trust_file = NULL, *trust_dir = NULL;
-    if (!es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
+    if ((!req->no_proxy && s_https_proxy_configured()) ||
+        !es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
         trust_file = trust_dir = NULL; /* curl loads the CAs itself */
     CURL *h = s_handle_acquire(cu, trust_file, trust_dir);
     if (!h) {

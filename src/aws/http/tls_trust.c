@@ -30,6 +30,8 @@
     X(store_load_file, X509_STORE_load_file)        \
     X(store_load_path, X509_STORE_load_path)        \
     X(store_set_flags, X509_STORE_set_flags)        \
+    X(store_get0_objects, X509_STORE_get0_objects)  \
+    X(sk_num, OPENSSL_sk_num)                       \
     X(err_get_error, ERR_get_error)                 \
     X(err_error_string_n, ERR_error_string_n)
 
@@ -56,7 +58,7 @@ static char s_default_file[S_PATH_MAX], s_default_dir[S_PATH_MAX];
 
 static pthread_mutex_t s_mu = PTHREAD_MUTEX_INITIALIZER;
 static s_store s_stores[S_STORES];
-static unsigned long s_loads;
+static unsigned long s_loads, s_attaches;
 
 static void s_copy(char *dst, const char *src) { snprintf(dst, S_PATH_MAX, "%s", src ? src : ""); }
 
@@ -214,8 +216,10 @@ es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, cha
     }
     pthread_mutex_lock(&s_mu);
     s_store *s = s_lookup(file, dir, &sb, msg, msg_size);
-    if (s)
+    if (s) {
         s_ssl.ctx_set1_cert_store(ssl_ctx, s->store);
+        s_attaches++;
+    }
     pthread_mutex_unlock(&s_mu);
     return s ? ES_OK : ES_ERR_CONFIG;
 }
@@ -224,6 +228,27 @@ unsigned long es_tls_trust_loads(void)
 {
     pthread_mutex_lock(&s_mu);
     unsigned long n = s_loads;
+    pthread_mutex_unlock(&s_mu);
+    return n;
+}
+
+unsigned long es_tls_trust_attaches(void)
+{
+    pthread_mutex_lock(&s_mu);
+    unsigned long n = s_attaches;
+    pthread_mutex_unlock(&s_mu);
+    return n;
+}
+
+long es_tls_trust_objects(const char *file, const char *dir)
+{
+    long n = -1;
+    pthread_mutex_lock(&s_mu);
+    for (int i = 0; s_ok && i < S_STORES; i++) {
+        const s_store *s = &s_stores[i];
+        if (s->store && !strcmp(s->file, file) && !strcmp(s->dir, dir))
+            n = s_ssl.sk_num((const OPENSSL_STACK *)s_ssl.store_get0_objects(s->store));
+    }
     pthread_mutex_unlock(&s_mu);
     return n;
 }

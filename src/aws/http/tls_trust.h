@@ -5,9 +5,17 @@
  * paid that once per handle (the receiver, the deleter, each job thread and
  * nesting level), i.e. for nearly every new connection. Here the store is
  * built once per (CA file, CA directory) and handed to each new connection's
- * SSL_CTX from curl's CURLOPT_SSL_CTX_FUNCTION; verification itself is
- * unchanged (peer and host checks stay on, the same trust anchors and the
- * flags curl sets: X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN).
+ * SSL_CTX from curl's CURLOPT_SSL_CTX_FUNCTION. Peer and host checks stay
+ * on, with the same trust anchors and the flags curl sets
+ * (X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN). What curl 7.88
+ * still does after the callback, on whatever store the SSL_CTX holds (here
+ * the shared one): its own store set-up, which with CAINFO and CAPATH unset
+ * (request.c) loads nothing and only calls X509_STORE_set_flags with those
+ * same flags on every new connection - a known, benign data race (every
+ * writer stores the value already there). Through an https:// proxy curl
+ * would also load the proxy's CA defaults INTO the shared store (the
+ * callback runs for the proxy's TLS too), so request.c does not use the
+ * shared store when one is configured.
  * The file is stat()ed for every new connection and reloaded when it changes
  * (a rotated bundle), which curl's 24-hour cache did not do.
  *
@@ -46,7 +54,12 @@ void es_tls_trust_set_defaults(const char *file, const char *dir);
 ES_MUST_USE es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg,
                                        size_t msg_size);
 
-/* How many stores this process has built (for tests). */
+/* For tests: how many stores this process has built; how many connections
+ * were handed one; how many certificates and CRLs the current store for
+ * (file, dir) holds (-1: none built), which nothing but its own loading may
+ * change. */
 unsigned long es_tls_trust_loads(void);
+unsigned long es_tls_trust_attaches(void);
+long es_tls_trust_objects(const char *file, const char *dir);
 
 #endif

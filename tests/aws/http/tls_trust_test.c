@@ -96,7 +96,8 @@ static bool s_start_server(void)
     return false;
 }
 
-static es_err s_get(const char *host, const char *ca, es_http_response *resp)
+/* GET https://host:s_port/, through curl's proxy variables when via_proxy. */
+static es_err s_get_via(const char *host, const char *ca, bool via_proxy, es_http_response *resp)
 {
     char url[128];
     snprintf(url, sizeof url, "https://%s:%u/", host, s_port);
@@ -104,9 +105,14 @@ static es_err s_get(const char *host, const char *ca, es_http_response *resp)
                            .url = url,
                            .max_body = 1 << 20,
                            .ca_bundle = ca,
-                           .no_proxy = true,
+                           .no_proxy = !via_proxy,
                            .timeout_ms = 10000};
     return es_http_perform(&req, resp);
+}
+
+static es_err s_get(const char *host, const char *ca, es_http_response *resp)
+{
+    return s_get_via(host, ca, false, resp);
 }
 
 static void *s_thread_requests(void *arg)
@@ -189,6 +195,40 @@ static void test_missing_file_named(void)
     es_http_response_clean(&resp);
 }
 
+static void test_curl_loads_nothing_into_shared_store(void)
+{
+    es_http_response resp;
+    es_http_response_init(&resp);
+    CHECK_OK(s_get("127.0.0.1", s_cert, &resp));
+    CHECK_INT_EQ(es_tls_trust_objects(s_cert, ""), 1); /* the one certificate of the file */
+    unsigned long attached = es_tls_trust_attaches();
+    CHECK_OK(s_get("127.0.0.1", s_cert, &resp)); /* a new handshake on the same store */
+    CHECK_INT_EQ(resp.status, 200);
+    CHECK_INT_EQ(es_tls_trust_attaches() - attached, 1);
+    /* curl added nothing of its own (its default bundle, were CAINFO left set) */
+    CHECK_INT_EQ(es_tls_trust_objects(s_cert, ""), 1);
+    es_http_response_clean(&resp);
+}
+
+static void test_https_proxy_bypasses_shared_store(void)
+{
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "https://127.0.0.1:%u", s_port); /* a TLS server: curl does TLS to it */
+    REQUIRE(setenv("HTTPS_PROXY", proxy, 1) == 0);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    unsigned long attached = es_tls_trust_attaches();
+    (void)s_get_via("127.0.0.1", s_cert, true, &resp); /* fails: s_server is no proxy */
+    CHECK_INT_EQ(es_tls_trust_attaches() - attached, 0);
+    CHECK_INT_EQ(es_tls_trust_objects(s_cert, ""), 1); /* curl loaded no proxy CAs into it */
+    REQUIRE(unsetenv("HTTPS_PROXY") == 0);
+    CHECK_OK(s_get_via("127.0.0.1", s_cert, true, &resp)); /* no proxy: shared again */
+    CHECK_INT_EQ(es_tls_trust_attaches() - attached, 1);
+    es_http_response_clean(&resp);
+}
+
 /* curl's built-in CA file and directory, to restore after a test replaced them. */
 static char s_curl_file[512], s_curl_dir[512];
 
@@ -263,6 +303,8 @@ int main(void)
         ES_RUN(test_host_name_checked);
         ES_RUN(test_rewritten_file_reloaded);
         ES_RUN(test_missing_file_named);
+        ES_RUN(test_curl_loads_nothing_into_shared_store);
+        ES_RUN(test_https_proxy_bypasses_shared_store);
         ES_RUN(test_bundle_alone_not_default_dir);
         ES_RUN(test_no_default_cas_left_to_curl);
     } else {
