@@ -383,13 +383,16 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (t->trust_file) {
+    if (t->trust_file && cu->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, s_on_ssl_ctx) == CURLE_OK &&
+        cu->easy_setopt(h, CURLOPT_SSL_CTX_DATA, t) == CURLE_OK) {
         /* curl builds no store of its own; s_on_ssl_ctx hands over the shared one */
         cu->easy_setopt(h, CURLOPT_CAINFO, NULL);
         cu->easy_setopt(h, CURLOPT_CAPATH, NULL);
         cu->easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
-        cu->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, s_on_ssl_ctx);
-        cu->easy_setopt(h, CURLOPT_SSL_CTX_DATA, t);
+    } else if (t->trust_file) { /* refused: curl loads the same file and directory itself */
+        cu->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, NULL);
+        cu->easy_setopt(h, CURLOPT_CAINFO, t->trust_file[0] ? t->trust_file : NULL);
+        cu->easy_setopt(h, CURLOPT_CAPATH, t->trust_dir[0] ? t->trust_dir : NULL);
     } else if (req->ca_bundle && req->ca_bundle[0]) {
         /* the bundle alone (not curl's default directory too), as in the AWS SDKs */
         cu->easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);

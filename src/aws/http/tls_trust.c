@@ -33,7 +33,8 @@
     X(store_get0_objects, X509_STORE_get0_objects)  \
     X(sk_num, OPENSSL_sk_num)                       \
     X(err_get_error, ERR_get_error)                 \
-    X(err_error_string_n, ERR_error_string_n)
+    X(err_error_string_n, ERR_error_string_n)       \
+    X(version, OpenSSL_version)
 
 #define S_FIELD_(field, symbol) __typeof__(symbol) *field;
 typedef struct s_ssl_api {
@@ -62,6 +63,17 @@ static unsigned long s_loads, s_attaches;
 
 static void s_copy(char *dst, const char *src) { snprintf(dst, S_PATH_MAX, "%s", src ? src : ""); }
 
+bool es_tls_trust_same_openssl(const char *curl_ssl_version, const char *openssl_version)
+{
+    static const char curl_prefix[] = "OpenSSL/", ssl_prefix[] = "OpenSSL ";
+    if (!curl_ssl_version || !openssl_version || strncmp(curl_ssl_version, curl_prefix, 8) != 0 ||
+        strncmp(openssl_version, ssl_prefix, 8) != 0)
+        return false;
+    const char *want = curl_ssl_version + 8, *have = openssl_version + 8;
+    size_t n = strlen(want);
+    return n > 0 && strncmp(have, want, n) == 0 && (have[n] == ' ' || have[n] == '\0');
+}
+
 static void s_init(void)
 {
     const es_curl_api *cu = es_curl_api_get(NULL);
@@ -77,6 +89,10 @@ static void s_init(void)
     ES_LAZY_LIB_RESOLVE(S_SSL_FUNCTIONS, h, &s_ssl, missing);
     if (missing)
         return; /* the handle stays open: libcurl holds the library anyway */
+    /* Another libssl.so.3 may be loaded while libcurl uses a static copy:
+     * a store from one OpenSSL must never reach the other's SSL_CTX. */
+    if (!es_tls_trust_same_openssl(v->ssl_version, s_ssl.version(OPENSSL_VERSION)))
+        return;
     CURL *probe = cu->easy_init();
     if (!probe)
         return;
@@ -209,13 +225,15 @@ es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, cha
         snprintf(msg, msg_size, "CA file or directory name longer than %d bytes", S_PATH_MAX - 1);
         return ES_ERR_CONFIG;
     }
-    struct stat sb = {0};
-    if (file[0] && stat(file, &sb) != 0) {
-        snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
-        return ES_ERR_CONFIG;
-    }
+    /* stat under the lock, just before a load: the identity recorded is
+     * never newer than the contents loaded */
     pthread_mutex_lock(&s_mu);
-    s_store *s = s_lookup(file, dir, &sb, msg, msg_size);
+    struct stat sb = {0};
+    s_store *s = NULL;
+    if (file[0] && stat(file, &sb) != 0)
+        snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
+    else
+        s = s_lookup(file, dir, &sb, msg, msg_size);
     if (s) {
         s_ssl.ctx_set1_cert_store(ssl_ctx, s->store);
         s_attaches++;

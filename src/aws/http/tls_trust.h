@@ -20,8 +20,8 @@
  * (a rotated bundle), which curl's 24-hour cache did not do.
  *
  * Used only when curl's TLS backend is OpenSSL 3 and libssl (already loaded
- * by libcurl) provides the functions below; otherwise request.c leaves the
- * CA file to curl as before. */
+ * by libcurl) reports the version curl reports and provides the functions
+ * below; otherwise request.c leaves the CA file to curl as before. */
 #ifndef ES_AWS_TLS_TRUST_H
 #define ES_AWS_TLS_TRUST_H
 
@@ -53,6 +53,11 @@ void es_tls_trust_set_defaults(const char *file, const char *dir);
  * store curl gave it (empty: nothing is trusted). Thread-safe. */
 ES_MUST_USE es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg,
                                        size_t msg_size);
+
+/* Whether curl's TLS library (curl_version_info's ssl_version, "OpenSSL/3.0.19")
+ * is the libssl found (OpenSSL_version(OPENSSL_VERSION), "OpenSSL 3.0.19 27
+ * Jan 2026"); es_tls_trust_available requires it. Exposed for tests. */
+bool es_tls_trust_same_openssl(const char *curl_ssl_version, const char *openssl_version);
 
 /* For tests: how many stores this process has built; how many connections
  * were handed one; how many certificates and CRLs the current store for

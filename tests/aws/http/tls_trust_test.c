@@ -229,6 +229,19 @@ static void test_https_proxy_bypasses_shared_store(void)
     es_http_response_clean(&resp);
 }
 
+static void test_libssl_must_be_curls(void)
+{
+    CHECK(es_tls_trust_same_openssl("OpenSSL/3.0.19", "OpenSSL 3.0.19 27 Jan 2026"));
+    CHECK(es_tls_trust_same_openssl("OpenSSL/3.2.1", "OpenSSL 3.2.1"));
+    CHECK(!es_tls_trust_same_openssl("OpenSSL/3.0.1", "OpenSSL 3.0.19 27 Jan 2026")); /* not a prefix match */
+    CHECK(!es_tls_trust_same_openssl("OpenSSL/3.0.19", "OpenSSL 3.0.1 14 Dec 2021"));
+    CHECK(!es_tls_trust_same_openssl("OpenSSL/3.2.0", "OpenSSL 3.0.19 27 Jan 2026"));
+    CHECK(!es_tls_trust_same_openssl("OpenSSL/", "OpenSSL  x"));
+    CHECK(!es_tls_trust_same_openssl("LibreSSL/3.8.2", "LibreSSL 3.8.2"));
+    CHECK(!es_tls_trust_same_openssl(NULL, "OpenSSL 3.0.19 27 Jan 2026"));
+    CHECK(!es_tls_trust_same_openssl("OpenSSL/3.0.19", NULL));
+}
+
 /* curl's built-in CA file and directory, to restore after a test replaced them. */
 static char s_curl_file[512], s_curl_dir[512];
 
@@ -306,6 +319,7 @@ int main(void)
         ES_RUN(test_curl_loads_nothing_into_shared_store);
         ES_RUN(test_https_proxy_bypasses_shared_store);
         ES_RUN(test_bundle_alone_not_default_dir);
+        ES_RUN(test_libssl_must_be_curls);
         ES_RUN(test_no_default_cas_left_to_curl);
     } else {
         ES_RUN(test_openssl_command_missing);
