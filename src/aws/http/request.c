@@ -43,6 +43,10 @@ typedef struct s_thread_state {
      * connections made under different stores apart, so a handle asked for
      * another one is replaced. */
     char *trust_file[S_MAX_NESTING], *trust_dir[S_MAX_NESTING];
+    /* The store's generation (es_tls_trust_generation) when each handle was
+     * last used: a rebuilt store (a rotated CA file) replaces the handle too,
+     * since curl would resume TLS sessions verified under the old one. */
+    unsigned long trust_gen[S_MAX_NESTING];
     int depth;
 } s_thread_state;
 
@@ -99,24 +103,29 @@ static bool s_set_text(char **slot, const char *text)
 }
 
 /* The handle for the current nesting level, reset for a new request whose
- * TLS connections are verified against the shared store of (file, dir), or
- * by curl's own CA loading when file is NULL; pair with s_handle_release.
- * NULL when nested too deeply or out of memory. */
-static CURL *s_handle_acquire(const es_curl_api *cu, const char *file, const char *dir)
+ * TLS connections are verified against the shared store of (file, dir) in
+ * its generation gen, or by curl's own CA loading when file is NULL (a
+ * request without TLS, !tls, takes the handle whatever it was used for);
+ * pair with s_handle_release. NULL when nested too deeply or out of memory. */
+static CURL *s_handle_acquire(const es_curl_api *cu, bool tls, const char *file, const char *dir,
+                              unsigned long gen)
 {
     s_thread_state *st = s_state();
     if (!st || st->depth >= S_MAX_NESTING)
         return NULL;
     int d = st->depth;
     CURL **slot = &st->handles[d];
-    bool same = s_same_text(st->trust_file[d], file) && s_same_text(st->trust_dir[d], file ? dir : NULL);
-    if (*slot && !same) {
-        cu->easy_cleanup(*slot); /* with its connections and TLS sessions */
+    bool same = !tls || (s_same_text(st->trust_file[d], file) &&
+                         s_same_text(st->trust_dir[d], file ? dir : NULL) && st->trust_gen[d] == gen);
+    if (!same) {
+        if (*slot)
+            cu->easy_cleanup(*slot); /* with its connections and TLS sessions */
         *slot = NULL;
-    }
-    if (!same && !(s_set_text(&st->trust_file[d], file) && s_set_text(&st->trust_dir[d], file ? dir : NULL))) {
-        s_set_text(&st->trust_file[d], NULL); /* never a half-recorded key */
-        return NULL;
+        if (!(s_set_text(&st->trust_file[d], file) && s_set_text(&st->trust_dir[d], file ? dir : NULL))) {
+            s_set_text(&st->trust_file[d], NULL); /* never a half-recorded key */
+            return NULL;
+        }
+        st->trust_gen[d] = gen;
     }
     if (*slot)
         cu->easy_reset(*slot);
@@ -449,7 +458,10 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     if ((!req->no_proxy && s_https_proxy_configured()) ||
         !es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
         trust_file = trust_dir = NULL; /* curl loads the CAs itself */
-    CURL *h = s_handle_acquire(cu, trust_file, trust_dir);
+    /* no TLS (plain http, no https:// proxy): no store to build, any handle */
+    bool tls = !trust_file || strncasecmp(req->url, "https://", 8) == 0;
+    unsigned long trust_gen = trust_file && tls ? es_tls_trust_generation(trust_file, trust_dir) : 0;
+    CURL *h = s_handle_acquire(cu, tls, trust_file, trust_dir, trust_gen);
     if (!h) {
         cu->slist_free_all(headers);
         snprintf(resp->error, sizeof resp->error,

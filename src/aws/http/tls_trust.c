@@ -217,29 +217,48 @@ static s_store *s_lookup(const char *file, const char *dir, const struct stat *s
     return slot;
 }
 
+/* The current store for (file, dir), built when missing or stale. Called
+ * with s_mu held; NULL with msg set on failure. The file is stat()ed under
+ * the lock, just before a possible load: the identity recorded is never
+ * newer than the contents loaded. */
+static s_store *s_current(const char *file, const char *dir, char *msg, size_t msg_size)
+{
+    if (strlen(file) >= S_PATH_MAX || strlen(dir) >= S_PATH_MAX) {
+        snprintf(msg, msg_size, "CA file or directory name longer than %d bytes", S_PATH_MAX - 1);
+        return NULL;
+    }
+    struct stat sb = {0};
+    if (file[0] && stat(file, &sb) != 0) {
+        snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
+        return NULL;
+    }
+    return s_lookup(file, dir, &sb, msg, msg_size);
+}
+
 es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg, size_t msg_size)
 {
     ES_ENSURE(ssl_ctx && file && dir && msg && msg_size > 0, ES_ERR_INVALID_ARG);
     ES_ENSURE(s_ok, ES_ERR_INTERNAL);
-    if (strlen(file) >= S_PATH_MAX || strlen(dir) >= S_PATH_MAX) {
-        snprintf(msg, msg_size, "CA file or directory name longer than %d bytes", S_PATH_MAX - 1);
-        return ES_ERR_CONFIG;
-    }
-    /* stat under the lock, just before a load: the identity recorded is
-     * never newer than the contents loaded */
     pthread_mutex_lock(&s_mu);
-    struct stat sb = {0};
-    s_store *s = NULL;
-    if (file[0] && stat(file, &sb) != 0)
-        snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
-    else
-        s = s_lookup(file, dir, &sb, msg, msg_size);
+    s_store *s = s_current(file, dir, msg, msg_size);
     if (s) {
         s_ssl.ctx_set1_cert_store(ssl_ctx, s->store);
         s_attaches++;
     }
     pthread_mutex_unlock(&s_mu);
     return s ? ES_OK : ES_ERR_CONFIG;
+}
+
+unsigned long es_tls_trust_generation(const char *file, const char *dir)
+{
+    if (!s_ok || !file || !dir)
+        return 0;
+    char ignored[256];
+    pthread_mutex_lock(&s_mu);
+    const s_store *s = s_current(file, dir, ignored, sizeof ignored);
+    unsigned long born = s ? s->born : 0;
+    pthread_mutex_unlock(&s_mu);
+    return born;
 }
 
 unsigned long es_tls_trust_loads(void)

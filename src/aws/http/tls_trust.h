@@ -16,8 +16,10 @@
  * would also load the proxy's CA defaults INTO the shared store (the
  * callback runs for the proxy's TLS too), so request.c does not use the
  * shared store when one is configured.
- * The file is stat()ed for every new connection and reloaded when it changes
- * (a rotated bundle), which curl's 24-hour cache did not do.
+ * The file is stat()ed for every https request and new connection and
+ * reloaded when it changes (a rotated bundle), which curl's 24-hour cache did
+ * not do; request.c then replaces the handles whose connections and TLS
+ * sessions were verified under the old store.
  *
  * Used only when curl's TLS backend is OpenSSL 3 and libssl (already loaded
  * by libcurl) reports the version curl reports and provides the functions
@@ -53,6 +55,14 @@ void es_tls_trust_set_defaults(const char *file, const char *dir);
  * store curl gave it (empty: nothing is trusted). Thread-safe. */
 ES_MUST_USE es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg,
                                        size_t msg_size);
+
+/* The generation of the shared store for (file, dir): a number that changes
+ * whenever the store is (re)built, building it first when there is none yet
+ * or the file changed; 0 when it cannot be built (es_tls_trust_attach then
+ * says why). Connections and TLS sessions made under another generation must
+ * not be reused: a resumed session is not verified against the new store.
+ * Thread-safe; one stat() when the store is current. */
+unsigned long es_tls_trust_generation(const char *file, const char *dir);
 
 /* Whether curl's TLS library (curl_version_info's ssl_version, "OpenSSL/3.0.19")
  * is the libssl found (OpenSSL_version(OPENSSL_VERSION), "OpenSSL 3.0.19 27

@@ -4,13 +4,19 @@
  * several threads (each with its own curl handles) build the store once;
  * verification stays strict (a certificate from another CA and a host name
  * the certificate does not name are refused); a rewritten CA file is loaded
- * again; a missing one is a configuration error naming it. Skipped when the
- * openssl command is missing. */
+ * again, and a file swapped to another CA is refused at once (no TLS session
+ * of the old store resumed); a missing, garbage or empty one is a
+ * configuration error naming it; curl loads nothing into the shared store
+ * (its object count), not even through an https:// proxy (not used then);
+ * AWS_CA_BUNDLE is trusted alone, without curl's default directory; no
+ * store is built for plain http or when curl has no CAs to load. Skipped
+ * when the openssl command is missing. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +248,127 @@ static void test_libssl_must_be_curls(void)
     CHECK(!es_tls_trust_same_openssl("OpenSSL/3.0.19", NULL));
 }
 
+static void s_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs(text, f);
+    REQUIRE(fclose(f) == 0);
+}
+
+static void test_unusable_file_named(void)
+{
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s/garbage.pem", s_dir);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    s_write_file(bad, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    CHECK_INT_EQ(s_get("127.0.0.1", bad, &resp), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(resp.error, bad);
+    CHECK_INT_EQ(resp.status, 0);
+    s_write_file(bad, "");
+    struct timespec later[2] = {{.tv_sec = time(NULL) + 30}, {.tv_sec = time(NULL) + 30}};
+    REQUIRE(utimensat(AT_FDCWD, bad, later, 0) == 0);
+    CHECK_INT_EQ(s_get("127.0.0.1", bad, &resp), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(resp.error, bad);
+    es_http_response_clean(&resp);
+}
+
+/* cp src dst, then dst's modification time set to now + ahead seconds (a
+ * rotation; cp twice within one clock tick could leave the same identity). */
+static void s_replace(const char *src, const char *dst, int ahead)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, dst);
+    REQUIRE(s_run(cmd));
+    struct timespec t[2] = {{.tv_sec = time(NULL) + ahead}, {.tv_sec = time(NULL) + ahead}};
+    REQUIRE(utimensat(AT_FDCWD, dst, t, 0) == 0);
+}
+
+static void test_contents_swapped_and_restored(void)
+{
+    char ca[600], keep[600];
+    snprintf(ca, sizeof ca, "%s/rotating.pem", s_dir);
+    snprintf(keep, sizeof keep, "%s/keep.pem", s_dir);
+    s_replace(s_cert, ca, 100);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    CHECK_OK(s_get("127.0.0.1", ca, &resp));
+    CHECK_INT_EQ(resp.status, 200);
+    s_replace(s_other, ca, 200); /* same path, now another CA: refused */
+    CHECK_INT_EQ(s_get("127.0.0.1", ca, &resp), ES_ERR_CONFIG);
+    CHECK_INT_EQ(resp.status, 0);
+    s_replace(s_cert, ca, 300); /* restored: trusted again */
+    CHECK_OK(s_get("127.0.0.1", ca, &resp));
+    CHECK_INT_EQ(resp.status, 200);
+    es_http_response_clean(&resp);
+}
+
+static atomic_int s_stop_touching;
+static char s_touched[600];
+
+/* Gives s_touched a new modification time every 2 ms until told to stop. */
+static void *s_thread_toucher(void *arg)
+{
+    (void)arg;
+    for (int i = 1; !atomic_load(&s_stop_touching) && i < 2000; i++) {
+        struct timespec t[2] = {{.tv_sec = time(NULL) + 400 + i}, {.tv_sec = time(NULL) + 400 + i}};
+        (void)utimensat(AT_FDCWD, s_touched, t, 0);
+        usleep(2000);
+    }
+    return NULL;
+}
+
+static void *s_thread_touched_requests(void *arg)
+{
+    int *ok = arg;
+    es_http_response *resp = malloc(sizeof *resp);
+    if (!resp)
+        return NULL;
+    es_http_response_init(resp);
+    for (int i = 0; i < S_PER_THREAD; i++)
+        if (s_get("127.0.0.1", s_touched, resp) == ES_OK && resp->status == 200)
+            (*ok)++;
+    es_http_response_clean(resp);
+    free(resp);
+    return NULL;
+}
+
+static void test_reloads_while_connecting(void)
+{
+    snprintf(s_touched, sizeof s_touched, "%s/touched.pem", s_dir);
+    s_replace(s_cert, s_touched, 0);
+    unsigned long before = es_tls_trust_loads();
+    pthread_t toucher, th[S_THREADS];
+    int ok[S_THREADS] = {0};
+    REQUIRE(pthread_create(&toucher, NULL, s_thread_toucher, NULL) == 0);
+    for (int i = 0; i < S_THREADS; i++)
+        REQUIRE(pthread_create(&th[i], NULL, s_thread_touched_requests, &ok[i]) == 0);
+    for (int i = 0; i < S_THREADS; i++)
+        pthread_join(th[i], NULL);
+    atomic_store(&s_stop_touching, 1);
+    pthread_join(toucher, NULL);
+    for (int i = 0; i < S_THREADS; i++)
+        CHECK_INT_EQ(ok[i], S_PER_THREAD); /* no connection saw a store freed under it */
+    CHECK(es_tls_trust_loads() - before >= 2);
+    CHECK_INT_EQ(es_tls_trust_objects(s_touched, ""), 1);
+}
+
+static void test_plain_http_builds_no_store(void)
+{
+    char ca[600], url[64];
+    snprintf(ca, sizeof ca, "%s/plain.pem", s_dir);
+    s_replace(s_cert, ca, 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", s_free_port()); /* nothing listens */
+    es_http_request req = {.method = "GET", .url = url, .max_body = 1024, .ca_bundle = ca, .no_proxy = true};
+    es_http_response resp;
+    es_http_response_init(&resp);
+    unsigned long before = es_tls_trust_loads();
+    CHECK(es_http_perform(&req, &resp) != ES_OK);
+    CHECK_INT_EQ(es_tls_trust_loads() - before, 0); /* no TLS, no CA parsing */
+    es_http_response_clean(&resp);
+}
+
 /* curl's built-in CA file and directory, to restore after a test replaced them. */
 static char s_curl_file[512], s_curl_dir[512];
 
@@ -316,6 +443,10 @@ int main(void)
         ES_RUN(test_host_name_checked);
         ES_RUN(test_rewritten_file_reloaded);
         ES_RUN(test_missing_file_named);
+        ES_RUN(test_unusable_file_named);
+        ES_RUN(test_contents_swapped_and_restored);
+        ES_RUN(test_reloads_while_connecting);
+        ES_RUN(test_plain_http_builds_no_store);
         ES_RUN(test_curl_loads_nothing_into_shared_store);
         ES_RUN(test_https_proxy_bypasses_shared_store);
         ES_RUN(test_bundle_alone_not_default_dir);
