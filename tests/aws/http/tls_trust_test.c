@@ -121,33 +121,50 @@ static es_err s_get(const char *host, const char *ca, es_http_response *resp)
     return s_get_via(host, ca, false, resp);
 }
 
+typedef struct s_requester {
+    const char *ca;
+    int ok; /* requests answered 200 */
+} s_requester;
+
 static void *s_thread_requests(void *arg)
 {
-    int *ok = arg;
+    s_requester *r = arg;
     es_http_response *resp = malloc(sizeof *resp);
     if (!resp)
         return NULL;
     es_http_response_init(resp);
     for (int i = 0; i < S_PER_THREAD; i++)
-        if (s_get("127.0.0.1", s_cert, resp) == ES_OK && resp->status == 200)
-            (*ok)++;
+        if (s_get("127.0.0.1", r->ca, resp) == ES_OK && resp->status == 200)
+            r->ok++;
     es_http_response_clean(resp);
     free(resp);
     return NULL;
+}
+
+/* S_THREADS threads (each with its own handles) make S_PER_THREAD requests
+ * trusting ca; checks that every one succeeded. */
+static void s_requests_from_threads(const char *ca)
+{
+    pthread_t th[S_THREADS];
+    s_requester r[S_THREADS];
+    int started = 0;
+    for (; started < S_THREADS; started++) {
+        r[started] = (s_requester){.ca = ca};
+        if (pthread_create(&th[started], NULL, s_thread_requests, &r[started]) != 0)
+            break;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    CHECK_INT_EQ(started, S_THREADS);
+    for (int i = 0; i < started; i++)
+        CHECK_INT_EQ(r[i].ok, S_PER_THREAD);
 }
 
 static void test_store_built_once_for_every_connection(void)
 {
     REQUIRE(es_tls_trust_available()); /* Debian's libcurl4 uses OpenSSL 3 */
     unsigned long before = es_tls_trust_loads();
-    pthread_t th[S_THREADS];
-    int ok[S_THREADS] = {0};
-    for (int i = 0; i < S_THREADS; i++)
-        REQUIRE(pthread_create(&th[i], NULL, s_thread_requests, &ok[i]) == 0);
-    for (int i = 0; i < S_THREADS; i++)
-        pthread_join(th[i], NULL);
-    for (int i = 0; i < S_THREADS; i++)
-        CHECK_INT_EQ(ok[i], S_PER_THREAD);
+    s_requests_from_threads(s_cert);
     /* 12 handshakes on 3 threads' handles: one store */
     CHECK_INT_EQ(es_tls_trust_loads() - before, 1);
 }
@@ -319,37 +336,16 @@ static void *s_thread_toucher(void *arg)
     return NULL;
 }
 
-static void *s_thread_touched_requests(void *arg)
-{
-    int *ok = arg;
-    es_http_response *resp = malloc(sizeof *resp);
-    if (!resp)
-        return NULL;
-    es_http_response_init(resp);
-    for (int i = 0; i < S_PER_THREAD; i++)
-        if (s_get("127.0.0.1", s_touched, resp) == ES_OK && resp->status == 200)
-            (*ok)++;
-    es_http_response_clean(resp);
-    free(resp);
-    return NULL;
-}
-
 static void test_reloads_while_connecting(void)
 {
     snprintf(s_touched, sizeof s_touched, "%s/touched.pem", s_dir);
     s_replace(s_cert, s_touched, 0);
     unsigned long before = es_tls_trust_loads();
-    pthread_t toucher, th[S_THREADS];
-    int ok[S_THREADS] = {0};
+    pthread_t toucher;
     REQUIRE(pthread_create(&toucher, NULL, s_thread_toucher, NULL) == 0);
-    for (int i = 0; i < S_THREADS; i++)
-        REQUIRE(pthread_create(&th[i], NULL, s_thread_touched_requests, &ok[i]) == 0);
-    for (int i = 0; i < S_THREADS; i++)
-        pthread_join(th[i], NULL);
+    s_requests_from_threads(s_touched); /* no connection saw a store freed under it */
     atomic_store(&s_stop_touching, 1);
     pthread_join(toucher, NULL);
-    for (int i = 0; i < S_THREADS; i++)
-        CHECK_INT_EQ(ok[i], S_PER_THREAD); /* no connection saw a store freed under it */
     CHECK(es_tls_trust_loads() - before >= 2);
     CHECK_INT_EQ(es_tls_trust_objects(s_touched, ""), 1);
 }
