@@ -6,7 +6,8 @@
  * written by someone else (kept, warned in the log) and a copy replaced
  * between the HEAD and the conditional DELETE all stay; a copy that keeps
  * changing leaves the removal for redelivery; a late creation of a version
- * hidden by a delete marker is not published again. */
+ * hidden by a delete marker is not published again, nor a creation whose
+ * source was deleted (and its removal propagated) while it was in flight. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -446,6 +447,64 @@ static void test_lost_races_leave_the_removal_for_redelivery(void)
     s_teardown();
 }
 
+/* The creation's run in the background, on the emulator's event body. */
+typedef struct s_bg_creation {
+    pthread_t thread;
+    const char *body;
+    es_job_counts counts;
+} s_bg_creation;
+
+static void *s_bg_create(void *arg)
+{
+    s_bg_creation *bg = arg;
+    bg->counts = s_run(bg->body);
+    return NULL;
+}
+
+/* A delete is not undone by the creation it followed: B holds the copy of
+ * v0, v1 is uploaded and deleted at once, and the removal (propagated) takes
+ * B's copy away while v1's job is in flight, its request to B (`action`:
+ * the PutObject, or the HEAD that orders it) held back by a fault rule.
+ * v1's job must settle as gone and leave B empty, as A is: it HEADs B
+ * before writing with deletes propagated (no If-None-Match: * write that
+ * the emptied key would accept) and, after its write lost, reads A again
+ * rather than resending what it stripped. */
+static void s_check_delete_not_undone(const char *key, const char *action)
+{
+    REQUIRE(s_upload_and_strip(key, 1)); /* B holds the copy of v0 */
+    REQUIRE(s_put_source(key, 2));       /* v1 */
+    char *created = s_next_event();
+    REQUIRE(created != NULL);
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"%s\",\"bucket\":\"%s\",\"key\":\"%s\",\"delay_ms\":1500,"
+             "\"times\":1}",
+             action, s_w.dst, key);
+    REQUIRE(es_itest_fault(rule) == 0);
+    s_bg_creation bg = {.body = created};
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_create, &bg) == 0);
+    usleep(600 * 1000); /* v1's request to B waits in the emulator */
+    REQUIRE(s_delete_source(key));
+    es_job_counts removal;
+    bool removal_ran = s_run_next(&removal);
+    pthread_join(bg.thread, NULL);
+    es_itest_clear_faults();
+    CHECK(removal_ran);
+    CHECK_INT_EQ(removal.n[ES_JOB_DELETED], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_STRIPPED], 0);
+    CHECK(!s_in_dest(key, NULL));
+    free(created);
+}
+
+static void test_delete_not_undone_by_the_creation_it_followed(void)
+{
+    SETUP(true);
+    s_check_delete_not_undone("raced-put.jpg", "PutObject");
+    s_check_delete_not_undone("raced-head.jpg", "HeadObject");
+    s_teardown();
+}
+
 int main(void)
 {
     ES_RUN(test_delete_removes_the_copy_of_that_source);
@@ -455,6 +514,7 @@ int main(void)
     ES_RUN(test_versioned_source);
     ES_RUN(test_copy_written_during_the_delete_survives);
     ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
+    ES_RUN(test_delete_not_undone_by_the_creation_it_followed);
     ES_RUN(test_late_creation_of_a_hidden_version_is_not_published);
     return es_test_finish();
 }
