@@ -8,7 +8,8 @@
  * conditional on what the HEAD saw (a lost race re-checks). The body of a
  * lost PutObject is sent again only when the re-check ordered it by
  * sequencers; otherwise A is read again, pinned, as that GET is the only
- * check that A still holds the source. The data path is job_transfer.c; the
+ * check that A still holds the source (with deletes propagated, a version
+ * id's current visibility is HEADed first). The data path is job_transfer.c; the
  * report and the log line are job_outcome.c's. */
 #include "worker/job.h"
 
@@ -80,6 +81,18 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     return true;
 }
 
+/* Before A is read again (the kept body dropped): after a lost race with
+ * deletes propagated, a version a delete marker has hidden meanwhile is not
+ * published again (a GET pinned to its version id would still find it; the
+ * removal may have emptied B's key). False with res settled when it is not. */
+static bool s_read_again(const es_job_env *env, const es_job_object *obj, bool lost_race, es_job_kept *kept,
+                         es_job_result *res)
+{
+    es_job_kept_free(kept);
+    return !lost_race || !env->cfg->propagate_deletes || !obj->source.version_id[0] ||
+           es_propagate_source_visible(env, obj, res);
+}
+
 /* The checks made before any request; false with res filled when the object
  * is settled by them. */
 static bool s_precheck(const es_job_env *env, const es_job_object *obj, es_job_result *res)
@@ -134,8 +147,8 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         bool by_sequencer = false;
         if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, &by_sequencer, res))
             break;
-        if (!by_sequencer)
-            es_job_kept_free(&kept);
+        if (!by_sequencer && !s_read_again(env, obj, writes > 0, &kept, res))
+            break;
         bool conflict = es_job_transfer(env, obj, &wopt, unchecked, &kept, res);
         writes += !unchecked || kept.upload; /* an unchecked one that lost left its body */
         if (!conflict)

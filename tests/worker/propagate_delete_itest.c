@@ -7,7 +7,8 @@
  * between the HEAD and the conditional DELETE all stay; a copy that keeps
  * changing leaves the removal for redelivery; a late creation of a version
  * hidden by a delete marker is not published again, nor a creation whose
- * source was deleted (and its removal propagated) while it was in flight. */
+ * source was deleted (or its version hidden) and the removal propagated
+ * while it was in flight. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -505,6 +506,49 @@ static void test_delete_not_undone_by_the_creation_it_followed(void)
     s_teardown();
 }
 
+/* The same in a versioned bucket: v1's write to B waits in the emulator
+ * while a delete marker hides v1 (a fault rule answers the HEAD of A's
+ * current version with 404, as S3 does) and the removal takes B's copy of
+ * v0; the lost write must not be followed by a GET pinned to v1's version
+ * id (which would still find it) and a write: A's current version is HEADed
+ * again, and the creation is gone. */
+static void *s_bg_create_version(void *arg)
+{
+    s_bg_creation *bg = arg;
+    bg->counts = s_run_event("ObjectCreated:Put", "vraced.jpg", "v1", "0B");
+    return NULL;
+}
+
+static void test_hidden_version_not_published_after_a_lost_write(void)
+{
+    SETUP(true);
+    REQUIRE(s_upload_only("vraced.jpg"));
+    REQUIRE(s_publish("vraced.jpg", "v0", "0A"));
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"vraced.jpg\","
+             "\"delay_ms\":1500,\"times\":1}",
+             s_w.dst);
+    REQUIRE(es_itest_fault(rule) == 0);
+    s_bg_creation bg = {.body = NULL};
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_create_version, &bg) == 0);
+    usleep(600 * 1000); /* v1's PutObject waits in the emulator */
+    snprintf(rule, sizeof rule,
+             "{\"service\":\"s3\",\"action\":\"HeadObject\",\"bucket\":\"%s\",\"key\":\"vraced.jpg\","
+             "\"status\":404,\"code\":\"NoSuchKey\",\"times\":1}",
+             s_w.src);
+    int marker = es_itest_fault(rule);
+    es_job_counts removal = s_run_event("ObjectRemoved:DeleteMarkerCreated", "vraced.jpg", "m1", "0C");
+    pthread_join(bg.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(marker, 0);
+    CHECK_INT_EQ(removal.n[ES_JOB_DELETED], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
+    CHECK(!s_in_dest("vraced.jpg", NULL));
+    CHECK_STR_CONTAINS(es_logcap_text(), "current version is a delete marker");
+    s_teardown();
+}
+
 int main(void)
 {
     ES_RUN(test_delete_removes_the_copy_of_that_source);
@@ -515,6 +559,7 @@ int main(void)
     ES_RUN(test_copy_written_during_the_delete_survives);
     ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
     ES_RUN(test_delete_not_undone_by_the_creation_it_followed);
+    ES_RUN(test_hidden_version_not_published_after_a_lost_write);
     ES_RUN(test_late_creation_of_a_hidden_version_is_not_published);
     return es_test_finish();
 }
