@@ -317,7 +317,8 @@ def worker_section(w):
                  "(EXIFSTRIP_PAYLOAD_SIGNING=auto); over https, what users run, auto sends UNSIGNED-PAYLOAD with "
                  "the CRC64NVME checksum. So the big photos are also run with EXIFSTRIP_PAYLOAD_SIGNING=unsigned "
                  "over http (that setting without TLS), and the large one against a second emulator serving https "
-                 "with a self-signed certificate the worker trusts through AWS_CA_BUNDLE (auto, TLS included).")
+                 "with a self-signed certificate the worker trusts through AWS_CA_BUNDLE, appended to the system's CA "
+                 "bundle as a deployment's trust store would be (auto, TLS included).")
     if w.get("floor"):
         fl = w["floor"]
         notes.append(f"The loopback floor (tests/bench/relay_bench.c, "

@@ -319,13 +319,30 @@ def https_big_photo(root, exifstrip, work, path, clean, conc, say):
     """exifstrip on the large photo against a second, https emulator whose
     self-signed certificate it trusts through AWS_CA_BUNDLE, with
     EXIFSTRIP_PAYLOAD_SIGNING at its default (auto: UNSIGNED-PAYLOAD +
-    CRC64NVME over https). Returns that run's measurements."""
+    CRC64NVME over https). The bundle is the system's CA bundle plus that
+    certificate, so the worker parses what a deployment trusts (Debian's
+    ~145 CAs), not a single certificate. Returns that run's measurements."""
     emu = Emulator(root, os.path.join(work, "emulator-https"), tls=self_signed(work))
     try:
+        emu.ca = with_system_cas(work, emu.ca)
         wb = WorkerBench(root, exifstrip, emu, work)
         return big_photo(wb, "large-https", path, clean, ("exifstrip",), conc, {}, say, unsigned_too=False)["exifstrip"]
     finally:
         emu.close()
+
+
+SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def with_system_cas(work, cert):
+    """A bundle in work: the system's CAs (when there) followed by cert."""
+    bundle = os.path.join(work, "tls-bundle.pem")
+    with open(bundle, "w") as out:
+        for path in (SYSTEM_CAS, cert):
+            if os.path.exists(path):
+                with open(path) as f:
+                    out.write(f.read().rstrip("\n") + "\n")
+    return bundle
 
 
 def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True):

@@ -26,6 +26,7 @@
     X(slist_append, curl_slist_append)     \
     X(slist_free_all, curl_slist_free_all) \
     X(getdate, curl_getdate)               \
+    X(version_info, curl_version_info)     \
     X(url, curl_url)                       \
     X(url_set, curl_url_set)               \
     X(url_get, curl_url_get)               \

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "aws/http/curl_dl.h"
+#include "aws/http/tls_trust.h"
 
 #define S_ERROR_BODY_CAP (64u * 1024u) /* non-2xx bodies while streaming */
 #define S_DEFAULT_CONNECT_MS 3000L
@@ -37,6 +38,10 @@
 
 typedef struct s_thread_state {
     CURL *handles[S_MAX_NESTING];
+    /* The CA file each handle's connections were verified against (shared
+     * store, tls_trust.h), or NULL: curl cannot tell connections made under
+     * different stores apart, so a handle asked for another one is replaced. */
+    char *trust[S_MAX_NESTING];
     int depth;
 } s_thread_state;
 
@@ -57,6 +62,8 @@ static void s_state_destroy(void *p)
     for (int i = 0; cu && i < S_MAX_NESTING; i++)
         if (st->handles[i])
             cu->easy_cleanup(st->handles[i]);
+    for (int i = 0; i < S_MAX_NESTING; i++)
+        free(st->trust[i]);
     free(st);
 }
 
@@ -78,14 +85,29 @@ static s_thread_state *s_state(void)
     return st;
 }
 
-/* The handle for the current nesting level, reset for a new request; pair
- * with s_handle_release. NULL when nested too deeply or out of memory. */
-static CURL *s_handle_acquire(const es_curl_api *cu)
+static bool s_same_trust(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+/* The handle for the current nesting level, reset for a new request whose
+ * TLS connections are verified against trust (a CA file of the shared store,
+ * or NULL when curl loads it); pair with s_handle_release. NULL when nested
+ * too deeply or out of memory. */
+static CURL *s_handle_acquire(const es_curl_api *cu, const char *trust)
 {
     s_thread_state *st = s_state();
     if (!st || st->depth >= S_MAX_NESTING)
         return NULL;
     CURL **slot = &st->handles[st->depth];
+    char **slot_trust = &st->trust[st->depth];
+    if (*slot && !s_same_trust(*slot_trust, trust)) {
+        cu->easy_cleanup(*slot); /* with its connections and TLS sessions */
+        *slot = NULL;
+    }
+    if (!s_same_trust(*slot_trust, trust)) {
+        free(*slot_trust);
+        *slot_trust = trust ? strdup(trust) : NULL;
+        if (trust && !*slot_trust)
+            return NULL;
+    }
     if (*slot)
         cu->easy_reset(*slot);
     else
@@ -177,6 +199,7 @@ es_err es_http_map_curl_code(int curl_code)
 typedef struct s_transfer {
     const es_http_request *req;
     es_http_response *resp;
+    const char *trust_file;           /* CA file of the shared store (tls_trust.h), or NULL: curl's own */
     es_err cb_err;                    /* failure raised inside a callback */
     int mode;                         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
     const atomic_int *cancel;         /* the thread's token when the request began, or NULL */
@@ -257,6 +280,20 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return len;
 }
 
+/* curl's CURLOPT_SSL_CTX_FUNCTION, once per new TLS connection: the
+ * process-wide CA store instead of one curl would build for this handle. */
+static CURLcode s_on_ssl_ctx(CURL *h, void *ssl_ctx, void *userdata)
+{
+    (void)h;
+    s_transfer *t = userdata;
+    es_err rc = es_tls_trust_attach(ssl_ctx, t->trust_file, es_tls_trust_default_dir(), t->resp->error,
+                                    sizeof t->resp->error);
+    if (rc == ES_OK)
+        return CURLE_OK;
+    t->cb_err = rc;
+    return CURLE_SSL_CACERT_BADFILE;
+}
+
 /* Builds the header list; also suppresses what curl would add on its own
  * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
 static es_err s_header_list(const es_curl_api *cu, const es_http_request *req, struct curl_slist **out)
@@ -318,8 +355,16 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (req->ca_bundle && req->ca_bundle[0])
+    if (t->trust_file) {
+        /* curl builds no store of its own; s_on_ssl_ctx hands over the shared one */
+        cu->easy_setopt(h, CURLOPT_CAINFO, NULL);
+        cu->easy_setopt(h, CURLOPT_CAPATH, NULL);
+        cu->easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+        cu->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, s_on_ssl_ctx);
+        cu->easy_setopt(h, CURLOPT_SSL_CTX_DATA, t);
+    } else if (req->ca_bundle && req->ca_bundle[0]) {
         cu->easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
+    }
     cu->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                     req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS);
@@ -367,7 +412,10 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     }
     struct curl_slist *headers = NULL;
     ES_GUARD(s_header_list(cu, req, &headers));
-    CURL *h = s_handle_acquire(cu);
+    const char *trust_file = NULL;
+    if (es_tls_trust_available())
+        trust_file = req->ca_bundle && req->ca_bundle[0] ? req->ca_bundle : es_tls_trust_default_file();
+    CURL *h = s_handle_acquire(cu, trust_file);
     if (!h) {
         cu->slist_free_all(headers);
         snprintf(resp->error, sizeof resp->error,
@@ -377,6 +425,7 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
 
     s_transfer t = {.req = req,
                     .resp = resp,
+                    .trust_file = trust_file,
                     .cancel = s_cancel_token,
                     .process_cancel = atomic_load(&s_process_token)};
     resp->body.max = req->max_body;

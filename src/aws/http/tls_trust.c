@@ -1,0 +1,209 @@
+/* tls_trust.c - the process-wide CA store of tls_trust.h. libssl is found
+ * with RTLD_NOLOAD (the copy libcurl already loaded, so the store and curl's
+ * SSL_CTX come from the same OpenSSL) and its X509_STORE functions through
+ * the same handle. A few stores are kept, keyed by file, directory and the
+ * file's identity; a replaced store is released here, connections holding it
+ * keep their own reference. */
+#include "aws/http/tls_trust.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "aws/http/curl_dl.h"
+#include "aws/http/lazy_lib.h"
+
+#define S_LIBSSL "libssl.so.3"
+#define S_STORES 4
+#define S_PATH_MAX 512
+
+#define S_SSL_FUNCTIONS(X)                          \
+    X(ctx_set1_cert_store, SSL_CTX_set1_cert_store) \
+    X(store_new, X509_STORE_new)                    \
+    X(store_free, X509_STORE_free)                  \
+    X(store_load_file, X509_STORE_load_file)        \
+    X(store_load_path, X509_STORE_load_path)        \
+    X(store_set_flags, X509_STORE_set_flags)        \
+    X(err_get_error, ERR_get_error)                 \
+    X(err_error_string_n, ERR_error_string_n)
+
+#define S_FIELD_(field, symbol) __typeof__(symbol) *field;
+typedef struct s_ssl_api {
+    S_SSL_FUNCTIONS(S_FIELD_)
+} s_ssl_api;
+#undef S_FIELD_
+
+typedef struct s_store {
+    X509_STORE *store; /* NULL: free slot */
+    char file[S_PATH_MAX], dir[S_PATH_MAX];
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    unsigned long born; /* load number, for replacing the oldest */
+} s_store;
+
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static bool s_ok;
+static s_ssl_api s_ssl;
+static char s_default_file[S_PATH_MAX], s_default_dir[S_PATH_MAX];
+
+static pthread_mutex_t s_mu = PTHREAD_MUTEX_INITIALIZER;
+static s_store s_stores[S_STORES];
+static unsigned long s_loads;
+
+static void s_copy(char *dst, const char *src) { snprintf(dst, S_PATH_MAX, "%s", src ? src : ""); }
+
+static void s_init(void)
+{
+    const es_curl_api *cu = es_curl_api_get(NULL);
+    if (!cu)
+        return;
+    const curl_version_info_data *v = cu->version_info(CURLVERSION_NOW);
+    if (!v || !v->ssl_version || strncmp(v->ssl_version, "OpenSSL/3.", 10) != 0)
+        return; /* another TLS library (or none): curl keeps loading CA files itself */
+    void *h = dlopen(S_LIBSSL, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (!h)
+        return;
+    const char *missing;
+    ES_LAZY_LIB_RESOLVE(S_SSL_FUNCTIONS, h, &s_ssl, missing);
+    if (missing)
+        return; /* the handle stays open: libcurl holds the library anyway */
+    CURL *probe = cu->easy_init();
+    if (!probe)
+        return;
+    char *file = NULL, *dir = NULL;
+    bool got = cu->easy_getinfo(probe, CURLINFO_CAINFO, &file) == CURLE_OK &&
+               cu->easy_getinfo(probe, CURLINFO_CAPATH, &dir) == CURLE_OK;
+    bool fits = (!file || strlen(file) < S_PATH_MAX) && (!dir || strlen(dir) < S_PATH_MAX);
+    if (got && fits) {
+        s_copy(s_default_file, file);
+        s_copy(s_default_dir, dir);
+    }
+    cu->easy_cleanup(probe);
+    s_ok = got && fits;
+}
+
+bool es_tls_trust_available(void)
+{
+    pthread_once(&s_once, s_init);
+    return s_ok;
+}
+
+const char *es_tls_trust_default_file(void) { return s_default_file; }
+const char *es_tls_trust_default_dir(void) { return s_default_dir; }
+
+/* OpenSSL's first queued error as text, or fallback. */
+static void s_ssl_error(char *msg, size_t msg_size, const char *what, const char *path)
+{
+    char why[256] = "";
+    unsigned long e = s_ssl.err_get_error();
+    if (e)
+        s_ssl.err_error_string_n(e, why, sizeof why);
+    while (s_ssl.err_get_error())
+        ; /* leave no stale errors for curl to report */
+    snprintf(msg, msg_size, "cannot load the CA %s %s: %s", what, path, why[0] ? why : "no certificates found");
+}
+
+/* A new store for (file, dir); NULL with msg set on failure. */
+static X509_STORE *s_build(const char *file, const char *dir, char *msg, size_t msg_size)
+{
+    X509_STORE *st = s_ssl.store_new();
+    if (!st) {
+        snprintf(msg, msg_size, "cannot create a certificate store: out of memory");
+        return NULL;
+    }
+    if (file[0] && s_ssl.store_load_file(st, file) != 1) {
+        s_ssl_error(msg, msg_size, "file", file);
+        s_ssl.store_free(st);
+        return NULL;
+    }
+    if (dir[0] && s_ssl.store_load_path(st, dir) != 1) {
+        s_ssl_error(msg, msg_size, "directory", dir);
+        s_ssl.store_free(st);
+        return NULL;
+    }
+    /* What curl 7.88 sets on the store it builds when verifying peers. */
+    s_ssl.store_set_flags(st, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
+    return st;
+}
+
+static bool s_same_file(const s_store *s, const struct stat *sb)
+{
+    return s->dev == sb->st_dev && s->ino == sb->st_ino && s->size == sb->st_size &&
+           s->mtime.tv_sec == sb->st_mtim.tv_sec && s->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/* The slot for (file, dir), current for sb; built when missing or stale.
+ * Called with s_mu held. NULL with msg set on failure. */
+static s_store *s_lookup(const char *file, const char *dir, const struct stat *sb, char *msg, size_t msg_size)
+{
+    s_store *slot = NULL;
+    for (int i = 0; i < S_STORES; i++) {
+        s_store *s = &s_stores[i];
+        if (s->store && !strcmp(s->file, file) && !strcmp(s->dir, dir)) {
+            if (s_same_file(s, sb))
+                return s;
+            slot = s; /* the file changed: rebuild in place */
+            break;
+        }
+    }
+    for (int i = 0; !slot && i < S_STORES; i++)
+        if (!s_stores[i].store)
+            slot = &s_stores[i];
+    if (!slot) { /* all taken: replace the oldest */
+        slot = &s_stores[0];
+        for (int i = 1; i < S_STORES; i++)
+            if (s_stores[i].born < slot->born)
+                slot = &s_stores[i];
+    }
+    X509_STORE *st = s_build(file, dir, msg, msg_size);
+    if (!st)
+        return NULL;
+    if (slot->store)
+        s_ssl.store_free(slot->store); /* connections using it hold their own reference */
+    slot->store = st;
+    s_copy(slot->file, file);
+    s_copy(slot->dir, dir);
+    slot->dev = sb->st_dev;
+    slot->ino = sb->st_ino;
+    slot->size = sb->st_size;
+    slot->mtime = sb->st_mtim;
+    slot->born = ++s_loads;
+    return slot;
+}
+
+es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg, size_t msg_size)
+{
+    ES_ENSURE(ssl_ctx && file && dir && msg && msg_size > 0, ES_ERR_INVALID_ARG);
+    ES_ENSURE(s_ok, ES_ERR_INTERNAL);
+    if (strlen(file) >= S_PATH_MAX || strlen(dir) >= S_PATH_MAX) {
+        snprintf(msg, msg_size, "CA file or directory name longer than %d bytes", S_PATH_MAX - 1);
+        return ES_ERR_CONFIG;
+    }
+    struct stat sb = {0};
+    if (file[0] && stat(file, &sb) != 0) {
+        snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
+        return ES_ERR_CONFIG;
+    }
+    pthread_mutex_lock(&s_mu);
+    s_store *s = s_lookup(file, dir, &sb, msg, msg_size);
+    if (s)
+        s_ssl.ctx_set1_cert_store(ssl_ctx, s->store);
+    pthread_mutex_unlock(&s_mu);
+    return s ? ES_OK : ES_ERR_CONFIG;
+}
+
+unsigned long es_tls_trust_loads(void)
+{
+    pthread_mutex_lock(&s_mu);
+    unsigned long n = s_loads;
+    pthread_mutex_unlock(&s_mu);
+    return n;
+}
