@@ -198,12 +198,9 @@ static uint8_t *s_put_sized_source(const char *key, size_t *len, es_event_record
 /* The next `times` requests `action` for B's key are answered 412. */
 static void s_precondition_fault(const char *action, const char *key, int times)
 {
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"%s\",\"bucket\":\"%s\",\"key\":\"%s\",\"status\":412,"
-             "\"code\":\"PreconditionFailed\",\"times\":%d}",
-             action, s_w.dst, key, times);
-    REQUIRE(es_itest_fault(rule) == 0);
+    char fields[96];
+    snprintf(fields, sizeof fields, "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":%d", times);
+    REQUIRE(es_itest_s3_fault(action, s_w.dst, key, fields) == 0);
 }
 
 /* The sequencer B records for key ("" when B has no such key). */
@@ -431,12 +428,8 @@ static void test_unchecked_write_answer_lost_or_conflicting(void)
     uint8_t *jpeg = s_put_sized_source("lost.jpg", &len, &rec);
     REQUIRE(jpeg != NULL);
     snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"lost.jpg\",\"status\":500,"
-             "\"phase\":\"after\",\"times\":1}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "lost.jpg",
+                              "\"status\":500,\"phase\":\"after\",\"times\":1") == 0);
     es_job_message msg = s_msg("{}");
     es_job_result res;
     long seq = es_wfix_last_seq();
@@ -451,11 +444,8 @@ static void test_unchecked_write_answer_lost_or_conflicting(void)
     s_record(&rec, s_w.src, "c409.jpg", NULL);
     rec.has_size = true;
     rec.size = len;
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"c409.jpg\",\"status\":409,"
-             "\"code\":\"ConditionalRequestConflict\",\"times\":1}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "c409.jpg",
+                              "\"status\":409,\"code\":\"ConditionalRequestConflict\",\"times\":1") == 0);
     seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res);
     S_CHECK_STRIPPED(&res, len);
@@ -482,23 +472,14 @@ static void test_kept_body_freed_on_failures(void)
     es_job_run_record(&s_env, &msg, &rec, &res);
     REQUIRE(res.outcome == ES_JOB_STRIPPED);
     snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"HeadObject\",\"bucket\":\"%s\",\"key\":\"kept.jpg\",\"status\":500,"
-             "\"times\":50}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(es_itest_s3_fault("HeadObject", s_w.dst, "kept.jpg", "\"status\":500,\"times\":50") == 0);
     es_job_run_record(&s_env, &msg, &rec, &res); /* 412, then the HEAD fails */
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     CHECK_STR_CONTAINS(res.reason, "HEAD in bucket");
     CHECK_INT_EQ(res.bytes_removed, 0);
     es_itest_clear_faults();
     s_precondition_fault("PutObject", "kept.jpg", 1);
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"kept.jpg\",\"status\":500,"
-             "\"times\":50}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "kept.jpg", "\"status\":500,\"times\":50") == 0);
     long seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res); /* 412, HEAD: 0B > 0A, the resend fails */
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
@@ -553,12 +534,7 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
     size_t len = 0;
     uint8_t *jpeg = s_put_sized_source("bf.jpg", &len, &rec); /* v1, as listed */
     REQUIRE(jpeg != NULL);
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"%s\",\"key\":\"bf.jpg\",\"delay_ms\":1500,"
-             "\"times\":1}",
-             s_w.dst);
-    REQUIRE(es_itest_fault(rule) == 0);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
     s_newer_upload up;
