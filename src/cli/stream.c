@@ -54,10 +54,7 @@ static void s_note_head(es_cli_input *in, const uint8_t *data, size_t n)
 }
 
 /* A file that shrinks while it is mapped raises SIGBUS on the pages past its
- * new end: that read fails (EIO) instead of killing the process. (The
- * orientation stripper holds a lent mapping, so the fault may come from
- * inside a lossless transform: what that transform had allocated is then
- * not freed; the file is still reported and nothing is written for it.) */
+ * new end: that read fails (EIO) instead of killing the process. */
 static sigjmp_buf s_bus_jump;
 
 static void s_on_bus(int sig)
