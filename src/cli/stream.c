@@ -23,6 +23,9 @@
  * 40 fewer page faults, ~3% of its `strip` run). */
 #define S_MAP_MIN ((size_t)16 * 1024)
 
+/* The first piece of a mapping fed while the stripper holds its input. */
+#define S_MAP_FIRST_PIECE ((size_t)32 * 1024)
+
 /* One buffer for the whole (single-threaded) process. */
 static uint8_t s_chunk[ES_CLI_CHUNK];
 
@@ -59,18 +62,23 @@ static void s_on_bus(int sig)
     siglongjmp(s_bus_jump, 1);
 }
 
-/* Feeds the mapping: ES_CLI_CHUNK pieces while the stripper holds its input
+/* Feeds the mapping in pieces while the stripper holds (copies) its input
  * (deciding on the orientation, or buffering a photo to turn), then the rest
- * in one piece, which the stripper writes out in runs straight from the map. */
+ * in one piece, which the stripper writes out in runs straight from the map.
+ * The pieces start at S_MAP_FIRST_PIECE and double up to ES_CLI_CHUNK: the
+ * decision usually comes with the first one (a header with its Exif), so
+ * little more than the header is copied; a photo being turned is soon fed in
+ * whole chunks. */
 static es_err s_feed_mapped(const s_sink *k, const uint8_t *map, size_t size)
 {
-    size_t off = 0;
+    size_t off = 0, piece = S_MAP_FIRST_PIECE;
     while (off < size && !k->streaming(k->s)) {
-        size_t n = size - off < ES_CLI_CHUNK ? size - off : ES_CLI_CHUNK;
+        size_t n = size - off < piece ? size - off : piece;
         es_err rc = k->feed(k->s, map + off, n);
         if (rc != ES_OK)
             return rc;
         off += n;
+        piece = piece < ES_CLI_CHUNK / 2 ? piece * 2 : ES_CLI_CHUNK;
     }
     if (off < size) {
         es_err rc = k->feed(k->s, map + off, size - off);
