@@ -172,13 +172,6 @@ const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s);
  * then everything fed is copied and held, so a caller holding the whole input
  * (a mapped file) feeds it in small pieces while this is false. */
 bool es_orient_stripper_streaming(const es_orient_stripper *s);
-/* Lends the whole input (a mapped file): the caller will feed whole[0, len)
- * from its start in consecutive pieces and keeps it valid and unchanged
- * until finish has returned. What the stripper holds is then referenced,
- * not copied (a photo buffered to be turned costs no copy and no fresh
- * pages); bytes fed from anywhere else are copied as usual. Call before
- * the first feed. */
-void es_orient_stripper_lend(es_orient_stripper *s, const uint8_t *whole, size_t len);
 void es_orient_stripper_free(es_orient_stripper *s);
 
 /* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer. */

@@ -23,6 +23,9 @@
  * 40 fewer page faults, ~3% of its `strip` run). */
 #define S_MAP_MIN ((size_t)16 * 1024)
 
+/* The first piece of a mapping fed while the stripper holds its input. */
+#define S_MAP_FIRST_PIECE ((size_t)32 * 1024)
+
 /* One buffer for the whole (single-threaded) process. */
 static uint8_t s_chunk[ES_CLI_CHUNK];
 
@@ -31,15 +34,11 @@ typedef es_err (*s_finish_fn)(void *s);
 /* Whether the stripper passes input straight through (else it copies what it is fed). */
 typedef bool (*s_streaming_fn)(const void *s);
 
-/* Tells the stripper the whole input is mapped (it may hold it without a copy). */
-typedef void (*s_lend_fn)(void *s, const uint8_t *whole, size_t len);
-
 typedef struct s_sink {
     void *s;
     s_feed_fn feed;
     s_finish_fn finish;
     s_streaming_fn streaming;
-    s_lend_fn lend; /* or NULL */
 } s_sink;
 
 static void s_note_head(es_cli_input *in, const uint8_t *data, size_t n)
@@ -54,10 +53,7 @@ static void s_note_head(es_cli_input *in, const uint8_t *data, size_t n)
 }
 
 /* A file that shrinks while it is mapped raises SIGBUS on the pages past its
- * new end: that read fails (EIO) instead of killing the process. (The
- * orientation stripper holds a lent mapping, so the fault may come from
- * inside a lossless transform: what that transform had allocated is then
- * not freed; the file is still reported and nothing is written for it.) */
+ * new end: that read fails (EIO) instead of killing the process. */
 static sigjmp_buf s_bus_jump;
 
 static void s_on_bus(int sig)
@@ -66,19 +62,23 @@ static void s_on_bus(int sig)
     siglongjmp(s_bus_jump, 1);
 }
 
-/* Feeds the mapping: ES_CLI_CHUNK pieces while the stripper holds its input
- * (deciding on the orientation, or buffering a photo to turn: the orient
- * stripper is lent the mapping and holds it without a copy), then the rest
- * in one piece, which the stripper writes out in runs straight from the map. */
+/* Feeds the mapping in pieces while the stripper holds (copies) its input
+ * (deciding on the orientation, or buffering a photo to turn), then the rest
+ * in one piece, which the stripper writes out in runs straight from the map.
+ * The pieces start at S_MAP_FIRST_PIECE and double up to ES_CLI_CHUNK: the
+ * decision usually comes with the first one (a header with its Exif), so
+ * little more than the header is copied; a photo being turned is soon fed in
+ * whole chunks. */
 static es_err s_feed_mapped(const s_sink *k, const uint8_t *map, size_t size)
 {
-    size_t off = 0;
+    size_t off = 0, piece = S_MAP_FIRST_PIECE;
     while (off < size && !k->streaming(k->s)) {
-        size_t n = size - off < ES_CLI_CHUNK ? size - off : ES_CLI_CHUNK;
+        size_t n = size - off < piece ? size - off : piece;
         es_err rc = k->feed(k->s, map + off, n);
         if (rc != ES_OK)
             return rc;
         off += n;
+        piece = piece < ES_CLI_CHUNK / 2 ? piece * 2 : ES_CLI_CHUNK;
     }
     if (off < size) {
         es_err rc = k->feed(k->s, map + off, size - off);
@@ -106,8 +106,6 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
     if (sigsetjmp(s_bus_jump, 1) == 0) {
         s_note_head(in, map, size);
         in->bytes = size;
-        if (k->lend)
-            k->lend(k->s, map, size);
         *rc = s_feed_mapped(k, map, size);
     } else {
         in->read_errno = EIO; /* the file was truncated while being read */
@@ -149,19 +147,15 @@ static es_err s_orient_feed(void *s, const uint8_t *d, size_t n) { return es_ori
 static es_err s_orient_finish(void *s) { return es_orient_stripper_finish(s); }
 static bool s_jpeg_streaming(const void *s) { return (void)s, true; }
 static bool s_orient_streaming(const void *s) { return es_orient_stripper_streaming(s); }
-static void s_orient_lend(void *s, const uint8_t *whole, size_t len)
-{
-    es_orient_stripper_lend(s, whole, len);
-}
 
 es_err es_cli_pump(es_jpeg_stripper *s, int fd, es_cli_input *in)
 {
-    return s_pump(&(s_sink){s, s_jpeg_feed, s_jpeg_finish, s_jpeg_streaming, NULL}, fd, in);
+    return s_pump(&(s_sink){s, s_jpeg_feed, s_jpeg_finish, s_jpeg_streaming}, fd, in);
 }
 
 es_err es_cli_pump_orient(es_orient_stripper *s, int fd, es_cli_input *in)
 {
-    return s_pump(&(s_sink){s, s_orient_feed, s_orient_finish, s_orient_streaming, s_orient_lend}, fd, in);
+    return s_pump(&(s_sink){s, s_orient_feed, s_orient_finish, s_orient_streaming}, fd, in);
 }
 
 es_err es_cli_failure_reason(const char *msg, es_err rc, const es_cli_input *in, es_error *err)

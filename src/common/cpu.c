@@ -19,12 +19,15 @@ static unsigned s_read(void)
     if (!(c & bit_OSXSAVE))
         return f;
     bool avx = (c & bit_AVX) != 0;
+    /* the AVX2 code is also compiled for what every AVX2 CPU has but a
+     * hypervisor may hide: SSSE3 shuffles and POPCNT */
+    bool avx2_peers = (c & bit_SSSE3) && (c & bit_POPCNT);
     unsigned xcr0_lo, xcr0_hi;
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     (void)xcr0_hi;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
         return f;
-    if ((xcr0_lo & 0x6) == 0x6 && avx && (b & bit_AVX2)) /* XMM and YMM state */
+    if ((xcr0_lo & 0x6) == 0x6 && avx && avx2_peers && (b & bit_AVX2)) /* XMM and YMM state */
         f |= 1u << ES_CPU_AVX2;
     if ((xcr0_lo & 0xE6) == 0xE6 && (b & bit_AVX512F) && (c & bit_VPCLMULQDQ) && (f & 1u << ES_CPU_PCLMUL))
         f |= 1u << ES_CPU_AVX512_VCLMUL; /* plus opmask and both ZMM halves */

@@ -9,7 +9,7 @@
 
 typedef enum es_cpu_feature {
     ES_CPU_PCLMUL,        /* PCLMULQDQ with SSE4.1 (128-bit carry-less multiply) */
-    ES_CPU_AVX2,          /* AVX2, 256-bit registers saved by the OS */
+    ES_CPU_AVX2,          /* AVX2 with SSSE3 and POPCNT, 256-bit registers saved by the OS */
     ES_CPU_AVX512_VCLMUL, /* AVX-512F with VPCLMULQDQ, 512-bit registers saved by the OS */
 } es_cpu_feature;
 

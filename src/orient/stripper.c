@@ -14,9 +14,7 @@
  * transformed and the result stripped. A frame that cannot be transformed,
  * over EXIFSTRIP_MAX_PIXELS or the shared memory budget, or that
  * libjpeg-turbo refuses falls back to keep; it is never refused for that.
- * Refusals of the input are exactly the plain stripper's. Held input is a
- * copy, or, when the caller lent the whole input (a mapped file,
- * es_orient_stripper_lend) and feeds it in order, a reference into it. */
+ * Refusals of the input are exactly the plain stripper's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +33,8 @@ struct es_orient_stripper {
     void *out_ctx;
     s_phase phase;
     es_jpeg_stripper *probe, *real;
-    const uint8_t *held; /* held_len bytes: held_own, or the lent input's start */
-    uint8_t *held_own;   /* held_cap bytes malloc'd, or NULL */
+    uint8_t *held;
     size_t held_len, held_cap;
-    const uint8_t *lent; /* es_orient_stripper_lend: the whole input, lent_len bytes */
-    size_t lent_len;
     /* Facts from the probe's segment reports (input offsets, fill included). */
     bool exif_done, frame_done, scan_seen, eoi_seen;
     uint64_t exif_off, exif_len, frame_off, frame_len, eoi_end;
@@ -169,33 +164,24 @@ static es_err s_fail(es_orient_stripper *s, es_err rc, const char *msg)
     return rc;
 }
 
-/* Holds len more bytes: a reference when they continue the lent input from
- * its start, else a copy (a lent prefix is copied first). */
 static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
     if (len == 0)
         return ES_OK;
-    if (!s->held_own && s->lent && data == s->lent + s->held_len && len <= s->lent_len - s->held_len) {
-        s->held = s->lent;
-        s->held_len += len;
-        return ES_OK;
-    }
-    if (!s->held_own || len > s->held_cap - s->held_len) {
+    if (len > s->held_cap - s->held_len) {
         size_t cap = s->held_cap ? s->held_cap : 64 * 1024;
-        while (cap - s->held_len < len || cap < s->held_len) {
+        while (cap - s->held_len < len) {
             if (cap > SIZE_MAX / 2)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
             cap *= 2;
         }
-        uint8_t *p = realloc(s->held_own, cap);
+        uint8_t *p = realloc(s->held, cap);
         if (!p)
             return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
-        if (!s->held_own && s->held_len)
-            memcpy(p, s->held, s->held_len); /* the lent bytes held so far */
-        s->held = s->held_own = p;
+        s->held = p;
         s->held_cap = cap;
     }
-    memcpy(s->held_own + s->held_len, data, len);
+    memcpy(s->held + s->held_len, data, len);
     s->held_len += len;
     return ES_OK;
 }
@@ -227,8 +213,8 @@ static es_err s_stream(es_orient_stripper *s, bool keep_tag)
     es_jpeg_stripper_free(s->probe);
     s->probe = NULL;
     ES_GUARD(s_start_real(s, keep_tag));
-    free(s->held_own);
-    s->held = s->held_own = NULL;
+    free(s->held);
+    s->held = NULL;
     s->held_len = s->held_cap = 0;
     return ES_OK;
 }
@@ -365,8 +351,8 @@ static es_err s_finish_buffered(es_orient_stripper *s)
         es_orient_plan_describe(&plan, what, sizeof what);
         s->result.outcome = ES_ORIENT_TRANSFORMED;
         snprintf(s->result.note, sizeof s->result.note, "orientation %u: %s", s->tag, what);
-        free(s->held_own); /* the transformed copy replaces the input */
-        s->held = s->held_own = img;
+        free(s->held); /* the transformed copy replaces the input */
+        s->held = img;
         s->held_len = s->held_cap = img_len;
         rc = s_start_real(s, false);
         if (reserved)
@@ -422,18 +408,12 @@ const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s) {
 
 bool es_orient_stripper_streaming(const es_orient_stripper *s) { return s->phase == S_STREAMING; }
 
-void es_orient_stripper_lend(es_orient_stripper *s, const uint8_t *whole, size_t len)
-{
-    if (s->held_len == 0) /* only before anything is held */
-        s->lent = whole, s->lent_len = len;
-}
-
 void es_orient_stripper_free(es_orient_stripper *s)
 {
     if (!s)
         return;
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);
-    free(s->held_own);
+    free(s->held);
     free(s);
 }

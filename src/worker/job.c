@@ -5,8 +5,12 @@
  * when B already has the key (412, or 409) is B's object HEADed and the
  * ordering decided as below. Otherwise B is HEADed first: nothing is done
  * when B already holds this or a newer source version, and the write is
- * conditional on what the HEAD saw (a lost race re-checks). The data path is
- * job_transfer.c; the report and the log line are job_outcome.c's. */
+ * conditional on what the HEAD saw (a lost race re-checks). The body of a
+ * lost PutObject is sent again only when the re-check ordered it by
+ * sequencers; otherwise A is read again, pinned, as that GET is the only
+ * check that A still holds the source (with deletes propagated, a version
+ * id's current visibility is HEADed first). The data path is job_transfer.c; the
+ * report and the log line are job_outcome.c's. */
 #include "worker/job.h"
 
 #include <stdio.h>
@@ -25,21 +29,28 @@
 static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
 
 /* Whether the first write goes out unchecked (If-None-Match: *, no HEAD of
- * B): only for a message received for the first time (a redelivered one
- * likely finds its output in B, which one HEAD settles; backfill, without a
- * message, mostly meets keys B holds on a re-run) and an object whose event
- * says it fits one part (a multipart upload whose condition fails at
- * completion would have sent all its parts for nothing; job_transfer.c
- * stops before writing when the object or its output is larger after all). */
+ * B): only for a message received for the first time (ApproximateReceiveCount
+ * 1: a redelivered one likely finds its output in B, which one HEAD settles,
+ * and one without a count may be redelivered; backfill, without a message,
+ * mostly meets keys B holds on a re-run) and an object whose event says it
+ * fits one part (a multipart upload whose condition fails at completion
+ * would have sent all its parts for nothing; job_transfer.c stops before
+ * writing when the object or its output is larger after all). Never with
+ * deletes propagated: a removal may have emptied B's key after the source
+ * was deleted, and If-None-Match: * alone would then publish it again (the
+ * HEAD first makes the write conditional on the copy that was there). */
 static bool s_write_unchecked(const es_job_env *env, const es_job_object *obj, const es_job_message *msg)
 {
-    return msg && msg->receive_count <= 1 && obj->has_size && obj->size <= env->cfg->part_size;
+    return msg && msg->receive_count == 1 && !env->cfg->propagate_deletes && obj->has_size &&
+           obj->size <= env->cfg->part_size;
 }
 
 /* HEADs B's object and decides whether to write it (on the condition set in
- * wopt) or settle the object as skipped (res filled, false returned). */
+ * wopt) or settle the object as skipped (res filled, false returned). When
+ * it writes, *by_sequencer (if not NULL) says whether the source is newer
+ * than B's object by their sequencers (es_dest_newer_by_sequencer). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, es_s3_object_info *dest,
-                                es_s3_write_options *wopt, es_job_result *res)
+                                es_s3_write_options *wopt, bool *by_sequencer, es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_aws_result hres;
@@ -51,8 +62,12 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
                            es_strerror(rc), hres.http_status, hres.message);
         return false;
     }
-    switch (es_dest_decide(&obj->source, rc == ES_OK ? dest : NULL, wopt)) {
-    case ES_DEST_WRITE: return true;
+    const es_s3_object_info *found = rc == ES_OK ? dest : NULL;
+    switch (es_dest_decide(&obj->source, found, wopt)) {
+    case ES_DEST_WRITE:
+        if (by_sequencer)
+            *by_sequencer = es_dest_newer_by_sequencer(&obj->source, found);
+        return true;
     case ES_DEST_SAME:
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
                            bucket);
@@ -64,6 +79,18 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         return false;
     }
     return true;
+}
+
+/* Before A is read again (the kept body dropped): after a lost race with
+ * deletes propagated, a version a delete marker has hidden meanwhile is not
+ * published again (a GET pinned to its version id would still find it; the
+ * removal may have emptied B's key). False with res settled when it is not. */
+static bool s_read_again(const es_job_env *env, const es_job_object *obj, bool lost_race, es_job_kept *kept,
+                         es_job_result *res)
+{
+    es_job_kept_free(kept);
+    return !lost_race || !env->cfg->propagate_deletes || !obj->source.version_id[0] ||
+           es_propagate_source_visible(env, obj, res);
 }
 
 /* The checks made before any request; false with res filled when the object
@@ -106,15 +133,25 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         return;
     /* Attempt 0 is the unchecked write; B changed under each of the checked
      * ones 1..S_WRITE_ATTEMPTS: left for redelivery. A single-part body is
-     * kept between attempts (job_transfer.h), a larger one GOT again. */
+     * kept between attempts (job_transfer.h) and sent again only when the
+     * re-check ordered the source after B's object by sequencers: any other
+     * verdict (B's key absent, or no sequencers to compare) rests on A still
+     * holding the source, so it is GOT again, pinned (a 404 or 412 there
+     * settles the object as gone). */
     bool unchecked = s_write_unchecked(env, obj, msg);
     es_s3_object_info dest; /* wopt.if_match may point into it */
     es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked};
     es_job_kept kept = {0};
+    int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
-        if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, res))
+        bool by_sequencer = false;
+        if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, &by_sequencer, res))
             break;
-        if (!es_job_transfer(env, obj, &wopt, unchecked, &kept, res))
+        if (!by_sequencer && !s_read_again(env, obj, writes > 0, &kept, res))
+            break;
+        bool conflict = es_job_transfer(env, obj, &wopt, unchecked, &kept, res);
+        writes += !unchecked || kept.upload; /* an unchecked one that lost left its body */
+        if (!conflict)
             break;
         if (s_cancel_requested(env)) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: not retried");
@@ -123,7 +160,7 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         if (attempt == S_WRITE_ATTEMPTS) {
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
                                "bucket %.200s: the object changed during each of %d conditional writes",
-                               env->cfg->dest_bucket, attempt);
+                               env->cfg->dest_bucket, writes);
             break;
         }
     }
@@ -135,7 +172,7 @@ bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_
     memset(res, 0, sizeof *res);
     es_s3_object_info dest;
     es_s3_write_options wopt = {.source = &obj->source};
-    return s_precheck(env, obj, res) && s_check_destination(env, obj, &dest, &wopt, res);
+    return s_precheck(env, obj, res) && s_check_destination(env, obj, &dest, &wopt, NULL, res);
 }
 
 void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,

@@ -8,8 +8,8 @@
  * callbacks record whether the refusal came from the input or the failure
  * from the output). A job older than its age limit, or a GET slower than
  * EXIFSTRIP_MIN_TRANSFER_RATE, is abandoned (retry). A single PutObject that
- * finds B changed keeps its body: after the re-check it is sent again rather
- * than GOT and stripped again. The GET asks for S3's
+ * finds B changed keeps its body: when the re-check allows it (job.c) it is
+ * sent again rather than GOT and stripped again. The GET asks for S3's
  * checksum: a body that fails a full-object CRC is a retry, and a refusal of
  * such bytes is not kept (the rest of the body is read to decide). An
  * unchecked write (no HEAD of B before it) stops before anything goes out as

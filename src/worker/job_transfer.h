@@ -24,7 +24,8 @@ typedef struct es_job_kept {
  * larger than one part is not written, and true is returned (check B first).
  * A single PutObject that found B changed leaves its body in kept: called
  * again with it (and wopt, which the upload reads, updated by the re-check)
- * it sends that body again, without another GET. wopt must live as long. */
+ * it sends that body again, without another GET (the caller frees kept
+ * first when A must be read again: job.c). wopt must live as long. */
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
                      bool unchecked, es_job_kept *kept, es_job_result *res);
 

@@ -35,6 +35,12 @@ bool es_sequencer_compare(const char *a, const char *b, int *cmp)
     return true;
 }
 
+bool es_dest_newer_by_sequencer(const es_s3_source_id *src, const es_s3_object_info *dest)
+{
+    int cmp;
+    return dest && es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp) && cmp > 0;
+}
+
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out)
 {
     snprintf(out->etag, sizeof out->etag, "%s", rec->etag);

@@ -34,6 +34,13 @@ typedef enum es_dest_verdict {
 es_dest_verdict es_dest_decide(const es_s3_source_id *src, const es_s3_object_info *dest,
                                es_s3_write_options *cond);
 
+/* Whether src is newer than dest, B's object, by their sequencers: dest
+ * exists, both record one and src's is greater. Only then does replacing
+ * dest with a body made from src earlier (without reading A again) keep B
+ * from going back in time; any other verdict to write rests on A still
+ * holding src, which a GET pinned to it checks. */
+bool es_dest_newer_by_sequencer(const es_s3_source_id *src, const es_s3_object_info *dest);
+
 /* The identity of rec's source, as recorded in B's metadata. */
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out);
 

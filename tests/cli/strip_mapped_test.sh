@@ -39,9 +39,14 @@ t_generated_photos_identical() {
         "$MKFIXTURE" --size 2400x1800 --quality 95 --all "$d/large-all.jpg" &&
         "$MKFIXTURE" --size 2000x1500 --quality 95 --progressive --icc 3 --xmp-ext "$d/progressive.jpg" &&
         "$MKFIXTURE" --size 2000x1500 --quality 95 --restart 4 --fill --mpf "$d/restart.jpg" &&
-        "$MKFIXTURE" --size 1600x1200 --quality 95 --orientation 6 --oriented --gps "$d/turned.jpg" ||
+        "$MKFIXTURE" --size 1600x1200 --quality 95 --orientation 6 --oriented --gps "$d/turned.jpg" &&
+        "$MKFIXTURE" --size 1600x1200 --quality 95 --icc 250 "$d/long-header.jpg" ||
         { es_fail "mkfixture failed"; return; }
     check "the large fixture is over the 16 KiB mapping threshold" [ "$(stat -c %s "$d/large-all.jpg")" -gt 16384 ]
+    # No Exif: the stripper decides only once it sees SOS, past ~80 KB of ICC
+    # segments, so the mapping is fed in several growing pieces before that.
+    check "long-header.jpg: its scan starts past 64 KiB" \
+        awk '$3 == "SOS" && $1 > 65536 { found = 1 } END { exit !found }' <("$EXIFSTRIP" inspect "$d/long-header.jpg")
     for f in "$d"/*.jpg; do
         check "$(basename "$f"): mapped == piped" same_both_ways "$f"
     done

@@ -49,6 +49,10 @@ void es_itest_name(char *out, size_t size, const char *prefix);
 int es_itest_control(const char *method, const char *path, const char *json, char **reply);
 /* Adds one fault rule (JSON object); 0 or -1. */
 int es_itest_fault(const char *rule_json);
+/* Adds an S3 fault rule for action on bucket/key (neither needing JSON
+ * escaping) with the rule's other members in fields, e.g.
+ * "\"status\":500,\"times\":1"; 0 or -1. */
+int es_itest_s3_fault(const char *action, const char *bucket, const char *key, const char *fields);
 /* The request log's current sequence number (-1 on failure). */
 long es_itest_log_seq(void);
 /* How many logged requests after seq `since` for action (e.g. "GetObject")

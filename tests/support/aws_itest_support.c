@@ -117,6 +117,15 @@ int es_itest_fault(const char *rule_json)
     return st == 201 ? 0 : -1;
 }
 
+int es_itest_s3_fault(const char *action, const char *bucket, const char *key, const char *fields)
+{
+    char rule[1536];
+    int n = snprintf(rule, sizeof rule,
+                     "{\"service\":\"s3\",\"action\":\"%s\",\"bucket\":\"%s\",\"key\":\"%s\",%s}", action,
+                     bucket, key, fields);
+    return n > 0 && (size_t)n < sizeof rule ? es_itest_fault(rule) : -1;
+}
+
 long es_itest_log_seq(void)
 {
     char *reply = NULL;

@@ -3,14 +3,17 @@
  * multipart path, refusals (nothing written, DLQ report), 404/412 -> gone,
  * size limits (event size, Content-Length), skips, write ordering
  * (re-delivery, older and newer events; the first delivery's write without
- * a HEAD, its fallbacks and races), and the fault-injection
+ * a HEAD, its fallbacks and races; a lost write's body is sent again only
+ * when sequencers order it, else A is read again), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
  * a GET body that fails its S3 checksum: nothing published, a started
  * multipart upload aborted, a refusal of the damaged bytes not kept). */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
@@ -195,12 +198,9 @@ static uint8_t *s_put_sized_source(const char *key, size_t *len, es_event_record
 /* The next `times` requests `action` for B's key are answered 412. */
 static void s_precondition_fault(const char *action, const char *key, int times)
 {
-    char rule[512];
-    snprintf(rule, sizeof rule,
-             "{\"service\":\"s3\",\"action\":\"%s\",\"bucket\":\"%s\",\"key\":\"%s\",\"status\":412,"
-             "\"code\":\"PreconditionFailed\",\"times\":%d}",
-             action, s_w.dst, key, times);
-    REQUIRE(es_itest_fault(rule) == 0);
+    char fields[96];
+    snprintf(fields, sizeof fields, "\"status\":412,\"code\":\"PreconditionFailed\",\"times\":%d", times);
+    REQUIRE(es_itest_s3_fault(action, s_w.dst, key, fields) == 0);
 }
 
 /* The sequencer B records for key ("" when B has no such key). */
@@ -283,13 +283,15 @@ static void test_first_delivery_writes_without_head(void)
 }
 
 /* Races around the unchecked write: a 412 for a key that is gone again by
- * the HEAD is written on If-None-Match: * (a checked attempt, the same body
- * sent again without a second GET); B changing under every checked attempt
- * leaves the record for redelivery after 3 of them (the unchecked one is not
- * counted); an object announced larger than one part, or without a size, is
- * HEADed first (a lost race of its multipart upload GETs it again), and one
- * whose event understates its size stops its GET at the headers and is
- * HEADed before its multipart upload. */
+ * the HEAD is written on If-None-Match: * (a checked attempt; A is GOT
+ * again, as nothing orders the kept body against what A holds now); B
+ * changing under every checked attempt leaves the record for redelivery
+ * after 3 of them (4 conditional writes with the unchecked one); an object
+ * without a size in its event, a message without a receive count, and an
+ * object announced larger than one part are HEADed first (a lost race of
+ * its multipart upload GETs it again), and one whose event understates its
+ * size stops its GET at the headers and is HEADed before its multipart
+ * upload. */
 static void test_unchecked_write_races_and_limits(void)
 {
     SETUP();
@@ -303,7 +305,7 @@ static void test_unchecked_write_races_and_limits(void)
     long seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
-    S_CHECK_REQUESTS(seq, "in/raced.jpg", 1, 1, 2);
+    S_CHECK_REQUESTS(seq, "in/raced.jpg", 1, 2, 2);
     s_check_output("in/raced.jpg", jpeg, len);
 
     s_precondition_fault("PutObject", "in/busy.jpg", 4);
@@ -314,8 +316,8 @@ static void test_unchecked_write_races_and_limits(void)
     seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
-    CHECK_STR_CONTAINS(res.reason, "during each of 3 conditional writes");
-    S_CHECK_REQUESTS(seq, "in/busy.jpg", 3, 1, 4);
+    CHECK_STR_CONTAINS(res.reason, "during each of 4 conditional writes");
+    S_CHECK_REQUESTS(seq, "in/busy.jpg", 3, 4, 4);
     CHECK_INT_EQ(res.bytes_out, 0);
     CHECK_INT_EQ(res.bytes_removed, 0);
     CHECK(!s_dest_exists("in/busy.jpg"));
@@ -325,6 +327,16 @@ static void test_unchecked_write_races_and_limits(void)
     es_job_run_record(&s_env, &msg, &rec, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
     S_CHECK_REQUESTS(seq, "in/busy.jpg", 1, 1, 1);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "in/uncounted.jpg", jpeg, len) == ES_OK);
+    s_record(&rec, s_w.src, "in/uncounted.jpg", NULL);
+    rec.has_size = true;
+    rec.size = len;
+    msg.receive_count = 0; /* no ApproximateReceiveCount: not known to be a first delivery */
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    S_CHECK_REQUESTS(seq, "in/uncounted.jpg", 1, 1, 1);
+    msg.receive_count = 1;
     free(jpeg);
 
     REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
@@ -400,6 +412,147 @@ static void test_output_larger_than_the_input_part(void)
     CHECK_MEM_EQ(got, got_len, expect, expect_len);
     free(got);
     free(expect);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* The unchecked PutObject's answer is lost (a 500 after it was stored):
+ * the client's retry is answered 412, and the HEAD finds this source's
+ * copy, so the record is settled as skipped. A 409 on it is a lost race as
+ * a 412 is. */
+static void test_unchecked_write_answer_lost_or_conflicting(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("lost.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "lost.jpg",
+                              "\"status\":500,\"phase\":\"after\",\"times\":1") == 0);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "already holds this source version");
+    S_CHECK_REQUESTS(seq, "lost.jpg", 1, 1, 2);
+    s_check_output("lost.jpg", jpeg, len);
+    es_itest_clear_faults();
+
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "c409.jpg", jpeg, len) == ES_OK);
+    s_record(&rec, s_w.src, "c409.jpg", NULL);
+    rec.has_size = true;
+    rec.size = len;
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "c409.jpg",
+                              "\"status\":409,\"code\":\"ConditionalRequestConflict\",\"times\":1") == 0);
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    S_CHECK_STRIPPED(&res, len);
+    S_CHECK_REQUESTS(seq, "c409.jpg", 1, 2, 2); /* B's key absent: A GOT again */
+    s_check_output("c409.jpg", jpeg, len);
+    es_itest_clear_faults();
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* A kept body is freed whatever ends the job (the ASan tree's leak check):
+ * the HEAD after the lost write fails; the resend of a body that sequencers
+ * order after B's copy fails. Both are retries, B keeps its older copy. */
+static void test_kept_body_freed_on_failures(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("kept.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0A");
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    REQUIRE(res.outcome == ES_JOB_STRIPPED);
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
+    REQUIRE(es_itest_s3_fault("HeadObject", s_w.dst, "kept.jpg", "\"status\":500,\"times\":50") == 0);
+    es_job_run_record(&s_env, &msg, &rec, &res); /* 412, then the HEAD fails */
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "HEAD in bucket");
+    CHECK_INT_EQ(res.bytes_removed, 0);
+    es_itest_clear_faults();
+    s_precondition_fault("PutObject", "kept.jpg", 1);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "kept.jpg", "\"status\":500,\"times\":50") == 0);
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res); /* 412, HEAD: 0B > 0A, the resend fails */
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "writing to bucket");
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", "kept.jpg"), 1);
+    CHECK_INT_EQ(res.bytes_out, 0);
+    es_itest_clear_faults();
+    char seqr[128];
+    s_dest_sequencer("kept.jpg", seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0A");
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* A newer upload of the key, written by a worker while backfill's write of
+ * the listed (older) object waits in the emulator. */
+typedef struct s_newer_upload {
+    pthread_t thread;
+    uint8_t *jpeg;
+    size_t len;
+    es_event_record rec;
+    es_job_result res;
+} s_newer_upload;
+
+static void *s_upload_newer(void *arg)
+{
+    s_newer_upload *up = arg;
+    usleep(500 * 1000); /* backfill's PutObject is held back by then */
+    up->jpeg = s_jpeg(&up->len, false);
+    char etag[128];
+    if (!up->jpeg || es_wfix_put(&s_w, s_w.src, "bf.jpg", up->jpeg, up->len) != ES_OK ||
+        es_wfix_etag(&s_w, s_w.src, "bf.jpg", etag, sizeof etag) != ES_OK)
+        return NULL;
+    s_record(&up->rec, s_w.src, "bf.jpg", etag);
+    snprintf(up->rec.sequencer, sizeof up->rec.sequencer, "0F");
+    up->rec.has_size = true;
+    up->rec.size = up->len;
+    es_job_message msg = s_msg("{}");
+    es_job_run_record(&s_env, &msg, &up->rec, &up->res);
+    return NULL;
+}
+
+/* Without sequencers to compare (backfill: a listing has none), a write that
+ * lost its race is not resent from the body stripped before: backfill's
+ * PutObject of v1 is held back while a worker writes the newer v2; the
+ * 412'd backfill HEADs B (v2's copy, unordered against v1), GETs v1 again
+ * pinned to its ETag and finds A changed: gone, and B keeps v2's copy. */
+static void test_backfill_lost_race_keeps_the_newer_copy(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("bf.jpg", &len, &rec); /* v1, as listed */
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
+    es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
+    s_newer_upload up;
+    memset(&up, 0, sizeof up);
+    REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
+    es_job_result res;
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    pthread_join(up.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(up.res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
+    CHECK_INT_EQ(res.code, ES_ERR_PRECONDITION);
+    char seqr[128];
+    s_dest_sequencer("bf.jpg", seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0F");
+    if (up.jpeg)
+        s_check_output("bf.jpg", up.jpeg, up.len);
+    free(up.jpeg);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -1027,6 +1180,9 @@ int main(void)
     ES_RUN(test_first_delivery_writes_without_head);
     ES_RUN(test_unchecked_write_races_and_limits);
     ES_RUN(test_output_larger_than_the_input_part);
+    ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
+    ES_RUN(test_kept_body_freed_on_failures);
+    ES_RUN(test_backfill_lost_race_keeps_the_newer_copy);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
     ES_RUN(test_multipart_output);

@@ -1,7 +1,8 @@
 /* ordering_test.c - the write-ordering decision: sequencer comparison as AWS
  * documents it (right-pad the shorter with zeros, compare as text), and what the worker
  * does for an absent key, a re-delivery, an older and a newer event, and a
- * destination written without exifstrip's metadata. */
+ * destination written without exifstrip's metadata; when a lost write's kept
+ * body may be resent (sequencers order it after B's copy). */
 #include <stdio.h>
 #include <string.h>
 
@@ -129,6 +130,28 @@ static void test_foreign_destination_is_replaced_conditionally(void)
     CHECK_STR_EQ(w.if_match, "\"b-etag\"");
 }
 
+/* A body made earlier may replace B's object only when sequencers order it
+ * after B's: not for an absent key, a copy without a sequencer, a source
+ * without one (a listing), nor an equal or older sequencer. */
+static void test_newer_by_sequencer_only_when_both_have_one(void)
+{
+    es_s3_source_id src, listed;
+    es_event_record cur = s_rec("e2", "", "0B"), none = s_rec("e2", "", "");
+    es_source_id_of(&cur, &src);
+    es_source_id_of(&none, &listed);
+    es_event_record old = s_rec("e1", "", "0A"), same = s_rec("e1", "", "0B00"), plain = s_rec("e1", "", "");
+    es_s3_object_info older = s_dest(&old), equal = s_dest(&same), unordered = s_dest(&plain);
+    es_s3_object_info foreign = s_dest(NULL);
+    CHECK(es_dest_newer_by_sequencer(&src, &older));
+    CHECK(!es_dest_newer_by_sequencer(&src, NULL));
+    CHECK(!es_dest_newer_by_sequencer(&src, &equal));
+    CHECK(!es_dest_newer_by_sequencer(&src, &unordered));
+    CHECK(!es_dest_newer_by_sequencer(&src, &foreign));
+    CHECK(!es_dest_newer_by_sequencer(&listed, &older));
+    es_s3_object_info newer = s_dest(&cur);
+    CHECK(!es_dest_newer_by_sequencer(&older.source, &newer));
+}
+
 int main(void)
 {
     ES_RUN(test_sequencer_compare);
@@ -137,5 +160,6 @@ int main(void)
     ES_RUN(test_older_event_is_skipped);
     ES_RUN(test_redelivery_is_a_no_op);
     ES_RUN(test_foreign_destination_is_replaced_conditionally);
+    ES_RUN(test_newer_by_sequencer_only_when_both_have_one);
     return es_test_finish();
 }

@@ -6,7 +6,9 @@
  * written by someone else (kept, warned in the log) and a copy replaced
  * between the HEAD and the conditional DELETE all stay; a copy that keeps
  * changing leaves the removal for redelivery; a late creation of a version
- * hidden by a delete marker is not published again. */
+ * hidden by a delete marker is not published again, nor a creation whose
+ * source was deleted (or its version hidden) and the removal propagated
+ * while it was in flight. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -382,15 +384,17 @@ static bool s_published_with_delete_fault(const char *key, const char *fault)
     return s_upload_only(key) && s_publish(key, "", "0A") && es_itest_fault(rule) == 0;
 }
 
+/* A job run in the background on an event body. */
 typedef struct s_bg {
     pthread_t thread;
+    const char *body;
     es_job_counts counts;
 } s_bg;
 
-static void *s_bg_removal(void *arg)
+static void *s_bg_run(void *arg)
 {
     s_bg *bg = arg;
-    bg->counts = s_run_event("ObjectRemoved:Delete", "race.jpg", "", "0B");
+    bg->counts = s_run(bg->body);
     return NULL;
 }
 
@@ -402,9 +406,10 @@ static void test_copy_written_during_the_delete_survives(void)
     SETUP(true);
     REQUIRE(s_published_with_delete_fault("race.jpg", "\"delay_ms\":800,\"times\":1"));
     long seq = es_wfix_last_seq();
-    s_bg bg;
-    memset(&bg, 0, sizeof bg);
-    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_removal, &bg) == 0);
+    char *removal = s_event("ObjectRemoved:Delete", "race.jpg", "", "0B");
+    REQUIRE(removal != NULL);
+    s_bg bg = {.body = removal};
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
     usleep(300 * 1000); /* the HEAD is done, the DELETE waits in the emulator */
     static const uint8_t newer[] = "a newer copy";
     es_s3_source_id src = {.etag = "e2", .sequencer = "0C"};
@@ -413,6 +418,7 @@ static void test_copy_written_during_the_delete_survives(void)
     es_aws_result_clear(&res);
     CHECK_OK(es_s3_put_object_with(s_w.s3, s_w.dst, "race.jpg", newer, sizeof newer, "image/jpeg", &wopt, &res));
     pthread_join(bg.thread, NULL);
+    free(removal);
     CHECK_INT_EQ(bg.counts.n[ES_JOB_SKIPPED], 1);
     CHECK_INT_EQ(bg.counts.n[ES_JOB_DELETED], 0);
     uint8_t *got = NULL;
@@ -446,6 +452,76 @@ static void test_lost_races_leave_the_removal_for_redelivery(void)
     s_teardown();
 }
 
+/* A delete is not undone by the creation it followed: B holds the copy of
+ * v0, v1 is uploaded and deleted at once, and the removal (propagated) takes
+ * B's copy away while v1's job is in flight, its request to B (`action`:
+ * the PutObject, or the HEAD that orders it) held back by a fault rule.
+ * v1's job must settle as gone and leave B empty, as A is: it HEADs B
+ * before writing with deletes propagated (no If-None-Match: * write that
+ * the emptied key would accept) and, after its write lost, reads A again
+ * rather than resending what it stripped. */
+static void s_check_delete_not_undone(const char *key, const char *action)
+{
+    REQUIRE(s_upload_and_strip(key, 1)); /* B holds the copy of v0 */
+    REQUIRE(s_put_source(key, 2));       /* v1 */
+    char *created = s_next_event();
+    REQUIRE(created != NULL);
+    REQUIRE(es_itest_s3_fault(action, s_w.dst, key, "\"delay_ms\":1500,\"times\":1") == 0);
+    s_bg bg = {.body = created};
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
+    usleep(600 * 1000); /* v1's request to B waits in the emulator */
+    REQUIRE(s_delete_source(key));
+    es_job_counts removal;
+    bool removal_ran = s_run_next(&removal);
+    pthread_join(bg.thread, NULL);
+    es_itest_clear_faults();
+    CHECK(removal_ran);
+    CHECK_INT_EQ(removal.n[ES_JOB_DELETED], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_STRIPPED], 0);
+    CHECK(!s_in_dest(key, NULL));
+    free(created);
+}
+
+static void test_delete_not_undone_by_the_creation_it_followed(void)
+{
+    SETUP(true);
+    s_check_delete_not_undone("raced-put.jpg", "PutObject");
+    s_check_delete_not_undone("raced-head.jpg", "HeadObject");
+    s_teardown();
+}
+
+/* The same in a versioned bucket: v1's write to B waits in the emulator
+ * while a delete marker hides v1 (a fault rule answers the HEAD of A's
+ * current version with 404, as S3 does) and the removal takes B's copy of
+ * v0; the lost write must not be followed by a GET pinned to v1's version
+ * id (which would still find it) and a write: A's current version is HEADed
+ * again, and the creation is gone. */
+static void test_hidden_version_not_published_after_a_lost_write(void)
+{
+    SETUP(true);
+    REQUIRE(s_upload_only("vraced.jpg"));
+    REQUIRE(s_publish("vraced.jpg", "v0", "0A"));
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "vraced.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
+    char *created = s_event("ObjectCreated:Put", "vraced.jpg", "v1", "0B");
+    REQUIRE(created != NULL);
+    s_bg bg = {.body = created};
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
+    usleep(600 * 1000); /* v1's PutObject waits in the emulator */
+    int marker = es_itest_s3_fault("HeadObject", s_w.src, "vraced.jpg",
+                                   "\"status\":404,\"code\":\"NoSuchKey\",\"times\":1");
+    es_job_counts removal = s_run_event("ObjectRemoved:DeleteMarkerCreated", "vraced.jpg", "m1", "0C");
+    pthread_join(bg.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(marker, 0);
+    CHECK_INT_EQ(removal.n[ES_JOB_DELETED], 1);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
+    CHECK(!s_in_dest("vraced.jpg", NULL));
+    CHECK_STR_CONTAINS(es_logcap_text(), "current version is a delete marker");
+    free(created);
+    s_teardown();
+}
+
 int main(void)
 {
     ES_RUN(test_delete_removes_the_copy_of_that_source);
@@ -455,6 +531,8 @@ int main(void)
     ES_RUN(test_versioned_source);
     ES_RUN(test_copy_written_during_the_delete_survives);
     ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
+    ES_RUN(test_delete_not_undone_by_the_creation_it_followed);
+    ES_RUN(test_hidden_version_not_published_after_a_lost_write);
     ES_RUN(test_late_creation_of_a_hidden_version_is_not_published);
     return es_test_finish();
 }
