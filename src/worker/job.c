@@ -22,7 +22,7 @@
 #include "worker/ordering.h"
 #include "worker/propagate_delete.h"
 
-/* Writes to B that lost a race (412, 404 or 409 on the conditional write)
+/* Writes to B that lost a race (412, 404 NoSuchKey or 409 on the conditional write)
  * are re-checked and retried this often before the job is left for redelivery. */
 #define S_WRITE_ATTEMPTS 3
 
@@ -147,7 +147,10 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         bool by_sequencer = false;
         if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, &by_sequencer, res))
             break;
-        if (!by_sequencer && !s_read_again(env, obj, writes > 0, &kept, res))
+        /* a permanently deleted version is judged by its version id, not
+         * by sequencers (propagate_delete.h): only A's pinned GET shows it is gone */
+        bool resend = by_sequencer && !(env->cfg->propagate_deletes && obj->source.version_id[0]);
+        if (!resend && !s_read_again(env, obj, writes > 0, &kept, res))
             break;
         bool conflict = es_job_transfer(env, obj, &wopt, unchecked, &kept, res);
         writes += !unchecked || kept.upload; /* an unchecked one that lost left its body */

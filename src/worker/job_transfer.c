@@ -287,7 +287,7 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
 }
 
 /* Sets res's outcome from the final write's result (stripped, else retry);
- * true when the write found B changed (412, 404 or 409). */
+ * true when the write found B changed (es_s3_write_condition_lost). */
 static bool s_check_write(const es_job_env *env, es_err rc, const es_aws_result *put_res, es_job_result *res)
 {
     es_job_copy_request_id(res, put_res);
@@ -297,7 +297,7 @@ static bool s_check_write(const es_job_env *env, es_err rc, const es_aws_result 
     }
     es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
                        env->cfg->dest_bucket, es_strerror(rc), put_res->http_status, put_res->message);
-    return rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND || put_res->http_status == 409;
+    return es_s3_write_condition_lost(rc, put_res);
 }
 
 /* What the strip made is reported only once it is written. */

@@ -1172,6 +1172,29 @@ static void test_cancel_flag(void)
     es_wfix_teardown(&s_w);
 }
 
+/* A destination bucket that does not exist (404 NoSuchBucket on the
+ * PutObject) is not a lost race: one retry naming the missing bucket, not
+ * four GETs and strips of A and "the object changed". */
+static void test_missing_dest_bucket_is_not_a_race(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("nb.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    snprintf(s_w.cfg.dest_bucket, sizeof s_w.cfg.dest_bucket, "%s", "no-such-bucket-review");
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", "nb.jpg"), 1);
+    CHECK(strstr(res.reason, "changed during") == NULL);
+    CHECK(strstr(res.reason, "NoSuchBucket") != NULL || strstr(res.reason, "bucket does not exist") != NULL);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 int main(void)
 {
     es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
@@ -1203,5 +1226,6 @@ int main(void)
     ES_RUN(test_records_settled_one_by_one);
     ES_RUN(test_multi_record_partial_failure);
     ES_RUN(test_cancel_flag);
+    ES_RUN(test_missing_dest_bucket_is_not_a_race);
     return es_test_finish();
 }

@@ -522,6 +522,49 @@ static void test_hidden_version_not_published_after_a_lost_write(void)
     s_teardown();
 }
 
+/* A permanently deleted version is not published by a resend.
+ * B holds the copy of v0 (sequencer 0A); v1's (0C) PutObject waits in the
+ * emulator while an older event's writer puts v0.5's copy (0B) into B and v1
+ * is permanently deleted (its removal, judged by version id, keeps v0.5's
+ * copy: another version). v1's write then loses (412), the re-check orders
+ * v1 after v0.5 by sequencers and the kept body is resent without reading A
+ * again: B ends with the copy of a version that no longer exists. A GET
+ * pinned to v1 (answered 404 NoSuchVersion here, as S3 does) would settle
+ * the creation as gone. */
+static void test_permanently_deleted_version_not_resent(void)
+{
+    SETUP(true);
+    REQUIRE(s_upload_only("perm.jpg"));
+    REQUIRE(s_publish("perm.jpg", "v0", "0A"));
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "perm.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
+    char *created = s_event("ObjectCreated:Put", "perm.jpg", "v1", "0C");
+    REQUIRE(created != NULL);
+    s_bg bg = {.body = created};
+    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
+    usleep(600 * 1000); /* v1's PutObject (If-Match on v0's copy) waits in the emulator */
+    static const uint8_t older[] = "the copy of v0.5";
+    es_s3_source_id src = {.etag = "e05", .version_id = "v0.5", .sequencer = "0B"};
+    es_s3_write_options wopt = {.source = &src};
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    CHECK_OK(es_s3_put_object_with(s_w.s3, s_w.dst, "perm.jpg", older, sizeof older, "image/jpeg", &wopt, &res));
+    /* v1 permanently deleted: its GET by version id now 404s */
+    CHECK_INT_EQ(es_itest_s3_fault("GetObject", s_w.src, "perm.jpg",
+                                   "\"status\":404,\"code\":\"NoSuchVersion\",\"times\":5"),
+                 0);
+    es_job_counts removal = s_run_event("ObjectRemoved:Delete", "perm.jpg", "v1", "0D");
+    CHECK_INT_EQ(removal.n[ES_JOB_SKIPPED], 1); /* B holds v0.5's copy: another version */
+    pthread_join(bg.thread, NULL);
+    es_itest_clear_faults();
+    es_s3_object_info info;
+    REQUIRE(s_in_dest("perm.jpg", &info));
+    CHECK_STR_EQ(info.source.version_id, "v0.5"); /* not v1's copy */
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_STRIPPED], 0);
+    CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
+    free(created);
+    s_teardown();
+}
+
 int main(void)
 {
     ES_RUN(test_delete_removes_the_copy_of_that_source);
@@ -533,6 +576,7 @@ int main(void)
     ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
     ES_RUN(test_delete_not_undone_by_the_creation_it_followed);
     ES_RUN(test_hidden_version_not_published_after_a_lost_write);
+    ES_RUN(test_permanently_deleted_version_not_resent);
     ES_RUN(test_late_creation_of_a_hidden_version_is_not_published);
     return es_test_finish();
 }

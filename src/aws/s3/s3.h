@@ -186,8 +186,13 @@ ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size
  * left to the writes. */
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
-/* After a finish whose single PutObject failed its condition (412, 404 or
- * 409; the body was at most one part): sends the same body again, on the
+/* Whether a conditional write's result (rc and res of a PutObject or
+ * CompleteMultipartUpload) says the condition was lost to another writer:
+ * 412, 409, or 404 NoSuchKey (the object the condition named is gone). A
+ * missing bucket (404 NoSuchBucket) is not: nothing there to re-check. */
+bool es_s3_write_condition_lost(es_err rc, const es_aws_result *res);
+/* After a finish whose single PutObject lost its condition
+ * (es_s3_write_condition_lost; the body was at most one part): sends the same body again, on the
  * conditions the write options (the caller's, which it may have changed)
  * hold now, with finish's results. ES_ERR_INVALID_ARG for any other upload. */
 ES_MUST_USE es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res);

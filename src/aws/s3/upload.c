@@ -182,6 +182,13 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
     return ES_OK;
 }
 
+bool es_s3_write_condition_lost(es_err rc, const es_aws_result *res)
+{
+    if (rc == ES_ERR_PRECONDITION || (res && res->http_status == 409))
+        return true;
+    return rc == ES_ERR_NOT_FOUND && !(res && strcmp(res->aws_code, "NoSuchBucket") == 0);
+}
+
 es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
 {
     if (res)
@@ -194,7 +201,7 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (!u->upload_id[0]) {
         rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->part_crc,
                                   u->content_type, u->opt, res);
-        u->resendable = rc == ES_ERR_PRECONDITION || rc == ES_ERR_NOT_FOUND || (res && res->http_status == 409);
+        u->resendable = es_s3_write_condition_lost(rc, res);
     } else {
         /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
         rc = u->part.len ? s_flush_part(u, res) : ES_OK;
