@@ -126,7 +126,7 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     if (!s_precheck(env, obj, res))
         return;
     if (obj->removed) {
-        es_propagate_delete(env, obj, res);
+        es_propagate_delete(env, obj, msg && msg->receive_count == 1, res);
         return;
     }
     if (env->cfg->propagate_deletes && obj->source.version_id[0] && !es_propagate_source_visible(env, obj, res))

@@ -101,12 +101,15 @@ typedef struct es_job_result {
     bool reported;  /* a report was sent to the DLQ */
     bool abandoned; /* retry because the job was too old or its GET too slow */
     bool warn;      /* logged at warn level though not a failure (a kept foreign copy) */
+    bool recheck;   /* retry: a removal found B's key absent on the message's first receive and
+                       is looked at again once the visibility timeout has passed (propagate_delete.h) */
 } es_job_result;
 
 /* Per-message tally, by outcome. */
 typedef struct es_job_counts {
     unsigned n[ES_JOB_OUTCOME_COUNT];
     unsigned abandoned; /* records given up for their age or transfer rate: release at once */
+    unsigned recheck;   /* removals to look at again: hidden for the full visibility timeout */
 } es_job_counts;
 
 /* EXIFSTRIP_MAX_JOB_SECONDS=0: a job may take this long plus one second per

@@ -84,6 +84,7 @@ bool es_job_run_message(const es_job_env *env, const es_job_message *msg, es_job
         if (counts) {
             counts->n[res.outcome]++;
             counts->abandoned += res.abandoned;
+            counts->recheck += res.recheck;
         }
         if (res.outcome == ES_JOB_RETRY)
             settled = false;

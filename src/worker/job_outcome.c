@@ -129,9 +129,9 @@ void es_job_log_result(const es_job_env *env, const es_job_message *msg, const c
 {
     static const char *const events[ES_JOB_OUTCOME_COUNT] = {"job.done",    "job.skipped", "job.gone",
                                                              "job.refused", "job.retry",   "job.deleted"};
-    es_log_level level = res->outcome == ES_JOB_REFUSED || res->outcome == ES_JOB_RETRY || res->warn
-                             ? ES_LOG_WARN
-                             : ES_LOG_INFO;
+    /* a removal left to be looked at again (res->recheck) is not a failure */
+    bool failure = res->outcome == ES_JOB_REFUSED || (res->outcome == ES_JOB_RETRY && !res->recheck);
+    es_log_level level = failure || res->warn ? ES_LOG_WARN : ES_LOG_INFO;
     bool failed = res->code != ES_OK;
     ES_LOG(level, events[res->outcome], ES_LF_STR("message_id", msg ? msg->message_id : NULL),
            ES_LF_INT(msg ? "receive_count" : NULL, msg ? msg->receive_count : 0),
@@ -145,6 +145,7 @@ void es_job_log_result(const es_job_env *env, const es_job_message *msg, const c
            ES_LF_UINT("duration_ms", res->duration_ms),
            ES_LF_STR("request_id", res->request_id[0] ? res->request_id : NULL),
            ES_LF_STR("reason", res->reason[0] ? res->reason : NULL),
+           ES_LF_BOOL(res->recheck ? "recheck" : NULL, true),
            ES_LF_STR("error_code", failed ? es_errname(res->code) : NULL),
            ES_LF_STR("category", failed ? es_category_name(es_err_category(res->code)) : NULL),
            ES_LF_STR("reported", !res->reported ? NULL

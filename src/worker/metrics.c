@@ -125,6 +125,7 @@ static void s_values(const es_job_message *msg, const es_job_result *res, uint64
     es_metric_id count = es_metrics_outcome_count(es_job_outcome_name(res->outcome));
     if (count < ES_METRIC_COUNT)
         value[count] = 1;
+    value[ES_METRIC_REMOVALS_RECHECKED] = res->recheck;
     value[ES_METRIC_BYTES_IN] = res->bytes_in;
     value[ES_METRIC_BYTES_OUT] = res->bytes_out;
     value[ES_METRIC_BYTES_REMOVED] = res->bytes_removed;

@@ -56,6 +56,7 @@ struct es_job_result;
     X(JOBS_REFUSED, "JobsRefused", "Count")             \
     X(JOBS_RETRIED, "JobsRetried", "Count")             \
     X(JOBS_DELETED, "JobsDeleted", "Count")             \
+    X(REMOVALS_RECHECKED, "RemovalsRechecked", "Count") \
     X(BYTES_IN, "BytesIn", "Bytes")                     \
     X(BYTES_OUT, "BytesOut", "Bytes")                   \
     X(BYTES_REMOVED, "BytesRemoved", "Bytes")           \

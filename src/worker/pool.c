@@ -243,22 +243,24 @@ static int s_job_slot_begin(es_pool *p)
     return -1;
 }
 
-/* Sets the visibility of up to ES_SQS_MAX_BATCH messages to 0 (they are received again at
- * once); failures are logged. ids name the messages in the log. */
-static void s_release_batch(es_pool *p, const char *const *receipts, const char *const *ids, size_t k)
+/* Sets the visibility of up to ES_SQS_MAX_BATCH messages to seconds (0: they
+ * are received again at once); failures are logged. ids name the messages in the log. */
+static void s_set_visibility_batch(es_pool *p, const char *const *receipts, const char *const *ids, size_t k,
+                                   int seconds)
 {
     es_sqs_batch_entry entries[ES_SQS_MAX_BATCH];
     memset(entries, 0, sizeof entries);
     for (size_t i = 0; i < k; i++) {
         entries[i].receipt_handle = receipts[i];
-        entries[i].visibility_timeout = 0;
+        entries[i].visibility_timeout = seconds;
     }
     es_aws_result res;
     es_aws_result_clear(&res);
     es_err rc = es_sqs_change_visibility_batch(p->sqs, p->cfg->queue_url, entries, k, &res);
     for (size_t i = 0; i < k; i++)
         if (rc != ES_OK || entries[i].failed)
-            ES_LOG(ES_LOG_WARN, "sqs.return_failed", ES_LF_STR("message_id", ids[i]),
+            ES_LOG(ES_LOG_WARN, seconds ? "sqs.hide_failed" : "sqs.return_failed",
+                   ES_LF_STR("message_id", ids[i]),
                    ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error));
 }
 
@@ -273,7 +275,7 @@ static void s_give_back(es_pool *p, s_item **items, size_t n)
             receipts[i] = items[off + i]->receipt;
             ids[i] = items[off + i]->message_id;
         }
-        s_release_batch(p, receipts, ids, k);
+        s_set_visibility_batch(p, receipts, ids, k, 0);
     }
     if (n > 0)
         ES_LOG(ES_LOG_INFO, "worker.returned", ES_LF_UINT("messages", n));
@@ -298,7 +300,7 @@ static void s_release_surplus(es_pool *p, const es_sqs_message *msgs, size_t n, 
             receipts[i] = msgs[off + i].receipt_handle ? msgs[off + i].receipt_handle : "";
             ids[i] = msgs[off + i].message_id;
         }
-        s_release_batch(p, receipts, ids, k);
+        s_set_visibility_batch(p, receipts, ids, k, 0);
     }
     pthread_mutex_lock(&p->mu);
     p->stats.returned += n;
@@ -497,11 +499,19 @@ static void s_process(es_pool *p, s_item *it)
     memset(&counts, 0, sizeof counts);
     bool settled = es_job_run_message(&p->env, &m, &counts);
     es_pool_visibility_untrack(p->vis, it->slot);
+    const char *receipt = it->receipt, *id = it->message_id;
     if (settled) {
         es_pool_deleter_add(p->deleter, it->receipt, it->message_id);
+    } else if (counts.recheck) {
+        /* a removal that found B's key absent comes back no sooner than a
+         * full visibility timeout from now (propagate_delete.h), however
+         * long it waited here: a creation's write in flight has landed then */
+        s_set_visibility_batch(p, &receipt, &id, 1, p->cfg->visibility_timeout);
+        ES_LOG(ES_LOG_INFO, "message.recheck", ES_LF_STR("message_id", it->message_id),
+               ES_LF_INT("receive_count", it->receive_count),
+               ES_LF_INT("visible_in_s", p->cfg->visibility_timeout));
     } else if (counts.abandoned) { /* too old or too slow: let another try start now */
-        const char *receipt = it->receipt, *id = it->message_id;
-        s_release_batch(p, &receipt, &id, 1);
+        s_set_visibility_batch(p, &receipt, &id, 1, 0);
         ES_LOG(ES_LOG_INFO, "message.released", ES_LF_STR("message_id", it->message_id),
                ES_LF_INT("receive_count", it->receive_count));
     } else {

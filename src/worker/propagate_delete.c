@@ -85,8 +85,13 @@ static void s_head_failed(es_job_result *res, const char *bucket, es_err rc, con
 static bool s_cancelled(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
 
 /* One HEAD, judgement and conditional DELETE; true when the DELETE found the
- * copy changed since the HEAD (judge again), else res is settled. */
-static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_job_result *res)
+ * copy changed since the HEAD (judge again), else res is settled. A key
+ * absent on the message's first receive is not settled: the creation it
+ * followed may have HEADed B and GOT A before the source was deleted, its
+ * If-None-Match: * write still in flight; the message is left to come back
+ * after the visibility timeout (res->recheck), when that write has landed. */
+static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool first_receive,
+                      es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_s3_object_info dest;
@@ -102,6 +107,14 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     if (v == ES_REMOVAL_DELETE && !dest.etag[0]) {
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
                            "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
+                           bucket);
+        return false;
+    }
+    if (v == ES_REMOVAL_ABSENT && first_receive) {
+        res->recheck = true;
+        es_job_set_outcome(res, ES_JOB_RETRY, ES_OK,
+                           "bucket %.200s has no copy of this key yet: looked at again on redelivery, "
+                           "in case its creation is still being written",
                            bucket);
         return false;
     }
@@ -129,10 +142,11 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, es_jo
     return changed;
 }
 
-void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es_job_result *res)
+void es_propagate_delete(const es_job_env *env, const es_job_object *removal, bool first_receive,
+                         es_job_result *res)
 {
     int judged = 1;
-    while (s_attempt(env, removal, res)) { /* the copy changed under the DELETE: judge it again */
+    while (s_attempt(env, removal, first_receive, res)) { /* the copy changed under the DELETE: judge it again */
         bool stopping = s_cancelled(env);
         if (stopping || judged == S_DELETE_ATTEMPTS) {
             es_job_set_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,

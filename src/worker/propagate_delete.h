@@ -16,7 +16,7 @@
 
 typedef enum es_removal_verdict {
     ES_REMOVAL_DELETE = 0,    /* the copy was made from the removed source: delete it */
-    ES_REMOVAL_ABSENT,        /* the destination has no such key: nothing to do */
+    ES_REMOVAL_ABSENT,        /* the destination has no such key: nothing to do (once redelivered) */
     ES_REMOVAL_FOREIGN,       /* the copy records no source (written by something else): kept */
     ES_REMOVAL_NEWER,         /* the copy's source is not older than the removal: kept */
     ES_REMOVAL_OTHER_VERSION, /* another version than the copy's source was deleted: kept */
@@ -36,11 +36,15 @@ typedef enum es_removal_verdict {
 es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_object_info *dest);
 
 /* Carries out the removal in env->cfg->dest_bucket and fills res's
- * outcome, code, reason and request id: ES_JOB_DELETED, ES_JOB_SKIPPED (kept
- * or absent; res->warn for a copy the operator should look at) or
- * ES_JOB_RETRY (a request failed, or the copy kept changing under the
- * conditional delete). The caller has checked the bucket and suffix. */
-void es_propagate_delete(const es_job_env *env, const es_job_object *removal, es_job_result *res);
+ * outcome, code, reason and request id: ES_JOB_DELETED, ES_JOB_SKIPPED (kept,
+ * or absent on a later receive; res->warn for a copy the operator should
+ * look at) or ES_JOB_RETRY (a request failed, the copy kept changing under
+ * the conditional delete, or - first_receive: the message's
+ * ApproximateReceiveCount is 1 - B has no such key yet: res->recheck, so
+ * that a creation whose write was in flight is deleted on redelivery). The
+ * caller has checked the bucket and suffix. */
+void es_propagate_delete(const es_job_env *env, const es_job_object *removal, bool first_receive,
+                         es_job_result *res);
 
 /* With deletes propagated, the creation of a version that a delete marker
  * has hidden since (its event arrived late) must not publish it again:

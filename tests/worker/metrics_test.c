@@ -187,8 +187,19 @@ static void test_each_outcome_counts_once(void)
             total += v;
         }
         CHECK_INT_EQ(total, 1);
+        CHECK_INT_EQ(s_int(rec, "RemovalsRechecked"), 0);
         json_decref(rec);
     }
+    /* a removal left to be looked at again is a retry that says so */
+    es_job_result res = s_result(ES_JOB_RETRY);
+    res.recheck = true;
+    s_capture_start();
+    es_metrics_job(NULL, &res);
+    json_t *rec = s_record();
+    REQUIRE(rec);
+    CHECK_INT_EQ(s_int(rec, "JobsRetried"), 1);
+    CHECK_INT_EQ(s_int(rec, "RemovalsRechecked"), 1);
+    json_decref(rec);
 }
 
 static void test_unknown_timings_are_left_out(void)

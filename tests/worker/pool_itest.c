@@ -1,7 +1,8 @@
 /* pool_itest.c - the daemon (es_pool_run) against the emulator: a drained
  * queue fed by real bucket notifications (every outcome, deletions, DLQ,
  * heartbeat file), the visibility heartbeat keeping a slow job's message
- * invisible, and the shutdown paths: unstarted messages given back, in-flight
+ * invisible, a propagated removal of an absent key hidden for the visibility
+ * timeout and settled on redelivery, and the shutdown paths: unstarted messages given back, in-flight
  * jobs finishing within the grace period, jobs cancelled after it (message
  * left for redelivery), a GET stalled far beyond the grace period aborted
  * promptly at the deadline (a stalled UploadPart too, with its multipart
@@ -218,6 +219,41 @@ static void test_visibility_heartbeat(void)
     es_wfix_teardown(&s_w);
 }
 
+/* EXIFSTRIP_PROPAGATE_DELETES: a removal that finds B's key absent on its
+ * first receive is hidden again for the full visibility timeout (one
+ * ChangeMessageVisibility; the job is too short for the heartbeat), then
+ * redelivered and settled, and --drain waits for it. */
+static void test_absent_removal_rechecked_after_the_visibility_timeout(void)
+{
+    SETUP(1, 10);
+    s_w.cfg.drain = true;
+    s_w.cfg.propagate_deletes = true;
+    s_w.cfg.visibility_timeout = 2;
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":"
+             "\"ObjectRemoved:Delete\",\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":"
+             "\"never.jpg\",\"sequencer\":\"0A\"}}}]}",
+             s_w.src);
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    REQUIRE(es_sqs_send(s_w.sqs, s_w.queue_url, body, NULL, 0, &res) == ES_OK);
+    long seq = es_wfix_last_seq();
+    s_run r;
+    REQUIRE(s_start(&r));
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK(r.stats.drained);
+    CHECK_INT_EQ(r.stats.received, 2);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_RETRY], 1);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(r.stats.left, 1);
+    CHECK_INT_EQ(r.stats.deleted, 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "ChangeMessageVisibilityBatch", NULL), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "never.jpg"), 0);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_stop_returns_unstarted_and_finishes_running(void)
 {
     SETUP(1, 10);
@@ -359,6 +395,7 @@ int main(void)
     es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
     ES_RUN(test_drain_with_bucket_notifications);
     ES_RUN(test_visibility_heartbeat);
+    ES_RUN(test_absent_removal_rechecked_after_the_visibility_timeout);
     ES_RUN(test_stop_returns_unstarted_and_finishes_running);
     ES_RUN(test_grace_expiry_cancels_and_leaves_message);
     ES_RUN(test_grace_expiry_aborts_stalled_get);
