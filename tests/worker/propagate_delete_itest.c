@@ -413,6 +413,7 @@ static bool s_published_with_delete_fault(const char *key, const char *fault)
 typedef struct s_bg {
     pthread_t thread;
     const char *body;
+    char *created; /* the body, when s_start_creation_with_slow_write made it */
     es_job_counts counts;
 } s_bg;
 
@@ -421,6 +422,24 @@ static void *s_bg_run(void *arg)
     s_bg *bg = arg;
     bg->counts = s_run(bg->body);
     return NULL;
+}
+
+/* B holds the copy of key's v0 (sequencer 0A); the creation event of
+ * `version` (`sequencer`) runs in the background, and once this returns its
+ * PutObject to B is waiting 1.5 s in the emulator. bg->created is the event
+ * body to free after the join. */
+static bool s_start_creation_with_slow_write(const char *key, const char *version, const char *sequencer,
+                                             s_bg *bg)
+{
+    if (!s_upload_only(key) || !s_publish(key, "v0", "0A") ||
+        es_itest_s3_fault("PutObject", s_w.dst, key, "\"delay_ms\":1500,\"times\":1") != 0)
+        return false;
+    bg->created = s_event("ObjectCreated:Put", key, version, sequencer);
+    bg->body = bg->created;
+    if (!bg->created || pthread_create(&bg->thread, NULL, s_bg_run, bg) != 0)
+        return false;
+    usleep(600 * 1000); /* the creation's GET is done, its PutObject waits */
+    return true;
 }
 
 /* A newer copy written between the HEAD and the DELETE survives: the
@@ -526,14 +545,8 @@ static void test_delete_not_undone_by_the_creation_it_followed(void)
 static void test_hidden_version_not_published_after_a_lost_write(void)
 {
     SETUP(true);
-    REQUIRE(s_upload_only("vraced.jpg"));
-    REQUIRE(s_publish("vraced.jpg", "v0", "0A"));
-    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "vraced.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
-    char *created = s_event("ObjectCreated:Put", "vraced.jpg", "v1", "0B");
-    REQUIRE(created != NULL);
-    s_bg bg = {.body = created};
-    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
-    usleep(600 * 1000); /* v1's PutObject waits in the emulator */
+    s_bg bg = {0};
+    REQUIRE(s_start_creation_with_slow_write("vraced.jpg", "v1", "0B", &bg));
     int marker = es_itest_s3_fault("HeadObject", s_w.src, "vraced.jpg",
                                    "\"status\":404,\"code\":\"NoSuchKey\",\"times\":1");
     es_job_counts removal = s_run_event("ObjectRemoved:DeleteMarkerCreated", "vraced.jpg", "m1", "0C");
@@ -544,7 +557,7 @@ static void test_hidden_version_not_published_after_a_lost_write(void)
     CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
     CHECK(!s_in_dest("vraced.jpg", NULL));
     CHECK_STR_CONTAINS(es_logcap_text(), "current version is a delete marker");
-    free(created);
+    free(bg.created);
     s_teardown();
 }
 
@@ -560,14 +573,8 @@ static void test_hidden_version_not_published_after_a_lost_write(void)
 static void test_permanently_deleted_version_not_resent(void)
 {
     SETUP(true);
-    REQUIRE(s_upload_only("perm.jpg"));
-    REQUIRE(s_publish("perm.jpg", "v0", "0A"));
-    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "perm.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
-    char *created = s_event("ObjectCreated:Put", "perm.jpg", "v1", "0C");
-    REQUIRE(created != NULL);
-    s_bg bg = {.body = created};
-    REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
-    usleep(600 * 1000); /* v1's PutObject (If-Match on v0's copy) waits in the emulator */
+    s_bg bg = {0};
+    REQUIRE(s_start_creation_with_slow_write("perm.jpg", "v1", "0C", &bg));
     static const uint8_t older[] = "the copy of v0.5";
     es_s3_source_id src = {.etag = "e05", .version_id = "v0.5", .sequencer = "0B"};
     es_s3_write_options wopt = {.source = &src};
@@ -587,7 +594,7 @@ static void test_permanently_deleted_version_not_resent(void)
     CHECK_STR_EQ(info.source.version_id, "v0.5"); /* not v1's copy */
     CHECK_INT_EQ(bg.counts.n[ES_JOB_STRIPPED], 0);
     CHECK_INT_EQ(bg.counts.n[ES_JOB_GONE], 1);
-    free(created);
+    free(bg.created);
     s_teardown();
 }
 
