@@ -28,6 +28,17 @@
 
 static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
 
+/* Whether a version of this source may be deleted behind the job's back in a
+ * way only A can show: deletes propagated and a versioned source (a delete
+ * marker hides the version, a permanent delete is judged by version id, not
+ * by sequencers: propagate_delete.h). */
+static bool s_version_deletes_matter(const es_job_env *env, const es_job_object *obj)
+{
+    return env->cfg->propagate_deletes && obj->source.version_id[0];
+}
+
+static bool s_first_receive(const es_job_message *msg) { return msg && msg->receive_count == 1; }
+
 /* Whether the first write goes out unchecked (If-None-Match: *, no HEAD of
  * B): only for a message received for the first time (ApproximateReceiveCount
  * 1: a redelivered one likely finds its output in B, which one HEAD settles,
@@ -41,7 +52,7 @@ static bool s_cancel_requested(const es_job_env *env) { return env->cancel && at
  * HEAD first makes the write conditional on the copy that was there). */
 static bool s_write_unchecked(const es_job_env *env, const es_job_object *obj, const es_job_message *msg)
 {
-    return msg && msg->receive_count == 1 && !env->cfg->propagate_deletes && obj->has_size &&
+    return s_first_receive(msg) && !env->cfg->propagate_deletes && obj->has_size &&
            obj->size <= env->cfg->part_size;
 }
 
@@ -89,8 +100,7 @@ static bool s_read_again(const es_job_env *env, const es_job_object *obj, bool l
                          es_job_result *res)
 {
     es_job_kept_free(kept);
-    return !lost_race || !env->cfg->propagate_deletes || !obj->source.version_id[0] ||
-           es_propagate_source_visible(env, obj, res);
+    return !lost_race || !s_version_deletes_matter(env, obj) || es_propagate_source_visible(env, obj, res);
 }
 
 /* The checks made before any request; false with res filled when the object
@@ -126,10 +136,10 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     if (!s_precheck(env, obj, res))
         return;
     if (obj->removed) {
-        es_propagate_delete(env, obj, msg && msg->receive_count == 1, res);
+        es_propagate_delete(env, obj, s_first_receive(msg), res);
         return;
     }
-    if (env->cfg->propagate_deletes && obj->source.version_id[0] && !es_propagate_source_visible(env, obj, res))
+    if (s_version_deletes_matter(env, obj) && !es_propagate_source_visible(env, obj, res))
         return;
     /* Attempt 0 is the unchecked write; B changed under each of the checked
      * ones 1..S_WRITE_ATTEMPTS: left for redelivery. A single-part body is
@@ -147,9 +157,8 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         bool by_sequencer = false;
         if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, &by_sequencer, res))
             break;
-        /* a permanently deleted version is judged by its version id, not
-         * by sequencers (propagate_delete.h): only A's pinned GET shows it is gone */
-        bool resend = by_sequencer && !(env->cfg->propagate_deletes && obj->source.version_id[0]);
+        /* only A's pinned GET shows a permanently deleted version is gone */
+        bool resend = by_sequencer && !s_version_deletes_matter(env, obj);
         if (!resend && !s_read_again(env, obj, writes > 0, &kept, res))
             break;
         bool conflict = es_job_transfer(env, obj, &wopt, unchecked, &kept, res);

@@ -136,7 +136,7 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
                            "bucket %.200s has no copy of this key any more: nothing to delete", bucket);
         return false;
     }
-    bool changed = rc == ES_ERR_PRECONDITION || ar.http_status == 409;
+    bool changed = es_s3_write_condition_lost(rc, &ar); /* 404 was settled above */
     es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
                        es_strerror(rc), ar.http_status, ar.message);
     return changed;
