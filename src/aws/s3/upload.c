@@ -109,7 +109,7 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
     size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
     es_s3_spare_take(&u->part);
     if (es_buf_reserve(&u->part, want) == ES_OK)
-        s_prefault(u->part.bytes, u->part.cap);
+        s_prefault(u->part.bytes, want); /* not the rest of the rounded-up capacity */
 }
 
 /* Sends the buffer as the next part (starting the multipart upload first). */
