@@ -149,13 +149,8 @@ static void s_handle_release(void)
  * signed call) cost more than parsing the replies. */
 void es_http_response_init(es_http_response *r)
 {
-    r->status = 0;
-    es_http_headers_reset(&r->headers);
     memset(&r->body, 0, sizeof r->body);
-    r->streamed = 0;
-    r->callback_failed = false;
-    r->body_truncated = false;
-    r->error[0] = '\0';
+    es_http_response_reset(r);
 }
 
 void es_http_response_reset(es_http_response *r)
@@ -416,7 +411,7 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     if (req->timeout_ms > 0)
         cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     cu->easy_setopt(h, CURLOPT_USERAGENT, "exifstrip/" ES_VERSION);
-    cu->easy_setopt(h, CURLOPT_BUFFERSIZE, S_RECV_BUFFER);
+    cu->easy_setopt(h, CURLOPT_BUFFERSIZE, req->on_body ? ES_HTTP_STREAM_BUFFER : S_RECV_BUFFER);
     cu->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
     cu->easy_setopt(h, CURLOPT_HEADERDATA, t);
@@ -429,8 +424,6 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
         cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
         cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     }
-    if (req->on_body)
-        cu->easy_setopt(h, CURLOPT_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
     if (req->body_len > S_CURL_DEFAULT_UPLOAD_BUFFER)
         cu->easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
     s_set_method(cu, h, req);
