@@ -57,10 +57,10 @@ typedef JBLOCKARRAY (*s_access_fn)(j_common_ptr, jvirt_barray_ptr, JDIMENSION, J
 /* One source component decoded into a sparse store through a row buffer. */
 typedef struct s_sparse_src {
     es_sparse_coefs store;
-    JBLOCKARRAY rows;         /* the iMCU row the decoder is writing */
-    JDIMENSION rows_n, width; /* its block rows (v_samp_factor) and blocks a row */
-    JDIMENSION rows_from;     /* which block row rows[0] is */
-    bool pending;             /* rows hold a row not yet stored */
+    JBLOCKARRAY rows;     /* the iMCU row the decoder is writing */
+    JDIMENSION rows_n;    /* its block rows (v_samp_factor) */
+    JDIMENSION rows_from; /* which block row rows[0] is */
+    bool pending;         /* rows hold a row not yet stored */
 } s_sparse_src;
 
 /* Everything a transform touches lives here and is reached through one
@@ -180,7 +180,6 @@ static jvirt_barray_ptr s_request_source(j_common_ptr c, int pool, boolean pre_z
     for (JDIMENSION k = 0; k < access_rows; k++) /* then kept zero by es_sparse_coefs_put_row */
         memset(s->rows[k], 0, (size_t)width * sizeof(JBLOCK));
     s->rows_n = access_rows;
-    s->width = width;
     s->pending = false;
     return (jvirt_barray_ptr)(void *)s;
 }
@@ -191,7 +190,7 @@ static void s_store_pending(j_common_ptr c, s_sparse_src *s)
 {
     for (JDIMENSION k = 0; s->pending && k < s->rows_n; k++)
         if (s->rows_from + k >= s->store.height)
-            memset(s->rows[k], 0, (size_t)s->width * sizeof(JBLOCK));
+            memset(s->rows[k], 0, (size_t)s->store.width * sizeof(JBLOCK));
         else if (!es_sparse_coefs_put_row(&s->store, s->rows_from + k, s->rows[k]))
             s_retry_full(c);
     s->pending = false;

@@ -75,10 +75,7 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
         used += pack(s->pool + used, blocks[x]);
         at[x] = (uint32_t)used; /* ignored until rows_done passes this row */
     }
-    /* rows skipped before this one hold no records: their offsets all equal s->used */
-    uint32_t *first = s->index + (size_t)s->rows_done * s->width + 1;
-    for (uint32_t *p = first; p < at; p++)
-        *p = (uint32_t)s->used;
+    s_zero_rows_until(s, row); /* rows skipped before this one hold no records */
     /* what a record's whole-row stores left past the end, and what an
      * unpacking of the last record may load, is defined: zero */
     memset(s->pool + used, 0, ES_BLOCK_PACK_SLACK * sizeof(JCOEF));
