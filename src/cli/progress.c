@@ -27,11 +27,7 @@ static void s_erase(es_progress *p)
 static void s_log_sink(void *ctx, const char *line, size_t len)
 {
     es_progress *p = ctx;
-    pthread_mutex_lock(&s_mu);
-    s_erase(p);
-    fwrite(line, 1, len, p->out);
-    fflush(p->out);
-    pthread_mutex_unlock(&s_mu);
+    es_progress_write(p, p->out, line, len);
 }
 
 void es_progress_init(es_progress *p, FILE *out, const char *label, int interval_s)

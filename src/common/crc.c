@@ -299,12 +299,6 @@ uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64
     return s_mulmod(e, width, factor, crc_a & e->mask) ^ (crc_b & e->mask);
 }
 
-bool es_crc_accelerated(void)
-{
-    pthread_once(&s_once, s_init);
-    return s_clmul;
-}
-
 const char *es_crc_engine(void)
 {
     pthread_once(&s_once, s_init);

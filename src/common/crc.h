@@ -29,8 +29,6 @@ uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data
 /* The CRC of A followed by B from crc_a, crc_b and B's length (for checksums
  * of whole objects sent in parts). */
 uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
-/* True when es_crc_update uses the CPU's carry-less multiply. */
-bool es_crc_accelerated(void);
 /* What es_crc_update runs on here, for logs and tests: "VPCLMULQDQ folding
  * (AVX-512)", "PCLMULQDQ folding" or "table only". */
 const char *es_crc_engine(void);

@@ -75,13 +75,12 @@ typedef struct s_thread_arg {
 
 /* One ListObjectsV2 page after token (a listing that does not advance is
  * ES_ERR_PROTOCOL, es_s3_list_objects_with). */
-static es_err s_list_page(es_backfill *b, const char *token, int max_keys, es_s3_list_page *page,
-                          es_aws_result *res)
+static es_err s_list_page(es_backfill *b, const char *token, es_s3_list_page *page, es_aws_result *res)
 {
     es_s3_list_options lopt = {.prefix = b->prefix,
                                .start_after = b->start_after,
                                .continuation = token,
-                               .max_keys = max_keys};
+                               .max_keys = b->opts.page_size};
     return es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
 }
 
@@ -95,7 +94,7 @@ static void s_fetch_page(es_backfill *b)
     es_s3_list_page page;
     es_aws_result res;
     es_aws_result_clear(&res);
-    es_err rc = s_list_page(b, token, b->opts.page_size, &page, &res);
+    es_err rc = s_list_page(b, token, &page, &res);
     pthread_mutex_lock(&b->mu);
     b->listing = false;
     if (rc != ES_OK) {
