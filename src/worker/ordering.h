@@ -41,6 +41,13 @@ es_dest_verdict es_dest_decide(const es_s3_source_id *src, const es_s3_object_in
  * holding src, which a GET pinned to it checks. */
 bool es_dest_newer_by_sequencer(const es_s3_source_id *src, const es_s3_object_info *dest);
 
+/* Whether dest, B's object, is the one a write of src stamped with write_id
+ * made: it records that write id and exactly src's identity (the same ETag,
+ * version id and sequencer). A write whose answer was lost (its retry then
+ * finding the key taken) is thus told apart from another write of the same
+ * source (a duplicate event's), which es_dest_decide judges the same. */
+bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const es_s3_object_info *dest);
+
 /* The identity of rec's source, as recorded in B's metadata. */
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out);
 

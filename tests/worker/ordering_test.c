@@ -152,9 +152,37 @@ static void test_newer_by_sequencer_only_when_both_have_one(void)
     CHECK(!es_dest_newer_by_sequencer(&older.source, &newer));
 }
 
+/* Only the object a write of src stamped with this write id counts as that
+ * write: not another write of the same source (another write id, none), nor
+ * a copy judged the same source version by its sequencer alone. */
+static void test_written_by_needs_the_write_id_and_the_exact_source(void)
+{
+    es_event_record r = s_rec("e1", "v1", "0A");
+    es_s3_source_id src;
+    es_source_id_of(&r, &src);
+    es_s3_object_info d = s_dest(&r);
+    snprintf(d.write_id, sizeof d.write_id, "w1");
+    CHECK(es_dest_written_by(&src, "w1", &d));
+    CHECK(!es_dest_written_by(&src, "w2", &d));
+    CHECK(!es_dest_written_by(&src, NULL, &d));
+    CHECK(!es_dest_written_by(&src, "w1", NULL));
+    es_s3_write_options w = {0};
+    es_event_record same_sequencer = s_rec("e2", "v1", "0A");
+    es_s3_source_id other;
+    es_source_id_of(&same_sequencer, &other);
+    CHECK_INT_EQ(s_decide(&same_sequencer, &d, &w), ES_DEST_SAME);
+    CHECK(!es_dest_written_by(&other, "w1", &d));
+    es_event_record other_version = s_rec("e1", "v2", "0A");
+    es_source_id_of(&other_version, &other);
+    CHECK(!es_dest_written_by(&other, "w1", &d));
+    d.write_id[0] = '\0'; /* written before write ids, or by another tool */
+    CHECK(!es_dest_written_by(&src, "", &d));
+}
+
 int main(void)
 {
     ES_RUN(test_sequencer_compare);
+    ES_RUN(test_written_by_needs_the_write_id_and_the_exact_source);
     ES_RUN(test_absent_key_is_created_only_if_still_absent);
     ES_RUN(test_newer_event_overwrites_on_the_etag_seen);
     ES_RUN(test_older_event_is_skipped);

@@ -51,6 +51,7 @@ typedef struct es_s3_object_info {
     char content_type[128];
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
+    char write_id[64];       /* x-amz-meta-exifstrip-write-id: the write that made it ("" if absent) */
     es_s3_checksum checksum; /* GET with checksum_mode only */
 } es_s3_object_info;
 
@@ -63,6 +64,8 @@ typedef struct es_s3_write_options {
     const char *if_match;          /* the ETag (with quotes) the key must still have, or NULL */
     bool if_none_match;            /* the key must not exist yet (If-None-Match: *) */
     const es_s3_source_id *source; /* written as x-amz-meta-exifstrip-source-*, or NULL */
+    const char *write_id;          /* written as x-amz-meta-exifstrip-write-id, or NULL: tells the
+                                      object this write made from any other write of the same source */
 } es_s3_write_options;
 
 /* Called with the object's headers once, before any body bytes (may be NULL). */
