@@ -91,10 +91,10 @@ static void s_decided_by(es_job_result *res, const es_aws_result *hres)
  * (its answer was lost and its retry found the key taken: B records this
  * source and wopt's write id), kept (NULL before any write) then holding
  * what was written. The HEAD's request id is the one that decided. When it
- * writes, *by_sequencer (if not NULL) says whether the source is newer than
- * B's object by their sequencers (es_dest_newer_by_sequencer). */
+ * writes, *resend (if not NULL) says whether a kept body may be sent as it is
+ * (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
-                                es_s3_object_info *dest, es_s3_write_options *wopt, bool *by_sequencer,
+                                es_s3_object_info *dest, es_s3_write_options *wopt, bool *resend,
                                 es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
@@ -119,8 +119,8 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     }
     switch (es_dest_decide(&obj->source, found, wopt)) {
     case ES_DEST_WRITE:
-        if (by_sequencer)
-            *by_sequencer = es_dest_newer_by_sequencer(&obj->source, found);
+        if (resend)
+            *resend = es_dest_may_resend(&obj->source, found, s_version_deletes_matter(env, obj));
         return true;
     case ES_DEST_SAME:
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
@@ -199,11 +199,9 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     es_job_kept kept = {0};
     int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
-        bool by_sequencer = false;
-        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &by_sequencer, res))
+        bool resend = false;
+        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &resend, res))
             break;
-        /* only A's pinned GET shows a permanently deleted version is gone */
-        bool resend = by_sequencer && !s_version_deletes_matter(env, obj);
         if (!resend && !s_read_again(env, obj, writes > 0, &kept, res))
             break;
         bool conflict = es_job_transfer(env, obj, &wopt, unchecked, &kept, res);

@@ -355,7 +355,7 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
     res->bytes_in = run.bytes_in;
     res->bytes_out = run.bytes_out;
     kept->sent = run.write_conflict && run.put_res.attempts > 0; /* not stopped before writing */
-    if (run.write_conflict && !run.output_failed && run.bytes_out <= cfg->part_size) {
+    if (es_s3_upload_resendable(run.upload)) {
         /* one PutObject found B changed: its body waits for the re-check */
         kept->upload = run.upload;
         run.upload = NULL;

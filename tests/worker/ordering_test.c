@@ -132,8 +132,9 @@ static void test_foreign_destination_is_replaced_conditionally(void)
 
 /* A body made earlier may replace B's object only when sequencers order it
  * after B's: not for an absent key, a copy without a sequencer, a source
- * without one (a listing), nor an equal or older sequencer. */
-static void test_newer_by_sequencer_only_when_both_have_one(void)
+ * without one (a listing), nor an equal or older sequencer; and never when
+ * deletes are judged by version id (propagated on a versioned source). */
+static void test_resend_only_when_newer_by_sequencer(void)
 {
     es_s3_source_id src, listed;
     es_event_record cur = s_rec("e2", "", "0B"), none = s_rec("e2", "", "");
@@ -142,14 +143,15 @@ static void test_newer_by_sequencer_only_when_both_have_one(void)
     es_event_record old = s_rec("e1", "", "0A"), same = s_rec("e1", "", "0B00"), plain = s_rec("e1", "", "");
     es_s3_object_info older = s_dest(&old), equal = s_dest(&same), unordered = s_dest(&plain);
     es_s3_object_info foreign = s_dest(NULL);
-    CHECK(es_dest_newer_by_sequencer(&src, &older));
-    CHECK(!es_dest_newer_by_sequencer(&src, NULL));
-    CHECK(!es_dest_newer_by_sequencer(&src, &equal));
-    CHECK(!es_dest_newer_by_sequencer(&src, &unordered));
-    CHECK(!es_dest_newer_by_sequencer(&src, &foreign));
-    CHECK(!es_dest_newer_by_sequencer(&listed, &older));
+    CHECK(es_dest_may_resend(&src, &older, false));
+    CHECK(!es_dest_may_resend(&src, &older, true));
+    CHECK(!es_dest_may_resend(&src, NULL, false));
+    CHECK(!es_dest_may_resend(&src, &equal, false));
+    CHECK(!es_dest_may_resend(&src, &unordered, false));
+    CHECK(!es_dest_may_resend(&src, &foreign, false));
+    CHECK(!es_dest_may_resend(&listed, &older, false));
     es_s3_object_info newer = s_dest(&cur);
-    CHECK(!es_dest_newer_by_sequencer(&older.source, &newer));
+    CHECK(!es_dest_may_resend(&older.source, &newer, false));
 }
 
 /* Only the object a write of src stamped with this write id counts as that
@@ -188,6 +190,6 @@ int main(void)
     ES_RUN(test_older_event_is_skipped);
     ES_RUN(test_redelivery_is_a_no_op);
     ES_RUN(test_foreign_destination_is_replaced_conditionally);
-    ES_RUN(test_newer_by_sequencer_only_when_both_have_one);
+    ES_RUN(test_resend_only_when_newer_by_sequencer);
     return es_test_finish();
 }

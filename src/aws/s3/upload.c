@@ -220,11 +220,13 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     return ES_OK;
 }
 
+bool es_s3_upload_resendable(const es_s3_upload *u) { return u && u->state == S_FAILED && u->resendable; }
+
 es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res)
 {
     if (res)
         es_aws_result_clear(res);
-    if (!u || u->state != S_FAILED || !u->resendable)
+    if (!es_s3_upload_resendable(u))
         return es_aws_bad_arg(res, "upload resend");
     u->state = S_OPEN;
     return es_s3_upload_finish(u, res);

@@ -183,17 +183,21 @@ static void test_small_body_is_one_put(void)
 }
 
 /* A lone PutObject that failed its condition sends the same body again on
- * the conditions the caller set since; nothing else can be resent. */
+ * the conditions the caller set since, with the same metadata (source and
+ * write id); nothing else can be resent (es_s3_upload_resendable says so). */
 static void test_resend_after_failed_condition(void)
 {
     es_s3_client *c = NULL;
-    es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
+    es_s3_write_options opt = {.if_none_match = true, .source = &s_source, .write_id = "w-1"};
     es_aws_result res;
     es_s3_upload *u = s_small_upload(&c, &opt, &res);
     REQUIRE(u);
+    CHECK(!es_s3_upload_resendable(u));
+    CHECK(!es_s3_upload_resendable(NULL));
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* not finished */
     s_script.put_412s = 1;
     CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+    CHECK(es_s3_upload_resendable(u));
     opt.if_none_match = false;
     opt.if_match = "\"b-etag\"";
     CHECK_OK(es_s3_upload_resend(u, &res));
@@ -210,10 +214,12 @@ static void test_resend_after_failed_condition(void)
     CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"b-etag\"");
     CHECK(es_test_http_request_header(&r, "if-none-match") == NULL);
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-write-id"), "w-1");
     char crc[13];
     s_pattern_crc(0, 1000, crc);
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
     es_test_http_request_free(&r);
+    CHECK(!es_s3_upload_resendable(u));
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* written */
     es_s3_upload_free(u);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 2);
@@ -465,6 +471,7 @@ static void test_failed_complete_aborts(void)
     CHECK_STR_EQ(res.aws_code, "PreconditionFailed");
     /* Aborted by finish itself, not only by the safety net of free. */
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    CHECK(!es_s3_upload_resendable(u));
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* its parts are gone */
     es_s3_upload_free(u);
     REQUIRE(es_test_http_server_request_count(s_srv) == 5);
