@@ -18,8 +18,9 @@ static es_progress *s_tty_progress;                      /* the display the log 
 /* Ends an open progress line on the terminal (s_mu held). */
 static void s_erase(es_progress *p)
 {
-    if (atomic_exchange(&p->line_open, false))
+    if (p->line_open)
         fputs("\r\033[K", p->out);
+    p->line_open = false;
 }
 
 /* Log sink on a terminal: ends the progress line before a log line. Called
@@ -37,7 +38,7 @@ void es_progress_init(es_progress *p, FILE *out, const char *label, int interval
     p->tty = isatty(fileno(out)) == 1;
     p->interval_s = interval_s;
     p->start_ms = p->last_ms = es_clock_ms();
-    atomic_init(&p->line_open, false);
+    p->line_open = false;
     if (p->tty && out == stderr) {
         s_tty_progress = p;
         es_log_set_sink(s_log_sink, p);
@@ -63,7 +64,7 @@ void es_progress_show(es_progress *p, const char *line)
     pthread_mutex_lock(&s_mu);
     if (p->tty) {
         fprintf(p->out, "\r\033[K%s", line);
-        atomic_store(&p->line_open, true);
+        p->line_open = true;
     } else {
         fprintf(p->out, "%s: %s\n", p->label, line);
     }
@@ -99,8 +100,9 @@ void es_progress_end(es_progress *p)
         s_tty_progress = NULL;
     }
     pthread_mutex_lock(&s_mu);
-    if (atomic_exchange(&p->line_open, false))
+    if (p->line_open)
         fputc('\n', p->out);
+    p->line_open = false;
     fflush(p->out);
     pthread_mutex_unlock(&s_mu);
 }

@@ -6,7 +6,6 @@
 #ifndef ES_CLI_PROGRESS_H
 #define ES_CLI_PROGRESS_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +17,8 @@ typedef struct es_progress {
     bool tty;          /* out is a terminal: one line rewritten in place */
     int interval_s;    /* not a terminal: seconds between lines (0 = none) */
     uint64_t start_ms, last_ms;
-    atomic_bool line_open; /* a progress line without its newline is on the terminal */
+    bool line_open; /* a progress line without its newline is on the terminal (under
+                       progress.c's output mutex, like every write to out) */
 } es_progress;
 
 /* Starts the clock; on a terminal (out is stderr), log lines are routed
