@@ -4,6 +4,7 @@
 #include "cli/progress.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "cli/format.h"
@@ -72,14 +73,36 @@ void es_progress_show(es_progress *p, const char *line)
     pthread_mutex_unlock(&s_mu);
 }
 
-void es_progress_write(es_progress *p, FILE *to, const char *text, size_t len)
+/* Takes the output mutex for a write to `to`, ending the progress line
+ * first when `to` is the display's terminal too; s_write_done releases it. */
+static void s_write_begin(es_progress *p, FILE *to)
 {
     pthread_mutex_lock(&s_mu);
     if (p->tty && (to == p->out || isatty(fileno(to)) == 1))
         s_erase(p);
-    fwrite(text, 1, len, to);
+}
+
+static void s_write_done(FILE *to)
+{
     fflush(to);
     pthread_mutex_unlock(&s_mu);
+}
+
+void es_progress_write(es_progress *p, FILE *to, const char *text, size_t len)
+{
+    s_write_begin(p, to);
+    fwrite(text, 1, len, to);
+    s_write_done(to);
+}
+
+void es_progress_printf(es_progress *p, FILE *to, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_write_begin(p, to);
+    vfprintf(to, fmt, ap);
+    s_write_done(to);
+    va_end(ap);
 }
 
 void es_progress_note(es_progress *p, const char *msg)

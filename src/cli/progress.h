@@ -1,8 +1,9 @@
 /* progress.h - the progress display of the long-running commands (`backfill`,
- * `audit`): on a terminal one line rewritten in place (and the log routed
- * around it), otherwise a plain "LABEL: ..." line every interval; plus the
- * shared part of their lines (items and bytes done of the total, rates,
- * ETA). What each command counts is its own (backfill_progress.c, audit.c). */
+ * `audit`, `strip` of many files): on a terminal one line rewritten in place
+ * (and the log routed around it), otherwise a plain "LABEL: ..." line every
+ * interval; plus the shared part of their lines (items and bytes done of the
+ * total, rates, ETA). What each command counts is its own
+ * (backfill_progress.c, audit.c, strip.c). */
 #ifndef ES_CLI_PROGRESS_H
 #define ES_CLI_PROGRESS_H
 
@@ -10,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "exifstrip/error.h"
 
 typedef struct es_progress {
     FILE *out;
@@ -33,6 +36,8 @@ void es_progress_show(es_progress *p, const char *line);
  * too, the progress line is erased first (the next es_progress_show draws it
  * again), so the two never share a line. */
 void es_progress_write(es_progress *p, FILE *to, const char *text, size_t len);
+/* es_progress_write of formatted text. */
+void es_progress_printf(es_progress *p, FILE *to, const char *fmt, ...) ES_PRINTF(3, 4);
 /* A message line ("LABEL: MSG") below the progress. */
 void es_progress_note(es_progress *p, const char *msg);
 /* Ends the line on the terminal; the log goes straight to stderr again. */
