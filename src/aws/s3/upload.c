@@ -107,7 +107,7 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
     size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
-    es_s3_spare_take(&u->part);
+    es_s3_spare_take(&u->part, want);
     if (es_buf_reserve(&u->part, want) == ES_OK)
         s_prefault(u->part.bytes, want); /* not the rest of the rounded-up capacity */
 }
@@ -167,7 +167,7 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
         if (n > len)
             n = len;
         if (!u->part.data)
-            es_s3_spare_take(&u->part);
+            es_s3_spare_take(&u->part, n);
         /* grows geometrically up to part_size: small objects stay small */
         es_err rc = es_buf_append(&u->part, data, n);
         if (rc != ES_OK) {

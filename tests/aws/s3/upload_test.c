@@ -18,7 +18,9 @@
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
 #include "../../support/sqs_fake.h"
+#include "aws/s3/internal.h"
 #include "aws/s3/s3.h"
+#include "common/buf.h"
 #include "common/crc.h"
 
 #define S_PART ES_S3_MIN_PART_SIZE
@@ -417,6 +419,40 @@ static void test_thread_reuses_its_part_buffer(void)
     es_s3_client_free(c);
 }
 
+/* A spare too small for an upload's first bytes is freed, not grown (a
+ * realloc would copy the bytes it held): the upload allocates afresh. One
+ * that fits is taken as it is; one larger than the part is freed. */
+static void test_spare_taken_only_when_it_fits(void)
+{
+    es_s3_upload_release_spare();
+    es_buf b;
+    es_buf_init(&b, S_PART);
+    REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
+    char *kept = b.data;
+    size_t cap = b.cap;
+    es_s3_spare_keep(&b);
+    REQUIRE(es_s3_upload_spare_bytes() == cap);
+    es_buf_init(&b, S_PART);
+    es_s3_spare_take(&b, cap); /* cap bytes and the NUL do not fit */
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+
+    REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
+    kept = b.data;
+    cap = b.cap;
+    es_s3_spare_keep(&b);
+    es_buf_init(&b, S_PART);
+    es_s3_spare_take(&b, cap - 1);
+    CHECK(b.data == kept);
+    CHECK_INT_EQ(b.cap, cap);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    es_s3_spare_keep(&b);
+    es_buf_init(&b, 100); /* a part smaller than the spare */
+    es_s3_spare_take(&b, 10);
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+}
+
 static void test_exact_part_multiple_has_no_empty_part(void)
 {
     es_s3_client *c = s_client();
@@ -535,6 +571,7 @@ int main(void)
     ES_RUN(test_unsigned_payload_setting);
     ES_RUN(test_expect_hint_keeps_the_bytes);
     ES_RUN(test_thread_reuses_its_part_buffer);
+    ES_RUN(test_spare_taken_only_when_it_fits);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);
