@@ -44,7 +44,7 @@ bool es_dest_may_resend(const es_s3_source_id *src, const es_s3_object_info *des
 
 bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const es_s3_object_info *dest)
 {
-    return dest && write_id && write_id[0] && !strcmp(write_id, dest->write_id) && src->etag[0] &&
+    return dest && write_id && write_id[0] && !strcmp(write_id, dest->write_id) &&
            !strcmp(src->etag, dest->source.etag) && !strcmp(src->version_id, dest->source.version_id) &&
            !strcmp(src->sequencer, dest->source.sequencer);
 }

@@ -661,6 +661,8 @@ static void test_message_with_encoded_keys(void)
     es_wfix_teardown(&s_w);
 }
 
+/* An output larger than one part goes out as a multipart upload; a
+ * completion whose answer was lost is settled as written. */
 static void test_multipart_output(void)
 {
     SETUP();
@@ -679,6 +681,23 @@ static void test_multipart_output(void)
     CHECK(res.bytes_out > s_w.cfg.part_size);
     CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "large.jpg"), 1);
     CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "large.jpg"), 1);
+    s_check_output(key, jpeg, len);
+
+    /* the completion's answer lost (a 500 after it was carried out): its
+     * retry finds the upload gone, and B's copy is the one this job wrote */
+    key = "big/lost.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    REQUIRE(es_itest_s3_fault("CompleteMultipartUpload", s_w.dst, key,
+                              "\"status\":500,\"phase\":\"after\",\"times\":1") == 0);
+    s_record(&rec, s_w.src, key, NULL);
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_STR_CONTAINS(res.reason, "answer was lost");
+    CHECK(res.bytes_out > s_w.cfg.part_size);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "lost.jpg"), 2);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", "lost.jpg"), 1);
     s_check_output(key, jpeg, len);
     free(jpeg);
     es_wfix_teardown(&s_w);
