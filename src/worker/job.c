@@ -85,12 +85,50 @@ static void s_decided_by(es_job_result *res, const es_aws_result *hres)
     es_job_copy_request_id(res, hres);
 }
 
+/* Settles res as written (true) when found, B's object, is the one a write
+ * of this job made after all: its answer was lost and its retry found the
+ * key taken, and B records this source and wopt's write id; kept (NULL
+ * before any write) then holds what was written, hres is the deciding HEAD. */
+static bool s_written_by_this_job(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
+                                  const es_s3_write_options *wopt, const es_s3_object_info *found,
+                                  const es_aws_result *hres, es_job_result *res)
+{
+    if (!kept || !kept->sent || !es_dest_written_by(&obj->source, wopt->write_id, found))
+        return false;
+    *res = kept->res;
+    s_decided_by(res, hres);
+    es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK,
+                       "written: the write's answer was lost (its retry found the key taken) and "
+                       "bucket %.200s holds what it wrote",
+                       env->cfg->dest_bucket);
+    return true;
+}
+
+/* After the last conditional write found B changed: when it went out, B is
+ * HEADed once more, only to recognise that write landing after all (its
+ * answer lost: settled as written, never written again); otherwise, or when
+ * that HEAD fails, the object is left for redelivery, res naming the last
+ * write's lost race. */
+static void s_after_last_conflict(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
+                                  const es_s3_write_options *wopt, int writes, es_job_result *res)
+{
+    if (kept->sent) {
+        es_s3_object_info dest;
+        es_aws_result hres;
+        es_aws_result_clear(&hres);
+        es_err rc = es_s3_head_object(env->s3, env->cfg->dest_bucket, obj->key, &dest, &hres);
+        if (s_written_by_this_job(env, obj, kept, wopt, rc == ES_OK ? &dest : NULL, &hres, res))
+            return;
+    }
+    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
+                       "bucket %.200s: the object changed during each of %d conditional writes",
+                       env->cfg->dest_bucket, writes);
+}
+
 /* HEADs B's object and decides whether to write it (on the condition set in
  * wopt) or settle the object (res filled, false returned): skipped, or
  * stripped when B's object is the one a write of this job made after all
- * (its answer was lost and its retry found the key taken: B records this
- * source and wopt's write id), kept (NULL before any write) then holding
- * what was written. The HEAD's request id is the one that decided. When it
+ * (s_written_by_this_job). The HEAD's request id is the one that decided. When it
  * writes, *resend (if not NULL) says whether a kept body may be sent as it is
  * (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
@@ -108,15 +146,8 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         return false;
     }
     const es_s3_object_info *found = rc == ES_OK ? dest : NULL;
-    if (kept && kept->sent && es_dest_written_by(&obj->source, wopt->write_id, found)) {
-        *res = kept->res;
-        s_decided_by(res, &hres);
-        es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK,
-                           "written: the write's answer was lost (its retry found the key taken) and "
-                           "bucket %.200s holds what it wrote",
-                           bucket);
+    if (s_written_by_this_job(env, obj, kept, wopt, found, &hres, res))
         return false;
-    }
     switch (es_dest_decide(&obj->source, found, wopt)) {
     case ES_DEST_WRITE:
         if (resend)
@@ -185,7 +216,8 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     if (s_version_deletes_matter(env, obj) && !es_propagate_source_visible(env, obj, res))
         return;
     /* Attempt 0 is the unchecked write; B changed under each of the checked
-     * ones 1..S_WRITE_ATTEMPTS: left for redelivery. A single-part body is
+     * ones 1..S_WRITE_ATTEMPTS: left for redelivery (unless one more HEAD
+     * finds the last one landed after all). A single-part body is
      * kept between attempts (job_transfer.h) and sent again only when the
      * re-check ordered the source after B's object by sequencers: any other
      * verdict (B's key absent, or no sequencers to compare) rests on A still
@@ -213,9 +245,7 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
             break;
         }
         if (attempt == S_WRITE_ATTEMPTS) {
-            es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
-                               "bucket %.200s: the object changed during each of %d conditional writes",
-                               env->cfg->dest_bucket, writes);
+            s_after_last_conflict(env, obj, &kept, &wopt, writes, res);
             break;
         }
     }
