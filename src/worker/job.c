@@ -10,23 +10,20 @@
  * sequencers; otherwise A is read again, pinned, as that GET is the only
  * check that A still holds the source (with deletes propagated, a version
  * id's current visibility is HEADed first). Every write of the job carries
- * one write id: a write S3 carried out whose answer was lost (its retry then
+ * one write id (write_id.h): a write S3 carried out whose answer was lost (its retry then
  * failing its condition) is recognised by it at the re-check and settled as
  * written. The data path is job_transfer.c; the report and the log line are
  * job_outcome.c's. */
 #include "worker/job.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
 #include "worker/job_transfer.h"
 #include "worker/ordering.h"
 #include "worker/propagate_delete.h"
+#include "worker/write_id.h"
 
 /* Writes to B that lost a race (412, 404 NoSuchKey or 409 on the conditional write)
  * are re-checked and retried this often before the job is left for redelivery. */
@@ -41,21 +38,6 @@ static bool s_cancel_requested(const es_job_env *env) { return env->cancel && at
 static bool s_version_deletes_matter(const es_job_env *env, const es_job_object *obj)
 {
     return env->cfg->propagate_deletes && obj->source.version_id[0];
-}
-
-/* A write id (es_s3_write_options) for this job's writes: 128 random bits
- * in hex, or, should the kernel not give them, the clock and a counter
- * (unique within the process; what matters is telling this job's write from
- * another's). */
-static void s_new_write_id(char out[33])
-{
-    static atomic_uint_fast64_t counter;
-    uint64_t r[2];
-    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
-        r[0] = es_clock_ms() ^ ((uint64_t)getpid() << 40);
-        r[1] = atomic_fetch_add(&counter, 1);
-    }
-    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, r[0], r[1]);
 }
 
 static bool s_first_receive(const es_job_message *msg) { return msg && msg->receive_count == 1; }
@@ -225,9 +207,10 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
      * settles the object as gone). */
     bool unchecked = s_write_unchecked(env, obj, msg);
     es_s3_object_info dest; /* wopt.if_match may point into it */
-    char write_id[33];
-    s_new_write_id(write_id);
-    es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked, .write_id = write_id};
+    char write_id[ES_WRITE_ID_SIZE];
+    es_s3_write_options wopt = {.source = &obj->source,
+                                .if_none_match = unchecked,
+                                .write_id = es_write_id_new(write_id) ? write_id : NULL};
     es_job_kept kept = {0};
     int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
