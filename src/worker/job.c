@@ -10,23 +10,20 @@
  * sequencers; otherwise A is read again, pinned, as that GET is the only
  * check that A still holds the source (with deletes propagated, a version
  * id's current visibility is HEADed first). Every write of the job carries
- * one write id: a write S3 carried out whose answer was lost (its retry then
+ * one write id (write_id.h): a write S3 carried out whose answer was lost (its retry then
  * failing its condition) is recognised by it at the re-check and settled as
  * written. The data path is job_transfer.c; the report and the log line are
  * job_outcome.c's. */
 #include "worker/job.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
 #include "worker/job_transfer.h"
 #include "worker/ordering.h"
 #include "worker/propagate_delete.h"
+#include "worker/write_id.h"
 
 /* Writes to B that lost a race (412, 404 NoSuchKey or 409 on the conditional write)
  * are re-checked and retried this often before the job is left for redelivery. */
@@ -41,21 +38,6 @@ static bool s_cancel_requested(const es_job_env *env) { return env->cancel && at
 static bool s_version_deletes_matter(const es_job_env *env, const es_job_object *obj)
 {
     return env->cfg->propagate_deletes && obj->source.version_id[0];
-}
-
-/* A write id (es_s3_write_options) for this job's writes: 128 random bits
- * in hex, or, should the kernel not give them, the clock and a counter
- * (unique within the process; what matters is telling this job's write from
- * another's). */
-static void s_new_write_id(char out[33])
-{
-    static atomic_uint_fast64_t counter;
-    uint64_t r[2];
-    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
-        r[0] = es_clock_ms() ^ ((uint64_t)getpid() << 40);
-        r[1] = atomic_fetch_add(&counter, 1);
-    }
-    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, r[0], r[1]);
 }
 
 static bool s_first_receive(const es_job_message *msg) { return msg && msg->receive_count == 1; }
@@ -85,12 +67,50 @@ static void s_decided_by(es_job_result *res, const es_aws_result *hres)
     es_job_copy_request_id(res, hres);
 }
 
+/* Settles res as written (true) when found, B's object, is the one a write
+ * of this job made after all: its answer was lost and its retry found the
+ * key taken, and B records this source and wopt's write id; kept (NULL
+ * before any write) then holds what was written, hres is the deciding HEAD. */
+static bool s_written_by_this_job(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
+                                  const es_s3_write_options *wopt, const es_s3_object_info *found,
+                                  const es_aws_result *hres, es_job_result *res)
+{
+    if (!kept || !kept->sent || !es_dest_written_by(&obj->source, wopt->write_id, found))
+        return false;
+    *res = kept->res;
+    s_decided_by(res, hres);
+    es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK,
+                       "written: the write's answer was lost (its retry found the key taken) and "
+                       "bucket %.200s holds what it wrote",
+                       env->cfg->dest_bucket);
+    return true;
+}
+
+/* After the last conditional write found B changed: when it went out, B is
+ * HEADed once more, only to recognise that write landing after all (its
+ * answer lost: settled as written, never written again); otherwise, or when
+ * that HEAD fails, the object is left for redelivery, res naming the last
+ * write's lost race. */
+static void s_after_last_conflict(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
+                                  const es_s3_write_options *wopt, int writes, es_job_result *res)
+{
+    if (kept->sent) {
+        es_s3_object_info dest;
+        es_aws_result hres;
+        es_aws_result_clear(&hres);
+        es_err rc = es_s3_head_object(env->s3, env->cfg->dest_bucket, obj->key, &dest, &hres);
+        if (s_written_by_this_job(env, obj, kept, wopt, rc == ES_OK ? &dest : NULL, &hres, res))
+            return;
+    }
+    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
+                       "bucket %.200s: the object changed during each of %d conditional writes",
+                       env->cfg->dest_bucket, writes);
+}
+
 /* HEADs B's object and decides whether to write it (on the condition set in
  * wopt) or settle the object (res filled, false returned): skipped, or
  * stripped when B's object is the one a write of this job made after all
- * (its answer was lost and its retry found the key taken: B records this
- * source and wopt's write id), kept (NULL before any write) then holding
- * what was written. The HEAD's request id is the one that decided. When it
+ * (s_written_by_this_job). The HEAD's request id is the one that decided. When it
  * writes, *resend (if not NULL) says whether a kept body may be sent as it is
  * (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
@@ -108,15 +128,8 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         return false;
     }
     const es_s3_object_info *found = rc == ES_OK ? dest : NULL;
-    if (kept && kept->sent && es_dest_written_by(&obj->source, wopt->write_id, found)) {
-        *res = kept->res;
-        s_decided_by(res, &hres);
-        es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK,
-                           "written: the write's answer was lost (its retry found the key taken) and "
-                           "bucket %.200s holds what it wrote",
-                           bucket);
+    if (s_written_by_this_job(env, obj, kept, wopt, found, &hres, res))
         return false;
-    }
     switch (es_dest_decide(&obj->source, found, wopt)) {
     case ES_DEST_WRITE:
         if (resend)
@@ -185,7 +198,8 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     if (s_version_deletes_matter(env, obj) && !es_propagate_source_visible(env, obj, res))
         return;
     /* Attempt 0 is the unchecked write; B changed under each of the checked
-     * ones 1..S_WRITE_ATTEMPTS: left for redelivery. A single-part body is
+     * ones 1..S_WRITE_ATTEMPTS: left for redelivery (unless one more HEAD
+     * finds the last one landed after all). A single-part body is
      * kept between attempts (job_transfer.h) and sent again only when the
      * re-check ordered the source after B's object by sequencers: any other
      * verdict (B's key absent, or no sequencers to compare) rests on A still
@@ -193,9 +207,10 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
      * settles the object as gone). */
     bool unchecked = s_write_unchecked(env, obj, msg);
     es_s3_object_info dest; /* wopt.if_match may point into it */
-    char write_id[33];
-    s_new_write_id(write_id);
-    es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked, .write_id = write_id};
+    char write_id[ES_WRITE_ID_SIZE];
+    es_s3_write_options wopt = {.source = &obj->source,
+                                .if_none_match = unchecked,
+                                .write_id = es_write_id_new(write_id) ? write_id : NULL};
     es_job_kept kept = {0};
     int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
@@ -213,9 +228,7 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
             break;
         }
         if (attempt == S_WRITE_ATTEMPTS) {
-            es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
-                               "bucket %.200s: the object changed during each of %d conditional writes",
-                               env->cfg->dest_bucket, writes);
+            s_after_last_conflict(env, obj, &kept, &wopt, writes, res);
             break;
         }
     }

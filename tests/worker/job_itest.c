@@ -5,7 +5,7 @@
  * (re-delivery, older and newer events; the first delivery's write without
  * a HEAD, its fallbacks and races; a lost write's body is sent again only
  * when sequencers order it, else A is read again; a write whose answer was
- * lost is settled as written; a skip names the deciding HEAD's request
+ * lost is settled as written, the last one's too; a skip names the deciding HEAD's request
  * id), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
  * a GET body that fails its S3 checksum: nothing published, a started
@@ -300,7 +300,8 @@ static void test_first_delivery_writes_without_head(void)
  * the HEAD is written on If-None-Match: * (a checked attempt; A is GOT
  * again, as nothing orders the kept body against what A holds now); B
  * changing under every checked attempt leaves the record for redelivery
- * after 3 of them (4 conditional writes with the unchecked one); an object
+ * after 3 of them (4 conditional writes with the unchecked one, and a last
+ * HEAD that finds no write of this job); an object
  * without a size in its event, a message without a receive count, and an
  * object announced larger than one part are HEADed first (a lost race of
  * its multipart upload GETs it again), and one whose event understates its
@@ -331,7 +332,7 @@ static void test_unchecked_write_races_and_limits(void)
     es_job_run_record(&s_env, &msg, &rec, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     CHECK_STR_CONTAINS(res.reason, "during each of 4 conditional writes");
-    S_CHECK_REQUESTS(seq, "in/busy.jpg", 3, 4, 4);
+    S_CHECK_REQUESTS(seq, "in/busy.jpg", 4, 4, 4); /* a last HEAD: not this job's write */
     CHECK_INT_EQ(res.bytes_out, 0);
     CHECK_INT_EQ(res.bytes_removed, 0);
     CHECK(!s_dest_exists("in/busy.jpg"));
@@ -510,6 +511,42 @@ static void test_unchecked_write_answer_lost_or_conflicting(void)
     S_CHECK_REQUESTS(seq, "c409.jpg", 1, 2, 2); /* B's key absent: A GOT again */
     s_check_output("c409.jpg", jpeg, len);
     es_itest_clear_faults();
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* The answer lost on the LAST conditional write: backfill (no message, so
+ * every write is checked) finds its first two writes answered 412, the
+ * third stored but answered 500 and its retry 412 (the key is taken). One
+ * more HEAD finds this job's write id: job.done with the stripped bytes,
+ * decided by that HEAD, and nothing written again; the redelivery then
+ * skips. Without that HEAD the job was a retry with no bytes out. */
+static void test_last_write_answer_lost(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("last.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
+    s_precondition_fault("PutObject", "last.jpg", 2);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "last.jpg",
+                              "\"status\":500,\"phase\":\"after\",\"times\":1") == 0);
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    S_CHECK_STRIPPED(&res, len);
+    CHECK_STR_CONTAINS(res.reason, "answer was lost");
+    S_CHECK_REQUESTS(seq, "last.jpg", 4, 3, 4); /* 3 checks and the last one; 412, 412, 500, 412 */
+    S_CHECK_DECIDED_BY(&res, seq, "HeadObject", "last.jpg");
+    s_check_output("last.jpg", jpeg, len);
+    es_itest_clear_faults();
+
+    seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    S_CHECK_REQUESTS(seq, "last.jpg", 1, 0, 0);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -1281,6 +1318,7 @@ int main(void)
     ES_RUN(test_unchecked_write_races_and_limits);
     ES_RUN(test_output_larger_than_the_input_part);
     ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
+    ES_RUN(test_last_write_answer_lost);
     ES_RUN(test_kept_body_freed_on_failures);
     ES_RUN(test_backfill_lost_race_keeps_the_newer_copy);
     ES_RUN(test_version_id_pins_the_get);

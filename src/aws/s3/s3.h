@@ -26,10 +26,12 @@ typedef struct es_s3_client es_s3_client;
 es_s3_client *es_s3_client_new(const es_aws_config *cfg, es_creds_provider *creds);
 void es_s3_client_free(es_s3_client *c);
 
-/* The source object an exifstrip output was made from, recorded as the only
- * user metadata exifstrip writes: x-amz-meta-exifstrip-source-etag (without
- * quotes), -source-version-id and -source-sequencer (the S3 event's). Empty
- * fields are not written; HEAD/GET fill them from the headers ("" if absent). */
+/* The source object an exifstrip output was made from, recorded as user
+ * metadata: x-amz-meta-exifstrip-source-etag (without quotes),
+ * -source-version-id and -source-sequencer (the S3 event's). With the write
+ * id (es_s3_write_options) it is the only user metadata exifstrip writes.
+ * Empty fields are not written; HEAD/GET fill them from the headers ("" if
+ * absent). */
 typedef struct es_s3_source_id {
     char etag[128];
     char version_id[1025];
@@ -176,7 +178,8 @@ ES_MUST_USE es_err es_s3_multipart_abort(es_s3_client *c, const char *bucket, co
  * part_size go out as one PutObject at finish; larger ones as multipart with
  * parts of part_size (ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE). opt (may be NULL; it and what it points to
  * must outlive the upload) gives the conditions of the final write and the
- * source metadata, the only user metadata ever sent. */
+ * user metadata, the source identity and the write id: the only user
+ * metadata ever sent. */
 typedef struct es_s3_upload es_s3_upload;
 es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key, const char *content_type,
                                size_t part_size, const es_s3_write_options *opt);
