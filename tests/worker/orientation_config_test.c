@@ -83,7 +83,7 @@ static void *s_wait(void *arg)
 
 static void test_budget_waits_and_refuses(void)
 {
-    es_transform_budget *b = es_transform_budget_new(100);
+    es_transform_budget *b = es_transform_budget_new(100, 0);
     REQUIRE(b);
     atomic_int cancel = 0;
     CHECK(!es_transform_budget_acquire(b, 101, &cancel)); /* can never fit */
@@ -96,7 +96,7 @@ static void test_budget_waits_and_refuses(void)
     es_transform_budget_release(b, 50);
     pthread_join(t, NULL);
     CHECK_INT_EQ(atomic_load(&w.got), 1);
-    CHECK_INT_EQ(es_transform_budget_in_use(b), 60);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
     w.got = 0;
     REQUIRE(pthread_create(&t, NULL, s_wait, &w) == 0);
     usleep(150 * 1000);
@@ -105,7 +105,7 @@ static void test_budget_waits_and_refuses(void)
     pthread_join(t, NULL);
     CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
     es_transform_budget_release(b, 60);
-    CHECK_INT_EQ(es_transform_budget_in_use(b), 0);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     es_transform_budget_free(b);
 }
 
