@@ -1,8 +1,11 @@
-/* transform_concurrency_test.c - transforms run at most as many at once as
- * the CPUs the worker may use: the budget's cap makes one more wait even
- * when its memory fits, the process-wide budget takes the usable CPU count
- * (the affinity mask, lowered by a cgroup CPU quota), and cpu.max lines and
- * CFS quotas are read as whole CPUs, rounded up. */
+/* transform_budget_test.c - the budget concurrent transforms share: a
+ * request larger than the whole budget is refused at once, others wait
+ * until enough is released, and a waiter gives up when the cancel token is
+ * raised; at most as many run at once as the CPUs the worker may use - the
+ * cap makes one more wait even when its memory fits, the process-wide
+ * budget takes the usable CPU count (the affinity mask, lowered by a cgroup
+ * CPU quota), and cpu.max lines and CFS quotas are read as whole CPUs,
+ * rounded up. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -15,17 +18,18 @@
 typedef struct s_waiter {
     es_transform_budget *b;
     atomic_int *cancel;
+    uint64_t bytes;
     atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
 } s_waiter;
 
 static void *s_wait(void *arg)
 {
     s_waiter *w = arg;
-    atomic_store(&w->got, es_transform_budget_acquire(w->b, 10, w->cancel) ? 1 : 2);
+    atomic_store(&w->got, es_transform_budget_acquire(w->b, w->bytes, w->cancel) ? 1 : 2);
     return NULL;
 }
 
-/* Starts a waiter for 10 bytes and says whether it is still waiting 150 ms later. */
+/* Starts a waiter and says whether it is still waiting 150 ms later. */
 static bool s_still_waiting(s_waiter *w, pthread_t *t)
 {
     atomic_store(&w->got, 0);
@@ -33,6 +37,29 @@ static bool s_still_waiting(s_waiter *w, pthread_t *t)
         return false;
     usleep(150 * 1000);
     return atomic_load(&w->got) == 0;
+}
+
+static void test_budget_waits_and_refuses(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100, 0);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(!es_transform_budget_acquire(b, 101, &cancel)); /* can never fit */
+    CHECK(es_transform_budget_acquire(b, 50, &cancel));
+    s_waiter w = {b, &cancel, 60, 0};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t)); /* 50 + 60 > 100 */
+    es_transform_budget_release(b, 50);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 1);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
+    REQUIRE(s_still_waiting(&w, &t));
+    atomic_store(&cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
+    es_transform_budget_release(b, 60);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    es_transform_budget_free(b);
 }
 
 static void test_cap_makes_a_transform_wait_although_memory_fits(void)
@@ -45,7 +72,7 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     unsigned running = 0;
     CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 20);
     CHECK_INT_EQ(running, 2);
-    s_waiter w = {b, &cancel, 0};
+    s_waiter w = {b, &cancel, 10, 0};
     pthread_t t;
     REQUIRE(s_still_waiting(&w, &t)); /* 30 of 1000 bytes would fit: the cap holds it */
     es_transform_budget_release(b, 10);
@@ -74,7 +101,7 @@ static void test_shared_budget_admits_the_usable_cpus(void)
     atomic_int cancel = 0;
     for (unsigned i = 0; i < cpus; i++)
         CHECK(es_transform_budget_acquire(b, 10, &cancel));
-    s_waiter w = {b, &cancel, 0};
+    s_waiter w = {b, &cancel, 10, 0};
     pthread_t t;
     REQUIRE(s_still_waiting(&w, &t));
     atomic_store(&cancel, 1);
@@ -118,6 +145,7 @@ static void test_quotas_round_up_to_whole_cpus(void)
 
 int main(void)
 {
+    ES_RUN(test_budget_waits_and_refuses);
     ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
