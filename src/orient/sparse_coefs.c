@@ -43,7 +43,8 @@ void es_sparse_coefs_free(es_sparse_coefs *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Units a block's record takes (for the last records before the capacity). */
+/* Units a block's record takes at most (for the last records before the
+ * capacity; the narrow form is shorter). */
 static size_t s_record_units(const JCOEF *b)
 {
     size_t n = 0;
@@ -95,6 +96,6 @@ bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION co
         memcpy(out, b.values, DCTSIZE2 * sizeof(JCOEF));
         return true;
     }
-    es_block_unpack(out, b.mask, b.values);
+    es_block_unpack(out, b.mask, b.values, (size_t)b.n);
     return true;
 }

@@ -2,7 +2,13 @@
  * blocks of a photo have few non-zero coefficients, so a block is stored as
  * a 64-bit mask of its non-zero positions followed by those values (nothing
  * at all when every coefficient is zero, the 64 values as they are when 60 or
- * more are non-zero), with a per-block offset index. Block rows are appended
+ * more are non-zero), with a per-block offset index. Most AC coefficients are
+ * small: when every one of a block's fits a signed byte (and there are at
+ * least ES_SPARSE_NARROW_FROM) the record is narrow - the mask, the DC as
+ * one unit when it is non-zero, then the AC values one byte each (in memory
+ * order), padded with a zero byte to a whole unit: 4 + dc + ceil(ac / 2)
+ * units, never the 4 + n of the 16-bit form, which is how a reader tells
+ * them apart. Block rows are appended
  * in order (the sequential decoder's iMCU rows) and read back one block at a
  * time in any order (coef_plane.c). The store never holds more than the
  * capacity it is given: an append that would pass it fails, and the caller
@@ -21,6 +27,7 @@
 /* Record lengths in JCOEF units: a mask is 4 units, a dense block 64. */
 #define ES_SPARSE_MASK_UNITS 4
 #define ES_SPARSE_DENSE_FROM 60 /* non-zero coefficients from which a block is stored whole */
+#define ES_SPARSE_NARROW_FROM 2 /* AC values from which the narrow form is shorter */
 
 typedef struct es_sparse_coefs {
     JDIMENSION width, height; /* blocks */
@@ -33,8 +40,9 @@ typedef struct es_sparse_coefs {
 } es_sparse_coefs;
 
 /* One stored block: n == 0 all zero; n == DCTSIZE2 values holds the 64
- * coefficients in natural order; otherwise mask has n bits set and values
- * the coefficients at those positions, lowest position first. */
+ * coefficients in natural order; otherwise values holds the n units after
+ * the mask: the coefficients at the positions set in mask, lowest position
+ * first (the narrow form when mask has not n bits set). */
 typedef struct es_sparse_block {
     uint64_t mask;
     const JCOEF *values;
@@ -75,7 +83,7 @@ static inline bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION ro
     out->n = (int)len;
     if (len == 0 || len == DCTSIZE2)
         return true;
-    if (len < ES_SPARSE_MASK_UNITS)
+    if (len <= ES_SPARSE_MASK_UNITS)
         return false;
     memcpy(&out->mask, s->pool + from, sizeof out->mask);
     out->values += ES_SPARSE_MASK_UNITS;
