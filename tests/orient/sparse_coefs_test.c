@@ -15,8 +15,9 @@
 #include "orient/coef_plane.h"
 #include "orient/sparse_coefs.h"
 
-#define S_W 9
-#define S_H 7
+/* 667 blocks: the index has three groups (ES_SPARSE_GROUP entries each) */
+#define S_W 23
+#define S_H 29
 
 static JBLOCK s_src[S_H][S_W];
 static uint32_t s_rng = 12345;
@@ -103,12 +104,13 @@ static void test_skipped_rows_are_zero(void)
     REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, sizeof s_src + 4096));
     REQUIRE(s_put(&s, 1, 1));   /* row 0 skipped */
     REQUIRE(s_put(&s, 4, 4));   /* rows 2, 3 skipped */
-    es_sparse_coefs_finish(&s); /* rows 5, 6 */
+    REQUIRE(s_put(&s, 15, 15)); /* rows 5-14 skipped, across the second group's first entry */
+    es_sparse_coefs_finish(&s); /* rows 16-28, across the third's */
     for (JDIMENSION r = 0; r < S_H; r++)
         for (JDIMENSION c = 0; c < S_W; c++) {
             JCOEF got[DCTSIZE2], zero[DCTSIZE2] = {0};
             REQUIRE(es_sparse_coefs_get(&s, r, c, got));
-            const JCOEF *want = r == 1 || r == 4 ? s_src[r][c] : zero;
+            const JCOEF *want = r == 1 || r == 4 || r == 15 ? s_src[r][c] : zero;
             CHECK_MEM_EQ(got, sizeof got, want, sizeof got);
         }
     es_sparse_coefs_free(&s);
@@ -133,8 +135,8 @@ static void test_bounds(void)
     CHECK_INT_EQ(s.rows_done, 2);
     es_sparse_coefs_free(&s);
     /* a capacity that cannot hold even the index */
-    CHECK(!es_sparse_coefs_init(&s, S_W, S_H, (S_W * S_H + 1) * sizeof(uint32_t) - 1));
-    CHECK(s.index == NULL && s.pool == NULL);
+    CHECK(!es_sparse_coefs_init(&s, S_W, S_H, es_sparse_coefs_index_bytes(S_W * S_H) - 1));
+    CHECK(s.base == NULL && s.pool == NULL);
 }
 
 static void test_capacity(void)
@@ -144,7 +146,8 @@ static void test_capacity(void)
     REQUIRE(s_store_all(&s, sizeof s_src + 4096));
     size_t need = s.used;
     es_sparse_coefs_free(&s);
-    size_t index = (S_W * S_H + 1) * sizeof(uint32_t);
+    size_t index = es_sparse_coefs_index_bytes(S_W * S_H);
+    CHECK_INT_EQ(index, 3 * sizeof(uint32_t) + (S_W * S_H + 1) * sizeof(uint16_t));
     REQUIRE(s_store_all(&s, index + need * sizeof(JCOEF))); /* exactly enough */
     CHECK_INT_EQ(s.used, need);
     es_sparse_coefs_free(&s);
