@@ -19,8 +19,8 @@
 
 struct es_cli_out {
     int fd;
-    bool to_stdout; /* spooled, copied to sink_fd on commit */
-    int sink_fd;    /* STDOUT_FILENO, or a device/FIFO target opened for writing; -1 */
+    int sink_fd; /* spooled, copied here on commit: STDOUT_FILENO, or a device/FIFO target
+                    opened for writing; -1: a temporary file renamed onto the target */
     int err_no;
     char *final_path; /* NULL for stdout */
     char *tmp_path;   /* NULL for stdout (already unlinked) */
@@ -82,7 +82,6 @@ static int s_open_spool(es_cli_out *o, es_error *err)
         return -1;
     }
     unlink(path);
-    o->to_stdout = true;
     return 0;
 }
 
@@ -179,7 +178,6 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
     }
     o->fd = -1;
     o->sink_fd = -1;
-    o->to_stdout = false;
     o->err_no = 0;
     o->final_path = o->tmp_path = o->dir = NULL;
     o->expect = false;
@@ -311,7 +309,7 @@ es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed)
         rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write: %s", strerror(o->err_no));
         goto done;
     }
-    if (o->to_stdout) {
+    if (o->sink_fd >= 0) {
         if (s_copy_to_sink(o) != 0) {
             rc = es_error_set(err, ES_ERR_OUTPUT, "cannot write to %s: %s",
                               o->final_path ? o->final_path : "stdout", strerror(errno));

@@ -4,6 +4,7 @@
 #include "cli/progress.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "cli/format.h"
@@ -18,8 +19,9 @@ static es_progress *s_tty_progress;                      /* the display the log 
 /* Ends an open progress line on the terminal (s_mu held). */
 static void s_erase(es_progress *p)
 {
-    if (atomic_exchange(&p->line_open, false))
+    if (p->line_open)
         fputs("\r\033[K", p->out);
+    p->line_open = false;
 }
 
 /* Log sink on a terminal: ends the progress line before a log line. Called
@@ -37,7 +39,7 @@ void es_progress_init(es_progress *p, FILE *out, const char *label, int interval
     p->tty = isatty(fileno(out)) == 1;
     p->interval_s = interval_s;
     p->start_ms = p->last_ms = es_clock_ms();
-    atomic_init(&p->line_open, false);
+    p->line_open = false;
     if (p->tty && out == stderr) {
         s_tty_progress = p;
         es_log_set_sink(s_log_sink, p);
@@ -63,7 +65,7 @@ void es_progress_show(es_progress *p, const char *line)
     pthread_mutex_lock(&s_mu);
     if (p->tty) {
         fprintf(p->out, "\r\033[K%s", line);
-        atomic_store(&p->line_open, true);
+        p->line_open = true;
     } else {
         fprintf(p->out, "%s: %s\n", p->label, line);
     }
@@ -71,14 +73,36 @@ void es_progress_show(es_progress *p, const char *line)
     pthread_mutex_unlock(&s_mu);
 }
 
-void es_progress_write(es_progress *p, FILE *to, const char *text, size_t len)
+/* Takes the output mutex for a write to `to`, ending the progress line
+ * first when `to` is the display's terminal too; s_write_done releases it. */
+static void s_write_begin(es_progress *p, FILE *to)
 {
     pthread_mutex_lock(&s_mu);
     if (p->tty && (to == p->out || isatty(fileno(to)) == 1))
         s_erase(p);
-    fwrite(text, 1, len, to);
+}
+
+static void s_write_done(FILE *to)
+{
     fflush(to);
     pthread_mutex_unlock(&s_mu);
+}
+
+void es_progress_write(es_progress *p, FILE *to, const char *text, size_t len)
+{
+    s_write_begin(p, to);
+    fwrite(text, 1, len, to);
+    s_write_done(to);
+}
+
+void es_progress_printf(es_progress *p, FILE *to, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_write_begin(p, to);
+    vfprintf(to, fmt, ap);
+    s_write_done(to);
+    va_end(ap);
 }
 
 void es_progress_note(es_progress *p, const char *msg)
@@ -99,8 +123,9 @@ void es_progress_end(es_progress *p)
         s_tty_progress = NULL;
     }
     pthread_mutex_lock(&s_mu);
-    if (atomic_exchange(&p->line_open, false))
+    if (p->line_open)
         fputc('\n', p->out);
+    p->line_open = false;
     fflush(p->out);
     pthread_mutex_unlock(&s_mu);
 }

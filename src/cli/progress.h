@@ -1,16 +1,18 @@
 /* progress.h - the progress display of the long-running commands (`backfill`,
- * `audit`): on a terminal one line rewritten in place (and the log routed
- * around it), otherwise a plain "LABEL: ..." line every interval; plus the
- * shared part of their lines (items and bytes done of the total, rates,
- * ETA). What each command counts is its own (backfill_progress.c, audit.c). */
+ * `audit`, `strip` of many files): on a terminal one line rewritten in place
+ * (and the log routed around it), otherwise a plain "LABEL: ..." line every
+ * interval; plus the shared part of their lines (items and bytes done of the
+ * total, rates, ETA). What each command counts is its own
+ * (backfill_progress.c, audit.c, strip.c). */
 #ifndef ES_CLI_PROGRESS_H
 #define ES_CLI_PROGRESS_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "exifstrip/error.h"
 
 typedef struct es_progress {
     FILE *out;
@@ -18,7 +20,8 @@ typedef struct es_progress {
     bool tty;          /* out is a terminal: one line rewritten in place */
     int interval_s;    /* not a terminal: seconds between lines (0 = none) */
     uint64_t start_ms, last_ms;
-    atomic_bool line_open; /* a progress line without its newline is on the terminal */
+    bool line_open; /* a progress line without its newline is on the terminal (under
+                       progress.c's output mutex, like every write to out) */
 } es_progress;
 
 /* Starts the clock; on a terminal (out is stderr), log lines are routed
@@ -33,6 +36,8 @@ void es_progress_show(es_progress *p, const char *line);
  * too, the progress line is erased first (the next es_progress_show draws it
  * again), so the two never share a line. */
 void es_progress_write(es_progress *p, FILE *to, const char *text, size_t len);
+/* es_progress_write of formatted text. */
+void es_progress_printf(es_progress *p, FILE *to, const char *fmt, ...) ES_PRINTF(3, 4);
 /* A message line ("LABEL: MSG") below the progress. */
 void es_progress_note(es_progress *p, const char *msg);
 /* Ends the line on the terminal; the log goes straight to stderr again. */

@@ -15,6 +15,7 @@
 #include "cli/format.h"
 #include "cli/output_file.h"
 #include "cli/paths.h"
+#include "cli/progress.h"
 #include "cli/stream.h"
 #include "exifstrip/jpeg.h"
 #include "exifstrip/orient.h"
@@ -70,7 +71,7 @@ typedef struct s_opts {
 
 typedef struct s_tally {
     unsigned stripped, refused, failed;
-    bool progress_shown;
+    es_progress progress; /* "[i/n] path" on a terminal (cli/progress.h); messages erase it first */
 } s_tally;
 
 enum {
@@ -84,18 +85,9 @@ enum {
     S_OPT_MAX_PIXELS
 };
 
-static void s_clear_progress(s_tally *t)
-{
-    if (t->progress_shown) {
-        fputs("\r\033[K", stderr);
-        t->progress_shown = false;
-    }
-}
-
 static void s_report(s_tally *t, const char *path, const char *what)
 {
-    s_clear_progress(t);
-    fprintf(stderr, "%s: %s\n", path, what);
+    es_progress_printf(&t->progress, stderr, "%s: %s\n", path, what);
 }
 
 static const char *s_display(const char *path) { return strcmp(path, "-") ? path : "<stdin>"; }
@@ -112,9 +104,9 @@ static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_or
     es_cli_human_size(st->bytes_in, in, sizeof in);
     es_cli_human_size(st->bytes_out, out, sizeof out);
     es_cli_removed_summary(st, removed, sizeof removed);
-    s_clear_progress(t);
-    fprintf(stderr, "%s: %s -> %s, removed: %s%s%s\n", s_display(path), in, out, removed,
-            r->note[0] && !r->fallback ? "; " : "", r->note[0] && !r->fallback ? r->note : "");
+    es_progress_printf(&t->progress, stderr, "%s: %s -> %s, removed: %s%s%s\n", s_display(path), in, out,
+                       removed, r->note[0] && !r->fallback ? "; " : "",
+                       r->note[0] && !r->fallback ? r->note : "");
 }
 
 /* Opens the input ("-" = stdin; a file found by -r is not followed if it has
@@ -369,22 +361,25 @@ int es_cmd_strip(int argc, char **argv)
         es_cli_jobs_free(&jobs);
         return status;
     }
-    bool progress = jobs.n > 1 && !o.quiet && isatty(STDERR_FILENO);
+    es_progress_init(&t.progress, stderr, "exifstrip", 0);
+    bool progress = jobs.n > 1 && !o.quiet && t.progress.tty; /* then a summary follows */
     for (size_t i = 0; i < jobs.n; i++) {
         if (progress) {
-            fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, jobs.n, jobs.v[i].in);
-            t.progress_shown = true;
+            char line[1024];
+            snprintf(line, sizeof line, "[%zu/%zu] %s", i + 1, jobs.n, jobs.v[i].in);
+            es_progress_show(&t.progress, line);
         }
         s_strip_one(&o, &jobs.v[i], &t);
     }
-    s_clear_progress(&t);
     if (!o.quiet && (jobs.n > 1 || walk.errors || walk.skipped)) {
-        fprintf(stderr, "exifstrip: %u stripped, %u refused, %u failed", t.stripped, t.refused,
-                t.failed + walk.errors);
+        char skipped[96] = "";
         if (walk.skipped)
-            fprintf(stderr, ", %u symbolic links skipped%s", walk.skipped, o.verbose ? "" : " (-v lists them)");
-        fputc('\n', stderr);
+            snprintf(skipped, sizeof skipped, ", %u symbolic links skipped%s", walk.skipped,
+                     o.verbose ? "" : " (-v lists them)");
+        es_progress_printf(&t.progress, stderr, "exifstrip: %u stripped, %u refused, %u failed%s\n",
+                           t.stripped, t.refused, t.failed + walk.errors, skipped);
     }
+    es_progress_end(&t.progress);
     es_cli_jobs_free(&jobs);
     if (t.failed || walk.errors)
         return ES_EXIT_FAILURE;

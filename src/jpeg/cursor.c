@@ -43,7 +43,7 @@ es_err es_jpeg_cursor_read_u16(es_jpeg_cursor *c, bool little, uint16_t *out)
 {
     const uint8_t *p;
     ES_GUARD(es_jpeg_cursor_peek(c, 0, 2, &p));
-    *out = little ? (uint16_t)(p[0] | p[1] << 8) : (uint16_t)(p[0] << 8 | p[1]);
+    *out = es_jpeg_load_u16(p, little);
     c->pos += 2;
     return ES_OK;
 }
@@ -52,10 +52,7 @@ es_err es_jpeg_cursor_read_u32(es_jpeg_cursor *c, bool little, uint32_t *out)
 {
     const uint8_t *p;
     ES_GUARD(es_jpeg_cursor_peek(c, 0, 4, &p));
-    if (little)
-        *out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    else
-        *out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    *out = es_jpeg_load_u32(p, little);
     c->pos += 4;
     return ES_OK;
 }

@@ -23,6 +23,18 @@ typedef struct es_jpeg_cursor {
 void es_jpeg_cursor_init(es_jpeg_cursor *c, const uint8_t *data, size_t len);
 
 static inline size_t es_jpeg_cursor_remaining(const es_jpeg_cursor *c) { return c->len - c->pos; }
+/* The 16/32-bit integer at p, big-endian unless little is true (the caller
+ * has checked the bytes are there). */
+static inline uint16_t es_jpeg_load_u16(const uint8_t *p, bool little)
+{
+    return little ? (uint16_t)(p[0] | p[1] << 8) : (uint16_t)(p[0] << 8 | p[1]);
+}
+static inline uint32_t es_jpeg_load_u32(const uint8_t *p, bool little)
+{
+    return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+                  : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
 /* The next unread byte (valid for es_jpeg_cursor_remaining() bytes). */
 static inline const uint8_t *es_jpeg_cursor_ptr(const es_jpeg_cursor *c) { return c->data + c->pos; }
 

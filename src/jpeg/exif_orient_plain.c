@@ -18,22 +18,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define S_EXIF_HEADER_LEN 6
+#include "jpeg/cursor.h"
+#include "jpeg/tiff.h"
+
 #define S_LIBEXIF_MAX_DS 0xFFFEu /* libexif caps the payload length it reads */
-#define S_ENTRY_SIZE 12
-#define S_TAG_ORIENTATION 0x0112
-#define S_TYPE_SHORT 3
-
-static uint16_t s_u16(const uint8_t *p, bool le)
-{
-    return le ? (uint16_t)(p[0] | p[1] << 8) : (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t s_u32(const uint8_t *p, bool le)
-{
-    return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-              : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
 
 /* Tags whose value libexif's IFD0 loader reads as an offset to another IFD
  * or the thumbnail, never as an entry. */
@@ -72,52 +60,48 @@ static uint32_t s_type_size(uint16_t type)
 /* True when libexif certainly keeps this IFD0 entry (tiff_len bytes of TIFF data). */
 static bool s_entry_kept(uint32_t tiff_len, const uint8_t *entry, bool le)
 {
-    uint16_t tag = s_u16(entry, le);
-    uint64_t size = (uint64_t)s_type_size(s_u16(entry + 2, le)) * s_u32(entry + 4, le);
+    uint16_t tag = es_jpeg_load_u16(entry, le);
+    uint64_t size = (uint64_t)s_type_size(es_jpeg_load_u16(entry + 2, le)) * es_jpeg_load_u32(entry + 4, le);
     if (!s_is_known_ifd0_tag(tag) || size == 0 || size > tiff_len)
         return false;
     if (size <= 4)
         return true;
-    uint32_t off = s_u32(entry + 8, le);
+    uint32_t off = es_jpeg_load_u32(entry + 8, le);
     return off < tiff_len && size <= tiff_len - off;
 }
 
 int es_jpeg_exif_orient_plain(const uint8_t *payload, size_t len)
 {
-    if (!payload || len > 0xFFFF || len < S_EXIF_HEADER_LEN + 8 || memcmp(payload, "Exif\0\0", 6) != 0)
+    if (!payload || len > 0xFFFF || len < ES_TIFF_START + 8 || memcmp(payload, "Exif\0\0", 6) != 0)
         return ES_JPEG_ORIENT_UNSURE;
     size_t ds = len > S_LIBEXIF_MAX_DS ? S_LIBEXIF_MAX_DS : len;
-    const uint8_t *tiff = payload + S_EXIF_HEADER_LEN;
-    uint32_t tiff_len = (uint32_t)(ds - S_EXIF_HEADER_LEN);
+    const uint8_t *tiff = payload + ES_TIFF_START;
+    uint32_t tiff_len = (uint32_t)(ds - ES_TIFF_START);
+    es_jpeg_cursor header;
+    es_jpeg_cursor_init(&header, tiff, tiff_len);
     bool le;
-    if (tiff[0] == 'I' && tiff[1] == 'I')
-        le = true;
-    else if (tiff[0] == 'M' && tiff[1] == 'M')
-        le = false;
-    else
+    uint32_t ifd0;
+    if (es_jpeg_tiff_header(&header, &le, &ifd0) != ES_OK)
         return ES_JPEG_ORIENT_UNSURE;
-    if (s_u16(tiff + 2, le) != 42)
-        return ES_JPEG_ORIENT_UNSURE;
-    uint32_t ifd0 = s_u32(tiff + 4, le);
     if (ifd0 > tiff_len || tiff_len - ifd0 < 2)
         return ES_JPEG_ORIENT_UNSURE;
-    uint32_t count = s_u16(tiff + ifd0, le);
-    if ((uint64_t)ifd0 + 2 + (uint64_t)count * S_ENTRY_SIZE > tiff_len)
+    uint32_t count = es_jpeg_load_u16(tiff + ifd0, le);
+    if ((uint64_t)ifd0 + 2 + (uint64_t)count * ES_TIFF_ENTRY_SIZE > tiff_len)
         return ES_JPEG_ORIENT_UNSURE;
     int orientation = 0;
     bool kept_entry = false;
     for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *entry = tiff + ifd0 + 2 + i * S_ENTRY_SIZE;
-        uint16_t tag = s_u16(entry, le);
-        if (s_is_pointer_tag(tag) && s_u32(entry + 8, le) >= tiff_len)
+        const uint8_t *entry = tiff + ifd0 + 2 + i * ES_TIFF_ENTRY_SIZE;
+        uint16_t tag = es_jpeg_load_u16(entry, le);
+        if (s_is_pointer_tag(tag) && es_jpeg_load_u32(entry + 8, le) >= tiff_len)
             return ES_JPEG_ORIENT_UNSURE;
-        if (tag != S_TAG_ORIENTATION) {
+        if (tag != ES_TIFF_TAG_ORIENTATION) {
             kept_entry = kept_entry || s_entry_kept(tiff_len, entry, le);
             continue;
         }
-        uint16_t value = s_u16(entry + 8, le);
-        if (orientation != 0 || s_u16(entry + 2, le) != S_TYPE_SHORT || s_u32(entry + 4, le) != 1 ||
-            value < 1 || value > 8)
+        uint16_t value = es_jpeg_load_u16(entry + 8, le);
+        if (orientation != 0 || es_jpeg_load_u16(entry + 2, le) != ES_TIFF_TYPE_SHORT ||
+            es_jpeg_load_u32(entry + 4, le) != 1 || value < 1 || value > 8)
             return ES_JPEG_ORIENT_UNSURE;
         orientation = value;
     }

@@ -6,12 +6,7 @@
 #include "jpeg/exif_peek.h"
 
 #include "jpeg/cursor.h"
-
-#define S_TIFF_START 6
-#define S_TAG_ORIENTATION 0x0112
-#define S_TAG_GPS_IFD 0x8825
-#define S_TYPE_SHORT 3
-#define S_ENTRY_SIZE 12
+#include "jpeg/tiff.h"
 
 /* Reads the entry count of the IFD at offset off; ES_ERR_NEED_MORE if out of range. */
 static es_err s_ifd_count(es_jpeg_cursor *tiff, bool le, uint32_t off, uint16_t *count)
@@ -32,17 +27,10 @@ static bool s_ifd_present(es_jpeg_cursor tiff, bool le, uint32_t off)
 
 static es_err s_read_ifd0(es_jpeg_cursor *tiff, es_jpeg_exif_facts *out)
 {
-    uint8_t b0, b1;
-    uint16_t magic, count;
+    uint16_t count;
     uint32_t ifd0;
     bool le;
-    ES_GUARD(es_jpeg_cursor_read_u8(tiff, &b0));
-    ES_GUARD(es_jpeg_cursor_read_u8(tiff, &b1));
-    ES_ENSURE(b0 == b1 && (b0 == 'I' || b0 == 'M'), ES_ERR_INVALID_ARG);
-    le = b0 == 'I';
-    ES_GUARD(es_jpeg_cursor_read_u16(tiff, le, &magic));
-    ES_ENSURE(magic == 42, ES_ERR_INVALID_ARG);
-    ES_GUARD(es_jpeg_cursor_read_u32(tiff, le, &ifd0));
+    ES_GUARD(es_jpeg_tiff_header(tiff, &le, &ifd0));
     ES_GUARD(s_ifd_count(tiff, le, ifd0, &count));
     for (uint16_t i = 0; i < count; i++) {
         uint16_t tag, type;
@@ -51,15 +39,15 @@ static es_err s_read_ifd0(es_jpeg_cursor *tiff, es_jpeg_exif_facts *out)
         ES_GUARD(es_jpeg_cursor_read_u16(tiff, le, &tag));
         ES_GUARD(es_jpeg_cursor_read_u16(tiff, le, &type));
         ES_GUARD(es_jpeg_cursor_read_u32(tiff, le, &n));
-        if (tag == S_TAG_ORIENTATION && type == S_TYPE_SHORT && n >= 1) {
+        if (tag == ES_TIFF_TAG_ORIENTATION && type == ES_TIFF_TYPE_SHORT && n >= 1) {
             uint16_t v;
             ES_GUARD(es_jpeg_cursor_read_u16(tiff, le, &v));
             out->orientation = v >= 1 && v <= 8 ? v : 0;
-        } else if (tag == S_TAG_GPS_IFD) {
+        } else if (tag == ES_TIFF_TAG_GPS_IFD) {
             ES_GUARD(es_jpeg_cursor_read_u32(tiff, le, &value));
             out->has_gps = s_ifd_present(*tiff, le, value);
         }
-        ES_GUARD(es_jpeg_cursor_seek(tiff, entry + S_ENTRY_SIZE));
+        ES_GUARD(es_jpeg_cursor_seek(tiff, entry + ES_TIFF_ENTRY_SIZE));
     }
     uint32_t ifd1;
     ES_GUARD(es_jpeg_cursor_read_u32(tiff, le, &ifd1));
@@ -73,8 +61,8 @@ void es_jpeg_exif_peek(const uint8_t *payload, size_t len, es_jpeg_exif_facts *o
     out->has_gps = false;
     out->orientation = 0;
     out->has_thumbnail = false;
-    if (!payload || len <= S_TIFF_START)
+    if (!payload || len <= ES_TIFF_START)
         return;
-    es_jpeg_cursor_init(&tiff, payload + S_TIFF_START, len - S_TIFF_START);
+    es_jpeg_cursor_init(&tiff, payload + ES_TIFF_START, len - ES_TIFF_START);
     (void)s_read_ifd0(&tiff, out); /* a cut or malformed IFD keeps what was found so far */
 }

@@ -75,14 +75,8 @@ static void s_error(s_audit *a, const char *key, const char *fmt, ...)
 static void s_progress(s_audit *a)
 {
     es_audit_summary *s = a->sum;
-    if (!s->total_known && s->listing_done) {
-        s->total_objects = s->objects;
-        s->total_bytes = s->bytes;
-        s->total_known = true;
-        es_list_counter_stop(a->counter); /* nothing left to count ahead */
-    } else if (!s->total_known) {
-        s->total_known = es_list_counter_result(a->counter, &s->total_objects, &s->total_bytes);
-    }
+    es_list_counter_settle(a->counter, s->listing_done, s->objects, s->bytes, &s->total_known,
+                           &s->total_objects, &s->total_bytes);
     if (a->opt->on_progress)
         a->opt->on_progress(a->opt->ctx, a->sum);
 }

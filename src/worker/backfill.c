@@ -84,6 +84,14 @@ static es_err s_list_page(es_backfill *b, const char *token, es_s3_list_page *pa
     return es_s3_list_objects_with(b->env.s3, b->bucket, &lopt, page, res);
 }
 
+/* Settles the total progress shows (es_list_counter_settle; mu held): the
+ * listing's own once it was listed to its end, which a failed listing is not. */
+static void s_settle_total(es_backfill *b, bool listed_to_end)
+{
+    es_list_counter_settle(b->counter, listed_to_end, b->stats.matched, b->stats.matched_bytes,
+                           &b->stats.total_known, &b->stats.total_matched, &b->stats.total_bytes);
+}
+
 /* Fetches the next page (mu held on entry and exit, released meanwhile). */
 static void s_fetch_page(es_backfill *b)
 {
@@ -123,12 +131,7 @@ static void s_fetch_page(es_backfill *b)
     if (!page.next_token[0]) {
         b->list_ended = true;
         b->stats.listing_done = true;
-        /* The listing itself is the exact total (objects may have come or
-         * gone since a count ahead). */
-        b->stats.total_known = true;
-        b->stats.total_matched = b->stats.matched;
-        b->stats.total_bytes = b->stats.matched_bytes;
-        es_list_counter_stop(b->counter); /* nothing left to count ahead */
+        s_settle_total(b, true);
     }
     pthread_cond_broadcast(&b->cv_page);
 }
@@ -366,9 +369,7 @@ void es_backfill_cancel(es_backfill *b)
 void es_backfill_get_stats(es_backfill *b, es_backfill_stats *out)
 {
     pthread_mutex_lock(&b->mu);
-    if (!b->stats.total_known &&
-        es_list_counter_result(b->counter, &b->stats.total_matched, &b->stats.total_bytes))
-        b->stats.total_known = true; /* counted ahead */
+    s_settle_total(b, false); /* counted ahead, unless settled by the listing */
     *out = b->stats;
     /* The first key not done: a retried one, a running one, or the next to hand out. */
     const char *prev = b->last_key;

@@ -9,12 +9,18 @@
  * lost PutObject is sent again only when the re-check ordered it by
  * sequencers; otherwise A is read again, pinned, as that GET is the only
  * check that A still holds the source (with deletes propagated, a version
- * id's current visibility is HEADed first). The data path is job_transfer.c; the
- * report and the log line are job_outcome.c's. */
+ * id's current visibility is HEADed first). Every write of the job carries
+ * one write id: a write S3 carried out whose answer was lost (its retry then
+ * failing its condition) is recognised by it at the re-check and settled as
+ * written. The data path is job_transfer.c; the report and the log line are
+ * job_outcome.c's. */
 #include "worker/job.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
@@ -37,6 +43,21 @@ static bool s_version_deletes_matter(const es_job_env *env, const es_job_object 
     return env->cfg->propagate_deletes && obj->source.version_id[0];
 }
 
+/* A write id (es_s3_write_options) for this job's writes: 128 random bits
+ * in hex, or, should the kernel not give them, the clock and a counter
+ * (unique within the process; what matters is telling this job's write from
+ * another's). */
+static void s_new_write_id(char out[33])
+{
+    static atomic_uint_fast64_t counter;
+    uint64_t r[2];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        r[0] = es_clock_ms() ^ ((uint64_t)getpid() << 40);
+        r[1] = atomic_fetch_add(&counter, 1);
+    }
+    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, r[0], r[1]);
+}
+
 static bool s_first_receive(const es_job_message *msg) { return msg && msg->receive_count == 1; }
 
 /* Whether the first write goes out unchecked (If-None-Match: *, no HEAD of
@@ -56,28 +77,50 @@ static bool s_write_unchecked(const es_job_env *env, const es_job_object *obj, c
            obj->size <= env->cfg->part_size;
 }
 
+/* The HEAD of B decided the outcome: its request id replaces the one of the
+ * write whose lost race led to it. */
+static void s_decided_by(es_job_result *res, const es_aws_result *hres)
+{
+    res->request_id[0] = '\0';
+    es_job_copy_request_id(res, hres);
+}
+
 /* HEADs B's object and decides whether to write it (on the condition set in
- * wopt) or settle the object as skipped (res filled, false returned). When
- * it writes, *by_sequencer (if not NULL) says whether the source is newer
- * than B's object by their sequencers (es_dest_newer_by_sequencer). */
-static bool s_check_destination(const es_job_env *env, const es_job_object *obj, es_s3_object_info *dest,
-                                es_s3_write_options *wopt, bool *by_sequencer, es_job_result *res)
+ * wopt) or settle the object (res filled, false returned): skipped, or
+ * stripped when B's object is the one a write of this job made after all
+ * (its answer was lost and its retry found the key taken: B records this
+ * source and wopt's write id), kept (NULL before any write) then holding
+ * what was written. The HEAD's request id is the one that decided. When it
+ * writes, *resend (if not NULL) says whether a kept body may be sent as it is
+ * (es_dest_may_resend). */
+static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
+                                es_s3_object_info *dest, es_s3_write_options *wopt, bool *resend,
+                                es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_aws_result hres;
     es_aws_result_clear(&hres);
     es_err rc = es_s3_head_object(env->s3, bucket, obj->key, dest, &hres);
+    s_decided_by(res, &hres);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
-        es_job_copy_request_id(res, &hres);
         es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
                            es_strerror(rc), hres.http_status, hres.message);
         return false;
     }
     const es_s3_object_info *found = rc == ES_OK ? dest : NULL;
+    if (kept && kept->sent && es_dest_written_by(&obj->source, wopt->write_id, found)) {
+        *res = kept->res;
+        s_decided_by(res, &hres);
+        es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK,
+                           "written: the write's answer was lost (its retry found the key taken) and "
+                           "bucket %.200s holds what it wrote",
+                           bucket);
+        return false;
+    }
     switch (es_dest_decide(&obj->source, found, wopt)) {
     case ES_DEST_WRITE:
-        if (by_sequencer)
-            *by_sequencer = es_dest_newer_by_sequencer(&obj->source, found);
+        if (resend)
+            *resend = es_dest_may_resend(&obj->source, found, s_version_deletes_matter(env, obj));
         return true;
     case ES_DEST_SAME:
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
@@ -150,15 +193,15 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
      * settles the object as gone). */
     bool unchecked = s_write_unchecked(env, obj, msg);
     es_s3_object_info dest; /* wopt.if_match may point into it */
-    es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked};
+    char write_id[33];
+    s_new_write_id(write_id);
+    es_s3_write_options wopt = {.source = &obj->source, .if_none_match = unchecked, .write_id = write_id};
     es_job_kept kept = {0};
     int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
-        bool by_sequencer = false;
-        if (!unchecked && !s_check_destination(env, obj, &dest, &wopt, &by_sequencer, res))
+        bool resend = false;
+        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &resend, res))
             break;
-        /* only A's pinned GET shows a permanently deleted version is gone */
-        bool resend = by_sequencer && !s_version_deletes_matter(env, obj);
         if (!resend && !s_read_again(env, obj, writes > 0, &kept, res))
             break;
         bool conflict = es_job_transfer(env, obj, &wopt, unchecked, &kept, res);
@@ -184,7 +227,7 @@ bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_
     memset(res, 0, sizeof *res);
     es_s3_object_info dest;
     es_s3_write_options wopt = {.source = &obj->source};
-    return s_precheck(env, obj, res) && s_check_destination(env, obj, &dest, &wopt, NULL, res);
+    return s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, NULL, res);
 }
 
 void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,

@@ -7,8 +7,10 @@
  * key taken - GOT pinned (by versionId, else If-Match on its ETag), streamed
  * through the JPEG stripper into a conditional upload to the destination
  * bucket that records the source's identity, and the outcome is decided:
- *   stripped  the clean copy was written
- *   skipped   bucket not allowed / key suffix not configured
+ *   stripped  the clean copy was written (also when a write's answer was lost and
+ *             B's copy is the one it made: es_dest_written_by)
+ *   skipped   bucket not allowed / key suffix not configured / B already holds
+ *             this or a newer source version
  *   gone      the object was deleted or replaced meanwhile (404/412)
  *   refused   the input is unacceptable (not a JPEG, corrupt, too large, bad
  *             event): nothing written, a report goes to the DLQ if configured

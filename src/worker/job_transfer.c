@@ -335,6 +335,7 @@ void es_job_kept_free(es_job_kept *kept)
 {
     es_s3_upload_free(kept->upload); /* a single PutObject: nothing to abort */
     kept->upload = NULL;
+    kept->sent = false;
 }
 
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
@@ -359,12 +360,14 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
     res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
     res->bytes_in = run.bytes_in;
     res->bytes_out = run.bytes_out;
-    if (run.write_conflict && !run.output_failed && run.bytes_out <= cfg->part_size) {
+    kept->sent = run.write_conflict && run.put_res.attempts > 0; /* not stopped before writing */
+    if (es_s3_upload_resendable(run.upload)) {
         /* one PutObject found B changed: its body waits for the re-check */
         kept->upload = run.upload;
         run.upload = NULL;
-        kept->res = *res;
     }
+    if (kept->sent)
+        kept->res = *res;
     s_forget_unwritten(res);
     es_s3_upload_abort(run.upload); /* NULL once finished */
     es_orient_stripper_free(run.stripper);

@@ -7,11 +7,15 @@
 
 #include "worker/job.h"
 
-/* The stripped body of a single PutObject that found B changed, kept for
- * the next attempt. Zero-initialised; freed with es_job_kept_free. */
+/* What a write that found B changed leaves for the next attempt: the
+ * stripped body of a single PutObject, and what it would have reported (the
+ * write may have landed after all, its answer lost: job.c asks B).
+ * Zero-initialised; freed with es_job_kept_free. */
 typedef struct es_job_kept {
-    es_s3_upload *upload; /* NULL: nothing kept */
-    es_job_result res;    /* the stripped outcome's bytes, removed summary and orientation note */
+    es_s3_upload *upload; /* NULL: no body kept */
+    bool sent;            /* a write was sent and found B changed: res holds its stripped outcome's
+                             bytes, removed summary and orientation note */
+    es_job_result res;
 } es_job_kept;
 
 /* GETs obj (pinned by its version id, else If-Match on its ETag), strips it
@@ -22,7 +26,8 @@ typedef struct es_job_kept {
  * unchecked: wopt was not decided from a HEAD of B, so the output must go
  * out as one PutObject: an object (by its Content-Length) or an output
  * larger than one part is not written, and true is returned (check B first).
- * A single PutObject that found B changed leaves its body in kept: called
+ * A write that found B changed leaves in kept what it would have reported
+ * (kept->sent), and a single PutObject its body: called
  * again with it (and wopt, which the upload reads, updated by the re-check)
  * it sends that body again, without another GET (the caller frees kept
  * first when A must be read again: job.c). wopt must live as long. */

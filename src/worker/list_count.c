@@ -99,6 +99,19 @@ bool es_list_counter_result(es_list_counter *c, uint64_t *count, uint64_t *bytes
     return done;
 }
 
+void es_list_counter_settle(es_list_counter *c, bool listing_done, uint64_t listed, uint64_t listed_bytes,
+                            bool *known, uint64_t *total, uint64_t *total_bytes)
+{
+    if (listing_done) {
+        *total = listed;
+        *total_bytes = listed_bytes;
+        *known = true;
+        es_list_counter_stop(c); /* nothing left to count ahead */
+    } else if (!*known) {
+        *known = es_list_counter_result(c, total, total_bytes);
+    }
+}
+
 void es_list_counter_stop(es_list_counter *c)
 {
     if (c)

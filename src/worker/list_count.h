@@ -31,6 +31,13 @@ typedef struct es_list_counter es_list_counter;
 es_list_counter *es_list_counter_start(const es_list_count_opts *opts);
 /* True, with the count and its bytes, once the listing was counted to its end. */
 bool es_list_counter_result(es_list_counter *c, uint64_t *count, uint64_t *bytes);
+/* Settles a progress display's total (*known: *total and *total_bytes hold
+ * one): once the work's own listing is done, what it listed (listed,
+ * listed_bytes: exact, as objects may have come or gone since the count
+ * ahead), and the count ahead is stopped; before that, the count ahead's
+ * result once it has one. c may be NULL (no count ahead). */
+void es_list_counter_settle(es_list_counter *c, bool listing_done, uint64_t listed, uint64_t listed_bytes,
+                            bool *known, uint64_t *total, uint64_t *total_bytes);
 /* Ends the count early (a request in flight ends at once); does not wait. */
 void es_list_counter_stop(es_list_counter *c);
 /* Stops, joins and frees. Accepts NULL. */

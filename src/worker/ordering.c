@@ -35,10 +35,18 @@ bool es_sequencer_compare(const char *a, const char *b, int *cmp)
     return true;
 }
 
-bool es_dest_newer_by_sequencer(const es_s3_source_id *src, const es_s3_object_info *dest)
+bool es_dest_may_resend(const es_s3_source_id *src, const es_s3_object_info *dest, bool version_deletes_matter)
 {
     int cmp;
-    return dest && es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp) && cmp > 0;
+    return !version_deletes_matter && dest &&
+           es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp) && cmp > 0;
+}
+
+bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const es_s3_object_info *dest)
+{
+    return dest && write_id && write_id[0] && !strcmp(write_id, dest->write_id) &&
+           !strcmp(src->etag, dest->source.etag) && !strcmp(src->version_id, dest->source.version_id) &&
+           !strcmp(src->sequencer, dest->source.sequencer);
 }
 
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out)

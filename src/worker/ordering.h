@@ -34,12 +34,22 @@ typedef enum es_dest_verdict {
 es_dest_verdict es_dest_decide(const es_s3_source_id *src, const es_s3_object_info *dest,
                                es_s3_write_options *cond);
 
-/* Whether src is newer than dest, B's object, by their sequencers: dest
- * exists, both record one and src's is greater. Only then does replacing
- * dest with a body made from src earlier (without reading A again) keep B
- * from going back in time; any other verdict to write rests on A still
- * holding src, which a GET pinned to it checks. */
-bool es_dest_newer_by_sequencer(const es_s3_source_id *src, const es_s3_object_info *dest);
+/* Whether a body made from src earlier (kept after a write that lost its
+ * race) may replace dest, B's object, as it is, without reading A again:
+ * only when src is newer than dest by their sequencers (dest exists, both
+ * record one, src's is greater: B cannot go back in time) and deletes are
+ * not judged by version id (version_deletes_matter: deletes propagated on a
+ * versioned source, where a permanently deleted version is gone whatever the
+ * sequencers say, which only A's pinned GET shows). Any other verdict to
+ * write rests on A still holding src, which a GET pinned to it checks. */
+bool es_dest_may_resend(const es_s3_source_id *src, const es_s3_object_info *dest, bool version_deletes_matter);
+
+/* Whether dest, B's object, is the one a write of src stamped with write_id
+ * made: it records that write id and exactly src's identity (the same ETag,
+ * version id and sequencer). A write whose answer was lost (its retry then
+ * finding the key taken) is thus told apart from another write of the same
+ * source (a duplicate event's), which es_dest_decide judges the same. */
+bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const es_s3_object_info *dest);
 
 /* The identity of rec's source, as recorded in B's metadata. */
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out);

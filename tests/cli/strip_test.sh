@@ -252,6 +252,11 @@ t_progress_only_on_a_terminal() {
     script -qc "'$EXIFSTRIP' strip -o '$d/out' '$d/a.jpg' '$d/b.jpg'" /dev/null >"$d/tty" </dev/null
     check "progress counter shown on a terminal" grep -aq "\[2/2\] $d/b.jpg" "$d/tty"
     check "progress uses carriage returns" has "$d/tty" $'\r'
+    # a refusal (and the summary) erase the progress line first, never share it
+    printf 'not a jpeg' >"$d/bad.jpg"
+    script -qc "'$EXIFSTRIP' strip -o '$d/out3' '$d/a.jpg' '$d/bad.jpg' '$d/b.jpg'" /dev/null >"$d/tty" </dev/null
+    check "a refusal erases the progress line first" grep -aqF $'[2/3] '"$d/bad.jpg"$'\r\033[K'"$d/bad.jpg: " "$d/tty"
+    check "the summary erases the progress line first" grep -aqF $'[3/3] '"$d/b.jpg"$'\r\033[Kexifstrip: 2 stripped, 1 refused' "$d/tty"
     script -qc "'$EXIFSTRIP' strip -q -o '$d/out2' '$d/a.jpg' '$d/b.jpg'" /dev/null >"$d/tty" </dev/null
     check "--quiet hides progress" lacks "$d/tty" "[1/2]"
     script -qc "'$EXIFSTRIP' strip '$d/a.jpg' -" /dev/null >"$d/tty" </dev/null

@@ -213,7 +213,8 @@ e2e_requests() {
 
 # e2e_expect_stripped KEY ORIGINAL: B/KEY must hold exactly what
 # `exifstrip strip ORIGINAL -` gives, be image/jpeg and carry no x-amz-meta-*
-# but exifstrip's own x-amz-meta-exifstrip-source-* (the source ETag at least).
+# but exifstrip's own x-amz-meta-exifstrip-source-* (the source ETag at least)
+# and x-amz-meta-exifstrip-write-id (32 hex digits).
 e2e_expect_stripped() {
     local key=$1 orig=$2 d
     d=$(mktemp -d "$E2E_SCRATCH/get.XXXXXX")
@@ -225,9 +226,10 @@ e2e_expect_stripped() {
     check "'$key' in B equals 'exifstrip strip' of the original" cmp -s "$d/body" "$d/expected"
     check "'$key' in B is smaller than the original" [ "$(stat -c %s "$d/body")" -lt "$(stat -c %s "$orig")" ]
     check "'$key' in B has Content-Type image/jpeg" grep -qi '^content-type: image/jpeg' "$d/headers"
-    check "'$key' in B has no x-amz-meta-* header but exifstrip-source-*" \
-        bash -c '! grep -i "^x-amz-meta-" "$1" | grep -qvi "^x-amz-meta-exifstrip-source-\(etag\|version-id\|sequencer\):"' _ "$d/headers"
+    check "'$key' in B has no x-amz-meta-* header but exifstrip-source-* and exifstrip-write-id" \
+        bash -c '! grep -i "^x-amz-meta-" "$1" | grep -qvi "^x-amz-meta-exifstrip-\(source-etag\|source-version-id\|source-sequencer\|write-id\):"' _ "$d/headers"
     check "'$key' in B records its source ETag" grep -qi '^x-amz-meta-exifstrip-source-etag: [0-9a-f]' "$d/headers"
+    check "'$key' in B records the write that made it" grep -qiE '^x-amz-meta-exifstrip-write-id: [0-9a-f]{32}'$'\r''?$' "$d/headers"
 }
 
 # e2e_expect_absent KEY: B/KEY does not exist.

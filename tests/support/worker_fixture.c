@@ -264,7 +264,8 @@ int es_wfix_count(long since, const char *action, const char *match)
     return count;
 }
 
-void es_wfix_last_query(long since, const char *action, const char *match, char *out, size_t size)
+void es_wfix_last_field(long since, const char *action, const char *match, const char *field, char *out,
+                        size_t size)
 {
     json_t *j = s_requests(since, action);
     json_t *arr = json_object_get(j, "requests");
@@ -272,11 +273,16 @@ void es_wfix_last_query(long since, const char *action, const char *match, char 
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
         const char *key = json_string_value(json_object_get(e, "key"));
-        const char *query = json_string_value(json_object_get(e, "query"));
+        const char *value = json_string_value(json_object_get(e, field));
         if (key && strstr(key, match))
-            snprintf(out, size, "%s", query ? query : "");
+            snprintf(out, size, "%s", value ? value : "");
     }
     json_decref(j);
+}
+
+void es_wfix_last_query(long since, const char *action, const char *match, char *out, size_t size)
+{
+    es_wfix_last_field(since, action, match, "query", out, size);
 }
 
 char *es_wfix_receive_body(es_wfix *w, const char *queue_url, int wait_s)

@@ -59,6 +59,10 @@ int es_wfix_count(long since, const char *action, const char *match);
 /* Raw query string of the newest request after since with this action whose
  * key contains match, copied into out ("" when none). */
 void es_wfix_last_query(long since, const char *action, const char *match, char *out, size_t size);
+/* The same for any string field of the logged request ("request_id": the
+ * id the emulator answered it with). */
+void es_wfix_last_field(long since, const char *action, const char *match, const char *field, char *out,
+                        size_t size);
 
 /* A numeric attribute of the event queue (e.g. "ApproximateNumberOfMessages"),
  * or -1 when it cannot be read. */

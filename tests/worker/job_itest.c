@@ -4,7 +4,9 @@
  * size limits (event size, Content-Length), skips, write ordering
  * (re-delivery, older and newer events; the first delivery's write without
  * a HEAD, its fallbacks and races; a lost write's body is sent again only
- * when sequencers order it, else A is read again), and the fault-injection
+ * when sequencers order it, else A is read again; a write whose answer was
+ * lost is settled as written; a skip names the deciding HEAD's request
+ * id), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
  * a GET body that fails its S3 checksum: nothing published, a started
  * multipart upload aborted, a refusal of the damaged bytes not kept). */
@@ -213,6 +215,16 @@ static void s_dest_sequencer(const char *key, char *out, size_t size)
     snprintf(out, size, "%s", found ? info.source.sequencer : "");
 }
 
+/* The request id the emulator answered key's newest `action` since seq with
+ * (a macro, so that a failure names the caller's line). */
+#define S_CHECK_DECIDED_BY(res, seq, action, key)                                    \
+    do {                                                                             \
+        char rid_[128];                                                              \
+        es_wfix_last_field((seq), (action), (key), "request_id", rid_, sizeof rid_); \
+        CHECK(rid_[0] != '\0');                                                      \
+        CHECK_STR_EQ((res)->request_id, rid_);                                       \
+    } while (0)
+
 /* Requests for key since seq: HEADs of B, GETs (A's), PutObjects to B (a
  * macro, so that a failure names the caller's line). */
 #define S_CHECK_REQUESTS(seq, key, heads, gets, puts)                     \
@@ -252,8 +264,9 @@ static void test_first_delivery_writes_without_head(void)
     es_job_run_record(&s_env, &msg, &rec, &res); /* a duplicate event of what B holds */
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "already holds this source version");
-    S_CHECK_REQUESTS(seq, key, 1, 1, 1); /* the PutObject was answered 412 */
-    CHECK_INT_EQ(res.bytes_out, 0);      /* nothing written, nothing reported removed */
+    S_CHECK_REQUESTS(seq, key, 1, 1, 1);              /* the PutObject was answered 412 */
+    S_CHECK_DECIDED_BY(&res, seq, "HeadObject", key); /* not the 412's */
+    CHECK_INT_EQ(res.bytes_out, 0);                   /* nothing written, nothing reported removed */
     CHECK_INT_EQ(res.bytes_removed, 0);
     CHECK_STR_EQ(res.removed, "");
     CHECK_OK(es_wfix_etag(&s_w, s_w.dst, key, etag_after, sizeof etag_after));
@@ -266,6 +279,7 @@ static void test_first_delivery_writes_without_head(void)
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "newer source version");
     S_CHECK_REQUESTS(seq, key, 1, 1, 1);
+    S_CHECK_DECIDED_BY(&res, seq, "HeadObject", key);
     s_dest_sequencer(key, seqr, sizeof seqr);
     CHECK_STR_EQ(seqr, "0B");
 
@@ -416,10 +430,14 @@ static void test_output_larger_than_the_input_part(void)
     es_wfix_teardown(&s_w);
 }
 
-/* The unchecked PutObject's answer is lost (a 500 after it was stored):
- * the client's retry is answered 412, and the HEAD finds this source's
- * copy, so the record is settled as skipped. A 409 on it is a lost race as
- * a 412 is. */
+/* A PutObject S3 applied but whose answer was lost (a 500, or the
+ * connection dropped, after the object was stored): the client's retry is
+ * answered 412 and the HEAD finds B records exactly this source, as the
+ * write stamped it, so the record is settled as written (job.done with the
+ * stripped bytes, the HEAD's request id), not skipped: the unchecked write
+ * of a first delivery, a checked one on a key B lacked, and a checked
+ * overwrite of an older copy (If-Match). A 409 on the unchecked write is a
+ * lost race as a 412 is. */
 static void test_unchecked_write_answer_lost_or_conflicting(void)
 {
     SETUP();
@@ -434,11 +452,51 @@ static void test_unchecked_write_answer_lost_or_conflicting(void)
     es_job_result res;
     long seq = es_wfix_last_seq();
     es_job_run_record(&s_env, &msg, &rec, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
-    CHECK_STR_CONTAINS(res.reason, "already holds this source version");
+    S_CHECK_STRIPPED(&res, len);
+    CHECK_STR_CONTAINS(res.reason, "answer was lost");
     S_CHECK_REQUESTS(seq, "lost.jpg", 1, 1, 2);
+    S_CHECK_DECIDED_BY(&res, seq, "HeadObject", "lost.jpg");
     s_check_output("lost.jpg", jpeg, len);
     es_itest_clear_faults();
+
+    es_job_message again = msg;
+    again.receive_count = 2; /* redelivered: HEADed first, a checked write */
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "dropped.jpg", jpeg, len) == ES_OK); /* same bytes, same ETag */
+    snprintf(rec.key, sizeof rec.key, "dropped.jpg");
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "dropped.jpg",
+                              "\"reset\":true,\"phase\":\"after\",\"times\":1") == 0);
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &again, &rec, &res); /* If-None-Match: *, stored, connection dropped */
+    S_CHECK_STRIPPED(&res, len);
+    S_CHECK_REQUESTS(seq, "dropped.jpg", 2, 1, 2);
+    S_CHECK_DECIDED_BY(&res, seq, "HeadObject", "dropped.jpg");
+    es_itest_clear_faults();
+
+    /* a newer upload (other bytes, so another output ETag) overwrites 0B's copy on If-Match */
+    es_fixture_opts other = {.exif = true, .xmp = true, .seed = 4};
+    size_t len2 = 0;
+    uint8_t *jpeg2 = NULL;
+    REQUIRE(es_fixture_make(&other, &jpeg2, &len2) == 0);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "dropped.jpg", jpeg2, len2) == ES_OK);
+    REQUIRE(es_wfix_etag(&s_w, s_w.src, "dropped.jpg", rec.etag, sizeof rec.etag) == ES_OK);
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0C");
+    rec.size = len2;
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "dropped.jpg",
+                              "\"reset\":true,\"phase\":\"after\",\"times\":1") == 0);
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &again, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.bytes_in, len2);
+    CHECK(res.bytes_out > 0 && res.bytes_out < len2);
+    CHECK_STR_EQ(res.removed, "exif,xmp");
+    S_CHECK_REQUESTS(seq, "dropped.jpg", 2, 1, 2); /* the retry was answered 412 (B's ETag changed) */
+    S_CHECK_DECIDED_BY(&res, seq, "HeadObject", "dropped.jpg");
+    char seqr[128];
+    s_dest_sequencer("dropped.jpg", seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0C");
+    s_check_output("dropped.jpg", jpeg2, len2);
+    es_itest_clear_faults();
+    free(jpeg2);
 
     REQUIRE(es_wfix_put(&s_w, s_w.src, "c409.jpg", jpeg, len) == ES_OK);
     s_record(&rec, s_w.src, "c409.jpg", NULL);
@@ -603,6 +661,8 @@ static void test_message_with_encoded_keys(void)
     es_wfix_teardown(&s_w);
 }
 
+/* An output larger than one part goes out as a multipart upload; a
+ * completion whose answer was lost is settled as written. */
 static void test_multipart_output(void)
 {
     SETUP();
@@ -621,6 +681,23 @@ static void test_multipart_output(void)
     CHECK(res.bytes_out > s_w.cfg.part_size);
     CHECK_INT_EQ(es_wfix_count(seq, "CreateMultipartUpload", "large.jpg"), 1);
     CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "large.jpg"), 1);
+    s_check_output(key, jpeg, len);
+
+    /* the completion's answer lost (a 500 after it was carried out): its
+     * retry finds the upload gone, and B's copy is the one this job wrote */
+    key = "big/lost.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    REQUIRE(es_itest_s3_fault("CompleteMultipartUpload", s_w.dst, key,
+                              "\"status\":500,\"phase\":\"after\",\"times\":1") == 0);
+    s_record(&rec, s_w.src, key, NULL);
+    seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK_STR_CONTAINS(res.reason, "answer was lost");
+    CHECK(res.bytes_out > s_w.cfg.part_size);
+    CHECK_INT_EQ(es_wfix_count(seq, "CompleteMultipartUpload", "lost.jpg"), 2);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", "lost.jpg"), 1);
     s_check_output(key, jpeg, len);
     free(jpeg);
     es_wfix_teardown(&s_w);

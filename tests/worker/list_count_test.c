@@ -1,7 +1,8 @@
 /* list_count_test.c - the count ahead of a listing (src/worker/list_count.c)
  * against a scripted S3: it follows the continuation tokens to the end in
  * pages of 1000 from start-after, counts the keys `keep` accepts and their
- * sizes, and only then has a result; a listing that fails leaves no result;
+ * sizes, and only then has a result (es_list_counter_settle: the total
+ * until the work's own listing ends, which then wins); a listing that fails leaves no result;
  * a count stopped while its request waits ends at once. */
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,17 @@ static void test_counts_every_page(void)
     CHECK_INT_EQ(n, 3);
     CHECK_INT_EQ(bytes, 420);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 2);
+    /* the total a progress display shows: the count ahead's, until the
+     * work's own listing is done, whose count is exact and wins */
+    bool known = false;
+    uint64_t total = 0, total_bytes = 0;
+    es_list_counter_settle(c, false, 1, 10, &known, &total, &total_bytes);
+    CHECK(known);
+    CHECK_INT_EQ(total, 3);
+    CHECK_INT_EQ(total_bytes, 420);
+    es_list_counter_settle(c, true, 2, 120, &known, &total, &total_bytes);
+    CHECK_INT_EQ(total, 2);
+    CHECK_INT_EQ(total_bytes, 120);
     es_test_http_request req;
     REQUIRE(es_test_http_server_request(s_srv, 0, &req));
     CHECK_STR_CONTAINS(req.query, "max-keys=1000&prefix=p%2F&start-after=p%2F0");
@@ -118,6 +130,13 @@ static void test_failed_listing_has_no_result(void)
     es_test_sleep_ms(50);
     CHECK(!es_list_counter_result(c, &n, &bytes));
     CHECK_INT_EQ(n, 7); /* untouched */
+    bool known = false;
+    es_list_counter_settle(c, false, 1, 1, &known, &n, &bytes);
+    CHECK(!known); /* no total until the work's own listing ends */
+    es_list_counter_settle(NULL, true, 5, 50, &known, &n, &bytes);
+    CHECK(known);
+    CHECK_INT_EQ(n, 5);
+    CHECK_INT_EQ(bytes, 50);
     es_list_counter_free(c);
     es_s3_client_free(s3);
 }

@@ -132,8 +132,9 @@ static void test_foreign_destination_is_replaced_conditionally(void)
 
 /* A body made earlier may replace B's object only when sequencers order it
  * after B's: not for an absent key, a copy without a sequencer, a source
- * without one (a listing), nor an equal or older sequencer. */
-static void test_newer_by_sequencer_only_when_both_have_one(void)
+ * without one (a listing), nor an equal or older sequencer; and never when
+ * deletes are judged by version id (propagated on a versioned source). */
+static void test_resend_only_when_newer_by_sequencer(void)
 {
     es_s3_source_id src, listed;
     es_event_record cur = s_rec("e2", "", "0B"), none = s_rec("e2", "", "");
@@ -142,24 +143,53 @@ static void test_newer_by_sequencer_only_when_both_have_one(void)
     es_event_record old = s_rec("e1", "", "0A"), same = s_rec("e1", "", "0B00"), plain = s_rec("e1", "", "");
     es_s3_object_info older = s_dest(&old), equal = s_dest(&same), unordered = s_dest(&plain);
     es_s3_object_info foreign = s_dest(NULL);
-    CHECK(es_dest_newer_by_sequencer(&src, &older));
-    CHECK(!es_dest_newer_by_sequencer(&src, NULL));
-    CHECK(!es_dest_newer_by_sequencer(&src, &equal));
-    CHECK(!es_dest_newer_by_sequencer(&src, &unordered));
-    CHECK(!es_dest_newer_by_sequencer(&src, &foreign));
-    CHECK(!es_dest_newer_by_sequencer(&listed, &older));
+    CHECK(es_dest_may_resend(&src, &older, false));
+    CHECK(!es_dest_may_resend(&src, &older, true));
+    CHECK(!es_dest_may_resend(&src, NULL, false));
+    CHECK(!es_dest_may_resend(&src, &equal, false));
+    CHECK(!es_dest_may_resend(&src, &unordered, false));
+    CHECK(!es_dest_may_resend(&src, &foreign, false));
+    CHECK(!es_dest_may_resend(&listed, &older, false));
     es_s3_object_info newer = s_dest(&cur);
-    CHECK(!es_dest_newer_by_sequencer(&older.source, &newer));
+    CHECK(!es_dest_may_resend(&older.source, &newer, false));
+}
+
+/* Only the object a write of src stamped with this write id counts as that
+ * write: not another write of the same source (another write id, none), nor
+ * a copy judged the same source version by its sequencer alone. */
+static void test_written_by_needs_the_write_id_and_the_exact_source(void)
+{
+    es_event_record r = s_rec("e1", "v1", "0A");
+    es_s3_source_id src;
+    es_source_id_of(&r, &src);
+    es_s3_object_info d = s_dest(&r);
+    snprintf(d.write_id, sizeof d.write_id, "w1");
+    CHECK(es_dest_written_by(&src, "w1", &d));
+    CHECK(!es_dest_written_by(&src, "w2", &d));
+    CHECK(!es_dest_written_by(&src, NULL, &d));
+    CHECK(!es_dest_written_by(&src, "w1", NULL));
+    es_s3_write_options w = {0};
+    es_event_record same_sequencer = s_rec("e2", "v1", "0A");
+    es_s3_source_id other;
+    es_source_id_of(&same_sequencer, &other);
+    CHECK_INT_EQ(s_decide(&same_sequencer, &d, &w), ES_DEST_SAME);
+    CHECK(!es_dest_written_by(&other, "w1", &d));
+    es_event_record other_version = s_rec("e1", "v2", "0A");
+    es_source_id_of(&other_version, &other);
+    CHECK(!es_dest_written_by(&other, "w1", &d));
+    d.write_id[0] = '\0'; /* written before write ids, or by another tool */
+    CHECK(!es_dest_written_by(&src, "", &d));
 }
 
 int main(void)
 {
     ES_RUN(test_sequencer_compare);
+    ES_RUN(test_written_by_needs_the_write_id_and_the_exact_source);
     ES_RUN(test_absent_key_is_created_only_if_still_absent);
     ES_RUN(test_newer_event_overwrites_on_the_etag_seen);
     ES_RUN(test_older_event_is_skipped);
     ES_RUN(test_redelivery_is_a_no_op);
     ES_RUN(test_foreign_destination_is_replaced_conditionally);
-    ES_RUN(test_newer_by_sequencer_only_when_both_have_one);
+    ES_RUN(test_resend_only_when_newer_by_sequencer);
     return es_test_finish();
 }

@@ -215,6 +215,7 @@ typedef struct s_transfer {
     es_http_response *resp;
     const char *trust_file;           /* CA file of the shared store (tls_trust.h), or NULL: curl's own */
     const char *trust_dir;            /* its CA directory ("" = none) */
+    unsigned long trust_gen;          /* the store's generation the request was checked against */
     es_err cb_err;                    /* failure raised inside a callback */
     int mode;                         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
     const atomic_int *cancel;         /* the thread's token when the request began, or NULL */
@@ -301,7 +302,7 @@ static CURLcode s_on_ssl_ctx(CURL *h, void *ssl_ctx, void *userdata)
 {
     (void)h;
     s_transfer *t = userdata;
-    es_err rc = es_tls_trust_attach(ssl_ctx, t->trust_file, t->trust_dir, t->resp->error,
+    es_err rc = es_tls_trust_attach(ssl_ctx, t->trust_file, t->trust_dir, t->trust_gen, t->resp->error,
                                     sizeof t->resp->error);
     if (rc == ES_OK)
         return CURLE_OK;
@@ -466,6 +467,7 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
                     .resp = resp,
                     .trust_file = trust_file,
                     .trust_dir = trust_dir,
+                    .trust_gen = trust_gen,
                     .cancel = s_cancel_token,
                     .process_cancel = atomic_load(&s_process_token)};
     resp->body.max = req->max_body;

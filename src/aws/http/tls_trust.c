@@ -59,7 +59,7 @@ static char s_default_file[S_PATH_MAX], s_default_dir[S_PATH_MAX];
 
 static pthread_mutex_t s_mu = PTHREAD_MUTEX_INITIALIZER;
 static s_store s_stores[S_STORES];
-static unsigned long s_loads, s_attaches;
+static unsigned long s_loads, s_attaches, s_file_checks;
 
 static void s_copy(char *dst, const char *src) { snprintf(dst, S_PATH_MAX, "%s", src ? src : ""); }
 
@@ -228,6 +228,7 @@ static s_store *s_current(const char *file, const char *dir, char *msg, size_t m
         return NULL;
     }
     struct stat sb = {0};
+    s_file_checks += file[0] != '\0';
     if (file[0] && stat(file, &sb) != 0) {
         snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
         return NULL;
@@ -235,12 +236,26 @@ static s_store *s_current(const char *file, const char *dir, char *msg, size_t m
     return s_lookup(file, dir, &sb, msg, msg_size);
 }
 
-es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg, size_t msg_size)
+/* The store of that generation for (file, dir) when it is still there (s_mu held). */
+static s_store *s_of_generation(const char *file, const char *dir, unsigned long generation)
+{
+    for (int i = 0; generation && i < S_STORES; i++) {
+        s_store *s = &s_stores[i];
+        if (s->store && s->born == generation && !strcmp(s->file, file) && !strcmp(s->dir, dir))
+            return s;
+    }
+    return NULL;
+}
+
+es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, unsigned long generation,
+                           char *msg, size_t msg_size)
 {
     ES_ENSURE(ssl_ctx && file && dir && msg && msg_size > 0, ES_ERR_INVALID_ARG);
     ES_ENSURE(s_ok, ES_ERR_INTERNAL);
     pthread_mutex_lock(&s_mu);
-    s_store *s = s_current(file, dir, msg, msg_size);
+    s_store *s = s_of_generation(file, dir, generation);
+    if (!s)
+        s = s_current(file, dir, msg, msg_size);
     if (s) {
         s_ssl.ctx_set1_cert_store(ssl_ctx, s->store);
         s_attaches++;
@@ -273,6 +288,14 @@ unsigned long es_tls_trust_attaches(void)
 {
     pthread_mutex_lock(&s_mu);
     unsigned long n = s_attaches;
+    pthread_mutex_unlock(&s_mu);
+    return n;
+}
+
+unsigned long es_tls_trust_file_checks(void)
+{
+    pthread_mutex_lock(&s_mu);
+    unsigned long n = s_file_checks;
     pthread_mutex_unlock(&s_mu);
     return n;
 }

@@ -16,10 +16,11 @@
  * would also load the proxy's CA defaults INTO the shared store (the
  * callback runs for the proxy's TLS too), so request.c does not use the
  * shared store when one is configured.
- * The file is stat()ed for every https request and new connection and
- * reloaded when it changes (a rotated bundle), which curl's 24-hour cache did
- * not do; request.c then replaces the handles whose connections and TLS
- * sessions were verified under the old store.
+ * The file is stat()ed once for every https request (its new connection, if
+ * any, takes the store that stat found current) and reloaded when it changes
+ * (a rotated bundle), which curl's 24-hour cache did not do; request.c then
+ * replaces the handles whose connections and TLS sessions were verified
+ * under the old store.
  *
  * Used only when curl's TLS backend is OpenSSL 3 and libssl (already loaded
  * by libcurl) reports the version curl reports and provides the functions
@@ -49,12 +50,15 @@ bool es_tls_trust_choose(const char *ca_bundle, const char **file, const char **
 void es_tls_trust_set_defaults(const char *file, const char *dir);
 
 /* Puts the shared store for (file, dir) ("" = none) into ssl_ctx, an OpenSSL
- * SSL_CTX *, building it first when there is none yet or file changed
+ * SSL_CTX *. generation is what es_tls_trust_generation returned for the
+ * request (0 = none): while that store is still the current one it is
+ * attached without looking at the file again; otherwise the file is
+ * checked and the store built first when there is none yet or file changed
  * (device, inode, size or modification time). ES_ERR_CONFIG when file cannot
  * be read or parsed, with a message naming it in msg; ssl_ctx keeps the
  * store curl gave it (empty: nothing is trusted). Thread-safe. */
-ES_MUST_USE es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir, char *msg,
-                                       size_t msg_size);
+ES_MUST_USE es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir,
+                                       unsigned long generation, char *msg, size_t msg_size);
 
 /* The generation of the shared store for (file, dir): a number that changes
  * whenever the store is (re)built, building it first when there is none yet
@@ -70,11 +74,12 @@ unsigned long es_tls_trust_generation(const char *file, const char *dir);
 bool es_tls_trust_same_openssl(const char *curl_ssl_version, const char *openssl_version);
 
 /* For tests: how many stores this process has built; how many connections
- * were handed one; how many certificates and CRLs the current store for
- * (file, dir) holds (-1: none built), which nothing but its own loading may
- * change. */
+ * were handed one; how many times a CA file was stat()ed; how many
+ * certificates and CRLs the current store for (file, dir) holds (-1: none
+ * built), which nothing but its own loading may change. */
 unsigned long es_tls_trust_loads(void);
 unsigned long es_tls_trust_attaches(void);
+unsigned long es_tls_trust_file_checks(void);
 long es_tls_trust_objects(const char *file, const char *dir);
 
 #endif

@@ -34,9 +34,11 @@ void es_s3_target_clean(es_s3_target *t);
 char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, const char *query);
 
 /* The thread's spare part buffer (part_spare.c). take: an empty b gets the
- * spare when it is within b's cap; keep: b's allocation becomes the spare
- * (one per thread, the larger; one above 256 KiB is freed), b is left empty. */
-void es_s3_spare_take(es_buf *b);
+ * spare when it holds need bytes and is within b's cap, else the spare is
+ * freed (growing it would copy bytes nobody needs: b allocates afresh);
+ * keep: b's allocation becomes the spare (one per thread, the larger; one
+ * above 256 KiB is freed), b is left empty. */
+void es_s3_spare_take(es_buf *b, size_t need);
 void es_s3_spare_keep(es_buf *b);
 
 /* The signed-call core (tests set retry hooks on it). */

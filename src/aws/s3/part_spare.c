@@ -6,7 +6,8 @@
  * unmaps at the end. So a finished upload leaves its buffer to the thread's
  * next one: at most one spare per thread, up to S_KEEP_MAX (larger buffers
  * are freed as before, so what a thread holds between two jobs stays small
- * whatever it uploaded last), and never more than the next upload's part;
+ * whatever it uploaded last), never more than the next upload's part and
+ * never less than its first bytes (a spare grown would copy what it held);
  * es_s3_upload_release_spare (a thread going idle) and thread exit free it. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,13 +39,15 @@ static void s_set(char *data, size_t cap)
     s_cap = data ? cap : 0;
 }
 
-void es_s3_spare_take(es_buf *b)
+void es_s3_spare_take(es_buf *b, size_t need)
 {
     char *data = s_spare();
     if (!data || b->data)
         return;
-    if (s_cap > b->max + 1) {
-        es_s3_upload_release_spare(); /* does not fit this upload: give the memory back */
+    if (s_cap > b->max + 1 || s_cap < need + 1) { /* es_buf keeps a NUL after its bytes */
+        /* larger than this upload's part, or too small for its first bytes (a
+         * realloc would copy the old ones): give the memory back */
+        es_s3_upload_release_spare();
         return;
     }
     b->data = data;

@@ -51,6 +51,7 @@ typedef struct es_s3_object_info {
     char content_type[128];
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
+    char write_id[64];       /* x-amz-meta-exifstrip-write-id: the write that made it ("" if absent) */
     es_s3_checksum checksum; /* GET with checksum_mode only */
 } es_s3_object_info;
 
@@ -63,6 +64,8 @@ typedef struct es_s3_write_options {
     const char *if_match;          /* the ETag (with quotes) the key must still have, or NULL */
     bool if_none_match;            /* the key must not exist yet (If-None-Match: *) */
     const es_s3_source_id *source; /* written as x-amz-meta-exifstrip-source-*, or NULL */
+    const char *write_id;          /* written as x-amz-meta-exifstrip-write-id, or NULL: tells the
+                                      object this write made from any other write of the same source */
 } es_s3_write_options;
 
 /* Called with the object's headers once, before any body bytes (may be NULL). */
@@ -191,8 +194,12 @@ ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
  * 412, 409, or 404 NoSuchKey (the object the condition named is gone). A
  * missing bucket (404 NoSuchBucket) is not: nothing there to re-check. */
 bool es_s3_write_condition_lost(es_err rc, const es_aws_result *res);
+/* Whether u's finish was a single PutObject that lost its condition
+ * (es_s3_write_condition_lost; the body was at most one part), its body
+ * kept for es_s3_upload_resend. False for NULL. */
+bool es_s3_upload_resendable(const es_s3_upload *u);
 /* After a finish whose single PutObject lost its condition
- * (es_s3_write_condition_lost; the body was at most one part): sends the same body again, on the
+ * (es_s3_upload_resendable): sends the same body again, on the
  * conditions the write options (the caller's, which it may have changed)
  * hold now, with finish's results. ES_ERR_INVALID_ARG for any other upload. */
 ES_MUST_USE es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res);

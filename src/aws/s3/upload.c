@@ -107,7 +107,7 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
     size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
-    es_s3_spare_take(&u->part);
+    es_s3_spare_take(&u->part, want);
     if (es_buf_reserve(&u->part, want) == ES_OK)
         s_prefault(u->part.bytes, want); /* not the rest of the rounded-up capacity */
 }
@@ -167,7 +167,7 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
         if (n > len)
             n = len;
         if (!u->part.data)
-            es_s3_spare_take(&u->part);
+            es_s3_spare_take(&u->part, n);
         /* grows geometrically up to part_size: small objects stay small */
         es_err rc = es_buf_append(&u->part, data, n);
         if (rc != ES_OK) {
@@ -220,11 +220,13 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     return ES_OK;
 }
 
+bool es_s3_upload_resendable(const es_s3_upload *u) { return u && u->state == S_FAILED && u->resendable; }
+
 es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res)
 {
     if (res)
         es_aws_result_clear(res);
-    if (!u || u->state != S_FAILED || !u->resendable)
+    if (!es_s3_upload_resendable(u))
         return es_aws_bad_arg(res, "upload resend");
     u->state = S_OPEN;
     return es_s3_upload_finish(u, res);

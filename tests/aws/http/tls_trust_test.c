@@ -8,6 +8,7 @@
  * of the old store resumed); a missing, garbage or empty one is a
  * configuration error naming it; curl loads nothing into the shared store
  * (its object count), not even through an https:// proxy (not used then);
+ * a request that opens a connection stat()s the CA file once, not twice;
  * AWS_CA_BUNDLE is trusted alone, without curl's default directory; no
  * store is built for plain http or when curl has no CAs to load. Skipped
  * when the openssl command is missing. */
@@ -233,6 +234,21 @@ static void test_curl_loads_nothing_into_shared_store(void)
     es_http_response_clean(&resp);
 }
 
+/* A request that opens a connection looks at the CA file once: the
+ * connection takes the store the request's own check found current. */
+static void test_one_file_check_per_new_connection(void)
+{
+    es_http_response resp;
+    es_http_response_init(&resp);
+    CHECK_OK(s_get("127.0.0.1", s_cert, &resp)); /* the store exists */
+    unsigned long checks = es_tls_trust_file_checks(), attached = es_tls_trust_attaches();
+    CHECK_OK(s_get("127.0.0.1", s_cert, &resp)); /* s_server closed the last one: a new handshake */
+    CHECK_INT_EQ(resp.status, 200);
+    CHECK_INT_EQ(es_tls_trust_attaches() - attached, 1);
+    CHECK_INT_EQ(es_tls_trust_file_checks() - checks, 1);
+    es_http_response_clean(&resp);
+}
+
 static void test_https_proxy_bypasses_shared_store(void)
 {
     unsetenv("no_proxy");
@@ -444,6 +460,7 @@ int main(void)
         ES_RUN(test_reloads_while_connecting);
         ES_RUN(test_plain_http_builds_no_store);
         ES_RUN(test_curl_loads_nothing_into_shared_store);
+        ES_RUN(test_one_file_check_per_new_connection);
         ES_RUN(test_https_proxy_bypasses_shared_store);
         ES_RUN(test_bundle_alone_not_default_dir);
         ES_RUN(test_libssl_must_be_curls);

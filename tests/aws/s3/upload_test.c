@@ -18,7 +18,9 @@
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
 #include "../../support/sqs_fake.h"
+#include "aws/s3/internal.h"
 #include "aws/s3/s3.h"
+#include "common/buf.h"
 #include "common/crc.h"
 
 #define S_PART ES_S3_MIN_PART_SIZE
@@ -183,17 +185,21 @@ static void test_small_body_is_one_put(void)
 }
 
 /* A lone PutObject that failed its condition sends the same body again on
- * the conditions the caller set since; nothing else can be resent. */
+ * the conditions the caller set since, with the same metadata (source and
+ * write id); nothing else can be resent (es_s3_upload_resendable says so). */
 static void test_resend_after_failed_condition(void)
 {
     es_s3_client *c = NULL;
-    es_s3_write_options opt = {.if_none_match = true, .source = &s_source};
+    es_s3_write_options opt = {.if_none_match = true, .source = &s_source, .write_id = "w-1"};
     es_aws_result res;
     es_s3_upload *u = s_small_upload(&c, &opt, &res);
     REQUIRE(u);
+    CHECK(!es_s3_upload_resendable(u));
+    CHECK(!es_s3_upload_resendable(NULL));
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* not finished */
     s_script.put_412s = 1;
     CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+    CHECK(es_s3_upload_resendable(u));
     opt.if_none_match = false;
     opt.if_match = "\"b-etag\"";
     CHECK_OK(es_s3_upload_resend(u, &res));
@@ -210,10 +216,12 @@ static void test_resend_after_failed_condition(void)
     CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"b-etag\"");
     CHECK(es_test_http_request_header(&r, "if-none-match") == NULL);
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-write-id"), "w-1");
     char crc[13];
     s_pattern_crc(0, 1000, crc);
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
     es_test_http_request_free(&r);
+    CHECK(!es_s3_upload_resendable(u));
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* written */
     es_s3_upload_free(u);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 2);
@@ -411,6 +419,40 @@ static void test_thread_reuses_its_part_buffer(void)
     es_s3_client_free(c);
 }
 
+/* A spare too small for an upload's first bytes is freed, not grown (a
+ * realloc would copy the bytes it held): the upload allocates afresh. One
+ * that fits is taken as it is; one larger than the part is freed. */
+static void test_spare_taken_only_when_it_fits(void)
+{
+    es_s3_upload_release_spare();
+    es_buf b;
+    es_buf_init(&b, S_PART);
+    REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
+    char *kept = b.data;
+    size_t cap = b.cap;
+    es_s3_spare_keep(&b);
+    REQUIRE(es_s3_upload_spare_bytes() == cap);
+    es_buf_init(&b, S_PART);
+    es_s3_spare_take(&b, cap); /* cap bytes and the NUL do not fit */
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+
+    REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
+    kept = b.data;
+    cap = b.cap;
+    es_s3_spare_keep(&b);
+    es_buf_init(&b, S_PART);
+    es_s3_spare_take(&b, cap - 1);
+    CHECK(b.data == kept);
+    CHECK_INT_EQ(b.cap, cap);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    es_s3_spare_keep(&b);
+    es_buf_init(&b, 100); /* a part smaller than the spare */
+    es_s3_spare_take(&b, 10);
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+}
+
 static void test_exact_part_multiple_has_no_empty_part(void)
 {
     es_s3_client *c = s_client();
@@ -465,6 +507,7 @@ static void test_failed_complete_aborts(void)
     CHECK_STR_EQ(res.aws_code, "PreconditionFailed");
     /* Aborted by finish itself, not only by the safety net of free. */
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    CHECK(!es_s3_upload_resendable(u));
     CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* its parts are gone */
     es_s3_upload_free(u);
     REQUIRE(es_test_http_server_request_count(s_srv) == 5);
@@ -528,6 +571,7 @@ int main(void)
     ES_RUN(test_unsigned_payload_setting);
     ES_RUN(test_expect_hint_keeps_the_bytes);
     ES_RUN(test_thread_reuses_its_part_buffer);
+    ES_RUN(test_spare_taken_only_when_it_fits);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);

@@ -143,6 +143,7 @@ export class Emulator {
             service: route?.service ?? "", action: route?.action ?? "", status,
             duration_ms: Date.now() - ctx.start,
         };
+        if (ctx.requestId) entry.request_id = ctx.requestId;
         if (route?.service === "s3") {
             entry.bucket = route.bucket;
             entry.key = route.key;
@@ -222,6 +223,7 @@ export class Emulator {
 
     fireFault(req, res, ctx, route, rule) {
         if (rule.reset) {
+            ctx.requestId = ""; /* no answer, so no request id */
             this.record(ctx, route, 0, "ConnectionReset", rule);
             if (typeof req.socket.resetAndDestroy === "function") req.socket.resetAndDestroy();
             else req.socket.destroy();

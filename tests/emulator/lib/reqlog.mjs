@@ -1,7 +1,7 @@
 // reqlog.mjs - a bounded log of the requests served (oldest dropped first),
 // read back over the control API so tests can assert what a client sent:
 // method, raw path, service, operation, bucket/key or queue, final status,
-// error code, and which fault rule (if any) fired.
+// error code, the request id answered, and which fault rule (if any) fired.
 const MAX_ENTRIES = 10000;
 
 export class RequestLog {

@@ -66,10 +66,17 @@ test("reset drops the connection without a response", async () => {
     const key = unique("reset") + ".jpg";
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
     await addFault(env.url, { service: "s3", action: "GetObject", key, reset: true, times: 1 });
+    const seq = await lastSeq(env.url);
     await assert.rejects(s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
         (err) => err.$metadata?.httpStatusCode === undefined && /ECONNRESET|socket hang up|aborted/i.test(`${err.code} ${err.message}`));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     assert.equal(await got.Body.transformToString(), "x");
+    // the log names the request id each request was answered with (none for the dropped one)
+    const log = (await requestsSince(env.url, seq, "&action=GetObject")).filter((e) => e.key === key);
+    assert.deepEqual(log.map((e) => e.status), [0, 200]);
+    assert.equal(log[0].request_id, undefined);
+    assert.ok(got.$metadata.requestId);
+    assert.equal(log[1].request_id, got.$metadata.requestId);
 });
 
 test("delay_ms slows the request but it still succeeds", async () => {
