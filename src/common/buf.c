@@ -72,6 +72,17 @@ es_err es_buf_append(es_buf *b, const void *data, size_t len)
 
 es_err es_buf_puts(es_buf *b, const char *s) { return es_buf_append(b, s, strlen(s)); }
 
+es_err es_buf_put_u64(es_buf *b, uint64_t v)
+{
+    char digits[20]; /* UINT64_MAX has 20 */
+    size_t at = sizeof digits;
+    do {
+        digits[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return es_buf_append(b, digits + at, sizeof digits - at);
+}
+
 es_err es_buf_printf(es_buf *b, const char *fmt, ...)
 {
     char small[256];
@@ -123,14 +134,19 @@ static bool s_unreserved(unsigned char c)
 es_err es_buf_uri_encoded(es_buf *b, const char *s, size_t len, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (s_unreserved(c) || (keep_slash && c == '/')) {
-            es_buf_append(b, &s[i], 1);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            es_buf_append(b, esc, 3);
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i; /* characters kept as they are go out as one append */
+        while (run < len && (s_unreserved((unsigned char)s[run]) || (keep_slash && s[run] == '/')))
+            run++;
+        if (run > i) {
+            es_buf_append(b, s + i, run - i);
+            i = run;
+            continue;
         }
+        unsigned char c = (unsigned char)s[i++];
+        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+        es_buf_append(b, esc, 3);
     }
     return b->err;
 }

@@ -32,6 +32,8 @@ es_err es_buf_append(es_buf *b, const void *data, size_t len);
  * known, instead of doubling up to it); the same errors as an append. */
 es_err es_buf_reserve(es_buf *b, size_t extra);
 es_err es_buf_puts(es_buf *b, const char *s);
+/* Appends v in decimal (what "%llu" prints, without a printf per number). */
+es_err es_buf_put_u64(es_buf *b, uint64_t v);
 es_err es_buf_printf(es_buf *b, const char *fmt, ...) ES_PRINTF(2, 3);
 /* Appends s with &, <, >, " and ' escaped for XML text and attributes. */
 es_err es_buf_xml_escaped(es_buf *b, const char *s);

@@ -1,5 +1,5 @@
-/* log.c - the structured logger declared in log.h. A line is built in a
- * fixed 16 KiB buffer (JSON or text), strings are escaped with strict
+/* log.c - the structured logger declared in log.h. A line is built in the
+ * thread's fixed 16 KiB buffer (JSON or text), strings are escaped with strict
  * UTF-8 checking (invalid bytes become U+FFFD), secrets are redacted by field
  * name and by value shape, and the line is emitted with a single write under
  * the log mutex. */
@@ -166,9 +166,20 @@ static void s_put_string_value(s_buf *b, const char *s, bool json)
     }
 }
 
+/* v in decimal, as "%llu" prints it (a snprintf per number cost more than the rest of a field). */
+static void s_put_u64(s_buf *b, unsigned long long v)
+{
+    char digits[24];
+    size_t at = sizeof digits;
+    do {
+        digits[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    s_put(b, digits + at, sizeof digits - at);
+}
+
 static void s_put_field(s_buf *b, const es_log_field *f, bool json)
 {
-    char num[32];
     if (!f->key || (f->type == ES_LOG_T_STR && !f->v.s))
         return;
     s_puts(b, json ? ",\"" : " ");
@@ -183,20 +194,35 @@ static void s_put_field(s_buf *b, const es_log_field *f, bool json)
     }
     switch (f->type) {
     case ES_LOG_T_STR: s_put_string_value(b, f->v.s, json); return;
-    case ES_LOG_T_INT: snprintf(num, sizeof num, "%lld", f->v.i); break;
-    case ES_LOG_T_UINT: snprintf(num, sizeof num, "%llu", f->v.u); break;
-    case ES_LOG_T_BOOL: snprintf(num, sizeof num, "%s", f->v.b ? "true" : "false"); break;
+    case ES_LOG_T_INT:
+        if (f->v.i < 0)
+            s_put(b, "-", 1);
+        /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+        s_put_u64(b, f->v.i < 0 ? 0u - (unsigned long long)f->v.i : (unsigned long long)f->v.i);
+        return;
+    case ES_LOG_T_UINT: s_put_u64(b, f->v.u); return;
+    case ES_LOG_T_BOOL: s_puts(b, f->v.b ? "true" : "false"); return;
     }
-    s_puts(b, num);
 }
+
+/* The calling thread's last second and its text: gmtime_r (which takes
+ * glibc's time zone lock) and strftime run once per second, not per line. */
+static _Thread_local time_t s_stamp_second = -1;
+static _Thread_local char s_stamp_text[ES_LOG_TIME_SIZE];
+static _Thread_local size_t s_stamp_len;
 
 void es_log_timestamp(char out[ES_LOG_TIME_SIZE])
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, ES_LOG_TIME_SIZE - 6, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (ts.tv_sec != s_stamp_second) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        s_stamp_len = strftime(s_stamp_text, ES_LOG_TIME_SIZE - 6, "%Y-%m-%dT%H:%M:%S", &tm);
+        s_stamp_second = ts.tv_sec;
+    }
+    size_t n = s_stamp_len;
+    memcpy(out, s_stamp_text, n);
     unsigned ms = (unsigned)(ts.tv_nsec / 1000000L) % 1000u;
     out[n++] = '.';
     out[n++] = (char)('0' + ms / 100);
@@ -244,6 +270,32 @@ void es_log_write_line(const char *line, size_t len)
         s_emit(line, len);
 }
 
+/* Each thread's line buffer, allocated on its first line and freed at thread
+ * exit (or, without a key, one per line): a 16 KiB malloc and free per line
+ * cost more than building the line (a thread's arena trimmed and refaulted
+ * its top). */
+static pthread_once_t s_line_once = PTHREAD_ONCE_INIT;
+static pthread_key_t s_line_key;
+static bool s_line_key_ok;
+
+static void s_line_key_init(void) { s_line_key_ok = pthread_key_create(&s_line_key, free) == 0; }
+
+static s_buf *s_thread_line(void)
+{
+    pthread_once(&s_line_once, s_line_key_init);
+    if (!s_line_key_ok)
+        return malloc(sizeof(s_buf));
+    s_buf *b = pthread_getspecific(s_line_key);
+    if (!b) {
+        b = malloc(sizeof *b);
+        if (b && pthread_setspecific(s_line_key, b) != 0) {
+            free(b);
+            b = NULL;
+        }
+    }
+    return b;
+}
+
 void es_log_write(es_log_level level, const char *event, const es_log_field *fields, size_t n)
 {
     if (!es_log_enabled(level))
@@ -251,7 +303,7 @@ void es_log_write(es_log_level level, const char *event, const es_log_field *fie
     bool json = atomic_load(&s_format) == ES_LOG_FORMAT_JSON;
     char now[ES_LOG_TIME_SIZE];
     es_log_timestamp(now);
-    s_buf *b = malloc(sizeof *b);
+    s_buf *b = s_thread_line(); /* never nested: a sink that logged would wait on s_mutex for ever */
     if (!b)
         return;
     b->len = 0;
@@ -288,7 +340,8 @@ void es_log_write(es_log_level level, const char *event, const es_log_field *fie
         s_puts(b, json ? ",\"log_truncated\":true" : " log_truncated=true");
     s_puts(b, json ? "}\n" : "\n");
     s_emit(b->data, b->len);
-    free(b);
+    if (!s_line_key_ok)
+        free(b);
 }
 
 void es_log_configure(es_log_level min_level, es_log_format format)

@@ -2,7 +2,10 @@
  * cap, the sticky first failure, reset keeping the allocation, the memory
  * bound of max + 1 bytes, reserve (one allocation, then appends up to it move
  * nothing; past max refused), binary content through the bytes view, printf
- * past its small stack buffer, and take. */
+ * past its small stack buffer, take, and decimal numbers (put_u64) as "%llu"
+ * prints them, refused past the cap. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +130,27 @@ static void test_printf_long_and_take(void)
     free(s);
 }
 
+static void test_put_u64_matches_printf(void)
+{
+    static const uint64_t values[] = {0, 7, 10, 99, 1000000007, UINT64_C(18446744073709551615)};
+    es_buf b;
+    es_buf_init(&b, 64);
+    char want[64];
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        es_buf_reset(&b);
+        CHECK_OK(es_buf_puts(&b, "n="));
+        CHECK_OK(es_buf_put_u64(&b, values[i]));
+        snprintf(want, sizeof want, "n=%llu", (unsigned long long)values[i]);
+        CHECK_STR_EQ(b.data, want);
+        CHECK_INT_EQ(b.len, strlen(want));
+    }
+    es_buf_free(&b);
+    es_buf_init(&b, 4);
+    CHECK_INT_EQ(es_buf_put_u64(&b, 12345), ES_ERR_TOO_LARGE); /* five digits, cap four */
+    CHECK_INT_EQ(b.len, 0);
+    es_buf_free(&b);
+}
+
 int main(void)
 {
     ES_RUN(test_cap_is_exact);
@@ -136,5 +160,6 @@ int main(void)
     ES_RUN(test_reserve_allocates_once);
     ES_RUN(test_binary_bytes);
     ES_RUN(test_printf_long_and_take);
+    ES_RUN(test_put_u64_matches_printf);
     return es_test_finish();
 }

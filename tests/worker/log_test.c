@@ -1,14 +1,17 @@
 /* log_test.c - the structured logger: every JSON line parses and carries
  * time/level/event and the typed fields; strings are escaped (quotes,
  * control characters, invalid UTF-8); secret-looking fields and SigV4
- * material are redacted; levels filter; the text format; over-long lines are
+ * material are redacted; numbers at their extremes; the timestamp is the
+ * current UTC time across seconds; levels filter; the text format; over-long lines are
  * cut at a field boundary; and concurrent writers (through the real stderr
  * path) never interleave lines. */
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../harness/test.h"
@@ -79,6 +82,39 @@ static void test_json_fields(void)
     CHECK(strstr(s_cap.buf, "\"time\"") < strstr(s_cap.buf, "\"event\""));
     CHECK(strstr(s_cap.buf, "\"event\"") < strstr(s_cap.buf, "\"bucket\""));
     json_decref(j);
+}
+
+/* Numbers at their extremes print as "%lld"/"%llu" would; the timestamp is
+ * the current UTC time (its seconds are formatted once per second and reused
+ * by later lines: they must still be right after the second changes). */
+static void test_numbers_and_time(void)
+{
+    s_capture_start(ES_LOG_DEBUG, ES_LOG_FORMAT_JSON);
+    ES_LOG(ES_LOG_INFO, "n", ES_LF_INT("min", LLONG_MIN), ES_LF_INT("max", LLONG_MAX), ES_LF_INT("zero", 0),
+           ES_LF_UINT("umax", ULLONG_MAX), ES_LF_UINT("uzero", 0));
+    s_capture_stop();
+    CHECK_STR_CONTAINS(s_cap.buf, "\"min\":-9223372036854775808,\"max\":9223372036854775807,\"zero\":0,"
+                                  "\"umax\":18446744073709551615,\"uzero\":0}");
+    for (int i = 0; i < 2; i++) {
+        char stamp[ES_LOG_TIME_SIZE], want[ES_LOG_TIME_SIZE], after[ES_LOG_TIME_SIZE];
+        /* the logger's clock (time() reads a coarser one that may lag it by a tick) */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_REALTIME, &t0);
+        es_log_timestamp(stamp);
+        clock_gettime(CLOCK_REALTIME, &t1);
+        time_t before = t0.tv_sec, end = t1.tv_sec;
+        struct tm tm;
+        gmtime_r(&before, &tm);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        gmtime_r(&end, &tm);
+        strftime(after, sizeof after, "%Y-%m-%dT%H:%M:%S", &tm);
+        CHECK(strncmp(stamp, want, 19) == 0 || strncmp(stamp, after, 19) == 0);
+        CHECK_INT_EQ(strlen(stamp), 24);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (i == 0)
+            usleep((useconds_t)((1000000000L - now.tv_nsec) / 1000 + 20000)); /* just into the next second */
+    }
 }
 
 static void test_json_escaping(void)
@@ -304,6 +340,7 @@ static void test_concurrent_lines_do_not_interleave(void)
 int main(void)
 {
     ES_RUN(test_json_fields);
+    ES_RUN(test_numbers_and_time);
     ES_RUN(test_json_escaping);
     ES_RUN(test_redaction);
     ES_RUN(test_value_redaction_by_shape);

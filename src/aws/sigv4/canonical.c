@@ -25,14 +25,17 @@ char *es_sigv4_uri_encode(const char *s, size_t len, bool keep_slash)
  * kept literally. '+' is not special (RFC 3986, not form encoding). */
 static void s_decode_into(es_buf *b, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        int byte = s[i] == '%' ? es_hex_byte(s + i + 1, len - i - 1) : -1;
-        if (byte >= 0) {
-            es_sigv4_putc(b, (char)byte);
-            i += 2;
-            continue;
-        }
-        es_sigv4_putc(b, s[i]);
+    size_t i = 0;
+    while (i < len) {
+        const char *pct = memchr(s + i, '%', len - i);
+        size_t run = pct ? (size_t)(pct - s) : len; /* up to the next '%' is copied as it is */
+        es_buf_append(b, s + i, run - i);
+        i = run;
+        if (i == len)
+            break;
+        int byte = es_hex_byte(s + i + 1, len - i - 1);
+        es_sigv4_putc(b, byte >= 0 ? (char)byte : '%');
+        i += byte >= 0 ? 3 : 1;
     }
 }
 

@@ -63,19 +63,23 @@ static bool s_valid_value(const char *v)
 
 static bool s_is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+/* Appends v trimmed, each inner run of blanks as one space; the text between
+ * blanks goes out as one append (a value is mostly one run). */
 static void s_append_folded(es_buf *b, const char *v)
 {
-    bool pending_space = false, any = false;
-    for (; *v; v++) {
-        if (s_is_space(*v)) {
-            pending_space = any;
-            continue;
-        }
-        if (pending_space)
+    bool any = false;
+    while (*v) {
+        while (s_is_space(*v))
+            v++;
+        const char *run = v;
+        while (*v && !s_is_space(*v))
+            v++;
+        if (v == run)
+            break; /* only blanks were left */
+        if (any)
             es_buf_append(b, " ", 1);
-        pending_space = false;
+        es_buf_append(b, run, (size_t)(v - run));
         any = true;
-        es_sigv4_putc(b, *v);
     }
 }
 

@@ -211,6 +211,9 @@ static void test_other_service_path_rules(void)
     s_check_uri("/example space/", ES_SIGV4_PATH_ENCODED, "/example%20space/");
     s_check_uri("/a%20b/../c", ES_SIGV4_PATH_ENCODED, "/c");
     s_check_uri("/a%20b", ES_SIGV4_PATH_ENCODED, "/a%2520b");
+    /* a lone or short "%" stays one (as before the decoder copied runs) */
+    s_check_uri("/a%zz%2%41b%", ES_SIGV4_PATH_ENCODED, "/a%25zz%252%2541b%25");
+    s_check_uri("/a%zz%2%41b%", ES_SIGV4_S3_RULES | ES_SIGV4_PATH_ENCODED, "/a%25zz%252Ab%25");
 }
 
 static void s_check_query(const char *q, const char *want)
@@ -225,6 +228,7 @@ static void s_check_query(const char *q, const char *want)
 static void test_canonical_query(void)
 {
     s_check_query(NULL, "");
+    s_check_query("x=%zz%41%&y=%7e", "x=%25zzA%25&y=~");
     s_check_query("", "");
     s_check_query("b=2&a=1&a=0", "a=0&a=1&b=2");
     s_check_query("Param1=value2&Param1=Value1", "Param1=Value1&Param1=value2");
