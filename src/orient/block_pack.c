@@ -1,8 +1,10 @@
 /* block_pack.c - packing, unpacking and moving one block of coefficients
- * (block_pack.h). The vector forms need two tables of 256 byte shuffles,
+ * (block_pack.h). The vector forms need four tables of 256 byte shuffles,
  * one per value of a row's 8 mask bits: s_unpack_shuffles[m] moves the
  * row's packed values to the lanes set in m and zeroes the rest,
- * s_pack_shuffles[m] gathers the lanes set in m to the front. They are
+ * s_pack_shuffles[m] gathers the lanes set in m to the front, and
+ * s_unpack_bytes / s_pack_bytes do the same for one-byte values (narrow
+ * records; a byte is widened to its lane with sign extension). They are
  * built on first use by one thread (the mode is published with release /
  * acquire, so a thread that sees it also sees the tables; no libc call, so
  * src/orient stays free of anything but computation). */
@@ -108,52 +110,97 @@ void es_block_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose)
 }
 #endif
 
+/* The AC positions of a mask (the DC, position 0, is stored as 16 bits in
+ * either form). */
+#define S_AC(mask) ((mask) & ~UINT64_C(1))
+
+/* A narrow record's length in units for n non-zero coefficients (sparse_coefs.h). */
+static size_t s_narrow_units(uint64_t mask, size_t n)
+{
+    size_t dc = (size_t)(mask & 1), bytes = n - dc;
+    return ES_SPARSE_MASK_UNITS + dc + (bytes + 1) / 2;
+}
+
+/* The bits set in mask (a loop: the portable code calls nothing but itself). */
+static size_t s_count(uint64_t mask)
+{
+    size_t n = 0;
+    for (uint64_t m = mask; m; m &= m - 1)
+        n++;
+    return n;
+}
+
 size_t es_block_pack_portable(JCOEF *record, JCOEF *block)
 {
     uint64_t mask = es_block_nonzero(block);
     if (!mask)
         return 0; /* already zero */
-    size_t n = 0;
-    for (uint64_t m = mask; m; m &= m - 1)
-        n++;
+    size_t n = s_count(mask);
     if (n >= ES_SPARSE_DENSE_FROM) {
         memcpy(record, block, DCTSIZE2 * sizeof(JCOEF));
         memset(block, 0, DCTSIZE2 * sizeof(JCOEF));
         return DCTSIZE2;
     }
+    bool narrow = n - (mask & 1) >= ES_SPARSE_NARROW_FROM;
+    for (uint64_t m = S_AC(mask); narrow && m; m &= m - 1) {
+        JCOEF v = block[__builtin_ctzll(m)];
+        narrow = v >= -128 && v <= 127;
+    }
     memcpy(record, &mask, sizeof mask);
     JCOEF *values = record + ES_SPARSE_MASK_UNITS;
-    for (uint64_t m = mask; m; m &= m - 1) {
-        unsigned k = (unsigned)__builtin_ctzll(m);
-        *values++ = block[k];
-        block[k] = 0;
+    size_t len = ES_SPARSE_MASK_UNITS + n;
+    if (narrow) {
+        if (mask & 1)
+            *values++ = block[0];
+        signed char *bytes = (signed char *)values;
+        size_t i = 0;
+        for (uint64_t m = S_AC(mask); m; m &= m - 1)
+            bytes[i++] = (signed char)block[__builtin_ctzll(m)];
+        if (i % 2)
+            bytes[i] = 0; /* the last unit's other half */
+        len = s_narrow_units(mask, n);
+    } else {
+        for (uint64_t m = mask; m; m &= m - 1)
+            *values++ = block[__builtin_ctzll(m)];
     }
-    return ES_SPARSE_MASK_UNITS + n;
+    memset(block, 0, DCTSIZE2 * sizeof(JCOEF));
+    return len;
 }
 
-void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values)
+void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
 {
     memset(block, 0, DCTSIZE2 * sizeof(JCOEF));
-    for (uint64_t m = mask; m; m &= m - 1)
-        block[__builtin_ctzll(m)] = *values++;
+    if (units == s_count(mask)) {
+        for (uint64_t m = mask; m; m &= m - 1)
+            block[__builtin_ctzll(m)] = *values++;
+        return;
+    }
+    if (mask & 1)
+        block[0] = *values++;
+    const signed char *bytes = (const signed char *)values;
+    for (uint64_t m = S_AC(mask); m; m &= m - 1)
+        block[__builtin_ctzll(m)] = *bytes++;
 }
 
-void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
-                                   bool transpose)
+void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                   const JCOEF *signs, bool transpose)
 {
     JCOEF block[DCTSIZE2];
-    es_block_unpack_portable(block, mask, values);
+    es_block_unpack_portable(block, mask, values, units);
     es_block_move(d, block, signs, transpose);
 }
 
 #if S_VECTOR
 static uint8_t s_unpack_shuffles[256][16], s_pack_shuffles[256][16];
+static uint8_t s_unpack_bytes[256][16], s_pack_bytes[256][16];
 
 static void s_build_tables(void)
 {
     for (unsigned m = 0; m < 256; m++) {
         memset(s_unpack_shuffles[m], 0x80, 16); /* a set high bit makes the lane zero */
         memset(s_pack_shuffles[m], 0x80, 16);
+        memset(s_unpack_bytes[m], 0x80, 16);
+        memset(s_pack_bytes[m], 0x80, 16);
         unsigned packed = 0;
         for (unsigned lane = 0; lane < 8; lane++) {
             if (!(m >> lane & 1))
@@ -162,6 +209,8 @@ static void s_build_tables(void)
             s_unpack_shuffles[m][2 * lane + 1] = (uint8_t)(2 * packed + 1);
             s_pack_shuffles[m][2 * packed] = (uint8_t)(2 * lane);
             s_pack_shuffles[m][2 * packed + 1] = (uint8_t)(2 * lane + 1);
+            s_unpack_bytes[m][lane] = (uint8_t)packed;
+            s_pack_bytes[m][packed] = (uint8_t)lane;
             packed++;
         }
     }
@@ -199,6 +248,17 @@ bool es_block_pack_vector_ok(void) { return s_mode_now() == S_VECTORS; }
  * rows above (each found on its own, no chain from row to row). */
 #define S_ROW_START(mask, r) ((size_t)_mm_popcnt_u64((mask) & ((UINT64_C(1) << (8 * (r))) - 1)))
 
+/* Whether every AC coefficient of the rows fits a signed byte (the DC,
+ * lane 0 of row 0, need not): v + 128 has no bit above the low byte. */
+__attribute__((target("avx2,popcnt"))) static inline bool s_bytes_fit(const __m128i *row)
+{
+    __m128i bias = _mm_set1_epi16(128);
+    __m128i any = _mm_add_epi16(_mm_and_si128(row[0], _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0)), bias);
+    for (int r = 1; r < DCTSIZE; r++)
+        any = _mm_or_si128(any, _mm_add_epi16(row[r], bias));
+    return _mm_testz_si128(any, _mm_set1_epi16((short)0xFF00));
+}
+
 __attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record, JCOEF *block)
 {
     __m128i row[DCTSIZE], zero = _mm_setzero_si128();
@@ -216,6 +276,22 @@ __attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record
     size_t n = (size_t)_mm_popcnt_u64(mask), len = DCTSIZE2;
     if (n >= ES_SPARSE_DENSE_FROM) {
         memcpy(record, block, DCTSIZE2 * sizeof(JCOEF));
+    } else if (n - (mask & 1) >= ES_SPARSE_NARROW_FROM && s_bytes_fit(row)) {
+        memcpy(record, &mask, sizeof mask);
+        JCOEF *values = record + ES_SPARSE_MASK_UNITS;
+        if (mask & 1)
+            *values++ = block[0];
+        uint8_t *bytes = (uint8_t *)values;
+        uint64_t ac = S_AC(mask);
+        /* each row's store also zeroes what follows its values: the last
+         * one leaves the padding byte zero */
+        for (int r = 0; r < DCTSIZE; r++) {
+            unsigned m = (unsigned)(ac >> (8 * r)) & 0xFFu;
+            __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_bytes[m]);
+            _mm_storeu_si128((__m128i *)(void *)(bytes + S_ROW_START(ac, r)),
+                             _mm_shuffle_epi8(_mm_packs_epi16(row[r], row[r]), shuffle));
+        }
+        len = s_narrow_units(mask, n);
     } else {
         memcpy(record, &mask, sizeof mask);
         JCOEF *values = record + ES_SPARSE_MASK_UNITS;
@@ -236,26 +312,45 @@ __attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record
     return len;
 }
 
-__attribute__((target("avx2,popcnt"))) void es_block_unpack_vector(JCOEF *block, uint64_t mask,
-                                                                   const JCOEF *values)
+/* The 8 rows of a record's block (values: after the mask). */
+__attribute__((target("avx2,popcnt"))) static inline void s_unpack_rows(__m128i *row, uint64_t mask,
+                                                                        const JCOEF *values, size_t units)
 {
-    for (int r = 0; r < DCTSIZE; r++) {
-        unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
-        __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_unpack_shuffles[m]);
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(values + S_ROW_START(mask, r)));
-        _mm_storeu_si128((__m128i *)(void *)(block + 8 * r), _mm_shuffle_epi8(v, shuffle));
+    if (units == (size_t)_mm_popcnt_u64(mask)) {
+        for (int r = 0; r < DCTSIZE; r++) {
+            unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
+            __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_unpack_shuffles[m]);
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(values + S_ROW_START(mask, r)));
+            row[r] = _mm_shuffle_epi8(v, shuffle);
+        }
+        return;
     }
+    uint64_t ac = S_AC(mask);
+    const uint8_t *bytes = (const uint8_t *)(values + (mask & 1));
+    for (int r = 0; r < DCTSIZE; r++) {
+        unsigned m = (unsigned)(ac >> (8 * r)) & 0xFFu;
+        __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_unpack_bytes[m]);
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(bytes + S_ROW_START(ac, r)));
+        row[r] = _mm_cvtepi8_epi16(_mm_shuffle_epi8(v, shuffle));
+    }
+    if (mask & 1)
+        row[0] = _mm_insert_epi16(row[0], values[0], 0);
 }
-__attribute__((target("avx2,popcnt"))) void
-es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs, bool transpose)
+
+__attribute__((target("avx2,popcnt"))) void es_block_unpack_vector(JCOEF *block, uint64_t mask,
+                                                                   const JCOEF *values, size_t units)
 {
     __m128i row[DCTSIZE];
-    for (int r = 0; r < DCTSIZE; r++) {
-        unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
-        __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_unpack_shuffles[m]);
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(values + S_ROW_START(mask, r)));
-        row[r] = _mm_shuffle_epi8(v, shuffle);
-    }
+    s_unpack_rows(row, mask, values, units);
+    for (int r = 0; r < DCTSIZE; r++)
+        _mm_storeu_si128((__m128i *)(void *)(block + 8 * r), row[r]);
+}
+__attribute__((target("avx2,popcnt"))) void es_block_unpack_move_vector(JCOEF *d, uint64_t mask,
+                                                                        const JCOEF *values, size_t units,
+                                                                        const JCOEF *signs, bool transpose)
+{
+    __m128i row[DCTSIZE];
+    s_unpack_rows(row, mask, values, units);
     s_store_moved(d, row, signs, transpose);
 }
 #else
@@ -263,15 +358,15 @@ bool es_block_pack_vector_ok(void) { return false; }
 
 size_t es_block_pack_vector(JCOEF *record, JCOEF *block) { return es_block_pack_portable(record, block); }
 
-void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values)
+void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
 {
-    es_block_unpack_portable(block, mask, values);
+    es_block_unpack_portable(block, mask, values, units);
 }
 
-void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
-                                 bool transpose)
+void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                 const JCOEF *signs, bool transpose)
 {
-    es_block_unpack_move_portable(d, mask, values, signs, transpose);
+    es_block_unpack_move_portable(d, mask, values, units, signs, transpose);
 }
 
 enum { S_PORTABLE = 2, S_VECTORS };
@@ -290,15 +385,16 @@ es_block_unpack_move_fn es_block_unpack_move_impl(void)
     return s_mode_now() == S_VECTORS ? es_block_unpack_move_vector : es_block_unpack_move_portable;
 }
 
-void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values)
+void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
 {
     if (s_mode_now() == S_VECTORS)
-        es_block_unpack_vector(block, mask, values);
+        es_block_unpack_vector(block, mask, values, units);
     else
-        es_block_unpack_portable(block, mask, values);
+        es_block_unpack_portable(block, mask, values, units);
 }
 
-void es_block_unpack_move(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs, bool transpose)
+void es_block_unpack_move(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units, const JCOEF *signs,
+                          bool transpose)
 {
-    es_block_unpack_move_impl()(d, mask, values, signs, transpose);
+    es_block_unpack_move_impl()(d, mask, values, units, signs, transpose);
 }

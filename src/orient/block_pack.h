@@ -1,12 +1,13 @@
 /* block_pack.h - one 8x8 block of DCT coefficients to and from the record
- * form of sparse_coefs.h (a 64-bit mask of the non-zero positions and those
- * coefficients, lowest position first; or nothing, or all 64 values), and
- * moved for a mirror or transposition. Packing also clears the block (the
- * decoder's row buffer is then ready for the next row without a memset).
- * On CPUs with AVX2 (all of which have SSSE3) each row of 8 coefficients
- * is moved with one byte shuffle chosen by the row's 8 mask bits instead
- * of one coefficient at a time; elsewhere a portable loop does the same.
- * Internal to src/orient (sparse_coefs.c and coef_plane.c). */
+ * forms of sparse_coefs.h (a 64-bit mask of the non-zero positions and those
+ * coefficients, lowest position first, as 16-bit values or - "narrow" - the
+ * DC as 16 bits and the AC values as bytes when they all fit; or nothing, or
+ * all 64 values), and moved for a mirror or transposition. Packing also
+ * clears the block (the decoder's row buffer is then ready for the next row
+ * without a memset). On CPUs with AVX2 (all of which have SSSE3) each row
+ * of 8 coefficients is moved with one byte shuffle chosen by the row's 8
+ * mask bits instead of one coefficient at a time; elsewhere a portable loop
+ * does the same. Internal to src/orient (sparse_coefs.c and coef_plane.c). */
 #ifndef ES_ORIENT_BLOCK_PACK_H
 #define ES_ORIENT_BLOCK_PACK_H
 
@@ -26,19 +27,21 @@
 uint64_t es_block_nonzero(const JCOEF *block);
 
 /* Writes block's record of sparse_coefs.h at record (nothing when every
- * coefficient is zero; the mask and the non-zero values; or the 64 values
- * when ES_SPARSE_DENSE_FROM or more are non-zero), sets block to zero and
- * returns the record's length in units. record needs room for 64 units
- * plus ES_BLOCK_PACK_SLACK. */
+ * coefficient is zero; the mask and the non-zero values, narrow when they
+ * fit and that is shorter; or the 64 values when ES_SPARSE_DENSE_FROM or
+ * more are non-zero and they do not fit), sets block to zero and returns
+ * the record's length in units. record needs room for 64 units plus
+ * ES_BLOCK_PACK_SLACK. */
 size_t es_block_pack(JCOEF *record, JCOEF *block);
 typedef size_t (*es_block_pack_fn)(JCOEF *record, JCOEF *block);
 /* The implementation es_block_pack uses here, for a caller's loop over
  * many blocks (one indirect call each instead of a check and two calls). */
 es_block_pack_fn es_block_pack_impl(void);
 
-/* The 64 coefficients: values at the positions set in mask, lowest first,
- * and zero elsewhere. */
-void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values);
+/* The 64 coefficients: values (the record after its mask, units long: the
+ * narrow form when that is not the number of bits in mask) at the positions
+ * set in mask, lowest first, and zero elsewhere. */
+void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
 
 /* Sign patterns for es_block_move: [0] keeps every sign, [1] negates the
  * odd horizontal frequencies (a left-right mirror), [2] the odd vertical
@@ -50,21 +53,22 @@ extern const JCOEF es_block_signs[4][DCTSIZE2];
 void es_block_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose);
 
 /* es_block_unpack then es_block_move, without the block in between. */
-void es_block_unpack_move(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs, bool transpose);
-typedef void (*es_block_unpack_move_fn)(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
-                                        bool transpose);
+void es_block_unpack_move(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units, const JCOEF *signs,
+                          bool transpose);
+typedef void (*es_block_unpack_move_fn)(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                        const JCOEF *signs, bool transpose);
 es_block_unpack_move_fn es_block_unpack_move_impl(void); /* as es_block_pack_impl */
 
 /* The two implementations behind them (the tests compare them): the vector
  * ones may be called only when es_block_pack_vector_ok(). */
 bool es_block_pack_vector_ok(void);
 size_t es_block_pack_portable(JCOEF *record, JCOEF *block);
-void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values);
+void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
 size_t es_block_pack_vector(JCOEF *record, JCOEF *block);
-void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values);
-void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
-                                   bool transpose);
-void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, const JCOEF *signs,
-                                 bool transpose);
+void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
+void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                   const JCOEF *signs, bool transpose);
+void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                 const JCOEF *signs, bool transpose);
 
 #endif

@@ -28,7 +28,7 @@ static bool s_move_sparse(JCOEF *d, const es_sparse_coefs *s, JDIMENSION row, JD
     else if (b.n == DCTSIZE2)
         es_block_move(d, b.values, signs, transpose);
     else
-        unpack_move(d, b.mask, b.values, signs, transpose);
+        unpack_move(d, b.mask, b.values, (size_t)b.n, signs, transpose);
     return true;
 }
 

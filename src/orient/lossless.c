@@ -38,7 +38,7 @@
 
 #define S_MAX_SCANS 500
 /* Encoder requests (MCU rows) produced at a time. */
-#define S_ROWS_AHEAD 4
+#define S_ROWS_AHEAD 2
 /* Sources with more compressed bytes a block than this keep the full
  * array: a sparse record is several times the Huffman-coded size (about 4x
  * for a noisy 4:2:0 photo of 21 bytes a block, whose store is 62 % of the

@@ -15,35 +15,42 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
 {
     memset(s, 0, sizeof *s);
     size_t blocks = (size_t)width * height;
-    if (blocks >= SIZE_MAX / sizeof(uint32_t) - 1 || cap_bytes < (blocks + 1) * sizeof(uint32_t))
+    if (blocks >= SIZE_MAX / sizeof(uint32_t) - ES_SPARSE_GROUP)
         return false;
-    size_t units = (cap_bytes - (blocks + 1) * sizeof(uint32_t)) / sizeof(JCOEF);
+    size_t index = es_sparse_coefs_index_bytes(blocks), groups = blocks / ES_SPARSE_GROUP + 1;
+    if (cap_bytes < index)
+        return false;
+    size_t units = (cap_bytes - index) / sizeof(JCOEF);
     if (units > UINT32_MAX) /* offsets are 32-bit */
         units = UINT32_MAX;
-    s->index = malloc((blocks + 1) * sizeof(uint32_t));
-    if (!s->index)
+    /* one block: the bases (4-byte aligned), then the 16-bit entries */
+    s->base = malloc(index);
+    if (!s->base)
         return false;
     /* the packing slack past the capacity: a record written near its end may store a little beyond */
     if (!(s->pool = malloc((units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF)))) {
-        free(s->index);
-        s->index = NULL;
+        free(s->base);
+        s->base = NULL;
         return false;
     }
+    s->rel = (uint16_t *)(void *)(s->base + groups);
     s->width = width;
     s->height = height;
     s->pool_cap = units;
-    s->index[0] = 0;
+    s->base[0] = 0;
+    s->rel[0] = 0;
     return true;
 }
 
 void es_sparse_coefs_free(es_sparse_coefs *s)
 {
     free(s->pool);
-    free(s->index);
+    free(s->base);
     memset(s, 0, sizeof *s);
 }
 
-/* Units a block's record takes (for the last records before the capacity). */
+/* Units a block's record takes at most (for the last records before the
+ * capacity; the narrow form is shorter). */
 static size_t s_record_units(const JCOEF *b)
 {
     size_t n = 0;
@@ -52,30 +59,37 @@ static size_t s_record_units(const JCOEF *b)
     return n == 0 ? 0 : n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2 : ES_SPARSE_MASK_UNITS + n;
 }
 
-static void s_zero_rows_until(es_sparse_coefs *s, JDIMENSION row)
+/* Sets index entry e to offset `at`. Entries are set in order, so a
+ * group's base is set (by its first entry) before the others use it. */
+static void s_set_entry(es_sparse_coefs *s, size_t e, size_t at)
 {
-    for (; s->rows_done < row; s->rows_done++) {
-        uint32_t *at = s->index + (size_t)s->rows_done * s->width + 1;
-        for (JDIMENSION x = 0; x < s->width; x++)
-            at[x] = (uint32_t)s->used;
-    }
+    if ((e & (ES_SPARSE_GROUP - 1)) == 0)
+        s->base[e >> ES_SPARSE_GROUP_SHIFT] = (uint32_t)at;
+    s->rel[e] = (uint16_t)(at - s->base[e >> ES_SPARSE_GROUP_SHIFT]);
+}
+
+/* The entries of rows [from, to): no records (rows_done is the caller's). */
+static void s_zero_entries(es_sparse_coefs *s, JDIMENSION from, JDIMENSION to)
+{
+    size_t end = (size_t)to * s->width;
+    for (size_t e = (size_t)from * s->width + 1; e <= end; e++)
+        s_set_entry(s, e, s->used);
 }
 
 bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
 {
     if (row < s->rows_done || row >= s->height)
         return false;
-    size_t used = s->used;
-    uint32_t *at = s->index + (size_t)row * s->width + 1;
+    s_zero_entries(s, s->rows_done, row); /* rows skipped before this one hold no records */
+    size_t used = s->used, e = (size_t)row * s->width + 1;
     es_block_pack_fn pack = es_block_pack_impl();
     for (JDIMENSION x = 0; x < s->width; x++) {
         /* a record is written in up to 64 units: near the end, check its size first */
         if (s->pool_cap - used < DCTSIZE2 && s->pool_cap - used < s_record_units(blocks[x]))
             return false; /* nothing of this row is visible: rows_done and used are unchanged */
         used += pack(s->pool + used, blocks[x]);
-        at[x] = (uint32_t)used; /* ignored until rows_done passes this row */
+        s_set_entry(s, e + x, used); /* ignored until rows_done passes this row */
     }
-    s_zero_rows_until(s, row); /* rows skipped before this one hold no records */
     /* what a record's whole-row stores left past the end, and what an
      * unpacking of the last record may load, is defined: zero */
     memset(s->pool + used, 0, ES_BLOCK_PACK_SLACK * sizeof(JCOEF));
@@ -84,7 +98,11 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
     return true;
 }
 
-void es_sparse_coefs_finish(es_sparse_coefs *s) { s_zero_rows_until(s, s->height); }
+void es_sparse_coefs_finish(es_sparse_coefs *s)
+{
+    s_zero_entries(s, s->rows_done, s->height);
+    s->rows_done = s->height;
+}
 
 bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, JCOEF *out)
 {
@@ -95,6 +113,6 @@ bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION co
         memcpy(out, b.values, DCTSIZE2 * sizeof(JCOEF));
         return true;
     }
-    es_block_unpack(out, b.mask, b.values);
+    es_block_unpack(out, b.mask, b.values, (size_t)b.n);
     return true;
 }

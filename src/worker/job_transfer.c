@@ -32,10 +32,11 @@ typedef struct s_run {
     es_s3_upload *upload;
     es_aws_result put_res;
     uint64_t bytes_in, bytes_out;
-    bool output_failed;   /* writing to the destination failed: transient */
-    bool refused;         /* the input was refused by a callback */
-    bool body_checked;    /* the GET checks the body against S3's full-object CRC */
-    bool refusal_pending; /* the stripper refused, the rest of the body is read to
+    uint64_t expect_bytes; /* the object's length: the output's part is sized by it */
+    bool output_failed;    /* writing to the destination failed: transient */
+    bool refused;          /* the input was refused by a callback */
+    bool body_checked;     /* the GET checks the body against S3's full-object CRC */
+    bool refusal_pending;  /* the stripper refused, the rest of the body is read to
                              check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
@@ -82,6 +83,11 @@ static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
     s_run *run = ctx;
     if (run->unchecked && run->bytes_out + len > run->env->cfg->part_size)
         return s_needs_check(run, run->bytes_out + len, "output");
+    /* The part is allocated (and prefaulted) at the first output, not when
+     * the GET starts: a photo turned at its end is held and transformed
+     * first, and its empty part would only add to that peak. */
+    if (run->bytes_out == 0)
+        es_s3_upload_expect(run->upload, run->expect_bytes);
     es_err rc = es_s3_upload_write(run->upload, data, len, &run->put_res);
     if (rc != ES_OK) {
         run->output_failed = true;
@@ -152,7 +158,7 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
     run->window_bytes = 0;
     run->body_checked = info->checksum.checked;
     /* The output is about the input's size (metadata goes, the picture stays). */
-    es_s3_upload_expect(run->upload, info->content_length);
+    run->expect_bytes = info->content_length;
     return ES_OK;
 }
 

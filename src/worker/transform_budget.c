@@ -7,14 +7,16 @@
 #include <stdlib.h>
 
 #include "worker/clock.h"
+#include "worker/usable_cpus.h"
 
 struct es_transform_budget {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t total, used;
+    unsigned running, max_running; /* transforms holding a share; 0: no limit */
 };
 
-es_transform_budget *es_transform_budget_new(uint64_t total)
+es_transform_budget *es_transform_budget_new(uint64_t total, unsigned max_running)
 {
     es_transform_budget *b = calloc(1, sizeof *b);
     if (!b)
@@ -22,6 +24,7 @@ es_transform_budget *es_transform_budget_new(uint64_t total)
     pthread_mutex_init(&b->mu, NULL);
     es_clock_cond_init(&b->cv);
     b->total = total;
+    b->max_running = max_running;
     return b;
 }
 
@@ -39,7 +42,7 @@ bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const a
     if (bytes > b->total)
         return false;
     pthread_mutex_lock(&b->mu);
-    while (b->total - b->used < bytes) {
+    while (b->total - b->used < bytes || (b->max_running && b->running >= b->max_running)) {
         if (cancel && atomic_load(cancel)) {
             pthread_mutex_unlock(&b->mu);
             return false;
@@ -49,6 +52,7 @@ bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const a
         pthread_cond_timedwait(&b->cv, &b->mu, &until);
     }
     b->used += bytes;
+    b->running++;
     pthread_mutex_unlock(&b->mu);
     return true;
 }
@@ -57,14 +61,18 @@ void es_transform_budget_release(es_transform_budget *b, uint64_t bytes)
 {
     pthread_mutex_lock(&b->mu);
     b->used -= bytes <= b->used ? bytes : b->used;
+    if (b->running)
+        b->running--;
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }
 
-uint64_t es_transform_budget_in_use(es_transform_budget *b)
+uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running)
 {
     pthread_mutex_lock(&b->mu);
     uint64_t used = b->used;
+    if (running)
+        *running = b->running;
     pthread_mutex_unlock(&b->mu);
     return used;
 }
@@ -76,7 +84,7 @@ es_transform_budget *es_transform_budget_shared(uint64_t total)
 {
     pthread_mutex_lock(&s_shared_mu);
     if (!s_shared)
-        s_shared = es_transform_budget_new(total);
+        s_shared = es_transform_budget_new(total, es_usable_cpus());
     es_transform_budget *b = s_shared;
     pthread_mutex_unlock(&s_shared_mu);
     return b;

@@ -1,8 +1,10 @@
 /* block_pack_test.c - src/orient/block_pack.c: for blocks of every number
  * of non-zero coefficients (0 to 64, at random positions, extreme values
- * included) the record written is the one sparse_coefs.h defines (nothing,
- * mask and values lowest position first, or the 64 values from
- * ES_SPARSE_DENSE_FROM on), the block is left all zero, nothing is written
+ * included, and blocks whose AC values fit a byte, -128 and 127 included)
+ * the record written is the one sparse_coefs.h defines (nothing, mask and
+ * values lowest position first - narrow when the AC values fit and there are
+ * two or more - or the 64 values from ES_SPARSE_DENSE_FROM on), the block
+ * is left all zero, nothing is written
  * past ES_BLOCK_PACK_SLACK, and unpacking gives the block back; the vector
  * forms (used on CPUs with AVX2) write and read exactly what the portable
  * ones do, and unpacking reads no further than the slack (a record placed
@@ -25,15 +27,32 @@ static uint32_t s_rng = 4242;
 
 static void s_block(JCOEF *b, int n) { ot_coef_block(b, n, &s_rng); }
 
+/* A block whose AC values all fit a signed byte (the byte's ends among
+ * them); its DC keeps any value. */
+static void s_small_block(JCOEF *b, int n)
+{
+    static const JCOEF ends[] = {-128, 127, -1, 1};
+    ot_coef_block(b, n, &s_rng);
+    for (int k = 1; k < DCTSIZE2; k++) {
+        if (!b[k])
+            continue;
+        uint32_t r = ot_coef_rand(&s_rng);
+        JCOEF v = r % 5 == 0 ? ends[(r >> 8) % 4] : (JCOEF)((int)((r >> 8) % 255) - 127);
+        b[k] = v ? v : 3; /* still non-zero */
+    }
+}
+
 /* The record sparse_coefs.h defines for b, written out here. */
 static size_t s_expected_record(JCOEF *rec, const JCOEF *b)
 {
     uint64_t mask = 0;
     size_t n = 0;
+    bool fit = true;
     for (int k = 0; k < DCTSIZE2; k++)
         if (b[k]) {
             mask |= UINT64_C(1) << k;
             n++;
+            fit &= k == 0 || (b[k] >= -128 && b[k] <= 127);
         }
     if (n == 0)
         return 0;
@@ -42,14 +61,26 @@ static size_t s_expected_record(JCOEF *rec, const JCOEF *b)
         return DCTSIZE2;
     }
     memcpy(rec, &mask, sizeof mask);
-    for (int k = 0, v = 0; k < DCTSIZE2; k++)
+    size_t ac = n - (b[0] != 0);
+    if (!fit || ac < 2) {
+        for (int k = 0, v = 0; k < DCTSIZE2; k++)
+            if (b[k])
+                rec[ES_SPARSE_MASK_UNITS + v++] = b[k];
+        return ES_SPARSE_MASK_UNITS + n;
+    }
+    size_t units = ES_SPARSE_MASK_UNITS;
+    if (b[0])
+        rec[units++] = b[0];
+    uint8_t bytes[DCTSIZE2 + 1] = {0};
+    for (int k = 1, v = 0; k < DCTSIZE2; k++)
         if (b[k])
-            rec[ES_SPARSE_MASK_UNITS + v++] = b[k];
-    return ES_SPARSE_MASK_UNITS + n;
+            bytes[v++] = (uint8_t)(b[k] & 0xFF);
+    memcpy(rec + units, bytes, (ac + 1) / 2 * sizeof(JCOEF));
+    return units + (ac + 1) / 2;
 }
 
 typedef size_t (*s_pack_fn)(JCOEF *, JCOEF *);
-typedef void (*s_unpack_fn)(JCOEF *, uint64_t, const JCOEF *);
+typedef void (*s_unpack_fn)(JCOEF *, uint64_t, const JCOEF *, size_t);
 
 /* Packs a copy of b with pack, checks the record, the cleared block and the
  * slack, then unpacks it with unpack from the end of an exact allocation. */
@@ -78,7 +109,7 @@ static void s_check_pair(const JCOEF *b, s_pack_fn pack, s_unpack_fn unpack, con
     for (size_t i = n; i < n + ES_BLOCK_PACK_SLACK; i++)
         end[i] = S_SENTINEL; /* must not appear in the block */
     JCOEF back[DCTSIZE2];
-    unpack(back, mask, end);
+    unpack(back, mask, end, n);
     CHECK_MEM_EQ(back, sizeof back, b, sizeof back);
     free(end);
 }
@@ -88,13 +119,14 @@ static void s_check_pair(const JCOEF *b, s_pack_fn pack, s_unpack_fn unpack, con
 static void *s_first_use(void *arg)
 {
     uint32_t state = (uint32_t)(uintptr_t)arg;
-    JCOEF b[DCTSIZE2], copy[DCTSIZE2], rec[S_ROOM], back[DCTSIZE2];
+    JCOEF b[DCTSIZE2], copy[DCTSIZE2], rec[S_ROOM], want[S_ROOM], back[DCTSIZE2];
     ot_coef_block(b, 17, &state);
     memcpy(copy, b, sizeof copy);
-    bool ok = es_block_pack(rec, copy) == ES_SPARSE_MASK_UNITS + 17;
+    size_t len = s_expected_record(want, b);
+    bool ok = es_block_pack(rec, copy) == len;
     uint64_t mask;
     memcpy(&mask, rec, sizeof mask);
-    es_block_unpack(back, mask, rec + ES_SPARSE_MASK_UNITS);
+    es_block_unpack(back, mask, rec + ES_SPARSE_MASK_UNITS, len - ES_SPARSE_MASK_UNITS);
     ok = ok && memcmp(back, b, sizeof back) == 0;
     return ok ? arg : NULL;
 }
@@ -117,7 +149,10 @@ static void test_every_density(void)
     for (int round = 0; round < 20; round++)
         for (int n = 0; n <= DCTSIZE2; n++) {
             JCOEF b[DCTSIZE2];
-            s_block(b, n);
+            if (round % 2)
+                s_small_block(b, n);
+            else
+                s_block(b, n);
             s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
             s_check_pair(b, es_block_pack, es_block_unpack, "dispatched");
             s_check_pair(b, es_block_pack_impl(), es_block_unpack, "chosen");
@@ -133,12 +168,15 @@ static void test_every_row_mask(void)
 {
     bool vector = es_block_pack_vector_ok();
     for (int row = 0; row < DCTSIZE; row++)
-        for (unsigned m = 0; m < 256; m++) {
+        for (unsigned m = 0; m < 512; m++) { /* bit 8: small values (the narrow form) */
             JCOEF b[DCTSIZE2] = {0};
+            bool small = m & 256;
             for (int lane = 0; lane < 8; lane++)
                 if (m >> lane & 1)
-                    b[8 * row + lane] = (JCOEF)(100 * row + lane + 1);
-            b[row == DCTSIZE - 1 ? 0 : 63] = -5; /* a coefficient in another row too */
+                    b[8 * row + lane] = (JCOEF)(small ? -(15 * row + lane + 1) : 100 * row + lane + 1);
+            b[row == DCTSIZE - 1 ? 0 : 63] = small ? 1000 : -5; /* a coefficient in another row too */
+            if (small)
+                b[row == DCTSIZE - 1 ? 1 : 62] = 127;
             s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
             if (vector)
                 s_check_pair(b, es_block_pack_vector, es_block_unpack_vector, "vector");
@@ -162,27 +200,34 @@ static void s_expected_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool t
 static void test_move(void)
 {
     bool vector = es_block_pack_vector_ok();
-    for (int n = 1; n < ES_SPARSE_DENSE_FROM; n += 3)
+    for (int n = 1; n < 2 * ES_SPARSE_DENSE_FROM; n += 3)
         for (int how = 0; how < 8; how++) {
             const JCOEF *signs = es_block_signs[how & 3];
             bool transpose = how & 4;
             JCOEF b[DCTSIZE2], copy[DCTSIZE2], want[DCTSIZE2], got[DCTSIZE2];
-            JCOEF rec[S_ROOM];
-            s_block(b, n);
+            JCOEF rec[S_ROOM], expected[S_ROOM];
+            if (n < ES_SPARSE_DENSE_FROM) /* then the same densities with small values */
+                s_block(b, n);
+            else
+                s_small_block(b, n - ES_SPARSE_DENSE_FROM);
             s_expected_move(want, b, signs, transpose);
             es_block_move(got, b, signs, transpose);
             CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
             memcpy(copy, b, sizeof copy);
-            REQUIRE(es_block_pack_portable(rec, copy) == (size_t)(ES_SPARSE_MASK_UNITS + n));
+            size_t len = s_expected_record(expected, b);
+            REQUIRE(es_block_pack_portable(rec, copy) == len);
+            if (len == 0)
+                continue;
             uint64_t mask;
             memcpy(&mask, rec, sizeof mask);
             const JCOEF *values = rec + ES_SPARSE_MASK_UNITS;
-            es_block_unpack_move_portable(got, mask, values, signs, transpose);
+            size_t units = len - ES_SPARSE_MASK_UNITS;
+            es_block_unpack_move_portable(got, mask, values, units, signs, transpose);
             CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
-            es_block_unpack_move(got, mask, values, signs, transpose);
+            es_block_unpack_move(got, mask, values, units, signs, transpose);
             CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
             if (vector) {
-                es_block_unpack_move_vector(got, mask, values, signs, transpose);
+                es_block_unpack_move_vector(got, mask, values, units, signs, transpose);
                 CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
             }
         }

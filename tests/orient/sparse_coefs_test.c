@@ -1,7 +1,8 @@
 /* sparse_coefs_test.c - the sparse coefficient store of
  * src/orient/sparse_coefs.c: random blocks of every density (all zero, one
  * coefficient, 59 and 60 non-zero either side of the dense form, all 64,
- * the extreme values) come back exactly, rows the decoder skipped read as
+ * the extreme values, half of them with AC values that fit a byte: the
+ * narrow form) come back exactly, rows the decoder skipped read as
  * zero, reads and appends outside the stored rows or past the capacity
  * fail without storing anything, a stored row is left all zero; and coef_plane.c produces the same
  * destination blocks from a sparse source as from a full array for every
@@ -14,8 +15,9 @@
 #include "orient/coef_plane.h"
 #include "orient/sparse_coefs.h"
 
-#define S_W 9
-#define S_H 7
+/* 667 blocks: the index has three groups (ES_SPARSE_GROUP entries each) */
+#define S_W 23
+#define S_H 29
 
 static JBLOCK s_src[S_H][S_W];
 static uint32_t s_rng = 12345;
@@ -26,8 +28,30 @@ static void s_fill(void)
 {
     static const int counts[] = {0, 1, 2, 3, 5, 12, 59, 60, 61, 63, 64};
     for (int r = 0; r < S_H; r++)
-        for (int c = 0; c < S_W; c++)
-            s_block(s_src[r][c], counts[(size_t)(r * S_W + c) % (sizeof counts / sizeof counts[0])]);
+        for (int c = 0; c < S_W; c++) {
+            int i = r * S_W + c;
+            JCOEF *b = s_src[r][c];
+            s_block(b, counts[(size_t)i % (sizeof counts / sizeof counts[0])]);
+            for (int k = 1; i % 2 && k < DCTSIZE2; k++) /* AC values in -127..127 */
+                if (b[k])
+                    b[k] = b[k] % 128 ? (JCOEF)(b[k] % 128) : 127;
+        }
+}
+
+/* The units a block's record holds after its mask (sparse_coefs.h), or
+ * DCTSIZE2 for the 64 values. */
+static int s_stored_units(const JCOEF *b)
+{
+    int n = 0, dc = b[0] != 0;
+    bool fit = true;
+    for (int k = 0; k < DCTSIZE2; k++)
+        if (b[k]) {
+            n++;
+            fit &= k == 0 || (b[k] >= -128 && b[k] <= 127);
+        }
+    if (n >= ES_SPARSE_DENSE_FROM)
+        return DCTSIZE2;
+    return fit && n - dc >= ES_SPARSE_NARROW_FROM ? dc + (n - dc + 1) / 2 : n;
 }
 
 /* Stores a copy of source row src_row as row `row` (put_row clears what it
@@ -66,11 +90,8 @@ static void test_round_trip(void)
             CHECK_MEM_EQ(got, sizeof got, s_src[r][c], sizeof got);
             es_sparse_block b;
             REQUIRE(es_sparse_coefs_block(&s, r, c, &b));
-            int n = 0;
-            for (int k = 0; k < DCTSIZE2; k++)
-                n += s_src[r][c][k] != 0;
-            /* the stored form: nothing, mask and values, or the 64 values */
-            CHECK_INT_EQ(b.n, n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2 : n);
+            /* the stored form: nothing, mask and values (narrow or not), or the 64 values */
+            CHECK_INT_EQ(b.n, s_stored_units(s_src[r][c]));
         }
     CHECK(s.used < s.pool_cap);
     es_sparse_coefs_free(&s);
@@ -83,12 +104,13 @@ static void test_skipped_rows_are_zero(void)
     REQUIRE(es_sparse_coefs_init(&s, S_W, S_H, sizeof s_src + 4096));
     REQUIRE(s_put(&s, 1, 1));   /* row 0 skipped */
     REQUIRE(s_put(&s, 4, 4));   /* rows 2, 3 skipped */
-    es_sparse_coefs_finish(&s); /* rows 5, 6 */
+    REQUIRE(s_put(&s, 15, 15)); /* rows 5-14 skipped, across the second group's first entry */
+    es_sparse_coefs_finish(&s); /* rows 16-28, across the third's */
     for (JDIMENSION r = 0; r < S_H; r++)
         for (JDIMENSION c = 0; c < S_W; c++) {
             JCOEF got[DCTSIZE2], zero[DCTSIZE2] = {0};
             REQUIRE(es_sparse_coefs_get(&s, r, c, got));
-            const JCOEF *want = r == 1 || r == 4 ? s_src[r][c] : zero;
+            const JCOEF *want = r == 1 || r == 4 || r == 15 ? s_src[r][c] : zero;
             CHECK_MEM_EQ(got, sizeof got, want, sizeof got);
         }
     es_sparse_coefs_free(&s);
@@ -113,8 +135,8 @@ static void test_bounds(void)
     CHECK_INT_EQ(s.rows_done, 2);
     es_sparse_coefs_free(&s);
     /* a capacity that cannot hold even the index */
-    CHECK(!es_sparse_coefs_init(&s, S_W, S_H, (S_W * S_H + 1) * sizeof(uint32_t) - 1));
-    CHECK(s.index == NULL && s.pool == NULL);
+    CHECK(!es_sparse_coefs_init(&s, S_W, S_H, es_sparse_coefs_index_bytes(S_W * S_H) - 1));
+    CHECK(s.base == NULL && s.pool == NULL);
 }
 
 static void test_capacity(void)
@@ -124,7 +146,8 @@ static void test_capacity(void)
     REQUIRE(s_store_all(&s, sizeof s_src + 4096));
     size_t need = s.used;
     es_sparse_coefs_free(&s);
-    size_t index = (S_W * S_H + 1) * sizeof(uint32_t);
+    size_t index = es_sparse_coefs_index_bytes(S_W * S_H);
+    CHECK_INT_EQ(index, 3 * sizeof(uint32_t) + (S_W * S_H + 1) * sizeof(uint16_t));
     REQUIRE(s_store_all(&s, index + need * sizeof(JCOEF))); /* exactly enough */
     CHECK_INT_EQ(s.used, need);
     es_sparse_coefs_free(&s);

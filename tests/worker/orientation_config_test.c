@@ -1,16 +1,11 @@
 /* orientation_config_test.c - the worker's orientation settings
  * (EXIFSTRIP_ORIENTATION, EXIFSTRIP_MAX_PIXELS, EXIFSTRIP_TRANSFORM_MEMORY and
- * their flags) and the shared transform memory budget: a request larger than
- * the whole budget is refused at once, others wait until enough is released,
- * and a waiter gives up when the cancel token is raised. */
-#include <pthread.h>
+ * their flags); the budget they feed is tested in transform_budget_test.c. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../harness/test.h"
 #include "worker/config.h"
-#include "worker/transform_budget.h"
 
 typedef struct s_env {
     const char *pairs[8][2];
@@ -68,51 +63,9 @@ static void test_bad_values_name_the_variable(void)
     }
 }
 
-typedef struct s_waiter {
-    es_transform_budget *b;
-    atomic_int *cancel;
-    atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
-} s_waiter;
-
-static void *s_wait(void *arg)
-{
-    s_waiter *w = arg;
-    atomic_store(&w->got, es_transform_budget_acquire(w->b, 60, w->cancel) ? 1 : 2);
-    return NULL;
-}
-
-static void test_budget_waits_and_refuses(void)
-{
-    es_transform_budget *b = es_transform_budget_new(100);
-    REQUIRE(b);
-    atomic_int cancel = 0;
-    CHECK(!es_transform_budget_acquire(b, 101, &cancel)); /* can never fit */
-    CHECK(es_transform_budget_acquire(b, 50, &cancel));
-    s_waiter w = {b, &cancel, 0};
-    pthread_t t;
-    REQUIRE(pthread_create(&t, NULL, s_wait, &w) == 0);
-    usleep(150 * 1000);
-    CHECK_INT_EQ(atomic_load(&w.got), 0); /* 50 + 60 > 100: waits */
-    es_transform_budget_release(b, 50);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 1);
-    CHECK_INT_EQ(es_transform_budget_in_use(b), 60);
-    w.got = 0;
-    REQUIRE(pthread_create(&t, NULL, s_wait, &w) == 0);
-    usleep(150 * 1000);
-    CHECK_INT_EQ(atomic_load(&w.got), 0);
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
-    es_transform_budget_release(b, 60);
-    CHECK_INT_EQ(es_transform_budget_in_use(b), 0);
-    es_transform_budget_free(b);
-}
-
 int main(void)
 {
     ES_RUN(test_defaults_and_values);
     ES_RUN(test_bad_values_name_the_variable);
-    ES_RUN(test_budget_waits_and_refuses);
     return es_test_finish();
 }

@@ -1,0 +1,154 @@
+/* transform_budget_test.c - the budget concurrent transforms share: a
+ * request larger than the whole budget is refused at once, others wait
+ * until enough is released, and a waiter gives up when the cancel token is
+ * raised; at most as many run at once as the CPUs the worker may use - the
+ * cap makes one more wait even when its memory fits, the process-wide
+ * budget takes the usable CPU count (the affinity mask, lowered by a cgroup
+ * CPU quota), and cpu.max lines and CFS quotas are read as whole CPUs,
+ * rounded up. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "../harness/test.h"
+#include "worker/transform_budget.h"
+#include "worker/usable_cpus.h"
+
+typedef struct s_waiter {
+    es_transform_budget *b;
+    atomic_int *cancel;
+    uint64_t bytes;
+    atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
+} s_waiter;
+
+static void *s_wait(void *arg)
+{
+    s_waiter *w = arg;
+    atomic_store(&w->got, es_transform_budget_acquire(w->b, w->bytes, w->cancel) ? 1 : 2);
+    return NULL;
+}
+
+/* Starts a waiter and says whether it is still waiting 150 ms later. */
+static bool s_still_waiting(s_waiter *w, pthread_t *t)
+{
+    atomic_store(&w->got, 0);
+    if (pthread_create(t, NULL, s_wait, w) != 0)
+        return false;
+    usleep(150 * 1000);
+    return atomic_load(&w->got) == 0;
+}
+
+static void test_budget_waits_and_refuses(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100, 0);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(!es_transform_budget_acquire(b, 101, &cancel)); /* can never fit */
+    CHECK(es_transform_budget_acquire(b, 50, &cancel));
+    s_waiter w = {b, &cancel, 60, 0};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t)); /* 50 + 60 > 100 */
+    es_transform_budget_release(b, 50);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 1);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
+    REQUIRE(s_still_waiting(&w, &t));
+    atomic_store(&cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
+    es_transform_budget_release(b, 60);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    es_transform_budget_free(b);
+}
+
+static void test_cap_makes_a_transform_wait_although_memory_fits(void)
+{
+    es_transform_budget *b = es_transform_budget_new(1000, 2);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(es_transform_budget_acquire(b, 10, &cancel));
+    CHECK(es_transform_budget_acquire(b, 10, &cancel));
+    unsigned running = 0;
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 20);
+    CHECK_INT_EQ(running, 2);
+    s_waiter w = {b, &cancel, 10, 0};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t)); /* 30 of 1000 bytes would fit: the cap holds it */
+    es_transform_budget_release(b, 10);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 1);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 20);
+    CHECK_INT_EQ(running, 2);
+    es_transform_budget_release(b, 10);
+    es_transform_budget_release(b, 10);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 0);
+    CHECK_INT_EQ(running, 0);
+    es_transform_budget_free(b);
+
+    es_transform_budget *open = es_transform_budget_new(1000, 0); /* 0: no cap */
+    REQUIRE(open);
+    for (int i = 0; i < 20; i++)
+        CHECK(es_transform_budget_acquire(open, 10, &cancel));
+    es_transform_budget_free(open);
+}
+
+static void test_shared_budget_admits_the_usable_cpus(void)
+{
+    unsigned cpus = es_usable_cpus();
+    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    for (unsigned i = 0; i < cpus; i++)
+        CHECK(es_transform_budget_acquire(b, 10, &cancel));
+    s_waiter w = {b, &cancel, 10, 0};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t));
+    atomic_store(&cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel, never admitted */
+    for (unsigned i = 0; i < cpus; i++)
+        es_transform_budget_release(b, 10);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+}
+
+static void test_usable_cpus_follow_the_affinity_mask(void)
+{
+    cpu_set_t all;
+    REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);
+    unsigned cpus = es_usable_cpus();
+    CHECK(cpus >= 1);
+    CHECK(cpus <= (unsigned)CPU_COUNT(&all));
+    int first = 0;
+    while (!CPU_ISSET(first, &all))
+        first++;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+    CHECK_INT_EQ(es_usable_cpus(), 1);
+    REQUIRE(sched_setaffinity(0, sizeof all, &all) == 0);
+}
+
+static void test_quotas_round_up_to_whole_cpus(void)
+{
+    CHECK_INT_EQ(es_cpu_max_parse("max 100000\n"), 0);
+    CHECK_INT_EQ(es_cpu_max_parse("200000 100000\n"), 2);
+    CHECK_INT_EQ(es_cpu_max_parse("150000 100000"), 2);
+    CHECK_INT_EQ(es_cpu_max_parse("25000 100000\n"), 1); /* a quarter vCPU (Fargate's smallest) */
+    CHECK_INT_EQ(es_cpu_max_parse(""), 0);
+    CHECK_INT_EQ(es_cpu_max_parse("100000"), 0);
+    CHECK_INT_EQ(es_cpu_quota_cpus(-1, 100000), 0); /* cgroup v1: -1 is no quota */
+    CHECK_INT_EQ(es_cpu_quota_cpus(400000, 100000), 4);
+    CHECK_INT_EQ(es_cpu_quota_cpus(100000, 0), 0);
+}
+
+int main(void)
+{
+    ES_RUN(test_budget_waits_and_refuses);
+    ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
+    ES_RUN(test_shared_budget_admits_the_usable_cpus);
+    ES_RUN(test_usable_cpus_follow_the_affinity_mask);
+    ES_RUN(test_quotas_round_up_to_whole_cpus);
+    return es_test_finish();
+}
