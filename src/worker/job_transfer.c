@@ -194,7 +194,8 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 static bool s_budget_acquire(void *ctx, uint64_t bytes)
 {
     s_run *run = ctx;
-    es_transform_budget *b = es_transform_budget_shared(run->env->cfg->transform_memory);
+    es_transform_budget *b = es_transform_budget_shared(run->env->cfg->transform_memory,
+                                                        (unsigned)run->env->cfg->transform_concurrency);
     if (!b)
         return false;
     bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
@@ -206,7 +207,9 @@ static bool s_budget_acquire(void *ctx, uint64_t bytes)
 static void s_budget_release(void *ctx, uint64_t bytes)
 {
     s_run *run = ctx;
-    es_transform_budget_release(es_transform_budget_shared(run->env->cfg->transform_memory), bytes);
+    es_transform_budget_release(es_transform_budget_shared(run->env->cfg->transform_memory,
+                                                           (unsigned)run->env->cfg->transform_concurrency),
+                                bytes);
 }
 
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */

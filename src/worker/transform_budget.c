@@ -80,11 +80,11 @@ uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running)
 static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static es_transform_budget *s_shared;
 
-es_transform_budget *es_transform_budget_shared(uint64_t total)
+es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_running)
 {
     pthread_mutex_lock(&s_shared_mu);
     if (!s_shared)
-        s_shared = es_transform_budget_new(total, es_usable_cpus());
+        s_shared = es_transform_budget_new(total, max_running ? max_running : es_usable_cpus());
     es_transform_budget *b = s_shared;
     pthread_mutex_unlock(&s_shared_mu);
     return b;

@@ -23,8 +23,8 @@ void es_transform_budget_release(es_transform_budget *b, uint64_t bytes);
 /* Bytes taken; *running (when not NULL): transforms holding a share. */
 uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running);
 /* The process-wide budget of the worker's jobs, created on first use with
- * total and as many transforms at once as there are usable CPUs
- * (usable_cpus.h). */
-es_transform_budget *es_transform_budget_shared(uint64_t total);
+ * total and max_running transforms at once (EXIFSTRIP_TRANSFORM_CONCURRENCY),
+ * 0 = as many as there are usable CPUs (usable_cpus.h). */
+es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_running);
 
 #endif

@@ -96,7 +96,7 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
 static void test_shared_budget_admits_the_usable_cpus(void)
 {
     unsigned cpus = es_usable_cpus();
-    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30);
+    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30, 0);
     REQUIRE(b);
     atomic_int cancel = 0;
     for (unsigned i = 0; i < cpus; i++)
