@@ -4,7 +4,7 @@
  * raised; at most as many run at once as the CPUs the worker may use - the
  * cap makes one more wait even when its memory fits, the process-wide
  * budget takes the usable CPU count (the affinity mask, lowered by a cgroup
- * CPU quota), and cpu.max lines and CFS quotas are read as whole CPUs,
+ * CPU quota) or the EXIFSTRIP_TRANSFORM_CONCURRENCY given, and cpu.max lines and CFS quotas are read as whole CPUs,
  * rounded up. A transform's running slot is given back as soon as it has
  * computed, so the next one starts while the first's output is still being
  * written (uploaded); its memory only once that is done. */
@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../harness/test.h"
@@ -125,6 +126,42 @@ static void test_shared_budget_admits_the_usable_cpus(void)
         es_transform_budget_release(b, 10);
     }
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+}
+
+/* In a child (the shared budget is made once per process: this test runs
+ * before any other use of it): a setting of one more than the usable CPUs
+ * admits exactly that many at once. Exit status 0 when it does. */
+static int s_shared_budget_with_a_setting(void)
+{
+    alarm(10); /* a budget that never admits ends the child instead of hanging the test */
+    unsigned setting = es_usable_cpus() + 1;
+    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30, setting);
+    if (!b)
+        return 1;
+    atomic_int cancel = 0;
+    for (unsigned i = 0; i < setting; i++)
+        if (!es_transform_budget_acquire(b, 10, &cancel))
+            return 2;
+    s_waiter w = {b, &cancel, 10, 0};
+    pthread_t t;
+    if (!s_still_waiting(&w, &t))
+        return 3; /* one more was admitted */
+    es_transform_budget_end_run(b);
+    pthread_join(t, NULL);
+    return atomic_load(&w.got) == 1 ? 0 : 4;
+}
+
+static void test_shared_budget_takes_the_setting(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0)
+        _exit(s_shared_budget_with_a_setting());
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_INT_EQ(WEXITSTATUS(status), 0);
 }
 
 static void test_usable_cpus_follow_the_affinity_mask(void)
@@ -259,6 +296,7 @@ int main(void)
 {
     ES_RUN(test_budget_waits_and_refuses);
     ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
+    ES_RUN(test_shared_budget_takes_the_setting); /* forks before the shared budget exists */
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
     ES_RUN(test_quotas_round_up_to_whole_cpus);
