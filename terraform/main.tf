@@ -50,6 +50,9 @@ locals {
     EXIFSTRIP_ORIENTATION        = var.orientation
     EXIFSTRIP_MAX_PIXELS         = var.max_pixels
     EXIFSTRIP_TRANSFORM_MEMORY   = var.transform_memory
+    # The task's CPU limit sits on the task's cgroup, which the container cannot see:
+    # transforms at once = the task's vCPUs (1024 units each), rounded up.
+    EXIFSTRIP_TRANSFORM_CONCURRENCY = tostring(max(1, ceil(var.task_cpu / 1024)))
     EXIFSTRIP_PROPAGATE_DELETES  = var.propagate_deletes ? "1" : "0"
     EXIFSTRIP_METRICS            = var.metrics
     EXIFSTRIP_METRICS_NAMESPACE  = var.metrics_namespace

@@ -145,7 +145,7 @@ variable "cpu_architecture" {
 }
 
 variable "task_cpu" {
-  description = "Fargate task CPU units (256 = 0.25 vCPU)."
+  description = "Fargate task CPU units (256 = 0.25 vCPU); also EXIFSTRIP_TRANSFORM_CONCURRENCY = task_cpu / 1024 rounded up, since the worker cannot see the task-level limit."
   type        = number
   default     = 512
   validation {

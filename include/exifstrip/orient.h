@@ -128,8 +128,13 @@ typedef struct es_orient_budget_ops {
     /* Blocks until bytes are available and takes them: true. false when bytes
      * can never fit (over the whole budget) or waiting was cancelled. */
     bool (*acquire)(void *ctx, uint64_t bytes);
+    /* Gives the bytes back, once the transformed photo has been written out. */
     void (*release)(void *ctx, uint64_t bytes);
     void *ctx;
+    /* Optional: called once after each successful acquire, as soon as the
+     * transform itself has returned (its CPU work is done) and before its
+     * output is written, which may wait on the network; release follows later. */
+    void (*end_run)(void *ctx);
 } es_orient_budget_ops;
 
 typedef struct es_orient_config {

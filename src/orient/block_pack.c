@@ -130,6 +130,26 @@ static size_t s_count(uint64_t mask)
     return n;
 }
 
+/* Whether a sparse block (mask of its n non-zero positions) takes the narrow form. */
+static bool s_narrow(const JCOEF *block, uint64_t mask, size_t n)
+{
+    bool narrow = n - (mask & 1) >= ES_SPARSE_NARROW_FROM;
+    for (uint64_t m = S_AC(mask); narrow && m; m &= m - 1) {
+        JCOEF v = block[__builtin_ctzll(m)];
+        narrow = v >= -128 && v <= 127;
+    }
+    return narrow;
+}
+
+size_t es_block_record_units(const JCOEF *block)
+{
+    uint64_t mask = es_block_nonzero(block);
+    size_t n = s_count(mask);
+    if (n == 0 || n >= ES_SPARSE_DENSE_FROM)
+        return n ? DCTSIZE2 : 0;
+    return s_narrow(block, mask, n) ? s_narrow_units(mask, n) : ES_SPARSE_MASK_UNITS + n;
+}
+
 size_t es_block_pack_portable(JCOEF *record, JCOEF *block)
 {
     uint64_t mask = es_block_nonzero(block);
@@ -141,11 +161,7 @@ size_t es_block_pack_portable(JCOEF *record, JCOEF *block)
         memset(block, 0, DCTSIZE2 * sizeof(JCOEF));
         return DCTSIZE2;
     }
-    bool narrow = n - (mask & 1) >= ES_SPARSE_NARROW_FROM;
-    for (uint64_t m = S_AC(mask); narrow && m; m &= m - 1) {
-        JCOEF v = block[__builtin_ctzll(m)];
-        narrow = v >= -128 && v <= 127;
-    }
+    bool narrow = s_narrow(block, mask, n);
     memcpy(record, &mask, sizeof mask);
     JCOEF *values = record + ES_SPARSE_MASK_UNITS;
     size_t len = ES_SPARSE_MASK_UNITS + n;

@@ -34,6 +34,8 @@ uint64_t es_block_nonzero(const JCOEF *block);
  * ES_BLOCK_PACK_SLACK. */
 size_t es_block_pack(JCOEF *record, JCOEF *block);
 typedef size_t (*es_block_pack_fn)(JCOEF *record, JCOEF *block);
+/* The length in units of the record es_block_pack would write for block. */
+size_t es_block_record_units(const JCOEF *block);
 /* The implementation es_block_pack uses here, for a caller's loop over
  * many blocks (one indirect call each instead of a check and two calls). */
 es_block_pack_fn es_block_pack_impl(void);

@@ -49,16 +49,6 @@ void es_sparse_coefs_free(es_sparse_coefs *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Units a block's record takes at most (for the last records before the
- * capacity; the narrow form is shorter). */
-static size_t s_record_units(const JCOEF *b)
-{
-    size_t n = 0;
-    for (int k = 0; k < DCTSIZE2; k++)
-        n += b[k] != 0;
-    return n == 0 ? 0 : n >= ES_SPARSE_DENSE_FROM ? DCTSIZE2 : ES_SPARSE_MASK_UNITS + n;
-}
-
 /* Sets index entry e to offset `at`. Entries are set in order, so a
  * group's base is set (by its first entry) before the others use it. */
 static void s_set_entry(es_sparse_coefs *s, size_t e, size_t at)
@@ -85,7 +75,7 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
     es_block_pack_fn pack = es_block_pack_impl();
     for (JDIMENSION x = 0; x < s->width; x++) {
         /* a record is written in up to 64 units: near the end, check its size first */
-        if (s->pool_cap - used < DCTSIZE2 && s->pool_cap - used < s_record_units(blocks[x]))
+        if (s->pool_cap - used < DCTSIZE2 && s->pool_cap - used < es_block_record_units(blocks[x]))
             return false; /* nothing of this row is visible: rows_done and used are unchanged */
         used += pack(s->pool + used, blocks[x]);
         s_set_entry(s, e + x, used); /* ignored until rows_done passes this row */

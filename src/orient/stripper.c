@@ -340,6 +340,8 @@ static es_err s_finish_buffered(es_orient_stripper *s)
     if (!plan.fallback[0] &&
         es_orient_transform(s->held, s->held_len, &f, &plan, &img, &img_len, &terr) != ES_OK)
         snprintf(plan.fallback, sizeof plan.fallback, "%.150s", terr.msg);
+    if (reserved && budget->end_run) /* the CPU work is done: writing the result out is not */
+        budget->end_run(budget->ctx);
     if (reserved && plan.fallback[0])
         budget->release(budget->ctx, plan.memory);
     es_err rc;

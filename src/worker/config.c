@@ -33,7 +33,8 @@ typedef enum s_kind {
     S_PIXELS,
     S_METRICS,
     S_NAMESPACE,
-    S_PAYLOAD_SIGNING
+    S_PAYLOAD_SIGNING,
+    S_AUTO_OR_INT
 } s_kind;
 
 typedef struct s_opt {
@@ -116,6 +117,11 @@ static const s_opt s_opts[] = {
      "memory all concurrent orientation transforms share; a transform waits for its share, and "
      "one that can never fit keeps the tag instead",
      S_BYTES, S_FIELD(transform_memory), 1024 * 1024, 1024ll * 1024 * 1024 * 1024, false},
+    {"EXIFSTRIP_TRANSFORM_CONCURRENCY", "transform-concurrency", "auto|N", "auto", NULL,
+     "orientation transforms that may run at once (1..1024); auto = the usable CPUs (affinity, "
+     "lowered to the smallest cgroup CPU quota visible; a limit on a parent cgroup the container "
+     "cannot see, such as an ECS task's cpu, is missed: set it then)",
+     S_AUTO_OR_INT, S_FIELD(transform_concurrency), 1, 1024, false},
     {"EXIFSTRIP_PROPAGATE_DELETES", "propagate-deletes", NULL, "false", NULL,
      "an ObjectRemoved event deletes the destination's copy of the key, only when that copy "
      "records it was made from the deleted source (a newer copy is kept); needs "
@@ -355,6 +361,15 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
     case S_PAYLOAD_SIGNING:
         if (!es_cfg_parse_payload_signing(value, field))
             return s_bad(err, label, value, "expected auto, signed or unsigned");
+        return ES_OK;
+    case S_AUTO_OR_INT:
+        if (!strcasecmp(value, "auto")) {
+            *(int *)field = 0;
+            return ES_OK;
+        }
+        if (es_cfg_parse_int(label, value, (long)o->min, (long)o->max, &n, NULL) != ES_OK)
+            return s_bad(err, label, value, "expected auto or a whole number from 1 to 1024");
+        *(int *)field = (int)n;
         return ES_OK;
     case S_PIXELS:
         if (!es_orient_parse_pixels(value, field))

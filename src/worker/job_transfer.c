@@ -190,11 +190,18 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
     return rc;
 }
 
-/* The shared transform memory budget; a stop while waiting abandons the job. */
+/* The shared transform budget (EXIFSTRIP_TRANSFORM_MEMORY and _CONCURRENCY). */
+static es_transform_budget *s_budget(const s_run *run)
+{
+    return es_transform_budget_shared(run->env->cfg->transform_memory,
+                                      (unsigned)run->env->cfg->transform_concurrency);
+}
+
+/* A stop while waiting for the budget abandons the job. */
 static bool s_budget_acquire(void *ctx, uint64_t bytes)
 {
     s_run *run = ctx;
-    es_transform_budget *b = es_transform_budget_shared(run->env->cfg->transform_memory);
+    es_transform_budget *b = s_budget(run);
     if (!b)
         return false;
     bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
@@ -203,11 +210,9 @@ static bool s_budget_acquire(void *ctx, uint64_t bytes)
     return ok;
 }
 
-static void s_budget_release(void *ctx, uint64_t bytes)
-{
-    s_run *run = ctx;
-    es_transform_budget_release(es_transform_budget_shared(run->env->cfg->transform_memory), bytes);
-}
+static void s_budget_end_run(void *ctx) { es_transform_budget_end_run(s_budget(ctx)); }
+
+static void s_budget_release(void *ctx, uint64_t bytes) { es_transform_budget_release(s_budget(ctx), bytes); }
 
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
 static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res, es_job_result *res)
@@ -350,7 +355,10 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
     es_aws_result_clear(&run.put_res);
     run.upload = es_s3_upload_new(env->s3, cfg->dest_bucket, obj->key, "image/jpeg", (size_t)cfg->part_size,
                                   wopt);
-    run.budget = (es_orient_budget_ops){s_budget_acquire, s_budget_release, &run};
+    run.budget = (es_orient_budget_ops){.acquire = s_budget_acquire,
+                                        .release = s_budget_release,
+                                        .ctx = &run,
+                                        .end_run = s_budget_end_run};
     es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
     run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
     if (!run.stripper)

@@ -13,7 +13,7 @@ struct es_transform_budget {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t total, used;
-    unsigned running, max_running; /* transforms holding a share; 0: no limit */
+    unsigned running, max_running; /* transforms computing; 0: no limit */
 };
 
 es_transform_budget *es_transform_budget_new(uint64_t total, unsigned max_running)
@@ -57,12 +57,19 @@ bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const a
     return true;
 }
 
+void es_transform_budget_end_run(es_transform_budget *b)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->running)
+        b->running--;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
 void es_transform_budget_release(es_transform_budget *b, uint64_t bytes)
 {
     pthread_mutex_lock(&b->mu);
     b->used -= bytes <= b->used ? bytes : b->used;
-    if (b->running)
-        b->running--;
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }
@@ -80,11 +87,11 @@ uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running)
 static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static es_transform_budget *s_shared;
 
-es_transform_budget *es_transform_budget_shared(uint64_t total)
+es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_running)
 {
     pthread_mutex_lock(&s_shared_mu);
     if (!s_shared)
-        s_shared = es_transform_budget_new(total, es_usable_cpus());
+        s_shared = es_transform_budget_new(total, max_running ? max_running : es_usable_cpus());
     es_transform_budget *b = s_shared;
     pthread_mutex_unlock(&s_shared_mu);
     return b;

@@ -3,7 +3,9 @@
  * before it starts and gives them back when done; one that does not fit now
  * waits, one that could never fit is told so at once (it then keeps the tag).
  * The budget also admits at most so many transforms at once: they are
- * CPU-bound, so more than the CPUs can run only adds their memory. */
+ * CPU-bound, so more than the CPUs can run only adds their memory. A running
+ * slot is held only while the transform computes; its bytes until its output
+ * has been written. */
 #ifndef ES_WORKER_TRANSFORM_BUDGET_H
 #define ES_WORKER_TRANSFORM_BUDGET_H
 
@@ -16,15 +18,20 @@ typedef struct es_transform_budget es_transform_budget;
 /* total bytes, shared by at most max_running transforms at once (0 = no limit). */
 es_transform_budget *es_transform_budget_new(uint64_t total, unsigned max_running);
 void es_transform_budget_free(es_transform_budget *b);
-/* Waits until bytes fit and a transform may start, and takes both: true. false at once when bytes is
- * more than the whole budget, or while waiting when *cancel becomes nonzero. */
+/* Waits until bytes fit and a transform may start, and takes both (the bytes
+ * and a running slot): true. false at once when bytes is more than the whole
+ * budget, or while waiting when *cancel becomes nonzero. */
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
+/* Gives the running slot back: the transform's CPU work is done (its output
+ * may still be being written, holding its bytes). Once per acquire. */
+void es_transform_budget_end_run(es_transform_budget *b);
+/* Gives the bytes back. Once per acquire, after es_transform_budget_end_run. */
 void es_transform_budget_release(es_transform_budget *b, uint64_t bytes);
-/* Bytes taken; *running (when not NULL): transforms holding a share. */
+/* Bytes taken; *running (when not NULL): transforms still running. */
 uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running);
 /* The process-wide budget of the worker's jobs, created on first use with
- * total and as many transforms at once as there are usable CPUs
- * (usable_cpus.h). */
-es_transform_budget *es_transform_budget_shared(uint64_t total);
+ * total and max_running transforms at once (EXIFSTRIP_TRANSFORM_CONCURRENCY),
+ * 0 = as many as there are usable CPUs (usable_cpus.h). */
+es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_running);
 
 #endif

@@ -1,7 +1,12 @@
 /* usable_cpus.h - how many CPUs this process can keep busy at once: the
- * CPUs its affinity mask allows, lowered to its cgroup's CPU quota (cgroup
- * v2 cpu.max, or v1 cpu.cfs_quota_us / cpu.cfs_period_us, rounded up), which
- * is how ECS/Fargate and Kubernetes limit a task's vCPUs. */
+ * CPUs its affinity mask allows, lowered to the smallest CPU quota (cgroup v2
+ * cpu.max, or v1 cpu.cfs_quota_us / cpu.cfs_period_us, rounded up) among its
+ * own cgroup and every ancestor of it that is visible under /sys/fs/cgroup.
+ * What is NOT seen: a quota on a cgroup outside that mount. With a cgroup
+ * namespace (Docker's and ECS's default on cgroup v2) the container's own
+ * cgroup is the root of what it sees, so a limit set on the task's cgroup
+ * above it (ECS/Fargate task-level `cpu`: /ecs/<task>, ecstasks-<task>.slice)
+ * stays invisible; EXIFSTRIP_TRANSFORM_CONCURRENCY states it instead. */
 #ifndef ES_WORKER_USABLE_CPUS_H
 #define ES_WORKER_USABLE_CPUS_H
 
@@ -18,5 +23,12 @@ unsigned es_cpu_quota_cpus(int64_t quota, int64_t period);
 /* Parses a cgroup v2 cpu.max line ("max 100000" or "150000 100000") into
  * the CPUs it allows (es_cpu_quota_cpus); 0 for "max" or anything malformed. */
 unsigned es_cpu_max_parse(const char *text);
+
+/* The smallest cgroup CPU quota, in whole CPUs, found for the process whose
+ * /proc/<pid>/cgroup file is proc_cgroup, with cgroupfs mounted at root
+ * (normally "/proc/self/cgroup" and "/sys/fs/cgroup"): the cgroup's own
+ * directory and each ancestor up to root, for v2 (cpu.max) and v1 (the cpu
+ * controller's hierarchy under root/cpu). 0 when none is set or visible. */
+unsigned es_cgroup_quota_cpus_at(const char *proc_cgroup, const char *root);
 
 #endif

@@ -32,9 +32,11 @@ t_rotated_photo_arrives_upright() {
         "$MKFIXTURE" --oriented --orientation 3 --size 1600x1200 --gps --seed 8 "$UP/$BIG" &&
         "$MKFIXTURE" --gps --orientation 1 --seed 9 "$UP/$UPRIGHT" || { es_fail "mkfixture failed"; return; }
     check "aws s3 cp --recursive to A" e2e_aws s3 cp --recursive --only-show-errors "$UP" "s3://$E2E_A/"
-    EXIFSTRIP_TRANSFORM_MEMORY=4MiB e2e_worker_start "$LOG" --drain
+    EXIFSTRIP_TRANSFORM_MEMORY=4MiB EXIFSTRIP_TRANSFORM_CONCURRENCY=3 e2e_worker_start "$LOG" --drain
     e2e_worker_wait 60
     check_eq "worker exit status (--drain)" "$E2E_WORKER_RC" 0
+    check "worker.start shows the transform concurrency set" \
+        grep -q '"transform_concurrency":3,"transform_concurrency_auto":false' "$LOG"
 
     local d=$S/b
     mkdir -p "$d"

@@ -274,7 +274,7 @@ static void test_fallbacks_keep_the_tag(void)
     es_orient_config small = {.mode = ES_ORIENT_APPLY, .max_pixels = 1000};
     s_check_keep_output(in, len, &small, "over the limit of 1000 pixels");
     uint64_t asked = 0;
-    es_orient_budget_ops budget = {s_refuse, s_release, &asked};
+    es_orient_budget_ops budget = {.acquire = s_refuse, .release = s_release, .ctx = &asked};
     es_orient_config tight = {.mode = ES_ORIENT_APPLY, .budget = &budget};
     s_check_keep_output(in, len, &tight, "memory budget");
     CHECK(asked > 2u * 64 * 48);

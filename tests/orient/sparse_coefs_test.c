@@ -4,7 +4,8 @@
  * the extreme values, half of them with AC values that fit a byte: the
  * narrow form) come back exactly, rows the decoder skipped read as
  * zero, reads and appends outside the stored rows or past the capacity
- * fail without storing anything, a stored row is left all zero; and coef_plane.c produces the same
+ * fail without storing anything (a narrow record is measured as narrow), a
+ * stored row is left all zero; and coef_plane.c produces the same
  * destination blocks from a sparse source as from a full array for every
  * mirror/transpose combination. */
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "../harness/test.h"
 #include "coef_util.h"
+#include "orient/block_pack.h"
 #include "orient/coef_plane.h"
 #include "orient/sparse_coefs.h"
 
@@ -170,6 +172,35 @@ static void test_capacity(void)
     es_sparse_coefs_free(&s);
 }
 
+/* A narrow record that fits the last units of the capacity is stored (its
+ * 16-bit form would not fit), one a unit longer than what is left is not. */
+static void test_narrow_record_fits_the_end(void)
+{
+    JBLOCK row[1];
+    size_t index = es_sparse_coefs_index_bytes(1);
+    for (size_t room = 14; room <= 16; room++) {
+        memset(row, 0, sizeof row);
+        row[0][0] = 300; /* DC: one unit; 20 AC values of a byte: ten units */
+        for (int k = 1; k <= 20; k++)
+            row[0][k * 3] = (JCOEF)(k % 2 ? k : -k);
+        JBLOCK want;
+        memcpy(want, row[0], sizeof want);
+        CHECK_INT_EQ(es_block_record_units(row[0]), ES_SPARSE_MASK_UNITS + 1 + 10);
+        es_sparse_coefs s;
+        REQUIRE(es_sparse_coefs_init(&s, 1, 1, index + room * sizeof(JCOEF)));
+        CHECK_INT_EQ(s.pool_cap, room); /* under the 16-bit form's 4 + 21 units */
+        bool stored = es_sparse_coefs_put_row(&s, 0, row);
+        CHECK_INT_EQ(stored, room >= 15);
+        if (stored) {
+            JCOEF got[DCTSIZE2];
+            CHECK(es_sparse_coefs_get(&s, 0, 0, got));
+            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
+            CHECK_INT_EQ(s.used, 15);
+        }
+        es_sparse_coefs_free(&s);
+    }
+}
+
 /* coef_plane.c from a sparse source gives what it gives from the array. */
 static void test_plane_from_sparse_source(void)
 {
@@ -216,6 +247,7 @@ int main(void)
     ES_RUN(test_skipped_rows_are_zero);
     ES_RUN(test_bounds);
     ES_RUN(test_capacity);
+    ES_RUN(test_narrow_record_fits_the_end);
     ES_RUN(test_plane_from_sparse_source);
     return es_test_finish();
 }

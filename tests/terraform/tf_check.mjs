@@ -143,6 +143,8 @@ const MUTATIONS = [
     { what: 'a syntax error', file: 'alarms.tf', from: 'statistic           = "Maximum"', to: 'statistic           = ', fails: 'every .tf parses' },
     { what: 'desired_count not from worker_count', file: 'ecs.tf', from: 'desired_count                      = var.worker_count', to: 'desired_count                      = 2', fails: 'worker_count sets the service desired_count' },
     { what: 'an EXIFSTRIP_* setting dropped from the container', file: 'main.tf', from: '    EXIFSTRIP_PART_SIZE          = var.part_size\n', to: '', fails: 'EXIFSTRIP_* variable' },
+    { what: 'transform concurrency not following task_cpu', file: 'main.tf', from: 'tostring(max(1, ceil(var.task_cpu / 1024)))', to: '"auto"', fails: 'EXIFSTRIP_TRANSFORM_CONCURRENCY is the task' },
+    { what: 'transform concurrency a fraction of a vCPU', file: 'main.tf', from: 'tostring(max(1, ceil(var.task_cpu / 1024)))', to: 'tostring(var.task_cpu / 1024)', fails: 'EXIFSTRIP_TRANSFORM_CONCURRENCY is the task' },
     { what: 'the LocalStack example naming its queues differently from the init script', file: 'examples/localstack/main.tf', from: 'name_prefix           = "photos"', to: 'name_prefix           = "photo"', fails: 'examples/localstack creates' },
     { what: 'a missing LocalStack init script', options: { init: '/nonexistent/exifstrip-init.sh' }, fails: 'examples/localstack creates' },
     { what: 'a planted s3:DeleteObject on bucket B with propagate_deletes false', file: 'iam_task.tf', from: 'actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]', to: 'actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"]', fails: 'IAM allow/deny table' },

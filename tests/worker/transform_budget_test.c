@@ -4,14 +4,20 @@
  * raised; at most as many run at once as the CPUs the worker may use - the
  * cap makes one more wait even when its memory fits, the process-wide
  * budget takes the usable CPU count (the affinity mask, lowered by a cgroup
- * CPU quota), and cpu.max lines and CFS quotas are read as whole CPUs,
- * rounded up. */
+ * CPU quota) or the EXIFSTRIP_TRANSFORM_CONCURRENCY given, and cpu.max lines and CFS quotas are read as whole CPUs,
+ * rounded up. A transform's running slot is given back as soon as it has
+ * computed, so the next one starts while the first's output is still being
+ * written (uploaded); its memory only once that is done. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../harness/test.h"
+#include "../support/fixture.h"
+#include "exifstrip/orient.h"
 #include "worker/transform_budget.h"
 #include "worker/usable_cpus.h"
 
@@ -75,13 +81,21 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     s_waiter w = {b, &cancel, 10, 0};
     pthread_t t;
     REQUIRE(s_still_waiting(&w, &t)); /* 30 of 1000 bytes would fit: the cap holds it */
-    es_transform_budget_release(b, 10);
+    es_transform_budget_end_run(b);   /* the first is done computing, still writing its output */
     pthread_join(t, NULL);
     CHECK_INT_EQ(atomic_load(&w.got), 1);
-    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 20);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 30); /* its bytes are still held */
     CHECK_INT_EQ(running, 2);
-    es_transform_budget_release(b, 10);
-    es_transform_budget_release(b, 10);
+    es_transform_budget_release(b, 10); /* giving bytes back does not free a running slot */
+    REQUIRE(s_still_waiting(&w, &t));
+    atomic_store(&cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2);
+    atomic_store(&cancel, 0);
+    for (int i = 0; i < 2; i++) {
+        es_transform_budget_end_run(b);
+        es_transform_budget_release(b, 10);
+    }
     CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 0);
     CHECK_INT_EQ(running, 0);
     es_transform_budget_free(b);
@@ -96,7 +110,7 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
 static void test_shared_budget_admits_the_usable_cpus(void)
 {
     unsigned cpus = es_usable_cpus();
-    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30);
+    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30, 0);
     REQUIRE(b);
     atomic_int cancel = 0;
     for (unsigned i = 0; i < cpus; i++)
@@ -107,9 +121,47 @@ static void test_shared_budget_admits_the_usable_cpus(void)
     atomic_store(&cancel, 1);
     pthread_join(t, NULL);
     CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel, never admitted */
-    for (unsigned i = 0; i < cpus; i++)
+    for (unsigned i = 0; i < cpus; i++) {
+        es_transform_budget_end_run(b);
         es_transform_budget_release(b, 10);
+    }
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+}
+
+/* In a child (the shared budget is made once per process: this test runs
+ * before any other use of it): a setting of one more than the usable CPUs
+ * admits exactly that many at once. Exit status 0 when it does. */
+static int s_shared_budget_with_a_setting(void)
+{
+    alarm(10); /* a budget that never admits ends the child instead of hanging the test */
+    unsigned setting = es_usable_cpus() + 1;
+    es_transform_budget *b = es_transform_budget_shared(UINT64_C(1) << 30, setting);
+    if (!b)
+        return 1;
+    atomic_int cancel = 0;
+    for (unsigned i = 0; i < setting; i++)
+        if (!es_transform_budget_acquire(b, 10, &cancel))
+            return 2;
+    s_waiter w = {b, &cancel, 10, 0};
+    pthread_t t;
+    if (!s_still_waiting(&w, &t))
+        return 3; /* one more was admitted */
+    es_transform_budget_end_run(b);
+    pthread_join(t, NULL);
+    return atomic_load(&w.got) == 1 ? 0 : 4;
+}
+
+static void test_shared_budget_takes_the_setting(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0)
+        _exit(s_shared_budget_with_a_setting());
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_INT_EQ(WEXITSTATUS(status), 0);
 }
 
 static void test_usable_cpus_follow_the_affinity_mask(void)
@@ -143,12 +195,111 @@ static void test_quotas_round_up_to_whole_cpus(void)
     CHECK_INT_EQ(es_cpu_quota_cpus(100000, 0), 0);
 }
 
+/* The budget seen through the orientation stripper's callbacks. */
+typedef struct s_shared_budget {
+    es_transform_budget *b;
+    atomic_int cancel;
+} s_shared_budget;
+
+static bool s_ops_acquire(void *ctx, uint64_t bytes)
+{
+    s_shared_budget *sb = ctx;
+    return es_transform_budget_acquire(sb->b, bytes, &sb->cancel);
+}
+static void s_ops_end_run(void *ctx) { es_transform_budget_end_run(((s_shared_budget *)ctx)->b); }
+static void s_ops_release(void *ctx, uint64_t bytes)
+{
+    es_transform_budget_release(((s_shared_budget *)ctx)->b, bytes);
+}
+
+/* One photo through an orientation stripper whose output may be held up. */
+typedef struct s_turn {
+    const uint8_t *in;
+    size_t len;
+    const es_orient_config *cfg;
+    atomic_int writing; /* 1 once the output has started */
+    atomic_int *hold;   /* while nonzero, writing the output waits (an upload in flight); NULL: never */
+    atomic_int done;
+    es_orient_outcome outcome;
+} s_turn;
+
+static es_err s_slow_write(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)data, (void)len;
+    s_turn *t = ctx;
+    atomic_store(&t->writing, 1);
+    while (t->hold && atomic_load(t->hold))
+        usleep(2000);
+    return ES_OK;
+}
+
+static void *s_turn_run(void *arg)
+{
+    s_turn *t = arg;
+    es_jpeg_policy policy;
+    es_jpeg_policy_default(&policy);
+    es_orient_stripper *s = es_orient_stripper_new(&policy, t->cfg, s_slow_write, t);
+    if (s && es_orient_stripper_feed(s, t->in, t->len) == ES_OK && es_orient_stripper_finish(s) == ES_OK)
+        t->outcome = es_orient_stripper_result(s)->outcome;
+    es_orient_stripper_free(s);
+    atomic_store(&t->done, 1);
+    return NULL;
+}
+
+/* Waits up to ms for *flag to become nonzero. */
+static bool s_wait_flag(atomic_int *flag, int ms)
+{
+    for (int i = 0; i < ms / 2 && !atomic_load(flag); i++)
+        usleep(2000);
+    return atomic_load(flag) != 0;
+}
+
+static void test_next_transform_starts_while_output_is_written(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .orientation = 6};
+    uint8_t *in = NULL;
+    size_t len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    s_shared_budget sb = {es_transform_budget_new(UINT64_C(1) << 30, 1), 0};
+    REQUIRE(sb.b);
+    es_orient_budget_ops ops = {.acquire = s_ops_acquire,
+                                .release = s_ops_release,
+                                .ctx = &sb,
+                                .end_run = s_ops_end_run};
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY, .budget = &ops};
+    atomic_int hold = 1;
+    s_turn first = {.in = in, .len = len, .cfg = &cfg, .hold = &hold};
+    s_turn second = {.in = in, .len = len, .cfg = &cfg};
+    pthread_t t1, t2;
+    REQUIRE(pthread_create(&t1, NULL, s_turn_run, &first) == 0);
+    CHECK(s_wait_flag(&first.writing, 10000)); /* the first is transformed and writing its output */
+    REQUIRE(pthread_create(&t2, NULL, s_turn_run, &second) == 0);
+    bool second_done = s_wait_flag(&second.done, 5000);
+    CHECK(second_done); /* its transform was admitted although the first's output is not written yet */
+    atomic_store(&sb.cancel, 1); /* before the fix it waits: let it give up instead of hanging */
+    pthread_join(t2, NULL);
+    CHECK_INT_EQ(second.outcome, ES_ORIENT_TRANSFORMED);
+    CHECK(!atomic_load(&first.done));
+    unsigned running = 9;
+    CHECK(es_transform_budget_in_use(sb.b, &running) > 0); /* the first's memory is still held */
+    CHECK_INT_EQ(running, 0);
+    atomic_store(&hold, 0);
+    pthread_join(t1, NULL);
+    CHECK_INT_EQ(first.outcome, ES_ORIENT_TRANSFORMED);
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, &running), 0);
+    CHECK_INT_EQ(running, 0);
+    es_transform_budget_free(sb.b);
+    free(in);
+}
+
 int main(void)
 {
     ES_RUN(test_budget_waits_and_refuses);
     ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
+    ES_RUN(test_shared_budget_takes_the_setting); /* forks before the shared budget exists */
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
     ES_RUN(test_quotas_round_up_to_whole_cpus);
+    ES_RUN(test_next_transform_starts_while_output_is_written);
     return es_test_finish();
 }

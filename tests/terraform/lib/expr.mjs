@@ -310,6 +310,7 @@ const FUNCTIONS = {
     min: (args) => Math.min(...args),
     max: (args) => Math.max(...args),
     floor: ([n]) => Math.floor(n),
+    ceil: ([n]) => Math.ceil(n),
     length: ([v]) => (typeof v === 'string' ? [...v].length : Array.isArray(v) ? v.length : Object.keys(v).length),
     one: ([l], p) => (l.length === 0 ? null : l.length === 1 ? l[0] : p.fail('one() of more than one element')),
     merge: (args) => Object.assign({}, ...args.filter((a) => a !== null)),

@@ -85,6 +85,16 @@ export function flowChecks(readmePath) {
             for (const [k, v] of Object.entries(follows)) if (changed[k] !== v) out.push(`${k}=${changed[k]} after changing its variable, expected ${v}`);
             return out;
         }],
+        ['EXIFSTRIP_TRANSFORM_CONCURRENCY is the task\'s vCPUs (task_cpu / 1024, rounded up, at least 1)', (m) => {
+            const out = [];
+            for (const [cpu, want] of [[256, '1'], [512, '1'], [1024, '1'], [2048, '2'], [4096, '4'], [16384, '16']]) {
+                const got = envOf(containers(world(m, { task_cpu: cpu }))[0]).EXIFSTRIP_TRANSFORM_CONCURRENCY;
+                if (got !== want) out.push(`task_cpu=${cpu}: EXIFSTRIP_TRANSFORM_CONCURRENCY=${got}, expected ${want}`);
+            }
+            const def = envOf(containers(world(m))[0]).EXIFSTRIP_TRANSFORM_CONCURRENCY;
+            if (def !== '1') out.push(`default task_cpu (512): EXIFSTRIP_TRANSFORM_CONCURRENCY=${def}, expected 1`);
+            return out;
+        }],
         ['queue visibility timeout >= the worker\'s, long polling 20 s, DLQ retention longer, redrive max_receive_count', (m) => {
             const out = [];
             for (const [vt, mrc] of [[60, 5], [300, 9]]) {
