@@ -81,6 +81,19 @@ static unsigned s_walk_up(const char *mount, const char *cgroup)
     }
 }
 
+/* Whether a cgroup path has a ".." segment: the kernel names a cgroup outside
+ * the reader's cgroup namespace that way ("/../sibling"), and such a cgroup
+ * and its ancestors are not under the mount this process sees. */
+static bool s_leaves_namespace(const char *path)
+{
+    for (const char *seg = path; seg; seg = strchr(seg, '/')) {
+        seg += *seg == '/';
+        if (seg[0] == '.' && seg[1] == '.' && (seg[2] == '/' || seg[2] == '\0'))
+            return true;
+    }
+    return false;
+}
+
 /* Whether a /proc/<pid>/cgroup controller list ("cpu,cpuacct") names cpu. */
 static bool s_lists_cpu(const char *list, size_t len)
 {
@@ -105,9 +118,17 @@ unsigned es_cgroup_quota_cpus_at(const char *proc_cgroup, const char *root)
     char line[ES_CGROUP_PATH_MAX], mount[ES_CGROUP_PATH_MAX];
     unsigned best = 0;
     while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
+        char *nl = strchr(line, '\n');
+        if (!nl && !feof(f)) { /* longer than a path we can name: skip all of it */
+            int ch;
+            while ((ch = fgetc(f)) != EOF && ch != '\n')
+                ;
+            continue;
+        }
+        if (nl)
+            *nl = '\0';
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2 || c2[1] != '/')
+        if (!c2 || c2[1] != '/' || s_leaves_namespace(c2 + 1))
             continue;
         bool v2 = strncmp(line, "0::", 3) == 0;
         if (!v2 && !s_lists_cpu(c1 + 1, (size_t)(c2 - c1 - 1)))

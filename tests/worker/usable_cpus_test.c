@@ -120,11 +120,35 @@ static void test_nothing_readable_is_no_limit(void)
     s_remove_tree();
 }
 
+static void test_unnameable_cgroups_are_not_read(void)
+{
+    s_fresh_tree();
+    s_put("cpu.max", "300000 100000\n");
+    /* outside this namespace's root ("/../sibling"): neither it nor the mount governs the process */
+    s_put("proc-cgroup", "0::/../sibling\n");
+    CHECK_INT_EQ(s_quota(), 0);
+    s_put("proc-cgroup", "0::/a/../..\n");
+    CHECK_INT_EQ(s_quota(), 0);
+    s_put("proc-cgroup", "0::/a..b\n"); /* only a whole ".." segment leaves it */
+    CHECK_INT_EQ(s_quota(), 3);
+    /* a line longer than the reader's buffer is skipped whole: its tail is not read as a line of its own */
+    char line[1100];
+    int n = snprintf(line, sizeof line, "0::/");
+    memset(line + n, 'a', 1023 - (size_t)n);
+    snprintf(line + 1023, sizeof line - 1023, "0::/evil\n");
+    s_put("proc-cgroup", line);
+    s_put("cpu.max", "max 100000\n");
+    s_put("evil/cpu.max", "100000 100000\n");
+    CHECK_INT_EQ(s_quota(), 0);
+    s_remove_tree();
+}
+
 int main(void)
 {
     ES_RUN(test_v2_task_limit_on_a_parent_is_found);
     ES_RUN(test_v2_namespace_sees_only_its_own_cgroup);
     ES_RUN(test_v1_cfs_quota_walks_up_the_cpu_hierarchy);
     ES_RUN(test_nothing_readable_is_no_limit);
+    ES_RUN(test_unnameable_cgroups_are_not_read);
     return es_test_finish();
 }
