@@ -63,6 +63,12 @@ static unsigned long s_loads, s_attaches, s_file_checks;
 
 static void s_copy(char *dst, const char *src) { snprintf(dst, S_PATH_MAX, "%s", src ? src : ""); }
 
+/* Whether slot s holds a store loaded from (file, dir). */
+static bool s_holds(const s_store *s, const char *file, const char *dir)
+{
+    return s->store && !strcmp(s->file, file) && !strcmp(s->dir, dir);
+}
+
 bool es_tls_trust_same_openssl(const char *curl_ssl_version, const char *openssl_version)
 {
     static const char curl_prefix[] = "OpenSSL/", ssl_prefix[] = "OpenSSL ";
@@ -185,7 +191,7 @@ static s_store *s_lookup(const char *file, const char *dir, const struct stat *s
     s_store *slot = NULL;
     for (int i = 0; i < S_STORES; i++) {
         s_store *s = &s_stores[i];
-        if (s->store && !strcmp(s->file, file) && !strcmp(s->dir, dir)) {
+        if (s_holds(s, file, dir)) {
             if (s_same_file(s, sb))
                 return s;
             slot = s; /* the file changed: rebuild in place */
@@ -241,7 +247,7 @@ static s_store *s_of_generation(const char *file, const char *dir, unsigned long
 {
     for (int i = 0; generation && i < S_STORES; i++) {
         s_store *s = &s_stores[i];
-        if (s->store && s->born == generation && !strcmp(s->file, file) && !strcmp(s->dir, dir))
+        if (s_holds(s, file, dir) && s->born == generation)
             return s;
     }
     return NULL;
@@ -306,7 +312,7 @@ long es_tls_trust_objects(const char *file, const char *dir)
     pthread_mutex_lock(&s_mu);
     for (int i = 0; s_ok && i < S_STORES; i++) {
         const s_store *s = &s_stores[i];
-        if (s->store && !strcmp(s->file, file) && !strcmp(s->dir, dir))
+        if (s_holds(s, file, dir))
             n = s_ssl.sk_num((const OPENSSL_STACK *)s_ssl.store_get0_objects(s->store));
     }
     pthread_mutex_unlock(&s_mu);
