@@ -282,29 +282,20 @@ unsigned long es_tls_trust_generation(const char *file, const char *dir)
     return born;
 }
 
-unsigned long es_tls_trust_loads(void)
+/* A counter's value, read under s_mu (the tests' view of the work done). */
+static unsigned long s_counter(const unsigned long *counter)
 {
     pthread_mutex_lock(&s_mu);
-    unsigned long n = s_loads;
+    unsigned long n = *counter;
     pthread_mutex_unlock(&s_mu);
     return n;
 }
 
-unsigned long es_tls_trust_attaches(void)
-{
-    pthread_mutex_lock(&s_mu);
-    unsigned long n = s_attaches;
-    pthread_mutex_unlock(&s_mu);
-    return n;
-}
+unsigned long es_tls_trust_loads(void) { return s_counter(&s_loads); }
 
-unsigned long es_tls_trust_file_checks(void)
-{
-    pthread_mutex_lock(&s_mu);
-    unsigned long n = s_file_checks;
-    pthread_mutex_unlock(&s_mu);
-    return n;
-}
+unsigned long es_tls_trust_attaches(void) { return s_counter(&s_attaches); }
+
+unsigned long es_tls_trust_file_checks(void) { return s_counter(&s_file_checks); }
 
 long es_tls_trust_objects(const char *file, const char *dir)
 {
