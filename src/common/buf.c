@@ -72,15 +72,21 @@ es_err es_buf_append(es_buf *b, const void *data, size_t len)
 
 es_err es_buf_puts(es_buf *b, const char *s) { return es_buf_append(b, s, strlen(s)); }
 
-es_err es_buf_put_u64(es_buf *b, uint64_t v)
+char *es_u64_decimal(uint64_t v, char digits[ES_U64_DIGITS])
 {
-    char digits[20]; /* UINT64_MAX has 20 */
-    size_t at = sizeof digits;
+    char *at = digits + ES_U64_DIGITS;
     do {
-        digits[--at] = (char)('0' + v % 10);
+        *--at = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    return es_buf_append(b, digits + at, sizeof digits - at);
+    return at;
+}
+
+es_err es_buf_put_u64(es_buf *b, uint64_t v)
+{
+    char digits[ES_U64_DIGITS];
+    const char *at = es_u64_decimal(v, digits);
+    return es_buf_append(b, at, (size_t)(digits + ES_U64_DIGITS - at));
 }
 
 es_err es_buf_printf(es_buf *b, const char *fmt, ...)

@@ -32,7 +32,11 @@ es_err es_buf_append(es_buf *b, const void *data, size_t len);
  * known, instead of doubling up to it); the same errors as an append. */
 es_err es_buf_reserve(es_buf *b, size_t extra);
 es_err es_buf_puts(es_buf *b, const char *s);
-/* Appends v in decimal (what "%llu" prints, without a printf per number). */
+/* v in decimal (what "%llu" prints, without a printf per number): the
+ * digits end at digits + ES_U64_DIGITS; returns where they begin. */
+#define ES_U64_DIGITS 20 /* UINT64_MAX has 20 */
+char *es_u64_decimal(uint64_t v, char digits[ES_U64_DIGITS]);
+/* Appends v in decimal (es_u64_decimal). */
 es_err es_buf_put_u64(es_buf *b, uint64_t v);
 es_err es_buf_printf(es_buf *b, const char *fmt, ...) ES_PRINTF(2, 3);
 /* Appends s with &, <, >, " and ' escaped for XML text and attributes. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/utf8.h"
 
 #define S_LINE_MAX 16384
@@ -169,13 +170,9 @@ static void s_put_string_value(s_buf *b, const char *s, bool json)
 /* v in decimal, as "%llu" prints it (a snprintf per number cost more than the rest of a field). */
 static void s_put_u64(s_buf *b, unsigned long long v)
 {
-    char digits[24];
-    size_t at = sizeof digits;
-    do {
-        digits[--at] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    s_put(b, digits + at, sizeof digits - at);
+    char digits[ES_U64_DIGITS];
+    const char *at = es_u64_decimal(v, digits);
+    s_put(b, at, (size_t)(digits + ES_U64_DIGITS - at));
 }
 
 static void s_put_field(s_buf *b, const es_log_field *f, bool json)
