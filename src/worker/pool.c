@@ -39,7 +39,7 @@
 #include "worker/health.h"
 #include "worker/metrics.h"
 #include "worker/thread.h"
-#include "worker/usable_cpus.h"
+#include "worker/transform_budget.h"
 #include "worker/visibility.h"
 
 /* The worker holds (queued + running) at most concurrency + ES_SQS_MAX_BATCH
@@ -644,8 +644,7 @@ static void s_log_start(const es_pool *p)
            ES_LF_BOOL("drain", c->drain), ES_LF_STR("metrics", es_metrics_enabled() ? "emf" : "off"),
            ES_LF_STR("metrics_namespace", es_metrics_enabled() ? c->metrics_namespace : NULL),
            ES_LF_BOOL("propagate_deletes", c->propagate_deletes),
-           ES_LF_UINT("transform_concurrency",
-                      c->transform_concurrency ? (unsigned)c->transform_concurrency : es_usable_cpus()),
+           ES_LF_UINT("transform_concurrency", es_transform_concurrency((unsigned)c->transform_concurrency)),
            ES_LF_BOOL("transform_concurrency_auto", c->transform_concurrency == 0));
     if (c->source_bucket_count == 0)
         ES_LOG(ES_LOG_WARN, "config.any_source_bucket",

@@ -84,6 +84,8 @@ uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running)
     return used;
 }
 
+unsigned es_transform_concurrency(unsigned configured) { return configured ? configured : es_usable_cpus(); }
+
 static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static es_transform_budget *s_shared;
 
@@ -91,7 +93,7 @@ es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_run
 {
     pthread_mutex_lock(&s_shared_mu);
     if (!s_shared)
-        s_shared = es_transform_budget_new(total, max_running ? max_running : es_usable_cpus());
+        s_shared = es_transform_budget_new(total, es_transform_concurrency(max_running));
     es_transform_budget *b = s_shared;
     pthread_mutex_unlock(&s_shared_mu);
     return b;

@@ -33,5 +33,8 @@ uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running);
  * total and max_running transforms at once (EXIFSTRIP_TRANSFORM_CONCURRENCY),
  * 0 = as many as there are usable CPUs (usable_cpus.h). */
 es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_running);
+/* The transforms allowed at once for a configured
+ * EXIFSTRIP_TRANSFORM_CONCURRENCY: itself, or for 0 ("auto") the usable CPUs. */
+unsigned es_transform_concurrency(unsigned configured);
 
 #endif
