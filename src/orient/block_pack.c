@@ -195,7 +195,7 @@ void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values, 
         block[0] = *values++;
     const signed char *bytes = (const signed char *)values;
     for (uint64_t m = S_AC(mask); m; m &= m - 1)
-        block[__builtin_ctzll(m)] = *bytes++;
+        block[__builtin_ctzll(m)] = (JCOEF)*bytes++; /* sign-extended: a narrow value is signed */
 }
 
 void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
