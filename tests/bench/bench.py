@@ -187,6 +187,9 @@ def main():
         for t in ltools:
             lres[t.name].update(version=t.version, note=t.note)
         data["large"] = {"tools": lres, "mb": os.path.getsize(large) / 1e6, "desc": desc}
+        pair_rounds = 3 if quick else max(11, 2 * runs + 1)
+        say(f"CLI: cp and exifstrip alone on the large photo ({pair_rounds} rounds)")
+        data["large"]["pair"] = cli_bench.large_pair_bench(tool_list, large, work, pair_rounds)
         if os.environ.get("ES_BENCH_SKIP_WORKER") != "1":
             import floor_bench
             import worker_bench

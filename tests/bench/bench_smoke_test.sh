@@ -52,6 +52,11 @@ t_quick_run_writes_results() {
     check_eq "every target has a MET/MISS verdict" "$bad" ""
     check "CLI table has cp" [ -n "$(table_row "$out" "## CLI: one process per file" cp)" ]
     check "CLI table has exifstrip" [ -n "$(table_row "$out" "## CLI: one process per file" exifstrip)" ]
+    check "the large photo's target comes from cp and exifstrip alone, with both slowest runs" \
+        grep -qE '^The target compares cp and exifstrip alone: 3 rounds .* = [0-9.]+× cp .* the slowest: exifstrip [0-9.]+ s, cp [0-9.]+ s' "$out"
+    check_eq "the large photo's target is that pair's ratio" \
+        "$(awk -F'|' '/^\| CLI large photo \(/ { gsub(/ /, "", $3); print $3 }' "$out")" \
+        "$(sed -nE 's/^The target compares cp and exifstrip alone: .* = ([0-9.]+× cp) .*/\1/p' "$out" | tr -d ' ')"
     check "the photos exifstrip does not turn are timed against cp" \
         grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
