@@ -32,6 +32,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "../support/wait.h"
 #include "aws/http/curl_dl.h"
 #include "aws/http/http.h"
 #include "aws/sigv4/crypto_dl.h"
@@ -86,14 +87,6 @@ static void *xmalloc(size_t n)
     if (!p)
         die("out of memory");
     return p;
-}
-
-static double cpu_ms(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 /* base + "/" + path with every byte outside [A-Za-z0-9._~/-] percent-encoded. */
@@ -360,13 +353,13 @@ int main(int argc, char **argv)
         pthread_t tid[MAX_THREADS];
         for (int t = 0; t < threads; t++)
             client_init(&clients[t], &r);
-        t0 = cpu_ms();
+        t0 = es_test_cpu_ms(RUSAGE_SELF);
         for (int t = 0; t < threads; t++)
             if (pthread_create(&tid[t], NULL, images_thread, &clients[t]) != 0)
                 die("pthread_create failed");
         for (int t = 0; t < threads; t++)
             pthread_join(tid[t], NULL);
-        ms = cpu_ms() - t0;
+        ms = es_test_cpu_ms(RUSAGE_SELF) - t0;
         for (int t = 0; t < threads; t++)
             client_done(&clients[t]);
         objects = r.n_photos;
@@ -381,14 +374,14 @@ int main(int argc, char **argv)
         getter->put_url = url_of(url, "out/", stream);
         char *get_url = url_of(url, "", stream);
         size_t want = file_size(root, stream);
-        t0 = cpu_ms();
+        t0 = es_test_cpu_ms(RUSAGE_SELF);
         get(getter, get_url, on_stream_body, want);
         if (getter->len > 0 || getter->part_no == 0) { /* the rest (or an empty object) */
             char last[4096];
             snprintf(last, sizeof last, "%s?partNumber=%u", getter->put_url, ++getter->part_no);
             put_body(uploader, last, getter->buf, getter->len);
         }
-        ms = cpu_ms() - t0;
+        ms = es_test_cpu_ms(RUSAGE_SELF) - t0;
         free(get_url);
         free(getter->put_url);
         client_done(getter);
