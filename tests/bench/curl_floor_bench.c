@@ -157,7 +157,8 @@ static void put_body(client *c, const char *url, const uint8_t *body, size_t len
         die("out of memory");
     c->reply_len = 0;
     cu->easy_setopt(c->h, CURLOPT_URL, url);
-    cu->easy_setopt(c->h, CURLOPT_POSTFIELDS, (const char *)body);
+    cu->easy_setopt(c->h, CURLOPT_POSTFIELDS,
+                    body ? (const char *)body : ""); /* NULL would mean a read callback */
     cu->easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     cu->easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, "PUT");
     cu->easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
