@@ -55,12 +55,12 @@ def floor_rows(w):
     im = cf.get("images")
     if im:
         ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
-        sha = im.get("sha256", {}).get("ms_per_image")
+        lo, sha, tgt = im["none"]["ms_per_image"], im["sha256"]["ms_per_image"], 0.05 * bl["cpu_ms_per_image"]
+        d = place_digits(tgt, lo, sha)
         rows.append((f"libcurl floor per image (CPU ms; {im['none']['objects']} photos, GET + PUT, "
-                     f"{im['none']['threads']} connections)",
-                     f(im["none"]["ms_per_image"]), f(sha),
+                     f"{im['none']['threads']} connections)", f(lo, d), f(sha, d),
                      f"{ex['cpu_ms_per_image']:.2f} (signed payload) = {ratio(ex['cpu_ms_per_image'], sha):.1f}× "
-                     "its floor", f"≤ {0.05 * bl['cpu_ms_per_image']:.2f}"))
+                     "its floor", f"≤ {tgt:.{d}f}"))
     for name in ("large", "huge"):
         big = w.get(name) or {}
         fl = big.get("curl_floor")
@@ -93,8 +93,10 @@ def floor_lines(w):
     if im:
         ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
         tgt, lo, hi = 0.05 * bl["cpu_ms_per_image"], im["none"]["ms_per_image"], im["sha256"]["ms_per_image"]
+        shown = place_digits(tgt, lo, hi)
         said.append(f"per image exifstrip's worker spends {ratio(ex['cpu_ms_per_image'], hi):.1f}× the libcurl floor of "
-                    f"its payload mode (SHA-256), and the per-image target ({tgt:.2f} ms) is {floor_place(tgt, lo, hi)}")
+                    f"its payload mode (SHA-256), and the per-image target ({tgt:.{shown}f} ms) is "
+                    f"{floor_place(tgt, lo, hi)}")
     big = [w[k]["curl_floor"] for k in ("large", "huge") if (w.get(k) or {}).get("curl_floor")]
     if big:
         lo, hi = (min(fl[m]["ms_per_mb"] for fl in big) for m in ("none", "sha256"))
@@ -110,17 +112,25 @@ def floor_lines(w):
             "On this machine " + "; ".join(said) + ".", ""]
 
 
+def place_digits(target, *floors):
+    """2 decimals, or 3 when 2 would print the target equal to one of the floors."""
+    return 3 if f"{target:.2f}" in [f"{v:.2f}" for v in floors] else 2
+
+
 def floor_place(target, lo, hi):
     """Where a target lies against the floor without a payload hash (lo) and
-    with SHA-256 (hi); for several photos, the lowest of each."""
-    if target < min(lo, hi):
-        return (f"below the floor in both modes ({lo:.2f} without a payload hash, {hi:.2f} with SHA-256): less than "
+    with SHA-256 (hi); for several photos, the lowest of each. Figures print
+    with 2 decimals, or 3 when 2 would show the target equal to a floor."""
+    digits = place_digits(target, lo, hi)
+    lo, hi = f"{lo:.{digits}f}", f"{hi:.{digits}f}"
+    if target < min(float(lo), float(hi)):
+        return (f"below the floor in both modes ({lo} without a payload hash, {hi} with SHA-256): less than "
                 "these GET and PUT requests cost in libcurl alone")
-    if target < hi:
-        return f"above the floor without a payload hash ({lo:.2f}) but below the floor with SHA-256 ({hi:.2f})"
-    if target < lo:
-        return f"above the floor with SHA-256 ({hi:.2f}) but below the floor without a payload hash ({lo:.2f})"
-    return f"above the floor in both modes ({lo:.2f}, {hi:.2f})"
+    if target < float(hi):
+        return f"above the floor without a payload hash ({lo}) but below the floor with SHA-256 ({hi})"
+    if target < float(lo):
+        return f"above the floor with SHA-256 ({hi}) but below the floor without a payload hash ({lo})"
+    return f"above the floor in both modes ({lo}, {hi})"
 
 
 def targets(data):
