@@ -314,10 +314,10 @@ int main(int argc, char **argv)
     const char *url = NULL, *root = NULL, *list = NULL, *stream = NULL, *hash = "none";
     int threads = 1;
     floor_run r = {.part_size = (size_t)8 << 20};
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            usage();
+    if (argc % 2 == 0) /* options come in pairs */
+        usage();
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *v = argv[i + 1];
         if (!strcmp(argv[i], "--url"))
             url = v;
         else if (!strcmp(argv[i], "--root"))
@@ -334,7 +334,6 @@ int main(int argc, char **argv)
             r.part_size = (size_t)strtoull(v, NULL, 10);
         else
             usage();
-        i++;
     }
     if (!url || !root || !list == !stream || threads < 1 || threads > MAX_THREADS || r.part_size < 1024 ||
         (strcmp(hash, "none") && strcmp(hash, "sha256")))
