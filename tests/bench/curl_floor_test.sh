@@ -19,10 +19,11 @@ S=$(mktemp -d "${TMPDIR:-/tmp}/es-floor.XXXXXX")
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$S"' EXIT
 
-# start_peer ROOT: a peer serving ROOT; sets URL (empty when it did not start).
-start_peer() {
+# start_node ARGS...: Node.js with ARGS in the background, a server that prints
+# its URL first; sets URL (empty when none came within 5 s).
+start_node() {
     local out=$S/peer.$RANDOM i
-    "$NODE" "$PEER" "$1" >"$out" 2>&1 &
+    "$NODE" "$@" >"$out" 2>&1 &
     PIDS+=($!)
     URL=
     for i in $(seq 1 100); do
@@ -32,6 +33,9 @@ start_peer() {
     done
     echo "peer did not start: $(cat "$out")" >&2
 }
+
+# start_peer ROOT: floor_peer.mjs serving ROOT; sets URL.
+start_peer() { start_node "$PEER" "$1"; }
 
 # value KEY FILE: the value of the "# KEY value" line.
 value() { sed -n "s/^# $1 //p" "$2"; }
@@ -130,8 +134,7 @@ t_unserved_get_fails() {
 # A peer that accepts any PUT but never checks a digest (answers the byte count
 # only): the floor in sha256 mode must fail against it, in none mode not.
 start_lax_peer() {
-    local out=$S/lax.out i
-    "$NODE" -e '
+    start_node -e '
         const http = require("node:http");
         const s = http.createServer((req, res) => {
             let n = 0;
@@ -141,14 +144,8 @@ start_lax_peer() {
                 res.writeHead(200); res.end(`${n}\n`);
             });
         });
-        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));' >"$out" 2>&1 &
-    PIDS+=($!)
-    LAX_URL=
-    for i in $(seq 1 100); do
-        LAX_URL=$(head -n 1 "$out" 2>/dev/null | grep '^http://127\.0\.0\.1:[0-9]*$')
-        [ -n "$LAX_URL" ] && return
-        sleep 0.05
-    done
+        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));'
+    LAX_URL=$URL
 }
 
 t_client_requires_a_verified_digest() {
