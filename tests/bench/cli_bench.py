@@ -261,6 +261,11 @@ def corpus_bench(exifstrip, tool_list, files, work, runs, mat2_files):
     return results, input_residue
 
 
+def even(rounds):
+    """rounds, or one more: two tools taking turns then each go first equally often."""
+    return rounds + rounds % 2
+
+
 def unturned_bench(exifstrip, tool_list, files, work, runs):
     """cp and exifstrip again, alternating, on the photos exifstrip does not
     turn: a photo whose EXIF Orientation is not 1 is turned losslessly by
@@ -275,7 +280,7 @@ def unturned_bench(exifstrip, tool_list, files, work, runs):
     pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]
     if not plain or len(pair) != 2:
         return out
-    results = alternate(pair, lambda t: plain, lambda t: runs, work, "unturned")
+    results = alternate(pair, lambda t: plain, lambda t: even(runs), work, "unturned")
     summarise(results, lambda n: sum(os.path.getsize(f) for f in plain), lambda n: len(plain))
     for name in ("cp", "exifstrip"):
         out[name] = results[name]["ms_per_file"]
@@ -327,12 +332,13 @@ def large_pair_bench(tool_list, large, work, rounds):
 
 
 def batch_bench(exifstrip, files, work, runs):
-    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`."""
+    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`, an
+    even number of rounds (at least runs) after a warm-up, taking turns."""
     out = os.path.join(work, "batch")
     walls = {"cp": [], "exifstrip": []}
     cpus = {"cp": [], "exifstrip": []}
     cmds = {"cp": ["cp", "--"] + files + [out + "/"], "exifstrip": [exifstrip, "strip", "-q", "-o", out] + files}
-    for r in range(runs + 1):
+    for r in range(even(runs) + 1):
         for name in (["cp", "exifstrip"] if r % 2 == 0 else ["exifstrip", "cp"]):
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
