@@ -267,7 +267,9 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
         opt.if_match = if_match;
     }
     es_err rc = es_s3_get_object(run->env->s3, obj->bucket, obj->key, &opt, &get_res);
-    es_job_copy_request_id(res, &get_res);
+    /* a part upload (or its multipart upload's creation) that failed inside
+     * the GET's callbacks decided, not the GET it stopped */
+    es_job_copy_request_id(res, run->output_failed ? &run->put_res : &get_res);
     if (rc != ES_OK || run->refused || run->output_failed || run->cancelled) {
         s_classify_get_failure(run, rc != ES_OK ? rc : run->why.code, &get_res, res);
         return;

@@ -1109,6 +1109,68 @@ static void test_transient_put_failure_is_retry(void)
     es_wfix_teardown(&s_w);
 }
 
+/* Runs key's record (A's copy already there) with every `action` request to
+ * B for key dropped without an answer (after a GET that succeeded): a retry
+ * whose request id is not the GET's (nor the HEAD's before it) but none, as
+ * the failed request had no answer to name one. */
+static void s_check_dropped_write(const char *key, const char *action)
+{
+    REQUIRE(es_itest_s3_fault(action, s_w.dst, key, "\"reset\":true") == 0);
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(res.code, ES_ERR_NETWORK);
+    CHECK(es_wfix_count(seq, action, key) > 0);
+    char get_id[128], head_id[128];
+    es_wfix_last_field(seq, "GetObject", key, "request_id", get_id, sizeof get_id);
+    es_wfix_last_field(seq, "HeadObject", key, "request_id", head_id, sizeof head_id);
+    CHECK(get_id[0] != '\0' && head_id[0] != '\0');
+    CHECK(strcmp(res.request_id, get_id) != 0);
+    CHECK(strcmp(res.request_id, head_id) != 0);
+    CHECK_STR_EQ(res.request_id, "");
+    CHECK(!s_dest_exists(key));
+}
+
+/* The request id a failed write reports is its own: none for a PutObject, a
+ * part or a completion whose connection dropped (never the GET's before it),
+ * the failing PutObject's for one answered 500. */
+static void test_failed_write_names_its_own_request(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "reset.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("reset.jpg", "PutObject");
+
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "answered.jpg", jpeg, len) == ES_OK);
+    s_fault("s3", "PutObject", "bucket", s_w.dst, 500);
+    es_event_record rec;
+    s_record(&rec, s_w.src, "answered.jpg", NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    S_CHECK_DECIDED_BY(&res, seq, "PutObject", "answered.jpg"); /* the last attempt's 500 */
+    free(jpeg);
+
+    jpeg = NULL;
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big/part.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("big/part.jpg", "UploadPart"); /* the first part fails inside the GET */
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big/complete.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("big/complete.jpg", "CompleteMultipartUpload");
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_dlq_failure_keeps_message(void)
 {
     SETUP();
@@ -1124,6 +1186,15 @@ static void test_dlq_failure_keeps_message(void)
     memset(&counts, 0, sizeof counts);
     CHECK(!es_job_run_message(&s_env, &msg, &counts));
     CHECK_INT_EQ(counts.n[ES_JOB_RETRY], 1);
+    /* the retry names the failed SendMessage's request id, not the refused GET's */
+    es_event_record rec;
+    s_record(&rec, s_w.src, "t.jpg", NULL);
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "DLQ report failed");
+    S_CHECK_DECIDED_BY(&res, seq, "SendMessage", slash + 1);
     es_itest_clear_faults();
     /* without a DLQ a refusal is only logged, and settled */
     s_w.cfg.dlq_url[0] = '\0';
@@ -1335,6 +1406,7 @@ int main(void)
     ES_RUN(test_corrupted_get_aborts_multipart);
     ES_RUN(test_refusal_of_damaged_bytes_not_kept);
     ES_RUN(test_transient_put_failure_is_retry);
+    ES_RUN(test_failed_write_names_its_own_request);
     ES_RUN(test_dlq_failure_keeps_message);
     ES_RUN(test_bad_event_and_test_event);
     ES_RUN(test_bad_etag_refused_not_retried);
