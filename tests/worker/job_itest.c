@@ -9,7 +9,9 @@
  * id), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
  * a GET body that fails its S3 checksum: nothing published, a started
- * multipart upload aborted, a refusal of the damaged bytes not kept). */
+ * multipart upload aborted, a refusal of the damaged bytes not kept), a photo
+ * to be turned whose transform memory is not free stopped at its frame and
+ * read again once it is, and a failed request naming its own request id. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "exifstrip/jpeg.h"
 #include "exifstrip/orient.h"
 #include "worker/job.h"
+#include "worker/transform_budget.h"
 
 static es_wfix s_w;
 static es_job_env s_env;
@@ -424,6 +427,70 @@ static void test_output_larger_than_the_input_part(void)
     uint8_t *got = NULL;
     size_t got_len = 0;
     CHECK_OK(es_wfix_get(&s_w, s_w.dst, "turned/grows.jpg", &got, &got_len, NULL));
+    CHECK_MEM_EQ(got, got_len, expect, expect_len);
+    free(got);
+    free(expect);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* A record run in the background. */
+typedef struct s_bg_job {
+    pthread_t thread;
+    es_event_record rec;
+    es_job_result res;
+    atomic_int done;
+} s_bg_job;
+
+static void *s_bg_job_run(void *arg)
+{
+    s_bg_job *j = arg;
+    es_job_message msg = s_msg("{}");
+    es_job_run_record(&s_env, &msg, &j->rec, &j->res);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+/* A photo to be turned whose share of the transform memory is not free when
+ * its frame is read (the test holds all of it): its GET is stopped and the
+ * job waits holding nothing; once the share is free the photo is read again
+ * and turned, and its share comes back. */
+static void test_turned_photo_waits_for_its_share_holding_nothing(void)
+{
+    SETUP();
+    es_fixture_opts o = {.width = 640, .height = 480, .seed = 6, .orientation = 6, .oriented_pixels = true};
+    uint8_t *jpeg = NULL, *expect = NULL, *got = NULL;
+    size_t len = 0, expect_len = 0, got_len = 0;
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
+    es_error err;
+    REQUIRE(es_orient_strip_buffer(NULL, &oc, jpeg, len, &expect, &expect_len, &err, NULL) == ES_OK);
+    const char *key = "turned/waits.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    es_transform_budget *b = es_transform_budget_shared(s_w.cfg.transform_memory,
+                                                        (unsigned)s_w.cfg.transform_concurrency);
+    REQUIRE(b != NULL);
+    REQUIRE(es_transform_budget_try_reserve(b, s_w.cfg.transform_memory)); /* all of it, for now */
+    s_bg_job job;
+    memset(&job, 0, sizeof job);
+    s_record(&job.rec, s_w.src, key, NULL);
+    long seq = es_wfix_last_seq();
+    REQUIRE(pthread_create(&job.thread, NULL, s_bg_job_run, &job) == 0);
+    for (int i = 0; i < 250 && es_wfix_count(seq, "GetObject", key) < 1; i++)
+        usleep(20 * 1000);
+    usleep(300 * 1000);
+    CHECK(!atomic_load(&job.done));                        /* waiting for its share... */
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 1); /* ...its GET stopped at the frame */
+    CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), s_w.cfg.transform_memory);
+    es_transform_budget_release(b, s_w.cfg.transform_memory);
+    pthread_join(job.thread, NULL);
+    CHECK_INT_EQ(job.res.outcome, ES_JOB_STRIPPED);
+    CHECK_STR_CONTAINS(job.res.orientation, "rotate 90");
+    CHECK_INT_EQ(job.res.bytes_in, len);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 2); /* read again once the share was free */
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    CHECK_OK(es_wfix_get(&s_w, s_w.dst, key, &got, &got_len, NULL));
     CHECK_MEM_EQ(got, got_len, expect, expect_len);
     free(got);
     free(expect);
@@ -1388,6 +1455,7 @@ int main(void)
     ES_RUN(test_first_delivery_writes_without_head);
     ES_RUN(test_unchecked_write_races_and_limits);
     ES_RUN(test_output_larger_than_the_input_part);
+    ES_RUN(test_turned_photo_waits_for_its_share_holding_nothing);
     ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
     ES_RUN(test_last_write_answer_lost);
     ES_RUN(test_kept_body_freed_on_failures);
