@@ -434,12 +434,15 @@ static void test_output_larger_than_the_input_part(void)
     es_wfix_teardown(&s_w);
 }
 
-/* A record run in the background. */
+/* A record run in the background (its source first uploaded by the thread
+ * when jpeg is set: s_upload_newer). */
 typedef struct s_bg_job {
     pthread_t thread;
     es_event_record rec;
     es_job_result res;
     atomic_int done;
+    uint8_t *jpeg;
+    size_t len;
 } s_bg_job;
 
 static void *s_bg_job_run(void *arg)
@@ -658,17 +661,9 @@ static void test_kept_body_freed_on_failures(void)
 
 /* A newer upload of the key, written by a worker while backfill's write of
  * the listed (older) object waits in the emulator. */
-typedef struct s_newer_upload {
-    pthread_t thread;
-    uint8_t *jpeg;
-    size_t len;
-    es_event_record rec;
-    es_job_result res;
-} s_newer_upload;
-
 static void *s_upload_newer(void *arg)
 {
-    s_newer_upload *up = arg;
+    s_bg_job *up = arg;
     usleep(500 * 1000); /* backfill's PutObject is held back by then */
     up->jpeg = s_jpeg(&up->len, false);
     char etag[128];
@@ -679,9 +674,7 @@ static void *s_upload_newer(void *arg)
     snprintf(up->rec.sequencer, sizeof up->rec.sequencer, "0F");
     up->rec.has_size = true;
     up->rec.size = up->len;
-    es_job_message msg = s_msg("{}");
-    es_job_run_record(&s_env, &msg, &up->rec, &up->res);
-    return NULL;
+    return s_bg_job_run(up);
 }
 
 /* Without sequencers to compare (backfill: a listing has none), a write that
@@ -699,7 +692,7 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
     REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
-    s_newer_upload up;
+    s_bg_job up;
     memset(&up, 0, sizeof up);
     REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
     es_job_result res;
@@ -1176,6 +1169,19 @@ static void test_transient_put_failure_is_retry(void)
     es_wfix_teardown(&s_w);
 }
 
+/* Runs key's record (A's copy already there) under the fault rules set,
+ * then removes them; returns the request log's sequence number before it. */
+static long s_run_faulted(const char *key, es_job_result *res)
+{
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, res);
+    es_itest_clear_faults();
+    return seq;
+}
+
 /* Runs key's record (A's copy already there) with every `action` request to
  * B for key dropped without an answer (after a GET that succeeded): a retry
  * whose request id is not the GET's (nor the HEAD's before it) but none, as
@@ -1183,13 +1189,8 @@ static void test_transient_put_failure_is_retry(void)
 static void s_check_dropped_write(const char *key, const char *action)
 {
     REQUIRE(es_itest_s3_fault(action, s_w.dst, key, "\"reset\":true") == 0);
-    es_event_record rec;
-    s_record(&rec, s_w.src, key, NULL);
-    es_job_message msg = s_msg("{}");
     es_job_result res;
-    long seq = es_wfix_last_seq();
-    es_job_run_record(&s_env, &msg, &rec, &res);
-    es_itest_clear_faults();
+    long seq = s_run_faulted(key, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     CHECK_INT_EQ(res.code, ES_ERR_NETWORK);
     CHECK(es_wfix_count(seq, action, key) > 0);
@@ -1217,13 +1218,8 @@ static void test_failed_write_names_its_own_request(void)
 
     REQUIRE(es_wfix_put(&s_w, s_w.src, "answered.jpg", jpeg, len) == ES_OK);
     s_fault("s3", "PutObject", "bucket", s_w.dst, 500);
-    es_event_record rec;
-    s_record(&rec, s_w.src, "answered.jpg", NULL);
-    es_job_message msg = s_msg("{}");
     es_job_result res;
-    long seq = es_wfix_last_seq();
-    es_job_run_record(&s_env, &msg, &rec, &res);
-    es_itest_clear_faults();
+    long seq = s_run_faulted("answered.jpg", &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     S_CHECK_DECIDED_BY(&res, seq, "PutObject", "answered.jpg"); /* the last attempt's 500 */
     free(jpeg);

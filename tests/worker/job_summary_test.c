@@ -114,6 +114,15 @@ static es_err s_report_stores(void *ctx, const char *json)
     return ES_OK;
 }
 
+/* Reports a refusal the GET "GET-ID" decided through env, into res. */
+static void s_report_get_refusal(const es_job_env *env, es_job_result *res)
+{
+    memset(res, 0, sizeof *res);
+    es_job_set_outcome(res, ES_JOB_REFUSED, ES_ERR_JPEG_EMPTY, "%s", "empty input");
+    snprintf(res->request_id, sizeof res->request_id, "GET-ID");
+    es_job_report_refusal(env, NULL, "src", "a.jpg", NULL, res);
+}
+
 /* A refusal keeps the id of the GET that was refused; when its report then
  * fails, the retry is not the GET's doing and no longer names it. */
 static void test_failed_report_does_not_name_the_get(void)
@@ -123,20 +132,14 @@ static void test_failed_report_does_not_name_the_get(void)
     int calls = 0;
     es_job_env env = {.cfg = &cfg, .report = s_report_stores, .report_ctx = &calls};
     es_job_result res;
-    memset(&res, 0, sizeof res);
-    es_job_set_outcome(&res, ES_JOB_REFUSED, ES_ERR_JPEG_EMPTY, "%s", "empty input");
-    snprintf(res.request_id, sizeof res.request_id, "GET-ID");
-    es_job_report_refusal(&env, NULL, "src", "a.jpg", NULL, &res);
+    s_report_get_refusal(&env, &res);
     CHECK_INT_EQ(calls, 1);
     CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
     CHECK(res.reported);
     CHECK_STR_EQ(res.request_id, "GET-ID");
 
     env.report = s_report_fails;
-    memset(&res, 0, sizeof res);
-    es_job_set_outcome(&res, ES_JOB_REFUSED, ES_ERR_JPEG_EMPTY, "%s", "empty input");
-    snprintf(res.request_id, sizeof res.request_id, "GET-ID");
-    es_job_report_refusal(&env, NULL, "src", "a.jpg", NULL, &res);
+    s_report_get_refusal(&env, &res);
     CHECK_INT_EQ(calls, 2);
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     CHECK_STR_CONTAINS(res.reason, "report failed");

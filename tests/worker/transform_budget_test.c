@@ -51,6 +51,19 @@ static bool s_still_waiting(s_waiter *w, pthread_t *t)
     return atomic_load(&w->got) == 0;
 }
 
+/* Starts w, sees it wait, raises its cancel token: it must give up. */
+static void s_check_gives_up_on_cancel(s_waiter *w)
+{
+    pthread_t t;
+    if (!s_still_waiting(w, &t)) {
+        CHECK(!"the waiter was admitted at once");
+        return;
+    }
+    atomic_store(w->cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w->got), 2); /* gave up on cancel, never admitted */
+}
+
 static void test_budget_waits_and_refuses(void)
 {
     es_transform_budget *b = es_transform_budget_new(100, 0);
@@ -65,10 +78,7 @@ static void test_budget_waits_and_refuses(void)
     pthread_join(t, NULL);
     CHECK_INT_EQ(atomic_load(&w.got), 1);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
-    REQUIRE(s_still_waiting(&w, &t));
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
+    s_check_gives_up_on_cancel(&w);
     es_transform_budget_release(b, 60);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     es_transform_budget_free(b);
@@ -93,10 +103,7 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 30); /* its bytes are still held */
     CHECK_INT_EQ(running, 2);
     es_transform_budget_release(b, 10); /* giving bytes back does not free a running slot */
-    REQUIRE(s_still_waiting(&w, &t));
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2);
+    s_check_gives_up_on_cancel(&w);
     atomic_store(&cancel, 0);
     for (int i = 0; i < 2; i++) {
         es_transform_budget_end_run(b);
@@ -147,11 +154,8 @@ static void test_reserve_takes_bytes_without_a_slot(void)
     CHECK_INT_EQ(atomic_load(&w.got), 1);
     CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 50);
     CHECK_INT_EQ(running, 0);
-    w.bytes = 51;
-    REQUIRE(s_still_waiting(&w, &t)); /* 50 + 51 > 100 */
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
+    w.bytes = 51; /* 50 + 51 > 100 */
+    s_check_gives_up_on_cancel(&w);
     es_transform_budget_release(b, 50);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     es_transform_budget_free(b);
@@ -166,11 +170,7 @@ static void test_shared_budget_admits_the_usable_cpus(void)
     for (unsigned i = 0; i < cpus; i++)
         CHECK(es_transform_budget_acquire(b, 10, &cancel));
     s_waiter w = {.b = b, .cancel = &cancel, .bytes = 10};
-    pthread_t t;
-    REQUIRE(s_still_waiting(&w, &t));
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel, never admitted */
+    s_check_gives_up_on_cancel(&w);
     for (unsigned i = 0; i < cpus; i++) {
         es_transform_budget_end_run(b);
         es_transform_budget_release(b, 10);
