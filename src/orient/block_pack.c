@@ -195,7 +195,7 @@ void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values, 
         block[0] = *values++;
     const signed char *bytes = (const signed char *)values;
     for (uint64_t m = S_AC(mask); m; m &= m - 1)
-        block[__builtin_ctzll(m)] = *bytes++;
+        block[__builtin_ctzll(m)] = (JCOEF)*bytes++; /* sign-extended: a narrow value is signed */
 }
 
 void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
@@ -263,6 +263,8 @@ bool es_block_pack_vector_ok(void) { return s_mode_now() == S_VECTORS; }
 /* Where row r's values start among the packed ones: the set bits of the
  * rows above (each found on its own, no chain from row to row). */
 #define S_ROW_START(mask, r) ((size_t)_mm_popcnt_u64((mask) & ((UINT64_C(1) << (8 * (r))) - 1)))
+/* The last row (0-7) with a bit set in mask (not 0). */
+#define S_LAST_ROW(mask) ((63 - __builtin_clzll(mask)) >> 3)
 
 /* Whether every AC coefficient of the rows fits a signed byte (the DC,
  * lane 0 of row 0, need not): v + 128 has no bit above the low byte. */
@@ -300,8 +302,9 @@ __attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record
         uint8_t *bytes = (uint8_t *)values;
         uint64_t ac = S_AC(mask);
         /* each row's store also zeroes what follows its values: the last
-         * one leaves the padding byte zero */
-        for (int r = 0; r < DCTSIZE; r++) {
+         * one with a value leaves the padding byte zero (rows past it have
+         * nothing to store) */
+        for (int r = 0, last = S_LAST_ROW(ac); r <= last; r++) {
             unsigned m = (unsigned)(ac >> (8 * r)) & 0xFFu;
             __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_bytes[m]);
             _mm_storeu_si128((__m128i *)(void *)(bytes + S_ROW_START(ac, r)),
@@ -311,7 +314,7 @@ __attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record
     } else {
         memcpy(record, &mask, sizeof mask);
         JCOEF *values = record + ES_SPARSE_MASK_UNITS;
-        for (int r = 0; r < DCTSIZE; r++) {
+        for (int r = 0, last = S_LAST_ROW(mask); r <= last; r++) {
             unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
             __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_shuffles[m]);
             _mm_storeu_si128((__m128i *)(void *)(values + S_ROW_START(mask, r)),

@@ -16,12 +16,12 @@
 #include "orient/block_pack.h"
 #include "orient/coef_plane.h"
 
-/* Destination block d from sparse source block (row, col). */
-static bool s_move_sparse(JCOEF *d, const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
-                          const JCOEF *signs, bool transpose, es_block_unpack_move_fn unpack_move)
+/* Destination block d from the sparse source's block of index entry e. */
+static bool s_move_sparse(JCOEF *d, const es_sparse_coefs *s, size_t e, const JCOEF *signs, bool transpose,
+                          es_block_unpack_move_fn unpack_move)
 {
     es_sparse_block b;
-    if (!es_sparse_coefs_block(s, row, col, &b))
+    if (!es_sparse_coefs_entry_block(s, e, &b))
         return false;
     if (b.n == 0)
         memset(d, 0, DCTSIZE2 * sizeof(JCOEF));
@@ -42,7 +42,6 @@ static JDIMENSION s_source_y(const es_coef_plane *p, JDIMENSION y)
     return y < p->mirror_h ? p->mirror_h - 1 - y : y;
 }
 
-/* Fills rows [row, row + rows_cap) that lie below height. */
 /* A transposed read of a sparse source takes a few blocks from a different
  * source row for every destination column: ask for the index entries of
  * the column S_AHEAD on and for the records of the one half as far on, so
@@ -58,29 +57,47 @@ static void s_prefetch(const es_coef_plane *p, JDIMENSION x, JDIMENSION row, JDI
         es_sparse_coefs_prefetch_records(p->sparse, s_source_x(p, x + S_AHEAD / 2), lo, n);
 }
 
+/* Whether every source block read for rows [row, end) lies in the source
+ * (and, for a sparse one, in its stored rows). The source position falls
+ * while mirrored and rises after, so its largest values are at the ends. */
+static bool s_reads_inside(const es_coef_plane *p, JDIMENSION row, JDIMENSION end)
+{
+    JDIMENSION sx0 = s_source_x(p, 0), sy0 = s_source_y(p, row), sy1 = s_source_y(p, end - 1);
+    JDIMENSION sx = sx0 > p->width - 1 ? sx0 : p->width - 1, sy = sy0 > sy1 ? sy0 : sy1;
+    JDIMENSION rows = p->transpose ? sx : sy, cols = p->transpose ? sy : sx;
+    if (rows >= p->src_height || cols >= p->src_width)
+        return false;
+    return !p->sparse || (rows < p->sparse->rows_done && cols < p->sparse->width);
+}
+
+/* Fills rows [row, row + rows_cap) that lie below height. */
 static bool s_produce(es_coef_plane *p, JDIMENSION row)
 {
     JDIMENSION end = row < p->height ? (p->rows_cap < p->height - row ? row + p->rows_cap : p->height) : row;
-    bool prefetch = p->sparse && p->transpose && end > row;
+    if (end == row || p->width == 0)
+        return true;
+    if (!s_reads_inside(p, row, end))
+        return false;
+    const es_sparse_coefs *sparse = p->sparse;
+    bool prefetch = sparse && p->transpose;
     es_block_unpack_move_fn unpack_move = es_block_unpack_move_impl();
+    /* a source block's index entry: one source column (x) or row (y) on */
+    size_t width = sparse ? sparse->width : 0;
+    size_t step_x = p->transpose ? width : 1, step_y = p->transpose ? 1 : width;
     for (JDIMENSION x = 0; x < p->width; x++) {
         if (prefetch)
             s_prefetch(p, x, row, end);
-        bool mx = x < p->mirror_w;
         JDIMENSION sx = s_source_x(p, x);
+        const JCOEF(*signs)[DCTSIZE2] = es_block_signs + (x < p->mirror_w ? 1 : 0); /* [0] or [2]: y too */
         for (JDIMENSION y = row; y < end; y++) {
-            bool my = y < p->mirror_h;
             JDIMENSION sy = s_source_y(p, y);
-            JDIMENSION src_row = p->transpose ? sx : sy, src_col = p->transpose ? sy : sx;
-            if (src_row >= p->src_height || src_col >= p->src_width)
-                return false;
-            const JCOEF *signs = es_block_signs[(mx ? 1 : 0) | (my ? 2 : 0)];
-            if (p->sparse) {
-                if (!s_move_sparse(p->rows[y - row][x], p->sparse, src_row, src_col, signs, p->transpose,
-                                   unpack_move))
+            JCOEF *d = p->rows[y - row][x];
+            const JCOEF *sign = signs[y < p->mirror_h ? 2 : 0];
+            if (sparse) {
+                if (!s_move_sparse(d, sparse, sx * step_x + sy * step_y, sign, p->transpose, unpack_move))
                     return false;
             } else
-                es_block_move(p->rows[y - row][x], p->src[src_row][src_col], signs, p->transpose);
+                es_block_move(d, p->transpose ? p->src[sx][sy] : p->src[sy][sx], sign, p->transpose);
         }
     }
     return true;

@@ -26,7 +26,17 @@
  * trimmed, jpeg_simple_progression for a progressive output; like its
  * TJFLAG_STOPONWARNING and TJFLAG_LIMITSCANS, any libjpeg warning and more
  * than 500 scans fail. The output bytes are identical (tests/orient/
- * lossless_oracle_test.c compares them). */
+ * lossless_oracle_test.c compares them).
+ *
+ * Measured and not taken (canon_hdr_YES, rotate 90, issue 11): coding the
+ * output scan straight from the sparse store - the coefficient controller's
+ * compress_data replaced (jpegint.h), each destination block's record put
+ * at its zigzag places through tables and Huffman-coded in C (T.81 F.1.2),
+ * no destination row buffer - gave the same bytes but cost 20-25 % more
+ * CPU than the row buffer plus libjpeg-turbo's SIMD block encoder: the
+ * coder alone was about even with encode_mcu_huff + jsimd, but MCU order
+ * reads one source row per block (a transposed photo), where coef_plane.c
+ * reads runs of S_ROWS_AHEAD x v_samp_factor blocks with prefetching. */
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>

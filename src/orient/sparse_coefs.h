@@ -88,14 +88,11 @@ void es_sparse_coefs_finish(es_sparse_coefs *s);
 /* Block (row, col) expanded to 64 coefficients in natural order. */
 bool es_sparse_coefs_get(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col, JCOEF *out);
 
-/* Block (row, col) of the stored rows; false when it lies outside them
- * (inline: coef_plane.c reads every source block through it). */
-static inline bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
-                                         es_sparse_block *out)
+/* Block b (row * width + col) of the stored rows, which the caller has
+ * checked it lies in (inline: coef_plane.c reads every source block through
+ * it); false for a record too short to hold a mask. */
+static inline bool es_sparse_coefs_entry_block(const es_sparse_coefs *s, size_t b, es_sparse_block *out)
 {
-    if (row >= s->rows_done || col >= s->width)
-        return false;
-    size_t b = (size_t)row * s->width + col;
     uint32_t from = es_sparse_coefs_offset(s, b), len = es_sparse_coefs_offset(s, b + 1) - from;
     out->mask = 0;
     out->values = s->pool + from;
@@ -108,6 +105,15 @@ static inline bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION ro
     out->values += ES_SPARSE_MASK_UNITS;
     out->n = (int)len - ES_SPARSE_MASK_UNITS;
     return true;
+}
+
+/* Block (row, col) of the stored rows; false when it lies outside them. */
+static inline bool es_sparse_coefs_block(const es_sparse_coefs *s, JDIMENSION row, JDIMENSION col,
+                                         es_sparse_block *out)
+{
+    if (row >= s->rows_done || col >= s->width)
+        return false;
+    return es_sparse_coefs_entry_block(s, (size_t)row * s->width + col, out);
 }
 
 /* Hints that blocks [col, col + n) of row will be read soon: their index

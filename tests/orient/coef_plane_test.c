@@ -3,7 +3,8 @@
  * here (block (x, y) from the mirrored/transposed source position, odd
  * horizontal frequencies negated by a left-right mirror, odd vertical ones by
  * a top-bottom mirror); rows produced a window at a time and reused; the
- * guards (a request over the window, a source block outside the component).
+ * guards (a request over the window, a source block outside the component);
+ * the same from a sparse store holding every record form.
  * The byte-exact comparison with tjTransform is lossless_oracle_test.c. */
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,7 @@ static void s_check_all(es_coef_plane *p)
             for (unsigned k = 0; k < DCTSIZE2; k++) {
                 unsigned u = k / 8, v = k % 8; /* destination row (vertical frequency), column */
                 unsigned from = p->transpose ? v * 8 + u : k;
-                int want = s_value(sr, sc, from);
+                int want = s_src[sr][sc][from]; /* s_value(sr, sc, from) unless a test changed it */
                 if ((mx && (v & 1)) != (my && (u & 1)))
                     want = -want;
                 if (rows[0][x][k] != want) {
@@ -94,6 +95,57 @@ static void test_every_kind_of_block(void)
     REQUIRE(rows);
     CHECK_INT_EQ(rows[0][0][0], s_value(S_SRC_ROWS - 1, S_SRC_COLS - 1, 0));
     CHECK_INT_EQ(rows[0][0][1], -s_value(S_SRC_ROWS - 1, S_SRC_COLS - 1, 8));
+}
+
+/* Gives the source's blocks every record form of sparse_coefs.h: column 0
+ * dense (row 2 all zero), 1 with 48 non-zero values, 2 with 9, 3 with small
+ * AC values (narrow). */
+static void s_sparsen_source(void)
+{
+    for (unsigned r = 0; r < S_SRC_ROWS; r++)
+        for (unsigned k = 1; k < DCTSIZE2; k++) {
+            if (k >= 5 && k < 21)
+                s_src[r][1][k] = 0;
+            if (k >= 9)
+                s_src[r][2][k] = 0;
+            s_src[r][3][k] = (JCOEF)(k % 3 ? (k & 1 ? -(int)k : (int)k) : 0);
+        }
+    memset(s_src[2][0], 0, sizeof s_src[2][0]);
+}
+
+/* The same blocks from a sparse store of the source (coef_plane reads it by
+ * index entry), and its guard: a block of a row the store does not hold. */
+static void test_a_sparse_source_gives_the_same_blocks(void)
+{
+    s_fill_source();
+    s_sparsen_source();
+    es_sparse_coefs store;
+    REQUIRE(es_sparse_coefs_init(&store, S_SRC_COLS, S_SRC_ROWS, 1 << 20));
+    for (unsigned r = 0; r < S_SRC_ROWS; r++) {
+        JBLOCK row[S_SRC_COLS];
+        memcpy(row, s_src[r], sizeof row); /* put_row clears what it stores */
+        REQUIRE(es_sparse_coefs_put_row(&store, r, row));
+    }
+    es_sparse_coefs_finish(&store);
+    es_coef_plane kinds[] = {s_plane(false, 3, 2, 1), s_plane(true, 2, 0, 2),
+                             s_plane(true, S_SRC_ROWS, S_SRC_COLS, 4), s_plane(false, 0, S_SRC_ROWS, 2)};
+    for (unsigned i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        kinds[i].src = NULL;
+        kinds[i].sparse = &store;
+        s_check_all(&kinds[i]);
+    }
+    es_sparse_coefs short_store = store;
+    short_store.rows_done = S_SRC_ROWS - 1; /* the last row not stored */
+    es_coef_plane p = s_plane(true, 0, 0, 2);
+    p.src = NULL;
+    p.sparse = &short_store;
+    CHECK(es_coef_plane_rows(&p, 0, 1) == NULL); /* every column reads the last row */
+    p = s_plane(false, 0, 0, 2);
+    p.src = NULL;
+    p.sparse = &short_store;
+    CHECK(es_coef_plane_rows(&p, 0, 1) != NULL); /* rows 0 and 1 are held */
+    CHECK(es_coef_plane_rows(&p, 2, 1) == NULL);
+    es_sparse_coefs_free(&store);
 }
 
 static void test_rows_come_a_window_at_a_time(void)
@@ -131,6 +183,7 @@ static void test_guards(void)
 int main(void)
 {
     ES_RUN(test_every_kind_of_block);
+    ES_RUN(test_a_sparse_source_gives_the_same_blocks);
     ES_RUN(test_rows_come_a_window_at_a_time);
     ES_RUN(test_guards);
     return es_test_finish();
