@@ -322,10 +322,12 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
         return;
     }
     if (rc != ES_OK) {
-        if (run->output_failed)
+        if (run->output_failed) { /* a part of a photo turned at its end, after the GET */
+            es_job_copy_request_id(res, &run->put_res);
             es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
-        else
+        } else {
             es_job_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
+        }
         return;
     }
     const es_jpeg_stats *stats = es_orient_stripper_stats(run->stripper);

@@ -390,9 +390,10 @@ static void test_unchecked_write_races_and_limits(void)
  * KB larger) is not written as a multipart upload on If-None-Match alone:
  * the transfer stops before anything is sent, B is HEADed, and the photo
  * is GOT again and written by a checked multipart upload. */
-static void test_output_larger_than_the_input_part(void)
+/* A progressive photo stored turned, padded (ICC) to just under one part:
+ * turned upright it is re-coded a few KB larger, past one part. */
+static uint8_t *s_turned_past_one_part(size_t *len)
 {
-    SETUP();
     es_fixture_opts o = {.width = 1024,
                          .height = 768,
                          .quality = 95,
@@ -400,12 +401,22 @@ static void test_output_larger_than_the_input_part(void)
                          .seed = 5,
                          .orientation = 6,
                          .oriented_pixels = true};
-    uint8_t *small = NULL, *expect = NULL;
-    size_t small_len = 0, expect_len = 0;
-    REQUIRE(es_fixture_make(&o, &small, &small_len) == 0);
-    size_t len = (size_t)s_w.cfg.part_size - 1000;
-    uint8_t *jpeg = es_wfix_pad_with_icc(small, small_len, len);
+    uint8_t *small = NULL;
+    size_t small_len = 0;
+    if (es_fixture_make(&o, &small, &small_len) != 0)
+        return NULL;
+    *len = (size_t)s_w.cfg.part_size - 1000;
+    uint8_t *jpeg = es_wfix_pad_with_icc(small, small_len, *len);
     free(small);
+    return jpeg;
+}
+
+static void test_output_larger_than_the_input_part(void)
+{
+    SETUP();
+    uint8_t *expect = NULL;
+    size_t len = 0, expect_len = 0;
+    uint8_t *jpeg = s_turned_past_one_part(&len);
     REQUIRE(jpeg != NULL);
     es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
     es_error err;
@@ -1230,6 +1241,13 @@ static void test_failed_write_names_its_own_request(void)
     s_check_dropped_write("big/part.jpg", "UploadPart"); /* the first part fails inside the GET */
     REQUIRE(es_wfix_put(&s_w, s_w.src, "big/complete.jpg", jpeg, len) == ES_OK);
     s_check_dropped_write("big/complete.jpg", "CompleteMultipartUpload");
+    free(jpeg);
+
+    /* a photo turned at its end: its output's parts go out after the GET */
+    jpeg = s_turned_past_one_part(&len);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "turned/part.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("turned/part.jpg", "UploadPart");
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
