@@ -53,6 +53,7 @@ typedef struct s_run {
     bool abandoned;      /* too old or too slow: retried, the message released at once */
     uint64_t *share;     /* transform memory reserved while waiting, for this reading's photo */
     uint64_t wait_bytes; /* the photo's share was not free: the GET stopped, wait for this much */
+    uint64_t share_done; /* the stripper gave its share back: released once the write is done */
     uint64_t start_ms;
     uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
     uint64_t window_start_ms;      /* the current rate window */
@@ -249,7 +250,15 @@ static bool s_budget_acquire(void *ctx, uint64_t bytes)
 
 static void s_budget_end_run(void *ctx) { es_transform_budget_end_run(s_budget(ctx)); }
 
-static void s_budget_release(void *ctx, uint64_t bytes) { es_transform_budget_release(s_budget(ctx), bytes); }
+/* The stripper is done with a turned photo once its output is handed to the
+ * upload, but a single PutObject still holds that output, and the stripper
+ * its turned copy, until the write is done: the share is given back then
+ * (es_job_transfer), not here. */
+static void s_budget_release(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    run->share_done += bytes;
+}
 
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
 static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res, es_job_result *res)
@@ -428,6 +437,8 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
     s_forget_unwritten(res);
     es_s3_upload_abort(run.upload); /* NULL once finished */
     es_orient_stripper_free(run.stripper);
+    if (run.share_done) /* the output written (or given up), the turned copy freed */
+        es_transform_budget_release(s_budget(&run), run.share_done);
     *wait_bytes = run.wait_bytes;
     return run.write_conflict;
 }

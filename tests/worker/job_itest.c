@@ -465,10 +465,28 @@ static void *s_bg_job_run(void *arg)
     return NULL;
 }
 
+/* Whether an emulator fault rule on key has started to serve a request. */
+static bool s_fault_fired(const char *key)
+{
+    char *reply = NULL;
+    bool fired = false;
+    json_t *j = es_itest_control("GET", "/faults", NULL, &reply) == 200 ? json_loads(reply, 0, NULL) : NULL;
+    json_t *rules = json_object_get(j, "rules");
+    for (size_t i = 0; i < json_array_size(rules); i++) {
+        json_t *r = json_array_get(rules, i);
+        const char *k = json_string_value(json_object_get(r, "key"));
+        fired = fired || (k && !strcmp(k, key) && json_integer_value(json_object_get(r, "fired")) > 0);
+    }
+    json_decref(j);
+    free(reply);
+    return fired;
+}
+
 /* A photo to be turned whose share of the transform memory is not free when
  * its frame is read (the test holds all of it): its GET is stopped and the
  * job waits holding nothing; once the share is free the photo is read again
- * and turned, and its share comes back. */
+ * and turned, and its share comes back - only once the photo is written:
+ * while its PutObject is held back the share is still taken. */
 static void test_turned_photo_waits_for_its_share_holding_nothing(void)
 {
     SETUP();
@@ -506,6 +524,21 @@ static void test_turned_photo_waits_for_its_share_holding_nothing(void)
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     CHECK_OK(es_wfix_get(&s_w, s_w.dst, key, &got, &got_len, NULL));
     CHECK_MEM_EQ(got, got_len, expect, expect_len);
+
+    const char *held = "turned/written.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, held, jpeg, len) == ES_OK);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, held, "\"delay_ms\":1000") == 0);
+    s_bg_job writer;
+    memset(&writer, 0, sizeof writer);
+    s_record(&writer.rec, s_w.src, held, NULL);
+    REQUIRE(pthread_create(&writer.thread, NULL, s_bg_job_run, &writer) == 0);
+    for (int i = 0; i < 250 && !s_fault_fired(held); i++)
+        usleep(20 * 1000);
+    CHECK(es_transform_budget_in_use(b, NULL) > 0); /* turned, being written: its share still taken */
+    pthread_join(writer.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(writer.res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     free(got);
     free(expect);
     free(jpeg);
