@@ -1,4 +1,4 @@
-/* hex.c - hexadecimal digit decoding and form-URL decoding (hex.h). */
+/* hex.c - hexadecimal digit decoding and encoding, form-URL decoding (hex.h). */
 #include "common/hex.h"
 
 int es_hex_digit(int c)
@@ -19,6 +19,16 @@ int es_hex_byte(const char *s, size_t avail)
     int hi = es_hex_digit((unsigned char)s[0]);
     int lo = hi >= 0 ? es_hex_digit((unsigned char)s[1]) : -1;
     return lo >= 0 ? hi << 4 | lo : -1;
+}
+
+void es_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
 }
 
 es_form_status es_form_decode(const char *in, size_t len, char *out, size_t out_size, size_t *out_len,

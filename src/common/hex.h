@@ -1,5 +1,6 @@
 /* hex.h - hexadecimal digit decoding shared by the percent-decoders (SigV4
- * canonical paths, S3 listing keys, S3 event keys), and the one decoder of
+ * canonical paths, S3 listing keys, S3 event keys), lower-case hex encoding
+ * of digests (SigV4, SQS's MD5 of a body), and the one decoder of
  * application/x-www-form-urlencoded text that S3 uses for keys. */
 #ifndef ES_COMMON_HEX_H
 #define ES_COMMON_HEX_H
@@ -11,6 +12,8 @@ int es_hex_digit(int c);
 /* Value 0-255 of the two hex digits at s, or -1 when fewer than two bytes are
  * available (avail) or either byte is not a hex digit. */
 int es_hex_byte(const char *s, size_t avail);
+/* Writes the n bytes at in as 2n lower-case hex digits and a NUL to out. */
+void es_hex_encode(const unsigned char *in, size_t n, char *out);
 
 typedef enum es_form_status {
     ES_FORM_OK = 0,

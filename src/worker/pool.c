@@ -531,8 +531,9 @@ static void s_process(es_pool *p, s_item *it)
 
 /* Waits (mu held) for cv_work. A thread that holds its upload buffer from
  * the last job (aws/s3/s3.h: the spare that saves the next job allocating
- * and faulting in a fresh one) frees it once it has been idle for
- * S_IDLE_RELEASE_MS: gaps between receives keep it, an idle worker does not. */
+ * and faulting in a fresh one), or while the process holds the shared large
+ * one, frees them once it has been idle for S_IDLE_RELEASE_MS: gaps between
+ * receives keep them, an idle worker does not. */
 static void s_wait_for_work(es_pool *p)
 {
     if (!es_s3_upload_spare_bytes()) {

@@ -8,7 +8,8 @@ a broken tool or step does (exit 1 with the reason).
      per file, on the shared corpus (or generated photos) and one generated
      large photo; residue left by each tool.
   3. Worker (worker_bench.py): exifstrip worker vs the boto3 + piexif
-     baseline against a private emulator.
+     baseline against a private emulator, beside the libcurl floor
+     (floor_bench.py: what GET + PUT alone cost with the same libcurl).
 Usage: bench.py BUILD_DIR [--out FILE] [--readme FILE] [--quick] [--data JSON]
        bench.py BUILD_DIR --render JSON [--out FILE] [--readme FILE]
   --quick: the smoke-test size (few small photos, one run, no ~1 GB photo).
@@ -125,7 +126,8 @@ def main():
     mkfixture = os.path.join(build, "tests/tools/mkfixture")
     sbench = os.path.join(build, "bench/strip_bench")
     rbench = os.path.join(build, "bench/relay_bench")
-    for b in (exifstrip, mkfixture, sbench, rbench):
+    fbench = os.path.join(build, "bench/curl_floor_bench")
+    for b in (exifstrip, mkfixture, sbench, rbench, fbench):
         if not os.access(b, os.X_OK):
             raise BenchError(f"missing {b} (run `make bench`)")
     quick = args.quick
@@ -185,11 +187,16 @@ def main():
         for t in ltools:
             lres[t.name].update(version=t.version, note=t.note)
         data["large"] = {"tools": lres, "mb": os.path.getsize(large) / 1e6, "desc": desc}
+        pair_rounds = 3 if quick else max(11, 2 * runs + 1)
+        say(f"CLI: cp and exifstrip alone on the large photo ({pair_rounds} rounds)")
+        data["large"]["pair"] = cli_bench.large_pair_bench(tool_list, large, work, pair_rounds)
         if os.environ.get("ES_BENCH_SKIP_WORKER") != "1":
+            import floor_bench
             import worker_bench
             wphotos = [cli_files[i % len(cli_files)] for i in range(photos_n)]
             opts = {"concurrency": 4, "runs": wruns, "idle_seconds": 1 if quick else 3,
-                    "sweep": [1, 2] if quick else [1, 2, 4, 8, 16], "huge_mb": huge_mb}
+                    "sweep": [1, 2] if quick else [1, 2, 4, 8, 16], "huge_mb": huge_mb,
+                    "floor": floor_bench.Floor(ROOT, fbench, work, work)}
             data["worker"] = worker_bench.worker_suite(ROOT, exifstrip, mkfixture, wphotos, large,
                                                        os.path.join(work, "large-exifstrip", "large.jpg"), work, opts, say)
             data["worker"]["max_photo_bytes"] = max(os.path.getsize(p) for p in wphotos)

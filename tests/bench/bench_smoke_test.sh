@@ -5,8 +5,10 @@
 # file, and checks the RESULTS.md format: machine description, the targets
 # table with MET/MISS verdicts, the CLI table, the residue table (exifstrip's
 # outputs clean, cp's carrying what the inputs carry), the worker tables (the
-# worker's outputs clean too) and the README summary block; the committed RESULTS.md and README.md stay
-# untouched. Also: a peer tool that fails on every file fails the run with a
+# worker's outputs clean too), the libcurl floor's rows beside exifstrip's
+# (never a target) and the README summary block; the committed RESULTS.md and
+# README.md stay untouched. A report without the floor (no Node.js) says why.
+# Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
 
@@ -15,7 +17,8 @@ trap 'rm -rf "$S"' EXIT
 RUN_BENCH=$ES_ROOT/tests/bench/run-bench.sh
 export ES_BENCH_NO_INSTALL=1
 
-for f in "$ES_BUILD/bench/strip_bench" "$ES_BUILD/bench/relay_bench" "$ES_BUILD/tests/tools/mkfixture" "$EXIFSTRIP"; do
+for f in "$ES_BUILD/bench/strip_bench" "$ES_BUILD/bench/relay_bench" "$ES_BUILD/bench/curl_floor_bench" \
+    "$ES_BUILD/tests/tools/mkfixture" "$EXIFSTRIP"; do
     [ -x "$f" ] || { echo "missing $f (make BUILD=... test-build)"; echo "# summary: 0 passed, 1 failed, 0 skipped"; exit 1; }
 done
 
@@ -35,7 +38,7 @@ t_quick_run_writes_results() {
     local readme_before results_before out=$S/RESULTS.md rc
     readme_before=$(hash_of "$ES_ROOT/README.md")
     results_before=$(hash_of "$ES_ROOT/tests/bench/RESULTS.md")
-    ES_BENCH_PHOTOS=4 "$RUN_BENCH" "$ES_BUILD" --quick --out "$out" >"$S/quick.log" 2>&1
+    ES_BENCH_PHOTOS=4 "$RUN_BENCH" "$ES_BUILD" --quick --out "$out" --data "$S/quick.json" >"$S/quick.log" 2>&1
     rc=$?
     check_eq "exit status of the quick run (log: $(tail -n 5 "$S/quick.log"))" "$rc" 0
     [ -s "$out" ] || { es_fail "no $out written"; return; }
@@ -49,6 +52,11 @@ t_quick_run_writes_results() {
     check_eq "every target has a MET/MISS verdict" "$bad" ""
     check "CLI table has cp" [ -n "$(table_row "$out" "## CLI: one process per file" cp)" ]
     check "CLI table has exifstrip" [ -n "$(table_row "$out" "## CLI: one process per file" exifstrip)" ]
+    check "the large photo's target comes from cp and exifstrip alone, with both slowest runs" \
+        grep -qE '^The target compares cp and exifstrip alone: 3 rounds .* = [0-9.]+× cp .* the slowest: exifstrip [0-9.]+ s, cp [0-9.]+ s' "$out"
+    check_eq "the large photo's target is that pair's ratio" \
+        "$(awk -F'|' '/^\| CLI large photo \(/ { gsub(/ /, "", $3); print $3 }' "$out")" \
+        "$(sed -nE 's/^The target compares cp and exifstrip alone: .* = ([0-9.]+× cp) .*/\1/p' "$out" | tr -d ' ')"
     check "the photos exifstrip does not turn are timed against cp" \
         grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
@@ -78,10 +86,35 @@ t_quick_run_writes_results() {
     check_eq "the worker's outputs were all checked" "${wex[1]:-}" 4
     check_eq "the worker's outputs carry no residue" "${wex[*]:2:7}" "0 0 0 0 0 0 0"
     check "concurrency table has concurrency 1" [ -n "$(table_row "$out" "### exifstrip worker at several" 1)" ]
+    local floor_rows
+    floor_rows=$(awk '/bench-summary:begin/ { s = 1 } /bench-summary:end/ { s = 0 } s' "$out" |
+        grep -cE '^\| libcurl floor per (image \(CPU ms; 4 photos, GET \+ PUT, 4 connections\)|MB, [0-9]+ MB photo .*\)) \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \(')
+    check_eq "summary: the libcurl floor per image and per MB beside exifstrip's" "$floor_rows" 2
+    check "summary: where the targets lie against the floor" \
+        grep -qE "^On this machine per image exifstrip's worker spends [0-9.]+× the libcurl floor .* per-image target \([0-9.]+ ms\) is (above|below) .*; per MB .* target \(0.50 ms/MB\) is (above|below) " "$out"
+    check "worker section: how the floor was measured" grep -qE '^\| per image: 4 photos, 4 threads \| CPU ms/image \| [0-9.]+ \| [0-9.]+ \| 1 \| 8 \| [1-4] \|$' "$out"
+    check "the floor is never a target" bash -c "! awk '/^## Targets/,/^## In-process/' '$out' | grep -qi 'floor'"
     check "summary block for the README" grep -qF '<!-- bench-summary:begin' "$out"
     check "the summary block is printed" grep -qF '<!-- bench-summary:end -->' "$S/quick.log"
     check_eq "README.md untouched" "$(hash_of "$ES_ROOT/README.md")" "$readme_before"
     check_eq "committed RESULTS.md untouched" "$(hash_of "$ES_ROOT/tests/bench/RESULTS.md")" "$results_before"
+}
+
+# Without Node.js the floor is skipped: the report says why instead of its rows.
+t_floor_skipped_is_reported() {
+    [ -s "$S/quick.json" ] || { es_fail "the quick run saved no measurements"; return; }
+    /usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); w = d["worker"]
+w["curl_floor"] = {"skipped": "Node.js not found"}
+for k in ("large", "huge"):
+    (w.get(k) or {}).pop("curl_floor", None)
+json.dump(d, open(sys.argv[2], "w"))' "$S/quick.json" "$S/skipped.json" || { es_fail "cannot edit the measurements"; return; }
+    "$RUN_BENCH" "$ES_BUILD" --render "$S/skipped.json" --out "$S/skipped.md" >"$S/skipped.log" 2>&1
+    check_eq "exit status of --render" "$?" 0
+    check "the summary says the floor was not run, and why" \
+        grep -qxF 'libcurl floor (what GET + PUT alone cost in libcurl): not run: Node.js not found.' "$S/skipped.md"
+    check "no floor rows" bash -c "! grep -q '^| libcurl floor' '$S/skipped.md'"
+    check "the worker section says so too" grep -qxF 'Not run: Node.js not found.' "$S/skipped.md"
 }
 
 t_broken_peer_fails_clearly() {
@@ -98,5 +131,6 @@ t_broken_peer_fails_clearly() {
 }
 
 es_run t_quick_run_writes_results
+es_run t_floor_skipped_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish

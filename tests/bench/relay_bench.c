@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../support/wait.h"
 #include "aws/http/http.h"
 
 #define SOURCE_CHUNK ((size_t)1 << 20)
@@ -95,14 +96,6 @@ static void *peer_run(void *arg)
     return NULL;
 }
 
-static double thread_cpu_ms(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-}
-
 /* One run: CPU ms of the relay thread per 10^6 bytes. */
 static double relay_once(size_t bytes, size_t part_size)
 {
@@ -116,7 +109,7 @@ static double relay_once(size_t bytes, size_t part_size)
     uint8_t *part = malloc(part_size);
     if (!chunk || !part)
         die("malloc");
-    double t0 = thread_cpu_ms();
+    double t0 = es_test_cpu_ms(RUSAGE_THREAD);
 #ifdef MADV_POPULATE_WRITE
     long page = sysconf(_SC_PAGESIZE);
     uintptr_t lo = ((uintptr_t)part + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
@@ -142,7 +135,7 @@ static double relay_once(size_t bytes, size_t part_size)
     }
     send_all(out, part, fill);
     close(out);
-    double ms = thread_cpu_ms() - t0;
+    double ms = es_test_cpu_ms(RUSAGE_THREAD) - t0;
     close(in);
     pthread_join(ts, NULL);
     pthread_join(td, NULL);

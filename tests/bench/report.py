@@ -42,6 +42,97 @@ BIG_RUNS = (("exifstrip", "http: signed payload"),
             ("exifstrip_https", "https: auto = UNSIGNED-PAYLOAD + CRC64NVME"))
 
 
+# The libcurl floor's two modes (curl_floor_bench --hash): (key, how).
+FLOOR_MODES = (("none", "no payload hash"), ("sha256", "SHA-256 of each PUT body"))
+
+
+def floor_rows(w):
+    """The libcurl floor beside exifstrip (informational, never a target):
+    [(row, floor without hash, floor with SHA-256, exifstrip, target)], the
+    exifstrip figures paired with the floor of the same payload mode."""
+    cf = w.get("curl_floor") or {}
+    rows = []
+    im = cf.get("images")
+    if im:
+        ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
+        lo, sha, tgt = im["none"]["ms_per_image"], im["sha256"]["ms_per_image"], 0.05 * bl["cpu_ms_per_image"]
+        d = place_digits(tgt, lo, sha)
+        rows.append((f"libcurl floor per image (CPU ms; {im['none']['objects']} photos, GET + PUT, "
+                     f"{im['none']['threads']} connections)", f(lo, d), f(sha, d),
+                     f"{ex['cpu_ms_per_image']:.2f} (signed payload) = {ratio(ex['cpu_ms_per_image'], sha):.1f}× "
+                     "its floor", f"≤ {tgt:.{d}f}"))
+    for name in ("large", "huge"):
+        big = w.get(name) or {}
+        fl = big.get("curl_floor")
+        if not fl:
+            continue
+        ex = []
+        for run, mode, how in (("exifstrip_unsigned", "none", "unsigned"), ("exifstrip", "sha256", "signed")):
+            if big.get(run):
+                v = big[run]["cpu_ms_per_mb"]
+                ex.append(f"{v:.2f} ({how}) = {ratio(v, fl[mode]['ms_per_mb']):.1f}×")
+        rows.append((f"libcurl floor per MB, {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed through "
+                     f"{fl['none']['part_bytes'] / 1048576:.0f} MiB parts)", f(fl["none"]["ms_per_mb"]),
+                     f(fl["sha256"]["ms_per_mb"]), "; ".join(ex) or "–", "≤ 0.50"))
+    return rows
+
+
+def floor_lines(w):
+    """The floor's table and one factual sentence: how far exifstrip is above
+    the floor, and which CPU targets lie below it on this machine."""
+    cf = w.get("curl_floor")
+    if not cf:
+        return []
+    if cf.get("skipped"):
+        return [f"libcurl floor (what GET + PUT alone cost in libcurl): not run: {cf['skipped']}.", ""]
+    rows = floor_rows(w)
+    if not rows:
+        return []
+    said = []
+    im = cf.get("images")
+    if im:
+        ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
+        tgt, lo, hi = 0.05 * bl["cpu_ms_per_image"], im["none"]["ms_per_image"], im["sha256"]["ms_per_image"]
+        shown = place_digits(tgt, lo, hi)
+        said.append(f"per image exifstrip's worker spends {ratio(ex['cpu_ms_per_image'], hi):.1f}× the libcurl floor of "
+                    f"its payload mode (SHA-256), and the per-image target ({tgt:.{shown}f} ms) is "
+                    f"{floor_place(tgt, lo, hi)}")
+    big = [w[k]["curl_floor"] for k in ("large", "huge") if (w.get(k) or {}).get("curl_floor")]
+    if big:
+        lo, hi = (min(fl[m]["ms_per_mb"] for fl in big) for m in ("none", "sha256"))
+        times = [ratio(w[k][run]["cpu_ms_per_mb"], w[k]["curl_floor"][m]["ms_per_mb"]) for k in ("large", "huge")
+                 if (w.get(k) or {}).get("curl_floor")
+                 for run, m in (("exifstrip_unsigned", "none"), ("exifstrip", "sha256")) if w[k].get(run)]
+        spent = (f"it spends {min(times):.1f}–{max(times):.1f}× the floor of the same mode, and " if times else "")
+        said.append(f"per MB {spent}the per-MB target (0.50 ms/MB) is {floor_place(0.5, lo, hi)}")
+    return ["libcurl floor: a bare libcurl client (tests/bench/curl_floor_bench.c, the worker's libcurl and SHA-256) "
+            "GETs and PUTs the same objects against a minimal HTTP/1.1 peer; its own CPU, informational (not a target):",
+            "", table(["informational, not a target", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1],
+                       "exifstrip worker (CPU; × the floor of its mode)", "issue 11 target"], rows), "",
+            "On this machine " + "; ".join(said) + ".", ""]
+
+
+def place_digits(target, *floors):
+    """2 decimals, or 3 when 2 would print the target equal to one of the floors."""
+    return 3 if f"{target:.2f}" in [f"{v:.2f}" for v in floors] else 2
+
+
+def floor_place(target, lo, hi):
+    """Where a target lies against the floor without a payload hash (lo) and
+    with SHA-256 (hi); for several photos, the lowest of each. Figures print
+    with 2 decimals, or 3 when 2 would show the target equal to a floor."""
+    digits = place_digits(target, lo, hi)
+    lo, hi = f"{lo:.{digits}f}", f"{hi:.{digits}f}"
+    if target < min(float(lo), float(hi)):
+        return (f"below the floor in both modes ({lo} without a payload hash, {hi} with SHA-256): less than "
+                "these GET and PUT requests cost in libcurl alone")
+    if target < float(hi):
+        return f"above the floor without a payload hash ({lo}) but below the floor with SHA-256 ({hi})"
+    if target < float(lo):
+        return f"above the floor with SHA-256 ({hi}) but below the floor without a payload hash ({lo})"
+    return f"above the floor in both modes ({lo}, {hi})"
+
+
 def targets(data):
     """[(target, measured text, value, op, limit)] for every target issue 11 sets."""
     t = []
@@ -54,7 +145,8 @@ def targets(data):
         t.append(("CLI per file (one process each) vs cp", f"{r:.2f}× cp", r, "<=", 1.0))
         lg = data.get("large")
         if lg:
-            r = ratio(lg["tools"]["exifstrip"].get("wall"), lg["tools"]["cp"].get("wall"))
+            pair = lg.get("pair") or lg["tools"]   # the pair's own rounds (older results: the all-tools table)
+            r = ratio(pair["exifstrip"].get("wall"), pair["cp"].get("wall"))
             t.append((f"CLI large photo ({lg['mb']:.0f} MB) vs cp", f"{r:.2f}× cp", r, "<=", 1.15))
         res = sum(cli["tools"]["exifstrip"]["residue"][k] for k in ("gps", "exif", "xmp", "iptc", "comment", "thumbnail", "trailer"))
         t.append(("exifstrip leaves no residue (files with any)", str(res), res, "<=", 0))
@@ -130,6 +222,7 @@ def summary_block(data):
                      + (f" The loopback floor (receiving and sending on each byte over 127.0.0.1, no HTTP): "
                         f"{w['floor']['ms_per_mb']:.2f} CPU ms/MB." if w.get("floor") else ""))
         lines.append("")
+        lines += floor_lines(w)
     tg = targets(data)
     if tg:
         met = sum(1 for x in tg if x[2] == "MET")
@@ -255,10 +348,64 @@ def large_section(lg):
             continue
         rows.append((name, len(r["walls"]), f(r["wall"], 3, " s"), f(ratio(r["wall"], cp)) + "×", f(r["mb_s"], 0),
                      f(r["cpu"], 3, " s"), mib(r["peak_kib"]), peer_text(name, r)))
+    pair = lg.get("pair")
+    pair_lines = [] if not pair else [
+        f"The target compares cp and exifstrip alone: {pair['cp']['rounds']} rounds after a warm-up, the order "
+        f"flipping every round, medians: exifstrip {pair['exifstrip']['wall']:.3f} s vs cp {pair['cp']['wall']:.3f} s "
+        f"= {ratio(pair['exifstrip']['wall'], pair['cp']['wall']):.2f}× cp (CPU {pair['exifstrip']['cpu']:.3f} s vs "
+        f"{pair['cp']['cpu']:.3f} s). Every run counts; the slowest: exifstrip {pair['exifstrip']['slowest']:.3f} s, "
+        f"cp {pair['cp']['slowest']:.3f} s (on this VM some runs take 0.1-0.2 s more system time; a few such runs do "
+        "not move these medians).",
+        ""]
     return [f"## CLI: one large photo ({lg['mb']:.1f} MB, {lg['desc']})", "",
             "Median wall time over the rounds (exiftool at most 3, mat2 once). Peak RSS of a mapped input counts "
             "the file's pages.", "",
-            table(["tool", "rounds", "wall", "vs cp", "MB/s", "CPU", "peak RSS", "residue"], rows), ""]
+            table(["tool", "rounds", "wall", "vs cp", "MB/s", "CPU", "peak RSS", "residue"], rows), "",
+            *pair_lines]
+
+
+def floor_section(w):
+    """How the libcurl floor was measured, and each of its runs' medians."""
+    cf = w.get("curl_floor")
+    if not cf:
+        return []
+    head = ["### The libcurl floor: what GET + PUT alone cost (tests/bench/curl_floor_bench.c)", ""]
+    if cf.get("skipped"):
+        return head + [f"Not run: {cf['skipped']}.", ""]
+    rows = []
+    im = cf.get("images")
+    if im:
+        rows.append((f"per image: {im['none']['objects']} photos, {im['none']['threads']} threads", "CPU ms/image",
+                     *[f(im[m]["ms_per_image"]) for m, _ in FLOOR_MODES], im["none"]["runs"],
+                     im["none"]["requests"], im["none"]["connections"]))
+    for name in ("large", "huge"):
+        fl = (w.get(name) or {}).get("curl_floor")
+        if fl:
+            rows.append((f"per MB: the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
+                         *[f(fl[m]["ms_per_mb"]) for m, _ in FLOOR_MODES], fl["none"]["runs"], fl["none"]["requests"],
+                         fl["none"]["connections"]))
+    runs = im["none"]["runs"] if im else 1
+    return head + [
+        "A bare libcurl client: the libcurl the worker loads (src/aws/http/curl_dl.h), the worker's receive buffer "
+        "(ES_HTTP_STREAM_BUFFER), in-memory PUT bodies, no `Expect: 100-continue`; in the SHA-256 mode each PUT body "
+        "is hashed with the worker's libcrypto call and sent as `x-amz-content-sha256` (what a signed payload costs "
+        "over http, without the rest of SigV4). Its peer, tests/bench/floor_peer.mjs, is a minimal keep-alive "
+        "HTTP/1.1 server in Node.js that serves each GET and answers each PUT with the byte count it received (the "
+        "client checks every size, the peer every digest). Per image: the worker's photos, each GET into a reused "
+        "buffer and PUT back, on C threads with one keep-alive connection each (the worker row's concurrency); "
+        f"one run in each mode after each pair of worker runs, the modes' order alternating, median of {runs}. "
+        "Per MB: one GET streamed through a part buffer, each full part PUT on a second connection from inside the "
+        "GET's body callback, as the worker's uploader does (never the whole object), after exifstrip's runs on "
+        "that photo. CPU is the floor process's user+sys (getrusage) from its first request to its last.",
+        "",
+        "Not in the floor, but in the worker's figures: process start-up (see above), SQS (ReceiveMessage, "
+        "DeleteMessage), SigV4 signing of the headers, the CRC-64/NVME of GET and PUT bodies, the stripper, "
+        "CreateMultipartUpload and CompleteMultipartUpload. The worker's per-image row runs with signed payloads over http "
+        "(EXIFSTRIP_PAYLOAD_SIGNING=auto: SHA-256 of each body), so its floor is the SHA-256 column; its big "
+        "photos run both ways. The https run (TLS, CRC64NVME) has no floor here: the peer speaks plain http.",
+        "",
+        table(["run", "unit", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1], "runs per mode",
+               "requests per run", "connections per run"], rows), ""]
 
 
 def worker_section(w):
@@ -340,6 +487,7 @@ def worker_section(w):
         notes.append("The baseline is not run on the ~1 GB photo: it holds whole objects in memory (several GB).")
     return ["## Worker: exifstrip vs a boto3 + piexif worker (tests/bench/baseline_worker.py)", "", *notes, "",
             table(["measurement", "exifstrip", "baseline", "baseline / exifstrip"], rows), "",
+            *floor_section(w),
             "### Residue in the workers' outputs", "",
             "The last comparison run's outputs in bucket B, downloaded and checked as for the CLI.", "",
             table(["worker", "outputs", "GPS", "EXIF", "XMP", "IPTC", "comment", "thumbnail", "trailer",

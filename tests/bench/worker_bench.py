@@ -53,6 +53,7 @@ class WorkerBench:
         self.sqs = boto3.client("sqs", **kw)
         self.events = {}
         self.seq = 0
+        self.floor = None   # floor_bench.Floor: run beside exifstrip on the big photos
 
     # -- set-up: the photos in bucket A and their real notification messages
     def upload(self, items):
@@ -246,9 +247,17 @@ def file_sha256(path):
 def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, opts, say):
     """Runs every worker measurement; returns a dict for the report."""
     emu = Emulator(root, os.path.join(work, "emulator"))
+    floor = opts.get("floor")
     try:
         wb = WorkerBench(root, exifstrip, emu, work)
         out = {"photos": len(photos), "photo_bytes": sum(os.path.getsize(p) for p in photos)}
+        if floor:
+            why = floor.start()
+            if why:
+                say(f"worker: the libcurl floor is skipped: {why}")
+                out["curl_floor"] = {"skipped": why}
+                floor = None
+            wb.floor = floor
         keys = [f"in/p{i:04d}-{os.path.basename(p)}" for i, p in enumerate(photos)]
         keys = [k if k.lower().endswith((".jpg", ".jpeg")) else k + ".jpg" for k in keys]
         say(f"worker: uploading {len(keys)} photos to the emulator")
@@ -272,7 +281,12 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
                     residues[kind] = cli_bench.residue(exifstrip, outdir, inputs_by_name)
                     shutil.rmtree(outdir)
                 runs[kind].append(res)
+            if floor:
+                say(f"worker: libcurl floor, {len(keys)} photos on {conc} connections, run {r + 1}/{opts['runs']}")
+                floor.image_round(photos, conc, r)
         out["compare"] = {k: med_run(v) for k, v in runs.items()}
+        if floor:
+            out["curl_floor"] = {"images": floor.image_result()}
         for kind, res in residues.items():
             out["compare"][kind]["residue"] = res
         sweep = {conc: out["compare"]["exifstrip"]}
@@ -284,7 +298,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         wb.delete_source(keys)
         say("worker: exifstrip --drain on an empty queue (start-up CPU)")
         out["startup_cpu_ms"] = wb.startup_cpu(UNSIGNED, 1 if opts["runs"] == 1 else 5)
-        out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say)
+        out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say,
+                                 floor_runs=opts["runs"])
         out["large"]["exifstrip_https"] = https_big_photo(root, exifstrip, work, large, large_clean, conc, say)
         huge = opts.get("huge_mb", 0)
         if huge > 0:
@@ -305,6 +320,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
             os.unlink(clean)
         return out
     finally:
+        if floor:
+            floor.close()
         emu.close()
 
 
@@ -345,7 +362,7 @@ def with_system_cas(work, cert):
     return bundle
 
 
-def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True):
+def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True, floor_runs=1):
     key = f"big/{name}.jpg"
     say(f"worker: uploading {name} photo ({os.path.getsize(path) / 1e6:.0f} MB)")
     wb.upload([(key, path)])
@@ -363,6 +380,9 @@ def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=T
         if kind == "exifstrip" and not r["identical"]:
             raise BenchError(f"the worker's output of the {name} photo differs from `exifstrip strip`'s ({label})")
         res[label] = r
+    if wb.floor:
+        say(f"worker: libcurl floor on the {name} photo (streamed, {floor_runs} run(s) per mode)")
+        res["curl_floor"] = wb.floor.stream(path, floor_runs)
     wb.delete_source([key])
     return res
 

@@ -1,5 +1,8 @@
-/* hex_test.c - es_hex_digit / es_hex_byte (src/common/hex.c): every byte
- * value as a digit, pairs in both cases, and short or non-hex input. */
+/* hex_test.c - es_hex_digit / es_hex_byte / es_hex_encode (src/common/hex.c):
+ * every byte value as a digit, pairs in both cases, short or non-hex input,
+ * and every byte value encoded and decoded back. */
+#include <string.h>
+
 #include "../harness/test.h"
 #include "common/hex.h"
 
@@ -40,6 +43,22 @@ static void test_byte_needs_two_bytes(void)
     CHECK_INT_EQ(es_hex_byte("4", 2), -1); /* NUL is not a digit */
 }
 
+static void test_encode_every_byte(void)
+{
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    char out[2 * 256 + 1];
+    memset(out, 'x', sizeof out);
+    es_hex_encode(all, 256, out);
+    CHECK_INT_EQ(strlen(out), 512);
+    for (int i = 0; i < 256; i++)
+        CHECK_INT_EQ(es_hex_byte(out + 2 * i, 2), i);
+    CHECK(strncmp(out + 2 * 0xab, "ab", 2) == 0); /* lower case */
+    es_hex_encode(all, 0, out);
+    CHECK_STR_EQ(out, "");
+}
+
 static void test_form_decode(void)
 {
     char out[16];
@@ -67,6 +86,7 @@ int main(void)
     ES_RUN(test_digit_every_byte);
     ES_RUN(test_byte_pairs);
     ES_RUN(test_byte_needs_two_bytes);
+    ES_RUN(test_encode_every_byte);
     ES_RUN(test_form_decode);
     return es_test_finish();
 }

@@ -139,12 +139,18 @@ static void test_a_sparse_source_gives_the_same_blocks(void)
     es_coef_plane p = s_plane(true, 0, 0, 2);
     p.src = NULL;
     p.sparse = &short_store;
-    CHECK(es_coef_plane_rows(&p, 0, 1) == NULL); /* every column reads the last row */
+    CHECK(es_coef_plane_rows(&p, 0, 1) == NULL); /* its last column reads the unstored row */
     p = s_plane(false, 0, 0, 2);
     p.src = NULL;
     p.sparse = &short_store;
     CHECK(es_coef_plane_rows(&p, 0, 1) != NULL); /* rows 0 and 1 are held */
     CHECK(es_coef_plane_rows(&p, 2, 1) == NULL);
+    es_sparse_coefs narrow_store = store;
+    narrow_store.width = S_SRC_COLS - 1; /* a store narrower than the source */
+    p = s_plane(false, 0, 0, 2);
+    p.src = NULL;
+    p.sparse = &narrow_store;
+    CHECK(es_coef_plane_rows(&p, 0, 1) == NULL);
     es_sparse_coefs_free(&store);
 }
 
@@ -177,6 +183,8 @@ static void test_guards(void)
     short_source.width = S_SRC_ROWS + 1; /* a destination column past the source's rows */
     CHECK(es_coef_plane_rows(&short_source, 0, 1) == NULL);
     short_source = s_plane(false, 5, 0, 2); /* mirrored from past the source's columns */
+    CHECK(es_coef_plane_rows(&short_source, 0, 1) == NULL);
+    short_source = s_plane(false, 0, S_SRC_ROWS + 1, 2); /* mirrored from past the source's rows */
     CHECK(es_coef_plane_rows(&short_source, 0, 1) == NULL);
 }
 

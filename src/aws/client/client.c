@@ -165,12 +165,17 @@ typedef struct s_call {
  * "Name:" as "remove this header"). */
 static char *s_line(const char *name, const char *value)
 {
-    size_t n = strlen(name) + strlen(value) + 3;
-    char *s = malloc(n);
-    if (s && value[0])
-        snprintf(s, n, "%s: %s", name, value);
-    else if (s)
-        snprintf(s, n, "%s;", name);
+    size_t nl = strlen(name), vl = strlen(value);
+    char *s = malloc(nl + vl + 3);
+    if (!s)
+        return NULL;
+    memcpy(s, name, nl);
+    if (vl) {
+        memcpy(s + nl, ": ", 2);
+        memcpy(s + nl + 2, value, vl + 1);
+    } else {
+        memcpy(s + nl, ";", 2);
+    }
     return s;
 }
 

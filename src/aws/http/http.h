@@ -127,6 +127,12 @@ void es_http_response_clean(es_http_response *r); /* frees; accepts NULL */
  * callback's code when on_body aborted. resp->error says why. */
 ES_MUST_USE es_err es_http_perform(const es_http_request *req, es_http_response *resp);
 
+/* curl's proxy variables (https_proxy, http_proxy, all_proxy and their
+ * upper-case forms) are read by the process's first request and, when none
+ * is set, not again: the environment is taken at start-up, as the AWS SDKs
+ * do. Reads them again now (for a program, or a test, that changes them). */
+void es_http_proxy_env_reload(void);
+
 /* Installs flag as the calling thread's cancel token (NULL removes it) and
  * returns the previous one, so a caller can suspend cancellation around a
  * cleanup request and restore it afterwards. The token covers every request

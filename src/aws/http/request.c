@@ -216,6 +216,7 @@ typedef struct s_transfer {
     const char *trust_file;           /* CA file of the shared store (tls_trust.h), or NULL: curl's own */
     const char *trust_dir;            /* its CA directory ("" = none) */
     unsigned long trust_gen;          /* the store's generation the request was checked against */
+    int proxy_env;                    /* s_proxy_env() for this request */
     es_err cb_err;                    /* failure raised inside a callback */
     int mode;                         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
     const atomic_int *cancel;         /* the thread's token when the request began, or NULL */
@@ -310,22 +311,51 @@ static CURLcode s_on_ssl_ctx(CURL *h, void *ssl_ctx, void *userdata)
     return CURLE_SSL_CACERT_BADFILE;
 }
 
+/* What curl's proxy variables said when they were read (s_proxy_env): none
+ * set, set without an https:// proxy, or naming one. */
+enum { S_PROXY_ENV_UNREAD, S_PROXY_ENV_NONE, S_PROXY_ENV_PLAIN, S_PROXY_ENV_HTTPS };
+static atomic_int s_proxy_env_state = S_PROXY_ENV_UNREAD;
+
+static int s_read_proxy_env(void)
+{
+    static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy",
+                                       "HTTP_PROXY",  "all_proxy",   "ALL_PROXY"};
+    int state = S_PROXY_ENV_NONE;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && strncasecmp(v, "https://", 8) == 0)
+            return S_PROXY_ENV_HTTPS;
+        if (v)
+            state = S_PROXY_ENV_PLAIN;
+    }
+    return state;
+}
+
+void es_http_proxy_env_reload(void) { atomic_store(&s_proxy_env_state, s_read_proxy_env()); }
+
+/* The proxy variables as the process's first request read them: the
+ * environment is taken at start-up, as the AWS SDKs do, rather than read
+ * six times per request. Where none was set, requests tell curl so
+ * (CURLOPT_PROXY ""), so curl does not read them either and both sides agree
+ * whatever changes later. Where one was, they are read per request as curl
+ * does (S_PROXY_ENV_PLAIN is never cached: a variable changed later to an
+ * https:// proxy must not reach the shared store, see s_https_proxy). */
+static int s_proxy_env(void)
+{
+    int state = atomic_load(&s_proxy_env_state);
+    if (state == S_PROXY_ENV_UNREAD) {
+        state = s_read_proxy_env();
+        atomic_store(&s_proxy_env_state, state);
+    }
+    return state == S_PROXY_ENV_NONE ? state : s_read_proxy_env();
+}
+
 /* True when one of curl's proxy variables names an https:// proxy: curl then
  * runs s_on_ssl_ctx for the proxy's TLS too and loads the proxy's CA
  * defaults into whatever store the SSL_CTX holds, which must never be the
  * shared one (tls_trust.h). Conservative: every variable, whatever the
  * request's scheme, and NO_PROXY is not consulted. */
-static bool s_https_proxy_configured(void)
-{
-    static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy",
-                                       "HTTP_PROXY",  "all_proxy",   "ALL_PROXY"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && strncasecmp(v, "https://", 8) == 0)
-            return true;
-    }
-    return false;
-}
+static bool s_https_proxy(int proxy_env) { return proxy_env == S_PROXY_ENV_HTTPS; }
 
 /* Builds the header list; also suppresses what curl would add on its own
  * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
@@ -418,7 +448,9 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_HEADERDATA, t);
     cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
     cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
-    if (req->no_proxy)
+    if (t->proxy_env == S_PROXY_ENV_NONE)
+        cu->easy_setopt(h, CURLOPT_PROXY, ""); /* none: curl need not look at the environment */
+    else if (req->no_proxy)
         cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
     if (t->cancel || t->process_cancel) {
         cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
@@ -449,7 +481,8 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     struct curl_slist *headers = NULL;
     ES_GUARD(s_header_list(cu, req, &headers));
     const char *trust_file = NULL, *trust_dir = NULL;
-    if ((!req->no_proxy && s_https_proxy_configured()) ||
+    int proxy_env = s_proxy_env();
+    if ((!req->no_proxy && s_https_proxy(proxy_env)) ||
         !es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
         trust_file = trust_dir = NULL; /* curl loads the CAs itself */
     /* no TLS (plain http, no https:// proxy): no store to build, any handle */
@@ -468,6 +501,7 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
                     .trust_file = trust_file,
                     .trust_dir = trust_dir,
                     .trust_gen = trust_gen,
+                    .proxy_env = proxy_env,
                     .cancel = s_cancel_token,
                     .process_cancel = atomic_load(&s_process_token)};
     resp->body.max = req->max_body;

@@ -33,11 +33,13 @@ void es_s3_target_clean(es_s3_target *t);
 /* The full URL of (bucket, key, encoded query); malloc'd, NULL on error. */
 char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, const char *query);
 
-/* The thread's spare part buffer (part_spare.c). take: an empty b gets the
- * spare when it holds need bytes and is within b's cap, else the spare is
- * freed (growing it would copy bytes nobody needs: b allocates afresh);
- * keep: b's allocation becomes the spare (one per thread, the larger; one
- * above 256 KiB is freed), b is left empty. */
+/* The spare part buffers (part_spare.c). take: an empty b gets the thread's
+ * spare, or for need of 256 KiB and more the shared one, when it holds need
+ * bytes and is within b's cap; a thread's spare that does not fit is freed
+ * (growing it would copy bytes nobody needs: b allocates afresh), the shared
+ * one stays. keep: b's allocation becomes the thread's spare up to 256 KiB,
+ * the shared one up to 8 MiB (either slot keeps the larger of two; a larger
+ * buffer is freed), b is left empty. */
 void es_s3_spare_take(es_buf *b, size_t need);
 void es_s3_spare_keep(es_buf *b);
 

@@ -1,26 +1,38 @@
-/* part_spare.c - the calling thread's spare upload buffer (internal.h, s3.h).
+/* part_spare.c - spare upload buffers kept between uploads (internal.h, s3.h).
  *
  * A worker thread uploads one object after another. A fresh part buffer per
  * object costs more than the copy into it: above glibc's mmap threshold every
  * buffer is a new mapping whose pages the kernel faults in and zeroes, then
- * unmaps at the end. So a finished upload leaves its buffer to the thread's
- * next one: at most one spare per thread, up to S_KEEP_MAX (larger buffers
- * are freed as before, so what a thread holds between two jobs stays small
- * whatever it uploaded last), never more than the next upload's part and
- * never less than its first bytes (a spare grown would copy what it held);
- * es_s3_upload_release_spare (a thread going idle) and thread exit free it. */
+ * unmaps at the end. So a finished upload leaves its buffer to a later one:
+ * - up to S_KEEP_MAX, as the calling thread's spare (at most one per thread);
+ * - a larger one, up to S_SHARED_MAX, as the process's one shared spare,
+ *   which any thread's next upload that fits takes. One for all threads, not
+ *   one each: photos that large are the minority, rarely several in flight
+ *   at once, and what the process holds beyond its transfers in flight stays
+ *   one buffer whatever the concurrency.
+ * Each slot keeps the larger of two candidates; a spare is taken only when it
+ * holds the upload's first bytes (a spare grown would copy what it held) and
+ * is not above its part. es_s3_upload_release_spare (a thread going idle)
+ * frees the thread's spare and the shared one; thread exit frees the
+ * thread's. */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "aws/s3/internal.h"
 
-/* The largest buffer kept as a spare. */
+/* The largest buffer kept as a thread's spare. */
 #define S_KEEP_MAX (256u << 10)
+/* The largest kept as the shared spare: one part of the worker's default size. */
+#define S_SHARED_MAX ((size_t)8 << 20)
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
-static pthread_key_t s_key; /* the spare's storage; freed at thread exit */
+static pthread_key_t s_key; /* the thread's spare's storage; freed at thread exit */
 static bool s_key_ok;
 static _Thread_local size_t s_cap; /* its capacity (es_buf cap) */
+
+static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *s_shared;      /* the shared spare, or NULL (s_shared_mu) */
+static size_t s_shared_cap; /* its capacity (s_shared_mu) */
 
 static void s_key_init(void) { s_key_ok = pthread_key_create(&s_key, free) == 0; }
 
@@ -39,22 +51,72 @@ static void s_set(char *data, size_t cap)
     s_cap = data ? cap : 0;
 }
 
-void es_s3_spare_take(es_buf *b, size_t need)
+static void s_release_own(void)
 {
     char *data = s_spare();
-    if (!data || b->data)
+    if (!data)
         return;
-    if (s_cap > b->max + 1 || s_cap < need + 1) { /* es_buf keeps a NUL after its bytes */
-        /* larger than this upload's part, or too small for its first bytes (a
-         * realloc would copy the old ones): give the memory back */
-        es_s3_upload_release_spare();
-        return;
-    }
+    s_set(NULL, 0);
+    free(data);
+}
+
+/* b (empty) gets the buffer when it holds need bytes and its NUL and is not
+ * above b's part. */
+static bool s_fits(const es_buf *b, size_t cap, size_t need) { return cap <= b->max + 1 && cap >= need + 1; }
+
+static void s_give(es_buf *b, char *data, size_t cap)
+{
     b->data = data;
-    b->cap = s_cap;
+    b->cap = cap;
     b->len = 0;
     b->data[0] = '\0';
-    s_set(NULL, 0);
+}
+
+/* The shared spare for b when it fits; false (it stays shared) otherwise. */
+static bool s_take_shared(es_buf *b, size_t need)
+{
+    pthread_mutex_lock(&s_shared_mu);
+    char *data = s_shared;
+    size_t cap = s_shared_cap;
+    bool fits = data && s_fits(b, cap, need);
+    if (fits) {
+        s_shared = NULL;
+        s_shared_cap = 0;
+    }
+    pthread_mutex_unlock(&s_shared_mu);
+    if (fits)
+        s_give(b, data, cap);
+    return fits;
+}
+
+void es_s3_spare_take(es_buf *b, size_t need)
+{
+    if (b->data)
+        return;
+    char *data = s_spare();
+    if (data && s_fits(b, s_cap, need)) {
+        s_give(b, data, s_cap);
+        s_set(NULL, 0);
+        return;
+    }
+    s_release_own(); /* above this upload's part, or too small for its first bytes */
+    if (need >= S_KEEP_MAX)
+        (void)s_take_shared(b, need);
+}
+
+/* data (cap bytes) becomes the shared spare when there is none or a smaller
+ * one, which is freed; otherwise data is. */
+static void s_keep_shared(char *data, size_t cap)
+{
+    pthread_mutex_lock(&s_shared_mu);
+    if (s_shared_cap < cap) {
+        char *old = s_shared;
+        s_shared = data;
+        s_shared_cap = cap;
+        data = old;
+    }
+    pthread_mutex_unlock(&s_shared_mu);
+    free(data);
 }
 
 void es_s3_spare_keep(es_buf *b)
@@ -65,8 +127,15 @@ void es_s3_spare_keep(es_buf *b)
     b->len = b->cap = 0;
     if (!data)
         return;
+    if (cap > S_KEEP_MAX + 1) {
+        if (cap <= S_SHARED_MAX + 1)
+            s_keep_shared(data, cap);
+        else
+            free(data);
+        return;
+    }
     char *old = s_spare();
-    if (!s_key_ok || cap > S_KEEP_MAX + 1 || (old && s_cap >= cap)) { /* one spare per thread: the larger */
+    if (!s_key_ok || (old && s_cap >= cap)) { /* one spare per thread: the larger */
         free(data);
         return;
     }
@@ -76,11 +145,19 @@ void es_s3_spare_keep(es_buf *b)
 
 void es_s3_upload_release_spare(void)
 {
-    char *data = s_spare();
-    if (!data)
-        return;
-    s_set(NULL, 0);
+    s_release_own();
+    pthread_mutex_lock(&s_shared_mu);
+    char *data = s_shared;
+    s_shared = NULL;
+    s_shared_cap = 0;
+    pthread_mutex_unlock(&s_shared_mu);
     free(data);
 }
 
-size_t es_s3_upload_spare_bytes(void) { return s_spare() ? s_cap : 0; }
+size_t es_s3_upload_spare_bytes(void)
+{
+    pthread_mutex_lock(&s_shared_mu);
+    size_t shared = s_shared_cap;
+    pthread_mutex_unlock(&s_shared_mu);
+    return (s_spare() ? s_cap : 0) + shared;
+}

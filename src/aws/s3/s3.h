@@ -210,10 +210,13 @@ ES_MUST_USE es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res);
 void es_s3_upload_abort(es_s3_upload *u);
 /* Frees u after finish; accepts NULL. */
 void es_s3_upload_free(es_s3_upload *u);
-/* A finished or freed upload leaves its part buffer (up to 256 KiB) to the
- * calling thread's next upload, one spare per thread: no fresh pages to
- * fault in and zero per object. Release frees the thread's spare (call it when the
- * thread goes idle); thread exit frees it too. spare_bytes: its size, 0 if none. */
+/* A finished or freed upload leaves its part buffer to a later upload: up to
+ * 256 KiB to the calling thread's next one (one spare per thread), a larger
+ * one up to 8 MiB to the next upload on any thread that it can hold (one
+ * shared spare per process): no fresh pages to fault in and zero per object.
+ * Release frees the thread's spare and the shared one (call it when the
+ * thread goes idle); thread exit frees the thread's. spare_bytes: the size
+ * of both, 0 if none. */
 void es_s3_upload_release_spare(void);
 size_t es_s3_upload_spare_bytes(void);
 

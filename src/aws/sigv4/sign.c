@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/buf.h"
+#include "common/hex.h"
 #include "aws/sigv4/crypto_dl.h"
 #include "aws/sigv4/internal.h"
 #include "common/secure.h"
@@ -18,16 +19,6 @@
 #define S_ALGORITHM "AWS4-HMAC-SHA256"
 #define S_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define S_MAX_EXPIRES 604800u
-
-static void s_hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 void es_sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -38,7 +29,7 @@ void es_sigv4_sha256_hex(const void *data, size_t len, char out[65])
         out[0] = '\0';
         return;
     }
-    s_hex(md, 32, out);
+    es_hex_encode(md, 32, out);
 }
 
 void es_sigv4_format_date(time_t t, char out[17])
@@ -294,7 +285,7 @@ static es_err s_compute(const es_sigv4_config *cfg, const es_sigv4_request *req,
     es_secure_zero(key, sizeof key);
     if (rc != ES_OK)
         return es_error_set(err, rc, "sigv4: deriving the signature failed");
-    s_hex(sig, 32, st->signature);
+    es_hex_encode(sig, 32, st->signature);
     return ES_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "aws/sigv4/crypto_dl.h"
+#include "common/hex.h"
 
 static json_t *s_load(const uint8_t *body, size_t len)
 {
@@ -75,8 +76,7 @@ static bool s_md5_ok(const char *body, const char *md5_hex)
     if (!cr || !cr->Digest(body, strlen(body), md, &md_len, cr->md5_md, NULL) || md_len != 16)
         return true; /* MD5 unavailable (FIPS, or no libcrypto): nothing to compare */
     char hex[33];
-    for (unsigned i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    es_hex_encode(md, 16, hex);
     return strlen(md5_hex) == 32 && strncasecmp(hex, md5_hex, 32) == 0;
 }
 

@@ -149,6 +149,27 @@ static void test_wire_format_of_put(void)
     es_s3_client_free(c);
 }
 
+/* Header lines as curl gets them: "name: value", and an empty value as
+ * "name;" (curl would read "name:" as "remove this header"): both arrive,
+ * the empty one empty, and both are signed. */
+static void test_header_lines_with_and_without_value(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_route("GET", "/bkt/h", 200, "ok", NULL, 0);
+    const es_aws_header headers[] = {{"x-amz-meta-full", "a: b"}, {"x-amz-meta-empty", ""}};
+    es_aws_request req = {.method = "GET", .path = "/bkt/h", .headers = headers, .header_count = 2};
+    es_aws_result res;
+    CHECK_OK(es_aws_call(es_s3_client_core(c), &req, NULL, &res));
+    es_test_http_request r;
+    REQUIRE(s_nth("GET", 0, &r));
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-full"), "a: b");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-empty"), "");
+    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "x-amz-meta-empty;x-amz-meta-full");
+    es_test_http_request_free(&r);
+    es_s3_client_free(c);
+}
+
 static void test_get_and_list_requests(void)
 {
     es_s3_client *c = s_s3(3);
@@ -733,6 +754,7 @@ int main(void)
     if (!s_srv || !s_creds)
         return 1;
     ES_RUN(test_wire_format_of_put);
+    ES_RUN(test_header_lines_with_and_without_value);
     ES_RUN(test_get_and_list_requests);
     ES_RUN(test_retry_503_then_success);
     ES_RUN(test_final_errors_map);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "aws/creds/http.h"
+#include "aws/http/http.h"
 #include "../../harness/test.h"
 #include "../../support/aws_env.h"
 #include "../../support/http_server.h"
@@ -217,6 +218,7 @@ static void test_no_proxy(void)
     s_setup();
     s_dead_origin(dead, sizeof dead);
     setenv("http_proxy", dead, 1);
+    es_http_proxy_env_reload(); /* the process read the variables at its first request */
     es_test_http_server_route(s_srv, "GET", "/meta", 200, "direct");
     es_creds_http_req req = {.method = "GET", .url = s_at("/meta")};
     es_error_clear(&err);
@@ -227,6 +229,7 @@ static void test_no_proxy(void)
     CHECK_STR_EQ(resp.body, "direct");
     es_creds_http_resp_free(&resp);
     unsetenv("http_proxy");
+    es_http_proxy_env_reload();
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "GET", "/meta"), 1);
 }
 

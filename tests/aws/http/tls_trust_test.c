@@ -249,22 +249,34 @@ static void test_one_file_check_per_new_connection(void)
     es_http_response_clean(&resp);
 }
 
+/* The proxy variables are read once (es_http_proxy_env_reload reads them
+ * again): with none at first, a variable set later changes nothing for curl
+ * or for us (the request goes straight to the server, with the shared
+ * store); read again, an https:// proxy keeps the shared store out of the
+ * proxy's TLS, and once it is gone the store is shared again. */
 static void test_https_proxy_bypasses_shared_store(void)
 {
     unsetenv("no_proxy");
     unsetenv("NO_PROXY");
+    es_http_proxy_env_reload();
     char proxy[64];
     snprintf(proxy, sizeof proxy, "https://127.0.0.1:%u", s_port); /* a TLS server: curl does TLS to it */
     REQUIRE(setenv("HTTPS_PROXY", proxy, 1) == 0);
     es_http_response resp;
     es_http_response_init(&resp);
     unsigned long attached = es_tls_trust_attaches();
+    CHECK_OK(s_get_via("127.0.0.1", s_cert, true, &resp)); /* not read again: straight to s_server */
+    CHECK_INT_EQ(resp.status, 200);
+    CHECK_INT_EQ(es_tls_trust_attaches() - attached, 1);
+    es_http_proxy_env_reload();
+    attached = es_tls_trust_attaches();
     (void)s_get_via("127.0.0.1", s_cert, true, &resp); /* fails: s_server is no proxy */
     CHECK_INT_EQ(es_tls_trust_attaches() - attached, 0);
     CHECK_INT_EQ(es_tls_trust_objects(s_cert, ""), 1); /* curl loaded no proxy CAs into it */
     REQUIRE(unsetenv("HTTPS_PROXY") == 0);
     CHECK_OK(s_get_via("127.0.0.1", s_cert, true, &resp)); /* no proxy: shared again */
     CHECK_INT_EQ(es_tls_trust_attaches() - attached, 1);
+    es_http_proxy_env_reload();
     es_http_response_clean(&resp);
 }
 

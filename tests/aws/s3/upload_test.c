@@ -11,6 +11,7 @@
  * CRC and the whole object's; bodies are signed as UNSIGNED-PAYLOAD only when
  * the payload signing setting says so (auto over this plain-http server:
  * signed). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,7 +380,8 @@ static void test_expect_hint_keeps_the_bytes(void)
 /* One upload after another on a thread reuses the buffer of the last one (no
  * fresh pages per object), and a reused buffer holding a larger object's
  * bytes sends exactly the new object's: smaller, larger, unknown size, empty.
- * A buffer above 256 KiB is not kept; release frees the spare. */
+ * A buffer above 256 KiB is not the thread's but the process's shared spare;
+ * release frees both. */
 static void test_thread_reuses_its_part_buffer(void)
 {
     es_s3_upload_release_spare();
@@ -405,18 +407,83 @@ static void test_thread_reuses_its_part_buffer(void)
         /* the first upload's 256 KiB buffer is the spare from then on (the larger is kept) */
         CHECK_INT_EQ(es_s3_upload_spare_bytes(), 256u << 10);
     }
-    /* too large to keep: the thread holds nothing after it */
+    /* too large for the thread's spare: it becomes the shared one, which the
+     * next large upload takes and sends exactly its own bytes from */
     es_s3_upload_release_spare();
-    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
-    REQUIRE(u);
-    es_s3_upload_expect(u, 300000);
-    es_aws_result res;
-    CHECK_OK(s_write(u, 300000, 65536, &res));
-    CHECK_OK(es_s3_upload_finish(u, &res));
-    es_s3_upload_free(u);
-    s_check_put_bytes(300000, "large upload");
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    static const size_t large[] = {300000, 280000, 400000};
+    for (size_t i = 0; i < sizeof large / sizeof large[0]; i++) {
+        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+        REQUIRE(u);
+        es_s3_upload_expect(u, large[i]);
+        es_aws_result res;
+        CHECK_OK(s_write(u, large[i], 65536, &res));
+        CHECK_OK(es_s3_upload_finish(u, &res));
+        es_s3_upload_free(u);
+        s_check_put_bytes(large[i], "large upload");
+        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10); /* the shared spare, the thread's none */
+    }
+    es_s3_upload_release_spare();
     CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
     es_s3_client_free(c);
+}
+
+/* Keeps an allocation of cap bytes as a spare (es_s3_spare_keep). */
+static char *s_keep_buffer(size_t cap)
+{
+    es_buf b;
+    es_buf_init(&b, cap - 1); /* capacity exactly cap: the bytes and es_buf's NUL */
+    if (es_buf_reserve(&b, cap - 1) != ES_OK)
+        return NULL;
+    char *data = b.data;
+    es_s3_spare_keep(&b);
+    return data;
+}
+
+static void *s_take_large(void *arg)
+{
+    es_buf *b = arg;
+    es_s3_spare_take(b, 300000);
+    return NULL;
+}
+
+/* A buffer above 256 KiB is kept once for the whole process, not per thread:
+ * another thread's large upload takes it, a small one does not, one that it
+ * cannot hold leaves it; of two, the larger stays; above 8 MiB nothing is
+ * kept. */
+static void test_large_spare_is_shared(void)
+{
+    es_s3_upload_release_spare();
+    char *big = s_keep_buffer(512u << 10);
+    REQUIRE(big);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+    REQUIRE(s_keep_buffer(300u << 10)); /* smaller: freed, the larger stays */
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+
+    es_buf b;
+    es_buf_init(&b, S_PART);
+    es_s3_spare_take(&b, 1000); /* a small upload: not the shared spare */
+    CHECK(b.data == NULL);
+    es_s3_spare_take(&b, 512u << 10); /* its bytes and the NUL do not fit */
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, s_take_large, &b) == 0);
+    REQUIRE(pthread_join(th, NULL) == 0);
+    CHECK(b.data == big); /* taken by the other thread */
+    CHECK_INT_EQ(b.cap, 512u << 10);
+    CHECK_INT_EQ(b.len, 0);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    es_s3_spare_keep(&b);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+    es_s3_upload_release_spare();
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+
+    es_buf_init(&b, (size_t)16 << 20);
+    REQUIRE(es_buf_reserve(&b, (size_t)9 << 20) == ES_OK);
+    es_s3_spare_keep(&b);
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0); /* above 8 MiB: freed */
 }
 
 /* A spare too small for an upload's first bytes is freed, not grown (a
@@ -572,6 +639,7 @@ int main(void)
     ES_RUN(test_expect_hint_keeps_the_bytes);
     ES_RUN(test_thread_reuses_its_part_buffer);
     ES_RUN(test_spare_taken_only_when_it_fits);
+    ES_RUN(test_large_spare_is_shared);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);

@@ -1,0 +1,406 @@
+/* curl_floor_bench.c - what the mandated HTTP stack alone costs on this
+ * machine (not a test): a bare libcurl client against tests/bench/floor_peer.mjs,
+ * the same libcurl the worker loads (curl_dl.h) and, with --hash sha256, the
+ * same SHA-256 (crypto_dl.h). No SQS, no signing, no stripping, no JSON or XML:
+ * only the requests that move a photo's bytes, so exifstrip's worker cannot
+ * spend less CPU on them than this does.
+ *   --list FILE    per image: FILE names photos under --root, one a line; each
+ *                  is fetched with a GET into a reused buffer and sent back with
+ *                  a PUT from it. --threads N threads (default 1) take the next
+ *                  photo in turn, each with one handle (one keep-alive
+ *                  connection) for all its requests.
+ *   --stream FILE  per MB: one GET of FILE streamed through a part buffer of
+ *                  --part bytes (default 8 MiB, the worker's part size; never
+ *                  the whole object): each full part is PUT on a second handle
+ *                  from inside the GET's body callback, as the worker's
+ *                  uploader does, then the rest.
+ *   --hash sha256  each PUT body's SHA-256 goes in x-amz-content-sha256 (what a
+ *                  signed payload costs over http; the peer checks it);
+ *                  --hash none (default) sends no digest.
+ * Options as the worker sets them: body callbacks with a receive buffer of
+ * ES_HTTP_STREAM_BUFFER, in-memory PUT bodies, no Expect: 100-continue.
+ * Every GET must return the file's size and every PUT's answer must name the
+ * bytes sent, or the program fails. CPU is getrusage(RUSAGE_SELF) user+sys of
+ * the whole process from the first request to the last (library loading and
+ * process start-up excluded). Lines starting with "# " are key/value results. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "../support/wait.h"
+#include "aws/http/curl_dl.h"
+#include "aws/http/http.h"
+#include "aws/sigv4/crypto_dl.h"
+
+#define MAX_THREADS 64
+#define PUT_REPLY_MAX 32
+
+typedef struct photo {
+    char *get_url, *put_url;
+    size_t size;
+} photo;
+
+typedef struct floor_run {
+    const es_curl_api *cu;
+    const es_crypto_api *crypto; /* NULL: no payload hash */
+    photo *photos;
+    size_t n_photos;
+    atomic_size_t next;
+    size_t part_size;
+    atomic_ullong bytes, requests;
+    atomic_long connections;
+} floor_run;
+
+/* One handle and its buffers: a thread's (per image) or one side of the stream. */
+typedef struct client {
+    floor_run *run;
+    CURL *h;
+    uint8_t *buf; /* the GET body, or the part being filled */
+    size_t len, cap;
+    char reply[PUT_REPLY_MAX + 1]; /* the PUT's answer: the byte count the peer got */
+    size_t reply_len;
+    struct client *uploader; /* --stream: the handle parts go out on */
+    char *put_url;
+    unsigned part_no;
+    int failed;
+} client;
+
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "curl_floor_bench: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+/* base + "/" + path with every byte outside [A-Za-z0-9._~/-] percent-encoded. */
+static char *url_of(const char *base, const char *prefix, const char *path)
+{
+    size_t n = strlen(base) + strlen(prefix) + 3 * strlen(path) + 2;
+    char *u = xmalloc(n), *w = u + sprintf(u, "%s/%s", base, prefix);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("._~/-", *p))
+            *w++ = (char)*p;
+        else
+            w += sprintf(w, "%%%02X", *p);
+    }
+    *w = '\0';
+    return u;
+}
+
+static size_t file_size(const char *root, const char *path)
+{
+    char full[4096];
+    struct stat st;
+    if ((size_t)snprintf(full, sizeof full, "%s/%s", root, path) >= sizeof full || stat(full, &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        die("cannot read %s", path);
+    return (size_t)st.st_size;
+}
+
+/* After a transfer on h: one more request, plus the connections it opened. */
+static void count_transfer(floor_run *r, CURL *h)
+{
+    long opened = 0;
+    r->cu->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened);
+    atomic_fetch_add(&r->connections, opened);
+    atomic_fetch_add(&r->requests, 1);
+}
+
+static size_t on_reply(char *data, size_t size, size_t nmemb, void *arg)
+{
+    client *c = arg;
+    size_t n = size * nmemb, room = PUT_REPLY_MAX - c->reply_len;
+    memcpy(c->reply + c->reply_len, data, n < room ? n : room);
+    c->reply_len += n < room ? n : room;
+    return n;
+}
+
+/* PUT body[0..len) to url on c's handle; the peer must answer 200 with len. */
+static void put_body(client *c, const char *url, const uint8_t *body, size_t len)
+{
+    floor_run *r = c->run;
+    const es_curl_api *cu = r->cu;
+    struct curl_slist *hdrs = NULL, *more;
+    char digest_hdr[96];
+    hdrs = cu->slist_append(NULL, "Expect:");
+    if (hdrs && r->crypto) {
+        unsigned char md[32];
+        int at = snprintf(digest_hdr, sizeof digest_hdr, "x-amz-content-sha256: ");
+        if (!r->crypto->Digest(body, len, md, NULL, r->crypto->sha256_md, NULL))
+            die("SHA-256 failed");
+        for (int i = 0; i < 32; i++)
+            at += snprintf(digest_hdr + at, sizeof digest_hdr - (size_t)at, "%02x", md[i]);
+        more = cu->slist_append(hdrs, digest_hdr);
+        if (!more)
+            cu->slist_free_all(hdrs);
+        hdrs = more;
+    }
+    if (!hdrs)
+        die("out of memory");
+    c->reply_len = 0;
+    cu->easy_setopt(c->h, CURLOPT_URL, url);
+    cu->easy_setopt(c->h, CURLOPT_POSTFIELDS,
+                    body ? (const char *)body : ""); /* NULL would mean a read callback */
+    cu->easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    cu->easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, "PUT");
+    cu->easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+    cu->easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_reply);
+    cu->easy_setopt(c->h, CURLOPT_WRITEDATA, c);
+    CURLcode rc = cu->easy_perform(c->h);
+    long status = 0;
+    cu->easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+    cu->easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
+    cu->slist_free_all(hdrs);
+    c->reply[c->reply_len] = '\0';
+    if (rc != CURLE_OK)
+        die("PUT failed: %s", cu->easy_strerror(rc));
+    if (status != 200 || strtoull(c->reply, NULL, 10) != len) {
+        die("PUT %s of %zu bytes: status %ld, peer: %s", url, len, status, c->reply);
+    }
+    count_transfer(r, c->h);
+}
+
+static size_t on_get_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    client *c = arg;
+    size_t n = size * nmemb;
+    if (n > c->cap - c->len) {
+        size_t cap = c->cap ? c->cap : 1 << 20;
+        while (cap - c->len < n)
+            cap *= 2;
+        uint8_t *b = realloc(c->buf, cap);
+        if (!b)
+            return 0;
+        c->buf = b;
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->len, data, n);
+    c->len += n;
+    return n;
+}
+
+/* --stream: fills the part; a full part goes out on the uploader's handle. */
+static size_t on_stream_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    client *c = arg;
+    size_t n = size * nmemb;
+    for (size_t off = 0; off < n;) {
+        size_t k = c->cap - c->len < n - off ? c->cap - c->len : n - off;
+        memcpy(c->buf + c->len, data + off, k);
+        c->len += k;
+        off += k;
+        if (c->len == c->cap) {
+            char url[4096];
+            snprintf(url, sizeof url, "%s?partNumber=%u", c->put_url, ++c->part_no);
+            put_body(c->uploader, url, c->buf, c->len);
+            c->len = 0;
+        }
+    }
+    atomic_fetch_add(&c->run->bytes, n);
+    return n;
+}
+
+/* GET url on c's handle through body_cb; fails unless 200 with want bytes. */
+static void get(client *c, const char *url, curl_write_callback body_cb, size_t want)
+{
+    const es_curl_api *cu = c->run->cu;
+    cu->easy_setopt(c->h, CURLOPT_URL, url);
+    cu->easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
+    cu->easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, NULL);
+    cu->easy_setopt(c->h, CURLOPT_WRITEFUNCTION, body_cb);
+    cu->easy_setopt(c->h, CURLOPT_WRITEDATA, c);
+    CURLcode rc = cu->easy_perform(c->h);
+    long status = 0;
+    curl_off_t got = 0;
+    cu->easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+    cu->easy_getinfo(c->h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+    if (rc != CURLE_OK)
+        die("GET failed: %s", cu->easy_strerror(rc));
+    if (status != 200 || (size_t)got != want) {
+        die("GET %s: status %ld, %lld of %zu bytes", url, status, (long long)got, want);
+    }
+    count_transfer(c->run, c->h);
+}
+
+static void client_init(client *c, floor_run *r)
+{
+    memset(c, 0, sizeof *c);
+    c->run = r;
+    c->h = r->cu->easy_init();
+    if (!c->h)
+        die("curl_easy_init failed");
+    r->cu->easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+    r->cu->easy_setopt(c->h, CURLOPT_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
+    r->cu->easy_setopt(c->h, CURLOPT_UPLOAD_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
+    r->cu->easy_setopt(c->h, CURLOPT_TCP_KEEPALIVE, 1L);
+}
+
+static void client_done(client *c)
+{
+    c->run->cu->easy_cleanup(c->h);
+    free(c->buf);
+}
+
+/* Per image: photos in turn until none is left. */
+static void *images_thread(void *arg)
+{
+    client *c = arg;
+    floor_run *r = c->run;
+    for (size_t i; (i = atomic_fetch_add(&r->next, 1)) < r->n_photos;) {
+        photo *p = &r->photos[i];
+        c->len = 0;
+        get(c, p->get_url, on_get_body, p->size);
+        put_body(c, p->put_url, c->buf, c->len);
+        atomic_fetch_add(&r->bytes, p->size);
+    }
+    return NULL;
+}
+
+static void read_list(floor_run *r, const char *list, const char *url, const char *root)
+{
+    FILE *f = fopen(list, "r");
+    char line[4096];
+    size_t cap = 0;
+    if (!f)
+        die("cannot open %s", list);
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0])
+            continue;
+        if (r->n_photos == cap) {
+            cap = cap ? cap * 2 : 256;
+            r->photos = realloc(r->photos, cap * sizeof *r->photos);
+            if (!r->photos)
+                die("out of memory");
+        }
+        char out[32];
+        snprintf(out, sizeof out, "out/%zu", r->n_photos);
+        r->photos[r->n_photos++] = (photo){.get_url = url_of(url, "", line),
+                                           .put_url = url_of(url, out, ""),
+                                           .size = file_size(root, line)};
+    }
+    fclose(f);
+    if (r->n_photos == 0)
+        die("%s names no photos", list);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: curl_floor_bench --url URL --root DIR (--list FILE [--threads N] | --stream FILE "
+                    "[--part BYTES]) [--hash none|sha256]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = NULL, *root = NULL, *list = NULL, *stream = NULL, *hash = "none";
+    int threads = 1;
+    floor_run r = {.part_size = (size_t)8 << 20};
+    if (argc % 2 == 0) /* options come in pairs */
+        usage();
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *v = argv[i + 1];
+        if (!strcmp(argv[i], "--url"))
+            url = v;
+        else if (!strcmp(argv[i], "--root"))
+            root = v;
+        else if (!strcmp(argv[i], "--list"))
+            list = v;
+        else if (!strcmp(argv[i], "--stream"))
+            stream = v;
+        else if (!strcmp(argv[i], "--hash"))
+            hash = v;
+        else if (!strcmp(argv[i], "--threads"))
+            threads = atoi(v);
+        else if (!strcmp(argv[i], "--part"))
+            r.part_size = (size_t)strtoull(v, NULL, 10);
+        else
+            usage();
+    }
+    if (!url || !root || !list == !stream || threads < 1 || threads > MAX_THREADS || r.part_size < 1024 ||
+        (strcmp(hash, "none") && strcmp(hash, "sha256")))
+        usage();
+    es_error err = {0};
+    r.cu = es_curl_api_get(&err);
+    if (!r.cu)
+        die("libcurl: %s", err.msg);
+    if (!strcmp(hash, "sha256") && !(r.crypto = es_crypto_api_get(&err)))
+        die("libcrypto: %s", err.msg);
+
+    client clients[MAX_THREADS + 1];
+    double t0, ms;
+    size_t objects;
+    if (list) {
+        read_list(&r, list, url, root);
+        pthread_t tid[MAX_THREADS];
+        for (int t = 0; t < threads; t++)
+            client_init(&clients[t], &r);
+        t0 = es_test_cpu_ms(RUSAGE_SELF);
+        for (int t = 0; t < threads; t++)
+            if (pthread_create(&tid[t], NULL, images_thread, &clients[t]) != 0)
+                die("pthread_create failed");
+        for (int t = 0; t < threads; t++)
+            pthread_join(tid[t], NULL);
+        ms = es_test_cpu_ms(RUSAGE_SELF) - t0;
+        for (int t = 0; t < threads; t++)
+            client_done(&clients[t]);
+        objects = r.n_photos;
+    } else {
+        client *getter = &clients[0], *uploader = &clients[1];
+        threads = 1;
+        client_init(getter, &r);
+        client_init(uploader, &r);
+        getter->uploader = uploader;
+        getter->cap = r.part_size;
+        getter->buf = xmalloc(r.part_size);
+        getter->put_url = url_of(url, "out/", stream);
+        char *get_url = url_of(url, "", stream);
+        size_t want = file_size(root, stream);
+        t0 = es_test_cpu_ms(RUSAGE_SELF);
+        get(getter, get_url, on_stream_body, want);
+        if (getter->len > 0 || getter->part_no == 0) { /* the rest (or an empty object) */
+            char last[4096];
+            snprintf(last, sizeof last, "%s?partNumber=%u", getter->put_url, ++getter->part_no);
+            put_body(uploader, last, getter->buf, getter->len);
+        }
+        ms = es_test_cpu_ms(RUSAGE_SELF) - t0;
+        free(get_url);
+        free(getter->put_url);
+        client_done(getter);
+        client_done(uploader);
+        objects = 1;
+    }
+    unsigned long long bytes = atomic_load(&r.bytes);
+    if (bytes == 0)
+        die("no bytes moved");
+    printf("# floor_mode %s\n# floor_hash %s\n# floor_threads %d\n", list ? "images" : "stream", hash, threads);
+    printf("# floor_objects %zu\n# floor_bytes %llu\n# floor_requests %llu\n# floor_connections %ld\n",
+           objects, bytes, (unsigned long long)atomic_load(&r.requests), (long)atomic_load(&r.connections));
+    printf("# floor_part_bytes %zu\n", list ? (size_t)0 : r.part_size);
+    printf("# floor_cpu_ms %.3f\n# floor_ms_per_image %.4f\n# floor_ms_per_mb %.4f\n", ms,
+           ms / (double)objects, ms / ((double)bytes / 1e6));
+    for (size_t i = 0; i < r.n_photos; i++) {
+        free(r.photos[i].get_url);
+        free(r.photos[i].put_url);
+    }
+    free(r.photos);
+    return 0;
+}
