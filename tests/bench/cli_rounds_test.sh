@@ -4,7 +4,8 @@
 # failure in an early round stays counted after later rounds succeed; the
 # large-photo pair refuses an odd number of rounds, puts each tool first
 # equally often, counts the runs slower than 1.5x the median, and fails the
-# bench when exifstrip fails in any round.
+# bench when exifstrip fails in any round; bench_lib.spawn_timed kills a
+# command that outlives its timeout (the floor's runs have one).
 source "$(dirname "$0")/../harness/lib.sh"
 cd "$ES_ROOT" || exit 1
 S=$(mktemp -d "${TMPDIR:-/tmp}/es-rounds.XXXXXX")
@@ -16,7 +17,8 @@ S=$S /usr/bin/python3 - >"$S/results.txt" 2>"$S/py.err" <<'PY'
 import os, sys
 sys.path.insert(0, "tests/bench")
 import cli_bench
-from bench_lib import BenchError
+import time
+from bench_lib import BenchError, spawn_timed
 S = os.environ["S"]
 IN = os.path.join(S, "in.jpg")
 
@@ -57,6 +59,13 @@ try:
     print("late exifstrip failure: not noticed")
 except BenchError as e:
     print(f"late exifstrip failure: {e}")
+t0 = time.time()
+try:
+    spawn_timed(["sleep", "30"], timeout=0.3)
+    print("timeout: not enforced")
+except BenchError as e:
+    print(f"timeout: {e} after {'under' if time.time() - t0 < 5 else 'over'} 5 s")
+print(f"in time: exit {spawn_timed(['true'], timeout=5).rc}")
 PY
 rc=$?
 [ "$rc" = 0 ] || echo "the scenarios failed: $(cat "$S/py.err")" >&2
@@ -79,6 +88,12 @@ t_the_pair_takes_even_rounds_and_turns() {
         grep -q '^late exifstrip failure: exifstrip failed on 1 file(s), e.g. in.jpg: exit 1' "$S/results.txt"
 }
 
+t_a_late_command_is_killed() {
+    check_eq "a command past its timeout" "$(result timeout)" "sleep did not finish in time: killed after under 5 s"
+    check_eq "a command within it" "$(result "in time")" "exit 0"
+}
+
 es_run t_an_early_failure_stays_counted
+es_run t_a_late_command_is_killed
 es_run t_the_pair_takes_even_rounds_and_turns
 es_finish
