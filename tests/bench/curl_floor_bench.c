@@ -24,7 +24,8 @@
  * Options as the worker sets them: body callbacks with a receive buffer of
  * ES_HTTP_STREAM_BUFFER, in-memory PUT bodies, no Expect: 100-continue, no
  * proxy from the environment, a connect timeout and a low-speed limit (a
- * stalled peer fails the run instead of hanging it). Every GET must return
+ * stalled peer fails the run instead of hanging it: under 1 byte/s for
+ * --low-speed-time seconds, default 30 as in the worker). Every GET must return
  * the file's size and every PUT's answer must name the bytes sent, or the
  * program fails. floor_cpu_ms is getrusage(RUSAGE_SELF) user+sys of the whole
  * process at its end, start-up and library loading included (as the worker's
@@ -49,7 +50,7 @@
 #define MAX_THREADS 64
 #define PUT_REPLY_MAX 40
 #define CONNECT_TIMEOUT_MS 10000L
-#define LOW_SPEED_TIME_S 30L
+#define LOW_SPEED_TIME_S 30L /* the worker's default; --low-speed-time S */
 
 typedef struct photo {
     char *get_url, *put_url;
@@ -63,6 +64,7 @@ typedef struct floor_run {
     size_t n_photos;
     atomic_size_t next;
     size_t part_size, put_bytes; /* --stream: bytes of the GET that go out */
+    long low_speed_time_s;       /* a transfer under 1 byte/s this long fails */
     atomic_ullong bytes, put_bytes_sent, requests;
     atomic_long connections;
 } floor_run;
@@ -273,7 +275,7 @@ static void client_init(client *c, floor_run *r)
     r->cu->easy_setopt(c->h, CURLOPT_TCP_KEEPALIVE, 1L);
     r->cu->easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
     r->cu->easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    r->cu->easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
+    r->cu->easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, r->low_speed_time_s);
     r->cu->easy_setopt(c->h, CURLOPT_PROXY, ""); /* never a proxy from http_proxy & co. */
     r->cu->easy_setopt(c->h, CURLOPT_NOPROXY, "*");
 }
@@ -342,7 +344,7 @@ static void read_list(floor_run *r, const char *list, const char *url, const cha
 static void usage(void)
 {
     fprintf(stderr, "usage: curl_floor_bench --url URL --root DIR (--list FILE [--threads N] | --stream FILE "
-                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256]\n");
+                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256] [--low-speed-time S]\n");
     exit(2);
 }
 
@@ -350,7 +352,7 @@ int main(int argc, char **argv)
 {
     const char *url = NULL, *root = NULL, *list = NULL, *stream = NULL, *hash = "none";
     int threads = 1;
-    floor_run r = {.part_size = (size_t)8 << 20, .put_bytes = SIZE_MAX};
+    floor_run r = {.part_size = (size_t)8 << 20, .put_bytes = SIZE_MAX, .low_speed_time_s = LOW_SPEED_TIME_S};
     if (argc % 2 == 0) /* options come in pairs */
         usage();
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -369,13 +371,15 @@ int main(int argc, char **argv)
             threads = atoi(v);
         else if (!strcmp(argv[i], "--part"))
             r.part_size = (size_t)strtoull(v, NULL, 10);
+        else if (!strcmp(argv[i], "--low-speed-time"))
+            r.low_speed_time_s = atol(v);
         else if (!strcmp(argv[i], "--put-bytes"))
             r.put_bytes = (size_t)strtoull(v, NULL, 10);
         else
             usage();
     }
     if (!url || !root || !list == !stream || threads < 1 || threads > MAX_THREADS || r.part_size < 1024 ||
-        (strcmp(hash, "none") && strcmp(hash, "sha256")))
+        r.low_speed_time_s < 1 || (strcmp(hash, "none") && strcmp(hash, "sha256")))
         usage();
     es_error err = {0};
     r.cu = es_curl_api_get(&err);

@@ -7,9 +7,9 @@
 # (a list's byte counts, --put-bytes); a GET the peer cannot serve fails the
 # program with the status; the peer refuses a PUT whose x-amz-content-sha256
 # does not match the body and says when it verified one, and the program in
-# --hash sha256 mode fails against a peer that does not say so. A stalled peer
-# is not tested here (the low-speed limit is 30 s). Skipped without Node.js
-# (the bench skips the floor then).
+# --hash sha256 mode fails against a peer that does not say so; a peer that
+# never answers fails the run after --low-speed-time; an http_proxy in the
+# environment is not used. Skipped without Node.js (the bench skips the floor then).
 source "$(dirname "$0")/../harness/lib.sh"
 
 FLOOR=$ES_BUILD/bench/curl_floor_bench
@@ -46,6 +46,7 @@ head -c 70000 /dev/urandom >"$S/root/sub/b.jpg"
 head -c 300000 /dev/urandom >"$S/root/big.jpg"
 for i in $(seq 1 10); do echo "one byte.jpg"; echo sub/b.jpg; echo big.jpg; done | head -n 10 >"$S/list.txt"
 LIST_BYTES=$(( 4 * 1 + 3 * 70000 + 3 * 300000 ))
+echo sub/b.jpg >"$S/one.txt"
 # the same photos, each PUT with fewer bytes than it has (as a stripped photo)
 sed -e 's/^one byte.jpg$/&\t0/' -e 's/^sub\/b.jpg$/&\t65000/' -e 's/^big.jpg$/&\t290000/' "$S/list.txt" >"$S/stripped.txt"
 STRIPPED_BYTES=$(( 4 * 0 + 3 * 65000 + 3 * 290000 ))
@@ -152,7 +153,6 @@ t_client_requires_a_verified_digest() {
     ready || return
     start_lax_peer
     [ -n "$LAX_URL" ] || { es_fail "the lax peer did not start"; return; }
-    echo sub/b.jpg >"$S/one.txt"
     local rc
     "$FLOOR" --url "$LAX_URL" --root "$S/root" --list "$S/one.txt" --hash none >"$S/lax.none" 2>&1
     rc=$?
@@ -160,6 +160,31 @@ t_client_requires_a_verified_digest() {
     "$FLOOR" --url "$LAX_URL" --root "$S/root" --list "$S/one.txt" --hash sha256 >"$S/lax.sha" 2>&1
     check_eq "with --hash sha256 a peer that did not verify the digest fails the run" "$?" 1
     check "the error says so" grep -q 'the peer did not verify the x-amz-content-sha256 digest' "$S/lax.sha"
+}
+
+t_stalled_peer_fails_the_run() {
+    ready || return
+    local rc t0
+    start_node -e '
+        const s = require("node:http").createServer(() => {});   // reads the request, never answers
+        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));'
+    [ -n "$URL" ] || { es_fail "the stalled peer did not start"; return; }
+    t0=$SECONDS
+    timeout 20 "$FLOOR" --url "$URL" --root "$S/root" --list "$S/one.txt" --low-speed-time 1 >"$S/stall.out" 2>&1
+    rc=$?
+    check_eq "exit status against a peer that never answers" "$rc" 1
+    check "it gave up after the low-speed time, well before 20 s ($((SECONDS - t0)) s)" [ $((SECONDS - t0)) -lt 10 ]
+    check "the error names the failed GET" grep -q 'GET failed: ' "$S/stall.out"
+}
+
+t_environment_proxy_is_not_used() {
+    ready || return
+    local rc
+    # a proxy that does not exist: used, it would fail every request
+    http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 NO_PROXY= \
+        "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/one.txt" --hash sha256 >"$S/proxy.out" 2>&1
+    rc=$?
+    check_eq "exit status with http_proxy set ($(tail -n 1 "$S/proxy.out"))" "$rc" 0
 }
 
 t_peer_checks_the_digest() {
@@ -184,5 +209,7 @@ es_run t_put_size_above_the_photo_refused
 es_run t_stream_goes_out_in_parts
 es_run t_unserved_get_fails
 es_run t_client_requires_a_verified_digest
+es_run t_stalled_peer_fails_the_run
+es_run t_environment_proxy_is_not_used
 es_run t_peer_checks_the_digest
 es_finish
