@@ -503,6 +503,12 @@ static void test_large_spare_is_shared(void)
     es_s3_spare_take(&b, (size_t)8 << 20);
     CHECK(b.data == NULL);
     CHECK_INT_EQ(s_spare_total(), 0);
+    /* one above the upload's part (another part size) is freed too */
+    REQUIRE(s_keep_buffer(512u << 10));
+    es_buf_init(&b, 300000);
+    es_s3_spare_take(&b, 300000);
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(s_spare_total(), 0);
 
     es_buf_init(&b, (size_t)16 << 20);
     REQUIRE(es_buf_reserve(&b, (size_t)9 << 20) == ES_OK);
