@@ -70,8 +70,8 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
-#define S_IDLE_RELEASE_MS \
-    1000 /* a worker idle this long frees its spare upload buffer, the pool the shared one */
+/* A worker idle this long frees its spare upload buffer; the pool idle this long, the shared one. */
+#define S_IDLE_RELEASE_MS 1000
 
 typedef struct s_item {
     char *message_id;

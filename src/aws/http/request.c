@@ -341,9 +341,10 @@ void es_http_proxy_env_reload(void) { atomic_store(&s_proxy_env_state, s_read_pr
  * six times per request. Where none was set, requests tell curl so
  * (CURLOPT_PROXY "" and CURLOPT_NOPROXY "*": an empty proxy alone still has
  * curl 7.88 read no_proxy and NO_PROXY first), so curl reads none of them
- * either and both sides agree whatever changes later. Where one was, they are read per request as curl
- * does (S_PROXY_ENV_PLAIN is never cached: a variable changed later to an
- * https:// proxy must not reach the shared store, see s_https_proxy). */
+ * either and both sides agree whatever changes later. Where one was, they
+ * are read per request as curl does (S_PROXY_ENV_PLAIN is never cached: a
+ * variable changed later to an https:// proxy must not reach the shared
+ * store, see s_https_proxy). */
 static int s_proxy_env(void)
 {
     int state = atomic_load(&s_proxy_env_state);
