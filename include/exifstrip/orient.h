@@ -135,6 +135,17 @@ typedef struct es_orient_budget_ops {
      * transform itself has returned (its CPU work is done) and before its
      * output is written, which may wait on the network; release follows later. */
     void (*end_run)(void *ctx);
+    /* Optional, used once the input's length is known
+     * (es_orient_stripper_expect_input): called once a photo is known to be
+     * turned (its frame header read), before the rest of it is held, with what
+     * turning the whole input will take at most. ES_OK: taken now; the photo
+     * is held within it, acquire then asks for 0 bytes (only waits for its
+     * turn) and release gives these bytes back (also when the stripper is
+     * freed before it finished). ES_ERR_TOO_LARGE: can never fit (the tag is
+     * kept, nothing more is held). Any other code does not fit now: the
+     * stripper stops with that code, holding nothing (the caller may wait
+     * for room and start over). Never blocks. */
+    es_err (*hold)(void *ctx, uint64_t bytes);
 } es_orient_budget_ops;
 
 typedef struct es_orient_config {
@@ -166,6 +177,9 @@ typedef struct es_orient_stripper es_orient_stripper;
 
 es_orient_stripper *es_orient_stripper_new(const es_jpeg_policy *policy, const es_orient_config *config,
                                            es_jpeg_write_fn write, void *write_ctx);
+/* The whole input's length, when known before it is fed (a Content-Length):
+ * lets a budget's hold take a photo's share before the photo is held. */
+void es_orient_stripper_expect_input(es_orient_stripper *s, uint64_t len);
 ES_MUST_USE es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len);
 ES_MUST_USE es_err es_orient_stripper_finish(es_orient_stripper *s);
 const char *es_orient_stripper_error(const es_orient_stripper *s);

@@ -12,8 +12,11 @@
  * output right after JFIF). apply with a tag 2..8 goes to BUFFERING: the
  * input up to EOI is held (the trailer never is), and at finish it is
  * transformed and the result stripped. A frame that cannot be transformed,
- * over EXIFSTRIP_MAX_PIXELS or the shared memory budget, or that
- * libjpeg-turbo refuses falls back to keep; it is never refused for that.
+ * over EXIFSTRIP_MAX_PIXELS or the shared memory budget, not within
+ * S_DECIDE_CAP bytes, or that libjpeg-turbo refuses falls back to keep; it
+ * is never refused for that. With a budget that holds (orient.h) and the
+ * input's length known, the photo's share is taken when its frame is read,
+ * before the rest is held, so a photo waiting for its turn is counted.
  * Refusals of the input are exactly the plain stripper's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +49,9 @@ struct es_orient_stripper {
     uint8_t hdr[S_HDR];
     size_t hdr_len;
     unsigned tag;
+    uint64_t expect_len;  /* the whole input's length, 0 = unknown */
+    bool frame_checked;   /* apply: the frame allows the transform (checked once) */
+    uint64_t budget_held; /* bytes taken from cfg.budget (hold or acquire), given back once */
     es_orient_result result;
     es_jpeg_stats stats;
     es_error error;
@@ -219,16 +225,67 @@ static es_err s_stream(es_orient_stripper *s, bool keep_tag)
     return ES_OK;
 }
 
-/* apply: falls back to keep as soon as the frame shows a transform is impossible. */
+static void s_over_budget(const es_orient_plan *plan, char *why, size_t size)
+{
+    snprintf(why, size, "needs %llu MiB, over the transform memory budget",
+             (unsigned long long)(plan->memory >> 20) + 1);
+}
+
+/* Gives back what this stripper took from the budget (accepts none). */
+static void s_give_back(es_orient_stripper *s)
+{
+    if (s->budget_held && s->cfg.budget && s->cfg.budget->release)
+        s->cfg.budget->release(s->cfg.budget->ctx, s->budget_held);
+    s->budget_held = 0;
+}
+
+/* apply, the frame allowing the transform: with a budget that can hold
+ * (and the input's length known), the photo's share is taken before the
+ * rest of it is held; one that can never fit keeps the tag at once, one
+ * that does not fit now stops the stripper (the caller waits, starts over). */
+static es_err s_hold_share(es_orient_stripper *s, const es_orient_plan *plan)
+{
+    const es_orient_budget_ops *budget = s->cfg.budget;
+    if (!budget || !budget->hold || s->expect_len == 0)
+        return ES_OK;
+    es_err rc = budget->hold(budget->ctx, plan->memory);
+    if (rc == ES_OK) {
+        s->budget_held = plan->memory;
+        return ES_OK;
+    }
+    if (rc != ES_ERR_TOO_LARGE)
+        return s_fail(s, rc, "the transform memory budget has no room for this photo now");
+    s->result.plan = *plan;
+    char why[sizeof plan->fallback];
+    s_over_budget(plan, why, sizeof why);
+    s_keep_fallback_note(s, why);
+    return s_stream(s, true);
+}
+
+/* apply: falls back to keep as soon as the frame shows a transform is
+ * impossible, or when the frame header does not start within S_DECIDE_CAP
+ * bytes (what precedes it is held before any budget could count it; judged
+ * by offsets, so however the input is split); otherwise takes the photo's
+ * share of the budget (s_hold_share). */
 static es_err s_check_frame_early(es_orient_stripper *s)
 {
     es_orient_frame f;
-    if (!s_frame(s, &f))
+    if (s->frame_checked)
         return ES_OK;
     es_orient_plan plan;
-    es_orient_plan_make(s->tag, &f, s->cfg.max_pixels, 0, &plan);
-    if (!plan.fallback[0])
+    if (s->frame_done ? s->frame_off >= S_DECIDE_CAP : s->last_end >= S_DECIDE_CAP) {
+        memset(&plan, 0, sizeof plan);
+        snprintf(plan.fallback, sizeof plan.fallback, "no frame header within the first %u MiB",
+                 (unsigned)(S_DECIDE_CAP >> 20));
+    } else if (!s_frame(s, &f)) {
         return ES_OK;
+    } else {
+        es_orient_plan_make(s->tag, &f, s->cfg.max_pixels, s->expect_len, &plan);
+        if (!plan.fallback[0]) {
+            s->frame_checked = true;
+            return s_hold_share(s, &plan);
+        }
+    }
     s->result.plan = plan;
     s_keep_fallback_note(s, plan.fallback);
     return s_stream(s, true);
@@ -329,10 +386,16 @@ static es_err s_finish_buffered(es_orient_stripper *s)
     const es_orient_budget_ops *budget = s->cfg.budget;
     bool reserved = false;
     if (!plan.fallback[0] && budget && budget->acquire) {
-        reserved = budget->acquire(budget->ctx, plan.memory);
-        if (!reserved)
-            snprintf(plan.fallback, sizeof plan.fallback, "needs %llu MiB, over the transform memory budget",
+        /* A share taken ahead (s_hold_share) covers the whole input: only
+         * the turn to run is waited for, holding no more than that share. */
+        bool ahead = s->budget_held > 0;
+        if (ahead && plan.memory > s->budget_held)
+            snprintf(plan.fallback, sizeof plan.fallback, "needs %llu MiB, more than the share taken ahead",
                      (unsigned long long)(plan.memory >> 20) + 1);
+        else if (!(reserved = budget->acquire(budget->ctx, ahead ? 0 : plan.memory)))
+            s_over_budget(&plan, plan.fallback, sizeof plan.fallback);
+        else if (!ahead)
+            s->budget_held = plan.memory;
     }
     uint8_t *img = NULL;
     size_t img_len = 0;
@@ -342,8 +405,8 @@ static es_err s_finish_buffered(es_orient_stripper *s)
         snprintf(plan.fallback, sizeof plan.fallback, "%.150s", terr.msg);
     if (reserved && budget->end_run) /* the CPU work is done: writing the result out is not */
         budget->end_run(budget->ctx);
-    if (reserved && plan.fallback[0])
-        budget->release(budget->ctx, plan.memory);
+    if (plan.fallback[0])
+        s_give_back(s);
     es_err rc;
     if (plan.fallback[0]) {
         s_keep_fallback_note(s, plan.fallback);
@@ -357,8 +420,7 @@ static es_err s_finish_buffered(es_orient_stripper *s)
         s->held = img;
         s->held_len = s->held_cap = img_len;
         rc = s_start_real(s, false);
-        if (reserved)
-            budget->release(budget->ctx, plan.memory);
+        s_give_back(s);
     }
     if (rc == ES_OK && (rc = es_jpeg_stripper_finish(s->real)) != ES_OK)
         s_fail(s, rc, es_jpeg_stripper_error(s->real));
@@ -410,10 +472,13 @@ const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s) {
 
 bool es_orient_stripper_streaming(const es_orient_stripper *s) { return s->phase == S_STREAMING; }
 
+void es_orient_stripper_expect_input(es_orient_stripper *s, uint64_t len) { s->expect_len = len; }
+
 void es_orient_stripper_free(es_orient_stripper *s)
 {
     if (!s)
         return;
+    s_give_back(s); /* a share taken ahead for a photo never finished */
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);
     free(s->held);

@@ -100,7 +100,8 @@ static void s_flush(es_pool_deleter *d, s_entry *batch, size_t n)
         ES_LOG(retry ? ES_LOG_WARN : ES_LOG_ERROR, "sqs.delete_failed",
                ES_LF_STR("message_id", batch[i].message_id),
                ES_LF_STR("error_code", es_errname(rc != ES_OK ? rc : ES_ERR_CLIENT)),
-               ES_LF_STR("reason", why), ES_LF_BOOL("will_retry", retry));
+               ES_LF_STR("reason", why), ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL),
+               ES_LF_BOOL("will_retry", retry));
         if (retry) {
             batch[i].added_ms = es_clock_ms();
             s_push_locked(d, batch[i]);

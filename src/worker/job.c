@@ -59,14 +59,6 @@ static bool s_write_unchecked(const es_job_env *env, const es_job_object *obj, c
            obj->size <= env->cfg->part_size;
 }
 
-/* The HEAD of B decided the outcome: its request id replaces the one of the
- * write whose lost race led to it. */
-static void s_decided_by(es_job_result *res, const es_aws_result *hres)
-{
-    res->request_id[0] = '\0';
-    es_job_copy_request_id(res, hres);
-}
-
 /* Settles res as written (true) when found, B's object, is the one a write
  * of this job made after all: its answer was lost and its retry found the
  * key taken, and B records this source and wopt's write id; kept (NULL
@@ -78,7 +70,7 @@ static bool s_written_by_this_job(const es_job_env *env, const es_job_object *ob
     if (!kept || !kept->sent || !es_dest_written_by(&obj->source, wopt->write_id, found))
         return false;
     *res = kept->res;
-    s_decided_by(res, hres);
+    es_job_copy_request_id(res, hres); /* the HEAD decided, not the write whose lost race led to it */
     es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK,
                        "written: the write's answer was lost (its retry found the key taken) and "
                        "bucket %.200s holds what it wrote",
@@ -121,7 +113,7 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     es_aws_result hres;
     es_aws_result_clear(&hres);
     es_err rc = es_s3_head_object(env->s3, bucket, obj->key, dest, &hres);
-    s_decided_by(res, &hres);
+    es_job_copy_request_id(res, &hres);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
         es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
                            es_strerror(rc), hres.http_status, hres.message);

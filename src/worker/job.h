@@ -98,7 +98,8 @@ typedef struct es_job_result {
     char removed[160];      /* e.g. "gps,exif,xmp,trailer"; "" when nothing was removed */
     char orientation[256];  /* what happened to the EXIF Orientation ("" = nothing to say) */
     uint64_t duration_ms;
-    char request_id[128]; /* of the S3 request that decided the outcome */
+    char request_id[128]; /* of the request that decided the outcome (S3, or the DLQ's SendMessage);
+                             "" when it had none: no answer (a dropped connection, a timeout) */
     char reason[ES_ERRBUF_SIZE];
     bool reported;  /* a report was sent to the DLQ */
     bool abandoned; /* retry because the job was too old or its GET too slow */

@@ -79,8 +79,7 @@ void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code,
 
 void es_job_copy_request_id(es_job_result *res, const es_aws_result *r)
 {
-    if (r->request_id[0])
-        snprintf(res->request_id, sizeof res->request_id, "%s", r->request_id);
+    snprintf(res->request_id, sizeof res->request_id, "%s", r->request_id);
 }
 
 static es_err s_send_report(const es_job_env *env, const char *report, es_aws_result *sres)
@@ -117,6 +116,7 @@ void es_job_report_refusal(const es_job_env *env, const es_job_message *msg, con
         res->reported = true;
         return;
     }
+    es_job_copy_request_id(res, &sres); /* the failed report's (none from env->report), not the GET's */
     char refusal[sizeof res->reason];
     memcpy(refusal, res->reason, sizeof refusal);
     es_job_set_outcome(res, ES_JOB_RETRY, rc, "refused (%.100s) but the %s failed: %s%s%.80s", refusal,

@@ -9,12 +9,15 @@
 void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)
     ES_PRINTF(4, 5);
 
-/* Keeps r's request id (if any) as the one that decided the outcome. */
+/* r's request decided the outcome: res names its request id, or none when
+ * that request had no answer naming one (a dropped connection, a timeout),
+ * never an earlier request's of the same job. */
 void es_job_copy_request_id(es_job_result *res, const es_aws_result *r);
 
 /* Reports a refused object (obj NULL: the whole message was refused) to
  * env->report, else to the DLQ when one is configured; a failure to report
- * turns the refusal into a retry. msg may be NULL. No-op for other outcomes. */
+ * turns the refusal into a retry, which then names the failed SendMessage's
+ * request id (none for env->report). msg may be NULL. No-op for other outcomes. */
 void es_job_report_refusal(const es_job_env *env, const es_job_message *msg, const char *bucket,
                            const char *key, const char *version_id, es_job_result *res);
 

@@ -1,7 +1,10 @@
 /* job_transfer.c - the data path of one object (job_transfer.h):
  * GET body -> es_orient_stripper -> es_s3_upload, all streaming: memory is one
  * upload part whatever the object size (a photo whose EXIF orientation is
- * applied is held while it is turned, within EXIFSTRIP_TRANSFORM_MEMORY).
+ * applied is held while it is turned, within EXIFSTRIP_TRANSFORM_MEMORY: its
+ * share is taken when its frame is read, before the rest is held; when it is
+ * not free the GET stops and the job waits holding nothing, then reads the
+ * photo again).
  * Nothing reaches the destination unless the stripper accepted the whole
  * input, because a single-part body is only PUT at finish and a multipart
  * upload is aborted on refusal. The outcome is decided from what failed (the
@@ -21,9 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
 #include "worker/transform_budget.h"
+
+/* A photo whose share of the transform memory is not free when its frame is
+ * read is read again once it is; so many readings at most (the share only
+ * changes when the object does). */
+#define S_READINGS 3
 
 typedef struct s_run {
     const es_job_env *env;
@@ -42,6 +51,9 @@ typedef struct s_run {
     bool write_conflict; /* the conditional write found B changed: re-check */
     bool unchecked;      /* the write was not decided from a HEAD: one PutObject only */
     bool abandoned;      /* too old or too slow: retried, the message released at once */
+    uint64_t *share;     /* transform memory reserved while waiting, for this reading's photo */
+    uint64_t wait_bytes; /* the photo's share was not free: the GET stopped, wait for this much */
+    uint64_t share_done; /* the stripper gave its share back: released once the write is done */
     uint64_t start_ms;
     uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
     uint64_t window_start_ms;      /* the current rate window */
@@ -159,6 +171,8 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
     run->body_checked = info->checksum.checked;
     /* The output is about the input's size (metadata goes, the picture stays). */
     run->expect_bytes = info->content_length;
+    /* a photo to be turned is held within its share of the transform memory */
+    es_orient_stripper_expect_input(run->stripper, info->content_length);
     return ES_OK;
 }
 
@@ -177,6 +191,8 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
     if (run->refusal_pending)
         return ES_OK;
     es_err rc = es_orient_stripper_feed(run->stripper, data, len);
+    if (run->wait_bytes) /* stopped to wait for transform memory: not the input's fault */
+        return rc;
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
         es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
@@ -191,10 +207,32 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 }
 
 /* The shared transform budget (EXIFSTRIP_TRANSFORM_MEMORY and _CONCURRENCY). */
-static es_transform_budget *s_budget(const s_run *run)
+static es_transform_budget *s_budget_of(const es_job_env *env)
 {
-    return es_transform_budget_shared(run->env->cfg->transform_memory,
-                                      (unsigned)run->env->cfg->transform_concurrency);
+    return es_transform_budget_shared(env->cfg->transform_memory, (unsigned)env->cfg->transform_concurrency);
+}
+
+static es_transform_budget *s_budget(const s_run *run) { return s_budget_of(run->env); }
+
+/* A photo to be turned, its frame read: its share is taken before the rest
+ * of it is held - from what was reserved while waiting (a second reading),
+ * else now if free; otherwise the stripper stops (and with it the GET) and
+ * es_job_transfer waits for wait_bytes holding nothing. */
+static es_err s_budget_hold(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    es_transform_budget *b = s_budget(run);
+    if (!b || bytes > run->env->cfg->transform_memory)
+        return ES_ERR_TOO_LARGE;
+    if (*run->share >= bytes) {
+        es_transform_budget_release(b, *run->share - bytes); /* the stripper gives back the rest */
+        *run->share = 0;
+        return ES_OK;
+    }
+    if (es_transform_budget_try_reserve(b, bytes))
+        return ES_OK;
+    run->wait_bytes = bytes;
+    return ES_ERR_CANCELLED;
 }
 
 /* A stop while waiting for the budget abandons the job. */
@@ -212,7 +250,15 @@ static bool s_budget_acquire(void *ctx, uint64_t bytes)
 
 static void s_budget_end_run(void *ctx) { es_transform_budget_end_run(s_budget(ctx)); }
 
-static void s_budget_release(void *ctx, uint64_t bytes) { es_transform_budget_release(s_budget(ctx), bytes); }
+/* The stripper is done with a turned photo once its output is handed to the
+ * upload, but a single PutObject still holds that output, and the stripper
+ * its turned copy, until the write is done: the share is given back then
+ * (es_job_transfer), not here. */
+static void s_budget_release(void *ctx, uint64_t bytes)
+{
+    s_run *run = ctx;
+    run->share_done += bytes;
+}
 
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
 static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res, es_job_result *res)
@@ -267,21 +313,30 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
         opt.if_match = if_match;
     }
     es_err rc = es_s3_get_object(run->env->s3, obj->bucket, obj->key, &opt, &get_res);
-    es_job_copy_request_id(res, &get_res);
+    if (run->wait_bytes)
+        return; /* es_job_transfer waits for the photo's share, then reads it again */
+    /* a part upload (or its multipart upload's creation) that failed inside
+     * the GET's callbacks decided, not the GET it stopped */
+    es_job_copy_request_id(res, run->output_failed ? &run->put_res : &get_res);
     if (rc != ES_OK || run->refused || run->output_failed || run->cancelled) {
         s_classify_get_failure(run, rc != ES_OK ? rc : run->why.code, &get_res, res);
         return;
     }
     rc = es_orient_stripper_finish(run->stripper);
+    /* decided on only at its end (a photo too short to decide on earlier) */
+    if (run->wait_bytes)
+        return;
     if (run->cancelled) { /* stopped while waiting for transform memory: nothing is published */
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: transform abandoned");
         return;
     }
     if (rc != ES_OK) {
-        if (run->output_failed)
+        if (run->output_failed) { /* a part of a photo turned at its end, after the GET */
+            es_job_copy_request_id(res, &run->put_res);
             es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
-        else
+        } else {
             es_job_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
+        }
         return;
     }
     const es_jpeg_stats *stats = es_orient_stripper_stats(run->stripper);
@@ -343,13 +398,15 @@ void es_job_kept_free(es_job_kept *kept)
     kept->sent = false;
 }
 
-bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                     bool unchecked, es_job_kept *kept, es_job_result *res)
+/* One reading of obj into the upload (es_job_transfer); *wait_bytes set
+ * (nothing else decided) when the photo's share of the transform memory was
+ * not free: nothing of it is held then. */
+static bool s_read_once(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
+                        bool unchecked, es_job_kept *kept, uint64_t *share, uint64_t *wait_bytes,
+                        es_job_result *res)
 {
-    if (kept->upload)
-        return s_resend(env, kept, res);
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked};
+    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked, .share = share};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
@@ -358,7 +415,8 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
     run.budget = (es_orient_budget_ops){.acquire = s_budget_acquire,
                                         .release = s_budget_release,
                                         .ctx = &run,
-                                        .end_run = s_budget_end_run};
+                                        .end_run = s_budget_end_run,
+                                        .hold = s_budget_hold};
     es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
     run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
     if (!run.stripper)
@@ -379,5 +437,53 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
     s_forget_unwritten(res);
     es_s3_upload_abort(run.upload); /* NULL once finished */
     es_orient_stripper_free(run.stripper);
+    if (run.share_done) /* the output written (or given up), the turned copy freed */
+        es_transform_budget_release(s_budget(&run), run.share_done);
+    *wait_bytes = run.wait_bytes;
     return run.write_conflict;
+}
+
+/* A photo's share of the transform memory was not free when its frame was
+ * read: its GET was stopped and nothing of it is held. Waits for the share
+ * (the pool's heartbeat keeps the message invisible meanwhile) and keeps it
+ * in *share for the next reading; false with res set when shutting down. */
+static bool s_wait_for_share(const es_job_env *env, uint64_t bytes, uint64_t *share, es_job_result *res)
+{
+    es_transform_budget *b = s_budget_of(env);
+    if (b && *share)
+        es_transform_budget_release(b, *share); /* the object asked for more this time */
+    *share = 0;
+    if (b && es_transform_budget_reserve(b, bytes, env->cancel)) {
+        *share = bytes;
+        return true;
+    }
+    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s",
+                       "shutting down: waiting for transform memory");
+    return false;
+}
+
+bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
+                     bool unchecked, es_job_kept *kept, es_job_result *res)
+{
+    if (kept->upload)
+        return s_resend(env, kept, res);
+    uint64_t share = 0; /* reserved while waiting, taken by the next reading's photo */
+    bool conflict = false;
+    for (int reading = 1;; reading++) {
+        uint64_t wait_bytes = 0;
+        conflict = s_read_once(env, obj, wopt, unchecked, kept, &share, &wait_bytes, res);
+        if (!wait_bytes)
+            break;
+        if (reading == S_READINGS) {
+            es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
+                               "the object's transform share changed on each of %d readings", reading);
+            break;
+        }
+        ES_LOG(ES_LOG_DEBUG, "job.transform_wait", ES_LF_STR("key", obj->key), ES_LF_UINT("bytes", wait_bytes));
+        if (!s_wait_for_share(env, wait_bytes, &share, res))
+            break;
+    }
+    if (share) /* not taken: the reading stopped before the frame */
+        es_transform_budget_release(s_budget_of(env), share);
+    return conflict;
 }

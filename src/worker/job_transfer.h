@@ -21,7 +21,9 @@ typedef struct es_job_kept {
 /* GETs obj (pinned by its version id, else If-Match on its ETag), strips it
  * and writes it to cfg->dest_bucket under the same key on wopt's condition,
  * recording wopt's source identity. Fills res's outcome, bytes, removed
- * summary, orientation note and request id. Returns true when the
+ * summary, orientation note and request id. A photo to be turned whose
+ * share of the transform memory is not free when its frame is read is
+ * waited for holding nothing and read again. Returns true when the
  * conditional write found B changed (the caller re-checks B), else false.
  * unchecked: wopt was not decided from a HEAD of B, so the output must go
  * out as one PutObject: an object (by its Content-Length) or an output

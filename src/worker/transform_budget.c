@@ -37,13 +37,20 @@ void es_transform_budget_free(es_transform_budget *b)
     free(b);
 }
 
-bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
+/* Whether bytes (and, with slot, a running slot) are free now. Locked. */
+static bool s_fits(const es_transform_budget *b, uint64_t bytes, bool slot)
+{
+    return b->total - b->used >= bytes && !(slot && b->max_running && b->running >= b->max_running);
+}
+
+/* Waits (when wait) until bytes and a slot (when slot) fit, and takes them. */
+static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel)
 {
     if (bytes > b->total)
         return false;
     pthread_mutex_lock(&b->mu);
-    while (b->total - b->used < bytes || (b->max_running && b->running >= b->max_running)) {
-        if (cancel && atomic_load(cancel)) {
+    while (!s_fits(b, bytes, slot)) {
+        if (!wait || (cancel && atomic_load(cancel))) {
             pthread_mutex_unlock(&b->mu);
             return false;
         }
@@ -52,9 +59,24 @@ bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const a
         pthread_cond_timedwait(&b->cv, &b->mu, &until);
     }
     b->used += bytes;
-    b->running++;
+    b->running += slot;
     pthread_mutex_unlock(&b->mu);
     return true;
+}
+
+bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
+{
+    return s_take(b, bytes, true, true, cancel);
+}
+
+bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes)
+{
+    return s_take(b, bytes, false, false, NULL);
+}
+
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
+{
+    return s_take(b, bytes, false, true, cancel);
 }
 
 void es_transform_budget_end_run(es_transform_budget *b)

@@ -5,7 +5,10 @@
  * The budget also admits at most so many transforms at once: they are
  * CPU-bound, so more than the CPUs can run only adds their memory. A running
  * slot is held only while the transform computes; its bytes until its output
- * has been written. */
+ * has been written. A photo's bytes may be reserved before its slot (while
+ * it is read and while it waits for the slot): a reservation never waits
+ * for a slot and a slot never waits for bytes, so waiters never hold up the
+ * transform that runs. */
 #ifndef ES_WORKER_TRANSFORM_BUDGET_H
 #define ES_WORKER_TRANSFORM_BUDGET_H
 
@@ -22,6 +25,16 @@ void es_transform_budget_free(es_transform_budget *b);
  * and a running slot): true. false at once when bytes is more than the whole
  * budget, or while waiting when *cancel becomes nonzero. */
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
+/* Takes bytes without a running slot, for a photo held before its transform
+ * (its share taken as soon as it is known, transform_budget.c): true when
+ * they fit now, false at once otherwise (wait with
+ * es_transform_budget_reserve, holding nothing meanwhile). Given back with
+ * es_transform_budget_release; its transform then acquires 0 bytes (a slot). */
+bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes);
+/* Waits until bytes fit and takes them, without a running slot: true. false
+ * at once when bytes is more than the whole budget, or while waiting when
+ * *cancel becomes nonzero. */
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
 /* Gives the running slot back: the transform's CPU work is done (its output
  * may still be being written, holding its bytes). Once per acquire. */
 void es_transform_budget_end_run(es_transform_budget *b);

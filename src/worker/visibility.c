@@ -132,6 +132,7 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
             if ((f & (f - 1)) == 0) /* 1st, 2nd, 4th, 8th ... failure */
                 ES_LOG(ES_LOG_WARN, "sqs.visibility_failed", ES_LF_STR("message_id", due[i].message_id),
                        ES_LF_STR("reason", rc != ES_OK ? res.message : entries[i].error),
+                       ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL),
                        ES_LF_UINT("failures", f));
         }
         free(due[i].receipt);

@@ -5,7 +5,9 @@
 # the original displays as (jpegtran -trim), its stored pixels are turned, and
 # job.done says what was done. A second photo too large for the worker's
 # EXIFSTRIP_TRANSFORM_MEMORY is not refused: it keeps only its tag (and says
-# why). An upright photo still takes the plain byte-for-byte path.
+# why). An upright photo still takes the plain byte-for-byte path. Photos
+# whose transform memory is not free wait for it holding nothing, then are
+# read again and turned.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -17,12 +19,12 @@ PORTRAIT="phone/portrait é.jpg"
 BIG="phone/big panorama.jpg"
 UPRIGHT="phone/upright.jpg"
 
-log_field() { # event key field: the field of the first matching JSON log line
+log_field() { # event key field [log]: the field of the first matching JSON log line
     "$E2E_PY" -c 'import json,sys
 for l in open(sys.argv[1], errors="replace"):
     try: d=json.loads(l)
     except ValueError: continue
-    if d.get("event")==sys.argv[2] and d.get("key")==sys.argv[3]: print(d.get(sys.argv[4]) or ""); break' "$LOG" "$@"
+    if d.get("event")==sys.argv[2] and d.get("key")==sys.argv[3]: print(d.get(sys.argv[4]) or ""); break' "${4:-$LOG}" "$1" "$2" "$3"
 }
 
 t_rotated_photo_arrives_upright() {
@@ -67,5 +69,42 @@ d=json.load(open(sys.argv[1])); e=d["exif"]; sys.exit(0 if e["orientation"]==3 a
     e2e_show_log_on_failure "$LOG" 40
 }
 
+# Four gray photos stored turned (1024x768: a transform share of about
+# 1.7 MB each), EXIFSTRIP_TRANSFORM_MEMORY 2 MiB (one share at a time), one
+# transform slot, four jobs at once, the first PutObject to B held back 1.5 s
+# (a share is held until its photo is written): the other photos' shares are
+# not free when their frames are read, so their GETs stop, they wait holding
+# nothing (job.transform_wait), then read their photo again. Every photo
+# arrives turned; nothing refused, nothing left in the queue.
+t_photos_wait_for_transform_memory() {
+    e2e_stack w || return
+    local i seq gets d=$S/w log=$S/wait.log
+    mkdir -p "$UP/wait" "$d"
+    for i in 0 1 2 3; do
+        "$MKFIXTURE" --gray --oriented --orientation 6 --size 1024x768 --seed $((20 + i)) "$UP/wait/p$i.jpg" ||
+            { es_fail "mkfixture failed"; return; }
+    done
+    e2e_fault "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"$E2E_B\",\"delay_ms\":1500,\"times\":1}" >/dev/null ||
+        { es_fail "the fault rule was not installed"; return; }
+    seq=$(e2e_log_seq)
+    check "aws s3 cp --recursive to A" e2e_aws s3 cp --recursive --only-show-errors "$UP/wait" "s3://$E2E_A/wait/"
+    EXIFSTRIP_TRANSFORM_MEMORY=2MiB EXIFSTRIP_TRANSFORM_CONCURRENCY=1 EXIFSTRIP_CONCURRENCY=4 EXIFSTRIP_LOG_LEVEL=debug \
+        e2e_worker_start "$log" --drain
+    e2e_worker_wait 60
+    check_eq "worker exit status (--drain)" "$E2E_WORKER_RC" 0
+    gets=$(e2e_requests "$seq" "r['action']=='GetObject' and r['bucket']=='$E2E_A'")
+    check "photos whose share was not free were read again ($gets GETs for 4 photos)" [ "$gets" -gt 4 ]
+    check "the waits are logged" [ "$(e2e_log_count "$log" job.transform_wait)" -ge 1 ]
+    for i in 0 1 2 3; do
+        emu_s3 GET "$E2E_B" "wait/p$i.jpg" -o "$d/p$i.jpg" || { es_fail "wait/p$i.jpg is not in B"; continue; }
+        check "wait/p$i.jpg displays as the original did" "$JPEGCMP" pixels "$UP/wait/p$i.jpg" "$d/p$i.jpg"
+        check "wait/p$i.jpg was turned" grep -q "orientation 6: rotate 90° cw" <(log_field job.done "wait/p$i.jpg" orientation "$log")
+    done
+    check_eq "refusals" "$(e2e_log_count "$log" job.refused)" 0
+    check_eq "main queue depth" "$(emu_queue_depth "$E2E_Q")" 0
+    e2e_show_log_on_failure "$log" 40
+}
+
 es_run t_rotated_photo_arrives_upright
+es_run t_photos_wait_for_transform_memory
 es_finish

@@ -289,7 +289,67 @@ static void test_fallbacks_keep_the_tag(void)
             in[segs[i].start + 1] = 0xC0;
             in[segs[i].start + 4] = 12;
             s_check_keep_output(in, len, &apply, "not 8-bit");
+            in[segs[i].start + 4] = 8;
         }
+    free(in);
+}
+
+/* in with count full comment segments inserted before its SOF0 (malloc'd). */
+static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, size_t *out_len)
+{
+    ot_seg segs[64];
+    size_t n = ot_header_segments(in, len, segs, 64), sof = 0;
+    for (size_t i = 0; i < n && !sof; i++)
+        if (segs[i].marker == 0xC0)
+            sof = segs[i].start;
+    const size_t com = 4 + 65533;
+    uint8_t *out = sof ? malloc(len + count * com) : NULL;
+    if (!out)
+        return NULL;
+    memcpy(out, in, sof);
+    for (size_t i = 0; i < count; i++) {
+        uint8_t *c = out + sof + i * com;
+        c[0] = 0xFF, c[1] = 0xFE, c[2] = 0xFF, c[3] = 0xFF;
+        memset(c + 4, 'c', com - 4);
+    }
+    memcpy(out + sof + count * com, in + sof, len - sof);
+    *out_len = len + count * com;
+    return out;
+}
+
+/* A frame header more than 16 MiB into the file (comments before the SOF):
+ * what precedes it would be held before any budget counts it, so the tag is
+ * kept instead; just under 16 MiB the photo is still turned. */
+static void test_far_frame_keeps_the_tag(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6};
+    uint8_t *in = NULL;
+    size_t len, big_len = 0, near_len = 0, out_len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
+    uint8_t *big = s_with_comments(in, len, 257, &big_len); /* 257 * 65537 bytes: over 16 MiB */
+    REQUIRE(big);
+    s_check_keep_output(big, big_len, &apply, "no frame header within the first 16 MiB");
+    es_orient_stripper *s = es_orient_stripper_new(NULL, &apply, NULL, NULL); /* the same in pieces */
+    REQUIRE(s);
+    es_err rc = ES_OK;
+    for (size_t at = 0; at < big_len && rc == ES_OK; at += 4096)
+        rc = es_orient_stripper_feed(s, big + at, big_len - at < 4096 ? big_len - at : 4096);
+    CHECK_OK(rc);
+    CHECK(es_orient_stripper_streaming(s)); /* not held to the end */
+    CHECK_OK(es_orient_stripper_finish(s));
+    CHECK_INT_EQ(es_orient_stripper_result(s)->outcome, ES_ORIENT_TAG_KEPT);
+    CHECK_STR_CONTAINS(es_orient_stripper_result(s)->note, "no frame header within the first 16 MiB");
+    es_orient_stripper_free(s);
+    free(big);
+    uint8_t *near = s_with_comments(in, len, 255, &near_len); /* under 16 MiB with the rest */
+    REQUIRE(near);
+    es_orient_result res;
+    uint8_t *out = s_apply(near, near_len, &apply, &out_len, &res);
+    CHECK(out != NULL);
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
+    free(out);
+    free(near);
     free(in);
 }
 
@@ -409,6 +469,7 @@ int main(void)
     ES_RUN(test_adobe_cmyk_survives);
     ES_RUN(test_jfif_density_swapped_on_rotation);
     ES_RUN(test_fallbacks_keep_the_tag);
+    ES_RUN(test_far_frame_keeps_the_tag);
     ES_RUN(test_corrupt_exif_means_upright);
     ES_RUN(test_chunking_and_trailer);
     ES_RUN(test_refusals_unchanged);

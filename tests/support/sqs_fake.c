@@ -133,6 +133,7 @@ static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_re
     if (batch && q->fail_requests > 0) {
         q->fail_requests--;
         resp->status = 500;
+        resp->headers = "Content-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: scripted-failure\r\n";
         snprintf(q->reply, sizeof q->reply,
                  "{\"__type\":\"com.amazonaws.sqs#InternalError\",\"message\":\"scripted\"}");
     } else if (batch && body) {

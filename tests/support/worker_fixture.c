@@ -273,8 +273,9 @@ void es_wfix_last_field(long since, const char *action, const char *match, const
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
         const char *key = json_string_value(json_object_get(e, "key"));
+        const char *queue = json_string_value(json_object_get(e, "queue"));
         const char *value = json_string_value(json_object_get(e, field));
-        if (key && strstr(key, match))
+        if ((key && strstr(key, match)) || (queue && strstr(queue, match)))
             snprintf(out, size, "%s", value ? value : "");
     }
     json_decref(j);

@@ -57,7 +57,7 @@ long es_wfix_last_seq(void);
 int es_wfix_count(long since, const char *action, const char *match);
 
 /* Raw query string of the newest request after since with this action whose
- * key contains match, copied into out ("" when none). */
+ * key (or queue) contains match, copied into out ("" when none). */
 void es_wfix_last_query(long since, const char *action, const char *match, char *out, size_t size);
 /* The same for any string field of the logged request ("request_id": the
  * id the emulator answered it with). */

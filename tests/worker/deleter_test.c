@@ -2,7 +2,7 @@
  * against the scripted SQS endpoint, on the fake clock: batches of
  * ES_SQS_MAX_BATCH sent at once, a smaller batch only when its oldest entry
  * is flush_ms old, failed entries (per entry or the whole request) retried
- * once then given up, everything pending flushed on stop, and a raised stop
+ * once then given up (logged with the failed request's id), everything pending flushed on stop, and a raised stop
  * token (the shutdown deadline) ending the flush without the network. */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include "../harness/test.h"
 #include "../support/fake_clock.h"
+#include "../support/log_capture.h"
 #include "../support/sqs_fake.h"
 #include "worker/deleter.h"
 
@@ -127,6 +128,7 @@ static void test_failed_request_retried_once(void)
 {
     es_pool_deleter *d = s_setup(NULL);
     REQUIRE(d);
+    es_logcap_start();
     es_test_sqs_fail_requests(s_q, 1);
     es_pool_deleter_add(d, "a", "ma");
     es_pool_deleter_add(d, "b", "mb");
@@ -140,6 +142,10 @@ static void test_failed_request_retried_once(void)
         s_await(d, 2, 0, "both deleted on the retry");
     }
     CHECK_INT_EQ(es_test_sqs_calls(s_q, "DeleteMessageBatch"), 2);
+    /* the failure's log line names the failed request */
+    const char *line = strstr(es_logcap_text(), "sqs.delete_failed");
+    CHECK(line && strstr(line, "\"request_id\":\"scripted-failure\""));
+    es_logcap_stop();
     /* Failing twice: given up. */
     es_test_sqs_fail_requests(s_q, 2);
     es_pool_deleter_add(d, "c", "mc");

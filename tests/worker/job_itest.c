@@ -9,7 +9,9 @@
  * id), and the fault-injection
  * cases where the outcome must be "retry" (GET/PUT failures, DLQ send failure,
  * a GET body that fails its S3 checksum: nothing published, a started
- * multipart upload aborted, a refusal of the damaged bytes not kept). */
+ * multipart upload aborted, a refusal of the damaged bytes not kept), a photo
+ * to be turned whose transform memory is not free stopped at its frame and
+ * read again once it is, and a failed request naming its own request id. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "exifstrip/jpeg.h"
 #include "exifstrip/orient.h"
 #include "worker/job.h"
+#include "worker/transform_budget.h"
 
 static es_wfix s_w;
 static es_job_env s_env;
@@ -387,9 +390,10 @@ static void test_unchecked_write_races_and_limits(void)
  * KB larger) is not written as a multipart upload on If-None-Match alone:
  * the transfer stops before anything is sent, B is HEADed, and the photo
  * is GOT again and written by a checked multipart upload. */
-static void test_output_larger_than_the_input_part(void)
+/* A progressive photo stored turned, padded (ICC) to just under one part:
+ * turned upright it is re-coded a few KB larger, past one part. */
+static uint8_t *s_turned_past_one_part(size_t *len)
 {
-    SETUP();
     es_fixture_opts o = {.width = 1024,
                          .height = 768,
                          .quality = 95,
@@ -397,12 +401,22 @@ static void test_output_larger_than_the_input_part(void)
                          .seed = 5,
                          .orientation = 6,
                          .oriented_pixels = true};
-    uint8_t *small = NULL, *expect = NULL;
-    size_t small_len = 0, expect_len = 0;
-    REQUIRE(es_fixture_make(&o, &small, &small_len) == 0);
-    size_t len = (size_t)s_w.cfg.part_size - 1000;
-    uint8_t *jpeg = es_wfix_pad_with_icc(small, small_len, len);
+    uint8_t *small = NULL;
+    size_t small_len = 0;
+    if (es_fixture_make(&o, &small, &small_len) != 0)
+        return NULL;
+    *len = (size_t)s_w.cfg.part_size - 1000;
+    uint8_t *jpeg = es_wfix_pad_with_icc(small, small_len, *len);
     free(small);
+    return jpeg;
+}
+
+static void test_output_larger_than_the_input_part(void)
+{
+    SETUP();
+    uint8_t *expect = NULL;
+    size_t len = 0, expect_len = 0;
+    uint8_t *jpeg = s_turned_past_one_part(&len);
     REQUIRE(jpeg != NULL);
     es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
     es_error err;
@@ -425,6 +439,106 @@ static void test_output_larger_than_the_input_part(void)
     size_t got_len = 0;
     CHECK_OK(es_wfix_get(&s_w, s_w.dst, "turned/grows.jpg", &got, &got_len, NULL));
     CHECK_MEM_EQ(got, got_len, expect, expect_len);
+    free(got);
+    free(expect);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* A record run in the background (its source first uploaded by the thread
+ * when jpeg is set: s_upload_newer). */
+typedef struct s_bg_job {
+    pthread_t thread;
+    es_event_record rec;
+    es_job_result res;
+    atomic_int done;
+    uint8_t *jpeg;
+    size_t len;
+} s_bg_job;
+
+static void *s_bg_job_run(void *arg)
+{
+    s_bg_job *j = arg;
+    es_job_message msg = s_msg("{}");
+    es_job_run_record(&s_env, &msg, &j->rec, &j->res);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+/* Whether an emulator fault rule on key has started to serve a request. */
+static bool s_fault_fired(const char *key)
+{
+    char *reply = NULL;
+    bool fired = false;
+    json_t *j = es_itest_control("GET", "/faults", NULL, &reply) == 200 ? json_loads(reply, 0, NULL) : NULL;
+    json_t *rules = json_object_get(j, "rules");
+    for (size_t i = 0; i < json_array_size(rules); i++) {
+        json_t *r = json_array_get(rules, i);
+        const char *k = json_string_value(json_object_get(r, "key"));
+        fired = fired || (k && !strcmp(k, key) && json_integer_value(json_object_get(r, "fired")) > 0);
+    }
+    json_decref(j);
+    free(reply);
+    return fired;
+}
+
+/* A photo to be turned whose share of the transform memory is not free when
+ * its frame is read (the test holds all of it): its GET is stopped and the
+ * job waits holding nothing; once the share is free the photo is read again
+ * and turned, and its share comes back - only once the photo is written:
+ * while its PutObject is held back the share is still taken. */
+static void test_turned_photo_waits_for_its_share_holding_nothing(void)
+{
+    SETUP();
+    es_fixture_opts o = {.width = 640, .height = 480, .seed = 6, .orientation = 6, .oriented_pixels = true};
+    uint8_t *jpeg = NULL, *expect = NULL, *got = NULL;
+    size_t len = 0, expect_len = 0, got_len = 0;
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
+    es_error err;
+    REQUIRE(es_orient_strip_buffer(NULL, &oc, jpeg, len, &expect, &expect_len, &err, NULL) == ES_OK);
+    const char *key = "turned/waits.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    es_transform_budget *b = es_transform_budget_shared(s_w.cfg.transform_memory,
+                                                        (unsigned)s_w.cfg.transform_concurrency);
+    REQUIRE(b != NULL);
+    REQUIRE(es_transform_budget_try_reserve(b, s_w.cfg.transform_memory)); /* all of it, for now */
+    s_bg_job job;
+    memset(&job, 0, sizeof job);
+    s_record(&job.rec, s_w.src, key, NULL);
+    long seq = es_wfix_last_seq();
+    REQUIRE(pthread_create(&job.thread, NULL, s_bg_job_run, &job) == 0);
+    for (int i = 0; i < 250 && es_wfix_count(seq, "GetObject", key) < 1; i++)
+        usleep(20 * 1000);
+    usleep(300 * 1000);
+    CHECK(!atomic_load(&job.done));                        /* waiting for its share... */
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 1); /* ...its GET stopped at the frame */
+    CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), s_w.cfg.transform_memory);
+    es_transform_budget_release(b, s_w.cfg.transform_memory);
+    pthread_join(job.thread, NULL);
+    CHECK_INT_EQ(job.res.outcome, ES_JOB_STRIPPED);
+    CHECK_STR_CONTAINS(job.res.orientation, "rotate 90");
+    CHECK_INT_EQ(job.res.bytes_in, len);
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 2); /* read again once the share was free */
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    CHECK_OK(es_wfix_get(&s_w, s_w.dst, key, &got, &got_len, NULL));
+    CHECK_MEM_EQ(got, got_len, expect, expect_len);
+
+    const char *held = "turned/written.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, held, jpeg, len) == ES_OK);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, held, "\"delay_ms\":1000") == 0);
+    s_bg_job writer;
+    memset(&writer, 0, sizeof writer);
+    s_record(&writer.rec, s_w.src, held, NULL);
+    REQUIRE(pthread_create(&writer.thread, NULL, s_bg_job_run, &writer) == 0);
+    for (int i = 0; i < 250 && !s_fault_fired(held); i++)
+        usleep(20 * 1000);
+    CHECK(es_transform_budget_in_use(b, NULL) > 0); /* turned, being written: its share still taken */
+    pthread_join(writer.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(writer.res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     free(got);
     free(expect);
     free(jpeg);
@@ -591,17 +705,9 @@ static void test_kept_body_freed_on_failures(void)
 
 /* A newer upload of the key, written by a worker while backfill's write of
  * the listed (older) object waits in the emulator. */
-typedef struct s_newer_upload {
-    pthread_t thread;
-    uint8_t *jpeg;
-    size_t len;
-    es_event_record rec;
-    es_job_result res;
-} s_newer_upload;
-
 static void *s_upload_newer(void *arg)
 {
-    s_newer_upload *up = arg;
+    s_bg_job *up = arg;
     usleep(500 * 1000); /* backfill's PutObject is held back by then */
     up->jpeg = s_jpeg(&up->len, false);
     char etag[128];
@@ -612,9 +718,7 @@ static void *s_upload_newer(void *arg)
     snprintf(up->rec.sequencer, sizeof up->rec.sequencer, "0F");
     up->rec.has_size = true;
     up->rec.size = up->len;
-    es_job_message msg = s_msg("{}");
-    es_job_run_record(&s_env, &msg, &up->rec, &up->res);
-    return NULL;
+    return s_bg_job_run(up);
 }
 
 /* Without sequencers to compare (backfill: a listing has none), a write that
@@ -632,7 +736,7 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
     REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
-    s_newer_upload up;
+    s_bg_job up;
     memset(&up, 0, sizeof up);
     REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
     es_job_result res;
@@ -1109,6 +1213,78 @@ static void test_transient_put_failure_is_retry(void)
     es_wfix_teardown(&s_w);
 }
 
+/* Runs key's record (A's copy already there) under the fault rules set,
+ * then removes them; returns the request log's sequence number before it. */
+static long s_run_faulted(const char *key, es_job_result *res)
+{
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, res);
+    es_itest_clear_faults();
+    return seq;
+}
+
+/* Runs key's record (A's copy already there) with every `action` request to
+ * B for key dropped without an answer (after a GET that succeeded): a retry
+ * whose request id is not the GET's (nor the HEAD's before it) but none, as
+ * the failed request had no answer to name one. */
+static void s_check_dropped_write(const char *key, const char *action)
+{
+    REQUIRE(es_itest_s3_fault(action, s_w.dst, key, "\"reset\":true") == 0);
+    es_job_result res;
+    long seq = s_run_faulted(key, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(res.code, ES_ERR_NETWORK);
+    CHECK(es_wfix_count(seq, action, key) > 0);
+    char get_id[128], head_id[128];
+    es_wfix_last_field(seq, "GetObject", key, "request_id", get_id, sizeof get_id);
+    es_wfix_last_field(seq, "HeadObject", key, "request_id", head_id, sizeof head_id);
+    CHECK(get_id[0] != '\0' && head_id[0] != '\0');
+    CHECK(strcmp(res.request_id, get_id) != 0);
+    CHECK(strcmp(res.request_id, head_id) != 0);
+    CHECK_STR_EQ(res.request_id, "");
+    CHECK(!s_dest_exists(key));
+}
+
+/* The request id a failed write reports is its own: none for a PutObject, a
+ * part or a completion whose connection dropped (never the GET's before it),
+ * the failing PutObject's for one answered 500. */
+static void test_failed_write_names_its_own_request(void)
+{
+    SETUP();
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, false);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "reset.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("reset.jpg", "PutObject");
+
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "answered.jpg", jpeg, len) == ES_OK);
+    s_fault("s3", "PutObject", "bucket", s_w.dst, 500);
+    es_job_result res;
+    long seq = s_run_faulted("answered.jpg", &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    S_CHECK_DECIDED_BY(&res, seq, "PutObject", "answered.jpg"); /* the last attempt's 500 */
+    free(jpeg);
+
+    jpeg = NULL;
+    REQUIRE(es_wfix_big_jpeg((size_t)s_w.cfg.part_size + 300000, &jpeg, &len) == 0);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big/part.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("big/part.jpg", "UploadPart"); /* the first part fails inside the GET */
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "big/complete.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("big/complete.jpg", "CompleteMultipartUpload");
+    free(jpeg);
+
+    /* a photo turned at its end: its output's parts go out after the GET */
+    jpeg = s_turned_past_one_part(&len);
+    REQUIRE(jpeg != NULL);
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "turned/part.jpg", jpeg, len) == ES_OK);
+    s_check_dropped_write("turned/part.jpg", "UploadPart");
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_dlq_failure_keeps_message(void)
 {
     SETUP();
@@ -1124,6 +1300,15 @@ static void test_dlq_failure_keeps_message(void)
     memset(&counts, 0, sizeof counts);
     CHECK(!es_job_run_message(&s_env, &msg, &counts));
     CHECK_INT_EQ(counts.n[ES_JOB_RETRY], 1);
+    /* the retry names the failed SendMessage's request id, not the refused GET's */
+    es_event_record rec;
+    s_record(&rec, s_w.src, "t.jpg", NULL);
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "DLQ report failed");
+    S_CHECK_DECIDED_BY(&res, seq, "SendMessage", slash + 1);
     es_itest_clear_faults();
     /* without a DLQ a refusal is only logged, and settled */
     s_w.cfg.dlq_url[0] = '\0';
@@ -1317,6 +1502,7 @@ int main(void)
     ES_RUN(test_first_delivery_writes_without_head);
     ES_RUN(test_unchecked_write_races_and_limits);
     ES_RUN(test_output_larger_than_the_input_part);
+    ES_RUN(test_turned_photo_waits_for_its_share_holding_nothing);
     ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
     ES_RUN(test_last_write_answer_lost);
     ES_RUN(test_kept_body_freed_on_failures);
@@ -1335,6 +1521,7 @@ int main(void)
     ES_RUN(test_corrupted_get_aborts_multipart);
     ES_RUN(test_refusal_of_damaged_bytes_not_kept);
     ES_RUN(test_transient_put_failure_is_retry);
+    ES_RUN(test_failed_write_names_its_own_request);
     ES_RUN(test_dlq_failure_keeps_message);
     ES_RUN(test_bad_event_and_test_event);
     ES_RUN(test_bad_etag_refused_not_retried);

@@ -1,10 +1,12 @@
 /* job_summary_test.c - the parts of the job that need no network: the
  * "removed" summary built from stripper statistics (order, the kind names
- * src/jpeg gives and inspect shows, gps only with EXIF) and the outcome names used in logs. */
+ * src/jpeg gives and inspect shows, gps only with EXIF), the outcome names used in logs,
+ * and the request id a result names (always the deciding request's, none when it had none). */
 #include <string.h>
 
 #include "../harness/test.h"
 #include "worker/job.h"
+#include "worker/job_outcome.h"
 
 static void test_summary_order(void)
 {
@@ -75,11 +77,82 @@ static void test_outcome_names(void)
     CHECK_STR_EQ(es_job_outcome_name(ES_JOB_DELETED), "deleted");
 }
 
+static es_aws_result s_answer(const char *request_id)
+{
+    es_aws_result r;
+    es_aws_result_clear(&r);
+    snprintf(r.request_id, sizeof r.request_id, "%s", request_id);
+    return r;
+}
+
+/* The request that decided names the result, even when it had no answer
+ * naming it (a dropped connection): the GET's id never stands for a failed PUT. */
+static void test_request_id_is_the_deciding_requests(void)
+{
+    es_job_result res;
+    memset(&res, 0, sizeof res);
+    es_aws_result get = s_answer("GET-ID"), put = s_answer("PUT-ID"), dropped = s_answer("");
+    es_job_copy_request_id(&res, &get);
+    CHECK_STR_EQ(res.request_id, "GET-ID");
+    es_job_copy_request_id(&res, &put);
+    CHECK_STR_EQ(res.request_id, "PUT-ID");
+    es_job_copy_request_id(&res, &dropped);
+    CHECK_STR_EQ(res.request_id, "");
+}
+
+static es_err s_report_fails(void *ctx, const char *json)
+{
+    (void)json;
+    (*(int *)ctx)++;
+    return ES_ERR_IO;
+}
+
+static es_err s_report_stores(void *ctx, const char *json)
+{
+    (void)json;
+    (*(int *)ctx)++;
+    return ES_OK;
+}
+
+/* Reports a refusal the GET "GET-ID" decided through env, into res. */
+static void s_report_get_refusal(const es_job_env *env, es_job_result *res)
+{
+    memset(res, 0, sizeof *res);
+    es_job_set_outcome(res, ES_JOB_REFUSED, ES_ERR_JPEG_EMPTY, "%s", "empty input");
+    snprintf(res->request_id, sizeof res->request_id, "GET-ID");
+    es_job_report_refusal(env, NULL, "src", "a.jpg", NULL, res);
+}
+
+/* A refusal keeps the id of the GET that was refused; when its report then
+ * fails, the retry is not the GET's doing and no longer names it. */
+static void test_failed_report_does_not_name_the_get(void)
+{
+    es_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int calls = 0;
+    es_job_env env = {.cfg = &cfg, .report = s_report_stores, .report_ctx = &calls};
+    es_job_result res;
+    s_report_get_refusal(&env, &res);
+    CHECK_INT_EQ(calls, 1);
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK(res.reported);
+    CHECK_STR_EQ(res.request_id, "GET-ID");
+
+    env.report = s_report_fails;
+    s_report_get_refusal(&env, &res);
+    CHECK_INT_EQ(calls, 2);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "report failed");
+    CHECK_STR_EQ(res.request_id, "");
+}
+
 int main(void)
 {
     ES_RUN(test_summary_order);
     ES_RUN(test_summary_cases);
     ES_RUN(test_summary_uses_kind_names);
     ES_RUN(test_outcome_names);
+    ES_RUN(test_request_id_is_the_deciding_requests);
+    ES_RUN(test_failed_report_does_not_name_the_get);
     return es_test_finish();
 }

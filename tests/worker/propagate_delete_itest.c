@@ -5,7 +5,8 @@
  * a copy of a re-upload newer than the removal, a missing key, a copy
  * written by someone else (kept, warned in the log) and a copy replaced
  * between the HEAD and the conditional DELETE all stay; a copy that keeps
- * changing leaves the removal for redelivery; a late creation of a version
+ * changing leaves the removal for redelivery, as does a DELETE whose
+ * connection drops (naming no request id, not its HEAD's); a late creation of a version
  * hidden by a delete marker is not published again, nor a creation whose
  * source was deleted (or its version hidden) and the removal propagated
  * while it was in flight; a removal that finds B's key absent on its first
@@ -496,6 +497,33 @@ static void test_lost_races_leave_the_removal_for_redelivery(void)
     s_teardown();
 }
 
+/* A conditional DELETE whose connection drops every time: the removal is
+ * retried, and its job.retry line names no request id (the DELETE got no
+ * answer), not the HEAD's that went before it. */
+static void test_dropped_delete_names_no_request(void)
+{
+    SETUP(true);
+    REQUIRE(s_published_with_delete_fault("dropped.jpg", "\"reset\":true"));
+    long seq = es_wfix_last_seq();
+    es_job_counts c = s_run_event("ObjectRemoved:Delete", "dropped.jpg", "", "0B");
+    es_itest_clear_faults();
+    CHECK_INT_EQ(c.n[ES_JOB_RETRY], 1);
+    CHECK(es_wfix_count(seq, "DeleteObject", "dropped.jpg") > 0);
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", "dropped.jpg"), 1);
+    char head_id[128];
+    es_wfix_last_field(seq, "HeadObject", "dropped.jpg", "request_id", head_id, sizeof head_id);
+    REQUIRE(head_id[0] != '\0');
+    CHECK(s_in_dest("dropped.jpg", NULL));
+    const char *line = strstr(es_logcap_text(), "\"event\":\"job.retry\"");
+    REQUIRE(line != NULL);
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    CHECK(!memmem(line, n, "request_id", 10));
+    CHECK(!memmem(line, n, head_id, strlen(head_id)));
+    CHECK(memmem(line, n, "DELETE in bucket", 16) != NULL);
+    s_teardown();
+}
+
 /* A delete is not undone by the creation it followed: B holds the copy of
  * v0, v1 is uploaded and deleted at once, and the removal (propagated) takes
  * B's copy away while v1's job is in flight, its request to B (`action`:
@@ -643,6 +671,7 @@ int main(void)
     ES_RUN(test_versioned_source);
     ES_RUN(test_copy_written_during_the_delete_survives);
     ES_RUN(test_lost_races_leave_the_removal_for_redelivery);
+    ES_RUN(test_dropped_delete_names_no_request);
     ES_RUN(test_delete_not_undone_by_the_creation_it_followed);
     ES_RUN(test_hidden_version_not_published_after_a_lost_write);
     ES_RUN(test_permanently_deleted_version_not_resent);

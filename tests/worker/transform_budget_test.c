@@ -7,7 +7,10 @@
  * CPU quota) or the EXIFSTRIP_TRANSFORM_CONCURRENCY given, and cpu.max lines and CFS quotas are read as whole CPUs,
  * rounded up. A transform's running slot is given back as soon as it has
  * computed, so the next one starts while the first's output is still being
- * written (uploaded); its memory only once that is done. */
+ * written (uploaded); its memory only once that is done. A photo's share
+ * may be reserved ahead (bytes, no slot): a photo waiting for its turn holds
+ * that share and is counted, one whose share does not fit is stopped holding
+ * nothing, one that can never fit keeps its tag at once. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -26,12 +29,15 @@ typedef struct s_waiter {
     atomic_int *cancel;
     uint64_t bytes;
     atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
+    bool reserve;   /* es_transform_budget_reserve (bytes, no slot) instead of acquire */
 } s_waiter;
 
 static void *s_wait(void *arg)
 {
     s_waiter *w = arg;
-    atomic_store(&w->got, es_transform_budget_acquire(w->b, w->bytes, w->cancel) ? 1 : 2);
+    bool ok = w->reserve ? es_transform_budget_reserve(w->b, w->bytes, w->cancel)
+                         : es_transform_budget_acquire(w->b, w->bytes, w->cancel);
+    atomic_store(&w->got, ok ? 1 : 2);
     return NULL;
 }
 
@@ -45,6 +51,19 @@ static bool s_still_waiting(s_waiter *w, pthread_t *t)
     return atomic_load(&w->got) == 0;
 }
 
+/* Starts w, sees it wait, raises its cancel token: it must give up. */
+static void s_check_gives_up_on_cancel(s_waiter *w)
+{
+    pthread_t t;
+    if (!s_still_waiting(w, &t)) {
+        CHECK(!"the waiter was admitted at once");
+        return;
+    }
+    atomic_store(w->cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w->got), 2); /* gave up on cancel, never admitted */
+}
+
 static void test_budget_waits_and_refuses(void)
 {
     es_transform_budget *b = es_transform_budget_new(100, 0);
@@ -52,17 +71,14 @@ static void test_budget_waits_and_refuses(void)
     atomic_int cancel = 0;
     CHECK(!es_transform_budget_acquire(b, 101, &cancel)); /* can never fit */
     CHECK(es_transform_budget_acquire(b, 50, &cancel));
-    s_waiter w = {b, &cancel, 60, 0};
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 60};
     pthread_t t;
     REQUIRE(s_still_waiting(&w, &t)); /* 50 + 60 > 100 */
     es_transform_budget_release(b, 50);
     pthread_join(t, NULL);
     CHECK_INT_EQ(atomic_load(&w.got), 1);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
-    REQUIRE(s_still_waiting(&w, &t));
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel */
+    s_check_gives_up_on_cancel(&w);
     es_transform_budget_release(b, 60);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     es_transform_budget_free(b);
@@ -78,7 +94,7 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     unsigned running = 0;
     CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 20);
     CHECK_INT_EQ(running, 2);
-    s_waiter w = {b, &cancel, 10, 0};
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 10};
     pthread_t t;
     REQUIRE(s_still_waiting(&w, &t)); /* 30 of 1000 bytes would fit: the cap holds it */
     es_transform_budget_end_run(b);   /* the first is done computing, still writing its output */
@@ -87,10 +103,7 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 30); /* its bytes are still held */
     CHECK_INT_EQ(running, 2);
     es_transform_budget_release(b, 10); /* giving bytes back does not free a running slot */
-    REQUIRE(s_still_waiting(&w, &t));
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2);
+    s_check_gives_up_on_cancel(&w);
     atomic_store(&cancel, 0);
     for (int i = 0; i < 2; i++) {
         es_transform_budget_end_run(b);
@@ -107,6 +120,47 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     es_transform_budget_free(open);
 }
 
+/* A photo's share reserved ahead of its transform takes bytes but no
+ * running slot, and never waits for one; its transform then acquires 0
+ * bytes, waiting only for a slot. try_reserve never waits. */
+static void test_reserve_takes_bytes_without_a_slot(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100, 1);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    unsigned running = 9;
+    CHECK(es_transform_budget_acquire(b, 0, &cancel)); /* a transform runs: the only slot */
+    CHECK(es_transform_budget_try_reserve(b, 60));     /* taken although no slot is free */
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 60);
+    CHECK_INT_EQ(running, 1);
+    CHECK(!es_transform_budget_try_reserve(b, 50));  /* not now: false at once */
+    CHECK(!es_transform_budget_try_reserve(b, 101)); /* never */
+    CHECK(!es_transform_budget_reserve(b, 101, &cancel));
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 50, .reserve = true};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t)); /* 60 + 50 > 100 */
+    s_waiter turn = {.b = b, .cancel = &cancel, .bytes = 0};
+    pthread_t tt;
+    REQUIRE(s_still_waiting(&turn, &tt)); /* the 60's transform waits for the slot only */
+    es_transform_budget_end_run(b);
+    pthread_join(tt, NULL);
+    CHECK_INT_EQ(atomic_load(&turn.got), 1);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 60); /* it asked for no more bytes */
+    CHECK_INT_EQ(running, 1);
+    es_transform_budget_end_run(b);
+    es_transform_budget_release(b, 60);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 1);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, &running), 50);
+    CHECK_INT_EQ(running, 0);
+    w.bytes = 51; /* 50 + 51 > 100 */
+    s_check_gives_up_on_cancel(&w);
+    es_transform_budget_release(b, 50);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    es_transform_budget_free(b);
+}
+
 static void test_shared_budget_admits_the_usable_cpus(void)
 {
     unsigned cpus = es_usable_cpus();
@@ -115,12 +169,8 @@ static void test_shared_budget_admits_the_usable_cpus(void)
     atomic_int cancel = 0;
     for (unsigned i = 0; i < cpus; i++)
         CHECK(es_transform_budget_acquire(b, 10, &cancel));
-    s_waiter w = {b, &cancel, 10, 0};
-    pthread_t t;
-    REQUIRE(s_still_waiting(&w, &t));
-    atomic_store(&cancel, 1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up on cancel, never admitted */
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 10};
+    s_check_gives_up_on_cancel(&w);
     for (unsigned i = 0; i < cpus; i++) {
         es_transform_budget_end_run(b);
         es_transform_budget_release(b, 10);
@@ -142,7 +192,7 @@ static int s_shared_budget_with_a_setting(void)
     for (unsigned i = 0; i < setting; i++)
         if (!es_transform_budget_acquire(b, 10, &cancel))
             return 2;
-    s_waiter w = {b, &cancel, 10, 0};
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 10};
     pthread_t t;
     if (!s_still_waiting(&w, &t))
         return 3; /* one more was admitted */
@@ -199,7 +249,19 @@ static void test_quotas_round_up_to_whole_cpus(void)
 typedef struct s_shared_budget {
     es_transform_budget *b;
     atomic_int cancel;
+    uint64_t total;     /* the budget's: a hold of more can never fit */
+    uint64_t last_hold; /* bytes the last hold asked for */
 } s_shared_budget;
+
+/* As the worker's job holds a photo's share: now, never, or not now. */
+static es_err s_ops_hold(void *ctx, uint64_t bytes)
+{
+    s_shared_budget *sb = ctx;
+    sb->last_hold = bytes;
+    if (bytes > sb->total)
+        return ES_ERR_TOO_LARGE;
+    return es_transform_budget_try_reserve(sb->b, bytes) ? ES_OK : ES_ERR_CANCELLED;
+}
 
 static bool s_ops_acquire(void *ctx, uint64_t bytes)
 {
@@ -221,6 +283,7 @@ typedef struct s_turn {
     atomic_int *hold;   /* while nonzero, writing the output waits (an upload in flight); NULL: never */
     atomic_int done;
     es_orient_outcome outcome;
+    bool announce; /* the input's length is given before it is fed (as the worker's GET does) */
 } s_turn;
 
 static es_err s_slow_write(void *ctx, const uint8_t *data, size_t len)
@@ -239,6 +302,8 @@ static void *s_turn_run(void *arg)
     es_jpeg_policy policy;
     es_jpeg_policy_default(&policy);
     es_orient_stripper *s = es_orient_stripper_new(&policy, t->cfg, s_slow_write, t);
+    if (s && t->announce)
+        es_orient_stripper_expect_input(s, t->len);
     if (s && es_orient_stripper_feed(s, t->in, t->len) == ES_OK && es_orient_stripper_finish(s) == ES_OK)
         t->outcome = es_orient_stripper_result(s)->outcome;
     es_orient_stripper_free(s);
@@ -260,7 +325,7 @@ static void test_next_transform_starts_while_output_is_written(void)
     uint8_t *in = NULL;
     size_t len = 0;
     REQUIRE(es_fixture_make(&o, &in, &len) == 0);
-    s_shared_budget sb = {es_transform_budget_new(UINT64_C(1) << 30, 1), 0};
+    s_shared_budget sb = {.b = es_transform_budget_new(UINT64_C(1) << 30, 1)};
     REQUIRE(sb.b);
     es_orient_budget_ops ops = {.acquire = s_ops_acquire,
                                 .release = s_ops_release,
@@ -292,14 +357,94 @@ static void test_next_transform_starts_while_output_is_written(void)
     free(in);
 }
 
+/* A stripper for a photo of len bytes on sb's budget, its length announced. */
+static es_orient_stripper *s_turner(const es_orient_config *cfg, size_t len)
+{
+    es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, NULL, NULL);
+    if (s)
+        es_orient_stripper_expect_input(s, len);
+    return s;
+}
+
+/* With one slot, taken: a photo to be turned takes its share (which covers
+ * its input) as soon as its frame is read, and waiting for the slot it
+ * holds that share and no more, so the budget counts it; a second photo
+ * whose share does not fit now is stopped holding nothing; one whose share
+ * could never fit keeps its tag at once; a stripper freed with a share
+ * gives it back. */
+static void test_waiting_photo_is_counted_by_the_budget(void)
+{
+    es_fixture_opts o = {.width = 256, .height = 192, .orientation = 6};
+    uint8_t *in = NULL;
+    size_t len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    s_shared_budget sb = {.b = es_transform_budget_new(UINT64_C(1) << 30, 1), .total = UINT64_C(1) << 30};
+    REQUIRE(sb.b);
+    es_orient_budget_ops ops = {.acquire = s_ops_acquire,
+                                .release = s_ops_release,
+                                .ctx = &sb,
+                                .end_run = s_ops_end_run,
+                                .hold = s_ops_hold};
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY, .budget = &ops};
+    es_orient_stripper *probe = s_turner(&cfg, len); /* learns one photo's share */
+    REQUIRE(probe);
+    CHECK_OK(es_orient_stripper_feed(probe, in, 64)); /* no frame yet: nothing taken */
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, NULL), 0);
+    CHECK_OK(es_orient_stripper_feed(probe, in + 64, len - 64));
+    uint64_t share = sb.last_hold;
+    CHECK(share >= 3 * (uint64_t)len); /* the input held, its copy and the output */
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, NULL), share);
+    es_orient_stripper_free(probe); /* never finished: its share comes back */
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, NULL), 0);
+    es_transform_budget_free(sb.b);
+
+    sb.total = share + share / 2; /* room for one share */
+    sb.b = es_transform_budget_new(sb.total, 1);
+    REQUIRE(sb.b);
+    REQUIRE(es_transform_budget_acquire(sb.b, 0, &sb.cancel)); /* the slot is busy */
+    s_turn first = {.in = in, .len = len, .cfg = &cfg, .announce = true};
+    pthread_t t1;
+    REQUIRE(pthread_create(&t1, NULL, s_turn_run, &first) == 0);
+    usleep(150 * 1000);
+    CHECK(!atomic_load(&first.done)); /* waits for the slot... */
+    unsigned running = 9;
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, &running), share); /* ...counted, holding its share */
+    CHECK_INT_EQ(running, 1);
+    es_orient_stripper *second = s_turner(&cfg, len);
+    REQUIRE(second);
+    CHECK(es_orient_stripper_feed(second, in, len) == ES_ERR_CANCELLED); /* no room now: stopped */
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, NULL), share);         /* holding nothing */
+    es_orient_stripper_free(second);
+    es_transform_budget_end_run(sb.b); /* the slot's transform is done */
+    pthread_join(t1, NULL);
+    CHECK_INT_EQ(first.outcome, ES_ORIENT_TRANSFORMED);
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, &running), 0);
+    CHECK_INT_EQ(running, 0);
+
+    sb.total = share - 1; /* as the job answers a share over the whole budget */
+    es_orient_stripper *big = s_turner(&cfg, len);
+    REQUIRE(big);
+    CHECK_OK(es_orient_stripper_feed(big, in, len));
+    CHECK_OK(es_orient_stripper_finish(big));
+    CHECK_INT_EQ(es_orient_stripper_result(big)->outcome, ES_ORIENT_TAG_KEPT);
+    CHECK_STR_CONTAINS(es_orient_stripper_result(big)->note, "over the transform memory budget");
+    CHECK(es_orient_stripper_streaming(big)); /* decided at the frame, not held to the end */
+    es_orient_stripper_free(big);
+    CHECK_INT_EQ(es_transform_budget_in_use(sb.b, NULL), 0);
+    es_transform_budget_free(sb.b);
+    free(in);
+}
+
 int main(void)
 {
     ES_RUN(test_budget_waits_and_refuses);
     ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
+    ES_RUN(test_reserve_takes_bytes_without_a_slot);
     ES_RUN(test_shared_budget_takes_the_setting); /* forks before the shared budget exists */
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
     ES_RUN(test_quotas_round_up_to_whole_cpus);
     ES_RUN(test_next_transform_starts_while_output_is_written);
+    ES_RUN(test_waiting_photo_is_counted_by_the_budget);
     return es_test_finish();
 }

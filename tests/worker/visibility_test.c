@@ -9,6 +9,7 @@
 
 #include "../harness/test.h"
 #include "../support/fake_clock.h"
+#include "../support/log_capture.h"
 #include "../support/sqs_fake.h"
 #include "worker/visibility.h"
 
@@ -131,11 +132,15 @@ static void test_failures_retried_every_tick(void)
     CHECK_INT_EQ(n, 4);
     for (size_t i = 2; i < n && i < 8; i++)
         CHECK_STR_EQ(e[i].receipt, "rh-fail");
-    /* A failed request counts as a failure of each entry. */
+    /* A failed request counts as a failure of each entry, logged with its request id. */
+    es_logcap_start();
     es_test_sqs_fail_requests(s_q, 1);
     es_pool_visibility_untrack(v, 0);
     s_run_until(2 * S_HALF_MS);
     CHECK_INT_EQ(es_pool_visibility_extended(v), 1); /* rh-ok's was the failed request */
+    const char *line = strstr(es_logcap_text(), "sqs.visibility_failed");
+    CHECK(line && strstr(line, "\"request_id\":\"scripted-failure\""));
+    es_logcap_stop();
     s_run_until(2 * S_HALF_MS + S_TICK_MS);
     CHECK_INT_EQ(es_pool_visibility_extended(v), 2);
     s_teardown(v);

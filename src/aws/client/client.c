@@ -355,18 +355,19 @@ static int s_outcome(es_aws_client *c, const es_aws_request *req, es_err tr, es_
                      const es_creds *creds, es_aws_result *res, es_retry_class *cls)
 {
     res->http_status = resp->status;
+    /* The answer's headers name it even when its body then failed (a
+     * dropped connection, the caller's own callback refusing it). */
+    s_request_id(resp, res);
     if (tr != ES_OK) {
         *cls = es_retry_classify(tr, resp->status, NULL);
         if (resp->callback_failed) /* the caller's own failure: never retried */
             cls->retryable = false;
         return S_CLASSIFIED;
     }
-    s_request_id(resp, res);
     if (resp->status < 200 || resp->status > 299) {
         s_redact_body(resp, creds);
         if (c->svc->parse_error)
             c->svc->parse_error(resp, res);
-        s_request_id(resp, res);
         *cls = es_retry_classify(ES_OK, resp->status, res->aws_code);
         return S_CLASSIFIED;
     }

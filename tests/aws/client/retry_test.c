@@ -275,13 +275,16 @@ static void test_dropped_connection_retried(void)
     es_s3_get_options none = {0};
     CHECK_OK(es_s3_get_object(c, "bkt", "k", &none, &res));
     CHECK_INT_EQ(res.attempts, 2);
-    /* Dropped every time: a network error in the end, with curl's reason. */
+    /* Dropped every time after a 503 that had an id: a network error in the
+     * end, with curl's reason and no request id (not the 503's). */
     es_test_http_server_clear_routes(s_srv);
+    s_route("GET", "/bkt/k", 503, s_slowdown, "x-amz-request-id: RID-503\r\n", 1);
     s_route("GET", "/bkt/k", 0, NULL, NULL, 0);
     CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &none, &res), ES_ERR_NETWORK);
     CHECK_INT_EQ(res.attempts, 3);
     CHECK_INT_EQ(res.http_status, 0);
     CHECK_STR_CONTAINS(res.message, "network error");
+    CHECK_STR_EQ(res.request_id, "");
     es_s3_client_free(c);
 
     /* Nobody listening at all. */
@@ -328,8 +331,13 @@ static void test_no_retry_after_body_bytes(void)
 {
     es_s3_client *c = s_s3(3);
     REQUIRE(c);
-    es_test_http_route cut =
-        {.method = "GET", .path = "/bkt/k", .status = 200, .body = "0123456789", .times = 1, .truncate_at = 4};
+    es_test_http_route cut = {.method = "GET",
+                              .path = "/bkt/k",
+                              .status = 200,
+                              .body = "0123456789",
+                              .headers = "x-amz-request-id: RID-CUT\r\n",
+                              .times = 1,
+                              .truncate_at = 4};
     es_test_http_server_add_route(s_srv, &cut);
     s_route("GET", "/bkt/k", 200, "0123456789", NULL, 0);
     s_collect col = {0};
@@ -338,6 +346,7 @@ static void test_no_retry_after_body_bytes(void)
     CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &opt, &res), ES_ERR_NETWORK);
     CHECK_INT_EQ(res.attempts, 1);
     CHECK_STR_CONTAINS(res.message, "not retried");
+    CHECK_STR_EQ(res.request_id, "RID-CUT"); /* the headers came: the failed request's own id */
     CHECK_MEM_EQ(col.data, col.len, "0123", 4);
     CHECK_INT_EQ(col.heads, 1);
     /* The caller starts over and gets everything. */
@@ -358,11 +367,12 @@ static void test_callback_failure_is_final(void)
 {
     es_s3_client *c = s_s3(3);
     REQUIRE(c);
-    s_route("GET", "/bkt/k", 200, "data", NULL, 0);
+    s_route("GET", "/bkt/k", 200, "data", "x-amz-request-id: RID-REFUSED\r\n", 0);
     es_s3_get_options opt = {.on_body = s_refuse};
     es_aws_result res;
     CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &opt, &res), ES_ERR_OUTPUT);
     CHECK_INT_EQ(res.attempts, 1);
+    CHECK_STR_EQ(res.request_id, "RID-REFUSED"); /* a body the caller refused still names its request */
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "GET", NULL), 1);
     es_s3_client_free(c);
 }
