@@ -123,6 +123,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifst
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
 
+# proxy_env_test defines getenv to count curl's lookups: exported, so the
+# dlopen'ed libcurl calls it.
+$(BUILD)/tests/aws/http/proxy_env_test: ES_LDFLAGS += -Wl,--export-dynamic-symbol=getenv
+
 # Each fuzz target doubles as a unit test that replays its seeds and a few
 # generated inputs without libFuzzer (tests/fuzz/replay_main.c).
 $(BUILD)/tests/fuzz/%_replay_test: $(BUILD)/obj/tests/fuzz/%_fuzz.o $(BUILD)/obj/tests/fuzz/replay_main.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a

@@ -70,7 +70,8 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
-#define S_IDLE_RELEASE_MS 1000    /* a worker idle this long frees its spare upload buffer */
+/* A worker idle this long frees its spare upload buffer; the pool idle this long, the shared one. */
+#define S_IDLE_RELEASE_MS 1000
 
 typedef struct s_item {
     char *message_id;
@@ -531,20 +532,26 @@ static void s_process(es_pool *p, s_item *it)
 
 /* Waits (mu held) for cv_work. A thread that holds its upload buffer from
  * the last job (aws/s3/s3.h: the spare that saves the next job allocating
- * and faulting in a fresh one), or while the process holds the shared large
- * one, frees them once it has been idle for S_IDLE_RELEASE_MS: gaps between
- * receives keep them, an idle worker does not. */
+ * and faulting in a fresh one) frees it once it has been idle for
+ * S_IDLE_RELEASE_MS; the process's shared large spare is freed so only when
+ * the whole pool is idle then (no job running, none queued): while other
+ * threads work, an idle thread leaves it for their next large photo. Gaps
+ * between receives keep the spares, an idle worker does not. */
 static void s_wait_for_work(es_pool *p)
 {
-    if (!es_s3_upload_spare_bytes()) {
+    bool pool_idle = p->active == 0 && p->qcount == 0;
+    if (!es_s3_upload_spare_bytes() && !(pool_idle && es_s3_upload_shared_spare_bytes())) {
         es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
         return;
     }
     if (es_clock_wait_until(&p->cv_work, &p->mu, es_clock_ms() + S_IDLE_RELEASE_MS) != ETIMEDOUT ||
         p->qcount > 0)
         return;
+    pool_idle = p->active == 0;
     pthread_mutex_unlock(&p->mu);
     es_s3_upload_release_spare();
+    if (pool_idle) /* a job starting meanwhile may lose the spare: a saving missed, no harm */
+        es_s3_upload_release_shared_spare();
     pthread_mutex_lock(&p->mu);
 }
 

@@ -316,6 +316,9 @@ static CURLcode s_on_ssl_ctx(CURL *h, void *ssl_ctx, void *userdata)
 enum { S_PROXY_ENV_UNREAD, S_PROXY_ENV_NONE, S_PROXY_ENV_PLAIN, S_PROXY_ENV_HTTPS };
 static atomic_int s_proxy_env_state = S_PROXY_ENV_UNREAD;
 
+/* HTTP_PROXY is among them though curl never honours it (a CGI program's
+ * environment can set it from a request header): it only ever makes the
+ * answer the safe one, read per request or kept from the shared store. */
 static int s_read_proxy_env(void)
 {
     static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy",
@@ -336,10 +339,12 @@ void es_http_proxy_env_reload(void) { atomic_store(&s_proxy_env_state, s_read_pr
 /* The proxy variables as the process's first request read them: the
  * environment is taken at start-up, as the AWS SDKs do, rather than read
  * six times per request. Where none was set, requests tell curl so
- * (CURLOPT_PROXY ""), so curl does not read them either and both sides agree
- * whatever changes later. Where one was, they are read per request as curl
- * does (S_PROXY_ENV_PLAIN is never cached: a variable changed later to an
- * https:// proxy must not reach the shared store, see s_https_proxy). */
+ * (CURLOPT_PROXY "" and CURLOPT_NOPROXY "*": an empty proxy alone still has
+ * curl 7.88 read no_proxy and NO_PROXY first), so curl reads none of them
+ * either and both sides agree whatever changes later. Where one was, they
+ * are read per request as curl does (S_PROXY_ENV_PLAIN is never cached: a
+ * variable changed later to an https:// proxy must not reach the shared
+ * store, see s_https_proxy). */
 static int s_proxy_env(void)
 {
     int state = atomic_load(&s_proxy_env_state);
@@ -448,10 +453,12 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     cu->easy_setopt(h, CURLOPT_HEADERDATA, t);
     cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
     cu->easy_setopt(h, CURLOPT_WRITEDATA, t);
-    if (t->proxy_env == S_PROXY_ENV_NONE)
-        cu->easy_setopt(h, CURLOPT_PROXY, ""); /* none: curl need not look at the environment */
-    else if (req->no_proxy)
+    if (t->proxy_env == S_PROXY_ENV_NONE) { /* none: curl need not look at the environment */
+        cu->easy_setopt(h, CURLOPT_PROXY, "");
+        cu->easy_setopt(h, CURLOPT_NOPROXY, "*"); /* or curl still reads no_proxy, NO_PROXY */
+    } else if (req->no_proxy) {
         cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
+    }
     if (t->cancel || t->process_cancel) {
         cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
         cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);

@@ -35,13 +35,15 @@ char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, cons
 
 /* The spare part buffers (part_spare.c). take: an empty b gets the thread's
  * spare, or for need of 256 KiB and more the shared one, when it holds need
- * bytes and is within b's cap; a thread's spare that does not fit is freed
- * (growing it would copy bytes nobody needs: b allocates afresh), the shared
- * one stays. keep: b's allocation becomes the thread's spare up to 256 KiB,
- * the shared one up to 8 MiB (either slot keeps the larger of two; a larger
- * buffer is freed), b is left empty. */
+ * bytes and is within b's cap; a spare that does not fit is freed (growing
+ * it would copy bytes nobody needs, keeping it would hold a second part
+ * beside the one b allocates afresh). keep: b's allocation becomes the
+ * thread's spare up to 256 KiB, the shared one up to 8 MiB (either slot keeps
+ * the larger of two; a larger buffer is freed), b is left empty. */
 void es_s3_spare_take(es_buf *b, size_t need);
 void es_s3_spare_keep(es_buf *b);
+/* How many takes got a spare (either kind), process-wide: the tests' view of reuse. */
+size_t es_s3_spare_reuses(void);
 
 /* The signed-call core (tests set retry hooks on it). */
 es_aws_client *es_s3_client_core(es_s3_client *c);

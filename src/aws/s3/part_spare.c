@@ -12,10 +12,14 @@
  *   one buffer whatever the concurrency.
  * Each slot keeps the larger of two candidates; a spare is taken only when it
  * holds the upload's first bytes (a spare grown would copy what it held) and
- * is not above its part. es_s3_upload_release_spare (a thread going idle)
- * frees the thread's spare and the shared one; thread exit frees the
- * thread's. */
+ * is not above its part; one that does not fit the upload that looks at it
+ * is freed, so what the process holds beyond its uploads in flight is at
+ * most the shared spare (one part) and a thread's spare per thread.
+ * es_s3_upload_release_spare (a thread going idle) frees the thread's spare,
+ * es_s3_upload_release_shared_spare (the process going idle) the shared one;
+ * thread exit frees the thread's. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "aws/s3/internal.h"
@@ -64,29 +68,33 @@ static void s_release_own(void)
  * above b's part. */
 static bool s_fits(const es_buf *b, size_t cap, size_t need) { return cap <= b->max + 1 && cap >= need + 1; }
 
+static atomic_size_t s_reuses; /* es_s3_spare_reuses */
+
 static void s_give(es_buf *b, char *data, size_t cap)
 {
+    atomic_fetch_add_explicit(&s_reuses, 1, memory_order_relaxed);
     b->data = data;
     b->cap = cap;
     b->len = 0;
     b->data[0] = '\0';
 }
 
-/* The shared spare for b when it fits; false (it stays shared) otherwise. */
-static bool s_take_shared(es_buf *b, size_t need)
+/* Takes the shared spare out of its slot: b gets it when it fits; one that
+ * does not is freed (outside the lock), as the thread's own is: kept, it
+ * would sit beside the part b allocates afresh, a second part's memory for
+ * nothing (too small now, it is replaced by b's at keep anyway). */
+static void s_take_shared(es_buf *b, size_t need)
 {
     pthread_mutex_lock(&s_shared_mu);
     char *data = s_shared;
     size_t cap = s_shared_cap;
-    bool fits = data && s_fits(b, cap, need);
-    if (fits) {
-        s_shared = NULL;
-        s_shared_cap = 0;
-    }
+    s_shared = NULL;
+    s_shared_cap = 0;
     pthread_mutex_unlock(&s_shared_mu);
-    if (fits)
+    if (data && s_fits(b, cap, need))
         s_give(b, data, cap);
-    return fits;
+    else
+        free(data);
 }
 
 void es_s3_spare_take(es_buf *b, size_t need)
@@ -101,7 +109,7 @@ void es_s3_spare_take(es_buf *b, size_t need)
     }
     s_release_own(); /* above this upload's part, or too small for its first bytes */
     if (need >= S_KEEP_MAX)
-        (void)s_take_shared(b, need);
+        s_take_shared(b, need);
 }
 
 /* data (cap bytes) becomes the shared spare when there is none or a smaller
@@ -143,9 +151,10 @@ void es_s3_spare_keep(es_buf *b)
     s_set(data, cap);
 }
 
-void es_s3_upload_release_spare(void)
+void es_s3_upload_release_spare(void) { s_release_own(); }
+
+void es_s3_upload_release_shared_spare(void)
 {
-    s_release_own();
     pthread_mutex_lock(&s_shared_mu);
     char *data = s_shared;
     s_shared = NULL;
@@ -154,10 +163,14 @@ void es_s3_upload_release_spare(void)
     free(data);
 }
 
-size_t es_s3_upload_spare_bytes(void)
+size_t es_s3_upload_spare_bytes(void) { return s_spare() ? s_cap : 0; }
+
+size_t es_s3_upload_shared_spare_bytes(void)
 {
     pthread_mutex_lock(&s_shared_mu);
     size_t shared = s_shared_cap;
     pthread_mutex_unlock(&s_shared_mu);
-    return (s_spare() ? s_cap : 0) + shared;
+    return shared;
 }
+
+size_t es_s3_spare_reuses(void) { return atomic_load_explicit(&s_reuses, memory_order_relaxed); }

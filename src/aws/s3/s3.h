@@ -214,10 +214,15 @@ void es_s3_upload_free(es_s3_upload *u);
  * 256 KiB to the calling thread's next one (one spare per thread), a larger
  * one up to 8 MiB to the next upload on any thread that it can hold (one
  * shared spare per process): no fresh pages to fault in and zero per object.
- * Release frees the thread's spare and the shared one (call it when the
- * thread goes idle); thread exit frees the thread's. spare_bytes: the size
- * of both, 0 if none. */
+ * A spare that does not fit the upload that looks at it is freed.
+ * release_spare frees the thread's spare (call it when the thread goes
+ * idle), release_shared_spare the shared one (when no upload is running or
+ * about to: the process is idle); thread exit frees the thread's.
+ * spare_bytes: the size of the thread's, shared_spare_bytes the shared
+ * one's, 0 if none. */
 void es_s3_upload_release_spare(void);
+void es_s3_upload_release_shared_spare(void);
 size_t es_s3_upload_spare_bytes(void);
+size_t es_s3_upload_shared_spare_bytes(void);
 
 #endif

@@ -10,7 +10,8 @@
  * mid-upload cannot: its upload stays open, billed
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
  * removes it (README, "Bucket B"). Memory stays about one part; the buffer
- * is the thread's spare from its last upload when there is one (part_spare.c).
+ * is a spare from an earlier upload when one fits: the thread's own, or for
+ * a large photo the process's shared one (part_spare.c).
  * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in. */
 #include "aws/s3/s3.h"
 

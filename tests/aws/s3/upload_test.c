@@ -377,6 +377,15 @@ static void test_expect_hint_keeps_the_bytes(void)
     }
 }
 
+/* The bytes of the thread's spare and the shared one; both freed. */
+static size_t s_spare_total(void) { return es_s3_upload_spare_bytes() + es_s3_upload_shared_spare_bytes(); }
+
+static void s_release_all(void)
+{
+    es_s3_upload_release_spare();
+    es_s3_upload_release_shared_spare();
+}
+
 /* One upload after another on a thread reuses the buffer of the last one (no
  * fresh pages per object), and a reused buffer holding a larger object's
  * bytes sends exactly the new object's: smaller, larger, unknown size, empty.
@@ -384,8 +393,8 @@ static void test_expect_hint_keeps_the_bytes(void)
  * release frees both. */
 static void test_thread_reuses_its_part_buffer(void)
 {
-    es_s3_upload_release_spare();
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    s_release_all();
+    CHECK_INT_EQ(s_spare_total(), 0);
     static const struct {
         size_t len;
         uint64_t expect; /* 0: no hint */
@@ -405,26 +414,28 @@ static void test_thread_reuses_its_part_buffer(void)
         snprintf(what, sizeof what, "upload %zu", i);
         s_check_put_bytes(cases[i].len, what);
         /* the first upload's 256 KiB buffer is the spare from then on (the larger is kept) */
-        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 256u << 10);
+        CHECK_INT_EQ(s_spare_total(), 256u << 10);
     }
     /* too large for the thread's spare: it becomes the shared one, which the
      * next large upload takes and sends exactly its own bytes from */
-    es_s3_upload_release_spare();
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    s_release_all();
+    CHECK_INT_EQ(s_spare_total(), 0);
     static const size_t large[] = {300000, 280000, 400000};
     for (size_t i = 0; i < sizeof large / sizeof large[0]; i++) {
         es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
         REQUIRE(u);
+        size_t reused = es_s3_spare_reuses();
         es_s3_upload_expect(u, large[i]);
+        CHECK_INT_EQ(es_s3_spare_reuses(), reused + (i > 0)); /* the first allocates, the others reuse */
         es_aws_result res;
         CHECK_OK(s_write(u, large[i], 65536, &res));
         CHECK_OK(es_s3_upload_finish(u, &res));
         es_s3_upload_free(u);
         s_check_put_bytes(large[i], "large upload");
-        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10); /* the shared spare, the thread's none */
+        CHECK_INT_EQ(s_spare_total(), 512u << 10); /* the shared spare, the thread's none */
     }
-    es_s3_upload_release_spare();
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    s_release_all();
+    CHECK_INT_EQ(s_spare_total(), 0);
     es_s3_client_free(c);
 }
 
@@ -449,24 +460,26 @@ static void *s_take_large(void *arg)
 
 /* A buffer above 256 KiB is kept once for the whole process, not per thread:
  * another thread's large upload takes it, a small one does not, one that it
- * cannot hold leaves it; of two, the larger stays; above 8 MiB nothing is
- * kept. */
+ * cannot hold frees it; of two, the larger stays; above 8 MiB nothing is
+ * kept. Releasing the thread's spare leaves the shared one. */
 static void test_large_spare_is_shared(void)
 {
-    es_s3_upload_release_spare();
+    s_release_all();
     char *big = s_keep_buffer(512u << 10);
     REQUIRE(big);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+    CHECK_INT_EQ(s_spare_total(), 512u << 10);
     REQUIRE(s_keep_buffer(300u << 10)); /* smaller: freed, the larger stays */
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+    CHECK_INT_EQ(s_spare_total(), 512u << 10);
 
     es_buf b;
     es_buf_init(&b, S_PART);
     es_s3_spare_take(&b, 1000); /* a small upload: not the shared spare */
     CHECK(b.data == NULL);
-    es_s3_spare_take(&b, 512u << 10); /* its bytes and the NUL do not fit */
-    CHECK(b.data == NULL);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
+    es_s3_spare_take(&b, 512u << 10); /* its bytes and the NUL do not fit: freed, not */
+    CHECK(b.data == NULL);            /* left beside the part this upload allocates */
+    CHECK_INT_EQ(s_spare_total(), 0);
+    big = s_keep_buffer(512u << 10);
+    REQUIRE(big);
 
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, s_take_large, &b) == 0);
@@ -474,16 +487,33 @@ static void test_large_spare_is_shared(void)
     CHECK(b.data == big); /* taken by the other thread */
     CHECK_INT_EQ(b.cap, 512u << 10);
     CHECK_INT_EQ(b.len, 0);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    CHECK_INT_EQ(s_spare_total(), 0);
     es_s3_spare_keep(&b);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 512u << 10);
-    es_s3_upload_release_spare();
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    CHECK_INT_EQ(s_spare_total(), 512u << 10);
+    es_s3_upload_release_spare(); /* a thread going idle: the shared spare stays */
+    CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), 512u << 10);
+    s_release_all();
+    CHECK_INT_EQ(s_spare_total(), 0);
+
+    /* a 4-8 MiB photo leaves exactly 8 MiB; a photo of 8 MiB and more needs
+     * the part and its NUL: the spare is freed, not held beside that part */
+    REQUIRE(s_keep_buffer((size_t)8 << 20));
+    CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), (size_t)8 << 20);
+    es_buf_init(&b, (size_t)8 << 20);
+    es_s3_spare_take(&b, (size_t)8 << 20);
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(s_spare_total(), 0);
+    /* one above the upload's part (another part size) is freed too */
+    REQUIRE(s_keep_buffer(512u << 10));
+    es_buf_init(&b, 300000);
+    es_s3_spare_take(&b, 300000);
+    CHECK(b.data == NULL);
+    CHECK_INT_EQ(s_spare_total(), 0);
 
     es_buf_init(&b, (size_t)16 << 20);
     REQUIRE(es_buf_reserve(&b, (size_t)9 << 20) == ES_OK);
     es_s3_spare_keep(&b);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0); /* above 8 MiB: freed */
+    CHECK_INT_EQ(s_spare_total(), 0); /* above 8 MiB: freed */
 }
 
 /* A spare too small for an upload's first bytes is freed, not grown (a
@@ -491,18 +521,18 @@ static void test_large_spare_is_shared(void)
  * that fits is taken as it is; one larger than the part is freed. */
 static void test_spare_taken_only_when_it_fits(void)
 {
-    es_s3_upload_release_spare();
+    s_release_all();
     es_buf b;
     es_buf_init(&b, S_PART);
     REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
     char *kept = b.data;
     size_t cap = b.cap;
     es_s3_spare_keep(&b);
-    REQUIRE(es_s3_upload_spare_bytes() == cap);
+    REQUIRE(s_spare_total() == cap);
     es_buf_init(&b, S_PART);
     es_s3_spare_take(&b, cap); /* cap bytes and the NUL do not fit */
     CHECK(b.data == NULL);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    CHECK_INT_EQ(s_spare_total(), 0);
 
     REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
     kept = b.data;
@@ -512,12 +542,12 @@ static void test_spare_taken_only_when_it_fits(void)
     es_s3_spare_take(&b, cap - 1);
     CHECK(b.data == kept);
     CHECK_INT_EQ(b.cap, cap);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    CHECK_INT_EQ(s_spare_total(), 0);
     es_s3_spare_keep(&b);
     es_buf_init(&b, 100); /* a part smaller than the spare */
     es_s3_spare_take(&b, 10);
     CHECK(b.data == NULL);
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    CHECK_INT_EQ(s_spare_total(), 0);
 }
 
 static void test_exact_part_multiple_has_no_empty_part(void)
