@@ -50,17 +50,27 @@ BIG_RUNS = (("exifstrip", "http: signed payload"),
 FLOOR_MODES = (("none", "no payload hash"), ("sha256", "SHA-256 of each PUT body"))
 
 
+def image_floor(w):
+    """The per-image floor run and what it is set beside: (its figures,
+    exifstrip's worker figures, the per-image target, floor without hash,
+    floor with SHA-256), or None when the floor did not run per image."""
+    im = (w.get("curl_floor") or {}).get("images")
+    if not im:
+        return None
+    ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
+    tgt = IMAGE_SHARE_OF_BASELINE * bl["cpu_ms_per_image"]
+    lo, sha = (floor_figure(im[m], "ms_per_image") for m in ("none", "sha256"))
+    return im, ex, tgt, lo, sha
+
+
 def floor_rows(w):
     """The libcurl floor beside exifstrip (informational, never a target):
     [(row, floor without hash, floor with SHA-256, exifstrip, target)], the
     exifstrip figures paired with the floor of the same payload mode."""
-    cf = w.get("curl_floor") or {}
     rows = []
-    im = cf.get("images")
-    if im:
-        ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
-        tgt = IMAGE_SHARE_OF_BASELINE * bl["cpu_ms_per_image"]
-        lo, sha = (floor_figure(im[m], "ms_per_image") for m in ("none", "sha256"))
+    per_image = image_floor(w)
+    if per_image:
+        im, ex, tgt, lo, sha = per_image
         d = place_digits(tgt, lo, sha)
         rows.append((f"libcurl floor per image (CPU ms; {im['none']['objects']} photos, GET + PUT, "
                      f"{im['none']['threads']} connections; median (lowest–highest run))", spread_text(lo, d),
@@ -97,11 +107,9 @@ def floor_lines(w):
     if not rows:
         return []
     said = []
-    im = cf.get("images")
-    if im:
-        ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
-        tgt = IMAGE_SHARE_OF_BASELINE * bl["cpu_ms_per_image"]
-        lo, hi = (floor_figure(im[m], "ms_per_image") for m in ("none", "sha256"))
+    per_image = image_floor(w)
+    if per_image:
+        _, ex, tgt, lo, hi = per_image
         shown = place_digits(tgt, lo, hi)
         said.append(f"per image exifstrip's worker spends {ratio(ex['cpu_ms_per_image'], hi[0]):.1f}× the libcurl floor "
                     f"of its payload mode (SHA-256), and the per-image target ({tgt:.{shown}f} ms) is "
