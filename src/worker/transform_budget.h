@@ -8,7 +8,10 @@
  * has been written. A photo's bytes may be reserved before its slot (while
  * it is read and while it waits for the slot): a reservation never waits
  * for a slot and a slot never waits for bytes, so waiters never hold up the
- * transform that runs. */
+ * transform that runs. Bytes go first come, first served: while a caller
+ * waits for bytes, later ones (acquire, reserve, try_reserve) wait behind it
+ * even when their own bytes would fit, so small shares never starve a big
+ * one; a caller wanting only a slot (0 bytes) does not queue for bytes. */
 #ifndef ES_WORKER_TRANSFORM_BUDGET_H
 #define ES_WORKER_TRANSFORM_BUDGET_H
 
@@ -27,7 +30,7 @@ void es_transform_budget_free(es_transform_budget *b);
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
 /* Takes bytes without a running slot, for a photo held before its transform
  * (its share taken as soon as it is known, transform_budget.c): true when
- * they fit now, false at once otherwise (wait with
+ * they fit now and nobody waits for bytes, false at once otherwise (wait with
  * es_transform_budget_reserve, holding nothing meanwhile). Given back with
  * es_transform_budget_release; its transform then acquires 0 bytes (a slot). */
 bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes);
