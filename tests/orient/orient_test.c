@@ -317,18 +317,29 @@ static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, siz
     return out;
 }
 
-/* A frame header more than 16 MiB into the file (comments before the SOF):
- * what precedes it would be held before any budget counts it, so the tag is
- * kept instead; just under 16 MiB the photo is still turned. */
-static void test_far_frame_keeps_the_tag(void)
+/* in with fill bytes (0xFF) before its SOF marker. */
+static uint8_t *s_with_fill(const uint8_t *in, size_t len, size_t fill, size_t *out_len)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6};
-    uint8_t *in = NULL;
-    size_t len, big_len = 0, near_len = 0, out_len = 0;
-    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    ot_seg segs[64];
+    size_t n = ot_header_segments(in, len, segs, 64), sof = 0;
+    for (size_t i = 0; i < n && !sof; i++)
+        if (segs[i].marker == 0xC0)
+            sof = segs[i].start;
+    uint8_t *out = sof ? malloc(len + fill) : NULL;
+    if (!out)
+        return NULL;
+    memcpy(out, in, sof);
+    memset(out + sof, 0xFF, fill);
+    memcpy(out + sof + fill, in + sof, len - sof);
+    *out_len = len + fill;
+    return out;
+}
+
+/* A photo whose frame header is too far in keeps its tag, whole or fed in
+ * pieces, and is streamed (not held to its end). */
+static void s_check_far_frame(const uint8_t *big, size_t big_len)
+{
     es_orient_config apply = {.mode = ES_ORIENT_APPLY};
-    uint8_t *big = s_with_comments(in, len, 257, &big_len); /* 257 * 65537 bytes: over 16 MiB */
-    REQUIRE(big);
     s_check_keep_output(big, big_len, &apply, "no frame header within the first 16 MiB");
     es_orient_stripper *s = es_orient_stripper_new(NULL, &apply, NULL, NULL); /* the same in pieces */
     REQUIRE(s);
@@ -341,11 +352,38 @@ static void test_far_frame_keeps_the_tag(void)
     CHECK_INT_EQ(es_orient_stripper_result(s)->outcome, ES_ORIENT_TAG_KEPT);
     CHECK_STR_CONTAINS(es_orient_stripper_result(s)->note, "no frame header within the first 16 MiB");
     es_orient_stripper_free(s);
+}
+
+/* A frame header more than 16 MiB into the file (comments, or fill bytes,
+ * before the SOF): what precedes it would be held before any budget counts
+ * it, so the tag is kept instead; just under 16 MiB the photo is still
+ * turned. */
+static void test_far_frame_keeps_the_tag(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6};
+    uint8_t *in = NULL;
+    size_t len, big_len = 0, near_len = 0, out_len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
+    uint8_t *big = s_with_comments(in, len, 257, &big_len); /* 257 * 65537 bytes: over 16 MiB */
+    REQUIRE(big);
+    s_check_far_frame(big, big_len);
+    free(big);
+    big = s_with_fill(in, len, (size_t)17 << 20, &big_len); /* no segment reported until the SOF */
+    REQUIRE(big);
+    s_check_far_frame(big, big_len);
     free(big);
     uint8_t *near = s_with_comments(in, len, 255, &near_len); /* under 16 MiB with the rest */
     REQUIRE(near);
     es_orient_result res;
     uint8_t *out = s_apply(near, near_len, &apply, &out_len, &res);
+    CHECK(out != NULL);
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
+    free(out);
+    free(near);
+    near = s_with_fill(in, len, (size_t)15 << 20, &near_len);
+    REQUIRE(near);
+    out = s_apply(near, near_len, &apply, &out_len, &res);
     CHECK(out != NULL);
     CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
     free(out);
