@@ -1,6 +1,7 @@
 /* transform_budget.c - a counting budget behind a mutex and a condition
  * variable; waiters re-check the cancel token every 100 ms so a shutdown
- * never hangs on a transform that waits for memory. Bytes are handed out
+ * never hangs on a transform that waits for memory (and a reservation's
+ * deadline, on the worker's clock, is seen as soon). Bytes are handed out
  * first come, first served: callers that want bytes queue, and while anyone
  * queues a newcomer queues behind (try_reserve fails), so a stream of small
  * shares never starves a big one. Nobody in the queue holds bytes, and a
@@ -66,7 +67,8 @@ static void s_dequeue(es_transform_budget *b, const s_queued *me)
 /* Waits (when wait) until bytes and a slot (when slot) fit, and takes them.
  * A caller that wants bytes waits its turn behind earlier ones; one that
  * wants only a slot (it holds its bytes already, or needs none) does not. */
-static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel)
+static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel,
+                   uint64_t deadline_ms)
 {
     if (bytes > b->total)
         return false;
@@ -85,14 +87,15 @@ static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait,
             *tail = &me;
         }
         while (!(s_fits(b, bytes, slot) && (!queues || b->head == &me))) {
-            if (cancel && atomic_load(cancel)) {
+            uint64_t now = es_clock_ms();
+            if ((cancel && atomic_load(cancel)) || now >= deadline_ms) {
                 if (queues)
                     s_dequeue(b, &me);
                 pthread_mutex_unlock(&b->mu);
                 return false;
             }
             struct timespec until;
-            es_clock_deadline(&until, 100);
+            es_clock_deadline(&until, deadline_ms - now < 100 ? deadline_ms - now : 100);
             pthread_cond_timedwait(&b->cv, &b->mu, &until);
         }
         if (queues)
@@ -106,17 +109,18 @@ static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait,
 
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
 {
-    return s_take(b, bytes, true, true, cancel);
+    return s_take(b, bytes, true, true, cancel, ES_CLOCK_NEVER);
 }
 
 bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes)
 {
-    return s_take(b, bytes, false, false, NULL);
+    return s_take(b, bytes, false, false, NULL, ES_CLOCK_NEVER);
 }
 
-bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel,
+                                 uint64_t deadline_ms)
 {
-    return s_take(b, bytes, false, true, cancel);
+    return s_take(b, bytes, false, true, cancel, deadline_ms);
 }
 
 void es_transform_budget_end_run(es_transform_budget *b)
