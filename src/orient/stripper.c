@@ -24,7 +24,7 @@
 
 #include "exifstrip/orient.h"
 
-#define S_DECIDE_CAP ((size_t)16 << 20)
+#define S_DECIDE_CAP ((size_t)ES_ORIENT_DECIDE_CAP)
 #define S_HDR 6 /* SOI + marker + length of the output's first segment */
 
 typedef enum s_phase { S_DECIDING, S_STREAMING, S_BUFFERING } s_phase;

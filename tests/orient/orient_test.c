@@ -58,6 +58,11 @@ static void test_plan_trims(void)
     CHECK_INT_EQ(plan.trim_left + plan.trim_top, 0);
     es_orient_plan_make(8, &f, 0, 1000, &plan); /* 4032 % 16 = 0 */
     CHECK_INT_EQ(plan.trim_left + plan.trim_top, 0);
+    CHECK(plan.memory > 3000 && plan.memory < UINT64_MAX);
+    es_orient_plan_make(8, &f, 0, UINT64_MAX / 3, &plan); /* 3 x the length would wrap to a small share */
+    CHECK(plan.memory == UINT64_MAX);
+    es_orient_plan_make(8, &f, 0, UINT64_MAX, &plan);
+    CHECK(plan.memory == UINT64_MAX);
     /* 4:4:4 and gray have 8x8 MCUs */
     REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 61, 45, 1, 0x22), &f));
     es_orient_plan_make(3, &f, 0, 1000, &plan);
