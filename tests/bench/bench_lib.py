@@ -5,6 +5,7 @@ description (CPU model, cores, kernel, distribution, tool versions)."""
 import os
 import platform
 import re
+import signal
 import subprocess
 import time
 
@@ -45,10 +46,12 @@ def read_rss(rss_file):
         return 0
 
 
-def spawn_timed(argv, stdout="/dev/null", stdin="/dev/null", errfile=None, env=None, rss_file=None):
+def spawn_timed(argv, stdout="/dev/null", stdin="/dev/null", errfile=None, env=None, rss_file=None, timeout=None):
     """Runs argv to completion (posix_spawnp: cheap for short runs); returns a
     Proc. Its peak RSS is only meaningful with rss_file (see TIME): the command
-    then runs under /usr/bin/time, which adds its start-up to the wall time."""
+    then runs under /usr/bin/time, which adds its start-up to the wall time.
+    With timeout (seconds), a command still running then is killed and
+    BenchError raised."""
     if rss_file:
         argv = rss_wrapped(argv, rss_file)
     errpath = errfile or "/dev/null"
@@ -64,7 +67,7 @@ def spawn_timed(argv, stdout="/dev/null", stdin="/dev/null", errfile=None, env=N
         pid = os.posix_spawnp(argv[0], argv, env if env is not None else os.environ, file_actions=actions)
     except OSError as err:
         raise BenchError(f"cannot run {argv[0]}: {err}") from err
-    _, status, ru = os.wait4(pid, 0)
+    status, ru = wait_until(pid, t0 + timeout if timeout else None, argv)
     wall = time.perf_counter() - t0
     err = ""
     if errfile and os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
@@ -72,6 +75,22 @@ def spawn_timed(argv, stdout="/dev/null", stdin="/dev/null", errfile=None, env=N
             err = f.read(2000)
     rc = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
     return Proc(rc, wall, ru.ru_utime + ru.ru_stime, read_rss(rss_file) if rss_file else 0, err)
+
+
+def wait_until(pid, deadline, argv):
+    """wait4 on pid, polling when there is a deadline (time.perf_counter());
+    a child still running then is killed: BenchError. (status, rusage)"""
+    while deadline is not None:
+        done, status, ru = os.wait4(pid, os.WNOHANG)
+        if done == pid:
+            return status, ru
+        if time.perf_counter() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.wait4(pid, 0)
+            raise BenchError(f"{argv[0]} did not finish in time: killed")
+        time.sleep(0.005)
+    _, status, ru = os.wait4(pid, 0)
+    return status, ru
 
 
 def wait_child(popen):

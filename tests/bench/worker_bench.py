@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import cli_bench
+import floor_bench
 from bench_emulator import Emulator, aws_env, self_signed
 from bench_lib import BenchError, median, proc_status, read_rss, rss_wrapped, wait_child
 
@@ -258,6 +259,9 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
                 out["curl_floor"] = {"skipped": why}
                 floor = None
             wb.floor = floor
+        if floor:
+            say("worker: the photos' stripped sizes (what the floor PUTs, as the worker does)")
+            stripped = floor_bench.stripped_sizes(exifstrip, photos, work)
         keys = [f"in/p{i:04d}-{os.path.basename(p)}" for i, p in enumerate(photos)]
         keys = [k if k.lower().endswith((".jpg", ".jpeg")) else k + ".jpg" for k in keys]
         say(f"worker: uploading {len(keys)} photos to the emulator")
@@ -283,7 +287,7 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
                 runs[kind].append(res)
             if floor:
                 say(f"worker: libcurl floor, {len(keys)} photos on {conc} connections, run {r + 1}/{opts['runs']}")
-                floor.image_round(photos, conc, r)
+                floor.image_round(photos, stripped, conc, r)
         out["compare"] = {k: med_run(v) for k, v in runs.items()}
         if floor:
             out["curl_floor"] = {"images": floor.image_result()}
@@ -382,7 +386,7 @@ def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=T
         res[label] = r
     if wb.floor:
         say(f"worker: libcurl floor on the {name} photo (streamed, {floor_runs} run(s) per mode)")
-        res["curl_floor"] = wb.floor.stream(path, floor_runs)
+        res["curl_floor"] = wb.floor.stream(path, os.path.getsize(clean), floor_runs)
     wb.delete_source([key])
     return res
 
