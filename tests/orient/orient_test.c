@@ -300,13 +300,20 @@ static void test_fallbacks_keep_the_tag(void)
 }
 
 /* in with count full comment segments inserted before its SOF0 (malloc'd). */
-static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, size_t *out_len)
+/* Where in's SOF0 segment starts (0: none). */
+static size_t s_sof_start(const uint8_t *in, size_t len)
 {
     ot_seg segs[64];
-    size_t n = ot_header_segments(in, len, segs, 64), sof = 0;
-    for (size_t i = 0; i < n && !sof; i++)
+    size_t n = ot_header_segments(in, len, segs, 64);
+    for (size_t i = 0; i < n; i++)
         if (segs[i].marker == 0xC0)
-            sof = segs[i].start;
+            return segs[i].start;
+    return 0;
+}
+
+static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, size_t *out_len)
+{
+    size_t sof = s_sof_start(in, len);
     const size_t com = 4 + 65533;
     uint8_t *out = sof ? malloc(len + count * com) : NULL;
     if (!out)
@@ -325,11 +332,7 @@ static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, siz
 /* in with fill bytes (0xFF) before its SOF marker. */
 static uint8_t *s_with_fill(const uint8_t *in, size_t len, size_t fill, size_t *out_len)
 {
-    ot_seg segs[64];
-    size_t n = ot_header_segments(in, len, segs, 64), sof = 0;
-    for (size_t i = 0; i < n && !sof; i++)
-        if (segs[i].marker == 0xC0)
-            sof = segs[i].start;
+    size_t sof = s_sof_start(in, len);
     uint8_t *out = sof ? malloc(len + fill) : NULL;
     if (!out)
         return NULL;
