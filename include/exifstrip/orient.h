@@ -89,6 +89,12 @@ void es_orient_tag_segment(unsigned tag, uint8_t out[ES_ORIENT_TAG_SEGMENT_LEN])
 
 #define ES_ORIENT_DEFAULT_MAX_PIXELS 100000000ull
 
+/* apply reads the tag only from an Exif segment ending within the first
+ * ES_ORIENT_DECIDE_CAP bytes, and turns a photo only when its frame header
+ * ends within them too (fill bytes before a marker count); otherwise the tag
+ * is kept (es_orient_stripper, and what inspect says). */
+#define ES_ORIENT_DECIDE_CAP ((uint64_t)16 << 20)
+
 /* A pixel count: "100000000" or "100M" (millions); false for 0 or anything else. */
 bool es_orient_parse_pixels(const char *text, uint64_t *out);
 
@@ -108,7 +114,8 @@ typedef struct es_orient_plan {
 } es_orient_plan;
 
 /* Plans the transform of tag for frame (NULL frame: unknown, fallback).
- * max_pixels 0 means the default. input_len is the JPEG's size (memory). */
+ * max_pixels 0 means the default. input_len is the JPEG's size (memory,
+ * UINT64_MAX when it would not fit in 64 bits). */
 void es_orient_plan_make(unsigned tag, const es_orient_frame *frame, uint64_t max_pixels, uint64_t input_len,
                          es_orient_plan *plan);
 /* "rotate 90° cw, trim 7 px left" / "rotate 180°" / "none". */

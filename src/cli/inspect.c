@@ -176,15 +176,17 @@ static void s_read_orientation(s_file *f)
 {
     const es_jpeg_segment *exif = NULL, *frame = NULL;
     for (size_t i = 0; i < f->segs.n && f->segs.v[i].kind != ES_JPEG_KIND_SCAN; i++) {
-        if (f->segs.v[i].kind == ES_JPEG_KIND_EXIF && !exif)
-            exif = &f->segs.v[i];
+        const es_jpeg_segment *g = &f->segs.v[i];
+        if (g->kind == ES_JPEG_KIND_EXIF && !exif && g->offset + g->length <= ES_ORIENT_DECIDE_CAP)
+            exif = g; /* strip reads the tag only within that cap */
         if (f->segs.v[i].kind == ES_JPEG_KIND_FRAME && !frame)
             frame = &f->segs.v[i];
     }
     size_t exif_len = 0, sof_len = 0;
     uint8_t *e = exif ? s_read_payload(f->fd, exif, ES_CLI_EXIF_MAX, &exif_len) : NULL;
     uint8_t *sof = frame ? s_read_payload(f->fd, frame, 1024, &sof_len) : NULL;
-    es_cli_orientation_plan(e, exif_len, frame ? frame->marker : 0, sof, sof_len, f->info.bytes, &f->orient);
+    es_cli_orientation_plan(e, exif_len, frame ? frame->marker : 0, sof, sof_len,
+                            frame ? frame->offset + frame->length : 0, f->info.bytes, &f->orient);
     free(e);
     free(sof);
 }

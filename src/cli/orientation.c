@@ -5,14 +5,18 @@
 #include <string.h>
 
 void es_cli_orientation_plan(const uint8_t *exif, size_t exif_len, uint8_t sof_marker, const uint8_t *sof,
-                             size_t sof_len, uint64_t file_len, es_cli_orientation *out)
+                             size_t sof_len, uint64_t frame_end, uint64_t file_len, es_cli_orientation *out)
 {
     memset(out, 0, sizeof *out);
     out->tag = exif ? es_orient_read_tag(exif, exif_len, &out->why) : 0;
     es_orient_frame f;
     out->have_frame = sof && es_orient_frame_parse(sof_marker, sof, sof_len, &f);
-    if (out->tag >= 2)
-        es_orient_plan_make((unsigned)out->tag, out->have_frame ? &f : NULL, 0, file_len, &out->plan);
+    if (out->tag < 2)
+        return;
+    es_orient_plan_make((unsigned)out->tag, out->have_frame ? &f : NULL, 0, file_len, &out->plan);
+    if (frame_end > ES_ORIENT_DECIDE_CAP) /* strip judges this first */
+        snprintf(out->plan.fallback, sizeof out->plan.fallback, "no frame header within the first %u MiB",
+                 (unsigned)(ES_ORIENT_DECIDE_CAP >> 20));
 }
 
 void es_cli_orientation_text(const es_cli_orientation *o, char *buf, size_t cap)

@@ -17,8 +17,11 @@ typedef struct es_cli_orientation {
     es_orient_plan plan; /* valid when tag >= 2 and have_frame */
 } es_cli_orientation;
 
+/* frame_end: where the frame header segment ends in the file (its offset
+ * plus length); past ES_ORIENT_DECIDE_CAP strip keeps the tag, and so says
+ * this. The caller passes only an Exif segment ending within that cap. */
 void es_cli_orientation_plan(const uint8_t *exif, size_t exif_len, uint8_t sof_marker, const uint8_t *sof,
-                             size_t sof_len, uint64_t file_len, es_cli_orientation *out);
+                             size_t sof_len, uint64_t frame_end, uint64_t file_len, es_cli_orientation *out);
 /* One line: "6 (rotate 90° cw, trim 5 px left)", "none", "1 (upright, nothing to do)". */
 void es_cli_orientation_text(const es_cli_orientation *o, char *buf, size_t cap);
 

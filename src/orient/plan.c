@@ -161,7 +161,8 @@ void es_orient_plan_make(unsigned tag, const es_orient_frame *f, uint64_t max_pi
      * the input's size, with room to grow). A sequential source's sparse
      * store is limited to the array's size less its row buffer, so this
      * stays an upper bound even when every block is dense (lossless.c). */
-    plan->memory = 1ull * f->blocks * 128u + 3ull * input_len;
+    uint64_t coefs = 1ull * f->blocks * 128u;
+    plan->memory = input_len > (UINT64_MAX - coefs) / 3 ? UINT64_MAX : coefs + 3ull * input_len;
     if (max_pixels == 0)
         max_pixels = ES_ORIENT_DEFAULT_MAX_PIXELS;
     const char *why = s_unsupported(f);

@@ -24,7 +24,7 @@
 
 #include "exifstrip/orient.h"
 
-#define S_DECIDE_CAP ((size_t)16 << 20)
+#define S_DECIDE_CAP ((size_t)ES_ORIENT_DECIDE_CAP)
 #define S_HDR 6 /* SOI + marker + length of the output's first segment */
 
 typedef enum s_phase { S_DECIDING, S_STREAMING, S_BUFFERING } s_phase;
@@ -263,17 +263,20 @@ static es_err s_hold_share(es_orient_stripper *s, const es_orient_plan *plan)
 }
 
 /* apply: falls back to keep as soon as the frame shows a transform is
- * impossible, or when the frame header does not start within S_DECIDE_CAP
- * bytes (what precedes it is held before any budget could count it; judged
- * by offsets, so however the input is split); otherwise takes the photo's
- * share of the budget (s_hold_share). */
+ * impossible, or when the frame header does not end within S_DECIDE_CAP
+ * bytes (what precedes it is held before any budget could count it; fill
+ * bytes before a marker count too, though no segment reports them). Judged
+ * by the frame's end once it is read, else by what is held: the frame is
+ * reported as soon as its last byte is fed, so held_len >= S_DECIDE_CAP
+ * without it means it ends beyond - the same answer however the input is
+ * split. Otherwise takes the photo's share of the budget (s_hold_share). */
 static es_err s_check_frame_early(es_orient_stripper *s)
 {
     es_orient_frame f;
     if (s->frame_checked)
         return ES_OK;
     es_orient_plan plan;
-    if (s->frame_done ? s->frame_off >= S_DECIDE_CAP : s->last_end >= S_DECIDE_CAP) {
+    if (s->frame_done ? s->frame_off + s->frame_len > S_DECIDE_CAP : s->held_len >= S_DECIDE_CAP) {
         memset(&plan, 0, sizeof plan);
         snprintf(plan.fallback, sizeof plan.fallback, "no frame header within the first %u MiB",
                  (unsigned)(S_DECIDE_CAP >> 20));

@@ -34,6 +34,13 @@
  * changes when the object does). */
 #define S_READINGS 3
 
+/* The job's age across its readings: the first reading's start, and the
+ * limit and deadline set from it (s_set_deadline). */
+typedef struct s_age {
+    uint64_t start_ms;
+    uint64_t limit_s, deadline_ms;
+} s_age;
+
 typedef struct s_run {
     const es_job_env *env;
     es_orient_stripper *stripper;
@@ -400,13 +407,14 @@ void es_job_kept_free(es_job_kept *kept)
 
 /* One reading of obj into the upload (es_job_transfer); *wait_bytes set
  * (nothing else decided) when the photo's share of the transform memory was
- * not free: nothing of it is held then. */
+ * not free: nothing of it is held then. The job's age counts from age's
+ * start (the first reading's); its limit and deadline are left in age. */
 static bool s_read_once(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                        bool unchecked, es_job_kept *kept, uint64_t *share, uint64_t *wait_bytes,
+                        bool unchecked, es_job_kept *kept, uint64_t *share, uint64_t *wait_bytes, s_age *age,
                         es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked, .share = share};
+    s_run run = {.env = env, .start_ms = age->start_ms, .unchecked = unchecked, .share = share};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
@@ -419,10 +427,12 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
                                         .hold = s_budget_hold};
     es_orient_config orient = {(es_orient_mode)cfg->orientation, cfg->max_pixels, &run.budget};
     run.stripper = run.upload ? es_orient_stripper_new(NULL, &orient, s_on_write, &run) : NULL;
-    if (!run.stripper)
+    if (!run.stripper) {
+        res->request_id[0] = '\0'; /* no request decided it */
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_NOMEM, "%s", "out of memory");
-    else
+    } else {
         s_transfer(&run, obj, res);
+    }
     res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
     res->bytes_in = run.bytes_in;
     res->bytes_out = run.bytes_out;
@@ -440,25 +450,40 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
     if (run.share_done) /* the output written (or given up), the turned copy freed */
         es_transform_budget_release(s_budget(&run), run.share_done);
     *wait_bytes = run.wait_bytes;
+    age->limit_s = run.limit_s;
+    age->deadline_ms = run.deadline_ms;
     return run.write_conflict;
 }
 
 /* A photo's share of the transform memory was not free when its frame was
  * read: its GET was stopped and nothing of it is held. Waits for the share
  * (the pool's heartbeat keeps the message invisible meanwhile) and keeps it
- * in *share for the next reading; false with res set when shutting down. */
-static bool s_wait_for_share(const es_job_env *env, uint64_t bytes, uint64_t *share, es_job_result *res)
+ * in *share for the next reading; false with res set (a retry, no request
+ * deciding it) when shutting down or when the job reaches its age limit
+ * (abandoned: the message is released at once). */
+static bool s_wait_for_share(const es_job_env *env, uint64_t bytes, uint64_t *share, const s_age *age,
+                             es_job_result *res)
 {
     es_transform_budget *b = s_budget_of(env);
     if (b && *share)
         es_transform_budget_release(b, *share); /* the object asked for more this time */
     *share = 0;
-    if (b && es_transform_budget_reserve(b, bytes, env->cancel)) {
+    if (b && es_transform_budget_reserve(b, bytes, env->cancel, age->deadline_ms)) {
         *share = bytes;
         return true;
     }
-    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s",
-                       "shutting down: waiting for transform memory");
+    res->request_id[0] = '\0';
+    if (!b || s_cancel_requested(env)) {
+        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s",
+                           "shutting down: waiting for transform memory");
+        return false;
+    }
+    res->abandoned = true;
+    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_TIMEOUT,
+                       "job abandoned: still waiting for transform memory after %llu s "
+                       "(EXIFSTRIP_MAX_JOB_SECONDS%s)",
+                       (unsigned long long)age->limit_s,
+                       env->cfg->max_job_seconds > 0 ? "" : " derived from the object size");
     return false;
 }
 
@@ -469,18 +494,20 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
         return s_resend(env, kept, res);
     uint64_t share = 0; /* reserved while waiting, taken by the next reading's photo */
     bool conflict = false;
+    s_age age = {.start_ms = es_clock_ms()};
     for (int reading = 1;; reading++) {
         uint64_t wait_bytes = 0;
-        conflict = s_read_once(env, obj, wopt, unchecked, kept, &share, &wait_bytes, res);
+        conflict = s_read_once(env, obj, wopt, unchecked, kept, &share, &wait_bytes, &age, res);
         if (!wait_bytes)
             break;
         if (reading == S_READINGS) {
+            res->request_id[0] = '\0'; /* no request decided it */
             es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
                                "the object's transform share changed on each of %d readings", reading);
             break;
         }
         ES_LOG(ES_LOG_DEBUG, "job.transform_wait", ES_LF_STR("key", obj->key), ES_LF_UINT("bytes", wait_bytes));
-        if (!s_wait_for_share(env, wait_bytes, &share, res))
+        if (!s_wait_for_share(env, wait_bytes, &share, &age, res))
             break;
     }
     if (share) /* not taken: the reading stopped before the frame */

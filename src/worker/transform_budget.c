@@ -1,6 +1,11 @@
 /* transform_budget.c - a counting budget behind a mutex and a condition
  * variable; waiters re-check the cancel token every 100 ms so a shutdown
- * never hangs on a transform that waits for memory. */
+ * never hangs on a transform that waits for memory (and a reservation's
+ * deadline, on the worker's clock, is seen as soon). Bytes are handed out
+ * first come, first served: callers that want bytes queue, and while anyone
+ * queues a newcomer queues behind (try_reserve fails), so a stream of small
+ * shares never starves a big one. Nobody in the queue holds bytes, and a
+ * running slot is given back without waiting, so the queue cannot deadlock. */
 #include "worker/transform_budget.h"
 
 #include <pthread.h>
@@ -9,8 +14,14 @@
 #include "worker/clock.h"
 #include "worker/usable_cpus.h"
 
+/* A caller waiting for bytes, on its own stack; the queue's oldest first. */
+typedef struct s_queued {
+    struct s_queued *next;
+} s_queued;
+
 struct es_transform_budget {
     pthread_mutex_t mu;
+    s_queued *head; /* waiting for bytes, oldest first */
     pthread_cond_t cv;
     uint64_t total, used;
     unsigned running, max_running; /* transforms computing; 0: no limit */
@@ -43,20 +54,52 @@ static bool s_fits(const es_transform_budget *b, uint64_t bytes, bool slot)
     return b->total - b->used >= bytes && !(slot && b->max_running && b->running >= b->max_running);
 }
 
-/* Waits (when wait) until bytes and a slot (when slot) fit, and takes them. */
-static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel)
+/* Removes me from the queue (it is in it). Locked. */
+static void s_dequeue(es_transform_budget *b, const s_queued *me)
+{
+    s_queued **p = &b->head;
+    while (*p != me)
+        p = &(*p)->next;
+    *p = me->next;
+    pthread_cond_broadcast(&b->cv); /* the next in line may fit now */
+}
+
+/* Waits (when wait) until bytes and a slot (when slot) fit, and takes them.
+ * A caller that wants bytes waits its turn behind earlier ones; one that
+ * wants only a slot (it holds its bytes already, or needs none) does not. */
+static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel,
+                   uint64_t deadline_ms)
 {
     if (bytes > b->total)
         return false;
     pthread_mutex_lock(&b->mu);
-    while (!s_fits(b, bytes, slot)) {
-        if (!wait || (cancel && atomic_load(cancel))) {
+    bool queues = bytes > 0;
+    if (!(s_fits(b, bytes, slot) && !(queues && b->head))) {
+        if (!wait) {
             pthread_mutex_unlock(&b->mu);
             return false;
         }
-        struct timespec until;
-        es_clock_deadline(&until, 100);
-        pthread_cond_timedwait(&b->cv, &b->mu, &until);
+        s_queued me = {0};
+        if (queues) {
+            s_queued **tail = &b->head;
+            while (*tail)
+                tail = &(*tail)->next;
+            *tail = &me;
+        }
+        while (!(s_fits(b, bytes, slot) && (!queues || b->head == &me))) {
+            uint64_t now = es_clock_ms();
+            if ((cancel && atomic_load(cancel)) || now >= deadline_ms) {
+                if (queues)
+                    s_dequeue(b, &me);
+                pthread_mutex_unlock(&b->mu);
+                return false;
+            }
+            struct timespec until;
+            es_clock_deadline(&until, deadline_ms - now < 100 ? deadline_ms - now : 100);
+            pthread_cond_timedwait(&b->cv, &b->mu, &until);
+        }
+        if (queues)
+            s_dequeue(b, &me);
     }
     b->used += bytes;
     b->running += slot;
@@ -66,17 +109,18 @@ static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait,
 
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
 {
-    return s_take(b, bytes, true, true, cancel);
+    return s_take(b, bytes, true, true, cancel, ES_CLOCK_NEVER);
 }
 
 bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes)
 {
-    return s_take(b, bytes, false, false, NULL);
+    return s_take(b, bytes, false, false, NULL, ES_CLOCK_NEVER);
 }
 
-bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel,
+                                 uint64_t deadline_ms)
 {
-    return s_take(b, bytes, false, true, cancel);
+    return s_take(b, bytes, false, true, cancel, deadline_ms);
 }
 
 void es_transform_budget_end_run(es_transform_budget *b)

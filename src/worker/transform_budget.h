@@ -8,7 +8,10 @@
  * has been written. A photo's bytes may be reserved before its slot (while
  * it is read and while it waits for the slot): a reservation never waits
  * for a slot and a slot never waits for bytes, so waiters never hold up the
- * transform that runs. */
+ * transform that runs. Bytes go first come, first served: while a caller
+ * waits for bytes, later ones (acquire, reserve, try_reserve) wait behind it
+ * even when their own bytes would fit, so small shares never starve a big
+ * one; a caller wanting only a slot (0 bytes) does not queue for bytes. */
 #ifndef ES_WORKER_TRANSFORM_BUDGET_H
 #define ES_WORKER_TRANSFORM_BUDGET_H
 
@@ -27,14 +30,16 @@ void es_transform_budget_free(es_transform_budget *b);
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
 /* Takes bytes without a running slot, for a photo held before its transform
  * (its share taken as soon as it is known, transform_budget.c): true when
- * they fit now, false at once otherwise (wait with
+ * they fit now and nobody waits for bytes, false at once otherwise (wait with
  * es_transform_budget_reserve, holding nothing meanwhile). Given back with
  * es_transform_budget_release; its transform then acquires 0 bytes (a slot). */
 bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes);
 /* Waits until bytes fit and takes them, without a running slot: true. false
  * at once when bytes is more than the whole budget, or while waiting when
- * *cancel becomes nonzero. */
-bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
+ * *cancel becomes nonzero or es_clock_ms() reaches deadline_ms
+ * (ES_CLOCK_NEVER: no deadline). */
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel,
+                                 uint64_t deadline_ms);
 /* Gives the running slot back: the transform's CPU work is done (its output
  * may still be being written, holding its bytes). Once per acquire. */
 void es_transform_budget_end_run(es_transform_budget *b);

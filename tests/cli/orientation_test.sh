@@ -3,7 +3,8 @@
 # orientation lines of `inspect`: a photo stored turned (EXIF Orientation 6,
 # size not a whole number of MCUs) comes out displaying exactly as before
 # without any Exif (apply), with only the tag (keep), or as stored (drop);
-# over the pixel limit apply keeps the tag and says why.
+# over the pixel limit or with its frame header past 16 MiB apply keeps the
+# tag and says why, and inspect says the same.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -77,7 +78,26 @@ t_inspect_shows_the_plan() {
     check "no tag" grep -q "orientation: none" "$d/out"
 }
 
+# A frame header beyond the first 16 MiB (fill bytes before the SOF marker):
+# strip keeps the tag, and inspect says so rather than "would rotate".
+t_far_frame_keeps_the_tag() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --size 61x45 "$d/in.jpg"
+    python3 - "$d/in.jpg" "$d/far.jpg" <<'PY'
+import sys
+j = open(sys.argv[1], 'rb').read()
+i = j.index(b'\xff\xc0')
+open(sys.argv[2], 'wb').write(j[:i] + b'\xff' * (17 << 20) + j[i:])
+PY
+    "$EXIFSTRIP" strip -v "$d/far.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 0
+    check "strip keeps the tag" grep -q "orientation 6 kept as a tag: no frame header within the first 16 MiB" "$d/err"
+    "$EXIFSTRIP" inspect "$d/far.jpg" >"$d/out"
+    check "inspect agrees" grep -q "orientation: 6: strip would keep the tag (no frame header within the first 16 MiB)" "$d/out"
+}
+
 es_run t_apply_is_the_default
+es_run t_far_frame_keeps_the_tag
 es_run t_keep_and_drop
 es_run t_pixel_limit_falls_back_to_keep
 es_run t_inspect_shows_the_plan

@@ -58,6 +58,11 @@ static void test_plan_trims(void)
     CHECK_INT_EQ(plan.trim_left + plan.trim_top, 0);
     es_orient_plan_make(8, &f, 0, 1000, &plan); /* 4032 % 16 = 0 */
     CHECK_INT_EQ(plan.trim_left + plan.trim_top, 0);
+    CHECK(plan.memory > 3000 && plan.memory < UINT64_MAX);
+    es_orient_plan_make(8, &f, 0, UINT64_MAX / 3, &plan); /* 3 x the length would wrap to a small share */
+    CHECK(plan.memory == UINT64_MAX);
+    es_orient_plan_make(8, &f, 0, UINT64_MAX, &plan);
+    CHECK(plan.memory == UINT64_MAX);
     /* 4:4:4 and gray have 8x8 MCUs */
     REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 61, 45, 1, 0x22), &f));
     es_orient_plan_make(3, &f, 0, 1000, &plan);
@@ -295,13 +300,20 @@ static void test_fallbacks_keep_the_tag(void)
 }
 
 /* in with count full comment segments inserted before its SOF0 (malloc'd). */
-static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, size_t *out_len)
+/* Where in's SOF0 segment starts (0: none). */
+static size_t s_sof_start(const uint8_t *in, size_t len)
 {
     ot_seg segs[64];
-    size_t n = ot_header_segments(in, len, segs, 64), sof = 0;
-    for (size_t i = 0; i < n && !sof; i++)
+    size_t n = ot_header_segments(in, len, segs, 64);
+    for (size_t i = 0; i < n; i++)
         if (segs[i].marker == 0xC0)
-            sof = segs[i].start;
+            return segs[i].start;
+    return 0;
+}
+
+static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, size_t *out_len)
+{
+    size_t sof = s_sof_start(in, len);
     const size_t com = 4 + 65533;
     uint8_t *out = sof ? malloc(len + count * com) : NULL;
     if (!out)
@@ -317,18 +329,25 @@ static uint8_t *s_with_comments(const uint8_t *in, size_t len, size_t count, siz
     return out;
 }
 
-/* A frame header more than 16 MiB into the file (comments before the SOF):
- * what precedes it would be held before any budget counts it, so the tag is
- * kept instead; just under 16 MiB the photo is still turned. */
-static void test_far_frame_keeps_the_tag(void)
+/* in with fill bytes (0xFF) before its SOF marker. */
+static uint8_t *s_with_fill(const uint8_t *in, size_t len, size_t fill, size_t *out_len)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6};
-    uint8_t *in = NULL;
-    size_t len, big_len = 0, near_len = 0, out_len = 0;
-    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    size_t sof = s_sof_start(in, len);
+    uint8_t *out = sof ? malloc(len + fill) : NULL;
+    if (!out)
+        return NULL;
+    memcpy(out, in, sof);
+    memset(out + sof, 0xFF, fill);
+    memcpy(out + sof + fill, in + sof, len - sof);
+    *out_len = len + fill;
+    return out;
+}
+
+/* A photo whose frame header is too far in keeps its tag, whole or fed in
+ * pieces, and is streamed (not held to its end). */
+static void s_check_far_frame(const uint8_t *big, size_t big_len)
+{
     es_orient_config apply = {.mode = ES_ORIENT_APPLY};
-    uint8_t *big = s_with_comments(in, len, 257, &big_len); /* 257 * 65537 bytes: over 16 MiB */
-    REQUIRE(big);
     s_check_keep_output(big, big_len, &apply, "no frame header within the first 16 MiB");
     es_orient_stripper *s = es_orient_stripper_new(NULL, &apply, NULL, NULL); /* the same in pieces */
     REQUIRE(s);
@@ -341,11 +360,38 @@ static void test_far_frame_keeps_the_tag(void)
     CHECK_INT_EQ(es_orient_stripper_result(s)->outcome, ES_ORIENT_TAG_KEPT);
     CHECK_STR_CONTAINS(es_orient_stripper_result(s)->note, "no frame header within the first 16 MiB");
     es_orient_stripper_free(s);
+}
+
+/* A frame header more than 16 MiB into the file (comments, or fill bytes,
+ * before the SOF): what precedes it would be held before any budget counts
+ * it, so the tag is kept instead; just under 16 MiB the photo is still
+ * turned. */
+static void test_far_frame_keeps_the_tag(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6};
+    uint8_t *in = NULL;
+    size_t len, big_len = 0, near_len = 0, out_len = 0;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
+    uint8_t *big = s_with_comments(in, len, 257, &big_len); /* 257 * 65537 bytes: over 16 MiB */
+    REQUIRE(big);
+    s_check_far_frame(big, big_len);
+    free(big);
+    big = s_with_fill(in, len, (size_t)17 << 20, &big_len); /* no segment reported until the SOF */
+    REQUIRE(big);
+    s_check_far_frame(big, big_len);
     free(big);
     uint8_t *near = s_with_comments(in, len, 255, &near_len); /* under 16 MiB with the rest */
     REQUIRE(near);
     es_orient_result res;
     uint8_t *out = s_apply(near, near_len, &apply, &out_len, &res);
+    CHECK(out != NULL);
+    CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
+    free(out);
+    free(near);
+    near = s_with_fill(in, len, (size_t)15 << 20, &near_len);
+    REQUIRE(near);
+    out = s_apply(near, near_len, &apply, &out_len, &res);
     CHECK(out != NULL);
     CHECK_INT_EQ(res.outcome, ES_ORIENT_TRANSFORMED);
     free(out);

@@ -482,6 +482,66 @@ static bool s_fault_fired(const char *key)
     return fired;
 }
 
+/* A job waiting for its share of the transform memory is not held for ever:
+ * at the job's age limit (counted from its first reading) it gives up as an
+ * abandoned retry (its message released at once), and a shutdown ends the
+ * wait as a retry too; neither names an earlier request's id (the HEAD of B
+ * before the write, the stopped GET): no request decided them. */
+static void test_share_wait_ends_at_the_age_limit_or_a_stop(void)
+{
+    SETUP();
+    es_fixture_opts o = {.width = 640, .height = 480, .seed = 7, .orientation = 6, .oriented_pixels = true};
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    const char *key = "turned/too-long.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    es_transform_budget *b = es_transform_budget_shared(s_w.cfg.transform_memory,
+                                                        (unsigned)s_w.cfg.transform_concurrency);
+    REQUIRE(b != NULL);
+    REQUIRE(es_transform_budget_try_reserve(b, s_w.cfg.transform_memory)); /* all of it */
+    s_w.cfg.max_job_seconds = 1;
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    long seq = es_wfix_last_seq();
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(res.code, ES_ERR_TIMEOUT);
+    CHECK(res.abandoned);
+    CHECK_STR_CONTAINS(res.reason, "waiting for transform memory after 1 s");
+    CHECK_INT_EQ(es_wfix_count(seq, "HeadObject", key), 1); /* its id was in res before the GET */
+    CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 1);
+    CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), 0);
+    CHECK_STR_EQ(res.request_id, "");
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), s_w.cfg.transform_memory); /* it took nothing */
+
+    s_w.cfg.max_job_seconds = 0;
+    atomic_int stop = 0;
+    s_env.cancel = &stop;
+    s_bg_job job;
+    memset(&job, 0, sizeof job);
+    s_record(&job.rec, s_w.src, key, NULL);
+    seq = es_wfix_last_seq();
+    REQUIRE(pthread_create(&job.thread, NULL, s_bg_job_run, &job) == 0);
+    for (int i = 0; i < 250 && es_wfix_count(seq, "GetObject", key) < 1; i++)
+        usleep(20 * 1000);
+    usleep(200 * 1000);
+    CHECK(!atomic_load(&job.done)); /* waiting for its share */
+    atomic_store(&stop, 1);
+    pthread_join(job.thread, NULL);
+    s_env.cancel = NULL;
+    CHECK_INT_EQ(job.res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(job.res.reason, "shutting down: waiting for transform memory");
+    CHECK(!job.res.abandoned);
+    CHECK_STR_EQ(job.res.request_id, "");
+    es_transform_budget_release(b, s_w.cfg.transform_memory);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 /* A photo to be turned whose share of the transform memory is not free when
  * its frame is read (the test holds all of it): its GET is stopped and the
  * job waits holding nothing; once the share is free the photo is read again
@@ -1503,6 +1563,7 @@ int main(void)
     ES_RUN(test_unchecked_write_races_and_limits);
     ES_RUN(test_output_larger_than_the_input_part);
     ES_RUN(test_turned_photo_waits_for_its_share_holding_nothing);
+    ES_RUN(test_share_wait_ends_at_the_age_limit_or_a_stop);
     ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
     ES_RUN(test_last_write_answer_lost);
     ES_RUN(test_kept_body_freed_on_failures);

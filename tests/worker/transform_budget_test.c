@@ -10,7 +10,9 @@
  * written (uploaded); its memory only once that is done. A photo's share
  * may be reserved ahead (bytes, no slot): a photo waiting for its turn holds
  * that share and is counted, one whose share does not fit is stopped holding
- * nothing, one that can never fit keeps its tag at once. */
+ * nothing, one that can never fit keeps its tag at once. Bytes go first
+ * come, first served: a big share waiting is not overtaken by small ones
+ * that would fit (no starvation). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -21,6 +23,8 @@
 #include "../harness/test.h"
 #include "../support/fixture.h"
 #include "exifstrip/orient.h"
+#include "../support/fake_clock.h"
+#include "worker/clock.h"
 #include "worker/transform_budget.h"
 #include "worker/usable_cpus.h"
 
@@ -30,13 +34,15 @@ typedef struct s_waiter {
     uint64_t bytes;
     atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
     bool reserve;   /* es_transform_budget_reserve (bytes, no slot) instead of acquire */
+    uint64_t until; /* reserve's deadline on the worker's clock; 0: none */
 } s_waiter;
 
 static void *s_wait(void *arg)
 {
     s_waiter *w = arg;
-    bool ok = w->reserve ? es_transform_budget_reserve(w->b, w->bytes, w->cancel)
-                         : es_transform_budget_acquire(w->b, w->bytes, w->cancel);
+    bool ok = w->reserve
+                  ? es_transform_budget_reserve(w->b, w->bytes, w->cancel, w->until ? w->until : ES_CLOCK_NEVER)
+                  : es_transform_budget_acquire(w->b, w->bytes, w->cancel);
     atomic_store(&w->got, ok ? 1 : 2);
     return NULL;
 }
@@ -135,7 +141,7 @@ static void test_reserve_takes_bytes_without_a_slot(void)
     CHECK_INT_EQ(running, 1);
     CHECK(!es_transform_budget_try_reserve(b, 50));  /* not now: false at once */
     CHECK(!es_transform_budget_try_reserve(b, 101)); /* never */
-    CHECK(!es_transform_budget_reserve(b, 101, &cancel));
+    CHECK(!es_transform_budget_reserve(b, 101, &cancel, ES_CLOCK_NEVER));
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
     s_waiter w = {.b = b, .cancel = &cancel, .bytes = 50, .reserve = true};
     pthread_t t;
@@ -157,6 +163,123 @@ static void test_reserve_takes_bytes_without_a_slot(void)
     w.bytes = 51; /* 50 + 51 > 100 */
     s_check_gives_up_on_cancel(&w);
     es_transform_budget_release(b, 50);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    es_transform_budget_free(b);
+}
+
+/* The reviewer's starvation case: while reserve(90) waits, a share of 30
+ * that would fit is refused (try_reserve) or queued behind it (acquire),
+ * and a release lets the 90 in first. */
+static void test_waiting_share_is_served_first(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100, 0);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(es_transform_budget_try_reserve(b, 30));
+    s_waiter big = {.b = b, .cancel = &cancel, .bytes = 90, .reserve = true};
+    pthread_t tb;
+    REQUIRE(s_still_waiting(&big, &tb));            /* 30 + 90 > 100 */
+    CHECK(!es_transform_budget_try_reserve(b, 30)); /* 60 would fit, but the 90 came first */
+    s_waiter small = {.b = b, .cancel = &cancel, .bytes = 30};
+    pthread_t ts;
+    REQUIRE(s_still_waiting(&small, &ts));             /* an acquire waits behind it too */
+    CHECK(es_transform_budget_acquire(b, 0, &cancel)); /* a slot alone does not queue for bytes */
+    es_transform_budget_end_run(b);
+    es_transform_budget_release(b, 30);
+    pthread_join(tb, NULL);
+    CHECK_INT_EQ(atomic_load(&big.got), 1);
+    usleep(150 * 1000);
+    CHECK_INT_EQ(atomic_load(&small.got), 0); /* 90 + 30 > 100: still in line */
+    es_transform_budget_release(b, 90);
+    pthread_join(ts, NULL);
+    CHECK_INT_EQ(atomic_load(&small.got), 1);
+    es_transform_budget_end_run(b);
+    es_transform_budget_release(b, 30);
+
+    /* a waiter that gives up leaves the line: the next is served */
+    CHECK(es_transform_budget_try_reserve(b, 30));
+    atomic_int quit = 0;
+    s_waiter gone = {.b = b, .cancel = &quit, .bytes = 90, .reserve = true};
+    REQUIRE(s_still_waiting(&gone, &tb));
+    CHECK(!es_transform_budget_try_reserve(b, 30));
+    atomic_store(&quit, 1);
+    pthread_join(tb, NULL);
+    CHECK_INT_EQ(atomic_load(&gone.got), 2);
+    CHECK(es_transform_budget_try_reserve(b, 30));
+    es_transform_budget_release(b, 60);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
+    es_transform_budget_free(b);
+}
+
+/* A reservation gives up when the worker's clock reaches its deadline (the
+ * job's age limit), leaving the line; not a moment before. */
+static void test_reserve_gives_up_at_its_deadline(void)
+{
+    es_test_clock_install(1000);
+    es_transform_budget *b = es_transform_budget_new(100, 0);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(es_transform_budget_try_reserve(b, 60));
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 50, .reserve = true, .until = 5000};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t));
+    es_test_clock_advance(3999); /* 4999: not yet */
+    usleep(250 * 1000);
+    CHECK_INT_EQ(atomic_load(&w.got), 0);
+    es_test_clock_advance(1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up, nothing taken */
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
+    CHECK(es_transform_budget_try_reserve(b, 40)); /* it left the line */
+    es_transform_budget_release(b, 100);
+    es_transform_budget_free(b);
+    es_test_clock_uninstall();
+}
+
+typedef struct s_churn {
+    es_transform_budget *b;
+    atomic_int *stop;
+} s_churn;
+
+/* Reserves 30 and gives it back, again and again, until told to stop. */
+static void *s_churn_run(void *arg)
+{
+    s_churn *c = arg;
+    while (!atomic_load(c->stop)) {
+        if (es_transform_budget_try_reserve(c->b, 30)) {
+            usleep(1000); /* a photo read while holding its share */
+            es_transform_budget_release(c->b, 30);
+        }
+    }
+    return NULL;
+}
+
+/* Four threads churning shares of 30 in a budget of 100 never keep a
+ * reserve(90) out: it is served as soon as the shares taken before it are
+ * back (before, it could wait forever). */
+static void test_churning_small_shares_do_not_starve_a_big_one(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100, 0);
+    REQUIRE(b);
+    atomic_int stop = 0, cancel = 0;
+    s_churn c = {b, &stop};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        REQUIRE(pthread_create(&t[i], NULL, s_churn_run, &c) == 0);
+    usleep(20 * 1000);
+    s_waiter big = {.b = b, .cancel = &cancel, .bytes = 90, .reserve = true};
+    pthread_t tb;
+    REQUIRE(pthread_create(&tb, NULL, s_wait, &big) == 0);
+    for (int i = 0; i < 300 && atomic_load(&big.got) == 0; i++)
+        usleep(10 * 1000);
+    atomic_store(&cancel, 1); /* not served within 3 s: give up (the test fails) */
+    pthread_join(tb, NULL);
+    CHECK_INT_EQ(atomic_load(&big.got), 1);
+    if (atomic_load(&big.got) == 1)
+        es_transform_budget_release(b, 90);
+    atomic_store(&stop, 1);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     es_transform_budget_free(b);
 }
@@ -440,6 +563,9 @@ int main(void)
     ES_RUN(test_budget_waits_and_refuses);
     ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
     ES_RUN(test_reserve_takes_bytes_without_a_slot);
+    ES_RUN(test_waiting_share_is_served_first);
+    ES_RUN(test_churning_small_shares_do_not_starve_a_big_one);
+    ES_RUN(test_reserve_gives_up_at_its_deadline);
     ES_RUN(test_shared_budget_takes_the_setting); /* forks before the shared budget exists */
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
