@@ -221,6 +221,14 @@ static es_transform_budget *s_budget_of(const es_job_env *env)
 
 static es_transform_budget *s_budget(const s_run *run) { return s_budget_of(run->env); }
 
+/* Gives back a share reserved while waiting that this reading does not use. */
+static void s_give_back_share(s_run *run)
+{
+    if (*run->share)
+        es_transform_budget_release(s_budget(run), *run->share);
+    *run->share = 0;
+}
+
 /* A photo to be turned, its frame read: its share is taken before the rest
  * of it is held - from what was reserved while waiting (a second reading),
  * else now if free; otherwise the stripper stops (and with it the GET) and
@@ -236,19 +244,24 @@ static es_err s_budget_hold(void *ctx, uint64_t bytes)
         *run->share = 0;
         return ES_OK;
     }
+    s_give_back_share(run); /* too small: nothing is held while this one is asked for */
     if (es_transform_budget_try_reserve(b, bytes))
         return ES_OK;
     run->wait_bytes = bytes;
     return ES_ERR_CANCELLED;
 }
 
-/* A stop while waiting for the budget abandons the job. */
+/* A stop while waiting for the budget abandons the job. A share reserved
+ * while waiting that no hold took (this reading's answer had no length) is
+ * given back first: the photo's bytes are asked for here, in turn. */
 static bool s_budget_acquire(void *ctx, uint64_t bytes)
 {
     s_run *run = ctx;
     es_transform_budget *b = s_budget(run);
     if (!b)
         return false;
+    if (bytes)
+        s_give_back_share(run);
     bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
     if (!ok && bytes <= run->env->cfg->transform_memory)
         run->cancelled = true;

@@ -4,8 +4,9 @@
  * deadline, on the worker's clock, is seen as soon). Bytes are handed out
  * first come, first served: callers that want bytes queue, and while anyone
  * queues a newcomer queues behind (try_reserve fails), so a stream of small
- * shares never starves a big one. Nobody in the queue holds bytes, and a
- * running slot is given back without waiting, so the queue cannot deadlock. */
+ * shares never starves a big one. Nobody in the queue holds bytes or waits
+ * for a slot (bytes first, then the slot), and a running slot is given back
+ * without waiting, so the queue cannot deadlock. */
 #include "worker/transform_budget.h"
 
 #include <pthread.h>
@@ -48,10 +49,12 @@ void es_transform_budget_free(es_transform_budget *b)
     free(b);
 }
 
-/* Whether bytes (and, with slot, a running slot) are free now. Locked. */
-static bool s_fits(const es_transform_budget *b, uint64_t bytes, bool slot)
+/* Whether bytes are free now, and whether a running slot is. Locked. */
+static bool s_bytes_free(const es_transform_budget *b, uint64_t bytes) { return b->total - b->used >= bytes; }
+
+static bool s_slot_free(const es_transform_budget *b)
 {
-    return b->total - b->used >= bytes && !(slot && b->max_running && b->running >= b->max_running);
+    return !(b->max_running && b->running >= b->max_running);
 }
 
 /* Removes me from the queue (it is in it). Locked. */
@@ -64,44 +67,70 @@ static void s_dequeue(es_transform_budget *b, const s_queued *me)
     pthread_cond_broadcast(&b->cv); /* the next in line may fit now */
 }
 
-/* Waits (when wait) until bytes and a slot (when slot) fit, and takes them.
- * A caller that wants bytes waits its turn behind earlier ones; one that
- * wants only a slot (it holds its bytes already, or needs none) does not. */
+/* One wait of at most 100 ms; false (nothing waited) once cancelled or at
+ * the deadline. Locked. */
+static bool s_wait_round(es_transform_budget *b, const atomic_int *cancel, uint64_t deadline_ms)
+{
+    uint64_t now = es_clock_ms();
+    if ((cancel && atomic_load(cancel)) || now >= deadline_ms)
+        return false;
+    struct timespec until;
+    es_clock_deadline(&until, deadline_ms - now < 100 ? deadline_ms - now : 100);
+    pthread_cond_timedwait(&b->cv, &b->mu, &until);
+    return true;
+}
+
+/* Waits its turn for bytes (first come, first served) and takes them. Locked. */
+static bool s_take_bytes(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel, uint64_t deadline_ms)
+{
+    if (!(s_bytes_free(b, bytes) && !b->head)) {
+        s_queued me = {0};
+        s_queued **tail = &b->head;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = &me;
+        while (!(b->head == &me && s_bytes_free(b, bytes)))
+            if (!s_wait_round(b, cancel, deadline_ms)) {
+                s_dequeue(b, &me);
+                return false;
+            }
+        s_dequeue(b, &me);
+    }
+    b->used += bytes;
+    return true;
+}
+
+/* Takes bytes (and, with slot, a running slot); without wait only when both
+ * are free now and nobody queues for bytes. Waiting, the bytes come first,
+ * in turn, and are then held while the caller waits for a slot like any
+ * slot-only caller: a slot is never waited for in the queue, so the queue
+ * moves whatever runs, and a slot holder never waits for bytes. */
 static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel,
                    uint64_t deadline_ms)
 {
     if (bytes > b->total)
         return false;
     pthread_mutex_lock(&b->mu);
-    bool queues = bytes > 0;
-    if (!(s_fits(b, bytes, slot) && !(queues && b->head))) {
-        if (!wait) {
+    if (!wait) {
+        bool ok = s_bytes_free(b, bytes) && !(bytes && b->head) && (!slot || s_slot_free(b));
+        if (ok) {
+            b->used += bytes;
+            b->running += slot;
+        }
+        pthread_mutex_unlock(&b->mu);
+        return ok;
+    }
+    if (bytes && !s_take_bytes(b, bytes, cancel, deadline_ms)) {
+        pthread_mutex_unlock(&b->mu);
+        return false;
+    }
+    while (slot && !s_slot_free(b))
+        if (!s_wait_round(b, cancel, deadline_ms)) {
+            b->used -= bytes; /* given back: the next in line may fit now */
+            pthread_cond_broadcast(&b->cv);
             pthread_mutex_unlock(&b->mu);
             return false;
         }
-        s_queued me = {0};
-        if (queues) {
-            s_queued **tail = &b->head;
-            while (*tail)
-                tail = &(*tail)->next;
-            *tail = &me;
-        }
-        while (!(s_fits(b, bytes, slot) && (!queues || b->head == &me))) {
-            uint64_t now = es_clock_ms();
-            if ((cancel && atomic_load(cancel)) || now >= deadline_ms) {
-                if (queues)
-                    s_dequeue(b, &me);
-                pthread_mutex_unlock(&b->mu);
-                return false;
-            }
-            struct timespec until;
-            es_clock_deadline(&until, deadline_ms - now < 100 ? deadline_ms - now : 100);
-            pthread_cond_timedwait(&b->cv, &b->mu, &until);
-        }
-        if (queues)
-            s_dequeue(b, &me);
-    }
-    b->used += bytes;
     b->running += slot;
     pthread_mutex_unlock(&b->mu);
     return true;

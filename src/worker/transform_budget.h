@@ -24,9 +24,10 @@ typedef struct es_transform_budget es_transform_budget;
 /* total bytes, shared by at most max_running transforms at once (0 = no limit). */
 es_transform_budget *es_transform_budget_new(uint64_t total, unsigned max_running);
 void es_transform_budget_free(es_transform_budget *b);
-/* Waits until bytes fit and a transform may start, and takes both (the bytes
- * and a running slot): true. false at once when bytes is more than the whole
- * budget, or while waiting when *cancel becomes nonzero. */
+/* Waits its turn until bytes fit and takes them, then (holding them, out of
+ * the queue) until a transform may start, and takes a running slot: true.
+ * false at once when bytes is more than the whole budget, or while waiting
+ * when *cancel becomes nonzero (the bytes, if taken, are given back). */
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
 /* Takes bytes without a running slot, for a photo held before its transform
  * (its share taken as soon as it is known, transform_budget.c): true when

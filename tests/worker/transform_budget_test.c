@@ -126,6 +126,29 @@ static void test_cap_makes_a_transform_wait_although_memory_fits(void)
     es_transform_budget_free(open);
 }
 
+/* A caller that acquires bytes and a slot takes its bytes in turn and then
+ * waits for the slot out of the queue: a reservation behind it is not held
+ * up by the transform that runs; cancelled, it gives its bytes back. */
+static void test_acquire_waits_for_a_slot_out_of_the_queue(void)
+{
+    es_transform_budget *b = es_transform_budget_new(100, 1);
+    REQUIRE(b);
+    atomic_int cancel = 0;
+    CHECK(es_transform_budget_acquire(b, 0, &cancel)); /* the only slot: a transform runs */
+    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 10};
+    pthread_t t;
+    REQUIRE(s_still_waiting(&w, &t));                      /* its 10 bytes fit: it waits for the slot */
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 10); /* holding them, counted */
+    CHECK(es_transform_budget_try_reserve(b, 10));         /* not queued behind a slot wait */
+    es_transform_budget_release(b, 10);
+    atomic_store(&cancel, 1);
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(atomic_load(&w.got), 2);
+    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0); /* given back on cancel */
+    es_transform_budget_end_run(b);
+    es_transform_budget_free(b);
+}
+
 /* A photo's share reserved ahead of its transform takes bytes but no
  * running slot, and never waits for one; its transform then acquires 0
  * bytes, waiting only for a slot. try_reserve never waits. */
@@ -563,6 +586,7 @@ int main(void)
     ES_RUN(test_budget_waits_and_refuses);
     ES_RUN(test_cap_makes_a_transform_wait_although_memory_fits);
     ES_RUN(test_reserve_takes_bytes_without_a_slot);
+    ES_RUN(test_acquire_waits_for_a_slot_out_of_the_queue);
     ES_RUN(test_waiting_share_is_served_first);
     ES_RUN(test_churning_small_shares_do_not_starve_a_big_one);
     ES_RUN(test_reserve_gives_up_at_its_deadline);
