@@ -227,7 +227,7 @@ variable "max_pixels" {
 }
 
 variable "transform_memory" {
-  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share (keep it below task_memory)."
+  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share, photos waiting for their turn included (keep it below task_memory)."
   type        = string
   default     = "512MiB"
   validation {
