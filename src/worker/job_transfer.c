@@ -224,8 +224,9 @@ static es_transform_budget *s_budget(const s_run *run) { return s_budget_of(run-
 /* Gives back a share reserved while waiting that this reading does not use. */
 static void s_give_back_share(s_run *run)
 {
-    if (*run->share)
-        es_transform_budget_release(s_budget(run), *run->share);
+    es_transform_budget *b = s_budget(run);
+    if (b && *run->share)
+        es_transform_budget_release(b, *run->share);
     *run->share = 0;
 }
 
@@ -237,8 +238,10 @@ static es_err s_budget_hold(void *ctx, uint64_t bytes)
 {
     s_run *run = ctx;
     es_transform_budget *b = s_budget(run);
-    if (!b || bytes > run->env->cfg->transform_memory)
+    if (!b || bytes > run->env->cfg->transform_memory) {
+        s_give_back_share(run); /* this photo keeps its tag: the share reserved for it is not used */
         return ES_ERR_TOO_LARGE;
+    }
     if (*run->share >= bytes) {
         es_transform_budget_release(b, *run->share - bytes); /* the stripper gives back the rest */
         *run->share = 0;

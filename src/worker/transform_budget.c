@@ -126,7 +126,7 @@ static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait,
     }
     while (slot && !s_slot_free(b))
         if (!s_wait_round(b, cancel, deadline_ms)) {
-            b->used -= bytes; /* given back: the next in line may fit now */
+            b->used -= bytes <= b->used ? bytes : b->used; /* given back: the next in line may fit now */
             pthread_cond_broadcast(&b->cv);
             pthread_mutex_unlock(&b->mu);
             return false;
