@@ -162,10 +162,13 @@ typedef struct s_call {
 } s_call;
 
 /* "Name: value" for curl; an empty value must be written "Name;" (curl reads
- * "Name:" as "remove this header"). */
+ * "Name:" as "remove this header", and does not send a line whose value is
+ * only blanks: such a value is sent as empty, as the signer trims it). */
 static char *s_line(const char *name, const char *value)
 {
     size_t nl = strlen(name), vl = strlen(value);
+    if (strspn(value, " \t") == vl)
+        vl = 0;
     char *s = malloc(nl + vl + 3);
     if (!s)
         return NULL;

@@ -349,8 +349,9 @@ static int s_proxy_env(void)
 {
     int state = atomic_load(&s_proxy_env_state);
     if (state == S_PROXY_ENV_UNREAD) {
-        state = s_read_proxy_env();
-        atomic_store(&s_proxy_env_state, state);
+        int read = s_read_proxy_env(), unread = S_PROXY_ENV_UNREAD;
+        /* a reload in between wins over this older reading */
+        state = atomic_compare_exchange_strong(&s_proxy_env_state, &unread, read) ? read : unread;
     }
     return state == S_PROXY_ENV_NONE ? state : s_read_proxy_env();
 }

@@ -75,8 +75,10 @@ es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *
 static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const char *why)
 {
     u->state = S_FAILED;
-    if (res && res->code == ES_OK) {
+    if (res && res->code == ES_OK) { /* no request failed: none is named (not the last that succeeded) */
         res->code = code;
+        res->http_status = 0;
+        res->aws_code[0] = res->request_id[0] = '\0';
         snprintf(res->message, sizeof res->message, "upload: %s", why);
     }
     return code;

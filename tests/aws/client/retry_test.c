@@ -157,15 +157,19 @@ static void test_header_lines_with_and_without_value(void)
     es_s3_client *c = s_s3(3);
     REQUIRE(c);
     s_route("GET", "/bkt/h", 200, "ok", NULL, 0);
-    const es_aws_header headers[] = {{"x-amz-meta-full", "a: b"}, {"x-amz-meta-empty", ""}};
-    es_aws_request req = {.method = "GET", .path = "/bkt/h", .headers = headers, .header_count = 2};
+    const es_aws_header headers[] = {{"x-amz-meta-full", "a: b"},
+                                     {"x-amz-meta-empty", ""},
+                                     {"x-amz-meta-blank", " \t "}};
+    es_aws_request req = {.method = "GET", .path = "/bkt/h", .headers = headers, .header_count = 3};
     es_aws_result res;
     CHECK_OK(es_aws_call(es_s3_client_core(c), &req, NULL, &res));
     es_test_http_request r;
     REQUIRE(s_nth("GET", 0, &r));
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-full"), "a: b");
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-empty"), "");
-    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "x-amz-meta-empty;x-amz-meta-full");
+    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-blank"), ""); /* sent (empty), as signed */
+    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"),
+                       "x-amz-meta-blank;x-amz-meta-empty;x-amz-meta-full");
     es_test_http_request_free(&r);
     es_s3_client_free(c);
 }
