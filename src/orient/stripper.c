@@ -281,7 +281,11 @@ static es_err s_check_frame_early(es_orient_stripper *s)
         snprintf(plan.fallback, sizeof plan.fallback, "no frame header within the first %u MiB",
                  (unsigned)(S_DECIDE_CAP >> 20));
     } else if (!s_frame(s, &f)) {
-        return ES_OK;
+        if (!s->frame_done)
+            return ES_OK;
+        /* read but not parsable: the plan at the end would say the same,
+         * after holding the whole photo outside any budget */
+        es_orient_plan_make(s->tag, NULL, s->cfg.max_pixels, s->expect_len, &plan);
     } else {
         es_orient_plan_make(s->tag, &f, s->cfg.max_pixels, s->expect_len, &plan);
         if (!plan.fallback[0]) {

@@ -255,17 +255,27 @@ static es_err s_budget_hold(void *ctx, uint64_t bytes)
 }
 
 /* A stop while waiting for the budget abandons the job. A share reserved
- * while waiting that no hold took (this reading's answer had no length) is
- * given back first: the photo's bytes are asked for here, in turn. */
+ * while waiting that no hold took (this reading's answer had no length)
+ * covers the photo's bytes when it is large enough (only a running slot is
+ * waited for then); otherwise it is given back first and the bytes are asked
+ * for here, in turn. */
 static bool s_budget_acquire(void *ctx, uint64_t bytes)
 {
     s_run *run = ctx;
     es_transform_budget *b = s_budget(run);
     if (!b)
         return false;
-    if (bytes)
+    uint64_t from_share = 0;
+    if (bytes && *run->share >= bytes) {
+        es_transform_budget_release(b, *run->share - bytes);
+        *run->share = 0;
+        from_share = bytes;
+    } else if (bytes) {
         s_give_back_share(run);
-    bool ok = es_transform_budget_acquire(b, bytes, run->env->cancel);
+    }
+    bool ok = es_transform_budget_acquire(b, bytes - from_share, run->env->cancel);
+    if (!ok && from_share)
+        es_transform_budget_release(b, from_share); /* the stripper counts nothing taken */
     if (!ok && bytes <= run->env->cfg->transform_memory)
         run->cancelled = true;
     return ok;
@@ -349,7 +359,8 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
     /* decided on only at its end (a photo too short to decide on earlier) */
     if (run->wait_bytes)
         return;
-    if (run->cancelled) { /* stopped while waiting for transform memory: nothing is published */
+    if (run->cancelled) {          /* stopped while waiting for transform memory: nothing is published */
+        res->request_id[0] = '\0'; /* no request decided it (not the GET) */
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s", "shutting down: transform abandoned");
         return;
     }

@@ -399,6 +399,37 @@ static void test_far_frame_keeps_the_tag(void)
     free(in);
 }
 
+/* A frame header that is read but cannot be parsed (height 0: the line count
+ * would follow in a DNL segment) keeps the tag as soon as it is read: the
+ * photo is streamed, not held to its end. */
+static void test_unreadable_frame_keeps_the_tag_at_once(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .orientation = 6};
+    uint8_t *in = NULL;
+    size_t len;
+    REQUIRE(es_fixture_make(&o, &in, &len) == 0);
+    ot_seg segs[64];
+    size_t n = ot_header_segments(in, len, segs, 64);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        if (segs[i].marker == 0xC0) {
+            in[segs[i].start + 5] = in[segs[i].start + 6] = 0; /* FF C0, length, precision, height */
+            found = true;
+        }
+    REQUIRE(found);
+    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
+    es_orient_stripper *s = es_orient_stripper_new(NULL, &apply, NULL, NULL);
+    REQUIRE(s);
+    CHECK_OK(es_orient_stripper_feed(s, in, len - 2)); /* all but the EOI */
+    CHECK(es_orient_stripper_streaming(s));
+    CHECK_OK(es_orient_stripper_feed(s, in + len - 2, 2));
+    CHECK_OK(es_orient_stripper_finish(s));
+    CHECK_INT_EQ(es_orient_stripper_result(s)->outcome, ES_ORIENT_TAG_KEPT);
+    CHECK_STR_CONTAINS(es_orient_stripper_result(s)->note, "no readable frame header");
+    es_orient_stripper_free(s);
+    free(in);
+}
+
 static void test_corrupt_exif_means_upright(void)
 {
     es_fixture_opts o = {.width = 64, .height = 48, .orientation = 6};
@@ -516,6 +547,7 @@ int main(void)
     ES_RUN(test_jfif_density_swapped_on_rotation);
     ES_RUN(test_fallbacks_keep_the_tag);
     ES_RUN(test_far_frame_keeps_the_tag);
+    ES_RUN(test_unreadable_frame_keeps_the_tag_at_once);
     ES_RUN(test_corrupt_exif_means_upright);
     ES_RUN(test_chunking_and_trailer);
     ES_RUN(test_refusals_unchanged);
