@@ -221,13 +221,24 @@ static es_transform_budget *s_budget_of(const es_job_env *env)
 
 static es_transform_budget *s_budget(const s_run *run) { return s_budget_of(run->env); }
 
-/* Gives back a share reserved while waiting that this reading does not use. */
-static void s_give_back_share(s_run *run)
+/* Gives back a share reserved while waiting (*share) that is not used. */
+static void s_give_back_share(const es_job_env *env, uint64_t *share)
 {
-    es_transform_budget *b = s_budget(run);
-    if (b && *run->share)
-        es_transform_budget_release(b, *run->share);
-    *run->share = 0;
+    es_transform_budget *b = s_budget_of(env);
+    if (b && *share)
+        es_transform_budget_release(b, *share);
+    *share = 0;
+}
+
+/* Whether the share reserved while waiting covers bytes: bytes of it are
+ * then the photo's and the rest is given back; otherwise all of it is. */
+static bool s_share_covers(s_run *run, uint64_t bytes)
+{
+    bool covers = *run->share >= bytes;
+    if (covers)
+        *run->share -= bytes; /* the photo's now: what stays goes back */
+    s_give_back_share(run->env, run->share);
+    return covers;
 }
 
 /* A photo to be turned, its frame read: its share is taken before the rest
@@ -239,15 +250,11 @@ static es_err s_budget_hold(void *ctx, uint64_t bytes)
     s_run *run = ctx;
     es_transform_budget *b = s_budget(run);
     if (!b || bytes > run->env->cfg->transform_memory) {
-        s_give_back_share(run); /* this photo keeps its tag: the share reserved for it is not used */
+        s_give_back_share(run->env, run->share); /* this photo keeps its tag: the share is not used */
         return ES_ERR_TOO_LARGE;
     }
-    if (*run->share >= bytes) {
-        es_transform_budget_release(b, *run->share - bytes); /* the stripper gives back the rest */
-        *run->share = 0;
+    if (s_share_covers(run, bytes)) /* else given back: nothing is held while this one is asked for */
         return ES_OK;
-    }
-    s_give_back_share(run); /* too small: nothing is held while this one is asked for */
     if (es_transform_budget_try_reserve(b, bytes))
         return ES_OK;
     run->wait_bytes = bytes;
@@ -265,14 +272,7 @@ static bool s_budget_acquire(void *ctx, uint64_t bytes)
     es_transform_budget *b = s_budget(run);
     if (!b)
         return false;
-    uint64_t from_share = 0;
-    if (bytes && *run->share >= bytes) {
-        es_transform_budget_release(b, *run->share - bytes);
-        *run->share = 0;
-        from_share = bytes;
-    } else if (bytes) {
-        s_give_back_share(run);
-    }
+    uint64_t from_share = bytes && s_share_covers(run, bytes) ? bytes : 0;
     bool ok = es_transform_budget_acquire(b, bytes - from_share, run->env->cancel);
     if (!ok && from_share)
         es_transform_budget_release(b, from_share); /* the stripper counts nothing taken */
@@ -492,9 +492,7 @@ static bool s_wait_for_share(const es_job_env *env, uint64_t bytes, uint64_t *sh
                              es_job_result *res)
 {
     es_transform_budget *b = s_budget_of(env);
-    if (b && *share)
-        es_transform_budget_release(b, *share); /* the object asked for more this time */
-    *share = 0;
+    s_give_back_share(env, share); /* the object asked for more this time */
     if (b && es_transform_budget_reserve(b, bytes, env->cancel, age->deadline_ms)) {
         *share = bytes;
         return true;
@@ -537,7 +535,6 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
         if (!s_wait_for_share(env, wait_bytes, &share, &age, res))
             break;
     }
-    if (share) /* not taken: the reading stopped before the frame */
-        es_transform_budget_release(s_budget_of(env), share);
+    s_give_back_share(env, &share); /* not taken: the reading stopped before the frame */
     return conflict;
 }
