@@ -118,6 +118,9 @@ typedef struct es_orient_plan {
  * UINT64_MAX when it would not fit in 64 bits). */
 void es_orient_plan_make(unsigned tag, const es_orient_frame *frame, uint64_t max_pixels, uint64_t input_len,
                          es_orient_plan *plan);
+/* Sets plan's fallback to why a frame header that does not end within
+ * ES_ORIENT_DECIDE_CAP bytes keeps the tag (strip and inspect say the same). */
+void es_orient_plan_frame_too_far(es_orient_plan *plan);
 /* "rotate 90° cw, trim 7 px left" / "rotate 180°" / "none". */
 void es_orient_plan_describe(const es_orient_plan *plan, char *buf, size_t cap);
 

@@ -15,8 +15,7 @@ void es_cli_orientation_plan(const uint8_t *exif, size_t exif_len, uint8_t sof_m
         return;
     es_orient_plan_make((unsigned)out->tag, out->have_frame ? &f : NULL, 0, file_len, &out->plan);
     if (frame_end > ES_ORIENT_DECIDE_CAP) /* strip judges this first */
-        snprintf(out->plan.fallback, sizeof out->plan.fallback, "no frame header within the first %u MiB",
-                 (unsigned)(ES_ORIENT_DECIDE_CAP >> 20));
+        es_orient_plan_frame_too_far(&out->plan);
 }
 
 void es_cli_orientation_text(const es_cli_orientation *o, char *buf, size_t cap)

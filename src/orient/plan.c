@@ -121,6 +121,12 @@ static const char *s_unsupported(const es_orient_frame *f)
     return NULL;
 }
 
+void es_orient_plan_frame_too_far(es_orient_plan *plan)
+{
+    snprintf(plan->fallback, sizeof plan->fallback, "no frame header within the first %u MiB",
+             (unsigned)(ES_ORIENT_DECIDE_CAP >> 20));
+}
+
 void es_orient_plan_make(unsigned tag, const es_orient_frame *f, uint64_t max_pixels, uint64_t input_len,
                          es_orient_plan *plan)
 {

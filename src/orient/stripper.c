@@ -278,8 +278,7 @@ static es_err s_check_frame_early(es_orient_stripper *s)
     es_orient_plan plan;
     if (s->frame_done ? s->frame_off + s->frame_len > S_DECIDE_CAP : s->held_len >= S_DECIDE_CAP) {
         memset(&plan, 0, sizeof plan);
-        snprintf(plan.fallback, sizeof plan.fallback, "no frame header within the first %u MiB",
-                 (unsigned)(S_DECIDE_CAP >> 20));
+        es_orient_plan_frame_too_far(&plan);
     } else if (!s_frame(s, &f)) {
         if (!s->frame_done)
             return ES_OK;

@@ -79,18 +79,26 @@ static void s_give(es_buf *b, char *data, size_t cap)
     b->data[0] = '\0';
 }
 
+/* Empties the shared slot: its buffer (NULL if none) and, in *cap, its size. */
+static char *s_pop_shared(size_t *cap)
+{
+    pthread_mutex_lock(&s_shared_mu);
+    char *data = s_shared;
+    *cap = s_shared_cap;
+    s_shared = NULL;
+    s_shared_cap = 0;
+    pthread_mutex_unlock(&s_shared_mu);
+    return data;
+}
+
 /* Takes the shared spare out of its slot: b gets it when it fits; one that
  * does not is freed (outside the lock), as the thread's own is: kept, it
  * would sit beside the part b allocates afresh, a second part's memory for
  * nothing (too small now, it is replaced by b's at keep anyway). */
 static void s_take_shared(es_buf *b, size_t need)
 {
-    pthread_mutex_lock(&s_shared_mu);
-    char *data = s_shared;
-    size_t cap = s_shared_cap;
-    s_shared = NULL;
-    s_shared_cap = 0;
-    pthread_mutex_unlock(&s_shared_mu);
+    size_t cap;
+    char *data = s_pop_shared(&cap);
     if (data && s_fits(b, cap, need))
         s_give(b, data, cap);
     else
@@ -155,12 +163,8 @@ void es_s3_upload_release_spare(void) { s_release_own(); }
 
 void es_s3_upload_release_shared_spare(void)
 {
-    pthread_mutex_lock(&s_shared_mu);
-    char *data = s_shared;
-    s_shared = NULL;
-    s_shared_cap = 0;
-    pthread_mutex_unlock(&s_shared_mu);
-    free(data);
+    size_t cap;
+    free(s_pop_shared(&cap));
 }
 
 size_t es_s3_upload_spare_bytes(void) { return s_spare() ? s_cap : 0; }
