@@ -19,12 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "aws/s3/internal.h"
 #include "common/buf.h"
 #include "common/crc.h"
+#include "common/pages.h"
 
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
@@ -84,25 +83,17 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
-/* Fills in the page tables of a freshly allocated buffer with one call
- * (MADV_POPULATE_WRITE, Linux 5.14) instead of one page fault per 4 KiB as
- * the part is written: 2048 faults for an 8 MiB part. Best effort.
- * Transparent huge pages (MADV_HUGEPAGE on a 2 MiB-aligned part) were
- * measured and left out: in a VM that reports free memory to its host
- * (Firecracker, as on Fargate) a free 2 MiB block has usually been handed
- * back, so zeroing a huge page faults the host in 512 times; a 68 MB photo
- * then cost 94-148 ms of CPU instead of 87-97. */
+/* Fills in the page tables of a freshly allocated part with one call
+ * (common/pages.h) instead of one page fault per 4 KiB as the part is
+ * written: 2048 faults for an 8 MiB part. Transparent huge pages
+ * (MADV_HUGEPAGE on a 2 MiB-aligned part) were measured and left out: in a
+ * VM that reports free memory to its host (Firecracker, as on Fargate) a free
+ * 2 MiB block has usually been handed back, so zeroing a huge page faults the
+ * host in 512 times; a 68 MB photo then cost 94-148 ms of CPU instead of 87-97. */
 static void s_prefault(uint8_t *bytes, size_t len)
 {
-#ifdef MADV_POPULATE_WRITE
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t head = (page - (size_t)((uintptr_t)bytes % page)) % page; /* to the first whole page */
-    if (len >= S_PREFAULT_MIN && len > head)
-        (void)madvise(bytes + head, (len - head) / page * page, MADV_POPULATE_WRITE);
-#else
-    (void)bytes;
-    (void)len;
-#endif
+    if (len >= S_PREFAULT_MIN)
+        (void)es_pages_populate(bytes, len);
 }
 
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)

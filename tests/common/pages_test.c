@@ -1,0 +1,110 @@
+/* pages_test.c - es_pages_populate (src/common/pages.c): the whole pages
+ * inside the range become resident (mincore) without a page fault of the
+ * caller's (getrusage), a partial first or last page is left alone, and
+ * empty or page-less ranges populate nothing. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "../harness/test.h"
+#include "common/pages.h"
+
+#define S_PAGES 64
+
+static size_t s_page(void) { return (size_t)sysconf(_SC_PAGESIZE); }
+
+/* A fresh private mapping of S_PAGES pages, none of them resident yet. */
+static unsigned char *s_map(void)
+{
+    void *p = mmap(NULL, S_PAGES * s_page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* How many of the mapping's pages are resident, and whether page i is. */
+static int s_resident(unsigned char *map, int only)
+{
+    unsigned char vec[S_PAGES];
+    if (mincore(map, S_PAGES * s_page(), vec) != 0)
+        return -1;
+    if (only >= 0)
+        return vec[only] & 1;
+    int n = 0;
+    for (int i = 0; i < S_PAGES; i++)
+        n += vec[i] & 1;
+    return n;
+}
+
+static long s_minor_faults(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt : -1;
+}
+
+/* The kernel may not know MADV_POPULATE_WRITE (before Linux 5.14). */
+static bool s_supported(void)
+{
+    unsigned char *map = s_map();
+    if (!map)
+        return false;
+    bool ok = es_pages_populate(map, s_page()) == s_page();
+    munmap(map, S_PAGES * s_page());
+    return ok;
+}
+
+static void test_whole_range_is_resident_without_faults(void)
+{
+    if (!s_supported())
+        SKIP("the kernel does not know MADV_POPULATE_WRITE");
+    unsigned char *map = s_map();
+    REQUIRE(map);
+    CHECK_INT_EQ(s_resident(map, -1), 0);
+    CHECK_INT_EQ(es_pages_populate(map, S_PAGES * s_page()), S_PAGES * s_page());
+    CHECK_INT_EQ(s_resident(map, -1), S_PAGES);
+    long before = s_minor_faults();
+    for (size_t i = 0; i < S_PAGES * s_page(); i += s_page())
+        map[i] = (unsigned char)i;
+    CHECK_INT_EQ(s_minor_faults() - before, 0);
+    munmap(map, S_PAGES * s_page());
+}
+
+static void test_partial_pages_are_left_alone(void)
+{
+    if (!s_supported())
+        SKIP("the kernel does not know MADV_POPULATE_WRITE");
+    unsigned char *map = s_map();
+    REQUIRE(map);
+    /* from the middle of page 1 to the middle of page 5: pages 2, 3 and 4 */
+    size_t page = s_page();
+    CHECK_INT_EQ(es_pages_populate(map + page + page / 2, 4 * page), 3 * page);
+    CHECK_INT_EQ(s_resident(map, -1), 3);
+    CHECK_INT_EQ(s_resident(map, 1), 0);
+    CHECK_INT_EQ(s_resident(map, 2), 1);
+    CHECK_INT_EQ(s_resident(map, 4), 1);
+    CHECK_INT_EQ(s_resident(map, 5), 0);
+    munmap(map, S_PAGES * page);
+}
+
+static void test_nothing_to_populate(void)
+{
+    unsigned char *map = s_map();
+    REQUIRE(map);
+    size_t page = s_page();
+    CHECK_INT_EQ(es_pages_populate(map, 0), 0);
+    CHECK_INT_EQ(es_pages_populate(map + 1, page), 0); /* no whole page inside */
+    CHECK_INT_EQ(es_pages_populate(map + 1, page - 1), 0);
+    CHECK_INT_EQ(es_pages_populate(NULL, page), 0);
+    CHECK_INT_EQ(es_pages_populate(map + page, SIZE_MAX), 0); /* the end would wrap */
+    CHECK_INT_EQ(s_resident(map, -1), 0);
+    munmap(map, S_PAGES * page);
+}
+
+int main(void)
+{
+    ES_RUN(test_whole_range_is_resident_without_faults);
+    ES_RUN(test_partial_pages_are_left_alone);
+    ES_RUN(test_nothing_to_populate);
+    return es_test_finish();
+}
