@@ -1,7 +1,8 @@
 /* pages_test.c - es_pages_populate (src/common/pages.c): the whole pages
  * inside the range become resident (mincore) without a page fault of the
  * caller's (getrusage), a partial first or last page is left alone, and
- * empty or page-less ranges populate nothing. */
+ * empty or page-less ranges populate nothing; es_pages_populate_written
+ * takes the partial first and last pages too. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -87,6 +88,31 @@ static void test_partial_pages_are_left_alone(void)
     munmap(map, S_PAGES * page);
 }
 
+/* For bytes about to be written: the partial first and last pages too. */
+static void test_written_range_takes_its_partial_pages(void)
+{
+    if (!s_supported())
+        SKIP("the kernel does not know MADV_POPULATE_WRITE");
+    unsigned char *map = s_map();
+    REQUIRE(map);
+    size_t page = s_page();
+    /* from the middle of page 1 to the middle of page 3: pages 1, 2 and 3 */
+    CHECK_INT_EQ(es_pages_populate_written(map + page + page / 2, 2 * page), 3 * page);
+    CHECK_INT_EQ(s_resident(map, -1), 3);
+    CHECK_INT_EQ(s_resident(map, 1), 1);
+    CHECK_INT_EQ(s_resident(map, 3), 1);
+    CHECK_INT_EQ(s_resident(map, 4), 0);
+    long before = s_minor_faults();
+    memset(map + page + page / 2, 1, 2 * page);
+    CHECK_INT_EQ(s_minor_faults() - before, 0);
+    CHECK_INT_EQ(es_pages_populate_written(map + 10 * page + 1, 1), page); /* one byte: its page */
+    CHECK_INT_EQ(es_pages_populate_written(map, 0), 0);
+    CHECK_INT_EQ(es_pages_populate_written(NULL, page), 0);
+    CHECK_INT_EQ(es_pages_populate_written(map + page, SIZE_MAX - page), 0); /* the end would wrap */
+    CHECK_INT_EQ(s_resident(map, -1), 4);
+    munmap(map, S_PAGES * page);
+}
+
 static void test_nothing_to_populate(void)
 {
     unsigned char *map = s_map();
@@ -105,6 +131,7 @@ int main(void)
 {
     ES_RUN(test_whole_range_is_resident_without_faults);
     ES_RUN(test_partial_pages_are_left_alone);
+    ES_RUN(test_written_range_takes_its_partial_pages);
     ES_RUN(test_nothing_to_populate);
     return es_test_finish();
 }

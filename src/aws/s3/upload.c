@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "aws/s3/internal.h"
 #include "common/buf.h"
@@ -106,13 +105,9 @@ static void s_part_start(es_s3_upload *u, size_t want)
         es_buf_reset(&u->part); /* not a failed buffer: the writes try again */
         return;
     }
-    /* to the end of the page the NUL goes to: a page written in part is
-     * written all the same (es_pages_populate leaves partial pages alone) */
-    long page = sysconf(_SC_PAGESIZE);
-    size_t end = want + 1, tail = page > 0 ? (size_t)((uintptr_t)(u->part.bytes + end) % (size_t)page) : 0;
-    end += tail ? (size_t)page - tail : 0;
+    size_t end = want + 1; /* the bytes and the NUL */
     if (end > u->part_touched) {
-        (void)es_pages_populate(u->part.bytes + u->part_touched, end - u->part_touched);
+        (void)es_pages_populate_written(u->part.bytes + u->part_touched, end - u->part_touched);
         u->part_touched = end;
     }
 }
