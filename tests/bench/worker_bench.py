@@ -6,9 +6,9 @@ replayed into a fresh queue (full before the worker starts) and a fresh
 destination bucket for every run. Per run: CPU ms per image (the worker
 process's user+sys, wait4; user and sys apart too), minor page faults per
 image (the worker's own, as /usr/bin/time counts them), images/s up to the
-last upload, the tail until a --drain run exits, peak RSS, ReceiveMessage calls per message and HTTP
-connections per 100 images (the emulator's /_emulator/stats), and the
-emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
+last upload, the tail until a --drain run exits, peak RSS, ReceiveMessage
+calls per message and HTTP connections per 100 images (the emulator's
+/_emulator/stats), and the emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
 MB, CPU and page faults per MB, byte-identical to `exifstrip strip`), the
 start-up's CPU and faults, and exifstrip's images/s at several
 concurrencies."""
