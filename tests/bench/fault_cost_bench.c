@@ -1,9 +1,9 @@
 /* fault_cost_bench.c - what a page costs the first time it is written on this
  * machine (not a test; `make bench` prints it in RESULTS.md's Machine table,
- * beside the worker's page faults per image). Each round maps --mib MiB of
+ * beside the worker's page faults per image). Each round maps 4 MiB of
  * fresh anonymous memory (small pages: MADV_NOHUGEPAGE) twice and writes one
  * byte to every page of each mapping, the two ways alternating:
- *   fault:     every first write takes a page fault (the kernel zeroes and maps
+ *   fault:     every first write takes a page fault (the kernel finds and maps
  *              the page inside the fault);
  *   populated: es_pages_populate (madvise MADV_POPULATE_WRITE, the worker's
  *              call) first maps the whole range in one system call, then the
@@ -40,6 +40,7 @@
 #include "common/pages.h"
 
 #define MAX_ROUNDS 99
+#define MIB_PER_ROUND 4 /* 1024 pages of 4 KiB: a fault's ~10 us each add up to ~10 ms */
 
 typedef struct page_cost {
     double us_per_page;      /* all of it: the populate call, when made, and the writes */
@@ -107,7 +108,7 @@ static page_cost write_fresh_pages(size_t bytes, size_t page, int populate, int 
     usage u1 = thread_usage(trap_fd);
     if (munmap((void *)p, bytes) != 0)
         die("munmap");
-    double pages = (double)(bytes / page);
+    double pages = (double)bytes / (double)page;
     return (page_cost){.us_per_page = (u1.cpu_us - u0.cpu_us) / pages,
                        .call_us_per_page = (called.cpu_us - u0.cpu_us) / pages,
                        .minflt_per_page = (double)(u1.minflt - u0.minflt) / pages,
@@ -152,22 +153,17 @@ static void print_result(const char *way, const page_cost *v, int rounds, int tr
 
 int main(int argc, char **argv)
 {
-    size_t mib = 4;
-    int rounds = 9;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--mib") && i + 1 < argc)
-            mib = (size_t)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
-            rounds = atoi(argv[++i]);
-        else {
-            fprintf(stderr, "usage: fault_cost_bench [--mib MiB] [--rounds N]\n");
-            return 2;
-        }
-    }
+    long asked = 9;
+    char *end = NULL;
+    if (argc == 3 && !strcmp(argv[1], "--rounds"))
+        asked = strtol(argv[2], &end, 10);
     long page = sysconf(_SC_PAGESIZE);
-    if (mib == 0 || mib > 1024 || rounds < 1 || rounds > MAX_ROUNDS || page <= 0)
+    if (!(argc == 1 || (end && end != argv[2] && !*end)) || asked < 1 || asked > MAX_ROUNDS || page <= 0) {
+        fprintf(stderr, "usage: fault_cost_bench [--rounds N (1-%d)]\n", MAX_ROUNDS);
         return 2;
-    size_t bytes = mib << 20;
+    }
+    int rounds = (int)asked;
+    size_t bytes = (size_t)MIB_PER_ROUND << 20;
     int supported = 1, trap_fd = open_trap_counter();
     page_cost faulted[MAX_ROUNDS], populated[MAX_ROUNDS];
     for (int r = 0; r < rounds; r++) {
