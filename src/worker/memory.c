@@ -48,7 +48,11 @@ bool es_worker_tune_malloc(void)
  * S_RELEASE_BATCH ranges go back with one flush (~0.2 ms in all). Where the
  * kernel refuses it (older ones: EINVAL; a seccomp filter: EPERM), each
  * range gets its own madvise; a run of file pages spans the absent pages
- * between them, so there are few ranges and most take one whole flush. */
+ * between them, so there are few ranges and most take one whole flush.
+ * A page that becomes a private copy between its scan and the call that
+ * advises it (a debugger planting a breakpoint in that millisecond) would
+ * lose it, as a present page could between its scan and its madvise before;
+ * the call comes at start-up, before the worker's threads run. */
 typedef struct s_release {
     int pagemap;    /* /proc/self/pagemap */
     int pidfd;      /* this process, for process_madvise; -1: one madvise per range */
