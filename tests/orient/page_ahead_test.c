@@ -12,30 +12,35 @@
 
 #define S_PAGES 64
 
-static unsigned char *s_map(void)
+static size_t page; /* bytes (set by main) */
+
+/* A fresh mapping of S_PAGES pages with *a a buffer of cap bytes from
+ * `offset` into it, or NULL when the test cannot run: the kernel does not
+ * know MADV_POPULATE_WRITE, pages are not of the size page_ahead.c aligns
+ * to, or no mapping. */
+static unsigned char *s_map(es_page_ahead *a, size_t offset, size_t cap)
 {
-    void *p = mmap(NULL, S_PAGES * ot_page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (!ot_populate_supported() || page != ES_PAGE_AHEAD_ALIGN)
+        return NULL;
+    void *p = mmap(NULL, S_PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    es_page_ahead_init(a, (unsigned char *)p + offset, cap);
+    return p;
 }
 
 /* Whether page i of the mapping is resident. */
 static bool s_page_resident(const unsigned char *map, size_t i)
 {
-    return ot_resident(map + i * ot_page(), ot_page()) == 1;
+    return ot_resident(map + i * page, page) == 1;
 }
-
-static bool s_skip(void) { return !ot_populate_supported() || ot_page() != ES_PAGE_AHEAD_ALIGN; }
 
 static void test_a_step_ahead_to_a_page_boundary(void)
 {
-    if (s_skip())
-        SKIP("no MADV_POPULATE_WRITE, or pages of another size");
-    unsigned char *map = s_map();
-    REQUIRE(map);
-    size_t page = ot_page();
-    /* a buffer starting 100 bytes into page 0 (a malloc header's place) */
-    es_page_ahead a;
-    es_page_ahead_init(&a, map + 100, 40 * page);
+    es_page_ahead a; /* starting 100 bytes into page 0 (a malloc header's place) */
+    unsigned char *map = s_map(&a, 100, 40 * page);
+    if (!map)
+        SKIP("no MADV_POPULATE_WRITE, pages of another size, or no mapping");
     /* room for 100 bytes asked, a step of 3 pages: on to the boundary of
      * page 4, pages 1-3 whole (page 0 is partly another block's: left) */
     CHECK_INT_EQ(es_page_ahead_cover(&a, 100, 3 * page), 3 * page);
@@ -55,13 +60,10 @@ static void test_a_step_ahead_to_a_page_boundary(void)
 
 static void test_never_past_the_capacity(void)
 {
-    if (s_skip())
-        SKIP("no MADV_POPULATE_WRITE, or pages of another size");
-    unsigned char *map = s_map();
-    REQUIRE(map);
-    size_t page = ot_page();
-    es_page_ahead a;
-    es_page_ahead_init(&a, map + page, 5 * page + 10); /* pages 1-5 and 10 bytes of page 6 */
+    es_page_ahead a; /* pages 1-5 and 10 bytes of page 6 */
+    unsigned char *map = s_map(&a, page, 5 * page + 10);
+    if (!map)
+        SKIP("no MADV_POPULATE_WRITE, pages of another size, or no mapping");
     CHECK_INT_EQ(es_page_ahead_cover(&a, 2 * page, 32 * page), 5 * page);
     CHECK_INT_EQ(a.populated, 5 * page + 10);
     CHECK_INT_EQ(ot_resident(map, S_PAGES * page), 5);
@@ -77,6 +79,7 @@ static void test_never_past_the_capacity(void)
 
 int main(void)
 {
+    page = ot_page();
     ES_RUN(test_a_step_ahead_to_a_page_boundary);
     ES_RUN(test_never_past_the_capacity);
     return es_test_finish();
