@@ -28,11 +28,11 @@
  * than 500 scans fail. The output bytes are identical (tests/orient/
  * lossless_oracle_test.c compares them).
  *
- * What the transform writes is populated before it is written (a page fault
- * costs about 10 us on the VM of issue 11, a populated page 0.7 us): the
- * output is handed to the encoder in windows whose pages are populated
- * first (page_ahead.h), the row buffers at once, the sparse store a row
- * ahead (sparse_coefs.c). A 3 MP rotation took ~1150 faults, now ~15.
+ * What the transform writes is populated before it is written (a fresh
+ * page costs about half as much so, page_ahead.h): the output is handed to
+ * the encoder in windows whose pages are populated first, the row buffers
+ * at once, the sparse store a row ahead (sparse_coefs.c). A 3 MP rotation
+ * took ~1150 page faults, now ~15.
  *
  * Measured and not taken (canon_hdr_YES, rotate 90, issue 11): coding the
  * output scan straight from the sparse store - the coefficient controller's

@@ -1,14 +1,16 @@
 /* page_ahead.h - a buffer written from its start whose pages are asked of
  * the kernel a step ahead of the write cursor (es_pages_populate, one
  * madvise per step) instead of one page fault each as they are first
- * written: on the 2-core VM of issue 11 a fault costs about 10 us, a
- * populated page about 0.7 us. Never populates past the buffer's capacity,
- * nor more than one step (and a page) past what the caller says it is
- * about to write, so
- * the memory a transform counts (plan.c) stays the memory it uses. Step
- * ends are page-aligned, so only the buffer's first and last partial pages
- * (possibly shared with another block) are left to fault. Internal to
- * src/orient (sparse_coefs.c, lossless.c). */
+ * written. On the 2-core VM of issue 11 (tests of 8 MiB, session 20) a
+ * fault and its write cost ~9.5 us a page; populating ~0.5 us a page, but
+ * the first write to a populated page still ~3.9 us (the hypervisor maps
+ * it then, unseen by the guest): ~4.4 us, half of a fault. Never populates
+ * past the buffer's capacity, nor more than one step (and a page) past
+ * what the caller says it is about to write, so the memory a transform
+ * counts (plan.c) stays the memory it uses. Step ends are page-aligned, so
+ * only the buffer's first and last partial pages (possibly shared with
+ * another block) are left to fault. Internal to src/orient (sparse_coefs.c,
+ * lossless.c). */
 #ifndef ES_ORIENT_PAGE_AHEAD_H
 #define ES_ORIENT_PAGE_AHEAD_H
 

@@ -7,10 +7,10 @@
  * capacity. (malloc, not calloc: zeroing would touch every page.) Those
  * pages are populated a step ahead of the records (page_ahead.h): before a
  * row is stored, room for its largest possible records is, plus up to
- * ES_SPARSE_POPULATE_STEP more. On the 2-core VM of issue 11 a first-write fault costs about
- * 10 us and a populated page 0.7 us; the store of a 3 MP photo is ~480
- * pages, which took ~4.8 ms of faults a rotation (a test on an earlier VM,
- * where a fault cost 1.5 us, saved only 8 %). The index is written whole
+ * ES_SPARSE_POPULATE_STEP more. The store of a 3 MP photo is ~480 pages:
+ * ~4.6 ms of faults a rotation on the 2-core VM of issue 11, ~2.1 ms
+ * populated (page_ahead.h has the costs; on an earlier VM, where a fault
+ * cost 1.5 us, populating saved only 8 %). The index is written whole
  * (every entry, stored rows or not), so it is populated whole at once. */
 #include <stdlib.h>
 #include <string.h>
