@@ -27,11 +27,11 @@ size_t es_page_ahead_cover(es_page_ahead *a, size_t end, size_t step)
     size_t from = a->populated, to = step > a->cap - from ? a->cap : from + step;
     if (to < end)
         to = end;
-    /* end the step on a page boundary (less than a page further) so the
-     * next one starts on it: a page split between two steps would be
-     * populated by neither */
+    /* end the step on a page boundary (less than a page further; or at the
+     * block's very end) so the next one starts on it: a page split between
+     * two steps would be populated by neither */
     size_t past = (size_t)(((uintptr_t)a->base + to) % ES_PAGE_AHEAD_ALIGN);
-    if (past && a->cap - to > ES_PAGE_AHEAD_ALIGN - past)
+    if (past && a->cap - to >= ES_PAGE_AHEAD_ALIGN - past)
         to += ES_PAGE_AHEAD_ALIGN - past;
     a->populated = to;
     return es_pages_populate(a->base + from, to - from);
