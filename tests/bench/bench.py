@@ -3,7 +3,8 @@
 tests/bench/RESULTS.md (machine, tables, targets with MET / MISS) and the
 summary block README.md quotes. Informational: a missed target never fails;
 a broken tool or step does (exit 1 with the reason).
-  1. strip_bench: in-process stripper throughput on one core.
+  1. strip_bench: in-process stripper throughput on one core; and
+     fault_cost_bench: what a page fault and a populated page cost here.
   2. CLI (cli_bench.py): cp, exifstrip and the installed peers, one process
      per file, on the shared corpus (or generated photos) and one generated
      large photo; residue left by each tool.
@@ -84,6 +85,16 @@ def relay_bench(binary, quick):
             "runs": int(vals["relay_runs"])}
 
 
+def fault_cost(binary, quick):
+    """What a first-touch page costs here (fault_cost_bench.c): its "# "
+    lines ({fault_us_per_page, populated_us_per_page, ...})."""
+    r = subprocess.run([binary, "--rounds", "3" if quick else "9"], capture_output=True, text=True)
+    vals = result_lines(r.stdout)
+    if r.returncode != 0 or "fault_us_per_page" not in vals:
+        raise BenchError(f"fault_cost_bench failed (exit {r.returncode}): {r.stderr.strip()[-500:]}")
+    return vals
+
+
 def small_photos(mkfixture, outdir, n):
     """n small generated photos with every kind of metadata (quick mode
     without the corpus: strip_bench's generated inputs are 4000x3000)."""
@@ -128,7 +139,8 @@ def main():
     sbench = os.path.join(build, "bench/strip_bench")
     rbench = os.path.join(build, "bench/relay_bench")
     fbench = os.path.join(build, "bench/curl_floor_bench")
-    for b in (exifstrip, mkfixture, sbench, rbench, fbench):
+    pbench = os.path.join(build, "bench/fault_cost_bench")
+    for b in (exifstrip, mkfixture, sbench, rbench, fbench, pbench):
         if not os.access(b, os.X_OK):
             raise BenchError(f"missing {b} (run `make bench`)")
     quick = args.quick
@@ -150,6 +162,8 @@ def main():
         indir = os.path.join(work, "in")
         os.makedirs(indir)
         data["inprocess"] = strip_bench(sbench, indir, quick)
+        say("the cost of a page fault and of a populated page (fault_cost_bench)")
+        data["fault_cost"] = fault_cost(pbench, quick)
         files = sorted(os.path.join(indir, n) for n in os.listdir(indir))
         if not files:
             raise BenchError("strip_bench wrote no input photos")

@@ -1,6 +1,7 @@
 """bench_lib.py - shared pieces of `make bench` (tests/bench/bench.py): timed
-child processes with their rusage (wait4: wall time, user+sys CPU, peak RSS),
-medians, the RSS and CPU of a running process from /proc, and the machine's
+child processes with their rusage (wait4: wall time, user+sys CPU, peak RSS;
+usage_of and per_unit: user and sys CPU and minor page faults, per image or
+per MB), medians, the RSS and CPU of a running process from /proc, and the machine's
 description (CPU model, cores, kernel, distribution, tool versions)."""
 import os
 import platform
@@ -26,24 +27,54 @@ class Proc:
 # MB with boto3 loaded). So peak RSS is measured through GNU time: its child
 # starts from a ~2 MB process, and time writes that child's ru_maxrss (%M)
 # to a file. (wait4 on time itself would report the interpreter's pages too.)
+# time also writes the command's own minor page faults (%R): wait4 on time
+# adds time's (~75 per run here) to the command's.
 TIME = "/usr/bin/time"
+TIME_FORMAT = "%M %R"
 
 
 def rss_wrapped(argv, rss_file):
-    """argv run under /usr/bin/time, which writes the command's peak RSS (KiB) to rss_file."""
+    """argv run under /usr/bin/time, which writes the command's peak RSS (KiB)
+    and minor page faults to rss_file (read_time_file reads them)."""
     if not os.access(TIME, os.X_OK):
         raise BenchError(f"{TIME} is missing (Debian package 'time'); it is needed for peak RSS")
-    return [TIME, "-q", "-o", rss_file, "-f", "%M"] + list(argv)
+    return [TIME, "-q", "-o", rss_file, "-f", TIME_FORMAT] + list(argv)
+
+
+def read_time_file(rss_file):
+    """(peak RSS KiB, minor page faults) that /usr/bin/time wrote on its last
+    line, or (0, None)."""
+    try:
+        with open(rss_file) as f:
+            lines = f.read().strip().splitlines()
+    except OSError:
+        return 0, None
+    cells = lines[-1].split() if lines else []
+    if len(cells) != 2 or not all(c.isdigit() for c in cells):
+        return 0, None
+    return int(cells[0]), int(cells[1])
 
 
 def read_rss(rss_file):
-    """The KiB /usr/bin/time wrote (its last line), or 0."""
-    try:
-        with open(rss_file) as f:
-            lines = f.read().split()
-        return int(lines[-1]) if lines and lines[-1].isdigit() else 0
-    except OSError:
-        return 0
+    """The peak RSS KiB /usr/bin/time wrote, or 0."""
+    return read_time_file(rss_file)[0]
+
+
+def usage_of(ru):
+    """What the bench keeps of a wait4 rusage: CPU seconds (user + sys, and
+    each: the kernel splits the exact total by which of them its scheduler
+    ticks landed in) and minor page faults (ru_minflt, which also counts the
+    pages that MADV_POPULATE_WRITE maps without a fault)."""
+    return {"cpu_s": ru.ru_utime + ru.ru_stime, "user_s": ru.ru_utime, "sys_s": ru.ru_stime, "minflt": ru.ru_minflt}
+
+
+def per_unit(use, units, unit):
+    """A usage_of dict divided by units (images, MB): cpu_ms_per_UNIT,
+    user_ms_per_UNIT, sys_ms_per_UNIT and faults_per_UNIT (None when the
+    faults were not counted)."""
+    return {f"cpu_ms_per_{unit}": 1000 * use["cpu_s"] / units, f"user_ms_per_{unit}": 1000 * use["user_s"] / units,
+            f"sys_ms_per_{unit}": 1000 * use["sys_s"] / units,
+            f"faults_per_{unit}": None if use.get("minflt") is None else use["minflt"] / units}
 
 
 def spawn_timed(argv, stdout="/dev/null", stdin="/dev/null", errfile=None, env=None, rss_file=None, timeout=None):

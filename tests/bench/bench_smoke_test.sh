@@ -8,6 +8,9 @@
 # worker's outputs clean too), the libcurl floor's rows beside exifstrip's
 # (never a target) and the README summary block; the committed RESULTS.md and
 # README.md stay untouched. A report without the floor (no Node.js) says why.
+# The page faults: the machine's fault cost (fault_cost_bench, whose counts
+# say each way did what it claims) and the worker's faults and user / sys
+# CPU per image, per MB and at start-up, consistent with the raw counts.
 # Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -18,6 +21,7 @@ RUN_BENCH=$ES_ROOT/tests/bench/run-bench.sh
 export ES_BENCH_NO_INSTALL=1
 
 for f in "$ES_BUILD/bench/strip_bench" "$ES_BUILD/bench/relay_bench" "$ES_BUILD/bench/curl_floor_bench" \
+    "$ES_BUILD/bench/fault_cost_bench" \
     "$ES_BUILD/tests/tools/mkfixture" "$EXIFSTRIP"; do
     [ -x "$f" ] || { echo "missing $f (make BUILD=... test-build)"; echo "# summary: 0 passed, 1 failed, 0 skipped"; exit 1; }
 done
@@ -100,6 +104,82 @@ t_quick_run_writes_results() {
     check_eq "committed RESULTS.md untouched" "$(hash_of "$ES_ROOT/tests/bench/RESULTS.md")" "$results_before"
 }
 
+# The page-fault figures of the quick run: rows in RESULTS.md, and the JSON's
+# per-image and per-MB figures computed from its raw counts (one run each, so
+# user + sys is the CPU exactly). The probe's counts are deterministic: a
+# fault per page written, none trapped after MADV_POPULATE_WRITE, which
+# getrusage counts as a fault too (not under ASan: its shadow memory faults).
+t_quick_run_counts_faults() {
+    local out=$S/RESULTS.md
+    if [ ! -s "$S/quick.json" ] || [ ! -s "$out" ]; then
+        es_fail "the quick run saved no measurements"
+        return
+    fi
+    check "Machine: a page fault's CPU" \
+        grep -qE '^\| page fault: CPU for the first write to a fresh page \(fault_cost_bench, median of 3 rounds of 1024 pages\) \| [0-9.]+ µs \|$' "$out"
+    check "Machine: a populated page's CPU, and the call's" \
+        grep -qE '^\| page populated with MADV_POPULATE_WRITE, then written \(the call alone\) \| [0-9.]+ µs \([0-9.]+ µs\) \|$' "$out"
+    check "worker: faults per image for both" \
+        grep -qE '^\| minor page faults per image \(start-up included\) \| [0-9.]+ \| [0-9.]+ \| [0-9.]+× \|$' "$out"
+    check "worker: user / sys per image for both" \
+        grep -qE '^\| user / sys CPU ms per image \| [0-9.]+ / [0-9.]+ \| [0-9.]+ / [0-9.]+ \| – \|$' "$out"
+    check "worker: the faults at the machine's cost" grep -qE '^\| those faults at [0-9.]+ µs each .* \| [0-9.]+ \| [0-9.]+ \| – \|$' "$out"
+    check_eq "large photo: user / sys and faults per MB for each of its 3 runs" \
+        "$(grep -cE '^\| [0-9]+ MB photo: user / sys CPU ms per MB; minor page faults per MB \(.*\) \| [0-9.]+ / [0-9.]+; [0-9.]+ \|' "$out")" 3
+    check "start-up: user / sys and faults" \
+        grep -qE '^\| start-up: user / sys CPU ms; minor page faults \| [0-9.]+ / [0-9.]+; [0-9]+ \| – \| – \|$' "$out"
+    check "sweep: user / sys and faults columns" \
+        grep -qE '^\| 1 \| [0-9]+ \| [0-9.]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ \| ' "$out"
+    check "summary: the page-fault sentence" \
+        grep -qE "^Page faults: exifstrip's worker takes [0-9.]+ minor page faults per image .*; here a page fault costs [0-9.]+ µs of CPU, a populated page [0-9.]+ µs " "$out"
+    local bad
+    bad=$(/usr/bin/python3 - "$S/quick.json" "$out" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1])); w = d["worker"]; text = open(sys.argv[2]).read()
+bad = []
+def same(what, got, want):
+    if got is None or want is None or not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9):
+        bad.append(f"{what}: {got} != {want}")
+runs = [("compare " + k, r, r["images"], "image") for k, r in w["compare"].items()]
+runs += [(f"sweep {s['concurrency']}", s, s["images"], "image") for s in w["sweep"]]
+runs += [(f"large {k}", w["large"][k], w["large"]["bytes"] / 1e6, "mb")
+         for k in ("exifstrip", "exifstrip_unsigned", "exifstrip_https", "baseline") if k in w["large"]]
+for name, r, units, unit in runs:
+    if not r.get("minflt"):
+        bad.append(f"{name}: no page faults counted ({r.get('minflt')})")
+        continue
+    same(f"{name} faults per {unit}", r[f"faults_per_{unit}"], r["minflt"] / units)
+    same(f"{name} user + sys per {unit}", r[f"user_ms_per_{unit}"] + r[f"sys_ms_per_{unit}"], r[f"cpu_ms_per_{unit}"])
+    same(f"{name} user per {unit}", r[f"user_ms_per_{unit}"], 1000 * r["user_s"] / units)
+st = w["startup"]
+same("start-up user + sys", st["user_ms"] + st["sys_ms"], st["cpu_ms"])
+if not st["faults"] > 0:
+    bad.append(f"start-up faults {st['faults']}")
+ex = w["compare"]["exifstrip"]
+if f"| minor page faults per image (start-up included) | {ex['faults_per_image']:.1f} |" not in text:
+    bad.append("RESULTS.md's faults per image differ from the measurements")
+print("\n".join(bad))
+PY
+)
+    check_eq "the figures agree with the raw counts" "$bad" ""
+    if nm "$ES_BUILD/bench/fault_cost_bench" 2>/dev/null | grep -q __asan_init; then
+        return
+    fi
+    check_eq "fault_cost_bench: a fault per page written; after populating, none trapped but one counted" \
+        "$(/usr/bin/python3 - "$S/quick.json" <<'PY'
+import json, sys
+fc = json.load(open(sys.argv[1]))["fault_cost"]
+want = {"fault_minflt_per_page": 1, "fault_traps_per_page": 1}
+if fc.get("populate_supported"):
+    want.update(populated_minflt_per_page=1, populated_traps_per_page=0)
+if "fault_traps_per_page" not in fc:   # perf_event_open refused here: no trap counts
+    want = {k: v for k, v in want.items() if "traps" not in k}
+got = {k: round(fc[k], 2) if k in fc else "missing" for k in want}
+print("as claimed" if got == want else f"{got} (want {want})")
+PY
+)" "as claimed"
+}
+
 # Without Node.js the floor is skipped: the report says why instead of its rows.
 t_floor_skipped_is_reported() {
     [ -s "$S/quick.json" ] || { es_fail "the quick run saved no measurements"; return; }
@@ -131,6 +211,7 @@ t_broken_peer_fails_clearly() {
 }
 
 es_run t_quick_run_writes_results
+es_run t_quick_run_counts_faults
 es_run t_floor_skipped_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish

@@ -267,6 +267,10 @@ def summary_block(data):
                      + (f" The loopback floor (receiving and sending on each byte over 127.0.0.1, no HTTP): "
                         f"{w['floor']['ms_per_mb']:.2f} CPU ms/MB." if w.get("floor") else ""))
         lines.append("")
+    fault_line = fault_sentence(data)
+    if fault_line:
+        lines += [fault_line, ""]
+    if w:
         lines += floor_lines(w)
     tg = targets(data)
     if tg:
@@ -276,6 +280,20 @@ def summary_block(data):
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
+
+
+def fault_sentence(data):
+    """The summary's one sentence on page faults: the worker's per image and
+    what a fault and a populated page cost on this machine."""
+    fc = data.get("fault_cost")
+    if not fc:
+        return ""
+    ex = ((data.get("worker") or {}).get("compare") or {}).get("exifstrip") or {}
+    worker = (f"exifstrip's worker takes {ex['faults_per_image']:.1f} minor page faults per image (start-up "
+              "included; populated pages count too); " if ex.get("faults_per_image") is not None else "")
+    populated = (f", a populated page {fc['populated_us_per_page']:.2f} µs ({fc['populated_call_us_per_page']:.2f} µs "
+                 "of it the MADV_POPULATE_WRITE call)" if fc.get("populate_supported") else "")
+    return f"Page faults: {worker}here a page fault costs {fc['fault_us_per_page']:.2f} µs of CPU{populated}."
 
 
 def peer_text(name, r):
@@ -299,7 +317,7 @@ def render(data):
            "Re-run on an idle machine for stable numbers; every ratio below was measured side by side in one run",
            "(ratios to `cp` compare time per file).",
            "", "## Machine", ""]
-    out.append(table(["", ""], data["machine"]))
+    out.append(table(["", ""], data["machine"] + fault_cost_rows(data.get("fault_cost"))))
     out += ["", "Tools: " + ", ".join(f"{n} {v}" for n, v in data["versions"]) + "."]
     if data.get("not_installed"):
         out.append("Not installed (skipped): " + ", ".join(data["not_installed"]) + ".")
@@ -320,8 +338,47 @@ def render(data):
         out += large_section(lg)
     w = data.get("worker")
     if w:
-        out += worker_section(w)
+        out += worker_section(w, data.get("fault_cost"))
     return "\n".join(out) + "\n"
+
+
+def fault_cost_rows(fc):
+    """The Machine table's rows for fault_cost_bench: what a first-touch page
+    costs, faulted or populated, and how getrusage counts each."""
+    if not fc:
+        return []
+    how = f"median of {fc['rounds']:.0f} rounds of {fc['pages_per_round']:.0f} pages"
+    rows = [(f"page fault: CPU for the first write to a fresh page (fault_cost_bench, {how})",
+             f"{fc['fault_us_per_page']:.2f} µs")]
+    if not fc.get("populate_supported"):
+        return rows + [("page populated with MADV_POPULATE_WRITE", "not supported by this kernel (Linux < 5.14)")]
+    rows.append(("page populated with MADV_POPULATE_WRITE, then written (the call alone)",
+                 f"{fc['populated_us_per_page']:.2f} µs ({fc['populated_call_us_per_page']:.2f} µs)"))
+    traps = (f" (faults the CPU took: {fc['fault_traps_per_page']:.2f} / {fc['populated_traps_per_page']:.2f})"
+             if "fault_traps_per_page" in fc else "")
+    rows.append(("minor faults getrusage counts per page: faulted / populated",
+                 f"{fc['fault_minflt_per_page']:.2f} / {fc['populated_minflt_per_page']:.2f}{traps}"))
+    return rows
+
+
+def split_text(r, unit):
+    """"0.50 / 0.33": user / sys CPU ms per unit ("–" where older results lack them)."""
+    return f"{f(r.get('user_ms_per_' + unit))} / {f(r.get('sys_ms_per_' + unit))}"
+
+
+def fault_ms(faults, fc):
+    """faults × the machine's cost of one fault, in ms (None without either)."""
+    if faults is None or not fc:
+        return None
+    return faults * fc["fault_us_per_page"] / 1000
+
+
+def startup_figures(w):
+    """The start-up run's medians {cpu_ms, user_ms, sys_ms, faults} (older
+    results: the CPU alone), or None."""
+    if w.get("startup"):
+        return w["startup"]
+    return {"cpu_ms": w["startup_cpu_ms"]} if w.get("startup_cpu_ms") is not None else None
 
 
 def unturned_lines(cli):
@@ -466,17 +523,24 @@ def floor_section(w):
                "requests per run", "connections per run"], rows), ""]
 
 
-def worker_section(w):
+def worker_section(w, fc=None):
     ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
     rows = []
     for label, key, fmt in (("CPU ms per image (worker process, user+sys)", "cpu_ms_per_image", 2),
+                            ("minor page faults per image (start-up included)", "faults_per_image", 1),
                             ("images/s (start → last upload)", "images_s", 0),
                             ("`--drain` tail after the last upload (s)", "drain_tail_s", 1),
                             ("ReceiveMessage calls per message", "receives_per_msg", 2),
                             ("HTTP connections per 100 images", "conns_per_100", 1),
                             ("emulator CPU ms per image", "emu_cpu_ms_per_image", 2),
                             ("emulator busy (CPU s / wall s; 1.0 = one core)", "emu_busy", 2)):
-        rows.append((label, f(ex[key], fmt), f(bl[key], fmt), f(ratio(bl[key], ex[key]), 1) + "×"))
+        times = ratio(bl.get(key), ex.get(key))
+        rows.append((label, f(ex.get(key), fmt), f(bl.get(key), fmt), "–" if math.isnan(times) else f(times, 1) + "×"))
+        if key == "cpu_ms_per_image":
+            rows.append(("user / sys CPU ms per image", split_text(ex, "image"), split_text(bl, "image"), "–"))
+        if key == "faults_per_image" and fc:
+            rows.append((f"those faults at {fc['fault_us_per_page']:.2f} µs each (the Machine table's fault; CPU ms "
+                         "per image, an estimate)", f(fault_ms(ex.get(key), fc)), f(fault_ms(bl.get(key), fc)), "–"))
     rows.append(("peak RSS under load", mib(ex["peak_rss_kib"]), mib(bl["peak_rss_kib"]),
                  f(ratio(bl["peak_rss_kib"], ex["peak_rss_kib"]), 1) + "×"))
     ie, ib = w["idle"]["exifstrip"], w["idle"]["baseline"]
@@ -497,12 +561,21 @@ def worker_section(w):
         for run, how in BIG_RUNS[1:]:
             if big.get(run):
                 rows.append((f"{mb:.0f} MB photo: CPU ms per MB ({how})", f(big[run]["cpu_ms_per_mb"]), "–", "–"))
+        for run, how in BIG_RUNS:
+            if big.get(run):
+                other = b if run == BIG_RUNS[0][0] else None
+                rows.append((f"{mb:.0f} MB photo: user / sys CPU ms per MB; minor page faults per MB ({how})",
+                             f"{split_text(big[run], 'mb')}; {f(big[run].get('faults_per_mb'), 1)}",
+                             f"{split_text(other, 'mb')}; {f(other.get('faults_per_mb'), 1)}" if other else "–", "–"))
         rows.append((f"{mb:.0f} MB photo: wall to upload / byte-identical to `strip`",
                      f"{e['busy_s']:.1f} s / {'yes' if e['identical'] else 'NO'}",
                      f"{b['busy_s']:.1f} s / –" if b else "not run", "–"))
-    if w.get("startup_cpu_ms") is not None:
+    st = startup_figures(w)
+    if st:
         rows.append(("CPU ms of `worker --drain` on an empty queue (start-up; in every big-photo figure)",
-                     f(w["startup_cpu_ms"], 1), "–", "–"))
+                     f(st["cpu_ms"], 1), "–", "–"))
+        rows.append(("start-up: user / sys CPU ms; minor page faults",
+                     f"{f(st.get('user_ms'), 1)} / {f(st.get('sys_ms'), 1)}; {f(st.get('faults'), 0)}", "–", "–"))
     fl = w.get("floor")
     if fl:
         rows.append(("loopback floor: CPU ms per MB received and sent on, no HTTP (relay_bench)",
@@ -510,7 +583,8 @@ def worker_section(w):
     rrows = [(k, *[w["compare"][k]["residue"][c] for c in ("checked", "gps", "exif", "xmp", "iptc", "comment",
                                                            "thumbnail", "trailer", "lost_colour", "unreadable")],
               peer_text(k, w["compare"][k])) for k in ("exifstrip", "baseline") if "residue" in w["compare"][k]]
-    sweep = [(s["concurrency"], f(s["images_s"], 0), f(s["cpu_ms_per_image"]), f(s["receives_per_msg"]),
+    sweep = [(s["concurrency"], f(s["images_s"], 0), f(s["cpu_ms_per_image"]), split_text(s, "image"),
+              f(s.get("faults_per_image"), 1), f(s["receives_per_msg"]),
               f(s["conns_per_100"], 1), mib(s["peak_rss_kib"]), f(s["emu_busy"]), f(s["drain_tail_s"], 1))
              for s in w["sweep"]]
     notes = [f"{w['photos']} photos ({w['photo_bytes'] / 1e6:.1f} MB; the CLI photos repeated under distinct keys), "
@@ -518,6 +592,13 @@ def worker_section(w):
              f"baseline alternate, medians of {ex.get('runs', 1)} runs each, both at concurrency {ex['concurrency']} "
              f"(the baseline: a thread pool over each batch of 10). Throughput counts from the worker's start to the "
              f"end of its last upload (the emulator's request log); the drain tail is the rest of the run."]
+    notes.append("Page faults are the worker process's minor faults, start-up included as in its CPU: ru_minflt as "
+                 "/usr/bin/time counts it for the worker (with the few its own fork takes before exec); the start-up "
+                 "run is not wrapped (wait4). getrusage also counts each page MADV_POPULATE_WRITE maps as a minor fault "
+                 "(the Machine table), so these are the pages the worker first touched, whatever way; times the cost "
+                 "of one fault they give an estimate of what its pages cost. User and sys are the kernel's split of "
+                 "the exact CPU sum by where its scheduler ticks landed (medians of each: they need not add up to "
+                 "the median CPU).")
     notes.append("The emulator speaks plain http, where exifstrip signs upload bodies with SHA-256 "
                  "(EXIFSTRIP_PAYLOAD_SIGNING=auto); over https, what users run, auto sends UNSIGNED-PAYLOAD with "
                  "the CRC64NVME checksum. So the big photos are also run with EXIFSTRIP_PAYLOAD_SIGNING=unsigned "
@@ -535,10 +616,10 @@ def worker_section(w):
                      "socket's TCP work in the sender's system call, as it does for the worker's uploads. A CPU-per-MB "
                      "target below it cannot be met by such a worker against a local endpoint on this machine."
                      + (f" Each big-photo run also pays the worker process's start-up: "
-                        f"{w['startup_cpu_ms']:.1f} CPU ms for a --drain run on an empty queue (loading libcurl and "
+                        f"{st['cpu_ms']:.1f} CPU ms for a --drain run on an empty queue (loading libcurl and "
                         f"its libraries, OpenSSL, the threads, the polls), "
-                        f"{w['startup_cpu_ms'] / (w['large']['bytes'] / 1e6):.2f} ms/MB of the "
-                        f"{w['large']['bytes'] / 1e6:.0f} MB photo." if w.get("startup_cpu_ms") and w.get("large") else ""))
+                        f"{st['cpu_ms'] / (w['large']['bytes'] / 1e6):.2f} ms/MB of the "
+                        f"{w['large']['bytes'] / 1e6:.0f} MB photo." if st and w.get("large") else ""))
     if not w.get("huge"):
         notes.append("The ~1 GB photo was not run (ES_BENCH_HUGE_MB=0 or quick mode).")
     else:
@@ -552,5 +633,6 @@ def worker_section(w):
                    "lost ICC/Adobe", "unreadable", "verdict"], rrows), "",
             "### exifstrip worker at several concurrencies", "",
             "An emulator busy near 1.0 means the emulator (one Node.js process) is the limit, not the worker.", "",
-            table(["concurrency", "images/s", "CPU ms/image", "ReceiveMessage/msg", "connections/100 images",
+            table(["concurrency", "images/s", "CPU ms/image", "user / sys ms/image", "minor faults/image",
+                   "ReceiveMessage/msg", "connections/100 images",
                    "peak RSS", "emulator busy", "drain tail s"], sweep), ""]

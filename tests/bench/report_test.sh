@@ -4,7 +4,11 @@
 # are compared (a target just below a floor that rounds to the same digits is
 # "below", printed with enough digits to differ), a target between a floor's
 # lowest and highest run, or equal to a single run, is "within noise of" it,
-# and the lowest-highest runs are printed beside each median.
+# and the lowest-highest runs are printed beside each median. And the page
+# faults and user / sys CPU of the worker runs (bench_lib.per_unit, the
+# /usr/bin/time file) and the machine's fault cost (fault_cost_bench): their
+# rows, columns and summary sentence, with exact values from made-up
+# measurements, and older measurements without them still rendering.
 source "$(dirname "$0")/../harness/lib.sh"
 
 # place TARGET "LO_MEDIAN LO_MIN LO_MAX" "HI_MEDIAN HI_MIN HI_MAX": the sentence.
@@ -46,6 +50,128 @@ just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 |
 CASES
 }
 
+# made_up_report [old|no-populate]: RESULTS.md rendered from made-up
+# measurements, each worker run's figures made by bench_lib.per_unit from a
+# usage as wait4 and /usr/bin/time give it; "old": without the page-fault
+# fields (older results), "no-populate": a kernel without MADV_POPULATE_WRITE.
+made_up_report() {
+    /usr/bin/python3 - "${1:-}" <<'PY'
+import sys
+sys.path.insert(0, "tests/bench")
+import report
+from bench_lib import per_unit
+old = sys.argv[1] == "old"
+
+def run(cpu_s, user_s, sys_s, minflt, units, unit, **more):
+    use = {"cpu_s": cpu_s, "user_s": user_s, "sys_s": sys_s, "minflt": minflt}
+    r = dict(use, **per_unit(use, units, unit)) if not old else {f"cpu_ms_per_{unit}": 1000 * cpu_s / units}
+    return dict(dict(r, peak_rss_kib=10240), **more)
+
+common = dict(images_s=100, drain_tail_s=0.5, receives_per_msg=0.1, conns_per_100=2, emu_cpu_ms_per_image=1,
+              emu_busy=0.5, concurrency=4)
+ex = run(0.3, 0.2, 0.1, 6000, 300, "image", **common)
+bl = run(2.7, 1.8, 0.9, 30000, 300, "image", **common)
+big = dict(peak_rss_kib=10240, busy_s=1.0, identical=True)
+w = {"photos": 300, "photo_bytes": 3e7, "max_photo_bytes": 1e6, "compare": {"exifstrip": ex, "baseline": bl},
+     "idle": {k: {"rss_kib": 6000, "threads": 3} for k in ("exifstrip", "baseline")}, "sweep": [ex],
+     "large": {"bytes": 5e7, "exifstrip": run(0.05, 0.02, 0.03, 1500, 50, "mb", **big),
+               "exifstrip_unsigned": run(0.04, 0.02, 0.02, 1400, 50, "mb", **big),
+               "baseline": run(0.3, 0.2, 0.1, 10000, 50, "mb", **big)}}
+if old:
+    w["startup_cpu_ms"] = 8.0
+else:
+    w["startup"] = {"cpu_ms": 8.0, "user_ms": 3.0, "sys_ms": 5.0, "faults": 885}
+data = {"date": "2026-12-04 00:00 UTC", "machine": [("CPU", "test")], "machine_short": "test", "versions": [],
+        "settings": "made up", "worker": w}
+if not old:
+    data["fault_cost"] = {"fault_us_per_page": 10.0, "fault_minflt_per_page": 1.0, "fault_traps_per_page": 1.0,
+                          "populated_us_per_page": 5.0, "populated_call_us_per_page": 0.5,
+                          "populated_minflt_per_page": 1.0, "populated_traps_per_page": 0.0,
+                          "populate_supported": 1.0, "pages_per_round": 1024.0, "rounds": 9.0}
+    if sys.argv[1] == "no-populate":
+        data["fault_cost"] = {"fault_us_per_page": 10.0, "fault_minflt_per_page": 1.0, "populate_supported": 0.0,
+                              "pages_per_round": 1024.0, "rounds": 9.0}
+print(report.render(data))
+PY
+}
+
+# has_line TEXT DESCRIPTION LINE: LINE is one of TEXT's lines, exactly.
+has_line() { check "$2" grep -qxF -- "$3" <<<"$1"; }
+
+t_per_unit_and_the_time_file() {
+    local got
+    got=$(/usr/bin/python3 - "$S" <<'PY'
+import os, sys
+sys.path.insert(0, "tests/bench")
+from bench_lib import per_unit, read_time_file
+r = per_unit({"cpu_s": 0.3, "user_s": 0.2, "sys_s": 0.1, "minflt": 6000}, 300, "image")
+print(" ".join(f"{k}={r[k]:.4f}" for k in sorted(r)))
+print(per_unit({"cpu_s": 0.3, "user_s": 0.2, "sys_s": 0.1, "minflt": None}, 300, "image")["faults_per_image"])
+for i, text in enumerate(("968 71\n", "Command exited with non-zero status 1\n968 71\n", "", "968\n")):
+    path = os.path.join(sys.argv[1], f"time{i}")
+    with open(path, "w") as fh:
+        fh.write(text)
+    print(read_time_file(path))
+print(read_time_file(os.path.join(sys.argv[1], "absent")))
+PY
+)
+    check_eq "per image, the time file's peak RSS and faults (none when it lacks them)" "$got" \
+        "cpu_ms_per_image=1.0000 faults_per_image=20.0000 sys_ms_per_image=0.3333 user_ms_per_image=0.6667
+None
+(968, 71)
+(968, 71)
+(0, None)
+(0, None)
+(0, None)"
+}
+
+t_fault_rows_and_sentence() {
+    local out
+    out=$(made_up_report)
+    has_line "$out" "Machine: a fault's CPU" \
+        "| page fault: CPU for the first write to a fresh page (fault_cost_bench, median of 9 rounds of 1024 pages) | 10.00 µs |"
+    has_line "$out" "Machine: a populated page's, and the call's" \
+        "| page populated with MADV_POPULATE_WRITE, then written (the call alone) | 5.00 µs (0.50 µs) |"
+    has_line "$out" "Machine: how getrusage and the CPU count each" \
+        "| minor faults getrusage counts per page: faulted / populated | 1.00 / 1.00 (faults the CPU took: 1.00 / 0.00) |"
+    has_line "$out" "worker: faults per image (6000 / 300, 30000 / 300)" \
+        "| minor page faults per image (start-up included) | 20.0 | 100.0 | 5.0× |"
+    has_line "$out" "worker: user / sys per image" "| user / sys CPU ms per image | 0.67 / 0.33 | 6.00 / 3.00 | – |"
+    has_line "$out" "worker: the faults at the machine's cost (20 × 10 us)" \
+        "| those faults at 10.00 µs each (the Machine table's fault; CPU ms per image, an estimate) | 0.20 | 1.00 | – |"
+    has_line "$out" "big photo, signed: per MB, beside the baseline" \
+        "| 50 MB photo: user / sys CPU ms per MB; minor page faults per MB (http: signed payload) | 0.40 / 0.60; 30.0 | 4.00 / 2.00; 200.0 | – |"
+    has_line "$out" "big photo, unsigned" \
+        "| 50 MB photo: user / sys CPU ms per MB; minor page faults per MB (http, UNSIGNED-PAYLOAD as over https) | 0.40 / 0.40; 28.0 | – | – |"
+    has_line "$out" "start-up" "| start-up: user / sys CPU ms; minor page faults | 3.0 / 5.0; 885 | – | – |"
+    has_line "$out" "sweep: user / sys and faults columns" \
+        "| 4 | 100 | 1.00 | 0.67 / 0.33 | 20.0 | 0.10 | 2.0 | 10.0 MiB | 0.50 | 0.5 |"
+    has_line "$out" "summary: faults per image and the fault cost" \
+        "Page faults: exifstrip's worker takes 20.0 minor page faults per image (start-up included; populated pages count too); here a page fault costs 10.00 µs of CPU, a populated page 5.00 µs (0.50 µs of it the MADV_POPULATE_WRITE call)."
+    out=$(made_up_report no-populate)
+    has_line "$out" "no MADV_POPULATE_WRITE: said so" \
+        "| page populated with MADV_POPULATE_WRITE | not supported by this kernel (Linux < 5.14) |"
+    has_line "$out" "no MADV_POPULATE_WRITE: the fault alone in the summary" \
+        "Page faults: exifstrip's worker takes 20.0 minor page faults per image (start-up included; populated pages count too); here a page fault costs 10.00 µs of CPU."
+}
+
+t_older_results_still_render() {
+    local out
+    out=$(made_up_report old)
+    check_eq "exit status of the render" "$?" 0
+    has_line "$out" "no faults: a dash" "| minor page faults per image (start-up included) | – | – | – |"
+    has_line "$out" "no split: dashes" "| user / sys CPU ms per image | – / – | – / – | – |"
+    has_line "$out" "start-up: the CPU alone" "| start-up: user / sys CPU ms; minor page faults | – / –; – | – | – |"
+    check "no fault-cost rows" bash -c "! grep -q 'page fault: CPU' <<<\"\$1\"" _ "$out"
+    check "no page-fault sentence" bash -c "! grep -q '^Page faults:' <<<\"\$1\"" _ "$out"
+}
+
+S=$(mktemp -d "${TMPDIR:-/tmp}/es-report-test.XXXXXX")
+trap 'rm -rf "$S"' EXIT
+
 es_run t_exact_values_decide_the_direction
 es_run t_equal_or_inside_the_runs_is_noise
+es_run t_per_unit_and_the_time_file
+es_run t_fault_rows_and_sentence
+es_run t_older_results_still_render
 es_finish

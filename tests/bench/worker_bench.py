@@ -4,12 +4,14 @@ private instance of the project's emulator (tests/emulator), on the same
 photos. The S3 events are the emulator's own notifications, captured once and
 replayed into a fresh queue (full before the worker starts) and a fresh
 destination bucket for every run. Per run: CPU ms per image (the worker
-process's user+sys, wait4), images/s up to the last upload, the tail until a
---drain run exits, peak RSS, ReceiveMessage calls per message and HTTP
-connections per 100 images (the emulator's /_emulator/stats), and the
-emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
-MB, byte-identical to `exifstrip strip`), and exifstrip's images/s at
-several concurrencies."""
+process's user+sys, wait4; user and sys apart too), minor page faults per
+image (the worker's own, as /usr/bin/time counts them), images/s up to the
+last upload, the tail until a --drain run exits, peak RSS, ReceiveMessage
+calls per message and HTTP connections per 100 images (the emulator's
+/_emulator/stats), and the emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
+MB, CPU and page faults per MB, byte-identical to `exifstrip strip`), the
+start-up's CPU and faults, and exifstrip's images/s at several
+concurrencies."""
 import hashlib
 import importlib
 import json
@@ -25,7 +27,7 @@ from datetime import datetime
 import cli_bench
 import floor_bench
 from bench_emulator import Emulator, aws_env, self_signed
-from bench_lib import BenchError, median, proc_status, read_rss, rss_wrapped, wait_child
+from bench_lib import BenchError, median, per_unit, proc_status, read_time_file, rss_wrapped, usage_of, wait_child
 
 PY = "/usr/bin/python3"
 SRC = "bench-src"
@@ -136,8 +138,8 @@ class WorkerBench:
             p = subprocess.Popen(rss_wrapped(self.command(kind, conc), rss_file), env=self.env(q, b, conc, extra_env),
                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)
             try:
-                rc, cpu, _ = wait_for(p, 600)
-                maxrss = read_rss(rss_file)
+                rc, use = wait_for(p, 600)
+                maxrss, use["minflt"] = read_time_file(rss_file)   # the worker's faults, not time's too
             except BenchError:
                 raise BenchError(f"{kind} worker did not finish within 600 s (log: {log})")
         t_exit = time.time()
@@ -157,7 +159,7 @@ class WorkerBench:
         n = len(keys)
         res = {
             "kind": kind, "concurrency": conc, "images": n, "busy_s": busy, "images_s": n / busy,
-            "drain_tail_s": t_exit - last, "cpu_ms_per_image": 1000 * cpu / n, "cpu_s": cpu,
+            "drain_tail_s": t_exit - last, **use, **per_unit(use, n, "image"),
             "peak_rss_kib": maxrss, "emu_cpu_ms_per_image": 1000 * emu_cpu / n,
             "emu_busy": emu_cpu / busy,
             "receives_per_msg": stats["requests"].get("sqs:ReceiveMessage", 0) / n,
@@ -188,22 +190,23 @@ class WorkerBench:
             raise BenchError(f"{kind} worker exited while idle (status {p.returncode})")
         return {"rss_kib": rss, "threads": threads}
 
-    def startup_cpu(self, extra_env, runs):
-        """CPU ms of `exifstrip worker --drain` on an empty queue (process
-        start-up, library loading, the polls that find the queue empty):
-        what every big-photo run pays besides its bytes. Median of runs."""
-        cpu = []
+    def startup(self, extra_env, runs):
+        """CPU ms (user + sys, and each) and minor page faults of `exifstrip
+        worker --drain` on an empty queue (process start-up, library loading,
+        the polls that find the queue empty): what every big-photo run pays
+        besides its bytes. Medians of runs: {cpu_ms, user_ms, sys_ms, faults}."""
+        uses = []
         for _ in range(runs):
             q, b = self.fresh()
             p = subprocess.Popen(self.command("exifstrip", 4), env=self.env(q, b, 4, extra_env),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  start_new_session=True)
-            rc, seconds, _ = wait_for(p, 120)
+            rc, use = wait_for(p, 120)
             self.drop(q, b)
             if rc != 0:
                 raise BenchError(f"exifstrip worker --drain on an empty queue exited {rc}")
-            cpu.append(1000 * seconds)
-        return median(cpu)
+            uses.append(per_unit(use, 1, "run"))
+        return {k: median([u[f"{k}_per_run"] for u in uses]) for k in ("cpu_ms", "user_ms", "sys_ms", "faults")}
 
     def fetch_outputs(self, bucket, keys, outdir):
         """Downloads the worker's outputs (named by the keys' last part) for the residue check."""
@@ -219,13 +222,13 @@ class WorkerBench:
 
 
 def wait_for(p, seconds):
-    """wait4 with a deadline: (rc, cpu seconds, peak RSS KiB); kills and raises when late."""
+    """wait4 with a deadline: (rc, bench_lib.usage_of its rusage); kills and raises when late."""
     deadline = time.time() + seconds
     while True:
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid == p.pid:
             p.returncode = os.waitstatus_to_exitcode(status)
-            return p.returncode, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+            return p.returncode, usage_of(ru)
         if time.time() > deadline:
             os.killpg(p.pid, signal.SIGKILL)   # its own session: /usr/bin/time and the worker
             wait_child(p)
@@ -300,8 +303,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
                 sweep[c] = wb.run("exifstrip", c, keys)
         out["sweep"] = [sweep[c] for c in sorted(sweep)]
         wb.delete_source(keys)
-        say("worker: exifstrip --drain on an empty queue (start-up CPU)")
-        out["startup_cpu_ms"] = wb.startup_cpu(UNSIGNED, 1 if opts["runs"] == 1 else 5)
+        say("worker: exifstrip --drain on an empty queue (start-up CPU and page faults)")
+        out["startup"] = wb.startup(UNSIGNED, 1 if opts["runs"] == 1 else 5)
         out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say,
                                  floor_runs=opts["runs"])
         out["large"]["exifstrip_https"] = https_big_photo(root, exifstrip, work, large, large_clean, conc, say)
@@ -379,7 +382,7 @@ def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=T
         say(f"worker: {label} on the {name} photo")
         r = wb.run(kind, conc, [key], extra_env=env, keep=True)
         r["identical"] = wb.object_sha256(r["bucket"], key) == want if kind == "exifstrip" else None
-        r["cpu_ms_per_mb"] = 1000 * r["cpu_s"] / (res["bytes"] / 1e6)
+        r.update(per_unit(r, res["bytes"] / 1e6, "mb"))
         wb.drop(r.pop("queue"), r.pop("bucket"))
         if kind == "exifstrip" and not r["identical"]:
             raise BenchError(f"the worker's output of the {name} photo differs from `exifstrip strip`'s ({label})")
