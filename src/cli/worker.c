@@ -1,8 +1,9 @@
 /* worker.c - `exifstrip worker`: validates the whole configuration (exit 78
  * naming the variable or flag, before any request) and checks that libcurl
  * and libcrypto load (exit 78 too), builds the S3/SQS clients with the default credential
- * chain, installs SIGTERM/SIGINT handlers that ask the pool to stop, and runs
- * the daemon until it has shut down. */
+ * chain, installs SIGTERM/SIGINT handlers that ask the pool to stop, runs
+ * the daemon until it has shut down, and ends the process without the
+ * libraries' exit handlers. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "common/log.h"
+#include "common/quick_exit.h"
 #include "worker/config.h"
 #include "worker/memory.h"
 #include "worker/metrics.h"
@@ -113,5 +115,7 @@ done:
     es_sqs_client_free(sqs);
     es_s3_client_free(s3);
     es_creds_provider_release(creds);
-    return status;
+    /* Shut down and freed: the libraries' exit handlers would only free
+     * memory and fault released pages back in (common/quick_exit.h). */
+    es_quick_exit(status);
 }

@@ -4,16 +4,20 @@
  * pages the kernel provides when they are first written (glibc's mmap
  * threshold; the worker fixes it at 128 KiB, src/worker/memory.c), so the
  * memory used follows the records actually stored and can never pass the
- * capacity. (malloc, not calloc: zeroing would touch every page.) A page's
- * first write costs about 1.5 us on the 2-core VM of issue 11 (the store of
- * a 3 MP photo is ~500 of them, ~4 % of its rotation's CPU), nearly all of
- * it the kernel providing a zeroed page: MADV_POPULATE_WRITE in 64 KiB
- * steps saved only 8 % of that in a test, so the store's pages are left to
- * fault; only fewer bytes a record would help. */
+ * capacity. (malloc, not calloc: zeroing would touch every page.) Those
+ * pages are populated a step ahead of the records (page_ahead.h): before a
+ * row is stored, room for its largest possible records is, plus up to
+ * ES_SPARSE_POPULATE_STEP more. The store of a 3 MP photo is ~480 pages:
+ * ~4.6 ms of faults a rotation on the 2-core VM of issue 11, ~2.1 ms
+ * populated (page_ahead.h has the costs; on an earlier VM, where a fault
+ * cost 1.5 us, populating saved only 8 %). The index is written whole
+ * (every entry, stored rows or not), so it is populated whole at once. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pages.h"
 #include "orient/block_pack.h"
+#include "orient/page_ahead.h"
 #include "orient/sparse_coefs.h"
 
 bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION height, size_t cap_bytes)
@@ -42,6 +46,8 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
     s->width = width;
     s->height = height;
     s->pool_cap = units;
+    es_page_ahead_init(&s->ahead, s->pool, (units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF));
+    (void)es_pages_populate(s->base, index);
     s->base[0] = 0;
     s->rel[0] = 0;
     return true;
@@ -77,6 +83,10 @@ bool es_sparse_coefs_put_row(es_sparse_coefs *s, JDIMENSION row, JBLOCK *blocks)
         return false;
     s_zero_entries(s, s->rows_done, row); /* rows skipped before this one hold no records */
     size_t used = s->used, e = (size_t)row * s->width + 1;
+    /* the row's largest records and the slack past them, populated before they are written */
+    (void)es_page_ahead_cover(&s->ahead,
+                              (used + (size_t)s->width * DCTSIZE2 + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF),
+                              ES_SPARSE_POPULATE_STEP);
     es_block_pack_fn pack = es_block_pack_impl();
     for (JDIMENSION x = 0; x < s->width; x++) {
         /* a record is written in up to 64 units: near the end, check its size first */

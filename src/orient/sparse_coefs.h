@@ -26,12 +26,17 @@
 
 #include <jpeglib.h>
 
+#include "orient/page_ahead.h"
+
 /* Record lengths in JCOEF units: a mask is 4 units, a dense block 64. */
 #define ES_SPARSE_MASK_UNITS 4
 #define ES_SPARSE_DENSE_FROM 60 /* non-zero coefficients from which a block is stored whole */
 #define ES_SPARSE_NARROW_FROM 2 /* AC values from which the narrow form is shorter */
 #define ES_SPARSE_GROUP_SHIFT 8
 #define ES_SPARSE_GROUP (1u << ES_SPARSE_GROUP_SHIFT) /* index entries sharing a base */
+/* Bytes of the records' space populated at a time past a row's largest
+ * records (16 pages: one madvise instead of up to 16 page faults). */
+#define ES_SPARSE_POPULATE_STEP (64u << 10)
 
 typedef struct es_sparse_coefs {
     JDIMENSION width, height; /* blocks */
@@ -39,7 +44,8 @@ typedef struct es_sparse_coefs {
     uint16_t *rel;            /* width * height + 1 entries: the offset into pool of block b's
                                  record (entry b, the end of block b - 1) less its group's base */
     JCOEF *pool;              /* pool_cap units (and ES_BLOCK_PACK_SLACK more for whole-row stores
-                                 and loads); its pages are touched as records are written */
+                                 and loads); its pages are populated a row and a step ahead */
+    es_page_ahead ahead;      /* how far pool's pages are populated */
     size_t pool_cap;          /* JCOEF units */
     size_t used;              /* JCOEF units written */
     JDIMENSION rows_done;     /* block rows [0, rows_done) are stored */

@@ -32,7 +32,21 @@ bool es_worker_tune_malloc(void);
  * unmapped, for the kernel to keep or reclaim. Pages that are private copies
  * (a debugger's breakpoints, uprobes, text relocations) are kept, and so is
  * every writable segment; nothing happens when /proc/self/pagemap cannot be
- * read. Call after the libraries are loaded and initialised. */
+ * read. Call after the libraries are loaded and initialised, best before
+ * other threads start (a TLB flush then reaches no other CPU). The pages go
+ * back in a few system calls (memory.c). */
 size_t es_worker_release_startup_pages(void);
+
+/* What es_worker_release_pages did. */
+typedef struct es_worker_release {
+    size_t bytes;  /* resident file pages given back */
+    size_t ranges; /* runs of pages advised */
+    size_t calls;  /* system calls that advised them */
+} es_worker_release;
+
+/* es_worker_release_startup_pages with its account; one_call_per_range
+ * gives each range its own madvise, what a kernel that refuses
+ * process_madvise's MADV_DONTNEED gets (for tests). */
+es_worker_release es_worker_release_pages(bool one_call_per_range);
 
 #endif

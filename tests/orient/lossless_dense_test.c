@@ -13,39 +13,13 @@
 
 #include <jpeglib.h>
 
-/* Random pixels compressed at quality 100 (small enough to be tried with
- * the sparse store: lossless.c keeps the full array for large dense files). */
-static unsigned char *s_noise_jpeg(int w, int h, int subsamp, unsigned long *len)
-{
-    unsigned char *pix = malloc((size_t)w * h * 3);
-    if (!pix)
-        return NULL;
-    uint32_t x = 2463534242u;
-    for (size_t i = 0; i < (size_t)w * h * 3; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        pix[i] = (unsigned char)x;
-    }
-    tjhandle tj = tjInitCompress();
-    unsigned char *jpeg = NULL;
-    *len = 0;
-    if (tj && tjCompress2(tj, pix, w, 0, h, TJPF_RGB, &jpeg, len, subsamp, 100, 0) != 0) {
-        tjFree(jpeg);
-        jpeg = NULL;
-    }
-    if (tj)
-        tjDestroy(tj);
-    free(pix);
-    return jpeg;
-}
-
 static void test_dense_source_falls_back_to_the_full_array(void)
 {
     static const int samplings[] = {TJSAMP_444, TJSAMP_420, TJSAMP_GRAY};
     for (size_t s = 0; s < sizeof samplings / sizeof samplings[0]; s++) {
-        unsigned long len = 0;
-        unsigned char *jpeg = s_noise_jpeg(72, 56, samplings[s], &len);
+        unsigned long len = 0; /* small enough to be tried with the sparse store (lossless.c keeps
+                                  the full array for large dense files) */
+        unsigned char *jpeg = ot_noise_jpeg(72, 56, samplings[s], 0, &len);
         REQUIRE(jpeg);
         for (int op = 1; op < 8; op++)
             CHECK_INT_EQ(ot_check_same_as_tj("dense noise", jpeg, len, (es_orient_op)op, false), 1);

@@ -7,15 +7,23 @@
  * fail without storing anything (a narrow record is measured as narrow), a
  * stored row is left all zero; and coef_plane.c produces the same
  * destination blocks from a sparse source as from a full array for every
- * mirror/transpose combination. */
+ * mirror/transpose combination. The records' pages are populated before
+ * they are written: the whole index at once, the records' space a row's
+ * largest records ahead of the cursor, and never more than that plus
+ * ES_SPARSE_POPULATE_STEP (and a page) past it (mincore; that bound is not
+ * checked under ASan, whose allocator may hand out memory already used). */
+#include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../harness/test.h"
 #include "coef_util.h"
 #include "orient/block_pack.h"
 #include "orient/coef_plane.h"
 #include "orient/sparse_coefs.h"
+#include "pages_util.h"
 
 /* 667 blocks: the index has three groups (ES_SPARSE_GROUP entries each) */
 #define S_W 23
@@ -241,6 +249,51 @@ static void test_plane_from_sparse_source(void)
     es_sparse_coefs_free(&s);
 }
 
+/* A store of many one-coefficient blocks (records of a few units): its
+ * pages as rows are appended. */
+#define S_WIDE 512
+#define S_TALL 64
+
+/* Whether the records' space was populated, for the row stored after
+ * `used` units, through its largest records (a row of S_WIDE dense blocks),
+ * and (not under ASan) no further than a step past them. */
+static void s_check_ahead(const es_sparse_coefs *s, size_t used)
+{
+    size_t ahead = (used + (size_t)S_WIDE * DCTSIZE2 + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF);
+    CHECK_INT_EQ(ot_resident(s->pool, ahead), ot_whole_pages(s->pool, ahead));
+    size_t bound = ahead + ES_SPARSE_POPULATE_STEP + ot_page(), cap = (s->pool_cap + ES_BLOCK_PACK_SLACK) * 2;
+    if (!OT_SANITIZED && bound < cap)
+        CHECK_INT_EQ(ot_resident((const char *)s->pool + bound, cap - bound), 0);
+}
+
+static void test_pages_are_populated_ahead(void)
+{
+    if (!ot_populate_supported())
+        SKIP("the kernel does not know MADV_POPULATE_WRITE");
+    mallopt(M_MMAP_THRESHOLD, 128 << 10); /* blocks this large are fresh mappings (glibc) */
+    static JBLOCK row[S_WIDE];
+    es_sparse_coefs s;
+    REQUIRE(es_sparse_coefs_init(&s, S_WIDE, S_TALL, (size_t)S_WIDE * S_TALL * sizeof(JBLOCK)));
+    size_t index = es_sparse_coefs_index_bytes((size_t)S_WIDE * S_TALL);
+    /* With transparent huge pages "always" (Fedora, RHEL, Arch) one write
+     * could bring in a whole 2 MiB page of the pool: the bound below counts
+     * small pages, so the pool asks for those. */
+    size_t pool_bytes = (s.pool_cap + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF);
+    size_t lead = (ot_page() - (uintptr_t)s.pool % ot_page()) % ot_page(); /* to its first whole page */
+    if (pool_bytes > lead)
+        (void)madvise((char *)s.pool + lead, (pool_bytes - lead) / ot_page() * ot_page(), MADV_NOHUGEPAGE);
+    CHECK_INT_EQ(ot_resident(s.base, index), ot_whole_pages(s.base, index));
+    for (JDIMENSION r = 0; r < S_TALL; r++) {
+        for (int c = 0; c < S_WIDE; c++)
+            s_block(row[c], 1 + (int)(r + (JDIMENSION)c) % 3);
+        size_t used = s.used;
+        REQUIRE(es_sparse_coefs_put_row(&s, r, row));
+        s_check_ahead(&s, used);
+    }
+    CHECK(s.used > ES_SPARSE_POPULATE_STEP / sizeof(JCOEF)); /* the rows took several steps */
+    es_sparse_coefs_free(&s);
+}
+
 int main(void)
 {
     ES_RUN(test_round_trip);
@@ -249,5 +302,6 @@ int main(void)
     ES_RUN(test_capacity);
     ES_RUN(test_narrow_record_fits_the_end);
     ES_RUN(test_plane_from_sparse_source);
+    ES_RUN(test_pages_are_populated_ahead);
     return es_test_finish();
 }

@@ -2,7 +2,8 @@
  * lossless transform (src/orient/lossless.c), which must give the very same
  * bytes: tjTransform is what the product called before, with the same
  * options (trim, no markers copied, progressive kept, stop on warnings, at
- * most 500 scans). Header-only (static) for the orientation tests. */
+ * most 500 scans). Header-only (static) for the orientation tests; also
+ * their photo of random pixels (dense blocks, large coefficients). */
 #ifndef ES_TESTS_ORIENT_TJ_ORACLE_H
 #define ES_TESTS_ORIENT_TJ_ORACLE_H
 
@@ -51,6 +52,35 @@ static inline int ot_tj_transform(const uint8_t *jpeg, size_t len, es_orient_op 
         *out_len = 0;
     }
     return rc;
+}
+
+/* Random pixels compressed at quality 100 with tjCompress2's flags
+ * (TJFLAG_PROGRESSIVE: optimised Huffman tables, so a baseline transform of
+ * it, coded with the standard tables, comes out about a third longer).
+ * tjAlloc'd (tjFree), or NULL. */
+static inline unsigned char *ot_noise_jpeg(int w, int h, int subsamp, int flags, unsigned long *len)
+{
+    unsigned char *pix = malloc((size_t)w * h * 3);
+    if (!pix)
+        return NULL;
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < (size_t)w * h * 3; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        pix[i] = (unsigned char)x;
+    }
+    tjhandle tj = tjInitCompress();
+    unsigned char *jpeg = NULL;
+    *len = 0;
+    if (tj && tjCompress2(tj, pix, w, 0, h, TJPF_RGB, &jpeg, len, subsamp, 100, flags) != 0) {
+        tjFree(jpeg);
+        jpeg = NULL;
+    }
+    if (tj)
+        tjDestroy(tj);
+    free(pix);
+    return jpeg;
 }
 
 /* Checks that es_orient_lossless and tjTransform agree on jpeg transformed by

@@ -4,8 +4,12 @@
  * heap, where glibc's default dynamic threshold would put and keep it.
  * es_worker_release_startup_pages: the resident pages of read-only file
  * mappings go down, code that runs afterwards (libc's included) still works,
- * and neither a private copy of a read-only page nor a written data page is
- * given up (either would silently lose its contents). */
+ * and neither a private copy of a read-only page (even between two file
+ * pages of a run) nor a written data page is given up (either would
+ * silently lose its contents), with one process_madvise call per batch of
+ * ranges and with one madvise per range alike; where the kernel takes
+ * MADV_DONTNEED from process_madvise, the ranges go back in fewer calls
+ * than there are ranges. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -13,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,33 +128,88 @@ static void test_release_unmaps_readonly_pages_and_code_still_runs(void)
     CHECK_STR_EQ(text, "2.718 No such file or directory");
 }
 
-/* Two pages of constants (for pages of up to 64 KiB) in a read-only segment,
+/* Four pages of constants (for pages of up to 64 KiB) in a read-only segment,
  * defined in assembly so that C code may write to them (after mprotect)
  * without modifying a const object. */
 __asm__(".section .rodata\n"
         ".balign 65536\n"
         "s_readonly_pages:\n"
-        ".fill 131072, 1, 7\n"
+        ".fill 262144, 1, 7\n"
         ".previous\n");
-extern unsigned char s_readonly_pages[131072] __attribute__((visibility("hidden")));
+extern unsigned char s_readonly_pages[262144] __attribute__((visibility("hidden")));
 static int s_written_data = 42;
 
-static void test_release_keeps_private_copies_and_data(void)
+/* Makes the page at p a private copy, as a debugger's breakpoint does, with v at offset 10. */
+static bool s_make_private_copy(unsigned char *p, long page, unsigned char v)
+{
+    if (mprotect(p, (size_t)page, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    ((volatile unsigned char *)p)[10] = v;
+    return mprotect(p, (size_t)page, PROT_READ) == 0;
+}
+
+static void s_keeps_private_copies_and_data(bool one_call_per_range)
 {
     long page = sysconf(_SC_PAGESIZE);
     unsigned char *p = s_readonly_pages;
-    CHECK(page > 0 && page <= 65536 && ((uintptr_t)p & (uintptr_t)(page - 1)) == 0);
-    volatile unsigned char *copy = p, *untouched = p + page;
-    /* A private copy of a read-only page, as a debugger's breakpoint makes. */
-    CHECK(mprotect(p, (size_t)page, PROT_READ | PROT_WRITE) == 0);
-    copy[10] = 0x5A;
-    CHECK(mprotect(p, (size_t)page, PROT_READ) == 0);
-    CHECK(untouched[10] == 7); /* the next page, as in the file (and now resident) */
+    REQUIRE(page > 0 && page <= 65536 && ((uintptr_t)p & (uintptr_t)(page - 1)) == 0);
+    volatile unsigned char *copy = p, *file = p + page, *inner_copy = p + 2 * page, *last = p + 3 * page;
+    CHECK(s_make_private_copy(p, page, 0x5A));
+    CHECK(file[10] == 7 && last[10] == 7); /* file pages as in the file (and now resident) */
+    /* A private copy between two file pages: it must end their run. */
+    CHECK(s_make_private_copy(p + 2 * page, page, 0x6B));
     ((volatile int *)&s_written_data)[0] = 43;
-    CHECK(es_worker_release_startup_pages() > 0);
+    es_worker_release done = es_worker_release_pages(one_call_per_range);
+    CHECK(done.bytes > 0 && done.ranges > 0 && done.calls > 0);
     CHECK(copy[10] == 0x5A);
-    CHECK(untouched[10] == 7);
+    CHECK(inner_copy[10] == 0x6B);
+    CHECK(file[10] == 7 && last[10] == 7);
     CHECK(((volatile int *)&s_written_data)[0] == 43);
+    CHECK(s_make_private_copy(p, page, 7) && s_make_private_copy(p + 2 * page, page, 7));
+}
+
+static void test_release_keeps_private_copies_and_data(void)
+{
+    s_keeps_private_copies_and_data(false);
+    s_keeps_private_copies_and_data(true);
+    es_worker_release each = es_worker_release_pages(true);
+    CHECK(each.calls == each.ranges);
+}
+
+/* Whether this kernel takes MADV_DONTNEED from process_madvise on oneself. */
+static bool s_kernel_batches(void)
+{
+#if defined(SYS_process_madvise) && defined(SYS_pidfd_open)
+    long page = sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0u);
+    bool ok = false;
+    if (m != MAP_FAILED && pidfd >= 0) {
+        m[0] = 1;
+        struct iovec iov = {.iov_base = m, .iov_len = (size_t)page};
+        ok = syscall(SYS_process_madvise, pidfd, &iov, 1ul, MADV_DONTNEED, 0u) == page && m[0] == 0;
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    if (m != MAP_FAILED)
+        munmap(m, (size_t)page);
+    return ok;
+#else
+    return false;
+#endif
+}
+
+static void test_release_batches_its_ranges(void)
+{
+    if (!s_kernel_batches())
+        SKIP("the kernel does not take MADV_DONTNEED from process_madvise");
+    /* the libraries' read-only pages come back as this code and libc run */
+    int v[] = {3, 1, 2};
+    qsort(v, 3, sizeof v[0], s_compare_ints);
+    es_worker_release done = es_worker_release_pages(false);
+    CHECK(done.ranges > 1);
+    CHECK(done.calls < done.ranges);
+    CHECK(done.calls <= (done.ranges + 63) / 64);
 }
 
 int main(void)
@@ -157,5 +218,6 @@ int main(void)
     ES_RUN(test_operator_tunables_win);
     ES_RUN(test_release_unmaps_readonly_pages_and_code_still_runs);
     ES_RUN(test_release_keeps_private_copies_and_data);
+    ES_RUN(test_release_batches_its_ranges);
     return es_test_finish();
 }

@@ -490,12 +490,14 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     ES_GUARD(s_header_list(cu, req, &headers));
     const char *trust_file = NULL, *trust_dir = NULL;
     int proxy_env = s_proxy_env();
-    if ((!req->no_proxy && s_https_proxy(proxy_env)) ||
-        !es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
-        trust_file = trust_dir = NULL; /* curl loads the CAs itself */
-    /* no TLS (plain http, no https:// proxy): no store to build, any handle */
-    bool tls = !trust_file || strncasecmp(req->url, "https://", 8) == 0;
-    unsigned long trust_gen = trust_file && tls ? es_tls_trust_generation(trust_file, trust_dir) : 0;
+    bool https = strncasecmp(req->url, "https://", 8) == 0;
+    bool https_proxy = !req->no_proxy && s_https_proxy(proxy_env);
+    /* no TLS (plain http, no https:// proxy): no store to build or even look
+     * for (es_tls_trust_available's probe of curl and libssl), any handle */
+    bool tls = https || https_proxy;
+    if (!https || https_proxy || !es_tls_trust_choose(req->ca_bundle, &trust_file, &trust_dir))
+        trust_file = trust_dir = NULL; /* curl loads the CAs itself, if it needs any */
+    unsigned long trust_gen = trust_file ? es_tls_trust_generation(trust_file, trust_dir) : 0;
     CURL *h = s_handle_acquire(cu, tls, trust_file, trust_dir, trust_gen);
     if (!h) {
         cu->slist_free_all(headers);

@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -114,11 +115,21 @@ static void s_init(void)
     s_ok = got && fits;
 }
 
+static atomic_bool s_probed; /* s_init has run (or is running) */
+
+static void s_probe(void)
+{
+    atomic_store(&s_probed, true);
+    s_init();
+}
+
 bool es_tls_trust_available(void)
 {
-    pthread_once(&s_once, s_init);
+    pthread_once(&s_once, s_probe);
     return s_ok;
 }
+
+bool es_tls_trust_probed(void) { return atomic_load(&s_probed); }
 
 bool es_tls_trust_choose(const char *ca_bundle, const char **file, const char **dir)
 {

@@ -1,0 +1,86 @@
+/* page_ahead_test.c - src/orient/page_ahead.c: a cover populates from
+ * where the last one stopped to the end asked for or one step on (then to a
+ * page boundary, so the next step starts on one), never past the capacity;
+ * a cover already met populates nothing; a moved buffer keeps what was
+ * populated, up to its new capacity. Residency is read with mincore on a
+ * fresh mapping (none of it resident before). */
+#include <sys/mman.h>
+
+#include "../harness/test.h"
+#include "orient/page_ahead.h"
+#include "pages_util.h"
+
+#define S_PAGES 64
+
+static size_t page; /* bytes (set by main) */
+
+/* A fresh mapping of S_PAGES pages with *a a buffer of cap bytes from
+ * `offset` into it, or NULL when the test cannot run: the kernel does not
+ * know MADV_POPULATE_WRITE, pages are not of the size page_ahead.c aligns
+ * to, or no mapping. */
+static unsigned char *s_map(es_page_ahead *a, size_t offset, size_t cap)
+{
+    if (!ot_populate_supported() || page != ES_PAGE_AHEAD_ALIGN)
+        return NULL;
+    void *p = mmap(NULL, S_PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    es_page_ahead_init(a, (unsigned char *)p + offset, cap);
+    return p;
+}
+
+/* Whether page i of the mapping is resident. */
+static bool s_page_resident(const unsigned char *map, size_t i)
+{
+    return ot_resident(map + i * page, page) == 1;
+}
+
+static void test_a_step_ahead_to_a_page_boundary(void)
+{
+    es_page_ahead a; /* starting 100 bytes into page 0 (a malloc header's place) */
+    unsigned char *map = s_map(&a, 100, 40 * page);
+    if (!map)
+        SKIP("no MADV_POPULATE_WRITE, pages of another size, or no mapping");
+    /* room for 100 bytes asked, a step of 3 pages: on to the boundary of
+     * page 4, pages 1-3 whole (page 0 is partly another block's: left) */
+    CHECK_INT_EQ(es_page_ahead_cover(&a, 100, 3 * page), 3 * page);
+    CHECK_INT_EQ(a.populated, 4 * page - 100);
+    CHECK(!s_page_resident(map, 0));
+    CHECK(s_page_resident(map, 1) && s_page_resident(map, 3));
+    CHECK(!s_page_resident(map, 4));
+    /* already covered: nothing more */
+    CHECK_INT_EQ(es_page_ahead_cover(&a, 4 * page - 100, 3 * page), 0);
+    CHECK_INT_EQ(ot_resident(map, S_PAGES * page), 3);
+    /* an end past one step: on to that end's page boundary (pages 4-9) */
+    CHECK_INT_EQ(es_page_ahead_cover(&a, 10 * page - 200, 2 * page), 6 * page);
+    CHECK_INT_EQ(ot_resident(map, S_PAGES * page), 9);
+    CHECK(!s_page_resident(map, 10));
+    munmap(map, S_PAGES * page);
+}
+
+static void test_never_past_the_capacity(void)
+{
+    es_page_ahead a; /* pages 1-5 and 10 bytes of page 6 */
+    unsigned char *map = s_map(&a, page, 5 * page + 10);
+    if (!map)
+        SKIP("no MADV_POPULATE_WRITE, pages of another size, or no mapping");
+    CHECK_INT_EQ(es_page_ahead_cover(&a, 2 * page, 32 * page), 5 * page);
+    CHECK_INT_EQ(a.populated, 5 * page + 10);
+    CHECK_INT_EQ(ot_resident(map, S_PAGES * page), 5);
+    CHECK(!s_page_resident(map, 6)); /* partly past the buffer: another block's */
+    CHECK_INT_EQ(es_page_ahead_cover(&a, 64 * page, page), 0);
+    /* moved to a smaller buffer: what lies past its capacity does not count */
+    es_page_ahead_moved(&a, map + 8 * page, 3 * page);
+    CHECK_INT_EQ(a.populated, 3 * page);
+    CHECK_INT_EQ(es_page_ahead_cover(&a, 3 * page, page), 0);
+    CHECK_INT_EQ(ot_resident(map, S_PAGES * page), 5);
+    munmap(map, S_PAGES * page);
+}
+
+int main(void)
+{
+    page = ot_page();
+    ES_RUN(test_a_step_ahead_to_a_page_boundary);
+    ES_RUN(test_never_past_the_capacity);
+    return es_test_finish();
+}
