@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "../harness/test.h"
-#include "../support/page_faults.h"
 #include "orient_util.h"
+#include "pages_util.h"
 
 static void test_tag_mapping(void)
 {
@@ -530,7 +530,7 @@ static void test_held_input_is_populated(void)
 {
     if (ES_TEST_SANITIZED)
         SKIP("built with AddressSanitizer: its allocator and shadow memory fault on their own");
-    int counter = es_test_faults_open();
+    int counter = ot_fault_counter();
     if (counter < 0)
         SKIP("no perf page-fault counter for this thread (perf_event_paranoid)");
     /* as the worker has it (src/worker/memory.c): large blocks are fresh mappings */
@@ -553,16 +553,16 @@ static void test_held_input_is_populated(void)
     REQUIRE(s);
     es_orient_stripper_expect_input(s, len);
     const size_t first = 16 * 1024, piece = 100 * 1024, held = first + 3 * piece; /* within the comments */
-    long faults = 0;
+    long long faults = 0;
     for (size_t at = 0; at < held; at += at ? piece : first) {
-        long before = es_test_faults_read(counter);
+        long long before = ot_faults(counter);
         CHECK_OK(es_orient_stripper_feed(s, in + at, at ? piece : first));
-        faults += es_test_faults_read(counter) - before;
+        faults += ot_faults(counter) - before;
         CHECK(!es_orient_stripper_streaming(s)); /* still deciding: held */
     }
-    es_test_faults_close(counter);
+    close(counter);
     if (faults > 1)
-        es_test_fail(__FILE__, __LINE__, "%ld page faults holding %zu bytes", faults, held);
+        es_test_fail(__FILE__, __LINE__, "%lld page faults holding %zu bytes", faults, held);
     CHECK_OK(es_orient_stripper_feed(s, in + held, len - held));
     CHECK_OK(es_orient_stripper_finish(s));
     CHECK_MEM_EQ(sink.buf, sink.len, whole, whole_len);
