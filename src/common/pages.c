@@ -17,7 +17,8 @@ size_t es_pages_populate(void *p, size_t len)
     uintptr_t first = (start + page - 1) / page * page, end = (start + len) / page * page;
     if (end <= first)
         return 0;
-    /* The range comes from a pointer and a length; this is the one conversion back. */
+    /* The range comes from a pointer and a length: converted back here (and in
+     * es_pages_populate_written, whole pages around a range). */
     void *at = (void *)first; // NOLINT(performance-no-int-to-ptr)
     return madvise(at, end - first, MADV_POPULATE_WRITE) == 0 ? (size_t)(end - first) : 0;
 #else
@@ -25,4 +26,16 @@ size_t es_pages_populate(void *p, size_t len)
     (void)len;
     return 0;
 #endif
+}
+
+size_t es_pages_populate_written(void *p, size_t len)
+{
+    long page_size = sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)p;
+    if (!p || len == 0 || page_size <= 0 || len > UINTPTR_MAX - start ||
+        UINTPTR_MAX - start - len < (uintptr_t)page_size)
+        return 0; /* the rounded-up end would wrap */
+    uintptr_t page = (uintptr_t)page_size;
+    uintptr_t first = start / page * page, end = (start + len + page - 1) / page * page;
+    return es_pages_populate((void *)first, end - first); // NOLINT(performance-no-int-to-ptr)
 }

@@ -19,4 +19,9 @@
  * (no memory: the pages then fault as they would have). Best effort. */
 size_t es_pages_populate(void *p, size_t len);
 
+/* Populates every page that [p, p + len) reaches into, a partial first or
+ * last one included: for bytes that are about to be written, whose pages are
+ * written (faulted in) anyway. Returns the bytes populated, as above. */
+size_t es_pages_populate_written(void *p, size_t len);
+
 #endif

@@ -22,10 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pages.h"
 #include "exifstrip/orient.h"
 
 #define S_DECIDE_CAP ((size_t)ES_ORIENT_DECIDE_CAP)
-#define S_HDR 6 /* SOI + marker + length of the output's first segment */
+#define S_HDR 6                          /* SOI + marker + length of the output's first segment */
+#define S_HOLD_FIRST ((size_t)64 * 1024) /* the hold's first size when the input's length is unknown */
+/* The hold's first size at most: a mapping below 2 MiB holds no aligned 2 MiB
+ * range, so no transparent huge page is faulted in whole for its first bytes. */
+#define S_HOLD_FIRST_MAX ((size_t)1 << 20)
 
 typedef enum s_phase { S_DECIDING, S_STREAMING, S_BUFFERING } s_phase;
 
@@ -170,12 +175,31 @@ static es_err s_fail(es_orient_stripper *s, es_err rc, const char *msg)
     return rc;
 }
 
+/* The hold's first size: the input's length when it is known (up to
+ * S_HOLD_FIRST_MAX), which is as much as it is ever held when turned, and
+ * more than enough while deciding (its pages beyond what is written are
+ * never touched, so never resident); else S_HOLD_FIRST. Either doubles as it
+ * fills (beyond malloc's mmap threshold by mremap: nothing is copied). */
+static size_t s_hold_first(const es_orient_stripper *s)
+{
+    if (s->expect_len <= S_HOLD_FIRST)
+        return S_HOLD_FIRST;
+    return s->expect_len < S_HOLD_FIRST_MAX ? (size_t)s->expect_len : S_HOLD_FIRST_MAX;
+}
+
+/* Appends to the hold. It is allocated once for the input when its length is
+ * known (s_hold_first), not grown by doubling from 64 KiB, which copied what
+ * was held into fresh pages at each step; and the pages the bytes go to are
+ * populated in one call (common/pages.h) rather than faulted in one by one
+ * by the copy (the hold is usually a fresh mapping: the worker's GET hands
+ * over up to 120 KiB at a time, and its malloc maps blocks from 128 KiB on
+ * their own). */
 static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
     if (len == 0)
         return ES_OK;
     if (len > s->held_cap - s->held_len) {
-        size_t cap = s->held_cap ? s->held_cap : 64 * 1024;
+        size_t cap = s->held_cap ? s->held_cap : s_hold_first(s);
         while (cap - s->held_len < len) {
             if (cap > SIZE_MAX / 2)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
@@ -187,6 +211,7 @@ static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len)
         s->held = p;
         s->held_cap = cap;
     }
+    (void)es_pages_populate_written(s->held + s->held_len, len);
     memcpy(s->held + s->held_len, data, len);
     s->held_len += len;
     return ES_OK;

@@ -23,6 +23,20 @@ bool es_test_current_failed(void);
 /* Length of the first difference between two buffers, or (size_t)-1 if equal. */
 size_t es_test_first_diff(const void *a, size_t alen, const void *b, size_t blen);
 
+/* ES_TEST_SANITIZED is 1 in an AddressSanitizer build: its allocator
+ * replaces glibc's (malloc settings, page faults and residency differ), so
+ * tests that count those skip. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ES_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ES_TEST_SANITIZED 1
+#endif
+#endif
+#ifndef ES_TEST_SANITIZED
+#define ES_TEST_SANITIZED 0
+#endif
+
 #define ES_RUN(fn) es_test_run(#fn, fn)
 #define SKIP(reason)          \
     do {                      \

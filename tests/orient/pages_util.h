@@ -16,18 +16,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../harness/test.h"
 #include "common/pages.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define OT_SANITIZED 1 /* ASan's allocator maps and reuses memory its own way */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OT_SANITIZED 1
-#endif
-#endif
-#ifndef OT_SANITIZED
-#define OT_SANITIZED 0
-#endif
+#define OT_SANITIZED ES_TEST_SANITIZED /* ASan's allocator maps and reuses memory its own way */
 
 static inline size_t ot_page(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 

@@ -25,15 +25,7 @@
 #include "../harness/test.h"
 #include "worker/memory.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define S_SANITIZED 1 /* ASan replaces malloc: glibc's settings do not apply */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define S_SANITIZED 1
-#endif
-#endif
-
-#ifndef S_SANITIZED
+#if !ES_TEST_SANITIZED /* ASan replaces malloc: glibc's settings do not apply */
 /* Frees a 4 MiB block (glibc's default would now raise its mmap threshold to
  * 4 MiB), then reports whether a 1 MiB block is mapped on its own. */
 static bool s_megabyte_is_mapped(void)
@@ -74,7 +66,7 @@ static bool s_tuned_stays_mapped(void)
 
 static void test_large_blocks_stay_mapped(void)
 {
-#ifdef S_SANITIZED
+#if ES_TEST_SANITIZED
     SKIP("built with AddressSanitizer, which has its own allocator");
 #else
     unsetenv("GLIBC_TUNABLES");
@@ -90,7 +82,7 @@ static void test_operator_tunables_win(void)
     setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1", 1);
     CHECK(!es_worker_tune_malloc());
     setenv("GLIBC_TUNABLES", "glibc.rtld.nns=2", 1);
-#ifndef S_SANITIZED
+#if !ES_TEST_SANITIZED
     CHECK(es_worker_tune_malloc());
 #endif
     unsetenv("GLIBC_TUNABLES");

@@ -346,7 +346,7 @@ static void test_shared_spare_freed_only_when_pool_idle(void)
     es_buf b;
     es_buf_init(&b, (size_t)8 << 20);
     REQUIRE(es_buf_reserve(&b, 512u << 10) == ES_OK);
-    es_s3_spare_keep(&b); /* above a thread's spare: the shared one */
+    es_s3_spare_keep(&b, 0); /* above a thread's spare: the shared one */
     size_t cap = es_s3_upload_shared_spare_bytes();
     REQUIRE(cap > (512u << 10));
 

@@ -37,11 +37,18 @@ char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, cons
  * spare, or for need of 256 KiB and more the shared one, when it holds need
  * bytes and is within b's cap; a spare that does not fit is freed (growing
  * it would copy bytes nobody needs, keeping it would hold a second part
- * beside the one b allocates afresh). keep: b's allocation becomes the
- * thread's spare up to 256 KiB, the shared one up to 8 MiB (either slot keeps
- * the larger of two; a larger buffer is freed), b is left empty. */
-void es_s3_spare_take(es_buf *b, size_t need);
-void es_s3_spare_keep(es_buf *b);
+ * beside the one b allocates afresh). Returns how many of the spare's first
+ * bytes were written before (resident), 0 when b got none. fresh_size: the
+ * bytes to reserve in an empty b that got no spare, for need bytes: 256 KiB
+ * (less its NUL) below that, so that the buffer then fits any later
+ * upload's as the thread's spare (pages never written are not resident),
+ * else need; never above b's cap. keep: b's allocation, touched bytes of
+ * it written, becomes the thread's spare up to 256 KiB, the shared one up to
+ * 8 MiB (either slot keeps the larger of two; a larger buffer is freed), b
+ * is left empty. */
+size_t es_s3_spare_take(es_buf *b, size_t need);
+size_t es_s3_spare_fresh_size(const es_buf *b, size_t need);
+void es_s3_spare_keep(es_buf *b, size_t touched);
 /* How many takes got a spare (either kind), process-wide: the tests' view of reuse. */
 size_t es_s3_spare_reuses(void);
 

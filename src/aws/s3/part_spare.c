@@ -15,6 +15,12 @@
  * is not above its part; one that does not fit the upload that looks at it
  * is freed, so what the process holds beyond its uploads in flight is at
  * most the shared spare (one part) and a thread's spare per thread.
+ * A part allocated afresh below S_KEEP_MAX is given S_KEEP_MAX at once
+ * (es_s3_spare_fresh_size): only its written pages are resident, and as the
+ * thread's spare it then fits every later upload up to that size instead of
+ * being freed by the first that is larger. Each spare also carries how many
+ * of its first bytes were written (or populated) before: those pages are
+ * resident, so the upload populates only the pages beyond (upload.c).
  * es_s3_upload_release_spare (a thread going idle) frees the thread's spare,
  * es_s3_upload_release_shared_spare (the process going idle) the shared one;
  * thread exit frees the thread's. */
@@ -32,11 +38,13 @@
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key; /* the thread's spare's storage; freed at thread exit */
 static bool s_key_ok;
-static _Thread_local size_t s_cap; /* its capacity (es_buf cap) */
+static _Thread_local size_t s_cap;     /* its capacity (es_buf cap) */
+static _Thread_local size_t s_touched; /* its first bytes written before: resident */
 
 static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
-static char *s_shared;      /* the shared spare, or NULL (s_shared_mu) */
-static size_t s_shared_cap; /* its capacity (s_shared_mu) */
+static char *s_shared;          /* the shared spare, or NULL (s_shared_mu) */
+static size_t s_shared_cap;     /* its capacity (s_shared_mu) */
+static size_t s_shared_touched; /* its first bytes written before (s_shared_mu) */
 
 static void s_key_init(void) { s_key_ok = pthread_key_create(&s_key, free) == 0; }
 
@@ -46,13 +54,14 @@ static char *s_spare(void)
     return s_key_ok ? pthread_getspecific(s_key) : NULL;
 }
 
-static void s_set(char *data, size_t cap)
+static void s_set(char *data, size_t cap, size_t touched)
 {
     if (pthread_setspecific(s_key, data) != 0) {
         free(data);
-        cap = 0;
+        data = NULL;
     }
     s_cap = data ? cap : 0;
+    s_touched = data ? touched : 0;
 }
 
 static void s_release_own(void)
@@ -60,7 +69,7 @@ static void s_release_own(void)
     char *data = s_spare();
     if (!data)
         return;
-    s_set(NULL, 0);
+    s_set(NULL, 0, 0);
     free(data);
 }
 
@@ -79,14 +88,16 @@ static void s_give(es_buf *b, char *data, size_t cap)
     b->data[0] = '\0';
 }
 
-/* Empties the shared slot: its buffer (NULL if none) and, in *cap, its size. */
-static char *s_pop_shared(size_t *cap)
+/* Empties the shared slot: its buffer (NULL if none) and, in *cap and
+ * *touched, its size and how much of it was written. */
+static char *s_pop_shared(size_t *cap, size_t *touched)
 {
     pthread_mutex_lock(&s_shared_mu);
     char *data = s_shared;
     *cap = s_shared_cap;
+    *touched = s_shared_touched;
     s_shared = NULL;
-    s_shared_cap = 0;
+    s_shared_cap = s_shared_touched = 0;
     pthread_mutex_unlock(&s_shared_mu);
     return data;
 }
@@ -95,57 +106,69 @@ static char *s_pop_shared(size_t *cap)
  * does not is freed (outside the lock), as the thread's own is: kept, it
  * would sit beside the part b allocates afresh, a second part's memory for
  * nothing (too small now, it is replaced by b's at keep anyway). */
-static void s_take_shared(es_buf *b, size_t need)
+static size_t s_take_shared(es_buf *b, size_t need)
 {
-    size_t cap;
-    char *data = s_pop_shared(&cap);
-    if (data && s_fits(b, cap, need))
+    size_t cap, touched;
+    char *data = s_pop_shared(&cap, &touched);
+    if (data && s_fits(b, cap, need)) {
         s_give(b, data, cap);
-    else
-        free(data);
+        return touched;
+    }
+    free(data);
+    return 0;
 }
 
-void es_s3_spare_take(es_buf *b, size_t need)
+size_t es_s3_spare_take(es_buf *b, size_t need)
 {
     if (b->data)
-        return;
+        return 0;
     char *data = s_spare();
     if (data && s_fits(b, s_cap, need)) {
+        size_t touched = s_touched;
         s_give(b, data, s_cap);
-        s_set(NULL, 0);
-        return;
+        s_set(NULL, 0, 0);
+        return touched;
     }
     s_release_own(); /* above this upload's part, or too small for its first bytes */
-    if (need >= S_KEEP_MAX)
-        s_take_shared(b, need);
+    return need >= S_KEEP_MAX ? s_take_shared(b, need) : 0;
 }
 
-/* data (cap bytes) becomes the shared spare when there is none or a smaller
- * one, which is freed; otherwise data is. */
-static void s_keep_shared(char *data, size_t cap)
+size_t es_s3_spare_fresh_size(const es_buf *b, size_t need)
+{
+    /* S_KEEP_MAX - 1 bytes and es_buf's NUL: a capacity of exactly S_KEEP_MAX */
+    size_t size = need < S_KEEP_MAX - 1 ? S_KEEP_MAX - 1 : need;
+    return size < b->max ? size : b->max;
+}
+
+/* data (cap bytes, touched of them written) becomes the shared spare when
+ * there is none or a smaller one, which is freed; otherwise data is. */
+static void s_keep_shared(char *data, size_t cap, size_t touched)
 {
     pthread_mutex_lock(&s_shared_mu);
     if (s_shared_cap < cap) {
         char *old = s_shared;
         s_shared = data;
         s_shared_cap = cap;
+        s_shared_touched = touched;
         data = old;
     }
     pthread_mutex_unlock(&s_shared_mu);
     free(data);
 }
 
-void es_s3_spare_keep(es_buf *b)
+void es_s3_spare_keep(es_buf *b, size_t touched)
 {
     char *data = b->data;
     size_t cap = b->cap;
+    if (touched > cap)
+        touched = cap;
     b->data = NULL;
     b->len = b->cap = 0;
     if (!data)
         return;
     if (cap > S_KEEP_MAX + 1) {
         if (cap <= S_SHARED_MAX + 1)
-            s_keep_shared(data, cap);
+            s_keep_shared(data, cap, touched);
         else
             free(data);
         return;
@@ -156,15 +179,15 @@ void es_s3_spare_keep(es_buf *b)
         return;
     }
     free(old);
-    s_set(data, cap);
+    s_set(data, cap, touched);
 }
 
 void es_s3_upload_release_spare(void) { s_release_own(); }
 
 void es_s3_upload_release_shared_spare(void)
 {
-    size_t cap;
-    free(s_pop_shared(&cap));
+    size_t cap, touched;
+    free(s_pop_shared(&cap, &touched));
 }
 
 size_t es_s3_upload_spare_bytes(void) { return s_spare() ? s_cap : 0; }

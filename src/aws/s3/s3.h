@@ -185,11 +185,13 @@ es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *
                                size_t part_size, const es_s3_write_options *opt);
 ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res);
 /* A hint before the first write: about `bytes` will be written. The buffer
- * is allocated for that much at once (at most one part) instead of growing
- * by doubling, which would copy the body and fault in fresh pages several
- * times, and from 1 MiB on its pages are mapped in one call rather than
- * faulted in one by one as it fills. Best effort: a failed allocation is
- * left to the writes. */
+ * is allocated for that much at once (at most one part; below 256 KiB, 256
+ * KiB so that it serves the thread's later uploads) instead of growing by
+ * doubling, which would copy the body and fault in fresh pages several
+ * times, and the pages those bytes go to are mapped in one call rather than
+ * faulted in one by one as it fills (those a spare's earlier upload wrote
+ * are resident already). Best effort: a failed allocation is left to the
+ * writes. */
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
 /* Whether a conditional write's result (rc and res of a PutObject or

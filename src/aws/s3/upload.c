@@ -11,7 +11,9 @@
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
  * removes it (README, "Bucket B"). Memory stays about one part; the buffer
  * is a spare from an earlier upload when one fits: the thread's own, or for
- * a large photo the process's shared one (part_spare.c).
+ * a large photo the process's shared one (part_spare.c). The pages the
+ * first bytes will be written to are populated in one call when the part
+ * starts (s_part_start), those an earlier upload wrote excepted.
  * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in. */
 #include "aws/s3/s3.h"
 
@@ -28,9 +30,6 @@
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_(x) /* the value of a macro as a string literal */
 
-/* Buffers smaller than this are not prefaulted (a few faults cost less than the call). */
-#define S_PREFAULT_MIN ((size_t)1 << 20)
-
 enum s_state { S_OPEN, S_DONE, S_FAILED };
 
 struct es_s3_upload {
@@ -39,6 +38,7 @@ struct es_s3_upload {
     const es_s3_write_options *opt; /* the caller's, may be NULL */
     size_t part_size;
     es_buf part;          /* the part being filled, capped at part_size */
+    size_t part_touched;  /* its first bytes written or populated: their pages are resident */
     uint64_t part_crc;    /* CRC-64/NVME of part's bytes, kept up as they are copied in */
     char upload_id[1024]; /* "" until a multipart upload exists */
     es_s3_part *parts;    /* the ones uploaded so far */
@@ -83,27 +83,40 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
-/* Fills in the page tables of a freshly allocated part with one call
- * (common/pages.h) instead of one page fault per 4 KiB as the part is
- * written: 2048 faults for an 8 MiB part. Transparent huge pages
- * (MADV_HUGEPAGE on a 2 MiB-aligned part) were measured and left out: in a
- * VM that reports free memory to its host (Firecracker, as on Fargate) a free
- * 2 MiB block has usually been handed back, so zeroing a huge page faults the
- * host in 512 times; a 68 MB photo then cost 94-148 ms of CPU instead of 87-97. */
-static void s_prefault(uint8_t *bytes, size_t len)
+/* Gives the empty part its buffer for its first `want` bytes: a spare when
+ * one fits, else a fresh one (es_s3_spare_fresh_size: at least the thread's
+ * spare size, so it serves later uploads). Then fills in the page tables of
+ * the pages those bytes and es_buf's NUL will be written to with one call
+ * (common/pages.h) instead of one page fault per 4 KiB as the part fills,
+ * except the pages an earlier upload already wrote (resident). Whatever
+ * the size: on the VM of issue 11 a fault cost ~9 us, a populated page
+ * ~4 us with its zeroing and the call ~1.3 us, so even a 1-page part gains.
+ * Only pages that will be written: the rest of the capacity stays unmapped
+ * (and the madvise call is skipped when the spare's are resident). A failed
+ * allocation is left to the writes. Transparent huge pages (MADV_HUGEPAGE
+ * on a 2 MiB-aligned part) were measured and left out: in a VM that reports
+ * free memory to its host (Firecracker, as on Fargate) a free 2 MiB block
+ * has usually been handed back, so zeroing a huge page faults the host in
+ * 512 times; a 68 MB photo then cost 94-148 ms of CPU instead of 87-97. */
+static void s_part_start(es_s3_upload *u, size_t want)
 {
-    if (len >= S_PREFAULT_MIN)
-        (void)es_pages_populate(bytes, len);
+    u->part_touched = es_s3_spare_take(&u->part, want);
+    if (!u->part.data && es_buf_reserve(&u->part, es_s3_spare_fresh_size(&u->part, want)) != ES_OK) {
+        es_buf_reset(&u->part); /* not a failed buffer: the writes try again */
+        return;
+    }
+    size_t end = want + 1; /* the bytes and the NUL */
+    if (end > u->part_touched) {
+        (void)es_pages_populate_written(u->part.bytes + u->part_touched, end - u->part_touched);
+        u->part_touched = end;
+    }
 }
 
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
 {
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
-    size_t want = bytes < u->part_size ? (size_t)bytes : u->part_size;
-    es_s3_spare_take(&u->part, want);
-    if (es_buf_reserve(&u->part, want) == ES_OK)
-        s_prefault(u->part.bytes, want); /* not the rest of the rounded-up capacity */
+    s_part_start(u, bytes < u->part_size ? (size_t)bytes : u->part_size);
 }
 
 /* Sends the buffer as the next part (starting the multipart upload first). */
@@ -161,13 +174,18 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
         if (n > len)
             n = len;
         if (!u->part.data)
-            es_s3_spare_take(&u->part, n);
-        /* grows geometrically up to part_size: small objects stay small */
+            s_part_start(u, n);
+        size_t cap = u->part.cap;
+        /* grows geometrically up to part_size (without a hint past 256 KiB) */
         es_err rc = es_buf_append(&u->part, data, n);
         if (rc != ES_OK) {
             s_abort_multipart(u);
             return s_fail(u, rc, res, "out of memory");
         }
+        if (u->part.cap != cap) /* moved: only what was copied or written is known */
+            u->part_touched = 0;
+        if (u->part.len >= u->part_touched)
+            u->part_touched = u->part.len + 1;
         /* the copy, still in cache, rather than a second pass over the part */
         u->part_crc = es_crc_update(ES_CRC64NVME, u->part_crc, u->part.bytes + u->part.len - n, n);
         data += n;
@@ -210,7 +228,7 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (rc != ES_OK)
         return s_fail(u, rc, res, "finish failed");
     u->state = S_DONE;
-    es_s3_spare_keep(&u->part);
+    es_s3_spare_keep(&u->part, u->part_touched);
     return ES_OK;
 }
 
@@ -232,7 +250,7 @@ void es_s3_upload_free(es_s3_upload *u)
         return;
     s_abort_multipart(u); /* safety net: do not leave an unfinished multipart upload open */
     free(u->parts);
-    es_s3_spare_keep(&u->part);
+    es_s3_spare_keep(&u->part, u->part_touched);
     free(u->bucket);
     free(u->key);
     free(u->content_type);

@@ -10,11 +10,14 @@
  * create announces a FULL_OBJECT CRC64NVME upload, complete lists each part's
  * CRC and the whole object's; bodies are signed as UNSIGNED-PAYLOAD only when
  * the payload signing setting says so (auto over this plain-http server:
- * signed). */
+ * signed). A part's pages are populated before it is written: writing the
+ * bytes announced takes no page fault, on a fresh buffer or a spare. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
@@ -389,8 +392,9 @@ static void s_release_all(void)
 /* One upload after another on a thread reuses the buffer of the last one (no
  * fresh pages per object), and a reused buffer holding a larger object's
  * bytes sends exactly the new object's: smaller, larger, unknown size, empty.
- * A buffer above 256 KiB is not the thread's but the process's shared spare;
- * release frees both. */
+ * The first, of 1000 bytes, already gets a 256 KiB buffer, so that it fits
+ * the larger ones after it. A buffer above 256 KiB is not the thread's but
+ * the process's shared spare; release frees both. */
 static void test_thread_reuses_its_part_buffer(void)
 {
     s_release_all();
@@ -398,22 +402,26 @@ static void test_thread_reuses_its_part_buffer(void)
     static const struct {
         size_t len;
         uint64_t expect; /* 0: no hint */
-    } cases[] = {{200000, 200000}, {1000, 1000}, {150000, 150000}, {70000, 0}, {0, 0}, {90000, 90000}};
+    } cases[] = {{1000, 1000}, {200000, 200000}, {150000, 150000}, {70000, 0},
+                 {0, 0},       {90000, 90000},   {5000, 0}};
     es_s3_client *c = s_client();
     REQUIRE(c);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
         REQUIRE(u);
+        size_t reused = es_s3_spare_reuses();
         if (cases[i].expect)
             es_s3_upload_expect(u, cases[i].expect);
         es_aws_result res;
         CHECK_OK(s_write(u, cases[i].len, 4096, &res));
+        /* every upload but the first (and the empty one, which allocates nothing) reuses */
+        CHECK_INT_EQ(es_s3_spare_reuses(), reused + (i > 0 && cases[i].len > 0));
         CHECK_OK(es_s3_upload_finish(u, &res));
         es_s3_upload_free(u);
         char what[32];
         snprintf(what, sizeof what, "upload %zu", i);
         s_check_put_bytes(cases[i].len, what);
-        /* the first upload's 256 KiB buffer is the spare from then on (the larger is kept) */
+        /* the first upload's 256 KiB buffer is the spare from then on */
         CHECK_INT_EQ(s_spare_total(), 256u << 10);
     }
     /* too large for the thread's spare: it becomes the shared one, which the
@@ -439,6 +447,68 @@ static void test_thread_reuses_its_part_buffer(void)
     es_s3_client_free(c);
 }
 
+/* The calling thread's minor page faults so far. */
+static long s_faults(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt : -1;
+}
+
+/* One upload of len bytes of src announced by es_s3_upload_expect; returns
+ * the page faults its writes took (src is resident already). */
+static long s_upload_faults(es_s3_client *c, const uint8_t *src, size_t len)
+{
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    if (!u)
+        return -1;
+    es_s3_upload_expect(u, len);
+    es_aws_result res;
+    long before = s_faults();
+    for (size_t off = 0; off < len; off += 16384)
+        CHECK_OK(es_s3_upload_write(u, src + off, len - off < 16384 ? len - off : 16384, &res));
+    long faults = s_faults() - before;
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    es_test_http_server_clear_requests(s_srv);
+    return faults;
+}
+
+/* The pages an announced body will be written to are populated at once
+ * (common/pages.h), not faulted in one by one as it is copied in: none of
+ * the writes takes a fault, whether the part is a fresh buffer (small, or
+ * large without a shared spare), or a spare of which an earlier, smaller
+ * upload wrote only the first pages (the rest are populated: the spare knows
+ * how much was written). A 256 KiB part written page by page took 64. */
+static void test_announced_part_is_written_without_faults(void)
+{
+    if (ES_TEST_SANITIZED)
+        SKIP("built with AddressSanitizer: its allocator and shadow memory fault on their own");
+    /* as the worker has it (src/worker/memory.c), with the heap's free
+     * memory given back: a part's pages are fresh, not memory of the heap
+     * that earlier tests made resident */
+    REQUIRE(mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1 && mallopt(M_TRIM_THRESHOLD, 128 * 1024) == 1);
+    malloc_trim(0);
+    static const size_t sizes[] = {
+        20000,            /* a fresh 256 KiB buffer, its first 5 pages populated */
+        (256u << 10) - 1, /* that buffer as the thread's spare: the rest of it populated */
+        12000,            /* the spare, already resident */
+        600000,           /* no shared spare: a fresh buffer, all populated */
+        700000,           /* the shared spare, 600000 bytes of it resident */
+    };
+    static uint8_t src[700000];
+    memset(src, 7, sizeof src);
+    s_release_all();
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        long faults = s_upload_faults(c, src, sizes[i]);
+        if (faults != 0)
+            es_test_fail(__FILE__, __LINE__, "upload %zu (%zu bytes): %ld page faults", i, sizes[i], faults);
+    }
+    s_release_all();
+    es_s3_client_free(c);
+}
+
 /* Keeps an allocation of cap bytes as a spare (es_s3_spare_keep). */
 static char *s_keep_buffer(size_t cap)
 {
@@ -447,7 +517,7 @@ static char *s_keep_buffer(size_t cap)
     if (es_buf_reserve(&b, cap - 1) != ES_OK)
         return NULL;
     char *data = b.data;
-    es_s3_spare_keep(&b);
+    es_s3_spare_keep(&b, 0);
     return data;
 }
 
@@ -488,7 +558,7 @@ static void test_large_spare_is_shared(void)
     CHECK_INT_EQ(b.cap, 512u << 10);
     CHECK_INT_EQ(b.len, 0);
     CHECK_INT_EQ(s_spare_total(), 0);
-    es_s3_spare_keep(&b);
+    es_s3_spare_keep(&b, 0);
     CHECK_INT_EQ(s_spare_total(), 512u << 10);
     es_s3_upload_release_spare(); /* a thread going idle: the shared spare stays */
     CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), 512u << 10);
@@ -512,7 +582,7 @@ static void test_large_spare_is_shared(void)
 
     es_buf_init(&b, (size_t)16 << 20);
     REQUIRE(es_buf_reserve(&b, (size_t)9 << 20) == ES_OK);
-    es_s3_spare_keep(&b);
+    es_s3_spare_keep(&b, 0);
     CHECK_INT_EQ(s_spare_total(), 0); /* above 8 MiB: freed */
 }
 
@@ -527,7 +597,7 @@ static void test_spare_taken_only_when_it_fits(void)
     REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
     char *kept = b.data;
     size_t cap = b.cap;
-    es_s3_spare_keep(&b);
+    es_s3_spare_keep(&b, 0);
     REQUIRE(s_spare_total() == cap);
     es_buf_init(&b, S_PART);
     es_s3_spare_take(&b, cap); /* cap bytes and the NUL do not fit */
@@ -537,13 +607,13 @@ static void test_spare_taken_only_when_it_fits(void)
     REQUIRE(es_buf_reserve(&b, 1000) == ES_OK);
     kept = b.data;
     cap = b.cap;
-    es_s3_spare_keep(&b);
+    es_s3_spare_keep(&b, 0);
     es_buf_init(&b, S_PART);
     es_s3_spare_take(&b, cap - 1);
     CHECK(b.data == kept);
     CHECK_INT_EQ(b.cap, cap);
     CHECK_INT_EQ(s_spare_total(), 0);
-    es_s3_spare_keep(&b);
+    es_s3_spare_keep(&b, 0);
     es_buf_init(&b, 100); /* a part smaller than the spare */
     es_s3_spare_take(&b, 10);
     CHECK(b.data == NULL);
@@ -668,6 +738,7 @@ int main(void)
     ES_RUN(test_unsigned_payload_setting);
     ES_RUN(test_expect_hint_keeps_the_bytes);
     ES_RUN(test_thread_reuses_its_part_buffer);
+    ES_RUN(test_announced_part_is_written_without_faults);
     ES_RUN(test_spare_taken_only_when_it_fits);
     ES_RUN(test_large_spare_is_shared);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
