@@ -4,7 +4,7 @@
 
 void *es_lazy_lib_open(const es_lazy_lib *lib, const char *soname, es_error *err)
 {
-    void *handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+    void *handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *why = dlerror();
         es_error_set(err, ES_ERR_CONFIG, "cannot load %.64s, which %s needs (install %s): %.150s", soname,

@@ -19,14 +19,9 @@ typedef struct es_lazy_lib {
     const char *package;    /* the Debian package providing it: "libcurl4" */
 } es_lazy_lib;
 
-/* dlopen(soname, RTLD_LAZY | RTLD_LOCAL). NULL on failure, with err (may be
+/* dlopen(soname, RTLD_NOW | RTLD_LOCAL). NULL on failure, with err (may be
  * NULL) set to ES_ERR_CONFIG "cannot load SONAME, which NEEDED_FOR needs
- * (install PACKAGE): <dlerror>". Lazy: the functions of a library not
- * linked with -z now (a dozen of libcurl's ~30: nghttp2, Kerberos, zlib,
- * brotli, ...) are looked up at their first call, not all at load, which
- * saves about 1 ms of the worker's start-up (do_lookup_x was a fifth of
- * dlopen's CPU); the functions exifstrip calls are resolved at once anyway
- * (ES_LAZY_LIB_RESOLVE), and LD_BIND_NOW still binds everything. */
+ * (install PACKAGE): <dlerror>". */
 void *es_lazy_lib_open(const es_lazy_lib *lib, const char *soname, es_error *err);
 
 /* The failure of a resolution (ES_LAZY_LIB_RESOLVE left symbol missing):
