@@ -34,6 +34,7 @@ bool es_worker_tune_malloc(void)
 /* /proc/self/pagemap: one 64-bit entry per virtual page (the kernel's
  * Documentation/admin-guide/mm/pagemap.rst). */
 #define S_PAGEMAP_PRESENT (UINT64_C(1) << 63)
+#define S_PAGEMAP_SWAP (UINT64_C(1) << 62) /* swapped out or migrating: may be a private copy */
 #define S_PAGEMAP_FILE (UINT64_C(1) << 61) /* a page of the file (or shared), not a private copy */
 #define S_PAGEMAP_BATCH 512
 /* Ranges handed to the kernel in one process_madvise call. */
@@ -114,7 +115,8 @@ static void s_release_run(s_release *r, uintptr_t start, uintptr_t end, size_t r
 /* Gives back the pages of [start, end) (page-aligned, in a read-only
  * segment) that are mapped from the file, in runs: a run starts and ends with
  * such a page and may hold absent pages (advising them changes nothing);
- * any other present page (a private copy) ends it and is left as it is. */
+ * any other page, present or swapped out (a private copy, or one being
+ * migrated: dropping it would lose the copy), ends it and is left as it is. */
 static void s_release_range(s_release *r, uintptr_t start, uintptr_t end)
 {
     uint64_t entries[S_PAGEMAP_BATCH];
@@ -130,9 +132,9 @@ static void s_release_range(s_release *r, uintptr_t start, uintptr_t end)
             break;
         size_t n = (size_t)got / sizeof entries[0];
         for (size_t i = 0; i < n; i++, at += r->page) {
-            if (!(entries[i] & S_PAGEMAP_PRESENT))
+            if (!(entries[i] & (S_PAGEMAP_PRESENT | S_PAGEMAP_SWAP)))
                 continue;
-            if (entries[i] & S_PAGEMAP_FILE) {
+            if ((entries[i] & S_PAGEMAP_PRESENT) && (entries[i] & S_PAGEMAP_FILE)) {
                 run = run ? run : at;
                 run_end = at + r->page;
                 resident += r->page;

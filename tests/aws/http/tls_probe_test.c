@@ -22,7 +22,11 @@ static void test_plain_http_never_probes(void)
     REQUIRE(strncmp(url, "http://", 7) == 0);
     static const char *const bundles[] = {NULL, "/nonexistent/ca.pem"};
     for (size_t i = 0; i < sizeof bundles / sizeof bundles[0]; i++) {
-        es_http_request req = {.method = "GET", .url = url, .max_body = 1024, .ca_bundle = bundles[i]};
+        es_http_request req = {.method = "GET",
+                               .url = url,
+                               .max_body = 1024,
+                               .ca_bundle = bundles[i],
+                               .no_proxy = true};
         es_http_response resp;
         es_http_response_init(&resp);
         CHECK_OK(es_http_perform(&req, &resp));
