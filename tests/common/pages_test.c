@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../harness/test.h"
+#include "../support/populate.h"
 #include "common/pages.h"
 
 #define S_PAGES 64
@@ -44,20 +45,9 @@ static long s_minor_faults(void)
     return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt : -1;
 }
 
-/* The kernel may not know MADV_POPULATE_WRITE (before Linux 5.14). */
-static bool s_supported(void)
-{
-    unsigned char *map = s_map();
-    if (!map)
-        return false;
-    bool ok = es_pages_populate(map, s_page()) == s_page();
-    munmap(map, S_PAGES * s_page());
-    return ok;
-}
-
 static void test_whole_range_is_resident_without_faults(void)
 {
-    if (!s_supported())
+    if (!es_test_populate_supported())
         SKIP("the kernel does not know MADV_POPULATE_WRITE");
     unsigned char *map = s_map();
     REQUIRE(map);
@@ -84,7 +74,7 @@ static void s_check_only_resident(unsigned char *map, int first, int last)
 
 static void test_partial_pages(void)
 {
-    if (!s_supported())
+    if (!es_test_populate_supported())
         SKIP("the kernel does not know MADV_POPULATE_WRITE");
     unsigned char *map = s_map();
     REQUIRE(map);

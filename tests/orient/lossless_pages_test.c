@@ -33,7 +33,7 @@ static void test_rotation_takes_few_faults(void)
     REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
     CHECK_INT_EQ(ot_check_same_as_tj("2048x1536", jpeg, len, ES_ORIENT_OP_ROT90, false), 1);
     int counter = ot_fault_counter();
-    if (OT_SANITIZED || counter < 0 || !ot_populate_supported()) {
+    if (OT_SANITIZED || counter < 0 || !es_test_populate_supported()) {
         free(jpeg);
         if (counter >= 0)
             close(counter);

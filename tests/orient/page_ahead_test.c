@@ -20,7 +20,7 @@ static size_t page; /* bytes (set by main) */
  * to, or no mapping. */
 static unsigned char *s_map(es_page_ahead *a, size_t offset, size_t cap)
 {
-    if (!ot_populate_supported() || page != ES_PAGE_AHEAD_ALIGN)
+    if (!es_test_populate_supported() || page != ES_PAGE_AHEAD_ALIGN)
         return NULL;
     void *p = mmap(NULL, S_PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)

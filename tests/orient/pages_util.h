@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../harness/test.h"
+#include "../support/populate.h"
 #include "common/pages.h"
 
 #define OT_SANITIZED ES_TEST_SANITIZED /* ASan's allocator maps and reuses memory its own way */
@@ -57,18 +58,6 @@ static inline long ot_resident(const void *p, size_t len)
     }
     free(vec);
     return resident;
-}
-
-/* Whether the kernel knows MADV_POPULATE_WRITE (Linux 5.14). */
-static inline bool ot_populate_supported(void)
-{
-    size_t page = ot_page();
-    void *map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (map == MAP_FAILED)
-        return false;
-    bool ok = es_pages_populate(map, page) == page;
-    munmap(map, page);
-    return ok;
 }
 
 /* A counter of this thread's page faults in user mode, or -1 when perf

@@ -21,6 +21,7 @@
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
+#include "../../support/populate.h"
 #include "../../support/sqs_fake.h"
 #include "aws/s3/internal.h"
 #include "aws/s3/s3.h"
@@ -356,7 +357,7 @@ static void s_check_put_bytes(size_t expected, const char *what)
 
 static void test_expect_hint_keeps_the_bytes(void)
 {
-    /* the last two reserve over 1 MiB, which upload.c prefaults */
+    /* every part is prefaulted (upload.c); the last two reserve over 1 MiB */
     static const size_t sizes[][2] = {{1000, 1000},
                                       {5000, 100},
                                       {10, 5000},
@@ -483,6 +484,8 @@ static void test_announced_part_is_written_without_faults(void)
 {
     if (ES_TEST_SANITIZED)
         SKIP("built with AddressSanitizer: its allocator and shadow memory fault on their own");
+    if (!es_test_populate_supported())
+        SKIP("the kernel does not know MADV_POPULATE_WRITE");
     /* as the worker has it (src/worker/memory.c), with the heap's free
      * memory given back: a part's pages are fresh, not memory of the heap
      * that earlier tests made resident */
