@@ -279,6 +279,18 @@ t_wrong_pixels_are_detected() {
         "BenchError: the phone photo does not display upright after exifstrip (jpegcmp pixels: not the input turned)"
 }
 
+# A peer that fails on the phone photo is reported, not fatal.
+t_failing_peer_on_the_phone_photo_is_reported() {
+    command -v jhead >/dev/null || { es_skip "jhead is not installed"; return; }
+    mkdir -p "$S/failing"
+    printf '#!/bin/sh\necho "jhead: simulated failure" >&2\nexit 1\n' >"$S/failing/jhead"
+    chmod +x "$S/failing/jhead"
+    local got
+    got=$(portrait_run "$EXIFSTRIP" "$S/failing")
+    check "jhead has no output to check" grep -qxF "jhead None" <<<"$got"
+    check "the summary says it failed" grep -qE "; failed: jhead\.$" <<<"$got"
+}
+
 t_broken_peer_fails_clearly() {
     local rc
     mkdir -p "$S/bin"
@@ -297,5 +309,6 @@ es_run t_quick_run_counts_faults
 es_run t_floor_skipped_is_reported
 es_run t_quick_run_turns_the_phone_photo
 es_run t_wrong_pixels_are_detected
+es_run t_failing_peer_on_the_phone_photo_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish

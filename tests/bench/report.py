@@ -495,7 +495,8 @@ def portrait_sentence(data):
     peers = [f"{n} {r['wall'] * 1000:.0f} ms = {ratio(r['wall'], ex['wall']):.2f}×" for n, r in tools.items()
              if n not in ("exifstrip", PORTRAIT_KEEP) and "wall" in r]
     keep = tools.get(PORTRAIT_KEEP, {})
-    wrong = [n for n, r in tools.items() if r.get("upright") is not True]
+    wrong = [n for n, r in tools.items() if r.get("upright") is False]
+    failed = [n for n, r in tools.items() if r.get("failed")]
     wp = (data.get("worker") or {}).get("portrait")
     worker = (f" Through the worker: {wp['apply']['cpu_ms_per_image']:.0f} CPU ms per such photo turned, "
               f"{wp['keep']['cpu_ms_per_image']:.0f} with EXIFSTRIP_ORIENTATION=keep (start-up included)."
@@ -504,7 +505,10 @@ def portrait_sentence(data):
             f"losslessly: exifstrip {ex['wall'] * 1000:.0f} ms ({ex['cpu'] * 1000:.0f} CPU ms)"
             + "".join(f", {p}" for p in peers)
             + (f"; `--orientation keep` (no turn) {keep['wall'] * 1000:.0f} ms" if "wall" in keep else "")
-            + ("; every output displays upright." if not wrong else f"; NOT upright: {', '.join(wrong)}.")
+            + ("; every output displays upright." if not wrong and not failed else "")
+            + (f"; NOT upright: {', '.join(wrong)}" if wrong else "")
+            + (f"; failed: {', '.join(failed)}" if failed else "")
+            + ("." if wrong or failed else "")
             + worker)
 
 
