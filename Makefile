@@ -171,7 +171,8 @@ fuzz: deps fuzz-build
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) OPT="-O3 -g" BUILD=build/bench-tree build/bench-tree/exifstrip \
-	    $(BENCH_SRC:tests/bench/%.c=build/bench-tree/bench/%) build/bench-tree/tests/tools/mkfixture
+	    $(BENCH_SRC:tests/bench/%.c=build/bench-tree/bench/%) build/bench-tree/tests/tools/mkfixture \
+	    build/bench-tree/tests/tools/jpegcmp
 	@tests/bench/run-bench.sh build/bench-tree --readme README.md --data build/bench-tree/results.json
 
 # The demo generates its sample photos with the fixture tool.

@@ -7,10 +7,12 @@ a broken tool or step does (exit 1 with the reason).
      fault_cost_bench: what a page fault and a populated page cost here.
   2. CLI (cli_bench.py): cp, exifstrip and the installed peers, one process
      per file, on the shared corpus (or generated photos) and one generated
-     large photo; residue left by each tool.
+     large photo; residue left by each tool. And a phone photo taken in
+     portrait (EXIF Orientation 6) turned by exifstrip, jpegtran and jhead.
   3. Worker (worker_bench.py): exifstrip worker vs the boto3 + piexif
      baseline against a private emulator, beside the libcurl floor
-     (floor_bench.py: what GET + PUT alone cost with the same libcurl).
+     (floor_bench.py: what GET + PUT alone cost with the same libcurl);
+     and the phone photo through the worker, turned and not.
 Usage: bench.py BUILD_DIR [--out FILE] [--readme FILE] [--quick] [--data JSON]
        bench.py BUILD_DIR --render JSON [--out FILE] [--readme FILE]
   --quick: the smoke-test size (few small photos, one run, no ~1 GB photo).
@@ -110,6 +112,23 @@ def small_photos(mkfixture, outdir, n):
     return paths
 
 
+def portrait_photo(mkfixture, work, quick):
+    """The phone photo of the "turned" sections: a portrait shot as a phone
+    stores it (EXIF Orientation 6, ~12 MP, ~6 MB; a small one with --quick).
+    (path, {size, megapixels, mb, desc})."""
+    size = "640x480" if quick else "4032x3024"
+    path = os.path.join(work, "phone.jpg")
+    r = subprocess.run([mkfixture, "--size", size, "--quality", "92", "--seed", "21", "--orientation",
+                        str(cli_bench.PORTRAIT_ORIENTATION), "--exif", "--gps", "--thumb", "--xmp", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"mkfixture could not make the phone photo: {r.stderr.strip()}")
+    w, h = (int(x) for x in size.split("x"))
+    return path, {"size": size, "megapixels": w * h / 1e6, "mb": os.path.getsize(path) / 1e6,
+                  "desc": f"generated {size}, quality 92, EXIF Orientation {cli_bench.PORTRAIT_ORIENTATION}, "
+                          "GPS, EXIF, thumbnail, XMP"}
+
+
 def update_readme(path, block):
     with open(path) as fh:
         text = fh.read()
@@ -140,7 +159,8 @@ def main():
     rbench = os.path.join(build, "bench/relay_bench")
     fbench = os.path.join(build, "bench/curl_floor_bench")
     pbench = os.path.join(build, "bench/fault_cost_bench")
-    for b in (exifstrip, mkfixture, sbench, rbench, fbench, pbench):
+    jpegcmp = os.path.join(build, "tests/tools/jpegcmp")
+    for b in (exifstrip, mkfixture, sbench, rbench, fbench, pbench, jpegcmp):
         if not os.access(b, os.X_OK):
             raise BenchError(f"missing {b} (run `make bench`)")
     quick = args.quick
@@ -204,10 +224,15 @@ def main():
         pair_rounds = 4 if quick else max(12, 2 * runs + 2)   # even: each tool goes first equally often
         say(f"CLI: cp and exifstrip alone on the large photo ({pair_rounds} rounds)")
         data["large"]["pair"] = cli_bench.large_pair_bench(tool_list, large, work, pair_rounds)
+        portrait, data["portrait"] = portrait_photo(mkfixture, work, quick)
+        say(f"CLI: a phone photo turned ({data['portrait']['size']}, {data['portrait']['mb']:.1f} MB, {runs} rounds)")
+        data["portrait"]["tools"] = cli_bench.portrait_bench(exifstrip, jpegcmp, tool_list, portrait,
+                                                             data["portrait"]["megapixels"], work, runs)
+        data["portrait"]["runs"] = runs
         if os.environ.get("ES_BENCH_SKIP_WORKER") != "1":
             import worker_bench
             wphotos = [cli_files[i % len(cli_files)] for i in range(photos_n)]
-            opts = {"concurrency": 4, "runs": wruns, "idle_seconds": 1 if quick else 3,
+            opts = {"concurrency": 4, "runs": wruns, "idle_seconds": 1 if quick else 3, "portrait": portrait,
                     "sweep": [1, 2] if quick else [1, 2, 4, 8, 16], "huge_mb": huge_mb,
                     "floor": floor_bench.Floor(ROOT, fbench, work, work)}
             data["worker"] = worker_bench.worker_suite(ROOT, exifstrip, mkfixture, wphotos, large,

@@ -11,6 +11,8 @@
 # The page faults: the machine's fault cost (fault_cost_bench, whose counts
 # say each way did what it claims) and the worker's faults and user / sys
 # CPU per image, per MB and at start-up, consistent with the raw counts.
+# The phone photo turned (CLI and worker): every output upright, a peer's
+# sideways output reported as such, exifstrip's failing the run.
 # Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -197,6 +199,98 @@ json.dump(d, open(sys.argv[2], "w"))' "$S/quick.json" "$S/skipped.json" || { es_
     check "the worker section says so too" grep -qxF 'Not run: Node.js not found.' "$S/skipped.md"
 }
 
+# The phone photo turned (a small one in quick mode): every tool's output
+# displays upright, exifstrip's is jpegtran's bytes and clean, keep's is
+# clean too; the worker's outputs, turned and kept, are strip's bytes.
+t_quick_run_turns_the_phone_photo() {
+    local out=$S/RESULTS.md head="## A phone photo turned" row name
+    [ -s "$out" ] || { es_fail "the quick run wrote no results"; return; }
+    check "the section, with the small photo" grep -qE '^## A phone photo turned \(generated 640x480, .*EXIF Orientation 6' "$out"
+    # columns: tool version rounds wall CPU RSS MP/s vs upright =jpegtran residue how
+    for name in exifstrip "exifstrip --orientation keep" jpegtran jhead; do
+        if [ "$name" = jpegtran ] || [ "$name" = jhead ]; then
+            command -v "$name" >/dev/null || continue
+        fi
+        mapfile -t row < <(table_row "$out" "$head" "$name")
+        check_eq "$name: a row with its times" "$(printf '%s\n' "${row[3]:-}" "${row[4]:-}" "${row[6]:-}" | grep -cE '^[0-9.]+$')" 3
+        check_eq "$name: its output displays upright" "${row[8]:-}" yes
+    done
+    mapfile -t row < <(table_row "$out" "$head" exifstrip)
+    check_eq "exifstrip leaves no residue" "${row[10]:-}" clean
+    command -v jpegtran >/dev/null && check_eq "exifstrip's output is jpegtran's bytes" "${row[9]:-}" yes
+    mapfile -t row < <(table_row "$out" "$head" "exifstrip --orientation keep")
+    check_eq "keep leaves no residue but the tag" "${row[10]:-}" clean
+    check "what the turn costs on top of stripping" grep -qE '^The turn costs exifstrip -?[0-9]+ ms of wall time and -?[0-9]+ CPU ms on top' "$out"
+    for mode in "apply (default)" keep; do
+        mapfile -t row < <(table_row "$out" "$head" "EXIFSTRIP_ORIENTATION=$mode")
+        check_eq "worker, $mode: CPU per photo" "$(grep -cE '^[0-9.]+$' <<<"${row[1]:-}")" 1
+        check_eq "worker, $mode: byte-identical to strip's" "${row[5]:-}" yes
+    done
+    check "summary: the phone photo's line, every output upright" \
+        grep -qE '^A phone photo taken in portrait \(640x480, .*; every output displays upright\. Through the worker: [0-9]+ CPU ms per such photo turned, [0-9]+ with EXIFSTRIP_ORIENTATION=keep' "$out"
+}
+
+# portrait_run EXIFSTRIP [PATH-PREFIX]: cli_bench.portrait_bench on a small
+# phone photo with that exifstrip and the tools PATH finds; prints each
+# tool's "name upright" and the report's rows, or the BenchError.
+portrait_run() {
+    PATH=${2:+$2:}$PATH /usr/bin/python3 - "$1" "$ES_BUILD" "$S/portrait" "$ES_ROOT" <<'PY'
+import os, shutil, sys
+sys.path.insert(0, os.path.join(sys.argv[4], "tests/bench"))
+import bench, cli_bench, report
+from bench_lib import BenchError
+exifstrip, build, work = sys.argv[1:4]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+try:
+    tools = cli_bench.available_tools(exifstrip, [])
+    path, pt = bench.portrait_photo(os.path.join(build, "tests/tools/mkfixture"), work, True)
+    pt["tools"] = cli_bench.portrait_bench(exifstrip, os.path.join(build, "tests/tools/jpegcmp"), tools, path,
+                                           pt["megapixels"], work, 1)
+except BenchError as err:
+    print(f"BenchError: {err}")
+    sys.exit(0)
+pt["runs"] = 1
+for name, r in pt["tools"].items():
+    print(name, r["upright"])
+print(report.portrait_sentence({"portrait": pt}))
+PY
+}
+
+# A peer whose output displays sideways is shown as such; an exifstrip whose
+# output does (here: told --orientation drop, the tag gone, nothing turned)
+# fails the bench.
+t_wrong_pixels_are_detected() {
+    local got real
+    real=$(command -v jpegtran) || { es_skip "jpegtran is not installed"; return; }
+    mkdir -p "$S/sideways"
+    printf '#!/bin/bash\n# jpegtran without -rotate: the photo stays sideways\na=()\nwhile [ $# -gt 0 ]; do\n    [ "$1" = -rotate ] && { shift 2; continue; }\n    a+=("$1"); shift\ndone\nexec %q "${a[@]}"\n' \
+        "$real" >"$S/sideways/jpegtran"
+    chmod +x "$S/sideways/jpegtran"
+    got=$(portrait_run "$EXIFSTRIP" "$S/sideways")
+    check "the sideways jpegtran is not upright" grep -qxF "jpegtran False" <<<"$got"
+    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
+    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"   # (jhead too: it runs jpegtran)
+    printf '#!/bin/sh\n# strip --orientation drop: the tag gone, the photo sideways\n[ "$1" = strip ] && { shift; set -- strip --orientation drop "$@"; }\nexec %q "$@"\n' \
+        "$EXIFSTRIP" >"$S/sideways/exifstrip"
+    chmod +x "$S/sideways/exifstrip"
+    got=$(portrait_run "$S/sideways/exifstrip")
+    check_eq "an exifstrip that leaves it sideways fails the bench" "$got" \
+        "BenchError: the phone photo does not display upright after exifstrip (jpegcmp pixels: not the input turned)"
+}
+
+# A peer that fails on the phone photo is reported, not fatal.
+t_failing_peer_on_the_phone_photo_is_reported() {
+    command -v jhead >/dev/null || { es_skip "jhead is not installed"; return; }
+    mkdir -p "$S/failing"
+    printf '#!/bin/sh\necho "jhead: simulated failure" >&2\nexit 1\n' >"$S/failing/jhead"
+    chmod +x "$S/failing/jhead"
+    local got
+    got=$(portrait_run "$EXIFSTRIP" "$S/failing")
+    check "jhead has no output to check" grep -qxF "jhead None" <<<"$got"
+    check "the summary says it failed" grep -qE "; failed: jhead\.$" <<<"$got"
+}
+
 t_broken_peer_fails_clearly() {
     local rc
     mkdir -p "$S/bin"
@@ -213,5 +307,8 @@ t_broken_peer_fails_clearly() {
 es_run t_quick_run_writes_results
 es_run t_quick_run_counts_faults
 es_run t_floor_skipped_is_reported
+es_run t_quick_run_turns_the_phone_photo
+es_run t_wrong_pixels_are_detected
+es_run t_failing_peer_on_the_phone_photo_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish

@@ -267,6 +267,9 @@ def summary_block(data):
                      + (f" The loopback floor (receiving and sending on each byte over 127.0.0.1, no HTTP): "
                         f"{w['floor']['ms_per_mb']:.2f} CPU ms/MB." if w.get("floor") else ""))
         lines.append("")
+    turned = portrait_sentence(data)
+    if turned:
+        lines += [turned, ""]
     fault_line = fault_sentence(data)
     if fault_line:
         lines += [fault_line, ""]
@@ -336,6 +339,8 @@ def render(data):
     lg = data.get("large")
     if lg:
         out += large_section(lg)
+    if data.get("portrait"):
+        out += portrait_section(data["portrait"], data.get("worker"))
     w = data.get("worker")
     if w:
         out += worker_section(w, data.get("fault_cost"))
@@ -465,6 +470,92 @@ def large_section(lg):
             "the file's pages.", "",
             table(["tool", "rounds", "wall", "vs cp", "MB/s", "CPU", "peak RSS", "residue"], rows), "",
             *pair_lines]
+
+
+def yes_no(v):
+    return "–" if v is None else ("yes" if v else "NO")
+
+
+PORTRAIT_KEEP = "exifstrip --orientation keep"   # cli_bench.PORTRAIT_KEEP
+
+
+def portrait_turn_cost(tools, key):
+    """exifstrip's default minus its `--orientation keep` (what the turn adds), or None."""
+    a, k = tools.get("exifstrip", {}).get(key), tools.get(PORTRAIT_KEEP, {}).get(key)
+    return a - k if a is not None and k is not None else None
+
+
+def portrait_sentence(data):
+    """The summary's line on the phone photo: exifstrip, the peers and keep, and the worker's CPU per such photo."""
+    pt = data.get("portrait")
+    if not pt or "wall" not in pt["tools"].get("exifstrip", {}):
+        return ""
+    tools = pt["tools"]
+    ex = tools["exifstrip"]
+    peers = [f"{n} {r['wall'] * 1000:.0f} ms = {ratio(r['wall'], ex['wall']):.2f}×" for n, r in tools.items()
+             if n not in ("exifstrip", PORTRAIT_KEEP) and "wall" in r]
+    keep = tools.get(PORTRAIT_KEEP, {})
+    wrong = [n for n, r in tools.items() if r.get("upright") is False]
+    failed = [n for n, r in tools.items() if r.get("failed")]
+    wp = (data.get("worker") or {}).get("portrait")
+    worker = (f" Through the worker: {wp['apply']['cpu_ms_per_image']:.0f} CPU ms per such photo turned, "
+              f"{wp['keep']['cpu_ms_per_image']:.0f} with EXIFSTRIP_ORIENTATION=keep (start-up included)."
+              if wp else "")
+    return (f"A phone photo taken in portrait ({pt['size']}, {pt['mb']:.1f} MB, EXIF Orientation 6), turned "
+            f"losslessly: exifstrip {ex['wall'] * 1000:.0f} ms ({ex['cpu'] * 1000:.0f} CPU ms)"
+            + "".join(f", {p}" for p in peers)
+            + (f"; `--orientation keep` (no turn) {keep['wall'] * 1000:.0f} ms" if "wall" in keep else "")
+            + ("; every output displays upright." if not wrong and not failed else "")
+            + (f"; NOT upright: {', '.join(wrong)}" if wrong else "")
+            + (f"; failed: {', '.join(failed)}" if failed else "")
+            + ("." if wrong or failed else "")
+            + worker)
+
+
+def portrait_section(pt, w):
+    """The phone photo turned by each tool; and through the worker, turned and not."""
+    tools = pt["tools"]
+    base = tools["exifstrip"]["wall"]
+    rows = [(name, r["version"], len(r["walls"]), f(r["wall"] * 1000, 0), f(r["cpu"] * 1000, 0), mib(r["peak_kib"]),
+             f(r.get("mp_s"), 1), f(ratio(r["wall"], base)) + "×", yes_no(r.get("upright")),
+             yes_no(r.get("as_jpegtran")), peer_text(name, r), r["note"])
+            for name, r in tools.items() if "wall" in r]
+    cost, cpu_cost = portrait_turn_cost(tools, "wall"), portrait_turn_cost(tools, "cpu")
+    out = [f"## A phone photo turned ({pt['desc']}, {pt['mb']:.1f} MB)", "",
+           "The photo a website gets most: a phone's portrait shot, stored sideways with EXIF Orientation 6. "
+           "exifstrip turns it losslessly by default (a Huffman decode and re-encode of its DCT coefficients); "
+           "`--orientation keep` writes back the tag instead and turns nothing. The peers that turn a JPEG "
+           "losslessly: jpegtran (told the turn: it reads no tag) and `jhead -autorot` (reads the tag and runs "
+           "jpegtran); exiftool and exiv2 cannot turn pixels, mat2 re-encodes them (not lossless). Tools alternating, "
+           f"median of {pt['runs']} round(s) after a warm-up round that measures peak RSS (a single round measures "
+           "both); MP/s = the photo's megapixels / wall. Upright: the output's pixels, decoded after its own "
+           "orientation tag is applied, equal the input's turned by libjpeg-turbo's tjTransform with trimming, "
+           "the code `jpegtran -rotate 90 -trim` runs (`jpegcmp pixels`, tests/tools/jpegcmp.c); "
+           "= jpegtran's bytes: the output is byte-identical to jpegtran's. Residue as in the CLI section. "
+           "Informational: issue 11 sets no target for it.", "",
+           table(["tool", "version", "rounds", "wall ms", "CPU ms", "peak RSS", "MP/s", "vs exifstrip", "upright",
+                  "= jpegtran's bytes", "residue", "how"], rows), ""]
+    if cost is not None:
+        out += [f"The turn costs exifstrip {cost * 1000:.0f} ms of wall time and {cpu_cost * 1000:.0f} CPU ms on top "
+                "of stripping (its default minus `--orientation keep`).", ""]
+    wp = (w or {}).get("portrait")
+    if wp:
+        st = startup_figures(w)
+        rows = [(f"EXIFSTRIP_ORIENTATION={mode}" + (" (default)" if mode == "apply" else ""),
+                 f(wp[mode]["cpu_ms_per_image"], 1), split_text(wp[mode], "image"),
+                 f(wp[mode].get("faults_per_image"), 0), mib(wp[mode]["peak_rss_kib"]), yes_no(wp[mode]["identical"]))
+                for mode in ("apply", "keep")]
+        turn = wp["apply"]["cpu_ms_per_image"] - wp["keep"]["cpu_ms_per_image"]
+        out += ["### The phone photo through the worker", "",
+                f"`exifstrip worker --drain` on the one photo against the bench emulator (concurrency "
+                f"{wp['apply']['concurrency']}, signed payload over http as the per-image row), the two modes "
+                f"alternating, median of {wp['runs']} run(s) each; each run is one worker process, so its CPU "
+                "includes the start-up" + (f" ({st['cpu_ms']:.1f} ms on an empty queue)" if st else "")
+                + f". The turn costs the worker {turn:.1f} CPU ms per such photo. No baseline: the boto3 + piexif "
+                "worker turns no pixels.", "",
+                table(["mode", "CPU ms per photo", "user / sys ms", "minor page faults", "peak RSS",
+                       "byte-identical to `strip` (same mode)"], rows), ""]
+    return out
 
 
 def slow_runs_text(pair):

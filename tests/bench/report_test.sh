@@ -8,7 +8,9 @@
 # faults and user / sys CPU of the worker runs (bench_lib.per_unit, the
 # /usr/bin/time file) and the machine's fault cost (fault_cost_bench): their
 # rows, columns and summary sentence, with exact values from made-up
-# measurements, and older measurements without them still rendering.
+# measurements, and older measurements without them still rendering. And the
+# phone photo turned (CLI and worker): its rows, the turn's cost, the summary
+# line, a tool whose output is not upright shown as such, and no target.
 source "$(dirname "$0")/../harness/lib.sh"
 
 # place TARGET "LO_MEDIAN LO_MIN LO_MAX" "HI_MEDIAN HI_MIN HI_MAX": the sentence.
@@ -50,10 +52,12 @@ just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 |
 CASES
 }
 
-# made_up_report [old|no-populate]: RESULTS.md rendered from made-up
-# measurements, each worker run's figures made by bench_lib.per_unit from a
-# usage as wait4 and /usr/bin/time give it; "old": without the page-fault
-# fields (older results), "no-populate": a kernel without MADV_POPULATE_WRITE.
+# made_up_report [old|no-populate|wrong-pixels]: RESULTS.md rendered from
+# made-up measurements, each worker run's figures made by bench_lib.per_unit
+# from a usage as wait4 and /usr/bin/time give it; "old": without the
+# page-fault fields nor the phone photo (older results), "no-populate": a
+# kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's phone photo
+# does not display upright.
 made_up_report() {
     /usr/bin/python3 - "${1:-}" <<'PY'
 import sys
@@ -84,6 +88,20 @@ else:
 data = {"date": "2026-12-04 00:00 UTC", "machine": [("CPU", "test")], "machine_short": "test", "versions": [],
         "settings": "made up", "worker": w}
 if not old:
+    def tool(wall, cpu, upright=True, as_jpegtran=False, **left):
+        res = dict({k: 0 for k in ("gps", "exif", "xmp", "iptc", "comment", "thumbnail", "trailer", "lost_colour",
+                                   "unreadable")}, checked=1, **left)
+        return {"walls": [wall] * 5, "wall": wall, "cpu": cpu, "peak_kib": 32768, "mp_s": 12.0 / wall,
+                "upright": upright, "as_jpegtran": as_jpegtran, "residue": res, "version": "1.0", "note": "how",
+                "failed": []}
+    data["portrait"] = {"size": "4000x3000", "megapixels": 12.0, "mb": 6.0, "runs": 5, "desc": "generated 4000x3000",
+                        "tools": {"exifstrip": tool(0.2, 0.19, as_jpegtran=True),
+                                  "exifstrip --orientation keep": tool(0.01, 0.009),
+                                  "jpegtran": tool(0.4, 0.39, as_jpegtran=True),
+                                  "jhead": tool(0.5, 0.45, upright=sys.argv[1] != "wrong-pixels", gps=1, exif=1)}}
+    w["portrait"] = {"bytes": 6e6, "runs": 3,
+                     "apply": run(0.25, 0.2, 0.05, 8000, 1, "image", identical=True, **common),
+                     "keep": run(0.05, 0.03, 0.02, 2000, 1, "image", identical=True, **common)}
     data["fault_cost"] = {"fault_us_per_page": 10.0, "fault_minflt_per_page": 1.0, "fault_traps_per_page": 1.0,
                           "populated_us_per_page": 5.0, "populated_call_us_per_page": 0.5,
                           "populated_minflt_per_page": 1.0, "populated_traps_per_page": 0.0,
@@ -155,6 +173,35 @@ t_fault_rows_and_sentence() {
         "Page faults: exifstrip's worker takes 20.0 minor page faults per image (start-up included; populated pages count too); here a page fault costs 10.00 µs of CPU."
 }
 
+t_phone_photo_rows_and_sentence() {
+    local out
+    out=$(made_up_report)
+    has_line "$out" "phone photo: exifstrip's row" \
+        "| exifstrip | 1.0 | 5 | 200 | 190 | 32.0 MiB | 60.0 | 1.00× | yes | yes | clean | how |"
+    has_line "$out" "phone photo: keep's row" \
+        "| exifstrip --orientation keep | 1.0 | 5 | 10 | 9 | 32.0 MiB | 1200.0 | 0.05× | yes | NO | clean | how |"
+    has_line "$out" "phone photo: a peer's row, ratio to exifstrip" \
+        "| jpegtran | 1.0 | 5 | 400 | 390 | 32.0 MiB | 30.0 | 2.00× | yes | yes | clean | how |"
+    has_line "$out" "phone photo: a peer's residue" \
+        "| jhead | 1.0 | 5 | 500 | 450 | 32.0 MiB | 24.0 | 2.50× | yes | NO | not a peer: gps 1, exif 1 | how |"
+    has_line "$out" "phone photo: what the turn costs on top of stripping" \
+        "The turn costs exifstrip 190 ms of wall time and 181 CPU ms on top of stripping (its default minus \`--orientation keep\`)."
+    has_line "$out" "phone photo, worker: turned" \
+        "| EXIFSTRIP_ORIENTATION=apply (default) | 250.0 | 200.00 / 50.00 | 8000 | 10.0 MiB | yes |"
+    has_line "$out" "phone photo, worker: kept" \
+        "| EXIFSTRIP_ORIENTATION=keep | 50.0 | 30.00 / 20.00 | 2000 | 10.0 MiB | yes |"
+    check "phone photo, worker: the turn's cost, the start-up, no baseline" grep -qF \
+        "includes the start-up (8.0 ms on an empty queue). The turn costs the worker 200.0 CPU ms per such photo. No baseline: the boto3 + piexif worker turns no pixels." <<<"$out"
+    has_line "$out" "summary: the phone photo's line" \
+        "A phone photo taken in portrait (4000x3000, 6.0 MB, EXIF Orientation 6), turned losslessly: exifstrip 200 ms (190 CPU ms), jpegtran 400 ms = 2.00×, jhead 500 ms = 2.50×; \`--orientation keep\` (no turn) 10 ms; every output displays upright. Through the worker: 250 CPU ms per such photo turned, 50 with EXIFSTRIP_ORIENTATION=keep (start-up included)."
+    check "no target for it" bash -c "! awk 't && /^## /{exit} /^## Targets/{t = 1} t' <<<\"\$1\" | grep -qiE 'phone|turn'" \
+        _ "$out"
+    out=$(made_up_report wrong-pixels)
+    has_line "$out" "wrong pixels: the row says NO" \
+        "| jhead | 1.0 | 5 | 500 | 450 | 32.0 MiB | 24.0 | 2.50× | NO | NO | not a peer: gps 1, exif 1 | how |"
+    check "wrong pixels: the summary names the tool" grep -qF "; NOT upright: jhead. Through the worker:" <<<"$out"
+}
+
 t_older_results_still_render() {
     local out
     out=$(made_up_report old)
@@ -164,6 +211,7 @@ t_older_results_still_render() {
     has_line "$out" "start-up: the CPU alone" "| start-up: user / sys CPU ms; minor page faults | – / –; – | – | – |"
     check "no fault-cost rows" bash -c "! grep -q 'page fault: CPU' <<<\"\$1\"" _ "$out"
     check "no page-fault sentence" bash -c "! grep -q '^Page faults:' <<<\"\$1\"" _ "$out"
+    check "no phone-photo section" bash -c "! grep -q '^## A phone photo' <<<\"\$1\"" _ "$out"
 }
 
 S=$(mktemp -d "${TMPDIR:-/tmp}/es-report-test.XXXXXX")
@@ -173,5 +221,6 @@ es_run t_exact_values_decide_the_direction
 es_run t_equal_or_inside_the_runs_is_noise
 es_run t_per_unit_and_the_time_file
 es_run t_fault_rows_and_sentence
+es_run t_phone_photo_rows_and_sentence
 es_run t_older_results_still_render
 es_finish

@@ -9,9 +9,9 @@ image (the worker's own, as /usr/bin/time counts them), images/s up to the
 last upload, the tail until a --drain run exits, peak RSS, ReceiveMessage
 calls per message and HTTP connections per 100 images (the emulator's
 /_emulator/stats), and the emulator's own CPU. Also: idle RSS, a large and a ~1 GB photo (RSS, CPU per
-MB, CPU and page faults per MB, byte-identical to `exifstrip strip`), the
-start-up's CPU and faults, and exifstrip's images/s at several
-concurrencies."""
+MB, CPU and page faults per MB, byte-identical to `exifstrip strip`), a
+phone photo turned and not (CPU per photo), the start-up's CPU and faults,
+and exifstrip's images/s at several concurrencies."""
 import hashlib
 import importlib
 import json
@@ -308,6 +308,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say,
                                  floor_runs=opts["runs"])
         out["large"]["exifstrip_https"] = https_big_photo(root, exifstrip, work, large, large_clean, conc, say)
+        if opts.get("portrait"):
+            out["portrait"] = portrait_photo(wb, exifstrip, opts["portrait"], conc, opts["runs"], work, say)
         huge = opts.get("huge_mb", 0)
         if huge > 0:
             path = os.path.join(work, "huge.jpg")
@@ -380,18 +382,56 @@ def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=T
         runs.append(("exifstrip_unsigned", "exifstrip", dict(extra_env, **UNSIGNED)))
     for label, kind, env in runs:
         say(f"worker: {label} on the {name} photo")
-        r = wb.run(kind, conc, [key], extra_env=env, keep=True)
-        r["identical"] = wb.object_sha256(r["bucket"], key) == want if kind == "exifstrip" else None
+        r = checked_run(wb, kind, conc, key, env, want if kind == "exifstrip" else None, f"the {name} photo ({label})")
         r.update(per_unit(r, res["bytes"] / 1e6, "mb"))
-        wb.drop(r.pop("queue"), r.pop("bucket"))
-        if kind == "exifstrip" and not r["identical"]:
-            raise BenchError(f"the worker's output of the {name} photo differs from `exifstrip strip`'s ({label})")
         res[label] = r
     if wb.floor:
         say(f"worker: libcurl floor on the {name} photo (streamed, {floor_runs} run(s) per mode)")
         res["curl_floor"] = wb.floor.stream(path, os.path.getsize(clean), floor_runs)
     wb.delete_source([key])
     return res
+
+
+def checked_run(wb, kind, conc, key, env, want, what):
+    """One --drain run on the object key; with want (a SHA-256), its output
+    must be that (r["identical"]; BenchError otherwise)."""
+    r = wb.run(kind, conc, [key], extra_env=env, keep=True)
+    r["identical"] = wb.object_sha256(r["bucket"], key) == want if want else None
+    wb.drop(r.pop("queue"), r.pop("bucket"))
+    if want and not r["identical"]:
+        raise BenchError(f"the worker's output of {what} differs from `exifstrip strip`'s")
+    return r
+
+
+# (mode, the worker's environment, `exifstrip strip`'s flags for the same output)
+PORTRAIT_MODES = (("apply", {}, []), ("keep", {"EXIFSTRIP_ORIENTATION": "keep"}, ["--orientation", "keep"]))
+
+
+def portrait_photo(wb, exifstrip, path, conc, runs, work, say):
+    """The CLI's phone photo (EXIF Orientation 6) through `worker --drain`,
+    turned (the default) and with EXIFSTRIP_ORIENTATION=keep, the modes
+    alternating, runs each: what such a photo costs the worker, start-up
+    included (each run is one process). Each output is byte-identical to
+    `exifstrip strip`'s with the same orientation mode. The baseline is not
+    run: piexif turns no pixels. {bytes, runs, apply: run, keep: run}."""
+    key = "portrait/phone.jpg"
+    say(f"worker: uploading the phone photo ({os.path.getsize(path) / 1e6:.1f} MB)")
+    wb.upload([(key, path)])
+    want = {}
+    for mode, _, flags in PORTRAIT_MODES:
+        clean = os.path.join(work, f"portrait-worker-{mode}.jpg")
+        r = subprocess.run([exifstrip, "strip", "-q", *flags, path, clean], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BenchError(f"exifstrip strip {' '.join(flags)} refused the phone photo: {r.stderr.strip()}")
+        want[mode] = file_sha256(clean)
+        os.unlink(clean)
+    got = {mode: [] for mode, _, _ in PORTRAIT_MODES}
+    for i in range(runs):
+        for mode, env, _ in (PORTRAIT_MODES if i % 2 == 0 else PORTRAIT_MODES[::-1]):
+            say(f"worker: the phone photo, orientation {mode}, run {i + 1}/{runs}")
+            got[mode].append(checked_run(wb, "exifstrip", conc, key, env, want[mode], f"the phone photo ({mode})"))
+    wb.delete_source([key])
+    return {"bytes": os.path.getsize(path), "runs": runs, **{m: med_run(v) for m, v in got.items()}}
 
 
 def med_run(runs):
