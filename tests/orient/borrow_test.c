@@ -13,24 +13,17 @@
 #include "../harness/test.h"
 #include "orient_util.h"
 
+#define S_OUT_CAP ((size_t)1 << 20) /* more than any output here */
+
 typedef struct s_out {
-    uint8_t *data;
-    size_t len, cap;
+    uint8_t *data; /* S_OUT_CAP bytes */
+    size_t len;
 } s_out;
 
 static es_err s_write(void *ctx, const uint8_t *data, size_t len)
 {
     s_out *o = ctx;
-    if (len > o->cap - o->len) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (cap - o->len < len)
-            cap *= 2;
-        uint8_t *p = realloc(o->data, cap);
-        if (!p)
-            return ES_ERR_NOMEM;
-        o->data = p;
-        o->cap = cap;
-    }
+    ES_ENSURE(o->data && len <= S_OUT_CAP - o->len, ES_ERR_OUTPUT);
     memcpy(o->data + o->len, data, len);
     o->len += len;
     return ES_OK;
@@ -44,6 +37,8 @@ typedef struct s_run {
     es_jpeg_stats stats;
     uint64_t copied;
 } s_run;
+
+static const es_orient_config s_apply = {.mode = ES_ORIENT_APPLY};
 
 /* How a run feeds its input. */
 typedef enum s_way {
@@ -71,7 +66,7 @@ static es_err s_feed_pieces(es_orient_stripper *s, const uint8_t *in, size_t n, 
 
 static s_run s_strip(const uint8_t *in, size_t len, const es_orient_config *cfg, s_way way)
 {
-    s_run r = {0};
+    s_run r = {.out.data = malloc(S_OUT_CAP)};
     es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, s_write, &r.out);
     size_t head = len / 3;
     uint8_t *other = NULL;
@@ -138,9 +133,15 @@ static uint8_t *s_make(const es_fixture_opts *o, size_t *len)
     return es_fixture_make(o, &in, len) == 0 ? in : NULL;
 }
 
+/* A small photo to turn 90 degrees (Exif with GPS). */
+static uint8_t *s_turned_photo(size_t *len)
+{
+    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif_gps = true};
+    return s_make(&o, len);
+}
+
 static void test_every_orientation(void)
 {
-    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
     for (int tag = 1; tag <= 8; tag++) {
         es_fixture_opts o = {.width = 61,
                              .height = 45,
@@ -152,7 +153,7 @@ static void test_every_orientation(void)
         REQUIRE(in);
         char what[32];
         snprintf(what, sizeof what, "orientation %d", tag);
-        CHECK_INT_EQ(s_check_ways(what, in, len, &apply), tag == 1 ? ES_ORIENT_NONE : ES_ORIENT_TRANSFORMED);
+        CHECK_INT_EQ(s_check_ways(what, in, len, &s_apply), tag == 1 ? ES_ORIENT_NONE : ES_ORIENT_TRANSFORMED);
         free(in);
     }
 }
@@ -161,16 +162,14 @@ static void test_every_orientation(void)
  * compared with is not itself borrowing. */
 static void test_plain_feed_copies(void)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif = true};
-    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
     size_t len;
-    uint8_t *in = s_make(&o, &len);
+    uint8_t *in = s_turned_photo(&len);
     REQUIRE(in);
-    s_run r = s_strip(in, len, &apply, S_PLAIN_PIECES);
+    s_run r = s_strip(in, len, &s_apply, S_PLAIN_PIECES);
     CHECK_INT_EQ(r.result.outcome, ES_ORIENT_TRANSFORMED);
     CHECK_INT_EQ(r.copied, len); /* the whole photo, up to EOI */
     free(r.out.data);
-    r = s_strip(in, len, &apply, S_LENT_SPLIT); /* not contiguous: copied from the gap on */
+    r = s_strip(in, len, &s_apply, S_LENT_SPLIT); /* not contiguous: copied from the gap on */
     CHECK_INT_EQ(r.copied, len);
     free(r.out.data);
     free(in);
@@ -178,7 +177,6 @@ static void test_plain_feed_copies(void)
 
 static void test_progressive_restart_and_trailers(void)
 {
-    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
     es_fixture_opts cases[] = {
         {.width = 200, .height = 150, .oriented_pixels = true, .orientation = 6, .exif = true, .progressive = true},
         {.width = 200, .height = 150, .oriented_pixels = true, .orientation = 3, .exif = true, .restart_interval = 3},
@@ -196,7 +194,7 @@ static void test_progressive_restart_and_trailers(void)
         size_t len;
         uint8_t *in = s_make(&cases[i], &len);
         REQUIRE(in);
-        CHECK_INT_EQ(s_check_ways(names[i], in, len, &apply), ES_ORIENT_TRANSFORMED);
+        CHECK_INT_EQ(s_check_ways(names[i], in, len, &s_apply), ES_ORIENT_TRANSFORMED);
         free(in);
     }
 }
@@ -204,9 +202,8 @@ static void test_progressive_restart_and_trailers(void)
 /* The fallbacks to keep write the tag into the lent photo's own bytes. */
 static void test_fallbacks_and_other_modes(void)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif_gps = true};
     size_t len;
-    uint8_t *in = s_make(&o, &len);
+    uint8_t *in = s_turned_photo(&len);
     REQUIRE(in);
     es_orient_config small = {.mode = ES_ORIENT_APPLY, .max_pixels = 1000};
     CHECK_INT_EQ(s_check_ways("pixel limit", in, len, &small), ES_ORIENT_TAG_KEPT);
@@ -222,21 +219,18 @@ static void test_fallbacks_and_other_modes(void)
             found = true;
         }
     REQUIRE(found);
-    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
-    CHECK_INT_EQ(s_check_ways("lossless frame", in, len, &apply), ES_ORIENT_TAG_KEPT);
+    CHECK_INT_EQ(s_check_ways("lossless frame", in, len, &s_apply), ES_ORIENT_TAG_KEPT);
     free(in);
 }
 
 /* A refused (truncated) lent input is refused as the plain feed refuses it. */
 static void test_truncated_lent_input(void)
 {
-    es_fixture_opts o = {.width = 64, .height = 48, .oriented_pixels = true, .orientation = 6, .exif = true};
-    es_orient_config apply = {.mode = ES_ORIENT_APPLY};
     size_t len;
-    uint8_t *in = s_make(&o, &len);
+    uint8_t *in = s_turned_photo(&len);
     REQUIRE(in);
     for (size_t cut = 1; cut < len; cut += len / 7) {
-        s_run ref = s_strip(in, cut, &apply, S_PLAIN_PIECES), lent = s_strip(in, cut, &apply, S_LENT_WHOLE);
+        s_run ref = s_strip(in, cut, &s_apply, S_PLAIN_PIECES), lent = s_strip(in, cut, &s_apply, S_LENT_WHOLE);
         CHECK_INT_EQ(lent.rc, ref.rc);
         CHECK_INT_EQ(lent.copied, 0);
         free(ref.out.data);
