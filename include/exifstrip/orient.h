@@ -191,6 +191,16 @@ es_orient_stripper *es_orient_stripper_new(const es_jpeg_policy *policy, const e
  * lets a budget's hold take a photo's share before the photo is held. */
 void es_orient_stripper_expect_input(es_orient_stripper *s, uint64_t len);
 ES_MUST_USE es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len);
+/* es_orient_stripper_feed with data lent by the caller: its bytes stay valid
+ * and unchanged until es_orient_stripper_finish has returned or the stripper
+ * is freed (a mapped file, a whole buffer). While the input so far is one
+ * contiguous range of lent memory (this is the first feed, or each one starts
+ * where the previous lent one ended), what the stripper holds while deciding
+ * and buffering is a reference to it, not a copy, and a transform (or its
+ * fallback to keep) reads it in place. Anything else (a plain feed, a gap)
+ * copies what is held and goes on as es_orient_stripper_feed would: the
+ * output, stats and result are the same as feeding the bytes plainly. */
+ES_MUST_USE es_err es_orient_stripper_feed_borrowed(es_orient_stripper *s, const uint8_t *data, size_t len);
 ES_MUST_USE es_err es_orient_stripper_finish(es_orient_stripper *s);
 const char *es_orient_stripper_error(const es_orient_stripper *s);
 /* Statistics of the original input (what was removed), with bytes_out the
@@ -198,12 +208,15 @@ const char *es_orient_stripper_error(const es_orient_stripper *s);
 const es_jpeg_stats *es_orient_stripper_stats(const es_orient_stripper *s);
 const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s);
 /* Whether input now passes straight through (the plain streaming path): until
- * then everything fed is copied and held, so a caller holding the whole input
- * (a mapped file) feeds it in small pieces while this is false. */
+ * then everything fed is held (copied, unless lent: feed_borrowed). */
 bool es_orient_stripper_streaming(const es_orient_stripper *s);
+/* Bytes of input copied into the stripper's own hold so far (0 while all it
+ * held was lent). */
+uint64_t es_orient_stripper_copied(const es_orient_stripper *s);
 void es_orient_stripper_free(es_orient_stripper *s);
 
-/* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer. */
+/* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer; in is
+ * lent (es_orient_stripper_feed_borrowed), never copied. */
 ES_MUST_USE es_err es_orient_strip_buffer(const es_jpeg_policy *policy, const es_orient_config *config,
                                           const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
                                           es_error *err, es_orient_result *result);

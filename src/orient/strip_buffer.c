@@ -1,6 +1,7 @@
 /* strip_buffer.c - es_orient_strip_buffer: the whole-buffer convenience over
- * es_orient_stripper (tests, fuzzing). The output may be longer than the
- * input (tag segment, re-coded entropy data), so the sink grows. */
+ * es_orient_stripper (tests, fuzzing), the input lent to it (never copied).
+ * The output may be longer than the input (tag segment, re-coded entropy
+ * data), so the sink grows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ es_err es_orient_strip_buffer(const es_jpeg_policy *policy, const es_orient_conf
     es_orient_stripper *s = es_orient_stripper_new(policy, config, s_append, &sink);
     if (!s)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory");
-    es_err rc = es_orient_stripper_feed(s, in, in_len);
+    es_err rc = es_orient_stripper_feed_borrowed(s, in, in_len);
     if (rc == ES_OK)
         rc = es_orient_stripper_finish(s);
     if (rc != ES_OK)

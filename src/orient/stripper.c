@@ -17,7 +17,12 @@
  * is never refused for that. With a budget that holds (orient.h) and the
  * input's length known, the photo's share is taken when its frame is read,
  * before the rest is held, so a photo waiting for its turn is counted.
- * Refusals of the input are exactly the plain stripper's. */
+ * Refusals of the input are exactly the plain stripper's.
+ *
+ * Held input is copied into the stripper's own hold, unless the caller lends
+ * it (es_orient_stripper_feed_borrowed: a mapped file): then, as long as it
+ * is one contiguous range of lent memory, DECIDING and BUFFERING refer to it
+ * and the transform (or the fallback to keep) reads it in place. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +46,14 @@ struct es_orient_stripper {
     void *out_ctx;
     s_phase phase;
     es_jpeg_stripper *probe, *real;
-    uint8_t *held;
-    size_t held_len, held_cap;
+    /* The input held so far (held_len bytes at held): the caller's lent
+     * memory while held_lent, else the own hold (hold, hold_cap). */
+    const uint8_t *held;
+    size_t held_len;
+    bool held_lent;
+    uint8_t *hold;
+    size_t hold_cap;
+    uint64_t copied; /* bytes copied into the hold (es_orient_stripper_copied) */
     /* Facts from the probe's segment reports (input offsets, fill included). */
     bool exif_done, frame_done, scan_seen, eoi_seen;
     uint64_t exif_off, exif_len, frame_off, frame_len, eoi_end;
@@ -187,34 +198,69 @@ static size_t s_hold_first(const es_orient_stripper *s)
     return s->expect_len < S_HOLD_FIRST_MAX ? (size_t)s->expect_len : S_HOLD_FIRST_MAX;
 }
 
-/* Appends to the hold. It is allocated once for the input when its length is
- * known (s_hold_first), not grown by doubling from 64 KiB, which copied what
- * was held into fresh pages at each step; and the pages the bytes go to are
- * populated in one call (common/pages.h) rather than faulted in one by one
- * by the copy (the hold is usually a fresh mapping: the worker's GET hands
- * over up to 120 KiB at a time, and its malloc maps blocks from 128 KiB on
- * their own). */
-static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len)
+/* Copies to the end of the own hold. It is allocated once for the input when
+ * its length is known (s_hold_first), not grown by doubling from 64 KiB,
+ * which copied what was held into fresh pages at each step; and the pages
+ * the bytes go to are populated in one call (common/pages.h) rather than
+ * faulted in one by one by the copy (the hold is usually a fresh mapping: the
+ * worker's GET hands over up to 120 KiB at a time, and its malloc maps
+ * blocks from 128 KiB on their own). */
+static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
-    if (len == 0)
-        return ES_OK;
-    if (len > s->held_cap - s->held_len) {
-        size_t cap = s->held_cap ? s->held_cap : s_hold_first(s);
+    if (len > s->hold_cap - s->held_len) {
+        size_t cap = s->hold_cap ? s->hold_cap : s_hold_first(s);
         while (cap - s->held_len < len) {
             if (cap > SIZE_MAX / 2)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
             cap *= 2;
         }
-        uint8_t *p = realloc(s->held, cap);
+        uint8_t *p = realloc(s->hold, cap);
         if (!p)
             return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
-        s->held = p;
-        s->held_cap = cap;
+        s->hold = p;
+        s->hold_cap = cap;
     }
-    (void)es_pages_populate_written(s->held + s->held_len, len);
-    memcpy(s->held + s->held_len, data, len);
+    s->held = s->hold;
+    (void)es_pages_populate_written(s->hold + s->held_len, len);
+    memcpy(s->hold + s->held_len, data, len);
     s->held_len += len;
+    s->copied += len;
     return ES_OK;
+}
+
+/* Holds fed bytes. Lent ones (es_orient_stripper_feed_borrowed) are only
+ * referred to while the input so far is one range of lent memory (the
+ * first bytes, or the ones right after it); anything else ends the lending:
+ * what is held is copied into the hold, then the bytes appended. */
+static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len, bool lent)
+{
+    if (len == 0)
+        return ES_OK;
+    if (lent && (s->held_len == 0 || (s->held_lent && s->held + s->held_len == data))) {
+        if (s->held_len == 0)
+            s->held = data;
+        s->held_lent = true;
+        s->held_len += len;
+        return ES_OK;
+    }
+    if (s->held_lent) {
+        const uint8_t *lent_bytes = s->held;
+        size_t lent_len = s->held_len;
+        s->held_lent = false;
+        s->held_len = 0;
+        ES_GUARD(s_copy(s, lent_bytes, lent_len));
+    }
+    return s_copy(s, data, len);
+}
+
+/* Lets go of what is held (own or lent). */
+static void s_drop_held(es_orient_stripper *s)
+{
+    free(s->hold);
+    s->hold = NULL;
+    s->held = NULL;
+    s->held_len = s->hold_cap = 0;
+    s->held_lent = false;
 }
 
 /* Starts the output stripper and feeds it what is held; keep_tag inserts the tag. */
@@ -244,9 +290,7 @@ static es_err s_stream(es_orient_stripper *s, bool keep_tag)
     es_jpeg_stripper_free(s->probe);
     s->probe = NULL;
     ES_GUARD(s_start_real(s, keep_tag));
-    free(s->held);
-    s->held = NULL;
-    s->held_len = s->held_cap = 0;
+    s_drop_held(s);
     return ES_OK;
 }
 
@@ -376,7 +420,7 @@ fail:
     return NULL;
 }
 
-es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len)
+static es_err s_feed(es_orient_stripper *s, const uint8_t *data, size_t len, bool lent)
 {
     if (s->status != ES_OK)
         return s->status;
@@ -392,7 +436,7 @@ es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_
     es_err prc = es_jpeg_stripper_feed(s->probe, data, len);
     if (s->phase == S_BUFFERING && s->eoi_seen && s->eoi_end < s->held_len + keep)
         keep = s->eoi_end > s->held_len ? (size_t)(s->eoi_end - s->held_len) : 0;
-    ES_GUARD(s_hold(s, data, keep));
+    ES_GUARD(s_hold(s, data, keep, lent));
     if (s->phase == S_DECIDING) {
         if (prc != ES_OK || s->exif_done || s->scan_seen || s_sos_visible(s) || s->held_len > S_DECIDE_CAP) {
             ES_GUARD(s_decide(s)); /* a refusal is then reproduced by the output stripper */
@@ -404,6 +448,16 @@ es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_
     if (prc != ES_OK)
         return s_fail(s, prc, es_jpeg_stripper_error(s->probe));
     return s_check_frame_early(s);
+}
+
+es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len)
+{
+    return s_feed(s, data, len, false);
+}
+
+es_err es_orient_stripper_feed_borrowed(es_orient_stripper *s, const uint8_t *data, size_t len)
+{
+    return s_feed(s, data, len, true);
 }
 
 /* apply at the end of a buffered photo: transform and strip, or keep the tag. */
@@ -447,9 +501,9 @@ static es_err s_finish_buffered(es_orient_stripper *s)
         es_orient_plan_describe(&plan, what, sizeof what);
         s->result.outcome = ES_ORIENT_TRANSFORMED;
         snprintf(s->result.note, sizeof s->result.note, "orientation %u: %s", s->tag, what);
-        free(s->held); /* the transformed copy replaces the input */
-        s->held = img;
-        s->held_len = s->held_cap = img_len;
+        s_drop_held(s); /* the transformed copy replaces the input */
+        s->held = s->hold = img;
+        s->held_len = s->hold_cap = img_len;
         rc = s_start_real(s, false);
         s_give_back(s);
     }
@@ -503,6 +557,8 @@ const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s) {
 
 bool es_orient_stripper_streaming(const es_orient_stripper *s) { return s->phase == S_STREAMING; }
 
+uint64_t es_orient_stripper_copied(const es_orient_stripper *s) { return s->copied; }
+
 void es_orient_stripper_expect_input(es_orient_stripper *s, uint64_t len) { s->expect_len = len; }
 
 void es_orient_stripper_free(es_orient_stripper *s)
@@ -512,6 +568,6 @@ void es_orient_stripper_free(es_orient_stripper *s)
     s_give_back(s); /* a share taken ahead for a photo never finished */
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);
-    free(s->held);
+    free(s->hold);
     free(s);
 }

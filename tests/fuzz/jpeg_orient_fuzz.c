@@ -88,7 +88,8 @@ static void s_one_mode(const uint8_t *data, size_t size, es_orient_mode mode)
         int app1 = s_app1_count(out, out_len, &only_tag);
         S_REQUIRE(res.outcome == ES_ORIENT_TAG_KEPT ? app1 == 1 && only_tag : app1 == 0,
                   "APP1 segments do not match the outcome");
-        /* Two chunks, cut where the middle byte says, give the same bytes. */
+        /* Two plain (copied) chunks, cut where the middle byte says, give the
+         * bytes of the whole buffer lent to the stripper (strip_buffer). */
         s_chunked_len = 0;
         es_orient_stripper *s = es_orient_stripper_new(NULL, &cfg, s_collect, NULL);
         S_REQUIRE(s != NULL, "out of memory");
