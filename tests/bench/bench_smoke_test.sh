@@ -130,6 +130,8 @@ t_quick_run_counts_faults() {
         "$(grep -cE '^\| [0-9]+ MB photo: user / sys CPU ms per MB; minor page faults per MB \(.*\) \| [0-9.]+ / [0-9.]+; [0-9.]+ \|' "$out")" 3
     check "start-up: user / sys and faults" \
         grep -qE '^\| start-up: user / sys CPU ms; minor page faults \| [0-9.]+ / [0-9.]+; [0-9]+ \| – \| – \|$' "$out"
+    check "worker: the run with no photo turned, beside the baseline" \
+        grep -qE '^\| CPU ms per image with no photo turned \(.*\); faults per image \| [0-9.]+; [0-9.]+ \| [0-9.]+ \| [0-9.]+× \|$' "$out"
     check "sweep: user / sys and faults columns" \
         grep -qE '^\| 1 \| [0-9]+ \| [0-9.]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ \| ' "$out"
     check "summary: the page-fault sentence" \
@@ -143,6 +145,7 @@ def same(what, got, want):
     if got is None or want is None or not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9):
         bad.append(f"{what}: {got} != {want}")
 runs = [("compare " + k, r, r["images"], "image") for k, r in w["compare"].items()]
+runs += [("compare exifstrip keep", w["compare_keep"], w["compare_keep"]["images"], "image")]
 runs += [(f"sweep {s['concurrency']}", s, s["images"], "image") for s in w["sweep"]]
 runs += [(f"large {k}", w["large"][k], w["large"]["bytes"] / 1e6, "mb")
          for k in ("exifstrip", "exifstrip_unsigned", "exifstrip_https", "baseline") if k in w["large"]]

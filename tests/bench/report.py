@@ -72,11 +72,14 @@ def floor_rows(w):
     if per_image:
         im, ex, tgt, lo, sha = per_image
         d = place_digits(tgt, lo, sha)
+        keep = w.get("compare_keep")
+        no_turn = (f"; {keep['cpu_ms_per_image']:.2f} with no photo turned (EXIFSTRIP_ORIENTATION=keep) = "
+                   f"{ratio(keep['cpu_ms_per_image'], sha[0]):.1f}×" if keep else "")
         rows.append((f"libcurl floor per image (CPU ms; {im['none']['objects']} photos, GET + PUT, "
                      f"{im['none']['threads']} connections; median (lowest–highest run))", spread_text(lo, d),
                      spread_text(sha, d),
                      f"{ex['cpu_ms_per_image']:.2f} (signed payload) = {ratio(ex['cpu_ms_per_image'], sha[0]):.1f}× "
-                     "its floor", f"≤ {tgt:.{d}f}"))
+                     f"its floor{no_turn}", f"≤ {tgt:.{d}f}"))
     for name in ("large", "huge"):
         big = w.get(name) or {}
         fl = big.get("curl_floor")
@@ -629,6 +632,12 @@ def worker_section(w, fc=None):
         rows.append((label, f(ex.get(key), fmt), f(bl.get(key), fmt), "–" if math.isnan(times) else f(times, 1) + "×"))
         if key == "cpu_ms_per_image":
             rows.append(("user / sys CPU ms per image", split_text(ex, "image"), split_text(bl, "image"), "–"))
+            keep = w.get("compare_keep")
+            if keep:
+                rows.append(("CPU ms per image with no photo turned (exifstrip: EXIFSTRIP_ORIENTATION=keep; the "
+                             "baseline turns none); faults per image", f"{f(keep[key], fmt)}; "
+                             f"{f(keep.get('faults_per_image'), 1)}", f(bl.get(key), fmt),
+                             f(ratio(bl.get(key), keep[key]), 1) + "×"))
         if key == "faults_per_image" and fc:
             rows.append((f"those faults at {fc['fault_us_per_page']:.2f} µs each (the Machine table's fault; CPU ms "
                          "per image, an estimate)", f(fault_ms(ex.get(key), fc)), f(fault_ms(bl.get(key), fc)), "–"))
@@ -682,7 +691,10 @@ def worker_section(w, fc=None):
              f"emulator notifications replayed into a full queue, a fresh queue and bucket per run; exifstrip and the "
              f"baseline alternate, medians of {ex.get('runs', 1)} runs each, both at concurrency {ex['concurrency']} "
              f"(the baseline: a thread pool over each batch of 10). Throughput counts from the worker's start to the "
-             f"end of its last upload (the emulator's request log); the drain tail is the rest of the run."]
+             f"end of its last upload (the emulator's request log); the drain tail is the rest of the run."
+             + (" After each pair, exifstrip runs once more with EXIFSTRIP_ORIENTATION=keep: the same job with no "
+                "photo turned (by default exifstrip turns the photos whose EXIF Orientation is not 1, losslessly; "
+                "the baseline and the libcurl floor turn none)." if w.get("compare_keep") else "")]
     notes.append("Page faults are the worker process's minor faults, start-up included as in its CPU: ru_minflt as "
                  "/usr/bin/time counts it for the worker (with the few its own fork takes before exec); the start-up "
                  "run is not wrapped (wait4). getrusage also counts each page MADV_POPULATE_WRITE maps as a minor fault "

@@ -99,6 +99,7 @@ if not old:
                                   "exifstrip --orientation keep": tool(0.01, 0.009),
                                   "jpegtran": tool(0.4, 0.39, as_jpegtran=True),
                                   "jhead": tool(0.5, 0.45, upright=sys.argv[1] != "wrong-pixels", gps=1, exif=1)}}
+    w["compare_keep"] = run(0.24, 0.15, 0.09, 4500, 300, "image", **common)
     w["portrait"] = {"bytes": 6e6, "runs": 3,
                      "apply": run(0.25, 0.2, 0.05, 8000, 1, "image", identical=True, **common),
                      "keep": run(0.05, 0.03, 0.02, 2000, 1, "image", identical=True, **common)}
@@ -155,6 +156,8 @@ t_fault_rows_and_sentence() {
     has_line "$out" "worker: faults per image (6000 / 300, 30000 / 300)" \
         "| minor page faults per image (start-up included) | 20.0 | 100.0 | 5.0× |"
     has_line "$out" "worker: user / sys per image" "| user / sys CPU ms per image | 0.67 / 0.33 | 6.00 / 3.00 | – |"
+    has_line "$out" "worker: no photo turned (0.24 s / 300; 4500 faults / 300; baseline 9.00 / 0.80)" \
+        "| CPU ms per image with no photo turned (exifstrip: EXIFSTRIP_ORIENTATION=keep; the baseline turns none); faults per image | 0.80; 15.0 | 9.00 | 11.2× |"
     has_line "$out" "worker: the faults at the machine's cost (20 × 10 us)" \
         "| those faults at 10.00 µs each (the Machine table's fault; CPU ms per image, an estimate) | 0.20 | 1.00 | – |"
     has_line "$out" "big photo, signed: per MB, beside the baseline" \
@@ -212,6 +215,7 @@ t_older_results_still_render() {
     check "no fault-cost rows" bash -c "! grep -q 'page fault: CPU' <<<\"\$1\"" _ "$out"
     check "no page-fault sentence" bash -c "! grep -q '^Page faults:' <<<\"\$1\"" _ "$out"
     check "no phone-photo section" bash -c "! grep -q '^## A phone photo' <<<\"\$1\"" _ "$out"
+    check "no keep row" bash -c "! grep -q 'with no photo turned' <<<\"\$1\"" _ "$out"
 }
 
 S=$(mktemp -d "${TMPDIR:-/tmp}/es-report-test.XXXXXX")

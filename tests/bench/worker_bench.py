@@ -272,7 +272,7 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         conc = opts["concurrency"]
         say(f"worker: idle RSS ({opts['idle_seconds']} s each)")
         out["idle"] = {k: wb.idle(k, opts["idle_seconds"]) for k in ("exifstrip", "baseline")}
-        runs = {"exifstrip": [], "baseline": []}
+        runs = {"exifstrip": [], "baseline": [], "exifstrip_keep": []}
         source = cli_bench.inspect_json(exifstrip, sorted(set(photos)))
         inputs_by_name = {os.path.basename(k): source[os.path.basename(p)] for k, p in zip(keys, photos)}
         residues = {}
@@ -288,9 +288,13 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
                     residues[kind] = cli_bench.residue(exifstrip, outdir, inputs_by_name)
                     shutil.rmtree(outdir)
                 runs[kind].append(res)
+            # the same run with no photo turned: the job the floor and the baseline do
+            say(f"worker: exifstrip with EXIFSTRIP_ORIENTATION=keep, run {r + 1}/{opts['runs']}")
+            runs["exifstrip_keep"].append(wb.run("exifstrip", conc, keys, extra_env=KEEP))
             if floor:
                 say(f"worker: libcurl floor, {len(keys)} photos on {conc} connections, run {r + 1}/{opts['runs']}")
                 floor.image_round(photos, stripped, conc, r)
+        out["compare_keep"] = med_run(runs.pop("exifstrip_keep"))
         out["compare"] = {k: med_run(v) for k, v in runs.items()}
         if floor:
             out["curl_floor"] = {"images": floor.image_result()}
@@ -339,6 +343,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
 # CRC64NVME. exifstrip's big-photo runs are repeated with that setting over
 # http, and the large photo is also run against an https emulator.
 UNSIGNED = {"EXIFSTRIP_PAYLOAD_SIGNING": "unsigned"}
+# No photo turned (the default turns those with an EXIF Orientation other than 1).
+KEEP = {"EXIFSTRIP_ORIENTATION": "keep"}
 
 
 def https_big_photo(root, exifstrip, work, path, clean, conc, say):
@@ -404,7 +410,7 @@ def checked_run(wb, kind, conc, key, env, want, what):
 
 
 # (mode, the worker's environment, `exifstrip strip`'s flags for the same output)
-PORTRAIT_MODES = (("apply", {}, []), ("keep", {"EXIFSTRIP_ORIENTATION": "keep"}, ["--orientation", "keep"]))
+PORTRAIT_MODES = (("apply", {}, []), ("keep", KEEP, ["--orientation", "keep"]))
 
 
 def portrait_photo(wb, exifstrip, path, conc, runs, work, say):
