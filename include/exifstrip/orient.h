@@ -213,6 +213,11 @@ bool es_orient_stripper_streaming(const es_orient_stripper *s);
 /* Bytes of input copied into the stripper's own hold so far (0 while all it
  * held was lent). */
 uint64_t es_orient_stripper_copied(const es_orient_stripper *s);
+/* Bytes of input scanned so far by the parse-only stripper that decides (and
+ * finds the end of a photo held to be turned). A feed made while deciding is
+ * scanned in pieces of 32 KiB, only up to the piece that decides: the rest
+ * goes straight to the path decided. */
+uint64_t es_orient_stripper_probed(const es_orient_stripper *s);
 void es_orient_stripper_free(es_orient_stripper *s);
 
 /* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer; in is

@@ -5,7 +5,9 @@
  * feeds, fall back to copying. Every way gives the output, result and stats
  * of the plain copying feed: all eight orientations, trimmed sizes,
  * progressive, restart intervals, trailers after EOI, the fallbacks to keep
- * (pixel limit, lossless frame), keep and drop. */
+ * (pixel limit, lossless frame), keep and drop. A photo not turned is
+ * decided within the first piece the stripper probes, however it is fed
+ * (es_orient_stripper_probed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,7 @@ typedef struct s_run {
     es_err rc;
     es_orient_result result;
     es_jpeg_stats stats;
-    uint64_t copied;
+    uint64_t copied, probed;
 } s_run;
 
 static const es_orient_config s_apply = {.mode = ES_ORIENT_APPLY};
@@ -47,7 +49,8 @@ typedef enum s_way {
     S_LENT_PIECES,  /* lent feeds of 1000 bytes, each where the previous ended */
     S_LENT_SPLIT,   /* lent: the first third from one buffer, the rest from another */
     S_LENT_PLAIN,   /* lent first third, the rest fed plainly */
-    S_PLAIN_LENT    /* plain first third, the rest lent */
+    S_PLAIN_LENT,   /* plain first third, the rest lent */
+    S_PLAIN_WHOLE   /* one plain feed */
 } s_way;
 
 static es_err s_feed(es_orient_stripper *s, const uint8_t *p, size_t n, bool lent)
@@ -76,7 +79,8 @@ static s_run s_strip(const uint8_t *in, size_t len, const es_orient_config *cfg,
     }
     switch (way) {
     case S_PLAIN_PIECES: r.rc = s_feed_pieces(s, in, len, 4096, false); break;
-    case S_LENT_WHOLE: r.rc = es_orient_stripper_feed_borrowed(s, in, len); break;
+    case S_LENT_WHOLE:
+    case S_PLAIN_WHOLE: r.rc = s_feed(s, in, len, way == S_LENT_WHOLE); break;
     case S_LENT_PIECES: r.rc = s_feed_pieces(s, in, len, 1000, true); break;
     case S_LENT_SPLIT:
         other = malloc(len - head + 1); /* the rest elsewhere: not where the first piece ends */
@@ -99,6 +103,7 @@ static s_run s_strip(const uint8_t *in, size_t len, const es_orient_config *cfg,
     r.result = *es_orient_stripper_result(s);
     r.stats = *es_orient_stripper_stats(s);
     r.copied = es_orient_stripper_copied(s);
+    r.probed = es_orient_stripper_probed(s);
     es_orient_stripper_free(s);
     return r;
 }
@@ -111,7 +116,7 @@ static es_orient_outcome s_check_ways(const char *what, const uint8_t *in, size_
 {
     s_run ref = s_strip(in, len, cfg, S_PLAIN_PIECES);
     CHECK_INT_EQ(ref.rc, ES_OK);
-    for (s_way way = S_LENT_WHOLE; way <= S_PLAIN_LENT; way++) {
+    for (s_way way = S_LENT_WHOLE; way <= S_PLAIN_WHOLE; way++) {
         s_run r = s_strip(in, len, cfg, way);
         if (r.rc != ref.rc || r.out.len != ref.out.len || memcmp(r.out.data, ref.out.data, r.out.len) != 0 ||
             r.result.outcome != ref.result.outcome || strcmp(r.result.note, ref.result.note) != 0 ||
@@ -223,6 +228,55 @@ static void test_fallbacks_and_other_modes(void)
     free(in);
 }
 
+/* A photo that is not turned is decided within the first 32 KiB piece the
+ * stripper probes (its header, Exif included, is shorter): fed whole, lent
+ * (a mapped file) or plainly, the rest of it goes straight to the output
+ * stripper, neither scanned by the probe nor held. Probed whole, the feed
+ * was scanned twice (probed = the whole photo) and a plain one copied. */
+static void test_decided_within_the_first_piece(void)
+{
+    es_fixture_opts untagged = {.width = 1200, .height = 900, .quality = 95, .exif_gps = true};
+    es_fixture_opts upright = untagged, kept = untagged;
+    upright.orientation = 1;
+    kept.orientation = 6;
+    const es_fixture_opts *photos[] = {&untagged, &upright, &kept};
+    static const char *const names[] = {"no tag", "orientation 1", "orientation 6, keep"};
+    const size_t piece = (size_t)32 * 1024; /* S_PROBE_PIECE in stripper.c */
+    es_orient_config keep = {.mode = ES_ORIENT_KEEP};
+    for (size_t i = 0; i < sizeof photos / sizeof photos[0]; i++) {
+        size_t len;
+        uint8_t *in = s_make(photos[i], &len);
+        REQUIRE(in);
+        const es_orient_config *cfg = photos[i] == &kept ? &keep : &s_apply;
+        CHECK(len > 4 * piece); /* the rest is what would be scanned twice */
+        s_check_ways(names[i], in, len, cfg);
+        s_run lent = s_strip(in, len, cfg, S_LENT_WHOLE), plain = s_strip(in, len, cfg, S_PLAIN_WHOLE);
+        CHECK_INT_EQ(lent.rc, ES_OK);
+        CHECK_INT_EQ(plain.rc, ES_OK);
+        if (lent.probed > piece || plain.probed > piece || plain.copied > piece)
+            es_test_fail(__FILE__, __LINE__, "%s (%zu bytes): probed %llu lent, %llu plain; copied %llu plain",
+                         names[i], len, (unsigned long long)lent.probed, (unsigned long long)plain.probed,
+                         (unsigned long long)plain.copied);
+        CHECK_INT_EQ(lent.copied, 0);
+        free(lent.out.data);
+        free(plain.out.data);
+        free(in);
+    }
+}
+
+/* A photo turned from lent input is scanned once by the probe, to its end. */
+static void test_turned_photo_probed_once(void)
+{
+    size_t len;
+    uint8_t *in = s_turned_photo(&len);
+    REQUIRE(in);
+    s_run r = s_strip(in, len, &s_apply, S_LENT_WHOLE);
+    CHECK_INT_EQ(r.result.outcome, ES_ORIENT_TRANSFORMED);
+    CHECK_INT_EQ(r.probed, len);
+    free(r.out.data);
+    free(in);
+}
+
 /* A refused (truncated) lent input is refused as the plain feed refuses it. */
 static void test_truncated_lent_input(void)
 {
@@ -245,6 +299,8 @@ int main(void)
     ES_RUN(test_plain_feed_copies);
     ES_RUN(test_progressive_restart_and_trailers);
     ES_RUN(test_fallbacks_and_other_modes);
+    ES_RUN(test_decided_within_the_first_piece);
+    ES_RUN(test_turned_photo_probed_once);
     ES_RUN(test_truncated_lent_input);
     return es_test_finish();
 }
