@@ -129,7 +129,11 @@ t_turned_mapped_photo_is_not_copied() {
 
 # A file that shrinks while its photo is being turned from the mapping: the
 # SIGBUS guard covers the transform, which now reads the mapping itself. gdb
-# stops the run as the transform starts and truncates the file there.
+# stops the run as the transform starts and truncates the file there. Under
+# AddressSanitizer the leak check is off for this run: LeakSanitizer does not
+# work under ptrace and ends the process with exit status 1 whatever it did,
+# which would make the exit status checked below meaningless (and the libjpeg
+# objects of the transform cut short by the SIGBUS are leaked, stream.c).
 t_file_truncated_during_the_transform() {
     local d
     if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q ' T es_orient_transform$'; then
@@ -139,7 +143,7 @@ t_file_truncated_during_the_transform() {
     d=$(newdir)
     "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/in.jpg" ||
         { es_fail "mkfixture failed"; return; }
-    timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
         -ex 'break es_orient_transform' -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
         --args "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg" >"$d/gdb.out" 2>&1
     if ! grep -q "Breakpoint 1, es_orient_transform" "$d/gdb.out"; then
@@ -148,6 +152,7 @@ t_file_truncated_during_the_transform() {
     fi
     check "read error reported" grep -q "in.jpg: read error: Input/output error" "$d/gdb.out"
     check "exit status 1" grep -q "exited with code 01" "$d/gdb.out"
+    check "no sanitizer report (LeakSanitizer under ptrace)" lacks "$d/gdb.out" "Sanitizer"
     check "nothing written" [ ! -e "$d/out.jpg" ]
     check "no temporary file left" no_temps "$d"
 }
