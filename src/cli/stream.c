@@ -58,12 +58,15 @@ static void s_on_bus(int sig)
     siglongjmp(s_bus_jump, 1);
 }
 
-/* Feeds a mapped regular file, whole and lent: the mapping lives until
- * finish has returned, which may turn the photo straight from it, so the
- * SIGBUS guard covers the transform too (a file truncated meanwhile then
- * leaks what libjpeg-turbo had allocated for it; the run fails with EIO).
- * Returns false (nothing fed) when the file is not worth or not possible to
- * map: then the caller reads it. */
+/* Feeds a mapped regular file, whole and lent; the orientation stripper
+ * scans it in 32 KiB pieces only until it has decided, then streams or holds
+ * the rest (src/orient/stripper.c, S_PROBE_PIECE; tests/cli checks both with
+ * EXIFSTRIP_TEST_HOLD_STATS). The mapping lives until finish has returned,
+ * which may turn the photo straight from it, so the SIGBUS guard covers the
+ * transform too (a file truncated meanwhile then leaks what libjpeg-turbo
+ * had allocated for it; the run fails with EIO). Returns false (nothing fed)
+ * when the file is not worth or not possible to map: then the caller reads
+ * it. */
 static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
 {
     struct stat st;

@@ -154,6 +154,21 @@ static void s_test_pause(void)
     close(fd);
 }
 
+/* Test hook (EXIFSTRIP_TEST_HOLD_STATS=1, used by tests/cli): after each
+ * output, "path: probed N, copied M" on stderr - the input bytes the
+ * orientation stripper scanned while deciding (and buffering a photo to
+ * turn) and copied into its hold (es_orient_stripper_probed, _copied), so a
+ * test can tell a lent mapped file from a copied one without counting page
+ * faults. Nothing happens without it. */
+static void s_test_hold_stats(s_tally *t, const char *path, const es_orient_stripper *s)
+{
+    const char *on = getenv("EXIFSTRIP_TEST_HOLD_STATS");
+    if (on && !strcmp(on, "1"))
+        es_progress_printf(&t->progress, stderr, "%s: probed %llu, copied %llu\n", s_display(path),
+                           (unsigned long long)es_orient_stripper_probed(s),
+                           (unsigned long long)es_orient_stripper_copied(s));
+}
+
 /* Publishes the output; in place only if the input is still the file that was
  * read (not replaced by a rename onto its path, not written to meanwhile). */
 static es_err s_commit(const s_opts *o, es_cli_out *out, int fd, const struct stat *opened, es_error *err)
@@ -202,6 +217,7 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         if (s_commit(o, out, fd, &opened, &err) == ES_OK) {
             t->stripped++;
             s_verbose(o, t, job->in, s);
+            s_test_hold_stats(t, job->in, s);
         } else {
             s_report(t, job->out, err.msg);
             t->failed++;

@@ -6,8 +6,9 @@
 # on generated photos (small, large, every metadata kind, progressive, with
 # restart markers, turned by their orientation tag, kept-tag mode, truncated)
 # and on every JPEG of the shared corpus. A mapped photo that is turned is not
-# copied (counted in page faults), and a file truncated while it is turned
-# fails with a read error.
+# copied, one that is not turned is decided within its first 32 KiB (both
+# counted in bytes: EXIFSTRIP_TEST_HOLD_STATS), and a file truncated while it
+# is turned fails with a read error.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -84,47 +85,63 @@ t_stdin_redirected_from_a_file_is_mapped_too() {
     check "nothing written" [ ! -s "$d/offset.jpg" ]
 }
 
-# faults_of MODE FILE: minor page faults of one `exifstrip strip` of FILE,
-# mapped (MODE map) or fed through a pipe (MODE pipe).
-faults_of() {
-    python3 - "$EXIFSTRIP" "$1" "$2" <<'PY'
-import os, subprocess, sys
-exe, mode, path = sys.argv[1:]
-if mode == "pipe":
-    p = subprocess.Popen([exe, "strip", "-", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    with open(path, "rb") as f:
-        p.stdin.write(f.read())
-    p.stdin.close()
-else:
-    p = subprocess.Popen([exe, "strip", path, "-"], stdout=subprocess.DEVNULL)
-_, status, usage = os.wait4(p.pid, 0)
-print(usage.ru_minflt if status == 0 else -1)
-PY
+# hold_stats MODE FILE [STRIP-OPTIONS...]: "PROBED COPIED" of one `exifstrip
+# strip` of FILE, mapped (MODE map) or fed through a pipe (MODE pipe): the
+# bytes the orientation stripper scanned while deciding (and buffering a photo
+# to turn) and copied into its hold (EXIFSTRIP_TEST_HOLD_STATS, src/cli/strip.c).
+hold_stats() {
+    local mode=$1 f=$2 line
+    shift 2
+    if [ "$mode" = pipe ]; then
+        line=$(cat "$f" | EXIFSTRIP_TEST_HOLD_STATS=1 "$EXIFSTRIP" strip "$@" - - 2>&1 >/dev/null)
+    else
+        line=$(EXIFSTRIP_TEST_HOLD_STATS=1 "$EXIFSTRIP" strip "$@" "$f" - 2>&1 >/dev/null)
+    fi
+    sed -n 's/^.*: probed \([0-9]*\), copied \([0-9]*\)$/\1 \2/p' <<<"$line"
 }
 
 # A photo turned from a mapped file is held by reference to the mapping
-# (es_orient_stripper_feed_borrowed), not copied: the piped run, which copies
-# it into the stripper's hold (each page populated, so counted as a minor
-# fault) and reads through the 256 KiB chunk buffer (64 pages), takes at
-# least 3/4 of the input's pages more faults than the mapped one beyond those
-# 64. Fed in pieces and copied, the mapped run took about as many as the
-# piped one (78 fewer for a 163-page photo).
+# (es_orient_stripper_feed_borrowed), not copied, and scanned once by the
+# stripper's probe; the piped run copies it into the hold up to its EOI (the
+# whole file here). Counted in bytes, not page faults (deterministic). With
+# the mapping fed plainly, the mapped run copied the whole file too.
 t_turned_mapped_photo_is_not_copied() {
-    local d mapped piped pages
-    if nm "$EXIFSTRIP" 2>/dev/null | grep -q __asan_init; then
-        es_skip "built with AddressSanitizer: its allocator faults on its own"
-        return
-    fi
+    local d size mapped piped
     d=$(newdir)
     "$MKFIXTURE" --size 4000x3000 --quality 98 --orientation 6 --oriented --gps "$d/in.jpg" ||
         { es_fail "mkfixture failed"; return; }
     check "turned.jpg: mapped == piped" same_both_ways "$d/in.jpg"
-    pages=$(($(stat -c %s "$d/in.jpg") / 4096))
-    mapped=$(faults_of map "$d/in.jpg")
-    piped=$(faults_of pipe "$d/in.jpg")
-    check "runs succeeded ($mapped / $piped faults)" [ "$mapped" -gt 0 -a "$piped" -gt 0 ]
-    check "mapped: $mapped faults, piped: $piped, the input has $pages pages" \
-        [ $((piped - mapped)) -ge $((64 + pages * 3 / 4)) ]
+    size=$(stat -c %s "$d/in.jpg")
+    mapped=$(hold_stats map "$d/in.jpg")
+    piped=$(hold_stats pipe "$d/in.jpg")
+    check_eq "mapped: probed, copied" "$mapped" "$size 0"
+    check_eq "piped: probed, copied" "$piped" "$size $size"
+}
+
+# A photo that is not turned is decided within the first 32 KiB piece the
+# stripper probes (S_PROBE_PIECE, src/orient/stripper.c; its header is
+# shorter), mapped or piped: the rest of the mapping goes straight to the
+# output stripper, scanned once. Probed whole, the mapped file was scanned
+# twice (probed = its size).
+t_photo_not_turned_is_decided_in_its_first_piece() {
+    local d f mode probed copied
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --exif --gps --thumb "$d/untagged.jpg" &&
+        "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 1 --gps "$d/upright.jpg" &&
+        "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --gps "$d/sideways.jpg" ||
+        { es_fail "mkfixture failed"; return; }
+    for f in "$d/untagged.jpg" "$d/upright.jpg"; do
+        check "$(basename "$f") is larger than a few pieces" [ "$(stat -c %s "$f")" -gt $((8 * 32768)) ]
+        for mode in map pipe; do
+            read -r probed copied < <(hold_stats "$mode" "$f")
+            check "$(basename "$f") $mode: probed ${probed:-?} <= 32768" [ "${probed:-999999999}" -le 32768 ]
+            check "$(basename "$f") $mode: copied ${copied:-?} <= 32768" [ "${copied:-999999999}" -le 32768 ]
+        done
+        check_eq "$(basename "$f") map: nothing copied" "$(hold_stats map "$f" | cut -d' ' -f2)" 0
+    done
+    # keep mode decides as early for a photo it would otherwise turn
+    read -r probed copied < <(hold_stats map "$d/sideways.jpg" --orientation keep)
+    check "sideways.jpg --orientation keep: probed ${probed:-?} <= 32768" [ "${probed:-999999999}" -le 32768 ]
 }
 
 # A file that shrinks while its photo is being turned from the mapping: the
@@ -178,6 +195,7 @@ es_run t_generated_photos_identical
 es_run t_refused_large_input_writes_nothing
 es_run t_stdin_redirected_from_a_file_is_mapped_too
 es_run t_turned_mapped_photo_is_not_copied
+es_run t_photo_not_turned_is_decided_in_its_first_piece
 es_run t_file_truncated_during_the_transform
 es_run t_corpus_identical
 es_finish
