@@ -4,7 +4,8 @@
  * destination rows produced on demand by a wrapped libjpeg memory manager), the re-inserted
  * metadata, the keep-mode tag insertion and the fallbacks.
  *
- * Target Functions: es_orient_stripper_new/feed/finish/error/stats/result,
+ * Target Functions: es_orient_stripper_new/feed/feed_borrowed/finish/error/
+ * stats/result/copied,
  * es_orient_strip_buffer, es_orient_read_tag, es_orient_frame_parse,
  * es_orient_plan_make, es_orient_transform, es_orient_tag_segment.
  *
@@ -12,8 +13,11 @@
  * limit (so a fuzzed frame cannot make a transform slow). Invariants (any violation aborts): a refusal is exactly the plain
  * stripper's (code and message); an accepted output is a JPEG from SOI to
  * EOI; without a tag to handle it is byte for byte the plain stripper's; the
- * output is the same when the input is fed in two chunks; apply leaves no
- * APP1 unless it fell back to keep, and keep's one APP1 holds only the tag. */
+ * output is the same when the input is fed in two chunks, and when it is fed
+ * in pieces cut where the input's own bytes say, each plain, lent in place or
+ * lent from a copy of it elsewhere (refusals too); pieces all lent in place are
+ * never copied; apply leaves no APP1 unless it fell back to keep, and keep's
+ * one APP1 holds only the tag. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +71,78 @@ static int s_app1_count(const uint8_t *j, size_t len, bool *only_tag)
     return n;
 }
 
+/* How s_feed_pieces feeds one piece. */
+typedef enum s_how { S_PLAIN, S_LENT, S_LENT_ELSEWHERE } s_how;
+
+#define S_PIECES 16
+
+/* Feeds the input in at most S_PIECES pieces, cut where its own bytes say
+ * (so the fuzzer chooses), each fed plainly (from a scratch copy overwritten
+ * and freed right after the feed: what the stripper keeps of it must be its
+ * own copy), lent in place, or lent from a copy of exactly that piece
+ * elsewhere (freed by the caller after finish: reading past it, as if it
+ * were contiguous with what came before, is caught by ASan). *all_lent:
+ * every piece was lent in place. */
+static es_err s_feed_pieces(es_orient_stripper *s, const uint8_t *data, size_t size, uint8_t *lent[S_PIECES],
+                            bool *all_lent)
+{
+    uint32_t x = 2166136261u; /* FNV-1a of 16 bytes spread over the input, then xorshift */
+    for (size_t j = 0; j < 16 && size; j++)
+        x = (x ^ data[size * j / 16]) * 16777619u;
+    *all_lent = true;
+    for (size_t at = 0, n = 0; at < size; n++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        size_t rest = size - at, len = n == S_PIECES - 1 || x % 8 == 0 ? rest : 1 + (x >> 3) % rest;
+        s_how how = (s_how)((x >> 24) % 3);
+        uint8_t *piece = how == S_LENT ? NULL : malloc(len);
+        S_REQUIRE(how == S_LENT || piece != NULL, "out of memory");
+        if (piece)
+            memcpy(piece, data + at, len);
+        es_err rc = how == S_PLAIN  ? es_orient_stripper_feed(s, piece, len)
+                    : how == S_LENT ? es_orient_stripper_feed_borrowed(s, data + at, len)
+                                    : es_orient_stripper_feed_borrowed(s, piece, len);
+        if (how == S_PLAIN) {
+            memset(piece, 0xA5, len);
+            free(piece);
+        } else {
+            lent[n] = piece;
+        }
+        *all_lent = *all_lent && how == S_LENT;
+        if (rc != ES_OK)
+            return rc;
+        at += len;
+    }
+    return ES_OK;
+}
+
+/* The third run: the input in pieces (s_feed_pieces) gives the one-shot run's
+ * result (rc, message) and bytes. */
+static void s_pieces_run(const uint8_t *data, size_t size, const es_orient_config *cfg, es_err rc,
+                         const es_error *err, const uint8_t *out, size_t out_len)
+{
+    uint8_t *lent[S_PIECES] = {NULL};
+    s_chunked_len = 0;
+    es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, s_collect, NULL);
+    S_REQUIRE(s != NULL, "out of memory");
+    bool all_lent;
+    es_err r3 = s_feed_pieces(s, data, size, lent, &all_lent);
+    if (r3 == ES_OK)
+        r3 = es_orient_stripper_finish(s);
+    S_REQUIRE(r3 == rc, "pieces lent and plain: result differs");
+    if (rc == ES_OK)
+        S_REQUIRE(s_chunked_len == out_len && memcmp(s_chunked, out, out_len) == 0,
+                  "pieces lent and plain: output differs");
+    else
+        S_REQUIRE(strcmp(es_orient_stripper_error(s), err->msg) == 0, "pieces lent and plain: refusal differs");
+    S_REQUIRE(!all_lent || es_orient_stripper_copied(s) == 0,
+              "pieces all lent in place, yet bytes were copied");
+    es_orient_stripper_free(s);
+    for (size_t i = 0; i < S_PIECES; i++)
+        free(lent[i]);
+}
+
 static void s_one_mode(const uint8_t *data, size_t size, es_orient_mode mode)
 {
     es_orient_config cfg = {.mode = mode, .max_pixels = 1u << 18};
@@ -103,6 +179,7 @@ static void s_one_mode(const uint8_t *data, size_t size, es_orient_mode mode)
                   "chunked output differs");
         es_orient_stripper_free(s);
     }
+    s_pieces_run(data, size, &cfg, rc, &err, out, out_len);
     free(out);
     free(plain);
 }
