@@ -43,7 +43,7 @@
  * thumbnail), and the rest of a large feed then goes straight to the path
  * decided. Probed whole, a feed was scanned twice when it is streamed (by the
  * probe, then by the output stripper: a whole mapped file of 11 MB took 5.3M
- * instructions instead of 2.9M) and copied into the hold when fed plainly. */
+ * instructions instead of 2.8M) and copied into the hold when fed plainly. */
 #define S_PROBE_PIECE ((size_t)32 * 1024)
 
 typedef enum s_phase { S_DECIDING, S_STREAMING, S_BUFFERING } s_phase;
