@@ -12,7 +12,8 @@
 # say each way did what it claims) and the worker's faults and user / sys
 # CPU per image, per MB and at start-up, consistent with the raw counts.
 # The phone photo turned (CLI and worker): every output upright, a peer's
-# sideways output reported as such, exifstrip's failing the run.
+# sideways output reported as such, exifstrip's failing the run; a
+# peer failing on it reported as failed with its error, none of its times shown.
 # Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -235,7 +236,8 @@ t_quick_run_turns_the_phone_photo() {
 
 # portrait_run EXIFSTRIP [PATH-PREFIX]: cli_bench.portrait_bench on a small
 # phone photo with that exifstrip and the tools PATH finds; prints each
-# tool's "name upright" and the report's rows, or the BenchError.
+# tool's "name upright" and "name timed True|False" (whether its result has
+# times), the report's summary line and section, or the BenchError.
 portrait_run() {
     PATH=${2:+$2:}$PATH /usr/bin/python3 - "$1" "$ES_BUILD" "$S/portrait" "$ES_ROOT" <<'PY'
 import os, shutil, sys
@@ -256,7 +258,9 @@ except BenchError as err:
 pt["runs"] = 1
 for name, r in pt["tools"].items():
     print(name, r["upright"])
+    print(name, "timed", bool(r["walls"] or r["cpus"] or "wall" in r or "cpu" in r or r.get("mp_s")))
 print(report.portrait_sentence({"portrait": pt}))
+print("\n".join(report.portrait_section(pt, None)))
 PY
 }
 
@@ -282,7 +286,8 @@ t_wrong_pixels_are_detected() {
         "BenchError: the phone photo does not display upright after exifstrip (jpegcmp pixels: not the input turned)"
 }
 
-# A peer that fails on the phone photo is reported, not fatal.
+# A peer that fails on the phone photo is reported, not fatal, and none of
+# its times is shown as a result: "failed" and its error instead.
 t_failing_peer_on_the_phone_photo_is_reported() {
     command -v jhead >/dev/null || { es_skip "jhead is not installed"; return; }
     mkdir -p "$S/failing"
@@ -291,7 +296,15 @@ t_failing_peer_on_the_phone_photo_is_reported() {
     local got
     got=$(portrait_run "$EXIFSTRIP" "$S/failing")
     check "jhead has no output to check" grep -qxF "jhead None" <<<"$got"
-    check "the summary says it failed" grep -qE "; failed: jhead\.$" <<<"$got"
+    check "jhead's result has no times" grep -qxF "jhead timed False" <<<"$got"
+    check "exifstrip's has" grep -qxF "exifstrip timed True" <<<"$got"
+    check "the summary says it failed, and why" \
+        grep -qF ", jhead failed (exit 1: jhead: simulated failure); " <<<"$got"
+    check "the summary shows no time for it" bash -c '! grep -qE "jhead [0-9.]+ ms" <<<"$1"' _ "$got"
+    check "its row says failed where the times are" \
+        grep -qE '^\| jhead \| [^|]+ \| – \| failed \| failed \| – \| failed \| failed \|' <<<"$got"
+    check "its error under the table" \
+        grep -qxF -- "- jhead failed on phone.jpg (in 1 of its passes): exit 1: jhead: simulated failure" <<<"$got"
 }
 
 t_broken_peer_fails_clearly() {
