@@ -12,8 +12,9 @@
 # say each way did what it claims) and the worker's faults and user / sys
 # CPU per image, per MB and at start-up, consistent with the raw counts.
 # The phone photo turned (CLI and worker): every output upright, a peer's
-# sideways output reported as such, exifstrip's failing the run; a
-# peer failing on it reported as failed with its error, none of its times shown.
+# sideways output (or turned 270 for 90) reported as such, exifstrip's
+# failing the run; a peer failing on it reported as failed with its error,
+# none of its times shown.
 # Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -264,16 +265,23 @@ print("\n".join(report.portrait_section(pt, None)))
 PY
 }
 
+# fake_jpegtran DIR [TURN]: DIR/jpegtran runs the real one with its -rotate
+# replaced by -rotate TURN (without TURN: no -rotate, the photo stays sideways).
+fake_jpegtran() {
+    local real
+    real=$(command -v jpegtran) || return 1
+    mkdir -p "$1"
+    printf '#!/bin/bash\n# jpegtran with -rotate N replaced by: %s\nturn=%q\na=()\nwhile [ $# -gt 0 ]; do\n    if [ "$1" = -rotate ]; then\n        shift 2\n        [ -n "$turn" ] && a+=(-rotate "$turn")\n        continue\n    fi\n    a+=("$1"); shift\ndone\nexec %q "${a[@]}"\n' \
+        "${2:-nothing}" "${2:-}" "$real" >"$1/jpegtran"
+    chmod +x "$1/jpegtran"
+}
+
 # A peer whose output displays sideways is shown as such; an exifstrip whose
 # output does (here: told --orientation drop, the tag gone, nothing turned)
 # fails the bench.
 t_wrong_pixels_are_detected() {
-    local got real
-    real=$(command -v jpegtran) || { es_skip "jpegtran is not installed"; return; }
-    mkdir -p "$S/sideways"
-    printf '#!/bin/bash\n# jpegtran without -rotate: the photo stays sideways\na=()\nwhile [ $# -gt 0 ]; do\n    [ "$1" = -rotate ] && { shift 2; continue; }\n    a+=("$1"); shift\ndone\nexec %q "${a[@]}"\n' \
-        "$real" >"$S/sideways/jpegtran"
-    chmod +x "$S/sideways/jpegtran"
+    local got
+    fake_jpegtran "$S/sideways" || { es_skip "jpegtran is not installed"; return; }
     got=$(portrait_run "$EXIFSTRIP" "$S/sideways")
     check "the sideways jpegtran is not upright" grep -qxF "jpegtran False" <<<"$got"
     check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
@@ -284,6 +292,20 @@ t_wrong_pixels_are_detected() {
     got=$(portrait_run "$S/sideways/exifstrip")
     check_eq "an exifstrip that leaves it sideways fails the bench" "$got" \
         "BenchError: the phone photo does not display upright after exifstrip (jpegcmp pixels: not the input turned)"
+}
+
+# A jpegtran turning the other way (270 for 90): the same dimensions as the
+# photo turned upright, other pixels; it is NOT upright (so is jhead, which
+# runs it), exifstrip is.
+t_wrong_turn_is_detected() {
+    local got
+    fake_jpegtran "$S/wrong-turn" 270 || { es_skip "jpegtran is not installed"; return; }
+    got=$(portrait_run "$EXIFSTRIP" "$S/wrong-turn")
+    check "the jpegtran turning 270 is not upright" grep -qxF "jpegtran False" <<<"$got"
+    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
+    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"
+    check "its row says NO in the upright column" \
+        grep -qE '^\| jpegtran \|([^|]*\|){7} NO \|' <<<"$got"
 }
 
 # A peer that fails on the phone photo is reported, not fatal, and none of
@@ -325,6 +347,7 @@ es_run t_quick_run_counts_faults
 es_run t_floor_skipped_is_reported
 es_run t_quick_run_turns_the_phone_photo
 es_run t_wrong_pixels_are_detected
+es_run t_wrong_turn_is_detected
 es_run t_failing_peer_on_the_phone_photo_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish
