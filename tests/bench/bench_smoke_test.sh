@@ -276,16 +276,26 @@ fake_jpegtran() {
     chmod +x "$1/jpegtran"
 }
 
+# reported_not_upright DIR [TURN]: portrait_run with fake_jpegtran DIR TURN;
+# checks that jpegtran's output is reported NOT upright (its result, its row,
+# the summary; jhead's too, as it runs jpegtran) and exifstrip's upright.
+# Returns 1 when jpegtran is not installed.
+reported_not_upright() {
+    local got
+    fake_jpegtran "$1" "${2:-}" || return 1
+    got=$(portrait_run "$EXIFSTRIP" "$1")
+    check "jpegtran ${2:+turning $2 }is not upright" grep -qxF "jpegtran False" <<<"$got"
+    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
+    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"
+    check "its row says NO in the upright column" grep -qE '^\| jpegtran \|([^|]*\|){7} NO \|' <<<"$got"
+}
+
 # A peer whose output displays sideways is shown as such; an exifstrip whose
 # output does (here: told --orientation drop, the tag gone, nothing turned)
 # fails the bench.
 t_wrong_pixels_are_detected() {
     local got
-    fake_jpegtran "$S/sideways" || { es_skip "jpegtran is not installed"; return; }
-    got=$(portrait_run "$EXIFSTRIP" "$S/sideways")
-    check "the sideways jpegtran is not upright" grep -qxF "jpegtran False" <<<"$got"
-    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
-    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"   # (jhead too: it runs jpegtran)
+    reported_not_upright "$S/sideways" || { es_skip "jpegtran is not installed"; return; }
     printf '#!/bin/sh\n# strip --orientation drop: the tag gone, the photo sideways\n[ "$1" = strip ] && { shift; set -- strip --orientation drop "$@"; }\nexec %q "$@"\n' \
         "$EXIFSTRIP" >"$S/sideways/exifstrip"
     chmod +x "$S/sideways/exifstrip"
@@ -295,17 +305,9 @@ t_wrong_pixels_are_detected() {
 }
 
 # A jpegtran turning the other way (270 for 90): the same dimensions as the
-# photo turned upright, other pixels; it is NOT upright (so is jhead, which
-# runs it), exifstrip is.
+# photo turned upright, other pixels.
 t_wrong_turn_is_detected() {
-    local got
-    fake_jpegtran "$S/wrong-turn" 270 || { es_skip "jpegtran is not installed"; return; }
-    got=$(portrait_run "$EXIFSTRIP" "$S/wrong-turn")
-    check "the jpegtran turning 270 is not upright" grep -qxF "jpegtran False" <<<"$got"
-    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
-    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"
-    check "its row says NO in the upright column" \
-        grep -qE '^\| jpegtran \|([^|]*\|){7} NO \|' <<<"$got"
+    reported_not_upright "$S/wrong-turn" 270 || es_skip "jpegtran is not installed"
 }
 
 # A peer that fails on the phone photo is reported, not fatal, and none of
