@@ -12,7 +12,9 @@
 # say each way did what it claims) and the worker's faults and user / sys
 # CPU per image, per MB and at start-up, consistent with the raw counts.
 # The phone photo turned (CLI and worker): every output upright, a peer's
-# sideways output reported as such, exifstrip's failing the run.
+# sideways output (or turned 270 for 90) reported as such, exifstrip's
+# failing the run; a peer failing on it reported as failed with its error,
+# none of its times shown.
 # Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -235,7 +237,8 @@ t_quick_run_turns_the_phone_photo() {
 
 # portrait_run EXIFSTRIP [PATH-PREFIX]: cli_bench.portrait_bench on a small
 # phone photo with that exifstrip and the tools PATH finds; prints each
-# tool's "name upright" and the report's rows, or the BenchError.
+# tool's "name upright" and "name timed True|False" (whether its result has
+# times), the report's summary line and section, or the BenchError.
 portrait_run() {
     PATH=${2:+$2:}$PATH /usr/bin/python3 - "$1" "$ES_BUILD" "$S/portrait" "$ES_ROOT" <<'PY'
 import os, shutil, sys
@@ -256,24 +259,43 @@ except BenchError as err:
 pt["runs"] = 1
 for name, r in pt["tools"].items():
     print(name, r["upright"])
+    print(name, "timed", bool(r["walls"] or r["cpus"] or "wall" in r or "cpu" in r or r.get("mp_s")))
 print(report.portrait_sentence({"portrait": pt}))
+print("\n".join(report.portrait_section(pt, None)))
 PY
+}
+
+# fake_jpegtran DIR [TURN]: DIR/jpegtran runs the real one with its -rotate
+# replaced by -rotate TURN (without TURN: no -rotate, the photo stays sideways).
+fake_jpegtran() {
+    local real
+    real=$(command -v jpegtran) || return 1
+    mkdir -p "$1"
+    printf '#!/bin/bash\n# jpegtran with -rotate N replaced by: %s\nturn=%q\na=()\nwhile [ $# -gt 0 ]; do\n    if [ "$1" = -rotate ]; then\n        shift 2\n        [ -n "$turn" ] && a+=(-rotate "$turn")\n        continue\n    fi\n    a+=("$1"); shift\ndone\nexec %q "${a[@]}"\n' \
+        "${2:-nothing}" "${2:-}" "$real" >"$1/jpegtran"
+    chmod +x "$1/jpegtran"
+}
+
+# reported_not_upright DIR [TURN]: portrait_run with fake_jpegtran DIR TURN;
+# checks that jpegtran's output is reported NOT upright (its result, its row,
+# the summary; jhead's too, as it runs jpegtran) and exifstrip's upright.
+# Returns 1 when jpegtran is not installed.
+reported_not_upright() {
+    local got
+    fake_jpegtran "$1" "${2:-}" || return 1
+    got=$(portrait_run "$EXIFSTRIP" "$1")
+    check "jpegtran ${2:+turning $2 }is not upright" grep -qxF "jpegtran False" <<<"$got"
+    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
+    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"
+    check "its row says NO in the upright column" grep -qE '^\| jpegtran \|([^|]*\|){7} NO \|' <<<"$got"
 }
 
 # A peer whose output displays sideways is shown as such; an exifstrip whose
 # output does (here: told --orientation drop, the tag gone, nothing turned)
 # fails the bench.
 t_wrong_pixels_are_detected() {
-    local got real
-    real=$(command -v jpegtran) || { es_skip "jpegtran is not installed"; return; }
-    mkdir -p "$S/sideways"
-    printf '#!/bin/bash\n# jpegtran without -rotate: the photo stays sideways\na=()\nwhile [ $# -gt 0 ]; do\n    [ "$1" = -rotate ] && { shift 2; continue; }\n    a+=("$1"); shift\ndone\nexec %q "${a[@]}"\n' \
-        "$real" >"$S/sideways/jpegtran"
-    chmod +x "$S/sideways/jpegtran"
-    got=$(portrait_run "$EXIFSTRIP" "$S/sideways")
-    check "the sideways jpegtran is not upright" grep -qxF "jpegtran False" <<<"$got"
-    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
-    check "the summary names it" grep -qF "; NOT upright: jpegtran" <<<"$got"   # (jhead too: it runs jpegtran)
+    local got
+    reported_not_upright "$S/sideways" || { es_skip "jpegtran is not installed"; return; }
     printf '#!/bin/sh\n# strip --orientation drop: the tag gone, the photo sideways\n[ "$1" = strip ] && { shift; set -- strip --orientation drop "$@"; }\nexec %q "$@"\n' \
         "$EXIFSTRIP" >"$S/sideways/exifstrip"
     chmod +x "$S/sideways/exifstrip"
@@ -282,7 +304,14 @@ t_wrong_pixels_are_detected() {
         "BenchError: the phone photo does not display upright after exifstrip (jpegcmp pixels: not the input turned)"
 }
 
-# A peer that fails on the phone photo is reported, not fatal.
+# A jpegtran turning the other way (270 for 90): the same dimensions as the
+# photo turned upright, other pixels.
+t_wrong_turn_is_detected() {
+    reported_not_upright "$S/wrong-turn" 270 || es_skip "jpegtran is not installed"
+}
+
+# A peer that fails on the phone photo is reported, not fatal, and none of
+# its times is shown as a result: "failed" and its error instead.
 t_failing_peer_on_the_phone_photo_is_reported() {
     command -v jhead >/dev/null || { es_skip "jhead is not installed"; return; }
     mkdir -p "$S/failing"
@@ -291,7 +320,15 @@ t_failing_peer_on_the_phone_photo_is_reported() {
     local got
     got=$(portrait_run "$EXIFSTRIP" "$S/failing")
     check "jhead has no output to check" grep -qxF "jhead None" <<<"$got"
-    check "the summary says it failed" grep -qE "; failed: jhead\.$" <<<"$got"
+    check "jhead's result has no times" grep -qxF "jhead timed False" <<<"$got"
+    check "exifstrip's has" grep -qxF "exifstrip timed True" <<<"$got"
+    check "the summary says it failed, and why" \
+        grep -qF ", jhead failed (exit 1: jhead: simulated failure); " <<<"$got"
+    check "the summary shows no time for it" bash -c '! grep -qE "jhead [0-9.]+ ms" <<<"$1"' _ "$got"
+    check "its row says failed where the times are" \
+        grep -qE '^\| jhead \| [^|]+ \| – \| failed \| failed \| – \| failed \| failed \|' <<<"$got"
+    check "its error under the table" \
+        grep -qxF -- "- jhead failed on phone.jpg (in 1 of its passes): exit 1: jhead: simulated failure" <<<"$got"
 }
 
 t_broken_peer_fails_clearly() {
@@ -312,6 +349,7 @@ es_run t_quick_run_counts_faults
 es_run t_floor_skipped_is_reported
 es_run t_quick_run_turns_the_phone_photo
 es_run t_wrong_pixels_are_detected
+es_run t_wrong_turn_is_detected
 es_run t_failing_peer_on_the_phone_photo_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish

@@ -403,11 +403,16 @@ def portrait_bench(exifstrip, jpegcmp, tool_list, photo, megapixels, work, runs)
     after a warm-up (that measures peak RSS); per tool: wall, CPU, peak RSS,
     MP/s, whether its output displays upright (displays_upright), whether it
     is byte-identical to jpegtran's, and its residue. A peer's wrong output
-    is reported; exifstrip's (either mode) fails the bench."""
+    is reported; exifstrip's (either mode) fails the bench. A peer that
+    failed on the photo in any pass is reported as failed, with its error,
+    and gets no times: its runs timed a failure, not the turn."""
     lst = portrait_tools(exifstrip, tool_list)
     results = alternate(lst, lambda t: [photo], lambda t: runs, work, "portrait")
-    ours = ("exifstrip", PORTRAIT_KEEP)   # a peer that fails on the photo is reported (residue: "failed 1")
+    ours = ("exifstrip", PORTRAIT_KEEP)
     check_not_broken(results, lambda t: [photo], [t for t in lst if t.name in ours], ours)
+    for r in results.values():
+        if r["failed"]:
+            r["walls"], r["cpus"], r["peak_kib"] = [], [], 0
     summarise(results, lambda n: os.path.getsize(photo), lambda n: 1)
     inputs = inspect_json(exifstrip, [photo])
     out_of = lambda name: os.path.join(work, f"portrait-{name}", os.path.basename(photo))

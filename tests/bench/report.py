@@ -441,14 +441,17 @@ def cli_section(cli, data):
                  f(ratio(cli["batch"]["exifstrip"]["wall"], cli["batch"]["cp"]["wall"])) + "×")]), ""]
 
 
-def failures(tools):
+def one_line(msg):
+    """A tool's error as one line of text: no newlines, no scratch directories, no table pipes."""
+    return re.sub(r"/\S*/", "", " ".join(msg.split())).replace("|", "/")
+
+
+def failures(tools, heading="Failures (a peer's refusals are counted, not fatal):"):
     """Which files each tool refused, with its first error message."""
-    def one_line(msg):  # no newlines, no scratch directories, no table pipes
-        return re.sub(r"/\S*/", "", " ".join(msg.split())).replace("|", "/")
     out = [f"- {name} failed on {', '.join(r['failed'])}"
            + (f" (in {r['failed_passes']} of its passes)" if r.get("failed_passes") else "")
            + f": {one_line(r['error'])}" for name, r in tools.items() if r.get("failed")]
-    return (["Failures (a peer's refusals are counted, not fatal):", "", *out, ""]) if out else []
+    return ([heading, "", *out, ""]) if out else []
 
 
 def large_section(lg):
@@ -495,8 +498,9 @@ def portrait_sentence(data):
         return ""
     tools = pt["tools"]
     ex = tools["exifstrip"]
-    peers = [f"{n} {r['wall'] * 1000:.0f} ms = {ratio(r['wall'], ex['wall']):.2f}×" for n, r in tools.items()
-             if n not in ("exifstrip", PORTRAIT_KEEP) and "wall" in r]
+    peers = [f"{n} failed ({one_line(r['error'])})" if r.get("failed") else
+             f"{n} {r['wall'] * 1000:.0f} ms = {ratio(r['wall'], ex['wall']):.2f}×" for n, r in tools.items()
+             if n not in ("exifstrip", PORTRAIT_KEEP) and ("wall" in r or r.get("failed"))]
     keep = tools.get(PORTRAIT_KEEP, {})
     wrong = [n for n, r in tools.items() if r.get("upright") is False]
     failed = [n for n, r in tools.items() if r.get("failed")]
@@ -508,10 +512,8 @@ def portrait_sentence(data):
             f"losslessly: exifstrip {ex['wall'] * 1000:.0f} ms ({ex['cpu'] * 1000:.0f} CPU ms)"
             + "".join(f", {p}" for p in peers)
             + (f"; `--orientation keep` (no turn) {keep['wall'] * 1000:.0f} ms" if "wall" in keep else "")
-            + ("; every output displays upright." if not wrong and not failed else "")
-            + (f"; NOT upright: {', '.join(wrong)}" if wrong else "")
-            + (f"; failed: {', '.join(failed)}" if failed else "")
-            + ("." if wrong or failed else "")
+            + (f"; NOT upright: {', '.join(wrong)}." if wrong else
+               "; every other output displays upright." if failed else "; every output displays upright.")
             + worker)
 
 
@@ -519,10 +521,12 @@ def portrait_section(pt, w):
     """The phone photo turned by each tool; and through the worker, turned and not."""
     tools = pt["tools"]
     base = tools["exifstrip"]["wall"]
-    rows = [(name, r["version"], len(r["walls"]), f(r["wall"] * 1000, 0), f(r["cpu"] * 1000, 0), mib(r["peak_kib"]),
+    rows = [(name, r["version"], "–", "failed", "failed", "–", "failed", "failed", yes_no(r.get("upright")),
+             yes_no(r.get("as_jpegtran")), peer_text(name, r), r["note"]) if r.get("failed") else
+            (name, r["version"], len(r["walls"]), f(r["wall"] * 1000, 0), f(r["cpu"] * 1000, 0), mib(r["peak_kib"]),
              f(r.get("mp_s"), 1), f(ratio(r["wall"], base)) + "×", yes_no(r.get("upright")),
              yes_no(r.get("as_jpegtran")), peer_text(name, r), r["note"])
-            for name, r in tools.items() if "wall" in r]
+            for name, r in tools.items() if "wall" in r or r.get("failed")]
     cost, cpu_cost = portrait_turn_cost(tools, "wall"), portrait_turn_cost(tools, "cpu")
     out = [f"## A phone photo turned ({pt['desc']}, {pt['mb']:.1f} MB)", "",
            "The photo a website gets most: a phone's portrait shot, stored sideways with EXIF Orientation 6. "
@@ -537,7 +541,9 @@ def portrait_section(pt, w):
            "= jpegtran's bytes: the output is byte-identical to jpegtran's. Residue as in the CLI section. "
            "Informational: issue 11 sets no target for it.", "",
            table(["tool", "version", "rounds", "wall ms", "CPU ms", "peak RSS", "MP/s", "vs exifstrip", "upright",
-                  "= jpegtran's bytes", "residue", "how"], rows), ""]
+                  "= jpegtran's bytes", "residue", "how"], rows), "",
+           *failures(tools, "Failures (a peer that failed on the photo in any round is not timed; its output, if "
+                            "a later round left one, is checked as the others):")]
     if cost is not None:
         out += [f"The turn costs exifstrip {cost * 1000:.0f} ms of wall time and {cpu_cost * 1000:.0f} CPU ms on top "
                 "of stripping (its default minus `--orientation keep`).", ""]

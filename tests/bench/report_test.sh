@@ -10,7 +10,8 @@
 # rows, columns and summary sentence, with exact values from made-up
 # measurements, and older measurements without them still rendering. And the
 # phone photo turned (CLI and worker): its rows, the turn's cost, the summary
-# line, a tool whose output is not upright shown as such, and no target.
+# line, a tool whose output is not upright shown as such, a peer that failed
+# on it shown as failed with its error and none of its times, and no target.
 source "$(dirname "$0")/../harness/lib.sh"
 
 # place TARGET "LO_MEDIAN LO_MIN LO_MAX" "HI_MEDIAN HI_MIN HI_MAX": the sentence.
@@ -52,12 +53,13 @@ just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 |
 CASES
 }
 
-# made_up_report [old|no-populate|wrong-pixels]: RESULTS.md rendered from
-# made-up measurements, each worker run's figures made by bench_lib.per_unit
-# from a usage as wait4 and /usr/bin/time give it; "old": without the
-# page-fault fields nor the phone photo (older results), "no-populate": a
-# kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's phone photo
-# does not display upright.
+# made_up_report [old|no-populate|wrong-pixels|failed-peer]: RESULTS.md
+# rendered from made-up measurements, each worker run's figures made by
+# bench_lib.per_unit from a usage as wait4 and /usr/bin/time give it; "old":
+# without the page-fault fields nor the phone photo (older results),
+# "no-populate": a kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's
+# phone photo does not display upright, "failed-peer": jhead failed on the
+# phone photo, its times still in the measurements (as older results had them).
 made_up_report() {
     /usr/bin/python3 - "${1:-}" <<'PY'
 import sys
@@ -99,6 +101,9 @@ if not old:
                                   "exifstrip --orientation keep": tool(0.01, 0.009),
                                   "jpegtran": tool(0.4, 0.39, as_jpegtran=True),
                                   "jhead": tool(0.5, 0.45, upright=sys.argv[1] != "wrong-pixels", gps=1, exif=1)}}
+    if sys.argv[1] == "failed-peer":
+        data["portrait"]["tools"]["jhead"].update(upright=None, as_jpegtran=None, failed=["phone.jpg"], failed_passes=6,
+                                                  error="exit 1: jhead: simulated\n failure in /tmp/es-bench/x.jpg")
     w["compare_keep"] = run(0.24, 0.15, 0.09, 4500, 300, "image", **common)
     w["portrait"] = {"bytes": 6e6, "runs": 3,
                      "apply": run(0.25, 0.2, 0.05, 8000, 1, "image", identical=True, **common),
@@ -205,6 +210,21 @@ t_phone_photo_rows_and_sentence() {
     check "wrong pixels: the summary names the tool" grep -qF "; NOT upright: jhead. Through the worker:" <<<"$out"
 }
 
+# A peer that failed on the phone photo: "failed" and its error where its
+# times would be, in the row and the summary; none of its times anywhere.
+t_phone_photo_failed_peer() {
+    local out
+    out=$(made_up_report failed-peer)
+    has_line "$out" "failed peer: the row says failed, no times" \
+        "| jhead | 1.0 | – | failed | failed | – | failed | failed | – | – | not a peer: gps 1, exif 1, failed 1 | how |"
+    has_line "$out" "failed peer: its error under the table" \
+        "- jhead failed on phone.jpg (in 6 of its passes): exit 1: jhead: simulated failure in x.jpg"
+    has_line "$out" "failed peer: the summary says failed and why" \
+        "A phone photo taken in portrait (4000x3000, 6.0 MB, EXIF Orientation 6), turned losslessly: exifstrip 200 ms (190 CPU ms), jpegtran 400 ms = 2.00×, jhead failed (exit 1: jhead: simulated failure in x.jpg); \`--orientation keep\` (no turn) 10 ms; every other output displays upright. Through the worker: 250 CPU ms per such photo turned, 50 with EXIFSTRIP_ORIENTATION=keep (start-up included)."
+    check_eq "failed peer: none of its times (500 ms, 450 CPU ms, 2.50×, 24.0 MP/s, 32.0 MiB) beside its name" \
+        "$(grep jhead <<<"$out" | grep -E '500|450|2\.50|24\.0|32\.0 MiB')" ""
+}
+
 t_older_results_still_render() {
     local out
     out=$(made_up_report old)
@@ -226,5 +246,6 @@ es_run t_equal_or_inside_the_runs_is_noise
 es_run t_per_unit_and_the_time_file
 es_run t_fault_rows_and_sentence
 es_run t_phone_photo_rows_and_sentence
+es_run t_phone_photo_failed_peer
 es_run t_older_results_still_render
 es_finish

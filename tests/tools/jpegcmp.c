@@ -6,7 +6,10 @@
  *   jpegcmp pixels A B
  *       exit 0 when both *display* the same: decoded (libjpeg) after each one's
  *       EXIF Orientation is applied as `jpegtran -trim` does (tjTransform), the
- *       samples are identical; 1 otherwise.
+ *       samples are identical; 1 otherwise; 2 (and the reason on stderr) when
+ *       a file's orientation cannot be read (the stripper refuses the file) or
+ *       applied (tjTransform fails): its stored pixels are never compared as
+ *       if they were what it displays.
  *   jpegcmp rawpixels A B
  *       the same on the stored pixels, orientation ignored. */
 #include <stdio.h>
@@ -60,20 +63,27 @@ static int s_oneshot(int argc, char **argv)
     return status;
 }
 
-/* Replaces *jpeg by what it displays as: its orientation applied with
- * tjTransform and trimming (as jpegtran -trim), when it has a tag 2..8. */
-static void s_display(uint8_t **jpeg, size_t *len)
+/* Replaces *jpeg (read from path) by what it displays as: its orientation
+ * applied with tjTransform and trimming (as jpegtran -trim), when it has a tag
+ * 2..8. Returns 0, or -1 with the reason on stderr when the orientation cannot
+ * be read (the stripper, which reads it, refuses the file) or applied: never
+ * the stored pixels in place of the displayed ones. */
+static int s_display(const char *path, uint8_t **jpeg, size_t *len)
 {
     static const int ops[] = {TJXOP_NONE,      TJXOP_NONE,  TJXOP_HFLIP,      TJXOP_ROT180, TJXOP_VFLIP,
                               TJXOP_TRANSPOSE, TJXOP_ROT90, TJXOP_TRANSVERSE, TJXOP_ROT270};
     es_jpeg_stats st;
+    es_error err;
+    es_error_clear(&err);
     uint8_t *stripped = NULL;
     size_t stripped_len = 0;
-    if (es_jpeg_strip_buffer(NULL, *jpeg, *len, &stripped, &stripped_len, NULL, &st) != ES_OK)
-        return;
+    if (es_jpeg_strip_buffer(NULL, *jpeg, *len, &stripped, &stripped_len, &err, &st) != ES_OK) {
+        fprintf(stderr, "jpegcmp: %s: cannot read its EXIF Orientation: %s\n", path, err.msg);
+        return -1;
+    }
     free(stripped);
     if (st.exif_orientation < 2 || st.exif_orientation > 8)
-        return;
+        return 0;
     tjhandle tj = tjInitTransform();
     tjtransform xf;
     memset(&xf, 0, sizeof xf);
@@ -81,38 +91,52 @@ static void s_display(uint8_t **jpeg, size_t *len)
     xf.options = TJXOPT_TRIM | TJXOPT_COPYNONE;
     unsigned char *dst = NULL;
     unsigned long dst_len = 0;
-    if (tj && tjTransform(tj, *jpeg, (unsigned long)*len, 1, &dst, &dst_len, &xf, 0) == 0) {
+    const char *why = NULL;
+    if (!tj)
+        why = "tjInitTransform failed";
+    else if (tjTransform(tj, *jpeg, (unsigned long)*len, 1, &dst, &dst_len, &xf, 0) != 0)
+        why = tjGetErrorStr2(tj);
+    else {
         uint8_t *copy = malloc(dst_len);
         if (copy) {
             memcpy(copy, dst, dst_len);
             free(*jpeg);
             *jpeg = copy;
             *len = dst_len;
-        }
+        } else
+            why = "out of memory";
     }
+    if (why)
+        fprintf(stderr, "jpegcmp: %s: EXIF Orientation %u cannot be applied: tjTransform: %s\n", path,
+                (unsigned)st.exif_orientation, why);
     tjFree(dst);
     if (tj)
         tjDestroy(tj);
+    return why ? -1 : 0;
 }
 
+/* 0 when a and b decode to the same samples (displayed: each one's
+ * orientation applied first), 1 when not (or unreadable), 2 when an
+ * orientation cannot be read or applied (s_display). */
 static int s_pixels(const char *a, const char *b, bool displayed)
 {
     uint8_t *da = NULL, *db = NULL, *pa = NULL, *pb = NULL;
     size_t la = 0, lb = 0;
     int wa = 0, ha = 0, ca = 0, wb = 0, hb = 0, cb = 0;
     int read = es_fixture_read_file(a, &da, &la) == 0 && es_fixture_read_file(b, &db, &lb) == 0;
+    bool unoriented = false;
     if (read && displayed) {
-        s_display(&da, &la);
-        s_display(&db, &lb);
+        unoriented = s_display(a, &da, &la) != 0;
+        unoriented = s_display(b, &db, &lb) != 0 || unoriented;
     }
-    int same = read && es_fixture_decode(da, la, &pa, &wa, &ha, &ca) == 0 &&
+    int same = read && !unoriented && es_fixture_decode(da, la, &pa, &wa, &ha, &ca) == 0 &&
                es_fixture_decode(db, lb, &pb, &wb, &hb, &cb) == 0 && wa == wb && ha == hb && ca == cb &&
                !memcmp(pa, pb, (size_t)wa * (size_t)ha * (size_t)ca);
     free(da);
     free(db);
     free(pa);
     free(pb);
-    return same ? 0 : 1;
+    return unoriented ? 2 : same ? 0 : 1;
 }
 
 int main(int argc, char **argv)
