@@ -6,7 +6,7 @@
 # table with MET/MISS verdicts, the CLI table, the residue table (exifstrip's
 # outputs clean, cp's carrying what the inputs carry), the worker tables (the
 # worker's outputs clean too), the libcurl floor's rows beside exifstrip's
-# (never a target) and the README summary block; the committed RESULTS.md and
+# (never a target; the large photo's over https too) and the README summary block; the committed RESULTS.md and
 # README.md stay untouched. A report without the floor (no Node.js) says why.
 # The page faults: the machine's fault cost (fault_cost_bench, whose counts
 # say each way did what it claims) and the worker's faults and user / sys
@@ -101,6 +101,11 @@ t_quick_run_writes_results() {
     check "summary: where the targets lie against the floor" \
         grep -qE "^On this machine per image exifstrip's worker spends [0-9.]+× the libcurl floor .* per-image target \([0-9.]+ ms\) is (above|below|within noise of) .*; per MB .* target \(0.50 ms/MB\) is (above|below|within noise of) " "$out"
     check "worker section: how the floor was measured" grep -qE '^\| per image: 4 photos, 4 threads \| CPU ms/image \| [0-9.]+ \| [0-9.]+ \| 1 \| 8 \| [1-4] \|$' "$out"
+    check "summary: the large photo's floor over https, exifstrip's https run against its TLS + CRC-64/NVME floor" \
+        grep -qE '^\| libcurl floor per MB over https \(TLS\), [0-9]+ MB photo \(CPU ms/MB; .*\)\) \| [0-9.]+ \| [0-9.]+ \(CRC-64/NVME of each GET and PUT body instead\) \| [0-9.]+ \(https: UNSIGNED-PAYLOAD \+ CRC64NVME\) = [0-9.]+× its floor \(TLS \+ CRC-64/NVME\) \| ≤ 0\.50 \|$' "$out"
+    check "worker section: the https floor's run, one GET and the PUTs on two connections" \
+        grep -qE '^\| per MB over https \(TLS\): the [0-9]+ MB photo streamed \| CPU ms/MB \| [0-9.]+ \| [0-9.]+ \(CRC-64/NVME of each GET and PUT body instead\) \| 1 \| [2-9][0-9]* \| 2 \|$' "$out"
+    check "worker section: the https run has a floor now" grep -qF 'The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS' "$out"
     check "the floor is never a target" bash -c "! awk '/^## Targets/,/^## In-process/' '$out' | grep -qi 'floor'"
     check "summary block for the README" grep -qF '<!-- bench-summary:begin' "$out"
     check "the summary block is printed" grep -qF '<!-- bench-summary:end -->' "$S/quick.log"

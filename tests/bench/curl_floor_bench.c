@@ -1,7 +1,8 @@
 /* curl_floor_bench.c - what the mandated HTTP stack alone costs on this
  * machine (not a test): a bare libcurl client against tests/bench/floor_peer.mjs,
  * the same libcurl the worker loads (curl_dl.h) and, with --hash sha256, the
- * same SHA-256 (crypto_dl.h). No SQS, no signing, no stripping, no JSON or XML:
+ * same SHA-256 (crypto_dl.h), with --hash crc64nvme the same CRC-64/NVME
+ * (src/common/crc.h). No SQS, no signing, no stripping, no JSON or XML:
  * only the requests that move a photo's bytes, so exifstrip's worker cannot
  * spend less CPU on them than this does.
  *   --list FILE    per image: FILE names photos under --root, one a line, each
@@ -21,6 +22,20 @@
  *   --hash sha256  each PUT body's SHA-256 goes in x-amz-content-sha256 (what a
  *                  signed payload costs over http); the peer must answer that
  *                  it verified it; --hash none (default) sends no digest.
+ *   --hash crc64nvme  what the worker adds over https (UNSIGNED-PAYLOAD with
+ *                  checksums): each GET asks for the object's checksum
+ *                  (x-amz-checksum-mode: ENABLED) and its body's CRC-64/NVME,
+ *                  computed chunk by chunk as it arrives, must equal the one
+ *                  the peer sends; each PUT body's CRC-64/NVME (in --stream
+ *                  computed on the bytes just copied into the part, as the
+ *                  worker's uploader does) goes in x-amz-checksum-crc64nvme
+ *                  and the peer must answer that it verified it.
+ *   --cacert FILE  for an https:// --url: trust FILE's certificates alone
+ *                  (CURLOPT_CAINFO, no CA directory), peer and host checks on,
+ *                  as the worker does with AWS_CA_BUNDLE. curl loads FILE for
+ *                  each handle (the worker builds its store once per process:
+ *                  src/aws/http/tls_trust.h); with one certificate in FILE
+ *                  that costs next to nothing.
  * Options as the worker sets them: body callbacks with a receive buffer of
  * ES_HTTP_STREAM_BUFFER, in-memory PUT bodies, no Expect: 100-continue, no
  * proxy from the environment, a connect timeout and a low-speed limit (a
@@ -34,10 +49,12 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,11 +63,17 @@
 #include "aws/http/curl_dl.h"
 #include "aws/http/http.h"
 #include "aws/sigv4/crypto_dl.h"
+#include "common/crc.h"
 
 #define MAX_THREADS 64
 #define PUT_REPLY_MAX 40
 #define CONNECT_TIMEOUT_MS 10000L
 #define LOW_SPEED_TIME_S 30L /* the worker's default; --low-speed-time S */
+#define CRC_HEADER "x-amz-checksum-crc64nvme"
+
+/* --hash: what each request's body costs besides moving it. */
+typedef enum payload_hash { HASH_NONE, HASH_SHA256, HASH_CRC64NVME } payload_hash;
+static const char *const hash_names[] = {"none", "sha256", "crc64nvme"};
 
 typedef struct photo {
     char *get_url, *put_url;
@@ -59,7 +82,9 @@ typedef struct photo {
 
 typedef struct floor_run {
     const es_curl_api *cu;
-    const es_crypto_api *crypto; /* NULL: no payload hash */
+    payload_hash hash;
+    const es_crypto_api *crypto; /* HASH_SHA256's libcrypto */
+    const char *cacert;          /* --cacert: the only CAs trusted, or NULL */
     photo *photos;
     size_t n_photos;
     atomic_size_t next;
@@ -80,7 +105,10 @@ typedef struct client {
     struct client *uploader; /* --stream: the handle parts go out on */
     char *put_url;
     unsigned part_no;
-    size_t put_left; /* --stream: bytes still to go into parts */
+    size_t put_left;     /* --stream: bytes still to go into parts */
+    uint64_t part_crc;   /* HASH_CRC64NVME, --stream: CRC of the part so far */
+    uint64_t get_crc;    /* HASH_CRC64NVME: CRC of the GET body so far */
+    char stated_crc[16]; /* HASH_CRC64NVME: the GET's x-amz-checksum-crc64nvme */
 } client;
 
 /* Fails the run. Other threads may be inside libcurl or libcrypto, so the
@@ -149,22 +177,38 @@ static size_t on_reply(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* PUT body[0..len) to url on c's handle; the peer must answer 200 with len
- * and, when a digest was sent, say that it verified it. */
-static void put_body(client *c, const char *url, const uint8_t *body, size_t len)
+/* The header that carries body[0..len)'s digest in r's hash mode (crc: the
+ * body's CRC-64/NVME, already computed) into out; false in HASH_NONE. */
+static bool digest_header(const floor_run *r, const uint8_t *body, size_t len, uint64_t crc, char out[96])
+{
+    if (r->hash == HASH_CRC64NVME) {
+        char b64[13];
+        es_crc_base64(ES_CRC64NVME, crc, b64);
+        snprintf(out, 96, CRC_HEADER ": %s", b64);
+        return true;
+    }
+    if (r->hash != HASH_SHA256)
+        return false;
+    unsigned char md[32];
+    int at = snprintf(out, 96, "x-amz-content-sha256: ");
+    if (!r->crypto->Digest(body, len, md, NULL, r->crypto->sha256_md, NULL))
+        die("SHA-256 failed");
+    for (int i = 0; i < 32; i++)
+        at += snprintf(out + at, 96 - (size_t)at, "%02x", md[i]);
+    return true;
+}
+
+/* PUT body[0..len) to url on c's handle (crc: its CRC-64/NVME in
+ * HASH_CRC64NVME); the peer must answer 200 with len and, when a digest was
+ * sent, say that it verified it. */
+static void put_body(client *c, const char *url, const uint8_t *body, size_t len, uint64_t crc)
 {
     floor_run *r = c->run;
     const es_curl_api *cu = r->cu;
     struct curl_slist *hdrs = NULL, *more;
     char digest_hdr[96];
     hdrs = cu->slist_append(NULL, "Expect:");
-    if (hdrs && r->crypto) {
-        unsigned char md[32];
-        int at = snprintf(digest_hdr, sizeof digest_hdr, "x-amz-content-sha256: ");
-        if (!r->crypto->Digest(body, len, md, NULL, r->crypto->sha256_md, NULL))
-            die("SHA-256 failed");
-        for (int i = 0; i < 32; i++)
-            at += snprintf(digest_hdr + at, sizeof digest_hdr - (size_t)at, "%02x", md[i]);
+    if (hdrs && digest_header(r, body, len, crc, digest_hdr)) {
         more = cu->slist_append(hdrs, digest_hdr);
         if (!more)
             cu->slist_free_all(hdrs);
@@ -193,16 +237,43 @@ static void put_body(client *c, const char *url, const uint8_t *body, size_t len
     if (status != 200 || strtoull(c->reply, &rest, 10) != len) {
         die("PUT %s of %zu bytes: status %ld, peer: %s", url, len, status, c->reply);
     }
-    if (r->crypto && strncmp(rest, " sha256-verified", 16) != 0)
+    if (r->hash == HASH_SHA256 && strncmp(rest, " sha256-verified", 16) != 0)
         die("PUT %s: the peer did not verify the x-amz-content-sha256 digest (its answer: %s)", url, c->reply);
+    if (r->hash == HASH_CRC64NVME && strncmp(rest, " crc64nvme-verified", 19) != 0)
+        die("PUT %s: the peer did not verify the " CRC_HEADER " checksum (its answer: %s)", url, c->reply);
     atomic_fetch_add(&r->put_bytes_sent, len);
     count_transfer(r, c->h);
+}
+
+/* HASH_CRC64NVME: the GET body's CRC, chunk by chunk as the worker's GET does. */
+static void crc_get_chunk(client *c, const char *data, size_t n)
+{
+    if (c->run->hash == HASH_CRC64NVME)
+        c->get_crc = es_crc_update(ES_CRC64NVME, c->get_crc, data, n);
+}
+
+/* HASH_CRC64NVME: each response header line; keeps the checksum a GET states. */
+static size_t on_get_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+    client *c = arg;
+    size_t n = size * nmemb, name = sizeof CRC_HEADER - 1;
+    if (n > name + 1 && !strncasecmp(data, CRC_HEADER ":", name + 1)) {
+        const char *v = data + name + 1;
+        size_t k = n - name - 1;
+        while (k && (*v == ' ' || *v == '\t'))
+            v++, k--;
+        while (k && (v[k - 1] == '\r' || v[k - 1] == '\n' || v[k - 1] == ' '))
+            k--;
+        snprintf(c->stated_crc, sizeof c->stated_crc, "%.*s", (int)k, v);
+    }
+    return n;
 }
 
 static size_t on_get_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     client *c = arg;
     size_t n = size * nmemb;
+    crc_get_chunk(c, data, n);
     if (n > c->cap - c->len) {
         size_t cap = c->cap ? c->cap : 1 << 20;
         while (cap - c->len < n)
@@ -218,35 +289,52 @@ static size_t on_get_body(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* --stream: the part filled so far goes out on the uploader's handle. */
+static void put_part(client *c)
+{
+    char url[4096];
+    snprintf(url, sizeof url, "%s?partNumber=%u", c->put_url, ++c->part_no);
+    put_body(c->uploader, url, c->buf, c->len, c->part_crc);
+    c->len = 0;
+    c->part_crc = 0;
+}
+
 /* --stream: fills the part; a full part goes out on the uploader's handle. */
 static size_t on_stream_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     client *c = arg;
     size_t n = size * nmemb, keep = n < c->put_left ? n : c->put_left;
+    crc_get_chunk(c, data, n);
     c->put_left -= keep;
     for (size_t off = 0; off < keep;) {
         size_t k = c->cap - c->len < keep - off ? c->cap - c->len : keep - off;
         memcpy(c->buf + c->len, data + off, k);
+        if (c->run->hash == HASH_CRC64NVME) /* the copy, still in cache */
+            c->part_crc = es_crc_update(ES_CRC64NVME, c->part_crc, c->buf + c->len, k);
         c->len += k;
         off += k;
-        if (c->len == c->cap) {
-            char url[4096];
-            snprintf(url, sizeof url, "%s?partNumber=%u", c->put_url, ++c->part_no);
-            put_body(c->uploader, url, c->buf, c->len);
-            c->len = 0;
-        }
+        if (c->len == c->cap)
+            put_part(c);
     }
     atomic_fetch_add(&c->run->bytes, n);
     return n;
 }
 
-/* GET url on c's handle through body_cb; fails unless 200 with want bytes. */
+/* GET url on c's handle through body_cb; fails unless 200 with want bytes
+ * (and in HASH_CRC64NVME the body's CRC-64/NVME the peer states). */
 static void get(client *c, const char *url, curl_write_callback body_cb, size_t want)
 {
-    const es_curl_api *cu = c->run->cu;
+    floor_run *r = c->run;
+    const es_curl_api *cu = r->cu;
+    struct curl_slist *hdrs = NULL;
+    c->get_crc = 0;
+    c->stated_crc[0] = '\0';
+    if (r->hash == HASH_CRC64NVME && !(hdrs = cu->slist_append(NULL, "x-amz-checksum-mode: ENABLED")))
+        die("out of memory");
     cu->easy_setopt(c->h, CURLOPT_URL, url);
     cu->easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
     cu->easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, NULL);
+    cu->easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
     cu->easy_setopt(c->h, CURLOPT_WRITEFUNCTION, body_cb);
     cu->easy_setopt(c->h, CURLOPT_WRITEDATA, c);
     CURLcode rc = cu->easy_perform(c->h);
@@ -254,12 +342,20 @@ static void get(client *c, const char *url, curl_write_callback body_cb, size_t 
     curl_off_t got = 0;
     cu->easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
     cu->easy_getinfo(c->h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+    cu->easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
+    cu->slist_free_all(hdrs);
     if (rc != CURLE_OK)
         die("GET failed: %s", cu->easy_strerror(rc));
     if (status != 200 || (size_t)got != want) {
         die("GET %s: status %ld, %lld of %zu bytes", url, status, (long long)got, want);
     }
-    count_transfer(c->run, c->h);
+    if (r->hash == HASH_CRC64NVME) {
+        char b64[13];
+        es_crc_base64(ES_CRC64NVME, c->get_crc, b64);
+        if (strcmp(b64, c->stated_crc) != 0)
+            die("GET %s: the body's " CRC_HEADER " is %s, the peer stated '%s'", url, b64, c->stated_crc);
+    }
+    count_transfer(r, c->h);
 }
 
 static void client_init(client *c, floor_run *r)
@@ -278,6 +374,16 @@ static void client_init(client *c, floor_run *r)
     r->cu->easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, r->low_speed_time_s);
     r->cu->easy_setopt(c->h, CURLOPT_PROXY, ""); /* never a proxy from http_proxy & co. */
     r->cu->easy_setopt(c->h, CURLOPT_NOPROXY, "*");
+    r->cu->easy_setopt(c->h, CURLOPT_SSL_VERIFYPEER, 1L);
+    r->cu->easy_setopt(c->h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (r->hash == HASH_CRC64NVME) { /* the checksum a GET states (set once: NULL would not undo it) */
+        r->cu->easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_get_header);
+        r->cu->easy_setopt(c->h, CURLOPT_HEADERDATA, c);
+    }
+    if (r->cacert) { /* the bundle alone, as the worker with AWS_CA_BUNDLE */
+        r->cu->easy_setopt(c->h, CURLOPT_CAINFO, r->cacert);
+        r->cu->easy_setopt(c->h, CURLOPT_CAPATH, NULL);
+    }
 }
 
 static void client_done(client *c)
@@ -295,7 +401,8 @@ static void *images_thread(void *arg)
         photo *p = &r->photos[i];
         c->len = 0;
         get(c, p->get_url, on_get_body, p->size);
-        put_body(c, p->put_url, c->buf, p->put_size);
+        uint64_t crc = r->hash == HASH_CRC64NVME ? es_crc_update(ES_CRC64NVME, 0, c->buf, p->put_size) : 0;
+        put_body(c, p->put_url, c->buf, p->put_size, crc);
         atomic_fetch_add(&r->bytes, p->size);
     }
     return NULL;
@@ -344,7 +451,8 @@ static void read_list(floor_run *r, const char *list, const char *url, const cha
 static void usage(void)
 {
     fprintf(stderr, "usage: curl_floor_bench --url URL --root DIR (--list FILE [--threads N] | --stream FILE "
-                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256] [--low-speed-time S]\n");
+                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256|crc64nvme] [--cacert FILE] "
+                    "[--low-speed-time S]\n");
     exit(2);
 }
 
@@ -367,6 +475,8 @@ int main(int argc, char **argv)
             stream = v;
         else if (!strcmp(argv[i], "--hash"))
             hash = v;
+        else if (!strcmp(argv[i], "--cacert"))
+            r.cacert = v;
         else if (!strcmp(argv[i], "--threads"))
             threads = atoi(v);
         else if (!strcmp(argv[i], "--part"))
@@ -378,14 +488,18 @@ int main(int argc, char **argv)
         else
             usage();
     }
+    size_t known = 0;
+    while (known < sizeof hash_names / sizeof hash_names[0] && strcmp(hash, hash_names[known]) != 0)
+        known++;
     if (!url || !root || !list == !stream || threads < 1 || threads > MAX_THREADS || r.part_size < 1024 ||
-        r.low_speed_time_s < 1 || (strcmp(hash, "none") && strcmp(hash, "sha256")))
+        r.low_speed_time_s < 1 || known == sizeof hash_names / sizeof hash_names[0])
         usage();
+    r.hash = (payload_hash)known;
     es_error err = {0};
     r.cu = es_curl_api_get(&err);
     if (!r.cu)
         die("libcurl: %s", err.msg);
-    if (!strcmp(hash, "sha256") && !(r.crypto = es_crypto_api_get(&err)))
+    if (r.hash == HASH_SHA256 && !(r.crypto = es_crypto_api_get(&err)))
         die("libcrypto: %s", err.msg);
 
     client clients[MAX_THREADS + 1];
@@ -420,11 +534,8 @@ int main(int argc, char **argv)
             die("--put-bytes %zu, but %s has %zu bytes", r.put_bytes, stream, want);
         getter->put_left = r.put_bytes < want ? r.put_bytes : want;
         get(getter, get_url, on_stream_body, want);
-        if (getter->len > 0 || getter->part_no == 0) { /* the rest (or an empty object) */
-            char last[4096];
-            snprintf(last, sizeof last, "%s?partNumber=%u", getter->put_url, ++getter->part_no);
-            put_body(uploader, last, getter->buf, getter->len);
-        }
+        if (getter->len > 0 || getter->part_no == 0) /* the rest (or an empty object) */
+            put_part(getter);
         ms = es_test_cpu_ms(RUSAGE_SELF); /* the whole process so far */
         free(get_url);
         free(getter->put_url);

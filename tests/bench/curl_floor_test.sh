@@ -9,7 +9,12 @@
 # does not match the body and says when it verified one, and the program in
 # --hash sha256 mode fails against a peer that does not say so; a peer that
 # never answers fails the run after --low-speed-time; an http_proxy in the
-# environment is not used. Skipped without Node.js (the bench skips the floor then).
+# environment is not used. --hash crc64nvme: each GET's body must have the
+# CRC-64/NVME the peer states and each PUT's is verified by the peer (a peer
+# stating a wrong one fails the run). Over https (the peer with --tls-cert and
+# --tls-key, a self-signed certificate openssl makes): the floor trusting that
+# certificate (--cacert) moves every byte in each mode; trusting another one,
+# or the system's CAs, it fails. Skipped without Node.js (the bench skips the floor then).
 source "$(dirname "$0")/../harness/lib.sh"
 
 FLOOR=$ES_BUILD/bench/curl_floor_bench
@@ -27,15 +32,22 @@ start_node() {
     PIDS+=($!)
     URL=
     for i in $(seq 1 100); do
-        URL=$(head -n 1 "$out" 2>/dev/null | grep '^http://127\.0\.0\.1:[0-9]*$')
+        URL=$(head -n 1 "$out" 2>/dev/null | grep -E '^https?://127\.0\.0\.1:[0-9]*$')
         [ -n "$URL" ] && return
         sleep 0.05
     done
     echo "peer did not start: $(cat "$out")" >&2
 }
 
-# start_peer ROOT: floor_peer.mjs serving ROOT; sets URL.
-start_peer() { start_node "$PEER" "$1"; }
+# start_peer [--tls-cert FILE --tls-key FILE] ROOT: floor_peer.mjs serving ROOT; sets URL.
+start_peer() { start_node "$PEER" "$@"; }
+
+# self_signed NAME: $S/NAME.cert and $S/NAME.key for 127.0.0.1, as the bench
+# makes them (bench_emulator.self_signed).
+self_signed() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$S/$1.key" \
+        -out "$S/$1.cert" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+}
 
 # value KEY FILE: the value of the "# KEY value" line.
 value() { sed -n "s/^# $1 //p" "$2"; }
@@ -55,6 +67,10 @@ if [ -n "$NODE" ] && [ -x "$FLOOR" ]; then
     ROOT_URL=$URL
     start_peer "$S/empty"
     EMPTY_URL=$URL
+    if command -v openssl >/dev/null && self_signed tls && self_signed other; then
+        start_peer --tls-cert "$S/tls.cert" --tls-key "$S/tls.key" "$S/root"
+        TLS_URL=$URL
+    fi
 fi
 
 ready() {
@@ -87,6 +103,92 @@ t_per_image_moves_every_byte() {
                 awk -v v="$(value floor_ms_per_image "$out")" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1000) }'
         done
     done
+}
+
+# Over https, trusting the peer's certificate alone (as the worker with
+# AWS_CA_BUNDLE): every byte moves in each hash mode, per image and streamed.
+t_https_peer_with_its_certificate() {
+    ready || return
+    [ -n "$TLS_URL" ] || { es_fail "the https peer did not start (openssl there?)"; return; }
+    check "the peer says https" grep -q '^https://127\.0\.0\.1:' <<<"$TLS_URL"
+    local h rc
+    for h in none sha256 crc64nvme; do
+        "$FLOOR" --url "$TLS_URL" --cacert "$S/tls.cert" --root "$S/root" --list "$S/stripped.txt" --threads 2 \
+            --hash "$h" >"$S/tls.img.$h" 2>&1
+        rc=$?
+        check_eq "per image over https, exit status ($h; $(tail -n 1 "$S/tls.img.$h"))" "$rc" 0
+        check_eq "per image over https, the bytes PUT back ($h)" "$(value floor_put_bytes "$S/tls.img.$h")" \
+            "$STRIPPED_BYTES"
+        "$FLOOR" --url "$TLS_URL" --cacert "$S/tls.cert" --root "$S/root" --stream big.jpg --part 65536 \
+            --put-bytes 200000 --hash "$h" >"$S/tls.st.$h" 2>&1
+        rc=$?
+        check_eq "streamed over https, exit status ($h; $(tail -n 1 "$S/tls.st.$h"))" "$rc" 0
+        check_eq "streamed over https, every byte fetched ($h)" "$(value floor_bytes "$S/tls.st.$h")" 300000
+        check_eq "streamed over https, the stripped size PUT ($h)" "$(value floor_put_bytes "$S/tls.st.$h")" 200000
+        check_eq "streamed over https, one GET and four part PUTs on two connections ($h)" \
+            "$(value floor_requests "$S/tls.st.$h") $(value floor_connections "$S/tls.st.$h")" "5 2"
+    done
+}
+
+# Peer verification is on: another certificate, or the system's CAs, fail.
+t_https_peer_with_a_wrong_ca_fails() {
+    ready || return
+    [ -n "$TLS_URL" ] || { es_fail "the https peer did not start (openssl there?)"; return; }
+    local ca
+    for ca in other none; do
+        if [ "$ca" = other ]; then
+            "$FLOOR" --url "$TLS_URL" --cacert "$S/other.cert" --root "$S/root" --list "$S/one.txt" >"$S/badca.$ca" 2>&1
+        else
+            "$FLOOR" --url "$TLS_URL" --root "$S/root" --list "$S/one.txt" >"$S/badca.$ca" 2>&1
+        fi
+        check_eq "exit status trusting $ca" "$?" 1
+        check "a failed GET, with curl's reason ($ca: $(tail -n 1 "$S/badca.$ca"))" \
+            grep -qE 'GET failed: .*(certificate|SSL)' "$S/badca.$ca"
+        check "no result printed ($ca)" bash -c "! grep -q '^# floor_cpu_ms' '$S/badca.$ca'"
+    done
+}
+
+# --hash crc64nvme: the peer states each object's CRC-64/NVME and verifies each
+# PUT's; a peer stating a wrong CRC fails the run, one that verifies nothing too.
+t_crc64nvme_checked_both_ways() {
+    ready || return
+    command -v curl >/dev/null || { es_skip "no curl command"; return; }
+    # the catalogue's check value of "123456789": 0xAE8B14860A799888
+    local check_b64=rosUhgp5mIg= rc
+    printf 123456789 >"$S/root/check.txt"
+    check_eq "the peer states the CRC-64/NVME of a GET when asked" \
+        "$(curl -s -D - -o /dev/null -H 'x-amz-checksum-mode: ENABLED' "$ROOT_URL/check.txt" |
+            sed -n 's/^x-amz-checksum-crc64nvme: \(.*\)\r$/\1/p')" "$check_b64"
+    check_eq "a PUT with the right CRC-64/NVME is verified" \
+        "$(curl -s -w ' %{http_code}' -X PUT -H "x-amz-checksum-crc64nvme: $check_b64" --data-binary 123456789 \
+            "$ROOT_URL/out/x" | tr -d '\n')" "9 crc64nvme-verified 200"
+    check_eq "a PUT with a wrong CRC-64/NVME: 400" \
+        "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "x-amz-checksum-crc64nvme: $check_b64" \
+            --data-binary 123456780 "$ROOT_URL/out/x")" 400
+    "$FLOOR" --url "$ROOT_URL" --root "$S/root" --stream big.jpg --part 65536 --put-bytes 200000 \
+        --hash crc64nvme >"$S/crc.ok" 2>&1
+    check_eq "the floor in crc64nvme mode ($(tail -n 1 "$S/crc.ok"))" "$?" 0
+    # a peer stating a CRC that is not the body's, and verifying nothing
+    start_node -e '
+        const s = require("node:http").createServer((req, res) => {
+            req.resume();
+            req.on("end", () => {
+                if (req.method === "GET") {
+                    const b = Buffer.alloc(70000);
+                    res.writeHead(200, { "content-length": b.length, "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" });
+                    res.end(b);
+                    return;
+                }
+                res.writeHead(200); res.end(`${req.headers["content-length"]}\n`);
+            });
+        });
+        s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));'
+    [ -n "$URL" ] || { es_fail "the lying peer did not start"; return; }
+    "$FLOOR" --url "$URL" --root "$S/root" --list "$S/one.txt" --hash crc64nvme >"$S/crc.bad" 2>&1
+    rc=$?
+    check_eq "a GET whose body does not have the stated CRC fails the run" "$rc" 1
+    check "the error says so" grep -q "the body's x-amz-checksum-crc64nvme is .*, the peer stated 'AAAAAAAAAAA='" \
+        "$S/crc.bad"
 }
 
 t_put_size_above_the_photo_refused() {
@@ -205,6 +307,9 @@ t_peer_checks_the_digest() {
 }
 
 es_run t_per_image_moves_every_byte
+es_run t_https_peer_with_its_certificate
+es_run t_https_peer_with_a_wrong_ca_fails
+es_run t_crc64nvme_checked_both_ways
 es_run t_put_size_above_the_photo_refused
 es_run t_stream_goes_out_in_parts
 es_run t_unserved_get_fails

@@ -3,7 +3,11 @@ the mandated HTTP stack alone costs here. curl_floor_bench (C, the libcurl
 and libcrypto the worker loads) GETs and PUTs the worker's photos against
 floor_peer.mjs (a minimal keep-alive HTTP/1.1 peer in Node.js), without and
 with SHA-256 of each PUT body; worker_bench.py runs it between exifstrip's
-runs on the same photos. Like the worker, each run GETs the photo and PUTs
+runs on the same photos. Over https (the peer serving TLS with the https
+emulator's self-signed certificate, the floor trusting that certificate
+alone) the large photo is streamed without a payload hash and with the
+worker's https checksums: CRC-64/NVME of each GET body, checked against the
+one the peer states, and of each PUT body (--hash crc64nvme). Like the worker, each run GETs the photo and PUTs
 as many bytes as the photo has stripped (the worker uploads the stripped
 output), and its CPU is the whole process's (wait4: start-up and library
 loading included, as in the worker's figures). Medians plus the runs'
@@ -15,7 +19,8 @@ import threading
 
 from bench_lib import BenchError, median, spawn_timed
 
-HASHES = ("none", "sha256")
+HASHES = ("none", "sha256")   # over http: the worker's signed payload is SHA-256
+TLS_HASHES = ("none", "crc64nvme")   # over https: UNSIGNED-PAYLOAD + CRC64NVME
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "floor_peer.mjs")
 RUN_TIMEOUT_S = 600   # one floor run; a stalled peer fails the bench instead of hanging it
@@ -28,30 +33,37 @@ def find_node():
 
 
 class Floor:
-    """The peer (serving files under serve_root) and the floor program;
+    """The peer (serving files under serve_root; with tls=(cert, key) PEM
+    paths over https, the floor trusting cert alone) and the floor program;
     start() returns None, or why the floor cannot run."""
 
-    def __init__(self, root, binary, serve_root, work, part_bytes=None):
+    def __init__(self, root, binary, serve_root, work, part_bytes=None, tls=None):
         self.root, self.binary, self.serve_root, self.work = root, binary, serve_root, work
-        self.part_bytes = part_bytes
+        self.part_bytes, self.tls = part_bytes, tls
+        self.scheme = "https" if tls else "http"
         self.proc = self.url = None
         self.images = {h: [] for h in HASHES}   # per-image runs: {hash: [result]}
+
+    def over_tls(self, cert, key):
+        """The same floor against its own https peer (not started)."""
+        return Floor(self.root, self.binary, self.serve_root, self.work, self.part_bytes, tls=(cert, key))
 
     def start(self):
         node = find_node()
         if not node:
             return "Node.js not found (run mk/deps.sh, or install nodejs), so there is no HTTP peer"
-        log = open(os.path.join(self.work, "floor-peer.log"), "w")
+        log = open(os.path.join(self.work, f"floor-peer-{self.scheme}.log"), "w")
+        tls = ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]] if self.tls else []
         with log:
-            self.proc = subprocess.Popen([node, PEER, self.serve_root], stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen([node, PEER, *tls, self.serve_root], stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
         line = [None]
         reader = threading.Thread(target=lambda: line.__setitem__(0, self.proc.stdout.readline()), daemon=True)
         reader.start()
         reader.join(20)
-        if not line[0] or not line[0].startswith("http://"):
+        if not line[0] or not line[0].startswith(f"{self.scheme}://"):
             self.close()
-            return f"the floor's HTTP peer ({node} {PEER}) did not start"
+            return f"the floor's {self.scheme} peer ({node} {PEER}) did not start"
         self.url = line[0].strip()
         return None
 
@@ -64,8 +76,9 @@ class Floor:
         """One run of the floor program; its "# key value" lines as a dict."""
         err = os.path.join(self.work, "floor.err")
         out = os.path.join(self.work, "floor.out")
-        p = spawn_timed([self.binary, "--url", self.url, "--root", self.serve_root, *args], stdout=out, errfile=err,
-                        timeout=RUN_TIMEOUT_S)
+        ca = ["--cacert", self.tls[0]] if self.tls else []
+        p = spawn_timed([self.binary, "--url", self.url, *ca, "--root", self.serve_root, *args], stdout=out,
+                        errfile=err, timeout=RUN_TIMEOUT_S)
         with open(out) as f:
             vals = {}
             for line in f:
@@ -96,15 +109,16 @@ class Floor:
         """Medians of the per-image runs: {hash: {...}} plus the run count."""
         return {h: med(runs) for h, runs in self.images.items() if runs}
 
-    def stream(self, path, put_bytes, runs):
+    def stream(self, path, put_bytes, runs, hashes=HASHES):
         """path (under serve_root) streamed GET -> parts -> PUT of its first
-        put_bytes (the stripped size), runs times per mode alternating; medians."""
+        put_bytes (the stripped size), runs times in each of hashes' modes
+        alternating; medians."""
         args = ["--stream", os.path.relpath(path, self.serve_root), "--put-bytes", str(put_bytes)]
         if self.part_bytes:
             args += ["--part", str(self.part_bytes)]
-        got = {h: [] for h in HASHES}
+        got = {h: [] for h in hashes}
         for r in range(runs):
-            for h in (HASHES if r % 2 == 0 else HASHES[::-1]):
+            for h in (hashes if r % 2 == 0 else hashes[::-1]):
                 got[h].append(self.run(args + ["--hash", h]))
         return {h: med(v) for h, v in got.items()}
 

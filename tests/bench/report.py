@@ -48,6 +48,21 @@ BIG_RUNS = (("exifstrip", "http: signed payload"),
 
 # The libcurl floor's two modes (curl_floor_bench --hash): (key, how).
 FLOOR_MODES = (("none", "no payload hash"), ("sha256", "SHA-256 of each PUT body"))
+# Over https the floor's second mode is the worker's https checksum instead
+# (large["curl_floor_https"]; its cell in the SHA-256 column says so).
+TLS_CRC_MODE = ("crc64nvme", "CRC-64/NVME of each GET and PUT body")
+
+
+def https_floor(big):
+    """The large photo's floor over TLS ({none, crc64nvme}), or None when it
+    did not run (older results, no floor, or its peer did not start)."""
+    fl = (big or {}).get("curl_floor_https")
+    return fl if fl and not fl.get("skipped") else None
+
+
+def tls_crc_cell(fl, digits):
+    """The SHA-256 column's cell of an https floor row: its CRC mode, named."""
+    return f"{spread_text(floor_figure(fl[TLS_CRC_MODE[0]], 'ms_per_mb'), digits)} ({TLS_CRC_MODE[1]} instead)"
 
 
 def image_floor(w):
@@ -95,6 +110,17 @@ def floor_rows(w):
         rows.append((f"libcurl floor per MB, {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed through "
                      f"{fl['none']['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
                      spread_text(lo, d), spread_text(sha, d), "; ".join(ex) or "–", f"≤ {MS_PER_MB:.2f}"))
+    big = w.get("large") or {}
+    tls = https_floor(big)
+    if tls:
+        lo, crc = (floor_figure(tls[m], "ms_per_mb") for m in ("none", TLS_CRC_MODE[0]))
+        d = place_digits(MS_PER_MB, lo, crc)
+        run = big.get("exifstrip_https")
+        ex = (f"{run['cpu_ms_per_mb']:.2f} (https: UNSIGNED-PAYLOAD + CRC64NVME) = "
+              f"{ratio(run['cpu_ms_per_mb'], crc[0]):.1f}× its floor (TLS + CRC-64/NVME)" if run else "–")
+        rows.append((f"libcurl floor per MB over https (TLS), {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed "
+                     f"through {tls['none']['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
+                     spread_text(lo, d), tls_crc_cell(tls, d), ex, f"≤ {MS_PER_MB:.2f}"))
     return rows
 
 
@@ -123,10 +149,15 @@ def floor_lines(w):
         times = [ratio(w[k][run]["cpu_ms_per_mb"], w[k]["curl_floor"][m]["ms_per_mb"]) for k in ("large", "huge")
                  if (w.get(k) or {}).get("curl_floor")
                  for run, m in (("exifstrip_unsigned", "none"), ("exifstrip", "sha256")) if w[k].get(run)]
+        tls = https_floor(w.get("large"))
+        if tls and w["large"].get("exifstrip_https"):   # over https: against the floor over TLS with its CRC
+            times.append(ratio(w["large"]["exifstrip_https"]["cpu_ms_per_mb"], tls[TLS_CRC_MODE[0]]["ms_per_mb"]))
         spent = (f"it spends {min(times):.1f}–{max(times):.1f}× the floor of the same mode, and " if times else "")
         said.append(f"per MB {spent}the per-MB target ({MS_PER_MB:.2f} ms/MB) is {floor_place(MS_PER_MB, lo, hi)}")
+    over_tls = " (over https too for the large photo, with the worker's CRC-64/NVME)" if https_floor(w.get("large")) else ""
     return ["libcurl floor: a bare libcurl client (tests/bench/curl_floor_bench.c, the worker's libcurl and SHA-256) "
-            "GETs and PUTs the same objects against a minimal HTTP/1.1 peer; its own CPU, informational (not a target):",
+            f"GETs and PUTs the same objects against a minimal HTTP/1.1 peer{over_tls}; its own CPU, informational "
+            "(not a target):",
             "", table(["informational, not a target", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1],
                        "exifstrip worker (CPU; × the floor of its mode)", "issue 11 target"], rows), "",
             "On this machine " + "; ".join(said) + ".", ""]
@@ -595,7 +626,24 @@ def floor_section(w):
             rows.append((f"per MB: the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
                          *[spread_text(floor_figure(fl[m], "ms_per_mb"), 2) for m, _ in FLOOR_MODES], fl["none"]["runs"], fl["none"]["requests"],
                          fl["none"]["connections"]))
+        tls = https_floor(w.get(name)) if name == "large" else None
+        if tls:
+            rows.append((f"per MB over https (TLS): the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
+                         spread_text(floor_figure(tls["none"], "ms_per_mb"), 2), tls_crc_cell(tls, 2),
+                         tls["none"]["runs"], tls["none"]["requests"], tls["none"]["connections"]))
     runs = im["none"]["runs"] if im else 1
+    tls_said = ("The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against "
+                "the peer serving https with the https emulator's self-signed certificate, which the floor trusts "
+                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it parses "
+                "once per process, src/aws/http/tls_trust.h, which the floor does not pay), streaming the large photo "
+                "without a payload hash and with the worker's https checksums: the CRC-64/NVME of each GET body, "
+                "checked against the one the peer states (the worker's GET in checksum mode), and of each PUT body, "
+                "sent as `x-amz-checksum-crc64nvme` and verified by the peer (in the SHA-256 column of its row).")
+    tls_skipped = ((w.get("large") or {}).get("curl_floor_https") or {}).get("skipped")
+    if not https_floor(w.get("large")):
+        tls_said = (f"The https run (TLS, CRC64NVME) has no floor here: {tls_skipped}." if tls_skipped else
+                    "The https run (TLS, CRC64NVME) has no floor in these results (measured before the floor "
+                    "spoke https).")
     return head + [
         "A bare libcurl client: the libcurl the worker loads (src/aws/http/curl_dl.h), the worker's receive buffer "
         "(ES_HTTP_STREAM_BUFFER), in-memory PUT bodies, no `Expect: 100-continue`; in the SHA-256 mode each PUT body "
@@ -614,10 +662,11 @@ def floor_section(w):
         "figures are the whole worker process's.",
         "",
         "Not in the floor, but in the worker's figures: SQS (ReceiveMessage, "
-        "DeleteMessage), SigV4 signing of the headers, the CRC-64/NVME of GET and PUT bodies, the stripper, "
+        "DeleteMessage), SigV4 signing of the headers, the CRC-64/NVME of GET and PUT bodies (but in the https "
+        "floor's CRC mode), the stripper, "
         "CreateMultipartUpload and CompleteMultipartUpload. The worker's per-image row runs with signed payloads over http "
         "(EXIFSTRIP_PAYLOAD_SIGNING=auto: SHA-256 of each body), so its floor is the SHA-256 column; its big "
-        "photos run both ways. The https run (TLS, CRC64NVME) has no floor here: the peer speaks plain http.",
+        "photos run both ways. " + tls_said,
         "",
         table(["run", "unit", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1], "runs per mode",
                "requests per run", "connections per run"], rows), ""]

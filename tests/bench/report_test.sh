@@ -53,13 +53,16 @@ just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 |
 CASES
 }
 
-# made_up_report [old|no-populate|wrong-pixels|failed-peer]: RESULTS.md
-# rendered from made-up measurements, each worker run's figures made by
-# bench_lib.per_unit from a usage as wait4 and /usr/bin/time give it; "old":
-# without the page-fault fields nor the phone photo (older results),
-# "no-populate": a kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's
-# phone photo does not display upright, "failed-peer": jhead failed on the
-# phone photo, its times still in the measurements (as older results had them).
+# made_up_report [old|no-populate|wrong-pixels|failed-peer|no-tls-floor|tls-floor-skipped]:
+# RESULTS.md rendered from made-up measurements, each worker run's figures
+# made by bench_lib.per_unit from a usage as wait4 and /usr/bin/time give it,
+# with the libcurl floor per image, per MB over http and over https;
+# "no-tls-floor": results from before the floor spoke https;
+# "tls-floor-skipped": its https peer did not start; "old": without the
+# page-fault fields, the phone photo nor the floor (older results), "no-populate": a
+# kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's phone photo
+# does not display upright, "failed-peer": jhead failed on the phone photo,
+# its times still in the measurements (as older results had them).
 made_up_report() {
     /usr/bin/python3 - "${1:-}" <<'PY'
 import sys
@@ -112,6 +115,19 @@ if not old:
                           "populated_us_per_page": 5.0, "populated_call_us_per_page": 0.5,
                           "populated_minflt_per_page": 1.0, "populated_traps_per_page": 0.0,
                           "populate_supported": 1.0, "pages_per_round": 1024.0, "rounds": 9.0}
+    def floor_mode(ms, lo, hi, requests, connections, objects=1, threads=1):
+        return {"cpu_ms": 0.0, "ms_per_image": ms, "ms_per_mb": ms, "ms_per_image_range": [lo, hi],
+                "ms_per_mb_range": [lo, hi], "objects": objects, "bytes": 5e7, "put_bytes": 5e7, "threads": threads,
+                "part_bytes": 8 << 20, "connections": connections, "requests": requests, "runs": 3}
+    w["curl_floor"] = {"images": {"none": floor_mode(0.5, 0.45, 0.55, 600, 4, 300, 4),
+                                  "sha256": floor_mode(0.6, 0.55, 0.65, 600, 4, 300, 4)}}
+    w["large"]["curl_floor"] = {"none": floor_mode(0.7, 0.65, 0.75, 14, 2), "sha256": floor_mode(0.9, 0.85, 0.95, 14, 2)}
+    w["large"]["exifstrip_https"] = run(0.15, 0.09, 0.06, 1600, 50, "mb", **big)
+    if sys.argv[1] == "tls-floor-skipped":
+        w["large"]["curl_floor_https"] = {"skipped": "the floor's https peer (node floor_peer.mjs) did not start"}
+    elif sys.argv[1] != "no-tls-floor":
+        w["large"]["curl_floor_https"] = {"none": floor_mode(2.4, 2.3, 2.6, 14, 2),
+                                          "crc64nvme": floor_mode(2.5, 2.45, 2.8, 14, 2)}
     if sys.argv[1] == "no-populate":
         data["fault_cost"] = {"fault_us_per_page": 10.0, "fault_minflt_per_page": 1.0, "populate_supported": 0.0,
                               "pages_per_round": 1024.0, "rounds": 9.0}
@@ -225,6 +241,32 @@ t_phone_photo_failed_peer() {
         "$(grep jhead <<<"$out" | grep -E '500|450|2\.50|24\.0|32\.0 MiB')" ""
 }
 
+# The large photo's floor over https: a row in the summary's floor table with
+# exifstrip's https figure against its TLS + CRC-64/NVME floor, one in the
+# floor section, and the section says how it was measured; results without it
+# say so.
+t_https_floor_row() {
+    local out
+    out=$(made_up_report)
+    has_line "$out" "summary: the https floor's row (3.00 / 2.50 = 1.2×)" \
+        "| libcurl floor per MB over https (TLS), 50 MB photo (CPU ms/MB; streamed through 8 MiB parts; median (lowest–highest run)) | 2.40 (2.30–2.60) | 2.50 (2.45–2.80) (CRC-64/NVME of each GET and PUT body instead) | 3.00 (https: UNSIGNED-PAYLOAD + CRC64NVME) = 1.2× its floor (TLS + CRC-64/NVME) | ≤ 0.50 |"
+    check "summary: the per-MB ratios count the https one (1.2×; http 0.80 / 0.70 = 1.1×, 1.00 / 0.90 = 1.1×)" \
+        grep -qF "per MB it spends 1.1–1.2× the floor of the same mode" <<<"$out"
+    has_line "$out" "floor section: the https row" \
+        "| per MB over https (TLS): the 50 MB photo streamed | CPU ms/MB | 2.40 (2.30–2.60) | 2.50 (2.45–2.80) (CRC-64/NVME of each GET and PUT body instead) | 3 | 14 | 2 |"
+    check "floor section: how the https floor was measured" \
+        grep -qF "The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against the peer serving https" <<<"$out"
+    check "floor section: no longer 'no floor here'" bash -c "! grep -q 'has no floor' <<<\"\$1\"" _ "$out"
+    out=$(made_up_report no-tls-floor)
+    check "older results: no https floor row" bash -c "! grep -q 'over https (TLS)' <<<\"\$1\"" _ "$out"
+    check "older results: said so" grep -qF \
+        "The https run (TLS, CRC64NVME) has no floor in these results (measured before the floor spoke https)." <<<"$out"
+    out=$(made_up_report tls-floor-skipped)
+    check "skipped: no https floor row" bash -c "! grep -q 'over https (TLS)' <<<\"\$1\"" _ "$out"
+    check "skipped: the reason" grep -qF \
+        "The https run (TLS, CRC64NVME) has no floor here: the floor's https peer (node floor_peer.mjs) did not start." <<<"$out"
+}
+
 t_older_results_still_render() {
     local out
     out=$(made_up_report old)
@@ -247,5 +289,6 @@ es_run t_per_unit_and_the_time_file
 es_run t_fault_rows_and_sentence
 es_run t_phone_photo_rows_and_sentence
 es_run t_phone_photo_failed_peer
+es_run t_https_floor_row
 es_run t_older_results_still_render
 es_finish

@@ -311,7 +311,10 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         out["startup"] = wb.startup(UNSIGNED, 1 if opts["runs"] == 1 else 5)
         out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say,
                                  floor_runs=opts["runs"])
-        out["large"]["exifstrip_https"] = https_big_photo(root, exifstrip, work, large, large_clean, conc, say)
+        out["large"]["exifstrip_https"], https_floor = https_big_photo(root, exifstrip, work, large, large_clean,
+                                                                       conc, say, floor, opts["runs"])
+        if https_floor:
+            out["large"]["curl_floor_https"] = https_floor
         if opts.get("portrait"):
             out["portrait"] = portrait_photo(wb, exifstrip, opts["portrait"], conc, opts["runs"], work, say)
         huge = opts.get("huge_mb", 0)
@@ -347,19 +350,35 @@ UNSIGNED = {"EXIFSTRIP_PAYLOAD_SIGNING": "unsigned"}
 KEEP = {"EXIFSTRIP_ORIENTATION": "keep"}
 
 
-def https_big_photo(root, exifstrip, work, path, clean, conc, say):
+def https_big_photo(root, exifstrip, work, path, clean, conc, say, floor=None, floor_runs=1):
     """exifstrip on the large photo against a second, https emulator whose
     self-signed certificate it trusts through AWS_CA_BUNDLE, with
     EXIFSTRIP_PAYLOAD_SIGNING at its default (auto: UNSIGNED-PAYLOAD +
     CRC64NVME over https). The bundle is the system's CA bundle plus that
     certificate, so the worker parses what a deployment trusts (Debian's
-    ~145 CAs), not a single certificate. Returns that run's measurements."""
-    emu = Emulator(root, os.path.join(work, "emulator-https"), tls=self_signed(work))
+    ~145 CAs), not a single certificate. With floor (the http libcurl floor),
+    the same floor over TLS: its own https peer with the same certificate,
+    which the floor trusts alone, streaming the photo floor_runs times
+    without a payload hash and with CRC-64/NVME (floor_bench.TLS_HASHES).
+    Returns (that run's measurements, the https floor's medians or why it did
+    not run, or None without a floor)."""
+    cert, key = self_signed(work)
+    emu = Emulator(root, os.path.join(work, "emulator-https"), tls=(cert, key))
+    tls_floor = floor.over_tls(cert, key) if floor else None
     try:
         emu.ca = with_system_cas(work, emu.ca)
         wb = WorkerBench(root, exifstrip, emu, work)
-        return big_photo(wb, "large-https", path, clean, ("exifstrip",), conc, {}, say, unsigned_too=False)["exifstrip"]
+        why = tls_floor.start() if tls_floor else None
+        if why:
+            say(f"worker: the libcurl floor over https is skipped: {why}")
+            tls_floor = None
+        wb.floor = tls_floor
+        res = big_photo(wb, "large-https", path, clean, ("exifstrip",), conc, {}, say, unsigned_too=False,
+                        floor_runs=floor_runs, floor_hashes=floor_bench.TLS_HASHES)
+        return res["exifstrip"], res.get("curl_floor") or ({"skipped": why} if why else None)
     finally:
+        if tls_floor:
+            tls_floor.close()
         emu.close()
 
 
@@ -377,7 +396,8 @@ def with_system_cas(work, cert):
     return bundle
 
 
-def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True, floor_runs=1):
+def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True, floor_runs=1,
+              floor_hashes=floor_bench.HASHES):
     key = f"big/{name}.jpg"
     say(f"worker: uploading {name} photo ({os.path.getsize(path) / 1e6:.0f} MB)")
     wb.upload([(key, path)])
@@ -392,8 +412,9 @@ def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=T
         r.update(per_unit(r, res["bytes"] / 1e6, "mb"))
         res[label] = r
     if wb.floor:
-        say(f"worker: libcurl floor on the {name} photo (streamed, {floor_runs} run(s) per mode)")
-        res["curl_floor"] = wb.floor.stream(path, os.path.getsize(clean), floor_runs)
+        say(f"worker: libcurl floor on the {name} photo (streamed over {wb.floor.scheme}, {floor_runs} run(s) "
+            f"per mode: {', '.join(floor_hashes)})")
+        res["curl_floor"] = wb.floor.stream(path, os.path.getsize(clean), floor_runs, floor_hashes)
     wb.delete_source([key])
     return res
 
