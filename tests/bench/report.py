@@ -60,6 +60,21 @@ def https_floor(big):
     return fl if fl and not fl.get("skipped") else None
 
 
+def https_floor_said(big):
+    """How the large photo's https run got its floor over TLS, or why it has none."""
+    if https_floor(big):
+        return ("The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against "
+                "the peer serving https with the https emulator's self-signed certificate, which the floor trusts "
+                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it parses "
+                "once per process, src/aws/http/tls_trust.h, which the floor does not pay), streaming the large photo "
+                "without a payload hash and with the worker's https checksums: the CRC-64/NVME of each GET body, "
+                "checked against the one the peer states (the worker's GET in checksum mode), and of each PUT body, "
+                "sent as `x-amz-checksum-crc64nvme` and verified by the peer (in the SHA-256 column of its row).")
+    skipped = ((big or {}).get("curl_floor_https") or {}).get("skipped")
+    return (f"The https run (TLS, CRC64NVME) has no floor here: {skipped}." if skipped else
+            "The https run (TLS, CRC64NVME) has no floor in these results (measured before the floor spoke https).")
+
+
 def tls_crc_cell(fl, digits):
     """The SHA-256 column's cell of an https floor row: its CRC mode, named."""
     return f"{spread_text(floor_figure(fl[TLS_CRC_MODE[0]], 'ms_per_mb'), digits)} ({TLS_CRC_MODE[1]} instead)"
@@ -632,18 +647,6 @@ def floor_section(w):
                          spread_text(floor_figure(tls["none"], "ms_per_mb"), 2), tls_crc_cell(tls, 2),
                          tls["none"]["runs"], tls["none"]["requests"], tls["none"]["connections"]))
     runs = im["none"]["runs"] if im else 1
-    tls_said = ("The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against "
-                "the peer serving https with the https emulator's self-signed certificate, which the floor trusts "
-                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it parses "
-                "once per process, src/aws/http/tls_trust.h, which the floor does not pay), streaming the large photo "
-                "without a payload hash and with the worker's https checksums: the CRC-64/NVME of each GET body, "
-                "checked against the one the peer states (the worker's GET in checksum mode), and of each PUT body, "
-                "sent as `x-amz-checksum-crc64nvme` and verified by the peer (in the SHA-256 column of its row).")
-    tls_skipped = ((w.get("large") or {}).get("curl_floor_https") or {}).get("skipped")
-    if not https_floor(w.get("large")):
-        tls_said = (f"The https run (TLS, CRC64NVME) has no floor here: {tls_skipped}." if tls_skipped else
-                    "The https run (TLS, CRC64NVME) has no floor in these results (measured before the floor "
-                    "spoke https).")
     return head + [
         "A bare libcurl client: the libcurl the worker loads (src/aws/http/curl_dl.h), the worker's receive buffer "
         "(ES_HTTP_STREAM_BUFFER), in-memory PUT bodies, no `Expect: 100-continue`; in the SHA-256 mode each PUT body "
@@ -666,7 +669,7 @@ def floor_section(w):
         "floor's CRC mode), the stripper, "
         "CreateMultipartUpload and CompleteMultipartUpload. The worker's per-image row runs with signed payloads over http "
         "(EXIFSTRIP_PAYLOAD_SIGNING=auto: SHA-256 of each body), so its floor is the SHA-256 column; its big "
-        "photos run both ways. " + tls_said,
+        "photos run both ways. " + https_floor_said(w.get("large")),
         "",
         table(["run", "unit", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1], "runs per mode",
                "requests per run", "connections per run"], rows), ""]
