@@ -136,8 +136,8 @@ t_photo_not_turned_is_decided_in_its_first_piece() {
             read -r probed copied < <(hold_stats "$mode" "$f")
             check "$(basename "$f") $mode: probed ${probed:-?} <= 32768" [ "${probed:-999999999}" -le 32768 ]
             check "$(basename "$f") $mode: copied ${copied:-?} <= 32768" [ "${copied:-999999999}" -le 32768 ]
+            [ "$mode" = map ] && check_eq "$(basename "$f") map: nothing copied" "$copied" 0
         done
-        check_eq "$(basename "$f") map: nothing copied" "$(hold_stats map "$f" | cut -d' ' -f2)" 0
     done
     # keep mode decides as early for a photo it would otherwise turn
     read -r probed copied < <(hold_stats map "$d/sideways.jpg" --orientation keep)
