@@ -42,11 +42,12 @@ start_node() {
 # start_peer [--tls-cert FILE --tls-key FILE] ROOT: floor_peer.mjs serving ROOT; sets URL.
 start_peer() { start_node "$PEER" "$@"; }
 
-# self_signed NAME: $S/NAME.cert and $S/NAME.key for 127.0.0.1, as the bench
-# makes them (bench_emulator.self_signed).
+# self_signed NAME: $S/NAME/tls-cert.pem and tls-key.pem for 127.0.0.1, made
+# by the bench's own bench_emulator.self_signed.
 self_signed() {
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$S/$1.key" \
-        -out "$S/$1.cert" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+    mkdir -p "$S/$1" && /usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+from bench_emulator import self_signed
+self_signed(sys.argv[2])' "$ES_ROOT/tests/bench" "$S/$1"
 }
 
 # value KEY FILE: the value of the "# KEY value" line.
@@ -68,7 +69,7 @@ if [ -n "$NODE" ] && [ -x "$FLOOR" ]; then
     start_peer "$S/empty"
     EMPTY_URL=$URL
     if command -v openssl >/dev/null && self_signed tls && self_signed other; then
-        start_peer --tls-cert "$S/tls.cert" --tls-key "$S/tls.key" "$S/root"
+        start_peer --tls-cert "$S/tls/tls-cert.pem" --tls-key "$S/tls/tls-key.pem" "$S/root"
         TLS_URL=$URL
     fi
 fi
@@ -113,13 +114,13 @@ t_https_peer_with_its_certificate() {
     check "the peer says https" grep -q '^https://127\.0\.0\.1:' <<<"$TLS_URL"
     local h rc
     for h in none sha256 crc64nvme; do
-        "$FLOOR" --url "$TLS_URL" --cacert "$S/tls.cert" --root "$S/root" --list "$S/stripped.txt" --threads 2 \
+        "$FLOOR" --url "$TLS_URL" --cacert "$S/tls/tls-cert.pem" --root "$S/root" --list "$S/stripped.txt" --threads 2 \
             --hash "$h" >"$S/tls.img.$h" 2>&1
         rc=$?
         check_eq "per image over https, exit status ($h; $(tail -n 1 "$S/tls.img.$h"))" "$rc" 0
         check_eq "per image over https, the bytes PUT back ($h)" "$(value floor_put_bytes "$S/tls.img.$h")" \
             "$STRIPPED_BYTES"
-        "$FLOOR" --url "$TLS_URL" --cacert "$S/tls.cert" --root "$S/root" --stream big.jpg --part 65536 \
+        "$FLOOR" --url "$TLS_URL" --cacert "$S/tls/tls-cert.pem" --root "$S/root" --stream big.jpg --part 65536 \
             --put-bytes 200000 --hash "$h" >"$S/tls.st.$h" 2>&1
         rc=$?
         check_eq "streamed over https, exit status ($h; $(tail -n 1 "$S/tls.st.$h"))" "$rc" 0
@@ -137,7 +138,7 @@ t_https_peer_with_a_wrong_ca_fails() {
     local ca
     for ca in other none; do
         if [ "$ca" = other ]; then
-            "$FLOOR" --url "$TLS_URL" --cacert "$S/other.cert" --root "$S/root" --list "$S/one.txt" >"$S/badca.$ca" 2>&1
+            "$FLOOR" --url "$TLS_URL" --cacert "$S/other/tls-cert.pem" --root "$S/root" --list "$S/one.txt" >"$S/badca.$ca" 2>&1
         else
             "$FLOOR" --url "$TLS_URL" --root "$S/root" --list "$S/one.txt" >"$S/badca.$ca" 2>&1
         fi
