@@ -7,11 +7,11 @@ runs on the same photos. Over https (the peer serving TLS with the https
 emulator's self-signed certificate, the floor trusting that certificate
 alone) the large photo is streamed without a payload hash and with the
 worker's https checksums: CRC-64/NVME of each GET body, checked against the
-one the peer states, and of each PUT body (--hash crc64nvme). Like the worker, each run GETs the photo and PUTs
-as many bytes as the photo has stripped (the worker uploads the stripped
-output), and its CPU is the whole process's (wait4: start-up and library
-loading included, as in the worker's figures). Medians plus the runs'
-min and max (the noise). Without Node.js the floor is skipped with its
+one the peer states, and of each PUT body (--hash crc64nvme). Like the
+worker, each run GETs the photo and PUTs as many bytes as the photo has
+stripped (the worker uploads the stripped output), and its CPU is the
+whole process's (wait4: start-up and library loading included, as in the
+worker's figures). Medians plus the runs' min and max (the noise). Without Node.js the floor is skipped with its
 reason (the report says so); a floor program that fails is a broken step."""
 import os
 import subprocess
