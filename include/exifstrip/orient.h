@@ -124,14 +124,29 @@ void es_orient_plan_frame_too_far(es_orient_plan *plan);
 /* "rotate 90° cw, trim 7 px left" / "rotate 180°" / "none". */
 void es_orient_plan_describe(const es_orient_plan *plan, char *buf, size_t cap);
 
+/* What es_orient_transform has allocated while it runs (libjpeg-turbo's
+ * objects, the output being made): zeroed before the first transform, and
+ * empty again whenever it returns. A caller that may leave a transform by a
+ * longjmp past it (a SIGBUS handler's: the input is a mapped file, truncated
+ * meanwhile) keeps it where the jump does not pop it and afterwards releases
+ * it with es_orient_transform_abandon (es_orient_stripper does, when freed). */
+typedef struct es_orient_transform_work {
+    struct es_orient_lossless_job *job; /* src/orient/lossless.h */
+    uint8_t *out;
+} es_orient_transform_work;
+
 /* Transforms jpeg (a complete JPEG, SOI..EOI) by plan->op with trimming,
  * progressive output when the frame is progressive, and the original's APPn
  * and COM segments (before its first scan, in order) put back right after
  * SOI in place of libjpeg-turbo's own: JFIF (density swapped when the op
  * transposes), ICC chunks, Adobe. Metadata is not filtered here: the caller
- * runs the result through the stripper. *out is malloc'd. */
-es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_frame *frame,
-                           const es_orient_plan *plan, uint8_t **out, size_t *out_len, es_error *err);
+ * runs the result through the stripper. *out is malloc'd. work: see above. */
+es_err es_orient_transform(es_orient_transform_work *work, const uint8_t *jpeg, size_t len,
+                           const es_orient_frame *frame, const es_orient_plan *plan, uint8_t **out,
+                           size_t *out_len, es_error *err);
+/* Releases what a transform left by a longjmp past it had allocated; work is
+ * empty afterwards (nothing happens when it already was). */
+void es_orient_transform_abandon(es_orient_transform_work *work);
 
 /* A shared memory budget that transforms wait for (the worker's); optional. */
 typedef struct es_orient_budget_ops {
@@ -218,6 +233,10 @@ uint64_t es_orient_stripper_copied(const es_orient_stripper *s);
  * scanned in pieces of 32 KiB, only up to the piece that decides: the rest
  * goes straight to the path decided. */
 uint64_t es_orient_stripper_probed(const es_orient_stripper *s);
+/* Frees s, also after a finish that never returned, left by a longjmp (a
+ * SIGBUS handler's, when lent memory vanished under it: src/cli/stream.c):
+ * what its transform had allocated is released, the budget's run ended and
+ * its bytes given back. */
 void es_orient_stripper_free(es_orient_stripper *s);
 
 /* Whole-buffer convenience (tests, fuzzing): like es_jpeg_strip_buffer; in is

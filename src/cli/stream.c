@@ -49,7 +49,11 @@ static void s_note_head(es_cli_input *in, const uint8_t *data, size_t n)
 }
 
 /* A file that shrinks while it is mapped raises SIGBUS on the pages past its
- * new end: that read fails (EIO) instead of killing the process. */
+ * new end: that read fails (EIO) instead of killing the process. The jump
+ * leaves whichever stripper call was reading (the feed, or the finish and
+ * the transform in it); freeing the stripper then releases what that call
+ * had allocated (es_orient_stripper_free: the transform's libjpeg-turbo
+ * objects are kept in the stripper, not in a frame the jump pops). */
 static sigjmp_buf s_bus_jump;
 
 static void s_on_bus(int sig)
@@ -63,8 +67,8 @@ static void s_on_bus(int sig)
  * the rest (src/orient/stripper.c, S_PROBE_PIECE; tests/cli checks both with
  * EXIFSTRIP_TEST_HOLD_STATS). The mapping lives until finish has returned,
  * which may turn the photo straight from it, so the SIGBUS guard covers the
- * transform too (a file truncated meanwhile then leaks what libjpeg-turbo
- * had allocated for it; the run fails with EIO). Returns false (nothing fed)
+ * transform too (a file truncated meanwhile fails the run with EIO, and
+ * nothing leaks: tests/orient/abandon_test.c). Returns false (nothing fed)
  * when the file is not worth or not possible to map: then the caller reads
  * it. */
 static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)

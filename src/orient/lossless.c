@@ -92,8 +92,11 @@ typedef struct s_sparse_src {
 } s_sparse_src;
 
 /* Everything a transform touches lives here and is reached through one
- * pointer, so a longjmp out of libjpeg clobbers nothing. */
-typedef struct s_job {
+ * pointer, so a longjmp out of libjpeg clobbers nothing; the caller's slot
+ * points here while it runs, so a longjmp past it (es_orient_lossless_abandon)
+ * loses nothing either. */
+typedef struct es_orient_lossless_job s_job;
+struct es_orient_lossless_job {
     struct jpeg_error_mgr err; /* first: the error callbacks find the job from it */
     jmp_buf jump;
     char msg[JMSG_LENGTH_MAX];
@@ -114,7 +117,7 @@ typedef struct s_job {
     int sparse_n;    /* source arrays requested so far */
     s_sparse_src src[MAX_COMPONENTS];
     s_access_fn in_access;
-} s_job;
+};
 
 static void s_error_exit(j_common_ptr c)
 {
@@ -500,13 +503,37 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
     return 0;
 }
 
-/* One transform attempt; *retry_full when the sparse source gave up. */
+/* Destroys a job's libjpeg objects and frees it with what it holds: after
+ * it ran, failed (libjpeg's error exit jumps back into s_run) or was left by
+ * a longjmp past it (libjpeg's objects may be mid-way through decoding then:
+ * jpeg_destroy_* frees their pools whatever their state, as after an error). */
+static void s_release(s_job *j)
+{
+    if (j->out_created)
+        jpeg_destroy_compress(&j->out);
+    if (j->in_created)
+        jpeg_destroy_decompress(&j->in);
+    s_sparse_free(j);
+    free(j->dest.buf);
+    free(j);
+}
+
+void es_orient_lossless_abandon(es_orient_lossless_job **job)
+{
+    if (*job)
+        s_release(*job);
+    *job = NULL;
+}
+
+/* One transform attempt, its job in *slot while it runs; *retry_full when
+ * the sparse source gave up. */
 static es_err s_attempt(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, bool sparse,
-                        uint8_t **out, size_t *out_len, bool *retry_full, es_error *err)
+                        uint8_t **out, size_t *out_len, s_job **slot, bool *retry_full, es_error *err)
 {
     s_job *j = calloc(1, sizeof *j);
     if (!j)
         return es_error_set(err, ES_ERR_NOMEM, "transform: out of memory");
+    *slot = j;
     j->op = op;
     j->progressive = progressive;
     j->sparse = sparse;
@@ -514,30 +541,26 @@ static es_err s_attempt(const uint8_t *jpeg, size_t len, es_orient_op op, bool p
     if (s_run(j, jpeg, len) != 0) {
         *retry_full = j->retry_full;
         rc = es_error_set(err, ES_ERR_JPEG_BAD_MARKER, "libjpeg-turbo cannot transform it: %s", j->msg);
-        free(j->dest.buf);
     } else {
         *out = j->dest.buf;
         *out_len = (size_t)(j->dest.pub.next_output_byte - j->dest.buf);
+        j->dest.buf = NULL; /* handed over */
     }
-    if (j->out_created)
-        jpeg_destroy_compress(&j->out);
-    if (j->in_created)
-        jpeg_destroy_decompress(&j->in);
-    s_sparse_free(j);
-    free(j);
+    *slot = NULL;
+    s_release(j);
     return rc;
 }
 
 es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, uint8_t **out,
-                          size_t *out_len, es_error *err)
+                          size_t *out_len, es_orient_lossless_job **job, es_error *err)
 {
     *out = NULL;
     *out_len = 0;
     if (!jpeg || len < 4 || len > 0xFFFFFFFFu || (unsigned)op > 7)
         return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
     bool retry_full = false;
-    es_err rc = s_attempt(jpeg, len, op, progressive, true, out, out_len, &retry_full, err);
+    es_err rc = s_attempt(jpeg, len, op, progressive, true, out, out_len, job, &retry_full, err);
     if (rc != ES_OK && retry_full)
-        rc = s_attempt(jpeg, len, op, progressive, false, out, out_len, &retry_full, err);
+        rc = s_attempt(jpeg, len, op, progressive, false, out, out_len, job, &retry_full, err);
     return rc;
 }

@@ -78,6 +78,11 @@ struct es_orient_stripper {
     uint64_t expect_len;  /* the whole input's length, 0 = unknown */
     bool frame_checked;   /* apply: the frame allows the transform (checked once) */
     uint64_t budget_held; /* bytes taken from cfg.budget (hold or acquire), given back once */
+    bool run_unended;     /* acquired a turn from cfg.budget, end_run not yet called */
+    /* The transform running at finish, here so that a finish left by a
+     * longjmp (a SIGBUS handler's, when lent input vanishes) leaves what it
+     * allocated reachable: es_orient_stripper_free releases it. */
+    es_orient_transform_work turning;
     es_orient_result result;
     es_jpeg_stats stats;
     es_error error;
@@ -318,6 +323,14 @@ static void s_give_back(es_orient_stripper *s)
     s->budget_held = 0;
 }
 
+/* Ends the budget's run acquired for the transform (once). */
+static void s_end_run(es_orient_stripper *s)
+{
+    if (s->run_unended && s->cfg.budget->end_run)
+        s->cfg.budget->end_run(s->cfg.budget->ctx);
+    s->run_unended = false;
+}
+
 /* apply, the frame allowing the transform: with a budget that can hold
  * (and the input's length known), the photo's share is taken before the
  * rest of it is held; one that can never fit keeps the tag at once, one
@@ -495,7 +508,6 @@ static es_err s_finish_buffered(es_orient_stripper *s)
     es_orient_plan_make(s->tag, have_frame ? &f : NULL, s->cfg.max_pixels, s->held_len, &plan);
     s->result.plan = plan;
     const es_orient_budget_ops *budget = s->cfg.budget;
-    bool reserved = false;
     if (!plan.fallback[0] && budget && budget->acquire) {
         /* A share taken ahead (s_hold_share) covers the whole input: only
          * the turn to run is waited for, holding no more than that share. */
@@ -503,7 +515,7 @@ static es_err s_finish_buffered(es_orient_stripper *s)
         if (ahead && plan.memory > s->budget_held)
             snprintf(plan.fallback, sizeof plan.fallback, "needs %llu MiB, more than the share taken ahead",
                      (unsigned long long)(plan.memory >> 20) + 1);
-        else if (!(reserved = budget->acquire(budget->ctx, ahead ? 0 : plan.memory)))
+        else if (!(s->run_unended = budget->acquire(budget->ctx, ahead ? 0 : plan.memory)))
             s_over_budget(&plan, plan.fallback, sizeof plan.fallback);
         else if (!ahead)
             s->budget_held = plan.memory;
@@ -512,10 +524,9 @@ static es_err s_finish_buffered(es_orient_stripper *s)
     size_t img_len = 0;
     es_error terr = {0};
     if (!plan.fallback[0] &&
-        es_orient_transform(s->held, s->held_len, &f, &plan, &img, &img_len, &terr) != ES_OK)
+        es_orient_transform(&s->turning, s->held, s->held_len, &f, &plan, &img, &img_len, &terr) != ES_OK)
         snprintf(plan.fallback, sizeof plan.fallback, "%.150s", terr.msg);
-    if (reserved && budget->end_run) /* the CPU work is done: writing the result out is not */
-        budget->end_run(budget->ctx);
+    s_end_run(s); /* the CPU work is done: writing the result out is not */
     if (plan.fallback[0])
         s_give_back(s);
     es_err rc;
@@ -593,6 +604,9 @@ void es_orient_stripper_free(es_orient_stripper *s)
 {
     if (!s)
         return;
+    /* a finish left by a longjmp: its transform, its run, its share */
+    es_orient_transform_abandon(&s->turning);
+    s_end_run(s);
     s_give_back(s); /* a share taken ahead for a photo never finished */
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);

@@ -84,25 +84,35 @@ static bool s_complete_jpeg(const uint8_t *j, size_t len)
     return ok;
 }
 
-es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_frame *frame,
-                           const es_orient_plan *plan, uint8_t **out, size_t *out_len, es_error *err)
+void es_orient_transform_abandon(es_orient_transform_work *work)
+{
+    es_orient_lossless_abandon(&work->job);
+    free(work->out);
+    work->out = NULL;
+}
+
+es_err es_orient_transform(es_orient_transform_work *work, const uint8_t *jpeg, size_t len,
+                           const es_orient_frame *frame, const es_orient_plan *plan, uint8_t **out,
+                           size_t *out_len, es_error *err)
 {
     *out = NULL;
     *out_len = 0;
-    if (!jpeg || len < 4 || len > 0xFFFFFFFFu || !frame || !plan || (unsigned)plan->op > 7)
+    if (!work || !jpeg || len < 4 || len > 0xFFFFFFFFu || !frame || !plan || (unsigned)plan->op > 7)
         return es_error_set(err, ES_ERR_INVALID_ARG, "transform: invalid argument");
     uint8_t sof = frame->sof_marker;
     bool progressive = sof == 0xC2 || sof == 0xC6 || sof == 0xCA || sof == 0xCE;
-    uint8_t *dst = NULL;
     size_t dst_len = 0;
     /* A failure (also any warning: damaged entropy data, a premature end)
      * makes the caller keep the original's bytes and the tag, which a viewer
-     * shows exactly as before, instead of libjpeg's partial re-coding. */
-    es_err rc = es_orient_lossless(jpeg, len, plan->op, progressive, &dst, &dst_len, err);
+     * shows exactly as before, instead of libjpeg's partial re-coding. The
+     * output stays in work until it is handed over: copying the metadata
+     * reads jpeg again. */
+    es_err rc = es_orient_lossless(jpeg, len, plan->op, progressive, &work->out, &dst_len, &work->job, err);
     if (rc != ES_OK)
         return rc;
+    uint8_t *dst = work->out;
     if (dst_len < 4 || dst[0] != 0xFF || dst[1] != 0xD8) {
-        free(dst);
+        es_orient_transform_abandon(work);
         return es_error_set(err, ES_ERR_INTERNAL, "transform: libjpeg-turbo produced no JPEG");
     }
     bool transposes = es_orient_op_transposes(plan->op);
@@ -113,18 +123,19 @@ es_err es_orient_transform(const uint8_t *jpeg, size_t len, const es_orient_fram
     if (total > dst_len) {
         uint8_t *grown = realloc(dst, total);
         if (!grown) {
-            free(dst);
+            es_orient_transform_abandon(work);
             return es_error_set(err, ES_ERR_NOMEM, "out of memory (transform output of %zu bytes)", total);
         }
-        dst = grown;
+        dst = work->out = grown;
     }
     memmove(dst + 2 + meta, dst + body, dst_len - body);
     s_copy_metadata(jpeg, len, transposes, dst + 2);
     if (!s_complete_jpeg(dst, total)) {
-        free(dst);
+        es_orient_transform_abandon(work);
         return es_error_set(err, ES_ERR_INTERNAL, "libjpeg-turbo produced an incomplete JPEG");
     }
     *out = dst;
     *out_len = total;
+    work->out = NULL; /* handed over */
     return ES_OK;
 }

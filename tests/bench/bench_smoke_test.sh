@@ -13,7 +13,8 @@
 # CPU per image, per MB and at start-up, consistent with the raw counts.
 # The phone photo turned (CLI and worker): every output upright, a peer's
 # sideways output (or turned 270 for 90) reported as such, exifstrip's
-# failing the run; a peer failing on it reported as failed with its error,
+# failing the run, jpegcmp's reason quoted when it cannot compare an output
+# (not a JPEG); a peer failing on it reported as failed with its error,
 # none of its times shown.
 # Also: a peer tool that fails on every file fails the run with a
 # clear message. Times are not checked (benchmarks are informational).
@@ -315,6 +316,32 @@ t_wrong_turn_is_detected() {
     reported_not_upright "$S/wrong-turn" 270 || es_skip "jpegtran is not installed"
 }
 
+# An output `jpegcmp pixels` cannot compare (exit 2: its orientation cannot
+# be read, here: not a JPEG) is not upright, and jpegcmp's reason is quoted:
+# a peer's in its row and the summary, exifstrip's in the bench's error.
+t_uncomparable_output_says_why() {
+    local got
+    command -v jpegtran >/dev/null || { es_skip "jpegtran is not installed"; return; }
+    mkdir -p "$S/garbled"
+    # jpegtran writing a text file to its -outfile
+    printf '#!/bin/bash\nwhile [ $# -gt 0 ]; do [ "$1" = -outfile ] && { echo "not a photo" >"$2"; exit 0; }; shift; done\nexit 1\n' \
+        >"$S/garbled/jpegtran"
+    chmod +x "$S/garbled/jpegtran"
+    got=$(portrait_run "$EXIFSTRIP" "$S/garbled")
+    check "jpegtran is not upright" grep -qxF "jpegtran False" <<<"$got"
+    check "exifstrip still is" grep -qxF "exifstrip True" <<<"$got"
+    check "the summary quotes jpegcmp's reason" \
+        grep -qE '; NOT upright: jpegtran \(jpegcmp: phone\.jpg: cannot read its EXIF Orientation: [^|]*not a JPEG' <<<"$got"
+    check "its row too, in the upright column" \
+        grep -qE '^\| jpegtran \|([^|]*\|){7} NO \(jpegcmp: phone\.jpg: cannot read its EXIF Orientation: [^|]*not a JPEG[^|]*\) \|' <<<"$got"
+    printf '#!/bin/bash\n# strip writing a text file to its output\n[ "$1" = strip ] && { echo "not a photo" >"${@: -1}"; exit 0; }\nexec %q "$@"\n' \
+        "$EXIFSTRIP" >"$S/garbled/exifstrip"
+    chmod +x "$S/garbled/exifstrip"
+    got=$(portrait_run "$S/garbled/exifstrip")
+    check "exifstrip's failure quotes it" grep -qE \
+        '^BenchError: the phone photo does not display upright after exifstrip and exifstrip --orientation keep \(jpegcmp pixels: jpegcmp: [^ ]*/phone\.jpg: cannot read its EXIF Orientation: .*not a JPEG.*\)$' <<<"$got"
+}
+
 # A peer that fails on the phone photo is reported, not fatal, and none of
 # its times is shown as a result: "failed" and its error instead.
 t_failing_peer_on_the_phone_photo_is_reported() {
@@ -355,6 +382,7 @@ es_run t_floor_skipped_is_reported
 es_run t_quick_run_turns_the_phone_photo
 es_run t_wrong_pixels_are_detected
 es_run t_wrong_turn_is_detected
+es_run t_uncomparable_output_says_why
 es_run t_failing_peer_on_the_phone_photo_is_reported
 es_run t_broken_peer_fails_clearly
 es_finish

@@ -382,13 +382,19 @@ def portrait_tools(exifstrip, tool_list):
 
 
 def displays_upright(jpegcmp, photo, out):
-    """True when out displays as photo does upright: `jpegcmp pixels` decodes
-    both after applying each one's EXIF Orientation with libjpeg-turbo's
-    tjTransform and trimming (what `jpegtran -rotate 90 -trim` runs) and
-    compares every sample. None when there is no output."""
+    """(upright, why): upright is True when out displays as photo does
+    upright: `jpegcmp pixels` decodes both after applying each one's EXIF
+    Orientation with libjpeg-turbo's tjTransform and trimming (what `jpegtran
+    -rotate 90 -trim` runs) and compares every sample; None when there is no
+    output. When jpegcmp cannot compare them (exit 2: an orientation it
+    cannot read or apply), upright is False and why is its reason (stderr),
+    else why is None."""
     if not os.path.exists(out):
-        return None
-    return subprocess.run([jpegcmp, "pixels", photo, out], capture_output=True).returncode == 0
+        return None, None
+    p = subprocess.run([jpegcmp, "pixels", photo, out], capture_output=True, text=True)
+    if p.returncode == 2:
+        return False, " ".join(p.stderr.split()) or "jpegcmp pixels cannot compare them (exit 2, no reason given)"
+    return p.returncode == 0, None
 
 
 def same_bytes(a, b):
@@ -418,12 +424,14 @@ def portrait_bench(exifstrip, jpegcmp, tool_list, photo, megapixels, work, runs)
     out_of = lambda name: os.path.join(work, f"portrait-{name}", os.path.basename(photo))
     for t in lst:
         r = results[t.name]
+        upright, upright_why = displays_upright(jpegcmp, photo, out_of(t.name))
         r.update(version=t.version, note=t.note, mp_s=megapixels / r["wall"] if r.get("wall") else None,
-                 upright=displays_upright(jpegcmp, photo, out_of(t.name)),
+                 upright=upright, upright_why=upright_why,
                  as_jpegtran=same_bytes(out_of(t.name), out_of("jpegtran")) if "jpegtran" in results else None,
                  residue=residue(exifstrip, os.path.dirname(out_of(t.name)), inputs))
     wrong = [n for n in ours if not results[n]["upright"]]
     if wrong:
+        why = "; ".join(results[n]["upright_why"] or "not the input turned" for n in wrong)
         raise BenchError(f"the phone photo does not display upright after {' and '.join(wrong)} "
-                         "(jpegcmp pixels: not the input turned)")
+                         f"(jpegcmp pixels: {why})")
     return results

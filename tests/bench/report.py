@@ -528,6 +528,16 @@ def yes_no(v):
     return "–" if v is None else ("yes" if v else "NO")
 
 
+def upright_why(r):
+    """ (jpegcmp's reason) when `jpegcmp pixels` could not compare a phone-photo result's output, else ""."""
+    return f" ({one_line(r['upright_why'])})" if r.get("upright_why") else ""
+
+
+def upright_text(r):
+    """A phone-photo result's upright cell: yes/NO (and why)."""
+    return yes_no(r.get("upright")) + upright_why(r)
+
+
 PORTRAIT_KEEP = "exifstrip --orientation keep"   # cli_bench.PORTRAIT_KEEP
 
 
@@ -548,7 +558,7 @@ def portrait_sentence(data):
              f"{n} {r['wall'] * 1000:.0f} ms = {ratio(r['wall'], ex['wall']):.2f}×" for n, r in tools.items()
              if n not in ("exifstrip", PORTRAIT_KEEP) and ("wall" in r or r.get("failed"))]
     keep = tools.get(PORTRAIT_KEEP, {})
-    wrong = [n for n, r in tools.items() if r.get("upright") is False]
+    wrong = [n + upright_why(r) for n, r in tools.items() if r.get("upright") is False]
     failed = [n for n, r in tools.items() if r.get("failed")]
     wp = (data.get("worker") or {}).get("portrait")
     worker = (f" Through the worker: {wp['apply']['cpu_ms_per_image']:.0f} CPU ms per such photo turned, "
@@ -567,10 +577,10 @@ def portrait_section(pt, w):
     """The phone photo turned by each tool; and through the worker, turned and not."""
     tools = pt["tools"]
     base = tools["exifstrip"]["wall"]
-    rows = [(name, r["version"], "–", "failed", "failed", "–", "failed", "failed", yes_no(r.get("upright")),
+    rows = [(name, r["version"], "–", "failed", "failed", "–", "failed", "failed", upright_text(r),
              yes_no(r.get("as_jpegtran")), peer_text(name, r), r["note"]) if r.get("failed") else
             (name, r["version"], len(r["walls"]), f(r["wall"] * 1000, 0), f(r["cpu"] * 1000, 0), mib(r["peak_kib"]),
-             f(r.get("mp_s"), 1), f(ratio(r["wall"], base)) + "×", yes_no(r.get("upright")),
+             f(r.get("mp_s"), 1), f(ratio(r["wall"], base)) + "×", upright_text(r),
              yes_no(r.get("as_jpegtran")), peer_text(name, r), r["note"])
             for name, r in tools.items() if "wall" in r or r.get("failed")]
     cost, cpu_cost = portrait_turn_cost(tools, "wall"), portrait_turn_cost(tools, "cpu")

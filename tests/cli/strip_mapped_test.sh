@@ -149,8 +149,9 @@ t_photo_not_turned_is_decided_in_its_first_piece() {
 # stops the run as the transform starts and truncates the file there. Under
 # AddressSanitizer the leak check is off for this run: LeakSanitizer does not
 # work under ptrace and ends the process with exit status 1 whatever it did,
-# which would make the exit status checked below meaningless (and the libjpeg
-# objects of the transform cut short by the SIGBUS are leaked, stream.c).
+# which would make the exit status checked below meaningless. That nothing of
+# the transform cut short by the SIGBUS leaks is checked without gdb, with
+# LeakSanitizer on, by tests/orient/abandon_test.c.
 t_file_truncated_during_the_transform() {
     local d
     if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q ' T es_orient_transform$'; then

@@ -102,7 +102,9 @@ static void test_same_refusals(void)
     es_error err = {0};
     uint8_t *out = NULL;
     size_t out_len = 0;
-    CHECK(es_orient_lossless(jpeg, len, ES_ORIENT_OP_ROT90, false, &out, &out_len, &err) != ES_OK);
+    es_orient_lossless_job *job = NULL;
+    CHECK(es_orient_lossless(jpeg, len, ES_ORIENT_OP_ROT90, false, &out, &out_len, &job, &err) != ES_OK);
+    CHECK(job == NULL);
     CHECK_STR_CONTAINS(err.msg, "subsampling");
     CHECK(out == NULL);
     free(jpeg);

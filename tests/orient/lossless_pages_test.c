@@ -41,7 +41,8 @@ static void test_rotation_takes_few_faults(void)
     }
     es_error err = {0};
     long long before = ot_faults(counter);
-    es_err rc = es_orient_lossless(jpeg, len, ES_ORIENT_OP_ROT90, false, &out, &out_len, &err);
+    es_orient_lossless_job *job = NULL;
+    es_err rc = es_orient_lossless(jpeg, len, ES_ORIENT_OP_ROT90, false, &out, &out_len, &job, &err);
     long long after = ot_faults(counter), faults = after - before;
     CHECK_INT_EQ(rc, ES_OK);
     printf("# rotate90 of 2048x1536 (%zu bytes): %lld page faults\n", len, faults);

@@ -94,7 +94,10 @@ static inline int ot_check_same_as_tj(const char *name, const uint8_t *jpeg, siz
     unsigned char *ref = NULL;
     unsigned long ref_len = 0;
     es_error err = {0};
-    bool ok = es_orient_lossless(jpeg, len, op, progressive, &mine, &mine_len, &err) == ES_OK;
+    es_orient_lossless_job *job = NULL;
+    bool ok = es_orient_lossless(jpeg, len, op, progressive, &mine, &mine_len, &job, &err) == ES_OK;
+    if (job) /* released by the time it returns, whatever happened */
+        es_test_fail(__FILE__, __LINE__, "%s: es_orient_lossless left its job in the slot", name);
     bool ref_ok = ot_tj_transform(jpeg, len, op, progressive, &ref, &ref_len) == 0;
     const char *how = progressive ? " progressive" : "";
     int result = ok ? 1 : 0;
