@@ -25,7 +25,8 @@ bool es_worker_tune_malloc(void)
         return false;
     /* Setting either threshold also turns off glibc's dynamic adjustment of both. */
     return mallopt(M_MMAP_THRESHOLD, ES_WORKER_MMAP_THRESHOLD) == 1 &&
-           mallopt(M_TRIM_THRESHOLD, ES_WORKER_TRIM_THRESHOLD) == 1;
+           mallopt(M_TRIM_THRESHOLD, ES_WORKER_TRIM_THRESHOLD) == 1 &&
+           mallopt(M_TOP_PAD, ES_WORKER_TOP_PAD) == 1;
 #else
     return false;
 #endif

@@ -12,11 +12,20 @@
 #define ES_WORKER_MMAP_THRESHOLD ((int)(128 * 1024))
 /* The free top of a malloc heap beyond this is given back to the system. */
 #define ES_WORKER_TRIM_THRESHOLD ((int)(128 * 1024))
+/* What a trim of a heap's free top leaves (M_TOP_PAD): libcurl 7.88 frees
+ * its 120 KiB upload buffer at the end of every transfer and allocates it
+ * again for the next, so a thread's heap was trimmed and faulted in again
+ * for each upload part (~14 faults per 8 MiB part of a large photo, and a
+ * TLB flush reaching the other CPUs). 256 KiB keeps that buffer and the
+ * request's own between transfers: at most this much more resident per
+ * malloc arena, only what a thread had in use before. */
+#define ES_WORKER_TOP_PAD ((int)(256 * 1024))
 
-/* Fixes malloc's mmap and trim thresholds (ES_WORKER_*_THRESHOLD). glibc
- * otherwise raises its mmap threshold to the size of each large block freed,
- * so every worker thread's arena ends up keeping a job's buffers (about a
- * photo's size per thread) for good. Call once, before the threads start.
+/* Fixes malloc's mmap and trim thresholds (ES_WORKER_*_THRESHOLD) and its top
+ * pad (ES_WORKER_TOP_PAD). glibc otherwise raises its mmap threshold to the
+ * size of each large block freed, so every worker thread's arena ends up
+ * keeping a job's buffers (about a photo's size per thread) for good. Call
+ * once, before the threads start.
  * Does nothing, returning false, when GLIBC_TUNABLES already sets malloc
  * options (the operator's choice wins) or the C library is not glibc. */
 bool es_worker_tune_malloc(void);

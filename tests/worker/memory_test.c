@@ -2,6 +2,9 @@
  * block is freed, a smaller large block is still mapped on its own (so its
  * memory goes back to the system when freed) instead of being carved from the
  * heap, where glibc's default dynamic threshold would put and keep it.
+ * And a thread's buffers below the mmap threshold freed at the end of one
+ * transfer and allocated again for the next (libcurl's upload buffer, once
+ * per upload part) are not trimmed from its heap and faulted in again.
  * es_worker_release_startup_pages: the resident pages of read-only file
  * mappings go down, code that runs afterwards (libc's included) still works,
  * and neither a private copy of a read-only page (even between two file
@@ -12,11 +15,13 @@
  * than there are ranges. */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -62,6 +67,59 @@ static bool s_tuned_stays_mapped(void)
     return es_worker_tune_malloc() && s_megabyte_is_mapped() && s_megabyte_is_mapped();
 }
 
+/* libcurl's 120 KiB upload buffer and a request's other buffers, freed at
+ * the end of each transfer and allocated again for the next. */
+#define S_TRANSFER_BUFFER (120u * 1024u)
+#define S_TRANSFER_BUFFERS 2
+
+/* Where the buffers are kept while in use: the compiler may not drop them. */
+static char *volatile s_in_use[S_TRANSFER_BUFFERS];
+
+static long s_thread_faults(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt : -1;
+}
+
+/* Two transfers' buffers on a thread of its own (its own malloc arena, as
+ * a worker thread's): the page faults the second one's took. */
+static void *s_second_transfer_faults(void *out)
+{
+    long before = 0;
+    for (int transfer = 0; transfer < 2; transfer++) {
+        if (transfer == 1)
+            before = s_thread_faults();
+        for (int i = 0; i < S_TRANSFER_BUFFERS; i++)
+            if ((s_in_use[i] = malloc(S_TRANSFER_BUFFER)))
+                memset(s_in_use[i], transfer + 1, S_TRANSFER_BUFFER);
+        for (int i = S_TRANSFER_BUFFERS - 1; i >= 0; i--)
+            free(s_in_use[i]);
+    }
+    *(long *)out = s_thread_faults() - before;
+    return NULL;
+}
+
+static long s_refaults(void)
+{
+    long faults = -1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, s_second_transfer_faults, &faults) != 0 || pthread_join(t, NULL) != 0)
+        return -1;
+    return faults;
+}
+
+/* The worker's thresholds without its top pad: the freed buffers are
+ * trimmed from the thread's heap and the next transfer faults many of their
+ * pages in again (28 with glibc 2.36's default pad of 128 KiB). */
+static bool s_unpadded_refaults(void)
+{
+    return mallopt(M_MMAP_THRESHOLD, ES_WORKER_MMAP_THRESHOLD) == 1 &&
+           mallopt(M_TRIM_THRESHOLD, ES_WORKER_TRIM_THRESHOLD) == 1 &&
+           s_refaults() >= (long)(S_TRANSFER_BUFFER / 4096u / 2u);
+}
+
+static bool s_tuned_keeps_transfer_buffers(void) { return es_worker_tune_malloc() && s_refaults() == 0; }
+
 #endif
 
 static void test_large_blocks_stay_mapped(void)
@@ -74,6 +132,17 @@ static void test_large_blocks_stay_mapped(void)
      * 1 MiB block comes from (and stays in) the heap. */
     CHECK(!s_in_child(s_megabyte_is_mapped));
     CHECK(s_in_child(s_tuned_stays_mapped));
+#endif
+}
+
+static void test_transfer_buffers_stay_resident(void)
+{
+#if ES_TEST_SANITIZED
+    SKIP("built with AddressSanitizer, which has its own allocator");
+#else
+    unsetenv("GLIBC_TUNABLES");
+    CHECK(s_in_child(s_unpadded_refaults));
+    CHECK(s_in_child(s_tuned_keeps_transfer_buffers));
 #endif
 }
 
@@ -215,6 +284,7 @@ static void test_release_batches_its_ranges(void)
 int main(void)
 {
     ES_RUN(test_large_blocks_stay_mapped);
+    ES_RUN(test_transfer_buffers_stay_resident);
     ES_RUN(test_operator_tunables_win);
     ES_RUN(test_release_unmaps_readonly_pages_and_code_still_runs);
     ES_RUN(test_release_keeps_private_copies_and_data);
