@@ -103,10 +103,17 @@ t_quick_run_writes_results() {
         grep -qE "^On this machine per image exifstrip's worker spends [0-9.]+× the libcurl floor .* per-image target \([0-9.]+ ms\) is (above|below|within noise of) .*; per MB .* target \(0.50 ms/MB\) is (above|below|within noise of) " "$out"
     check "worker section: how the floor was measured" grep -qE '^\| per image: 4 photos, 4 threads \| CPU ms/image \| [0-9.]+ \| [0-9.]+ \| 1 \| 8 \| [1-4] \|$' "$out"
     check "summary: the large photo's floor over https, exifstrip's https run against its TLS + CRC-64/NVME floor" \
-        grep -qE '^\| libcurl floor per MB over https \(TLS\), [0-9]+ MB photo \(CPU ms/MB; .*\)\) \| [0-9.]+ \| [0-9.]+ \(CRC-64/NVME of each GET and PUT body instead\) \| [0-9.]+ \(https: UNSIGNED-PAYLOAD \+ CRC64NVME\) = [0-9.]+× its floor \(TLS \+ CRC-64/NVME\) \| ≤ 0\.50 \|$' "$out"
+        grep -qE '^\| libcurl floor per MB over https \(TLS\), [0-9]+ MB photo \(CPU ms/MB; .*\)\) \| [0-9.]+ \| – \| [0-9.]+ \(https: UNSIGNED-PAYLOAD \+ CRC64NVME\) = [0-9.]+× its floor \(TLS \+ CRC-64/NVME\) \| ≤ 0\.50 \|$' "$out"
     check "worker section: the https floor's run, one GET and the PUTs on two connections" \
-        grep -qE '^\| per MB over https \(TLS\): the [0-9]+ MB photo streamed \| CPU ms/MB \| [0-9.]+ \| [0-9.]+ \(CRC-64/NVME of each GET and PUT body instead\) \| 1 \| [2-9][0-9]* \| 2 \|$' "$out"
+        grep -qE '^\| per MB over https \(TLS\): the [0-9]+ MB photo streamed \| CPU ms/MB \| [0-9.]+ \| – \| 1 \| [2-9][0-9]* \| 2 \|$' "$out"
     check "worker section: the https run has a floor now" grep -qF 'The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS' "$out"
+    check "summary: the floor's columns are the worker's two modes, each with its CRC-64/NVME" grep -qF \
+        "| informational, not a target | floor: unsigned: CRC-64/NVME of each GET and PUT body | floor: signed: SHA-256 of each PUT body + CRC-64/NVME of each GET and PUT body |" "$out"
+    check_eq "the floor ran in the worker's modes: per image, per MB, over https" "$(/usr/bin/python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))["worker"]
+print(sorted(w["curl_floor"]["images"]), sorted(w["large"]["curl_floor"]), sorted(w["large"]["curl_floor_https"]))' \
+        "$S/quick.json")" "['crc64nvme', 'sha256+crc64nvme'] ['crc64nvme', 'sha256+crc64nvme'] ['crc64nvme']"
     check "the floor is never a target" bash -c "! awk '/^## Targets/,/^## In-process/' '$out' | grep -qi 'floor'"
     check "summary block for the README" grep -qF '<!-- bench-summary:begin' "$out"
     check "the summary block is printed" grep -qF '<!-- bench-summary:end -->' "$S/quick.log"

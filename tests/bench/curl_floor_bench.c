@@ -30,6 +30,9 @@
  *                  computed on the bytes just copied into the part, as the
  *                  worker's uploader does) goes in x-amz-checksum-crc64nvme
  *                  and the peer must answer that it verified it.
+ *   --hash sha256+crc64nvme  both, as the worker always does in its signed
+ *                  mode: SHA-256 in x-amz-content-sha256 and the CRC header on
+ *                  each PUT, checksum mode on each GET with its CRC checked.
  *   --cacert FILE  for an https:// --url: trust FILE's certificates alone
  *                  (CURLOPT_CAINFO, no CA directory), peer and host checks on,
  *                  as the worker does with AWS_CA_BUNDLE. curl loads FILE for
@@ -66,14 +69,15 @@
 #include "common/crc.h"
 
 #define MAX_THREADS 64
-#define PUT_REPLY_MAX 40
+#define PUT_REPLY_MAX 64
 #define CONNECT_TIMEOUT_MS 10000L
 #define LOW_SPEED_TIME_S 30L /* the worker's default; --low-speed-time S */
 #define CRC_HEADER "x-amz-checksum-crc64nvme"
 
-/* --hash: what each request's body costs besides moving it. */
-typedef enum payload_hash { HASH_NONE, HASH_SHA256, HASH_CRC64NVME } payload_hash;
-static const char *const hash_names[] = {"none", "sha256", "crc64nvme"};
+/* --hash: what each request's body costs besides moving it, a set of flags
+ * (hash_names[flags] names each set). */
+enum { HASH_SHA256 = 1, HASH_CRC64NVME = 2 };
+static const char *const hash_names[] = {"none", "sha256", "crc64nvme", "sha256+crc64nvme"};
 
 typedef struct photo {
     char *get_url, *put_url;
@@ -82,7 +86,7 @@ typedef struct photo {
 
 typedef struct floor_run {
     const es_curl_api *cu;
-    payload_hash hash;
+    unsigned hash;               /* HASH_* flags */
     const es_crypto_api *crypto; /* HASH_SHA256's libcrypto */
     const char *cacert;          /* --cacert: the only CAs trusted, or NULL */
     photo *photos;
@@ -177,45 +181,50 @@ static size_t on_reply(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* The header that carries body[0..len)'s digest in r's hash mode (crc: the
- * body's CRC-64/NVME, already computed) into out; false in HASH_NONE. */
-static bool digest_header(const floor_run *r, const uint8_t *body, size_t len, uint64_t crc, char out[96])
+/* hdrs with line appended (freed and fails the run when out of memory). */
+static struct curl_slist *append_header(const es_curl_api *cu, struct curl_slist *hdrs, const char *line)
 {
-    if (r->hash == HASH_CRC64NVME) {
-        char b64[13];
-        es_crc_base64(ES_CRC64NVME, crc, b64);
-        snprintf(out, 96, CRC_HEADER ": %s", b64);
-        return true;
+    struct curl_slist *more = cu->slist_append(hdrs, line);
+    if (!more) {
+        cu->slist_free_all(hdrs);
+        die("out of memory");
     }
-    if (r->hash != HASH_SHA256)
-        return false;
-    unsigned char md[32];
-    int at = snprintf(out, 96, "x-amz-content-sha256: ");
-    if (!r->crypto->Digest(body, len, md, NULL, r->crypto->sha256_md, NULL))
-        die("SHA-256 failed");
-    for (int i = 0; i < 32; i++)
-        at += snprintf(out + at, 96 - (size_t)at, "%02x", md[i]);
-    return true;
+    return more;
 }
 
-/* PUT body[0..len) to url on c's handle (crc: its CRC-64/NVME in
- * HASH_CRC64NVME); the peer must answer 200 with len and, when a digest was
+/* A PUT's headers: no Expect, and the ones that carry body[0..len)'s digests
+ * in r's hash mode (crc: the body's CRC-64/NVME, already computed). */
+static struct curl_slist *put_headers(const floor_run *r, const uint8_t *body, size_t len, uint64_t crc)
+{
+    const es_curl_api *cu = r->cu;
+    struct curl_slist *hdrs = append_header(cu, NULL, "Expect:");
+    char line[96];
+    if (r->hash & HASH_SHA256) {
+        unsigned char md[32];
+        int at = snprintf(line, sizeof line, "x-amz-content-sha256: ");
+        if (!r->crypto->Digest(body, len, md, NULL, r->crypto->sha256_md, NULL))
+            die("SHA-256 failed");
+        for (int i = 0; i < 32; i++)
+            at += snprintf(line + at, sizeof line - (size_t)at, "%02x", md[i]);
+        hdrs = append_header(cu, hdrs, line);
+    }
+    if (r->hash & HASH_CRC64NVME) {
+        char b64[13];
+        es_crc_base64(ES_CRC64NVME, crc, b64);
+        snprintf(line, sizeof line, CRC_HEADER ": %s", b64);
+        hdrs = append_header(cu, hdrs, line);
+    }
+    return hdrs;
+}
+
+/* PUT body[0..len) to url on c's handle (crc: its CRC-64/NVME with
+ * HASH_CRC64NVME); the peer must answer 200 with len and, for each digest
  * sent, say that it verified it. */
 static void put_body(client *c, const char *url, const uint8_t *body, size_t len, uint64_t crc)
 {
     floor_run *r = c->run;
     const es_curl_api *cu = r->cu;
-    struct curl_slist *hdrs = NULL, *more;
-    char digest_hdr[96];
-    hdrs = cu->slist_append(NULL, "Expect:");
-    if (hdrs && digest_header(r, body, len, crc, digest_hdr)) {
-        more = cu->slist_append(hdrs, digest_hdr);
-        if (!more)
-            cu->slist_free_all(hdrs);
-        hdrs = more;
-    }
-    if (!hdrs)
-        die("out of memory");
+    struct curl_slist *hdrs = put_headers(r, body, len, crc);
     c->reply_len = 0;
     cu->easy_setopt(c->h, CURLOPT_URL, url);
     cu->easy_setopt(c->h, CURLOPT_POSTFIELDS,
@@ -237,9 +246,9 @@ static void put_body(client *c, const char *url, const uint8_t *body, size_t len
     if (status != 200 || strtoull(c->reply, &rest, 10) != len) {
         die("PUT %s of %zu bytes: status %ld, peer: %s", url, len, status, c->reply);
     }
-    if (r->hash == HASH_SHA256 && strncmp(rest, " sha256-verified", 16) != 0)
+    if ((r->hash & HASH_SHA256) && !strstr(rest, " sha256-verified"))
         die("PUT %s: the peer did not verify the x-amz-content-sha256 digest (its answer: %s)", url, c->reply);
-    if (r->hash == HASH_CRC64NVME && strncmp(rest, " crc64nvme-verified", 19) != 0)
+    if ((r->hash & HASH_CRC64NVME) && !strstr(rest, " crc64nvme-verified"))
         die("PUT %s: the peer did not verify the " CRC_HEADER " checksum (its answer: %s)", url, c->reply);
     atomic_fetch_add(&r->put_bytes_sent, len);
     count_transfer(r, c->h);
@@ -248,7 +257,7 @@ static void put_body(client *c, const char *url, const uint8_t *body, size_t len
 /* HASH_CRC64NVME: the GET body's CRC, chunk by chunk as the worker's GET does. */
 static void crc_get_chunk(client *c, const char *data, size_t n)
 {
-    if (c->run->hash == HASH_CRC64NVME)
+    if (c->run->hash & HASH_CRC64NVME)
         c->get_crc = es_crc_update(ES_CRC64NVME, c->get_crc, data, n);
 }
 
@@ -309,7 +318,7 @@ static size_t on_stream_body(char *data, size_t size, size_t nmemb, void *arg)
     for (size_t off = 0; off < keep;) {
         size_t k = c->cap - c->len < keep - off ? c->cap - c->len : keep - off;
         memcpy(c->buf + c->len, data + off, k);
-        if (c->run->hash == HASH_CRC64NVME) /* the copy, still in cache */
+        if (c->run->hash & HASH_CRC64NVME) /* the copy, still in cache */
             c->part_crc = es_crc_update(ES_CRC64NVME, c->part_crc, c->buf + c->len, k);
         c->len += k;
         off += k;
@@ -329,7 +338,7 @@ static void get(client *c, const char *url, curl_write_callback body_cb, size_t 
     struct curl_slist *hdrs = NULL;
     c->get_crc = 0;
     c->stated_crc[0] = '\0';
-    if (r->hash == HASH_CRC64NVME && !(hdrs = cu->slist_append(NULL, "x-amz-checksum-mode: ENABLED")))
+    if ((r->hash & HASH_CRC64NVME) && !(hdrs = cu->slist_append(NULL, "x-amz-checksum-mode: ENABLED")))
         die("out of memory");
     cu->easy_setopt(c->h, CURLOPT_URL, url);
     cu->easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
@@ -349,7 +358,7 @@ static void get(client *c, const char *url, curl_write_callback body_cb, size_t 
     if (status != 200 || (size_t)got != want) {
         die("GET %s: status %ld, %lld of %zu bytes", url, status, (long long)got, want);
     }
-    if (r->hash == HASH_CRC64NVME) {
+    if (r->hash & HASH_CRC64NVME) {
         char b64[13];
         es_crc_base64(ES_CRC64NVME, c->get_crc, b64);
         if (strcmp(b64, c->stated_crc) != 0)
@@ -376,7 +385,7 @@ static void client_init(client *c, floor_run *r)
     r->cu->easy_setopt(c->h, CURLOPT_NOPROXY, "*");
     r->cu->easy_setopt(c->h, CURLOPT_SSL_VERIFYPEER, 1L);
     r->cu->easy_setopt(c->h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (r->hash == HASH_CRC64NVME) { /* the checksum a GET states (set once: NULL would not undo it) */
+    if (r->hash & HASH_CRC64NVME) { /* the checksum a GET states (set once: NULL would not undo it) */
         r->cu->easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_get_header);
         r->cu->easy_setopt(c->h, CURLOPT_HEADERDATA, c);
     }
@@ -401,7 +410,7 @@ static void *images_thread(void *arg)
         photo *p = &r->photos[i];
         c->len = 0;
         get(c, p->get_url, on_get_body, p->size);
-        uint64_t crc = r->hash == HASH_CRC64NVME ? es_crc_update(ES_CRC64NVME, 0, c->buf, p->put_size) : 0;
+        uint64_t crc = (r->hash & HASH_CRC64NVME) ? es_crc_update(ES_CRC64NVME, 0, c->buf, p->put_size) : 0;
         put_body(c, p->put_url, c->buf, p->put_size, crc);
         atomic_fetch_add(&r->bytes, p->size);
     }
@@ -451,7 +460,8 @@ static void read_list(floor_run *r, const char *list, const char *url, const cha
 static void usage(void)
 {
     fprintf(stderr, "usage: curl_floor_bench --url URL --root DIR (--list FILE [--threads N] | --stream FILE "
-                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256|crc64nvme] [--cacert FILE] "
+                    "[--part BYTES] [--put-bytes N]) [--hash none|sha256|crc64nvme|sha256+crc64nvme] "
+                    "[--cacert FILE] "
                     "[--low-speed-time S]\n");
     exit(2);
 }
@@ -494,12 +504,12 @@ int main(int argc, char **argv)
     if (!url || !root || !list == !stream || threads < 1 || threads > MAX_THREADS || r.part_size < 1024 ||
         r.low_speed_time_s < 1 || known == sizeof hash_names / sizeof hash_names[0])
         usage();
-    r.hash = (payload_hash)known;
+    r.hash = (unsigned)known;
     es_error err = {0};
     r.cu = es_curl_api_get(&err);
     if (!r.cu)
         die("libcurl: %s", err.msg);
-    if (r.hash == HASH_SHA256 && !(r.crypto = es_crypto_api_get(&err)))
+    if ((r.hash & HASH_SHA256) && !(r.crypto = es_crypto_api_get(&err)))
         die("libcrypto: %s", err.msg);
 
     client clients[MAX_THREADS + 1];

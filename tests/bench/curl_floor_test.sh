@@ -11,7 +11,9 @@
 # never answers fails the run after --low-speed-time; an http_proxy in the
 # environment is not used. --hash crc64nvme: each GET's body must have the
 # CRC-64/NVME the peer states and each PUT's is verified by the peer (a peer
-# stating a wrong one fails the run). Over https (the peer with --tls-cert and
+# stating a wrong one fails the run). --hash sha256+crc64nvme (the worker's
+# signed mode): both headers on each PUT, the peer refuses a body whose SHA-256
+# or CRC is wrong, and the run fails unless the peer verified both. Over https (the peer with --tls-cert and
 # --tls-key, a self-signed certificate openssl makes): the floor trusting that
 # certificate (--cacert) moves every byte in each mode; trusting another one,
 # or the system's CAs, it fails. Skipped without Node.js (the bench skips the floor then).
@@ -88,7 +90,7 @@ t_per_image_moves_every_byte() {
     for list in list stripped; do
         want=$LIST_BYTES
         [ "$list" = stripped ] && want=$STRIPPED_BYTES
-        for h in none sha256; do
+        for h in none sha256 crc64nvme sha256+crc64nvme; do
             out=$S/img.$list.$h
             "$FLOOR" --url "$ROOT_URL" --root "$S/root" --list "$S/$list.txt" --threads 3 --hash "$h" >"$out" 2>&1
             rc=$?
@@ -113,7 +115,7 @@ t_https_peer_with_its_certificate() {
     [ -n "$TLS_URL" ] || { es_fail "the https peer did not start (openssl there?)"; return; }
     check "the peer says https" grep -q '^https://127\.0\.0\.1:' <<<"$TLS_URL"
     local h rc
-    for h in none sha256 crc64nvme; do
+    for h in none sha256 crc64nvme sha256+crc64nvme; do
         "$FLOOR" --url "$TLS_URL" --cacert "$S/tls/tls-cert.pem" --root "$S/root" --list "$S/stripped.txt" --threads 2 \
             --hash "$h" >"$S/tls.img.$h" 2>&1
         rc=$?
@@ -192,6 +194,59 @@ t_crc64nvme_checked_both_ways() {
         "$S/crc.bad"
 }
 
+# --hash sha256+crc64nvme: both digests on every PUT, each verified by the peer;
+# a peer that verifies only one of them fails the run.
+t_sha256_and_crc64nvme_both_checked() {
+    ready || return
+    command -v curl >/dev/null || { es_skip "no curl command"; return; }
+    local check_b64=rosUhgp5mIg= check_sha rc verified
+    check_sha=$(printf 123456789 | sha256sum | cut -d' ' -f1)
+    check_eq "a PUT with the right SHA-256 and CRC-64/NVME is verified twice" \
+        "$(curl -s -w ' %{http_code}' -X PUT -H "x-amz-content-sha256: $check_sha" \
+            -H "x-amz-checksum-crc64nvme: $check_b64" --data-binary 123456789 "$ROOT_URL/out/x" | tr -d '\n')" \
+        "9 sha256-verified crc64nvme-verified 200"
+    check_eq "the right SHA-256 but a wrong CRC-64/NVME: 400" \
+        "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "x-amz-content-sha256: $check_sha" \
+            -H "x-amz-checksum-crc64nvme: AAAAAAAAAAA=" --data-binary 123456789 "$ROOT_URL/out/x")" 400
+    check_eq "a wrong SHA-256 but the right CRC-64/NVME: 400" \
+        "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "x-amz-content-sha256: ${check_sha//[0-9]/0}" \
+            -H "x-amz-checksum-crc64nvme: $check_b64" --data-binary 123456789 "$ROOT_URL/out/x")" 400
+    "$FLOOR" --url "$ROOT_URL" --root "$S/root" --stream big.jpg --part 65536 --put-bytes 200000 \
+        --hash sha256+crc64nvme >"$S/both.ok" 2>&1
+    check_eq "the floor in sha256+crc64nvme mode ($(tail -n 1 "$S/both.ok"))" "$?" 0
+    check_eq "its mode reported" "$(value floor_hash "$S/both.ok")" sha256+crc64nvme
+    # a peer serving "123456789" with its CRC that says it verified only what its argument names
+    printf 123456789 >"$S/root/nine.jpg"
+    echo nine.jpg >"$S/nine.txt"
+    for verified in "sha256-verified crc64nvme-verified" sha256-verified crc64nvme-verified; do
+        start_node -e '
+            const s = require("node:http").createServer((req, res) => {
+                req.resume();
+                req.on("end", () => {
+                    if (req.method === "GET") {
+                        res.writeHead(200, { "content-length": 9, "x-amz-checksum-crc64nvme": "rosUhgp5mIg=" });
+                        res.end("123456789");
+                        return;
+                    }
+                    res.writeHead(200); res.end(`${req.headers["content-length"]} ${process.argv[1]}\n`);
+                });
+            });
+            s.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${s.address().port}`));' "$verified"
+        [ -n "$URL" ] || { es_fail "the peer verifying '$verified' did not start"; return; }
+        "$FLOOR" --url "$URL" --root "$S/root" --list "$S/nine.txt" --hash sha256+crc64nvme >"$S/half.out" 2>&1
+        rc=$?
+        case $verified in
+        *" "*) check_eq "a peer that verified both: the run passes ($(tail -n 1 "$S/half.out"))" "$rc" 0 ;;
+        sha256-verified)
+            check_eq "a peer that did not verify the CRC fails the run" "$rc" 1
+            check "the error says so" grep -q 'did not verify the x-amz-checksum-crc64nvme' "$S/half.out" ;;
+        *)
+            check_eq "a peer that did not verify the SHA-256 fails the run" "$rc" 1
+            check "the error says so" grep -q 'did not verify the x-amz-content-sha256' "$S/half.out" ;;
+        esac
+    done
+}
+
 t_put_size_above_the_photo_refused() {
     ready || return
     printf 'big.jpg\t300001\n' >"$S/toobig.txt"
@@ -203,7 +258,7 @@ t_put_size_above_the_photo_refused() {
 t_stream_goes_out_in_parts() {
     ready || return
     local h rc
-    for h in none sha256; do
+    for h in none sha256 crc64nvme sha256+crc64nvme; do
         "$FLOOR" --url "$ROOT_URL" --root "$S/root" --stream big.jpg --part 65536 --hash "$h" >"$S/st.$h" 2>&1
         rc=$?
         check_eq "exit status ($h; $(tail -n 2 "$S/st.$h"))" "$rc" 0
@@ -311,6 +366,7 @@ es_run t_per_image_moves_every_byte
 es_run t_https_peer_with_its_certificate
 es_run t_https_peer_with_a_wrong_ca_fails
 es_run t_crc64nvme_checked_both_ways
+es_run t_sha256_and_crc64nvme_both_checked
 es_run t_put_size_above_the_photo_refused
 es_run t_stream_goes_out_in_parts
 es_run t_unserved_get_fails

@@ -1,13 +1,15 @@
 """floor_bench.py - the libcurl floor of `make bench`'s worker section: what
 the mandated HTTP stack alone costs here. curl_floor_bench (C, the libcurl
 and libcrypto the worker loads) GETs and PUTs the worker's photos against
-floor_peer.mjs (a minimal keep-alive HTTP/1.1 peer in Node.js), without and
-with SHA-256 of each PUT body; worker_bench.py runs it between exifstrip's
-runs on the same photos. Over https (the peer serving TLS with the https
-emulator's self-signed certificate, the floor trusting that certificate
-alone) the large photo is streamed without a payload hash and with the
-worker's https checksums: CRC-64/NVME of each GET body, checked against the
-one the peer states, and of each PUT body (--hash crc64nvme). Like the
+floor_peer.mjs (a minimal keep-alive HTTP/1.1 peer in Node.js) in the
+worker's two modes, each checking integrity as the worker always does (the
+CRC-64/NVME of each GET body, checked against the one the peer states, and
+of each PUT body, sent for the peer to verify): unsigned (--hash crc64nvme)
+and signed (--hash sha256+crc64nvme: SHA-256 of each PUT body too);
+worker_bench.py runs it between exifstrip's runs on the same photos. Over
+https (the peer serving TLS with the https emulator's self-signed
+certificate, the floor trusting that certificate alone) the large photo is
+streamed unsigned, as the worker sends it over https. Like the
 worker, each run GETs the photo and PUTs as many bytes as the photo has
 stripped (the worker uploads the stripped output), and its CPU is the
 whole process's (wait4: start-up and library loading included, as in the
@@ -19,8 +21,8 @@ import threading
 
 from bench_lib import BenchError, median, spawn_timed
 
-HASHES = ("none", "sha256")   # over http: the worker's signed payload is SHA-256
-TLS_HASHES = ("none", "crc64nvme")   # over https: UNSIGNED-PAYLOAD + CRC64NVME
+HASHES = ("crc64nvme", "sha256+crc64nvme")   # over http: the worker unsigned, signed (SHA-256)
+TLS_HASHES = ("crc64nvme",)   # over https: UNSIGNED-PAYLOAD + CRC64NVME
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "floor_peer.mjs")
 RUN_TIMEOUT_S = 600   # one floor run; a stalled peer fails the bench instead of hanging it

@@ -12,7 +12,8 @@
 // x-amz-content-sha256 header when one carries a hex digest and an
 // x-amz-checksum-crc64nvme header when there is one (400 when either does not
 // match), and answers 200 with the number of body bytes it received, followed
-// by " sha256-verified" or " crc64nvme-verified" when it checked one, so the
+// by " sha256-verified" and " crc64nvme-verified" for each it checked (both
+// for the floor's sha256+crc64nvme mode, the worker's signed one), so the
 // client can check nothing was lost and that its digest was checked. Keep-alive, no signing, no storage: its CPU is not
 // what the floor measures (the client's is). Runs until killed.
 import { createHash } from 'node:crypto';

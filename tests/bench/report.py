@@ -46,18 +46,28 @@ BIG_RUNS = (("exifstrip", "http: signed payload"),
             ("exifstrip_https", "https: auto = UNSIGNED-PAYLOAD + CRC64NVME"))
 
 
-# The libcurl floor's two modes (curl_floor_bench --hash): (key, how).
-FLOOR_MODES = (("none", "no payload hash"), ("sha256", "SHA-256 of each PUT body"))
-# Over https the floor's second mode is the worker's https checksum instead
-# (large["curl_floor_https"]; its cell in the SHA-256 column says so).
-TLS_CRC_MODE = ("crc64nvme", "CRC-64/NVME of each GET and PUT body")
+# The libcurl floor's two modes (curl_floor_bench --hash), the worker's two:
+# (key, what the floor computes). The worker always sends each PUT body's
+# CRC-64/NVME and checks each GET body's, signed (SHA-256 too) or not.
+FLOOR_MODES = (("crc64nvme", "unsigned: CRC-64/NVME of each GET and PUT body"),
+               ("sha256+crc64nvme", "signed: SHA-256 of each PUT body + CRC-64/NVME of each GET and PUT body"))
+UNSIGNED, SIGNED = (m for m, _ in FLOOR_MODES)
+# exifstrip's big-photo runs and the floor mode each is set beside (over
+# https the worker is unsigned, against large["curl_floor_https"][UNSIGNED]).
+RUN_FLOOR = (("exifstrip_unsigned", UNSIGNED, "unsigned"), ("exifstrip", SIGNED, "signed"))
+
+
+def with_modes(fl):
+    """fl when it holds both FLOOR_MODES, else None (results from before the
+    floor computed the worker's CRC-64/NVME over http have no row)."""
+    return fl if fl and all(m in fl for m, _ in FLOOR_MODES) else None
 
 
 def https_floor(big):
-    """The large photo's floor over TLS ({none, crc64nvme}), or None when it
+    """The large photo's floor over TLS ({UNSIGNED: ...}), or None when it
     did not run (older results, no floor, or its peer did not start)."""
     fl = (big or {}).get("curl_floor_https")
-    return fl if fl and not fl.get("skipped") else None
+    return fl if fl and not fl.get("skipped") and UNSIGNED in fl else None
 
 
 def https_floor_said(big):
@@ -67,35 +77,28 @@ def https_floor_said(big):
                 "the peer serving https with the https emulator's self-signed certificate, which the floor trusts "
                 "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it parses "
                 "once per process, src/aws/http/tls_trust.h, which the floor does not pay), streaming the large photo "
-                "without a payload hash and with the worker's https checksums: the CRC-64/NVME of each GET body, "
-                "checked against the one the peer states (the worker's GET in checksum mode), and of each PUT body, "
-                "sent as `x-amz-checksum-crc64nvme` and verified by the peer (in the SHA-256 column of its row).")
+                "in the unsigned mode, as the worker over https (in the unsigned column of its row).")
     skipped = ((big or {}).get("curl_floor_https") or {}).get("skipped")
     return (f"The https run (TLS, CRC64NVME) has no floor here: {skipped}." if skipped else
             "The https run (TLS, CRC64NVME) has no floor in these results (measured before the floor spoke https).")
 
 
-def tls_crc_cell(fl, digits):
-    """The SHA-256 column's cell of an https floor row: its CRC mode, named."""
-    return f"{spread_text(floor_figure(fl[TLS_CRC_MODE[0]], 'ms_per_mb'), digits)} ({TLS_CRC_MODE[1]} instead)"
-
-
 def image_floor(w):
     """The per-image floor run and what it is set beside: (its figures,
-    exifstrip's worker figures, the per-image target, floor without hash,
-    floor with SHA-256), or None when the floor did not run per image."""
-    im = (w.get("curl_floor") or {}).get("images")
+    exifstrip's worker figures, the per-image target, the unsigned floor, the
+    signed floor), or None when the floor did not run per image."""
+    im = with_modes((w.get("curl_floor") or {}).get("images"))
     if not im:
         return None
     ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
     tgt = IMAGE_SHARE_OF_BASELINE * bl["cpu_ms_per_image"]
-    lo, sha = (floor_figure(im[m], "ms_per_image") for m in ("none", "sha256"))
+    lo, sha = (floor_figure(im[m], "ms_per_image") for m in (UNSIGNED, SIGNED))
     return im, ex, tgt, lo, sha
 
 
 def floor_rows(w):
     """The libcurl floor beside exifstrip (informational, never a target):
-    [(row, floor without hash, floor with SHA-256, exifstrip, target)], the
+    [(row, unsigned floor, signed floor, exifstrip, target)], the
     exifstrip figures paired with the floor of the same payload mode."""
     rows = []
     per_image = image_floor(w)
@@ -105,37 +108,37 @@ def floor_rows(w):
         keep = w.get("compare_keep")
         no_turn = (f"; {keep['cpu_ms_per_image']:.2f} with no photo turned (EXIFSTRIP_ORIENTATION=keep) = "
                    f"{ratio(keep['cpu_ms_per_image'], sha[0]):.1f}×" if keep else "")
-        rows.append((f"libcurl floor per image (CPU ms; {im['none']['objects']} photos, GET + PUT, "
-                     f"{im['none']['threads']} connections; median (lowest–highest run))", spread_text(lo, d),
+        rows.append((f"libcurl floor per image (CPU ms; {im[SIGNED]['objects']} photos, GET + PUT, "
+                     f"{im[SIGNED]['threads']} connections; median (lowest–highest run))", spread_text(lo, d),
                      spread_text(sha, d),
                      f"{ex['cpu_ms_per_image']:.2f} (signed payload) = {ratio(ex['cpu_ms_per_image'], sha[0]):.1f}× "
                      f"its floor{no_turn}", f"≤ {tgt:.{d}f}"))
     for name in ("large", "huge"):
         big = w.get(name) or {}
-        fl = big.get("curl_floor")
+        fl = with_modes(big.get("curl_floor"))
         if not fl:
             continue
         ex = []
-        for run, mode, how in (("exifstrip_unsigned", "none", "unsigned"), ("exifstrip", "sha256", "signed")):
+        for run, mode, how in RUN_FLOOR:
             if big.get(run):
                 v = big[run]["cpu_ms_per_mb"]
                 ex.append(f"{v:.2f} ({how}) = {ratio(v, fl[mode]['ms_per_mb']):.1f}×")
-        lo, sha = (floor_figure(fl[m], "ms_per_mb") for m in ("none", "sha256"))
+        lo, sha = (floor_figure(fl[m], "ms_per_mb") for m in (UNSIGNED, SIGNED))
         d = place_digits(MS_PER_MB, lo, sha)
         rows.append((f"libcurl floor per MB, {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed through "
-                     f"{fl['none']['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
+                     f"{fl[SIGNED]['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
                      spread_text(lo, d), spread_text(sha, d), "; ".join(ex) or "–", f"≤ {MS_PER_MB:.2f}"))
     big = w.get("large") or {}
     tls = https_floor(big)
     if tls:
-        lo, crc = (floor_figure(tls[m], "ms_per_mb") for m in ("none", TLS_CRC_MODE[0]))
-        d = place_digits(MS_PER_MB, lo, crc)
+        crc = floor_figure(tls[UNSIGNED], "ms_per_mb")
+        d = place_digits(MS_PER_MB, crc)
         run = big.get("exifstrip_https")
         ex = (f"{run['cpu_ms_per_mb']:.2f} (https: UNSIGNED-PAYLOAD + CRC64NVME) = "
               f"{ratio(run['cpu_ms_per_mb'], crc[0]):.1f}× its floor (TLS + CRC-64/NVME)" if run else "–")
         rows.append((f"libcurl floor per MB over https (TLS), {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed "
-                     f"through {tls['none']['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
-                     spread_text(lo, d), tls_crc_cell(tls, d), ex, f"≤ {MS_PER_MB:.2f}"))
+                     f"through {tls[UNSIGNED]['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
+                     spread_text(crc, d), "–", ex, f"≤ {MS_PER_MB:.2f}"))
     return rows
 
 
@@ -156,26 +159,26 @@ def floor_lines(w):
         _, ex, tgt, lo, hi = per_image
         shown = place_digits(tgt, lo, hi)
         said.append(f"per image exifstrip's worker spends {ratio(ex['cpu_ms_per_image'], hi[0]):.1f}× the libcurl floor "
-                    f"of its payload mode (SHA-256), and the per-image target ({tgt:.{shown}f} ms) is "
+                    f"of its payload mode (signed), and the per-image target ({tgt:.{shown}f} ms) is "
                     f"{floor_place(tgt, lo, hi)}")
-    big = [w[k]["curl_floor"] for k in ("large", "huge") if (w.get(k) or {}).get("curl_floor")]
-    if big:
-        lo, hi = (min((floor_figure(fl[m], "ms_per_mb") for fl in big), key=lambda x: x[0]) for m in ("none", "sha256"))
-        times = [ratio(w[k][run]["cpu_ms_per_mb"], w[k]["curl_floor"][m]["ms_per_mb"]) for k in ("large", "huge")
-                 if (w.get(k) or {}).get("curl_floor")
-                 for run, m in (("exifstrip_unsigned", "none"), ("exifstrip", "sha256")) if w[k].get(run)]
+    with_floor = [k for k in ("large", "huge") if with_modes((w.get(k) or {}).get("curl_floor"))]
+    if with_floor:
+        lo, hi = (min((floor_figure(w[k]["curl_floor"][m], "ms_per_mb") for k in with_floor), key=lambda x: x[0])
+                  for m in (UNSIGNED, SIGNED))
+        times = [ratio(w[k][run]["cpu_ms_per_mb"], w[k]["curl_floor"][m]["ms_per_mb"]) for k in with_floor
+                 for run, m, _ in RUN_FLOOR if w[k].get(run)]
         tls = https_floor(w.get("large"))
-        if tls and w["large"].get("exifstrip_https"):   # over https: against the floor over TLS with its CRC
-            times.append(ratio(w["large"]["exifstrip_https"]["cpu_ms_per_mb"], tls[TLS_CRC_MODE[0]]["ms_per_mb"]))
+        if tls and w["large"].get("exifstrip_https"):   # over https: against the unsigned floor over TLS
+            times.append(ratio(w["large"]["exifstrip_https"]["cpu_ms_per_mb"], tls[UNSIGNED]["ms_per_mb"]))
         spent = (f"it spends {min(times):.1f}–{max(times):.1f}× the floor of the same mode, and " if times else "")
         said.append(f"per MB {spent}the per-MB target ({MS_PER_MB:.2f} ms/MB) is {floor_place(MS_PER_MB, lo, hi)}")
-    over_tls = " (over https too for the large photo, with the worker's CRC-64/NVME)" if https_floor(w.get("large")) else ""
-    return ["libcurl floor: a bare libcurl client (tests/bench/curl_floor_bench.c, the worker's libcurl and SHA-256) "
-            f"GETs and PUTs the same objects against a minimal HTTP/1.1 peer{over_tls}; its own CPU, informational "
-            "(not a target):",
+    over_tls = " (over https too for the large photo, unsigned)" if https_floor(w.get("large")) else ""
+    return ["libcurl floor: a bare libcurl client (tests/bench/curl_floor_bench.c, the worker's libcurl, SHA-256 and "
+            "CRC-64/NVME) GETs and PUTs the same objects against a minimal HTTP/1.1 peer, checking their integrity "
+            f"as the worker does{over_tls}; its own CPU, informational (not a target):",
             "", table(["informational, not a target", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1],
-                       "exifstrip worker (CPU; × the floor of its mode)", "issue 11 target"], rows), "",
-            "On this machine " + "; ".join(said) + ".", ""]
+                       "exifstrip worker (CPU; × the floor of its mode)", "issue 11 target"], rows), ""] + (
+                ["On this machine " + "; ".join(said) + ".", ""] if said else [])
 
 
 def floor_figure(mode, key):
@@ -212,18 +215,20 @@ def relation(target, fig):
 
 
 def floor_place(target, lo, hi):
-    """Where a target lies against the floor without a payload hash (lo) and
-    with SHA-256 (hi), each (median, lowest run, highest run); exact values
-    are compared, and printed with enough decimals to differ from the target."""
+    """Where a target lies against the unsigned floor (lo: CRC-64/NVME) and
+    the signed one (hi: SHA-256 + CRC-64/NVME), each (median, lowest run,
+    highest run); exact values are compared, and printed with enough decimals
+    to differ from the target."""
     digits = place_digits(target, lo, hi)
     a, b = spread_text(lo, digits), spread_text(hi, digits)
     ra, rb = relation(target, lo), relation(target, hi)
     if ra == rb == "below":
-        return (f"below the floor in both modes ({a} without a payload hash, {b} with SHA-256): less than "
-                "these GET and PUT requests cost in libcurl alone")
+        return (f"below the floor in both modes ({a} unsigned with CRC-64/NVME, {b} signed with SHA-256 + "
+                "CRC-64/NVME): less than these GET and PUT requests and their checksums cost in libcurl alone")
     if ra == rb:
-        return f"{ra} the floor in both modes ({a} without a payload hash, {b} with SHA-256)"
-    return f"{ra} the floor without a payload hash ({a}) but {rb} the floor with SHA-256 ({b})"
+        return f"{ra} the floor in both modes ({a} unsigned with CRC-64/NVME, {b} signed with SHA-256 + CRC-64/NVME)"
+    return (f"{ra} the unsigned floor with CRC-64/NVME ({a}) but {rb} the signed floor with SHA-256 + "
+            f"CRC-64/NVME ({b})")
 
 
 def targets(data):
@@ -640,28 +645,31 @@ def floor_section(w):
     if cf.get("skipped"):
         return head + [f"Not run: {cf['skipped']}.", ""]
     rows = []
-    im = cf.get("images")
+    im = with_modes(cf.get("images"))
     if im:
-        rows.append((f"per image: {im['none']['objects']} photos, {im['none']['threads']} threads", "CPU ms/image",
-                     *[spread_text(floor_figure(im[m], "ms_per_image"), 2) for m, _ in FLOOR_MODES], im["none"]["runs"],
-                     im["none"]["requests"], im["none"]["connections"]))
+        rows.append((f"per image: {im[SIGNED]['objects']} photos, {im[SIGNED]['threads']} threads", "CPU ms/image",
+                     *[spread_text(floor_figure(im[m], "ms_per_image"), 2) for m, _ in FLOOR_MODES], im[SIGNED]["runs"],
+                     im[SIGNED]["requests"], im[SIGNED]["connections"]))
     for name in ("large", "huge"):
-        fl = (w.get(name) or {}).get("curl_floor")
+        fl = with_modes((w.get(name) or {}).get("curl_floor"))
         if fl:
             rows.append((f"per MB: the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
-                         *[spread_text(floor_figure(fl[m], "ms_per_mb"), 2) for m, _ in FLOOR_MODES], fl["none"]["runs"], fl["none"]["requests"],
-                         fl["none"]["connections"]))
+                         *[spread_text(floor_figure(fl[m], "ms_per_mb"), 2) for m, _ in FLOOR_MODES],
+                         fl[SIGNED]["runs"], fl[SIGNED]["requests"], fl[SIGNED]["connections"]))
         tls = https_floor(w.get(name)) if name == "large" else None
         if tls:
             rows.append((f"per MB over https (TLS): the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
-                         spread_text(floor_figure(tls["none"], "ms_per_mb"), 2), tls_crc_cell(tls, 2),
-                         tls["none"]["runs"], tls["none"]["requests"], tls["none"]["connections"]))
-    runs = im["none"]["runs"] if im else 1
+                         spread_text(floor_figure(tls[UNSIGNED], "ms_per_mb"), 2), "–",
+                         tls[UNSIGNED]["runs"], tls[UNSIGNED]["requests"], tls[UNSIGNED]["connections"]))
+    runs = im[SIGNED]["runs"] if im else 1
     return head + [
         "A bare libcurl client: the libcurl the worker loads (src/aws/http/curl_dl.h), the worker's receive buffer "
-        "(ES_HTTP_STREAM_BUFFER), in-memory PUT bodies, no `Expect: 100-continue`; in the SHA-256 mode each PUT body "
-        "is hashed with the worker's libcrypto call and sent as `x-amz-content-sha256` (what a signed payload costs "
-        "over http, without the rest of SigV4). Its peer, tests/bench/floor_peer.mjs, is a minimal keep-alive "
+        "(ES_HTTP_STREAM_BUFFER), in-memory PUT bodies, no `Expect: 100-continue`, and the integrity checks the "
+        "worker always makes: each GET asks for the object's checksum (`x-amz-checksum-mode: ENABLED`) and its "
+        "body's CRC-64/NVME (src/common/crc.h), computed as it arrives, must be the one the peer states; each PUT "
+        "body's CRC-64/NVME goes in `x-amz-checksum-crc64nvme`. In the signed mode each PUT body is also hashed "
+        "with the worker's libcrypto call and sent as `x-amz-content-sha256` (what a signed payload costs over "
+        "http, without the rest of SigV4). Its peer, tests/bench/floor_peer.mjs, is a minimal keep-alive "
         "HTTP/1.1 server in Node.js that serves each GET and answers each PUT with the byte count it received (the "
         "client checks every size, the peer every digest and says so, which the client requires). Per image: the "
         "worker's photos, each GET into a reused buffer and PUT back with as many bytes as the photo has stripped "
@@ -675,10 +683,9 @@ def floor_section(w):
         "figures are the whole worker process's.",
         "",
         "Not in the floor, but in the worker's figures: SQS (ReceiveMessage, "
-        "DeleteMessage), SigV4 signing of the headers, the CRC-64/NVME of GET and PUT bodies (but in the https "
-        "floor's CRC mode), the stripper, "
+        "DeleteMessage), SigV4 signing of the headers, the stripper, "
         "CreateMultipartUpload and CompleteMultipartUpload. The worker's per-image row runs with signed payloads over http "
-        "(EXIFSTRIP_PAYLOAD_SIGNING=auto: SHA-256 of each body), so its floor is the SHA-256 column; its big "
+        "(EXIFSTRIP_PAYLOAD_SIGNING=auto: SHA-256 of each body), so its floor is the signed column; its big "
         "photos run both ways. " + https_floor_said(w.get("large")),
         "",
         table(["run", "unit", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1], "runs per mode",

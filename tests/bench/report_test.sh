@@ -37,28 +37,29 @@ check_cases() {
 
 t_exact_values_decide_the_direction() {
     check_cases <<'CASES'
-0.5 against 0.5004 (both 0.500 in 3 digits) | 0.5 | 0.2 0.2 0.2 | 0.5004 0.5004 0.5004 | above the floor without a payload hash (0.2000) but below the floor with SHA-256 (0.5004)
-0.403 against 0.405 and 0.290 | 0.403 | 0.290 0.290 0.290 | 0.405 0.405 0.405 | above the floor without a payload hash (0.29) but below the floor with SHA-256 (0.41)
-just above a floor that rounds alike | 0.4044 | 0.1 0.1 0.1 | 0.4041 0.4041 0.4041 | above the floor in both modes (0.1000 without a payload hash, 0.4041 with SHA-256)
-below both | 0.5 | 0.71 0.71 0.71 | 1.3 1.3 1.3 | below the floor in both modes (0.71 without a payload hash, 1.30 with SHA-256): less than these GET and PUT requests cost in libcurl alone
+0.5 against 0.5004 (both 0.500 in 3 digits) | 0.5 | 0.2 0.2 0.2 | 0.5004 0.5004 0.5004 | above the unsigned floor with CRC-64/NVME (0.2000) but below the signed floor with SHA-256 + CRC-64/NVME (0.5004)
+0.403 against 0.405 and 0.290 | 0.403 | 0.290 0.290 0.290 | 0.405 0.405 0.405 | above the unsigned floor with CRC-64/NVME (0.29) but below the signed floor with SHA-256 + CRC-64/NVME (0.41)
+just above a floor that rounds alike | 0.4044 | 0.1 0.1 0.1 | 0.4041 0.4041 0.4041 | above the floor in both modes (0.1000 unsigned with CRC-64/NVME, 0.4041 signed with SHA-256 + CRC-64/NVME)
+below both | 0.5 | 0.71 0.71 0.71 | 1.3 1.3 1.3 | below the floor in both modes (0.71 unsigned with CRC-64/NVME, 1.30 signed with SHA-256 + CRC-64/NVME): less than these GET and PUT requests and their checksums cost in libcurl alone
 CASES
 }
 
 t_equal_or_inside_the_runs_is_noise() {
     check_cases <<'CASES'
-equal to a single run | 0.5 | 0.2 0.2 0.2 | 0.5 0.5 0.5 | above the floor without a payload hash (0.20) but within noise of the floor with SHA-256 (0.50)
-between the lowest and highest run | 0.403 | 0.29 0.28 0.30 | 0.405 0.399 0.41 | above the floor without a payload hash (0.290 (0.280–0.300)) but within noise of the floor with SHA-256 (0.405 (0.399–0.410))
-within noise of both | 1 | 0.9 0.8 1.1 | 1.2 0.95 1.3 | within noise of the floor in both modes (0.90 (0.80–1.10) without a payload hash, 1.20 (0.95–1.30) with SHA-256)
-just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 | above the floor without a payload hash (0.290 (0.280–0.300)) but below the floor with SHA-256 (0.405 (0.399–0.410))
+equal to a single run | 0.5 | 0.2 0.2 0.2 | 0.5 0.5 0.5 | above the unsigned floor with CRC-64/NVME (0.20) but within noise of the signed floor with SHA-256 + CRC-64/NVME (0.50)
+between the lowest and highest run | 0.403 | 0.29 0.28 0.30 | 0.405 0.399 0.41 | above the unsigned floor with CRC-64/NVME (0.290 (0.280–0.300)) but within noise of the signed floor with SHA-256 + CRC-64/NVME (0.405 (0.399–0.410))
+within noise of both | 1 | 0.9 0.8 1.1 | 1.2 0.95 1.3 | within noise of the floor in both modes (0.90 (0.80–1.10) unsigned with CRC-64/NVME, 1.20 (0.95–1.30) signed with SHA-256 + CRC-64/NVME)
+just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 | above the unsigned floor with CRC-64/NVME (0.290 (0.280–0.300)) but below the signed floor with SHA-256 + CRC-64/NVME (0.405 (0.399–0.410))
 CASES
 }
 
-# made_up_report [old|no-populate|wrong-pixels|failed-peer|no-tls-floor|tls-floor-skipped]:
+# made_up_report [old|old-floor|no-populate|wrong-pixels|failed-peer|no-tls-floor|tls-floor-skipped]:
 # RESULTS.md rendered from made-up measurements, each worker run's figures
 # made by bench_lib.per_unit from a usage as wait4 and /usr/bin/time give it,
 # with the libcurl floor per image, per MB over http and over https;
 # "no-tls-floor": results from before the floor spoke https;
-# "tls-floor-skipped": its https peer did not start; "old": without the
+# "tls-floor-skipped": its https peer did not start; "old-floor": the http
+# floor measured without the worker's CRC (modes none, sha256); "old": without the
 # page-fault fields, the phone photo nor the floor (older results), "no-populate": a
 # kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's phone photo
 # does not display upright, "failed-peer": jhead failed on the phone photo,
@@ -119,15 +120,16 @@ if not old:
         return {"cpu_ms": 0.0, "ms_per_image": ms, "ms_per_mb": ms, "ms_per_image_range": [lo, hi],
                 "ms_per_mb_range": [lo, hi], "objects": objects, "bytes": 5e7, "put_bytes": 5e7, "threads": threads,
                 "part_bytes": 8 << 20, "connections": connections, "requests": requests, "runs": 3}
-    w["curl_floor"] = {"images": {"none": floor_mode(0.5, 0.45, 0.55, 600, 4, 300, 4),
-                                  "sha256": floor_mode(0.6, 0.55, 0.65, 600, 4, 300, 4)}}
-    w["large"]["curl_floor"] = {"none": floor_mode(0.7, 0.65, 0.75, 14, 2), "sha256": floor_mode(0.9, 0.85, 0.95, 14, 2)}
+    # before the floor computed the worker's CRC over http: "none" and "sha256"
+    unsigned, signed = ("none", "sha256") if sys.argv[1] == "old-floor" else ("crc64nvme", "sha256+crc64nvme")
+    w["curl_floor"] = {"images": {unsigned: floor_mode(0.5, 0.45, 0.55, 600, 4, 300, 4),
+                                  signed: floor_mode(0.6, 0.55, 0.65, 600, 4, 300, 4)}}
+    w["large"]["curl_floor"] = {unsigned: floor_mode(0.4, 0.35, 0.45, 14, 2), signed: floor_mode(0.9, 0.85, 0.95, 14, 2)}
     w["large"]["exifstrip_https"] = run(0.15, 0.09, 0.06, 1600, 50, "mb", **big)
     if sys.argv[1] == "tls-floor-skipped":
         w["large"]["curl_floor_https"] = {"skipped": "the floor's https peer (node floor_peer.mjs) did not start"}
     elif sys.argv[1] != "no-tls-floor":
-        w["large"]["curl_floor_https"] = {"none": floor_mode(2.4, 2.3, 2.6, 14, 2),
-                                          "crc64nvme": floor_mode(2.5, 2.45, 2.8, 14, 2)}
+        w["large"]["curl_floor_https"] = {"crc64nvme": floor_mode(2.5, 2.45, 2.8, 14, 2)}
     if sys.argv[1] == "no-populate":
         data["fault_cost"] = {"fault_us_per_page": 10.0, "fault_minflt_per_page": 1.0, "populate_supported": 0.0,
                               "pages_per_round": 1024.0, "rounds": 9.0}
@@ -249,11 +251,11 @@ t_https_floor_row() {
     local out
     out=$(made_up_report)
     has_line "$out" "summary: the https floor's row (3.00 / 2.50 = 1.2×)" \
-        "| libcurl floor per MB over https (TLS), 50 MB photo (CPU ms/MB; streamed through 8 MiB parts; median (lowest–highest run)) | 2.40 (2.30–2.60) | 2.50 (2.45–2.80) (CRC-64/NVME of each GET and PUT body instead) | 3.00 (https: UNSIGNED-PAYLOAD + CRC64NVME) = 1.2× its floor (TLS + CRC-64/NVME) | ≤ 0.50 |"
-    check "summary: the per-MB ratios count the https one (1.2×; http 0.80 / 0.70 = 1.1×, 1.00 / 0.90 = 1.1×)" \
-        grep -qF "per MB it spends 1.1–1.2× the floor of the same mode" <<<"$out"
+        "| libcurl floor per MB over https (TLS), 50 MB photo (CPU ms/MB; streamed through 8 MiB parts; median (lowest–highest run)) | 2.50 (2.45–2.80) | – | 3.00 (https: UNSIGNED-PAYLOAD + CRC64NVME) = 1.2× its floor (TLS + CRC-64/NVME) | ≤ 0.50 |"
+    check "summary: the per-MB ratios count the https one (1.2×; http 0.80 / 0.40 = 2.0×, 1.00 / 0.90 = 1.1×)" \
+        grep -qF "per MB it spends 1.1–2.0× the floor of the same mode" <<<"$out"
     has_line "$out" "floor section: the https row" \
-        "| per MB over https (TLS): the 50 MB photo streamed | CPU ms/MB | 2.40 (2.30–2.60) | 2.50 (2.45–2.80) (CRC-64/NVME of each GET and PUT body instead) | 3 | 14 | 2 |"
+        "| per MB over https (TLS): the 50 MB photo streamed | CPU ms/MB | 2.50 (2.45–2.80) | – | 3 | 14 | 2 |"
     check "floor section: how the https floor was measured" \
         grep -qF "The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against the peer serving https" <<<"$out"
     check "floor section: no longer 'no floor here'" bash -c "! grep -q 'has no floor' <<<\"\$1\"" _ "$out"
@@ -265,6 +267,32 @@ t_https_floor_row() {
     check "skipped: no https floor row" bash -c "! grep -q 'over https (TLS)' <<<\"\$1\"" _ "$out"
     check "skipped: the reason" grep -qF \
         "The https run (TLS, CRC64NVME) has no floor here: the floor's https peer (node floor_peer.mjs) did not start." <<<"$out"
+}
+
+# The floor's columns are the worker's two modes, each with the CRC-64/NVME
+# the worker always computes; each worker run is set beside the floor of its
+# mode, and the sentence places the target against those figures.
+t_floor_modes_are_the_workers() {
+    local out
+    out=$(made_up_report)
+    has_line "$out" "summary: the columns say what each floor computes" \
+        "| informational, not a target | floor: unsigned: CRC-64/NVME of each GET and PUT body | floor: signed: SHA-256 of each PUT body + CRC-64/NVME of each GET and PUT body | exifstrip worker (CPU; × the floor of its mode) | issue 11 target |"
+    has_line "$out" "summary: per MB, unsigned against the CRC floor (0.80 / 0.40), signed against SHA-256 + CRC (1.00 / 0.90)" \
+        "| libcurl floor per MB, 50 MB photo (CPU ms/MB; streamed through 8 MiB parts; median (lowest–highest run)) | 0.40 (0.35–0.45) | 0.90 (0.85–0.95) | 0.80 (unsigned) = 2.0×; 1.00 (signed) = 1.1× | ≤ 0.50 |"
+    check "summary: the per-MB target against the new figures" grep -qF \
+        "the per-MB target (0.50 ms/MB) is above the unsigned floor with CRC-64/NVME (0.40 (0.35–0.45)) but below the signed floor with SHA-256 + CRC-64/NVME (0.90 (0.85–0.95))" <<<"$out"
+    check "summary: per image against the signed floor (1.00 / 0.60)" grep -qF \
+        "per image exifstrip's worker spends 1.7× the libcurl floor of its payload mode (signed)" <<<"$out"
+    has_line "$out" "floor section: the per-MB row in both modes" \
+        "| per MB: the 50 MB photo streamed | CPU ms/MB | 0.40 (0.35–0.45) | 0.90 (0.85–0.95) | 3 | 14 | 2 |"
+    check "floor section: says the floor checks the CRCs" grep -qF \
+        "each GET asks for the object's checksum (\`x-amz-checksum-mode: ENABLED\`)" <<<"$out"
+    check "no floor without a payload hash any more" bash -c "! grep -qi 'no payload hash' <<<\"\$1\"" _ "$out"
+    out=$(made_up_report old-floor)
+    check_eq "older floor results (none, sha256): the render works" "$?" 0
+    check "older floor results: no http floor row (they lack the worker's CRC)" \
+        bash -c "! grep -q 'libcurl floor per \(image\|MB,\)' <<<\"\$1\"" _ "$out"
+    check "older floor results: no empty sentence" bash -c "! grep -qF 'On this machine .' <<<\"\$1\"" _ "$out"
 }
 
 t_older_results_still_render() {
@@ -290,5 +318,6 @@ es_run t_fault_rows_and_sentence
 es_run t_phone_photo_rows_and_sentence
 es_run t_phone_photo_failed_peer
 es_run t_https_floor_row
+es_run t_floor_modes_are_the_workers
 es_run t_older_results_still_render
 es_finish

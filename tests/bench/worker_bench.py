@@ -359,7 +359,7 @@ def https_big_photo(root, exifstrip, work, path, clean, conc, say, floor=None, f
     ~145 CAs), not a single certificate. With floor (the http libcurl floor),
     the same floor over TLS: its own https peer with the same certificate,
     which the floor trusts alone, streaming the photo floor_runs times
-    without a payload hash and with CRC-64/NVME (floor_bench.TLS_HASHES).
+    unsigned with CRC-64/NVME, as the worker over https (floor_bench.TLS_HASHES).
     Returns (that run's measurements, the https floor's medians or why it did
     not run, or None without a floor)."""
     cert, key = self_signed(work)
