@@ -8,7 +8,7 @@
 # and on every JPEG of the shared corpus. A mapped photo that is turned is not
 # copied, one that is not turned is decided within its first 32 KiB (both
 # counted in bytes: EXIFSTRIP_TEST_HOLD_STATS), and a file truncated while it
-# is turned fails with a read error.
+# is turned or streamed fails with a read error.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -175,6 +175,35 @@ t_file_truncated_during_the_transform() {
     check "no temporary file left" no_temps "$d"
 }
 
+# A file that shrinks while a photo not turned is streamed from the mapping:
+# kept runs of 64 KiB or more go to the output file with write(2) straight
+# from the mapping, and write(2) reading the vanished pages fails with EFAULT
+# (no SIGBUS there). That is the input's failure, not the output's: the run
+# says so for the input ("read error"), as for a SIGBUS, not "cannot write:
+# Bad address" for the output. gdb stops the run at the first such write and
+# truncates the file there (leak check off under ASan, as above).
+t_file_truncated_while_streamed() {
+    local d
+    if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q ' T es_cli_out_write$'; then
+        es_skip "no gdb, or no symbol es_cli_out_write to stop at"
+        return
+    fi
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --gps "$d/in.jpg" || { es_fail "mkfixture failed"; return; }
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
+        -ex 'break es_cli_out_write if len >= 65536' -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
+        --args "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg" >"$d/gdb.out" 2>&1
+    if ! grep -q "Breakpoint 1, es_cli_out_write" "$d/gdb.out"; then
+        es_skip "gdb could not run exifstrip to its first large write (ptrace not allowed?)"
+        return
+    fi
+    check "read error reported for the input" grep -q "in.jpg: read error: Input/output error" "$d/gdb.out"
+    check "the output is not blamed" lacks "$d/gdb.out" "cannot write"
+    check "exit status 1" grep -q "exited with code 01" "$d/gdb.out"
+    check "nothing written" [ ! -e "$d/out.jpg" ]
+    check "no temporary file left" no_temps "$d"
+}
+
 t_corpus_identical() {
     local dir=${ES_SHARED_DIR:-$ES_ROOT/../shared}/corpus/dev f n=0 bad=0
     if [ ! -d "$dir" ]; then
@@ -198,5 +227,6 @@ es_run t_stdin_redirected_from_a_file_is_mapped_too
 es_run t_turned_mapped_photo_is_not_copied
 es_run t_photo_not_turned_is_decided_in_its_first_piece
 es_run t_file_truncated_during_the_transform
+es_run t_file_truncated_while_streamed
 es_run t_corpus_identical
 es_finish
