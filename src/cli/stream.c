@@ -95,6 +95,14 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
         *rc = ES_ERR_IO;
     }
     sigaction(SIGBUS, &old, NULL);
+    /* Kept runs are written straight from the mapping: write(2) reading its
+     * vanished pages fails with EFAULT (no SIGBUS), which would blame the
+     * output. A failure once the file is shorter than mapped is the input's. */
+    struct stat now;
+    if (*rc != ES_OK && fstat(fd, &now) == 0 && now.st_size < st.st_size) {
+        in->read_errno = EIO;
+        *rc = ES_ERR_IO;
+    }
     munmap(map, size);
     return true;
 }
