@@ -144,35 +144,51 @@ t_photo_not_turned_is_decided_in_its_first_piece() {
     check "sideways.jpg --orientation keep: probed ${probed:-?} <= 32768" [ "${probed:-999999999}" -le 32768 ]
 }
 
-# A file that shrinks while its photo is being turned from the mapping: the
-# SIGBUS guard covers the transform, which now reads the mapping itself. gdb
-# stops the run as the transform starts and truncates the file there. Under
-# AddressSanitizer the leak check is off for this run: LeakSanitizer does not
-# work under ptrace and ends the process with exit status 1 whatever it did,
-# which would make the exit status checked below meaningless. That nothing of
-# the transform cut short by the SIGBUS leaks is checked without gdb, with
-# LeakSanitizer on, by tests/orient/abandon_test.c.
-t_file_truncated_during_the_transform() {
-    local d
-    if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q ' T es_orient_transform$'; then
-        es_skip "no gdb, or no symbol es_orient_transform to stop at"
-        return
+# truncated_at DIR SYMBOL [CONDITION]: runs `exifstrip strip DIR/in.jpg
+# DIR/out.jpg` under gdb, stops it at SYMBOL (when CONDITION holds), cuts the
+# file to 20000 bytes there and lets the run go on; gdb's and the run's
+# output in DIR/gdb.out. Under AddressSanitizer the leak check is off for
+# this run: LeakSanitizer does not work under ptrace and ends the process
+# with exit status 1 whatever it did, which would make the exit status the
+# callers check meaningless. Skips (status 1) when gdb cannot do it.
+truncated_at() {
+    local d=$1 symbol=$2 condition=${3:+ if $3}
+    if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q " T $symbol\$"; then
+        es_skip "no gdb, or no symbol $symbol to stop at"
+        return 1
     fi
-    d=$(newdir)
-    "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/in.jpg" ||
-        { es_fail "mkfixture failed"; return; }
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
-        -ex 'break es_orient_transform' -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
+        -ex "break $symbol$condition" -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
         --args "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg" >"$d/gdb.out" 2>&1
-    if ! grep -q "Breakpoint 1, es_orient_transform" "$d/gdb.out"; then
-        es_skip "gdb could not run exifstrip to the transform (ptrace not allowed?)"
-        return
+    if ! grep -q "Breakpoint 1, $symbol" "$d/gdb.out"; then
+        es_skip "gdb could not run exifstrip to $symbol (ptrace not allowed?)"
+        return 1
     fi
+}
+
+# A file cut short (truncated_at) fails as a read error of the input, and
+# leaves nothing written.
+check_read_error() {
+    local d=$1
     check "read error reported" grep -q "in.jpg: read error: Input/output error" "$d/gdb.out"
+    check "the output is not blamed" lacks "$d/gdb.out" "cannot write"
     check "exit status 1" grep -q "exited with code 01" "$d/gdb.out"
     check "no sanitizer report (LeakSanitizer under ptrace)" lacks "$d/gdb.out" "Sanitizer"
     check "nothing written" [ ! -e "$d/out.jpg" ]
     check "no temporary file left" no_temps "$d"
+}
+
+# A file that shrinks while its photo is being turned from the mapping: the
+# SIGBUS guard covers the transform, which now reads the mapping itself. gdb
+# stops the run as the transform starts and truncates the file there. That
+# nothing of the transform cut short by the SIGBUS leaks is checked without
+# gdb, with LeakSanitizer on, by tests/orient/abandon_test.c.
+t_file_truncated_during_the_transform() {
+    local d
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/in.jpg" ||
+        { es_fail "mkfixture failed"; return; }
+    truncated_at "$d" es_orient_transform && check_read_error "$d"
 }
 
 # A file that shrinks while a photo not turned is streamed from the mapping:
@@ -180,28 +196,12 @@ t_file_truncated_during_the_transform() {
 # from the mapping, and write(2) reading the vanished pages fails with EFAULT
 # (no SIGBUS there). That is the input's failure, not the output's: the run
 # says so for the input ("read error"), as for a SIGBUS, not "cannot write:
-# Bad address" for the output. gdb stops the run at the first such write and
-# truncates the file there (leak check off under ASan, as above).
+# Bad address" for the output. gdb stops the run at the first such write.
 t_file_truncated_while_streamed() {
     local d
-    if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q ' T es_cli_out_write$'; then
-        es_skip "no gdb, or no symbol es_cli_out_write to stop at"
-        return
-    fi
     d=$(newdir)
     "$MKFIXTURE" --size 2400x1800 --quality 95 --gps "$d/in.jpg" || { es_fail "mkfixture failed"; return; }
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
-        -ex 'break es_cli_out_write if len >= 65536' -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
-        --args "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg" >"$d/gdb.out" 2>&1
-    if ! grep -q "Breakpoint 1, es_cli_out_write" "$d/gdb.out"; then
-        es_skip "gdb could not run exifstrip to its first large write (ptrace not allowed?)"
-        return
-    fi
-    check "read error reported for the input" grep -q "in.jpg: read error: Input/output error" "$d/gdb.out"
-    check "the output is not blamed" lacks "$d/gdb.out" "cannot write"
-    check "exit status 1" grep -q "exited with code 01" "$d/gdb.out"
-    check "nothing written" [ ! -e "$d/out.jpg" ]
-    check "no temporary file left" no_temps "$d"
+    truncated_at "$d" es_cli_out_write "len >= 65536" && check_read_error "$d"
 }
 
 t_corpus_identical() {

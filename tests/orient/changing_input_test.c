@@ -30,9 +30,9 @@
 #define S_APP10_PAYLOAD (3 * S_PAGE) /* holds the whole page [S_PAGE, 2 * S_PAGE) */
 #define S_COM_AT (2 + 4 + S_APP10_PAYLOAD)
 
-static uint8_t *s_trap;          /* the inaccessible page */
-static int s_fd;                 /* the mapped file, rewritten by the "other writer" */
-static uint8_t s_grown_len[2];   /* the COM length it writes */
+static uint8_t *s_trap;        /* the inaccessible page */
+static int s_fd;               /* the mapped file, rewritten by the "other writer" */
+static uint8_t s_grown_len[2]; /* the COM length it writes */
 static volatile sig_atomic_t s_rewritten;
 
 /* The other writer: rewrites the COM length in the file, then lets the read go on. */
@@ -104,8 +104,8 @@ static void test_header_rewritten_between_count_and_copy(void)
     REQUIRE(grown <= 0xFFFF); /* the COM can cover the rest of the photo */
     size_t copied = 2 + 4 + S_APP10_PAYLOAD + (len - S_COM_AT) - 2; /* APP10 and the COM grown */
     if (copied <= out_len - 2)
-        es_test_fail(__FILE__, __LINE__, "the grown COM (%zu bytes copied) would fit the output (%zu)", copied,
-                     out_len);
+        es_test_fail(__FILE__, __LINE__, "the grown COM (%zu bytes copied) would fit the output (%zu)",
+                     copied, out_len);
     s_grown_len[0] = (uint8_t)(grown >> 8);
     s_grown_len[1] = (uint8_t)grown;
 
