@@ -1,6 +1,7 @@
 /* pages.c - populating a buffer's pages in one call (pages.h). */
 #include "common/pages.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -28,14 +29,40 @@ size_t es_pages_populate(void *p, size_t len)
 #endif
 }
 
-size_t es_pages_populate_written(void *p, size_t len)
+/* The whole pages [*first, *end) that [p, p + len) reaches into; false when
+ * there are none or the rounded-up end would wrap. */
+static bool s_around(const void *p, size_t len, uintptr_t *first, uintptr_t *end)
 {
     long page_size = sysconf(_SC_PAGESIZE);
     uintptr_t start = (uintptr_t)p;
     if (!p || len == 0 || page_size <= 0 || len > UINTPTR_MAX - start ||
         UINTPTR_MAX - start - len < (uintptr_t)page_size)
-        return 0; /* the rounded-up end would wrap */
+        return false;
     uintptr_t page = (uintptr_t)page_size;
-    uintptr_t first = start / page * page, end = (start + len + page - 1) / page * page;
+    *first = start / page * page;
+    *end = (start + len + page - 1) / page * page;
+    return true;
+}
+
+size_t es_pages_populate_written(void *p, size_t len)
+{
+    uintptr_t first, end;
+    if (!s_around(p, len, &first, &end))
+        return 0;
     return es_pages_populate((void *)first, end - first); // NOLINT(performance-no-int-to-ptr)
+}
+
+size_t es_pages_populate_read(const void *p, size_t len)
+{
+#ifdef MADV_POPULATE_READ
+    uintptr_t first, end;
+    if (!s_around(p, len, &first, &end))
+        return 0;
+    void *at = (void *)first; // NOLINT(performance-no-int-to-ptr)
+    return madvise(at, end - first, MADV_POPULATE_READ) == 0 ? (size_t)(end - first) : 0;
+#else
+    (void)p;
+    (void)len;
+    return 0;
+#endif
 }
