@@ -1,10 +1,9 @@
 /* stream.c - the CLI's input: a regular file is mapped and fed to the
  * stripper a window at a time as it is read in, so kept runs (the
  * entropy-coded scan) are written straight from the mapping with no copy
- * through a read buffer, and
- * the orientation stripper, lent the mapping, holds and turns a photo from
- * it without copying it; anything else (pipes, terminals, files under
- * 16 KiB) is read in fixed-size chunks.
+ * through a read buffer, and the orientation stripper, lent the mapping,
+ * holds and turns a photo from it without copying it; anything else (pipes,
+ * terminals, files under 16 KiB) is read in fixed-size chunks.
  * Both feed the same streaming stripper, so the output is identical. Plus the
  * wording of refusals. */
 #include "cli/stream.h"
@@ -74,8 +73,8 @@ static void s_on_bus(int sig)
 
 /* Feeds a mapped regular file, lent, S_MAP_WINDOW at a time; the
  * orientation stripper scans it in 32 KiB pieces only until it has decided,
- * then streams or holds the rest (src/orient/stripper.c, S_PROBE_PIECE; tests/cli checks both with
- * EXIFSTRIP_TEST_HOLD_STATS). The mapping lives until finish has returned,
+ * then streams or holds the rest (src/orient/stripper.c, S_PROBE_PIECE;
+ * tests/cli checks both with EXIFSTRIP_TEST_HOLD_STATS). The mapping lives until finish has returned,
  * which may turn the photo straight from it, so the SIGBUS guard covers the
  * transform too (a file truncated meanwhile fails the run with EIO, and
  * nothing leaks: tests/orient/abandon_test.c). Returns false (nothing fed)
