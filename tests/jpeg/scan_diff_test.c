@@ -13,6 +13,7 @@
 
 #include "../harness/test.h"
 #include "../support/guard_page.h"
+#include "../support/xorshift.h"
 #include "common/cpu.h"
 #include "jpeg/scan.h"
 
@@ -30,13 +31,7 @@ static size_t s_reference(const uint8_t *p, size_t n)
 }
 
 static uint32_t s_rng = 0xD1FFu;
-static uint32_t s_rand(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 17;
-    s_rng ^= s_rng << 5;
-    return s_rng;
-}
+static uint32_t s_rand(void) { return es_xorshift32(&s_rng); }
 
 /* Random bytes; about `density` of 256 of them from the bytes that matter. */
 static void s_fill(uint8_t *p, size_t n, unsigned density)

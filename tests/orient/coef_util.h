@@ -13,16 +13,10 @@
 
 #include <jpeglib.h>
 
+#include "../support/xorshift.h"
 #include "orient/sparse_coefs.h"
 
-static inline uint32_t ot_coef_rand(uint32_t *state)
-{
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
+static inline uint32_t ot_coef_rand(uint32_t *state) { return es_xorshift32(state); }
 
 /* A non-zero coefficient. */
 static inline JCOEF ot_coef_value(uint32_t *state)

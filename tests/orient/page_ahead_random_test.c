@@ -13,19 +13,14 @@
 #include <sys/mman.h>
 
 #include "../harness/test.h"
+#include "../support/xorshift.h"
 #include "orient/page_ahead.h"
 #include "pages_util.h"
 
 #define S_MAP_PAGES 96
 
 static uint32_t s_rng = 31337;
-static uint32_t s_rand(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 17;
-    s_rng ^= s_rng << 5;
-    return s_rng;
-}
+static size_t s_rand(void) { return es_xorshift32(&s_rng); }
 
 /* Pages of the mapping resident among [from, to) (page indexes). */
 static long s_resident_pages(const unsigned char *map, size_t from, size_t to)

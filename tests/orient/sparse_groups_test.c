@@ -151,25 +151,19 @@ static void test_planes_from_the_store(void)
     REQUIRE(s_store(&s));
     for (int round = 0; round < 48; round++) {
         bool transpose = round & 4;
-        JDIMENSION width = transpose ? S_H : S_W, height = transpose ? S_W : S_H;
+        es_coef_plane full = {.src = s_src_rows, .src_width = S_W, .src_height = S_H, .transpose = transpose};
+        full.width = transpose ? S_H : S_W;
+        full.height = transpose ? S_W : S_H;
         /* mirrored extents: the whole width, none, or all but a partial edge */
-        JDIMENSION mirror_w = round & 1 ? width - ot_coef_rand(&s_rng) % 3 : 0;
-        JDIMENSION mirror_h = round & 2 ? height - ot_coef_rand(&s_rng) % 3 : 0;
-        es_coef_plane full = {.src = s_src_rows,
-                              .src_width = S_W,
-                              .src_height = S_H,
-                              .width = width,
-                              .height = height,
-                              .mirror_w = mirror_w,
-                              .mirror_h = mirror_h,
-                              .transpose = transpose,
-                              .rows = full_rows,
-                              .rows_cap = 1 + ot_coef_rand(&s_rng) % S_MAX_ROWS};
+        full.mirror_w = round & 1 ? full.width - ot_coef_rand(&s_rng) % 3 : 0;
+        full.mirror_h = round & 2 ? full.height - ot_coef_rand(&s_rng) % 3 : 0;
+        full.rows = full_rows;
+        full.rows_cap = 1 + ot_coef_rand(&s_rng) % S_MAX_ROWS;
         es_coef_plane sparse = full;
         sparse.src = NULL;
         sparse.sparse = &s;
         sparse.rows = sparse_rows;
-        for (JDIMENSION y = 0; y < height;) {
+        for (JDIMENSION y = 0; y < full.height;) {
             JDIMENSION n = 1 + ot_coef_rand(&s_rng) % full.rows_cap;
             JBLOCKARRAY a = es_coef_plane_rows(&full, y, n), b = es_coef_plane_rows(&sparse, y, n);
             REQUIRE(a && b);
