@@ -1,7 +1,7 @@
 /* simd_diff_fuzz.c - differential fuzz target for the hand-vectorised code.
  *
- * Target Functions: es_crc_update (PCLMULQDQ / VPCLMULQDQ folding) against
- * es_crc_update_portable, continued at a split point and combined
+ * Target Functions: es_crc_update (PCLMULQDQ / VPCLMULQDQ folding) and
+ * es_crc_update_pclmul (128-bit folding only) against es_crc_update_portable, continued at a split point and combined
  * (es_crc_combine), for the three CRC kinds; every es_jpeg_scan_variants
  * version against es_jpeg_scan_entropy_portable; es_block_pack_vector /
  * es_block_unpack_vector / es_block_unpack_move_vector against the portable
@@ -36,6 +36,8 @@ static void s_crc(const uint8_t *p, size_t n, size_t cut)
         uint64_t whole = es_crc_update_portable(kind, 0, p, n);
         if (es_crc_update(kind, 0, p, n) != whole)
             s_die("crc: fast != portable", (size_t)k, n);
+        if (es_crc_update_pclmul(kind, 0, p, n) != whole)
+            s_die("crc: 128-bit folding != portable", (size_t)k, n);
         uint64_t a = es_crc_update(kind, 0, p, cut), b = es_crc_update(kind, 0, p + cut, n - cut);
         if (es_crc_update(kind, a, p + cut, n - cut) != whole)
             s_die("crc: continued at a cut", (size_t)k, cut);
