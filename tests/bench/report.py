@@ -2,6 +2,7 @@
 tests/bench/RESULTS.md: the machine, the tables, the targets of issue 11 with
 MET / MISS, and the summary block that README.md quotes between the markers
 below (bench.py --readme rewrites that block in place)."""
+import collections
 import math
 import re
 
@@ -47,20 +48,28 @@ BIG_RUNS = (("exifstrip", "http: signed payload"),
 
 
 # The libcurl floor's two modes (curl_floor_bench --hash), the worker's two:
-# (key, what the floor computes). The worker always sends each PUT body's
-# CRC-64/NVME and checks each GET body's, signed (SHA-256 too) or not.
-FLOOR_MODES = (("crc64nvme", "unsigned: CRC-64/NVME of each GET and PUT body"),
-               ("sha256+crc64nvme", "signed: SHA-256 of each PUT body + CRC-64/NVME of each GET and PUT body"))
-UNSIGNED, SIGNED = (m for m, _ in FLOOR_MODES)
+# its key in the results, the payload mode, the digests it computes, and
+# where. The worker always sends each PUT body's CRC-64/NVME and checks each
+# GET body's, signed (SHA-256 too) or not.
+FloorMode = collections.namedtuple("FloorMode", "key mode digests detail")
+FLOOR_MODES = (FloorMode("crc64nvme", "unsigned", "CRC-64/NVME", "CRC-64/NVME of each GET and PUT body"),
+               FloorMode("sha256+crc64nvme", "signed", "SHA-256 + CRC-64/NVME",
+                         "SHA-256 of each PUT body + CRC-64/NVME of each GET and PUT body"))
+UNSIGNED, SIGNED = (m.key for m in FLOOR_MODES)
 # exifstrip's big-photo runs and the floor mode each is set beside (over
 # https the worker is unsigned, against large["curl_floor_https"][UNSIGNED]).
-RUN_FLOOR = (("exifstrip_unsigned", UNSIGNED, "unsigned"), ("exifstrip", SIGNED, "signed"))
+RUN_FLOOR = (("exifstrip_unsigned", FLOOR_MODES[0]), ("exifstrip", FLOOR_MODES[1]))
+
+
+def floor_column(m):
+    """A floor mode's column heading: the mode and what it computes."""
+    return f"floor: {m.mode}: {m.detail}"
 
 
 def with_modes(fl):
     """fl when it holds both FLOOR_MODES, else None (results from before the
     floor computed the worker's CRC-64/NVME over http have no row)."""
-    return fl if fl and all(m in fl for m, _ in FLOOR_MODES) else None
+    return fl if fl and all(m.key in fl for m in FLOOR_MODES) else None
 
 
 def https_floor(big):
@@ -92,7 +101,7 @@ def image_floor(w):
         return None
     ex, bl = w["compare"]["exifstrip"], w["compare"]["baseline"]
     tgt = IMAGE_SHARE_OF_BASELINE * bl["cpu_ms_per_image"]
-    lo, sha = (floor_figure(im[m], "ms_per_image") for m in (UNSIGNED, SIGNED))
+    lo, sha = (spread_of(im[m], "ms_per_image") for m in (UNSIGNED, SIGNED))
     return im, ex, tgt, lo, sha
 
 
@@ -119,11 +128,11 @@ def floor_rows(w):
         if not fl:
             continue
         ex = []
-        for run, mode, how in RUN_FLOOR:
+        for run, m in RUN_FLOOR:
             if big.get(run):
                 v = big[run]["cpu_ms_per_mb"]
-                ex.append(f"{v:.2f} ({how}) = {ratio(v, fl[mode]['ms_per_mb']):.1f}×")
-        lo, sha = (floor_figure(fl[m], "ms_per_mb") for m in (UNSIGNED, SIGNED))
+                ex.append(f"{per_mb_text(big[run])} ({m.mode}) = {ratio(v, fl[m.key]['ms_per_mb']):.1f}×")
+        lo, sha = (spread_of(fl[m], "ms_per_mb") for m in (UNSIGNED, SIGNED))
         d = place_digits(MS_PER_MB, lo, sha)
         rows.append((f"libcurl floor per MB, {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed through "
                      f"{fl[SIGNED]['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
@@ -131,10 +140,10 @@ def floor_rows(w):
     big = w.get("large") or {}
     tls = https_floor(big)
     if tls:
-        crc = floor_figure(tls[UNSIGNED], "ms_per_mb")
+        crc = spread_of(tls[UNSIGNED], "ms_per_mb")
         d = place_digits(MS_PER_MB, crc)
         run = big.get("exifstrip_https")
-        ex = (f"{run['cpu_ms_per_mb']:.2f} (https: UNSIGNED-PAYLOAD + CRC64NVME) = "
+        ex = (f"{per_mb_text(run)} (https: UNSIGNED-PAYLOAD + CRC64NVME) = "
               f"{ratio(run['cpu_ms_per_mb'], crc[0]):.1f}× its floor (TLS + CRC-64/NVME)" if run else "–")
         rows.append((f"libcurl floor per MB over https (TLS), {big['bytes'] / 1e6:.0f} MB photo (CPU ms/MB; streamed "
                      f"through {tls[UNSIGNED]['part_bytes'] / 1048576:.0f} MiB parts; median (lowest–highest run))",
@@ -163,10 +172,10 @@ def floor_lines(w):
                     f"{floor_place(tgt, lo, hi)}")
     with_floor = [k for k in ("large", "huge") if with_modes((w.get(k) or {}).get("curl_floor"))]
     if with_floor:
-        lo, hi = (min((floor_figure(w[k]["curl_floor"][m], "ms_per_mb") for k in with_floor), key=lambda x: x[0])
+        lo, hi = (min((spread_of(w[k]["curl_floor"][m], "ms_per_mb") for k in with_floor), key=lambda x: x[0])
                   for m in (UNSIGNED, SIGNED))
-        times = [ratio(w[k][run]["cpu_ms_per_mb"], w[k]["curl_floor"][m]["ms_per_mb"]) for k in with_floor
-                 for run, m, _ in RUN_FLOOR if w[k].get(run)]
+        times = [ratio(w[k][run]["cpu_ms_per_mb"], w[k]["curl_floor"][m.key]["ms_per_mb"]) for k in with_floor
+                 for run, m in RUN_FLOOR if w[k].get(run)]
         tls = https_floor(w.get("large"))
         if tls and w["large"].get("exifstrip_https"):   # over https: against the unsigned floor over TLS
             times.append(ratio(w["large"]["exifstrip_https"]["cpu_ms_per_mb"], tls[UNSIGNED]["ms_per_mb"]))
@@ -176,17 +185,29 @@ def floor_lines(w):
     return ["libcurl floor: a bare libcurl client (tests/bench/curl_floor_bench.c, the worker's libcurl, SHA-256 and "
             "CRC-64/NVME) GETs and PUTs the same objects against a minimal HTTP/1.1 peer, checking their integrity "
             f"as the worker does{over_tls}; its own CPU, informational (not a target):",
-            "", table(["informational, not a target", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1],
+            "", table(["informational, not a target", *(floor_column(m) for m in FLOOR_MODES),
                        "exifstrip worker (CPU; × the floor of its mode)", "issue 11 target"], rows), ""] + (
                 ["On this machine " + "; ".join(said) + ".", ""] if said else [])
 
 
-def floor_figure(mode, key):
-    """(median, lowest run, highest run) of one floor mode's figure (older
-    results without the runs' range: the median three times)."""
-    m = mode[key]
-    lo, hi = mode.get(key + "_range") or (m, m)
+def spread_of(runs, key):
+    """(median, lowest run, highest run) of a figure of runs of one kind (a
+    floor mode's, a worker's on a big photo); results without the runs'
+    range (a single run, older results): the median three times."""
+    m = runs[key]
+    lo, hi = runs.get(key + "_range") or (m, m)
     return (m, lo, hi)
+
+
+def per_mb_text(run, unit=""):
+    """A worker run's CPU ms per MB of a big photo: its median, with its
+    lowest and highest run when it ran more than once and they differ
+    ("1.00 (0.95–1.20)"; with a unit "1.00 ms/MB, runs 0.95–1.20")."""
+    fig = spread_of(run, "cpu_ms_per_mb")
+    if not unit:
+        return spread_text(fig, 2)
+    m, lo, hi = fig
+    return f"{m:.2f}{unit}" + (f", runs {lo:.2f}–{hi:.2f}" if lo != hi else "")
 
 
 def place_digits(target, *figures):
@@ -215,20 +236,18 @@ def relation(target, fig):
 
 
 def floor_place(target, lo, hi):
-    """Where a target lies against the unsigned floor (lo: CRC-64/NVME) and
-    the signed one (hi: SHA-256 + CRC-64/NVME), each (median, lowest run,
-    highest run); exact values are compared, and printed with enough decimals
-    to differ from the target."""
+    """Where a target lies against the unsigned floor (lo) and the signed one
+    (hi), each (median, lowest run, highest run); exact values are compared,
+    and printed with enough decimals to differ from the target. Each floor is
+    named by its FLOOR_MODES entry."""
     digits = place_digits(target, lo, hi)
-    a, b = spread_text(lo, digits), spread_text(hi, digits)
-    ra, rb = relation(target, lo), relation(target, hi)
-    if ra == rb == "below":
-        return (f"below the floor in both modes ({a} unsigned with CRC-64/NVME, {b} signed with SHA-256 + "
-                "CRC-64/NVME): less than these GET and PUT requests and their checksums cost in libcurl alone")
+    (ra, a, ma), (rb, b, mb) = ((relation(target, fig), spread_text(fig, digits), m)
+                                for fig, m in zip((lo, hi), FLOOR_MODES))
     if ra == rb:
-        return f"{ra} the floor in both modes ({a} unsigned with CRC-64/NVME, {b} signed with SHA-256 + CRC-64/NVME)"
-    return (f"{ra} the unsigned floor with CRC-64/NVME ({a}) but {rb} the signed floor with SHA-256 + "
-            f"CRC-64/NVME ({b})")
+        both = f"{ra} the floor in both modes ({a} {ma.mode} with {ma.digests}, {b} {mb.mode} with {mb.digests})"
+        return both + (": less than these GET and PUT requests and their checksums cost in libcurl alone"
+                       if ra == "below" else "")
+    return f"{ra} the {ma.mode} floor with {ma.digests} ({a}) but {rb} the {mb.mode} floor with {mb.digests} ({b})"
 
 
 def targets(data):
@@ -260,7 +279,7 @@ def targets(data):
             for run, how in BIG_RUNS:
                 if big and big.get(run):
                     v = big[run]["cpu_ms_per_mb"]
-                    t.append((f"worker CPU per MB, {big['bytes'] / 1e6:.0f} MB photo ({how})", f"{v:.2f} ms/MB", v,
+                    t.append((f"worker CPU per MB, {big['bytes'] / 1e6:.0f} MB photo ({how})", per_mb_text(big[run], " ms/MB"), v,
                               "<=", MS_PER_MB))
         tail = max(s["drain_tail_s"] for s in w["sweep"])
         t.append(("`--drain` exits after the last job (worst run)", f"{tail:.1f} s", tail, "<=", 2.0))
@@ -648,18 +667,18 @@ def floor_section(w):
     im = with_modes(cf.get("images"))
     if im:
         rows.append((f"per image: {im[SIGNED]['objects']} photos, {im[SIGNED]['threads']} threads", "CPU ms/image",
-                     *[spread_text(floor_figure(im[m], "ms_per_image"), 2) for m, _ in FLOOR_MODES], im[SIGNED]["runs"],
+                     *[spread_text(spread_of(im[m.key], "ms_per_image"), 2) for m in FLOOR_MODES], im[SIGNED]["runs"],
                      im[SIGNED]["requests"], im[SIGNED]["connections"]))
     for name in ("large", "huge"):
         fl = with_modes((w.get(name) or {}).get("curl_floor"))
         if fl:
             rows.append((f"per MB: the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
-                         *[spread_text(floor_figure(fl[m], "ms_per_mb"), 2) for m, _ in FLOOR_MODES],
+                         *[spread_text(spread_of(fl[m.key], "ms_per_mb"), 2) for m in FLOOR_MODES],
                          fl[SIGNED]["runs"], fl[SIGNED]["requests"], fl[SIGNED]["connections"]))
         tls = https_floor(w.get(name)) if name == "large" else None
         if tls:
             rows.append((f"per MB over https (TLS): the {w[name]['bytes'] / 1e6:.0f} MB photo streamed", "CPU ms/MB",
-                         spread_text(floor_figure(tls[UNSIGNED], "ms_per_mb"), 2), "–",
+                         spread_text(spread_of(tls[UNSIGNED], "ms_per_mb"), 2), "–",
                          tls[UNSIGNED]["runs"], tls[UNSIGNED]["requests"], tls[UNSIGNED]["connections"]))
     runs = im[SIGNED]["runs"] if im else 1
     return head + [
@@ -688,7 +707,7 @@ def floor_section(w):
         "(EXIFSTRIP_PAYLOAD_SIGNING=auto: SHA-256 of each body), so its floor is the signed column; its big "
         "photos run both ways. " + https_floor_said(w.get("large")),
         "",
-        table(["run", "unit", "floor: " + FLOOR_MODES[0][1], "floor: " + FLOOR_MODES[1][1], "runs per mode",
+        table(["run", "unit", *(floor_column(m) for m in FLOOR_MODES), "runs per mode",
                "requests per run", "connections per run"], rows), ""]
 
 
@@ -730,12 +749,12 @@ def worker_section(w, fc=None):
         mb = big["bytes"] / 1e6
         rows.append((f"{mb:.0f} MB photo: peak RSS", mib(e["peak_rss_kib"]), mib(b["peak_rss_kib"]) if b else "not run",
                      f(ratio(b["peak_rss_kib"], e["peak_rss_kib"]), 1) + "×" if b else "–"))
-        rows.append((f"{mb:.0f} MB photo: CPU ms per MB ({BIG_RUNS[0][1]})", f(e["cpu_ms_per_mb"]),
-                     f(b["cpu_ms_per_mb"]) if b else "not run",
+        rows.append((f"{mb:.0f} MB photo: CPU ms per MB ({BIG_RUNS[0][1]})", per_mb_text(e),
+                     per_mb_text(b) if b else "not run",
                      f(ratio(b["cpu_ms_per_mb"], e["cpu_ms_per_mb"]), 1) + "×" if b else "–"))
         for run, how in BIG_RUNS[1:]:
             if big.get(run):
-                rows.append((f"{mb:.0f} MB photo: CPU ms per MB ({how})", f(big[run]["cpu_ms_per_mb"]), "–", "–"))
+                rows.append((f"{mb:.0f} MB photo: CPU ms per MB ({how})", per_mb_text(big[run]), "–", "–"))
         for run, how in BIG_RUNS:
             if big.get(run):
                 other = b if run == BIG_RUNS[0][0] else None
@@ -770,6 +789,11 @@ def worker_section(w, fc=None):
              + (" After each pair, exifstrip runs once more with EXIFSTRIP_ORIENTATION=keep: the same job with no "
                 "photo turned (by default exifstrip turns the photos whose EXIF Orientation is not 1, losslessly; "
                 "the baseline and the libcurl floor turn none)." if w.get("compare_keep") else "")]
+    big_runs = {w[k]["exifstrip"].get("runs", 1) for k in ("large", "huge") if w.get(k)}
+    if big_runs and big_runs != {1}:
+        notes.append(f"On the big photos each configuration runs {'/'.join(str(n) for n in sorted(big_runs))} times, "
+                     "the configurations taking turns (their order flips every run): CPU per MB is the median with "
+                     "the lowest and highest run in brackets, other figures medians, and peak RSS the highest run's.")
     notes.append("Page faults are the worker process's minor faults, start-up included as in its CPU: ru_minflt as "
                  "/usr/bin/time counts it for the worker (with the few its own fork takes before exec); the start-up "
                  "run is not wrapped (wait4). getrusage also counts each page MADV_POPULATE_WRITE maps as a minor fault "

@@ -53,7 +53,7 @@ just outside the runs is not noise | 0.398 | 0.29 0.28 0.30 | 0.405 0.399 0.41 |
 CASES
 }
 
-# made_up_report [old|old-floor|no-populate|wrong-pixels|failed-peer|no-tls-floor|tls-floor-skipped]:
+# made_up_report [old|old-floor|no-populate|wrong-pixels|failed-peer|no-tls-floor|tls-floor-skipped|big-runs]:
 # RESULTS.md rendered from made-up measurements, each worker run's figures
 # made by bench_lib.per_unit from a usage as wait4 and /usr/bin/time give it,
 # with the libcurl floor per image, per MB over http and over https;
@@ -63,7 +63,8 @@ CASES
 # page-fault fields, the phone photo nor the floor (older results), "no-populate": a
 # kernel without MADV_POPULATE_WRITE, "wrong-pixels": jhead's phone photo
 # does not display upright, "failed-peer": jhead failed on the phone photo,
-# its times still in the measurements (as older results had them).
+# its times still in the measurements (as older results had them), "big-runs":
+# the large photo's runs repeated, with their lowest and highest CPU per MB.
 made_up_report() {
     /usr/bin/python3 - "${1:-}" <<'PY'
 import sys
@@ -130,6 +131,9 @@ if not old:
         w["large"]["curl_floor_https"] = {"skipped": "the floor's https peer (node floor_peer.mjs) did not start"}
     elif sys.argv[1] != "no-tls-floor":
         w["large"]["curl_floor_https"] = {"crc64nvme": floor_mode(2.5, 2.45, 2.8, 14, 2)}
+    if sys.argv[1] == "big-runs":
+        w["large"]["exifstrip"].update(cpu_ms_per_mb_range=[0.95, 1.2], runs=3)
+        w["large"]["exifstrip_unsigned"].update(cpu_ms_per_mb_range=[0.8, 0.8], runs=3)
     if sys.argv[1] == "no-populate":
         data["fault_cost"] = {"fault_us_per_page": 10.0, "fault_minflt_per_page": 1.0, "populate_supported": 0.0,
                               "pages_per_round": 1024.0, "rounds": 9.0}
@@ -295,6 +299,27 @@ t_floor_modes_are_the_workers() {
     check "older floor results: no empty sentence" bash -c "! grep -qF 'On this machine .' <<<\"\$1\"" _ "$out"
 }
 
+# Big photos run several times: each CPU-per-MB figure of the worker shows
+# its lowest and highest run beside the median (a single run, or runs that
+# agree, show the median alone), in the worker table, the floor table and the
+# targets, and the notes say how the runs were taken.
+t_big_photo_runs_show_their_spread() {
+    local out
+    out=$(made_up_report big-runs)
+    has_line "$out" "worker table: signed, median (lowest–highest), beside the baseline" \
+        "| 50 MB photo: CPU ms per MB (http: signed payload) | 1.00 (0.95–1.20) | 6.00 | 6.0× |"
+    has_line "$out" "worker table: runs that agree show the median alone" \
+        "| 50 MB photo: CPU ms per MB (http, UNSIGNED-PAYLOAD as over https) | 0.80 | – | – |"
+    has_line "$out" "floor table: the worker's spread beside its floor" \
+        "| libcurl floor per MB, 50 MB photo (CPU ms/MB; streamed through 8 MiB parts; median (lowest–highest run)) | 0.40 (0.35–0.45) | 0.90 (0.85–0.95) | 0.80 (unsigned) = 2.0×; 1.00 (0.95–1.20) (signed) = 1.1× | ≤ 0.50 |"
+    has_line "$out" "targets: the runs beside the median that decides" \
+        "| worker CPU per MB, 50 MB photo (http: signed payload) | 1.00 ms/MB, runs 0.95–1.20 | MISS | <= 0.50 |"
+    check "notes: how the big photos ran" grep -qF \
+        "On the big photos each configuration runs 3 times, the configurations taking turns (their order flips every run)" <<<"$out"
+    out=$(made_up_report)
+    check "single runs: no spread and no such note" bash -c "! grep -qE 'runs [0-9.]+–|configuration runs' <<<\"\$1\"" _ "$out"
+}
+
 t_older_results_still_render() {
     local out
     out=$(made_up_report old)
@@ -319,5 +344,6 @@ es_run t_phone_photo_rows_and_sentence
 es_run t_phone_photo_failed_peer
 es_run t_https_floor_row
 es_run t_floor_modes_are_the_workers
+es_run t_big_photo_runs_show_their_spread
 es_run t_older_results_still_render
 es_finish

@@ -310,7 +310,7 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         say("worker: exifstrip --drain on an empty queue (start-up CPU and page faults)")
         out["startup"] = wb.startup(UNSIGNED, 1 if opts["runs"] == 1 else 5)
         out["large"] = big_photo(wb, "large", large, large_clean, ("exifstrip", "baseline"), conc, {}, say,
-                                 floor_runs=opts["runs"])
+                                 runs=opts["runs"], floor_runs=opts["runs"])
         out["large"]["exifstrip_https"], https_floor = https_big_photo(root, exifstrip, work, large, large_clean,
                                                                        conc, say, floor, opts["runs"])
         if https_floor:
@@ -331,7 +331,8 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
             if r.returncode != 0:
                 raise BenchError(f"exifstrip strip refused the huge photo: {r.stderr.strip()}")
             out["huge"] = big_photo(wb, "huge", path, clean, ("exifstrip",), conc,
-                                    {"EXIFSTRIP_MAX_OBJECT_BYTES": "4GiB"}, say)
+                                    {"EXIFSTRIP_MAX_OBJECT_BYTES": "4GiB"}, say, runs=opts["runs"],
+                                    floor_runs=opts["runs"])
             os.unlink(path)
             os.unlink(clean)
         return out
@@ -374,7 +375,7 @@ def https_big_photo(root, exifstrip, work, path, clean, conc, say, floor=None, f
             tls_floor = None
         wb.floor = tls_floor
         res = big_photo(wb, "large-https", path, clean, ("exifstrip",), conc, {}, say, unsigned_too=False,
-                        floor_runs=floor_runs, floor_hashes=floor_bench.TLS_HASHES)
+                        runs=floor_runs, floor_runs=floor_runs, floor_hashes=floor_bench.TLS_HASHES)
         return res["exifstrip"], res.get("curl_floor") or ({"skipped": why} if why else None)
     finally:
         if tls_floor:
@@ -396,21 +397,32 @@ def with_system_cas(work, cert):
     return bundle
 
 
-def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True, floor_runs=1,
+def big_photo(wb, name, path, clean, kinds, conc, extra_env, say, unsigned_too=True, runs=1, floor_runs=1,
               floor_hashes=floor_bench.HASHES):
+    """kinds (and exifstrip unsigned, with unsigned_too) on one big photo,
+    runs times each, their order flipping every run; each exifstrip output
+    byte-identical to `exifstrip strip`'s. Per kind: the medians of its runs
+    (med_run), its lowest and highest CPU per MB (cpu_ms_per_mb_range) and its
+    highest peak RSS. Then the libcurl floor (wb.floor), floor_runs per mode."""
     key = f"big/{name}.jpg"
     say(f"worker: uploading {name} photo ({os.path.getsize(path) / 1e6:.0f} MB)")
     wb.upload([(key, path)])
     want = file_sha256(clean)
     res = {"bytes": os.path.getsize(path)}
-    runs = [(k, k, extra_env) for k in kinds]
+    plan = [(k, k, extra_env) for k in kinds]
     if "exifstrip" in kinds and unsigned_too:
-        runs.append(("exifstrip_unsigned", "exifstrip", dict(extra_env, **UNSIGNED)))
-    for label, kind, env in runs:
-        say(f"worker: {label} on the {name} photo")
-        r = checked_run(wb, kind, conc, key, env, want if kind == "exifstrip" else None, f"the {name} photo ({label})")
-        r.update(per_unit(r, res["bytes"] / 1e6, "mb"))
-        res[label] = r
+        plan.append(("exifstrip_unsigned", "exifstrip", dict(extra_env, **UNSIGNED)))
+    got = {label: [] for label, _, _ in plan}
+    for i in range(runs):
+        for label, kind, env in (plan if i % 2 == 0 else plan[::-1]):
+            say(f"worker: {label} on the {name} photo" + (f", run {i + 1}/{runs}" if runs > 1 else ""))
+            r = checked_run(wb, kind, conc, key, env, want if kind == "exifstrip" else None,
+                            f"the {name} photo ({label})")
+            r.update(per_unit(r, res["bytes"] / 1e6, "mb"))
+            got[label].append(r)
+    for label, rs in got.items():
+        res[label] = med_run(rs, ranges=("cpu_ms_per_mb",))
+        res[label]["peak_rss_kib"] = max(r["peak_rss_kib"] for r in rs)   # the RSS target holds for every run
     if wb.floor:
         say(f"worker: libcurl floor on the {name} photo (streamed over {wb.floor.scheme}, {floor_runs} run(s) "
             f"per mode: {', '.join(floor_hashes)})")
@@ -461,11 +473,13 @@ def portrait_photo(wb, exifstrip, path, conc, runs, work, say):
     return {"bytes": os.path.getsize(path), "runs": runs, **{m: med_run(v) for m, v in got.items()}}
 
 
-def med_run(runs):
-    """Medians of every numeric field over runs of one configuration."""
+def med_run(runs, ranges=()):
+    """Medians of every numeric field over runs of one configuration, and
+    for each field named in ranges its lowest and highest run (k + "_range")."""
     out = dict(runs[0])
     for k, v in runs[0].items():
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             out[k] = median([r[k] for r in runs])
+    out.update({k + "_range": [min(r[k] for r in runs), max(r[k] for r in runs)] for k in ranges})
     out["runs"] = len(runs)
     return out
