@@ -194,12 +194,12 @@ s_vclmul_head(const s_engine *e, uint64_t reg, const uint8_t **pp, size_t *plen,
 /* len >= 64. The register is added into the first bytes of the message, the
  * message is folded down to 16 bytes congruent to it, and those 16 bytes and
  * the tail (< 16 bytes) finish in the table. Long messages start 256 bytes
- * at a time (s_vclmul_head) where the CPU can. */
+ * at a time (s_vclmul_head) when wide (the CPU can). */
 __attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_engine *e, uint64_t reg,
-                                                                     const uint8_t *p, size_t len)
+                                                                     const uint8_t *p, size_t len, bool wide)
 {
     __m128i a0, a1, a2, a3;
-    if (s_vclmul && len >= 256) {
+    if (wide && len >= 256) {
         __m128i a[4];
         s_vclmul_head(e, reg, &p, &len, a);
         a0 = a[0];
@@ -239,7 +239,11 @@ __attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_eng
 }
 #endif
 
-static uint64_t s_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len, bool fast)
+/* Which folding s_update may use: none (the table), 128-bit PCLMULQDQ, or
+ * the best this CPU has. */
+typedef enum s_fold_use { S_TABLE, S_PCLMUL, S_BEST } s_fold_use;
+
+static uint64_t s_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len, s_fold_use use)
 {
     if ((unsigned)kind >= ES_CRC_KINDS)
         return 0;
@@ -250,22 +254,27 @@ static uint64_t s_update(es_crc_kind kind, uint64_t crc, const void *data, size_
     if (len == 0)
         return crc;
 #ifdef S_HAVE_CLMUL
-    if (fast && s_clmul && len >= 64)
-        return ~s_clmul_run(e, reg, p, len) & e->mask;
+    if (use != S_TABLE && s_clmul && len >= 64)
+        return ~s_clmul_run(e, reg, p, len, use == S_BEST && s_vclmul) & e->mask;
 #else
-    (void)fast;
+    (void)use;
 #endif
     return ~s_table_run(e, reg, p, len) & e->mask;
 }
 
 uint64_t es_crc_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len)
 {
-    return s_update(kind, crc, data, len, true);
+    return s_update(kind, crc, data, len, S_BEST);
 }
 
 uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data, size_t len)
 {
-    return s_update(kind, crc, data, len, false);
+    return s_update(kind, crc, data, len, S_TABLE);
+}
+
+uint64_t es_crc_update_pclmul(es_crc_kind kind, uint64_t crc, const void *data, size_t len)
+{
+    return s_update(kind, crc, data, len, S_PCLMUL);
 }
 
 /* a*b mod P, both reflected in the width's bits (the top bit is x^0). */

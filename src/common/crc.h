@@ -26,6 +26,10 @@ typedef enum es_crc_kind {
 uint64_t es_crc_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len);
 /* The same with the portable table only (tests compare both paths). */
 uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data, size_t len);
+/* The same with 128-bit PCLMULQDQ folding and never the AVX-512 blocks
+ * (what CPUs without VPCLMULQDQ run; the table where there is no PCLMULQDQ):
+ * tests run that path on any CPU. */
+uint64_t es_crc_update_pclmul(es_crc_kind kind, uint64_t crc, const void *data, size_t len);
 /* The CRC of A followed by B from crc_a, crc_b and B's length (for checksums
  * of whole objects sent in parts). */
 uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64_t len_b);

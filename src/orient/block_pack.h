@@ -27,11 +27,11 @@
 uint64_t es_block_nonzero(const JCOEF *block);
 
 /* Writes block's record of sparse_coefs.h at record (nothing when every
- * coefficient is zero; the mask and the non-zero values, narrow when they
- * fit and that is shorter; or the 64 values when ES_SPARSE_DENSE_FROM or
- * more are non-zero and they do not fit), sets block to zero and returns
- * the record's length in units. record needs room for 64 units plus
- * ES_BLOCK_PACK_SLACK. */
+ * coefficient is zero; the 64 values when ES_SPARSE_DENSE_FROM or more are
+ * non-zero, whether they fit a byte or not; otherwise the mask and the
+ * non-zero values, narrow when they fit and that is shorter), sets block to
+ * zero and returns the record's length in units. record needs room for 64
+ * units plus ES_BLOCK_PACK_SLACK. */
 size_t es_block_pack(JCOEF *record, JCOEF *block);
 typedef size_t (*es_block_pack_fn)(JCOEF *record, JCOEF *block);
 /* The length in units of the record es_block_pack would write for block. */

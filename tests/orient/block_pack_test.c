@@ -42,43 +42,6 @@ static void s_small_block(JCOEF *b, int n)
     }
 }
 
-/* The record sparse_coefs.h defines for b, written out here. */
-static size_t s_expected_record(JCOEF *rec, const JCOEF *b)
-{
-    uint64_t mask = 0;
-    size_t n = 0;
-    bool fit = true;
-    for (int k = 0; k < DCTSIZE2; k++)
-        if (b[k]) {
-            mask |= UINT64_C(1) << k;
-            n++;
-            fit &= k == 0 || (b[k] >= -128 && b[k] <= 127);
-        }
-    if (n == 0)
-        return 0;
-    if (n >= ES_SPARSE_DENSE_FROM) {
-        memcpy(rec, b, DCTSIZE2 * sizeof(JCOEF));
-        return DCTSIZE2;
-    }
-    memcpy(rec, &mask, sizeof mask);
-    size_t ac = n - (b[0] != 0);
-    if (!fit || ac < 2) {
-        for (int k = 0, v = 0; k < DCTSIZE2; k++)
-            if (b[k])
-                rec[ES_SPARSE_MASK_UNITS + v++] = b[k];
-        return ES_SPARSE_MASK_UNITS + n;
-    }
-    size_t units = ES_SPARSE_MASK_UNITS;
-    if (b[0])
-        rec[units++] = b[0];
-    uint8_t bytes[DCTSIZE2 + 1] = {0};
-    for (int k = 1, v = 0; k < DCTSIZE2; k++)
-        if (b[k])
-            bytes[v++] = (uint8_t)(b[k] & 0xFF);
-    memcpy(rec + units, bytes, (ac + 1) / 2 * sizeof(JCOEF));
-    return units + (ac + 1) / 2;
-}
-
 typedef size_t (*s_pack_fn)(JCOEF *, JCOEF *);
 typedef void (*s_unpack_fn)(JCOEF *, uint64_t, const JCOEF *, size_t);
 
@@ -87,7 +50,7 @@ typedef void (*s_unpack_fn)(JCOEF *, uint64_t, const JCOEF *, size_t);
 static void s_check_pair(const JCOEF *b, s_pack_fn pack, s_unpack_fn unpack, const char *name)
 {
     JCOEF want[DCTSIZE2], copy[DCTSIZE2], zero[DCTSIZE2] = {0}, rec[S_ROOM + 8];
-    size_t want_len = s_expected_record(want, b);
+    size_t want_len = ot_expected_record(want, b);
     for (size_t i = 0; i < sizeof rec / sizeof rec[0]; i++)
         rec[i] = S_SENTINEL;
     memcpy(copy, b, sizeof copy);
@@ -122,7 +85,7 @@ static void *s_first_use(void *arg)
     JCOEF b[DCTSIZE2], copy[DCTSIZE2], rec[S_ROOM], want[S_ROOM], back[DCTSIZE2];
     ot_coef_block(b, 17, &state);
     memcpy(copy, b, sizeof copy);
-    size_t len = s_expected_record(want, b);
+    size_t len = ot_expected_record(want, b);
     bool ok = es_block_pack(rec, copy) == len;
     uint64_t mask;
     memcpy(&mask, rec, sizeof mask);
@@ -183,18 +146,6 @@ static void test_every_row_mask(void)
         }
 }
 
-/* d from s as a mirror/transposition defines it: coefficient (row i,
- * column j) of d is s's (i, j), or (j, i) when transposed, negated where
- * signs says so. */
-static void s_expected_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose)
-{
-    for (int i = 0; i < DCTSIZE; i++)
-        for (int j = 0; j < DCTSIZE; j++) {
-            JCOEF v = transpose ? s[8 * j + i] : s[8 * i + j];
-            d[8 * i + j] = signs[8 * i + j] ? (JCOEF)(0 - (uint16_t)v) : v;
-        }
-}
-
 /* Moving a whole block and unpacking a record straight into a moved block,
  * for the four sign patterns with and without transposition. */
 static void test_move(void)
@@ -210,11 +161,11 @@ static void test_move(void)
                 s_block(b, n);
             else
                 s_small_block(b, n - ES_SPARSE_DENSE_FROM);
-            s_expected_move(want, b, signs, transpose);
+            ot_expected_move(want, b, signs, transpose);
             es_block_move(got, b, signs, transpose);
             CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
             memcpy(copy, b, sizeof copy);
-            size_t len = s_expected_record(expected, b);
+            size_t len = ot_expected_record(expected, b);
             REQUIRE(es_block_pack_portable(rec, copy) == len);
             if (len == 0)
                 continue;

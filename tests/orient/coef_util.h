@@ -1,7 +1,9 @@
 /* coef_util.h - random DCT blocks for the coefficient store tests
  * (header-only, static): a block with exactly n non-zero coefficients at
  * random positions, values from -1000..1000 and the extremes (-32768,
- * 32767, +-1, +-2048), from a deterministic xorshift32 state. */
+ * 32767, +-1, +-2048), from a deterministic xorshift32 state; and what
+ * sparse_coefs.h and block_pack.h define a block's record and its moved
+ * forms to be, written out here. */
 #ifndef ES_TESTS_ORIENT_COEF_UTIL_H
 #define ES_TESTS_ORIENT_COEF_UTIL_H
 
@@ -11,14 +13,10 @@
 
 #include <jpeglib.h>
 
-static inline uint32_t ot_coef_rand(uint32_t *state)
-{
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
+#include "../support/xorshift.h"
+#include "orient/sparse_coefs.h"
+
+static inline uint32_t ot_coef_rand(uint32_t *state) { return es_xorshift32(state); }
 
 /* A non-zero coefficient. */
 static inline JCOEF ot_coef_value(uint32_t *state)
@@ -40,6 +38,55 @@ static inline void ot_coef_block(JCOEF *b, int n, uint32_t *state)
             set++;
         }
     }
+}
+
+/* The record sparse_coefs.h defines for b, written out here. */
+static inline size_t ot_expected_record(JCOEF *rec, const JCOEF *b)
+{
+    uint64_t mask = 0;
+    size_t n = 0;
+    bool fit = true;
+    for (int k = 0; k < DCTSIZE2; k++)
+        if (b[k]) {
+            mask |= UINT64_C(1) << k;
+            n++;
+            fit &= k == 0 || (b[k] >= -128 && b[k] <= 127);
+        }
+    if (n == 0)
+        return 0;
+    if (n >= ES_SPARSE_DENSE_FROM) {
+        memcpy(rec, b, DCTSIZE2 * sizeof(JCOEF));
+        return DCTSIZE2;
+    }
+    memcpy(rec, &mask, sizeof mask);
+    size_t ac = n - (b[0] != 0);
+    if (!fit || ac < 2) {
+        for (int k = 0, v = 0; k < DCTSIZE2; k++)
+            if (b[k])
+                rec[ES_SPARSE_MASK_UNITS + v++] = b[k];
+        return ES_SPARSE_MASK_UNITS + n;
+    }
+    size_t units = ES_SPARSE_MASK_UNITS;
+    if (b[0])
+        rec[units++] = b[0];
+    uint8_t bytes[DCTSIZE2 + 1] = {0};
+    for (int k = 1, v = 0; k < DCTSIZE2; k++)
+        if (b[k])
+            bytes[v++] = (uint8_t)(b[k] & 0xFF);
+    memcpy(rec + units, bytes, (ac + 1) / 2 * sizeof(JCOEF));
+    return units + (ac + 1) / 2;
+}
+
+/* d from s as a mirror/transposition defines it: coefficient (row i,
+ * column j) of d is s's (i, j), or (j, i) when transposed, negated where
+ * signs says so. */
+static inline void ot_expected_move(JCOEF *d, const JCOEF *s, const JCOEF *signs, bool transpose)
+{
+    for (int i = 0; i < DCTSIZE; i++)
+        for (int j = 0; j < DCTSIZE; j++) {
+            JCOEF v = transpose ? s[8 * j + i] : s[8 * i + j];
+            d[8 * i + j] = signs[8 * i + j] ? (JCOEF)(0 - (uint16_t)v) : v;
+        }
 }
 
 #endif
