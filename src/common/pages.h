@@ -1,4 +1,5 @@
-/* pages.h - asking the kernel for a buffer's pages before they are written.
+/* pages.h - asking the kernel for a buffer's pages before they are written
+ * (or, for a mapped file, read).
  *
  * A fresh mapping (glibc maps blocks above its mmap threshold on their own)
  * gets its pages one page fault at a time as it is first written. One
@@ -6,7 +7,8 @@
  * instead: the kernel still zeroes every page, but takes no fault per page.
  * On the 2-core VM of issue 11 a fault costs about 10 us and a populated
  * page about 0.7 us (tests/bench reports both for the machine it runs on).
- * A memory hint with no I/O and no state: src/jpeg and src/orient may call it. */
+ * A memory hint with no state (and no I/O but a mapped file's reading):
+ * src/jpeg and src/orient may call it. */
 #ifndef ES_COMMON_PAGES_H
 #define ES_COMMON_PAGES_H
 
@@ -23,5 +25,12 @@ size_t es_pages_populate(void *p, size_t len);
  * last one included: for bytes that are about to be written, whose pages are
  * written (faulted in) anyway. Returns the bytes populated, as above. */
 size_t es_pages_populate_written(void *p, size_t len);
+
+/* Populates, for reading, every page that [p, p + len) reaches into (a file
+ * mapping's: from the page cache, read from the file when it is not there)
+ * in one madvise(MADV_POPULATE_READ) call instead of a fault per few pages
+ * as they are read. Returns the bytes populated, as above (0 also when a
+ * page cannot be read: it then faults, and raises SIGBUS, as it would). */
+size_t es_pages_populate_read(const void *p, size_t len);
 
 #endif

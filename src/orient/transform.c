@@ -5,6 +5,7 @@
  * order in place of the library's own JFIF/Adobe, so ICC chunks, the Adobe
  * colour-transform flag and the JFIF density survive exactly. The caller
  * strips the result, which removes whatever the policy does not keep. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,10 +42,13 @@ static bool s_next_header_segment(const uint8_t *j, size_t len, size_t *pos, s_s
 
 static bool s_is_metadata(uint8_t marker) { return (marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE; }
 
-/* Appends the original's APPn/COM segments before its first scan to dst (when
- * dst is NULL only counts). JFIF densities are swapped when the op transposes
- * so the pixel aspect ratio stays right. */
-static size_t s_copy_metadata(const uint8_t *j, size_t len, bool transposes, uint8_t *dst)
+/* Appends the original's APPn/COM segments before its first scan to dst, which
+ * holds room bytes (when dst is NULL only counts), and returns their bytes.
+ * JFIF densities are swapped when the op transposes so the pixel aspect ratio
+ * stays right. The input may be a mapped file that another process rewrites
+ * meanwhile (the CLI lends its mapping): segments that no longer fit the room
+ * counted before are not copied, and SIZE_MAX is returned. */
+static size_t s_copy_metadata(const uint8_t *j, size_t len, bool transposes, uint8_t *dst, size_t room)
 {
     size_t pos = 2, n = 0;
     s_seg seg;
@@ -52,6 +56,8 @@ static size_t s_copy_metadata(const uint8_t *j, size_t len, bool transposes, uin
         if (!s_is_metadata(seg.marker))
             continue;
         size_t seglen = seg.end - seg.start;
+        if (dst && seglen > room - n)
+            return SIZE_MAX;
         if (dst) {
             uint8_t *d = dst + n;
             memcpy(d, j + seg.start, seglen);
@@ -116,7 +122,7 @@ es_err es_orient_transform(es_orient_transform_work *work, const uint8_t *jpeg, 
         return es_error_set(err, ES_ERR_INTERNAL, "transform: libjpeg-turbo produced no JPEG");
     }
     bool transposes = es_orient_op_transposes(plan->op);
-    size_t meta = s_copy_metadata(jpeg, len, transposes, NULL);
+    size_t meta = s_copy_metadata(jpeg, len, transposes, NULL, 0);
     size_t body = s_skip_metadata(dst, dst_len);
     size_t total = 2 + meta + (dst_len - body);
     /* The original's metadata takes the place of the library's, in place. */
@@ -129,7 +135,10 @@ es_err es_orient_transform(es_orient_transform_work *work, const uint8_t *jpeg, 
         dst = work->out = grown;
     }
     memmove(dst + 2 + meta, dst + body, dst_len - body);
-    s_copy_metadata(jpeg, len, transposes, dst + 2);
+    if (s_copy_metadata(jpeg, len, transposes, dst + 2, meta) != meta) { /* read again: not what was counted */
+        es_orient_transform_abandon(work);
+        return es_error_set(err, ES_ERR_IO, "the input changed while it was being turned");
+    }
     if (!s_complete_jpeg(dst, total)) {
         es_orient_transform_abandon(work);
         return es_error_set(err, ES_ERR_INTERNAL, "libjpeg-turbo produced an incomplete JPEG");

@@ -8,7 +8,8 @@
 # and on every JPEG of the shared corpus. A mapped photo that is turned is not
 # copied, one that is not turned is decided within its first 32 KiB (both
 # counted in bytes: EXIFSTRIP_TEST_HOLD_STATS), and a file truncated while it
-# is turned fails with a read error.
+# is turned or streamed fails with a read error. A large file refused at its
+# start is not read whole first.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -144,35 +145,91 @@ t_photo_not_turned_is_decided_in_its_first_piece() {
     check "sideways.jpg --orientation keep: probed ${probed:-?} <= 32768" [ "${probed:-999999999}" -le 32768 ]
 }
 
-# A file that shrinks while its photo is being turned from the mapping: the
-# SIGBUS guard covers the transform, which now reads the mapping itself. gdb
-# stops the run as the transform starts and truncates the file there. Under
-# AddressSanitizer the leak check is off for this run: LeakSanitizer does not
-# work under ptrace and ends the process with exit status 1 whatever it did,
-# which would make the exit status checked below meaningless. That nothing of
-# the transform cut short by the SIGBUS leaks is checked without gdb, with
-# LeakSanitizer on, by tests/orient/abandon_test.c.
-t_file_truncated_during_the_transform() {
-    local d
-    if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q ' T es_orient_transform$'; then
-        es_skip "no gdb, or no symbol es_orient_transform to stop at"
-        return
-    fi
+# max_rss_kib COMMAND...: runs COMMAND (its output discarded) and prints its
+# peak resident memory in KiB (getrusage of the child).
+max_rss_kib() {
+    /usr/bin/python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
+# A large file that is refused at its first bytes is refused having read
+# little of it, as a pipe is: the mapping is read (populated) a window at a
+# time as the stripper goes, not whole before it starts. Mapped with
+# MAP_POPULATE, a 1 GiB file of zeros (sparse: no disk used) was read whole
+# into memory first: ~1 GiB resident and seconds of I/O before "not a JPEG"
+# (4 GiB: 10 s, 4.2 GB resident; a pipe: 0.01 s, 2 MB). Counted as the peak
+# resident memory, which the refused run keeps far below the file's size.
+t_large_refused_file_is_not_read_whole() {
+    local d rss
     d=$(newdir)
-    "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/in.jpg" ||
-        { es_fail "mkfixture failed"; return; }
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
-        -ex 'break es_orient_transform' -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
-        --args "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg" >"$d/gdb.out" 2>&1
-    if ! grep -q "Breakpoint 1, es_orient_transform" "$d/gdb.out"; then
-        es_skip "gdb could not run exifstrip to the transform (ptrace not allowed?)"
-        return
+    truncate -s 1G "$d/zeros.jpg" || { es_fail "truncate failed"; return; }
+    "$EXIFSTRIP" strip "$d/zeros.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 2
+    check "refused as not a JPEG" grep -q "not a JPEG" "$d/err"
+    check "nothing written" [ ! -e "$d/out.jpg" ]
+    rss=$(max_rss_kib "$EXIFSTRIP" strip "$d/zeros.jpg" "$d/out.jpg")
+    check "peak resident ${rss:-?} KiB is far below the 1 GiB file (< 256 MiB)" [ "${rss:-999999999}" -lt 262144 ]
+}
+
+# truncated_at DIR SYMBOL [CONDITION]: runs `exifstrip strip DIR/in.jpg
+# DIR/out.jpg` under gdb, stops it at SYMBOL (when CONDITION holds), cuts the
+# file to 20000 bytes there and lets the run go on; gdb's and the run's
+# output in DIR/gdb.out. Under AddressSanitizer the leak check is off for
+# this run: LeakSanitizer does not work under ptrace and ends the process
+# with exit status 1 whatever it did, which would make the exit status the
+# callers check meaningless. Skips (status 1) when gdb cannot do it.
+truncated_at() {
+    local d=$1 symbol=$2 condition=${3:+ if $3}
+    if ! command -v gdb >/dev/null || ! nm "$EXIFSTRIP" 2>/dev/null | grep -q " T $symbol\$"; then
+        es_skip "no gdb, or no symbol $symbol to stop at"
+        return 1
     fi
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 gdb -q -batch -ex 'set pagination off' -ex 'handle SIGBUS nostop noprint pass' \
+        -ex "break $symbol$condition" -ex run -ex "shell truncate -s 20000 '$d/in.jpg'" -ex continue \
+        --args "$EXIFSTRIP" strip "$d/in.jpg" "$d/out.jpg" >"$d/gdb.out" 2>&1
+    if ! grep -q "Breakpoint 1, $symbol" "$d/gdb.out"; then
+        es_skip "gdb could not run exifstrip to $symbol (ptrace not allowed?)"
+        return 1
+    fi
+}
+
+# A file cut short (truncated_at) fails as a read error of the input, and
+# leaves nothing written.
+check_read_error() {
+    local d=$1
     check "read error reported" grep -q "in.jpg: read error: Input/output error" "$d/gdb.out"
+    check "the output is not blamed" lacks "$d/gdb.out" "cannot write"
     check "exit status 1" grep -q "exited with code 01" "$d/gdb.out"
     check "no sanitizer report (LeakSanitizer under ptrace)" lacks "$d/gdb.out" "Sanitizer"
     check "nothing written" [ ! -e "$d/out.jpg" ]
     check "no temporary file left" no_temps "$d"
+}
+
+# A file that shrinks while its photo is being turned from the mapping: the
+# SIGBUS guard covers the transform, which now reads the mapping itself. gdb
+# stops the run as the transform starts and truncates the file there. That
+# nothing of the transform cut short by the SIGBUS leaks is checked without
+# gdb, with LeakSanitizer on, by tests/orient/abandon_test.c.
+t_file_truncated_during_the_transform() {
+    local d
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/in.jpg" ||
+        { es_fail "mkfixture failed"; return; }
+    truncated_at "$d" es_orient_transform && check_read_error "$d"
+}
+
+# A file that shrinks while a photo not turned is streamed from the mapping:
+# kept runs of 64 KiB or more go to the output file with write(2) straight
+# from the mapping, and write(2) reading the vanished pages fails with EFAULT
+# (no SIGBUS there). That is the input's failure, not the output's: the run
+# says so for the input ("read error"), as for a SIGBUS, not "cannot write:
+# Bad address" for the output. gdb stops the run at the first such write.
+t_file_truncated_while_streamed() {
+    local d
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --gps "$d/in.jpg" || { es_fail "mkfixture failed"; return; }
+    truncated_at "$d" es_cli_out_write "len >= 65536" && check_read_error "$d"
 }
 
 t_corpus_identical() {
@@ -198,5 +255,7 @@ es_run t_stdin_redirected_from_a_file_is_mapped_too
 es_run t_turned_mapped_photo_is_not_copied
 es_run t_photo_not_turned_is_decided_in_its_first_piece
 es_run t_file_truncated_during_the_transform
+es_run t_file_truncated_while_streamed
+es_run t_large_refused_file_is_not_read_whole
 es_run t_corpus_identical
 es_finish

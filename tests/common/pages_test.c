@@ -2,8 +2,12 @@
  * inside the range become resident (mincore) without a page fault of the
  * caller's (getrusage), a partial first or last page is left alone, and
  * empty or page-less ranges populate nothing; es_pages_populate_written
- * takes the partial first and last pages too. */
+ * takes the partial first and last pages too; es_pages_populate_read maps a
+ * read-only file mapping's pages, partial first and last included, so that
+ * reading them takes no fault. */
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -117,10 +121,56 @@ static void test_nothing_to_populate(void)
     munmap(map, S_PAGES * page);
 }
 
+/* A file of S_PAGES pages mapped read-only (the CLI's input), none of its
+ * pages mapped yet: the caller's reads of [from, to) pages fault unless
+ * populated. Reads one byte a page and returns the faults that took. */
+static long s_read_faults(const unsigned char *map, size_t from, size_t to)
+{
+    long before = s_minor_faults();
+    unsigned sum = 0;
+    for (size_t i = from; i < to; i++)
+        sum += ((const volatile unsigned char *)map)[i * s_page()];
+    (void)sum;
+    return s_minor_faults() - before;
+}
+
+static void test_read_populates_a_file_mapping(void)
+{
+    char path[] = "/tmp/es_pages_XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    unlink(path);
+    size_t page = s_page(), len = S_PAGES * page;
+    unsigned char *data = malloc(len);
+    REQUIRE(data);
+    memset(data, 7, len);
+    REQUIRE(write(fd, data, len) == (ssize_t)len);
+    free(data);
+    unsigned char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    REQUIRE(map != MAP_FAILED);
+    /* one byte into page 1 up to one byte into page 9: pages 1..9, the partial ones included */
+    size_t got = es_pages_populate_read(map + page + 1, 8 * page);
+    if (got == 0) {
+        munmap(map, len);
+        close(fd);
+        SKIP("the kernel does not know MADV_POPULATE_READ");
+    }
+    CHECK_INT_EQ(got, 9 * page);
+    if (!ES_TEST_SANITIZED) {
+        CHECK_INT_EQ(s_read_faults(map, 1, 10), 0);
+        CHECK(s_read_faults(map, 32, 64) > 0); /* not populated: faulted (around) */
+    }
+    CHECK_INT_EQ(es_pages_populate_read(map, 0), 0);
+    CHECK_INT_EQ(es_pages_populate_read(NULL, page), 0);
+    munmap(map, len);
+    close(fd);
+}
+
 int main(void)
 {
     ES_RUN(test_whole_range_is_resident_without_faults);
     ES_RUN(test_partial_pages);
     ES_RUN(test_nothing_to_populate);
+    ES_RUN(test_read_populates_a_file_mapping);
     return es_test_finish();
 }
