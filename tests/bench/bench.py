@@ -224,6 +224,8 @@ def main():
         pair_rounds = 4 if quick else max(12, 2 * runs + 2)   # even: each tool goes first equally often
         say(f"CLI: cp and exifstrip alone on the large photo ({pair_rounds} rounds)")
         data["large"]["pair"] = cli_bench.large_pair_bench(tool_list, large, work, pair_rounds)
+        say(f"CLI: cp and exifstrip alone on the large photo read back from disk ({pair_rounds} rounds)")
+        data["large"]["pair_read_back"] = cli_bench.large_pair_read_back(tool_list, large, work, pair_rounds)
         portrait, data["portrait"] = portrait_photo(mkfixture, work, quick)
         say(f"CLI: a phone photo turned ({data['portrait']['size']}, {data['portrait']['mb']:.1f} MB, {runs} rounds)")
         data["portrait"]["tools"] = cli_bench.portrait_bench(exifstrip, jpegcmp, tool_list, portrait,

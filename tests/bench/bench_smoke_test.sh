@@ -64,8 +64,12 @@ t_quick_run_writes_results() {
     check "the large photo's target comes from cp and exifstrip alone (an even number of rounds), with both slowest runs and how many were slow" \
         grep -qE '^The target compares cp and exifstrip alone: 4 rounds .* = [0-9.]+× cp .* the slowest: exifstrip [0-9.]+ s, cp [0-9.]+ s; slower than 1.5× its median: exifstrip [0-4] of 4 runs, cp [0-4] of 4 runs ' "$out"
     check_eq "the large photo's target is that pair's ratio" \
-        "$(awk -F'|' '/^\| CLI large photo \(/ { gsub(/ /, "", $3); print $3 }' "$out")" \
+        "$(awk -F'|' '/^\| CLI large photo \(/ { sub(/ \(read back.*/, "", $3); gsub(/ /, "", $3); print $3 }' "$out")" \
         "$(sed -nE 's/^The target compares cp and exifstrip alone: .* = ([0-9.]+× cp) .*/\1/p' "$out" | tr -d ' ')"
+    check "the large photo read back from disk: the pair again, informational, beside the target" \
+        grep -qE '^Read back from disk \(informational\): .* then 4 rounds more: exifstrip [0-9.]+ s vs cp [0-9.]+ s = [0-9.]+× cp ' "$out"
+    check "the large photo's target row gives the read-back ratio too" \
+        grep -qE '^\| CLI large photo \([0-9]+ MB\) vs cp \| [0-9.]+× cp \(read back from disk: [0-9.]+×, informational\) \|' "$out"
     check "the photos exifstrip does not turn are timed against cp" \
         grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 
+import page_cache
 from bench_lib import BenchError, median, spawn_timed, tool_version
 
 RESIDUE = ["gps", "exif", "xmp", "iptc", "comment", "thumbnail", "trailer"]
@@ -320,6 +321,7 @@ def large_pair_bench(tool_list, large, work, rounds):
     of either (in any round) fails the bench."""
     if rounds % 2:
         raise BenchError(f"the large-photo pair needs an even number of rounds, not {rounds}")
+    huge_share = page_cache.huge_mapped_share(large)
     pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]
     results = alternate(pair, lambda t: [large], lambda t: rounds, work, "large-pair")
     check_not_broken(results, lambda t: [large], pair, ("cp", "exifstrip"))
@@ -328,6 +330,19 @@ def large_pair_bench(tool_list, large, work, rounds):
         mid = median(r["walls"])
         out[name] = {"wall": mid, "cpu": median(r["cpus"]), "slowest": max(r["walls"]), "rounds": len(r["walls"]),
                      "slow": sum(1 for w in r["walls"] if w > SLOW_FACTOR * mid), "slow_factor": SLOW_FACTOR}
+    out["huge_share"] = huge_share   # of the photo's page cache mapped with 2 MiB entries (page_cache.py)
+    return out
+
+
+def large_pair_read_back(tool_list, large, work, rounds):
+    """large_pair_bench again once the photo's cached pages are dropped and
+    it is read once from disk (page_cache.read_back_from_disk): the page
+    cache a photo that was not just written has, which weighs on exifstrip
+    (it maps its input) and not on cp. Informational; "dropped" says whether
+    the kernel gave the pages up."""
+    dropped = page_cache.read_back_from_disk(large)
+    out = large_pair_bench(tool_list, large, work, rounds)
+    out["dropped"] = dropped
     return out
 
 

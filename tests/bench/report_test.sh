@@ -320,6 +320,50 @@ t_big_photo_runs_show_their_spread() {
     check "single runs: no spread and no such note" bash -c "! grep -qE 'runs [0-9.]+–|configuration runs' <<<\"\$1\"" _ "$out"
 }
 
+# The large photo's pair read back from disk: its ratio beside the target's
+# (which stays the photo as written), the page cache's share mapped with
+# 2 MiB entries in both states, and older results without either.
+t_large_photo_read_back() {
+    local out
+    out=$(/usr/bin/python3 - <<'PY'
+import sys
+sys.path.insert(0, "tests/bench")
+import report
+
+def pair(es, cp, share, **more):
+    side = lambda w: {"wall": w, "cpu": w - 0.002, "slowest": w + 0.004, "rounds": 12, "slow": 0, "slow_factor": 1.5}
+    return dict({"exifstrip": side(es), "cp": side(cp), "huge_share": share}, **more)
+
+tool = {"walls": [0.02] * 5, "wall": 0.02, "cpu": 0.02, "mb_s": 3400, "peak_kib": 70000, "residue": {}, "failed": []}
+lg = {"mb": 68.3, "desc": "generated", "tools": {"cp": tool, "exifstrip": tool},
+      "pair": pair(0.020, 0.019, 0.98), "pair_read_back": pair(0.050, 0.020, 0.5, dropped=True)}
+clean = {k: 0 for k in ("gps", "exif", "xmp", "iptc", "comment", "thumbnail", "trailer")}
+data = {"cli": {"tools": {"cp": {"ms_per_file": 1.0}, "exifstrip": {"ms_per_file": 0.9, "residue": clean}}},
+        "large": lg}
+print("\n".join(report.large_section(lg)))
+print([row for row in report.targets(data) if row[0].startswith("CLI large")][0])
+lg["pair_read_back"]["dropped"] = False
+print("\n".join(report.large_section(lg)))
+del lg["pair_read_back"]
+del lg["pair"]["huge_share"]
+print("--- older results")
+print("\n".join(report.large_section(lg)))
+print([row for row in report.targets(data) if row[0].startswith("CLI large")][0])
+PY
+)
+    check "the target's row: its ratio, and the read-back one beside it" grep -qxF \
+        "('CLI large photo (68 MB) vs cp', '1.05× cp (read back from disk: 2.50×, informational)', 'MET', '<= 1.15')" <<<"$out"
+    check "the pair as written: its page cache" grep -qF \
+        "do not move these medians). Page cache of the photo as written: 98% of it maps with 2 MiB entries." <<<"$out"
+    check "read back: the pair's figures" grep -qF \
+        "read once as cat reads, then 12 rounds more: exifstrip 0.050 s vs cp 0.020 s = 2.50× cp (CPU 0.048 s vs 0.018 s; slowest: exifstrip 0.054 s, cp 0.024 s). Page cache of the photo read back: 50% of it maps with 2 MiB entries." <<<"$out"
+    check "read back: a kernel that kept pages is said so" grep -qF \
+        "read once as cat reads (the kernel kept some of its pages: not all were read back), then" <<<"$out"
+    check_eq "older results: one target row without the read-back figure, no page-cache sentence" \
+        "$(sed -n '/^--- older results$/,$p' <<<"$out" | grep -c 'Page cache of\|^Read back') $(tail -n 1 <<<"$out")" \
+        "0 ('CLI large photo (68 MB) vs cp', '1.05× cp', 'MET', '<= 1.15')"
+}
+
 t_older_results_still_render() {
     local out
     out=$(made_up_report old)
@@ -345,5 +389,6 @@ es_run t_phone_photo_failed_peer
 es_run t_https_floor_row
 es_run t_floor_modes_are_the_workers
 es_run t_big_photo_runs_show_their_spread
+es_run t_large_photo_read_back
 es_run t_older_results_still_render
 es_finish
