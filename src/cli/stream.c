@@ -79,7 +79,9 @@ static void s_on_bus(int sig)
  * transform too (a file truncated meanwhile fails the run with EIO, and
  * nothing leaks: tests/orient/abandon_test.c). Returns false (nothing fed)
  * when the file is not worth or not possible to map: then the caller reads
- * it. */
+ * it. The file offset (shared with whoever else reads stdin, as in
+ * `{ exifstrip strip - out.jpg; cat; } < file`) is left where reading would
+ * leave it: past the bytes fed, the end of the file when all of it was. */
 static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
 {
     struct stat st;
@@ -93,6 +95,7 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
     struct sigaction bus = {.sa_handler = s_on_bus}, old;
     sigemptyset(&bus.sa_mask);
     sigaction(SIGBUS, &bus, &old);
+    volatile size_t fed = 0; /* the end of the bytes handed to the stripper */
     if (sigsetjmp(s_bus_jump, 1) == 0) {
         in->bytes = size;
         *rc = ES_OK;
@@ -101,6 +104,7 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
             (void)es_pages_populate_read(map + at, n);
             if (at == 0)
                 s_note_head(in, map, n);
+            fed = at + n;
             *rc = k->feed_lent(k->s, map + at, n);
         }
         if (*rc == ES_OK)
@@ -119,6 +123,7 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
         *rc = ES_ERR_IO;
     }
     munmap(map, size);
+    (void)lseek(fd, (off_t)fed, SEEK_SET);
     return true;
 }
 

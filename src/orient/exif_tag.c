@@ -1,7 +1,12 @@
 /* exif_tag.c - the Orientation tag in and out: read from an Exif APP1 payload
  * (the plain cases by src/jpeg/exif_orient_plain.c without libexif, the rest
  * with libexif, data left as it is, so no default entry is invented), and the
- * minimal APP1 segment that holds nothing but that tag (keep mode). */
+ * minimal APP1 segment that holds nothing but that tag (keep mode).
+ * libexif parses a private copy of the payload on the stack, never the
+ * caller's bytes: those may be a lent mapping of a file that shrinks
+ * (`exifstrip strip`, src/cli/stream.c), whose SIGBUS handler jumps out of
+ * the read; in the copy it can only come before libexif has allocated
+ * anything (tests/orient/abandon_test.c). */
 #include <string.h>
 
 #include <libexif/exif-data.h>
@@ -45,6 +50,8 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
         *why = "corrupt Exif (too short or no Exif header)";
         return -1;
     }
+    uint8_t copy[0xFFFF]; /* len's bound: one APP1 segment's payload */
+    memcpy(copy, payload, len);
     ExifData *ed = exif_data_new();
     ExifLog *log = exif_log_new();
     s_log_state state = {false};
@@ -57,7 +64,7 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
     exif_data_log(ed, log);
     exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
     exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
-    exif_data_load_data(ed, payload, (unsigned int)len);
+    exif_data_load_data(ed, copy, (unsigned int)len);
     ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
     if (e && e->data && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2) {
         unsigned v = exif_get_short(e->data, exif_data_get_byte_order(ed));

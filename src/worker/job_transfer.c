@@ -465,7 +465,11 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
     res->bytes_out = run.bytes_out;
     kept->sent = run.write_conflict && run.put_res.attempts > 0; /* not stopped before writing */
     if (es_s3_upload_resendable(run.upload)) {
-        /* one PutObject found B changed: its body waits for the re-check */
+        /* one PutObject found B changed: its body waits for the re-check.
+         * It is the job's one part, as for a photo not turned, not transform
+         * memory: the turned copy is freed below, and so the share is given
+         * back; the body is freed before the photo is read again (job.c), so
+         * a job never holds it beside another share. */
         kept->upload = run.upload;
         run.upload = NULL;
     }

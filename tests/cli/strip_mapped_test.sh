@@ -86,6 +86,30 @@ t_stdin_redirected_from_a_file_is_mapped_too() {
     check "nothing written" [ ! -s "$d/offset.jpg" ]
 }
 
+# left_unread FILE [STRIP-OPTIONS...]: the bytes of FILE that a command run
+# after `exifstrip strip - OUT` on the same stdin still reads.
+left_unread() {
+    local f=$1 d
+    shift
+    d=$(newdir)
+    { "$EXIFSTRIP" strip "$@" - "$d/out.jpg" 2>/dev/null; wc -c | tr -d ' '; } <"$f"
+}
+
+t_stdin_file_is_left_where_reading_leaves_it() {
+    local d
+    d=$(newdir)
+    "$MKFIXTURE" --size 2400x1800 --quality 95 --all "$d/in.jpg" &&
+        "$MKFIXTURE" --size 1600x1200 --quality 95 --orientation 6 --oriented --gps "$d/turned.jpg" ||
+        { es_fail "mkfixture failed"; return; }
+    head -c 100000 /dev/zero >"$d/zeros.bin"
+    # Read, stdin is consumed to its end (EOF, or all of a refused input under
+    # 256 KiB: one read); mapped, it was left at 0 for whatever comes next.
+    check_eq "stripped from a stdin file: bytes left unread" "$(left_unread "$d/in.jpg")" 0
+    check_eq "turned from a stdin file: bytes left unread" "$(left_unread "$d/turned.jpg")" 0
+    check_eq "kept-tag mode: bytes left unread" "$(left_unread "$d/turned.jpg" --orientation keep)" 0
+    check_eq "refused (100000 zero bytes): bytes left unread" "$(left_unread "$d/zeros.bin")" 0
+}
+
 # hold_stats MODE FILE [STRIP-OPTIONS...]: "PROBED COPIED" of one `exifstrip
 # strip` of FILE, mapped (MODE map) or fed through a pipe (MODE pipe): the
 # bytes the orientation stripper scanned while deciding (and buffering a photo
@@ -252,6 +276,7 @@ t_corpus_identical() {
 es_run t_generated_photos_identical
 es_run t_refused_large_input_writes_nothing
 es_run t_stdin_redirected_from_a_file_is_mapped_too
+es_run t_stdin_file_is_left_where_reading_leaves_it
 es_run t_turned_mapped_photo_is_not_copied
 es_run t_photo_not_turned_is_decided_in_its_first_piece
 es_run t_file_truncated_during_the_transform

@@ -9,18 +9,65 @@
  * replaces glibc's, LeakSanitizer checks the same at exit), and a shared
  * budget's run is ended and its bytes given back. A sequential photo (the
  * sparse source) and a progressive one (the full array), cut at the frame
- * (before the transform), in the first scan, halfway and near the end. */
+ * (before the transform), in the first scan, halfway and near the end.
+ * And a photo whose tag only libexif can read, cut the moment libexif is
+ * asked to parse its Exif: what libexif allocates must not be left behind
+ * (this test stands in for libexif's exif_data_new, exif_data_unref and
+ * exif_data_load_data, counting and cutting, then calling libexif's). */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <libexif/exif-data.h>
+
 #include "../harness/test.h"
+#include "jpeg/exif_orient_plain.h"
 #include "orient_util.h"
+
+/* The file exif_data_load_data cuts to nothing before libexif parses (-1: none). */
+static int s_cut_at_exif_load = -1;
+static int s_exif_loads;     /* exif_data_load_data calls that cut the file */
+static int s_exif_data_live; /* ExifData made by exif_data_new and not unref'd */
+
+static void *s_libexif(const char *name)
+{
+    void *f = dlsym(RTLD_NEXT, name);
+    if (!f) {
+        fprintf(stderr, "libexif's %s not found\n", name);
+        abort();
+    }
+    return f;
+}
+
+ExifData *exif_data_new(void)
+{
+    ExifData *d = ((ExifData * (*)(void)) s_libexif("exif_data_new"))();
+    s_exif_data_live += d != NULL;
+    return d;
+}
+
+void exif_data_unref(ExifData *d)
+{
+    s_exif_data_live -= d != NULL;
+    ((void (*)(ExifData *))s_libexif("exif_data_unref"))(d);
+}
+
+void exif_data_load_data(ExifData *d, const unsigned char *bytes, unsigned int size)
+{
+    if (s_cut_at_exif_load >= 0) {
+        REQUIRE(ftruncate(s_cut_at_exif_load, 0) == 0);
+        s_exif_loads++;
+    }
+    ((void (*)(ExifData *, const unsigned char *, unsigned int))s_libexif("exif_data_load_data"))(d, bytes,
+                                                                                                  size);
+}
 
 /* A budget that counts what the stripper asks of it. */
 typedef struct s_tally {
@@ -67,17 +114,20 @@ static size_t s_in_use(void)
     return m.uordblks + m.hblkhd;
 }
 
-/* es_orient_stripper_finish, left by a siglongjmp if it raises SIGBUS:
- * whether it did (else *rc is what it returned). */
-static bool s_finish_jumped(es_orient_stripper *s, es_err *rc)
+/* es_orient_stripper_feed_borrowed of lent (unless NULL), then
+ * es_orient_stripper_finish, left by a siglongjmp if they raise SIGBUS:
+ * whether they did (else *rc is what they returned). */
+static bool s_finish_jumped(es_orient_stripper *s, const uint8_t *lent, size_t len, es_err *rc)
 {
     struct sigaction bus = {.sa_handler = s_on_bus}, old;
     sigemptyset(&bus.sa_mask);
     sigaction(SIGBUS, &bus, &old);
     volatile bool jumped = false;
-    if (sigsetjmp(s_bus_jump, 1) == 0)
-        *rc = es_orient_stripper_finish(s);
-    else
+    if (sigsetjmp(s_bus_jump, 1) == 0) {
+        *rc = lent ? es_orient_stripper_feed_borrowed(s, lent, len) : ES_OK;
+        if (*rc == ES_OK)
+            *rc = es_orient_stripper_finish(s);
+    } else
         jumped = true;
     sigaction(SIGBUS, &old, NULL);
     return jumped;
@@ -103,7 +153,7 @@ static void s_abandon(const char *what, int fd, const uint8_t *jpeg, size_t len,
     CHECK(!es_orient_stripper_streaming(s)); /* held, to be turned at finish */
     REQUIRE(ftruncate(fd, cut) == 0);
     es_err rc = ES_OK;
-    bool jumped = s_finish_jumped(s, &rc);
+    bool jumped = s_finish_jumped(s, NULL, 0, &rc);
     es_orient_stripper_free(s);
     munmap(map, len);
     if (!jumped)
@@ -166,9 +216,79 @@ static void test_progressive_turn_abandoned(void)
                                                     .exif_gps = true});
 }
 
+/* A tag the plain reader is unsure of (Orientation's count 2): libexif reads it. */
+static void s_make_libexif_only(uint8_t *jpeg, size_t len)
+{
+    static const uint8_t mm[] = {0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01};
+    static const uint8_t ii[] = {0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00};
+    uint8_t *at = memmem(jpeg, len, mm, sizeof mm);
+    if (at) {
+        at[7] = 2;
+    } else {
+        REQUIRE((at = memmem(jpeg, len, ii, sizeof ii)) != NULL);
+        at[4] = 2;
+    }
+    ot_seg segs[16];
+    size_t n = ot_header_segments(jpeg, len, segs, 16), i = 0;
+    while (i < n && segs[i].marker != 0xE1)
+        i++;
+    REQUIRE(i < n);
+    REQUIRE(es_jpeg_exif_orient_plain(jpeg + segs[i].start + 4, segs[i].len - 4) == ES_JPEG_ORIENT_UNSURE);
+    CHECK_INT_EQ(es_orient_read_tag_libexif(jpeg + segs[i].start + 4, segs[i].len - 4, NULL), 6);
+}
+
+/* The file is cut while libexif is asked to parse the Exif lent from it (the
+ * photo was probed whole before): whatever jumps out, and wherever, libexif's
+ * objects are all given back, and so is the rest. */
+static void test_exif_read_abandoned(void)
+{
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_fixture_make(&(es_fixture_opts){.width = 640,
+                                               .height = 480,
+                                               .orientation = 6,
+                                               .oriented_pixels = true,
+                                               .exif_thumbnail = true},
+                            &jpeg, &len) == 0);
+    s_make_libexif_only(jpeg, len);
+    char path[] = "/tmp/es_abandon_XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    unlink(path);
+    REQUIRE(pwrite(fd, jpeg, len, 0) == (ssize_t)len);
+    s_tally tally = {0};
+    es_orient_budget_ops budget = {.acquire = s_acquire,
+                                   .release = s_release,
+                                   .end_run = s_end_run,
+                                   .ctx = &tally};
+    size_t before = s_in_use();
+    uint8_t *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    REQUIRE(map != MAP_FAILED);
+    es_orient_stripper *s = es_orient_stripper_new(
+        NULL, &(es_orient_config){.mode = ES_ORIENT_APPLY, .budget = &budget}, s_discard, NULL);
+    REQUIRE(s);
+    s_cut_at_exif_load = fd;
+    es_err rc = ES_OK;
+    bool jumped = s_finish_jumped(s, map, len, &rc);
+    s_cut_at_exif_load = -1;
+    es_orient_stripper_free(s);
+    munmap(map, len);
+    CHECK_INT_EQ(s_exif_loads, 1); /* libexif was asked, and the file cut then */
+    if (!jumped)
+        es_test_fail(__FILE__, __LINE__, "the cut raised no SIGBUS (the run returned %d)", (int)rc);
+    CHECK_INT_EQ(s_exif_data_live, 0);
+    if (!ES_TEST_SANITIZED && s_in_use() > before + S_SLACK)
+        es_test_fail(__FILE__, __LINE__, "%zu bytes still allocated after free", s_in_use() - before);
+    CHECK_INT_EQ(tally.ended, tally.acquired);
+    CHECK_INT_EQ(tally.given_back, tally.taken);
+    free(jpeg);
+    close(fd);
+}
+
 int main(void)
 {
     ES_RUN(test_sequential_turn_abandoned);
     ES_RUN(test_progressive_turn_abandoned);
+    ES_RUN(test_exif_read_abandoned);
     return es_test_finish();
 }

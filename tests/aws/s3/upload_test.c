@@ -568,8 +568,23 @@ static void test_large_spare_is_shared(void)
     s_release_all();
     CHECK_INT_EQ(s_spare_total(), 0);
 
-    /* a 4-8 MiB photo leaves exactly 8 MiB; a photo of 8 MiB and more needs
-     * the part and its NUL: the spare is freed, not held beside that part */
+    /* a photo from 4 MiB up to 8 MiB - 1 leaves exactly 8 MiB: its fresh part
+     * is sized to the hint and its NUL, which es_buf rounds up to a power of
+     * two (one just under 4 MiB leaves 4 MiB); a photo of 8 MiB and more
+     * needs the part and its NUL: the spare is freed, not held beside that
+     * part */
+    es_buf_init(&b, (size_t)8 << 20);
+    REQUIRE(es_buf_reserve(&b, es_s3_spare_fresh_size(&b, (size_t)4 << 20)) == ES_OK);
+    CHECK_INT_EQ(b.cap, (size_t)8 << 20);
+    es_buf_free(&b);
+    es_buf_init(&b, (size_t)8 << 20);
+    REQUIRE(es_buf_reserve(&b, es_s3_spare_fresh_size(&b, ((size_t)8 << 20) - 1)) == ES_OK);
+    CHECK_INT_EQ(b.cap, (size_t)8 << 20);
+    es_buf_free(&b);
+    es_buf_init(&b, (size_t)8 << 20);
+    REQUIRE(es_buf_reserve(&b, es_s3_spare_fresh_size(&b, ((size_t)4 << 20) - 1)) == ES_OK);
+    CHECK_INT_EQ(b.cap, (size_t)4 << 20);
+    es_buf_free(&b);
     REQUIRE(s_keep_buffer((size_t)8 << 20));
     CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), (size_t)8 << 20);
     es_buf_init(&b, (size_t)8 << 20);
