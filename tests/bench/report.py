@@ -201,13 +201,13 @@ def spread_of(runs, key):
 
 def per_mb_text(run, unit=""):
     """A worker run's CPU ms per MB of a big photo: its median, with its
-    lowest and highest run when it ran more than once and they differ
-    ("1.00 (0.95–1.20)"; with a unit "1.00 ms/MB, runs 0.95–1.20")."""
+    lowest and highest run when it ran more than once and they differ in
+    two decimals ("1.00 (0.95–1.20)"; with a unit "1.00 ms/MB, runs 0.95–1.20")."""
     fig = spread_of(run, "cpu_ms_per_mb")
     if not unit:
         return spread_text(fig, 2)
-    m, lo, hi = fig
-    return f"{m:.2f}{unit}" + (f", runs {lo:.2f}–{hi:.2f}" if lo != hi else "")
+    m, lo, hi = (f"{v:.2f}" for v in fig)
+    return f"{m}{unit}" + (f", runs {lo}–{hi}" if lo != hi else "")
 
 
 def place_digits(target, *figures):
@@ -221,9 +221,9 @@ def place_digits(target, *figures):
 
 
 def spread_text(fig, digits):
-    """"0.40" for one run (or runs that agree), "0.40 (0.39–0.42)" with the lowest and highest run."""
-    m, lo, hi = fig
-    return f"{m:.{digits}f}" + (f" ({lo:.{digits}f}–{hi:.{digits}f})" if lo != hi else "")
+    """"0.40" for one run (or runs that agree to those digits), "0.40 (0.39–0.42)" with the lowest and highest run."""
+    m, lo, hi = (f"{v:.{digits}f}" for v in fig)
+    return m + (f" ({lo}–{hi})" if lo != hi else "")
 
 
 def relation(target, fig):
