@@ -5,7 +5,16 @@
  * holds and turns a photo from it without copying it; anything else (pipes,
  * terminals, files under 16 KiB) is read in fixed-size chunks.
  * Both feed the same streaming stripper, so the output is identical. Plus the
- * wording of refusals. */
+ * wording of refusals.
+ * What mapping costs depends on how the kernel caches the file (session 24,
+ * 68 MB photo, the 2-core VM of issue 11, whose host shadows the guest's page
+ * tables: a few microseconds per 4 KiB entry): written in large writes, it
+ * maps with 2 MiB entries and is stripped in cp's time; read back from disk
+ * (readahead's smaller folios) it took 1.8x cp, written 128 KiB at a time
+ * 3.6x. read() and write() through one reused buffer took ~1.4x cp whatever
+ * the folios (24 ms of CPU before any scanning), and cost more than mapping
+ * where page tables are cheap, so mapping stays. `make bench` measures both
+ * states (tests/bench/page_cache.py). */
 #include "cli/stream.h"
 
 #include <errno.h>
