@@ -5,7 +5,8 @@
  * verification stays strict (a certificate from another CA and a host name
  * the certificate does not name are refused); a rewritten CA file is loaded
  * again, and a file swapped to another CA is refused at once (no TLS session
- * of the old store resumed); a missing, garbage or empty one is a
+ * of the old store resumed), even rewritten in place with its size and
+ * modification time kept; a missing, garbage or empty one is a
  * configuration error naming it; curl loads nothing into the shared store
  * (its object count), not even through an https:// proxy (not used then);
  * a request that opens a connection stat()s the CA file once, not twice;
@@ -349,6 +350,51 @@ static void test_contents_swapped_and_restored(void)
     es_http_response_clean(&resp);
 }
 
+/* Rewrites dst in place (same inode) with src's certificate padded to
+ * S_PADDED bytes, dated when: a bundle whose size and modification time
+ * stay what they were (cp -p, tar or rsync --inplace -t of a bundle dated
+ * alike, or two writes within one tick of a coarse clock). */
+#define S_PADDED 4096
+static void s_rewrite_alike(const char *src, const char *dst, time_t when)
+{
+    char pem[S_PADDED];
+    memset(pem, '\n', sizeof pem);
+    FILE *in = fopen(src, "rb");
+    REQUIRE(in);
+    size_t n = fread(pem, 1, sizeof pem - 1, in);
+    fclose(in);
+    REQUIRE(n > 0 && n < sizeof pem - 1);
+    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    bool written = write(fd, pem, sizeof pem) == (ssize_t)sizeof pem;
+    close(fd);
+    REQUIRE(written);
+    struct timespec t[2] = {{.tv_sec = when}, {.tv_sec = when}};
+    REQUIRE(utimensat(AT_FDCWD, dst, t, 0) == 0);
+}
+
+static void test_rewrite_keeping_size_and_mtime_reloaded(void)
+{
+    char ca[600];
+    snprintf(ca, sizeof ca, "%s/alike.pem", s_dir);
+    time_t when = time(NULL) - 3600;
+    s_rewrite_alike(s_cert, ca, when);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    CHECK_OK(s_get("127.0.0.1", ca, &resp));
+    CHECK_INT_EQ(resp.status, 200);
+    struct stat before;
+    REQUIRE(stat(ca, &before) == 0);
+    s_rewrite_alike(s_other, ca, when); /* another CA, same inode, size and mtime */
+    struct stat after;
+    REQUIRE(stat(ca, &after) == 0);
+    REQUIRE(after.st_ino == before.st_ino && after.st_size == before.st_size &&
+            after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+    CHECK_INT_EQ(s_get("127.0.0.1", ca, &resp), ES_ERR_CONFIG); /* the old CA is no longer trusted */
+    CHECK_INT_EQ(resp.status, 0);
+    es_http_response_clean(&resp);
+}
+
 static atomic_int s_stop_touching;
 static char s_touched[600];
 
@@ -469,6 +515,7 @@ int main(void)
         ES_RUN(test_missing_file_named);
         ES_RUN(test_unusable_file_named);
         ES_RUN(test_contents_swapped_and_restored);
+        ES_RUN(test_rewrite_keeping_size_and_mtime_reloaded);
         ES_RUN(test_reloads_while_connecting);
         ES_RUN(test_plain_http_builds_no_store);
         ES_RUN(test_curl_loads_nothing_into_shared_store);
