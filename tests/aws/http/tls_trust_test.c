@@ -6,7 +6,8 @@
  * the certificate does not name are refused); a rewritten CA file is loaded
  * again, and a file swapped to another CA is refused at once (no TLS session
  * of the old store resumed), even rewritten in place with its size and
- * modification time kept; a missing, garbage or empty one is a
+ * modification time kept; a connection of a request that began before the
+ * file was found deleted or garbled gets no store (not the old one); a missing, garbage or empty one is a
  * configuration error naming it; curl loads nothing into the shared store
  * (its object count), not even through an https:// proxy (not used then);
  * a request that opens a connection stat()s the CA file once, not twice;
@@ -14,6 +15,7 @@
  * store is built for plain http or when curl has no CAs to load. Skipped
  * when the openssl command is missing. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -395,6 +397,57 @@ static void test_rewrite_keeping_size_and_mtime_reloaded(void)
     es_http_response_clean(&resp);
 }
 
+/* A client SSL_CTX from the libssl libcurl loaded (NULL when not found),
+ * as curl hands one to CURLOPT_SSL_CTX_FUNCTION; free with s_ssl_ctx_free. */
+static void *s_ssl_ctx_new(void)
+{
+    void *ssl = dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD);
+    void *(*method)(void) = ssl ? (void *(*)(void))dlsym(ssl, "TLS_client_method") : NULL;
+    void *(*ctx_new)(const void *) = ssl ? (void *(*)(const void *))dlsym(ssl, "SSL_CTX_new") : NULL;
+    return method && ctx_new ? ctx_new(method()) : NULL;
+}
+
+static void s_ssl_ctx_free(void *ctx)
+{
+    void *ssl = dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD);
+    void (*ctx_free)(void *) = ssl ? (void (*)(void *))dlsym(ssl, "SSL_CTX_free") : NULL;
+    if (ctx_free)
+        ctx_free(ctx);
+}
+
+/* A connection whose request took generation gen of ca's store before ca
+ * became unusable (break_ca) attaches no store: the old one is not
+ * "still current" once a check found the file changed and failed. */
+static void s_straggler_refused(const char *ca, void (*break_ca)(const char *))
+{
+    s_replace(s_cert, ca, 500);
+    unsigned long gen = es_tls_trust_generation(ca, "");
+    CHECK(gen != 0);
+    break_ca(ca);
+    CHECK_INT_EQ(es_tls_trust_generation(ca, ""), 0); /* another thread's request finds it unusable */
+    void *ctx = s_ssl_ctx_new();
+    REQUIRE(ctx);
+    char msg[256] = "";
+    CHECK_INT_EQ(es_tls_trust_attach(ctx, ca, "", gen, msg, sizeof msg), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(msg, ca);
+    CHECK_INT_EQ(es_tls_trust_objects(ca, ""), -1); /* the old CAs are held nowhere */
+    s_ssl_ctx_free(ctx);
+}
+
+static void s_garble(const char *ca) { s_write_file(ca, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"); }
+
+static void s_delete(const char *ca) { REQUIRE(unlink(ca) == 0); }
+
+static void test_store_of_broken_bundle_not_attached(void)
+{
+    REQUIRE(es_tls_trust_available());
+    char ca[600];
+    snprintf(ca, sizeof ca, "%s/garbled.pem", s_dir);
+    s_straggler_refused(ca, s_garble);
+    snprintf(ca, sizeof ca, "%s/deleted.pem", s_dir);
+    s_straggler_refused(ca, s_delete);
+}
+
 static atomic_int s_stop_touching;
 static char s_touched[600];
 
@@ -516,6 +569,7 @@ int main(void)
         ES_RUN(test_unusable_file_named);
         ES_RUN(test_contents_swapped_and_restored);
         ES_RUN(test_rewrite_keeping_size_and_mtime_reloaded);
+        ES_RUN(test_store_of_broken_bundle_not_attached);
         ES_RUN(test_reloads_while_connecting);
         ES_RUN(test_plain_http_builds_no_store);
         ES_RUN(test_curl_loads_nothing_into_shared_store);
