@@ -244,10 +244,25 @@ static s_store *s_lookup(const char *file, const char *dir, const struct stat *s
     return slot;
 }
 
+/* Releases the store of (file, dir) (s_mu held): once its file is found
+ * changed and unusable, a request that took its generation earlier
+ * (es_tls_trust_attach) must not connect with the CAs it no longer holds. */
+static void s_forget(const char *file, const char *dir)
+{
+    for (int i = 0; i < S_STORES; i++) {
+        s_store *s = &s_stores[i];
+        if (s_holds(s, file, dir)) {
+            s_ssl.store_free(s->store);
+            s->store = NULL;
+        }
+    }
+}
+
 /* The current store for (file, dir), built when missing or stale. Called
- * with s_mu held; NULL with msg set on failure. The file is stat()ed under
- * the lock, just before a possible load: the identity recorded is never
- * newer than the contents loaded. */
+ * with s_mu held; NULL with msg set on failure (the old store of (file,
+ * dir), if any, forgotten). The file is stat()ed under the lock, just before
+ * a possible load: the identity recorded is never newer than the contents
+ * loaded. */
 static s_store *s_current(const char *file, const char *dir, char *msg, size_t msg_size)
 {
     if (strlen(file) >= S_PATH_MAX || strlen(dir) >= S_PATH_MAX) {
@@ -256,11 +271,14 @@ static s_store *s_current(const char *file, const char *dir, char *msg, size_t m
     }
     struct stat sb = {0};
     s_file_checks += file[0] != '\0';
-    if (file[0] && stat(file, &sb) != 0) {
+    s_store *s = NULL;
+    if (file[0] && stat(file, &sb) != 0)
         snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
-        return NULL;
-    }
-    return s_lookup(file, dir, &sb, msg, msg_size);
+    else
+        s = s_lookup(file, dir, &sb, msg, msg_size);
+    if (!s)
+        s_forget(file, dir);
+    return s;
 }
 
 /* The store of that generation for (file, dir) when it is still there (s_mu held). */
