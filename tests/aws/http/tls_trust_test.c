@@ -7,8 +7,8 @@
  * again, and a file swapped to another CA is refused at once (no TLS session
  * of the old store resumed), even rewritten in place with its size and
  * modification time kept; a connection of a request that began before the
- * file was found deleted or garbled gets no store (not the old one); a missing, garbage or empty one is a
- * configuration error naming it; curl loads nothing into the shared store
+ * file was found deleted or garbled gets no store (not the old one); a
+ * missing, garbage or empty one is a configuration error naming it; curl loads nothing into the shared store
  * (its object count), not even through an https:// proxy (not used then);
  * a request that opens a connection stat()s the CA file once, not twice;
  * AWS_CA_BUNDLE is trusted alone, without curl's default directory; no
@@ -296,6 +296,9 @@ static void test_libssl_must_be_curls(void)
     CHECK(!es_tls_trust_same_openssl("OpenSSL/3.0.19", NULL));
 }
 
+/* A certificate block whose contents are no certificate. */
+static const char s_garbage_pem[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+
 static void s_write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -310,7 +313,7 @@ static void test_unusable_file_named(void)
     snprintf(bad, sizeof bad, "%s/garbage.pem", s_dir);
     es_http_response resp;
     es_http_response_init(&resp);
-    s_write_file(bad, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    s_write_file(bad, s_garbage_pem);
     CHECK_INT_EQ(s_get("127.0.0.1", bad, &resp), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(resp.error, bad);
     CHECK_INT_EQ(resp.status, 0);
@@ -434,7 +437,7 @@ static void s_straggler_refused(const char *ca, void (*break_ca)(const char *))
     s_ssl_ctx_free(ctx);
 }
 
-static void s_garble(const char *ca) { s_write_file(ca, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"); }
+static void s_garble(const char *ca) { s_write_file(ca, s_garbage_pem); }
 
 static void s_delete(const char *ca) { REQUIRE(unlink(ca) == 0); }
 
