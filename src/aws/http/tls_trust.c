@@ -49,8 +49,8 @@ typedef struct s_store {
     dev_t dev;
     ino_t ino;
     off_t size;
-    struct timespec mtime;
-    unsigned long born; /* load number, for replacing the oldest */
+    struct timespec mtime, ctime; /* ctime: no program can set it back */
+    unsigned long born;           /* load number, for replacing the oldest */
 } s_store;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
@@ -189,10 +189,19 @@ static X509_STORE *s_build(const char *file, const char *dir, char *msg, size_t 
     return st;
 }
 
+static bool s_same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Whether the file is still the one the slot's store was loaded from. The
+ * status-change time counts too: a bundle rewritten in place keeps its size
+ * and can keep its modification time (cp -p, tar, rsync --inplace -t set it
+ * back), but every write or utimensat moves ctime forward. */
 static bool s_same_file(const s_store *s, const struct stat *sb)
 {
     return s->dev == sb->st_dev && s->ino == sb->st_ino && s->size == sb->st_size &&
-           s->mtime.tv_sec == sb->st_mtim.tv_sec && s->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+           s_same_time(s->mtime, sb->st_mtim) && s_same_time(s->ctime, sb->st_ctim);
 }
 
 /* The slot for (file, dir), current for sb; built when missing or stale.
@@ -230,14 +239,30 @@ static s_store *s_lookup(const char *file, const char *dir, const struct stat *s
     slot->ino = sb->st_ino;
     slot->size = sb->st_size;
     slot->mtime = sb->st_mtim;
+    slot->ctime = sb->st_ctim;
     slot->born = ++s_loads;
     return slot;
 }
 
+/* Releases the store of (file, dir) (s_mu held): once its file is found
+ * changed and unusable, a request that took its generation earlier
+ * (es_tls_trust_attach) must not connect with the CAs it no longer holds. */
+static void s_forget(const char *file, const char *dir)
+{
+    for (int i = 0; i < S_STORES; i++) {
+        s_store *s = &s_stores[i];
+        if (s_holds(s, file, dir)) {
+            s_ssl.store_free(s->store);
+            s->store = NULL;
+        }
+    }
+}
+
 /* The current store for (file, dir), built when missing or stale. Called
- * with s_mu held; NULL with msg set on failure. The file is stat()ed under
- * the lock, just before a possible load: the identity recorded is never
- * newer than the contents loaded. */
+ * with s_mu held; NULL with msg set on failure (the old store of (file,
+ * dir), if any, forgotten). The file is stat()ed under the lock, just before
+ * a possible load: the identity recorded is never newer than the contents
+ * loaded. */
 static s_store *s_current(const char *file, const char *dir, char *msg, size_t msg_size)
 {
     if (strlen(file) >= S_PATH_MAX || strlen(dir) >= S_PATH_MAX) {
@@ -246,11 +271,14 @@ static s_store *s_current(const char *file, const char *dir, char *msg, size_t m
     }
     struct stat sb = {0};
     s_file_checks += file[0] != '\0';
-    if (file[0] && stat(file, &sb) != 0) {
+    s_store *s = NULL;
+    if (file[0] && stat(file, &sb) != 0)
         snprintf(msg, msg_size, "cannot read the CA file %s: %s", file, strerror(errno));
-        return NULL;
-    }
-    return s_lookup(file, dir, &sb, msg, msg_size);
+    else
+        s = s_lookup(file, dir, &sb, msg, msg_size);
+    if (!s)
+        s_forget(file, dir);
+    return s;
 }
 
 /* The store of that generation for (file, dir) when it is still there (s_mu held). */

@@ -60,9 +60,11 @@ void es_tls_trust_set_defaults(const char *file, const char *dir);
  * request (0 = none): while that store is still the current one it is
  * attached without looking at the file again; otherwise the file is
  * checked and the store built first when there is none yet or file changed
- * (device, inode, size or modification time). ES_ERR_CONFIG when file cannot
- * be read or parsed, with a message naming it in msg; ssl_ctx keeps the
- * store curl gave it (empty: nothing is trusted). Thread-safe. */
+ * (device, inode, size, modification or status-change time). ES_ERR_CONFIG
+ * when file cannot be read or parsed, with a message naming it in msg, and
+ * the old store is forgotten (no generation taken before attaches it);
+ * ssl_ctx keeps the store curl gave it (empty: nothing is trusted).
+ * Thread-safe. */
 ES_MUST_USE es_err es_tls_trust_attach(void *ssl_ctx, const char *file, const char *dir,
                                        unsigned long generation, char *msg, size_t msg_size);
 

@@ -5,14 +5,17 @@
  * verification stays strict (a certificate from another CA and a host name
  * the certificate does not name are refused); a rewritten CA file is loaded
  * again, and a file swapped to another CA is refused at once (no TLS session
- * of the old store resumed); a missing, garbage or empty one is a
- * configuration error naming it; curl loads nothing into the shared store
+ * of the old store resumed), even rewritten in place with its size and
+ * modification time kept; a connection of a request that began before the
+ * file was found deleted or garbled gets no store (not the old one); a
+ * missing, garbage or empty one is a configuration error naming it; curl loads nothing into the shared store
  * (its object count), not even through an https:// proxy (not used then);
  * a request that opens a connection stat()s the CA file once, not twice;
  * AWS_CA_BUNDLE is trusted alone, without curl's default directory; no
  * store is built for plain http or when curl has no CAs to load. Skipped
  * when the openssl command is missing. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -293,6 +296,9 @@ static void test_libssl_must_be_curls(void)
     CHECK(!es_tls_trust_same_openssl("OpenSSL/3.0.19", NULL));
 }
 
+/* A certificate block whose contents are no certificate. */
+static const char s_garbage_pem[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+
 static void s_write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -307,7 +313,7 @@ static void test_unusable_file_named(void)
     snprintf(bad, sizeof bad, "%s/garbage.pem", s_dir);
     es_http_response resp;
     es_http_response_init(&resp);
-    s_write_file(bad, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    s_write_file(bad, s_garbage_pem);
     CHECK_INT_EQ(s_get("127.0.0.1", bad, &resp), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(resp.error, bad);
     CHECK_INT_EQ(resp.status, 0);
@@ -347,6 +353,102 @@ static void test_contents_swapped_and_restored(void)
     CHECK_OK(s_get("127.0.0.1", ca, &resp));
     CHECK_INT_EQ(resp.status, 200);
     es_http_response_clean(&resp);
+}
+
+/* Rewrites dst in place (same inode) with src's certificate padded to
+ * S_PADDED bytes, dated when: a bundle whose size and modification time
+ * stay what they were (cp -p, tar or rsync --inplace -t of a bundle dated
+ * alike, or two writes within one tick of a coarse clock). */
+#define S_PADDED 4096
+static void s_rewrite_alike(const char *src, const char *dst, time_t when)
+{
+    char pem[S_PADDED];
+    memset(pem, '\n', sizeof pem);
+    FILE *in = fopen(src, "rb");
+    REQUIRE(in);
+    size_t n = fread(pem, 1, sizeof pem - 1, in);
+    fclose(in);
+    REQUIRE(n > 0 && n < sizeof pem - 1);
+    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    bool written = write(fd, pem, sizeof pem) == (ssize_t)sizeof pem;
+    close(fd);
+    REQUIRE(written);
+    struct timespec t[2] = {{.tv_sec = when}, {.tv_sec = when}};
+    REQUIRE(utimensat(AT_FDCWD, dst, t, 0) == 0);
+}
+
+static void test_rewrite_keeping_size_and_mtime_reloaded(void)
+{
+    char ca[600];
+    snprintf(ca, sizeof ca, "%s/alike.pem", s_dir);
+    time_t when = time(NULL) - 3600;
+    s_rewrite_alike(s_cert, ca, when);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    CHECK_OK(s_get("127.0.0.1", ca, &resp));
+    CHECK_INT_EQ(resp.status, 200);
+    struct stat before;
+    REQUIRE(stat(ca, &before) == 0);
+    s_rewrite_alike(s_other, ca, when); /* another CA, same inode, size and mtime */
+    struct stat after;
+    REQUIRE(stat(ca, &after) == 0);
+    REQUIRE(after.st_ino == before.st_ino && after.st_size == before.st_size &&
+            after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+    CHECK_INT_EQ(s_get("127.0.0.1", ca, &resp), ES_ERR_CONFIG); /* the old CA is no longer trusted */
+    CHECK_INT_EQ(resp.status, 0);
+    es_http_response_clean(&resp);
+}
+
+/* A client SSL_CTX from the libssl libcurl loaded (NULL when not found),
+ * as curl hands one to CURLOPT_SSL_CTX_FUNCTION; free with s_ssl_ctx_free. */
+static void *s_ssl_ctx_new(void)
+{
+    void *ssl = dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD);
+    void *(*method)(void) = ssl ? (void *(*)(void))dlsym(ssl, "TLS_client_method") : NULL;
+    void *(*ctx_new)(const void *) = ssl ? (void *(*)(const void *))dlsym(ssl, "SSL_CTX_new") : NULL;
+    return method && ctx_new ? ctx_new(method()) : NULL;
+}
+
+static void s_ssl_ctx_free(void *ctx)
+{
+    void *ssl = dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD);
+    void (*ctx_free)(void *) = ssl ? (void (*)(void *))dlsym(ssl, "SSL_CTX_free") : NULL;
+    if (ctx_free)
+        ctx_free(ctx);
+}
+
+/* A connection whose request took generation gen of ca's store before ca
+ * became unusable (break_ca) attaches no store: the old one is not
+ * "still current" once a check found the file changed and failed. */
+static void s_straggler_refused(const char *ca, void (*break_ca)(const char *))
+{
+    s_replace(s_cert, ca, 500);
+    unsigned long gen = es_tls_trust_generation(ca, "");
+    CHECK(gen != 0);
+    break_ca(ca);
+    CHECK_INT_EQ(es_tls_trust_generation(ca, ""), 0); /* another thread's request finds it unusable */
+    void *ctx = s_ssl_ctx_new();
+    REQUIRE(ctx);
+    char msg[256] = "";
+    CHECK_INT_EQ(es_tls_trust_attach(ctx, ca, "", gen, msg, sizeof msg), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(msg, ca);
+    CHECK_INT_EQ(es_tls_trust_objects(ca, ""), -1); /* the old CAs are held nowhere */
+    s_ssl_ctx_free(ctx);
+}
+
+static void s_garble(const char *ca) { s_write_file(ca, s_garbage_pem); }
+
+static void s_delete(const char *ca) { REQUIRE(unlink(ca) == 0); }
+
+static void test_store_of_broken_bundle_not_attached(void)
+{
+    REQUIRE(es_tls_trust_available());
+    char ca[600];
+    snprintf(ca, sizeof ca, "%s/garbled.pem", s_dir);
+    s_straggler_refused(ca, s_garble);
+    snprintf(ca, sizeof ca, "%s/deleted.pem", s_dir);
+    s_straggler_refused(ca, s_delete);
 }
 
 static atomic_int s_stop_touching;
@@ -469,6 +571,8 @@ int main(void)
         ES_RUN(test_missing_file_named);
         ES_RUN(test_unusable_file_named);
         ES_RUN(test_contents_swapped_and_restored);
+        ES_RUN(test_rewrite_keeping_size_and_mtime_reloaded);
+        ES_RUN(test_store_of_broken_bundle_not_attached);
         ES_RUN(test_reloads_while_connecting);
         ES_RUN(test_plain_http_builds_no_store);
         ES_RUN(test_curl_loads_nothing_into_shared_store);
