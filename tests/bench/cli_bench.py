@@ -325,12 +325,19 @@ def large_pair_bench(tool_list, large, work, rounds):
     pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]
     results = alternate(pair, lambda t: [large], lambda t: rounds, work, "large-pair")
     check_not_broken(results, lambda t: [large], pair, ("cp", "exifstrip"))
+    out = summarise_rounds(results)
+    out["huge_share"] = huge_share   # of the photo's page cache mapped with 2 MiB entries (page_cache.py)
+    return out
+
+
+def summarise_rounds(results):
+    """{name: wall and CPU medians, slowest wall, rounds, and how many walls
+    took over SLOW_FACTOR × the median} for alternate()'s results."""
     out = {}
     for name, r in results.items():
         mid = median(r["walls"])
         out[name] = {"wall": mid, "cpu": median(r["cpus"]), "slowest": max(r["walls"]), "rounds": len(r["walls"]),
                      "slow": sum(1 for w in r["walls"] if w > SLOW_FACTOR * mid), "slow_factor": SLOW_FACTOR}
-    out["huge_share"] = huge_share   # of the photo's page cache mapped with 2 MiB entries (page_cache.py)
     return out
 
 
