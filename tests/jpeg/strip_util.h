@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/xorshift.h"
 #include "exifstrip/jpeg.h"
 
 /* A growable byte buffer; `failed` is set (and data freed) when allocation fails. */
@@ -189,14 +190,13 @@ static inline void es_tj_result_free(es_tj_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* A small deterministic PRNG (xorshift32) for split patterns. */
+/* A small deterministic PRNG (xorshift32) for split patterns; a zero seed
+ * starts from a fixed non-zero state. */
 static inline uint32_t es_tj_rand(uint32_t *state)
 {
-    uint32_t x = *state ? *state : 0x9E3779B9u;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
+    if (!*state)
+        *state = 0x9E3779B9u;
+    return es_xorshift32(state);
 }
 
 /* How the input is cut: one chunk (mode 0), fixed chunks of `chunk` bytes
