@@ -11,7 +11,9 @@
 # Each program prints "# summary: N passed, N failed, N skipped"; a program that
 # crashes, exits non-zero or prints no summary (even with exit status 0) counts
 # as one failure. ES_RUN_SCRIPTS=0 runs only the C programs of the trees (the
-# runner's own test uses it).
+# runner's own test uses it). ES_RUN_WRAPPER is a command that runs each C
+# program of the trees (make test-arm64: qemu-aarch64 -L ... for its
+# cross-built tree).
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 total_skip=0
@@ -68,11 +70,12 @@ if [ "${1:-}" = --deploy ]; then
     set --
 fi
 
+read -r -a wrapper <<<"${ES_RUN_WRAPPER:-}"
 first=1
 for build in "$@"; do
     echo "== $build"
     for t in $(find "$build/tests" -type f -name '*_test' -perm -u+x 2>/dev/null | sort); do
-        run_one "$t" "$t"
+        run_one "$t" "${wrapper[@]}" "$t"
     done
     if [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ]; then
         for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v -e '^tests/e2e/' -e '^tests/docker/' | sort); do
@@ -84,7 +87,7 @@ for build in "$@"; do
     [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
     if [ -n "$itests$e2e" ]; then
         start_emulator
-        for t in $itests; do run_one "$t" "$t"; done
+        for t in $itests; do run_one "$t" "${wrapper[@]}" "$t"; done
         for t in $e2e; do ES_BUILD="$build" run_one "$t" bash "$t"; done
     fi
     first=0

@@ -2,7 +2,8 @@
 # runner_test.sh - proves the test runner's guard rails fail when they should:
 # tests/run.sh counts a program that exits 0 without its "# summary:" line, or
 # that crashes after printing one, as failed; and a suite that needs ../shared
-# fails instead of skipping when ES_REQUIRE_SHARED=1 (as CI runs it).
+# fails instead of skipping when ES_REQUIRE_SHARED=1 (as CI runs it); with
+# ES_RUN_WRAPPER it runs each program through that command.
 source "$(dirname "$0")/lib.sh"
 # The runner runs this file; this file runs the runner (with ES_RUN_SCRIPTS=0).
 # Never let a runner that ignores that variable recurse into it.
@@ -49,6 +50,15 @@ t_crash_after_summary_fails() {
     out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
     check_eq "closing line" "$(tail -n 1 <<<"$out")" "1 passed, 1 failed"
 }
+t_wrapper() { # make test-arm64: each program run through qemu
+    local d out
+    d=$(fake_tree 'wrapped=[ "$ES_WRAPPED" = 1 ] && echo "# summary: 3 passed, 0 failed, 0 skipped"')
+    out=$(ES_RUN_SCRIPTS=0 ES_RUN_WRAPPER="env ES_WRAPPED=1" "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check "run.sh exits 0 when the wrapped program passes" test $? = 0
+    check_eq "closing line: the wrapper ran the program" "$(tail -n 1 <<<"$out")" "3 passed, 0 failed"
+    out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check_eq "without it: run directly" "$(tail -n 1 <<<"$out")" "0 passed, 1 failed"
+}
 t_required_shared_fails() {
     local t=$ES_BUILD/tests/aws/sigv4/suite_test out
     if [ ! -x "$t" ]; then es_fail "missing $t (build first)"; return; fi
@@ -63,5 +73,6 @@ t_required_shared_fails() {
 es_run t_good_programs_pass
 es_run t_silent_exit_zero_fails
 es_run t_crash_after_summary_fails
+es_run t_wrapper
 es_run t_required_shared_fails
 es_finish
