@@ -68,6 +68,11 @@ ifeq ($(SANITIZE),1)
 OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_LDFLAGS := -fsanitize=address,undefined
 endif
+# SANITIZE=thread: ThreadSanitizer (`make tsan` builds it in build/tsan).
+ifeq ($(SANITIZE),thread)
+OPT      := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=thread
+endif
 ES_CFLAGS  = -std=c11 $(WARN) -pthread $(PKG_CFLAGS) $(OPT) $(CFLAGS)
 # --as-needed: no NEEDED entry for a library nothing calls (each costs a load
 # at every start); -O1: the linker optimises the dynamic symbol hash tables.
