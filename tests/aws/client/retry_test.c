@@ -5,6 +5,7 @@
  * quota running dry, clock-skew correction, response caps, nested requests
  * from a body callback, and SQS requests going to the configured endpoint. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -751,6 +752,58 @@ static void test_shared_client_threads(void)
     es_s3_client_free(c);
 }
 
+/* The two threads of test_shared_client_retries_meet: each one's sleep
+ * hook waits (up to 5 s) until the other's has run too. */
+typedef struct s_meeting {
+    atomic_int arrived;
+} s_meeting;
+
+static void s_sleep_and_meet(void *ctx, long ms)
+{
+    s_meeting *m = ctx;
+    s_fake_sleep(NULL, ms);
+    atomic_fetch_add(&m->arrived, 1);
+    for (uint64_t until = es_test_now_ms() + 5000; atomic_load(&m->arrived) < 2 && es_test_now_ms() < until;)
+        es_test_sleep_ms(1);
+}
+
+static void *s_put_once(void *arg)
+{
+    s_worker *w = arg;
+    es_aws_result res;
+    if (es_s3_put_object(w->c, "bkt", "met", (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
+        w->ok++;
+    return NULL;
+}
+
+/* Two threads sharing a client meet a 503 each and back off at the same
+ * moment (neither sleep returns before both began): the client's retry
+ * hook runs in both at once, and each sleep is counted. Under
+ * ThreadSanitizer this catches the hook's counters shared unsafely, which
+ * test_shared_client_threads hits only when two retries happen to coincide. */
+static void test_shared_client_retries_meet(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_meeting meeting = {0};
+    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_sleep_and_meet, &meeting, s_half, NULL);
+    s_route("PUT", "/bkt/met", 503, s_slowdown, NULL, 2); /* the first request of each thread */
+    s_route("PUT", "/bkt/met", 200, NULL, NULL, 0);
+    pthread_t th[2];
+    s_worker w[2];
+    for (int i = 0; i < 2; i++) {
+        w[i] = (s_worker){.c = c};
+        REQUIRE(pthread_create(&th[i], NULL, s_put_once, &w[i]) == 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    CHECK_INT_EQ(w[0].ok + w[1].ok, 2);
+    CHECK_INT_EQ(atomic_load(&meeting.arrived), 2);
+    CHECK_INT_EQ(s_sleeps, 2);
+    CHECK_INT_EQ(s_slept_ms, 50 + 50); /* full jitter at 0.5 of the first backoff, 100 ms */
+    es_s3_client_free(c);
+}
+
 int main(void)
 {
     s_srv = es_test_http_server_start();
@@ -776,6 +829,7 @@ int main(void)
     ES_RUN(test_secrets_never_in_results);
     ES_RUN(test_echoed_long_token_scrubbed_before_truncation);
     ES_RUN(test_shared_client_threads);
+    ES_RUN(test_shared_client_retries_meet);
     es_creds_provider_release(s_creds);
     es_test_http_server_stop(s_srv);
     return es_test_finish();
