@@ -25,8 +25,9 @@
 
 static es_test_http_server *s_srv;
 static es_creds_provider *s_creds;
-static int s_sleeps;
-static long s_slept_ms;
+/* The fake sleep's counts: threads sharing a client retry at once. */
+static atomic_int s_sleeps;
+static atomic_long s_slept_ms;
 
 static void s_fake_sleep(void *ctx, long ms)
 {
