@@ -98,7 +98,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps deps-containers test test-build test-clang test-deploy image asan fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
+.PHONY: all deps deps-containers test test-build test-clang test-deploy image asan tsan tsan-build fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
 
 all: $(BUILD)/exifstrip
 
@@ -160,6 +160,26 @@ test: deps
 asan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SANITIZE=1 test-build
 	@tests/run.sh build/asan
+
+# ThreadSanitizer over the threaded code: the unit tests of src/worker,
+# src/aws and src/common, the worker's integration tests and the end-to-end
+# tests (the real worker, built with TSan too, against the emulator). Every
+# process writes its reports to build/tsan/reports (log_path), so a race in a
+# worker an e2e script started fails that script (tests/run.sh,
+# ES_SANITIZER_REPORTS). TSAN_QUICK=1 (CI): the C programs only, no scripts.
+# No suppressions: no report has come from an uninstrumented library yet.
+TSAN_AREAS := worker aws common
+TSAN_PROGRAMS = $(filter $(patsubst %,$(BUILD)/tests/%/%,$(TSAN_AREAS)),$(UNIT_BIN) $(ITEST_BIN))
+TSAN_REPORTS := build/tsan/reports
+tsan: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/tsan SANITIZE=thread tsan-build
+	@rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	@ES_RUN_ONLY='(^|/)tests/($(shell echo $(TSAN_AREAS) e2e | tr ' ' '|'))/' ES_SANITIZER_REPORTS=$(TSAN_REPORTS) \
+	    ES_RUN_SCRIPTS=$(if $(TSAN_QUICK),0,1) \
+	    TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_REPORTS)/tsan second_deadlock_stack=1 $(TSAN_OPTIONS)" \
+	    tests/run.sh build/tsan
+
+tsan-build: $(BUILD)/exifstrip $(TSAN_PROGRAMS) $(BUILD)/tests/tools/mkfixture $(BUILD)/tests/tools/jpegcmp
 
 # libFuzzer targets need clang; the library is rebuilt with the fuzzer's instrumentation.
 FUZZ_BUILD := build/fuzz
