@@ -717,18 +717,39 @@ static void test_echoed_long_token_scrubbed_before_truncation(void)
 /* One client shared by several threads (each with its own curl handle). */
 typedef struct s_worker {
     es_s3_client *c;
+    const char *key;
+    int puts;
     int ok;
 } s_worker;
 
 static void *s_worker_main(void *arg)
 {
     s_worker *w = arg;
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < w->puts; i++) {
         es_aws_result res;
-        if (es_s3_put_object(w->c, "bkt", "shared", (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
+        if (es_s3_put_object(w->c, "bkt", w->key, (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
             w->ok++;
     }
     return NULL;
+}
+
+/* Starts n (at most 4) threads that each PUT bkt/key `puts` times through c
+ * at once; returns how many PUTs succeeded, -1 when a thread did not start. */
+static int s_put_from_threads(es_s3_client *c, int n, const char *key, int puts)
+{
+    pthread_t th[4];
+    s_worker w[4];
+    int started = 0, ok = 0;
+    for (; started < n && started < 4; started++) {
+        w[started] = (s_worker){.c = c, .key = key, .puts = puts};
+        if (pthread_create(&th[started], NULL, s_worker_main, &w[started]) != 0)
+            break;
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+        ok += w[i].ok;
+    }
+    return started == n ? ok : -1;
 }
 
 static void test_shared_client_threads(void)
@@ -737,18 +758,7 @@ static void test_shared_client_threads(void)
     REQUIRE(c);
     s_route("PUT", "/bkt/shared", 503, s_slowdown, NULL, 5); /* a few retries in the mix */
     s_route("PUT", "/bkt/shared", 200, NULL, NULL, 0);
-    pthread_t th[4];
-    s_worker w[4];
-    for (int i = 0; i < 4; i++) {
-        w[i] = (s_worker){.c = c};
-        REQUIRE(pthread_create(&th[i], NULL, s_worker_main, &w[i]) == 0);
-    }
-    int ok = 0;
-    for (int i = 0; i < 4; i++) {
-        pthread_join(th[i], NULL);
-        ok += w[i].ok;
-    }
-    CHECK_INT_EQ(ok, 40);
+    CHECK_INT_EQ(s_put_from_threads(c, 4, "shared", 10), 40);
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "PUT", "/bkt/shared"), 45);
     es_s3_client_free(c);
 }
@@ -768,15 +778,6 @@ static void s_sleep_and_meet(void *ctx, long ms)
         es_test_sleep_ms(1);
 }
 
-static void *s_put_once(void *arg)
-{
-    s_worker *w = arg;
-    es_aws_result res;
-    if (es_s3_put_object(w->c, "bkt", "met", (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
-        w->ok++;
-    return NULL;
-}
-
 /* Two threads sharing a client meet a 503 each and back off at the same
  * moment (neither sleep returns before both began): the client's retry
  * hook runs in both at once, and each sleep is counted. Under
@@ -790,15 +791,7 @@ static void test_shared_client_retries_meet(void)
     es_aws_client_set_retry_hooks(es_s3_client_core(c), s_sleep_and_meet, &meeting, s_half, NULL);
     s_route("PUT", "/bkt/met", 503, s_slowdown, NULL, 2); /* the first request of each thread */
     s_route("PUT", "/bkt/met", 200, NULL, NULL, 0);
-    pthread_t th[2];
-    s_worker w[2];
-    for (int i = 0; i < 2; i++) {
-        w[i] = (s_worker){.c = c};
-        REQUIRE(pthread_create(&th[i], NULL, s_put_once, &w[i]) == 0);
-    }
-    for (int i = 0; i < 2; i++)
-        pthread_join(th[i], NULL);
-    CHECK_INT_EQ(w[0].ok + w[1].ok, 2);
+    CHECK_INT_EQ(s_put_from_threads(c, 2, "met", 1), 2);
     CHECK_INT_EQ(atomic_load(&meeting.arrived), 2);
     CHECK_INT_EQ(s_sleeps, 2);
     CHECK_INT_EQ(s_slept_ms, 50 + 50); /* full jitter at 0.5 of the first backoff, 100 ms */
