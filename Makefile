@@ -168,7 +168,12 @@ asan: deps
 # worker an e2e script started fails that script (tests/run.sh,
 # ES_SANITIZER_REPORTS). TSAN_QUICK=1 (CI): the C programs only, no scripts.
 # No suppressions: no report has come from an uninstrumented library yet.
+# The run has ASLR off (setarch -R, inherited by every process it starts):
+# gcc 12's TSan cannot place its shadow memory where a kernel with
+# vm.mmap_rnd_bits 32 (Ubuntu 24.04's, for one) maps a program ("FATAL:
+# ThreadSanitizer: unexpected memory mapping"), and setarch needs no root.
 TSAN_AREAS := worker aws common
+TSAN_LAUNCH = $(if $(shell command -v setarch),setarch $(shell uname -m) -R)
 TSAN_PROGRAMS = $(filter $(patsubst %,$(BUILD)/tests/%/%,$(TSAN_AREAS)),$(UNIT_BIN) $(ITEST_BIN))
 TSAN_REPORTS := build/tsan/reports
 tsan: deps
@@ -177,7 +182,7 @@ tsan: deps
 	@ES_RUN_ONLY='(^|/)tests/($(shell echo $(TSAN_AREAS) e2e | tr ' ' '|'))/' ES_SANITIZER_REPORTS=$(TSAN_REPORTS) \
 	    ES_RUN_SCRIPTS=$(if $(TSAN_QUICK),0,1) \
 	    TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_REPORTS)/tsan second_deadlock_stack=1 $(TSAN_OPTIONS)" \
-	    tests/run.sh build/tsan
+	    $(TSAN_LAUNCH) tests/run.sh build/tsan
 
 tsan-build: $(BUILD)/exifstrip $(TSAN_PROGRAMS) $(BUILD)/tests/tools/mkfixture $(BUILD)/tests/tools/jpegcmp
 
