@@ -11,7 +11,12 @@
 # Each program prints "# summary: N passed, N failed, N skipped"; a program that
 # crashes, exits non-zero or prints no summary (even with exit status 0) counts
 # as one failure. ES_RUN_SCRIPTS=0 runs only the C programs of the trees (the
-# runner's own test uses it). ES_RUN_WRAPPER is a command that runs each C
+# runner's own test uses it). ES_RUN_ONLY=REGEX (grep -E) runs only the tests
+# whose path matches (`make tsan`: the threaded areas). ES_SANITIZER_REPORTS=DIR:
+# the sanitizer writes its reports there (its log_path, set by the caller), so
+# a report from a process no test checks the status of (the worker an e2e
+# script starts) is seen too: a test after which a report file appears there
+# fails, and the report is shown. ES_RUN_WRAPPER is a command that runs each C
 # program of the trees (make test-arm64: qemu-aarch64 -L ... for its
 # cross-built tree).
 set -u
@@ -19,12 +24,30 @@ cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 total_skip=0
 failed_programs=()
 
+# Moves the sanitizer reports that appeared in ES_SANITIZER_REPORTS into out
+# (appended); true when there were any.
+take_reports() { # out
+    local r found=1
+    [ -n "${ES_SANITIZER_REPORTS:-}" ] || return 1
+    for r in "$ES_SANITIZER_REPORTS"/*; do
+        [ -f "$r" ] || continue
+        { echo "sanitizer report ${r##*/}:"; cat "$r"; } >>"$1"
+        rm -f "$r"
+        found=0
+    done
+    return $found
+}
+
 run_one() { # label, command...
     local label=$1; shift
     local out rc line p f s
+    if [ -n "${ES_RUN_ONLY:-}" ] && ! grep -qE -e "$ES_RUN_ONLY" <<<"$label"; then
+        return 0
+    fi
     out=$(mktemp)
     "$@" >"$out" 2>&1
     rc=$?
+    take_reports "$out" && [ "$rc" -eq 0 ] && rc=66 # TSan's exit status for a report
     line=$(grep -E '^# summary: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$out" | tail -n 1)
     if [ -n "$line" ]; then
         read -r p f s < <(echo "$line" | sed -E 's/^# summary: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')

@@ -61,7 +61,7 @@ static void test_whole_range_is_resident_without_faults(void)
     long before = s_minor_faults();
     for (size_t i = 0; i < S_PAGES * s_page(); i += s_page())
         map[i] = (unsigned char)i;
-    if (!ES_TEST_SANITIZED) /* ASan's shadow of the stores faults in on its own */
+    if (!ES_TEST_SANITIZED) /* a sanitizer's shadow of the stores faults in on its own */
         CHECK_INT_EQ(s_minor_faults() - before, 0);
     munmap(map, S_PAGES * s_page());
 }
@@ -97,7 +97,7 @@ static void test_partial_pages(void)
     long before = s_minor_faults();
     for (size_t i = page + page / 2; i < 3 * page + page / 2; i += 64)
         map[i] = 1;
-    if (!ES_TEST_SANITIZED) /* ASan's shadow of the stores faults in on its own */
+    if (!ES_TEST_SANITIZED) /* a sanitizer's shadow of the stores faults in on its own */
         CHECK_INT_EQ(s_minor_faults() - before, 0);
     CHECK_INT_EQ(es_pages_populate_written(map + 10 * page + 1, 1), page); /* one byte: its page */
     CHECK_INT_EQ(es_pages_populate_written(map, 0), 0);

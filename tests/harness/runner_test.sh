@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # runner_test.sh - proves the test runner's guard rails fail when they should:
 # tests/run.sh counts a program that exits 0 without its "# summary:" line, or
-# that crashes after printing one, as failed; and a suite that needs ../shared
-# fails instead of skipping when ES_REQUIRE_SHARED=1 (as CI runs it); with
-# ES_RUN_WRAPPER it runs each program through that command.
+# that crashes after printing one, as failed; a sanitizer report left in
+# ES_SANITIZER_REPORTS fails the test that ran when it appeared; ES_RUN_ONLY
+# runs only the matching tests; ES_RUN_WRAPPER runs each program through that
+# command; and a suite that needs ../shared fails instead of skipping when
+# ES_REQUIRE_SHARED=1 (as CI runs it).
 source "$(dirname "$0")/lib.sh"
 # The runner runs this file; this file runs the runner (with ES_RUN_SCRIPTS=0).
 # Never let a runner that ignores that variable recurse into it.
@@ -59,6 +61,25 @@ t_wrapper() { # make test-arm64: each program run through qemu
     out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
     check_eq "without it: run directly" "$(tail -n 1 <<<"$out")" "0 passed, 1 failed"
 }
+t_sanitizer_report_fails() {
+    local d out reports=$SCRATCH/reports
+    mkdir -p "$reports"
+    # passes, exit status 0, but a process it started left a report (as a worker under an e2e script)
+    d=$(fake_tree "$OK" "racy=echo 'WARNING: ThreadSanitizer: data race' >$reports/tsan.42; ${OK#ok=}")
+    out=$(ES_RUN_SCRIPTS=0 ES_SANITIZER_REPORTS=$reports "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check "run.sh exits non-zero" test $? != 0
+    check_eq "closing line" "$(tail -n 1 <<<"$out")" "4 passed, 1 failed"
+    check "the racy program is named" grep -q 'racy_test (exit 66)' <<<"$out"
+    check "its report is shown" grep -q 'WARNING: ThreadSanitizer: data race' <<<"$out"
+    check "the report is taken away" test -z "$(ls "$reports")"
+}
+t_run_only_selects() {
+    local d out
+    d=$(fake_tree "$OK" 'other=exit 1')
+    out=$(ES_RUN_SCRIPTS=0 ES_RUN_ONLY='/ok_test$' "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check "run.sh exits 0: the failing program did not run" test $? = 0
+    check_eq "closing line" "$(tail -n 1 <<<"$out")" "2 passed, 0 failed"
+}
 t_required_shared_fails() {
     local t=$ES_BUILD/tests/aws/sigv4/suite_test out
     if [ ! -x "$t" ]; then es_fail "missing $t (build first)"; return; fi
@@ -74,5 +95,7 @@ es_run t_good_programs_pass
 es_run t_silent_exit_zero_fails
 es_run t_crash_after_summary_fails
 es_run t_wrapper
+es_run t_sanitizer_report_fails
+es_run t_run_only_selects
 es_run t_required_shared_fails
 es_finish

@@ -23,13 +23,14 @@ bool es_test_current_failed(void);
 /* Length of the first difference between two buffers, or (size_t)-1 if equal. */
 size_t es_test_first_diff(const void *a, size_t alen, const void *b, size_t blen);
 
-/* ES_TEST_SANITIZED is 1 in an AddressSanitizer build: its allocator
- * replaces glibc's (malloc settings, page faults and residency differ), so
+/* ES_TEST_SANITIZED is 1 in an AddressSanitizer or ThreadSanitizer build:
+ * its allocator replaces glibc's and its shadow memory faults in as the
+ * program writes (malloc settings, page faults and residency differ), so
  * tests that count those skip. */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define ES_TEST_SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define ES_TEST_SANITIZED 1
 #endif
 #endif

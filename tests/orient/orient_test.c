@@ -529,7 +529,7 @@ static void test_chunking_and_trailer(void)
 static void test_held_input_is_populated(void)
 {
     if (ES_TEST_SANITIZED)
-        SKIP("built with AddressSanitizer: its allocator and shadow memory fault on their own");
+        SKIP("built with a sanitizer: its allocator and shadow memory fault on their own");
     if (!es_test_populate_supported())
         SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
     int counter = ot_fault_counter();

@@ -20,7 +20,7 @@
 #include "../support/populate.h"
 #include "common/pages.h"
 
-#define OT_SANITIZED ES_TEST_SANITIZED /* ASan's allocator maps and reuses memory its own way */
+#define OT_SANITIZED ES_TEST_SANITIZED /* a sanitizer's allocator maps and reuses memory its own way */
 
 static inline size_t ot_page(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 

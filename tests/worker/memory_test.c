@@ -30,7 +30,7 @@
 #include "../harness/test.h"
 #include "worker/memory.h"
 
-#if !ES_TEST_SANITIZED /* ASan replaces malloc: glibc's settings do not apply */
+#if !ES_TEST_SANITIZED /* ASan and TSan replace malloc: glibc's settings do not apply */
 /* Frees a 4 MiB block (glibc's default would now raise its mmap threshold to
  * 4 MiB), then reports whether a 1 MiB block is mapped on its own. */
 static bool s_megabyte_is_mapped(void)
@@ -125,7 +125,7 @@ static bool s_tuned_keeps_transfer_buffers(void) { return es_worker_tune_malloc(
 static void test_large_blocks_stay_mapped(void)
 {
 #if ES_TEST_SANITIZED
-    SKIP("built with AddressSanitizer, which has its own allocator");
+    SKIP("built with a sanitizer, which has its own allocator");
 #else
     unsetenv("GLIBC_TUNABLES");
     /* glibc's default: the threshold followed the freed 4 MiB block, so the
@@ -138,7 +138,7 @@ static void test_large_blocks_stay_mapped(void)
 static void test_transfer_buffers_stay_resident(void)
 {
 #if ES_TEST_SANITIZED
-    SKIP("built with AddressSanitizer, which has its own allocator");
+    SKIP("built with a sanitizer, which has its own allocator");
 #else
     unsetenv("GLIBC_TUNABLES");
     CHECK(s_in_child(s_unpadded_refaults));

@@ -5,6 +5,7 @@
  * quota running dry, clock-skew correction, response caps, nested requests
  * from a body callback, and SQS requests going to the configured endpoint. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,9 @@
 
 static es_test_http_server *s_srv;
 static es_creds_provider *s_creds;
-static int s_sleeps;
-static long s_slept_ms;
+/* The fake sleep's counts: threads sharing a client retry at once. */
+static atomic_int s_sleeps;
+static atomic_long s_slept_ms;
 
 static void s_fake_sleep(void *ctx, long ms)
 {
@@ -715,18 +717,39 @@ static void test_echoed_long_token_scrubbed_before_truncation(void)
 /* One client shared by several threads (each with its own curl handle). */
 typedef struct s_worker {
     es_s3_client *c;
+    const char *key;
+    int puts;
     int ok;
 } s_worker;
 
 static void *s_worker_main(void *arg)
 {
     s_worker *w = arg;
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < w->puts; i++) {
         es_aws_result res;
-        if (es_s3_put_object(w->c, "bkt", "shared", (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
+        if (es_s3_put_object(w->c, "bkt", w->key, (const uint8_t *)"x", 1, NULL, &res) == ES_OK)
             w->ok++;
     }
     return NULL;
+}
+
+/* Starts n (at most 4) threads that each PUT bkt/key `puts` times through c
+ * at once; returns how many PUTs succeeded, -1 when a thread did not start. */
+static int s_put_from_threads(es_s3_client *c, int n, const char *key, int puts)
+{
+    pthread_t th[4];
+    s_worker w[4];
+    int started = 0, ok = 0;
+    for (; started < n && started < 4; started++) {
+        w[started] = (s_worker){.c = c, .key = key, .puts = puts};
+        if (pthread_create(&th[started], NULL, s_worker_main, &w[started]) != 0)
+            break;
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+        ok += w[i].ok;
+    }
+    return started == n ? ok : -1;
 }
 
 static void test_shared_client_threads(void)
@@ -735,19 +758,43 @@ static void test_shared_client_threads(void)
     REQUIRE(c);
     s_route("PUT", "/bkt/shared", 503, s_slowdown, NULL, 5); /* a few retries in the mix */
     s_route("PUT", "/bkt/shared", 200, NULL, NULL, 0);
-    pthread_t th[4];
-    s_worker w[4];
-    for (int i = 0; i < 4; i++) {
-        w[i] = (s_worker){.c = c};
-        REQUIRE(pthread_create(&th[i], NULL, s_worker_main, &w[i]) == 0);
-    }
-    int ok = 0;
-    for (int i = 0; i < 4; i++) {
-        pthread_join(th[i], NULL);
-        ok += w[i].ok;
-    }
-    CHECK_INT_EQ(ok, 40);
+    CHECK_INT_EQ(s_put_from_threads(c, 4, "shared", 10), 40);
     CHECK_INT_EQ(es_test_http_server_count(s_srv, "PUT", "/bkt/shared"), 45);
+    es_s3_client_free(c);
+}
+
+/* The two threads of test_shared_client_retries_meet: each one's sleep
+ * hook waits (up to 5 s) until the other's has run too. */
+typedef struct s_meeting {
+    atomic_int arrived;
+} s_meeting;
+
+static void s_sleep_and_meet(void *ctx, long ms)
+{
+    s_meeting *m = ctx;
+    s_fake_sleep(NULL, ms);
+    atomic_fetch_add(&m->arrived, 1);
+    for (uint64_t until = es_test_now_ms() + 5000; atomic_load(&m->arrived) < 2 && es_test_now_ms() < until;)
+        es_test_sleep_ms(1);
+}
+
+/* Two threads sharing a client meet a 503 each and back off at the same
+ * moment (neither sleep returns before both began): the client's retry
+ * hook runs in both at once, and each sleep is counted. Under
+ * ThreadSanitizer this catches the hook's counters shared unsafely, which
+ * test_shared_client_threads hits only when two retries happen to coincide. */
+static void test_shared_client_retries_meet(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    s_meeting meeting = {0};
+    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_sleep_and_meet, &meeting, s_half, NULL);
+    s_route("PUT", "/bkt/met", 503, s_slowdown, NULL, 2); /* the first request of each thread */
+    s_route("PUT", "/bkt/met", 200, NULL, NULL, 0);
+    CHECK_INT_EQ(s_put_from_threads(c, 2, "met", 1), 2);
+    CHECK_INT_EQ(atomic_load(&meeting.arrived), 2);
+    CHECK_INT_EQ(s_sleeps, 2);
+    CHECK_INT_EQ(s_slept_ms, 50 + 50); /* full jitter at 0.5 of the first backoff, 100 ms */
     es_s3_client_free(c);
 }
 
@@ -776,6 +823,7 @@ int main(void)
     ES_RUN(test_secrets_never_in_results);
     ES_RUN(test_echoed_long_token_scrubbed_before_truncation);
     ES_RUN(test_shared_client_threads);
+    ES_RUN(test_shared_client_retries_meet);
     es_creds_provider_release(s_creds);
     es_test_http_server_stop(s_srv);
     return es_test_finish();

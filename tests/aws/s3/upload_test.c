@@ -483,7 +483,7 @@ static long s_upload_faults(es_s3_client *c, const uint8_t *src, size_t len)
 static void test_announced_part_is_written_without_faults(void)
 {
     if (ES_TEST_SANITIZED)
-        SKIP("built with AddressSanitizer: its allocator and shadow memory fault on their own");
+        SKIP("built with a sanitizer: its allocator and shadow memory fault on their own");
     if (!es_test_populate_supported())
         SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
     /* as the worker has it (src/worker/memory.c), with the heap's free
