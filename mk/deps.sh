@@ -8,6 +8,9 @@
 #   mk/deps.sh --containers   also podman, buildah, podman-compose, runc, the CNI
 #                             name plugin (compose service names), debootstrap
 #                             and systemd (systemd-analyze): `make image`, `make test-deploy`
+#   mk/deps.sh --arm64        also the AArch64 cross compiler, its C library and
+#                             qemu-user: `make test-arm64` (mk/cross-arm64.sh adds the
+#                             arm64 builds of the libraries, without installing them)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -23,6 +26,9 @@ python3-boto3 python3-piexif time openssl"
 if [ "${1:-}" = --containers ]; then
     APT_PKGS="$APT_PKGS podman buildah podman-compose runc debootstrap uidmap
 golang-github-containernetworking-plugin-dnsname"
+fi
+if [ "${1:-}" = --arm64 ]; then
+    APT_PKGS="$APT_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 fi
 
 missing=""

@@ -16,7 +16,9 @@
 # the sanitizer writes its reports there (its log_path, set by the caller), so
 # a report from a process no test checks the status of (the worker an e2e
 # script starts) is seen too: a test after which a report file appears there
-# fails, and the report is shown.
+# fails, and the report is shown. ES_RUN_WRAPPER is a command that runs each C
+# program of the trees (make test-arm64: qemu-aarch64 -L ... for its
+# cross-built tree).
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 total_skip=0
@@ -91,11 +93,12 @@ if [ "${1:-}" = --deploy ]; then
     set --
 fi
 
+read -r -a wrapper <<<"${ES_RUN_WRAPPER:-}"
 first=1
 for build in "$@"; do
     echo "== $build"
     for t in $(find "$build/tests" -type f -name '*_test' -perm -u+x 2>/dev/null | sort); do
-        run_one "$t" "$t"
+        run_one "$t" "${wrapper[@]}" "$t"
     done
     if [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ]; then
         for t in $(ls tests/*/*_test.sh 2>/dev/null | grep -v -e '^tests/e2e/' -e '^tests/docker/' | sort); do
@@ -107,7 +110,7 @@ for build in "$@"; do
     [ "$first" = 1 ] && [ "${ES_RUN_SCRIPTS:-1}" = 1 ] && e2e=$(ls tests/e2e/*_test.sh 2>/dev/null | sort)
     if [ -n "$itests$e2e" ]; then
         start_emulator
-        for t in $itests; do run_one "$t" "$t"; done
+        for t in $itests; do run_one "$t" "${wrapper[@]}" "$t"; done
         for t in $e2e; do ES_BUILD="$build" run_one "$t" bash "$t"; done
     fi
     first=0

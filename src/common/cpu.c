@@ -1,5 +1,6 @@
-/* cpu.c - CPUID and XCR0, read once (cpu.h). Racing first calls compute and
- * store the same value, so a relaxed atomic is enough. */
+/* cpu.c - CPUID and XCR0 on x86-64, read once (cpu.h): racing first calls
+ * compute and store the same value, so a relaxed atomic is enough. HWCAP on
+ * AArch64 Linux (the auxiliary vector glibc keeps: read on each call). */
 #include "common/cpu.h"
 
 #include <stdint.h>
@@ -45,6 +46,10 @@ bool es_cpu_has(es_cpu_feature f)
     }
     return (v >> f) & 1u;
 }
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+
+bool es_cpu_has(es_cpu_feature f) { return f == ES_CPU_PMULL && (getauxval(AT_HWCAP) & HWCAP_PMULL); }
 #else
 bool es_cpu_has(es_cpu_feature f)
 {

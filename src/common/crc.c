@@ -5,6 +5,7 @@
  * per instruction, with AVX-512 VPCLMULQDQ), whose fold constants x^e mod P
  * are computed from the same polynomial at start-up. The folded remainder (16
  * bytes congruent to the input modulo P) and any tail go through the table.
+ * On AArch64 the same 64-byte folding runs on PMULL where the CPU has it.
  *
  * Reflected notation: bit i of a 64-bit word is the coefficient of x^(63-i),
  * so a word loaded little-endian from the message is the message's next 64
@@ -16,9 +17,32 @@
 
 #include "common/cpu.h"
 
+/* The 128-bit carry-less multiply: x86-64's PCLMULQDQ (and AVX-512's
+ * VPCLMULQDQ) or AArch64's PMULL (the crypto extension), each compiled for
+ * the functions that use it and run when the CPU has it. Both give the
+ * 128-bit product of two 64-bit words with bit i the coefficient of x^i, so
+ * the fold below and its constants are the same on both. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define S_HAVE_CLMUL 1
+#define S_HAVE_VCLMUL 1
+#define S_CLMUL_TARGET __attribute__((target("pclmul,sse4.1")))
+#define S_CLMUL_FEATURE ES_CPU_PCLMUL
+#define S_CLMUL_ENGINE "PCLMULQDQ folding"
 #include <immintrin.h>
+typedef __m128i s_v128;
+#elif defined(__aarch64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
+#define S_HAVE_CLMUL 1
+#if defined(__clang__)
+#define S_CLMUL_TARGET __attribute__((target("aes")))
+#else
+#define S_CLMUL_TARGET __attribute__((target("+crypto")))
+#endif
+#define S_CLMUL_FEATURE ES_CPU_PMULL
+#define S_CLMUL_ENGINE "PMULL folding"
+#include <arm_neon.h>
+typedef uint64x2_t s_v128;
+#else
+#define S_CLMUL_ENGINE "table only" /* never named: s_clmul stays false */
 #endif
 
 typedef struct s_params {
@@ -108,7 +132,9 @@ static void s_init(void)
     for (int k = 0; k < ES_CRC_KINDS; k++)
         s_build((es_crc_kind)k);
 #ifdef S_HAVE_CLMUL
-    s_clmul = es_cpu_has(ES_CPU_PCLMUL);
+    s_clmul = es_cpu_has(S_CLMUL_FEATURE);
+#endif
+#ifdef S_HAVE_VCLMUL
     s_vclmul = es_cpu_has(ES_CPU_AVX512_VCLMUL);
 #endif
 }
@@ -139,13 +165,44 @@ static uint64_t s_table_run(const s_engine *e, uint64_t reg, const uint8_t *p, s
     return reg;
 }
 
-#ifdef S_HAVE_CLMUL
-__attribute__((target("pclmul,sse4.1"))) static inline __m128i s_fold(__m128i acc, __m128i k, __m128i next)
+#if defined(S_HAVE_CLMUL) && defined(__x86_64__)
+S_CLMUL_TARGET static inline s_v128 s_load128(const uint8_t *p)
+{
+    return _mm_loadu_si128((const __m128i *)p);
+}
+S_CLMUL_TARGET static inline void s_store128(uint8_t *p, s_v128 v) { _mm_storeu_si128((__m128i *)p, v); }
+/* lo in the low 64 bits, hi in the high ones */
+S_CLMUL_TARGET static inline s_v128 s_pair(uint64_t lo, uint64_t hi)
+{
+    return _mm_set_epi64x((long long)hi, (long long)lo);
+}
+S_CLMUL_TARGET static inline s_v128 s_xor(s_v128 a, s_v128 b) { return _mm_xor_si128(a, b); }
+
+/* acc's low word times k's, xor its high word times k's, xor next. */
+S_CLMUL_TARGET static inline s_v128 s_fold(s_v128 acc, s_v128 k, s_v128 next)
 {
     __m128i lo = _mm_clmulepi64_si128(acc, k, 0x00);
     __m128i hi = _mm_clmulepi64_si128(acc, k, 0x11);
     return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
 }
+#elif defined(S_HAVE_CLMUL)
+S_CLMUL_TARGET static inline s_v128 s_load128(const uint8_t *p) { return vreinterpretq_u64_u8(vld1q_u8(p)); }
+S_CLMUL_TARGET static inline void s_store128(uint8_t *p, s_v128 v) { vst1q_u8(p, vreinterpretq_u8_u64(v)); }
+S_CLMUL_TARGET static inline s_v128 s_pair(uint64_t lo, uint64_t hi)
+{
+    return vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
+}
+S_CLMUL_TARGET static inline s_v128 s_xor(s_v128 a, s_v128 b) { return veorq_u64(a, b); }
+
+S_CLMUL_TARGET static inline s_v128 s_fold(s_v128 acc, s_v128 k, s_v128 next)
+{
+    poly128_t lo = vmull_p64((poly64_t)vgetq_lane_u64(acc, 0), (poly64_t)vgetq_lane_u64(k, 0));
+    poly128_t hi = vmull_high_p64(vreinterpretq_p64_u64(acc), vreinterpretq_p64_u64(k));
+    return veorq_u64(veorq_u64(vreinterpretq_u64_p128(lo), vreinterpretq_u64_p128(hi)), next);
+}
+#endif
+
+#ifdef S_HAVE_VCLMUL
 
 /* The same fold on four 128-bit lanes at once. */
 __attribute__((target("avx512f,vpclmulqdq"))) static inline __m512i s_fold4(__m512i acc, __m512i k, __m512i next)
@@ -190,50 +247,57 @@ s_vclmul_head(const s_engine *e, uint64_t reg, const uint8_t **pp, size_t *plen,
     *pp = p;
     *plen = len;
 }
+#endif
 
+#ifdef S_HAVE_CLMUL
 /* len >= 64. The register is added into the first bytes of the message, the
  * message is folded down to 16 bytes congruent to it, and those 16 bytes and
  * the tail (< 16 bytes) finish in the table. Long messages start 256 bytes
  * at a time (s_vclmul_head) when wide (the CPU can). */
-__attribute__((target("pclmul,sse4.1"))) static uint64_t s_clmul_run(const s_engine *e, uint64_t reg,
-                                                                     const uint8_t *p, size_t len, bool wide)
+S_CLMUL_TARGET static uint64_t s_clmul_run(const s_engine *e, uint64_t reg, const uint8_t *p, size_t len,
+                                           bool wide)
 {
-    __m128i a0, a1, a2, a3;
+    s_v128 a0, a1, a2, a3;
+#ifdef S_HAVE_VCLMUL
     if (wide && len >= 256) {
-        __m128i a[4];
+        s_v128 a[4];
         s_vclmul_head(e, reg, &p, &len, a);
         a0 = a[0];
         a1 = a[1];
         a2 = a[2];
         a3 = a[3];
-    } else {
-        a0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)reg));
-        a1 = _mm_loadu_si128((const __m128i *)(p + 16));
-        a2 = _mm_loadu_si128((const __m128i *)(p + 32));
-        a3 = _mm_loadu_si128((const __m128i *)(p + 48));
+    } else
+#else
+    (void)wide;
+#endif
+    {
+        a0 = s_xor(s_load128(p), s_pair(reg, 0));
+        a1 = s_load128(p + 16);
+        a2 = s_load128(p + 32);
+        a3 = s_load128(p + 48);
         p += 64;
         len -= 64;
     }
-    const __m128i k64 = _mm_set_epi64x((long long)e->fold64[1], (long long)e->fold64[0]);
+    const s_v128 k64 = s_pair(e->fold64[0], e->fold64[1]);
     while (len >= 64) {
-        a0 = s_fold(a0, k64, _mm_loadu_si128((const __m128i *)p));
-        a1 = s_fold(a1, k64, _mm_loadu_si128((const __m128i *)(p + 16)));
-        a2 = s_fold(a2, k64, _mm_loadu_si128((const __m128i *)(p + 32)));
-        a3 = s_fold(a3, k64, _mm_loadu_si128((const __m128i *)(p + 48)));
+        a0 = s_fold(a0, k64, s_load128(p));
+        a1 = s_fold(a1, k64, s_load128(p + 16));
+        a2 = s_fold(a2, k64, s_load128(p + 32));
+        a3 = s_fold(a3, k64, s_load128(p + 48));
         p += 64;
         len -= 64;
     }
-    const __m128i k16 = _mm_set_epi64x((long long)e->fold16[1], (long long)e->fold16[0]);
-    __m128i acc = s_fold(a0, k16, a1);
+    const s_v128 k16 = s_pair(e->fold16[0], e->fold16[1]);
+    s_v128 acc = s_fold(a0, k16, a1);
     acc = s_fold(acc, k16, a2);
     acc = s_fold(acc, k16, a3);
     while (len >= 16) {
-        acc = s_fold(acc, k16, _mm_loadu_si128((const __m128i *)p));
+        acc = s_fold(acc, k16, s_load128(p));
         p += 16;
         len -= 16;
     }
     uint8_t rest[16];
-    _mm_storeu_si128((__m128i *)rest, acc);
+    s_store128(rest, acc);
     reg = s_table_run(e, 0, rest, sizeof rest);
     return s_table_run(e, reg, p, len);
 }
@@ -311,7 +375,7 @@ uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64
 const char *es_crc_engine(void)
 {
     pthread_once(&s_once, s_init);
-    return s_vclmul ? "VPCLMULQDQ folding (AVX-512)" : s_clmul ? "PCLMULQDQ folding" : "table only";
+    return s_vclmul ? "VPCLMULQDQ folding (AVX-512)" : s_clmul ? S_CLMUL_ENGINE : "table only";
 }
 
 size_t es_crc_bytes(es_crc_kind kind) { return kind == ES_CRC64NVME ? 8 : 4; }

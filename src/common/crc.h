@@ -1,8 +1,9 @@
 /* crc.h - the reflected CRCs S3's flexible checksums use: CRC-32 (zlib's),
  * CRC-32C (Castagnoli) and CRC-64/NVME, with their standard initial value and
  * final XOR. es_crc_update picks, once per process, PCLMULQDQ folding on x86-64
- * CPUs that have it (256 bytes per step with AVX-512 VPCLMULQDQ) and a
- * portable slicing-by-8 table otherwise; all give the
+ * CPUs that have it (256 bytes per step with AVX-512 VPCLMULQDQ), PMULL
+ * folding on AArch64 ones (Graviton) and a portable slicing-by-8 table
+ * otherwise; all give the
  * same value for any length and alignment (tests/common/crc_test.c). Pure: no
  * I/O, no allocation. */
 #ifndef ES_COMMON_CRC_H
@@ -26,15 +27,15 @@ typedef enum es_crc_kind {
 uint64_t es_crc_update(es_crc_kind kind, uint64_t crc, const void *data, size_t len);
 /* The same with the portable table only (tests compare both paths). */
 uint64_t es_crc_update_portable(es_crc_kind kind, uint64_t crc, const void *data, size_t len);
-/* The same with 128-bit PCLMULQDQ folding and never the AVX-512 blocks
- * (what CPUs without VPCLMULQDQ run; the table where there is no PCLMULQDQ):
- * tests run that path on any CPU. */
+/* The same with 128-bit PCLMULQDQ (AArch64: PMULL) folding and never the
+ * AVX-512 blocks (what CPUs without VPCLMULQDQ run; the table where there is
+ * no PCLMULQDQ or PMULL): tests run that path on any CPU. */
 uint64_t es_crc_update_pclmul(es_crc_kind kind, uint64_t crc, const void *data, size_t len);
 /* The CRC of A followed by B from crc_a, crc_b and B's length (for checksums
  * of whole objects sent in parts). */
 uint64_t es_crc_combine(es_crc_kind kind, uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
 /* What es_crc_update runs on here, for logs and tests: "VPCLMULQDQ folding
- * (AVX-512)", "PCLMULQDQ folding" or "table only". */
+ * (AVX-512)", "PCLMULQDQ folding", "PMULL folding" or "table only". */
 const char *es_crc_engine(void);
 /* 4 for the 32-bit CRCs, 8 for CRC-64/NVME. */
 size_t es_crc_bytes(es_crc_kind kind);

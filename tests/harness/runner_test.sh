@@ -3,8 +3,9 @@
 # tests/run.sh counts a program that exits 0 without its "# summary:" line, or
 # that crashes after printing one, as failed; a sanitizer report left in
 # ES_SANITIZER_REPORTS fails the test that ran when it appeared; ES_RUN_ONLY
-# runs only the matching tests; and a suite that needs ../shared fails instead
-# of skipping when ES_REQUIRE_SHARED=1 (as CI runs it).
+# runs only the matching tests; ES_RUN_WRAPPER runs each program through that
+# command; and a suite that needs ../shared fails instead of skipping when
+# ES_REQUIRE_SHARED=1 (as CI runs it).
 source "$(dirname "$0")/lib.sh"
 # The runner runs this file; this file runs the runner (with ES_RUN_SCRIPTS=0).
 # Never let a runner that ignores that variable recurse into it.
@@ -51,6 +52,15 @@ t_crash_after_summary_fails() {
     out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
     check_eq "closing line" "$(tail -n 1 <<<"$out")" "1 passed, 1 failed"
 }
+t_wrapper() { # make test-arm64: each program run through qemu
+    local d out
+    d=$(fake_tree 'wrapped=[ "$ES_WRAPPED" = 1 ] && echo "# summary: 3 passed, 0 failed, 0 skipped"')
+    out=$(ES_RUN_SCRIPTS=0 ES_RUN_WRAPPER="env ES_WRAPPED=1" "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check "run.sh exits 0 when the wrapped program passes" test $? = 0
+    check_eq "closing line: the wrapper ran the program" "$(tail -n 1 <<<"$out")" "3 passed, 0 failed"
+    out=$(ES_RUN_SCRIPTS=0 "$ES_ROOT/tests/run.sh" "$d" 2>&1)
+    check_eq "without it: run directly" "$(tail -n 1 <<<"$out")" "0 passed, 1 failed"
+}
 t_sanitizer_report_fails() {
     local d out reports=$SCRATCH/reports
     mkdir -p "$reports"
@@ -84,6 +94,7 @@ t_required_shared_fails() {
 es_run t_good_programs_pass
 es_run t_silent_exit_zero_fails
 es_run t_crash_after_summary_fails
+es_run t_wrapper
 es_run t_sanitizer_report_fails
 es_run t_run_only_selects
 es_run t_required_shared_fails

@@ -30,6 +30,8 @@ void es_test_skip(const char *reason)
 
 bool es_test_current_failed(void) { return s_current_failed; }
 
+bool es_test_emulated(void) { return getenv("ES_TEST_EMULATED") != NULL; }
+
 void es_test_run(const char *name, void (*fn)(void))
 {
     s_current_name = name;

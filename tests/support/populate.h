@@ -1,12 +1,14 @@
 /* populate.h - whether this kernel populates pages on request
- * (MADV_POPULATE_WRITE through es_pages_populate, Linux 5.14): tests that
- * count page faults after populating skip where it does not. */
+ * (MADV_POPULATE_WRITE and _READ, both Linux 5.14): tests that count page
+ * faults or resident pages after populating skip where it does not. */
 #ifndef ES_TEST_POPULATE_H
 #define ES_TEST_POPULATE_H
 
 #include <stdbool.h>
 
-/* True when es_pages_populate fills in a fresh one-page mapping. */
+/* True when madvise(MADV_POPULATE_WRITE) fills in a fresh one-page mapping:
+ * the call succeeds and the page is resident afterwards. qemu-user (make
+ * test-arm64) returns success for that advice and populates nothing. */
 bool es_test_populate_supported(void);
 
 #endif
