@@ -211,6 +211,14 @@ e2e_requests() {
         emu_json "sum(1 for r in d['requests'] if ($2))"
 }
 
+# e2e_request_names SINCE PYTHON-FILTER: the requests e2e_requests counts, one
+# "ACTION bucket/key -> status" per line, so a failed count shows which ones.
+e2e_request_names() {
+    curl -fsS --max-time 5 "$ES_TEST_ENDPOINT/_emulator/requests?since=$1" |
+        emu_json "'\\n'.join('%s %s/%s -> %s' % (r.get('action'), r.get('bucket'), r.get('key', ''), r.get('status'))
+                    for r in d['requests'] if ($2))"
+}
+
 # e2e_expect_stripped KEY ORIGINAL: B/KEY must hold exactly what
 # `exifstrip strip ORIGINAL -` gives, be image/jpeg and carry no x-amz-meta-*
 # but exifstrip's own x-amz-meta-exifstrip-source-* (the source ETag at least)
