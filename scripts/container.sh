@@ -87,16 +87,16 @@ require_emulation() {
     handler=$bm/qemu-$q
     binfmt_ready "$handler" && return 0
     [ "$(id -u)" = 0 ] || die "$ARCH containers need qemu's binfmt handler $handler (with the F flag); as root: apt-get install qemu-user-static binfmt-support, or run this script as root"
-    [ -x "/usr/bin/qemu-$q-static" ] || die "$ARCH containers need qemu user emulation: apt-get install qemu-user-static binfmt-support"
+    [ -x "/usr/libexec/qemu-binfmt/$q-binfmt-P" ] || die "$ARCH containers need qemu user emulation: apt-get install qemu-user-static binfmt-support"
     [ -f "$bm/register" ] || mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null ||
         die "cannot mount binfmt_misc on $bm (a container without that privilege?): $ARCH emulation unavailable"
     if command -v update-binfmts >/dev/null 2>&1; then
         update-binfmts --enable "qemu-$q" >/dev/null 2>&1 || true
     fi
     if ! binfmt_ready "$handler" && [ "$q" = aarch64 ]; then
-        # What qemu-user-static's binfmt-support entry registers, written directly.
+        # What qemu-user-static's binfmt-support entry registers (P: argv[0] kept), written directly.
         [ -f "$handler" ] && echo -1 >"$handler"
-        printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' \
+        printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/libexec/qemu-binfmt/aarch64-binfmt-P:PF' \
             >"$bm/register" 2>/dev/null || true
     fi
     binfmt_ready "$handler" || die "could not register $handler with the F flag (see update-binfmts --display qemu-$q)"
