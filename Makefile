@@ -98,7 +98,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%_fuzz.c=$(BUILD)/tests/fuzz/%_replay_test)
 BENCH_BIN:= $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps deps-containers test test-build test-clang test-arm64 test-deploy image asan tsan tsan-build fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
+.PHONY: all deps deps-containers test test-build test-clang test-arm64 test-deploy test-deploy-arm64 image asan tsan tsan-build fuzz fuzz-build bench install uninstall clean demo local-up local-down check-layers lint tf-check
 
 all: $(BUILD)/exifstrip
 
@@ -279,8 +279,9 @@ uninstall:
 
 # The container image (docker/Dockerfile), built offline with podman (or docker);
 # prints its size. The first run makes the debian:bookworm-slim base with debootstrap.
+# ARCH=arm64 builds exifstrip:latest-arm64 under qemu emulation (scripts/container.sh).
 image: deps-containers
-	@scripts/container.sh image
+	@scripts/container.sh $(if $(ARCH),--arch $(ARCH)) image
 
 deps-containers:
 	@mk/deps.sh --containers
@@ -291,6 +292,13 @@ deps-containers:
 test-deploy: deps-containers
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/exifstrip $(BUILD)/tests/tools/mkfixture
 	@tests/run.sh --deploy $(BUILD)
+
+# Opt-in (tens of minutes the first time): the arm64 image built and run under
+# qemu emulation, tests/docker/image_arm64_test.sh.
+test-deploy-arm64:
+	@mk/deps.sh --arm64-image
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/exifstrip $(BUILD)/tests/tools/mkfixture
+	@ES_DEPLOY_ARM64=1 ES_RUN_ONLY=image_arm64_test tests/run.sh --deploy $(BUILD)
 
 clean:
 	rm -rf build

@@ -8,6 +8,8 @@
 #   mk/deps.sh --containers   also podman, buildah, podman-compose, runc, the CNI
 #                             name plugin (compose service names), debootstrap
 #                             and systemd (systemd-analyze): `make image`, `make test-deploy`
+#   mk/deps.sh --arm64-image  --containers plus qemu-user-static and binfmt-support
+#                             (arm64 containers under emulation): `make test-deploy-arm64`
 #   mk/deps.sh --arm64        also the AArch64 cross compiler, its C library and
 #                             qemu-user: `make test-arm64` (mk/cross-arm64.sh adds the
 #                             arm64 builds of the libraries, without installing them)
@@ -23,10 +25,11 @@ cd "$(dirname "$0")/.."
 APT_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libjpeg-dev
 libturbojpeg0-dev libexif-dev libexpat1-dev clang clang-format awscli curl ca-certificates systemd
 python3-boto3 python3-piexif time openssl"
-if [ "${1:-}" = --containers ]; then
+if [ "${1:-}" = --containers ] || [ "${1:-}" = --arm64-image ]; then
     APT_PKGS="$APT_PKGS podman buildah podman-compose runc debootstrap uidmap
 golang-github-containernetworking-plugin-dnsname"
 fi
+[ "${1:-}" = --arm64-image ] && APT_PKGS="$APT_PKGS qemu-user-static binfmt-support"
 if [ "${1:-}" = --arm64 ]; then
     APT_PKGS="$APT_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 fi

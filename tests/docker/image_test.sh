@@ -8,21 +8,44 @@
 # really loads libcurl and libcrypto), a PNG named .jpg is reported as refused,
 # the health check passes, and `podman stop` ends it with exit 0 within the
 # grace period. Skips (as skipped) when no container engine can run.
+# ES_IMAGE_ARCH=arm64 (image_arm64_test.sh) does all of it with the image built
+# for that architecture under qemu emulation (`make image ARCH=arm64`), and
+# checks that the binary in each image is an ELF for the image's architecture.
 DK_TEST_COUNT=2
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/lib_docker.sh"
 VERSION=$(cat "$ES_ROOT/VERSION")
-IMAGE=exifstrip:latest
 GRACE=5
+HOST_ARCH=$(dpkg --print-architecture)
+ARCH=${ES_IMAGE_ARCH:-$HOST_ARCH}
+IMAGE=exifstrip:latest TAGS="exifstrip:$VERSION (exifstrip:latest" EMULATED_BY=""
+if [ "$ARCH" != "$HOST_ARCH" ]; then
+    IMAGE=exifstrip:latest-$ARCH TAGS="exifstrip:$VERSION-$ARCH (exifstrip:latest-$ARCH"
+    # Emulated, PID 1's command line is the binfmt interpreter's, then the program and its argv.
+    EMULATED_BY="/[^ ]*qemu[^ ]* /usr/bin/exifstrip "
+    "$ES_ROOT/scripts/container.sh" --arch "$ARCH" emulation 2>"$DK_SCRATCH/emulation.err" ||
+        dk_skip_all "$ARCH containers cannot run here: $(cat "$DK_SCRATCH/emulation.err")"
+fi
 
-"$ES_ROOT/scripts/container.sh" image >"$DK_SCRATCH/build.log" 2>&1 || { tail -n 30 "$DK_SCRATCH/build.log" >&2; dk_abort "make image failed"; }
+"$ES_ROOT/scripts/container.sh" --arch "$ARCH" image >"$DK_SCRATCH/build.log" 2>&1 || { tail -n 30 "$DK_SCRATCH/build.log" >&2; dk_abort "make image failed"; }
 grep '^image ' "$DK_SCRATCH/build.log" >&2
 
+# elf_machine FILE: the ELF header's e_machine (62 x86-64, 183 AArch64) of a 64-bit little-endian ELF.
+elf_machine() {
+    [ "$(head -c 6 "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c460201 ] || { echo "not a 64-bit LE ELF"; return; }
+    od -An -tu2 -j18 -N2 "$1" | tr -d ' '
+}
+
 t_image() {
-    local size user
+    local size user want
     size=$($ENGINE image inspect --format '{{.Size}}' $IMAGE)
     check "image size $size below 40 MB" test "$size" -lt 40000000
-    check "make image prints the size" grep -q "^image exifstrip:$VERSION (exifstrip:latest): $size bytes" "$DK_SCRATCH/build.log"
+    check "make image prints the size" grep -q "^image $TAGS, $ARCH, built in [0-9]* s): $size bytes" "$DK_SCRATCH/build.log"
+    check_eq "image architecture" "$($ENGINE image inspect --format '{{.Architecture}}' $IMAGE)" "$ARCH"
+    $ENGINE create --name "es-elf-$DK_ID" $IMAGE >/dev/null && dk_on_exit "$ENGINE rm -f es-elf-$DK_ID"
+    $ENGINE cp "es-elf-$DK_ID:/usr/bin/exifstrip" "$DK_SCRATCH/exifstrip.elf"
+    case "$ARCH" in amd64) want=62 ;; arm64) want=183 ;; *) want="e_machine of $ARCH" ;; esac
+    check_eq "/usr/bin/exifstrip is an ELF for $ARCH" "$(elf_machine "$DK_SCRATCH/exifstrip.elf")" "$want"
     user=$($ENGINE image inspect --format '{{.Config.User}}' $IMAGE)
     check "numeric non-root user ($user)" grep -Eqx '[1-9][0-9]*(:[0-9]+)?' <<<"$user"
     check_eq "--version in the image" "$($ENGINE run --rm --read-only $IMAGE --version 2>/dev/null)" "exifstrip $VERSION"
@@ -71,7 +94,7 @@ t_worker_container() {
     emu_receive_all "$EXIFSTRIP_DLQ_URL" "$DK_SCRATCH/reports"
     check "report names notes.jpg and says PNG" grep -q '"key": "notes.jpg".*PNG' "$DK_SCRATCH/reports"
     check_eq "nothing written for the PNG" "$(emu_s3_status HEAD "$DST" notes.jpg)" 404
-    check "the worker is PID 1" grep -Eq '^ *1 +exifstrip worker *$' <<<"$($ENGINE top "$name" pid args 2>/dev/null)"
+    check "the worker is PID 1" grep -Eq "^ *1 +${EMULATED_BY}exifstrip worker *\$" <<<"$($ENGINE top "$name" pid args 2>/dev/null)"
     health=$($ENGINE healthcheck run "$name" 2>&1)
     check_eq "health check passes while it runs ($health)" "$?" 0
     t0=$EPOCHREALTIME

@@ -22,11 +22,16 @@ trap _dk_cleanup EXIT
 
 dk_abort() { echo "docker tests: $*" >&2; echo "# summary: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
-# No engine: every test of the file is reported as skipped (never as passed).
-if ! ENGINE=$("$ES_ROOT/scripts/container.sh" engine 2>"$DK_SCRATCH/engine.err"); then
-    echo "SKIP $(basename "$0"): no container engine can run here: $(cat "$DK_SCRATCH/engine.err")" >&2
+# dk_skip_all REASON: every test of the file is reported as skipped (never as
+# passed), saying why; ends the test program.
+dk_skip_all() {
+    echo "SKIP $(basename "$0"): $*" >&2
     echo "# summary: 0 passed, 0 failed, ${DK_TEST_COUNT:-1} skipped"
     exit 0
+}
+
+if ! ENGINE=$("$ES_ROOT/scripts/container.sh" engine 2>"$DK_SCRATCH/engine.err"); then
+    dk_skip_all "no container engine can run here: $(cat "$DK_SCRATCH/engine.err")"
 fi
 [ "$ENGINE" = podman ] && eval "$("$ES_ROOT/scripts/container.sh" env)"
 for _dk_tool in "$EXIFSTRIP" "$MKFIXTURE" /usr/bin/aws; do
