@@ -16,12 +16,9 @@
 static size_t page; /* bytes (set by main) */
 
 /* A fresh mapping of S_PAGES pages with *a a buffer of cap bytes from
- * `offset` into it, or NULL when the test cannot run: the kernel does not
- * know MADV_POPULATE_WRITE, or no mapping. */
+ * `offset` into it, or NULL when there is no mapping. */
 static unsigned char *s_map(es_page_ahead *a, size_t offset, size_t cap)
 {
-    if (!es_test_populate_supported())
-        return NULL;
     void *p = mmap(NULL, S_PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
@@ -38,9 +35,10 @@ static bool s_page_resident(const unsigned char *map, size_t i)
 static void test_a_step_ahead_to_a_page_boundary(void)
 {
     es_page_ahead a; /* starting 100 bytes into page 0 (a malloc header's place) */
+    SKIP_UNLESS_POPULATING();
     unsigned char *map = s_map(&a, 100, 40 * page);
     if (!map)
-        SKIP("no MADV_POPULATE_WRITE or no mapping");
+        SKIP("no mapping");
     /* room for 100 bytes asked, a step of 3 pages: on to the boundary of
      * page 4, pages 1-3 whole (page 0 is partly another block's: left) */
     CHECK_INT_EQ(es_page_ahead_cover(&a, 100, 3 * page), 3 * page);
@@ -61,9 +59,10 @@ static void test_a_step_ahead_to_a_page_boundary(void)
 static void test_never_past_the_capacity(void)
 {
     es_page_ahead a; /* pages 1-5 and 10 bytes of page 6 */
+    SKIP_UNLESS_POPULATING();
     unsigned char *map = s_map(&a, page, 5 * page + 10);
     if (!map)
-        SKIP("no MADV_POPULATE_WRITE or no mapping");
+        SKIP("no mapping");
     CHECK_INT_EQ(es_page_ahead_cover(&a, 2 * page, 32 * page), 5 * page);
     CHECK_INT_EQ(a.populated, 5 * page + 10);
     CHECK_INT_EQ(ot_resident(map, S_PAGES * page), 5);
@@ -85,9 +84,10 @@ static void test_step_ends_follow_the_page_size(void)
 {
     enum { S_BIG = 65536, S_BIG_PAGES = 4 };
     es_page_ahead a;
+    SKIP_UNLESS_POPULATING();
     unsigned char *map = s_map(&a, 0, page);
     if (!map)
-        SKIP("no MADV_POPULATE_WRITE or no mapping");
+        SKIP("no mapping");
     CHECK_INT_EQ(a.page, page);
     munmap(map, S_PAGES * page);
     if (S_BIG % page)
