@@ -14,10 +14,10 @@
 #define S_POPULATE_READ (-1)
 #endif
 
-static uintptr_t s_page_size(void)
+size_t es_page_size(void)
 {
     long page_size = sysconf(_SC_PAGESIZE);
-    return page_size > 0 ? (uintptr_t)page_size : 0;
+    return page_size > 0 ? (size_t)page_size : 0;
 }
 
 /* Gives the pages [first, end) (page-aligned) the advice; returns their
@@ -33,7 +33,7 @@ static size_t s_advise(uintptr_t first, uintptr_t end, int advice)
 
 size_t es_pages_populate(void *p, size_t len)
 {
-    uintptr_t page = s_page_size(), start = (uintptr_t)p;
+    uintptr_t page = es_page_size(), start = (uintptr_t)p;
     if (!p || !page || len > UINTPTR_MAX - start)
         return 0;
     return s_advise((start + page - 1) / page * page, (start + len) / page * page, S_POPULATE_WRITE);
@@ -43,7 +43,7 @@ size_t es_pages_populate(void *p, size_t len)
  * there are none or the rounded-up end would wrap. */
 static bool s_around(const void *p, size_t len, uintptr_t *first, uintptr_t *end)
 {
-    uintptr_t page = s_page_size(), start = (uintptr_t)p;
+    uintptr_t page = es_page_size(), start = (uintptr_t)p;
     if (!p || len == 0 || !page || len > UINTPTR_MAX - start || UINTPTR_MAX - start - len < page)
         return false;
     *first = start / page * page;

@@ -14,6 +14,11 @@
 
 #include <stddef.h>
 
+/* The kernel's page size in bytes (4 KiB on x86-64; 64 KiB on some arm64
+ * kernels), 0 if it cannot be told. A pure getter (sysconf: glibc has it
+ * from the auxiliary vector, no system call). */
+size_t es_page_size(void);
+
 /* Populates, for writing, the whole pages that lie inside [p, p + len) (a
  * partial first or last page is left to fault: it may be shared with
  * another block). Returns the bytes populated: 0 when none lies inside, or

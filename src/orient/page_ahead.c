@@ -9,6 +9,7 @@ void es_page_ahead_init(es_page_ahead *a, void *base, size_t cap)
     a->base = base;
     a->cap = base ? cap : 0;
     a->populated = 0;
+    a->page = es_page_size();
 }
 
 void es_page_ahead_moved(es_page_ahead *a, void *base, size_t cap)
@@ -30,9 +31,9 @@ size_t es_page_ahead_cover(es_page_ahead *a, size_t end, size_t step)
     /* end the step on a page boundary (less than a page further; or at the
      * block's very end) so the next one starts on it: a page split between
      * two steps would be populated by neither */
-    size_t past = (size_t)(((uintptr_t)a->base + to) % ES_PAGE_AHEAD_ALIGN);
-    if (past && a->cap - to >= ES_PAGE_AHEAD_ALIGN - past)
-        to += ES_PAGE_AHEAD_ALIGN - past;
+    size_t past = a->page ? (size_t)(((uintptr_t)a->base + to) % a->page) : 0;
+    if (past && a->cap - to >= a->page - past)
+        to += a->page - past;
     a->populated = to;
     return es_pages_populate(a->base + from, to - from);
 }

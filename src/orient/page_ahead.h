@@ -7,9 +7,10 @@
  * it then, unseen by the guest): ~4.4 us, half of a fault. Never populates
  * past the buffer's capacity, nor more than one step (and a page) past
  * what the caller says it is about to write, so the memory a transform
- * counts (plan.c) stays the memory it uses. Step ends are page-aligned, so
- * only the buffer's first and last partial pages (possibly shared with
- * another block) are left to fault. Internal to src/orient (sparse_coefs.c,
+ * counts (plan.c) stays the memory it uses. Step ends are aligned to the
+ * kernel's page size (es_page_size: 64 KiB on some arm64 kernels), so only
+ * the buffer's first and last partial pages (possibly shared with another
+ * block) are left to fault. Internal to src/orient (sparse_coefs.c,
  * lossless.c). */
 #ifndef ES_ORIENT_PAGE_AHEAD_H
 #define ES_ORIENT_PAGE_AHEAD_H
@@ -17,17 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The page size that step ends are aligned to (a larger real page only
- * leaves a partial one to fault at each step's end). */
-#define ES_PAGE_AHEAD_ALIGN 4096u
-
 typedef struct es_page_ahead {
     uint8_t *base;
     size_t cap;       /* bytes */
     size_t populated; /* [base, base + populated) has been asked for */
+    size_t page;      /* step ends are aligned to it: the kernel's page size
+                       * (set by init; 0: not aligned) */
 } es_page_ahead;
 
-/* A buffer of cap bytes at base, nothing of it populated yet. */
+/* A buffer of cap bytes at base, nothing of it populated yet; page is the
+ * kernel's page size. */
 void es_page_ahead_init(es_page_ahead *a, void *base, size_t cap);
 
 /* The buffer moved (realloc) or changed size: what was populated moved

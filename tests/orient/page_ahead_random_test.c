@@ -89,8 +89,7 @@ static bool s_one_buffer(void)
 
 static void test_random_covers(void)
 {
-    if (!es_test_populate_supported() || ot_page() != ES_PAGE_AHEAD_ALIGN)
-        SKIP("no MADV_POPULATE_WRITE or pages of another size");
+    SKIP_UNLESS_POPULATING();
     for (int buffer = 0; buffer < 300; buffer++)
         if (!s_one_buffer())
             return;

@@ -32,16 +32,18 @@
 
 #if !ES_TEST_SANITIZED /* ASan and TSan replace malloc: glibc's settings do not apply */
 /* Frees a 4 MiB block (glibc's default would now raise its mmap threshold to
- * 4 MiB), then reports whether a 1 MiB block is mapped on its own. */
+ * 4 MiB), then reports whether a 1 MiB block is mapped on its own. The
+ * blocks are held through volatile pointers: clang removes a malloc, memset
+ * and free whose pointer goes nowhere else (nothing would be allocated). */
 static bool s_megabyte_is_mapped(void)
 {
-    char *big = malloc(4u << 20);
+    char *volatile big = malloc(4u << 20);
     if (!big)
         return false;
     memset(big, 1, 4u << 20);
     free(big);
     size_t before = mallinfo2().hblks;
-    char *mid = malloc(1u << 20);
+    char *volatile mid = malloc(1u << 20);
     if (!mid)
         return false;
     memset(mid, 2, 1u << 20);
