@@ -51,8 +51,7 @@ static long s_minor_faults(void)
 
 static void test_whole_range_is_resident_without_faults(void)
 {
-    if (!es_test_populate_supported())
-        SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
+    SKIP_UNLESS_POPULATING();
     unsigned char *map = s_map();
     REQUIRE(map);
     CHECK_INT_EQ(s_resident(map, -1), 0);
@@ -78,8 +77,7 @@ static void s_check_only_resident(unsigned char *map, int first, int last)
 
 static void test_partial_pages(void)
 {
-    if (!es_test_populate_supported())
-        SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
+    SKIP_UNLESS_POPULATING();
     unsigned char *map = s_map();
     REQUIRE(map);
     /* from the middle of page 1 to the middle of page 5: pages 2, 3 and 4 */

@@ -204,19 +204,25 @@ e2e_log_seq() {
     curl -fsS --max-time 5 "$ES_TEST_ENDPOINT/_emulator/requests?since=999999999" | emu_json 'd["last_seq"]'
 }
 
-# e2e_requests SINCE PYTHON-FILTER: number of logged requests after SINCE for
-# which the filter (over r, one request log entry) is true.
-e2e_requests() {
+# e2e_over_requests SINCE PYTHON-FILTER PYTHON-EXPR: EXPR evaluated over rs,
+# the logged requests after SINCE for which the filter (over r, one request
+# log entry) is true.
+e2e_over_requests() {
     curl -fsS --max-time 5 "$ES_TEST_ENDPOINT/_emulator/requests?since=$1" |
-        emu_json "sum(1 for r in d['requests'] if ($2))"
+        emu_json "(lambda rs: $3)([r for r in d['requests'] if ($2)])"
+}
+
+# e2e_requests SINCE PYTHON-FILTER: how many logged requests after SINCE the
+# filter is true for.
+e2e_requests() {
+    e2e_over_requests "$1" "$2" "len(rs)"
 }
 
 # e2e_request_names SINCE PYTHON-FILTER: the requests e2e_requests counts, one
 # "ACTION bucket/key -> status" per line, so a failed count shows which ones.
 e2e_request_names() {
-    curl -fsS --max-time 5 "$ES_TEST_ENDPOINT/_emulator/requests?since=$1" |
-        emu_json "'\\n'.join('%s %s/%s -> %s' % (r.get('action'), r.get('bucket'), r.get('key', ''), r.get('status'))
-                    for r in d['requests'] if ($2))"
+    e2e_over_requests "$1" "$2" \
+        "'\\n'.join('%s %s/%s -> %s' % (r.get('action'), r.get('bucket'), r.get('key', ''), r.get('status')) for r in rs)"
 }
 
 # e2e_expect_stripped KEY ORIGINAL: B/KEY must hold exactly what

@@ -530,8 +530,7 @@ static void test_held_input_is_populated(void)
 {
     if (ES_TEST_SANITIZED)
         SKIP("built with a sanitizer: its allocator and shadow memory fault on their own");
-    if (!es_test_populate_supported())
-        SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
+    SKIP_UNLESS_POPULATING();
     int counter = ot_fault_counter();
     if (counter < 0)
         SKIP("no perf page-fault counter for this thread (perf_event_paranoid)");

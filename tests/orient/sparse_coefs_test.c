@@ -268,8 +268,7 @@ static void s_check_ahead(const es_sparse_coefs *s, size_t used)
 
 static void test_pages_are_populated_ahead(void)
 {
-    if (!es_test_populate_supported())
-        SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
+    SKIP_UNLESS_POPULATING();
     mallopt(M_MMAP_THRESHOLD, 128 << 10); /* blocks this large are fresh mappings (glibc) */
     static JBLOCK row[S_WIDE];
     es_sparse_coefs s;

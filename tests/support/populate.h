@@ -11,4 +11,12 @@
  * test-arm64) returns success for that advice and populates nothing. */
 bool es_test_populate_supported(void);
 
+/* Leaves the current test function as skipped, saying why, unless
+ * es_test_populate_supported() (SKIP of harness/test.h: include it first). */
+#define SKIP_UNLESS_POPULATING()                                                   \
+    do {                                                                           \
+        if (!es_test_populate_supported())                                         \
+            SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)"); \
+    } while (0)
+
 #endif

@@ -518,8 +518,7 @@ static void test_announced_part_is_written_without_faults(void)
 {
     if (ES_TEST_SANITIZED)
         SKIP("built with a sanitizer: its allocator and shadow memory fault on their own");
-    if (!es_test_populate_supported())
-        SKIP("the kernel does not populate on request (MADV_POPULATE_WRITE)");
+    SKIP_UNLESS_POPULATING();
     /* as the worker has it (src/worker/memory.c), with the heap's free
      * memory given back: a part's pages are fresh, not memory of the heap
      * that earlier tests made resident */
