@@ -225,6 +225,11 @@ const es_orient_result *es_orient_stripper_result(const es_orient_stripper *s);
 /* Whether input now passes straight through (the plain streaming path): until
  * then everything fed is held (copied, unless lent: feed_borrowed). */
 bool es_orient_stripper_streaming(const es_orient_stripper *s);
+/* True while the write callback is being given bytes that stay valid and
+ * unchanged until es_orient_stripper_free: a turned photo's output, handed
+ * over in one call at finish (the caller may send it without copying it;
+ * it then frees the stripper only once they are no longer needed). */
+bool es_orient_stripper_output_stable(const es_orient_stripper *s);
 /* Bytes of input copied into the stripper's own hold so far (0 while all it
  * held was lent). */
 uint64_t es_orient_stripper_copied(const es_orient_stripper *s);

@@ -24,12 +24,19 @@
  * Held input is copied into the stripper's own hold, unless the caller lends
  * it (es_orient_stripper_feed_borrowed: a mapped file): then, as long as it
  * is one contiguous range of lent memory, DECIDING and BUFFERING refer to it
- * and the transform (or the fallback to keep) reads it in place. */
+ * and the transform (or the fallback to keep) reads it in place.
+ *
+ * A turned photo's output is not passed on run by run: it is collected and
+ * handed over in one call at finish, bytes that stay valid until
+ * es_orient_stripper_free (es_orient_stripper_output_stable), so an uploader
+ * can send them without copying them: the plain stripper's output is
+ * written back into the transformed copy (compact.h) rather than copied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/pages.h"
+#include "orient/compact.h"
 #include "exifstrip/orient.h"
 
 #define S_DECIDE_CAP ((size_t)ES_ORIENT_DECIDE_CAP)
@@ -83,6 +90,11 @@ struct es_orient_stripper {
      * longjmp (a SIGBUS handler's, when lent input vanishes) leaves what it
      * allocated reachable: es_orient_stripper_free releases it. */
     es_orient_transform_work turning;
+    /* The turned photo's output, written back into the hold (the
+     * transformed copy) and handed over from there; output_stable while it
+     * is being handed over. */
+    es_orient_compact turned;
+    bool output_stable;
     es_orient_result result;
     es_jpeg_stats stats;
     es_error error;
@@ -278,11 +290,36 @@ static void s_drop_held(es_orient_stripper *s)
     s->held_lent = false;
 }
 
-/* Starts the output stripper and feeds it what is held; keep_tag inserts the tag. */
-static es_err s_start_real(es_orient_stripper *s, bool keep_tag)
+/* Hands the collected output of a turned photo over in one call. */
+static es_err s_put_turned(es_orient_stripper *s)
+{
+    es_orient_compact_finish(&s->turned);
+    s->output_stable = true;
+    es_err rc = s_put(s, s->hold, s->turned.len);
+    s->output_stable = false;
+    return rc;
+}
+
+/* es_orient_compact_write as a callback of this file's (the address of a
+ * function of another object would be loaded from the GOT, which the layer
+ * check does not allow src/orient). */
+static es_err s_compact_write(void *ctx, const uint8_t *data, size_t len)
+{
+    return es_orient_compact_write(ctx, data, len);
+}
+
+/* Starts the output stripper and feeds it what is held; keep_tag inserts the
+ * tag; turned (the hold is the transformed copy) writes the output back into
+ * the hold (compact.h) instead of passing it on. */
+static es_err s_start_real(es_orient_stripper *s, bool keep_tag, bool turned)
 {
     s->insert_pending = keep_tag;
-    s->real = es_jpeg_stripper_new(&s->policy, s_out_write, s);
+    if (turned) {
+        es_orient_compact_init(&s->turned, s->hold, s->hold_cap);
+        s->real = es_jpeg_stripper_new(&s->policy, s_compact_write, &s->turned);
+    } else {
+        s->real = es_jpeg_stripper_new(&s->policy, s_out_write, s);
+    }
     if (!s->real)
         return s_fail(s, ES_ERR_NOMEM, "out of memory");
     es_err rc = es_jpeg_stripper_feed(s->real, s->held, s->held_len);
@@ -304,7 +341,7 @@ static es_err s_stream(es_orient_stripper *s, bool keep_tag)
     s->phase = S_STREAMING;
     es_jpeg_stripper_free(s->probe);
     s->probe = NULL;
-    ES_GUARD(s_start_real(s, keep_tag));
+    ES_GUARD(s_start_real(s, keep_tag, false));
     s_drop_held(s);
     return ES_OK;
 }
@@ -532,7 +569,7 @@ static es_err s_finish_buffered(es_orient_stripper *s)
     es_err rc;
     if (plan.fallback[0]) {
         s_keep_fallback_note(s, plan.fallback);
-        rc = s_start_real(s, true);
+        rc = s_start_real(s, true, false);
     } else {
         char what[128];
         es_orient_plan_describe(&plan, what, sizeof what);
@@ -541,11 +578,13 @@ static es_err s_finish_buffered(es_orient_stripper *s)
         s_drop_held(s); /* the transformed copy replaces the input */
         s->held = s->hold = img;
         s->held_len = s->hold_cap = img_len;
-        rc = s_start_real(s, false);
-        s_give_back(s);
+        rc = s_start_real(s, false, true);
     }
     if (rc == ES_OK && (rc = es_jpeg_stripper_finish(s->real)) != ES_OK)
         s_fail(s, rc, es_jpeg_stripper_error(s->real));
+    if (rc == ES_OK && !plan.fallback[0])
+        rc = s_put_turned(s);
+    s_give_back(s); /* the turned copy's share, once its output is written */
     return rc;
 }
 
@@ -596,6 +635,8 @@ bool es_orient_stripper_streaming(const es_orient_stripper *s) { return s->phase
 
 uint64_t es_orient_stripper_copied(const es_orient_stripper *s) { return s->copied; }
 
+bool es_orient_stripper_output_stable(const es_orient_stripper *s) { return s->output_stable; }
+
 uint64_t es_orient_stripper_probed(const es_orient_stripper *s) { return s->probed; }
 
 void es_orient_stripper_expect_input(es_orient_stripper *s, uint64_t len) { s->expect_len = len; }
@@ -611,5 +652,6 @@ void es_orient_stripper_free(es_orient_stripper *s)
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);
     free(s->hold);
+    es_orient_compact_clean(&s->turned);
     free(s);
 }

@@ -4,7 +4,8 @@
  * applied is held while it is turned, within EXIFSTRIP_TRANSFORM_MEMORY: its
  * share is taken when its frame is read, before the rest is held; when it is
  * not free the GET stops and the job waits holding nothing, then reads the
- * photo again).
+ * photo again; its turned output is lent to the upload from the stripper,
+ * not copied into a part, and the stripper lives as long as the upload).
  * Nothing reaches the destination unless the stripper accepted the whole
  * input, because a single-part body is only PUT at finish and a multipart
  * upload is aborted on refusal. The outcome is decided from what failed (the
@@ -58,6 +59,8 @@ typedef struct s_run {
     bool write_conflict; /* the conditional write found B changed: re-check */
     bool unchecked;      /* the write was not decided from a HEAD: one PutObject only */
     bool abandoned;      /* too old or too slow: retried, the message released at once */
+    bool lent;           /* the output was lent to the upload (a turned photo's): the stripper
+                            keeps it until the upload is freed */
     uint64_t *share;     /* transform memory reserved while waiting, for this reading's photo */
     uint64_t wait_bytes; /* the photo's share was not free: the GET stopped, wait for this much */
     uint64_t share_done; /* the stripper gave its share back: released once the write is done */
@@ -102,12 +105,17 @@ static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
     s_run *run = ctx;
     if (run->unchecked && run->bytes_out + len > run->env->cfg->part_size)
         return s_needs_check(run, run->bytes_out + len, "output");
-    /* The part is allocated (and prefaulted) at the first output, not when
-     * the GET starts: a photo turned at its end is held and transformed
-     * first, and its empty part would only add to that peak. */
-    if (run->bytes_out == 0)
+    /* A turned photo's output stays in the stripper until it is freed: it
+     * is lent to the upload, not copied into a part (no part is allocated;
+     * s_read_once keeps the stripper as long as the upload may send it). */
+    bool stable = es_orient_stripper_output_stable(run->stripper);
+    /* Otherwise the part is allocated (and prefaulted) at the first output,
+     * not when the GET starts. */
+    if (run->bytes_out == 0 && !stable)
         es_s3_upload_expect(run->upload, run->expect_bytes);
-    es_err rc = es_s3_upload_write(run->upload, data, len, &run->put_res);
+    es_err rc = stable ? es_s3_upload_lend(run->upload, data, len, &run->put_res)
+                       : es_s3_upload_write(run->upload, data, len, &run->put_res);
+    run->lent |= stable;
     if (rc != ES_OK) {
         run->output_failed = true;
         return es_error_set(&run->why, rc, "writing the output failed: %s", run->put_res.message);
@@ -429,6 +437,8 @@ void es_job_kept_free(es_job_kept *kept)
 {
     es_s3_upload_free(kept->upload); /* a single PutObject: nothing to abort */
     kept->upload = NULL;
+    es_orient_stripper_free(kept->stripper); /* after the upload that was lent its output */
+    kept->stripper = NULL;
     kept->sent = false;
 }
 
@@ -467,18 +477,25 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
     if (es_s3_upload_resendable(run.upload)) {
         /* one PutObject found B changed: its body waits for the re-check.
          * It is the job's one part, as for a photo not turned, not transform
-         * memory: the turned copy is freed below, and so the share is given
-         * back; the body is freed before the photo is read again (job.c), so
-         * a job never holds it beside another share. */
+         * memory: a turned photo's is lent by its stripper, kept with it
+         * (holding only that output: the stripper is finished, its share
+         * given back and its run ended, so freeing it later calls no budget
+         * op of this run's), so the share is given back; the body is freed
+         * before the photo is read again (job.c), so a job never holds it
+         * beside another share. */
         kept->upload = run.upload;
         run.upload = NULL;
+        if (run.lent) {
+            kept->stripper = run.stripper;
+            run.stripper = NULL;
+        }
     }
     if (kept->sent)
         kept->res = *res;
     s_forget_unwritten(res);
-    es_s3_upload_abort(run.upload); /* NULL once finished */
-    es_orient_stripper_free(run.stripper);
-    if (run.share_done) /* the output written (or given up), the turned copy freed */
+    es_s3_upload_abort(run.upload);        /* NULL once finished */
+    es_orient_stripper_free(run.stripper); /* after the upload it may have lent its output */
+    if (run.share_done)                    /* the output written (or given up), the turned copy freed */
         es_transform_budget_release(s_budget(&run), run.share_done);
     *wait_bytes = run.wait_bytes;
     age->limit_s = run.limit_s;

@@ -12,8 +12,9 @@
  * write may have landed after all, its answer lost: job.c asks B).
  * Zero-initialised; freed with es_job_kept_free. */
 typedef struct es_job_kept {
-    es_s3_upload *upload; /* NULL: no body kept */
-    bool sent;            /* a write was sent and found B changed: res holds its stripped outcome's
+    es_s3_upload *upload;         /* NULL: no body kept */
+    es_orient_stripper *stripper; /* a turned photo's: it lends upload its body (else NULL) */
+    bool sent;                    /* a write was sent and found B changed: res holds its stripped outcome's
                              bytes, removed summary and orientation note */
     es_job_result res;
 } es_job_kept;

@@ -2,7 +2,8 @@
 # orientation_test.sh - end to end: a portrait phone photo stored sideways
 # (EXIF Orientation 6, sides not whole MCUs) uploaded with awscli to bucket A
 # arrives in B upright, with no EXIF at all: B decodes to exactly the pixels
-# the original displays as (jpegtran -trim), its stored pixels are turned, and
+# the original displays as (jpegtran -trim), is byte for byte what
+# `exifstrip strip` makes of it, its stored pixels are turned, and
 # job.done says what was done. A second photo too large for the worker's
 # EXIFSTRIP_TRANSFORM_MEMORY is not refused: it keeps only its tag (and says
 # why). An upright photo still takes the plain byte-for-byte path. Photos
@@ -45,6 +46,9 @@ t_rotated_photo_arrives_upright() {
     emu_s3 GET "$E2E_B" "$PORTRAIT" -o "$d/portrait.jpg" || { es_fail "'$PORTRAIT' is not in B"; return; }
     e2e_expect_stripped "$PORTRAIT" "$UP/$PORTRAIT"
     check "B displays exactly as the original did" "$JPEGCMP" pixels "$UP/$PORTRAIT" "$d/portrait.jpg"
+    "$EXIFSTRIP" strip -q "$UP/$PORTRAIT" "$d/portrait-cli.jpg"
+    check "B is byte for byte what exifstrip strip makes (the output lent to the upload)" \
+        cmp -s "$d/portrait.jpg" "$d/portrait-cli.jpg"
     check "B's stored pixels are turned upright" bash -c '! "$1" rawpixels "$2" "$3"' _ "$JPEGCMP" "$UP/$PORTRAIT" "$d/portrait.jpg"
     "$EXIFSTRIP" inspect --json "$d/portrait.jpg" >"$d/portrait.json"
     check "B has no EXIF and needs no turning" "$E2E_PY" -c 'import json,sys

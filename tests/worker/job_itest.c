@@ -445,6 +445,66 @@ static void test_output_larger_than_the_input_part(void)
     es_wfix_teardown(&s_w);
 }
 
+/* A 640x480 photo stored turned (Orientation 6, GPS in its Exif when gps)
+ * and what `exifstrip strip` makes of it (es_orient_strip_buffer, apply):
+ * both malloc'd; false when either could not be made. */
+static bool s_turned_photo(unsigned seed, bool gps, uint8_t **jpeg, size_t *len, uint8_t **expect,
+                           size_t *expect_len)
+{
+    es_fixture_opts o = {.width = 640, .height = 480, .seed = seed, .orientation = 6, .oriented_pixels = true};
+    o.exif_gps = gps;
+    es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
+    es_error err;
+    *jpeg = *expect = NULL;
+    return es_fixture_make(&o, jpeg, len) == 0 &&
+           es_orient_strip_buffer(NULL, &oc, *jpeg, *len, expect, expect_len, &err, NULL) == ES_OK;
+}
+
+/* A turned photo's output is lent to the upload by the stripper, not copied
+ * into a part: B gets exactly what es_orient_strip_buffer (the CLI's strip)
+ * makes, and no part buffer is allocated (none is left as the thread's
+ * spare, as a copied part would be). A first write that finds B holding an
+ * older source sends the same lent body again (If-Match, no second GET),
+ * the stripper kept alive for it. */
+static void test_turned_photo_is_lent_not_copied(void)
+{
+    SETUP();
+    uint8_t *jpeg, *expect;
+    size_t len = 0, expect_len = 0;
+    REQUIRE(s_turned_photo(11, true, &jpeg, &len, &expect, &expect_len));
+    const char *key = "turned/lent.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    rec.has_size = true;
+    rec.size = len;
+    snprintf(rec.sequencer, sizeof rec.sequencer, "0B");
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    for (int run = 0; run < 2; run++) {
+        es_s3_upload_release_spare();
+        es_s3_upload_release_shared_spare();
+        long seq = es_wfix_last_seq();
+        if (run == 1) /* B holds the older source 0B: If-None-Match fails, the kept body is resent */
+            snprintf(rec.sequencer, sizeof rec.sequencer, "0C");
+        es_job_run_record(&s_env, &msg, &rec, &res);
+        CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+        CHECK_STR_CONTAINS(res.orientation, "rotate 90");
+        CHECK_INT_EQ(res.bytes_out, expect_len);
+        CHECK_INT_EQ(es_wfix_count(seq, "GetObject", key), 1);
+        CHECK_INT_EQ(es_wfix_count(seq, "PutObject", key), run ? 2 : 1);
+        CHECK_INT_EQ(es_s3_upload_spare_bytes() + es_s3_upload_shared_spare_bytes(), 0); /* no part */
+        uint8_t *got = NULL;
+        size_t got_len = 0;
+        CHECK_OK(es_wfix_get(&s_w, s_w.dst, key, &got, &got_len, NULL));
+        CHECK_MEM_EQ(got, got_len, expect, expect_len);
+        free(got);
+    }
+    free(expect);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 /* A record run in the background (its source first uploaded by the thread
  * when jpeg is set: s_upload_newer). */
 typedef struct s_bg_job {
@@ -550,13 +610,9 @@ static void test_share_wait_ends_at_the_age_limit_or_a_stop(void)
 static void test_turned_photo_waits_for_its_share_holding_nothing(void)
 {
     SETUP();
-    es_fixture_opts o = {.width = 640, .height = 480, .seed = 6, .orientation = 6, .oriented_pixels = true};
-    uint8_t *jpeg = NULL, *expect = NULL, *got = NULL;
+    uint8_t *jpeg, *expect, *got = NULL;
     size_t len = 0, expect_len = 0, got_len = 0;
-    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
-    es_orient_config oc = {ES_ORIENT_APPLY, s_w.cfg.max_pixels, NULL};
-    es_error err;
-    REQUIRE(es_orient_strip_buffer(NULL, &oc, jpeg, len, &expect, &expect_len, &err, NULL) == ES_OK);
+    REQUIRE(s_turned_photo(6, false, &jpeg, &len, &expect, &expect_len));
     const char *key = "turned/waits.jpg";
     REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
     es_transform_budget *b = es_transform_budget_shared(s_w.cfg.transform_memory,
@@ -1563,6 +1619,7 @@ int main(void)
     ES_RUN(test_unchecked_write_races_and_limits);
     ES_RUN(test_output_larger_than_the_input_part);
     ES_RUN(test_turned_photo_waits_for_its_share_holding_nothing);
+    ES_RUN(test_turned_photo_is_lent_not_copied);
     ES_RUN(test_share_wait_ends_at_the_age_limit_or_a_stop);
     ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
     ES_RUN(test_last_write_answer_lost);

@@ -184,6 +184,14 @@ typedef struct es_s3_upload es_s3_upload;
 es_s3_upload *es_s3_upload_new(es_s3_client *c, const char *bucket, const char *key, const char *content_type,
                                size_t part_size, const es_s3_write_options *opt);
 ES_MUST_USE es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res);
+/* Like write, but the bytes are lent, not copied: the caller keeps them
+ * valid and unchanged until u is freed (through finish, resend or abort).
+ * Lent bytes that continue the previous lent ones (one contiguous range,
+ * nothing written before) go out as slices of that range: each part, or the
+ * lone PutObject, with its CRC computed over the slice, and no part buffer
+ * is taken (es_s3_upload_expect must not be called then). Otherwise, and
+ * for anything written after them, they are copied as by write. */
+ES_MUST_USE es_err es_s3_upload_lend(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res);
 /* A hint before the first write: about `bytes` will be written. The buffer
  * is allocated for that much at once (at most one part; below 256 KiB, 256
  * KiB so that it serves the thread's later uploads) instead of growing by

@@ -14,7 +14,13 @@
  * a large photo the process's shared one (part_spare.c). The pages the
  * first bytes will be written to are populated in one call when the part
  * starts (s_part_start), those an earlier upload wrote excepted.
- * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in. */
+ * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in.
+ * Lent bodies (es_s3_upload_lend: bytes that stay valid until the upload is
+ * freed) are not copied: as long as what is lent is one contiguous range
+ * and nothing was written, each part, and a lone PutObject, is a slice of
+ * it (its CRC computed over the slice when it is sent), and no part buffer
+ * is taken. Anything else written after lent bytes copies them into the
+ * part first, as if they had been written. */
 #include "aws/s3/s3.h"
 
 #include <stdint.h>
@@ -37,8 +43,10 @@ struct es_s3_upload {
     char *bucket, *key, *content_type;
     const es_s3_write_options *opt; /* the caller's, may be NULL */
     size_t part_size;
-    es_buf part;          /* the part being filled, capped at part_size */
-    size_t part_touched;  /* its first bytes written or populated: their pages are resident */
+    es_buf part;         /* the part being filled, capped at part_size */
+    size_t part_touched; /* its first bytes written or populated: their pages are resident */
+    const uint8_t *lent; /* lent bytes not yet sent as a part (lent_len of them), part empty */
+    size_t lent_len;
     uint64_t part_crc;    /* CRC-64/NVME of part's bytes, kept up as they are copied in */
     char upload_id[1024]; /* "" until a multipart upload exists */
     es_s3_part *parts;    /* the ones uploaded so far */
@@ -119,8 +127,8 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
     s_part_start(u, bytes < u->part_size ? (size_t)bytes : u->part_size);
 }
 
-/* Sends the buffer as the next part (starting the multipart upload first). */
-static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
+/* Sends len bytes as the next part (starting the multipart upload first). */
+static es_err s_send_part(es_s3_upload *u, const uint8_t *bytes, size_t len, uint64_t crc, es_aws_result *res)
 {
     if (!u->upload_id[0])
         ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt, u->upload_id,
@@ -131,12 +139,35 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
     if (!parts)
         return s_fail(u, ES_ERR_NOMEM, res, "out of memory");
     u->parts = parts;
-    ES_GUARD(es_s3_multipart_upload_part_crc(u->c, u->bucket, u->key, u->upload_id, u->part_count + 1,
-                                             u->part.bytes, u->part.len, u->part_crc,
-                                             &u->parts[u->part_count], res));
+    ES_GUARD(es_s3_multipart_upload_part_crc(u->c, u->bucket, u->key, u->upload_id, u->part_count + 1, bytes,
+                                             len, crc, &u->parts[u->part_count], res));
     u->part_count++;
+    return ES_OK;
+}
+
+/* Sends the buffer, or the lent bytes, as the next part (whole). */
+static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
+{
+    if (u->lent_len) {
+        ES_GUARD(
+            s_send_part(u, u->lent, u->lent_len, es_crc_update(ES_CRC64NVME, 0, u->lent, u->lent_len), res));
+        u->lent += u->lent_len;
+        u->lent_len = 0;
+        return ES_OK;
+    }
+    ES_GUARD(s_send_part(u, u->part.bytes, u->part.len, u->part_crc, res));
     es_buf_reset(&u->part);
     u->part_crc = 0;
+    return ES_OK;
+}
+
+/* Sends the first part_size lent bytes as the next part. */
+static es_err s_flush_lent_slice(es_s3_upload *u, es_aws_result *res)
+{
+    size_t n = u->part_size;
+    ES_GUARD(s_send_part(u, u->lent, n, es_crc_update(ES_CRC64NVME, 0, u->lent, n), res));
+    u->lent += n;
+    u->lent_len -= n;
     return ES_OK;
 }
 
@@ -154,14 +185,9 @@ static void s_abort_multipart(es_s3_upload *u)
     es_http_set_thread_cancel(token);
 }
 
-es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res)
+/* Copies data into the part, sending each full one when more follows. */
+static es_err s_copy_in(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res)
 {
-    if (res)
-        es_aws_result_clear(res);
-    if (!u || (!data && len))
-        return es_aws_bad_arg(res, "upload write");
-    if (u->state != S_OPEN)
-        return s_fail(u, ES_ERR_INVALID_ARG, res, "write after finish or failure");
     while (len > 0) {
         if (u->part.len == u->part_size) {
             es_err rc = s_flush_part(u, res);
@@ -194,6 +220,56 @@ es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_a
     return ES_OK;
 }
 
+/* Lent bytes not yet sent go into the part, as if they had been written. */
+static es_err s_copy_lent(es_s3_upload *u, es_aws_result *res)
+{
+    const uint8_t *lent = u->lent;
+    size_t n = u->lent_len;
+    u->lent = NULL;
+    u->lent_len = 0;
+    return s_copy_in(u, lent, n, res);
+}
+
+/* The checks common to write and lend; clears res. */
+static es_err s_check_open(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res, const char *op)
+{
+    if (res)
+        es_aws_result_clear(res);
+    if (!u || (!data && len))
+        return es_aws_bad_arg(res, op);
+    if (u->state != S_OPEN)
+        return s_fail(u, ES_ERR_INVALID_ARG, res, "write after finish or failure");
+    return ES_OK;
+}
+
+es_err es_s3_upload_write(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res)
+{
+    ES_GUARD(s_check_open(u, data, len, res, "upload write"));
+    if (u->lent_len && len)
+        ES_GUARD(s_copy_lent(u, res));
+    return s_copy_in(u, data, len, res);
+}
+
+es_err es_s3_upload_lend(es_s3_upload *u, const uint8_t *data, size_t len, es_aws_result *res)
+{
+    ES_GUARD(s_check_open(u, data, len, res, "upload lend"));
+    if (len == 0)
+        return ES_OK;
+    if (u->part.len || (u->lent_len && data != u->lent + u->lent_len))
+        return es_s3_upload_write(u, data, len, res); /* not one range: copied */
+    if (!u->lent_len)
+        u->lent = data;
+    u->lent_len += len;
+    while (u->lent_len > u->part_size) { /* a full part is sent once more follows, as written ones */
+        es_err rc = s_flush_lent_slice(u, res);
+        if (rc != ES_OK) {
+            s_abort_multipart(u);
+            return s_fail(u, rc, res, "part upload failed");
+        }
+    }
+    return ES_OK;
+}
+
 bool es_s3_write_condition_lost(es_err rc, const es_aws_result *res)
 {
     if (rc == ES_ERR_PRECONDITION || (res && res->http_status == 409))
@@ -210,13 +286,18 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (u->state != S_OPEN)
         return s_fail(u, ES_ERR_INVALID_ARG, res, "finish after finish or failure");
     es_err rc;
-    if (!u->upload_id[0]) {
+    if (!u->upload_id[0] && u->lent_len) { /* kept lent for a resend */
+        rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->lent, u->lent_len,
+                                  es_crc_update(ES_CRC64NVME, 0, u->lent, u->lent_len), u->content_type,
+                                  u->opt, res);
+        u->resendable = es_s3_write_condition_lost(rc, res);
+    } else if (!u->upload_id[0]) {
         rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->part_crc,
                                   u->content_type, u->opt, res);
         u->resendable = es_s3_write_condition_lost(rc, res);
     } else {
-        /* A multipart upload exists, so the buffer holds the last (non-empty) part. */
-        rc = u->part.len ? s_flush_part(u, res) : ES_OK;
+        /* A multipart upload exists, so the buffer (or the lent bytes) holds the last (non-empty) part. */
+        rc = u->part.len || u->lent_len ? s_flush_part(u, res) : ES_OK;
         if (rc == ES_OK)
             rc = es_s3_multipart_complete(u->c, u->bucket, u->key, u->upload_id, u->parts, u->part_count,
                                           u->opt, res);

@@ -189,62 +189,90 @@ static void test_small_body_is_one_put(void)
     es_s3_client_free(c);
 }
 
-/* A lone PutObject that failed its condition sends the same body again on
- * the conditions the caller set since, with the same metadata (source and
- * write id); nothing else can be resent (es_s3_upload_resendable says so). */
-static void test_resend_after_failed_condition(void)
+/* The bytes of the thread's spare and the shared one; both freed. */
+static size_t s_spare_total(void) { return es_s3_upload_spare_bytes() + es_s3_upload_shared_spare_bytes(); }
+
+static void s_release_all(void)
 {
-    es_s3_client *c = NULL;
-    es_s3_write_options opt = {.if_none_match = true, .source = &s_source, .write_id = "w-1"};
-    es_aws_result res;
-    es_s3_upload *u = s_small_upload(&c, &opt, &res);
-    REQUIRE(u);
-    CHECK(!es_s3_upload_resendable(u));
-    CHECK(!es_s3_upload_resendable(NULL));
-    CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* not finished */
-    s_script.put_412s = 1;
-    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
-    CHECK(es_s3_upload_resendable(u));
-    opt.if_none_match = false;
-    opt.if_match = "\"b-etag\"";
-    CHECK_OK(es_s3_upload_resend(u, &res));
-    REQUIRE(es_test_http_server_request_count(s_srv) == 2);
-    es_test_http_request r;
-    REQUIRE(s_req(1, &r));
-    CHECK_STR_EQ(r.method, "PUT");
-    CHECK_INT_EQ(r.body_len, 1000);
-    for (size_t i = 0; i < r.body_len; i++)
-        if ((uint8_t)r.body[i] != (uint8_t)(i % 251)) {
-            CHECK(!"the resent body differs");
-            break;
-        }
-    CHECK_STR_EQ(es_test_http_request_header(&r, "if-match"), "\"b-etag\"");
-    CHECK(es_test_http_request_header(&r, "if-none-match") == NULL);
-    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
-    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-write-id"), "w-1");
-    char crc[13];
-    s_pattern_crc(0, 1000, crc);
-    CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
-    es_test_http_request_free(&r);
-    CHECK(!es_s3_upload_resendable(u));
-    CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* written */
-    es_s3_upload_free(u);
-    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 2);
-    es_s3_client_free(c);
+    es_s3_upload_release_spare();
+    es_s3_upload_release_shared_spare();
 }
 
-static void test_multipart_parts_and_complete(void)
+/* len bytes of s_write's pattern from offset 0 (the caller frees). */
+static uint8_t *s_pattern(size_t len)
 {
-    es_s3_client *c = s_client();
-    REQUIRE(c);
-    es_s3_write_options opt = {.if_match = "\"old-etag\"", .source = &s_source};
-    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
-    REQUIRE(u);
-    es_aws_result res;
-    size_t total = 2 * S_PART + 100;
-    CHECK_OK(s_write(u, total, 777777, &res)); /* chunks that straddle part boundaries */
-    CHECK_OK(es_s3_upload_finish(u, &res));
-    es_s3_upload_free(u); /* nothing left to abort */
+    uint8_t *p = malloc(len ? len : 1);
+    for (size_t i = 0; p && i < len; i++)
+        p[i] = (uint8_t)(i % 251);
+    return p;
+}
+
+/* A lone PutObject that failed its condition sends the same body again on
+ * the conditions the caller set since, with the same metadata (source and
+ * write id); nothing else can be resent (es_s3_upload_resendable says so).
+ * The same for a lent body (es_s3_upload_lend, in pieces that continue
+ * each other): the lent bytes go out with their CRC, twice, and no part
+ * buffer is taken (no spare is left, as a written part would be). */
+static void test_resend_after_failed_condition(void)
+{
+    uint8_t *body = s_pattern(1000);
+    REQUIRE(body);
+    for (int lent = 0; lent < 2; lent++) {
+        s_release_all();
+        es_s3_client *c = NULL;
+        es_s3_write_options opt = {.if_none_match = true, .source = &s_source, .write_id = "w-1"};
+        es_aws_result res;
+        es_s3_upload *u = NULL;
+        if (!lent) {
+            u = s_small_upload(&c, &opt, &res);
+        } else if ((c = s_client()) && (u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, &opt))) {
+            CHECK_OK(es_s3_upload_lend(u, body, 600, &res));
+            CHECK_OK(es_s3_upload_lend(u, body + 600, 0, &res));
+            CHECK_OK(es_s3_upload_lend(u, body + 600, 400, &res));
+        }
+        REQUIRE(u);
+        CHECK(!es_s3_upload_resendable(u));
+        CHECK(!es_s3_upload_resendable(NULL));
+        CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* not finished */
+        s_script.put_412s = 1;
+        CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_PRECONDITION);
+        CHECK(es_s3_upload_resendable(u));
+        opt.if_none_match = false;
+        opt.if_match = "\"b-etag\"";
+        CHECK_OK(es_s3_upload_resend(u, &res));
+        REQUIRE(es_test_http_server_request_count(s_srv) == 2);
+        char crc[13];
+        s_pattern_crc(0, 1000, crc);
+        for (size_t i = 0; i < 2; i++) {
+            es_test_http_request r;
+            REQUIRE(s_req(i, &r));
+            CHECK_STR_EQ(r.method, "PUT");
+            CHECK(r.body_len == 1000 && memcmp(r.body, body, 1000) == 0);
+            CHECK_STR_EQ(es_test_http_request_header(&r, i ? "if-match" : "if-none-match"),
+                         i ? "\"b-etag\"" : "*");
+            CHECK(es_test_http_request_header(&r, i ? "if-none-match" : "if-match") == NULL);
+            CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-source-etag"), "src-etag");
+            CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-meta-exifstrip-write-id"), "w-1");
+            CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), crc);
+            es_test_http_request_free(&r);
+        }
+        CHECK(!es_s3_upload_resendable(u));
+        CHECK_INT_EQ(es_s3_upload_resend(u, &res), ES_ERR_INVALID_ARG); /* written */
+        es_s3_upload_free(u);
+        CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 2);
+        if (lent)
+            CHECK_INT_EQ(s_spare_total(), 0);
+        es_s3_client_free(c);
+    }
+    free(body);
+}
+
+/* The requests of a multipart upload of `total` bytes of s_write's pattern
+ * (total > 2 parts, < 3) on s_source with if-match "old-etag": create with
+ * the metadata, the parts in order with their CRCs, complete with the
+ * condition, every ETag and the whole object's CRC. */
+static void s_check_three_part_upload(size_t total)
+{
     REQUIRE(es_test_http_server_request_count(s_srv) == 5);
     s_check_req(0, "POST", "uploads");
     s_check_req(1, "PUT", "partNumber=1&uploadId=UP-1");
@@ -264,7 +292,7 @@ static void test_multipart_parts_and_complete(void)
     size_t off = 0;
     for (size_t i = 1; i <= 3; i++) {
         REQUIRE(s_req(i, &r));
-        CHECK_INT_EQ(r.body_len, i < 3 ? S_PART : 100);
+        CHECK_INT_EQ(r.body_len, i < 3 ? S_PART : total - 2 * S_PART);
         bool same = true;
         for (size_t j = 0; j < r.body_len && same; j++)
             same = (uint8_t)r.body[j] == (uint8_t)((off + j) % 251);
@@ -296,6 +324,21 @@ static void test_multipart_parts_and_complete(void)
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-crc64nvme"), whole);
     CHECK_STR_EQ(es_test_http_request_header(&r, "x-amz-checksum-type"), "FULL_OBJECT");
     es_test_http_request_free(&r);
+}
+
+static void test_multipart_parts_and_complete(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    es_s3_write_options opt = {.if_match = "\"old-etag\"", .source = &s_source};
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
+    REQUIRE(u);
+    es_aws_result res;
+    size_t total = 2 * S_PART + 100;
+    CHECK_OK(s_write(u, total, 777777, &res)); /* chunks that straddle part boundaries */
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u); /* nothing left to abort */
+    s_check_three_part_upload(total);
     es_s3_client_free(c);
 }
 
@@ -379,15 +422,6 @@ static void test_expect_hint_keeps_the_bytes(void)
         s_check_put_bytes(sizes[i][0], what);
         es_s3_client_free(c);
     }
-}
-
-/* The bytes of the thread's spare and the shared one; both freed. */
-static size_t s_spare_total(void) { return es_s3_upload_spare_bytes() + es_s3_upload_shared_spare_bytes(); }
-
-static void s_release_all(void)
-{
-    es_s3_upload_release_spare();
-    es_s3_upload_release_shared_spare();
 }
 
 /* One upload after another on a thread reuses the buffer of the last one (no
@@ -725,6 +759,109 @@ static void test_abort_and_free_of_a_started_upload(void)
     es_s3_client_free(c);
 }
 
+/* --- lent bodies (es_s3_upload_lend) --- */
+
+/* A lent body larger than one part is a multipart upload whose parts are
+ * slices of it, lent in chunks that straddle the part boundaries: the same
+ * requests as written ones, and no part buffer. */
+static void test_lent_multipart_slices(void)
+{
+    s_release_all();
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    size_t total = 2 * S_PART + 100;
+    uint8_t *body = s_pattern(total);
+    REQUIRE(body);
+    es_s3_write_options opt = {.if_match = "\"old-etag\"", .source = &s_source};
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", "image/jpeg", S_PART, &opt);
+    REQUIRE(u);
+    es_aws_result res;
+    for (size_t off = 0; off < total; off += 777777)
+        CHECK_OK(es_s3_upload_lend(u, body + off, total - off < 777777 ? total - off : 777777, &res));
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 3); /* create, 2 full parts: more followed */
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    s_check_three_part_upload(total);
+    CHECK_INT_EQ(s_spare_total(), 0);
+    free(body);
+    es_s3_client_free(c);
+}
+
+/* Lent bytes that do not continue the lent range, or a write after them,
+ * are copied: the body goes out whole and in order, single part and
+ * multipart, lent first or written first. */
+static void test_lent_then_other_bytes_are_copied(void)
+{
+    static const size_t sizes[] = {1000, 2 * S_PART + 100};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t total = sizes[i], cut = total / 3;
+        uint8_t *a = s_pattern(total), *b = s_pattern(total);
+        REQUIRE(a && b);
+        for (int how = 0; how < 3; how++) {
+            es_s3_client *c = s_client();
+            REQUIRE(c);
+            es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+            REQUIRE(u);
+            es_aws_result res;
+            if (how == 0) { /* lent, then lent from another buffer */
+                CHECK_OK(es_s3_upload_lend(u, a, cut, &res));
+                CHECK_OK(es_s3_upload_lend(u, b + cut, total - cut, &res));
+            } else if (how == 1) { /* lent, then written */
+                CHECK_OK(es_s3_upload_lend(u, a, cut, &res));
+                CHECK_OK(es_s3_upload_write(u, b + cut, total - cut, &res));
+            } else { /* written, then lent */
+                CHECK_OK(es_s3_upload_write(u, a, cut, &res));
+                CHECK_OK(es_s3_upload_lend(u, a + cut, total - cut, &res));
+            }
+            CHECK_OK(es_s3_upload_finish(u, &res));
+            es_s3_upload_free(u);
+            char what[48];
+            snprintf(what, sizeof what, "%zu bytes, case %d", total, how);
+            s_check_put_bytes(total, what);
+            es_s3_client_free(c);
+        }
+        free(a);
+        free(b);
+    }
+}
+
+/* A lent multipart upload whose part fails is aborted, and so is one
+ * abandoned after its first part (a refused input); lending after a
+ * failure is refused. */
+static void test_lent_failure_and_abort(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    size_t total = 2 * S_PART + 1;
+    uint8_t *body = s_pattern(total);
+    REQUIRE(body);
+    s_script.fail_part = 2;
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK_INT_EQ(es_s3_upload_lend(u, body, total, &res), ES_ERR_SERVER);
+    CHECK_INT_EQ(res.http_status, 500);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 4); /* create, part 1, part 2, abort */
+    s_check_req(3, "DELETE", "uploadId=UP-1");
+    CHECK_INT_EQ(es_s3_upload_lend(u, body, 1, &res), ES_ERR_INVALID_ARG);
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_INVALID_ARG);
+    es_s3_upload_free(u);
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    es_s3_client_free(c);
+
+    c = s_client();
+    REQUIRE(c);
+    u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    CHECK_INT_EQ(es_s3_upload_lend(u, NULL, 1, &res), ES_ERR_INVALID_ARG);
+    CHECK_OK(es_s3_upload_lend(u, body, S_PART + 1, &res));
+    es_s3_upload_abort(u);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 3); /* create, part 1, abort */
+    s_check_req(2, "DELETE", "uploadId=UP-1");
+    free(body);
+    es_s3_client_free(c);
+}
+
 static void test_part_size_bounds(void)
 {
     es_s3_client *c = s_client();
@@ -763,6 +900,9 @@ int main(void)
     ES_RUN(test_failed_complete_aborts);
     ES_RUN(test_abort_and_free_of_a_started_upload);
     ES_RUN(test_part_size_bounds);
+    ES_RUN(test_lent_multipart_slices);
+    ES_RUN(test_lent_then_other_bytes_are_copied);
+    ES_RUN(test_lent_failure_and_abort);
     es_creds_provider_release(s_creds);
     es_test_http_server_stop(s_srv);
     return es_test_finish();
