@@ -47,7 +47,7 @@ es_err es_orient_compact_write(void *ctx, const uint8_t *data, size_t len)
     if (len == 0)
         return ES_OK;
     ES_ENSURE(len <= k->cap - k->len, ES_ERR_INTERNAL);
-    size_t src;
+    size_t src = 0; /* set by s_in_place when placed, or below */
     bool placed = s_in_place(k, data, len, &src);
     es_orient_compact_run *last = k->run_count ? &k->runs[k->run_count - 1] : NULL;
     if (placed && last && !last->aside && last->src + last->len == src) {
