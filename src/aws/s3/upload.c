@@ -145,29 +145,23 @@ static es_err s_send_part(es_s3_upload *u, const uint8_t *bytes, size_t len, uin
     return ES_OK;
 }
 
-/* Sends the buffer, or the lent bytes, as the next part (whole). */
-static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
+/* Sends the first n lent bytes as the next part. */
+static es_err s_send_lent(es_s3_upload *u, size_t n, es_aws_result *res)
 {
-    if (u->lent_len) {
-        ES_GUARD(
-            s_send_part(u, u->lent, u->lent_len, es_crc_update(ES_CRC64NVME, 0, u->lent, u->lent_len), res));
-        u->lent += u->lent_len;
-        u->lent_len = 0;
-        return ES_OK;
-    }
-    ES_GUARD(s_send_part(u, u->part.bytes, u->part.len, u->part_crc, res));
-    es_buf_reset(&u->part);
-    u->part_crc = 0;
-    return ES_OK;
-}
-
-/* Sends the first part_size lent bytes as the next part. */
-static es_err s_flush_lent_slice(es_s3_upload *u, es_aws_result *res)
-{
-    size_t n = u->part_size;
     ES_GUARD(s_send_part(u, u->lent, n, es_crc_update(ES_CRC64NVME, 0, u->lent, n), res));
     u->lent += n;
     u->lent_len -= n;
+    return ES_OK;
+}
+
+/* Sends the buffer, or the lent bytes, as the next part (whole). */
+static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
+{
+    if (u->lent_len)
+        return s_send_lent(u, u->lent_len, res);
+    ES_GUARD(s_send_part(u, u->part.bytes, u->part.len, u->part_crc, res));
+    es_buf_reset(&u->part);
+    u->part_crc = 0;
     return ES_OK;
 }
 
@@ -261,7 +255,7 @@ es_err es_s3_upload_lend(es_s3_upload *u, const uint8_t *data, size_t len, es_aw
         u->lent = data;
     u->lent_len += len;
     while (u->lent_len > u->part_size) { /* a full part is sent once more follows, as written ones */
-        es_err rc = s_flush_lent_slice(u, res);
+        es_err rc = s_send_lent(u, u->part_size, res);
         if (rc != ES_OK) {
             s_abort_multipart(u);
             return s_fail(u, rc, res, "part upload failed");
@@ -286,14 +280,12 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
     if (u->state != S_OPEN)
         return s_fail(u, ES_ERR_INVALID_ARG, res, "finish after finish or failure");
     es_err rc;
-    if (!u->upload_id[0] && u->lent_len) { /* kept lent for a resend */
-        rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->lent, u->lent_len,
-                                  es_crc_update(ES_CRC64NVME, 0, u->lent, u->lent_len), u->content_type,
-                                  u->opt, res);
-        u->resendable = es_s3_write_condition_lost(rc, res);
-    } else if (!u->upload_id[0]) {
-        rc = es_s3_put_object_crc(u->c, u->bucket, u->key, u->part.bytes, u->part.len, u->part_crc,
-                                  u->content_type, u->opt, res);
+    if (!u->upload_id[0]) { /* one PutObject: of the lent bytes (kept for a resend) or of the part */
+        bool lent = u->lent_len > 0;
+        const uint8_t *body = lent ? u->lent : u->part.bytes;
+        size_t len = lent ? u->lent_len : u->part.len;
+        uint64_t crc = lent ? es_crc_update(ES_CRC64NVME, 0, body, len) : u->part_crc;
+        rc = es_s3_put_object_crc(u->c, u->bucket, u->key, body, len, crc, u->content_type, u->opt, res);
         u->resendable = es_s3_write_condition_lost(rc, res);
     } else {
         /* A multipart upload exists, so the buffer (or the lent bytes) holds the last (non-empty) part. */
