@@ -1,13 +1,19 @@
 /* block_pack.c - packing, unpacking and moving one block of coefficients
- * (block_pack.h). The vector forms need four tables of 256 byte shuffles,
- * one per value of a row's 8 mask bits: s_unpack_shuffles[m] moves the
- * row's packed values to the lanes set in m and zeroes the rest,
- * s_pack_shuffles[m] gathers the lanes set in m to the front, and
- * s_unpack_bytes / s_pack_bytes do the same for one-byte values (narrow
- * records; a byte is widened to its lane with sign extension). They are
- * built on first use by one thread (the mode is published with release /
- * acquire, so a thread that sees it also sees the tables; no libc call, so
- * src/orient stays free of anything but computation). */
+ * (block_pack.h), in two implementations chosen once at run time (the
+ * first this CPU runs; es_block_pack_variants lists them for the tests,
+ * which compare each with the portable one, byte for byte):
+ *  - "avx2" (SSSE3 shuffles, on AVX2 CPUs): a row of 8 coefficients at a
+ *    time, moved by one byte shuffle chosen by the row's 8 mask bits from
+ *    four tables of 256: s_unpack_shuffles[m] moves the row's packed values
+ *    to the lanes set in m and zeroes the rest, s_pack_shuffles[m] gathers
+ *    the lanes set in m to the front, and s_unpack_bytes / s_pack_bytes do
+ *    the same for one-byte values (narrow records; a byte is widened to its
+ *    lane with sign extension).
+ *  - "portable": a loop over the mask's bits (other CPUs and AArch64).
+ * The choice and the tables are made on first use by one thread (the
+ * choice is published with release / acquire, so a thread that sees it
+ * also sees the tables; no libc call but strcmp, so src/orient stays free
+ * of anything but computation). */
 #include <string.h>
 
 #include "common/cpu.h"
@@ -207,6 +213,8 @@ void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values,
 }
 
 #if S_VECTOR
+#define S_AVX2 __attribute__((target("avx2,popcnt")))
+
 static uint8_t s_unpack_shuffles[256][16], s_pack_shuffles[256][16];
 static uint8_t s_unpack_bytes[256][16], s_pack_bytes[256][16];
 
@@ -232,34 +240,6 @@ static void s_build_tables(void)
     }
 }
 
-/* S_UNKNOWN until the first call, which moves it to S_BUILDING, builds the
- * tables when the CPU has AVX2 and publishes S_PORTABLE or S_VECTORS;
- * callers meanwhile wait the few microseconds that takes. */
-enum { S_UNKNOWN, S_BUILDING, S_PORTABLE, S_VECTORS };
-static int s_mode;
-
-static int s_mode_now(void)
-{
-    int mode = __atomic_load_n(&s_mode, __ATOMIC_ACQUIRE);
-    if (mode >= S_PORTABLE)
-        return mode;
-    int expected = S_UNKNOWN;
-    if (__atomic_compare_exchange_n(&s_mode, &expected, S_BUILDING, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
-        mode = S_PORTABLE;
-        if (es_cpu_has(ES_CPU_AVX2)) {
-            s_build_tables();
-            mode = S_VECTORS;
-        }
-        __atomic_store_n(&s_mode, mode, __ATOMIC_RELEASE);
-        return mode;
-    }
-    while ((mode = __atomic_load_n(&s_mode, __ATOMIC_ACQUIRE)) == S_BUILDING)
-        continue; /* another thread is building the tables */
-    return mode;
-}
-
-bool es_block_pack_vector_ok(void) { return s_mode_now() == S_VECTORS; }
-
 /* Where row r's values start among the packed ones: the set bits of the
  * rows above (each found on its own, no chain from row to row). */
 #define S_ROW_START(mask, r) ((size_t)_mm_popcnt_u64((mask) & ((UINT64_C(1) << (8 * (r))) - 1)))
@@ -268,7 +248,7 @@ bool es_block_pack_vector_ok(void) { return s_mode_now() == S_VECTORS; }
 
 /* Whether every AC coefficient of the rows fits a signed byte (the DC,
  * lane 0 of row 0, need not): v + 128 has no bit above the low byte. */
-__attribute__((target("avx2,popcnt"))) static inline bool s_bytes_fit(const __m128i *row)
+S_AVX2 static inline bool s_bytes_fit(const __m128i *row)
 {
     __m128i bias = _mm_set1_epi16(128);
     __m128i any = _mm_add_epi16(_mm_and_si128(row[0], _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0)), bias);
@@ -277,7 +257,7 @@ __attribute__((target("avx2,popcnt"))) static inline bool s_bytes_fit(const __m1
     return _mm_testz_si128(any, _mm_set1_epi16((short)0xFF00));
 }
 
-__attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record, JCOEF *block)
+S_AVX2 static size_t s_pack_avx2(JCOEF *record, JCOEF *block)
 {
     __m128i row[DCTSIZE], zero = _mm_setzero_si128();
     uint64_t mask = 0;
@@ -332,8 +312,7 @@ __attribute__((target("avx2,popcnt"))) size_t es_block_pack_vector(JCOEF *record
 }
 
 /* The 8 rows of a record's block (values: after the mask). */
-__attribute__((target("avx2,popcnt"))) static inline void s_unpack_rows(__m128i *row, uint64_t mask,
-                                                                        const JCOEF *values, size_t units)
+S_AVX2 static inline void s_unpack_rows(__m128i *row, uint64_t mask, const JCOEF *values, size_t units)
 {
     if (units == (size_t)_mm_popcnt_u64(mask)) {
         for (int r = 0; r < DCTSIZE; r++) {
@@ -356,64 +335,101 @@ __attribute__((target("avx2,popcnt"))) static inline void s_unpack_rows(__m128i 
         row[0] = _mm_insert_epi16(row[0], values[0], 0);
 }
 
-__attribute__((target("avx2,popcnt"))) void es_block_unpack_vector(JCOEF *block, uint64_t mask,
-                                                                   const JCOEF *values, size_t units)
+S_AVX2 static void s_unpack_avx2(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
 {
     __m128i row[DCTSIZE];
     s_unpack_rows(row, mask, values, units);
     for (int r = 0; r < DCTSIZE; r++)
         _mm_storeu_si128((__m128i *)(void *)(block + 8 * r), row[r]);
 }
-__attribute__((target("avx2,popcnt"))) void es_block_unpack_move_vector(JCOEF *d, uint64_t mask,
-                                                                        const JCOEF *values, size_t units,
-                                                                        const JCOEF *signs, bool transpose)
+
+S_AVX2 static void s_unpack_move_avx2(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                      const JCOEF *signs, bool transpose)
 {
     __m128i row[DCTSIZE];
     s_unpack_rows(row, mask, values, units);
     s_store_moved(d, row, signs, transpose);
 }
-#else
-bool es_block_pack_vector_ok(void) { return false; }
-
-size_t es_block_pack_vector(JCOEF *record, JCOEF *block) { return es_block_pack_portable(record, block); }
-
-void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
-{
-    es_block_unpack_portable(block, mask, values, units);
-}
-
-void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
-                                 const JCOEF *signs, bool transpose)
-{
-    es_block_unpack_move_portable(d, mask, values, units, signs, transpose);
-}
-
-enum { S_PORTABLE = 2, S_VECTORS };
-static int s_mode_now(void) { return S_PORTABLE; }
 #endif
 
-es_block_pack_fn es_block_pack_impl(void)
+/* Every implementation, fastest first (es_block_pack_variants). */
+static const es_block_pack_variant s_variants[] = {
+#if S_VECTOR
+    {"avx2", s_pack_avx2, s_unpack_avx2, s_unpack_move_avx2},
+#endif
+    {"portable", es_block_pack_portable, es_block_unpack_portable, es_block_unpack_move_portable},
+};
+#define S_VARIANTS (sizeof s_variants / sizeof s_variants[0])
+
+/* The first of s_variants this CPU runs (building the AVX2 tables when it
+ * runs that one). */
+static int s_choose(void)
 {
-    return s_mode_now() == S_VECTORS ? es_block_pack_vector : es_block_pack_portable;
+#if S_VECTOR
+    if (es_cpu_has(ES_CPU_AVX2)) {
+        s_build_tables();
+        return 0;
+    }
+#endif
+    return (int)S_VARIANTS - 1;
 }
 
-size_t es_block_pack(JCOEF *record, JCOEF *block) { return es_block_pack_impl()(record, block); }
+/* S_UNKNOWN until the first call, which moves it to S_BUILDING, chooses
+ * (s_best) and publishes S_CHOSEN + the variant's index; callers meanwhile
+ * wait the few microseconds that takes. es_block_pack_use changes it to
+ * another index from s_best on. */
+enum { S_UNKNOWN, S_BUILDING, S_CHOSEN };
+static int s_state, s_best;
 
-es_block_unpack_move_fn es_block_unpack_move_impl(void)
+static const es_block_pack_variant *s_now(void)
 {
-    return s_mode_now() == S_VECTORS ? es_block_unpack_move_vector : es_block_unpack_move_portable;
+    int state = __atomic_load_n(&s_state, __ATOMIC_ACQUIRE);
+    if (state >= S_CHOSEN)
+        return &s_variants[state - S_CHOSEN];
+    int expected = S_UNKNOWN;
+    if (__atomic_compare_exchange_n(&s_state, &expected, S_BUILDING, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+        s_best = s_choose();
+        __atomic_store_n(&s_state, S_CHOSEN + s_best, __ATOMIC_RELEASE);
+        return &s_variants[s_best];
+    }
+    while ((state = __atomic_load_n(&s_state, __ATOMIC_ACQUIRE)) == S_BUILDING)
+        continue; /* another thread is building the tables */
+    return &s_variants[state - S_CHOSEN];
 }
+
+size_t es_block_pack_variants(es_block_pack_variant *out, size_t max)
+{
+    (void)s_now();
+    size_t n = S_VARIANTS - (size_t)s_best;
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = s_variants[(size_t)s_best + i];
+    return n;
+}
+
+bool es_block_pack_use(const char *name)
+{
+    (void)s_now();
+    for (size_t i = (size_t)s_best; i < S_VARIANTS; i++)
+        if (strcmp(s_variants[i].name, name) == 0) {
+            __atomic_store_n(&s_state, S_CHOSEN + (int)i, __ATOMIC_RELEASE);
+            return true;
+        }
+    return false;
+}
+
+es_block_pack_fn es_block_pack_impl(void) { return s_now()->pack; }
+
+size_t es_block_pack(JCOEF *record, JCOEF *block) { return s_now()->pack(record, block); }
+
+es_block_unpack_move_fn es_block_unpack_move_impl(void) { return s_now()->unpack_move; }
 
 void es_block_unpack(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
 {
-    if (s_mode_now() == S_VECTORS)
-        es_block_unpack_vector(block, mask, values, units);
-    else
-        es_block_unpack_portable(block, mask, values, units);
+    s_now()->unpack(block, mask, values, units);
 }
 
 void es_block_unpack_move(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units, const JCOEF *signs,
                           bool transpose)
 {
-    es_block_unpack_move_impl()(d, mask, values, units, signs, transpose);
+    s_now()->unpack_move(d, mask, values, units, signs, transpose);
 }

@@ -7,7 +7,8 @@
  * without a memset). On CPUs with AVX2 (all of which have SSSE3) each row
  * of 8 coefficients is moved with one byte shuffle chosen by the row's 8
  * mask bits instead of one coefficient at a time; elsewhere a portable loop
- * does the same. Internal to src/orient (sparse_coefs.c and coef_plane.c). */
+ * does the same (chosen at run time, block_pack.c). Internal to src/orient (sparse_coefs.c and
+ * coef_plane.c). */
 #ifndef ES_ORIENT_BLOCK_PACK_H
 #define ES_ORIENT_BLOCK_PACK_H
 
@@ -61,16 +62,29 @@ typedef void (*es_block_unpack_move_fn)(JCOEF *d, uint64_t mask, const JCOEF *va
                                         const JCOEF *signs, bool transpose);
 es_block_unpack_move_fn es_block_unpack_move_impl(void); /* as es_block_pack_impl */
 
-/* The two implementations behind them (the tests compare them): the vector
- * ones may be called only when es_block_pack_vector_ok(). */
-bool es_block_pack_vector_ok(void);
+/* The portable implementation (the tests' reference). */
 size_t es_block_pack_portable(JCOEF *record, JCOEF *block);
 void es_block_unpack_portable(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
-size_t es_block_pack_vector(JCOEF *record, JCOEF *block);
-void es_block_unpack_vector(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
 void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
                                    const JCOEF *signs, bool transpose);
-void es_block_unpack_move_vector(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
-                                 const JCOEF *signs, bool transpose);
+
+typedef void (*es_block_unpack_fn)(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
+typedef struct es_block_pack_variant {
+    const char *name; /* "avx2", "portable" */
+    es_block_pack_fn pack;
+    es_block_unpack_fn unpack;
+    es_block_unpack_move_fn unpack_move;
+} es_block_pack_variant;
+
+/* Stores the implementations this build has and this CPU runs, fastest
+ * (what es_block_pack chooses) first and "portable" last, into out (at most
+ * max) and returns how many there are (the tests compare them). */
+size_t es_block_pack_variants(es_block_pack_variant *out, size_t max);
+
+/* For tests: makes es_block_pack, es_block_unpack, es_block_unpack_move and
+ * their _impl choices use the variant of that name from then on (the whole
+ * lossless transform through each implementation); false, nothing changed,
+ * for a name es_block_pack_variants does not list. */
+bool es_block_pack_use(const char *name);
 
 #endif

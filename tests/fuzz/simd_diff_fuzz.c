@@ -3,10 +3,11 @@
  * Target Functions: es_crc_update (PCLMULQDQ / VPCLMULQDQ folding) and
  * es_crc_update_pclmul (128-bit folding only) against es_crc_update_portable, continued at a split point and combined
  * (es_crc_combine), for the three CRC kinds; every es_jpeg_scan_variants
- * version against es_jpeg_scan_entropy_portable; es_block_pack_vector /
- * es_block_unpack_vector / es_block_unpack_move_vector against the portable
- * forms on blocks read from the input (a mask, then its values: 16-bit or
- * single bytes) when the CPU has AVX2.
+ * version against es_jpeg_scan_entropy_portable; every es_block_pack_variants
+ * implementation (AVX2 where the CPU runs it) of packing,
+ * unpacking and unpacking into a moved block against the portable forms on
+ * blocks read from the input (a mask, then its values: 16-bit or single
+ * bytes).
  *
  * The first bytes choose the alignment (0-63), the split point and a move;
  * the rest is copied to that alignment of an allocation that ends right
@@ -57,17 +58,25 @@ static void s_scan(const uint8_t *p, size_t n)
         s_die("scan: dispatched", n, want);
 }
 
-/* Packs and unpacks block b (64 coefficients) both ways; move picks a sign
- * pattern and transposition. */
-static void s_block(const JCOEF *b, unsigned move)
+static void s_die_block(const es_block_pack_variant *v, const char *what, size_t a)
+{
+    fprintf(stderr, "simd_diff_fuzz: block_pack %s: %s (%zu)\n", v->name, what, a);
+    abort();
+}
+
+/* Packs and unpacks block b (64 coefficients) with the portable forms and
+ * with v; move picks a sign pattern and transposition. */
+static void s_block(const es_block_pack_variant *v, const JCOEF *b, unsigned move)
 {
     JCOEF rec_p[DCTSIZE2 + ES_BLOCK_PACK_SLACK], rec_v[DCTSIZE2 + ES_BLOCK_PACK_SLACK];
-    JCOEF copy_p[DCTSIZE2], copy_v[DCTSIZE2];
+    JCOEF copy_p[DCTSIZE2], copy_v[DCTSIZE2], zero[DCTSIZE2] = {0};
     memcpy(copy_p, b, sizeof copy_p);
     memcpy(copy_v, b, sizeof copy_v);
     size_t len = es_block_pack_portable(rec_p, copy_p);
-    if (es_block_pack_vector(rec_v, copy_v) != len || memcmp(rec_p, rec_v, len * sizeof(JCOEF)) != 0)
-        s_die("block: packed records differ", len, 0);
+    if (v->pack(rec_v, copy_v) != len || memcmp(rec_p, rec_v, len * sizeof(JCOEF)) != 0)
+        s_die_block(v, "packed records differ", len);
+    if (memcmp(copy_v, zero, sizeof zero) != 0)
+        s_die_block(v, "block not cleared", len);
     if (es_block_record_units(b) != len)
         s_die("block: record units", len, es_block_record_units(b));
     if (len == 0 || len == DCTSIZE2)
@@ -82,14 +91,14 @@ static void s_block(const JCOEF *b, unsigned move)
     memset(values + units, 0x5A, ES_BLOCK_PACK_SLACK * sizeof(JCOEF));
     JCOEF got_p[DCTSIZE2], got_v[DCTSIZE2];
     es_block_unpack_portable(got_p, mask, values, units);
-    es_block_unpack_vector(got_v, mask, values, units);
+    v->unpack(got_v, mask, values, units);
     if (memcmp(got_p, b, sizeof got_p) != 0 || memcmp(got_v, b, sizeof got_v) != 0)
-        s_die("block: unpacked", len, 0);
+        s_die_block(v, "unpacked", len);
     const JCOEF *signs = es_block_signs[move & 3];
     es_block_unpack_move_portable(got_p, mask, values, units, signs, move & 4);
-    es_block_unpack_move_vector(got_v, mask, values, units, signs, move & 4);
+    v->unpack_move(got_v, mask, values, units, signs, move & 4);
     if (memcmp(got_p, got_v, sizeof got_p) != 0)
-        s_die("block: unpacked and moved", len, move);
+        s_die_block(v, "unpacked and moved", move);
     free(values);
 }
 
@@ -128,13 +137,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(p, data + 3, n);
     s_crc(p, n, cut);
     s_scan(p, n);
-    if (es_block_pack_vector_ok()) {
-        const uint8_t *at = data + 3;
-        size_t left = n;
-        JCOEF b[DCTSIZE2];
-        for (int i = 0; i < 32 && s_next_block(&at, &left, b); i++)
-            s_block(b, move);
-    }
+    es_block_pack_variant v[4];
+    size_t variants = es_block_pack_variants(v, sizeof v / sizeof v[0]);
+    if (variants > sizeof v / sizeof v[0])
+        s_die("block: variants", variants, 0);
+    const uint8_t *at = data + 3;
+    size_t left = n;
+    JCOEF b[DCTSIZE2];
+    for (int i = 0; i < 32 && s_next_block(&at, &left, b); i++)
+        for (size_t k = 0; k + 1 < variants; k++) /* the last is the portable one */
+            s_block(&v[k], b, move);
     free(block);
     return 0;
 }

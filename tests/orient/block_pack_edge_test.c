@@ -1,12 +1,14 @@
-/* block_pack_edge_test.c - src/orient/block_pack.c at its edges, the
- * vector forms (AVX2 shuffles, used where the CPU has AVX2) against the
- * portable loops and both against the record and move definitions written
- * out in coef_util.h: one AC coefficient at each of the 63 positions taking
+/* block_pack_edge_test.c - src/orient/block_pack.c at its edges, every
+ * implementation this CPU runs (AVX2 shuffles, the portable loops; the
+ * dispatched functions too) against the
+ * record and move definitions written out in coef_util.h: one AC coefficient at each of the 63 positions taking
  * each value around the narrow bounds (-129, -128, 127, 128) and the 16-bit
  * ends, among 1, 2, 3, 58, 59, 60, 63 or 64 non-zero coefficients whose
  * other values fit a byte, with a DC of 0, -32768, 32767, -1 or 200; blocks
  * with exactly one or two AC values (the narrow form's threshold) at every
- * pair of positions; random masks row by row. For each: the record (length,
+ * pair of positions; random masks row by row; all zero, the DC alone, all
+ * 63 AC values without a DC (narrow and not), each byte of the mask full
+ * with the rest empty. For each: the record (length,
  * units, bytes), es_block_record_units, the cleared block, nothing written
  * past ES_BLOCK_PACK_SLACK; unpacking and unpacking straight into each of
  * the eight moves (four sign patterns, transposed or not) from a record
@@ -24,21 +26,13 @@
 #define S_ROOM (DCTSIZE2 + ES_BLOCK_PACK_SLACK + 8)
 
 static es_guarded s_guard;
-static bool s_vector;
 static uint32_t s_rng = 777;
 
-typedef struct s_impl {
-    const char *name;
-    size_t (*pack)(JCOEF *, JCOEF *);
-    void (*unpack)(JCOEF *, uint64_t, const JCOEF *, size_t);
-    void (*unpack_move)(JCOEF *, uint64_t, const JCOEF *, size_t, const JCOEF *, bool);
-} s_impl;
+typedef es_block_pack_variant s_impl;
 
-static const s_impl s_impls[] = {
-    {"portable", es_block_pack_portable, es_block_unpack_portable, es_block_unpack_move_portable},
-    {"vector", es_block_pack_vector, es_block_unpack_vector, es_block_unpack_move_vector},
-    {"dispatched", es_block_pack, es_block_unpack, es_block_unpack_move},
-};
+/* es_block_pack_variants' and the dispatched functions */
+static s_impl s_impls[OT_PACK_VARIANTS + 1];
+static size_t s_impl_count;
 
 /* Reads the record's values from the guarded page's end: values, then the
  * slack (filled with a sentinel that must not show up), then the guard. */
@@ -97,10 +91,8 @@ static bool s_check(const JCOEF *b)
                      want_len);
         return false;
     }
-    for (size_t i = 0; i < sizeof s_impls / sizeof s_impls[0]; i++) {
+    for (size_t i = 0; i < s_impl_count; i++) {
         const s_impl *im = &s_impls[i];
-        if (im->pack == es_block_pack_vector && !s_vector)
-            continue;
         JCOEF rec[S_ROOM], copy[DCTSIZE2];
         for (size_t u = 0; u < S_ROOM; u++)
             rec[u] = S_SENTINEL;
@@ -196,11 +188,45 @@ static void test_random_row_masks(void)
     }
 }
 
+/* Blocks named by the edges of the record forms. */
+static void test_special_blocks(void)
+{
+    static const JCOEF dcs[] = {0, 1, -1, 127, -128, 128, -129, 32767, -32768};
+    for (size_t d = 0; d < sizeof dcs / sizeof dcs[0]; d++) {
+        JCOEF b[DCTSIZE2] = {0};
+        b[0] = dcs[d]; /* the DC alone (all zero for 0) */
+        if (!s_check(b))
+            return;
+        for (int form = 0; form < 4; form++) { /* 63 AC values: narrow, one at 128, at -129, 16-bit */
+            for (int k = 1; k < DCTSIZE2; k++)
+                b[k] = form == 3 ? (JCOEF)(300 * k - 9001) : (JCOEF)(k % 2 ? -128 + k : 127 - k);
+            if (form == 1)
+                b[1 + (int)d * 7] = 128;
+            if (form == 2)
+                b[62 - (int)d * 7] = -129;
+            if (!s_check(b))
+                return;
+        }
+    }
+    for (int byte = 0; byte < 8; byte++) /* each byte of the mask full, the others empty */
+        for (int form = 0; form < 4; form++) {
+            JCOEF b[DCTSIZE2] = {0};
+            for (int k = 8 * byte; k < 8 * byte + 8; k++)
+                b[k] = form & 1 ? (JCOEF)(k % 2 ? 127 : -128) : (JCOEF)(k % 2 ? 128 : -129);
+            if (form & 2)
+                b[0] = 0; /* no DC for byte 0 */
+            if (!s_check(b))
+                return;
+        }
+}
+
 int main(void)
 {
-    s_vector = es_block_pack_vector_ok();
-    printf("# block_pack: %s\n",
-           s_vector ? "vector (AVX2) and portable forms" : "portable forms only (no AVX2)");
+    es_block_pack_variant variants[OT_PACK_VARIANTS];
+    s_impl_count = ot_pack_variants(variants);
+    for (size_t i = 0; i < s_impl_count; i++)
+        s_impls[i] = variants[i];
+    s_impls[s_impl_count++] = (s_impl){"dispatched", es_block_pack, es_block_unpack, es_block_unpack_move};
     if (!es_guarded_init(&s_guard, 2 * DCTSIZE2 * sizeof(JCOEF))) {
         printf("# no guarded mapping\n");
         return 1;
@@ -208,6 +234,7 @@ int main(void)
     ES_RUN(test_bound_values_everywhere);
     ES_RUN(test_one_and_two_ac_values);
     ES_RUN(test_random_row_masks);
+    ES_RUN(test_special_blocks);
     es_guarded_free(&s_guard);
     return es_test_finish();
 }

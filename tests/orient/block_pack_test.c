@@ -5,9 +5,9 @@
  * values lowest position first - narrow when the AC values fit and there are
  * two or more - or the 64 values from ES_SPARSE_DENSE_FROM on), the block
  * is left all zero, nothing is written
- * past ES_BLOCK_PACK_SLACK, and unpacking gives the block back; the vector
- * forms (used on CPUs with AVX2) write and read exactly what the portable
- * ones do, and unpacking reads no further than the slack (a record placed
+ * past ES_BLOCK_PACK_SLACK, and unpacking gives the block back; every
+ * implementation this CPU runs (es_block_pack_variants: AVX2, portable) writes and reads exactly what the definition says, and
+ * unpacking reads no further than the slack (a record placed
  * at the very end of an allocation: ASan would report it); moving a block
  * (mirror signs, transposition), also straight from a record, gives what
  * the definition written out here gives. */
@@ -41,6 +41,9 @@ static void s_small_block(JCOEF *b, int n)
         b[k] = v ? v : 3; /* still non-zero */
     }
 }
+
+static es_block_pack_variant s_variants[OT_PACK_VARIANTS];
+static size_t s_count;
 
 typedef size_t (*s_pack_fn)(JCOEF *, JCOEF *);
 typedef void (*s_unpack_fn)(JCOEF *, uint64_t, const JCOEF *, size_t);
@@ -106,9 +109,31 @@ static void test_first_use_from_threads(void)
     }
 }
 
+/* The list ends with the portable forms, names each implementation once,
+ * and es_block_pack_use switches the dispatched functions to each of them
+ * (and to no other name). */
+static void test_variants(void)
+{
+    REQUIRE(s_count >= 1 && s_count <= OT_PACK_VARIANTS);
+    CHECK_STR_EQ(s_variants[s_count - 1].name, "portable");
+    CHECK(s_variants[s_count - 1].pack == es_block_pack_portable);
+    CHECK(es_block_pack_impl() == s_variants[0].pack); /* the fastest is chosen */
+    for (size_t i = 0; i < s_count; i++) {
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(s_variants[i].name, s_variants[j].name) != 0);
+        REQUIRE(es_block_pack_use(s_variants[i].name));
+        CHECK(es_block_pack_impl() == s_variants[i].pack);
+        CHECK(es_block_unpack_move_impl() == s_variants[i].unpack_move);
+    }
+    CHECK(!es_block_pack_use("sse9"));
+    CHECK(es_block_pack_impl() == es_block_pack_portable); /* unchanged */
+    if (s_count < OT_PACK_VARIANTS)
+        CHECK(!es_block_pack_use("avx2")); /* not on this CPU */
+    REQUIRE(es_block_pack_use(s_variants[0].name));
+}
+
 static void test_every_density(void)
 {
-    bool vector = es_block_pack_vector_ok();
     for (int round = 0; round < 20; round++)
         for (int n = 0; n <= DCTSIZE2; n++) {
             JCOEF b[DCTSIZE2];
@@ -116,20 +141,16 @@ static void test_every_density(void)
                 s_small_block(b, n);
             else
                 s_block(b, n);
-            s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
+            for (size_t i = 0; i < s_count; i++)
+                s_check_pair(b, s_variants[i].pack, s_variants[i].unpack, s_variants[i].name);
             s_check_pair(b, es_block_pack, es_block_unpack, "dispatched");
             s_check_pair(b, es_block_pack_impl(), es_block_unpack, "chosen");
-            if (vector)
-                s_check_pair(b, es_block_pack_vector, es_block_unpack_vector, "vector");
         }
-    if (!vector)
-        printf("# the vector forms are not used on this CPU (no AVX2): portable ones checked\n");
 }
 
 /* Every value of one row's 8 mask bits, in every row (the shuffle tables). */
 static void test_every_row_mask(void)
 {
-    bool vector = es_block_pack_vector_ok();
     for (int row = 0; row < DCTSIZE; row++)
         for (unsigned m = 0; m < 512; m++) { /* bit 8: small values (the narrow form) */
             JCOEF b[DCTSIZE2] = {0};
@@ -140,9 +161,8 @@ static void test_every_row_mask(void)
             b[row == DCTSIZE - 1 ? 0 : 63] = small ? 1000 : -5; /* a coefficient in another row too */
             if (small)
                 b[row == DCTSIZE - 1 ? 1 : 62] = 127;
-            s_check_pair(b, es_block_pack_portable, es_block_unpack_portable, "portable");
-            if (vector)
-                s_check_pair(b, es_block_pack_vector, es_block_unpack_vector, "vector");
+            for (size_t i = 0; i < s_count; i++)
+                s_check_pair(b, s_variants[i].pack, s_variants[i].unpack, s_variants[i].name);
         }
 }
 
@@ -150,7 +170,6 @@ static void test_every_row_mask(void)
  * for the four sign patterns with and without transposition. */
 static void test_move(void)
 {
-    bool vector = es_block_pack_vector_ok();
     for (int n = 1; n < 2 * ES_SPARSE_DENSE_FROM; n += 3)
         for (int how = 0; how < 8; how++) {
             const JCOEF *signs = es_block_signs[how & 3];
@@ -173,14 +192,13 @@ static void test_move(void)
             memcpy(&mask, rec, sizeof mask);
             const JCOEF *values = rec + ES_SPARSE_MASK_UNITS;
             size_t units = len - ES_SPARSE_MASK_UNITS;
-            es_block_unpack_move_portable(got, mask, values, units, signs, transpose);
-            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
-            es_block_unpack_move(got, mask, values, units, signs, transpose);
-            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
-            if (vector) {
-                es_block_unpack_move_vector(got, mask, values, units, signs, transpose);
+            for (size_t i = 0; i < s_count; i++) {
+                memset(got, 0x5A, sizeof got);
+                s_variants[i].unpack_move(got, mask, values, units, signs, transpose);
                 CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
             }
+            es_block_unpack_move(got, mask, values, units, signs, transpose);
+            CHECK_MEM_EQ(got, sizeof got, want, sizeof want);
         }
     /* the sign patterns themselves: odd columns, odd rows, both */
     for (int k = 0; k < DCTSIZE2; k++) {
@@ -204,6 +222,8 @@ static void test_nonzero_mask(void)
 int main(void)
 {
     ES_RUN(test_first_use_from_threads); /* first: nothing has used block_pack.c yet */
+    s_count = ot_pack_variants(s_variants);
+    ES_RUN(test_variants);
     ES_RUN(test_every_density);
     ES_RUN(test_every_row_mask);
     ES_RUN(test_move);

@@ -3,7 +3,7 @@
  * random positions, values from -1000..1000 and the extremes (-32768,
  * 32767, +-1, +-2048), from a deterministic xorshift32 state; and what
  * sparse_coefs.h and block_pack.h define a block's record and its moved
- * forms to be, written out here. */
+ * forms to be, written out here; the block_pack.c implementations to test. */
 #ifndef ES_TESTS_ORIENT_COEF_UTIL_H
 #define ES_TESTS_ORIENT_COEF_UTIL_H
 
@@ -13,7 +13,9 @@
 
 #include <jpeglib.h>
 
+#include "../harness/test.h"
 #include "../support/xorshift.h"
+#include "orient/block_pack.h"
 #include "orient/sparse_coefs.h"
 
 static inline uint32_t ot_coef_rand(uint32_t *state) { return es_xorshift32(state); }
@@ -87,6 +89,52 @@ static inline void ot_expected_move(JCOEF *d, const JCOEF *s, const JCOEF *signs
             JCOEF v = transpose ? s[8 * j + i] : s[8 * i + j];
             d[8 * i + j] = signs[8 * i + j] ? (JCOEF)(0 - (uint16_t)v) : v;
         }
+}
+
+/* Every block_pack.c implementation: the most there are. */
+#define OT_PACK_VARIANTS 2
+
+/* Stores the implementations this CPU runs into out (OT_PACK_VARIANTS) and
+ * returns how many; prints them and those skipped (not on this CPU). */
+static inline size_t ot_pack_variants(es_block_pack_variant *out)
+{
+    static const char *const all[OT_PACK_VARIANTS] = {"avx2", "portable"};
+    size_t n = es_block_pack_variants(out, OT_PACK_VARIANTS);
+    printf("# block_pack implementations tested:");
+    for (size_t i = 0; i < n; i++)
+        printf(" %s", out[i].name);
+    for (size_t i = 0; i + n < OT_PACK_VARIANTS; i++)
+        printf("%s%s", i ? " " : "; skipped (this CPU or build lacks it): ", all[i]);
+    printf("\n");
+    return n;
+}
+
+/* A test function and its name (OT_TEST(fn)) for ot_run_per_pack_variant. */
+typedef struct ot_named_test {
+    const char *name;
+    void (*fn)(void);
+} ot_named_test;
+#define OT_TEST(fn) \
+    {               \
+#fn, fn     \
+    }
+
+/* Runs the n tests through every block_pack.c implementation this CPU runs
+ * in turn (es_block_pack_use, printed); false when one cannot be chosen
+ * (the caller fails). */
+static inline bool ot_run_per_pack_variant(const ot_named_test *tests, size_t n)
+{
+    es_block_pack_variant v[OT_PACK_VARIANTS];
+    size_t count = ot_pack_variants(v);
+    for (size_t i = 0; i < count; i++) {
+        bool ok = es_block_pack_use(v[i].name);
+        printf("# %s block_pack %s\n", ok ? "through" : "FAILED: cannot use", v[i].name);
+        if (!ok)
+            return false;
+        for (size_t t = 0; t < n; t++)
+            es_test_run(tests[t].name, tests[t].fn);
+    }
+    return true;
 }
 
 #endif

@@ -6,7 +6,8 @@
  * MCU-aligned and non-aligned sizes (so trimming and the unmirrored partial
  * edge are exercised), baseline and progressive, arithmetic-coded and with
  * restart markers; and both refuse the same inputs (sampling TurboJPEG does
- * not name, a premature end of the entropy data). The corpus's rotated photos
+ * not name, a premature end of the entropy data); the transforms through
+ * every implementation of block_pack.c this CPU runs. The corpus's rotated photos
  * are compared in corpus_orient_test.c. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "../harness/test.h"
 #include "../support/fixture.h"
+#include "coef_util.h"
 #include "tj_oracle.h"
 
 typedef struct s_layout {
@@ -122,8 +124,10 @@ static void test_same_refusals(void)
 
 int main(void)
 {
-    ES_RUN(test_layouts_sizes_and_modes);
-    ES_RUN(test_other_codings);
+    /* through every implementation of block_pack.c */
+    static const ot_named_test each[] = {OT_TEST(test_layouts_sizes_and_modes), OT_TEST(test_other_codings)};
+    if (!ot_run_per_pack_variant(each, sizeof each / sizeof each[0]))
+        return 1;
     ES_RUN(test_same_refusals);
     return es_test_finish();
 }

@@ -8,7 +8,8 @@
  * produces from the store, for the eight mirror/transpose operations with
  * random mirrored extents (partial edge blocks kept) and window sizes,
  * exactly what it produces from the full array and what the definition
- * (coef_util.h) gives. Deterministic (a fixed-seed xorshift). */
+ * (coef_util.h) gives; through every implementation of block_pack.c this
+ * CPU runs. Deterministic (a fixed-seed xorshift). */
 #include <stdlib.h>
 
 #include "../harness/test.h"
@@ -177,9 +178,11 @@ static void test_planes_from_the_store(void)
 
 int main(void)
 {
-    printf("# block_pack: %s\n", es_block_pack_vector_ok() ? "vector (AVX2)" : "portable (no AVX2)");
-    ES_RUN(test_groups_at_their_limit);
-    ES_RUN(test_mixed_forms_in_any_order);
-    ES_RUN(test_planes_from_the_store);
+    /* through every implementation of block_pack.c */
+    static const ot_named_test each[] = {OT_TEST(test_groups_at_their_limit),
+                                         OT_TEST(test_mixed_forms_in_any_order),
+                                         OT_TEST(test_planes_from_the_store)};
+    if (!ot_run_per_pack_variant(each, sizeof each / sizeof each[0]))
+        return 1;
     return es_test_finish();
 }
