@@ -128,6 +128,23 @@ static void test_s3_notification(void)
     free(body);
 }
 
+/* JSON escapes in the fields are decoded before the key's form decoding;
+ * a key without escapes is read in place, one with escapes through a copy. */
+static void test_json_escapes_decoded(void)
+{
+    char *body = s_s3_event("Object\\u0043reated:Put", "src-b\\u0075cket", "holiday\\/caf\\u00e9+%2B1.jpg");
+    es_event ev;
+    es_error err;
+    REQUIRE(s_parse(body, &ev, &err) == ES_OK);
+    REQUIRE(ev.count == 1);
+    CHECK_INT_EQ(ev.records[0].state, ES_EVENT_RECORD_CREATED);
+    CHECK_STR_EQ(ev.records[0].event_name, "ObjectCreated:Put");
+    CHECK_STR_EQ(ev.records[0].bucket, "src-bucket");
+    CHECK_STR_EQ(ev.records[0].key, "holiday/caf\xc3\xa9 +1.jpg");
+    es_event_clear(&ev);
+    free(body);
+}
+
 static void test_s3_optional_fields(void)
 {
     const char *body = "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":"
@@ -343,7 +360,7 @@ static void test_eventbridge_refusals(void)
                          &ev, &err),
                  ES_ERR_EVENT_INVALID);
     CHECK_STR_CONTAINS(err.msg, "detail.bucket.name is not a valid bucket name");
-    /* jansson refuses \u0000 inside strings, so a NUL can never reach a key */
+    /* the JSON reader refuses \u0000 inside strings, so a NUL can never reach a key */
     CHECK_INT_EQ(s_parse("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\",\"detail\":"
                          "{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"a\\u0000b.jpg\"}}}",
                          &ev, &err),
@@ -375,6 +392,22 @@ static void test_refusals_with_reasons(void)
                          cases[i].reason_part);
         CHECK(ev.records == NULL && ev.count == 0);
         CHECK_INT_EQ(es_err_category(rc), ES_CAT_INPUT);
+    }
+    /* the reader's reason, with the place it stopped at */
+    static const struct {
+        const char *body, *reason;
+    } exact[] = {
+        {"{\"Records\":[],\"Records\":[]}", "not JSON: duplicate object key (line 1, column 15)"},
+        {"{\"Records\":[1,]}", "not JSON: trailing comma (line 1, column 15)"},
+        {"{\n\"Records\": [01]}", "not JSON: invalid number (line 2, column 13)"},
+        {"{\"Records\":[\"\\u0000\"]}", "not JSON: \\u0000 in a string (line 1, column 14)"},
+        {"{\"Records\":[]", "not JSON: unexpected end of input (line 1, column 14)"},
+    };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        es_event ev;
+        es_error err;
+        CHECK_INT_EQ(s_parse(exact[i].body, &ev, &err), ES_ERR_EVENT_INVALID);
+        CHECK_STR_EQ(err.msg, exact[i].reason);
     }
 }
 
@@ -599,6 +632,7 @@ int main(void)
     ES_RUN(test_decode_key_rejects);
     ES_RUN(test_decode_key_length_limit);
     ES_RUN(test_s3_notification);
+    ES_RUN(test_json_escapes_decoded);
     ES_RUN(test_s3_optional_fields);
     ES_RUN(test_s3_multiple_records);
     ES_RUN(test_record_limit);

@@ -9,6 +9,7 @@
 
 #include "aws/sigv4/crypto_dl.h"
 #include "common/hex.h"
+#include "common/json_scan.h"
 
 static json_t *s_load(const uint8_t *body, size_t len)
 {
@@ -80,56 +81,87 @@ static bool s_md5_ok(const char *body, const char *md5_hex)
     return strlen(md5_hex) == 32 && strncasecmp(hex, md5_hex, 32) == 0;
 }
 
-static es_err s_parse_count(json_t *attrs, int *out)
+/* The receive reply is read with the strict reader of common/json_scan.h
+ * (the hot path: one reply per poll); its tokens live on the stack unless
+ * the reply holds more than this many. */
+#define S_RECEIVE_TOKENS 512
+
+/* String t decoded into a new allocation; NULL (and *rc) when it is not a string or memory runs out. */
+static char *s_dup_string(const es_json_doc *doc, uint32_t t, es_err *rc)
 {
-    *out = 0;
-    json_t *v = json_object_get(attrs, "ApproximateReceiveCount");
-    if (!v)
-        return ES_OK;
-    const char *s = json_string_value(v);
-    ES_ENSURE(s && s[0], ES_ERR_PROTOCOL);
-    char *end = NULL;
-    long n = strtol(s, &end, 10);
-    ES_ENSURE(*end == '\0' && n >= 0 && n <= 1000000000L, ES_ERR_PROTOCOL);
-    *out = (int)n;
-    return ES_OK;
+    if (es_json_type_of(doc, t) != ES_JSON_STRING) {
+        *rc = ES_ERR_PROTOCOL;
+        return NULL;
+    }
+    size_t size = (size_t)doc->toks[t].n + 1;
+    char *s = malloc(size);
+    if (!s || es_json_string(doc, t, s, size, NULL) != ES_OK) {
+        free(s);
+        *rc = ES_ERR_NOMEM;
+        return NULL;
+    }
+    return s;
 }
 
-/* SentTimestamp: epoch milliseconds as a decimal string; absent = 0. */
-static es_err s_parse_sent(json_t *attrs, uint64_t *out)
+/* Attribute `name` of attrs, a decimal string, into *out (0 when absent):
+ * ApproximateReceiveCount as strtol reads it, 0..1e9; SentTimestamp (epoch
+ * milliseconds) as 1-15 digits. Anything else fails. */
+static es_err s_parse_number(const es_json_doc *doc, uint32_t attrs, const char *name, uint64_t *out)
 {
     *out = 0;
-    json_t *v = json_object_get(attrs, "SentTimestamp");
-    if (!v)
+    uint32_t v = es_json_member(doc, attrs, name);
+    if (v == ES_JSON_NONE)
         return ES_OK;
-    const char *s = json_string_value(v);
-    ES_ENSURE(s && s[0] >= '0' && s[0] <= '9' && strlen(s) <= 15, ES_ERR_PROTOCOL);
+    char s[64]; /* longer than any valid value */
+    ES_ENSURE(es_json_type_of(doc, v) == ES_JSON_STRING && es_json_string(doc, v, s, sizeof s, NULL) == ES_OK,
+              ES_ERR_PROTOCOL);
     char *end = NULL;
-    unsigned long long n = strtoull(s, &end, 10);
+    if (!strcmp(name, "SentTimestamp")) {
+        ES_ENSURE(s[0] >= '0' && s[0] <= '9' && strlen(s) <= 15, ES_ERR_PROTOCOL);
+        *out = strtoull(s, &end, 10);
+    } else {
+        long n = strtol(s, &end, 10);
+        ES_ENSURE(s[0] && n >= 0 && n <= 1000000000L, ES_ERR_PROTOCOL);
+        *out = (uint64_t)n;
+    }
     ES_ENSURE(*end == '\0', ES_ERR_PROTOCOL);
-    *out = (uint64_t)n;
     return ES_OK;
 }
 
-static es_err s_parse_message(json_t *m, es_sqs_message *out)
+/* True when t is a non-empty string. */
+static bool s_nonempty_string(const es_json_doc *doc, uint32_t t)
 {
-    ES_ENSURE(json_is_object(m), ES_ERR_PROTOCOL);
-    const char *id = json_string_value(json_object_get(m, "MessageId"));
-    const char *rh = json_string_value(json_object_get(m, "ReceiptHandle"));
-    json_t *bodyv = json_object_get(m, "Body");
-    const char *body = bodyv ? json_string_value(bodyv) : "";
-    json_t *md5v = json_object_get(m, "MD5OfBody");
-    const char *md5 = md5v ? json_string_value(md5v) : NULL;
-    ES_ENSURE(id && id[0] && rh && rh[0] && body && (!md5v || md5), ES_ERR_PROTOCOL);
-    ES_ENSURE(s_md5_ok(body, md5), ES_ERR_PROTOCOL);
-    json_t *attrs = json_object_get(m, "Attributes");
-    ES_ENSURE(!attrs || json_is_object(attrs), ES_ERR_PROTOCOL);
-    ES_GUARD(s_parse_count(attrs, &out->receive_count));
-    ES_GUARD(s_parse_sent(attrs, &out->sent_timestamp_ms));
-    out->message_id = strdup(id);
-    out->receipt_handle = strdup(rh);
-    out->body = strdup(body);
-    ES_ENSURE(out->message_id && out->receipt_handle && out->body, ES_ERR_NOMEM);
+    return es_json_type_of(doc, t) == ES_JSON_STRING && doc->toks[t].n > 0;
+}
+
+static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message *out)
+{
+    ES_ENSURE(es_json_type_of(doc, m) == ES_JSON_OBJECT, ES_ERR_PROTOCOL);
+    uint32_t id = es_json_member(doc, m, "MessageId");
+    uint32_t rh = es_json_member(doc, m, "ReceiptHandle");
+    uint32_t bodyv = es_json_member(doc, m, "Body");
+    uint32_t md5v = es_json_member(doc, m, "MD5OfBody");
+    ES_ENSURE(s_nonempty_string(doc, id) && s_nonempty_string(doc, rh), ES_ERR_PROTOCOL);
+    ES_ENSURE(bodyv == ES_JSON_NONE || es_json_type_of(doc, bodyv) == ES_JSON_STRING, ES_ERR_PROTOCOL);
+    ES_ENSURE(md5v == ES_JSON_NONE || es_json_type_of(doc, md5v) == ES_JSON_STRING, ES_ERR_PROTOCOL);
+    uint32_t attrs = es_json_member(doc, m, "Attributes");
+    ES_ENSURE(attrs == ES_JSON_NONE || es_json_type_of(doc, attrs) == ES_JSON_OBJECT, ES_ERR_PROTOCOL);
+    uint64_t receive_count;
+    ES_GUARD(s_parse_number(doc, attrs, "ApproximateReceiveCount", &receive_count));
+    out->receive_count = (int)receive_count;
+    ES_GUARD(s_parse_number(doc, attrs, "SentTimestamp", &out->sent_timestamp_ms));
+    es_err rc = ES_OK;
+    out->body = bodyv == ES_JSON_NONE ? strdup("") : s_dup_string(doc, bodyv, &rc);
+    ES_ENSURE(out->body, rc == ES_OK ? ES_ERR_NOMEM : rc);
+    if (md5v != ES_JSON_NONE) {
+        char md5[64];
+        /* a value longer than 32 characters cannot match (nor be checked without MD5) */
+        bool fits = es_json_string(doc, md5v, md5, sizeof md5, NULL) == ES_OK;
+        ES_ENSURE(s_md5_ok(out->body, fits ? md5 : "-"), ES_ERR_PROTOCOL);
+    }
+    out->message_id = s_dup_string(doc, id, &rc);
+    out->receipt_handle = s_dup_string(doc, rh, &rc);
+    ES_ENSURE(out->message_id && out->receipt_handle, ES_ERR_NOMEM);
     return ES_OK;
 }
 
@@ -138,21 +170,26 @@ es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message
     ES_ENSURE(msgs && count, ES_ERR_INVALID_ARG);
     *msgs = NULL;
     *count = 0;
-    json_t *root = s_load(body, len);
-    ES_ENSURE(root, ES_ERR_PROTOCOL);
-    es_err rc = ES_OK;
-    json_t *arr = json_object_get(root, "Messages");
-    size_t n = arr ? json_array_size(arr) : 0;
+    ES_ENSURE(body && len > 0, ES_ERR_PROTOCOL);
+    es_json_tok toks[S_RECEIVE_TOKENS];
+    es_json_doc doc;
+    es_err rc = es_json_parse_grow(&doc, (const char *)body, len, toks, S_RECEIVE_TOKENS);
+    if (rc != ES_OK)
+        return rc == ES_ERR_NOMEM ? rc : ES_ERR_PROTOCOL;
+    uint32_t arr = es_json_member(&doc, 0, "Messages");
+    size_t n = es_json_size(&doc, arr);
     es_sqs_message *out = NULL;
-    if (arr && (!json_is_array(arr) || n > ES_SQS_MAX_RECEIVE_PARSED)) {
+    if (es_json_type_of(&doc, 0) != ES_JSON_OBJECT ||
+        (arr != ES_JSON_NONE && (es_json_type_of(&doc, arr) != ES_JSON_ARRAY || n > ES_SQS_MAX_RECEIVE_PARSED))) {
         rc = ES_ERR_PROTOCOL;
     } else if (n > 0) {
         out = calloc(n, sizeof *out);
         rc = out ? ES_OK : ES_ERR_NOMEM;
-        for (size_t i = 0; rc == ES_OK && i < n; i++)
-            rc = s_parse_message(json_array_get(arr, i), &out[i]);
+        uint32_t m = es_json_first(&doc, arr);
+        for (size_t i = 0; rc == ES_OK && i < n; i++, m = es_json_next(&doc, arr, m))
+            rc = s_parse_message(&doc, m, &out[i]);
     }
-    json_decref(root);
+    es_json_doc_free(&doc);
     if (rc != ES_OK) {
         es_sqs_messages_free(out, n);
         return rc;

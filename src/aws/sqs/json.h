@@ -1,4 +1,5 @@
-/* json.h - SQS JSON-protocol response parsing (jansson), kept apart from
+/* json.h - SQS JSON-protocol response parsing (the ReceiveMessage reply with
+ * common/json_scan.h, the others with jansson), kept apart from
  * the transport so the parsers can be unit-tested and fuzzed on bytes. All
  * parsers accept arbitrary input and fail with ES_ERR_PROTOCOL on anything
  * unexpected; nothing is left allocated on failure. */

@@ -12,15 +12,18 @@
 static void test_receive_messages(void)
 {
     /* MD5("hello") = 5d41402abc4b2a76b9719d911017c592 */
-    const char *doc =
-        "{\"Messages\":[{\"MessageId\":\"m1\",\"ReceiptHandle\":\"rh1\","
-        "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c592\",\"Body\":\"hello\","
-        "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\"}},"
-        "{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"{\\\"a\\\":\\\"\\u00e9\\\"}\"}]}";
+    const char *doc = "{\"Messages\":[{\"MessageId\":\"m1\",\"ReceiptHandle\":\"rh1\","
+                      "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c592\",\"Body\":\"hello\","
+                      "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\"}},"
+                      "{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"{\\\"a\\\":\\\"\\u00e9\\\"}\"},"
+                      /* names and values are matched and returned decoded */
+                      "{\"MessageId\":\"m\\u00e9\",\"Receipt\\u0048andle\":\"r\\/3\",\"MD5OfBody\":"
+                      "\"5D41402ABC4B2A76B9719D911017C592\",\"Body\":\"h\\u0065llo\","
+                      "\"Attribute\\u0073\":{\"ApproximateReceiveCount\":\"\\u0032\"}}]}";
     es_sqs_message *m = NULL;
     size_t n = 0;
     CHECK_OK(es_sqs_json_parse_receive(S(doc), &m, &n));
-    REQUIRE(n == 2 && m);
+    REQUIRE(n == 3 && m);
     CHECK_STR_EQ(m[0].message_id, "m1");
     CHECK_STR_EQ(m[0].receipt_handle, "rh1");
     CHECK_STR_EQ(m[0].body, "hello");
@@ -29,6 +32,10 @@ static void test_receive_messages(void)
     CHECK(m[1].sent_timestamp_ms == 0); /* not returned */
     CHECK_STR_EQ(m[1].body, "{\"a\":\"\xc3\xa9\"}");
     CHECK_INT_EQ(m[1].receive_count, 0);
+    CHECK_STR_EQ(m[2].message_id, "m\xc3\xa9");
+    CHECK_STR_EQ(m[2].receipt_handle, "r/3");
+    CHECK_STR_EQ(m[2].body, "hello");
+    CHECK_INT_EQ(m[2].receive_count, 2);
     es_sqs_messages_free(m, n);
 }
 
@@ -72,6 +79,22 @@ static void test_receive_malformed(void)
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"a\\u0000b\"}]}",
         "{\"Messages\":[], \"Messages\":[]}", /* duplicate keys */
         "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\"}]",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"ApproximateReceiveCount\":\"\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"ApproximateReceiveCount\":\"1000000001\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"ApproximateReceiveCount\":\"-1\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+        "\"Attributes\":{\"SentTimestamp\":\"\"}}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\",}]}", /* trailing comma */
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\",\"Body\":\"c\"}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\",\"B\\u006fdy\":\"c\"}]}",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"\\ud800\"}]}", /* lone surrogate */
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"\xc3\"}]}", /* bad UTF-8 */
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"b\"}]} x",
+        "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\",\"Body\":\"hello\","
+        "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c5920000000000000000000000000000000000000000\"}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         es_sqs_message *m = NULL;
