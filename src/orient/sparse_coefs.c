@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/block_cache.h"
 #include "common/pages.h"
 #include "orient/block_pack.h"
 #include "orient/page_ahead.h"
@@ -33,12 +34,12 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
     if (units > UINT32_MAX) /* offsets are 32-bit */
         units = UINT32_MAX;
     /* one block: the bases (4-byte aligned), then the 16-bit entries */
-    s->base = malloc(index);
+    s->base = es_block_alloc(index);
     if (!s->base)
         return false;
     /* the packing slack past the capacity: a record written near its end may store a little beyond */
-    if (!(s->pool = malloc((units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF)))) {
-        free(s->base);
+    if (!(s->pool = es_block_alloc((units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF)))) {
+        es_block_free(s->base);
         s->base = NULL;
         return false;
     }
@@ -55,8 +56,8 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
 
 void es_sparse_coefs_free(es_sparse_coefs *s)
 {
-    free(s->pool);
-    free(s->base);
+    es_block_free(s->pool);
+    es_block_free(s->base);
     memset(s, 0, sizeof *s);
 }
 

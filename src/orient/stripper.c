@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/block_cache.h"
 #include "common/pages.h"
 #include "orient/compact.h"
 #include "exifstrip/orient.h"
@@ -241,7 +242,7 @@ static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
             cap *= 2;
         }
-        uint8_t *p = realloc(s->hold, cap);
+        uint8_t *p = es_block_realloc(s->hold, cap);
         if (!p)
             return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
         s->hold = p;
@@ -283,7 +284,7 @@ static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len, boo
 /* Lets go of what is held (own or lent). */
 static void s_drop_held(es_orient_stripper *s)
 {
-    free(s->hold);
+    es_block_free(s->hold);
     s->hold = NULL;
     s->held = NULL;
     s->held_len = s->hold_cap = 0;
@@ -651,7 +652,7 @@ void es_orient_stripper_free(es_orient_stripper *s)
     s_give_back(s); /* a share taken ahead for a photo never finished */
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);
-    free(s->hold);
+    es_block_free(s->hold);
     es_orient_compact_clean(&s->turned);
     free(s);
 }
