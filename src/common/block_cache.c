@@ -226,7 +226,7 @@ void *es_block_realloc(void *p, size_t n)
     unsigned char *base = s_base(p, &old);
     if (!len)
         return NULL;
-    if (len == old)
+    if (len <= old) /* never shrunk: the block keeps its pages for the next request it fits */
         return s_expose(base, old, n);
     unsigned char *moved = s_remap(base, old, len);
     return moved ? s_expose(moved, len, n) : NULL;

@@ -30,8 +30,9 @@ void *es_block_alloc(size_t n);
 /* The same, all n bytes zero (a fresh mapping is; a reused block is cleared). */
 void *es_block_alloc_zeroed(size_t n);
 /* Grows or shrinks p (NULL: es_block_alloc) to n bytes, keeping its first
- * min(old, n) bytes; in place when it has the room, else by moving its pages
- * (mremap: nothing is copied). NULL when memory runs out (p is untouched). */
+ * min(old, n) bytes; in place when it has the room (a block is never made
+ * smaller), else by moving its pages (mremap: nothing is copied). NULL when
+ * memory runs out (p is untouched). */
 void *es_block_realloc(void *p, size_t n);
 /* Keeps p for reuse when the limit allows it, else unmaps it. NULL: nothing. */
 void es_block_free(void *p);

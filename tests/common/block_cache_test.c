@@ -98,7 +98,7 @@ static void test_fit(void)
     es_block_free(p);
     es_block_cache_stats st = es_block_cache_stats_now();
     unsigned char *big = es_block_alloc(4 * S_MIB); /* too small for this */
-    unsigned char *small = es_block_alloc(S_MIB);  /* wastefully large for this */
+    unsigned char *small = es_block_alloc(S_MIB);   /* wastefully large for this */
     REQUIRE(big && small);
     CHECK(big != p && small != p);
     es_block_cache_stats mid = es_block_cache_stats_now();
@@ -122,7 +122,8 @@ static void test_fit(void)
 static void test_cap(void)
 {
     s_reset(5 * S_MIB, 0, 0);
-    unsigned char *a = es_block_alloc(3 * S_MIB), *b = es_block_alloc(3 * S_MIB), *c = es_block_alloc(6 * S_MIB);
+    unsigned char *a = es_block_alloc(3 * S_MIB), *b = es_block_alloc(3 * S_MIB),
+                  *c = es_block_alloc(6 * S_MIB);
     REQUIRE(a && b && c);
     es_block_free(c); /* larger than the cap: not kept */
     CHECK_INT_EQ(es_block_cache_stats_now().kept_blocks, 0);
