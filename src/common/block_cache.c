@@ -14,17 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define S_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define S_ASAN 1
-#endif
-#endif
-#ifndef S_ASAN
-#define S_ASAN 0
-#endif
-#if S_ASAN
+#if ES_BLOCK_CACHE_POISONS
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -81,7 +71,7 @@ static size_t s_map_len(size_t n)
 
 static unsigned char *s_map(size_t len, bool *zeroed)
 {
-#if S_ASAN
+#if ES_BLOCK_CACHE_POISONS
     unsigned char *p = aligned_alloc(S_HEADER, len);
     *zeroed = false;
     return p;
@@ -94,7 +84,7 @@ static unsigned char *s_map(size_t len, bool *zeroed)
 
 static void s_unmap(unsigned char *base, size_t len)
 {
-#if S_ASAN
+#if ES_BLOCK_CACHE_POISONS
     ASAN_UNPOISON_MEMORY_REGION(base, len);
     free(base);
 #else
@@ -105,7 +95,7 @@ static void s_unmap(unsigned char *base, size_t len)
 /* Moves base's mapping to len bytes (the first min(old, len) kept); NULL when it cannot. */
 static unsigned char *s_remap(unsigned char *base, size_t old, size_t len)
 {
-#if S_ASAN
+#if ES_BLOCK_CACHE_POISONS
     bool zeroed;
     unsigned char *p = s_map(len, &zeroed);
     if (p) {
@@ -124,7 +114,7 @@ static unsigned char *s_remap(unsigned char *base, size_t old, size_t len)
 static void *s_expose(unsigned char *base, size_t len, size_t n)
 {
     s_header *h = (s_header *)(void *)base;
-#if S_ASAN
+#if ES_BLOCK_CACHE_POISONS
     ASAN_UNPOISON_MEMORY_REGION(base, S_HEADER + n);
     ASAN_POISON_MEMORY_REGION(base + S_HEADER + n, len - S_HEADER - n);
 #else
@@ -245,7 +235,7 @@ void es_block_free(void *p)
     while (keep && (s_cache.n == S_MAX_KEPT || s_cache.kept_bytes + len > s_cache.cap))
         gone[n_gone++] = s_take(0); /* the oldest makes room (expired ones are already out) */
     if (keep) {
-#if S_ASAN
+#if ES_BLOCK_CACHE_POISONS
         ASAN_POISON_MEMORY_REGION(base, len);
 #endif
         s_cache.kept[s_cache.n++] =

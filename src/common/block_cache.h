@@ -23,6 +23,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 1 in an AddressSanitizer build: kept blocks are poisoned, blocks malloc'd. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ES_BLOCK_CACHE_POISONS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ES_BLOCK_CACHE_POISONS 1
+#endif
+#endif
+#ifndef ES_BLOCK_CACHE_POISONS
+#define ES_BLOCK_CACHE_POISONS 0
+#endif
+
 /* A block of at least n bytes (64-byte aligned) whose contents are
  * unspecified (a reused block holds what it held), or NULL when memory runs
  * out. Freed with es_block_free (never free()). */
