@@ -68,11 +68,11 @@
  * window's pages populated first (page_ahead.h): 32 pages a madvise. */
 #define S_DEST_WINDOW (128u << 10)
 
-/* The output buffer (about the input's size) is malloc'd whole but filled
- * window by window. The encoder keeps its own copy of the cursor and asks
- * for the next window only when the current one is full, so where that
- * ends (filled) is what the buffer holds then (pub.next_output_byte may
- * be stale). */
+/* The output buffer (about the input's size, a block of
+ * common/block_cache.h) is allocated whole but filled window by window. The
+ * encoder keeps its own copy of the cursor and asks for the next window only
+ * when the current one is full, so where that ends (filled) is what the
+ * buffer holds then (pub.next_output_byte may be stale). */
 typedef struct s_dest {
     struct jpeg_destination_mgr pub;
     uint8_t *buf;

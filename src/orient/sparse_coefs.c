@@ -1,10 +1,10 @@
 /* sparse_coefs.c - the compact coefficient store of sparse_coefs.h. The
- * records' space is one malloc'd block of the capacity, written from its
- * start and never copied to grow: a block that large is mapped memory whose
- * pages the kernel provides when they are first written (glibc's mmap
- * threshold; the worker fixes it at 128 KiB, src/worker/memory.c), so the
- * memory used follows the records actually stored and can never pass the
- * capacity. (malloc, not calloc: zeroing would touch every page.) Those
+ * records' space is one block of the capacity (common/block_cache.h: mapped
+ * on its own), written from its start and never copied to grow: its pages
+ * are provided when they are first written, so the memory used follows the
+ * records actually stored and can never pass the capacity (a block a
+ * process kept from an earlier turn has the pages that turn wrote). (Not
+ * zeroed: zeroing would touch every page.) Those
  * pages are populated a step ahead of the records (page_ahead.h): before a
  * row is stored, room for its largest possible records is, plus up to
  * ES_SPARSE_POPULATE_STEP more. The store of a 3 MP photo is ~480 pages:
