@@ -34,10 +34,11 @@ cd "$root" || exit 2
 # rank and must not include each other.
 AWS_PARTS="http creds sigv4 client s3,sqs"
 # Headers of src/common that src/jpeg may use (no I/O; no globals but cpu.c's cached CPUID word;
-# pages.h is a memory hint to the kernel, like malloc).
-JPEG_PURE_COMMON="common/cpu.h common/hex.h common/pages.h common/utf8.h"
+# pages.h is a memory hint to the kernel, like malloc; block_cache.h is an allocator, like malloc,
+# whose kept blocks are its state).
+JPEG_PURE_COMMON="common/block_cache.h common/cpu.h common/hex.h common/pages.h common/utf8.h"
 # Objects of src/common whose symbols src/jpeg may call (see JPEG_PURE_COMMON).
-JPEG_PURE_COMMON_OBJ="cpu.o error.o hex.o pages.o utf8.o"
+JPEG_PURE_COMMON_OBJ="block_cache.o cpu.o error.o hex.o pages.o utf8.o"
 # libc functions src/jpeg may call: memory and string handling, formatting into buffers.
 JPEG_LIBC_ALLOW="calloc malloc realloc free memchr memcmp memcpy memmove memset strlen strnlen
 strcmp strncmp strchr strrchr snprintf vsnprintf __stack_chk_fail __assert_fail abort"

@@ -140,7 +140,8 @@ typedef struct es_orient_transform_work {
  * and COM segments (before its first scan, in order) put back right after
  * SOI in place of libjpeg-turbo's own: JFIF (density swapped when the op
  * transposes), ICC chunks, Adobe. Metadata is not filtered here: the caller
- * runs the result through the stripper. *out is malloc'd. work: see above. */
+ * runs the result through the stripper. *out is a block of the library's
+ * src/common/block_cache.h, freed with es_block_free. work: see above. */
 es_err es_orient_transform(es_orient_transform_work *work, const uint8_t *jpeg, size_t len,
                            const es_orient_frame *frame, const es_orient_plan *plan, uint8_t **out,
                            size_t *out_len, es_error *err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "common/block_cache.h"
 #include "cli/format.h"
 #include "cli/output_file.h"
 #include "cli/paths.h"
@@ -347,6 +348,13 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
     return 0;
 }
 
+/* A batch keeps the large blocks of a turned photo (its hold, output and
+ * coefficient store, common/block_cache.h) for the next one, up to this many
+ * bytes of mappings (only the pages a turn touched are resident): as glibc's
+ * malloc reuses freed memory, instead of faulting fresh pages in for each
+ * photo. A 12 MP photo's turn maps ~46 MiB of which ~20 MiB is touched. */
+#define S_BATCH_KEEP_BYTES ((size_t)256 << 20)
+
 int es_cmd_strip(int argc, char **argv)
 {
     s_opts o = {.sync = -1};
@@ -379,6 +387,8 @@ int es_cmd_strip(int argc, char **argv)
     }
     es_progress_init(&t.progress, stderr, "exifstrip", 0);
     bool progress = jobs.n > 1 && !o.quiet && t.progress.tty; /* then a summary follows */
+    if (jobs.n > 1)
+        es_block_cache_limit(S_BATCH_KEEP_BYTES, 0, 0);
     for (size_t i = 0; i < jobs.n; i++) {
         if (progress) {
             char line[1024];
@@ -387,6 +397,7 @@ int es_cmd_strip(int argc, char **argv)
         }
         s_strip_one(&o, &jobs.v[i], &t);
     }
+    es_block_cache_release();
     if (!o.quiet && (jobs.n > 1 || walk.errors || walk.skipped)) {
         char skipped[96] = "";
         if (walk.skipped)

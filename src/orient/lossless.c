@@ -50,6 +50,7 @@
 #include "orient/coef_plane.h" /* jpeglib.h */
 #include <jerror.h>
 
+#include "common/block_cache.h"
 #include "common/pages.h"
 #include "orient/lossless.h"
 #include "orient/page_ahead.h"
@@ -67,11 +68,11 @@
  * window's pages populated first (page_ahead.h): 32 pages a madvise. */
 #define S_DEST_WINDOW (128u << 10)
 
-/* The output buffer (about the input's size) is malloc'd whole but filled
- * window by window. The encoder keeps its own copy of the cursor and asks
- * for the next window only when the current one is full, so where that
- * ends (filled) is what the buffer holds then (pub.next_output_byte may
- * be stale). */
+/* The output buffer (about the input's size, a block of
+ * common/block_cache.h) is allocated whole but filled window by window. The
+ * encoder keeps its own copy of the cursor and asks for the next window only
+ * when the current one is full, so where that ends (filled) is what the
+ * buffer holds then (pub.next_output_byte may be stale). */
 typedef struct s_dest {
     struct jpeg_destination_mgr pub;
     uint8_t *buf;
@@ -168,7 +169,7 @@ static boolean s_dest_next(j_compress_ptr c)
     size_t used = j->dest.filled;
     if (used == j->dest.cap) {
         size_t old = j->dest.cap, cap = old + old / 2 + 4096;
-        uint8_t *b = cap > old ? realloc(j->dest.buf, cap) : NULL;
+        uint8_t *b = cap > old ? es_block_realloc(j->dest.buf, cap) : NULL;
         if (!b)
             ERREXIT1(c, JERR_OUT_OF_MEMORY, 20);
         j->dest.buf = b;
@@ -482,7 +483,7 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
     j->library_access = j->out.mem->access_virt_barray;
     j->out.mem->access_virt_barray = s_access;
     j->dest.cap = len + len / 8 + 4096;
-    j->dest.buf = malloc(j->dest.cap);
+    j->dest.buf = es_block_alloc(j->dest.cap);
     if (!j->dest.buf)
         ERREXIT1(&j->out, JERR_OUT_OF_MEMORY, 21);
     j->dest.pub.init_destination = s_dest_init;
@@ -514,7 +515,7 @@ static void s_release(s_job *j)
     if (j->in_created)
         jpeg_destroy_decompress(&j->in);
     s_sparse_free(j);
-    free(j->dest.buf);
+    es_block_free(j->dest.buf);
     free(j);
 }
 

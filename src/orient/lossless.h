@@ -25,8 +25,9 @@ typedef struct es_orient_lossless_job es_orient_lossless_job;
  * library's own JFIF/Adobe segment and its refusals (any warning, over 500
  * scans, sampling factors TurboJPEG does not name). The destination's
  * coefficients are produced row by row from the source's while they are
- * encoded, so only the source's coefficient array is held. *out is malloc'd;
- * it is set only when the transform succeeds, and job is released by then. */
+ * encoded, so only the source's coefficient array is held. *out is a block
+ * of common/block_cache.h (freed with es_block_free); it is set only when
+ * the transform succeeds, and job is released by then. */
 es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool progressive, uint8_t **out,
                           size_t *out_len, es_orient_lossless_job **job, es_error *err);
 

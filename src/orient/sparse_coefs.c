@@ -1,10 +1,10 @@
 /* sparse_coefs.c - the compact coefficient store of sparse_coefs.h. The
- * records' space is one malloc'd block of the capacity, written from its
- * start and never copied to grow: a block that large is mapped memory whose
- * pages the kernel provides when they are first written (glibc's mmap
- * threshold; the worker fixes it at 128 KiB, src/worker/memory.c), so the
- * memory used follows the records actually stored and can never pass the
- * capacity. (malloc, not calloc: zeroing would touch every page.) Those
+ * records' space is one block of the capacity (common/block_cache.h: mapped
+ * on its own), written from its start and never copied to grow: its pages
+ * are provided when they are first written, so the memory used follows the
+ * records actually stored and can never pass the capacity (a block a
+ * process kept from an earlier turn has the pages that turn wrote). (Not
+ * zeroed: zeroing would touch every page.) Those
  * pages are populated a step ahead of the records (page_ahead.h): before a
  * row is stored, room for its largest possible records is, plus up to
  * ES_SPARSE_POPULATE_STEP more. The store of a 3 MP photo is ~480 pages:
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/block_cache.h"
 #include "common/pages.h"
 #include "orient/block_pack.h"
 #include "orient/page_ahead.h"
@@ -33,12 +34,12 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
     if (units > UINT32_MAX) /* offsets are 32-bit */
         units = UINT32_MAX;
     /* one block: the bases (4-byte aligned), then the 16-bit entries */
-    s->base = malloc(index);
+    s->base = es_block_alloc(index);
     if (!s->base)
         return false;
     /* the packing slack past the capacity: a record written near its end may store a little beyond */
-    if (!(s->pool = malloc((units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF)))) {
-        free(s->base);
+    if (!(s->pool = es_block_alloc((units + ES_BLOCK_PACK_SLACK) * sizeof(JCOEF)))) {
+        es_block_free(s->base);
         s->base = NULL;
         return false;
     }
@@ -55,8 +56,8 @@ bool es_sparse_coefs_init(es_sparse_coefs *s, JDIMENSION width, JDIMENSION heigh
 
 void es_sparse_coefs_free(es_sparse_coefs *s)
 {
-    free(s->pool);
-    free(s->base);
+    es_block_free(s->pool);
+    es_block_free(s->base);
     memset(s, 0, sizeof *s);
 }
 

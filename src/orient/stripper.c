@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/block_cache.h"
 #include "common/pages.h"
 #include "orient/compact.h"
 #include "exifstrip/orient.h"
@@ -217,7 +218,7 @@ static es_err s_fail(es_orient_stripper *s, es_err rc, const char *msg)
  * S_HOLD_FIRST_MAX), which is as much as it is ever held when turned, and
  * more than enough while deciding (its pages beyond what is written are
  * never touched, so never resident); else S_HOLD_FIRST. Either doubles as it
- * fills (beyond malloc's mmap threshold by mremap: nothing is copied). */
+ * fills (a block of common/block_cache.h: by mremap, nothing is copied). */
 static size_t s_hold_first(const es_orient_stripper *s)
 {
     if (s->expect_len <= S_HOLD_FIRST)
@@ -229,9 +230,9 @@ static size_t s_hold_first(const es_orient_stripper *s)
  * its length is known (s_hold_first), not grown by doubling from 64 KiB,
  * which copied what was held into fresh pages at each step; and the pages
  * the bytes go to are populated in one call (common/pages.h) rather than
- * faulted in one by one by the copy (the hold is usually a fresh mapping: the
- * worker's GET hands over up to 120 KiB at a time, and its malloc maps
- * blocks from 128 KiB on their own). */
+ * faulted in one by one by the copy (the hold is a block of
+ * common/block_cache.h: a fresh mapping unless the process kept one from an
+ * earlier photo; the worker's GET hands over up to 120 KiB at a time). */
 static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
     if (len > s->hold_cap - s->held_len) {
@@ -241,7 +242,7 @@ static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
             cap *= 2;
         }
-        uint8_t *p = realloc(s->hold, cap);
+        uint8_t *p = es_block_realloc(s->hold, cap);
         if (!p)
             return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
         s->hold = p;
@@ -283,7 +284,7 @@ static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len, boo
 /* Lets go of what is held (own or lent). */
 static void s_drop_held(es_orient_stripper *s)
 {
-    free(s->hold);
+    es_block_free(s->hold);
     s->hold = NULL;
     s->held = NULL;
     s->held_len = s->hold_cap = 0;
@@ -651,7 +652,7 @@ void es_orient_stripper_free(es_orient_stripper *s)
     s_give_back(s); /* a share taken ahead for a photo never finished */
     es_jpeg_stripper_free(s->probe);
     es_jpeg_stripper_free(s->real);
-    free(s->hold);
+    es_block_free(s->hold);
     es_orient_compact_clean(&s->turned);
     free(s);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/block_cache.h"
 #include "exifstrip/orient.h"
 #include "orient/lossless.h"
 
@@ -93,7 +94,7 @@ static bool s_complete_jpeg(const uint8_t *j, size_t len)
 void es_orient_transform_abandon(es_orient_transform_work *work)
 {
     es_orient_lossless_abandon(&work->job);
-    free(work->out);
+    es_block_free(work->out);
     work->out = NULL;
 }
 
@@ -127,7 +128,7 @@ es_err es_orient_transform(es_orient_transform_work *work, const uint8_t *jpeg, 
     size_t total = 2 + meta + (dst_len - body);
     /* The original's metadata takes the place of the library's, in place. */
     if (total > dst_len) {
-        uint8_t *grown = realloc(dst, total);
+        uint8_t *grown = es_block_realloc(dst, total);
         if (!grown) {
             es_orient_transform_abandon(work);
             return es_error_set(err, ES_ERR_NOMEM, "out of memory (transform output of %zu bytes)", total);

@@ -2,6 +2,8 @@
  * pages (memory.h). */
 #include "worker/memory.h"
 
+#include "common/block_cache.h"
+
 #include <fcntl.h>
 #include <link.h>
 #include <stdint.h>
@@ -16,6 +18,12 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+
+void es_worker_keep_blocks(uint64_t transform_memory)
+{
+    uint64_t cap = transform_memory / 4;
+    es_block_cache_limit(cap < SIZE_MAX ? (size_t)cap : SIZE_MAX, ES_WORKER_KEEP_MS, ES_WORKER_KEEP_JOBS);
+}
 
 bool es_worker_tune_malloc(void)
 {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Buffers at least this large are mapped on their own and unmapped on free. */
 #define ES_WORKER_MMAP_THRESHOLD ((int)(128 * 1024))
@@ -20,6 +21,22 @@
  * request's own between transfers: at most this much more resident per
  * malloc arena, only what a thread had in use before. */
 #define ES_WORKER_TOP_PAD ((int)(256 * 1024))
+
+/* A turned photo's large blocks (its hold, output and coefficient store:
+ * ~46 MiB mapped for a 12 MP phone photo, ~20 MiB of it touched) are
+ * mapped on their own like malloc's above its threshold, so each photo paid
+ * ~5000 fresh pages (~38 ms of CPU on the VM of issue 11). The worker keeps
+ * them for the next turn instead (common/block_cache.h): at most a quarter of
+ * the turns' memory budget (EXIFSTRIP_TRANSFORM_MEMORY), each block for at
+ * most ES_WORKER_KEEP_MS and at most ES_WORKER_KEEP_JOBS finished jobs (a
+ * block a rare turn left is not kept while hundreds of untouched photos
+ * follow: the RSS of a mixed load stays as it was), and none once the pool is
+ * idle (pool.c) or stopped. */
+#define ES_WORKER_KEEP_MS 300u
+#define ES_WORKER_KEEP_JOBS 8u
+
+/* Sets the block cache's limit (above) for a budget of transform_memory bytes. */
+void es_worker_keep_blocks(uint64_t transform_memory);
 
 /* Fixes malloc's mmap and trim thresholds (ES_WORKER_*_THRESHOLD) and its top
  * pad (ES_WORKER_TOP_PAD). glibc otherwise raises its mmap threshold to the

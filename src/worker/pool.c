@@ -32,11 +32,13 @@
 #include <unistd.h>
 
 #include "aws/http/http.h"
+#include "common/block_cache.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/deleter.h"
 #include "worker/drain.h"
 #include "worker/health.h"
+#include "worker/memory.h"
 #include "worker/metrics.h"
 #include "worker/thread.h"
 #include "worker/transform_budget.h"
@@ -533,14 +535,16 @@ static void s_process(es_pool *p, s_item *it)
 /* Waits (mu held) for cv_work. A thread that holds its upload buffer from
  * the last job (aws/s3/s3.h: the spare that saves the next job allocating
  * and faulting in a fresh one) frees it once it has been idle for
- * S_IDLE_RELEASE_MS; the process's shared large spare is freed so only when
- * the whole pool is idle then (no job running, none queued): while other
- * threads work, an idle thread leaves it for their next large photo. Gaps
- * between receives keep the spares, an idle worker does not. */
+ * S_IDLE_RELEASE_MS; the process's shared large spare and the blocks kept
+ * from turned photos (memory.h) are freed so only when the whole pool is
+ * idle then (no job running, none queued): while other threads work, an
+ * idle thread leaves them for their next photo. Gaps between receives keep
+ * the spares, an idle worker does not. */
 static void s_wait_for_work(es_pool *p)
 {
     bool pool_idle = p->active == 0 && p->qcount == 0;
-    if (!es_s3_upload_spare_bytes() && !(pool_idle && es_s3_upload_shared_spare_bytes())) {
+    bool shared = pool_idle && (es_s3_upload_shared_spare_bytes() || es_block_cache_stats_now().kept_blocks);
+    if (!es_s3_upload_spare_bytes() && !shared) {
         es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
         return;
     }
@@ -550,8 +554,10 @@ static void s_wait_for_work(es_pool *p)
     pool_idle = p->active == 0;
     pthread_mutex_unlock(&p->mu);
     es_s3_upload_release_spare();
-    if (pool_idle) /* a job starting meanwhile may lose the spare: a saving missed, no harm */
+    if (pool_idle) { /* a job starting meanwhile may lose the spare: a saving missed, no harm */
         es_s3_upload_release_shared_spare();
+        es_block_cache_release();
+    }
     pthread_mutex_lock(&p->mu);
 }
 
@@ -573,6 +579,7 @@ static void *s_worker(void *arg)
         pthread_mutex_unlock(&p->mu); /* held (queued + running) is unchanged: the receiver has no news */
         s_process(p, it);
         s_item_free(it);
+        es_block_cache_job_done(); /* blocks kept past ES_WORKER_KEEP_JOBS jobs go */
         pthread_mutex_lock(&p->mu);
         if (slot >= 0)
             p->job_started[slot] = 0;
@@ -800,6 +807,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     if (!p->deleter || !p->vis)
         return ES_ERR_NOMEM;
     s_log_start(p);
+    es_worker_keep_blocks(cfg->transform_memory);
     es_http_set_process_cancel(&p->hard_stop); /* even multipart aborts end at the deadline */
     es_err rc = s_start_threads(p);
     if (rc != ES_OK)
@@ -813,6 +821,7 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
         }
     }
     s_shutdown(p);
+    es_block_cache_limit(0, 0, 0); /* keeps nothing more, and gives back what it kept */
     pthread_mutex_lock(&p->mu);
     p->stats.deleted = es_pool_deleter_deleted(p->deleter);
     p->stats.delete_failed = es_pool_deleter_failed(p->deleter);

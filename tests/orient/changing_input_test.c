@@ -25,6 +25,7 @@
 
 #include "../harness/test.h"
 #include "orient_util.h"
+#include "common/block_cache.h"
 
 #define S_PAGE 4096u
 #define S_APP10_PAYLOAD (3 * S_PAGE) /* holds the whole page [S_PAGE, 2 * S_PAGE) */
@@ -98,7 +99,7 @@ static void test_header_rewritten_between_count_and_copy(void)
 
     /* Unchanged, it turns; its output is the buffer the rewritten copy would overrun. */
     REQUIRE(es_orient_transform(&work, jpeg, len, &f, &plan, &out, &out_len, &err) == ES_OK);
-    free(out);
+    es_block_free(out);
     out = NULL;
     size_t grown = len - S_COM_AT - 2;
     REQUIRE(grown <= 0xFFFF); /* the COM can cover the rest of the photo */
@@ -131,7 +132,7 @@ static void test_header_rewritten_between_count_and_copy(void)
     CHECK(out == NULL);
     CHECK_STR_CONTAINS(err.msg, "changed while it was being turned");
     CHECK(work.job == NULL && work.out == NULL);
-    free(out);
+    es_block_free(out);
     munmap(map, len);
     close(s_fd);
     free(jpeg);

@@ -48,7 +48,7 @@ static void test_rotation_takes_few_faults(void)
     printf("# rotate90 of 2048x1536 (%zu bytes): %lld page faults\n", len, faults);
     CHECK(before >= 0 && after >= 0 && faults <= S_FAULTS_MAX);
     close(counter);
-    free(out);
+    es_block_free(out);
     free(jpeg);
 }
 

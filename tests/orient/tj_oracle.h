@@ -15,6 +15,7 @@
 
 #include <turbojpeg.h>
 
+#include "common/block_cache.h"
 #include "exifstrip/orient.h"
 #include "orient/lossless.h"
 #include "../harness/test.h"
@@ -114,7 +115,7 @@ static inline int ot_check_same_as_tj(const char *name, const uint8_t *jpeg, siz
                      name, es_orient_op_name(op), how, mine_len, ref_len, at);
         result = -1;
     }
-    free(mine);
+    es_block_free(mine);
     tjFree(ref);
     return result;
 }

@@ -7,7 +7,8 @@
  * left for redelivery), a GET stalled far beyond the grace period aborted
  * promptly at the deadline (a stalled UploadPart too, with its multipart
  * upload still aborted), a stop ending a 20 s long poll at once, a second
- * stop request, and a failing receive loop. */
+ * stop request, and a failing receive loop; turned photos reusing the
+ * blocks of the turn before theirs, none kept once the pool is idle. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "../support/wait.h"
 #include "../support/worker_fixture.h"
 #include "../support/s3_admin.h"
+#include "common/block_cache.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/pool.h"
@@ -390,6 +392,64 @@ static void test_receive_failures_keep_looping(void)
     es_wfix_teardown(&s_w);
 }
 
+/* Polls pred for up to 20 s; true when it held. */
+static bool s_poll(bool (*pred)(void))
+{
+    for (int i = 0; i < 2000; i++) {
+        if (pred())
+            return true;
+        es_test_sleep_ms(10);
+    }
+    return pred();
+}
+
+static bool s_both_turned(void) { return s_in_dst("turn-a.jpg") && s_in_dst("turn-b.jpg"); }
+
+static bool s_none_kept(void) { return es_block_cache_stats_now().kept_blocks == 0; }
+
+/* Two turned photos, one job after the other: the second turn takes the
+ * blocks the first one freed (common/block_cache.h, kept by es_pool_run:
+ * worker/memory.h) instead of mapping fresh ones; once the pool has been idle
+ * (S_IDLE_RELEASE_MS, pool.c) the process keeps none while it still runs. */
+static void test_turned_photos_reuse_blocks_none_kept_idle(void)
+{
+    SETUP(1, 10);
+    es_block_cache_stats before = es_block_cache_stats_now();
+    CHECK_INT_EQ(before.kept_blocks, 0);
+    uint8_t *jpeg[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        es_fixture_opts o = {.width = 1280,
+                             .height = 960,
+                             .seed = 31u + (unsigned)i,
+                             .orientation = 6,
+                             .oriented_pixels = true};
+        REQUIRE(es_fixture_make(&o, &jpeg[i], &len[i]) == 0);
+    }
+    REQUIRE(s_put_and_send("turn-a.jpg", jpeg[0], len[0]));
+    REQUIRE(s_put_and_send("turn-b.jpg", jpeg[1], len[1]));
+    s_run r;
+    REQUIRE(s_start(&r));
+    CHECK(s_poll(s_both_turned));
+    es_block_cache_stats done = es_block_cache_stats_now();
+    CHECK(done.fresh > before.fresh);
+    /* The second turn starts within ES_WORKER_KEEP_MS of the first's end
+     * (both were received at once); a sanitizer's run may be slower. */
+    if (!ES_TEST_SANITIZED)
+        CHECK(done.reused > before.reused);
+    CHECK(s_poll(s_none_kept));
+    CHECK(r.ended_ms == 0); /* the pool still runs: its idle point gave them back */
+    r.stop_ms = es_clock_ms();
+    es_pool_request_stop(r.pool);
+    s_finish(&r);
+    CHECK_OK(r.rc);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 2);
+    CHECK_INT_EQ(es_block_cache_stats_now().kept_blocks, 0);
+    free(jpeg[0]);
+    free(jpeg[1]);
+    es_wfix_teardown(&s_w);
+}
+
 int main(void)
 {
     es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
@@ -403,6 +463,7 @@ int main(void)
     ES_RUN(test_stop_aborts_long_poll);
     ES_RUN(test_second_stop_cancels_at_once);
     ES_RUN(test_receive_failures_keep_looping);
+    ES_RUN(test_turned_photos_reuse_blocks_none_kept_idle);
     free(s_jpeg_data);
     return es_test_finish();
 }
