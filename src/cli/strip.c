@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "common/block_cache.h"
 #include "cli/format.h"
 #include "cli/output_file.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/stream.h"
+#include "common/block_cache.h"
 #include "exifstrip/jpeg.h"
 #include "exifstrip/orient.h"
 

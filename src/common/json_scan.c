@@ -697,6 +697,19 @@ es_err es_json_string(const es_json_doc *doc, uint32_t t, char *out, size_t size
     return ES_OK;
 }
 
+char *es_json_string_dup(const es_json_doc *doc, uint32_t t, size_t *out_len)
+{
+    if (es_json_type_of(doc, t) != ES_JSON_STRING)
+        return NULL;
+    size_t size = (size_t)doc->toks[t].n + 1;
+    char *s = malloc(size);
+    if (s && es_json_string(doc, t, s, size, out_len) != ES_OK) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 bool es_json_string_eq(const es_json_doc *doc, uint32_t t, const char *s)
 {
     return es_json_type_of(doc, t) == ES_JSON_STRING && s && s_string_is(doc, &doc->toks[t], s, strlen(s));

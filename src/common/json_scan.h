@@ -126,6 +126,10 @@ bool es_json_string_raw(const es_json_doc *doc, uint32_t t, const char **s, size
  * string never contains a NUL byte and is valid UTF-8; it is at most as long
  * as its raw bytes (doc->toks[t].len). */
 ES_MUST_USE es_err es_json_string(const es_json_doc *doc, uint32_t t, char *out, size_t size, size_t *out_len);
+/* String t decoded into a new allocation (free()), NUL-terminated, *out_len
+ * bytes without the NUL (out_len may be NULL); NULL when t is not a string
+ * or memory runs out. */
+char *es_json_string_dup(const es_json_doc *doc, uint32_t t, size_t *out_len);
 /* True when t is a string whose decoded bytes are those of s. */
 bool es_json_string_eq(const es_json_doc *doc, uint32_t t, const char *s);
 /* An integer's value (always within int64_t: the scan refused others);

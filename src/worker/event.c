@@ -93,8 +93,8 @@ static void s_copy_cut(const es_json_doc *d, uint32_t t, char *out, size_t size)
         return;
     if (es_json_string(d, t, out, size, NULL) == ES_OK)
         return;
-    char *all = malloc((size_t)d->toks[t].n + 1);
-    if (all && es_json_string(d, t, all, (size_t)d->toks[t].n + 1, NULL) == ES_OK)
+    char *all = es_json_string_dup(d, t, NULL);
+    if (all)
         snprintf(out, size, "%s", all);
     free(all);
 }
@@ -170,12 +170,10 @@ static es_err s_get_key(const es_json_doc *d, uint32_t object, bool encoded, es_
     if (es_json_string_raw(d, v, &raw, &len)) {
         rc = s_store_key(raw, len, encoded, rec, &local);
     } else {
-        char *decoded = malloc((size_t)d->toks[v].n + 1);
+        char *decoded = es_json_string_dup(d, v, &len);
         if (!decoded)
             return es_error_set(err, ES_ERR_NOMEM, "%s.key: out of memory", where);
-        rc = es_json_string(d, v, decoded, (size_t)d->toks[v].n + 1, &len);
-        if (rc == ES_OK)
-            rc = s_store_key(decoded, len, encoded, rec, &local);
+        rc = s_store_key(decoded, len, encoded, rec, &local);
         free(decoded);
     }
     if (rc != ES_OK) {
@@ -408,15 +406,13 @@ static es_err s_parse_sns(const es_json_doc *d, uint32_t root, int depth, es_eve
         return es_error_set(err, ES_ERR_EVENT_INVALID, "SNS Message is not a string");
     if (depth >= S_MAX_NESTING)
         return es_error_set(err, ES_ERR_EVENT_INVALID, "SNS envelopes nested too deeply");
-    size_t size = (size_t)d->toks[msg].n + 1, len = 0;
-    char *text = malloc(size);
+    size_t len = 0;
+    char *text = es_json_string_dup(d, msg, &len);
     if (!text)
         return es_error_set(err, ES_ERR_NOMEM, "SNS Message: out of memory");
     es_error inner;
     es_error_clear(&inner);
-    es_err rc = es_json_string(d, msg, text, size, &len);
-    if (rc == ES_OK)
-        rc = s_parse_text(text, len, depth + 1, ev, &inner);
+    es_err rc = s_parse_text(text, len, depth + 1, ev, &inner);
     free(text);
     if (rc != ES_OK)
         return es_error_set(err, rc, "SNS Message: %s", inner.msg);

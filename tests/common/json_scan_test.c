@@ -202,6 +202,12 @@ static void test_string_decoding(void)
     CHECK_INT_EQ(es_json_string(&d, 0, out, strlen(want), NULL), ES_ERR_TOO_LARGE);
     CHECK_STR_EQ(out, "");
     CHECK(es_json_string_eq(&d, 0, want));
+    size_t dup_len = 0;
+    char *dup = es_json_string_dup(&d, 0, &dup_len);
+    REQUIRE(dup);
+    CHECK_STR_EQ(dup, want);
+    CHECK_INT_EQ(dup_len, strlen(want));
+    free(dup);
     const char *raw;
     size_t raw_len;
     CHECK(!es_json_string_raw(&d, 0, &raw, &raw_len));
@@ -213,6 +219,7 @@ static void test_string_decoding(void)
     /* member names are matched decoded */
     REQUIRE(s_parse(&d, "{\"\\u0042ody\":\"x\"}") == ES_OK);
     CHECK_INT_EQ(es_json_member(&d, 0, "Body"), 2);
+    CHECK(!es_json_string_dup(&d, 0, NULL)); /* an object is not a string */
     CHECK_INT_EQ(es_json_member(&d, 0, "Bodx"), ES_JSON_NONE);
     CHECK_INT_EQ(es_json_member(&d, 0, "Bod"), ES_JSON_NONE);
 }

@@ -86,23 +86,6 @@ static bool s_md5_ok(const char *body, const char *md5_hex)
  * the reply holds more than this many. */
 #define S_RECEIVE_TOKENS 512
 
-/* String t decoded into a new allocation; NULL (and *rc) when it is not a string or memory runs out. */
-static char *s_dup_string(const es_json_doc *doc, uint32_t t, es_err *rc)
-{
-    if (es_json_type_of(doc, t) != ES_JSON_STRING) {
-        *rc = ES_ERR_PROTOCOL;
-        return NULL;
-    }
-    size_t size = (size_t)doc->toks[t].n + 1;
-    char *s = malloc(size);
-    if (!s || es_json_string(doc, t, s, size, NULL) != ES_OK) {
-        free(s);
-        *rc = ES_ERR_NOMEM;
-        return NULL;
-    }
-    return s;
-}
-
 /* Attribute `name` of attrs, a decimal string, into *out (0 when absent):
  * ApproximateReceiveCount as strtol reads it, 0..1e9; SentTimestamp (epoch
  * milliseconds) as 1-15 digits. Anything else fails. */
@@ -150,17 +133,17 @@ static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message
     ES_GUARD(s_parse_number(doc, attrs, "ApproximateReceiveCount", &receive_count));
     out->receive_count = (int)receive_count;
     ES_GUARD(s_parse_number(doc, attrs, "SentTimestamp", &out->sent_timestamp_ms));
-    es_err rc = ES_OK;
-    out->body = bodyv == ES_JSON_NONE ? strdup("") : s_dup_string(doc, bodyv, &rc);
-    ES_ENSURE(out->body, rc == ES_OK ? ES_ERR_NOMEM : rc);
+    /* Body and MD5OfBody are strings when present, MessageId and ReceiptHandle always (checked above). */
+    out->body = bodyv == ES_JSON_NONE ? strdup("") : es_json_string_dup(doc, bodyv, NULL);
+    ES_ENSURE(out->body, ES_ERR_NOMEM);
     if (md5v != ES_JSON_NONE) {
         char md5[64];
         /* a value longer than 32 characters cannot match (nor be checked without MD5) */
         bool fits = es_json_string(doc, md5v, md5, sizeof md5, NULL) == ES_OK;
         ES_ENSURE(s_md5_ok(out->body, fits ? md5 : "-"), ES_ERR_PROTOCOL);
     }
-    out->message_id = s_dup_string(doc, id, &rc);
-    out->receipt_handle = s_dup_string(doc, rh, &rc);
+    out->message_id = es_json_string_dup(doc, id, NULL);
+    out->receipt_handle = es_json_string_dup(doc, rh, NULL);
     ES_ENSURE(out->message_id && out->receipt_handle, ES_ERR_NOMEM);
     return ES_OK;
 }
