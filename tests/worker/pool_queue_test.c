@@ -76,7 +76,11 @@ static void *s_run(void *arg)
     return NULL;
 }
 
-static bool s_start(s_fix *f, int concurrency)
+/* Sets up the endpoints and the pool; s_launch runs it. What the first
+ * receives return is scripted in between: a receive that found nothing
+ * scripted would come back empty and pause the receiver on the fake clock,
+ * which only the test moves. */
+static bool s_prepare(s_fix *f, int concurrency)
 {
     memset(f, 0, sizeof *f);
     es_test_clock_install(S_T0);
@@ -98,7 +102,19 @@ static bool s_start(s_fix *f, int concurrency)
     f->cfg.visibility_timeout = 30;
     f->cfg.shutdown_grace = S_GRACE_S;
     f->pool = f->s3 ? es_pool_new(&f->cfg, f->s3, es_test_sqs_client(f->q)) : NULL;
-    return f->pool && pthread_create(&f->runner, NULL, s_run, f) == 0;
+    return f->pool != NULL;
+}
+
+static bool s_launch(s_fix *f) { return pthread_create(&f->runner, NULL, s_run, f) == 0; }
+
+/* A pool of concurrency whose first receive returns count messages with
+ * ids prefix0.. and body (es_test_sqs_script_receive). */
+static bool s_start(s_fix *f, int concurrency, const char *prefix, size_t count, const char *body)
+{
+    if (!s_prepare(f, concurrency))
+        return false;
+    es_test_sqs_script_receive(f->q, prefix, count, body);
+    return s_launch(f);
 }
 
 static void s_stop_and_join(s_fix *f)
@@ -173,10 +189,9 @@ static bool s_s3_entered(void *ctx)
 static void test_surplus_released_batches_asked(void)
 {
     s_fix f;
-    REQUIRE(s_start(&f, 1));
     /* Asked for a batch of 10, the endpoint returns 12 (over SQS's maximum):
      * 10 are queued, the 2 beyond what was asked go back at once (visibility 0). */
-    es_test_sqs_script_receive(f.q, "x", ES_SQS_MAX_BATCH + 2, NULL);
+    REQUIRE(s_start(&f, 1, "x", ES_SQS_MAX_BATCH + 2, NULL));
     /* Then: the receiver's next (empty) receive, its pause, and every other thread idle. */
     s_idle idle = {&f, 2, 4, ES_SQS_MAX_BATCH + 2};
     es_test_await(s_idle_pred, &idle, "surplus released, the batch done, all idle");
@@ -206,11 +221,11 @@ static bool s_start_held(s_fix *f, const char *const *prefixes, size_t n)
     char event[2048];
     es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
     s_s3_hold(true);
-    if (!s_start(f, 1))
+    if (!s_prepare(f, 1))
         return false;
     for (size_t i = 0; i < n; i++)
         es_test_sqs_script_receive(f->q, prefixes[i], 1, event);
-    return true;
+    return s_launch(f);
 }
 
 static void test_shutdown_gives_back_queued_then_deletes_finished(void)
@@ -303,8 +318,7 @@ static void test_batch_held_under_heartbeat_released_on_stop(void)
     char event[2048];
     es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
     s_s3_hold(true);
-    REQUIRE(s_start(&f, 1));
-    es_test_sqs_script_receive(f.q, "m", ES_SQS_MAX_BATCH, event);
+    REQUIRE(s_start(&f, 1, "m", ES_SQS_MAX_BATCH, event));
     es_test_await(s_s3_entered, NULL, "the first job's S3 request");
     s_idle idle = {&f, 1, 3, 0};
     if (es_test_await(s_idle_pred, &idle, "nine queued, the receiver waiting for room"))
@@ -354,8 +368,7 @@ static void test_shared_spare_freed_only_when_pool_idle(void)
     es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
     s_s3_hold(true);
     s_fix f;
-    REQUIRE(s_start(&f, 2));
-    es_test_sqs_script_receive(f.q, "s", 1, event);
+    REQUIRE(s_start(&f, 2, "s", 1, event));
     es_test_await(s_s3_entered, NULL, "the job's S3 request");
     /* receiver pausing, deleter, heartbeat and the other worker idle */
     es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 0}, "the second worker idle beside the job");
