@@ -271,7 +271,8 @@ test-arm64:
 
 # What CI adds to `make test`: the same sources built with clang (whose warnings
 # differ from gcc's, and whose optimiser once deleted a test's blocks that gcc
-# kept: memory_test), warnings as errors, then every C program of that tree
+# kept: memory_test), warnings as errors, the layering check on its objects
+# (clang calls other libc functions: bcmp), then every C program of that tree
 # run: the unit tests and the integration tests (the emulator started by
 # tests/run.sh), ending with "N passed, N failed". Measured with the build
 # done, on the 2 shared cores: units ~60 s, integration tests ~70 s (waits,
@@ -279,6 +280,7 @@ test-arm64:
 # minutes more; make test runs them against the gcc tree).
 test-clang: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) CC=clang BUILD=build/clang WERROR=$(WERROR) test-build
+	@mk/check-layers.sh build/clang
 	@ES_RUN_SCRIPTS=0 tests/run.sh build/clang
 
 # Offline checks of terraform/ (HCL, AWS provider schema, IAM table, variable

@@ -40,7 +40,8 @@ JPEG_PURE_COMMON="common/block_cache.h common/cpu.h common/hex.h common/pages.h 
 # Objects of src/common whose symbols src/jpeg may call (see JPEG_PURE_COMMON).
 JPEG_PURE_COMMON_OBJ="block_cache.o cpu.o error.o hex.o pages.o utf8.o"
 # libc functions src/jpeg may call: memory and string handling, formatting into buffers.
-JPEG_LIBC_ALLOW="calloc malloc realloc free memchr memcmp memcpy memmove memset strlen strnlen
+# (bcmp: clang compiles a memcmp whose result is only compared with 0 into a call to it.)
+JPEG_LIBC_ALLOW="calloc malloc realloc free memchr memcmp bcmp memcpy memmove memset strlen strnlen
 strcmp strncmp strchr strrchr snprintf vsnprintf __stack_chk_fail __assert_fail abort"
 # ... plus, for src/orient: number parsing, and the two libraries it is built on.
 # (setjmp/longjmp: libjpeg's error exit returns through them.)
