@@ -235,7 +235,7 @@ def main():
             import worker_bench
             wphotos = [cli_files[i % len(cli_files)] for i in range(photos_n)]
             opts = {"concurrency": 4, "runs": wruns, "idle_seconds": 1 if quick else 3, "portrait": portrait,
-                    "sweep": [1, 2] if quick else [1, 2, 4, 8, 16], "huge_mb": huge_mb,
+                    "portrait_copies": 3 if quick else worker_bench.PORTRAIT_COPIES, "sweep": [1, 2] if quick else [1, 2, 4, 8, 16], "huge_mb": huge_mb,
                     "floor": floor_bench.Floor(ROOT, fbench, work, work)}
             data["worker"] = worker_bench.worker_suite(ROOT, exifstrip, mkfixture, wphotos, large,
                                                        os.path.join(work, "large-exifstrip", "large.jpg"), work, opts, say)

@@ -243,6 +243,8 @@ t_quick_run_turns_the_phone_photo() {
     mapfile -t row < <(table_row "$out" "$head" "exifstrip --orientation keep")
     check_eq "keep leaves no residue but the tag" "${row[10]:-}" clean
     check "what the turn costs on top of stripping" grep -qE '^The turn costs exifstrip -?[0-9]+ ms of wall time and -?[0-9]+ CPU ms on top' "$out"
+    check "the worker's runs are queues of the photo, not one photo" \
+        grep -qE 'each run is one worker process over 3 copies of the photo under as many keys' "$out"
     for mode in "apply (default)" keep; do
         mapfile -t row < <(table_row "$out" "$head" "EXIFSTRIP_ORIENTATION=$mode")
         check_eq "worker, $mode: CPU per photo" "$(grep -cE '^[0-9.]+$' <<<"${row[1]:-}")" 1

@@ -664,10 +664,14 @@ def portrait_section(pt, w):
                 for mode in ("apply", "keep")]
         turn = wp["apply"]["cpu_ms_per_image"] - wp["keep"]["cpu_ms_per_image"]
         out += ["### The phone photo through the worker", "",
-                f"`exifstrip worker --drain` on the one photo against the bench emulator (concurrency "
+                f"`exifstrip worker --drain` on the photo against the bench emulator (concurrency "
                 f"{wp['apply']['concurrency']}, signed payload over http as the per-image row), the two modes "
-                f"alternating, median of {wp['runs']} run(s) each; each run is one worker process, so its CPU "
-                "includes the start-up" + (f" ({st['cpu_ms']:.1f} ms on an empty queue)" if st else "")
+                f"alternating, median of {wp['runs']} run(s) each; "
+                + (f"each run is one worker process over {wp['copies']} copies of the photo under as many keys "
+                   "(a queue of phone photos: a turn after the first reuses the large blocks earlier turns gave "
+                   f"back, src/common/block_cache.h), so a photo's CPU includes 1/{wp['copies']} of the start-up"
+                   if wp.get("copies", 1) > 1 else "each run is one worker process, so its CPU includes the start-up")
+                + (f" ({st['cpu_ms']:.1f} ms on an empty queue)" if st else "")
                 + f". The turn costs the worker {turn:.1f} CPU ms per such photo. No baseline: the boto3 + piexif "
                 "worker turns no pixels.", "",
                 table(["mode", "CPU ms per photo", "user / sys ms", "minor page faults", "peak RSS",
