@@ -162,7 +162,7 @@ asan: deps
 	@tests/run.sh build/asan
 
 # ThreadSanitizer over the threaded code: the unit tests of src/worker,
-# src/aws and src/common, the worker's integration tests and the end-to-end
+# src/aws and src/common (and TSAN_TESTS), the worker's integration tests and the end-to-end
 # tests (the real worker, built with TSan too, against the emulator). Every
 # process writes its reports to build/tsan/reports (log_path), so a race in a
 # worker an e2e script started fails that script (tests/run.sh,
@@ -172,14 +172,20 @@ asan: deps
 # gcc 12's TSan cannot place its shadow memory where a kernel with
 # vm.mmap_rnd_bits 32 (Ubuntu 24.04's, for one) maps a program ("FATAL:
 # ThreadSanitizer: unexpected memory mapping"), and setarch needs no root.
+# Of src/orient (single-threaded code, shared state: kept blocks, the block
+# pack's chosen implementation), the test that turns photos on several
+# threads at once.
 TSAN_AREAS := worker aws common
+TSAN_TESTS := orient/concurrent_test
 TSAN_LAUNCH = $(if $(shell command -v setarch),setarch $(shell uname -m) -R)
-TSAN_PROGRAMS = $(filter $(patsubst %,$(BUILD)/tests/%/%,$(TSAN_AREAS)),$(UNIT_BIN) $(ITEST_BIN))
+TSAN_PROGRAMS = $(filter $(patsubst %,$(BUILD)/tests/%/%,$(TSAN_AREAS)) $(TSAN_TESTS:%=$(BUILD)/tests/%),\
+                  $(UNIT_BIN) $(ITEST_BIN))
 TSAN_REPORTS := build/tsan/reports
 tsan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/tsan SANITIZE=thread tsan-build
 	@rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
-	@ES_RUN_ONLY='(^|/)tests/($(shell echo $(TSAN_AREAS) e2e | tr ' ' '|'))/' ES_SANITIZER_REPORTS=$(TSAN_REPORTS) \
+	@ES_RUN_ONLY='(^|/)tests/($(shell echo $(TSAN_AREAS) e2e | tr ' ' '|'))/|(^|/)tests/($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$' \
+	    ES_SANITIZER_REPORTS=$(TSAN_REPORTS) \
 	    ES_RUN_SCRIPTS=$(if $(TSAN_QUICK),0,1) \
 	    TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_REPORTS)/tsan second_deadlock_stack=1 $(TSAN_OPTIONS)" \
 	    $(TSAN_LAUNCH) tests/run.sh build/tsan
