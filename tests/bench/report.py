@@ -84,8 +84,9 @@ def https_floor_said(big):
     if https_floor(big):
         return ("The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against "
                 "the peer serving https with the https emulator's self-signed certificate, which the floor trusts "
-                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it parses "
-                "once per process, src/aws/http/tls_trust.h, which the floor does not pay), streaming the large photo "
+                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it indexes "
+                "once per process and whose certificates it decodes only when a handshake asks for their subject, "
+                "src/aws/http/tls_trust.h), streaming the large photo "
                 "in the unsigned mode, as the worker over https (in the unsigned column of its row).")
     skipped = ((big or {}).get("curl_floor_https") or {}).get("skipped")
     return (f"The https run (TLS, CRC64NVME) has no floor here: {skipped}." if skipped else
