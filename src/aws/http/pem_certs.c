@@ -35,20 +35,17 @@ static bool s_is(const char *p, const char *e, const char *want)
     return (size_t)(e - p) == n && memcmp(p, want, n) == 0;
 }
 
-static int s_sextet(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
+/* Each base64 character's value + 1 (0: not base64). */
+#define S_RANGE_(c0, v0, n) S_R##n(c0, v0)
+#define S_R1(c, v) [(c)] = (v) + 1
+#define S_R2(c, v) S_R1(c, v), S_R1((c) + 1, (v) + 1)
+#define S_R4(c, v) S_R2(c, v), S_R2((c) + 2, (v) + 2)
+#define S_R8(c, v) S_R4(c, v), S_R4((c) + 4, (v) + 4)
+#define S_R10(c, v) S_R8(c, v), S_R2((c) + 8, (v) + 8)
+#define S_R16(c, v) S_R8(c, v), S_R8((c) + 8, (v) + 8)
+#define S_R26(c, v) S_R16(c, v), S_R10((c) + 16, (v) + 16)
+static const uint8_t s_value[256] = {S_RANGE_('A', 0, 26), S_RANGE_('a', 26, 26), S_RANGE_('0', 52, 10),
+                                     S_R1('+', 62), S_R1('/', 63)};
 
 typedef struct s_b64 {
     uint8_t *out;
@@ -60,15 +57,30 @@ typedef struct s_b64 {
 
 static bool s_b64_line(s_b64 *b, const char *p, const char *e)
 {
-    for (; p < e; p++) {
-        if (*p == '=') {
+    const unsigned char *u = (const unsigned char *)p, *ue = (const unsigned char *)e;
+    if (b->chars % 4 == 0 && !b->pad) { /* whole quanta first: four lookups, three bytes */
+        for (; ue - u >= 4; u += 4) {
+            unsigned v0 = s_value[u[0]], v1 = s_value[u[1]], v2 = s_value[u[2]], v3 = s_value[u[3]];
+            if (!v0 || !v1 || !v2 || !v3)
+                break; /* padding or not base64: the loop below decides */
+            if (b->cap - b->len < 3)
+                return false;
+            uint32_t acc = (v0 - 1) << 18 | (v1 - 1) << 12 | (v2 - 1) << 6 | (v3 - 1);
+            b->out[b->len++] = (uint8_t)(acc >> 16);
+            b->out[b->len++] = (uint8_t)(acc >> 8);
+            b->out[b->len++] = (uint8_t)acc;
+            b->chars += 4;
+        }
+    }
+    for (; u < ue; u++) {
+        if (*u == '=') {
             b->pad++;
             continue;
         }
-        int v = s_sextet(*p);
-        if (v < 0 || b->pad)
+        unsigned v = s_value[*u];
+        if (!v || b->pad)
             return false;
-        b->acc = (b->acc << 6) | (uint32_t)v;
+        b->acc = (b->acc << 6) | (v - 1);
         if (++b->chars % 4 == 0) {
             if (b->cap - b->len < 3)
                 return false;
