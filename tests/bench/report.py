@@ -799,6 +799,11 @@ def worker_section(w, fc=None):
                      f(st["cpu_ms"], 1), "–", "–"))
         rows.append(("start-up: user / sys CPU ms; minor page faults",
                      f"{f(st.get('user_ms'), 1)} / {f(st.get('sys_ms'), 1)}; {f(st.get('faults'), 0)}", "–", "–"))
+    sth = ((w.get("large") or {}).get("exifstrip_https") or {}).get("startup_https")
+    if sth:
+        rows.append(("CPU ms of `worker --drain` on an empty queue over https (start-up with the CA store and a TLS "
+                     "connection; in the https figure); minor page faults",
+                     f"{f(sth['cpu_ms'], 1)}; {f(sth.get('faults'), 0)}", "–", "–"))
     fl = w.get("floor")
     if fl:
         rows.append(("loopback floor: CPU ms per MB received and sent on, no HTTP (relay_bench)",
