@@ -6,7 +6,7 @@
 # table with MET/MISS verdicts, the CLI table, the residue table (exifstrip's
 # outputs clean, cp's carrying what the inputs carry), the worker tables (the
 # worker's outputs clean too), the libcurl floor's rows beside exifstrip's
-# (never a target; the large photo's over https too) and the README summary block; the committed RESULTS.md and
+# (never a target; the large photo's over https too, with the worker's start-up over https) and the README summary block; the committed RESULTS.md and
 # README.md stay untouched. A report without the floor (no Node.js) says why.
 # The page faults: the machine's fault cost (fault_cost_bench, whose counts
 # say each way did what it claims) and the worker's faults and user / sys
@@ -111,6 +111,8 @@ t_quick_run_writes_results() {
     check "worker section: the https floor's run, one GET and the PUTs on two connections" \
         grep -qE '^\| per MB over https \(TLS\): the [0-9]+ MB photo streamed \| CPU ms/MB \| [0-9.]+ \| – \| 1 \| [2-9][0-9]* \| 2 \|$' "$out"
     check "worker section: the https run has a floor now" grep -qF 'The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS' "$out"
+    check "worker section: the start-up over https, measured" \
+        grep -qE '^\| CPU ms of `worker --drain` on an empty queue over https \(start-up with the CA store and a TLS connection; in the https figure\); minor page faults \| [0-9.]*[1-9][0-9.]*; [1-9][0-9]* \| – \| – \|$' "$out"
     check "summary: the floor's columns are the worker's two modes, each with its CRC-64/NVME" grep -qF \
         "| informational, not a target | floor: unsigned: CRC-64/NVME of each GET and PUT body | floor: signed: SHA-256 of each PUT body + CRC-64/NVME of each GET and PUT body |" "$out"
     check_eq "the floor ran in the worker's modes: per image, per MB, over https" "$(/usr/bin/python3 -c '
@@ -177,6 +179,8 @@ for name, r, units, unit in runs:
     same(f"{name} user per {unit}", r[f"user_ms_per_{unit}"], 1000 * r["user_s"] / units)
 st = w["startup"]
 same("start-up user + sys", st["user_ms"] + st["sys_ms"], st["cpu_ms"])
+sth = w["large"]["exifstrip_https"]["startup_https"]
+same("start-up over https user + sys", sth["user_ms"] + sth["sys_ms"], sth["cpu_ms"])
 if not st["faults"] > 0:
     bad.append(f"start-up faults {st['faults']}")
 ex = w["compare"]["exifstrip"]

@@ -84,8 +84,9 @@ def https_floor_said(big):
     if https_floor(big):
         return ("The https run (TLS, UNSIGNED-PAYLOAD + CRC64NVME) has its floor over TLS: the same program against "
                 "the peer serving https with the https emulator's self-signed certificate, which the floor trusts "
-                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it parses "
-                "once per process, src/aws/http/tls_trust.h, which the floor does not pay), streaming the large photo "
+                "alone (--cacert; the worker trusts the system's CA bundle plus that certificate, a store it indexes "
+                "once per process and whose certificates it decodes only when a handshake asks for their subject, "
+                "src/aws/http/tls_trust.h), streaming the large photo "
                 "in the unsigned mode, as the worker over https (in the unsigned column of its row).")
     skipped = ((big or {}).get("curl_floor_https") or {}).get("skipped")
     return (f"The https run (TLS, CRC64NVME) has no floor here: {skipped}." if skipped else
@@ -802,6 +803,11 @@ def worker_section(w, fc=None):
                      f(st["cpu_ms"], 1), "–", "–"))
         rows.append(("start-up: user / sys CPU ms; minor page faults",
                      f"{f(st.get('user_ms'), 1)} / {f(st.get('sys_ms'), 1)}; {f(st.get('faults'), 0)}", "–", "–"))
+    sth = ((w.get("large") or {}).get("exifstrip_https") or {}).get("startup_https")
+    if sth:
+        rows.append(("CPU ms of `worker --drain` on an empty queue over https (start-up with the CA store and a TLS "
+                     "connection; in the https figure); minor page faults",
+                     f"{f(sth['cpu_ms'], 1)}; {f(sth.get('faults'), 0)}", "–", "–"))
     fl = w.get("floor")
     if fl:
         rows.append(("loopback floor: CPU ms per MB received and sent on, no HTTP (relay_bench)",

@@ -362,6 +362,8 @@ def https_big_photo(root, exifstrip, work, path, clean, conc, say, floor=None, f
     the same floor over TLS: its own https peer with the same certificate,
     which the floor trusts alone, streaming the photo floor_runs times
     unsigned with CRC-64/NVME, as the worker over https (floor_bench.TLS_HASHES).
+    Then the start-up over https: `worker --drain` on an empty queue (one
+    receive, its TLS connection, the CA store), in the run's "startup_https".
     Returns (that run's measurements, the https floor's medians or why it did
     not run, or None without a floor)."""
     cert, key = self_signed(work)
@@ -377,6 +379,8 @@ def https_big_photo(root, exifstrip, work, path, clean, conc, say, floor=None, f
         wb.floor = tls_floor
         res = big_photo(wb, "large-https", path, clean, ("exifstrip",), conc, {}, say, unsigned_too=False,
                         runs=floor_runs, floor_runs=floor_runs, floor_hashes=floor_bench.TLS_HASHES)
+        say("worker: exifstrip --drain on an empty queue over https (start-up with the CA store and TLS)")
+        res["exifstrip"]["startup_https"] = wb.startup({}, 1 if floor_runs == 1 else 5)
         return res["exifstrip"], res.get("curl_floor") or ({"skipped": why} if why else None)
     finally:
         if tls_floor:

@@ -14,11 +14,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "aws/http/curl_dl.h"
 #include "aws/http/lazy_lib.h"
+#include "aws/http/pem_certs.h"
 
 #define S_LIBSSL "libssl.so.3"
 #define S_STORES 4
@@ -35,7 +37,32 @@
     X(sk_num, OPENSSL_sk_num)                       \
     X(err_get_error, ERR_get_error)                 \
     X(err_error_string_n, ERR_error_string_n)       \
-    X(version, OpenSSL_version)
+    X(version, OpenSSL_version)                     \
+    S_LAZY_FUNCTIONS(X)
+
+/* The lazy store (s_lazy_build): a lookup method of our own, called by
+ * OpenSSL for a subject its store does not hold yet, as for a CA directory. */
+#define S_LAZY_FUNCTIONS(X)                                         \
+    X(meth_new, X509_LOOKUP_meth_new)                               \
+    X(meth_set_get_by_subject, X509_LOOKUP_meth_set_get_by_subject) \
+    X(meth_set_free, X509_LOOKUP_meth_set_free)                     \
+    X(store_add_lookup, X509_STORE_add_lookup)                      \
+    X(lookup_set_data, X509_LOOKUP_set_method_data)                 \
+    X(lookup_get_data, X509_LOOKUP_get_method_data)                 \
+    X(lookup_get_store, X509_LOOKUP_get_store)                      \
+    X(store_add_cert, X509_STORE_add_cert)                          \
+    X(store_lock, X509_STORE_lock)                                  \
+    X(store_unlock, X509_STORE_unlock)                              \
+    X(retrieve_by_subject, X509_OBJECT_retrieve_by_subject)         \
+    X(object_get0_x509, X509_OBJECT_get0_X509)                      \
+    X(object_set1_x509, X509_OBJECT_set1_X509)                      \
+    X(d2i_x509, d2i_X509)                                           \
+    X(x509_free, X509_free)                                         \
+    X(d2i_name, d2i_X509_NAME)                                      \
+    X(name_free, X509_NAME_free)                                    \
+    X(name_cmp, X509_NAME_cmp)                                      \
+    X(err_set_mark, ERR_set_mark)                                   \
+    X(err_pop_to_mark, ERR_pop_to_mark)
 
 #define S_FIELD_(field, symbol) __typeof__(symbol) *field;
 typedef struct s_ssl_api {
@@ -166,6 +193,190 @@ static void s_ssl_error(char *msg, size_t msg_size, const char *what, const char
     snprintf(msg, msg_size, "cannot load the CA %s %s: %s", what, path, why[0] ? why : "no certificates found");
 }
 
+/* A CA file indexed by subject (pem_certs.h): each certificate is decoded
+ * and put into the store the first time a verification asks for its
+ * subject (a name that no certificate has is looked for again each time:
+ * one comparison per certificate). */
+typedef struct s_lazy_cert {
+    X509_NAME *subject;
+    const uint8_t *der;
+    size_t der_len;
+    bool tried; /* decoded into the store, or found undecodable */
+} s_lazy_cert;
+
+typedef struct s_lazy {
+    pthread_mutex_t mu; /* tried, and the decoding: connections verify on several threads */
+    uint8_t *der;       /* every certificate's DER */
+    s_lazy_cert *certs;
+    size_t n;
+} s_lazy;
+
+static unsigned long s_lazy_stores; /* under s_mu */
+static atomic_ulong s_lazy_decodes; /* under no lock of ours: the lookups' */
+
+static void s_lazy_free(s_lazy *lz)
+{
+    for (size_t i = 0; i < lz->n; i++)
+        s_ssl.name_free(lz->certs[i].subject);
+    pthread_mutex_destroy(&lz->mu);
+    free(lz->certs);
+    free(lz->der);
+    free(lz);
+}
+
+static void s_lazy_lookup_free(X509_LOOKUP *lu)
+{
+    s_lazy *lz = s_ssl.lookup_get_data(lu);
+    if (lz)
+        s_lazy_free(lz);
+}
+
+/* OpenSSL's question: a certificate with this subject. Every certificate of
+ * the file with it goes into the store (X509_STORE_CTX_get1_issuer then
+ * looks at all of them there), and one of them is the answer. */
+static int s_lazy_by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name, X509_OBJECT *ret)
+{
+    s_lazy *lz = s_ssl.lookup_get_data(lu);
+    X509_STORE *st = s_ssl.lookup_get_store(lu);
+    if (type != X509_LU_X509 || !lz || !st || !name)
+        return 0;
+    s_ssl.err_set_mark();
+    pthread_mutex_lock(&lz->mu);
+    for (size_t i = 0; i < lz->n; i++) {
+        s_lazy_cert *c = &lz->certs[i];
+        if (c->tried || s_ssl.name_cmp(c->subject, name) != 0)
+            continue;
+        c->tried = true;
+        const unsigned char *p = c->der;
+        X509 *x = s_ssl.d2i_x509(NULL, &p, (long)c->der_len);
+        if (x && p == c->der + c->der_len) {
+            (void)s_ssl.store_add_cert(st, x); /* fails only without memory: then not found */
+            atomic_fetch_add(&s_lazy_decodes, 1);
+        }
+        s_ssl.x509_free(x); /* the store holds its own reference */
+    }
+    pthread_mutex_unlock(&lz->mu);
+    s_ssl.err_pop_to_mark(); /* a certificate OpenSSL refused is left out, as if not in the file */
+    int found = 0;
+    if (s_ssl.store_lock(st)) {
+        X509_OBJECT *obj = s_ssl.retrieve_by_subject(s_ssl.store_get0_objects(st), X509_LU_X509, name);
+        X509 *x = obj ? s_ssl.object_get0_x509(obj) : NULL;
+        /* OpenSSL takes its own reference of what ret holds and never
+         * releases ret's (a directory lookup hands over the store's pointer
+         * as it is): the store's reference is what keeps x. */
+        if (x && s_ssl.object_set1_x509(ret, x)) {
+            s_ssl.x509_free(x);
+            found = 1;
+        }
+        s_ssl.store_unlock(st);
+    }
+    return found;
+}
+
+static X509_LOOKUP_METHOD *s_lazy_method(void)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static X509_LOOKUP_METHOD *method; /* kept for the process: stores refer to it */
+    pthread_mutex_lock(&mu);
+    if (!method) {
+        X509_LOOKUP_METHOD *m = s_ssl.meth_new("exifstrip lazy CA file");
+        if (m && s_ssl.meth_set_get_by_subject(m, s_lazy_by_subject) &&
+            s_ssl.meth_set_free(m, s_lazy_lookup_free))
+            method = m;
+    }
+    pthread_mutex_unlock(&mu);
+    return method;
+}
+
+#define S_LAZY_MAX_FILE (64u << 20)
+
+/* The file's contents (a NUL after them), or NULL. */
+static char *s_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uint64_t)sb.st_size <= S_LAZY_MAX_FILE) {
+        size_t want = (size_t)sb.st_size;
+        text = malloc(want + 1);
+        if (text && fread(text, 1, want + 1, f) == want) { /* no more, no less than fstat said */
+            text[want] = '\0';
+            *len = want;
+        } else {
+            free(text);
+            text = NULL;
+        }
+    }
+    fclose(f);
+    return text;
+}
+
+/* The certificates of text indexed by subject; NULL when the file is not a
+ * plain certificate bundle (or without memory): OpenSSL then loads it. */
+static s_lazy *s_lazy_index(const char *text, size_t len)
+{
+    s_lazy *lz = calloc(1, sizeof *lz);
+    size_t cap = 16;
+    if (!lz || !(lz->der = malloc(len)) || !(lz->certs = malloc(cap * sizeof *lz->certs))) {
+        if (lz) {
+            free(lz->der);
+            free(lz);
+        }
+        return NULL;
+    }
+    pthread_mutex_init(&lz->mu, NULL);
+    s_ssl.err_set_mark();
+    size_t pos = 0, used = 0;
+    es_pem_cert cert;
+    es_pem_step step;
+    while ((step = es_pem_next_cert(text, len, &pos, lz->der + used, len - used, &cert)) == ES_PEM_CERT) {
+        if (lz->n == cap) {
+            s_lazy_cert *more = realloc(lz->certs, 2 * cap * sizeof *more);
+            if (!more)
+                break;
+            lz->certs = more;
+            cap *= 2;
+        }
+        const unsigned char *p = cert.subject;
+        X509_NAME *name = s_ssl.d2i_name(NULL, &p, (long)cert.subject_len);
+        if (!name || p != cert.subject + cert.subject_len) {
+            s_ssl.name_free(name);
+            break;
+        }
+        lz->certs[lz->n++] = (s_lazy_cert){.subject = name, .der = cert.der, .der_len = cert.der_len};
+        used += cert.der_len;
+    }
+    s_ssl.err_pop_to_mark();
+    if (step != ES_PEM_DONE || lz->n == 0) { /* unsupported, a name OpenSSL refused, or no memory */
+        s_lazy_free(lz);
+        return NULL;
+    }
+    return lz;
+}
+
+/* Puts file's certificates into st as a lazy lookup: true, or false (st
+ * unchanged) when OpenSSL is to load the file itself. */
+static bool s_lazy_attach(X509_STORE *st, const char *file)
+{
+    X509_LOOKUP_METHOD *m = s_lazy_method();
+    size_t len = 0;
+    char *text = m ? s_read_file(file, &len) : NULL;
+    s_lazy *lz = text ? s_lazy_index(text, len) : NULL;
+    free(text);
+    if (!lz)
+        return false;
+    X509_LOOKUP *lu = s_ssl.store_add_lookup(st, m);
+    if (!lu || !s_ssl.lookup_set_data(lu, lz)) {
+        s_lazy_free(lz); /* a lookup without data answers nothing, frees nothing */
+        return false;
+    }
+    s_lazy_stores++;
+    return true;
+}
+
 /* A new store for (file, dir); NULL with msg set on failure. */
 static X509_STORE *s_build(const char *file, const char *dir, char *msg, size_t msg_size)
 {
@@ -174,7 +385,7 @@ static X509_STORE *s_build(const char *file, const char *dir, char *msg, size_t 
         snprintf(msg, msg_size, "cannot create a certificate store: out of memory");
         return NULL;
     }
-    if (file[0] && s_ssl.store_load_file(st, file) != 1) {
+    if (file[0] && !s_lazy_attach(st, file) && s_ssl.store_load_file(st, file) != 1) {
         s_ssl_error(msg, msg_size, "file", file);
         s_ssl.store_free(st);
         return NULL;
@@ -335,6 +546,10 @@ unsigned long es_tls_trust_loads(void) { return s_counter(&s_loads); }
 unsigned long es_tls_trust_attaches(void) { return s_counter(&s_attaches); }
 
 unsigned long es_tls_trust_file_checks(void) { return s_counter(&s_file_checks); }
+
+unsigned long es_tls_trust_lazy_stores(void) { return s_counter(&s_lazy_stores); }
+
+unsigned long es_tls_trust_lazy_decodes(void) { return atomic_load(&s_lazy_decodes); }
 
 long es_tls_trust_objects(const char *file, const char *dir)
 {

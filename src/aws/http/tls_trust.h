@@ -1,7 +1,7 @@
 /* tls_trust.h - one store of trusted CA certificates per process, shared by
  * every TLS connection curl opens. curl 7.88 builds the store itself for each
  * easy handle (its CA cache lives in the handle's private multi), and OpenSSL
- * 3 needs ~35 ms of CPU to parse Debian's 145-certificate bundle: the worker
+ * 3 needs ~15-35 ms of CPU to parse Debian's 145-certificate bundle: the worker
  * paid that once per handle (the receiver, the deleter, each job thread and
  * nesting level), i.e. for nearly every new connection. Here the store is
  * built once per (CA file, CA directory) and handed to each new connection's
@@ -21,6 +21,15 @@
  * (a rotated bundle), which curl's 24-hour cache did not do; request.c then
  * replaces the handles whose connections and TLS sessions were verified
  * under the old store.
+ *
+ * Lazy: a CA file made only of canonical "CERTIFICATE" blocks (pem_certs.h)
+ * is not decoded when the store is built; each certificate's DER is kept
+ * with its subject and decoded into the store the first time OpenSSL looks
+ * for that subject (a lookup method of ours, asked like a CA directory's),
+ * which saves ~15 ms of CPU per process on Debian's bundle. Any other file
+ * is loaded whole by OpenSSL as before. A certificate that frames right but
+ * that OpenSSL refuses to decode is then left out when asked for, instead
+ * of failing the whole file.
  *
  * Used only when curl's TLS backend is OpenSSL 3 and libssl (already loaded
  * by libcurl) reports the version curl reports and provides the functions
@@ -84,10 +93,16 @@ bool es_tls_trust_same_openssl(const char *curl_ssl_version, const char *openssl
 /* For tests: how many stores this process has built; how many connections
  * were handed one; how many times a CA file was stat()ed; how many
  * certificates and CRLs the current store for (file, dir) holds (-1: none
- * built), which nothing but its own loading may change. */
+ * built), which nothing but its own loading (of a lazy file: the
+ * certificates decoded so far) may change. */
 unsigned long es_tls_trust_loads(void);
 unsigned long es_tls_trust_attaches(void);
 unsigned long es_tls_trust_file_checks(void);
 long es_tls_trust_objects(const char *file, const char *dir);
+
+/* For tests: how many stores were built with a lazy CA file (see the
+ * "lazy" note above); how many certificates such files have had decoded. */
+unsigned long es_tls_trust_lazy_stores(void);
+unsigned long es_tls_trust_lazy_decodes(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@
 #define S_PER_THREAD 4
 
 static char s_dir[] = "/tmp/es-tls-trust.XXXXXX";
-static char s_cert[512], s_key[512], s_other[512], s_other_key[512];
+static char s_cert[512], s_key[512], s_other[512], s_other_key[512], s_unused[512], s_unused_key[512];
 static pid_t s_server = -1;
 static unsigned s_port;
 
@@ -49,15 +50,18 @@ static bool s_run(const char *cmd)
     return rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
 }
 
-static bool s_make_cert(const char *cert, const char *key)
+/* A self-signed certificate for IP 127.0.0.1 whose subject is /CN=cn. */
+static bool s_make_cert_cn(const char *cert, const char *key, const char *cn)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout '%s' -out '%s' "
-             "-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-             key, cert);
+             "-days 2 -subj /CN=%s -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+             key, cert, cn);
     return s_run(cmd);
 }
+
+static bool s_make_cert(const char *cert, const char *key) { return s_make_cert_cn(cert, key, "127.0.0.1"); }
 
 static unsigned s_free_port(void)
 {
@@ -561,6 +565,83 @@ static void test_no_default_cas_left_to_curl(void)
     es_http_response_clean(&resp);
 }
 
+/* dst = the concatenation of the NULL-ended files. */
+static void s_bundle(const char *dst, ...)
+{
+    char cmd[4096];
+    size_t n = (size_t)snprintf(cmd, sizeof cmd, "cat");
+    va_list ap;
+    va_start(ap, dst);
+    for (const char *f; (f = va_arg(ap, const char *)) != NULL;)
+        n += (size_t)snprintf(cmd + n, sizeof cmd - n, " '%s'", f);
+    va_end(ap);
+    snprintf(cmd + n, sizeof cmd - n, " > '%s'", dst);
+    REQUIRE(s_run(cmd));
+}
+
+/* A request trusting ca is answered (200). */
+static void s_check_served(const char *ca, es_http_response *resp)
+{
+    CHECK_OK(s_get("127.0.0.1", ca, resp));
+    CHECK_INT_EQ(resp->status, 200);
+}
+
+/* A bundle of plain certificate blocks is indexed, not decoded: a handshake
+ * decodes the certificates with the subject it asks for (s_cert and s_other
+ * share theirs, /CN=127.0.0.1), not the rest; the store then holds those
+ * alone and answers the next handshake itself. Verification is unchanged:
+ * without s_cert in the bundle the server is refused. */
+static void test_bundle_decoded_lazily(void)
+{
+    char bundle[600], wrong[600];
+    snprintf(bundle, sizeof bundle, "%s/lazy.pem", s_dir);
+    snprintf(wrong, sizeof wrong, "%s/lazy-wrong.pem", s_dir);
+    s_bundle(bundle, s_unused, s_cert, s_unused, (const char *)NULL);
+    s_bundle(wrong, s_unused, s_other, (const char *)NULL);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    unsigned long stores = es_tls_trust_lazy_stores(), decodes = es_tls_trust_lazy_decodes();
+    s_check_served(bundle, &resp);
+    CHECK_INT_EQ(es_tls_trust_lazy_stores() - stores, 1);
+    CHECK_INT_EQ(es_tls_trust_lazy_decodes() - decodes, 1); /* s_cert alone, of 3 */
+    CHECK_INT_EQ(es_tls_trust_objects(bundle, ""), 1);
+    s_check_served(bundle, &resp); /* a new handshake: found in the store */
+    CHECK_INT_EQ(es_tls_trust_lazy_decodes() - decodes, 1);
+    CHECK_INT_EQ(s_get("127.0.0.1", wrong, &resp), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(resp.error, "certificate");
+    CHECK_INT_EQ(es_tls_trust_lazy_decodes() - decodes, 2); /* s_other: the subject asked for */
+    CHECK_INT_EQ(es_tls_trust_objects(wrong, ""), 1);
+    s_bundle(bundle, s_unused, s_other, s_cert, (const char *)NULL); /* both with the subject */
+    struct timespec later[2] = {{.tv_sec = time(NULL) + 90}, {.tv_sec = time(NULL) + 90}};
+    REQUIRE(utimensat(AT_FDCWD, bundle, later, 0) == 0);
+    s_check_served(bundle, &resp);
+    CHECK_INT_EQ(es_tls_trust_lazy_decodes() - decodes, 4);
+    CHECK_INT_EQ(es_tls_trust_objects(bundle, ""), 2);
+    es_http_response_clean(&resp);
+}
+
+/* A bundle with a block the scanner does not read (here a TRUSTED
+ * CERTIFICATE, OpenSSL's form with trust settings) is loaded whole by
+ * OpenSSL, as before. */
+static void test_other_blocks_loaded_whole(void)
+{
+    char trusted[600], bundle[600], cmd[2048];
+    snprintf(trusted, sizeof trusted, "%s/trusted.pem", s_dir);
+    snprintf(bundle, sizeof bundle, "%s/with-trusted.pem", s_dir);
+    snprintf(cmd, sizeof cmd, "openssl x509 -in '%s' -addtrust serverAuth -out '%s' >/dev/null 2>&1", s_cert,
+             trusted);
+    REQUIRE(s_run(cmd));
+    s_bundle(bundle, s_unused, trusted, (const char *)NULL);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    unsigned long stores = es_tls_trust_lazy_stores(), loads = es_tls_trust_loads();
+    s_check_served(bundle, &resp);
+    CHECK_INT_EQ(es_tls_trust_loads() - loads, 1);
+    CHECK_INT_EQ(es_tls_trust_lazy_stores() - stores, 0);
+    CHECK_INT_EQ(es_tls_trust_objects(bundle, ""), 2); /* both, decoded up front */
+    es_http_response_clean(&resp);
+}
+
 static void test_openssl_command_missing(void) { SKIP("openssl cannot make certificates or run s_server"); }
 
 int main(void)
@@ -572,7 +653,10 @@ int main(void)
     snprintf(s_key, sizeof s_key, "%s/key.pem", s_dir);
     snprintf(s_other, sizeof s_other, "%s/other.pem", s_dir);
     snprintf(s_other_key, sizeof s_other_key, "%s/other-key.pem", s_dir);
-    bool ready = s_make_cert(s_cert, s_key) && s_make_cert(s_other, s_other_key) && s_start_server();
+    snprintf(s_unused, sizeof s_unused, "%s/unused.pem", s_dir);
+    snprintf(s_unused_key, sizeof s_unused_key, "%s/unused-key.pem", s_dir);
+    bool ready = s_make_cert(s_cert, s_key) && s_make_cert(s_other, s_other_key) &&
+                 s_make_cert_cn(s_unused, s_unused_key, "es-unused") && s_start_server();
     if (ready) {
         ES_RUN(test_store_built_once_for_every_connection);
         ES_RUN(test_other_ca_refused);
@@ -590,6 +674,8 @@ int main(void)
         ES_RUN(test_https_proxy_bypasses_shared_store);
         ES_RUN(test_bundle_alone_not_default_dir);
         ES_RUN(test_libssl_must_be_curls);
+        ES_RUN(test_bundle_decoded_lazily);
+        ES_RUN(test_other_blocks_loaded_whole);
         ES_RUN(test_no_default_cas_left_to_curl);
     } else {
         ES_RUN(test_openssl_command_missing);
