@@ -230,6 +230,18 @@ static const uint8_t *s_marker_next(const s_bits *b, int *code)
     return p;
 }
 
+/* A new interval's data from the source's position: empty register, DC predictions 0. */
+static void s_interval(j_decompress_ptr d, s_dec *h)
+{
+    h->bits.pos = d->src->next_input_byte;
+    h->bits.end = h->bits.pos + d->src->bytes_in_buffer;
+    h->bits.acc = 0;
+    h->bits.n = 0;
+    h->bits.stopped = false;
+    memset(h->last_dc, 0, sizeof h->last_dc);
+    h->restarts_to_go = d->restart_interval;
+}
+
 /* The MCU starts a new restart interval: its RSTn must come right after the
  * data (the number libjpeg's marker reader expects, which reads it). */
 static void s_restart(j_decompress_ptr d, s_dec *h)
@@ -242,13 +254,7 @@ static void s_restart(j_decompress_ptr d, s_dec *h)
     d->src->bytes_in_buffer = (size_t)(h->bits.end - p);
     if (!(*d->marker->read_restart_marker)(d))
         s_give_up(d);
-    h->bits.pos = d->src->next_input_byte;
-    h->bits.end = h->bits.pos + d->src->bytes_in_buffer;
-    h->bits.acc = 0;
-    h->bits.n = 0;
-    h->bits.stopped = false;
-    memset(h->last_dc, 0, sizeof h->last_dc);
-    h->restarts_to_go = d->restart_interval;
+    s_interval(d, h);
 }
 
 static void s_start_pass(j_decompress_ptr d)
@@ -274,13 +280,7 @@ static void s_start_pass(j_decompress_ptr d)
         h->dc_of[b] = &h->dc[d->cur_comp_info[ci]->dc_tbl_no];
         h->ac_of[b] = &h->ac[d->cur_comp_info[ci]->ac_tbl_no];
     }
-    h->bits.pos = d->src->next_input_byte;
-    h->bits.end = h->bits.pos + d->src->bytes_in_buffer;
-    h->bits.acc = 0;
-    h->bits.n = 0;
-    h->bits.stopped = false;
-    memset(h->last_dc, 0, sizeof h->last_dc);
-    h->restarts_to_go = d->restart_interval;
+    s_interval(d, h);
     h->mcus_left = (uint64_t)d->MCUs_per_row * d->MCU_rows_in_scan;
     h->pub.insufficient_data = FALSE;
 }

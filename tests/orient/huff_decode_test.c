@@ -16,9 +16,11 @@
 
 #define S_MAX_BLOCKS (UINT64_C(1) << 22)
 
+/* name, components, es_fixture_opts.sampling */
 typedef struct s_layout {
     const char *name;
-    int components, sampling;
+    int components;
+    int sampling;
 } s_layout;
 
 static const s_layout s_layouts[] = {
@@ -108,41 +110,36 @@ static uint8_t *s_make(const s_layout *l, int w, int h, int quality, int restart
     return jpeg;
 }
 
-static void test_layouts_sizes_qualities(void)
+/* Every layout and size with each quality (restart interval 0) or each
+ * restart interval (quality 90). */
+static void s_each_layout_size(const int *qualities, const int *intervals, size_t n)
 {
-    static const int qualities[] = {50, 92, 100};
     unsigned seed = 1;
     for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++)
         for (size_t si = 0; si < sizeof s_sizes / sizeof s_sizes[0]; si++)
-            for (size_t qi = 0; qi < sizeof qualities / sizeof qualities[0]; qi++) {
+            for (size_t k = 0; k < n; k++) {
+                int w = s_sizes[si][0], h = s_sizes[si][1], q = qualities ? qualities[k] : 90,
+                    restart = intervals ? intervals[k] : 0;
                 size_t len = 0;
-                uint8_t *jpeg = s_make(&s_layouts[li], s_sizes[si][0], s_sizes[si][1], qualities[qi], 0,
-                                       seed++, &len);
+                uint8_t *jpeg = s_make(&s_layouts[li], w, h, q, restart, seed++, &len);
                 REQUIRE(jpeg);
                 char what[128];
-                snprintf(what, sizeof what, "%s %dx%d q%d", s_layouts[li].name, s_sizes[si][0],
-                         s_sizes[si][1], qualities[qi]);
+                snprintf(what, sizeof what, "%s %dx%d q%d restart %d", s_layouts[li].name, w, h, q, restart);
                 s_compare(what, jpeg, len, true);
                 free(jpeg);
             }
 }
 
+static void test_layouts_sizes_qualities(void)
+{
+    static const int qualities[] = {50, 92, 100};
+    s_each_layout_size(qualities, NULL, 3);
+}
+
 static void test_restart_intervals(void)
 {
     static const int intervals[] = {1, 3};
-    for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++)
-        for (size_t ri = 0; ri < 2; ri++)
-            for (size_t si = 0; si < sizeof s_sizes / sizeof s_sizes[0]; si++) {
-                size_t len = 0;
-                uint8_t *jpeg = s_make(&s_layouts[li], s_sizes[si][0], s_sizes[si][1], 90, intervals[ri], 7,
-                                       &len);
-                REQUIRE(jpeg);
-                char what[128];
-                snprintf(what, sizeof what, "%s %dx%d restart %d", s_layouts[li].name, s_sizes[si][0],
-                         s_sizes[si][1], intervals[ri]);
-                s_compare(what, jpeg, len, true);
-                free(jpeg);
-            }
+    s_each_layout_size(NULL, intervals, 2);
 }
 
 /* Optimised tables (codes up to 16 bits at quality 100), restarts after
@@ -192,7 +189,8 @@ static uint8_t *s_edit(const uint8_t *jpeg, size_t len, size_t at, size_t cut, c
     if (!o)
         return NULL;
     memcpy(o, jpeg, at);
-    memcpy(o + at, bytes, n);
+    if (n)
+        memcpy(o + at, bytes, n);
     memcpy(o + at + n, jpeg + at + cut, len - at - cut);
     *out_len = len - cut + n;
     return o;
