@@ -24,11 +24,14 @@
 
 #define S_DC_BITS 9
 #define S_AC_BITS 10
-/* An AC entry: the code's length (bits 0-4), with its magnitude bits (5-9),
- * the magnitude's size s (10-13) and the run r (14-17); S_AC_STOP for an end
- * of block (r 0..14 with s 0, which ends the block like libjpeg's) and, with
- * length 0, for a code longer than the table. */
-#define S_AC_STOP (1u << 18)
+/* An AC entry: the code's length with its magnitude's size s (bits 0-5: the
+ * shift of the register, first so that nothing masks it on the critical
+ * path), the code's length alone (6-10), the run r (11-14), 32 - s (16-21)
+ * and in bits 32-63 what a magnitude whose top bit is 0 gets added
+ * (Figure F.12: 1 - 2^s, 0 when s is 0); S_AC_STOP for an end of block (r
+ * 0..14 with s 0, which ends the block like libjpeg's) and, with lengths 0,
+ * for a code longer than the table. */
+#define S_AC_STOP (UINT64_C(1) << 15)
 /* The blocks of the MCU this many MCUs on are fetched for writing: the
  * coefficient rows are out of cache by then (their stores stalled). */
 #define S_AHEAD 4
@@ -45,7 +48,7 @@ typedef struct s_dc_table {
 } s_dc_table;
 
 typedef struct s_ac_table {
-    uint32_t fast[1u << S_AC_BITS]; /* see S_AC_STOP */
+    uint64_t fast[1u << S_AC_BITS]; /* see S_AC_STOP */
     s_slow slow;
 } s_ac_table;
 
@@ -127,10 +130,11 @@ static void s_build_dc(s_dc_table *dt, const JHUFF_TBL *t)
     }
 }
 
-static uint32_t s_ac_entry(int len, int rs)
+static uint64_t s_ac_entry(int len, int rs)
 {
-    uint32_t r = (uint32_t)rs >> 4, s = (uint32_t)rs & 15;
-    return (uint32_t)len | ((uint32_t)len + s) << 5 | s << 10 | r << 14 | (!s && r != 15 ? S_AC_STOP : 0);
+    uint64_t r = (uint64_t)rs >> 4, s = (uint64_t)rs & 15;
+    return ((uint64_t)len + s) | (uint64_t)len << 6 | r << 11 | (!s && r != 15 ? S_AC_STOP : 0) |
+           (32 - s) << 16 | (uint64_t)(uint32_t)(1u - (1u << s)) << 32;
 }
 
 static void s_build_ac(s_ac_table *at, const JHUFF_TBL *t)
@@ -310,30 +314,31 @@ static inline bool s_block(s_bits *b, const s_dc_table *dt, const s_ac_table *at
      * of 16 (ZRL) stores a zero where the next coefficient goes (the block
      * is zero there), then moves on. */
     for (int k = 1; k < DCTSIZE2;) {
-        if (b->n < 32)
+        if (b->n < S_AC_BITS + 15) /* what a table entry takes at most */
             s_fill(b);
-        e = at->fast[b->acc >> (64 - S_AC_BITS)];
-        if (e & S_AC_STOP) {
-            if (e & 0x1F) { /* an end of block */
-                s_drop(b, (int)(e & 0x1F));
+        uint64_t a = at->fast[b->acc >> (64 - S_AC_BITS)];
+        if (a & S_AC_STOP) {
+            if (a & 63) { /* an end of block */
+                s_drop(b, (int)(a & 63));
                 break;
             }
+            if (b->n < 32) /* 16 + 15 */
+                s_fill(b);
             int rs = s_long_code(&at->slow, b->acc, S_AC_BITS + 1, &len);
             if (rs < 0)
                 return false;
-            e = s_ac_entry(len, rs);
-            if (e & S_AC_STOP) {
+            a = s_ac_entry(len, rs);
+            if (a & S_AC_STOP) {
                 s_drop(b, len);
                 break;
             }
         }
-        uint32_t sz = e >> 10 & 15, half = (1u << sz) >> 1;
-        uint64_t mag_at = b->acc << (e & 0x1F);
-        uint32_t mag = (uint32_t)((mag_at >> 32) >> (32 - sz)); /* 0 when sz is 0 */
-        int32_t v = (int32_t)mag - ((int32_t)(mag - half) >> 31 & (int32_t)((1u << sz) - 1));
-        s_drop(b, (int)(e >> 5 & 0x1F));
-        k += (int)(e >> 14 & 15);
-        c[s_natural[k]] = (JCOEF)v;
+        uint64_t mag_at = b->acc << (a >> 6 & 31);
+        uint32_t mag = (uint32_t)((mag_at >> 32) >> (a >> 16 & 63)); /* 0 when s is 0 */
+        uint32_t v = mag + ((uint32_t)(a >> 32) & ((uint32_t)(mag_at >> 63) - 1u));
+        s_drop(b, (int)(a & 63));
+        k += (int)(a >> 11 & 15);
+        c[s_natural[k]] = (JCOEF)(int16_t)(uint16_t)v;
         k++;
     }
     return b->n >= 0;
