@@ -19,6 +19,14 @@
  * with the full array. Progressive and arithmetic-coded sources (the
  * decoder revisits rows in every scan) keep the full array.
  *
+ * That source's Huffman decoding is huff_decode.c's, not libjpeg-turbo's
+ * (jdhuff.c, C without SIMD, about 45 % of a turned 12 MP photo's CPU): the
+ * decompressor's entropy decoder is replaced from the first request for a
+ * coefficient array. It takes only clean data and gives up on anything else
+ * (a bad code, data cut short, bytes before a marker, ...); the transform is
+ * then run again with libjpeg-turbo's decoder, so what libjpeg-turbo decodes
+ * or refuses is decoded or refused as before, with the same coefficients.
+ *
  * The set-up is what tjTransform (libjpeg-turbo 2.1) does for TJXOPT_TRIM |
  * TJXOPT_COPYNONE: copied critical parameters, a single-component image
  * coded with 1x1 sampling, sampling factors and quantisation tables
