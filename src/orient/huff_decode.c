@@ -32,9 +32,6 @@
  * 0..14 with s 0, which ends the block like libjpeg's) and, with lengths 0,
  * for a code longer than the table. */
 #define S_AC_STOP (UINT64_C(1) << 15)
-/* The blocks of the MCU this many MCUs on are fetched for writing: the
- * coefficient rows are out of cache by then (their stores stalled). */
-#define S_AHEAD 4
 
 typedef struct s_slow {
     int32_t maxcode[18]; /* largest code of each length, -1 if none; [17] ends every search */
@@ -70,7 +67,6 @@ typedef struct s_dec {
     const s_dc_table *dc_of[D_MAX_BLOCKS_IN_MCU];
     const s_ac_table *ac_of[D_MAX_BLOCKS_IN_MCU];
     int ci_of[D_MAX_BLOCKS_IN_MCU];
-    int ahead_of[D_MAX_BLOCKS_IN_MCU]; /* blocks to the same place S_AHEAD MCUs on */
     s_dc_table dc[NUM_HUFF_TBLS];
     s_ac_table ac[NUM_HUFF_TBLS];
 } s_dec;
@@ -280,7 +276,6 @@ static void s_start_pass(j_decompress_ptr d)
     for (int b = 0; b < d->blocks_in_MCU; b++) {
         int ci = d->MCU_membership[b];
         h->ci_of[b] = ci;
-        h->ahead_of[b] = d->cur_comp_info[ci]->MCU_width * S_AHEAD;
         h->dc_of[b] = &h->dc[d->cur_comp_info[ci]->dc_tbl_no];
         h->ac_of[b] = &h->ac[d->cur_comp_info[ci]->ac_tbl_no];
     }
@@ -357,12 +352,6 @@ static boolean s_decode_mcu(j_decompress_ptr d, JBLOCKROW *mcu)
     s_bits b = h->bits;
     uint32_t last_dc[MAX_COMPS_IN_SCAN];
     memcpy(last_dc, h->last_dc, sizeof last_dc);
-    for (int k = 0; k < d->blocks_in_MCU; k++) {
-        const char *next = (const char *)(mcu[k] + h->ahead_of[k]);
-        __builtin_prefetch(next, 1);
-        __builtin_prefetch(next + 64, 1);
-        __builtin_prefetch(next + sizeof(JBLOCK) - 1, 1);
-    }
     for (int k = 0; k < d->blocks_in_MCU; k++)
         if (!s_block(&b, h->dc_of[k], h->ac_of[k], &last_dc[h->ci_of[k]], mcu[k][0]))
             s_give_up(d);
