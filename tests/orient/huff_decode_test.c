@@ -13,6 +13,7 @@
 #include "../harness/test.h"
 #include "../support/fixture.h"
 #include "huff_util.h"
+#include "tj_oracle.h"
 
 #define S_MAX_BLOCKS (UINT64_C(1) << 22)
 
@@ -268,6 +269,38 @@ static void test_damaged(void)
     free(jpeg);
 }
 
+/* A source huff_decode.c gives up on is transformed with libjpeg-turbo's
+ * decoder: the same bytes as tjTransform. A data FF written FF FF 00, which
+ * libjpeg-turbo reads silently (with and without restarts); a whole padding
+ * byte (FF 00) before EOI, as jpeg-js writes (libjpeg-turbo warns about it
+ * here: both refuse). */
+static void test_lossless_after_give_up(void)
+{
+    static const uint8_t ff = 0xFF, pad[] = {0xFF, 0x00};
+    for (int k = 0; k < 3; k++) {
+        size_t len = 0, from = 0, to = 0, n = 0, at = 0;
+        uint8_t *jpeg = s_make(&s_layouts[0], 301, 203, 92, k == 1 ? 4 : 0, 5, &len);
+        REQUIRE(jpeg);
+        REQUIRE(s_scan_bounds(jpeg, len, &from, &to));
+        for (size_t p = from; p + 1 < to && !at; p++)
+            if (jpeg[p] == 0xFF && jpeg[p + 1] == 0)
+                at = p;
+        REQUIRE(at);
+        uint8_t *bad = k < 2 ? s_edit(jpeg, len, at, 0, &ff, 1, &n)
+                             : s_edit(jpeg, len, to, 0, pad, sizeof pad, &n);
+        REQUIRE(bad);
+        hu_coefs c;
+        char msg[JMSG_LENGTH_MAX];
+        CHECK(hu_read(bad, n, true, S_MAX_BLOCKS, &c, msg, sizeof msg) == HU_GAVE_UP);
+        hu_free(&c);
+        const char *what = k == 0 ? "FF FF 00" : k == 1 ? "FF FF 00, restarts" : "padding byte";
+        for (int op = 1; op < 8; op++)
+            CHECK(ot_check_same_as_tj(what, bad, n, (es_orient_op)op, false) == (k < 2 ? 1 : 0));
+        free(bad);
+        free(jpeg);
+    }
+}
+
 /* Progressive and arithmetic-coded sources keep libjpeg-turbo's decoder. */
 static void test_not_installed(void)
 {
@@ -295,6 +328,7 @@ int main(void)
     ES_RUN(test_restart_intervals);
     ES_RUN(test_recoded);
     ES_RUN(test_damaged);
+    ES_RUN(test_lossless_after_give_up);
     ES_RUN(test_not_installed);
     return es_test_finish();
 }
