@@ -24,14 +24,17 @@
 
 #define S_DC_BITS 9
 #define S_AC_BITS 10
-/* An AC entry: the code's length with its magnitude's size s (bits 0-5: the
- * shift of the register, first so that nothing masks it on the critical
- * path), the code's length alone (6-10), the run r (11-14), 32 - s (16-21)
- * and in bits 32-63 what a magnitude whose top bit is 0 gets added
- * (Figure F.12: 1 - 2^s, 0 when s is 0); S_AC_STOP for an end of block (r
- * 0..14 with s 0, which ends the block like libjpeg's) and, with lengths 0,
- * for a code longer than the table. */
-#define S_AC_STOP (UINT64_C(1) << 15)
+/* An AC table entry: every field the loop needs is a load, not a shift and
+ * a mask. step 0 stops the loop: an end of block (r 0..14 with s 0, which
+ * ends the block like libjpeg's; shift is the code's length) or, with shift
+ * 0, a code longer than the table. */
+typedef struct s_ac_entry {
+    uint8_t shift;     /* the code's length + s: what the register drops */
+    uint8_t code_len;  /* where the magnitude starts */
+    uint8_t step;      /* r + 1: the coefficient's zigzag index after the previous one's */
+    uint8_t mag_shift; /* 32 - s (32 for ZRL: magnitude and value 0) */
+    uint32_t bias;     /* added to a magnitude whose top bit is 0 (Figure F.12: 1 - 2^s, 0 when s is 0) */
+} s_ac_entry;
 
 typedef struct s_slow {
     int32_t maxcode[18]; /* largest code of each length, -1 if none; [17] ends every search */
@@ -45,7 +48,7 @@ typedef struct s_dc_table {
 } s_dc_table;
 
 typedef struct s_ac_table {
-    uint64_t fast[1u << S_AC_BITS]; /* see S_AC_STOP */
+    s_ac_entry fast[1u << S_AC_BITS];
     s_slow slow;
 } s_ac_table;
 
@@ -113,37 +116,34 @@ static int s_codes(const JHUFF_TBL *t, s_slow *slow, uint16_t *codes, uint8_t *s
     return n;
 }
 
-static void s_build_dc(s_dc_table *dt, const JHUFF_TBL *t)
+static s_ac_entry s_ac_entry_of(int len, int rs)
+{
+    int r = rs >> 4, s = rs & 15;
+    s_ac_entry e = {(uint8_t)(len + s), (uint8_t)len, (uint8_t)(!s && r != 15 ? 0 : r + 1), (uint8_t)(32 - s),
+                    1u - (1u << s)};
+    return e;
+}
+
+/* t's lookahead table: dt's (a DC table) or at's (AC), every entry whose
+ * first bits are a code of at most its bits; the other entries zero. */
+static void s_build(s_dc_table *dt, s_ac_table *at, const JHUFF_TBL *t)
 {
     uint16_t codes[256];
     uint8_t sizes[256];
-    int n = s_codes(t, &dt->slow, codes, sizes);
-    memset(dt->fast, 0, sizeof dt->fast);
-    for (int p = 0; p < n && sizes[p] <= S_DC_BITS; p++) {
-        int spare = S_DC_BITS - sizes[p];
-        for (uint32_t i = 0; i < 1u << spare; i++)
-            dt->fast[(uint32_t)codes[p] << spare | i] = (uint16_t)(sizes[p] << 8 | t->huffval[p]);
-    }
-}
-
-static uint64_t s_ac_entry(int len, int rs)
-{
-    uint64_t r = (uint64_t)rs >> 4, s = (uint64_t)rs & 15;
-    return ((uint64_t)len + s) | (uint64_t)len << 6 | r << 11 | (!s && r != 15 ? S_AC_STOP : 0) |
-           (32 - s) << 16 | (uint64_t)(uint32_t)(1u - (1u << s)) << 32;
-}
-
-static void s_build_ac(s_ac_table *at, const JHUFF_TBL *t)
-{
-    uint16_t codes[256];
-    uint8_t sizes[256];
-    int n = s_codes(t, &at->slow, codes, sizes);
-    for (uint32_t i = 0; i < 1u << S_AC_BITS; i++)
-        at->fast[i] = S_AC_STOP;
-    for (int p = 0; p < n && sizes[p] <= S_AC_BITS; p++) {
-        int spare = S_AC_BITS - sizes[p];
-        for (uint32_t i = 0; i < 1u << spare; i++)
-            at->fast[(uint32_t)codes[p] << spare | i] = s_ac_entry(sizes[p], t->huffval[p]);
+    int n = s_codes(t, dt ? &dt->slow : &at->slow, codes, sizes), bits = dt ? S_DC_BITS : S_AC_BITS;
+    if (dt)
+        memset(dt->fast, 0, sizeof dt->fast);
+    else
+        memset(at->fast, 0, sizeof at->fast);
+    for (int p = 0; p < n && sizes[p] <= bits; p++) {
+        int spare = bits - sizes[p];
+        for (uint32_t i = 0; i < 1u << spare; i++) {
+            uint32_t x = (uint32_t)codes[p] << spare | i;
+            if (dt)
+                dt->fast[x] = (uint16_t)(sizes[p] << 8 | t->huffval[p]);
+            else
+                at->fast[x] = s_ac_entry_of(sizes[p], t->huffval[p]);
+        }
     }
 }
 
@@ -268,9 +268,9 @@ static void s_start_pass(j_decompress_ptr d)
         const jpeg_component_info *c = d->cur_comp_info[ci];
         int dt = c->dc_tbl_no, at = c->ac_tbl_no; /* 0..3, or the library's start_pass failed */
         if (!dc_done[dt])
-            s_build_dc(&h->dc[dt], d->dc_huff_tbl_ptrs[dt]);
+            s_build(&h->dc[dt], NULL, d->dc_huff_tbl_ptrs[dt]);
         if (!ac_done[at])
-            s_build_ac(&h->ac[at], d->ac_huff_tbl_ptrs[at]);
+            s_build(NULL, &h->ac[at], d->ac_huff_tbl_ptrs[at]);
         dc_done[dt] = ac_done[at] = true;
     }
     for (int b = 0; b < d->blocks_in_MCU; b++) {
@@ -311,10 +311,10 @@ static inline bool s_block(s_bits *b, const s_dc_table *dt, const s_ac_table *at
     for (int k = 1; k < DCTSIZE2;) {
         if (b->n < S_AC_BITS + 15) /* what a table entry takes at most */
             s_fill(b);
-        uint64_t a = at->fast[b->acc >> (64 - S_AC_BITS)];
-        if (a & S_AC_STOP) {
-            if (a & 63) { /* an end of block */
-                s_drop(b, (int)(a & 63));
+        s_ac_entry a = at->fast[b->acc >> (64 - S_AC_BITS)];
+        if (!a.step) {
+            if (a.shift) { /* an end of block */
+                s_drop(b, a.shift);
                 break;
             }
             if (b->n < 32) /* 16 + 15 */
@@ -322,19 +322,18 @@ static inline bool s_block(s_bits *b, const s_dc_table *dt, const s_ac_table *at
             int rs = s_long_code(&at->slow, b->acc, S_AC_BITS + 1, &len);
             if (rs < 0)
                 return false;
-            a = s_ac_entry(len, rs);
-            if (a & S_AC_STOP) {
+            a = s_ac_entry_of(len, rs);
+            if (!a.step) {
                 s_drop(b, len);
                 break;
             }
         }
-        uint64_t mag_at = b->acc << (a >> 6 & 31);
-        uint32_t mag = (uint32_t)((mag_at >> 32) >> (a >> 16 & 63)); /* 0 when s is 0 */
-        uint32_t v = mag + ((uint32_t)(a >> 32) & ((uint32_t)(mag_at >> 63) - 1u));
-        s_drop(b, (int)(a & 63));
-        k += (int)(a >> 11 & 15);
-        c[s_natural[k]] = (JCOEF)(int16_t)(uint16_t)v;
-        k++;
+        uint64_t mag_at = b->acc << a.code_len;
+        uint32_t mag = (uint32_t)((mag_at >> 32) >> a.mag_shift); /* 0 when s is 0 */
+        uint32_t v = mag + (a.bias & ((uint32_t)(mag_at >> 63) - 1u));
+        s_drop(b, a.shift);
+        k += a.step;
+        c[s_natural[k - 1]] = (JCOEF)(int16_t)(uint16_t)v;
     }
     return b->n >= 0;
 }
