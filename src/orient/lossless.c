@@ -26,6 +26,8 @@
  * (a bad code, data cut short, bytes before a marker, ...); the transform is
  * then run again with libjpeg-turbo's decoder, so what libjpeg-turbo decodes
  * or refuses is decoded or refused as before, with the same coefficients.
+ * Ten 12 MP q92 tag-6 photos in one CLI run: 947 -> 817 CPU ms (medians of
+ * 9 alternating runs; the decoder's share of the samples 1922 -> 1475).
  *
  * The set-up is what tjTransform (libjpeg-turbo 2.1) does for TJXOPT_TRIM |
  * TJXOPT_COPYNONE: copied critical parameters, a single-component image
