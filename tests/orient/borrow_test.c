@@ -17,23 +17,9 @@
 
 #define S_OUT_CAP ((size_t)1 << 20) /* more than any output here */
 
-typedef struct s_out {
-    uint8_t *data; /* S_OUT_CAP bytes */
-    size_t len;
-} s_out;
-
-static es_err s_write(void *ctx, const uint8_t *data, size_t len)
-{
-    s_out *o = ctx;
-    ES_ENSURE(o->data && len <= S_OUT_CAP - o->len, ES_ERR_OUTPUT);
-    memcpy(o->data + o->len, data, len);
-    o->len += len;
-    return ES_OK;
-}
-
 /* What one run gave. */
 typedef struct s_run {
-    s_out out;
+    ot_out out;
     es_err rc;
     es_orient_result result;
     es_jpeg_stats stats;
@@ -69,8 +55,8 @@ static es_err s_feed_pieces(es_orient_stripper *s, const uint8_t *in, size_t n, 
 
 static s_run s_strip(const uint8_t *in, size_t len, const es_orient_config *cfg, s_way way)
 {
-    s_run r = {.out.data = malloc(S_OUT_CAP)};
-    es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, s_write, &r.out);
+    s_run r = {.out = ot_out_new(S_OUT_CAP)};
+    es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, ot_out_write, &r.out);
     size_t head = len / 3;
     uint8_t *other = NULL;
     if (!s) {

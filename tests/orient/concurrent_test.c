@@ -19,15 +19,10 @@
 #define S_ROUNDS 3
 #define S_OUT_CAP ((size_t)4 << 20) /* more than any output here */
 
-typedef struct s_out {
-    uint8_t *data; /* S_OUT_CAP bytes */
-    size_t len;
-} s_out;
-
 typedef struct s_photo {
     uint8_t *in;
     size_t in_len;
-    s_out want; /* turned alone, before any thread ran */
+    ot_out want; /* turned alone, before any thread ran */
 } s_photo;
 
 static s_photo s_photos[8];
@@ -41,21 +36,12 @@ typedef struct s_thread {
     int first_differ; /* index of the first such photo, -1 if none */
 } s_thread;
 
-static es_err s_write(void *ctx, const uint8_t *data, size_t len)
-{
-    s_out *o = ctx;
-    ES_ENSURE(o->data && len <= S_OUT_CAP - o->len, ES_ERR_OUTPUT);
-    memcpy(o->data + o->len, data, len);
-    o->len += len;
-    return ES_OK;
-}
-
 /* Turns in (one plain feed) into out; ES_OK only when it was turned. */
-static es_err s_turn(const uint8_t *in, size_t len, s_out *out)
+static es_err s_turn(const uint8_t *in, size_t len, ot_out *out)
 {
     static const es_orient_config apply = {.mode = ES_ORIENT_APPLY};
     out->len = 0;
-    es_orient_stripper *s = es_orient_stripper_new(NULL, &apply, s_write, out);
+    es_orient_stripper *s = es_orient_stripper_new(NULL, &apply, ot_out_write, out);
     if (!s)
         return ES_ERR_NOMEM;
     es_err rc = es_orient_stripper_feed(s, in, len);
@@ -70,7 +56,7 @@ static es_err s_turn(const uint8_t *in, size_t len, s_out *out)
 static void *s_thread_main(void *arg)
 {
     s_thread *t = arg;
-    s_out out = {.data = malloc(S_OUT_CAP)};
+    ot_out out = ot_out_new(S_OUT_CAP);
     t->first_differ = -1;
     for (unsigned round = 0; round < S_ROUNDS && out.data; round++)
         for (size_t k = 0; k < s_count; k++) {
@@ -93,7 +79,7 @@ static void s_add(es_fixture_opts o)
     REQUIRE(s_count < sizeof s_photos / sizeof s_photos[0]);
     s_photo *p = &s_photos[s_count];
     REQUIRE(es_fixture_make(&o, &p->in, &p->in_len) == 0);
-    p->want.data = malloc(S_OUT_CAP);
+    p->want = ot_out_new(S_OUT_CAP);
     REQUIRE(p->want.data);
     CHECK_INT_EQ(s_turn(p->in, p->in_len, &p->want), ES_OK);
     s_count++;

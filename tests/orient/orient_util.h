@@ -13,6 +13,31 @@
 #include "exifstrip/orient.h"
 #include "../support/fixture.h"
 
+/* An output of fixed capacity (data holds cap bytes) that an orientation
+ * stripper writes to with ot_out_write: more than cap bytes in all is an
+ * output error. */
+typedef struct ot_out {
+    uint8_t *data;
+    size_t cap, len;
+} ot_out;
+
+/* An ot_out of cap malloc'd bytes (data NULL without memory). */
+static inline ot_out ot_out_new(size_t cap)
+{
+    ot_out o = {.data = malloc(cap), .cap = cap};
+    return o;
+}
+
+/* The es_orient_stripper_new writer of an ot_out (ctx). */
+static inline es_err ot_out_write(void *ctx, const uint8_t *data, size_t len)
+{
+    ot_out *o = ctx;
+    ES_ENSURE(o->data && len <= o->cap - o->len, ES_ERR_OUTPUT);
+    memcpy(o->data + o->len, data, len);
+    o->len += len;
+    return ES_OK;
+}
+
 typedef struct ot_seg {
     uint8_t marker;
     size_t start, len; /* start of FF marker; len = whole segment */
