@@ -355,7 +355,7 @@ print([row for row in report.targets(data) if row[0].startswith("CLI large")][0]
 PY
 )
     check "the target's row: its ratio, and the read-back one beside it" grep -qxF \
-        "('CLI large photo (68 MB) vs cp', '1.05× cp (read back from disk: 2.50×, informational)', 'MET', '<= 1.15')" <<<"$out"
+        "('CLI large photo (68 MB) vs cp', '1.053× cp (read back from disk: 2.50×, informational)', 'MET', '<= 1.15')" <<<"$out"
     check "the pair as written: its page cache" grep -qF \
         "do not move these medians). Page cache of the photo as written: 98% of it maps with 2 MiB entries." <<<"$out"
     check "read back: the pair's figures" grep -qF \
@@ -364,7 +364,7 @@ PY
         "read once as cat reads (the kernel kept some of its pages: not all were read back), then" <<<"$out"
     check_eq "older results: one target row without the read-back figure, no page-cache sentence" \
         "$(sed -n '/^--- older results$/,$p' <<<"$out" | grep -c 'Page cache of\|^Read back') $(tail -n 1 <<<"$out")" \
-        "0 ('CLI large photo (68 MB) vs cp', '1.05× cp', 'MET', '<= 1.15')"
+        "0 ('CLI large photo (68 MB) vs cp', '1.053× cp', 'MET', '<= 1.15')"
 }
 
 t_older_results_still_render() {
