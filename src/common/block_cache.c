@@ -18,6 +18,18 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+/* 1 in a ThreadSanitizer build (s_remap). */
+#if defined(__SANITIZE_THREAD__)
+#define S_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define S_TSAN 1
+#endif
+#endif
+#ifndef S_TSAN
+#define S_TSAN 0
+#endif
+
 #define S_HEADER ((size_t)64) /* before the caller's bytes: keeps them 64-byte aligned */
 #define S_MAGIC ((size_t)0x6b6c6263u)
 #define S_MAX_KEPT 8 /* blocks kept at once (a turn frees three or four large ones) */
@@ -102,6 +114,18 @@ static unsigned char *s_remap(unsigned char *base, size_t old, size_t len)
         ASAN_UNPOISON_MEMORY_REGION(base, old);
         memcpy(p, base, old < len ? old : len);
         free(base);
+    }
+    return p;
+#elif S_TSAN
+    /* ThreadSanitizer does not see mremap: the range a block moved away
+     * from would keep that thread's accesses in its shadow, and the next
+     * mapping the kernel puts there (another thread's block) would be
+     * reported as racing with them. Under TSan a moved block is copied. */
+    bool zeroed;
+    unsigned char *p = s_map(len, &zeroed);
+    if (p) {
+        memcpy(p, base, old < len ? old : len);
+        s_unmap(base, old);
     }
     return p;
 #else
