@@ -107,23 +107,18 @@ static void s_unmap(unsigned char *base, size_t len)
 /* Moves base's mapping to len bytes (the first min(old, len) kept); NULL when it cannot. */
 static unsigned char *s_remap(unsigned char *base, size_t old, size_t len)
 {
-#if ES_BLOCK_CACHE_POISONS
-    bool zeroed;
-    unsigned char *p = s_map(len, &zeroed);
-    if (p) {
-        ASAN_UNPOISON_MEMORY_REGION(base, old);
-        memcpy(p, base, old < len ? old : len);
-        free(base);
-    }
-    return p;
-#elif S_TSAN
-    /* ThreadSanitizer does not see mremap: the range a block moved away
+#if ES_BLOCK_CACHE_POISONS || S_TSAN
+    /* Copied to a new block instead: under ASan blocks are malloc'd; and
+     * ThreadSanitizer does not see mremap, so the range a block moved away
      * from would keep that thread's accesses in its shadow, and the next
      * mapping the kernel puts there (another thread's block) would be
-     * reported as racing with them. Under TSan a moved block is copied. */
+     * reported as racing with them. */
     bool zeroed;
     unsigned char *p = s_map(len, &zeroed);
     if (p) {
+#if ES_BLOCK_CACHE_POISONS
+        ASAN_UNPOISON_MEMORY_REGION(base, old); /* the part past the caller's bytes is poisoned */
+#endif
         memcpy(p, base, old < len ? old : len);
         s_unmap(base, old);
     }
