@@ -9,12 +9,15 @@
  *                  optionally followed by a tab and the byte count to PUT (the
  *                  size of that photo stripped: what the worker uploads; at
  *                  most the photo's size; default all of it); each is fetched
- *                  with a GET into a reused buffer and that many of its bytes
+ *                  with a GET into a reused buffer (each thread's sized for
+ *                  the largest photo and populated once up front, which the
+ *                  CPU figure counts: no page fault per photo) and that many of its bytes
  *                  are sent back with a PUT from it. --threads N threads
  *                  (default 1) take the next photo in turn, each with one
  *                  handle (one keep-alive connection) for all its requests.
  *   --stream FILE  per MB: one GET of FILE streamed through a part buffer of
- *                  --part bytes (default 8 MiB, the worker's part size; never
+ *                  --part bytes (default 8 MiB, the worker's part size, populated
+ *                  up front as the worker populates its parts; never
  *                  the whole object): each full part is PUT on a second handle
  *                  from inside the GET's body callback, as the worker's
  *                  uploader does, then the rest; --put-bytes N PUTs only the
@@ -43,7 +46,9 @@
  * ES_HTTP_STREAM_BUFFER, in-memory PUT bodies, no Expect: 100-continue, no
  * proxy from the environment, a connect timeout and a low-speed limit (a
  * stalled peer fails the run instead of hanging it: under 1 byte/s for
- * --low-speed-time seconds, default 30 as in the worker). Every GET must return
+ * --low-speed-time seconds, default 30 as in the worker), and the worker's
+ * malloc settings (worker/memory.h: libcurl's upload buffer, freed after each
+ * transfer, is not faulted in again for the next). Every GET must return
  * the file's size and every PUT's answer must name the bytes sent, or the
  * program fails. floor_cpu_ms is getrusage(RUSAGE_SELF) user+sys of the whole
  * process at its end, start-up and library loading included (as the worker's
@@ -67,6 +72,8 @@
 #include "aws/http/http.h"
 #include "aws/sigv4/crypto_dl.h"
 #include "common/crc.h"
+#include "common/pages.h"
+#include "worker/memory.h"
 
 #define MAX_THREADS 64
 #define PUT_REPLY_MAX 64
@@ -395,6 +402,17 @@ static void client_init(client *c, floor_run *r)
     }
 }
 
+/* Gives c a buffer of cap bytes whose pages are populated now (common/pages.h)
+ * rather than faulted in one at a time as bodies first reach them: a fault
+ * costs ~10 us on the VM of issue 11, so a floor that faulted its buffers in
+ * would count what the worker, which populates its parts, does not pay. */
+static void client_reserve(client *c, size_t cap)
+{
+    c->buf = xmalloc(cap);
+    c->cap = cap;
+    (void)es_pages_populate_written(c->buf, cap);
+}
+
 static void client_done(client *c)
 {
     c->run->cu->easy_cleanup(c->h);
@@ -505,6 +523,9 @@ int main(int argc, char **argv)
         r.low_speed_time_s < 1 || known == sizeof hash_names / sizeof hash_names[0])
         usage();
     r.hash = (unsigned)known;
+    /* the worker's malloc settings: libcurl frees its upload buffer after each
+     * transfer, and without the worker's top pad each PUT faulted it in again */
+    (void)es_worker_tune_malloc();
     es_error err = {0};
     r.cu = es_curl_api_get(&err);
     if (!r.cu)
@@ -518,8 +539,13 @@ int main(int argc, char **argv)
     if (list) {
         read_list(&r, list, url, root);
         pthread_t tid[MAX_THREADS];
-        for (int t = 0; t < threads; t++)
+        size_t largest = 0;
+        for (size_t i = 0; i < r.n_photos; i++)
+            largest = r.photos[i].size > largest ? r.photos[i].size : largest;
+        for (int t = 0; t < threads; t++) {
             client_init(&clients[t], &r);
+            client_reserve(&clients[t], largest);
+        }
         for (int t = 0; t < threads; t++)
             if (pthread_create(&tid[t], NULL, images_thread, &clients[t]) != 0)
                 die("pthread_create failed");
@@ -535,8 +561,7 @@ int main(int argc, char **argv)
         client_init(getter, &r);
         client_init(uploader, &r);
         getter->uploader = uploader;
-        getter->cap = r.part_size;
-        getter->buf = xmalloc(r.part_size);
+        client_reserve(getter, r.part_size);
         getter->put_url = url_of(url, "out/", stream);
         char *get_url = url_of(url, "", stream);
         size_t want = file_size(root, stream);
