@@ -44,24 +44,14 @@ static void s_fill(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMENSION col
         at += 3;
         int v = 0;
         switch (kind) {
-        case 0: /* DC only */
-            v = k == 0 ? (int)(int8_t)x * 8 : 0;
-            break;
-        case 1: /* sparse small */
-            v = x < 48 ? (int)(x % 7) - 3 : 0;
-            break;
-        case 2: /* dense, within the limits */
-            v = (int)(y % 2047) - 1023;
-            break;
-        case 3: /* extremes */
-            v = x < 128 ? extremes[y % (sizeof extremes / sizeof extremes[0])] : 0;
-            break;
+        case 0: /* DC only */ v = k == 0 ? (int)(int8_t)x * 8 : 0; break;
+        case 1: /* sparse small */ v = x < 48 ? (int)(x % 7) - 3 : 0; break;
+        case 2: /* dense, within the limits */ v = (int)(y % 2047) - 1023; break;
+        case 3: /* extremes */ v = x < 128 ? extremes[y % (sizeof extremes / sizeof extremes[0])] : 0; break;
         case 4: /* long runs: a value every 16 + x % 48 positions */
             v = k % (16 + (int)(s_byte(s, n * 97) >> 2) % 48) == 0 ? (int)(x % 255) - 127 : 0;
             break;
-        default: /* any 16-bit value, mostly zero */
-            v = x < 16 ? (int)(int16_t)y : 0;
-            break;
+        default: /* any 16-bit value, mostly zero */ v = x < 16 ? (int)(int16_t)y : 0; break;
         }
         b[k] = (JCOEF)v;
         s->big |= v > 1023 || v < -1023;

@@ -71,8 +71,9 @@ static void s_compare(const char *what, const uint8_t *jpeg, size_t len, he_fill
             size_t at = 0;
             while (at < got_len && at < want_len && got[at] == want[at])
                 at++;
-            es_test_fail(__FILE__, __LINE__, "%s (impl %d): %zu bytes, libjpeg-turbo %zu, first difference at %zu",
-                         what, impl, got_len, want_len, at);
+            es_test_fail(__FILE__, __LINE__,
+                         "%s (impl %d): %zu bytes, libjpeg-turbo %zu, first difference at %zu", what, impl,
+                         got_len, want_len, at);
         }
         free(got);
     }
@@ -82,7 +83,10 @@ static void s_compare(const char *what, const uint8_t *jpeg, size_t len, he_fill
 static void test_layouts_sizes_qualities(void)
 {
     static const int qualities[] = {50, 75, 92, 100};
-    static const he_params params[] = {{0, false, false}, {1, false, false}, {3, false, true}, {0, true, false},
+    static const he_params params[] = {{0, false, false},
+                                       {1, false, false},
+                                       {3, false, true},
+                                       {0, true, false},
                                        {1, true, false}};
     unsigned seed = 1;
     for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++)
@@ -105,17 +109,17 @@ static void test_layouts_sizes_qualities(void)
 
 /* Made-up blocks: kind selects the pattern. */
 enum {
-    S_ALL_ZERO,      /* every coefficient 0 */
-    S_DC_2047,       /* DC 1023, -1024 alternating: differences of +-2047 (11 bits), AC 0 */
-    S_DC_1023,       /* DC 0, 1023, 0, -1023, ...: differences of +-1023 */
-    S_LAST_ONLY,     /* 63 zeros then +-1023 (runs of 62: three ZRLs and a run of 14) */
-    S_FIRST_LAST,    /* zigzag 1 and 63: a run of 61 */
-    S_FULL_1023,     /* all 64 +-1023, signs alternating: the longest block, 0xFF-heavy codes */
-    S_RUNS_SIZES,    /* every run 0..17 with every size 1..10, spread over the blocks */
-    S_ONES,          /* all AC 1 or -1 */
-    S_AC_1024,       /* one AC of 1024: beyond 10 bits (given up) */
-    S_DC_2048,       /* DC differences of 2048: beyond 11 bits (given up) */
-    S_EXTREMES,      /* -32768 and 32767 (given up) */
+    S_ALL_ZERO,   /* every coefficient 0 */
+    S_DC_2047,    /* DC 1023, -1024 alternating: differences of +-2047 (11 bits), AC 0 */
+    S_DC_1023,    /* DC 0, 1023, 0, -1023, ...: differences of +-1023 */
+    S_LAST_ONLY,  /* 63 zeros then +-1023 (runs of 62: three ZRLs and a run of 14) */
+    S_FIRST_LAST, /* zigzag 1 and 63: a run of 61 */
+    S_FULL_1023,  /* all 64 +-1023, signs alternating: the longest block, 0xFF-heavy codes */
+    S_RUNS_SIZES, /* every run 0..17 with every size 1..10, spread over the blocks */
+    S_ONES,       /* all AC 1 or -1 */
+    S_AC_1024,    /* one AC of 1024: beyond 10 bits (given up) */
+    S_DC_2048,    /* DC differences of 2048: beyond 11 bits (given up) */
+    S_EXTREMES,   /* -32768 and 32767 (given up) */
     S_KINDS
 };
 
@@ -133,15 +137,9 @@ static void s_fill(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMENSION col
     int sign = n % 2 ? -1 : 1;
     memset(b, 0, DCTSIZE2 * sizeof *b);
     switch (kind) {
-    case S_DC_2047:
-        b[0] = (JCOEF)(n % 2 ? -1024 : 1023);
-        break;
-    case S_DC_1023:
-        b[0] = (JCOEF)(n % 2 ? 0 : n % 4 ? -1023 : 1023);
-        break;
-    case S_LAST_ONLY:
-        b[63] = (JCOEF)(1023 * sign);
-        break;
+    case S_DC_2047: b[0] = (JCOEF)(n % 2 ? -1024 : 1023); break;
+    case S_DC_1023: b[0] = (JCOEF)(n % 2 ? 0 : n % 4 ? -1023 : 1023); break;
+    case S_LAST_ONLY: b[63] = (JCOEF)(1023 * sign); break;
     case S_FIRST_LAST:
         b[s_zigzag[1]] = (JCOEF)(-5 * sign);
         b[63] = (JCOEF)(512 * sign);
@@ -164,18 +162,13 @@ static void s_fill(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMENSION col
         for (int k = 1; k < DCTSIZE2; k++)
             b[k] = (JCOEF)((k + (int)n) % 3 ? 1 : -1);
         break;
-    case S_AC_1024:
-        b[5] = (JCOEF)(n == 3 ? 1024 : 7);
-        break;
-    case S_DC_2048:
-        b[0] = (JCOEF)(n % 2 ? 1024 : -1024);
-        break;
+    case S_AC_1024: b[5] = (JCOEF)(n == 3 ? 1024 : 7); break;
+    case S_DC_2048: b[0] = (JCOEF)(n % 2 ? 1024 : -1024); break;
     case S_EXTREMES:
         b[0] = (JCOEF)(n % 2 ? 32767 : -32768);
         b[1] = -32768;
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
