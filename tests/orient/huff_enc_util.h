@@ -3,7 +3,9 @@
  * optionally replaced by a caller's fill function, with libjpeg-turbo's own
  * Huffman encoder or with huff_encode.c's put in its place, for the tests
  * that compare the two (header-only, static). Options: a restart interval,
- * one scan per component, a destination handing out tiny windows. */
+ * one scan per component, a destination handing out tiny windows (else
+ * windows of 64 KiB; never jpeg_mem_dest, whose buffer cannot be freed
+ * after an error once it has grown). */
 #ifndef ES_TESTS_ORIENT_HUFF_ENC_UTIL_H
 #define ES_TESTS_ORIENT_HUFF_ENC_UTIL_H
 
@@ -35,14 +37,14 @@ typedef void (*he_fill_fn)(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMEN
 typedef struct he_params {
     int restart;        /* MCUs per restart interval, 0 for none */
     bool per_component; /* one scan per component (non-interleaved MCUs) */
-    bool tiny_windows;  /* the destination takes 37 bytes at a time */
+    bool tiny_windows;  /* the destination takes 37 bytes at a time, not 64 KiB */
 } he_params;
 
 typedef struct he_dest {
     struct jpeg_destination_mgr pub;
     uint8_t *buf;
-    size_t cap, used;
-    uint8_t window[37];
+    size_t cap, used, window_size;
+    uint8_t window[65536];
 } he_dest;
 
 typedef struct he_run {
@@ -53,8 +55,6 @@ typedef struct he_run {
     struct jpeg_compress_struct c;
     bool c_created;
     he_dest dest;
-    unsigned char *mem; /* jpeg_mem_dest's buffer */
-    unsigned long mem_len;
 } he_run;
 
 static void he_error_exit(j_common_ptr c)
@@ -81,7 +81,7 @@ static void he_dest_init(j_compress_ptr c)
 {
     he_dest *d = (he_dest *)(void *)c->dest;
     d->pub.next_output_byte = d->window;
-    d->pub.free_in_buffer = sizeof d->window;
+    d->pub.free_in_buffer = d->window_size;
 }
 
 static bool he_dest_take(he_dest *d, size_t n)
@@ -102,7 +102,7 @@ static bool he_dest_take(he_dest *d, size_t n)
 static boolean he_dest_next(j_compress_ptr c)
 {
     he_dest *d = (he_dest *)(void *)c->dest;
-    if (!he_dest_take(d, sizeof d->window))
+    if (!he_dest_take(d, d->window_size))
         ERREXIT1(c, JERR_OUT_OF_MEMORY, 1);
     he_dest_init(c);
     return TRUE;
@@ -111,7 +111,7 @@ static boolean he_dest_next(j_compress_ptr c)
 static void he_dest_term(j_compress_ptr c)
 {
     he_dest *d = (he_dest *)(void *)c->dest;
-    if (!he_dest_take(d, sizeof d->window - d->pub.free_in_buffer))
+    if (!he_dest_take(d, d->window_size - d->pub.free_in_buffer))
         ERREXIT1(c, JERR_OUT_OF_MEMORY, 1);
 }
 
@@ -150,14 +150,11 @@ static he_result he_write(const uint8_t *jpeg, size_t len, he_fill_fn fill, void
     r->c.err = &r->err;
     jpeg_create_compress(&r->c);
     r->c_created = true;
-    if (p && p->tiny_windows) {
-        r->dest.pub.init_destination = he_dest_init;
-        r->dest.pub.empty_output_buffer = he_dest_next;
-        r->dest.pub.term_destination = he_dest_term;
-        r->c.dest = &r->dest.pub;
-    } else {
-        jpeg_mem_dest(&r->c, &r->mem, &r->mem_len);
-    }
+    r->dest.window_size = p && p->tiny_windows ? 37 : sizeof r->dest.window;
+    r->dest.pub.init_destination = he_dest_init;
+    r->dest.pub.empty_output_buffer = he_dest_next;
+    r->dest.pub.term_destination = he_dest_term;
+    r->c.dest = &r->dest.pub;
     jpeg_copy_critical_parameters(&r->d, &r->c);
     r->c.restart_interval = p ? (unsigned)p->restart : 0;
     jpeg_scan_info scans[MAX_COMPONENTS];
@@ -178,21 +175,14 @@ static he_result he_write(const uint8_t *jpeg, size_t len, he_fill_fn fill, void
     }
     jpeg_finish_compress(&r->c);
     jpeg_finish_decompress(&r->d);
-    if (p && p->tiny_windows) {
-        *out = r->dest.buf;
-        *out_len = r->dest.used;
-        r->dest.buf = NULL;
-    } else {
-        *out = r->mem;
-        *out_len = r->mem_len;
-        r->mem = NULL;
-    }
+    *out = r->dest.buf;
+    *out_len = r->dest.used;
+    r->dest.buf = NULL;
 done:
     if (r->c_created)
         jpeg_destroy_compress(&r->c);
     jpeg_destroy_decompress(&r->d);
     free(r->dest.buf);
-    free(r->mem);
     free(r);
     return rc;
 }
