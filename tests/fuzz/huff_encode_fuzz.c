@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = 0;
     if (es_fixture_make(&o, &jpeg, &len) != 0)
         abort();
-    he_params p = {data[3] % 5, (data[4] & 1) != 0, (data[4] & 2) != 0};
+    he_params p = {data[3] % 5, (data[4] & 1) != 0, (data[4] & 2) != 0, 0};
     s_src src = {data + 5, size - 5, false};
     uint8_t *want = NULL;
     size_t want_len = 0;

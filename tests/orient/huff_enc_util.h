@@ -38,6 +38,8 @@ typedef struct he_params {
     int restart;        /* MCUs per restart interval, 0 for none */
     bool per_component; /* one scan per component (non-interleaved MCUs) */
     bool tiny_windows;  /* the destination takes 37 bytes at a time, not 64 KiB */
+    int output;         /* 0: sequential with the standard tables; 1 progressive, 2 optimised tables,
+                           3 arithmetic-coded (huff_encode.c does not take those) */
 } he_params;
 
 typedef struct he_dest {
@@ -168,6 +170,10 @@ static he_result he_write(const uint8_t *jpeg, size_t len, he_fill_fn fill, void
         r->c.scan_info = scans;
         r->c.num_scans = r->c.num_components;
     }
+    if (p && p->output == 1)
+        jpeg_simple_progression(&r->c);
+    r->c.optimize_coding = p && p->output == 2;
+    r->c.arith_code = p && p->output == 3;
     jpeg_write_coefficients(&r->c, arrays);
     if (impl != HE_LIBRARY && !es_huff_encode_install(&r->c, he_give_up, (es_huff_encode_impl)impl)) {
         rc = HE_NOT_INSTALLED;

@@ -15,35 +15,8 @@
 #include "../harness/test.h"
 #include "../support/fixture.h"
 #include "huff_enc_util.h"
+#include "layouts.h"
 #include "tj_oracle.h"
-
-typedef struct s_layout {
-    const char *name;
-    int components;
-    int sampling;
-} s_layout;
-
-static const s_layout s_layouts[] = {
-    {"4:2:0", 3, 0},   {"4:2:2", 3, 422}, {"4:4:4", 3, 444}, {"4:4:0", 3, 440},
-    {"4:1:1", 3, 411}, {"gray", 1, 0},    {"CMYK", 4, 0},
-};
-
-static const int s_sizes[][2] = {{64, 48}, {67, 41}, {1, 1}, {17, 9}, {301, 203}};
-
-static uint8_t *s_make(const s_layout *l, int w, int h, int quality, unsigned seed, size_t *len)
-{
-    es_fixture_opts o = {0};
-    o.width = w;
-    o.height = h;
-    o.components = l->components;
-    o.sampling = l->sampling;
-    o.quality = quality;
-    o.seed = seed;
-    uint8_t *jpeg = NULL;
-    if (es_fixture_make(&o, &jpeg, len) != 0)
-        return NULL;
-    return jpeg;
-}
 
 /* Both encodings of jpeg (through fill) with each implementation: the same
  * bytes (expect_give_up: the implementations give up instead). */
@@ -83,23 +56,22 @@ static void s_compare(const char *what, const uint8_t *jpeg, size_t len, he_fill
 static void test_layouts_sizes_qualities(void)
 {
     static const int qualities[] = {50, 75, 92, 100};
-    static const he_params params[] = {{0, false, false},
-                                       {1, false, false},
-                                       {3, false, true},
-                                       {0, true, false},
-                                       {1, true, false}};
+    static const he_params params[] = {
+        {0, false, false, 0}, {1, false, false, 0}, {3, false, true, 0},
+        {0, true, false, 0},  {1, true, false, 0},
+    };
     unsigned seed = 1;
-    for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++)
-        for (size_t si = 0; si < sizeof s_sizes / sizeof s_sizes[0]; si++)
+    for (size_t li = 0; li < OT_LAYOUTS_N; li++)
+        for (size_t si = 0; si < OT_SIZES_N; si++)
             for (size_t qi = 0; qi < sizeof qualities / sizeof qualities[0]; qi++) {
-                int w = s_sizes[si][0], h = s_sizes[si][1], q = qualities[qi];
+                int w = ot_sizes[si][0], h = ot_sizes[si][1], q = qualities[qi];
                 size_t len = 0;
-                uint8_t *jpeg = s_make(&s_layouts[li], w, h, q, seed++, &len);
+                uint8_t *jpeg = ot_layout_make(&ot_layouts[li], w, h, q, 0, seed++, &len);
                 REQUIRE(jpeg);
                 for (size_t pi = 0; pi < sizeof params / sizeof params[0]; pi++) {
                     char what[160];
                     snprintf(what, sizeof what, "%s %dx%d q%d restart %d per component %d tiny %d",
-                             s_layouts[li].name, w, h, q, params[pi].restart, params[pi].per_component,
+                             ot_layouts[li].name, w, h, q, params[pi].restart, params[pi].per_component,
                              params[pi].tiny_windows);
                     s_compare(what, jpeg, len, NULL, NULL, &params[pi], false);
                 }
@@ -174,15 +146,15 @@ static void s_fill(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMENSION col
 
 static void test_made_up_blocks(void)
 {
-    for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++) {
+    for (size_t li = 0; li < OT_LAYOUTS_N; li++) {
         size_t len = 0;
-        uint8_t *jpeg = s_make(&s_layouts[li], 67, 41, 90, 7, &len);
+        uint8_t *jpeg = ot_layout_make(&ot_layouts[li], 67, 41, 90, 0, 7, &len);
         REQUIRE(jpeg);
         for (int kind = 0; kind < S_KINDS; kind++)
             for (int restart = 0; restart < 4; restart += 3) {
-                he_params p = {restart, false, kind == S_FULL_1023};
+                he_params p = {restart, false, kind == S_FULL_1023, 0};
                 char what[128];
-                snprintf(what, sizeof what, "%s kind %d restart %d", s_layouts[li].name, kind, restart);
+                snprintf(what, sizeof what, "%s kind %d restart %d", ot_layouts[li].name, kind, restart);
                 s_compare(what, jpeg, len, s_fill, &kind, &p, kind >= S_AC_1024);
             }
         free(jpeg);
@@ -193,33 +165,14 @@ static void test_made_up_blocks(void)
 static void test_not_installed(void)
 {
     size_t len = 0;
-    uint8_t *jpeg = s_make(&s_layouts[0], 64, 48, 90, 3, &len);
+    uint8_t *jpeg = ot_layout_make(&ot_layouts[0], 64, 48, 90, 0, 3, &len);
     REQUIRE(jpeg);
-    for (int k = 0; k < 3; k++) {
-        struct jpeg_decompress_struct d;
-        struct jpeg_compress_struct c;
-        struct jpeg_error_mgr e1, e2;
-        d.err = jpeg_std_error(&e1);
-        c.err = jpeg_std_error(&e2);
-        jpeg_create_decompress(&d);
-        jpeg_create_compress(&c);
-        jpeg_mem_src(&d, jpeg, (unsigned long)len);
-        jpeg_read_header(&d, TRUE);
-        jvirt_barray_ptr *arrays = jpeg_read_coefficients(&d);
-        unsigned char *out = NULL;
-        unsigned long out_len = 0;
-        jpeg_mem_dest(&c, &out, &out_len);
-        jpeg_copy_critical_parameters(&d, &c);
-        if (k == 0)
-            jpeg_simple_progression(&c);
-        c.optimize_coding = k == 1;
-        c.arith_code = k == 2;
-        jpeg_write_coefficients(&c, arrays);
-        CHECK(!es_huff_encode_install(&c, he_give_up, ES_HUFF_ENCODE_PORTABLE));
-        jpeg_finish_compress(&c);
-        jpeg_finish_decompress(&d);
-        jpeg_destroy_compress(&c);
-        jpeg_destroy_decompress(&d);
+    for (int output = 1; output <= 3; output++) {
+        he_params p = {0, false, false, output};
+        uint8_t *out = NULL;
+        size_t out_len = 0;
+        CHECK(he_write(jpeg, len, NULL, NULL, &p, ES_HUFF_ENCODE_PORTABLE, &out, &out_len) == HE_NOT_INSTALLED);
+        CHECK(he_write(jpeg, len, NULL, NULL, &p, HE_LIBRARY, &out, &out_len) == HE_OK);
         CHECK(out_len > 0);
         free(out);
     }
@@ -242,9 +195,9 @@ static void s_fill_rows(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMENSIO
 
 static void test_lossless_after_give_up(void)
 {
-    static const s_layout gray = {"gray", 1, 0};
+    static const ot_layout gray = {"gray", 1, 0};
     size_t len = 0, src_len = 0;
-    uint8_t *jpeg = s_make(&gray, 64, 64, 90, 9, &len), *src = NULL;
+    uint8_t *jpeg = ot_layout_make(&gray, 64, 64, 90, 0, 9, &len), *src = NULL;
     REQUIRE(jpeg);
     REQUIRE(he_write(jpeg, len, s_fill_rows, NULL, NULL, HE_LIBRARY, &src, &src_len) == HE_OK);
     uint8_t *turned = NULL;
