@@ -13,6 +13,7 @@ typedef enum es_cpu_feature {
     ES_CPU_AVX2,          /* AVX2 with SSSE3 and POPCNT, 256-bit registers saved by the OS */
     ES_CPU_AVX512_VCLMUL, /* AVX-512F with VPCLMULQDQ, 512-bit registers saved by the OS */
     ES_CPU_PMULL,         /* AArch64: PMULL (64x64-bit polynomial multiply, the crypto extension) */
+    ES_CPU_AVX512_BW_CD, /* AVX-512F with BW (16-bit lanes) and CD (VPLZCNT), with AVX2; ZMM saved by the OS */
 } es_cpu_feature;
 
 /* Whether the process may use f; false for another architecture's features. Thread-safe. */

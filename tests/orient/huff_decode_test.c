@@ -13,23 +13,10 @@
 #include "../harness/test.h"
 #include "../support/fixture.h"
 #include "huff_util.h"
+#include "layouts.h"
 #include "tj_oracle.h"
 
 #define S_MAX_BLOCKS (UINT64_C(1) << 22)
-
-/* name, components, es_fixture_opts.sampling */
-typedef struct s_layout {
-    const char *name;
-    int components;
-    int sampling;
-} s_layout;
-
-static const s_layout s_layouts[] = {
-    {"4:2:0", 3, 0},   {"4:2:2", 3, 422}, {"4:4:4", 3, 444}, {"4:4:0", 3, 440},
-    {"4:1:1", 3, 411}, {"gray", 1, 0},    {"CMYK", 4, 0},
-};
-
-static const int s_sizes[][2] = {{64, 48}, {67, 41}, {1, 1}, {17, 9}, {301, 203}};
 
 /* Both decoders on jpeg: the fast one must decode it (expect_fast) and both
  * give the same coefficients; otherwise only the safety rule. */
@@ -95,37 +82,21 @@ static bool s_recode(const uint8_t *jpeg, size_t len, bool optimize, int restart
     return *out != NULL;
 }
 
-static uint8_t *s_make(const s_layout *l, int w, int h, int quality, int restart, unsigned seed, size_t *len)
-{
-    es_fixture_opts o = {0};
-    o.width = w;
-    o.height = h;
-    o.components = l->components;
-    o.sampling = l->sampling;
-    o.quality = quality;
-    o.restart_interval = restart;
-    o.seed = seed;
-    uint8_t *jpeg = NULL;
-    if (es_fixture_make(&o, &jpeg, len) != 0)
-        return NULL;
-    return jpeg;
-}
-
 /* Every layout and size with each quality (restart interval 0) or each
  * restart interval (quality 90). */
 static void s_each_layout_size(const int *qualities, const int *intervals, size_t n)
 {
     unsigned seed = 1;
-    for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++)
-        for (size_t si = 0; si < sizeof s_sizes / sizeof s_sizes[0]; si++)
+    for (size_t li = 0; li < OT_LAYOUTS_N; li++)
+        for (size_t si = 0; si < OT_SIZES_N; si++)
             for (size_t k = 0; k < n; k++) {
-                int w = s_sizes[si][0], h = s_sizes[si][1], q = qualities ? qualities[k] : 90,
+                int w = ot_sizes[si][0], h = ot_sizes[si][1], q = qualities ? qualities[k] : 90,
                     restart = intervals ? intervals[k] : 0;
                 size_t len = 0;
-                uint8_t *jpeg = s_make(&s_layouts[li], w, h, q, restart, seed++, &len);
+                uint8_t *jpeg = ot_layout_make(&ot_layouts[li], w, h, q, restart, seed++, &len);
                 REQUIRE(jpeg);
                 char what[128];
-                snprintf(what, sizeof what, "%s %dx%d q%d restart %d", s_layouts[li].name, w, h, q, restart);
+                snprintf(what, sizeof what, "%s %dx%d q%d restart %d", ot_layouts[li].name, w, h, q, restart);
                 s_compare(what, jpeg, len, true);
                 free(jpeg);
             }
@@ -147,10 +118,10 @@ static void test_restart_intervals(void)
  * every MCU, one scan per component (non-interleaved MCUs of one block). */
 static void test_recoded(void)
 {
-    for (size_t li = 0; li < sizeof s_layouts / sizeof s_layouts[0]; li++)
+    for (size_t li = 0; li < OT_LAYOUTS_N; li++)
         for (int variant = 0; variant < 6; variant++) {
             size_t len = 0;
-            uint8_t *jpeg = s_make(&s_layouts[li], 301, 203, variant < 3 ? 100 : 75, 0, 11, &len);
+            uint8_t *jpeg = ot_layout_make(&ot_layouts[li], 301, 203, variant < 3 ? 100 : 75, 0, 11, &len);
             REQUIRE(jpeg);
             uint8_t *re = NULL;
             unsigned long re_len = 0;
@@ -159,7 +130,7 @@ static void test_recoded(void)
             REQUIRE(s_recode(jpeg, len, optimize, restart, per_component, &re, &re_len));
             char what[128];
             snprintf(what, sizeof what, "%s recoded optimize %d restart %d per component %d",
-                     s_layouts[li].name, optimize, restart, per_component);
+                     ot_layouts[li].name, optimize, restart, per_component);
             s_compare(what, re, re_len, true);
             free(re);
             free(jpeg);
@@ -200,10 +171,10 @@ static uint8_t *s_edit(const uint8_t *jpeg, size_t len, size_t at, size_t cut, c
 static void test_damaged(void)
 {
     size_t len = 0;
-    uint8_t *jpeg = s_make(&s_layouts[0], 301, 203, 92, 0, 3, &len), *rst = NULL;
+    uint8_t *jpeg = ot_layout_make(&ot_layouts[0], 301, 203, 92, 0, 3, &len), *rst = NULL;
     size_t rst_len = 0, from = 0, to = 0, rfrom = 0, rto = 0;
     REQUIRE(jpeg);
-    rst = s_make(&s_layouts[0], 301, 203, 92, 2, 3, &rst_len);
+    rst = ot_layout_make(&ot_layouts[0], 301, 203, 92, 2, 3, &rst_len);
     REQUIRE(rst);
     REQUIRE(s_scan_bounds(jpeg, len, &from, &to));
     REQUIRE(s_scan_bounds(rst, rst_len, &rfrom, &rto));
@@ -279,7 +250,7 @@ static void test_lossless_after_give_up(void)
     static const uint8_t ff = 0xFF, pad[] = {0xFF, 0x00};
     for (int k = 0; k < 3; k++) {
         size_t len = 0, from = 0, to = 0, n = 0, at = 0;
-        uint8_t *jpeg = s_make(&s_layouts[0], 301, 203, 92, k == 1 ? 4 : 0, 5, &len);
+        uint8_t *jpeg = ot_layout_make(&ot_layouts[0], 301, 203, 92, k == 1 ? 4 : 0, 5, &len);
         REQUIRE(jpeg);
         REQUIRE(s_scan_bounds(jpeg, len, &from, &to));
         for (size_t p = from; p + 1 < to && !at; p++)
