@@ -24,7 +24,9 @@
  * Held input is copied into the stripper's own hold, unless the caller lends
  * it (es_orient_stripper_feed_borrowed: a mapped file): then, as long as it
  * is one contiguous range of lent memory, DECIDING and BUFFERING refer to it
- * and the transform (or the fallback to keep) reads it in place.
+ * and the transform (or the fallback to keep) reads it in place. A plain
+ * feed is lent for the length of its call: decided within it, its bytes are
+ * never copied; what is still held when it returns is.
  *
  * A turned photo's output is not passed on run by run: it is collected and
  * handed over in one call at finish, bytes that stay valid until
