@@ -24,7 +24,9 @@
  * Held input is copied into the stripper's own hold, unless the caller lends
  * it (es_orient_stripper_feed_borrowed: a mapped file): then, as long as it
  * is one contiguous range of lent memory, DECIDING and BUFFERING refer to it
- * and the transform (or the fallback to keep) reads it in place.
+ * and the transform (or the fallback to keep) reads it in place. A plain
+ * feed is lent for the length of its call: decided within it, its bytes are
+ * never copied; what is still held when it returns is.
  *
  * A turned photo's output is not passed on run by run: it is collected and
  * handed over in one call at finish, bytes that stay valid until
@@ -218,12 +220,18 @@ static es_err s_fail(es_orient_stripper *s, es_err rc, const char *msg)
  * S_HOLD_FIRST_MAX), which is as much as it is ever held when turned, and
  * more than enough while deciding (its pages beyond what is written are
  * never touched, so never resident); else S_HOLD_FIRST. Either doubles as it
- * fills (a block of common/block_cache.h: by mremap, nothing is copied). */
+ * fills (a block of common/block_cache.h: by mremap, nothing is copied).
+ * Rounded up to a power of two: the block cache hands a kept block only to a
+ * request it does not pass by half, so holds sized to each photo's length
+ * rarely fitted the next photo's, and a worker mapped a hold afresh for most
+ * photos and unmapped the kept ones as they aged (a TLB flush reaching the
+ * other CPUs each); within a size class every kept hold fits. */
 static size_t s_hold_first(const es_orient_stripper *s)
 {
-    if (s->expect_len <= S_HOLD_FIRST)
-        return S_HOLD_FIRST;
-    return s->expect_len < S_HOLD_FIRST_MAX ? (size_t)s->expect_len : S_HOLD_FIRST_MAX;
+    size_t cap = S_HOLD_FIRST;
+    while (cap < s->expect_len && cap < S_HOLD_FIRST_MAX)
+        cap *= 2;
+    return cap;
 }
 
 /* Copies to the end of the own hold. It is allocated once for the input when
@@ -256,10 +264,24 @@ static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
     return ES_OK;
 }
 
-/* Holds fed bytes. Lent ones (es_orient_stripper_feed_borrowed) are only
- * referred to while the input so far is one range of lent memory (the
- * first bytes, or the ones right after it); anything else ends the lending:
- * what is held is copied into the hold, then the bytes appended. */
+/* Ends the lending: what is held in lent memory is copied into the hold. */
+static es_err s_own_held(es_orient_stripper *s)
+{
+    if (!s->held_lent)
+        return ES_OK;
+    const uint8_t *lent_bytes = s->held;
+    size_t lent_len = s->held_len;
+    s->held_lent = false;
+    s->held = NULL;
+    s->held_len = 0;
+    return s_copy(s, lent_bytes, lent_len);
+}
+
+/* Holds fed bytes. Lent ones (es_orient_stripper_feed_borrowed, and a plain
+ * feed's for the length of its call: s_feed) are only referred to while the
+ * input so far is one range of lent memory (the first bytes, or the ones
+ * right after it); anything else ends the lending: what is held is copied
+ * into the hold, then the bytes appended. */
 static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len, bool lent)
 {
     if (len == 0)
@@ -271,13 +293,7 @@ static es_err s_hold(es_orient_stripper *s, const uint8_t *data, size_t len, boo
         s->held_len += len;
         return ES_OK;
     }
-    if (s->held_lent) {
-        const uint8_t *lent_bytes = s->held;
-        size_t lent_len = s->held_len;
-        s->held_lent = false;
-        s->held_len = 0;
-        ES_GUARD(s_copy(s, lent_bytes, lent_len));
-    }
+    ES_GUARD(s_own_held(s));
     return s_copy(s, data, len);
 }
 
@@ -527,9 +543,23 @@ static es_err s_feed(es_orient_stripper *s, const uint8_t *data, size_t len, boo
     }
 }
 
+/* A plain feed's bytes are the caller's only until it returns, but while
+ * deciding they are referred to in place as lent ones are: the decision
+ * mostly comes within the call that brings the header (the worker's first
+ * GET chunk), and the bytes then go to the output stripper without a copy,
+ * a hold being mapped and populated, or freed. What is still held when the
+ * call returns (undecided, or buffered for a turn) is copied into the hold
+ * then, as it was piece by piece before. */
 es_err es_orient_stripper_feed(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
-    return s_feed(s, data, len, false);
+    bool in_place = !s->held_lent && s->phase != S_STREAMING; /* (held borrowed bytes: copied, as before) */
+    es_err rc = s_feed(s, data, len, in_place);
+    if (in_place && s->held_lent) {
+        es_err own = s_own_held(s); /* never left referring to the caller's bytes */
+        if (own != ES_OK && rc == ES_OK)
+            rc = own;
+    }
+    return rc;
 }
 
 es_err es_orient_stripper_feed_borrowed(es_orient_stripper *s, const uint8_t *data, size_t len)

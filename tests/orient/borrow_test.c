@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../harness/test.h"
+#include "common/block_cache.h"
 #include "orient_util.h"
 
 #define S_OUT_CAP ((size_t)1 << 20) /* more than any output here */
@@ -170,6 +171,93 @@ static void test_plain_feed_copies(void)
     free(in);
 }
 
+/* A plain feed is the caller's only for the call, but a photo decided within
+ * it (no tag, tag 1, keep) goes to the output without a byte copied into the
+ * hold (before, the call's first 32 KiB were); one buffered for a turn is
+ * copied when the call returns, up to EOI (test_plain_feed_copies: piece by
+ * piece). */
+static void test_plain_feed_decided_in_place(void)
+{
+    static const es_orient_config keep = {.mode = ES_ORIENT_KEEP};
+    es_fixture_opts turned = {.width = 1024,
+                              .height = 768,
+                              .quality = 100,
+                              .oriented_pixels = true,
+                              .orientation = 6,
+                              .exif_gps = true,
+                              .xmp = true};
+    size_t len;
+    uint8_t *in = s_make(&turned, &len);
+    REQUIRE(in);
+    REQUIRE(len > 3 * 4096);
+    s_run r = s_strip(in, len, &keep, S_PLAIN_WHOLE);
+    CHECK_INT_EQ(r.rc, ES_OK);
+    CHECK_INT_EQ(r.result.outcome, ES_ORIENT_TAG_KEPT);
+    CHECK_INT_EQ(r.copied, 0);
+    free(r.out.data);
+    r = s_strip(in, len, &s_apply, S_PLAIN_WHOLE);
+    CHECK_INT_EQ(r.result.outcome, ES_ORIENT_TRANSFORMED);
+    CHECK_INT_EQ(r.copied, len);
+    free(r.out.data);
+    r = s_strip(in, len, &keep, S_PLAIN_PIECES); /* its header and Exif are in the first call's 4096 bytes */
+    CHECK_INT_EQ(r.result.outcome, ES_ORIENT_TAG_KEPT);
+    CHECK_INT_EQ(r.copied, 0);
+    free(r.out.data);
+    free(in);
+    es_fixture_opts o = {.width = 64, .height = 48, .exif_gps = true}; /* no tag */
+    REQUIRE((in = s_make(&o, &len)) != NULL);
+    r = s_strip(in, len, &s_apply, S_PLAIN_WHOLE);
+    CHECK_INT_EQ(r.result.outcome, ES_ORIENT_NONE);
+    CHECK_INT_EQ(r.copied, 0);
+    free(r.out.data);
+    free(in);
+}
+
+/* Strips in keep mode, fed in pieces of 100 bytes (so its header is held
+ * across calls, in a hold), announced as expect bytes long; ES_OK or why not. */
+static es_err s_held_across_calls(const uint8_t *in, size_t len, uint64_t expect)
+{
+    static const es_orient_config keep = {.mode = ES_ORIENT_KEEP};
+    ot_out out = ot_out_new(S_OUT_CAP);
+    es_orient_stripper *s = es_orient_stripper_new(NULL, &keep, ot_out_write, &out);
+    if (!s)
+        return ES_ERR_NOMEM;
+    es_orient_stripper_expect_input(s, expect);
+    es_err rc = s_feed_pieces(s, in, len, 100, false);
+    if (rc == ES_OK)
+        rc = es_orient_stripper_finish(s);
+    if (rc == ES_OK && es_orient_stripper_copied(s) == 0)
+        rc = ES_ERR_INTERNAL; /* nothing was held: the test would show nothing */
+    es_orient_stripper_free(s);
+    free(out.data);
+    return rc;
+}
+
+/* A hold is sized in powers of two from the input's announced length, so
+ * the block a photo's hold leaves in the block cache fits the next photo's
+ * of the same size class, whatever their exact lengths (the cache hands a
+ * block only to a request it does not pass by half); another class maps a
+ * block of its own. */
+static void test_holds_share_size_classes(void)
+{
+    size_t len;
+    uint8_t *in = s_turned_photo(&len);
+    REQUIRE(in);
+    es_block_cache_limit((size_t)16 << 20, 60000, 0);
+    es_block_cache_release();
+    CHECK_OK(s_held_across_calls(in, len, 70000)); /* the 128 KiB class: mapped */
+    es_block_cache_stats first = es_block_cache_stats_now();
+    CHECK_OK(s_held_across_calls(in, len, 100000)); /* the same class: the kept block */
+    es_block_cache_stats second = es_block_cache_stats_now();
+    CHECK_INT_EQ(second.fresh, first.fresh);
+    CHECK_INT_EQ(second.reused, first.reused + 1);
+    CHECK_OK(s_held_across_calls(in, len, 200000)); /* the 256 KiB class: mapped */
+    CHECK_INT_EQ(es_block_cache_stats_now().fresh, second.fresh + 1);
+    es_block_cache_release();
+    es_block_cache_limit(0, 0, 0);
+    free(in);
+}
+
 static void test_progressive_restart_and_trailers(void)
 {
     es_fixture_opts cases[] = {
@@ -274,6 +362,8 @@ int main(void)
 {
     ES_RUN(test_every_orientation);
     ES_RUN(test_plain_feed_copies);
+    ES_RUN(test_plain_feed_decided_in_place);
+    ES_RUN(test_holds_share_size_classes);
     ES_RUN(test_progressive_restart_and_trailers);
     ES_RUN(test_fallbacks_and_other_modes);
     ES_RUN(test_decided_within_the_first_piece);

@@ -12,9 +12,14 @@
  *   one buffer whatever the concurrency.
  * Each slot keeps the larger of two candidates; a spare is taken only when it
  * holds the upload's first bytes (a spare grown would copy what it held) and
- * is not above its part; one that does not fit the upload that looks at it
- * is freed, so what the process holds beyond its uploads in flight is at
- * most the shared spare (one part) and a thread's spare per thread.
+ * is not above its part. A shared spare that does not fit the upload that
+ * looks at it is freed; a thread's is freed by a small upload it does not
+ * fit (which allocates its own, kept instead), but stays while a large one
+ * goes by: that one's part becomes the shared spare, and the next small
+ * photo still finds the thread's (freed, it was mapped and populated afresh
+ * after every large photo; unmapping it flushed the TLB of every CPU the
+ * process ran on). So what the process holds beyond its uploads in flight
+ * is at most the shared spare (one part) and a thread's spare per thread.
  * A part allocated afresh below S_KEEP_MAX is given S_KEEP_MAX at once
  * (es_s3_spare_fresh_size): only its written pages are resident, and as the
  * thread's spare it then fits every later upload up to that size instead of
@@ -129,7 +134,8 @@ size_t es_s3_spare_take(es_buf *b, size_t need)
         s_set(NULL, 0, 0);
         return touched;
     }
-    s_release_own(); /* above this upload's part, or too small for its first bytes */
+    if (need < S_KEEP_MAX)
+        s_release_own(); /* too small for this upload's first bytes: replaced by its part */
     return need >= S_KEEP_MAX ? s_take_shared(b, need) : 0;
 }
 

@@ -459,6 +459,24 @@ static void test_thread_reuses_its_part_buffer(void)
         /* the first upload's 256 KiB buffer is the spare from then on */
         CHECK_INT_EQ(s_spare_total(), 256u << 10);
     }
+    /* a photo too large for the thread's spare leaves it where it is: the
+     * large part is allocated beside it and kept as the shared spare, and the
+     * next small photo still finds the thread's */
+    for (int i = 0; i < 2; i++) {
+        static const size_t lens[] = {300000, 120000};
+        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+        REQUIRE(u);
+        size_t reused = es_s3_spare_reuses();
+        es_s3_upload_expect(u, lens[i]);
+        CHECK_INT_EQ(es_s3_spare_reuses(), reused + (i == 1)); /* the large one allocates */
+        es_aws_result res;
+        CHECK_OK(s_write(u, lens[i], 65536, &res));
+        CHECK_OK(es_s3_upload_finish(u, &res));
+        es_s3_upload_free(u);
+        s_check_put_bytes(lens[i], i ? "small upload after a large one" : "large upload beside the spare");
+        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 256u << 10);
+        CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), 512u << 10);
+    }
     /* too large for the thread's spare: it becomes the shared one, which the
      * next large upload takes and sends exactly its own bytes from */
     s_release_all();
