@@ -30,10 +30,11 @@ static unsigned s_read(void)
         return f;
     if ((xcr0_lo & 0x6) == 0x6 && avx && avx2_peers && (b & bit_AVX2)) /* XMM and YMM state */
         f |= 1u << ES_CPU_AVX2;
-    if ((xcr0_lo & 0xE6) == 0xE6 && (b & bit_AVX512F) && (c & bit_VPCLMULQDQ) && (f & 1u << ES_CPU_PCLMUL))
-        f |= 1u << ES_CPU_AVX512_VCLMUL; /* plus opmask and both ZMM halves */
-    if ((xcr0_lo & 0xE6) == 0xE6 && (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512CD) &&
-        (b & bit_BMI) && (b & bit_BMI2) && (f & 1u << ES_CPU_AVX2))
+    bool zmm = (xcr0_lo & 0xE6) == 0xE6 && (b & bit_AVX512F); /* plus opmask and both ZMM halves */
+    if (zmm && (c & bit_VPCLMULQDQ) && (f & 1u << ES_CPU_PCLMUL))
+        f |= 1u << ES_CPU_AVX512_VCLMUL;
+    if (zmm && (b & bit_AVX512BW) && (b & bit_AVX512CD) && (b & bit_BMI) && (b & bit_BMI2) &&
+        (f & 1u << ES_CPU_AVX2))
         f |= 1u << ES_CPU_AVX512_BW_CD;
     return f;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "orient/huff_decode.h"
+#include "orient/zigzag.h"
 
 #define S_DC_BITS 9
 #define S_AC_BITS 10
@@ -73,14 +74,6 @@ typedef struct s_dec {
     s_dc_table dc[NUM_HUFF_TBLS];
     s_ac_table ac[NUM_HUFF_TBLS];
 } s_dec;
-
-/* Zigzag to natural order, with jpeg_natural_order's 16 extra 63s. */
-static const uint8_t s_natural[DCTSIZE2 + 16] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11,
-                                                 4,  5,  12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6,
-                                                 7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
-                                                 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46,
-                                                 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63,
-                                                 63, 63, 63, 63, 63, 63, 63, 63, 63, 63};
 
 static void s_give_up(j_decompress_ptr d)
 {
@@ -333,7 +326,7 @@ static inline bool s_block(s_bits *b, const s_dc_table *dt, const s_ac_table *at
         uint32_t v = mag + (a.bias & ((uint32_t)(mag_at >> 63) - 1u));
         s_drop(b, a.shift);
         k += a.step;
-        c[s_natural[k - 1]] = (JCOEF)(int16_t)(uint16_t)v;
+        c[es_zigzag_natural[k - 1]] = (JCOEF)(int16_t)(uint16_t)v;
     }
     return b->n >= 0;
 }

@@ -28,6 +28,7 @@
 
 #include "common/cpu.h"
 #include "orient/huff_encode.h"
+#include "orient/zigzag.h"
 
 /* The most a block's codes take in bytes, stuffed (jchuff.c's BUFSIZE). */
 #define S_BLOCK_BYTES (DCTSIZE2 * 8)
@@ -67,12 +68,6 @@ struct s_enc {
     bool in_local;                   /* this MCU is written to local, then copied out */
     uint8_t local[S_MCU_BYTES];
 };
-
-/* Zigzag to natural order. */
-static const uint8_t s_natural[DCTSIZE2] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,
-                                            12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6,  7,  14, 21, 28,
-                                            35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-                                            58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
 
 static void s_give_up(j_compress_ptr c)
 {
@@ -179,7 +174,7 @@ static bool s_prep_c(const JCOEF *blk, s_zz *z)
     uint64_t map = 0;
     bool ok = true;
     for (int k = 0; k < DCTSIZE2; k++) {
-        int v = blk[s_natural[k]];
+        int v = blk[es_zigzag_natural[k]];
         uint32_t bits = 0;
         int n = v ? s_size(v, &bits) : 0;
         z->bits[k] = (uint16_t)bits;
@@ -194,13 +189,9 @@ static bool s_prep_c(const JCOEF *blk, s_zz *z)
 #ifdef S_X86
 S_AVX512 static inline bool s_prep_avx512(const JCOEF *blk, s_zz *z)
 {
-    static const uint16_t lo_idx[32] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,
-                                        12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6,  7,  14, 21, 28},
-                          hi_idx[32] = {35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-                                        58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
     __m512i a = _mm512_loadu_si512((const void *)blk), b = _mm512_loadu_si512((const void *)(blk + 32));
-    __m512i z0 = _mm512_permutex2var_epi16(a, _mm512_loadu_si512((const void *)lo_idx), b),
-            z1 = _mm512_permutex2var_epi16(a, _mm512_loadu_si512((const void *)hi_idx), b);
+    __m512i z0 = _mm512_permutex2var_epi16(a, _mm512_loadu_si512((const void *)es_zigzag_natural), b),
+            z1 = _mm512_permutex2var_epi16(a, _mm512_loadu_si512((const void *)(es_zigzag_natural + 32)), b);
     z->map = (uint64_t)_mm512_test_epi16_mask(z0, z0) | (uint64_t)_mm512_test_epi16_mask(z1, z1) << 32;
     __m512i m0 = _mm512_abs_epi16(z0), m1 = _mm512_abs_epi16(z1); /* -32768: 0x8000, read unsigned */
     const __m512i limit = _mm512_set1_epi16(1023);
