@@ -38,4 +38,11 @@ size_t es_pages_populate_written(void *p, size_t len);
  * page cannot be read: it then faults, and raises SIGBUS, as it would). */
 size_t es_pages_populate_read(const void *p, size_t len);
 
+/* Gives back the whole pages that lie inside [p, p + len) of a private
+ * anonymous mapping (madvise(MADV_DONTNEED)): they are no longer resident,
+ * and read as zero until written again. A partial first or last page is
+ * kept. Returns the bytes given back, 0 when none lies inside or the kernel
+ * refuses. */
+size_t es_pages_discard(void *p, size_t len);
+
 #endif

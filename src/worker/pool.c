@@ -535,15 +535,15 @@ static void s_process(es_pool *p, s_item *it)
 /* Waits (mu held) for cv_work. A thread that holds its upload buffer from
  * the last job (aws/s3/s3.h: the spare that saves the next job allocating
  * and faulting in a fresh one) frees it once it has been idle for
- * S_IDLE_RELEASE_MS; the process's shared large spare and the blocks kept
- * from turned photos (memory.h) are freed so only when the whole pool is
+ * S_IDLE_RELEASE_MS; the blocks kept from turned photos (memory.h), which
+ * any thread's next turn takes, are freed so only when the whole pool is
  * idle then (no job running, none queued): while other threads work, an
  * idle thread leaves them for their next photo. Gaps between receives keep
  * the spares, an idle worker does not. */
 static void s_wait_for_work(es_pool *p)
 {
     bool pool_idle = p->active == 0 && p->qcount == 0;
-    bool shared = pool_idle && (es_s3_upload_shared_spare_bytes() || es_block_cache_stats_now().kept_blocks);
+    bool shared = pool_idle && es_block_cache_stats_now().kept_blocks;
     if (!es_s3_upload_spare_bytes() && !shared) {
         es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
         return;
@@ -554,10 +554,8 @@ static void s_wait_for_work(es_pool *p)
     pool_idle = p->active == 0;
     pthread_mutex_unlock(&p->mu);
     es_s3_upload_release_spare();
-    if (pool_idle) { /* a job starting meanwhile may lose the spare: a saving missed, no harm */
-        es_s3_upload_release_shared_spare();
+    if (pool_idle) /* a job starting meanwhile may lose the blocks: a saving missed, no harm */
         es_block_cache_release();
-    }
     pthread_mutex_lock(&p->mu);
 }
 

@@ -10,9 +10,9 @@
 # and, for each, what the process is made of (file-backed library pages vs
 # anonymous memory), since most of an idle worker is shared library code.
 # Targets (issue 11): idle <= 8 MB, load <= 12 MB + concurrency x part size
-# actually in flight, the 1 GB photo <= 32 MB. Worst case beyond the parts in
-# flight: the shared spare upload buffer, at most one part (8 MiB) not in flight
-# (src/aws/s3/part_spare.c), and up to 256 KiB per worker thread.
+# actually in flight, the 1 GB photo <= 32 MB. Beyond the bytes of the photos
+# in flight, the threads' spare upload buffers hold at most 4 MiB for the
+# process (src/aws/s3/part_spare.c: ES_S3_SPARE_EXCESS_CAP).
 # Usage: tests/bench/rss.sh [BUILD_DIR]   (default build; needs BUILD/exifstrip
 #   and BUILD/tests/tools/mkfixture: make test-build)
 # Environment: ES_TEST_ENDPOINT   use this running emulator (else one is started)

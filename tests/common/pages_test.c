@@ -4,7 +4,9 @@
  * empty or page-less ranges populate nothing; es_pages_populate_written
  * takes the partial first and last pages too; es_pages_populate_read maps a
  * read-only file mapping's pages, partial first and last included, so that
- * reading them takes no fault. */
+ * reading them takes no fault; es_pages_discard gives back the whole pages
+ * inside its range (no longer resident, zero when read), keeps the partial
+ * ones and their bytes. */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -166,11 +168,39 @@ static void test_read_populates_a_file_mapping(void)
     close(fd);
 }
 
+/* Pages written, then a range from the middle of page 2 to the middle of
+ * page 9 discarded: pages 3..8 go (and read as zero), 2 and 9 keep their
+ * bytes; nothing to discard gives back nothing. */
+static void test_discard_gives_back_whole_pages(void)
+{
+    unsigned char *map = s_map();
+    REQUIRE(map);
+    size_t page = s_page();
+    memset(map, 0x5A, S_PAGES * page);
+    CHECK_INT_EQ(s_resident(map, -1), S_PAGES);
+    CHECK_INT_EQ(es_pages_discard(map + 2 * page + page / 2, 7 * page), 6 * page);
+    CHECK_INT_EQ(s_resident(map, -1), S_PAGES - 6);
+    for (int i = 3; i <= 8; i++)
+        CHECK_INT_EQ(s_resident(map, i), 0);
+    CHECK_INT_EQ(s_resident(map, 2), 1);
+    CHECK_INT_EQ(s_resident(map, 9), 1);
+    CHECK_INT_EQ(map[2 * page + page - 1], 0x5A);
+    CHECK_INT_EQ(map[9 * page], 0x5A);
+    CHECK_INT_EQ(map[5 * page], 0);                               /* read again: a zero page */
+    CHECK_INT_EQ(es_pages_discard(map + 20 * page + 1, page), 0); /* no whole page inside */
+    CHECK_INT_EQ(es_pages_discard(map, 0), 0);
+    CHECK_INT_EQ(es_pages_discard(NULL, page), 0);
+    CHECK_INT_EQ(es_pages_discard(map + page, SIZE_MAX), 0); /* the end would wrap */
+    CHECK_INT_EQ(s_resident(map, 20), 1);
+    munmap(map, S_PAGES * page);
+}
+
 int main(void)
 {
     ES_RUN(test_whole_range_is_resident_without_faults);
     ES_RUN(test_partial_pages);
     ES_RUN(test_nothing_to_populate);
     ES_RUN(test_read_populates_a_file_mapping);
+    ES_RUN(test_discard_gives_back_whole_pages);
     return es_test_finish();
 }

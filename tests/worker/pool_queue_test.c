@@ -7,7 +7,7 @@
  * visibility heartbeat and given back at a stop; at shutdown queued
  * messages are given back before the in-flight job's message is deleted; a
  * job still running when the grace period ends is cancelled and its message
- * left for redelivery; the shared spare upload buffer is freed after a
+ * left for redelivery; the blocks kept from turned photos are freed after a
  * second of the whole pool idle, not while a job runs. */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +18,8 @@
 #include "../support/http_server.h"
 #include "../support/sqs_fake.h"
 #include "../support/worker_fixture.h"
-#include "aws/s3/internal.h"
+#include "aws/s3/s3.h"
+#include "common/block_cache.h"
 #include "worker/pool.h"
 
 #define S_T0 9000000u
@@ -345,49 +346,45 @@ static void test_batch_held_under_heartbeat_released_on_stop(void)
     s_finish(&f);
 }
 
-static bool s_shared_spare_freed(void *ctx)
+static bool s_kept_blocks_freed(void *ctx)
 {
     (void)ctx;
-    return es_s3_upload_shared_spare_bytes() == 0;
+    return es_block_cache_stats_now().kept_blocks == 0;
 }
 
-/* The process's shared spare upload buffer outlives a worker idle beside a
- * running job (the next large photo of a busy pool takes it) and is freed a
- * second after the pool's last job, when no thread works. */
-static void test_shared_spare_freed_only_when_pool_idle(void)
+/* The blocks kept from turned photos (common/block_cache.h), which any
+ * thread's next turn takes, outlive a worker idle beside a running job and
+ * are freed a second after the pool's last job, when no thread works. */
+static void test_kept_blocks_freed_only_when_pool_idle(void)
 {
-    es_s3_upload_release_shared_spare();
-    es_buf b;
-    es_buf_init(&b, (size_t)8 << 20);
-    REQUIRE(es_buf_reserve(&b, 512u << 10) == ES_OK);
-    es_s3_spare_keep(&b, 0); /* above a thread's spare: the shared one */
-    size_t cap = es_s3_upload_shared_spare_bytes();
-    REQUIRE(cap > (512u << 10));
-
     char event[2048];
     es_wfix_s3_event(event, sizeof event, "src", "photo.jpg", NULL, NULL, 100);
     s_s3_hold(true);
     s_fix f;
     REQUIRE(s_start(&f, 2, "s", 1, event));
     es_test_await(s_s3_entered, NULL, "the job's S3 request");
+    /* kept with no age limit (the pool's is 300 ms of real time), as a turn that just ended leaves it */
+    es_block_cache_limit((size_t)64 << 20, 0, 0);
+    es_block_free(es_block_alloc((size_t)1 << 20));
+    REQUIRE(es_block_cache_stats_now().kept_blocks == 1);
     /* receiver pausing, deleter, heartbeat and the other worker idle */
     es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 0}, "the second worker idle beside the job");
     es_test_clock_advance(2 * S_IDLE_RELEASE_MS);
     es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 0}, "all idle again but the job");
-    CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), cap); /* a job runs: kept */
+    CHECK_INT_EQ(es_block_cache_stats_now().kept_blocks, 1); /* a job runs: kept */
 
     s_s3_hold(false); /* the job ends (the source is gone): the pool is idle */
     if (es_test_await(s_idle_pred, &(s_idle){&f, 2, 5, 0}, "the job over, every thread idle")) {
         CHECK(es_test_clock_has_deadline(es_test_clock_now() + S_IDLE_RELEASE_MS)); /* the worker's */
-        CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), cap);
+        CHECK_INT_EQ(es_block_cache_stats_now().kept_blocks, 1);
         es_test_clock_advance(S_IDLE_RELEASE_MS);
-        es_test_await(s_shared_spare_freed, NULL, "the shared spare freed");
+        es_test_await(s_kept_blocks_freed, NULL, "the kept blocks freed");
     }
     s_stop_and_join(&f);
     CHECK_OK(f.rc);
     CHECK_INT_EQ(f.stats.settled, 1);
     s_finish(&f);
-    es_s3_upload_release_shared_spare();
+    es_block_cache_release();
 }
 
 int main(void)
@@ -396,6 +393,6 @@ int main(void)
     ES_RUN(test_shutdown_gives_back_queued_then_deletes_finished);
     ES_RUN(test_batch_held_under_heartbeat_released_on_stop);
     ES_RUN(test_grace_expiry_cancels_the_running_job);
-    ES_RUN(test_shared_spare_freed_only_when_pool_idle);
+    ES_RUN(test_kept_blocks_freed_only_when_pool_idle);
     return es_test_finish();
 }

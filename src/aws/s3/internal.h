@@ -33,23 +33,31 @@ void es_s3_target_clean(es_s3_target *t);
 /* The full URL of (bucket, key, encoded query); malloc'd, NULL on error. */
 char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, const char *query);
 
-/* The spare part buffers (part_spare.c). take: an empty b gets the thread's
- * spare, or for need of 256 KiB and more the shared one, when it holds need
- * bytes and is within b's cap; a spare that does not fit is freed (growing
- * it would copy bytes nobody needs, keeping it would hold a second part
- * beside the one b allocates afresh). Returns how many of the spare's first
- * bytes were written before (resident), 0 when b got none. fresh_size: the
- * bytes to reserve in an empty b that got no spare, for need bytes: 256 KiB
- * (less its NUL) below that, so that the buffer then fits any later
- * upload's as the thread's spare (pages never written are not resident),
- * else need; never above b's cap. keep: b's allocation, touched bytes of
- * it written, becomes the thread's spare up to 256 KiB, the shared one up to
- * 8 MiB (either slot keeps the larger of two; a larger buffer is freed), b
- * is left empty. */
-size_t es_s3_spare_take(es_buf *b, size_t need);
+/* What the threads' spare part buffers may hold beyond the bytes their
+ * uploads announced, process-wide, before a spare taken for a smaller upload
+ * gives back its pages past that upload's (part_spare.c). */
+#define ES_S3_SPARE_EXCESS_CAP ((size_t)4 << 20)
+
+/* The thread's spare part buffer (part_spare.c). take: an empty b gets the
+ * spare when it holds need bytes and its NUL and is within b's cap; one that
+ * does not fit is freed (growing it would copy bytes nobody needs, keeping it
+ * would hold a second part beside the one b allocates afresh). announced:
+ * need is the whole upload's size (es_s3_upload_expect), so the spare's pages
+ * past it (and 256 KiB) are given back when the threads' excess would pass
+ * ES_S3_SPARE_EXCESS_CAP. Returns how many of the spare's first bytes are
+ * resident, 0 when b got none. fresh_size: the bytes to reserve in an empty b
+ * that got no spare, for need bytes: a whole part (8 MiB at least, or need
+ * when more; never above b's cap), of which only the pages written become
+ * resident, so that as the spare it fits later uploads. keep: b's
+ * allocation, touched bytes of it resident, becomes the thread's spare (of
+ * two, the larger stays); b is left empty. excess: the bytes the threads'
+ * spares hold beyond their uploads' announced sizes now (a waiting spare's
+ * all count). */
+size_t es_s3_spare_take(es_buf *b, size_t need, bool announced);
 size_t es_s3_spare_fresh_size(const es_buf *b, size_t need);
 void es_s3_spare_keep(es_buf *b, size_t touched);
-/* How many takes got a spare (either kind), process-wide: the tests' view of reuse. */
+size_t es_s3_spare_excess(void);
+/* How many takes got the spare, process-wide: the tests' view of reuse. */
 size_t es_s3_spare_reuses(void);
 
 /* The signed-call core (tests set retry hooks on it). */

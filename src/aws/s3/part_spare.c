@@ -1,57 +1,77 @@
-/* part_spare.c - spare upload buffers kept between uploads (internal.h, s3.h).
+/* part_spare.c - the spare upload buffer each thread keeps between uploads
+ * (internal.h, s3.h).
  *
  * A worker thread uploads one object after another. A fresh part buffer per
  * object costs more than the copy into it: above glibc's mmap threshold every
- * buffer is a new mapping whose pages the kernel faults in and zeroes, then
- * unmaps at the end. So a finished upload leaves its buffer to a later one:
- * - up to S_KEEP_MAX, as the calling thread's spare (at most one per thread);
- * - a larger one, up to S_SHARED_MAX, as the process's one shared spare,
- *   which any thread's next upload that fits takes. One for all threads, not
- *   one each: photos that large are the minority, rarely several in flight
- *   at once, and what the process holds beyond its transfers in flight stays
- *   one buffer whatever the concurrency.
- * Each slot keeps the larger of two candidates; a spare is taken only when it
- * holds the upload's first bytes (a spare grown would copy what it held) and
- * is not above its part. A shared spare that does not fit the upload that
- * looks at it is freed; a thread's is freed by a small upload it does not
- * fit (which allocates its own, kept instead), but stays while a large one
- * goes by: that one's part becomes the shared spare, and the next small
- * photo still finds the thread's (freed, it was mapped and populated afresh
- * after every large photo; unmapping it flushed the TLB of every CPU the
- * process ran on). So what the process holds beyond its uploads in flight
- * is at most the shared spare (one part) and a thread's spare per thread.
- * A part allocated afresh below S_KEEP_MAX is given S_KEEP_MAX at once
- * (es_s3_spare_fresh_size): only its written pages are resident, and as the
- * thread's spare it then fits every later upload up to that size instead of
- * being freed by the first that is larger. Each spare also carries how many
- * of its first bytes were written (or populated) before: those pages are
- * resident, so the upload populates only the pages beyond (upload.c).
- * es_s3_upload_release_spare (a thread going idle) frees the thread's spare,
- * es_s3_upload_release_shared_spare (the process going idle) the shared one;
- * thread exit frees the thread's. */
+ * buffer is a new mapping whose pages the kernel zeroes and populates (or
+ * faults in), and which it unmaps at the end; on the VMs the worker runs on
+ * (issue 11's; Fargate's are VMs too) the first write to each fresh page also
+ * costs a trip to the hypervisor (~4-5 us a page: ~3.5 ms for a 3 MB photo).
+ * So a finished upload leaves its buffer to the thread's next one: one spare
+ * per thread, whatever its size up to one part. A fresh buffer is reserved
+ * for a whole part (S_FRESH_RESERVE at least, never above the part): only
+ * the pages written become resident, and as the spare it then holds any
+ * later upload's part without growing. The spare carries how many of its
+ * first bytes were written (or populated) before: those pages are resident,
+ * so an upload populates only the pages beyond (upload.c).
+ *
+ * The memory this holds beyond what uploads need is bounded for the whole
+ * process: each thread's "excess" is its spare's resident bytes while the
+ * spare waits, and the resident bytes past what its upload announced
+ * (es_s3_upload_expect) while one runs. When a spare is taken for an
+ * announced upload and the excess of all threads would pass S_EXCESS_CAP,
+ * its pages past that upload's bytes (and S_TRIM_SLACK) are given back
+ * (common/pages.h); the next larger upload populates them again. So photos
+ * of similar sizes keep their pages, and a thread that had a large photo
+ * does not hold it while small ones follow if others do the same. Session
+ * 29's design (a 256 KiB spare per thread and one shared spare up to 8 MiB
+ * for the process) mapped a fresh buffer for most photos above 256 KiB once
+ * more than one was in flight (src/aws/http/README.md has the numbers).
+ *
+ * es_s3_upload_release_spare (a thread going idle) frees the thread's spare;
+ * thread exit frees it too. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "aws/s3/internal.h"
+#include "common/pages.h"
 
-/* The largest buffer kept as a thread's spare. */
-#define S_KEEP_MAX (256u << 10)
-/* The largest kept as the shared spare: one part of the worker's default size. */
-#define S_SHARED_MAX ((size_t)8 << 20)
+/* A fresh part buffer is reserved for this much at least (or the whole part
+ * when that is less): the default part, so one buffer serves every photo. */
+#define S_FRESH_RESERVE ((size_t)8 << 20)
+/* Resident bytes past an announced upload's that its spare keeps in any case. */
+#define S_TRIM_SLACK ((size_t)256 << 10)
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key; /* the thread's spare's storage; freed at thread exit */
 static bool s_key_ok;
 static _Thread_local size_t s_cap;     /* its capacity (es_buf cap) */
 static _Thread_local size_t s_touched; /* its first bytes written before: resident */
+static _Thread_local size_t s_excess;  /* this thread's share of s_excess_total */
 
-static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
-static char *s_shared;          /* the shared spare, or NULL (s_shared_mu) */
-static size_t s_shared_cap;     /* its capacity (s_shared_mu) */
-static size_t s_shared_touched; /* its first bytes written before (s_shared_mu) */
+static atomic_size_t s_excess_total; /* es_s3_spare_excess */
+static atomic_size_t s_reuses;       /* es_s3_spare_reuses */
 
-static void s_key_init(void) { s_key_ok = pthread_key_create(&s_key, free) == 0; }
+/* This thread's excess is now `excess` bytes. */
+static void s_set_excess(size_t excess)
+{
+    if (excess >= s_excess)
+        atomic_fetch_add_explicit(&s_excess_total, excess - s_excess, memory_order_relaxed);
+    else
+        atomic_fetch_sub_explicit(&s_excess_total, s_excess - excess, memory_order_relaxed);
+    s_excess = excess;
+}
+
+/* Thread exit (the key's destructor): the spare goes, and its excess. */
+static void s_exit(void *data)
+{
+    s_set_excess(0);
+    free(data);
+}
+
+static void s_key_init(void) { s_key_ok = pthread_key_create(&s_key, s_exit) == 0; }
 
 static char *s_spare(void)
 {
@@ -72,6 +92,7 @@ static void s_set(char *data, size_t cap, size_t touched)
 static void s_release_own(void)
 {
     char *data = s_spare();
+    s_set_excess(0);
     if (!data)
         return;
     s_set(NULL, 0, 0);
@@ -82,84 +103,48 @@ static void s_release_own(void)
  * above b's part. */
 static bool s_fits(const es_buf *b, size_t cap, size_t need) { return cap <= b->max + 1 && cap >= need + 1; }
 
-static atomic_size_t s_reuses; /* es_s3_spare_reuses */
-
-static void s_give(es_buf *b, char *data, size_t cap)
+/* The resident bytes of data (touched of them) once an upload of need bytes
+ * has taken it: the pages past need, its NUL and S_TRIM_SLACK are given back
+ * when keeping them would take the process's excess past S_EXCESS_CAP. */
+static size_t s_trim(char *data, size_t touched, size_t need)
 {
-    atomic_fetch_add_explicit(&s_reuses, 1, memory_order_relaxed);
-    b->data = data;
-    b->cap = cap;
-    b->len = 0;
-    b->data[0] = '\0';
-}
-
-/* Empties the shared slot: its buffer (NULL if none) and, in *cap and
- * *touched, its size and how much of it was written. */
-static char *s_pop_shared(size_t *cap, size_t *touched)
-{
-    pthread_mutex_lock(&s_shared_mu);
-    char *data = s_shared;
-    *cap = s_shared_cap;
-    *touched = s_shared_touched;
-    s_shared = NULL;
-    s_shared_cap = s_shared_touched = 0;
-    pthread_mutex_unlock(&s_shared_mu);
-    return data;
-}
-
-/* Takes the shared spare out of its slot: b gets it when it fits; one that
- * does not is freed (outside the lock), as the thread's own is: kept, it
- * would sit beside the part b allocates afresh, a second part's memory for
- * nothing (too small now, it is replaced by b's at keep anyway). */
-static size_t s_take_shared(es_buf *b, size_t need)
-{
-    size_t cap, touched;
-    char *data = s_pop_shared(&cap, &touched);
-    if (data && s_fits(b, cap, need)) {
-        s_give(b, data, cap);
+    size_t keep = need + 1, page = es_page_size();
+    if (touched <= keep + S_TRIM_SLACK || !page)
         return touched;
-    }
-    free(data);
-    return 0;
+    size_t others = atomic_load_explicit(&s_excess_total, memory_order_relaxed) - s_excess;
+    if (others + (touched - keep) <= ES_S3_SPARE_EXCESS_CAP)
+        return touched;
+    uintptr_t start = (uintptr_t)data, first = (start + keep + page - 1) / page * page;
+    return es_pages_discard(data + keep, touched - keep) ? (size_t)(first - start) : touched;
 }
 
-size_t es_s3_spare_take(es_buf *b, size_t need)
+size_t es_s3_spare_take(es_buf *b, size_t need, bool announced)
 {
     if (b->data)
         return 0;
     char *data = s_spare();
-    if (data && s_fits(b, s_cap, need)) {
-        size_t touched = s_touched;
-        s_give(b, data, s_cap);
-        s_set(NULL, 0, 0);
-        return touched;
+    if (!data)
+        return 0;
+    if (!s_fits(b, s_cap, need)) {
+        s_release_own(); /* growing it would copy nothing useful; kept, it would sit beside the new part */
+        return 0;
     }
-    if (need < S_KEEP_MAX)
-        s_release_own(); /* too small for this upload's first bytes: replaced by its part */
-    return need >= S_KEEP_MAX ? s_take_shared(b, need) : 0;
+    size_t touched = announced ? s_trim(data, s_touched, need) : s_touched;
+    s_set_excess(announced && touched > need + 1 ? touched - need - 1 : 0);
+    atomic_fetch_add_explicit(&s_reuses, 1, memory_order_relaxed);
+    b->data = data;
+    b->cap = s_cap;
+    b->len = 0;
+    b->data[0] = '\0';
+    s_set(NULL, 0, 0);
+    return touched;
 }
 
 size_t es_s3_spare_fresh_size(const es_buf *b, size_t need)
 {
-    /* S_KEEP_MAX - 1 bytes and es_buf's NUL: a capacity of exactly S_KEEP_MAX */
-    size_t size = need < S_KEEP_MAX - 1 ? S_KEEP_MAX - 1 : need;
+    /* bytes before es_buf's NUL: a capacity of the reserve, or of need and its NUL when more */
+    size_t size = need < S_FRESH_RESERVE - 1 ? S_FRESH_RESERVE - 1 : need;
     return size < b->max ? size : b->max;
-}
-
-/* data (cap bytes, touched of them written) becomes the shared spare when
- * there is none or a smaller one, which is freed; otherwise data is. */
-static void s_keep_shared(char *data, size_t cap, size_t touched)
-{
-    pthread_mutex_lock(&s_shared_mu);
-    if (s_shared_cap < cap) {
-        char *old = s_shared;
-        s_shared = data;
-        s_shared_cap = cap;
-        s_shared_touched = touched;
-        data = old;
-    }
-    pthread_mutex_unlock(&s_shared_mu);
-    free(data);
 }
 
 void es_s3_spare_keep(es_buf *b, size_t touched)
@@ -172,38 +157,22 @@ void es_s3_spare_keep(es_buf *b, size_t touched)
     b->len = b->cap = 0;
     if (!data)
         return;
-    if (cap > S_KEEP_MAX + 1) {
-        if (cap <= S_SHARED_MAX + 1)
-            s_keep_shared(data, cap, touched);
-        else
-            free(data);
-        return;
-    }
     char *old = s_spare();
-    if (!s_key_ok || (old && s_cap >= cap)) { /* one spare per thread: the larger */
+    if (s_key_ok && (!old || s_cap < cap)) { /* one spare per thread: the larger */
+        free(old);
+        s_set(data, cap, touched);
+    } else {
         free(data);
-        return;
     }
-    free(old);
-    s_set(data, cap, touched);
+    s_set_excess(s_spare() ? s_touched : 0); /* waiting: all of it */
 }
 
 void es_s3_upload_release_spare(void) { s_release_own(); }
 
-void es_s3_upload_release_shared_spare(void)
-{
-    size_t cap, touched;
-    free(s_pop_shared(&cap, &touched));
-}
-
 size_t es_s3_upload_spare_bytes(void) { return s_spare() ? s_cap : 0; }
 
-size_t es_s3_upload_shared_spare_bytes(void)
-{
-    pthread_mutex_lock(&s_shared_mu);
-    size_t shared = s_shared_cap;
-    pthread_mutex_unlock(&s_shared_mu);
-    return shared;
-}
+size_t es_s3_upload_spare_resident(void) { return s_spare() ? s_touched : 0; }
+
+size_t es_s3_spare_excess(void) { return atomic_load_explicit(&s_excess_total, memory_order_relaxed); }
 
 size_t es_s3_spare_reuses(void) { return atomic_load_explicit(&s_reuses, memory_order_relaxed); }

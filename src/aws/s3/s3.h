@@ -220,19 +220,18 @@ ES_MUST_USE es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res);
 void es_s3_upload_abort(es_s3_upload *u);
 /* Frees u after finish; accepts NULL. */
 void es_s3_upload_free(es_s3_upload *u);
-/* A finished or freed upload leaves its part buffer to a later upload: up to
- * 256 KiB to the calling thread's next one (one spare per thread), a larger
- * one up to 8 MiB to the next upload on any thread that it can hold (one
- * shared spare per process): no fresh pages to fault in and zero per object.
- * A spare that does not fit the upload that looks at it is freed.
+/* A finished or freed upload leaves its part buffer (at most one part) to
+ * the calling thread's next upload, one spare per thread: no fresh pages to
+ * map, populate and zero per object. A spare that does not fit the upload
+ * that looks at it is freed; the threads' spares hold at most 4 MiB beyond
+ * what their uploads announced (es_s3_upload_expect), a spare's pages past
+ * that being given back when it is taken for a smaller upload.
  * release_spare frees the thread's spare (call it when the thread goes
- * idle), release_shared_spare the shared one (when no upload is running or
- * about to: the process is idle); thread exit frees the thread's.
- * spare_bytes: the size of the thread's, shared_spare_bytes the shared
- * one's, 0 if none. */
+ * idle); thread exit frees it too. spare_bytes: its capacity, 0 if none;
+ * spare_resident: how many of its first bytes were written (its resident
+ * pages), 0 if none. */
 void es_s3_upload_release_spare(void);
-void es_s3_upload_release_shared_spare(void);
 size_t es_s3_upload_spare_bytes(void);
-size_t es_s3_upload_shared_spare_bytes(void);
+size_t es_s3_upload_spare_resident(void);
 
 #endif

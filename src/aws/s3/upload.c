@@ -91,9 +91,9 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
     return code;
 }
 
-/* Gives the empty part its buffer for its first `want` bytes: a spare when
- * one fits, else a fresh one (es_s3_spare_fresh_size: at least the thread's
- * spare size, so it serves later uploads). Then fills in the page tables of
+/* Gives the empty part its buffer for its first `want` bytes: the thread's
+ * spare when it fits, else a fresh one (es_s3_spare_fresh_size: reserved for
+ * a whole part, so that as the spare it serves later uploads). Then fills in the page tables of
  * the pages those bytes and es_buf's NUL will be written to with one call
  * (common/pages.h) instead of one page fault per 4 KiB as the part fills,
  * except the pages an earlier upload already wrote (resident). Whatever
@@ -106,9 +106,9 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
  * free memory to its host (Firecracker, as on Fargate) a free 2 MiB block
  * has usually been handed back, so zeroing a huge page faults the host in
  * 512 times; a 68 MB photo then cost 94-148 ms of CPU instead of 87-97. */
-static void s_part_start(es_s3_upload *u, size_t want)
+static void s_part_start(es_s3_upload *u, size_t want, bool announced)
 {
-    u->part_touched = es_s3_spare_take(&u->part, want);
+    u->part_touched = es_s3_spare_take(&u->part, want, announced);
     if (!u->part.data && es_buf_reserve(&u->part, es_s3_spare_fresh_size(&u->part, want)) != ES_OK) {
         es_buf_reset(&u->part); /* not a failed buffer: the writes try again */
         return;
@@ -124,7 +124,7 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
 {
     if (!u || u->state != S_OPEN || u->part.cap || bytes == 0)
         return;
-    s_part_start(u, bytes < u->part_size ? (size_t)bytes : u->part_size);
+    s_part_start(u, bytes < u->part_size ? (size_t)bytes : u->part_size, true);
 }
 
 /* Sends len bytes as the next part (starting the multipart upload first). */
@@ -194,7 +194,7 @@ static es_err s_copy_in(es_s3_upload *u, const uint8_t *data, size_t len, es_aws
         if (n > len)
             n = len;
         if (!u->part.data)
-            s_part_start(u, n);
+            s_part_start(u, n, false);
         size_t cap = u->part.cap;
         /* grows geometrically up to part_size (without a hint past 256 KiB) */
         es_err rc = es_buf_append(&u->part, data, n);

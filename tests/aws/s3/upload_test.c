@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
@@ -189,14 +191,10 @@ static void test_small_body_is_one_put(void)
     es_s3_client_free(c);
 }
 
-/* The bytes of the thread's spare and the shared one; both freed. */
-static size_t s_spare_total(void) { return es_s3_upload_spare_bytes() + es_s3_upload_shared_spare_bytes(); }
+/* The bytes of the thread's spare, freed. */
+static size_t s_spare_total(void) { return es_s3_upload_spare_bytes(); }
 
-static void s_release_all(void)
-{
-    es_s3_upload_release_spare();
-    es_s3_upload_release_shared_spare();
-}
+static void s_release_all(void) { es_s3_upload_release_spare(); }
 
 /* len bytes of s_write's pattern from offset 0 (the caller frees). */
 static uint8_t *s_pattern(size_t len)
@@ -427,9 +425,9 @@ static void test_expect_hint_keeps_the_bytes(void)
 /* One upload after another on a thread reuses the buffer of the last one (no
  * fresh pages per object), and a reused buffer holding a larger object's
  * bytes sends exactly the new object's: smaller, larger, unknown size, empty.
- * The first, of 1000 bytes, already gets a 256 KiB buffer, so that it fits
- * the larger ones after it. A buffer above 256 KiB is not the thread's but
- * the process's shared spare; release frees both. */
+ * The first, of 1000 bytes, already gets a buffer for a whole part, so that
+ * it fits every later one; what the thread holds resident is what its
+ * largest upload wrote, all of it the process's excess while it waits. */
 static void test_thread_reuses_its_part_buffer(void)
 {
     s_release_all();
@@ -437,10 +435,12 @@ static void test_thread_reuses_its_part_buffer(void)
     static const struct {
         size_t len;
         uint64_t expect; /* 0: no hint */
-    } cases[] = {{1000, 1000}, {200000, 200000}, {150000, 150000}, {70000, 0},
-                 {0, 0},       {90000, 90000},   {5000, 0}};
+    } cases[] = {{1000, 1000}, {200000, 200000}, {150000, 150000},   {70000, 0},
+                 {0, 0},       {90000, 90000},   {5000, 0},          {900000, 900000},
+                 {300000, 0},  {120000, 120000}, {2000000, 2000000}, {4000, 4000}};
     es_s3_client *c = s_client();
     REQUIRE(c);
+    size_t largest = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
         REQUIRE(u);
@@ -448,7 +448,7 @@ static void test_thread_reuses_its_part_buffer(void)
         if (cases[i].expect)
             es_s3_upload_expect(u, cases[i].expect);
         es_aws_result res;
-        CHECK_OK(s_write(u, cases[i].len, 4096, &res));
+        CHECK_OK(s_write(u, cases[i].len, 65536, &res));
         /* every upload but the first (and the empty one, which allocates nothing) reuses */
         CHECK_INT_EQ(es_s3_spare_reuses(), reused + (i > 0 && cases[i].len > 0));
         CHECK_OK(es_s3_upload_finish(u, &res));
@@ -456,47 +456,18 @@ static void test_thread_reuses_its_part_buffer(void)
         char what[32];
         snprintf(what, sizeof what, "upload %zu", i);
         s_check_put_bytes(cases[i].len, what);
-        /* the first upload's 256 KiB buffer is the spare from then on */
-        CHECK_INT_EQ(s_spare_total(), 256u << 10);
-    }
-    /* a photo too large for the thread's spare leaves it where it is: the
-     * large part is allocated beside it and kept as the shared spare, and the
-     * next small photo still finds the thread's */
-    for (int i = 0; i < 2; i++) {
-        static const size_t lens[] = {300000, 120000};
-        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
-        REQUIRE(u);
-        size_t reused = es_s3_spare_reuses();
-        es_s3_upload_expect(u, lens[i]);
-        CHECK_INT_EQ(es_s3_spare_reuses(), reused + (i == 1)); /* the large one allocates */
-        es_aws_result res;
-        CHECK_OK(s_write(u, lens[i], 65536, &res));
-        CHECK_OK(es_s3_upload_finish(u, &res));
-        es_s3_upload_free(u);
-        s_check_put_bytes(lens[i], i ? "small upload after a large one" : "large upload beside the spare");
-        CHECK_INT_EQ(es_s3_upload_spare_bytes(), 256u << 10);
-        CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), 512u << 10);
-    }
-    /* too large for the thread's spare: it becomes the shared one, which the
-     * next large upload takes and sends exactly its own bytes from */
-    s_release_all();
-    CHECK_INT_EQ(s_spare_total(), 0);
-    static const size_t large[] = {300000, 280000, 400000};
-    for (size_t i = 0; i < sizeof large / sizeof large[0]; i++) {
-        es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
-        REQUIRE(u);
-        size_t reused = es_s3_spare_reuses();
-        es_s3_upload_expect(u, large[i]);
-        CHECK_INT_EQ(es_s3_spare_reuses(), reused + (i > 0)); /* the first allocates, the others reuse */
-        es_aws_result res;
-        CHECK_OK(s_write(u, large[i], 65536, &res));
-        CHECK_OK(es_s3_upload_finish(u, &res));
-        es_s3_upload_free(u);
-        s_check_put_bytes(large[i], "large upload");
-        CHECK_INT_EQ(s_spare_total(), 512u << 10); /* the shared spare, the thread's none */
+        /* the first upload's buffer, a part and its NUL, is the spare from then on */
+        CHECK_INT_EQ(s_spare_total(), S_PART + 1);
+        if (cases[i].len > largest) /* resident: what the largest wrote (far below the excess cap) */
+            largest = cases[i].len;
+        CHECK(es_s3_upload_spare_resident() >= largest + 1);
+        CHECK(es_s3_upload_spare_resident() <= S_PART + 1);
+        CHECK_INT_EQ(es_s3_spare_excess(), es_s3_upload_spare_resident()); /* waiting: all of it */
     }
     s_release_all();
     CHECK_INT_EQ(s_spare_total(), 0);
+    CHECK_INT_EQ(es_s3_upload_spare_resident(), 0);
+    CHECK_INT_EQ(es_s3_spare_excess(), 0);
     es_s3_client_free(c);
 }
 
@@ -528,10 +499,10 @@ static long s_upload_faults(es_s3_client *c, const uint8_t *src, size_t len)
 
 /* The pages an announced body will be written to are populated at once
  * (common/pages.h), not faulted in one by one as it is copied in: none of
- * the writes takes a fault, whether the part is a fresh buffer (small, or
- * large without a shared spare), or a spare of which an earlier, smaller
- * upload wrote only the first pages (the rest are populated: the spare knows
- * how much was written). A 256 KiB part written page by page took 64. */
+ * the writes takes a fault, whether the part is a fresh buffer or a spare of
+ * which an earlier, smaller upload wrote only the first pages (the rest are
+ * populated: the spare knows how much was written). A 256 KiB part written
+ * page by page took 64. */
 static void test_announced_part_is_written_without_faults(void)
 {
     if (ES_TEST_SANITIZED)
@@ -543,13 +514,16 @@ static void test_announced_part_is_written_without_faults(void)
     REQUIRE(mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1 && mallopt(M_TRIM_THRESHOLD, 128 * 1024) == 1);
     malloc_trim(0);
     static const size_t sizes[] = {
-        20000,            /* a fresh 256 KiB buffer, its first 5 pages populated */
-        (256u << 10) - 1, /* that buffer as the thread's spare: the rest of it populated */
+        20000,            /* a fresh buffer for a part, its first 5 pages populated */
+        (256u << 10) - 1, /* that buffer as the thread's spare: the next pages populated */
         12000,            /* the spare, already resident */
-        600000,           /* no shared spare: a fresh buffer, all populated */
-        700000,           /* the shared spare, 600000 bytes of it resident */
+        600000,           /* the spare, the pages past 256 KiB populated */
+        700000,           /* the spare, 600000 bytes of it resident */
+        4900000,          /* the spare, the rest populated */
+        20000,            /* the spare, which gives back its pages past 256 KiB on (over the excess cap) */
+        700000,           /* the spare, those pages populated again */
     };
-    static uint8_t src[700000];
+    static uint8_t src[4900000];
     memset(src, 7, sizeof src);
     s_release_all();
     es_s3_client *c = s_client();
@@ -563,96 +537,98 @@ static void test_announced_part_is_written_without_faults(void)
     es_s3_client_free(c);
 }
 
-/* Keeps an allocation of cap bytes as a spare (es_s3_spare_keep). */
-static char *s_keep_buffer(size_t cap)
+/* One upload of len bytes announced (es_s3_upload_expect), on c. */
+static void s_upload_announced(es_s3_client *c, size_t len)
 {
-    es_buf b;
-    es_buf_init(&b, cap - 1); /* capacity exactly cap: the bytes and es_buf's NUL */
-    if (es_buf_reserve(&b, cap - 1) != ES_OK)
-        return NULL;
-    char *data = b.data;
-    es_s3_spare_keep(&b, 0);
-    return data;
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_s3_upload_expect(u, len);
+    es_aws_result res;
+    CHECK_OK(s_write(u, len, 65536, &res));
+    CHECK_OK(es_s3_upload_finish(u, &res));
+    es_s3_upload_free(u);
+    s_check_put_bytes(len, "announced upload");
 }
 
-static void *s_take_large(void *arg)
+/* Whether whole page i of the buffer at data (counted from its first whole
+ * page) is resident: 1 or 0, -1 if mincore cannot tell. */
+static int s_page_resident(const char *data, size_t i)
 {
-    es_buf *b = arg;
-    es_s3_spare_take(b, 300000);
-    return NULL;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t at = ((uintptr_t)data + page - 1) / page * page + i * page;
+    unsigned char vec = 0;
+    if (mincore((void *)at, 1, &vec) != 0) // NOLINT(performance-no-int-to-ptr)
+        return -1;
+    return vec & 1;
 }
 
-/* A buffer above 256 KiB is kept once for the whole process, not per thread:
- * another thread's large upload takes it, a small one does not, one that it
- * cannot hold frees it; of two, the larger stays; above 8 MiB nothing is
- * kept. Releasing the thread's spare leaves the shared one. */
-static void test_large_spare_is_shared(void)
+typedef struct s_other {
+    es_s3_client *c;
+    size_t resident_after_small; /* the other thread's spare after its small upload */
+} s_other;
+
+/* Another thread: a large upload, then a small one that takes its spare. */
+static void *s_other_thread(void *arg)
+{
+    s_other *o = arg;
+    s_upload_announced(o->c, 3000000);
+    s_upload_announced(o->c, 100000);
+    o->resident_after_small = es_s3_upload_spare_resident();
+    return NULL; /* thread exit frees its spare */
+}
+
+/* The spares hold at most ES_S3_SPARE_EXCESS_CAP beyond what the uploads
+ * using them announced, process-wide: a spare taken for a smaller upload
+ * keeps its pages while that fits (a photo of a size seen before costs no
+ * fresh pages), gives back those past the upload's bytes and 256 KiB when
+ * it does not (they read as zero: not resident), and the next larger upload
+ * is sent whole again. Another thread's waiting spare counts too; a thread's
+ * exit takes its share away. A fresh buffer is reserved for 8 MiB, or for a
+ * whole part when that is less, or for the photo when it is more. */
+static void test_spare_excess_is_capped(void)
 {
     s_release_all();
-    char *big = s_keep_buffer(512u << 10);
-    REQUIRE(big);
-    CHECK_INT_EQ(s_spare_total(), 512u << 10);
-    REQUIRE(s_keep_buffer(300u << 10)); /* smaller: freed, the larger stays */
-    CHECK_INT_EQ(s_spare_total(), 512u << 10);
-
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    s_upload_announced(c, 4000000);
+    s_upload_announced(c, 100000); /* 3.9 MB beyond: under the cap, kept */
+    CHECK(es_s3_upload_spare_resident() > 4000000);
+    s_upload_announced(c, 4900000);
+    s_upload_announced(c, 100000); /* 4.8 MB beyond: over the cap */
+    size_t resident = es_s3_upload_spare_resident();
+    CHECK(resident > 100000 && resident <= 100001 + page);
+    CHECK_INT_EQ(es_s3_spare_excess(), resident);
     es_buf b;
     es_buf_init(&b, S_PART);
-    es_s3_spare_take(&b, 1000); /* a small upload: not the shared spare */
-    CHECK(b.data == NULL);
-    es_s3_spare_take(&b, 512u << 10); /* its bytes and the NUL do not fit: freed, not */
-    CHECK(b.data == NULL);            /* left beside the part this upload allocates */
-    CHECK_INT_EQ(s_spare_total(), 0);
-    big = s_keep_buffer(512u << 10);
-    REQUIRE(big);
+    CHECK_INT_EQ(es_s3_spare_take(&b, 1000, false), resident);
+    REQUIRE(b.data);
+    CHECK_INT_EQ(es_s3_spare_excess(), 0); /* in use for an unannounced upload: none counted */
+    CHECK_INT_EQ(s_page_resident(b.data, 100000 / page - 1), 1);
+    for (size_t i = 200000 / page; i < 4800000 / page; i += 16)
+        if (s_page_resident(b.data, i) != 0)
+            es_test_fail(__FILE__, __LINE__, "page %zu of the spare still resident", i);
+    es_s3_spare_keep(&b, resident);
+    s_upload_announced(c, 4900000); /* sent whole from the spare, its pages populated again */
+    CHECK(es_s3_upload_spare_resident() > 4900000);
 
+    /* this thread's 4.9 MB waiting and another's 3 MB: its small upload's take trims */
+    s_other o = {c, 0};
     pthread_t th;
-    REQUIRE(pthread_create(&th, NULL, s_take_large, &b) == 0);
+    REQUIRE(pthread_create(&th, NULL, s_other_thread, &o) == 0);
     REQUIRE(pthread_join(th, NULL) == 0);
-    CHECK(b.data == big); /* taken by the other thread */
-    CHECK_INT_EQ(b.cap, 512u << 10);
-    CHECK_INT_EQ(b.len, 0);
-    CHECK_INT_EQ(s_spare_total(), 0);
-    es_s3_spare_keep(&b, 0);
-    CHECK_INT_EQ(s_spare_total(), 512u << 10);
-    es_s3_upload_release_spare(); /* a thread going idle: the shared spare stays */
-    CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), 512u << 10);
+    CHECK(o.resident_after_small > 100000 && o.resident_after_small <= 100001 + page);
+    CHECK_INT_EQ(es_s3_spare_excess(), es_s3_upload_spare_resident()); /* the other's share went with it */
     s_release_all();
-    CHECK_INT_EQ(s_spare_total(), 0);
-
-    /* a photo from 4 MiB up to 8 MiB - 1 leaves exactly 8 MiB: its fresh part
-     * is sized to the hint and its NUL, which es_buf rounds up to a power of
-     * two (one just under 4 MiB leaves 4 MiB); a photo of 8 MiB and more
-     * needs the part and its NUL: the spare is freed, not held beside that
-     * part */
-    es_buf_init(&b, (size_t)8 << 20);
-    REQUIRE(es_buf_reserve(&b, es_s3_spare_fresh_size(&b, (size_t)4 << 20)) == ES_OK);
-    CHECK_INT_EQ(b.cap, (size_t)8 << 20);
-    es_buf_free(&b);
-    es_buf_init(&b, (size_t)8 << 20);
-    REQUIRE(es_buf_reserve(&b, es_s3_spare_fresh_size(&b, ((size_t)8 << 20) - 1)) == ES_OK);
-    CHECK_INT_EQ(b.cap, (size_t)8 << 20);
-    es_buf_free(&b);
-    es_buf_init(&b, (size_t)8 << 20);
-    REQUIRE(es_buf_reserve(&b, es_s3_spare_fresh_size(&b, ((size_t)4 << 20) - 1)) == ES_OK);
-    CHECK_INT_EQ(b.cap, (size_t)4 << 20);
-    es_buf_free(&b);
-    REQUIRE(s_keep_buffer((size_t)8 << 20));
-    CHECK_INT_EQ(es_s3_upload_shared_spare_bytes(), (size_t)8 << 20);
-    es_buf_init(&b, (size_t)8 << 20);
-    es_s3_spare_take(&b, (size_t)8 << 20);
-    CHECK(b.data == NULL);
-    CHECK_INT_EQ(s_spare_total(), 0);
-    /* one above the upload's part (another part size) is freed too */
-    REQUIRE(s_keep_buffer(512u << 10));
-    es_buf_init(&b, 300000);
-    es_s3_spare_take(&b, 300000);
-    CHECK(b.data == NULL);
-    CHECK_INT_EQ(s_spare_total(), 0);
+    CHECK_INT_EQ(es_s3_spare_excess(), 0);
+    es_s3_client_free(c);
 
     es_buf_init(&b, (size_t)16 << 20);
-    REQUIRE(es_buf_reserve(&b, (size_t)9 << 20) == ES_OK);
-    es_s3_spare_keep(&b, 0);
-    CHECK_INT_EQ(s_spare_total(), 0); /* above 8 MiB: freed */
+    CHECK_INT_EQ(es_s3_spare_fresh_size(&b, 1000), ((size_t)8 << 20) - 1);
+    CHECK_INT_EQ(es_s3_spare_fresh_size(&b, (size_t)12 << 20), (size_t)12 << 20);
+    CHECK_INT_EQ(es_s3_spare_fresh_size(&b, (size_t)20 << 20), (size_t)16 << 20);
+    es_buf_init(&b, S_PART);
+    CHECK_INT_EQ(es_s3_spare_fresh_size(&b, 1000), S_PART);
 }
 
 /* A spare too small for an upload's first bytes is freed, not grown (a
@@ -669,7 +645,7 @@ static void test_spare_taken_only_when_it_fits(void)
     es_s3_spare_keep(&b, 0);
     REQUIRE(s_spare_total() == cap);
     es_buf_init(&b, S_PART);
-    es_s3_spare_take(&b, cap); /* cap bytes and the NUL do not fit */
+    es_s3_spare_take(&b, cap, false); /* cap bytes and the NUL do not fit */
     CHECK(b.data == NULL);
     CHECK_INT_EQ(s_spare_total(), 0);
 
@@ -678,13 +654,13 @@ static void test_spare_taken_only_when_it_fits(void)
     cap = b.cap;
     es_s3_spare_keep(&b, 0);
     es_buf_init(&b, S_PART);
-    es_s3_spare_take(&b, cap - 1);
+    es_s3_spare_take(&b, cap - 1, false);
     CHECK(b.data == kept);
     CHECK_INT_EQ(b.cap, cap);
     CHECK_INT_EQ(s_spare_total(), 0);
     es_s3_spare_keep(&b, 0);
     es_buf_init(&b, 100); /* a part smaller than the spare */
-    es_s3_spare_take(&b, 10);
+    es_s3_spare_take(&b, 10, false);
     CHECK(b.data == NULL);
     CHECK_INT_EQ(s_spare_total(), 0);
 }
@@ -912,7 +888,7 @@ int main(void)
     ES_RUN(test_thread_reuses_its_part_buffer);
     ES_RUN(test_announced_part_is_written_without_faults);
     ES_RUN(test_spare_taken_only_when_it_fits);
-    ES_RUN(test_large_spare_is_shared);
+    ES_RUN(test_spare_excess_is_capped);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);
