@@ -36,15 +36,15 @@ char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, cons
 /* What the threads' spare part buffers may hold beyond the bytes their
  * uploads announced, process-wide, before a spare taken for a smaller upload
  * gives back its pages past that upload's (part_spare.c). */
-#define ES_S3_SPARE_EXCESS_CAP ((size_t)4 << 20)
+#define ES_S3_SPARE_EXCESS_CAP ((size_t)2 << 20)
 
 /* The thread's spare part buffer (part_spare.c). take: an empty b gets the
  * spare when it holds need bytes and its NUL and is within b's cap; one that
  * does not fit is freed (growing it would copy bytes nobody needs, keeping it
  * would hold a second part beside the one b allocates afresh). announced:
- * need is the whole upload's size (es_s3_upload_expect), so the spare's pages
- * past it (and 256 KiB) are given back when the threads' excess would pass
- * ES_S3_SPARE_EXCESS_CAP. Returns how many of the spare's first bytes are
+ * need is the whole upload's size (es_s3_upload_expect), so the spare keeps
+ * past it only what the other threads' excess leaves under
+ * ES_S3_SPARE_EXCESS_CAP (256 KiB at least) and gives back the pages beyond. Returns how many of the spare's first bytes are
  * resident, 0 when b got none. fresh_size: the bytes to reserve in an empty b
  * that got no spare, for need bytes: a whole part (8 MiB at least, or need
  * when more; never above b's cap), of which only the pages written become

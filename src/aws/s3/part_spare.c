@@ -20,8 +20,9 @@
  * spare waits, and the resident bytes past what its upload announced
  * (es_s3_upload_expect) while one runs. When a spare is taken for an
  * announced upload and the excess of all threads would pass S_EXCESS_CAP,
- * its pages past that upload's bytes (and S_TRIM_SLACK) are given back
- * (common/pages.h); the next larger upload populates them again. So photos
+ * its pages past that upload's bytes and the room left under the cap
+ * (S_TRIM_SLACK at least) are given back (common/pages.h); the next larger
+ * upload populates them again. So photos
  * of similar sizes keep their pages, and a thread that had a large photo
  * does not hold it while small ones follow if others do the same. Session
  * 29's design (a 256 KiB spare per thread and one shared spare up to 8 MiB
@@ -104,16 +105,21 @@ static void s_release_own(void)
 static bool s_fits(const es_buf *b, size_t cap, size_t need) { return cap <= b->max + 1 && cap >= need + 1; }
 
 /* The resident bytes of data (touched of them) once an upload of need bytes
- * has taken it: the pages past need, its NUL and S_TRIM_SLACK are given back
- * when keeping them would take the process's excess past S_EXCESS_CAP. */
+ * has taken it: what lies past need and its NUL stays as far as the room the
+ * other threads leave under ES_S3_SPARE_EXCESS_CAP (S_TRIM_SLACK at least)
+ * allows; the pages beyond are given back. */
 static size_t s_trim(char *data, size_t touched, size_t need)
 {
     size_t keep = need + 1, page = es_page_size();
-    if (touched <= keep + S_TRIM_SLACK || !page)
+    if (touched <= keep || !page)
         return touched;
     size_t others = atomic_load_explicit(&s_excess_total, memory_order_relaxed) - s_excess;
-    if (others + (touched - keep) <= ES_S3_SPARE_EXCESS_CAP)
+    size_t room = others < ES_S3_SPARE_EXCESS_CAP ? ES_S3_SPARE_EXCESS_CAP - others : 0;
+    if (room < S_TRIM_SLACK)
+        room = S_TRIM_SLACK;
+    if (touched - keep <= room)
         return touched;
+    keep += room;
     uintptr_t start = (uintptr_t)data, first = (start + keep + page - 1) / page * page;
     return es_pages_discard(data + keep, touched - keep) ? (size_t)(first - start) : touched;
 }

@@ -520,8 +520,8 @@ static void test_announced_part_is_written_without_faults(void)
         600000,           /* the spare, the pages past 256 KiB populated */
         700000,           /* the spare, 600000 bytes of it resident */
         4900000,          /* the spare, the rest populated */
-        20000,            /* the spare, which gives back its pages past 256 KiB on (over the excess cap) */
-        700000,           /* the spare, those pages populated again */
+        20000,            /* the spare, which gives back its pages past the excess cap on */
+        4900000,          /* the spare, those pages populated again */
     };
     static uint8_t src[4900000];
     memset(src, 7, sizeof src);
@@ -580,8 +580,9 @@ static void *s_other_thread(void *arg)
 /* The spares hold at most ES_S3_SPARE_EXCESS_CAP beyond what the uploads
  * using them announced, process-wide: a spare taken for a smaller upload
  * keeps its pages while that fits (a photo of a size seen before costs no
- * fresh pages), gives back those past the upload's bytes and 256 KiB when
- * it does not (they read as zero: not resident), and the next larger upload
+ * fresh pages), and when it does not keeps what the room left under the cap
+ * allows past the upload's bytes (256 KiB at least) and gives back the rest
+ * (not resident then), and the next larger upload
  * is sent whole again. Another thread's waiting spare counts too; a thread's
  * exit takes its share away. A fresh buffer is reserved for 8 MiB, or for a
  * whole part when that is less, or for the photo when it is more. */
@@ -591,13 +592,13 @@ static void test_spare_excess_is_capped(void)
     es_s3_client *c = s_client();
     REQUIRE(c);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    s_upload_announced(c, 4000000);
-    s_upload_announced(c, 100000); /* 3.9 MB beyond: under the cap, kept */
-    CHECK(es_s3_upload_spare_resident() > 4000000);
+    s_upload_announced(c, ES_S3_SPARE_EXCESS_CAP);
+    s_upload_announced(c, 100000); /* the cap less 100000 beyond: kept */
+    CHECK(es_s3_upload_spare_resident() > ES_S3_SPARE_EXCESS_CAP);
     s_upload_announced(c, 4900000);
-    s_upload_announced(c, 100000); /* 4.8 MB beyond: over the cap */
-    size_t resident = es_s3_upload_spare_resident();
-    CHECK(resident > 100000 && resident <= 100001 + page);
+    s_upload_announced(c, 100000); /* 4.8 MB beyond: the cap's worth past its bytes stays */
+    size_t resident = es_s3_upload_spare_resident(), kept = 100001 + ES_S3_SPARE_EXCESS_CAP;
+    CHECK(resident >= kept && resident <= kept + page);
     CHECK_INT_EQ(es_s3_spare_excess(), resident);
     es_buf b;
     es_buf_init(&b, S_PART);
@@ -605,19 +606,22 @@ static void test_spare_excess_is_capped(void)
     REQUIRE(b.data);
     CHECK_INT_EQ(es_s3_spare_excess(), 0); /* in use for an unannounced upload: none counted */
     CHECK_INT_EQ(s_page_resident(b.data, 100000 / page - 1), 1);
-    for (size_t i = 200000 / page; i < 4800000 / page; i += 16)
+    CHECK_INT_EQ(s_page_resident(b.data, kept / page - 2), 1);
+    for (size_t i = kept / page + 1; i < 4800000 / page; i += 4)
         if (s_page_resident(b.data, i) != 0)
             es_test_fail(__FILE__, __LINE__, "page %zu of the spare still resident", i);
     es_s3_spare_keep(&b, resident);
     s_upload_announced(c, 4900000); /* sent whole from the spare, its pages populated again */
     CHECK(es_s3_upload_spare_resident() > 4900000);
 
-    /* this thread's 4.9 MB waiting and another's 3 MB: its small upload's take trims */
+    /* this thread's 4.9 MB waiting (over the cap alone) and another's 3 MB: its
+     * small upload's take keeps 256 KiB past its bytes */
     s_other o = {c, 0};
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, s_other_thread, &o) == 0);
     REQUIRE(pthread_join(th, NULL) == 0);
-    CHECK(o.resident_after_small > 100000 && o.resident_after_small <= 100001 + page);
+    CHECK(o.resident_after_small >= 100001 + (256u << 10) &&
+          o.resident_after_small <= 100001 + (256u << 10) + page);
     CHECK_INT_EQ(es_s3_spare_excess(), es_s3_upload_spare_resident()); /* the other's share went with it */
     s_release_all();
     CHECK_INT_EQ(es_s3_spare_excess(), 0);
