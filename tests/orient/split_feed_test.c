@@ -28,47 +28,12 @@
 #define S_BYTEWISE ((size_t)34 * 1024)    /* S_REUSED feeds these a byte at a time: past a probe piece */
 #define S_CORPUS_MAX ((size_t)400 * 1024) /* corpus files up to this size (the test stays short in ASan) */
 
-/* A budget that answers hold with hold_rc and counts what is taken. */
-typedef struct s_budget {
-    es_err hold_rc;
-    uint64_t taken; /* held or acquired, not given back */
-    unsigned runs;  /* acquired, end_run not yet called */
-} s_budget;
-
-static bool s_acquire(void *ctx, uint64_t bytes)
-{
-    s_budget *b = ctx;
-    b->taken += bytes;
-    b->runs++;
-    return true;
-}
-
-static void s_release(void *ctx, uint64_t bytes)
-{
-    s_budget *b = ctx;
-    if (bytes > b->taken)
-        es_test_fail(__FILE__, __LINE__, "released %llu, %llu taken", (unsigned long long)bytes,
-                     (unsigned long long)b->taken);
-    else
-        b->taken -= bytes;
-}
-
-static void s_end_run(void *ctx) { ((s_budget *)ctx)->runs--; }
-
-static es_err s_hold(void *ctx, uint64_t bytes)
-{
-    s_budget *b = ctx;
-    if (b->hold_rc == ES_OK)
-        b->taken += bytes;
-    return b->hold_rc;
-}
-
 /* How a run is set up. */
 typedef struct s_setup {
     es_orient_config cfg;
     bool announce;   /* es_orient_stripper_expect_input with the input's length, */
     uint64_t expect; /* or this one when not 0 (a wrong one) */
-    bool budget;     /* cfg.budget: s_budget answering hold with hold_rc */
+    bool budget;     /* cfg.budget: an ot_budget answering hold with hold_rc */
     es_err hold_rc;
     size_t out_cap; /* the output's capacity (0: S_OUT_CAP) */
 } s_setup;
@@ -137,8 +102,8 @@ static es_err s_feed_split(es_orient_stripper *s, const uint8_t *in, size_t len,
 static s_run s_strip(const uint8_t *in, size_t len, const s_setup *st, s_way way, uint32_t seed)
 {
     s_run r = {.out = ot_out_new(st->out_cap ? st->out_cap : S_OUT_CAP)};
-    s_budget budget = {.hold_rc = st->hold_rc};
-    es_orient_budget_ops ops = {s_acquire, s_release, &budget, s_end_run, s_hold};
+    ot_budget budget = {.hold_rc = st->hold_rc};
+    es_orient_budget_ops ops = ot_budget_ops(&budget);
     es_orient_config cfg = st->cfg;
     cfg.budget = st->budget ? &ops : NULL;
     es_orient_stripper *s = es_orient_stripper_new(NULL, &cfg, ot_out_write, &r.out);
@@ -162,7 +127,8 @@ static s_run s_strip(const uint8_t *in, size_t len, const s_setup *st, s_way way
     r.result = *es_orient_stripper_result(s);
     r.stats = *es_orient_stripper_stats(s);
     es_orient_stripper_free(s);
-    CHECK_INT_EQ(budget.runs, 0);
+    CHECK_INT_EQ(budget.end_runs, budget.acquires);
+    CHECK(!budget.over_released);
     if (budget.taken)
         es_test_fail(__FILE__, __LINE__, "way %d: %llu budget bytes not given back", (int)way,
                      (unsigned long long)budget.taken);
