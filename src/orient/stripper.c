@@ -526,7 +526,15 @@ static es_err s_feed_piece(es_orient_stripper *s, const uint8_t *data, size_t le
     }
     if (prc != ES_OK)
         return s_fail(s, prc, es_jpeg_stripper_error(s->probe));
-    return s_check_frame_early(s);
+    ES_GUARD(s_check_frame_early(s));
+    /* Fell back to keep within this piece: what it brought after EOI, not
+     * held, goes to the output stripper too (as it would have in a later
+     * piece), so that the trailer is counted and reported as removed. */
+    if (s->phase == S_STREAMING && keep < len) {
+        es_err rc = es_jpeg_stripper_feed(s->real, data + keep, len - keep);
+        return rc == ES_OK ? ES_OK : s_fail(s, rc, es_jpeg_stripper_error(s->real));
+    }
+    return ES_OK;
 }
 
 /* While deciding, a feed is probed S_PROBE_PIECE bytes at a time, and the

@@ -15,7 +15,8 @@
  * EOI; without a tag to handle it is byte for byte the plain stripper's; the
  * output is the same when the input is fed in two chunks, and when it is fed
  * in pieces cut where the input's own bytes say, each plain, lent in place or
- * lent from a copy of it elsewhere (refusals too); pieces all lent in place are
+ * lent from a copy of it elsewhere (refusals too), with the stats of the whole
+ * input lent (bytes in and out, what was removed); pieces all lent in place are
  * never copied; apply leaves no APP1 unless it fell back to keep, and keep's
  * one APP1 holds only the tag. */
 #include <stdio.h>
@@ -117,8 +118,21 @@ static es_err s_feed_pieces(es_orient_stripper *s, const uint8_t *data, size_t s
     return ES_OK;
 }
 
+/* The stats of the whole input lent in one feed (no output kept): false
+ * when that run fails. */
+static bool s_whole_lent_stats(const uint8_t *data, size_t size, const es_orient_config *cfg, es_jpeg_stats *st)
+{
+    es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, NULL, NULL);
+    S_REQUIRE(s != NULL, "out of memory");
+    bool ok = es_orient_stripper_feed_borrowed(s, data, size) == ES_OK && es_orient_stripper_finish(s) == ES_OK;
+    *st = *es_orient_stripper_stats(s);
+    es_orient_stripper_free(s);
+    return ok;
+}
+
 /* The third run: the input in pieces (s_feed_pieces) gives the one-shot run's
- * result (rc, message) and bytes. */
+ * result (rc, message) and bytes, and the stats (bytes in and out, what was
+ * removed) of the whole input lent in one feed. */
 static void s_pieces_run(const uint8_t *data, size_t size, const es_orient_config *cfg, es_err rc,
                          const es_error *err, const uint8_t *out, size_t out_len)
 {
@@ -138,6 +152,14 @@ static void s_pieces_run(const uint8_t *data, size_t size, const es_orient_confi
         S_REQUIRE(strcmp(es_orient_stripper_error(s), err->msg) == 0, "pieces lent and plain: refusal differs");
     S_REQUIRE(!all_lent || es_orient_stripper_copied(s) == 0,
               "pieces all lent in place, yet bytes were copied");
+    es_jpeg_stats whole;
+    if (rc == ES_OK && s_whole_lent_stats(data, size, cfg, &whole)) {
+        const es_jpeg_stats *st = es_orient_stripper_stats(s);
+        S_REQUIRE(st->bytes_in == whole.bytes_in && st->bytes_out == whole.bytes_out &&
+                      memcmp(st->removed_bytes, whole.removed_bytes, sizeof whole.removed_bytes) == 0 &&
+                      memcmp(st->removed_count, whole.removed_count, sizeof whole.removed_count) == 0,
+                  "pieces lent and plain: stats differ from the whole input lent");
+    }
     es_orient_stripper_free(s);
     for (size_t i = 0; i < S_PIECES; i++)
         free(lent[i]);

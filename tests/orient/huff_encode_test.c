@@ -14,8 +14,10 @@
 
 #include "../harness/test.h"
 #include "../support/fixture.h"
+#include "common/buf.h"
 #include "huff_enc_util.h"
 #include "layouts.h"
+#include "orient_util.h"
 #include "tj_oracle.h"
 
 /* Both encodings of jpeg (through fill) with each implementation: the same
@@ -193,22 +195,95 @@ static void s_fill_rows(void *ctx, uint64_t n, int ci, JDIMENSION row, JDIMENSIO
     b[1] = (JCOEF)(col % 5);
 }
 
-static void test_lossless_after_give_up(void)
+/* A 64x64 gray photo of s_fill_rows's blocks (malloc'd), or NULL. */
+static uint8_t *s_rising_rows(size_t *src_len)
 {
     static const ot_layout gray = {"gray", 1, 0};
-    size_t len = 0, src_len = 0;
+    size_t len = 0;
     uint8_t *jpeg = ot_layout_make(&gray, 64, 64, 90, 0, 9, &len), *src = NULL;
-    REQUIRE(jpeg);
-    REQUIRE(he_write(jpeg, len, s_fill_rows, NULL, NULL, HE_LIBRARY, &src, &src_len) == HE_OK);
-    uint8_t *turned = NULL;
-    size_t turned_len = 0;
+    if (jpeg && he_write(jpeg, len, s_fill_rows, NULL, NULL, HE_LIBRARY, &src, src_len) != HE_OK)
+        src = NULL;
+    free(jpeg);
+    return src;
+}
+
+static void test_lossless_after_give_up(void)
+{
+    size_t src_len = 0, turned_len = 0;
+    uint8_t *src = s_rising_rows(&src_len), *turned = NULL;
+    REQUIRE(src);
     /* the made-up source itself: written as it is, the encoder does not give up */
     CHECK(he_write(src, src_len, NULL, NULL, NULL, ES_HUFF_ENCODE_PORTABLE, &turned, &turned_len) == HE_OK);
     free(turned);
     for (int op = 1; op < 8; op++)
         CHECK(ot_check_same_as_tj("rising DC rows", src, src_len, (es_orient_op)op, false) == 1);
     free(src);
-    free(jpeg);
+}
+
+static es_err s_collect(void *ctx, const uint8_t *data, size_t len)
+{
+    es_buf *b = ctx;
+    return es_buf_append(b, data, len);
+}
+
+/* The rising DC rows behind a minimal Exif with orientation 6, through the
+ * orientation stripper in plain 1000-byte feeds from one reused buffer,
+ * with a budget: the encoder gives up inside the stripper's transform, and
+ * the photo the retry writes shows tjTransform's pixels; the budget taken
+ * is given back and the run ended once. */
+static void test_stripper_turns_after_give_up(void)
+{
+    size_t src_len = 0;
+    uint8_t *src = s_rising_rows(&src_len);
+    REQUIRE(src);
+    uint8_t *tagged = malloc(src_len + ES_ORIENT_TAG_SEGMENT_LEN), chunk[1000];
+    REQUIRE(tagged);
+    tagged[0] = 0xFF;
+    tagged[1] = 0xD8;
+    es_orient_tag_segment(6, tagged + 2);
+    memcpy(tagged + 2 + ES_ORIENT_TAG_SEGMENT_LEN, src + 2, src_len - 2);
+    size_t tagged_len = src_len + ES_ORIENT_TAG_SEGMENT_LEN;
+    ot_budget count = {0};
+    es_orient_budget_ops ops = ot_budget_ops(&count);
+    es_orient_config cfg = {.mode = ES_ORIENT_APPLY, .budget = &ops};
+    es_buf out;
+    es_buf_init(&out, (size_t)1 << 24);
+    es_orient_stripper *s = es_orient_stripper_new(NULL, &cfg, s_collect, &out);
+    REQUIRE(s);
+    es_err rc = ES_OK;
+    for (size_t at = 0; at < tagged_len && rc == ES_OK; at += sizeof chunk) {
+        size_t n = tagged_len - at < sizeof chunk ? tagged_len - at : sizeof chunk;
+        memcpy(chunk, tagged + at, n);
+        rc = es_orient_stripper_feed(s, chunk, n);
+        memset(chunk, 0xFF, sizeof chunk);
+    }
+    if (rc == ES_OK)
+        rc = es_orient_stripper_finish(s);
+    CHECK_OK(rc);
+    CHECK_INT_EQ(es_orient_stripper_result(s)->outcome, ES_ORIENT_TRANSFORMED);
+    es_orient_stripper_free(s);
+    CHECK_INT_EQ(count.acquires, 1);
+    CHECK_INT_EQ(count.end_runs, 1);
+    CHECK_INT_EQ(count.taken, 0);
+    CHECK(!count.over_released);
+    unsigned char *ref = NULL;
+    unsigned long ref_len = 0;
+    REQUIRE(ot_tj_transform(src, src_len, ES_ORIENT_OP_ROT90, false, &ref, &ref_len) == 0);
+    uint8_t *mine_px = NULL, *ref_px = NULL;
+    int w, h, c, rw, rh, rc_;
+    REQUIRE(es_fixture_decode(out.bytes, out.len, &mine_px, &w, &h, &c) == 0);
+    REQUIRE(es_fixture_decode(ref, ref_len, &ref_px, &rw, &rh, &rc_) == 0);
+    CHECK_INT_EQ(w, rw);
+    CHECK_INT_EQ(h, rh);
+    CHECK_INT_EQ(c, rc_);
+    if (w == rw && h == rh && c == rc_)
+        CHECK_MEM_EQ(mine_px, (size_t)w * (size_t)h * (size_t)c, ref_px, (size_t)rw * (size_t)rh * (size_t)rc_);
+    free(mine_px);
+    free(ref_px);
+    tjFree(ref);
+    es_buf_free(&out);
+    free(tagged);
+    free(src);
 }
 
 int main(void)
@@ -217,5 +292,6 @@ int main(void)
     ES_RUN(test_made_up_blocks);
     ES_RUN(test_not_installed);
     ES_RUN(test_lossless_after_give_up);
+    ES_RUN(test_stripper_turns_after_give_up);
     return es_test_finish();
 }

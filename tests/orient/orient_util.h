@@ -114,4 +114,45 @@ static inline uint8_t *ot_display(const uint8_t *pix, int sw, int sh, int comps,
     return out;
 }
 
+/* A transform budget (es_orient_budget_ops) that counts: bytes taken (held
+ * or acquired) and not given back, acquires and ended runs, releases of
+ * more than was taken; hold answers hold_rc. ot_budget_ops gives its ops. */
+typedef struct ot_budget {
+    es_err hold_rc;
+    uint64_t taken;
+    int acquires, end_runs;
+    bool over_released;
+} ot_budget;
+
+static inline bool ot_budget_acquire(void *ctx, uint64_t bytes)
+{
+    ot_budget *b = ctx;
+    b->taken += bytes;
+    b->acquires++;
+    return true;
+}
+
+static inline void ot_budget_release(void *ctx, uint64_t bytes)
+{
+    ot_budget *b = ctx;
+    b->over_released |= bytes > b->taken;
+    b->taken -= bytes > b->taken ? b->taken : bytes;
+}
+
+static inline void ot_budget_end_run(void *ctx) { ((ot_budget *)ctx)->end_runs++; }
+
+static inline es_err ot_budget_hold(void *ctx, uint64_t bytes)
+{
+    ot_budget *b = ctx;
+    if (b->hold_rc == ES_OK)
+        b->taken += bytes;
+    return b->hold_rc;
+}
+
+static inline es_orient_budget_ops ot_budget_ops(ot_budget *b)
+{
+    es_orient_budget_ops ops = {ot_budget_acquire, ot_budget_release, b, ot_budget_end_run, ot_budget_hold};
+    return ops;
+}
+
 #endif

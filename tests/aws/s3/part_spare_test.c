@@ -1,0 +1,131 @@
+/* part_spare_test.c - the threads' spare part buffers (part_spare.c) under
+ * threads: each thread takes its spare (announced or not), owns it while it
+ * writes a pattern of its own over the bytes it needs and reads it back, and
+ * keeps it again, in sizes from 1000 bytes to 7 MiB, so that spares taken for
+ * smaller uploads give back pages past the process's excess cap while other
+ * threads hold theirs. A buffer is never held by two threads at once (the
+ * pattern stays), the bytes a spare claims as resident are (mincore) and lie
+ * within it, a thread that exits holding its spare frees it (LeakSanitizer
+ * in the ASan build) and takes its share of the excess with it, as one that
+ * goes idle releases it: the excess is 0 once every thread is gone. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../../harness/test.h"
+#include "../../support/xorshift.h"
+#include "aws/s3/internal.h"
+#include "common/buf.h"
+#include "common/pages.h"
+
+#define S_THREADS 4
+#define S_ROUNDS 400
+#define S_PART_MAX ((size_t)8 << 20)
+
+/* What one thread found. */
+typedef struct s_worker {
+    int id;
+    uint32_t rng;
+    bool release_at_end; /* es_s3_upload_release_spare before exiting, else exit holding it */
+    unsigned overwritten, not_resident, too_long, taken;
+} s_worker;
+
+/* Pages of [p, p + len) that are not resident. */
+static size_t s_not_resident(const void *p, size_t len)
+{
+    size_t page = es_page_size();
+    if (len == 0 || page == 0)
+        return 0;
+    uintptr_t first = (uintptr_t)p / page * page, end = ((uintptr_t)p + len + page - 1) / page * page;
+    size_t pages = (end - first) / page, missing = 0;
+    unsigned char *vec = malloc(pages);
+    if (!vec || mincore((void *)first, end - first, vec) != 0) { // NOLINT(performance-no-int-to-ptr)
+        free(vec);
+        return 0; /* cannot tell: not counted */
+    }
+    for (size_t i = 0; i < pages; i++)
+        missing += !(vec[i] & 1);
+    free(vec);
+    return missing;
+}
+
+/* The thread's mark, one byte a page over [0, need) and the last byte. */
+static void s_mark(uint8_t *p, size_t need, uint8_t mark)
+{
+    for (size_t i = 0; i < need; i += 4096)
+        p[i] = mark;
+    if (need)
+        p[need - 1] = mark;
+}
+
+static bool s_marked(const uint8_t *p, size_t need, uint8_t mark)
+{
+    for (size_t i = 0; i < need; i += 4096)
+        if (p[i] != mark)
+            return false;
+    return need == 0 || p[need - 1] == mark;
+}
+
+static void *s_work(void *arg)
+{
+    s_worker *w = arg;
+    static const size_t needs[] = {1000,           100000,          (256u << 10) - 1,
+                                   300000,         (size_t)1 << 20, (size_t)3 << 20,
+                                   (size_t)7 << 20};
+    for (int round = 0; round < S_ROUNDS; round++) {
+        size_t need = needs[es_xorshift32(&w->rng) % (sizeof needs / sizeof needs[0])];
+        es_buf b;
+        es_buf_init(&b, S_PART_MAX);
+        size_t touched = es_s3_spare_take(&b, need, round % 3 != 0);
+        if (b.data) {
+            w->taken++;
+            if (touched > b.cap)
+                w->too_long++;
+            if (s_not_resident(b.data, touched < b.cap ? touched : b.cap) != 0)
+                w->not_resident++;
+        } else if (es_buf_reserve(&b, es_s3_spare_fresh_size(&b, need)) != ES_OK) {
+            continue;
+        }
+        uint8_t mark = (uint8_t)(w->id * 64 + round % 64 + 1);
+        s_mark(b.bytes, need, mark);
+        sched_yield();
+        if (!s_marked(b.bytes, need, mark))
+            w->overwritten++;
+        es_s3_spare_keep(&b, need);
+    }
+    if (w->release_at_end)
+        es_s3_upload_release_spare();
+    return NULL;
+}
+
+static void test_threads_share_spares(void)
+{
+    es_s3_upload_release_spare();
+    REQUIRE(es_s3_spare_excess() == 0);
+    pthread_t th[S_THREADS];
+    s_worker w[S_THREADS];
+    for (int i = 0; i < S_THREADS; i++) {
+        w[i] = (s_worker){.id = i, .rng = 0x2545F491u * (uint32_t)(i + 1), .release_at_end = i % 2 == 0};
+        REQUIRE(pthread_create(&th[i], NULL, s_work, &w[i]) == 0);
+    }
+    unsigned taken = 0;
+    for (int i = 0; i < S_THREADS; i++) {
+        REQUIRE(pthread_join(th[i], NULL) == 0);
+        CHECK_INT_EQ(w[i].overwritten, 0);
+        CHECK_INT_EQ(w[i].not_resident, 0);
+        CHECK_INT_EQ(w[i].too_long, 0);
+        taken += w[i].taken;
+    }
+    CHECK(taken > S_THREADS * S_ROUNDS / 2);     /* each thread's spare served its next rounds */
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0); /* this thread's: it took none */
+    CHECK_INT_EQ(es_s3_spare_excess(), 0);       /* every thread's share went with it */
+}
+
+int main(void)
+{
+    ES_RUN(test_threads_share_spares);
+    return es_test_finish();
+}
