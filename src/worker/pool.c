@@ -72,7 +72,7 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
-/* A worker idle this long frees its spare upload buffer; the pool idle this long, the shared one. */
+/* A worker idle this long frees its spare upload buffer; the pool idle this long, the kept turn blocks. */
 #define S_IDLE_RELEASE_MS 1000
 
 typedef struct s_item {
@@ -543,8 +543,8 @@ static void s_process(es_pool *p, s_item *it)
 static void s_wait_for_work(es_pool *p)
 {
     bool pool_idle = p->active == 0 && p->qcount == 0;
-    bool shared = pool_idle && es_block_cache_stats_now().kept_blocks;
-    if (!es_s3_upload_spare_bytes() && !shared) {
+    bool blocks_kept = pool_idle && es_block_cache_stats_now().kept_blocks;
+    if (!es_s3_upload_spare_bytes() && !blocks_kept) {
         es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
         return;
     }

@@ -44,8 +44,9 @@ char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, cons
  * would hold a second part beside the one b allocates afresh). announced:
  * need is the whole upload's size (es_s3_upload_expect), so the spare keeps
  * past it only what the other threads' excess leaves under
- * ES_S3_SPARE_EXCESS_CAP (256 KiB at least) and gives back the pages beyond. Returns how many of the spare's first bytes are
- * resident, 0 when b got none. fresh_size: the bytes to reserve in an empty b
+ * ES_S3_SPARE_EXCESS_CAP (256 KiB at least) and gives back the pages beyond.
+ * Returns how many of the spare's first bytes are resident, 0 when b got
+ * none. fresh_size: the bytes to reserve in an empty b
  * that got no spare, for need bytes: a whole part (8 MiB at least, or need
  * when more; never above b's cap), of which only the pages written become
  * resident, so that as the spare it fits later uploads. keep: b's

@@ -19,10 +19,10 @@
  * process: each thread's "excess" is its spare's resident bytes while the
  * spare waits, and the resident bytes past what its upload announced
  * (es_s3_upload_expect) while one runs. When a spare is taken for an
- * announced upload and the excess of all threads would pass S_EXCESS_CAP,
- * its pages past that upload's bytes and the room left under the cap
- * (S_TRIM_SLACK at least) are given back (common/pages.h); the next larger
- * upload populates them again. So photos
+ * announced upload and the excess of all threads would pass
+ * ES_S3_SPARE_EXCESS_CAP, its pages past that upload's bytes and the room
+ * left under the cap (S_TRIM_SLACK at least) are given back
+ * (common/pages.h); the next larger upload populates them again. So photos
  * of similar sizes keep their pages, and a thread that had a large photo
  * does not hold it while small ones follow if others do the same. Session
  * 29's design (a 256 KiB spare per thread and one shared spare up to 8 MiB
@@ -170,7 +170,7 @@ void es_s3_spare_keep(es_buf *b, size_t touched)
     } else {
         free(data);
     }
-    s_set_excess(s_spare() ? s_touched : 0); /* waiting: all of it */
+    s_set_excess(s_touched); /* waiting: all of it (0 when no spare is kept) */
 }
 
 void es_s3_upload_release_spare(void) { s_release_own(); }
