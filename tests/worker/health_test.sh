@@ -88,7 +88,9 @@ t_state_in_the_file() {
     hb_state "$SCRATCH/st"
     health --heartbeat-file "$SCRATCH/st"
     check_eq "recent receive: healthy" "$RC" 0
-    check "says when it last received" grep -q "last successful receive 2 s ago" <<<"$OUT"
+    # 2 s when written and read within one second; more when a loaded
+    # machine lets the clock tick between hb_state's date and health's time().
+    check "says when it last received" grep -qE "last successful receive [2-5] s ago" <<<"$OUT"
     hb_state "$SCRATCH/st" "receive_failures=12" "last_receive_ok=$((now - 200))" \
         "last_error=ES_ERR_AUTH (HTTP 403, SignatureDoesNotMatch)"
     health --heartbeat-file "$SCRATCH/st"
