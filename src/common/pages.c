@@ -31,18 +31,26 @@ static size_t s_advise(uintptr_t first, uintptr_t end, int advice)
     return madvise(at, end - first, advice) == 0 ? (size_t)(end - first) : 0;
 }
 
-/* Gives the whole pages inside [p, p + len) the advice. */
-static size_t s_advise_inside(void *p, size_t len, int advice)
+/* Gives the whole pages inside [p, p + len) the advice; *first (when not
+ * NULL) gets where they start. */
+static size_t s_advise_inside(void *p, size_t len, int advice, uintptr_t *first)
 {
     uintptr_t page = es_page_size(), start = (uintptr_t)p;
     if (!p || !page || len > UINTPTR_MAX - start || UINTPTR_MAX - start < page)
         return 0;
-    return s_advise((start + page - 1) / page * page, (start + len) / page * page, advice);
+    uintptr_t from = (start + page - 1) / page * page;
+    if (first)
+        *first = from;
+    return s_advise(from, (start + len) / page * page, advice);
 }
 
-size_t es_pages_populate(void *p, size_t len) { return s_advise_inside(p, len, S_POPULATE_WRITE); }
+size_t es_pages_populate(void *p, size_t len) { return s_advise_inside(p, len, S_POPULATE_WRITE, NULL); }
 
-size_t es_pages_discard(void *p, size_t len) { return s_advise_inside(p, len, MADV_DONTNEED); }
+size_t es_pages_discard(void *p, size_t len)
+{
+    uintptr_t first = 0;
+    return s_advise_inside(p, len, MADV_DONTNEED, &first) ? (size_t)(first - (uintptr_t)p) : len;
+}
 
 /* The whole pages [*first, *end) that [p, p + len) reaches into; false when
  * there are none or the rounded-up end would wrap. */

@@ -41,8 +41,9 @@ size_t es_pages_populate_read(const void *p, size_t len);
 /* Gives back the whole pages that lie inside [p, p + len) of a private
  * anonymous mapping (madvise(MADV_DONTNEED)): they are no longer resident,
  * and read as zero until written again. A partial first or last page is
- * kept. Returns the bytes given back, 0 when none lies inside or the kernel
- * refuses. */
+ * kept. Returns the bytes at the start of the range that stay before the
+ * first page given back (those of a partial first page: less than a page),
+ * len when none is given back (none lies inside, or the kernel refuses). */
 size_t es_pages_discard(void *p, size_t len);
 
 #endif

@@ -170,7 +170,8 @@ static void test_read_populates_a_file_mapping(void)
 
 /* Pages written, then a range from the middle of page 2 to the middle of
  * page 9 discarded: pages 3..8 go (and read as zero), 2 and 9 keep their
- * bytes; nothing to discard gives back nothing. */
+ * bytes, and the call says half a page stays before the first page given
+ * back; nothing to discard gives back nothing (all of the range stays). */
 static void test_discard_gives_back_whole_pages(void)
 {
     unsigned char *map = s_map();
@@ -178,7 +179,7 @@ static void test_discard_gives_back_whole_pages(void)
     size_t page = s_page();
     memset(map, 0x5A, S_PAGES * page);
     CHECK_INT_EQ(s_resident(map, -1), S_PAGES);
-    CHECK_INT_EQ(es_pages_discard(map + 2 * page + page / 2, 7 * page), 6 * page);
+    CHECK_INT_EQ(es_pages_discard(map + 2 * page + page / 2, 7 * page), page / 2); /* page 2's rest stays */
     CHECK_INT_EQ(s_resident(map, -1), S_PAGES - 6);
     for (int i = 3; i <= 8; i++)
         CHECK_INT_EQ(s_resident(map, i), 0);
@@ -186,11 +187,14 @@ static void test_discard_gives_back_whole_pages(void)
     CHECK_INT_EQ(s_resident(map, 9), 1);
     CHECK_INT_EQ(map[2 * page + page - 1], 0x5A);
     CHECK_INT_EQ(map[9 * page], 0x5A);
-    CHECK_INT_EQ(map[5 * page], 0);                               /* read again: a zero page */
-    CHECK_INT_EQ(es_pages_discard(map + 20 * page + 1, page), 0); /* no whole page inside */
+    CHECK_INT_EQ(map[5 * page], 0);                                  /* read again: a zero page */
+    CHECK_INT_EQ(es_pages_discard(map + 20 * page + 1, page), page); /* no whole page inside: all stays */
     CHECK_INT_EQ(es_pages_discard(map, 0), 0);
-    CHECK_INT_EQ(es_pages_discard(NULL, page), 0);
-    CHECK_INT_EQ(es_pages_discard(map + page, SIZE_MAX), 0); /* the end would wrap */
+    CHECK_INT_EQ(es_pages_discard(NULL, page), page);
+    CHECK_INT_EQ(es_pages_discard(map + page, SIZE_MAX), SIZE_MAX); /* the end would wrap */
+    CHECK_INT_EQ(es_pages_discard(map + 12 * page, 2 * page), 0);   /* page-aligned: nothing stays */
+    CHECK_INT_EQ(s_resident(map, 12), 0);
+    CHECK_INT_EQ(s_resident(map, 14), 1);
     CHECK_INT_EQ(s_resident(map, 20), 1);
     munmap(map, S_PAGES * page);
 }

@@ -110,8 +110,8 @@ static bool s_fits(const es_buf *b, size_t cap, size_t need) { return cap <= b->
  * allows; the pages beyond are given back. */
 static size_t s_trim(char *data, size_t touched, size_t need)
 {
-    size_t keep = need + 1, page = es_page_size();
-    if (touched <= keep || !page)
+    size_t keep = need + 1;
+    if (touched <= keep)
         return touched;
     size_t others = atomic_load_explicit(&s_excess_total, memory_order_relaxed) - s_excess;
     size_t room = others < ES_S3_SPARE_EXCESS_CAP ? ES_S3_SPARE_EXCESS_CAP - others : 0;
@@ -120,8 +120,8 @@ static size_t s_trim(char *data, size_t touched, size_t need)
     if (touched - keep <= room)
         return touched;
     keep += room;
-    uintptr_t start = (uintptr_t)data, first = (start + keep + page - 1) / page * page;
-    return es_pages_discard(data + keep, touched - keep) ? (size_t)(first - start) : touched;
+    size_t stays = es_pages_discard(data + keep, touched - keep);
+    return stays < touched - keep ? keep + stays : touched;
 }
 
 size_t es_s3_spare_take(es_buf *b, size_t need, bool announced)
