@@ -18,6 +18,7 @@
 
 #include "../harness/test.h"
 #include "../support/populate.h"
+#include "../support/resident.h"
 #include "common/pages.h"
 
 #define OT_SANITIZED ES_TEST_SANITIZED /* a sanitizer's allocator maps and reuses memory its own way */
@@ -44,20 +45,7 @@ static inline long ot_resident(const void *p, size_t len)
 {
     uintptr_t first, end;
     ot_whole_range(p, len, &first, &end);
-    if (end <= first)
-        return 0;
-    size_t n = (end - first) / ot_page();
-    unsigned char *vec = malloc(n);
-    if (!vec)
-        return -1;
-    long resident = -1;
-    if (mincore((void *)first, end - first, vec) == 0) { // NOLINT(performance-no-int-to-ptr)
-        resident = 0;
-        for (size_t i = 0; i < n; i++)
-            resident += vec[i] & 1;
-    }
-    free(vec);
-    return resident;
+    return es_test_resident_pages(first, end);
 }
 
 /* A counter of this thread's page faults in user mode, or -1 when perf

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "../../harness/test.h"
+#include "../../support/resident.h"
 #include "../../support/xorshift.h"
 #include "aws/s3/internal.h"
 #include "common/buf.h"
@@ -33,23 +33,16 @@ typedef struct s_worker {
     unsigned overwritten, not_resident, too_long, taken;
 } s_worker;
 
-/* Pages of [p, p + len) that are not resident. */
+/* Pages that [p, p + len) reaches into that are not resident (0 when
+ * mincore cannot tell: not counted). */
 static size_t s_not_resident(const void *p, size_t len)
 {
     size_t page = es_page_size();
     if (len == 0 || page == 0)
         return 0;
     uintptr_t first = (uintptr_t)p / page * page, end = ((uintptr_t)p + len + page - 1) / page * page;
-    size_t pages = (end - first) / page, missing = 0;
-    unsigned char *vec = malloc(pages);
-    if (!vec || mincore((void *)first, end - first, vec) != 0) { // NOLINT(performance-no-int-to-ptr)
-        free(vec);
-        return 0; /* cannot tell: not counted */
-    }
-    for (size_t i = 0; i < pages; i++)
-        missing += !(vec[i] & 1);
-    free(vec);
-    return missing;
+    long resident = es_test_resident_pages(first, end);
+    return resident < 0 ? 0 : (end - first) / page - (size_t)resident;
 }
 
 /* The thread's mark, one byte a page over [0, need) and the last byte. */

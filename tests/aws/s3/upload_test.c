@@ -17,13 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
 #include "../../support/populate.h"
+#include "../../support/resident.h"
 #include "../../support/sqs_fake.h"
 #include "aws/s3/internal.h"
 #include "aws/s3/s3.h"
@@ -556,10 +556,7 @@ static int s_page_resident(const char *data, size_t i)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t at = ((uintptr_t)data + page - 1) / page * page + i * page;
-    unsigned char vec = 0;
-    if (mincore((void *)at, 1, &vec) != 0) // NOLINT(performance-no-int-to-ptr)
-        return -1;
-    return vec & 1;
+    return (int)es_test_resident_pages(at, at + page);
 }
 
 typedef struct s_other {
