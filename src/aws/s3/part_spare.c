@@ -33,7 +33,6 @@
  * thread exit frees it too. */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 
 #include "aws/s3/internal.h"

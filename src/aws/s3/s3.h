@@ -223,9 +223,11 @@ void es_s3_upload_free(es_s3_upload *u);
 /* A finished or freed upload leaves its part buffer (at most one part) to
  * the calling thread's next upload, one spare per thread: no fresh pages to
  * map, populate and zero per object. A spare that does not fit the upload
- * that looks at it is freed; the threads' spares hold at most 2 MiB (and
- * 256 KiB a thread) beyond what their uploads announced (es_s3_upload_expect),
- * a spare taken for a smaller upload giving back its pages past that.
+ * that looks at it is freed. A spare taken for a smaller announced upload
+ * (es_s3_upload_expect) keeps past that upload's bytes only what leaves the
+ * threads' excess (what their spares hold beyond the sizes announced, a
+ * waiting spare counting whole) under 2 MiB, 256 KiB at least, and gives
+ * back its pages beyond.
  * release_spare frees the thread's spare (call it when the thread goes
  * idle); thread exit frees it too. spare_bytes: its capacity, 0 if none;
  * spare_resident: how many of its first bytes were written (its resident
