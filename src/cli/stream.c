@@ -3,7 +3,8 @@
  * entropy-coded scan) are written straight from the mapping with no copy
  * through a read buffer, and the orientation stripper, lent the mapping,
  * holds and turns a photo from it without copying it; anything else (pipes,
- * terminals, files under 16 KiB) is read in fixed-size chunks.
+ * terminals, files under 16 KiB, and in a run over several files every file
+ * after the first that one read() takes whole) is read in fixed-size chunks.
  * Both feed the same streaming stripper, so the output is identical. Plus the
  * wording of refusals.
  * What mapping costs depends on how the kernel caches the file (session 24,
@@ -34,6 +35,20 @@
  * before copying, which mapping the page-cache pages avoids (a 160 KB photo:
  * 40 fewer page faults, ~3% of its `strip` run). */
 #define S_MAP_MIN ((size_t)16 * 1024)
+/* In a run over several files, a later file that one read() takes whole
+ * (fits in s_chunk) is read rather than mapped: the pages of s_chunk that
+ * earlier reads faulted in serve every file after them, while each mapping
+ * costs mmap, two sigactions, a populate and an munmap, more where the host
+ * shadows the guest's page tables. On the 2-core VM of issue 11 (the 90
+ * corpus photos of `make bench`, `strip -o DIR`, 11 alternating runs,
+ * medians): 35 -> 26 ms of CPU with --orientation keep, 60 -> 52 ms turning.
+ * The first file of a process is still mapped (a fresh s_chunk would fault
+ * in and zero a page per 4 KiB), and so is any file above 256 KiB: on that VM
+ * reading them too was faster still (60 photos of 1-2 MB: 104 -> 41 ms),
+ * but only because its host shadows page tables (a few us per 4 KiB entry
+ * mapped), and reading copies a photo to turn into the stripper's hold where
+ * the mapping is lent to it (see the top). */
+static bool s_pumped_before;
 /* The mapping is read in (populated, common/pages.h) and fed this much at a
  * time, as the stripper goes: an input refused at its start is refused
  * having read little of it, as a pipe is. Populated whole when mapped
@@ -95,7 +110,8 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
 {
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)S_MAP_MIN ||
-        (uint64_t)st.st_size > SIZE_MAX || lseek(fd, 0, SEEK_CUR) != 0)
+        (uint64_t)st.st_size > SIZE_MAX || lseek(fd, 0, SEEK_CUR) != 0 ||
+        (s_pumped_before && (uint64_t)st.st_size <= ES_CLI_CHUNK))
         return false;
     size_t size = (size_t)st.st_size;
     uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -140,7 +156,9 @@ static es_err s_pump(const s_sink *k, int fd, es_cli_input *in)
 {
     memset(in, 0, sizeof *in);
     es_err mapped_rc;
-    if (s_pump_mapped(k, fd, in, &mapped_rc))
+    bool mapped = s_pump_mapped(k, fd, in, &mapped_rc);
+    s_pumped_before = true;
+    if (mapped)
         return mapped_rc;
     for (;;) {
         ssize_t n = read(fd, s_chunk, sizeof s_chunk);

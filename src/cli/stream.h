@@ -1,5 +1,6 @@
 /* stream.h - pushing one input file descriptor through a stripper: a regular
- * file of 16 KiB or more is mapped and fed in place, anything else read in
+ * file of 16 KiB or more is mapped and fed in place (in a run over several
+ * files, only the first, and later ones above 256 KiB), anything else read in
  * fixed 256 KiB chunks
  * (memory stays constant whatever the image size), and turning a failure into
  * the one-line reason the CLI prints. */

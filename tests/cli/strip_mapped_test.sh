@@ -9,7 +9,9 @@
 # copied, one that is not turned is decided within its first 32 KiB (both
 # counted in bytes: EXIFSTRIP_TEST_HOLD_STATS), and a file truncated while it
 # is turned or streamed fails with a read error. A large file refused at its
-# start is not read whole first.
+# start is not read whole first. In a run over several files, a later file
+# that one 256 KiB read takes whole is read instead of mapped, with the same
+# output.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -141,6 +143,40 @@ t_turned_mapped_photo_is_not_copied() {
     piped=$(hold_stats pipe "$d/in.jpg")
     check_eq "mapped: probed, copied" "$mapped" "$size 0"
     check_eq "piped: probed, copied" "$piped" "$size $size"
+}
+
+# In a run over several files only the first is mapped whatever its size;
+# after it, a file that fits in the 256 KiB read buffer is read (the buffer's
+# pages, faulted in once, serve every later file; a mapping costs more system
+# calls). Told apart by turned photos: a mapped one is lent to the stripper
+# (copied 0), a read one copied into its hold whole. Each output is the one a
+# run over that file alone writes.
+t_later_small_files_of_a_run_are_read() {
+    local d f
+    d=$(newdir)
+    "$MKFIXTURE" --size 640x480 --quality 95 --orientation 6 --oriented --gps "$d/small.jpg" &&
+        "$MKFIXTURE" --size 600x400 --quality 90 --orientation 3 --oriented "$d/small2.jpg" &&
+        "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/large.jpg" ||
+        { es_fail "mkfixture failed"; return; }
+    local small=$(stat -c %s "$d/small.jpg") small2=$(stat -c %s "$d/small2.jpg") large=$(stat -c %s "$d/large.jpg")
+    for f in "$small" "$small2"; do
+        check "a small photo ($f bytes) is mapped when alone (16-256 KiB)" [ "$f" -ge 16384 -a "$f" -le 262144 ]
+    done
+    check "large.jpg ($large) is over 256 KiB" [ "$large" -gt 262144 ]
+    EXIFSTRIP_TEST_HOLD_STATS=1 "$EXIFSTRIP" strip -o "$d/run" "$d/small.jpg" "$d/large.jpg" "$d/small2.jpg" \
+        2>"$d/run.err"
+    check_eq "exit status" "$?" 0
+    check "the first file, small, is mapped" grep -qx ".*small.jpg: probed $small, copied 0" "$d/run.err"
+    check "a later file over 256 KiB is mapped" grep -qx ".*large.jpg: probed $large, copied 0" "$d/run.err"
+    check "a later small file is read" grep -qx ".*small2.jpg: probed $small2, copied $small2" "$d/run.err"
+    EXIFSTRIP_TEST_HOLD_STATS=1 "$EXIFSTRIP" strip -o "$d/run2" "$d/small2.jpg" "$d/small.jpg" 2>"$d/run2.err"
+    check "in the other order: small2.jpg first, mapped" grep -qx ".*small2.jpg: probed $small2, copied 0" "$d/run2.err"
+    check "small.jpg after it, read" grep -qx ".*small.jpg: probed $small, copied $small" "$d/run2.err"
+    for f in small small2 large; do
+        "$EXIFSTRIP" strip "$d/$f.jpg" "$d/$f.alone.jpg" || { es_fail "strip $f.jpg alone failed"; continue; }
+        check "$f.jpg: the run's output is the lone run's" cmp -s "$d/run/$f.jpg" "$d/$f.alone.jpg"
+    done
+    check "small.jpg read in the second run: the same output" cmp -s "$d/run2/small.jpg" "$d/small.alone.jpg"
 }
 
 # A photo that is not turned is decided within the first 32 KiB piece the
@@ -279,6 +315,7 @@ es_run t_stdin_redirected_from_a_file_is_mapped_too
 es_run t_stdin_file_is_left_where_reading_leaves_it
 es_run t_turned_mapped_photo_is_not_copied
 es_run t_photo_not_turned_is_decided_in_its_first_piece
+es_run t_later_small_files_of_a_run_are_read
 es_run t_file_truncated_during_the_transform
 es_run t_file_truncated_while_streamed
 es_run t_large_refused_file_is_not_read_whole
