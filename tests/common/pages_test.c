@@ -18,6 +18,7 @@
 
 #include "../harness/test.h"
 #include "../support/populate.h"
+#include "../support/resident.h"
 #include "common/pages.h"
 
 #define S_PAGES 64
@@ -31,18 +32,13 @@ static unsigned char *s_map(void)
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* How many of the mapping's pages are resident, and whether page i is. */
+/* How many of the mapping's pages are resident (only < 0), or whether page
+ * `only` is (1 or 0); -1 when mincore fails. */
 static int s_resident(unsigned char *map, int only)
 {
-    unsigned char vec[S_PAGES];
-    if (mincore(map, S_PAGES * s_page(), vec) != 0)
-        return -1;
-    if (only >= 0)
-        return vec[only] & 1;
-    int n = 0;
-    for (int i = 0; i < S_PAGES; i++)
-        n += vec[i] & 1;
-    return n;
+    uintptr_t first = (uintptr_t)map + (only < 0 ? 0 : (uintptr_t)only * s_page());
+    uintptr_t end = only < 0 ? (uintptr_t)map + S_PAGES * s_page() : first + s_page();
+    return (int)es_test_resident_pages(first, end);
 }
 
 static long s_minor_faults(void)
