@@ -72,6 +72,8 @@ t_quick_run_writes_results() {
         grep -qE '^\| CLI large photo \([0-9]+ MB\) vs cp \| [0-9.]+× cp \(read back from disk: [0-9.]+×, informational\) \|' "$out"
     check "the photos exifstrip does not turn are timed against cp" \
         grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
+    check "the batch form: exifstrip by default and keeping the tag, each against cp" \
+        grep -qE '^\| `exifstrip strip --orientation keep -o DIR files...` \(no photo turned\) \| [0-9.]+ s \| [0-9.]+ s \| [0-9.]+× \|$' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
     local ex cp inp
     mapfile -t ex < <(table_row "$out" "### Residue" exifstrip)

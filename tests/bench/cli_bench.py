@@ -354,14 +354,17 @@ def large_pair_read_back(tool_list, large, work, rounds):
 
 
 def batch_bench(exifstrip, files, work, runs):
-    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`, an
-    even number of rounds (at least runs) after a warm-up, taking turns."""
+    """`cp files... DIR` versus `exifstrip strip -q -o DIR files...`, by
+    default and with `--orientation keep` (no photo turned: the stripping
+    alone), an even number of rounds (at least runs) after a warm-up, taking
+    turns (the order reversed every other round)."""
     out = os.path.join(work, "batch")
-    walls = {"cp": [], "exifstrip": []}
-    cpus = {"cp": [], "exifstrip": []}
-    cmds = {"cp": ["cp", "--"] + files + [out + "/"], "exifstrip": [exifstrip, "strip", "-q", "-o", out] + files}
+    cmds = {"cp": ["cp", "--"] + files + [out + "/"], "exifstrip": [exifstrip, "strip", "-q", "-o", out] + files,
+            "exifstrip_keep": [exifstrip, "strip", "-q", "--orientation", "keep", "-o", out] + files}
+    walls = {name: [] for name in cmds}
+    cpus = {name: [] for name in cmds}
     for r in range(even(runs) + 1):
-        for name in (["cp", "exifstrip"] if r % 2 == 0 else ["exifstrip", "cp"]):
+        for name in (list(cmds) if r % 2 == 0 else list(cmds)[::-1]):
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
             os.sync()

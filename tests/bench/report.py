@@ -509,11 +509,17 @@ def cli_section(cli, data):
             table(["tool", "outputs", "GPS", "EXIF", "XMP", "IPTC", "comment", "thumbnail", "trailer",
                    "lost ICC/Adobe", "unreadable", "verdict"], rrows), "",
             "### Batch form (one process for all files)", "",
-            table(["command", "median wall", "CPU (user+sys)", "vs cp"], [
-                ("`cp files... DIR`", f(cli["batch"]["cp"]["wall"], 3, " s"), f(cli["batch"]["cp"]["cpu"], 3, " s"), "1.00×"),
-                ("`exifstrip strip -o DIR files...`", f(cli["batch"]["exifstrip"]["wall"], 3, " s"),
-                 f(cli["batch"]["exifstrip"]["cpu"], 3, " s"),
-                 f(ratio(cli["batch"]["exifstrip"]["wall"], cli["batch"]["cp"]["wall"])) + "×")]), ""]
+            table(["command", "median wall", "CPU (user+sys)", "vs cp"], batch_rows(cli["batch"])), ""]
+
+
+def batch_rows(batch):
+    """The batch table's rows: cp, exifstrip by default, and (when measured)
+    exifstrip with `--orientation keep`, which turns no photo."""
+    commands = (("cp", "`cp files... DIR`"), ("exifstrip", "`exifstrip strip -o DIR files...`"),
+                ("exifstrip_keep", "`exifstrip strip --orientation keep -o DIR files...` (no photo turned)"))
+    return [(label, f(batch[name]["wall"], 3, " s"), f(batch[name]["cpu"], 3, " s"),
+             f(ratio(batch[name]["wall"], batch["cp"]["wall"])) + "×")
+            for name, label in commands if name in batch]
 
 
 def one_line(msg):
