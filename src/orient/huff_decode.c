@@ -17,6 +17,7 @@
  * 64th coefficient store at 63 like jpeg_natural_order's extra entries; the
  * DC predictor wraps like jdhuff.c's int. */
 #define JPEG_INTERNALS /* jpeglib.h then includes jpegint.h (the decoder modules) and jerror.h */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -360,6 +361,13 @@ static boolean s_decode_mcu(j_decompress_ptr d, JBLOCKROW *mcu)
     return TRUE;
 }
 
+static atomic_ulong s_installs;
+
+unsigned long es_huff_decode_installs(void)
+{
+    return atomic_load_explicit(&s_installs, memory_order_relaxed);
+}
+
 bool es_huff_decode_install(j_decompress_ptr d, es_huff_give_up_fn give_up)
 {
     if (!d->entropy || d->progressive_mode || d->arith_code || d->data_precision != 8 || !give_up)
@@ -371,5 +379,6 @@ bool es_huff_decode_install(j_decompress_ptr d, es_huff_give_up_fn give_up)
     h->pub.start_pass = s_start_pass;
     h->pub.decode_mcu = s_decode_mcu;
     d->entropy = &h->pub;
+    atomic_fetch_add_explicit(&s_installs, 1, memory_order_relaxed);
     return true;
 }

@@ -31,4 +31,9 @@ typedef void (*es_huff_give_up_fn)(j_decompress_ptr d);
  * warnings stay). d's source must hold the rest of the input in memory. */
 bool es_huff_decode_install(j_decompress_ptr d, es_huff_give_up_fn give_up);
 
+/* How many times es_huff_decode_install has put the decoder in since the
+ * process started (any thread): lets tests tell which decoder a transform
+ * ran, which its output cannot. */
+unsigned long es_huff_decode_installs(void);
+
 #endif

@@ -19,10 +19,15 @@
  * with the full array. Progressive and arithmetic-coded sources (the
  * decoder revisits rows in every scan) keep the full array.
  *
- * That source's Huffman decoding is huff_decode.c's, not libjpeg-turbo's
- * (jdhuff.c, C without SIMD, about 45 % of a turned 12 MP photo's CPU): the
- * decompressor's entropy decoder is replaced from the first request for a
- * coefficient array. It takes only clean data and gives up on anything else
+ * A sequential Huffman source's decoding is huff_decode.c's, not
+ * libjpeg-turbo's (jdhuff.c, C without SIMD, about 45 % of a turned 12 MP
+ * photo's CPU): the decompressor's entropy decoder is replaced from the
+ * first request for a coefficient array, the sparse store's or, for a source
+ * the store is not tried with (more than 24 compressed bytes a block, as a
+ * phone's quality 95 photo has) or gave up on, the full array's
+ * (s_request_full; until session 32 those kept libjpeg-turbo's decoder: a
+ * 4032x3024 quality 95 tag-6 photo, 7.9 MB, 253 -> 232 CPU ms, medians of 15
+ * alternating runs). It takes only clean data and gives up on anything else
  * (a bad code, data cut short, bytes before a marker, ...); the transform is
  * then run again with libjpeg-turbo's decoder, so what libjpeg-turbo decodes
  * or refuses is decoded or refused as before, with the same coefficients.
@@ -109,6 +114,7 @@ typedef struct s_dest {
 } s_dest;
 
 typedef JBLOCKARRAY (*s_access_fn)(j_common_ptr, jvirt_barray_ptr, JDIMENSION, JDIMENSION, boolean);
+typedef jvirt_barray_ptr (*s_request_fn)(j_common_ptr, int, boolean, JDIMENSION, JDIMENSION, JDIMENSION);
 
 /* One source component decoded into a sparse store through a row buffer. */
 typedef struct s_sparse_src {
@@ -149,6 +155,8 @@ struct es_orient_lossless_job {
     int sparse_n;      /* source arrays requested so far */
     s_sparse_src src[MAX_COMPONENTS];
     s_access_fn in_access;
+    s_request_fn in_request; /* the library's, wrapped for the full array (s_request_full) */
+    int full_requested;      /* full source arrays requested so far */
 };
 
 static void s_error_exit(j_common_ptr c)
@@ -294,6 +302,18 @@ static jvirt_barray_ptr s_request_source(j_common_ptr c, int pool, boolean pre_z
     s->rows_n = access_rows;
     s->pending = false;
     return (jvirt_barray_ptr)(void *)s;
+}
+
+/* The full source array (no sparse store) is the library's own; its first
+ * request is where huff_decode.c's decoder is put in, as for the sparse
+ * store (s_request_source). */
+static jvirt_barray_ptr s_request_full(j_common_ptr c, int pool, boolean pre_zero, JDIMENSION width,
+                                       JDIMENSION height, JDIMENSION access_rows)
+{
+    s_job *j = c->client_data;
+    if (!j->full_requested++)
+        (void)es_huff_decode_install(&j->in, s_huff_give_up);
+    return j->in_request(c, pool, pre_zero, width, height, access_rows);
 }
 
 /* Stores the rows the decoder wrote; they are all zero again afterwards
@@ -515,6 +535,10 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
         j->in_access = j->in.mem->access_virt_barray;
         j->in.mem->request_virt_barray = s_request_source;
         j->in.mem->access_virt_barray = s_access_source;
+    } else if (j->fast_huff) {
+        j->in.client_data = j;
+        j->in_request = j->in.mem->request_virt_barray;
+        j->in.mem->request_virt_barray = s_request_full;
     }
     jvirt_barray_ptr *source = jpeg_read_coefficients(&j->in);
     if (!source) { /* only a suspending source returns none; a memory source cannot */
@@ -636,7 +660,7 @@ es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool
         else if (t.retry_slow && t.fast_huff)
             t.fast_huff = false;
         else if (t.retry_full && t.sparse)
-            t.sparse = t.fast_huff = false;
+            t.sparse = false;
         else
             return rc;
     }

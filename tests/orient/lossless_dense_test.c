@@ -4,11 +4,15 @@
  * tjTransform's bytes for every operation: blocks nearly all dense (random
  * pixels at quality 100) overflow the store (its limit is the full array's
  * size less the row buffer and index); a component coded in two scans makes
- * the decoder revisit rows the store has already taken. */
+ * the decoder revisit rows the store has already taken. A source too dense
+ * for the store to be tried keeps the full array from the start. In every
+ * case the full array is decoded by huff_decode.c too, not by
+ * libjpeg-turbo's decoder (counted by es_huff_decode_installs). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/test.h"
+#include "orient/huff_decode.h"
 #include "tj_oracle.h"
 
 #include <jpeglib.h>
@@ -21,8 +25,11 @@ static void test_dense_source_falls_back_to_the_full_array(void)
                                   the full array for large dense files) */
         unsigned char *jpeg = ot_noise_jpeg(72, 56, samplings[s], 0, &len);
         REQUIRE(jpeg);
+        unsigned long installs = es_huff_decode_installs();
         for (int op = 1; op < 8; op++)
             CHECK_INT_EQ(ot_check_same_as_tj("dense noise", jpeg, len, (es_orient_op)op, false), 1);
+        /* each operation: the sparse attempt, then the full array's, both with huff_decode.c */
+        CHECK_INT_EQ(es_huff_decode_installs() - installs, 2 * 7);
         tjFree(jpeg);
     }
 }
@@ -81,14 +88,38 @@ static void test_revisited_rows_fall_back_to_the_full_array(void)
     size_t len = 0;
     uint8_t *jpeg = s_luma_twice(&len);
     REQUIRE(jpeg);
+    unsigned long installs = es_huff_decode_installs();
     for (int op = 1; op < 8; op++)
         CHECK_INT_EQ(ot_check_same_as_tj("luma scan twice", jpeg, len, (es_orient_op)op, false), 1);
+    CHECK_INT_EQ(es_huff_decode_installs() - installs, 2 * 7);
     free(jpeg);
+}
+
+/* Noise at quality 100 over 256x256 pixels: more compressed bytes a block
+ * than lossless.c tries the sparse store with (24, plus 64 KiB for the
+ * headers), so the transform decodes into the full array at once - with
+ * huff_decode.c, once per operation. */
+static void test_large_dense_source_keeps_the_fast_decoder(void)
+{
+    static const int samplings[] = {TJSAMP_444, TJSAMP_420};
+    static const unsigned blocks[] = {3 * 32 * 32, 32 * 32 + 2 * 16 * 16};
+    for (size_t s = 0; s < sizeof samplings / sizeof samplings[0]; s++) {
+        unsigned long len = 0;
+        unsigned char *jpeg = ot_noise_jpeg(256, 256, samplings[s], 0, &len);
+        REQUIRE(jpeg);
+        CHECK(len > 24ul * blocks[s] + 65536);
+        unsigned long installs = es_huff_decode_installs();
+        for (int op = 1; op < 8; op++)
+            CHECK_INT_EQ(ot_check_same_as_tj("large dense noise", jpeg, len, (es_orient_op)op, false), 1);
+        CHECK_INT_EQ(es_huff_decode_installs() - installs, 7);
+        tjFree(jpeg);
+    }
 }
 
 int main(void)
 {
     ES_RUN(test_dense_source_falls_back_to_the_full_array);
     ES_RUN(test_revisited_rows_fall_back_to_the_full_array);
+    ES_RUN(test_large_dense_source_keeps_the_fast_decoder);
     return es_test_finish();
 }
