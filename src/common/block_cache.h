@@ -1,4 +1,4 @@
-/* block_cache.h - large blocks (a turned photo's output, hold and sparse
+/* block_cache.h - large blocks (a turned photo's output, hold and its
  * coefficient store) that are mapped on their own and, once freed, kept a
  * little while for the next one instead of unmapped.
  *
