@@ -110,8 +110,8 @@ static bool s_pump_mapped(const s_sink *k, int fd, es_cli_input *in, es_err *rc)
 {
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)S_MAP_MIN ||
-        (uint64_t)st.st_size > SIZE_MAX || lseek(fd, 0, SEEK_CUR) != 0 ||
-        (s_pumped_before && (uint64_t)st.st_size <= ES_CLI_CHUNK))
+        (uint64_t)st.st_size > SIZE_MAX || (s_pumped_before && (uint64_t)st.st_size <= ES_CLI_CHUNK) ||
+        lseek(fd, 0, SEEK_CUR) != 0)
         return false;
     size_t size = (size_t)st.st_size;
     uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
