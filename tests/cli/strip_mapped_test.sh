@@ -155,7 +155,7 @@ t_later_small_files_of_a_run_are_read() {
     local d f
     d=$(newdir)
     "$MKFIXTURE" --size 640x480 --quality 95 --orientation 6 --oriented --gps "$d/small.jpg" &&
-        "$MKFIXTURE" --size 600x400 --quality 90 --orientation 3 --oriented "$d/small2.jpg" &&
+        "$MKFIXTURE" --size 720x540 --quality 90 --orientation 3 --oriented "$d/small2.jpg" &&
         "$MKFIXTURE" --size 2400x1800 --quality 95 --orientation 6 --oriented --gps "$d/large.jpg" ||
         { es_fail "mkfixture failed"; return; }
     local small=$(stat -c %s "$d/small.jpg") small2=$(stat -c %s "$d/small2.jpg") large=$(stat -c %s "$d/large.jpg")

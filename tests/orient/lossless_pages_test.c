@@ -4,8 +4,9 @@
  * thread's faults; the old code took one for each page of the sparse store,
  * the output and the row buffers, about 1150 here), with the same bytes as
  * tjTransform; so does rotating a source too dense for the sparse store
- * (its whole coefficient array, dense_coefs.c, is populated too). And the output, handed to the encoder window by window,
- * comes out right across windows and when it outgrows its first capacity
+ * (its whole coefficient array, dense_coefs.c, is populated too). And the
+ * output, handed to the encoder window by window, comes out right across
+ * windows and when it outgrows its first capacity
  * (a progressive photo of random pixels written baseline: the standard
  * Huffman tables make it about a third longer). The fault bound is not
  * checked under ASan (its allocator) or where perf events are not allowed. */
