@@ -2,7 +2,8 @@
  * height blocks, all zero to start with, row pointers into one block of
  * common/block_cache.h), for the sources lossless.c does not decode into a
  * sparse store (more compressed bytes a block than the store is tried with,
- * progressive or arithmetic-coded, or given up by the store). It stands in
+ * progressive, arithmetic-coded or a single iMCU row, or given up by the
+ * store). It stands in
  * for the array libjpeg-turbo's memory manager would allocate and then zero
  * row by row as the decoder first reaches it (a memset that faulted in each
  * page): a fresh block is zero already and its pages are populated a step
