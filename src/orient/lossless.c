@@ -111,6 +111,9 @@
 /* The output is handed to the encoder this many bytes at a time, each
  * window's pages populated first (page_ahead.h): 32 pages a madvise. */
 #define S_DEST_WINDOW (128u << 10)
+/* Which of our allocations failed, as libjpeg's "Insufficient memory (case
+ * N)" says it: each its own number. */
+enum { S_OOM_DEST_GROW = 20, S_OOM_DEST = 21, S_OOM_DENSE = 22 };
 
 /* The output buffer (about the input's size, a block of
  * common/block_cache.h) is allocated whole but filled window by window. The
@@ -222,7 +225,7 @@ static boolean s_dest_next(j_compress_ptr c)
         size_t old = j->dest.cap, cap = old + old / 2 + 4096;
         uint8_t *b = cap > old ? es_block_realloc(j->dest.buf, cap) : NULL;
         if (!b)
-            ERREXIT1(c, JERR_OUT_OF_MEMORY, 20);
+            ERREXIT1(c, JERR_OUT_OF_MEMORY, S_OOM_DEST_GROW);
         j->dest.buf = b;
         j->dest.cap = cap;
         es_page_ahead_moved(&j->dest.ahead, b, cap);
@@ -331,7 +334,7 @@ static jvirt_barray_ptr s_request_full(j_common_ptr c, int pool, boolean pre_zer
         (void)es_huff_decode_install(&j->in, s_huff_give_up);
     es_dense_coefs *d = &j->dense[j->dense_n];
     if (!es_dense_coefs_init(d, width, height))
-        ERREXIT1(c, JERR_OUT_OF_MEMORY, 21);
+        ERREXIT1(c, JERR_OUT_OF_MEMORY, S_OOM_DENSE);
     j->dense_n++;
     return (jvirt_barray_ptr)(void *)d;
 }
@@ -585,7 +588,7 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
     j->dest.cap = len + len / 8 + 4096;
     j->dest.buf = es_block_alloc(j->dest.cap);
     if (!j->dest.buf)
-        ERREXIT1(&j->out, JERR_OUT_OF_MEMORY, 21);
+        ERREXIT1(&j->out, JERR_OUT_OF_MEMORY, S_OOM_DEST);
     j->dest.pub.init_destination = s_dest_init;
     j->dest.pub.empty_output_buffer = s_dest_next;
     j->dest.pub.term_destination = s_dest_term;
