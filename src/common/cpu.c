@@ -36,6 +36,9 @@ static unsigned s_read(void)
     if (zmm && (b & bit_AVX512BW) && (b & bit_AVX512CD) && (b & bit_BMI) && (b & bit_BMI2) &&
         (f & 1u << ES_CPU_AVX2))
         f |= 1u << ES_CPU_AVX512_BW_CD;
+    if (zmm && (b & bit_AVX512BW) && (b & bit_AVX512VL) && (c & bit_AVX512VBMI2) && (b & bit_BMI2) &&
+        (f & 1u << ES_CPU_AVX2))
+        f |= 1u << ES_CPU_AVX512_VBMI2;
     return f;
 }
 

@@ -14,6 +14,7 @@ typedef enum es_cpu_feature {
     ES_CPU_AVX512_VCLMUL, /* AVX-512F with VPCLMULQDQ, 512-bit registers saved by the OS */
     ES_CPU_PMULL,         /* AArch64: PMULL (64x64-bit polynomial multiply, the crypto extension) */
     ES_CPU_AVX512_BW_CD, /* AVX-512F with BW (16-bit lanes) and CD (VPLZCNT), with AVX2; ZMM saved by the OS */
+    ES_CPU_AVX512_VBMI2, /* AVX-512F with BW, VL and VBMI2 (VPCOMPRESSW, VPEXPANDW), with AVX2 and BMI2; ZMM saved */
 } es_cpu_feature;
 
 /* Whether the process may use f; false for another architecture's features. Thread-safe. */

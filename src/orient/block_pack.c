@@ -1,7 +1,12 @@
 /* block_pack.c - packing, unpacking and moving one block of coefficients
- * (block_pack.h), in two implementations chosen once at run time (the
+ * (block_pack.h), in three implementations chosen once at run time (the
  * first this CPU runs; es_block_pack_variants lists them for the tests,
  * which compare each with the portable one, byte for byte):
+ *  - "avx512" (AVX-512 BW, VL and VBMI2): the block's 64 coefficients in two
+ *    registers, its non-zero ones gathered by VPCOMPRESSW and spread back by
+ *    VPEXPANDW, a transposition one VPERMT2W per half. On a 3 MP photo's
+ *    turn (canon_hdr_YES, 30 runs of the CLI, 4 alternating sets) 22.0 ->
+ *    20.3 ms of CPU, on a 12 MP one 118.7 -> 111.9 ms (issue 11).
  *  - "avx2" (SSSE3 shuffles, on AVX2 CPUs): a row of 8 coefficients at a
  *    time, moved by one byte shuffle chosen by the row's 8 mask bits from
  *    four tables of 256: s_unpack_shuffles[m] moves the row's packed values
@@ -350,11 +355,117 @@ S_AVX2 static void s_unpack_move_avx2(JCOEF *d, uint64_t mask, const JCOEF *valu
     s_unpack_rows(row, mask, values, units);
     s_store_moved(d, row, signs, transpose);
 }
+
+/* AVX-512 with VBMI2: a block is two registers of 32 coefficients; their
+ * non-zero lanes are gathered to the front (VPCOMPRESSW) and spread back
+ * (VPEXPANDW) in registers, and a record's values are stored and loaded
+ * with lane masks of their exact count (a masked store writes, and a
+ * masked load reads, nothing past them: no slack used, no fault possible). */
+#define S_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt,bmi2")))
+
+/* The lowest n (0-32) lanes of a 32-lane mask. */
+S_AVX512 static inline __mmask32 s_first(size_t n) { return (__mmask32)_bzhi_u32(~0u, (unsigned)n); }
+
+S_AVX512 static size_t s_pack_avx512(JCOEF *record, JCOEF *block)
+{
+    __m512i lo = _mm512_loadu_si512(block), hi = _mm512_loadu_si512(block + 32);
+    __mmask32 klo = _mm512_test_epi16_mask(lo, lo), khi = _mm512_test_epi16_mask(hi, hi);
+    uint64_t mask = (uint64_t)klo | (uint64_t)khi << 32;
+    if (!mask)
+        return 0; /* already zero */
+    size_t n = (size_t)_mm_popcnt_u64(mask), len = DCTSIZE2;
+    /* AC lanes whose value does not fit a signed byte: v + 128 has a bit above the low byte */
+    __m512i bias = _mm512_set1_epi16(128), high = _mm512_set1_epi16((short)0xFF00);
+    __mmask32 aclo = klo & ~(__mmask32)1;
+    if (n >= ES_SPARSE_DENSE_FROM) {
+        _mm512_storeu_si512(record, lo);
+        _mm512_storeu_si512(record + 32, hi);
+    } else if (n - (mask & 1) >= ES_SPARSE_NARROW_FROM &&
+               !(_mm512_mask_test_epi16_mask(aclo, _mm512_add_epi16(lo, bias), high) |
+                 _mm512_mask_test_epi16_mask(khi, _mm512_add_epi16(hi, bias), high))) {
+        memcpy(record, &mask, sizeof mask);
+        JCOEF *values = record + ES_SPARSE_MASK_UNITS;
+        if (mask & 1)
+            *values++ = block[0];
+        uint8_t *bytes = (uint8_t *)values;
+        size_t n0 = (size_t)_mm_popcnt_u32(aclo), nac = n - (mask & 1);
+        _mm256_mask_storeu_epi8(bytes, s_first(n0),
+                                _mm512_cvtepi16_epi8(_mm512_maskz_compress_epi16(aclo, lo)));
+        _mm256_mask_storeu_epi8(bytes + n0, s_first(nac - n0),
+                                _mm512_cvtepi16_epi8(_mm512_maskz_compress_epi16(khi, hi)));
+        if (nac % 2)
+            bytes[nac] = 0; /* the last unit's other half */
+        len = s_narrow_units(mask, n);
+    } else {
+        memcpy(record, &mask, sizeof mask);
+        JCOEF *values = record + ES_SPARSE_MASK_UNITS;
+        size_t n0 = (size_t)_mm_popcnt_u32(klo);
+        _mm512_mask_storeu_epi16(values, s_first(n0), _mm512_maskz_compress_epi16(klo, lo));
+        _mm512_mask_storeu_epi16(values + n0, s_first(n - n0), _mm512_maskz_compress_epi16(khi, hi));
+        len = ES_SPARSE_MASK_UNITS + n;
+    }
+    _mm512_storeu_si512(block, _mm512_setzero_si512());
+    _mm512_storeu_si512(block + 32, _mm512_setzero_si512());
+    return len;
+}
+
+/* A record's block as two registers: coefficients 0-31 in *lo, 32-63 in *hi. */
+S_AVX512 static inline void s_unpack_halves(__m512i *lo, __m512i *hi, uint64_t mask, const JCOEF *values,
+                                            size_t units)
+{
+    __mmask32 klo = (__mmask32)mask, khi = (__mmask32)(mask >> 32);
+    if (units == (size_t)_mm_popcnt_u64(mask)) {
+        size_t n0 = (size_t)_mm_popcnt_u32(klo);
+        *lo = _mm512_maskz_expand_epi16(klo, _mm512_maskz_loadu_epi16(s_first(n0), values));
+        *hi = _mm512_maskz_expand_epi16(khi, _mm512_maskz_loadu_epi16(s_first(units - n0), values + n0));
+        return;
+    }
+    __mmask32 aclo = klo & ~(__mmask32)1;
+    const uint8_t *bytes = (const uint8_t *)(values + (mask & 1));
+    size_t n0 = (size_t)_mm_popcnt_u32(aclo), n1 = (size_t)_mm_popcnt_u32(khi);
+    *lo = _mm512_maskz_expand_epi16(aclo, _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(s_first(n0), bytes)));
+    *hi = _mm512_maskz_expand_epi16(khi,
+                                    _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(s_first(n1), bytes + n0)));
+    if (mask & 1)
+        *lo = _mm512_mask_set1_epi16(*lo, 1, values[0]);
+}
+
+S_AVX512 static void s_unpack_avx512(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units)
+{
+    __m512i lo, hi;
+    s_unpack_halves(&lo, &hi, mask, values, units);
+    _mm512_storeu_si512(block, lo);
+    _mm512_storeu_si512(block + 32, hi);
+}
+
+/* Transposition as a lane permutation of the two halves: output k = 8i + j
+ * takes input 8j + i (indices 32-63 name the second register's lanes). */
+static const uint16_t s_transpose_index[DCTSIZE2] = {
+    0,  8,  16, 24, 32, 40, 48, 56, 1,  9,  17, 25, 33, 41, 49, 57, 2,  10, 18, 26, 34, 42,
+    50, 58, 3,  11, 19, 27, 35, 43, 51, 59, 4,  12, 20, 28, 36, 44, 52, 60, 5,  13, 21, 29,
+    37, 45, 53, 61, 6,  14, 22, 30, 38, 46, 54, 62, 7,  15, 23, 31, 39, 47, 55, 63,
+};
+
+S_AVX512 static void s_unpack_move_avx512(JCOEF *d, uint64_t mask, const JCOEF *values, size_t units,
+                                          const JCOEF *signs, bool transpose)
+{
+    __m512i lo, hi;
+    s_unpack_halves(&lo, &hi, mask, values, units);
+    if (transpose) {
+        __m512i t = _mm512_permutex2var_epi16(lo, _mm512_loadu_si512(s_transpose_index), hi);
+        hi = _mm512_permutex2var_epi16(lo, _mm512_loadu_si512(s_transpose_index + 32), hi);
+        lo = t;
+    }
+    __m512i s0 = _mm512_loadu_si512(signs), s1 = _mm512_loadu_si512(signs + 32);
+    _mm512_storeu_si512(d, _mm512_sub_epi16(_mm512_xor_si512(lo, s0), s0));
+    _mm512_storeu_si512(d + 32, _mm512_sub_epi16(_mm512_xor_si512(hi, s1), s1));
+}
 #endif
 
 /* Every implementation, fastest first (es_block_pack_variants). */
 static const es_block_pack_variant s_variants[] = {
 #if S_VECTOR
+    {"avx512", s_pack_avx512, s_unpack_avx512, s_unpack_move_avx512},
     {"avx2", s_pack_avx2, s_unpack_avx2, s_unpack_move_avx2},
 #endif
     {"portable", es_block_pack_portable, es_block_unpack_portable, es_block_unpack_move_portable},
@@ -367,8 +478,8 @@ static int s_choose(void)
 {
 #if S_VECTOR
     if (es_cpu_has(ES_CPU_AVX2)) {
-        s_build_tables();
-        return 0;
+        s_build_tables(); /* the AVX-512 CPUs' list has the AVX2 variant too */
+        return es_cpu_has(ES_CPU_AVX512_VBMI2) ? 0 : 1;
     }
 #endif
     return (int)S_VARIANTS - 1;

@@ -4,10 +4,12 @@
  * DC as 16 bits and the AC values as bytes when they all fit; or nothing, or
  * all 64 values), and moved for a mirror or transposition. Packing also
  * clears the block (the decoder's row buffer is then ready for the next row
- * without a memset). On CPUs with AVX2 (all of which have SSSE3) each row
- * of 8 coefficients is moved with one byte shuffle chosen by the row's 8
- * mask bits instead of one coefficient at a time; elsewhere a portable loop
- * does the same (chosen at run time, block_pack.c). Internal to src/orient (sparse_coefs.c and
+ * without a memset). On CPUs with AVX-512 VBMI2 a block's non-zero
+ * coefficients are gathered and spread by two compress / expand
+ * instructions; with AVX2 (all of which have SSSE3) each row of 8
+ * coefficients is moved with one byte shuffle chosen by the row's 8 mask
+ * bits instead of one coefficient at a time; elsewhere a portable loop does
+ * the same (chosen at run time, block_pack.c). Internal to src/orient (sparse_coefs.c and
  * coef_plane.c). */
 #ifndef ES_ORIENT_BLOCK_PACK_H
 #define ES_ORIENT_BLOCK_PACK_H
@@ -70,7 +72,7 @@ void es_block_unpack_move_portable(JCOEF *d, uint64_t mask, const JCOEF *values,
 
 typedef void (*es_block_unpack_fn)(JCOEF *block, uint64_t mask, const JCOEF *values, size_t units);
 typedef struct es_block_pack_variant {
-    const char *name; /* "avx2", "portable" */
+    const char *name; /* "avx512", "avx2", "portable" */
     es_block_pack_fn pack;
     es_block_unpack_fn unpack;
     es_block_unpack_move_fn unpack_move;

@@ -6,7 +6,7 @@
  * two or more - or the 64 values from ES_SPARSE_DENSE_FROM on), the block
  * is left all zero, nothing is written
  * past ES_BLOCK_PACK_SLACK, and unpacking gives the block back; every
- * implementation this CPU runs (es_block_pack_variants: AVX2, portable) writes and reads exactly what the definition says, and
+ * implementation this CPU runs (es_block_pack_variants: AVX-512, AVX2, portable) writes and reads exactly what the definition says, and
  * unpacking reads no further than the slack (a record placed
  * at the very end of an allocation: ASan would report it); moving a block
  * (mirror signs, transposition), also straight from a record, gives what
