@@ -389,6 +389,7 @@ int es_cmd_strip(int argc, char **argv)
     bool progress = jobs.n > 1 && !o.quiet && t.progress.tty; /* then a summary follows */
     if (jobs.n > 1)
         es_block_cache_limit(S_BATCH_KEEP_BYTES, 0, 0);
+    es_block_cache_huge_pages(true); /* a turn's large blocks fault in 2 MiB at a time (block_cache.c) */
     for (size_t i = 0; i < jobs.n; i++) {
         if (progress) {
             char line[1024];

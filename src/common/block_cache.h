@@ -20,6 +20,7 @@
 #ifndef ES_COMMON_BLOCK_CACHE_H
 #define ES_COMMON_BLOCK_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,12 @@ void es_block_cache_limit(size_t cap_bytes, unsigned keep_ms, unsigned keep_jobs
 void es_block_cache_job_done(void);
 /* Unmaps every kept block (the caller is idle, or exits). */
 void es_block_cache_release(void);
+
+/* Whether blocks of 2 MiB and more are mapped from a 2 MiB boundary and ask
+ * the kernel for transparent huge pages: faster to fault in, resident in
+ * steps of 2 MiB (block_cache.c has the costs). Off by default: plain
+ * mappings of small pages, whose residency follows each page written. */
+void es_block_cache_huge_pages(bool on);
 
 typedef struct es_block_cache_stats {
     size_t kept_bytes;  /* bytes of the blocks kept now */

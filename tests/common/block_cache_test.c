@@ -2,18 +2,24 @@
  * handed to the next request it fits (not to one it is too small for, nor to
  * one it is far too large for), zeroed when asked; the cap on the bytes kept,
  * the keep_jobs and keep_ms limits and es_block_cache_release give blocks
- * back; realloc keeps the contents; a reused block takes no page faults; a
+ * back; realloc keeps the contents; a reused block takes no page faults;
+ * a block of 2 MiB or more starts on a 2 MiB boundary and, where the kernel
+ * gives transparent huge pages on request, one write makes the 2 MiB around
+ * it resident when es_block_cache_huge_pages is on (one page when off); a
  * kept block is poisoned under AddressSanitizer; many threads allocating and
  * freeing at once get intact blocks (run under ThreadSanitizer by make tsan). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../harness/test.h"
+#include "../support/resident.h"
 #include "common/block_cache.h"
 
 #if ES_BLOCK_CACHE_POISONS
@@ -217,6 +223,68 @@ static void test_reuse_takes_no_faults(void)
     es_block_cache_release();
 }
 
+#define S_HUGE (2 * S_MIB)
+
+/* The kernel's transparent huge page mode: 'a' always, 'm' madvise, 'n'
+ * never, 0 when it does not say (no such file). */
+static char s_thp_mode(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char line[128] = "";
+    if (!f)
+        return 0;
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    if (!got)
+        return 0;
+    return strstr(line, "[always]")    ? 'a'
+           : strstr(line, "[madvise]") ? 'm'
+           : strstr(line, "[never]")   ? 'n'
+                                       : 0;
+}
+
+/* Resident pages of the 2 MiB range at p (aligned) after one byte in its middle is written. */
+static long s_resident_after_one_write(unsigned char *p)
+{
+    p[S_MIB] = 1;
+    return es_test_resident_pages((uintptr_t)p, (uintptr_t)p + S_HUGE);
+}
+
+static void test_large_blocks_ask_for_huge_pages(void)
+{
+    if (ES_BLOCK_CACHE_POISONS)
+        SKIP("AddressSanitizer builds malloc each block");
+    char mode = s_thp_mode();
+    long page = sysconf(_SC_PAGESIZE), per_huge = (long)(S_HUGE / (size_t)page);
+    s_reset(0, 0, 0);
+
+    /* by default small pages: one write, one page (unless the kernel gives huge ones to all) */
+    unsigned char *q = es_block_alloc(6 * S_MIB);
+    REQUIRE(q);
+    uintptr_t next = ((uintptr_t)q + S_HUGE - 1) & ~(uintptr_t)(S_HUGE - 1);
+    long resident = s_resident_after_one_write((unsigned char *)next);
+    if (mode != 'a')
+        CHECK_INT_EQ(resident, 1);
+    es_block_free(q);
+
+    es_block_cache_huge_pages(true);
+    unsigned char *p = es_block_alloc(6 * S_MIB);
+    REQUIRE(p);
+    unsigned char *range = p - 64 + S_HUGE; /* the block's second 2 MiB (its header is in the first) */
+    CHECK_INT_EQ(((uintptr_t)p - 64) % S_HUGE, 0);
+    resident = s_resident_after_one_write(range);
+    if (mode == 'a' || mode == 'm')
+        CHECK_INT_EQ(resident, per_huge); /* one huge page (2 MiB free in one piece: a test machine has them) */
+    else
+        CHECK_INT_EQ(resident, 1);
+    es_block_free(p);
+    unsigned char *small = es_block_alloc(S_MIB); /* below 2 MiB: a plain mapping, whatever it starts at */
+    REQUIRE(small);
+    small[0] = 1;
+    es_block_free(small);
+    es_block_cache_huge_pages(false);
+}
+
 static void test_kept_block_is_poisoned(void)
 {
 #if ES_BLOCK_CACHE_POISONS
@@ -298,6 +366,7 @@ int main(void)
     ES_RUN(test_kept_jobs_and_time);
     ES_RUN(test_realloc);
     ES_RUN(test_reuse_takes_no_faults);
+    ES_RUN(test_large_blocks_ask_for_huge_pages);
     ES_RUN(test_kept_block_is_poisoned);
     ES_RUN(test_threads);
     es_block_cache_limit(0, 0, 0);
