@@ -230,12 +230,13 @@ static void s_unmap_all(const s_kept *k, size_t n)
 
 /* ---- the API ---- */
 
-static void *s_alloc(size_t n, bool zero)
+/* The smallest kept block of len bytes or more, and not more than half as
+ * large again, taken out of the table (expired ones unmapped on the way);
+ * hit->base NULL when there is none (counted as fresh when the caller then
+ * maps one: mapping). */
+static void s_take_fitting(size_t len, bool mapping, s_kept *hit)
 {
-    size_t len = s_map_len(n);
-    if (!len)
-        return NULL;
-    s_kept gone[S_MAX_KEPT], hit = {0};
+    s_kept gone[S_MAX_KEPT];
     pthread_mutex_lock(&s_cache.mu);
     size_t n_gone = s_cache.n ? s_expire(false, gone) : 0;
     size_t best = S_MAX_KEPT;
@@ -245,13 +246,22 @@ static void *s_alloc(size_t n, bool zero)
             best = i;
     }
     if (best < S_MAX_KEPT) {
-        hit = s_take(best);
+        *hit = s_take(best);
         s_cache.reused++;
-    } else {
+    } else if (mapping) {
         s_cache.fresh++;
     }
     pthread_mutex_unlock(&s_cache.mu);
     s_unmap_all(gone, n_gone);
+}
+
+static void *s_alloc(size_t n, bool zero)
+{
+    size_t len = s_map_len(n);
+    if (!len)
+        return NULL;
+    s_kept hit = {0};
+    s_take_fitting(len, true, &hit);
     bool zeroed = false;
     if (!hit.base && !(hit.base = s_map(hit.len = len, &zeroed)))
         return NULL;
@@ -277,6 +287,30 @@ void *es_block_realloc(void *p, size_t n)
         return s_expose(base, old, n);
     unsigned char *moved = s_remap(base, old, len);
     return moved ? s_expose(moved, len, n) : NULL;
+}
+
+void *es_block_grow(void *p, size_t used, size_t n)
+{
+    if (!p)
+        return es_block_alloc(n);
+    size_t old, len = s_map_len(n);
+    unsigned char *base = s_base(p, &old);
+    if (!len)
+        return NULL;
+    if (len <= old)
+        return s_expose(base, old, n);
+    if (used > old - S_HEADER)
+        used = old - S_HEADER;
+    s_kept hit = {0};
+    s_take_fitting(len, false, &hit);
+    if (!hit.base) { /* the pages move */
+        unsigned char *moved = s_remap(base, old, len);
+        return moved ? s_expose(moved, len, n) : NULL;
+    }
+    void *q = s_expose(hit.base, hit.len, n);
+    memcpy(q, p, used);
+    es_block_free(p);
+    return q;
 }
 
 void es_block_free(void *p)

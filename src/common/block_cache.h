@@ -47,6 +47,12 @@ void *es_block_alloc_zeroed(size_t n);
  * smaller), else by moving its pages (mremap: nothing is copied). NULL when
  * memory runs out (p is untouched). */
 void *es_block_realloc(void *p, size_t n);
+/* Grows p (NULL: es_block_alloc) to n bytes of which the caller has written
+ * only the first `used`: into a kept block that fits n when there is one
+ * (its pages are resident: those `used` bytes are copied, and p is freed,
+ * kept in its turn), else as es_block_realloc (p's pages move; the new ones
+ * are fresh). NULL when memory runs out (p is untouched). */
+void *es_block_grow(void *p, size_t used, size_t n);
 /* Keeps p for reuse when the limit allows it, else unmaps it. NULL: nothing. */
 void es_block_free(void *p);
 

@@ -240,17 +240,23 @@ static size_t s_hold_first(const es_orient_stripper *s)
  * the bytes go to are populated in one call (common/pages.h) rather than
  * faulted in one by one by the copy (the hold is a block of
  * common/block_cache.h: a fresh mapping unless the process kept one from an
- * earlier photo; the worker's GET hands over up to 120 KiB at a time). */
+ * earlier photo; the worker's GET hands over up to 120 KiB at a time). A
+ * hold that outgrows its first size (a photo to turn above S_HOLD_FIRST_MAX)
+ * grows at once to the size class of the input's known length, into a hold
+ * an earlier photo left (es_block_grow: only the bytes held so far are
+ * copied) where there is one: grown by doubling and moving its pages, a
+ * worker's hold for a 6 MB photo was 6 MB of fresh pages every time, the
+ * kept 8 MiB hold of the photo before too large for its 1 MiB start. */
 static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
     if (len > s->hold_cap - s->held_len) {
         size_t cap = s->hold_cap ? s->hold_cap : s_hold_first(s);
-        while (cap - s->held_len < len) {
+        while (cap - s->held_len < len || (s->hold_cap && cap < s->expect_len)) {
             if (cap > SIZE_MAX / 2)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
             cap *= 2;
         }
-        uint8_t *p = es_block_realloc(s->hold, cap);
+        uint8_t *p = es_block_grow(s->hold, s->held_len, cap);
         if (!p)
             return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
         s->hold = p;

@@ -2,7 +2,8 @@
  * handed to the next request it fits (not to one it is too small for, nor to
  * one it is far too large for), zeroed when asked; the cap on the bytes kept,
  * the keep_jobs and keep_ms limits and es_block_cache_release give blocks
- * back; realloc keeps the contents; a reused block takes no page faults;
+ * back; realloc keeps the contents; grow takes a kept block that fits and
+ * copies the bytes used, else moves the pages; a reused block takes no page faults;
  * a block of 2 MiB or more starts on a 2 MiB boundary and, where the kernel
  * gives transparent huge pages on request, one write makes the 2 MiB around
  * it resident when es_block_cache_huge_pages is on (one page when off); a
@@ -210,6 +211,45 @@ static long s_faults_of_a_block(size_t n, int value)
     return faults;
 }
 
+/* es_block_grow: into a kept block that fits (its address; the bytes used
+ * copied, the old block kept in its turn), else moved in place of a copy
+ * (no block counted fresh or reused); a block that already holds n is
+ * itself; NULL is an allocation. */
+static void test_grow(void)
+{
+    s_reset(64 * S_MIB, 0, 0);
+    unsigned char *kept = es_block_alloc(4 * S_MIB);
+    REQUIRE(kept);
+    es_block_free(kept);
+    unsigned char *p = es_block_grow(NULL, 0, S_MIB);
+    REQUIRE(p);
+    CHECK(p != kept); /* 4 MiB is too large for 1 MiB */
+    for (size_t i = 0; i < 1000; i++)
+        p[i] = (unsigned char)(i * 7);
+    CHECK(es_block_grow(p, 1000, S_MIB - 4096) == p); /* holds it already */
+    es_block_cache_stats before = es_block_cache_stats_now();
+    unsigned char *q = es_block_grow(p, 1000, 3 * S_MIB);
+    CHECK(q == kept);
+    for (size_t i = 0; i < 1000; i++)
+        CHECK_INT_EQ(q[i], (unsigned char)(i * 7));
+    es_block_cache_stats after = es_block_cache_stats_now();
+    CHECK_INT_EQ(after.reused, before.reused + 1);
+    CHECK_INT_EQ(after.fresh, before.fresh);
+    CHECK_INT_EQ(after.kept_blocks, 1); /* p, given back */
+    es_block_cache_release();
+    /* nothing kept: q's pages move, all of its bytes with them */
+    q[3 * S_MIB - 1] = 0x5C;
+    unsigned char *r = es_block_grow(q, 1000, 7 * S_MIB);
+    REQUIRE(r);
+    CHECK_INT_EQ(r[999], (unsigned char)(999 * 7));
+    CHECK_INT_EQ(r[3 * S_MIB - 1], 0x5C);
+    es_block_cache_stats last = es_block_cache_stats_now();
+    CHECK_INT_EQ(last.fresh, after.fresh);
+    CHECK_INT_EQ(last.reused, after.reused);
+    es_block_free(r);
+    es_block_cache_release();
+}
+
 static void test_reuse_takes_no_faults(void)
 {
     if (ES_TEST_SANITIZED)
@@ -365,6 +405,7 @@ int main(void)
     ES_RUN(test_cap);
     ES_RUN(test_kept_jobs_and_time);
     ES_RUN(test_realloc);
+    ES_RUN(test_grow);
     ES_RUN(test_reuse_takes_no_faults);
     ES_RUN(test_large_blocks_ask_for_huge_pages);
     ES_RUN(test_kept_block_is_poisoned);

@@ -5,13 +5,15 @@
  * keep (pixel limit, memory budget, frames libjpeg-turbo cannot transform),
  * streaming in any chunking, and the trailer never being transformed; the
  * input held while deciding is copied into populated pages (no page fault
- * per 4 KiB), in a hold sized once by the input's length. */
+ * per 4 KiB), in a hold sized once by the input's length, and a hold that
+ * outgrows its first size takes the block an earlier one left. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/test.h"
+#include "common/block_cache.h"
 #include "orient_util.h"
 #include "pages_util.h"
 
@@ -572,6 +574,53 @@ static void test_held_input_is_populated(void)
     free(in);
 }
 
+/* A hold that outgrows its first size (1 MiB) grows at once to the size
+ * class of the announced length, into a block an earlier input's hold left
+ * in the block cache (es_block_grow): of two equal inputs of 3 MB held
+ * while deciding (keep mode: nothing else takes a block), the second's hold
+ * takes the 4 MiB block the first left when it grows. Grown by doubling and
+ * moving its pages (1 -> 2 -> 4 MiB), it took none. */
+static void test_grown_hold_takes_a_kept_block(void)
+{
+    es_fixture_opts o = {.width = 64, .height = 48};
+    uint8_t *plain = NULL, *in;
+    size_t plain_len, len, whole_len;
+    REQUIRE(es_fixture_make(&o, &plain, &plain_len) == 0);
+    in = s_with_comments(plain, plain_len, 46, &len); /* 46 * 65537 bytes before the frame: ~3 MB */
+    free(plain);
+    REQUIRE(in);
+    es_orient_config keep = {.mode = ES_ORIENT_KEEP};
+    es_orient_result res;
+    uint8_t *whole = s_apply(in, len, &keep, &whole_len, &res);
+    REQUIRE(whole);
+    es_block_cache_limit((size_t)64 << 20, 60000, 0);
+    es_block_cache_release();
+    es_block_cache_stats st[3];
+    static s_sink sink;
+    for (int run = 0; run < 2; run++) {
+        st[run] = es_block_cache_stats_now();
+        sink.len = 0;
+        es_orient_stripper *s = es_orient_stripper_new(NULL, &keep, s_sink_write, &sink);
+        REQUIRE(s);
+        es_orient_stripper_expect_input(s, len);
+        const size_t piece = 128 * 1024;
+        for (size_t at = 0; at < len; at += piece)
+            CHECK_OK(es_orient_stripper_feed(s, in + at, len - at < piece ? len - at : piece));
+        CHECK_OK(es_orient_stripper_finish(s));
+        CHECK(es_orient_stripper_copied(s) > ((size_t)2 << 20)); /* held: past 2 MiB */
+        es_orient_stripper_free(s);
+        CHECK_MEM_EQ(sink.buf, sink.len, whole, whole_len);
+    }
+    st[2] = es_block_cache_stats_now();
+    CHECK_INT_EQ(st[1].reused, st[0].reused);     /* the first: nothing kept to take */
+    CHECK_INT_EQ(st[2].reused, st[1].reused + 1); /* the second's grown hold: the first's */
+    CHECK_INT_EQ(st[2].fresh, st[1].fresh + 1);   /* its 1 MiB start: the kept 4 MiB is too large for it */
+    es_block_cache_release();
+    es_block_cache_limit(0, 0, 0);
+    free(whole);
+    free(in);
+}
+
 /* A refused input is refused exactly as the plain stripper refuses it. */
 static void test_refusals_unchanged(void)
 {
@@ -608,6 +657,7 @@ int main(void)
     ES_RUN(test_corrupt_exif_means_upright);
     ES_RUN(test_chunking_and_trailer);
     ES_RUN(test_held_input_is_populated);
+    ES_RUN(test_grown_hold_takes_a_kept_block);
     ES_RUN(test_refusals_unchanged);
     return es_test_finish();
 }
