@@ -275,7 +275,9 @@ void *es_block_alloc(size_t n) { return s_alloc(n, false); }
 
 void *es_block_alloc_zeroed(size_t n) { return s_alloc(n, true); }
 
-void *es_block_realloc(void *p, size_t n)
+/* p grown to n bytes (see es_block_realloc); with take_kept into a kept
+ * block that fits when there is one, its first `used` bytes copied. */
+static void *s_resize(void *p, size_t n, size_t used, bool take_kept)
 {
     if (!p)
         return es_block_alloc(n);
@@ -285,33 +287,22 @@ void *es_block_realloc(void *p, size_t n)
         return NULL;
     if (len <= old) /* never shrunk: the block keeps its pages for the next request it fits */
         return s_expose(base, old, n);
+    s_kept hit = {0};
+    if (take_kept)
+        s_take_fitting(len, false, &hit);
+    if (hit.base) {
+        void *q = s_expose(hit.base, hit.len, n);
+        memcpy(q, p, used < old - S_HEADER ? used : old - S_HEADER);
+        es_block_free(p);
+        return q;
+    }
     unsigned char *moved = s_remap(base, old, len);
     return moved ? s_expose(moved, len, n) : NULL;
 }
 
-void *es_block_grow(void *p, size_t used, size_t n)
-{
-    if (!p)
-        return es_block_alloc(n);
-    size_t old, len = s_map_len(n);
-    unsigned char *base = s_base(p, &old);
-    if (!len)
-        return NULL;
-    if (len <= old)
-        return s_expose(base, old, n);
-    if (used > old - S_HEADER)
-        used = old - S_HEADER;
-    s_kept hit = {0};
-    s_take_fitting(len, false, &hit);
-    if (!hit.base) { /* the pages move */
-        unsigned char *moved = s_remap(base, old, len);
-        return moved ? s_expose(moved, len, n) : NULL;
-    }
-    void *q = s_expose(hit.base, hit.len, n);
-    memcpy(q, p, used);
-    es_block_free(p);
-    return q;
-}
+void *es_block_realloc(void *p, size_t n) { return s_resize(p, n, 0, false); }
+
+void *es_block_grow(void *p, size_t used, size_t n) { return s_resize(p, n, used, true); }
 
 void es_block_free(void *p)
 {

@@ -521,6 +521,26 @@ static void test_chunking_and_trailer(void)
     free(in);
 }
 
+/* A small photo with `count` comments of 65533 bytes before its frame
+ * (held while a stripper decides), and *whole its keep-mode output. */
+static uint8_t *s_commented_photo(size_t count, size_t *len, uint8_t **whole, size_t *whole_len)
+{
+    es_fixture_opts o = {.width = 64, .height = 48};
+    uint8_t *plain = NULL;
+    size_t plain_len;
+    if (es_fixture_make(&o, &plain, &plain_len) != 0)
+        return NULL;
+    uint8_t *in = s_with_comments(plain, plain_len, count, len);
+    free(plain);
+    es_orient_config keep = {.mode = ES_ORIENT_KEEP};
+    es_orient_result res;
+    if (in && !(*whole = s_apply(in, *len, &keep, whole_len, &res))) {
+        free(in);
+        in = NULL;
+    }
+    return in;
+}
+
 /* A photo whose first 384 KiB are comments is held while deciding (no
  * Exif, no scan yet): fed in pieces of 16 KiB then 100 KiB, with its length
  * announced, the hold is allocated once and its pages populated before each
@@ -539,17 +559,10 @@ static void test_held_input_is_populated(void)
     /* as the worker has it (src/worker/memory.c): large blocks are fresh mappings */
     REQUIRE(mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1 && mallopt(M_TRIM_THRESHOLD, 128 * 1024) == 1);
     malloc_trim(0);
-    es_fixture_opts o = {.width = 64, .height = 48};
-    uint8_t *plain = NULL, *in;
-    size_t plain_len, len, whole_len;
-    REQUIRE(es_fixture_make(&o, &plain, &plain_len) == 0);
-    in = s_with_comments(plain, plain_len, 6, &len);
-    free(plain);
-    REQUIRE(in);
     es_orient_config keep = {.mode = ES_ORIENT_KEEP};
-    es_orient_result res;
-    uint8_t *whole = s_apply(in, len, &keep, &whole_len, &res);
-    REQUIRE(whole);
+    size_t len, whole_len;
+    uint8_t *whole, *in = s_commented_photo(6, &len, &whole, &whole_len);
+    REQUIRE(in);
     static s_sink sink;
     sink.len = 0;
     es_orient_stripper *s = es_orient_stripper_new(NULL, &keep, s_sink_write, &sink);
@@ -582,17 +595,10 @@ static void test_held_input_is_populated(void)
  * moving its pages (1 -> 2 -> 4 MiB), it took none. */
 static void test_grown_hold_takes_a_kept_block(void)
 {
-    es_fixture_opts o = {.width = 64, .height = 48};
-    uint8_t *plain = NULL, *in;
-    size_t plain_len, len, whole_len;
-    REQUIRE(es_fixture_make(&o, &plain, &plain_len) == 0);
-    in = s_with_comments(plain, plain_len, 46, &len); /* 46 * 65537 bytes before the frame: ~3 MB */
-    free(plain);
-    REQUIRE(in);
     es_orient_config keep = {.mode = ES_ORIENT_KEEP};
-    es_orient_result res;
-    uint8_t *whole = s_apply(in, len, &keep, &whole_len, &res);
-    REQUIRE(whole);
+    size_t len, whole_len;
+    uint8_t *whole, *in = s_commented_photo(46, &len, &whole, &whole_len); /* 46 * 65537 bytes: ~3 MB */
+    REQUIRE(in);
     es_block_cache_limit((size_t)64 << 20, 60000, 0);
     es_block_cache_release();
     es_block_cache_stats st[3];
