@@ -18,11 +18,15 @@
  * lent from a copy of it elsewhere (refusals too), with the stats of the whole
  * input lent (bytes in and out, what was removed); pieces all lent in place are
  * never copied; apply leaves no APP1 unless it fell back to keep, and keep's
- * one APP1 holds only the tag. */
+ * one APP1 holds only the tag. The pieces run announces the input's length
+ * or not, as one of its bytes says, and freed large blocks are kept for
+ * later runs (common/block_cache.h, as in the worker and a CLI batch), so a
+ * hold outgrowing its first size may grow into one an earlier run left. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/block_cache.h"
 #include "exifstrip/orient.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -140,6 +144,8 @@ static void s_pieces_run(const uint8_t *data, size_t size, const es_orient_confi
     s_chunked_len = 0;
     es_orient_stripper *s = es_orient_stripper_new(NULL, cfg, s_collect, NULL);
     S_REQUIRE(s != NULL, "out of memory");
+    if (size && data[size / 3] & 1)
+        es_orient_stripper_expect_input(s, size);
     bool all_lent;
     es_err r3 = s_feed_pieces(s, data, size, lent, &all_lent);
     if (r3 == ES_OK)
@@ -208,6 +214,11 @@ static void s_one_mode(const uint8_t *data, size_t size, es_orient_mode mode)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static bool cache_on;
+    if (!cache_on) { /* kept without a time or job limit: any later run may take a block */
+        es_block_cache_limit((size_t)32 << 20, 0, 0);
+        cache_on = true;
+    }
     for (int mode = ES_ORIENT_APPLY; mode <= ES_ORIENT_DROP; mode++)
         s_one_mode(data, size, (es_orient_mode)mode);
     return 0;
