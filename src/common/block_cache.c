@@ -94,8 +94,9 @@ void es_block_cache_huge_pages(bool on) { __atomic_store_n(&s_huge, on, __ATOMIC
  * provided by one fault instead of 512: on the VM of issue 11 a small page
  * costs ~11 us to fault in and ~6.5 us populated, a huge one ~0.25 us per 4
  * KiB when the host has just backed it and ~4.5 us when it has not (memory
- * the guest handed back to it; tests/bench/fault_cost_bench.c measures
- * both). A 12 MP photo's turn (the CLI, alternating runs): 121-124 -> 93-95
+ * the guest handed back to it a few seconds after it was freed; session 35,
+ * a program writing one byte a page of 32 MiB, 5 rounds; make bench's
+ * fault_cost_bench measures the small pages). A 12 MP photo's turn (the CLI, alternating runs): 121-124 -> 93-95
  * ms of CPU back to back, 115-123 -> 101-128 ms with 4 s between runs. The
  * cost is memory: what is written is resident in steps of 2 MiB, not 4 KiB
  * (a block's last partial 2 MiB stays in small pages): a 3 MP photo's

@@ -251,16 +251,23 @@ static es_err s_copy(es_orient_stripper *s, const uint8_t *data, size_t len)
 {
     if (len > s->hold_cap - s->held_len) {
         size_t cap = s->hold_cap ? s->hold_cap : s_hold_first(s);
-        while (cap - s->held_len < len || (s->hold_cap && cap < s->expect_len)) {
+        while (cap - s->held_len < len) {
             if (cap > SIZE_MAX / 2)
                 return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
             cap *= 2;
         }
-        uint8_t *p = es_block_grow(s->hold, s->held_len, cap);
+        size_t class_cap = cap; /* the announced length's class (only reserved: pages come as written) */
+        while (s->hold_cap && class_cap < s->expect_len && class_cap <= SIZE_MAX / 2)
+            class_cap *= 2;
+        uint8_t *p = es_block_grow(s->hold, s->held_len, class_cap);
+        if (!p && class_cap > cap) { /* too large to reserve: what these bytes need */
+            class_cap = cap;
+            p = es_block_grow(s->hold, s->held_len, cap);
+        }
         if (!p)
             return s_fail(s, ES_ERR_NOMEM, "out of memory holding the input");
         s->hold = p;
-        s->hold_cap = cap;
+        s->hold_cap = class_cap;
     }
     s->held = s->hold;
     (void)es_pages_populate_written(s->hold + s->held_len, len);
