@@ -7,19 +7,25 @@
  * (a marker) stopping the fills of the interval. Past a stop the register
  * yields zero bits and the bit count goes negative: that block is given up.
  *
- * Codes: a 9-bit (DC) and a 10-bit (AC) lookahead table made from the same
- * canonical codes as jdhuff.c's (Annex C, after its start_pass validated the
- * table); an AC entry whose code and magnitude bits both fit holds the run,
- * the total length and the extended value at once. Longer codes are decoded
- * with jdhuff.c's maxcode / valoffset (Figure F.16); a code longer than 16
- * bits, which libjpeg-turbo reads as symbol 0 (silently on its fast path,
- * with a warning on its slow one), is given up. Runs that reach past the
- * 64th coefficient store at 63 like jpeg_natural_order's extra entries; the
- * DC predictor wraps like jdhuff.c's int.
+ * Codes: lookahead tables made from the same canonical codes as jdhuff.c's
+ * (Annex C, after its start_pass validated the table). An AC symbol whose
+ * code and magnitude bits fit 11 bits together is one entry of the "full"
+ * table: the run, the total length and the extended value. The others go
+ * through a 10-bit AC (9-bit DC) table of codes whose entry says where the
+ * magnitude is. Longer codes are decoded with jdhuff.c's maxcode / valoffset
+ * (Figure F.16); a code longer than 16 bits, which libjpeg-turbo reads as
+ * symbol 0 (silently on its fast path, with a warning on its slow one), is
+ * given up. Runs that reach past the 64th coefficient store at 63 like
+ * jpeg_natural_order's extra entries; the DC predictor wraps like jdhuff.c's
+ * int.
  * Not taken (session 34): one fill for every two AC symbols, unchecked (two
  * fast entries take at most the 57 bits a fill leaves), instead of the check
  * before each symbol: huff_decode_bench on a 12 MP quality-92 photo, 4
- * alternating runs, 48.1-49.3 ms against this loop's 47.4-48.8. */
+ * alternating runs, 48.1-49.3 ms against this loop's 47.4-48.8.
+ * Not taken (session 36), the same bench on the same photo: a full table of
+ * 12 bits (16 KiB) or of 9 or 10 instead of 11, all slower; two symbols in
+ * one full entry where both fit its bits (with a branch, or branch-free),
+ * 42.3-43.4 ms against the single symbol's 38.9-40.0. */
 #define JPEG_INTERNALS /* jpeglib.h then includes jpegint.h (the decoder modules) and jerror.h */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -30,6 +36,7 @@
 
 #define S_DC_BITS 9
 #define S_AC_BITS 10
+#define S_FULL_BITS 11
 /* An AC table entry: every field the loop needs is a load, not a shift and
  * a mask. step 0 stops the loop: an end of block (r 0..14 with s 0, which
  * ends the block like libjpeg's; shift is the code's length) or, with shift
@@ -41,6 +48,15 @@ typedef struct s_ac_entry {
     uint8_t mag_shift; /* 32 - s (32 for ZRL: magnitude and value 0) */
     uint32_t bias;     /* added to a magnitude whose top bit is 0 (Figure F.12: 1 - 2^s, 0 when s is 0) */
 } s_ac_entry;
+
+/* A full table entry: a code and its magnitude bits that fit S_FULL_BITS
+ * together, decoded at once. step 0: an end of block (shift is the code's
+ * length) or, with shift 0, a symbol the s_ac_entry path must decode. */
+typedef struct s_full_entry {
+    int16_t value; /* the coefficient (0 for ZRL) */
+    uint8_t step;  /* r + 1 */
+    uint8_t shift; /* the code's length + s */
+} s_full_entry;
 
 typedef struct s_slow {
     int32_t maxcode[18]; /* largest code of each length, -1 if none; [17] ends every search */
@@ -54,6 +70,7 @@ typedef struct s_dc_table {
 } s_dc_table;
 
 typedef struct s_ac_table {
+    s_full_entry full[1u << S_FULL_BITS];
     s_ac_entry fast[1u << S_AC_BITS];
     s_slow slow;
 } s_ac_table;
@@ -122,6 +139,32 @@ static s_ac_entry s_ac_entry_of(int len, int rs)
     return e;
 }
 
+/* at's full table from the n canonical codes of its symbols. */
+static void s_build_full(s_ac_table *at, const uint16_t *codes, const uint8_t *sizes, int n,
+                         const uint8_t *huffval)
+{
+    memset(at->full, 0, sizeof at->full);
+    for (int p = 0; p < n && sizes[p] <= S_FULL_BITS; p++) {
+        int r = huffval[p] >> 4, s = huffval[p] & 15, len = sizes[p];
+        bool eob = !s && r != 15;
+        if (!eob && len + s > S_FULL_BITS)
+            continue;
+        int spare = S_FULL_BITS - len;
+        for (uint32_t i = 0; i < 1u << spare; i++) {
+            uint32_t x = (uint32_t)codes[p] << spare | i;
+            s_full_entry *f = &at->full[x];
+            if (eob) {
+                f->shift = (uint8_t)len;
+                continue;
+            }
+            uint32_t mag = s ? (i >> (spare - s)) & ((1u << s) - 1) : 0;
+            f->value = (int16_t)(s ? s_extend(mag, s) : 0);
+            f->step = (uint8_t)(r + 1);
+            f->shift = (uint8_t)(len + s);
+        }
+    }
+}
+
 /* t's lookahead table: dt's (a DC table) or at's (AC), every entry whose
  * first bits are a code of at most its bits; the other entries zero. */
 static void s_build(s_dc_table *dt, s_ac_table *at, const JHUFF_TBL *t)
@@ -143,6 +186,8 @@ static void s_build(s_dc_table *dt, s_ac_table *at, const JHUFF_TBL *t)
                 at->fast[x] = s_ac_entry_of(sizes[p], t->huffval[p]);
         }
     }
+    if (at)
+        s_build_full(at, codes, sizes, n, t->huffval);
 }
 
 /* A code longer than the lookahead (Figure F.16 from there); -1 for none. */
@@ -316,6 +361,17 @@ static inline bool s_block(s_bits *b, const s_dc_table *dt, const s_ac_table *at
     for (int k = 1; k < DCTSIZE2;) {
         if (b->n < S_AC_BITS + 15) /* what a table entry takes at most */
             s_fill(b);
+        s_full_entry f = at->full[b->acc >> (64 - S_FULL_BITS)];
+        if (f.step) {
+            s_drop(b, f.shift);
+            k += f.step;
+            c[es_zigzag_natural[k - 1]] = f.value;
+            continue;
+        }
+        if (f.shift) { /* an end of block */
+            s_drop(b, f.shift);
+            break;
+        }
         s_ac_entry a = at->fast[b->acc >> (64 - S_AC_BITS)];
         if (!a.step) {
             if (a.shift) { /* an end of block */
