@@ -279,33 +279,33 @@ S_AVX2 static size_t s_pack_avx2(JCOEF *record, JCOEF *block)
     size_t n = (size_t)_mm_popcnt_u64(mask), len = DCTSIZE2;
     if (n >= ES_SPARSE_DENSE_FROM) {
         memcpy(record, block, DCTSIZE2 * sizeof(JCOEF));
-    } else if (n - (mask & 1) >= ES_SPARSE_NARROW_FROM && s_bytes_fit(row)) {
-        memcpy(record, &mask, sizeof mask);
-        JCOEF *values = record + ES_SPARSE_MASK_UNITS;
-        if (mask & 1)
-            *values++ = block[0];
-        uint8_t *bytes = (uint8_t *)values;
-        uint64_t ac = S_AC(mask);
-        /* each row's store also zeroes what follows its values: the last
-         * one with a value leaves the padding byte zero (rows past it have
-         * nothing to store) */
-        for (int r = 0, last = S_LAST_ROW(ac); r <= last; r++) {
-            unsigned m = (unsigned)(ac >> (8 * r)) & 0xFFu;
-            __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_bytes[m]);
-            _mm_storeu_si128((__m128i *)(void *)(bytes + S_ROW_START(ac, r)),
-                             _mm_shuffle_epi8(_mm_packs_epi16(row[r], row[r]), shuffle));
-        }
-        len = s_narrow_units(mask, n);
     } else {
         memcpy(record, &mask, sizeof mask);
         JCOEF *values = record + ES_SPARSE_MASK_UNITS;
-        for (int r = 0, last = S_LAST_ROW(mask); r <= last; r++) {
-            unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
-            __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_shuffles[m]);
-            _mm_storeu_si128((__m128i *)(void *)(values + S_ROW_START(mask, r)),
-                             _mm_shuffle_epi8(row[r], shuffle));
+        if (n - (mask & 1) >= ES_SPARSE_NARROW_FROM && s_bytes_fit(row)) {
+            if (mask & 1)
+                *values++ = block[0];
+            uint8_t *bytes = (uint8_t *)values;
+            uint64_t ac = S_AC(mask);
+            /* each row's store also zeroes what follows its values: the last
+             * one with a value leaves the padding byte zero (rows past it
+             * have nothing to store) */
+            for (int r = 0, last = S_LAST_ROW(ac); r <= last; r++) {
+                unsigned m = (unsigned)(ac >> (8 * r)) & 0xFFu;
+                __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_bytes[m]);
+                _mm_storeu_si128((__m128i *)(void *)(bytes + S_ROW_START(ac, r)),
+                                 _mm_shuffle_epi8(_mm_packs_epi16(row[r], row[r]), shuffle));
+            }
+            len = s_narrow_units(mask, n);
+        } else {
+            for (int r = 0, last = S_LAST_ROW(mask); r <= last; r++) {
+                unsigned m = (unsigned)(mask >> (8 * r)) & 0xFFu;
+                __m128i shuffle = _mm_loadu_si128((const __m128i *)(const void *)s_pack_shuffles[m]);
+                _mm_storeu_si128((__m128i *)(void *)(values + S_ROW_START(mask, r)),
+                                 _mm_shuffle_epi8(row[r], shuffle));
+            }
+            len = ES_SPARSE_MASK_UNITS + n;
         }
-        len = ES_SPARSE_MASK_UNITS + n;
     }
     /* four explicit stores (a loop here is turned into a slow `rep stos`) */
     __m256i *b = (__m256i *)(void *)block;
@@ -380,29 +380,29 @@ S_AVX512 static size_t s_pack_avx512(JCOEF *record, JCOEF *block)
     if (n >= ES_SPARSE_DENSE_FROM) {
         _mm512_storeu_si512(record, lo);
         _mm512_storeu_si512(record + 32, hi);
-    } else if (n - (mask & 1) >= ES_SPARSE_NARROW_FROM &&
-               !(_mm512_mask_test_epi16_mask(aclo, _mm512_add_epi16(lo, bias), high) |
-                 _mm512_mask_test_epi16_mask(khi, _mm512_add_epi16(hi, bias), high))) {
-        memcpy(record, &mask, sizeof mask);
-        JCOEF *values = record + ES_SPARSE_MASK_UNITS;
-        if (mask & 1)
-            *values++ = block[0];
-        uint8_t *bytes = (uint8_t *)values;
-        size_t n0 = (size_t)_mm_popcnt_u32(aclo), nac = n - (mask & 1);
-        _mm256_mask_storeu_epi8(bytes, s_first(n0),
-                                _mm512_cvtepi16_epi8(_mm512_maskz_compress_epi16(aclo, lo)));
-        _mm256_mask_storeu_epi8(bytes + n0, s_first(nac - n0),
-                                _mm512_cvtepi16_epi8(_mm512_maskz_compress_epi16(khi, hi)));
-        if (nac % 2)
-            bytes[nac] = 0; /* the last unit's other half */
-        len = s_narrow_units(mask, n);
     } else {
         memcpy(record, &mask, sizeof mask);
         JCOEF *values = record + ES_SPARSE_MASK_UNITS;
-        size_t n0 = (size_t)_mm_popcnt_u32(klo);
-        _mm512_mask_storeu_epi16(values, s_first(n0), _mm512_maskz_compress_epi16(klo, lo));
-        _mm512_mask_storeu_epi16(values + n0, s_first(n - n0), _mm512_maskz_compress_epi16(khi, hi));
-        len = ES_SPARSE_MASK_UNITS + n;
+        if (n - (mask & 1) >= ES_SPARSE_NARROW_FROM &&
+            !(_mm512_mask_test_epi16_mask(aclo, _mm512_add_epi16(lo, bias), high) |
+              _mm512_mask_test_epi16_mask(khi, _mm512_add_epi16(hi, bias), high))) {
+            if (mask & 1)
+                *values++ = block[0];
+            uint8_t *bytes = (uint8_t *)values;
+            size_t n0 = (size_t)_mm_popcnt_u32(aclo), nac = n - (mask & 1);
+            _mm256_mask_storeu_epi8(bytes, s_first(n0),
+                                    _mm512_cvtepi16_epi8(_mm512_maskz_compress_epi16(aclo, lo)));
+            _mm256_mask_storeu_epi8(bytes + n0, s_first(nac - n0),
+                                    _mm512_cvtepi16_epi8(_mm512_maskz_compress_epi16(khi, hi)));
+            if (nac % 2)
+                bytes[nac] = 0; /* the last unit's other half */
+            len = s_narrow_units(mask, n);
+        } else {
+            size_t n0 = (size_t)_mm_popcnt_u32(klo);
+            _mm512_mask_storeu_epi16(values, s_first(n0), _mm512_maskz_compress_epi16(klo, lo));
+            _mm512_mask_storeu_epi16(values + n0, s_first(n - n0), _mm512_maskz_compress_epi16(khi, hi));
+            len = ES_SPARSE_MASK_UNITS + n;
+        }
     }
     _mm512_storeu_si512(block, _mm512_setzero_si512());
     _mm512_storeu_si512(block + 32, _mm512_setzero_si512());
