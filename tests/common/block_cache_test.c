@@ -267,6 +267,12 @@ static void test_reuse_takes_no_faults(void)
 
 #define S_HUGE (2 * S_MIB)
 
+/* The first 2 MiB boundary at or after p. */
+static uintptr_t s_huge_boundary(const void *p)
+{
+    return ((uintptr_t)p + S_HUGE - 1) & ~(uintptr_t)(S_HUGE - 1);
+}
+
 /* Resident pages of the 2 MiB range at p (aligned) after one byte in its middle is written. */
 static long s_resident_after_one_write(unsigned char *p)
 {
@@ -285,7 +291,7 @@ static long s_probe(bool advise)
     unsigned char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return -1;
-    unsigned char *at = (unsigned char *)(((uintptr_t)m + S_HUGE - 1) & ~(uintptr_t)(S_HUGE - 1));
+    unsigned char *at = (unsigned char *)s_huge_boundary(m);
 #ifdef MADV_HUGEPAGE
     if (advise)
         (void)madvise(at, S_HUGE, MADV_HUGEPAGE);
@@ -310,7 +316,7 @@ static void test_large_blocks_ask_for_huge_pages(void)
     /* by default small pages: one write, one page (unless the system gives huge ones to all) */
     unsigned char *q = es_block_alloc(6 * S_MIB);
     REQUIRE(q);
-    uintptr_t next = ((uintptr_t)q + S_HUGE - 1) & ~(uintptr_t)(S_HUGE - 1);
+    uintptr_t next = s_huge_boundary(q);
     long resident = s_resident_after_one_write((unsigned char *)next);
     if (!to_all)
         CHECK_INT_EQ(resident, 1);
