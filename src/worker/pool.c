@@ -72,7 +72,8 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 #define S_EMPTY_BACKOFF_MS 100
 #define S_EMPTY_BACKOFF_MAX_MS 2000
 #define S_HEARTBEAT_EVERY_MS 1000 /* the heartbeat file is rewritten at most this often */
-/* A worker idle this long frees its spare upload buffer; the pool idle this long, the kept turn blocks. */
+/* A worker idle this long (others working) frees one waiting spare upload buffer; the pool idle this long,
+ * every spare and the kept turn blocks. */
 #define S_IDLE_RELEASE_MS 1000
 
 typedef struct s_item {
@@ -532,19 +533,20 @@ static void s_process(es_pool *p, s_item *it)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Waits (mu held) for cv_work. A thread that holds its upload buffer from
- * the last job (aws/s3/s3.h: the spare that saves the next job allocating
- * and faulting in a fresh one) frees it once it has been idle for
- * S_IDLE_RELEASE_MS; the blocks kept from turned photos (memory.h), which
- * any thread's next turn takes, are freed so only when the whole pool is
- * idle then (no job running, none queued): while other threads work, an
- * idle thread leaves them for their next photo. Gaps between receives keep
- * the spares, an idle worker does not. */
-static void s_wait_for_work(es_pool *p)
+/* Waits (mu held) for cv_work. The waiting upload buffers (aws/s3/s3.h:
+ * the spares that save the next jobs allocating and faulting in fresh ones)
+ * and the blocks kept from turned photos (memory.h) serve any thread's next
+ * job. A thread idle for S_IDLE_RELEASE_MS while others work frees one spare
+ * (the one its last job left, in effect), once per idle spell: *gave_back
+ * says it has, and its next job clears it. When the whole pool is idle then
+ * (no job running, none queued), every spare and block is freed. Gaps
+ * between receives keep them, an idle worker does not. */
+static void s_wait_for_work(es_pool *p, bool *gave_back)
 {
     bool pool_idle = p->active == 0 && p->qcount == 0;
     bool blocks_kept = pool_idle && es_block_cache_stats_now().kept_blocks;
-    if (!es_s3_upload_spare_bytes() && !blocks_kept) {
+    bool spares = (pool_idle || !*gave_back) && es_s3_upload_spare_bytes();
+    if (!spares && !blocks_kept) {
         es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
         return;
     }
@@ -553,9 +555,14 @@ static void s_wait_for_work(es_pool *p)
         return;
     pool_idle = p->active == 0;
     pthread_mutex_unlock(&p->mu);
-    es_s3_upload_release_spare();
-    if (pool_idle) /* a job starting meanwhile may lose the blocks: a saving missed, no harm */
+    /* a job starting meanwhile may lose a spare or the blocks: a saving missed, no harm */
+    if (pool_idle) {
+        es_s3_upload_release_spares();
         es_block_cache_release();
+    } else if (!*gave_back) {
+        es_s3_upload_release_spare();
+    }
+    *gave_back = true;
     pthread_mutex_lock(&p->mu);
 }
 
@@ -563,12 +570,14 @@ static void *s_worker(void *arg)
 {
     es_pool *p = arg;
     es_http_set_thread_cancel(&p->cancel); /* for the thread's whole life */
+    bool gave_back = false;                /* a spare since its last job (s_wait_for_work) */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->qcount == 0 && !p->stopping)
-            s_wait_for_work(p);
+            s_wait_for_work(p, &gave_back);
         if (p->stopping)
             break; /* queued messages are given back by the main thread */
+        gave_back = false;
         s_item *it = p->queue[p->qhead];
         p->qhead = (p->qhead + 1) % p->qcap;
         p->qcount--;

@@ -11,9 +11,9 @@
 # anonymous memory), since most of an idle worker is shared library code.
 # Targets (issue 11): idle <= 8 MB, load <= 12 MB + concurrency x part size
 # actually in flight, the 1 GB photo <= 32 MB. Beyond the bytes of the photos
-# in flight, the threads' spare upload buffers keep about 2 MiB for the
-# process: a spare taken for a smaller photo gives back its pages past that
-# (256 KiB a thread at least; src/aws/s3/part_spare.c).
+# in flight, the spare upload buffers keep about 2 MiB for the process: a
+# spare taken for a smaller photo gives back its pages past that (256 KiB at
+# least; src/aws/s3/part_spare.c).
 # Usage: tests/bench/rss.sh [BUILD_DIR]   (default build; needs BUILD/exifstrip
 #   and BUILD/tests/tools/mkfixture: make test-build)
 # Environment: ES_TEST_ENDPOINT   use this running emulator (else one is started)

@@ -482,7 +482,7 @@ static void test_turned_photo_is_lent_not_copied(void)
     es_job_message msg = s_msg("{}");
     es_job_result res;
     for (int run = 0; run < 2; run++) {
-        es_s3_upload_release_spare();
+        es_s3_upload_release_spares();
         long seq = es_wfix_last_seq();
         if (run == 1) /* B holds the older source 0B: If-None-Match fails, the kept body is resent */
             snprintf(rec.sequencer, sizeof rec.sequencer, "0C");

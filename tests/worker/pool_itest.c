@@ -8,7 +8,8 @@
  * promptly at the deadline (a stalled UploadPart too, with its multipart
  * upload still aborted), a stop ending a 20 s long poll at once, a second
  * stop request, and a failing receive loop; turned photos reusing the
- * blocks of the turn before theirs, none kept once the pool is idle. */
+ * blocks of the turn before theirs, no block and no spare upload buffer kept
+ * once the pool is idle. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "../support/wait.h"
 #include "../support/worker_fixture.h"
 #include "../support/s3_admin.h"
+#include "aws/s3/s3.h"
 #include "common/block_cache.h"
 #include "common/log.h"
 #include "worker/clock.h"
@@ -403,19 +405,34 @@ static bool s_poll(bool (*pred)(void))
     return pred();
 }
 
-static bool s_both_turned(void) { return s_in_dst("turn-a.jpg") && s_in_dst("turn-b.jpg"); }
+static bool s_all_written(void)
+{
+    return s_in_dst("turn-a.jpg") && s_in_dst("turn-b.jpg") && s_in_dst("plain-c.jpg");
+}
 
-static bool s_none_kept(void) { return es_block_cache_stats_now().kept_blocks == 0; }
+static bool s_none_kept(void)
+{
+    return es_block_cache_stats_now().kept_blocks == 0 && es_s3_upload_spare_bytes() == 0;
+}
+
+static bool s_spare_waits(void) { return es_s3_upload_spare_bytes() > 0; }
 
 /* Two turned photos, one job after the other: the second turn takes the
  * blocks the first one freed (common/block_cache.h, kept by es_pool_run:
- * worker/memory.h) instead of mapping fresh ones; once the pool has been idle
- * (S_IDLE_RELEASE_MS, pool.c) the process keeps none while it still runs. */
+ * worker/memory.h) instead of mapping fresh ones; a photo stripped as it
+ * streams (not turned) leaves its part buffer as a spare (aws/s3/s3.h: a
+ * turned photo's output is lent, no part). Once the pool has been idle
+ * (S_IDLE_RELEASE_MS, pool.c) the process keeps no block and no spare while
+ * it still runs. */
 static void test_turned_photos_reuse_blocks_none_kept_idle(void)
 {
     SETUP(1, 10);
+    es_s3_upload_release_spares(); /* what the tests before left */
     es_block_cache_stats before = es_block_cache_stats_now();
     CHECK_INT_EQ(before.kept_blocks, 0);
+    size_t plain_len = 0;
+    const uint8_t *plain = s_jpeg(&plain_len);
+    REQUIRE(plain);
     uint8_t *jpeg[2] = {NULL, NULL};
     size_t len[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
@@ -428,9 +445,11 @@ static void test_turned_photos_reuse_blocks_none_kept_idle(void)
     }
     REQUIRE(s_put_and_send("turn-a.jpg", jpeg[0], len[0]));
     REQUIRE(s_put_and_send("turn-b.jpg", jpeg[1], len[1]));
+    REQUIRE(s_put_and_send("plain-c.jpg", plain, plain_len));
     s_run r;
     REQUIRE(s_start(&r));
-    CHECK(s_poll(s_both_turned));
+    CHECK(s_poll(s_all_written));
+    CHECK(s_poll(s_spare_waits)); /* within a second of the last upload */
     es_block_cache_stats done = es_block_cache_stats_now();
     CHECK(done.fresh > before.fresh);
     /* The second turn starts within ES_WORKER_KEEP_MS of the first's end
@@ -443,7 +462,7 @@ static void test_turned_photos_reuse_blocks_none_kept_idle(void)
     es_pool_request_stop(r.pool);
     s_finish(&r);
     CHECK_OK(r.rc);
-    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 2);
+    CHECK_INT_EQ(r.stats.outcomes[ES_JOB_STRIPPED], 3);
     CHECK_INT_EQ(es_block_cache_stats_now().kept_blocks, 0);
     free(jpeg[0]);
     free(jpeg[1]);

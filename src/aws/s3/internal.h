@@ -33,27 +33,33 @@ void es_s3_target_clean(es_s3_target *t);
 /* The full URL of (bucket, key, encoded query); malloc'd, NULL on error. */
 char *es_s3_url(const es_s3_client *c, const char *bucket, const char *key, const char *query);
 
-/* What the threads' spare part buffers may hold beyond the bytes their
- * uploads announced, process-wide, before a spare taken for a smaller upload
- * gives back its pages past that upload's (part_spare.c). */
+/* What the spare part buffers may hold beyond the bytes their uploads
+ * announced, process-wide, before a spare taken for a smaller upload gives
+ * back its pages past that upload's (part_spare.c). */
 #define ES_S3_SPARE_EXCESS_CAP ((size_t)2 << 20)
+/* The most spares the pool keeps waiting (one per upload running at once:
+ * the worker's most threads). */
+#define ES_S3_SPARE_POOL_MAX 64
 
-/* The thread's spare part buffer (part_spare.c). take: an empty b gets the
- * spare when it holds need bytes and its NUL and is within b's cap; one that
- * does not fit is freed (growing it would copy bytes nobody needs, keeping it
- * would hold a second part beside the one b allocates afresh). announced:
- * need is the whole upload's size (es_s3_upload_expect), so the spare keeps
- * past it only what the other threads' excess leaves under
- * ES_S3_SPARE_EXCESS_CAP (256 KiB at least) and gives back the pages beyond.
- * Returns how many of the spare's first bytes are resident, 0 when b got
- * none. fresh_size: the bytes to reserve in an empty b
- * that got no spare, for need bytes: a whole part (8 MiB at least, or need
- * when more; never above b's cap), of which only the pages written become
- * resident, so that as the spare it fits later uploads. keep: b's
- * allocation, touched bytes of it resident, becomes the thread's spare (of
- * two, the larger stays); b is left empty. excess: the bytes the threads'
- * spares hold beyond their uploads' announced sizes now (a waiting spare's
- * all count). */
+/* The pool of spare part buffers (part_spare.c). take: an empty b gets the
+ * waiting spare that fits it best among those that hold need bytes and
+ * their NUL and are within b's cap; those that do not fit are freed
+ * (growing one would copy bytes nobody needs, keeping it would hold a
+ * second part beside the one b allocates afresh). announced: need is the
+ * whole upload's size (es_s3_upload_expect): the best is the least resident
+ * spare whose resident bytes hold need, else the most resident, and the
+ * spare keeps past need only what the other spares' excess leaves under
+ * ES_S3_SPARE_EXCESS_CAP (256 KiB at least) and gives back the pages
+ * beyond; not announced: the most resident. Returns how many of the spare's
+ * first bytes are resident, 0 when b got none. fresh_size: the bytes to
+ * reserve in an empty b that got no spare, for need bytes: a whole part (8
+ * MiB at least, or need when more; never above b's cap), of which only the
+ * pages written become resident, so that as a spare it fits later uploads.
+ * keep: b's allocation, touched bytes of it resident, waits in the pool (when
+ * it holds ES_S3_SPARE_POOL_MAX, the least resident of them and b goes); b
+ * is left empty. excess: the bytes the spares hold beyond their uploads'
+ * announced sizes now (a waiting spare's all count). A thread runs one
+ * upload at a time: its upload's excess is counted per thread. */
 size_t es_s3_spare_take(es_buf *b, size_t need, bool announced);
 size_t es_s3_spare_fresh_size(const es_buf *b, size_t need);
 void es_s3_spare_keep(es_buf *b, size_t touched);

@@ -220,19 +220,23 @@ ES_MUST_USE es_err es_s3_upload_resend(es_s3_upload *u, es_aws_result *res);
 void es_s3_upload_abort(es_s3_upload *u);
 /* Frees u after finish; accepts NULL. */
 void es_s3_upload_free(es_s3_upload *u);
-/* A finished or freed upload leaves its part buffer (at most one part) to
- * the calling thread's next upload, one spare per thread: no fresh pages to
- * map, populate and zero per object. A spare that does not fit the upload
- * that looks at it is freed. A spare taken for a smaller announced upload
- * (es_s3_upload_expect) keeps past that upload's bytes only what leaves the
- * threads' excess (what their spares hold beyond the sizes announced, a
- * waiting spare counting whole) under 2 MiB, 256 KiB at least, and gives
- * back its pages beyond.
- * release_spare frees the thread's spare (call it when the thread goes
- * idle); thread exit frees it too. spare_bytes: its capacity, 0 if none;
- * spare_resident: how many of its first bytes were written (its resident
- * pages), 0 if none. */
+/* A finished or freed upload leaves its part buffer (at most one part) to a
+ * later upload on any thread, a spare in the process's pool: no fresh pages
+ * to map, populate and zero per object. An upload takes the spare that fits
+ * it best: the least resident one whose resident pages hold all the bytes it
+ * announced (es_s3_upload_expect), else the most resident one. A spare that
+ * does not fit the upload that looks at it is freed. A spare taken for a
+ * smaller announced upload keeps past that upload's bytes only what leaves
+ * the spares' excess (what they hold beyond the sizes announced, a waiting
+ * spare counting whole) under 2 MiB, 256 KiB at least, and gives back its
+ * pages beyond. One upload at a time per thread.
+ * release_spare frees the most resident waiting spare (call it when a
+ * thread goes idle while others work), release_spares every waiting one
+ * (when the process goes idle). spare_bytes: the waiting spares' capacity,
+ * 0 if none; spare_resident: how many of their first bytes were written
+ * (their resident pages), 0 if none. */
 void es_s3_upload_release_spare(void);
+void es_s3_upload_release_spares(void);
 size_t es_s3_upload_spare_bytes(void);
 size_t es_s3_upload_spare_resident(void);
 

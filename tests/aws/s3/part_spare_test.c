@@ -1,13 +1,15 @@
-/* part_spare_test.c - the threads' spare part buffers (part_spare.c) under
- * threads: each thread takes its spare (announced or not), owns it while it
+/* part_spare_test.c - the pool of spare part buffers (part_spare.c) under
+ * threads: each thread takes a spare (announced or not), owns it while it
  * writes a pattern of its own over the bytes it needs and reads it back, and
  * keeps it again, in sizes from 1000 bytes to 7 MiB, so that spares taken for
  * smaller uploads give back pages past the process's excess cap while other
- * threads hold theirs. A buffer is never held by two threads at once (the
- * pattern stays), the bytes a spare claims as resident are (mincore) and lie
- * within it, a thread that exits holding its spare frees it (LeakSanitizer
- * in the ASan build) and takes its share of the excess with it, as one that
- * goes idle releases it: the excess is 0 once every thread is gone. */
+ * threads hold theirs, and half the threads give back one waiting spare at
+ * the end while the others still work. A buffer is never held by two threads
+ * at once (the pattern stays), the bytes a spare claims as resident are
+ * (mincore) and lie within it, the pool never keeps more spares than uploads
+ * ran at once, and once every thread is gone the excess is exactly what the
+ * waiting spares hold, and 0 when they are released (LeakSanitizer in the
+ * ASan build: none is lost). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -29,7 +31,7 @@
 typedef struct s_worker {
     int id;
     uint32_t rng;
-    bool release_at_end; /* es_s3_upload_release_spare before exiting, else exit holding it */
+    bool release_at_end; /* es_s3_upload_release_spare (one) before exiting */
     unsigned overwritten, not_resident, too_long, taken;
 } s_worker;
 
@@ -96,7 +98,7 @@ static void *s_work(void *arg)
 
 static void test_threads_share_spares(void)
 {
-    es_s3_upload_release_spare();
+    es_s3_upload_release_spares();
     REQUIRE(es_s3_spare_excess() == 0);
     pthread_t th[S_THREADS];
     s_worker w[S_THREADS];
@@ -112,9 +114,12 @@ static void test_threads_share_spares(void)
         CHECK_INT_EQ(w[i].too_long, 0);
         taken += w[i].taken;
     }
-    CHECK(taken > S_THREADS * S_ROUNDS / 2);     /* each thread's spare served its next rounds */
-    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0); /* this thread's: it took none */
-    CHECK_INT_EQ(es_s3_spare_excess(), 0);       /* every thread's share went with it */
+    CHECK(taken > S_THREADS * S_ROUNDS / 2);                           /* the spares served later rounds */
+    CHECK(es_s3_upload_spare_bytes() <= S_THREADS * (S_PART_MAX + 1)); /* one per upload at once at most */
+    CHECK_INT_EQ(es_s3_spare_excess(), es_s3_upload_spare_resident()); /* no thread holds one */
+    es_s3_upload_release_spares();
+    CHECK_INT_EQ(es_s3_upload_spare_bytes(), 0);
+    CHECK_INT_EQ(es_s3_spare_excess(), 0);
 }
 
 int main(void)

@@ -191,10 +191,10 @@ static void test_small_body_is_one_put(void)
     es_s3_client_free(c);
 }
 
-/* The bytes of the thread's spare, freed. */
+/* The capacity of the waiting spares (part_spare.c's pool). */
 static size_t s_spare_total(void) { return es_s3_upload_spare_bytes(); }
 
-static void s_release_all(void) { es_s3_upload_release_spare(); }
+static void s_release_all(void) { es_s3_upload_release_spares(); }
 
 /* len bytes of s_write's pattern from offset 0 (the caller frees). */
 static uint8_t *s_pattern(size_t len)
@@ -571,7 +571,7 @@ static void *s_other_thread(void *arg)
     s_upload_announced(o->c, 3000000);
     s_upload_announced(o->c, 100000);
     o->resident_after_small = es_s3_upload_spare_resident();
-    return NULL; /* thread exit frees its spare */
+    return NULL; /* its spare waits in the pool */
 }
 
 /* The spares hold at most ES_S3_SPARE_EXCESS_CAP beyond what the uploads
@@ -580,8 +580,8 @@ static void *s_other_thread(void *arg)
  * fresh pages), and when it does not keeps what the room left under the cap
  * allows past the upload's bytes (256 KiB at least) and gives back the rest
  * (not resident then), and the next larger upload
- * is sent whole again. Another thread's waiting spare counts too; a thread's
- * exit takes its share away. A fresh buffer is reserved for 8 MiB, or for a
+ * is sent whole again. A spare another upload holds counts too, and every
+ * waiting spare whole. A fresh buffer is reserved for 8 MiB, or for a
  * whole part when that is less, or for the photo when it is more. */
 static void test_spare_excess_is_capped(void)
 {
@@ -611,17 +611,27 @@ static void test_spare_excess_is_capped(void)
     s_upload_announced(c, 4900000); /* sent whole from the spare, its pages populated again */
     CHECK(es_s3_upload_spare_resident() > 4900000);
 
-    /* this thread's 4.9 MB waiting (over the cap alone) and another's 3 MB: its
-     * small upload's take keeps 256 KiB past its bytes */
+    /* this thread holds the 4.9 MB spare for a small upload (the cap's worth
+     * past its bytes kept: the whole excess); another thread's 3 MB upload
+     * maps a fresh buffer, and its small upload takes that one back from the
+     * pool and keeps 256 KiB past its bytes */
+    es_buf_init(&b, S_PART);
+    size_t held = es_s3_spare_take(&b, 100000, true);
+    REQUIRE(b.data);
+    CHECK(held >= kept && held <= kept + page);
+    CHECK_INT_EQ(es_s3_spare_excess(), held - 100001);
     s_other o = {c, 0};
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, s_other_thread, &o) == 0);
     REQUIRE(pthread_join(th, NULL) == 0);
     CHECK(o.resident_after_small >= 100001 + (256u << 10) &&
           o.resident_after_small <= 100001 + (256u << 10) + page);
-    CHECK_INT_EQ(es_s3_spare_excess(), es_s3_upload_spare_resident()); /* the other's share went with it */
+    es_s3_spare_keep(&b, held);
+    CHECK_INT_EQ(es_s3_upload_spare_resident(), held + o.resident_after_small); /* both wait */
+    CHECK_INT_EQ(es_s3_spare_excess(), es_s3_upload_spare_resident());          /* all of them count */
     s_release_all();
     CHECK_INT_EQ(es_s3_spare_excess(), 0);
+    CHECK_INT_EQ(s_spare_total(), 0);
     es_s3_client_free(c);
 
     es_buf_init(&b, (size_t)16 << 20);
@@ -630,6 +640,60 @@ static void test_spare_excess_is_capped(void)
     CHECK_INT_EQ(es_s3_spare_fresh_size(&b, (size_t)20 << 20), (size_t)16 << 20);
     es_buf_init(&b, S_PART);
     CHECK_INT_EQ(es_s3_spare_fresh_size(&b, 1000), S_PART);
+}
+
+/* The waiting spares are one pool, whichever thread left them: an announced
+ * upload takes the least resident spare whose resident pages hold all its
+ * bytes (a photo as large as one seen before populates no page, and a small
+ * one leaves the large spare to the next large photo), else the most
+ * resident one; an unannounced upload, whose size is not known, the most
+ * resident one too. A thread gone idle gives back the most resident one. */
+static void test_spare_pool_fits_best(void)
+{
+    s_release_all();
+    static const size_t sizes[] = {200000, 3000000, 1000000};
+    char *data[3];
+    es_buf b[3];
+    for (int i = 0; i < 3; i++) { /* three uploads at once: three fresh buffers */
+        es_buf_init(&b[i], S_PART);
+        CHECK_INT_EQ(es_s3_spare_take(&b[i], sizes[i], true), 0);
+        REQUIRE(b[i].data == NULL);
+        REQUIRE(es_buf_reserve(&b[i], es_s3_spare_fresh_size(&b[i], sizes[i])) == ES_OK);
+        memset(b[i].data, 'a' + i, sizes[i] + 1);
+        data[i] = b[i].data;
+    }
+    for (int i = 0; i < 3; i++)
+        es_s3_spare_keep(&b[i], sizes[i] + 1);
+    CHECK_INT_EQ(es_s3_upload_spare_resident(), 200001 + 3000001 + 1000001);
+    static const struct {
+        size_t need;
+        bool announced;
+        int gets; /* index into sizes */
+    } takes[] = {{150000, true, 0}, {900000, true, 2}, {2000000, true, 1}};
+    for (int i = 0; i < 3; i++) { /* each held while the next one takes */
+        es_buf_init(&b[i], S_PART);
+        CHECK_INT_EQ(es_s3_spare_take(&b[i], takes[i].need, takes[i].announced), sizes[takes[i].gets] + 1);
+        CHECK(b[i].data == data[takes[i].gets]);
+    }
+    CHECK_INT_EQ(s_spare_total(), 0); /* all three taken */
+    for (int i = 0; i < 3; i++)
+        es_s3_spare_keep(&b[i], sizes[takes[i].gets] + 1);
+    static const struct {
+        size_t need;
+        bool announced;
+    } largest[] = {{5000000, true}, {1000, false}}; /* none holds 5 MB; 1000 bytes not announced */
+    for (int i = 0; i < 2; i++) {
+        es_buf_init(&b[0], S_PART);
+        CHECK_INT_EQ(es_s3_spare_take(&b[0], largest[i].need, largest[i].announced), 3000001);
+        CHECK(b[0].data == data[1]);
+        es_s3_spare_keep(&b[0], 3000001);
+    }
+    es_s3_upload_release_spare(); /* a thread gone idle: the most resident spare goes */
+    CHECK_INT_EQ(es_s3_upload_spare_resident(), 200001 + 1000001);
+    CHECK_INT_EQ(es_s3_spare_excess(), 200001 + 1000001);
+    s_release_all();
+    CHECK_INT_EQ(s_spare_total(), 0);
+    CHECK_INT_EQ(es_s3_spare_excess(), 0);
 }
 
 /* A spare too small for an upload's first bytes is freed, not grown (a
@@ -888,6 +952,7 @@ int main(void)
     ES_RUN(test_expect_hint_keeps_the_bytes);
     ES_RUN(test_thread_reuses_its_part_buffer);
     ES_RUN(test_announced_part_is_written_without_faults);
+    ES_RUN(test_spare_pool_fits_best);
     ES_RUN(test_spare_taken_only_when_it_fits);
     ES_RUN(test_spare_excess_is_capped);
     ES_RUN(test_exact_part_multiple_has_no_empty_part);
