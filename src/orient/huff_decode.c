@@ -39,8 +39,9 @@
 #define S_FULL_BITS 11
 /* An AC table entry: every field the loop needs is a load, not a shift and
  * a mask. step 0 stops the loop: an end of block (r 0..14 with s 0, which
- * ends the block like libjpeg's; shift is the code's length) or, with shift
- * 0, a code longer than the table. */
+ * ends the block like libjpeg's; shift is the code's length; the loop reads
+ * one this short from the full table first) or, with shift 0, a code
+ * longer than the table. */
 typedef struct s_ac_entry {
     uint8_t shift;     /* the code's length + s: what the register drops */
     uint8_t code_len;  /* where the magnitude starts */
@@ -373,11 +374,8 @@ static inline bool s_block(s_bits *b, const s_dc_table *dt, const s_ac_table *at
             break;
         }
         s_ac_entry a = at->fast[b->acc >> (64 - S_AC_BITS)];
+        /* step 0 here is a code longer than the table: an end of block as short is a full entry */
         if (!a.step) {
-            if (a.shift) { /* an end of block */
-                s_drop(b, a.shift);
-                break;
-            }
             if (b->n < 32) /* 16 + 15 */
                 s_fill(b);
             int rs = s_long_code(&at->slow, b->acc, S_AC_BITS + 1, &len);
