@@ -537,7 +537,7 @@ static void s_process(es_pool *p, s_item *it)
  * the spares that save the next jobs allocating and faulting in fresh ones)
  * and the blocks kept from turned photos (memory.h) serve any thread's next
  * job. A thread idle for S_IDLE_RELEASE_MS while others work frees one spare
- * (the one its last job left, in effect), once per idle spell: *gave_back
+ * (the most resident), once per idle spell: *gave_back
  * says it has, and its next job clears it. When the whole pool is idle then
  * (no job running, none queued), every spare and block is freed. Gaps
  * between receives keep them, an idle worker does not. */

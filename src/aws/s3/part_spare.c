@@ -23,8 +23,9 @@
  * 30) each thread's spare followed whatever photo the thread got next: a
  * small one trimmed it, and the next large one on that thread populated its
  * pages again (on the corpus run of issue 11, about 8 of the 22.6 page
- * faults per photo: the pool takes 14.4). The pool holds at most as many spares as uploads ever ran at
- * once (ES_S3_SPARE_POOL_MAX at most: the least resident goes).
+ * faults per photo: the pool takes 14.4). The pool holds at most as many
+ * spares as uploads ever ran at once (ES_S3_SPARE_POOL_MAX at most: the
+ * least resident goes).
  *
  * The memory this holds beyond what uploads need is bounded for the whole
  * process: the "excess" is every waiting spare's resident bytes and, for
@@ -87,6 +88,17 @@ static s_spare s_remove(size_t i)
     s_pool[i] = s_pool[--s_count];
     s_excess_sub(sp.touched);
     return sp;
+}
+
+/* The index of the most resident waiting spare, or of the least (s_mu
+ * held, the pool not empty). */
+static size_t s_by_residence(bool most)
+{
+    size_t at = 0;
+    for (size_t i = 1; i < s_count; i++)
+        if (most ? s_pool[i].touched > s_pool[at].touched : s_pool[i].touched < s_pool[at].touched)
+            at = i;
+    return at;
 }
 
 /* b (empty) can use a spare of cap bytes when it holds need bytes and its
@@ -181,10 +193,7 @@ void es_s3_spare_keep(es_buf *b, size_t touched)
         return;
     pthread_mutex_lock(&s_mu);
     if (s_count == ES_S3_SPARE_POOL_MAX) { /* full: of the pool and sp, the least resident goes */
-        size_t least = 0;
-        for (size_t i = 1; i < s_count; i++)
-            if (s_pool[i].touched < s_pool[least].touched)
-                least = i;
+        size_t least = s_by_residence(false);
         if (s_pool[least].touched < sp.touched) {
             free(s_remove(least).data);
         } else {
@@ -201,12 +210,8 @@ void es_s3_spare_keep(es_buf *b, size_t touched)
 void es_s3_upload_release_spare(void)
 {
     pthread_mutex_lock(&s_mu);
-    size_t most = 0;
-    for (size_t i = 1; i < s_count; i++)
-        if (s_pool[i].touched > s_pool[most].touched)
-            most = i;
     if (s_count)
-        free(s_remove(most).data);
+        free(s_remove(s_by_residence(true)).data);
     pthread_mutex_unlock(&s_mu);
 }
 

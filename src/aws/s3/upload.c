@@ -10,8 +10,8 @@
  * mid-upload cannot: its upload stays open, billed
  * and invisible, until bucket B's AbortIncompleteMultipartUpload lifecycle rule
  * removes it (README, "Bucket B"). Memory stays about one part; the buffer
- * is a spare an earlier upload left when one fits (part_spare.c). The pages the
- * first bytes will be written to are populated in one call when the part
+ * is a spare an earlier upload left when one fits (part_spare.c). The pages
+ * the first bytes will be written to are populated in one call when the part
  * starts (s_part_start), those an earlier upload wrote excepted.
  * Each part's CRC-64/NVME is computed piece by piece as the bytes are copied in.
  * Lent bodies (es_s3_upload_lend: bytes that stay valid until the upload is
@@ -91,8 +91,9 @@ static es_err s_fail(es_s3_upload *u, es_err code, es_aws_result *res, const cha
 }
 
 /* Gives the empty part its buffer for its first `want` bytes: the spare
- * that fits best when one fits, else a fresh one (es_s3_spare_fresh_size: reserved for
- * a whole part, so that as the spare it serves later uploads). Then fills in
+ * that fits best when one fits, else a fresh one (es_s3_spare_fresh_size:
+ * reserved for a whole part, so that as a spare it serves later uploads).
+ * Then fills in
  * the page tables of the pages those bytes and es_buf's NUL will be written
  * to with one call (common/pages.h) instead of one page fault per 4 KiB as
  * the part fills,
