@@ -67,6 +67,7 @@ static size_t s_count;
 static _Thread_local size_t s_excess; /* the excess of the spare this thread's upload runs on */
 static atomic_size_t s_excess_total;  /* es_s3_spare_excess: the waiting spares' and every s_excess */
 static atomic_size_t s_reuses;        /* es_s3_spare_reuses */
+static atomic_size_t s_kept;          /* es_s3_upload_spares_kept */
 
 static void s_excess_add(size_t n) { atomic_fetch_add_explicit(&s_excess_total, n, memory_order_relaxed); }
 static void s_excess_sub(size_t n) { atomic_fetch_sub_explicit(&s_excess_total, n, memory_order_relaxed); }
@@ -205,6 +206,7 @@ void es_s3_spare_keep(es_buf *b, size_t touched)
     s_pool[s_count++] = sp;
     s_excess_add(sp.touched);
     pthread_mutex_unlock(&s_mu);
+    atomic_fetch_add_explicit(&s_kept, 1, memory_order_relaxed);
 }
 
 void es_s3_upload_release_spare(void)
@@ -241,3 +243,5 @@ size_t es_s3_upload_spare_resident(void) { return s_pool_sum(true); }
 size_t es_s3_spare_excess(void) { return atomic_load_explicit(&s_excess_total, memory_order_relaxed); }
 
 size_t es_s3_spare_reuses(void) { return atomic_load_explicit(&s_reuses, memory_order_relaxed); }
+
+size_t es_s3_upload_spares_kept(void) { return atomic_load_explicit(&s_kept, memory_order_relaxed); }

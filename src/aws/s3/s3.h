@@ -234,10 +234,13 @@ void es_s3_upload_free(es_s3_upload *u);
  * thread goes idle while others work), release_spares every waiting one
  * (when the process goes idle). spare_bytes: the waiting spares' capacity,
  * 0 if none; spare_resident: how many of their first bytes were written
- * (their resident pages), 0 if none. */
+ * (their resident pages), 0 if none; spares_kept: how many buffers have
+ * entered the pool since the process started (a count that only grows, so a
+ * caller sees that a spare was kept even after it has been released). */
 void es_s3_upload_release_spare(void);
 void es_s3_upload_release_spares(void);
 size_t es_s3_upload_spare_bytes(void);
 size_t es_s3_upload_spare_resident(void);
+size_t es_s3_upload_spares_kept(void);
 
 #endif
