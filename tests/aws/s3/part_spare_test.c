@@ -131,7 +131,8 @@ static void test_threads_share_spares(void)
 
 /* Offers the pool a buffer reserved for `bytes` whose first touched bytes
  * count as resident (only counted: the test writes none of them); returns
- * its capacity, 0 when it could not be allocated. */
+ * its capacity, 0 when it could not be allocated. The pool takes it or
+ * frees it: either way b is left empty. */
 static size_t s_offer(size_t bytes, size_t touched)
 {
     es_buf b;
@@ -140,7 +141,7 @@ static size_t s_offer(size_t bytes, size_t touched)
         return 0;
     size_t cap = b.cap;
     es_s3_spare_keep(&b, touched);
-    return b.data == NULL ? cap : 0;
+    return cap;
 }
 
 /* The pool holds ES_S3_SPARE_POOL_MAX spares at most: offered one more, it
