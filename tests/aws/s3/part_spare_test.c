@@ -132,7 +132,7 @@ static void test_threads_share_spares(void)
 /* Offers the pool a buffer reserved for `bytes` whose first touched bytes
  * count as resident (only counted: the test writes none of them); returns
  * its capacity, 0 when it could not be allocated. The pool takes it or
- * frees it: either way b is left empty. */
+ * frees it: either way b must be left empty, which this checks. */
 static size_t s_offer(size_t bytes, size_t touched)
 {
     es_buf b;
@@ -141,6 +141,7 @@ static size_t s_offer(size_t bytes, size_t touched)
         return 0;
     size_t cap = b.cap;
     es_s3_spare_keep(&b, touched);
+    CHECK(b.data == NULL && b.cap == 0 && b.len == 0); /* keep's contract (internal.h) */
     return cap;
 }
 
