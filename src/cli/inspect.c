@@ -1,7 +1,9 @@
 /* inspect.c - `exifstrip inspect`: runs the stripper in parse-only mode with a
  * segment observer and reports every segment (offset, length, kind, keep or
- * REMOVE, or TRIM for a kept segment reduced to its header), what the trailer looks like and an EXIF summary (libexif on the
- * Exif segment, read back with pread), as text or JSON Lines (jansson). */
+ * REMOVE, or TRIM for a kept segment reduced to its header), what the trailer
+ * looks like, an EXIF summary (libexif on the Exif segment, read back with
+ * pread) and what strip's --orientation mode would do, as text or JSON Lines
+ * (jansson). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,6 +40,11 @@ static const char s_usage_text[] =
     "      --keep-icc        judge ICC profiles as kept (default)\n"
     "      --drop-icc        judge ICC profiles as removed\n"
     "      --keep-comments   judge COM segments as kept (default: removed)\n"
+    "      --orientation MODE  judge as 'strip --orientation MODE' (apply, the\n"
+    "                        default; keep: the Exif holding the tag is reduced\n"
+    "                        to that tag; drop)\n"
+    "      --max-pixels N    as strip's (default EXIFSTRIP_MAX_PIXELS, else\n"
+    "                        100000000): apply keeps the tag for larger photos\n"
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0 every file is a JPEG strip accepts; 2 at least one file would\n"
@@ -171,12 +178,16 @@ static void s_read_exif(s_file *f)
     }
 }
 
-/* What strip's default (--orientation apply) would do: first Exif + frame header. */
-static void s_read_orientation(s_file *f)
+/* What strip --orientation MODE would do: first Exif + frame header. When it
+ * keeps the tag, the Exif segment it reads the tag from shows as reduced to
+ * the minimal tag segment strip writes back (after JFIF, wherever this one is):
+ * a TRIM, or keep when it is no longer than that. */
+static void s_read_orientation(const es_orient_config *cfg, s_file *f)
 {
-    const es_jpeg_segment *exif = NULL, *frame = NULL;
+    es_jpeg_segment *exif = NULL;
+    const es_jpeg_segment *frame = NULL;
     for (size_t i = 0; i < f->segs.n && f->segs.v[i].kind != ES_JPEG_KIND_SCAN; i++) {
-        const es_jpeg_segment *g = &f->segs.v[i];
+        es_jpeg_segment *g = &f->segs.v[i];
         if (g->kind == ES_JPEG_KIND_EXIF && !exif && g->offset + g->length <= ES_ORIENT_DECIDE_CAP)
             exif = g; /* strip reads the tag only within that cap */
         if (f->segs.v[i].kind == ES_JPEG_KIND_FRAME && !frame)
@@ -185,10 +196,14 @@ static void s_read_orientation(s_file *f)
     size_t exif_len = 0, sof_len = 0;
     uint8_t *e = exif ? s_read_payload(f->fd, exif, ES_CLI_EXIF_MAX, &exif_len) : NULL;
     uint8_t *sof = frame ? s_read_payload(f->fd, frame, 1024, &sof_len) : NULL;
-    es_cli_orientation_plan(e, exif_len, frame ? frame->marker : 0, sof, sof_len,
+    es_cli_orientation_plan(cfg, e, exif_len, frame ? frame->marker : 0, sof, sof_len,
                             frame ? frame->offset + frame->length : 0, f->info.bytes, &f->orient);
     free(e);
     free(sof);
+    if (exif && es_cli_orientation_keeps_tag(&f->orient)) {
+        exif->kept = true;
+        exif->removed = exif->length > ES_ORIENT_TAG_SEGMENT_LEN ? exif->length - ES_ORIENT_TAG_SEGMENT_LEN : 0;
+    }
 }
 
 /* Copies stdin into an unlinked temporary file so segments can be read back. */
@@ -231,7 +246,7 @@ static int s_open(const char *path, es_error *err)
     return fd;
 }
 
-static void s_analyse(const es_jpeg_policy *policy, s_file *f)
+static void s_analyse(const es_jpeg_policy *policy, const es_orient_config *orient, s_file *f)
 {
     es_jpeg_stripper *s = es_jpeg_stripper_new(policy, NULL, NULL);
     if (!s) {
@@ -243,14 +258,14 @@ static void s_analyse(const es_jpeg_policy *policy, s_file *f)
     if (rc != ES_OK)
         es_cli_failure_reason(es_jpeg_stripper_error(s), rc, &f->info, &f->failure);
     es_jpeg_stripper_free(s);
+    s_read_exif(f);
+    s_read_orientation(orient, f);
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
         f->would_remove += g->kept ? g->removed : g->length;
         if (g->kind == ES_JPEG_KIND_TRAILER)
             f->trailer += g->length;
     }
-    s_read_exif(f);
-    s_read_orientation(f);
 }
 
 static void s_print_exif(const es_cli_exif *e)
@@ -358,17 +373,24 @@ static json_t *s_exif_json(const es_cli_exif *e)
     return o;
 }
 
+/* The action strip would take: the operation, keep_tag, drop_tag or none. */
+static const char *s_orientation_action(const es_cli_orientation *o)
+{
+    if (o->tag < 2)
+        return "none";
+    if (es_cli_orientation_keeps_tag(o))
+        return "keep_tag";
+    return o->mode == ES_ORIENT_DROP ? "drop_tag" : es_orient_op_name(o->plan.op);
+}
+
 /* {"tag": 6, "action": "rotate90", "trim": {"left": 5, "top": 0, "width": .., "height": ..}} */
 static json_t *s_orientation_json(const es_cli_orientation *o)
 {
     json_t *j = json_object();
     const es_orient_plan *p = &o->plan;
-    bool turn = o->tag >= 2 && !p->fallback[0];
+    bool turn = o->tag >= 2 && o->mode == ES_ORIENT_APPLY && !p->fallback[0];
     json_object_set_new(j, "tag", o->tag > 0 ? json_integer(o->tag) : json_null());
-    json_object_set_new(j, "action",
-                        json_string(turn          ? es_orient_op_name(p->op)
-                                    : o->tag >= 2 ? "keep_tag"
-                                                  : "none"));
+    json_object_set_new(j, "action", json_string(s_orientation_action(o)));
     if (turn) {
         json_t *t = json_object();
         json_object_set_new(t, "left", json_integer(p->trim_left));
@@ -420,8 +442,15 @@ static void s_print_json(const s_file *f)
     json_decref(o);
 }
 
+/* How inspect judges: as strip with the same options would. */
+typedef struct s_opts {
+    es_jpeg_policy policy;
+    es_orient_config orient;
+    bool json;
+} s_opts;
+
 /* Returns the file's exit status contribution (OK, REFUSED or FAILURE). */
-static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *path)
+static int s_inspect_one(const s_opts *o, const char *path)
 {
     s_file f = {.path = path};
     const char *shown = strcmp(path, "-") ? path : "<stdin>";
@@ -433,8 +462,8 @@ static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *pa
         fprintf(stderr, "%s: %s\n", shown, err.msg);
         return ES_EXIT_FAILURE;
     }
-    s_analyse(policy, &f);
-    if (json)
+    s_analyse(&o->policy, &o->orient, &f);
+    if (o->json)
         s_print_json(&f);
     else
         s_print_text(&f);
@@ -447,7 +476,14 @@ static int s_inspect_one(const es_jpeg_policy *policy, bool json, const char *pa
     return es_err_category(f.failure.code) == ES_CAT_INPUT ? ES_EXIT_REFUSED : ES_EXIT_FAILURE;
 }
 
-enum { S_OPT_JSON = 256, S_OPT_KEEP_ICC, S_OPT_DROP_ICC, S_OPT_KEEP_COMMENTS };
+enum {
+    S_OPT_JSON = 256,
+    S_OPT_KEEP_ICC,
+    S_OPT_DROP_ICC,
+    S_OPT_KEEP_COMMENTS,
+    S_OPT_ORIENTATION,
+    S_OPT_MAX_PIXELS
+};
 
 int es_cmd_inspect(int argc, char **argv)
 {
@@ -456,20 +492,31 @@ int es_cmd_inspect(int argc, char **argv)
         {"keep-icc", no_argument, NULL, S_OPT_KEEP_ICC},
         {"drop-icc", no_argument, NULL, S_OPT_DROP_ICC},
         {"keep-comments", no_argument, NULL, S_OPT_KEEP_COMMENTS},
+        {"orientation", required_argument, NULL, S_OPT_ORIENTATION},
+        {"max-pixels", required_argument, NULL, S_OPT_MAX_PIXELS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    es_jpeg_policy policy;
-    bool json = false;
+    s_opts o = {0};
     int c;
-    es_jpeg_policy_default(&policy);
+    es_jpeg_policy_default(&o.policy);
+    if (!es_cli_orientation_env("inspect", &o.orient))
+        return ES_EXIT_FAILURE;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case S_OPT_JSON: json = true; break;
-        case S_OPT_KEEP_ICC: policy.keep_icc = true; break;
-        case S_OPT_DROP_ICC: policy.keep_icc = false; break;
-        case S_OPT_KEEP_COMMENTS: policy.keep_comments = true; break;
+        case S_OPT_JSON: o.json = true; break;
+        case S_OPT_KEEP_ICC: o.policy.keep_icc = true; break;
+        case S_OPT_DROP_ICC: o.policy.keep_icc = false; break;
+        case S_OPT_KEEP_COMMENTS: o.policy.keep_comments = true; break;
+        case S_OPT_ORIENTATION:
+            if (!es_cli_orientation_mode_arg("inspect", optarg, &o.orient))
+                return ES_EXIT_FAILURE;
+            break;
+        case S_OPT_MAX_PIXELS:
+            if (!es_cli_orientation_pixels_arg("inspect", optarg, &o.orient))
+                return ES_EXIT_FAILURE;
+            break;
         case 'h': fputs(s_usage_text, stdout); return ES_EXIT_OK;
         default: fprintf(stderr, "(see 'exifstrip inspect --help')\n"); return ES_EXIT_FAILURE;
         }
@@ -480,7 +527,7 @@ int es_cmd_inspect(int argc, char **argv)
     }
     bool refused = false, failed = false;
     for (int i = optind; i < argc; i++) {
-        int rc = s_inspect_one(&policy, json, argv[i]);
+        int rc = s_inspect_one(&o, argv[i]);
         refused = refused || rc == ES_EXIT_REFUSED;
         failed = failed || rc == ES_EXIT_FAILURE;
     }

@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/orientation.h"
 #include "cli/output_file.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
@@ -327,17 +328,12 @@ static int s_parse(int argc, char **argv, s_opts *o, char **dirs, int *ndirs)
         case S_OPT_NO_SYNC: o->sync = 0; break;
         case S_OPT_FOLLOW: o->follow_symlinks = true; break;
         case S_OPT_ORIENTATION:
-            if (!es_orient_mode_parse(optarg, &o->orient.mode)) {
-                fprintf(stderr, "exifstrip strip: --orientation must be apply, keep or drop, not '%s'\n",
-                        optarg);
+            if (!es_cli_orientation_mode_arg("strip", optarg, &o->orient))
                 return -2;
-            }
             break;
         case S_OPT_MAX_PIXELS:
-            if (!es_orient_parse_pixels(optarg, &o->orient.max_pixels)) {
-                fprintf(stderr, "exifstrip strip: --max-pixels must be a positive number, not '%s'\n", optarg);
+            if (!es_cli_orientation_pixels_arg("strip", optarg, &o->orient))
                 return -2;
-            }
             break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose = true; break;
@@ -359,12 +355,8 @@ int es_cmd_strip(int argc, char **argv)
 {
     s_opts o = {.sync = -1};
     es_jpeg_policy_default(&o.policy);
-    const char *env_pixels = getenv("EXIFSTRIP_MAX_PIXELS");
-    if (env_pixels && *env_pixels && !es_orient_parse_pixels(env_pixels, &o.orient.max_pixels)) {
-        fprintf(stderr, "exifstrip strip: EXIFSTRIP_MAX_PIXELS must be a positive number, not '%s'\n",
-                env_pixels);
+    if (!es_cli_orientation_env("strip", &o.orient))
         return ES_EXIT_FAILURE;
-    }
     es_cli_jobs jobs = {0};
     s_tally t = {0};
     char **dirs = calloc((size_t)argc + 1, sizeof *dirs);

@@ -4,7 +4,8 @@
 # size not a whole number of MCUs) comes out displaying exactly as before
 # without any Exif (apply), with only the tag (keep), or as stored (drop);
 # over the pixel limit or with its frame header past 16 MiB apply keeps the
-# tag and says why, and inspect says the same.
+# tag and says why, and inspect says the same; inspect --orientation and
+# --max-pixels judge as strip with those options does.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -96,9 +97,72 @@ PY
     check "inspect agrees" grep -q "orientation: 6: strip would keep the tag (no frame header within the first 16 MiB)" "$d/out"
 }
 
+# size FILE: its length in bytes.
+size() { stat -c %s "$1"; }
+
+# inspect judges as strip with the same --orientation: keep reduces the Exif
+# that holds the tag to the 36-byte tag segment (so strip's keep output is
+# clean under keep), drop removes it; would_remove is what strip removes.
+t_inspect_judges_by_the_mode() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --gps --xmp "$d/in.jpg"
+    "$EXIFSTRIP" strip --orientation keep "$d/in.jpg" "$d/keep.jpg"
+    "$EXIFSTRIP" strip --orientation drop "$d/in.jpg" "$d/drop.jpg"
+    "$EXIFSTRIP" inspect --orientation keep --json "$d/in.jpg" >"$d/in.keep.json"
+    check_eq "keep: exit status" "$?" 0
+    check "keep: would_remove is what strip --orientation keep removes" json_check "$d/in.keep.json" \
+        "d['would_remove_bytes']==$(size "$d/in.jpg")-$(size "$d/keep.jpg")"
+    check "keep: the Exif is trimmed to the tag segment" json_check "$d/in.keep.json" \
+        '[(s["action"],s["removed_bytes"]) for s in d["segments"] if s["kind"]=="exif"]==[("trim",[s["length"] for s in d["segments"] if s["kind"]=="exif"][0]-36)]'
+    check "keep: action keep_tag, no reason" json_check "$d/in.keep.json" \
+        'd["orientation"]=={"tag":6,"action":"keep_tag","trim":None,"reason":None}'
+    "$EXIFSTRIP" inspect --orientation keep "$d/in.jpg" >"$d/in.keep.txt"
+    check "keep: text line" grep -q "orientation: 6: strip would keep only the tag (--orientation keep)$" "$d/in.keep.txt"
+    check "keep: Exif row" grep -Eq 'APP1 +exif +Exif +TRIM \(remove [0-9]+ bytes\)$' "$d/in.keep.txt"
+    "$EXIFSTRIP" inspect --orientation keep --json "$d/keep.jpg" >"$d/keep.keep.json"
+    check "keep output is clean under keep" json_check "$d/keep.keep.json" \
+        'd["would_remove_bytes"]==0 and [s["action"] for s in d["segments"] if s["kind"]=="exif"]==["keep"]'
+    "$EXIFSTRIP" inspect --json "$d/keep.jpg" >"$d/keep.apply.json"
+    check "default apply still turns it and removes the tag" json_check "$d/keep.apply.json" \
+        'd["would_remove_bytes"]==36 and d["orientation"]["action"]=="rotate90"'
+    "$EXIFSTRIP" inspect --orientation drop --json "$d/in.jpg" >"$d/in.drop.json"
+    check "drop: would_remove is what strip --orientation drop removes" json_check "$d/in.drop.json" \
+        "d['would_remove_bytes']==$(size "$d/in.jpg")-$(size "$d/drop.jpg") and d['orientation']['action']=='drop_tag'"
+    "$EXIFSTRIP" inspect --orientation drop "$d/in.jpg" >"$d/in.drop.txt"
+    check "drop: text line" grep -q "orientation: 6: strip would drop the tag (--orientation drop): the photo shows as stored$" "$d/in.drop.txt"
+    "$EXIFSTRIP" inspect --orientation sideways "$d/in.jpg" >/dev/null 2>"$d/err"
+    check_eq "bad mode: usage error" "$?" 1
+    check "bad mode named" grep -q "^exifstrip inspect: --orientation must be apply, keep or drop, not 'sideways'$" "$d/err"
+}
+
+# apply over --max-pixels (or EXIFSTRIP_MAX_PIXELS) keeps the tag: inspect
+# says so and counts the tag segment strip writes back.
+t_inspect_max_pixels() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --gps "$d/in.jpg"
+    "$EXIFSTRIP" strip -q --max-pixels 1000 "$d/in.jpg" "$d/out.jpg"
+    "$EXIFSTRIP" inspect --max-pixels 1000 --json "$d/in.jpg" >"$d/flag.json"
+    check "fallback: keep_tag and why" json_check "$d/flag.json" \
+        'd["orientation"]["action"]=="keep_tag" and d["orientation"]["reason"]=="48x64 is over the limit of 1000 pixels"'
+    check "fallback: would_remove is what strip removes" json_check "$d/flag.json" \
+        "d['would_remove_bytes']==$(size "$d/in.jpg")-$(size "$d/out.jpg")"
+    EXIFSTRIP_MAX_PIXELS=1000 "$EXIFSTRIP" inspect --json "$d/in.jpg" >"$d/env.json"
+    check "EXIFSTRIP_MAX_PIXELS works too" cmp -s "$d/flag.json" "$d/env.json"
+    EXIFSTRIP_MAX_PIXELS=1000 "$EXIFSTRIP" inspect --max-pixels 100M --json "$d/in.jpg" >"$d/over.json"
+    check "the flag overrides the variable" json_check "$d/over.json" 'd["orientation"]["action"]=="rotate90"'
+    EXIFSTRIP_MAX_PIXELS=lots "$EXIFSTRIP" inspect "$d/in.jpg" >/dev/null 2>"$d/err"
+    check_eq "bad EXIFSTRIP_MAX_PIXELS: usage error" "$?" 1
+    check "bad variable named" grep -q "EXIFSTRIP_MAX_PIXELS must be a positive number, not 'lots'" "$d/err"
+    "$EXIFSTRIP" inspect --max-pixels 0 "$d/in.jpg" >/dev/null 2>"$d/err"
+    check_eq "bad --max-pixels: usage error" "$?" 1
+    check "bad flag named" grep -q "^exifstrip inspect: --max-pixels must be a positive number, not '0'$" "$d/err"
+}
+
 es_run t_apply_is_the_default
 es_run t_far_frame_keeps_the_tag
 es_run t_keep_and_drop
 es_run t_pixel_limit_falls_back_to_keep
 es_run t_inspect_shows_the_plan
+es_run t_inspect_judges_by_the_mode
+es_run t_inspect_max_pixels
 es_finish
