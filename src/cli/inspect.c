@@ -376,11 +376,11 @@ static json_t *s_exif_json(const es_cli_exif *e)
 /* The action strip would take: the operation, keep_tag, drop_tag or none. */
 static const char *s_orientation_action(const es_cli_orientation *o)
 {
-    if (o->tag < 2)
-        return "none";
+    if (es_cli_orientation_turns(o))
+        return es_orient_op_name(o->plan.op);
     if (es_cli_orientation_keeps_tag(o))
         return "keep_tag";
-    return o->mode == ES_ORIENT_DROP ? "drop_tag" : es_orient_op_name(o->plan.op);
+    return o->tag >= 2 && o->mode == ES_ORIENT_DROP ? "drop_tag" : "none";
 }
 
 /* {"tag": 6, "action": "rotate90", "trim": {"left": 5, "top": 0, "width": .., "height": ..}} */
@@ -388,7 +388,7 @@ static json_t *s_orientation_json(const es_cli_orientation *o)
 {
     json_t *j = json_object();
     const es_orient_plan *p = &o->plan;
-    bool turn = o->tag >= 2 && o->mode == ES_ORIENT_APPLY && !p->fallback[0];
+    bool turn = es_cli_orientation_turns(o);
     json_object_set_new(j, "tag", o->tag > 0 ? json_integer(o->tag) : json_null());
     json_object_set_new(j, "action", json_string(s_orientation_action(o)));
     if (turn) {

@@ -50,6 +50,11 @@ void es_cli_orientation_plan(const es_orient_config *cfg, const uint8_t *exif, s
         es_orient_plan_frame_too_far(&out->plan);
 }
 
+bool es_cli_orientation_turns(const es_cli_orientation *o)
+{
+    return o->tag >= 2 && o->mode == ES_ORIENT_APPLY && !o->plan.fallback[0];
+}
+
 bool es_cli_orientation_keeps_tag(const es_cli_orientation *o)
 {
     return o->tag >= 2 && (o->mode == ES_ORIENT_KEEP || (o->mode == ES_ORIENT_APPLY && o->plan.fallback[0]));

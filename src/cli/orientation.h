@@ -32,6 +32,8 @@ typedef struct es_cli_orientation {
 void es_cli_orientation_plan(const es_orient_config *cfg, const uint8_t *exif, size_t exif_len,
                              uint8_t sof_marker, const uint8_t *sof, size_t sof_len, uint64_t frame_end,
                              uint64_t file_len, es_cli_orientation *out);
+/* Whether strip would turn the pixels (apply with a tag 2..8 and no fallback). */
+bool es_cli_orientation_turns(const es_cli_orientation *o);
 /* Whether strip would write back the minimal Exif holding only the tag
  * (ES_ORIENT_TAG_SEGMENT_LEN bytes): keep with a tag 2..8, or apply's fallback. */
 bool es_cli_orientation_keeps_tag(const es_cli_orientation *o);
