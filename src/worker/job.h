@@ -14,7 +14,9 @@
  *   gone      the object was deleted or replaced meanwhile (404/412)
  *   refused   the input is unacceptable (not a JPEG, corrupt, too large, bad
  *             event): nothing written, a report goes to the DLQ if configured
- *   retry     transient failure: the message must not be deleted
+ *   retry     any other failure (transient, credentials, configuration such as
+ *             another region's bucket, a 4xx that is not 404/412): the message
+ *             must not be deleted
  *   deleted   (EXIFSTRIP_PROPAGATE_DELETES) an object removal deleted the
  *             destination's copy made from the removed source (propagate_delete.h)
  * Each record of a message is settled on its own: a malformed record is

@@ -330,9 +330,12 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
                                                      : "object no longer exists");
         return;
     }
-    es_job_set_outcome(res, cat == ES_CAT_INPUT ? ES_JOB_REFUSED : ES_JOB_RETRY, rc,
-                       "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc), get_res->http_status,
-                       get_res->aws_code[0] ? ", " : "", get_res->aws_code, get_res->message);
+    /* Whatever else the service answered (the wrong region, an unknown 4xx)
+     * says nothing about the photo: the message stays, and the queue's redrive
+     * keeps it whole once the failures repeat. Only the stripper refuses. */
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc),
+                       get_res->http_status, get_res->aws_code[0] ? ", " : "", get_res->aws_code,
+                       get_res->message);
 }
 
 /* GETs the object through the stripper into the upload; fills res. */

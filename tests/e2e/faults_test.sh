@@ -2,16 +2,20 @@
 # faults_test.sh - end to end with transient failures injected by the
 # emulator: PutObject to B answered 503 SlowDown once (the client's retry
 # absorbs it) or more often than the client retries (the message is left and
-# redelivered), connections reset on PutObject, GetObject answered 500. Every
-# photo must still land in B with the right bytes, nothing may be reported as
-# refused, and the queue and its dead-letter queue must end empty.
+# redelivered), connections reset on PutObject, GetObject answered 500, and
+# GetObject answered what S3 says to a request for another region's bucket
+# (400 AuthorizationHeaderMalformed) or an unknown 400: a setting or the
+# service, never the photo's fault. Every photo must still land in B with the
+# right bytes, nothing may be reported as refused, and the queue and its
+# dead-letter queue must end empty.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
 S=$E2E_SCRATCH
 LOG=$S/worker.log
 UP=$S/up
-KEYS=("faults/slowdown once.jpg" "faults/slowdown+many.jpg" "faults/reset.jpg" "faults/get 500.jpg" "faults/calm.jpg")
+KEYS=("faults/slowdown once.jpg" "faults/slowdown+many.jpg" "faults/reset.jpg" "faults/get 500.jpg" "faults/calm.jpg"
+    "faults/get wrong region.jpg" "faults/get 400.jpg")
 declare -A RULE=()
 
 all_landed() {
@@ -35,6 +39,13 @@ n=[json.loads(l).get("receive_count",0) for l in open(sys.argv[1]) if l.startswi
 sys.exit(0 if n and all(eval(sys.argv[4]) for n in n) else 1)' "$LOG" "$@"
 }
 
+# The category of every job.<event> line for key.
+log_categories() { # event, key
+    "$E2E_PY" -c 'import json,sys
+print(" ".join(sorted({json.loads(l).get("category","") for l in open(sys.argv[1]) if l.startswith("{")
+   and json.loads(l).get("event")==sys.argv[2] and json.loads(l).get("key")==sys.argv[3]})))' "$LOG" "$@"
+}
+
 t_transient_failures_recovered() {
     e2e_stack f || return
     local key i=0
@@ -47,6 +58,8 @@ t_transient_failures_recovered() {
     RULE[slowN]=$(e2e_fault "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"$E2E_B\",\"key\":\"${KEYS[1]}\",\"status\":503,\"times\":3}")
     RULE[reset]=$(e2e_fault "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"$E2E_B\",\"key\":\"${KEYS[2]}\",\"reset\":true,\"times\":2}")
     RULE[get]=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"key\":\"${KEYS[3]}\",\"status\":500,\"times\":2}")
+    RULE[region]=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"key\":\"${KEYS[5]}\",\"status\":400,\"code\":\"AuthorizationHeaderMalformed\",\"message\":\"The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'\",\"times\":1}")
+    RULE[get400]=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"key\":\"${KEYS[6]}\",\"status\":400,\"code\":\"InvalidRequest\",\"times\":1}")
     check "fault rules installed" [ -n "${RULE[slow1]}" ] && [ -n "${RULE[get]}" ]
     check "aws s3 cp --recursive to A" e2e_aws s3 cp --recursive --only-show-errors "$UP" "s3://$E2E_A/"
 
@@ -59,12 +72,17 @@ t_transient_failures_recovered() {
     check_eq "worker exit status after SIGTERM" "$E2E_WORKER_RC" 0
 
     for key in "${KEYS[@]}"; do e2e_expect_stripped "$key" "$UP/$key"; done
-    for i in slow1 slowN reset get; do check "fault rule '$i' fired every time" rule_gone "${RULE[$i]}"; done
+    for i in slow1 slowN reset get region get400; do check "fault rule '$i' fired every time" rule_gone "${RULE[$i]}"; done
     check "one 503 absorbed by the client's retry (first delivery)" log_receive_count job.done "${KEYS[0]}" 'n==1'
     check "three 503s: the job asked for a retry" e2e_log_has "$LOG" job.retry "${KEYS[1]}"
     check "three 503s: done on a redelivery" log_receive_count job.done "${KEYS[1]}" 'n>=2'
     check "GET 500 x2: the job asked for a retry" e2e_log_has "$LOG" job.retry "${KEYS[3]}"
     check "GET 500 x2: done on a redelivery" log_receive_count job.done "${KEYS[3]}" 'n>=2'
+    check "GET for another region's bucket: a retry, not a refusal" e2e_log_has "$LOG" job.retry "${KEYS[5]}"
+    check_eq "GET for another region's bucket: a configuration error" "$(log_categories job.retry "${KEYS[5]}")" config
+    check "GET for another region's bucket: done on a redelivery" log_receive_count job.done "${KEYS[5]}" 'n>=2'
+    check "GET 400 of no known kind: a retry, not a refusal" e2e_log_has "$LOG" job.retry "${KEYS[6]}"
+    check "GET 400 of no known kind: done on a redelivery" log_receive_count job.done "${KEYS[6]}" 'n>=2'
     check "a message was left for redelivery" e2e_log_has "$LOG" message.left
     check_eq "job.done for the untouched photo" "$(e2e_log_count "$LOG" job.done "${KEYS[4]}")" 1
     check_eq "refusals" "$(e2e_log_count "$LOG" job.refused)" 0

@@ -54,6 +54,12 @@ static const char *const s_auth_codes[] = {
     "IncompleteSignature", "TokenRefreshRequired",  "InvalidSecurity",
     "AllAccessDisabled",   "AccountProblem",        NULL};
 
+/* Answers to a request sent to the wrong place: the bucket lives in another
+ * region than the one signed for (S3 names the right one in the message), or
+ * the endpoint is not the bucket's. Settings to fix, never the object's fault. */
+static const char *const s_config_codes[] = {"AuthorizationHeaderMalformed", "PermanentRedirect",
+                                             "IncorrectEndpoint", NULL};
+
 static const char *const s_not_found_codes[] = {"NoSuchKey",
                                                 "NoSuchBucket",
                                                 "NoSuchUpload",
@@ -90,6 +96,8 @@ static es_retry_class s_by_code(const char *code, bool *matched)
     }
     if (s_in(code, s_auth_codes))
         return s_class(ES_ERR_AUTH, false);
+    if (s_in(code, s_config_codes))
+        return s_class(ES_ERR_CONFIG, false);
     if (s_in(code, s_not_found_codes))
         return s_class(ES_ERR_NOT_FOUND, false);
     if (!strcmp(code, "PreconditionFailed"))
@@ -130,6 +138,8 @@ es_retry_class es_retry_classify(es_err transport, long status, const char *aws_
         c.maybe_skew = true;
         return c;
     }
+    if (status == 301) /* a HEAD's PermanentRedirect: no body to name it */
+        return s_class(ES_ERR_CONFIG, false);
     if (status >= 500 && status <= 599) /* 501 and 505 will not change on retry */
         return s_class(ES_ERR_SERVER, status != 501 && status != 505);
     if (status >= 300 && status <= 499)

@@ -36,7 +36,8 @@ static const s_row s_table[] = {
     {ES_OK, 401, NULL, ES_ERR_AUTH, false},
     {ES_OK, 400, NULL, ES_ERR_CLIENT, false},
     {ES_OK, 409, "BucketAlreadyOwnedByYou", ES_ERR_CLIENT, false},
-    {ES_OK, 301, "PermanentRedirect", ES_ERR_CLIENT, false},
+    {ES_OK, 301, NULL, ES_ERR_CONFIG, false}, /* a HEAD to another region's endpoint */
+    {ES_OK, 307, NULL, ES_ERR_CLIENT, false},
     /* by code: throttling and transient codes win over the status */
     {ES_OK, 503, "SlowDown", ES_ERR_THROTTLED, true},
     {ES_OK, 400, "Throttling", ES_ERR_THROTTLED, true},
@@ -61,6 +62,10 @@ static const s_row s_table[] = {
     {ES_OK, 403, "AccessDenied", ES_ERR_AUTH, false},
     {ES_OK, 403, "RequestTimeTooSkewed", ES_ERR_AUTH, false},
     {ES_OK, 400, "InvalidClientTokenId", ES_ERR_AUTH, false},
+    /* the wrong region or endpoint: a setting, not the object */
+    {ES_OK, 301, "PermanentRedirect", ES_ERR_CONFIG, false},
+    {ES_OK, 400, "AuthorizationHeaderMalformed", ES_ERR_CONFIG, false},
+    {ES_OK, 400, "IncorrectEndpoint", ES_ERR_CONFIG, false},
     /* gone */
     {ES_OK, 404, "NoSuchKey", ES_ERR_NOT_FOUND, false},
     {ES_OK, 404, "NoSuchBucket", ES_ERR_NOT_FOUND, false},
