@@ -426,9 +426,9 @@ int es_cmd_audit(int argc, char **argv)
     if (status >= 0)
         return status;
     es_aws_config aws;
-    if (es_cli_aws_setup("audit", &aws) != ES_EXIT_OK)
+    es_creds_provider *creds;
+    if (es_cli_aws_setup("audit", &aws, &creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
-    es_creds_provider *creds = es_creds_provider_new_default();
     es_s3_client *s3 = creds ? es_s3_client_new(&aws, creds) : NULL;
     if (!s3) {
         fprintf(stderr, "exifstrip audit: could not initialise the S3 client\n");

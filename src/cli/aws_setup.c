@@ -8,10 +8,11 @@
 #include "cli/commands.h"
 #include "cli/exif_dl.h"
 
-int es_cli_aws_setup(const char *command, es_aws_config *aws)
+int es_cli_aws_setup(const char *command, es_aws_config *aws, es_creds_provider **creds)
 {
     es_error err;
     es_error_clear(&err);
+    *creds = NULL;
     if (es_aws_config_from_env(aws, &err) != ES_OK) {
         fprintf(stderr, "exifstrip %s: %s\n", command, err.msg[0] ? err.msg : "invalid AWS configuration");
         return ES_EXIT_CONFIG;
@@ -21,5 +22,12 @@ int es_cli_aws_setup(const char *command, es_aws_config *aws)
         fprintf(stderr, "exifstrip %s: %s\n", command, err.msg);
         return ES_EXIT_CONFIG;
     }
+    es_creds_provider *chain = es_creds_provider_new_default();
+    if (chain && es_err_category(es_creds_check(chain, &err)) == ES_CAT_CONFIG) {
+        fprintf(stderr, "exifstrip %s: AWS credentials: %s\n", command, err.msg);
+        es_creds_provider_release(chain);
+        return ES_EXIT_CONFIG;
+    }
+    *creds = chain;
     return ES_EXIT_OK;
 }

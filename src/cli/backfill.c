@@ -230,7 +230,7 @@ static int s_setup(s_run *r, s_args *a)
         return ES_EXIT_FAILURE;
     }
     es_aws_config aws;
-    if (es_cli_aws_setup("backfill", &aws) != ES_EXIT_OK)
+    if (es_cli_aws_setup("backfill", &aws, &r->creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
     es_metrics_configure_from_cfg(&r->cfg, ES_METRICS_BACKFILL_QUEUE);
@@ -245,7 +245,6 @@ static int s_setup(s_run *r, s_args *a)
         pthread_mutex_init(&r->report.mu, NULL);
         r->report_open = true;
     }
-    r->creds = es_creds_provider_new_default();
     r->s3 = r->creds ? es_s3_client_new(&aws, r->creds) : NULL;
     bool to_dlq = !a->report_path && r->cfg.dlq_url[0];
     r->sqs = r->creds && to_dlq ? es_sqs_client_new(&aws, r->creds) : NULL;

@@ -77,7 +77,8 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     }
     es_aws_config aws;
-    if (es_cli_aws_setup("worker", &aws) != ES_EXIT_OK)
+    es_creds_provider *creds;
+    if (es_cli_aws_setup("worker", &aws, &creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     aws.payload_signing = cfg.payload_signing;
     es_log_configure(cfg.log_level, cfg.log_format);
@@ -85,7 +86,6 @@ int es_cmd_worker(int argc, char **argv)
     es_worker_tune_malloc();
 
     int status = ES_EXIT_FAILURE;
-    es_creds_provider *creds = es_creds_provider_new_default();
     es_s3_client *s3 = creds ? es_s3_client_new(&aws, creds) : NULL;
     es_sqs_client *sqs = creds ? es_sqs_client_new(&aws, creds) : NULL;
     es_pool *pool = s3 && sqs ? es_pool_new(&cfg, s3, sqs) : NULL;

@@ -2,7 +2,8 @@
 # worker_config_test.sh - `exifstrip worker` configuration errors through the
 # real binary: exit 78 with one message naming the variable or flag, before
 # any request (a listener on AWS_ENDPOINT_URL must see no connection); an
-# unloadable libcurl exits 78 at startup too; usage errors exit 1; --help
+# unloadable libcurl exits 78 at startup too, and so does half an AWS key pair
+# (worker, backfill, audit); usage errors exit 1; --help
 # documents every variable; flags override variables.
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/worker_env.sh"
@@ -87,6 +88,36 @@ t_unloadable_libcurl_exits_78() {
     check_eq "one line on stderr" "$(wc -l <<<"$ERR")" 1
 }
 
+# Half a key pair stops the credential chain (as the AWS SDKs do): a setting
+# to fix, found before the first request by worker, backfill and audit alike.
+t_half_a_key_pair_exits_78() {
+    local log=$SCRATCH/connections-creds cmd
+    : >"$log"
+    if ! start_listener "$log"; then
+        es_skip "node is not available for the connection listener"
+        return
+    fi
+    local endpoint="http://127.0.0.1:$LISTEN_PORT"
+    run_worker -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$endpoint" EXIFSTRIP_QUEUE_URL=$QUEUE \
+        EXIFSTRIP_DEST_BUCKET=clean --
+    check_eq "worker, no secret key: exit status" "$RC" 78
+    check "worker, no secret key: names the missing variable" \
+        grep -q "^exifstrip worker: AWS credentials: .*set but AWS_SECRET_ACCESS_KEY is not$" <<<"$ERR"
+    check_eq "worker, no secret key: one line on stderr" "$(wc -l <<<"$ERR")" 1
+    printf '[default]\naws_access_key_id = AKIDHALF\n' >"$SCRATCH/half-creds"
+    for cmd in "backfill s3://raw-photos s3://clean" "audit s3://clean"; do
+        # shellcheck disable=SC2086 # the command and its arguments
+        env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$endpoint" \
+            AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/half-creds" timeout 10 "$EXIFSTRIP" $cmd \
+            >"$SCRATCH/out" 2>"$SCRATCH/err"
+        check_eq "${cmd%% *}, a profile with half a pair: exit status" "$?" 78
+        check "${cmd%% *}: names the profile and the missing key" \
+            grep -q "^exifstrip ${cmd%% *}: AWS credentials: profile 'default' .*no aws_secret_access_key" "$SCRATCH/err"
+    done
+    sleep 0.3
+    check_eq "connections to the endpoint" "$(wc -l <"$log")" 0
+}
+
 t_usage_errors_exit_1() {
     run_worker -- --no-such-option
     check_eq "unknown option" "$RC" 1
@@ -115,6 +146,7 @@ es_run t_bad_flag_value_names_the_flag
 es_run t_flags_override_variables
 es_run t_destination_in_allowlist_refused
 es_run t_unloadable_libcurl_exits_78
+es_run t_half_a_key_pair_exits_78
 es_run t_usage_errors_exit_1
 es_run t_help_documents_every_variable
 es_finish

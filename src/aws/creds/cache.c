@@ -91,7 +91,12 @@ static void s_cache_destroy(void *impl)
     free(c);
 }
 
-static const es_creds_provider_vtable s_cache_vtable = {s_cache_get, s_cache_destroy};
+static es_err s_cache_check(void *impl, es_error *err)
+{
+    return es_creds_check(((s_cache *)impl)->source, err);
+}
+
+static const es_creds_provider_vtable s_cache_vtable = {s_cache_get, s_cache_destroy, s_cache_check};
 
 es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const es_creds_cache_options *opt)
 {

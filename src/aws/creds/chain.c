@@ -15,15 +15,16 @@ typedef struct s_chain {
     es_creds_provider *p[];
 } s_chain;
 
-static es_err s_chain_get(void *impl, es_creds *out, es_error *err)
+/* Asks the providers in turn (out NULL: only what each can tell without a
+ * request, stopping with ES_OK at the first that cannot). */
+static es_err s_chain_walk(const s_chain *c, es_creds *out, es_error *err)
 {
-    s_chain *c = impl;
     char why[ES_ERRBUF_SIZE] = "";
     size_t used = 0;
     for (size_t i = 0; i < c->n; i++) {
         es_error e;
         es_error_clear(&e);
-        es_err rc = es_creds_get(c->p[i], out, &e);
+        es_err rc = out ? es_creds_get(c->p[i], out, &e) : es_creds_check(c->p[i], &e);
         if (rc == ES_OK)
             return ES_OK;
         if (rc != ES_ERR_NO_CREDENTIALS)
@@ -38,6 +39,10 @@ static es_err s_chain_get(void *impl, es_creds *out, es_error *err)
     return es_error_set(err, ES_ERR_NO_CREDENTIALS, "no AWS credentials found: %s", why);
 }
 
+static es_err s_chain_get(void *impl, es_creds *out, es_error *err) { return s_chain_walk(impl, out, err); }
+
+static es_err s_chain_check(void *impl, es_error *err) { return s_chain_walk(impl, NULL, err); }
+
 static void s_chain_destroy(void *impl)
 {
     s_chain *c = impl;
@@ -46,7 +51,7 @@ static void s_chain_destroy(void *impl)
     free(c);
 }
 
-static const es_creds_provider_vtable s_chain_vtable = {s_chain_get, s_chain_destroy};
+static const es_creds_provider_vtable s_chain_vtable = {s_chain_get, s_chain_destroy, s_chain_check};
 
 es_creds_provider *es_creds_provider_new_chain(es_creds_provider *const *providers, size_t n)
 {

@@ -28,6 +28,13 @@ ES_MUST_USE es_err es_creds_get(es_creds_provider *p, es_creds *out, es_error *e
 es_creds_provider *es_creds_provider_acquire(es_creds_provider *p);
 void es_creds_provider_release(es_creds_provider *p); /* accepts NULL */
 
+/* What can be told before any request: ES_OK, or the failure a fetch would
+ * end with when every source the chain asks before one that needs a request
+ * is local (the environment, the shared files) and none has credentials:
+ * ES_ERR_CONFIG when one is set up wrongly (AWS_ACCESS_KEY_ID without
+ * AWS_SECRET_ACCESS_KEY, a profile with half a key pair), ES_ERR_NO_CREDENTIALS
+ * when they are only absent. Makes no request and caches nothing. */
+ES_MUST_USE es_err es_creds_check(es_creds_provider *p, es_error *err);
 /* The standard chain, cached. Reads the environment at creation time. */
 es_creds_provider *es_creds_provider_new_default(void);
 /* Fixed credentials (tests, CLI flags). */

@@ -162,7 +162,14 @@ static void s_ecs_destroy(void *impl)
     free(impl);
 }
 
-static const es_creds_provider_vtable s_ecs_vtable = {s_ecs_get, s_ecs_destroy};
+/* A URI or token set up wrongly is known at creation; anything else needs the endpoint asked. */
+static es_err s_ecs_check(void *impl, es_error *err)
+{
+    const s_ecs *e = impl;
+    return e->config.code == ES_OK ? ES_OK : es_error_set(err, e->config.code, "%s", e->config.msg);
+}
+
+static const es_creds_provider_vtable s_ecs_vtable = {s_ecs_get, s_ecs_destroy, s_ecs_check};
 
 es_creds_provider *es_creds_provider_new_ecs(void)
 {

@@ -23,6 +23,12 @@ static es_err s_env_get(void *impl, es_creds *out, es_error *err)
     return ES_OK;
 }
 
+static es_err s_env_check(void *impl, es_error *err)
+{
+    s_env *e = impl;
+    return e->rc == ES_OK ? ES_OK : es_error_set(err, e->rc, "%s", e->msg);
+}
+
 static void s_env_destroy(void *impl)
 {
     s_env *e = impl;
@@ -30,7 +36,7 @@ static void s_env_destroy(void *impl)
     free(e);
 }
 
-static const es_creds_provider_vtable s_env_vtable = {s_env_get, s_env_destroy};
+static const es_creds_provider_vtable s_env_vtable = {s_env_get, s_env_destroy, s_env_check};
 
 es_creds_provider *es_creds_provider_new_env(void)
 {

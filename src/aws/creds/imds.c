@@ -124,7 +124,8 @@ done:
 
 static void s_imds_destroy(void *impl) { free(impl); }
 
-static const es_creds_provider_vtable s_imds_vtable = {s_imds_get, s_imds_destroy};
+/* No check: only asking the instance tells whether it has credentials. */
+static const es_creds_provider_vtable s_imds_vtable = {.get = s_imds_get, .destroy = s_imds_destroy};
 
 es_creds_provider *es_creds_provider_new_imds(void)
 {

@@ -15,6 +15,9 @@ typedef struct es_creds_provider_vtable {
     /* Fetches credentials into out (already cleared). Must be thread-safe. */
     es_err (*get)(void *impl, es_creds *out, es_error *err);
     void (*destroy)(void *impl); /* frees impl */
+    /* What get would answer, told without a request (es_creds_check); NULL
+     * for a source that must be asked over the network to tell. */
+    es_err (*check)(void *impl, es_error *err);
 } es_creds_provider_vtable;
 
 /* Wraps impl with refcount 1. On allocation failure destroys impl and returns NULL. */

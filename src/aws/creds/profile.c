@@ -192,9 +192,19 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
     return rc;
 }
 
+/* The files are read at each fetch: a check is a fetch whose keys are wiped. */
+static es_err s_profile_check(void *impl, es_error *err)
+{
+    es_creds scratch;
+    memset(&scratch, 0, sizeof scratch);
+    es_err rc = s_profile_get(impl, &scratch, err);
+    es_creds_clear(&scratch);
+    return rc;
+}
+
 static void s_profile_destroy(void *impl) { free(impl); }
 
-static const es_creds_provider_vtable s_profile_vtable = {s_profile_get, s_profile_destroy};
+static const es_creds_provider_vtable s_profile_vtable = {s_profile_get, s_profile_destroy, s_profile_check};
 
 es_creds_provider *es_creds_provider_new_profile(const char *profile)
 {

@@ -66,6 +66,13 @@ es_err es_creds_get(es_creds_provider *p, es_creds *out, es_error *err)
     return rc;
 }
 
+es_err es_creds_check(es_creds_provider *p, es_error *err)
+{
+    if (!p)
+        return es_error_set(err, ES_ERR_NO_CREDENTIALS, "no credentials provider");
+    return p->vtable->check ? p->vtable->check(p->impl, err) : ES_OK;
+}
+
 static bool s_copy(char *dst, size_t n, const char *src)
 {
     size_t len = src ? strlen(src) : 0;
@@ -224,7 +231,14 @@ static void s_static_destroy(void *impl)
     free(impl);
 }
 
-static const es_creds_provider_vtable s_static_vtable = {s_static_get, s_static_destroy};
+static es_err s_static_check(void *impl, es_error *err)
+{
+    (void)impl;
+    (void)err;
+    return ES_OK;
+}
+
+static const es_creds_provider_vtable s_static_vtable = {s_static_get, s_static_destroy, s_static_check};
 
 es_creds_provider *es_creds_provider_new_static(const char *akid, const char *secret, const char *token)
 {

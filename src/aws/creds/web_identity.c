@@ -111,7 +111,8 @@ static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
 
 static void s_webid_destroy(void *impl) { free(impl); }
 
-static const es_creds_provider_vtable s_webid_vtable = {s_webid_get, s_webid_destroy};
+/* No check: the token file is read, and STS asked, at each fetch. */
+static const es_creds_provider_vtable s_webid_vtable = {.get = s_webid_get, .destroy = s_webid_destroy};
 
 static void s_endpoint(char *out, size_t n)
 {

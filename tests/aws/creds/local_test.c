@@ -401,7 +401,7 @@ static es_err s_mock_get(void *impl, es_creds *out, es_error *err)
 
 static void s_mock_destroy(void *impl) { (void)impl; }
 
-static const es_creds_provider_vtable s_mock_vtable = {s_mock_get, s_mock_destroy};
+static const es_creds_provider_vtable s_mock_vtable = {.get = s_mock_get, .destroy = s_mock_destroy};
 
 static es_creds_provider *s_mock_new(s_mock *m, const char *name, es_err fail, long lifetime)
 {
@@ -481,6 +481,73 @@ static void test_default_chain_env_beats_profile(void)
     CHECK_INT_EQ(es_creds_get(p, &c, &err), ES_ERR_NO_CREDENTIALS);
     CHECK_STR_CONTAINS(err.msg, "no AWS credentials found");
     es_creds_provider_release(p);
+}
+
+/* es_creds_check on the default chain: what it tells from the environment and
+ * the files alone, for the command's start-up. */
+static es_err s_default_check(es_error *err)
+{
+    es_creds_provider *p = es_creds_provider_new_default();
+    CHECK(p != NULL);
+    es_error_clear(err);
+    es_err rc = es_creds_check(p, err); /* a NULL provider answers ES_ERR_NO_CREDENTIALS */
+    s_no_leak(err->msg, __LINE__);
+    es_creds_provider_release(p);
+    return rc;
+}
+
+static void test_check_tells_without_a_request(void)
+{
+    es_error err;
+    s_fresh_env();
+    s_write_profiles();
+    setenv("AWS_ACCESS_KEY_ID", "AKIDHALF", 1); /* half a pair: the chain would stop there */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "AWS_SECRET_ACCESS_KEY is not");
+    setenv("AWS_SECRET_ACCESS_KEY", LEAK_SECRET, 1);
+    CHECK_OK(s_default_check(&err));
+    unsetenv("AWS_ACCESS_KEY_ID");
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "AWS_ACCESS_KEY_ID is not");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+
+    CHECK_OK(s_default_check(&err)); /* the default profile has keys */
+    setenv("AWS_PROFILE", "half", 1);
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "no aws_secret_access_key");
+    setenv("AWS_PROFILE", "missing", 1); /* absent everywhere, IMDS disabled */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_NO_CREDENTIALS);
+    CHECK_STR_CONTAINS(err.msg, "'missing' not found");
+
+    /* A source that needs a request ends the check: it would be asked next. */
+    setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x", 1);
+    CHECK_OK(s_default_check(&err));
+    setenv("AWS_PROFILE", "half", 1); /* but a broken source before it still stops the chain */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    unsetenv("AWS_PROFILE");
+    unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/creds", 1);
+    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://credentials.example.com/v1", 1);
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG); /* a URI the ECS source refuses */
+    CHECK_STR_CONTAINS(err.msg, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+
+    /* Through a chain and a cache of sources that must be asked: nothing is fetched. */
+    s_mock a;
+    es_creds_provider *pa = s_mock_new(&a, "a", ES_OK, 0);
+    es_creds_provider *env = es_creds_provider_new_env(); /* none in the environment now */
+    es_creds_provider *list[] = {env, pa};
+    es_creds_provider *chain = es_creds_provider_new_chain(list, 2);
+    es_creds_provider *cached = es_creds_provider_new_cached(chain, NULL);
+    REQUIRE(cached);
+    es_error_clear(&err);
+    CHECK_OK(es_creds_check(cached, &err));
+    CHECK_INT_EQ(a.fetches, 0);
+    es_creds_provider_release(cached);
+    es_creds_provider_release(chain);
+    es_creds_provider_release(env);
+    es_creds_provider_release(pa);
+    s_fresh_env();
 }
 
 /* ---- cache ------------------------------------------------------------------ */
@@ -675,6 +742,7 @@ int main(void)
     ES_RUN(test_sts_xml_document);
     ES_RUN(test_chain_order_and_stop_rules);
     ES_RUN(test_default_chain_env_beats_profile);
+    ES_RUN(test_check_tells_without_a_request);
     ES_RUN(test_cache_refreshes_before_expiry);
     ES_RUN(test_cache_keeps_non_expiring);
     ES_RUN(test_cache_concurrent_gets);
