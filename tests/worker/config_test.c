@@ -124,6 +124,8 @@ static void test_validation_names_variable(void)
         {"EXIFSTRIP_SUFFIXES", " , ", "at least one suffix"},
         {"EXIFSTRIP_SUFFIXES", ".aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "longer than 31"},
         {"EXIFSTRIP_DLQ_URL", "ftp://x/y", "http"},
+        {"EXIFSTRIP_QUEUE_URL", "http://admin:QueuePassw0rd@sqs.local/1/q", "user name or password"},
+        {"EXIFSTRIP_DLQ_URL", "https://token@sqs.local/1/r", "user name or password"},
         {"EXIFSTRIP_CONCURRENCY", "0", "from 1 to 64"},
         {"EXIFSTRIP_CONCURRENCY", "65", "from 1 to 64"},
         {"EXIFSTRIP_CONCURRENCY", "four", "whole number"},
@@ -159,6 +161,9 @@ static void test_validation_names_variable(void)
         if (strncmp(err.msg, bad[i].var, strlen(bad[i].var)) != 0 || !strstr(err.msg, bad[i].msg_part))
             es_test_fail(__FILE__, __LINE__, "%s=%s: message \"%s\" (expected the variable and \"%s\")",
                          bad[i].var, bad[i].value, err.msg, bad[i].msg_part);
+        if (strstr(err.msg, "Passw0rd") || strstr(err.msg, "token@"))
+            es_test_fail(__FILE__, __LINE__, "%s: the message repeats the URL's user info: %s", bad[i].var,
+                         err.msg);
     }
 }
 

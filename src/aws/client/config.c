@@ -1,7 +1,7 @@
 /* config.c - es_aws_config_from_env: region, endpoints, addressing style,
  * attempts and CA bundle from the environment, with the SDKs' precedence.
- * Every rejection names the variable at fault (values are not secret but are
- * truncated in messages). */
+ * Every rejection names the variable at fault (values are truncated in
+ * messages, and an endpoint holding user info is not shown). */
 #include "aws/client/config.h"
 
 #include <stdio.h>
@@ -94,6 +94,11 @@ static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, si
         if (!v)
             continue;
         es_aws_endpoint ep;
+        if (es_url_has_userinfo(v))
+            return es_error_set(err, ES_ERR_CONFIG,
+                                "%s: a user name or password in the URL (user:password@host) is not "
+                                "supported: requests are signed with the AWS credentials (value not shown)",
+                                vars[i]);
         if (strlen(v) >= out_size || es_aws_endpoint_parse(v, &ep) != ES_OK)
             return es_error_set(err, ES_ERR_CONFIG,
                                 "%s: \"%.100s\" is not an http(s)://host[:port][/path] URL", vars[i], v);

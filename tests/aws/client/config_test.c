@@ -38,8 +38,9 @@ static void s_reset_env(void)
     setenv("HOME", s_dir, 1);
 }
 
-/* Loads the config and expects failure whose message names var. */
-static void s_expect_error(const char *var, int line)
+/* Loads the config and expects failure whose message names var (and does
+ * not repeat hidden, when given). */
+static void s_expect_error(const char *var, const char *hidden, int line)
 {
     es_aws_config cfg;
     es_error err;
@@ -48,8 +49,11 @@ static void s_expect_error(const char *var, int line)
     if (rc != ES_ERR_CONFIG || err.code != ES_ERR_CONFIG || !strstr(err.msg, var))
         es_test_fail(__FILE__, line, "expected ES_ERR_CONFIG naming %s, got %s \"%s\"", var, es_errname(rc),
                      err.msg);
+    if (hidden && strstr(err.msg, hidden))
+        es_test_fail(__FILE__, line, "the message repeats \"%s\": %s", hidden, err.msg);
 }
-#define EXPECT_ERROR(var) s_expect_error(var, __LINE__)
+#define EXPECT_ERROR(var) s_expect_error(var, NULL, __LINE__)
+#define EXPECT_ERROR_HIDING(var, hidden) s_expect_error(var, hidden, __LINE__)
 
 static es_err s_load(es_aws_config *cfg)
 {
@@ -164,8 +168,8 @@ static void test_endpoint_precedence(void)
     setenv("AWS_ENDPOINT_URL_S3", "ftp://s3.local", 1);
     EXPECT_ERROR("AWS_ENDPOINT_URL_S3");
     unsetenv("AWS_ENDPOINT_URL_S3");
-    setenv("AWS_ENDPOINT_URL_SQS", "http://user:pw@host", 1);
-    EXPECT_ERROR("AWS_ENDPOINT_URL_SQS");
+    setenv("AWS_ENDPOINT_URL_SQS", "http://user:Sup3rS3cretPw@host", 1);
+    EXPECT_ERROR_HIDING("AWS_ENDPOINT_URL_SQS", "Sup3rS3cretPw");
     unsetenv("AWS_ENDPOINT_URL_SQS");
     setenv("AWS_ENDPOINT_URL", "localhost:4566", 1);
     EXPECT_ERROR("AWS_ENDPOINT_URL");
@@ -250,6 +254,18 @@ static void test_endpoint_parse(void)
         if (es_aws_endpoint_parse(bad[i], &ep) != ES_ERR_CONFIG)
             es_test_fail(__FILE__, __LINE__, "accepted bad endpoint \"%s\"", bad[i]);
     }
+    static const struct {
+        const char *url;
+        bool userinfo;
+    } info[] = {
+        {"http://u@h", true},         {"https://u:p@h:1/x", true}, {"http://h:9/p@x", false},
+        {"http://h?x=@", false},      {"http://h#@", false},       {"u:p@h", false},
+        {"https://[::1]:9/@", false}, {"http://:@h", true},
+    };
+    for (size_t i = 0; i < sizeof info / sizeof info[0]; i++)
+        if (es_url_has_userinfo(info[i].url) != info[i].userinfo)
+            es_test_fail(__FILE__, __LINE__, "es_url_has_userinfo(\"%s\") is not %d", info[i].url,
+                         info[i].userinfo);
     char out[128];
     CHECK_OK(es_aws_regional_endpoint("sqs", "us-east-1", out, sizeof out));
     CHECK_STR_EQ(out, "https://sqs.us-east-1.amazonaws.com");
