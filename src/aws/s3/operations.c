@@ -371,10 +371,26 @@ es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, const char *k
 
 /* ---- list -------------------------------------------------------------- */
 
+/* Parses a page; a reply that is not one (a proxy's HTML page, a store's own
+ * format) says what it is instead, for the message the call fails with. */
 static es_err s_list_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
-    (void)res;
-    return es_xml_parse_list(resp->body.bytes, resp->body.len, ctx);
+    es_err rc = es_xml_parse_list(resp->body.bytes, resp->body.len, ctx);
+    if (rc != ES_ERR_PROTOCOL)
+        return rc;
+    char root[64];
+    es_err root_rc = es_xml_root_name(resp->body.bytes, resp->body.len, root, sizeof root);
+    if (root_rc != ES_OK)
+        es_fmt(res->message, sizeof res->message,
+               "the ListObjectsV2 reply (%zu bytes) is not well-formed XML", resp->body.len);
+    else if (strcmp(root, "ListBucketResult") != 0)
+        es_fmt(res->message, sizeof res->message,
+               "the ListObjectsV2 reply's root element is <%s>, not <ListBucketResult>", root);
+    else
+        es_fmt(res->message, sizeof res->message,
+               "the ListObjectsV2 reply has a field that is missing, malformed or too long "
+               "(a key, size, ETag or continuation token)");
+    return rc;
 }
 
 /* A page that hands back the continuation token it was asked with: listing

@@ -4,7 +4,8 @@
  * a page that hands back the token it was asked with (an endpoint that would
  * make every caller's listing loop) fails with ES_ERR_PROTOCOL, an empty
  * page and one message naming the bucket, the prefix and the token, a long
- * token and prefix cut short and marked. */
+ * token and prefix cut short and marked; a reply that is no listing (a
+ * proxy's HTML page, another document, a broken field) says which. */
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +110,31 @@ static void test_long_token_is_cut_short(void)
     es_s3_client_free(s3);
 }
 
+static void test_reply_that_is_no_listing(void)
+{
+    static const struct {
+        const char *reply, *says;
+    } cases[] = {
+        {"<html><body>Please log in to the proxy</body></html>",
+         "the ListObjectsV2 reply's root element is <html>, not <ListBucketResult>"},
+        {"<ListBucketResult><Contents><Key>a\x01b</Key></Contents></ListBucketResult>",
+         "the ListObjectsV2 reply (71 bytes) is not well-formed XML"},
+        {"<ListBucketResult><Contents><Key>k</Key><Size>-5</Size></Contents></ListBucketResult>",
+         "the ListObjectsV2 reply has a field that is missing, malformed or too long"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        es_s3_client *s3 = s_client(cases[i].reply);
+        REQUIRE(s3 != NULL);
+        es_s3_list_page page;
+        es_aws_result res;
+        es_s3_list_options opt = {.prefix = "a/"};
+        CHECK_INT_EQ(es_s3_list_objects_with(s3, "bkt", &opt, &page, &res), ES_ERR_PROTOCOL);
+        CHECK_INT_EQ(page.count, 0);
+        CHECK_STR_CONTAINS(res.message, cases[i].says);
+        es_s3_client_free(s3);
+    }
+}
+
 int main(void)
 {
     s_srv = es_test_http_server_start();
@@ -118,6 +144,7 @@ int main(void)
     ES_RUN(test_pages_that_advance);
     ES_RUN(test_page_that_does_not_advance);
     ES_RUN(test_long_token_is_cut_short);
+    ES_RUN(test_reply_that_is_no_listing);
     es_test_http_server_stop(s_srv);
     es_creds_provider_release(s_creds);
     return es_test_finish();
