@@ -1,7 +1,10 @@
 /* main.c - entry point of the exifstrip binary: global --help/--version and
  * dispatch to the subcommand table. Subcommands live one per file in src/cli/. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 
@@ -28,8 +31,27 @@ static void s_usage(FILE *out)
     fprintf(out, "\n'exifstrip <command> --help' describes a command.\n");
 }
 
+/* A standard descriptor the caller closed would be the next file opened (an
+ * output's temporary file as fd 1: stdout's bytes written into it, then lost).
+ * Each closed one gets /dev/null opened the other way round, so that using it
+ * fails with EBADF as a closed one does. */
+static void s_hold_closed_std_fds(void)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int held = open("/dev/null", (fd == STDIN_FILENO ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        if (held != fd) { /* cannot happen while lower ones are open; never run with the hole */
+            if (held >= 0)
+                close(held);
+            _exit(ES_EXIT_FAILURE);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    s_hold_closed_std_fds();
     if (argc < 2) {
         s_usage(stderr);
         return ES_EXIT_FAILURE;

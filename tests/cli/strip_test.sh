@@ -2,7 +2,8 @@
 # strip_test.sh - behaviour of `exifstrip strip`: outputs equal the library's
 # one-shot result and decode to the same pixels, refusals name the file and
 # the reason and leave no output, --in-place is atomic and keeps the mode,
-# -o/-r keep relative paths and skip non-JPEG names, stdin/stdout, a FIFO or
+# -o/-r keep relative paths and skip non-JPEG names, stdin/stdout (closed
+# ones are I/O errors), a FIFO or
 # device target written and never replaced, exit codes.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
@@ -59,6 +60,15 @@ t_stdin_and_stdout() {
     check "file->stdout output" cmp -s "$d/b.jpg" "$d/expected.jpg"
     "$EXIFSTRIP" strip - "$d/c.jpg" <"$d/in.jpg"
     check "stdin->file output" cmp -s "$d/c.jpg" "$d/expected.jpg"
+    # A closed stdout or stdin is an I/O error, not a descriptor for the
+    # output's temporary file (which took fd 1 and swallowed the output, exit 0).
+    "$EXIFSTRIP" strip - - <"$d/in.jpg" >&- 2>"$d/err"
+    check_eq "stdin->closed stdout status" "$?" 1
+    check "stdin->closed stdout says so" grep -q "^-: cannot write to stdout: Bad file descriptor" "$d/err"
+    "$EXIFSTRIP" strip - "$d/e.jpg" <&- 2>"$d/err"
+    check_eq "closed stdin->file status" "$?" 1
+    check "closed stdin is a read error" grep -q "^<stdin>: read error: Bad file descriptor" "$d/err"
+    check "closed stdin: no output" [ ! -e "$d/e.jpg" ]
 }
 
 # A FIFO (like /dev/null, not a regular file) is written, never replaced by a
