@@ -528,6 +528,10 @@ int es_cmd_inspect(int argc, char **argv)
     bool refused = false, failed = false;
     for (int i = optind; i < argc; i++) {
         int rc = s_inspect_one(&o, argv[i]);
+        if (fflush(stdout) != 0 || ferror(stdout)) { /* a full disk, a closed stdout: the report is cut */
+            fprintf(stderr, "exifstrip inspect: cannot write to stdout: %s\n", strerror(errno));
+            return ES_EXIT_FAILURE;
+        }
         refused = refused || rc == ES_EXIT_REFUSED;
         failed = failed || rc == ES_EXIT_FAILURE;
     }

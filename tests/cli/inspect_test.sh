@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # inspect_test.sh - behaviour of `exifstrip inspect`: the segment table with
 # keep/REMOVE/TRIM under the default policy, the libexif summary (GPS position,
-# orientation, camera, thumbnail), JSON Lines output, refusals and exit codes.
+# orientation, camera, thumbnail), JSON Lines output, refusals and exit codes
+# (a stdout that cannot be written is an I/O error).
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -169,6 +170,13 @@ t_several_files_and_stdin() {
     check "missing file named" grep -q "^$d/missing.jpg: " "$d/err"
     "$EXIFSTRIP" inspect 2>/dev/null
     check_eq "no files" "$?" 1
+    # A report that cannot be written is an I/O error, not a success.
+    "$EXIFSTRIP" inspect "$d/a.jpg" >/dev/full 2>"$d/err"
+    check_eq "stdout on a full disk" "$?" 1
+    check "full disk said" grep -q "^exifstrip inspect: cannot write to stdout: No space left on device" "$d/err"
+    "$EXIFSTRIP" inspect --json "$d/a.jpg" >&- 2>"$d/err"
+    check_eq "closed stdout" "$?" 1
+    check "closed stdout said" grep -q "^exifstrip inspect: cannot write to stdout: Bad file descriptor" "$d/err"
 }
 
 es_run t_text_table
