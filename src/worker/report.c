@@ -82,8 +82,8 @@ static char *s_build(const es_report_info *info, bool excerpt)
               s_set(root, "reporter", json_string("exifstrip " ES_VERSION)) &&
               s_set(root, "event", s_event(info, excerpt)) &&
               (!excerpt || s_set(root, "event_truncated", json_true()));
-    if (ok)
-        out = json_dumps(root, JSON_COMPACT);
+    if (ok) /* SQS refuses U+FFFE and U+FFFF in a body (an S3 key may hold them): all escaped */
+        out = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(root);
     return out;
 }

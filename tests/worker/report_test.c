@@ -1,6 +1,8 @@
 /* report_test.c - the DLQ report: members and their values, the original
  * body embedded as JSON (or as a string when it is not JSON), invalid UTF-8
- * made valid, and the size cap that swaps a huge body for an excerpt. */
+ * made valid, the text all ASCII (SQS refuses U+FFFE and U+FFFF in a body,
+ * which S3 keys may hold), and the size cap that swaps a huge body for an
+ * excerpt. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,32 @@ static void test_invalid_utf8_and_nul_in_fields(void)
     free(text);
 }
 
+static void test_text_is_ascii(void)
+{
+    const char *key = "odd\xEF\xBF\xBFname \xF0\x9F\x93\xB7.jpg"; /* U+FFFF, U+1F4F7 */
+    const char body[] = "{\"k\":\"\xEF\xBF\xBE\"}";               /* U+FFFE */
+    es_report_info info = {.bucket = "b",
+                           .key = key,
+                           .reason = "caf\xC3\xA9",
+                           .code = ES_ERR_JPEG_NOT_JPEG,
+                           .body = body,
+                           .body_len = sizeof body - 1};
+    char *text;
+    json_t *j = s_build(&info, &text);
+    REQUIRE(j != NULL);
+    for (const char *p = text; *p; p++)
+        if ((unsigned char)*p >= 0x80) {
+            es_test_fail(__FILE__, __LINE__, "byte 0x%02X at %zu is not ASCII", (unsigned char)*p,
+                         (size_t)(p - text));
+            break;
+        }
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "key")), key); /* escaped, not changed */
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "reason")), "caf\xC3\xA9");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(j, "event"), "k")), "\xEF\xBF\xBE");
+    json_decref(j);
+    free(text);
+}
+
 static void test_huge_body_becomes_excerpt(void)
 {
     size_t len = 300 * 1024;
@@ -124,6 +152,7 @@ int main(void)
     ES_RUN(test_members);
     ES_RUN(test_event_level_refusal);
     ES_RUN(test_invalid_utf8_and_nul_in_fields);
+    ES_RUN(test_text_is_ascii);
     ES_RUN(test_huge_body_becomes_excerpt);
     ES_RUN(test_null_info);
     return es_test_finish();
