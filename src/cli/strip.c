@@ -113,13 +113,15 @@ static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_or
 
 /* Opens the input ("-" = stdin; a file found by -r is not followed if it has
  * become a symlink, nor read if no longer a regular file); *st is its fstat.
+ * regular_only: a FIFO is not waited on to be opened (the caller refuses it).
  * -1 with the reason in err on failure. */
-static int s_open_input(const es_cli_job *job, struct stat *st, es_error *err)
+static int s_open_input(const es_cli_job *job, bool regular_only, struct stat *st, es_error *err)
 {
     memset(st, 0, sizeof *st);
     if (!strcmp(job->in, "-"))
         return STDIN_FILENO;
-    int fd = open(job->in, O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW | O_NONBLOCK : 0));
+    int fd = open(job->in, O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW : 0) |
+                               (job->nofollow || regular_only ? O_NONBLOCK : 0));
     if (fd < 0) {
         if (job->nofollow && errno == ELOOP)
             es_error_set(err, ES_ERR_INVALID_ARG,
@@ -195,11 +197,23 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
     es_cli_input info;
     struct stat opened;
     es_error_clear(&err);
-    int fd = s_open_input(job, &opened, &err);
+    int fd = s_open_input(job, o->in_place, &opened, &err);
     if (fd < 0) {
         s_report(t, s_display(job->in), err.msg);
         t->failed++;
         return;
+    }
+    if (o->in_place && !S_ISREG(opened.st_mode)) { /* a FIFO would be written back into itself */
+        s_report(t, s_display(job->in), "not a regular file: --in-place replaces regular files only");
+        t->failed++;
+        goto done;
+    }
+    struct stat target;
+    if (!o->in_place && fd != STDIN_FILENO && strcmp(job->out, "-") && stat(job->out, &target) == 0 &&
+        target.st_dev == opened.st_dev && target.st_ino == opened.st_ino) {
+        s_report(t, job->out, "is the input itself; not replaced (use --in-place for that)");
+        t->failed++;
+        goto done;
     }
     if (o->out_dir && es_cli_make_parents(job->out) != 0) {
         es_error_set(&err, ES_ERR_IO, "cannot create its directory: %s", strerror(errno));

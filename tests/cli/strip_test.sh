@@ -120,6 +120,35 @@ t_refused_input_leaves_no_output() {
     check "no temp files" no_temps "$d"
 }
 
+# Writing an input over itself is what --in-place is for (with its checks);
+# OUT naming the input (the same path, a hard link, -o its own directory) is
+# refused and the original left alone, as cp refuses copying a file onto itself.
+t_output_is_the_input_refused() {
+    local d before; d=$(newdir)
+    "$MKFIXTURE" --gps "$d/a.jpg"
+    before=$(md5sum <"$d/a.jpg")
+    "$EXIFSTRIP" strip "$d/a.jpg" "$d/a.jpg" 2>"$d/err"
+    check_eq "IN IN: exit status" "$?" 1
+    check "IN IN: said" grep -q "^$d/a.jpg: is the input itself; not replaced (use --in-place for that)" "$d/err"
+    ln "$d/a.jpg" "$d/link.jpg"
+    "$EXIFSTRIP" strip "$d/a.jpg" "$d/link.jpg" 2>/dev/null
+    check_eq "OUT a hard link of IN: exit status" "$?" 1
+    "$EXIFSTRIP" strip -o "$d" "$d/a.jpg" 2>/dev/null
+    check_eq "-o the input's directory: exit status" "$?" 1
+    mkdir "$d/tree" && cp "$d/a.jpg" "$d/tree/b.jpg"
+    "$EXIFSTRIP" strip -o "$d/tree" -r "$d/tree" 2>"$d/err"
+    check_eq "-o DIR -r DIR: exit status" "$?" 1
+    check "-o DIR -r DIR: the file named" grep -q "/tree/b.jpg: is the input itself" "$d/err"
+    check_eq "originals untouched" "$(md5sum <"$d/a.jpg") $(md5sum <"$d/tree/b.jpg")" "$before $before"
+    check "no temp files" no_temps "$d"
+    "$EXIFSTRIP" strip "$d/a.jpg" "$d/c.jpg"
+    check_eq "another OUT still works" "$?" 0
+    mkfifo "$d/f.jpg" # no writer: --in-place must not wait on it, nor write into it
+    timeout 10 "$EXIFSTRIP" strip --in-place "$d/f.jpg" 2>"$d/err"
+    check_eq "--in-place on a FIFO: exit status" "$?" 1
+    check "--in-place on a FIFO: said" grep -q "^$d/f.jpg: not a regular file: --in-place replaces regular files only" "$d/err"
+}
+
 t_in_place_is_atomic_and_keeps_mode() {
     local d before; d=$(newdir)
     "$MKFIXTURE" --all "$d/a.jpg"
@@ -292,6 +321,7 @@ es_run t_large_file_streams_across_chunks
 es_run t_stdin_and_stdout
 es_run t_device_or_fifo_target_is_written_not_replaced
 es_run t_refused_input_leaves_no_output
+es_run t_output_is_the_input_refused
 es_run t_in_place_is_atomic_and_keeps_mode
 es_run t_output_modes_and_directories
 es_run t_output_dir_and_recursion
