@@ -1,7 +1,10 @@
 /* output_file.c - temp-file-and-rename outputs (see output_file.h). The
  * temporary file is created with its final mode where possible (O_CREAT
- * applies the umask), so a new output costs no umask or fchmod calls. A
- * target that is a device or FIFO is written like stdout, never replaced. */
+ * applies the umask), so a new output costs no umask or fchmod calls. The
+ * target's directory is held open from the start: the temporary file, the
+ * checks, the rename and the directory's fsync all happen in that directory,
+ * even if its path is made to lead elsewhere meanwhile. A target that is a
+ * device or FIFO is written like stdout, never replaced. */
 #include "cli/output_file.h"
 
 #include <errno.h>
@@ -17,14 +20,17 @@
 
 #include "cli/stream.h"
 
+#define S_TMP_TAG "exifstrip-" /* in every temporary file's name */
+
 struct es_cli_out {
     int fd;
     int sink_fd; /* spooled, copied here on commit: STDOUT_FILENO, or a device/FIFO target
                     opened for writing; -1: a temporary file renamed onto the target */
     int err_no;
     char *final_path; /* NULL for stdout */
-    char *tmp_path;   /* NULL for stdout (already unlinked) */
-    char *dir;        /* directory of final_path, fsync'ed after rename */
+    char *tmp_name;   /* in dir_fd; NULL for stdout, or once published */
+    char *dir;        /* directory of final_path (for messages) */
+    int dir_fd;       /* that directory, held open; -1 for stdout and sinks */
     bool expect;      /* final_path must still be `expected` at commit */
     struct stat expected;
     size_t len;
@@ -34,8 +40,10 @@ struct es_cli_out {
 static void s_free(es_cli_out *o)
 {
     free(o->final_path);
-    free(o->tmp_path);
+    free(o->tmp_name);
     free(o->dir);
+    if (o->dir_fd >= 0)
+        close(o->dir_fd);
     free(o);
 }
 
@@ -85,8 +93,18 @@ static int s_open_spool(es_cli_out *o, es_error *err)
     return 0;
 }
 
-/* Target (resolved through a symlink), its directory and the temp file name;
- * *existing is set when the target is a regular file (its stat in *st). */
+/* The temporary file's name for a target named base: ".base.exifstrip-XXXXXX",
+ * or ".exifstrip-XXXXXX" when that would pass the file system's name limit. */
+static char *s_tmp_name(const char *base)
+{
+    char *name = NULL;
+    if (strlen(base) + sizeof ".." S_TMP_TAG "XXXXXX" - 1 > NAME_MAX)
+        return strdup("." S_TMP_TAG "XXXXXX");
+    return asprintf(&name, ".%s." S_TMP_TAG "XXXXXX", base) < 0 ? NULL : name;
+}
+
+/* Target (resolved through a symlink), its directory (opened) and the temp
+ * file name; *existing is set when the target is a regular file (its stat in *st). */
 static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *existing, es_error *err)
 {
     bool found = lstat(path, st) == 0;
@@ -113,18 +131,29 @@ static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *exist
         o->dir = strdup("/");
     else
         o->dir = strndup(o->final_path, (size_t)(slash - o->final_path));
-    if (!o->dir || asprintf(&o->tmp_path, "%s/.%s.exifstrip-XXXXXX", o->dir, base) < 0) {
-        o->tmp_path = NULL;
+    if (!o->dir || !(o->tmp_name = s_tmp_name(base))) {
         es_error_set(err, ES_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    o->dir_fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (o->dir_fd < 0) {
+        es_error_set(err, ES_ERR_OUTPUT, "cannot open its directory %s: %s", o->dir, strerror(errno));
         return -1;
     }
     return 0;
 }
 
-/* Creates tmpl exclusively, its trailing "XXXXXX" replaced by random letters
- * and digits (another name on a clash, like mkostemp). The CLI is single
- * threaded: the generator state is a plain static, seeded once. */
-static int s_create_temp(char *tmpl, mode_t mode)
+/* The target's name in dir_fd. */
+static const char *s_base(const es_cli_out *o)
+{
+    const char *slash = strrchr(o->final_path, '/');
+    return slash ? slash + 1 : o->final_path;
+}
+
+/* Creates tmpl in dir_fd exclusively, its trailing "XXXXXX" replaced by random
+ * letters and digits (another name on a clash, like mkostemp). The CLI is
+ * single threaded: the generator state is a plain static, seeded once. */
+static int s_create_temp(int dir_fd, char *tmpl, mode_t mode)
 {
     static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     static uint64_t state;
@@ -148,7 +177,7 @@ static int s_create_temp(char *tmpl, mode_t mode)
         uint64_t r = state;
         for (size_t i = n - 6; i < n; i++, r /= 62)
             tmpl[i] = digits[r % 62];
-        int fd = open(tmpl, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        int fd = openat(dir_fd, tmpl, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }
@@ -179,7 +208,8 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
     o->fd = -1;
     o->sink_fd = -1;
     o->err_no = 0;
-    o->final_path = o->tmp_path = o->dir = NULL;
+    o->final_path = o->tmp_name = o->dir = NULL;
+    o->dir_fd = -1;
     o->expect = false;
     o->len = 0;
     if (!strcmp(path, "-")) {
@@ -208,7 +238,7 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
         goto fail;
     /* A new output is created as 0666 & ~umask right away; a replaced one
      * starts private and then takes the target's mode. */
-    o->fd = s_create_temp(o->tmp_path, existing ? 0600 : 0666);
+    o->fd = s_create_temp(o->dir_fd, o->tmp_name, existing ? 0600 : 0666);
     if (o->fd < 0) {
         es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
         goto fail;
@@ -270,7 +300,8 @@ bool es_cli_same_file(const struct stat *a, const struct stat *b)
 static bool s_target_unchanged(const es_cli_out *o)
 {
     struct stat now;
-    return !o->expect || (lstat(o->final_path, &now) == 0 && es_cli_same_file(&now, &o->expected));
+    return !o->expect || (fstatat(o->dir_fd, s_base(o), &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+                          es_cli_same_file(&now, &o->expected));
 }
 
 /* Copies the spool to the sink through the (flushed, now free) buffer. */
@@ -288,15 +319,6 @@ static int s_copy_to_sink(es_cli_out *o)
             return 0;
         if (s_write_all(o->sink_fd, o->buf, (size_t)n) != 0)
             return -1;
-    }
-}
-
-static void s_sync_dir(const char *dir)
-{
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
     }
 }
 
@@ -336,14 +358,14 @@ es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed)
             *changed = true;
         goto done;
     }
-    if (rename(o->tmp_path, o->final_path) != 0) {
+    if (renameat(o->dir_fd, o->tmp_name, o->dir_fd, s_base(o)) != 0) {
         rc = es_error_set(err, ES_ERR_OUTPUT, "cannot replace: %s", strerror(errno));
         goto done;
     }
-    free(o->tmp_path);
-    o->tmp_path = NULL; /* published: nothing to unlink */
+    free(o->tmp_name);
+    o->tmp_name = NULL; /* published: nothing to unlink */
     if (sync)
-        s_sync_dir(o->dir);
+        (void)fsync(o->dir_fd);
 done:
     es_cli_out_abort(o);
     return rc;
@@ -357,7 +379,16 @@ void es_cli_out_abort(es_cli_out *o)
         close(o->fd);
     if (o->sink_fd > STDERR_FILENO)
         close(o->sink_fd);
-    if (o->tmp_path)
-        unlink(o->tmp_path);
+    if (o->tmp_name)
+        unlinkat(o->dir_fd, o->tmp_name, 0);
     s_free(o);
+}
+
+int es_cli_out_dir_stat(const es_cli_out *o, struct stat *st)
+{
+    if (o->dir_fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    return fstat(o->dir_fd, st);
 }

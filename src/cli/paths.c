@@ -29,7 +29,7 @@ int es_cli_jobs_add(es_cli_jobs *jobs, const char *in, const char *out)
         free(o);
         return -1;
     }
-    jobs->v[jobs->n++] = (es_cli_job){i, o, false};
+    jobs->v[jobs->n++] = (es_cli_job){.in = i, .out = o};
     return 0;
 }
 
@@ -81,6 +81,19 @@ const char *es_cli_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
+}
+
+char *es_cli_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+bool es_cli_job_dir_unchanged(const es_cli_job *job, const struct stat *dir)
+{
+    return !job->dir_seen || (dir->st_dev == job->dir_dev && dir->st_ino == job->dir_ino);
 }
 
 typedef struct s_walk {
@@ -220,8 +233,13 @@ static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth
             }
         } else if (S_ISREG(st.st_mode) && es_cli_is_jpeg_name(names[i])) {
             rc = es_cli_jobs_add(w->jobs, in, out ? out : in);
-            if (rc == 0)
-                w->jobs->v[w->jobs->n - 1].nofollow = !link;
+            if (rc == 0) {
+                es_cli_job *job = &w->jobs->v[w->jobs->n - 1];
+                job->nofollow = !link;
+                job->dir_seen = true;
+                job->dir_dev = w->dir_dev[depth];
+                job->dir_ino = w->dir_ino[depth];
+            }
         }
         free(in);
         free(out);

@@ -7,11 +7,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 typedef struct es_cli_job {
     char *in;      /* "-" = stdin */
     char *out;     /* "-" = stdout */
     bool nofollow; /* found by -r without --follow-symlinks: open with O_NOFOLLOW */
+    bool dir_seen; /* found by -r: the directory holding it was dir_dev/dir_ino */
+    dev_t dir_dev;
+    ino_t dir_ino;
 } es_cli_job;
 
 typedef struct es_cli_jobs {
@@ -32,6 +37,12 @@ bool es_cli_is_jpeg_name(const char *name);
 char *es_cli_path_join(const char *dir, const char *name);
 /* Last component of path (pointer into path). */
 const char *es_cli_basename(const char *path);
+/* malloc'd directory part of path ("." when it has none, "/" for "/x"); NULL when out of memory. */
+char *es_cli_dirname(const char *path);
+/* Whether job's directory is still the one the walk found it in (always true
+ * for a job not found by -r). A directory of the tree swapped for a link
+ * elsewhere after the walk resolves to another directory: false. */
+bool es_cli_job_dir_unchanged(const es_cli_job *job, const struct stat *dir);
 
 /* How a tree is walked, and what the walk met besides jobs. */
 typedef struct es_cli_walk {
@@ -49,7 +60,8 @@ typedef struct es_cli_walk {
  * for files found are marked nofollow. With follow_symlinks, links are
  * followed (a directory already being walked is not entered again), except
  * that in place a link whose target lies outside root is skipped: nothing
- * outside the tree is rewritten through a link. Unreadable directories are
+ * outside the tree is rewritten through a link. Each job records the
+ * directory it was found in (dir_seen). Unreadable directories are
  * reported on stderr and counted; returns -1 only when out of memory. */
 int es_cli_collect_tree(const char *root, es_cli_walk *walk, es_cli_jobs *jobs);
 

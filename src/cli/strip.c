@@ -111,6 +111,31 @@ static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_or
                        r->note[0] && !r->fallback ? r->note : "");
 }
 
+static const char s_dir_replaced[] = "its directory was replaced after the walk (e.g. by a symbolic link to "
+                                     "elsewhere); left as it is";
+
+/* The directory a file found by -r is opened in: the one the walk found it
+ * in, or -1 with the reason in err. AT_FDCWD for a file named explicitly. */
+static int s_open_job_dir(const es_cli_job *job, es_error *err)
+{
+    if (!job->dir_seen)
+        return AT_FDCWD;
+    char *dir = es_cli_dirname(job->in);
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    free(dir);
+    struct stat st;
+    if (fd < 0) {
+        es_error_set(err, ES_ERR_IO, "cannot open its directory: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !es_cli_job_dir_unchanged(job, &st)) {
+        close(fd);
+        es_error_set(err, ES_ERR_PRECONDITION, "%s", s_dir_replaced);
+        return -1;
+    }
+    return fd;
+}
+
 /* Opens the input ("-" = stdin; a file found by -r is not followed if it has
  * become a symlink, nor read if no longer a regular file); *st is its fstat.
  * regular_only: a FIFO is not waited on to be opened (the caller refuses it).
@@ -120,8 +145,17 @@ static int s_open_input(const es_cli_job *job, bool regular_only, struct stat *s
     memset(st, 0, sizeof *st);
     if (!strcmp(job->in, "-"))
         return STDIN_FILENO;
-    int fd = open(job->in, O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW : 0) |
-                               (job->nofollow || regular_only ? O_NONBLOCK : 0));
+    int dir_fd = s_open_job_dir(job, err);
+    if (dir_fd == -1)
+        return -1;
+    int fd = openat(dir_fd, dir_fd == AT_FDCWD ? job->in : es_cli_basename(job->in),
+                    O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW : 0) |
+                        (job->nofollow || regular_only ? O_NONBLOCK : 0));
+    if (dir_fd != AT_FDCWD) {
+        int saved = errno;
+        close(dir_fd);
+        errno = saved;
+    }
     if (fd < 0) {
         if (job->nofollow && errno == ELOOP)
             es_error_set(err, ES_ERR_INVALID_ARG,
@@ -224,6 +258,16 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
     es_cli_out *out = es_cli_out_open(job->out, &err);
     if (!out) {
         s_report(t, job->out, err.msg);
+        t->failed++;
+        goto done;
+    }
+    /* In place, a file found by -r is renamed into the directory the walk
+     * found it in (held open from here on), never one its path leads to now. */
+    struct stat dir;
+    if (o->in_place && job->dir_seen && job->nofollow &&
+        (es_cli_out_dir_stat(out, &dir) != 0 || !es_cli_job_dir_unchanged(job, &dir))) {
+        es_cli_out_abort(out);
+        s_report(t, job->out, s_dir_replaced);
         t->failed++;
         goto done;
     }

@@ -3,7 +3,8 @@
 # and symlink tricks: --in-place leaves a file replaced (mv onto its path) or
 # modified while it was being stripped untouched and says so (exit 1); -r
 # skips symlinked files and directories unless --follow-symlinks, and in place
-# never rewrites a file outside the tree through a link.
+# never rewrites a file outside the tree through a link, not even through a
+# directory of the tree swapped for a link after the walk.
 # The race is made deterministic with the EXIFSTRIP_TEST_PAUSE_FIFO hook:
 # exifstrip opens that FIFO (which blocks until this script opens it for
 # writing) and reads it to EOF right before it publishes an output.
@@ -11,9 +12,10 @@ source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
 # strip_paused DIR ACTION ARGS...: runs `exifstrip strip ARGS` paused before
-# its commit, runs ACTION (a shell snippet, in DIR) at that moment, lets it
-# finish; sets $status and leaves stderr in DIR/err. A binary that never
-# pauses makes the writer's open time out (the test then fails, not hangs).
+# its first commit, runs ACTION (a shell snippet, in DIR) at that moment, lets
+# it finish (later commits pass their pause at once); sets $status and leaves
+# stderr in DIR/err. A binary that never pauses makes the writer's open time
+# out (the test then fails, not hangs).
 strip_paused() {
     local d=$1 action=$2; shift 2
     rm -f "$d/pause" && mkfifo "$d/pause"
@@ -21,6 +23,7 @@ strip_paused() {
     local pid=$!
     (cd "$d" && timeout 60 bash -c 'exec 3>pause && eval "$1"' _ "$action") ||
         es_fail "exifstrip did not pause before its commit, or the action failed"
+    while kill -0 "$pid" 2>/dev/null; do timeout 1 bash -c 'exec 3>"$1"' _ "$d/pause" 2>/dev/null; done
     wait "$pid"
     status=$?
 }
@@ -73,6 +76,45 @@ t_in_place_symlink_swapped_in_mid_run() {
     check "the link target outside is untouched" cmp -s "$d/outside/victim.jpg" "$d/victim.orig"
     check "the link is still a link" test -L "$d/in/a.jpg"
     check "reported" grep -q "^$d/in/a.jpg: changed while it was being stripped" "$d/err"
+}
+
+# A directory of the tree swapped for a link to elsewhere after the walk: the
+# files below it are neither read from nor written to that elsewhere. The swap
+# happens while the first file (in/a.jpg) waits to be published.
+t_directory_swapped_after_the_walk() {
+    local d mode; d=$(newdir)
+    for mode in in-place output-dir; do
+        rm -rf "${d:?}"/* && mkdir -p "$d/in/sub" "$d/outside"
+        "$MKFIXTURE" --gps "$d/in/a.jpg"
+        "$MKFIXTURE" --gps --seed 3 "$d/in/sub/b.jpg"
+        "$MKFIXTURE" --gps --seed 5 "$d/outside/b.jpg"
+        cp "$d/outside/b.jpg" "$d/victim.orig" && cp "$d/in/sub/b.jpg" "$d/b.orig"
+        local args=(--in-place -r "$d/in")
+        [ "$mode" = output-dir ] && args=(-o "$d/out" -r "$d/in")
+        strip_paused "$d" 'mv in/sub in/sub.moved && ln -s ../outside in/sub' "${args[@]}"
+        check_eq "$mode: exit status" "$status" 1
+        check "$mode: the file outside untouched" cmp -s "$d/outside/b.jpg" "$d/victim.orig"
+        check "$mode: the moved file untouched" cmp -s "$d/in/sub.moved/b.jpg" "$d/b.orig"
+        check "$mode: reported" grep -q "/in/sub/b.jpg: its directory was replaced after the walk" "$d/err"
+        check "$mode: nothing read from outside" [ ! -e "$d/out/sub/b.jpg" ]
+        check "$mode: no temp files" no_temps "$d"
+    done
+}
+
+# The swap while the file itself waits to be published: the output goes into
+# the directory the file was read from (held open), not where the path leads.
+t_directory_swapped_while_publishing() {
+    local d; d=$(newdir)
+    mkdir -p "$d/in/sub" "$d/outside"
+    "$MKFIXTURE" --gps --seed 3 "$d/in/sub/b.jpg"
+    "$JPEGCMP" oneshot "$d/in/sub/b.jpg" "$d/b.expected"
+    "$MKFIXTURE" --gps --seed 5 "$d/outside/b.jpg"
+    cp "$d/outside/b.jpg" "$d/victim.orig"
+    strip_paused "$d" 'mv in/sub in/sub.moved && ln -s ../outside in/sub' --in-place -r "$d/in"
+    check_eq "exit status" "$status" 0
+    check "the file outside untouched" cmp -s "$d/outside/b.jpg" "$d/victim.orig"
+    check "the file read is the one stripped, in its own directory" cmp -s "$d/in/sub.moved/b.jpg" "$d/b.expected"
+    check "no temp files" no_temps "$d"
 }
 
 # in/real.jpg, in/link.jpg -> ../outside/victim.jpg, in/secret.jpg ->
@@ -143,6 +185,8 @@ es_run t_in_place_keeps_a_file_replaced_mid_run
 es_run t_in_place_keeps_a_file_modified_mid_run
 es_run t_in_place_unchanged_file_is_stripped
 es_run t_in_place_symlink_swapped_in_mid_run
+es_run t_directory_swapped_after_the_walk
+es_run t_directory_swapped_while_publishing
 es_run t_recursive_in_place_skips_symlinks
 es_run t_recursive_output_dir_skips_symlinks
 es_run t_follow_symlinks

@@ -149,6 +149,22 @@ t_output_is_the_input_refused() {
     check "--in-place on a FIFO: said" grep -q "^$d/f.jpg: not a regular file: --in-place replaces regular files only" "$d/err"
 }
 
+# A name near the file system's limit (255 bytes) still gets a temporary file:
+# ".NAME.exifstrip-XXXXXX" would pass it, so a shorter temporary name is used.
+t_long_file_names() {
+    local d name; d=$(newdir)
+    name=$(printf 'é%.0s' $(seq 120)).jpg # 244 bytes
+    "$MKFIXTURE" --gps "$d/$name"
+    "$JPEGCMP" oneshot "$d/$name" "$d/expected.bin"
+    "$EXIFSTRIP" strip -o "$d/out" "$d/$name" 2>"$d/err"
+    check_eq "-o: exit status" "$?" 0
+    check "-o: output" cmp -s "$d/out/$name" "$d/expected.bin"
+    "$EXIFSTRIP" strip --in-place "$d/$name" 2>>"$d/err"
+    check_eq "--in-place: exit status" "$?" 0
+    check "--in-place: output" cmp -s "$d/$name" "$d/expected.bin"
+    check "no temp files" no_temps "$d"
+}
+
 t_in_place_is_atomic_and_keeps_mode() {
     local d before; d=$(newdir)
     "$MKFIXTURE" --all "$d/a.jpg"
@@ -322,6 +338,7 @@ es_run t_stdin_and_stdout
 es_run t_device_or_fifo_target_is_written_not_replaced
 es_run t_refused_input_leaves_no_output
 es_run t_output_is_the_input_refused
+es_run t_long_file_names
 es_run t_in_place_is_atomic_and_keeps_mode
 es_run t_output_modes_and_directories
 es_run t_output_dir_and_recursion
