@@ -206,8 +206,9 @@ static void s_read_orientation(const es_orient_config *cfg, s_file *f)
     }
 }
 
-/* Copies stdin into an unlinked temporary file so segments can be read back. */
-static int s_spool_stdin(void)
+/* Copies in (stdin, a FIFO, a device) into an unlinked temporary file so
+ * segments can be read back; the temporary file's descriptor, or -1. */
+static int s_spool(int in)
 {
     const char *tmpdir = getenv("TMPDIR");
     char path[4096];
@@ -218,7 +219,7 @@ static int s_spool_stdin(void)
         return -1;
     unlink(path);
     for (;;) {
-        ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+        ssize_t n = read(in, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0 || write(fd, buf, (size_t)n) != n) {
@@ -230,18 +231,30 @@ static int s_spool_stdin(void)
     }
 }
 
+/* The file to inspect, readable at any offset: a regular file as it is, stdin
+ * ("-") and any other kind (a FIFO, a process substitution) spooled first. */
 static int s_open(const char *path, es_error *err)
 {
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : s_spool_stdin();
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : s_spool(STDIN_FILENO);
     struct stat st;
     if (fd < 0) {
         es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        es_error_set(err, ES_ERR_INVALID_ARG, "is a directory");
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        es_error_set(err, ES_ERR_INVALID_ARG, "%s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
         close(fd);
         return -1;
+    }
+    if (strcmp(path, "-") && !S_ISREG(st.st_mode)) {
+        int spooled = s_spool(fd);
+        int saved = errno;
+        close(fd);
+        if (spooled < 0) {
+            es_error_set(err, ES_ERR_IO, "cannot read: %s", strerror(saved));
+            return -1;
+        }
+        fd = spooled;
     }
     return fd;
 }

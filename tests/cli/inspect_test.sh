@@ -165,6 +165,13 @@ t_several_files_and_stdin() {
     "$EXIFSTRIP" inspect --json - <"$d/a.jpg" >"$d/stdin.json"
     check_eq "stdin status" "$?" 0
     check "stdin read back for the Exif summary" json_check "$d/stdin.json" 'd["file"]=="<stdin>" and d["exif"]["gps"] is True'
+    # A FIFO is read once into a temporary file, as stdin is: the Exif summary
+    # and the orientation plan are there as for the regular file.
+    "$MKFIXTURE" --gps --orientation 6 --size 64x48 "$d/o6.jpg"
+    "$EXIFSTRIP" inspect --json "$d/o6.jpg" | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("file"); print(json.dumps(d, sort_keys=True))' >"$d/file.json"
+    "$EXIFSTRIP" inspect --json <(cat "$d/o6.jpg") | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("file"); print(json.dumps(d, sort_keys=True))' >"$d/fifo.json"
+    check "FIFO: judged as the file" cmp -s "$d/file.json" "$d/fifo.json"
+    check "FIFO: Exif and orientation present" json_check "$d/fifo.json" 'd["exif"]["gps"] is True and d["orientation"]["tag"]==6'
     "$EXIFSTRIP" inspect "$d/missing.jpg" 2>"$d/err"
     check_eq "missing file" "$?" 1
     check "missing file named" grep -q "^$d/missing.jpg: " "$d/err"
