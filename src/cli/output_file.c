@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,26 @@ struct es_cli_out {
     size_t len;
     uint8_t buf[ES_CLI_CHUNK];
 };
+
+/* The temporary file a stop signal would leave behind (the CLI has one output
+ * open at a time): its directory and name, set once it exists, cleared once it
+ * is renamed or removed. Read by es_cli_out_remove_pending in a signal handler. */
+static volatile sig_atomic_t s_pending_dir = -1;
+static char s_pending_name[NAME_MAX + 1];
+
+static void s_pending_set(const es_cli_out *o)
+{
+    s_pending_dir = -1;
+    snprintf(s_pending_name, sizeof s_pending_name, "%s", o->tmp_name);
+    s_pending_dir = o->dir_fd;
+}
+
+void es_cli_out_remove_pending(void)
+{
+    int dir = s_pending_dir;
+    if (dir >= 0)
+        unlinkat(dir, s_pending_name, 0);
+}
 
 static void s_free(es_cli_out *o)
 {
@@ -243,6 +264,7 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
         es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
         goto fail;
     }
+    s_pending_set(o);
     if (existing)
         s_copy_mode(o, &st);
     return o;
@@ -362,6 +384,7 @@ es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed)
         rc = es_error_set(err, ES_ERR_OUTPUT, "cannot replace: %s", strerror(errno));
         goto done;
     }
+    s_pending_dir = -1;
     free(o->tmp_name);
     o->tmp_name = NULL; /* published: nothing to unlink */
     if (sync)
@@ -379,8 +402,10 @@ void es_cli_out_abort(es_cli_out *o)
         close(o->fd);
     if (o->sink_fd > STDERR_FILENO)
         close(o->sink_fd);
-    if (o->tmp_name)
+    if (o->tmp_name) {
         unlinkat(o->dir_fd, o->tmp_name, 0);
+        s_pending_dir = -1;
+    }
     s_free(o);
 }
 

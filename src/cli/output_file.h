@@ -42,6 +42,9 @@ int es_cli_out_errno(const es_cli_out *o);
 es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed);
 /* Discards the output and frees o; accepts NULL. */
 void es_cli_out_abort(es_cli_out *o);
+/* Removes the temporary file of the output being written, if any: for a stop
+ * signal's handler (async-signal-safe), which then ends the process. */
+void es_cli_out_remove_pending(void);
 /* fstat of the directory the output will be renamed into (held open since
  * es_cli_out_open); -1 (EBADF) for stdout or a device/FIFO target. */
 int es_cli_out_dir_stat(const es_cli_out *o, struct stat *st);

@@ -1,5 +1,6 @@
 /* signals.h - the stop signals of the long-running subcommands (worker,
- * backfill): SIGTERM and SIGINT go to one handler. */
+ * backfill) and of strip (which removes its temporary file): SIGTERM and
+ * SIGINT go to one handler. */
 #ifndef ES_CLI_SIGNALS_H
 #define ES_CLI_SIGNALS_H
 

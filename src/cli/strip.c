@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "cli/output_file.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
+#include "cli/signals.h"
 #include "cli/stream.h"
 #include "common/block_cache.h"
 #include "exifstrip/jpeg.h"
@@ -302,6 +304,15 @@ done:
         close(fd);
 }
 
+/* SIGINT/SIGTERM: the output being written is not left behind as a hidden
+ * temporary file; the process then ends by the signal, as it would have. */
+static void s_on_stop(int sig)
+{
+    es_cli_out_remove_pending();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static int s_usage_error(const char *msg)
 {
     fprintf(stderr, "exifstrip strip: %s\n(see 'exifstrip strip --help')\n", msg);
@@ -440,6 +451,7 @@ int es_cmd_strip(int argc, char **argv)
     if (jobs.n > 1)
         es_block_cache_limit(S_BATCH_KEEP_BYTES, 0, 0);
     es_block_cache_huge_pages(true); /* a turn's large blocks fault in 2 MiB at a time (block_cache.c) */
+    es_cli_set_stop_handlers(s_on_stop);
     for (size_t i = 0; i < jobs.n; i++) {
         if (progress) {
             char line[1024];

@@ -117,6 +117,33 @@ t_directory_swapped_while_publishing() {
     check "no temp files" no_temps "$d"
 }
 
+has_temps() { ! no_temps "$1"; }
+
+# SIGINT or SIGTERM while an output is being written: its temporary file goes
+# too, nothing is published, and the process still ends by the signal.
+t_stop_signal_removes_the_temporary_file() {
+    local d sig pid i status; d=$(newdir)
+    "$MKFIXTURE" --gps "$d/a.jpg"
+    for sig in INT TERM; do
+        rm -f "$d/pause" && mkfifo "$d/pause"
+        EXIFSTRIP_TEST_PAUSE_FIFO=$d/pause "$EXIFSTRIP" strip -o "$d/out" "$d/a.jpg" 2>/dev/null &
+        pid=$!
+        for i in $(seq 200); do has_temps "$d" && break; sleep 0.05; done
+        check "$sig: a temporary file while it waits" has_temps "$d"
+        kill -s "$sig" "$pid"
+        for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        if kill -0 "$pid" 2>/dev/null; then
+            es_fail "$sig: still running 10 s after the signal"
+            kill -KILL "$pid"
+        fi
+        wait "$pid"
+        status=$?
+        check_eq "$sig: ended by the signal" "$status" $((128 + $(kill -l "$sig")))
+        check "$sig: no temporary file left" no_temps "$d"
+        check "$sig: nothing published" [ ! -e "$d/out/a.jpg" ]
+    done
+}
+
 # in/real.jpg, in/link.jpg -> ../outside/victim.jpg, in/secret.jpg ->
 # ../outside/secret.txt, in/dirlink -> ../outside, in/inner.jpg -> real.jpg
 make_link_tree() {
@@ -187,6 +214,7 @@ es_run t_in_place_unchanged_file_is_stripped
 es_run t_in_place_symlink_swapped_in_mid_run
 es_run t_directory_swapped_after_the_walk
 es_run t_directory_swapped_while_publishing
+es_run t_stop_signal_removes_the_temporary_file
 es_run t_recursive_in_place_skips_symlinks
 es_run t_recursive_output_dir_skips_symlinks
 es_run t_follow_symlinks
