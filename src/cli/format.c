@@ -21,6 +21,25 @@ void es_cli_human_size(uint64_t bytes, char *buf, size_t cap)
     snprintf(buf, cap, "%.1f %s", v, units[u]);
 }
 
+const char *es_cli_shown_path(const char *path, char *buf, size_t cap)
+{
+    const char *p = path;
+    while (*p && (unsigned char)*p >= 0x20 && *p != 0x7f)
+        p++;
+    if (!*p || cap == 0)
+        return path;
+    size_t o = 0;
+    for (p = path; *p && o + 5 <= cap; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(buf + o, cap - o, "\\x%02X", c);
+        else
+            buf[o++] = (char)c;
+    }
+    buf[o < cap ? o : cap - 1] = '\0';
+    return buf;
+}
+
 void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap)
 {
     size_t used = 0;

@@ -57,7 +57,8 @@ typedef struct s_segs {
 } s_segs;
 
 typedef struct s_file {
-    const char *path;
+    const char *path;  /* as given ("<stdin>" for "-"): the JSON's "file" */
+    const char *shown; /* as the text report and messages show it (es_cli_shown_path) */
     int fd;
     es_error failure; /* code ES_OK, or why the file was refused or failed */
     es_cli_input info;
@@ -322,7 +323,7 @@ static const char *s_action(const es_jpeg_segment *g, bool upper)
 static void s_print_text(const s_file *f)
 {
     char detail[96], size[32];
-    printf("%s: %llu bytes\n", f->path, (unsigned long long)f->info.bytes);
+    printf("%s: %llu bytes\n", f->shown, (unsigned long long)f->info.bytes);
     printf("  %10s %10s  %-7s %-10s %-34s %s\n", "OFFSET", "LENGTH", "MARKER", "KIND", "DETAIL", "ACTION");
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
@@ -465,9 +466,10 @@ typedef struct s_opts {
 /* Returns the file's exit status contribution (OK, REFUSED or FAILURE). */
 static int s_inspect_one(const s_opts *o, const char *path)
 {
-    s_file f = {.path = path};
-    const char *shown = strcmp(path, "-") ? path : "<stdin>";
-    f.path = shown;
+    char buf[ES_CLI_SHOWN_SIZE];
+    s_file f = {.path = strcmp(path, "-") ? path : "<stdin>"};
+    const char *shown = es_cli_shown_path(f.path, buf, sizeof buf);
+    f.shown = shown;
     es_error err;
     es_error_clear(&err);
     f.fd = s_open(path, &err);

@@ -10,8 +10,17 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "cli/format.h"
+
 /* Deeper trees than this are not descended (loops through bind mounts ...). */
 #define S_MAX_DEPTH 64
+
+/* "path: what" on stderr, the path shown safely (es_cli_shown_path). */
+static void s_complain(const char *path, const char *what)
+{
+    char shown[ES_CLI_SHOWN_SIZE];
+    fprintf(stderr, "%s: %s\n", es_cli_shown_path(path, shown, sizeof shown), what);
+}
 
 int es_cli_jobs_add(es_cli_jobs *jobs, const char *in, const char *out)
 {
@@ -159,8 +168,11 @@ static void s_free_names(char **names, size_t n)
 static void s_skip_link(s_walk *w, const char *path, const char *why, bool always)
 {
     w->opts->skipped++;
-    if (always || w->opts->verbose)
-        fprintf(stderr, "%s: skipped: symbolic link %s\n", path, why);
+    if (!always && !w->opts->verbose)
+        return;
+    char what[160];
+    snprintf(what, sizeof what, "skipped: symbolic link %s", why);
+    s_complain(path, what);
 }
 
 /* Whether the symlink at path (entry name) may be followed; st becomes its
@@ -206,7 +218,7 @@ static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth
     if (!names) {
         if (errno == ENOMEM)
             return -1;
-        fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+        s_complain(dir, strerror(errno));
         w->opts->errors++;
         return 0;
     }
@@ -219,7 +231,7 @@ static int s_walk_dir(s_walk *w, const char *dir, const char *out_dir, int depth
         if (!in || (out_dir && !out)) {
             rc = -1;
         } else if (lstat(in, &st) != 0) {
-            fprintf(stderr, "%s: %s\n", in, strerror(errno));
+            s_complain(in, strerror(errno));
             w->opts->errors++;
         } else if (S_ISLNK(st.st_mode) && !(link = s_follow_link(w, in, names[i], &st))) {
             /* not followed */
@@ -258,19 +270,19 @@ int es_cli_collect_tree(const char *root, es_cli_walk *walk, es_cli_jobs *jobs)
         w.skip_ino = st.st_ino;
     }
     if (stat(root, &st) != 0) {
-        fprintf(stderr, "%s: %s\n", root, strerror(errno));
+        s_complain(root, strerror(errno));
         walk->errors++;
         return 0;
     }
     if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: not a directory\n", root);
+        s_complain(root, "not a directory");
         walk->errors++;
         return 0;
     }
     w.dir_dev[0] = st.st_dev;
     w.dir_ino[0] = st.st_ino;
     if (!walk->out_root && walk->follow_symlinks && !(w.root_real = realpath(root, NULL))) {
-        fprintf(stderr, "%s: %s\n", root, strerror(errno));
+        s_complain(root, strerror(errno));
         walk->errors++;
         return 0;
     }

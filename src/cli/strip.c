@@ -91,7 +91,8 @@ enum {
 
 static void s_report(s_tally *t, const char *path, const char *what)
 {
-    es_progress_printf(&t->progress, stderr, "%s: %s\n", path, what);
+    char shown[ES_CLI_SHOWN_SIZE];
+    es_progress_printf(&t->progress, stderr, "%s: %s\n", es_cli_shown_path(path, shown, sizeof shown), what);
 }
 
 static const char *s_display(const char *path) { return strcmp(path, "-") ? path : "<stdin>"; }
@@ -104,13 +105,13 @@ static void s_verbose(const s_opts *o, s_tally *t, const char *path, const es_or
     if (!o->verbose || o->quiet)
         return;
     const es_jpeg_stats *st = es_orient_stripper_stats(s);
-    char in[32], out[32], removed[512];
+    char in[32], out[32], removed[512], shown[ES_CLI_SHOWN_SIZE];
     es_cli_human_size(st->bytes_in, in, sizeof in);
     es_cli_human_size(st->bytes_out, out, sizeof out);
     es_cli_removed_summary(st, removed, sizeof removed);
-    es_progress_printf(&t->progress, stderr, "%s: %s -> %s, removed: %s%s%s\n", s_display(path), in, out,
-                       removed, r->note[0] && !r->fallback ? "; " : "",
-                       r->note[0] && !r->fallback ? r->note : "");
+    es_progress_printf(&t->progress, stderr, "%s: %s -> %s, removed: %s%s%s\n",
+                       es_cli_shown_path(s_display(path), shown, sizeof shown), in, out, removed,
+                       r->note[0] && !r->fallback ? "; " : "", r->note[0] && !r->fallback ? r->note : "");
 }
 
 static const char s_dir_replaced[] = "its directory was replaced after the walk (e.g. by a symbolic link to "
@@ -454,8 +455,9 @@ int es_cmd_strip(int argc, char **argv)
     es_cli_set_stop_handlers(s_on_stop);
     for (size_t i = 0; i < jobs.n; i++) {
         if (progress) {
-            char line[1024];
-            snprintf(line, sizeof line, "[%zu/%zu] %s", i + 1, jobs.n, jobs.v[i].in);
+            char line[1024], shown[ES_CLI_SHOWN_SIZE];
+            snprintf(line, sizeof line, "[%zu/%zu] %s", i + 1, jobs.n,
+                     es_cli_shown_path(jobs.v[i].in, shown, sizeof shown));
             es_progress_show(&t.progress, line);
         }
         s_strip_one(&o, &jobs.v[i], &t);

@@ -165,6 +165,25 @@ t_long_file_names() {
     check "no temp files" no_temps "$d"
 }
 
+# A name chosen by whoever filled the directory is shown with its control
+# bytes escaped (\xNN): it cannot forge a line of its own or send terminal
+# escapes. inspect's JSON keeps the name as it is (JSON escapes it).
+t_names_with_control_characters() {
+    local d name; d=$(newdir)
+    name=$'bad\nexifstrip: 9 stripped\e[31m.jpg'
+    printf 'not a jpeg' >"$d/$name"
+    "$EXIFSTRIP" strip -o "$d/out" -r "$d" 2>"$d/err"
+    check_eq "exit status" "$?" 2
+    check "the refusal shows the escapes" grep -qF 'bad\x0Aexifstrip: 9 stripped\x1B[31m.jpg: offset 0: not a JPEG' "$d/err"
+    check "no line of its own" bash -c '! grep -q "^exifstrip: 9 stripped" "$1"' _ "$d/err"
+    check "no escape byte" bash -c '! grep -q $'"'"'\e'"'"' "$1"' _ "$d/err"
+    "$MKFIXTURE" --gps "$d/ok.jpg" && cp "$d/ok.jpg" "$d/$name"
+    "$EXIFSTRIP" inspect "$d/$name" >"$d/text"
+    check "inspect's text shows the escapes" grep -qF 'bad\x0Aexifstrip: 9 stripped\x1B[31m.jpg: ' "$d/text"
+    "$EXIFSTRIP" inspect --json "$d/$name" >"$d/json"
+    check "inspect's JSON keeps the name" python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["file"]!=sys.argv[2])' "$d/json" "$d/$name"
+}
+
 t_in_place_is_atomic_and_keeps_mode() {
     local d before; d=$(newdir)
     "$MKFIXTURE" --all "$d/a.jpg"
@@ -339,6 +358,7 @@ es_run t_device_or_fifo_target_is_written_not_replaced
 es_run t_refused_input_leaves_no_output
 es_run t_output_is_the_input_refused
 es_run t_long_file_names
+es_run t_names_with_control_characters
 es_run t_in_place_is_atomic_and_keeps_mode
 es_run t_output_modes_and_directories
 es_run t_output_dir_and_recursion
