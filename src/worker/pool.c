@@ -646,7 +646,9 @@ void es_pool_request_stop(es_pool *p)
 static void s_log_start(const es_pool *p)
 {
     const es_cfg *c = p->cfg;
-    char sources[1024] = "", suffixes[600] = "";
+    char sources[1024] = "", suffixes[600] = "", s3_endpoint[600], sqs_endpoint[600];
+    es_s3_client_describe(p->env.s3, s3_endpoint, sizeof s3_endpoint);
+    es_sqs_client_describe(p->sqs, sqs_endpoint, sizeof sqs_endpoint);
     for (size_t i = 0; i < c->source_bucket_count; i++) {
         size_t len = strlen(sources);
         snprintf(sources + len, sizeof sources - len, "%s%s", i ? "," : "", c->source_buckets[i]);
@@ -656,7 +658,8 @@ static void s_log_start(const es_pool *p)
         snprintf(suffixes + len, sizeof suffixes - len, "%s%s", i ? "," : "", c->suffixes[i]);
     }
     ES_LOG(ES_LOG_INFO, "worker.start", ES_LF_STR("version", ES_VERSION),
-           ES_LF_STR("queue_url", c->queue_url), ES_LF_STR("dest_bucket", c->dest_bucket),
+           ES_LF_STR("queue_url", c->queue_url), ES_LF_STR("sqs_endpoint", sqs_endpoint),
+           ES_LF_STR("s3_endpoint", s3_endpoint), ES_LF_STR("dest_bucket", c->dest_bucket),
            ES_LF_STR("source_buckets", c->source_bucket_count ? sources : NULL),
            ES_LF_STR("suffixes", suffixes), ES_LF_STR("dlq_url", c->dlq_url[0] ? c->dlq_url : NULL),
            ES_LF_INT("concurrency", c->concurrency), ES_LF_INT("visibility_timeout", c->visibility_timeout),

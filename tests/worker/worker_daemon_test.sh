@@ -49,6 +49,8 @@ t_sigterm_clean_exit_and_health() {
     check_eq "exit status after SIGTERM" "$RC" 0
     check "stopped within 5 s (took ${STOP_MS} ms)" [ "$STOP_MS" -lt 5000 ]
     check "worker.start logged" grep -q '"event":"worker.start"' "$WLOG"
+    check "worker.start names where requests go and the region" \
+        grep -q '"sqs_endpoint":"http://127.0.0.1:1 (us-east-1)","s3_endpoint":"http://127.0.0.1:1 (us-east-1)"' "$WLOG"
     check "receive failures logged" grep -q '"event":"sqs.receive_failed"' "$WLOG"
     check "worker.stopping logged" grep -q '"event":"worker.stopping","reason":"stop requested"' "$WLOG"
     check "worker.stop logged" grep -q '"event":"worker.stop"' "$WLOG"

@@ -75,6 +75,12 @@ const es_aws_endpoint *es_aws_client_endpoint(const es_aws_client *c) { return &
 bool es_aws_client_custom_endpoint(const es_aws_client *c) { return c->custom; }
 const es_aws_config *es_aws_client_config(const es_aws_client *c) { return &c->cfg; }
 
+void es_aws_client_describe(const es_aws_client *c, char *out, size_t cap)
+{
+    es_fmt(out, cap, "%s://%s%s (%s)", c->ep.https ? "https" : "http", c->ep.host, c->ep.base_path,
+           c->cfg.region);
+}
+
 void es_aws_client_set_retry_hooks(es_aws_client *c, es_retry_sleep_fn sleep_fn, void *sleep_ctx,
                                    es_retry_random_fn random_fn, void *random_ctx)
 {

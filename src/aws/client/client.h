@@ -52,6 +52,9 @@ es_aws_client *es_aws_client_new(const es_aws_config *cfg, es_creds_provider *cr
 void es_aws_client_free(es_aws_client *c);
 
 const es_aws_endpoint *es_aws_client_endpoint(const es_aws_client *c);
+/* "https://host[:port][/base]" of the endpoint requests go to, and the
+ * region they are signed for, into out (for logs). */
+void es_aws_client_describe(const es_aws_client *c, char *out, size_t cap);
 /* True when the endpoint came from configuration rather than the AWS default. */
 bool es_aws_client_custom_endpoint(const es_aws_client *c);
 const es_aws_config *es_aws_client_config(const es_aws_client *c);

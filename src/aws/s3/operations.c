@@ -35,6 +35,11 @@ static const es_aws_service s_s3_service = {
     .parse_error = s_parse_error,
 };
 
+void es_s3_client_describe(const es_s3_client *c, char *out, size_t cap)
+{
+    es_aws_client_describe(c->core, out, cap);
+}
+
 es_s3_client *es_s3_client_new(const es_aws_config *cfg, es_creds_provider *creds)
 {
     if (!cfg)

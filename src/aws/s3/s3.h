@@ -24,6 +24,8 @@ typedef struct es_s3_client es_s3_client;
 
 /* Shares creds (acquires a reference). Thread-safe: one client for all threads. */
 es_s3_client *es_s3_client_new(const es_aws_config *cfg, es_creds_provider *creds);
+/* "https://s3.eu-west-1.amazonaws.com (eu-west-1)": where requests go, for logs. */
+void es_s3_client_describe(const es_s3_client *c, char *out, size_t cap);
 void es_s3_client_free(es_s3_client *c);
 
 /* The source object an exifstrip output was made from, recorded as user

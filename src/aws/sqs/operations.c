@@ -37,6 +37,11 @@ static const es_aws_service s_sqs_service = {
     .parse_error = s_parse_error,
 };
 
+void es_sqs_client_describe(const es_sqs_client *c, char *out, size_t cap)
+{
+    es_aws_client_describe(c->core, out, cap);
+}
+
 es_sqs_client *es_sqs_client_new(const es_aws_config *cfg, es_creds_provider *creds)
 {
     if (!cfg)

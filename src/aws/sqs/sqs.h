@@ -24,6 +24,9 @@ typedef struct es_sqs_client es_sqs_client;
 
 /* Thread-safe: one client for all threads. Acquires a reference on creds. */
 es_sqs_client *es_sqs_client_new(const es_aws_config *cfg, es_creds_provider *creds);
+/* "https://sqs.eu-west-1.amazonaws.com (eu-west-1)": where requests go, for
+ * logs (a queue URL names a host, but requests go to this endpoint). */
+void es_sqs_client_describe(const es_sqs_client *c, char *out, size_t cap);
 void es_sqs_client_free(es_sqs_client *c);
 
 typedef struct es_sqs_message {
