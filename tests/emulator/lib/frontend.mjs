@@ -22,6 +22,7 @@ import { newHostId } from "./notify_events.mjs";
 import { toJsonInput, toXmlResponse, jsonErrorToApiError } from "./sqs_query.mjs";
 import { handleControl } from "./control.mjs";
 import { firstParam } from "./url.mjs";
+import { urlEncodeListing } from "./list_encoding.mjs";
 import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
 import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, deletePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
@@ -390,6 +391,10 @@ export class Emulator {
                     .replace(/<HostId>[^<]*<\/HostId>/, `<HostId>${ctx.hostId}</HostId>`));
             }
             return resp;
+        }
+        if ((route.action === "ListObjectsV2" || route.action === "ListObjects") &&
+            firstParam(route.query, "encoding-type") === "url") {
+            resp.body = Buffer.from(urlEncodeListing(resp.body.toString("utf8")));
         }
         if (retype && route.action === "PutObject") {
             const obj = this.backend.s3Store.buckets.get(route.bucket)?.get(route.key);

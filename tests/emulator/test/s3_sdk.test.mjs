@@ -70,6 +70,15 @@ test("ListObjectsV2 returns every awkward key exactly", async () => {
     assert.deepEqual(prefixed.Contents.map((o) => o.Key), ["unicode/日本語/写真.jpg"]);
 });
 
+test("ListObjectsV2 with EncodingType url encodes keys as S3 does (control characters too)", async () => {
+    const keys = ["enc/ctl\u0001cr\r.jpg", "enc/a b+c&<é.jpg"];
+    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(key) }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "enc/", EncodingType: "url" }));
+    assert.equal(page.EncodingType, "url");
+    assert.equal(page.Prefix, "enc/");
+    assert.deepEqual(page.Contents.map((o) => o.Key), ["enc/a+b%2Bc%26%3C%C3%A9.jpg", "enc/ctl%01cr%0D.jpg"]);
+});
+
 test("ranged GET and missing key", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "range.bin", Body: Buffer.from("0123456789") }));
     const part = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "range.bin", Range: "bytes=2-5" }));

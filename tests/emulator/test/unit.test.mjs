@@ -12,6 +12,7 @@ import { parseConfig } from "../lib/config.mjs";
 import { parseNotificationConfiguration, matchingConfigurations } from "../lib/notify_config.mjs";
 import { parseAmzDate, formatAmzDate } from "../lib/sigv4.mjs";
 import { withoutHopHeaders } from "../lib/hop_headers.mjs";
+import { urlEncodeListing } from "../lib/list_encoding.mjs";
 
 test("encodeEventKey", () => {
     assert.equal(encodeEventKey("a b+c%/日本.jpg"), "a+b%2Bc%25/%E6%97%A5%E6%9C%AC.jpg");
@@ -20,6 +21,17 @@ test("encodeEventKey", () => {
     assert.equal(encodeEventKey("~!'()"), "%7E%21%27%28%29");
     assert.equal(encodeEventKey("😀"), "%F0%9F%98%80");
     assert.equal(encodeEventKey(""), "");
+});
+
+test("urlEncodeListing: what S3 encodes, and EncodingType", () => {
+    const fauxqs = "<ListBucketResult><Name>b</Name><Prefix>p q/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>" +
+        "<StartAfter>p q/&amp;</StartAfter><Contents><Key>p q/a&lt;b&amp;c+\r\u0001é.jpg</Key><ETag>&quot;e&quot;</ETag></Contents>" +
+        "<CommonPrefixes><Prefix>p q/d/</Prefix></CommonPrefixes><Delimiter>/</Delimiter></ListBucketResult>";
+    assert.equal(urlEncodeListing(fauxqs),
+        "<ListBucketResult><Name>b</Name><Prefix>p+q/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>\n" +
+        "  <EncodingType>url</EncodingType><StartAfter>p+q/%26</StartAfter>" +
+        "<Contents><Key>p+q/a%3Cb%26c%2B%0D%01%C3%A9.jpg</Key><ETag>&quot;e&quot;</ETag></Contents>" +
+        "<CommonPrefixes><Prefix>p+q/d/</Prefix></CommonPrefixes><Delimiter>/</Delimiter></ListBucketResult>");
 });
 
 test("sequencers are fixed-width upper-case hex and increase", () => {
