@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/paths.h"
 #include "cli/stream.h"
 
 #define S_TMP_TAG "exifstrip-" /* in every temporary file's name */
@@ -140,18 +141,12 @@ static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *exist
         return -1;
     }
     *existing = found && S_ISREG(st->st_mode);
-    const char *slash = strrchr(o->final_path, '/');
-    const char *base = slash ? slash + 1 : o->final_path;
+    const char *base = es_cli_basename(o->final_path);
     if (!*base) {
         es_error_set(err, ES_ERR_INVALID_ARG, "not a file name");
         return -1;
     }
-    if (!slash)
-        o->dir = strdup(".");
-    else if (slash == o->final_path)
-        o->dir = strdup("/");
-    else
-        o->dir = strndup(o->final_path, (size_t)(slash - o->final_path));
+    o->dir = es_cli_dirname(o->final_path);
     if (!o->dir || !(o->tmp_name = s_tmp_name(base))) {
         es_error_set(err, ES_ERR_NOMEM, "out of memory");
         return -1;
@@ -162,13 +157,6 @@ static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *exist
         return -1;
     }
     return 0;
-}
-
-/* The target's name in dir_fd. */
-static const char *s_base(const es_cli_out *o)
-{
-    const char *slash = strrchr(o->final_path, '/');
-    return slash ? slash + 1 : o->final_path;
 }
 
 /* Creates tmpl in dir_fd exclusively, its trailing "XXXXXX" replaced by random
@@ -322,7 +310,7 @@ bool es_cli_same_file(const struct stat *a, const struct stat *b)
 static bool s_target_unchanged(const es_cli_out *o)
 {
     struct stat now;
-    return !o->expect || (fstatat(o->dir_fd, s_base(o), &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+    return !o->expect || (fstatat(o->dir_fd, es_cli_basename(o->final_path), &now, AT_SYMLINK_NOFOLLOW) == 0 &&
                           es_cli_same_file(&now, &o->expected));
 }
 
@@ -380,7 +368,7 @@ es_err es_cli_out_commit(es_cli_out *o, bool sync, es_error *err, bool *changed)
             *changed = true;
         goto done;
     }
-    if (renameat(o->dir_fd, o->tmp_name, o->dir_fd, s_base(o)) != 0) {
+    if (renameat(o->dir_fd, o->tmp_name, o->dir_fd, es_cli_basename(o->final_path)) != 0) {
         rc = es_error_set(err, ES_ERR_OUTPUT, "cannot replace: %s", strerror(errno));
         goto done;
     }
