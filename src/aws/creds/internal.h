@@ -24,7 +24,8 @@ typedef struct es_creds_provider_vtable {
 es_creds_provider *es_creds_provider_wrap(const es_creds_provider_vtable *vt, void *impl);
 
 /* Copies the parts into out, checking each fits. ES_ERR_PROTOCOL naming the
- * field (never its value) when one is missing or too long. */
+ * field (never its value) when one is missing, too long or holds a control
+ * character (a header could not carry it). */
 ES_MUST_USE es_err es_creds_fill(es_creds *out, const char *akid, const char *secret, const char *token,
                                  time_t expiration, const char *source, es_error *err);
 

@@ -82,6 +82,15 @@ static bool s_copy(char *dst, size_t n, const char *src)
     return true;
 }
 
+/* Whether s holds a control character (one could never go into a header). */
+static bool s_has_control(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 es_err es_creds_fill(es_creds *out, const char *akid, const char *secret, const char *token,
                      time_t expiration, const char *source, es_error *err)
 {
@@ -97,6 +106,15 @@ es_err es_creds_fill(es_creds *out, const char *akid, const char *secret, const 
     if (bad) {
         es_creds_clear(out);
         return es_error_set(err, ES_ERR_PROTOCOL, "%s credentials: the %s is too long", source, bad);
+    }
+    bad = s_has_control(akid)     ? "access key id"
+          : s_has_control(secret) ? "secret access key"
+          : s_has_control(token)  ? "session token"
+                                  : NULL;
+    if (bad) { /* e.g. a line break pasted with it: the request's header would be refused */
+        es_creds_clear(out);
+        return es_error_set(err, ES_ERR_PROTOCOL, "%s credentials: the %s contains a control character",
+                            source, bad);
     }
     out->expiration = expiration;
     snprintf(out->source, sizeof out->source, "%s", source);

@@ -506,6 +506,10 @@ static void test_check_tells_without_a_request(void)
     CHECK_STR_CONTAINS(err.msg, "AWS_SECRET_ACCESS_KEY is not");
     setenv("AWS_SECRET_ACCESS_KEY", LEAK_SECRET, 1);
     CHECK_OK(s_default_check(&err));
+    setenv("AWS_SESSION_TOKEN", LEAK_TOKEN "\r", 1); /* a line break pasted with it */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "environment: env credentials: the session token contains a control character");
+    unsetenv("AWS_SESSION_TOKEN");
     unsetenv("AWS_ACCESS_KEY_ID");
     CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "AWS_ACCESS_KEY_ID is not");
