@@ -242,8 +242,9 @@ static int s_open(const char *path, es_error *err)
         es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        es_error_set(err, ES_ERR_INVALID_ARG, "%s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+    bool stat_ok = fstat(fd, &st) == 0;
+    if (!stat_ok || S_ISDIR(st.st_mode)) {
+        es_error_set(err, ES_ERR_INVALID_ARG, "%s", stat_ok ? "is a directory" : strerror(errno));
         close(fd);
         return -1;
     }

@@ -108,16 +108,23 @@ static es_err s_auth_token(const s_ecs *e, char *out, size_t n, es_error *err)
     return ES_OK;
 }
 
+/* A URI or token set up wrongly is known at creation; anything else needs the endpoint asked. */
+static es_err s_ecs_check(void *impl, es_error *err)
+{
+    const s_ecs *e = impl;
+    return e->config.code == ES_OK ? ES_OK : es_error_set(err, e->config.code, "%s", e->config.msg);
+}
+
 static es_err s_ecs_get(void *impl, es_creds *out, es_error *err)
 {
     s_ecs *e = impl;
-    if (e->config.code != ES_OK)
-        return es_error_set(err, e->config.code, "%s", e->config.msg);
+    es_err rc = s_ecs_check(e, err);
+    if (rc != ES_OK)
+        return rc;
     char *auth = malloc(S_MAX_AUTH + 32);
     const char *headers[2] = {"Accept: application/json", NULL};
     size_t header_count = 1;
     es_creds_http_resp resp = {0};
-    es_err rc = ES_OK;
     if (!auth)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory");
     if (e->send_auth) {
@@ -160,13 +167,6 @@ static void s_ecs_destroy(void *impl)
 {
     es_secure_zero(impl, sizeof(s_ecs));
     free(impl);
-}
-
-/* A URI or token set up wrongly is known at creation; anything else needs the endpoint asked. */
-static es_err s_ecs_check(void *impl, es_error *err)
-{
-    const s_ecs *e = impl;
-    return e->config.code == ES_OK ? ES_OK : es_error_set(err, e->config.code, "%s", e->config.msg);
 }
 
 static const es_creds_provider_vtable s_ecs_vtable = {s_ecs_get, s_ecs_destroy, s_ecs_check};

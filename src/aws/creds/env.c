@@ -14,19 +14,20 @@ typedef struct s_env {
     es_creds creds;
 } s_env;
 
-static es_err s_env_get(void *impl, es_creds *out, es_error *err)
-{
-    s_env *e = impl;
-    if (e->rc != ES_OK)
-        return es_error_set(err, e->rc, "%s", e->msg);
-    memcpy(out, &e->creds, sizeof *out);
-    return ES_OK;
-}
-
 static es_err s_env_check(void *impl, es_error *err)
 {
     s_env *e = impl;
     return e->rc == ES_OK ? ES_OK : es_error_set(err, e->rc, "%s", e->msg);
+}
+
+static es_err s_env_get(void *impl, es_creds *out, es_error *err)
+{
+    s_env *e = impl;
+    es_err rc = s_env_check(e, err);
+    if (rc != ES_OK)
+        return rc;
+    memcpy(out, &e->creds, sizeof *out);
+    return ES_OK;
 }
 
 static void s_env_destroy(void *impl)
