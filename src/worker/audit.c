@@ -88,18 +88,6 @@ static void s_finding(s_audit *a, const es_audit_finding *f)
         a->opt->on_finding(a->opt->ctx, f);
 }
 
-/* "request was refused (...): HTTP 403 AccessDenied: message" from a failed request. */
-static void s_describe_failure(const es_aws_result *res, es_err rc, char *out, size_t cap)
-{
-    if (res->message[0])
-        snprintf(out, cap, "%s: %s", es_strerror(rc), res->message);
-    else if (res->http_status)
-        snprintf(out, cap, "%s (HTTP %ld%s%s)", es_strerror(rc), res->http_status,
-                 res->aws_code[0] ? " " : "", res->aws_code);
-    else
-        snprintf(out, cap, "%s", es_strerror(rc));
-}
-
 /* ---- one object ------------------------------------------------------------ */
 
 typedef struct s_object {
@@ -205,7 +193,7 @@ static void s_report_source(s_audit *a, const char *key, const s_object *o, cons
         return;
     }
     if (src->rc != ES_OK) {
-        s_describe_failure(&src->res, src->rc, why, sizeof why);
+        es_aws_result_describe(&src->res, src->rc, why, sizeof why);
         s_error(a, key, "HEAD s3://%s/%s failed: %s", a->opt->source_bucket, key, why);
         return;
     }
@@ -278,7 +266,7 @@ static void s_audit_key(s_audit *a, const char *key, uint64_t listed_size)
     if (rc == ES_ERR_NOT_FOUND) {
         a->sum->vanished++; /* deleted since it was listed: nothing left to audit */
     } else if (rc != ES_OK) {
-        s_describe_failure(&res, rc, why, sizeof why);
+        es_aws_result_describe(&res, rc, why, sizeof why);
         s_error(a, key, "GET s3://%s/%s failed: %s", a->opt->bucket, key, why);
     } else {
         uint64_t before = s_total_findings(a->sum), errors = a->sum->errors;
@@ -348,7 +336,7 @@ static es_err s_list(s_audit *a)
                                    .max_keys = a->opt->page_size};
         es_err rc = es_s3_list_objects_with(a->s3, a->opt->bucket, &list, &page, &res);
         if (rc != ES_OK) {
-            s_describe_failure(&res, rc, why, sizeof why);
+            es_aws_result_describe(&res, rc, why, sizeof why);
             pthread_mutex_lock(&a->mu);
             s_error(a, NULL, "ListObjectsV2 s3://%s/%s failed: %s", a->opt->bucket,
                     a->opt->prefix ? a->opt->prefix : "", why);

@@ -109,9 +109,10 @@ static void s_fetch_page(es_backfill *b)
         b->list_ended = true;
         b->stats.listing_done = true;
         b->stats.list_error = rc;
-        es_fmt(b->stats.list_reason, sizeof b->stats.list_reason,
-               "listing bucket %s failed: %s (HTTP %ld%s%s): %s", b->bucket, es_strerror(rc), res.http_status,
-               res.aws_code[0] ? ", " : "", res.aws_code, res.message);
+        char why[ES_ERRBUF_SIZE];
+        es_aws_result_describe(&res, rc, why, sizeof why);
+        es_fmt(b->stats.list_reason, sizeof b->stats.list_reason, "listing bucket %s failed: %s", b->bucket,
+               why);
         ES_LOG(ES_LOG_ERROR, "backfill.list_failed", ES_LF_STR("bucket", b->bucket),
                ES_LF_STR("reason", b->stats.list_reason),
                ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL));

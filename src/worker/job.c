@@ -115,8 +115,9 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     es_err rc = es_s3_head_object(env->s3, bucket, obj->key, dest, &hres);
     es_job_copy_request_id(res, &hres);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
-        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
-                           es_strerror(rc), hres.http_status, hres.message);
+        char why[ES_ERRBUF_SIZE];
+        es_aws_result_describe(&hres, rc, why, sizeof why);
+        es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s", bucket, why);
         return false;
     }
     const es_s3_object_info *found = rc == ES_OK ? dest : NULL;

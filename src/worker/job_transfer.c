@@ -308,11 +308,12 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
         es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         return;
     }
+    char why[ES_ERRBUF_SIZE];
     if (run->refusal_pending && get_res->code != ES_OK) { /* the judged bytes did not arrive intact */
+        es_aws_result_describe(get_res, get_res->code, why, sizeof why);
         es_job_set_outcome(res, ES_JOB_RETRY, get_res->code,
-                           "GET failed: %s (HTTP %ld): %s; the stripper's verdict on those bytes "
-                           "(%s) is not kept",
-                           es_strerror(get_res->code), get_res->http_status, get_res->message, run->why.msg);
+                           "GET failed: %s; the stripper's verdict on those bytes (%s) is not kept", why,
+                           run->why.msg);
         return;
     }
     if (run->refused) {
@@ -333,9 +334,8 @@ static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_res
     /* Whatever else the service answered (the wrong region, an unknown 4xx)
      * says nothing about the photo: the message stays, and the queue's redrive
      * keeps it whole once the failures repeat. Only the stripper refuses. */
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "GET failed: %s (HTTP %ld%s%s): %s", es_strerror(rc),
-                       get_res->http_status, get_res->aws_code[0] ? ", " : "", get_res->aws_code,
-                       get_res->message);
+    es_aws_result_describe(get_res, rc, why, sizeof why);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "GET failed: %s", why);
 }
 
 /* GETs the object through the stripper into the upload; fills res. */
@@ -406,8 +406,9 @@ static bool s_check_write(const es_job_env *env, es_err rc, const es_aws_result 
         es_job_set_outcome(res, ES_JOB_STRIPPED, ES_OK, "%s", "");
         return false;
     }
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s (HTTP %ld): %s",
-                       env->cfg->dest_bucket, es_strerror(rc), put_res->http_status, put_res->message);
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(put_res, rc, why, sizeof why);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "writing to bucket %s failed: %s", env->cfg->dest_bucket, why);
     return es_s3_write_condition_lost(rc, put_res);
 }
 

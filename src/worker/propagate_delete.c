@@ -78,8 +78,9 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
 
 static void s_head_failed(es_job_result *res, const char *bucket, es_err rc, const es_aws_result *ar)
 {
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
-                       es_strerror(rc), ar->http_status, ar->message);
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(ar, rc, why, sizeof why);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s", bucket, why);
 }
 
 static bool s_cancelled(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
@@ -137,8 +138,9 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
         return false;
     }
     bool changed = es_s3_write_condition_lost(rc, &ar); /* 404 was settled above */
-    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s (HTTP %ld): %s", bucket,
-                       es_strerror(rc), ar.http_status, ar.message);
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&ar, rc, why, sizeof why);
+    es_job_set_outcome(res, ES_JOB_RETRY, rc, "DELETE in bucket %.200s failed: %s", bucket, why);
     return changed;
 }
 

@@ -800,6 +800,8 @@ static void test_kept_body_freed_on_failures(void)
     es_job_run_record(&s_env, &msg, &rec, &res); /* 412, then the HEAD fails */
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     CHECK_STR_CONTAINS(res.reason, "HEAD in bucket");
+    const char *status = strstr(res.reason, "HTTP 500"); /* told once */
+    CHECK(status != NULL && strstr(status + 1, "HTTP 500") == NULL);
     CHECK_INT_EQ(res.bytes_removed, 0);
     es_itest_clear_faults();
     s_precondition_fault("PutObject", "kept.jpg", 1);

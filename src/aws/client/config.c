@@ -12,6 +12,7 @@
 
 #include "aws/client/client.h"
 #include "aws/creds/creds.h"
+#include "common/buf.h"
 
 #define S_DEFAULT_ATTEMPTS 3
 #define S_MAX_ATTEMPTS 20
@@ -20,6 +21,16 @@ void es_aws_result_clear(es_aws_result *r)
 {
     if (r)
         memset(r, 0, sizeof *r);
+}
+
+void es_aws_result_describe(const es_aws_result *res, es_err rc, char *out, size_t cap)
+{
+    if (!res->message[0])
+        es_fmt(out, cap, "%s", es_strerror(rc));
+    else if (!res->http_status)
+        es_fmt(out, cap, "%s", res->message);
+    else
+        es_fmt(out, cap, "%s: %s", es_strerror(rc), res->message);
 }
 
 /* Unset and empty are the same thing. */

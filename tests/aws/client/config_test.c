@@ -288,6 +288,29 @@ static void test_result_clear(void)
     es_aws_result_clear(NULL);
 }
 
+/* A failure is told once: the status and code the client put in the message
+ * are not repeated, nor is the transport's failure that starts it. */
+static void test_result_describe(void)
+{
+    es_aws_result r;
+    char out[256];
+    es_aws_result_clear(&r);
+    es_aws_result_describe(&r, ES_ERR_NETWORK, out, sizeof out);
+    CHECK_STR_EQ(out, es_strerror(ES_ERR_NETWORK));
+    snprintf(r.message, sizeof r.message, "%s: Connection refused", es_strerror(ES_ERR_NETWORK));
+    es_aws_result_describe(&r, ES_ERR_NETWORK, out, sizeof out);
+    CHECK_STR_EQ(out, r.message);
+    r.http_status = 403;
+    snprintf(r.aws_code, sizeof r.aws_code, "AccessDenied");
+    snprintf(r.message, sizeof r.message, "HTTP 403 AccessDenied: Access Denied");
+    es_aws_result_describe(&r, ES_ERR_AUTH, out, sizeof out);
+    char want[256];
+    snprintf(want, sizeof want, "%s: HTTP 403 AccessDenied: Access Denied", es_strerror(ES_ERR_AUTH));
+    CHECK_STR_EQ(out, want);
+    es_aws_result_describe(&r, ES_ERR_AUTH, out, 8); /* cut, never overrun */
+    CHECK_INT_EQ((long)strlen(out), 7);
+}
+
 int main(void)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/es-config-test-XXXXXX");
@@ -302,6 +325,7 @@ int main(void)
     ES_RUN(test_ca_bundle);
     ES_RUN(test_endpoint_parse);
     ES_RUN(test_result_clear);
+    ES_RUN(test_result_describe);
     rmdir(s_dir);
     return es_test_finish();
 }
