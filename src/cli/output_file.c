@@ -125,6 +125,22 @@ static char *s_tmp_name(const char *base)
     return asprintf(&name, ".%s." S_TMP_TAG "XXXXXX", base) < 0 ? NULL : name;
 }
 
+/* The directory's path (for messages) and the temp file's name, from final_path. */
+static int s_names(es_cli_out *o, es_error *err)
+{
+    const char *base = es_cli_basename(o->final_path);
+    if (!*base) {
+        es_error_set(err, ES_ERR_INVALID_ARG, "not a file name");
+        return -1;
+    }
+    o->dir = es_cli_dirname(o->final_path);
+    if (!o->dir || !(o->tmp_name = s_tmp_name(base))) {
+        es_error_set(err, ES_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Target (resolved through a symlink), its directory (opened) and the temp
  * file name; *existing is set when the target is a regular file (its stat in *st). */
 static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *existing, es_error *err)
@@ -141,16 +157,8 @@ static int s_paths(es_cli_out *o, const char *path, struct stat *st, bool *exist
         return -1;
     }
     *existing = found && S_ISREG(st->st_mode);
-    const char *base = es_cli_basename(o->final_path);
-    if (!*base) {
-        es_error_set(err, ES_ERR_INVALID_ARG, "not a file name");
+    if (s_names(o, err) != 0)
         return -1;
-    }
-    o->dir = es_cli_dirname(o->final_path);
-    if (!o->dir || !(o->tmp_name = s_tmp_name(base))) {
-        es_error_set(err, ES_ERR_NOMEM, "out of memory");
-        return -1;
-    }
     o->dir_fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->dir_fd < 0) {
         es_error_set(err, ES_ERR_OUTPUT, "cannot open its directory %s: %s", o->dir, strerror(errno));
@@ -205,7 +213,7 @@ static void s_copy_mode(es_cli_out *o, const struct stat *st)
     (void)fchmod(o->fd, st->st_mode & 07777);
 }
 
-es_cli_out *es_cli_out_open(const char *path, es_error *err)
+static es_cli_out *s_new(es_error *err)
 {
     /* malloc, not calloc: the 256 KiB buffer needs no zeroing, and a reused
      * heap block avoids fresh page faults for every file. */
@@ -221,9 +229,63 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
     o->dir_fd = -1;
     o->expect = false;
     o->len = 0;
+    return o;
+}
+
+/* Creates the temporary file in dir_fd: a new output as 0666 & ~umask right
+ * away; a replaced one (existing, its stat in *st) starts private and then
+ * takes the target's mode. */
+static int s_create(es_cli_out *o, bool existing, const struct stat *st, es_error *err)
+{
+    o->fd = s_create_temp(o->dir_fd, o->tmp_name, existing ? 0600 : 0666);
+    if (o->fd < 0) {
+        es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
+        return -1;
+    }
+    s_pending_set(o);
+    if (existing)
+        s_copy_mode(o, st);
+    return 0;
+}
+
+static es_cli_out *s_fail(es_cli_out *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    if (o->sink_fd > STDERR_FILENO)
+        close(o->sink_fd);
+    s_free(o);
+    return NULL;
+}
+
+es_cli_out *es_cli_out_open_in(int dir_fd, const char *path, es_error *err)
+{
+    es_cli_out *o = s_new(err);
+    if (!o) {
+        close(dir_fd);
+        return NULL;
+    }
+    o->dir_fd = dir_fd;
+    struct stat st;
+    if (!(o->final_path = strdup(path))) {
+        es_error_set(err, ES_ERR_NOMEM, "out of memory");
+        return s_fail(o);
+    }
+    if (s_names(o, err) != 0)
+        return s_fail(o);
+    bool existing = fstatat(dir_fd, es_cli_basename(path), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISREG(st.st_mode);
+    return s_create(o, existing, &st, err) == 0 ? o : s_fail(o);
+}
+
+es_cli_out *es_cli_out_open(const char *path, es_error *err)
+{
+    es_cli_out *o = s_new(err);
+    if (!o)
+        return NULL;
     if (!strcmp(path, "-")) {
         if (s_open_spool(o, err) != 0)
-            goto fail;
+            return s_fail(o);
         o->sink_fd = STDOUT_FILENO;
         return o;
     }
@@ -236,33 +298,16 @@ es_cli_out *es_cli_out_open(const char *path, es_error *err)
         if (!o->final_path || o->sink_fd < 0) {
             es_error_set(err, ES_ERR_OUTPUT, "cannot open: %s",
                          o->final_path ? strerror(errno) : "out of memory");
-            goto fail;
+            return s_fail(o);
         }
         if (s_open_spool(o, err) != 0)
-            goto fail;
+            return s_fail(o);
         return o;
     }
     bool existing;
-    if (s_paths(o, path, &st, &existing, err) != 0)
-        goto fail;
-    /* A new output is created as 0666 & ~umask right away; a replaced one
-     * starts private and then takes the target's mode. */
-    o->fd = s_create_temp(o->dir_fd, o->tmp_name, existing ? 0600 : 0666);
-    if (o->fd < 0) {
-        es_error_set(err, ES_ERR_OUTPUT, "cannot create a temporary file in %s: %s", o->dir, strerror(errno));
-        goto fail;
-    }
-    s_pending_set(o);
-    if (existing)
-        s_copy_mode(o, &st);
+    if (s_paths(o, path, &st, &existing, err) != 0 || s_create(o, existing, &st, err) != 0)
+        return s_fail(o);
     return o;
-fail:
-    if (o->fd >= 0)
-        close(o->fd);
-    if (o->sink_fd > STDERR_FILENO)
-        close(o->sink_fd);
-    s_free(o);
-    return NULL;
 }
 
 /* A run at least this long (a photo's entropy-coded scan) is written straight
@@ -395,13 +440,4 @@ void es_cli_out_abort(es_cli_out *o)
         s_pending_dir = -1;
     }
     s_free(o);
-}
-
-int es_cli_out_dir_stat(const es_cli_out *o, struct stat *st)
-{
-    if (o->dir_fd < 0) {
-        errno = EBADF;
-        return -1;
-    }
-    return fstat(o->dir_fd, st);
 }

@@ -24,6 +24,12 @@ typedef struct es_cli_out es_cli_out;
  * the reason in err on failure (ES_ERR_OUTPUT, ES_ERR_NOMEM, or
  * ES_ERR_INVALID_ARG for a path that names no file). */
 es_cli_out *es_cli_out_open(const char *path, es_error *err);
+/* Same for path, a regular file or a new name (never a symlink followed) in
+ * the open directory dir_fd, which the output takes over (closed with it, or
+ * on failure): the output goes into that directory even if path's directory
+ * part leads elsewhere by now. --in-place -r hands over the directory the
+ * input was opened in. */
+es_cli_out *es_cli_out_open_in(int dir_fd, const char *path, es_error *err);
 /* Makes commit refuse to publish unless the target (not following a symlink)
  * is still the file described by st: same device, inode, size and
  * modification time. --in-place passes the input's fstat so a file replaced
@@ -45,8 +51,5 @@ void es_cli_out_abort(es_cli_out *o);
 /* Removes the temporary file of the output being written, if any: for a stop
  * signal's handler (async-signal-safe), which then ends the process. */
 void es_cli_out_remove_pending(void);
-/* fstat of the directory the output will be renamed into (held open since
- * es_cli_out_open); -1 (EBADF) for stdout or a device/FIFO target. */
-int es_cli_out_dir_stat(const es_cli_out *o, struct stat *st);
 
 #endif

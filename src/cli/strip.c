@@ -142,10 +142,14 @@ static int s_open_job_dir(const es_cli_job *job, es_error *err)
 /* Opens the input ("-" = stdin; a file found by -r is not followed if it has
  * become a symlink, nor read if no longer a regular file); *st is its fstat.
  * regular_only: a FIFO is not waited on to be opened (the caller refuses it).
+ * keep_dir (may be NULL): receives the directory a file found by -r was
+ * opened in, for the caller to close or hand on (-1 otherwise).
  * -1 with the reason in err on failure. */
-static int s_open_input(const es_cli_job *job, bool regular_only, struct stat *st, es_error *err)
+static int s_open_input(const es_cli_job *job, bool regular_only, struct stat *st, int *keep_dir, es_error *err)
 {
     memset(st, 0, sizeof *st);
+    if (keep_dir)
+        *keep_dir = -1;
     if (!strcmp(job->in, "-"))
         return STDIN_FILENO;
     int dir_fd = s_open_job_dir(job, err);
@@ -154,30 +158,28 @@ static int s_open_input(const es_cli_job *job, bool regular_only, struct stat *s
     int fd = openat(dir_fd, dir_fd == AT_FDCWD ? job->in : es_cli_basename(job->in),
                     O_RDONLY | O_CLOEXEC | (job->nofollow ? O_NOFOLLOW : 0) |
                         (job->nofollow || regular_only ? O_NONBLOCK : 0));
-    if (dir_fd != AT_FDCWD) {
-        int saved = errno;
-        close(dir_fd);
-        errno = saved;
-    }
     if (fd < 0) {
         if (job->nofollow && errno == ELOOP)
             es_error_set(err, ES_ERR_INVALID_ARG,
                          "is a symbolic link (not followed under -r; see --follow-symlinks)");
         else
             es_error_set(err, ES_ERR_IO, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, st) == 0 && S_ISDIR(st->st_mode)) {
+    } else if (fstat(fd, st) == 0 && S_ISDIR(st->st_mode)) {
         es_error_set(err, ES_ERR_INVALID_ARG, "is a directory (use -r DIR)");
-        close(fd);
-        return -1;
-    }
-    if (job->nofollow && !S_ISREG(st->st_mode)) {
+    } else if (job->nofollow && !S_ISREG(st->st_mode)) {
         es_error_set(err, ES_ERR_INVALID_ARG, "is no longer a regular file");
-        close(fd);
-        return -1;
+    } else {
+        if (dir_fd != AT_FDCWD && keep_dir)
+            *keep_dir = dir_fd;
+        else if (dir_fd != AT_FDCWD)
+            close(dir_fd);
+        return fd;
     }
-    return fd;
+    if (fd >= 0)
+        close(fd);
+    if (dir_fd != AT_FDCWD)
+        close(dir_fd);
+    return -1;
 }
 
 /* Test hook (EXIFSTRIP_TEST_PAUSE_FIFO=path, used by tests/cli): before an
@@ -234,7 +236,12 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
     es_cli_input info;
     struct stat opened;
     es_error_clear(&err);
-    int fd = s_open_input(job, o->in_place, &opened, &err);
+    /* In place, a file found by -r is renamed into the directory the walk
+     * found it in (the one it was opened in, held from here on), never one its
+     * path leads to now. */
+    bool in_walked_dir = o->in_place && job->dir_seen && job->nofollow;
+    int dir_fd = -1;
+    int fd = s_open_input(job, o->in_place, &opened, in_walked_dir ? &dir_fd : NULL, &err);
     if (fd < 0) {
         s_report(t, s_display(job->in), err.msg);
         t->failed++;
@@ -258,19 +265,11 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
         t->failed++;
         goto done;
     }
-    es_cli_out *out = es_cli_out_open(job->out, &err);
+    es_cli_out *out = dir_fd >= 0 ? es_cli_out_open_in(dir_fd, job->out, &err)
+                                  : es_cli_out_open(job->out, &err);
+    dir_fd = -1; /* taken over by the output */
     if (!out) {
         s_report(t, job->out, err.msg);
-        t->failed++;
-        goto done;
-    }
-    /* In place, a file found by -r is renamed into the directory the walk
-     * found it in (held open from here on), never one its path leads to now. */
-    struct stat dir;
-    if (o->in_place && job->dir_seen && job->nofollow &&
-        (es_cli_out_dir_stat(out, &dir) != 0 || !es_cli_job_dir_unchanged(job, &dir))) {
-        es_cli_out_abort(out);
-        s_report(t, job->out, s_dir_replaced);
         t->failed++;
         goto done;
     }
@@ -303,6 +302,8 @@ static void s_strip_one(const s_opts *o, const es_cli_job *job, s_tally *t)
 done:
     if (fd != STDIN_FILENO)
         close(fd);
+    if (dir_fd >= 0)
+        close(dir_fd);
 }
 
 /* SIGINT/SIGTERM: the output being written is not left behind as a hidden
