@@ -155,15 +155,9 @@ static void s_strip_quotes(const char *in, char *out, size_t cap)
 
 es_audit_kind es_audit_compare_source(const es_s3_object_info *copy, const char *etag, const char *version_id)
 {
-    es_s3_source_id src;
-    es_s3_write_options cond;
     if (!copy->source.etag[0] && !copy->source.version_id[0])
         return ES_AUDIT_UNRECORDED;
-    memset(&src, 0, sizeof src);
-    s_strip_quotes(etag ? etag : "", src.etag, sizeof src.etag);
-    if (version_id && strcmp(version_id, "null") != 0) /* "null": the bucket is not versioned */
-        snprintf(src.version_id, sizeof src.version_id, "%s", version_id);
-    return es_dest_decide(&src, copy, &cond) == ES_DEST_SAME ? ES_AUDIT_KIND_COUNT : ES_AUDIT_OUTDATED;
+    return es_copy_is_of(copy, etag ? etag : "", version_id) ? ES_AUDIT_KIND_COUNT : ES_AUDIT_OUTDATED;
 }
 
 /* The source's current object under key (outside the lock). */

@@ -93,10 +93,10 @@ bool es_audit_is_orientation_tag(const es_jpeg_stats *stats);
 /* How a copy (B's object info, with the source it records) compares with the
  * source's current object (etag as S3 returns it, quotes optional;
  * version_id "" or "null" when the source bucket is not versioned): the
- * worker's own rule (es_dest_decide in ordering.h) says whether B holds that
- * source. ES_AUDIT_UNRECORDED when the copy records no source,
- * ES_AUDIT_OUTDATED when it records another, ES_AUDIT_KIND_COUNT when it is
- * the same source. */
+ * worker's rule (es_copy_is_of in ordering.h, which delete propagation uses
+ * too) says whether B holds that source. ES_AUDIT_UNRECORDED when the copy
+ * records no source, ES_AUDIT_OUTDATED when it records another,
+ * ES_AUDIT_KIND_COUNT when it is the same source. */
 es_audit_kind es_audit_compare_source(const es_s3_object_info *copy, const char *etag, const char *version_id);
 
 #endif

@@ -51,6 +51,14 @@ bool es_dest_may_resend(const es_s3_source_id *src, const es_s3_object_info *des
  * source (a duplicate event's), which es_dest_decide judges the same. */
 bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const es_s3_object_info *dest);
 
+/* Whether copy, B's object, records being made from the source object a HEAD
+ * of A described (etag as S3 returns it, quotes optional; version_id "" or
+ * "null" when A is not versioned): the ETags are equal, and so are the
+ * version ids when both sides have one. A copy that recorded no version (made
+ * by backfill, whose listing has none, or before A was versioned) is judged
+ * by its ETag alone, as es_dest_decide judges a source without one. */
+bool es_copy_is_of(const es_s3_object_info *copy, const char *etag, const char *version_id);
+
 /* The identity of rec's source, as recorded in B's metadata. */
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out);
 

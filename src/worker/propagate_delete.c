@@ -33,9 +33,11 @@ es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_o
         return ES_REMOVAL_ABSENT;
     if (!s_records_source(&dest->source))
         return ES_REMOVAL_FOREIGN;
-    if (gone->version_id[0] && !removal->delete_marker)
-        return s_same_version(gone->version_id, dest->source.version_id) ? ES_REMOVAL_DELETE
-                                                                         : ES_REMOVAL_OTHER_VERSION;
+    if (gone->version_id[0] && !removal->delete_marker) {
+        if (s_same_version(gone->version_id, dest->source.version_id))
+            return ES_REMOVAL_DELETE;
+        return dest->source.version_id[0] ? ES_REMOVAL_OTHER_VERSION : ES_REMOVAL_UNORDERED;
+    }
     int cmp;
     if (!es_sequencer_compare(gone->sequencer, dest->source.sequencer, &cmp))
         return ES_REMOVAL_UNORDERED;
@@ -67,8 +69,15 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
     case ES_REMOVAL_UNORDERED:
         snprintf(what, sizeof what,
                  "holds a copy whose source cannot be ordered against the removal (sequencers "
-                 "\"%.40s\" and \"%.40s\"): kept",
+                 "\"%.40s\" and \"%.40s\") nor compared with the source's current object (it records "
+                 "no ETag): kept",
                  src->sequencer, removal->source.sequencer);
+        break;
+    case ES_REMOVAL_CURRENT:
+        snprintf(what, sizeof what,
+                 "holds a copy of the source's current object (ETag %.100s; the removal could not be "
+                 "ordered against it by sequencers): kept",
+                 src->etag);
         break;
     }
     /* copies the operator should look at: someone else's, or unorderable */
@@ -81,6 +90,33 @@ static void s_head_failed(es_job_result *res, const char *bucket, es_err rc, con
     char why[ES_ERRBUF_SIZE];
     es_aws_result_describe(ar, rc, why, sizeof why);
     es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s", bucket, why);
+}
+
+/* An unordered removal judged by A: the copy goes when A no longer holds the
+ * object it was made from (the key is absent, or holds another object), and
+ * stays while it is a copy of A's current object. False with res settled as
+ * a retry when A cannot be asked (403 without s3:ListBucket on A, which
+ * cannot tell a missing key from a refused one, included). */
+static bool s_judge_by_source(const es_job_env *env, const es_job_object *removal,
+                              const es_s3_object_info *dest, es_removal_verdict *v, es_job_result *res)
+{
+    if (!dest->source.etag[0])
+        return true; /* nothing to compare A's object with: kept as unordered */
+    es_s3_object_info current;
+    es_aws_result ar;
+    es_aws_result_clear(&ar);
+    es_err rc = es_s3_head_object(env->s3, removal->bucket, removal->key, &current, &ar);
+    if (rc == ES_ERR_NOT_FOUND) {
+        *v = ES_REMOVAL_DELETE;
+        return true;
+    }
+    if (rc != ES_OK) {
+        es_job_copy_request_id(res, &ar);
+        s_head_failed(res, removal->bucket, rc, &ar);
+        return false;
+    }
+    *v = es_copy_is_of(dest, current.etag, current.version_id) ? ES_REMOVAL_CURRENT : ES_REMOVAL_DELETE;
+    return true;
 }
 
 static bool s_cancelled(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
@@ -105,6 +141,9 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
         return false;
     }
     es_removal_verdict v = es_removal_decide(removal, rc == ES_OK ? &dest : NULL);
+    bool by_source = v == ES_REMOVAL_UNORDERED;
+    if (by_source && !s_judge_by_source(env, removal, &dest, &v, res))
+        return false;
     if (v == ES_REMOVAL_DELETE && !dest.etag[0]) {
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,
                            "HEAD in bucket %.200s returned no ETag: the delete cannot be made conditional",
@@ -128,8 +167,8 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
     es_job_copy_request_id(res, &ar);
     if (rc == ES_OK) {
         es_job_set_outcome(res, ES_JOB_DELETED, ES_OK,
-                           "bucket %.200s: deleted the copy made from the removed source (ETag %.100s)",
-                           bucket, dest.etag);
+                           "bucket %.200s: deleted the copy made from %s (ETag %.100s)", bucket,
+                           by_source ? "an object bucket A no longer holds" : "the removed source", dest.etag);
         return false;
     }
     if (rc == ES_ERR_NOT_FOUND) { /* deleted meanwhile by someone else */

@@ -5,7 +5,11 @@
  * of a newer upload or an object someone else wrote. The destination's copy
  * is HEADed, judged here, and deleted on the condition that it still has the
  * ETag the HEAD saw (S3's conditional DeleteObject), so a copy written between
- * the HEAD and the DELETE survives; a lost race is judged again. A late
+ * the HEAD and the DELETE survives; a lost race is judged again. A removal
+ * that cannot be judged from the copy's record alone (no sequencer on one
+ * side: backfill's copies record none; a version deleted from a copy that
+ * recorded none) is judged by A: the copy stays only while it is a copy of
+ * A's current object. A late
  * creation of a version hidden by a delete marker is not published again
  * (es_propagate_source_visible). */
 #ifndef ES_WORKER_PROPAGATE_DELETE_H
@@ -20,7 +24,9 @@ typedef enum es_removal_verdict {
     ES_REMOVAL_FOREIGN,       /* the copy records no source (written by something else): kept */
     ES_REMOVAL_NEWER,         /* the copy's source is not older than the removal: kept */
     ES_REMOVAL_OTHER_VERSION, /* another version than the copy's source was deleted: kept */
-    ES_REMOVAL_UNORDERED      /* the removal and the copy's source cannot be ordered: kept */
+    ES_REMOVAL_UNORDERED,     /* the removal and the copy's source cannot be ordered: A decides
+                                 (es_propagate_delete HEADs it); kept if the copy records no ETag */
+    ES_REMOVAL_CURRENT        /* (A decided) the copy is of A's current object: kept */
 } es_removal_verdict;
 
 /* Judges the removal (an object with `removed` set: its source holds the
@@ -28,11 +34,12 @@ typedef enum es_removal_verdict {
  * (NULL when the key does not exist):
  * - a permanently deleted version (a version id, no delete marker) removes
  *   the copy of exactly that version (version ids equal; S3's "null" version
- *   equals a copy that recorded none);
+ *   equals a copy that recorded none); a copy that recorded none cannot tell
+ *   another version from its own (ES_REMOVAL_UNORDERED);
  * - otherwise (an unversioned bucket, or a delete marker) the sequencers
  *   decide: the copy goes when the removal's sequencer is newer than the one
- *   it recorded (es_sequencer_compare), stays when it is not, and stays when
- *   either is missing. */
+ *   it recorded (es_sequencer_compare), stays when it is not, and
+ *   ES_REMOVAL_UNORDERED when either is missing. */
 es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_object_info *dest);
 
 /* Carries out the removal in env->cfg->dest_bucket and fills res's

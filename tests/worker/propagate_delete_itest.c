@@ -11,7 +11,9 @@
  * source was deleted (or its version hidden) and the removal propagated
  * while it was in flight; a removal that finds B's key absent on its first
  * receive is looked at again on redelivery (a new key's write may be in
- * flight). */
+ * flight); a copy that recorded no sequencer (backfill's) is judged by A: it
+ * goes when A no longer holds its source, stays while it is a copy of A's
+ * current object. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -252,6 +254,68 @@ static void test_copy_of_a_newer_upload_is_kept(void)
     CHECK_STR_EQ(after.etag, before.etag);
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "b.jpg"), 0);
     CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy of a newer source");
+    s_teardown();
+}
+
+/* Copies B as `exifstrip backfill` does: from the listing's ETag, no event,
+ * so the copy records no sequencer. */
+static bool s_backfill(const char *key)
+{
+    es_s3_object_info info;
+    es_aws_result ar;
+    es_aws_result_clear(&ar);
+    if (es_s3_head_object(s_w.s3, s_w.src, key, &info, &ar) != ES_OK)
+        return false;
+    es_job_object obj = {.bucket = s_w.src, .key = key, .size = info.content_length, .has_size = true};
+    size_t n = strlen(info.etag);
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%.*s", n >= 2 ? (int)n - 2 : 0, info.etag + 1);
+    es_job_result res;
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    es_s3_object_info copy;
+    return res.outcome == ES_JOB_STRIPPED && s_in_dest(key, &copy) && !copy.source.sequencer[0] &&
+           !strcmp(copy.source.etag, obj.source.etag);
+}
+
+/* A removal cannot be ordered against a backfilled copy by sequencers: A
+ * decides. Deleted from A (the emulator's own removal event), or replaced
+ * there by another object: the copy goes. A removal while A still holds the
+ * copy's source (an older removal, or the same bytes uploaded again): it
+ * stays. A failed HEAD of A leaves the removal for redelivery. */
+static void test_backfilled_copy_judged_by_the_source(void)
+{
+    SETUP(true);
+    REQUIRE(s_upload_only("bf/gone.jpg") && s_backfill("bf/gone.jpg"));
+    REQUIRE(s_delete_source("bf/gone.jpg"));
+    long seq = es_wfix_last_seq();
+    es_job_counts c;
+    REQUIRE(s_run_next(&c)); /* the emulator's ObjectRemoved:Delete, with a sequencer */
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("bf/gone.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "bf/gone.jpg"), 1);
+    CHECK_STR_CONTAINS(es_logcap_text(), "deleted the copy made from an object bucket A no longer holds");
+
+    REQUIRE(s_upload_only("bf/kept.jpg") && s_backfill("bf/kept.jpg"));
+    es_logcap_clear();
+    seq = es_wfix_last_seq();
+    c = s_run_event("ObjectRemoved:Delete", "bf/kept.jpg", "", "01");
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK(s_in_dest("bf/kept.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "bf/kept.jpg"), 0);
+    CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy of the source's current object");
+    CHECK(strstr(es_logcap_text(), "\"level\":\"warn\"") == NULL);
+
+    REQUIRE(es_itest_s3_fault("HeadObject", s_w.src, "bf/kept.jpg", "\"status\":500,\"times\":50") == 0);
+    c = s_run_event("ObjectRemoved:Delete", "bf/kept.jpg", "", "01");
+    es_itest_clear_faults();
+    CHECK_INT_EQ(c.n[ES_JOB_RETRY], 1);
+    CHECK(s_in_dest("bf/kept.jpg", NULL));
+    CHECK_STR_CONTAINS(es_logcap_text(), "HEAD in bucket");
+
+    REQUIRE(s_put_source("bf/kept.jpg", 7)); /* another object under the key: its event is not run */
+    free(s_next_event());
+    c = s_run_event("ObjectRemoved:Delete", "bf/kept.jpg", "", "01");
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("bf/kept.jpg", NULL));
     s_teardown();
 }
 
@@ -676,6 +740,7 @@ int main(void)
     ES_RUN(test_hidden_version_not_published_after_a_lost_write);
     ES_RUN(test_permanently_deleted_version_not_resent);
     ES_RUN(test_new_key_deleted_while_its_write_is_in_flight);
+    ES_RUN(test_backfilled_copy_judged_by_the_source);
     ES_RUN(test_late_creation_of_a_hidden_version_is_not_published);
     return es_test_finish();
 }
