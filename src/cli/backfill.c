@@ -252,6 +252,13 @@ static int s_setup(s_run *r, s_args *a)
         fprintf(stderr, "exifstrip backfill: could not initialise the AWS clients\n");
         return ES_EXIT_FAILURE;
     }
+    es_aws_result res; /* a typo in B's name would have every key read and stripped, then fail */
+    es_aws_result_clear(&res);
+    if (es_s3_bucket_missing(r->s3, r->cfg.dest_bucket, &res)) {
+        fprintf(stderr, "exifstrip backfill: the destination bucket s3://%s does not exist (%s)\n",
+                r->cfg.dest_bucket, res.message);
+        return ES_EXIT_FAILURE;
+    }
     r->env = (es_job_env){.cfg = &r->cfg, .s3 = r->s3, .sqs = r->sqs};
     if (r->report_open) {
         r->env.report = s_write_report;

@@ -361,6 +361,14 @@ es_err es_audit_run(es_s3_client *s3, const es_audit_options *opt, es_audit_summ
     ES_ENSURE(opt->concurrency >= 1 && opt->concurrency <= ES_CFG_MAX_CONCURRENCY, ES_ERR_INVALID_ARG);
     memset(sum, 0, sizeof *sum);
     s_audit a = {.s3 = s3, .opt = opt, .sum = sum};
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    if (opt->source_bucket && es_s3_bucket_missing(s3, opt->source_bucket, &res)) {
+        /* else every copy would be reported an orphan, a finding to delete */
+        s_error(&a, NULL, "the source bucket s3://%s does not exist (%s): no copy is audited against it",
+                opt->source_bucket, res.message);
+        return ES_ERR_NOT_FOUND;
+    }
     a.cap = (size_t)opt->concurrency * S_QUEUE_PER_THREAD;
     a.queue = calloc(a.cap, sizeof *a.queue);
     pthread_t threads[ES_CFG_MAX_CONCURRENCY];

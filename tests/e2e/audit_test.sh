@@ -146,6 +146,10 @@ t_errors_exit_1() {
     audit "s3://$E2E_ID-no-such-bucket"
     check_eq "exit status for a missing bucket" "$(rc)" 1
     check "stderr names the listing" grep -q "ListObjectsV2 s3://$E2E_ID-no-such-bucket/ failed: .*404" "$S/err"
+    audit "s3://$E2E_B/clean/" --json --source "s3://$E2E_ID-no-such-source"
+    check_eq "exit status for a missing source bucket" "$(rc)" 1
+    check "stderr says the source bucket does not exist" grep -q "the source bucket s3://$E2E_ID-no-such-source does not exist (HTTP 404 NoSuchBucket" "$S/err"
+    check "no copy is called an orphan" bash -c '! grep -q "\"finding\":\"orphan\"" "$1" && grep -q "\"status\":\"errors\"" "$1"' _ "$S/out"
     audit "$E2E_B"
     check_eq "a bucket without s3:// is a usage error" "$(rc)" 1
     audit "s3://$E2E_B" --source "s3://$E2E_A/prefix"

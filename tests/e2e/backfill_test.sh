@@ -255,6 +255,9 @@ t_usage_and_errors() {
     s_backfill "s3://$E2E_ID-no-such-bucket" "s3://$E2E_B"
     check_eq "listing a missing bucket: exit" "$RC" 1
     check "says the listing failed" grep -q 'error: listing bucket .* failed' "$S/out"
+    s_backfill --dry-run "s3://$SRC" "s3://$E2E_ID-no-such-dest"
+    check_eq "a missing destination bucket: exit" "$RC" 1
+    check "says it does not exist" grep -q "the destination bucket s3://$E2E_ID-no-such-dest does not exist (HTTP 404 NoSuchBucket" "$S/err"
     "$EXIFSTRIP" backfill --help >"$S/help" 2>&1
     check_eq "--help exit" "$?" 0
     check "--help documents --dry-run, --report and EXIFSTRIP_CONCURRENCY" \

@@ -417,6 +417,18 @@ static es_err s_list_stuck(const char *bucket, const es_s3_list_options *opt, es
     return res->code = ES_ERR_PROTOCOL;
 }
 
+bool es_s3_bucket_missing(es_s3_client *c, const char *bucket, es_aws_result *res)
+{
+    es_s3_list_page page;
+    es_s3_list_options one = {.max_keys = 1};
+    es_aws_result scratch;
+    if (!res)
+        res = &scratch;
+    es_err rc = es_s3_list_objects_with(c, bucket, &one, &page, res);
+    es_s3_list_free(&page); /* zeroed by the call whatever it returns */
+    return rc == ES_ERR_NOT_FOUND && !strcmp(res->aws_code, "NoSuchBucket");
+}
+
 es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix, const char *continuation,
                           es_s3_list_page *page, es_aws_result *res)
 {

@@ -142,6 +142,10 @@ typedef struct es_s3_list_options {
 ES_MUST_USE es_err es_s3_list_objects_with(es_s3_client *c, const char *bucket, const es_s3_list_options *opt,
                                            es_s3_list_page *page, es_aws_result *res);
 void es_s3_list_free(es_s3_list_page *page);
+/* Whether S3 says bucket does not exist (404 NoSuchBucket to a one-key
+ * ListObjectsV2; res holds its answer). False for any other outcome, a
+ * refusal or a failure included: only a definite "no such bucket" is one. */
+bool es_s3_bucket_missing(es_s3_client *c, const char *bucket, es_aws_result *res);
 
 /* Uploads carry x-amz-checksum-crc64nvme (S3 verifies it and stores it; a
  * mismatch is ES_ERR_CLIENT, HTTP 400 BadDigest). Multipart uploads use a
