@@ -2,10 +2,13 @@
  * so no default entries are invented) and extracts the facts inspect shows. */
 #include "cli/exif_summary.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <libexif/exif-data.h>
 #include <libexif/exif-utils.h>
+
+#include "jpeg/tiff.h"
 
 /* Copies an ASCII entry as printable ASCII ('?' for anything else). */
 static void s_ascii(ExifContent *c, ExifTag tag, char *dst, size_t cap)
@@ -48,9 +51,19 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
     memset(out, 0, sizeof *out);
     if (!payload || len < 14 || len > ES_CLI_EXIF_MAX)
         return;
+    uint8_t *padded = NULL; /* libexif reads "Exif\0\0" only: a 0xFF pad byte is set to 0 in a copy */
+    if (len > ES_TIFF_START && payload[ES_TIFF_START - 1] == 0xFF && es_jpeg_is_exif_header(payload, len)) {
+        if (!(padded = malloc(len)))
+            return;
+        memcpy(padded, payload, len);
+        padded[ES_TIFF_START - 1] = 0;
+        payload = padded;
+    }
     ExifData *ed = exif_data_new();
-    if (!ed)
+    if (!ed) {
+        free(padded);
         return;
+    }
     exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
     exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
     exif_data_load_data(ed, payload, (unsigned int)len);
@@ -72,4 +85,5 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
             sizeof out->datetime_original);
     out->thumbnail_bytes = ed->size;
     exif_data_unref(ed);
+    free(padded);
 }

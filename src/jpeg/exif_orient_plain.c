@@ -72,7 +72,7 @@ static bool s_entry_kept(uint32_t tiff_len, const uint8_t *entry, bool le)
 
 int es_jpeg_exif_orient_plain(const uint8_t *payload, size_t len)
 {
-    if (!payload || len > 0xFFFF || len < ES_TIFF_START + 8 || memcmp(payload, "Exif\0\0", 6) != 0)
+    if (len > 0xFFFF || len < ES_TIFF_START + 8 || !es_jpeg_is_exif_header(payload, len))
         return ES_JPEG_ORIENT_UNSURE;
     size_t ds = len > S_LIBEXIF_MAX_DS ? S_LIBEXIF_MAX_DS : len;
     const uint8_t *tiff = payload + ES_TIFF_START;

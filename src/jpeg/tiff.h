@@ -6,7 +6,9 @@
 #define ES_JPEG_TIFF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "jpeg/cursor.h"
 
@@ -15,6 +17,16 @@
 #define ES_TIFF_TAG_ORIENTATION 0x0112
 #define ES_TIFF_TAG_GPS_IFD 0x8825
 #define ES_TIFF_TYPE_SHORT 3
+
+/* Whether payload opens with an Exif APP1's identifier: "Exif", a NUL and a
+ * pad byte - 0x00 as the standard writes it, or 0xFF as some cameras do
+ * (browsers and exiftool read those; libexif wants 0x00, so its callers hand
+ * it a copy with the pad byte set to 0). */
+static inline bool es_jpeg_is_exif_header(const uint8_t *payload, size_t len)
+{
+    return payload && len >= ES_TIFF_START && !memcmp(payload, "Exif\0", 5) &&
+           (payload[5] == 0x00 || payload[5] == 0xFF);
+}
 
 /* Reads the TIFF header at the cursor's position ("II" little-endian or
  * "MM" big-endian, then 42, then IFD0's offset), leaving the cursor after

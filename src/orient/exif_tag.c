@@ -15,6 +15,7 @@
 
 #include "exifstrip/orient.h"
 #include "jpeg/exif_orient_plain.h"
+#include "jpeg/tiff.h"
 
 #define S_EXIF_HEADER_LEN 6 /* "Exif\0\0" */
 
@@ -46,12 +47,13 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
     if (!why)
         why = &ignored;
     *why = NULL;
-    if (!payload || len <= S_EXIF_HEADER_LEN || len > 0xFFFF || memcmp(payload, "Exif\0\0", 6) != 0) {
+    if (len <= S_EXIF_HEADER_LEN || len > 0xFFFF || !es_jpeg_is_exif_header(payload, len)) {
         *why = "corrupt Exif (too short or no Exif header)";
         return -1;
     }
     uint8_t copy[0xFFFF]; /* len's bound: one APP1 segment's payload */
     memcpy(copy, payload, len);
+    copy[S_EXIF_HEADER_LEN - 1] = 0; /* libexif reads "Exif\0\0" only */
     ExifData *ed = exif_data_new();
     ExifLog *log = exif_log_new();
     s_log_state state = {false};

@@ -5,7 +5,8 @@
 # without any Exif (apply), with only the tag (keep), or as stored (drop);
 # over the pixel limit or with its frame header past 16 MiB apply keeps the
 # tag and says why, and inspect says the same; inspect --orientation and
-# --max-pixels judge as strip with those options does.
+# --max-pixels judge as strip with those options does; an Exif header padded
+# with 0xFF ("Exif\0\xFF", which browsers read) is turned like any other.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -28,6 +29,28 @@ t_apply_is_the_default() {
     check "--orientation apply is the same" cmp -s "$d/out.jpg" "$d/out2.jpg"
     "$EXIFSTRIP" inspect --json "$d/out.jpg" >"$d/after.json"
     check "the output needs no turning" json_check "$d/after.json" 'd["orientation"]["tag"] is None and d["exif"] is None'
+}
+
+# Some cameras pad the Exif identifier with 0xFF instead of NUL; browsers and
+# exiftool read its Orientation, so the photo is turned like any other.
+t_exif_header_padded_with_ff() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --size 61x45 --gps "$d/std.jpg"
+    python3 - "$d/std.jpg" "$d/in.jpg" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+i = b.index(b'Exif\0\0')
+b[i + 5] = 0xFF
+open(sys.argv[2], 'wb').write(b)
+PY
+    "$EXIFSTRIP" strip -v "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 0
+    "$EXIFSTRIP" strip "$d/std.jpg" "$d/std_out.jpg"
+    check "turned exactly as the same photo with a standard header" cmp -s "$d/out.jpg" "$d/std_out.jpg"
+    check "verbose line says it was turned" grep -q "orientation 6: rotate 90° cw" "$d/err"
+    check "no Exif left" lacks "$d/out.jpg" Exif
+    "$EXIFSTRIP" inspect --json "$d/in.jpg" >"$d/j"
+    check "inspect reads the tag and the GPS" json_check "$d/j" 'd["orientation"]["tag"]==6 and d["orientation"]["action"]=="rotate90" and d["exif"]["gps"]'
 }
 
 t_keep_and_drop() {
@@ -160,6 +183,7 @@ t_inspect_max_pixels() {
 
 es_run t_apply_is_the_default
 es_run t_far_frame_keeps_the_tag
+es_run t_exif_header_padded_with_ff
 es_run t_keep_and_drop
 es_run t_pixel_limit_falls_back_to_keep
 es_run t_inspect_shows_the_plan

@@ -129,6 +129,12 @@ static void test_plain_cases_are_answered(void)
             len = s_payload(p, le, only, 1, 0);
             CHECK_INT_EQ(s_agree(p, len, "Orientation alone"), (int)v);
             s_agree_mutated(p, len, "Orientation alone");
+            p[5] = 0xFF; /* "Exif\0\xFF", as some cameras write it (browsers read it) */
+            CHECK_INT_EQ(s_agree(p, len, "Exif header padded with 0xFF"), (int)v);
+            CHECK_INT_EQ(es_orient_read_tag(p, len, NULL), (int)v);
+            p[5] = 0x01;
+            CHECK_INT_EQ(s_agree(p, len, "Exif header padded with 0x01"), ES_JPEG_ORIENT_UNSURE);
+            CHECK_INT_EQ(es_orient_read_tag(p, len, NULL), -1);
         }
         s_entry e[] = {S_MAKE, {0x0110, 2, 4, 0x4D6F6400}};
         size_t len = s_payload(p, le, e, 2, 0);
