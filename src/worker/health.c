@@ -143,12 +143,31 @@ long es_health_default_max_age(int wait_seconds) { return 3L * wait_seconds + 30
 
 static int64_t s_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
+/* What a path that is not a regular file is, for the message. */
+static const char *s_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "of an unknown kind";
+}
+
 es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s, long stuck_after_s,
                                   char *summary, size_t size)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         snprintf(summary, size, "heartbeat file %s: %s (is the worker running?)", path, strerror(errno));
+        return ES_HEALTH_MISSING;
+    }
+    if (!S_ISREG(sb.st_mode)) { /* the worker cannot rename its heartbeat over it */
+        snprintf(summary, size, "heartbeat file %s is %s, not a regular file (the worker cannot write it)",
+                 path, s_kind(sb.st_mode));
         return ES_HEALTH_MISSING;
     }
     int64_t age = now > (int64_t)sb.st_mtime ? now - (int64_t)sb.st_mtime : 0;

@@ -36,7 +36,7 @@ typedef struct es_health_state {
 
 typedef enum es_health_verdict {
     ES_HEALTH_OK = 0,
-    ES_HEALTH_MISSING,    /* no heartbeat file (or unreadable) */
+    ES_HEALTH_MISSING,    /* no heartbeat file, unreadable, or not a regular file */
     ES_HEALTH_STALE,      /* not rewritten within max_age: the receiver loop is not running */
     ES_HEALTH_NO_RECEIVE, /* receives keep failing and none succeeded within max_age */
     ES_HEALTH_STUCK       /* every job slot has run the same jobs for longer than stuck_after */
@@ -58,7 +58,8 @@ long es_health_default_max_age(int wait_seconds);
 /* Default --stuck-after of `exifstrip health` (seconds). */
 #define ES_HEALTH_DEFAULT_STUCK_AFTER 900L
 
-/* Judges the heartbeat file at path at time now (unix seconds): stale when
+/* Judges the heartbeat file at path at time now (unix seconds): missing when
+ * absent or not a regular file (a directory, a FIFO); stale when
  * its mtime is more than max_age_s old; no receive when receive_failures > 0
  * and no receive succeeded for more than max_age_s (since start when none
  * ever did); stuck when every slot is busy and even the most recently

@@ -2,7 +2,8 @@
  * atomically without following symlinks (at the path or at its temporary
  * name) and leaves no temporary file; the judge says stale, "cannot receive"
  * (failures in a row and no success within max-age), "stuck" (every slot
- * busy beyond stuck-after) or healthy, each with a reason. */
+ * busy beyond stuck-after) or healthy, each with a reason; a path that is
+ * not a regular file (a directory, a FIFO) is unhealthy, named with its kind. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,24 @@ static void test_judge(void)
     unlink(path);
 }
 
+static void test_judge_not_a_regular_file(void)
+{
+    char path[128], summary[512];
+    s_tmp_path(path, sizeof path, "hbdir");
+    rmdir(path);
+    REQUIRE(mkdir(path, 0700) == 0);
+    int64_t now = (int64_t)time(NULL);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_MISSING);
+    CHECK_STR_CONTAINS(summary, path);
+    CHECK_STR_CONTAINS(summary, "is a directory, not a regular file");
+    rmdir(path);
+    s_tmp_path(path, sizeof path, "hbfifo");
+    REQUIRE(mkfifo(path, 0600) == 0);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_MISSING);
+    CHECK_STR_CONTAINS(summary, "is a FIFO, not a regular file");
+    unlink(path);
+}
+
 static void test_default_max_age(void)
 {
     CHECK_INT_EQ(es_health_default_max_age(20), 90);
@@ -184,6 +203,7 @@ int main(void)
     ES_RUN(test_write_read_roundtrip);
     ES_RUN(test_symlinks_not_followed);
     ES_RUN(test_judge);
+    ES_RUN(test_judge_not_a_regular_file);
     ES_RUN(test_default_max_age);
     return es_test_finish();
 }

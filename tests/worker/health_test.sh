@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # health_test.sh - `exifstrip health`: 0 while the heartbeat file is fresh, 1
-# when it is missing or older than --max-age (default 3 x
+# when it is missing, not a regular file or older than --max-age (default 3 x
 # EXIFSTRIP_WAIT_SECONDS + 30), when the state in it says receives keep
 # failing or every job slot is stuck, or when the heartbeat is turned off
 # (empty EXIFSTRIP_HEARTBEAT_FILE or --heartbeat-file=), with a message
@@ -18,6 +18,14 @@ t_missing_file_is_unhealthy() {
     health --heartbeat-file "$SCRATCH/none"
     check_eq "exit status" "$RC" 1
     check "says unhealthy" grep -q "^unhealthy: .*$SCRATCH/none" <<<"$ERR"
+}
+
+t_directory_is_unhealthy() {
+    mkdir "$SCRATCH/hbdir"
+    health --heartbeat-file "$SCRATCH/hbdir"
+    check_eq "exit status" "$RC" 1
+    check "names the path and its kind" \
+        grep -q "^unhealthy: heartbeat file $SCRATCH/hbdir is a directory, not a regular file" <<<"$ERR"
 }
 
 t_fresh_file_is_healthy() {
@@ -122,6 +130,7 @@ t_empty_heartbeat_setting_means_none() {
 }
 
 es_run t_missing_file_is_unhealthy
+es_run t_directory_is_unhealthy
 es_run t_fresh_file_is_healthy
 es_run t_stale_file_and_max_age
 es_run t_bad_values
