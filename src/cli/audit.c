@@ -74,11 +74,12 @@ typedef struct s_ctx {
     es_audit_summary snapshot; /* the engine's running summary */
 } s_ctx;
 
-/* A key for a terminal: control bytes shown as '?'. */
+/* A key for a terminal: control, bidi and separator characters as \xNN
+ * (es_cli_shown_path). */
 static void s_print_key(FILE *out, const char *key)
 {
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        fputc(*p < 0x20 || *p == 0x7F ? '?' : *p, out);
+    char shown[ES_CLI_KEY_SHOWN_SIZE];
+    fputs(es_cli_shown_path(key, shown, sizeof shown), out);
 }
 
 /* A JSON string of s (invalid UTF-8 becomes U+FFFD). */
@@ -180,7 +181,9 @@ static void s_on_finding(void *ctx, const es_audit_finding *f)
     }
     if (!mem || fclose(mem) != 0) {
         free(text);
-        fprintf(stderr, "exifstrip audit: out of memory reporting s3://%s/%s\n", c->bucket, f->key);
+        fprintf(stderr, "exifstrip audit: out of memory reporting s3://%s/", c->bucket);
+        s_print_key(stderr, f->key);
+        fputc('\n', stderr);
         return;
     }
     es_progress_write(&c->progress, stdout, text, len);
@@ -190,9 +193,9 @@ static void s_on_finding(void *ctx, const es_audit_finding *f)
 static void s_on_error(void *ctx, const char *key, const char *what)
 {
     s_ctx *c = ctx;
-    (void)key; /* what names the key */
-    char line[640];
-    int n = snprintf(line, sizeof line, "exifstrip audit: %s\n", what);
+    (void)key; /* what names the key, shown safely with the rest */
+    char shown[ES_CLI_KEY_SHOWN_SIZE], line[ES_CLI_KEY_SHOWN_SIZE + 32];
+    int n = snprintf(line, sizeof line, "exifstrip audit: %s\n", es_cli_shown_path(what, shown, sizeof shown));
     es_progress_write(&c->progress, stderr, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : strlen(line));
 }
 

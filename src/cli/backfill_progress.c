@@ -70,14 +70,9 @@ int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *sour
     if (incomplete) {
         fprintf(out, "  run the same command again to resume (keys already done cost one HEAD each)");
         if (st->resume_after[0]) {
-            fprintf(out, ",\n  or add --start-after '");
-            for (const char *c = st->resume_after; *c; c++) { /* shell-quoted: ' becomes '\'' */
-                if (*c == '\'')
-                    fputs("'\\''", out);
-                else
-                    fputc(*c, out);
-            }
-            fprintf(out, "' to skip the keys settled in order");
+            char word[ES_CLI_KEY_SHOWN_SIZE]; /* pasted into bash, reads back as the key */
+            if (es_cli_shell_word(st->resume_after, word, sizeof word))
+                fprintf(out, ",\n  or add --start-after %s to skip the keys settled in order", word);
         }
         fputc('\n', out);
         return ES_EXIT_FAILURE;

@@ -1,9 +1,10 @@
 /* format.h - small text formatting helpers shared by the CLI subcommands:
- * human-readable sizes, the "what was removed" list, and file names made
- * safe to print. */
+ * human-readable sizes, the "what was removed" list, and file names and S3
+ * keys made safe to print or to paste into a shell. */
 #ifndef ES_CLI_FORMAT_H
 #define ES_CLI_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,10 +18,24 @@ void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap);
 
 /* Room for a file name as es_cli_shown_path shows it. */
 #define ES_CLI_SHOWN_SIZE 1024
-/* path as a message or a text report shows it: path itself when it holds no
- * control character, else a copy in buf (cap bytes, cut to fit) with each
- * control byte written as \xNN, so that a name chosen by whoever filled a
- * directory cannot start a line of its own or send terminal escapes. */
+/* Room for any S3 key (at most 1024 bytes) as es_cli_shown_path or
+ * es_cli_shell_word writes it, every byte escaped. */
+#define ES_CLI_KEY_SHOWN_SIZE (4 * 1024 + 4)
+/* path as a message or a text report shows it: path itself when it holds
+ * nothing unsafe, else a copy in buf (cap bytes, cut at a whole character to
+ * fit) with each byte of an unsafe character written as \xNN. Unsafe: control
+ * characters (C0, DEL and U+0080..U+009F), the line and paragraph separators
+ * U+2028 and U+2029, the bidi embeddings, overrides and isolates
+ * U+202A..U+202E and U+2066..U+2069, and bytes that are not valid UTF-8; so a
+ * name chosen by whoever filled a directory or a bucket cannot start a line
+ * of its own, send terminal escapes, or display reordered (x\u202Egpj.exe
+ * as xexe.jpg). */
 const char *es_cli_shown_path(const char *path, char *buf, size_t cap);
+
+/* s as one bash word that reads back as exactly s: 's' (each ' as '\'') when
+ * it holds nothing es_cli_shown_path would escape, else $'s' with those bytes
+ * as \xNN and \ and ' as \\ and \'. False when it does not fit in buf (cap
+ * bytes; ES_CLI_KEY_SHOWN_SIZE holds any S3 key). */
+bool es_cli_shell_word(const char *s, char *buf, size_t cap);
 
 #endif

@@ -166,8 +166,9 @@ t_long_file_names() {
 }
 
 # A name chosen by whoever filled the directory is shown with its control
-# bytes escaped (\xNN): it cannot forge a line of its own or send terminal
-# escapes. inspect's JSON keeps the name as it is (JSON escapes it).
+# bytes, bidi controls and line separators escaped (\xNN): it cannot forge a
+# line of its own, send terminal escapes or display reordered. inspect's
+# JSON keeps the name as it is (JSON escapes it).
 t_names_with_control_characters() {
     local d name; d=$(newdir)
     name=$'bad\nexifstrip: 9 stripped\e[31m.jpg'
@@ -180,6 +181,10 @@ t_names_with_control_characters() {
     "$MKFIXTURE" --gps "$d/ok.jpg" && cp "$d/ok.jpg" "$d/$name"
     "$EXIFSTRIP" inspect "$d/$name" >"$d/text"
     check "inspect's text shows the escapes" grep -qF 'bad\x0Aexifstrip: 9 stripped\x1B[31m.jpg: ' "$d/text"
+    # bidi overrides and line separators would reorder or break the line
+    cp "$d/ok.jpg" "$d/"$'rlo\u202egpj.exe\u2028.jpg'
+    "$EXIFSTRIP" inspect "$d/"$'rlo\u202egpj.exe\u2028.jpg' >"$d/text"
+    check "inspect's text shows U+202E and U+2028 escaped" grep -qF 'rlo\xE2\x80\xAEgpj.exe\xE2\x80\xA8.jpg: ' "$d/text"
     "$EXIFSTRIP" inspect --json "$d/$name" >"$d/json"
     check "inspect's JSON keeps the name" python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["file"]!=sys.argv[2])' "$d/json" "$d/$name"
 }

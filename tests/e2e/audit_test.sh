@@ -11,7 +11,9 @@
 # prints "audit: ..." lines on stderr, the total counted ahead of a listing in
 # pages of one key, while stdout stays pure JSON Lines
 # (`--progress 0`: none); on a terminal (script) one line is rewritten in
-# place and each finding erases it before it is printed. Copies the
+# place and each finding erases it before it is printed. The text output
+# shows control, bidi (U+202E) and separator (U+2028) characters of keys
+# and of the prefix as \xNN, on stdout and in errors on stderr. Copies the
 # real worker made are clean and current with --source, until the source
 # changes.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
@@ -222,6 +224,28 @@ assert len(found)==5 and all(f.startswith("s3://") for f in found), found' "$S/t
     check "then the summary" grep -aq "^NOT CLEAN: 8 objects" "$S/tty"
 }
 
+# Keys that would reorder or break the terminal's text: shown escaped.
+t_keys_shown_safely() {
+    local b=$E2E_ID-odd shown=$S/shown rule k1 k2
+    k1=$'odd\u2028/x\u202egpj.exe' k2=$'odd\u2028/esc\e[31m\r.jpg'
+    emu_create_bucket "$b" || { es_fail "CreateBucket $b failed"; return; }
+    _e2e_buckets+=("$b")
+    "$MKFIXTURE" --gps --seed 51 "$F/odd.jpg" && put "$b" "$k1" "$F/odd.jpg" && put "$b" "$k2" "$F/odd.jpg" ||
+        { es_fail "planting failed"; return; }
+    rule=$(e2e_fault "$("$E2E_PY" -c 'import json,sys
+print(json.dumps({"service":"s3","action":"GetObject","bucket":sys.argv[1],"key":sys.argv[2],"status":403}))' "$b" "$k2")")
+    check "fault rule installed" [ -n "$rule" ]
+    audit "s3://$b/$(printf 'odd\u2028/')" --progress 0
+    unfault "$rule"
+    check_eq "exit status (one error)" "$(rc)" 1
+    check "the finding names the key escaped" \
+        grep -qF "s3://$b/odd\xE2\x80\xA8/x\xE2\x80\xAEgpj.exe: carries GPS position" "$S/out"
+    check "the summary names the prefix escaped" grep -qF "audited s3://$b/odd\xE2\x80\xA8/: 2 objects" "$S/out"
+    check "the error names the key escaped" grep -qF "GET s3://$b/odd\xE2\x80\xA8/esc\x1B[31m\x0D.jpg failed" "$S/err"
+    cat "$S/out" "$S/err" >"$shown"
+    check "no raw ESC, CR, U+202E or U+2028" bash -c '! grep -q "$2" "$1"' _ "$shown" $'[\e\r]\\|\u202e\\|\u2028'
+}
+
 # The real pipeline: what the worker writes is clean and matches its source;
 # a newer upload the worker has not seen makes the copy outdated.
 t_worker_copies_are_clean() {
@@ -253,6 +277,7 @@ if setup; then
     es_run t_listing_pages
     es_run t_progress_lines
     es_run t_terminal_progress
+    es_run t_keys_shown_safely
     es_run t_worker_copies_are_clean
 else
     es_fail "setup failed"

@@ -7,7 +7,9 @@
 # full run leaves B exact (each object equal to `exifstrip strip` of its
 # source) and reports each refusal (exit 2); a second run GETs no done key
 # and reports to the report queue; a run interrupted by SIGINT (and one
-# killed with SIGKILL) resumes and completes; a second signal abandons the
+# killed with SIGKILL) resumes and completes, and its --start-after hint,
+# pasted into bash, is the exact key even when that key holds control, bidi
+# and separator characters (printed escaped); a second signal abandons the
 # running keys at once (nothing written); a terminal gets one progress
 # line rewritten in place; usage and listing errors exit 1, bad settings 78.
 # Metrics: the full run's EMF records (Queue=Backfill) validate with
@@ -205,6 +207,29 @@ t_interrupted_runs_resume() {
     E2E_B=$E2E_B_SAVED
 }
 
+# A failed key after one with ESC, CR, ', \, U+202E and U+2028: the hint is
+# $'...' with those as \xNN (\' and \\), nothing raw reaches the terminal,
+# and bash reads it back as the exact key.
+t_resume_hint_is_shell_safe() {
+    local src=$E2E_ID-bf-k dst=$E2E_ID-bf-l key word rule
+    key=$'e\e[31m\'RED\\\r\u202eOK\u2028.jpg'
+    emu_create_bucket "$src" && emu_create_bucket "$dst" || { es_fail "CreateBucket failed"; return; }
+    _e2e_buckets+=("$src" "$dst")
+    emu_s3 PUT "$src" "$key" --data-binary "@$FIX/p0.jpg" >/dev/null &&
+        emu_s3 PUT "$src" "f.jpg" --data-binary "@$FIX/p1.jpg" >/dev/null || { es_fail "PUT failed"; return; }
+    rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"PutObject\",\"bucket\":\"$dst\",\"key\":\"f.jpg\",\"status\":503}")
+    AWS_MAX_ATTEMPTS=1 EXIFSTRIP_CONCURRENCY=1 s_backfill --progress 0 "s3://$src" "s3://$dst"
+    curl -fsS -X DELETE "$ES_TEST_ENDPOINT/_emulator/faults/$rule" >/dev/null
+    check_eq "exit status (f.jpg failed)" "$RC" 1
+    check "no raw ESC, CR, U+202E or U+2028 in the summary" \
+        bash -c '! grep -q "$2" "$1"' _ "$S/out" $'[\e\r]\\|\u202e\\|\u2028'
+    word=$(sed -n 's/.*--start-after \(.*\) to skip.*/\1/p' "$S/out")
+    check_eq "the hint, escaped" "$word" "\$'e\\x1B[31m\\'RED\\\\\\x0D\\xE2\\x80\\xAEOK\\xE2\\x80\\xA8.jpg'"
+    bash -c "printf %s $word" >"$S/hint" 2>&1
+    printf %s "$key" >"$S/key"
+    check "bash reads the hint back as the key" cmp -s "$S/hint" "$S/key"
+}
+
 t_second_signal_abandons_running_keys() {
     local d=$E2E_ID-bf-e rule t0
     emu_create_bucket "$d" || { es_fail "CreateBucket $d failed"; return; }
@@ -270,6 +295,7 @@ if s_setup; then
     es_run t_full_run_exact_b_and_refusals
     es_run t_second_run_gets_no_done_key
     es_run t_interrupted_runs_resume
+    es_run t_resume_hint_is_shell_safe
     es_run t_second_signal_abandons_running_keys
     es_run t_terminal_progress
     es_run t_usage_and_errors
