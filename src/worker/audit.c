@@ -1,10 +1,12 @@
 /* audit.c - es_audit_run (audit.h): the listing thread feeds keys into a
  * small bounded queue, `concurrency` threads take them, GET each object
  * through es_jpeg_audit (the stripper's parse-only pass, so what counts as
- * metadata is what the worker removes), HEAD the counterpart in the source
- * bucket when asked (judged by the worker's own ordering rule), and report
- * through the caller's callbacks under one lock, the running summary after
- * each page and each object (with count_ahead, its total from list_count.h). */
+ * metadata is what the worker removes; like the worker's, the GET asks for
+ * S3's stored checksum, and a body that fails it is read again, never
+ * judged), HEAD the counterpart in the source bucket when asked (judged by
+ * the worker's own ordering rule), and report through the caller's callbacks
+ * under one lock, the running summary after each page and each object (with
+ * count_ahead, its total from list_count.h). */
 #include "worker/audit.h"
 
 #include <pthread.h>
@@ -19,7 +21,8 @@
 #include "worker/ordering.h"
 
 #define S_QUEUE_PER_THREAD 4
-#define S_GET_ATTEMPTS 3 /* a GET cut after bytes were delivered starts over this often */
+/* a GET cut after bytes were delivered, or failing its checksum, starts over this often */
+#define S_GET_ATTEMPTS 3
 
 static const char *const s_kind_names[ES_AUDIT_KIND_COUNT] = {
     [ES_AUDIT_METADATA] = "metadata", [ES_AUDIT_NOT_JPEG] = "not-jpeg", [ES_AUDIT_BAD_JPEG] = "invalid-jpeg",
@@ -93,7 +96,8 @@ static void s_finding(s_audit *a, const es_audit_finding *f)
 typedef struct s_object {
     es_s3_object_info info;
     es_jpeg_audit *jpeg;
-    es_err judged; /* the stripper's refusal, which ends the transfer early */
+    es_err judged; /* the stripper's refusal: ends the transfer early unless checked */
+    bool checked;  /* the GET checks the body against S3's full-object CRC */
     uint64_t delivered;
 } s_object;
 
@@ -101,6 +105,7 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
 {
     s_object *o = ctx;
     o->info = *info;
+    o->checked = info->checksum.checked;
     return ES_OK;
 }
 
@@ -108,16 +113,24 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
 {
     s_object *o = ctx;
     o->delivered += len;
+    if (o->judged != ES_OK)
+        return ES_OK; /* read on for the checksum */
     es_err rc = es_jpeg_audit_feed(o->jpeg, data, len);
     if (rc != ES_OK) {
         o->judged = rc;
-        return ES_ERR_CANCELLED; /* enough read to judge it */
+        /* A body damaged in transit can look like a broken JPEG: with a
+         * checksum to check, the rest is read and the checksum decides
+         * whether the refusal stands; without one it is enough to judge. */
+        return o->checked ? ES_OK : ES_ERR_CANCELLED;
     }
     return ES_OK;
 }
 
 /* GETs key into a fresh audit in o. Returns ES_OK when the stream was judged
- * (read to the end or refused early), else the GET's error with res filled. */
+ * (read to the end and intact as far as S3's checksum tells, or refused
+ * early with no checksum to check), else the GET's error with res filled: a
+ * body that fails its checksum (ES_ERR_NETWORK) is read again, like a cut
+ * one, and whatever was made of it is not kept. */
 static es_err s_read_object(s_audit *a, const char *key, s_object *o, es_aws_result *res)
 {
     es_err rc = ES_ERR_INTERNAL;
@@ -128,10 +141,10 @@ static es_err s_read_object(s_audit *a, const char *key, s_object *o, es_aws_res
         o->jpeg = es_jpeg_audit_new(&a->opt->policy);
         if (!o->jpeg)
             return ES_ERR_NOMEM;
-        es_s3_get_options get = {.on_head = s_on_head, .on_body = s_on_body, .ctx = o};
+        es_s3_get_options get = {.checksum_mode = true, .on_head = s_on_head, .on_body = s_on_body, .ctx = o};
         es_aws_result_clear(res);
         rc = es_s3_get_object(a->s3, a->opt->bucket, key, &get, res);
-        if (o->judged != ES_OK || rc == ES_OK)
+        if (rc == ES_OK || (o->judged != ES_OK && !o->checked))
             return ES_OK;
         /* Transient failures after some bytes are returned to the caller: start over. */
         if (es_err_category(rc) != ES_CAT_TRANSIENT || o->delivered == 0)

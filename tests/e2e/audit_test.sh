@@ -13,7 +13,11 @@
 # (`--progress 0`: none); on a terminal (script) one line is rewritten in
 # place and each finding erases it before it is printed. The text output
 # shows control, bidi (U+202E) and separator (U+2028) characters of keys
-# and of the prefix as \xNN, on stdout and in errors on stderr. Copies the
+# and of the prefix as \xNN, on stdout and in errors on stderr. A GET whose
+# body fails S3's stored checksum (the emulator's "corrupt" fault flips one
+# bit) is read again, never judged: neither a dirty photo made to look clean
+# nor a clean one made to look broken is misreported, and a body that keeps
+# failing is an error. Copies the
 # real worker made are clean and current with --source, until the source
 # changes.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
@@ -246,6 +250,74 @@ print(json.dumps({"service":"s3","action":"GetObject","bucket":sys.argv[1],"key"
     check "no raw ESC, CR, U+202E or U+2028" bash -c '! grep -q "$2" "$1"' _ "$shown" $'[\e\r]\\|\u202e\\|\u2028'
 }
 
+# hiding_jpeg MODE OUT: a photo whose middle byte (the one the "corrupt"
+# fault flips, bit 4) matters. hide: the high length byte of an ICC chunk
+# that, flipped, swallows the Exif (GPS) and comment segments after it, so
+# the damaged bytes parse as a clean JPEG. marker: the 0xFF of the DQT marker
+# after an ICC segment, so the damaged bytes are refused as a broken JPEG.
+hiding_jpeg() {
+    "$MKFIXTURE" --seed 61 "$F/hide-clean.jpg" && "$MKFIXTURE" --gps --exif --seed 62 "$F/hide-dirty.jpg" &&
+        "$E2E_PY" - "$1" "$F/hide-clean.jpg" "$F/hide-dirty.jpg" "$2" <<'PY'
+import sys
+mode, clean, dirty, out = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read(), sys.argv[4]
+def seg(m, pay): return bytes([0xFF, m]) + (len(pay) + 2).to_bytes(2, "big") + pay
+def icc(n, of, size): return seg(0xE2, b"ICC_PROFILE\x00" + bytes([n, of]) + b"\x00" * size)
+j = clean.index(b"\xff\xdb")
+head, rest = clean[:j], clean[j:]
+if mode == "hide":
+    i = dirty.index(b"\xff\xe1")
+    exif = dirty[i:i + 2 + int.from_bytes(dirty[i + 2:i + 4], "big")]
+    mid, off, chunks = icc(2, 2, 20) + exif + seg(0xFE, b"x" * (4096 - len(exif) - 4)), 2, 2
+else:
+    mid, off, chunks = b"", 0, 1
+for size in range(65000):
+    first = icc(1, chunks, size)
+    o = head + first + mid + rest
+    if len(o) >> 1 == len(head) + len(first) + off:
+        break
+assert len(o) >> 1 == len(head) + len(first) + off and o[len(o) >> 1] == (0 if mode == "hide" else 0xFF)
+open(out, "wb").write(o)
+PY
+}
+
+# corrupt_gets BUCKET KEY [TIMES]: the emulator flips a bit in KEY's GET bodies.
+corrupt_gets() {
+    e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$1\",\"key\":\"$2\",\"corrupt\":true${3:+,\"times\":$3}}"
+}
+gets_of() { e2e_requests "$1" "r.get('action')=='GetObject' and r.get('key')=='$2'"; }
+
+t_corrupted_body_is_no_verdict() {
+    local b=$E2E_ID-crc rule seq
+    emu_create_bucket "$b" || { es_fail "CreateBucket $b failed"; return; }
+    _e2e_buckets+=("$b")
+    hiding_jpeg hide "$F/hide.jpg" && hiding_jpeg marker "$F/marker.jpg" &&
+        put "$b" crc/hide.jpg "$F/hide.jpg" && put "$b" crc/marker.jpg "$F/marker.jpg" ||
+        { es_fail "planting failed"; return; }
+    # A dirty photo whose damaged copy would pass: read again, reported dirty.
+    rule=$(corrupt_gets "$b" crc/hide.jpg 1) seq=$(e2e_log_seq)
+    audit "s3://$b/crc/hide" --json --progress 0
+    check_eq "a damaged GET of a dirty photo: exit status" "$(rc)" 2
+    check_eq "the finding" "$(head -n 1 "$S/out" | emu_json 'd["finding"], [c["kind"] for c in d["carries"]][:1]')" \
+        '["metadata", ["gps"]]'
+    check_eq "read twice" "$(gets_of "$seq" crc/hide.jpg)" 2
+    # A clean photo whose damaged copy is refused early: read to its end, then again, clean.
+    rule=$(corrupt_gets "$b" crc/marker.jpg 1) seq=$(e2e_log_seq)
+    audit "s3://$b/crc/marker" --json --progress 0
+    check_eq "a damaged GET refused early: exit status" "$(rc)" 0
+    check_eq "summary" "$(tail -n 1 "$S/out" | emu_json 'd["status"], d["clean"], d["findings"]["invalid-jpeg"]')" \
+        '["clean", 1, 0]'
+    check_eq "read twice" "$(gets_of "$seq" crc/marker.jpg)" 2
+    # Every GET damaged: an error naming the checksum, no verdict.
+    rule=$(corrupt_gets "$b" crc/hide.jpg) seq=$(e2e_log_seq)
+    audit "s3://$b/crc/hide" --json --progress 0
+    unfault "$rule"
+    check_eq "every GET damaged: exit status" "$(rc)" 1
+    check "the error names the checksum" grep -q "GET s3://$b/crc/hide.jpg failed: .*does not match its checksum" "$S/err"
+    check_eq "no finding, one error" "$(emu_json 'd["type"], d["errors"], d["clean"], d["with_findings"]' <"$S/out")" \
+        '["summary", 1, 0, 0]'
+    check_eq "read three times" "$(gets_of "$seq" crc/hide.jpg)" 3
+}
+
 # The real pipeline: what the worker writes is clean and matches its source;
 # a newer upload the worker has not seen makes the copy outdated.
 t_worker_copies_are_clean() {
@@ -278,6 +350,7 @@ if setup; then
     es_run t_progress_lines
     es_run t_terminal_progress
     es_run t_keys_shown_safely
+    es_run t_corrupted_body_is_no_verdict
     es_run t_worker_copies_are_clean
 else
     es_fail "setup failed"
