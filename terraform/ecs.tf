@@ -75,6 +75,7 @@ resource "aws_ecs_task_definition" "worker" {
   }
 
   # The only writable path of the read-only root file system (heartbeat, temporary files).
+  # Fargate mounts it with the image's mode (1777) only because docker/Dockerfile declares VOLUME ["/tmp"].
   volume {
     name = "tmp"
   }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # image_test.sh - the container image (docker/Dockerfile, `make image`): built
 # offline; under 40 MB; numeric non-root user; no shell; `exifstrip --version`
-# runs in it; OCI labels. Then the container as the worker, read-only with a
-# tmpfs /tmp and host networking, against the emulator on loopback set up by
-# the compose init script: a photo uploaded with awscli lands in bucket B
-# byte-identical to `exifstrip strip` of the original (so the image's worker
-# really loads libcurl and libcrypto), a PNG named .jpg is reported as refused,
-# the health check passes, and `podman stop` ends it with exit 0 within the
-# grace period. Skips (as skipped) when no container engine can run.
+# runs in it; OCI labels; /tmp a declared volume. Then the container as the
+# worker, read-only with a tmpfs /tmp and host networking, against the
+# emulator on loopback set up by the compose init script: a photo uploaded
+# with awscli lands in bucket B byte-identical to `exifstrip strip` of the
+# original (so the image's worker really loads libcurl and libcrypto), a PNG
+# named .jpg is reported as refused, the health check passes, and `podman
+# stop` ends it with exit 0 within the grace period. Skips (as skipped) when
+# no container engine can run.
 # ES_IMAGE_ARCH=arm64 (image_arm64_test.sh; opt-in: ES_DEPLOY_ARM64=1, else its
 # tests skip) does all of it with the image built for that architecture under
 # qemu emulation (`make image ARCH=arm64`), and checks that the binary in each
@@ -55,6 +56,8 @@ t_image() {
     check_eq "entrypoint" "$($ENGINE image inspect --format '{{json .Config.Entrypoint}}' $IMAGE)" '["exifstrip"]'
     check_eq "cmd" "$($ENGINE image inspect --format '{{json .Config.Cmd}}' $IMAGE)" '["worker"]'
     check_eq "stop signal" "$($ENGINE image inspect --format '{{.Config.StopSignal}}' $IMAGE)" SIGTERM
+    # Fargate gives the task volume at /tmp the image's mode (1777) only for a declared volume.
+    check_eq "/tmp is a declared volume" "$($ENGINE image inspect --format '{{json .Config.Volumes}}' $IMAGE)" '{"/tmp":{}}'
     check "health check uses exifstrip health" grep -q '"exifstrip","health"' \
         <<<"$($ENGINE image inspect --format '{{json .Config.Healthcheck}}' $IMAGE)"
     check_eq "version label" "$($ENGINE image inspect --format '{{index .Config.Labels "org.opencontainers.image.version"}}' $IMAGE)" "$VERSION"

@@ -5,7 +5,7 @@
 // and evaluated with @cloud-copilot/iam-simulate, and variable flow is checked
 // by evaluating the module with different inputs. Prints one line per check,
 // the IAM allow/deny table, and "# summary: N passed, N failed, N skipped".
-//   node tf_check.mjs [--root DIR] [--readme FILE] [--init FILE] [--compose FILE] [--metrics-header FILE] [--no-self-test] [--quiet]
+//   node tf_check.mjs [--root DIR] [--readme FILE] [--init FILE] [--compose FILE] [--dockerfile FILE] [--metrics-header FILE] [--no-self-test] [--quiet]
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { evaluateTable, allowedActions, TASK_ACTIONS } from './lib/iam.mjs';
 import { flowChecks, conventionChecks, world } from './lib/flow.mjs';
 import { checkModuleCalls, checkLocalstackMatchesInit } from './lib/examples.mjs';
 import { metricsChecks } from './lib/metrics.mjs';
+import { checkBindMountsDeclared } from './lib/image.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -25,7 +26,7 @@ const repo = resolve(here, '..', '..');
 function options(argv) {
     const o = {
         root: join(repo, 'terraform'), readme: join(repo, 'README.md'),
-        init: join(repo, 'docker', 'localstack', 'ready.d', 'exifstrip-init.sh'), compose: join(repo, 'docker', 'compose.yaml'),
+        init: join(repo, 'docker', 'localstack', 'ready.d', 'exifstrip-init.sh'), compose: join(repo, 'docker', 'compose.yaml'), dockerfile: join(repo, 'docker', 'Dockerfile'),
         metricsHeader: join(repo, 'src', 'worker', 'metrics.h'), workerSrc: join(repo, 'src', 'worker'),
         selfTest: true, quiet: false,
     };
@@ -33,7 +34,7 @@ function options(argv) {
         const a = argv[i];
         if (a === '--no-self-test') o.selfTest = false;
         else if (a === '--quiet') o.quiet = true;
-        else if (['--root', '--readme', '--init', '--compose'].includes(a)) o[a.slice(2)] = resolve(argv[++i]);
+        else if (['--root', '--readme', '--init', '--compose', '--dockerfile'].includes(a)) o[a.slice(2)] = resolve(argv[++i]);
         else if (a === '--metrics-header') o.metricsHeader = resolve(argv[++i]);
         else throw new Error(`unknown option ${a}`);
     }
@@ -127,6 +128,7 @@ export async function runChecks(o) {
         return out;
     });
     for (const [name, fn] of flowChecks(o.readme)) await check(name, () => fn(root));
+    await check('the task\'s /tmp volume is a VOLUME of docker/Dockerfile, mode 1777 (Fargate copies the image\'s permissions only then)', () => checkBindMountsDeclared(world(root), o.dockerfile));
     for (const [name, fn] of metricsChecks(o.metricsHeader, o.workerSrc)) await check(name, () => fn(root));
     return { results, table, schema };
 }
