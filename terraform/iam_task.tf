@@ -31,11 +31,9 @@ locals {
   # (If-Match), which S3 authorises with s3:GetObject as well (granted
   # below). A late creation event of a version that a delete marker has
   # hidden since is not published again: the worker HEADs the key's current
-  # version in A, and only with s3:ListBucket does S3 answer a delete marker
-  # with 404 instead of 403.
+  # version in A, which answers 404 thanks to s3:ListBucket on A (granted below).
   delete_propagation_grants = {
-    PropagateDeletes  = { actions = ["s3:DeleteObject"], resources = ["${local.public_bucket.arn}/*"] }
-    SeeDeletedUploads = { actions = ["s3:ListBucket"], resources = [local.source_bucket.arn] }
+    PropagateDeletes = { actions = ["s3:DeleteObject"], resources = ["${local.public_bucket.arn}/*"] }
   }
 }
 
@@ -52,6 +50,17 @@ data "aws_iam_policy_document" "task" {
     effect    = "Allow"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["${local.source_bucket.arn}/*"]
+  }
+
+  # Without s3:ListBucket, S3 answers a GET or HEAD of a missing key with 403
+  # instead of 404: a photo deleted before its event is handled would look
+  # like an authorisation failure and be retried into the dead-letter queue
+  # instead of settling as job.gone. Read-only, and it reveals only key names.
+  statement {
+    sid       = "TellGoneUploadsApart"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [local.source_bucket.arn]
   }
 
   statement {

@@ -343,7 +343,7 @@ variable "drain" {
 }
 
 variable "propagate_deletes" {
-  description = "EXIFSTRIP_PROPAGATE_DELETES: a delete in bucket A deletes bucket B's copy made from that object; adds s3:ObjectRemoved:* to the notification, s3:DeleteObject on B and s3:ListBucket on A to the task role."
+  description = "EXIFSTRIP_PROPAGATE_DELETES: a delete in bucket A deletes bucket B's copy made from that object; adds s3:ObjectRemoved:* to the notification and s3:DeleteObject on B to the task role."
   type        = bool
   default     = false
 }
