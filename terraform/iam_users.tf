@@ -5,38 +5,37 @@
 
 locals {
   users = {
-    a = { name = "${var.name_prefix}-user-a", group = "${var.name_prefix}-uploaders", policy = data.aws_iam_policy_document.user_a.json, description = "Read/write bucket A (uploads)" }
-    b = { name = "${var.name_prefix}-user-b", group = "${var.name_prefix}-readers", policy = data.aws_iam_policy_document.user_b.json, description = "Read bucket B (stripped copies)" }
+    a = { name = "${var.name_prefix}-user-a", group = "${var.name_prefix}-uploaders", description = "Read/write bucket A (uploads)" }
+    b = { name = "${var.name_prefix}-user-b", group = "${var.name_prefix}-readers", description = "Read bucket B (stripped copies)" }
+  }
+
+  # Each user's statements (sid => actions, resources). With kms_key_arn the
+  # buckets use SSE-KMS and S3 calls KMS as the requester: an upload needs
+  # kms:GenerateDataKey (and kms:Decrypt, which multipart uploads need), a
+  # download kms:Decrypt, on that key only.
+  user_grants = {
+    a = merge({
+      ListUploads      = { actions = ["s3:ListBucket"], resources = [local.source_bucket.arn] }
+      ReadWriteUploads = { actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${local.source_bucket.arn}/*"] }
+    }, local.kms_enabled ? { UseBucketKey = { actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.kms_key_arn] } } : {})
+    b = merge({
+      ListPublic = { actions = ["s3:ListBucket"], resources = [local.public_bucket.arn] }
+      ReadPublic = { actions = ["s3:GetObject"], resources = ["${local.public_bucket.arn}/*"] }
+    }, local.kms_enabled ? { UseBucketKey = { actions = ["kms:Decrypt"], resources = [var.kms_key_arn] } } : {})
   }
 }
 
-data "aws_iam_policy_document" "user_a" {
-  statement {
-    sid       = "ListUploads"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"]
-    resources = [local.source_bucket.arn]
-  }
-  statement {
-    sid       = "ReadWriteUploads"
-    effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${local.source_bucket.arn}/*"]
-  }
-}
+data "aws_iam_policy_document" "user" {
+  for_each = local.user_grants
 
-data "aws_iam_policy_document" "user_b" {
-  statement {
-    sid       = "ListPublic"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"]
-    resources = [local.public_bucket.arn]
-  }
-  statement {
-    sid       = "ReadPublic"
-    effect    = "Allow"
-    actions   = ["s3:GetObject"]
-    resources = ["${local.public_bucket.arn}/*"]
+  dynamic "statement" {
+    for_each = each.value
+    content {
+      sid       = statement.key
+      effect    = "Allow"
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
   }
 }
 
@@ -45,7 +44,7 @@ resource "aws_iam_policy" "user" {
 
   name        = each.value.group
   description = each.value.description
-  policy      = each.value.policy
+  policy      = data.aws_iam_policy_document.user[each.key].json
   tags        = local.tags
 }
 

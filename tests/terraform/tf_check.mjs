@@ -14,7 +14,7 @@ import { loadModule, moduleDirs } from './lib/load.mjs';
 import { loadSchema, checkAgainstSchema } from './lib/schema.mjs';
 import { checkReferences } from './lib/refs.mjs';
 import { modulePolicies } from './lib/policies.mjs';
-import { evaluateTable, allowedActions, TASK_ACTIONS } from './lib/iam.mjs';
+import { evaluateTable, allowedActions, TASK_ACTIONS, KMS_KEY } from './lib/iam.mjs';
 import { flowChecks, conventionChecks, world } from './lib/flow.mjs';
 import { checkModuleCalls, checkLocalstackMatchesInit } from './lib/examples.mjs';
 import { metricsChecks } from './lib/metrics.mjs';
@@ -88,14 +88,14 @@ export async function runChecks(o) {
         for (const p of ps) if (p.policy.Version !== '2012-10-17' || !Array.isArray(p.policy.Statement) || !p.policy.Statement.length) out.push(`${p.address}.${p.arg}: not a policy document`);
         return out;
     });
-    await check('IAM allow/deny table (iam-simulate), with propagate_deletes false and true', async () => {
+    await check('IAM allow/deny table (iam-simulate), with propagate_deletes false and true, and with kms_key_arn', async () => {
         table = [];
-        for (const propagate of [false, true]) {
-            const settings = { propagate_deletes: propagate };
+        const variants = [[{ propagate_deletes: false }, null], [{ propagate_deletes: true }, 'propagate_deletes='], [{ kms_key_arn: KMS_KEY }, 'KMS on']];
+        for (const [settings, tag] of variants) {
             const w = world(root, settings);
             const rows = await evaluateTable(w, names(w), settings);
-            // The second setting only adds the rows it changes to the printed table.
-            table.push(...(propagate ? rows.filter((r) => r.note?.startsWith('propagate_deletes=') || r.got !== r.expect) : rows));
+            // Later settings only add the rows they change to the printed table.
+            table.push(...(tag ? rows.filter((r) => r.note?.startsWith(tag) || r.got !== r.expect) : rows));
         }
         return table.filter((r) => r.got !== r.expect).map((r) => `${r.who} ${r.action} ${r.resource}${r.note ? ` (${r.note})` : ''}: expected ${r.expect}, got ${r.got}`);
     });
@@ -104,7 +104,7 @@ export async function runChecks(o) {
         const pol = (w) => modulePolicies(root, w).filter((p) => p.address === 'aws_iam_role_policy.task').map((p) => p.policy);
         const plain = allowedActions(pol(world(root)));
         if (JSON.stringify(plain) !== JSON.stringify([...TASK_ACTIONS].sort())) out.push(`allowed actions ${plain.join(' ')}`);
-        const kms = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+        const kms = KMS_KEY;
         const withKms = pol(world(root, { kms_key_arn: kms }));
         const extra = allowedActions(withKms).filter((a) => !TASK_ACTIONS.includes(a));
         if (JSON.stringify(extra) !== '["kms:Decrypt","kms:GenerateDataKey"]') out.push(`with KMS the extra actions are ${extra.join(' ')}`);
@@ -138,7 +138,9 @@ export async function runChecks(o) {
 const MUTATIONS = [
     { what: 'task role may also write bucket A (Deny removed)', file: 'iam_task.tf', from: 'sid    = "NeverWriteToUploads"\n    effect = "Deny"', to: 'sid    = "NeverWriteToUploads"\n    effect = "Allow"', fails: 'IAM allow/deny table' },
     { what: 'queue policy without aws:SourceAccount', file: 'sqs.tf', from: '    condition {\n      test     = "StringEquals"\n      variable = "aws:SourceAccount"\n      values   = [local.account_id]\n    }\n', to: '', fails: 'IAM allow/deny table' },
-    { what: 'User B may upload', file: 'iam_users.tf', from: 'actions   = ["s3:GetObject"]\n    resources = ["${local.public_bucket.arn}/*"]', to: 'actions   = ["s3:GetObject", "s3:PutObject"]\n    resources = ["${local.public_bucket.arn}/*"]', fails: 'IAM allow/deny table' },
+    { what: 'User B may upload', file: 'iam_users.tf', from: 'ReadPublic = { actions = ["s3:GetObject"]', to: 'ReadPublic = { actions = ["s3:GetObject", "s3:PutObject"]', fails: 'IAM allow/deny table' },
+    { what: 'User A without kms:GenerateDataKey on kms_key_arn', file: 'iam_users.tf', from: 'UseBucketKey = { actions = ["kms:Decrypt", "kms:GenerateDataKey"]', to: 'UseBucketKey = { actions = ["kms:Decrypt"]', fails: 'IAM allow/deny table' },
+    { what: 'the users\' KMS grant on every key', file: 'iam_users.tf', from: 'UseBucketKey = { actions = ["kms:Decrypt"], resources = [var.kms_key_arn]', to: 'UseBucketKey = { actions = ["kms:Decrypt"], resources = ["*"]', fails: 'IAM allow/deny table' },
     { what: 'bucket policy allows plain HTTP', file: 's3.tf', from: 'value = "false"', to: 'value = "maybe"', fails: 'IAM allow/deny table' },
     { what: 'an unknown argument on the event queue', file: 'sqs.tf', from: 'receive_wait_time_seconds  = 20', to: 'receive_wait_time_seconds  = 20\n  long_polling_seconds       = 20', fails: 'match hashicorp/aws' },
     { what: 'an unknown resource attribute in a reference', file: 'outputs.tf', from: 'value       = aws_sqs_queue.events.url', to: 'value       = aws_sqs_queue.events.queue_url_typo', fails: 'every reference is declared' },

@@ -6,6 +6,10 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ACCOUNT } from './world.mjs';
 
 const OTHER_ACCOUNT = '210987654321';
+export const KMS_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const OTHER_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0000abcd-12ab-34cd-56ef-1234567890ab`;
+// Every KMS key has a key policy; AWS's default one lets the account's IAM policies decide.
+const DEFAULT_KEY_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EnableIAMUserPermissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
 const instancesOf = (v) => (v === undefined ? [] : Array.isArray(v) ? v : typeof v === "object" && !("id" in v) ? Object.values(v) : [v]);
 const all = (world, type) => Object.values(world[type] || {}).flatMap(instancesOf);
 
@@ -43,7 +47,7 @@ async function decide(w, { principal, action, resource, context = {}, identityPo
         identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        resourcePolicy: w.resourcePolicy[bucketArn],
+        resourcePolicy: resource.startsWith('arn:aws:kms:') ? DEFAULT_KEY_POLICY : w.resourcePolicy[bucketArn],
         request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables: ctx },
     }, {});
     if (r.errors) return `error: ${JSON.stringify(r.errors).slice(0, 300)}`;
@@ -51,7 +55,7 @@ async function decide(w, { principal, action, resource, context = {}, identityPo
 }
 
 // The table the issue asks for. names: resolved names of the module's principals and resources;
-// settings: the module variables that change it ({ propagate_deletes }).
+// settings: the module variables that change it ({ propagate_deletes, kms_key_arn }).
 export function expectedTable(n, settings = {}) {
     const A = n.sourceArn, B = n.publicArn, rows = [];
     const row = (who, principal, action, resource, expect, context, note) => rows.push({ who, principal, action, resource, expect, context, note });
@@ -89,7 +93,16 @@ export function expectedTable(n, settings = {}) {
     row('task role', n.task, 'sqs:SendMessage', n.eventsArn, 'deny');
     row('task role', n.task, 'sqs:ReceiveMessage', n.reportsArn, 'deny');
     row('task role', n.task, 'sqs:DeleteMessage', n.dlqArn, 'deny');
-    row('task role', n.task, 'kms:Decrypt', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, 'deny', {}, 'KMS off');
+    // SSE-KMS (kms_key_arn): S3 calls KMS as the requester. Uploads need GenerateDataKey and Decrypt
+    // (multipart), downloads Decrypt; only on that key, and nothing without one.
+    const kms = settings.kms_key_arn === KMS_KEY, on = kms ? 'allow' : 'deny', note = kms ? 'KMS on' : 'KMS off';
+    for (const act of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+        row('task role', n.task, act, KMS_KEY, on, {}, note);
+        row('User A', n.userA, act, KMS_KEY, on, {}, note);
+    }
+    row('User B', n.userB, 'kms:Decrypt', KMS_KEY, on, {}, note);
+    row('User B', n.userB, 'kms:GenerateDataKey', KMS_KEY, 'deny', {}, note);
+    for (const who of [['task role', n.task], ['User A', n.userA], ['User B', n.userB]]) row(...who, 'kms:Decrypt', OTHER_KEY, 'deny', {}, `${note}, another key`);
     row('task role', n.task, 'ecr:BatchGetImage', n.ecrArn, 'deny');
 
     row('execution role', n.execution, 'ecr:GetAuthorizationToken', '*', 'allow');
