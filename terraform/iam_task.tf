@@ -125,17 +125,16 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
-  # Whatever is added above later: the worker must never write where events come from.
+  # Whatever is added to the role later (AmazonS3FullAccess, say): the worker
+  # must never write where events come from. Everything on bucket A but the
+  # reads it needs (GET and HEAD, of a version too, and listing) is denied, so
+  # every bucket- and object-level write (Put*, Delete*, Abort*, Restore*,
+  # Replicate*, ACLs, tags, policies, configurations) is, by construction.
   statement {
-    sid    = "NeverWriteToUploads"
-    effect = "Deny"
-    actions = [
-      "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload",
-      "s3:PutObjectAcl", "s3:PutObjectTagging", "s3:RestoreObject", "s3:PutObjectRetention",
-      "s3:PutObjectLegalHold", "s3:PutBucketPolicy", "s3:DeleteBucket", "s3:PutBucketNotification",
-      "s3:PutLifecycleConfiguration",
-    ]
-    resources = [local.source_bucket.arn, "${local.source_bucket.arn}/*"]
+    sid         = "NeverWriteToUploads"
+    effect      = "Deny"
+    not_actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]
+    resources   = [local.source_bucket.arn, "${local.source_bucket.arn}/*"]
   }
 }
 

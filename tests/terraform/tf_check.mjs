@@ -14,7 +14,7 @@ import { loadModule, moduleDirs } from './lib/load.mjs';
 import { loadSchema, checkAgainstSchema } from './lib/schema.mjs';
 import { checkReferences } from './lib/refs.mjs';
 import { modulePolicies } from './lib/policies.mjs';
-import { evaluateTable, allowedActions, TASK_ACTIONS, KMS_KEY } from './lib/iam.mjs';
+import { evaluateTable, allowedActions, taskRoleUnderBroadAllow, TASK_ACTIONS, KMS_KEY } from './lib/iam.mjs';
 import { flowChecks, conventionChecks, world } from './lib/flow.mjs';
 import { checkModuleCalls, checkLocalstackMatchesInit } from './lib/examples.mjs';
 import { metricsChecks } from './lib/metrics.mjs';
@@ -99,7 +99,7 @@ export async function runChecks(o) {
         }
         return table.filter((r) => r.got !== r.expect).map((r) => `${r.who} ${r.action} ${r.resource}${r.note ? ` (${r.note})` : ''}: expected ${r.expect}, got ${r.got}`);
     });
-    await check('task role allows exactly its list (KMS only when kms_key_arn is set, DeleteObject on B only with propagate_deletes, ListBucket on A and B always) and denies every write to bucket A', () => {
+    await check('task role allows exactly its list (KMS only when kms_key_arn is set, DeleteObject on B only with propagate_deletes, ListBucket on A and B always)', () => {
         const out = [];
         const pol = (w) => modulePolicies(root, w).filter((p) => p.address === 'aws_iam_role_policy.task').map((p) => p.policy);
         const plain = allowedActions(pol(world(root)));
@@ -108,7 +108,7 @@ export async function runChecks(o) {
         const withKms = pol(world(root, { kms_key_arn: kms }));
         const extra = allowedActions(withKms).filter((a) => !TASK_ACTIONS.includes(a));
         if (JSON.stringify(extra) !== '["kms:Decrypt","kms:GenerateDataKey"]') out.push(`with KMS the extra actions are ${extra.join(' ')}`);
-        const kmsStatements = withKms.flatMap((p) => p.Statement).filter((s) => [].concat(s.Action).some((a) => a.startsWith('kms:')));
+        const kmsStatements = withKms.flatMap((p) => p.Statement).filter((s) => [].concat(s.Action || []).some((a) => a.startsWith('kms:')));
         if (kmsStatements.some((s) => JSON.stringify([].concat(s.Resource)) !== JSON.stringify([kms]))) out.push('KMS permissions are not limited to kms_key_arn');
         const withDeletes = pol(world(root, { propagate_deletes: true }));
         const added = allowedActions(withDeletes).filter((a) => !TASK_ACTIONS.includes(a));
@@ -122,11 +122,11 @@ export async function runChecks(o) {
         for (const [setting, ps] of [['with', withDeletes], ['without', pol(w0)]]) {
             if (JSON.stringify(listed(ps)) !== bothBuckets) out.push(`${setting} propagate_deletes s3:ListBucket is on ${listed(ps).join(' ')}, expected buckets B and A`);
         }
-        const deny = pol(world(root)).flatMap((p) => p.Statement).filter((s) => s.Effect === 'Deny');
-        const src = world(root).aws_s3_bucket.this.source.arn;
-        const denied = deny.filter((s) => [].concat(s.Resource).includes(`${src}/*`)).flatMap((s) => [].concat(s.Action));
-        for (const a of ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl']) if (!denied.includes(a)) out.push(`no explicit Deny of ${a} on bucket A`);
         return out;
+    });
+    await check('task role with an added Allow s3:* (AmazonS3FullAccess, say): every bucket- and object-level write to bucket A ExplicitlyDenied, its reads there (GetObject, GetObjectVersion, ListBucket) still allowed', async () => {
+        const w = world(root);
+        return (await taskRoleUnderBroadAllow(w, names(w))).filter((r) => r.got !== r.expect).map((r) => `${r.action} ${r.resource}: expected ${r.expect}, got ${r.got}`);
     });
     for (const [name, fn] of flowChecks(o.readme)) await check(name, () => fn(root));
     await check('the task\'s /tmp volume is a VOLUME of docker/Dockerfile, mode 1777 (Fargate copies the image\'s permissions only then)', () => checkBindMountsDeclared(world(root), o.dockerfile));
@@ -136,7 +136,9 @@ export async function runChecks(o) {
 
 // The checker must catch what it claims to: each mutation of a copy of terraform/ must fail the named check.
 const MUTATIONS = [
-    { what: 'task role may also write bucket A (Deny removed)', file: 'iam_task.tf', from: 'sid    = "NeverWriteToUploads"\n    effect = "Deny"', to: 'sid    = "NeverWriteToUploads"\n    effect = "Allow"', fails: 'IAM allow/deny table' },
+    { what: 'the Deny on bucket A without the bucket-level writes', file: 'iam_task.tf', from: 'resources   = [local.source_bucket.arn, "${local.source_bucket.arn}/*"]', to: 'resources   = ["${local.source_bucket.arn}/*"]', fails: 'task role with an added Allow s3:*' },
+    { what: 'the Deny on bucket A also denying the worker\'s reads', file: 'iam_task.tf', from: 'not_actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]', to: 'not_actions = ["s3:GetObject", "s3:ListBucket"]', fails: 'task role with an added Allow s3:*' },
+    { what: 'task role may also write bucket A (Deny removed)', file: 'iam_task.tf', from: 'sid         = "NeverWriteToUploads"\n    effect      = "Deny"', to: 'sid         = "NeverWriteToUploads"\n    effect      = "Allow"', fails: 'IAM allow/deny table' },
     { what: 'queue policy without aws:SourceAccount', file: 'sqs.tf', from: '    condition {\n      test     = "StringEquals"\n      variable = "aws:SourceAccount"\n      values   = [local.account_id]\n    }\n', to: '', fails: 'IAM allow/deny table' },
     { what: 'User B may upload', file: 'iam_users.tf', from: 'ReadPublic = { actions = ["s3:GetObject"]', to: 'ReadPublic = { actions = ["s3:GetObject", "s3:PutObject"]', fails: 'IAM allow/deny table' },
     { what: 'User A without kms:GenerateDataKey on kms_key_arn', file: 'iam_users.tf', from: 'UseBucketKey = { actions = ["kms:Decrypt", "kms:GenerateDataKey"]', to: 'UseBucketKey = { actions = ["kms:Decrypt"]', fails: 'IAM allow/deny table' },

@@ -39,7 +39,8 @@ export function wiring(world) {
     return { identity, resourcePolicy };
 }
 
-async function decide(w, { principal, action, resource, context = {}, identityPolicies }) {
+// iam-simulate's verdict: Allowed, ImplicitlyDenied, ExplicitlyDenied, or "error: ...".
+async function verdict(w, { principal, action, resource, context = {}, identityPolicies }) {
     const bucketArn = resource.startsWith('arn:aws:s3:::') ? resource.split('/')[0] : resource;
     const ctx = action.startsWith('s3:') ? { 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3', ...context } : { 'aws:SecureTransport': 'true', ...context };
     const policies = identityPolicies ?? w.identity[principal] ?? [];
@@ -51,7 +52,12 @@ async function decide(w, { principal, action, resource, context = {}, identityPo
         request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables: ctx },
     }, {});
     if (r.errors) return `error: ${JSON.stringify(r.errors).slice(0, 300)}`;
-    return r.result?.analysis?.result === 'Allowed' ? 'allow' : r.result?.analysis?.result ? 'deny' : `error: ${JSON.stringify(r).slice(0, 300)}`;
+    return r.result?.analysis?.result ?? `error: ${JSON.stringify(r).slice(0, 300)}`;
+}
+
+async function decide(w, request) {
+    const v = await verdict(w, request);
+    return v === 'Allowed' ? 'allow' : v.startsWith('error') ? v : 'deny';
 }
 
 // The table the issue asks for. names: resolved names of the module's principals and resources;
@@ -128,6 +134,35 @@ export async function evaluateTable(world, names, settings = {}) {
     const w = wiring(world);
     const rows = expectedTable(names, settings);
     for (const r of rows) r.got = await decide(w, r);
+    return rows;
+}
+
+// Writes to bucket A, bucket- and object-level: each must stay ExplicitlyDenied to the task role
+// even with a broad Allow added (terraform/README.md: "an explicit Deny of every write to bucket A").
+const BUCKET_WRITES = ['DeleteBucket', 'DeleteBucketPolicy', 'PutBucketPolicy', 'PutBucketAcl', 'PutBucketPublicAccessBlock',
+    'PutBucketOwnershipControls', 'PutBucketNotification', 'PutLifecycleConfiguration', 'PutBucketVersioning',
+    'PutEncryptionConfiguration', 'PutReplicationConfiguration', 'PutBucketCORS', 'PutBucketWebsite', 'PutBucketTagging',
+    'PutBucketLogging', 'PutBucketObjectLockConfiguration'];
+const OBJECT_WRITES = ['PutObject', 'DeleteObject', 'DeleteObjectVersion', 'AbortMultipartUpload', 'PutObjectAcl',
+    'PutObjectVersionAcl', 'PutObjectTagging', 'PutObjectVersionTagging', 'DeleteObjectTagging', 'DeleteObjectVersionTagging',
+    'RestoreObject', 'PutObjectRetention', 'PutObjectLegalHold', 'BypassGovernanceRetention', 'ReplicateObject', 'ReplicateDelete'];
+// What the worker does on A: GET and HEAD (s3:GetObject, of a version s3:GetObjectVersion), ListBucket.
+const UPLOAD_READS = [['s3:GetObject', '/photo.jpg'], ['s3:GetObjectVersion', '/photo.jpg'], ['s3:ListBucket', '']];
+
+// The task role's policies plus an Allow of s3:* on *: rows { action, resource, expect, got }.
+export async function taskRoleUnderBroadAllow(world, n) {
+    const w = wiring(world);
+    const broad = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+    const identityPolicies = [...w.identity[n.task], broad];
+    const requests = [
+        ...BUCKET_WRITES.map((a) => [`s3:${a}`, n.sourceArn, 'ExplicitlyDenied']),
+        ...OBJECT_WRITES.map((a) => [`s3:${a}`, `${n.sourceArn}/photo.jpg`, 'ExplicitlyDenied']),
+        ...UPLOAD_READS.map(([a, suffix]) => [a, `${n.sourceArn}${suffix}`, 'Allowed']),
+    ];
+    const rows = [];
+    for (const [action, resource, expect] of requests) {
+        rows.push({ action, resource, expect, got: await verdict(w, { principal: n.task, action, resource, identityPolicies }) });
+    }
     return rows;
 }
 
