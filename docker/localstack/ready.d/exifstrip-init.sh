@@ -4,8 +4,8 @@
 # with its dead-letter queue (redrive after MAX_RECEIVE_COUNT receives), the
 # refusal-report queue, the event queue's policy letting bucket A send to it,
 # and bucket A's notification (ObjectCreated:*, and ObjectRemoved:* when
-# PROPAGATE_DELETES=1 for the worker's EXIFSTRIP_PROPAGATE_DELETES; suffixes
-# .jpg .jpeg .JPG .JPEG).
+# PROPAGATE_DELETES - unset: the workers' own EXIFSTRIP_PROPAGATE_DELETES - is
+# 1, true, yes or on; suffixes .jpg .jpeg .JPG .JPEG).
 # One script for every place it runs:
 #   - inside LocalStack, mounted into /etc/localstack/init/ready.d/ (uses awslocal);
 #   - from a host against any endpoint: AWS_ENDPOINT_URL=http://127.0.0.1:4566 sh exifstrip-init.sh
@@ -19,8 +19,16 @@
 : "${REPORT_QUEUE:=photos-refused}"
 : "${MAX_RECEIVE_COUNT:=5}"
 : "${VISIBILITY_TIMEOUT:=60}"
+[ -n "${PROPAGATE_DELETES:-}" ] || PROPAGATE_DELETES=${EXIFSTRIP_PROPAGATE_DELETES:-}
 : "${PROPAGATE_DELETES:=0}"
 set -eu
+
+# The worker's spellings of a boolean, any case.
+case $(printf %s "$PROPAGATE_DELETES" | tr 'A-Z' 'a-z') in
+    1 | true | yes | on) PROPAGATE_DELETES=1 ;;
+    0 | false | no | off) PROPAGATE_DELETES=0 ;;
+    *) echo "exifstrip-init: PROPAGATE_DELETES=$PROPAGATE_DELETES: expected 1, true, yes, on, 0, false, no or off" >&2; exit 2 ;;
+esac
 
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
 export AWS_DEFAULT_REGION="$region" AWS_PAGER=""
