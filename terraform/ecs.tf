@@ -115,6 +115,14 @@ resource "aws_ecs_task_definition" "worker" {
   ])
 
   tags = local.tags
+
+  # The worker refuses to start (exit 78) when the largest object would need more parts than S3 allows.
+  lifecycle {
+    precondition {
+      condition     = local.size_bytes.max_object_bytes <= local.size_bytes.part_size * 10000
+      error_message = "max_object_bytes (${var.max_object_bytes}) would need more than 10000 parts of part_size (${var.part_size}), S3's limit: raise part_size or lower max_object_bytes."
+    }
+  }
 }
 
 # Two declarations of one service, exactly one of which exists: with autoscaling

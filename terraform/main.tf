@@ -27,6 +27,14 @@ locals {
   # Every worker resource (ECS, ECR, logs, network, execution role) has this count.
   worker_count_flag = var.deploy_worker ? 1 : 0
 
+  # max_object_bytes and part_size in bytes (their validations check the form:
+  # digits, then K, M or G = KiB, MiB, GiB), for the task definition's check
+  # that the largest object needs at most 10000 parts (S3's limit), as the worker's.
+  size_bytes = {
+    for name, size in { max_object_bytes = var.max_object_bytes, part_size = var.part_size } :
+    name => one([for m in regexall("^([0-9]+)([KMG]?)", size) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))])
+  }
+
   # The worker's configuration (README, "Configuration"): one entry per EXIFSTRIP_* variable.
   worker_environment = {
     EXIFSTRIP_QUEUE_URL          = aws_sqs_queue.events.url

@@ -65,12 +65,16 @@ variable "force_destroy_buckets" {
 }
 
 variable "event_suffixes" {
-  description = "Key suffixes that send an event to the queue. S3 suffix filters are case-sensitive and take one suffix per rule, so list every spelling."
+  description = "Key suffixes that send an event to the queue (each at most 31 characters; at most 16 that differ in more than case). S3 suffix filters are case-sensitive and take one suffix per rule, so list every spelling."
   type        = list(string)
   default     = [".jpg", ".JPG", ".jpeg", ".JPEG"]
   validation {
-    condition     = length(var.event_suffixes) > 0 && alltrue([for s in var.event_suffixes : length(s) > 0 && length(s) <= 1024])
-    error_message = "event_suffixes must hold at least one non-empty suffix."
+    condition     = length(var.event_suffixes) > 0 && alltrue([for s in var.event_suffixes : length(s) > 0 && length(s) <= 31])
+    error_message = "event_suffixes must hold at least one suffix, each of 1 to 31 characters (the worker's limit; S3 would take 1024)."
+  }
+  validation {
+    condition     = length(distinct([for s in var.event_suffixes : lower(s)])) <= 16
+    error_message = "event_suffixes may hold at most 16 suffixes that differ in more than case (the worker matches them case-insensitively, 16 at most)."
   }
 }
 
@@ -197,12 +201,16 @@ variable "visibility_timeout_seconds" {
 }
 
 variable "max_object_bytes" {
-  description = "EXIFSTRIP_MAX_OBJECT_BYTES: larger objects are refused (K/M/G suffixes)."
+  description = "EXIFSTRIP_MAX_OBJECT_BYTES: larger objects are refused (K/M/G suffixes; 1B..5120GiB, and at most 10000 parts of part_size)."
   type        = string
   default     = "256MiB"
   validation {
     condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.max_object_bytes))
     error_message = "max_object_bytes must be a size such as 256MiB."
+  }
+  validation {
+    condition     = anytrue([for n in [for m in regexall("^([0-9]+)([KMG]?)", var.max_object_bytes) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))] : n >= 1 && n <= 5497558138880])
+    error_message = "max_object_bytes must be from 1 byte to 5120GiB (S3's largest object), as the worker requires."
   }
 }
 
@@ -217,22 +225,26 @@ variable "orientation" {
 }
 
 variable "max_pixels" {
-  description = "EXIFSTRIP_MAX_PIXELS: apply keeps the tag instead of turning larger photos (M suffix = millions)."
+  description = "EXIFSTRIP_MAX_PIXELS: apply keeps the tag instead of turning larger photos (M suffix = millions; below 10^19)."
   type        = string
   default     = "100000000"
   validation {
-    condition     = can(regex("^[1-9][0-9]*M?$", var.max_pixels))
-    error_message = "max_pixels must be a positive number such as 100000000 or 100M."
+    condition     = can(regex("^([1-9][0-9]{0,18}|[1-9][0-9]{0,12}M)$", var.max_pixels))
+    error_message = "max_pixels must be a positive number such as 100000000 or 100M, below 10^19 (the worker reads it as a 64-bit count)."
   }
 }
 
 variable "transform_memory" {
-  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share, photos waiting for their turn included (keep it below task_memory)."
+  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share, photos waiting for their turn included (1MiB..1024GiB; keep it below task_memory)."
   type        = string
   default     = "512MiB"
   validation {
     condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.transform_memory))
     error_message = "transform_memory must be a size such as 512MiB."
+  }
+  validation {
+    condition     = anytrue([for n in [for m in regexall("^([0-9]+)([KMG]?)", var.transform_memory) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))] : n >= 1048576 && n <= 1099511627776])
+    error_message = "transform_memory must be from 1MiB to 1024GiB, as the worker requires."
   }
 }
 
@@ -253,6 +265,10 @@ variable "part_size" {
   validation {
     condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.part_size))
     error_message = "part_size must be a size such as 8MiB."
+  }
+  validation {
+    condition     = anytrue([for n in [for m in regexall("^([0-9]+)([KMG]?)", var.part_size) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))] : n >= 5242880 && n <= 5368709120])
+    error_message = "part_size must be from 5MiB to 5GiB (S3's part sizes), as the worker requires."
   }
 }
 
@@ -277,12 +293,16 @@ variable "shutdown_grace_seconds" {
 }
 
 variable "min_transfer_rate" {
-  description = "EXIFSTRIP_MIN_TRANSFER_RATE: bytes/s a GET must average over the window, else it is abandoned and retried (K/M suffixes)."
+  description = "EXIFSTRIP_MIN_TRANSFER_RATE: bytes/s a GET must average over the window, else it is abandoned and retried (K/M suffixes; 1B..1GiB)."
   type        = string
   default     = "16KiB"
   validation {
     condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.min_transfer_rate))
     error_message = "min_transfer_rate must be a size such as 16KiB."
+  }
+  validation {
+    condition     = anytrue([for n in [for m in regexall("^([0-9]+)([KMG]?)", var.min_transfer_rate) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))] : n >= 1 && n <= 1073741824])
+    error_message = "min_transfer_rate must be from 1 byte/s to 1GiB/s, as the worker requires."
   }
 }
 

@@ -19,6 +19,7 @@ import { flowChecks, conventionChecks, world } from './lib/flow.mjs';
 import { checkModuleCalls, checkLocalstackMatchesInit } from './lib/examples.mjs';
 import { metricsChecks } from './lib/metrics.mjs';
 import { checkBindMountsDeclared } from './lib/image.mjs';
+import { workerLimitChecks } from './lib/validations.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -128,7 +129,7 @@ export async function runChecks(o) {
         const w = world(root);
         return (await taskRoleUnderBroadAllow(w, names(w))).filter((r) => r.got !== r.expect).map((r) => `${r.action} ${r.resource}: expected ${r.expect}, got ${r.got}`);
     });
-    for (const [name, fn] of flowChecks(o.readme)) await check(name, () => fn(root));
+    for (const [name, fn] of [...flowChecks(o.readme), ...workerLimitChecks()]) await check(name, () => fn(root));
     await check('the task\'s /tmp volume is a VOLUME of docker/Dockerfile, mode 1777 (Fargate copies the image\'s permissions only then)', () => checkBindMountsDeclared(world(root), o.dockerfile));
     for (const [name, fn] of metricsChecks(o.metricsHeader, o.workerSrc)) await check(name, () => fn(root));
     return { results, table, schema };
@@ -168,6 +169,8 @@ const MUTATIONS = [
     { what: 'a refusal-rate alarm without its minimum of jobs', file: 'metrics.tf', from: '"IF(done + refused >= ${var.refusal_rate_alarm_min_jobs}, ', to: '"IF(done + refused >= 1, ', fails: 'refusal-rate alarm =' },
     { what: 'a refusal alarm with EXIFSTRIP_METRICS=off', file: 'metrics.tf', from: 'count = local.metrics_on ? 1 : 0', to: 'count = 1', fails: 'no worker widgets nor refusal alarm' },
     { what: 'a worker metric renamed in the worker only', options: { metricsHeader: 'RENAMED' }, fails: 'use only metrics, dimensions and outcomes the worker emits' },
+    { what: 'part_size accepting 1MiB parts', file: 'variables.tf', from: 'n >= 5242880 && n <= 5368709120', to: 'n >= 1048576 && n <= 5368709120', fails: 'variable validations and preconditions' },
+    { what: 'no check of max_object_bytes against 10000 parts of part_size', file: 'ecs.tf', from: 'local.size_bytes.part_size * 10000', to: 'local.size_bytes.part_size * 100000', fails: 'variable validations and preconditions' },
     { what: 'a duplicate variable', file: 'versions.tf', from: 'terraform {', to: 'variable "tags" {\n  type = string\n}\n\nterraform {', fails: 'no duplicate names' },
 ];
 

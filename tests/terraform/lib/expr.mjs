@@ -1,7 +1,8 @@
 // expr.mjs - evaluates the subset of Terraform expressions the checker needs to
 // render policies and follow variables (hcl2json gives expressions as "${...}"
 // strings): literals, templates, traversals with . and [], ?:, ||, &&, !,
-// comparisons, + - * /, lists, objects, for expressions and a few functions.
+// comparisons, + - * /, lists, objects, for expressions and a few functions
+// (can() and regex()/regexall() too: variable validations use them).
 // Anything else throws, naming the expression, so the checker fails loudly
 // instead of guessing.
 
@@ -265,6 +266,7 @@ class Parser {
         return live ? out : SKIP;
     }
     call(name, live) {
+        if (name === 'can') return this.can(live);
         this.take('(');
         const args = [];
         while (!this.peek(')')) { args.push(this.expr(live)); if (this.peek('...')) this.fail('argument expansion (...) is not supported'); if (!this.peek(')')) this.take(','); }
@@ -273,6 +275,18 @@ class Parser {
         const f = FUNCTIONS[name];
         if (!f) this.fail(`function ${name}() is not supported by the checker`);
         return f(args, this);
+    }
+
+    // can(E): E is read once without evaluating it, then evaluated; any error gives false.
+    can(live) {
+        this.take('(');
+        const start = this.i;
+        this.expr(false);
+        this.take(')');
+        if (!live) return SKIP;
+        const p = new Parser(this.toks, this.scope, this.src);
+        p.i = start;
+        try { p.expr(true); return true; } catch (e) { if (e instanceof EvalError) return false; throw e; }
     }
 }
 
@@ -291,6 +305,13 @@ function attr(v, k, p) {
     return v[k];
 }
 const str = (v, p) => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : p.fail(`expected a string, got ${JSON.stringify(v)}`));
+
+// Terraform's regex results: the match without capture groups, else the groups (named: an object;
+// a group that took no part is null).
+function regexResult(m) {
+    if (m.groups) return Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, v ?? null]));
+    return m.length === 1 ? m[0] : m.slice(1).map((v) => v ?? null);
+}
 
 const FUNCTIONS = {
     jsonencode: ([v]) => JSON.stringify(v),
@@ -319,6 +340,10 @@ const FUNCTIONS = {
     sort: ([l]) => [...l].sort(),
     contains: ([l, v]) => l.some((w) => JSON.stringify(w) === JSON.stringify(v)),
     alltrue: ([l]) => l.every((v) => v === true),
-    can: () => { throw new EvalError('can() is not evaluated by the checker'); },
+    anytrue: ([l]) => l.some((v) => v === true),
+    pow: ([a, b], p) => num(a, p) ** num(b, p),
+    index: ([l, v], p) => { const i = l.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)); return i < 0 ? p.fail(`index: ${JSON.stringify(v)} is not in the list`) : i; },
+    regex: ([re, s], p) => { const m = new RegExp(str(re, p)).exec(str(s, p)); return m ? regexResult(m) : p.fail(`regex: ${JSON.stringify(s)} does not match ${re}`); },
+    regexall: ([re, s], p) => [...str(s, p).matchAll(new RegExp(str(re, p), 'g'))].map(regexResult),
     format: ([f, ...a], p) => { let i = 0; return str(f, p).replace(/%[sd]/g, () => str(a[i++], p)); },
 };
