@@ -385,7 +385,7 @@ variable "max_worker_count" {
   type        = number
   default     = null
   validation {
-    condition     = var.max_worker_count == null || (var.max_worker_count >= 1 && var.max_worker_count <= 1000)
+    condition     = var.max_worker_count == null ? true : var.max_worker_count >= 1 && var.max_worker_count <= 1000
     error_message = "max_worker_count must be null or between 1 and 1000."
   }
 }

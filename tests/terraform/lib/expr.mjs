@@ -140,10 +140,12 @@ class Parser {
         switch (op) {
             case '==': return JSON.stringify(a) === JSON.stringify(b);
             case '!=': return JSON.stringify(a) !== JSON.stringify(b);
-            case '>': return a > b;
-            case '<': return a < b;
-            case '>=': return a >= b;
-            default: return a <= b;
+            // Ordering needs numbers (null is an error, as in Terraform: || and && do not
+            // short-circuit before Terraform 1.12, so `x == null || x >= 1` fails for null).
+            case '>': return num(a, this) > num(b, this);
+            case '<': return num(a, this) < num(b, this);
+            case '>=': return num(a, this) >= num(b, this);
+            default: return num(a, this) <= num(b, this);
         }
     }
     sum(live) {
