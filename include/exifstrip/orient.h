@@ -63,11 +63,20 @@ typedef struct es_orient_frame {
     uint32_t width, height;
     uint8_t components;
     uint8_t max_h, max_v; /* largest sampling factors (MCU = 8*max_h x 8*max_v; 8x8 for 1 component) */
-    uint32_t blocks;      /* 8x8 blocks of all components, padded to whole MCUs */
+    uint8_t samp_h[4], samp_v[4]; /* the first four components' sampling factors */
+    uint32_t blocks;              /* 8x8 blocks of all components, padded to whole MCUs */
 } es_orient_frame;
 
+/* Whether libjpeg-turbo's transform takes these sampling factors (n
+ * components, h[i] x v[i]): the samplings TurboJPEG names - gray; 4:4:4,
+ * 4:2:2, 4:2:0, 4:4:0 or 4:1:1, also with 2x2 luma and 1x2 or 2x1 chroma, or
+ * 4:4:4 spelled with equal factors of at most 3 blocks; 4 components (CMYK or
+ * YCCK) with the K channel sampled like the first. */
+bool es_orient_sampling_named(unsigned n, const uint8_t *h, const uint8_t *v);
+
 /* Parses the SOFn payload (after the length field, len bytes). false when it
- * is cut short or inconsistent (no components, a zero dimension or factor). */
+ * is cut short or inconsistent (no components, a zero width or factor). A
+ * height of 0 (given later by a DNL marker) parses; a plan for it falls back. */
 bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *payload, size_t len, es_orient_frame *out);
 
 /* The Orientation tag of an APP1 payload starting with "Exif\0\0", read with

@@ -390,40 +390,21 @@ static void s_sources_free(s_job *j)
     }
 }
 
-static bool s_factors(const jpeg_component_info *c, int h, int v)
-{
-    return c->h_samp_factor == h && c->v_samp_factor == v;
-}
-
-/* Whether TurboJPEG 2.1 names the sampling (gray; 4:4:4, 4:2:2, 4:2:0, 4:4:0
- * or 4:1:1, also with 2x2 luma and 1x2 or 2x1 chroma, or 4:4:4 spelled with
- * equal factors of at most 3 blocks; a CMYK/YCCK K channel like the luma).
- * tjTransform refuses anything else, and so does this transform. */
+/* Whether TurboJPEG names the frame's sampling (es_orient_sampling_named;
+ * libjpeg reads 4 components as CMYK or YCCK whatever the Adobe marker says,
+ * so their count decides). tjTransform refuses anything else, and so does
+ * this transform. */
 static bool s_named_sampling(const struct jpeg_decompress_struct *d)
 {
-    static const int luma[][2] = {{1, 1}, {2, 1}, {2, 2}, {1, 2}, {4, 1}};
+    uint8_t h[4], v[4];
     int n = d->num_components;
-    if (n == 1)
-        return true;
-    bool cmyk = n == 4 && (d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK);
-    if (n != 3 && !cmyk)
+    if (n < 1 || n > 4)
         return false;
-    const jpeg_component_info *c = d->comp_info;
-    int h = c[0].h_samp_factor, v = c[0].v_samp_factor;
-    bool standard = false, wide_luma = false, same = h * v <= 3;
-    for (unsigned i = 0; i < sizeof luma / sizeof luma[0]; i++)
-        standard |= h == luma[i][0] && v == luma[i][1];
-    for (int chroma = 0; chroma < 2; chroma++) {
-        bool all = h == 2 && v == 2;
-        for (int k = 1; k < n; k++)
-            all &= k == 3 ? s_factors(&c[k], 2, 2) : s_factors(&c[k], 1 + !chroma, 1 + chroma);
-        wide_luma |= all;
+    for (int k = 0; k < n; k++) {
+        h[k] = (uint8_t)d->comp_info[k].h_samp_factor;
+        v[k] = (uint8_t)d->comp_info[k].v_samp_factor;
     }
-    for (int k = 1; k < n; k++) {
-        standard &= k == 3 ? s_factors(&c[k], h, v) : s_factors(&c[k], 1, 1);
-        same &= s_factors(&c[k], h, v);
-    }
-    return standard || wide_luma || same;
+    return es_orient_sampling_named((unsigned)n, h, v);
 }
 
 static JDIMENSION s_round_up(JDIMENSION a, int b)
@@ -677,9 +658,11 @@ es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool
      * what the fast encoder or decoder does not take goes to libjpeg-turbo's,
      * what the sparse store cannot hold to the full array. */
     s_try t = {true, true, true, false, false, false};
+    es_error attempt; /* each attempt's own: the last one's reason is the one told */
     for (;;) {
         t.retry_full = t.retry_slow = t.retry_encode = false;
-        es_err rc = s_attempt(jpeg, len, op, progressive, &t, out, out_len, job, err);
+        es_error_clear(&attempt);
+        es_err rc = s_attempt(jpeg, len, op, progressive, &t, out, out_len, job, &attempt);
         if (rc == ES_OK)
             return rc;
         if (t.retry_encode && t.fast_encode)
@@ -689,6 +672,6 @@ es_err es_orient_lossless(const uint8_t *jpeg, size_t len, es_orient_op op, bool
         else if (t.retry_full && t.sparse)
             t.sparse = false;
         else
-            return rc;
+            return es_error_set(err, rc, "%s", attempt.msg);
     }
 }

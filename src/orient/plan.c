@@ -78,7 +78,7 @@ bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *p, size_t len, es_
     out->height = (uint32_t)p[1] << 8 | p[2];
     out->width = (uint32_t)p[3] << 8 | p[4];
     out->components = p[5];
-    if (out->components == 0 || len < 6 + 3u * out->components || out->width == 0 || out->height == 0)
+    if (out->components == 0 || len < 6 + 3u * out->components || out->width == 0)
         return false;
     for (unsigned i = 0; i < out->components; i++) {
         uint8_t h = p[7 + 3 * i] >> 4, v = p[7 + 3 * i] & 15;
@@ -86,6 +86,10 @@ bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *p, size_t len, es_
             return false;
         out->max_h = h > out->max_h ? h : out->max_h;
         out->max_v = v > out->max_v ? v : out->max_v;
+        if (i < 4) {
+            out->samp_h[i] = h;
+            out->samp_v[i] = v;
+        }
     }
     if (out->components == 1) {
         out->blocks = ((out->width + 7) / 8) * ((out->height + 7) / 8);
@@ -98,6 +102,35 @@ bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *p, size_t len, es_
         blocks += cols * (p[7 + 3 * i] >> 4) * rows * (p[7 + 3 * i] & 15);
     out->blocks = blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)blocks;
     return true;
+}
+
+static bool s_factors(const uint8_t *h, const uint8_t *v, unsigned i, unsigned want_h, unsigned want_v)
+{
+    return h[i] == want_h && v[i] == want_v;
+}
+
+bool es_orient_sampling_named(unsigned n, const uint8_t *h, const uint8_t *v)
+{
+    static const uint8_t luma[][2] = {{1, 1}, {2, 1}, {2, 2}, {1, 2}, {4, 1}};
+    if (n == 1)
+        return true;
+    if (n != 3 && n != 4)
+        return false;
+    unsigned h0 = h[0], v0 = v[0];
+    bool standard = false, wide_luma = false, same = h0 * v0 <= 3;
+    for (unsigned i = 0; i < sizeof luma / sizeof luma[0]; i++)
+        standard |= h0 == luma[i][0] && v0 == luma[i][1];
+    for (unsigned chroma = 0; chroma < 2; chroma++) {
+        bool all = h0 == 2 && v0 == 2;
+        for (unsigned k = 1; k < n; k++)
+            all &= k == 3 ? s_factors(h, v, k, 2, 2) : s_factors(h, v, k, 1 + !chroma, 1 + chroma);
+        wide_luma |= all;
+    }
+    for (unsigned k = 1; k < n; k++) {
+        standard &= k == 3 ? s_factors(h, v, k, h0, v0) : s_factors(h, v, k, 1, 1);
+        same &= s_factors(h, v, k, h0, v0);
+    }
+    return standard || wide_luma || same;
 }
 
 /* Why libjpeg-turbo (8-bit, DCT-based) cannot transform this frame, or NULL. */
@@ -118,6 +151,10 @@ static const char *s_unsupported(const es_orient_frame *f)
         return "samples are not 8-bit";
     if (f->components != 1 && f->components != 3 && f->components != 4)
         return "unusual number of components";
+    if (f->height == 0)
+        return "a height given by a DNL marker after the first scan";
+    if (!es_orient_sampling_named(f->components, f->samp_h, f->samp_v))
+        return "a sampling libjpeg-turbo does not name";
     return NULL;
 }
 

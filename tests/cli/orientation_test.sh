@@ -120,6 +120,47 @@ PY
     check "inspect agrees" grep -q "orientation: 6: strip would keep the tag (no frame header within the first 16 MiB)" "$d/out"
 }
 
+# A sampling libjpeg-turbo does not transform (luma 1x4) is judged from the
+# frame header: strip keeps the tag, inspect says so with the same reason and
+# counts the bytes strip removes.
+t_unnamed_sampling_keeps_the_tag() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --size 64x48 --gps "$d/std.jpg"
+    python3 - "$d/std.jpg" "$d/in.jpg" <<'PY'
+import sys
+j = bytearray(open(sys.argv[1], 'rb').read())
+i = j.index(b'\xff\xc0')
+j[i + 11] = 0x14  # the first component's sampling factors: 1x4
+open(sys.argv[2], 'wb').write(j)
+PY
+    "$EXIFSTRIP" strip -v "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 0
+    check "strip keeps the tag, saying why" grep -q "orientation 6 kept as a tag: a sampling libjpeg-turbo does not name" "$d/err"
+    "$EXIFSTRIP" inspect "$d/in.jpg" >"$d/out"
+    check "inspect agrees" grep -q "orientation: 6: strip would keep the tag (a sampling libjpeg-turbo does not name" "$d/out"
+    "$EXIFSTRIP" inspect --json "$d/in.jpg" >"$d/j"
+    check_eq "inspect counts what strip removes" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["would_remove_bytes"])' "$d/j")" \
+        "$(( $(size "$d/in.jpg") - $(size "$d/out.jpg") ))"
+}
+
+# Damaged scan data that libjpeg-turbo refuses to transform: the tag is kept
+# and the reason is libjpeg-turbo's own warning, whichever decoder tried last
+# (not an internal retry step's).
+t_refusal_names_libjpeg_turbos_reason() {
+    local d f; d=$(newdir)
+    "$MKFIXTURE" --exif --orientation 6 --size 64x48 "$d/base.jpg"
+    "$MKFIXTURE" --exif --orientation 6 --size 64x48 --progressive "$d/prog.jpg"
+    for f in base prog; do
+        python3 - "$d/$f.jpg" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+open(sys.argv[1], 'wb').write(b[:-2] + b'\0\0\0\0\xff\xd9')
+PY
+        "$EXIFSTRIP" strip "$d/$f.jpg" "$d/$f.out.jpg" 2>"$d/$f.err"
+        check "$f: tag kept, libjpeg-turbo's warning named" grep -q "orientation 6 kept as a tag: libjpeg-turbo cannot transform it: Corrupt JPEG data: .*extraneous bytes before marker 0xd9" "$d/$f.err"
+    done
+}
+
 # size FILE: its length in bytes.
 size() { stat -c %s "$1"; }
 
@@ -184,6 +225,8 @@ t_inspect_max_pixels() {
 es_run t_apply_is_the_default
 es_run t_far_frame_keeps_the_tag
 es_run t_exif_header_padded_with_ff
+es_run t_unnamed_sampling_keeps_the_tag
+es_run t_refusal_names_libjpeg_turbos_reason
 es_run t_keep_and_drop
 es_run t_pixel_limit_falls_back_to_keep
 es_run t_inspect_shows_the_plan

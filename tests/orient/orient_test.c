@@ -109,6 +109,42 @@ static void test_plan_fallbacks(void)
     }
     CHECK(!es_orient_frame_parse(0xC0, p, 5, &f));
     CHECK(!es_orient_frame_parse(0xC0, p, s_sof(p, 8, 0, 64, 3, 0x22), &f));
+    /* a height given later by DNL: the frame is read, the plan says why it falls back */
+    REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 64, 0, 3, 0x22), &f));
+    es_orient_plan_make(6, &f, 0, 0, &plan);
+    CHECK_STR_CONTAINS(plan.fallback, "a height given by a DNL marker");
+    /* a sampling TurboJPEG does not name (luma 1x4): decided from the header, as inspect sees it */
+    REQUIRE(es_orient_frame_parse(0xC0, p, s_sof(p, 8, 64, 64, 3, 0x14), &f));
+    es_orient_plan_make(6, &f, 0, 0, &plan);
+    CHECK_STR_CONTAINS(plan.fallback, "a sampling libjpeg-turbo does not name");
+}
+
+/* The samplings TurboJPEG names, from the factors alone. */
+static void test_sampling_named(void)
+{
+    static const struct {
+        unsigned n;
+        uint8_t h[4], v[4];
+        bool named;
+    } cases[] = {
+        {1, {3}, {1}, true},                    /* gray: any factor */
+        {3, {1, 1, 1}, {1, 1, 1}, true},        /* 4:4:4 */
+        {3, {2, 1, 1}, {1, 1, 1}, true},        /* 4:2:2 */
+        {3, {2, 1, 1}, {2, 1, 1}, true},        /* 4:2:0 */
+        {3, {1, 1, 1}, {2, 1, 1}, true},        /* 4:4:0 */
+        {3, {4, 1, 1}, {1, 1, 1}, true},        /* 4:1:1 */
+        {3, {2, 1, 1}, {2, 2, 2}, true},        /* 2x2 luma, 1x2 chroma */
+        {3, {3, 3, 3}, {1, 1, 1}, true},        /* 4:4:4 spelled 3x1 */
+        {3, {2, 2, 2}, {2, 2, 2}, false},       /* 4:4:4 spelled 2x2: 4 blocks */
+        {3, {1, 1, 1}, {4, 1, 1}, false},       /* 1x4 luma */
+        {3, {2, 1, 2}, {2, 1, 1}, false},       /* chroma sampled unlike each other */
+        {4, {2, 1, 1, 2}, {2, 1, 1, 2}, true},  /* YCCK 4:2:0, K like Y */
+        {4, {2, 1, 1, 1}, {2, 1, 1, 1}, false}, /* K not like Y */
+        {2, {1, 1}, {1, 1}, false},             /* two components */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (es_orient_sampling_named(cases[i].n, cases[i].h, cases[i].v) != cases[i].named)
+            es_test_fail(__FILE__, __LINE__, "case %zu: expected %s", i, cases[i].named ? "named" : "refused");
 }
 
 static void test_read_tag(void)
@@ -405,9 +441,8 @@ static void test_far_frame_keeps_the_tag(void)
     free(in);
 }
 
-/* A frame header that is read but cannot be parsed (height 0: the line count
- * would follow in a DNL segment) keeps the tag as soon as it is read: the
- * photo is streamed, not held to its end. */
+/* A frame header that is read but cannot be parsed (width 0) keeps the tag
+ * as soon as it is read: the photo is streamed, not held to its end. */
 static void test_unreadable_frame_keeps_the_tag_at_once(void)
 {
     es_fixture_opts o = {.width = 64, .height = 48, .orientation = 6};
@@ -419,7 +454,7 @@ static void test_unreadable_frame_keeps_the_tag_at_once(void)
     bool found = false;
     for (size_t i = 0; i < n; i++)
         if (segs[i].marker == 0xC0) {
-            in[segs[i].start + 5] = in[segs[i].start + 6] = 0; /* FF C0, length, precision, height */
+            in[segs[i].start + 7] = in[segs[i].start + 8] = 0; /* FF C0, length, precision, height, width */
             found = true;
         }
     REQUIRE(found);
@@ -668,6 +703,7 @@ int main(void)
     ES_RUN(test_tag_mapping);
     ES_RUN(test_plan_trims);
     ES_RUN(test_plan_fallbacks);
+    ES_RUN(test_sampling_named);
     ES_RUN(test_read_tag);
     ES_RUN(test_icc_progressive_restart_survive);
     ES_RUN(test_adobe_cmyk_survives);
