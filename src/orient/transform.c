@@ -19,17 +19,26 @@ typedef struct s_seg {
     uint8_t marker;
 } s_seg;
 
-/* Reads the segment at *pos (after any 0xFF fill). false at SOS/EOI, a
- * standalone marker or anything malformed: the header ends there. */
+/* Whether a marker stands alone (no length follows): TEM and RST0..7. */
+static bool s_standalone(uint8_t m) { return m == 0x01 || (m >= 0xD0 && m <= 0xD7); }
+
+/* Reads the segment at *pos (after any 0xFF fill and standalone markers,
+ * which the stripper passes over in a header too). false at SOS/EOI or
+ * anything malformed: the header ends there. */
 static bool s_next_header_segment(const uint8_t *j, size_t len, size_t *pos, s_seg *seg)
 {
     size_t p = *pos;
-    while (p + 1 < len && j[p] == 0xFF && j[p + 1] == 0xFF)
-        p++;
+    for (;;) {
+        while (p + 1 < len && j[p] == 0xFF && j[p + 1] == 0xFF)
+            p++;
+        if (p + 2 > len || j[p] != 0xFF || !s_standalone(j[p + 1]))
+            break;
+        p += 2;
+    }
     if (p + 4 > len || j[p] != 0xFF)
         return false;
     uint8_t m = j[p + 1];
-    if (m == 0xDA || m == 0xD9 || m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7) || m == 0x00)
+    if (m == 0xDA || m == 0xD9 || m == 0xD8 || m == 0x00)
         return false;
     size_t seglen = (size_t)j[p + 2] << 8 | j[p + 3];
     if (seglen < 2 || seglen > len - p - 2)

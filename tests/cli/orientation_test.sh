@@ -6,7 +6,8 @@
 # over the pixel limit or with its frame header past 16 MiB apply keeps the
 # tag and says why, and inspect says the same; inspect --orientation and
 # --max-pixels judge as strip with those options does; an Exif header padded
-# with 0xFF ("Exif\0\xFF", which browsers read) is turned like any other.
+# with 0xFF ("Exif\0\xFF", which browsers read) is turned like any other;
+# a standalone marker before the APPn segments loses none of them.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -161,6 +162,25 @@ PY
     done
 }
 
+# A standalone marker (TEM) in the header before the APPn segments: a turned
+# photo still keeps its ICC profile and Adobe segment, exactly as without it.
+t_standalone_marker_in_the_header() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --oriented --orientation 6 --size 64x48 --cmyk --icc 2 "$d/std.jpg"
+    python3 - "$d/std.jpg" "$d/in.jpg" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+open(sys.argv[2], 'wb').write(b[:2] + b'\xff\x01' + b[2:])
+PY
+    "$EXIFSTRIP" strip "$d/std.jpg" "$d/std.out.jpg"
+    "$EXIFSTRIP" strip -v "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 0
+    check "turned" grep -q "orientation 6: rotate 90° cw" "$d/err"
+    check "the same output as without the TEM (ICC and Adobe kept)" cmp -s "$d/out.jpg" "$d/std.out.jpg"
+    check "ICC kept" has "$d/out.jpg" ICC_PROFILE
+    check "Adobe kept" has "$d/out.jpg" Adobe
+}
+
 # size FILE: its length in bytes.
 size() { stat -c %s "$1"; }
 
@@ -227,6 +247,7 @@ es_run t_far_frame_keeps_the_tag
 es_run t_exif_header_padded_with_ff
 es_run t_unnamed_sampling_keeps_the_tag
 es_run t_refusal_names_libjpeg_turbos_reason
+es_run t_standalone_marker_in_the_header
 es_run t_keep_and_drop
 es_run t_pixel_limit_falls_back_to_keep
 es_run t_inspect_shows_the_plan
