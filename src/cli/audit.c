@@ -285,6 +285,7 @@ static void s_summary_json(const es_audit_options *opt, const es_audit_summary *
     json_object_set_new(o, "with_findings", json_integer((json_int_t)s->with_findings));
     json_object_set_new(o, "errors", json_integer((json_int_t)s->errors));
     json_object_set_new(o, "vanished", json_integer((json_int_t)s->vanished));
+    json_object_set_new(o, "folders", json_integer((json_int_t)s->folders));
     json_object_set_new(o, "orientation_tags", json_integer((json_int_t)s->orientation_tags));
     for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
         json_object_set_new(findings, es_audit_kind_name((es_audit_kind)k),
@@ -312,6 +313,8 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
            (unsigned long long)s->with_findings, (unsigned long long)s->errors);
     if (s->vanished)
         printf(", %llu deleted while auditing", (unsigned long long)s->vanished);
+    if (s->folders)
+        printf(", %llu folder markers skipped", (unsigned long long)s->folders);
     printf("\n");
     for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
         if (s->findings[k])

@@ -330,6 +330,14 @@ static void s_push(s_audit *a, s_queued item)
 }
 
 /* Lists every page and queues each key; returns the listing's error, if any. */
+/* An empty object whose key ends in '/': a folder the S3 console made, no
+ * photo to audit (one with a body is audited like any object). */
+static bool s_folder_marker(const char *key, uint64_t size)
+{
+    size_t n = strlen(key);
+    return size == 0 && n > 0 && key[n - 1] == '/';
+}
+
 static es_err s_list(s_audit *a)
 {
     char token[sizeof((es_s3_list_page *)0)->next_token] = "";
@@ -354,12 +362,19 @@ static es_err s_list(s_audit *a)
         for (size_t i = 0; i < page.count; i++) {
             a->sum->objects++;
             a->sum->bytes += page.sizes ? page.sizes[i] : 0;
+            if (s_folder_marker(page.keys[i], page.sizes ? page.sizes[i] : 0)) {
+                a->sum->folders++;
+                a->sum->settled++;
+                free(page.keys[i]);
+                page.keys[i] = NULL;
+            }
         }
         a->sum->listing_done = !page.next_token[0];
         s_progress(a);
         pthread_mutex_unlock(&a->mu);
         for (size_t i = 0; i < page.count; i++) {
-            s_push(a, (s_queued){page.keys[i], page.sizes ? page.sizes[i] : 0});
+            if (page.keys[i])
+                s_push(a, (s_queued){page.keys[i], page.sizes ? page.sizes[i] : 0});
             page.keys[i] = NULL;
         }
         memcpy(token, page.next_token, sizeof token);

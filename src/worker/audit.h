@@ -52,6 +52,7 @@ typedef struct es_audit_summary {
     uint64_t with_findings;
     uint64_t errors;           /* keys that could not be audited */
     uint64_t vanished;         /* listed, but deleted before they were read */
+    uint64_t folders;          /* empty keys ending in '/' (the S3 console's folders): not audited */
     uint64_t orientation_tags; /* clean objects holding the worker's orientation-only Exif */
     uint64_t findings[ES_AUDIT_KIND_COUNT];
     uint64_t by_kind[ES_JPEG_KIND_COUNT]; /* METADATA objects carrying each kind */

@@ -71,6 +71,29 @@ t_clean_bucket_passes() {
     check "text counts 4 objects" grep -q "4 objects" "$S/out"
 }
 
+# An empty key ending in '/' is a folder the S3 console made: skipped and
+# counted, never a not-jpeg finding; one with a body is audited like any key.
+t_folder_markers_are_skipped() {
+    : >"$F/none"
+    put "$E2E_B" "folders/2024/" "$F/none" && copy_clean "folders/2024/a.jpg" --gps --seed 31 ||
+        { es_fail "planting failed"; return; }
+    audit "s3://$E2E_B/folders/" --json --source "s3://$E2E_A"
+    check_eq "exit status" "$(rc)" 0
+    check_eq "summary" "$(emu_json 'd["status"], d["objects"], d["clean"], d["with_findings"], d["folders"]' <"$S/out")" \
+        '["clean", 2, 1, 0, 1]'
+    audit "s3://$E2E_B/folders/"
+    check "text counts the folder" grep -q "1 folder markers skipped" "$S/out"
+    printf 'not a photo' >"$F/body"
+    put "$E2E_B" "folders/odd/" "$F/body" || { es_fail "planting failed"; return; }
+    audit "s3://$E2E_B/folders/" --json
+    check_eq "a key ending in / with a body is audited" "$(rc)" 2
+    check "as not-jpeg" grep -q '"finding":"not-jpeg","bucket":"[^"]*","key":"folders/odd/"' "$S/out"
+    # the other tests audit the whole bucket
+    emu_s3 DELETE "$E2E_B" "folders/2024/" -o /dev/null && emu_s3 DELETE "$E2E_B" "folders/odd/" -o /dev/null &&
+        emu_s3 DELETE "$E2E_B" "folders/2024/a.jpg" -o /dev/null && emu_s3 DELETE "$E2E_A" "folders/2024/a.jpg" -o /dev/null ||
+        es_fail "cleaning up failed"
+}
+
 plant_dirty() {
     "$MKFIXTURE" --gps --seed 11 "$F/gps.jpg" && "$MKFIXTURE" --no-jfif --xmp --seed 12 "$F/xmp.jpg" &&
         "$MKFIXTURE" --iptc --seed 13 "$F/iptc.jpg" && "$MKFIXTURE" --comment --seed 14 "$F/com.jpg" &&
@@ -343,6 +366,7 @@ t_worker_copies_are_clean() {
 
 if setup; then
     es_run t_clean_bucket_passes
+    es_run t_folder_markers_are_skipped
     es_run t_dirty_objects_are_reported
     es_run t_source_orphan_outdated_unrecorded
     es_run t_errors_exit_1
