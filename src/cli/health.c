@@ -38,9 +38,11 @@ static void s_usage(FILE *out)
             "                         without a successful receive while receives fail\n"
             "                         (default: 3 x EXIFSTRIP_WAIT_SECONDS + 30, i.e. 90)\n"
             "  --stuck-after SECONDS  job age after which a job counts as stuck; 0 = never\n"
-            "                         (default: %ld)\n"
+            "                         (default: %ld, or the longest age limit the worker\n"
+            "                         gives a job + %ld when that is longer: a job past it\n"
+            "                         is abandoned by the worker itself)\n"
             "  --wait-seconds SECONDS EXIFSTRIP_WAIT_SECONDS, the worker's long-poll wait\n",
-            ES_HEALTH_DEFAULT_STUCK_AFTER);
+            ES_HEALTH_DEFAULT_STUCK_AFTER, ES_HEALTH_STUCK_GRACE);
 }
 
 int es_cmd_health(int argc, char **argv)
@@ -85,7 +87,7 @@ int es_cmd_health(int argc, char **argv)
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;
     }
     long max_age = es_health_default_max_age(cfg.wait_seconds);
-    long stuck_after = ES_HEALTH_DEFAULT_STUCK_AFTER;
+    long stuck_after = ES_HEALTH_STUCK_AFTER_AUTO;
     if ((max_age_arg && es_cfg_parse_int("--max-age", max_age_arg, 1, 86400, &max_age, &err) != ES_OK) ||
         (stuck_arg && es_cfg_parse_int("--stuck-after", stuck_arg, 0, 604800, &stuck_after, &err) != ES_OK)) {
         fprintf(stderr, "exifstrip health: %s\n", err.msg);

@@ -40,9 +40,10 @@ es_err es_health_write(const char *path, const es_health_state *st, es_error *er
                      S_MAGIC "pid=%ld\nupdated=%" PRId64 "\nstarted=%" PRId64 "\nlast_receive_ok=%" PRId64
                              "\nreceive_failures=%u\n"
                              "last_error=%s\nslots=%d\nbusy=%d\noldest_job_started=%" PRId64
-                             "\nnewest_job_started=%" PRId64 "\n",
+                             "\nnewest_job_started=%" PRId64 "\njob_limit=%" PRId64 "\n",
                      st->pid, st->updated, st->started, st->last_receive_ok, st->receive_failures,
-                     st->last_error, st->slots, st->busy, st->oldest_job_started, st->newest_job_started);
+                     st->last_error, st->slots, st->busy, st->oldest_job_started, st->newest_job_started,
+                     st->job_limit);
     if (n < 0 || (size_t)n >= sizeof buf)
         return es_error_set(err, ES_ERR_INTERNAL, "heartbeat state does not fit its buffer");
     int fd = s_create_tmp(tmp);
@@ -89,7 +90,8 @@ static bool s_apply_line(es_health_state *st, char *line)
                  {"started", offsetof(es_health_state, started)},
                  {"last_receive_ok", offsetof(es_health_state, last_receive_ok)},
                  {"oldest_job_started", offsetof(es_health_state, oldest_job_started)},
-                 {"newest_job_started", offsetof(es_health_state, newest_job_started)}};
+                 {"newest_job_started", offsetof(es_health_state, newest_job_started)},
+                 {"job_limit", offsetof(es_health_state, job_limit)}};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
         if (!strcmp(k, times[i].key)) {
             *(int64_t *)((char *)st + times[i].offset) = s_int(v);
@@ -202,6 +204,10 @@ es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
                  max_age_s, st.last_error[0] ? st.last_error : "unknown");
         return ES_HEALTH_NO_RECEIVE;
     }
+    if (stuck_after_s == ES_HEALTH_STUCK_AFTER_AUTO)
+        stuck_after_s = st.job_limit > ES_HEALTH_DEFAULT_STUCK_AFTER - ES_HEALTH_STUCK_GRACE
+                            ? (long)st.job_limit + ES_HEALTH_STUCK_GRACE
+                            : ES_HEALTH_DEFAULT_STUCK_AFTER;
     if (stuck_after_s > 0 && st.slots > 0 && st.busy >= st.slots && st.newest_job_started > 0 &&
         now - st.newest_job_started > stuck_after_s) {
         snprintf(summary, size,

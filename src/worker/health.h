@@ -14,6 +14,8 @@
  *   busy=N                slots running a job
  *   oldest_job_started=T  start of the longest-running job (0: none)
  *   newest_job_started=T  start of the most recently started running job (0: none)
+ *   job_limit=S           the longest age limit a job can have (es_job_age_limit of
+ *                         the largest object): past it every job is abandoned
  * Unknown keys are ignored, so the format can grow. */
 #ifndef ES_WORKER_HEALTH_H
 #define ES_WORKER_HEALTH_H
@@ -32,6 +34,7 @@ typedef struct es_health_state {
     char last_error[128]; /* one line, printable ASCII */
     int slots, busy;
     int64_t oldest_job_started, newest_job_started;
+    int64_t job_limit; /* seconds; 0 when not recorded */
 } es_health_state;
 
 typedef enum es_health_verdict {
@@ -55,15 +58,21 @@ ES_MUST_USE es_err es_health_read(const char *path, es_health_state *st, bool *h
  * 3 × wait_seconds + 30. */
 long es_health_default_max_age(int wait_seconds);
 
-/* Default --stuck-after of `exifstrip health` (seconds). */
+/* Default --stuck-after of `exifstrip health` (seconds), raised to the
+ * state's job_limit + ES_HEALTH_STUCK_GRACE when jobs may run longer (a job
+ * past its limit is abandoned, so slots busy past it are stuck). */
 #define ES_HEALTH_DEFAULT_STUCK_AFTER 900L
+#define ES_HEALTH_STUCK_GRACE 60L
+/* stuck_after_s of es_health_judge: the default above. */
+#define ES_HEALTH_STUCK_AFTER_AUTO (-1L)
 
 /* Judges the heartbeat file at path at time now (unix seconds): missing when
  * absent or not a regular file (a directory, a FIFO); stale when
  * its mtime is more than max_age_s old; no receive when receive_failures > 0
  * and no receive succeeded for more than max_age_s (since start when none
  * ever did); stuck when every slot is busy and even the most recently
- * started job has run for more than stuck_after_s (0 = never stuck).
+ * started job has run for more than stuck_after_s (0 = never stuck;
+ * ES_HEALTH_STUCK_AFTER_AUTO = the default, judged with the state's job_limit).
  * Writes a one-line explanation (healthy or not) to summary. */
 es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s, long stuck_after_s,
                                   char *summary, size_t size);

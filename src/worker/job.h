@@ -122,6 +122,11 @@ typedef struct es_job_counts {
 #define ES_JOB_AGE_BASE_S 300u
 #define ES_JOB_AGE_BYTES_PER_S (256u * 1024u)
 
+/* The age limit (seconds) of a job on an object of size bytes: after it the
+ * job is abandoned and its message released. With size = the largest object
+ * (max_object_bytes), the longest any job can run. */
+uint64_t es_job_age_limit(const es_cfg *cfg, uint64_t size);
+
 /* Runs one object: the bucket allowlist and suffix checks, the destination
  * check, the pinned GET, the strip and the ordered conditional write, the
  * refusal report, and one "job.<outcome>" log line ("job.done" for stripped)

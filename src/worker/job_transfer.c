@@ -125,11 +125,15 @@ static es_err s_on_write(void *ctx, const uint8_t *data, size_t len)
 }
 
 /* The job's age limit: EXIFSTRIP_MAX_JOB_SECONDS, or derived from the size. */
+uint64_t es_job_age_limit(const es_cfg *cfg, uint64_t size)
+{
+    return cfg->max_job_seconds > 0 ? (uint64_t)cfg->max_job_seconds
+                                    : ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S;
+}
+
 static void s_set_deadline(s_run *run, uint64_t size)
 {
-    const es_cfg *cfg = run->env->cfg;
-    run->limit_s = cfg->max_job_seconds > 0 ? (uint64_t)cfg->max_job_seconds
-                                            : ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S;
+    run->limit_s = es_job_age_limit(run->env->cfg, size);
     run->deadline_ms = run->start_ms + run->limit_s * 1000u;
 }
 

@@ -187,6 +187,7 @@ static void s_touch(es_pool *p)
     es_health_state *st = &p->health;
     st->updated = (int64_t)time(NULL);
     st->slots = (int)p->slots;
+    st->job_limit = (int64_t)es_job_age_limit(p->cfg, p->cfg->max_object_bytes);
     st->busy = 0;
     st->oldest_job_started = st->newest_job_started = 0;
     pthread_mutex_lock(&p->mu);

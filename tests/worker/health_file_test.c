@@ -50,6 +50,7 @@ static void test_write_read_roundtrip(void)
     snprintf(st.last_error, sizeof st.last_error, "%s", "ES_ERR_AUTH (HTTP 403, InvalidClientTokenId)");
     st.busy = 1;
     st.oldest_job_started = st.newest_job_started = 1699999990;
+    st.job_limit = 1324;
     s_write(path, &st);
     struct stat sb;
     CHECK(stat(tmp, &sb) != 0); /* renamed away */
@@ -68,6 +69,7 @@ static void test_write_read_roundtrip(void)
     CHECK_INT_EQ(back.slots, 2);
     CHECK_INT_EQ(back.busy, 1);
     CHECK_INT_EQ(back.newest_job_started, 1699999990);
+    CHECK_INT_EQ(back.job_limit, 1324);
     /* a file without state (touch) reads as no state */
     FILE *f = fopen(path, "w");
     REQUIRE(f != NULL);
@@ -160,7 +162,23 @@ static void test_judge(void)
     CHECK_STR_CONTAINS(summary, "every job slot (2)");
     CHECK_INT_EQ(s_judge(path, now, 90, 0, summary), ES_HEALTH_OK);    /* 0: never stuck */
     CHECK_INT_EQ(s_judge(path, now, 90, 1000, summary), ES_HEALTH_OK); /* younger than the limit */
-    st.busy = 1;                                                       /* one slot free: not stuck */
+    /* the default: 900 s, unless the worker's jobs may legitimately run longer
+     * (a 256 MiB limit: 300 + 1024 s); past that limit they are abandoned */
+    CHECK_INT_EQ(s_judge(path, now, 90, ES_HEALTH_STUCK_AFTER_AUTO, summary), ES_HEALTH_STUCK);
+    st.job_limit = 1324;
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, ES_HEALTH_STUCK_AFTER_AUTO, summary), ES_HEALTH_OK);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_STUCK); /* given: as given */
+    st.newest_job_started = now - 1324 - 61;
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, ES_HEALTH_STUCK_AFTER_AUTO, summary), ES_HEALTH_STUCK);
+    CHECK_STR_CONTAINS(summary, "more than 1384 s");
+    st.job_limit = 300; /* shorter jobs: 900 s still */
+    st.newest_job_started = now - 950;
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, ES_HEALTH_STUCK_AFTER_AUTO, summary), ES_HEALTH_STUCK);
+    CHECK_STR_CONTAINS(summary, "more than 900 s");
+    st.busy = 1; /* one slot free: not stuck */
     s_write(path, &st);
     CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
     CHECK_STR_CONTAINS(summary, "1 of 2 job slots busy");

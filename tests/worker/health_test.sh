@@ -115,6 +115,16 @@ t_state_in_the_file() {
     check_eq "--stuck-after 0: never stuck" "$RC" 0
     health --heartbeat-file "$SCRATCH/st" --stuck-after=1200
     check_eq "--stuck-after=1200" "$RC" 0
+    # jobs that may run 1324 s (the limit of a 256 MiB object) are not stuck at 1000 s
+    hb_state "$SCRATCH/st" "busy=2" "oldest_job_started=$((now - 2000))" "newest_job_started=$((now - 1000))" "job_limit=1324"
+    health --heartbeat-file "$SCRATCH/st"
+    check_eq "jobs within the worker's own limit: healthy" "$RC" 0
+    health --heartbeat-file "$SCRATCH/st" --stuck-after 900
+    check_eq "an explicit --stuck-after 900 still applies" "$RC" 1
+    hb_state "$SCRATCH/st" "busy=2" "oldest_job_started=$((now - 2000))" "newest_job_started=$((now - 1400))" "job_limit=1324"
+    health --heartbeat-file "$SCRATCH/st"
+    check_eq "past the limit + 60 s: unhealthy" "$RC" 1
+    check "says stuck after 1384 s" grep -q "more than 1384 s" <<<"$ERR"
 }
 
 t_empty_heartbeat_setting_means_none() {

@@ -28,6 +28,7 @@
 #include "common/block_cache.h"
 #include "common/log.h"
 #include "worker/clock.h"
+#include "worker/health.h"
 #include "worker/pool.h"
 
 static es_wfix s_w;
@@ -200,6 +201,14 @@ static void test_drain_with_bucket_notifications(void)
     free(report);
     struct stat st;
     CHECK(stat(s_w.cfg.heartbeat_file, &st) == 0 && time(NULL) - st.st_mtime < 30);
+    es_health_state hb;
+    bool has = false;
+    es_error err;
+    es_error_clear(&err);
+    REQUIRE(es_health_read(s_w.cfg.heartbeat_file, &hb, &has, &err) == ES_OK && has);
+    /* the longest a job may run: the limit of the largest object it accepts */
+    CHECK_INT_EQ(hb.job_limit, (int64_t)es_job_age_limit(&s_w.cfg, s_w.cfg.max_object_bytes));
+    CHECK(hb.job_limit >= (int64_t)ES_JOB_AGE_BASE_S);
     unlink(s_w.cfg.heartbeat_file);
     es_wfix_teardown(&s_w);
 }
