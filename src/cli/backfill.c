@@ -49,6 +49,7 @@ static const char *const s_settings[] = {"EXIFSTRIP_SUFFIXES",
                                          "EXIFSTRIP_LOG_LEVEL",
                                          "EXIFSTRIP_METRICS",
                                          "EXIFSTRIP_METRICS_NAMESPACE",
+                                         "EXIFSTRIP_PAYLOAD_SIGNING",
                                          NULL};
 
 static volatile sig_atomic_t s_signals;
@@ -232,6 +233,7 @@ static int s_setup(s_run *r, s_args *a)
     es_aws_config aws;
     if (es_cli_aws_setup("backfill", &aws, &r->creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
+    aws.payload_signing = r->cfg.payload_signing; /* its PUTs are the worker's */
     es_log_configure(r->cfg.log_level, r->cfg.log_format);
     es_metrics_configure_from_cfg(&r->cfg, ES_METRICS_BACKFILL_QUEUE);
     es_worker_tune_malloc(); /* before the job threads start */

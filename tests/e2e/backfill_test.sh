@@ -95,11 +95,16 @@ t_dry_run_writes_nothing() {
     check "a dry run writes no metrics record" "$E2E_PY" "$EMF_CHECK" --none "$S/err"
 }
 
+# (with EXIFSTRIP_PAYLOAD_SIGNING=unsigned, honoured as by the worker: every
+# PUT to B is sent as UNSIGNED-PAYLOAD although the endpoint is plain http)
 t_prefix_in_small_pages() {
-    local seq
+    local seq puts
     seq=$(e2e_log_seq)
-    s_backfill --page-size 7 "s3://$SRC/deep/" "s3://$E2E_B"
+    EXIFSTRIP_PAYLOAD_SIGNING=unsigned s_backfill --page-size 7 "s3://$SRC/deep/" "s3://$E2E_B"
     check_eq "exit status" "$RC" 0
+    puts="r.get('bucket')=='$E2E_B' and r.get('action')=='PutObject' and r.get('status')==200"
+    check_eq "EXIFSTRIP_PAYLOAD_SIGNING=unsigned: every PUT unsigned" \
+        "$(e2e_requests "$seq" "$puts and r.get('unsigned_payload')")" 60
     check "summary" grep -q '60 keys listed, 60 with a configured suffix' "$S/out"
     check "summary counts" grep -q 'stripped 60, already done 0, refused 0, gone 0, failed 0' "$S/out"
     s_bucket_holds "$E2E_B" "${DEEP[@]}"
