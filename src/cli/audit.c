@@ -334,8 +334,8 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
             }
         printf("\n");
     }
-    if (rc != ES_OK)
-        printf("the listing failed: the audit is incomplete\n");
+    if (rc != ES_OK) /* the listing failed, or the source bucket does not exist: said on stderr */
+        printf("the audit stopped (the reason is on stderr): it is incomplete\n");
     else if (s->errors)
         printf("%llu objects could not be read: the audit is incomplete\n", (unsigned long long)s->errors);
     else if (s->with_findings)

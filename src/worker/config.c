@@ -105,8 +105,9 @@ static const s_opt s_opts[] = {
      "least severe level logged: debug, info, warn or error", S_LOG_LEVEL, offsetof(es_cfg, log_level), 0, 0,
      0, false},
     {"EXIFSTRIP_DRAIN", "drain", NULL, "false", NULL,
-     "exit 0 once two receives in a row come back empty and every job is done", S_BOOL,
-     offsetof(es_cfg, drain), 0, 0, 0, false},
+     "exit 0 once every job is done and the queue holds no message (visible, in flight or delayed; "
+     "without sqs:GetQueueAttributes: once two receives in a row come back empty)",
+     S_BOOL, offsetof(es_cfg, drain), 0, 0, 0, false},
     {"EXIFSTRIP_ORIENTATION", "orientation", "apply|keep|drop", "apply", NULL,
      "EXIF Orientation: apply turns the pixels losslessly so photos display upright without "
      "EXIF; keep writes back only the tag; drop removes it",

@@ -308,10 +308,10 @@ def targets(data):
             for name, text, v, op, lim in t]
 
 
-def summary_block(data):
+def summary_block(data, tables="in [tests/bench/RESULTS.md](tests/bench/RESULTS.md)"):
+    """The summary quoted in README.md; tables: where the full tables are, as a link from the file it goes in."""
     lines = [BEGIN, ""]
-    lines.append(f"Measured by `make bench` on {data['machine_short']} ({data['date']}); full tables in "
-                 "[tests/bench/RESULTS.md](tests/bench/RESULTS.md).")
+    lines.append(f"Measured by `make bench` on {data['machine_short']} ({data['date']}); full tables {tables}.")
     lines.append("")
     rows = []
     cli = data.get("cli")
@@ -402,7 +402,7 @@ def render(data):
     out += ["", "Tools: " + ", ".join(f"{n} {v}" for n, v in data["versions"]) + "."]
     if data.get("not_installed"):
         out.append("Not installed (skipped): " + ", ".join(data["not_installed"]) + ".")
-    out += ["", f"Settings: {data['settings']}.", "", "## Summary (quoted in README.md)", "", summary_block(data), ""]
+    out += ["", f"Settings: {data['settings']}.", "", "## Summary (quoted in README.md)", "", summary_block(data, "below"), ""]
     out += ["## Targets (issue 11)", "", table(["target", "measured", "verdict", "limit"],
                                                [(a, b, c, d) for a, b, c, d in targets(data)]), ""]
     ip = data.get("inprocess")

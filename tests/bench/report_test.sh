@@ -206,6 +206,24 @@ t_fault_rows_and_sentence() {
         "Page faults: exifstrip's worker takes 20.0 minor page faults per image (start-up included; populated pages count too); here a page fault costs 10.00 µs of CPU."
 }
 
+# The summary says where the full tables are from the file it is in: a link
+# from README.md, "below" in RESULTS.md itself (a link there would resolve to
+# tests/bench/tests/bench/RESULTS.md).
+t_summary_points_at_the_tables() {
+    local out
+    out=$(made_up_report)
+    check "RESULTS.md: below" grep -q "; full tables below\.$" <<<"$out"
+    check "RESULTS.md: no link to itself" bash -c '! grep -qF "](tests/bench/RESULTS.md)" <<<"$1"' _ "$out"
+    out=$(/usr/bin/python3 - <<'PY'
+import sys
+sys.path.insert(0, "tests/bench")
+import report
+print(report.summary_block({"machine_short": "m", "date": "d"}))
+PY
+)
+    check "README's block: a link" grep -qF "full tables in [tests/bench/RESULTS.md](tests/bench/RESULTS.md)." <<<"$out"
+}
+
 t_phone_photo_rows_and_sentence() {
     local out
     out=$(made_up_report)
@@ -387,6 +405,7 @@ es_run t_exact_values_decide_the_direction
 es_run t_equal_or_inside_the_runs_is_noise
 es_run t_per_unit_and_the_time_file
 es_run t_fault_rows_and_sentence
+es_run t_summary_points_at_the_tables
 es_run t_phone_photo_rows_and_sentence
 es_run t_phone_photo_failed_peer
 es_run t_https_floor_row

@@ -179,6 +179,8 @@ t_errors_exit_1() {
     check_eq "exit status for a missing source bucket" "$(rc)" 1
     check "stderr says the source bucket does not exist" grep -q "the source bucket s3://$E2E_ID-no-such-source does not exist (HTTP 404 NoSuchBucket" "$S/err"
     check "no copy is called an orphan" bash -c '! grep -q "\"finding\":\"orphan\"" "$1" && grep -q "\"status\":\"errors\"" "$1"' _ "$S/out"
+    audit "s3://$E2E_B/clean/" --source "s3://$E2E_ID-no-such-source"
+    check "text: the audit stopped, not 'the listing failed'" grep -qx "the audit stopped (the reason is on stderr): it is incomplete" "$S/out"
     audit "$E2E_B"
     check_eq "a bucket without s3:// is a usage error" "$(rc)" 1
     audit "s3://$E2E_B" --source "s3://$E2E_A/prefix"
