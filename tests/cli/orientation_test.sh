@@ -13,6 +13,17 @@ source "$(dirname "$0")/common.sh"
 
 json_check() { python3 -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); sys.exit(0 if ($2) else 1)" "$1"; }
 not() { ! "$@"; }
+# patch_byte IN OUT HEX OFFSET VALUE: OUT is IN with the byte OFFSET bytes
+# after the first occurrence of HEX set to VALUE.
+patch_byte() {
+    python3 - "$@" <<'PY'
+import sys
+src, dst, needle, offset, value = sys.argv[1:6]
+b = bytearray(open(src, 'rb').read())
+b[b.index(bytes.fromhex(needle)) + int(offset)] = int(value, 0)
+open(dst, 'wb').write(b)
+PY
+}
 
 t_apply_is_the_default() {
     local d; d=$(newdir)
@@ -37,13 +48,7 @@ t_apply_is_the_default() {
 t_exif_header_padded_with_ff() {
     local d; d=$(newdir)
     "$MKFIXTURE" --oriented --orientation 6 --size 61x45 --gps "$d/std.jpg"
-    python3 - "$d/std.jpg" "$d/in.jpg" <<'PY'
-import sys
-b = bytearray(open(sys.argv[1], 'rb').read())
-i = b.index(b'Exif\0\0')
-b[i + 5] = 0xFF
-open(sys.argv[2], 'wb').write(b)
-PY
+    patch_byte "$d/std.jpg" "$d/in.jpg" 457869660000 5 0xFF # "Exif\0\0": the pad byte
     "$EXIFSTRIP" strip -v "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
     check_eq "exit status" "$?" 0
     "$EXIFSTRIP" strip "$d/std.jpg" "$d/std_out.jpg"
@@ -127,13 +132,7 @@ PY
 t_unnamed_sampling_keeps_the_tag() {
     local d; d=$(newdir)
     "$MKFIXTURE" --oriented --orientation 6 --size 64x48 --gps "$d/std.jpg"
-    python3 - "$d/std.jpg" "$d/in.jpg" <<'PY'
-import sys
-j = bytearray(open(sys.argv[1], 'rb').read())
-i = j.index(b'\xff\xc0')
-j[i + 11] = 0x14  # the first component's sampling factors: 1x4
-open(sys.argv[2], 'wb').write(j)
-PY
+    patch_byte "$d/std.jpg" "$d/in.jpg" ffc0 11 0x14 # SOF0: the first component's sampling, 1x4
     "$EXIFSTRIP" strip -v "$d/in.jpg" "$d/out.jpg" 2>"$d/err"
     check_eq "exit status" "$?" 0
     check "strip keeps the tag, saying why" grep -q "orientation 6 kept as a tag: a sampling libjpeg-turbo does not name" "$d/err"
