@@ -320,7 +320,13 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
         ES_GUARD(s_check_bucket(label, value, value, strlen(value), err));
         snprintf(field, o->size, "%s", value);
         return ES_OK;
-    case S_BUCKETS: cfg->source_bucket_count = 0; return s_split(value, s_add_bucket, &lc);
+    case S_BUCKETS: /* a list naming no bucket must not mean "any bucket" */
+        cfg->source_bucket_count = 0;
+        ES_GUARD(s_split(value, s_add_bucket, &lc));
+        if (cfg->source_bucket_count == 0)
+            return s_bad(err, label, value,
+                         "at least one bucket is needed (unset, events from any bucket are taken)");
+        return ES_OK;
     case S_SUFFIXES:
         cfg->suffix_count = 0;
         ES_GUARD(s_split(value, s_add_suffix, &lc));

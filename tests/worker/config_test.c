@@ -121,6 +121,7 @@ static void test_validation_names_variable(void)
         {"EXIFSTRIP_DEST_BUCKET", "-bucket", "bucket name"},
         {"EXIFSTRIP_DEST_BUCKET", "bucket/key", "bucket name"},
         {"EXIFSTRIP_SOURCE_BUCKETS", "good-bucket,x", "bucket name"},
+        {"EXIFSTRIP_SOURCE_BUCKETS", " , ", "at least one bucket"}, /* never "any bucket" */
         {"EXIFSTRIP_SUFFIXES", " , ", "at least one suffix"},
         {"EXIFSTRIP_SUFFIXES", ".aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "longer than 31"},
         {"EXIFSTRIP_DLQ_URL", "ftp://x/y", "http"},
@@ -225,6 +226,11 @@ static void test_flag_errors_name_the_flag(void)
     char *missing[] = {"--queue-url"};
     CHECK_INT_EQ(s_load(&env, 1, missing, &cfg, &err), ES_ERR_INVALID_ARG);
     CHECK_STR_CONTAINS(err.msg, "needs a value");
+    /* an allowlist flag given empty (--source-buckets "$SRC" with SRC unset) is
+     * refused, never read as "any bucket" */
+    char *no_bucket[] = {"--source-buckets="};
+    CHECK_INT_EQ(s_load(&env, 1, no_bucket, &cfg, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "at least one bucket");
     char *positional[] = {"extra"};
     CHECK_INT_EQ(s_load(&env, 1, positional, &cfg, &err), ES_ERR_INVALID_ARG);
     CHECK_STR_CONTAINS(err.msg, "unexpected argument");
