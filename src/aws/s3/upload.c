@@ -30,6 +30,7 @@
 #include "aws/s3/internal.h"
 #include "common/buf.h"
 #include "common/crc.h"
+#include "common/log.h"
 #include "common/pages.h"
 
 #define S_STR_(x) #x
@@ -168,16 +169,27 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
 
 /* Runs even when the thread's transfers are being cancelled (shutdown): the
  * cancel token is suspended for this one cleanup request, which is bounded by
- * the client's own timeouts, so no orphaned parts stay billed. */
+ * the client's own timeouts, so no orphaned parts stay billed. One that fails
+ * is logged: its parts stay billed until the bucket's lifecycle rule
+ * (AbortIncompleteMultipartUpload) removes them, and only the log says so. */
 static void s_abort_multipart(es_s3_upload *u)
 {
     if (!u->upload_id[0])
         return;
     const atomic_int *token = es_http_set_thread_cancel(NULL);
     es_aws_result r;
-    if (es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r) == ES_OK)
-        u->upload_id[0] = '\0';
+    es_err rc = es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r);
     es_http_set_thread_cancel(token);
+    if (rc == ES_OK) {
+        u->upload_id[0] = '\0';
+        return;
+    }
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&r, rc, why, sizeof why);
+    ES_LOG(ES_LOG_WARN, "s3.abort_failed", ES_LF_STR("bucket", u->bucket), ES_LF_STR("key", u->key),
+           ES_LF_STR("upload_id", u->upload_id), ES_LF_STR("reason", why),
+           ES_LF_STR("note", "its parts stay until the bucket's AbortIncompleteMultipartUpload lifecycle rule "
+                             "removes them"));
 }
 
 /* Copies data into the part, sending each full one when more follows. */

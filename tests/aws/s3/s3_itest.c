@@ -11,6 +11,7 @@
 
 #include "../../harness/test.h"
 #include "../../support/aws_itest.h"
+#include "../../support/log_capture.h"
 #include "aws/client/client.h"
 #include "aws/s3/s3.h"
 #include "../../support/s3_admin.h"
@@ -282,6 +283,34 @@ static void test_conditional_write_and_source_metadata(void)
     CHECK_INT_EQ(info.content_length, part + 10);
     free(big);
     CHECK_OK(es_s3_delete_object(s_s3, s_bucket, "cw", &res));
+}
+
+/* A multipart upload whose part fails is aborted; when the abort fails too,
+ * the upload stays open (billed until B's lifecycle rule removes it) and a
+ * warn line says so, naming the bucket, key and upload id. */
+static void test_failed_abort_is_logged(void)
+{
+    REQUIRE_ENDPOINT();
+    const size_t part = 5u << 20;
+    uint8_t *big = calloc(1, 2 * part + 10);
+    REQUIRE(big);
+    REQUIRE(es_itest_s3_fault("UploadPart", s_bucket, "abort/fails", "\"status\":500,\"times\":50") == 0);
+    REQUIRE(es_itest_s3_fault("AbortMultipartUpload", s_bucket, "abort/fails",
+                              "\"status\":500,\"times\":50") == 0);
+    es_logcap_start();
+    es_s3_upload *u = es_s3_upload_new(s_s3, s_bucket, "abort/fails", "image/jpeg", part, NULL);
+    REQUIRE(u);
+    es_aws_result res;
+    CHECK(es_s3_upload_write(u, big, 2 * part + 10, &res) != ES_OK);
+    es_s3_upload_abort(u);
+    const char *log = es_logcap_text();
+    CHECK_STR_CONTAINS(log, "\"event\":\"s3.abort_failed\"");
+    CHECK_STR_CONTAINS(log, "\"key\":\"abort/fails\"");
+    CHECK_STR_CONTAINS(log, "\"upload_id\":\"");
+    CHECK_STR_CONTAINS(log, "HTTP 500");
+    es_logcap_stop();
+    es_itest_clear_faults();
+    free(big);
 }
 
 static void test_multipart_40mib(void)
@@ -694,6 +723,7 @@ int main(void)
     ES_RUN(test_clock_skew_corrected);
     ES_RUN(test_wrong_secret_refused);
     ES_RUN(test_missing_bucket);
+    ES_RUN(test_failed_abort_is_logged);
     if (s_s3) {
         es_aws_result res;
         if (es_s3_delete_bucket(s_s3, s_bucket, &res) != ES_OK)
