@@ -68,7 +68,8 @@ typedef struct s_run {
     uint64_t limit_s, deadline_ms; /* the job's age limit (es_clock_ms) */
     uint64_t window_start_ms;      /* the current rate window */
     uint64_t window_bytes;
-    es_error why; /* the first failure */
+    uint64_t window_sending_ms; /* the upload's sending time when the window started */
+    es_error why;               /* the first failure */
 } s_run;
 
 static bool s_cancel_requested(const es_job_env *env) { return env->cancel && atomic_load(env->cancel) != 0; }
@@ -161,7 +162,11 @@ static es_err s_check_pace(s_run *run, size_t len)
                          (unsigned long long)run->limit_s,
                          cfg->max_job_seconds > 0 ? "" : " derived from the object size");
     run->window_bytes += len;
+    /* the GET's own time: parts sent to B from inside the body callback
+     * (a write that fills a part sends it) are not the GET's slowness */
+    uint64_t sending = es_s3_upload_sending_ms(run->upload) - run->window_sending_ms;
     uint64_t elapsed = now - run->window_start_ms;
+    elapsed = elapsed > sending ? elapsed - sending : 0;
     if (elapsed < (uint64_t)cfg->min_transfer_window * 1000u)
         return ES_OK;
     uint64_t rate = run->window_bytes * 1000u / (elapsed ? elapsed : 1);
@@ -173,6 +178,7 @@ static es_err s_check_pace(s_run *run, size_t len)
                          (unsigned long long)cfg->min_transfer_rate);
     run->window_start_ms = now;
     run->window_bytes = 0;
+    run->window_sending_ms = es_s3_upload_sending_ms(run->upload);
     return ES_OK;
 }
 
@@ -187,6 +193,7 @@ static es_err s_on_head(void *ctx, const es_s3_object_info *info)
         s_set_deadline(run, info->content_length);
     run->window_start_ms = es_clock_ms();
     run->window_bytes = 0;
+    run->window_sending_ms = es_s3_upload_sending_ms(run->upload);
     run->body_checked = info->checksum.checked;
     /* The output is about the input's size (metadata goes, the picture stays). */
     run->expect_bytes = info->content_length;

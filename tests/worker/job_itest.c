@@ -541,6 +541,38 @@ static bool s_fault_fired(const char *key)
     return fired;
 }
 
+/* EXIFSTRIP_MIN_TRANSFER_RATE judges the GET by its own time: a part that
+ * fills while the body streams is sent to B from inside the body callback,
+ * and a slow part upload (2.5 s here, with the window at 1 s and the rate at
+ * 4 MiB/s) is not the GET's slowness - the job is done, not abandoned with
+ * "GET abandoned: transfer rate ...". */
+static void test_slow_part_upload_is_not_a_slow_get(void)
+{
+    SETUP();
+    es_fixture_opts o = {.width = 3000, .height = 2400, .quality = 98, .seed = 42};
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    REQUIRE(len > s_w.cfg.part_size + (1u << 20)); /* a part is sent while the body streams */
+    const char *key = "big/slow-part.jpg";
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    s_w.cfg.min_transfer_rate = 4u << 20;
+    s_w.cfg.min_transfer_window = 1;
+    REQUIRE(es_itest_s3_fault("UploadPart", s_w.dst, key, "\"delay_ms\":2500,\"times\":1") == 0);
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK(!res.abandoned);
+    if (res.outcome != ES_JOB_STRIPPED)
+        es_test_fail(__FILE__, __LINE__, "reason: %s", res.reason);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 /* A job waiting for its share of the transform memory is not held for ever:
  * at the job's age limit (counted from its first reading) it gives up as an
  * abandoned retry (its message released at once), and a shutdown ends the
@@ -1622,6 +1654,7 @@ int main(void)
     ES_RUN(test_turned_photo_waits_for_its_share_holding_nothing);
     ES_RUN(test_turned_photo_is_lent_not_copied);
     ES_RUN(test_share_wait_ends_at_the_age_limit_or_a_stop);
+    ES_RUN(test_slow_part_upload_is_not_a_slow_get);
     ES_RUN(test_unchecked_write_answer_lost_or_conflicting);
     ES_RUN(test_last_write_answer_lost);
     ES_RUN(test_kept_body_freed_on_failures);

@@ -208,6 +208,10 @@ ES_MUST_USE es_err es_s3_upload_lend(es_s3_upload *u, const uint8_t *data, size_
  * writes. */
 void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes);
 ES_MUST_USE es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res);
+/* Milliseconds u has spent so far creating its multipart upload and sending
+ * parts: writes that fill a part send it before they return, so a caller
+ * timing its own input (a GET feeding the upload) leaves this time out. */
+uint64_t es_s3_upload_sending_ms(const es_s3_upload *u);
 /* Whether a conditional write's result (rc and res of a PutObject or
  * CompleteMultipartUpload) says the condition was lost to another writer:
  * 412, 409, or 404 NoSuchKey (the object the condition named is gone). A

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/s3/internal.h"
 #include "common/buf.h"
@@ -50,6 +51,7 @@ struct es_s3_upload {
     uint64_t part_crc;    /* CRC-64/NVME of part's bytes, kept up as they are copied in */
     char upload_id[1024]; /* "" until a multipart upload exists */
     es_s3_part *parts;    /* the ones uploaded so far */
+    uint64_t sending_ms; /* spent creating the multipart upload and sending parts (es_s3_upload_sending_ms) */
     int part_count;
     enum s_state state;
     bool resendable; /* finish's lone PutObject failed its condition: the body is kept */
@@ -129,8 +131,16 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
     s_part_start(u, bytes < u->part_size ? (size_t)bytes : u->part_size, true);
 }
 
+static uint64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Sends len bytes as the next part (starting the multipart upload first). */
-static es_err s_send_part(es_s3_upload *u, const uint8_t *bytes, size_t len, uint64_t crc, es_aws_result *res)
+static es_err s_send_part_now(es_s3_upload *u, const uint8_t *bytes, size_t len, uint64_t crc,
+                              es_aws_result *res)
 {
     if (!u->upload_id[0])
         ES_GUARD(es_s3_multipart_create(u->c, u->bucket, u->key, u->content_type, u->opt, u->upload_id,
@@ -146,6 +156,17 @@ static es_err s_send_part(es_s3_upload *u, const uint8_t *bytes, size_t len, uin
     u->part_count++;
     return ES_OK;
 }
+
+/* Sends one part (creating the multipart upload first if needed), timed. */
+static es_err s_send_part(es_s3_upload *u, const uint8_t *bytes, size_t len, uint64_t crc, es_aws_result *res)
+{
+    uint64_t start = s_now_ms();
+    es_err rc = s_send_part_now(u, bytes, len, crc, res);
+    u->sending_ms += s_now_ms() - start;
+    return rc;
+}
+
+uint64_t es_s3_upload_sending_ms(const es_s3_upload *u) { return u ? u->sending_ms : 0; }
 
 /* Sends the first n lent bytes as the next part. */
 static es_err s_send_lent(es_s3_upload *u, size_t n, es_aws_result *res)
