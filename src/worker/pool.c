@@ -63,6 +63,10 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
  * just this worker's last deletes on their way), receives long-poll in full. */
 #define S_DRAIN_WAIT_S 1
 #define S_DRAIN_PATIENCE 3
+/* --drain: receives failing this often in a row for a reason that is not
+ * transient (no such queue, access denied, a bad setting) end the run with a
+ * failure; the daemon keeps retrying them (a queue may be created later). */
+#define S_DRAIN_GIVE_UP 4
 /* After the grace period, the time cleanup requests (the last deletes, releases,
  * the aborts of cancelled uploads) still get; within S_CANCEL_WAIT_MS. */
 #define S_CLEANUP_MS 2500
@@ -96,6 +100,7 @@ struct es_pool {
     atomic_int stop_flag; /* raised with `stopping`: the receiver's cancel token */
     atomic_int stop_requests;
     atomic_int drained;
+    atomic_int gave_up;            /* --drain: receives kept failing for a reason that is not transient */
     atomic_int hard_stop;          /* the shutdown deadline passed: helpers' and shutdown's cancel token */
     es_pool_thread deadline_timer; /* raises hard_stop at deadline_ms */
     uint64_t deadline_ms;
@@ -400,6 +405,7 @@ static void *s_receiver(void *arg)
     int empty_streak = 0;
     int drain_in_flight = 0; /* --drain: checks in a row with messages in flight only */
     uint64_t backoff_ms = 0, empty_backoff_ms = 0;
+    int lasting_failures = 0; /* receives in a row that failed for a reason that is not transient */
     for (;;) {
         s_touch(p);
         pthread_mutex_lock(&p->mu);
@@ -461,10 +467,20 @@ static void *s_receiver(void *arg)
                    ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL),
                    ES_LF_UINT("retry_in_ms", backoff_ms));
             es_sqs_messages_free(msgs, n);
+            lasting_failures = es_err_category(rc) == ES_CAT_TRANSIENT ? 0 : lasting_failures + 1;
+            if (cfg->drain && lasting_failures >= S_DRAIN_GIVE_UP) {
+                ES_LOG(ES_LOG_ERROR, "worker.drain_gave_up", ES_LF_INT("receive_failures", lasting_failures),
+                       ES_LF_STR("error_code", es_errname(rc)), ES_LF_STR("reason", res.message),
+                       ES_LF_STR("note", "--drain ends with exit 1; without --drain the worker keeps retrying"));
+                atomic_store(&p->gave_up, 1);
+                s_wake_main(p);
+                break;
+            }
             s_pause(p, backoff_ms);
             continue;
         }
         backoff_ms = 0;
+        lasting_failures = 0;
         if (n == 0) {
             empty_streak++;
             es_sqs_messages_free(msgs, n);
@@ -769,7 +785,9 @@ static void s_shutdown(es_pool *p)
     }
     pthread_mutex_unlock(&p->mu);
     ES_LOG(ES_LOG_INFO, "worker.stopping",
-           ES_LF_STR("reason", atomic_load(&p->drained) ? "drained" : "stop requested"),
+           ES_LF_STR("reason", atomic_load(&p->drained)   ? "drained"
+                               : atomic_load(&p->gave_up) ? "receives keep failing (--drain gave up)"
+                                                          : "stop requested"),
            ES_LF_INT("in_flight", in_flight), ES_LF_UINT("queued", nq),
            ES_LF_INT("grace_seconds", cfg->shutdown_grace));
     s_give_back(p, queued, nq);
@@ -823,7 +841,8 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     es_err rc = s_start_threads(p);
     if (rc != ES_OK)
         ES_LOG(ES_LOG_ERROR, "worker.thread_failed", ES_LF_STR("reason", "could not start the worker threads"));
-    while (rc == ES_OK && atomic_load(&p->stop_requests) == 0 && !atomic_load(&p->drained)) {
+    while (rc == ES_OK && atomic_load(&p->stop_requests) == 0 && !atomic_load(&p->drained) &&
+           !atomic_load(&p->gave_up)) {
         struct pollfd pfd = {.fd = p->pipe_fds[0], .events = POLLIN};
         if (poll(&pfd, 1, 1000) > 0) {
             char buf[64];
@@ -852,7 +871,9 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
         *stats = st;
     if (rc != ES_OK)
         return rc;
-    return p->abandoned ? ES_ERR_TIMEOUT : ES_OK;
+    if (p->abandoned)
+        return ES_ERR_TIMEOUT;
+    return atomic_load(&p->gave_up) ? ES_ERR_CONFIG : ES_OK;
 }
 
 void es_pool_free(es_pool *p)

@@ -46,7 +46,9 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs);
  * described above and fills stats (may be NULL). Returns ES_OK after an
  * orderly shutdown; ES_ERR_TIMEOUT when some thread was still blocked after
  * the grace period and the cancel wait: the caller must then not free the
- * clients and should _exit(); ES_ERR_INTERNAL when threads could not start. */
+ * clients and should _exit(); ES_ERR_INTERNAL when threads could not start;
+ * ES_ERR_CONFIG when --drain gave up on receives failing for a reason that
+ * is not transient (no such queue, access denied). */
 ES_MUST_USE es_err es_pool_run(es_pool *p, es_pool_stats *stats);
 
 /* Asks the pool to stop. Async-signal-safe (an atomic counter and a write to

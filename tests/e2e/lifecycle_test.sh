@@ -24,6 +24,21 @@ t_missing_dest_bucket_exits_78() {
         "$(e2e_requests "$seq" "r.get('queue')=='$E2E_ID-cfg' or r.get('path','').find('$E2E_ID-cfg')>=0")" 0
 }
 
+# --drain is a batch run: a queue that does not exist (a typo) ends it with
+# exit 1 after a few receives, not a retry loop for ever (the daemon keeps
+# retrying: a queue may be created after it starts).
+t_drain_gives_up_on_a_missing_queue() {
+    local rc start
+    start=$(date +%s)
+    EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_QUEUE_URL="$ES_TEST_ENDPOINT/000000000000/$E2E_ID-no-such-queue" \
+        EXIFSTRIP_HEARTBEAT_FILE= timeout 60 "$EXIFSTRIP" worker --drain >"$S/gone.out" 2>"$S/gone.err"
+    rc=$?
+    check_eq "exit status" "$rc" 1
+    check "within seconds" [ $(($(date +%s) - start)) -lt 30 ]
+    check "says it gave up" grep -q '"event":"worker.drain_gave_up".*"error_code":"ES_ERR_NOT_FOUND"' "$S/gone.err"
+    check_eq "failed receives before giving up" "$(grep -c '"event":"sqs.receive_failed"' "$S/gone.err")" 4
+}
+
 t_sigterm_mid_batch_loses_nothing() {
     e2e_stack s || return
     local i key seq0 rule done1 log1=$S/run1.log log2=$S/run2.log
@@ -134,6 +149,7 @@ t_health_fails_when_every_slot_is_stuck() {
 }
 
 es_run t_missing_dest_bucket_exits_78
+es_run t_drain_gives_up_on_a_missing_queue
 es_run t_sigterm_mid_batch_loses_nothing
 es_run t_health_follows_heartbeat
 es_run t_health_fails_with_wrong_secret
