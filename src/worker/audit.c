@@ -155,14 +155,11 @@ static es_err s_read_object(s_audit *a, const char *key, s_object *o, es_aws_res
 
 static void s_strip_quotes(const char *in, char *out, size_t cap)
 {
-    size_t n = strlen(in);
-    if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
-        in++;
-        n -= 2;
-    }
+    const char *bare;
+    size_t n = es_s3_etag_bare(in, strlen(in), &bare);
     if (n >= cap)
         n = cap - 1;
-    memcpy(out, in, n);
+    memcpy(out, bare, n);
     out[n] = '\0';
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/s3/s3.h"
 #include "common/hex.h"
 #include "common/json_scan.h"
 #include "common/utf8.h"
@@ -135,11 +136,10 @@ static es_err s_get_size(const es_json_doc *d, uint32_t obj, const char *name, e
 /* ETags are stored without surrounding quotes (the job adds them for If-Match). */
 static void s_unquote(char *etag)
 {
-    size_t n = strlen(etag);
-    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"') {
-        memmove(etag, etag + 1, n - 2);
-        etag[n - 2] = '\0';
-    }
+    const char *bare;
+    size_t n = es_s3_etag_bare(etag, strlen(etag), &bare);
+    memmove(etag, bare, n);
+    etag[n] = '\0';
 }
 
 /* Checks (and decodes, when encoded) key bytes raw[0..len) into rec->key. */

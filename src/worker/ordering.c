@@ -51,14 +51,11 @@ bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const 
 
 bool es_copy_is_of(const es_s3_object_info *copy, const char *etag, const char *version_id)
 {
-    size_t n = strlen(etag);
-    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"') {
-        etag++;
-        n -= 2;
-    }
+    const char *bare;
+    size_t n = es_s3_etag_bare(etag, strlen(etag), &bare);
     const char *recorded = copy->source.version_id;
     bool versioned = version_id && version_id[0] && strcmp(version_id, "null") != 0;
-    return n > 0 && strlen(copy->source.etag) == n && !memcmp(copy->source.etag, etag, n) &&
+    return n > 0 && strlen(copy->source.etag) == n && !memcmp(copy->source.etag, bare, n) &&
            (!versioned || !recorded[0] || !strcmp(recorded, version_id));
 }
 

@@ -417,6 +417,13 @@ static es_err s_list_stuck(const char *bucket, const es_s3_list_options *opt, es
     return res->code = ES_ERR_PROTOCOL;
 }
 
+size_t es_s3_etag_bare(const char *etag, size_t len, const char **bare)
+{
+    bool quoted = len >= 2 && etag[0] == '"' && etag[len - 1] == '"';
+    *bare = quoted ? etag + 1 : etag;
+    return quoted ? len - 2 : len;
+}
+
 bool es_s3_bucket_missing(es_s3_client *c, const char *bucket, es_aws_result *res)
 {
     es_s3_list_page page;

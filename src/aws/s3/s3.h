@@ -28,6 +28,11 @@ es_s3_client *es_s3_client_new(const es_aws_config *cfg, es_creds_provider *cred
 void es_s3_client_describe(const es_s3_client *c, char *out, size_t cap);
 void es_s3_client_free(es_s3_client *c);
 
+/* The ETag etag[0..len) without the double quotes S3 puts around it (when
+ * both are there): its first byte in *bare, its length returned. exifstrip
+ * records and compares ETags bare (the job adds the quotes for If-Match). */
+size_t es_s3_etag_bare(const char *etag, size_t len, const char **bare);
+
 /* The source object an exifstrip output was made from, recorded as user
  * metadata: x-amz-meta-exifstrip-source-etag (without quotes),
  * -source-version-id and -source-sequencer (the S3 event's). With the write

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/s3/s3.h"
 #include "common/hex.h"
 
 #define S_NAME_MAX 64
@@ -258,10 +259,7 @@ static es_err s_list_end(s_walk *w, const char *name, const char *text, size_t l
         } else if (!strcmp(name, "Size")) {
             ES_GUARD(s_parse_u64(text, len, &l->size));
         } else if (!strcmp(name, "ETag") && text) {
-            if (len >= 2 && text[0] == '"' && text[len - 1] == '"') {
-                text++;
-                len -= 2;
-            }
+            len = es_s3_etag_bare(text, len, &text);
             ES_GUARD(s_copy(l->etag, sizeof l->etag, text, len));
         }
         return ES_OK;
