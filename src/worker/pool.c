@@ -192,7 +192,6 @@ static void s_touch(es_pool *p)
     es_health_state *st = &p->health;
     st->updated = (int64_t)time(NULL);
     st->slots = (int)p->slots;
-    st->job_limit = (int64_t)es_job_age_limit(p->cfg, p->cfg->max_object_bytes);
     st->busy = 0;
     st->oldest_job_started = st->newest_job_started = 0;
     pthread_mutex_lock(&p->mu);
@@ -642,6 +641,7 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
     p->job_started = calloc(p->slots, sizeof *p->job_started);
     p->health.pid = (long)getpid();
     p->health.started = (int64_t)time(NULL);
+    p->health.job_limit = (int64_t)es_job_age_limit(cfg, cfg->max_object_bytes); /* fixed by the settings */
     p->workers = calloc(p->slots, sizeof *p->workers);
     if (!p->queue || !p->workers || !p->job_started || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
         goto err;
