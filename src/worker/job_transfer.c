@@ -35,13 +35,6 @@
  * changes when the object does). */
 #define S_READINGS 3
 
-/* The job's age across its readings: the first reading's start, and the
- * limit and deadline set from it (s_set_deadline). */
-typedef struct s_age {
-    uint64_t start_ms;
-    uint64_t limit_s, deadline_ms;
-} s_age;
-
 typedef struct s_run {
     const es_job_env *env;
     es_orient_stripper *stripper;
@@ -459,14 +452,15 @@ void es_job_kept_free(es_job_kept *kept)
 
 /* One reading of obj into the upload (es_job_transfer); *wait_bytes set
  * (nothing else decided) when the photo's share of the transform memory was
- * not free: nothing of it is held then. The job's age counts from age's
- * start (the first reading's); its limit and deadline are left in age. */
+ * not free: nothing of it is held then. The job's age counts from this
+ * reading's start: a wait for the share before it is not the photo's
+ * slowness. */
 static bool s_read_once(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
-                        bool unchecked, es_job_kept *kept, uint64_t *share, uint64_t *wait_bytes, s_age *age,
+                        bool unchecked, es_job_kept *kept, uint64_t *share, uint64_t *wait_bytes,
                         es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env, .start_ms = age->start_ms, .unchecked = unchecked, .share = share};
+    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked, .share = share};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
@@ -513,8 +507,6 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
     if (run.share_done)                    /* the output written (or given up), the turned copy freed */
         es_transform_budget_release(s_budget(&run), run.share_done);
     *wait_bytes = run.wait_bytes;
-    age->limit_s = run.limit_s;
-    age->deadline_ms = run.deadline_ms;
     return run.write_conflict;
 }
 
@@ -522,29 +514,23 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
  * read: its GET was stopped and nothing of it is held. Waits for the share
  * (the pool's heartbeat keeps the message invisible meanwhile) and keeps it
  * in *share for the next reading; false with res set (a retry, no request
- * deciding it) when shutting down or when the job reaches its age limit
- * (abandoned: the message is released at once). */
-static bool s_wait_for_share(const es_job_env *env, uint64_t bytes, uint64_t *share, const s_age *age,
-                             es_job_result *res)
+ * deciding it) only when shutting down. The wait is not bounded by the job's
+ * age limit: shares are handed out first come, first served, and each
+ * photo ahead gives its share back once it is written or given up, so the
+ * wait ends; abandoning it instead would count a receive against a photo
+ * that nothing is wrong with, and a long enough backlog of large photos to
+ * turn would send it to the dead-letter queue. */
+static bool s_wait_for_share(const es_job_env *env, uint64_t bytes, uint64_t *share, es_job_result *res)
 {
     es_transform_budget *b = s_budget_of(env);
     s_give_back_share(env, share); /* the object asked for more this time */
-    if (b && es_transform_budget_reserve(b, bytes, env->cancel, age->deadline_ms)) {
+    if (b && es_transform_budget_reserve(b, bytes, env->cancel)) {
         *share = bytes;
         return true;
     }
     res->request_id[0] = '\0';
-    if (!b || s_cancel_requested(env)) {
-        es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s",
-                           "shutting down: waiting for transform memory");
-        return false;
-    }
-    res->abandoned = true;
-    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_TIMEOUT,
-                       "job abandoned: still waiting for transform memory after %llu s "
-                       "(EXIFSTRIP_MAX_JOB_SECONDS%s)",
-                       (unsigned long long)age->limit_s,
-                       env->cfg->max_job_seconds > 0 ? "" : " derived from the object size");
+    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_CANCELLED, "%s",
+                       "shutting down: waiting for transform memory");
     return false;
 }
 
@@ -555,10 +541,9 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
         return s_resend(env, kept, res);
     uint64_t share = 0; /* reserved while waiting, taken by the next reading's photo */
     bool conflict = false;
-    s_age age = {.start_ms = es_clock_ms()};
     for (int reading = 1;; reading++) {
         uint64_t wait_bytes = 0;
-        conflict = s_read_once(env, obj, wopt, unchecked, kept, &share, &wait_bytes, &age, res);
+        conflict = s_read_once(env, obj, wopt, unchecked, kept, &share, &wait_bytes, res);
         if (!wait_bytes)
             break;
         if (reading == S_READINGS) {
@@ -568,7 +553,7 @@ bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s
             break;
         }
         ES_LOG(ES_LOG_DEBUG, "job.transform_wait", ES_LF_STR("key", obj->key), ES_LF_UINT("bytes", wait_bytes));
-        if (!s_wait_for_share(env, wait_bytes, &share, &age, res))
+        if (!s_wait_for_share(env, wait_bytes, &share, res))
             break;
     }
     s_give_back_share(env, &share); /* not taken: the reading stopped before the frame */

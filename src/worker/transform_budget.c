@@ -1,7 +1,6 @@
 /* transform_budget.c - a counting budget behind a mutex and a condition
  * variable; waiters re-check the cancel token every 100 ms so a shutdown
- * never hangs on a transform that waits for memory (and a reservation's
- * deadline, on the worker's clock, is seen as soon). Bytes are handed out
+ * never hangs on a transform that waits for memory. Bytes are handed out
  * first come, first served: callers that want bytes queue, and while anyone
  * queues a newcomer queues behind (try_reserve fails), so a stream of small
  * shares never starves a big one. Nobody in the queue holds bytes or waits
@@ -67,21 +66,19 @@ static void s_dequeue(es_transform_budget *b, const s_queued *me)
     pthread_cond_broadcast(&b->cv); /* the next in line may fit now */
 }
 
-/* One wait of at most 100 ms; false (nothing waited) once cancelled or at
- * the deadline. Locked. */
-static bool s_wait_round(es_transform_budget *b, const atomic_int *cancel, uint64_t deadline_ms)
+/* One wait of at most 100 ms; false (nothing waited) once cancelled. Locked. */
+static bool s_wait_round(es_transform_budget *b, const atomic_int *cancel)
 {
-    uint64_t now = es_clock_ms();
-    if ((cancel && atomic_load(cancel)) || now >= deadline_ms)
+    if (cancel && atomic_load(cancel))
         return false;
     struct timespec until;
-    es_clock_deadline(&until, deadline_ms - now < 100 ? deadline_ms - now : 100);
+    es_clock_deadline(&until, 100);
     pthread_cond_timedwait(&b->cv, &b->mu, &until);
     return true;
 }
 
 /* Waits its turn for bytes (first come, first served) and takes them. Locked. */
-static bool s_take_bytes(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel, uint64_t deadline_ms)
+static bool s_take_bytes(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
 {
     if (!(s_bytes_free(b, bytes) && !b->head)) {
         s_queued me = {0};
@@ -90,7 +87,7 @@ static bool s_take_bytes(es_transform_budget *b, uint64_t bytes, const atomic_in
             tail = &(*tail)->next;
         *tail = &me;
         while (!(b->head == &me && s_bytes_free(b, bytes)))
-            if (!s_wait_round(b, cancel, deadline_ms)) {
+            if (!s_wait_round(b, cancel)) {
                 s_dequeue(b, &me);
                 return false;
             }
@@ -105,8 +102,7 @@ static bool s_take_bytes(es_transform_budget *b, uint64_t bytes, const atomic_in
  * in turn, and are then held while the caller waits for a slot like any
  * slot-only caller: a slot is never waited for in the queue, so the queue
  * moves whatever runs, and a slot holder never waits for bytes. */
-static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel,
-                   uint64_t deadline_ms)
+static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait, const atomic_int *cancel)
 {
     if (bytes > b->total)
         return false;
@@ -120,12 +116,12 @@ static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait,
         pthread_mutex_unlock(&b->mu);
         return ok;
     }
-    if (bytes && !s_take_bytes(b, bytes, cancel, deadline_ms)) {
+    if (bytes && !s_take_bytes(b, bytes, cancel)) {
         pthread_mutex_unlock(&b->mu);
         return false;
     }
     while (slot && !s_slot_free(b))
-        if (!s_wait_round(b, cancel, deadline_ms)) {
+        if (!s_wait_round(b, cancel)) {
             b->used -= bytes <= b->used ? bytes : b->used; /* given back: the next in line may fit now */
             pthread_cond_broadcast(&b->cv);
             pthread_mutex_unlock(&b->mu);
@@ -138,18 +134,17 @@ static bool s_take(es_transform_budget *b, uint64_t bytes, bool slot, bool wait,
 
 bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
 {
-    return s_take(b, bytes, true, true, cancel, ES_CLOCK_NEVER);
+    return s_take(b, bytes, true, true, cancel);
 }
 
 bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes)
 {
-    return s_take(b, bytes, false, false, NULL, ES_CLOCK_NEVER);
+    return s_take(b, bytes, false, false, NULL);
 }
 
-bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel,
-                                 uint64_t deadline_ms)
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel)
 {
-    return s_take(b, bytes, false, true, cancel, deadline_ms);
+    return s_take(b, bytes, false, true, cancel);
 }
 
 void es_transform_budget_end_run(es_transform_budget *b)

@@ -37,10 +37,8 @@ bool es_transform_budget_acquire(es_transform_budget *b, uint64_t bytes, const a
 bool es_transform_budget_try_reserve(es_transform_budget *b, uint64_t bytes);
 /* Waits until bytes fit and takes them, without a running slot: true. false
  * at once when bytes is more than the whole budget, or while waiting when
- * *cancel becomes nonzero or es_clock_ms() reaches deadline_ms
- * (ES_CLOCK_NEVER: no deadline). */
-bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel,
-                                 uint64_t deadline_ms);
+ * *cancel becomes nonzero. */
+bool es_transform_budget_reserve(es_transform_budget *b, uint64_t bytes, const atomic_int *cancel);
 /* Gives the running slot back: the transform's CPU work is done (its output
  * may still be being written, holding its bytes). Once per acquire. */
 void es_transform_budget_end_run(es_transform_budget *b);

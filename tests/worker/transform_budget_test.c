@@ -23,8 +23,6 @@
 #include "../harness/test.h"
 #include "../support/fixture.h"
 #include "exifstrip/orient.h"
-#include "../support/fake_clock.h"
-#include "worker/clock.h"
 #include "worker/transform_budget.h"
 #include "worker/usable_cpus.h"
 
@@ -34,15 +32,13 @@ typedef struct s_waiter {
     uint64_t bytes;
     atomic_int got; /* 0 waiting, 1 acquired, 2 refused */
     bool reserve;   /* es_transform_budget_reserve (bytes, no slot) instead of acquire */
-    uint64_t until; /* reserve's deadline on the worker's clock; 0: none */
 } s_waiter;
 
 static void *s_wait(void *arg)
 {
     s_waiter *w = arg;
-    bool ok = w->reserve
-                  ? es_transform_budget_reserve(w->b, w->bytes, w->cancel, w->until ? w->until : ES_CLOCK_NEVER)
-                  : es_transform_budget_acquire(w->b, w->bytes, w->cancel);
+    bool ok = w->reserve ? es_transform_budget_reserve(w->b, w->bytes, w->cancel)
+                         : es_transform_budget_acquire(w->b, w->bytes, w->cancel);
     atomic_store(&w->got, ok ? 1 : 2);
     return NULL;
 }
@@ -164,7 +160,7 @@ static void test_reserve_takes_bytes_without_a_slot(void)
     CHECK_INT_EQ(running, 1);
     CHECK(!es_transform_budget_try_reserve(b, 50));  /* not now: false at once */
     CHECK(!es_transform_budget_try_reserve(b, 101)); /* never */
-    CHECK(!es_transform_budget_reserve(b, 101, &cancel, ES_CLOCK_NEVER));
+    CHECK(!es_transform_budget_reserve(b, 101, &cancel));
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
     s_waiter w = {.b = b, .cancel = &cancel, .bytes = 50, .reserve = true};
     pthread_t t;
@@ -232,31 +228,6 @@ static void test_waiting_share_is_served_first(void)
     es_transform_budget_release(b, 60);
     CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 0);
     es_transform_budget_free(b);
-}
-
-/* A reservation gives up when the worker's clock reaches its deadline (the
- * job's age limit), leaving the line; not a moment before. */
-static void test_reserve_gives_up_at_its_deadline(void)
-{
-    es_test_clock_install(1000);
-    es_transform_budget *b = es_transform_budget_new(100, 0);
-    REQUIRE(b);
-    atomic_int cancel = 0;
-    CHECK(es_transform_budget_try_reserve(b, 60));
-    s_waiter w = {.b = b, .cancel = &cancel, .bytes = 50, .reserve = true, .until = 5000};
-    pthread_t t;
-    REQUIRE(s_still_waiting(&w, &t));
-    es_test_clock_advance(3999); /* 4999: not yet */
-    usleep(250 * 1000);
-    CHECK_INT_EQ(atomic_load(&w.got), 0);
-    es_test_clock_advance(1);
-    pthread_join(t, NULL);
-    CHECK_INT_EQ(atomic_load(&w.got), 2); /* gave up, nothing taken */
-    CHECK_INT_EQ(es_transform_budget_in_use(b, NULL), 60);
-    CHECK(es_transform_budget_try_reserve(b, 40)); /* it left the line */
-    es_transform_budget_release(b, 100);
-    es_transform_budget_free(b);
-    es_test_clock_uninstall();
 }
 
 typedef struct s_churn {
@@ -589,7 +560,6 @@ int main(void)
     ES_RUN(test_acquire_waits_for_a_slot_out_of_the_queue);
     ES_RUN(test_waiting_share_is_served_first);
     ES_RUN(test_churning_small_shares_do_not_starve_a_big_one);
-    ES_RUN(test_reserve_gives_up_at_its_deadline);
     ES_RUN(test_shared_budget_takes_the_setting); /* forks before the shared budget exists */
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
