@@ -251,6 +251,15 @@ static uint64_t s_total_findings(const es_audit_summary *sum)
     return n;
 }
 
+/* Whether o is judged against --source: there is one, and the copy records
+ * no source bucket or that one (a copy of another source bucket's object
+ * under the same key is neither an orphan nor outdated there). */
+static bool s_judged_by_source(const s_audit *a, const s_object *o)
+{
+    const char *recorded = o->info.source.bucket;
+    return a->opt->source_bucket && (!recorded[0] || !strcmp(recorded, a->opt->source_bucket));
+}
+
 /* Reads key and its source's identity without the lock, then reports under it. */
 static void s_audit_key(s_audit *a, const char *key, uint64_t listed_size)
 {
@@ -262,7 +271,7 @@ static void s_audit_key(s_audit *a, const char *key, uint64_t listed_size)
     es_err rc = s_read_object(a, key, &o, &res);
     if (rc == ES_OK) {
         (void)es_jpeg_audit_finish(o.jpeg, &r);
-        if (a->opt->source_bucket)
+        if (s_judged_by_source(a, &o))
             s_head_source(a, key, &src);
     }
     es_jpeg_audit_free(o.jpeg);
@@ -276,7 +285,7 @@ static void s_audit_key(s_audit *a, const char *key, uint64_t listed_size)
         uint64_t before = s_total_findings(a->sum), errors = a->sum->errors;
         es_audit_finding f = {.key = key, .size = o.info.content_length, .etag = o.info.etag};
         bool orientation_tag = s_report_jpeg(a, &r, &f);
-        if (a->opt->source_bucket)
+        if (s_judged_by_source(a, &o))
             s_report_source(a, key, &o, &src, &f);
         if (s_total_findings(a->sum) > before) {
             a->sum->with_findings++;

@@ -35,17 +35,29 @@ bool es_sequencer_compare(const char *a, const char *b, int *cmp)
     return true;
 }
 
+bool es_source_bucket_differs(const es_s3_source_id *src, const es_s3_source_id *recorded)
+{
+    return src->bucket[0] && recorded->bucket[0] && strcmp(src->bucket, recorded->bucket) != 0;
+}
+
+/* Whether src and dest's source can be ordered by sequencers (*cmp set). */
+static bool s_sequencers_order(const es_s3_source_id *src, const es_s3_object_info *dest, int *cmp)
+{
+    return !es_source_bucket_differs(src, &dest->source) &&
+           es_sequencer_compare(src->sequencer, dest->source.sequencer, cmp);
+}
+
 bool es_dest_may_resend(const es_s3_source_id *src, const es_s3_object_info *dest, bool version_deletes_matter)
 {
     int cmp;
-    return !version_deletes_matter && dest &&
-           es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp) && cmp > 0;
+    return !version_deletes_matter && dest && s_sequencers_order(src, dest, &cmp) && cmp > 0;
 }
 
 bool es_dest_written_by(const es_s3_source_id *src, const char *write_id, const es_s3_object_info *dest)
 {
     return dest && write_id && write_id[0] && !strcmp(write_id, dest->write_id) &&
-           !strcmp(src->etag, dest->source.etag) && !strcmp(src->version_id, dest->source.version_id) &&
+           !es_source_bucket_differs(src, &dest->source) && !strcmp(src->etag, dest->source.etag) &&
+           !strcmp(src->version_id, dest->source.version_id) &&
            !strcmp(src->sequencer, dest->source.sequencer);
 }
 
@@ -61,6 +73,7 @@ bool es_copy_is_of(const es_s3_object_info *copy, const char *etag, const char *
 
 void es_source_id_of(const es_event_record *rec, es_s3_source_id *out)
 {
+    snprintf(out->bucket, sizeof out->bucket, "%s", rec->bucket);
     snprintf(out->etag, sizeof out->etag, "%s", rec->etag);
     snprintf(out->version_id, sizeof out->version_id, "%s", rec->version_id);
     snprintf(out->sequencer, sizeof out->sequencer, "%s", rec->sequencer);
@@ -76,7 +89,10 @@ es_dest_verdict es_dest_decide(const es_s3_source_id *src, const es_s3_object_in
         return ES_DEST_WRITE;
     }
     int cmp;
-    if (es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp)) {
+    if (es_source_bucket_differs(src, &dest->source)) {
+        /* a copy of another source bucket's object under the same key: no
+         * order between the two buckets' events, the later write wins */
+    } else if (es_sequencer_compare(src->sequencer, dest->source.sequencer, &cmp)) {
         if (cmp < 0)
             return ES_DEST_NEWER;
         if (cmp == 0)

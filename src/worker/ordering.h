@@ -24,8 +24,15 @@ typedef enum es_dest_verdict {
     ES_DEST_NEWER      /* B holds a newer source version: nothing to do */
 } es_dest_verdict;
 
+/* Whether src and recorded (a copy's recorded source) name different source
+ * buckets: their sequencers, ETags and version ids are then not comparable
+ * (a sequencer orders events of one key in one bucket). A copy that recorded
+ * no bucket (written before it was recorded) is taken as the same bucket's. */
+bool es_source_bucket_differs(const es_s3_source_id *src, const es_s3_source_id *recorded);
+
 /* src is the source object's identity, dest B's object (NULL when the key
- * does not exist). Without sequencers on both sides, B holds the same source
+ * does not exist). B's copy of another source bucket's object is replaced
+ * (es_source_bucket_differs: the later write wins). Without sequencers on both sides, B holds the same source
  * when the recorded ETags are equal and so are the version ids, or src's
  * version id is unknown (a ListObjectsV2 listing has none: equal ETags mean
  * the same bytes). On ES_DEST_WRITE, cond's if_match / if_none_match are set

@@ -33,6 +33,8 @@ es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_o
         return ES_REMOVAL_ABSENT;
     if (!s_records_source(&dest->source))
         return ES_REMOVAL_FOREIGN;
+    if (es_source_bucket_differs(gone, &dest->source))
+        return ES_REMOVAL_OTHER_BUCKET;
     if (gone->version_id[0] && !removal->delete_marker) {
         if (s_same_version(gone->version_id, dest->source.version_id))
             return ES_REMOVAL_DELETE;
@@ -72,6 +74,10 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
                  "\"%.40s\" and \"%.40s\") nor compared with the source's current object (it records "
                  "no ETag): kept",
                  src->sequencer, removal->source.sequencer);
+        break;
+    case ES_REMOVAL_OTHER_BUCKET:
+        snprintf(what, sizeof what, "holds a copy made from bucket %.100s, not from this one: kept",
+                 src->bucket);
         break;
     case ES_REMOVAL_CURRENT:
         snprintf(what, sizeof what,

@@ -26,12 +26,15 @@ typedef enum es_removal_verdict {
     ES_REMOVAL_OTHER_VERSION, /* another version than the copy's source was deleted: kept */
     ES_REMOVAL_UNORDERED,     /* the removal and the copy's source cannot be ordered: A decides
                                  (es_propagate_delete HEADs it); kept if the copy records no ETag */
-    ES_REMOVAL_CURRENT        /* (A decided) the copy is of A's current object: kept */
+    ES_REMOVAL_CURRENT,       /* (A decided) the copy is of A's current object: kept */
+    ES_REMOVAL_OTHER_BUCKET   /* the copy was made from another source bucket's object: kept */
 } es_removal_verdict;
 
 /* Judges the removal (an object with `removed` set: its source holds the
- * removal's version id and sequencer) against dest, the destination's object
- * (NULL when the key does not exist):
+ * removal's bucket, version id and sequencer) against dest, the destination's
+ * object (NULL when the key does not exist):
+ * - a copy made from another source bucket's object under the same key is
+ *   not this removal's (ES_REMOVAL_OTHER_BUCKET, es_source_bucket_differs);
  * - a permanently deleted version (a version id, no delete marker) removes
  *   the copy of exactly that version (version ids equal; S3's "null" version
  *   equals a copy that recorded none); a copy that recorded none cannot tell

@@ -158,6 +158,26 @@ None findings True"
     check_eq "without --source these copies are clean" "$(rc)" 0
 }
 
+# A copy that records another source bucket (two allowed source buckets
+# sharing a key) is not judged against --source: not an orphan there.
+t_copy_of_another_source_bucket_not_judged() {
+    "$MKFIXTURE" --seed 23 "$F/other.jpg" || { es_fail "mkfixture"; return; }
+    emu_s3 PUT "$E2E_B" "srcb/theirs.jpg" -H "content-type: image/jpeg" \
+        -H "x-amz-meta-exifstrip-source-bucket: $E2E_ID-other-uploads" \
+        -H "x-amz-meta-exifstrip-source-etag: 0123456789abcdef0123456789abcdef" \
+        --data-binary "@$F/other.jpg" -o /dev/null || { es_fail "planting failed"; return; }
+    audit "s3://$E2E_B/srcb/" --json --source "s3://$E2E_A"
+    check_eq "exit status: clean" "$(rc)" 0
+    check "not an orphan" eval '! grep -q "\"finding\":\"orphan\"" "$S/out"'
+    emu_s3 PUT "$E2E_B" "srcb/theirs.jpg" -H "content-type: image/jpeg" \
+        -H "x-amz-meta-exifstrip-source-bucket: $E2E_A" \
+        -H "x-amz-meta-exifstrip-source-etag: 0123456789abcdef0123456789abcdef" \
+        --data-binary "@$F/other.jpg" -o /dev/null || { es_fail "planting failed"; return; }
+    audit "s3://$E2E_B/srcb/" --json --source "s3://$E2E_A"
+    check_eq "exit status when it records the audited source" "$(rc)" 2
+    check "then an orphan" grep -q '"finding":"orphan"' "$S/out"
+}
+
 t_errors_exit_1() {
     local rule
     rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_B\",\"key\":\"clean/three.jpg\",\"status\":403,\"times\":1}")
@@ -371,6 +391,7 @@ if setup; then
     es_run t_folder_markers_are_skipped
     es_run t_dirty_objects_are_reported
     es_run t_source_orphan_outdated_unrecorded
+    es_run t_copy_of_another_source_bucket_not_judged
     es_run t_errors_exit_1
     es_run t_listing_pages
     es_run t_progress_lines

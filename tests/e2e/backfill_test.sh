@@ -126,7 +126,7 @@ for line in open(sys.argv[1]):
 print(n)' "$S/report.jsonl")" 15
     local k
     for k in "${MATCHED[@]}"; do
-        e2e_expect_stripped "$k" "${ORIG[$k]}" || break
+        e2e_expect_stripped "$k" "${ORIG[$k]}" "$SRC" || break
     done
     check "refusals logged" grep -q '"event":"job.refused".*"reported":"report"' "$S/err"
     check "one EMF record per key, Queue=Backfill, matching the job lines" "$E2E_PY" "$EMF_CHECK" "$S/err" \
@@ -208,7 +208,7 @@ t_interrupted_runs_resume() {
     check_eq "GETs for keys done before" "$(e2e_requests "$seq" "r.get('action')=='GetObject'")" $((60 - n2))
     local k
     E2E_B_SAVED=$E2E_B E2E_B=$d
-    for k in "${DEEP[@]:0:5}"; do e2e_expect_stripped "$k" "${ORIG[$k]}" || break; done
+    for k in "${DEEP[@]:0:5}"; do e2e_expect_stripped "$k" "${ORIG[$k]}" "$SRC" || break; done
     E2E_B=$E2E_B_SAVED
 }
 

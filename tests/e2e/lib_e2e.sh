@@ -225,12 +225,13 @@ e2e_request_names() {
         "'\\n'.join('%s %s/%s -> %s' % (r.get('action'), r.get('bucket'), r.get('key', ''), r.get('status')) for r in rs)"
 }
 
-# e2e_expect_stripped KEY ORIGINAL: B/KEY must hold exactly what
-# `exifstrip strip ORIGINAL -` gives, be image/jpeg and carry no x-amz-meta-*
-# but exifstrip's own x-amz-meta-exifstrip-source-* (the source ETag at least)
-# and x-amz-meta-exifstrip-write-id (32 hex digits).
+# e2e_expect_stripped KEY ORIGINAL [SOURCE-BUCKET]: B/KEY must hold exactly
+# what `exifstrip strip ORIGINAL -` gives, be image/jpeg and carry no
+# x-amz-meta-* but exifstrip's own x-amz-meta-exifstrip-source-* (the source
+# bucket, A by default, and ETag at least) and x-amz-meta-exifstrip-write-id
+# (32 hex digits).
 e2e_expect_stripped() {
-    local key=$1 orig=$2 d
+    local key=$1 orig=$2 source=${3:-$E2E_A} d
     d=$(mktemp -d "$E2E_SCRATCH/get.XXXXXX")
     if ! emu_s3 GET "$E2E_B" "$key" -D "$d/headers" -o "$d/body" 2>"$d/err"; then
         es_fail "'$key' is not in $E2E_B: $(cat "$d/err")"
@@ -241,7 +242,8 @@ e2e_expect_stripped() {
     check "'$key' in B is smaller than the original" [ "$(stat -c %s "$d/body")" -lt "$(stat -c %s "$orig")" ]
     check "'$key' in B has Content-Type image/jpeg" grep -qi '^content-type: image/jpeg' "$d/headers"
     check "'$key' in B has no x-amz-meta-* header but exifstrip-source-* and exifstrip-write-id" \
-        bash -c '! grep -i "^x-amz-meta-" "$1" | grep -qvi "^x-amz-meta-exifstrip-\(source-etag\|source-version-id\|source-sequencer\|write-id\):"' _ "$d/headers"
+        bash -c '! grep -i "^x-amz-meta-" "$1" | grep -qvi "^x-amz-meta-exifstrip-\(source-bucket\|source-etag\|source-version-id\|source-sequencer\|write-id\):"' _ "$d/headers"
+    check "'$key' in B records its source bucket" grep -qi "^x-amz-meta-exifstrip-source-bucket: $source"$'\r''\?$' "$d/headers"
     check "'$key' in B records its source ETag" grep -qi '^x-amz-meta-exifstrip-source-etag: [0-9a-f]' "$d/headers"
     check "'$key' in B records the write that made it" grep -qiE '^x-amz-meta-exifstrip-write-id: [0-9a-f]{32}'$'\r''?$' "$d/headers"
 }

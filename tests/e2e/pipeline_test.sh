@@ -158,9 +158,11 @@ t_run() {
 source_has_meta() { emu_s3 HEAD "$E2E_A" "$1" | grep -qi '^x-amz-meta-owner: alice'; }
 
 t_valid_keys_stripped() {
-    local key
+    local key source
     for key in "${!VALID[@]}"; do
-        e2e_expect_stripped "$key" "${VALID[$key]}"
+        source=$E2E_A
+        [ "$key" = "$SNS_KEY" ] || [ "$key" = "$EB_KEY" ] && source=$E2E_C # sent from C
+        e2e_expect_stripped "$key" "${VALID[$key]}" "$source"
     done
     check "the source keeps its x-amz-meta-owner (so the check above means something)" \
         source_has_meta "a/b/c/d/e/f.jpg"

@@ -181,8 +181,38 @@ static void test_written_by_needs_the_write_id_and_the_exact_source(void)
     CHECK(!es_dest_written_by(&src, "", &d));
 }
 
+/* A copy of another source bucket's object under the same key (two allowed
+ * source buckets sharing a key): sequencers, ETags and version ids of two
+ * buckets are not comparable, so it is never "newer" nor "the same source",
+ * its body is never resent over, and the later write replaces it on the ETag
+ * seen. A copy that recorded no bucket (written before it was recorded) is
+ * judged as before. */
+static void test_copy_of_another_source_bucket_is_not_ordered_against(void)
+{
+    es_event_record in_a = s_rec("e1", "", "0A"), in_c = s_rec("e1", "", "0B");
+    snprintf(in_c.bucket, sizeof in_c.bucket, "c");
+    es_s3_object_info of_c = s_dest(&in_c);
+    es_s3_write_options w = {0};
+    CHECK_STR_EQ(of_c.source.bucket, "c");
+    CHECK_INT_EQ(s_decide(&in_a, &of_c, &w), ES_DEST_WRITE); /* older sequencer, same ETag: C's */
+    REQUIRE(w.if_match != NULL);
+    CHECK_STR_EQ(w.if_match, "\"b-etag\"");
+    es_event_record newer_in_a = s_rec("e2", "", "0C");
+    es_s3_source_id src;
+    es_source_id_of(&newer_in_a, &src);
+    CHECK(!es_dest_may_resend(&src, &of_c, false));
+    es_source_id_of(&in_c, &src);
+    snprintf(of_c.write_id, sizeof of_c.write_id, "w1");
+    CHECK(es_dest_written_by(&src, "w1", &of_c));
+    snprintf(src.bucket, sizeof src.bucket, "a");
+    CHECK(!es_dest_written_by(&src, "w1", &of_c));
+    of_c.source.bucket[0] = '\0'; /* recorded no bucket */
+    CHECK_INT_EQ(s_decide(&in_a, &of_c, &w), ES_DEST_NEWER);
+}
+
 int main(void)
 {
+    ES_RUN(test_copy_of_another_source_bucket_is_not_ordered_against);
     ES_RUN(test_sequencer_compare);
     ES_RUN(test_written_by_needs_the_write_id_and_the_exact_source);
     ES_RUN(test_absent_key_is_created_only_if_still_absent);

@@ -168,8 +168,9 @@ static es_job_counts s_run_formatted(const char *fmt, ...)
     return s_run(body);
 }
 
-/* A hand-made S3 notification with one record (version and sequencer may be ""). */
-static char *s_event(const char *name, const char *key, const char *version, const char *sequencer)
+/* A hand-made S3 notification with one record in bucket (version and sequencer may be ""). */
+static char *s_event(const char *bucket, const char *name, const char *key, const char *version,
+                     const char *sequencer)
 {
     size_t n = 1024 + strlen(key) + strlen(version) + strlen(sequencer);
     char *out = malloc(n);
@@ -178,16 +179,16 @@ static char *s_event(const char *name, const char *key, const char *version, con
                  "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":"
                  "\"%s\",\"s3\":{\"bucket\":{\"name\":\"%s\"},\"object\":{\"key\":\"%s\"%s%s%s%s%s%"
                  "s}}}]}",
-                 name, s_w.src, key, version[0] ? ",\"versionId\":\"" : "", version, version[0] ? "\"" : "",
+                 name, bucket, key, version[0] ? ",\"versionId\":\"" : "", version, version[0] ? "\"" : "",
                  sequencer[0] ? ",\"sequencer\":\"" : "", sequencer, sequencer[0] ? "\"" : "");
     return out;
 }
 
-/* Runs a hand-made event as a message received receive_count times. */
-static es_job_counts s_run_event_received(const char *name, const char *key, const char *version,
-                                          const char *sequencer, int receive_count)
+/* Runs a hand-made event in bucket as a message received receive_count times. */
+static es_job_counts s_run_event_in(const char *bucket, const char *name, const char *key,
+                                    const char *version, const char *sequencer, int receive_count)
 {
-    char *body = s_event(name, key, version, sequencer);
+    char *body = s_event(bucket, name, key, version, sequencer);
     es_job_counts counts;
     memset(&counts, 0, sizeof counts);
     if (body)
@@ -196,6 +197,12 @@ static es_job_counts s_run_event_received(const char *name, const char *key, con
         es_test_fail(__FILE__, __LINE__, "out of memory");
     free(body);
     return counts;
+}
+
+static es_job_counts s_run_event_received(const char *name, const char *key, const char *version,
+                                          const char *sequencer, int receive_count)
+{
+    return s_run_event_in(s_w.src, name, key, version, sequencer, receive_count);
 }
 
 static es_job_counts s_run_event(const char *name, const char *key, const char *version, const char *sequencer)
@@ -499,7 +506,7 @@ static bool s_start_creation_with_slow_write(const char *key, const char *versio
     if (!s_upload_only(key) || !s_publish(key, "v0", "0A") ||
         es_itest_s3_fault("PutObject", s_w.dst, key, "\"delay_ms\":1500,\"times\":1") != 0)
         return false;
-    bg->created = s_event("ObjectCreated:Put", key, version, sequencer);
+    bg->created = s_event(s_w.src, "ObjectCreated:Put", key, version, sequencer);
     bg->body = bg->created;
     if (!bg->created || pthread_create(&bg->thread, NULL, s_bg_run, bg) != 0)
         return false;
@@ -515,7 +522,7 @@ static void test_copy_written_during_the_delete_survives(void)
     SETUP(true);
     REQUIRE(s_published_with_delete_fault("race.jpg", "\"delay_ms\":800,\"times\":1"));
     long seq = es_wfix_last_seq();
-    char *removal = s_event("ObjectRemoved:Delete", "race.jpg", "", "0B");
+    char *removal = s_event(s_w.src, "ObjectRemoved:Delete", "race.jpg", "", "0B");
     REQUIRE(removal != NULL);
     s_bg bg = {.body = removal};
     REQUIRE(pthread_create(&bg.thread, NULL, s_bg_run, &bg) == 0);
@@ -726,8 +733,54 @@ static void test_new_key_deleted_while_its_write_is_in_flight(void)
     s_teardown();
 }
 
+/* Two allowed source buckets holding the same key: sequencers order events
+ * of one key in one bucket only, so B's copy of one bucket's photo is
+ * replaced by the other's later write whatever their sequencers, and a
+ * removal in one bucket leaves B's copy of the other's photo (recorded in
+ * x-amz-meta-exifstrip-source-bucket), however new the removal. */
+static void test_two_source_buckets_sharing_a_key(void)
+{
+    SETUP(true);
+    char other[64];
+    es_aws_result res;
+    es_aws_result_clear(&res);
+    es_itest_name(other, sizeof other, "src2");
+    REQUIRE(es_s3_create_bucket(s_w.s3, other, &res) == ES_OK);
+    snprintf(s_w.cfg.source_buckets[1], sizeof s_w.cfg.source_buckets[1], "%s", other);
+    s_w.cfg.source_bucket_count = 2;
+    size_t len = 0;
+    uint8_t *jpeg = s_jpeg(&len, 2);
+    REQUIRE(jpeg && es_wfix_put(&s_w, other, "k.jpg", jpeg, len) == ES_OK);
+    free(jpeg);
+    es_job_counts c = s_run_event_in(other, "ObjectCreated:Put", "k.jpg", "", "0B", 1);
+    REQUIRE(c.n[ES_JOB_STRIPPED] == 1);
+    es_s3_object_info copy;
+    REQUIRE(s_in_dest("k.jpg", &copy));
+    CHECK_STR_EQ(copy.source.bucket, other);
+
+    REQUIRE(s_upload_only("k.jpg")); /* A's photo, announced with a lower sequencer than C's */
+    c = s_run_event("ObjectCreated:Put", "k.jpg", "", "0A");
+    CHECK_INT_EQ(c.n[ES_JOB_STRIPPED], 1);
+    REQUIRE(s_in_dest("k.jpg", &copy));
+    CHECK_STR_EQ(copy.source.bucket, s_w.src);
+
+    es_logcap_clear();
+    REQUIRE(es_s3_delete_object(s_w.s3, other, "k.jpg", &res) == ES_OK);
+    c = s_run_event_in(other, "ObjectRemoved:Delete", "k.jpg", "", "0C", 1);
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 0);
+    CHECK(s_in_dest("k.jpg", NULL));
+    CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy made from bucket");
+
+    c = s_run_event("ObjectRemoved:Delete", "k.jpg", "", "0D");
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("k.jpg", NULL));
+    s_teardown();
+}
+
 int main(void)
 {
+    ES_RUN(test_two_source_buckets_sharing_a_key);
     ES_RUN(test_delete_removes_the_copy_of_that_source);
     ES_RUN(test_copy_of_a_newer_upload_is_kept);
     ES_RUN(test_off_skips_removals_as_before);

@@ -46,6 +46,7 @@ static const s_case s_cases[] = {
 static void s_fill(const s_case *c, es_job_object *removal, es_s3_object_info *dest)
 {
     *removal = (es_job_object){.bucket = "uploads", .key = "p/k.jpg", .removed = true, .delete_marker = c->marker};
+    snprintf(removal->source.bucket, sizeof removal->source.bucket, "%s", removal->bucket);
     snprintf(removal->source.version_id, sizeof removal->source.version_id, "%s", c->version);
     snprintf(removal->source.sequencer, sizeof removal->source.sequencer, "%s", c->sequencer);
     memset(dest, 0, sizeof *dest);
@@ -81,8 +82,26 @@ static void test_destination_identity_does_not_decide(void)
     CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_FOREIGN);
 }
 
+/* A copy made from another source bucket's object under the same key is
+ * not this removal's, whatever the sequencers say; one made from this bucket
+ * is judged by them; one that recorded no bucket (written before it was
+ * recorded) too. */
+static void test_copy_of_another_source_bucket_is_kept(void)
+{
+    es_job_object removal;
+    es_s3_object_info dest;
+    s_fill(&s_cases[2], &removal, &dest); /* the removal is newer than the copy's source */
+    snprintf(dest.source.bucket, sizeof dest.source.bucket, "%s", "other-uploads");
+    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_OTHER_BUCKET);
+    snprintf(dest.source.bucket, sizeof dest.source.bucket, "%s", "uploads");
+    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_DELETE);
+    dest.source.bucket[0] = '\0';
+    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_DELETE);
+}
+
 int main(void)
 {
+    ES_RUN(test_copy_of_another_source_bucket_is_kept);
     ES_RUN(test_decision_table);
     ES_RUN(test_destination_identity_does_not_decide);
     return es_test_finish();

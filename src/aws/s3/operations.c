@@ -104,14 +104,15 @@ static size_t s_opt_header(es_aws_header *hdr, const char *name, const char *val
     return 1;
 }
 
+#define S_META_BUCKET "x-amz-meta-exifstrip-source-bucket"
 #define S_META_ETAG "x-amz-meta-exifstrip-source-etag"
 #define S_META_VERSION "x-amz-meta-exifstrip-source-version-id"
 #define S_META_SEQUENCER "x-amz-meta-exifstrip-source-sequencer"
 #define S_META_WRITE "x-amz-meta-exifstrip-write-id"
 #define S_CHECKSUM_HEADER "x-amz-checksum-crc64nvme"
 #define S_CHECKSUM_ALGORITHM "CRC64NVME"
-/* content-type, a condition, four metadata, checksum, checksum type, spare */
-#define S_WRITE_HEADERS_MAX 9
+/* content-type, a condition, five metadata, checksum, checksum type, spare */
+#define S_WRITE_HEADERS_MAX 10
 
 /* Upload bodies are signed as UNSIGNED-PAYLOAD when so configured, or by
  * default over https (TLS and the CRC protect them; plain http keeps the
@@ -137,6 +138,7 @@ static size_t s_write_headers(es_aws_header *hdr, size_t n, const es_s3_write_op
         n += s_opt_header(&hdr[n], "if-none-match", opt->if_none_match ? "*" : NULL);
     }
     if (metadata && opt->source) {
+        n += s_opt_header(&hdr[n], S_META_BUCKET, opt->source->bucket);
         n += s_opt_header(&hdr[n], S_META_ETAG, opt->source->etag);
         n += s_opt_header(&hdr[n], S_META_VERSION, opt->source->version_id);
         n += s_opt_header(&hdr[n], S_META_SEQUENCER, opt->source->sequencer);
@@ -167,6 +169,7 @@ static es_err s_object_info(const es_http_response *resp, es_s3_object_info *inf
     s_copy_header(resp, "ETag", info->etag, sizeof info->etag);
     s_copy_header(resp, "Content-Type", info->content_type, sizeof info->content_type);
     s_copy_header(resp, "x-amz-version-id", info->version_id, sizeof info->version_id);
+    s_copy_header(resp, S_META_BUCKET, info->source.bucket, sizeof info->source.bucket);
     s_copy_header(resp, S_META_ETAG, info->source.etag, sizeof info->source.etag);
     s_copy_header(resp, S_META_VERSION, info->source.version_id, sizeof info->source.version_id);
     s_copy_header(resp, S_META_SEQUENCER, info->source.sequencer, sizeof info->source.sequencer);

@@ -34,12 +34,14 @@ void es_s3_client_free(es_s3_client *c);
 size_t es_s3_etag_bare(const char *etag, size_t len, const char **bare);
 
 /* The source object an exifstrip output was made from, recorded as user
- * metadata: x-amz-meta-exifstrip-source-etag (without quotes),
- * -source-version-id and -source-sequencer (the S3 event's). With the write
- * id (es_s3_write_options) it is the only user metadata exifstrip writes.
- * Empty fields are not written; HEAD/GET fill them from the headers ("" if
- * absent). */
+ * metadata: x-amz-meta-exifstrip-source-bucket, -source-etag (without
+ * quotes), -source-version-id and -source-sequencer (the S3 event's; a
+ * sequencer orders events of one key in one bucket only). With the write id
+ * (es_s3_write_options) it is the only user metadata exifstrip writes. Empty
+ * fields are not written; HEAD/GET fill them from the headers ("" if absent:
+ * copies written before the bucket was recorded have none). */
 typedef struct es_s3_source_id {
+    char bucket[256];
     char etag[128];
     char version_id[1025];
     char sequencer[128];
