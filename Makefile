@@ -43,7 +43,7 @@ endif
 PKGS      := jansson libturbojpeg expat
 STATIC_PKGS ?= jansson libturbojpeg expat
 DL_PKGS   := libcurl openssl libexif
-TEST_PKGS := libjpeg libexif
+TEST_PKGS := libjpeg libexif lcms2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 # Each static package's archive by full path ($(CC) -print-file-name prints a
 # bare name when it finds none: that package is then linked shared).
@@ -125,7 +125,8 @@ $(BUILD)/libestest.a: $(TSUP_OBJ)
 $(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a
 	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
 
-# Tests may use libjpeg (fixture encoding/decoding) on top of the product's libraries.
+# Tests may use libjpeg (fixture encoding/decoding) and liblcms2 (ICC profiles for the
+# scrub tests: tests/jpeg/icc_util.h) on top of the product's libraries.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)

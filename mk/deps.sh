@@ -21,10 +21,11 @@ cd "$(dirname "$0")/.."
 # clang + compiler-rt (libFuzzer), awscli (emulator compatibility), curl, node/npm;
 # the benchmark's baseline worker and peak-RSS measurement (python3-boto3,
 # python3-piexif, time), which `make test` smoke-tests (tests/bench); openssl
-# (the https emulator's self-signed certificate: tests/e2e/https_test.sh, make bench).
+# (the https emulator's self-signed certificate: tests/e2e/https_test.sh, make bench);
+# liblcms2-dev (tests only: real ICC profiles for the scrub tests, tests/jpeg/icc_util.h).
 APT_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libjpeg-dev
 libturbojpeg0-dev libexif-dev libexpat1-dev clang clang-format awscli curl ca-certificates systemd
-python3-boto3 python3-piexif time openssl"
+python3-boto3 python3-piexif time openssl liblcms2-dev"
 if [ "${1:-}" = --containers ] || [ "${1:-}" = --arm64-image ]; then
     APT_PKGS="$APT_PKGS podman buildah podman-compose runc debootstrap uidmap
 golang-github-containernetworking-plugin-dnsname"

@@ -74,6 +74,19 @@ bool es_jpeg_policy_keeps(const es_jpeg_policy *policy, es_jpeg_kind kind);
  * limit are dropped. SIZE_MAX (copy it all) for every other kind. */
 size_t es_jpeg_policy_payload_limit(es_jpeg_kind kind);
 
+/* What the stripper does to a kept ICC profile (reported with its chunk 1):
+ * the colour tags are kept byte for byte, 'desc' and 'cprt' get an empty
+ * text, every other tag is removed from the table and every byte no kept tag
+ * references is zeroed, and so are the header's creation date, device
+ * manufacturer and model and profile ID. */
+typedef struct es_jpeg_icc_scrub {
+    bool done;     /* set on chunk 1 of a kept profile */
+    uint16_t tags; /* tags the profile lists */
+    uint16_t kept, blanked, removed;
+    char blanked_tags[12]; /* "desc cprt" */
+    char removed_tags[48]; /* the first removed tags, "dmnd dmdd meta" (" ..." when more) */
+} es_jpeg_icc_scrub;
+
 /* One parsed segment, reported through the optional segment callback (used by
  * `exifstrip inspect`). offset is the position of the marker's 0xFF in the
  * input (of the first 0xFF fill byte before it, if any); length is the whole
@@ -89,8 +102,18 @@ typedef struct es_jpeg_segment {
     /* Bytes of a kept segment that were not copied: a kept segment is reduced
      * to the fields the policy names (JFIF: the 14-byte header, thumbnail
      * dropped and its size written as 0x0; Adobe: the 12-byte payload), with
-     * its length field rewritten. 0 for every other segment. */
+     * its length field rewritten. For a kept ICC chunk: the bytes cut after
+     * the profile's declared size. 0 for every other segment. */
     uint64_t removed;
+    /* Bytes of a kept segment copied with another value: the identifying
+     * parts of a kept ICC profile, zeroed or replaced by an empty text (the
+     * segment keeps its length; not counted in removed). */
+    uint64_t scrubbed;
+    /* APP2 ICC_PROFILE under keep_icc: why this chunk was dropped (static
+     * text: not a profile, bad numbering, a second profile ...), else NULL;
+     * and for chunk 1 of a kept profile, what the scrub did to it. */
+    const char *icc_note;
+    es_jpeg_icc_scrub icc;
     /* For APPn: the identifier at the start of the payload, printable, NUL-terminated. */
     char ident[32];
 } es_jpeg_segment;
@@ -102,6 +125,10 @@ typedef struct es_jpeg_stats {
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t removed_bytes[ES_JPEG_KIND_COUNT]; /* bytes dropped, by kind (incl. trimmed tails) */
+    /* Bytes of kept segments written with another value (ICC profile text and
+     * device data zeroed: es_jpeg_segment.scrubbed); bytes_in = bytes_out + the
+     * removed bytes still holds. */
+    uint64_t scrubbed_bytes;
     uint32_t removed_count[ES_JPEG_KIND_COUNT]; /* segments dropped, by kind (trailer: 0/1) */
     bool exif_has_gps; /* IFD0 has a GPSInfo pointer (tag 0x8825) to a non-empty (or unreadable) IFD */
     uint16_t exif_orientation; /* IFD0 Orientation (1..8), 0 if absent */

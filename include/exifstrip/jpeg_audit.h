@@ -37,17 +37,19 @@ void es_jpeg_audit_free(es_jpeg_audit *a);
 
 /* One thing an audited JPEG still carries that the policy removes. */
 typedef struct es_jpeg_audit_item {
-    const char *name;  /* "gps", "exif-thumbnail", or a kind name ("exif", "xmp", "trailer", ...) */
+    const char *name; /* "gps", "exif-thumbnail", "icc-text", or a kind name ("exif", "xmp", "trailer", ...) */
     const char *text;  /* for people: "GPS position", "XMP packet", the trailer's look */
     uint32_t segments; /* segments of that kind removed (0 for gps/exif-thumbnail/trimmed kinds) */
-    uint64_t bytes;    /* bytes the policy removes for it (0 for gps/exif-thumbnail) */
+    uint64_t bytes;    /* bytes the policy removes (icc-text: zeroes) for it (0 for gps/exif-thumbnail) */
 } es_jpeg_audit_item;
 
-#define ES_JPEG_AUDIT_MAX_ITEMS (ES_JPEG_KIND_COUNT + 2)
+#define ES_JPEG_AUDIT_MAX_ITEMS (ES_JPEG_KIND_COUNT + 3)
 
 /* The items of a successful audit, in a fixed order: "gps" and
  * "exif-thumbnail" (facts of the first Exif segment) first, then every kind
- * with removed bytes in es_jpeg_kind order. Returns how many were written to
+ * with removed bytes in es_jpeg_kind order, then "icc-text" when a kept ICC
+ * profile has bytes the scrub changes (stats.scrubbed_bytes: its bytes, 0
+ * segments). Returns how many were written to
  * out (room for ES_JPEG_AUDIT_MAX_ITEMS); 0 means clean. A refused input has
  * no items (its status says why). */
 size_t es_jpeg_audit_items(const es_jpeg_audit_result *r, es_jpeg_audit_item *out);

@@ -129,5 +129,8 @@ size_t es_jpeg_audit_items(const es_jpeg_audit_result *r, es_jpeg_audit_item *ou
         out[n++] = (es_jpeg_audit_item){es_jpeg_kind_name((es_jpeg_kind)k), text, r->stats.removed_count[k],
                                         r->stats.removed_bytes[k]};
     }
+    if (r->stats.scrubbed_bytes > 0)
+        out[n++] = (es_jpeg_audit_item){"icc-text", "identifying text or device data in the ICC profile", 0,
+                                        r->stats.scrubbed_bytes};
     return n;
 }

@@ -14,8 +14,10 @@
  * meaning is not yet known (fill bytes, an FF at the end of a chunk) are only
  * counted and re-emitted later, so the hold never grows. Memory is O(1): the
  * struct, plus the first Exif payload (<= 65533 bytes) buffered only while it
- * is being read, for the IFD0 peek (GPS pointer, Orientation). The output and
- * the error (code and message) are the same however the input is split.
+ * is being read, for the IFD0 peek (GPS pointer, Orientation), and a kept ICC
+ * profile's first chunk (<= 65533 bytes, until its scrub plan is built: icc.h)
+ * and that plan. The output and the error (code and message) are the same
+ * however the input is split.
  *
  * Rules (the README copies this table)
  *   Input                                     Outcome
@@ -26,8 +28,16 @@
  *                                             0x0 and the thumbnail dropped; Adobe to its
  *                                             12-byte payload. Shorter ones (not a valid
  *                                             header, ignored by decoders): dropped
- *   APP2 ICC_PROFILE                          kept (policy keep_icc, default on; all chunks in
- *                                             their order)
+ *   APP2 ICC_PROFILE                          kept scrubbed (policy keep_icc, default on): the
+ *                                             same chunks and lengths, colour tags byte for
+ *                                             byte, 'desc'/'cprt' empty, other tags and the
+ *                                             header's date, device and ID zeroed (icc.h);
+ *                                             bytes past the declared size cut. Dropped, with
+ *                                             every later ICC chunk: a chunk 1 that is not a
+ *                                             profile (header and tag table in it), numbers
+ *                                             not 1..count in order with one count, a second
+ *                                             profile, a chunk past the declared size that
+ *                                             is not the last
  *   other APP0/APP2/APP14, APP1 (Exif, XMP,   dropped
  *   extended XMP, anything), APP3-APP13,
  *   APP15, COM (policy keep_comments)
@@ -71,6 +81,7 @@
 #include "exifstrip/jpeg.h"
 #include "jpeg/cursor.h"
 #include "jpeg/exif_peek.h"
+#include "jpeg/icc.h"
 #include "jpeg/markers.h"
 #include "jpeg/scan.h"
 
@@ -78,6 +89,16 @@
 #define S_SNIFF_LEN 32 /* bytes es_jpeg_sniff_type gets, the same however input is split */
 #define S_LLU(x) ((unsigned long long)(x))
 #define S_FAIL(s, code, ...) es_error_set(&(s)->error, (code), __VA_ARGS__)
+
+#define S_ICC_HEAD 14 /* "ICC_PROFILE\0", chunk number, chunk count */
+
+/* Where the kept ICC profile is (policy keep_icc). */
+typedef enum s_icc_state {
+    S_ICC_NONE,   /* no ICC chunk yet */
+    S_ICC_ACTIVE, /* chunks 1..icc_seq of icc_count passed */
+    S_ICC_DONE,   /* the profile is complete: another chunk is a second profile */
+    S_ICC_DEAD    /* a chunk was dropped: every later one is too */
+} s_icc_state;
 
 typedef enum s_state {
     S_START,   /* expecting SOI */
@@ -119,6 +140,19 @@ struct es_jpeg_stripper {
     uint8_t *exif;
     size_t exif_len;
     bool exif_seen, exif_capture;
+
+    /* The kept ICC profile: chunk 1's body buffered until the plan is built,
+     * later chunks patched as they stream past. */
+    s_icc_state icc_state;
+    uint8_t icc_seq, icc_count;
+    bool icc_chunk;   /* the current segment is a kept ICC chunk */
+    bool icc_capture; /* ... and its body goes to icc_first (chunk 1) */
+    uint8_t *icc_first;
+    size_t icc_first_len;
+    es_icc_plan *icc;
+    uint64_t icc_next; /* profile offset of the next chunk's data */
+    uint64_t icc_at;   /* ... and of the current chunk's data */
+    uint32_t icc_body; /* the current chunk's body length */
 };
 
 static uint64_t s_at(const es_jpeg_stripper *s, const es_jpeg_cursor *c) { return s->base + c->pos; }
@@ -205,6 +239,7 @@ static void s_end_segment(es_jpeg_stripper *s)
         s->stats.removed_count[s->seg.kind]++;
     } else {
         s->stats.removed_bytes[s->seg.kind] += s->seg.removed;
+        s->stats.scrubbed_bytes += s->seg.scrubbed;
     }
     s->last_marker = s->seg.marker;
     s->last_offset = s->seg.offset;
@@ -342,6 +377,166 @@ static es_err s_trim_header(es_jpeg_stripper *s, es_jpeg_cursor *c, const uint8_
     return ES_OK;
 }
 
+/* Why an ICC chunk (body bytes, its payload starting at p) cannot be kept
+ * after the chunks before it, or NULL. */
+static const char *s_icc_refusal(const es_jpeg_stripper *s, const uint8_t *p, size_t body)
+{
+    if (s->icc_state == S_ICC_DEAD)
+        return "after an ICC chunk that was dropped";
+    if (s->icc_state == S_ICC_DONE || (s->icc_state == S_ICC_ACTIVE && body >= S_ICC_HEAD && p[12] == 1))
+        return "a second ICC profile";
+    if (body < S_ICC_HEAD)
+        return "ICC chunk header cut short";
+    if (p[12] == 0 || p[12] > p[13])
+        return "invalid ICC chunk number";
+    if (s->icc_state == S_ICC_NONE)
+        return p[12] == 1 ? NULL : "ICC chunk before chunk 1";
+    if (p[13] != s->icc_count)
+        return "ICC chunk count differs from chunk 1's";
+    return p[12] == s->icc_seq + 1 ? NULL : "ICC chunk out of order";
+}
+
+/* Drops the current ICC chunk and every later one, saying why. */
+static void s_icc_drop(es_jpeg_stripper *s, const char *why)
+{
+    s->seg.kept = false;
+    s->seg.icc_note = why;
+    s->icc_state = S_ICC_DEAD;
+    s->icc_chunk = s->icc_capture = false;
+}
+
+/* How many of the current chunk's data bytes lie within the profile's
+ * declared size, or -1 when the chunk runs past it without being the last. */
+static int64_t s_icc_data_kept(const es_jpeg_stripper *s)
+{
+    uint64_t data = s->icc_body - S_ICC_HEAD, size = s->icc->size;
+    uint64_t fit = s->icc_at >= size ? 0 : size - s->icc_at < data ? size - s->icc_at : data;
+    if (fit < data && s->icc_seq != s->icc_count)
+        return -1;
+    return (int64_t)fit;
+}
+
+/* Emits the marker and length field of a kept ICC chunk, cut to the data
+ * within the declared size; false when the chunk must be dropped instead. */
+static es_err s_icc_emit_header(es_jpeg_stripper *s, bool *kept)
+{
+    int64_t fit = s_icc_data_kept(s);
+    *kept = fit >= 0;
+    if (!*kept) {
+        s_icc_drop(s, "ICC chunk runs past the profile's declared size");
+        return ES_OK;
+    }
+    uint32_t len = 2 + S_ICC_HEAD + (uint32_t)fit;
+    uint8_t tail[3] = {s->seg.marker, (uint8_t)(len >> 8), (uint8_t)len};
+    s->seg.removed += s->icc_body - S_ICC_HEAD - (uint64_t)fit;
+    return s_emit_marker(s, tail, sizeof tail);
+}
+
+/* A kept ICC chunk's header (p: length field and identifier peek): checks
+ * its number; chunk 1 is buffered (the plan needs its table), a later one's
+ * marker and (maybe cut) length are emitted now and its body is patched as
+ * it streams. */
+static es_err s_icc_begin(es_jpeg_stripper *s, es_jpeg_cursor *c, const uint8_t *p, size_t body)
+{
+    const char *why = s_icc_refusal(s, p + 2, body);
+    ES_GUARD(es_jpeg_cursor_skip(c, 2));
+    s->seg.length += 2;
+    s->body_left = (uint32_t)body;
+    s->state = S_BODY;
+    if (why) {
+        s_icc_drop(s, why);
+        return ES_OK;
+    }
+    s->icc_seq = p[2 + 12];
+    s->icc_count = p[2 + 13];
+    s->icc_body = (uint32_t)body;
+    s->icc_at = s->icc_next;
+    s->icc_next += body - S_ICC_HEAD;
+    s->icc_chunk = true;
+    s->icc_state = s->icc_seq == s->icc_count ? S_ICC_DONE : S_ICC_ACTIVE;
+    if (s->icc_seq == 1) {
+        s->icc_first = malloc(body);
+        if (!s->icc_first)
+            return S_FAIL(s, ES_ERR_NOMEM, "offset %llu: no memory to scrub the ICC profile",
+                          S_LLU(s->seg.offset));
+        s->icc_first_len = 0;
+        s->icc_capture = true;
+        return ES_OK;
+    }
+    bool kept;
+    return s_icc_emit_header(s, &kept);
+}
+
+/* Emits n body bytes of a kept ICC chunk that start pos bytes into its
+ * body: the chunk header as is, the profile data scrubbed, nothing past the
+ * declared size. */
+static es_err s_icc_emit(es_jpeg_stripper *s, const uint8_t *p, size_t n, size_t pos)
+{
+    uint8_t buf[4096];
+    if (pos < S_ICC_HEAD) {
+        size_t k = n < S_ICC_HEAD - pos ? n : S_ICC_HEAD - pos;
+        ES_GUARD(s_emit(s, p, k));
+        p += k;
+        n -= k;
+        pos += k;
+    }
+    while (n > 0) {
+        uint64_t at = s->icc_at + (pos - S_ICC_HEAD);
+        if (at >= s->icc->size)
+            return ES_OK; /* cut: counted when the header was emitted */
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        if (k > s->icc->size - at)
+            k = (size_t)(s->icc->size - at);
+        s->seg.scrubbed += es_icc_apply(s->icc, (uint32_t)at, p, buf, k);
+        ES_GUARD(s_emit(s, buf, k));
+        p += k;
+        n -= k;
+        pos += k;
+    }
+    return ES_OK;
+}
+
+/* Chunk 1 is complete: builds the plan from its data, then emits the chunk
+ * scrubbed, or drops it (and every later chunk) when it is not a profile. */
+static es_err s_icc_finish_first(es_jpeg_stripper *s)
+{
+    const char *why = NULL;
+    s->icc_capture = false;
+    if (!s->icc)
+        s->icc = malloc(sizeof *s->icc);
+    if (!s->icc)
+        return S_FAIL(s, ES_ERR_NOMEM, "offset %llu: no memory to scrub the ICC profile", S_LLU(s->seg.offset));
+    if (es_icc_plan_build(s->icc, s->icc_first + S_ICC_HEAD, s->icc_first_len - S_ICC_HEAD, &why) != ES_OK) {
+        s_icc_drop(s, why);
+    } else {
+        bool kept;
+        ES_GUARD(s_icc_emit_header(s, &kept));
+        if (kept) {
+            es_jpeg_icc_scrub *r = &s->seg.icc;
+            r->done = true;
+            r->tags = (uint16_t)s->icc->tags;
+            r->kept = (uint16_t)s->icc->kept;
+            r->blanked = (uint16_t)s->icc->blanked;
+            r->removed = (uint16_t)s->icc->removed;
+            for (size_t i = 0; i < s->icc->nblank; i++)
+                es_icc_sig_text(s->icc->blank[i].sig, r->blanked_tags + 5 * i);
+            for (size_t i = 1; i < s->icc->nblank; i++)
+                r->blanked_tags[5 * i - 1] = ' ';
+            for (uint32_t i = 0; i < s->icc->removed && i < ES_ICC_REPORT_SIGS; i++) {
+                es_icc_sig_text(s->icc->removed_sigs[i], r->removed_tags + 5 * i);
+                if (i > 0)
+                    r->removed_tags[5 * i - 1] = ' ';
+            }
+            if (s->icc->removed > ES_ICC_REPORT_SIGS)
+                memcpy(r->removed_tags + 5 * ES_ICC_REPORT_SIGS - 1, " ...", 5);
+            ES_GUARD(s_icc_emit(s, s->icc_first, s->icc_first_len, 0));
+        }
+    }
+    free(s->icc_first);
+    s->icc_first = NULL;
+    return ES_OK;
+}
+
 static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
 {
     uint64_t at = s->seg.offset + s->ffs - 1;
@@ -379,6 +574,8 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
     }
     if (s->seg.kept && es_jpeg_policy_payload_limit(s->seg.kind) != SIZE_MAX)
         return s_trim_header(s, c, p, body);
+    if (s->seg.kept && s->seg.kind == ES_JPEG_KIND_ICC)
+        return s_icc_begin(s, c, p, body);
     lenb[0] = p[0];
     lenb[1] = p[1];
     ES_GUARD(es_jpeg_cursor_skip(c, 2));
@@ -411,8 +608,14 @@ static es_err s_step_body(es_jpeg_stripper *s, es_jpeg_cursor *c)
         size_t n;
         ES_GUARD(es_jpeg_cursor_need(c, 1));
         n = es_jpeg_cursor_take(c, s->body_left, &p);
-        if (s->seg.kept && !s->trimmed)
+        if (s->icc_capture) {
+            memcpy(s->icc_first + s->icc_first_len, p, n);
+            s->icc_first_len += n;
+        } else if (s->icc_chunk) {
+            ES_GUARD(s_icc_emit(s, p, n, s->icc_body - s->body_left));
+        } else if (s->seg.kept && !s->trimmed) {
             ES_GUARD(s_emit(s, p, n));
+        }
         if (s->exif_capture) {
             memcpy(s->exif + s->exif_len, p, n);
             s->exif_len += n;
@@ -424,6 +627,9 @@ static es_err s_step_body(es_jpeg_stripper *s, es_jpeg_cursor *c)
     }
     if (s->exif_capture)
         s_finish_exif(s);
+    if (s->icc_capture)
+        ES_GUARD(s_icc_finish_first(s));
+    s->icc_chunk = false;
     if (s->seg.marker == ES_JPEG_M_SOS) {
         s->ffs = 0;
         s->state = S_ENTROPY; /* the scan is reported when its data ends */
@@ -679,5 +885,7 @@ void es_jpeg_stripper_free(es_jpeg_stripper *s)
     if (!s)
         return;
     free(s->exif);
+    free(s->icc_first);
+    free(s->icc);
     free(s);
 }

@@ -116,7 +116,7 @@ static void s_fixture_case(es_fixture_opts o, const char *expect_items, es_jpeg_
 static void test_each_kind(void)
 {
     s_fixture_case((es_fixture_opts){.seed = 1}, "", 0);
-    s_fixture_case((es_fixture_opts){.icc_chunks = 2, .seed = 2}, "", 0); /* ICC is kept */
+    s_fixture_case((es_fixture_opts){.icc_chunks = 2, .seed = 2}, "icc-text", 0); /* ICC is kept, scrubbed */
     s_fixture_case((es_fixture_opts){.exif = true}, "exif", 0);
     s_fixture_case((es_fixture_opts){.exif_gps = true}, "gps,exif", 0);
     s_fixture_case((es_fixture_opts){.exif_thumbnail = true}, "exif-thumbnail,exif", 0);

@@ -119,8 +119,22 @@ void es_fixture_seg_iptc(es_fixture_buf *out)
     es_fixture_buf_free(&p);
 }
 
-/* A profile-shaped blob: 128-byte header ('acsp', RGB/XYZ, display class),
- * a tag table and filler, sized so that each chunk carries some bytes. */
+/* A v2 display profile in the shape real ones have: a header naming a date,
+ * a device maker and model, and a tag table with the texts the stripper
+ * scrubs ('desc': textDescriptionType, 'cprt': textType, a private 'ZZZZ'
+ * tag) around the colour tags it keeps ('wtpt', and an 'A2B0' of filler
+ * sized so that each chunk carries some bytes). */
+static void s_icc_text_tag(es_fixture_buf *b, const char *type, const char *text, uint32_t size)
+{
+    size_t start = b->len, n = strlen(text);
+    es_fixture_buf_str(b, type);
+    es_fixture_buf_fill(b, 0, 4);
+    if (!strcmp(type, "desc"))
+        es_fixture_buf_be32(b, (uint32_t)n + 1);
+    es_fixture_buf_put(b, text, n);
+    es_fixture_buf_fill(b, 0, size - (b->len - start));
+}
+
 static void s_icc_profile(int chunks, es_fixture_buf *b)
 {
     uint32_t size = 560u + 300u * (uint32_t)chunks;
@@ -131,14 +145,25 @@ static void s_icc_profile(int chunks, es_fixture_buf *b)
     static const uint8_t date[12] = {0x07, 0xE5, 0, 6, 0, 1, 0, 12, 0, 34, 0, 56};
     es_fixture_buf_put(b, date, sizeof date);
     es_fixture_buf_str(b, "acspAPPL");
-    es_fixture_buf_fill(b, 0, 128 - 44);
-    es_fixture_buf_be32(b, 3); /* tag count */
-    static const char *tags[3] = {"desc", "wtpt", "cprt"};
-    for (uint32_t i = 0; i < 3; i++) {
+    es_fixture_buf_fill(b, 0, 4);
+    es_fixture_buf_str(b, "APPLJANE"); /* device manufacturer and model */
+    es_fixture_buf_fill(b, 0, 128 - 56);
+    static const char *tags[5] = {"desc", "wtpt", "cprt", "ZZZZ", "A2B0"};
+    static const uint32_t at[5] = {204, 304, 324, 384, 444};
+    es_fixture_buf_be32(b, 5); /* tag count; the table ends at 192, the data starts at 204 */
+    for (uint32_t i = 0; i < 5; i++) {
         es_fixture_buf_str(b, tags[i]);
-        es_fixture_buf_be32(b, 168 + 40 * i);
-        es_fixture_buf_be32(b, 40);
+        es_fixture_buf_be32(b, at[i]);
+        es_fixture_buf_be32(b, i == 4 ? size - at[i] : (i + 1 < 5 ? at[i + 1] : size) - at[i]);
     }
+    es_fixture_buf_fill(b, 0, 12);
+    s_icc_text_tag(b, "desc", "Jane Fixture's monitor", 100);
+    static const uint8_t wtpt[20] = {'X',  'Y',  'Z', ' ', 0, 0, 0, 0, 0,    0,
+                                     0xF6, 0xD6, 0,   1,   0, 0, 0, 0, 0xD3, 0x2D};
+    es_fixture_buf_put(b, wtpt, sizeof wtpt);
+    s_icc_text_tag(b, "text", "Copyright Jane Fixture, 1 Fixture Lane", 60);
+    s_icc_text_tag(b, "text", "serial FIXTURE-SN-0042", 60);
+    es_fixture_buf_str(b, "mft2");
     uint32_t st = 777;
     while (!b->failed && b->len < size) {
         uint8_t v = (uint8_t)es_fixture_rand(&st);

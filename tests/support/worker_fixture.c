@@ -204,6 +204,29 @@ uint8_t *es_wfix_pad_with_icc(const uint8_t *jpeg, size_t len, size_t total)
             s[k] = (uint8_t)(k * 31 + i);
         off += seg;
     }
+    /* A profile the stripper keeps byte for byte: a header with nothing to
+     * scrub and one colour tag ('A2B0') over all the rest. */
+    size_t data = off - 2 - chunks * head;
+    uint8_t *h = j + 2 + head;
+    if ((chunks == 1 ? last : first) < head + 144) {
+        free(j);
+        return NULL;
+    }
+    memset(h, 0, 144);
+    h[0] = (uint8_t)(data >> 24);
+    h[1] = (uint8_t)(data >> 16);
+    h[2] = (uint8_t)(data >> 8);
+    h[3] = (uint8_t)data;
+    h[8] = 2;
+    memcpy(h + 12, "mntrRGB XYZ ", 12);
+    memcpy(h + 36, "acsp", 4);
+    h[131] = 1;
+    memcpy(h + 132, "A2B0", 4);
+    h[139] = 144;
+    h[140] = (uint8_t)((data - 144) >> 24);
+    h[141] = (uint8_t)((data - 144) >> 16);
+    h[142] = (uint8_t)((data - 144) >> 8);
+    h[143] = (uint8_t)(data - 144);
     memcpy(j + off, jpeg + 2, len - 2);
     return j;
 }

@@ -44,10 +44,10 @@ void es_wfix_s3_event(char *out, size_t size, const char *bucket, const char *ke
 /* A valid JPEG (with EXIF/GPS, XMP and a comment) whose stripped output is
  * still at least min_output bytes, thanks to kept ICC chunks. Caller frees. */
 int es_wfix_big_jpeg(size_t min_output, uint8_t **out, size_t *len);
-/* jpeg (len bytes, SOI first) with APP2 ICC_PROFILE chunks (kept by the
- * stripper) inserted after its SOI so that it is exactly total bytes
- * (malloc'd, caller frees); NULL when it cannot be (too little or more than
- * 255 chunks' worth of padding). */
+/* jpeg (len bytes, SOI first) with APP2 ICC_PROFILE chunks (a profile with
+ * nothing to scrub, kept byte for byte by the stripper) inserted after its SOI so that it is exactly total bytes
+ * (malloc'd, caller frees); NULL when it cannot be (too little - under 162
+ * bytes in the first chunk - or more than 255 chunks' worth of padding). */
 uint8_t *es_wfix_pad_with_icc(const uint8_t *jpeg, size_t len, size_t total);
 
 /* Sequence number of the emulator's newest logged request (0 if none). */
