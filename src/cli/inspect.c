@@ -31,9 +31,11 @@ static const char s_usage_text[] =
     "\n"
     "Lists every segment of each JPEG FILE ('-' = stdin): offset, length, marker,\n"
     "kind, detail and whether 'exifstrip strip' would keep it, REMOVE it, or TRIM\n"
-    "it (keep only its header: a JFIF thumbnail, bytes after the Adobe header), then\n"
-    "what the EXIF data reveals (GPS position, orientation, camera make/model,\n"
-    "capture time, thumbnail) and how many bytes stripping would remove.\n"
+    "it (keep only its header: a JFIF thumbnail, bytes after the Adobe header), or\n"
+    "SCRUB it (an ICC profile kept with its text, device data and date zeroed:\n"
+    "the detail says which tags), then what the EXIF data reveals (GPS position,\n"
+    "orientation, camera make/model, capture time, thumbnail), how many bytes\n"
+    "stripping would remove and, apart from them, how many it would zero.\n"
     "\n"
     "options:\n"
     "      --json            one JSON object per file, one per line (JSON Lines)\n"
@@ -66,7 +68,7 @@ typedef struct s_file {
     bool have_exif;
     es_cli_exif exif;
     es_cli_orientation orient;
-    uint64_t would_remove, trailer;
+    uint64_t would_remove, would_scrub, trailer;
 } s_file;
 
 static void s_collect(void *ctx, const es_jpeg_segment *seg)
@@ -134,7 +136,17 @@ static void s_detail(int fd, const es_jpeg_segment *g, char *buf, size_t cap)
                  d.jfif_thumb_height);
         break;
     case ES_JPEG_KIND_ADOBE: snprintf(buf, cap, "Adobe, transform %u", d.adobe_transform); break;
-    case ES_JPEG_KIND_ICC: snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", d.icc_chunk, d.icc_chunks); break;
+    case ES_JPEG_KIND_ICC: {
+        int n = snprintf(buf, cap, "ICC_PROFILE chunk %u/%u", d.icc_chunk, d.icc_chunks);
+        size_t at = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+        if (g->icc_note)
+            snprintf(buf + at, cap - at, ": %s", g->icc_note);
+        else if (g->icc.done)
+            snprintf(buf + at, cap - at, ", scrubbed: %u of %u tags kept%s%s; removed %u%s%s%s", g->icc.kept,
+                     g->icc.tags, g->icc.blanked ? "; emptied " : "", g->icc.blanked_tags, g->icc.removed,
+                     g->icc.removed ? " (" : "", g->icc.removed_tags, g->icc.removed ? ")" : "");
+        break;
+    }
     case ES_JPEG_KIND_FRAME:
         snprintf(buf, cap, "%ux%u, %u components, %u-bit", d.frame_width, d.frame_height, d.frame_components,
                  d.frame_precision);
@@ -278,6 +290,7 @@ static void s_analyse(const es_jpeg_policy *policy, const es_orient_config *orie
     for (size_t i = 0; i < f->segs.n; i++) {
         const es_jpeg_segment *g = &f->segs.v[i];
         f->would_remove += g->kept ? g->removed : g->length;
+        f->would_scrub += g->kept ? g->scrubbed : 0;
         if (g->kind == ES_JPEG_KIND_TRAILER)
             f->trailer += g->length;
     }
@@ -313,17 +326,20 @@ static const char *s_marker(const es_jpeg_segment *g, const char *none)
     return g->kind == ES_JPEG_KIND_TRAILER ? none : es_jpeg_marker_name(g->marker);
 }
 
-/* keep, REMOVE, or TRIM (kept, reduced to its header). */
+/* keep, REMOVE, TRIM (kept, reduced to its header, or an ICC chunk cut at
+ * the profile's end), or SCRUB (kept with the same length, bytes zeroed: ICC). */
 static const char *s_action(const es_jpeg_segment *g, bool upper)
 {
     if (!g->kept)
         return upper ? "REMOVE" : "remove";
-    return g->removed ? (upper ? "TRIM" : "trim") : "keep";
+    if (g->removed)
+        return upper ? "TRIM" : "trim";
+    return g->scrubbed ? (upper ? "SCRUB" : "scrub") : "keep";
 }
 
 static void s_print_text(const s_file *f)
 {
-    char detail[96], size[32];
+    char detail[192], size[32];
     printf("%s: %llu bytes\n", f->shown, (unsigned long long)f->info.bytes);
     printf("  %10s %10s  %-7s %-10s %-34s %s\n", "OFFSET", "LENGTH", "MARKER", "KIND", "DETAIL", "ACTION");
     for (size_t i = 0; i < f->segs.n; i++) {
@@ -334,6 +350,8 @@ static void s_print_text(const s_file *f)
                s_action(g, true));
         if (g->kept && g->removed)
             printf(" (remove %llu bytes)", (unsigned long long)g->removed);
+        if (g->kept && g->scrubbed)
+            printf(" (zero %llu bytes)", (unsigned long long)g->scrubbed);
         putchar('\n');
     }
     if (f->segs.dropped)
@@ -348,6 +366,9 @@ static void s_print_text(const s_file *f)
     if (f->info.bytes)
         printf(", %.1f%%", 100.0 * (double)f->would_remove / (double)f->info.bytes);
     printf(")%s\n", f->trailer ? ", including the trailer" : "");
+    if (f->would_scrub)
+        printf("  would zero: %llu bytes of ICC profile text and device data (kept, same length)\n",
+               (unsigned long long)f->would_scrub);
     if (f->failure.code != ES_OK)
         printf("  REFUSED: %s\n", f->failure.msg);
 }
@@ -424,7 +445,7 @@ static json_t *s_orientation_json(const es_cli_orientation *o)
 static void s_print_json(const s_file *f)
 {
     json_t *o = json_object(), *segs = json_array();
-    char detail[96];
+    char detail[192];
     json_object_set_new(o, "file", s_jstr(f->path));
     json_object_set_new(o, "ok", json_boolean(f->failure.code == ES_OK));
     json_object_set_new(o, "error", f->failure.code == ES_OK ? json_null() : s_jstr(f->failure.msg));
@@ -443,6 +464,14 @@ static void s_print_json(const s_file *f)
         json_object_set_new(s, "detail", s_jstr(detail));
         json_object_set_new(s, "action", json_string(s_action(g, false)));
         json_object_set_new(s, "removed_bytes", json_integer((json_int_t)(g->kept ? g->removed : g->length)));
+        json_object_set_new(s, "scrubbed_bytes", json_integer((json_int_t)(g->kept ? g->scrubbed : 0)));
+        if (g->icc_note)
+            json_object_set_new(s, "icc_note", json_string(g->icc_note));
+        if (g->icc.done)
+            json_object_set_new(s, "icc_scrub",
+                                json_pack("{s:i, s:i, s:s, s:i, s:s}", "tags", (int)g->icc.tags, "kept",
+                                          (int)g->icc.kept, "emptied", g->icc.blanked_tags, "removed",
+                                          (int)g->icc.removed, "removed_tags", g->icc.removed_tags));
         json_array_append_new(segs, s);
     }
     json_object_set_new(o, "segments", segs);
@@ -451,6 +480,7 @@ static void s_print_json(const s_file *f)
     json_object_set_new(o, "exif", f->have_exif ? s_exif_json(&f->exif) : json_null());
     json_object_set_new(o, "orientation", s_orientation_json(&f->orient));
     json_object_set_new(o, "would_remove_bytes", json_integer((json_int_t)f->would_remove));
+    json_object_set_new(o, "would_scrub_bytes", json_integer((json_int_t)f->would_scrub));
     json_object_set_new(o, "trailer_bytes", json_integer((json_int_t)f->trailer));
     json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
     fputc('\n', stdout);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # inspect_test.sh - behaviour of `exifstrip inspect`: the segment table with
-# keep/REMOVE/TRIM under the default policy, the libexif summary (GPS position,
+# keep/REMOVE/TRIM/SCRUB under the default policy (ICC scrub and dropped chunks), the libexif summary (GPS position,
 # orientation, camera, thumbnail), JSON Lines output, refusals and exit codes
 # (a stdout that cannot be written is an I/O error).
 source "$(dirname "$0")/../harness/lib.sh"
@@ -21,7 +21,8 @@ t_text_table() {
     check_eq "exit status" "$?" 0
     check "Exif listed as REMOVE" grep -Eq '^ +2[0-9] +[0-9]+ +APP1 +exif +Exif +REMOVE$' "$d/out"
     check "XMP listed as REMOVE" grep -Eq 'APP1 +xmp +XMP packet +REMOVE$' "$d/out"
-    check "ICC chunk 1 kept" grep -Eq 'APP2 +icc +ICC_PROFILE chunk 1/2 +keep$' "$d/out"
+    check "ICC chunk 1 scrubbed, saying what" grep -Eq \
+        'APP2 +icc +ICC_PROFILE chunk 1/2, scrubbed: 2 of 5 tags kept; emptied desc cprt; removed 1 \(ZZZZ\) SCRUB \(zero [0-9]+ bytes\)$' "$d/out"
     check "ICC chunk 2 kept" grep -Eq 'APP2 +icc +ICC_PROFILE chunk 2/2 +keep$' "$d/out"
     check "comment removed" grep -Eq 'COM +comment .*REMOVE$' "$d/out"
     check "frame described" grep -Eq 'SOF0 +frame +64x48, 3 components, 8-bit +keep$' "$d/out"
@@ -30,6 +31,7 @@ t_text_table() {
     check "orientation shown" grep -q 'orientation 6;' "$d/out"
     check "make shown" grep -q 'make "FixtureCam"' "$d/out"
     check "would-remove line" grep -q 'would remove: ' "$d/out"
+    check "would-zero line" grep -Eq '^  would zero: [0-9]+ bytes of ICC profile text' "$d/out"
 }
 
 t_json_fields() {
@@ -44,7 +46,11 @@ t_json_fields() {
     check "exif segment removed" json_check "$d/out" \
         '[s["action"] for s in d["segments"] if s["kind"]=="exif"]==["remove"] and any(s["marker"]=="APP1" and s["ident"]=="Exif" for s in d["segments"])'
     check "xmp removed" json_check "$d/out" 'all(s["action"]=="remove" for s in d["segments"] if s["kind"]=="xmp")'
-    check "icc kept" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="icc"]==["keep","keep"]'
+    check "icc kept, chunk 1 scrubbed" json_check "$d/out" '[s["action"] for s in d["segments"] if s["kind"]=="icc"]==["scrub","keep"]'
+    check "icc scrub facts" json_check "$d/out" \
+        '[s["icc_scrub"] for s in d["segments"] if "icc_scrub" in s]==[{"tags":5,"kept":2,"emptied":"desc cprt","removed":1,"removed_tags":"ZZZZ"}]'
+    check "would_scrub is the sum of scrubbed segments" json_check "$d/out" \
+        'd["would_scrub_bytes"]>0 and d["would_scrub_bytes"]==sum(s["scrubbed_bytes"] for s in d["segments"])'
     check "gps true with position" json_check "$d/out" \
         'd["exif"]["gps"] is True and abs(d["exif"]["latitude"]-48.858)<0.01 and abs(d["exif"]["longitude"]-2.2945)<0.01'
     check "orientation" json_check "$d/out" 'd["exif"]["orientation"]==3'
@@ -186,7 +192,48 @@ t_several_files_and_stdin() {
     check "closed stdout said" grep -q "^exifstrip inspect: cannot write to stdout: Bad file descriptor" "$d/err"
 }
 
+# The ICC profile strip writes is scrubbed (inspect of the output: nothing
+# left to zero); chunks that are not a profile are dropped, saying why.
+t_icc_scrubbed_and_invalid_dropped() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --icc 3 "$d/a.jpg"
+    check "the fixture's profile has text" grep -aq "Jane Fixture" "$d/a.jpg"
+    "$EXIFSTRIP" strip "$d/a.jpg" "$d/out.jpg"
+    check_eq "same size (scrubbed in place)" "$(stat -c %s "$d/out.jpg")" "$(stat -c %s "$d/a.jpg")"
+    check "no profile text left" lacks "$d/out.jpg" "Jane Fixture"
+    check "no profile serial left" lacks "$d/out.jpg" "FIXTURE-SN"
+    "$EXIFSTRIP" inspect --json "$d/out.jpg" >"$d/out.json"
+    check "output: nothing to zero" json_check "$d/out.json" \
+        'd["would_scrub_bytes"]==0 and [s["action"] for s in d["segments"] if s["kind"]=="icc"]==["keep"]*3'
+    "$MKFIXTURE" --oriented --orientation 6 --size 64x48 --icc 2 "$d/turn.jpg"
+    "$EXIFSTRIP" strip "$d/turn.jpg" "$d/turn.out.jpg"
+    check "turned photo: profile kept" grep -aq ICC_PROFILE "$d/turn.out.jpg"
+    check "turned photo: no profile text" lacks "$d/turn.out.jpg" "Jane Fixture"
+    # chunk numbers 0/0, then 7/2; and a chunk 1/1 that is a JPEG, not a profile
+    python3 - "$d/a.jpg" "$d/bad.jpg" "$d/fake.jpg" <<'PY'
+import struct, sys
+j = open(sys.argv[1], 'rb').read()
+def app2(seq, count, data):
+    p = b'ICC_PROFILE\0' + bytes([seq, count]) + data
+    return b'\xff\xe2' + struct.pack('>H', len(p) + 2) + p
+prof = b'\0' * 200
+open(sys.argv[2], 'wb').write(j[:2] + app2(0, 0, prof) + app2(7, 2, prof) + j[2:])
+inner = b'\xff\xd8\xff\xe1\x00\x20GPS 48.858200 2.294500 Jane Doe....' + b'\0' * 200
+open(sys.argv[3], 'wb').write(j[:2] + app2(1, 1, inner) + j[2:])
+PY
+    "$EXIFSTRIP" inspect "$d/bad.jpg" >"$d/bad.out"
+    check "0/0 removed" grep -Eq 'ICC_PROFILE chunk 0/0: invalid ICC chunk number +REMOVE$' "$d/bad.out"
+    check "7/2 removed" grep -Eq 'ICC_PROFILE chunk 7/2: after an ICC chunk that was dropped +REMOVE$' "$d/bad.out"
+    "$EXIFSTRIP" inspect --json "$d/fake.jpg" >"$d/fake.json"
+    check "fake profile removed, note in JSON" json_check "$d/fake.json" \
+        '[(s["action"],s["icc_note"]) for s in d["segments"] if s["kind"]=="icc"][0][0]=="remove" and "not an ICC profile" in [s["icc_note"] for s in d["segments"] if s["kind"]=="icc"][0]'
+    "$EXIFSTRIP" strip "$d/fake.jpg" "$d/fake.out.jpg"
+    check "fake profile gone from the output" lacks "$d/fake.out.jpg" "Jane Doe"
+    check "no ICC chunk left" lacks "$d/fake.out.jpg" ICC_PROFILE
+}
+
 es_run t_text_table
+es_run t_icc_scrubbed_and_invalid_dropped
 es_run t_json_fields
 es_run t_json_without_gps_or_exif
 es_run t_policy_options_change_actions
