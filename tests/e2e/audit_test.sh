@@ -296,7 +296,7 @@ print(json.dumps({"service":"s3","action":"GetObject","bucket":sys.argv[1],"key"
 }
 
 # hiding_jpeg MODE OUT: a photo whose middle byte (the one the "corrupt"
-# fault flips, bit 4) matters. hide: the high length byte of an ICC chunk
+# fault flips, bit 4) matters; its ICC chunks hold a profile with nothing to scrub. hide: the high length byte of an ICC chunk
 # that, flipped, swallows the Exif (GPS) and comment segments after it, so
 # the damaged bytes parse as a clean JPEG. marker: the 0xFF of the DQT marker
 # after an ICC segment, so the damaged bytes are refused as a broken JPEG.
@@ -306,7 +306,11 @@ hiding_jpeg() {
 import sys
 mode, clean, dirty, out = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read(), sys.argv[4]
 def seg(m, pay): return bytes([0xFF, m]) + (len(pay) + 2).to_bytes(2, "big") + pay
-def icc(n, of, size): return seg(0xE2, b"ICC_PROFILE\x00" + bytes([n, of]) + b"\x00" * size)
+def icc(n, of, size, total=0):  # chunk 1: a valid profile (no tags) that the scrub leaves as it is
+    data = bytearray(size)
+    if n == 1:
+        data[0:4], data[36:40] = (total or size).to_bytes(4, "big"), b"acsp"
+    return seg(0xE2, b"ICC_PROFILE\x00" + bytes([n, of]) + bytes(data))
 j = clean.index(b"\xff\xdb")
 head, rest = clean[:j], clean[j:]
 if mode == "hide":
@@ -315,8 +319,8 @@ if mode == "hide":
     mid, off, chunks = icc(2, 2, 20) + exif + seg(0xFE, b"x" * (4096 - len(exif) - 4)), 2, 2
 else:
     mid, off, chunks = b"", 0, 1
-for size in range(65000):
-    first = icc(1, chunks, size)
+for size in range(132, 65000):
+    first = icc(1, chunks, size, size + 20 if mode == "hide" else 0)
     o = head + first + mid + rest
     if len(o) >> 1 == len(head) + len(first) + off:
         break
