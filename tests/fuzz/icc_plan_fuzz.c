@@ -81,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         diff += one[i] != data[i];
     S_REQUIRE(diff == changed, "the changed-byte count is wrong");
     static const uint8_t zero[20] = {0};
-    S_REQUIRE(memcmp(one + 24, zero, 12) == 0 && memcmp(one + 48, zero, 8) == 0 && memcmp(one + 80, zero, 20) == 0,
+    S_REQUIRE(memcmp(one + 24, zero, 12) == 0 && memcmp(one + 48, zero, 8) == 0 &&
+                  memcmp(one + 80, zero, 20) == 0,
               "a header field naming a date, device or creator survives");
     uint32_t count = s_be32(data + 128);
     for (size_t o = plan.table_end; o < n; o++) {
