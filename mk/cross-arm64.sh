@@ -11,10 +11,10 @@ set -eu
 sysroot=$(realpath -m "${1:?usage: mk/cross-arm64.sh SYSROOT}") # apt reads relative Dir:: paths under /var/lib/apt
 
 # Headers, .pc files, archives and shared objects of the linked libraries and
-# of the tests' libjpeg/libexif, the headers of libcurl and openssl, and the
+# of the tests' libjpeg/libexif/lcms2, the headers of libcurl and openssl, and the
 # shared objects those two need at run time (the worker dlopens them), down
 # to the C library, which comes with the cross compiler.
-ARM64_PKGS="libjpeg62-turbo-dev libjpeg62-turbo libturbojpeg0-dev libturbojpeg0 libexif-dev libexif12
+ARM64_PKGS="libjpeg62-turbo-dev libjpeg62-turbo libturbojpeg0-dev libturbojpeg0 libexif-dev libexif12 liblcms2-dev liblcms2-2
 libjansson-dev libjansson4 libexpat1-dev libexpat1 libcurl4-openssl-dev libssl-dev
 libcurl4 libssl3 libbrotli1 libcom-err2 libdb5.3 libffi8 libgmp10 libgnutls30 libgssapi-krb5-2 libhogweed6
 libidn2-0 libk5crypto3 libkeyutils1 libkrb5-3 libkrb5support0 libldap-2.5-0 libnettle8 libnghttp2-14
