@@ -241,7 +241,12 @@ void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es
 {
     uint64_t start = es_clock_ms();
     memset(res, 0, sizeof *res);
+    /* the HEADs and DELETEs before and after a reading end at the job's age limit too */
+    uint64_t limit_s = es_job_age_limit(env->cfg, obj->has_size ? obj->size : 0);
+    es_job_http_deadline(start + limit_s * 1000u);
     s_run_object(env, obj, msg, res);
+    es_job_abandon_past_deadline(env->cfg, limit_s, res);
+    es_job_http_deadline(0);
     es_job_report_refusal(env, msg, obj->bucket, obj->key, obj->source.version_id, res);
     res->duration_ms = es_clock_ms() - start;
     es_job_log_result(env, msg, obj->bucket, obj->key, obj->source.version_id, res);

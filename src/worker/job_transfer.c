@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/http/http.h"
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
@@ -43,6 +44,9 @@ typedef struct s_run {
     es_aws_result put_res;
     uint64_t bytes_in, bytes_out;
     uint64_t expect_bytes; /* the object's length: the output's part is sized by it */
+    uint64_t object_size;  /* the object's size by its event or listing, when pinned_size */
+    bool pinned_size;      /* ... known, and the GET pinned to that object (version id or ETag) */
+    bool bad_answer;       /* the GET's answer is not the object's length: retried, never judged */
     bool output_failed;    /* writing to the destination failed: transient */
     bool refused;          /* the input was refused by a callback */
     bool body_checked;     /* the GET checks the body against S3's full-object CRC */
@@ -125,10 +129,19 @@ uint64_t es_job_age_limit(const es_cfg *cfg, uint64_t size)
                                     : ES_JOB_AGE_BASE_S + size / ES_JOB_AGE_BYTES_PER_S;
 }
 
+/* Sets the job's age limit for an object of size bytes, its requests' deadline too. */
 static void s_set_deadline(s_run *run, uint64_t size)
 {
     run->limit_s = es_job_age_limit(run->env->cfg, size);
     run->deadline_ms = run->start_ms + run->limit_s * 1000u;
+    es_job_http_deadline(run->deadline_ms);
+}
+
+void es_job_http_deadline(uint64_t deadline_ms)
+{
+    uint64_t now = es_clock_ms();
+    es_http_set_thread_deadline(deadline_ms ? es_http_now_ms() + (deadline_ms > now ? deadline_ms - now : 0)
+                                            : 0);
 }
 
 static es_err s_abandon(s_run *run, const char *fmt, ...) ES_PRINTF(2, 3);
@@ -143,6 +156,32 @@ static es_err s_abandon(s_run *run, const char *fmt, ...)
     return es_error_set(&run->why, ES_ERR_TIMEOUT, "%s", msg);
 }
 
+/* "job abandoned: still running after N s (EXIFSTRIP_MAX_JOB_SECONDS...)". */
+static void s_age_text(char *out, size_t size, const es_cfg *cfg, uint64_t limit_s)
+{
+    snprintf(out, size, "job abandoned: still running after %llu s (EXIFSTRIP_MAX_JOB_SECONDS%s)",
+             (unsigned long long)limit_s, cfg->max_job_seconds > 0 ? "" : " derived from the object size");
+}
+
+static es_err s_abandon_for_age(s_run *run)
+{
+    char text[160];
+    s_age_text(text, sizeof text, run->env->cfg, run->limit_s);
+    return s_abandon(run, "%s", text);
+}
+
+void es_job_abandon_past_deadline(const es_cfg *cfg, uint64_t limit_s, es_job_result *res)
+{
+    if (res->outcome != ES_JOB_RETRY || res->abandoned || res->code == ES_ERR_CANCELLED ||
+        !es_http_thread_deadline_passed())
+        return;
+    char text[160], failed[ES_ERRBUF_SIZE];
+    s_age_text(text, sizeof text, cfg, limit_s);
+    snprintf(failed, sizeof failed, "%s", res->reason);
+    es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_TIMEOUT, "%s (%s)", text, failed);
+    res->abandoned = true;
+}
+
 /* Abandons a job past its age limit, or a GET slower than
  * EXIFSTRIP_MIN_TRANSFER_RATE over a whole window (a stalled one is ended by
  * the HTTP layer's low-speed limit). */
@@ -151,9 +190,7 @@ static es_err s_check_pace(s_run *run, size_t len)
     const es_cfg *cfg = run->env->cfg;
     uint64_t now = es_clock_ms();
     if (now > run->deadline_ms)
-        return s_abandon(run, "job abandoned: still running after %llu s (EXIFSTRIP_MAX_JOB_SECONDS%s)",
-                         (unsigned long long)run->limit_s,
-                         cfg->max_job_seconds > 0 ? "" : " derived from the object size");
+        return s_abandon_for_age(run);
     run->window_bytes += len;
     /* the GET's own time: parts sent to B from inside the body callback
      * (a write that fills a part sends it) are not the GET's slowness */
@@ -175,9 +212,22 @@ static es_err s_check_pace(s_run *run, size_t len)
     return ES_OK;
 }
 
+/* The GET's answer has another length than the object it is pinned to (a
+ * proxy or store that cut or padded it): a retry, the bytes never judged. */
+static es_err s_wrong_length(s_run *run, const char *what, uint64_t bytes)
+{
+    run->bad_answer = true;
+    return es_error_set(&run->why, ES_ERR_PROTOCOL,
+                        "the GET's answer %s %llu bytes, but the object is %llu bytes (its event or listing): "
+                        "not the object, retried",
+                        what, (unsigned long long)bytes, (unsigned long long)run->object_size);
+}
+
 static es_err s_on_head(void *ctx, const es_s3_object_info *info)
 {
     s_run *run = ctx;
+    if (run->pinned_size && info->has_content_length && info->content_length != run->object_size)
+        return s_wrong_length(run, "names a Content-Length of", info->content_length);
     if (info->content_length > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, info->content_length);
     if (run->unchecked && info->content_length > run->env->cfg->part_size)
@@ -203,6 +253,8 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
         return es_error_set(&run->why, ES_ERR_CANCELLED, "shutting down: transfer abandoned");
     }
     run->bytes_in += len;
+    if (run->pinned_size && run->bytes_in > run->object_size)
+        return s_wrong_length(run, "runs past", run->bytes_in);
     if (run->bytes_in > run->env->cfg->max_object_bytes)
         return s_refuse_size(run, run->bytes_in);
     if (s_check_pace(run, len) != ES_OK)
@@ -308,7 +360,7 @@ static void s_budget_release(void *ctx, uint64_t bytes)
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
 static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res, es_job_result *res)
 {
-    if (run->output_failed || run->cancelled || run->abandoned) {
+    if (run->output_failed || run->cancelled || run->abandoned || run->bad_answer) {
         es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         return;
     }
@@ -382,6 +434,9 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
     if (rc != ES_OK) {
         if (run->output_failed) { /* a part of a photo turned at its end, after the GET */
             es_job_copy_request_id(res, &run->put_res);
+            es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
+        } else if (run->pinned_size && run->bytes_in != run->object_size) { /* cut short: not judged */
+            s_wrong_length(run, "ended after", run->bytes_in);
             es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         } else {
             es_job_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
@@ -460,7 +515,12 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
                         es_job_result *res)
 {
     const es_cfg *cfg = env->cfg;
-    s_run run = {.env = env, .start_ms = es_clock_ms(), .unchecked = unchecked, .share = share};
+    s_run run = {.env = env,
+                 .start_ms = es_clock_ms(),
+                 .unchecked = unchecked,
+                 .share = share,
+                 .object_size = obj->size,
+                 .pinned_size = obj->has_size && (obj->source.version_id[0] || obj->source.etag[0])};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);
     es_error_clear(&run.why);
     es_aws_result_clear(&run.put_res);
@@ -480,6 +540,8 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
         s_transfer(&run, obj, res);
     }
     res->abandoned = run.abandoned && res->outcome == ES_JOB_RETRY;
+    /* a request the deadline stopped (an answer too slow to judge by its pace) */
+    es_job_abandon_past_deadline(cfg, run.limit_s, res);
     res->bytes_in = run.bytes_in;
     res->bytes_out = run.bytes_out;
     kept->sent = run.write_conflict && run.put_res.attempts > 0; /* not stopped before writing */

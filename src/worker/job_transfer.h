@@ -37,6 +37,15 @@ typedef struct es_job_kept {
 bool es_job_transfer(const es_job_env *env, const es_job_object *obj, const es_s3_write_options *wopt,
                      bool unchecked, es_job_kept *kept, es_job_result *res);
 
+/* Installs deadline_ms (es_clock_ms time; 0: none) as the calling thread's
+ * HTTP deadline (es_http_set_thread_deadline): a job's requests end at its
+ * age limit however slowly their answers come. */
+void es_job_http_deadline(uint64_t deadline_ms);
+/* When res is a retry (not a shutdown's) and the thread's HTTP deadline has
+ * passed, a request was stopped by it: res becomes an abandoned job's retry
+ * (released at once) whose reason names the age limit limit_s. */
+void es_job_abandon_past_deadline(const es_cfg *cfg, uint64_t limit_s, es_job_result *res);
+
 /* Frees what kept holds (accepts an empty one). */
 void es_job_kept_free(es_job_kept *kept);
 

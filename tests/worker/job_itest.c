@@ -22,6 +22,7 @@
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
 #include "../support/fixture.h"
+#include "../support/wait.h"
 #include "../support/worker_fixture.h"
 #include "common/log.h"
 #include "exifstrip/jpeg.h"
@@ -569,6 +570,80 @@ static void test_slow_part_upload_is_not_a_slow_get(void)
     CHECK(!res.abandoned);
     if (res.outcome != ES_JOB_STRIPPED)
         es_test_fail(__FILE__, __LINE__, "reason: %s", res.reason);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* An answer too slow to judge by its pace (here one that comes only after 8
+ * s, the GET's or the PutObject's, with EXIFSTRIP_MAX_JOB_SECONDS=2) ends at
+ * the job's age limit: the HTTP layer stops the request at the job's
+ * deadline and nothing retries it; the job is abandoned (its message
+ * released at once), not held until the answer comes. */
+static void test_slow_answer_ends_at_the_age_limit(void)
+{
+    SETUP();
+    static const char *const actions[] = {"GetObject", "PutObject"};
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "slow/%s.jpg", actions[i]);
+        size_t len = 0;
+        es_event_record rec;
+        uint8_t *jpeg = s_put_sized_source(key, &len, &rec);
+        REQUIRE(jpeg != NULL);
+        const char *bucket = i == 0 ? s_w.src : s_w.dst;
+        REQUIRE(es_itest_s3_fault(actions[i], bucket, key, "\"delay_ms\":8000,\"times\":1") == 0);
+        s_w.cfg.max_job_seconds = 2;
+        es_job_message msg = s_msg("{}");
+        es_job_result res;
+        uint64_t start = es_test_now_ms();
+        es_job_run_record(&s_env, &msg, &rec, &res);
+        uint64_t took = es_test_now_ms() - start;
+        es_itest_clear_faults();
+        s_w.cfg.max_job_seconds = 0;
+        CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+        CHECK(res.abandoned);
+        CHECK_STR_CONTAINS(res.reason, "job abandoned: still running after 2 s (EXIFSTRIP_MAX_JOB_SECONDS)");
+        CHECK_STR_CONTAINS(res.reason, "deadline passed");
+        CHECK(took < 6000);
+        free(jpeg);
+    }
+    es_wfix_teardown(&s_w);
+}
+
+/* A GET whose answer has another length than the object it is pinned to
+ * (the event's size and ETag; a proxy or store that cut or padded it) is
+ * not the photo: a retry, never judged (refused and reported) by the
+ * stripper nor by the size limit. */
+static void test_answer_of_another_length_is_retried(void)
+{
+    SETUP();
+    size_t len = 0;
+    es_event_record rec;
+    uint8_t *jpeg = s_put_sized_source("len/cut.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    const uint64_t sizes[] = {len / 2, len + 1000};
+    for (size_t i = 0; i < 2; i++) {
+        rec.size = sizes[i];
+        long seq = es_wfix_last_seq();
+        es_job_run_record(&s_env, &msg, &rec, &res);
+        CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+        CHECK_INT_EQ(res.code, ES_ERR_PROTOCOL);
+        CHECK_STR_CONTAINS(res.reason, "not the object, retried");
+        CHECK_INT_EQ(es_wfix_count(seq, "PutObject", "len/cut.jpg"), 0);
+        CHECK(!s_dest_exists("len/cut.jpg"));
+    }
+    uint64_t max = s_w.cfg.max_object_bytes;
+    s_w.cfg.max_object_bytes = len - 1; /* nor is a longer answer "over the limit" */
+    rec.size = len - 10;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "not the object, retried");
+    s_w.cfg.max_object_bytes = max;
+    rec.size = len;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    S_CHECK_STRIPPED(&res, len);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -1688,6 +1763,8 @@ int main(void)
     ES_RUN(test_records_settled_one_by_one);
     ES_RUN(test_multi_record_partial_failure);
     ES_RUN(test_cancel_flag);
+    ES_RUN(test_slow_answer_ends_at_the_age_limit);
+    ES_RUN(test_answer_of_another_length_is_retried);
     ES_RUN(test_missing_dest_bucket_is_not_a_race);
     return es_test_finish();
 }

@@ -343,6 +343,10 @@ static int s_should_retry(es_aws_client *c, const es_retry_class *cls, const es_
     }
     if (!cls->retryable || attempt >= c->cfg.max_attempts)
         return S_GIVE_UP;
+    if (es_http_thread_deadline_passed()) {
+        *note = "the caller's deadline passed, not retried";
+        return S_GIVE_UP;
+    }
     if (resp->streamed > 0) {
         *note = "body already delivered, not retried";
         return S_GIVE_UP;

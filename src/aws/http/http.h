@@ -11,7 +11,11 @@
  * A thread may install a cancel token (es_http_set_thread_cancel): once the
  * flag it points to becomes nonzero, that thread's requests stop within about
  * a second, even while no bytes arrive (a long poll, a stalled server), and
- * fail with ES_ERR_CANCELLED, which the retrying layers treat as final. */
+ * fail with ES_ERR_CANCELLED, which the retrying layers treat as final. It
+ * may also install a deadline (es_http_set_thread_deadline): a request not
+ * done by then stops as soon (within about a second, however slowly its
+ * answer trickles in) and fails with ES_ERR_TIMEOUT, and the retrying layers
+ * retry nothing after it. */
 #ifndef ES_AWS_HTTP_H
 #define ES_AWS_HTTP_H
 
@@ -146,6 +150,17 @@ const atomic_int *es_http_set_thread_cancel(const atomic_int *flag);
 void es_http_set_process_cancel(const atomic_int *flag);
 /* True when the calling thread's token or the process-wide one is raised. */
 bool es_http_thread_cancelled(void);
+
+/* Milliseconds on CLOCK_MONOTONIC, the clock of thread deadlines. */
+uint64_t es_http_now_ms(void);
+/* Installs the calling thread's deadline (es_http_now_ms() time; 0 removes
+ * it) and returns the previous one, so a caller can lift it around a cleanup
+ * request. Every request the thread makes, nested ones (credentials)
+ * included, then ends by it: one begun after it fails at once, one in flight
+ * is stopped; both as ES_ERR_TIMEOUT, resp->error saying the deadline passed. */
+uint64_t es_http_set_thread_deadline(uint64_t deadline_ms);
+/* True when the calling thread has a deadline and it has passed. */
+bool es_http_thread_deadline_passed(void);
 
 /* Maps a libcurl result code (CURLcode) to es_err. */
 es_err es_http_map_curl_code(int curl_code);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "aws/http/curl_dl.h"
 #include "aws/http/tls_trust.h"
@@ -54,6 +55,8 @@ typedef struct s_thread_state {
 static _Thread_local const atomic_int *s_cancel_token;
 /* The process-wide one (es_http_set_process_cancel), or NULL. */
 static const atomic_int *_Atomic s_process_token;
+/* The calling thread's deadline (es_http_set_thread_deadline), or 0. */
+static _Thread_local uint64_t s_deadline_ms;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_key_t s_key;
@@ -188,6 +191,24 @@ bool es_http_thread_cancelled(void)
     return s_raised(s_cancel_token) || s_raised(atomic_load(&s_process_token));
 }
 
+uint64_t es_http_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t es_http_set_thread_deadline(uint64_t deadline_ms)
+{
+    uint64_t prev = s_deadline_ms;
+    s_deadline_ms = deadline_ms;
+    return prev;
+}
+
+static bool s_past(uint64_t deadline_ms) { return deadline_ms && es_http_now_ms() >= deadline_ms; }
+
+bool es_http_thread_deadline_passed(void) { return s_past(s_deadline_ms); }
+
 es_err es_http_map_curl_code(int curl_code)
 {
     switch ((CURLcode)curl_code) {
@@ -221,14 +242,17 @@ typedef struct s_transfer {
     int mode;                         /* 0 undecided, 1 stream, 2 buffer (into resp->body) */
     const atomic_int *cancel;         /* the thread's token when the request began, or NULL */
     const atomic_int *process_cancel; /* the process-wide token then, or NULL */
+    uint64_t deadline_ms;             /* the thread's deadline then, or 0 */
     bool cancelled;                   /* the progress callback saw the token raised */
+    bool deadline_passed;             /* ... or the deadline passed */
     bool headers_overflow;            /* the header block exceeded es_http_headers' bounds */
     bool error_body_cut;              /* a non-2xx body reached its cap: the transfer ended there */
 } s_transfer;
 
 /* curl's progress callback: about once a second while the transfer is idle,
  * more often while data moves. A nonzero return aborts the transfer
- * (CURLE_ABORTED_BY_CALLBACK). Only installed when there is a token. */
+ * (CURLE_ABORTED_BY_CALLBACK). Only installed when there is a token or a
+ * deadline. */
 static int s_on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                          curl_off_t ulnow)
 {
@@ -237,6 +261,10 @@ static int s_on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, cu
     (void)ultotal;
     (void)ulnow;
     s_transfer *t = clientp;
+    if (s_past(t->deadline_ms)) {
+        t->deadline_passed = true;
+        return 1;
+    }
     if (!s_raised(t->cancel) && !s_raised(t->process_cancel))
         return 0;
     t->cancelled = true;
@@ -460,7 +488,7 @@ static void s_set_options(const es_curl_api *cu, CURL *h, const es_http_request 
     } else if (req->no_proxy) {
         cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
     }
-    if (t->cancel || t->process_cancel) {
+    if (t->cancel || t->process_cancel || t->deadline_ms) {
         cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_on_progress);
         cu->easy_setopt(h, CURLOPT_XFERINFODATA, t);
         cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -478,6 +506,10 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     if (es_http_thread_cancelled()) {
         snprintf(resp->error, sizeof resp->error, "request cancelled before it was sent");
         return ES_ERR_CANCELLED;
+    }
+    if (es_http_thread_deadline_passed()) {
+        snprintf(resp->error, sizeof resp->error, "the caller's deadline passed before the request was sent");
+        return ES_ERR_TIMEOUT;
     }
     es_error lerr;
     es_error_clear(&lerr);
@@ -513,7 +545,8 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
                     .trust_gen = trust_gen,
                     .proxy_env = proxy_env,
                     .cancel = s_cancel_token,
-                    .process_cancel = atomic_load(&s_process_token)};
+                    .process_cancel = atomic_load(&s_process_token),
+                    .deadline_ms = s_deadline_ms};
     resp->body.max = req->max_body;
     char errbuf[CURL_ERROR_SIZE] = "";
     s_set_options(cu, h, req, &t, errbuf);
@@ -533,6 +566,11 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
     if (t.cancelled && t.cb_err == ES_OK) {
         snprintf(resp->error, sizeof resp->error, "request cancelled while in flight");
         return ES_ERR_CANCELLED;
+    }
+    if (t.deadline_passed && t.cb_err == ES_OK) {
+        snprintf(resp->error, sizeof resp->error,
+                 "the caller's deadline passed while the request was in flight");
+        return ES_ERR_TIMEOUT;
     }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
     if (t.headers_overflow)

@@ -244,8 +244,8 @@ void es_retry_sleep(es_retry_state *s, long ms)
         s->sleep(s->sleep_ctx, ms);
         return;
     }
-    /* In slices, so a raised cancel token (http.h) ends the wait too. */
-    while (ms > 0 && !es_http_thread_cancelled()) {
+    /* In slices, so a raised cancel token or a passed deadline (http.h) ends the wait too. */
+    while (ms > 0 && !es_http_thread_cancelled() && !es_http_thread_deadline_passed()) {
         long slice = ms < 100 ? ms : 100;
         struct timespec ts = {.tv_sec = 0, .tv_nsec = slice * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {

@@ -165,6 +165,7 @@ static es_err s_object_info(const es_http_response *resp, es_s3_object_info *inf
         unsigned long long v = strtoull(len, &end, 10);
         ES_ENSURE(end != len && *end == '\0' && len[0] != '-', ES_ERR_PROTOCOL);
         info->content_length = v;
+        info->has_content_length = true;
     }
     s_copy_header(resp, "ETag", info->etag, sizeof info->etag);
     s_copy_header(resp, "Content-Type", info->content_type, sizeof info->content_type);

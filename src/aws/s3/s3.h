@@ -58,7 +58,8 @@ typedef struct es_s3_checksum {
 
 typedef struct es_s3_object_info {
     uint64_t content_length;
-    char etag[128]; /* with quotes, as S3 returns it */
+    bool has_content_length; /* the answer named one (S3 always does; a chunked answer may not) */
+    char etag[128];          /* with quotes, as S3 returns it */
     char content_type[128];
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */

@@ -188,8 +188,9 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
     return ES_OK;
 }
 
-/* Runs even when the thread's transfers are being cancelled (shutdown): the
- * cancel token is suspended for this one cleanup request, which is bounded by
+/* Runs even when the thread's transfers are being cancelled (shutdown) or
+ * its deadline has passed (an abandoned job): the cancel token and the
+ * deadline are suspended for this one cleanup request, which is bounded by
  * the client's own timeouts, so no orphaned parts stay billed. One that fails
  * is logged: its parts stay billed until the bucket's lifecycle rule
  * (AbortIncompleteMultipartUpload) removes them, and only the log says so. */
@@ -198,8 +199,10 @@ static void s_abort_multipart(es_s3_upload *u)
     if (!u->upload_id[0])
         return;
     const atomic_int *token = es_http_set_thread_cancel(NULL);
+    uint64_t deadline = es_http_set_thread_deadline(0);
     es_aws_result r;
     es_err rc = es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r);
+    es_http_set_thread_deadline(deadline);
     es_http_set_thread_cancel(token);
     if (rc == ES_OK) {
         u->upload_id[0] = '\0';
