@@ -120,7 +120,8 @@ typedef struct es_jpeg_segment {
 
 /* What the stripper learned while removing metadata, filled progressively and
  * complete after a successful finish. The EXIF facts come from a bounded look
- * into IFD0 of the first Exif segment (the stripper does not need libexif). */
+ * into IFD0 of each Exif segment (the stripper does not need libexif): GPS
+ * and thumbnail when any segment has them, the orientation of the first. */
 typedef struct es_jpeg_stats {
     uint64_t bytes_in;
     uint64_t bytes_out;

@@ -173,7 +173,30 @@ static uint8_t *s_read_payload(int fd, const es_jpeg_segment *g, size_t max, siz
     return p;
 }
 
-/* Reads the first Exif segment back and summarises it. */
+/* Adds to base what it lacks and a later Exif segment has: a GPS position,
+ * a thumbnail, the camera and time (some readers take them from any Exif
+ * segment; the orientation stays the first one's, as strip reads it). */
+static void s_exif_merge(es_cli_exif *base, const es_cli_exif *later)
+{
+    base->parsed |= later->parsed;
+    if (!base->gps && later->gps) {
+        base->gps = true;
+        base->has_position = later->has_position;
+        base->latitude = later->latitude;
+        base->longitude = later->longitude;
+    }
+    if (!base->make[0])
+        memcpy(base->make, later->make, sizeof base->make);
+    if (!base->model[0])
+        memcpy(base->model, later->model, sizeof base->model);
+    if (!base->datetime_original[0])
+        memcpy(base->datetime_original, later->datetime_original, sizeof base->datetime_original);
+    if (!base->thumbnail_bytes)
+        base->thumbnail_bytes = later->thumbnail_bytes;
+}
+
+/* Reads every Exif segment back and summarises them: the first one's
+ * fields, and what it lacks from the later ones (s_exif_merge). */
 static void s_read_exif(s_file *f)
 {
     for (size_t i = 0; i < f->segs.n; i++) {
@@ -183,11 +206,13 @@ static void s_read_exif(s_file *f)
             continue;
         uint8_t *p = s_read_payload(f->fd, g, ES_CLI_EXIF_MAX, &len);
         if (p) {
-            es_cli_exif_summarize(p, len, &f->exif);
+            es_cli_exif later;
+            es_cli_exif_summarize(p, len, f->have_exif ? &later : &f->exif);
+            if (f->have_exif)
+                s_exif_merge(&f->exif, &later);
             f->have_exif = true;
         }
         free(p);
-        return;
     }
 }
 

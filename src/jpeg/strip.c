@@ -13,7 +13,7 @@
  * are copied as part of the same run, so output callbacks are whole runs. 0xFF bytes whose
  * meaning is not yet known (fill bytes, an FF at the end of a chunk) are only
  * counted and re-emitted later, so the hold never grows. Memory is O(1): the
- * struct, plus the first Exif payload (<= 65533 bytes) buffered only while it
+ * struct, plus an Exif payload (<= 65533 bytes) buffered only while it
  * is being read, for the IFD0 peek (GPS pointer, Orientation), and a kept ICC
  * profile's first chunk (<= 65533 bytes, until its scrub plan is built: icc.h)
  * and that plan. The output and the error (code and message) are the same
@@ -70,7 +70,8 @@
  *                                             saying where the data ended and inside what
  *   garbage inside entropy-coded data         copied as is (it is image data to the stripper;
  *                                             a decoder decides what it means)
- * Only the first Exif segment is peeked at (stats.exif_has_gps/orientation).
+ * Every Exif segment is peeked at (stats.exif_has_gps and _thumbnail: any
+ * of them; stats.exif_orientation: the first one's), one at a time.
  * Segment reports (es_jpeg_segment): offset is the first 0xFF of the marker
  * including its fill bytes, length includes them, so the reported segments
  * plus the trailer tile the input exactly. */
@@ -136,7 +137,8 @@ struct es_jpeg_stripper {
     uint64_t last_offset;
     uint64_t trailer_start;
 
-    /* The first Exif payload, buffered while it streams past (dropped anyway). */
+    /* An Exif payload, buffered while it streams past (dropped anyway);
+     * exif_seen: one was peeked at already (the orientation is the first's). */
     uint8_t *exif;
     size_t exif_len;
     bool exif_seen, exif_capture;
@@ -563,8 +565,7 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
         s->stats.sof_marker = code;
     if (code == ES_JPEG_M_SOS)
         s->stats.scans++;
-    if (s->seg.kind == ES_JPEG_KIND_EXIF && !s->exif_seen && body > 0) {
-        s->exif_seen = true;
+    if (s->seg.kind == ES_JPEG_KIND_EXIF && body > 0) {
         s->exif = malloc(body);
         if (!s->exif)
             return S_FAIL(s, ES_ERR_NOMEM, "offset %llu: no memory to inspect the %s segment", S_LLU(at),
@@ -593,9 +594,11 @@ static void s_finish_exif(es_jpeg_stripper *s)
 {
     es_jpeg_exif_facts facts;
     es_jpeg_exif_peek(s->exif, s->exif_len, &facts);
-    s->stats.exif_has_gps = facts.has_gps;
-    s->stats.exif_orientation = facts.orientation;
-    s->stats.exif_has_thumbnail = facts.has_thumbnail;
+    s->stats.exif_has_gps |= facts.has_gps;
+    s->stats.exif_has_thumbnail |= facts.has_thumbnail;
+    if (!s->exif_seen)
+        s->stats.exif_orientation = facts.orientation;
+    s->exif_seen = true;
     free(s->exif);
     s->exif = NULL;
     s->exif_capture = false;

@@ -69,6 +69,38 @@ t_json_fields() {
     check "would_remove matches what strip removes" json_check "$d/out" "d['would_remove_bytes']==$size_in-$size_out"
 }
 
+# A second Exif segment's GPS is reported (readers may take it from any); the
+# orientation stays the first segment's.
+t_gps_in_a_later_exif_segment() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --exif --orientation 6 --seed 1 "$d/first.jpg" && "$MKFIXTURE" --gps --orientation 3 --seed 2 "$d/gps.jpg" ||
+        { es_fail "mkfixture"; return; }
+    python3 - "$d/first.jpg" "$d/gps.jpg" "$d/two.jpg" <<'PY'
+import sys
+def exif_segments(b):
+    i, out = 2, []
+    while b[i] == 0xFF and b[i + 1] not in (0xDA, 0xD9):
+        n = int.from_bytes(b[i + 2:i + 4], "big")
+        if b[i + 1] == 0xE1 and b[i + 4:i + 10] == b"Exif\0\0":
+            out.append((i, i + 2 + n))
+        i += 2 + n
+    return out
+a, g = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+(_, a_end), = exif_segments(a)
+(g_start, g_end), = exif_segments(g)
+open(sys.argv[3], "wb").write(a[:a_end] + g[g_start:g_end] + a[a_end:])
+PY
+    "$EXIFSTRIP" inspect --json "$d/two.jpg" >"$d/out"
+    check_eq "exit status" "$?" 0
+    check "two Exif segments, both removed" json_check "$d/out" \
+        '[s["action"] for s in d["segments"] if s["kind"]=="exif"]==["remove","remove"]'
+    check "gps from the second segment" json_check "$d/out" \
+        'd["exif"]["gps"] is True and abs(d["exif"]["latitude"]-48.858)<0.01'
+    check "orientation from the first" json_check "$d/out" 'd["exif"]["orientation"]==6'
+    "$EXIFSTRIP" inspect "$d/two.jpg" >"$d/text"
+    check "text names the position" grep -q 'exif: GPS 48.85' "$d/text"
+}
+
 t_json_without_gps_or_exif() {
     local d; d=$(newdir)
     "$MKFIXTURE" --exif "$d/a.jpg"
@@ -235,6 +267,7 @@ PY
 es_run t_text_table
 es_run t_icc_scrubbed_and_invalid_dropped
 es_run t_json_fields
+es_run t_gps_in_a_later_exif_segment
 es_run t_json_without_gps_or_exif
 es_run t_policy_options_change_actions
 es_run t_jfif_thumbnail_shown_as_removed
