@@ -22,7 +22,7 @@ check_eq() { # description, got, expected
 es_skip() { _es_cur_skipped=1; echo "SKIP $_es_cur: $*" >&2; }
 es_run() { # function name
     _es_cur=$1 _es_cur_failed=0 _es_cur_skipped=0
-    "$1"
+    if declare -F "$1" >/dev/null; then "$1"; else es_fail "no test function named $1"; fi
     if [ "$_es_cur_failed" = 1 ]; then _es_fail=$((_es_fail + 1))
     elif [ "$_es_cur_skipped" = 1 ]; then _es_skip=$((_es_skip + 1))
     else _es_pass=$((_es_pass + 1)); fi
