@@ -97,6 +97,7 @@ size_t es_jpeg_policy_payload_limit(es_jpeg_kind kind)
     case ES_JPEG_KIND_JFIF:
         return 14; /* "JFIF\0", version 2, units 1, X/Y density 2+2, thumbnail width/height 1+1 */
     case ES_JPEG_KIND_ADOBE: return 12; /* "Adobe", version 2, flags0 2, flags1 2, transform 1 */
+    case ES_JPEG_KIND_DNL: return 2;    /* the number of lines */
     default: return SIZE_MAX;
     }
 }

@@ -41,8 +41,10 @@
  *   other APP0/APP2/APP14, APP1 (Exif, XMP,   dropped
  *   extended XMP, anything), APP3-APP13,
  *   APP15, COM (policy keep_comments)
+ *   DNL                                       reduced to its 2-byte line count (length
+ *                                             rewritten); a shorter one is dropped
  *   DQT DHT DAC DRI, SOFn, SOS + entropy      kept byte for byte, wherever they appear
- *   data with 0xFF00 and RSTn, DNL, EXP,
+ *   data with 0xFF00 and RSTn, EXP,
  *   DHP, JPG, JPGn, RES (0x02-0xBF), TEM
  *   and RSTn between segments
  *   fill bytes (extra 0xFF before a marker)   kept before a kept marker, dropped (and counted
@@ -349,15 +351,16 @@ static es_err s_step_marker(es_jpeg_stripper *s, es_jpeg_cursor *c)
     return s_marker(s, code);
 }
 
-/* A kept APPn segment that the policy reduces to a fixed header (JFIF,
- * Adobe): emits the marker, the rewritten length and the header (the JFIF
- * thumbnail size as 0x0), and drops the rest of the body. p holds the length
- * field and the identifier peek, which covers the whole header. A segment too
+/* A kept segment that the policy reduces to a fixed header (JFIF, Adobe,
+ * DNL): emits the marker, the rewritten length and the header (the JFIF
+ * thumbnail size as 0x0), and drops the rest of the body. A segment too
  * short to hold the header is dropped, as decoders ignore it. */
-static es_err s_trim_header(es_jpeg_stripper *s, es_jpeg_cursor *c, const uint8_t *p, size_t body)
+static es_err s_trim_header(es_jpeg_stripper *s, es_jpeg_cursor *c, size_t body)
 {
     size_t keep = es_jpeg_policy_payload_limit(s->seg.kind);
     uint8_t out[3 + ES_JPEG_IDENT_PEEK];
+    const uint8_t *p; /* the length field and the header */
+    ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + (body < keep ? body : keep), &p));
     if (body < keep || keep > ES_JPEG_IDENT_PEEK) {
         s->seg.kept = false;
         keep = 0;
@@ -574,7 +577,7 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
         s->exif_capture = true;
     }
     if (s->seg.kept && es_jpeg_policy_payload_limit(s->seg.kind) != SIZE_MAX)
-        return s_trim_header(s, c, p, body);
+        return s_trim_header(s, c, body);
     if (s->seg.kept && s->seg.kind == ES_JPEG_KIND_ICC)
         return s_icc_begin(s, c, p, body);
     lenb[0] = p[0];

@@ -1,7 +1,8 @@
-/* header_trim_test.c - a kept APPn segment is reduced to the fields the policy
+/* header_trim_test.c - a kept segment is reduced to the fields the policy
  * names: a JFIF APP0 to its 14-byte header with the thumbnail size written as
  * 0x0 (an embedded 8x8 RGB thumbnail dropped), an Adobe APP14 to its 12-byte
- * payload (trailing bytes dropped), each with its length rewritten; shorter
+ * payload (trailing bytes dropped), a DNL to its line count, each with its
+ * length rewritten; shorter
  * ones are dropped. Checks the exact output bytes, stats, segment reports,
  * that libjpeg still decodes the result to the same pixels, and that all of it
  * holds however the input is split. */
@@ -141,6 +142,32 @@ static void test_adobe_extra_bytes_dropped(void)
     s_check_and_free(&in, &r);
 }
 
+/* A DNL keeps its 2-byte line count; bytes after it (a carrier decoders skip) are dropped. */
+static void test_dnl_extra_bytes_dropped(void)
+{
+    static const char extra[] = "Exif GPS 48.8582 2.2945, owner Jane Doe";
+    static const uint8_t want_dnl[] = {0xFF, 0xDC, 0x00, 0x04, 0x00, 0x08};
+    es_tj_buf in = {0}, want = {0}, payload = {0};
+    es_tj_result r;
+    es_tj_soi(&in);
+    es_tj_image(&in, 0xC0);
+    size_t image_end = in.len;
+    es_tj_buf_put(&payload, "\x00\x08", 2);
+    es_tj_buf_put(&payload, extra, sizeof extra - 1);
+    es_tj_seg(&in, 0xDC, payload.data, payload.len);
+    es_tj_eoi(&in);
+    es_tj_buf_put(&want, in.data, image_end);
+    es_tj_buf_put(&want, want_dnl, sizeof want_dnl);
+    es_tj_eoi(&want);
+    es_tj_strip(NULL, in.data, in.len, es_tj_oneshot(), &r);
+    REQUIRE(r.rc == ES_OK);
+    CHECK_MEM_EQ(r.out.data, r.out.len, want.data, want.len);
+    CHECK_INT_EQ(r.stats.removed_bytes[ES_JPEG_KIND_DNL], sizeof extra - 1);
+    es_tj_buf_free(&want);
+    es_tj_buf_free(&payload);
+    s_check_and_free(&in, &r);
+}
+
 /* Too short to hold the header: not a valid JFIF/Adobe segment, dropped whole. */
 static void test_short_headers_dropped(void)
 {
@@ -211,6 +238,7 @@ static void test_payload_limits(void)
 {
     CHECK_INT_EQ(es_jpeg_policy_payload_limit(ES_JPEG_KIND_JFIF), 14);
     CHECK_INT_EQ(es_jpeg_policy_payload_limit(ES_JPEG_KIND_ADOBE), 12);
+    CHECK_INT_EQ(es_jpeg_policy_payload_limit(ES_JPEG_KIND_DNL), 2);
     CHECK(es_jpeg_policy_payload_limit(ES_JPEG_KIND_ICC) == SIZE_MAX);
     CHECK(es_jpeg_policy_payload_limit(ES_JPEG_KIND_TABLE) == SIZE_MAX);
 }
@@ -220,6 +248,7 @@ int main(void)
     ES_RUN(test_jfif_thumbnail_dropped);
     ES_RUN(test_jfif_thumbnail_size_zeroed);
     ES_RUN(test_adobe_extra_bytes_dropped);
+    ES_RUN(test_dnl_extra_bytes_dropped);
     ES_RUN(test_short_headers_dropped);
     ES_RUN(test_trim_after_fill_bytes);
     ES_RUN(test_decodes_to_same_pixels);
