@@ -53,7 +53,8 @@ es_creds_provider *es_creds_provider_new_env(void);
 /* Shared files: AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials, "[name]")
  * then AWS_CONFIG_FILE (~/.aws/config, "[profile name]" / "[default]"), read at
  * each fetch. profile NULL = AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
- * Only static keys are supported (role_arn/sso/credential_process are reported). */
+ * Only static keys are supported: a profile with role_arn, sso_* or credential_process
+ * answers ES_ERR_CONFIG, and so does a named profile (not the default) that is absent. */
 es_creds_provider *es_creds_provider_new_profile(const char *profile);
 /* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME) ->
  * STS AssumeRoleWithWebIdentity (unsigned POST) at AWS_ENDPOINT_URL_STS,

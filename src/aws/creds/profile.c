@@ -81,6 +81,7 @@ void es_creds_profile_scan(const char *text, size_t len, bool config_file, const
 
 typedef struct s_paths {
     char profile[128];
+    const char *chosen_by; /* what named the profile ("AWS_PROFILE", ...); NULL for the default */
     char creds[1024];
     char config[1024];
 } s_paths;
@@ -101,10 +102,11 @@ static void s_path(char *out, size_t n, const char *env, const char *home_rel)
 
 static void s_resolve(s_paths *p, const char *profile)
 {
-    if (!profile)
-        profile = es_creds_env("AWS_PROFILE");
-    if (!profile)
-        profile = es_creds_env("AWS_DEFAULT_PROFILE");
+    p->chosen_by = profile ? "the caller" : NULL;
+    if (!profile && (profile = es_creds_env("AWS_PROFILE")) != NULL)
+        p->chosen_by = "AWS_PROFILE";
+    if (!profile && (profile = es_creds_env("AWS_DEFAULT_PROFILE")) != NULL)
+        p->chosen_by = "AWS_DEFAULT_PROFILE";
     snprintf(p->profile, sizeof p->profile, "%s", profile ? profile : "default");
     s_path(p->creds, sizeof p->creds, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
     s_path(p->config, sizeof p->config, "AWS_CONFIG_FILE", ".aws/config");
@@ -166,24 +168,34 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory");
     s_scan_file(p->creds, false, p->profile, cd, &have_creds_file, note, sizeof note);
     s_scan_file(p->config, true, p->profile, fd, &have_config_file, note, sizeof note);
-    bool unsupported = cd->has_role_arn || fd->has_role_arn || cd->has_sso || fd->has_sso ||
-                       cd->has_process || fd->has_process;
-    if (cd->akid[0] || cd->secret[0] || cd->too_long)
+    /* The AWS SDKs would use these (role_arn and sso_* even before static keys):
+     * neither the keys nor the next source may stand in for them. */
+    const char *unsupported = cd->has_role_arn || fd->has_role_arn ? "role_arn"
+                              : cd->has_sso || fd->has_sso         ? "sso_* settings"
+                              : cd->has_process || fd->has_process ? "credential_process"
+                                                                   : NULL;
+    /* A profile that was asked for by name must exist; only the default may be absent. */
+    es_err absent = p->chosen_by ? ES_ERR_CONFIG : ES_ERR_NO_CREDENTIALS;
+    char by[40] = "";
+    if (p->chosen_by)
+        snprintf(by, sizeof by, " (named by %s)", p->chosen_by);
+    if (unsupported)
+        rc = es_error_set(err, ES_ERR_CONFIG,
+                          "profile '%s'%s uses %s, which exifstrip does not support; give it only static "
+                          "keys or use another source",
+                          p->profile, by, unsupported);
+    else if (cd->akid[0] || cd->secret[0] || cd->too_long)
         rc = s_from_data(cd, p->creds, p, note, out, err);
     else if (fd->akid[0] || fd->secret[0] || fd->too_long)
         rc = s_from_data(fd, p->config, p, note, out, err);
     else if (!have_creds_file && !have_config_file)
-        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS,
-                          "profile: no shared credentials file (%.100s) or config file (%.100s)",
-                          p->creds[0] ? p->creds : "HOME not set", p->config[0] ? p->config : "HOME not set");
+        rc = es_error_set(err, absent,
+                          "profile '%s'%s: no shared credentials file (%.100s) or config file (%.100s)",
+                          p->profile, by, p->creds[0] ? p->creds : "HOME not set",
+                          p->config[0] ? p->config : "HOME not set");
     else if (!cd->found && !fd->found)
-        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' not found in %.100s or %.100s%s",
-                          p->profile, p->creds, p->config, note);
-    else if (unsupported)
-        rc = es_error_set(err, ES_ERR_NO_CREDENTIALS,
-                          "profile '%s' uses role_arn, sso or credential_process, which exifstrip "
-                          "does not support; give it static keys or use another source",
-                          p->profile);
+        rc = es_error_set(err, absent, "profile '%s'%s not found in %.100s or %.100s%s", p->profile, by,
+                          p->creds, p->config, note);
     else
         rc = es_error_set(err, ES_ERR_NO_CREDENTIALS, "profile '%s' has no aws_access_key_id%s", p->profile,
                           note);

@@ -189,6 +189,8 @@ static void s_write_profiles(void)
                            "[profile assumed]\n"
                            "role_arn = arn:aws:iam::123456789012:role/x\n"
                            "source_profile = default\n"
+                           "[profile regiononly]\n"
+                           "region = eu-west-1\n"
                            "[notprefixed]\n"
                            "aws_access_key_id = AKIDIGNORED\n"
                            "aws_secret_access_key = ignored\n");
@@ -233,16 +235,19 @@ static void test_profile_provider(void)
     CHECK_OK(s_profile_get("both", &c, &err)); /* the credentials file wins */
     CHECK_STR_EQ(c.access_key_id, "AKIDBOTH-CREDS");
 
-    CHECK_INT_EQ(s_profile_get("missing", &c, &err), ES_ERR_NO_CREDENTIALS);
-    CHECK_STR_CONTAINS(err.msg, "'missing' not found");
+    /* A profile asked for by name must exist (see test_selected_profile_stops_the_chain). */
+    CHECK_INT_EQ(s_profile_get("missing", &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "'missing' (named by the caller) not found");
     CHECK_STR_CONTAINS(err.msg, "malformed"); /* the bad line is reported */
     CHECK_INT_EQ(s_profile_get("half", &c, &err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "no aws_secret_access_key");
-    CHECK_INT_EQ(s_profile_get("assumed", &c, &err), ES_ERR_NO_CREDENTIALS);
-    CHECK_STR_CONTAINS(err.msg, "role_arn");
+    CHECK_INT_EQ(s_profile_get("assumed", &c, &err), ES_ERR_CONFIG); /* was NO_CREDENTIALS: fell through */
+    CHECK_STR_CONTAINS(err.msg, "uses role_arn, which exifstrip does not support");
     /* "[x]" in the config file and "[profile x]" in the credentials file are not profiles. */
-    CHECK_INT_EQ(s_profile_get("notprefixed", &c, &err), ES_ERR_NO_CREDENTIALS);
-    CHECK_INT_EQ(s_profile_get("notincreds", &c, &err), ES_ERR_NO_CREDENTIALS);
+    CHECK_INT_EQ(s_profile_get("notprefixed", &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "not found");
+    CHECK_INT_EQ(s_profile_get("notincreds", &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "not found");
 
     /* Explicit file locations, with "~/" expansion. */
     char *alt = es_test_write_file(s_home, "alt/creds",
@@ -519,9 +524,17 @@ static void test_check_tells_without_a_request(void)
     setenv("AWS_PROFILE", "half", 1);
     CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "no aws_secret_access_key");
-    setenv("AWS_PROFILE", "missing", 1); /* absent everywhere, IMDS disabled */
+    setenv("AWS_PROFILE", "missing", 1); /* absent everywhere: named, so it must exist */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "'missing' (named by AWS_PROFILE) not found");
+    setenv("AWS_PROFILE", "cfgonly", 1);
+    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1); /* keys only in the config file: none now */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    unsetenv("AWS_CONFIG_FILE");
+    setenv("AWS_PROFILE", "notprefixed", 1); /* the section exists but is no profile: the same */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    setenv("AWS_PROFILE", "regiononly", 1); /* a profile without credentials */
     CHECK_INT_EQ(s_default_check(&err), ES_ERR_NO_CREDENTIALS);
-    CHECK_STR_CONTAINS(err.msg, "'missing' not found");
 
     /* A source that needs a request ends the check: it would be asked next. */
     setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x", 1);
@@ -551,6 +564,71 @@ static void test_check_tells_without_a_request(void)
     es_creds_provider_release(chain);
     es_creds_provider_release(env);
     es_creds_provider_release(pa);
+    s_fresh_env();
+}
+
+/* A profile named by AWS_PROFILE / AWS_DEFAULT_PROFILE that is missing, or
+ * that gets its credentials in a way exifstrip does not support, stops the
+ * chain: the next sources (ECS, IMDS) would run the worker as someone else. */
+static void test_selected_profile_stops_the_chain(void)
+{
+    es_creds c;
+    es_error err;
+    s_fresh_env();
+    s_write_profiles();
+    free(es_test_write_file(s_home, ".aws/config",
+                            "[profile assumed]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+                            "source_profile = default\n"
+                            "[profile work]\nrole_arn = arn:aws:iam::123456789012:role/w\n" /* keys in creds */
+                            "[profile sso]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\n"
+                            "[profile proc]\ncredential_process = /bin/echo x\n"
+                            "[profile regiononly]\nregion = eu-west-1\n"));
+    static const struct {
+        const char *var, *profile, *says;
+    } cases[] = {
+        {"AWS_PROFILE", "typo-profile", "profile 'typo-profile' (named by AWS_PROFILE) not found in "},
+        {"AWS_DEFAULT_PROFILE", "typo-profile",
+         "profile 'typo-profile' (named by AWS_DEFAULT_PROFILE) not found"},
+        {"AWS_PROFILE", "assumed", "uses role_arn, which exifstrip does not support"},
+        {"AWS_PROFILE", "work", "profile 'work' (named by AWS_PROFILE) uses role_arn"}, /* not its keys */
+        {"AWS_PROFILE", "sso", "uses sso_* settings"},
+        {"AWS_DEFAULT_PROFILE", "proc", "uses credential_process"},
+    };
+    s_mock m;
+    es_creds_provider *next = s_mock_new(&m, "next", ES_OK, 0); /* what ECS or IMDS would answer */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        setenv(cases[i].var, cases[i].profile, 1);
+        es_creds_provider *list[] = {es_creds_provider_new_profile(NULL), next};
+        es_creds_provider *chain = es_creds_provider_new_chain(list, 2);
+        REQUIRE(chain);
+        es_error_clear(&err);
+        CHECK_INT_EQ(es_creds_get(chain, &c, &err), ES_ERR_CONFIG);
+        CHECK_STR_CONTAINS(err.msg, cases[i].says);
+        CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG); /* the worker exits 78 at start */
+        CHECK_STR_CONTAINS(err.msg, cases[i].says);
+        es_creds_provider_release(chain);
+        es_creds_provider_release(list[0]);
+        unsetenv(cases[i].var);
+    }
+    CHECK_INT_EQ(m.fetches, 0);
+
+    setenv("AWS_PROFILE", "x", 1); /* no files at all */
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/creds", 1);
+    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg,
+                       "profile 'x' (named by AWS_PROFILE): no shared credentials file (/nonexistent/creds)");
+    unsetenv("AWS_PROFILE"); /* the default profile may be absent: the next source is asked */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_NO_CREDENTIALS);
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    unsetenv("AWS_CONFIG_FILE");
+    free(es_test_write_file(s_home, ".aws/credentials", "[other]\naws_access_key_id = A\n"));
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_NO_CREDENTIALS);
+    CHECK_STR_CONTAINS(err.msg, "profile 'default' not found");
+    setenv("AWS_PROFILE", "regiononly", 1); /* a profile without credentials: as in the SDKs, the next source */
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_NO_CREDENTIALS);
+    CHECK_STR_CONTAINS(err.msg, "profile 'regiononly' has no aws_access_key_id");
+    es_creds_provider_release(next);
     s_fresh_env();
 }
 
@@ -747,6 +825,7 @@ int main(void)
     ES_RUN(test_chain_order_and_stop_rules);
     ES_RUN(test_default_chain_env_beats_profile);
     ES_RUN(test_check_tells_without_a_request);
+    ES_RUN(test_selected_profile_stops_the_chain);
     ES_RUN(test_cache_refreshes_before_expiry);
     ES_RUN(test_cache_keeps_non_expiring);
     ES_RUN(test_cache_concurrent_gets);
