@@ -25,10 +25,6 @@ typedef struct es_aws_endpoint {
     char base_path[256]; /* "" or "/prefix" without a trailing '/' */
 } es_aws_endpoint;
 
-/* Whether url's authority (after "scheme://", up to the first '/', '?' or
- * '#') holds user info ("user:password@host"): a secret that a message about
- * the URL must not repeat. */
-bool es_url_has_userinfo(const char *url);
 /* Parses "http(s)://host[:port][/path]". ES_ERR_CONFIG when malformed. */
 ES_MUST_USE es_err es_aws_endpoint_parse(const char *url, es_aws_endpoint *ep);
 /* "https://<service>.<region>.amazonaws.com" (".com.cn" for cn- regions). */

@@ -54,15 +54,6 @@ static es_err s_parse_authority(const char *s, size_t len, bool https, es_aws_en
     return ES_OK;
 }
 
-bool es_url_has_userinfo(const char *url)
-{
-    const char *start = url ? strstr(url, "://") : NULL;
-    if (!start)
-        return false;
-    start += 3;
-    return memchr(start, '@', strcspn(start, "/?#")) != NULL;
-}
-
 es_err es_aws_endpoint_parse(const char *url, es_aws_endpoint *ep)
 {
     ES_ENSURE(url && ep, ES_ERR_INVALID_ARG);

@@ -186,16 +186,18 @@ es_creds_provider *es_creds_provider_new_ecs(void)
                      rel);
     } else if (full) {
         w = snprintf(e->url, sizeof e->url, "%s", full);
-        s_check_full_uri(full, &e->config);
         e->send_auth = true;
     } else {
         es_error_set(&e->config, ES_ERR_NO_CREDENTIALS,
                      "ECS: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set");
     }
-    if (w < 0 || (size_t)w >= sizeof e->url) {
-        es_error_clear(&e->config); /* the length is the first thing to fix */
+    if (w < 0 || (size_t)w >= sizeof e->url) /* the length is the first thing to fix */
         es_error_set(&e->config, ES_ERR_CONFIG, "ECS: credentials URI too long");
-    }
+    else if (rel || full)
+        es_creds_refuse_userinfo("ECS", rel ? "EXIFSTRIP_ECS_ENDPOINT" : "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                 e->url, &e->config);
+    if (full)
+        s_check_full_uri(full, &e->config);
     const char *tf = es_creds_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
     const char *tv = es_creds_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
     if (tf)

@@ -18,6 +18,7 @@
 
 typedef struct s_imds {
     bool disabled;
+    es_error config;    /* code ES_OK when endpoint is usable */
     char endpoint[512]; /* without trailing '/' */
 } s_imds;
 
@@ -56,11 +57,20 @@ static bool s_role_ok(const char *r)
     return true;
 }
 
+/* An endpoint set up wrongly is known at creation; anything else needs the instance asked. */
+static es_err s_imds_check(void *impl, es_error *err)
+{
+    const s_imds *m = impl;
+    return m->config.code == ES_OK ? ES_OK : es_error_set(err, m->config.code, "%s", m->config.msg);
+}
+
 static es_err s_imds_get(void *impl, es_creds *out, es_error *err)
 {
     s_imds *m = impl;
     if (m->disabled)
         return es_error_set(err, ES_ERR_NO_CREDENTIALS, "IMDS: disabled by AWS_EC2_METADATA_DISABLED");
+    if (m->config.code != ES_OK)
+        return s_imds_check(m, err);
     es_creds_http_resp resp = {0};
     es_error herr;
     char header[1200], path[256];
@@ -124,8 +134,7 @@ done:
 
 static void s_imds_destroy(void *impl) { free(impl); }
 
-/* No check: only asking the instance tells whether it has credentials. */
-static const es_creds_provider_vtable s_imds_vtable = {.get = s_imds_get, .destroy = s_imds_destroy};
+static const es_creds_provider_vtable s_imds_vtable = {s_imds_get, s_imds_destroy, s_imds_check};
 
 es_creds_provider *es_creds_provider_new_imds(void)
 {
@@ -136,7 +145,10 @@ es_creds_provider *es_creds_provider_new_imds(void)
     m->disabled = dis && !strcasecmp(dis, "true");
     const char *ep = es_creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     const char *mode = es_creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-    if (!ep)
+    es_error_clear(&m->config);
+    if (ep)
+        es_creds_refuse_userinfo("IMDS", "AWS_EC2_METADATA_SERVICE_ENDPOINT", ep, &m->config);
+    else
         ep = mode && !strcasecmp(mode, "IPv6") ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
     snprintf(m->endpoint, sizeof m->endpoint, "%s", ep);
     size_t n = strlen(m->endpoint);

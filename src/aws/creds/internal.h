@@ -47,6 +47,11 @@ ES_MUST_USE es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds 
  * buffer. ES_ERR_NOT_FOUND when absent, ES_ERR_TOO_LARGE, ES_ERR_IO. */
 ES_MUST_USE es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* ES_ERR_CONFIG ("<source>: <var>: a user name or password ...", the value not
+ * shown) when url, taken from variable var, holds user info: every message
+ * about a request to it would show the password. ES_OK otherwise. */
+es_err es_creds_refuse_userinfo(const char *source, const char *var, const char *url, es_error *err);
+
 /* getenv() that treats "" as unset. */
 const char *es_creds_env(const char *name);
 

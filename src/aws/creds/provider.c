@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/http/http.h"
 #include "common/secure.h"
 
 struct es_creds_provider {
@@ -218,6 +219,16 @@ es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len)
     if (len)
         *len = n;
     return ES_OK;
+}
+
+es_err es_creds_refuse_userinfo(const char *source, const char *var, const char *url, es_error *err)
+{
+    if (!es_url_has_userinfo(url))
+        return ES_OK;
+    return es_error_set(err, ES_ERR_CONFIG,
+                        "%s: %s: a user name or password in the URL (user:password@host) is not "
+                        "supported (value not shown)",
+                        source, var);
 }
 
 const char *es_creds_env(const char *name)

@@ -21,6 +21,7 @@
 
 typedef struct s_webid {
     bool configured;
+    es_error config; /* code ES_OK when endpoint is usable */
     char token_file[1024];
     char role_arn[2048];
     char session_name[128];
@@ -84,15 +85,26 @@ static es_err s_post(const s_webid *w, const char *token, es_creds *out, es_erro
     return rc;
 }
 
-static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
+/* An endpoint set up wrongly is known at creation; the token file is read,
+ * and STS asked, at each fetch. */
+static es_err s_webid_check(void *impl, es_error *err)
 {
-    s_webid *w = impl;
+    const s_webid *w = impl;
     if (!w->configured)
         return es_error_set(err, ES_ERR_NO_CREDENTIALS,
                             "web identity: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN not both set");
+    return w->config.code == ES_OK ? ES_OK : es_error_set(err, w->config.code, "%s", w->config.msg);
+}
+
+static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
+{
+    s_webid *w = impl;
+    es_err rc = s_webid_check(w, err);
+    if (rc != ES_OK)
+        return rc;
     char *token = NULL;
     size_t len = 0;
-    es_err rc = es_creds_read_file(w->token_file, S_MAX_TOKEN, &token, &len);
+    rc = es_creds_read_file(w->token_file, S_MAX_TOKEN, &token, &len);
     if (rc != ES_OK)
         return es_error_set(err, rc == ES_ERR_NOMEM ? rc : ES_ERR_AUTH,
                             "web identity: cannot read the token file %.200s (%s)", w->token_file,
@@ -111,15 +123,16 @@ static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
 
 static void s_webid_destroy(void *impl) { free(impl); }
 
-/* No check: the token file is read, and STS asked, at each fetch. */
-static const es_creds_provider_vtable s_webid_vtable = {.get = s_webid_get, .destroy = s_webid_destroy};
+static const es_creds_provider_vtable s_webid_vtable = {s_webid_get, s_webid_destroy, s_webid_check};
 
-static void s_endpoint(char *out, size_t n)
+static void s_endpoint(char *out, size_t n, es_error *config)
 {
-    const char *e = es_creds_env("AWS_ENDPOINT_URL_STS");
+    const char *var = "AWS_ENDPOINT_URL_STS";
+    const char *e = es_creds_env(var);
     if (!e)
-        e = es_creds_env("AWS_ENDPOINT_URL");
+        e = es_creds_env(var = "AWS_ENDPOINT_URL");
     if (e) {
+        es_creds_refuse_userinfo("web identity", var, e, config);
         snprintf(out, n, "%s", e);
     } else {
         const char *region = es_creds_env("AWS_REGION");
@@ -143,6 +156,7 @@ es_creds_provider *es_creds_provider_new_web_identity(void)
     const char *file = es_creds_env("AWS_WEB_IDENTITY_TOKEN_FILE");
     const char *arn = es_creds_env("AWS_ROLE_ARN");
     const char *name = es_creds_env("AWS_ROLE_SESSION_NAME");
+    es_error_clear(&w->config);
     if (file && arn && strlen(file) < sizeof w->token_file && strlen(arn) < sizeof w->role_arn) {
         w->configured = true;
         snprintf(w->token_file, sizeof w->token_file, "%s", file);
@@ -151,7 +165,7 @@ es_creds_provider *es_creds_provider_new_web_identity(void)
             snprintf(w->session_name, sizeof w->session_name, "%s", name);
         else
             snprintf(w->session_name, sizeof w->session_name, "exifstrip-%lld", (long long)time(NULL));
-        s_endpoint(w->endpoint, sizeof w->endpoint);
+        s_endpoint(w->endpoint, sizeof w->endpoint, &w->config);
     }
     return es_creds_provider_wrap(&s_webid_vtable, w);
 }

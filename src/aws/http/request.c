@@ -209,6 +209,15 @@ static bool s_past(uint64_t deadline_ms) { return deadline_ms && es_http_now_ms(
 
 bool es_http_thread_deadline_passed(void) { return s_past(s_deadline_ms); }
 
+bool es_url_has_userinfo(const char *url)
+{
+    const char *start = url ? strstr(url, "://") : NULL;
+    if (!start)
+        return false;
+    start += 3;
+    return memchr(start, '@', strcspn(start, "/?#")) != NULL;
+}
+
 es_err es_http_map_curl_code(int curl_code)
 {
     switch ((CURLcode)curl_code) {

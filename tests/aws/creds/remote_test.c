@@ -407,6 +407,63 @@ static void test_default_chain_remote_sources(void)
     CHECK_STR_EQ(c.source, "imds");
 }
 
+/* The server's URL with "user:pw@" in its authority. */
+static const char *s_url_with_userinfo(const char *pw)
+{
+    static char url[256];
+    const char *base = es_test_http_server_url(s_srv); /* "http://127.0.0.1:port" */
+    snprintf(url, sizeof url, "http://user:%s@%s", pw, base + 7);
+    return url;
+}
+
+/* A user name or password in a credential source's URL would be shown in
+ * every message about its requests: each is refused, before any request and
+ * at start (es_creds_check), without showing the value, as AWS_ENDPOINT_URL* are. */
+static void test_urls_with_userinfo_are_refused(void)
+{
+    static const struct {
+        const char *var, *pw;
+    } cases[] = {
+        {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "EcsFullPassw0rd"},
+        {"EXIFSTRIP_ECS_ENDPOINT", "EcsHostPassw0rd"},
+        {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "ImdsPassw0rd"},
+        {"AWS_ENDPOINT_URL_STS", "StsPassw0rd"},
+        {"AWS_ENDPOINT_URL", "StsAnyPassw0rd"}, /* the STS endpoint when AWS_ENDPOINT_URL_STS is unset */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        es_creds c;
+        es_error err;
+        s_setup();
+        unsetenv("AWS_EC2_METADATA_DISABLED");
+        s_imds_routes("ec2-role");
+        es_test_http_server_route(s_srv, "GET", "/creds", 200, CREDS_JSON);
+        es_test_http_server_route(s_srv, "POST", "/", 200, STS_OK);
+        if (!strcmp(cases[i].var, "EXIFSTRIP_ECS_ENDPOINT"))
+            setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds", 1);
+        if (!strncmp(cases[i].var, "AWS_ENDPOINT_URL", 16))
+            s_webid_env(cases[i].var);
+        const char *url = s_url_with_userinfo(cases[i].pw);
+        char full[300];
+        snprintf(full, sizeof full, "%s%s", url,
+                 !strcmp(cases[i].var, "AWS_CONTAINER_CREDENTIALS_FULL_URI") ? "/creds" : "");
+        setenv(cases[i].var, full, 1);
+        es_creds_provider *p = es_creds_provider_new_default();
+        REQUIRE(p);
+        es_error_clear(&err);
+        CHECK_INT_EQ(es_creds_check(p, &err), ES_ERR_CONFIG); /* exit 78 at start */
+        CHECK_STR_CONTAINS(err.msg, cases[i].var);
+        CHECK_STR_CONTAINS(err.msg, "user name or password");
+        if (strstr(err.msg, cases[i].pw))
+            es_test_fail(__FILE__, __LINE__, "the check shows the password: %s", err.msg);
+        CHECK_INT_EQ(s_get_once(p, &c, &err), ES_ERR_CONFIG);
+        CHECK_STR_CONTAINS(err.msg, "(value not shown)");
+        if (strstr(err.msg, cases[i].pw))
+            es_test_fail(__FILE__, __LINE__, "the error shows the password: %s", err.msg);
+        if (es_test_http_server_request_count(s_srv) != 0)
+            es_test_fail(__FILE__, __LINE__, "%s: a request was made", cases[i].var);
+    }
+}
+
 typedef struct s_worker {
     es_creds_provider *p;
     int failures;
@@ -491,6 +548,7 @@ int main(void)
     ES_RUN(test_web_identity_sts);
     ES_RUN(test_web_identity_errors);
     ES_RUN(test_default_chain_remote_sources);
+    ES_RUN(test_urls_with_userinfo_are_refused);
     ES_RUN(test_default_chain_concurrent_gets);
     ES_RUN(test_http_server_scripting);
     es_test_http_server_stop(s_srv);
