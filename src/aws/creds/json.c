@@ -23,8 +23,15 @@ es_err es_creds_parse_json(const char *body, size_t len, const char *source, es_
         rc = es_error_set(err, ES_ERR_AUTH, "%s: credentials response has Code \"%.64s\"", source, code);
         goto done;
     }
-    const char *exp_s = s_str(root, "Expiration");
+    /* Absent: credentials that do not expire. Present, it must be an ISO 8601
+     * string: a number or anything else would otherwise read as "never expires". */
+    json_t *exp_j = json_object_get(root, "Expiration");
+    const char *exp_s = json_string_value(exp_j);
     time_t exp = 0;
+    if (exp_j && !exp_s) {
+        rc = es_error_set(err, ES_ERR_PROTOCOL, "%s: Expiration is not a string", source);
+        goto done;
+    }
     if (exp_s && !es_creds_parse_iso8601(exp_s, &exp)) {
         rc = es_error_set(err, ES_ERR_PROTOCOL, "%s: unparsable Expiration \"%.40s\"", source, exp_s);
         goto done;

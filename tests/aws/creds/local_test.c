@@ -312,6 +312,21 @@ static void test_json_document(void)
     CHECK_STR_EQ(c.session_token, "json-token");
     CHECK_INT_EQ(c.expiration, 1893456000);
     CHECK_STR_EQ(c.source, "imds");
+    /* An Expiration that is there but no string is no "never expires". */
+    static const char *const bad_exp[] = {"1893456000", "1893456000.5", "null", "true", "{}", "[]"};
+    for (size_t i = 0; i < sizeof bad_exp / sizeof bad_exp[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc,
+                 "{\"AccessKeyId\":\"ASIAJSON\",\"SecretAccessKey\":\"s\",\"Token\":\"t\",\"Expiration\":%s}",
+                 bad_exp[i]);
+        es_error_clear(&err);
+        CHECK_INT_EQ(es_creds_parse_json(doc, strlen(doc), "ecs", &c, &err), ES_ERR_PROTOCOL);
+        CHECK_STR_CONTAINS(err.msg, "ecs: Expiration is not a string");
+    }
+    static const char noexp[] = "{\"AccessKeyId\":\"AKIDJSON\",\"SecretAccessKey\":\"s\"}";
+    es_error_clear(&err);
+    CHECK_OK(es_creds_parse_json(noexp, sizeof noexp - 1, "ecs", &c, &err)); /* absent: does not expire */
+    CHECK_INT_EQ(c.expiration, 0);
     static const char nokey[] = "{\"SecretAccessKey\":\"" LEAK_SECRET "\",\"Token\":\"" LEAK_TOKEN "\"}";
     es_error_clear(&err);
     CHECK_INT_EQ(es_creds_parse_json(nokey, sizeof nokey - 1, "ecs", &c, &err), ES_ERR_PROTOCOL);
