@@ -49,6 +49,8 @@ void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *
     size_t pos = 0, line_no = 0, key_indent = 0;
     memset(st, 0, sizeof *st);
     section[0] = '\0';
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+        pos = 3; /* a UTF-8 byte order mark (Windows editors write one) is no part of the first line */
     while (pos < len) {
         const char *start = text + pos;
         const char *nl = memchr(start, '\n', len - pos);

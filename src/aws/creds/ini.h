@@ -4,7 +4,8 @@
  * "s3 =\n  key = v", or continuation lines), which are skipped. Key names are
  * reported lower-cased; values are trimmed and lose an inline comment that
  * follows a blank ("key = v  # note"). Lines that fit none of these are
- * counted as malformed and otherwise ignored. */
+ * counted as malformed and otherwise ignored. A leading UTF-8 byte order mark
+ * is skipped. */
 #ifndef ES_AWS_CREDS_INI_H
 #define ES_AWS_CREDS_INI_H
 

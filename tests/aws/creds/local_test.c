@@ -145,6 +145,12 @@ static void test_ini_parser(void)
                            "[profile  spaced]output=json;");
     CHECK_INT_EQ(st.malformed, 5); /* orphan, garbage, [broken, key after it, [] */
     CHECK_INT_EQ(st.first_bad_line, 3);
+    /* A UTF-8 byte order mark before the first section is skipped, not taken as its name's start. */
+    static const char bom[] = "\xEF\xBB\xBF[default]\nk = v\n";
+    memset(&log, 0, sizeof log);
+    es_creds_ini_parse(bom, sizeof bom - 1, s_log_kv, &log, &st);
+    CHECK_STR_EQ(log.text, "[default]k=v;");
+    CHECK_INT_EQ(st.malformed, 0);
     /* Embedded NULs, very long lines and no final newline are survivable. */
     char big[20000];
     memset(big, 'a', sizeof big);
