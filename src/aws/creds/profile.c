@@ -152,7 +152,12 @@ static es_err s_from_data(const es_creds_profile_data *d, const char *file, cons
         return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %s has %s but no %s%s", p->profile, file,
                             d->akid[0] ? "aws_access_key_id" : "aws_secret_access_key",
                             d->akid[0] ? "aws_secret_access_key" : "aws_access_key_id", note);
-    return es_creds_fill(out, d->akid, d->secret, d->token, 0, "profile", err);
+    es_error fill_err;
+    es_error_clear(&fill_err);
+    /* Keys that cannot be used (a control character) are the file's fault, as in the environment. */
+    if (es_creds_fill(out, d->akid, d->secret, d->token, 0, "profile", &fill_err) != ES_OK)
+        return es_error_set(err, ES_ERR_CONFIG, "profile '%s' in %.100s: %s", p->profile, file, fill_err.msg);
+    return ES_OK;
 }
 
 static es_err s_profile_get(void *impl, es_creds *out, es_error *err)

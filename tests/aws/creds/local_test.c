@@ -814,6 +814,16 @@ static void test_errors_never_carry_secrets(void)
     CHECK_STR_CONTAINS(err.msg, "malformed");
     s_no_leak(err.msg, __LINE__);
 
+    s_fresh_env(); /* a control character in a profile's secret: fixed in the file, not retried */
+    free(es_test_write_file(s_home, ".aws/credentials",
+                            "[default]\naws_access_key_id = AKIDLEAK\naws_secret_access_key = " LEAK_SECRET
+                            "\x01x\n"));
+    CHECK_INT_EQ(s_profile_get(NULL, &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "profile 'default' in ");
+    CHECK_STR_CONTAINS(err.msg, "the secret access key contains a control character");
+    s_no_leak(err.msg, __LINE__);
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG); /* the worker exits 78 at start */
+
     s_mock m; /* a cache whose source fails */
     es_creds_provider *src = s_mock_new(&m, "leak", ES_ERR_AUTH, 0);
     es_creds_provider *cache = es_creds_provider_new_cached(src, NULL);
