@@ -91,11 +91,12 @@ static es_err s_auth_token(const s_ecs *e, char *out, size_t n, es_error *err)
     if (e->token_file[0]) {
         char *t = NULL;
         size_t len = 0;
-        es_err rc = es_creds_read_file(e->token_file, n - 1, &t, &len);
+        int sys_err;
+        es_err rc = es_creds_read_file(e->token_file, n - 1, &t, &len, &sys_err);
         if (rc != ES_OK)
             return es_error_set(err, ES_ERR_CONFIG,
                                 "ECS: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %.200s (%s)",
-                                e->token_file, es_strerror(rc));
+                                e->token_file, es_creds_read_error(rc, sys_err));
         es_creds_rtrim(t);
         memcpy(out, t, strlen(t) + 1);
         es_secure_zero(t, len);

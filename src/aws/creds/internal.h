@@ -44,8 +44,12 @@ ES_MUST_USE es_err es_creds_parse_sts_xml(const char *xml, size_t len, es_creds 
                                           size_t code_n, char *message, size_t message_n);
 
 /* Reads a whole small file (<= max bytes) into a NUL-terminated malloc'd
- * buffer. ES_ERR_NOT_FOUND when absent, ES_ERR_TOO_LARGE, ES_ERR_IO. */
-ES_MUST_USE es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len);
+ * buffer. ES_ERR_NOT_FOUND when absent, ES_ERR_TOO_LARGE, ES_ERR_IO; for the
+ * first and last *sys_err (may be NULL) gets the errno saying why (EACCES,
+ * EISDIR, ...), 0 otherwise. */
+ES_MUST_USE es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len, int *sys_err);
+/* Why es_creds_read_file failed, for a message: strerror(sys_err) when set, else es_strerror(rc). */
+const char *es_creds_read_error(es_err rc, int sys_err);
 
 /* ES_ERR_CONFIG ("<source>: <var>: a user name or password ...", the value not
  * shown) when url, taken from variable var, holds user info: every message

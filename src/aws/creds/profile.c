@@ -112,18 +112,22 @@ static void s_resolve(s_paths *p, const char *profile)
     s_path(p->config, sizeof p->config, "AWS_CONFIG_FILE", ".aws/config");
 }
 
-/* Scans one file; *exists tells whether it could be read. A note about
+/* Scans one file: ES_OK, ES_ERR_NOT_FOUND when there is none, else the
+ * failure to read it, with why[] saying what (strerror). A note about
  * malformed lines goes to the log and, when note is given, into note[]. */
-static void s_scan_file(const char *path, bool config_file, const char *profile, es_creds_profile_data *d,
-                        bool *exists, char *note, size_t note_n)
+static es_err s_scan_file(const char *path, bool config_file, const char *profile, es_creds_profile_data *d,
+                          char *note, size_t note_n, char *why, size_t why_n)
 {
     char *text = NULL;
     size_t len = 0;
+    int sys_err = 0;
     es_creds_ini_stats st;
-    *exists = false;
-    if (!path[0] || es_creds_read_file(path, S_MAX_FILE, &text, &len) != ES_OK)
-        return;
-    *exists = true;
+    es_err rc = path[0] ? es_creds_read_file(path, S_MAX_FILE, &text, &len, &sys_err) : ES_ERR_NOT_FOUND;
+    if (rc != ES_OK) {
+        if (why)
+            snprintf(why, why_n, "%s", es_creds_read_error(rc, sys_err));
+        return rc;
+    }
     es_creds_profile_scan(text, len, config_file, profile, d, &st);
     if (st.malformed) {
         ES_LOG(ES_LOG_WARN, "creds.profile.malformed", ES_LF_STR("file", path),
@@ -134,6 +138,7 @@ static void s_scan_file(const char *path, bool config_file, const char *profile,
     }
     es_secure_zero(text, len);
     free(text);
+    return ES_OK;
 }
 
 /* ---- the provider --------------------------------------------------------- */
@@ -166,13 +171,15 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
     const s_paths *p = &pr->paths;
     es_creds_profile_data *cd = calloc(2, sizeof *cd);
     es_creds_profile_data *fd = cd + 1;
-    bool have_creds_file, have_config_file;
+    char creds_why[100], config_why[100];
     char note[200] = "";
     es_err rc;
     if (!cd)
         return es_error_set(err, ES_ERR_NOMEM, "out of memory");
-    s_scan_file(p->creds, false, p->profile, cd, &have_creds_file, note, sizeof note);
-    s_scan_file(p->config, true, p->profile, fd, &have_config_file, note, sizeof note);
+    es_err creds_rc = s_scan_file(p->creds, false, p->profile, cd, note, sizeof note, creds_why,
+                                  sizeof creds_why);
+    es_err config_rc = s_scan_file(p->config, true, p->profile, fd, note, sizeof note, config_why,
+                                   sizeof config_why);
     /* The AWS SDKs would use these (role_arn and sso_* even before static keys):
      * neither the keys nor the next source may stand in for them. */
     const char *unsupported = cd->has_role_arn || fd->has_role_arn ? "role_arn"
@@ -184,7 +191,15 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
     char by[40] = "";
     if (p->chosen_by)
         snprintf(by, sizeof by, " (named by %s)", p->chosen_by);
-    if (unsupported)
+    /* A file that is there but cannot be read may hold the profile: guessing on would pick another source. */
+    if (creds_rc != ES_OK && creds_rc != ES_ERR_NOT_FOUND)
+        rc = es_error_set(err, ES_ERR_CONFIG,
+                          "profile '%s': cannot read the shared credentials file %.100s: %s", p->profile,
+                          p->creds, creds_why);
+    else if (config_rc != ES_OK && config_rc != ES_ERR_NOT_FOUND)
+        rc = es_error_set(err, ES_ERR_CONFIG, "profile '%s': cannot read the config file %.100s: %s",
+                          p->profile, p->config, config_why);
+    else if (unsupported)
         rc = es_error_set(err, ES_ERR_CONFIG,
                           "profile '%s'%s uses %s, which exifstrip does not support; give it only static "
                           "keys or use another source",
@@ -193,7 +208,7 @@ static es_err s_profile_get(void *impl, es_creds *out, es_error *err)
         rc = s_from_data(cd, p->creds, p, note, out, err);
     else if (fd->akid[0] || fd->secret[0] || fd->too_long)
         rc = s_from_data(fd, p->config, p, note, out, err);
-    else if (!have_creds_file && !have_config_file)
+    else if (creds_rc != ES_OK && config_rc != ES_OK)
         rc = es_error_set(err, absent,
                           "profile '%s'%s: no shared credentials file (%.100s) or config file (%.100s)",
                           p->profile, by, p->creds[0] ? p->creds : "HOME not set",
@@ -239,13 +254,12 @@ es_err es_creds_profile_region(char *out, size_t n)
     s_paths p;
     s_resolve(&p, NULL);
     es_creds_profile_data *d = calloc(1, sizeof *d);
-    bool exists;
     es_err rc = ES_ERR_NOT_FOUND;
     if (!d)
         return ES_ERR_NOMEM;
-    s_scan_file(p.config, true, p.profile, d, &exists, NULL, 0);
+    (void)s_scan_file(p.config, true, p.profile, d, NULL, 0, NULL, 0); /* unreadable: no region */
     if (!d->region[0])
-        s_scan_file(p.creds, false, p.profile, d, &exists, NULL, 0);
+        (void)s_scan_file(p.creds, false, p.profile, d, NULL, 0, NULL, 0);
     if (d->region[0]) {
         size_t len = strlen(d->region);
         rc = len < n ? ES_OK : ES_ERR_TOO_LARGE;

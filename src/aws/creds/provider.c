@@ -183,14 +183,20 @@ bool es_creds_parse_iso8601(const char *s, time_t *out)
     return true;
 }
 
-es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len)
+es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len, int *sys_err)
 {
+    int ignored;
+    if (!sys_err)
+        sys_err = &ignored;
     *out = NULL;
+    *sys_err = 0;
     if (len)
         *len = 0;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT || errno == ENOTDIR ? ES_ERR_NOT_FOUND : ES_ERR_IO;
+    if (!f) {
+        *sys_err = errno;
+        return *sys_err == ENOENT || *sys_err == ENOTDIR ? ES_ERR_NOT_FOUND : ES_ERR_IO;
+    }
     char *buf = malloc(max + 1);
     es_err rc = ES_OK;
     size_t n = 0;
@@ -198,15 +204,17 @@ es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len)
         fclose(f);
         return ES_ERR_NOMEM;
     }
+    errno = 0;
     for (;;) {
         size_t got = fread(buf + n, 1, max + 1 - n, f);
         n += got;
         if (got == 0 || n > max)
             break;
     }
-    if (ferror(f))
+    if (ferror(f)) {
+        *sys_err = errno; /* EISDIR for a directory, EIO, ... */
         rc = ES_ERR_IO;
-    else if (n > max)
+    } else if (n > max)
         rc = ES_ERR_TOO_LARGE;
     fclose(f);
     if (rc != ES_OK) {
@@ -229,6 +237,11 @@ es_err es_creds_refuse_userinfo(const char *source, const char *var, const char 
                         "%s: %s: a user name or password in the URL (user:password@host) is not "
                         "supported (value not shown)",
                         source, var);
+}
+
+const char *es_creds_read_error(es_err rc, int sys_err)
+{
+    return sys_err ? strerror(sys_err) : es_strerror(rc);
 }
 
 const char *es_creds_env(const char *name)

@@ -104,11 +104,12 @@ static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
         return rc;
     char *token = NULL;
     size_t len = 0;
-    rc = es_creds_read_file(w->token_file, S_MAX_TOKEN, &token, &len);
+    int sys_err;
+    rc = es_creds_read_file(w->token_file, S_MAX_TOKEN, &token, &len, &sys_err);
     if (rc != ES_OK)
         return es_error_set(err, rc == ES_ERR_NOMEM ? rc : ES_ERR_AUTH,
                             "web identity: cannot read the token file %.200s (%s)", w->token_file,
-                            es_strerror(rc));
+                            es_creds_read_error(rc, sys_err));
     es_creds_rtrim(token);
     if (!token[0])
         rc = es_error_set(err, ES_ERR_AUTH, "web identity: the token file %.200s is empty", w->token_file);

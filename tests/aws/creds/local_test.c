@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aws/creds/creds.h"
@@ -653,6 +654,52 @@ static void test_selected_profile_stops_the_chain(void)
     s_fresh_env();
 }
 
+/* Gets credentials of the default profile as another user than root when the
+ * test runs as root (who could read any file). */
+static es_err s_profile_get_unprivileged(es_creds *c, es_error *err)
+{
+    bool root = geteuid() == 0;
+    if (root && seteuid(65534) != 0)
+        return ES_ERR_INTERNAL;
+    es_err rc = s_profile_get(NULL, c, err);
+    if (root && seteuid(0) != 0)
+        abort();
+    return rc;
+}
+
+/* A credentials or config file that is there but cannot be read stops the
+ * chain, saying why: it may hold the keys meant to be used. */
+static void test_unreadable_files_stop_the_chain(void)
+{
+    es_creds c;
+    es_error err;
+    s_fresh_env();
+    char *dir = es_test_write_file(s_home, "creds-dir/x", "");
+    *strrchr(dir, '/') = '\0';
+    setenv("AWS_SHARED_CREDENTIALS_FILE", dir, 1); /* a directory: EISDIR */
+    CHECK_INT_EQ(s_profile_get(NULL, &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "cannot read the shared credentials file");
+    CHECK_STR_CONTAINS(err.msg, "Is a directory");
+    CHECK_INT_EQ(s_default_check(&err), ES_ERR_CONFIG); /* exit 78 at start */
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    setenv("AWS_CONFIG_FILE", dir, 1);
+    CHECK_INT_EQ(s_profile_get(NULL, &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "cannot read the config file");
+    unsetenv("AWS_CONFIG_FILE");
+    free(dir);
+
+    char *creds = es_test_write_file(s_home, ".aws/credentials",
+                                     "[default]\naws_access_key_id = AKIDPERM\naws_secret_access_key = s\n");
+    REQUIRE(chmod(creds, 0600) == 0);
+    CHECK_OK(s_profile_get(NULL, &c, &err));
+    REQUIRE(chmod(creds, 0) == 0); /* not readable: EACCES, for root too once it is another user */
+    CHECK_INT_EQ(s_profile_get_unprivileged(&c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "profile 'default': cannot read the shared credentials file");
+    CHECK_STR_CONTAINS(err.msg, "Permission denied");
+    free(creds);
+    s_fresh_env();
+}
+
 /* ---- cache ------------------------------------------------------------------ */
 
 typedef struct s_clock {
@@ -857,6 +904,7 @@ int main(void)
     ES_RUN(test_default_chain_env_beats_profile);
     ES_RUN(test_check_tells_without_a_request);
     ES_RUN(test_selected_profile_stops_the_chain);
+    ES_RUN(test_unreadable_files_stop_the_chain);
     ES_RUN(test_cache_refreshes_before_expiry);
     ES_RUN(test_cache_keeps_non_expiring);
     ES_RUN(test_cache_concurrent_gets);

@@ -109,6 +109,12 @@ static void test_ecs_full_uri_authorization(void)
     es_test_http_request_free(&r);
     free(tf);
 
+    /* A token file that cannot be read says why. */
+    setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", s_home, 1); /* a directory */
+    CHECK_INT_EQ(s_get_once(es_creds_provider_new_ecs(), &c, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    CHECK_STR_CONTAINS(err.msg, "(Is a directory)");
+
     /* A header-injecting token is refused before any request. */
     unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
     setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "a\r\nX-Evil: 1", 1);
