@@ -505,6 +505,44 @@ es_err es_cfg_load_some(es_cfg *cfg, const char *const *names, int argc, char **
     return ES_OK;
 }
 
+/* The queue a URL names: its path's last two segments "/<account-id>/<name>"
+ * (a trailing '/' ignored) into *id, *len. Requests go to the SQS endpoint
+ * whatever host the URL spells (localhost or 127.0.0.1, sqs.<region> or
+ * queue.amazonaws.com), so these alone tell two queues apart. false when the
+ * path has no two such segments. */
+static bool s_queue_id(const char *url, const char **id, size_t *len)
+{
+    const char *auth = strstr(url, "://");
+    const char *path = strchr(auth ? auth + 3 : url, '/');
+    if (!path)
+        return false;
+    size_t end = strcspn(path, "?#");
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    size_t name = end;
+    while (name > 0 && path[name - 1] != '/')
+        name--;
+    if (name == end || name < 2)
+        return false;
+    size_t account = name - 1;
+    while (account > 0 && path[account - 1] != '/')
+        account--;
+    if (account == name - 1 || account == 0)
+        return false;
+    *id = path + account - 1;
+    *len = end - (account - 1);
+    return true;
+}
+
+static bool s_same_queue(const char *a, const char *b)
+{
+    const char *ia, *ib;
+    size_t la, lb;
+    if (!s_queue_id(a, &ia, &la) || !s_queue_id(b, &ib, &lb))
+        return !strcmp(a, b);
+    return la == lb && !memcmp(ia, ib, la);
+}
+
 es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_fn, void *getenv_ctx,
                    es_error *err)
 {
@@ -526,10 +564,10 @@ es_err es_cfg_load(es_cfg *cfg, int argc, char **argv, es_cfg_getenv_fn getenv_f
                                 "EXIFSTRIP_SOURCE_BUCKETS: lists the destination bucket '%s' "
                                 "(its own output would be processed again)",
                                 cfg->dest_bucket);
-    if (!strcmp(cfg->dlq_url, cfg->queue_url))
+    if (cfg->dlq_url[0] && s_same_queue(cfg->dlq_url, cfg->queue_url))
         return es_error_set(err, ES_ERR_CONFIG,
-                            "EXIFSTRIP_DLQ_URL: must not be the event queue (reports would be "
-                            "processed as events)");
+                            "EXIFSTRIP_DLQ_URL: must not be the event queue (the same account and queue "
+                            "name as EXIFSTRIP_QUEUE_URL; reports would be processed as events)");
     if (cfg->max_object_bytes > cfg->part_size * ES_S3_MAX_PARTS)
         return es_error_set(err, ES_ERR_CONFIG,
                             "EXIFSTRIP_MAX_OBJECT_BYTES: %llu bytes would need more than %d parts "

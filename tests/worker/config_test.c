@@ -253,6 +253,36 @@ static void test_cross_checks(void)
         {{"EXIFSTRIP_QUEUE_URL", S_QUEUE}, {"EXIFSTRIP_DEST_BUCKET", "clean"}, {"EXIFSTRIP_DLQ_URL", S_QUEUE}}};
     CHECK_INT_EQ(s_load(&dlq, 0, NULL, &cfg, &err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "EXIFSTRIP_DLQ_URL");
+    /* The event queue under another spelling: requests go to the SQS endpoint
+     * whatever the host, so the account and name alone tell the queue. */
+    static const struct {
+        const char *queue, *dlq;
+        bool same;
+    } spell[] = {
+        {"http://127.0.0.1:4566/000000000000/photos", "http://localhost:4566/000000000000/photos", true},
+        {"http://127.0.0.1:4566/000000000000/photos", "http://127.0.0.1:4566/000000000000/photos/", true},
+        {"https://sqs.eu-west-1.amazonaws.com/123456789012/photos",
+         "https://queue.amazonaws.com/123456789012/photos", true},
+        {"http://localhost:4566/000000000000/photos",
+         "http://localhost:4566/queue/us-east-1/000000000000/photos", true},
+        {"https://sqs.eu-west-1.amazonaws.com/123456789012/photos",
+         "https://sqs.eu-west-1.amazonaws.com/123456789012/photos-refused", false},
+        {"https://sqs.eu-west-1.amazonaws.com/123456789012/photos",
+         "https://sqs.eu-west-1.amazonaws.com/210987654321/photos", false},
+        {"https://sqs.eu-west-1.amazonaws.com/123456789012/photos",
+         "https://sqs.eu-west-1.amazonaws.com/photos", false},
+    };
+    for (size_t i = 0; i < sizeof spell / sizeof spell[0]; i++) {
+        s_env e = {{{"EXIFSTRIP_QUEUE_URL", spell[i].queue},
+                    {"EXIFSTRIP_DEST_BUCKET", "clean"},
+                    {"EXIFSTRIP_DLQ_URL", spell[i].dlq}}};
+        es_err rc = s_load(&e, 0, NULL, &cfg, &err);
+        if (rc != (spell[i].same ? ES_ERR_CONFIG : ES_OK))
+            es_test_fail(__FILE__, __LINE__, "DLQ %s against queue %s: %s", spell[i].dlq, spell[i].queue,
+                         es_strerror(rc));
+        if (spell[i].same)
+            CHECK_STR_CONTAINS(err.msg, "must not be the event queue");
+    }
     s_env parts = {{{"EXIFSTRIP_QUEUE_URL", S_QUEUE},
                     {"EXIFSTRIP_DEST_BUCKET", "clean"},
                     {"EXIFSTRIP_PART_SIZE", "5MiB"},
