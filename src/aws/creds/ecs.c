@@ -113,7 +113,7 @@ static es_err s_auth_token(const s_ecs *e, char *out, size_t n, es_error *err)
 static es_err s_ecs_check(void *impl, es_error *err)
 {
     const s_ecs *e = impl;
-    return e->config.code == ES_OK ? ES_OK : es_error_set(err, e->config.code, "%s", e->config.msg);
+    return es_creds_replay(&e->config, err);
 }
 
 static es_err s_ecs_get(void *impl, es_creds *out, es_error *err)

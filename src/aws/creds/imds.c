@@ -61,7 +61,7 @@ static bool s_role_ok(const char *r)
 static es_err s_imds_check(void *impl, es_error *err)
 {
     const s_imds *m = impl;
-    return m->config.code == ES_OK ? ES_OK : es_error_set(err, m->config.code, "%s", m->config.msg);
+    return es_creds_replay(&m->config, err);
 }
 
 static es_err s_imds_get(void *impl, es_creds *out, es_error *err)

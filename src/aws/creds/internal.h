@@ -56,6 +56,10 @@ const char *es_creds_read_error(es_err rc, int sys_err);
  * about a request to it would show the password. ES_OK otherwise. */
 es_err es_creds_refuse_userinfo(const char *source, const char *var, const char *url, es_error *err);
 
+/* A setting found wrong when a provider was made, kept in config (code ES_OK
+ * when there is none), answered again: ES_OK or config's code and message in err. */
+es_err es_creds_replay(const es_error *config, es_error *err);
+
 /* getenv() that treats "" as unset. */
 const char *es_creds_env(const char *name);
 

@@ -244,6 +244,11 @@ const char *es_creds_read_error(es_err rc, int sys_err)
     return sys_err ? strerror(sys_err) : es_strerror(rc);
 }
 
+es_err es_creds_replay(const es_error *config, es_error *err)
+{
+    return config->code == ES_OK ? ES_OK : es_error_set(err, config->code, "%s", config->msg);
+}
+
 const char *es_creds_env(const char *name)
 {
     const char *v = getenv(name);

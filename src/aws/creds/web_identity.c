@@ -93,7 +93,7 @@ static es_err s_webid_check(void *impl, es_error *err)
     if (!w->configured)
         return es_error_set(err, ES_ERR_NO_CREDENTIALS,
                             "web identity: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN not both set");
-    return w->config.code == ES_OK ? ES_OK : es_error_set(err, w->config.code, "%s", w->config.msg);
+    return es_creds_replay(&w->config, err);
 }
 
 static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
