@@ -79,6 +79,13 @@ _Static_assert(ES_CFG_MAX_CONCURRENCY >= 1 && ES_CFG_MAX_CONCURRENCY <= 1024,
 /* A worker idle this long (others working) frees one waiting spare upload buffer; the pool idle this long,
  * every spare and the kept turn blocks. */
 #define S_IDLE_RELEASE_MS 1000
+/* After a ReceiveMessage answer over its size cap (ES_SQS_RECEIVE_MAX_RESPONSE:
+ * up to ten legal messages of 1 MiB whose JSON escaping inflates them), the
+ * receives ask for one message each for this many visibility timeouts: the
+ * messages of that answer stay hidden for one, then each comes back alone,
+ * is judged on its own (one over a body limit is refused with a report, as
+ * any too-large body) and no longer fails the healthy ones received with it. */
+#define S_ONE_AT_A_TIME_TIMEOUTS 2
 
 typedef struct s_item {
     char *message_id;
@@ -404,7 +411,8 @@ static void *s_receiver(void *arg)
     int empty_streak = 0;
     int drain_in_flight = 0; /* --drain: checks in a row with messages in flight only */
     uint64_t backoff_ms = 0, empty_backoff_ms = 0;
-    int lasting_failures = 0; /* receives in a row that failed for a reason that is not transient */
+    int lasting_failures = 0;         /* receives in a row that failed for a reason that is not transient */
+    uint64_t one_at_a_time_until = 0; /* receives ask for one message until then (0: a batch) */
     for (;;) {
         s_touch(p);
         pthread_mutex_lock(&p->mu);
@@ -435,6 +443,12 @@ static void *s_receiver(void *arg)
 
         es_sqs_message *msgs = NULL;
         size_t n = 0, asked = room < ES_SQS_MAX_BATCH ? room : ES_SQS_MAX_BATCH;
+        if (one_at_a_time_until && es_clock_ms() >= one_at_a_time_until) {
+            one_at_a_time_until = 0;
+            ES_LOG(ES_LOG_INFO, "sqs.receive_batches_again", ES_LF_UINT("asked", asked));
+        }
+        if (one_at_a_time_until)
+            asked = 1;
         es_aws_result res;
         es_aws_result_clear(&res);
         uint64_t sent_ms = es_clock_ms();
@@ -466,6 +480,17 @@ static void *s_receiver(void *arg)
                    ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL),
                    ES_LF_UINT("retry_in_ms", backoff_ms));
             es_sqs_messages_free(msgs, n);
+            if (rc == ES_ERR_TOO_LARGE) {
+                uint64_t span_ms = (uint64_t)S_ONE_AT_A_TIME_TIMEOUTS * (uint64_t)cfg->visibility_timeout *
+                                   1000u;
+                if (!one_at_a_time_until)
+                    ES_LOG(ES_LOG_WARN, "sqs.receive_one_at_a_time", ES_LF_UINT("asked", asked),
+                           ES_LF_UINT("for_s", span_ms / 1000u),
+                           ES_LF_STR("reason", "the answer exceeded the response size limit: the receives ask "
+                                               "for one message each until the messages of that answer have "
+                                               "come back, so each is judged on its own"));
+                one_at_a_time_until = es_clock_ms() + span_ms;
+            }
             lasting_failures = es_err_category(rc) == ES_CAT_TRANSIENT ? 0 : lasting_failures + 1;
             if (cfg->drain && lasting_failures >= S_DRAIN_GIVE_UP) {
                 ES_LOG(ES_LOG_ERROR, "worker.drain_gave_up", ES_LF_INT("receive_failures", lasting_failures),

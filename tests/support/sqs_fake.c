@@ -31,6 +31,7 @@ struct es_test_sqs {
     char attr_names[S_MAX_ATTRIBUTES][64], attr_values[S_MAX_ATTRIBUTES][64];
     size_t nattrs;
     char reply[16384]; /* the handler's last answer (the server sends it before the next request) */
+    char *sent;        /* or the scripted receive it answered with, freed at the next request */
 };
 
 const char *es_test_sqs_queue_url(void) { return S_URL; }
@@ -123,6 +124,8 @@ static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_re
     const char *action = target && !strncmp(target, "AmazonSQS.", 10) ? target + 10 : "";
     json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
     pthread_mutex_lock(&q->lk);
+    free(q->sent);
+    q->sent = NULL;
     resp->status = 200;
     resp->headers = "Content-Type: application/x-amz-json-1.0\r\n";
     bool batch = strstr(action, "Batch") != NULL;
@@ -141,13 +144,12 @@ static void s_handle(void *ctx, const es_test_http_request *req, es_test_http_re
     } else if (!strcmp(action, "GetQueueAttributes") && body) {
         s_attributes(q, body);
     } else if (!strcmp(action, "ReceiveMessage") && q->nscripted > 0) {
-        snprintf(q->reply, sizeof q->reply, "%s", q->scripted[0]);
-        free(q->scripted[0]);
+        q->sent = q->scripted[0];
         memmove(q->scripted, q->scripted + 1, --q->nscripted * sizeof q->scripted[0]);
     } else {
         snprintf(q->reply, sizeof q->reply, "{}");
     }
-    resp->body = q->reply;
+    resp->body = q->sent ? q->sent : q->reply;
     pthread_mutex_unlock(&q->lk);
     json_decref(body);
 }
@@ -187,6 +189,7 @@ void es_test_sqs_stop(es_test_sqs *q)
     es_test_http_server_stop(q->srv);
     for (size_t i = 0; i < q->nscripted; i++)
         free(q->scripted[i]);
+    free(q->sent);
     pthread_mutex_destroy(&q->lk);
     free(q);
 }
@@ -225,6 +228,23 @@ void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count
     json_t *out = json_pack("{s:o}", "Messages", list);
     char *text = json_dumps(out, JSON_COMPACT);
     json_decref(out);
+    pthread_mutex_lock(&q->lk);
+    if (text && q->nscripted < S_MAX_SCRIPTED)
+        q->scripted[q->nscripted++] = text;
+    else
+        free(text);
+    pthread_mutex_unlock(&q->lk);
+}
+
+void es_test_sqs_script_oversized(es_test_sqs *q, size_t bytes)
+{
+    static const char empty[] = "{\"Messages\":[]}";
+    char *text = bytes >= sizeof empty ? malloc(bytes + 1) : NULL;
+    if (text) {
+        memcpy(text, empty, sizeof empty - 1);
+        memset(text + sizeof empty - 1, ' ', bytes - (sizeof empty - 1));
+        text[bytes] = '\0';
+    }
     pthread_mutex_lock(&q->lk);
     if (text && q->nscripted < S_MAX_SCRIPTED)
         q->scripted[q->nscripted++] = text;

@@ -3,7 +3,8 @@
  * can be held (so a job stays in flight), and the fake clock. Checked: a
  * receive asks for a whole batch and only once at most `concurrency`
  * messages are held; messages beyond what was asked are given back at once;
- * received-but-unstarted messages are kept under the
+ * after an answer over the response cap the receives ask for one message
+ * for two visibility timeouts; received-but-unstarted messages are kept under the
  * visibility heartbeat and given back at a stop; at shutdown queued
  * messages are given back before the in-flight job's message is deleted; a
  * job still running when the grace period ends is cancelled and its message
@@ -215,6 +216,39 @@ static void test_surplus_released_batches_asked(void)
     s_finish(&f);
 }
 
+/* A ReceiveMessage answer over the 16 MiB response cap (ten legal 1 MiB
+ * messages that JSON escaping inflates) fails the receive whole; the next
+ * receives ask for one message each, so every message of that answer comes
+ * back alone once its visibility timeout ends and is judged on its own,
+ * and two visibility timeouts after the failure they ask for a batch again. */
+static void test_oversized_answer_then_one_at_a_time(void)
+{
+    s_fix f;
+    REQUIRE(s_prepare(&f, 1));
+    es_test_sqs_script_oversized(f.q, (16u << 20) + 4096);
+    es_test_sqs_script_receive(f.q, "one", 1, NULL);
+    REQUIRE(s_launch(&f));
+    /* the receive fails; the receiver backs off 1 s, every other thread idle */
+    es_test_await(s_idle_pred, &(s_idle){&f, 1, 4, 0}, "the too-large answer, the receiver backing off");
+    es_test_clock_advance(1000);
+    /* one message (not an event: refused and deleted), then an empty receive and a pause */
+    es_test_await(s_idle_pred, &(s_idle){&f, 3, 4, 0}, "two receives of one message");
+    es_test_clock_advance(2u * 30u * 1000u); /* two visibility timeouts */
+    es_test_await(s_idle_pred, &(s_idle){&f, 4, 4, 0}, "a batch asked for again");
+    s_stop_and_join(&f);
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.received, 1);
+    CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], 1);
+    int asked[8];
+    size_t receives = es_test_sqs_receive_sizes(f.q, asked, 8);
+    REQUIRE(receives >= 4);
+    CHECK_INT_EQ(asked[0], ES_SQS_MAX_BATCH);
+    CHECK_INT_EQ(asked[1], 1);
+    CHECK_INT_EQ(asked[2], 1);
+    CHECK_INT_EQ(asked[3], ES_SQS_MAX_BATCH);
+    s_finish(&f);
+}
+
 /* Starts a pool of one worker with S3 requests held, and scripts one
  * receive per prefix, each with one S3 event for src/photo.jpg. */
 static bool s_start_held(s_fix *f, const char *const *prefixes, size_t n)
@@ -390,6 +424,7 @@ static void test_kept_blocks_freed_only_when_pool_idle(void)
 int main(void)
 {
     ES_RUN(test_surplus_released_batches_asked);
+    ES_RUN(test_oversized_answer_then_one_at_a_time);
     ES_RUN(test_shutdown_gives_back_queued_then_deletes_finished);
     ES_RUN(test_batch_held_under_heartbeat_released_on_stop);
     ES_RUN(test_grace_expiry_cancels_the_running_job);
