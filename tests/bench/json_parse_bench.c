@@ -113,7 +113,8 @@ int main(int argc, char **argv)
             es_sqs_message *msgs = NULL;
             size_t n = 0;
             double t0 = s_cpu_ns();
-            if (es_sqs_json_parse_receive((const uint8_t *)reply, len, &msgs, &n) != ES_OK || n != S_MESSAGES) {
+            if (es_sqs_json_parse_receive((const uint8_t *)reply, len, &msgs, &n, NULL, NULL) != ES_OK ||
+                n != S_MESSAGES) {
                 fprintf(stderr, "json_parse_bench: the reply did not parse\n");
                 return 1;
             }

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     es_sqs_message *msgs = NULL;
     size_t n = 0;
-    if (es_sqs_json_parse_receive(data, size, &msgs, &n) == ES_OK) {
+    if (es_sqs_json_parse_receive(data, size, &msgs, &n, NULL, NULL) == ES_OK) {
         if (n > ES_SQS_MAX_RECEIVE_PARSED || (n && !msgs))
             abort();
         for (size_t i = 0; i < n; i++)

@@ -214,6 +214,17 @@ void es_test_sqs_fail_requests(es_test_sqs *q, unsigned n)
     pthread_mutex_unlock(&q->lk);
 }
 
+/* Queues text (malloc'd; taken over) as the next scripted ReceiveMessage reply. */
+static void s_script(es_test_sqs *q, char *text)
+{
+    pthread_mutex_lock(&q->lk);
+    if (text && q->nscripted < S_MAX_SCRIPTED)
+        q->scripted[q->nscripted++] = text;
+    else
+        free(text);
+    pthread_mutex_unlock(&q->lk);
+}
+
 void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count, const char *body)
 {
     json_t *list = json_array();
@@ -228,13 +239,10 @@ void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count
     json_t *out = json_pack("{s:o}", "Messages", list);
     char *text = json_dumps(out, JSON_COMPACT);
     json_decref(out);
-    pthread_mutex_lock(&q->lk);
-    if (text && q->nscripted < S_MAX_SCRIPTED)
-        q->scripted[q->nscripted++] = text;
-    else
-        free(text);
-    pthread_mutex_unlock(&q->lk);
+    s_script(q, text);
 }
+
+void es_test_sqs_script_reply(es_test_sqs *q, const char *text) { s_script(q, strdup(text)); }
 
 void es_test_sqs_script_oversized(es_test_sqs *q, size_t bytes)
 {
@@ -245,12 +253,7 @@ void es_test_sqs_script_oversized(es_test_sqs *q, size_t bytes)
         memset(text + sizeof empty - 1, ' ', bytes - (sizeof empty - 1));
         text[bytes] = '\0';
     }
-    pthread_mutex_lock(&q->lk);
-    if (text && q->nscripted < S_MAX_SCRIPTED)
-        q->scripted[q->nscripted++] = text;
-    else
-        free(text);
-    pthread_mutex_unlock(&q->lk);
+    s_script(q, text);
 }
 
 size_t es_test_sqs_calls(es_test_sqs *q, const char *action)

@@ -44,6 +44,8 @@ void es_test_sqs_fail_requests(es_test_sqs *q, unsigned n);
 /* Queues a ReceiveMessage reply with count messages "<prefix>N" (message id,
  * receipt handle "rh-<prefix>N", body given; NULL body = "not an event"). */
 void es_test_sqs_script_receive(es_test_sqs *q, const char *prefix, size_t count, const char *body);
+/* Queues a ReceiveMessage reply of exactly this text. */
+void es_test_sqs_script_reply(es_test_sqs *q, const char *text);
 /* Queues a ReceiveMessage reply of `bytes` bytes (an empty message list
  * padded with spaces): an answer over the client's response cap. */
 void es_test_sqs_script_oversized(es_test_sqs *q, size_t bytes);

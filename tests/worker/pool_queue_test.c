@@ -4,7 +4,8 @@
  * receive asks for a whole batch and only once at most `concurrency`
  * messages are held; messages beyond what was asked are given back at once;
  * after an answer over the response cap the receives ask for one message
- * for two visibility timeouts; received-but-unstarted messages are kept under the
+ * for two visibility timeouts; a message of an answer that cannot be used
+ * is left out and named, the others processed; received-but-unstarted messages are kept under the
  * visibility heartbeat and given back at a stop; at shutdown queued
  * messages are given back before the in-flight job's message is deleted; a
  * job still running when the grace period ends is cancelled and its message
@@ -17,6 +18,7 @@
 #include "../harness/test.h"
 #include "../support/fake_clock.h"
 #include "../support/http_server.h"
+#include "../support/log_capture.h"
 #include "../support/sqs_fake.h"
 #include "../support/worker_fixture.h"
 #include "aws/s3/s3.h"
@@ -27,6 +29,7 @@
 #define S_GRACE_S 5
 #define S_CLEANUP_MS 2500      /* pool.c: what cleanup requests get after the grace period */
 #define S_IDLE_RELEASE_MS 1000 /* pool.c: idle this long, spare upload buffers are freed */
+#define S_DELETE_FLUSH_MS 100  /* pool.c: a part batch of deletes is sent after this long */
 
 /* The scripted S3: answers 404 to everything, holding each request while `hold` is set. */
 static struct {
@@ -249,6 +252,40 @@ static void test_oversized_answer_then_one_at_a_time(void)
     s_finish(&f);
 }
 
+/* A message of a receive answer that cannot be used (a wrong MD5OfBody, an
+ * empty ReceiptHandle) is left out and named in sqs.message_skipped; the
+ * other messages of that answer are processed, not failed with it. */
+static void test_bad_message_skipped_others_kept(void)
+{
+    s_fix f;
+    REQUIRE(s_prepare(&f, 1));
+    es_test_sqs_script_reply(f.q, "{\"Messages\":["
+                                  "{\"MessageId\":\"ok-0\",\"ReceiptHandle\":\"rh-ok-0\",\"Body\":\"x\"},"
+                                  "{\"MessageId\":\"bad-md5\",\"ReceiptHandle\":\"rh-bad\",\"Body\":\"hello\","
+                                  "\"MD5OfBody\":\"00000000000000000000000000000000\"},"
+                                  "{\"MessageId\":\"no-handle\",\"ReceiptHandle\":\"\",\"Body\":\"x\"},"
+                                  "{\"MessageId\":\"ok-1\",\"ReceiptHandle\":\"rh-ok-1\",\"Body\":\"x\"}]}");
+    es_logcap_start();
+    REQUIRE(s_launch(&f));
+    /* the two good ones refused (not events), the receiver pausing after an empty receive */
+    es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 0}, "the two good messages processed");
+    es_test_clock_advance(S_DELETE_FLUSH_MS); /* a part batch of deletes waits this long */
+    es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 2}, "the two good messages deleted");
+    s_stop_and_join(&f);
+    const char *log = es_logcap_text();
+    CHECK_STR_CONTAINS(log, "\"event\":\"sqs.message_skipped\",\"message_id\":\"bad-md5\",\"index\":1,"
+                            "\"reason\":\"MD5OfBody 00000000000000000000000000000000 does not match the body");
+    CHECK_STR_CONTAINS(log, "\"event\":\"sqs.message_skipped\",\"message_id\":\"no-handle\",\"index\":2,"
+                            "\"reason\":\"no ReceiptHandle");
+    CHECK(!strstr(log, "sqs.receive_failed"));
+    es_logcap_stop();
+    CHECK_OK(f.rc);
+    CHECK_INT_EQ(f.stats.received, 2);
+    CHECK_INT_EQ(f.stats.outcomes[ES_JOB_REFUSED], 2);
+    s_check_entries(&f, (const char *const[]){"delete rh-ok-0", "delete rh-ok-1"}, 2);
+    s_finish(&f);
+}
+
 /* Starts a pool of one worker with S3 requests held, and scripts one
  * receive per prefix, each with one S3 event for src/photo.jpg. */
 static bool s_start_held(s_fix *f, const char *const *prefixes, size_t n)
@@ -425,6 +462,7 @@ int main(void)
 {
     ES_RUN(test_surplus_released_batches_asked);
     ES_RUN(test_oversized_answer_then_one_at_a_time);
+    ES_RUN(test_bad_message_skipped_others_kept);
     ES_RUN(test_shutdown_gives_back_queued_then_deletes_finished);
     ES_RUN(test_batch_held_under_heartbeat_released_on_stop);
     ES_RUN(test_grace_expiry_cancels_the_running_job);

@@ -117,22 +117,41 @@ static bool s_nonempty_string(const es_json_doc *doc, uint32_t t)
     return es_json_type_of(doc, t) == ES_JSON_STRING && doc->toks[t].n > 0;
 }
 
-static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message *out)
+/* ES_ERR_PROTOCOL with why = problem. */
+static es_err s_bad(char *why, size_t cap, const char *problem)
 {
-    ES_ENSURE(es_json_type_of(doc, m) == ES_JSON_OBJECT, ES_ERR_PROTOCOL);
+    snprintf(why, cap, "%s", problem);
+    return ES_ERR_PROTOCOL;
+}
+
+/* Message m into out. A message that cannot be used fails with
+ * ES_ERR_PROTOCOL and why says what is wrong with it; what was allocated
+ * into out is the caller's to free either way. */
+static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message *out, char *why, size_t cap)
+{
+    if (es_json_type_of(doc, m) != ES_JSON_OBJECT)
+        return s_bad(why, cap, "not an object");
     uint32_t id = es_json_member(doc, m, "MessageId");
     uint32_t rh = es_json_member(doc, m, "ReceiptHandle");
     uint32_t bodyv = es_json_member(doc, m, "Body");
     uint32_t md5v = es_json_member(doc, m, "MD5OfBody");
-    ES_ENSURE(s_nonempty_string(doc, id) && s_nonempty_string(doc, rh), ES_ERR_PROTOCOL);
-    ES_ENSURE(bodyv == ES_JSON_NONE || es_json_type_of(doc, bodyv) == ES_JSON_STRING, ES_ERR_PROTOCOL);
-    ES_ENSURE(md5v == ES_JSON_NONE || es_json_type_of(doc, md5v) == ES_JSON_STRING, ES_ERR_PROTOCOL);
+    if (!s_nonempty_string(doc, id))
+        return s_bad(why, cap, "no MessageId (missing, empty or not a string)");
+    if (!s_nonempty_string(doc, rh))
+        return s_bad(why, cap, "no ReceiptHandle (missing, empty or not a string)");
+    if (bodyv != ES_JSON_NONE && es_json_type_of(doc, bodyv) != ES_JSON_STRING)
+        return s_bad(why, cap, "Body is not a string");
+    if (md5v != ES_JSON_NONE && es_json_type_of(doc, md5v) != ES_JSON_STRING)
+        return s_bad(why, cap, "MD5OfBody is not a string");
     uint32_t attrs = es_json_member(doc, m, "Attributes");
-    ES_ENSURE(attrs == ES_JSON_NONE || es_json_type_of(doc, attrs) == ES_JSON_OBJECT, ES_ERR_PROTOCOL);
+    if (attrs != ES_JSON_NONE && es_json_type_of(doc, attrs) != ES_JSON_OBJECT)
+        return s_bad(why, cap, "Attributes is not an object");
     uint64_t receive_count;
-    ES_GUARD(s_parse_number(doc, attrs, "ApproximateReceiveCount", &receive_count));
+    if (s_parse_number(doc, attrs, "ApproximateReceiveCount", &receive_count) != ES_OK)
+        return s_bad(why, cap, "ApproximateReceiveCount is not a decimal string from 0 to 1000000000");
     out->receive_count = (int)receive_count;
-    ES_GUARD(s_parse_number(doc, attrs, "SentTimestamp", &out->sent_timestamp_ms));
+    if (s_parse_number(doc, attrs, "SentTimestamp", &out->sent_timestamp_ms) != ES_OK)
+        return s_bad(why, cap, "SentTimestamp is not a string of 1 to 15 decimal digits");
     /* Body and MD5OfBody are strings when present, MessageId and ReceiptHandle always (checked above). */
     out->body = bodyv == ES_JSON_NONE ? strdup("") : es_json_string_dup(doc, bodyv, NULL);
     ES_ENSURE(out->body, ES_ERR_NOMEM);
@@ -140,7 +159,11 @@ static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message
         char md5[64];
         /* a value longer than 32 characters cannot match (nor be checked without MD5) */
         bool fits = es_json_string(doc, md5v, md5, sizeof md5, NULL) == ES_OK;
-        ES_ENSURE(s_md5_ok(out->body, fits ? md5 : "-"), ES_ERR_PROTOCOL);
+        if (!s_md5_ok(out->body, fits ? md5 : "-")) {
+            snprintf(why, cap, "MD5OfBody %.32s%s does not match the body (%zu bytes)",
+                     fits ? md5 : "(over 63 bytes)", fits && strlen(md5) > 32 ? "..." : "", strlen(out->body));
+            return ES_ERR_PROTOCOL;
+        }
     }
     out->message_id = es_json_string_dup(doc, id, NULL);
     out->receipt_handle = es_json_string_dup(doc, rh, NULL);
@@ -148,7 +171,26 @@ static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message
     return ES_OK;
 }
 
-es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message **msgs, size_t *count)
+/* Frees what s_parse_message allocated into msg and clears it. */
+static void s_message_clear(es_sqs_message *msg)
+{
+    free(msg->message_id);
+    free(msg->receipt_handle);
+    free(msg->body);
+    memset(msg, 0, sizeof *msg);
+}
+
+/* The MessageId of message m for a report of it: "" when it has none that
+ * is a string of at most ES_SQS_SKIPPED_ID_MAX - 1 bytes. */
+static void s_skipped_id(const es_json_doc *doc, uint32_t m, char *out, size_t cap)
+{
+    uint32_t id = es_json_member(doc, m, "MessageId");
+    if (es_json_type_of(doc, id) != ES_JSON_STRING || es_json_string(doc, id, out, cap, NULL) != ES_OK)
+        out[0] = '\0';
+}
+
+es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message **msgs, size_t *count,
+                                 es_sqs_skip_fn on_skip, void *skip_ctx)
 {
     ES_ENSURE(msgs && count, ES_ERR_INVALID_ARG);
     *msgs = NULL;
@@ -160,7 +202,7 @@ es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message
     if (rc != ES_OK)
         return rc == ES_ERR_NOMEM ? rc : ES_ERR_PROTOCOL;
     uint32_t arr = es_json_member(&doc, 0, "Messages");
-    size_t n = es_json_size(&doc, arr);
+    size_t n = es_json_size(&doc, arr), kept = 0;
     es_sqs_message *out = NULL;
     if (es_json_type_of(&doc, 0) != ES_JSON_OBJECT ||
         (arr != ES_JSON_NONE && (es_json_type_of(&doc, arr) != ES_JSON_ARRAY || n > ES_SQS_MAX_RECEIVE_PARSED))) {
@@ -169,16 +211,28 @@ es_err es_sqs_json_parse_receive(const uint8_t *body, size_t len, es_sqs_message
         out = calloc(n, sizeof *out);
         rc = out ? ES_OK : ES_ERR_NOMEM;
         uint32_t m = es_json_first(&doc, arr);
-        for (size_t i = 0; rc == ES_OK && i < n; i++, m = es_json_next(&doc, arr, m))
-            rc = s_parse_message(&doc, m, &out[i]);
+        for (size_t i = 0; rc == ES_OK && i < n; i++, m = es_json_next(&doc, arr, m)) {
+            char why[160] = "";
+            rc = s_parse_message(&doc, m, &out[kept], why, sizeof why);
+            if (rc == ES_OK) {
+                kept++;
+            } else if (rc == ES_ERR_PROTOCOL) { /* this message only: left out, the others kept */
+                s_message_clear(&out[kept]);
+                char id[ES_SQS_SKIPPED_ID_MAX];
+                s_skipped_id(&doc, m, id, sizeof id);
+                if (on_skip)
+                    on_skip(skip_ctx, i, id, why);
+                rc = ES_OK;
+            }
+        }
     }
     es_json_doc_free(&doc);
-    if (rc != ES_OK) {
-        es_sqs_messages_free(out, n);
+    if (rc != ES_OK || kept == 0) {
+        es_sqs_messages_free(out, n); /* unused entries are zeroed */
         return rc;
     }
     *msgs = out;
-    *count = n;
+    *count = kept;
     return ES_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "aws/sigv4/sigv4.h"
 #include "aws/sqs/internal.h"
 #include "aws/sqs/json.h"
+#include "common/log.h"
 
 struct es_sqs_client {
     es_aws_client *core;
@@ -119,11 +120,22 @@ typedef struct s_recv {
     size_t count;
 } s_recv;
 
+/* A message of the answer that cannot be used is left out (es_sqs_json_parse_receive) and said so here. */
+static void s_recv_skipped(void *ctx, size_t index, const char *message_id, const char *problem)
+{
+    const es_aws_result *res = ctx;
+    ES_LOG(ES_LOG_WARN, "sqs.message_skipped", ES_LF_STR("message_id", message_id[0] ? message_id : NULL),
+           ES_LF_UINT("index", index), ES_LF_STR("reason", problem),
+           ES_LF_STR("request_id", res->request_id[0] ? res->request_id : NULL),
+           ES_LF_STR("note", "the other messages of the answer are kept; this one is redelivered after the "
+                             "visibility timeout (to the dead-letter queue after maxReceiveCount)"));
+}
+
 static es_err s_recv_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
-    (void)res;
     s_recv *r = ctx;
-    return es_sqs_json_parse_receive(resp->body.bytes, resp->body.len, &r->msgs, &r->count);
+    return es_sqs_json_parse_receive(resp->body.bytes, resp->body.len, &r->msgs, &r->count, s_recv_skipped,
+                                     res);
 }
 
 es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages, int wait_seconds,
