@@ -193,7 +193,10 @@ static es_err s_flush_part(es_s3_upload *u, es_aws_result *res)
  * deadline are suspended for this one cleanup request, which is bounded by
  * the client's own timeouts, so no orphaned parts stay billed. One that fails
  * is logged: its parts stay billed until the bucket's lifecycle rule
- * (AbortIncompleteMultipartUpload) removes them, and only the log says so. */
+ * (AbortIncompleteMultipartUpload) removes them, and only the log says so.
+ * One answered 404 (NoSuchUpload) had nothing left to abort: the upload was
+ * completed (its answer lost) or already aborted; not a failure, and not
+ * tried again. */
 static void s_abort_multipart(es_s3_upload *u)
 {
     if (!u->upload_id[0])
@@ -204,12 +207,15 @@ static void s_abort_multipart(es_s3_upload *u)
     es_err rc = es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r);
     es_http_set_thread_deadline(deadline);
     es_http_set_thread_cancel(token);
-    if (rc == ES_OK) {
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&r, rc, why, sizeof why);
+    if (rc == ES_ERR_NOT_FOUND) /* NoSuchUpload, or the bucket gone: no part stays billed */
+        ES_LOG(ES_LOG_DEBUG, "s3.abort_nothing_left", ES_LF_STR("bucket", u->bucket),
+               ES_LF_STR("key", u->key), ES_LF_STR("upload_id", u->upload_id), ES_LF_STR("reason", why));
+    if (rc == ES_OK || rc == ES_ERR_NOT_FOUND) {
         u->upload_id[0] = '\0';
         return;
     }
-    char why[ES_ERRBUF_SIZE];
-    es_aws_result_describe(&r, rc, why, sizeof why);
     ES_LOG(ES_LOG_WARN, "s3.abort_failed", ES_LF_STR("bucket", u->bucket), ES_LF_STR("key", u->key),
            ES_LF_STR("upload_id", u->upload_id), ES_LF_STR("reason", why),
            ES_LF_STR("note", "its parts stay until the bucket's AbortIncompleteMultipartUpload lifecycle rule "

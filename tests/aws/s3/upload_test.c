@@ -3,7 +3,8 @@
  * the write conditions and the source metadata; a larger one is a multipart
  * upload (metadata on create, parts of part_size numbered from 1, the last
  * one short, the conditions on complete, which lists every part's ETag in
- * order); a failed part or a failed complete aborts the upload; part-size
+ * order); a failed part or a failed complete aborts the upload (an abort
+ * answered NoSuchUpload is not a failure, nor tried again); part-size
  * bounds are ES_S3_MIN_PART_SIZE..ES_S3_MAX_PART_SIZE; a single PutObject
  * that failed its condition can be resent on new ones. Flexible checksums:
  * PutObject and every part carry x-amz-checksum-crc64nvme of their bytes,
@@ -22,6 +23,7 @@
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
+#include "../../support/log_capture.h"
 #include "../../support/populate.h"
 #include "../../support/resident.h"
 #include "../../support/sqs_fake.h"
@@ -40,6 +42,7 @@ static struct {
     int fail_part;       /* this part number gets a 500 */
     int complete_status; /* 200 or an error status for CompleteMultipartUpload */
     int put_412s;        /* this many single PutObjects answered 412 */
+    int abort_status;    /* 204, or 404 NoSuchUpload for AbortMultipartUpload */
 } s_script;
 
 static void s_s3(void *ctx, const es_test_http_request *req, es_test_http_response *resp)
@@ -71,10 +74,15 @@ static void s_s3(void *ctx, const es_test_http_request *req, es_test_http_respon
         resp->status = s_script.complete_status;
         resp->body = resp->status == 200
                          ? "<CompleteMultipartUploadResult><ETag>\"all-3\"</ETag></CompleteMultipartUploadResult>"
+                     : resp->status == 500
+                         ? "<Error><Code>InternalError</Code><Message>scripted</Message></Error>"
                          : "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions "
                            "you specified did not hold</Message></Error>";
     } else if (!strcmp(req->method, "DELETE")) {
-        resp->status = 204;
+        resp->status = s_script.abort_status;
+        if (resp->status == 404)
+            resp->body = "<Error><Code>NoSuchUpload</Code><Message>The specified multipart upload does not "
+                         "exist.</Message></Error>";
     } else {
         resp->status = 400;
     }
@@ -86,6 +94,7 @@ static es_s3_client *s_client_signing(es_payload_signing signing)
     s_script.fail_part = 0;
     s_script.complete_status = 200;
     s_script.put_412s = 0;
+    s_script.abort_status = 204;
     es_aws_config cfg;
     es_test_local_aws_config(&cfg, es_test_http_server_url(s_srv));
     cfg.payload_signing = signing;
@@ -797,6 +806,32 @@ static void test_failed_complete_aborts(void)
     es_s3_client_free(c);
 }
 
+/* A completion whose answer was lost although S3 completed the upload
+ * (here: answered 500) is aborted, and the abort answered 404 NoSuchUpload:
+ * nothing is left to abort, so no s3.abort_failed warning (its parts are
+ * not left to the lifecycle rule), and freeing the upload does not abort it
+ * a second time. */
+static void test_abort_of_a_completed_upload_is_quiet(void)
+{
+    es_s3_client *c = s_client();
+    REQUIRE(c);
+    s_script.complete_status = 500;
+    s_script.abort_status = 404;
+    es_s3_upload *u = es_s3_upload_new(c, "bkt", "k.jpg", NULL, S_PART, NULL);
+    REQUIRE(u);
+    es_aws_result res;
+    es_logcap_start();
+    CHECK_OK(s_write(u, S_PART + 5, 1u << 20, &res));
+    CHECK_INT_EQ(es_s3_upload_finish(u, &res), ES_ERR_SERVER);
+    es_s3_upload_free(u);
+    CHECK(!strstr(es_logcap_text(), "abort_failed"));
+    es_logcap_stop();
+    CHECK_INT_EQ(es_test_http_server_count(s_srv, "DELETE", NULL), 1);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 5); /* create, 2 parts, complete, abort */
+    s_check_req(4, "DELETE", "uploadId=UP-1");
+    es_s3_client_free(c);
+}
+
 static void test_abort_and_free_of_a_started_upload(void)
 {
     es_s3_client *c = s_client();
@@ -959,6 +994,7 @@ int main(void)
     ES_RUN(test_failed_part_aborts);
     ES_RUN(test_failed_complete_aborts);
     ES_RUN(test_abort_and_free_of_a_started_upload);
+    ES_RUN(test_abort_of_a_completed_upload_is_quiet);
     ES_RUN(test_part_size_bounds);
     ES_RUN(test_lent_multipart_slices);
     ES_RUN(test_lent_then_other_bytes_are_copied);
