@@ -25,12 +25,18 @@ void es_aws_result_clear(es_aws_result *r)
 
 void es_aws_result_describe(const es_aws_result *res, es_err rc, char *out, size_t cap)
 {
+    const char *what = es_strerror(rc);
+    size_t n = strlen(what);
+    /* A transport failure's message starts with what = es_strerror(rc)
+     * already, even after the status line came (a header block or a body
+     * cut off, a body over its cap): not said twice. */
+    bool said = !strncmp(res->message, what, n) && (res->message[n] == ':' || res->message[n] == '\0');
     if (!res->message[0])
-        es_fmt(out, cap, "%s", es_strerror(rc));
-    else if (!res->http_status)
+        es_fmt(out, cap, "%s", what);
+    else if (!res->http_status || said)
         es_fmt(out, cap, "%s", res->message);
     else
-        es_fmt(out, cap, "%s: %s", es_strerror(rc), res->message);
+        es_fmt(out, cap, "%s: %s", what, res->message);
 }
 
 /* Unset and empty are the same thing. */

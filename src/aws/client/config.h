@@ -53,9 +53,9 @@ typedef struct es_aws_result {
 void es_aws_result_clear(es_aws_result *r);
 
 /* Why a call failed, for a message: "<es_strerror(rc)>: HTTP 403 AccessDenied:
- * <text>" when the service answered; res's message alone when it did not (it
- * starts with the transport's failure already); es_strerror(rc) when res has
- * no message. */
+ * <text>" when the service answered; res's message alone when it did not, or
+ * when the transport failed after the answer began (the message starts with
+ * es_strerror(rc) already); es_strerror(rc) when res has no message. */
 void es_aws_result_describe(const es_aws_result *res, es_err rc, char *out, size_t cap);
 
 #endif

@@ -309,6 +309,21 @@ static void test_result_describe(void)
     CHECK_STR_EQ(out, want);
     es_aws_result_describe(&r, ES_ERR_AUTH, out, 8); /* cut, never overrun */
     CHECK_INT_EQ((long)strlen(out), 7);
+    /* The transport failed after the status line came: its message starts
+     * with the failure already, which is not said twice. */
+    r.http_status = 200;
+    r.aws_code[0] = '\0';
+    snprintf(r.message, sizeof r.message, "%s: transfer closed with 7 bytes remaining to read",
+             es_strerror(ES_ERR_NETWORK));
+    es_aws_result_describe(&r, ES_ERR_NETWORK, out, sizeof out);
+    CHECK_STR_EQ(out, "network error: transfer closed with 7 bytes remaining to read");
+    snprintf(r.message, sizeof r.message, "%s", es_strerror(ES_ERR_CANCELLED));
+    es_aws_result_describe(&r, ES_ERR_CANCELLED, out, sizeof out);
+    CHECK_STR_EQ(out, "operation cancelled");
+    /* ... but a message that only begins with the same words is kept whole after it */
+    snprintf(r.message, sizeof r.message, "%sx", es_strerror(ES_ERR_NETWORK));
+    es_aws_result_describe(&r, ES_ERR_NETWORK, out, sizeof out);
+    CHECK_STR_EQ(out, "network error: network errorx");
 }
 
 int main(void)

@@ -352,6 +352,10 @@ static void test_no_retry_after_body_bytes(void)
     CHECK_INT_EQ(es_s3_get_object(c, "bkt", "k", &opt, &res), ES_ERR_NETWORK);
     CHECK_INT_EQ(res.attempts, 1);
     CHECK_STR_CONTAINS(res.message, "not retried");
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&res, res.code, why, sizeof why);
+    CHECK_STR_EQ(why, res.message); /* "network error: ..." once */
+    CHECK_STR_CONTAINS(why, "network error: transfer closed with 6 bytes remaining");
     CHECK_STR_EQ(res.request_id, "RID-CUT"); /* the headers came: the failed request's own id */
     CHECK_MEM_EQ(col.data, col.len, "0123", 4);
     CHECK_INT_EQ(col.heads, 1);
@@ -597,6 +601,9 @@ static void test_many_response_headers(void)
     CHECK_INT_EQ(rc, ES_ERR_PROTOCOL);
     CHECK(es_err_category(rc) != ES_CAT_INPUT);
     CHECK_STR_CONTAINS(res.message, "response headers exceed");
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&res, rc, why, sizeof why); /* the category is said once */
+    CHECK_STR_EQ(why, "malformed response from the service: response headers exceed 49152 bytes or 2304 lines");
     es_s3_client_free(c);
 }
 
