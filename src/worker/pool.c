@@ -480,7 +480,7 @@ static void *s_receiver(void *arg)
                    ES_LF_STR("request_id", res.request_id[0] ? res.request_id : NULL),
                    ES_LF_UINT("retry_in_ms", backoff_ms));
             es_sqs_messages_free(msgs, n);
-            if (rc == ES_ERR_TOO_LARGE) {
+            if (res.answer_too_large) {
                 uint64_t span_ms = (uint64_t)S_ONE_AT_A_TIME_TIMEOUTS * (uint64_t)cfg->visibility_timeout *
                                    1000u;
                 if (!one_at_a_time_until)

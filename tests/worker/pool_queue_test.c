@@ -230,9 +230,18 @@ static void test_oversized_answer_then_one_at_a_time(void)
     REQUIRE(s_prepare(&f, 1));
     es_test_sqs_script_oversized(f.q, (16u << 20) + 4096);
     es_test_sqs_script_receive(f.q, "one", 1, NULL);
+    es_logcap_start();
     REQUIRE(s_launch(&f));
     /* the receive fails; the receiver backs off 1 s, every other thread idle */
     es_test_await(s_idle_pred, &(s_idle){&f, 1, 4, 0}, "the too-large answer, the receiver backing off");
+    /* the service's fault, not the input's */
+    CHECK_STR_CONTAINS(es_logcap_text(),
+                       "\"event\":\"sqs.receive_failed\",\"error_code\":\"ES_ERR_PROTOCOL\","
+                       "\"category\":\"transient\",\"http_status\":200,\"reason\":\"malformed "
+                       "response from the service: response exceeds its size limit (over 16777216 "
+                       "bytes)\"");
+    CHECK_STR_CONTAINS(es_logcap_text(), "\"event\":\"sqs.receive_one_at_a_time\"");
+    es_logcap_stop();
     es_test_clock_advance(1000);
     /* one message (not an event: refused and deleted), then an empty receive and a pause */
     es_test_await(s_idle_pred, &(s_idle){&f, 3, 4, 0}, "two receives of one message");

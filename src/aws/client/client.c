@@ -375,6 +375,10 @@ static int s_outcome(es_aws_client *c, const es_aws_request *req, es_err tr, es_
         *cls = es_retry_classify(tr, resp->status, NULL);
         if (resp->callback_failed) /* the caller's own failure: never retried */
             cls->retryable = false;
+        else if (tr == ES_ERR_TOO_LARGE) { /* a buffered answer over its cap: the service's fault, not the input's */
+            res->answer_too_large = true;
+            cls->code = ES_ERR_PROTOCOL;
+        }
         return S_CLASSIFIED;
     }
     if (resp->status < 200 || resp->status > 299) {
@@ -427,6 +431,7 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         res->attempts = attempt;
         res->aws_code[0] = res->message[0] = res->request_id[0] = '\0';
         res->http_status = 0;
+        res->answer_too_large = false;
         es_error err;
         es_error_clear(&err);
         rc = es_creds_get(c->creds, &creds, &err);
@@ -452,8 +457,14 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
                                                           es_retry_random(&c->retry)));
         if (next != S_GIVE_UP)
             continue;
+        char cap_note[96];
+        if (res->answer_too_large && !note) {
+            es_fmt(cap_note, sizeof cap_note, "over %zu bytes",
+                   req->max_response ? req->max_response : (size_t)ES_AWS_DEFAULT_MAX_RESPONSE);
+            note = cap_note;
+        }
         res->code = cls.code;
-        s_final_message(res, tr, resp, note);
+        s_final_message(res, tr != ES_OK ? cls.code : ES_OK, resp, note);
         break;
     }
     es_aws_result_redact(res, &creds);

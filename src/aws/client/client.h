@@ -85,7 +85,8 @@ typedef struct es_aws_request {
     size_t body_len;
     bool unsigned_payload;   /* S3: sign UNSIGNED-PAYLOAD, not the body's SHA-256 (the
                                  request carries an x-amz-checksum-* header instead) */
-    size_t max_response;     /* buffered response cap; 0 = 1 MiB */
+    size_t max_response;     /* buffered response cap; 0 = 1 MiB. An answer over it is the
+                                 service's fault: ES_ERR_PROTOCOL, res->answer_too_large */
     es_http_body_fn on_body; /* stream 2xx bodies (retried only before the first byte) */
     void *body_ctx;
     long timeout_ms;      /* 0 = no overall limit */

@@ -48,6 +48,7 @@ typedef struct es_aws_result {
     char message[256];
     char request_id[128]; /* x-amz-request-id / x-amzn-RequestId */
     int attempts;
+    bool answer_too_large; /* the answer's body was over the request's max_response (ES_ERR_PROTOCOL) */
 } es_aws_result;
 
 void es_aws_result_clear(es_aws_result *r);

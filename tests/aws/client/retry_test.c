@@ -536,10 +536,23 @@ static void test_response_cap(void)
     free(body);
     es_aws_result res;
     char value[64];
+    /* the service's fault, not the input's: never category input */
     CHECK_INT_EQ(es_sqs_get_attribute(q, "https://sqs.us-east-1.amazonaws.com/1/q", "QueueArn", value,
                                       sizeof value, &res),
-                 ES_ERR_TOO_LARGE);
+                 ES_ERR_PROTOCOL);
+    CHECK(res.answer_too_large);
     CHECK_INT_EQ(res.attempts, 1);
+    CHECK_STR_EQ(res.message, "malformed response from the service: response exceeds its size limit (over "
+                              "1048576 bytes)");
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&res, res.code, why, sizeof why);
+    CHECK_STR_EQ(why, res.message);
+    /* the next call's result does not keep the flag */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("POST", "/", 200, "{\"Attributes\":{\"QueueArn\":\"x\"}}", NULL, 0);
+    CHECK_OK(es_sqs_get_attribute(q, "https://sqs.us-east-1.amazonaws.com/1/q", "QueueArn", value,
+                                  sizeof value, &res));
+    CHECK(!res.answer_too_large);
     es_sqs_client_free(q);
 }
 
