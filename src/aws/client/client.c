@@ -458,6 +458,8 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         if (next != S_GIVE_UP)
             continue;
         char cap_note[96];
+        if (!note && tr == ES_OK && res->http_status >= 300 && res->http_status <= 399)
+            note = "a redirect, not followed: check the endpoint and the region";
         if (res->answer_too_large && !note) {
             es_fmt(cap_note, sizeof cap_note, "over %zu bytes",
                    req->max_response ? req->max_response : (size_t)ES_AWS_DEFAULT_MAX_RESPONSE);

@@ -138,11 +138,15 @@ es_retry_class es_retry_classify(es_err transport, long status, const char *aws_
         c.maybe_skew = true;
         return c;
     }
-    if (status == 301) /* a HEAD's PermanentRedirect: no body to name it */
+    /* A redirect (a HEAD's PermanentRedirect has no body to name it; S3's
+     * 307 TemporaryRedirect for a bucket of another region): the request
+     * went to the wrong place, and redirects are not followed. Settings to
+     * fix, as the codes of s_config_codes; never a 4xx. */
+    if (status >= 300 && status <= 399)
         return s_class(ES_ERR_CONFIG, false);
     if (status >= 500 && status <= 599) /* 501 and 505 will not change on retry */
         return s_class(ES_ERR_SERVER, status != 501 && status != 505);
-    if (status >= 300 && status <= 499)
+    if (status >= 400 && status <= 499)
         return s_class(ES_ERR_CLIENT, false);
     if (status >= 200 && status <= 299) /* a 2xx carrying an unknown error */
         return s_class(ES_ERR_SERVER, false);

@@ -248,6 +248,7 @@ static void test_final_errors_map(void)
     s_route("GET", "/bkt/bad", 400, "<Error><Code>InvalidArgument</Code><Message>bad</Message></Error>", NULL,
             0);
     s_route("GET", "/bkt/broken", 500, "not xml", NULL, 0);
+    s_route("GET", "/bkt/moved", 307, NULL, "Location: http://elsewhere.example/bkt/moved\r\n", 0);
     es_aws_result res;
     CHECK_INT_EQ(es_s3_put_object(c, "bkt", "slow", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
     CHECK_INT_EQ(res.attempts, 3);
@@ -268,6 +269,13 @@ static void test_final_errors_map(void)
     CHECK_INT_EQ(es_s3_get_object(c, "bkt", "broken", &none, &res), ES_ERR_SERVER);
     CHECK_INT_EQ(res.attempts, 3);
     CHECK_STR_EQ(res.message, "HTTP 500");
+    /* a redirect (not followed) is not called a 4xx rejection */
+    CHECK_INT_EQ(es_s3_get_object(c, "bkt", "moved", &none, &res), ES_ERR_CONFIG);
+    CHECK_INT_EQ(res.attempts, 1);
+    char why[ES_ERRBUF_SIZE];
+    es_aws_result_describe(&res, res.code, why, sizeof why);
+    CHECK_STR_EQ(why,
+                 "invalid configuration: HTTP 307 (a redirect, not followed: check the endpoint and the region)");
     es_s3_client_free(c);
 }
 

@@ -37,7 +37,10 @@ static const s_row s_table[] = {
     {ES_OK, 400, NULL, ES_ERR_CLIENT, false},
     {ES_OK, 409, "BucketAlreadyOwnedByYou", ES_ERR_CLIENT, false},
     {ES_OK, 301, NULL, ES_ERR_CONFIG, false}, /* a HEAD to another region's endpoint */
-    {ES_OK, 307, NULL, ES_ERR_CLIENT, false},
+    {ES_OK, 307, NULL, ES_ERR_CONFIG, false}, /* a redirect is not followed: never "(4xx)" */
+    {ES_OK, 302, NULL, ES_ERR_CONFIG, false},
+    {ES_OK, 307, "TemporaryRedirect", ES_ERR_CONFIG, false},
+    {ES_OK, 400, NULL, ES_ERR_CLIENT, false},
     /* by code: throttling and transient codes win over the status */
     {ES_OK, 503, "SlowDown", ES_ERR_THROTTLED, true},
     {ES_OK, 400, "Throttling", ES_ERR_THROTTLED, true},
