@@ -164,23 +164,20 @@ static es_err s_get_key(const es_json_doc *d, uint32_t object, bool encoded, es_
                             v != ES_JSON_NONE ? "not a string" : "missing");
     es_error local;
     es_error_clear(&local);
-    es_err rc;
     const char *raw;
     size_t len;
-    if (es_json_string_raw(d, v, &raw, &len)) {
-        rc = s_store_key(raw, len, encoded, rec, &local);
-    } else {
-        char *decoded = es_json_string_dup(d, v, &len);
-        if (!decoded)
-            return es_error_set(err, ES_ERR_NOMEM, "%s.key: out of memory", where);
-        rc = s_store_key(decoded, len, encoded, rec, &local);
-        free(decoded);
-    }
+    char *decoded = NULL;
+    if (!es_json_string_raw(d, v, &raw, &len) && !(raw = decoded = es_json_string_dup(d, v, &len)))
+        return es_error_set(err, ES_ERR_NOMEM, "%s.key: out of memory", where);
+    es_err rc = s_store_key(raw, len, encoded, rec, &local);
     if (rc != ES_OK) {
+        /* the key as the event gave it (the log escapes it), so the object can be found */
         rec->key[0] = '\0';
-        return es_error_set(err, rc, "%s.key: %s", where, local.msg);
+        es_error_set(err, rc, "%s.key \"%.*s%s\": %s", where, (int)(len < 64 ? len : 64), raw,
+                     len > 64 ? "..." : "", local.msg);
     }
-    return ES_OK;
+    free(decoded);
+    return rc;
 }
 
 /* True when s holds only printable ASCII (0x21..0x7E) and none of `except`. */

@@ -429,7 +429,7 @@ static void test_invalid_record_fields(void)
          "Records[0].s3.bucket.name is missing"},
         {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
          "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"bad%zzkey\"}}}]}",
-         "Records[0].s3.object.key: object key has a bad percent escape at byte 3"},
+         "Records[0].s3.object.key \"bad%zzkey\": object key has a bad percent escape at byte 3"},
         {"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
          "\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"k.jpg\",\"size\":-1}}}]}",
          "size is not a non-negative integer"},
