@@ -153,6 +153,18 @@ t_giant_header_retried_not_refused() {
     check "the endpoint is blamed" grep -q 'response headers exceed' "$SCRATCH/giant.log"
 }
 
+# libcurl refuses a header line over 100 KB as "out of memory": the endpoint
+# is blamed (a retry), not the worker's memory.
+t_huge_header_line_blamed_on_the_endpoint() {
+    h_server huge_header
+    h_run "$SCRATCH/huge.log" 60
+    h_server_stop
+    h_sane "$SCRATCH/huge.log"
+    h_retried "$SCRATCH/huge.log"
+    check "the endpoint is blamed" grep -q "a response header line exceeds libcurl's limit" "$SCRATCH/huge.log"
+    check "not called out of memory" eval '! grep -qi "out of memory" "$SCRATCH/huge.log"'
+}
+
 t_large_503_body_retried() {
     h_server big_503
     h_run "$SCRATCH/503.log" 60
@@ -327,7 +339,7 @@ t_empty_receives_back_off() {
 }
 
 # Arguments: run only these cases (e.g. t_surplus_messages_released).
-for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_giant_header_retried_not_refused t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_bad_checksum_retried_not_written t_payload_signing_setting t_empty_receives_back_off}; do
+for t in ${*:-t_surplus_messages_released t_many_meta_headers_not_refused t_giant_header_retried_not_refused t_huge_header_line_blamed_on_the_endpoint t_large_503_body_retried t_endless_error_body_bounded t_endless_object_refused_bounded t_bad_xml_error_retried t_bad_json_receive_survived t_echoed_token_never_logged t_dripping_get_abandoned t_max_job_age_releases_message t_hung_delete_bounded_shutdown t_hung_multipart_abort_bounded_shutdown t_bad_checksum_retried_not_written t_payload_signing_setting t_empty_receives_back_off}; do
     es_run "$t"
 done
 es_finish

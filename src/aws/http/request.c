@@ -582,7 +582,14 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         return ES_ERR_TIMEOUT;
     }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
-    if (t.headers_overflow)
+    /* libcurl reports a header line over its 100 KB limit as out of memory:
+     * inside a header block that began, that is the endpoint's answer */
+    bool long_line = cc == CURLE_OUT_OF_MEMORY && resp->headers.status > 0 && !resp->headers.complete;
+    if (long_line)
+        rc = ES_ERR_PROTOCOL;
+    if (long_line)
+        snprintf(resp->error, sizeof resp->error, "a response header line exceeds libcurl's limit (100 KB)");
+    else if (t.headers_overflow)
         snprintf(resp->error, sizeof resp->error, "response headers exceed %u bytes or %u lines",
                  (unsigned)ES_HTTP_HEADERS_MAX_BYTES, (unsigned)ES_HTTP_HEADERS_MAX_FIELDS);
     else if (t.cb_err == ES_ERR_TOO_LARGE)
