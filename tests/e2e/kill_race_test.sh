@@ -159,14 +159,15 @@ t_two_versions_race_newer_wins() {
 
     # A duplicate event of what B holds, first received: its write (no HEAD
     # before it) is answered 412, then one HEAD settles it as skipped.
-    local key="race/first slow.jpg" body seq
+    local key="race/first slow.jpg" body seq size
+    size=$(emu_s3 HEAD "$E2E_A" "$key" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ll]ength: *//p')
     body=$(emu_s3 HEAD "$E2E_B" "$key" | "$E2E_PY" -c 'import json,sys,urllib.parse
 h={}
 for l in sys.stdin:
     k,_,v=l.partition(":"); h[k.strip().lower()]=v.strip()
 print(json.dumps({"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put",
- "s3":{"bucket":{"name":sys.argv[1]},"object":{"key":urllib.parse.quote_plus(sys.argv[2],safe="/"),"size":1,
- "eTag":h["x-amz-meta-exifstrip-source-etag"],"sequencer":h["x-amz-meta-exifstrip-source-sequencer"]}}}]}))' "$E2E_A" "$key")
+ "s3":{"bucket":{"name":sys.argv[1]},"object":{"key":urllib.parse.quote_plus(sys.argv[2],safe="/"),"size":int(sys.argv[3]),
+ "eTag":h["x-amz-meta-exifstrip-source-etag"],"sequencer":h["x-amz-meta-exifstrip-source-sequencer"]}}}]}))' "$E2E_A" "$key" "$size")
     seq=$(e2e_log_seq)
     check "re-send v2's event" emu_send "$E2E_Q" "$body"
     e2e_wait 15 "the duplicate settled" log_reason_has "$RACE_LOG" job.skipped "$key" "already holds this source version"

@@ -16,6 +16,7 @@ unless released with visibility 0, then it is available again. Scenarios:
                 maximum of 10)
   many_headers  the GET answer carries 140 x-amz-meta-* headers
   giant_header  the GET answer carries one 100 KB header
+  huge_header   the GET answer carries one 200 KB header line (over libcurl's limit)
   big_503       the GET answers 503 with an 80 KB HTML body
   endless_500   the GET answers 500 with a body that never ends
   endless_200   the GET answers 200 with a JPEG whose scan data never ends
@@ -62,13 +63,20 @@ def log(**kw):
         log_fh.write(json.dumps(kw) + "\n")
 
 
+# The scenarios whose GET answers more than the photo stand for a larger
+# object: their events name no size (a sized answer of another length would
+# not be the object, and is retried before the stripper judges it).
+UNSIZED = ("endless_200", "hung_abort")
+
+
 def event(i):
+    obj = {"key": "k%d.jpg" % i, "size": len(JPEG), "eTag": ETAG, "sequencer": "0A1B%02d" % i}
+    if SCENARIO in UNSIZED:
+        del obj["size"]
     return json.dumps({"Records": [{
         "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
         "eventName": "ObjectCreated:Put",
-        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "src"},
-               "object": {"key": "k%d.jpg" % i, "size": len(JPEG), "eTag": ETAG,
-                          "sequencer": "0A1B%02d" % i}}}]})
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "src"}, "object": obj}}]})
 
 
 def message(i):
@@ -175,6 +183,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, JPEG, meta + [("ETag", '"%s"' % ETAG)], "image/jpeg")
         elif SCENARIO == "giant_header":  # one 100 KB header line: past any sane bound
             self.reply(200, JPEG, [("x-amz-meta-giant", "g" * 100000)], "image/jpeg")
+        elif SCENARIO == "huge_header":  # one 200 KB header line: past libcurl's 100 KB line limit
+            self.reply(200, JPEG, [("x-amz-meta-huge", "h" * 200000)], "image/jpeg")
         elif SCENARIO == "big_503":
             html = "<html><body>" + "Service Unavailable " * 4096 + "</body></html>"
             self.reply(503, html, ctype="text/html")
