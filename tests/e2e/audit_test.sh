@@ -162,17 +162,18 @@ None findings True"
 # sharing a key) is not judged against --source: not an orphan there.
 t_copy_of_another_source_bucket_not_judged() {
     "$MKFIXTURE" --seed 23 "$F/other.jpg" || { es_fail "mkfixture"; return; }
-    emu_s3 PUT "$E2E_B" "srcb/theirs.jpg" -H "content-type: image/jpeg" \
-        -H "x-amz-meta-exifstrip-source-bucket: $E2E_ID-other-uploads" \
-        -H "x-amz-meta-exifstrip-source-etag: 0123456789abcdef0123456789abcdef" \
-        --data-binary "@$F/other.jpg" -o /dev/null || { es_fail "planting failed"; return; }
+    # plant SOURCE-BUCKET: B's copy of a source A does not hold, recorded as made from SOURCE-BUCKET
+    plant() {
+        emu_s3 PUT "$E2E_B" "srcb/theirs.jpg" -H "content-type: image/jpeg" \
+            -H "x-amz-meta-exifstrip-source-bucket: $1" \
+            -H "x-amz-meta-exifstrip-source-etag: 0123456789abcdef0123456789abcdef" \
+            --data-binary "@$F/other.jpg" -o /dev/null
+    }
+    plant "$E2E_ID-other-uploads" || { es_fail "planting failed"; return; }
     audit "s3://$E2E_B/srcb/" --json --source "s3://$E2E_A"
     check_eq "exit status: clean" "$(rc)" 0
     check "not an orphan" eval '! grep -q "\"finding\":\"orphan\"" "$S/out"'
-    emu_s3 PUT "$E2E_B" "srcb/theirs.jpg" -H "content-type: image/jpeg" \
-        -H "x-amz-meta-exifstrip-source-bucket: $E2E_A" \
-        -H "x-amz-meta-exifstrip-source-etag: 0123456789abcdef0123456789abcdef" \
-        --data-binary "@$F/other.jpg" -o /dev/null || { es_fail "planting failed"; return; }
+    plant "$E2E_A" || { es_fail "planting failed"; return; }
     audit "s3://$E2E_B/srcb/" --json --source "s3://$E2E_A"
     check_eq "exit status when it records the audited source" "$(rc)" 2
     check "then an orphan" grep -q '"finding":"orphan"' "$S/out"

@@ -1,10 +1,12 @@
-/* cancel_test.c - the per-thread cancel token of src/aws/http/request.c against
- * the scripted 127.0.0.1 server of tests/support/http_server: a request
- * stuck waiting for a reply that would take 30 s ends with ES_ERR_CANCELLED
- * soon after the flag is raised, the signed/retried call (client/client.c, http/retry.c)
- * does not retry it, a raised token sends nothing, nested requests are
- * covered, and other threads and a removed token are unaffected. Each test
- * uses its own server because the slow route blocks it for one connection. */
+/* cancel_test.c - the per-thread cancel token and deadline of
+ * src/aws/http/request.c against the scripted 127.0.0.1 server of
+ * tests/support/http_server: a request stuck waiting for a reply that would
+ * take 30 s ends with ES_ERR_CANCELLED soon after the flag is raised (with
+ * ES_ERR_TIMEOUT soon after the deadline), the signed/retried call
+ * (client/client.c, http/retry.c) does not retry it, a raised token or a
+ * passed deadline sends nothing, nested requests are covered, and other
+ * threads and a removed token or deadline are unaffected. Each test uses its
+ * own server because the slow route blocks it for one connection. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -121,12 +123,12 @@ static void s_fake_sleep(void *ctx, long ms)
     ++*(int *)ctx;
 }
 
-static void test_signed_call_is_not_retried(void)
+/* A signed S3 client of srv (3 attempts, backoffs counted in *sleeps, not slept). */
+static es_s3_client *s_s3_client(const es_test_http_server *srv, es_creds_provider **creds, int *sleeps)
 {
-    es_test_http_server *srv = s_server();
-    REQUIRE(srv);
-    es_creds_provider *creds = es_creds_provider_new_static("AKIDEXAMPLE", "secret-for-the-test", NULL);
-    REQUIRE(creds);
+    *creds = es_creds_provider_new_static("AKIDEXAMPLE", "secret-for-the-test", NULL);
+    if (!*creds)
+        return NULL;
     es_aws_config cfg;
     memset(&cfg, 0, sizeof cfg);
     strcpy(cfg.region, "us-east-1");
@@ -134,10 +136,20 @@ static void test_signed_call_is_not_retried(void)
     cfg.max_attempts = 3;
     cfg.connect_timeout_ms = 2000;
     cfg.low_speed_time_s = 120;
-    es_s3_client *c = es_s3_client_new(&cfg, creds);
-    REQUIRE(c);
+    es_s3_client *c = es_s3_client_new(&cfg, *creds);
+    if (c)
+        es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, sleeps, NULL, NULL);
+    return c;
+}
+
+static void test_signed_call_is_not_retried(void)
+{
+    es_test_http_server *srv = s_server();
+    REQUIRE(srv);
+    es_creds_provider *creds;
     int sleeps = 0;
-    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, &sleeps, NULL, NULL);
+    es_s3_client *c = s_s3_client(srv, &creds, &sleeps);
+    REQUIRE(c);
     int tokens = es_aws_client_retry_tokens(es_s3_client_core(c));
 
     atomic_int flag = 0;
@@ -348,8 +360,94 @@ static void test_nested_requests_share_the_token(void)
     es_test_http_server_stop(srv);
 }
 
+#define S_DEADLINE_MS 500        /* from the request's start */
+#define S_AFTER_DEADLINE_MS 2500 /* from the deadline to the call returning (curl polls ~1/s) */
+
+static void test_in_flight_request_ends_at_the_deadline(void)
+{
+    es_test_http_server *srv = s_server();
+    REQUIRE(srv);
+    char url[128];
+    es_http_request req;
+    s_request(&req, srv, "GET", "/slow", url, sizeof url);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    uint64_t start = es_test_now_ms();
+    CHECK_INT_EQ(es_http_set_thread_deadline(es_http_now_ms() + S_DEADLINE_MS), 0);
+    es_err rc = es_http_perform(&req, &resp);
+    uint64_t took = es_test_now_ms() - start;
+    CHECK(es_http_thread_deadline_passed());
+    es_http_set_thread_deadline(0);
+    CHECK(!es_http_thread_deadline_passed());
+    CHECK_INT_EQ(rc, ES_ERR_TIMEOUT);
+    CHECK_STR_CONTAINS(resp.error, "deadline passed while the request was in flight");
+    CHECK(took >= S_DEADLINE_MS); /* it really was waiting, not refused up front */
+    CHECK(took < S_DEADLINE_MS + S_AFTER_DEADLINE_MS);
+    CHECK_INT_EQ(es_test_http_server_count(srv, "GET", "/slow"), 1);
+    es_http_response_clean(&resp);
+    es_test_http_server_stop(srv);
+}
+
+/* A deadline is not a transient failure to retry: the call gives up after
+ * the attempt it stopped, however many attempts remain. */
+static void test_signed_call_retries_nothing_after_the_deadline(void)
+{
+    es_test_http_server *srv = s_server();
+    REQUIRE(srv);
+    es_creds_provider *creds;
+    int sleeps = 0;
+    es_s3_client *c = s_s3_client(srv, &creds, &sleeps);
+    REQUIRE(c);
+    uint64_t start = es_test_now_ms();
+    es_http_set_thread_deadline(es_http_now_ms() + S_DEADLINE_MS);
+    es_aws_result res;
+    es_err rc = es_s3_get_object(c, "bkt", "slow", NULL, &res);
+    es_http_set_thread_deadline(0);
+    CHECK_INT_EQ(rc, ES_ERR_TIMEOUT);
+    CHECK_INT_EQ(res.attempts, 1);
+    CHECK_INT_EQ(sleeps, 0);
+    CHECK_STR_CONTAINS(res.message, "deadline");
+    CHECK(es_test_now_ms() - start < S_DEADLINE_MS + S_AFTER_DEADLINE_MS);
+    CHECK_INT_EQ(es_test_http_server_count(srv, "GET", "/bkt/slow"), 1);
+    es_s3_client_free(c);
+    es_creds_provider_release(creds);
+    es_test_http_server_stop(srv);
+}
+
+/* Once the deadline has passed nothing is sent, not in another thread;
+ * removed, requests go through. */
+static void test_passed_deadline_sends_nothing(void)
+{
+    es_test_http_server *srv = s_server();
+    REQUIRE(srv);
+    char url[128];
+    es_http_request req;
+    s_request(&req, srv, "GET", "/fast", url, sizeof url);
+    es_http_response resp;
+    es_http_response_init(&resp);
+    es_http_set_thread_deadline(es_http_now_ms());
+    CHECK_INT_EQ(es_http_perform(&req, &resp), ES_ERR_TIMEOUT);
+    CHECK_STR_CONTAINS(resp.error, "deadline passed before the request was sent");
+    es_test_sleep_ms(200); /* a request, had one been sent, would be logged by now */
+    CHECK_INT_EQ(es_test_http_server_request_count(srv), 0);
+    s_other o = {.srv = srv, .rc = ES_ERR_INTERNAL};
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, s_other_main, &o) == 0);
+    pthread_join(th, NULL);
+    CHECK_OK(o.rc); /* another thread: no deadline */
+    CHECK_INT_EQ(es_test_http_server_count(srv, "GET", "/fast"), 1);
+    es_http_set_thread_deadline(0);
+    CHECK_INT_EQ(es_http_perform(&req, &resp), ES_OK);
+    CHECK_INT_EQ(resp.status, 200);
+    es_http_response_clean(&resp);
+    es_test_http_server_stop(srv);
+}
+
 int main(void)
 {
+    ES_RUN(test_in_flight_request_ends_at_the_deadline);
+    ES_RUN(test_signed_call_retries_nothing_after_the_deadline);
+    ES_RUN(test_passed_deadline_sends_nothing);
     ES_RUN(test_in_flight_request_is_cancelled);
     ES_RUN(test_signed_call_is_not_retried);
     ES_RUN(test_raised_token_sends_nothing);
