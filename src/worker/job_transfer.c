@@ -43,14 +43,15 @@ typedef struct s_run {
     es_s3_upload *upload;
     es_aws_result put_res;
     uint64_t bytes_in, bytes_out;
-    uint64_t expect_bytes; /* the object's length: the output's part is sized by it */
-    uint64_t object_size;  /* the object's size by its event or listing, when pinned_size */
-    bool pinned_size;      /* ... known, and the GET pinned to that object (version id or ETag) */
-    bool bad_answer;       /* the GET's answer is not the object's length: retried, never judged */
-    bool output_failed;    /* writing to the destination failed: transient */
-    bool refused;          /* the input was refused by a callback */
-    bool body_checked;     /* the GET checks the body against S3's full-object CRC */
-    bool refusal_pending;  /* the stripper refused, the rest of the body is read to
+    uint64_t expect_bytes;    /* the object's length: the output's part is sized by it */
+    const es_job_object *obj; /* what the GET is pinned to: its version id, else its ETag */
+    uint64_t object_size;     /* the object's size by its event or listing, when pinned_size */
+    bool pinned_size;         /* ... known, and the GET pinned to that object (version id or ETag) */
+    bool bad_answer;          /* the GET's answer is not the object it is pinned to: retried, never judged */
+    bool output_failed;       /* writing to the destination failed: transient */
+    bool refused;             /* the input was refused by a callback */
+    bool body_checked;        /* the GET checks the body against S3's full-object CRC */
+    bool refusal_pending;     /* the stripper refused, the rest of the body is read to
                              check it arrived intact before the refusal stands */
     bool cancelled;
     bool write_conflict; /* the conditional write found B changed: re-check */
@@ -223,9 +224,31 @@ static es_err s_wrong_length(s_run *run, const char *what, uint64_t bytes)
                         what, (unsigned long long)bytes, (unsigned long long)run->object_size);
 }
 
+/* The GET's answer names another version id or ETag than the one the GET
+ * was pinned to (an endpoint that ignored the condition): a retry, the bytes
+ * never judged nor recorded as that source's. Checked when the answer names one. */
+static es_err s_check_identity(s_run *run, const es_s3_object_info *info)
+{
+    const es_s3_source_id *src = &run->obj->source;
+    const char *asked = src->version_id[0] ? src->version_id : src->etag;
+    const char *got = src->version_id[0] ? info->version_id : info->etag;
+    if (!asked[0] || !got[0])
+        return ES_OK;
+    const char *bare = got;
+    size_t n = src->version_id[0] ? strlen(got) : es_s3_etag_bare(got, strlen(got), &bare);
+    if (n == strlen(asked) && !memcmp(bare, asked, n))
+        return ES_OK;
+    run->bad_answer = true;
+    return es_error_set(&run->why, ES_ERR_PROTOCOL,
+                        "the GET's answer names %s \"%.*s\", but the GET asked for \"%.100s\": not the object, "
+                        "retried",
+                        src->version_id[0] ? "version id" : "ETag", (int)(n < 100 ? n : 100), bare, asked);
+}
+
 static es_err s_on_head(void *ctx, const es_s3_object_info *info)
 {
     s_run *run = ctx;
+    ES_GUARD(s_check_identity(run, info));
     if (run->pinned_size && info->has_content_length && info->content_length != run->object_size)
         return s_wrong_length(run, "names a Content-Length of", info->content_length);
     if (info->content_length > run->env->cfg->max_object_bytes)
@@ -519,6 +542,7 @@ static bool s_read_once(const es_job_env *env, const es_job_object *obj, const e
                  .start_ms = es_clock_ms(),
                  .unchecked = unchecked,
                  .share = share,
+                 .obj = obj,
                  .object_size = obj->size,
                  .pinned_size = obj->has_size && (obj->source.version_id[0] || obj->source.etag[0])};
     s_set_deadline(&run, obj->has_size ? obj->size : 0);

@@ -611,9 +611,9 @@ static void test_slow_answer_ends_at_the_age_limit(void)
 }
 
 /* A GET whose answer has another length than the object it is pinned to
- * (the event's size and ETag; a proxy or store that cut or padded it) is
- * not the photo: a retry, never judged (refused and reported) by the
- * stripper nor by the size limit. */
+ * (the event's size and ETag; a proxy or store that cut or padded it), or
+ * names another ETag than the If-Match sent, is not the photo: a retry,
+ * never judged (refused and reported) by the stripper nor by the size limit. */
 static void test_answer_of_another_length_is_retried(void)
 {
     SETUP();
@@ -634,6 +634,17 @@ static void test_answer_of_another_length_is_retried(void)
         CHECK_INT_EQ(es_wfix_count(seq, "PutObject", "len/cut.jpg"), 0);
         CHECK(!s_dest_exists("len/cut.jpg"));
     }
+    /* an answer naming another ETag than the If-Match sent (an endpoint that
+     * ignored the condition) is not the object either */
+    REQUIRE(es_itest_s3_fault("GetObject", s_w.src, "len/cut.jpg",
+                              "\"headers\":{\"ETag\":\"\\\"0123456789abcdef0123456789abcdef\\\"\"},\"times\":1") ==
+            0);
+    rec.size = len;
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_STR_CONTAINS(res.reason, "names ETag \"0123456789abcdef0123456789abcdef\", but the GET asked for");
+    CHECK(!s_dest_exists("len/cut.jpg"));
     uint64_t max = s_w.cfg.max_object_bytes;
     s_w.cfg.max_object_bytes = len - 1; /* nor is a longer answer "over the limit" */
     rec.size = len - 10;

@@ -74,10 +74,12 @@ export class FaultRules {
         const corrupt = input.corrupt === undefined ? false : input.corrupt;
         if (typeof corrupt !== "boolean") throw bad("corrupt must be true or false");
         if (corrupt && (status !== undefined || reset)) throw bad("corrupt cannot be combined with status or reset");
-        if (status === undefined && !reset && !corrupt && delay === 0) throw bad("a rule needs status, reset, corrupt or delay_ms");
         const headers = input.headers ?? {};
         if (typeof headers !== "object" || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== "string")) {
             throw bad("headers must be an object of strings");
+        }
+        if (status === undefined && !reset && !corrupt && delay === 0 && Object.keys(headers).length === 0) {
+            throw bad("a rule needs status, reset, corrupt, delay_ms or headers");
         }
         const code = optString(input, "code") ?? (status !== undefined ? defaultCode(service === "*" ? "s3" : service, status) : undefined);
         const rule = {

@@ -218,6 +218,10 @@ export class Emulator {
             resp.body = Buffer.from(resp.body);
             resp.body[resp.body.length >> 1] ^= 0x10;
         }
+        if (rule && !rule.status && !rule.reset) {
+            /* the operation's own answer: its header names are lower case, so replace, not add */
+            for (const [name, value] of Object.entries(rule.headers)) resp.headers[name.toLowerCase()] = value;
+        }
         this.send(req, res, resp);
         this.record(ctx, route, resp.status, errorCodeOf(resp), rule);
     }
