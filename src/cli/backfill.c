@@ -230,11 +230,11 @@ static int s_setup(s_run *r, s_args *a)
                 r->source);
         return ES_EXIT_FAILURE;
     }
+    es_log_configure(r->cfg.log_level, r->cfg.log_format); /* before the set-up, which may warn */
     es_aws_config aws;
     if (es_cli_aws_setup("backfill", &aws, &r->creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     aws.payload_signing = r->cfg.payload_signing; /* its PUTs are the worker's */
-    es_log_configure(r->cfg.log_level, r->cfg.log_format);
     es_metrics_configure_from_cfg(&r->cfg, ES_METRICS_BACKFILL_QUEUE);
     es_worker_tune_malloc(); /* before the job threads start */
     if (a->report_path) {

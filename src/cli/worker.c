@@ -76,12 +76,12 @@ int es_cmd_worker(int argc, char **argv)
         }
         return ES_EXIT_CONFIG;
     }
+    es_log_configure(cfg.log_level, cfg.log_format); /* before the set-up, which may warn */
     es_aws_config aws;
     es_creds_provider *creds;
     if (es_cli_aws_setup("worker", &aws, &creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     aws.payload_signing = cfg.payload_signing;
-    es_log_configure(cfg.log_level, cfg.log_format);
     es_metrics_configure_from_cfg(&cfg, NULL);
     es_worker_tune_malloc();
 

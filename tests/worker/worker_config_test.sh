@@ -118,6 +118,22 @@ t_half_a_key_pair_exits_78() {
     check_eq "connections to the endpoint" "$(wc -l <"$log")" 0
 }
 
+# A warning of the start-up (a malformed line in the credentials file) already
+# follows EXIFSTRIP_LOG_FORMAT and EXIFSTRIP_LOG_LEVEL (the worker, stopped by
+# timeout while it retries the unreachable queue).
+t_startup_warnings_follow_the_log_settings() {
+    printf '[default]\nthis line is junk\naws_access_key_id = AKIDWARN\naws_secret_access_key = s\n' >"$SCRATCH/warn-creds"
+    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/warn-creds" \
+        EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_LOG_FORMAT=text \
+        timeout 2 "$EXIFSTRIP" worker >"$SCRATCH/out" 2>&1
+    check "the warning is logged" grep -q "creds.profile.malformed" "$SCRATCH/out"
+    check "as text, not JSON" eval '! grep "creds.profile.malformed" "$SCRATCH/out" | grep -q "^{"'
+    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/warn-creds" \
+        EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_LOG_LEVEL=error \
+        timeout 2 "$EXIFSTRIP" worker >"$SCRATCH/out" 2>&1
+    check "not logged at level error" eval '! grep -q "creds.profile.malformed" "$SCRATCH/out"'
+}
+
 t_usage_errors_exit_1() {
     run_worker -- --no-such-option
     check_eq "unknown option" "$RC" 1
@@ -147,6 +163,7 @@ es_run t_flags_override_variables
 es_run t_destination_in_allowlist_refused
 es_run t_unloadable_libcurl_exits_78
 es_run t_half_a_key_pair_exits_78
+es_run t_startup_warnings_follow_the_log_settings
 es_run t_usage_errors_exit_1
 es_run t_help_documents_every_variable
 es_finish
