@@ -26,8 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "aws/http/http.h"
 #include "aws/s3/internal.h"
 #include "common/buf.h"
 #include "common/crc.h"
@@ -131,13 +131,6 @@ void es_s3_upload_expect(es_s3_upload *u, uint64_t bytes)
     s_part_start(u, bytes < u->part_size ? (size_t)bytes : u->part_size, true);
 }
 
-static uint64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Sends len bytes as the next part (starting the multipart upload first). */
 static es_err s_send_part_now(es_s3_upload *u, const uint8_t *bytes, size_t len, uint64_t crc,
                               es_aws_result *res)
@@ -160,9 +153,9 @@ static es_err s_send_part_now(es_s3_upload *u, const uint8_t *bytes, size_t len,
 /* Sends one part (creating the multipart upload first if needed), timed. */
 static es_err s_send_part(es_s3_upload *u, const uint8_t *bytes, size_t len, uint64_t crc, es_aws_result *res)
 {
-    uint64_t start = s_now_ms();
+    uint64_t start = es_http_now_ms();
     es_err rc = s_send_part_now(u, bytes, len, crc, res);
-    u->sending_ms += s_now_ms() - start;
+    u->sending_ms += es_http_now_ms() - start;
     return rc;
 }
 
@@ -207,12 +200,15 @@ static void s_abort_multipart(es_s3_upload *u)
     es_err rc = es_s3_multipart_abort(u->c, u->bucket, u->key, u->upload_id, &r);
     es_http_set_thread_deadline(deadline);
     es_http_set_thread_cancel(token);
+    if (rc == ES_OK) {
+        u->upload_id[0] = '\0';
+        return;
+    }
     char why[ES_ERRBUF_SIZE];
     es_aws_result_describe(&r, rc, why, sizeof why);
-    if (rc == ES_ERR_NOT_FOUND) /* NoSuchUpload, or the bucket gone: no part stays billed */
+    if (rc == ES_ERR_NOT_FOUND) { /* NoSuchUpload, or the bucket gone: no part stays billed */
         ES_LOG(ES_LOG_DEBUG, "s3.abort_nothing_left", ES_LF_STR("bucket", u->bucket),
                ES_LF_STR("key", u->key), ES_LF_STR("upload_id", u->upload_id), ES_LF_STR("reason", why));
-    if (rc == ES_OK || rc == ES_ERR_NOT_FOUND) {
         u->upload_id[0] = '\0';
         return;
     }
