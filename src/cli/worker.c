@@ -1,5 +1,6 @@
 /* worker.c - `exifstrip worker`: validates the whole configuration (exit 78
- * naming the variable or flag, before any request) and checks that libcurl
+ * naming the variable or flag, before any request; the heartbeat file's
+ * directory must be writable) and checks that libcurl
  * and libcrypto load (exit 78 too), builds the S3/SQS clients with the default credential
  * chain, installs SIGTERM/SIGINT handlers that ask the pool to stop, runs
  * the daemon until it has shut down, and ends the process without the
@@ -19,6 +20,7 @@
 #include "common/log.h"
 #include "common/quick_exit.h"
 #include "worker/config.h"
+#include "worker/health.h"
 #include "worker/memory.h"
 #include "worker/metrics.h"
 #include "worker/pool.h"
@@ -74,6 +76,13 @@ int es_cmd_worker(int argc, char **argv)
             fprintf(stderr, "run 'exifstrip worker --help' for the options\n");
             return ES_EXIT_FAILURE;
         }
+        return ES_EXIT_CONFIG;
+    }
+    if (cfg.heartbeat_file[0] && es_health_check_writable(cfg.heartbeat_file, &err) != ES_OK) {
+        fprintf(stderr,
+                "exifstrip worker: EXIFSTRIP_HEARTBEAT_FILE (--heartbeat-file): %s; point it at a writable "
+                "directory, or set it empty to run without a heartbeat\n",
+                err.msg);
         return ES_EXIT_CONFIG;
     }
     es_log_configure(cfg.log_level, cfg.log_format); /* before the set-up, which may warn */

@@ -68,6 +68,24 @@ es_err es_health_write(const char *path, const es_health_state *st, es_error *er
     return ES_OK;
 }
 
+es_err es_health_check_writable(const char *path, es_error *err)
+{
+    ES_ENSURE_REF(path);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return es_error_set(err, ES_ERR_CONFIG, "%s is a directory, not a file the worker can write", path);
+    char probe[1100];
+    if ((size_t)snprintf(probe, sizeof probe, "%s.probe.XXXXXX", path) >= sizeof probe)
+        return es_error_set(err, ES_ERR_CONFIG, "heartbeat file name %.64s... is too long", path);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return es_error_set(err, ES_ERR_CONFIG, "cannot create files in the directory of %s: %s", path,
+                            strerror(errno));
+    close(fd);
+    unlink(probe);
+    return ES_OK;
+}
+
 static int64_t s_int(const char *v)
 {
     char *end = NULL;

@@ -50,6 +50,12 @@ typedef enum es_health_verdict {
  * err on failure; the temporary file is removed. */
 ES_MUST_USE es_err es_health_write(const char *path, const es_health_state *st, es_error *err);
 
+/* Checks, before the worker starts, that es_health_write can write path:
+ * creates and removes a uniquely named file beside it (the directory must be
+ * writable) and refuses a path that is a directory. ES_ERR_CONFIG with the
+ * reason in err otherwise. Leaves an existing heartbeat file alone. */
+ES_MUST_USE es_err es_health_check_writable(const char *path, es_error *err);
+
 /* Reads the state back. *has_state is false when the file holds no state
  * (e.g. made by `touch`): only its age can then be judged. */
 ES_MUST_USE es_err es_health_read(const char *path, es_health_state *st, bool *has_state, es_error *err);

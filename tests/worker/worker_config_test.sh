@@ -134,6 +134,38 @@ t_startup_warnings_follow_the_log_settings() {
     check "not logged at level error" eval '! grep -q "creds.profile.malformed" "$SCRATCH/out"'
 }
 
+# A heartbeat file the worker could never write (its directory is missing, or
+# the path is a directory) is a setting to fix: exit 78 naming it, before any
+# request, rather than a worker whose health check can only fail. A working
+# path's existing heartbeat is left alone by the check.
+t_unwritable_heartbeat_exits_78() {
+    local log=$SCRATCH/connections-hb path
+    : >"$log"
+    if ! start_listener "$log"; then
+        es_skip "node is not available for the connection listener"
+        return
+    fi
+    mkdir -p "$SCRATCH/hb-dir"
+    for path in "$SCRATCH/no-such-dir/hb" "$SCRATCH/hb-dir"; do
+        run_worker AWS_ENDPOINT_URL="http://127.0.0.1:$LISTEN_PORT" EXIFSTRIP_QUEUE_URL=$QUEUE \
+            EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_HEARTBEAT_FILE="$path" --
+        check_eq "$path: exit status" "$RC" 78
+        check "$path: names the variable and the path" \
+            grep -q "^exifstrip worker: EXIFSTRIP_HEARTBEAT_FILE .*$path" <<<"$ERR"
+        check_eq "$path: one line on stderr" "$(wc -l <<<"$ERR")" 1
+    done
+    check_eq "nothing left in the directory" "$(ls -A "$SCRATCH/hb-dir")" ""
+    sleep 0.3
+    check_eq "connections to the endpoint" "$(wc -l <"$log")" 0
+    echo "kept" >"$SCRATCH/hb-dir/hb"
+    run_worker AWS_ENDPOINT_URL="http://127.0.0.1:9" EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean \
+        EXIFSTRIP_HEARTBEAT_FILE="$SCRATCH/hb-dir/hb" AWS_MAX_ATTEMPTS=zero --
+    check_eq "a writable path passes the check (then the AWS settings stop it)" "$RC" 78
+    check "stopped at AWS_MAX_ATTEMPTS, after the heartbeat" grep -q "AWS_MAX_ATTEMPTS" <<<"$ERR"
+    check_eq "the existing heartbeat is untouched, no probe left" "$(ls -A "$SCRATCH/hb-dir"; cat "$SCRATCH/hb-dir/hb")" "hb
+kept"
+}
+
 t_usage_errors_exit_1() {
     run_worker -- --no-such-option
     check_eq "unknown option" "$RC" 1
@@ -164,6 +196,7 @@ es_run t_destination_in_allowlist_refused
 es_run t_unloadable_libcurl_exits_78
 es_run t_half_a_key_pair_exits_78
 es_run t_startup_warnings_follow_the_log_settings
+es_run t_unwritable_heartbeat_exits_78
 es_run t_usage_errors_exit_1
 es_run t_help_documents_every_variable
 es_finish
