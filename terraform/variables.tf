@@ -65,12 +65,14 @@ variable "force_destroy_buckets" {
 }
 
 variable "event_suffixes" {
-  description = "Key suffixes that send an event to the queue (each at most 31 characters; at most 16 that differ in more than case). S3 suffix filters are case-sensitive and take one suffix per rule, so list every spelling."
+  description = "Key suffixes that send an event to the queue (each at most 31 bytes of UTF-8; at most 16 that differ in more than case). S3 suffix filters are case-sensitive and take one suffix per rule, so list every spelling."
   type        = list(string)
   default     = [".jpg", ".JPG", ".jpeg", ".JPEG"]
   validation {
-    condition     = length(var.event_suffixes) > 0 && alltrue([for s in var.event_suffixes : length(s) > 0 && length(s) <= 31])
-    error_message = "event_suffixes must hold at least one suffix, each of 1 to 31 characters (the worker's limit; S3 would take 1024)."
+    # The worker counts bytes, Terraform's length() characters: s plus two bytes
+    # encodes to at most 44 base64 characters exactly when s has at most 31 bytes.
+    condition     = length(var.event_suffixes) > 0 && alltrue([for s in var.event_suffixes : length(s) > 0 && length(base64encode("${s}xx")) <= 44])
+    error_message = "event_suffixes must hold at least one suffix, each of 1 to 31 bytes of UTF-8 (the worker's limit; S3 would take 1024)."
   }
   validation {
     condition     = length(distinct([for s in var.event_suffixes : lower(s)])) <= 16

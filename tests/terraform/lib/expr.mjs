@@ -318,6 +318,7 @@ function regexResult(m) {
 const FUNCTIONS = {
     jsonencode: ([v]) => JSON.stringify(v),
     jsondecode: ([v]) => JSON.parse(v),
+    base64encode: ([s], p) => Buffer.from(str(s, p), 'utf8').toString('base64'),
     tostring: ([v], p) => (v === null ? null : str(v, p)),
     tonumber: ([v], p) => (v === null ? null : num(v, p)),
     tolist: ([v]) => v,

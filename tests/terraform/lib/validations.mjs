@@ -47,6 +47,9 @@ const CASES = [
     [{ max_pixels: '0' }, 'max_pixels'], [{ max_pixels: '99999999999999999999' }, 'max_pixels'], [{ max_pixels: '99999999999999M' }, 'max_pixels'],
     // The worker: a suffix of at most 31 bytes, at most 16 (lower-cased, distinct).
     [{ event_suffixes: suffixes(1, 31) }, null], [{ event_suffixes: suffixes(1, 32) }, 'event_suffixes'],
+    // bytes, not characters: 15 two-byte characters after the dot are 31 bytes, 16 are 33
+    [{ event_suffixes: [`.${'é'.repeat(15)}`] }, null], [{ event_suffixes: [`.${'é'.repeat(16)}`] }, 'event_suffixes'],
+    [{ event_suffixes: [`.${'€'.repeat(10)}`] }, null], [{ event_suffixes: [`.${'€'.repeat(11)}`] }, 'event_suffixes'],
     [{ event_suffixes: [...suffixes(16), ...suffixes(16).map((s) => s.toUpperCase())] }, null], [{ event_suffixes: suffixes(17) }, 'event_suffixes'],
 ];
 
