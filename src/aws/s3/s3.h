@@ -131,12 +131,16 @@ ES_MUST_USE es_err es_s3_delete_object_if(es_s3_client *c, const char *bucket, c
  * continuation it was asked with (an endpoint that would make the listing
  * loop forever) fails the call with ES_ERR_PROTOCOL, its message naming the
  * bucket, the prefix and the token; the page is then empty. */
+/* Continuation tokens are opaque and grow with the page's last key: the one
+ * after a 1024-byte key (S3's longest) takes about 1400 characters of base64
+ * (the emulator's and S3's alike). A longer one fails the page. */
+#define ES_S3_MAX_CONTINUATION_TOKEN 4096
 typedef struct es_s3_list_page {
     char **keys;
     uint64_t *sizes;
     char **etags;
     size_t count;
-    char next_token[1024];
+    char next_token[ES_S3_MAX_CONTINUATION_TOKEN];
 } es_s3_list_page;
 ES_MUST_USE es_err es_s3_list_objects(es_s3_client *c, const char *bucket, const char *prefix,
                                       const char *continuation, es_s3_list_page *page, es_aws_result *res);

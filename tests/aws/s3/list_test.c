@@ -110,6 +110,42 @@ static void test_long_token_is_cut_short(void)
     es_s3_client_free(s3);
 }
 
+/* A token as long as resuming after a 1024-byte key takes (base64 of the
+ * key: 1368 characters) is a page like any other, and the next listing sends
+ * it back; one longer than ES_S3_MAX_CONTINUATION_TOKEN fails the page. */
+static void test_token_after_the_longest_key(void)
+{
+    static char reply[8192], token[ES_S3_MAX_CONTINUATION_TOKEN + 1];
+    const size_t lengths[] = {1368, ES_S3_MAX_CONTINUATION_TOKEN - 1, ES_S3_MAX_CONTINUATION_TOKEN};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        memset(token, 'T', lengths[i]);
+        token[lengths[i]] = '\0';
+        snprintf(reply, sizeof reply,
+                 "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>k</Key><Size>5</Size>"
+                 "<ETag>\"e\"</ETag></Contents><NextContinuationToken>%s</NextContinuationToken>"
+                 "</ListBucketResult>",
+                 token);
+        es_s3_client *s3 = s_client(reply);
+        REQUIRE(s3 != NULL);
+        es_s3_list_page page;
+        es_aws_result res;
+        es_s3_list_options opt = {.continuation = "tok-1"};
+        bool fits = i < 2; /* the last is one too long */
+        CHECK_INT_EQ(es_s3_list_objects_with(s3, "bkt", &opt, &page, &res), fits ? ES_OK : ES_ERR_PROTOCOL);
+        CHECK_INT_EQ(page.count, fits ? 1 : 0);
+        CHECK_INT_EQ(strlen(page.next_token), fits ? lengths[i] : 0);
+        if (fits) {
+            es_s3_list_options next = {.continuation = page.next_token};
+            CHECK_INT_EQ(es_s3_list_objects_with(s3, "bkt", &next, &page, &res), ES_ERR_PROTOCOL);
+            CHECK_STR_CONTAINS(res.message, "came back unchanged"); /* sent back, and answered with itself */
+        } else {
+            CHECK_STR_CONTAINS(res.message, "continuation token");
+        }
+        es_s3_list_free(&page);
+        es_s3_client_free(s3);
+    }
+}
+
 static void test_reply_that_is_no_listing(void)
 {
     static const struct {
@@ -144,6 +180,7 @@ int main(void)
     ES_RUN(test_pages_that_advance);
     ES_RUN(test_page_that_does_not_advance);
     ES_RUN(test_long_token_is_cut_short);
+    ES_RUN(test_token_after_the_longest_key);
     ES_RUN(test_reply_that_is_no_listing);
     es_test_http_server_stop(s_srv);
     es_creds_provider_release(s_creds);

@@ -106,7 +106,7 @@ static es_err s_get(const char *key, const char *if_match, s_sink *sink, es_aws_
 
 static bool s_listed(const char *prefix, const char *key, uint64_t *size)
 {
-    char token[1024] = "";
+    char token[ES_S3_MAX_CONTINUATION_TOKEN] = "";
     bool found = false;
     for (int page_no = 0; page_no < 100; page_no++) {
         es_s3_list_page page;
