@@ -23,10 +23,24 @@ struct es_s3_client {
     es_aws_client *core;
 };
 
+/* The error's code and message from the body; an answer without one (a
+ * HEAD's) that names the bucket's region in x-amz-bucket-region is the
+ * region error S3 would have written in a body: AuthorizationHeaderMalformed
+ * (400: signed for another region) or PermanentRedirect (301), named with
+ * the region, so it reads as a setting to fix, not as a rejected request. */
 static void s_parse_error(const es_http_response *resp, es_aws_result *res)
 {
-    if (resp->body.len)
-        (void)es_xml_parse_error(resp->body.bytes, resp->body.len, res);
+    if (resp->body.len && es_xml_parse_error(resp->body.bytes, resp->body.len, res))
+        return;
+    const char *region = es_http_headers_get(&resp->headers, "x-amz-bucket-region");
+    if (!region || !region[0] || (resp->status != 400 && resp->status != 301))
+        return;
+    es_fmt(res->aws_code, sizeof res->aws_code, "%s",
+           resp->status == 400 ? "AuthorizationHeaderMalformed" : "PermanentRedirect");
+    es_fmt(res->message, sizeof res->message,
+           "an answer without a body whose x-amz-bucket-region says the bucket is in region %.40s "
+           "(is AWS_REGION right?)",
+           region);
 }
 
 static const es_aws_service s_s3_service = {

@@ -29,11 +29,24 @@ static void s_copy_trunc(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* Whether body is the query protocol's error document (<ErrorResponse>). */
+static bool s_is_query_error(const uint8_t *body, size_t len)
+{
+    static const char tag[] = "<ErrorResponse";
+    return body && memmem(body, len, tag, sizeof tag - 1) != NULL;
+}
+
 void es_sqs_json_parse_error(const uint8_t *body, size_t len, es_aws_result *res)
 {
     json_t *root = s_load(body, len);
-    if (!root)
+    if (!root) {
+        if (s_is_query_error(body, len))
+            s_copy_trunc(
+                res->message, sizeof res->message,
+                "the answer is the query protocol's XML <ErrorResponse>, not AWS JSON 1.0: the "
+                "endpoint may speak only that older protocol (exifstrip speaks the JSON protocol, as current AWS SDKs do)");
         return;
+    }
     const char *type = json_string_value(json_object_get(root, "__type"));
     if (type) {
         /* "com.amazonaws.sqs#QueueDoesNotExist"; REST-JSON style may append ":uri". */

@@ -249,6 +249,9 @@ static void test_final_errors_map(void)
             0);
     s_route("GET", "/bkt/broken", 500, "not xml", NULL, 0);
     s_route("GET", "/bkt/moved", 307, NULL, "Location: http://elsewhere.example/bkt/moved\r\n", 0);
+    s_route("HEAD", "/bkt/elsewhere", 400, NULL, "x-amz-bucket-region: eu-west-1\r\n", 0);
+    s_route("HEAD", "/bkt/moved-for-good", 301, NULL, "x-amz-bucket-region: ap-south-1\r\n", 0);
+    s_route("HEAD", "/bkt/plain-400", 400, NULL, NULL, 0);
     es_aws_result res;
     CHECK_INT_EQ(es_s3_put_object(c, "bkt", "slow", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_THROTTLED);
     CHECK_INT_EQ(res.attempts, 3);
@@ -276,6 +279,16 @@ static void test_final_errors_map(void)
     es_aws_result_describe(&res, res.code, why, sizeof why);
     CHECK_STR_EQ(why,
                  "invalid configuration: HTTP 307 (a redirect, not followed: check the endpoint and the region)");
+    /* a HEAD's region error has no body: x-amz-bucket-region names the bucket's region */
+    CHECK_INT_EQ(es_s3_head_object(c, "bkt", "elsewhere", &info, &res), ES_ERR_CONFIG);
+    CHECK_STR_EQ(res.aws_code, "AuthorizationHeaderMalformed");
+    CHECK_STR_CONTAINS(res.message, "says the bucket is in region eu-west-1 (is AWS_REGION right?)");
+    CHECK_INT_EQ(es_s3_head_object(c, "bkt", "moved-for-good", &info, &res), ES_ERR_CONFIG);
+    CHECK_STR_EQ(res.aws_code, "PermanentRedirect");
+    CHECK_STR_CONTAINS(res.message, "region ap-south-1");
+    CHECK_INT_EQ(es_s3_head_object(c, "bkt", "plain-400", &info, &res),
+                 ES_ERR_CLIENT); /* nothing names a region */
+    CHECK_STR_EQ(res.aws_code, "");
     es_s3_client_free(c);
 }
 
@@ -666,6 +679,16 @@ static void test_sqs_request_goes_to_endpoint(void)
     CHECK_INT_EQ(es_sqs_delete(q, url, "rh", &res), ES_ERR_NOT_FOUND);
     CHECK_STR_EQ(res.aws_code, "QueueDoesNotExist");
     CHECK_STR_EQ(res.request_id, "SQS-RID");
+
+    /* An endpoint speaking only the query protocol answers in XML: said so. */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("POST", "/", 400,
+            "<?xml version=\"1.0\"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>MissingAction</Code>"
+            "</Error></ErrorResponse>",
+            NULL, 0);
+    CHECK_INT_EQ(es_sqs_delete(q, url, "rh", &res), ES_ERR_CLIENT);
+    CHECK_STR_CONTAINS(res.message,
+                       "HTTP 400: the answer is the query protocol's XML <ErrorResponse>, not AWS JSON 1.0");
     es_sqs_client_free(q);
 }
 
