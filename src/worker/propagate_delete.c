@@ -43,7 +43,7 @@ es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_o
     int cmp;
     if (!es_sequencer_compare(gone->sequencer, dest->source.sequencer, &cmp))
         return ES_REMOVAL_UNORDERED;
-    return cmp > 0 ? ES_REMOVAL_DELETE : ES_REMOVAL_NEWER;
+    return cmp > 0 ? ES_REMOVAL_OLDER : ES_REMOVAL_NEWER;
 }
 
 /* Settles a removal whose copy is kept (or absent) with the reason. */
@@ -53,7 +53,8 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
     const es_s3_source_id *src = &dest->source;
     char what[320];
     switch (v) {
-    case ES_REMOVAL_DELETE: return;
+    case ES_REMOVAL_DELETE:
+    case ES_REMOVAL_OLDER: return;
     case ES_REMOVAL_ABSENT: snprintf(what, sizeof what, "has no copy of this key: nothing to delete"); break;
     case ES_REMOVAL_FOREIGN:
         snprintf(what, sizeof what,
@@ -79,6 +80,12 @@ static void s_keep(es_job_result *res, es_removal_verdict v, const char *bucket,
         snprintf(what, sizeof what, "holds a copy made from bucket %.100s, not from this one: kept",
                  src->bucket);
         break;
+    case ES_REMOVAL_UPLOADED_AGAIN:
+        snprintf(what, sizeof what,
+                 "holds a copy of the bytes bucket A holds again under this key (source ETag %.64s, "
+                 "uploaded again after the removal %.40s): kept",
+                 src->etag, removal->source.sequencer);
+        break;
     case ES_REMOVAL_CURRENT:
         snprintf(what, sizeof what,
                  "holds a copy of the source's current object (ETag %.100s; the removal could not be "
@@ -98,16 +105,22 @@ static void s_head_failed(es_job_result *res, const char *bucket, es_err rc, con
     es_job_set_outcome(res, ES_JOB_RETRY, rc, "HEAD in bucket %.200s failed: %s", bucket, why);
 }
 
-/* An unordered removal judged by A: the copy goes when A no longer holds the
- * object it was made from (the key is absent, or holds another object), and
- * stays while it is a copy of A's current object. False with res settled as
- * a retry when A cannot be asked (403 without s3:ListBucket on A, which
- * cannot tell a missing key from a refused one, included). */
+/* A removal judged by A: the copy goes when A no longer holds the object it
+ * was made from (the key is absent, or holds another object), and stays while
+ * it is a copy of A's current object. An unordered one compares the version
+ * too; one the sequencers call older (ES_REMOVAL_OLDER) the bytes only (ETag):
+ * A holding the key again with them means an upload after the removal, whose
+ * copy this is as much as the one recorded (es_removal_decide). False with res
+ * settled as a retry when A cannot be asked (403 without s3:ListBucket on A,
+ * which cannot tell a missing key from a refused one, included). */
 static bool s_judge_by_source(const es_job_env *env, const es_job_object *removal,
                               const es_s3_object_info *dest, es_removal_verdict *v, es_job_result *res)
 {
-    if (!dest->source.etag[0])
-        return true; /* nothing to compare A's object with: kept as unordered */
+    bool older = *v == ES_REMOVAL_OLDER;
+    if (!dest->source.etag[0]) { /* nothing to compare A's object with */
+        *v = older ? ES_REMOVAL_DELETE : ES_REMOVAL_UNORDERED;
+        return true;
+    }
     es_s3_object_info current;
     es_aws_result ar;
     es_aws_result_clear(&ar);
@@ -121,7 +134,10 @@ static bool s_judge_by_source(const es_job_env *env, const es_job_object *remova
         s_head_failed(res, removal->bucket, rc, &ar);
         return false;
     }
-    *v = es_copy_is_of(dest, current.etag, current.version_id) ? ES_REMOVAL_CURRENT : ES_REMOVAL_DELETE;
+    if (older)
+        *v = es_copy_is_of(dest, current.etag, NULL) ? ES_REMOVAL_UPLOADED_AGAIN : ES_REMOVAL_DELETE;
+    else
+        *v = es_copy_is_of(dest, current.etag, current.version_id) ? ES_REMOVAL_CURRENT : ES_REMOVAL_DELETE;
     return true;
 }
 
@@ -148,7 +164,7 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
     }
     es_removal_verdict v = es_removal_decide(removal, rc == ES_OK ? &dest : NULL);
     bool by_source = v == ES_REMOVAL_UNORDERED;
-    if (by_source && !s_judge_by_source(env, removal, &dest, &v, res))
+    if ((by_source || v == ES_REMOVAL_OLDER) && !s_judge_by_source(env, removal, &dest, &v, res))
         return false;
     if (v == ES_REMOVAL_DELETE && !dest.etag[0]) {
         es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PROTOCOL,

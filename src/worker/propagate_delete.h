@@ -27,7 +27,11 @@ typedef enum es_removal_verdict {
     ES_REMOVAL_UNORDERED,     /* the removal and the copy's source cannot be ordered: A decides
                                  (es_propagate_delete HEADs it); kept if the copy records no ETag */
     ES_REMOVAL_CURRENT,       /* (A decided) the copy is of A's current object: kept */
-    ES_REMOVAL_OTHER_BUCKET   /* the copy was made from another source bucket's object: kept */
+    ES_REMOVAL_OTHER_BUCKET,  /* the copy was made from another source bucket's object: kept */
+    ES_REMOVAL_OLDER,         /* the copy records an older sequencer than the removal: deleted
+                                 unless A holds the key again with the bytes it was made from
+                                 (es_propagate_delete HEADs A) */
+    ES_REMOVAL_UPLOADED_AGAIN /* (A decided) A holds the key again with the same bytes: kept */
 } es_removal_verdict;
 
 /* Judges the removal (an object with `removed` set: its source holds the
@@ -40,9 +44,14 @@ typedef enum es_removal_verdict {
  *   equals a copy that recorded none); a copy that recorded none cannot tell
  *   another version from its own (ES_REMOVAL_UNORDERED);
  * - otherwise (an unversioned bucket, or a delete marker) the sequencers
- *   decide: the copy goes when the removal's sequencer is newer than the one
- *   it recorded (es_sequencer_compare), stays when it is not, and
- *   ES_REMOVAL_UNORDERED when either is missing. */
+ *   decide: the removal's sequencer newer than the one the copy recorded
+ *   (es_sequencer_compare) is ES_REMOVAL_OLDER, one that is not keeps the
+ *   copy, and ES_REMOVAL_UNORDERED when either is missing. A copy's record
+ *   of an older sequencer does not prove its bytes are gone from A: writes to
+ *   B are conditional on B's ETag, the MD5 of the stripped bytes, so a late
+ *   write of an earlier upload of the same bytes passes the condition of the
+ *   copy a re-upload after the removal made, and records the earlier
+ *   sequencer. es_propagate_delete asks A before it deletes. */
 es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_object_info *dest);
 
 /* Carries out the removal in env->cfg->dest_bucket and fills res's

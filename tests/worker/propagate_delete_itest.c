@@ -13,7 +13,8 @@
  * receive is looked at again on redelivery (a new key's write may be in
  * flight); a copy that recorded no sequencer (backfill's) is judged by A: it
  * goes when A no longer holds its source, stays while it is a copy of A's
- * current object. */
+ * current object; so does a copy recording an older sequencer than the
+ * removal while A holds the same bytes again. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -261,6 +262,42 @@ static void test_copy_of_a_newer_upload_is_kept(void)
     CHECK_STR_EQ(after.etag, before.etag);
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "b.jpg"), 0);
     CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy of a newer source");
+    s_teardown();
+}
+
+/* A removal whose sequencer is newer than the copy's record, processed after
+ * the same bytes were uploaded again (that upload's event not run yet, or its
+ * write overtaken by a late write of the earlier upload: B's ETag, the
+ * stripped bytes' MD5, is the same, so B may record the older sequencer):
+ * A holds the bytes the copy was made from, so the copy stays. Other bytes
+ * uploaded instead: the copy goes (that upload's event writes its own). */
+static void test_copy_of_bytes_uploaded_again_is_kept(void)
+{
+    SETUP(true);
+    REQUIRE(s_upload_and_strip("aba.jpg", 3));
+    REQUIRE(s_delete_source("aba.jpg"));
+    char *removal = s_next_event();
+    REQUIRE(removal != NULL);
+    REQUIRE(s_put_source("aba.jpg", 3)); /* the same bytes again; its event waits */
+    long seq = es_wfix_last_seq();
+    es_job_counts c = s_run(removal);
+    free(removal);
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
+    CHECK(s_in_dest("aba.jpg", NULL));
+    CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "aba.jpg"), 0);
+    CHECK_STR_CONTAINS(es_logcap_text(), "holds a copy of the bytes bucket A holds again under this key");
+    free(s_next_event());
+
+    REQUIRE(s_upload_and_strip("abc.jpg", 4));
+    REQUIRE(s_delete_source("abc.jpg"));
+    removal = s_next_event();
+    REQUIRE(removal != NULL);
+    REQUIRE(s_put_source("abc.jpg", 5)); /* other bytes */
+    c = s_run(removal);
+    free(removal);
+    CHECK_INT_EQ(c.n[ES_JOB_DELETED], 1);
+    CHECK(!s_in_dest("abc.jpg", NULL));
+    free(s_next_event());
     s_teardown();
 }
 
@@ -783,6 +820,7 @@ int main(void)
     ES_RUN(test_two_source_buckets_sharing_a_key);
     ES_RUN(test_delete_removes_the_copy_of_that_source);
     ES_RUN(test_copy_of_a_newer_upload_is_kept);
+    ES_RUN(test_copy_of_bytes_uploaded_again_is_kept);
     ES_RUN(test_off_skips_removals_as_before);
     ES_RUN(test_missing_foreign_and_filtered_keys);
     ES_RUN(test_versioned_source);

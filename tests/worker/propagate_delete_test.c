@@ -23,13 +23,13 @@ static const s_case s_cases[] = {
     {"no copy", "", "0B", false, NULL, NULL, NULL, ES_REMOVAL_ABSENT},
     {"copy without metadata", "", "0B", false, "", "", "", ES_REMOVAL_FOREIGN},
     {"removal after the copy's source", "", "0055AED6DCD90281E6", false, "e1", "", "0055AED6DCD90281E5",
-     ES_REMOVAL_DELETE},
+     ES_REMOVAL_OLDER},
     {"removal in lower case hex", "", "0055aed6dcd90281e6", false, "e1", "", "0055AED6DCD90281E5",
-     ES_REMOVAL_DELETE},
+     ES_REMOVAL_OLDER},
     {"copy of a re-upload after the removal", "", "0055AED6DCD90281E5", false, "e2", "", "0055AED6DCD90281E6",
      ES_REMOVAL_NEWER},
     {"same sequencer (cannot be a removal of this copy)", "", "0A", false, "e1", "", "0A", ES_REMOVAL_NEWER},
-    {"longer removal sequencer, padded comparison", "", "0A01", false, "e1", "", "0A", ES_REMOVAL_DELETE},
+    {"longer removal sequencer, padded comparison", "", "0A01", false, "e1", "", "0A", ES_REMOVAL_OLDER},
     {"removal without a sequencer", "", "", false, "e1", "", "0A", ES_REMOVAL_UNORDERED},
     {"copy recorded no sequencer", "", "0B", false, "e1", "", "", ES_REMOVAL_UNORDERED},
     {"deleted version is the copy's", "v1", "01", false, "e1", "v1", "0F", ES_REMOVAL_DELETE},
@@ -38,7 +38,7 @@ static const s_case s_cases[] = {
      ES_REMOVAL_DELETE},
     {"copy that recorded no version (backfill's), a real version deleted: A decides", "v2", "0F", false, "e1",
      "", "01", ES_REMOVAL_UNORDERED},
-    {"delete marker after the copy's version", "marker-1", "0B", true, "e1", "v1", "0A", ES_REMOVAL_DELETE},
+    {"delete marker after the copy's version", "marker-1", "0B", true, "e1", "v1", "0A", ES_REMOVAL_OLDER},
     {"delete marker before a newer version", "marker-1", "0A", true, "e1", "v2", "0B", ES_REMOVAL_NEWER},
     {"delete marker whose id equals nothing recorded", "v1", "0A", true, "e1", "v1", "0B", ES_REMOVAL_NEWER},
 };
@@ -94,9 +94,9 @@ static void test_copy_of_another_source_bucket_is_kept(void)
     snprintf(dest.source.bucket, sizeof dest.source.bucket, "%s", "other-uploads");
     CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_OTHER_BUCKET);
     snprintf(dest.source.bucket, sizeof dest.source.bucket, "%s", "uploads");
-    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_DELETE);
+    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_OLDER);
     dest.source.bucket[0] = '\0';
-    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_DELETE);
+    CHECK_INT_EQ(es_removal_decide(&removal, &dest), ES_REMOVAL_OLDER);
 }
 
 int main(void)
