@@ -42,6 +42,19 @@ static bool s_version_deletes_matter(const es_job_env *env, const es_job_object 
 
 static bool s_first_receive(const es_job_message *msg) { return msg && msg->receive_count == 1; }
 
+/* Whether a removal that finds B's key absent may be its first look, to be
+ * looked at again once the message comes back (propagate_delete.h): on the
+ * first receive, and on any later one within a visibility timeout of it
+ * (ApproximateFirstReceiveTimestamp), as a message given back unjudged - its
+ * worker stopping, its visibility heartbeat failing - comes back at once
+ * with a higher count. */
+static bool s_first_look(const es_job_env *env, const es_job_message *msg)
+{
+    return s_first_receive(msg) ||
+           (msg && msg->has_first_receive &&
+            msg->since_first_receive_ms < (uint64_t)env->cfg->visibility_timeout * 1000u);
+}
+
 /* Whether the first write goes out unchecked (If-None-Match: *, no HEAD of
  * B): only for a message received for the first time (ApproximateReceiveCount
  * 1: a redelivered one likely finds its output in B, which one HEAD settles,
@@ -185,7 +198,7 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     if (!s_precheck(env, obj, res))
         return;
     if (obj->removed) {
-        es_propagate_delete(env, obj, s_first_receive(msg), res);
+        es_propagate_delete(env, obj, s_first_look(env, msg), res);
         return;
     }
     if (s_version_deletes_matter(env, obj) && !es_propagate_source_visible(env, obj, res))

@@ -85,6 +85,10 @@ typedef struct es_job_message {
     const char *body;
     size_t body_len;
     int receive_count;
+    /* Since SQS first handed the message out (ApproximateFirstReceiveTimestamp
+     * to its receipt; 0 when the clocks disagree), when has_first_receive. */
+    bool has_first_receive;
+    uint64_t since_first_receive_ms;
     /* For the metrics (metrics.h); zero when the job does not come from SQS: */
     uint64_t received_ms; /* es_clock_ms() when the message was received */
     bool has_queue_wait;

@@ -93,10 +93,12 @@ typedef struct s_item {
     char *body;
     size_t body_len;
     int receive_count;
-    int slot;               /* visibility slot, -1 if untracked */
-    uint64_t received_ms;   /* es_clock_ms() at receipt */
-    bool has_queue_wait;    /* the receive returned its SentTimestamp */
-    uint64_t queue_wait_ms; /* SentTimestamp to receipt (0 when the clocks disagree) */
+    bool has_first_receive;          /* the receive returned its ApproximateFirstReceiveTimestamp */
+    uint64_t since_first_receive_ms; /* from it to this receipt (0 when the clocks disagree) */
+    int slot;                        /* visibility slot, -1 if untracked */
+    uint64_t received_ms;            /* es_clock_ms() at receipt */
+    bool has_queue_wait;             /* the receive returned its SentTimestamp */
+    uint64_t queue_wait_ms;          /* SentTimestamp to receipt (0 when the clocks disagree) */
 } s_item;
 
 struct es_pool {
@@ -162,8 +164,12 @@ static s_item *s_item_from(const es_sqs_message *m)
     it->body_len = it->body ? strlen(it->body) : 0;
     it->receive_count = m->receive_count;
     it->received_ms = es_clock_ms();
+    uint64_t now_ms = es_clock_epoch_ms();
+    if (m->first_receive_ms) {
+        it->has_first_receive = true;
+        it->since_first_receive_ms = now_ms > m->first_receive_ms ? now_ms - m->first_receive_ms : 0;
+    }
     if (m->sent_timestamp_ms) {
-        uint64_t now_ms = es_clock_epoch_ms();
         it->has_queue_wait = true;
         it->queue_wait_ms = now_ms > m->sent_timestamp_ms ? now_ms - m->sent_timestamp_ms : 0;
     }
@@ -538,6 +544,8 @@ static void s_process(es_pool *p, s_item *it)
                         .body = it->body,
                         .body_len = it->body_len,
                         .receive_count = it->receive_count,
+                        .has_first_receive = it->has_first_receive,
+                        .since_first_receive_ms = it->since_first_receive_ms,
                         .received_ms = it->received_ms,
                         .has_queue_wait = it->has_queue_wait,
                         .queue_wait_ms = it->queue_wait_ms};

@@ -145,12 +145,11 @@ static bool s_cancelled(const es_job_env *env) { return env->cancel && atomic_lo
 
 /* One HEAD, judgement and conditional DELETE; true when the DELETE found the
  * copy changed since the HEAD (judge again), else res is settled. A key
- * absent on the message's first receive is not settled: the creation it
+ * absent on the message's first look (es_propagate_delete) is not settled: the creation it
  * followed may have HEADed B and GOT A before the source was deleted, its
  * If-None-Match: * write still in flight; the message is left to come back
  * after the visibility timeout (res->recheck), when that write has landed. */
-static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool first_receive,
-                      es_job_result *res)
+static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool first_look, es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_s3_object_info dest;
@@ -172,7 +171,7 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
                            bucket);
         return false;
     }
-    if (v == ES_REMOVAL_ABSENT && first_receive) {
+    if (v == ES_REMOVAL_ABSENT && first_look) {
         res->recheck = true;
         es_job_set_outcome(res, ES_JOB_RETRY, ES_OK,
                            "bucket %.200s has no copy of this key yet: looked at again on redelivery, "
@@ -205,11 +204,11 @@ static bool s_attempt(const es_job_env *env, const es_job_object *removal, bool 
     return changed;
 }
 
-void es_propagate_delete(const es_job_env *env, const es_job_object *removal, bool first_receive,
+void es_propagate_delete(const es_job_env *env, const es_job_object *removal, bool first_look,
                          es_job_result *res)
 {
     int judged = 1;
-    while (s_attempt(env, removal, first_receive, res)) { /* the copy changed under the DELETE: judge it again */
+    while (s_attempt(env, removal, first_look, res)) { /* the copy changed under the DELETE: judge it again */
         bool stopping = s_cancelled(env);
         if (stopping || judged == S_DELETE_ATTEMPTS) {
             es_job_set_outcome(res, ES_JOB_RETRY, stopping ? ES_ERR_CANCELLED : ES_ERR_PRECONDITION,

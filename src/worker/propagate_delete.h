@@ -58,11 +58,11 @@ es_removal_verdict es_removal_decide(const es_job_object *removal, const es_s3_o
  * outcome, code, reason and request id: ES_JOB_DELETED, ES_JOB_SKIPPED (kept,
  * or absent on a later receive; res->warn for a copy the operator should
  * look at) or ES_JOB_RETRY (a request failed, the copy kept changing under
- * the conditional delete, or - first_receive: the message's
- * ApproximateReceiveCount is 1 - B has no such key yet: res->recheck, so
- * that a creation whose write was in flight is deleted on redelivery). The
- * caller has checked the bucket and suffix. */
-void es_propagate_delete(const es_job_env *env, const es_job_object *removal, bool first_receive,
+ * the conditional delete, or - first_look: the message was first received
+ * less than a visibility timeout ago (job.c) - B has no such key yet:
+ * res->recheck, so that a creation whose write was in flight is deleted on
+ * redelivery). The caller has checked the bucket and suffix. */
+void es_propagate_delete(const es_job_env *env, const es_job_object *removal, bool first_look,
                          es_job_result *res);
 
 /* With deletes propagated, the creation of a version that a delete marker

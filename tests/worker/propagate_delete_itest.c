@@ -10,8 +10,9 @@
  * hidden by a delete marker is not published again, nor a creation whose
  * source was deleted (or its version hidden) and the removal propagated
  * while it was in flight; a removal that finds B's key absent on its first
- * receive is looked at again on redelivery (a new key's write may be in
- * flight); a copy that recorded no sequencer (backfill's) is judged by A: it
+ * receive, or on a later one within a visibility timeout of it (a message
+ * given back unjudged), is looked at again on redelivery (a new key's write
+ * may be in flight); a copy that recorded no sequencer (backfill's) is judged by A: it
  * goes when A no longer holds its source, stays while it is a copy of A's
  * current object; so does a copy recording an older sequencer than the
  * removal while A holds the same bytes again. */
@@ -102,6 +103,10 @@ static char *s_next_event(void)
 /* Runs body through the job as a message received receive_count times;
  * returns the per-outcome counts. The message must be settled unless it
  * has a record to retry. */
+/* When >= 0: the next messages were first received this long ago (SQS's
+ * ApproximateFirstReceiveTimestamp); -1: SQS did not say. */
+static long long s_since_first_receive_ms = -1;
+
 static es_job_counts s_run_received(const char *body, int receive_count)
 {
     es_job_counts counts;
@@ -109,7 +114,11 @@ static es_job_counts s_run_received(const char *body, int receive_count)
     es_job_message msg = {.message_id = "msg-del",
                           .body = body,
                           .body_len = strlen(body),
-                          .receive_count = receive_count};
+                          .receive_count = receive_count,
+                          .has_first_receive = s_since_first_receive_ms >= 0,
+                          .since_first_receive_ms = s_since_first_receive_ms >= 0
+                                                        ? (uint64_t)s_since_first_receive_ms
+                                                        : 0};
     bool settled = es_job_run_message(&s_env, &msg, &counts);
     if (settled != (counts.n[ES_JOB_RETRY] == 0))
         es_test_fail(__FILE__, __LINE__, "settled=%d with %u retries: %s", settled, counts.n[ES_JOB_RETRY],
@@ -397,10 +406,20 @@ static void test_missing_foreign_and_filtered_keys(void)
     CHECK_STR_CONTAINS(es_logcap_text(), "has no copy of this key yet: looked at again on redelivery");
     CHECK_STR_CONTAINS(es_logcap_text(), "\"recheck\":true");
     CHECK(strstr(es_logcap_text(), "\"level\":\"warn\"") == NULL);
+    /* given back unjudged (its worker stopping): it comes back at once with a
+     * higher count, still within a visibility timeout of its first receive */
+    s_since_first_receive_ms = 2000;
     c = s_run_event_received("ObjectRemoved:Delete", "never.jpg", "", "0A", 2);
+    CHECK_INT_EQ(c.recheck, 1);
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 0);
+    s_since_first_receive_ms = (long long)s_w.cfg.visibility_timeout * 1000;
+    c = s_run_event_received("ObjectRemoved:Delete", "never.jpg", "", "0A", 2);
+    s_since_first_receive_ms = -1;
     CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK_INT_EQ(c.n[ES_JOB_RETRY] + c.n[ES_JOB_REFUSED] + c.recheck, 0);
     CHECK_STR_CONTAINS(es_logcap_text(), "has no copy of this key: nothing to delete");
+    c = s_run_event_received("ObjectRemoved:Delete", "never.jpg", "", "0A", 2); /* SQS did not say */
+    CHECK_INT_EQ(c.n[ES_JOB_SKIPPED], 1);
     CHECK_INT_EQ(es_wfix_count(seq, "DeleteObject", "never.jpg"), 0);
 
     static const uint8_t other[] = "someone else's file";

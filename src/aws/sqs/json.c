@@ -100,8 +100,9 @@ static bool s_md5_ok(const char *body, const char *md5_hex)
 #define S_RECEIVE_TOKENS 512
 
 /* Attribute `name` of attrs, a decimal string, into *out (0 when absent):
- * ApproximateReceiveCount as strtol reads it, 0..1e9; SentTimestamp (epoch
- * milliseconds) as 1-15 digits. Anything else fails. */
+ * ApproximateReceiveCount as strtol reads it, 0..1e9; SentTimestamp and
+ * ApproximateFirstReceiveTimestamp (epoch milliseconds) as 1-15 digits.
+ * Anything else fails. */
 static es_err s_parse_number(const es_json_doc *doc, uint32_t attrs, const char *name, uint64_t *out)
 {
     *out = 0;
@@ -112,7 +113,7 @@ static es_err s_parse_number(const es_json_doc *doc, uint32_t attrs, const char 
     ES_ENSURE(es_json_type_of(doc, v) == ES_JSON_STRING && es_json_string(doc, v, s, sizeof s, NULL) == ES_OK,
               ES_ERR_PROTOCOL);
     char *end = NULL;
-    if (!strcmp(name, "SentTimestamp")) {
+    if (strcmp(name, "ApproximateReceiveCount") != 0) { /* a timestamp */
         ES_ENSURE(s[0] >= '0' && s[0] <= '9' && strlen(s) <= 15, ES_ERR_PROTOCOL);
         *out = strtoull(s, &end, 10);
     } else {
@@ -165,6 +166,8 @@ static es_err s_parse_message(const es_json_doc *doc, uint32_t m, es_sqs_message
     out->receive_count = (int)receive_count;
     if (s_parse_number(doc, attrs, "SentTimestamp", &out->sent_timestamp_ms) != ES_OK)
         return s_bad(why, cap, "SentTimestamp is not a string of 1 to 15 decimal digits");
+    if (s_parse_number(doc, attrs, "ApproximateFirstReceiveTimestamp", &out->first_receive_ms) != ES_OK)
+        return s_bad(why, cap, "ApproximateFirstReceiveTimestamp is not a string of 1 to 15 decimal digits");
     /* Body and MD5OfBody are strings when present, MessageId and ReceiptHandle always (checked above). */
     out->body = bodyv == ES_JSON_NONE ? strdup("") : es_json_string_dup(doc, bodyv, NULL);
     ES_ENSURE(out->body, ES_ERR_NOMEM);

@@ -148,10 +148,11 @@ es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,
     if (!s_url_ok(queue_url) || max_messages < 1 || max_messages > ES_SQS_MAX_BATCH || wait_seconds < 0 ||
         wait_seconds > 20 || visibility_timeout > 43200)
         return es_aws_bad_arg(res, "receive parameters");
-    json_t *body = json_pack("{s:s, s:i, s:i, s:[s,s], s:[s,s]}", "QueueUrl", queue_url,
+    json_t *body = json_pack("{s:s, s:i, s:i, s:[s,s,s], s:[s,s,s]}", "QueueUrl", queue_url,
                              "MaxNumberOfMessages", max_messages, "WaitTimeSeconds", wait_seconds,
                              "AttributeNames", "ApproximateReceiveCount", "SentTimestamp",
-                             "MessageSystemAttributeNames", "ApproximateReceiveCount", "SentTimestamp");
+                             "ApproximateFirstReceiveTimestamp", "MessageSystemAttributeNames",
+                             "ApproximateReceiveCount", "SentTimestamp", "ApproximateFirstReceiveTimestamp");
     if (body && visibility_timeout >= 0 &&
         json_object_set_new(body, "VisibilityTimeout", json_integer(visibility_timeout)) != 0) {
         json_decref(body);

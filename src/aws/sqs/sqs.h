@@ -35,10 +35,12 @@ typedef struct es_sqs_message {
     char *body;
     int receive_count;          /* ApproximateReceiveCount, 0 if not returned */
     uint64_t sent_timestamp_ms; /* SentTimestamp (Unix epoch ms), 0 if not returned */
+    uint64_t first_receive_ms;  /* ApproximateFirstReceiveTimestamp (Unix epoch ms), 0 if not returned */
 } es_sqs_message;
 
 /* Long-polls up to max_messages (1..ES_SQS_MAX_BATCH) for up to wait_seconds (0..20),
- * asking for the ApproximateReceiveCount and SentTimestamp attributes.
+ * asking for the ApproximateReceiveCount, SentTimestamp and
+ * ApproximateFirstReceiveTimestamp attributes.
  * visibility_timeout < 0 leaves the queue's default. *msgs is malloc'd (free
  * with es_sqs_messages_free); *count may be 0. */
 ES_MUST_USE es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages, int wait_seconds,

@@ -669,6 +669,7 @@ static void test_sqs_request_goes_to_endpoint(void)
     CHECK_STR_CONTAINS(r.body, "\"WaitTimeSeconds\":20");
     CHECK_STR_CONTAINS(r.body, "\"VisibilityTimeout\":60");
     CHECK_STR_CONTAINS(r.body, "ApproximateReceiveCount");
+    CHECK_STR_CONTAINS(r.body, "ApproximateFirstReceiveTimestamp");
     es_test_http_request_free(&r);
 
     /* Errors come from "__type"; a missing queue is ES_ERR_NOT_FOUND. */

@@ -31,7 +31,8 @@ static void test_receive_messages(void)
     /* MD5("hello") = 5d41402abc4b2a76b9719d911017c592 */
     const char *doc = "{\"Messages\":[{\"MessageId\":\"m1\",\"ReceiptHandle\":\"rh1\","
                       "\"MD5OfBody\":\"5d41402abc4b2a76b9719d911017c592\",\"Body\":\"hello\","
-                      "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\"}},"
+                      "\"Attributes\":{\"ApproximateReceiveCount\":\"3\",\"SentTimestamp\":\"1700000000123\","
+                      "\"ApproximateFirstReceiveTimestamp\":\"1700000004567\"}},"
                       "{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"{\\\"a\\\":\\\"\\u00e9\\\"}\"},"
                       /* names and values are matched and returned decoded */
                       "{\"MessageId\":\"m\\u00e9\",\"Receipt\\u0048andle\":\"r\\/3\",\"MD5OfBody\":"
@@ -46,7 +47,9 @@ static void test_receive_messages(void)
     CHECK_STR_EQ(m[0].body, "hello");
     CHECK_INT_EQ(m[0].receive_count, 3);
     CHECK(m[0].sent_timestamp_ms == 1700000000123ull);
+    CHECK(m[0].first_receive_ms == 1700000004567ull);
     CHECK(m[1].sent_timestamp_ms == 0); /* not returned */
+    CHECK(m[1].first_receive_ms == 0);
     CHECK_STR_EQ(m[1].body, "{\"a\":\"\xc3\xa9\"}");
     CHECK_INT_EQ(m[1].receive_count, 0);
     CHECK_STR_EQ(m[2].message_id, "m\xc3\xa9");
@@ -140,6 +143,9 @@ static void test_receive_skips_the_bad_message_only(void)
          "m-x", "ApproximateReceiveCount is not"},
         {"{\"MessageId\":\"m-x\",\"ReceiptHandle\":\"r\",\"Body\":\"b\",\"Attributes\":{\"SentTimestamp\":\"-5\"}}",
          "m-x", "SentTimestamp is not"},
+        {"{\"MessageId\":\"m-x\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
+         "\"Attributes\":{\"ApproximateFirstReceiveTimestamp\":\"soon\"}}",
+         "m-x", "ApproximateFirstReceiveTimestamp is not"},
         {"{\"MessageId\":\"m-x\",\"ReceiptHandle\":\"r\",\"Body\":\"b\",\"Attributes\":{\"SentTimestamp\":\"17e11\"}}",
          "m-x", "SentTimestamp is not"},
         {"{\"MessageId\":\"m-x\",\"ReceiptHandle\":\"r\",\"Body\":\"b\","
