@@ -529,6 +529,11 @@ static es_err s_feed_piece(es_orient_stripper *s, const uint8_t *data, size_t le
     if (s->phase == S_BUFFERING && s->eoi_seen && s->eoi_end < s->held_len + keep)
         keep = s->eoi_end > s->held_len ? (size_t)(s->eoi_end - s->held_len) : 0;
     ES_GUARD(s_hold(s, data, keep, lent));
+    /* The probe ran out of memory (or failed in itself): nothing is known of
+     * the orientation, and deciding would drop it. Only an input's fault is
+     * reproduced by the output stripper. */
+    if (prc != ES_OK && es_err_category(prc) != ES_CAT_INPUT)
+        return s_fail(s, prc, es_jpeg_stripper_error(s->probe));
     if (s->phase == S_DECIDING) {
         if (prc != ES_OK || s->exif_done || s->scan_seen || s_sos_visible(s) || s->held_len > S_DECIDE_CAP) {
             ES_GUARD(s_decide(s)); /* a refusal is then reproduced by the output stripper */
