@@ -49,6 +49,7 @@ typedef struct s_run {
     bool pinned_size;         /* ... known, and the GET pinned to that object (version id or ETag) */
     bool bad_answer;          /* the GET's answer is not the object it is pinned to: retried, never judged */
     bool output_failed;       /* writing to the destination failed: transient */
+    bool stripper_failed;     /* the stripper failed for a reason of its own (out of memory): transient */
     bool refused;             /* the input was refused by a callback */
     bool body_checked;        /* the GET checks the body against S3's full-object CRC */
     bool refusal_pending;     /* the stripper refused, the rest of the body is read to
@@ -287,6 +288,10 @@ static es_err s_on_body(void *ctx, const uint8_t *data, size_t len)
     es_err rc = es_orient_stripper_feed(run->stripper, data, len);
     if (run->wait_bytes) /* stopped to wait for transform memory: not the input's fault */
         return rc;
+    if (rc != ES_OK && !run->output_failed && es_err_category(rc) != ES_CAT_INPUT) {
+        run->stripper_failed = true; /* not the photo's fault: retried, never refused */
+        return es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
+    }
     if (rc != ES_OK && !run->output_failed) {
         run->refused = true;
         es_error_set(&run->why, rc, "%s", es_orient_stripper_error(run->stripper));
@@ -383,7 +388,7 @@ static void s_budget_release(void *ctx, uint64_t bytes)
 /* Outcome when the GET (or what ran inside its callbacks) did not succeed. */
 static void s_classify_get_failure(const s_run *run, es_err rc, const es_aws_result *get_res, es_job_result *res)
 {
-    if (run->output_failed || run->cancelled || run->abandoned || run->bad_answer) {
+    if (run->output_failed || run->stripper_failed || run->cancelled || run->abandoned || run->bad_answer) {
         es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         return;
     }
@@ -462,7 +467,8 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
             s_wrong_length(run, "ended after", run->bytes_in);
             es_job_set_outcome(res, ES_JOB_RETRY, run->why.code, "%s", run->why.msg);
         } else {
-            es_job_set_outcome(res, ES_JOB_REFUSED, rc, "%s", es_orient_stripper_error(run->stripper));
+            es_job_set_outcome(res, es_err_category(rc) == ES_CAT_INPUT ? ES_JOB_REFUSED : ES_JOB_RETRY, rc,
+                               "%s", es_orient_stripper_error(run->stripper));
         }
         return;
     }

@@ -21,6 +21,7 @@
 
 #include "../harness/test.h"
 #include "../support/aws_itest.h"
+#include "../support/fail_malloc.h"
 #include "../support/fixture.h"
 #include "../support/wait.h"
 #include "../support/worker_fixture.h"
@@ -137,6 +138,55 @@ static void test_strip_one_record(void)
     es_job_run_record(&s_env, &msg, &rec, &res);
     S_CHECK_STRIPPED(&res, len);
     s_check_output(key, jpeg, len);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* Running out of memory is not the photo's fault: a photo whose stripper
+ * cannot hold its Exif segment (where the orientation is read) is retried,
+ * never refused (a refusal deletes the message and reports the photo), and
+ * nothing is written. */
+static void test_out_of_memory_is_retried_not_refused(void)
+{
+    if (!es_test_fail_malloc_available())
+        SKIP("the sanitizers' allocators replace malloc");
+    SETUP();
+    es_fixture_opts o = {.width = 64,
+                         .height = 48,
+                         .components = 3,
+                         .quality = 90,
+                         .oriented_pixels = true,
+                         .orientation = 6,
+                         .exif_gps = true};
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
+    size_t exif_body = 0; /* the APP1 segment's length field, less itself */
+    for (size_t i = 2; i + 4 <= len && jpeg[i] == 0xFF && jpeg[i + 1] != 0xDA;
+         i += 2 + (size_t)(jpeg[i + 2] << 8 | jpeg[i + 3]))
+        if (jpeg[i + 1] == 0xE1)
+            exif_body = (size_t)(jpeg[i + 2] << 8 | jpeg[i + 3]) - 2;
+    REQUIRE(exif_body > 0);
+    const char *key = "nomem/turned.jpg";
+    char etag[128];
+    REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);
+    REQUIRE(es_wfix_etag(&s_w, s_w.src, key, etag, sizeof etag) == ES_OK);
+    es_event_record rec;
+    s_record(&rec, s_w.src, key, etag);
+    es_job_message msg = s_msg("{}");
+    es_job_result res;
+    es_test_fail_next_malloc(exif_body);
+    es_job_run_record(&s_env, &msg, &rec, &res);
+    bool met = es_test_malloc_failure_met();
+    es_test_fail_next_malloc(0);
+    CHECK(met);
+    CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
+    CHECK_INT_EQ(res.code, ES_ERR_NOMEM);
+    CHECK_STR_CONTAINS(res.reason, "no memory");
+    CHECK(!s_dest_exists(key));
+    es_job_run_record(&s_env, &msg, &rec, &res); /* memory again: turned and written */
+    CHECK_INT_EQ(res.outcome, ES_JOB_STRIPPED);
+    CHECK(s_dest_exists(key));
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -1741,6 +1791,7 @@ int main(void)
 {
     es_log_configure(getenv("ES_TEST_VERBOSE") ? ES_LOG_DEBUG : ES_LOG_ERROR, ES_LOG_FORMAT_JSON);
     ES_RUN(test_strip_one_record);
+    ES_RUN(test_out_of_memory_is_retried_not_refused);
     ES_RUN(test_ordered_writes);
     ES_RUN(test_first_delivery_writes_without_head);
     ES_RUN(test_unchecked_write_races_and_limits);
