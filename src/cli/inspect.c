@@ -93,12 +93,25 @@ static bool s_pread(int fd, uint64_t off, void *buf, size_t len)
 }
 
 /* Where a marker segment's payload (after the length field) starts and how
- * long it is (src/jpeg decodes the fill bytes, marker and length field). */
+ * long it is (src/jpeg decodes the marker and length field). Any number of
+ * 0xFF fill bytes may precede the marker, more than the head src/jpeg looks
+ * at: they are skipped here first. */
 static bool s_payload(int fd, const es_jpeg_segment *g, uint64_t *off, size_t *len)
 {
     uint8_t head[ES_JPEG_SEGMENT_HEAD];
-    size_t n = g->length < sizeof head ? (size_t)g->length : sizeof head;
-    return s_pread(fd, g->offset, head, n) && es_jpeg_segment_payload(g, head, n, off, len);
+    es_jpeg_segment at = *g;
+    for (;;) {
+        size_t n = at.length < sizeof head ? (size_t)at.length : sizeof head;
+        if (!s_pread(fd, at.offset, head, n))
+            return false;
+        size_t fill = 0;
+        while (fill + 1 < n && head[fill] == 0xFF && head[fill + 1] == 0xFF)
+            fill++;
+        if (fill == 0)
+            return es_jpeg_segment_payload(&at, head, n, off, len);
+        at.offset += fill;
+        at.length -= fill;
+    }
 }
 
 /* Reads back the first bytes src/jpeg needs and lets it describe the segment. */

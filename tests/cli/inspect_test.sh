@@ -101,6 +101,31 @@ PY
     check "text names the position" grep -q 'exif: GPS 48.85' "$d/text"
 }
 
+# Any number of 0xFF fill bytes may precede a marker: inspect reads the Exif
+# (GPS, orientation) behind 64 and 1000 of them as strip does, and its
+# would-remove total matches what strip removes.
+t_fill_bytes_before_a_segment() {
+    local d n; d=$(newdir)
+    "$MKFIXTURE" --gps --orientation 6 "$d/a.jpg" || { es_fail "mkfixture"; return; }
+    for n in 64 1000; do
+        python3 - "$d/a.jpg" "$d/fill$n.jpg" "$n" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+i = 2
+while b[i + 1] != 0xE1:
+    i += 2 + int.from_bytes(b[i + 2:i + 4], "big")
+open(sys.argv[2], "wb").write(b[:i] + b"\xff" * int(sys.argv[3]) + b[i:])
+PY
+        "$EXIFSTRIP" inspect --json --orientation keep "$d/fill$n.jpg" >"$d/out$n"
+        check_eq "$n: exit status" "$?" 0
+        check "$n: the GPS is found" json_check "$d/out$n" 'd["exif"]["gps"] is True'
+        check "$n: and the orientation" json_check "$d/out$n" 'd["exif"]["orientation"]==6'
+        "$EXIFSTRIP" strip -q --orientation keep "$d/fill$n.jpg" "$d/fill$n.out.jpg"
+        check "$n: would remove what strip removes" json_check "$d/out$n" \
+            "d['bytes'] - d['would_remove_bytes'] == $(stat -c %s "$d/fill$n.out.jpg")"
+    done
+}
+
 t_json_without_gps_or_exif() {
     local d; d=$(newdir)
     "$MKFIXTURE" --exif "$d/a.jpg"
@@ -268,6 +293,7 @@ es_run t_text_table
 es_run t_icc_scrubbed_and_invalid_dropped
 es_run t_json_fields
 es_run t_gps_in_a_later_exif_segment
+es_run t_fill_bytes_before_a_segment
 es_run t_json_without_gps_or_exif
 es_run t_policy_options_change_actions
 es_run t_jfif_thumbnail_shown_as_removed
