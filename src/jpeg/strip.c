@@ -43,6 +43,8 @@
  *   APP15, COM (policy keep_comments)
  *   DNL                                       reduced to its 2-byte line count (length
  *                                             rewritten); a shorter one is dropped
+ *   SOFn whose length is not 8 + 3 x its    ES_ERR_JPEG_BAD_LENGTH (T.81 B.2.2)
+ *   component count (at least 1)
  *   DQT DHT DAC DRI, SOFn, SOS + entropy      kept byte for byte, wherever they appear
  *   data with 0xFF00 and RSTn, EXP,
  *   DHP, JPG, JPGn, RES (0x02-0xBF), TEM
@@ -542,6 +544,34 @@ static es_err s_icc_finish_first(es_jpeg_stripper *s)
     return ES_OK;
 }
 
+/* A frame header is 6 bytes and 3 per component after its length field
+ * (T.81 B.2.2: Lf = 8 + 3 x Nf, Nf >= 1). Anything else is no frame header,
+ * and is kept byte for byte no more: a metadata segment whose marker was
+ * damaged into a SOFn would carry its contents (GPS included) into the
+ * output. Decoders refuse such a file too. */
+static es_err s_check_frame_length(es_jpeg_stripper *s, es_jpeg_cursor *c, uint64_t at, uint8_t code,
+                                   size_t body)
+{
+    const uint8_t *p;
+    const char *name = es_jpeg_marker_name(code);
+    if (body < 6)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH,
+                      "offset %llu: %s frame header is too short (length %u; one has 8 bytes + 3 per component)",
+                      S_LLU(at), name, (unsigned)s->declared);
+    ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + 6, &p));
+    unsigned components = p[2 + 5];
+    if (components == 0)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH, "offset %llu: %s frame header declares no component",
+                      S_LLU(at), name);
+    if (body != 6 + 3u * components)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH,
+                      "offset %llu: %s frame header declares length %u, but one of %u component%s has %u (8 "
+                      "bytes + 3 per component)",
+                      S_LLU(at), name, (unsigned)s->declared, components, components == 1 ? "" : "s",
+                      8 + 3 * components);
+    return ES_OK;
+}
+
 static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
 {
     uint64_t at = s->seg.offset + s->ffs - 1;
@@ -560,6 +590,8 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
     ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + peek, &p));
     s->seg.kind = es_jpeg_classify(code, p + 2, peek);
     es_jpeg_ident(p + 2, peek, s->seg.ident);
+    if (s->seg.kind == ES_JPEG_KIND_FRAME)
+        ES_GUARD(s_check_frame_length(s, c, at, code, body));
     s->seg.kept = es_jpeg_policy_keeps(&s->policy, s->seg.kind);
     if (code == ES_JPEG_M_SOS && s->stats.frames == 0)
         return S_FAIL(s, ES_ERR_JPEG_NO_FRAME, "offset %llu: SOS (scan) before any frame header (SOFn)",

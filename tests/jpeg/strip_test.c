@@ -633,6 +633,29 @@ static void b_second_soi(es_tj_buf *b)
     s_valid(b); /* its SOI marker is at 22 (fill byte at 20, 21) */
 }
 
+/* An Exif segment whose APP1 marker was damaged into SOF1 (one bit). */
+static void b_exif_as_sof1(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_TJ_APP(b, 0xC1, "Exif", "MM\x00\x2A\x00\x00\x00\x08 GPS 48.8582 N 2.2945 E");
+    es_tj_image(b, 0xC0);
+    es_tj_eoi(b);
+}
+/* A frame header too short to name its component count. */
+static void b_sof_too_short(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xC0\x00\x05\x08\x00\x10");
+    s_valid(b);
+}
+/* A frame header that declares no component. */
+static void b_sof_no_component(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xC0\x00\x08\x08\x00\x10\x00\x10\x00");
+    s_valid(b);
+}
+
 typedef struct s_bad {
     const char *name;
     s_builder build;
@@ -692,6 +715,12 @@ static const s_bad s_bad_cases[] = {
      "offset 20: expected a marker after the APP0 segment at offset 2, found byte 0x41",
      "data between segments"},
     {"second SOI", b_second_soi, ES_ERR_JPEG_BAD_MARKER, "offset 22: unexpected SOI marker", ""},
+    {"Exif behind a SOF1 marker", b_exif_as_sof1, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: SOF1 frame header declares length 38, but one of 77 components has 239", ""},
+    {"frame header too short", b_sof_too_short, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: SOF0 frame header is too short (length 5", ""},
+    {"frame of no component", b_sof_no_component, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: SOF0 frame header declares no component", ""},
 };
 
 static void test_refusals(void)
