@@ -45,10 +45,11 @@
  *                                             rewritten); a shorter one is dropped
  *   SOFn whose length is not 8 + 3 x its    ES_ERR_JPEG_BAD_LENGTH (T.81 B.2.2)
  *   component count (at least 1)
+ *   JPG, JPGn, RES (0x02-0xBF) segments     ES_ERR_JPEG_BAD_MARKER (reserved: no decoder
+ *                                             reads them; s_reserved_segment)
  *   DQT DHT DAC DRI, SOFn, SOS + entropy      kept byte for byte, wherever they appear
  *   data with 0xFF00 and RSTn, EXP,
- *   DHP, JPG, JPGn, RES (0x02-0xBF), TEM
- *   and RSTn between segments
+ *   DHP, TEM and RSTn between segments
  *   fill bytes (extra 0xFF before a marker)   kept before a kept marker, dropped (and counted
  *                                             with it) before a dropped one; 0xFF runs inside
  *                                             entropy data before 0x00/RSTn are scan data
@@ -572,6 +573,16 @@ static es_err s_check_frame_length(es_jpeg_stripper *s, es_jpeg_cursor *c, uint6
     return ES_OK;
 }
 
+/* JPG, JPGn and RES: marker segments T.81 reserves for extensions and
+ * defines nothing of. Decoders refuse them (libjpeg-turbo: unknown marker),
+ * and some readers (Pillow) take them for markers without a length and read
+ * on into their bytes, so one kept would carry whatever it holds: an APPn
+ * marker one bit away from it (APP1 0xE1, JPG1 0xF1) would keep its Exif. */
+static bool s_reserved_segment(uint8_t code)
+{
+    return code == ES_JPEG_M_JPG || (code >= 0xF0 && code <= 0xFD) || (code >= 0x02 && code <= 0xBF);
+}
+
 static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
 {
     uint64_t at = s->seg.offset + s->ffs - 1;
@@ -579,6 +590,11 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
     const uint8_t *p;
     size_t body, peek = 0;
     char desc[48];
+    if (s_reserved_segment(code))
+        return S_FAIL(s, ES_ERR_JPEG_BAD_MARKER,
+                      "offset %llu: %s marker (0xFF%02X) is reserved for JPEG extensions: no decoder reads "
+                      "its segment, and a file with one is not supported",
+                      S_LLU(at), es_jpeg_marker_name(code), (unsigned)code);
     ES_GUARD(es_jpeg_cursor_peek(c, 0, 2, &p));
     s->declared = (uint16_t)(p[0] << 8 | p[1]);
     if (s->declared < 2)

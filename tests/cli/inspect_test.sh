@@ -173,19 +173,27 @@ PY
 t_marker_names() {
     local d; d=$(newdir)
     "$MKFIXTURE" --mp4 "$d/plain.jpg"
-    python3 - "$d/plain.jpg" "$d/a.jpg" <<'PY'
+    python3 - "$d/plain.jpg" "$d/a.jpg" "$d/res.jpg" "$d/jpg3.jpg" <<'PY'
 import sys
 data = open(sys.argv[1], 'rb').read()
-open(sys.argv[2], 'wb').write(data[:2] + b'\xff\x05\x00\x04\xab\xcd' + b'\xff\xf3\x00\x02' + data[2:])
+open(sys.argv[2], 'wb').write(data[:2] + b'\xff\xdf\x00\x03\x00' + data[2:])
+open(sys.argv[3], 'wb').write(data[:2] + b'\xff\x05\x00\x04\xab\xcd' + data[2:])
+open(sys.argv[4], 'wb').write(data[:2] + b'\xff\xf3\x00\x02' + data[2:])
 PY
     "$EXIFSTRIP" inspect "$d/a.jpg" >"$d/out"
     check_eq "exit status" "$?" 0
-    check "reserved marker named RES" grep -Eq '^ +2 +6 +RES +other +keep$' "$d/out"
-    check "JPG3 named" grep -Eq '^ +8 +4 +JPG3 +other +keep$' "$d/out"
+    check "EXP named" grep -Eq '^ +2 +5 +EXP +other +keep$' "$d/out"
     check "trailer has no marker" grep -Eq ' +- +trailer +ISO-BMFF' "$d/out"
     "$EXIFSTRIP" inspect --json "$d/a.jpg" >"$d/json"
     check "json marker names" json_check "$d/json" \
-        '[s["marker"] for s in d["segments"]][:3]==["SOI","RES","JPG3"] and d["segments"][-1]["marker"]=="trailer"'
+        '[s["marker"] for s in d["segments"]][:2]==["SOI","EXP"] and d["segments"][-1]["marker"]=="trailer"'
+    # reserved marker segments are refused, named
+    "$EXIFSTRIP" inspect "$d/res.jpg" >"$d/out" 2>&1
+    check "a RES segment: refused" [ "$?" -ne 0 ]
+    check "named RES with its code" grep -q "offset 2: RES marker (0xFF05) is reserved" "$d/out"
+    "$EXIFSTRIP" inspect "$d/jpg3.jpg" >"$d/out" 2>&1
+    check "a JPG3 segment: refused" [ "$?" -ne 0 ]
+    check "named JPG3" grep -q "offset 2: JPG3 marker (0xFFF3) is reserved" "$d/out"
 }
 
 # One kind vocabulary (src/jpeg) for inspect's KIND column, its JSON and strip -v.

@@ -416,7 +416,7 @@ static void test_fill_bytes(void)
 }
 
 /* A progressive-style stream: tables and metadata between scans, RSTn, DNL,
- * stuffing, structural markers (EXP, JPGn, RES, TEM, RSTn between segments). */
+ * stuffing, structural markers (EXP, TEM, RSTn between segments). */
 static void test_structure_kept_byte_for_byte(void)
 {
     es_jpeg_policy p = s_policy(true, false);
@@ -428,9 +428,6 @@ static void test_structure_kept_byte_for_byte(void)
     s_soi(&c);
     s_seg(&c, ES_JPEG_KIND_TABLE, 0xDD, dri, sizeof dri);
     s_seg(&c, ES_JPEG_KIND_OTHER, 0xDF, "\x00", 1); /* EXP */
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0xF0, "jpg0", 4); /* JPG0 */
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0x05, "res", 3);  /* reserved */
-    s_seg(&c, ES_JPEG_KIND_OTHER, 0xC8, "", 0);     /* JPG, empty payload */
     s_raw(&c, ES_JPEG_KIND_OTHER, "\xFF\x01", 2);   /* TEM */
     s_kind(&c, ES_JPEG_KIND_OTHER);
     s_image(&c, 0xC2);
@@ -641,6 +638,25 @@ static void b_exif_as_sof1(es_tj_buf *b)
     es_tj_image(b, 0xC0);
     es_tj_eoi(b);
 }
+/* An Exif segment whose APP1 marker was damaged into JPG1 (one bit). */
+static void b_exif_as_jpg1(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_TJ_APP(b, 0xF1, "Exif", "MM\x00\x2A\x00\x00\x00\x08 GPS 48.8582 N 2.2945 E");
+    s_valid(b);
+}
+static void b_jpg(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xC8\x00\x02");
+    s_valid(b);
+}
+static void b_res(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\x05\x00\x05res");
+    s_valid(b);
+}
 /* A frame header too short to name its component count. */
 static void b_sof_too_short(es_tj_buf *b)
 {
@@ -717,6 +733,10 @@ static const s_bad s_bad_cases[] = {
     {"second SOI", b_second_soi, ES_ERR_JPEG_BAD_MARKER, "offset 22: unexpected SOI marker", ""},
     {"Exif behind a SOF1 marker", b_exif_as_sof1, ES_ERR_JPEG_BAD_LENGTH,
      "offset 2: SOF1 frame header declares length 38, but one of 77 components has 239", ""},
+    {"Exif behind a JPG1 marker", b_exif_as_jpg1, ES_ERR_JPEG_BAD_MARKER,
+     "offset 2: JPG1 marker (0xFFF1) is reserved for JPEG extensions", ""},
+    {"JPG", b_jpg, ES_ERR_JPEG_BAD_MARKER, "offset 2: JPG marker (0xFFC8) is reserved", ""},
+    {"RES", b_res, ES_ERR_JPEG_BAD_MARKER, "offset 2: RES marker (0xFF05) is reserved", ""},
     {"frame header too short", b_sof_too_short, ES_ERR_JPEG_BAD_LENGTH,
      "offset 2: SOF0 frame header is too short (length 5", ""},
     {"frame of no component", b_sof_no_component, ES_ERR_JPEG_BAD_LENGTH,
