@@ -1,5 +1,6 @@
 /* main.c - entry point of the exifstrip binary: global --help/--version and
- * dispatch to the subcommand table. Subcommands live one per file in src/cli/. */
+ * dispatch to the subcommand table, then the check that what went to stdout
+ * was written. Subcommands live one per file in src/cli/. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,6 +50,19 @@ static void s_hold_closed_std_fds(void)
     }
 }
 
+/* A command's report on stdout (a listing, a summary, --help) must have been
+ * written whole, or the run fails: a full disk or a closed stdout must not
+ * pass for a report. A command that failed has said why already. */
+static int s_stdout_written(int status, const char *command)
+{
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (status == ES_EXIT_FAILURE || (!err && !ferror(stdout)))
+        return status;
+    fprintf(stderr, "exifstrip%s%s: cannot write to stdout: %s\n", command ? " " : "", command ? command : "",
+            err ? strerror(err) : "a write failed");
+    return ES_EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
     s_hold_closed_std_fds();
@@ -58,15 +72,15 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         s_usage(stdout);
-        return ES_EXIT_OK;
+        return s_stdout_written(ES_EXIT_OK, NULL);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("exifstrip %s\n", ES_VERSION);
-        return ES_EXIT_OK;
+        return s_stdout_written(ES_EXIT_OK, NULL);
     }
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         if (!strcmp(argv[1], s_commands[i].name))
-            return s_commands[i].run(argc - 1, argv + 1);
+            return s_stdout_written(s_commands[i].run(argc - 1, argv + 1), s_commands[i].name);
     fprintf(stderr, "exifstrip: unknown command '%s'\n", argv[1]);
     s_usage(stderr);
     return ES_EXIT_FAILURE;

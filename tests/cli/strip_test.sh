@@ -353,6 +353,14 @@ t_help_and_version() {
         case "$out" in *"$opt"*) ;; *) es_fail "inspect --help lacks $opt" ;; esac
     done
     check_eq "--version" "$("$EXIFSTRIP" --version)" "exifstrip $(cat "$ES_ROOT/VERSION")"
+    # what could not be written to stdout fails the run, saying so
+    local cmd
+    for cmd in "--version" "--help" "strip --help" "worker --help"; do
+        # shellcheck disable=SC2086 # the command and its option
+        "$EXIFSTRIP" $cmd >/dev/full 2>"$SCRATCH/err"
+        check_eq "$cmd on a full disk: exit status" "$?" 1
+        check "$cmd: said" grep -q "cannot write to stdout: No space left on device" "$SCRATCH/err"
+    done
 }
 
 es_run t_single_file_equals_oneshot

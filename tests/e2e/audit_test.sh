@@ -108,6 +108,9 @@ plant_dirty() {
 
 t_dirty_objects_are_reported() {
     check "plant dirty objects in B" plant_dirty || return
+    "$EXIFSTRIP" audit "s3://$E2E_B" --json --concurrency 3 >/dev/full 2>"$S/err"
+    check_eq "findings that cannot be written: exit status" "$?" 1
+    check "findings that cannot be written: said" grep -q "^exifstrip audit: cannot write to stdout" "$S/err"
     audit "s3://$E2E_B" --json --concurrency 3
     check_eq "exit status with findings" "$(rc)" 2
     # Every line is a JSON object; findings first, one summary last.

@@ -93,6 +93,10 @@ t_dry_run_writes_nothing() {
     check_eq "GETs of source objects" "$(e2e_requests "$seq" "r.get('action')=='GetObject'")" 0
     check_eq "writes" "$(e2e_requests "$seq" "r.get('method') in ('PUT','POST','DELETE')")" 0
     check "a dry run writes no metrics record" "$E2E_PY" "$EMF_CHECK" --none "$S/err"
+    # a listing that cannot be written is no dry run
+    EXIFSTRIP_CONCURRENCY=4 "$EXIFSTRIP" backfill --dry-run "s3://$SRC" "s3://$E2E_B" </dev/null >/dev/full 2>"$S/err"
+    check_eq "dry run to a full disk: exit status" "$?" 1
+    check "dry run to a full disk: said" grep -q "^exifstrip backfill: cannot write to stdout" "$S/err"
 }
 
 # (with EXIFSTRIP_PAYLOAD_SIGNING=unsigned, honoured as by the worker: every
