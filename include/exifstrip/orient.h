@@ -81,11 +81,14 @@ bool es_orient_frame_parse(uint8_t sof_marker, const uint8_t *payload, size_t le
 
 /* The Orientation tag of an APP1 payload starting with "Exif\0\0", read with
  * libexif (without "fixing" the data). Returns 1..8, 0 when there is no
- * Orientation entry, or -1 when libexif cannot parse the block (corrupt) or
- * the value is not 1..8 (*why names which, else it is set to NULL). The plain,
+ * Orientation entry, -1 when libexif cannot parse the block (corrupt) or
+ * the value is not 1..8, or ES_ORIENT_TAG_UNREAD when it could not be read at
+ * all (no memory for libexif's objects): *why names which, else it is set to
+ * NULL. The plain,
  * well-formed cases are answered without libexif (so without loading it in
  * the CLI): es_jpeg_exif_orient_plain, which answers only when the result is
  * certainly es_orient_read_tag_libexif's. */
+#define ES_ORIENT_TAG_UNREAD (-2)
 int es_orient_read_tag(const uint8_t *payload, size_t len, const char **why);
 /* The same, always asking libexif (the reference the tests compare with). */
 int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **why);

@@ -13,7 +13,9 @@
  * its own functions stay inside the library. Test programs link libexif
  * itself. A library that cannot be loaded ends the process, as the dynamic
  * loader did when libexif was a NEEDED library: carrying on would strip
- * photos without turning them. */
+ * photos without turning them. The output being written is removed first;
+ * the exit status is 78 (a package to install) unless the library loaded at
+ * start (the worker's check), then 1. */
 #include "cli/exif_dl.h"
 
 #include <stdio.h>
@@ -26,6 +28,7 @@
 
 #include "aws/http/lazy_lib.h"
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "common/log.h"
 
 /* X(field, symbol) for every libexif function exifstrip calls. */
@@ -69,13 +72,20 @@ static void *s_open(s_exif_api *api, es_error *err)
     return handle;
 }
 
+/* Whether es_cli_exif_check found the library loadable (the worker's check
+ * at start): a later failure is then no setting to fix (no memory, no file
+ * descriptor left), and the exit status says so. */
+static bool s_checked_ok;
+
 static void s_load(void)
 {
     if (s_open(&s_api, &s_once.err))
         return;
-    ES_LOG(ES_LOG_ERROR, "libexif.unavailable", ES_LF_STR("error", s_once.err.msg));
-    fprintf(stderr, "exifstrip: %s\n", s_once.err.msg);
-    _exit(ES_EXIT_CONFIG);
+    ES_LOG(ES_LOG_ERROR, "libexif.unavailable", ES_LF_STR("error", s_once.err.msg),
+           ES_LF_BOOL("loaded_at_start", s_checked_ok));
+    fprintf(stderr, "exifstrip: %s%s\n", s_once.err.msg, s_checked_ok ? " (it loaded at start)" : "");
+    es_cli_out_remove_pending(); /* the output being written is not left behind */
+    _exit(s_checked_ok ? ES_EXIT_FAILURE : ES_EXIT_CONFIG);
 }
 
 /* The table; the first call loads the library. */
@@ -91,6 +101,7 @@ bool es_cli_exif_check(es_error *err)
     void *handle = s_open(&api, err);
     if (handle)
         dlclose(handle);
+    s_checked_ok = s_checked_ok || handle != NULL;
     return handle != NULL;
 }
 

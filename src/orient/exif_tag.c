@@ -59,7 +59,8 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
     s_log_state state = {false};
     int tag = -1;
     if (!ed || !log) {
-        *why = "out of memory reading Exif";
+        *why = "no memory to read the Exif";
+        tag = ES_ORIENT_TAG_UNREAD;
         goto done;
     }
     exif_log_set_func(log, s_log, &state);

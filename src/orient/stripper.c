@@ -464,6 +464,8 @@ static es_err s_decide(es_orient_stripper *s)
     size_t n;
     if (s->exif_done && s_payload(s, s->exif_off, s->exif_len, &p, &n))
         tag = es_orient_read_tag(p, n, &why);
+    if (tag == ES_ORIENT_TAG_UNREAD) /* unknown, not absent: assuming 1 would drop it */
+        return s_fail(s, ES_ERR_NOMEM, why);
     if (tag < 0) {
         snprintf(s->result.note, sizeof s->result.note, "%s: orientation 1 assumed", why);
         tag = 0;

@@ -93,6 +93,22 @@ t_strip_loads_only_libc() {
     check "--version did not load libexif" lacks "$d/version" libexif
 }
 
+# A libexif that cannot be loaded when a photo first needs it ends strip with
+# exit 78 naming the package, as the dynamic loader did when it was NEEDED,
+# and leaves no temporary file of the output it was writing.
+t_unloadable_libexif_leaves_no_temporary_file() {
+    local d; d=$(newdir)
+    "$MKFIXTURE" --exif --orientation 1 "$d/upright.jpg"
+    python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(b"\x12\x01\x03\x00",b"\x12\x01\x08\x00"))' \
+        "$d/upright.jpg" "$d/odd.jpg"
+    mkdir -p "$d/nolib" "$d/out"
+    : >"$d/nolib/libexif.so.12" # found first by dlopen, and not a library
+    LD_LIBRARY_PATH="$d/nolib" "$EXIFSTRIP" strip -o "$d/out" "$d/odd.jpg" 2>"$d/err"
+    check_eq "exit status" "$?" 78
+    check "names the package" grep -q "install libexif12" "$d/err"
+    check_eq "nothing left in the output directory" "$(ls -A "$d/out")" ""
+}
+
 # `worker` checks at start that libexif loads (a missing one must stop it
 # then, not turn photos wrongly later) and unloads it again: an idle worker
 # does not keep it mapped. Its SQS endpoint refuses connections; a second of
@@ -124,5 +140,6 @@ es_run t_not_linked
 es_run t_no_startup_cpu_probe
 es_run t_strip_loads_only_libc
 es_run t_local_commands_do_not_load_curl_or_crypto
+es_run t_unloadable_libexif_leaves_no_temporary_file
 es_run t_worker_checks_libexif_and_unloads_it
 es_finish
