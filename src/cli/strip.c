@@ -432,8 +432,10 @@ int es_cmd_strip(int argc, char **argv)
     s_tally t = {0};
     char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
     int ndirs = 0, status;
-    if (!dirs)
+    if (!dirs) {
+        fprintf(stderr, "exifstrip strip: out of memory\n");
         return ES_EXIT_FAILURE;
+    }
     int prc = s_parse(argc, argv, &o, dirs, &ndirs);
     if (prc != 0) {
         free(dirs);

@@ -866,8 +866,12 @@ es_err es_pool_run(es_pool *p, es_pool_stats *stats)
     p->deleter = es_pool_deleter_new(p->sqs, cfg->queue_url, S_DELETE_FLUSH_MS, &p->hard_stop);
     p->vis = es_pool_visibility_new(p->sqs, cfg->queue_url, cfg->visibility_timeout,
                                     p->qcap + ES_SQS_MAX_BATCH, &p->hard_stop);
-    if (!p->deleter || !p->vis)
+    if (!p->deleter || !p->vis) {
+        ES_LOG(ES_LOG_ERROR, "worker.thread_failed",
+               ES_LF_STR("reason", "could not start the delete batcher or the visibility heartbeat "
+                                   "(out of memory, or the thread limit reached)"));
         return ES_ERR_NOMEM;
+    }
     s_log_start(p);
     es_worker_keep_blocks(cfg->transform_memory);
     es_http_set_process_cancel(&p->hard_stop); /* even multipart aborts end at the deadline */
