@@ -44,15 +44,16 @@ static bool s_first_receive(const es_job_message *msg) { return msg && msg->rece
 
 /* Whether a removal that finds B's key absent may be its first look, to be
  * looked at again once the message comes back (propagate_delete.h): on the
- * first receive, and on any later one within a visibility timeout of it
+ * first receive, and on any later one within half a visibility timeout of it
  * (ApproximateFirstReceiveTimestamp), as a message given back unjudged - its
- * worker stopping, its visibility heartbeat failing - comes back at once
- * with a higher count. */
+ * worker stopping - comes back at once with a higher count. Half: a message
+ * looked at comes back a whole visibility timeout later, which this machine's
+ * clock, a little behind SQS's, would otherwise see as a little less. */
 static bool s_first_look(const es_job_env *env, const es_job_message *msg)
 {
     return s_first_receive(msg) ||
            (msg && msg->has_first_receive &&
-            msg->since_first_receive_ms < (uint64_t)env->cfg->visibility_timeout * 1000u);
+            msg->since_first_receive_ms < (uint64_t)env->cfg->visibility_timeout * 500u);
 }
 
 /* Whether the first write goes out unchecked (If-None-Match: *, no HEAD of
