@@ -24,6 +24,8 @@ enum {
     ES_JPEG_M_DQT = 0xDB,
     ES_JPEG_M_DNL = 0xDC,
     ES_JPEG_M_DRI = 0xDD,
+    ES_JPEG_M_DHP = 0xDE,
+    ES_JPEG_M_EXP = 0xDF,
     ES_JPEG_M_APP0 = 0xE0,
     ES_JPEG_M_APP15 = 0xEF,
     ES_JPEG_M_COM = 0xFE

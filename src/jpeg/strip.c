@@ -43,8 +43,10 @@
  *   APP15, COM (policy keep_comments)
  *   DNL                                       reduced to its 2-byte line count (length
  *                                             rewritten); a shorter one is dropped
- *   SOFn whose length is not 8 + 3 x its    ES_ERR_JPEG_BAD_LENGTH (T.81 B.2.2)
- *   component count (at least 1)
+ *   SOFn or DHP whose length is not 8 + 3   ES_ERR_JPEG_BAD_LENGTH (T.81 B.2.2, B.2.3,
+ *   x its component count (1..255), SOS    B.2.4.4, B.3.2, B.3.3;
+ *   not 6 + 2 x its (1..4), DRI not 4,     s_check_structural_length)
+ *   EXP not 3
  *   JPG, JPGn, RES (0x02-0xBF) segments     ES_ERR_JPEG_BAD_MARKER (reserved: no decoder
  *                                             reads them; s_reserved_segment)
  *   DQT DHT DAC DRI, SOFn, SOS + entropy      kept byte for byte, wherever they appear
@@ -545,31 +547,48 @@ static es_err s_icc_finish_first(es_jpeg_stripper *s)
     return ES_OK;
 }
 
-/* A frame header is 6 bytes and 3 per component after its length field
- * (T.81 B.2.2: Lf = 8 + 3 x Nf, Nf >= 1). Anything else is no frame header,
- * and is kept byte for byte no more: a metadata segment whose marker was
- * damaged into a SOFn would carry its contents (GPS included) into the
+/* The segments kept byte for byte whose length T.81 fixes must have it
+ * (B.2.2, B.2.3, B.2.4.4, B.3.2, B.3.3): a frame header (SOFn, and DHP's
+ * of the same form) is 6 bytes and 3 per component after its length field
+ * (at least one component), a scan header 4 and 2 per component (1 to 4),
+ * DRI 2 and EXP 1. Anything else is not that segment and is no longer kept
+ * as one: a metadata segment whose marker was damaged into one of these
+ * (APP1 -> SOF1 is one bit) would carry its contents, GPS included, into the
  * output. Decoders refuse such a file too. */
-static es_err s_check_frame_length(es_jpeg_stripper *s, es_jpeg_cursor *c, uint64_t at, uint8_t code,
-                                   size_t body)
+static es_err s_check_structural_length(es_jpeg_stripper *s, es_jpeg_cursor *c, uint64_t at, uint8_t code,
+                                        size_t body)
 {
-    const uint8_t *p;
     const char *name = es_jpeg_marker_name(code);
-    if (body < 6)
+    bool frame = s->seg.kind == ES_JPEG_KIND_FRAME || code == ES_JPEG_M_DHP;
+    if (code == ES_JPEG_M_DRI || code == ES_JPEG_M_EXP) {
+        unsigned want = code == ES_JPEG_M_DRI ? 4 : 3;
+        if (body + 2 == want)
+            return ES_OK;
+        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH, "offset %llu: %s segment declares length %u, but one has %u",
+                      S_LLU(at), name, (unsigned)s->declared, want);
+    }
+    if (!frame && code != ES_JPEG_M_SOS)
+        return ES_OK;
+    size_t head = frame ? 6 : 1; /* where the component count is, and what precedes the components */
+    unsigned per = frame ? 3 : 2, max = frame ? 255 : 4;
+    const char *what = frame ? "frame header" : "scan header";
+    if (body < head)
         return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH,
-                      "offset %llu: %s frame header is too short (length %u; one has 8 bytes + 3 per component)",
-                      S_LLU(at), name, (unsigned)s->declared);
-    ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + 6, &p));
-    unsigned components = p[2 + 5];
-    if (components == 0)
-        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH, "offset %llu: %s frame header declares no component",
-                      S_LLU(at), name);
-    if (body != 6 + 3u * components)
+                      "offset %llu: %s %s is too short (length %u; one has %u bytes + %u per component)",
+                      S_LLU(at), name, what, (unsigned)s->declared, frame ? 8u : 6u, per);
+    const uint8_t *p;
+    ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + head, &p));
+    unsigned components = p[2 + head - 1];
+    if (components == 0 || components > max)
+        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH, "offset %llu: %s %s declares %u components (1 to %u)",
+                      S_LLU(at), name, what, components, max);
+    size_t want = (frame ? 6 : 4) + (size_t)per * components;
+    if (body != want)
         return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH,
-                      "offset %llu: %s frame header declares length %u, but one of %u component%s has %u (8 "
-                      "bytes + 3 per component)",
-                      S_LLU(at), name, (unsigned)s->declared, components, components == 1 ? "" : "s",
-                      8 + 3 * components);
+                      "offset %llu: %s %s declares length %u, but one of %u component%s has %zu (%u bytes + "
+                      "%u per component)",
+                      S_LLU(at), name, what, (unsigned)s->declared, components, components == 1 ? "" : "s",
+                      want + 2, frame ? 8u : 6u, per);
     return ES_OK;
 }
 
@@ -606,8 +625,7 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
     ES_GUARD(es_jpeg_cursor_peek(c, 0, 2 + peek, &p));
     s->seg.kind = es_jpeg_classify(code, p + 2, peek);
     es_jpeg_ident(p + 2, peek, s->seg.ident);
-    if (s->seg.kind == ES_JPEG_KIND_FRAME)
-        ES_GUARD(s_check_frame_length(s, c, at, code, body));
+    ES_GUARD(s_check_structural_length(s, c, at, code, body));
     s->seg.kept = es_jpeg_policy_keeps(&s->policy, s->seg.kind);
     if (code == ES_JPEG_M_SOS && s->stats.frames == 0)
         return S_FAIL(s, ES_ERR_JPEG_NO_FRAME, "offset %llu: SOS (scan) before any frame header (SOFn)",

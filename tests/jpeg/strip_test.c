@@ -657,6 +657,25 @@ static void b_res(es_tj_buf *b)
     S_PUT(b, "\xFF\x05\x00\x05res");
     s_valid(b);
 }
+/* An Exif segment (with its GPS) behind a DRI, EXP or DHP marker: a segment
+ * T.81 gives a fixed length. */
+static void s_exif_behind(es_tj_buf *b, uint8_t code)
+{
+    es_tj_soi(b);
+    S_TJ_APP(b, code, "Exif", "MM\x00\x2A\x00\x00\x00\x08 GPS 48.8582 N 2.2945 E");
+    s_valid(b);
+}
+static void b_exif_as_dri(es_tj_buf *b) { s_exif_behind(b, 0xDD); }
+static void b_exif_as_exp(es_tj_buf *b) { s_exif_behind(b, 0xDF); }
+static void b_exif_as_dhp(es_tj_buf *b) { s_exif_behind(b, 0xDE); }
+/* A scan header with bytes past its one component's. */
+static void b_sos_with_extra(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    es_tj_image(b, 0xC0); /* SOS at 128: length 8 */
+    b->len = 128;
+    S_PUT(b, "\xFF\xDA\x00\x0A\x01\x01\x00\x00\x3F\x00GP\x00\xFF\xD9");
+}
 /* A frame header too short to name its component count. */
 static void b_sof_too_short(es_tj_buf *b)
 {
@@ -737,10 +756,18 @@ static const s_bad s_bad_cases[] = {
      "offset 2: JPG1 marker (0xFFF1) is reserved for JPEG extensions", ""},
     {"JPG", b_jpg, ES_ERR_JPEG_BAD_MARKER, "offset 2: JPG marker (0xFFC8) is reserved", ""},
     {"RES", b_res, ES_ERR_JPEG_BAD_MARKER, "offset 2: RES marker (0xFF05) is reserved", ""},
+    {"Exif behind a DRI marker", b_exif_as_dri, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DRI segment declares length 38, but one has 4", ""},
+    {"Exif behind an EXP marker", b_exif_as_exp, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: EXP segment declares length 38, but one has 3", ""},
+    {"Exif behind a DHP marker", b_exif_as_dhp, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DHP frame header declares length 38, but one of 77 components has 239", ""},
+    {"scan header with extra bytes", b_sos_with_extra, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 128: SOS scan header declares length 10, but one of 1 component has 8", ""},
     {"frame header too short", b_sof_too_short, ES_ERR_JPEG_BAD_LENGTH,
      "offset 2: SOF0 frame header is too short (length 5", ""},
     {"frame of no component", b_sof_no_component, ES_ERR_JPEG_BAD_LENGTH,
-     "offset 2: SOF0 frame header declares no component", ""},
+     "offset 2: SOF0 frame header declares 0 components (1 to 255)", ""},
 };
 
 static void test_refusals(void)
