@@ -83,6 +83,18 @@ es_err es_health_check_writable(const char *path, es_error *err)
                             strerror(errno));
     close(fd);
     unlink(probe);
+    /* The heartbeat replaces the file by a rename, which a sticky directory
+     * (such as /tmp) refuses for another user's file. */
+    char *slash = strrchr(probe, '/');
+    if (slash)
+        slash[slash == probe ? 1 : 0] = '\0'; /* probe is now the directory */
+    struct stat dir, file;
+    if (lstat(path, &file) == 0 && file.st_uid != geteuid() && geteuid() != 0 &&
+        stat(slash ? probe : ".", &dir) == 0 && (dir.st_mode & S_ISVTX))
+        return es_error_set(err, ES_ERR_CONFIG,
+                            "%s belongs to another user (uid %ld) in a sticky directory: the worker cannot "
+                            "replace it",
+                            path, (long)file.st_uid);
     return ES_OK;
 }
 

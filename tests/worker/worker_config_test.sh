@@ -166,6 +166,24 @@ t_unwritable_heartbeat_exits_78() {
 kept"
 }
 
+# A heartbeat file of another user in a sticky directory (such as /tmp) can
+# be written beside but never replaced: exit 78 too. Needs root, to make the
+# file root's and run the worker as nobody.
+t_heartbeat_of_another_user_in_a_sticky_directory() {
+    if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+        es_skip "needs root and setpriv to run the worker as another user"
+        return
+    fi
+    mkdir -p "$SCRATCH/sticky"
+    chmod 755 "$SCRATCH" && chmod 1777 "$SCRATCH/sticky"
+    echo "root's" >"$SCRATCH/sticky/hb"
+    setpriv --reuid=65534 --regid=65534 --clear-groups env EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean \
+        EXIFSTRIP_HEARTBEAT_FILE="$SCRATCH/sticky/hb" timeout 10 "$EXIFSTRIP" worker >"$SCRATCH/out" 2>"$SCRATCH/err"
+    check_eq "exit status" "$?" 78
+    check "says why" grep -q "^exifstrip worker: EXIFSTRIP_HEARTBEAT_FILE .*belongs to another user (uid 0) in a sticky directory" "$SCRATCH/err"
+    check_eq "the file is untouched" "$(cat "$SCRATCH/sticky/hb")" "root's"
+}
+
 t_usage_errors_exit_1() {
     run_worker -- --no-such-option
     check_eq "unknown option" "$RC" 1
@@ -197,6 +215,7 @@ es_run t_unloadable_libcurl_exits_78
 es_run t_half_a_key_pair_exits_78
 es_run t_startup_warnings_follow_the_log_settings
 es_run t_unwritable_heartbeat_exits_78
+es_run t_heartbeat_of_another_user_in_a_sticky_directory
 es_run t_usage_errors_exit_1
 es_run t_help_documents_every_variable
 es_finish
