@@ -86,6 +86,12 @@ int es_cmd_worker(int argc, char **argv)
         return ES_EXIT_CONFIG;
     }
     es_log_configure(cfg.log_level, cfg.log_format); /* before the set-up, which may warn */
+    long other = es_health_other_writer(cfg.heartbeat_file);
+    if (other)
+        ES_LOG(ES_LOG_WARN, "health.shared", ES_LF_STR("heartbeat_file", cfg.heartbeat_file),
+               ES_LF_INT("other_pid", other),
+               ES_LF_STR("reason", "another worker writes this heartbeat file: `exifstrip health` cannot tell "
+                                   "that one of the two has stopped; give each worker its own file"));
     es_aws_config aws;
     es_creds_provider *creds;
     if (es_cli_aws_setup("worker", &aws, &creds) != ES_EXIT_OK)

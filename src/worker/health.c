@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_MAGIC "exifstrip-heartbeat 1\n"
@@ -169,6 +171,24 @@ es_err es_health_read(const char *path, es_health_state *st, bool *has_state, es
             *has_state = true;
     }
     return ES_OK;
+}
+
+/* How recent another worker's heartbeat must be to count as written now:
+ * a live one rewrites it about every second. */
+#define S_LIVE_WRITER_S 5
+
+long es_health_other_writer(const char *path)
+{
+    es_health_state st;
+    bool has_state = false;
+    es_error err;
+    es_error_clear(&err);
+    if (!path || !path[0] || es_health_read(path, &st, &has_state, &err) != ES_OK || !has_state)
+        return 0;
+    int64_t now = (int64_t)time(NULL);
+    if (st.pid <= 0 || st.pid == (long)getpid() || st.updated < now - S_LIVE_WRITER_S || st.updated > now + 1)
+        return 0;
+    return kill((pid_t)st.pid, 0) == 0 || errno == EPERM ? st.pid : 0;
 }
 
 long es_health_default_max_age(int wait_seconds) { return 3L * wait_seconds + 30; }

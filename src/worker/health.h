@@ -56,6 +56,12 @@ ES_MUST_USE es_err es_health_write(const char *path, const es_health_state *st, 
  * reason in err otherwise. Leaves an existing heartbeat file alone. */
 ES_MUST_USE es_err es_health_check_writable(const char *path, es_error *err);
 
+/* The process id of another worker that writes path now (its state names
+ * a live process other than this one and was updated within the last few
+ * seconds), or 0: two workers sharing one heartbeat file hide each other's
+ * death from `exifstrip health`. */
+long es_health_other_writer(const char *path);
+
 /* Reads the state back. *has_state is false when the file holds no state
  * (e.g. made by `touch`): only its age can then be judged. */
 ES_MUST_USE es_err es_health_read(const char *path, es_health_state *st, bool *has_state, es_error *err);

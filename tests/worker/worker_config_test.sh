@@ -184,6 +184,25 @@ t_heartbeat_of_another_user_in_a_sticky_directory() {
     check_eq "the file is untouched" "$(cat "$SCRATCH/sticky/hb")" "root's"
 }
 
+# A second worker given the heartbeat file a live one writes says so at start
+# (health.shared, naming the other's pid): one of them could stop unnoticed.
+# A file a stopped worker left behind is no such warning.
+t_shared_heartbeat_is_warned() {
+    local first
+    env EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_HEARTBEAT_FILE="$SCRATCH/shared.hb" \
+        "$EXIFSTRIP" worker >/dev/null 2>&1 &
+    first=$! # the worker itself (env execs it), as its heartbeat's pid
+    for _ in $(seq 50); do grep -q "^pid=$first$" "$SCRATCH/shared.hb" 2>/dev/null && break; sleep 0.1; done
+    env EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_HEARTBEAT_FILE="$SCRATCH/shared.hb" \
+        timeout 2 "$EXIFSTRIP" worker >"$SCRATCH/out" 2>&1
+    check "warned" grep -q "\"event\":\"health.shared\".*\"other_pid\":$first" "$SCRATCH/out"
+    kill "$first" 2>/dev/null
+    wait "$first" 2>/dev/null
+    env EXIFSTRIP_QUEUE_URL=$QUEUE EXIFSTRIP_DEST_BUCKET=clean EXIFSTRIP_HEARTBEAT_FILE="$SCRATCH/shared.hb" \
+        timeout 2 "$EXIFSTRIP" worker >"$SCRATCH/out" 2>&1
+    check "not for a stopped worker's file" eval '! grep -q "health.shared" "$SCRATCH/out"'
+}
+
 t_usage_errors_exit_1() {
     run_worker -- --no-such-option
     check_eq "unknown option" "$RC" 1
@@ -216,6 +235,7 @@ es_run t_half_a_key_pair_exits_78
 es_run t_startup_warnings_follow_the_log_settings
 es_run t_unwritable_heartbeat_exits_78
 es_run t_heartbeat_of_another_user_in_a_sticky_directory
+es_run t_shared_heartbeat_is_warned
 es_run t_usage_errors_exit_1
 es_run t_help_documents_every_variable
 es_finish
