@@ -167,10 +167,30 @@ struct es_jpeg_stripper {
 static uint64_t s_at(const es_jpeg_stripper *s, const es_jpeg_cursor *c) { return s->base + c->pos; }
 
 /* "APP1 (Exif)", "DQT": the segment's marker name and APPn identifier. */
+/* Whether an identifier may appear in a message: a known kind's, or one
+ * that looks like a vendor's tag (up to 16 letters, digits, '_', '.', '-'),
+ * never free text: a refusal's message reaches logs and reports, and an
+ * unknown segment's first bytes may be anything the photo's owner wrote. */
+static bool s_ident_shown(const es_jpeg_segment *seg)
+{
+    if (seg->kind != ES_JPEG_KIND_OTHER_APP && seg->kind != ES_JPEG_KIND_OTHER)
+        return true;
+    size_t n = strlen(seg->ident);
+    if (n > 16)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = seg->ident[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              ch == '.' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
 static const char *s_describe(const es_jpeg_segment *seg, char out[48])
 {
     const char *name = es_jpeg_marker_name(seg->marker);
-    size_t n = strlen(name), id = strlen(seg->ident);
+    size_t n = strlen(name), id = s_ident_shown(seg) ? strlen(seg->ident) : 0;
     memcpy(out, name, n);
     if (id > 0) {
         memcpy(out + n, " (", 2);

@@ -541,6 +541,17 @@ static void b_overrun_exif(es_tj_buf *b)
     S_PUT(b, "\xFF\xD8\xFF\xE1\x03\xE8");
     es_tj_exif(b, true, 1, 2);
 }
+/* An unknown APPn cut short whose first bytes are free text, and one whose
+ * first bytes are a vendor's tag. */
+static void b_overrun_free_text(es_tj_buf *b)
+{
+    S_PUT(b, "\xFF\xD8\xFF\xEB\x02\x1EHome of J. Smith, 12 Elm St, Springfield, and more text");
+}
+static void b_overrun_vendor_tag(es_tj_buf *b)
+{
+    S_PUT(b, "\xFF\xD8\xFF\xEB\x02\x1E"
+             "FPXR\0 and enough bytes for the identifier peek");
+}
 static void b_overrun_in_peek(es_tj_buf *b)
 {
     S_PUT(b, "\xFF\xD8\xFF\xE1\x00\x64"
@@ -722,6 +733,10 @@ static const s_bad s_bad_cases[] = {
     {"length 0", b_len0_dqt, ES_ERR_JPEG_BAD_LENGTH, "offset 20: DQT segment length 0 is invalid", ""},
     {"overrun exif", b_overrun_exif, ES_ERR_JPEG_OVERRUN,
      "offset 2: APP1 (Exif) segment declares length 1000 but input ends after 80 bytes", ""},
+    {"overrun, free text not quoted", b_overrun_free_text, ES_ERR_JPEG_OVERRUN,
+     "offset 2: APP11 segment declares length 542 but input ends after", ""},
+    {"overrun, a vendor's tag named", b_overrun_vendor_tag, ES_ERR_JPEG_OVERRUN,
+     "offset 2: APP11 (FPXR) segment declares length 542", ""},
     {"overrun in identifier", b_overrun_in_peek, ES_ERR_JPEG_OVERRUN,
      "offset 2: APP1 segment declares length 100 but input ends after 9 bytes", ""},
     {"overrun dqt", b_overrun_dqt, ES_ERR_JPEG_OVERRUN, "offset 2: DQT segment declares length 67",
