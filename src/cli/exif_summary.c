@@ -2,10 +2,12 @@
  * so no default entries are invented) and extracts the facts inspect shows. */
 #include "cli/exif_summary.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libexif/exif-data.h>
+#include <libexif/exif-log.h>
 #include <libexif/exif-utils.h>
 
 #include "jpeg/tiff.h"
@@ -46,6 +48,16 @@ static bool s_coordinate(ExifData *ed, ExifTag tag, ExifTag ref_tag, char negati
     return true;
 }
 
+/* libexif's log callback: it drops what it has no memory for and says so
+ * only here, so that is noted (the summary is then unread, not partial). */
+static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char *format, va_list args,
+                  void *data)
+{
+    (void)log, (void)domain, (void)format, (void)args;
+    if (code == EXIF_LOG_CODE_NO_MEMORY)
+        *(bool *)data = true;
+}
+
 void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
 {
     memset(out, 0, sizeof *out);
@@ -53,17 +65,28 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
         return;
     uint8_t *padded = NULL; /* libexif reads "Exif\0\0" only: a 0xFF pad byte is set to 0 in a copy */
     if (len > ES_TIFF_START && payload[ES_TIFF_START - 1] == 0xFF && es_jpeg_is_exif_header(payload, len)) {
-        if (!(padded = malloc(len)))
+        if (!(padded = malloc(len))) {
+            out->unread = true;
             return;
+        }
         memcpy(padded, payload, len);
         padded[ES_TIFF_START - 1] = 0;
         payload = padded;
     }
     ExifData *ed = exif_data_new();
-    if (!ed) {
+    ExifLog *log = exif_log_new();
+    bool no_memory = false;
+    if (!ed || !log) {
+        out->unread = true;
+        if (ed)
+            exif_data_unref(ed);
+        if (log)
+            exif_log_unref(log);
         free(padded);
         return;
     }
+    exif_log_set_func(log, s_log, &no_memory);
+    exif_data_log(ed, log);
     exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
     exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
     exif_data_load_data(ed, payload, (unsigned int)len);
@@ -84,6 +107,9 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
     s_ascii(ed->ifd[EXIF_IFD_EXIF], EXIF_TAG_DATE_TIME_ORIGINAL, out->datetime_original,
             sizeof out->datetime_original);
     out->thumbnail_bytes = ed->size;
+    if (no_memory) /* entries were dropped: what is left says less than the segment holds */
+        *out = (es_cli_exif){.unread = true};
     exif_data_unref(ed);
+    exif_log_unref(log);
     free(padded);
 }

@@ -12,6 +12,7 @@
 #define ES_CLI_EXIF_MAX ((size_t)64 * 1024)
 
 typedef struct es_cli_exif {
+    bool unread;       /* no memory to read it: nothing below is known */
     bool parsed;       /* libexif found at least one IFD entry */
     bool gps;          /* the GPS IFD has entries */
     bool has_position; /* latitude and longitude (decimal degrees) are valid */

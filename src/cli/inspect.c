@@ -209,7 +209,9 @@ static void s_exif_merge(es_cli_exif *base, const es_cli_exif *later)
 }
 
 /* Reads every Exif segment back and summarises them: the first one's
- * fields, and what it lacks from the later ones (s_exif_merge). */
+ * fields, and what it lacks from the later ones (s_exif_merge). One that
+ * cannot be read back or summarised (no memory, a read error) fails the
+ * file: the report would say less than the photo holds. */
 static void s_read_exif(s_file *f)
 {
     for (size_t i = 0; i < f->segs.n; i++) {
@@ -218,14 +220,21 @@ static void s_read_exif(s_file *f)
         if (g->kind != ES_JPEG_KIND_EXIF)
             continue;
         uint8_t *p = s_read_payload(f->fd, g, ES_CLI_EXIF_MAX, &len);
-        if (p) {
-            es_cli_exif later;
+        es_cli_exif later;
+        if (p)
             es_cli_exif_summarize(p, len, f->have_exif ? &later : &f->exif);
-            if (f->have_exif)
-                s_exif_merge(&f->exif, &later);
-            f->have_exif = true;
-        }
+        bool unread = !p || (f->have_exif ? later.unread : f->exif.unread);
         free(p);
+        if (unread) {
+            if (f->failure.code == ES_OK)
+                es_error_set(&f->failure, ES_ERR_NOMEM,
+                             "offset %llu: cannot read the Exif segment back (out of memory, or a read error)",
+                             (unsigned long long)g->offset);
+            return;
+        }
+        if (f->have_exif)
+            s_exif_merge(&f->exif, &later);
+        f->have_exif = true;
     }
 }
 
@@ -247,6 +256,17 @@ static void s_read_orientation(const es_orient_config *cfg, s_file *f)
     size_t exif_len = 0, sof_len = 0;
     uint8_t *e = exif ? s_read_payload(f->fd, exif, ES_CLI_EXIF_MAX, &exif_len) : NULL;
     uint8_t *sof = frame ? s_read_payload(f->fd, frame, 1024, &sof_len) : NULL;
+    if ((exif && !e) || (frame && !sof)) { /* the plan would say less than the photo holds */
+        if (f->failure.code == ES_OK)
+            es_error_set(&f->failure, ES_ERR_NOMEM,
+                         "offset %llu: cannot read the %s back for the orientation (out of memory, or a read "
+                         "error)",
+                         (unsigned long long)(exif && !e ? exif->offset : frame->offset),
+                         exif && !e ? "Exif segment" : "frame header");
+        free(e);
+        free(sof);
+        return;
+    }
     es_cli_orientation_plan(cfg, e, exif_len, frame ? frame->marker : 0, sof, sof_len,
                             frame ? frame->offset + frame->length : 0, f->info.bytes, &f->orient);
     free(e);

@@ -21,6 +21,7 @@
 
 typedef struct s_log_state {
     bool corrupt;
+    bool no_memory; /* libexif dropped what it had no memory for: the tag is unread */
 } s_log_state;
 
 static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char *format, va_list args,
@@ -29,6 +30,8 @@ static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char
     (void)log, (void)domain, (void)format, (void)args;
     if (code == EXIF_LOG_CODE_CORRUPT_DATA || code == EXIF_LOG_CODE_NO_MEMORY)
         ((s_log_state *)data)->corrupt = true;
+    if (code == EXIF_LOG_CODE_NO_MEMORY)
+        ((s_log_state *)data)->no_memory = true;
 }
 
 int es_orient_read_tag(const uint8_t *payload, size_t len, const char **why)
@@ -68,6 +71,11 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
     exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
     exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
     exif_data_load_data(ed, copy, (unsigned int)len);
+    if (state.no_memory) {
+        *why = "no memory to read the Exif";
+        tag = ES_ORIENT_TAG_UNREAD;
+        goto done;
+    }
     ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
     if (e && e->data && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2) {
         unsigned v = exif_get_short(e->data, exif_data_get_byte_order(ed));
