@@ -32,33 +32,13 @@ ExifData *exif_data_new(void)
     return real();
 }
 
-/* The body length of the first APP1 (Exif) segment of j (0: none). */
-static size_t s_exif_body(const uint8_t *j, size_t len)
-{
-    ot_seg segs[16];
-    size_t n = ot_header_segments(j, len, segs, 16);
-    for (size_t i = 0; i < n; i++)
-        if (segs[i].marker == 0xE1)
-            return segs[i].len - 4; /* less the marker and the length field */
-    return 0;
-}
-
 static void test_probe_out_of_memory_is_an_error(void)
 {
     if (!es_test_fail_malloc_available())
         SKIP("the sanitizers' allocators replace malloc");
-    es_fixture_opts o = {.width = 64,
-                         .height = 48,
-                         .components = 3,
-                         .quality = 90,
-                         .oriented_pixels = true,
-                         .orientation = 6,
-                         .exif_gps = true};
-    uint8_t *jpeg = NULL;
-    size_t len = 0;
-    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
-    size_t body = s_exif_body(jpeg, len);
-    REQUIRE(body > 0);
+    size_t len = 0, body = 0;
+    uint8_t *jpeg = es_fixture_turned_with_exif(&len, &body);
+    REQUIRE(jpeg != NULL);
     es_orient_config cfg = {.mode = ES_ORIENT_APPLY};
     es_orient_result res;
     es_error err = {0};

@@ -55,6 +55,11 @@ int es_fixture_upright(const es_fixture_opts *opts, uint8_t **pixels);
  * EXIF orientation tag (1..8). */
 void es_fixture_orient_xy(int tag, int sw, int sh, int x, int y, int *dx, int *dy);
 
+/* A small photo stored turned (Orientation 6, with GPS), malloc'd, for the
+ * out-of-memory tests; *exif_body is its Exif segment's length less the
+ * length field: what a stripper allocates to read it. NULL on failure. */
+uint8_t *es_fixture_turned_with_exif(size_t *len, size_t *exif_body);
+
 /* Reads a whole file (for corpus tests). Returns 0 or -1. */
 int es_fixture_read_file(const char *path, uint8_t **out, size_t *out_len);
 /* Path of ../shared/corpus (located by the rule of shared_dir.h), or NULL when absent. */

@@ -62,3 +62,27 @@ int es_fixture_upright(const es_fixture_opts *opts, uint8_t **pixels)
                 *p++ = s_upright_sample(&o, x, y, c);
     return 0;
 }
+
+uint8_t *es_fixture_turned_with_exif(size_t *len, size_t *exif_body)
+{
+    es_fixture_opts o = {.width = 64,
+                         .height = 48,
+                         .components = 3,
+                         .quality = 90,
+                         .oriented_pixels = true,
+                         .orientation = 6,
+                         .exif_gps = true};
+    uint8_t *jpeg = NULL;
+    if (es_fixture_make(&o, &jpeg, len) != 0)
+        return NULL;
+    *exif_body = 0;
+    for (size_t i = 2; i + 4 <= *len && jpeg[i] == 0xFF && jpeg[i + 1] != 0xDA;
+         i += 2 + (size_t)(jpeg[i + 2] << 8 | jpeg[i + 3]))
+        if (jpeg[i + 1] == 0xE1 && !*exif_body)
+            *exif_body = (size_t)(jpeg[i + 2] << 8 | jpeg[i + 3]) - 2;
+    if (!*exif_body) {
+        free(jpeg);
+        return NULL;
+    }
+    return jpeg;
+}

@@ -151,22 +151,9 @@ static void test_out_of_memory_is_retried_not_refused(void)
     if (!es_test_fail_malloc_available())
         SKIP("the sanitizers' allocators replace malloc");
     SETUP();
-    es_fixture_opts o = {.width = 64,
-                         .height = 48,
-                         .components = 3,
-                         .quality = 90,
-                         .oriented_pixels = true,
-                         .orientation = 6,
-                         .exif_gps = true};
-    uint8_t *jpeg = NULL;
-    size_t len = 0;
-    REQUIRE(es_fixture_make(&o, &jpeg, &len) == 0);
-    size_t exif_body = 0; /* the APP1 segment's length field, less itself */
-    for (size_t i = 2; i + 4 <= len && jpeg[i] == 0xFF && jpeg[i + 1] != 0xDA;
-         i += 2 + (size_t)(jpeg[i + 2] << 8 | jpeg[i + 3]))
-        if (jpeg[i + 1] == 0xE1)
-            exif_body = (size_t)(jpeg[i + 2] << 8 | jpeg[i + 3]) - 2;
-    REQUIRE(exif_body > 0);
+    size_t len = 0, exif_body = 0;
+    uint8_t *jpeg = es_fixture_turned_with_exif(&len, &exif_body);
+    REQUIRE(jpeg != NULL);
     const char *key = "nomem/turned.jpg";
     char etag[128];
     REQUIRE(es_wfix_put(&s_w, s_w.src, key, jpeg, len) == ES_OK);

@@ -22,13 +22,18 @@ run_worker() { # env assignments..., -- args...
     ERR=$(cat "$SCRATCH/err")
 }
 
+# Starts the connection listener logging to $1 (emptied first), or marks the
+# test skipped and fails when node is not available.
+listening_on() {
+    : >"$1"
+    start_listener "$1" && return 0
+    es_skip "node is not available for the connection listener"
+    return 1
+}
+
 t_missing_queue_url_makes_no_request() {
     local log=$SCRATCH/connections start end
-    : >"$log"
-    if ! start_listener "$log"; then
-        es_skip "node is not available for the connection listener"
-        return
-    fi
+    listening_on "$log" || return
     start=$(date +%s%N)
     run_worker AWS_ENDPOINT_URL="http://127.0.0.1:$LISTEN_PORT" EXIFSTRIP_DEST_BUCKET=clean -- 
     end=$(date +%s%N)
@@ -92,11 +97,7 @@ t_unloadable_libcurl_exits_78() {
 # to fix, found before the first request by worker, backfill and audit alike.
 t_half_a_key_pair_exits_78() {
     local log=$SCRATCH/connections-creds cmd
-    : >"$log"
-    if ! start_listener "$log"; then
-        es_skip "node is not available for the connection listener"
-        return
-    fi
+    listening_on "$log" || return
     local endpoint="http://127.0.0.1:$LISTEN_PORT"
     run_worker -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$endpoint" EXIFSTRIP_QUEUE_URL=$QUEUE \
         EXIFSTRIP_DEST_BUCKET=clean --
@@ -140,11 +141,7 @@ t_startup_warnings_follow_the_log_settings() {
 # path's existing heartbeat is left alone by the check.
 t_unwritable_heartbeat_exits_78() {
     local log=$SCRATCH/connections-hb path
-    : >"$log"
-    if ! start_listener "$log"; then
-        es_skip "node is not available for the connection listener"
-        return
-    fi
+    listening_on "$log" || return
     mkdir -p "$SCRATCH/hb-dir"
     for path in "$SCRATCH/no-such-dir/hb" "$SCRATCH/hb-dir"; do
         run_worker AWS_ENDPOINT_URL="http://127.0.0.1:$LISTEN_PORT" EXIFSTRIP_QUEUE_URL=$QUEUE \
