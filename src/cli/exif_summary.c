@@ -10,6 +10,7 @@
 #include <libexif/exif-log.h>
 #include <libexif/exif-utils.h>
 
+#include "jpeg/exif_defuse.h"
 #include "jpeg/tiff.h"
 
 /* Copies an ASCII entry as printable ASCII ('?' for anything else). */
@@ -63,16 +64,18 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
     memset(out, 0, sizeof *out);
     if (!payload || len < 14 || len > ES_CLI_EXIF_MAX)
         return;
-    uint8_t *padded = NULL; /* libexif reads "Exif\0\0" only: a 0xFF pad byte is set to 0 in a copy */
-    if (len > ES_TIFF_START && payload[ES_TIFF_START - 1] == 0xFF && es_jpeg_is_exif_header(payload, len)) {
-        if (!(padded = malloc(len))) {
-            out->unread = true;
-            return;
-        }
-        memcpy(padded, payload, len);
-        padded[ES_TIFF_START - 1] = 0;
-        payload = padded;
+    /* libexif reads a copy: "Exif\0\0" only (a 0xFF pad byte is set to 0),
+     * and each sub-IFD reached once (exif_defuse.h) */
+    uint8_t *padded = malloc(len);
+    if (!padded) {
+        out->unread = true;
+        return;
     }
+    memcpy(padded, payload, len);
+    if (es_jpeg_is_exif_header(padded, len))
+        padded[ES_TIFF_START - 1] = 0;
+    es_jpeg_exif_defuse(padded, len, false);
+    payload = padded;
     ExifData *ed = exif_data_new();
     ExifLog *log = exif_log_new();
     bool no_memory = false;

@@ -14,6 +14,7 @@
 #include <libexif/exif-utils.h>
 
 #include "exifstrip/orient.h"
+#include "jpeg/exif_defuse.h"
 #include "jpeg/exif_orient_plain.h"
 #include "jpeg/tiff.h"
 
@@ -56,7 +57,8 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
     }
     uint8_t copy[0xFFFF]; /* len's bound: one APP1 segment's payload */
     memcpy(copy, payload, len);
-    copy[S_EXIF_HEADER_LEN - 1] = 0; /* libexif reads "Exif\0\0" only */
+    copy[S_EXIF_HEADER_LEN - 1] = 0;      /* libexif reads "Exif\0\0" only */
+    es_jpeg_exif_defuse(copy, len, true); /* IFD0 alone holds the tag: no sub-IFD is read */
     ExifData *ed = exif_data_new();
     ExifLog *log = exif_log_new();
     s_log_state state = {false};

@@ -2,19 +2,21 @@
  * (src/jpeg/exif_orient_plain.c) against libexif's read.
  *
  * Target Functions: es_jpeg_exif_orient_plain, es_orient_read_tag,
- * es_orient_read_tag_libexif.
+ * es_orient_read_tag_libexif, es_jpeg_exif_defuse.
  *
  * The input is the TIFF data of an Exif APP1 payload: "Exif\0\0" is put in
  * front of it (so every input explores IFD0, not the header check), unless
  * it starts with 'X', whose rest is then the whole payload. Invariants (any
  * violation aborts): whenever the plain reader answers, libexif reads the
  * same tag and gives no `why`; es_orient_read_tag equals libexif's read (tag
- * and `why`). Each input is read from a buffer of exactly its size. */
+ * and `why`); the pointer pruning stays within the payload. Each input is
+ * read from a buffer of exactly its size. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exifstrip/orient.h"
+#include "jpeg/exif_defuse.h"
 #include "jpeg/exif_orient_plain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,6 +50,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int ref = es_orient_read_tag_libexif(payload, len, &ref_why);
     int plain = es_jpeg_exif_orient_plain(payload, len);
     int tag = es_orient_read_tag(payload, len, &why);
+    /* The pointer pruning libexif's callers run first (on copies) reads and
+     * writes only within the payload, and never prunes more pointers than
+     * the IFDs it walks can hold. */
+    for (int ifd0_only = 0; ifd0_only < 2; ifd0_only++) {
+        uint8_t *copy = malloc(len ? len : 1);
+        if (!copy)
+            break;
+        memcpy(copy, payload, len);
+        S_REQUIRE(es_jpeg_exif_defuse(copy, len, ifd0_only) <= 5u * (0xFFFEu / 12u + 1u),
+                  "pruned more pointers than five IFDs hold");
+        free(copy);
+    }
     free(payload);
     if (plain != ES_JPEG_ORIENT_UNSURE) {
         S_REQUIRE(plain >= 0 && plain <= 8, "the plain reader answered outside 0..8");
