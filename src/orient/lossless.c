@@ -100,6 +100,18 @@
 #include "orient/page_ahead.h"
 
 #define S_MAX_SCANS 500
+/* Decoding work allowed per input byte, in blocks decoded (a block once per
+ * scan): a progressive photo decodes every block in each of its scans, so a
+ * few KB declaring 100 MP and hundreds of scans of nothing cost tens of
+ * seconds. Real photos stay far below: a progressive one of 10 scans that
+ * is flat, coded in 2 bits a block, decodes about 40 blocks a byte (about
+ * 900 with arithmetic coding, whose zeros cost almost nothing), and the
+ * first S_FREE_SCANS scans are always allowed. Past it the turn fails and
+ * the tag is kept. */
+#define S_MAX_BLOCK_SCANS_PER_BYTE 1024u
+/* Scans every photo may have whatever its size: a flat one, arithmetic
+ * coded, takes a byte for 1500 blocks a scan (and S_MAX_SCANS still holds). */
+#define S_FREE_SCANS 10u
 /* Encoder requests (MCU rows) produced at a time. */
 #define S_ROWS_AHEAD 2
 /* Sources with more compressed bytes a block than this keep the full
@@ -152,6 +164,7 @@ struct es_orient_lossless_job {
     struct jpeg_decompress_struct in;
     struct jpeg_compress_struct out;
     bool in_created, out_created;
+    uint64_t blocks, work_cap; /* the source's blocks; at most this many decoded (S_MAX_BLOCK_SCANS_PER_BYTE) */
     s_dest dest;
     es_orient_op op;
     bool progressive;
@@ -192,9 +205,18 @@ static void s_output_message(j_common_ptr c) { (void)c; }
 
 static void s_progress(j_common_ptr c)
 {
-    if (c->is_decompressor && ((j_decompress_ptr)c)->input_scan_number > S_MAX_SCANS) {
-        s_job *j = (s_job *)(void *)c->err;
+    if (!c->is_decompressor)
+        return;
+    s_job *j = (s_job *)(void *)c->err;
+    int scans = ((j_decompress_ptr)c)->input_scan_number;
+    if (scans > S_MAX_SCANS) {
         snprintf(j->msg, sizeof j->msg, "Progressive JPEG image has more than %d scans", S_MAX_SCANS);
+        longjmp(j->jump, 1);
+    }
+    if (j->work_cap && (uint64_t)scans * j->blocks > j->work_cap) {
+        snprintf(j->msg, sizeof j->msg,
+                 "%d scans of %llu blocks are more decoding than a JPEG of this size calls for", scans,
+                 (unsigned long long)j->blocks);
         longjmp(j->jump, 1);
     }
 }
@@ -535,6 +557,10 @@ static int s_run(s_job *j, const uint8_t *jpeg, size_t len)
     j->in.progress = &j->progress;
     jpeg_mem_src(&j->in, jpeg, (unsigned long)len);
     jpeg_read_header(&j->in, TRUE);
+    j->blocks = s_blocks(&j->in);
+    j->work_cap = (uint64_t)len * S_MAX_BLOCK_SCANS_PER_BYTE;
+    if (j->work_cap < j->blocks * S_FREE_SCANS)
+        j->work_cap = j->blocks * S_FREE_SCANS;
     if (!s_named_sampling(&j->in)) {
         snprintf(j->msg, sizeof j->msg, "Could not determine subsampling type for JPEG image");
         return -1;
