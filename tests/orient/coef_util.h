@@ -91,20 +91,21 @@ static inline void ot_expected_move(JCOEF *d, const JCOEF *s, const JCOEF *signs
         }
 }
 
-/* Every block_pack.c implementation: the most there are. */
+/* Every block_pack.c implementation: the most there are, fastest first (a
+ * CPU without one lacks the faster ones too). */
 #define OT_PACK_VARIANTS 3
+static const char *const ot_pack_names[OT_PACK_VARIANTS] = {"avx512", "avx2", "portable"};
 
 /* Stores the implementations this CPU runs into out (OT_PACK_VARIANTS) and
  * returns how many; prints them and those skipped (not on this CPU). */
 static inline size_t ot_pack_variants(es_block_pack_variant *out)
 {
-    static const char *const all[OT_PACK_VARIANTS] = {"avx512", "avx2", "portable"};
     size_t n = es_block_pack_variants(out, OT_PACK_VARIANTS);
     printf("# block_pack implementations tested:");
     for (size_t i = 0; i < n; i++)
         printf(" %s", out[i].name);
     for (size_t i = 0; i + n < OT_PACK_VARIANTS; i++)
-        printf("%s%s", i ? " " : "; skipped (this CPU or build lacks it): ", all[i]);
+        printf("%s%s", i ? " " : "; skipped (this CPU or build lacks it): ", ot_pack_names[i]);
     printf("\n");
     return n;
 }
