@@ -166,7 +166,6 @@ struct es_jpeg_stripper {
 
 static uint64_t s_at(const es_jpeg_stripper *s, const es_jpeg_cursor *c) { return s->base + c->pos; }
 
-/* "APP1 (Exif)", "DQT": the segment's marker name and APPn identifier. */
 /* Whether an identifier may appear in a message: a known kind's, or one
  * that looks like a vendor's tag (up to 16 letters, digits, '_', '.', '-'),
  * never free text: a refusal's message reaches logs and reports, and an
@@ -187,6 +186,7 @@ static bool s_ident_shown(const es_jpeg_segment *seg)
     return true;
 }
 
+/* "APP1 (Exif)", "DQT": the segment's marker name and APPn identifier. */
 static const char *s_describe(const es_jpeg_segment *seg, char out[48])
 {
     const char *name = es_jpeg_marker_name(seg->marker);
