@@ -2,16 +2,15 @@
  * so no default entries are invented) and extracts the facts inspect shows. */
 #include "cli/exif_summary.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libexif/exif-data.h>
-#include <libexif/exif-log.h>
 #include <libexif/exif-utils.h>
 
 #include "jpeg/exif_defuse.h"
 #include "jpeg/tiff.h"
+#include "orient/exif_load.h"
 
 /* Copies an ASCII entry as printable ASCII ('?' for anything else). */
 static void s_ascii(ExifContent *c, ExifTag tag, char *dst, size_t cap)
@@ -49,16 +48,6 @@ static bool s_coordinate(ExifData *ed, ExifTag tag, ExifTag ref_tag, char negati
     return true;
 }
 
-/* libexif's log callback: it drops what it has no memory for and says so
- * only here, so that is noted (the summary is then unread, not partial). */
-static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char *format, va_list args,
-                  void *data)
-{
-    (void)log, (void)domain, (void)format, (void)args;
-    if (code == EXIF_LOG_CODE_NO_MEMORY)
-        *(bool *)data = true;
-}
-
 void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
 {
     memset(out, 0, sizeof *out);
@@ -66,33 +55,24 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
         return;
     /* libexif reads a copy: "Exif\0\0" only (a 0xFF pad byte is set to 0),
      * and each sub-IFD reached once (exif_defuse.h) */
-    uint8_t *padded = malloc(len);
-    if (!padded) {
+    uint8_t *copy = malloc(len);
+    if (!copy) {
         out->unread = true;
         return;
     }
-    memcpy(padded, payload, len);
-    if (es_jpeg_is_exif_header(padded, len))
-        padded[ES_TIFF_START - 1] = 0;
-    es_jpeg_exif_defuse(padded, len, false);
-    payload = padded;
-    ExifData *ed = exif_data_new();
-    ExifLog *log = exif_log_new();
-    bool no_memory = false;
-    if (!ed || !log) {
+    memcpy(copy, payload, len);
+    if (es_jpeg_is_exif_header(copy, len))
+        copy[ES_TIFF_START - 1] = 0;
+    es_jpeg_exif_defuse(copy, len, false);
+    es_orient_exif_notes notes;
+    ExifData *ed = es_orient_exif_load(copy, len, &notes);
+    if (notes.no_memory) { /* entries were dropped: what is left says less than the segment holds */
         out->unread = true;
         if (ed)
             exif_data_unref(ed);
-        if (log)
-            exif_log_unref(log);
-        free(padded);
+        free(copy);
         return;
     }
-    exif_log_set_func(log, s_log, &no_memory);
-    exif_data_log(ed, log);
-    exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-    exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
-    exif_data_load_data(ed, payload, (unsigned int)len);
     unsigned entries = 0;
     for (int i = 0; i < EXIF_IFD_COUNT; i++)
         entries += ed->ifd[i] ? ed->ifd[i]->count : 0;
@@ -110,9 +90,6 @@ void es_cli_exif_summarize(const uint8_t *payload, size_t len, es_cli_exif *out)
     s_ascii(ed->ifd[EXIF_IFD_EXIF], EXIF_TAG_DATE_TIME_ORIGINAL, out->datetime_original,
             sizeof out->datetime_original);
     out->thumbnail_bytes = ed->size;
-    if (no_memory) /* entries were dropped: what is left says less than the segment holds */
-        *out = (es_cli_exif){.unread = true};
     exif_data_unref(ed);
-    exif_log_unref(log);
-    free(padded);
+    free(copy);
 }

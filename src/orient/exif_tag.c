@@ -10,30 +10,15 @@
 #include <string.h>
 
 #include <libexif/exif-data.h>
-#include <libexif/exif-log.h>
 #include <libexif/exif-utils.h>
 
 #include "exifstrip/orient.h"
 #include "jpeg/exif_defuse.h"
 #include "jpeg/exif_orient_plain.h"
 #include "jpeg/tiff.h"
+#include "orient/exif_load.h"
 
 #define S_EXIF_HEADER_LEN 6 /* "Exif\0\0" */
-
-typedef struct s_log_state {
-    bool corrupt;
-    bool no_memory; /* libexif dropped what it had no memory for: the tag is unread */
-} s_log_state;
-
-static void s_log(ExifLog *log, ExifLogCode code, const char *domain, const char *format, va_list args,
-                  void *data)
-{
-    (void)log, (void)domain, (void)format, (void)args;
-    if (code == EXIF_LOG_CODE_CORRUPT_DATA || code == EXIF_LOG_CODE_NO_MEMORY)
-        ((s_log_state *)data)->corrupt = true;
-    if (code == EXIF_LOG_CODE_NO_MEMORY)
-        ((s_log_state *)data)->no_memory = true;
-}
 
 int es_orient_read_tag(const uint8_t *payload, size_t len, const char **why)
 {
@@ -59,25 +44,15 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
     memcpy(copy, payload, len);
     copy[S_EXIF_HEADER_LEN - 1] = 0;      /* libexif reads "Exif\0\0" only */
     es_jpeg_exif_defuse(copy, len, true); /* IFD0 alone holds the tag: no sub-IFD is read */
-    ExifData *ed = exif_data_new();
-    ExifLog *log = exif_log_new();
-    s_log_state state = {false};
+    es_orient_exif_notes notes;
+    ExifData *ed = es_orient_exif_load(copy, len, &notes);
+    if (notes.no_memory) {
+        *why = "no memory to read the Exif";
+        if (ed)
+            exif_data_unref(ed);
+        return ES_ORIENT_TAG_UNREAD;
+    }
     int tag = -1;
-    if (!ed || !log) {
-        *why = "no memory to read the Exif";
-        tag = ES_ORIENT_TAG_UNREAD;
-        goto done;
-    }
-    exif_log_set_func(log, s_log, &state);
-    exif_data_log(ed, log);
-    exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-    exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
-    exif_data_load_data(ed, copy, (unsigned int)len);
-    if (state.no_memory) {
-        *why = "no memory to read the Exif";
-        tag = ES_ORIENT_TAG_UNREAD;
-        goto done;
-    }
     ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
     if (e && e->data && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2) {
         unsigned v = exif_get_short(e->data, exif_data_get_byte_order(ed));
@@ -87,16 +62,12 @@ int es_orient_read_tag_libexif(const uint8_t *payload, size_t len, const char **
             *why = "invalid Orientation value (not 1..8)";
     } else if (e) {
         *why = "invalid Orientation entry (not one SHORT)";
-    } else if (ed->ifd[EXIF_IFD_0] && ed->ifd[EXIF_IFD_0]->count == 0 && state.corrupt) {
+    } else if (ed->ifd[EXIF_IFD_0] && ed->ifd[EXIF_IFD_0]->count == 0 && notes.corrupt) {
         *why = "corrupt Exif (libexif cannot parse it)";
     } else {
         tag = 0;
     }
-done:
-    if (ed)
-        exif_data_unref(ed);
-    if (log)
-        exif_log_unref(log);
+    exif_data_unref(ed);
     return tag;
 }
 
