@@ -73,8 +73,10 @@ es_err es_health_write(const char *path, const es_health_state *st, es_error *er
 es_err es_health_check_writable(const char *path, es_error *err)
 {
     ES_ENSURE_REF(path);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    /* lstat: the rename replaces the name itself, even a symbolic link */
+    struct stat file;
+    bool exists = lstat(path, &file) == 0;
+    if (exists && S_ISDIR(file.st_mode))
         return es_error_set(err, ES_ERR_CONFIG, "%s is a directory, not a file the worker can write", path);
     char probe[1100];
     if ((size_t)snprintf(probe, sizeof probe, "%s.probe.XXXXXX", path) >= sizeof probe)
@@ -90,9 +92,9 @@ es_err es_health_check_writable(const char *path, es_error *err)
     char *slash = strrchr(probe, '/');
     if (slash)
         slash[slash == probe ? 1 : 0] = '\0'; /* probe is now the directory */
-    struct stat dir, file;
-    if (lstat(path, &file) == 0 && file.st_uid != geteuid() && geteuid() != 0 &&
-        stat(slash ? probe : ".", &dir) == 0 && (dir.st_mode & S_ISVTX))
+    struct stat dir;
+    if (exists && file.st_uid != geteuid() && geteuid() != 0 && stat(slash ? probe : ".", &dir) == 0 &&
+        (dir.st_mode & S_ISVTX))
         return es_error_set(err, ES_ERR_CONFIG,
                             "%s belongs to another user (uid %ld) in a sticky directory: the worker cannot "
                             "replace it",
