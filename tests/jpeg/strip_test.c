@@ -679,6 +679,34 @@ static void s_exif_behind(es_tj_buf *b, uint8_t code)
 static void b_exif_as_dri(es_tj_buf *b) { s_exif_behind(b, 0xDD); }
 static void b_exif_as_exp(es_tj_buf *b) { s_exif_behind(b, 0xDF); }
 static void b_exif_as_dhp(es_tj_buf *b) { s_exif_behind(b, 0xDE); }
+/* Table segments whose tables do not fill their length (T.81 B.2.4.2,
+ * B.2.4.3): bytes no decoder reads. */
+static void b_exif_as_dht(es_tj_buf *b) { s_exif_behind(b, 0xC4); }
+static void b_dht_bytes_after(es_tj_buf *b) /* one table of one code, then 9 bytes */
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xC4\x00\x1D\x00\x00\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x00"
+             "GPS 48.85");
+    s_valid(b);
+}
+static void b_dht_too_short(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xC4\x00\x07GPS48");
+    s_valid(b);
+}
+static void b_dht_codes_past_end(es_tj_buf *b) /* 12 codes, 3 values */
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xC4\x00\x16\x10\x00\x0C\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x03");
+    s_valid(b);
+}
+static void b_dac_odd(es_tj_buf *b)
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xCC\x00\x05\x00\x10\x00");
+    s_valid(b);
+}
 /* A scan header with bytes past its one component's. */
 static void b_sos_with_extra(es_tj_buf *b)
 {
@@ -777,6 +805,16 @@ static const s_bad s_bad_cases[] = {
      "offset 2: EXP segment declares length 38, but one has 3", ""},
     {"Exif behind a DHP marker", b_exif_as_dhp, ES_ERR_JPEG_BAD_LENGTH,
      "offset 2: DHP frame header declares length 38, but one of 77 components has 239", ""},
+    {"Exif behind a DHT marker", b_exif_as_dht, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DHT segment's Huffman table 1 declares 797 codes, but a table has at most 256", ""},
+    {"DHT with bytes after its table", b_dht_bytes_after, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DHT segment has 9 bytes after its 1 Huffman table, fewer than a table's 17-byte header", ""},
+    {"DHT too short for a table", b_dht_too_short, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DHT segment declares length 7, too short for a Huffman table (19 bytes", ""},
+    {"DHT table with more codes than bytes", b_dht_codes_past_end, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DHT segment's Huffman table 1 declares 12 codes, but fewer bytes are left", ""},
+    {"DAC of an odd length", b_dac_odd, ES_ERR_JPEG_BAD_LENGTH,
+     "offset 2: DAC segment declares length 5, but its conditioning tables take 2 bytes each", ""},
     {"scan header with extra bytes", b_sos_with_extra, ES_ERR_JPEG_BAD_LENGTH,
      "offset 128: SOS scan header declares length 10, but one of 1 component has 8", ""},
     {"frame header too short", b_sof_too_short, ES_ERR_JPEG_BAD_LENGTH,
