@@ -73,6 +73,10 @@ static void s_usage(FILE *out)
                  "  --dry-run              list what would be done, one JSON line per key on stdout\n"
                  "                         ({\"action\":\"strip\"|\"skipped\"|\"refused\"|...,\"key\",\n"
                  "                         \"size\",\"reason\"}); only lists SOURCE and HEADs DEST\n"
+                 "  --rewrite              also write again the copies that record the same\n"
+                 "                         source (made by an older exifstrip, before a newer\n"
+                 "                         rule): each costs a GET and a PUT; a rerun rewrites\n"
+                 "                         them all again (resume with --start-after)\n"
                  "  --report FILE          write a JSON line per refused key to FILE (the DLQ\n"
                  "                         report's format; the file is rewritten by each run);\n"
                  "                         default: to EXIFSTRIP_DLQ_URL when set, else refusals\n"
@@ -136,6 +140,7 @@ typedef struct s_args {
     long page_size;
     long progress_s;
     bool dry_run;
+    bool rewrite;
     char **shared; /* the worker settings' flags, for es_cfg_load_some */
     int nshared;
 } s_args;
@@ -152,6 +157,8 @@ static int s_parse_args(int argc, char **argv, s_args *a)
             return ES_EXIT_OK;
         } else if (!strcmp(arg, "--dry-run")) {
             a->dry_run = true;
+        } else if (!strcmp(arg, "--rewrite")) {
+            a->rewrite = true;
         } else if ((v = es_cli_opt_value(argc, argv, &i, "--report", &missing)) != NULL) {
             a->report_path = v;
         } else if ((v = es_cli_opt_value(argc, argv, &i, "--start-after", &missing)) != NULL) {
@@ -325,6 +332,7 @@ int es_cmd_backfill(int argc, char **argv)
                                  .start_after = a.start_after,
                                  .page_size = (int)a.page_size,
                                  .dry_run = a.dry_run,
+                                 .rewrite = a.rewrite,
                                  .plan = stdout,
                                  .count_ahead = a.progress_s > 0 || isatty(STDERR_FILENO)};
         b = es_backfill_new(&r.env, &opts);

@@ -210,7 +210,11 @@ static void s_plan_line(es_backfill *b, const s_item *it, bool write, const es_j
 
 static void s_run_item(es_backfill *b, const s_item *it)
 {
-    es_job_object obj = {.bucket = b->bucket, .key = it->key, .size = it->size, .has_size = true};
+    es_job_object obj = {.bucket = b->bucket,
+                         .key = it->key,
+                         .size = it->size,
+                         .has_size = true,
+                         .rewrite = b->opts.rewrite};
     snprintf(obj.source.bucket, sizeof obj.source.bucket, "%s", b->bucket);
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", it->etag);
     es_job_result res;

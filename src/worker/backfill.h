@@ -3,7 +3,8 @@
  * every key with a configured suffix through the worker's job
  * (es_job_run_object) on cfg->concurrency threads. A key whose copy in B
  * already records the same source ETag costs one HEAD (no GET), so a second
- * run is cheap and an interrupted one simply resumes. In dry-run mode each
+ * run is cheap and an interrupted one simply resumes (with rewrite, such a
+ * copy is written again from the source). In dry-run mode each
  * key gets only the job's decision (es_job_plan_object: one HEAD) and one
  * line on the plan stream.
  *
@@ -30,6 +31,8 @@ typedef struct es_backfill_opts {
     const char *start_after; /* NULL or "": from the first key */
     int page_size;           /* keys per ListObjectsV2 request, 1..1000; 0 = 1000 */
     bool dry_run;            /* decide only: one line per key on plan */
+    bool rewrite;            /* copies in B that record the same source are written again
+                                (es_job_object.rewrite) instead of skipped */
     bool count_ahead;        /* a thread lists everything first (pages of 1000, keys not
                                 kept) to know the total early, for the ETA */
     FILE *plan;              /* dry run: "strip\tKEY\tSIZE" / "skip\tKEY\tREASON" lines */

@@ -4,8 +4,9 @@
  * written at once with If-None-Match: * (most keys are new: no HEAD); only
  * when B already has the key (412, or 409) is B's object HEADed and the
  * ordering decided as below. Otherwise B is HEADed first: nothing is done
- * when B already holds this or a newer source version, and the write is
- * conditional on what the HEAD saw (a lost race re-checks). The body of a
+ * when B already holds this or a newer source version (unless the object
+ * is to be rewritten: backfill --rewrite), and the write is conditional on
+ * what the HEAD saw (a lost race re-checks). The body of a
  * lost PutObject is sent again only when the re-check ordered it by
  * sequencers; otherwise A is read again, pinned, as that GET is the only
  * check that A still holds the source (with deletes propagated, a version
@@ -75,13 +76,13 @@ static bool s_write_unchecked(const es_job_env *env, const es_job_object *obj, c
 
 /* Settles res as written (true) when found, B's object, is the one a write
  * of this job made after all: its answer was lost and its retry found the
- * key taken, and B records this source and wopt's write id; kept (NULL
+ * key taken, and B records what wopt's writes record; kept (NULL
  * before any write) then holds what was written, hres is the deciding HEAD. */
-static bool s_written_by_this_job(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
+static bool s_written_by_this_job(const es_job_env *env, const es_job_kept *kept,
                                   const es_s3_write_options *wopt, const es_s3_object_info *found,
                                   const es_aws_result *hres, es_job_result *res)
 {
-    if (!kept || !kept->sent || !es_dest_written_by(&obj->source, wopt->write_id, found))
+    if (!kept || !kept->sent || !es_dest_written_by(wopt->source, wopt->write_id, found))
         return false;
     *res = kept->res;
     es_job_copy_request_id(res, hres); /* the HEAD decided, not the write whose lost race led to it */
@@ -105,7 +106,7 @@ static void s_after_last_conflict(const es_job_env *env, const es_job_object *ob
         es_aws_result hres;
         es_aws_result_clear(&hres);
         es_err rc = es_s3_head_object(env->s3, env->cfg->dest_bucket, obj->key, &dest, &hres);
-        if (s_written_by_this_job(env, obj, kept, wopt, rc == ES_OK ? &dest : NULL, &hres, res))
+        if (s_written_by_this_job(env, kept, wopt, rc == ES_OK ? &dest : NULL, &hres, res))
             return;
     }
     es_job_set_outcome(res, ES_JOB_RETRY, ES_ERR_PRECONDITION,
@@ -113,15 +114,30 @@ static void s_after_last_conflict(const es_job_env *env, const es_job_object *ob
                        env->cfg->dest_bucket, writes);
 }
 
+/* A rewrite of a copy that records this source (es_job_object.rewrite)
+ * records what that copy did, and what the job knows that it lacks: a
+ * listing has no sequencer (a worker's copy keeps the one that orders later
+ * events of the key) and no version id. */
+static void s_rewrite_record(const es_s3_source_id *copy, es_s3_source_id *recorded)
+{
+    if (!recorded->bucket[0])
+        memcpy(recorded->bucket, copy->bucket, sizeof recorded->bucket);
+    if (!recorded->version_id[0])
+        memcpy(recorded->version_id, copy->version_id, sizeof recorded->version_id);
+    if (!recorded->sequencer[0])
+        memcpy(recorded->sequencer, copy->sequencer, sizeof recorded->sequencer);
+}
+
 /* HEADs B's object and decides whether to write it (on the condition set in
- * wopt) or settle the object (res filled, false returned): skipped, or
- * stripped when B's object is the one a write of this job made after all
- * (s_written_by_this_job). The HEAD's request id is the one that decided. When it
- * writes, *resend (if not NULL) says whether a kept body may be sent as it is
- * (es_dest_may_resend). */
+ * wopt, recording *recorded, which wopt->source points to) or settle the
+ * object (res filled, false returned): skipped, or stripped when B's object
+ * is the one a write of this job made after all (s_written_by_this_job). A
+ * rewrite replaces a copy of this very source too, if B still holds it. The
+ * HEAD's request id is the one that decided. When it writes, *resend (if not
+ * NULL) says whether a kept body may be sent as it is (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
-                                es_s3_object_info *dest, es_s3_write_options *wopt, bool *resend,
-                                es_job_result *res)
+                                es_s3_object_info *dest, es_s3_write_options *wopt, es_s3_source_id *recorded,
+                                bool *resend, es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_aws_result hres;
@@ -135,14 +151,22 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         return false;
     }
     const es_s3_object_info *found = rc == ES_OK ? dest : NULL;
-    if (s_written_by_this_job(env, obj, kept, wopt, found, &hres, res))
+    if (s_written_by_this_job(env, kept, wopt, found, &hres, res))
         return false;
+    *recorded = obj->source;
     switch (es_dest_decide(&obj->source, found, wopt)) {
     case ES_DEST_WRITE:
         if (resend)
             *resend = es_dest_may_resend(&obj->source, found, s_version_deletes_matter(env, obj));
         return true;
     case ES_DEST_SAME:
+        if (obj->rewrite) {
+            s_rewrite_record(&dest->source, recorded);
+            wopt->if_match = dest->etag[0] ? dest->etag : "*";
+            if (resend)
+                *resend = false; /* A is read again: the copy is made anew */
+            return true;
+        }
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
                            bucket);
         return false;
@@ -215,14 +239,15 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     bool unchecked = s_write_unchecked(env, obj, msg);
     es_s3_object_info dest; /* wopt.if_match may point into it */
     char write_id[ES_WRITE_ID_SIZE];
-    es_s3_write_options wopt = {.source = &obj->source,
+    es_s3_source_id recorded = obj->source; /* what the writes record (s_check_destination) */
+    es_s3_write_options wopt = {.source = &recorded,
                                 .if_none_match = unchecked,
                                 .write_id = es_write_id_new(write_id) ? write_id : NULL};
     es_job_kept kept = {0};
     int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
         bool resend = false;
-        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &resend, res))
+        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &recorded, &resend, res))
             break;
         if (!resend && !s_read_again(env, obj, writes > 0, &kept, res))
             break;
@@ -246,8 +271,9 @@ bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_
 {
     memset(res, 0, sizeof *res);
     es_s3_object_info dest;
-    es_s3_write_options wopt = {.source = &obj->source};
-    return s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, NULL, res);
+    es_s3_source_id recorded = obj->source;
+    es_s3_write_options wopt = {.source = &recorded};
+    return s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, &recorded, NULL, res);
 }
 
 void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,

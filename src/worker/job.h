@@ -78,6 +78,9 @@ typedef struct es_job_object {
     bool has_size;
     bool removed;       /* removed from the source: propagate the delete (propagate_delete.h) */
     bool delete_marker; /* removed: by a delete marker (source.version_id is the marker's) */
+    bool rewrite;       /* B's copy is written again even when it records this source (backfill
+                           --rewrite: copies made by an older exifstrip); the new copy keeps what
+                           that one recorded (the sequencer that orders later events) */
 } es_job_object;
 
 typedef struct es_job_message {

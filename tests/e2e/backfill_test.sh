@@ -6,7 +6,8 @@
 # object; a prefix run in small pages strips exactly its keys (exit 0); the
 # full run leaves B exact (each object equal to `exifstrip strip` of its
 # source) and reports each refusal (exit 2); a second run GETs no done key
-# and reports to the report queue; a run interrupted by SIGINT (and one
+# and reports to the report queue; --rewrite writes again the copies an older
+# exifstrip made (a plain run skips them); a run interrupted by SIGINT (and one
 # killed with SIGKILL) resumes and completes, and its --start-after hint,
 # pasted into bash, is the exact key even when that key holds control, bidi
 # and separator characters (printed escaped); a second signal abandons the
@@ -153,6 +154,40 @@ t_second_run_gets_no_done_key() {
     check_eq "HEADs of B" "$(e2e_requests "$seq" "r.get('action')=='HeadObject' and r.get('bucket')=='$E2E_B'")" 185
     check_eq "writes to B" "$(e2e_requests "$seq" "r.get('bucket')=='$E2E_B' and r.get('method') in ('PUT','POST')")" 0
     check "EXIFSTRIP_METRICS=off: no metrics record" "$E2E_PY" "$EMF_CHECK" --none "$S/err"
+}
+
+# --rewrite: copies that record the same source but were made by an older
+# exifstrip (here: the photo as uploaded, with the metadata the worker
+# records) are skipped by a plain run and written again by --rewrite, which
+# keeps the sequencer they recorded; a dry run lists them as to strip.
+t_rewrite_replaces_old_copies() {
+    local k etag seq tops=()
+    for k in "${MATCHED[@]}"; do case $k in top*) tops+=("$k") ;; esac; done
+    check_eq "top keys" "${#tops[@]}" 20
+    for k in "${tops[@]}"; do
+        etag=$(emu_s3 HEAD "$SRC" "$k" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: "\(.*\)"$/\1/p')
+        emu_s3 PUT "$E2E_B" "$k" --data-binary "@${ORIG[$k]}" -H "x-amz-meta-exifstrip-source-bucket: $SRC" \
+            -H "x-amz-meta-exifstrip-source-etag: $etag" -H "x-amz-meta-exifstrip-source-sequencer: 0B00" \
+            >/dev/null || { es_fail "replacing B's copy of '$k' failed"; return 1; }
+    done
+    s_backfill "s3://$SRC/top " "s3://$E2E_B"
+    check_eq "plain run: exit status" "$RC" 0
+    check "plain run: every old copy skipped" grep -q 'stripped 0, already done 20, refused 0' "$S/out"
+    emu_s3 GET "$E2E_B" "${tops[0]}" -o "$S/old.jpg"
+    "$EXIFSTRIP" inspect --json "$S/old.jpg" >"$S/inspect.json" 2>/dev/null
+    check "the old copy still carries GPS" grep -q '"gps":true' "$S/inspect.json"
+    s_backfill --rewrite --dry-run "s3://$SRC/top " "s3://$E2E_B"
+    check_eq "dry run: keys to strip" "$(grep -c '"action":"strip"' "$S/out")" 20
+    seq=$(e2e_log_seq)
+    s_backfill --rewrite "s3://$SRC/top " "s3://$E2E_B"
+    check_eq "--rewrite: exit status" "$RC" 0
+    check "--rewrite: every copy written again" grep -q 'stripped 20, already done 0, refused 0, gone 0, failed 0' "$S/out"
+    check_eq "--rewrite: GETs of $SRC" "$(e2e_requests "$seq" "r.get('action')=='GetObject' and r.get('bucket')=='$SRC'")" 20
+    for k in "${tops[@]}"; do
+        e2e_expect_stripped "$k" "${ORIG[$k]}" "$SRC" || break
+    done
+    emu_s3 HEAD "$E2E_B" "${tops[0]}" >"$S/headers"
+    check "the rewritten copy keeps the sequencer" grep -qi "^x-amz-meta-exifstrip-source-sequencer: 0B00" "$S/headers"
 }
 
 # Starts a backfill of deep/ into D in the background (GETs slowed down),
@@ -303,6 +338,7 @@ if s_setup; then
     es_run t_prefix_in_small_pages
     es_run t_full_run_exact_b_and_refusals
     es_run t_second_run_gets_no_done_key
+    es_run t_rewrite_replaces_old_copies
     es_run t_interrupted_runs_resume
     es_run t_resume_hint_is_shell_safe
     es_run t_second_signal_abandons_running_keys

@@ -1036,6 +1036,77 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
     es_wfix_teardown(&s_w);
 }
 
+/* backfill --rewrite (es_job_object.rewrite): a copy that records this very
+ * source but was made by an older exifstrip (here the photo as uploaded) is
+ * skipped by a plain run and written again by a rewrite, recording what the
+ * copy recorded: the worker's sequencer still orders a later event of an
+ * older upload (skipped). The rewrite is conditional on the copy its HEAD
+ * saw: one whose PutObject is held back while a worker writes a newer
+ * upload's copy looks again, finds A changed (gone) and keeps that copy. */
+static void test_rewrite_replaces_a_copy_of_the_same_source(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("bf.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    es_s3_source_id old = {0};
+    snprintf(old.bucket, sizeof old.bucket, "%s", s_w.src);
+    snprintf(old.etag, sizeof old.etag, "%s", rec.etag);
+    snprintf(old.sequencer, sizeof old.sequencer, "0B00000000000000");
+    es_s3_write_options wopt = {.source = &old};
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "bf.jpg", jpeg, len, "image/jpeg", &wopt, &ares) == ES_OK);
+
+    es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    S_CHECK_REQUESTS(seq, "bf.jpg", 1, 0, 0);
+
+    obj.rewrite = true;
+    seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    S_CHECK_STRIPPED(&res, len);
+    S_CHECK_REQUESTS(seq, "bf.jpg", 1, 1, 1);
+    s_check_output("bf.jpg", jpeg, len);
+    es_s3_object_info info;
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, "bf.jpg", &info, &ares) == ES_OK);
+    CHECK_STR_EQ(info.source.bucket, s_w.src);
+    CHECK_STR_EQ(info.source.etag, rec.etag);
+    CHECK_STR_EQ(info.source.sequencer, "0B00000000000000");
+    es_event_record older = rec;
+    snprintf(older.sequencer, sizeof older.sequencer, "0A");
+    es_job_message msg = s_msg("{}");
+    msg.receive_count = 2;
+    es_job_run_record(&s_env, &msg, &older, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "newer source version");
+
+    /* the older copy again (a newer upload's copy would have the rewrite's bytes) */
+    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "bf.jpg", jpeg, len, "image/jpeg", &wopt, &ares) == ES_OK);
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
+    s_bg_job up;
+    memset(&up, 0, sizeof up);
+    REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    pthread_join(up.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(up.res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
+    char seqr[128];
+    s_dest_sequencer("bf.jpg", seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0F");
+    if (up.jpeg)
+        s_check_output("bf.jpg", up.jpeg, up.len);
+    free(up.jpeg);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_version_id_pins_the_get(void)
 {
     SETUP();
@@ -1791,6 +1862,7 @@ int main(void)
     ES_RUN(test_last_write_answer_lost);
     ES_RUN(test_kept_body_freed_on_failures);
     ES_RUN(test_backfill_lost_race_keeps_the_newer_copy);
+    ES_RUN(test_rewrite_replaces_a_copy_of_the_same_source);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
     ES_RUN(test_multipart_output);
