@@ -1001,6 +1001,31 @@ static void *s_upload_newer(void *arg)
     return s_bg_job_run(up);
 }
 
+/* Runs obj's job (the listed v1) while its PutObject is held back and a
+ * worker writes the newer v2's copy (s_upload_newer): the job's write fails
+ * its condition, the re-check GETs v1 pinned to its ETag and finds A
+ * changed: gone, and B keeps v2's copy. */
+static void s_race_newer_upload(const es_job_object *obj)
+{
+    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
+    s_bg_job up;
+    memset(&up, 0, sizeof up);
+    REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
+    es_job_result res;
+    es_job_run_object(&s_env, obj, NULL, &res);
+    pthread_join(up.thread, NULL);
+    es_itest_clear_faults();
+    CHECK_INT_EQ(up.res.outcome, ES_JOB_STRIPPED);
+    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
+    CHECK_INT_EQ(res.code, ES_ERR_PRECONDITION);
+    char seqr[128];
+    s_dest_sequencer("bf.jpg", seqr, sizeof seqr);
+    CHECK_STR_EQ(seqr, "0F");
+    if (up.jpeg)
+        s_check_output("bf.jpg", up.jpeg, up.len);
+    free(up.jpeg);
+}
+
 /* Without sequencers to compare (backfill: a listing has none), a write that
  * lost its race is not resent from the body stripped before: backfill's
  * PutObject of v1 is held back while a worker writes the newer v2; the
@@ -1013,25 +1038,9 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
     size_t len = 0;
     uint8_t *jpeg = s_put_sized_source("bf.jpg", &len, &rec); /* v1, as listed */
     REQUIRE(jpeg != NULL);
-    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
-    s_bg_job up;
-    memset(&up, 0, sizeof up);
-    REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
-    es_job_result res;
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    pthread_join(up.thread, NULL);
-    es_itest_clear_faults();
-    CHECK_INT_EQ(up.res.outcome, ES_JOB_STRIPPED);
-    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
-    CHECK_INT_EQ(res.code, ES_ERR_PRECONDITION);
-    char seqr[128];
-    s_dest_sequencer("bf.jpg", seqr, sizeof seqr);
-    CHECK_STR_EQ(seqr, "0F");
-    if (up.jpeg)
-        s_check_output("bf.jpg", up.jpeg, up.len);
-    free(up.jpeg);
+    s_race_newer_upload(&obj);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
@@ -1088,21 +1097,7 @@ static void test_rewrite_replaces_a_copy_of_the_same_source(void)
 
     /* the older copy again (a newer upload's copy would have the rewrite's bytes) */
     REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "bf.jpg", jpeg, len, "image/jpeg", &wopt, &ares) == ES_OK);
-    REQUIRE(es_itest_s3_fault("PutObject", s_w.dst, "bf.jpg", "\"delay_ms\":1500,\"times\":1") == 0);
-    s_bg_job up;
-    memset(&up, 0, sizeof up);
-    REQUIRE(pthread_create(&up.thread, NULL, s_upload_newer, &up) == 0);
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    pthread_join(up.thread, NULL);
-    es_itest_clear_faults();
-    CHECK_INT_EQ(up.res.outcome, ES_JOB_STRIPPED);
-    CHECK_INT_EQ(res.outcome, ES_JOB_GONE);
-    char seqr[128];
-    s_dest_sequencer("bf.jpg", seqr, sizeof seqr);
-    CHECK_STR_EQ(seqr, "0F");
-    if (up.jpeg)
-        s_check_output("bf.jpg", up.jpeg, up.len);
-    free(up.jpeg);
+    s_race_newer_upload(&obj);
     free(jpeg);
     es_wfix_teardown(&s_w);
 }
