@@ -46,9 +46,10 @@
  *   SOFn or DHP whose length is not 8 + 3   ES_ERR_JPEG_BAD_LENGTH (T.81 B.2.2, B.2.3,
  *   x its component count (1..255), SOS    B.2.4.4, B.3.2, B.3.3;
  *   not 6 + 2 x its (1..4), DRI not 4,     s_check_structural_length)
- *   EXP not 3, DAC not 2 + 2 x its tables
- *   DHT whose Huffman tables do not fill   ES_ERR_JPEG_BAD_LENGTH (B.2.4.2; as
- *   its length exactly                     libjpeg-turbo; tables.h)
+ *   EXP not 3
+ *   DQT, DHT, DAC whose tables do not fill ES_ERR_JPEG_BAD_LENGTH; a table no decoder
+ *   their length, or name a destination    accepts: ES_ERR_JPEG_BAD_MARKER (B.2.4; as
+ *   or bounds no decoder accepts           libjpeg-turbo reads them; tables.h)
  *   JPG, JPGn, RES (0x02-0xBF) segments     ES_ERR_JPEG_BAD_MARKER (reserved: no decoder
  *                                             reads them; s_reserved_segment)
  *   DQT DHT DAC DRI, SOFn, SOS + entropy      kept byte for byte, wherever they appear
@@ -143,8 +144,8 @@ struct es_jpeg_stripper {
     uint32_t body_left; /* bytes of the declared length still to come */
     bool trimmed;       /* a kept segment reduced to its header: the rest of the body is dropped */
     bool after_soi;     /* the next marker is the first one after SOI */
-    bool dht;           /* the segment is a DHT, checked as its body passes */
-    es_jpeg_dht_check dht_check;
+    bool table;         /* the segment is a DQT, DHT or DAC, checked as its body passes */
+    es_jpeg_table_check table_check;
     uint8_t last_marker; /* the last complete segment, for truncation messages */
     uint64_t last_offset;
     uint64_t trailer_start;
@@ -576,7 +577,7 @@ static es_err s_icc_finish_first(es_jpeg_stripper *s)
  * (B.2.2, B.2.3, B.2.4.4, B.3.2, B.3.3): a frame header (SOFn, and DHP's
  * of the same form) is 6 bytes and 3 per component after its length field
  * (at least one component), a scan header 4 and 2 per component (1 to 4),
- * DRI 2 and EXP 1, and DAC 2 per table (B.2.4.3). Anything else is not that segment and is no longer kept
+ * DRI 2 and EXP 1 (table segments: tables.h). Anything else is not that segment and is no longer kept
  * as one: a metadata segment whose marker was damaged into one of these
  * (APP1 -> SOF1 is one bit) would carry its contents, GPS included, into the
  * output. Decoders refuse such a file too. */
@@ -585,11 +586,6 @@ static es_err s_check_structural_length(es_jpeg_stripper *s, es_jpeg_cursor *c, 
 {
     const char *name = es_jpeg_marker_name(code);
     bool frame = s->seg.kind == ES_JPEG_KIND_FRAME || code == ES_JPEG_M_DHP;
-    if (code == ES_JPEG_M_DAC && body % 2 != 0)
-        return S_FAIL(s, ES_ERR_JPEG_BAD_LENGTH,
-                      "offset %llu: DAC segment declares length %u, but its conditioning tables take 2 bytes "
-                      "each",
-                      S_LLU(at), (unsigned)s->declared);
     if (code == ES_JPEG_M_DRI || code == ES_JPEG_M_EXP) {
         unsigned want = code == ES_JPEG_M_DRI ? 4 : 3;
         if (body + 2 == want)
@@ -656,9 +652,9 @@ static es_err s_step_seghdr(es_jpeg_stripper *s, es_jpeg_cursor *c)
     s->seg.kind = es_jpeg_classify(code, p + 2, peek);
     es_jpeg_ident(p + 2, peek, s->seg.ident);
     ES_GUARD(s_check_structural_length(s, c, at, code, body));
-    s->dht = code == ES_JPEG_M_DHT;
-    if (s->dht)
-        ES_GUARD(es_jpeg_dht_check_begin(&s->dht_check, (uint32_t)body, at, &s->error));
+    s->table = es_jpeg_table_marker(code);
+    if (s->table)
+        ES_GUARD(es_jpeg_table_check_begin(&s->table_check, code, (uint32_t)body, at, &s->error));
     s->seg.kept = es_jpeg_policy_keeps(&s->policy, s->seg.kind);
     if (code == ES_JPEG_M_SOS && s->stats.frames == 0)
         return S_FAIL(s, ES_ERR_JPEG_NO_FRAME, "offset %llu: SOS (scan) before any frame header (SOFn)",
@@ -713,9 +709,9 @@ static es_err s_step_body(es_jpeg_stripper *s, es_jpeg_cursor *c)
         size_t n;
         ES_GUARD(es_jpeg_cursor_need(c, 1));
         n = es_jpeg_cursor_take(c, s->body_left, &p);
-        if (s->dht) {
+        if (s->table) {
             size_t used;
-            es_err rc = es_jpeg_dht_check_feed(&s->dht_check, p, n, &used, &s->error);
+            es_err rc = es_jpeg_table_check_feed(&s->table_check, p, n, &used, &s->error);
             if (rc != ES_OK) { /* what was read before the refusal, as when split there */
                 if (s->seg.kept)
                     ES_GUARD(s_emit(s, p, used));

@@ -682,6 +682,13 @@ static void b_exif_as_dhp(es_tj_buf *b) { s_exif_behind(b, 0xDE); }
 /* Table segments whose tables do not fill their length (T.81 B.2.4.2,
  * B.2.4.3): bytes no decoder reads. */
 static void b_exif_as_dht(es_tj_buf *b) { s_exif_behind(b, 0xC4); }
+static void b_exif_as_dqt(es_tj_buf *b) { s_exif_behind(b, 0xDB); }
+static void b_app12_as_dac(es_tj_buf *b) /* APP12 0xEC -> DAC 0xCC: one bit */
+{
+    es_tj_soi(b);
+    S_PUT(b, "\xFF\xCC\x00\x1A[picture info]GPS=51.50N");
+    s_valid(b);
+}
 static void b_dht_bytes_after(es_tj_buf *b) /* one table of one code, then 9 bytes */
 {
     es_tj_soi(b);
@@ -805,8 +812,13 @@ static const s_bad s_bad_cases[] = {
      "offset 2: EXP segment declares length 38, but one has 3", ""},
     {"Exif behind a DHP marker", b_exif_as_dhp, ES_ERR_JPEG_BAD_LENGTH,
      "offset 2: DHP frame header declares length 38, but one of 77 components has 239", ""},
-    {"Exif behind a DHT marker", b_exif_as_dht, ES_ERR_JPEG_BAD_LENGTH,
-     "offset 2: DHT segment's Huffman table 1 declares 797 codes, but a table has at most 256", ""},
+    {"Exif behind a DHT marker", b_exif_as_dht, ES_ERR_JPEG_BAD_MARKER,
+     "offset 2: DHT segment's Huffman table 1 has class and destination byte 0x45, which no decoder accepts",
+     ""},
+    {"Exif behind a DQT marker", b_exif_as_dqt, ES_ERR_JPEG_BAD_MARKER,
+     "offset 2: DQT segment's quantization table 1 has class and destination byte 0x45", ""},
+    {"APP12 text behind a DAC marker", b_app12_as_dac, ES_ERR_JPEG_BAD_MARKER,
+     "offset 2: DAC segment's conditioning table 1 has class and destination byte 0x5B", ""},
     {"DHT with bytes after its table", b_dht_bytes_after, ES_ERR_JPEG_BAD_LENGTH,
      "offset 2: DHT segment has 9 bytes after its 1 Huffman table, fewer than a table's 17-byte header", ""},
     {"DHT too short for a table", b_dht_too_short, ES_ERR_JPEG_BAD_LENGTH,
