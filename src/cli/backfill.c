@@ -73,10 +73,12 @@ static void s_usage(FILE *out)
                  "  --dry-run              list what would be done, one JSON line per key on stdout\n"
                  "                         ({\"action\":\"strip\"|\"skipped\"|\"refused\"|...,\"key\",\n"
                  "                         \"size\",\"reason\"}); only lists SOURCE and HEADs DEST\n"
-                 "  --rewrite              also write again the copies that record the same\n"
+                 "  --rewrite              also make again the copies that record the same\n"
                  "                         source (made by an older exifstrip, before a newer\n"
-                 "                         rule): each costs a GET and a PUT; a rerun rewrites\n"
-                 "                         them all again (resume with --start-after)\n"
+                 "                         rule): each is read from SOURCE and stripped, and\n"
+                 "                         written only when its bytes differ from the copy's\n"
+                 "                         (length and CRC-64/NVME); dry runs list them as\n"
+                 "                         \"rewrite\"\n"
                  "  --report FILE          write a JSON line per refused key to FILE (the DLQ\n"
                  "                         report's format; the file is rewritten by each run);\n"
                  "                         default: to EXIFSTRIP_DLQ_URL when set, else refusals\n"
@@ -356,7 +358,7 @@ int es_cmd_backfill(int argc, char **argv)
         es_backfill_stats st;
         es_backfill_get_stats(b, &st);
         es_backfill_progress_tick(&progress, b, true);
-        status = es_backfill_summary(stdout, &st, a.source_url, a.dest_url, a.dry_run, interrupted,
+        status = es_backfill_summary(stdout, &st, a.source_url, a.dest_url, a.dry_run, a.rewrite, interrupted,
                                      es_progress_elapsed_ms(&progress));
         if (!started)
             status = ES_EXIT_FAILURE;

@@ -38,7 +38,7 @@ void es_backfill_progress_tick(es_progress *p, es_backfill *b, bool final)
 }
 
 int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *source, const char *dest,
-                        bool dry_run, bool interrupted, uint64_t elapsed_ms)
+                        bool dry_run, bool rewrite, bool interrupted, uint64_t elapsed_ms)
 {
     char total[32], in[32], outb[32], took[32];
     es_cli_human_size(st->matched_bytes, total, sizeof total);
@@ -68,7 +68,8 @@ int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *sour
                 st->listing_done ? "" : ", the listing not finished");
     bool incomplete = interrupted || st->list_error != ES_OK || n[ES_JOB_RETRY] > 0;
     if (incomplete) {
-        fprintf(out, "  run the same command again to resume (keys already done cost one HEAD each)");
+        fprintf(out, "  run the same command again to resume (keys already done cost %s)",
+                rewrite ? "a HEAD and a GET each: a copy made alike is not written again" : "one HEAD each");
         if (st->resume_after[0]) {
             char word[ES_CLI_KEY_SHOWN_SIZE]; /* pasted into bash, reads back as the key */
             if (es_cli_shell_word(st->resume_after, word, sizeof word))

@@ -19,8 +19,9 @@ void es_backfill_progress_tick(es_progress *p, es_backfill *b, bool final);
 void es_backfill_progress_format(const es_backfill_stats *st, uint64_t elapsed_ms, char *buf, size_t size);
 
 /* Prints the summary and returns the exit status: 0 all done, 2 some
- * refused, 1 errors (listing failed, keys to retry, interrupted). */
+ * refused, 1 errors (listing failed, keys to retry, interrupted). rewrite:
+ * the run was a --rewrite (a rerun reads every done key again). */
 int es_backfill_summary(FILE *out, const es_backfill_stats *st, const char *source, const char *dest,
-                        bool dry_run, bool interrupted, uint64_t elapsed_ms);
+                        bool dry_run, bool rewrite, bool interrupted, uint64_t elapsed_ms);
 
 #endif

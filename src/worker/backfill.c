@@ -192,7 +192,9 @@ static void s_plan_line(es_backfill *b, const s_item *it, bool write, const es_j
     json_t *line = json_object();
     if (!line)
         return;
-    json_object_set_new(line, "action", json_string(write ? "strip" : es_job_outcome_name(res->outcome)));
+    json_object_set_new(line, "action",
+                        json_string(write ? (res->rewrite ? "rewrite" : "strip")
+                                          : es_job_outcome_name(res->outcome)));
     json_object_set_new(line, "key", json_string(it->key));
     json_object_set_new(line, "size", json_integer((json_int_t)it->size));
     if (!write && res->reason[0])

@@ -35,7 +35,7 @@ typedef struct es_backfill_opts {
                                 (es_job_object.rewrite) instead of skipped */
     bool count_ahead;        /* a thread lists everything first (pages of 1000, keys not
                                 kept) to know the total early, for the ETA */
-    FILE *plan;              /* dry run: "strip\tKEY\tSIZE" / "skip\tKEY\tREASON" lines */
+    FILE *plan;              /* dry run: one JSON line per key (action strip, rewrite, skipped, ...) */
 } es_backfill_opts;
 
 typedef struct es_backfill_stats {

@@ -114,6 +114,13 @@ static void s_after_last_conflict(const es_job_env *env, const es_job_object *ob
                        env->cfg->dest_bucket, writes);
 }
 
+/* What a job's writes record and may leave unsent; its write options point
+ * into it (s_check_destination sets it for each write). */
+typedef struct s_write_plan {
+    es_s3_source_id recorded;
+    es_s3_same_as same; /* a rewrite: the copy's bytes, not written again */
+} s_write_plan;
+
 /* A rewrite of a copy that records this source (es_job_object.rewrite)
  * records what that copy did, and what the job knows that it lacks: a
  * listing has no sequencer (a worker's copy keeps the one that orders later
@@ -129,20 +136,22 @@ static void s_rewrite_record(const es_s3_source_id *copy, es_s3_source_id *recor
 }
 
 /* HEADs B's object and decides whether to write it (on the condition set in
- * wopt, recording *recorded, which wopt->source points to) or settle the
+ * wopt, recording what plan says, which wopt points into) or settle the
  * object (res filled, false returned): skipped, or stripped when B's object
  * is the one a write of this job made after all (s_written_by_this_job). A
- * rewrite replaces a copy of this very source too, if B still holds it. The
+ * rewrite replaces a copy of this very source too, if B still holds it,
+ * unless the new copy has its bytes (its HEAD asks for B's checksum). The
  * HEAD's request id is the one that decided. When it writes, *resend (if not
  * NULL) says whether a kept body may be sent as it is (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
-                                es_s3_object_info *dest, es_s3_write_options *wopt, es_s3_source_id *recorded,
+                                es_s3_object_info *dest, es_s3_write_options *wopt, s_write_plan *plan,
                                 bool *resend, es_job_result *res)
 {
     const char *bucket = env->cfg->dest_bucket;
     es_aws_result hres;
     es_aws_result_clear(&hres);
-    es_err rc = es_s3_head_object(env->s3, bucket, obj->key, dest, &hres);
+    es_err rc = obj->rewrite ? es_s3_head_object_checksum(env->s3, bucket, obj->key, dest, &hres)
+                             : es_s3_head_object(env->s3, bucket, obj->key, dest, &hres);
     es_job_copy_request_id(res, &hres);
     if (rc != ES_OK && rc != ES_ERR_NOT_FOUND) {
         char why[ES_ERRBUF_SIZE];
@@ -153,7 +162,9 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     const es_s3_object_info *found = rc == ES_OK ? dest : NULL;
     if (s_written_by_this_job(env, kept, wopt, found, &hres, res))
         return false;
-    *recorded = obj->source;
+    plan->recorded = obj->source;
+    wopt->unless_same = NULL;
+    res->rewrite = false;
     switch (es_dest_decide(&obj->source, found, wopt)) {
     case ES_DEST_WRITE:
         if (resend)
@@ -161,7 +172,10 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         return true;
     case ES_DEST_SAME:
         if (obj->rewrite) {
-            s_rewrite_record(&dest->source, recorded);
+            s_rewrite_record(&dest->source, &plan->recorded);
+            if (es_s3_same_as_of(dest, &plan->same))
+                wopt->unless_same = &plan->same;
+            res->rewrite = true;
             wopt->if_match = dest->etag[0] ? dest->etag : "*";
             if (resend)
                 *resend = false; /* A is read again: the copy is made anew */
@@ -239,15 +253,15 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     bool unchecked = s_write_unchecked(env, obj, msg);
     es_s3_object_info dest; /* wopt.if_match may point into it */
     char write_id[ES_WRITE_ID_SIZE];
-    es_s3_source_id recorded = obj->source; /* what the writes record (s_check_destination) */
-    es_s3_write_options wopt = {.source = &recorded,
+    s_write_plan plan = {.recorded = obj->source}; /* what the writes record (s_check_destination) */
+    es_s3_write_options wopt = {.source = &plan.recorded,
                                 .if_none_match = unchecked,
                                 .write_id = es_write_id_new(write_id) ? write_id : NULL};
     es_job_kept kept = {0};
     int writes = 0; /* conditional writes sent (a stopped unchecked one is not) */
     for (int attempt = unchecked ? 0 : 1;; attempt++, unchecked = false) {
         bool resend = false;
-        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &recorded, &resend, res))
+        if (!unchecked && !s_check_destination(env, obj, &kept, &dest, &wopt, &plan, &resend, res))
             break;
         if (!resend && !s_read_again(env, obj, writes > 0, &kept, res))
             break;
@@ -265,15 +279,20 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         }
     }
     es_job_kept_free(&kept);
+    if (res->rewrite && res->outcome == ES_JOB_REFUSED) { /* what the website still shows */
+        size_t n = strlen(res->reason);
+        snprintf(res->reason + n, sizeof res->reason - n,
+                 "; bucket %s keeps the copy an older exifstrip made of this source", env->cfg->dest_bucket);
+    }
 }
 
 bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
 {
     memset(res, 0, sizeof *res);
     es_s3_object_info dest;
-    es_s3_source_id recorded = obj->source;
-    es_s3_write_options wopt = {.source = &recorded};
-    return s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, &recorded, NULL, res);
+    s_write_plan plan = {.recorded = obj->source};
+    es_s3_write_options wopt = {.source = &plan.recorded};
+    return s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, &plan, NULL, res);
 }
 
 void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,

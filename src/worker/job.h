@@ -78,9 +78,10 @@ typedef struct es_job_object {
     bool has_size;
     bool removed;       /* removed from the source: propagate the delete (propagate_delete.h) */
     bool delete_marker; /* removed: by a delete marker (source.version_id is the marker's) */
-    bool rewrite;       /* B's copy is written again even when it records this source (backfill
+    bool rewrite;       /* B's copy is made again even when it records this source (backfill
                            --rewrite: copies made by an older exifstrip); the new copy keeps what
-                           that one recorded (the sequencer that orders later events) */
+                           that one recorded (the sequencer that orders later events), and is not
+                           written when it has the copy's bytes (skipped: same length and CRC) */
 } es_job_object;
 
 typedef struct es_job_message {
@@ -115,6 +116,7 @@ typedef struct es_job_result {
     bool warn;      /* logged at warn level though not a failure (a kept foreign copy) */
     bool recheck;   /* retry: a removal found B's key absent on the message's first receive and
                        is looked at again once the visibility timeout has passed (propagate_delete.h) */
+    bool rewrite;   /* the write replaces a copy of the same source (es_job_object.rewrite) */
 } es_job_result;
 
 /* Per-message tally, by outcome. */

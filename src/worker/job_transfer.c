@@ -478,7 +478,13 @@ static void s_transfer(s_run *run, const es_job_object *obj, es_job_result *res)
         res->bytes_removed += stats->removed_bytes[k];
     snprintf(res->orientation, sizeof res->orientation, "%s", es_orient_stripper_result(run->stripper)->note);
     rc = es_s3_upload_finish(run->upload, &run->put_res);
-    run->write_conflict = s_check_write(run->env, rc, &run->put_res, res);
+    if (rc == ES_OK && es_s3_upload_unchanged(run->upload)) /* a rewrite of a copy made alike: the GET decided */
+        es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
+                           "bucket %.200s already holds what this exifstrip makes of this source (the same %llu "
+                           "bytes and CRC-64/NVME): not written again",
+                           run->env->cfg->dest_bucket, (unsigned long long)run->bytes_out);
+    else
+        run->write_conflict = s_check_write(run->env, rc, &run->put_res, res);
     if (rc == ES_OK) {
         es_s3_upload_free(run->upload);
         run->upload = NULL;

@@ -159,7 +159,8 @@ t_second_run_gets_no_done_key() {
 # --rewrite: copies that record the same source but were made by an older
 # exifstrip (here: the photo as uploaded, with the metadata the worker
 # records) are skipped by a plain run and written again by --rewrite, which
-# keeps the sequencer they recorded; a dry run lists them as to strip.
+# keeps the sequencer they recorded; a dry run lists them as "rewrite"; a
+# second --rewrite reads them but writes nothing (made alike).
 t_rewrite_replaces_old_copies() {
     local k etag seq tops=()
     for k in "${MATCHED[@]}"; do case $k in top*) tops+=("$k") ;; esac; done
@@ -177,7 +178,7 @@ t_rewrite_replaces_old_copies() {
     "$EXIFSTRIP" inspect --json "$S/old.jpg" >"$S/inspect.json" 2>/dev/null
     check "the old copy still carries GPS" grep -q '"gps":true' "$S/inspect.json"
     s_backfill --rewrite --dry-run "s3://$SRC/top " "s3://$E2E_B"
-    check_eq "dry run: keys to strip" "$(grep -c '"action":"strip"' "$S/out")" 20
+    check_eq "dry run: keys to rewrite" "$(grep -c '"action":"rewrite"' "$S/out")" 20
     seq=$(e2e_log_seq)
     s_backfill --rewrite "s3://$SRC/top " "s3://$E2E_B"
     check_eq "--rewrite: exit status" "$RC" 0
@@ -188,6 +189,11 @@ t_rewrite_replaces_old_copies() {
     done
     emu_s3 HEAD "$E2E_B" "${tops[0]}" >"$S/headers"
     check "the rewritten copy keeps the sequencer" grep -qi "^x-amz-meta-exifstrip-source-sequencer: 0B00" "$S/headers"
+    seq=$(e2e_log_seq)
+    s_backfill --rewrite "s3://$SRC/top " "s3://$E2E_B"
+    check_eq "--rewrite again: exit status" "$RC" 0
+    check "--rewrite again: every copy already made alike" grep -q 'stripped 0, already done 20, refused 0' "$S/out"
+    check_eq "--rewrite again: writes to B" "$(e2e_requests "$seq" "r.get('bucket')=='$E2E_B' and r.get('method') in ('PUT','POST')")" 0
 }
 
 # Starts a backfill of deep/ into D in the background (GETs slowed down),

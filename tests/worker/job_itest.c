@@ -1049,7 +1049,8 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
  * source but was made by an older exifstrip (here the photo as uploaded) is
  * skipped by a plain run and written again by a rewrite, recording what the
  * copy recorded: the worker's sequencer still orders a later event of an
- * older upload (skipped). The rewrite is conditional on the copy its HEAD
+ * older upload (skipped). A second rewrite reads the source but writes
+ * nothing (the copy has its bytes). The rewrite is conditional on the copy its HEAD
  * saw: one whose PutObject is held back while a worker writes a newer
  * upload's copy looks again, finds A changed (gone) and keeps that copy. */
 static void test_rewrite_replaces_a_copy_of_the_same_source(void)
@@ -1094,6 +1095,13 @@ static void test_rewrite_replaces_a_copy_of_the_same_source(void)
     es_job_run_record(&s_env, &msg, &older, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "newer source version");
+
+    seq = es_wfix_last_seq(); /* made again alike: read, not written */
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "already holds what this exifstrip makes of this source (the same");
+    S_CHECK_REQUESTS(seq, "bf.jpg", 1, 1, 0);
+    s_check_output("bf.jpg", jpeg, len);
 
     /* the older copy again (a newer upload's copy would have the rewrite's bytes) */
     REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "bf.jpg", jpeg, len, "image/jpeg", &wopt, &ares) == ES_OK);
@@ -1322,6 +1330,40 @@ static void test_object_without_message(void)
     CHECK_INT_EQ(res.outcome, ES_JOB_RETRY);
     CHECK(!s_dest_exists(bad));
     free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
+/* A rewrite of a copy whose source the stripper now refuses says that B
+ * keeps the older copy (the website still shows it). */
+static void test_refused_rewrite_says_the_copy_stays(void)
+{
+    SETUP();
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+    REQUIRE(es_wfix_put(&s_w, s_w.src, "old.jpg", png, sizeof png) == ES_OK);
+    char etag[128];
+    REQUIRE(es_wfix_etag(&s_w, s_w.src, "old.jpg", etag, sizeof etag) == ES_OK);
+    es_s3_source_id old = {0};
+    snprintf(old.bucket, sizeof old.bucket, "%s", s_w.src);
+    snprintf(old.etag, sizeof old.etag, "%s", etag);
+    es_s3_write_options wopt = {.source = &old};
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "old.jpg", png, sizeof png, "image/jpeg", &wopt, &ares) ==
+            ES_OK);
+    es_job_object obj = {.bucket = s_w.src, .key = "old.jpg", .size = sizeof png, .has_size = true};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", etag);
+    obj.rewrite = true;
+    s_reports reports = {.answer = ES_OK};
+    es_job_env env = s_env;
+    env.report = s_collect_report;
+    env.report_ctx = &reports;
+    es_job_result res;
+    es_job_run_object(&env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK_STR_CONTAINS(res.reason, "not a JPEG");
+    CHECK_STR_CONTAINS(res.reason, "keeps the copy an older exifstrip made of this source");
+    CHECK_STR_CONTAINS(reports.last, "keeps the copy an older exifstrip made");
+    CHECK(s_dest_exists("old.jpg"));
     es_wfix_teardown(&s_w);
 }
 
@@ -1858,6 +1900,7 @@ int main(void)
     ES_RUN(test_kept_body_freed_on_failures);
     ES_RUN(test_backfill_lost_race_keeps_the_newer_copy);
     ES_RUN(test_rewrite_replaces_a_copy_of_the_same_source);
+    ES_RUN(test_refused_rewrite_says_the_copy_stays);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
     ES_RUN(test_multipart_output);

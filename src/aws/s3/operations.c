@@ -322,16 +322,50 @@ static es_err s_head_done(void *ctx, const es_http_response *resp, es_aws_result
     return s_object_info(resp, ctx);
 }
 
-es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key, es_s3_object_info *info,
-                         es_aws_result *res)
+static es_err s_head_checksum_done(void *ctx, const es_http_response *resp, es_aws_result *res)
+{
+    es_s3_object_info *info = ctx;
+    ES_GUARD(s_head_done(ctx, resp, res));
+    s_checksum_info(resp, &info->checksum);
+    return ES_OK;
+}
+
+static es_err s_head(es_s3_client *c, const char *bucket, const char *key, bool checksum_mode,
+                     es_s3_object_info *info, es_aws_result *res)
 {
     es_s3_object_info scratch;
+    es_aws_header mode = {"x-amz-checksum-mode", "ENABLED"};
     es_aws_request req = {
         .method = "HEAD",
-        .on_success = s_head_done,
+        .headers = checksum_mode ? &mode : NULL,
+        .header_count = checksum_mode ? 1 : 0,
+        .on_success = checksum_mode ? s_head_checksum_done : s_head_done,
         .success_ctx = info ? info : &scratch,
     };
     return es_s3_call(c, bucket, key, &req, NULL, res);
+}
+
+es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key, es_s3_object_info *info,
+                         es_aws_result *res)
+{
+    return s_head(c, bucket, key, false, info, res);
+}
+
+es_err es_s3_head_object_checksum(es_s3_client *c, const char *bucket, const char *key,
+                                  es_s3_object_info *info, es_aws_result *res)
+{
+    return s_head(c, bucket, key, true, info, res);
+}
+
+bool es_s3_same_as_of(const es_s3_object_info *info, es_s3_same_as *same)
+{
+    const es_s3_checksum *ck = &info->checksum;
+    if (!info->has_content_length || strcmp(ck->algorithm, "CRC64NVME") != 0 ||
+        (ck->type[0] && strcmp(ck->type, "FULL_OBJECT") != 0) || strlen(ck->value) >= sizeof same->crc64nvme)
+        return false;
+    same->length = info->content_length;
+    memcpy(same->crc64nvme, ck->value, strlen(ck->value) + 1);
+    return true;
 }
 
 /* ---- put / delete ------------------------------------------------------ */

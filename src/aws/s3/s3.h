@@ -56,6 +56,13 @@ typedef struct es_s3_checksum {
     bool checked;       /* a full-object CRC the GET checks the body against */
 } es_s3_checksum;
 
+/* An object's length and full-object CRC-64/NVME (base64, as S3 states it):
+ * what a write that would not change it is compared with. */
+typedef struct es_s3_same_as {
+    uint64_t length;
+    char crc64nvme[16];
+} es_s3_same_as;
+
 typedef struct es_s3_object_info {
     uint64_t content_length;
     bool has_content_length; /* the answer named one (S3 always does; a chunked answer may not) */
@@ -64,8 +71,12 @@ typedef struct es_s3_object_info {
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
     char write_id[64];       /* x-amz-meta-exifstrip-write-id: the write that made it ("" if absent) */
-    es_s3_checksum checksum; /* GET with checksum_mode only */
+    es_s3_checksum checksum; /* GET with checksum_mode, es_s3_head_object_checksum only */
 } es_s3_object_info;
+
+/* Fills same from info (a HEAD with checksum mode); false when info states
+ * no full-object CRC-64/NVME or no length. */
+bool es_s3_same_as_of(const es_s3_object_info *info, es_s3_same_as *same);
 
 /* How a write may replace what the key holds (S3 conditional writes) and the
  * source identity to record. A failed condition is ES_ERR_PRECONDITION (412)
@@ -73,11 +84,14 @@ typedef struct es_s3_object_info {
  * also answer 409 ConditionalRequestConflict (ES_ERR_CLIENT, HTTP 409) when a
  * concurrent write won. */
 typedef struct es_s3_write_options {
-    const char *if_match;          /* the ETag (with quotes) the key must still have, or NULL */
-    bool if_none_match;            /* the key must not exist yet (If-None-Match: *) */
-    const es_s3_source_id *source; /* written as x-amz-meta-exifstrip-source-*, or NULL */
-    const char *write_id;          /* written as x-amz-meta-exifstrip-write-id, or NULL: tells the
+    const char *if_match;             /* the ETag (with quotes) the key must still have, or NULL */
+    bool if_none_match;               /* the key must not exist yet (If-None-Match: *) */
+    const es_s3_source_id *source;    /* written as x-amz-meta-exifstrip-source-*, or NULL */
+    const char *write_id;             /* written as x-amz-meta-exifstrip-write-id, or NULL: tells the
                                       object this write made from any other write of the same source */
+    const es_s3_same_as *unless_same; /* or NULL: an upload whose whole body fits one PutObject and
+                                         has this length and CRC-64/NVME is not sent at all
+                                         (es_s3_upload_unchanged) */
 } es_s3_write_options;
 
 /* Called with the object's headers once, before any body bytes (may be NULL). */
@@ -107,6 +121,11 @@ ES_MUST_USE es_err es_s3_get_object(es_s3_client *c, const char *bucket, const c
                                     const es_s3_get_options *opt, es_aws_result *res);
 ES_MUST_USE es_err es_s3_head_object(es_s3_client *c, const char *bucket, const char *key,
                                      es_s3_object_info *info, es_aws_result *res);
+/* The same with x-amz-checksum-mode: ENABLED: info->checksum holds the
+ * checksum S3 stores with the object (reading it from an SSE-KMS object
+ * needs kms:Decrypt). */
+ES_MUST_USE es_err es_s3_head_object_checksum(es_s3_client *c, const char *bucket, const char *key,
+                                              es_s3_object_info *info, es_aws_result *res);
 /* Tests and tooling (the worker uploads through es_s3_upload). */
 ES_MUST_USE es_err es_s3_put_object(es_s3_client *c, const char *bucket, const char *key, const uint8_t *body,
                                     size_t len, const char *content_type, es_aws_result *res);
@@ -229,6 +248,10 @@ uint64_t es_s3_upload_sending_ms(const es_s3_upload *u);
  * 412, 409, or 404 NoSuchKey (the object the condition named is gone). A
  * missing bucket (404 NoSuchBucket) is not: nothing there to re-check. */
 bool es_s3_write_condition_lost(es_err rc, const es_aws_result *res);
+/* Whether u's finish sent nothing because its whole body, one part, has the
+ * length and CRC-64/NVME the write options' unless_same names (the key
+ * already holds it). False for NULL. */
+bool es_s3_upload_unchanged(const es_s3_upload *u);
 /* Whether u's finish was a single PutObject that lost its condition
  * (es_s3_write_condition_lost; the body was at most one part), its body
  * kept for es_s3_upload_resend. False for NULL. */

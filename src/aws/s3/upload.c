@@ -55,6 +55,7 @@ struct es_s3_upload {
     int part_count;
     enum s_state state;
     bool resendable; /* finish's lone PutObject failed its condition: the body is kept */
+    bool unchanged;  /* finish sent nothing: the key holds these bytes (opt->unless_same) */
 };
 
 static char *s_dup(const char *s) { return s ? strdup(s) : NULL; }
@@ -310,6 +311,19 @@ bool es_s3_write_condition_lost(es_err rc, const es_aws_result *res)
     return rc == ES_ERR_NOT_FOUND && !(res && strcmp(res->aws_code, "NoSuchBucket") == 0);
 }
 
+/* Whether a lone body of len bytes and this CRC is what opt->unless_same
+ * says the key holds. */
+static bool s_same_as(const es_s3_write_options *opt, size_t len, uint64_t crc)
+{
+    if (!opt || !opt->unless_same || opt->unless_same->length != len)
+        return false;
+    char text[13];
+    es_crc_base64(ES_CRC64NVME, crc, text);
+    return strcmp(text, opt->unless_same->crc64nvme) == 0;
+}
+
+bool es_s3_upload_unchanged(const es_s3_upload *u) { return u && u->state == S_DONE && u->unchanged; }
+
 es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
 {
     if (res)
@@ -324,7 +338,10 @@ es_err es_s3_upload_finish(es_s3_upload *u, es_aws_result *res)
         const uint8_t *body = lent ? u->lent : u->part.bytes;
         size_t len = lent ? u->lent_len : u->part.len;
         uint64_t crc = lent ? es_crc_update(ES_CRC64NVME, 0, body, len) : u->part_crc;
-        rc = es_s3_put_object_crc(u->c, u->bucket, u->key, body, len, crc, u->content_type, u->opt, res);
+        u->unchanged = s_same_as(u->opt, len, crc);
+        rc = u->unchanged
+                 ? ES_OK
+                 : es_s3_put_object_crc(u->c, u->bucket, u->key, body, len, crc, u->content_type, u->opt, res);
         u->resendable = es_s3_write_condition_lost(rc, res);
     } else {
         /* A multipart upload exists, so the buffer (or the lent bytes) holds the last (non-empty) part. */
