@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "aws/sigv4/sigv4.h"
 #include "common/redact.h"
 
@@ -165,6 +166,7 @@ typedef struct s_call {
     char *host;      /* Host header value */
     char *sign_path; /* raw path incl. base path, as the signer wants it */
     char payload_hash[65];
+    long signed_offset; /* the clock offset the last attempt was signed with */
 } s_call;
 
 /* "Name: value" for curl; an empty value must be written "Name;" (curl reads
@@ -208,10 +210,11 @@ static es_err s_attempt(s_call *k, const es_creds *creds, es_http_response *resp
         sh[i + 1].name = (char *)req->headers[i].name;
         sh[i + 1].value = (char *)req->headers[i].value;
     }
+    k->signed_offset = atomic_load(&c->clock_offset);
     es_sigv4_config scfg = {
         .region = c->cfg.region,
         .service = c->svc->name,
-        .date = time(NULL) + atomic_load(&c->clock_offset),
+        .date = time(NULL) + k->signed_offset,
         .creds = creds,
         .payload_hash = k->payload_hash,
         .flags = c->svc->sign_flags,
@@ -326,16 +329,25 @@ static es_err s_prepare(s_call *k)
 enum { S_GIVE_UP, S_RETRY_NOW, S_RETRY_LATER };
 
 /* Decides whether a failed attempt is retried (at once after a clock-skew
- * correction, after a backoff otherwise); *note explains a refusal. */
-static int s_should_retry(es_aws_client *c, const es_retry_class *cls, const es_http_response *resp,
-                          int attempt, bool *skew_fixed, int *last_cost, const char **note)
+ * correction, after a backoff otherwise); *note explains a refusal. The
+ * skew is judged with the offset the attempt was signed with, not the
+ * client's offset now: requests signed together all fail together, and the
+ * first answer's correction must not make the others look unskewed. The one
+ * that changes the offset says so in the log (the host's clock is wrong). */
+static int s_should_retry(es_aws_client *c, const s_call *k, const es_retry_class *cls,
+                          const es_http_response *resp, int attempt, bool *skew_fixed, int *last_cost,
+                          const char **note)
 {
     if (cls->maybe_skew && !*skew_fixed) {
         long delta = 0;
-        long offset = atomic_load(&c->clock_offset);
         const char *date = es_http_headers_get(&resp->headers, "Date");
-        if (es_retry_clock_skew(date, time(NULL) + offset, &delta)) {
-            atomic_store(&c->clock_offset, offset + delta);
+        if (es_retry_clock_skew(date, time(NULL) + k->signed_offset, &delta)) {
+            long expected = k->signed_offset;
+            if (atomic_compare_exchange_strong(&c->clock_offset, &expected, k->signed_offset + delta))
+                ES_LOG(ES_LOG_WARN, "clock.skew_corrected", ES_LF_STR("service", c->svc->name),
+                       ES_LF_INT("offset_s", k->signed_offset + delta),
+                       ES_LF_STR("reason", "the service's clock differs from this host's: requests are "
+                                           "signed for the service's time (check the host's time sync)"));
             *skew_fixed = true;
             *note = "clock skew corrected";
             return attempt < c->cfg.max_attempts ? S_RETRY_NOW : S_GIVE_UP;
@@ -451,7 +463,7 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         }
         if (outcome == S_FAILED)
             break;
-        int next = s_should_retry(c, &cls, resp, attempt, &skew_fixed, &last_cost, &note);
+        int next = s_should_retry(c, &k, &cls, resp, attempt, &skew_fixed, &last_cost, &note);
         if (next == S_RETRY_LATER)
             es_retry_sleep(&c->retry, es_retry_backoff_ms(attempt, ES_RETRY_BASE_MS, ES_RETRY_CAP_MS,
                                                           es_retry_random(&c->retry)));

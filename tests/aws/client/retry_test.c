@@ -14,6 +14,7 @@
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
+#include "../../support/log_capture.h"
 #include "../../support/wait.h"
 #include "aws/client/client.h"
 #include "aws/s3/internal.h"
@@ -543,6 +544,68 @@ static void test_clock_skew_corrected(void)
     es_s3_client_free(c);
 }
 
+typedef struct s_skew_put {
+    es_s3_client *c;
+    pthread_barrier_t *start;
+    es_err rc;
+    es_aws_result res;
+} s_skew_put;
+
+static void *s_skew_put_run(void *arg)
+{
+    s_skew_put *p = arg;
+    pthread_barrier_wait(p->start);
+    p->rc = es_s3_put_object(p->c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &p->res);
+    return NULL;
+}
+
+/* Two requests signed together with the clock an hour behind both get
+ * RequestTimeTooSkewed (the server answers one after the other): the first
+ * answer corrects the offset, and the second, judged by the offset it was
+ * signed with, is re-signed too instead of failing as an auth error. The
+ * correction is logged once (the host's clock is wrong). */
+static void test_clock_skew_concurrent_requests(void)
+{
+    es_s3_client *c = s_s3(3);
+    REQUIRE(c);
+    char hdr[96], date[64];
+    s_http_date(time(NULL) + 3600, date, sizeof date);
+    snprintf(hdr, sizeof hdr, "Date: %s\r\n", date);
+    es_test_http_route skewed = {
+        .method = "PUT",
+        .path = "/bkt/k",
+        .status = 403,
+        .body = "<Error><Code>RequestTimeTooSkewed</Code><Message>too large</Message></Error>",
+        .headers = hdr,
+        .delay_ms = 300,
+        .times = 2};
+    es_test_http_server_add_route(s_srv, &skewed);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    pthread_barrier_t start;
+    REQUIRE(pthread_barrier_init(&start, NULL, 2) == 0);
+    s_skew_put puts[2] = {{.c = c, .start = &start}, {.c = c, .start = &start}};
+    pthread_t t[2];
+    es_logcap_start();
+    for (int i = 0; i < 2; i++)
+        REQUIRE(pthread_create(&t[i], NULL, s_skew_put_run, &puts[i]) == 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    const char *log = es_logcap_text();
+    size_t corrections = 0;
+    for (const char *at = log; (at = strstr(at, "clock.skew_corrected")) != NULL; at++)
+        corrections++;
+    es_logcap_stop();
+    for (int i = 0; i < 2; i++) {
+        CHECK_OK(puts[i].rc);
+        CHECK_INT_EQ(puts[i].res.attempts, 2);
+    }
+    CHECK_INT_EQ(corrections, 1);
+    long off = es_aws_client_clock_offset(es_s3_client_core(c));
+    CHECK(off >= 3595 && off <= 3605);
+    pthread_barrier_destroy(&start);
+    es_s3_client_free(c);
+}
+
 static void test_response_cap(void)
 {
     es_sqs_client *q = s_sqs(3);
@@ -868,6 +931,7 @@ int main(void)
     ES_RUN(test_quota_exhaustion);
     ES_RUN(test_timeout_retried_with_higher_cost);
     ES_RUN(test_clock_skew_corrected);
+    ES_RUN(test_clock_skew_concurrent_requests);
     ES_RUN(test_response_cap);
     ES_RUN(test_large_5xx_body_retried);
     ES_RUN(test_many_response_headers);
