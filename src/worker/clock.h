@@ -34,6 +34,13 @@ uint64_t es_clock_ms(void);
  * timestamps; never for durations. */
 uint64_t es_clock_epoch_ms(void);
 
+/* Milliseconds from stamp_ms, a time on a service's clock (SQS's
+ * SentTimestamp), to the answer that brought it, answered_ms (its Date
+ * header, whole seconds: the middle of that second is taken), so the host's
+ * clock, which may be off by minutes, plays no part; with no answered_ms the
+ * local wall clock stands in. 0 when stamp_ms is later. */
+uint64_t es_clock_since_service_ms(uint64_t answered_ms, uint64_t stamp_ms);
+
 /* Waits on cv (mu held, as pthread_cond_wait) until signalled or until
  * es_clock_ms() reaches deadline_ms (ES_CLOCK_NEVER: no deadline). Returns 0
  * when woken (possibly spuriously), ETIMEDOUT when the deadline passed. */

@@ -164,14 +164,13 @@ static s_item *s_item_from(const es_sqs_message *m)
     it->body_len = it->body ? strlen(it->body) : 0;
     it->receive_count = m->receive_count;
     it->received_ms = es_clock_ms();
-    uint64_t now_ms = es_clock_epoch_ms();
-    if (m->first_receive_ms) {
+    if (m->first_receive_ms) { /* on SQS's clock, not this host's */
         it->has_first_receive = true;
-        it->since_first_receive_ms = now_ms > m->first_receive_ms ? now_ms - m->first_receive_ms : 0;
+        it->since_first_receive_ms = es_clock_since_service_ms(m->answered_ms, m->first_receive_ms);
     }
     if (m->sent_timestamp_ms) {
         it->has_queue_wait = true;
-        it->queue_wait_ms = now_ms > m->sent_timestamp_ms ? now_ms - m->sent_timestamp_ms : 0;
+        it->queue_wait_ms = es_clock_since_service_ms(m->answered_ms, m->sent_timestamp_ms);
     }
     if (!it->message_id || !it->receipt || !it->body) {
         s_item_free(it);

@@ -165,15 +165,21 @@ long es_retry_backoff_ms(int retry, long base_ms, long cap_ms, double unit)
     return (long)(unit * (double)ceiling);
 }
 
-bool es_retry_clock_skew(const char *date_header, time_t local_now, long *offset_s)
+bool es_retry_server_time(const char *date_header, time_t *server)
 {
     if (!date_header || !date_header[0])
         return false;
     const es_curl_api *cu = es_curl_api_get(NULL); /* curl_getdate reads all three HTTP date forms */
     if (!cu)
         return false;
-    time_t server = cu->getdate(date_header, NULL);
-    if (server == (time_t)-1)
+    *server = cu->getdate(date_header, NULL);
+    return *server != (time_t)-1;
+}
+
+bool es_retry_clock_skew(const char *date_header, time_t local_now, long *offset_s)
+{
+    time_t server;
+    if (!es_retry_server_time(date_header, &server))
         return false;
     double diff = difftime(server, local_now);
     if (diff <= ES_RETRY_SKEW_LIMIT_S && diff >= -ES_RETRY_SKEW_LIMIT_S)

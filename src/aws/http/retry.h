@@ -47,6 +47,9 @@ long es_retry_backoff_ms(int retry, long base_ms, long cap_ms, double unit);
  * differs from local_now by more than ES_RETRY_SKEW_LIMIT_S; *offset_s then
  * receives server - local (seconds). */
 bool es_retry_clock_skew(const char *date_header, time_t local_now, long *offset_s);
+/* The time an HTTP Date header states (any of the three HTTP date forms);
+ * false when there is none or it cannot be read. */
+bool es_retry_server_time(const char *date_header, time_t *server);
 
 typedef void (*es_retry_sleep_fn)(void *ctx, long ms);
 typedef double (*es_retry_random_fn)(void *ctx); /* uniform in [0, 1) */

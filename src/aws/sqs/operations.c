@@ -2,6 +2,7 @@
  * the SQS endpoint (configured or regional - never the queue URL's host),
  * Content-Type application/x-amz-json-1.0, X-Amz-Target AmazonSQS.<Action>,
  * QueueUrl in the body. Long polls get a transfer timeout beyond the wait. */
+#include "aws/http/retry.h"
 #include "aws/sqs/sqs.h"
 
 #include <stdio.h>
@@ -134,8 +135,13 @@ static void s_recv_skipped(void *ctx, size_t index, const char *message_id, cons
 static es_err s_recv_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
     s_recv *r = ctx;
-    return es_sqs_json_parse_receive(resp->body.bytes, resp->body.len, &r->msgs, &r->count, s_recv_skipped,
-                                     res);
+    ES_GUARD(es_sqs_json_parse_receive(resp->body.bytes, resp->body.len, &r->msgs, &r->count, s_recv_skipped,
+                                       res));
+    time_t answered;
+    if (es_retry_server_time(es_http_headers_get(&resp->headers, "Date"), &answered) && answered > 0)
+        for (size_t i = 0; i < r->count; i++)
+            r->msgs[i].answered_ms = (uint64_t)answered * 1000u;
+    return ES_OK;
 }
 
 es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages, int wait_seconds,

@@ -36,6 +36,8 @@ typedef struct es_sqs_message {
     int receive_count;          /* ApproximateReceiveCount, 0 if not returned */
     uint64_t sent_timestamp_ms; /* SentTimestamp (Unix epoch ms), 0 if not returned */
     uint64_t first_receive_ms;  /* ApproximateFirstReceiveTimestamp (Unix epoch ms), 0 if not returned */
+    uint64_t answered_ms;       /* SQS's time of the answer that brought it (its Date header, Unix epoch
+                                   ms, whole seconds), 0 if it had none: the clock of the timestamps above */
 } es_sqs_message;
 
 /* Long-polls up to max_messages (1..ES_SQS_MAX_BATCH) for up to wait_seconds (0..20),

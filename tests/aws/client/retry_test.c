@@ -711,15 +711,17 @@ static void test_sqs_request_goes_to_endpoint(void)
     s_route("POST", "/", 200,
             "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"rh\",\"Body\":\"b\","
             "\"Attributes\":{\"ApproximateReceiveCount\":\"2\"}}]}",
-            NULL, 0);
+            "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", 0);
     es_sqs_message *m = NULL;
     size_t n = 0;
     es_aws_result res;
     const char *url = "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs";
     CHECK_OK(es_sqs_receive(q, url, 10, 20, 60, &m, &n, &res));
     CHECK_INT_EQ(n, 1);
-    if (n == 1)
+    if (n == 1) {
         CHECK_INT_EQ(m[0].receive_count, 2);
+        CHECK(m[0].answered_ms == 784111777000ull); /* SQS's time, from its Date header */
+    }
     es_sqs_messages_free(m, n);
     es_test_http_request r;
     REQUIRE(s_nth("POST", 0, &r));
