@@ -197,6 +197,16 @@ long es_health_default_max_age(int wait_seconds) { return 3L * wait_seconds + 30
 
 static int64_t s_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
+/* How long ago a time t the heartbeat states was: how long before the
+ * heartbeat was written (both on the writer's clock), plus the heartbeat's
+ * own age, so that a step of the wall clock since the writing changes
+ * nothing but that age (which the worker renews every second). */
+static int64_t s_ago(const es_health_state *st, int64_t t, int64_t heartbeat_age)
+{
+    int64_t before = st->updated > t ? st->updated - t : 0;
+    return before + heartbeat_age;
+}
+
 /* What a path that is not a regular file is, for the message. */
 static const char *s_kind(mode_t mode)
 {
@@ -224,7 +234,24 @@ es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
                  path, s_kind(sb.st_mode));
         return ES_HEALTH_MISSING;
     }
-    int64_t age = now > (int64_t)sb.st_mtime ? now - (int64_t)sb.st_mtime : 0;
+    es_health_state st;
+    bool has_state = false;
+    es_error err;
+    es_error_clear(&err);
+    bool readable = es_health_read(path, &st, &has_state, &err) == ES_OK;
+    /* The heartbeat was written when its state says (else when its mtime
+     * says). One dated ahead of now was written before the clock was set
+     * back: a live worker has rewritten it since (every second), so how far
+     * ahead it is counts as its age. */
+    int64_t written = readable && has_state && st.updated > 0 ? st.updated : (int64_t)sb.st_mtime;
+    int64_t age = now >= written ? now - written : written - now;
+    if (written > now + max_age_s) {
+        snprintf(summary, size,
+                 "heartbeat file %s is dated %" PRId64 " s ahead of this clock (more than %ld s): the worker "
+                 "has not rewritten it since the clock was set back, so its receiver loop is not running",
+                 path, written - now, max_age_s);
+        return ES_HEALTH_STALE;
+    }
     if (age > max_age_s) {
         snprintf(summary, size,
                  "heartbeat file %s is %" PRId64 " s old (more than %ld s): the worker's receiver "
@@ -232,11 +259,7 @@ es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
                  path, age, max_age_s);
         return ES_HEALTH_STALE;
     }
-    es_health_state st;
-    bool has_state = false;
-    es_error err;
-    es_error_clear(&err);
-    if (es_health_read(path, &st, &has_state, &err) != ES_OK) {
+    if (!readable) {
         snprintf(summary, size, "%s", err.msg);
         return ES_HEALTH_MISSING;
     }
@@ -247,7 +270,7 @@ es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
                  path, age, max_age_s);
         return ES_HEALTH_OK;
     }
-    int64_t since_ok = now - s_max(st.last_receive_ok, st.started);
+    int64_t since_ok = s_ago(&st, s_max(st.last_receive_ok, st.started), age);
     if (st.receive_failures > 0 && since_ok > max_age_s) {
         snprintf(summary, size,
                  "the worker cannot receive from SQS: %u failed receives in a row, %s for %" PRId64
@@ -261,16 +284,16 @@ es_health_verdict es_health_judge(const char *path, int64_t now, long max_age_s,
                             ? (long)st.job_limit + ES_HEALTH_STUCK_GRACE
                             : ES_HEALTH_DEFAULT_STUCK_AFTER;
     if (stuck_after_s > 0 && st.slots > 0 && st.busy >= st.slots && st.newest_job_started > 0 &&
-        now - st.newest_job_started > stuck_after_s) {
+        s_ago(&st, st.newest_job_started, age) > stuck_after_s) {
         snprintf(summary, size,
                  "every job slot (%d) has been busy with the same job for more than %ld s (the "
                  "most recent started %" PRId64 " s ago): the jobs are stuck",
-                 st.slots, stuck_after_s, now - st.newest_job_started);
+                 st.slots, stuck_after_s, s_ago(&st, st.newest_job_started, age));
         return ES_HEALTH_STUCK;
     }
     char last_ok[48];
     if (st.last_receive_ok)
-        snprintf(last_ok, sizeof last_ok, "%" PRId64 " s ago", now - st.last_receive_ok);
+        snprintf(last_ok, sizeof last_ok, "%" PRId64 " s ago", s_ago(&st, st.last_receive_ok, age));
     else
         snprintf(last_ok, sizeof last_ok, "none yet");
     snprintf(summary, size,

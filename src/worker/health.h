@@ -16,6 +16,11 @@
  *   newest_job_started=T  start of the most recently started running job (0: none)
  *   job_limit=S           the longest age limit a job can have (es_job_age_limit of
  *                         the largest object): past it every job is abandoned
+ * The times are wall-clock seconds, but the worker writes each as `updated`
+ * less its age on the monotonic clock, and `health` ages them from
+ * `updated` (plus the heartbeat's own age, judged either way: one dated
+ * ahead was written before the clock was set back), so a step of the wall
+ * clock while jobs run neither makes them look stuck nor hides them.
  * Unknown keys are ignored, so the format can grow. */
 #ifndef ES_WORKER_HEALTH_H
 #define ES_WORKER_HEALTH_H

@@ -133,8 +133,10 @@ struct es_pool {
     pthread_t *workers;
     int nworkers;
     bool receiver_started;
-    int64_t *job_started;       /* per job slot: when its job started (wall seconds), 0 = idle; under mu */
+    uint64_t *job_started;      /* per job slot: es_clock_ms() + 1 when its job started, 0 = idle; under mu */
     es_health_state health;     /* receiver thread only: what the heartbeat file says */
+    uint64_t started_ms;        /* es_clock_ms() + 1 at the start */
+    uint64_t receive_ok_ms;     /* ... at the last successful receive (0: none yet); receiver thread only */
     uint64_t health_written_ms; /* receiver thread only */
     bool touch_failing;         /* receiver thread only */
     bool abandoned;
@@ -193,6 +195,18 @@ static void s_timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t ms)
     es_clock_wait_until(cv, mu, es_clock_ms() + ms);
 }
 
+/* A moment kept as es_clock_ms() + 1 (0: none), as the heartbeat states
+ * it: wall-clock seconds, that many seconds before `updated` (health.h). The
+ * ages are the monotonic clock's, so a step of the wall clock moves every
+ * time in the file with it and the ages `health` judges stay true. */
+static int64_t s_wall_of(uint64_t mark, uint64_t now_ms, int64_t updated)
+{
+    if (!mark)
+        return 0;
+    uint64_t age_s = now_ms + 1 > mark ? (now_ms + 1 - mark) / 1000u : 0;
+    return updated - (int64_t)age_s;
+}
+
 /* Rewrites the heartbeat file (at most every S_HEARTBEAT_EVERY_MS) with the
  * receiver's state and the job slots' (health.h). Receiver thread only. */
 static void s_touch(es_pool *p)
@@ -203,12 +217,14 @@ static void s_touch(es_pool *p)
         return;
     es_health_state *st = &p->health;
     st->updated = (int64_t)time(NULL);
+    st->started = s_wall_of(p->started_ms, now_ms, st->updated);
+    st->last_receive_ok = s_wall_of(p->receive_ok_ms, now_ms, st->updated);
     st->slots = (int)p->slots;
     st->busy = 0;
     st->oldest_job_started = st->newest_job_started = 0;
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < p->slots; i++) {
-        int64_t t = p->job_started[i];
+        int64_t t = s_wall_of(p->job_started[i], now_ms, st->updated);
         if (!t)
             continue;
         st->busy++;
@@ -234,7 +250,7 @@ static void s_note_receive(es_pool *p, es_err rc, const es_aws_result *res)
     if (rc != ES_OK || st->receive_failures > 0)
         p->health_written_ms = 0; /* a failure, or the recovery from one, is written at once */
     if (rc == ES_OK) {
-        st->last_receive_ok = (int64_t)time(NULL);
+        p->receive_ok_ms = es_clock_ms() + 1;
         st->receive_failures = 0;
         st->last_error[0] = '\0';
     } else {
@@ -259,7 +275,7 @@ static int s_job_slot_begin(es_pool *p)
 {
     for (size_t i = 0; i < p->slots; i++)
         if (!p->job_started[i]) {
-            p->job_started[i] = (int64_t)time(NULL);
+            p->job_started[i] = es_clock_ms() + 1;
             return (int)i;
         }
     return -1;
@@ -672,7 +688,7 @@ es_pool *es_pool_new(const es_cfg *cfg, es_s3_client *s3, es_sqs_client *sqs)
     p->queue = calloc(p->qcap, sizeof *p->queue);
     p->job_started = calloc(p->slots, sizeof *p->job_started);
     p->health.pid = (long)getpid();
-    p->health.started = (int64_t)time(NULL);
+    p->started_ms = es_clock_ms() + 1;
     p->health.job_limit = (int64_t)es_job_age_limit(cfg, cfg->max_object_bytes); /* fixed by the settings */
     p->workers = calloc(p->slots, sizeof *p->workers);
     if (!p->queue || !p->workers || !p->job_started || pipe2(p->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)

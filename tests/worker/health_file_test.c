@@ -192,6 +192,32 @@ static void test_judge(void)
     unlink(path);
 }
 
+/* The clock set back or forward: a heartbeat dated ahead of the judge's
+ * clock by more than max-age was written before the clock went back and not
+ * since (stale, said so; never a negative age); the state's times are aged
+ * from the heartbeat's own writing plus its age. */
+static void test_judge_clock_steps(void)
+{
+    char path[128], summary[512];
+    s_tmp_path(path, sizeof path, "hb5");
+    int64_t now = (int64_t)time(NULL);
+    es_health_state st = s_state(now + 3600);
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_STALE);
+    CHECK_STR_CONTAINS(summary, "is dated 3600 s ahead of this clock (more than 90 s)");
+    st = s_state(now + 30); /* written 30 s "ahead": the clock went back a little */
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_OK);
+    CHECK_STR_CONTAINS(summary, "is 30 s old");
+    CHECK_STR_CONTAINS(summary, "last successful receive 31 s ago"); /* 1 s before writing + 30 */
+    st.busy = st.slots;
+    st.oldest_job_started = st.newest_job_started = st.updated - 890; /* 890 + 30 s ago */
+    s_write(path, &st);
+    CHECK_INT_EQ(s_judge(path, now, 90, 900, summary), ES_HEALTH_STUCK);
+    CHECK_STR_CONTAINS(summary, "the most recent started 920 s ago");
+    unlink(path);
+}
+
 static void test_judge_not_a_regular_file(void)
 {
     char path[128], summary[512];
@@ -221,6 +247,7 @@ int main(void)
     ES_RUN(test_write_read_roundtrip);
     ES_RUN(test_symlinks_not_followed);
     ES_RUN(test_judge);
+    ES_RUN(test_judge_clock_steps);
     ES_RUN(test_judge_not_a_regular_file);
     ES_RUN(test_default_max_age);
     return es_test_finish();
