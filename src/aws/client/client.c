@@ -328,6 +328,12 @@ static es_err s_prepare(s_call *k)
 
 enum { S_GIVE_UP, S_RETRY_NOW, S_RETRY_LATER };
 
+/* Whether an answer's error code says the session token expired. */
+static bool s_token_expired(const char *aws_code)
+{
+    return !strcmp(aws_code, "ExpiredToken") || !strcmp(aws_code, "ExpiredTokenException");
+}
+
 /* Decides whether a failed attempt is retried (at once after a clock-skew
  * correction, after a backoff otherwise); *note explains a refusal. The
  * skew is judged with the offset the attempt was signed with, not the
@@ -436,7 +442,7 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         res->code = rc;
         goto out;
     }
-    bool skew_fixed = false;
+    bool skew_fixed = false, creds_renewed = false;
     int last_cost = 0;
     for (int attempt = 1;; attempt++) {
         const char *note = NULL;
@@ -463,6 +469,16 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         }
         if (outcome == S_FAILED)
             break;
+        if (!creds_renewed && attempt < c->cfg.max_attempts && s_token_expired(res->aws_code)) {
+            /* expired by the service's clock, whatever this host's says: fetched anew, sent again */
+            es_creds_expired(c->creds, &creds);
+            creds_renewed = true;
+            ES_LOG(ES_LOG_WARN, "creds.expired", ES_LF_STR("service", c->svc->name),
+                   ES_LF_STR("source", creds.source),
+                   ES_LF_STR("reason", "the service refused the credentials as expired before this host "
+                                       "thought they were: fetched anew (check the host's time sync)"));
+            continue;
+        }
         int next = s_should_retry(c, &k, &cls, resp, attempt, &skew_fixed, &last_cost, &note);
         if (next == S_RETRY_LATER)
             es_retry_sleep(&c->retry, es_retry_backoff_ms(attempt, ES_RETRY_BASE_MS, ES_RETRY_CAP_MS,

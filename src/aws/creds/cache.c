@@ -23,6 +23,7 @@ typedef struct s_cache {
     pthread_mutex_t lock;
     pthread_cond_t done;
     bool have, refreshing;
+    bool refused; /* the service called these expired: fetch anew (they are still served if that fails) */
     es_creds creds;
 } s_cache;
 
@@ -30,7 +31,8 @@ static time_t s_now(const s_cache *c) { return c->clock ? c->clock(c->clock_ctx)
 
 static bool s_fresh(const s_cache *c, time_t now)
 {
-    return c->have && (c->creds.expiration == 0 || now < c->creds.expiration - c->refresh_before);
+    return c->have && !c->refused &&
+           (c->creds.expiration == 0 || now < c->creds.expiration - c->refresh_before);
 }
 
 static bool s_valid(const s_cache *c, time_t now)
@@ -67,6 +69,7 @@ static es_err s_cache_get(void *impl, es_creds *out, es_error *err)
     if (rc == ES_OK) {
         memcpy(&c->creds, &fresh, sizeof fresh);
         c->have = true;
+        c->refused = false;
         memcpy(out, &fresh, sizeof fresh);
     } else if (s_valid(c, s_now(c))) {
         memcpy(out, &c->creds, sizeof *out);
@@ -79,6 +82,18 @@ static es_err s_cache_get(void *impl, es_creds *out, es_error *err)
     pthread_mutex_unlock(&c->lock);
     es_creds_clear(&fresh);
     return rc;
+}
+
+/* The service's clock says they expired, though this host's may not: the
+ * next get fetches anew (unless they were replaced meanwhile). */
+static void s_cache_expired(void *impl, const es_creds *used)
+{
+    s_cache *c = impl;
+    pthread_mutex_lock(&c->lock);
+    if (c->have && !strcmp(c->creds.access_key_id, used->access_key_id) &&
+        !strcmp(c->creds.session_token, used->session_token))
+        c->refused = true;
+    pthread_mutex_unlock(&c->lock);
 }
 
 static void s_cache_destroy(void *impl)
@@ -96,7 +111,10 @@ static es_err s_cache_check(void *impl, es_error *err)
     return es_creds_check(((s_cache *)impl)->source, err);
 }
 
-static const es_creds_provider_vtable s_cache_vtable = {s_cache_get, s_cache_destroy, s_cache_check};
+static const es_creds_provider_vtable s_cache_vtable = {.get = s_cache_get,
+                                                        .destroy = s_cache_destroy,
+                                                        .check = s_cache_check,
+                                                        .expired = s_cache_expired};
 
 es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const es_creds_cache_options *opt)
 {

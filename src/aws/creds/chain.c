@@ -51,7 +51,9 @@ static void s_chain_destroy(void *impl)
     free(c);
 }
 
-static const es_creds_provider_vtable s_chain_vtable = {s_chain_get, s_chain_destroy, s_chain_check};
+static const es_creds_provider_vtable s_chain_vtable = {.get = s_chain_get,
+                                                        .destroy = s_chain_destroy,
+                                                        .check = s_chain_check};
 
 es_creds_provider *es_creds_provider_new_chain(es_creds_provider *const *providers, size_t n)
 {

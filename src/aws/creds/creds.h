@@ -25,6 +25,10 @@ typedef struct es_creds_provider es_creds_provider;
 /* Copies current credentials into out. Thread-safe. ES_ERR_NO_CREDENTIALS when
  * this provider has none; ES_ERR_AUTH / transient codes when fetching failed. */
 ES_MUST_USE es_err es_creds_get(es_creds_provider *p, es_creds *out, es_error *err);
+/* The service answered a request signed with used that its token expired
+ * (ExpiredToken): a cache still holding them fetches anew at the next get,
+ * whatever this host's clock says of their expiration. */
+void es_creds_expired(es_creds_provider *p, const es_creds *used);
 es_creds_provider *es_creds_provider_acquire(es_creds_provider *p);
 void es_creds_provider_release(es_creds_provider *p); /* accepts NULL */
 

@@ -170,7 +170,9 @@ static void s_ecs_destroy(void *impl)
     free(impl);
 }
 
-static const es_creds_provider_vtable s_ecs_vtable = {s_ecs_get, s_ecs_destroy, s_ecs_check};
+static const es_creds_provider_vtable s_ecs_vtable = {.get = s_ecs_get,
+                                                      .destroy = s_ecs_destroy,
+                                                      .check = s_ecs_check};
 
 es_creds_provider *es_creds_provider_new_ecs(void)
 {

@@ -37,7 +37,9 @@ static void s_env_destroy(void *impl)
     free(e);
 }
 
-static const es_creds_provider_vtable s_env_vtable = {s_env_get, s_env_destroy, s_env_check};
+static const es_creds_provider_vtable s_env_vtable = {.get = s_env_get,
+                                                      .destroy = s_env_destroy,
+                                                      .check = s_env_check};
 
 es_creds_provider *es_creds_provider_new_env(void)
 {

@@ -134,7 +134,9 @@ done:
 
 static void s_imds_destroy(void *impl) { free(impl); }
 
-static const es_creds_provider_vtable s_imds_vtable = {s_imds_get, s_imds_destroy, s_imds_check};
+static const es_creds_provider_vtable s_imds_vtable = {.get = s_imds_get,
+                                                       .destroy = s_imds_destroy,
+                                                       .check = s_imds_check};
 
 es_creds_provider *es_creds_provider_new_imds(void)
 {

@@ -18,6 +18,9 @@ typedef struct es_creds_provider_vtable {
     /* What get would answer, told without a request (es_creds_check); NULL
      * for a source that must be asked over the network to tell. */
     es_err (*check)(void *impl, es_error *err);
+    /* The service refused these credentials as expired (es_creds_expired);
+     * NULL for a source that keeps nothing. */
+    void (*expired)(void *impl, const es_creds *used);
 } es_creds_provider_vtable;
 
 /* Wraps impl with refcount 1. On allocation failure destroys impl and returns NULL. */

@@ -236,7 +236,9 @@ static es_err s_profile_check(void *impl, es_error *err)
 
 static void s_profile_destroy(void *impl) { free(impl); }
 
-static const es_creds_provider_vtable s_profile_vtable = {s_profile_get, s_profile_destroy, s_profile_check};
+static const es_creds_provider_vtable s_profile_vtable = {.get = s_profile_get,
+                                                          .destroy = s_profile_destroy,
+                                                          .check = s_profile_check};
 
 es_creds_provider *es_creds_provider_new_profile(const char *profile)
 {

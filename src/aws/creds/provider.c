@@ -53,6 +53,12 @@ void es_creds_clear(es_creds *c)
         es_secure_zero(c, sizeof *c);
 }
 
+void es_creds_expired(es_creds_provider *p, const es_creds *used)
+{
+    if (p && used && p->vtable->expired)
+        p->vtable->expired(p->impl, used);
+}
+
 es_err es_creds_get(es_creds_provider *p, es_creds *out, es_error *err)
 {
     ES_ENSURE_REF(out);
@@ -285,7 +291,9 @@ static es_err s_static_check(void *impl, es_error *err)
     return ES_OK;
 }
 
-static const es_creds_provider_vtable s_static_vtable = {s_static_get, s_static_destroy, s_static_check};
+static const es_creds_provider_vtable s_static_vtable = {.get = s_static_get,
+                                                         .destroy = s_static_destroy,
+                                                         .check = s_static_check};
 
 es_creds_provider *es_creds_provider_new_static(const char *akid, const char *secret, const char *token)
 {

@@ -124,7 +124,9 @@ static es_err s_webid_get(void *impl, es_creds *out, es_error *err)
 
 static void s_webid_destroy(void *impl) { free(impl); }
 
-static const es_creds_provider_vtable s_webid_vtable = {s_webid_get, s_webid_destroy, s_webid_check};
+static const es_creds_provider_vtable s_webid_vtable = {.get = s_webid_get,
+                                                        .destroy = s_webid_destroy,
+                                                        .check = s_webid_check};
 
 static void s_endpoint(char *out, size_t n, es_error *config)
 {

@@ -17,6 +17,7 @@
 #include "../../support/log_capture.h"
 #include "../../support/wait.h"
 #include "aws/client/client.h"
+#include "aws/creds/internal.h"
 #include "aws/s3/internal.h"
 #include "aws/sigv4/sigv4.h"
 #include "aws/sqs/sqs.h"
@@ -606,6 +607,58 @@ static void test_clock_skew_concurrent_requests(void)
     es_s3_client_free(c);
 }
 
+/* Credentials that change at each fetch, for the expired-token test. */
+static int s_fetches;
+static es_err s_counting_get(void *impl, es_creds *out, es_error *err)
+{
+    (void)impl;
+    char akid[32];
+    snprintf(akid, sizeof akid, "AKIDFETCH%d", ++s_fetches);
+    return es_creds_fill(out, akid, S_SECRET, "token", time(NULL) + 3600, "test", err);
+}
+static void s_counting_destroy(void *impl) { (void)impl; }
+static const es_creds_provider_vtable s_counting_vtable = {.get = s_counting_get,
+                                                           .destroy = s_counting_destroy};
+
+/* A request refused with ExpiredToken while this host's clock says the
+ * cached credentials are fresh (its clock behind the service's) is sent
+ * again at once with credentials fetched anew, and the refusal is logged;
+ * a second ExpiredToken is the answer. */
+static void test_expired_token_refetches_credentials(void)
+{
+    es_aws_config cfg;
+    s_fresh(&cfg, 3);
+    s_fetches = 0;
+    es_creds_provider *src = es_creds_provider_wrap(&s_counting_vtable, &s_fetches);
+    es_creds_provider *cache = es_creds_provider_new_cached(src, NULL);
+    es_creds_provider_release(src);
+    REQUIRE(cache);
+    es_s3_client *c = es_s3_client_new(&cfg, cache);
+    REQUIRE(c);
+    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
+    const char *expired =
+        "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>";
+    s_route("PUT", "/bkt/k", 400, expired, NULL, 1);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    es_aws_result res;
+    es_logcap_start();
+    CHECK_OK(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res));
+    CHECK_STR_CONTAINS(es_logcap_text(), "\"event\":\"creds.expired\"");
+    es_logcap_stop();
+    CHECK_INT_EQ(res.attempts, 2);
+    CHECK_INT_EQ(s_fetches, 2);
+    es_test_http_request r;
+    REQUIRE(s_nth("PUT", 1, &r));
+    CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "Credential=AKIDFETCH2/");
+    es_test_http_request_free(&r);
+    es_test_http_server_clear_routes(s_srv);
+    s_route("PUT", "/bkt/k", 400, expired, NULL, 0);
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
+    CHECK_INT_EQ(res.attempts, 2); /* fetched anew once, then the answer stands */
+    es_s3_client_free(c);
+    es_creds_provider_release(cache);
+}
+
 static void test_response_cap(void)
 {
     es_sqs_client *q = s_sqs(3);
@@ -934,6 +987,7 @@ int main(void)
     ES_RUN(test_timeout_retried_with_higher_cost);
     ES_RUN(test_clock_skew_corrected);
     ES_RUN(test_clock_skew_concurrent_requests);
+    ES_RUN(test_expired_token_refetches_credentials);
     ES_RUN(test_response_cap);
     ES_RUN(test_large_5xx_body_retried);
     ES_RUN(test_many_response_headers);

@@ -787,6 +787,33 @@ static void test_cache_keeps_non_expiring(void)
     es_creds_provider_release(cache);
 }
 
+/* The service calls the cached credentials expired (ExpiredToken) while
+ * this host's clock says they are fresh: the next get fetches anew; a call
+ * about credentials the cache no longer holds changes nothing. */
+static void test_cache_refetches_what_the_service_calls_expired(void)
+{
+    s_mock m;
+    es_creds_provider *src = s_mock_new(&m, "x", ES_OK, 3600);
+    es_creds_provider *cache = es_creds_provider_new_cached(src, NULL);
+    es_creds_provider_release(src);
+    REQUIRE(cache);
+    es_creds first, c;
+    CHECK_OK(es_creds_get(cache, &first, NULL));
+    CHECK_STR_EQ(first.access_key_id, "AKIDx1");
+    CHECK_OK(es_creds_get(cache, &c, NULL));
+    CHECK_INT_EQ(m.fetches, 1); /* fresh by this clock */
+    es_creds_expired(cache, &first);
+    CHECK_OK(es_creds_get(cache, &c, NULL));
+    CHECK_STR_EQ(c.access_key_id, "AKIDx2");
+    CHECK_INT_EQ(m.fetches, 2);
+    es_creds_expired(cache, &first); /* about the old ones: nothing to do */
+    CHECK_OK(es_creds_get(cache, &c, NULL));
+    CHECK_STR_EQ(c.access_key_id, "AKIDx2");
+    CHECK_INT_EQ(m.fetches, 2);
+    es_creds_expired(NULL, &first); /* accepted */
+    es_creds_provider_release(cache);
+}
+
 typedef struct s_getter {
     es_creds_provider *p;
     int failures;
@@ -907,6 +934,7 @@ int main(void)
     ES_RUN(test_unreadable_files_stop_the_chain);
     ES_RUN(test_cache_refreshes_before_expiry);
     ES_RUN(test_cache_keeps_non_expiring);
+    ES_RUN(test_cache_refetches_what_the_service_calls_expired);
     ES_RUN(test_cache_concurrent_gets);
     ES_RUN(test_errors_never_carry_secrets);
     ES_RUN(test_logs_never_carry_secrets);
