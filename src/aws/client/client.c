@@ -328,10 +328,31 @@ static es_err s_prepare(s_call *k)
 
 enum { S_GIVE_UP, S_RETRY_NOW, S_RETRY_LATER };
 
-/* Whether an answer's error code says the session token expired. */
-static bool s_token_expired(const char *aws_code)
+/* Whether an answer may say that the session token of creds expired: its
+ * error code does, or it is an S3 HEAD refused with 400 and no body (a HEAD
+ * answer carries no error code; a bucket in another region says so in
+ * x-amz-bucket-region) while creds are temporary. */
+static bool s_token_expired(const es_aws_request *req, const es_http_response *resp, const es_aws_result *res,
+                            const es_creds *creds)
 {
-    return !strcmp(aws_code, "ExpiredToken") || !strcmp(aws_code, "ExpiredTokenException");
+    if (!strcmp(res->aws_code, "ExpiredToken") || !strcmp(res->aws_code, "ExpiredTokenException"))
+        return true;
+    return !strcmp(req->method, "HEAD") && res->http_status == 400 && !res->aws_code[0] &&
+           creds->session_token[0] && !es_http_headers_get(&resp->headers, "x-amz-bucket-region");
+}
+
+/* After an answer that the session token expired: whether the credentials
+ * the cache gives now (fetched anew if still those) differ from used, so
+ * that sending again may help. */
+static bool s_renew_credentials(es_aws_client *c, const es_creds *used)
+{
+    es_creds fresh;
+    es_creds_expired(c->creds, used);
+    bool renewed = es_creds_get(c->creds, &fresh, NULL) == ES_OK &&
+                   (strcmp(fresh.access_key_id, used->access_key_id) != 0 ||
+                    strcmp(fresh.session_token, used->session_token) != 0);
+    es_creds_clear(&fresh);
+    return renewed;
 }
 
 /* Decides whether a failed attempt is retried (at once after a clock-skew
@@ -469,15 +490,17 @@ es_err es_aws_call(es_aws_client *c, const es_aws_request *req, es_http_response
         }
         if (outcome == S_FAILED)
             break;
-        if (!creds_renewed && attempt < c->cfg.max_attempts && s_token_expired(res->aws_code)) {
-            /* expired by the service's clock, whatever this host's says: fetched anew, sent again */
-            es_creds_expired(c->creds, &creds);
+        if (!creds_renewed && attempt < c->cfg.max_attempts && s_token_expired(req, resp, res, &creds)) {
+            /* expired by the service's clock, whatever this host's says: sent
+             * again once, if there are other credentials to send it with */
             creds_renewed = true;
-            ES_LOG(ES_LOG_WARN, "creds.expired", ES_LF_STR("service", c->svc->name),
-                   ES_LF_STR("source", creds.source),
-                   ES_LF_STR("reason", "the service refused the credentials as expired before this host "
-                                       "thought they were: fetched anew (check the host's time sync)"));
-            continue;
+            if (s_renew_credentials(c, &creds)) {
+                ES_LOG(ES_LOG_WARN, "creds.expired", ES_LF_STR("service", c->svc->name),
+                       ES_LF_STR("source", creds.source),
+                       ES_LF_STR("reason", "the service refused the credentials as expired: fetched anew and "
+                                           "sent again (each rotation doing so: check the host's time sync)"));
+                continue;
+            }
         }
         int next = s_should_retry(c, &k, &cls, resp, attempt, &skew_fixed, &last_cost, &note);
         if (next == S_RETRY_LATER)

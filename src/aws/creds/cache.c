@@ -46,7 +46,9 @@ static es_err s_cache_get(void *impl, es_creds *out, es_error *err)
     pthread_mutex_lock(&c->lock);
     for (;;) {
         time_t now = s_now(c);
-        if (s_fresh(c, now) || (c->refreshing && s_valid(c, now))) {
+        /* while one thread refreshes the others keep using what is still
+         * valid, unless the service refused it: they wait for the new ones */
+        if (s_fresh(c, now) || (c->refreshing && !c->refused && s_valid(c, now))) {
             memcpy(out, &c->creds, sizeof *out);
             pthread_mutex_unlock(&c->lock);
             return ES_OK;

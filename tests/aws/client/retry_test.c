@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../harness/test.h"
 #include "../../support/http_server.h"
@@ -655,6 +656,89 @@ static void test_expired_token_refetches_credentials(void)
     s_route("PUT", "/bkt/k", 400, expired, NULL, 0);
     CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
     CHECK_INT_EQ(res.attempts, 2); /* fetched anew once, then the answer stands */
+
+    /* An S3 HEAD answers 400 without a body: with temporary credentials it
+     * may be an expired token too. */
+    es_test_http_server_clear_routes(s_srv);
+    s_route("HEAD", "/bkt/k", 400, NULL, NULL, 1);
+    s_route("HEAD", "/bkt/k", 200, NULL, "Content-Length: 1\r\n", 0);
+    int before = s_fetches;
+    es_s3_object_info info;
+    CHECK_OK(es_s3_head_object(c, "bkt", "k", &info, &res));
+    CHECK_INT_EQ(res.attempts, 2);
+    CHECK_INT_EQ(s_fetches, before + 1);
+    es_s3_client_free(c);
+    es_creds_provider_release(cache);
+
+    /* Credentials that do not change when fetched anew (a fixed key pair):
+     * not sent again, and nothing logged. */
+    c = s_s3(3);
+    REQUIRE(c);
+    es_test_http_server_clear_routes(s_srv);
+    s_route("PUT", "/bkt/k", 400, expired, NULL, 1);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    es_logcap_start();
+    CHECK_INT_EQ(es_s3_put_object(c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &res), ES_ERR_AUTH);
+    CHECK(strstr(es_logcap_text(), "creds.expired") == NULL);
+    es_logcap_stop();
+    CHECK_INT_EQ(res.attempts, 1);
+    es_s3_client_free(c);
+}
+
+/* A source slow to answer after its first fetch, for the concurrent test. */
+static es_err s_slow_get(void *impl, es_creds *out, es_error *err)
+{
+    (void)impl;
+    int n = __atomic_add_fetch(&s_fetches, 1, __ATOMIC_SEQ_CST);
+    if (n > 1)
+        usleep(1000 * 1000);
+    char akid[32];
+    snprintf(akid, sizeof akid, "AKIDFETCH%d", n);
+    return es_creds_fill(out, akid, S_SECRET, "token", time(NULL) + 3600, "test", err);
+}
+static const es_creds_provider_vtable s_slow_vtable = {.get = s_slow_get, .destroy = s_counting_destroy};
+
+/* Two requests refused with ExpiredToken one after the other while the
+ * first's fetch of new credentials is under way: the second waits for the
+ * new ones rather than sending the refused ones again. */
+static void test_expired_token_concurrent_requests(void)
+{
+    es_aws_config cfg;
+    s_fresh(&cfg, 3);
+    s_fetches = 0;
+    es_creds_provider *src = es_creds_provider_wrap(&s_slow_vtable, &s_fetches);
+    es_creds_provider *cache = es_creds_provider_new_cached(src, NULL);
+    es_creds_provider_release(src);
+    REQUIRE(cache);
+    es_s3_client *c = es_s3_client_new(&cfg, cache);
+    REQUIRE(c);
+    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
+    es_test_http_route expired = {.method = "PUT",
+                                  .path = "/bkt/k",
+                                  .status = 400,
+                                  .body = "<Error><Code>ExpiredToken</Code><Message>expired</Message></Error>",
+                                  .delay_ms = 300,
+                                  .times = 2};
+    es_test_http_server_add_route(s_srv, &expired);
+    s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
+    pthread_barrier_t start;
+    REQUIRE(pthread_barrier_init(&start, NULL, 2) == 0);
+    s_skew_put puts[2] = {{.c = c, .start = &start}, {.c = c, .start = &start}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        REQUIRE(pthread_create(&t[i], NULL, s_skew_put_run, &puts[i]) == 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(puts[i].rc);
+    CHECK_INT_EQ(s_fetches, 2);
+    for (size_t i = 2; i < 4; i++) {
+        es_test_http_request r;
+        REQUIRE(s_nth("PUT", i, &r));
+        CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "Credential=AKIDFETCH2/");
+        es_test_http_request_free(&r);
+    }
+    pthread_barrier_destroy(&start);
     es_s3_client_free(c);
     es_creds_provider_release(cache);
 }
@@ -988,6 +1072,7 @@ int main(void)
     ES_RUN(test_clock_skew_corrected);
     ES_RUN(test_clock_skew_concurrent_requests);
     ES_RUN(test_expired_token_refetches_credentials);
+    ES_RUN(test_expired_token_concurrent_requests);
     ES_RUN(test_response_cap);
     ES_RUN(test_large_5xx_body_retried);
     ES_RUN(test_many_response_headers);
