@@ -25,7 +25,7 @@ uint64_t es_clock_ms(void)
 
 uint64_t es_clock_since_service_ms(uint64_t answered_ms, uint64_t stamp_ms)
 {
-    uint64_t now_ms = answered_ms ? answered_ms + 500u : es_clock_epoch_ms();
+    uint64_t now_ms = answered_ms ? answered_ms : es_clock_epoch_ms();
     return now_ms > stamp_ms ? now_ms - stamp_ms : 0;
 }
 

@@ -36,9 +36,10 @@ uint64_t es_clock_epoch_ms(void);
 
 /* Milliseconds from stamp_ms, a time on a service's clock (SQS's
  * SentTimestamp), to the answer that brought it, answered_ms (its Date
- * header, whole seconds: the middle of that second is taken), so the host's
- * clock, which may be off by minutes, plays no part; with no answered_ms the
- * local wall clock stands in. 0 when stamp_ms is later. */
+ * header), so the host's clock, which may be off by minutes, plays no part;
+ * with no answered_ms the local wall clock stands in. The Date has whole
+ * seconds, so the time is up to a second short, never long (a removal is
+ * then rather looked at again than settled). 0 when stamp_ms is later. */
 uint64_t es_clock_since_service_ms(uint64_t answered_ms, uint64_t stamp_ms);
 
 /* Waits on cv (mu held, as pthread_cond_wait) until signalled or until

@@ -4,7 +4,9 @@
 # (clock_shift.c) that moves time(), gettimeofday() and CLOCK_REALTIME but
 # not CLOCK_MONOTONIC: a job running when the clock steps an hour forward is
 # not "stuck" to `exifstrip health` (the heartbeat ages its jobs on the
-# monotonic clock), and the photo is written. Skipped in sanitizer builds,
+# monotonic clock), and the photo is written; with the clock five minutes
+# behind, a propagated removal of a key B never held is looked at twice and
+# settled, not sent to the dead-letter queue. Skipped in sanitizer builds,
 # whose runtime must be the first library loaded.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
@@ -57,5 +59,34 @@ t_forward_step_during_a_job() {
     e2e_show_log_on_failure "$S/worker.log" 30
 }
 
+# With deletes propagated, a removal of a key B never held is looked at a
+# second time, a visibility timeout after the first, and then settled: the
+# worker tells its first look from that one on SQS's clock, so a host clock
+# five minutes behind does not make every receive a first look (which sent
+# the removal to the dead-letter queue).
+t_removal_with_the_clock_behind() {
+    if s_sanitized; then
+        es_skip "a sanitizer build: LD_PRELOAD cannot come before its runtime"
+        return
+    fi
+    s_build_shim || return
+    e2e_stack cb || return
+    emu_notify_queue "$E2E_A" "$E2E_Q" .jpg 's3:ObjectRemoved:*' ||
+        { es_fail "the notification on $E2E_A failed"; return; }
+    echo -300 >"$SHIFT"
+    "$MKFIXTURE" --gps --seed 42 "$S/r.jpg" || { es_fail "mkfixture failed"; return; }
+    emu_s3 PUT "$E2E_A" r.jpg --data-binary "@$S/r.jpg" -o /dev/null && emu_s3 DELETE "$E2E_A" r.jpg -o /dev/null ||
+        { es_fail "PUT and DELETE in A failed"; return; }
+    ES_CLOCK_SHIFT_FILE=$SHIFT LD_PRELOAD=$S/clock_shift.so EXIFSTRIP_PROPAGATE_DELETES=1 \
+        EXIFSTRIP_VISIBILITY_TIMEOUT=10 e2e_worker_start "$S/removal.log" --drain
+    e2e_worker_wait 60
+    check_eq "worker exit status" "$E2E_WORKER_RC" 0
+    check_eq "looked at again once" "$(e2e_log_count "$S/removal.log" message.recheck)" 1
+    check "then settled: B has no copy" e2e_log_has "$S/removal.log" job.skipped r.jpg
+    check_eq "dead-letter queue depth" "$(emu_queue_depth "$E2E_DLQ")" 0
+    e2e_show_log_on_failure "$S/removal.log" 30
+}
+
 es_run t_forward_step_during_a_job
+es_run t_removal_with_the_clock_behind
 es_finish
