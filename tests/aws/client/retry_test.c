@@ -546,19 +546,34 @@ static void test_clock_skew_corrected(void)
     es_s3_client_free(c);
 }
 
-typedef struct s_skew_put {
+typedef struct s_put_together {
     es_s3_client *c;
     pthread_barrier_t *start;
     es_err rc;
     es_aws_result res;
-} s_skew_put;
+} s_put_together;
 
-static void *s_skew_put_run(void *arg)
+static void *s_put_together_run(void *arg)
 {
-    s_skew_put *p = arg;
+    s_put_together *p = arg;
     pthread_barrier_wait(p->start);
     p->rc = es_s3_put_object(p->c, "bkt", "k", (const uint8_t *)"x", 1, NULL, &p->res);
     return NULL;
+}
+
+/* Two PUTs of bkt/k through c, started together; their results in puts. */
+static void s_two_puts_together(es_s3_client *c, s_put_together puts[2])
+{
+    pthread_barrier_t start;
+    REQUIRE(pthread_barrier_init(&start, NULL, 2) == 0);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        puts[i] = (s_put_together){.c = c, .start = &start};
+        REQUIRE(pthread_create(&t[i], NULL, s_put_together_run, &puts[i]) == 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
 }
 
 /* Two requests signed together with the clock an hour behind both get
@@ -583,15 +598,9 @@ static void test_clock_skew_concurrent_requests(void)
         .times = 2};
     es_test_http_server_add_route(s_srv, &skewed);
     s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
-    pthread_barrier_t start;
-    REQUIRE(pthread_barrier_init(&start, NULL, 2) == 0);
-    s_skew_put puts[2] = {{.c = c, .start = &start}, {.c = c, .start = &start}};
-    pthread_t t[2];
+    s_put_together puts[2];
     es_logcap_start();
-    for (int i = 0; i < 2; i++)
-        REQUIRE(pthread_create(&t[i], NULL, s_skew_put_run, &puts[i]) == 0);
-    for (int i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
+    s_two_puts_together(c, puts);
     const char *log = es_logcap_text();
     size_t corrections = 0;
     for (const char *at = log; (at = strstr(at, "clock.skew_corrected")) != NULL; at++)
@@ -604,22 +613,48 @@ static void test_clock_skew_concurrent_requests(void)
     CHECK_INT_EQ(corrections, 1);
     long off = es_aws_client_clock_offset(es_s3_client_core(c));
     CHECK(off >= 3595 && off <= 3605);
-    pthread_barrier_destroy(&start);
     es_s3_client_free(c);
 }
 
-/* Credentials that change at each fetch, for the expired-token test. */
+/* Credentials that change at each fetch (AKIDFETCH1, 2, ...), for the
+ * expired-token tests; with s_fetch_slowly, each fetch after the first
+ * takes a second. */
 static int s_fetches;
-static es_err s_counting_get(void *impl, es_creds *out, es_error *err)
+static bool s_fetch_slowly;
+static es_err s_fetching_get(void *impl, es_creds *out, es_error *err)
 {
     (void)impl;
+    int n = __atomic_add_fetch(&s_fetches, 1, __ATOMIC_SEQ_CST);
+    if (n > 1 && s_fetch_slowly)
+        usleep(1000 * 1000);
     char akid[32];
-    snprintf(akid, sizeof akid, "AKIDFETCH%d", ++s_fetches);
+    snprintf(akid, sizeof akid, "AKIDFETCH%d", n);
     return es_creds_fill(out, akid, S_SECRET, "token", time(NULL) + 3600, "test", err);
 }
-static void s_counting_destroy(void *impl) { (void)impl; }
-static const es_creds_provider_vtable s_counting_vtable = {.get = s_counting_get,
-                                                           .destroy = s_counting_destroy};
+static void s_fetching_destroy(void *impl) { (void)impl; }
+static const es_creds_provider_vtable s_fetching_vtable = {.get = s_fetching_get,
+                                                           .destroy = s_fetching_destroy};
+
+/* A fresh server state and an S3 client whose credentials are cached from
+ * s_fetching_get (fresh for an hour by this clock); *cache is released by
+ * the caller after the client. */
+static es_s3_client *s_s3_fetching(bool slowly, es_creds_provider **cache)
+{
+    es_aws_config cfg;
+    s_fresh(&cfg, 3);
+    s_fetches = 0;
+    s_fetch_slowly = slowly;
+    es_creds_provider *src = es_creds_provider_wrap(&s_fetching_vtable, &s_fetches);
+    *cache = es_creds_provider_new_cached(src, NULL);
+    es_creds_provider_release(src);
+    es_s3_client *c = *cache ? es_s3_client_new(&cfg, *cache) : NULL;
+    if (c)
+        es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
+    return c;
+}
+
+#define S_EXPIRED_TOKEN \
+    "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>"
 
 /* A request refused with ExpiredToken while this host's clock says the
  * cached credentials are fresh (its clock behind the service's) is sent
@@ -627,18 +662,10 @@ static const es_creds_provider_vtable s_counting_vtable = {.get = s_counting_get
  * a second ExpiredToken is the answer. */
 static void test_expired_token_refetches_credentials(void)
 {
-    es_aws_config cfg;
-    s_fresh(&cfg, 3);
-    s_fetches = 0;
-    es_creds_provider *src = es_creds_provider_wrap(&s_counting_vtable, &s_fetches);
-    es_creds_provider *cache = es_creds_provider_new_cached(src, NULL);
-    es_creds_provider_release(src);
-    REQUIRE(cache);
-    es_s3_client *c = es_s3_client_new(&cfg, cache);
+    es_creds_provider *cache = NULL;
+    es_s3_client *c = s_s3_fetching(false, &cache);
     REQUIRE(c);
-    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
-    const char *expired =
-        "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>";
+    const char *expired = S_EXPIRED_TOKEN;
     s_route("PUT", "/bkt/k", 400, expired, NULL, 1);
     s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
     es_aws_result res;
@@ -685,50 +712,24 @@ static void test_expired_token_refetches_credentials(void)
     es_s3_client_free(c);
 }
 
-/* A source slow to answer after its first fetch, for the concurrent test. */
-static es_err s_slow_get(void *impl, es_creds *out, es_error *err)
-{
-    (void)impl;
-    int n = __atomic_add_fetch(&s_fetches, 1, __ATOMIC_SEQ_CST);
-    if (n > 1)
-        usleep(1000 * 1000);
-    char akid[32];
-    snprintf(akid, sizeof akid, "AKIDFETCH%d", n);
-    return es_creds_fill(out, akid, S_SECRET, "token", time(NULL) + 3600, "test", err);
-}
-static const es_creds_provider_vtable s_slow_vtable = {.get = s_slow_get, .destroy = s_counting_destroy};
-
 /* Two requests refused with ExpiredToken one after the other while the
  * first's fetch of new credentials is under way: the second waits for the
  * new ones rather than sending the refused ones again. */
 static void test_expired_token_concurrent_requests(void)
 {
-    es_aws_config cfg;
-    s_fresh(&cfg, 3);
-    s_fetches = 0;
-    es_creds_provider *src = es_creds_provider_wrap(&s_slow_vtable, &s_fetches);
-    es_creds_provider *cache = es_creds_provider_new_cached(src, NULL);
-    es_creds_provider_release(src);
-    REQUIRE(cache);
-    es_s3_client *c = es_s3_client_new(&cfg, cache);
+    es_creds_provider *cache = NULL;
+    es_s3_client *c = s_s3_fetching(true, &cache);
     REQUIRE(c);
-    es_aws_client_set_retry_hooks(es_s3_client_core(c), s_fake_sleep, NULL, s_half, NULL);
     es_test_http_route expired = {.method = "PUT",
                                   .path = "/bkt/k",
                                   .status = 400,
-                                  .body = "<Error><Code>ExpiredToken</Code><Message>expired</Message></Error>",
+                                  .body = S_EXPIRED_TOKEN,
                                   .delay_ms = 300,
                                   .times = 2};
     es_test_http_server_add_route(s_srv, &expired);
     s_route("PUT", "/bkt/k", 200, NULL, NULL, 0);
-    pthread_barrier_t start;
-    REQUIRE(pthread_barrier_init(&start, NULL, 2) == 0);
-    s_skew_put puts[2] = {{.c = c, .start = &start}, {.c = c, .start = &start}};
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
-        REQUIRE(pthread_create(&t[i], NULL, s_skew_put_run, &puts[i]) == 0);
-    for (int i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
+    s_put_together puts[2];
+    s_two_puts_together(c, puts);
     for (int i = 0; i < 2; i++)
         CHECK_OK(puts[i].rc);
     CHECK_INT_EQ(s_fetches, 2);
@@ -738,7 +739,6 @@ static void test_expired_token_concurrent_requests(void)
         CHECK_STR_CONTAINS(es_test_http_request_header(&r, "authorization"), "Credential=AKIDFETCH2/");
         es_test_http_request_free(&r);
     }
-    pthread_barrier_destroy(&start);
     es_s3_client_free(c);
     es_creds_provider_release(cache);
 }
