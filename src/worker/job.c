@@ -279,11 +279,22 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
         }
     }
     es_job_kept_free(&kept);
-    if (res->rewrite && res->outcome == ES_JOB_REFUSED) { /* what the website still shows */
-        size_t n = strlen(res->reason);
+}
+
+/* A backfill --rewrite refusal says what the website still shows: the copy
+ * of this source an older exifstrip made, or, when the refusal came before
+ * B was looked at (the source's size), whatever B holds under the key. */
+static void s_say_what_b_keeps(const es_job_env *env, const es_job_object *obj, es_job_result *res)
+{
+    if (!obj->rewrite || res->outcome != ES_JOB_REFUSED)
+        return;
+    size_t n = strlen(res->reason);
+    if (res->rewrite)
         snprintf(res->reason + n, sizeof res->reason - n,
                  "; bucket %s keeps the copy an older exifstrip made of this source", env->cfg->dest_bucket);
-    }
+    else
+        snprintf(res->reason + n, sizeof res->reason - n, "; bucket %s keeps any copy of this key it holds",
+                 env->cfg->dest_bucket);
 }
 
 bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_result *res)
@@ -304,6 +315,7 @@ void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es
     uint64_t limit_s = es_job_age_limit(env->cfg, obj->has_size ? obj->size : 0);
     es_job_http_deadline(start + limit_s * 1000u);
     s_run_object(env, obj, msg, res);
+    s_say_what_b_keeps(env, obj, res);
     es_job_abandon_past_deadline(env->cfg, limit_s, res);
     es_job_http_deadline(0);
     es_job_report_refusal(env, msg, obj->bucket, obj->key, obj->source.version_id, res);

@@ -1334,7 +1334,8 @@ static void test_object_without_message(void)
 }
 
 /* A rewrite of a copy whose source the stripper now refuses says that B
- * keeps the older copy (the website still shows it). */
+ * keeps the older copy (the website still shows it); one refused for its
+ * size before B is looked at says that B keeps what it holds. */
 static void test_refused_rewrite_says_the_copy_stays(void)
 {
     SETUP();
@@ -1363,6 +1364,16 @@ static void test_refused_rewrite_says_the_copy_stays(void)
     CHECK_STR_CONTAINS(res.reason, "not a JPEG");
     CHECK_STR_CONTAINS(res.reason, "keeps the copy an older exifstrip made of this source");
     CHECK_STR_CONTAINS(reports.last, "keeps the copy an older exifstrip made");
+    CHECK(s_dest_exists("old.jpg"));
+    /* refused for its size, before B is looked at: B keeps what it holds */
+    uint64_t max = s_w.cfg.max_object_bytes;
+    s_w.cfg.max_object_bytes = sizeof png - 1;
+    es_job_run_object(&env, &obj, NULL, &res);
+    s_w.cfg.max_object_bytes = max;
+    CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
+    CHECK_STR_CONTAINS(res.reason, "keeps any copy of this key it holds");
+    CHECK(strstr(res.reason, "older exifstrip") == NULL);
+    CHECK_STR_CONTAINS(reports.last, "keeps any copy of this key it holds");
     CHECK(s_dest_exists("old.jpg"));
     es_wfix_teardown(&s_w);
 }
