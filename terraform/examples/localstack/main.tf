@@ -3,7 +3,10 @@
 # worker with docker/compose.yaml or build/exifstrip against the same endpoint).
 # Names and the max receive count are those of
 # docker/localstack/ready.d/exifstrip-init.sh, so the worker configuration of
-# the compose stack works unchanged (make tf-check verifies that).
+# the compose stack works unchanged (make tf-check verifies that). Apply it to
+# a LocalStack of its own with iam, sts and cloudwatch enabled besides s3 and
+# sqs, not to the compose stack's (SERVICES=s3,sqs, and its init script has
+# already made these buckets and queues).
 #   terraform init && terraform apply -auto-approve
 
 terraform {
