@@ -25,8 +25,17 @@ static const char s_colour_tags[][5] = {
     "pre0", "pre1", "pre2", "rig0", "rig2", "tech", "view", "ciis", "vcgt", "arts",
 };
 
-/* The header fields that name a date or a device, the profile creator and the profile ID. */
-static const es_icc_range s_header_zero[] = {{24, 36}, {48, 56}, {80, 100}};
+/* The header bytes kept: size, preferred CMM, version (major, minor), device
+ * class, colour space, PCS, 'acsp', primary platform, the ICC's half of the
+ * flags (16 bits), the ICC's half of the device attributes (32 bits), the
+ * rendering intent (16 bits) and the PCS illuminant. CMM and platform are
+ * registered signatures of a colour engine and a system, not of a person or
+ * a device. The rest is zeroed, zero being a valid value of each: the
+ * version's reserved bytes, the creation date, the vendor halves of the flags
+ * and the device attributes (free for any data), device manufacturer and
+ * model, the intent's reserved half, the creator, the profile ID ("not
+ * computed") and the 28 reserved bytes. */
+static const es_icc_range s_header_keep[] = {{0, 10}, {12, 24}, {36, 44}, {46, 48}, {60, 64}, {66, 80}};
 
 /* Empty texts: v2 textDescriptionType (ASCII count 1: the NUL; no Unicode,
  * no ScriptCode string), v2 textType (a NUL), v4 multiLocalizedUnicodeType
@@ -167,9 +176,9 @@ es_err es_icc_plan_build(es_icc_plan *plan, const uint8_t *data, size_t len, con
     s_merge_kept(plan);
     bool v4 = data[8] >= 4;
     uint8_t *out = plan->prefix + ES_ICC_HEADER_SIZE + 4;
-    memcpy(plan->prefix, data, ES_ICC_HEADER_SIZE);
-    for (size_t i = 0; i < sizeof s_header_zero / sizeof s_header_zero[0]; i++)
-        memset(plan->prefix + s_header_zero[i].start, 0, s_header_zero[i].end - s_header_zero[i].start);
+    for (size_t i = 0; i < sizeof s_header_keep / sizeof s_header_keep[0]; i++) /* the rest stays zero */
+        memcpy(plan->prefix + s_header_keep[i].start, data + s_header_keep[i].start,
+               s_header_keep[i].end - s_header_keep[i].start);
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *e = table + ES_ICC_TABLE_ENTRY * i;
         uint32_t sig = es_jpeg_load_u32(e, false), off = es_jpeg_load_u32(e + 4, false);

@@ -8,11 +8,15 @@
  * profile version uses (v2: textDescriptionType / textType, v4: mluc), removes
  * every other tag from the table (entries shifted up, count lowered, the freed
  * table bytes zeroed) and zeroes every byte after the table that no kept tag
- * references (removed tags' data, gaps, padding). In the header it zeroes the
- * creation date (bytes 24..35), device manufacturer and model (48..55), the
- * profile creator (80..83: who made it, a vendor or a person's tool) and the
- * profile ID (84..99: zero means "not computed"). Bytes past the declared size
- * are not part of the profile; the caller drops them. Pure: no I/O. */
+ * references (removed tags' data, gaps, padding). In the header it keeps only
+ * what describes the colour data (size, CMM and platform signatures, version,
+ * class, colour spaces, 'acsp', the ICC's halves of the flags and device
+ * attributes, rendering intent, PCS illuminant) and zeroes the rest: the
+ * creation date (bytes 24..35), the vendor halves of flags and attributes,
+ * device manufacturer and model (48..55), the profile creator (80..83: who
+ * made it, a vendor or a person's tool), the profile ID (84..99: zero means
+ * "not computed") and the reserved bytes. Bytes past the declared size are not
+ * part of the profile; the caller drops them. Pure: no I/O. */
 #ifndef ES_JPEG_ICC_H
 #define ES_JPEG_ICC_H
 

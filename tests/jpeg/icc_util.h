@@ -1,7 +1,7 @@
 /* icc_util.h - ICC profiles for the scrub tests (header-only, static), made
  * with liblcms2 (a test-only dependency): sRGB with identifying text in
  * 'desc', 'cprt', 'dmnd', 'dmdd', a 'meta' dictionary, a private tag and the
- * header's date, device and creator fields; and the check that two profiles
+ * header's date, device, creator, vendor and reserved fields; and the check that two profiles
  * transform a set of colours to exactly the same values. */
 #ifndef ES_TESTS_JPEG_ICC_UTIL_H
 #define ES_TESTS_JPEG_ICC_UTIL_H
@@ -13,8 +13,8 @@
 #include <string.h>
 
 /* Every string the profiles carry that identifies someone. */
-static const char *const es_ti_secrets[] = {"Jane Doe", "C02XK1ABJGH5", "12 Elm St", "SECRETSERIAL",
-                                            "PrivateNote"};
+static const char *const es_ti_secrets[] = {"Jane Doe",     "C02XK1ABJGH5", "12 Elm St",
+                                            "SECRETSERIAL", "PrivateNote",  "HeaderNote"};
 
 /* Whether buf holds any secret, as ASCII or as UTF-16 (either byte order). */
 static inline bool es_ti_has_secret(const uint8_t *buf, size_t len)
@@ -79,8 +79,12 @@ static inline uint8_t *es_ti_profile(bool v4, size_t *len)
         out = NULL;
     }
     cmsCloseProfile(h);
-    if (out)
-        memcpy(out + 80, "janD", 4); /* the profile creator (lcms has no setter) */
+    if (out) {                           /* header fields lcms sets no other way */
+        memcpy(out + 44, "\xAB\xCD", 2); /* the vendor's half of the flags */
+        memcpy(out + 56, "VNDR", 4);     /* the vendor's half of the device attributes */
+        memcpy(out + 80, "janD", 4);     /* the profile creator */
+        memcpy(out + 100, "HeaderNote: GPS 48.8582,2.29", 28); /* the reserved bytes */
+    }
     *len = n;
     return out;
 }
