@@ -292,6 +292,7 @@ static void s_summary_json(const es_audit_options *opt, const es_audit_summary *
                             json_integer((json_int_t)s->findings[k]));
     json_object_set_new(carrying, "gps", json_integer((json_int_t)s->gps));
     json_object_set_new(carrying, "exif-thumbnail", json_integer((json_int_t)s->exif_thumbnail));
+    json_object_set_new(carrying, "icc-text", json_integer((json_int_t)s->icc_text));
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
         if (s->by_kind[k])
             json_object_set_new(carrying, es_jpeg_kind_name((es_jpeg_kind)k),
@@ -299,6 +300,15 @@ static void s_summary_json(const es_audit_options *opt, const es_audit_summary *
     json_object_set_new(o, "findings", findings);
     json_object_set_new(o, "carrying", carrying);
     s_print_json(o);
+}
+
+/* One "name count" of the summary's carrying line, when count is not 0. */
+static void s_carrying_item(const char *name, uint64_t count, const char **sep)
+{
+    if (!count)
+        return;
+    printf("%s %s %llu", *sep, name, (unsigned long long)count);
+    *sep = ",";
 }
 
 static void s_summary_text(const es_audit_options *opt, const es_audit_summary *s, es_err rc)
@@ -320,18 +330,12 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
         if (s->findings[k])
             printf("  %-13s %llu\n", es_audit_kind_name((es_audit_kind)k), (unsigned long long)s->findings[k]);
     if (s->findings[ES_AUDIT_METADATA]) {
-        printf("  carrying:");
-        if (s->gps)
-            printf(" gps %llu,", (unsigned long long)s->gps);
-        if (s->exif_thumbnail)
-            printf(" exif-thumbnail %llu,", (unsigned long long)s->exif_thumbnail);
-        const char *sep = "";
+        const char *sep = "  carrying:";
+        s_carrying_item("gps", s->gps, &sep);
+        s_carrying_item("exif-thumbnail", s->exif_thumbnail, &sep);
         for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
-            if (s->by_kind[k]) {
-                printf("%s %s %llu", sep, es_jpeg_kind_name((es_jpeg_kind)k),
-                       (unsigned long long)s->by_kind[k]);
-                sep = ",";
-            }
+            s_carrying_item(es_jpeg_kind_name((es_jpeg_kind)k), s->by_kind[k], &sep);
+        s_carrying_item("icc-text", s->icc_text, &sep);
         printf("\n");
     }
     if (rc != ES_OK) /* the listing failed, or the source bucket does not exist: said on stderr */

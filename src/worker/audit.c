@@ -234,6 +234,7 @@ static bool s_report_jpeg(s_audit *a, const es_jpeg_audit_result *r, es_audit_fi
                     a->sum->by_kind[k]++;
             a->sum->gps += !strcmp(items[i].name, "gps");
             a->sum->exif_thumbnail += !strcmp(items[i].name, "exif-thumbnail");
+            a->sum->icc_text += !strcmp(items[i].name, "icc-text");
         }
         s_finding(a, f);
     }

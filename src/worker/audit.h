@@ -57,6 +57,7 @@ typedef struct es_audit_summary {
     uint64_t findings[ES_AUDIT_KIND_COUNT];
     uint64_t by_kind[ES_JPEG_KIND_COUNT]; /* METADATA objects carrying each kind */
     uint64_t gps, exif_thumbnail;         /* METADATA objects with GPS / an EXIF thumbnail */
+    uint64_t icc_text;                    /* METADATA objects whose ICC profile the scrub changes */
 } es_audit_summary;
 
 typedef void (*es_audit_finding_fn)(void *ctx, const es_audit_finding *f);

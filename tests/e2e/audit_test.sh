@@ -231,6 +231,19 @@ t_listing_pages() {
     check "the last key (page 3) is reported" grep -q '"key":"dirty/xmp.jpg"' "$S/out"
 }
 
+# A copy whose ICC profile the scrub would change is counted in the summary
+# as icc-text, in JSON and in the text's carrying line.
+t_icc_text_counted() {
+    check "plant a copy with ICC text" "$MKFIXTURE" --icc 1 --seed 16 "$F/icc.jpg" || return
+    check "put it in B" put "$E2E_B" "icc/photo.jpg" "$F/icc.jpg" || return
+    audit "s3://$E2E_B/icc/" --json
+    check_eq "exit status" "$(rc)" 2
+    check "the finding names icc-text" grep -q '"kind":"icc-text"' "$S/out"
+    check_eq "summary: carrying" "$(tail -n 1 "$S/out" | emu_json 'd["findings"]["metadata"], d["carrying"]["icc-text"], d["carrying"]["gps"]')" '[1, 1, 0]'
+    audit "s3://$E2E_B/icc/"
+    check_eq "text: what the copy carries" "$(grep '^  carrying:' "$S/out")" "  carrying: icc-text 1"
+}
+
 # GETs of B slowed down by 150 ms each.
 slow_gets() {
     e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_B\",\"delay_ms\":150}"
@@ -407,6 +420,7 @@ if setup; then
     es_run t_keys_shown_safely
     es_run t_corrupted_body_is_no_verdict
     es_run t_worker_copies_are_clean
+    es_run t_icc_text_counted
 else
     es_fail "setup failed"
 fi
