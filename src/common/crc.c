@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/cpu.h"
 
 /* The 128-bit carry-less multiply: x86-64's PCLMULQDQ (and AVX-512's
@@ -382,22 +383,9 @@ size_t es_crc_bytes(es_crc_kind kind) { return kind == ES_CRC64NVME ? 8 : 4; }
 
 void es_crc_base64(es_crc_kind kind, uint64_t crc, char out[13])
 {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = es_crc_bytes(kind);
-    uint8_t raw[8];
+    unsigned char raw[8];
     for (size_t i = 0; i < n; i++)
-        raw[i] = (uint8_t)(crc >> (8 * (n - 1 - i)));
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)raw[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)raw[i + 1] << 8;
-        if (i + 2 < n)
-            v |= raw[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? alphabet[v & 63] : '=';
-    }
-    out[o] = '\0';
+        raw[i] = (unsigned char)(crc >> (8 * (n - 1 - i)));
+    es_base64_encode(raw, n, out);
 }

@@ -92,5 +92,39 @@ t_transient_failures_recovered() {
     e2e_show_log_on_failure "$LOG" 40
 }
 
+# Photos stored with a SHA-256 or SHA-1 checksum instead of a CRC (what an
+# uploader that asked for one gets): a GET body damaged in transit fails that
+# checksum, so the job is retried and the intact bytes land, as for a CRC.
+sha_landed() {
+    [ "$(emu_s3_status HEAD "$E2E_B" sha/SHA256.jpg)" = 200 ] && [ "$(emu_s3_status HEAD "$E2E_B" sha/SHA1.jpg)" = 200 ]
+}
+
+t_sha_checksummed_sources_checked() {
+    e2e_stack h || return
+    local alg key rule
+    mkdir -p "$UP/sha"
+    for alg in SHA256 SHA1; do
+        key="sha/$alg.jpg"
+        "$MKFIXTURE" --gps --xmp --size 320x240 --seed 41 "$UP/$key" || { es_fail "mkfixture failed"; return; }
+        check "put $key with $alg" e2e_aws s3api put-object --bucket "$E2E_A" --key "$key" --body "$UP/$key" \
+            --checksum-algorithm "$alg" --output text --query 'Checksum'"${alg}"
+        rule=$(e2e_fault "{\"service\":\"s3\",\"action\":\"GetObject\",\"bucket\":\"$E2E_A\",\"key\":\"$key\",\"corrupt\":true,\"times\":1}")
+        check "corrupt rule for $key installed" [ -n "$rule" ]
+    done
+    EXIFSTRIP_VISIBILITY_TIMEOUT=2 e2e_worker_start "$LOG"
+    e2e_wait 60 "both photos in B" sha_landed && e2e_wait 30 "the queue to drain" e2e_queue_empty "$E2E_Q"
+    e2e_worker_stop 20
+    for alg in SHA256 SHA1; do
+        key="sha/$alg.jpg"
+        e2e_expect_stripped "$key" "$UP/$key"
+        check "$alg: the damaged body failed its checksum" grep -q "\"key\":\"$key\".*does not match its checksum: $alg" "$LOG"
+        check "$alg: retried, then done" log_receive_count job.done "$key" 'n>=2'
+    done
+    check_eq "refusals" "$(e2e_log_count "$LOG" job.refused)" 0
+    check_eq "dead-letter queue depth" "$(emu_queue_depth "$E2E_DLQ")" 0
+    e2e_show_log_on_failure "$LOG" 40
+}
+
 es_run t_transient_failures_recovered
+es_run t_sha_checksummed_sources_checked
 es_finish

@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/crc.h"
 #include "aws/s3/internal.h"
+#include "aws/sigv4/digest_stream.h"
 #include "aws/sigv4/sigv4.h"
 #include "aws/s3/xml.h"
 
@@ -192,16 +193,17 @@ static es_err s_object_info(const es_http_response *resp, es_s3_object_info *inf
     return ES_OK;
 }
 
-/* The checksum headers S3 may return, and the CRC each one is. */
+/* The checksum headers S3 may return, and what the GET checks each one with. */
 static const struct {
     const char *header, *algorithm;
-    int crc; /* es_crc_kind, or -1: a digest the GET does not check */
+    int crc;    /* es_crc_kind, or -1: a digest */
+    int digest; /* es_digest_kind, or -1: a CRC */
 } s_checksums[] = {
-    {"x-amz-checksum-crc64nvme", "CRC64NVME", ES_CRC64NVME},
-    {"x-amz-checksum-crc32c", "CRC32C", ES_CRC32C},
-    {"x-amz-checksum-crc32", "CRC32", ES_CRC32},
-    {"x-amz-checksum-sha256", "SHA256", -1},
-    {"x-amz-checksum-sha1", "SHA1", -1},
+    {"x-amz-checksum-crc64nvme", "CRC64NVME", ES_CRC64NVME, -1},
+    {"x-amz-checksum-crc32c", "CRC32C", ES_CRC32C, -1},
+    {"x-amz-checksum-crc32", "CRC32", ES_CRC32, -1},
+    {"x-amz-checksum-sha256", "SHA256", -1, ES_DIGEST_SHA256},
+    {"x-amz-checksum-sha1", "SHA1", -1, ES_DIGEST_SHA1},
 };
 
 static void s_checksum_info(const es_http_response *resp, es_s3_checksum *ck)
@@ -220,21 +222,37 @@ static void s_checksum_info(const es_http_response *resp, es_s3_checksum *ck)
 typedef struct s_get {
     const es_s3_get_options *opt;
     bool head_sent;
-    int crc_kind; /* the full-object CRC being checked, or -1 */
-    uint64_t crc; /* of the body so far */
+    int crc_kind;            /* the full-object CRC being checked, or -1 */
+    uint64_t crc;            /* of the body so far */
+    es_digest_stream digest; /* the full-object SHA being checked, when begun */
     es_s3_checksum expected;
 } s_get;
 
-/* The CRC to check the body against: a full-object CRC S3 returned (a
- * composite one, "...-N", is a CRC of part CRCs and cannot be checked here). */
-static int s_checked_crc(const es_s3_checksum *ck)
+/* The s_checksums entry to check the body against: a full-object checksum
+ * S3 returned (a composite one, "...-N", is a checksum of part checksums and
+ * cannot be checked here), or -1. */
+static int s_checked_entry(const es_s3_checksum *ck)
 {
     if (!ck->algorithm[0] || strchr(ck->value, '-') || !strcmp(ck->type, "COMPOSITE"))
         return -1;
     for (size_t i = 0; i < sizeof s_checksums / sizeof s_checksums[0]; i++)
         if (!strcmp(ck->algorithm, s_checksums[i].algorithm))
-            return s_checksums[i].crc;
+            return (int)i;
     return -1;
+}
+
+/* Starts the check of the body against the stored checksum, if any; whether
+ * one runs. A digest libcrypto cannot start leaves the body unchecked. */
+static bool s_start_check(s_get *g)
+{
+    int e = s_checked_entry(&g->expected);
+    if (e < 0)
+        return false;
+    if (s_checksums[e].crc >= 0) {
+        g->crc_kind = s_checksums[e].crc;
+        return true;
+    }
+    return es_digest_stream_begin(&g->digest, (es_digest_kind)s_checksums[e].digest) == ES_OK;
 }
 
 static es_err s_send_head(s_get *g, const es_http_response *resp)
@@ -244,9 +262,8 @@ static es_err s_send_head(s_get *g, const es_http_response *resp)
     ES_GUARD(s_object_info(resp, &info));
     if (g->opt->checksum_mode) {
         s_checksum_info(resp, &info.checksum);
-        g->crc_kind = s_checked_crc(&info.checksum);
-        info.checksum.checked = g->crc_kind >= 0;
         g->expected = info.checksum;
+        info.checksum.checked = g->expected.checked = s_start_check(g);
     }
     return g->opt->on_head ? g->opt->on_head(g->opt->ctx, &info) : ES_OK;
 }
@@ -258,24 +275,29 @@ static es_err s_get_body(void *ctx, const es_http_response *resp, const uint8_t 
         ES_GUARD(s_send_head(g, resp));
     if (g->crc_kind >= 0)
         g->crc = es_crc_update((es_crc_kind)g->crc_kind, g->crc, data, len);
+    else if (g->digest.ctx)
+        ES_GUARD(es_digest_stream_update(&g->digest, data, len));
     return g->opt->on_body ? g->opt->on_body(g->opt->ctx, data, len) : ES_OK;
 }
 
 /* An empty object has no body callback: deliver the headers here. Then the
- * body is checked against the stored CRC. */
+ * body is checked against the stored checksum. */
 static es_err s_get_done(void *ctx, const es_http_response *resp, es_aws_result *res)
 {
     s_get *g = ctx;
     if (!g->head_sent)
         ES_GUARD(s_send_head(g, resp));
-    if (g->crc_kind < 0)
+    if (!g->expected.checked)
         return ES_OK;
-    char got[13];
-    es_crc_base64((es_crc_kind)g->crc_kind, g->crc, got);
+    char got[ES_DIGEST_BASE64_SIZE];
+    if (g->crc_kind >= 0)
+        es_crc_base64((es_crc_kind)g->crc_kind, g->crc, got);
+    else
+        ES_GUARD(es_digest_stream_finish_base64(&g->digest, got));
     if (!strcmp(got, g->expected.value))
         return ES_OK;
     es_fmt(res->message, sizeof res->message,
-           "body does not match its checksum: %s of the bytes received is %s, S3 stored %.20s",
+           "body does not match its checksum: %s of the bytes received is %s, S3 stored %.44s",
            g->expected.algorithm, got, g->expected.value);
     return ES_ERR_NETWORK;
 }
@@ -311,6 +333,7 @@ es_err es_s3_get_object(es_s3_client *c, const char *bucket, const char *key, co
     es_http_response resp;
     es_http_response_init(&resp);
     es_err rc = es_s3_call(c, bucket, key, &req, &resp, res);
+    es_digest_stream_end(&g.digest);
     es_http_response_clean(&resp);
     free(query);
     return rc;

@@ -53,7 +53,7 @@ typedef struct es_s3_checksum {
     char algorithm[16]; /* "CRC64NVME", "CRC32C", "CRC32", "SHA1", "SHA256"; "" = none */
     char value[64];     /* base64, as S3 sends it ("...-N" for a composite checksum) */
     char type[16];      /* "FULL_OBJECT", "COMPOSITE" or "" (not stated) */
-    bool checked;       /* a full-object CRC the GET checks the body against */
+    bool checked;       /* a full-object checksum (CRC or SHA) the GET checks the body against */
 } es_s3_checksum;
 
 /* An object's length and full-object CRC-64/NVME (base64, as S3 states it):

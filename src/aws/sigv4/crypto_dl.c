@@ -22,6 +22,9 @@ es_err es_crypto_dl_open(const char *soname, es_crypto_api *out, es_error *err)
     out->sha256_md = out->md_fetch(NULL, "SHA256", NULL);
     if (!out->sha256_md)
         out->sha256_md = out->sha256();
+    out->sha1_md = out->md_fetch(NULL, "SHA1", NULL);
+    if (!out->sha1_md)
+        out->sha1_md = out->sha1();
     out->md5_md = out->md_fetch(NULL, "MD5", NULL);
     if (!out->md5_md)
         out->md5_md = out->md5();

@@ -4,7 +4,7 @@
  * ES_CRYPTO_LIBRARY once per process and resolves the functions listed below
  * into es_crypto_api. Types and constants still come from the OpenSSL headers;
  * calls go through the table: api->Digest(data, n, md, NULL, api->sha256_md, NULL).
- * The digests are fetched once at load (sha256_md, md5_md): handing OpenSSL 3
+ * The digests are fetched once at load (sha256_md, sha1_md, md5_md): handing OpenSSL 3
  * the legacy EVP_sha256() makes every call look the implementation up again,
  * which costs more than hashing a canonical request.
  * Zeroing and constant-time comparison of secrets are in common/secure.h. */
@@ -19,17 +19,24 @@
 #define ES_CRYPTO_LIBRARY "libcrypto.so.3"
 
 /* X(field, symbol) for every libcrypto function exifstrip calls. */
-#define ES_CRYPTO_FUNCTIONS(X) \
-    X(Digest, EVP_Digest)      \
-    X(sha256, EVP_sha256)      \
-    X(md5, EVP_md5)            \
-    X(md_fetch, EVP_MD_fetch)
+#define ES_CRYPTO_FUNCTIONS(X)          \
+    X(Digest, EVP_Digest)               \
+    X(sha256, EVP_sha256)               \
+    X(sha1, EVP_sha1)                   \
+    X(md5, EVP_md5)                     \
+    X(md_fetch, EVP_MD_fetch)           \
+    X(md_ctx_new, EVP_MD_CTX_new)       \
+    X(md_ctx_free, EVP_MD_CTX_free)     \
+    X(DigestInit_ex, EVP_DigestInit_ex) \
+    X(DigestUpdate, EVP_DigestUpdate)   \
+    X(DigestFinal_ex, EVP_DigestFinal_ex)
 
 /* Each field has the exact type of the header's prototype. */
 #define ES_CRYPTO_FIELD_(field, symbol) __typeof__(symbol) *field;
 typedef struct es_crypto_api {
     ES_CRYPTO_FUNCTIONS(ES_CRYPTO_FIELD_)
     const EVP_MD *sha256_md; /* fetched once; EVP_sha256() if the fetch failed */
+    const EVP_MD *sha1_md;
     const EVP_MD *md5_md;
 } es_crypto_api;
 #undef ES_CRYPTO_FIELD_
