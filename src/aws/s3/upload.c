@@ -217,6 +217,7 @@ static void s_abort_multipart(es_s3_upload *u)
            ES_LF_STR("upload_id", u->upload_id), ES_LF_STR("reason", why),
            ES_LF_STR("note", "its parts stay until the bucket's AbortIncompleteMultipartUpload lifecycle rule "
                              "removes them"));
+    u->upload_id[0] = '\0'; /* tried with the client's retries: the free's safety net does not send it again */
 }
 
 /* Copies data into the part, sending each full one when more follows. */
