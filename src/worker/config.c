@@ -96,7 +96,7 @@ static const s_opt s_opts[] = {
      "plus 1 s per 256 KiB of the object (0..604800)",
      S_INT, S_FIELD(max_job_seconds), 0, 604800, false},
     {"EXIFSTRIP_HEARTBEAT_FILE", "heartbeat-file", "PATH", "/tmp/exifstrip-worker.heartbeat", NULL,
-     "state file the receiver loop rewrites about once a second (read by `exifstrip health`; "
+     "state file the receiver loop rewrites once per receive, at most once a second (read by `exifstrip health`; "
      "its directory must be writable); empty = none",
      S_PATH, S_FIELD(heartbeat_file), 0, 0, false},
     {"EXIFSTRIP_LOG_FORMAT", "log-format", "json|text", "json", NULL, "log line format", S_LOG_FORMAT,
