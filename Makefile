@@ -109,6 +109,10 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
 
+# ES_VERSION is compiled in (user agent, logs, reports, --version): a new
+# VERSION builds the product's objects again.
+$(LIB_OBJ) $(CLI_OBJ): VERSION
+
 # Archives are made afresh: src/aws/<part>/ files may share a basename
 # (http/headers.c, sigv4/headers.c), and `ar r` on an existing archive would
 # replace the wrong member of that name.
