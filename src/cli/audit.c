@@ -34,7 +34,8 @@ static const char s_usage_text[] =
     "policy the worker applies) and reports each object that still carries what\n"
     "stripping removes: GPS, EXIF, XMP, IPTC/Photoshop, comments, JFIF/JFXX/EXIF\n"
     "thumbnails, MPF images, trailers after EOI (motion-photo video ...), other APPn\n"
-    "metadata, and each object that is not a JPEG or a JPEG the stripper refuses.\n"
+    "metadata, text or device data in a kept ICC profile (icc-text), and each object\n"
+    "that is not a JPEG or a JPEG the stripper refuses.\n"
     "The minimal Exif segment holding only the Orientation tag, which the worker\n"
     "itself writes (EXIFSTRIP_ORIENTATION=keep), is not a finding.\n"
     "\n"
@@ -329,6 +330,9 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
     for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
         if (s->findings[k])
             printf("  %-13s %llu\n", es_audit_kind_name((es_audit_kind)k), (unsigned long long)s->findings[k]);
+    if (s->orientation_tags)
+        printf("  orientation-only Exif segments: %llu (not findings)\n",
+               (unsigned long long)s->orientation_tags);
     if (s->findings[ES_AUDIT_METADATA]) {
         const char *sep = "  carrying:";
         s_carrying_item("gps", s->gps, &sep);

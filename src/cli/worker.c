@@ -56,7 +56,8 @@ static void s_usage(FILE *out)
                  "Signals: SIGTERM/SIGINT stop receiving, give back unstarted messages, let running\n"
                  "jobs finish within the shutdown grace; a second signal cancels them.\n"
                  "Exit status: 0 after a clean shutdown (signal, or --drain found the queue empty),\n"
-                 "1 on usage errors or failure to start, 78 on bad or missing configuration.\n");
+                 "1 on usage errors, failure to start, or --drain giving up after receives kept\n"
+                 "failing, 78 on bad or missing configuration.\n");
 }
 
 int es_cmd_worker(int argc, char **argv)

@@ -86,7 +86,7 @@ static const s_opt s_opts[] = {
      3600, false},
     {"EXIFSTRIP_MIN_TRANSFER_RATE", "min-transfer-rate", "BYTES", "16KiB", NULL,
      "a GET slower than this many bytes per second, averaged over the window, is abandoned "
-     "and retried (K/M suffixes)",
+     "and retried (K, M or G suffixes)",
      S_BYTES, S_FIELD(min_transfer_rate), 1, 1024ll * 1024 * 1024, false},
     {"EXIFSTRIP_MIN_TRANSFER_WINDOW", "min-transfer-window", "SECONDS", "30", NULL,
      "window over which the minimum transfer rate is measured (1..3600)", S_INT, S_FIELD(min_transfer_window),

@@ -69,6 +69,7 @@ t_clean_bucket_passes() {
     check_eq "exit status, text" "$(rc)" 0
     check "text says clean" grep -q "^clean: " "$S/out"
     check "text counts 4 objects" grep -q "4 objects" "$S/out"
+    check "text counts the orientation-only Exif segment" grep -qx "  orientation-only Exif segments: 1 (not findings)" "$S/out"
 }
 
 # An empty key ending in '/' is a folder the S3 console made: skipped and
