@@ -15,6 +15,7 @@
 
 #include "aws/client/client.h"
 #include "aws/s3/s3.h"
+#include "common/flag.h"
 #include "worker/metrics.h"
 
 #define S_MIB (1024ull * 1024ull)
@@ -293,19 +294,7 @@ static es_err s_add_suffix(void *vctx, const char *item, size_t len)
 
 static es_err s_parse_bool(const char *label, const char *value, bool *out, es_error *err)
 {
-    static const char *const yes[] = {"1", "true", "yes", "on"};
-    static const char *const no[] = {"0", "false", "no", "off"};
-    for (size_t i = 0; i < 4; i++) {
-        if (!strcasecmp(value, yes[i])) {
-            *out = true;
-            return ES_OK;
-        }
-        if (!strcasecmp(value, no[i])) {
-            *out = false;
-            return ES_OK;
-        }
-    }
-    return s_bad(err, label, value, "expected true or false");
+    return es_flag_parse(value, out) ? ES_OK : s_bad(err, label, value, "expected true or false");
 }
 
 /* Parses value into o's field of cfg; label names where the value came from. */

@@ -13,6 +13,7 @@
 #include "aws/client/client.h"
 #include "aws/creds/creds.h"
 #include "common/buf.h"
+#include "common/flag.h"
 
 #define S_DEFAULT_ATTEMPTS 3
 #define S_MAX_ATTEMPTS 20
@@ -131,10 +132,9 @@ static es_err s_flag(const char *name, bool *out, es_error *err)
     *out = false;
     if (!v)
         return ES_OK;
-    if (!strcmp(v, "1") || !strcasecmp(v, "true"))
-        *out = true;
-    else if (strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0)
-        return es_error_set(err, ES_ERR_CONFIG, "%s: expected 1/true or 0/false, got \"%.32s\"", name, v);
+    if (!es_flag_parse(v, out))
+        return es_error_set(err, ES_ERR_CONFIG, "%s: expected 1/true/yes/on or 0/false/no/off, got \"%.32s\"",
+                            name, v);
     return ES_OK;
 }
 

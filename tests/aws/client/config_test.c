@@ -183,13 +183,16 @@ static void test_path_style_flag(void)
     static const struct {
         const char *v;
         bool want;
-    } ok[] = {{"1", true}, {"true", true}, {"TRUE", true}, {"0", false}, {"false", false}};
+    } ok[] = {{"1", true},  {"true", true},   {"TRUE", true}, {"yes", true}, {"On", true},
+              {"0", false}, {"false", false}, {"no", false},  {"OFF", false}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         setenv("EXIFSTRIP_S3_PATH_STYLE", ok[i].v, 1);
         REQUIRE(s_load(&cfg) == ES_OK);
         CHECK(cfg.s3_path_style == ok[i].want);
     }
-    setenv("EXIFSTRIP_S3_PATH_STYLE", "yes", 1);
+    setenv("EXIFSTRIP_S3_PATH_STYLE", "y", 1); /* the same words as every EXIFSTRIP_* flag, and only those */
+    EXPECT_ERROR("EXIFSTRIP_S3_PATH_STYLE");
+    setenv("EXIFSTRIP_S3_PATH_STYLE", "2", 1);
     EXPECT_ERROR("EXIFSTRIP_S3_PATH_STYLE");
 }
 
