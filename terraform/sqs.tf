@@ -28,6 +28,10 @@ resource "aws_sqs_queue" "events" {
       condition     = var.dlq_message_retention_seconds > var.message_retention_seconds
       error_message = "dlq_message_retention_seconds must be longer than message_retention_seconds, or messages expire in the DLQ before anyone looks."
     }
+    precondition {
+      condition     = !var.propagate_deletes || var.max_receive_count >= 2
+      error_message = "max_receive_count must be at least 2 with propagate_deletes: a removal of a key bucket B does not hold yet is looked at a second time, and with 1 it would go to the dead-letter queue instead."
+    }
   }
 }
 

@@ -103,7 +103,7 @@ variable "dlq_message_retention_seconds" {
 }
 
 variable "max_receive_count" {
-  description = "Receives after which a message moves to the dead-letter queue."
+  description = "Receives after which a message moves to the dead-letter queue. At least 2 with propagate_deletes: a delete of a key bucket B does not hold yet is looked at a second time (README, Delete propagation)."
   type        = number
   default     = 5
   validation {
