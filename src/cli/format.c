@@ -145,6 +145,13 @@ void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap)
             break;
         used += (size_t)n < cap - used ? (size_t)n : cap - used - 1;
     }
+    if (st->scrubbed_bytes && used < cap) { /* a kept ICC profile, zeroed in place (audit's name) */
+        char size[32];
+        es_cli_human_size(st->scrubbed_bytes, size, sizeof size);
+        int n = snprintf(buf + used, cap - used, "%sicc-text %s (zeroed in place)", used ? ", " : "", size);
+        if (n > 0)
+            used += (size_t)n < cap - used ? (size_t)n : cap - used - 1;
+    }
     if (!used)
         snprintf(buf, cap, "nothing");
 }

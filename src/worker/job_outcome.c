@@ -63,6 +63,8 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
         if (!listed && s_removed(stats, (es_jpeg_kind)k))
             s_append_name(out, size, es_jpeg_kind_name((es_jpeg_kind)k));
     }
+    if (stats->scrubbed_bytes) /* a kept ICC profile zeroed in place (audit's name) */
+        s_append_name(out, size, "icc-text");
 }
 
 void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)

@@ -299,6 +299,9 @@ t_verbose_and_quiet() {
     "$EXIFSTRIP" strip -v -o "$d/out" "$d/a.jpg" "$d/b.jpg" 2>"$d/err"
     check "verbose names removed kinds" grep -q "^$d/a.jpg: .* -> .*removed: .*exif(gps) .*xmp .*trailer" "$d/err"
     check "verbose for a clean file" grep -q "^$d/b.jpg: .*removed: nothing" "$d/err"
+    "$MKFIXTURE" --icc 1 --seed 16 "$d/c.jpg"
+    "$EXIFSTRIP" strip -v -o "$d/out3" "$d/c.jpg" 2>"$d/err"
+    check "verbose names an ICC profile zeroed in place" grep -q "^$d/c.jpg: .*removed: icc-text 120 B (zeroed in place)$" "$d/err"
     "$EXIFSTRIP" strip -q -o "$d/out2" "$d/a.jpg" "$d/b.jpg" 2>"$d/err"
     check "quiet prints nothing" test ! -s "$d/err"
 }

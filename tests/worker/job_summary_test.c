@@ -42,6 +42,9 @@ static void test_summary_cases(void)
     st.removed_count[ES_JPEG_KIND_JFXX] = 1;
     es_job_removed_summary(&st, out, sizeof out);
     CHECK_STR_EQ(out, "xmp-ext,icc,jfxx");
+    st.scrubbed_bytes = 120; /* a kept ICC profile zeroed in place comes last, by audit's name */
+    es_job_removed_summary(&st, out, sizeof out);
+    CHECK_STR_EQ(out, "xmp-ext,icc,jfxx,icc-text");
     /* a small buffer is cut, never overrun */
     char tiny[6];
     memset(&st, 0, sizeof st);
