@@ -44,8 +44,9 @@ JPEG_PURE_COMMON_OBJ="block_cache.o cpu.o error.o hex.o pages.o utf8.o"
 JPEG_LIBC_ALLOW="calloc malloc realloc free memchr memcmp bcmp memcpy memmove memset strlen strnlen
 strcmp strncmp strchr strrchr snprintf vsnprintf __stack_chk_fail __assert_fail abort"
 # ... plus, for src/orient: number parsing, and the two libraries it is built on.
-# (setjmp/longjmp: libjpeg's error exit returns through them.)
-ORIENT_LIBC_ALLOW="strtoull __errno_location _setjmp longjmp"
+# (setjmp/longjmp: libjpeg's error exit returns through them; __isoc23_strtoull:
+# strtoull as glibc 2.38 and later name it under _GNU_SOURCE, e.g. Debian 13.)
+ORIENT_LIBC_ALLOW="strtoull __isoc23_strtoull __errno_location _setjmp longjmp"
 ORIENT_LIB_ALLOW_RE='^(jpeg_[A-Za-z0-9_]+|exif_[a-z0-9_]+)$'
 
 bad=0
