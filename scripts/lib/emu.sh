@@ -19,6 +19,13 @@ emu_urlenc() {
             *) printf -v c '%%%02X' "'$c"; out+=$c ;;
         esac
     done
+    # A "." or ".." segment goes percent-encoded, as S3 keys may hold one:
+    # curl would resolve it, and refuses --path-as-is with --aws-sigv4 from
+    # curl 8 on (Debian 13). The emulator signs S3 paths as sent.
+    out="/$out/"
+    while [[ $out == *"/../"* ]]; do out=${out//\/..\//\/%2E%2E\/}; done
+    while [[ $out == *"/./"* ]]; do out=${out//\/.\//\/%2E\/}; done
+    out=${out:1:${#out}-2}
     printf '%s' "$out"
 }
 
@@ -36,7 +43,7 @@ _emu_s3_raw() {
     local method=$1 path=$2
     shift 2
     if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- -X "$method" "$@"; fi
-    curl -sS --fail-with-body --path-as-is --max-time 120 \
+    curl -sS --fail-with-body --max-time 120 \
         --aws-sigv4 "aws:amz:us-east-1:s3" --user test:test -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
         "$@" "$EMU_URL/$path"
 }
