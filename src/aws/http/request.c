@@ -218,6 +218,10 @@ bool es_url_has_userinfo(const char *url)
     return memchr(start, '@', strcspn(start, "/?#")) != NULL;
 }
 
+/* CURLE_TOO_LARGE, which curl 8.6 added (the headers built against may be
+ * older than the libcurl loaded at run time). */
+#define S_CURLE_TOO_LARGE 100
+
 es_err es_http_map_curl_code(int curl_code)
 {
     switch ((CURLcode)curl_code) {
@@ -582,9 +586,11 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         return ES_ERR_TIMEOUT;
     }
     es_err rc = t.cb_err != ES_OK ? t.cb_err : es_http_map_curl_code((int)cc);
-    /* libcurl reports a header line over its 100 KB limit as out of memory:
-     * inside a header block that began, that is the endpoint's answer */
-    bool long_line = cc == CURLE_OUT_OF_MEMORY && resp->headers.status > 0 && !resp->headers.complete;
+    /* libcurl reports a header line over its 100 KB limit as out of memory
+     * (CURLE_TOO_LARGE from curl 8.6 on: Debian 13): inside a header block
+     * that began, that is the endpoint's answer */
+    bool long_line = (cc == CURLE_OUT_OF_MEMORY || (int)cc == S_CURLE_TOO_LARGE) &&
+                     resp->headers.status > 0 && !resp->headers.complete;
     if (long_line)
         rc = ES_ERR_PROTOCOL;
     if (long_line)
