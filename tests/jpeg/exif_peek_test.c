@@ -105,6 +105,7 @@ static void test_thumbnail_link(void)
             es_tj_buf b = {0};
             es_tj_exif(&b, le == 1, 0, 0); /* IFD0: one entry, next-IFD link at payload offset 6+8+2+12 */
             size_t link = 6 + 8 + 2 + 12;
+            REQUIRE(b.data != NULL && b.len >= link + 4);
             uint32_t ifd1 = (uint32_t)(b.len - 6);
             if (entries < 0)
                 ifd1 = 0xFFFF; /* out of range */

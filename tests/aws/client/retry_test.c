@@ -379,7 +379,8 @@ static void test_no_retry_after_body_bytes(void)
     char why[ES_ERRBUF_SIZE];
     es_aws_result_describe(&res, res.code, why, sizeof why);
     CHECK_STR_EQ(why, res.message); /* "network error: ..." once */
-    CHECK_STR_CONTAINS(why, "network error: transfer closed with 6 bytes remaining");
+    CHECK(strncmp(why, "network error: ", 15) == 0);
+    CHECK_STR_CONTAINS(why, " 6 bytes "); /* curl's words: "transfer closed with" (7), "end of response with" (8) */
     CHECK_STR_EQ(res.request_id, "RID-CUT"); /* the headers came: the failed request's own id */
     CHECK_MEM_EQ(col.data, col.len, "0123", 4);
     CHECK_INT_EQ(col.heads, 1);

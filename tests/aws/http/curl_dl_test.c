@@ -38,9 +38,9 @@ static void test_every_function_resolved_and_usable(void)
     CURL *h = cu->easy_init();
     REQUIRE(h != NULL);
     CHECK_INT_EQ(cu->easy_setopt(h, CURLOPT_URL, "http://127.0.0.1/"), CURLE_OK);
-    long port = -1;
+    long port = 4242;
     CHECK_INT_EQ(cu->easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port), CURLE_OK);
-    CHECK_INT_EQ(port, 0); /* nothing performed yet */
+    CHECK(port == 0 || port == -1); /* nothing performed yet: curl 7 says 0, curl 8 -1 */
     cu->easy_cleanup(h);
     CHECK_STR_EQ(cu->easy_strerror(CURLE_OK), "No error");
     /* GnuTLS (pulled in by librtmp, unused) was asked not to initialise itself. */
