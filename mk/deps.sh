@@ -42,17 +42,26 @@ done
 # Node.js may come from another repository (with npm bundled): only ask apt when absent.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
-# libFuzzer's runtime ships in libclang-rt-NN-dev on newer Debian/Ubuntu.
-if command -v clang >/dev/null 2>&1 && ! clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep -q /; then
-    rt=$(apt-cache search --names-only '^libclang-rt-[0-9]+-dev$' 2>/dev/null | awk '{print $1}' | sort -V | tail -n 1)
-    [ -n "$rt" ] && missing="$missing $rt"
-fi
+# libFuzzer's runtime ships in libclang-rt-NN-dev on newer Debian/Ubuntu, NN
+# the default clang's major version (Debian 13 also lists newer ones that
+# clang 19 does not look in); printed only when it is missing and not installed.
+fuzzer_rt() {
+    command -v clang >/dev/null 2>&1 || return 0
+    clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep -q / && return 0
+    rt=libclang-rt-$(clang -dumpversion 2>/dev/null | cut -d. -f1)-dev
+    dpkg-query -W -f='${Status}' "$rt" 2>/dev/null | grep -q 'install ok installed' && return 0
+    apt-cache show "$rt" >/dev/null 2>&1 && echo " $rt"
+    return 0
+}
+missing="$missing$(fuzzer_rt)"
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "deps: installing$missing"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        rt=$(fuzzer_rt) # clang itself may have come just now
+        [ -z "$rt" ] || apt-get install -y -qq --no-install-recommends $rt >/dev/null
     else
         echo "deps: missing packages; run:"
         echo "  sudo apt-get update && sudo apt-get install -y$missing"
