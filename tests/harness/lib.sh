@@ -7,8 +7,8 @@ case "$ES_BUILD" in /*) ;; *) ES_BUILD=$ES_ROOT/$ES_BUILD ;; esac
 EXIFSTRIP=${EXIFSTRIP:-$ES_BUILD/exifstrip}
 _es_pass=0 _es_fail=0 _es_skip=0 _es_cur_failed=0 _es_cur_skipped=0 _es_cur=""
 
-es_fail() { # message
-    [ "$_es_cur_failed" = 0 ] && echo "FAIL $_es_cur" >&2
+es_fail() { # message (outside es_run too, e.g. a set-up: es_finish counts it)
+    [ "$_es_cur_failed" = 0 ] && echo "FAIL ${_es_cur:-(outside any test)}" >&2
     _es_cur_failed=1
     echo "  $*" >&2
 }
@@ -26,8 +26,10 @@ es_run() { # function name
     if [ "$_es_cur_failed" = 1 ]; then _es_fail=$((_es_fail + 1))
     elif [ "$_es_cur_skipped" = 1 ]; then _es_skip=$((_es_skip + 1))
     else _es_pass=$((_es_pass + 1)); fi
+    _es_cur="" _es_cur_failed=0
 }
 es_finish() {
+    [ "$_es_cur_failed" = 1 ] && _es_fail=$((_es_fail + 1)) # a failure outside any test
     echo "# summary: $_es_pass passed, $_es_fail failed, $_es_skip skipped"
     [ "$_es_fail" = 0 ]
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # runner_test.sh - proves the test runner's guard rails fail when they should:
 # tests/run.sh counts a program that exits 0 without its "# summary:" line, or
-# that crashes after printing one, as failed; a sanitizer report left in
+# that crashes after printing one, as failed; lib.sh counts a failure outside
+# any test (a set-up); a sanitizer report left in
 # ES_SANITIZER_REPORTS fails the test that ran when it appeared; ES_RUN_ONLY
 # runs only the matching tests; ES_RUN_WRAPPER runs each program through that
 # command; and a suite that needs ../shared fails instead of skipping when
@@ -91,6 +92,16 @@ t_required_shared_fails() {
     check "…naming ES_REQUIRE_SHARED" grep -q 'ES_REQUIRE_SHARED=1' <<<"$out"
 }
 
+# A failure outside any test (a set-up before the es_run calls) counts too.
+t_failure_outside_a_test_counts() {
+    local out
+    out=$(bash -c 'source "$1"; t_ok() { :; }; es_run t_ok; es_fail "setup failed"; es_finish' _ "$ES_ROOT/tests/harness/lib.sh" 2>&1)
+    check "es_finish exits non-zero" test $? != 0
+    check "names it" grep -q "^FAIL (outside any test)" <<<"$out"
+    check_eq "summary" "$(tail -n 1 <<<"$out")" "# summary: 1 passed, 1 failed, 0 skipped"
+}
+
+es_run t_failure_outside_a_test_counts
 es_run t_good_programs_pass
 es_run t_silent_exit_zero_fails
 es_run t_crash_after_summary_fails
