@@ -19,13 +19,11 @@ emu_urlenc() {
             *) printf -v c '%%%02X' "'$c"; out+=$c ;;
         esac
     done
-    # A "." or ".." segment goes percent-encoded, as S3 keys may hold one:
-    # curl would resolve it, and refuses --path-as-is with --aws-sigv4 from
-    # curl 8 on (Debian 13). The emulator signs S3 paths as sent.
-    out="/$out/"
-    while [[ $out == *"/../"* ]]; do out=${out//\/..\//\/%2E%2E\/}; done
-    while [[ $out == *"/./"* ]]; do out=${out//\/.\//\/%2E\/}; done
-    out=${out:1:${#out}-2}
+    # A key with a "." or ".." segment (S3 allows them) goes with its slashes
+    # percent-encoded, as one segment: curl resolves dot segments, encoded
+    # ones too from curl 8 on, and refuses --path-as-is with --aws-sigv4 there
+    # (Debian 13). The emulator signs S3 paths as sent, as S3 does.
+    case "/$s/" in */./* | */../*) out=${out//\//%2F} ;; esac
     printf '%s' "$out"
 }
 
