@@ -5,11 +5,16 @@ ES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ES_BUILD=${ES_BUILD:-$ES_ROOT/build}
 case "$ES_BUILD" in /*) ;; *) ES_BUILD=$ES_ROOT/$ES_BUILD ;; esac
 EXIFSTRIP=${EXIFSTRIP:-$ES_BUILD/exifstrip}
-_es_pass=0 _es_fail=0 _es_skip=0 _es_cur_failed=0 _es_cur_skipped=0 _es_cur=""
+_es_pass=0 _es_fail=0 _es_skip=0 _es_cur_failed=0 _es_cur_skipped=0 _es_cur="" _es_outside_failed=0
 
 es_fail() { # message (outside es_run too, e.g. a set-up: es_finish counts it)
-    [ "$_es_cur_failed" = 0 ] && echo "FAIL ${_es_cur:-(outside any test)}" >&2
-    _es_cur_failed=1
+    if [ -z "$_es_cur" ]; then
+        [ "$_es_outside_failed" = 0 ] && echo "FAIL (outside any test)" >&2
+        _es_outside_failed=1
+    else
+        [ "$_es_cur_failed" = 0 ] && echo "FAIL $_es_cur" >&2
+        _es_cur_failed=1
+    fi
     echo "  $*" >&2
 }
 check() { # description, command...
@@ -29,7 +34,7 @@ es_run() { # function name
     _es_cur="" _es_cur_failed=0
 }
 es_finish() {
-    [ "$_es_cur_failed" = 1 ] && _es_fail=$((_es_fail + 1)) # a failure outside any test
+    [ "$_es_outside_failed" = 1 ] && _es_fail=$((_es_fail + 1)) # failures outside any test, as one
     echo "# summary: $_es_pass passed, $_es_fail failed, $_es_skip skipped"
     [ "$_es_fail" = 0 ]
 }

@@ -92,13 +92,22 @@ t_required_shared_fails() {
     check "…naming ES_REQUIRE_SHARED" grep -q 'ES_REQUIRE_SHARED=1' <<<"$out"
 }
 
-# A failure outside any test (a set-up before the es_run calls) counts too.
+# A failure outside any test (a set-up before, between or after the es_run
+# calls) counts too, as one failure.
 t_failure_outside_a_test_counts() {
-    local out
-    out=$(bash -c 'source "$1"; t_ok() { :; }; es_run t_ok; es_fail "setup failed"; es_finish' _ "$ES_ROOT/tests/harness/lib.sh" 2>&1)
-    check "es_finish exits non-zero" test $? != 0
-    check "names it" grep -q "^FAIL (outside any test)" <<<"$out"
-    check_eq "summary" "$(tail -n 1 <<<"$out")" "# summary: 1 passed, 1 failed, 0 skipped"
+    local out where
+    for where in before between after; do
+        out=$(bash -c 'source "$1"; t_ok() { :; }
+            [ "$2" = before ] && es_fail "setup failed"
+            es_run t_ok
+            [ "$2" = between ] && es_fail "setup failed" && es_fail "again"
+            es_run t_ok
+            [ "$2" = after ] && es_fail "setup failed"
+            es_finish' _ "$ES_ROOT/tests/harness/lib.sh" "$where" 2>&1)
+        check "$where: es_finish exits non-zero" test $? != 0
+        check "$where: names it" grep -q "^FAIL (outside any test)" <<<"$out"
+        check_eq "$where: summary" "$(tail -n 1 <<<"$out")" "# summary: 2 passed, 1 failed, 0 skipped"
+    done
 }
 
 es_run t_failure_outside_a_test_counts
