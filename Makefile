@@ -111,7 +111,7 @@ $(BUILD)/obj/%.o: %.c
 
 # ES_VERSION is compiled in (user agent, logs, reports, --version): a new
 # VERSION builds the product's objects again.
-$(LIB_OBJ) $(CLI_OBJ): VERSION
+$(LIB_OBJ) $(CLI_OBJ): $(wildcard VERSION)
 
 # Archives are made afresh: src/aws/<part>/ files may share a basename
 # (http/headers.c, sigv4/headers.c), and `ar r` on an existing archive would
