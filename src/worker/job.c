@@ -303,7 +303,9 @@ bool es_job_plan_object(const es_job_env *env, const es_job_object *obj, es_job_
     es_s3_object_info dest;
     s_write_plan plan = {.recorded = obj->source};
     es_s3_write_options wopt = {.source = &plan.recorded};
-    return s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, &plan, NULL, res);
+    bool go = s_precheck(env, obj, res) && s_check_destination(env, obj, NULL, &dest, &wopt, &plan, NULL, res);
+    s_say_what_b_keeps(env, obj, res);
+    return go;
 }
 
 void es_job_run_object(const es_job_env *env, const es_job_object *obj, const es_job_message *msg,

@@ -1368,6 +1368,10 @@ static void test_refused_rewrite_says_the_copy_stays(void)
     /* refused for its size, before B is looked at: B keeps what it holds */
     uint64_t max = s_w.cfg.max_object_bytes;
     s_w.cfg.max_object_bytes = sizeof png - 1;
+    es_job_result planned;
+    CHECK(!es_job_plan_object(&env, &obj, &planned)); /* a dry run says the same */
+    CHECK_INT_EQ(planned.outcome, ES_JOB_REFUSED);
+    CHECK_STR_CONTAINS(planned.reason, "keeps any copy of this key it holds");
     es_job_run_object(&env, &obj, NULL, &res);
     s_w.cfg.max_object_bytes = max;
     CHECK_INT_EQ(res.outcome, ES_JOB_REFUSED);
