@@ -34,7 +34,8 @@ static const char s_colour_tags[][5] = {
  * version's reserved bytes, the creation date, the vendor halves of the flags
  * and the device attributes (free for any data), device manufacturer and
  * model, the intent's reserved half, the creator, the profile ID ("not
- * computed") and the 28 reserved bytes. */
+ * computed") and the 28 reserved bytes (an iccMAX profile, version 5, keeps
+ * the 24 of them that ICC.2 gives its spectral PCS and subclass). */
 static const es_icc_range s_header_keep[] = {{0, 10}, {12, 24}, {36, 44}, {46, 48}, {60, 64}, {66, 80}};
 
 /* Empty texts: v2 textDescriptionType (ASCII count 1: the NUL; no Unicode,
@@ -179,6 +180,8 @@ es_err es_icc_plan_build(es_icc_plan *plan, const uint8_t *data, size_t len, con
     for (size_t i = 0; i < sizeof s_header_keep / sizeof s_header_keep[0]; i++) /* the rest stays zero */
         memcpy(plan->prefix + s_header_keep[i].start, data + s_header_keep[i].start,
                s_header_keep[i].end - s_header_keep[i].start);
+    if (data[8] >= 5) /* iccMAX (ICC.2) describes its spectral PCS and subclass in bytes 100..123 */
+        memcpy(plan->prefix + 100, data + 100, 24);
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *e = table + ES_ICC_TABLE_ENTRY * i;
         uint32_t sig = es_jpeg_load_u32(e, false), off = es_jpeg_load_u32(e + 4, false);

@@ -122,6 +122,29 @@ static void s_check_scrub(bool v4)
 static void test_v2_profile_scrubbed(void) { s_check_scrub(false); }
 static void test_v4_profile_scrubbed(void) { s_check_scrub(true); }
 
+/* An iccMAX (version 5) header's spectral PCS, ranges, MCS and subclass
+ * (bytes 100..123) are kept; its last reserved bytes, and a v4 header's
+ * 100..127, are zeroed. */
+static void test_icc_max_header_fields_kept(void)
+{
+    size_t len = 0, changed = 0;
+    uint8_t *in = es_ti_profile(true, &len);
+    REQUIRE(in != NULL);
+    static const uint8_t zero[28] = {0};
+    for (int v5 = 0; v5 < 2; v5++) {
+        in[8] = v5 ? 5 : 4;
+        uint8_t *out = s_scrub(in, len, &changed);
+        REQUIRE(out != NULL);
+        if (v5)
+            CHECK_MEM_EQ(out + 100, 24, in + 100, 24);
+        else
+            CHECK_MEM_EQ(out + 100, 24, zero, 24);
+        CHECK_MEM_EQ(out + 124, 4, zero, 4);
+        free(out);
+    }
+    free(in);
+}
+
 /* A removed tag that shares its data with a colour tag leaves that data alone. */
 static void test_shared_data_kept(void)
 {
@@ -258,6 +281,7 @@ int main(void)
 {
     ES_RUN(test_v2_profile_scrubbed);
     ES_RUN(test_v4_profile_scrubbed);
+    ES_RUN(test_icc_max_header_fields_kept);
     ES_RUN(test_shared_data_kept);
     ES_RUN(test_unfit_text_removed);
     ES_RUN(test_gap_zeroed);
