@@ -59,6 +59,13 @@ t_a_bad_value_stops_the_script() {
     check "names the value" grep -q 'PROPAGATE_DELETES=maybe: expected' "$E2E_SCRATCH/init.log"
 }
 
+t_one_receive_refused_with_delete_propagation() {
+    init EXIFSTRIP_PROPAGATE_DELETES=1 MAX_RECEIVE_COUNT=1
+    check_eq "exit status" "$?" 2
+    check "names the setting" grep -q 'MAX_RECEIVE_COUNT=1: at least 2 with delete propagation' "$E2E_SCRATCH/init.log"
+}
+
 es_run t_delete_propagation_settings
+es_run t_one_receive_refused_with_delete_propagation
 es_run t_a_bad_value_stops_the_script
 es_finish

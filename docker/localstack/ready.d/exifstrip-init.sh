@@ -29,6 +29,11 @@ case $(printf %s "$PROPAGATE_DELETES" | tr 'A-Z' 'a-z') in
     0 | false | no | off) PROPAGATE_DELETES=0 ;;
     *) echo "exifstrip-init: PROPAGATE_DELETES=$PROPAGATE_DELETES: expected 1, true, yes, on, 0, false, no or off" >&2; exit 2 ;;
 esac
+# A removal of a key the public bucket does not hold yet is received twice.
+if [ "$PROPAGATE_DELETES" = 1 ] && [ "$MAX_RECEIVE_COUNT" -lt 2 ] 2>/dev/null; then
+    echo "exifstrip-init: MAX_RECEIVE_COUNT=$MAX_RECEIVE_COUNT: at least 2 with delete propagation (a removal of a key the public bucket does not hold yet is looked at twice)" >&2
+    exit 2
+fi
 
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
 export AWS_DEFAULT_REGION="$region" AWS_PAGER=""
