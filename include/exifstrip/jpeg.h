@@ -54,6 +54,13 @@ const char *es_jpeg_marker_name(uint8_t code);
 const char *es_jpeg_kind_name(es_jpeg_kind kind);
 /* What a kind is, for people: "XMP packet", "Photoshop resources (IPTC)", ... */
 const char *es_jpeg_kind_text(es_jpeg_kind kind);
+/* Names of what is removed that is not a kind, spelt one way wherever a
+ * summary, a report or the audit names it: the GPS position and thumbnail of
+ * a removed Exif segment (es_jpeg_stats.exif_has_gps/exif_has_thumbnail), and
+ * the zeroed text and device data of a kept ICC profile (scrubbed_bytes). */
+#define ES_JPEG_ITEM_GPS "gps"
+#define ES_JPEG_ITEM_EXIF_THUMBNAIL "exif-thumbnail"
+#define ES_JPEG_ITEM_ICC_TEXT "icc-text"
 
 /* The policy the stripper applies. Obtain defaults from es_jpeg_policy_default()
  * and change fields; new fields are always added with a default that keeps the

@@ -291,9 +291,9 @@ static void s_summary_json(const es_audit_options *opt, const es_audit_summary *
     for (int k = 0; k < ES_AUDIT_KIND_COUNT; k++)
         json_object_set_new(findings, es_audit_kind_name((es_audit_kind)k),
                             json_integer((json_int_t)s->findings[k]));
-    json_object_set_new(carrying, "gps", json_integer((json_int_t)s->gps));
-    json_object_set_new(carrying, "exif-thumbnail", json_integer((json_int_t)s->exif_thumbnail));
-    json_object_set_new(carrying, "icc-text", json_integer((json_int_t)s->icc_text));
+    json_object_set_new(carrying, ES_JPEG_ITEM_GPS, json_integer((json_int_t)s->gps));
+    json_object_set_new(carrying, ES_JPEG_ITEM_EXIF_THUMBNAIL, json_integer((json_int_t)s->exif_thumbnail));
+    json_object_set_new(carrying, ES_JPEG_ITEM_ICC_TEXT, json_integer((json_int_t)s->icc_text));
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
         if (s->by_kind[k])
             json_object_set_new(carrying, es_jpeg_kind_name((es_jpeg_kind)k),
@@ -335,11 +335,11 @@ static void s_summary_text(const es_audit_options *opt, const es_audit_summary *
                (unsigned long long)s->orientation_tags);
     if (s->findings[ES_AUDIT_METADATA]) {
         const char *sep = "  carrying:";
-        s_carrying_item("gps", s->gps, &sep);
-        s_carrying_item("exif-thumbnail", s->exif_thumbnail, &sep);
+        s_carrying_item(ES_JPEG_ITEM_GPS, s->gps, &sep);
+        s_carrying_item(ES_JPEG_ITEM_EXIF_THUMBNAIL, s->exif_thumbnail, &sep);
         for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
             s_carrying_item(es_jpeg_kind_name((es_jpeg_kind)k), s->by_kind[k], &sep);
-        s_carrying_item("icc-text", s->icc_text, &sep);
+        s_carrying_item(ES_JPEG_ITEM_ICC_TEXT, s->icc_text, &sep);
         printf("\n");
     }
     if (rc != ES_OK) /* the listing failed, or the source bucket does not exist: said on stderr */

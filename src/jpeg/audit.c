@@ -118,9 +118,9 @@ size_t es_jpeg_audit_items(const es_jpeg_audit_result *r, es_jpeg_audit_item *ou
     /* The Exif facts only matter when the Exif segment itself is removed. */
     bool exif_removed = r->stats.removed_count[ES_JPEG_KIND_EXIF] > 0;
     if (exif_removed && r->stats.exif_has_gps)
-        out[n++] = (es_jpeg_audit_item){"gps", "GPS position (EXIF GPS IFD)", 0, 0};
+        out[n++] = (es_jpeg_audit_item){ES_JPEG_ITEM_GPS, "GPS position (EXIF GPS IFD)", 0, 0};
     if (exif_removed && r->stats.exif_has_thumbnail)
-        out[n++] = (es_jpeg_audit_item){"exif-thumbnail", "EXIF thumbnail (IFD1)", 0, 0};
+        out[n++] = (es_jpeg_audit_item){ES_JPEG_ITEM_EXIF_THUMBNAIL, "EXIF thumbnail (IFD1)", 0, 0};
     for (int k = 0; k < ES_JPEG_KIND_COUNT; k++) {
         if (r->stats.removed_bytes[k] == 0)
             continue;
@@ -130,7 +130,8 @@ size_t es_jpeg_audit_items(const es_jpeg_audit_result *r, es_jpeg_audit_item *ou
                                         r->stats.removed_bytes[k]};
     }
     if (r->stats.scrubbed_bytes > 0)
-        out[n++] = (es_jpeg_audit_item){"icc-text", "identifying text or device data in the ICC profile", 0,
+        out[n++] = (es_jpeg_audit_item){ES_JPEG_ITEM_ICC_TEXT,
+                                        "identifying text or device data in the ICC profile", 0,
                                         r->stats.scrubbed_bytes};
     return n;
 }

@@ -232,9 +232,9 @@ static bool s_report_jpeg(s_audit *a, const es_jpeg_audit_result *r, es_audit_fi
             for (int k = 0; k < ES_JPEG_KIND_COUNT; k++)
                 if (!strcmp(items[i].name, es_jpeg_kind_name((es_jpeg_kind)k)))
                     a->sum->by_kind[k]++;
-            a->sum->gps += !strcmp(items[i].name, "gps");
-            a->sum->exif_thumbnail += !strcmp(items[i].name, "exif-thumbnail");
-            a->sum->icc_text += !strcmp(items[i].name, "icc-text");
+            a->sum->gps += !strcmp(items[i].name, ES_JPEG_ITEM_GPS);
+            a->sum->exif_thumbnail += !strcmp(items[i].name, ES_JPEG_ITEM_EXIF_THUMBNAIL);
+            a->sum->icc_text += !strcmp(items[i].name, ES_JPEG_ITEM_ICC_TEXT);
         }
         s_finding(a, f);
     }

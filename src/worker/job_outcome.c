@@ -52,7 +52,7 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
     if (!stats)
         return;
     if (stats->exif_has_gps && s_removed(stats, ES_JPEG_KIND_EXIF))
-        s_append_name(out, size, "gps");
+        s_append_name(out, size, ES_JPEG_ITEM_GPS);
     for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
         if (s_removed(stats, first[i]))
             s_append_name(out, size, es_jpeg_kind_name(first[i]));
@@ -64,7 +64,7 @@ void es_job_removed_summary(const es_jpeg_stats *stats, char *out, size_t size)
             s_append_name(out, size, es_jpeg_kind_name((es_jpeg_kind)k));
     }
     if (stats->scrubbed_bytes) /* a kept ICC profile zeroed in place (audit's name) */
-        s_append_name(out, size, "icc-text");
+        s_append_name(out, size, ES_JPEG_ITEM_ICC_TEXT);
 }
 
 void es_job_set_outcome(es_job_result *res, es_job_outcome outcome, es_err code, const char *fmt, ...)
