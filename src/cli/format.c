@@ -129,29 +129,32 @@ bool es_cli_shell_word(const char *s, char *buf, size_t cap)
     return true;
 }
 
+/* Appends "<name><qualifier> <size><tail>" to the list in buf (used bytes so
+ * far), ", " between items; a list longer than cap is cut there. */
+static void s_append_removed_item(char *buf, size_t cap, size_t *used, const char *name,
+                                  const char *qualifier, uint64_t bytes, const char *tail)
+{
+    char size[32];
+    es_cli_human_size(bytes, size, sizeof size);
+    int n = snprintf(buf + *used, cap - *used, "%s%s%s %s%s", *used ? ", " : "", name, qualifier, size, tail);
+    if (n > 0)
+        *used += (size_t)n < cap - *used ? (size_t)n : cap - *used - 1;
+}
+
 void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (int k = 0; k < ES_JPEG_KIND_COUNT && used < cap; k++) {
+    for (int k = 0; k < ES_JPEG_KIND_COUNT; k++) {
         if (!st->removed_bytes[k] && !st->removed_count[k])
             continue;
-        char size[32];
-        es_cli_human_size(st->removed_bytes[k], size, sizeof size);
-        int n = snprintf(buf + used, cap - used, "%s%s%s %s", used ? ", " : "",
-                         es_jpeg_kind_name((es_jpeg_kind)k),
-                         k == ES_JPEG_KIND_EXIF && st->exif_has_gps ? "(gps)" : "", size);
-        if (n < 0)
-            break;
-        used += (size_t)n < cap - used ? (size_t)n : cap - used - 1;
+        bool gps = k == ES_JPEG_KIND_EXIF && st->exif_has_gps;
+        s_append_removed_item(buf, cap, &used, es_jpeg_kind_name((es_jpeg_kind)k),
+                              gps ? "(" ES_JPEG_ITEM_GPS ")" : "", st->removed_bytes[k], "");
     }
-    if (st->scrubbed_bytes && used < cap) { /* a kept ICC profile, zeroed in place (audit's name) */
-        char size[32];
-        es_cli_human_size(st->scrubbed_bytes, size, sizeof size);
-        int n = snprintf(buf + used, cap - used, "%sicc-text %s (zeroed in place)", used ? ", " : "", size);
-        if (n > 0)
-            used += (size_t)n < cap - used ? (size_t)n : cap - used - 1;
-    }
+    if (st->scrubbed_bytes) /* a kept ICC profile, zeroed in place (audit's name) */
+        s_append_removed_item(buf, cap, &used, ES_JPEG_ITEM_ICC_TEXT, "", st->scrubbed_bytes,
+                              " (zeroed in place)");
     if (!used)
         snprintf(buf, cap, "nothing");
 }
