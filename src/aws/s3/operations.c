@@ -225,7 +225,7 @@ typedef struct s_get {
     int crc_kind;            /* the full-object CRC being checked, or -1 */
     uint64_t crc;            /* of the body so far */
     es_digest_stream digest; /* the full-object SHA being checked, when begun */
-    es_s3_checksum expected;
+    es_s3_checksum expected; /* what S3 stored */
 } s_get;
 
 /* The s_checksums entry to check the body against: a full-object checksum
@@ -241,19 +241,21 @@ static int s_checked_entry(const es_s3_checksum *ck)
     return -1;
 }
 
-/* Starts the check of the body against the stored checksum, if any; whether
- * one runs. A digest libcrypto cannot start leaves the body unchecked. */
-static bool s_start_check(s_get *g)
+/* Starts the check of the body against the stored checksum, if any. A digest
+ * libcrypto cannot start leaves the body unchecked. */
+static void s_start_check(s_get *g)
 {
     int e = s_checked_entry(&g->expected);
     if (e < 0)
-        return false;
-    if (s_checksums[e].crc >= 0) {
+        return;
+    if (s_checksums[e].crc >= 0)
         g->crc_kind = s_checksums[e].crc;
-        return true;
-    }
-    return es_digest_stream_begin(&g->digest, (es_digest_kind)s_checksums[e].digest) == ES_OK;
+    else
+        (void)es_digest_stream_begin(&g->digest, (es_digest_kind)s_checksums[e].digest);
 }
+
+/* Whether the body is being checked (a CRC, or a digest not yet finished). */
+static bool s_checking(const s_get *g) { return g->crc_kind >= 0 || g->digest.ctx; }
 
 static es_err s_send_head(s_get *g, const es_http_response *resp)
 {
@@ -263,7 +265,8 @@ static es_err s_send_head(s_get *g, const es_http_response *resp)
     if (g->opt->checksum_mode) {
         s_checksum_info(resp, &info.checksum);
         g->expected = info.checksum;
-        info.checksum.checked = g->expected.checked = s_start_check(g);
+        s_start_check(g);
+        info.checksum.checked = s_checking(g);
     }
     return g->opt->on_head ? g->opt->on_head(g->opt->ctx, &info) : ES_OK;
 }
@@ -287,7 +290,7 @@ static es_err s_get_done(void *ctx, const es_http_response *resp, es_aws_result 
     s_get *g = ctx;
     if (!g->head_sent)
         ES_GUARD(s_send_head(g, resp));
-    if (!g->expected.checked)
+    if (!s_checking(g))
         return ES_OK;
     char got[ES_DIGEST_BASE64_SIZE];
     if (g->crc_kind >= 0)
