@@ -17,6 +17,7 @@ es_err es_digest_stream_begin(es_digest_stream *d, es_digest_kind kind)
         return ES_ERR_NOMEM;
     }
     d->ctx = ctx;
+    d->api = api;
     return ES_OK;
 }
 
@@ -25,7 +26,7 @@ es_err es_digest_stream_update(es_digest_stream *d, const void *data, size_t len
     ES_ENSURE(d && d->ctx, ES_ERR_INVALID_ARG);
     if (len == 0)
         return ES_OK;
-    return es_crypto_api_get(NULL)->DigestUpdate(d->ctx, data, len) == 1 ? ES_OK : ES_ERR_NOMEM;
+    return d->api->DigestUpdate(d->ctx, data, len) == 1 ? ES_OK : ES_ERR_NOMEM;
 }
 
 es_err es_digest_stream_finish_base64(es_digest_stream *d, char out[ES_DIGEST_BASE64_SIZE])
@@ -33,7 +34,7 @@ es_err es_digest_stream_finish_base64(es_digest_stream *d, char out[ES_DIGEST_BA
     ES_ENSURE(d && d->ctx && out, ES_ERR_INVALID_ARG);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    int ok = es_crypto_api_get(NULL)->DigestFinal_ex(d->ctx, md, &n);
+    int ok = d->api->DigestFinal_ex(d->ctx, md, &n);
     es_digest_stream_end(d);
     if (ok != 1 || n > 32)
         return ES_ERR_NOMEM;
@@ -45,6 +46,6 @@ void es_digest_stream_end(es_digest_stream *d)
 {
     if (!d || !d->ctx)
         return;
-    es_crypto_api_get(NULL)->md_ctx_free(d->ctx);
+    d->api->md_ctx_free(d->ctx);
     d->ctx = NULL;
 }

@@ -15,8 +15,11 @@ typedef enum es_digest_kind { ES_DIGEST_SHA256, ES_DIGEST_SHA1 } es_digest_kind;
 /* The longest digest (SHA-256) in base64, its NUL included. */
 #define ES_DIGEST_BASE64_SIZE ES_BASE64_SIZE(32)
 
+struct es_crypto_api;
+
 typedef struct es_digest_stream {
-    void *ctx; /* EVP_MD_CTX; NULL before begin and after end */
+    void *ctx;                       /* EVP_MD_CTX; NULL before begin and after end */
+    const struct es_crypto_api *api; /* the libcrypto calls it began with */
 } es_digest_stream;
 
 /* Starts a digest of kind into a zeroed d. ES_ERR_CONFIG when libcrypto
