@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "aws/client/client.h"
@@ -104,8 +103,7 @@ static es_err s_max_attempts(es_aws_config *cfg, es_error *err)
 static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, size_t nvars, es_error *err)
 {
     out[0] = '\0';
-    const char *ignore = s_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-    if (ignore && strcasecmp(ignore, "true") == 0)
+    if (es_configured_endpoint_urls_ignored())
         return ES_OK;
     for (size_t i = 0; i < nvars; i++) {
         const char *v = s_env(vars[i]);

@@ -62,7 +62,8 @@ es_creds_provider *es_creds_provider_new_env(void);
 es_creds_provider *es_creds_provider_new_profile(const char *profile);
 /* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME) ->
  * STS AssumeRoleWithWebIdentity (unsigned POST) at AWS_ENDPOINT_URL_STS,
- * AWS_ENDPOINT_URL, or https://sts.<AWS_REGION|AWS_DEFAULT_REGION>.amazonaws.com. */
+ * AWS_ENDPOINT_URL (both ignored with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true),
+ * or https://sts.<AWS_REGION|AWS_DEFAULT_REGION>.amazonaws.com. */
 es_creds_provider *es_creds_provider_new_web_identity(void);
 /* ECS/EKS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on
  * http://169.254.170.2, EXIFSTRIP_ECS_ENDPOINT overrides the host for tests) or

@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 #include "aws/creds/http.h"
+#include "aws/http/http.h"
 #include "common/redact.h"
 #include "common/secure.h"
 
@@ -131,8 +132,8 @@ static const es_creds_provider_vtable s_webid_vtable = {.get = s_webid_get,
 static void s_endpoint(char *out, size_t n, es_error *config)
 {
     const char *var = "AWS_ENDPOINT_URL_STS";
-    const char *e = es_creds_env(var);
-    if (!e)
+    const char *e = NULL;
+    if (!es_configured_endpoint_urls_ignored() && !(e = es_creds_env(var)))
         e = es_creds_env(var = "AWS_ENDPOINT_URL");
     if (e) {
         es_creds_refuse_userinfo("web identity", var, e, config);

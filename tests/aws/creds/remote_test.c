@@ -470,6 +470,37 @@ static void test_urls_with_userinfo_are_refused(void)
     }
 }
 
+/* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores the STS endpoint URLs too,
+ * as the AWS SDKs ignore every configured endpoint: one set beside it is not
+ * read at all (one with a password in it no longer fails the start-up check);
+ * "false" keeps it. */
+static void test_web_identity_ignores_configured_endpoints(void)
+{
+    static const char *const vars[] = {"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"};
+    static const struct {
+        const char *value;
+        es_err check;
+    } settings[] = {{"TRUE", ES_OK}, {"true", ES_OK}, {"false", ES_ERR_CONFIG}, {"1", ES_ERR_CONFIG}};
+    for (size_t v = 0; v < sizeof vars / sizeof vars[0]; v++)
+        for (size_t s = 0; s < sizeof settings / sizeof settings[0]; s++) {
+            es_error err;
+            s_setup();
+            s_webid_env(vars[v]);
+            setenv(vars[v], s_url_with_userinfo("IgnoredPassw0rd"), 1);
+            setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", settings[s].value, 1);
+            es_creds_provider *p = es_creds_provider_new_web_identity();
+            REQUIRE(p);
+            es_error_clear(&err);
+            es_err rc = es_creds_check(p, &err);
+            es_creds_provider_release(p);
+            if (rc != settings[s].check)
+                es_test_fail(__FILE__, __LINE__,
+                             "%s with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=%s: check %d, want %d", vars[v],
+                             settings[s].value, (int)rc, (int)settings[s].check);
+        }
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
+}
+
 typedef struct s_worker {
     es_creds_provider *p;
     int failures;
@@ -555,6 +586,7 @@ int main(void)
     ES_RUN(test_web_identity_errors);
     ES_RUN(test_default_chain_remote_sources);
     ES_RUN(test_urls_with_userinfo_are_refused);
+    ES_RUN(test_web_identity_ignores_configured_endpoints);
     ES_RUN(test_default_chain_concurrent_gets);
     ES_RUN(test_http_server_scripting);
     es_test_http_server_stop(s_srv);
