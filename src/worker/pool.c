@@ -574,11 +574,13 @@ static void s_process(es_pool *p, s_item *it)
     } else if (counts.recheck) {
         /* a removal that found B's key absent comes back no sooner than a
          * full visibility timeout from now (propagate_delete.h), however
-         * long it waited here: a creation's write in flight has landed then */
-        s_set_visibility_batch(p, &receipt, &id, 1, p->cfg->visibility_timeout);
+         * long it waited here: a creation's write in flight has landed then
+         * (or as long as SQS's 12 hours from the receipt still allow) */
+        int hide_s = es_visibility_time_left_s(p->cfg->visibility_timeout, it->received_ms, es_clock_ms());
+        if (hide_s > 0)
+            s_set_visibility_batch(p, &receipt, &id, 1, hide_s);
         ES_LOG(ES_LOG_INFO, "message.recheck", ES_LF_STR("message_id", it->message_id),
-               ES_LF_INT("receive_count", it->receive_count),
-               ES_LF_INT("visible_in_s", p->cfg->visibility_timeout));
+               ES_LF_INT("receive_count", it->receive_count), ES_LF_INT("visible_in_s", hide_s));
     } else if (counts.abandoned) { /* too old or too slow: let another try start now */
         s_set_visibility_batch(p, &receipt, &id, 1, 0);
         ES_LOG(ES_LOG_INFO, "message.released", ES_LF_STR("message_id", it->message_id),

@@ -3,7 +3,8 @@
  * generation) is guarded by a mutex. The thread ticks every
  * min(1 s, timeout/4), collects due slots, extends them in batches of ES_SQS_MAX_BATCH
  * outside the lock, and records success only if the slot still holds the
- * same message (generation unchanged). */
+ * same message (generation unchanged). An extension never asks past SQS's
+ * 12 hours from the receipt; a message with none left is no longer extended. */
 #include "worker/visibility.h"
 
 #include <pthread.h>
@@ -20,9 +21,11 @@ typedef struct s_slot {
     bool busy;
     char *receipt;
     char *message_id;
-    uint64_t since_ms; /* receipt or last successful extension */
+    uint64_t received_ms; /* receipt */
+    uint64_t since_ms;    /* receipt or last successful extension */
     uint64_t gen;
     unsigned failures;
+    bool at_limit; /* SQS's 12 hours are used up: no more extensions */
 } s_slot;
 
 struct es_pool_visibility {
@@ -61,7 +64,7 @@ int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle, 
             break;
         }
         s->busy = true;
-        s->since_ms = es_clock_ms();
+        s->received_ms = s->since_ms = es_clock_ms();
         s->gen = ++v->next_gen;
         found = (int)i;
     }
@@ -81,9 +84,28 @@ void es_pool_visibility_untrack(es_pool_visibility *v, int slot)
 typedef struct s_due {
     size_t slot;
     uint64_t gen;
+    int seconds; /* the extension asked */
     char *receipt;
     char *message_id;
 } s_due;
+
+int es_visibility_time_left_s(int wanted_s, uint64_t received_ms, uint64_t now_ms)
+{
+    uint64_t held_s = (now_ms > received_ms ? (now_ms - received_ms + 999) / 1000 : 0) + ES_SQS_HIDDEN_MARGIN_S;
+    if (held_s >= ES_SQS_MAX_HIDDEN_S)
+        return 0;
+    uint64_t left_s = ES_SQS_MAX_HIDDEN_S - held_s;
+    return wanted_s < 0 ? 0 : (uint64_t)wanted_s < left_s ? wanted_s : (int)left_s;
+}
+
+/* Marks a slot whose 12 hours are used up (called with the lock held). */
+static void s_at_limit_locked(s_slot *s)
+{
+    s->at_limit = true;
+    ES_LOG(ES_LOG_WARN, "sqs.visibility_limit", ES_LF_STR("message_id", s->message_id),
+           ES_LF_STR("reason", "SQS hides a message at most 12 hours after its receipt: no longer extended, it "
+                               "becomes visible again while its job still runs (another worker may take it)"));
+}
 
 /* Collects up to ES_SQS_MAX_BATCH due slots (copies their strings); called with the lock held. */
 static size_t s_collect_locked(es_pool_visibility *v, size_t *cursor, s_due *due)
@@ -92,9 +114,14 @@ static size_t s_collect_locked(es_pool_visibility *v, size_t *cursor, s_due *due
     uint64_t now = es_clock_ms();
     for (; *cursor < v->nslots && n < ES_SQS_MAX_BATCH; (*cursor)++) {
         s_slot *s = &v->slots[*cursor];
-        if (!s->busy || now - s->since_ms < v->half_ms)
+        if (!s->busy || s->at_limit || now - s->since_ms < v->half_ms)
             continue;
-        due[n] = (s_due){*cursor, s->gen, strdup(s->receipt), strdup(s->message_id)};
+        int seconds = es_visibility_time_left_s(v->timeout_s, s->received_ms, now);
+        if (seconds == 0) {
+            s_at_limit_locked(s);
+            continue;
+        }
+        due[n] = (s_due){*cursor, s->gen, seconds, strdup(s->receipt), strdup(s->message_id)};
         if (!due[n].receipt || !due[n].message_id) {
             free(due[n].receipt);
             free(due[n].message_id);
@@ -111,7 +138,7 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
     memset(entries, 0, sizeof entries);
     for (size_t i = 0; i < n; i++) {
         entries[i].receipt_handle = due[i].receipt;
-        entries[i].visibility_timeout = v->timeout_s;
+        entries[i].visibility_timeout = due[i].seconds;
     }
     uint64_t sent_ms = es_clock_ms();
     es_aws_result res;
@@ -126,7 +153,7 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
             s->failures = 0;
             v->extended++;
             ES_LOG(ES_LOG_DEBUG, "sqs.visibility_extended", ES_LF_STR("message_id", due[i].message_id),
-                   ES_LF_INT("visibility_timeout", v->timeout_s));
+                   ES_LF_INT("visibility_timeout", due[i].seconds));
         } else if (same) {
             unsigned f = ++s->failures;
             if ((f & (f - 1)) == 0) /* 1st, 2nd, 4th, 8th ... failure */

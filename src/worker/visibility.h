@@ -2,8 +2,8 @@
  * the worker holds (queued or being processed) is tracked here; a thread
  * extends the visibility of any message held longer than half the visibility
  * timeout since its receipt or last extension (ChangeMessageVisibilityBatch
- * to the full timeout), so slow jobs are not redelivered to another worker
- * while they run. */
+ * to the full timeout, or to what SQS's 12-hour limit leaves), so slow jobs
+ * are not redelivered to another worker while they run. */
 #ifndef ES_WORKER_VISIBILITY_H
 #define ES_WORKER_VISIBILITY_H
 
@@ -14,6 +14,19 @@
 #include "aws/sqs/sqs.h"
 
 typedef struct es_pool_visibility es_pool_visibility;
+
+/* SQS hides a message at most this long after the receive that gave its
+ * receipt handle; a visibility change asking past it is refused ("greater
+ * than the maximum time left"). */
+#define ES_SQS_MAX_HIDDEN_S 43200
+/* Taken off what is left of it: the receive took place before its answer was
+ * read (es_clock_ms at receipt is a little late). */
+#define ES_SQS_HIDDEN_MARGIN_S 60
+
+/* Seconds a message received at received_ms may still be hidden from now_ms
+ * (es_clock_ms times): wanted_s, or less as its 12 hours run out; 0 when
+ * none are left. */
+int es_visibility_time_left_s(int wanted_s, uint64_t received_ms, uint64_t now_ms);
 
 /* Starts the heartbeat thread for up to slots held messages. stop_token (may
  * be NULL) becomes the thread's aws/http/http.h cancel token, so stopping never waits

@@ -3,7 +3,8 @@
  * message is extended to the full timeout once half of it has passed since
  * its receipt or last extension (never earlier), in batches of
  * ES_SQS_MAX_BATCH; a failed extension is tried again on the next tick; an
- * untracked message is not extended; nothing is sent after stop. */
+ * untracked message is not extended; nothing is sent after stop; no
+ * extension asks past SQS's 12 hours from the receipt. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,15 +21,18 @@
 
 static es_test_sqs *s_q;
 
-/* The endpoint and a heartbeat for `slots` messages, the clock at S_T0. */
-static es_pool_visibility *s_setup(size_t slots)
+/* The endpoint and a heartbeat for `slots` messages hidden timeout_s at a
+ * time, the clock at S_T0. */
+static es_pool_visibility *s_setup_timeout(size_t slots, int timeout_s)
 {
     es_test_clock_install(S_T0);
     s_q = es_test_sqs_start();
     if (!s_q)
         return NULL;
-    return es_pool_visibility_new(es_test_sqs_client(s_q), es_test_sqs_queue_url(), S_TIMEOUT_S, slots, NULL);
+    return es_pool_visibility_new(es_test_sqs_client(s_q), es_test_sqs_queue_url(), timeout_s, slots, NULL);
 }
+
+static es_pool_visibility *s_setup(size_t slots) { return s_setup_timeout(slots, S_TIMEOUT_S); }
 
 static void s_teardown(es_pool_visibility *v)
 {
@@ -47,6 +51,15 @@ static void s_run_until(uint64_t at)
             return;
         es_test_clock_advance(S_TICK_MS);
     }
+    es_test_await_deadline(es_test_clock_now() + S_TICK_MS, "the heartbeat waits for its next tick");
+}
+
+/* Moves time to S_T0 + at in one step (at least a tick ahead), then as s_run_until. */
+static void s_jump_to(uint64_t at)
+{
+    if (!es_test_await_deadline(es_test_clock_now() + S_TICK_MS, "the heartbeat waits for its tick"))
+        return;
+    es_test_clock_advance(S_T0 + at - es_test_clock_now());
     es_test_await_deadline(es_test_clock_now() + S_TICK_MS, "the heartbeat waits for its next tick");
 }
 
@@ -146,6 +159,47 @@ static void test_failures_retried_every_tick(void)
     s_teardown(v);
 }
 
+static void test_time_left_of_12_hours(void)
+{
+    const uint64_t h12 = ES_SQS_MAX_HIDDEN_S * 1000ull, margin = ES_SQS_HIDDEN_MARGIN_S * 1000ull;
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0), 30);
+    CHECK_INT_EQ(es_visibility_time_left_s(43200, S_T0, S_T0), 43200 - ES_SQS_HIDDEN_MARGIN_S);
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0 + h12 - margin - 30000), 30);
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0 + h12 - margin - 20000), 20);
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0 + h12 - margin - 19999),
+                 19); /* a started second counts */
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0 + h12 - margin), 0);
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0 + 2 * h12), 0);
+    CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0 + 5000, S_T0), 30); /* a clock read before the receipt */
+}
+
+/* With EXIFSTRIP_VISIBILITY_TIMEOUT at its 43200 s maximum, the first
+ * extension (at half of it) asked 43200 s more, past SQS's 12 hours from the
+ * receipt, which SQS refuses; then it was retried every second. It now asks
+ * what is left, and once nothing is, stops and says so once. */
+static void test_extensions_stop_at_12_hours(void)
+{
+    es_pool_visibility *v = s_setup_timeout(4, ES_SQS_MAX_HIDDEN_S);
+    REQUIRE(v);
+    CHECK_INT_EQ(es_pool_visibility_track(v, "rh-long", "long"), 0);
+    s_jump_to(ES_SQS_MAX_HIDDEN_S * 500ull);
+    CHECK_INT_EQ(s_extensions(), 1);
+    es_test_sqs_entry e[4];
+    REQUIRE(es_test_sqs_entries(s_q, e, 4) == 1);
+    CHECK_INT_EQ(e[0].visibility, ES_SQS_MAX_HIDDEN_S / 2 - ES_SQS_HIDDEN_MARGIN_S);
+    es_logcap_start();
+    s_jump_to(ES_SQS_MAX_HIDDEN_S * 1000ull);
+    s_jump_to(ES_SQS_MAX_HIDDEN_S * 1500ull);
+    s_run_until(ES_SQS_MAX_HIDDEN_S * 1500ull + 3 * S_TICK_MS);
+    CHECK_INT_EQ(s_extensions(), 1);
+    const char *text = es_logcap_text();
+    const char *line = strstr(text, "sqs.visibility_limit");
+    CHECK(line && strstr(line, "\"message_id\":\"long\""));
+    CHECK(line && !strstr(line + 1, "sqs.visibility_limit")); /* said once */
+    es_logcap_stop();
+    s_teardown(v);
+}
+
 static void test_nothing_after_stop(void)
 {
     es_pool_visibility *v = s_setup(4);
@@ -169,5 +223,7 @@ int main(void)
     ES_RUN(test_table_full);
     ES_RUN(test_failures_retried_every_tick);
     ES_RUN(test_nothing_after_stop);
+    ES_RUN(test_time_left_of_12_hours);
+    ES_RUN(test_extensions_stop_at_12_hours);
     return es_test_finish();
 }
