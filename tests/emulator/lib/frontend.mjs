@@ -25,6 +25,7 @@ import { firstParam } from "./url.mjs";
 import { urlEncodeListing } from "./list_encoding.mjs";
 import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
+import { VisibilityLimit } from "./sqs_visibility_limit.mjs";
 import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, deletePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
 import { checkBody, uploadSpec, checkComplete, checksumOf, headerName, storeOn } from "./checksums.mjs";
 
@@ -71,6 +72,7 @@ export class Emulator {
         this.log = new RequestLog();
         this.stats = new Stats();
         this.keyLocks = new KeyLocks();
+        this.visibilityLimit = new VisibilityLimit();
         this.url = "";
         this.startedAt = Date.now();
         // Simulated server clock error (control API): shifts the time SigV4
@@ -254,12 +256,17 @@ export class Emulator {
     }
 
     // SQS, either protocol: fauxqs takes JSON at POST /; the query protocol is
-    // translated both ways, and malformed receipt handles are judged here.
+    // translated both ways, and malformed receipt handles and visibility
+    // changes past 12 hours are judged here.
     async dispatchSqs(ctx, route, req, body) {
         const query = route.dialect === "sqs-query";
         const input = query ? toJsonInput(route.action, route.sqsInput) : route.sqsInput;
         if (!query && input === null) return this.sqsHeaders(ctx, await this.backend.forward("POST", "/", req.headers, body));
-        const { input: forwarded, invalid } = maskInvalidHandles(route.action, input);
+        const masked = maskInvalidHandles(route.action, input);
+        const limited = this.visibilityLimit.check(route.action, masked.input);
+        if (limited.error) return renderError(route.dialect, limited.error, ctx);
+        const forwarded = limited.input;
+        const invalid = limited.refused ? new Map([...(masked.invalid ?? []), ...limited.refused]) : masked.invalid;
         const headers = query ? {
             host: req.headers.host || "127.0.0.1",
             authorization: req.headers.authorization || `AWS4-HMAC-SHA256 Credential=x/00000000/${this.cfg.region}/sqs/aws4_request`,
@@ -268,6 +275,7 @@ export class Emulator {
         } : req.headers;
         const payload = query || invalid ? Buffer.from(JSON.stringify(forwarded)) : body;
         const resp = await this.backend.forward("POST", "/", headers, payload);
+        if (route.action === "ReceiveMessage" && resp.status < 300) this.noteReceive(resp);
         if (!query && !invalid) return this.sqsHeaders(ctx, resp);
         let json;
         try {
@@ -284,6 +292,14 @@ export class Emulator {
         return query
             ? { status: 200, headers: { "content-type": "text/xml", "x-amzn-requestid": ctx.requestId }, body: Buffer.from(toXmlResponse(route.action, fixed.json, ctx.requestId)) }
             : { status: resp.status, headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": ctx.requestId }, body: Buffer.from(JSON.stringify(fixed.json)) };
+    }
+
+    noteReceive(resp) {
+        try {
+            this.visibilityLimit.noteReceive(JSON.parse(resp.body.toString("utf8")));
+        } catch {
+            // not JSON: fauxqs's answer goes back as it is, and no handle is remembered
+        }
     }
 
     async dispatchS3(ctx, route, req, body, auth) {

@@ -21,7 +21,8 @@ function invalidMessage(handle) {
 }
 
 // Returns { input, invalid }: input to forward (malformed handles replaced),
-// invalid = null, { handle } for the single forms, or a Map Id -> handle.
+// invalid = null, { handle } for the single forms, or a Map Id -> { code,
+// message } (the Failed entry each gets).
 export function maskInvalidHandles(action, input) {
     if (!input || typeof input !== "object") return { input, invalid: null };
     if (SINGLE.has(action)) {
@@ -32,14 +33,16 @@ export function maskInvalidHandles(action, input) {
     const ids = new Map();
     const entries = input.Entries.map((e) => {
         if (!e || !malformed(e.ReceiptHandle)) return e;
-        ids.set(e.Id, e.ReceiptHandle);
+        ids.set(e.Id, { code: "ReceiptHandleIsInvalid", message: invalidMessage(e.ReceiptHandle) });
         return { ...e, ReceiptHandle: randomUUID() };
     });
     return ids.size ? { input: { ...input, Entries: entries }, invalid: ids } : { input, invalid: null };
 }
 
 // Given fauxqs's answer (status, parsed JSON), the answer AWS would give:
-// { json } (status unchanged) or { error } to render instead.
+// { json } (status unchanged) or { error } to render instead. invalid is
+// maskInvalidHandles's (a batch's Map may also hold other refused entries:
+// sqs_visibility_limit.mjs).
 export function applyInvalidHandles(invalid, status, json) {
     if (!invalid) return { json };
     if (!(invalid instanceof Map)) {
@@ -51,6 +54,6 @@ export function applyInvalidHandles(invalid, status, json) {
     }
     if (status >= 300 || !json) return { json };
     const keep = (list) => (list ?? []).filter((e) => !invalid.has(e.Id));
-    const failed = [...invalid].map(([Id, h]) => ({ Id, SenderFault: true, Code: "ReceiptHandleIsInvalid", Message: invalidMessage(h) }));
+    const failed = [...invalid].map(([Id, f]) => ({ Id, SenderFault: true, Code: f.code, Message: f.message }));
     return { json: { ...json, Successful: keep(json.Successful), Failed: [...keep(json.Failed), ...failed] } };
 }

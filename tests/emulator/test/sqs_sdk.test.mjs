@@ -1,11 +1,13 @@
 // sqs_sdk.test.mjs - the AWS SDK for JavaScript v3 SQS client (JSON protocol)
 // against the emulator: queue URLs, send/receive/delete, batches, visibility,
-// message attributes, and redrive to a dead-letter queue after maxReceiveCount.
+// message attributes, redrive to a dead-letter queue after maxReceiveCount,
+// and the 12-hour limit on hiding a received message.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import {
     CreateQueueCommand, GetQueueUrlCommand, GetQueueAttributesCommand, SendMessageCommand, ReceiveMessageCommand,
     DeleteMessageCommand, SendMessageBatchCommand, DeleteMessageBatchCommand, ChangeMessageVisibilityCommand,
+    ChangeMessageVisibilityBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { setup, sqsClient, unique } from "./helpers.mjs";
 
@@ -125,4 +127,26 @@ test("malformed receipt handles are ReceiptHandleIsInvalid; stale ones delete fi
     await sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: got[0].ReceiptHandle }));
     await assert.rejects(sqs.send(new DeleteMessageCommand({ QueueUrl: `${env.url}/000000000000/${unique("gone")}`, ReceiptHandle: "bogus" })),
         (err) => err.name === "QueueDoesNotExist");
+});
+
+test("a message is hidden at most 12 hours after its receive: a change past that is InvalidParameterValue", async () => {
+    const q = await newQueue();
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: q.url, Entries: [{ Id: "a", MessageBody: "1" }, { Id: "b", MessageBody: "2" }] }));
+    const got = await receive(q.url, { VisibilityTimeout: 43200 });
+    assert.equal(got.length, 2);
+    const [a, b] = got;
+    // 12 hours from now is past 12 hours from the receive (a moment ago)
+    await assert.rejects(sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: q.url, ReceiptHandle: a.ReceiptHandle, VisibilityTimeout: 43200 })),
+        (err) => err.name === "InvalidParameterValue" && err.$metadata.httpStatusCode === 400 && /beyond the limit \[43200 seconds\]/.test(err.message));
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: q.url, ReceiptHandle: a.ReceiptHandle, VisibilityTimeout: 43100 }));
+    const batch = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: q.url, Entries: [
+        { Id: "ok", ReceiptHandle: a.ReceiptHandle, VisibilityTimeout: 60 },
+        { Id: "past", ReceiptHandle: b.ReceiptHandle, VisibilityTimeout: 43200 },
+        { Id: "bad", ReceiptHandle: "bogus", VisibilityTimeout: 5 },
+    ] }));
+    assert.deepEqual(batch.Successful.map((e) => e.Id), ["ok"]);
+    assert.deepEqual(batch.Failed.map((e) => [e.Id, e.Code, e.SenderFault]).sort(),
+        [["bad", "ReceiptHandleIsInvalid", true], ["past", "InvalidParameterValue", true]]);
+    // the refused entry changed nothing: b is still hidden, and a was set to 60 s
+    assert.deepEqual(await receive(q.url), []);
 });
