@@ -5,7 +5,9 @@
 # removal is skipped, nothing is asked of B); with it set, the copy made
 # from the deleted photo goes, the other photo stays, and a key of B written
 # by someone else (no exifstrip metadata) whose name is deleted in A stays,
-# with a warn line. Each phase is one --drain run.
+# with a warn line. Each phase is one --drain run. At the longest visibility
+# timeout (12 hours), a removal's recheck hides its message for what SQS's
+# 12 hours from the receive leave, which SQS (and the emulator) accept.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -69,5 +71,29 @@ t_deletes_follow_only_when_enabled() {
     e2e_show_log_on_failure "$S/3.log" 40
 }
 
+# EXIFSTRIP_VISIBILITY_TIMEOUT=43200: the recheck asked SQS to hide the
+# message 43200 s from then, past 12 hours from its receive: refused
+# (sqs.hide_failed). It now asks what is left.
+t_recheck_at_the_longest_visibility_timeout() {
+    e2e_stack dv || return
+    emu_notify_queue "$E2E_A" "$E2E_Q" .jpg 's3:ObjectRemoved:*' ||
+        { es_fail "the notification on $E2E_A failed"; return; }
+    "$MKFIXTURE" --gps --seed 13 "$S/never.jpg" || { es_fail "mkfixture failed"; return; }
+    emu_s3 PUT "$E2E_A" never.jpg --data-binary "@$S/never.jpg" -o /dev/null &&
+        emu_s3 DELETE "$E2E_A" never.jpg -o /dev/null || { es_fail "PUT and DELETE in A failed"; return; }
+    EXIFSTRIP_PROPAGATE_DELETES=1 EXIFSTRIP_VISIBILITY_TIMEOUT=43200 e2e_worker_start "$S/long.log"
+    e2e_wait 30 "the recheck" e2e_log_has "$S/long.log" message.recheck
+    e2e_worker_stop
+    check_eq "worker exit status" "$E2E_WORKER_RC" 0
+    check_eq "hide refusals" "$(e2e_log_count "$S/long.log" sqs.hide_failed)" 0
+    local hidden
+    hidden=$("$E2E_PY" -c 'import json,sys
+for l in open(sys.argv[1], errors="replace"):
+    if "\"message.recheck\"" in l: print(json.loads(l).get("visible_in_s")); break' "$S/long.log")
+    check "hidden for what 12 hours leave, less a minute ($hidden s)" test "${hidden:-0}" -ge 43000 -a "${hidden:-0}" -le 43140
+    e2e_show_log_on_failure "$S/long.log" 30
+}
+
 es_run t_deletes_follow_only_when_enabled
+es_run t_recheck_at_the_longest_visibility_timeout
 es_finish
