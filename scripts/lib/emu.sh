@@ -19,21 +19,35 @@ emu_urlenc() {
             *) printf -v c '%%%02X' "'$c"; out+=$c ;;
         esac
     done
-    # A key with a "." or ".." segment (S3 allows them) goes with its slashes
-    # percent-encoded, as one segment: curl resolves dot segments, encoded
-    # ones too from curl 8 on, and refuses --path-as-is with --aws-sigv4 there
-    # (Debian 13). The emulator signs S3 paths as sent, as S3 does.
-    case "/$s/" in */./* | */../*) out=${out//\//%2F} ;; esac
     printf '%s' "$out"
 }
+
+EMU_SIGV4=$(dirname "${BASH_SOURCE[0]}")/emu_sigv4.py
 
 # emu_s3 METHOD BUCKET KEY [curl args...]: KEY "" addresses the bucket itself;
 # extra curl args may add a query (-G --data-urlencode ...), headers, -o, -D ...
 emu_s3() {
-    local method=$1 path=$2
-    [ -n "$3" ] && path+=/$(emu_urlenc "$3")
+    local method=$1 path=$2 key=$3
+    [ -n "$key" ] && path+=/$(emu_urlenc "$key")
     shift 3
-    _emu_s3_raw "$method" "$path" "$@"
+    case "/$key/" in
+        */./* | */../*) _emu_s3_as_is "$method" "$path" "$@" ;;
+        *) _emu_s3_raw "$method" "$path" "$@" ;;
+    esac
+}
+
+# _emu_s3_as_is METHOD PATH [curl args...]: a key with a "." or ".." segment
+# (S3 allows them) must go as it is, but curl resolves dot segments (encoded
+# ones too from curl 8 on) and refuses --path-as-is with --aws-sigv4 there
+# (Debian 13): emu_sigv4.py signs it instead (no query, no other x-amz-*
+# header: both would go unsigned).
+_emu_s3_as_is() {
+    local method=$1 path=$2 h
+    shift 2
+    if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- -X "$method" "$@"; fi
+    mapfile -t h < <("$EMU_PY" "$EMU_SIGV4" "$method" "$EMU_URL" "/$path") && [ "${#h[@]}" = 2 ] || return 1
+    curl -sS --fail-with-body --max-time 120 --path-as-is -H "${h[0]}" -H "${h[1]}" \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$EMU_URL/$path"
 }
 
 # _emu_s3_raw METHOD PATH[?QUERY] [curl args...]: PATH already encoded.

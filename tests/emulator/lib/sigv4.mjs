@@ -1,8 +1,9 @@
 // sigv4.mjs - strict AWS Signature Version 4 verification of one received
 // request, header-signed or presigned (query). The decision is made by AWS's
 // own @smithy/signature-v4 code: it builds the canonical request (method, the
-// raw path exactly as sent - S3 paths are not normalised, other services get
-// SigV4's normal path normalisation -, query, the signed headers only, and the
+// path - for S3 the key as S3 reads it, decoded and encoded again, never
+// normalised; other services get SigV4's normal path normalisation -, query,
+// the signed headers only, and the
 // payload hash), derives the signing key and computes the signature with the
 // known secret; we compare. S3 also needs x-amz-content-sha256 and, unless it
 // is UNSIGNED-PAYLOAD / STREAMING-UNSIGNED-PAYLOAD-TRAILER, it must equal the
@@ -12,11 +13,28 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { SignatureV4, getCanonicalHeaders, ALGORITHM_IDENTIFIER, MAX_PRESIGNED_TTL } from "@smithy/signature-v4";
 import { apiError } from "./errors.mjs";
-import { firstParam } from "./url.mjs";
+import { firstParam, decodeComponent } from "./url.mjs";
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 const UNSIGNED = "UNSIGNED-PAYLOAD";
 const UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+
+// S3's canonical URI: S3 decodes the path it receives and signs its own
+// UriEncode of it (every byte but A-Z a-z 0-9 - . _ ~ and "/" as %XX with
+// upper-case hex), so a client must sign that spelling whatever it sent: one
+// that leaves "(" or "+" raw in the URL and signs them raw, or signs "%24" for
+// a "$" it sent raw, is refused as on AWS. A path that does not decode (bad
+// %-escapes, not UTF-8) is taken as sent.
+export function s3CanonicalPath(rawPath) {
+    const decoded = decodeComponent(rawPath);
+    if (decoded === null) return rawPath;
+    let out = "";
+    for (const byte of Buffer.from(decoded, "utf8")) {
+        const c = String.fromCharCode(byte);
+        out += /[A-Za-z0-9\-._~/]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    }
+    return out;
+}
 
 // The hash constructor @smithy/signature-v4 expects (SHA-256, or HMAC-SHA256 with a key).
 class Sha256 {
@@ -174,7 +192,7 @@ export async function verifyRequest(req, opts) {
         credentials: { accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: a.token || undefined },
         region: scopeRegion, service: scopeService, sha256: Sha256, uriEscapePath: !isS3, applyChecksum: false,
     });
-    const request = { method: req.method, path: req.rawPath, query: req.query, headers: signedHeaderValues(signedNames, req.headersDistinct) };
+    const request = { method: req.method, path: isS3 ? s3CanonicalPath(req.rawPath) : req.rawPath, query: req.query, headers: signedHeaderValues(signedNames, req.headersDistinct) };
     const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(signedNames));
     const canonicalRequest = signer.createCanonicalRequest(request, canonicalHeaders, payloadHash);
     const credentialScope = `${scopeDate}/${scopeRegion}/${scopeService}/aws4_request`;

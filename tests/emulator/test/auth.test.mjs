@@ -92,17 +92,30 @@ test("SQS: a body changed after signing breaks the signature", async () => {
     assert.equal(JSON.parse(r.body).__type, "com.amazon.coral.service#SignatureDoesNotMatch");
 });
 
-test("S3: the path is checked exactly as sent", async () => {
+test("S3: the path is signed as S3 decodes and encodes it again, whatever spelling was sent", async () => {
     let sentHeaders;
-    const first = await signedRequest(env.url, {
-        method: "GET", path: `/${bucket}/a%20b.jpg`,
+    const canonical = await signedRequest(env.url, {
+        method: "GET", path: `/${bucket}/a%2Bb%20c%24.jpg`,
         mutate: (h, b) => { sentHeaders = h; return { headers: h, body: b }; },
     });
-    assert.equal(first.status, 404, "a correctly signed request for a missing key reaches S3 (NoSuchKey)");
-    // The same headers with another spelling of the same key's path no longer match.
-    const resent = await rawRequest(env.url, { method: "GET", target: `/${bucket}/a%20b.jp%67`, headers: sentHeaders });
-    assert.equal(resent.status, 403, resent.body);
-    assert.equal(xmlCode(resent.body), "SignatureDoesNotMatch");
+    assert.equal(canonical.status, 404, "a correctly signed request for a missing key reaches S3 (NoSuchKey)");
+    // Other spellings of the same key (raw "+" and "$", lower-case hex, an
+    // encoded letter) are the same key to S3, signed the same way.
+    for (const spelling of ["a+b%20c$.jpg", "a%2bb%20c%24.jpg", "a%2Bb%20c%24.jp%67"]) {
+        const again = await rawRequest(env.url, { method: "GET", target: `/${bucket}/${spelling}`, headers: sentHeaders });
+        assert.equal(again.status, 404, `${spelling}: ${again.body}`);
+    }
+    // Another key does not match that signature.
+    const other = await rawRequest(env.url, { method: "GET", target: `/${bucket}/a%2Bb%20d%24.jpg`, headers: sentHeaders });
+    assert.equal(other.status, 403, other.body);
+    assert.equal(xmlCode(other.body), "SignatureDoesNotMatch");
+    // A client that leaves "+" or "(" raw and signs them raw is refused, as
+    // on AWS (the signer's own URI encoding must be S3's).
+    for (const raw of ["a+b.jpg", "a(1).jpg", "k=v.jpg", "t:1.jpg"]) {
+        const r = await signedRequest(env.url, { method: "GET", path: `/${bucket}/${raw}` });
+        assert.equal(r.status, 403, `${raw}: ${r.body}`);
+        assert.equal(xmlCode(r.body), "SignatureDoesNotMatch");
+    }
 });
 
 test("S3: x-amz-content-sha256 is required; UNSIGNED-PAYLOAD is accepted; chunk-signed streaming is refused", async () => {
