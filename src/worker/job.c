@@ -135,12 +135,23 @@ static void s_rewrite_record(const es_s3_source_id *copy, es_s3_source_id *recor
         memcpy(recorded->sequencer, copy->sequencer, sizeof recorded->sequencer);
 }
 
+/* Whether a copy's record holds every field a rewrite records: copies made
+ * before the source bucket was recorded lack it, and delete propagation needs
+ * it to keep a copy from a removal of the same key in another source bucket,
+ * so such a copy is written again even when its bytes are the new ones. */
+static bool s_record_complete(const es_s3_source_id *copy, const es_s3_source_id *recorded)
+{
+    return (copy->bucket[0] || !recorded->bucket[0]) && (copy->version_id[0] || !recorded->version_id[0]) &&
+           (copy->sequencer[0] || !recorded->sequencer[0]);
+}
+
 /* HEADs B's object and decides whether to write it (on the condition set in
  * wopt, recording what plan says, which wopt points into) or settle the
  * object (res filled, false returned): skipped, or stripped when B's object
  * is the one a write of this job made after all (s_written_by_this_job). A
  * rewrite replaces a copy of this very source too, if B still holds it,
- * unless the new copy has its bytes (its HEAD asks for B's checksum). The
+ * unless the new copy has its bytes (its HEAD asks for B's checksum) and its
+ * record lacks nothing (s_record_complete). The
  * HEAD's request id is the one that decided. When it writes, *resend (if not
  * NULL) says whether a kept body may be sent as it is (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
@@ -173,7 +184,7 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
     case ES_DEST_SAME:
         if (obj->rewrite) {
             s_rewrite_record(&dest->source, &plan->recorded);
-            if (es_s3_same_as_of(dest, &plan->same))
+            if (s_record_complete(&dest->source, &plan->recorded) && es_s3_same_as_of(dest, &plan->same))
                 wopt->unless_same = &plan->same;
             res->rewrite = true;
             wopt->if_match = dest->etag[0] ? dest->etag : "*";

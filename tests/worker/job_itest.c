@@ -1110,6 +1110,54 @@ static void test_rewrite_replaces_a_copy_of_the_same_source(void)
     es_wfix_teardown(&s_w);
 }
 
+/* A copy made before the source bucket was recorded, with the bytes this
+ * exifstrip makes: a rewrite used to leave it as it was (the same bytes), so
+ * it never got the bucket, and a removal of the same key in another source
+ * bucket could delete it. The rewrite now writes it, keeping its sequencer;
+ * then a second rewrite has nothing to add. */
+static void test_rewrite_completes_an_old_record(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("rec.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    uint8_t *stripped = NULL;
+    size_t stripped_len = 0;
+    REQUIRE(es_jpeg_strip_buffer(NULL, jpeg, len, &stripped, &stripped_len, NULL, NULL) == ES_OK);
+    es_s3_source_id old = {0}; /* no bucket: as copies were recorded before it */
+    snprintf(old.etag, sizeof old.etag, "%s", rec.etag);
+    snprintf(old.sequencer, sizeof old.sequencer, "0C00000000000000");
+    es_s3_write_options wopt = {.source = &old};
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "rec.jpg", stripped, stripped_len, "image/jpeg", &wopt,
+                                  &ares) == ES_OK);
+
+    es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true, .rewrite = true};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
+    snprintf(obj.source.bucket, sizeof obj.source.bucket, "%s", rec.bucket); /* as backfill lists it */
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    S_CHECK_STRIPPED(&res, len);
+    S_CHECK_REQUESTS(seq, "rec.jpg", 1, 1, 1);
+    s_check_output("rec.jpg", jpeg, len);
+    es_s3_object_info info;
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, "rec.jpg", &info, &ares) == ES_OK);
+    CHECK_STR_EQ(info.source.bucket, s_w.src);
+    CHECK_STR_EQ(info.source.sequencer, "0C00000000000000");
+
+    seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "already holds what this exifstrip makes of this source (the same");
+    S_CHECK_REQUESTS(seq, "rec.jpg", 1, 1, 0);
+    free(stripped);
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_version_id_pins_the_get(void)
 {
     SETUP();
@@ -1915,6 +1963,7 @@ int main(void)
     ES_RUN(test_kept_body_freed_on_failures);
     ES_RUN(test_backfill_lost_race_keeps_the_newer_copy);
     ES_RUN(test_rewrite_replaces_a_copy_of_the_same_source);
+    ES_RUN(test_rewrite_completes_an_old_record);
     ES_RUN(test_refused_rewrite_says_the_copy_stays);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);
