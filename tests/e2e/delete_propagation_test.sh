@@ -47,7 +47,8 @@ t_deletes_follow_only_when_enabled() {
     drain "$S/2.log"
     check_eq "off: requests to B" "$(e2e_requests "$seq" "r.get('bucket')=='$E2E_B'")" 0
     check "off: 'gone é.jpg' is still in B" emu_s3 HEAD "$E2E_B" "album/gone é.jpg" -o /dev/null
-    check "off: the removal is skipped" grep -q 'is not an object creation' <(log_field "$S/2.log" job.skipped "album/gone é.jpg" reason)
+    check "off: the removal is skipped" grep -q 'is a removal, and delete propagation is off here' <(log_field "$S/2.log" job.skipped "album/gone é.jpg" reason)
+    check_eq "off: with a warning (bucket A sends removals)" "$(log_field "$S/2.log" job.skipped "album/gone é.jpg" level)" warn
 
     # On: upload again, delete again, and delete a name whose copy in B is someone else's.
     emu_s3 PUT "$E2E_A" "album/gone é.jpg" --data-binary "@$UP/album/gone é.jpg" -o /dev/null ||
