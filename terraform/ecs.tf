@@ -151,6 +151,10 @@ resource "aws_ecs_service" "fixed" {
     rollback = true
   }
 
+  # With delete propagation the apply waits for the rollout before bucket A's
+  # notification changes (notification.tf): see local.wait_for_rollout.
+  wait_for_steady_state = local.wait_for_rollout
+
   tags = local.tags
 }
 
@@ -176,6 +180,10 @@ resource "aws_ecs_service" "autoscaled" {
     enable   = true
     rollback = true
   }
+
+  # With delete propagation the apply waits for the rollout before bucket A's
+  # notification changes (notification.tf): see local.wait_for_rollout.
+  wait_for_steady_state = local.wait_for_rollout
 
   tags = local.tags
 

@@ -365,7 +365,7 @@ variable "drain" {
 }
 
 variable "propagate_deletes" {
-  description = "EXIFSTRIP_PROPAGATE_DELETES: a delete in bucket A deletes bucket B's copy made from that object; adds s3:ObjectRemoved:* to the notification and s3:DeleteObject on B to the task role."
+  description = "EXIFSTRIP_PROPAGATE_DELETES: a delete in bucket A deletes bucket B's copy made from that object; adds s3:ObjectRemoved:* to the notification and s3:DeleteObject on B to the task role. The apply then waits for the service's rollout (ECS steady state) before it changes the notification, so no task without the setting receives a removal (it would drop it); unless drain."
   type        = bool
   default     = false
 }

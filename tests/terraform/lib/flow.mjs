@@ -156,11 +156,21 @@ export function flowChecks(readmePath) {
             if (named.aws_s3_bucket.this.source.bucket_prefix !== 'exifstrip-upload-' || named.aws_s3_bucket.this.source.bucket !== null) out.push('without a name, bucket A does not use a prefix');
             return out;
         }],
-        ['notification: bucket A -> event queue, s3:ObjectCreated:* (+ s3:ObjectRemoved:* only with propagate_deletes), one rule per suffix from event_suffixes, after the queue policy', (m) => {
+        ['notification: bucket A -> event queue, s3:ObjectCreated:* (+ s3:ObjectRemoved:* only with propagate_deletes), one rule per suffix from event_suffixes, after the queue policy and (with propagate_deletes) the rollout of the workers', (m) => {
             const out = [];
             const n = m.resource['aws_s3_bucket_notification.source'];
             if (!n) return ['aws_s3_bucket_notification.source missing'];
             if (!JSON.stringify(n.body.depends_on || []).includes('aws_sqs_queue_policy.events')) out.push('no depends_on the queue policy');
+            for (const svc of ['aws_ecs_service.fixed', 'aws_ecs_service.autoscaled']) {
+                if (!JSON.stringify(n.body.depends_on || []).includes(svc)) out.push(`no depends_on ${svc}: removals could reach tasks without the setting`);
+            }
+            // with propagate_deletes the services' apply waits for the rollout (not with drain), so the
+            // notification sends s3:ObjectRemoved:* only to tasks that propagate them
+            for (const [vars, wait] of [[{ propagate_deletes: true }, true], [{ propagate_deletes: false }, false],
+                [{ propagate_deletes: true, drain: true }, false], [{ propagate_deletes: true, worker_count: 1, max_worker_count: 4 }, true]]) {
+                const s = services(world(m, vars));
+                if (s.length !== 1 || s[0].wait_for_steady_state !== wait) out.push(`${JSON.stringify(vars)}: wait_for_steady_state ${s.map((x) => x.wait_for_steady_state)}, expected ${wait}`);
+            }
             const w = world(m, { event_suffixes: ['.jpg', '.JPG', '.jpeg', '.JPEG', '.Jpg'] });
             const dyn = n.body.dynamic?.queue?.[0];
             if (!dyn || !/var\.event_suffixes/.test(dyn.for_each)) out.push('queue rules are not generated from var.event_suffixes');
