@@ -17,7 +17,10 @@
  * job_outcome.c's. */
 #include "worker/job.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "exifstrip/rules.h"
 
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
@@ -145,13 +148,25 @@ static bool s_record_complete(const es_s3_source_id *copy, const es_s3_source_id
            (copy->sequencer[0] || !recorded->sequencer[0]);
 }
 
+/* Whether B's copy was made under an older generation of the rules than
+ * this exifstrip's (exifstrip/rules.h). A copy that records none (made before
+ * the rules were recorded) or a newer one (a rollback) is not made again
+ * for it: only backfill --rewrite makes every copy again. */
+static bool s_older_rules(const es_s3_object_info *dest)
+{
+    const char *r = dest->rules;
+    size_t n = strlen(r);
+    return n > 0 && n < 10 && strspn(r, "0123456789") == n && strtoul(r, NULL, 10) < ES_RULES;
+}
+
 /* HEADs B's object and decides whether to write it (on the condition set in
  * wopt, recording what plan says, which wopt points into) or settle the
  * object (res filled, false returned): skipped, or stripped when B's object
  * is the one a write of this job made after all (s_written_by_this_job). A
  * rewrite replaces a copy of this very source too, if B still holds it,
  * unless the new copy has its bytes (its HEAD asks for B's checksum) and its
- * record lacks nothing (s_record_complete). The
+ * record lacks nothing (s_record_complete); so does any job when the copy
+ * was made under older rules (s_older_rules), whatever its bytes. The
  * HEAD's request id is the one that decided. When it writes, *resend (if not
  * NULL) says whether a kept body may be sent as it is (es_dest_may_resend). */
 static bool s_check_destination(const es_job_env *env, const es_job_object *obj, const es_job_kept *kept,
@@ -181,10 +196,12 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         if (resend)
             *resend = es_dest_may_resend(&obj->source, found, s_version_deletes_matter(env, obj));
         return true;
-    case ES_DEST_SAME:
-        if (obj->rewrite) {
+    case ES_DEST_SAME: {
+        bool older_rules = s_older_rules(dest);
+        if (obj->rewrite || older_rules) {
             s_rewrite_record(&dest->source, &plan->recorded);
-            if (s_record_complete(&dest->source, &plan->recorded) && es_s3_same_as_of(dest, &plan->same))
+            if (!older_rules && s_record_complete(&dest->source, &plan->recorded) &&
+                es_s3_same_as_of(dest, &plan->same))
                 wopt->unless_same = &plan->same;
             res->rewrite = true;
             wopt->if_match = dest->etag[0] ? dest->etag : "*";
@@ -195,6 +212,7 @@ static bool s_check_destination(const es_job_env *env, const es_job_object *obj,
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK, "bucket %.200s already holds this source version",
                            bucket);
         return false;
+    }
     case ES_DEST_NEWER:
         es_job_set_outcome(res, ES_JOB_SKIPPED, ES_OK,
                            "bucket %.200s holds a newer source version (sequencer %.40s > %.40s)", bucket,
@@ -266,6 +284,7 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     char write_id[ES_WRITE_ID_SIZE];
     s_write_plan plan = {.recorded = obj->source}; /* what the writes record (s_check_destination) */
     es_s3_write_options wopt = {.source = &plan.recorded,
+                                .rules = ES_RULES_TEXT,
                                 .if_none_match = unchecked,
                                 .write_id = es_write_id_new(write_id) ? write_id : NULL};
     es_job_kept kept = {0};
@@ -292,12 +311,13 @@ static void s_run_object(const es_job_env *env, const es_job_object *obj, const 
     es_job_kept_free(&kept);
 }
 
-/* A backfill --rewrite refusal says what the website still shows: the copy
- * of this source an older exifstrip made, or, when the refusal came before
- * B was looked at (the source's size), whatever B holds under the key. */
+/* A refusal of a rewrite says what the website still shows: the copy of
+ * this source an older exifstrip made (a backfill --rewrite, or a copy made
+ * under older rules), or, when a backfill --rewrite was refused before B was
+ * looked at (the source's size), whatever B holds under the key. */
 static void s_say_what_b_keeps(const es_job_env *env, const es_job_object *obj, es_job_result *res)
 {
-    if (!obj->rewrite || res->outcome != ES_JOB_REFUSED)
+    if (!(obj->rewrite || res->rewrite) || res->outcome != ES_JOB_REFUSED)
         return;
     size_t n = strlen(res->reason);
     if (res->rewrite)

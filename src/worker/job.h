@@ -116,7 +116,8 @@ typedef struct es_job_result {
     bool warn;      /* logged at warn level though not a failure (a kept foreign copy) */
     bool recheck;   /* retry: a removal found B's key absent on the message's first receive and
                        is looked at again once the visibility timeout has passed (propagate_delete.h) */
-    bool rewrite;   /* the write replaces a copy of the same source (es_job_object.rewrite) */
+    bool rewrite;   /* the write replaces a copy of the same source (es_job_object.rewrite, or a
+                       copy made under older rules) */
 } es_job_result;
 
 /* Per-message tally, by outcome. */

@@ -12,6 +12,8 @@
 
 source "$ES_ROOT/scripts/lib/emu.sh"
 E2E_PY=$EMU_PY
+# The generation of the rules the worker records on its copies (exifstrip/rules.h).
+E2E_RULES=$(sed -n 's/^#define ES_RULES \([0-9][0-9]*\)$/\1/p' "$ES_ROOT/include/exifstrip/rules.h")
 MKFIXTURE=$ES_BUILD/tests/tools/mkfixture
 
 export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -228,8 +230,8 @@ e2e_request_names() {
 # e2e_expect_stripped KEY ORIGINAL [SOURCE-BUCKET]: B/KEY must hold exactly
 # what `exifstrip strip ORIGINAL -` gives, be image/jpeg and carry no
 # x-amz-meta-* but exifstrip's own x-amz-meta-exifstrip-source-* (the source
-# bucket, A by default, and ETag at least) and x-amz-meta-exifstrip-write-id
-# (32 hex digits).
+# bucket, A by default, and ETag at least), x-amz-meta-exifstrip-write-id
+# (32 hex digits) and x-amz-meta-exifstrip-rules (the current generation).
 e2e_expect_stripped() {
     local key=$1 orig=$2 source=${3:-$E2E_A} d
     d=$(mktemp -d "$E2E_SCRATCH/get.XXXXXX")
@@ -241,11 +243,12 @@ e2e_expect_stripped() {
     check "'$key' in B equals 'exifstrip strip' of the original" cmp -s "$d/body" "$d/expected"
     check "'$key' in B is smaller than the original" [ "$(stat -c %s "$d/body")" -lt "$(stat -c %s "$orig")" ]
     check "'$key' in B has Content-Type image/jpeg" grep -qi '^content-type: image/jpeg' "$d/headers"
-    check "'$key' in B has no x-amz-meta-* header but exifstrip-source-* and exifstrip-write-id" \
-        bash -c '! grep -i "^x-amz-meta-" "$1" | grep -qvi "^x-amz-meta-exifstrip-\(source-bucket\|source-etag\|source-version-id\|source-sequencer\|write-id\):"' _ "$d/headers"
+    check "'$key' in B has no x-amz-meta-* header but exifstrip-source-*, exifstrip-write-id and exifstrip-rules" \
+        bash -c '! grep -i "^x-amz-meta-" "$1" | grep -qvi "^x-amz-meta-exifstrip-\(source-bucket\|source-etag\|source-version-id\|source-sequencer\|write-id\|rules\):"' _ "$d/headers"
     check "'$key' in B records its source bucket" grep -qi "^x-amz-meta-exifstrip-source-bucket: $source"$'\r''\?$' "$d/headers"
     check "'$key' in B records its source ETag" grep -qi '^x-amz-meta-exifstrip-source-etag: [0-9a-f]' "$d/headers"
     check "'$key' in B records the write that made it" grep -qiE '^x-amz-meta-exifstrip-write-id: [0-9a-f]{32}'$'\r''?$' "$d/headers"
+    check "'$key' in B records the rules that made it ($E2E_RULES)" grep -qiE "^x-amz-meta-exifstrip-rules: $E2E_RULES"$'\r''?$' "$d/headers"
 }
 
 # e2e_expect_absent KEY: B/KEY does not exist.

@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "exifstrip/jpeg.h"
 #include "exifstrip/orient.h"
+#include "exifstrip/rules.h"
 #include "worker/job.h"
 #include "worker/transform_budget.h"
 
@@ -1158,6 +1159,78 @@ static void test_rewrite_completes_an_old_record(void)
     es_wfix_teardown(&s_w);
 }
 
+/* Puts a copy of jpeg's strip at B/key recording src's bucket and ETag, a
+ * sequencer, and rules (NULL: none, as copies made before they were recorded). */
+static void s_put_copy_with_rules(const char *key, const es_event_record *rec, const uint8_t *jpeg,
+                                  size_t len, const char *rules)
+{
+    uint8_t *stripped = NULL;
+    size_t stripped_len = 0;
+    REQUIRE(es_jpeg_strip_buffer(NULL, jpeg, len, &stripped, &stripped_len, NULL, NULL) == ES_OK);
+    es_s3_source_id id = {0};
+    snprintf(id.bucket, sizeof id.bucket, "%s", rec->bucket);
+    snprintf(id.etag, sizeof id.etag, "%s", rec->etag);
+    snprintf(id.sequencer, sizeof id.sequencer, "0D00000000000000");
+    es_s3_write_options wopt = {.source = &id, .rules = rules};
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, key, stripped, stripped_len, "image/jpeg", &wopt, &ares) ==
+            ES_OK);
+    free(stripped);
+}
+
+/* Every copy records the rules that made it (exifstrip/rules.h). A job (a
+ * redelivered event) that finds a copy of its very source made under older
+ * rules makes it again, even with the same bytes, keeping its record; a copy
+ * under the current or a newer generation, or one that records none (made
+ * before they were recorded: backfill --rewrite's job), is skipped as before. */
+static void test_copy_under_older_rules_is_made_again(void)
+{
+    SETUP();
+    es_event_record rec;
+    size_t len = 0;
+    uint8_t *jpeg = s_put_sized_source("rules.jpg", &len, &rec);
+    REQUIRE(jpeg != NULL);
+    es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
+    snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
+    snprintf(obj.source.bucket, sizeof obj.source.bucket, "%s", rec.bucket);
+    es_job_result res;
+    char older[16];
+    snprintf(older, sizeof older, "%d", ES_RULES - 1);
+    s_put_copy_with_rules("rules.jpg", &rec, jpeg, len, older);
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    S_CHECK_STRIPPED(&res, len);
+    S_CHECK_REQUESTS(seq, "rules.jpg", 1, 1, 1);
+    s_check_output("rules.jpg", jpeg, len);
+    es_s3_object_info info;
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, "rules.jpg", &info, &ares) == ES_OK);
+    CHECK_STR_EQ(info.rules, ES_RULES_TEXT);
+    CHECK_STR_EQ(info.source.sequencer, "0D00000000000000");
+    seq = es_wfix_last_seq(); /* made under these rules now */
+    es_job_run_object(&s_env, &obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, "already holds this source version");
+    S_CHECK_REQUESTS(seq, "rules.jpg", 1, 0, 0);
+
+    char newer[16];
+    snprintf(newer, sizeof newer, "%d", ES_RULES + 1);
+    const char *kept[] = {NULL, newer, "x1", "99999999999"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        s_put_copy_with_rules("rules.jpg", &rec, jpeg, len, kept[i]);
+        seq = es_wfix_last_seq();
+        es_job_run_object(&s_env, &obj, NULL, &res);
+        if (res.outcome != ES_JOB_SKIPPED || es_wfix_count(seq, "PutObject", "rules.jpg") != 0)
+            es_test_fail(__FILE__, __LINE__, "a copy recording rules %s: outcome %d, %d writes",
+                         kept[i] ? kept[i] : "(none)", (int)res.outcome,
+                         es_wfix_count(seq, "PutObject", "rules.jpg"));
+    }
+    free(jpeg);
+    es_wfix_teardown(&s_w);
+}
+
 static void test_version_id_pins_the_get(void)
 {
     SETUP();
@@ -1964,6 +2037,7 @@ int main(void)
     ES_RUN(test_backfill_lost_race_keeps_the_newer_copy);
     ES_RUN(test_rewrite_replaces_a_copy_of_the_same_source);
     ES_RUN(test_rewrite_completes_an_old_record);
+    ES_RUN(test_copy_under_older_rules_is_made_again);
     ES_RUN(test_refused_rewrite_says_the_copy_stays);
     ES_RUN(test_version_id_pins_the_get);
     ES_RUN(test_message_with_encoded_keys);

@@ -5,7 +5,8 @@
  * (they always carry x-amz-checksum-crc64nvme). GET can check the body against
  * the full-object CRC S3 stored. Error bodies are S3 XML; the only user
  * metadata sent is the source identity of es_s3_write_options
- * (x-amz-meta-exifstrip-source-*) and its write id (x-amz-meta-exifstrip-write-id). */
+ * (x-amz-meta-exifstrip-source-*), its write id (x-amz-meta-exifstrip-write-id)
+ * and the rules that made it (x-amz-meta-exifstrip-rules). */
 #include "aws/s3/s3.h"
 
 #include <inttypes.h>
@@ -124,10 +125,11 @@ static size_t s_opt_header(es_aws_header *hdr, const char *name, const char *val
 #define S_META_VERSION "x-amz-meta-exifstrip-source-version-id"
 #define S_META_SEQUENCER "x-amz-meta-exifstrip-source-sequencer"
 #define S_META_WRITE "x-amz-meta-exifstrip-write-id"
+#define S_META_RULES "x-amz-meta-exifstrip-rules"
 #define S_CHECKSUM_HEADER "x-amz-checksum-crc64nvme"
 #define S_CHECKSUM_ALGORITHM "CRC64NVME"
-/* content-type, a condition, five metadata, checksum, checksum type, spare */
-#define S_WRITE_HEADERS_MAX 10
+/* content-type, a condition, six metadata, checksum, checksum type, spare */
+#define S_WRITE_HEADERS_MAX 11
 
 /* Upload bodies are signed as UNSIGNED-PAYLOAD when so configured, or by
  * default over https (TLS and the CRC protect them; plain http keeps the
@@ -158,8 +160,10 @@ static size_t s_write_headers(es_aws_header *hdr, size_t n, const es_s3_write_op
         n += s_opt_header(&hdr[n], S_META_VERSION, opt->source->version_id);
         n += s_opt_header(&hdr[n], S_META_SEQUENCER, opt->source->sequencer);
     }
-    if (metadata)
+    if (metadata) {
         n += s_opt_header(&hdr[n], S_META_WRITE, opt->write_id);
+        n += s_opt_header(&hdr[n], S_META_RULES, opt->rules);
+    }
     return n;
 }
 
@@ -190,6 +194,7 @@ static es_err s_object_info(const es_http_response *resp, es_s3_object_info *inf
     s_copy_header(resp, S_META_VERSION, info->source.version_id, sizeof info->source.version_id);
     s_copy_header(resp, S_META_SEQUENCER, info->source.sequencer, sizeof info->source.sequencer);
     s_copy_header(resp, S_META_WRITE, info->write_id, sizeof info->write_id);
+    s_copy_header(resp, S_META_RULES, info->rules, sizeof info->rules);
     return ES_OK;
 }
 

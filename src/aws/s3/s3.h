@@ -37,7 +37,8 @@ size_t es_s3_etag_bare(const char *etag, size_t len, const char **bare);
  * metadata: x-amz-meta-exifstrip-source-bucket, -source-etag (without
  * quotes), -source-version-id and -source-sequencer (the S3 event's; a
  * sequencer orders events of one key in one bucket only). With the write id
- * (es_s3_write_options) it is the only user metadata exifstrip writes. Empty
+ * and the rules (es_s3_write_options) it is the only user metadata exifstrip
+ * writes. Empty
  * fields are not written; HEAD/GET fill them from the headers ("" if absent:
  * copies written before the bucket was recorded have none). */
 typedef struct es_s3_source_id {
@@ -71,6 +72,7 @@ typedef struct es_s3_object_info {
     char version_id[256];
     es_s3_source_id source;  /* exifstrip's metadata, when the object has it */
     char write_id[64];       /* x-amz-meta-exifstrip-write-id: the write that made it ("" if absent) */
+    char rules[16];          /* x-amz-meta-exifstrip-rules: the rules that made it ("" if absent) */
     es_s3_checksum checksum; /* GET with checksum_mode, es_s3_head_object_checksum only */
 } es_s3_object_info;
 
@@ -89,6 +91,8 @@ typedef struct es_s3_write_options {
     const es_s3_source_id *source;    /* written as x-amz-meta-exifstrip-source-*, or NULL */
     const char *write_id;             /* written as x-amz-meta-exifstrip-write-id, or NULL: tells the
                                       object this write made from any other write of the same source */
+    const char *rules;                /* written as x-amz-meta-exifstrip-rules, or NULL: the generation of
+                                         the rules that made the object (exifstrip/rules.h) */
     const es_s3_same_as *unless_same; /* or NULL: an upload whose whole body fits one PutObject and
                                          has this length and CRC-64/NVME is not sent at all
                                          (es_s3_upload_unchanged) */

@@ -44,7 +44,7 @@ variable "max_worker_count" {
 variable "image_tag" {
   description = "Tag of the worker image in the module's ECR repository."
   type        = string
-  default     = "0.2.0"
+  default     = "0.3.0"
 }
 
 data "aws_availability_zones" "available" {
