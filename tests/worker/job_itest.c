@@ -1046,6 +1046,56 @@ static void test_backfill_lost_race_keeps_the_newer_copy(void)
     es_wfix_teardown(&s_w);
 }
 
+/* Puts at B/key a copy of what strip makes of jpeg (or, with as_uploaded,
+ * jpeg itself: a copy made by an exifstrip that removed less) recording id
+ * and rules (NULL: none). */
+static void s_put_copy(const char *key, const uint8_t *jpeg, size_t len, bool as_uploaded,
+                       const es_s3_source_id *id, const char *rules)
+{
+    uint8_t *stripped = NULL;
+    size_t stripped_len = len;
+    if (!as_uploaded)
+        REQUIRE(es_jpeg_strip_buffer(NULL, jpeg, len, &stripped, &stripped_len, NULL, NULL) == ES_OK);
+    es_s3_write_options wopt = {.source = id, .rules = rules};
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, key, as_uploaded ? jpeg : stripped, stripped_len,
+                                  "image/jpeg", &wopt, &ares) == ES_OK);
+    free(stripped);
+}
+
+/* Runs obj, which must make B's copy of jpeg again (a HEAD, a GET and a PUT of
+ * what strip makes of it) recording the source's bucket and ETag and keeping
+ * the copy's sequencer; fills *info from a HEAD of the new copy. */
+static void s_check_made_again(const es_job_object *obj, const uint8_t *jpeg, size_t len,
+                               const char *sequencer, es_s3_object_info *info)
+{
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, obj, NULL, &res);
+    S_CHECK_STRIPPED(&res, len);
+    S_CHECK_REQUESTS(seq, obj->key, 1, 1, 1);
+    s_check_output(obj->key, jpeg, len);
+    es_aws_result ares;
+    es_aws_result_clear(&ares);
+    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, obj->key, info, &ares) == ES_OK);
+    CHECK_STR_EQ(info->source.bucket, s_w.src);
+    CHECK_STR_EQ(info->source.etag, obj->source.etag);
+    CHECK_STR_EQ(info->source.sequencer, sequencer);
+}
+
+/* Runs obj, which must be skipped with a reason containing why after its
+ * HEAD, `gets` GETs and no PUT. */
+static void s_check_kept(const es_job_object *obj, int gets, const char *why)
+{
+    es_job_result res;
+    long seq = es_wfix_last_seq();
+    es_job_run_object(&s_env, obj, NULL, &res);
+    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
+    CHECK_STR_CONTAINS(res.reason, why);
+    S_CHECK_REQUESTS(seq, obj->key, 1, gets, 0);
+}
+
 /* backfill --rewrite (es_job_object.rewrite): a copy that records this very
  * source but was made by an older exifstrip (here the photo as uploaded) is
  * skipped by a plain run and written again by a rewrite, recording what the
@@ -1065,47 +1115,30 @@ static void test_rewrite_replaces_a_copy_of_the_same_source(void)
     snprintf(old.bucket, sizeof old.bucket, "%s", s_w.src);
     snprintf(old.etag, sizeof old.etag, "%s", rec.etag);
     snprintf(old.sequencer, sizeof old.sequencer, "0B00000000000000");
-    es_s3_write_options wopt = {.source = &old};
-    es_aws_result ares;
-    es_aws_result_clear(&ares);
-    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "bf.jpg", jpeg, len, "image/jpeg", &wopt, &ares) == ES_OK);
+    s_put_copy("bf.jpg", jpeg, len, true, &old, NULL);
 
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
-    es_job_result res;
-    long seq = es_wfix_last_seq();
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
-    S_CHECK_REQUESTS(seq, "bf.jpg", 1, 0, 0);
+    s_check_kept(&obj, 0, "already holds this source version");
 
     obj.rewrite = true;
-    seq = es_wfix_last_seq();
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    S_CHECK_STRIPPED(&res, len);
-    S_CHECK_REQUESTS(seq, "bf.jpg", 1, 1, 1);
-    s_check_output("bf.jpg", jpeg, len);
     es_s3_object_info info;
-    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, "bf.jpg", &info, &ares) == ES_OK);
-    CHECK_STR_EQ(info.source.bucket, s_w.src);
-    CHECK_STR_EQ(info.source.etag, rec.etag);
-    CHECK_STR_EQ(info.source.sequencer, "0B00000000000000");
+    s_check_made_again(&obj, jpeg, len, "0B00000000000000", &info);
     es_event_record older = rec;
     snprintf(older.sequencer, sizeof older.sequencer, "0A");
     es_job_message msg = s_msg("{}");
     msg.receive_count = 2;
+    es_job_result res;
     es_job_run_record(&s_env, &msg, &older, &res);
     CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
     CHECK_STR_CONTAINS(res.reason, "newer source version");
 
-    seq = es_wfix_last_seq(); /* made again alike: read, not written */
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
-    CHECK_STR_CONTAINS(res.reason, "already holds what this exifstrip makes of this source (the same");
-    S_CHECK_REQUESTS(seq, "bf.jpg", 1, 1, 0);
+    /* made again alike: read, not written */
+    s_check_kept(&obj, 1, "already holds what this exifstrip makes of this source (the same");
     s_check_output("bf.jpg", jpeg, len);
 
     /* the older copy again (a newer upload's copy would have the rewrite's bytes) */
-    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "bf.jpg", jpeg, len, "image/jpeg", &wopt, &ares) == ES_OK);
+    s_put_copy("bf.jpg", jpeg, len, true, &old, NULL);
     s_race_newer_upload(&obj);
     free(jpeg);
     es_wfix_teardown(&s_w);
@@ -1123,60 +1156,19 @@ static void test_rewrite_completes_an_old_record(void)
     size_t len = 0;
     uint8_t *jpeg = s_put_sized_source("rec.jpg", &len, &rec);
     REQUIRE(jpeg != NULL);
-    uint8_t *stripped = NULL;
-    size_t stripped_len = 0;
-    REQUIRE(es_jpeg_strip_buffer(NULL, jpeg, len, &stripped, &stripped_len, NULL, NULL) == ES_OK);
     es_s3_source_id old = {0}; /* no bucket: as copies were recorded before it */
     snprintf(old.etag, sizeof old.etag, "%s", rec.etag);
     snprintf(old.sequencer, sizeof old.sequencer, "0C00000000000000");
-    es_s3_write_options wopt = {.source = &old};
-    es_aws_result ares;
-    es_aws_result_clear(&ares);
-    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, "rec.jpg", stripped, stripped_len, "image/jpeg", &wopt,
-                                  &ares) == ES_OK);
+    s_put_copy("rec.jpg", jpeg, len, false, &old, ES_RULES_TEXT);
 
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true, .rewrite = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
     snprintf(obj.source.bucket, sizeof obj.source.bucket, "%s", rec.bucket); /* as backfill lists it */
-    es_job_result res;
-    long seq = es_wfix_last_seq();
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    S_CHECK_STRIPPED(&res, len);
-    S_CHECK_REQUESTS(seq, "rec.jpg", 1, 1, 1);
-    s_check_output("rec.jpg", jpeg, len);
     es_s3_object_info info;
-    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, "rec.jpg", &info, &ares) == ES_OK);
-    CHECK_STR_EQ(info.source.bucket, s_w.src);
-    CHECK_STR_EQ(info.source.sequencer, "0C00000000000000");
-
-    seq = es_wfix_last_seq();
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
-    CHECK_STR_CONTAINS(res.reason, "already holds what this exifstrip makes of this source (the same");
-    S_CHECK_REQUESTS(seq, "rec.jpg", 1, 1, 0);
-    free(stripped);
+    s_check_made_again(&obj, jpeg, len, "0C00000000000000", &info);
+    s_check_kept(&obj, 1, "already holds what this exifstrip makes of this source (the same");
     free(jpeg);
     es_wfix_teardown(&s_w);
-}
-
-/* Puts a copy of jpeg's strip at B/key recording src's bucket and ETag, a
- * sequencer, and rules (NULL: none, as copies made before they were recorded). */
-static void s_put_copy_with_rules(const char *key, const es_event_record *rec, const uint8_t *jpeg,
-                                  size_t len, const char *rules)
-{
-    uint8_t *stripped = NULL;
-    size_t stripped_len = 0;
-    REQUIRE(es_jpeg_strip_buffer(NULL, jpeg, len, &stripped, &stripped_len, NULL, NULL) == ES_OK);
-    es_s3_source_id id = {0};
-    snprintf(id.bucket, sizeof id.bucket, "%s", rec->bucket);
-    snprintf(id.etag, sizeof id.etag, "%s", rec->etag);
-    snprintf(id.sequencer, sizeof id.sequencer, "0D00000000000000");
-    es_s3_write_options wopt = {.source = &id, .rules = rules};
-    es_aws_result ares;
-    es_aws_result_clear(&ares);
-    REQUIRE(es_s3_put_object_with(s_w.s3, s_w.dst, key, stripped, stripped_len, "image/jpeg", &wopt, &ares) ==
-            ES_OK);
-    free(stripped);
 }
 
 /* Every copy records the rules that made it (exifstrip/rules.h). A job (a
@@ -1191,41 +1183,27 @@ static void test_copy_under_older_rules_is_made_again(void)
     size_t len = 0;
     uint8_t *jpeg = s_put_sized_source("rules.jpg", &len, &rec);
     REQUIRE(jpeg != NULL);
+    es_s3_source_id id = {0};
+    snprintf(id.bucket, sizeof id.bucket, "%s", rec.bucket);
+    snprintf(id.etag, sizeof id.etag, "%s", rec.etag);
+    snprintf(id.sequencer, sizeof id.sequencer, "0D00000000000000");
     es_job_object obj = {.bucket = rec.bucket, .key = rec.key, .size = len, .has_size = true};
     snprintf(obj.source.etag, sizeof obj.source.etag, "%s", rec.etag);
     snprintf(obj.source.bucket, sizeof obj.source.bucket, "%s", rec.bucket);
-    es_job_result res;
     char older[16];
     snprintf(older, sizeof older, "%d", ES_RULES - 1);
-    s_put_copy_with_rules("rules.jpg", &rec, jpeg, len, older);
-    long seq = es_wfix_last_seq();
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    S_CHECK_STRIPPED(&res, len);
-    S_CHECK_REQUESTS(seq, "rules.jpg", 1, 1, 1);
-    s_check_output("rules.jpg", jpeg, len);
+    s_put_copy("rules.jpg", jpeg, len, false, &id, older);
     es_s3_object_info info;
-    es_aws_result ares;
-    es_aws_result_clear(&ares);
-    REQUIRE(es_s3_head_object(s_w.s3, s_w.dst, "rules.jpg", &info, &ares) == ES_OK);
+    s_check_made_again(&obj, jpeg, len, "0D00000000000000", &info);
     CHECK_STR_EQ(info.rules, ES_RULES_TEXT);
-    CHECK_STR_EQ(info.source.sequencer, "0D00000000000000");
-    seq = es_wfix_last_seq(); /* made under these rules now */
-    es_job_run_object(&s_env, &obj, NULL, &res);
-    CHECK_INT_EQ(res.outcome, ES_JOB_SKIPPED);
-    CHECK_STR_CONTAINS(res.reason, "already holds this source version");
-    S_CHECK_REQUESTS(seq, "rules.jpg", 1, 0, 0);
+    s_check_kept(&obj, 0, "already holds this source version"); /* made under these rules now */
 
     char newer[16];
     snprintf(newer, sizeof newer, "%d", ES_RULES + 1);
     const char *kept[] = {NULL, newer, "x1", "99999999999"};
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-        s_put_copy_with_rules("rules.jpg", &rec, jpeg, len, kept[i]);
-        seq = es_wfix_last_seq();
-        es_job_run_object(&s_env, &obj, NULL, &res);
-        if (res.outcome != ES_JOB_SKIPPED || es_wfix_count(seq, "PutObject", "rules.jpg") != 0)
-            es_test_fail(__FILE__, __LINE__, "a copy recording rules %s: outcome %d, %d writes",
-                         kept[i] ? kept[i] : "(none)", (int)res.outcome,
-                         es_wfix_count(seq, "PutObject", "rules.jpg"));
+        s_put_copy("rules.jpg", jpeg, len, false, &id, kept[i]);
+        s_check_kept(&obj, 0, "already holds this source version");
     }
     free(jpeg);
     es_wfix_teardown(&s_w);
