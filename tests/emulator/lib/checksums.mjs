@@ -3,7 +3,10 @@
 // nor CRC64NVME). What S3 does and this module decides:
 //   PutObject / UploadPart with one x-amz-checksum-<alg> header: the body must
 //     match, else 400 BadDigest; two such headers, or a value that is not the
-//     base64 of a digest of the right size, are 400 InvalidRequest.
+//     base64 of a digest of the right size, are 400 InvalidRequest; so is
+//     x-amz-sdk-checksum-algorithm without a checksum header or x-amz-trailer.
+//     A Content-MD5 must be the base64 of 16 bytes (else 400 InvalidDigest)
+//     and the MD5 of the body (else 400 BadDigest).
 //   CreateMultipartUpload: x-amz-checksum-algorithm and x-amz-checksum-type
 //     (CRC64NVME is FULL_OBJECT only, SHA-1/SHA-256 COMPOSITE only, the CRCs
 //     either; the default type is FULL_OBJECT for CRC64NVME, else COMPOSITE).
@@ -11,7 +14,9 @@
 //   CompleteMultipartUpload of such an upload: every part lists its checksum
 //     (else 400 InvalidRequest) equal to the one it was uploaded with (else
 //     400 InvalidPart); a FULL_OBJECT checksum sent in the header must match
-//     the whole object (else 400 BadDigest). The object's checksum is the
+//     the whole object (else 400 BadDigest), one of another algorithm is 400
+//     InvalidRequest, and an x-amz-checksum-type other than the upload's is
+//     400 BadDigest. The object's checksum is the
 //     full-object one, or for COMPOSITE the digest of the parts' digests
 //     followed by "-<parts>".
 //   Objects written without a checksum get S3's default, a full-object
@@ -158,11 +163,30 @@ function badDigest(algorithm) {
     return { error: apiError(400, "BadDigest", `The ${algorithm} you specified did not match the calculated checksum.`) };
 }
 
+// Content-MD5, when sent: null when it is the MD5 of body, else { error }.
+function md5Error(headers, body) {
+    const md5 = headers["content-md5"];
+    if (md5 === undefined) return null;
+    const raw = Buffer.from(String(md5), "base64");
+    if (raw.length !== 16 || raw.toString("base64") !== String(md5)) {
+        return { error: apiError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.") };
+    }
+    if (!raw.equals(createHash("md5").update(body).digest())) {
+        return { error: apiError(400, "BadDigest", "The Content-MD5 you specified did not match what we received.") };
+    }
+    return null;
+}
+
 // PutObject / UploadPart: { checksum } (may be null) or { error }.
 export function checkBody(headers, body, expectAlgorithm) {
     if (isChunked(headers)) return { checksum: null };
+    const md5 = md5Error(headers, body);
+    if (md5) return md5;
     const stated = statedChecksum(headers);
     if (stated?.error) return stated;
+    if (!stated && headers["x-amz-sdk-checksum-algorithm"] !== undefined && headers["x-amz-trailer"] === undefined) {
+        return invalid("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.");
+    }
     if (stated && expectAlgorithm && stated.algorithm !== expectAlgorithm) {
         return invalid(`Checksum Type mismatch occurred, expected checksum Type: ${expectAlgorithm.toLowerCase()}, actual checksum Type: ${stated.algorithm.toLowerCase()}`);
     }
@@ -204,6 +228,15 @@ export function completeParts(xml) {
 // { checksum: { algorithm, value, type, partChecksums } } to store.
 export function checkComplete(spec, headers, xml, partOf) {
     const { algorithm, type } = spec;
+    const statedType = headers["x-amz-checksum-type"];
+    if (statedType !== undefined && String(statedType).toUpperCase() !== type) {
+        return { error: apiError(400, "BadDigest", `The upload was created using the ${type} checksum mode. The complete request must use the same checksum mode.`) };
+    }
+    const stated = statedChecksum(headers);
+    if (stated?.error) return stated;
+    if (stated && stated.algorithm !== algorithm) {
+        return invalid(`Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${stated.algorithm.toLowerCase()}`);
+    }
     const listed = completeParts(xml);
     const bodies = [];
     const partChecksums = [];

@@ -26,8 +26,9 @@ import { urlEncodeListing } from "./list_encoding.mjs";
 import { withoutHopHeaders } from "./hop_headers.mjs";
 import { maskInvalidHandles, applyInvalidHandles } from "./sqs_receipts.mjs";
 import { VisibilityLimit } from "./sqs_visibility_limit.mjs";
+import { batchIdError } from "./sqs_batch_ids.mjs";
 import { KeyLocks, KEY_WRITES, CONDITIONAL_WRITES, writePreconditionError, deletePreconditionError, listMultipartUploads } from "./s3_writes.mjs";
-import { checkBody, uploadSpec, checkComplete, checksumOf, headerName, storeOn } from "./checksums.mjs";
+import { checkBody, uploadSpec, checkComplete, checksumOf, headerName, storeOn, isChunked } from "./checksums.mjs";
 
 const PARSED_CONTENT_TYPES = /x-www-form-urlencoded|x-amz-json/i;
 
@@ -262,6 +263,8 @@ export class Emulator {
         const query = route.dialect === "sqs-query";
         const input = query ? toJsonInput(route.action, route.sqsInput) : route.sqsInput;
         if (!query && input === null) return this.sqsHeaders(ctx, await this.backend.forward("POST", "/", req.headers, body));
+        const idError = batchIdError(route.action, input);
+        if (idError) return renderError(route.dialect, idError, ctx);
         const masked = maskInvalidHandles(route.action, input);
         const limited = this.visibilityLimit.check(route.action, masked.input);
         if (limited.error) return renderError(route.dialect, limited.error, ctx);
@@ -387,6 +390,10 @@ export class Emulator {
         if (route.action === "DeleteObject") {
             const err = deletePreconditionError(this.backend.s3Store, route.bucket, route.key, req.headers);
             if (err) return renderError("s3", err, ctx);
+        }
+        if ((route.action === "PutObject" || route.action === "UploadPart") && req.headers["content-length"] === undefined &&
+            !isChunked(req.headers)) {
+            return renderError("s3", apiError(411, "MissingContentLength", "You must provide the Content-Length HTTP header."), ctx);
         }
         const checksums = this.checkChecksums(route, req.headers, body);
         if (checksums.error) return renderError("s3", checksums.error, ctx);

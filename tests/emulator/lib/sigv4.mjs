@@ -166,7 +166,8 @@ export async function verifyRequest(req, opts) {
     if (signedNames.some((n) => n === "" || n !== n.toLowerCase())) return fail(malformed, { why: `bad SignedHeaders "${a.signedHeaders}"` });
     if (!signedNames.includes("host")) return fail("host-not-signed");
     if (isS3) {
-        const unsigned = Object.keys(req.headersDistinct).filter((n) => n.startsWith("x-amz-") && !signedNames.includes(n));
+        // x-amz-content-sha256 need not be signed: its value is the canonical request's payload hash.
+        const unsigned = Object.keys(req.headersDistinct).filter((n) => n.startsWith("x-amz-") && n !== "x-amz-content-sha256" && !signedNames.includes(n));
         if (unsigned.length) return fail("headers-not-signed", { headers: unsigned.join(",") });
     }
 

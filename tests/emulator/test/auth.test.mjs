@@ -129,6 +129,12 @@ test("S3: x-amz-content-sha256 is required; UNSIGNED-PAYLOAD is accepted; chunk-
     assert.equal(xmlCode(streaming.body), "NotImplemented");
 });
 
+test("S3: x-amz-content-sha256 need not be signed (its value is the payload hash the signature covers)", async () => {
+    const r = await signedRequest(env.url, { method: "PUT", path: `/${bucket}/unsigned-hash-header.jpg`, body: "h",
+        unsignable: new Set(["x-amz-content-sha256"]) });
+    assert.equal(r.status, 200, r.body);
+});
+
 test("S3: x-amz-* headers must be signed", async () => {
     const r = await signedRequest(env.url, {
         method: "PUT", path: `/${bucket}/meta.jpg`, body: "m",

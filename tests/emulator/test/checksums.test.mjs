@@ -4,7 +4,9 @@
 // back on GET/HEAD only with x-amz-checksum-mode: ENABLED (and the AWS SDK's
 // own response validation accepting it), S3's default CRC64NVME for objects
 // sent without one, multipart full-object and composite checksums with their
-// errors, and the "corrupt" fault rule.
+// errors (a complete request's checksum type and algorithm too), Content-MD5,
+// x-amz-sdk-checksum-algorithm alone, a PutObject without Content-Length, and
+// the "corrupt" fault rule.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -96,6 +98,32 @@ test("two checksum headers or a malformed value are 400 InvalidRequest", async (
     assert.equal(code(short), "InvalidRequest");
 });
 
+test("Content-MD5: malformed is InvalidDigest, wrong is BadDigest, right is stored", async () => {
+    const md5 = (b) => createHash("md5").update(b).digest("base64");
+    let r = await put("md5-a.jpg", "x", { "content-md5": "zz" });
+    assert.equal(r.status, 400);
+    assert.equal(code(r), "InvalidDigest");
+    r = await put("md5-b.jpg", "x", { "content-md5": md5("y") });
+    assert.equal(code(r), "BadDigest");
+    r = await put("md5-c.jpg", "x", { "content-md5": md5("x") });
+    assert.equal(r.status, 200, r.body);
+});
+
+test("x-amz-sdk-checksum-algorithm without a checksum header or trailer is 400 InvalidRequest", async () => {
+    let r = await put("sdk-a.jpg", "x", { "x-amz-sdk-checksum-algorithm": "CRC32" });
+    assert.equal(r.status, 400);
+    assert.equal(code(r), "InvalidRequest");
+    r = await put("sdk-b.jpg", "x", { "x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-checksum-crc32": checksumOf("CRC32", Buffer.from("x")) });
+    assert.equal(r.status, 200, r.body);
+});
+
+test("a PutObject without Content-Length (chunked, not aws-chunked) is 411 MissingContentLength", async () => {
+    const r = await signedRequest(env.url, { method: "PUT", path: `/${bucket}/chunked.jpg`, body: "abc",
+        mutate: (h, b) => { const headers = { ...h, "transfer-encoding": "chunked" }; delete headers["content-length"]; return { headers, body: b }; } });
+    assert.equal(r.status, 411, r.body);
+    assert.equal(code(r), "MissingContentLength");
+});
+
 test("an object sent without a checksum gets S3's default full-object CRC64NVME", async () => {
     const key = unique("default") + ".jpg";
     assert.equal((await put(key, "123456789")).status, 200);
@@ -142,6 +170,11 @@ test("multipart FULL_OBJECT CRC64NVME: parts and the whole object are checked", 
     assert.equal(code(r), "InvalidPart");
     r = await complete(key, up.uploadId, completeXml(listed, "CRC64NVME"), { "x-amz-checksum-crc64nvme": crc(Buffer.from("x")), "x-amz-checksum-type": "FULL_OBJECT" });
     assert.equal(code(r), "BadDigest");
+    // Another checksum type than the upload's (BadDigest), another algorithm's whole-object header (InvalidRequest).
+    r = await complete(key, up.uploadId, completeXml(listed, "CRC64NVME"), { "x-amz-checksum-crc64nvme": whole, "x-amz-checksum-type": "COMPOSITE" });
+    assert.equal(code(r), "BadDigest");
+    r = await complete(key, up.uploadId, completeXml(listed, "CRC64NVME"), { "x-amz-checksum-crc32": checksumOf("CRC32", up.bodies) });
+    assert.equal(code(r), "InvalidRequest");
     r = await complete(key, up.uploadId, completeXml(listed, "CRC64NVME"), { "x-amz-checksum-crc64nvme": whole, "x-amz-checksum-type": "FULL_OBJECT" });
     assert.equal(r.status, 200, r.body);
     const got = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));

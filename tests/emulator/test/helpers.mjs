@@ -54,7 +54,9 @@ export function sha256Hex(data) {
 export function rawRequest(url, { method = "GET", target = "/", headers = {}, body = Buffer.alloc(0) }) {
     const u = new URL(url);
     return new Promise((resolve, reject) => {
-        const req = http.request({ host: u.hostname, port: u.port, method, path: target, headers: { ...headers, "content-length": String(body.length) } }, (res) => {
+        // a body sent chunked (transfer-encoding in headers) has no content-length
+        const sized = headers["transfer-encoding"] ? headers : { ...headers, "content-length": String(body.length) };
+        const req = http.request({ host: u.hostname, port: u.port, method, path: target, headers: sized }, (res) => {
             const chunks = [];
             res.on("data", (c) => chunks.push(c));
             res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
@@ -67,6 +69,7 @@ export function rawRequest(url, { method = "GET", target = "/", headers = {}, bo
 // Signs with AWS's SignatureV4 and sends. opts: method, path (raw, encoded),
 // query (object of decoded values), headers, body, service, credentials,
 // date, host (Host header; default the endpoint's), region, payloadHash,
+// unsignable (a Set of header names sent but left out of the signature),
 // mutate(signedHeaders, body) -> { headers, body } to tamper after signing.
 export async function signedRequest(url, opts) {
     const u = new URL(url);
@@ -77,7 +80,7 @@ export async function signedRequest(url, opts) {
     if (service === "s3" && opts.payloadHash !== null) headers["x-amz-content-sha256"] = opts.payloadHash ?? sha256Hex(body);
     const signer = new SignatureV4({ credentials: opts.credentials ?? CREDS, region: opts.region ?? REGION, service, sha256: Sha256, uriEscapePath: service !== "s3", applyChecksum: false });
     const request = { method: opts.method ?? "GET", protocol: "http:", hostname: u.hostname, port: Number(u.port), path: opts.path ?? "/", query: opts.query ?? {}, headers, body };
-    const signed = await signer.sign(request, { signingDate: opts.date ?? new Date() });
+    const signed = await signer.sign(request, { signingDate: opts.date ?? new Date(), unsignableHeaders: opts.unsignable });
     let sendHeaders = signed.headers;
     let sendBody = body;
     if (opts.mutate) ({ headers: sendHeaders, body: sendBody } = opts.mutate({ ...signed.headers }, body));

@@ -150,3 +150,11 @@ test("a message is hidden at most 12 hours after its receive: a change past that
     // the refused entry changed nothing: b is still hidden, and a was set to 60 s
     assert.deepEqual(await receive(q.url), []);
 });
+
+test("a batch entry id longer than 80 characters is InvalidBatchEntryId", async () => {
+    const q = await newQueue();
+    await assert.rejects(sqs.send(new SendMessageBatchCommand({ QueueUrl: q.url, Entries: [{ Id: "i".repeat(81), MessageBody: "1" }] })),
+        (err) => err.name === "InvalidBatchEntryId" && err.$metadata.httpStatusCode === 400);
+    const ok = await sqs.send(new SendMessageBatchCommand({ QueueUrl: q.url, Entries: [{ Id: "i".repeat(80), MessageBody: "1" }] }));
+    assert.equal(ok.Successful.length, 1);
+});
