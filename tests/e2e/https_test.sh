@@ -7,7 +7,8 @@
 #    one larger than a part (multipart) are stripped into B byte for byte as
 #    `exifstrip strip` does, and their upload bodies went as UNSIGNED-PAYLOAD
 #    (EXIFSTRIP_PAYLOAD_SIGNING=auto over https; the CRC64NVME still checked
-#    by the emulator).
+#    by the emulator). The worker signs with temporary credentials, as on
+#    ECS: a key the emulator accepts only with its session token, exactly.
 #  - Without it the certificate is not trusted: every receive fails with a
 #    configuration error naming the certificate problem (the daemon keeps
 #    retrying with backoff), nothing reaches B and the message stays queued.
@@ -26,8 +27,9 @@ if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -
     echo "# summary: 0 passed, 0 failed, 1 skipped"
     exit 0
 fi
+TEMP_KEY=ASIAE2ETEMPORARYKEY TEMP_SECRET=e2e-temporary-secret TEMP_TOKEN=e2e/session+token==
 ES_TEST_ENDPOINT=$(ES_EMULATOR_DIR=$TLS_DIR/emu "$ES_ROOT/tests/emulator/start.sh" --background \
-    --tls-cert "$TLS_DIR/cert.pem" --tls-key "$TLS_DIR/key.pem")
+    --tls-cert "$TLS_DIR/cert.pem" --tls-key "$TLS_DIR/key.pem" --credentials "$TEMP_KEY:$TEMP_SECRET:$TEMP_TOKEN")
 export ES_TEST_ENDPOINT
 # curl (the helpers) trusts it too.
 export CURL_CA_BUNDLE=$TLS_DIR/cert.pem AWS_CA_BUNDLE=$TLS_DIR/cert.pem
@@ -57,9 +59,14 @@ t_worker_over_https_with_the_ca_bundle() {
     check "PUT the big photo to A" put "$S/big.jpg" in/big.jpg
     e2e_wait 15 "2 messages queued" depth_is 2
     seq=$(e2e_log_seq)
-    e2e_worker_start "$log" --drain
+    AWS_ACCESS_KEY_ID=$TEMP_KEY AWS_SECRET_ACCESS_KEY=$TEMP_SECRET AWS_SESSION_TOKEN=$TEMP_TOKEN \
+        e2e_worker_start "$log" --drain
     e2e_worker_wait 30
     check_eq "exit status of the --drain run" "$E2E_WORKER_RC" 0
+    check "the requests were signed with the temporary key and its token" \
+        [ "$(e2e_requests "$seq" "r.get('access_key')=='$TEMP_KEY'")" -gt 5 ]
+    check_eq "requests refused for their credentials" \
+        "$(e2e_requests "$seq" "r['status']==403 or r.get('code') in ('InvalidToken','InvalidClientTokenId')")" 0
     e2e_expect_stripped in/small.jpg "$S/small.jpg"
     e2e_expect_stripped in/big.jpg "$S/big.jpg"
     uploads="r.get('bucket')=='$E2E_B' and r['action'] in ('PutObject','UploadPart') and r['status']==200"

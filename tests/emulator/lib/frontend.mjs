@@ -148,6 +148,7 @@ export class Emulator {
             duration_ms: Date.now() - ctx.start,
         };
         if (ctx.requestId) entry.request_id = ctx.requestId;
+        if (ctx.accessKeyId) entry.access_key = ctx.accessKeyId;
         if (route?.service === "s3") {
             entry.bucket = route.bucket;
             entry.key = route.key;
@@ -206,6 +207,7 @@ export class Emulator {
             return;
         }
 
+        ctx.accessKeyId = auth.accessKeyId;
         const rule = this.faults.take(route);
         if (rule && rule.delay_ms) await sleep(rule.delay_ms);
         if (rule && rule.phase === "before" && (rule.reset || rule.status)) {
