@@ -1,8 +1,10 @@
-/* rules_pin_test.c - pins the stripper's output to the generation of the
- * rules (exifstrip/rules.h): a digest of what it makes of a fixed set of
- * inputs, built byte by byte here (no encoder, no libexif, no liblcms: the
- * same on every platform and library version), must be S_PINNED_DIGEST while
- * ES_RULES is S_PINNED_RULES. A change of what is removed, kept, zeroed or
+/* rules_pin_test.c - pins what exifstrip makes of a photo to the generation
+ * of the rules (exifstrip/rules.h): a digest of the output of the stripper the
+ * worker and `strip` run (es_orient_strip_buffer: strip, then the turn or the
+ * tag the orientation mode asks for) on a fixed set of inputs, built byte by
+ * byte here (no encoder, no libexif, no liblcms: the same on every platform
+ * and library version), must be S_PINNED_DIGEST while ES_RULES is
+ * S_PINNED_RULES. A change of what is removed, kept, zeroed, turned or
  * refused changes it: then ES_RULES must go up (so workers make copies of the
  * older output again) and the pin be renewed for it. */
 #include <stdio.h>
@@ -10,10 +12,11 @@
 #include "../harness/test.h"
 #include "common/crc.h"
 #include "exifstrip/rules.h"
-#include "strip_util.h"
+#include "../jpeg/strip_util.h"
+#include "exifstrip/orient.h"
 
 #define S_PINNED_RULES 1
-#define S_PINNED_DIGEST 0x1810925de12db989ull
+#define S_PINNED_DIGEST 0x3727cecbab34246dull
 
 static void s_put32(uint8_t *p, uint32_t v)
 {
@@ -72,13 +75,14 @@ static void s_icc_app2(es_tj_buf *b)
     es_tj_buf_free(&body);
 }
 
-/* Input number i (false once there are no more); *policy set for it. */
-static bool s_input(int i, es_tj_buf *b, es_jpeg_policy *policy)
+/* Input number i (false once there are no more); *policy and *config set for it. */
+static bool s_input(int i, es_tj_buf *b, es_jpeg_policy *policy, es_orient_config *config)
 {
     static const char xmp[] = "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF/>GPS 48.85</x:xmpmeta>";
     static const char jfif[] = "\x01\x02\x01\x00\x48\x00\x48\x01\x01\x10\x20\x30"; /* 1x1 thumbnail */
     static const char adobe[] = "\x00\x64\x00\x00\x00\x00\x01MORE";
     es_jpeg_policy_default(policy);
+    *config = (es_orient_config){.mode = ES_ORIENT_APPLY};
     es_tj_soi(b);
     es_tj_buf e = {0};
     switch (i) {
@@ -128,7 +132,18 @@ static bool s_input(int i, es_tj_buf *b, es_jpeg_policy *policy)
         es_tj_image(b, 0xC0);
         b->len -= 3;
         break;
-    default: es_tj_buf_free(&e); return false;
+    case 5: /* Exif orientation 6 with GPS: turned upright */
+    case 6: /* the same with the orientation kept as a tag */
+        es_tj_exif(&e, false, 6, 2);
+        es_tj_seg(b, 0xE1, e.data, e.len);
+        es_tj_image(b, 0xC0);
+        es_tj_eoi(b);
+        config->mode = i == 5 ? ES_ORIENT_APPLY : ES_ORIENT_KEEP;
+        break;
+    default:
+        es_tj_buf_free(&e);
+        es_tj_buf_free(b);
+        return false;
     }
     es_tj_buf_free(&e);
     return true;
@@ -140,11 +155,18 @@ static void test_output_pinned_to_the_rules(void)
     int inputs = 0, changed = 0;
     es_tj_buf b = {0};
     es_jpeg_policy policy;
-    for (int i = 0; s_input(i, &b, &policy); i++, es_tj_buf_free(&b)) {
+    es_orient_config config;
+    es_orient_outcome turned = ES_ORIENT_NONE, kept = ES_ORIENT_NONE;
+    for (int i = 0; s_input(i, &b, &policy, &config); i++, es_tj_buf_free(&b)) {
         REQUIRE(!b.failed);
         uint8_t *out = NULL;
         size_t out_len = 0;
-        es_err rc = es_jpeg_strip_buffer(&policy, b.data, b.len, &out, &out_len, NULL, NULL);
+        es_orient_result result;
+        es_err rc = es_orient_strip_buffer(&policy, &config, b.data, b.len, &out, &out_len, NULL, &result);
+        if (i == 5)
+            turned = result.outcome;
+        if (i == 6)
+            kept = result.outcome;
         uint8_t head[12];
         s_put32(head, (uint32_t)i);
         s_put32(head + 4, (uint32_t)rc);
@@ -156,8 +178,10 @@ static void test_output_pinned_to_the_rules(void)
         inputs++;
         free(out);
     }
-    CHECK_INT_EQ(inputs, 5);
-    CHECK_INT_EQ(changed, 4); /* every accepted input has something removed or zeroed */
+    CHECK_INT_EQ(inputs, 7);
+    CHECK_INT_EQ(changed, 6); /* every accepted input has something removed, zeroed or turned */
+    CHECK_INT_EQ(turned, ES_ORIENT_TRANSFORMED);
+    CHECK_INT_EQ(kept, ES_ORIENT_TAG_KEPT);
     if (ES_RULES != S_PINNED_RULES)
         es_test_fail(__FILE__, __LINE__, "ES_RULES is %d: renew this pin for it (S_PINNED_RULES %d)",
                      ES_RULES, S_PINNED_RULES);
