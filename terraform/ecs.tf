@@ -156,6 +156,13 @@ resource "aws_ecs_service" "fixed" {
   wait_for_steady_state = local.wait_for_rollout
 
   tags = local.tags
+
+  lifecycle {
+    postcondition {
+      condition     = !local.wait_for_rollout || self.task_definition == aws_ecs_task_definition.worker[0].arn
+      error_message = local.rolled_back_message
+    }
+  }
 }
 
 resource "aws_ecs_service" "autoscaled" {
@@ -189,9 +196,18 @@ resource "aws_ecs_service" "autoscaled" {
 
   lifecycle {
     ignore_changes = [desired_count]
+    postcondition {
+      condition     = !local.wait_for_rollout || self.task_definition == aws_ecs_task_definition.worker[0].arn
+      error_message = local.rolled_back_message
+    }
   }
 }
 
 locals {
   service_name = one(concat(aws_ecs_service.fixed[*].name, aws_ecs_service.autoscaled[*].name))
+  # wait_for_steady_state also returns when the deployment circuit breaker
+  # rolled the service back to the old task definition (the provider calls
+  # that steady too): the postconditions above then fail the apply before
+  # bucket A's notification changes.
+  rolled_back_message = "The worker service runs another task definition than this apply's: its deployment was rolled back (circuit breaker). Bucket A's notification is left unchanged, so no removal reaches tasks without EXIFSTRIP_PROPAGATE_DELETES; see the service's events, fix the cause and apply again."
 }

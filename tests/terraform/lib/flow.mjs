@@ -163,6 +163,11 @@ export function flowChecks(readmePath) {
             if (!JSON.stringify(n.body.depends_on || []).includes('aws_sqs_queue_policy.events')) out.push('no depends_on the queue policy');
             for (const svc of ['aws_ecs_service.fixed', 'aws_ecs_service.autoscaled']) {
                 if (!JSON.stringify(n.body.depends_on || []).includes(svc)) out.push(`no depends_on ${svc}: removals could reach tasks without the setting`);
+                // a circuit-breaker rollback is "steady" too: the service must run this apply's task definition
+                const post = JSON.stringify((m.resource[svc]?.body.lifecycle || []).flatMap((lc) => lc.postcondition || []));
+                if (!/self\.task_definition *== *aws_ecs_task_definition\.worker\[0\]\.arn/.test(post) || !/local\.wait_for_rollout/.test(post)) {
+                    out.push(`${svc}: no postcondition that it runs this apply's task definition (a rolled-back rollout would pass as steady)`);
+                }
             }
             // with propagate_deletes the services' apply waits for the rollout (not with drain), so the
             // notification sends s3:ObjectRemoved:* only to tasks that propagate them

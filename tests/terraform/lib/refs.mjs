@@ -44,7 +44,8 @@ export async function checkReferences(model, schema) {
             units.push({ where: `${e.file}: ${kind === 'data' ? 'data.' : ''}${e.type}.${e.name}`, value: rest, ctx: { each: 'for_each' in e.body, count: 'count' in e.body } });
             // ignore_changes lists attribute names, not references; conditions are expressions.
             for (const lc of lifecycle || []) {
-                for (const k of ['precondition', 'postcondition']) units.push({ where: `${e.file}: ${e.type}.${e.name} lifecycle`, value: lc[k] || [], ctx: { each: 'for_each' in e.body, count: 'count' in e.body } });
+                // self (the resource's own attributes) is valid in its postconditions only
+                for (const k of ['precondition', 'postcondition']) units.push({ where: `${e.file}: ${e.type}.${e.name} lifecycle`, value: lc[k] || [], ctx: { each: 'for_each' in e.body, count: 'count' in e.body, selfType: k === 'postcondition' && kind === 'resource' ? e.type : undefined } });
             }
         }
     }
@@ -85,7 +86,7 @@ function resolve(model, schema, parts, ctx) {
         case 'count': return ctx.count ? (a === 'index' ? null : `count has no "${a}"`) : 'count.* outside a counted resource';
         case 'path': return ['module', 'root', 'cwd'].includes(a) ? null : `unknown path.${a}`;
         case 'terraform': return a === 'workspace' ? null : `unknown terraform.${a}`;
-        case 'self': return 'self is only valid in provisioners';
+        case 'self': return ctx.selfType ? checkAttr(schema, 'resource', ctx.selfType, parts.slice(1)) : 'self is only valid in provisioners and postconditions';
         case 'data': {
             if (!model.data[`${a}.${stripQuotes(b ?? '')}`]) return `undeclared data source "${a}.${b}"`;
             return checkAttr(schema, 'data', a, parts.slice(3));
