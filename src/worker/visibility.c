@@ -4,7 +4,9 @@
  * min(1 s, timeout/4), collects due slots, extends them in batches of ES_SQS_MAX_BATCH
  * outside the lock, and records success only if the slot still holds the
  * same message (generation unchanged). An extension never asks past SQS's
- * 12 hours from the receipt; a message with none left is no longer extended. */
+ * 12 hours from the receipt, nor for less than the message is already hidden;
+ * the last one possible (cut short by the 12 hours) says so, and no other
+ * follows. */
 #include "worker/visibility.h"
 
 #include <pthread.h>
@@ -21,8 +23,9 @@ typedef struct s_slot {
     bool busy;
     char *receipt;
     char *message_id;
-    uint64_t received_ms; /* receipt */
-    uint64_t since_ms;    /* receipt or last successful extension */
+    uint64_t received_ms;     /* receipt */
+    uint64_t since_ms;        /* receipt or last successful extension */
+    uint64_t hidden_until_ms; /* when it becomes visible again, as far as known */
     uint64_t gen;
     unsigned failures;
     bool at_limit; /* SQS's 12 hours are used up: no more extensions */
@@ -65,6 +68,7 @@ int es_pool_visibility_track(es_pool_visibility *v, const char *receipt_handle, 
         }
         s->busy = true;
         s->received_ms = s->since_ms = es_clock_ms();
+        s->hidden_until_ms = s->received_ms + (uint64_t)v->timeout_s * 1000u; /* the receive's timeout */
         s->gen = ++v->next_gen;
         found = (int)i;
     }
@@ -98,11 +102,15 @@ int es_visibility_time_left_s(int wanted_s, uint64_t received_ms, uint64_t now_m
     return wanted_s < 0 ? 0 : (uint64_t)wanted_s < left_s ? wanted_s : (int)left_s;
 }
 
-/* Marks a slot whose 12 hours are used up (called with the lock held). */
-static void s_at_limit_locked(s_slot *s)
+/* Marks a slot whose 12 hours are used up, once (called with the lock held). */
+static void s_at_limit_locked(s_slot *s, uint64_t now_ms)
 {
+    if (s->at_limit)
+        return;
     s->at_limit = true;
+    uint64_t left_ms = s->hidden_until_ms > now_ms ? s->hidden_until_ms - now_ms : 0;
     ES_LOG(ES_LOG_WARN, "sqs.visibility_limit", ES_LF_STR("message_id", s->message_id),
+           ES_LF_UINT("visible_in_s", left_ms / 1000u),
            ES_LF_STR("reason", "SQS hides a message at most 12 hours after its receipt: no longer extended, it "
                                "becomes visible again while its job still runs (another worker may take it)"));
 }
@@ -117,8 +125,8 @@ static size_t s_collect_locked(es_pool_visibility *v, size_t *cursor, s_due *due
         if (!s->busy || s->at_limit || now - s->since_ms < v->half_ms)
             continue;
         int seconds = es_visibility_time_left_s(v->timeout_s, s->received_ms, now);
-        if (seconds == 0) {
-            s_at_limit_locked(s);
+        if (now + (uint64_t)seconds * 1000u <= s->hidden_until_ms) { /* would not hide it any longer */
+            s_at_limit_locked(s, now);
             continue;
         }
         due[n] = (s_due){*cursor, s->gen, seconds, strdup(s->receipt), strdup(s->message_id)};
@@ -150,10 +158,13 @@ static void s_extend(es_pool_visibility *v, s_due *due, size_t n)
         bool same = s->busy && s->gen == due[i].gen;
         if (same && rc == ES_OK && !entries[i].failed) {
             s->since_ms = sent_ms;
+            s->hidden_until_ms = sent_ms + (uint64_t)due[i].seconds * 1000u;
             s->failures = 0;
             v->extended++;
             ES_LOG(ES_LOG_DEBUG, "sqs.visibility_extended", ES_LF_STR("message_id", due[i].message_id),
                    ES_LF_INT("visibility_timeout", due[i].seconds));
+            if (due[i].seconds < v->timeout_s) /* cut short by the 12 hours: the last one */
+                s_at_limit_locked(s, sent_ms);
         } else if (same) {
             unsigned f = ++s->failures;
             if ((f & (f - 1)) == 0) /* 1st, 2nd, 4th, 8th ... failure */
