@@ -281,6 +281,7 @@ export class Emulator {
         const payload = query || invalid ? Buffer.from(JSON.stringify(forwarded)) : body;
         const resp = await this.backend.forward("POST", "/", headers, payload);
         if (route.action === "ReceiveMessage" && resp.status < 300) this.noteReceive(resp);
+        if (resp.status < 300) this.visibilityLimit.noteDelete(route.action, forwarded);
         if (!query && !invalid) return this.sqsHeaders(ctx, resp);
         let json;
         try {

@@ -5,7 +5,8 @@
 // than the maximum time left, Amazon SQS returns an error", SQS API
 // Reference). The error code is InvalidParameterValue as AWS is commonly seen
 // to answer; the documentation names none. Receipt handles are remembered from
-// ReceiveMessage answers, with the time of the receive, for 12 hours.
+// ReceiveMessage answers, with the time of the receive, for 12 hours or until
+// their message is deleted.
 import { randomUUID } from "node:crypto";
 
 export const MAX_HIDDEN_S = 43200;
@@ -33,6 +34,14 @@ export class VisibilityLimit {
         for (const [handle, at] of this.received) { // insertion order: the oldest first
             if (t - at <= MAX_HIDDEN_MS) break;
             this.received.delete(handle);
+        }
+    }
+
+    // Forgets the handles a successful DeleteMessage(Batch) named (its JSON input).
+    noteDelete(action, input) {
+        if (action === "DeleteMessage") this.received.delete(input?.ReceiptHandle);
+        if (action === "DeleteMessageBatch" && Array.isArray(input?.Entries)) {
+            for (const e of input.Entries) this.received.delete(e?.ReceiptHandle);
         }
     }
 

@@ -1,6 +1,7 @@
 // unit.test.mjs - pure functions of the emulator without a server: event-key
 // encoding, query parsing, S3 operation names, SQS query <-> JSON conversion,
-// credential and option parsing, notification configuration parsing.
+// credential and option parsing, notification configuration parsing, the
+// 12-hour visibility limit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeEventKey, nextSequencer } from "../lib/notify_events.mjs";
@@ -13,6 +14,7 @@ import { parseNotificationConfiguration, matchingConfigurations } from "../lib/n
 import { parseAmzDate, formatAmzDate } from "../lib/sigv4.mjs";
 import { withoutHopHeaders } from "../lib/hop_headers.mjs";
 import { urlEncodeListing } from "../lib/list_encoding.mjs";
+import { VisibilityLimit } from "../lib/sqs_visibility_limit.mjs";
 
 test("encodeEventKey", () => {
     assert.equal(encodeEventKey("a b+c%/日本.jpg"), "a+b%2Bc%25/%E6%97%A5%E6%9C%AC.jpg");
@@ -170,4 +172,21 @@ test("hop-by-hop headers are dropped in both directions, end-to-end ones kept", 
         "content-length": "3", etag: '"abc"', "x-amz-meta-a": "1",
     });
     assert.deepEqual(got, { "content-length": "3", etag: '"abc"', "x-amz-meta-a": "1" });
+});
+
+test("VisibilityLimit: a handle is judged from its receive for 12 hours, and forgotten once deleted or older", () => {
+    let now = 1_000_000;
+    const v = new VisibilityLimit(() => now);
+    v.noteReceive({ Messages: [{ ReceiptHandle: "a" }, { ReceiptHandle: "b" }] });
+    assert.equal(v.judge("a", 43200)?.code, "InvalidParameterValue");
+    assert.equal(v.judge("a", 43199), null);
+    now += 43000 * 1000;
+    assert.equal(v.judge("a", 201)?.code, "InvalidParameterValue");
+    assert.equal(v.judge("a", 200), null);
+    v.noteDelete("DeleteMessageBatch", { Entries: [{ Id: "1", ReceiptHandle: "a" }] });
+    assert.equal(v.judge("a", 43200), null, "deleted: forgotten");
+    now += 43200 * 1000;
+    v.noteReceive({ Messages: [{ ReceiptHandle: "c" }] });
+    assert.equal(v.received.has("b"), false, "older than 12 hours: pruned");
+    assert.equal(v.received.has("c"), true);
 });
