@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "exifstrip/rules.h"
-
 #include "worker/clock.h"
 #include "worker/job_outcome.h"
 #include "worker/job_transfer.h"
