@@ -15,6 +15,7 @@
 
 #include "aws/client/client.h"
 #include "aws/s3/s3.h"
+#include "aws/sqs/sqs.h"
 #include "common/flag.h"
 #include "worker/metrics.h"
 
@@ -73,7 +74,7 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_VISIBILITY_TIMEOUT", "visibility-timeout", "SECONDS", "60", NULL,
      "visibility timeout asked for on receive; jobs running longer than half of it get it "
      "extended by this much (1..43200)",
-     S_INT, S_FIELD(visibility_timeout), 1, 43200, false},
+     S_INT, S_FIELD(visibility_timeout), 1, ES_SQS_MAX_VISIBILITY_S, false},
     {"EXIFSTRIP_MAX_OBJECT_BYTES", "max-object-bytes", "SIZE", "256MiB", NULL,
      "larger objects are refused (suffix K, M or G = KiB, MiB, GiB)", S_BYTES, S_FIELD(max_object_bytes), 1,
      5ll * 1024 * 1024 * 1024 * 1024, false},

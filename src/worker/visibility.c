@@ -96,9 +96,9 @@ typedef struct s_due {
 int es_visibility_time_left_s(int wanted_s, uint64_t received_ms, uint64_t now_ms)
 {
     uint64_t held_s = (now_ms > received_ms ? (now_ms - received_ms + 999) / 1000 : 0) + ES_SQS_HIDDEN_MARGIN_S;
-    if (held_s >= ES_SQS_MAX_HIDDEN_S)
+    if (held_s >= ES_SQS_MAX_VISIBILITY_S)
         return 0;
-    uint64_t left_s = ES_SQS_MAX_HIDDEN_S - held_s;
+    uint64_t left_s = ES_SQS_MAX_VISIBILITY_S - held_s;
     return wanted_s < 0 ? 0 : (uint64_t)wanted_s < left_s ? wanted_s : (int)left_s;
 }
 

@@ -15,12 +15,9 @@
 
 typedef struct es_pool_visibility es_pool_visibility;
 
-/* SQS hides a message at most this long after the receive that gave its
- * receipt handle; a visibility change asking past it is refused ("greater
- * than the maximum time left"). */
-#define ES_SQS_MAX_HIDDEN_S 43200
-/* Taken off what is left of it: the receive took place before its answer was
- * read (es_clock_ms at receipt is a little late). */
+/* Taken off what is left of SQS's 12 hours (ES_SQS_MAX_VISIBILITY_S): the
+ * receive took place before its answer was read (es_clock_ms at receipt is a
+ * little late). */
 #define ES_SQS_HIDDEN_MARGIN_S 60
 
 /* Seconds a message received at received_ms may still be hidden from now_ms

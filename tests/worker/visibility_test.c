@@ -161,7 +161,7 @@ static void test_failures_retried_every_tick(void)
 
 static void test_time_left_of_12_hours(void)
 {
-    const uint64_t h12 = ES_SQS_MAX_HIDDEN_S * 1000ull, margin = ES_SQS_HIDDEN_MARGIN_S * 1000ull;
+    const uint64_t h12 = ES_SQS_MAX_VISIBILITY_S * 1000ull, margin = ES_SQS_HIDDEN_MARGIN_S * 1000ull;
     CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0), 30);
     CHECK_INT_EQ(es_visibility_time_left_s(43200, S_T0, S_T0), 43200 - ES_SQS_HIDDEN_MARGIN_S);
     CHECK_INT_EQ(es_visibility_time_left_s(30, S_T0, S_T0 + h12 - margin - 30000), 30);
@@ -184,8 +184,8 @@ static void s_past_12_hours(int timeout_s, size_t *extensions, int *first, bool 
     es_logcap_start();
     s_jump_to((uint64_t)timeout_s * 500u);
     s_jump_to((uint64_t)timeout_s * 1000u);
-    s_jump_to(ES_SQS_MAX_HIDDEN_S * 1500ull);
-    s_run_until(ES_SQS_MAX_HIDDEN_S * 1500ull + 3 * S_TICK_MS);
+    s_jump_to(ES_SQS_MAX_VISIBILITY_S * 1500ull);
+    s_run_until(ES_SQS_MAX_VISIBILITY_S * 1500ull + 3 * S_TICK_MS);
     *extensions = s_extensions();
     es_test_sqs_entry e[4];
     *first = es_test_sqs_entries(s_q, e, 4) >= 1 ? e[0].visibility : 0;
@@ -208,9 +208,9 @@ static void test_extensions_stop_at_12_hours(void)
     bool once = false;
     s_past_12_hours(30000, &n, &first, &once);
     CHECK_INT_EQ(n, 1);
-    CHECK_INT_EQ(first, ES_SQS_MAX_HIDDEN_S - 15000 - ES_SQS_HIDDEN_MARGIN_S);
+    CHECK_INT_EQ(first, ES_SQS_MAX_VISIBILITY_S - 15000 - ES_SQS_HIDDEN_MARGIN_S);
     CHECK(once);
-    s_past_12_hours(ES_SQS_MAX_HIDDEN_S, &n, &first, &once);
+    s_past_12_hours(ES_SQS_MAX_VISIBILITY_S, &n, &first, &once);
     CHECK_INT_EQ(n, 0);
     CHECK(once);
 }

@@ -152,7 +152,7 @@ es_err es_sqs_receive(es_sqs_client *c, const char *queue_url, int max_messages,
     *msgs = NULL;
     *count = 0;
     if (!s_url_ok(queue_url) || max_messages < 1 || max_messages > ES_SQS_MAX_BATCH || wait_seconds < 0 ||
-        wait_seconds > 20 || visibility_timeout > 43200)
+        wait_seconds > 20 || visibility_timeout > ES_SQS_MAX_VISIBILITY_S)
         return es_aws_bad_arg(res, "receive parameters");
     json_t *body = json_pack("{s:s, s:i, s:i, s:[s,s,s], s:[s,s,s]}", "QueueUrl", queue_url,
                              "MaxNumberOfMessages", max_messages, "WaitTimeSeconds", wait_seconds,
@@ -195,7 +195,8 @@ es_err es_sqs_delete(es_sqs_client *c, const char *queue_url, const char *receip
 es_err es_sqs_change_visibility(es_sqs_client *c, const char *queue_url, const char *receipt_handle,
                                 int timeout, es_aws_result *res)
 {
-    if (!s_url_ok(queue_url) || !receipt_handle || !receipt_handle[0] || timeout < 0 || timeout > 43200)
+    if (!s_url_ok(queue_url) || !receipt_handle || !receipt_handle[0] || timeout < 0 ||
+        timeout > ES_SQS_MAX_VISIBILITY_S)
         return es_aws_bad_arg(res, "queue url, receipt handle or timeout");
     json_t *body = json_pack("{s:s, s:s, s:i}", "QueueUrl", queue_url, "ReceiptHandle", receipt_handle,
                              "VisibilityTimeout", timeout);
@@ -223,7 +224,7 @@ static es_err s_send_batch(es_sqs_client *c, const char *action, const char *que
     for (size_t i = 0; list && i < n; i++) {
         const es_sqs_batch_entry *e = &entries[i];
         if (!e->receipt_handle || !e->receipt_handle[0] ||
-            (with_timeout && (e->visibility_timeout < 0 || e->visibility_timeout > 43200))) {
+            (with_timeout && (e->visibility_timeout < 0 || e->visibility_timeout > ES_SQS_MAX_VISIBILITY_S))) {
             json_decref(list);
             return es_aws_bad_arg(res, "batch entry");
         }

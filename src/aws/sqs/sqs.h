@@ -13,6 +13,10 @@
 /* SQS's limit on entries per batch request (DeleteMessageBatch,
  * ChangeMessageVisibilityBatch) and on messages per ReceiveMessage. */
 #define ES_SQS_MAX_BATCH 10
+/* The longest visibility timeout, and the longest SQS hides a message after
+ * the receive that gave its receipt handle: a change asking past that is
+ * refused ("greater than the maximum time left"). */
+#define ES_SQS_MAX_VISIBILITY_S 43200
 /* How many messages a ReceiveMessage answer may carry before it is a protocol
  * error. SQS never returns more than ES_SQS_MAX_BATCH; a non-compliant or
  * hostile endpoint may. Up to this bound the answer is parsed so the pool can
