@@ -35,7 +35,7 @@ def main():
     key = b"AWS4test"
     for part in (day, "us-east-1", "s3", "aws4_request"):
         key = _hmac(key, part)
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    signature = _hmac(key, to_sign).hex()
     print(f"x-amz-date: {stamp}")
     print(f"Authorization: AWS4-HMAC-SHA256 Credential=test/{scope}, SignedHeaders={signed}, Signature={signature}")
 

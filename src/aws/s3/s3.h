@@ -38,9 +38,8 @@ size_t es_s3_etag_bare(const char *etag, size_t len, const char **bare);
  * quotes), -source-version-id and -source-sequencer (the S3 event's; a
  * sequencer orders events of one key in one bucket only). With the write id
  * and the rules (es_s3_write_options) it is the only user metadata exifstrip
- * writes. Empty
- * fields are not written; HEAD/GET fill them from the headers ("" if absent:
- * copies written before the bucket was recorded have none). */
+ * writes. Empty fields are not written; HEAD/GET fill them from the headers
+ * ("" if absent: copies written before the bucket was recorded have none). */
 typedef struct es_s3_source_id {
     char bucket[256];
     char etag[128];

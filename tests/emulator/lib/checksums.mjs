@@ -16,9 +16,8 @@
 //     400 InvalidPart); a FULL_OBJECT checksum sent in the header must match
 //     the whole object (else 400 BadDigest), one of another algorithm is 400
 //     InvalidRequest, and an x-amz-checksum-type other than the upload's is
-//     400 BadDigest. The object's checksum is the
-//     full-object one, or for COMPOSITE the digest of the parts' digests
-//     followed by "-<parts>".
+//     400 BadDigest. The object's checksum is the full-object one, or for
+//     COMPOSITE the digest of the parts' digests followed by "-<parts>".
 //   Objects written without a checksum get S3's default, a full-object
 //     CRC64NVME. GET/HEAD with x-amz-checksum-mode: ENABLED return the stored
 //     checksum and its type (fauxqs does that from the fields set here).
@@ -159,6 +158,11 @@ export function isChunked(headers) {
         String(headers["x-amz-content-sha256"] || "").startsWith("STREAMING-");
 }
 
+// A checksum of another algorithm than the one the request must use.
+function algorithmMismatch(expected, actual) {
+    return invalid(`Checksum Type mismatch occurred, expected checksum Type: ${expected.toLowerCase()}, actual checksum Type: ${actual.toLowerCase()}`);
+}
+
 function badDigest(algorithm) {
     return { error: apiError(400, "BadDigest", `The ${algorithm} you specified did not match the calculated checksum.`) };
 }
@@ -187,9 +191,7 @@ export function checkBody(headers, body, expectAlgorithm) {
     if (!stated && headers["x-amz-sdk-checksum-algorithm"] !== undefined && headers["x-amz-trailer"] === undefined) {
         return invalid("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.");
     }
-    if (stated && expectAlgorithm && stated.algorithm !== expectAlgorithm) {
-        return invalid(`Checksum Type mismatch occurred, expected checksum Type: ${expectAlgorithm.toLowerCase()}, actual checksum Type: ${stated.algorithm.toLowerCase()}`);
-    }
+    if (stated && expectAlgorithm && stated.algorithm !== expectAlgorithm) return algorithmMismatch(expectAlgorithm, stated.algorithm);
     if (stated && checksumOf(stated.algorithm, body) !== stated.value) return badDigest(stated.algorithm);
     return { checksum: stated };
 }
@@ -234,9 +236,7 @@ export function checkComplete(spec, headers, xml, partOf) {
     }
     const stated = statedChecksum(headers);
     if (stated?.error) return stated;
-    if (stated && stated.algorithm !== algorithm) {
-        return invalid(`Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${stated.algorithm.toLowerCase()}`);
-    }
+    if (stated && stated.algorithm !== algorithm) return algorithmMismatch(algorithm, stated.algorithm);
     const listed = completeParts(xml);
     const bodies = [];
     const partChecksums = [];

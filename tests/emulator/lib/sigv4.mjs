@@ -3,11 +3,11 @@
 // own @smithy/signature-v4 code: it builds the canonical request (method, the
 // path - for S3 the key as S3 reads it, decoded and encoded again, never
 // normalised; other services get SigV4's normal path normalisation -, query,
-// the signed headers only, and the
-// payload hash), derives the signing key and computes the signature with the
-// known secret; we compare. S3 also needs x-amz-content-sha256 and, unless it
-// is UNSIGNED-PAYLOAD / STREAMING-UNSIGNED-PAYLOAD-TRAILER, it must equal the
-// SHA-256 of the body received. Chunk-signed streaming uploads are refused.
+// the signed headers only, and the payload hash), derives the signing key and
+// computes the signature with the known secret; we compare. S3 also needs
+// x-amz-content-sha256 and, unless it is UNSIGNED-PAYLOAD /
+// STREAMING-UNSIGNED-PAYLOAD-TRAILER, it must equal the SHA-256 of the body
+// received. Chunk-signed streaming uploads are refused.
 // Returns { ok: true, accessKeyId, kind } or { ok: false, reason, details }
 // (authError() below turns a failure into the service's error).
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
