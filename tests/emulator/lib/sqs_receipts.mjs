@@ -30,13 +30,24 @@ export function maskInvalidHandles(action, input) {
         return { input: { ...input, ReceiptHandle: randomUUID() }, invalid: { handle: input.ReceiptHandle } };
     }
     if (!BATCH.has(action) || !Array.isArray(input.Entries)) return { input, invalid: null };
-    const ids = new Map();
+    const masked = maskBatchEntries(input, (e) => (malformed(e.ReceiptHandle)
+        ? { code: "ReceiptHandleIsInvalid", message: invalidMessage(e.ReceiptHandle) } : null));
+    return { input: masked.input, invalid: masked.refused };
+}
+
+// The entries of a batch input that refuse(entry) refuses ({ code, message },
+// else null), their handles replaced by ones that match nothing so fauxqs
+// still judges the request: { input, refused } with refused a Map Id ->
+// { code, message }, or null (and input unchanged) when none is.
+export function maskBatchEntries(input, refuse) {
+    const refused = new Map();
     const entries = input.Entries.map((e) => {
-        if (!e || !malformed(e.ReceiptHandle)) return e;
-        ids.set(e.Id, { code: "ReceiptHandleIsInvalid", message: invalidMessage(e.ReceiptHandle) });
+        const failure = e ? refuse(e) : null;
+        if (!failure) return e;
+        refused.set(e.Id, failure);
         return { ...e, ReceiptHandle: randomUUID() };
     });
-    return ids.size ? { input: { ...input, Entries: entries }, invalid: ids } : { input, invalid: null };
+    return refused.size ? { input: { ...input, Entries: entries }, refused } : { input, refused: null };
 }
 
 // Given fauxqs's answer (status, parsed JSON), the answer AWS would give:

@@ -7,7 +7,7 @@
 // to answer; the documentation names none. Receipt handles are remembered from
 // ReceiveMessage answers, with the time of the receive, for 12 hours or until
 // their message is deleted.
-import { randomUUID } from "node:crypto";
+import { maskBatchEntries } from "./sqs_receipts.mjs";
 
 export const MAX_HIDDEN_S = 43200;
 const MAX_HIDDEN_MS = MAX_HIDDEN_S * 1000;
@@ -54,22 +54,13 @@ export class VisibilityLimit {
     }
 
     // For ChangeMessageVisibility: { error } when refused. For the batch form:
-    // { input, refused } with each refused entry's handle replaced by one that
-    // matches nothing (fauxqs still judges the request) and refused a Map
-    // Id -> { code, message } (null when none is).
+    // maskBatchEntries's { input, refused }.
     check(action, input) {
         if (action === "ChangeMessageVisibility") {
             const r = this.judge(input?.ReceiptHandle, input?.VisibilityTimeout);
             return r ? { error: { status: 400, ...r } } : { input, refused: null };
         }
         if (action !== "ChangeMessageVisibilityBatch" || !Array.isArray(input?.Entries)) return { input, refused: null };
-        const refused = new Map();
-        const entries = input.Entries.map((e) => {
-            const r = e ? this.judge(e.ReceiptHandle, e.VisibilityTimeout) : null;
-            if (!r) return e;
-            refused.set(e.Id, r);
-            return { ...e, ReceiptHandle: randomUUID() };
-        });
-        return refused.size ? { input: { ...input, Entries: entries }, refused } : { input, refused: null };
+        return maskBatchEntries(input, (e) => this.judge(e.ReceiptHandle, e.VisibilityTimeout));
     }
 }
