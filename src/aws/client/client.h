@@ -27,7 +27,8 @@ typedef struct es_aws_endpoint {
 
 /* Parses "http(s)://host[:port][/path]". ES_ERR_CONFIG when malformed. */
 ES_MUST_USE es_err es_aws_endpoint_parse(const char *url, es_aws_endpoint *ep);
-/* "https://<service>.<region>.amazonaws.com" (".com.cn" for cn- regions). */
+/* "https://<service>.<region>.<the partition's DNS suffix>" (es_aws_dns_suffix:
+ * "amazonaws.com", "amazonaws.com.cn" for cn- regions, ...). */
 ES_MUST_USE es_err es_aws_regional_endpoint(const char *service, const char *region, char *out,
                                             size_t out_size);
 

@@ -84,8 +84,7 @@ es_err es_aws_endpoint_parse(const char *url, es_aws_endpoint *ep)
 es_err es_aws_regional_endpoint(const char *service, const char *region, char *out, size_t out_size)
 {
     ES_ENSURE(service && region && region[0] && out, ES_ERR_INVALID_ARG);
-    const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
-    int n = snprintf(out, out_size, "https://%s.%s.%s", service, region, suffix);
+    int n = snprintf(out, out_size, "https://%s.%s.%s", service, region, es_aws_dns_suffix(region));
     ES_ENSURE(n > 0 && (size_t)n < out_size, ES_ERR_TOO_LARGE);
     return ES_OK;
 }

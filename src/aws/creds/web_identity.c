@@ -139,11 +139,16 @@ static void s_endpoint(char *out, size_t n, es_error *config)
         es_creds_refuse_userinfo("web identity", var, e, config);
         snprintf(out, n, "%s", e);
     } else {
+        /* the region the services are asked in (aws/client/config.c), and its
+         * partition's domain: STS in China is sts.cn-north-1.amazonaws.com.cn */
+        char profile_region[64];
         const char *region = es_creds_env("AWS_REGION");
         if (!region)
             region = es_creds_env("AWS_DEFAULT_REGION");
+        if (!region && es_creds_profile_region(profile_region, sizeof profile_region) == ES_OK)
+            region = profile_region;
         if (region)
-            snprintf(out, n, "https://sts.%s.amazonaws.com", region);
+            snprintf(out, n, "https://sts.%s.%s", region, es_aws_dns_suffix(region));
         else
             snprintf(out, n, "https://sts.amazonaws.com");
     }

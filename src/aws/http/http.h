@@ -176,4 +176,9 @@ bool es_url_has_userinfo(const char *url);
  * AWS_ENDPOINT_URL_<SERVICE>, STS's too) is then ignored, as the AWS SDKs do. */
 bool es_configured_endpoint_urls_ignored(void);
 
+/* The DNS suffix of region's AWS partition, as the SDKs' partitions.json
+ * names it: "amazonaws.com.cn" for cn-*, "c2s.ic.gov" for us-iso-*, ...,
+ * "amazonaws.com" for any other region (partition.c). */
+const char *es_aws_dns_suffix(const char *region);
+
 #endif

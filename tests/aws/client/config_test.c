@@ -274,6 +274,22 @@ static void test_endpoint_parse(void)
     CHECK_STR_EQ(out, "https://sqs.us-east-1.amazonaws.com");
     CHECK_OK(es_aws_regional_endpoint("s3", "cn-northwest-1", out, sizeof out));
     CHECK_STR_EQ(out, "https://s3.cn-northwest-1.amazonaws.com.cn");
+    /* each partition's domain (the SDKs' partitions.json) */
+    static const struct {
+        const char *region, *url;
+    } parts[] = {
+        {"us-gov-west-1", "https://sqs.us-gov-west-1.amazonaws.com"},
+        {"us-iso-east-1", "https://sqs.us-iso-east-1.c2s.ic.gov"},
+        {"us-isob-east-1", "https://sqs.us-isob-east-1.sc2s.sgov.gov"},
+        {"us-isof-south-1", "https://sqs.us-isof-south-1.csp.hci.ic.gov"},
+        {"eu-isoe-west-1", "https://sqs.eu-isoe-west-1.cloud.adc-e.uk"},
+        {"eusc-de-east-1", "https://sqs.eusc-de-east-1.amazonaws.eu"},
+        {"eu-west-1", "https://sqs.eu-west-1.amazonaws.com"},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        CHECK_OK(es_aws_regional_endpoint("sqs", parts[i].region, out, sizeof out));
+        CHECK_STR_EQ(out, parts[i].url);
+    }
     CHECK_INT_EQ(es_aws_regional_endpoint("s3", "us-east-1", out, 10), ES_ERR_TOO_LARGE);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aws/creds/creds.h"
+#include "aws/http/http.h"
 #include "../../harness/test.h"
 #include "../../support/aws_env.h"
 #include "../../support/http_server.h"
@@ -331,6 +332,51 @@ static void test_web_identity_sts(void)
     es_test_http_request_free(&r);
 }
 
+/* Without an endpoint URL, STS is asked in the services' region (the
+ * environment's, else the profile's) under its partition's domain: in China
+ * sts.<region>.amazonaws.com.cn, in the ISO partitions their own. The
+ * request goes through an https_proxy that is the test server, whose log
+ * shows the CONNECT target; nothing leaves the host. */
+static void test_web_identity_partition_endpoint(void)
+{
+    static const struct {
+        const char *env_region, *profile_region, *target;
+    } cases[] = {
+        {"cn-north-1", NULL, "sts.cn-north-1.amazonaws.com.cn:443"},
+        {NULL, "cn-northwest-1", "sts.cn-northwest-1.amazonaws.com.cn:443"},
+        {"us-iso-east-1", NULL, "sts.us-iso-east-1.c2s.ic.gov:443"},
+        {"us-isob-east-1", NULL, "sts.us-isob-east-1.sc2s.sgov.gov:443"},
+        {"eu-isoe-west-1", NULL, "sts.eu-isoe-west-1.cloud.adc-e.uk:443"},
+        {"us-gov-west-1", NULL, "sts.us-gov-west-1.amazonaws.com:443"},
+        {"eu-west-1", NULL, "sts.eu-west-1.amazonaws.com:443"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        es_creds c;
+        es_error err;
+        s_setup();
+        s_webid_env("AWS_ENDPOINT_URL_STS");
+        unsetenv("AWS_ENDPOINT_URL_STS");
+        if (cases[i].env_region)
+            setenv("AWS_REGION", cases[i].env_region, 1);
+        if (cases[i].profile_region) {
+            char text[128];
+            snprintf(text, sizeof text, "[default]\nregion = %s\n", cases[i].profile_region);
+            char *cfg = es_test_write_file(s_home, "config", text);
+            setenv("AWS_CONFIG_FILE", cfg, 1);
+            free(cfg);
+        }
+        setenv("https_proxy", es_test_http_server_url(s_srv), 1);
+        es_http_proxy_env_reload();
+        CHECK(s_get_once(es_creds_provider_new_web_identity(), &c, &err) != ES_OK);
+        if (es_test_http_server_count(s_srv, "CONNECT", cases[i].target) == 0)
+            es_test_fail(__FILE__, __LINE__, "region %s: STS not asked at %s (%s)",
+                         cases[i].env_region ? cases[i].env_region : cases[i].profile_region, cases[i].target,
+                         err.msg);
+        unsetenv("https_proxy");
+        es_http_proxy_env_reload();
+    }
+}
+
 static void test_web_identity_errors(void)
 {
     es_creds c;
@@ -584,6 +630,7 @@ int main(void)
     ES_RUN(test_imds_disabled_and_unreachable);
     ES_RUN(test_web_identity_sts);
     ES_RUN(test_web_identity_errors);
+    ES_RUN(test_web_identity_partition_endpoint);
     ES_RUN(test_default_chain_remote_sources);
     ES_RUN(test_urls_with_userinfo_are_refused);
     ES_RUN(test_web_identity_ignores_configured_endpoints);
