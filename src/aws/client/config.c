@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "aws/client/client.h"
@@ -124,6 +125,42 @@ static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, si
     return ES_OK;
 }
 
+/* AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT ("true"/"false", else the
+ * profile's use_fips_endpoint / use_dualstack_endpoint) ask the SDKs for other
+ * hosts. None is chosen here: a service whose endpoint is not configured in
+ * the environment would silently go to the standard AWS host (a FIPS policy
+ * broken), so that is refused at start, naming the setting. A configured endpoint wins over them, as in the SDKs. */
+static es_err s_endpoint_settings(const es_aws_config *cfg, es_error *err)
+{
+    if (cfg->s3_endpoint[0] && cfg->sqs_endpoint[0])
+        return ES_OK;
+    es_creds_profile_endpoints prof;
+    if (es_creds_profile_endpoint_settings(&prof) != ES_OK)
+        memset(&prof, 0, sizeof prof);
+    static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
+    static const char *const keys[] = {"use_fips_endpoint", "use_dualstack_endpoint"};
+    const char *missing = !cfg->s3_endpoint[0] && !cfg->sqs_endpoint[0]
+                              ? "AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS"
+                          : !cfg->s3_endpoint[0] ? "AWS_ENDPOINT_URL_S3"
+                                                 : "AWS_ENDPOINT_URL_SQS";
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = s_env(vars[i]);
+        if (!(v ? !strcasecmp(v, "true") : (i == 0 ? prof.use_fips : prof.use_dualstack)))
+            continue;
+        char example[256];
+        if (i == 0)
+            es_fmt(example, sizeof example, "https://s3-fips.%s.%s, https://sqs-fips.%s.%s", cfg->region,
+                   es_aws_dns_suffix(cfg->region), cfg->region, es_aws_dns_suffix(cfg->region));
+        else
+            es_fmt(example, sizeof example, "https://s3.dualstack.%s.amazonaws.com, https://sqs.%s.api.aws",
+                   cfg->region, cfg->region);
+        return es_error_set(err, ES_ERR_CONFIG,
+                            "%s=true: exifstrip does not choose these endpoints itself; set %s to them (e.g. %s)",
+                            v ? vars[i] : keys[i], missing, example);
+    }
+    return ES_OK;
+}
+
 static es_err s_flag(const char *name, bool *out, es_error *err)
 {
     const char *v = s_env(name);
@@ -164,6 +201,8 @@ es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err)
         rc = s_endpoint(cfg->s3_endpoint, sizeof cfg->s3_endpoint, s3_vars, 2, err);
     if (rc == ES_OK)
         rc = s_endpoint(cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, sqs_vars, 2, err);
+    if (rc == ES_OK)
+        rc = s_endpoint_settings(cfg, err);
     if (rc == ES_OK)
         rc = s_flag("EXIFSTRIP_S3_PATH_STYLE", &cfg->s3_path_style, err);
     if (rc == ES_OK)

@@ -8,6 +8,7 @@
 #ifndef ES_AWS_CREDS_H
 #define ES_AWS_CREDS_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "exifstrip/error.h"
@@ -100,5 +101,12 @@ es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const
  * falling back to the credentials file. ES_ERR_NOT_FOUND when there is none,
  * ES_ERR_TOO_LARGE when it does not fit in out[n]. */
 ES_MUST_USE es_err es_creds_profile_region(char *out, size_t n);
+
+/* What the active profile (read as for the region) says about endpoints:
+ * use_fips_endpoint / use_dualstack_endpoint set to true. */
+typedef struct es_creds_profile_endpoints {
+    bool use_fips, use_dualstack;
+} es_creds_profile_endpoints;
+ES_MUST_USE es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/secure.h"
@@ -68,6 +69,10 @@ static void s_on_key(void *ctx, const char *section, const char *key, const char
         d->has_sso = true;
     else if (!strcmp(key, "credential_process"))
         d->has_process = true;
+    else if (!strcmp(key, "use_fips_endpoint"))
+        d->use_fips = !strcasecmp(value, "true");
+    else if (!strcmp(key, "use_dualstack_endpoint"))
+        d->use_dualstack = !strcasecmp(value, "true");
 }
 
 void es_creds_profile_scan(const char *text, size_t len, bool config_file, const char *profile,
@@ -249,19 +254,26 @@ es_creds_provider *es_creds_provider_new_profile(const char *profile)
     return es_creds_provider_wrap(&s_profile_vtable, p);
 }
 
+/* The active profile's section of the config file into d, or, when that has
+ * no region, of the credentials file (unreadable files say nothing). */
+static void s_scan_settings(es_creds_profile_data *d)
+{
+    s_paths p;
+    s_resolve(&p, NULL);
+    (void)s_scan_file(p.config, true, p.profile, d, NULL, 0, NULL, 0);
+    if (!d->region[0])
+        (void)s_scan_file(p.creds, false, p.profile, d, NULL, 0, NULL, 0);
+}
+
 es_err es_creds_profile_region(char *out, size_t n)
 {
     ES_ENSURE(out && n > 0, ES_ERR_INVALID_ARG);
     out[0] = '\0';
-    s_paths p;
-    s_resolve(&p, NULL);
     es_creds_profile_data *d = calloc(1, sizeof *d);
     es_err rc = ES_ERR_NOT_FOUND;
     if (!d)
         return ES_ERR_NOMEM;
-    (void)s_scan_file(p.config, true, p.profile, d, NULL, 0, NULL, 0); /* unreadable: no region */
-    if (!d->region[0])
-        (void)s_scan_file(p.creds, false, p.profile, d, NULL, 0, NULL, 0);
+    s_scan_settings(d);
     if (d->region[0]) {
         size_t len = strlen(d->region);
         rc = len < n ? ES_OK : ES_ERR_TOO_LARGE;
@@ -271,4 +283,19 @@ es_err es_creds_profile_region(char *out, size_t n)
     es_secure_zero(d, sizeof *d);
     free(d);
     return rc;
+}
+
+es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out)
+{
+    ES_ENSURE(out, ES_ERR_INVALID_ARG);
+    memset(out, 0, sizeof *out);
+    es_creds_profile_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return ES_ERR_NOMEM;
+    s_scan_settings(d);
+    out->use_fips = d->use_fips;
+    out->use_dualstack = d->use_dualstack;
+    es_secure_zero(d, sizeof *d);
+    free(d);
+    return ES_OK;
 }

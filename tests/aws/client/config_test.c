@@ -20,6 +20,8 @@ static const char *const s_vars[] = {
     "AWS_ENDPOINT_URL_S3",
     "AWS_ENDPOINT_URL_SQS",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
     "EXIFSTRIP_S3_PATH_STYLE",
     "AWS_CA_BUNDLE",
 };
@@ -173,6 +175,58 @@ static void test_endpoint_precedence(void)
     unsetenv("AWS_ENDPOINT_URL_SQS");
     setenv("AWS_ENDPOINT_URL", "localhost:4566", 1);
     EXPECT_ERROR("AWS_ENDPOINT_URL");
+}
+
+/* FIPS and dual-stack endpoints (environment or profile) are not chosen by
+ * exifstrip: with a service's endpoint not
+ * set in the environment it would silently reach the standard AWS host, so
+ * that is refused naming the setting; "false" and endpoints set for both
+ * services (which win in the SDKs too) are fine. */
+static void test_endpoint_settings_not_chosen(void)
+{
+    es_aws_config cfg;
+    static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
+    for (size_t i = 0; i < 2; i++) {
+        s_reset_env();
+        setenv("AWS_REGION", "us-gov-west-1", 1);
+        setenv(vars[i], "false", 1);
+        REQUIRE(s_load(&cfg) == ES_OK);
+        setenv(vars[i], "TRUE", 1);
+        EXPECT_ERROR(vars[i]);
+        setenv("AWS_ENDPOINT_URL_S3", "https://s3-fips.us-gov-west-1.amazonaws.com", 1);
+        EXPECT_ERROR("AWS_ENDPOINT_URL_SQS");
+        setenv("AWS_ENDPOINT_URL_SQS", "https://sqs.us-gov-west-1.amazonaws.com", 1);
+        REQUIRE(s_load(&cfg) == ES_OK);
+        CHECK_STR_EQ(cfg.s3_endpoint, "https://s3-fips.us-gov-west-1.amazonaws.com");
+    }
+    static const struct {
+        const char *text, *named;
+    } profiles[] = {
+        {"[default]\nregion = us-east-1\nuse_fips_endpoint = true\n", "use_fips_endpoint"},
+        {"[default]\nregion = us-east-1\nuse_dualstack_endpoint = True\n", "use_dualstack_endpoint"},
+    };
+    char path[128];
+    snprintf(path, sizeof path, "%s/config", s_dir);
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+        s_reset_env();
+        FILE *f = fopen(path, "w");
+        REQUIRE(f);
+        fputs(profiles[i].text, f);
+        fclose(f);
+        setenv("AWS_CONFIG_FILE", path, 1);
+        EXPECT_ERROR(profiles[i].named);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1); /* the environment's endpoint wins */
+        REQUIRE(s_load(&cfg) == ES_OK);
+    }
+    s_reset_env();
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("[default]\nregion = us-east-1\nuse_fips_endpoint = true\n", f);
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", path, 1);
+    setenv("AWS_USE_FIPS_ENDPOINT", "false", 1); /* the environment wins over the profile */
+    REQUIRE(s_load(&cfg) == ES_OK);
+    unlink(path);
 }
 
 static void test_path_style_flag(void)
@@ -355,6 +409,7 @@ int main(void)
     ES_RUN(test_region_from_profile);
     ES_RUN(test_max_attempts);
     ES_RUN(test_endpoint_precedence);
+    ES_RUN(test_endpoint_settings_not_chosen);
     ES_RUN(test_path_style_flag);
     ES_RUN(test_ca_bundle);
     ES_RUN(test_endpoint_parse);
