@@ -127,9 +127,11 @@ static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, si
 
 /* AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT ("true"/"false", else the
  * profile's use_fips_endpoint / use_dualstack_endpoint) ask the SDKs for other
- * hosts. None is chosen here: a service whose endpoint is not configured in
- * the environment would silently go to the standard AWS host (a FIPS policy
- * broken), so that is refused at start, naming the setting. A configured endpoint wins over them, as in the SDKs. */
+ * hosts, and a profile's endpoint_url (or services section) names one. None
+ * is chosen here: a service whose endpoint is not configured in the
+ * environment would silently go to the standard AWS host (a FIPS policy
+ * broken, a local run sent to AWS), so that is refused at start, naming the
+ * setting. A configured endpoint wins over them, as in the SDKs. */
 static es_err s_endpoint_settings(const es_aws_config *cfg, es_error *err)
 {
     if (cfg->s3_endpoint[0] && cfg->sqs_endpoint[0])
@@ -158,6 +160,12 @@ static es_err s_endpoint_settings(const es_aws_config *cfg, es_error *err)
                             "%s=true: exifstrip does not choose these endpoints itself; set %s to them (e.g. %s)",
                             v ? vars[i] : keys[i], missing, example);
     }
+    if (prof.endpoint_url && !es_configured_endpoint_urls_ignored())
+        return es_error_set(err, ES_ERR_CONFIG,
+                            "the AWS profile's endpoint_url (or services section) is not supported: set %s "
+                            "(or AWS_ENDPOINT_URL) instead, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true to use "
+                            "AWS's own endpoints",
+                            missing);
     return ES_OK;
 }
 

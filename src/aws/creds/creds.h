@@ -103,9 +103,10 @@ es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const
 ES_MUST_USE es_err es_creds_profile_region(char *out, size_t n);
 
 /* What the active profile (read as for the region) says about endpoints:
- * use_fips_endpoint / use_dualstack_endpoint set to true. */
+ * use_fips_endpoint / use_dualstack_endpoint set to true, and whether it
+ * sets endpoint_url or services (per-service endpoint_url). */
 typedef struct es_creds_profile_endpoints {
-    bool use_fips, use_dualstack;
+    bool use_fips, use_dualstack, endpoint_url;
 } es_creds_profile_endpoints;
 ES_MUST_USE es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out);
 

@@ -30,6 +30,7 @@ typedef struct es_creds_profile_data {
     bool too_long;                           /* a credential value did not fit (it is then left empty) */
     bool has_role_arn, has_sso, has_process; /* unsupported ways to get credentials */
     bool use_fips, use_dualstack;            /* use_fips_endpoint / use_dualstack_endpoint = true */
+    bool has_endpoint_url;                   /* endpoint_url, or services (a services section) */
     char akid[128];
     char secret[128];
     char token[4096];

@@ -177,8 +177,8 @@ static void test_endpoint_precedence(void)
     EXPECT_ERROR("AWS_ENDPOINT_URL");
 }
 
-/* FIPS and dual-stack endpoints (environment or profile) are not chosen by
- * exifstrip: with a service's endpoint not
+/* FIPS and dual-stack endpoints (environment or profile) and a profile's
+ * endpoint_url are not chosen by exifstrip: with a service's endpoint not
  * set in the environment it would silently reach the standard AWS host, so
  * that is refused naming the setting; "false" and endpoints set for both
  * services (which win in the SDKs too) are fine. */
@@ -204,6 +204,10 @@ static void test_endpoint_settings_not_chosen(void)
     } profiles[] = {
         {"[default]\nregion = us-east-1\nuse_fips_endpoint = true\n", "use_fips_endpoint"},
         {"[default]\nregion = us-east-1\nuse_dualstack_endpoint = True\n", "use_dualstack_endpoint"},
+        {"[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n", "endpoint_url"},
+        {"[default]\nregion = us-east-1\nservices = local\n[services local]\ns3 =\n  endpoint_url = "
+         "http://127.0.0.1:4566\n",
+         "endpoint_url"},
     };
     char path[128];
     snprintf(path, sizeof path, "%s/config", s_dir);
