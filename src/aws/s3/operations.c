@@ -29,13 +29,21 @@ struct es_s3_client {
  * HEAD's) that names the bucket's region in x-amz-bucket-region is the
  * region error S3 would have written in a body: AuthorizationHeaderMalformed
  * (400: signed for another region) or PermanentRedirect (301), named with
- * the region, so it reads as a setting to fix, not as a rejected request. */
+ * the region, so it reads as a setting to fix, not as a rejected request.
+ * A PermanentRedirect body's own message names no region (and is long
+ * enough to push the rest of the line out of the result's message): the
+ * header's region replaces it. */
 static void s_parse_error(const es_http_response *resp, es_aws_result *res)
 {
-    if (resp->body.len && es_xml_parse_error(resp->body.bytes, resp->body.len, res))
-        return;
     const char *region = es_http_headers_get(&resp->headers, "x-amz-bucket-region");
-    if (!region || !region[0] || (resp->status != 400 && resp->status != 301))
+    bool has_region = region && region[0];
+    if (resp->body.len && es_xml_parse_error(resp->body.bytes, resp->body.len, res)) {
+        if (has_region && !strcmp(res->aws_code, "PermanentRedirect"))
+            es_fmt(res->message, sizeof res->message,
+                   "x-amz-bucket-region says the bucket is in region %.40s (is AWS_REGION right?)", region);
+        return;
+    }
+    if (!has_region || (resp->status != 400 && resp->status != 301))
         return;
     es_fmt(res->aws_code, sizeof res->aws_code, "%s",
            resp->status == 400 ? "AuthorizationHeaderMalformed" : "PermanentRedirect");
