@@ -441,7 +441,7 @@ int es_cmd_audit(int argc, char **argv)
         return status;
     es_aws_config aws;
     es_creds_provider *creds;
-    if (es_cli_aws_setup("audit", &aws, &creds) != ES_EXIT_OK)
+    if (es_cli_aws_setup("audit", false, &aws, &creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     es_s3_client *s3 = creds ? es_s3_client_new(&aws, creds) : NULL;
     if (!s3) {

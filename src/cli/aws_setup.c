@@ -8,12 +8,13 @@
 #include "cli/commands.h"
 #include "cli/exif_dl.h"
 
-int es_cli_aws_setup(const char *command, es_aws_config *aws, es_creds_provider **creds)
+int es_cli_aws_setup(const char *command, bool uses_sqs, es_aws_config *aws, es_creds_provider **creds)
 {
     es_error err;
     es_error_clear(&err);
     *creds = NULL;
-    if (es_aws_config_from_env(aws, &err) != ES_OK) {
+    if (es_aws_config_from_env(aws, &err) != ES_OK || es_aws_config_check_endpoint(aws, "s3", &err) != ES_OK ||
+        (uses_sqs && es_aws_config_check_endpoint(aws, "sqs", &err) != ES_OK)) {
         fprintf(stderr, "exifstrip %s: %s\n", command, err.msg[0] ? err.msg : "invalid AWS configuration");
         return ES_EXIT_CONFIG;
     }

@@ -243,7 +243,8 @@ static int s_setup(s_run *r, s_args *a)
     }
     es_log_configure(r->cfg.log_level, r->cfg.log_format); /* before the set-up, which may warn */
     es_aws_config aws;
-    if (es_cli_aws_setup("backfill", &aws, &r->creds) != ES_EXIT_OK)
+    bool to_dlq = !a->report_path && r->cfg.dlq_url[0];
+    if (es_cli_aws_setup("backfill", to_dlq, &aws, &r->creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     aws.payload_signing = r->cfg.payload_signing; /* its PUTs are the worker's */
     es_metrics_configure_from_cfg(&r->cfg, ES_METRICS_BACKFILL_QUEUE);
@@ -259,7 +260,6 @@ static int s_setup(s_run *r, s_args *a)
         r->report_open = true;
     }
     r->s3 = r->creds ? es_s3_client_new(&aws, r->creds) : NULL;
-    bool to_dlq = !a->report_path && r->cfg.dlq_url[0];
     r->sqs = r->creds && to_dlq ? es_sqs_client_new(&aws, r->creds) : NULL;
     if (!r->s3 || (to_dlq && !r->sqs)) {
         fprintf(stderr, "exifstrip backfill: could not initialise the AWS clients\n");

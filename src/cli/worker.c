@@ -95,7 +95,7 @@ int es_cmd_worker(int argc, char **argv)
                                    "that one of the two has stopped; give each worker its own file"));
     es_aws_config aws;
     es_creds_provider *creds;
-    if (es_cli_aws_setup("worker", &aws, &creds) != ES_EXIT_OK)
+    if (es_cli_aws_setup("worker", true, &aws, &creds) != ES_EXIT_OK)
         return ES_EXIT_CONFIG;
     aws.payload_signing = cfg.payload_signing;
     es_metrics_configure_from_cfg(&cfg, NULL);

@@ -128,45 +128,55 @@ static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, si
 /* AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT ("true"/"false", else the
  * profile's use_fips_endpoint / use_dualstack_endpoint) ask the SDKs for other
  * hosts, and a profile's endpoint_url (or services section) names one. None
- * is chosen here: a service whose endpoint is not configured in the
- * environment would silently go to the standard AWS host (a FIPS policy
- * broken, a local run sent to AWS), so that is refused at start, naming the
- * setting. A configured endpoint wins over them, as in the SDKs. */
-static es_err s_endpoint_settings(const es_aws_config *cfg, es_error *err)
+ * is chosen here: the first that is set is kept in cfg->endpoint_setting, and
+ * es_aws_config_check_endpoint refuses a service used without its endpoint
+ * in the environment, which would silently go to the standard AWS host (a
+ * FIPS policy broken, a local run sent to AWS). */
+static void s_endpoint_settings(es_aws_config *cfg)
 {
-    if (cfg->s3_endpoint[0] && cfg->sqs_endpoint[0])
-        return ES_OK;
+    cfg->endpoint_setting[0] = '\0';
     es_creds_profile_endpoints prof;
     if (es_creds_profile_endpoint_settings(&prof) != ES_OK)
         memset(&prof, 0, sizeof prof);
     static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
     static const char *const keys[] = {"use_fips_endpoint", "use_dualstack_endpoint"};
-    const char *missing = !cfg->s3_endpoint[0] && !cfg->sqs_endpoint[0]
-                              ? "AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS"
-                          : !cfg->s3_endpoint[0] ? "AWS_ENDPOINT_URL_S3"
-                                                 : "AWS_ENDPOINT_URL_SQS";
     for (size_t i = 0; i < 2; i++) {
         const char *v = s_env(vars[i]);
-        if (!(v ? !strcasecmp(v, "true") : (i == 0 ? prof.use_fips : prof.use_dualstack)))
-            continue;
-        char example[256];
-        if (i == 0)
-            es_fmt(example, sizeof example, "https://s3-fips.%s.%s, https://sqs-fips.%s.%s", cfg->region,
-                   es_aws_dns_suffix(cfg->region), cfg->region, es_aws_dns_suffix(cfg->region));
-        else
-            es_fmt(example, sizeof example, "https://s3.dualstack.%s.amazonaws.com, https://sqs.%s.api.aws",
-                   cfg->region, cfg->region);
-        return es_error_set(err, ES_ERR_CONFIG,
-                            "%s=true: exifstrip does not choose these endpoints itself; set %s to them (e.g. %s)",
-                            v ? vars[i] : keys[i], missing, example);
+        if (v ? !strcasecmp(v, "true") : (i == 0 ? prof.use_fips : prof.use_dualstack)) {
+            snprintf(cfg->endpoint_setting, sizeof cfg->endpoint_setting, "%s", v ? vars[i] : keys[i]);
+            return;
+        }
     }
     if (prof.endpoint_url && !es_configured_endpoint_urls_ignored())
+        snprintf(cfg->endpoint_setting, sizeof cfg->endpoint_setting, "endpoint_url");
+}
+
+es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *service, es_error *err)
+{
+    ES_ENSURE(cfg && service, ES_ERR_INVALID_ARG);
+    bool s3 = !strcmp(service, "s3");
+    const char *set = cfg->endpoint_setting;
+    if (!set[0] || (s3 ? cfg->s3_endpoint : cfg->sqs_endpoint)[0])
+        return ES_OK;
+    const char *var = s3 ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL_SQS";
+    if (!strcmp(set, "endpoint_url"))
         return es_error_set(err, ES_ERR_CONFIG,
-                            "the AWS profile's endpoint_url (or services section) is not supported: set %s "
-                            "(or AWS_ENDPOINT_URL) instead, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true to use "
-                            "AWS's own endpoints",
-                            missing);
-    return ES_OK;
+                            "the AWS profile's endpoint_url (or services section) is not read: set %s (or "
+                            "AWS_ENDPOINT_URL), or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true for AWS's own",
+                            var);
+    bool fips = strstr(set, "FIPS") || strstr(set, "fips");
+    char example[160];
+    if (fips)
+        es_fmt(example, sizeof example, "https://%s-fips.%s.%s", service, cfg->region,
+               es_aws_dns_suffix(cfg->region));
+    else if (s3)
+        es_fmt(example, sizeof example, "https://s3.dualstack.%s.%s", cfg->region,
+               es_aws_dns_suffix(cfg->region));
+    else
+        es_fmt(example, sizeof example, "https://sqs.%s.api.aws", cfg->region);
+    return es_error_set(err, ES_ERR_CONFIG,
+                        "%s=true: exifstrip does not pick %s endpoints itself; set %s to one (e.g. %s)", set,
+                        fips ? "FIPS" : "dual-stack", var, example);
 }
 
 static es_err s_flag(const char *name, bool *out, es_error *err)
@@ -210,7 +220,7 @@ es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err)
     if (rc == ES_OK)
         rc = s_endpoint(cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, sqs_vars, 2, err);
     if (rc == ES_OK)
-        rc = s_endpoint_settings(cfg, err);
+        s_endpoint_settings(cfg);
     if (rc == ES_OK)
         rc = s_flag("EXIFSTRIP_S3_PATH_STYLE", &cfg->s3_path_style, err);
     if (rc == ES_OK)

@@ -33,11 +33,20 @@ typedef struct es_aws_config {
     long low_speed_time_s;              /* abort a transfer slower than 1 byte/s for this long (default 30) */
     char ca_bundle[512];                /* AWS_CA_BUNDLE, "" = system default */
     es_payload_signing payload_signing; /* set by the worker's settings; AUTO by default */
+    /* "" or the setting asking for endpoints exifstrip does not pick
+     * (AWS_USE_FIPS_ENDPOINT, use_dualstack_endpoint, a profile's endpoint_url) */
+    char endpoint_setting[32];
 } es_aws_config;
 
 /* Fills cfg from the environment. ES_ERR_CONFIG (naming the variable) when a
  * value is malformed or no region can be found. */
 ES_MUST_USE es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err);
+
+/* ES_ERR_CONFIG (naming the setting and the variable to set) when cfg's
+ * endpoint_setting asks for an endpoint exifstrip does not pick and service
+ * ("s3" or "sqs") has none configured: it would reach the standard AWS
+ * endpoint instead. Checked at start for each service a command uses. */
+ES_MUST_USE es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *service, es_error *err);
 
 /* Outcome of one S3/SQS operation (after retries). code is ES_OK on success;
  * otherwise message holds the root cause. Never contains secrets. */

@@ -177,28 +177,55 @@ static void test_endpoint_precedence(void)
     EXPECT_ERROR("AWS_ENDPOINT_URL");
 }
 
-/* FIPS and dual-stack endpoints (environment or profile) and a profile's
- * endpoint_url are not chosen by exifstrip: with a service's endpoint not
- * set in the environment it would silently reach the standard AWS host, so
- * that is refused naming the setting; "false" and endpoints set for both
- * services (which win in the SDKs too) are fine. */
-static void test_endpoint_settings_not_chosen(void)
+/* Loads the config (which must succeed) and expects service's endpoint check
+ * to fail naming what (ES_OK: to pass). */
+static void s_expect_endpoint_check(const char *service, const char *what, int line)
 {
     es_aws_config cfg;
+    es_error err;
+    es_error_clear(&err);
+    if (s_load(&cfg) != ES_OK) {
+        es_test_fail(__FILE__, line, "the config did not load");
+        return;
+    }
+    es_err rc = es_aws_config_check_endpoint(&cfg, service, &err);
+    if (!what && rc != ES_OK)
+        es_test_fail(__FILE__, line, "%s: expected ES_OK, got %s \"%s\"", service, es_errname(rc), err.msg);
+    if (what && (rc != ES_ERR_CONFIG || !strstr(err.msg, what)))
+        es_test_fail(__FILE__, line, "%s: expected ES_ERR_CONFIG naming %s, got %s \"%s\"", service, what,
+                     es_errname(rc), err.msg);
+}
+#define EXPECT_ENDPOINT_REFUSED(service, what) s_expect_endpoint_check(service, what, __LINE__)
+#define EXPECT_ENDPOINT_OK(service) s_expect_endpoint_check(service, NULL, __LINE__)
+
+/* FIPS and dual-stack endpoints (environment or profile) and a profile's
+ * endpoint_url are not chosen by exifstrip: a service used without its
+ * endpoint set in the environment would silently reach the standard AWS
+ * host, so that is refused naming the setting and the variable to set, for
+ * that service only; "false", and an endpoint set for the service (which
+ * wins in the SDKs too), are fine. */
+static void test_endpoint_settings_not_chosen(void)
+{
     static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
     for (size_t i = 0; i < 2; i++) {
         s_reset_env();
         setenv("AWS_REGION", "us-gov-west-1", 1);
         setenv(vars[i], "false", 1);
-        REQUIRE(s_load(&cfg) == ES_OK);
+        EXPECT_ENDPOINT_OK("s3");
+        EXPECT_ENDPOINT_OK("sqs");
         setenv(vars[i], "TRUE", 1);
-        EXPECT_ERROR(vars[i]);
+        EXPECT_ENDPOINT_REFUSED("s3", vars[i]);
+        EXPECT_ENDPOINT_REFUSED("sqs", "AWS_ENDPOINT_URL_SQS");
         setenv("AWS_ENDPOINT_URL_S3", "https://s3-fips.us-gov-west-1.amazonaws.com", 1);
-        EXPECT_ERROR("AWS_ENDPOINT_URL_SQS");
+        EXPECT_ENDPOINT_OK("s3"); /* a command using only S3 may run */
+        EXPECT_ENDPOINT_REFUSED("sqs", "AWS_ENDPOINT_URL_SQS");
         setenv("AWS_ENDPOINT_URL_SQS", "https://sqs.us-gov-west-1.amazonaws.com", 1);
-        REQUIRE(s_load(&cfg) == ES_OK);
-        CHECK_STR_EQ(cfg.s3_endpoint, "https://s3-fips.us-gov-west-1.amazonaws.com");
+        EXPECT_ENDPOINT_OK("sqs");
     }
+    s_reset_env();
+    setenv("AWS_REGION", "us-east-1", 1);
+    setenv("AWS_USE_FIPS_ENDPOINT", "true", 1);
+    EXPECT_ENDPOINT_REFUSED("sqs", "https://sqs-fips.us-east-1.amazonaws.com");
     static const struct {
         const char *text, *named;
     } profiles[] = {
@@ -218,18 +245,20 @@ static void test_endpoint_settings_not_chosen(void)
         fputs(profiles[i].text, f);
         fclose(f);
         setenv("AWS_CONFIG_FILE", path, 1);
-        EXPECT_ERROR(profiles[i].named);
+        EXPECT_ENDPOINT_REFUSED("s3", profiles[i].named);
         setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1); /* the environment's endpoint wins */
-        REQUIRE(s_load(&cfg) == ES_OK);
+        EXPECT_ENDPOINT_OK("s3");
+        EXPECT_ENDPOINT_OK("sqs");
     }
     s_reset_env();
     FILE *f = fopen(path, "w");
     REQUIRE(f);
-    fputs("[default]\nregion = us-east-1\nuse_fips_endpoint = true\n", f);
+    fputs("[default]\nregion = us-east-1\nuse_fips_endpoint = true\nendpoint_url = http://h:1\n", f);
     fclose(f);
     setenv("AWS_CONFIG_FILE", path, 1);
     setenv("AWS_USE_FIPS_ENDPOINT", "false", 1); /* the environment wins over the profile */
-    REQUIRE(s_load(&cfg) == ES_OK);
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+    EXPECT_ENDPOINT_OK("s3");
     unlink(path);
 }
 
