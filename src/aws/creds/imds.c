@@ -148,9 +148,19 @@ es_creds_provider *es_creds_provider_new_imds(void)
     const char *ep = es_creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     const char *mode = es_creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
     es_error_clear(&m->config);
-    if (ep)
+    /* As the SDKs: the endpoint must be a URL, and the mode (used when no
+     * endpoint is set) IPv4 or IPv6; anything else is an error, not IPv4. */
+    if (ep && strncasecmp(ep, "http://", 7) && strncasecmp(ep, "https://", 8))
+        es_error_set(&m->config, ES_ERR_CONFIG,
+                     "IMDS: AWS_EC2_METADATA_SERVICE_ENDPOINT: \"%.64s\" is not an "
+                     "http(s):// URL",
+                     ep);
+    else if (ep)
         es_creds_refuse_userinfo("IMDS", "AWS_EC2_METADATA_SERVICE_ENDPOINT", ep, &m->config);
-    else
+    else if (mode && strcasecmp(mode, "IPv4") && strcasecmp(mode, "IPv6"))
+        es_error_set(&m->config, ES_ERR_CONFIG,
+                     "IMDS: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: \"%.16s\" is neither IPv4 nor IPv6", mode);
+    if (!ep)
         ep = mode && !strcasecmp(mode, "IPv6") ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
     snprintf(m->endpoint, sizeof m->endpoint, "%s", ep);
     size_t n = strlen(m->endpoint);

@@ -240,6 +240,46 @@ static void test_imds_v2_flow(void)
     es_test_http_request_free(&r);
 }
 
+/* AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE other than IPv4/IPv6 (any case), or an
+ * endpoint that is not an http(s) URL, is a configuration error, as in the
+ * SDKs, not a silent IPv4 (an IPv6-only instance then never finds IMDS);
+ * a set endpoint makes the mode unused. No request is made. */
+static void test_imds_settings_checked(void)
+{
+    static const struct {
+        const char *endpoint, *mode;
+        es_err check;
+        const char *named;
+    } cases[] = {
+        {NULL, "IPv6", ES_OK, NULL},
+        {NULL, "ipv4", ES_OK, NULL},
+        {NULL, "IPv7", ES_ERR_CONFIG, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"},
+        {NULL, "IPv6 ", ES_ERR_CONFIG, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"},
+        {"169.254.169.254", NULL, ES_ERR_CONFIG, "AWS_EC2_METADATA_SERVICE_ENDPOINT"},
+        {"http://127.0.0.1:1", "bogus", ES_OK, NULL},
+        {"HTTP://[::1]:1", NULL, ES_OK, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        es_error err;
+        s_setup();
+        unsetenv("AWS_EC2_METADATA_DISABLED");
+        if (cases[i].endpoint)
+            setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", cases[i].endpoint, 1);
+        if (cases[i].mode)
+            setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", cases[i].mode, 1);
+        es_creds_provider *p = es_creds_provider_new_imds();
+        REQUIRE(p);
+        es_error_clear(&err);
+        es_err rc = es_creds_check(p, &err);
+        es_creds_provider_release(p);
+        if (rc != cases[i].check || (cases[i].named && !strstr(err.msg, cases[i].named)))
+            es_test_fail(__FILE__, __LINE__, "endpoint %s, mode %s: check %d \"%s\", want %d naming %s",
+                         cases[i].endpoint ? cases[i].endpoint : "-", cases[i].mode ? cases[i].mode : "-",
+                         (int)rc, err.msg, (int)cases[i].check, cases[i].named ? cases[i].named : "-");
+    }
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
+}
+
 static void test_imds_disabled_and_unreachable(void)
 {
     es_creds c;
@@ -628,6 +668,7 @@ int main(void)
     ES_RUN(test_ecs_failures);
     ES_RUN(test_imds_v2_flow);
     ES_RUN(test_imds_disabled_and_unreachable);
+    ES_RUN(test_imds_settings_checked);
     ES_RUN(test_web_identity_sts);
     ES_RUN(test_web_identity_errors);
     ES_RUN(test_web_identity_partition_endpoint);
