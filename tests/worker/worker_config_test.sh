@@ -122,6 +122,30 @@ t_half_a_key_pair_exits_78() {
 # A warning of the start-up (a malformed line in the credentials file) already
 # follows EXIFSTRIP_LOG_FORMAT and EXIFSTRIP_LOG_LEVEL (the worker, stopped by
 # timeout while it retries the unreachable queue).
+# A value read from an env file saved with CRLF line ends ends in a carriage
+# return: the message shows it as \x0D, never raw (which would overwrite the
+# line's start and show a valid-looking "us-east-1"); the same for worker,
+# backfill and audit, and for a credentials-source message.
+t_aws_setting_with_control_character_shown_escaped() {
+    local cmd args
+    for cmd in worker backfill audit; do
+        case $cmd in
+            worker) args=(--queue-url "$QUEUE" --dest-bucket clean) ;;
+            backfill) args=(s3://src s3://clean) ;;
+            audit) args=(s3://clean) ;;
+        esac
+        env AWS_REGION=$'us-east-1\r' timeout 10 "$EXIFSTRIP" "$cmd" "${args[@]}" >"$SCRATCH/out" 2>"$SCRATCH/err"
+        check_eq "$cmd: exit status" "$?" 78
+        check "$cmd: the region is shown escaped" grep -qF 'invalid region "us-east-1\x0D"' "$SCRATCH/err"
+        check "$cmd: no raw carriage return" bash -c "! grep -q \$'\r' \"\$1\"" _ "$SCRATCH/err"
+    done
+    run_worker -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY EXIFSTRIP_QUEUE_URL=$QUEUE \
+        EXIFSTRIP_DEST_BUCKET=clean AWS_PROFILE=$'nosuch\e[2K' --
+    check_eq "profile: exit status" "$RC" 78
+    check "profile: the escape is shown as \\x1B" grep -qF 'nosuch\x1B[2K' <<<"$ERR"
+    check "profile: no raw escape" bash -c "! grep -q \$'\e' <<<\"\$1\"" _ "$ERR"
+}
+
 t_startup_warnings_follow_the_log_settings() {
     printf '[default]\nthis line is junk\naws_access_key_id = AKIDWARN\naws_secret_access_key = s\n' >"$SCRATCH/warn-creds"
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/warn-creds" \
@@ -229,6 +253,7 @@ es_run t_flags_override_variables
 es_run t_destination_in_allowlist_refused
 es_run t_unloadable_libcurl_exits_78
 es_run t_half_a_key_pair_exits_78
+es_run t_aws_setting_with_control_character_shown_escaped
 es_run t_startup_warnings_follow_the_log_settings
 es_run t_unwritable_heartbeat_exits_78
 es_run t_heartbeat_of_another_user_in_a_sticky_directory
