@@ -47,10 +47,19 @@ static const char *s_env(const char *name)
     return v && v[0] ? v : NULL;
 }
 
+/* aws-global, aws-cn-global, ...: the SDKs' names for a partition's global
+ * endpoints (signed for another region), no place a queue or bucket is. */
+static bool s_global_pseudo_region(const char *r)
+{
+    size_t n = strlen(r);
+    return n > 7 && !strcmp(r + n - 7, "-global");
+}
+
 static bool s_region_ok(const char *r)
 {
     size_t n = strlen(r);
-    if (n == 0 || n >= sizeof((es_aws_config *)0)->region || r[0] == '-' || r[n - 1] == '-')
+    if (n == 0 || n >= sizeof((es_aws_config *)0)->region || r[0] == '-' || r[n - 1] == '-' ||
+        s_global_pseudo_region(r))
         return false;
     for (size_t i = 0; i < n; i++)
         if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
@@ -65,6 +74,11 @@ static es_err s_region(es_aws_config *cfg, es_error *err)
         const char *v = s_env(vars[i]);
         if (!v)
             continue;
+        if (s_global_pseudo_region(v))
+            return es_error_set(err, ES_ERR_CONFIG,
+                                "%s: \"%.64s\" names global endpoints, not a region: set the region the queue "
+                                "and the buckets are in (e.g. us-east-1)",
+                                vars[i], v);
         if (!s_region_ok(v))
             return es_error_set(err, ES_ERR_CONFIG, "%s: invalid region \"%.64s\"", vars[i], v);
         snprintf(cfg->region, sizeof cfg->region, "%s", v);

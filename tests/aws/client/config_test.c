@@ -104,6 +104,11 @@ static void test_region_precedence(void)
     EXPECT_ERROR("AWS_DEFAULT_REGION");
     setenv("AWS_DEFAULT_REGION", "-bad", 1);
     EXPECT_ERROR("AWS_DEFAULT_REGION");
+    /* the SDKs' global pseudo-regions are no region (sqs.aws-global.amazonaws.com is no host) */
+    setenv("AWS_DEFAULT_REGION", "aws-global", 1);
+    EXPECT_ERROR("names global endpoints");
+    setenv("AWS_REGION", "aws-us-gov-global", 1);
+    EXPECT_ERROR("AWS_REGION");
 }
 
 static void test_region_from_profile(void)
