@@ -359,7 +359,7 @@ static bool s_parse_count(const char *name, const char *v, long min, long max, l
     es_error_clear(&err);
     if (es_cfg_parse_int(name, v, min, max, out, &err) == ES_OK)
         return true;
-    fprintf(stderr, "exifstrip audit: %s\n", err.msg);
+    es_cli_refuse("audit", "", err.msg);
     return false;
 }
 
@@ -420,7 +420,7 @@ static int s_parse(int argc, char **argv, es_audit_options *opt, s_ctx *ctx, cha
     es_error_clear(&err);
     es_err rc = es_cfg_load_some(&cfg, names, nshared, shared, NULL, NULL, &err);
     if (rc != ES_OK) {
-        fprintf(stderr, "exifstrip audit: %s\n", err.msg);
+        es_cli_refuse("audit", "", err.msg);
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;
     }
     opt->bucket = bucket;

@@ -9,17 +9,6 @@
 #include "cli/exif_dl.h"
 #include "cli/format.h"
 
-/* Prints "exifstrip COMMAND: PREFIXmsg" on stderr. The messages quote
- * environment values, which may hold a carriage return (an env file saved
- * with CRLF line ends: "us-east-1\r" would print as a valid-looking region
- * with the line's start overwritten) or terminal escapes: those are shown
- * as \xNN. */
-static void s_refuse(const char *command, const char *prefix, const char *msg)
-{
-    char shown[ES_CLI_SHOWN_SIZE];
-    fprintf(stderr, "exifstrip %s: %s%s\n", command, prefix, es_cli_shown_path(msg, shown, sizeof shown));
-}
-
 int es_cli_aws_setup(const char *command, bool uses_sqs, es_aws_config *aws, es_creds_provider **creds)
 {
     es_error err;
@@ -27,17 +16,17 @@ int es_cli_aws_setup(const char *command, bool uses_sqs, es_aws_config *aws, es_
     *creds = NULL;
     if (es_aws_config_from_env(aws, &err) != ES_OK || es_aws_config_check_endpoint(aws, "s3", &err) != ES_OK ||
         (uses_sqs && es_aws_config_check_endpoint(aws, "sqs", &err) != ES_OK)) {
-        s_refuse(command, "", err.msg[0] ? err.msg : "invalid AWS configuration");
+        es_cli_refuse(command, "", err.msg[0] ? err.msg : "invalid AWS configuration");
         return ES_EXIT_CONFIG;
     }
     /* Fail now, not at the first request (or the first photo with Exif). */
     if (!es_curl_api_get(&err) || !es_crypto_api_get(&err) || !es_cli_exif_check(&err)) {
-        s_refuse(command, "", err.msg);
+        es_cli_refuse(command, "", err.msg);
         return ES_EXIT_CONFIG;
     }
     es_creds_provider *chain = es_creds_provider_new_default();
     if (chain && es_err_category(es_creds_check(chain, &err)) == ES_CAT_CONFIG) {
-        s_refuse(command, "AWS credentials: ", err.msg);
+        es_cli_refuse(command, "AWS credentials: ", err.msg);
         es_creds_provider_release(chain);
         return ES_EXIT_CONFIG;
     }

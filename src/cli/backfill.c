@@ -20,6 +20,7 @@
 #include "cli/aws_setup.h"
 #include "cli/backfill_progress.h"
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "cli/signals.h"
 #include "common/log.h"
 #include "worker/backfill.h"
@@ -174,7 +175,7 @@ static int s_parse_args(int argc, char **argv, s_args *a)
             es_error_clear(&err);
             if (es_cfg_parse_int(page ? "--page-size" : "--progress", v, page ? 1 : 0, page ? 1000 : 86400,
                                  page ? &a->page_size : &a->progress_s, &err) != ES_OK) {
-                fprintf(stderr, "exifstrip backfill: %s\n", err.msg);
+                es_cli_refuse("backfill", "", err.msg);
                 return ES_EXIT_FAILURE;
             }
         } else if (missing) {
@@ -218,7 +219,7 @@ static int s_setup(s_run *r, s_args *a)
     es_error_clear(&err);
     es_err rc = es_cfg_load_some(&r->cfg, s_settings, a->nshared, a->shared, s_getenv, NULL, &err);
     if (rc != ES_OK) {
-        fprintf(stderr, "exifstrip backfill: %s\n", err.msg);
+        es_cli_refuse("backfill", "", err.msg);
         if (rc != ES_ERR_CONFIG)
             fprintf(stderr, "run 'exifstrip backfill --help' for the options\n");
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;

@@ -158,3 +158,9 @@ void es_cli_removed_summary(const es_jpeg_stats *st, char *buf, size_t cap)
     if (!used)
         snprintf(buf, cap, "nothing");
 }
+
+void es_cli_refuse(const char *command, const char *prefix, const char *msg)
+{
+    char shown[ES_CLI_SHOWN_SIZE];
+    fprintf(stderr, "exifstrip %s: %s%s\n", command, prefix, es_cli_shown_path(msg, shown, sizeof shown));
+}

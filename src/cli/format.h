@@ -38,4 +38,11 @@ const char *es_cli_shown_path(const char *path, char *buf, size_t cap);
  * bytes; ES_CLI_KEY_SHOWN_SIZE holds any S3 key). */
 bool es_cli_shell_word(const char *s, char *buf, size_t cap);
 
+/* Prints "exifstrip COMMAND: PREFIXmsg" on stderr with msg as
+ * es_cli_shown_path shows it: the refusals of settings quote their values,
+ * which may hold a carriage return (an env file saved with CRLF line ends:
+ * "us-east-1\r" would print as a valid-looking value with the line's start
+ * overwritten) or terminal escapes; those are shown as \xNN. */
+void es_cli_refuse(const char *command, const char *prefix, const char *msg);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "worker/config.h"
 #include "worker/health.h"
 
@@ -83,7 +84,7 @@ int es_cmd_health(int argc, char **argv)
     es_err rc = es_cfg_load_some(&cfg, names, nshared, shared, NULL, NULL, &err);
     free(shared);
     if (rc != ES_OK) {
-        fprintf(stderr, "exifstrip health: %s\n", err.msg);
+        es_cli_refuse("health", "", err.msg);
         if (rc != ES_ERR_CONFIG)
             s_usage(stderr);
         return rc == ES_ERR_CONFIG ? ES_EXIT_CONFIG : ES_EXIT_FAILURE;
@@ -92,7 +93,7 @@ int es_cmd_health(int argc, char **argv)
     long stuck_after = ES_HEALTH_STUCK_AFTER_AUTO;
     if ((max_age_arg && es_cfg_parse_int("--max-age", max_age_arg, 1, 86400, &max_age, &err) != ES_OK) ||
         (stuck_arg && es_cfg_parse_int("--stuck-after", stuck_arg, 0, 604800, &stuck_after, &err) != ES_OK)) {
-        fprintf(stderr, "exifstrip health: %s\n", err.msg);
+        es_cli_refuse("health", "", err.msg);
         return ES_EXIT_CONFIG;
     }
     if (!cfg.heartbeat_file[0]) {

@@ -16,6 +16,7 @@
 #include "aws/sqs/sqs.h"
 #include "cli/aws_setup.h"
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "cli/signals.h"
 #include "common/log.h"
 #include "common/quick_exit.h"
@@ -72,7 +73,7 @@ int es_cmd_worker(int argc, char **argv)
     es_error_clear(&err);
     es_err rc = es_cfg_load(&cfg, argc - 1, argv + 1, NULL, NULL, &err);
     if (rc != ES_OK) {
-        fprintf(stderr, "exifstrip worker: %s\n", err.msg);
+        es_cli_refuse("worker", "", err.msg);
         if (rc != ES_ERR_CONFIG) {
             fprintf(stderr, "run 'exifstrip worker --help' for the options\n");
             return ES_EXIT_FAILURE;

@@ -146,6 +146,22 @@ t_aws_setting_with_control_character_shown_escaped() {
     check "profile: no raw escape" bash -c "! grep -q \$'\e' <<<\"\$1\"" _ "$ERR"
 }
 
+t_exifstrip_setting_with_control_character_shown_escaped() {
+    local cmd args
+    for cmd in worker backfill audit health; do
+        case $cmd in
+            worker) args=(--queue-url "$QUEUE" --dest-bucket clean) ;;
+            backfill) args=(s3://src s3://clean) ;;
+            audit) args=(s3://clean) ;;
+            health) args=(--max-age $'60\r') ;;
+        esac
+        env EXIFSTRIP_CONCURRENCY=$'4\r' timeout 10 "$EXIFSTRIP" "$cmd" "${args[@]}" >"$SCRATCH/out" 2>"$SCRATCH/err"
+        check_eq "$cmd: exit status" "$?" 78
+        check "$cmd: the value is shown escaped" grep -qE '(EXIFSTRIP_CONCURRENCY="4|--max-age="60)\\x0D"' "$SCRATCH/err"
+        check "$cmd: no raw carriage return" bash -c "! grep -q \$'\r' \"\$1\"" _ "$SCRATCH/err"
+    done
+}
+
 t_startup_warnings_follow_the_log_settings() {
     printf '[default]\nthis line is junk\naws_access_key_id = AKIDWARN\naws_secret_access_key = s\n' >"$SCRATCH/warn-creds"
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/warn-creds" \
@@ -254,6 +270,7 @@ es_run t_destination_in_allowlist_refused
 es_run t_unloadable_libcurl_exits_78
 es_run t_half_a_key_pair_exits_78
 es_run t_aws_setting_with_control_character_shown_escaped
+es_run t_exifstrip_setting_with_control_character_shown_escaped
 es_run t_startup_warnings_follow_the_log_settings
 es_run t_unwritable_heartbeat_exits_78
 es_run t_heartbeat_of_another_user_in_a_sticky_directory
