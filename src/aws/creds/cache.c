@@ -3,7 +3,10 @@
  * credentials without an expiration). A mutex guards the state and a
  * condition variable lets one thread refresh while the others either keep
  * using still-valid credentials or wait for the result. A failed refresh
- * keeps serving credentials that have not expired yet. The clock is
+ * keeps serving credentials that have not expired yet, and so does a
+ * refresh that brought credentials already due for the next one (a source
+ * handing out short-lived ones): the source is asked again S_RETRY_PAUSE
+ * seconds later at the earliest, not on every request. The clock is
  * injectable for tests. */
 #include "aws/creds/internal.h"
 
@@ -14,6 +17,10 @@
 #include "common/log.h"
 
 #define S_DEFAULT_REFRESH_BEFORE 300
+/* How long still-valid credentials are served after a refresh that left
+ * them due (failed, or brought ones inside refresh_before): an endpoint
+ * that is down is not asked twice per request, nor logged each time. */
+#define S_RETRY_PAUSE 10
 
 typedef struct s_cache {
     es_creds_provider *source;
@@ -23,21 +30,23 @@ typedef struct s_cache {
     pthread_mutex_t lock;
     pthread_cond_t done;
     bool have, refreshing;
-    bool refused; /* the service called these expired: fetch anew (they are still served if that fails) */
+    bool refused;    /* the service called these expired: fetch anew (they are still served if that fails) */
+    time_t retry_at; /* no refresh before this while the credentials are valid (S_RETRY_PAUSE) */
     es_creds creds;
 } s_cache;
 
 static time_t s_now(const s_cache *c) { return c->clock ? c->clock(c->clock_ctx) : time(NULL); }
 
-static bool s_fresh(const s_cache *c, time_t now)
-{
-    return c->have && !c->refused &&
-           (c->creds.expiration == 0 || now < c->creds.expiration - c->refresh_before);
-}
-
 static bool s_valid(const s_cache *c, time_t now)
 {
     return c->have && (c->creds.expiration == 0 || now < c->creds.expiration);
+}
+
+static bool s_fresh(const s_cache *c, time_t now)
+{
+    return c->have && !c->refused &&
+           (c->creds.expiration == 0 || now < c->creds.expiration - c->refresh_before ||
+            (now < c->retry_at && s_valid(c, now)));
 }
 
 static es_err s_cache_get(void *impl, es_creds *out, es_error *err)
@@ -68,6 +77,7 @@ static es_err s_cache_get(void *impl, es_creds *out, es_error *err)
     pthread_mutex_lock(&c->lock);
     c->refreshing = false;
     pthread_cond_broadcast(&c->done);
+    c->retry_at = s_now(c) + S_RETRY_PAUSE;
     if (rc == ES_OK) {
         memcpy(&c->creds, &fresh, sizeof fresh);
         c->have = true;

@@ -757,7 +757,14 @@ static void test_cache_refreshes_before_expiry(void)
     CHECK_OK(es_creds_get(cache, &c, &err));
     CHECK_STR_EQ(c.access_key_id, "AKIDm2");
     CHECK_INT_EQ(m.fetches, 3);
-    CHECK_OK(es_creds_get(cache, &c, &err)); /* and keeps trying on each call */
+    CHECK_OK(es_creds_get(cache, &c, &err)); /* not asked again on the next call (a log line each) */
+    CHECK_INT_EQ(m.fetches, 3);
+    s_clock_set(&clk, exp2 - 91);
+    CHECK_OK(es_creds_get(cache, &c, &err));
+    CHECK_INT_EQ(m.fetches, 3);
+    s_clock_set(&clk, exp2 - 90); /* but again 10 s later, while they are still valid */
+    CHECK_OK(es_creds_get(cache, &c, &err));
+    CHECK_STR_EQ(c.access_key_id, "AKIDm2");
     CHECK_INT_EQ(m.fetches, 4);
 
     s_clock_set(&clk, exp2); /* expired and the source still fails */
@@ -770,6 +777,32 @@ static void test_cache_refreshes_before_expiry(void)
     es_error_clear(&err);
     CHECK_OK(es_creds_get(cache, &c, &err));
     CHECK_STR_EQ(c.access_key_id, "AKIDm6");
+    es_creds_provider_release(cache);
+}
+
+/* A source whose credentials are already due for a refresh when fetched
+ * (they expire sooner than refresh_before_s) is asked every 10 s, not on
+ * every request (found by the soak: 142 fetches for 270 requests). */
+static void test_cache_short_lived_not_fetched_per_call(void)
+{
+    s_clock clk = {PTHREAD_MUTEX_INITIALIZER, 1000000};
+    s_mock m;
+    es_creds_provider *src = s_mock_new(&m, "short", ES_OK, 240);
+    m.clock = s_clock_now;
+    m.clock_ctx = &clk;
+    es_creds_cache_options opt = {.refresh_before_s = 300, .clock = s_clock_now, .clock_ctx = &clk};
+    es_creds_provider *cache = es_creds_provider_new_cached(src, &opt);
+    es_creds_provider_release(src);
+    REQUIRE(cache);
+    es_creds c;
+    for (int i = 0; i < 20; i++)
+        CHECK_OK(es_creds_get(cache, &c, NULL));
+    CHECK_STR_EQ(c.access_key_id, "AKIDshort1");
+    CHECK_INT_EQ(m.fetches, 1);
+    s_clock_set(&clk, 1000000 + 10);
+    CHECK_OK(es_creds_get(cache, &c, NULL));
+    CHECK_STR_EQ(c.access_key_id, "AKIDshort2");
+    CHECK_INT_EQ(m.fetches, 2);
     es_creds_provider_release(cache);
 }
 
@@ -933,6 +966,7 @@ int main(void)
     ES_RUN(test_selected_profile_stops_the_chain);
     ES_RUN(test_unreadable_files_stop_the_chain);
     ES_RUN(test_cache_refreshes_before_expiry);
+    ES_RUN(test_cache_short_lived_not_fetched_per_call);
     ES_RUN(test_cache_keeps_non_expiring);
     ES_RUN(test_cache_refetches_what_the_service_calls_expired);
     ES_RUN(test_cache_concurrent_gets);
