@@ -1,11 +1,12 @@
 /* memory.c - the daemon's malloc settings and the release of its start-up
- * pages (memory.h). */
+ * pages, and of what its jobs left once it is idle (memory.h). */
 #include "worker/memory.h"
 
 #include "common/block_cache.h"
 
 #include <fcntl.h>
 #include <link.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,3 +206,16 @@ es_worker_release es_worker_release_pages(bool one_call_per_range)
 }
 
 size_t es_worker_release_startup_pages(void) { return es_worker_release_pages(false).bytes; }
+
+static atomic_uint_fast64_t s_idle_releases;
+
+size_t es_worker_release_idle_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    atomic_fetch_add(&s_idle_releases, 1);
+    return es_worker_release_pages(false).bytes;
+}
+
+uint64_t es_worker_idle_releases(void) { return atomic_load(&s_idle_releases); }

@@ -66,6 +66,14 @@ bool es_worker_tune_malloc(void);
  * back in a few system calls (memory.c). */
 size_t es_worker_release_startup_pages(void);
 
+/* A pool idle this long after its last job gives back what the work left
+ * resident (es_worker_release_idle_memory): a worker idle since its start
+ * holds ~5 MB, after work ~9-10 MB (the code its jobs ran, mapped again, and
+ * the free memory of the threads' malloc arenas), and kept it. Not sooner: a
+ * worker receiving a photo every few seconds would map that code again for
+ * each (a few hundred minor faults); one idle this long is not busy. */
+#define ES_WORKER_IDLE_RELEASE_MS 10000u
+
 /* What es_worker_release_pages did. */
 typedef struct es_worker_release {
     size_t bytes;  /* resident file pages given back */
@@ -77,5 +85,14 @@ typedef struct es_worker_release {
  * gives each range its own madvise, what a kernel that refuses
  * process_madvise's MADV_DONTNEED gets (for tests). */
 es_worker_release es_worker_release_pages(bool one_call_per_range);
+
+/* What a worker's jobs left resident once the pool has been idle
+ * ES_WORKER_IDLE_RELEASE_MS (pool.c): the free memory of every malloc arena
+ * (malloc_trim; glibc only) and the read-only file pages mapped again since
+ * start-up (es_worker_release_pages). Returns the file bytes given back.
+ * Counted by es_worker_idle_releases. */
+size_t es_worker_release_idle_memory(void);
+/* How many times es_worker_release_idle_memory ran in this process. */
+uint64_t es_worker_idle_releases(void);
 
 #endif

@@ -127,6 +127,8 @@ struct es_pool {
     int workers_alive;
     bool receiver_alive;
     bool stopping;
+    bool work_since_release; /* a job finished since the idle release (s_wait_for_work) */
+    uint64_t last_job_done_ms;
     es_pool_stats stats;
 
     pthread_t receiver;
@@ -606,20 +608,27 @@ static void s_process(es_pool *p, s_item *it)
  * (the most resident), once per idle spell: *gave_back
  * says it has, and its next job clears it. When the whole pool is idle then
  * (no job running, none queued), every spare and block is freed. Gaps
- * between receives keep them, an idle worker does not. */
+ * between receives keep them, an idle worker does not. A pool idle
+ * ES_WORKER_IDLE_RELEASE_MS after its last job also gives back what the
+ * jobs left resident (es_worker_release_idle_memory), once until the next
+ * job. */
 static void s_wait_for_work(es_pool *p, bool *gave_back)
 {
     bool pool_idle = p->active == 0 && p->qcount == 0;
     bool blocks_kept = pool_idle && es_block_cache_stats_now().kept_blocks;
     bool spares = (pool_idle || !*gave_back) && es_s3_upload_spare_bytes();
-    if (!spares && !blocks_kept) {
-        es_clock_wait_until(&p->cv_work, &p->mu, ES_CLOCK_NEVER);
-        return;
-    }
-    if (es_clock_wait_until(&p->cv_work, &p->mu, es_clock_ms() + S_IDLE_RELEASE_MS) != ETIMEDOUT ||
-        p->qcount > 0)
+    uint64_t until = ES_CLOCK_NEVER;
+    if (spares || blocks_kept)
+        until = es_clock_ms() + S_IDLE_RELEASE_MS;
+    else if (pool_idle && p->work_since_release)
+        until = p->last_job_done_ms + ES_WORKER_IDLE_RELEASE_MS;
+    if (es_clock_wait_until(&p->cv_work, &p->mu, until) != ETIMEDOUT || p->qcount > 0)
         return;
     pool_idle = p->active == 0;
+    bool release_all = pool_idle && p->work_since_release &&
+                       es_clock_ms() >= p->last_job_done_ms + ES_WORKER_IDLE_RELEASE_MS;
+    if (release_all)
+        p->work_since_release = false;
     pthread_mutex_unlock(&p->mu);
     /* a job starting meanwhile may lose a spare or the blocks: a saving missed, no harm */
     if (pool_idle) {
@@ -629,6 +638,9 @@ static void s_wait_for_work(es_pool *p, bool *gave_back)
         es_s3_upload_release_spare();
     }
     *gave_back = true;
+    if (release_all)
+        ES_LOG(ES_LOG_DEBUG, "worker.idle_memory_released",
+               ES_LF_UINT("file_bytes", es_worker_release_idle_memory()));
     pthread_mutex_lock(&p->mu);
 }
 
@@ -657,6 +669,8 @@ static void *s_worker(void *arg)
         if (slot >= 0)
             p->job_started[slot] = 0;
         p->active--;
+        p->work_since_release = true;
+        p->last_job_done_ms = es_clock_ms();
         pthread_cond_broadcast(&p->cv_done);
         if (s_room(p) >= ES_SQS_MAX_BATCH) /* a batch fits now (or, idle, the drain check): wake the receiver */
             pthread_cond_broadcast(&p->cv_space);

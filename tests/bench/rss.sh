@@ -3,7 +3,8 @@
 # resident memory of `exifstrip worker` against the local S3+SQS emulator.
 #   idle   VmRSS of a worker that has started and long-polled an empty queue
 #   load   peak VmRSS (VmHWM) while it strips a batch of photos, and its RSS
-#          once idle again (memory given back)
+#          once idle again (memory given back) and after the pool's idle
+#          release (what the jobs left resident, 10 s after the last one)
 #   turned the same for photos stored turned (Orientation 6): the lossless
 #          transform's memory is bounded by EXIFSTRIP_TRANSFORM_MEMORY instead
 #   big    peak VmRSS of a fresh worker streaming one large photo (ES_RSS_BIG_MB)
@@ -30,6 +31,8 @@ CONCURRENCY=${ES_RSS_CONCURRENCY:-8}
 PHOTOS=${ES_RSS_PHOTOS:-40}
 BIG_MB=${ES_RSS_BIG_MB:-1024}
 IDLE_SECONDS=${ES_RSS_IDLE_SECONDS:-3}
+# the pool gives back what its jobs left 10 s after the last one (ES_WORKER_IDLE_RELEASE_MS)
+RELEASE_SECONDS=11
 PART_SIZE=8MiB
 for f in "$EXIFSTRIP" "$MKFIXTURE"; do
     [ -x "$f" ] || { echo "rss: missing $f (make BUILD=$BUILD test-build)"; exit 1; }
@@ -120,6 +123,9 @@ load_phase() {
     budget=$(( 12 * 1024 + CONCURRENCY * largest / 1024 ))
     printf '%-6s VmHWM %s over %d photos of <= %d KiB; %s once idle again (%s)\n' "$name:" "$(mb "$peak")" \
         "$count" $((largest / 1024)) "$(mb "$(kib "$worker_pid" VmRSS)")" "$(makeup "$worker_pid")"
+    sleep "$RELEASE_SECONDS"
+    printf '        %s after %d s idle (%s; worker/memory.h ES_WORKER_IDLE_RELEASE_MS)  target <= 8 MB\n' \
+        "$(mb "$(kib "$worker_pid" VmRSS)")" $((RELEASE_SECONDS + 1)) "$(makeup "$worker_pid")"
     [ "$name" = load ] &&
         echo "        target <= $(mb "$budget") (12 MB + $CONCURRENCY x $((largest / 1024)) KiB in flight)"
     return 0

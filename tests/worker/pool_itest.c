@@ -9,7 +9,8 @@
  * upload still aborted), a stop ending a 20 s long poll at once, a second
  * stop request, and a failing receive loop; turned photos reusing the
  * blocks of the turn before theirs, no block and no spare upload buffer kept
- * once the pool is idle. */
+ * once the pool is idle, and what the jobs left resident given back once it
+ * has been idle ES_WORKER_IDLE_RELEASE_MS. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "common/log.h"
 #include "worker/clock.h"
 #include "worker/health.h"
+#include "worker/memory.h"
 #include "worker/pool.h"
 
 static es_wfix s_w;
@@ -424,6 +426,10 @@ static bool s_none_kept(void)
     return es_block_cache_stats_now().kept_blocks == 0 && es_s3_upload_spare_bytes() == 0;
 }
 
+static uint64_t s_releases_before; /* es_worker_idle_releases() when the test began */
+
+static bool s_released_once(void) { return es_worker_idle_releases() == s_releases_before + 1; }
+
 /* Two turned photos, one job after the other: the second turn takes the
  * blocks the first one freed (common/block_cache.h, kept by es_pool_run:
  * worker/memory.h) instead of mapping fresh ones; a photo stripped as it
@@ -431,12 +437,15 @@ static bool s_none_kept(void)
  * turned photo's output is lent, no part), which the pool's count of kept
  * spares shows however late the test looks. Once the pool has been idle
  * (S_IDLE_RELEASE_MS, pool.c) the process keeps no block and no spare while
- * it still runs. */
+ * it still runs; ES_WORKER_IDLE_RELEASE_MS after the last job (not at that
+ * first point) it gives back what the jobs left resident, once: not again
+ * at the idle wake-ups after it. */
 static void test_turned_photos_reuse_blocks_none_kept_idle(void)
 {
     SETUP(1, 10);
     es_s3_upload_release_spares(); /* what the tests before left */
     size_t kept_before = es_s3_upload_spares_kept();
+    s_releases_before = es_worker_idle_releases();
     es_block_cache_stats before = es_block_cache_stats_now();
     CHECK_INT_EQ(before.kept_blocks, 0);
     size_t plain_len = 0;
@@ -467,6 +476,10 @@ static void test_turned_photos_reuse_blocks_none_kept_idle(void)
     CHECK(s_poll(s_none_kept));
     CHECK(es_s3_upload_spares_kept() > kept_before); /* the plain photo's part waited as a spare */
     CHECK(r.ended_ms == 0);                          /* the pool still runs: its idle point gave them back */
+    CHECK(es_worker_idle_releases() == s_releases_before); /* not yet: 1 s idle is a gap between photos */
+    CHECK(s_poll(s_released_once));
+    es_test_sleep_ms(2500); /* two of the idle point's wake-ups: no release again without a job */
+    CHECK(s_released_once());
     r.stop_ms = es_clock_ms();
     es_pool_request_stop(r.pool);
     s_finish(&r);
