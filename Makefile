@@ -60,10 +60,12 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvl
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
-CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -DES_VERSION='"$(VERSION)"'
+# CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are the packager's (dpkg-buildflags,
+# rpm's %make_build), from the command line or the environment: they are added
+# to the project's flags (ES_*), never replace them (tests/mk/build_flags_test.sh).
+ES_CPPFLAGS = $(CPPFLAGS) -Iinclude -Isrc -D_GNU_SOURCE -DES_VERSION='"$(VERSION)"'
 # OPT is the optimisation/instrumentation part (sanitizer and fuzz trees change
-# it); CFLAGS and LDFLAGS from the command line are appended, never replace the
-# rest. -O3 everywhere: what `make`, `make install` and the image ship is what
+# it). -O3 everywhere: what `make`, `make install` and the image ship is what
 # `make bench` measures and what the tests run.
 OPT      ?= -O3 -g
 ifeq ($(SANITIZE),1)
@@ -79,7 +81,7 @@ ES_CFLAGS  = -std=c11 $(WARN) -pthread $(PKG_CFLAGS) $(OPT) $(CFLAGS)
 # --as-needed: no NEEDED entry for a library nothing calls (each costs a load
 # at every start); -O1: the linker optimises the dynamic symbol hash tables.
 ES_LDFLAGS = -Wl,--as-needed -Wl,-O1 $(SAN_LDFLAGS) $(LDFLAGS)
-LDLIBS   += $(PKG_LIBS) -pthread -lm
+ES_LDLIBS  = $(LDLIBS) $(PKG_LIBS) -pthread -lm
 
 LIB_SRC   := $(sort $(wildcard src/common/*.c src/jpeg/*.c src/orient/*.c src/aws/*/*.c src/worker/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
@@ -107,7 +109,7 @@ all: $(BUILD)/exifstrip
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ES_CPPFLAGS) $(ES_CFLAGS) -MMD -MP -c $< -o $@
 
 # ES_VERSION is compiled in (user agent, logs, reports, --version): a new
 # VERSION builds the product's objects again.
@@ -127,13 +129,13 @@ $(BUILD)/libestest.a: $(TSUP_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a
-	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(ES_LDLIBS)
 
 # Tests may use libjpeg (fixture encoding/decoding) and liblcms2 (ICC profiles for the
 # scrub tests: tests/jpeg/icc_util.h) on top of the product's libraries.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(ES_LDLIBS)
 
 # proxy_env_test defines getenv to count curl's lookups: exported, so the
 # dlopen'ed libcurl calls it.
@@ -143,11 +145,11 @@ $(BUILD)/tests/aws/http/proxy_env_test: ES_LDFLAGS += -Wl,--export-dynamic-symbo
 # generated inputs without libFuzzer (tests/fuzz/replay_main.c).
 $(BUILD)/tests/fuzz/%_replay_test: $(BUILD)/obj/tests/fuzz/%_fuzz.o $(BUILD)/obj/tests/fuzz/replay_main.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(ES_LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $< $(BUILD)/libestest.a $(BUILD)/libexifstrip.a $(TEST_LIBS) $(ES_LDLIBS)
 
 # The bench programs are built too: tests/bench/bench_smoke_test.sh runs the harness in a tiny mode.
 test-build: $(BUILD)/exifstrip $(UNIT_BIN) $(ITEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(BENCH_BIN)
@@ -207,7 +209,7 @@ fuzz-build:
 	    $(FUZZ_BUILD)/libexifstrip.a $(FUZZ_BUILD)/libestest.a $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/obj/tests/fuzz/%.o)
 	@for src in $(FUZZ_SRC); do name=$$(basename $$src .c); \
 	    clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$name $(FUZZ_BUILD)/obj/tests/fuzz/$$name.o \
-	        $(FUZZ_BUILD)/libestest.a $(FUZZ_BUILD)/libexifstrip.a $(TEST_LIBS) $(LDLIBS) || exit 1; done
+	        $(FUZZ_BUILD)/libestest.a $(FUZZ_BUILD)/libexifstrip.a $(TEST_LIBS) $(ES_LDLIBS) || exit 1; done
 
 fuzz: deps fuzz-build
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# build_flags_test.sh - the Makefile takes a packager's flags the way
+# dpkg-buildflags and rpm's %make_build hand them over, on the command line or
+# in the environment: CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are added to the
+# project's own (include paths, _GNU_SOURCE, ES_VERSION, the libraries), never
+# replace them. One small object is compiled for real; the link line is
+# checked with make -n.
+source "$(dirname "$0")/../harness/lib.sh"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/es-build-flags-test.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+OBJ=obj/src/common/hex.o
+
+# make in ES_ROOT with a build tree of its own under SCRATCH; output in $SCRATCH/$1.log.
+run_make() { # name, make arguments...
+    local name=$1; shift
+    make -C "$ES_ROOT" --no-print-directory V=1 BUILD="$SCRATCH/$name" "$@" >"$SCRATCH/$name.log" 2>&1
+}
+
+t_cppflags_on_command_line() {
+    local rc
+    run_make cmd CPPFLAGS="-DES_PACKAGER_FLAG=1 -Wdate-time" "$SCRATCH/cmd/$OBJ"
+    rc=$?
+    check_eq "make CPPFLAGS=... status ($(head -c 600 "$SCRATCH/cmd.log"))" "$rc" 0
+    check "the packager's flag is used" grep -q -- '-DES_PACKAGER_FLAG=1' "$SCRATCH/cmd.log"
+    check "the project's include path is kept" grep -q -- '-Iinclude -Isrc' "$SCRATCH/cmd.log"
+}
+
+t_cppflags_in_environment() {
+    local rc
+    CPPFLAGS="-DES_PACKAGER_FLAG=1" run_make env "$SCRATCH/env/$OBJ"
+    rc=$?
+    check_eq "CPPFLAGS=... make status ($(head -c 600 "$SCRATCH/env.log"))" "$rc" 0
+    check "the packager's flag is used" grep -q -- '-DES_PACKAGER_FLAG=1' "$SCRATCH/env.log"
+}
+
+t_link_flags_on_command_line() {
+    run_make link -n LDFLAGS="-Wl,-z,now" LDLIBS="-les_packager_lib" "$SCRATCH/link/exifstrip"
+    check_eq "make -n status" "$?" 0
+    local line
+    line=$(grep -e "-o $SCRATCH/link/exifstrip " "$SCRATCH/link.log")
+    check "a link line" test -n "$line"
+    check "LDFLAGS added" grep -q -- '-Wl,-z,now' <<<"$line"
+    check "LDLIBS added" grep -q -- '-les_packager_lib' <<<"$line"
+    check "the project's libraries kept" grep -q -- '-pthread -lm' <<<"$line"
+}
+
+es_run t_cppflags_on_command_line
+es_run t_cppflags_in_environment
+es_run t_link_flags_on_command_line
+es_finish
