@@ -44,7 +44,19 @@ t_link_flags_on_command_line() {
     check "the project's libraries kept" grep -q -- '-pthread -lm' <<<"$line"
 }
 
+# Debian's hardening flags with CI's WERROR=1: glibc's fortified headers mark
+# more results as not to be ignored (freopen, write, ...). The test programs
+# that run servers in child processes (tls_trust_test) are the ones that did.
+t_fortify_with_werror() {
+    local rc
+    run_make fortify WERROR=1 CPPFLAGS="-D_FORTIFY_SOURCE=2" CFLAGS="-O2" \
+        "$SCRATCH/fortify/obj/tests/aws/http/tls_trust_test.o"
+    rc=$?
+    check_eq "WERROR=1 with _FORTIFY_SOURCE status ($(grep -m3 'error' "$SCRATCH/fortify.log"))" "$rc" 0
+}
+
 es_run t_cppflags_on_command_line
 es_run t_cppflags_in_environment
 es_run t_link_flags_on_command_line
+es_run t_fortify_with_werror
 es_finish

@@ -88,9 +88,9 @@ static bool s_start_server(void)
     s_server = fork();
     if (s_server == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives a crashed test */
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        freopen("/dev/null", "r", stdin);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr) ||
+            !freopen("/dev/null", "r", stdin))
+            _exit(127);
         execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", s_cert, "-key", s_key, "-www",
                "-quiet", (char *)NULL);
         _exit(127);
