@@ -105,14 +105,14 @@ t_comment_is_not_a_call() {
     run_check "$t" || es_fail "a comment mentioning read( made the check fail: $(cat "$t/out")"
 }
 
-# Copies the real objects to BUILD_DIR, checks they pass, plants one more
-# object in LAYER that calls SYMBOL (C source CODE) and expects a failure
-# naming it.
-planted_symbol_check() { # build-dir layer symbol code
-    local b=$1 layer=$2 sym=$3 code=$4
+# Copies the real objects to BUILD_DIR, checks they pass, and plants one more
+# object in LAYER compiled from C source CODE (with the cc flags that follow).
+plant_object() { # build-dir layer code [cflags...]
+    local b=$1 layer=$2 code=$3
+    shift 3
     if ! command -v nm >/dev/null || [ ! -d "$ES_BUILD/obj/src/$layer" ]; then
         es_fail "needs nm and the objects of $ES_BUILD (build first)"
-        return
+        return 1
     fi
     mkdir -p "$b/obj/src"
     cp -r "$ES_BUILD/obj/src/jpeg" "$ES_BUILD/obj/src/orient" "$ES_BUILD/obj/src/common" "$b/obj/src/"
@@ -120,7 +120,16 @@ planted_symbol_check() { # build-dir layer symbol code
     real=$(fresh_tree)
     run_check "$real" "$b" || es_fail "the real objects fail the symbol check: $(cat "$real/out")"
     printf '%s\n' "$code" >"$SCRATCH/planted_$layer.c"
-    cc -c -O0 -o "$b/obj/src/$layer/planted.o" "$SCRATCH/planted_$layer.c" || { es_fail "cannot compile the planted object"; return; }
+    cc -c "${@:--O0}" -o "$b/obj/src/$layer/planted.o" "$SCRATCH/planted_$layer.c" ||
+        { es_fail "cannot compile the planted object"; return 1; }
+}
+
+# Plants an object in LAYER that calls SYMBOL (C source CODE, cc flags after
+# it) and expects a failure naming it.
+planted_symbol_check() { # build-dir layer symbol code [cflags...]
+    local b=$1 layer=$2 sym=$3 code=$4
+    shift 4
+    plant_object "$b" "$layer" "$code" "$@" || return
     local t
     t=$(fresh_tree)
     if run_check "$t" "$b"; then
@@ -146,6 +155,38 @@ const char *es_orient_planted(void);
 const char *es_orient_planted(void) { return getenv("X"); }'
 }
 
+# A build with a packager's flags (dpkg-buildflags: -O2 -D_FORTIFY_SOURCE=2,
+# or -Os): glibc's fortified headers call __memcpy_chk, __snprintf_chk,
+# __longjmp_chk for memcpy, snprintf, longjmp, and gcc turns a snprintf "%s"
+# that fits into strcpy. The same pure functions: the check passes...
+t_fortified_pure_calls_pass() {
+    local b=$SCRATCH/build-fortify t
+    plant_object "$b" orient '#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+void es_orient_planted(jmp_buf env, char *out, const char *in, int v);
+void es_orient_planted(jmp_buf env, char *out, const char *in, int v) {
+    char b[16], c[16];
+    snprintf(b, sizeof b, "%d", v);
+    memcpy(c, in, (size_t)v & 15);
+    memcpy(out, b, sizeof b);
+    memset(out + 16, 0, (size_t)v & 15);
+    out[32] = c[v & 15];
+    strcpy(out + 40, in);
+    longjmp(env, 1);
+}' -O2 -D_FORTIFY_SOURCE=2 || return
+    nm -u "$b/obj/src/orient/planted.o" | grep -q '_chk$' || { es_skip "this libc has no fortified calls"; return; }
+    t=$(fresh_tree)
+    run_check "$t" "$b" || es_fail "fortified pure calls fail the check: $(cat "$t/out")"
+}
+# ... and a fortified call of an I/O function is still refused, under its fortified name.
+t_fortified_io_call_fails() {
+    planted_symbol_check "$SCRATCH/build-fortify-io" jpeg __fprintf_chk \
+        '#include <stdio.h>
+int es_jpeg_planted(FILE *f, int v);
+int es_jpeg_planted(FILE *f, int v) { return fprintf(f, "%d", v); }' -O2 -D_FORTIFY_SOURCE=2
+}
+
 es_run t_clean_tree_passes
 es_run t_quoted_upward_include
 es_run t_angled_include
@@ -162,4 +203,6 @@ es_run t_aws_file_outside_parts
 es_run t_comment_is_not_a_call
 es_run t_symbol_check
 es_run t_orient_symbol_check
+es_run t_fortified_pure_calls_pass
+es_run t_fortified_io_call_fails
 es_finish
