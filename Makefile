@@ -131,6 +131,11 @@ $(BUILD)/libestest.a: $(TSUP_OBJ)
 $(BUILD)/exifstrip: $(CLI_OBJ) $(BUILD)/libexifstrip.a
 	$(Q)$(CC) $(ES_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libexifstrip.a $(ES_LDLIBS)
 
+# The test programs' objects are reached only through the pattern rules below:
+# kept, not deleted as intermediate files after linking (the next make would
+# know them from their .d files and build every test program again).
+.SECONDARY: $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRC) $(ITEST_SRC) $(FUZZ_SRC) tests/fuzz/replay_main.c $(BENCH_SRC) $(TOOL_SRC))
+
 # Tests may use libjpeg (fixture encoding/decoding) and liblcms2 (ICC profiles for the
 # scrub tests: tests/jpeg/icc_util.h) on top of the product's libraries.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libestest.a $(BUILD)/libexifstrip.a
