@@ -44,14 +44,17 @@ PKGS      := jansson libturbojpeg expat
 STATIC_PKGS ?= jansson libturbojpeg expat
 DL_PKGS   := libcurl openssl libexif
 TEST_PKGS := libjpeg libexif lcms2
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
+# PKG_CONFIG: a cross build's (e.g. aarch64-linux-gnu-pkg-config, as Debian's
+# cross builds pass it).
+PKG_CONFIG ?= pkg-config
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 # Each static package's archive by full path ($(CC) -print-file-name prints a
 # bare name when it finds none: that package is then linked shared).
-STATIC_LIBS  := $(patsubst -l%,%,$(shell pkg-config --libs-only-l $(STATIC_PKGS) 2>/dev/null))
+STATIC_LIBS  := $(patsubst -l%,%,$(shell $(PKG_CONFIG) --libs-only-l $(STATIC_PKGS) 2>/dev/null))
 STATIC_ARCHIVES := $(filter /%,$(foreach l,$(STATIC_LIBS),$(shell $(CC) -print-file-name=lib$(l).a)))
 STATIC_FOUND := $(patsubst lib%.a,-l%,$(notdir $(STATIC_ARCHIVES)))
-PKG_LIBS   := $(STATIC_ARCHIVES) $(filter-out $(STATIC_FOUND),$(shell pkg-config --libs $(PKGS) 2>/dev/null))
-TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+PKG_LIBS   := $(STATIC_ARCHIVES) $(filter-out $(STATIC_FOUND),$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
+TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 # WERROR=1 (set by .ci/run) turns warnings into errors; a user's build with a
 # newer compiler than CI's is not broken by a warning that compiler adds.

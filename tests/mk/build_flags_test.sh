@@ -3,8 +3,8 @@
 # dpkg-buildflags and rpm's %make_build hand them over, on the command line or
 # in the environment: CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are added to the
 # project's own (include paths, _GNU_SOURCE, ES_VERSION, the libraries), never
-# replace them. One small object is compiled for real; the link line is
-# checked with make -n.
+# replace them; PKG_CONFIG names the pkg-config to ask (a cross build's). One
+# small object is compiled for real; the link line is checked with make -n.
 source "$(dirname "$0")/../harness/lib.sh"
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/es-build-flags-test.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
@@ -55,8 +55,17 @@ t_fortify_with_werror() {
     check_eq "WERROR=1 with _FORTIFY_SOURCE status ($(grep -m3 'error' "$SCRATCH/fortify.log"))" "$rc" 0
 }
 
+t_pkg_config_named() {
+    printf '#!/bin/sh\necho "$*" >>"%s/pkg-config.calls"\nexec pkg-config "$@"\n' "$SCRATCH" >"$SCRATCH/my-pkg-config"
+    chmod +x "$SCRATCH/my-pkg-config"
+    run_make pkg -n PKG_CONFIG="$SCRATCH/my-pkg-config" "$SCRATCH/pkg/exifstrip"
+    check_eq "make -n status" "$?" 0
+    check "the named pkg-config was asked for the libraries' flags" grep -q -- '--cflags' "$SCRATCH/pkg-config.calls"
+}
+
 es_run t_cppflags_on_command_line
 es_run t_cppflags_in_environment
 es_run t_link_flags_on_command_line
 es_run t_fortify_with_werror
+es_run t_pkg_config_named
 es_finish
