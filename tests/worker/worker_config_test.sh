@@ -119,26 +119,33 @@ t_half_a_key_pair_exits_78() {
     check_eq "connections to the endpoint" "$(wc -l <"$log")" 0
 }
 
-# A warning of the start-up (a malformed line in the credentials file) already
-# follows EXIFSTRIP_LOG_FORMAT and EXIFSTRIP_LOG_LEVEL (the worker, stopped by
-# timeout while it retries the unreachable queue).
 # A value read from an env file saved with CRLF line ends ends in a carriage
 # return: the message shows it as \x0D, never raw (which would overwrite the
 # line's start and show a valid-looking "us-east-1"); the same for worker,
-# backfill and audit, and for a credentials-source message.
-t_aws_setting_with_control_character_shown_escaped() {
-    local cmd args
-    for cmd in worker backfill audit; do
+# backfill and audit, and for a credentials-source message; and for the
+# EXIFSTRIP_* settings of worker, backfill, audit and health.
+# check_refusal_escaped runs each command with one environment assignment
+# (and health with a CR in --max-age): each must refuse (78) showing the
+# value escaped (PATTERN, grep -E) and print no raw carriage return.
+check_refusal_escaped() { # assignment, pattern, commands...
+    local assignment=$1 pattern=$2 cmd args
+    shift 2
+    for cmd in "$@"; do
         case $cmd in
             worker) args=(--queue-url "$QUEUE" --dest-bucket clean) ;;
             backfill) args=(s3://src s3://clean) ;;
             audit) args=(s3://clean) ;;
+            health) args=(--max-age $'60\r') ;;
         esac
-        env AWS_REGION=$'us-east-1\r' timeout 10 "$EXIFSTRIP" "$cmd" "${args[@]}" >"$SCRATCH/out" 2>"$SCRATCH/err"
+        env "$assignment" timeout 10 "$EXIFSTRIP" "$cmd" "${args[@]}" >"$SCRATCH/out" 2>"$SCRATCH/err"
         check_eq "$cmd: exit status" "$?" 78
-        check "$cmd: the region is shown escaped" grep -qF 'invalid region "us-east-1\x0D"' "$SCRATCH/err"
+        check "$cmd: the value is shown escaped" grep -qE "$pattern" "$SCRATCH/err"
         check "$cmd: no raw carriage return" bash -c "! grep -q \$'\r' \"\$1\"" _ "$SCRATCH/err"
     done
+}
+
+t_aws_setting_with_control_character_shown_escaped() {
+    check_refusal_escaped AWS_REGION=$'us-east-1\r' 'invalid region "us-east-1\\x0D"' worker backfill audit
     run_worker -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY EXIFSTRIP_QUEUE_URL=$QUEUE \
         EXIFSTRIP_DEST_BUCKET=clean AWS_PROFILE=$'nosuch\e[2K' --
     check_eq "profile: exit status" "$RC" 78
@@ -147,21 +154,13 @@ t_aws_setting_with_control_character_shown_escaped() {
 }
 
 t_exifstrip_setting_with_control_character_shown_escaped() {
-    local cmd args
-    for cmd in worker backfill audit health; do
-        case $cmd in
-            worker) args=(--queue-url "$QUEUE" --dest-bucket clean) ;;
-            backfill) args=(s3://src s3://clean) ;;
-            audit) args=(s3://clean) ;;
-            health) args=(--max-age $'60\r') ;;
-        esac
-        env EXIFSTRIP_CONCURRENCY=$'4\r' timeout 10 "$EXIFSTRIP" "$cmd" "${args[@]}" >"$SCRATCH/out" 2>"$SCRATCH/err"
-        check_eq "$cmd: exit status" "$?" 78
-        check "$cmd: the value is shown escaped" grep -qE '(EXIFSTRIP_CONCURRENCY="4|--max-age="60)\\x0D"' "$SCRATCH/err"
-        check "$cmd: no raw carriage return" bash -c "! grep -q \$'\r' \"\$1\"" _ "$SCRATCH/err"
-    done
+    check_refusal_escaped EXIFSTRIP_CONCURRENCY=$'4\r' '(EXIFSTRIP_CONCURRENCY="4|--max-age="60)\\x0D"' \
+        worker backfill audit health
 }
 
+# A warning of the start-up (a malformed line in the credentials file) already
+# follows EXIFSTRIP_LOG_FORMAT and EXIFSTRIP_LOG_LEVEL (the worker, stopped by
+# timeout while it retries the unreachable queue).
 t_startup_warnings_follow_the_log_settings() {
     printf '[default]\nthis line is junk\naws_access_key_id = AKIDWARN\naws_secret_access_key = s\n' >"$SCRATCH/warn-creds"
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/warn-creds" \

@@ -723,16 +723,24 @@ static void s_clock_set(s_clock *c, time_t t)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* A cache (refreshing 300 s before expiry) over a mock source whose
+ * credentials last ttl_s, both reading clk. */
+static es_creds_provider *s_clocked_cache(s_mock *m, const char *name, long ttl_s, s_clock *clk)
+{
+    es_creds_provider *src = s_mock_new(m, name, ES_OK, ttl_s);
+    m->clock = s_clock_now;
+    m->clock_ctx = clk;
+    es_creds_cache_options opt = {.refresh_before_s = 300, .clock = s_clock_now, .clock_ctx = clk};
+    es_creds_provider *cache = es_creds_provider_new_cached(src, &opt);
+    es_creds_provider_release(src);
+    return cache;
+}
+
 static void test_cache_refreshes_before_expiry(void)
 {
     s_clock clk = {PTHREAD_MUTEX_INITIALIZER, 1000000};
     s_mock m;
-    es_creds_provider *src = s_mock_new(&m, "m", ES_OK, 3600);
-    m.clock = s_clock_now;
-    m.clock_ctx = &clk;
-    es_creds_cache_options opt = {.refresh_before_s = 300, .clock = s_clock_now, .clock_ctx = &clk};
-    es_creds_provider *cache = es_creds_provider_new_cached(src, &opt);
-    es_creds_provider_release(src);
+    es_creds_provider *cache = s_clocked_cache(&m, "m", 3600, &clk);
     es_creds c;
     es_error err;
     REQUIRE(cache);
@@ -787,12 +795,7 @@ static void test_cache_short_lived_not_fetched_per_call(void)
 {
     s_clock clk = {PTHREAD_MUTEX_INITIALIZER, 1000000};
     s_mock m;
-    es_creds_provider *src = s_mock_new(&m, "short", ES_OK, 240);
-    m.clock = s_clock_now;
-    m.clock_ctx = &clk;
-    es_creds_cache_options opt = {.refresh_before_s = 300, .clock = s_clock_now, .clock_ctx = &clk};
-    es_creds_provider *cache = es_creds_provider_new_cached(src, &opt);
-    es_creds_provider_release(src);
+    es_creds_provider *cache = s_clocked_cache(&m, "short", 240, &clk);
     REQUIRE(cache);
     es_creds c;
     for (int i = 0; i < 20; i++)
