@@ -3,7 +3,7 @@
 # harness (tests/bench/run-bench.sh --quick: a few photos, one run, no ~1 GB
 # photo, its own emulator) against this build tree, writing to a temporary
 # file, and checks the RESULTS.md format: machine description, the targets
-# table with MET/MISS verdicts, the CLI table, the residue table (exifstrip's
+# table with MET/MISS verdicts (the worker's idle RSS after work among them), the CLI table, the residue table (exifstrip's
 # outputs clean, cp's carrying what the inputs carry), the worker tables (the
 # worker's outputs clean too), the libcurl floor's rows beside exifstrip's
 # (never a target; the large photo's over https too, with the worker's start-up over https) and the README summary block; the committed RESULTS.md and
@@ -59,6 +59,8 @@ t_quick_run_writes_results() {
     check "at least 8 targets listed" [ "$(echo "$verdicts" | grep -c .)" -ge 8 ]
     bad=$(echo "$verdicts" | grep -vxE 'MET|MISS|n/a' | head -n 1)
     check_eq "every target has a MET/MISS verdict" "$bad" ""
+    check "the worker's idle RSS after the photos is a target" \
+        grep -qE '^\| idle RSS after work \([0-9]+ s after the last photo\) \| [0-9.]+ MiB \| (MET|MISS) \| <= 8 \|$' "$out"
     check "CLI table has cp" [ -n "$(table_row "$out" "## CLI: one process per file" cp)" ]
     check "CLI table has exifstrip" [ -n "$(table_row "$out" "## CLI: one process per file" exifstrip)" ]
     check "the large photo's target comes from cp and exifstrip alone (an even number of rounds), with both slowest runs and how many were slow" \

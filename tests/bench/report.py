@@ -296,6 +296,10 @@ def targets(data):
                       f"{s['conns_per_100']:.1f}", s["conns_per_100"], "<=", lim))
         idle = w["idle"]["exifstrip"]["rss_kib"] / 1024
         t.append(("idle RSS", f"{idle:.1f} MiB", idle, "<=", 8))
+        after = w.get("idle_after_work")
+        if after:
+            v = after["rss_kib"] / 1024
+            t.append((f"idle RSS after work ({after['settle_s']} s after the last photo)", f"{v:.1f} MiB", v, "<=", 8))
         photo_mib = min(8.0, w["max_photo_bytes"] / 1048576)
         load = ex["peak_rss_kib"] / 1024
         lim = 12 + ex["concurrency"] * photo_mib
@@ -784,6 +788,11 @@ def worker_section(w, fc=None):
     ie, ib = w["idle"]["exifstrip"], w["idle"]["baseline"]
     rows.append(("idle RSS (threads)", f"{mib(ie['rss_kib'])} ({ie['threads']})", f"{mib(ib['rss_kib'])} ({ib['threads']})",
                  f(ratio(ib["rss_kib"], ie["rss_kib"]), 1) + "×"))
+    after = w.get("idle_after_work")
+    if after:
+        rows.append((f"idle RSS after the photos: 1 s / {after['settle_s']} s after the last (the pool gives back "
+                     "what its jobs left 10 s after the last one; src/worker/memory.h)",
+                     f"{mib(after['rss_done_kib'])} / {mib(after['rss_kib'])}", "–", "–"))
     for name in ("large", "huge"):
         big = w.get(name)
         if not big:

@@ -12,6 +12,7 @@
 # phone photo turned (CLI and worker): its rows, the turn's cost, the summary
 # line, a tool whose output is not upright shown as such, a peer that failed
 # on it shown as failed with its error and none of its times, and no target.
+# And the worker's idle RSS after work: its target row and table row.
 source "$(dirname "$0")/../harness/lib.sh"
 
 # place TARGET "LO_MEDIAN LO_MIN LO_MAX" "HI_MEDIAN HI_MIN HI_MAX": the sentence.
@@ -92,6 +93,7 @@ if old:
     w["startup_cpu_ms"] = 8.0
 else:
     w["startup"] = {"cpu_ms": 8.0, "user_ms": 3.0, "sys_ms": 5.0, "faults": 885}
+    w["idle_after_work"] = {"rss_done_kib": 9216, "rss_kib": 8704, "threads": 12, "settle_s": 14}
 data = {"date": "2026-12-04 00:00 UTC", "machine": [("CPU", "test")], "machine_short": "test", "versions": [],
         "settings": "made up", "worker": w}
 if not old:
@@ -385,6 +387,18 @@ PY
         "0 ('CLI large photo (68 MB) vs cp', '1.053× cp', 'MET', '<= 1.15')"
 }
 
+# The worker's RSS after the photos: a target row (8.5 MiB: missed) and a row
+# beside the idle one with both moments; none for results without it.
+t_idle_after_work_rows() {
+    local out
+    out=$(made_up_report)
+    has_line "$out" "the target row" "| idle RSS after work (14 s after the last photo) | 8.5 MiB | MISS | <= 8 |"
+    has_line "$out" "the worker table's row" \
+        "| idle RSS after the photos: 1 s / 14 s after the last (the pool gives back what its jobs left 10 s after the last one; src/worker/memory.h) | 9.0 MiB / 8.5 MiB | – | – |"
+    out=$(made_up_report old)
+    check "older results: no such row" bash -c "! grep -q 'idle RSS after' <<<\"\$1\"" _ "$out"
+}
+
 t_older_results_still_render() {
     local out
     out=$(made_up_report old)
@@ -412,5 +426,6 @@ es_run t_https_floor_row
 es_run t_floor_modes_are_the_workers
 es_run t_big_photo_runs_show_their_spread
 es_run t_large_photo_read_back
+es_run t_idle_after_work_rows
 es_run t_older_results_still_render
 es_finish

@@ -31,6 +31,9 @@ from bench_lib import BenchError, median, per_unit, proc_status, read_time_file,
 
 PY = "/usr/bin/python3"
 SRC = "bench-src"
+# A pool idle this long after its last job gives back what the jobs left
+# (src/worker/memory.h ES_WORKER_IDLE_RELEASE_MS, 10 s), plus a second.
+IDLE_RELEASE_S = 11
 
 
 def import_boto3():
@@ -124,10 +127,7 @@ class WorkerBench:
         """One --drain run over keys; returns its measurements (and, with
         keep, leaves the destination bucket for the caller: result['bucket'])."""
         q, b = self.fresh()
-        bodies = [self.events[k] for k in keys]
-        for i in range(0, len(bodies), 10):
-            self.sqs.send_message_batch(QueueUrl=q, Entries=[
-                {"Id": str(j), "MessageBody": body} for j, body in enumerate(bodies[i:i + 10])])
+        self.enqueue(q, keys)
         self.emu.control("DELETE", "stats")
         self.emu.control("DELETE", "requests")
         log = os.path.join(self.work, f"worker-{kind}-{self.seq}.log")
@@ -147,8 +147,7 @@ class WorkerBench:
         stats = self.emu.control("GET", "stats")
         puts = [r for r in self.emu.control("GET", "requests?service=s3")["requests"]
                 if r.get("bucket") == b and r["action"] in ("PutObject", "CompleteMultipartUpload") and r["status"] == 200]
-        written = sum(1 for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=b)
-                      for _ in page.get("Contents", []))
+        written = self.written(b)
         if rc != 0 or written != len(keys):
             with open(log, errors="replace") as f:
                 tail = f.read()[-800:]
@@ -170,6 +169,48 @@ class WorkerBench:
         else:
             self.drop(q, b)
         return res
+
+    def enqueue(self, q, keys):
+        """The photos' notifications into queue q, ten a batch."""
+        bodies = [self.events[k] for k in keys]
+        for i in range(0, len(bodies), 10):
+            self.sqs.send_message_batch(QueueUrl=q, Entries=[
+                {"Id": str(j), "MessageBody": body} for j, body in enumerate(bodies[i:i + 10])])
+
+    def written(self, b):
+        return sum(1 for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=b)
+                   for _ in page.get("Contents", []))
+
+    def idle_after_work(self, keys, conc, seconds):
+        """RSS of an exifstrip worker (not --drain) once it has done keys and
+        then waited seconds on the empty queue: {rss_done_kib (1 s after the
+        last photo), rss_kib, threads}."""
+        q, b = self.fresh()
+        self.enqueue(q, keys)
+        p = subprocess.Popen(self.command("exifstrip", conc, drain=False), env=self.env(q, b, conc),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+        try:
+            deadline = time.time() + 300
+            while self.written(b) < len(keys) and p.poll() is None and time.time() < deadline:
+                time.sleep(0.2)
+            done = self.written(b) == len(keys)
+            time.sleep(1)
+            rss_done, _ = proc_status(p.pid)
+            time.sleep(max(seconds - 1, 0))
+            rss, threads = proc_status(p.pid)
+            alive = p.poll() is None
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            try:
+                wait_for(p, 40)
+            except BenchError:
+                pass
+            self.drop(q, b)
+        if not done or not alive or rss is None or rss_done is None:
+            raise BenchError(f"exifstrip worker did not do {len(keys)} photos and stay up (status {p.returncode})")
+        return {"rss_done_kib": rss_done, "rss_kib": rss, "threads": threads}
 
     def idle(self, kind, seconds):
         """RSS and threads of a worker waiting on an empty queue."""
@@ -272,6 +313,9 @@ def worker_suite(root, exifstrip, mkfixture, photos, large, large_clean, work, o
         conc = opts["concurrency"]
         say(f"worker: idle RSS ({opts['idle_seconds']} s each)")
         out["idle"] = {k: wb.idle(k, opts["idle_seconds"]) for k in ("exifstrip", "baseline")}
+        settle = IDLE_RELEASE_S + opts["idle_seconds"]
+        say(f"worker: RSS after the photos, then {settle} s idle (exifstrip)")
+        out["idle_after_work"] = dict(wb.idle_after_work(keys, opts["concurrency"], settle), settle_s=settle)
         runs = {"exifstrip": [], "baseline": [], "exifstrip_keep": []}
         source = cli_bench.inspect_json(exifstrip, sorted(set(photos)))
         inputs_by_name = {os.path.basename(k): source[os.path.basename(p)] for k, p in zip(keys, photos)}
