@@ -141,7 +141,9 @@ static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, si
 
 /* AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT ("true"/"false", else the
  * profile's use_fips_endpoint / use_dualstack_endpoint) ask the SDKs for other
- * hosts, and a profile's endpoint_url (or services section) names one. None
+ * hosts, and a profile's endpoint_url (or services section) names one unless
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
+ * ignore_configured_endpoint_urls) is true. None
  * is chosen here: the first that is set is kept in cfg->endpoint_setting, and
  * es_aws_config_check_endpoint refuses a service used without its endpoint
  * in the environment, which would silently go to the standard AWS host (a
@@ -161,7 +163,10 @@ static void s_endpoint_settings(es_aws_config *cfg)
             return;
         }
     }
-    if (prof.endpoint_url && !es_configured_endpoint_urls_ignored())
+    /* ignore_configured_endpoint_urls, unless the environment says (either way) */
+    bool ignored = s_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ? es_configured_endpoint_urls_ignored()
+                                                                : prof.ignore_endpoint_urls;
+    if (prof.endpoint_url && !ignored)
         snprintf(cfg->endpoint_setting, sizeof cfg->endpoint_setting, "endpoint_url");
 }
 

@@ -103,10 +103,11 @@ es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const
 ES_MUST_USE es_err es_creds_profile_region(char *out, size_t n);
 
 /* What the active profile (read as for the region) says about endpoints:
- * use_fips_endpoint / use_dualstack_endpoint set to true, and whether it
- * sets endpoint_url or services (per-service endpoint_url). */
+ * use_fips_endpoint / use_dualstack_endpoint set to true, whether it
+ * sets endpoint_url or services (per-service endpoint_url), and
+ * ignore_configured_endpoint_urls set to true. */
 typedef struct es_creds_profile_endpoints {
-    bool use_fips, use_dualstack, endpoint_url;
+    bool use_fips, use_dualstack, endpoint_url, ignore_endpoint_urls;
 } es_creds_profile_endpoints;
 ES_MUST_USE es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out);
 

@@ -31,6 +31,7 @@ typedef struct es_creds_profile_data {
     bool has_role_arn, has_sso, has_process; /* unsupported ways to get credentials */
     bool use_fips, use_dualstack;            /* use_fips_endpoint / use_dualstack_endpoint = true */
     bool has_endpoint_url;                   /* endpoint_url, or services (a services section) */
+    bool ignore_endpoint_urls;               /* ignore_configured_endpoint_urls = true */
     char akid[128];
     char secret[128];
     char token[4096];

@@ -75,6 +75,8 @@ static void s_on_key(void *ctx, const char *section, const char *key, const char
         d->use_dualstack = !strcasecmp(value, "true");
     else if (!strcmp(key, "endpoint_url") || !strcmp(key, "services"))
         d->has_endpoint_url = true;
+    else if (!strcmp(key, "ignore_configured_endpoint_urls"))
+        d->ignore_endpoint_urls = !strcasecmp(value, "true");
 }
 
 void es_creds_profile_scan(const char *text, size_t len, bool config_file, const char *profile,
@@ -298,6 +300,7 @@ es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out)
     out->use_fips = d->use_fips;
     out->use_dualstack = d->use_dualstack;
     out->endpoint_url = d->has_endpoint_url;
+    out->ignore_endpoint_urls = d->ignore_endpoint_urls;
     es_secure_zero(d, sizeof *d);
     free(d);
     return ES_OK;

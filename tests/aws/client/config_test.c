@@ -264,6 +264,19 @@ static void test_endpoint_settings_not_chosen(void)
     setenv("AWS_USE_FIPS_ENDPOINT", "false", 1); /* the environment wins over the profile */
     setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
     EXPECT_ENDPOINT_OK("s3");
+    /* the profile's ignore_configured_endpoint_urls is the variable's shared-config
+     * form (the SDKs then go to AWS's own endpoints), which the variable overrides */
+    s_reset_env();
+    f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("[default]\nregion = us-east-1\nendpoint_url = http://h:1\nignore_configured_endpoint_urls = TRUE\n",
+          f);
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", path, 1);
+    EXPECT_ENDPOINT_OK("s3");
+    EXPECT_ENDPOINT_OK("sqs");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false", 1);
+    EXPECT_ENDPOINT_REFUSED("s3", "endpoint_url");
     unlink(path);
 }
 
