@@ -193,9 +193,13 @@ es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *servic
                es_aws_dns_suffix(cfg->region));
     else
         es_fmt(example, sizeof example, "https://sqs.%s.api.aws", cfg->region);
+    /* with it, the variable to set would be ignored as well (s_endpoint) */
+    const char *unset = es_configured_endpoint_urls_ignored()
+                            ? " and unset AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, which ignores it"
+                            : "";
     return es_error_set(err, ES_ERR_CONFIG,
-                        "%s=true: exifstrip does not pick %s endpoints itself; set %s to one (e.g. %s)", set,
-                        fips ? "FIPS" : "dual-stack", var, example);
+                        "%s=true: exifstrip does not pick %s endpoints itself; set %s to one (e.g. %s)%s",
+                        set, fips ? "FIPS" : "dual-stack", var, example, unset);
 }
 
 static es_err s_flag(const char *name, bool *out, es_error *err)

@@ -231,6 +231,10 @@ static void test_endpoint_settings_not_chosen(void)
     setenv("AWS_REGION", "us-east-1", 1);
     setenv("AWS_USE_FIPS_ENDPOINT", "true", 1);
     EXPECT_ENDPOINT_REFUSED("sqs", "https://sqs-fips.us-east-1.amazonaws.com");
+    /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores the variable to set: named */
+    setenv("AWS_ENDPOINT_URL_S3", "https://s3-fips.us-east-1.amazonaws.com", 1);
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+    EXPECT_ENDPOINT_REFUSED("s3", "unset AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
     static const struct {
         const char *text, *named;
     } profiles[] = {
