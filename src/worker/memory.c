@@ -63,7 +63,9 @@ bool es_worker_tune_malloc(void)
  * A page that becomes a private copy between its scan and the call that
  * advises it (a debugger planting a breakpoint in that millisecond) would
  * lose it, as a present page could between its scan and its madvise before;
- * the call comes at start-up, before the worker's threads run. */
+ * the call comes at start-up, before the worker's threads run, and when the
+ * pool has been idle ES_WORKER_IDLE_RELEASE_MS (memory.h), its threads
+ * waiting or in a long poll: they only map again the code they run next. */
 typedef struct s_release {
     int pagemap;    /* /proc/self/pagemap */
     int pidfd;      /* this process, for process_madvise; -1: one madvise per range */

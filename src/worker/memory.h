@@ -62,8 +62,10 @@ bool es_worker_tune_malloc(void);
  * (a debugger's breakpoints, uprobes, text relocations) are kept, and so is
  * every writable segment; nothing happens when /proc/self/pagemap cannot be
  * read. Call after the libraries are loaded and initialised, best before
- * other threads start (a TLB flush then reaches no other CPU). The pages go
- * back in a few system calls (memory.c). */
+ * other threads start (a TLB flush then reaches no other CPU; threads that
+ * run meanwhile fault in again what they run, as after
+ * es_worker_release_idle_memory). The pages go back in a few system calls
+ * (memory.c). */
 size_t es_worker_release_startup_pages(void);
 
 /* A pool idle this long after its last job gives back what the work left
