@@ -181,15 +181,29 @@ class WorkerBench:
         return sum(1 for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=b)
                    for _ in page.get("Contents", []))
 
+    def start_daemon(self, kind, conc, q, b):
+        """A worker (not --drain) on queue q writing to bucket b, its output discarded."""
+        return subprocess.Popen(self.command(kind, conc, drain=False), env=self.env(q, b, conc),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+
+    def stop_daemon(self, p, q, b):
+        """SIGTERM to that worker if it still runs, its exit awaited (40 s at most), q and b dropped."""
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            wait_for(p, 40)
+        except BenchError:
+            pass
+        self.drop(q, b)
+
     def idle_after_work(self, keys, conc, seconds):
         """RSS of an exifstrip worker (not --drain) once it has done keys and
         then waited seconds on the empty queue: {rss_done_kib (1 s after the
         last photo), rss_kib, threads}."""
         q, b = self.fresh()
         self.enqueue(q, keys)
-        p = subprocess.Popen(self.command("exifstrip", conc, drain=False), env=self.env(q, b, conc),
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+        p = self.start_daemon("exifstrip", conc, q, b)
         try:
             deadline = time.time() + 300
             while self.written(b) < len(keys) and p.poll() is None and time.time() < deadline:
@@ -201,13 +215,7 @@ class WorkerBench:
             rss, threads = proc_status(p.pid)
             alive = p.poll() is None
         finally:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-            try:
-                wait_for(p, 40)
-            except BenchError:
-                pass
-            self.drop(q, b)
+            self.stop_daemon(p, q, b)
         if not done or not alive or rss is None or rss_done is None:
             raise BenchError(f"exifstrip worker did not do {len(keys)} photos and stay up (status {p.returncode})")
         return {"rss_done_kib": rss_done, "rss_kib": rss, "threads": threads}
@@ -215,18 +223,11 @@ class WorkerBench:
     def idle(self, kind, seconds):
         """RSS and threads of a worker waiting on an empty queue."""
         q, b = self.fresh()
-        p = subprocess.Popen(self.command(kind, 4, drain=False), env=self.env(q, b, 4), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        p = self.start_daemon(kind, 4, q, b)
         time.sleep(seconds)
         rss, threads = proc_status(p.pid)
         alive = p.poll() is None
-        if alive:
-            p.send_signal(signal.SIGTERM)
-        try:
-            wait_for(p, 40)
-        except BenchError:
-            pass
-        self.drop(q, b)
+        self.stop_daemon(p, q, b)
         if not alive or rss is None:
             raise BenchError(f"{kind} worker exited while idle (status {p.returncode})")
         return {"rss_kib": rss, "threads": threads}
