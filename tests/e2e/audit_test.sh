@@ -19,7 +19,7 @@
 # nor a clean one made to look broken is misreported, and a body that keeps
 # failing is an error. Copies the
 # real worker made are clean and current with --source, until the source
-# changes.
+# changes. The profile's endpoint_url and services section are used.
 source "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
@@ -70,6 +70,28 @@ t_clean_bucket_passes() {
     check "text says clean" grep -q "^clean: " "$S/out"
     check "text counts 4 objects" grep -q "4 objects" "$S/out"
     check "text counts the orientation-only Exif segment" grep -qx "  orientation-only Exif segments: 1 (not findings)" "$S/out"
+}
+
+# With no AWS_ENDPOINT_URL*, the profile's endpoint_url, or its services
+# section's s3 block, is where S3 is (as in the SDKs); a services section
+# named but absent is refused at start.
+t_profile_endpoint_is_used() {
+    local cfg=$S/aws-config layout
+    for layout in "endpoint_url = $EMU_URL" \
+        "endpoint_url = http://127.0.0.1:9
+services = local
+[services local]
+s3 =
+  endpoint_url = $EMU_URL"; do
+        printf '[profile emu]\nregion = us-east-1\n%s\n' "$layout" >"$cfg"
+        AWS_CONFIG_FILE=$cfg AWS_PROFILE=emu AWS_ENDPOINT_URL= audit "s3://$E2E_B/clean/" --json
+        check_eq "exit status with the profile's endpoint (${layout%%$'\n'*})" "$(rc)" 0
+        check_eq "summary" "$(emu_json 'd["objects"], d["clean"]' <"$S/out")" '[4, 4]'
+    done
+    printf '[profile emu]\nregion = us-east-1\nendpoint_url = %s\nservices = gone\n' "$EMU_URL" >"$cfg"
+    AWS_CONFIG_FILE=$cfg AWS_PROFILE=emu AWS_ENDPOINT_URL= audit "s3://$E2E_B/clean/"
+    check_eq "a services section that is not there: exit status" "$(rc)" 78
+    check "the message names it" grep -q "no \[services gone\] section" "$S/err"
 }
 
 # An empty key ending in '/' is a folder the S3 console made: skipped and
@@ -410,6 +432,7 @@ t_worker_copies_are_clean() {
 
 if setup; then
     es_run t_clean_bucket_passes
+    es_run t_profile_endpoint_is_used
     es_run t_folder_markers_are_skipped
     es_run t_dirty_objects_are_reported
     es_run t_source_orphan_outdated_unrecorded

@@ -1,5 +1,6 @@
 /* config.c - es_aws_config_from_env: region, endpoints, addressing style,
- * attempts and CA bundle from the environment, with the SDKs' precedence.
+ * attempts and CA bundle from the environment and the active profile
+ * (resolved by aws/creds/settings.c), with the SDKs' precedence.
  * Every rejection names the variable at fault (values are truncated in
  * messages, and an endpoint holding user info is not shown). */
 #include "aws/client/config.h"
@@ -47,58 +48,6 @@ static const char *s_env(const char *name)
     return v && v[0] ? v : NULL;
 }
 
-/* aws-global, aws-cn-global, ...: the SDKs' names for a partition's global
- * endpoints (signed for another region), no place a queue or bucket is. */
-static bool s_global_pseudo_region(const char *r)
-{
-    size_t n = strlen(r);
-    return n > 7 && !strcmp(r + n - 7, "-global");
-}
-
-static bool s_region_ok(const char *r)
-{
-    size_t n = strlen(r);
-    if (n == 0 || n >= sizeof((es_aws_config *)0)->region || r[0] == '-' || r[n - 1] == '-' ||
-        s_global_pseudo_region(r))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
-            return false;
-    return true;
-}
-
-static es_err s_region(es_aws_config *cfg, es_error *err)
-{
-    static const char *const vars[] = {"AWS_REGION", "AWS_DEFAULT_REGION"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = s_env(vars[i]);
-        if (!v)
-            continue;
-        if (s_global_pseudo_region(v))
-            return es_error_set(err, ES_ERR_CONFIG,
-                                "%s: \"%.64s\" names global endpoints, not a region: set the region the queue "
-                                "and the buckets are in (e.g. us-east-1)",
-                                vars[i], v);
-        if (!s_region_ok(v))
-            return es_error_set(err, ES_ERR_CONFIG, "%s: invalid region \"%.64s\"", vars[i], v);
-        snprintf(cfg->region, sizeof cfg->region, "%s", v);
-        return ES_OK;
-    }
-    es_err rc = es_creds_profile_region(cfg->region, sizeof cfg->region);
-    if (rc == ES_OK && s_region_ok(cfg->region))
-        return ES_OK;
-    if (rc == ES_OK || rc == ES_ERR_TOO_LARGE) {
-        char bad[sizeof cfg->region];
-        snprintf(bad, sizeof bad, "%s", rc == ES_OK ? cfg->region : "(too long)");
-        cfg->region[0] = '\0';
-        return es_error_set(err, ES_ERR_CONFIG, "AWS_PROFILE's region: invalid region \"%.64s\"", bad);
-    }
-    cfg->region[0] = '\0';
-    return es_error_set(err, ES_ERR_CONFIG,
-                        "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the "
-                        "AWS_PROFILE's config)");
-}
-
 static es_err s_max_attempts(es_aws_config *cfg, es_error *err)
 {
     const char *v = s_env("AWS_MAX_ATTEMPTS");
@@ -114,76 +63,63 @@ static es_err s_max_attempts(es_aws_config *cfg, es_error *err)
     return ES_OK;
 }
 
-/* The first set variable of vars wins; "" stays for the regional default. */
-static es_err s_endpoint(char *out, size_t out_size, const char *const *vars, size_t nvars, es_error *err)
+/* The service's endpoint as the SDKs pick it (es_creds_endpoint_url) into
+ * out, checked; "" for the regional default. */
+static es_err s_endpoint(const es_creds_profile_settings *prof, const char *service, char *out,
+                         size_t out_size, es_error *err)
 {
+    const char *v, *from;
     out[0] = '\0';
-    if (es_configured_endpoint_urls_ignored())
-        return ES_OK;
-    for (size_t i = 0; i < nvars; i++) {
-        const char *v = s_env(vars[i]);
-        if (!v)
-            continue;
-        es_aws_endpoint ep;
-        if (es_url_has_userinfo(v))
-            return es_error_set(err, ES_ERR_CONFIG,
-                                "%s: a user name or password in the URL (user:password@host) is not "
-                                "supported: requests are signed with the AWS credentials (value not shown)",
-                                vars[i]);
-        if (strlen(v) >= out_size || es_aws_endpoint_parse(v, &ep) != ES_OK)
-            return es_error_set(err, ES_ERR_CONFIG,
-                                "%s: \"%.100s\" is not an http(s)://host[:port][/path] URL", vars[i], v);
-        snprintf(out, out_size, "%s", v);
-        return ES_OK;
-    }
+    es_err rc = es_creds_endpoint_url(prof, service, &v, &from, err);
+    if (rc != ES_OK || !v)
+        return rc;
+    es_aws_endpoint ep;
+    if (es_url_has_userinfo(v))
+        return es_error_set(err, ES_ERR_CONFIG,
+                            "%s: a user name or password in the URL (user:password@host) is not "
+                            "supported: requests are signed with the AWS credentials (value not shown)",
+                            from);
+    if (strlen(v) >= out_size)
+        return es_error_set(err, ES_ERR_CONFIG, "%s: longer than %zu bytes", from, out_size - 1);
+    if (es_aws_endpoint_parse(v, &ep) != ES_OK)
+        return es_error_set(err, ES_ERR_CONFIG, "%s: \"%.100s\" is not an http(s)://host[:port][/path] URL",
+                            from, v);
+    snprintf(out, out_size, "%s", v);
     return ES_OK;
 }
 
 /* AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT ("true"/"false", else the
  * profile's use_fips_endpoint / use_dualstack_endpoint) ask the SDKs for other
- * hosts, and a profile's endpoint_url (or services section) names one unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
- * ignore_configured_endpoint_urls) is true. None
- * is chosen here: the first that is set is kept in cfg->endpoint_setting, and
- * es_aws_config_check_endpoint refuses a service used without its endpoint
- * in the environment, which would silently go to the standard AWS host (a
- * FIPS policy broken, a local run sent to AWS). */
-static void s_endpoint_settings(es_aws_config *cfg)
+ * hosts. None is picked here: the first asked for is kept in cfg, and
+ * es_aws_config_check_endpoint refuses a service used without an endpoint
+ * configured, which would silently go to the standard AWS host (a FIPS
+ * policy broken). */
+static void s_endpoint_variant(const es_creds_profile_settings *prof, es_aws_config *cfg)
 {
-    cfg->endpoint_setting[0] = '\0';
-    es_creds_profile_endpoints prof;
-    if (es_creds_profile_endpoint_settings(&prof) != ES_OK)
-        memset(&prof, 0, sizeof prof);
-    static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
-    static const char *const keys[] = {"use_fips_endpoint", "use_dualstack_endpoint"};
-    for (size_t i = 0; i < 2; i++) {
-        const char *v = s_env(vars[i]);
-        if (v ? !strcasecmp(v, "true") : (i == 0 ? prof.use_fips : prof.use_dualstack)) {
-            snprintf(cfg->endpoint_setting, sizeof cfg->endpoint_setting, "%s", v ? vars[i] : keys[i]);
+    static const struct {
+        es_aws_endpoint_variant variant;
+        const char *var, *key;
+    } asks[] = {{ES_AWS_ENDPOINT_FIPS, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"},
+                {ES_AWS_ENDPOINT_DUALSTACK, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"}};
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        const char *v = s_env(asks[i].var);
+        bool in_profile = asks[i].variant == ES_AWS_ENDPOINT_FIPS ? prof->use_fips : prof->use_dualstack;
+        if (v ? !strcasecmp(v, "true") : in_profile) {
+            cfg->endpoint_variant = asks[i].variant;
+            cfg->endpoint_variant_setting = v ? asks[i].var : asks[i].key;
             return;
         }
     }
-    /* ignore_configured_endpoint_urls, unless the environment says (either way) */
-    bool ignored = s_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ? es_configured_endpoint_urls_ignored()
-                                                                : prof.ignore_endpoint_urls;
-    if (prof.endpoint_url && !ignored)
-        snprintf(cfg->endpoint_setting, sizeof cfg->endpoint_setting, "endpoint_url");
 }
 
 es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *service, es_error *err)
 {
     ES_ENSURE(cfg && service, ES_ERR_INVALID_ARG);
     bool s3 = !strcmp(service, "s3");
-    const char *set = cfg->endpoint_setting;
-    if (!set[0] || (s3 ? cfg->s3_endpoint : cfg->sqs_endpoint)[0])
+    if (cfg->endpoint_variant == ES_AWS_ENDPOINT_STANDARD || (s3 ? cfg->s3_endpoint : cfg->sqs_endpoint)[0])
         return ES_OK;
     const char *var = s3 ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL_SQS";
-    if (!strcmp(set, "endpoint_url"))
-        return es_error_set(err, ES_ERR_CONFIG,
-                            "the AWS profile's endpoint_url (or services section) is not read: set %s (or "
-                            "AWS_ENDPOINT_URL), or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true for AWS's own",
-                            var);
-    bool fips = strstr(set, "FIPS") || strstr(set, "fips");
+    bool fips = cfg->endpoint_variant == ES_AWS_ENDPOINT_FIPS;
     char example[160];
     if (fips)
         es_fmt(example, sizeof example, "https://%s-fips.%s.%s", service, cfg->region,
@@ -193,13 +129,16 @@ es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *servic
                es_aws_dns_suffix(cfg->region));
     else
         es_fmt(example, sizeof example, "https://sqs.%s.api.aws", cfg->region);
-    /* with it, the variable to set would be ignored as well (s_endpoint) */
-    const char *unset = es_configured_endpoint_urls_ignored()
-                            ? " and unset AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, which ignores it"
-                            : "";
+    /* while ignored, the variable to set would be ignored as well (es_creds_endpoint_url) */
+    const char *unignore = "";
+    if (cfg->endpoints_ignored == ES_CREDS_ENDPOINTS_IGNORED_BY_ENV)
+        unignore = " and unset AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, which ignores it";
+    else if (cfg->endpoints_ignored == ES_CREDS_ENDPOINTS_IGNORED_BY_PROFILE)
+        unignore = " and set AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false (the AWS profile's "
+                   "ignore_configured_endpoint_urls = true ignores it)";
     return es_error_set(err, ES_ERR_CONFIG,
                         "%s=true: exifstrip does not pick %s endpoints itself; set %s to one (e.g. %s)%s",
-                        set, fips ? "FIPS" : "dual-stack", var, example, unset);
+                        cfg->endpoint_variant_setting, fips ? "FIPS" : "dual-stack", var, example, unignore);
 }
 
 static es_err s_flag(const char *name, bool *out, es_error *err)
@@ -233,20 +172,26 @@ es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err)
     memset(cfg, 0, sizeof *cfg);
     cfg->connect_timeout_ms = 3000;
     cfg->low_speed_time_s = 30;
-    static const char *const s3_vars[] = {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"};
-    static const char *const sqs_vars[] = {"AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"};
-    es_err rc = s_region(cfg, err);
+    es_creds_profile_settings *prof = malloc(sizeof *prof);
+    es_err rc = prof ? es_creds_profile_settings_read(prof) : ES_ERR_NOMEM;
+    if (rc != ES_OK)
+        rc = es_error_set(err, rc, "cannot read the AWS profile's settings: %s", es_strerror(rc));
+    if (rc == ES_OK)
+        rc = es_creds_region(prof, cfg->region, sizeof cfg->region, err);
     if (rc == ES_OK)
         rc = s_max_attempts(cfg, err);
     if (rc == ES_OK)
-        rc = s_endpoint(cfg->s3_endpoint, sizeof cfg->s3_endpoint, s3_vars, 2, err);
+        rc = s_endpoint(prof, "s3", cfg->s3_endpoint, sizeof cfg->s3_endpoint, err);
     if (rc == ES_OK)
-        rc = s_endpoint(cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, sqs_vars, 2, err);
-    if (rc == ES_OK)
-        s_endpoint_settings(cfg);
+        rc = s_endpoint(prof, "sqs", cfg->sqs_endpoint, sizeof cfg->sqs_endpoint, err);
+    if (rc == ES_OK) {
+        s_endpoint_variant(prof, cfg);
+        cfg->endpoints_ignored = es_creds_endpoint_urls_ignored(prof);
+    }
     if (rc == ES_OK)
         rc = s_flag("EXIFSTRIP_S3_PATH_STYLE", &cfg->s3_path_style, err);
     if (rc == ES_OK)
         rc = s_ca_bundle(cfg, err);
+    free(prof);
     return rc;
 }

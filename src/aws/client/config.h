@@ -2,14 +2,17 @@
  * the AWS SDKs do it, and the result record every S3/SQS call fills in.
  *
  * Endpoints: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS > AWS_ENDPOINT_URL >
- * the regional AWS endpoint. Region: AWS_REGION > AWS_DEFAULT_REGION > the
- * profile's region. Path-style S3 addressing for custom endpoints or when
+ * the profile's services section > its endpoint_url > the regional AWS
+ * endpoint (all but the last ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
+ * else the profile's ignore_configured_endpoint_urls, is true). Region:
+ * AWS_REGION > AWS_DEFAULT_REGION > the profile's region. Path-style S3 addressing for custom endpoints or when
  * EXIFSTRIP_S3_PATH_STYLE=1. Retries: AWS_MAX_ATTEMPTS (default 3). */
 #ifndef ES_AWS_CONFIG_H
 #define ES_AWS_CONFIG_H
 
 #include <stdbool.h>
 
+#include "aws/creds/creds.h"
 #include "exifstrip/error.h"
 
 /* How S3 request bodies are protected (EXIFSTRIP_PAYLOAD_SIGNING). Uploads
@@ -23,6 +26,13 @@ typedef enum es_payload_signing {
     ES_PAYLOAD_UNSIGNED
 } es_payload_signing;
 
+/* Endpoints a setting asks for that exifstrip does not pick itself. */
+typedef enum es_aws_endpoint_variant {
+    ES_AWS_ENDPOINT_STANDARD = 0,
+    ES_AWS_ENDPOINT_FIPS,     /* AWS_USE_FIPS_ENDPOINT / use_fips_endpoint = true */
+    ES_AWS_ENDPOINT_DUALSTACK /* AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint = true */
+} es_aws_endpoint_variant;
+
 typedef struct es_aws_config {
     char region[64];
     char s3_endpoint[512];  /* "" = regional AWS endpoint */
@@ -33,9 +43,9 @@ typedef struct es_aws_config {
     long low_speed_time_s;              /* abort a transfer slower than 1 byte/s for this long (default 30) */
     char ca_bundle[512];                /* AWS_CA_BUNDLE, "" = system default */
     es_payload_signing payload_signing; /* set by the worker's settings; AUTO by default */
-    /* "" or the setting asking for endpoints exifstrip does not pick
-     * (AWS_USE_FIPS_ENDPOINT, use_dualstack_endpoint, a profile's endpoint_url) */
-    char endpoint_setting[32];
+    es_aws_endpoint_variant endpoint_variant;
+    const char *endpoint_variant_setting; /* what asked for it: "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", ... */
+    es_creds_endpoints_ignored endpoints_ignored; /* whether configured endpoints are ignored, and why */
 } es_aws_config;
 
 /* Fills cfg from the environment. ES_ERR_CONFIG (naming the variable) when a
@@ -43,7 +53,7 @@ typedef struct es_aws_config {
 ES_MUST_USE es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err);
 
 /* ES_ERR_CONFIG (naming the setting and the variable to set) when cfg's
- * endpoint_setting asks for an endpoint exifstrip does not pick and service
+ * endpoint_variant asks for an endpoint exifstrip does not pick and service
  * ("s3" or "sqs") has none configured: it would reach the standard AWS
  * endpoint instead. Checked at start for each service a command uses. */
 ES_MUST_USE es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *service, es_error *err);

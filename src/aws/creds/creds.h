@@ -96,19 +96,50 @@ typedef struct es_creds_cache_options {
  * opt may be NULL. */
 es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const es_creds_cache_options *opt);
 
-/* The region of the active profile (AWS_PROFILE / AWS_DEFAULT_PROFILE /
- * "default") in the shared config file (AWS_CONFIG_FILE or ~/.aws/config),
- * falling back to the credentials file. ES_ERR_NOT_FOUND when there is none,
- * ES_ERR_TOO_LARGE when it does not fit in out[n]. */
-ES_MUST_USE es_err es_creds_profile_region(char *out, size_t n);
+/* What the active profile (AWS_PROFILE / AWS_DEFAULT_PROFILE / "default")
+ * says besides credentials, from the shared config file (AWS_CONFIG_FILE or
+ * ~/.aws/config); the region, when the config file has none, from the
+ * credentials file. Files that are absent or unreadable say nothing. */
+typedef struct es_creds_profile_settings {
+    char region[64];           /* "" = none */
+    bool region_too_long;      /* one was set that does not fit region[] */
+    bool use_fips;             /* use_fips_endpoint = true */
+    bool use_dualstack;        /* use_dualstack_endpoint = true */
+    bool ignore_endpoint_urls; /* ignore_configured_endpoint_urls = true */
+    bool setting_too_long;     /* endpoint_url, services or a section's endpoint_url did not fit (left "") */
+    char services[128];        /* services = NAME, "" = none */
+    bool services_found;       /* ...and its [services NAME] section is there */
+    char endpoint_url[512];    /* endpoint_url: every service's, "" = none */
+    /* the services section's "s3 =", "sqs =", "sts =" blocks' endpoint_url */
+    char s3_endpoint_url[512], sqs_endpoint_url[512], sts_endpoint_url[512];
+} es_creds_profile_settings;
+/* Reads them (cleared first). ES_ERR_NOMEM, else ES_OK. */
+ES_MUST_USE es_err es_creds_profile_settings_read(es_creds_profile_settings *out);
 
-/* What the active profile (read as for the region) says about endpoints:
- * use_fips_endpoint / use_dualstack_endpoint set to true, whether it
- * sets endpoint_url or services (per-service endpoint_url), and
- * ignore_configured_endpoint_urls set to true. */
-typedef struct es_creds_profile_endpoints {
-    bool use_fips, use_dualstack, endpoint_url, ignore_endpoint_urls;
-} es_creds_profile_endpoints;
-ES_MUST_USE es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out);
+/* Whether configured endpoints are ignored, and what says so:
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS when set ("true", any case, ignores),
+ * else the profile's ignore_configured_endpoint_urls (prof may be NULL). */
+typedef enum es_creds_endpoints_ignored {
+    ES_CREDS_ENDPOINTS_USED = 0,
+    ES_CREDS_ENDPOINTS_IGNORED_BY_ENV,
+    ES_CREDS_ENDPOINTS_IGNORED_BY_PROFILE
+} es_creds_endpoints_ignored;
+es_creds_endpoints_ignored es_creds_endpoint_urls_ignored(const es_creds_profile_settings *prof);
+
+/* The endpoint configured for service ("s3", "sqs" or "sts"), in the SDKs'
+ * order: AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > the profile's
+ * services section > its endpoint_url; none when ignored (above). *url is
+ * NULL (the service's standard endpoint) or the URL, unchecked, and *from
+ * names what set it. ES_ERR_CONFIG when the profile's endpoints would be
+ * used but it names a services section the config file lacks, or one of
+ * them was too long. */
+ES_MUST_USE es_err es_creds_endpoint_url(const es_creds_profile_settings *prof, const char *service,
+                                         const char **url, const char **from, es_error *err);
+
+/* The region requests are made in: AWS_REGION > AWS_DEFAULT_REGION > the
+ * profile's region, into out[n]. ES_ERR_CONFIG naming where it came from when
+ * it is not one (lower-case letters, digits and '-', not an SDK pseudo-region
+ * such as aws-global, shorter than n), or when none is set. */
+ES_MUST_USE es_err es_creds_region(const es_creds_profile_settings *prof, char *out, size_t n, es_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 /* ini.c - the line-oriented parser of ini.h. Each line is copied
  * into a bounded scratch buffer, trimmed and classified; nothing is kept
- * between lines except the current section and whether the previous key
- * opened a nested block. */
+ * between lines except the current section and the previous top-level key
+ * (whether it opened a nested block, and its name). */
 #include "aws/creds/ini.h"
 
 #include <ctype.h>
@@ -40,15 +40,32 @@ static void s_bad(es_creds_ini_stats *st, size_t line_no)
         st->first_bad_line = line_no;
 }
 
+/* "key = value" in t (trimmed) split in place: the key lower-cased, the value
+ * without an inline comment. NULL when there is no '=' or no key. */
+static char *s_split(char *t, char **value)
+{
+    char *eq = strchr(t, '=');
+    if (!eq)
+        return NULL;
+    *eq = '\0';
+    char *key = s_trim(t), *v = eq + 1;
+    s_strip_inline_comment(v);
+    *value = s_trim(v);
+    for (char *k = key; *k; k++)
+        *k = (char)tolower((unsigned char)*k);
+    return *key ? key : NULL;
+}
+
 void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *ctx, es_creds_ini_stats *stats)
 {
     es_creds_ini_stats local;
     es_creds_ini_stats *st = stats ? stats : &local;
-    char section[S_MAX_LINE], line[S_MAX_LINE];
+    char section[S_MAX_LINE], line[S_MAX_LINE], parent[S_MAX_LINE];
     bool have_section = false, after_key = false;
     size_t pos = 0, line_no = 0, key_indent = 0;
     memset(st, 0, sizeof *st);
     section[0] = '\0';
+    parent[0] = '\0'; /* the previous key when its value was empty (it opens a nested block) */
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
         pos = 3; /* a UTF-8 byte order mark (Windows editors write one) is no part of the first line */
     while (pos < len) {
@@ -69,8 +86,14 @@ void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *
         char *t = s_trim(line);
         if (!*t || *t == '#' || *t == ';')
             continue;
-        if (after_key && indent > key_indent)
-            continue; /* nested setting or continuation of the previous key */
+        char *key, *value;
+        if (after_key && indent > key_indent) {
+            /* a nested setting ("s3 =\n  endpoint_url = ...") or a continuation
+             * of the previous key's value (skipped, as is nested text without '=') */
+            if (parent[0] && fn && (key = s_split(t, &value)) != NULL)
+                fn(ctx, section, parent, key, value);
+            continue;
+        }
         after_key = false;
         if (*t == '[') {
             size_t tl = strlen(t);
@@ -89,25 +112,18 @@ void es_creds_ini_parse(const char *text, size_t len, es_creds_ini_fn fn, void *
             memmove(section, name, strlen(name) + 1);
             continue;
         }
-        char *eq = strchr(t, '=');
-        if (!eq || !have_section) {
+        if (!have_section || (key = s_split(t, &value)) == NULL) {
             s_bad(st, line_no);
             continue;
         }
-        *eq = '\0';
-        char *key = s_trim(t), *value = eq + 1;
-        s_strip_inline_comment(value);
-        value = s_trim(value);
-        if (!*key) {
-            s_bad(st, line_no);
-            continue;
-        }
-        for (char *k = key; *k; k++)
-            *k = (char)tolower((unsigned char)*k);
         after_key = true;
         key_indent = indent;
+        if (value[0])
+            parent[0] = '\0';
+        else
+            memmove(parent, key, strlen(key) + 1);
         if (fn)
-            fn(ctx, section, key, value);
+            fn(ctx, section, "", key, value);
     }
     es_secure_zero(line, sizeof line);
 }

@@ -1,7 +1,8 @@
 /* ini.h - the INI dialect of the AWS shared credentials and config
  * files: "[section]" headers, "key = value" lines, '#'/';' comment lines, and
- * lines indented deeper than the key before them (nested settings such as
- * "s3 =\n  key = v", or continuation lines), which are skipped. Key names are
+ * lines indented deeper than the key before them: nested settings when that
+ * key's value is empty ("s3 =\n  endpoint_url = v", reported under the
+ * parent "s3"), else continuation lines, which are skipped. Key names are
  * reported lower-cased; values are trimmed and lose an inline comment that
  * follows a blank ("key = v  # note"). Lines that fit none of these are
  * counted as malformed and otherwise ignored. A leading UTF-8 byte order mark
@@ -12,8 +13,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Called for every key in a section (section is the trimmed text between the brackets). */
-typedef void (*es_creds_ini_fn)(void *ctx, const char *section, const char *key, const char *value);
+#include "aws/creds/creds.h"
+
+/* Called for every key in a section (section is the trimmed text between the
+ * brackets); parent is "" for a key of the section itself, else the key whose
+ * nested block this one is in. */
+typedef void (*es_creds_ini_fn)(void *ctx, const char *section, const char *parent, const char *key,
+                                const char *value);
 
 typedef struct es_creds_ini_stats {
     size_t malformed;      /* lines ignored as malformed */
@@ -29,18 +35,16 @@ typedef struct es_creds_profile_data {
     bool found;                              /* the profile's section exists */
     bool too_long;                           /* a credential value did not fit (it is then left empty) */
     bool has_role_arn, has_sso, has_process; /* unsupported ways to get credentials */
-    bool use_fips, use_dualstack;            /* use_fips_endpoint / use_dualstack_endpoint = true */
-    bool has_endpoint_url;                   /* endpoint_url, or services (a services section) */
-    bool ignore_endpoint_urls;               /* ignore_configured_endpoint_urls = true */
     char akid[128];
     char secret[128];
     char token[4096];
-    char region[64];
+    es_creds_profile_settings settings; /* region, endpoints */
 } es_creds_profile_data;
 
 /* Collects profile's keys from the text of a credentials file ("[name]") or,
  * with config_file, of a config file ("[profile name]", and "[default]" for
- * the default profile). Later keys override earlier ones. */
+ * the default profile), and there, the endpoints of the services section the
+ * profile names. Later keys override earlier ones. */
 void es_creds_profile_scan(const char *text, size_t len, bool config_file, const char *profile,
                            es_creds_profile_data *out, es_creds_ini_stats *stats);
 

@@ -1,7 +1,7 @@
 /* profile.c - the shared-files provider: static keys of a named
  * profile from the credentials file, else from the config file, re-read on
- * every fetch (the cache above it decides how often), plus the profile's
- * region for aws/client/config.c. Malformed lines are skipped and reported (warning log,
+ * every fetch (the cache above it decides how often), plus the active
+ * profile's other settings (region, endpoints) for creds/settings.c. Malformed lines are skipped and reported (warning log,
  * and in the error message when no credentials result). */
 #include "aws/creds/ini.h"
 #include "aws/creds/internal.h"
@@ -22,18 +22,26 @@ typedef struct s_scan_ctx {
     es_creds_profile_data *d;
 } s_scan_ctx;
 
+/* "[<kind> name]" (blanks between them), as the config file names its
+ * profiles and services sections. */
+static bool s_named_section(const char *section, const char *kind, const char *name)
+{
+    size_t k = strlen(kind);
+    if (strncmp(section, kind, k) != 0 || (section[k] != ' ' && section[k] != '\t'))
+        return false;
+    const char *rest = section + k + 1;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return strcmp(rest, name) == 0;
+}
+
 static bool s_section_matches(const char *section, const char *profile, bool config_file)
 {
     if (!config_file)
         return strcmp(section, profile) == 0;
     if (strcmp(profile, "default") == 0 && strcmp(section, "default") == 0)
         return true;
-    if (strncmp(section, "profile", 7) != 0 || (section[7] != ' ' && section[7] != '\t'))
-        return false;
-    const char *name = section + 8;
-    while (*name == ' ' || *name == '\t')
-        name++;
-    return strcmp(name, profile) == 0;
+    return s_named_section(section, "profile", profile);
 }
 
 static void s_store(char *dst, size_t n, const char *v, bool *too_long)
@@ -47,12 +55,12 @@ static void s_store(char *dst, size_t n, const char *v, bool *too_long)
     memcpy(dst, v, len + 1);
 }
 
-static void s_on_key(void *ctx, const char *section, const char *key, const char *value)
+static void s_on_key(void *ctx, const char *section, const char *parent, const char *key, const char *value)
 {
     s_scan_ctx *c = ctx;
     es_creds_profile_data *d = c->d;
-    if (!s_section_matches(section, c->profile, c->config_file))
-        return;
+    if (parent[0] || !s_section_matches(section, c->profile, c->config_file))
+        return; /* nested settings ("s3 =\n  addressing_style = ...") are not read */
     d->found = true;
     if (!strcmp(key, "aws_access_key_id"))
         s_store(d->akid, sizeof d->akid, value, &d->too_long);
@@ -60,23 +68,42 @@ static void s_on_key(void *ctx, const char *section, const char *key, const char
         s_store(d->secret, sizeof d->secret, value, &d->too_long);
     else if (!strcmp(key, "aws_session_token") || !strcmp(key, "aws_security_token"))
         s_store(d->token, sizeof d->token, value, &d->too_long);
-    else if (!strcmp(key, "region")) {
-        bool ignored = false;
-        s_store(d->region, sizeof d->region, value, &ignored);
-    } else if (!strcmp(key, "role_arn"))
+    else if (!strcmp(key, "region"))
+        s_store(d->settings.region, sizeof d->settings.region, value, &d->settings.region_too_long);
+    else if (!strcmp(key, "role_arn"))
         d->has_role_arn = true;
     else if (!strncmp(key, "sso_", 4))
         d->has_sso = true;
     else if (!strcmp(key, "credential_process"))
         d->has_process = true;
     else if (!strcmp(key, "use_fips_endpoint"))
-        d->use_fips = !strcasecmp(value, "true");
+        d->settings.use_fips = !strcasecmp(value, "true");
     else if (!strcmp(key, "use_dualstack_endpoint"))
-        d->use_dualstack = !strcasecmp(value, "true");
-    else if (!strcmp(key, "endpoint_url") || !strcmp(key, "services"))
-        d->has_endpoint_url = true;
+        d->settings.use_dualstack = !strcasecmp(value, "true");
+    else if (!strcmp(key, "endpoint_url"))
+        s_store(d->settings.endpoint_url, sizeof d->settings.endpoint_url, value,
+                &d->settings.setting_too_long);
+    else if (!strcmp(key, "services"))
+        s_store(d->settings.services, sizeof d->settings.services, value, &d->settings.setting_too_long);
     else if (!strcmp(key, "ignore_configured_endpoint_urls"))
-        d->ignore_endpoint_urls = !strcasecmp(value, "true");
+        d->settings.ignore_endpoint_urls = !strcasecmp(value, "true");
+}
+
+/* A key of the services section the profile names: "s3 =" then "  endpoint_url = ..." */
+static void s_on_services_key(void *ctx, const char *section, const char *parent, const char *key,
+                              const char *value)
+{
+    es_creds_profile_data *d = ctx;
+    if (!s_named_section(section, "services", d->settings.services))
+        return;
+    d->settings.services_found = true;
+    char *dst = !strcmp(parent, "s3")    ? d->settings.s3_endpoint_url
+                : !strcmp(parent, "sqs") ? d->settings.sqs_endpoint_url
+                : !strcmp(parent, "sts") ? d->settings.sts_endpoint_url
+                                         : NULL;
+    if (dst && !strcmp(key, "endpoint_url"))
+        s_store(dst, sizeof d->settings.s3_endpoint_url, /* the three are alike */ value,
+                &d->settings.setting_too_long);
 }
 
 void es_creds_profile_scan(const char *text, size_t len, bool config_file, const char *profile,
@@ -84,6 +111,8 @@ void es_creds_profile_scan(const char *text, size_t len, bool config_file, const
 {
     s_scan_ctx c = {profile, config_file, out};
     es_creds_ini_parse(text, len, s_on_key, &c, stats);
+    if (config_file && out->settings.services[0])
+        es_creds_ini_parse(text, len, s_on_services_key, out, NULL);
 }
 
 /* ---- locating the files ------------------------------------------------- */
@@ -258,50 +287,24 @@ es_creds_provider *es_creds_provider_new_profile(const char *profile)
     return es_creds_provider_wrap(&s_profile_vtable, p);
 }
 
-/* The active profile's section of the config file into d, or, when that has
- * no region, of the credentials file (unreadable files say nothing). */
-static void s_scan_settings(es_creds_profile_data *d)
-{
-    s_paths p;
-    s_resolve(&p, NULL);
-    (void)s_scan_file(p.config, true, p.profile, d, NULL, 0, NULL, 0);
-    if (!d->region[0])
-        (void)s_scan_file(p.creds, false, p.profile, d, NULL, 0, NULL, 0);
-}
-
-es_err es_creds_profile_region(char *out, size_t n)
-{
-    ES_ENSURE(out && n > 0, ES_ERR_INVALID_ARG);
-    out[0] = '\0';
-    es_creds_profile_data *d = calloc(1, sizeof *d);
-    es_err rc = ES_ERR_NOT_FOUND;
-    if (!d)
-        return ES_ERR_NOMEM;
-    s_scan_settings(d);
-    if (d->region[0]) {
-        size_t len = strlen(d->region);
-        rc = len < n ? ES_OK : ES_ERR_TOO_LARGE;
-        if (rc == ES_OK)
-            memcpy(out, d->region, len + 1);
-    }
-    es_secure_zero(d, sizeof *d);
-    free(d);
-    return rc;
-}
-
-es_err es_creds_profile_endpoint_settings(es_creds_profile_endpoints *out)
+es_err es_creds_profile_settings_read(es_creds_profile_settings *out)
 {
     ES_ENSURE(out, ES_ERR_INVALID_ARG);
     memset(out, 0, sizeof *out);
-    es_creds_profile_data *d = calloc(1, sizeof *d);
+    es_creds_profile_data *d = calloc(2, sizeof *d);
     if (!d)
         return ES_ERR_NOMEM;
-    s_scan_settings(d);
-    out->use_fips = d->use_fips;
-    out->use_dualstack = d->use_dualstack;
-    out->endpoint_url = d->has_endpoint_url;
-    out->ignore_endpoint_urls = d->ignore_endpoint_urls;
-    es_secure_zero(d, sizeof *d);
+    s_paths p;
+    s_resolve(&p, NULL);
+    (void)s_scan_file(p.config, true, p.profile, d, NULL, 0, NULL, 0);
+    *out = d->settings;
+    if (!out->region[0] && !out->region_too_long) {
+        /* the credentials file lends its region alone */
+        (void)s_scan_file(p.creds, false, p.profile, d + 1, NULL, 0, NULL, 0);
+        memcpy(out->region, d[1].settings.region, sizeof out->region);
+        out->region_too_long = d[1].settings.region_too_long;
+    }
+    es_secure_zero(d, 2 * sizeof *d);
     free(d);
     return ES_OK;
 }

@@ -129,29 +129,30 @@ static const es_creds_provider_vtable s_webid_vtable = {.get = s_webid_get,
                                                         .destroy = s_webid_destroy,
                                                         .check = s_webid_check};
 
+/* STS's endpoint: the one configured (es_creds_endpoint_url), else the
+ * regional one of the region the services are asked in, in its partition's
+ * domain (sts.cn-north-1.amazonaws.com.cn in China), else the global one. A
+ * setting found wrong is kept in config for every fetch to answer. */
 static void s_endpoint(char *out, size_t n, es_error *config)
 {
-    const char *var = "AWS_ENDPOINT_URL_STS";
-    const char *e = NULL;
-    if (!es_configured_endpoint_urls_ignored() && !(e = es_creds_env(var)))
-        e = es_creds_env(var = "AWS_ENDPOINT_URL");
-    if (e) {
-        es_creds_refuse_userinfo("web identity", var, e, config);
-        snprintf(out, n, "%s", e);
-    } else {
-        /* the region the services are asked in (aws/client/config.c), and its
-         * partition's domain: STS in China is sts.cn-north-1.amazonaws.com.cn */
-        char profile_region[64];
-        const char *region = es_creds_env("AWS_REGION");
-        if (!region)
-            region = es_creds_env("AWS_DEFAULT_REGION");
-        if (!region && es_creds_profile_region(profile_region, sizeof profile_region) == ES_OK)
-            region = profile_region;
-        if (region)
-            snprintf(out, n, "https://sts.%s.%s", region, es_aws_dns_suffix(region));
-        else
-            snprintf(out, n, "https://sts.amazonaws.com");
-    }
+    const char *url = NULL, *from = NULL;
+    char region[64];
+    es_error ignored;
+    es_creds_profile_settings *prof = malloc(sizeof *prof);
+    es_err rc = prof ? es_creds_profile_settings_read(prof) : ES_ERR_NOMEM;
+    if (rc != ES_OK)
+        es_error_set(config, rc, "web identity: cannot read the AWS profile's settings: %s", es_strerror(rc));
+    else if (es_creds_endpoint_url(prof, "sts", &url, &from, config) != ES_OK)
+        url = NULL;
+    else if (url)
+        es_creds_refuse_userinfo("web identity", from, url, config);
+    if (url)
+        snprintf(out, n, "%s", url);
+    else if (rc == ES_OK && es_creds_region(prof, region, sizeof region, &ignored) == ES_OK)
+        snprintf(out, n, "https://sts.%s.%s", region, es_aws_dns_suffix(region));
+    else /* no region, or one the S3 and SQS clients refuse at start */
+        snprintf(out, n, "https://sts.amazonaws.com");
+    free(prof);
     size_t len = strlen(out);
     while (len && out[len - 1] == '/')
         out[--len] = '\0';

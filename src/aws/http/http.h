@@ -171,11 +171,6 @@ es_err es_http_map_curl_code(int curl_code);
  * with it (the AWS endpoints, the queues, the credential sources'). */
 bool es_url_has_userinfo(const char *url);
 
-/* Whether AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true" (any case): every
- * AWS endpoint URL set in the environment (AWS_ENDPOINT_URL and each
- * AWS_ENDPOINT_URL_<SERVICE>, STS's too) is then ignored, as the AWS SDKs do. */
-bool es_configured_endpoint_urls_ignored(void);
-
 /* The DNS suffix of region's AWS partition, as the SDKs' partitions.json
  * names it: "amazonaws.com.cn" for cn-*, "c2s.ic.gov" for us-iso-*, ...,
  * "amazonaws.com" for any other region (partition.c). */

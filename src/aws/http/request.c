@@ -218,12 +218,6 @@ bool es_url_has_userinfo(const char *url)
     return memchr(start, '@', strcspn(start, "/?#")) != NULL;
 }
 
-bool es_configured_endpoint_urls_ignored(void)
-{
-    const char *v = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-    return v && strcasecmp(v, "true") == 0;
-}
-
 /* CURLE_TOO_LARGE, which curl 8.6 added (the headers built against may be
  * older than the libcurl loaded at run time). */
 #define S_CURLE_TOO_LARGE 100

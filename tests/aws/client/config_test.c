@@ -203,13 +203,25 @@ static void s_expect_endpoint_check(const char *service, const char *what, int l
 #define EXPECT_ENDPOINT_REFUSED(service, what) s_expect_endpoint_check(service, what, __LINE__)
 #define EXPECT_ENDPOINT_OK(service) s_expect_endpoint_check(service, NULL, __LINE__)
 
-/* FIPS and dual-stack endpoints (environment or profile) and a profile's
- * endpoint_url are not chosen by exifstrip: a service used without its
- * endpoint set in the environment would silently reach the standard AWS
- * host, so that is refused naming the setting and the variable to set, for
- * that service only; "false", and an endpoint set for the service (which
- * wins in the SDKs too), are fine. */
-static void test_endpoint_settings_not_chosen(void)
+/* Writes the shared config file (AWS_CONFIG_FILE names it) after s_reset_env. */
+static void s_config_file(const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/config", s_dir);
+    s_reset_env();
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs(text, f);
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", path, 1);
+}
+
+/* FIPS and dual-stack endpoints (environment or profile) are not chosen by
+ * exifstrip: a service used without an endpoint configured would silently
+ * reach the standard AWS host, so that is refused naming the setting and
+ * the variable to set, for that service only; "false", and an endpoint set
+ * for the service (which wins in the SDKs too), are fine. */
+static void test_endpoint_variants_not_chosen(void)
 {
     static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
     for (size_t i = 0; i < 2; i++) {
@@ -240,47 +252,117 @@ static void test_endpoint_settings_not_chosen(void)
     } profiles[] = {
         {"[default]\nregion = us-east-1\nuse_fips_endpoint = true\n", "use_fips_endpoint"},
         {"[default]\nregion = us-east-1\nuse_dualstack_endpoint = True\n", "use_dualstack_endpoint"},
-        {"[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n", "endpoint_url"},
-        {"[default]\nregion = us-east-1\nservices = local\n[services local]\ns3 =\n  endpoint_url = "
-         "http://127.0.0.1:4566\n",
-         "endpoint_url"},
     };
-    char path[128];
-    snprintf(path, sizeof path, "%s/config", s_dir);
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
-        s_reset_env();
-        FILE *f = fopen(path, "w");
-        REQUIRE(f);
-        fputs(profiles[i].text, f);
-        fclose(f);
-        setenv("AWS_CONFIG_FILE", path, 1);
+        s_config_file(profiles[i].text);
         EXPECT_ENDPOINT_REFUSED("s3", profiles[i].named);
-        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1); /* the environment's endpoint wins */
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1); /* a configured endpoint wins */
         EXPECT_ENDPOINT_OK("s3");
         EXPECT_ENDPOINT_OK("sqs");
     }
-    s_reset_env();
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
-    fputs("[default]\nregion = us-east-1\nuse_fips_endpoint = true\nendpoint_url = http://h:1\n", f);
-    fclose(f);
-    setenv("AWS_CONFIG_FILE", path, 1);
+    /* ... the profile's endpoint_url too */
+    s_config_file("[default]\nregion = us-east-1\nuse_fips_endpoint = true\nendpoint_url = http://h:1\n");
+    EXPECT_ENDPOINT_OK("s3");
     setenv("AWS_USE_FIPS_ENDPOINT", "false", 1); /* the environment wins over the profile */
     setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
     EXPECT_ENDPOINT_OK("s3");
-    /* the profile's ignore_configured_endpoint_urls is the variable's shared-config
-     * form (the SDKs then go to AWS's own endpoints), which the variable overrides */
-    s_reset_env();
-    f = fopen(path, "w");
-    REQUIRE(f);
-    fputs("[default]\nregion = us-east-1\nendpoint_url = http://h:1\nignore_configured_endpoint_urls = TRUE\n",
-          f);
-    fclose(f);
-    setenv("AWS_CONFIG_FILE", path, 1);
-    EXPECT_ENDPOINT_OK("s3");
-    EXPECT_ENDPOINT_OK("sqs");
+    /* the profile's ignore_configured_endpoint_urls ignores the variable to set as well: named */
+    s_config_file("[default]\nregion = us-east-1\nuse_fips_endpoint = true\n"
+                  "ignore_configured_endpoint_urls = true\n");
+    setenv("AWS_ENDPOINT_URL_S3", "https://s3-fips.us-east-1.amazonaws.com", 1);
+    EXPECT_ENDPOINT_REFUSED("s3", "set AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false (the AWS profile's");
     setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false", 1);
-    EXPECT_ENDPOINT_REFUSED("s3", "endpoint_url");
+    EXPECT_ENDPOINT_OK("s3");
+}
+
+/* Loads the config, which must succeed, expecting these endpoints. */
+static void s_expect_endpoints(const char *s3, const char *sqs, int line)
+{
+    es_aws_config cfg;
+    if (s_load(&cfg) != ES_OK) {
+        es_test_fail(__FILE__, line, "the config did not load");
+        return;
+    }
+    if (strcmp(cfg.s3_endpoint, s3) || strcmp(cfg.sqs_endpoint, sqs))
+        es_test_fail(__FILE__, line, "endpoints s3 \"%s\" sqs \"%s\", expected \"%s\" and \"%s\"",
+                     cfg.s3_endpoint, cfg.sqs_endpoint, s3, sqs);
+}
+#define EXPECT_ENDPOINTS(s3, sqs) s_expect_endpoints(s3, sqs, __LINE__)
+
+/* A profile's endpoint_url and its services section are used as the SDKs use
+ * them: AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > the services
+ * section's block for the service > endpoint_url; all of them ignored when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
+ * ignore_configured_endpoint_urls) is true. Bad ones are refused naming
+ * where they came from. */
+static void test_profile_endpoints(void)
+{
+    s_config_file("[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n");
+    EXPECT_ENDPOINTS("http://127.0.0.1:4566", "http://127.0.0.1:4566");
+    setenv("AWS_ENDPOINT_URL", "http://env:1", 1);
+    EXPECT_ENDPOINTS("http://env:1", "http://env:1");
+    setenv("AWS_ENDPOINT_URL_SQS", "http://sqs-env:2", 1);
+    EXPECT_ENDPOINTS("http://env:1", "http://sqs-env:2");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE", 1);
+    EXPECT_ENDPOINTS("", "");
+
+    static const char services[] = "[profile local]\n"
+                                   "region = eu-west-1\n"
+                                   "endpoint_url = http://everything:3\n"
+                                   "services = here\n"
+                                   "s3 =\n"
+                                   "  endpoint_url = http://profile-nested-not-read:9\n"
+                                   "[services elsewhere]\n"
+                                   "s3 =\n"
+                                   "  endpoint_url = http://other-section:9\n"
+                                   "[services  here]\n"
+                                   "dynamodb =\n"
+                                   "  endpoint_url = http://dynamo:8000\n"
+                                   "s3 =\n"
+                                   "  addressing_style = path\n"
+                                   "  endpoint_url = http://s3-here:4\n";
+    s_config_file(services);
+    setenv("AWS_PROFILE", "local", 1);
+    EXPECT_ENDPOINTS("http://s3-here:4", "http://everything:3");
+    setenv("AWS_ENDPOINT_URL_S3", "http://s3-env:5", 1);
+    EXPECT_ENDPOINTS("http://s3-env:5", "http://everything:3");
+
+    /* a section naming only other services: the standard endpoints, no refusal */
+    s_config_file("[default]\nregion = us-east-1\nservices = dyn\n[services dyn]\ndynamodb =\n"
+                  "  endpoint_url = http://dynamo:8000\n");
+    EXPECT_ENDPOINTS("", "");
+    /* a section named but absent: refused (as the SDKs do) unless the environment sets both */
+    s_config_file("[default]\nregion = us-east-1\nservices = missing\n");
+    EXPECT_ERROR("[services missing]");
+    setenv("AWS_ENDPOINT_URL", "http://env:1", 1);
+    EXPECT_ENDPOINTS("http://env:1", "http://env:1");
+
+    /* the profile's ignore_configured_endpoint_urls ignores the environment's too ... */
+    s_config_file("[default]\nregion = us-east-1\nendpoint_url = http://h:1\n"
+                  "ignore_configured_endpoint_urls = true\n");
+    setenv("AWS_ENDPOINT_URL_S3", "http://s3-env:5", 1);
+    EXPECT_ENDPOINTS("", "");
+    /* ... and the variable overrides it either way */
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false", 1);
+    EXPECT_ENDPOINTS("http://s3-env:5", "http://h:1");
+
+    s_config_file("[default]\nregion = us-east-1\nendpoint_url = localhost:4566\n");
+    EXPECT_ERROR("the AWS profile's endpoint_url: \"localhost:4566\"");
+    s_config_file("[default]\nregion = us-east-1\nendpoint_url = http://me:Sup3rS3cretPw@h:1\n");
+    EXPECT_ERROR_HIDING("the AWS profile's endpoint_url", "Sup3rS3cretPw");
+    s_config_file(
+        "[default]\nregion = us-east-1\nservices = s\n[services s]\nsqs =\n  endpoint_url = ftp://x\n");
+    EXPECT_ERROR("the AWS profile's services section (sqs endpoint_url)");
+    char long_url[700];
+    memset(long_url, 'a', sizeof long_url);
+    memcpy(long_url, "http://", 7);
+    long_url[sizeof long_url - 1] = '\0';
+    char text[900];
+    snprintf(text, sizeof text, "[default]\nregion = us-east-1\nendpoint_url = %s\n", long_url);
+    s_config_file(text);
+    EXPECT_ERROR("longer than 511 bytes");
+    char path[128];
+    snprintf(path, sizeof path, "%s/config", s_dir);
     unlink(path);
 }
 
@@ -464,7 +546,8 @@ int main(void)
     ES_RUN(test_region_from_profile);
     ES_RUN(test_max_attempts);
     ES_RUN(test_endpoint_precedence);
-    ES_RUN(test_endpoint_settings_not_chosen);
+    ES_RUN(test_endpoint_variants_not_chosen);
+    ES_RUN(test_profile_endpoints);
     ES_RUN(test_path_style_flag);
     ES_RUN(test_ca_bundle);
     ES_RUN(test_endpoint_parse);

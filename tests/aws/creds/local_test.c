@@ -113,11 +113,12 @@ typedef struct s_kv_log {
     char text[2048];
 } s_kv_log;
 
-static void s_log_kv(void *ctx, const char *section, const char *key, const char *value)
+static void s_log_kv(void *ctx, const char *section, const char *parent, const char *key, const char *value)
 {
     s_kv_log *l = ctx;
     size_t n = strlen(l->text);
-    snprintf(l->text + n, sizeof l->text - n, "[%s]%s=%s;", section, key, value);
+    snprintf(l->text + n, sizeof l->text - n, "[%s]%s%s%s=%s;", section, parent, parent[0] ? "." : "", key,
+             value);
 }
 
 static void test_ini_parser(void)
@@ -131,6 +132,11 @@ static void test_ini_parser(void)
                                "garbage line without equals\n"
                                "s3 =\n"
                                "    max_concurrent_requests = 20\n"
+                               "    Addressing_Style = path  # nested\n"
+                               "    not a setting\n"
+                               "output = text\n"
+                               "  continued value\n"
+                               "  looks = nested but continues output\n"
                                "\n"
                                "[broken\n"
                                "key = lost\n"
@@ -141,9 +147,11 @@ static void test_ini_parser(void)
     s_kv_log log = {""};
     es_creds_ini_stats st;
     es_creds_ini_parse(text, sizeof text - 1, s_log_kv, &log, &st);
-    CHECK_STR_EQ(log.text, "[default]aws_access_key_id=AKID;[default]aws_secret_access_key=se#cret;x;"
-                           "[default]s3=;[profile  spaced]region=eu-west-1;"
-                           "[profile  spaced]output=json;");
+    CHECK_STR_EQ(log.text,
+                 "[default]aws_access_key_id=AKID;[default]aws_secret_access_key=se#cret;x;"
+                 "[default]s3=;[default]s3.max_concurrent_requests=20;[default]s3.addressing_style=path;"
+                 "[default]output=text;[profile  spaced]region=eu-west-1;"
+                 "[profile  spaced]output=json;");
     CHECK_INT_EQ(st.malformed, 5); /* orphan, garbage, [broken, key after it, [] */
     CHECK_INT_EQ(st.first_bad_line, 3);
     /* A UTF-8 byte order mark before the first section is skipped, not taken as its name's start. */
@@ -272,18 +280,69 @@ static void test_profile_provider(void)
 
 static void test_profile_region(void)
 {
-    char region[64];
+    es_creds_profile_settings st;
     s_fresh_env();
-    CHECK_INT_EQ(es_creds_profile_region(region, sizeof region), ES_ERR_NOT_FOUND);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK_STR_EQ(st.region, "");
     s_write_profiles();
-    CHECK_OK(es_creds_profile_region(region, sizeof region));
-    CHECK_STR_EQ(region, "us-west-2");
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK_STR_EQ(st.region, "us-west-2");
     setenv("AWS_PROFILE", "cfgonly", 1);
-    CHECK_OK(es_creds_profile_region(region, sizeof region));
-    CHECK_STR_EQ(region, "ap-south-1");
-    CHECK_INT_EQ(es_creds_profile_region(region, 4), ES_ERR_TOO_LARGE);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK_STR_EQ(st.region, "ap-south-1");
     setenv("AWS_PROFILE", "work", 1);
-    CHECK_INT_EQ(es_creds_profile_region(region, sizeof region), ES_ERR_NOT_FOUND);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK_STR_EQ(st.region, "");
+    /* the credentials file lends its region when the config file has none, and nothing else */
+    char *p = es_test_write_file(s_home, ".aws/credentials",
+                                 "[work]\nregion = eu-north-1\nendpoint_url = http://creds-file:1\n");
+    free(p);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK_STR_EQ(st.region, "eu-north-1");
+    CHECK_STR_EQ(st.endpoint_url, "");
+    /* a region too long for any is told apart from none */
+    char text[200];
+    snprintf(text, sizeof text, "[profile work]\nregion = %070d\n", 7);
+    p = es_test_write_file(s_home, ".aws/config", text);
+    free(p);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK_STR_EQ(st.region, "");
+    CHECK(st.region_too_long);
+}
+
+/* The profile's endpoint settings: endpoint_url, and the blocks of the
+ * services section it names (nested keys of any other parent, or in the
+ * profile's own section, are not endpoints). */
+static void test_profile_endpoint_settings(void)
+{
+    es_creds_profile_settings st;
+    s_fresh_env();
+    char *p = es_test_write_file(s_home, ".aws/config",
+                                 "[services mine]\n"
+                                 "sqs =\n"
+                                 "  endpoint_url = http://sqs-here:2\n"
+                                 "sts =\n"
+                                 "  region = not-an-endpoint\n"
+                                 "[profile dev]\n"
+                                 "use_fips_endpoint = TRUE\n"
+                                 "services = mine\n"
+                                 "s3 =\n"
+                                 "  endpoint_url = http://nested-in-profile:9\n"
+                                 "ignore_configured_endpoint_urls = true\n"
+                                 "[services other]\n"
+                                 "s3 =\n"
+                                 "  endpoint_url = http://other:9\n");
+    free(p);
+    setenv("AWS_PROFILE", "dev", 1);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK(st.use_fips && !st.use_dualstack && st.ignore_endpoint_urls);
+    CHECK_STR_EQ(st.services, "mine");
+    CHECK(st.services_found);
+    CHECK_STR_EQ(st.endpoint_url, "");
+    CHECK_STR_EQ(st.s3_endpoint_url, "");
+    CHECK_STR_EQ(st.sqs_endpoint_url, "http://sqs-here:2");
+    CHECK_STR_EQ(st.sts_endpoint_url, "");
+    CHECK(!st.setting_too_long);
 }
 
 /* ---- documents ------------------------------------------------------------- */
@@ -960,6 +1019,7 @@ int main(void)
     ES_RUN(test_ini_parser);
     ES_RUN(test_profile_provider);
     ES_RUN(test_profile_region);
+    ES_RUN(test_profile_endpoint_settings);
     ES_RUN(test_iso8601);
     ES_RUN(test_json_document);
     ES_RUN(test_sts_xml_document);

@@ -372,6 +372,51 @@ static void test_web_identity_sts(void)
     es_test_http_request_free(&r);
 }
 
+/* Without AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL, the profile's services
+ * section (its sts block), else its endpoint_url, is STS's endpoint, as in
+ * the SDKs; ignore_configured_endpoint_urls = true ignores both. */
+static void test_web_identity_profile_endpoint(void)
+{
+    static const struct {
+        const char *before, *after; /* the config file around the test server's URL */
+    } layouts[] = {
+        {"[default]\nendpoint_url = http://127.0.0.1:1\nservices = local\n"
+         "[services local]\ns3 =\n  endpoint_url = http://127.0.0.1:1\nsts =\n  endpoint_url = ",
+         "\n"},
+        {"[default]\nendpoint_url = ", "\n"},
+        {"[default]\nendpoint_url = ", "\nignore_configured_endpoint_urls = true\nregion = eu-west-1\n"},
+    };
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        es_creds c;
+        es_error err;
+        s_setup();
+        s_webid_env("AWS_ENDPOINT_URL_STS");
+        unsetenv("AWS_ENDPOINT_URL_STS");
+        char text[512];
+        snprintf(text, sizeof text, "%s%s%s", layouts[i].before, es_test_http_server_url(s_srv),
+                 layouts[i].after);
+        char *cfg = es_test_write_file(s_home, "config", text);
+        setenv("AWS_CONFIG_FILE", cfg, 1);
+        free(cfg);
+        es_test_http_server_route(s_srv, "POST", "/", 200, STS_OK);
+        bool ignored = i == 2;
+        if (ignored) { /* then STS is asked at its regional endpoint: through the test server as a proxy */
+            setenv("https_proxy", es_test_http_server_url(s_srv), 1);
+            es_http_proxy_env_reload();
+        }
+        es_err rc = s_get_once(es_creds_provider_new_web_identity(), &c, &err);
+        if (ignored) {
+            CHECK(rc != ES_OK);
+            CHECK(es_test_http_server_count(s_srv, "CONNECT", "sts.eu-west-1.amazonaws.com:443") > 0);
+            unsetenv("https_proxy");
+            es_http_proxy_env_reload();
+        } else {
+            CHECK_OK(rc);
+            CHECK_INT_EQ(es_test_http_server_count(s_srv, "POST", "/"), 1);
+        }
+    }
+}
+
 /* Without an endpoint URL, STS is asked in the services' region (the
  * environment's, else the profile's) under its partition's domain: in China
  * sts.<region>.amazonaws.com.cn, in the ISO partitions their own. The
@@ -672,6 +717,7 @@ int main(void)
     ES_RUN(test_web_identity_sts);
     ES_RUN(test_web_identity_errors);
     ES_RUN(test_web_identity_partition_endpoint);
+    ES_RUN(test_web_identity_profile_endpoint);
     ES_RUN(test_default_chain_remote_sources);
     ES_RUN(test_urls_with_userinfo_are_refused);
     ES_RUN(test_web_identity_ignores_configured_endpoints);
