@@ -47,7 +47,8 @@ static void s_usage(FILE *out)
     es_cfg_print_help(out);
     fprintf(out, "\nAWS settings come from the usual variables: AWS_REGION / AWS_DEFAULT_REGION,\n"
                  "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS,\n"
-                 "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE; credentials from the environment, web\n"
+                 "AWS_CA_BUNDLE, EXIFSTRIP_S3_PATH_STYLE, and the AWS_PROFILE's region,\n"
+                 "endpoint_url and services section; credentials from the environment, web\n"
                  "identity, AWS_PROFILE / shared files, ECS or EC2 instance metadata.\n\n"
                  "Logs: one JSON object per line on stderr (or text with --log-format text).\n"
                  "Metrics: with JSON logs, each job is followed by a CloudWatch Embedded Metric\n"
