@@ -161,7 +161,7 @@ check_jpeg_symbols() { # [layer]: jpeg, or orient (which may also call jpeg, tj*
             case "$sym" in __asan_* | __ubsan_* | __sanitizer_* | __sancov_* | __msan_* | __tsan_*) continue ;; esac
             plain=$sym
             [[ $sym =~ ^__([a-z0-9_]+)_chk$ ]] && plain=${BASH_REMATCH[1]}
-            [ -n "${ok[$sym]:-}" ] || [ -n "${ok[$plain]:-}" ] || [[ $sym =~ $lib_re ]] ||
+            [ -n "${ok[$plain]:-}" ] || [[ $sym =~ $lib_re ]] ||
                 report "${o#"$build"/obj/}: src/$layer calls $sym, which is not a pure function (allowlist in mk/check-layers.sh)"
         done < <(nm -u "$o" | awk '{print $2}')
     done
