@@ -348,7 +348,13 @@ test-deploy-arm64:
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/exifstrip $(BUILD)/tests/tools/mkfixture
 	@ES_DEPLOY_ARM64=1 ES_RUN_ONLY=image_arm64_test tests/run.sh --deploy $(BUILD)
 
+# Every tree the targets here make is under build/ (asan, tsan, clang, fuzz,
+# bench-tree, arm64, ...); BUILD= may name one elsewhere: removed too, unless it
+# is empty, / or the source tree or a directory above it.
 clean:
 	rm -rf build
+	@b='$(abspath $(BUILD))'; case "$(CURDIR)/" in "$$b"/*) b= ;; esac; \
+	if [ -z "$$b" ] || [ "$$b" = / ]; then echo "clean: BUILD=$(BUILD) is not removed (empty, / or above the sources)" >&2; \
+	elif [ -e "$$b" ]; then echo "rm -rf $$b"; rm -rf "$$b"; fi
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
