@@ -321,9 +321,13 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/exifstrip-worker.service
 	install -m 0644 systemd/worker.env.example $(DESTDIR)$(SYSCONFDIR)/exifstrip/worker.env.example
 
+# Of the directories install makes, only $(SYSCONFDIR)/exifstrip is exifstrip's
+# own: removed when empty (the admin's worker.env keeps it); bin/ and the unit
+# directory are shared.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/exifstrip $(DESTDIR)$(UNITDIR)/exifstrip-worker.service \
 	    $(DESTDIR)$(SYSCONFDIR)/exifstrip/worker.env.example
+	[ ! -d $(DESTDIR)$(SYSCONFDIR)/exifstrip ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$(SYSCONFDIR)/exifstrip
 
 # The container image (docker/Dockerfile), built offline with podman (or docker);
 # prints its size. The first run makes the debian:bookworm-slim base with debootstrap.

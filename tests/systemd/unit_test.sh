@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # unit_test.sh - the systemd unit for plain hosts (systemd/): `make install`
 # puts the binary, the unit (ExecStart following PREFIX) and the example env
-# file under DESTDIR; `systemd-analyze verify` accepts the installed unit (and
+# file under DESTDIR, and `make uninstall` removes them and the emptied
+# /etc/exifstrip (not the shared directories, nor the admin's worker.env);
+# `systemd-analyze verify` accepts the installed unit (and
 # rejects a broken one, so the check can fail); `systemd-analyze security
 # --offline=yes` rates it below 1.5 ("OK"); TimeoutStopSec stays above the
 # worker's shutdown grace. Needs no running systemd; skips without systemd-analyze.
@@ -24,6 +26,16 @@ t_make_install() {
         "$SCRATCH/root/opt/es/lib/systemd/system/exifstrip-worker.service"
     make -s -C "$ES_ROOT" --no-print-directory uninstall DESTDIR="$SCRATCH/root" PREFIX=/opt/es >/dev/null 2>&1
     check "uninstall removes the unit" test ! -e "$SCRATCH/root/opt/es/lib/systemd/system/exifstrip-worker.service"
+    check "uninstall removes the emptied /etc/exifstrip" test ! -e "$SCRATCH/root/etc/exifstrip"
+    check "uninstall keeps bin/ (shared)" test -d "$SCRATCH/root/opt/es/bin"
+    check "uninstall keeps the unit directory (shared)" test -d "$SCRATCH/root/opt/es/lib/systemd/system"
+    make -s -C "$ES_ROOT" --no-print-directory uninstall DESTDIR="$SCRATCH/root" PREFIX=/opt/es >/dev/null 2>&1
+    check_eq "a second uninstall status" "$?" 0
+    # The admin's own env file keeps /etc/exifstrip.
+    mkdir -p "$SCRATCH/root2/etc/exifstrip" && echo 'EXIFSTRIP_QUEUE_URL=x' >"$SCRATCH/root2/etc/exifstrip/worker.env"
+    make -s -C "$ES_ROOT" --no-print-directory uninstall DESTDIR="$SCRATCH/root2" PREFIX=/opt/es >/dev/null 2>&1
+    check_eq "uninstall status with worker.env" "$?" 0
+    check "uninstall keeps the admin's worker.env" test -f "$SCRATCH/root2/etc/exifstrip/worker.env"
 }
 
 t_verify() {
