@@ -18,7 +18,8 @@ void es_test_clock_uninstall(void);
 uint64_t es_test_clock_now(void);
 /* Moves time forward and returns once every wait whose deadline passed has woken. */
 void es_test_clock_advance(uint64_t ms);
-/* Threads blocked in es_clock_wait_until right now. */
+/* Threads blocked in es_clock_wait_until right now; one that the code under
+ * test signalled counts until it runs again (the clock cannot see that signal). */
 size_t es_test_clock_parked(void);
 /* True when some parked thread waits for exactly deadline_ms. */
 bool es_test_clock_has_deadline(uint64_t deadline_ms);

@@ -154,6 +154,21 @@ static bool s_idle_pred(void *ctx)
            es_test_sqs_entries(w->f->q, e, 64) >= w->releases && es_test_clock_parked() == w->parked;
 }
 
+/* s_idle_pred once the capture holds `logged`, a job's line. A worker that a
+ * queued message woke counts as parked until it runs (fake_clock.h): only
+ * its job's line says it took the message, and `parked` then that it waits
+ * again, so that a stop cannot find the message still queued. */
+typedef struct s_idle_after {
+    s_idle idle;
+    const char *logged;
+} s_idle_after;
+
+static bool s_idle_after_pred(void *ctx)
+{
+    s_idle_after *w = ctx;
+    return es_logcap_contains(w->logged) && s_idle_pred(&w->idle);
+}
+
 /* Checks the batch entries the endpoint got, in order: "release <receipt>"
  * (ChangeMessageVisibilityBatch to 0) or "delete <receipt>". */
 static void s_check_entries(s_fix *f, const char *const *want, size_t n)
@@ -241,10 +256,12 @@ static void test_oversized_answer_then_one_at_a_time(void)
                        "response from the service: response exceeds its size limit (over 16777216 "
                        "bytes)\"");
     CHECK_STR_CONTAINS(es_logcap_text(), "\"event\":\"sqs.receive_one_at_a_time\"");
-    es_logcap_stop();
     es_test_clock_advance(1000);
     /* one message (not an event: refused and deleted), then an empty receive and a pause */
-    es_test_await(s_idle_pred, &(s_idle){&f, 3, 4, 0}, "two receives of one message");
+    es_test_await(s_idle_after_pred,
+                  &(s_idle_after){{&f, 3, 4, 0}, "\"event\":\"job.refused\",\"message_id\":\"one0\""},
+                  "two receives of one message, the message refused");
+    es_logcap_stop();
     es_test_clock_advance(2u * 30u * 1000u); /* two visibility timeouts */
     es_test_await(s_idle_pred, &(s_idle){&f, 4, 4, 0}, "a batch asked for again");
     s_stop_and_join(&f);
@@ -277,7 +294,9 @@ static void test_bad_message_skipped_others_kept(void)
     es_logcap_start();
     REQUIRE(s_launch(&f));
     /* the two good ones refused (not events), the receiver pausing after an empty receive */
-    es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 0}, "the two good messages processed");
+    es_test_await(s_idle_after_pred,
+                  &(s_idle_after){{&f, 2, 4, 0}, "\"event\":\"job.refused\",\"message_id\":\"ok-1\""},
+                  "the two good messages processed");
     es_test_clock_advance(S_DELETE_FLUSH_MS); /* a part batch of deletes waits this long */
     es_test_await(s_idle_pred, &(s_idle){&f, 2, 4, 2}, "the two good messages deleted");
     s_stop_and_join(&f);
