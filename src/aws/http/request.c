@@ -404,6 +404,85 @@ static int s_proxy_env(void)
  * request's scheme, and NO_PROXY is not consulted. */
 static bool s_https_proxy(int proxy_env) { return proxy_env == S_PROXY_ENV_HTTPS; }
 
+/* Whether curl's no_proxy (or NO_PROXY) list names host (len bytes): "*", or
+ * an entry equal to it or a domain it is under (a leading dot ignored). An
+ * entry with a '/' (a CIDR range, curl 7.86 on) counts as naming it: a
+ * message then names no proxy rather than one curl may not have used. */
+static bool s_no_proxy_names(const char *host, size_t len)
+{
+    const char *list = getenv("no_proxy");
+    if (!list)
+        list = getenv("NO_PROXY");
+    if (!list || !strcmp(list, "*"))
+        return list != NULL;
+    for (const char *e = list; *e;) {
+        e += strspn(e, ", \t");
+        size_t n = strcspn(e, ", \t");
+        const char *tok = e;
+        e += n;
+        if (n && tok[0] == '.')
+            tok++, n--;
+        if (n && tok[n - 1] == '.')
+            n--;
+        if (n && (memchr(tok, '/', n) || (n <= len && !strncasecmp(host + len - n, tok, n) &&
+                                          (n == len || host[len - n - 1] == '.'))))
+            return true;
+    }
+    return false;
+}
+
+/* The proxy curl took from the environment for url, as "scheme://host:port"
+ * (no user or password; curl's defaults: http://, port 1080, or 443 for an
+ * https:// proxy), into out; false when it took none: for an http:// URL
+ * http_proxy (never HTTP_PROXY), for an https:// one https_proxy or
+ * HTTPS_PROXY, then all_proxy or ALL_PROXY; none set or empty, or no_proxy
+ * naming the URL's host. For messages: a failure through a proxy names it. */
+static bool s_env_proxy(const char *url, char *out, size_t size)
+{
+    bool https = strncasecmp(url, "https://", 8) == 0;
+    const char *v = getenv(https ? "https_proxy" : "http_proxy");
+    if ((!v || !*v) && https)
+        v = getenv("HTTPS_PROXY");
+    if (!v || !*v)
+        v = getenv("all_proxy");
+    if (!v || !*v)
+        v = getenv("ALL_PROXY");
+    const char *host = strstr(url, "://");
+    if (!v || !*v || !host)
+        return false;
+    host += 3;
+    size_t hlen = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', hlen);
+    if (at)
+        hlen -= (size_t)(at + 1 - host), host = at + 1;
+    if (host[0] == '[') { /* [IPv6]:port */
+        const char *end = memchr(host, ']', hlen);
+        hlen = end ? (size_t)(end - host - 1) : 0;
+        host++;
+    } else {
+        const char *colon = memchr(host, ':', hlen);
+        if (colon)
+            hlen = (size_t)(colon - host);
+    }
+    if (s_no_proxy_names(host, hlen))
+        return false;
+    const char *sep = strstr(v, "://");
+    size_t scheme_len = sep ? (size_t)(sep - v) : 4;
+    const char *scheme = sep ? v : "http", *auth = sep ? sep + 3 : v;
+    at = strrchr(auth, '@'); /* the last anywhere: no part of a user or password, whatever it holds */
+    if (at)
+        auth = at + 1;
+    size_t alen = strcspn(auth, "/?#");
+    const char *close = auth[0] == '[' ? memchr(auth, ']', alen) : NULL;
+    const char *port = memchr(close ? close : auth, ':', alen - (size_t)((close ? close : auth) - auth));
+    bool https_proxy = scheme_len == 5 && !strncasecmp(scheme, "https", 5);
+    snprintf(out, size, "%.*s://%.*s%s", (int)scheme_len, scheme, (int)alen, auth,
+             port          ? ""
+             : https_proxy ? ":443"
+                           : ":1080");
+    return true;
+}
+
 /* Builds the header list; also suppresses what curl would add on its own
  * (Expect: 100-continue, a form Content-Type for POST bodies, Accept). */
 static es_err s_header_list(const es_curl_api *cu, const es_http_request *req, struct curl_slist **out)
@@ -602,5 +681,14 @@ es_err es_http_perform(const es_http_request *req, es_http_response *resp)
         snprintf(resp->error, sizeof resp->error, "response exceeds its size limit");
     else if (t.cb_err == ES_OK)
         snprintf(resp->error, sizeof resp->error, "%s", errbuf[0] ? errbuf : cu->easy_strerror(cc));
+    /* curl's text names the proxy's host, or the endpoint's when it was the proxy that failed */
+    char proxy[128];
+    if (t.cb_err == ES_OK && !long_line && !t.headers_overflow && proxy_env != S_PROXY_ENV_NONE &&
+        !req->no_proxy && s_env_proxy(req->url, proxy, sizeof proxy)) {
+        size_t room = sizeof resp->error - strlen(proxy) - sizeof " (via proxy )";
+        char curl_text[sizeof resp->error];
+        snprintf(curl_text, sizeof curl_text, "%s", resp->error);
+        snprintf(resp->error, sizeof resp->error, "%.*s (via proxy %s)", (int)room, curl_text, proxy);
+    }
     return rc;
 }

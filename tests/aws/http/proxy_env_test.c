@@ -3,7 +3,8 @@
  * no_proxy and NO_PROXY included. The test program defines getenv itself
  * (exported for the dlopen'ed libcurl: Makefile) and counts those lookups;
  * with a proxy variable set, curl's own lookup of no_proxy shows that the
- * count sees what curl reads. */
+ * count sees what curl reads. A request that fails through a proxy names it
+ * in its message, without the user and password of the variable. */
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -78,6 +79,61 @@ static void test_no_proxy_variable_no_lookup(void)
     CHECK_INT_EQ(s_lookups_for_get(), 0);
 }
 
+/* GETs url (NULL: the test server's /ok), expected to fail, and returns resp->error. */
+static void s_failed_get(const char *url, char *error, size_t size)
+{
+    es_http_response *resp = malloc(sizeof *resp);
+    REQUIRE(resp != NULL);
+    es_http_response_init(resp);
+    char ok[128];
+    snprintf(ok, sizeof ok, "%s/ok", es_test_http_server_url(s_srv));
+    url = url ? url : ok;
+    es_http_request req = {.method = "GET", .url = url, .max_body = 1024, .timeout_ms = 10000};
+    CHECK_INT_EQ(es_http_perform(&req, resp), ES_ERR_NETWORK);
+    snprintf(error, size, "%s", resp->error);
+    es_http_response_clean(resp);
+    free(resp);
+}
+
+static void test_failure_names_the_proxy(void)
+{
+    char error[256];
+    /* the proxy (nothing listens on port 9) refuses: curl names 127.0.0.1 port 9, the message the proxy */
+    s_unset_proxy_env();
+    REQUIRE(setenv("http_proxy", "http://user:s3cret@127.0.0.1:9", 1) == 0);
+    es_http_proxy_env_reload();
+    s_failed_get(NULL, error, sizeof error);
+    CHECK_STR_CONTAINS(error, " (via proxy http://127.0.0.1:9)");
+    CHECK(!strstr(error, "s3cret") && !strstr(error, "user"));
+    /* no scheme, no port: curl's http:// and 1080 */
+    REQUIRE(setenv("http_proxy", "127.0.0.1", 1) == 0);
+    REQUIRE(setenv("no_proxy", "example.com,.127.0.0.2", 1) == 0);
+    s_failed_get(NULL, error, sizeof error);
+    CHECK_STR_CONTAINS(error, " (via proxy http://127.0.0.1:1080)");
+    /* all_proxy, and HTTP_PROXY (which curl never honours) is not named */
+    unsetenv("http_proxy");
+    REQUIRE(setenv("HTTP_PROXY", "http://127.0.0.1:8", 1) == 0);
+    REQUIRE(setenv("all_proxy", "http://127.0.0.1:9", 1) == 0);
+    s_failed_get(NULL, error, sizeof error);
+    CHECK_STR_CONTAINS(error, " (via proxy http://127.0.0.1:9)");
+    /* an https:// endpoint: HTTPS_PROXY, not http_proxy (the proxy refuses before the endpoint is looked up) */
+    s_unset_proxy_env();
+    REQUIRE(setenv("HTTPS_PROXY", "http://127.0.0.1:9", 1) == 0);
+    REQUIRE(setenv("http_proxy", "http://127.0.0.1:8", 1) == 0);
+    es_http_proxy_env_reload();
+    s_failed_get("https://s3.example.invalid/ok", error, sizeof error);
+    CHECK_STR_CONTAINS(error, " (via proxy http://127.0.0.1:9)");
+    /* an endpoint that refuses directly (no_proxy names it) names no proxy */
+    s_unset_proxy_env();
+    REQUIRE(setenv("http_proxy", "http://127.0.0.1:9", 1) == 0);
+    REQUIRE(setenv("no_proxy", "localhost, 127.0.0.1", 1) == 0);
+    es_http_proxy_env_reload();
+    s_failed_get("http://127.0.0.1:9/ok", error, sizeof error);
+    CHECK(error[0] && !strstr(error, "proxy"));
+    s_unset_proxy_env();
+    es_http_proxy_env_reload();
+}
+
 int main(void)
 {
     s_srv = es_test_http_server_start();
@@ -85,6 +141,7 @@ int main(void)
         return 1;
     es_test_http_server_route(s_srv, "GET", "/ok", 200, "ok");
     ES_RUN(test_no_proxy_variable_no_lookup);
+    ES_RUN(test_failure_names_the_proxy);
     es_test_http_server_stop(s_srv);
     return es_test_finish();
 }
