@@ -165,9 +165,10 @@ bool es_http_thread_deadline_passed(void);
 /* Maps a libcurl result code (CURLcode) to es_err. */
 es_err es_http_map_curl_code(int curl_code);
 
-/* Whether url's authority (after "scheme://", up to the first '/', '?' or
- * '#') holds user info ("user:password@host"): a secret that a message about
- * the URL must not repeat. Every URL taken from the environment is refused
+/* Whether url's authority (after "scheme://", or from the start when there
+ * is no scheme, as curl reads it; up to the first '/', '?' or '#') holds user
+ * info ("user:password@host"): a secret that a message about the URL must not
+ * repeat. Every URL taken from the environment is refused
  * with it (the AWS endpoints, the queues, the credential sources'). */
 bool es_url_has_userinfo(const char *url);
 

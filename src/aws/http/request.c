@@ -211,10 +211,11 @@ bool es_http_thread_deadline_passed(void) { return s_past(s_deadline_ms); }
 
 bool es_url_has_userinfo(const char *url)
 {
-    const char *start = url ? strstr(url, "://") : NULL;
-    if (!start)
+    if (!url)
         return false;
-    start += 3;
+    /* without a scheme, curl guesses one and still sends "u:p@host"'s user info */
+    const char *start = strstr(url, "://");
+    start = start ? start + 3 : url;
     return memchr(start, '@', strcspn(start, "/?#")) != NULL;
 }
 

@@ -350,6 +350,9 @@ static void test_profile_endpoints(void)
     EXPECT_ERROR("the AWS profile's endpoint_url: \"localhost:4566\"");
     s_config_file("[default]\nregion = us-east-1\nendpoint_url = http://me:Sup3rS3cretPw@h:1\n");
     EXPECT_ERROR_HIDING("the AWS profile's endpoint_url", "Sup3rS3cretPw");
+    /* the scheme forgotten: still user info to curl, so still not shown */
+    s_config_file("[default]\nregion = us-east-1\nendpoint_url = me:Sup3rS3cretPw@h:1\n");
+    EXPECT_ERROR_HIDING("the AWS profile's endpoint_url", "Sup3rS3cretPw");
     s_config_file(
         "[default]\nregion = us-east-1\nservices = s\n[services s]\nsqs =\n  endpoint_url = ftp://x\n");
     EXPECT_ERROR("the AWS profile's services section (sqs endpoint_url)");
@@ -453,7 +456,7 @@ static void test_endpoint_parse(void)
         bool userinfo;
     } info[] = {
         {"http://u@h", true},         {"https://u:p@h:1/x", true}, {"http://h:9/p@x", false},
-        {"http://h?x=@", false},      {"http://h#@", false},       {"u:p@h", false},
+        {"http://h?x=@", false},      {"http://h#@", false},       {"u:p@h", true},
         {"https://[::1]:9/@", false}, {"http://:@h", true},
     };
     for (size_t i = 0; i < sizeof info / sizeof info[0]; i++)
