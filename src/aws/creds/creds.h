@@ -98,8 +98,9 @@ es_creds_provider *es_creds_provider_new_cached(es_creds_provider *source, const
 
 /* What the active profile (AWS_PROFILE / AWS_DEFAULT_PROFILE / "default")
  * says besides credentials, from the shared config file (AWS_CONFIG_FILE or
- * ~/.aws/config); the region, when the config file has none, from the
- * credentials file. Files that are absent or unreadable say nothing. */
+ * ~/.aws/config) and the credentials file, the config file's keys overriding
+ * the same keys in the credentials file (as the SDKs merge them; services
+ * sections are the config file's). Files that are absent or unreadable say nothing. */
 typedef struct es_creds_profile_settings {
     char region[64];           /* "" = none */
     bool region_too_long;      /* one was set that does not fit region[] */

@@ -68,9 +68,10 @@ static void s_on_key(void *ctx, const char *section, const char *parent, const c
         s_store(d->secret, sizeof d->secret, value, &d->too_long);
     else if (!strcmp(key, "aws_session_token") || !strcmp(key, "aws_security_token"))
         s_store(d->token, sizeof d->token, value, &d->too_long);
-    else if (!strcmp(key, "region"))
+    else if (!strcmp(key, "region")) {
+        d->settings.region_too_long = false; /* a later region replaces one too long */
         s_store(d->settings.region, sizeof d->settings.region, value, &d->settings.region_too_long);
-    else if (!strcmp(key, "role_arn"))
+    } else if (!strcmp(key, "role_arn"))
         d->has_role_arn = true;
     else if (!strncmp(key, "sso_", 4))
         d->has_sso = true;
@@ -291,20 +292,17 @@ es_err es_creds_profile_settings_read(es_creds_profile_settings *out)
 {
     ES_ENSURE(out, ES_ERR_INVALID_ARG);
     memset(out, 0, sizeof *out);
-    es_creds_profile_data *d = calloc(2, sizeof *d);
+    es_creds_profile_data *d = calloc(1, sizeof *d);
     if (!d)
         return ES_ERR_NOMEM;
     s_paths p;
     s_resolve(&p, NULL);
+    /* As the SDKs merge the profile (@smithy's fromSharedConfigFiles): the
+     * credentials file's settings count, the config file's override them key by key. */
+    (void)s_scan_file(p.creds, false, p.profile, d, NULL, 0, NULL, 0);
     (void)s_scan_file(p.config, true, p.profile, d, NULL, 0, NULL, 0);
     *out = d->settings;
-    if (!out->region[0] && !out->region_too_long) {
-        /* the credentials file lends its region alone */
-        (void)s_scan_file(p.creds, false, p.profile, d + 1, NULL, 0, NULL, 0);
-        memcpy(out->region, d[1].settings.region, sizeof out->region);
-        out->region_too_long = d[1].settings.region_too_long;
-    }
-    es_secure_zero(d, 2 * sizeof *d);
+    es_secure_zero(d, sizeof *d);
     free(d);
     return ES_OK;
 }

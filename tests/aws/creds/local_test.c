@@ -293,13 +293,13 @@ static void test_profile_region(void)
     setenv("AWS_PROFILE", "work", 1);
     CHECK_OK(es_creds_profile_settings_read(&st));
     CHECK_STR_EQ(st.region, "");
-    /* the credentials file lends its region when the config file has none, and nothing else */
+    /* the credentials file's settings count when the config file has none (the SDKs' merged profile) */
     char *p = es_test_write_file(s_home, ".aws/credentials",
                                  "[work]\nregion = eu-north-1\nendpoint_url = http://creds-file:1\n");
     free(p);
     CHECK_OK(es_creds_profile_settings_read(&st));
     CHECK_STR_EQ(st.region, "eu-north-1");
-    CHECK_STR_EQ(st.endpoint_url, "");
+    CHECK_STR_EQ(st.endpoint_url, "http://creds-file:1");
     /* a region too long for any is told apart from none */
     char text[200];
     snprintf(text, sizeof text, "[profile work]\nregion = %070d\n", 7);
@@ -343,6 +343,27 @@ static void test_profile_endpoint_settings(void)
     CHECK_STR_EQ(st.sqs_endpoint_url, "http://sqs-here:2");
     CHECK_STR_EQ(st.sts_endpoint_url, "");
     CHECK(!st.setting_too_long);
+
+    /* the credentials file's settings count too, the config file's override them
+     * key by key (the SDKs' merged profile) */
+    p = es_test_write_file(s_home, ".aws/credentials",
+                           "[dev]\nuse_fips_endpoint = false\nuse_dualstack_endpoint = true\n"
+                           "endpoint_url = http://from-credentials:1\nregion = eu-west-1\n"
+                           "ignore_configured_endpoint_urls = false\n");
+    free(p);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK(st.use_fips && st.use_dualstack && st.ignore_endpoint_urls);
+    CHECK_STR_EQ(st.endpoint_url, "http://from-credentials:1");
+    CHECK_STR_EQ(st.region, "eu-west-1");
+    p = es_test_write_file(s_home, ".aws/config", "[profile dev]\nregion = us-east-2\n");
+    free(p);
+    CHECK_OK(es_creds_profile_settings_read(&st));
+    CHECK(!st.use_fips && st.use_dualstack && !st.ignore_endpoint_urls);
+    CHECK_STR_EQ(st.endpoint_url, "http://from-credentials:1");
+    CHECK_STR_EQ(st.region, "us-east-2");
+    p = es_test_write_file(s_home, ".aws/credentials", "");
+    unlink(p);
+    free(p);
 }
 
 /* ---- documents ------------------------------------------------------------- */
