@@ -62,9 +62,9 @@ es_err es_creds_endpoint_url(const es_creds_profile_settings *prof, const char *
                             prof->services, prof->services);
     if (prof->setting_too_long)
         return es_error_set(err, ES_ERR_CONFIG,
-                            "the AWS profile's endpoint_url, services or a services section's endpoint_url is "
-                            "longer than %zu bytes",
-                            sizeof prof->endpoint_url - 1);
+                            "the AWS profile's endpoint_url or a services section's endpoint_url is longer than "
+                            "%zu bytes, or its services is longer than %zu",
+                            sizeof prof->endpoint_url - 1, sizeof prof->services - 1);
     if (s_section_url(prof, svc->id)[0]) {
         *url = s_section_url(prof, svc->id);
         *from = svc->from_section;

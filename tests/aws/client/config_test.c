@@ -364,6 +364,10 @@ static void test_profile_endpoints(void)
     snprintf(text, sizeof text, "[default]\nregion = us-east-1\nendpoint_url = %s\n", long_url);
     s_config_file(text);
     EXPECT_ERROR("longer than 511 bytes");
+    /* a services name has its own, shorter limit, which the message gives */
+    snprintf(text, sizeof text, "[default]\nregion = us-east-1\nservices = %0200d\n", 5);
+    s_config_file(text);
+    EXPECT_ERROR("services is longer than 127");
     char path[128];
     snprintf(path, sizeof path, "%s/config", s_dir);
     unlink(path);
