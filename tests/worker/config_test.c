@@ -127,6 +127,7 @@ static void test_validation_names_variable(void)
         {"EXIFSTRIP_DLQ_URL", "ftp://x/y", "http"},
         {"EXIFSTRIP_QUEUE_URL", "http://admin:QueuePassw0rd@sqs.local/1/q", "user name or password"},
         {"EXIFSTRIP_DLQ_URL", "https://token@sqs.local/1/r", "user name or password"},
+        {"EXIFSTRIP_QUEUE_URL", "admin:QueuePassw0rd@sqs.local/1/q", "user name or password"}, /* no scheme */
         {"EXIFSTRIP_CONCURRENCY", "0", "from 1 to 64"},
         {"EXIFSTRIP_CONCURRENCY", "65", "from 1 to 64"},
         {"EXIFSTRIP_CONCURRENCY", "four", "whole number"},
