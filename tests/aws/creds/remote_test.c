@@ -568,6 +568,7 @@ static void test_urls_with_userinfo_are_refused(void)
         {"AWS_ENDPOINT_URL_STS", "StsPassw0rd", false},
         {"AWS_ENDPOINT_URL", "StsAnyPassw0rd", false}, /* the STS endpoint when AWS_ENDPOINT_URL_STS is unset */
         {"AWS_ENDPOINT_URL_STS", "StsNoSchemePassw0rd", true},
+        {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "ImdsNoSchemePassw0rd", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         es_creds c;
