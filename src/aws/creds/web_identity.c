@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/buf.h"
@@ -144,8 +145,10 @@ static void s_endpoint(char *out, size_t n, es_error *config)
         es_error_set(config, rc, "web identity: cannot read the AWS profile's settings: %s", es_strerror(rc));
     else if (es_creds_endpoint_url(prof, "sts", &url, &from, config) != ES_OK)
         url = NULL;
-    else if (url)
-        es_creds_refuse_userinfo("web identity", from, url, config);
+    else if (url && es_creds_refuse_userinfo("web identity", from, url, config) == ES_OK &&
+             strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+        /* as the S3 and SQS endpoints: without a scheme curl guesses http:// and posts the token in clear */
+        es_error_set(config, ES_ERR_CONFIG, "web identity: %s: \"%.100s\" is not an http(s):// URL", from, url);
     if (url)
         snprintf(out, n, "%s", url);
     else if (rc == ES_OK && es_creds_region(prof, region, sizeof region, &ignored) == ES_OK)

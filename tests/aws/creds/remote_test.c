@@ -417,6 +417,27 @@ static void test_web_identity_profile_endpoint(void)
     }
 }
 
+/* An STS endpoint written without its scheme ("127.0.0.1:4566") is refused
+ * at start, as the S3 and SQS ones are: curl would guess http:// and post the
+ * web identity token in clear. */
+static void test_web_identity_endpoint_needs_scheme(void)
+{
+    es_creds c;
+    es_error err;
+    s_setup();
+    s_webid_env("AWS_ENDPOINT_URL_STS");
+    setenv("AWS_ENDPOINT_URL_STS", es_test_http_server_url(s_srv) + strlen("http://"), 1);
+    es_test_http_server_route(s_srv, "POST", "/", 200, STS_OK);
+    es_creds_provider *p = es_creds_provider_new_web_identity();
+    REQUIRE(p);
+    es_error_clear(&err);
+    CHECK_INT_EQ(es_creds_check(p, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "AWS_ENDPOINT_URL_STS");
+    CHECK_STR_CONTAINS(err.msg, "http(s)://");
+    CHECK_INT_EQ(s_get_once(p, &c, &err), ES_ERR_CONFIG);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
+}
+
 /* Without an endpoint URL, STS is asked in the services' region (the
  * environment's, else the profile's) under its partition's domain: in China
  * sts.<region>.amazonaws.com.cn, in the ISO partitions their own. The
@@ -721,6 +742,7 @@ int main(void)
     ES_RUN(test_web_identity_errors);
     ES_RUN(test_web_identity_partition_endpoint);
     ES_RUN(test_web_identity_profile_endpoint);
+    ES_RUN(test_web_identity_endpoint_needs_scheme);
     ES_RUN(test_default_chain_remote_sources);
     ES_RUN(test_urls_with_userinfo_are_refused);
     ES_RUN(test_web_identity_ignores_configured_endpoints);
