@@ -88,6 +88,25 @@ static es_err s_endpoint(const es_creds_profile_settings *prof, const char *serv
     return ES_OK;
 }
 
+/* The SDKs' true/false settings that change where requests go take "true"
+ * or "false" (any case) and nothing else (the JS SDK refuses other values;
+ * botocore reads them as false): "1" meant as true must not silently send
+ * a FIPS workload to the standard endpoint, or a local run to AWS. */
+static es_err s_endpoint_flags_valid(const es_creds_profile_settings *prof, es_error *err)
+{
+    static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+                                       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = s_env(vars[i]);
+        if (v && strcasecmp(v, "true") && strcasecmp(v, "false"))
+            return es_error_set(err, ES_ERR_CONFIG, "%s: expected true or false, got \"%.32s\"", vars[i], v);
+    }
+    if (prof->not_boolean)
+        return es_error_set(err, ES_ERR_CONFIG, "the AWS profile's %s: expected true or false",
+                            prof->not_boolean);
+    return ES_OK;
+}
+
 /* AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT ("true"/"false", else the
  * profile's use_fips_endpoint / use_dualstack_endpoint) ask the SDKs for other
  * hosts. None is picked here: the first asked for is kept in cfg, and
@@ -178,6 +197,8 @@ es_err es_aws_config_from_env(es_aws_config *cfg, es_error *err)
         rc = es_error_set(err, rc, "cannot read the AWS profile's settings: %s", es_strerror(rc));
     if (rc == ES_OK)
         rc = es_creds_region(prof, cfg->region, sizeof cfg->region, err);
+    if (rc == ES_OK)
+        rc = s_endpoint_flags_valid(prof, err);
     if (rc == ES_OK)
         rc = s_max_attempts(cfg, err);
     if (rc == ES_OK)

@@ -55,6 +55,17 @@ static void s_store(char *dst, size_t n, const char *v, bool *too_long)
     memcpy(dst, v, len + 1);
 }
 
+/* A true/false setting (any case, as the SDKs take them); another value is
+ * kept as not_boolean for the client to refuse, rather than read as false. */
+static bool s_flag(es_creds_profile_settings *st, const char *key, const char *value)
+{
+    if (!strcasecmp(value, "true"))
+        return true;
+    if (strcasecmp(value, "false") && !st->not_boolean)
+        st->not_boolean = key;
+    return false;
+}
+
 static void s_on_key(void *ctx, const char *section, const char *parent, const char *key, const char *value)
 {
     s_scan_ctx *c = ctx;
@@ -78,16 +89,16 @@ static void s_on_key(void *ctx, const char *section, const char *parent, const c
     else if (!strcmp(key, "credential_process"))
         d->has_process = true;
     else if (!strcmp(key, "use_fips_endpoint"))
-        d->settings.use_fips = !strcasecmp(value, "true");
+        d->settings.use_fips = s_flag(&d->settings, "use_fips_endpoint", value);
     else if (!strcmp(key, "use_dualstack_endpoint"))
-        d->settings.use_dualstack = !strcasecmp(value, "true");
+        d->settings.use_dualstack = s_flag(&d->settings, "use_dualstack_endpoint", value);
     else if (!strcmp(key, "endpoint_url"))
         s_store(d->settings.endpoint_url, sizeof d->settings.endpoint_url, value,
                 &d->settings.setting_too_long);
     else if (!strcmp(key, "services"))
         s_store(d->settings.services, sizeof d->settings.services, value, &d->settings.setting_too_long);
     else if (!strcmp(key, "ignore_configured_endpoint_urls"))
-        d->settings.ignore_endpoint_urls = !strcasecmp(value, "true");
+        d->settings.ignore_endpoint_urls = s_flag(&d->settings, "ignore_configured_endpoint_urls", value);
 }
 
 /* A key of the services section the profile names: "s3 =" then "  endpoint_url = ..." */

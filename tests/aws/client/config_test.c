@@ -275,6 +275,37 @@ static void test_endpoint_variants_not_chosen(void)
     EXPECT_ENDPOINT_OK("s3");
 }
 
+/* The true/false settings that decide where requests go take true or false
+ * (any case) only: "1" or "yes" is refused naming the setting, in the
+ * environment and in the profile, rather than read as false. */
+static void test_endpoint_flags_are_true_or_false(void)
+{
+    static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+                                       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"};
+    static const char *const keys[] = {"use_fips_endpoint", "use_dualstack_endpoint",
+                                       "ignore_configured_endpoint_urls"};
+    es_aws_config cfg;
+    for (size_t i = 0; i < 3; i++) {
+        s_reset_env();
+        setenv("AWS_REGION", "us-east-1", 1);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+        setenv(vars[i], "False", 1);
+        REQUIRE(s_load(&cfg) == ES_OK);
+        setenv(vars[i], "1", 1);
+        EXPECT_ERROR(vars[i]);
+        setenv(vars[i], "yes", 1);
+        EXPECT_ERROR(vars[i]);
+        char text[160];
+        snprintf(text, sizeof text, "[default]\nregion = us-east-1\n%s = on\n", keys[i]);
+        s_config_file(text);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+        EXPECT_ERROR(keys[i]);
+        snprintf(text, sizeof text, "[default]\nregion = us-east-1\n%s = FALSE\n", keys[i]);
+        s_config_file(text);
+        REQUIRE(s_load(&cfg) == ES_OK);
+    }
+}
+
 /* Loads the config, which must succeed, expecting these endpoints. */
 static void s_expect_endpoints(const char *s3, const char *sqs, int line)
 {
@@ -555,6 +586,7 @@ int main(void)
     ES_RUN(test_endpoint_precedence);
     ES_RUN(test_endpoint_variants_not_chosen);
     ES_RUN(test_profile_endpoints);
+    ES_RUN(test_endpoint_flags_are_true_or_false);
     ES_RUN(test_path_style_flag);
     ES_RUN(test_ca_bundle);
     ES_RUN(test_endpoint_parse);
