@@ -1,8 +1,9 @@
 /* profile.c - the shared-files provider: static keys of a named
  * profile from the credentials file, else from the config file, re-read on
  * every fetch (the cache above it decides how often), plus the active
- * profile's other settings (region, endpoints) for creds/settings.c. Malformed lines are skipped and reported (warning log,
- * and in the error message when no credentials result). */
+ * profile's other settings (region, endpoints) for creds/settings.c.
+ * Malformed lines are skipped and reported (warning log, and in the error
+ * message when no credentials result). */
 #include "aws/creds/ini.h"
 #include "aws/creds/internal.h"
 

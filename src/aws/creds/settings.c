@@ -2,6 +2,7 @@
  * resolve them from the environment and the active profile's settings
  * (es_creds_profile_settings_read): one resolver for the S3 and SQS clients
  * (aws/client/config.c) and web identity's STS, so they cannot drift apart. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,20 +15,17 @@ typedef struct s_service {
     const char *id;
     const char *env;
     const char *from_section;
+    size_t section_url; /* offset of its block's endpoint_url in es_creds_profile_settings */
 } s_service;
 
 static const s_service s_services[] = {
-    {"s3", "AWS_ENDPOINT_URL_S3", "the AWS profile's services section (s3 endpoint_url)"},
-    {"sqs", "AWS_ENDPOINT_URL_SQS", "the AWS profile's services section (sqs endpoint_url)"},
-    {"sts", "AWS_ENDPOINT_URL_STS", "the AWS profile's services section (sts endpoint_url)"},
+    {"s3", "AWS_ENDPOINT_URL_S3", "the AWS profile's services section (s3 endpoint_url)",
+     offsetof(es_creds_profile_settings, s3_endpoint_url)},
+    {"sqs", "AWS_ENDPOINT_URL_SQS", "the AWS profile's services section (sqs endpoint_url)",
+     offsetof(es_creds_profile_settings, sqs_endpoint_url)},
+    {"sts", "AWS_ENDPOINT_URL_STS", "the AWS profile's services section (sts endpoint_url)",
+     offsetof(es_creds_profile_settings, sts_endpoint_url)},
 };
-
-static const char *s_section_url(const es_creds_profile_settings *prof, const char *id)
-{
-    return !strcmp(id, "s3")    ? prof->s3_endpoint_url
-           : !strcmp(id, "sqs") ? prof->sqs_endpoint_url
-                                : prof->sts_endpoint_url;
-}
 
 es_creds_endpoints_ignored es_creds_endpoint_urls_ignored(const es_creds_profile_settings *prof)
 {
@@ -65,8 +63,9 @@ es_err es_creds_endpoint_url(const es_creds_profile_settings *prof, const char *
                             "the AWS profile's endpoint_url or a services section's endpoint_url is longer than "
                             "%zu bytes, or its services is longer than %zu",
                             sizeof prof->endpoint_url - 1, sizeof prof->services - 1);
-    if (s_section_url(prof, svc->id)[0]) {
-        *url = s_section_url(prof, svc->id);
+    const char *section_url = (const char *)prof + svc->section_url;
+    if (section_url[0]) {
+        *url = section_url;
         *from = svc->from_section;
     } else if (prof->endpoint_url[0]) {
         *url = prof->endpoint_url;
