@@ -92,7 +92,12 @@ t_dry_run_writes_nothing() {
     check "no .txt/.png key listed" bash -c '! grep -q "\.txt\|\.png" "$1"' _ "$S/out"
     check_eq "objects in B" "$(emu_s3_keys "$E2E_B" | wc -l)" 0
     check_eq "GETs of source objects" "$(e2e_requests "$seq" "r.get('action')=='GetObject'")" 0
-    check_eq "writes" "$(e2e_requests "$seq" "r.get('method') in ('PUT','POST','DELETE')")" 0
+    # this run's buckets and queues only: a request of an earlier test that the
+    # emulator logs late (it logs each when its answer is sent) is not the dry run's
+    local writes="r.get('method') in ('PUT','POST','DELETE') and
+        (r.get('bucket') in ('$SRC', '$E2E_B') or '$E2E_ID' in r.get('queue', ''))"
+    check_eq "writes to this run's buckets and queues ($(e2e_request_names "$seq" "$writes" | tr '\n' ';'))" \
+        "$(e2e_requests "$seq" "$writes")" 0
     check "a dry run writes no metrics record" "$E2E_PY" "$EMF_CHECK" --none "$S/err"
     # a listing that cannot be written is no dry run
     EXIFSTRIP_CONCURRENCY=4 "$EXIFSTRIP" backfill --dry-run "s3://$SRC" "s3://$E2E_B" </dev/null >/dev/full 2>"$S/err"
