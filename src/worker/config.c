@@ -208,13 +208,9 @@ static es_err s_parse_bytes(const s_opt *o, const char *label, const char *value
 
 static es_err s_parse_url(const char *label, const char *value, char *out, size_t size, es_error *err)
 {
-    if (es_url_has_userinfo(value)) /* it would be logged with the URL: refused, and not shown */
-        return es_error_set(err, ES_ERR_CONFIG,
-                            "%s: a user name or password in the URL (user:password@host) is not supported "
-                            "(value not shown)",
-                            label);
-    if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
-        return s_bad(err, label, value, "expected an http:// or https:// URL");
+    es_err rc = es_url_check_configured(NULL, label, value, err); /* user info is logged with the URL */
+    if (rc != ES_OK)
+        return rc;
     for (const char *p = value; *p; p++)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7F)
             return s_bad(err, label, value, "URL contains blanks or non-ASCII characters");

@@ -14,6 +14,7 @@
 #include "aws/client/client.h"
 #include "aws/creds/creds.h"
 #include "common/buf.h"
+#include "common/env.h"
 #include "common/flag.h"
 
 #define S_DEFAULT_ATTEMPTS 3
@@ -41,16 +42,9 @@ void es_aws_result_describe(const es_aws_result *res, es_err rc, char *out, size
         es_fmt(out, cap, "%s: %s", what, res->message);
 }
 
-/* Unset and empty are the same thing. */
-static const char *s_env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && v[0] ? v : NULL;
-}
-
 static es_err s_max_attempts(es_aws_config *cfg, es_error *err)
 {
-    const char *v = s_env("AWS_MAX_ATTEMPTS");
+    const char *v = es_env("AWS_MAX_ATTEMPTS");
     cfg->max_attempts = S_DEFAULT_ATTEMPTS;
     if (!v)
         return ES_OK;
@@ -74,11 +68,9 @@ static es_err s_endpoint(const es_creds_profile_settings *prof, const char *serv
     if (rc != ES_OK || !v)
         return rc;
     es_aws_endpoint ep;
-    if (es_url_has_userinfo(v))
-        return es_error_set(err, ES_ERR_CONFIG,
-                            "%s: a user name or password in the URL (user:password@host) is not "
-                            "supported: requests are signed with the AWS credentials (value not shown)",
-                            from);
+    rc = es_url_check_configured(NULL, from, v, err);
+    if (rc != ES_OK)
+        return rc;
     if (strlen(v) >= out_size)
         return es_error_set(err, ES_ERR_CONFIG, "%s: longer than %zu bytes", from, out_size - 1);
     if (es_aws_endpoint_parse(v, &ep) != ES_OK)
@@ -97,7 +89,7 @@ static es_err s_endpoint_flags_valid(const es_creds_profile_settings *prof, es_e
     static const char *const vars[] = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
                                        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = s_env(vars[i]);
+        const char *v = es_env(vars[i]);
         if (v && strcasecmp(v, "true") && strcasecmp(v, "false"))
             return es_error_set(err, ES_ERR_CONFIG, "%s: expected true or false, got \"%.32s\"", vars[i], v);
     }
@@ -115,15 +107,16 @@ static es_err s_endpoint_flags_valid(const es_creds_profile_settings *prof, es_e
  * policy broken). */
 static void s_endpoint_variant(const es_creds_profile_settings *prof, es_aws_config *cfg)
 {
-    static const struct {
+    const struct {
         es_aws_endpoint_variant variant;
         const char *var, *key;
-    } asks[] = {{ES_AWS_ENDPOINT_FIPS, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"},
-                {ES_AWS_ENDPOINT_DUALSTACK, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"}};
+        bool in_profile;
+    } asks[] = {{ES_AWS_ENDPOINT_FIPS, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", prof->use_fips},
+                {ES_AWS_ENDPOINT_DUALSTACK, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint",
+                 prof->use_dualstack}};
     for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
-        const char *v = s_env(asks[i].var);
-        bool in_profile = asks[i].variant == ES_AWS_ENDPOINT_FIPS ? prof->use_fips : prof->use_dualstack;
-        if (v ? !strcasecmp(v, "true") : in_profile) {
+        const char *v = es_env(asks[i].var);
+        if (v ? !strcasecmp(v, "true") : asks[i].in_profile) {
             cfg->endpoint_variant = asks[i].variant;
             cfg->endpoint_variant_setting = v ? asks[i].var : asks[i].key;
             return;
@@ -162,7 +155,7 @@ es_err es_aws_config_check_endpoint(const es_aws_config *cfg, const char *servic
 
 static es_err s_flag(const char *name, bool *out, es_error *err)
 {
-    const char *v = s_env(name);
+    const char *v = es_env(name);
     *out = false;
     if (!v)
         return ES_OK;
@@ -174,7 +167,7 @@ static es_err s_flag(const char *name, bool *out, es_error *err)
 
 static es_err s_ca_bundle(es_aws_config *cfg, es_error *err)
 {
-    const char *v = s_env("AWS_CA_BUNDLE");
+    const char *v = es_env("AWS_CA_BUNDLE");
     if (!v)
         return ES_OK;
     if (strlen(v) >= sizeof cfg->ca_bundle)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/env.h"
+
 typedef struct s_chain {
     size_t n;
     es_creds_provider *p[];
@@ -85,14 +87,13 @@ es_creds_provider *es_creds_provider_new_default(void)
     es_creds_provider *list[5];
     size_t n = 0;
     es_creds_provider *chain = NULL, *cached = NULL;
-    const char *imds_off = es_creds_env("AWS_EC2_METADATA_DISABLED");
+    const char *imds_off = es_env("AWS_EC2_METADATA_DISABLED");
     bool ok = s_add(list, &n, es_creds_provider_new_env());
-    if (ok && es_creds_env("AWS_WEB_IDENTITY_TOKEN_FILE") && es_creds_env("AWS_ROLE_ARN"))
+    if (ok && es_env("AWS_WEB_IDENTITY_TOKEN_FILE") && es_env("AWS_ROLE_ARN"))
         ok = s_add(list, &n, es_creds_provider_new_web_identity());
     if (ok)
         ok = s_add(list, &n, es_creds_provider_new_profile(NULL));
-    if (ok && (es_creds_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") ||
-               es_creds_env("AWS_CONTAINER_CREDENTIALS_FULL_URI")))
+    if (ok && (es_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || es_env("AWS_CONTAINER_CREDENTIALS_FULL_URI")))
         ok = s_add(list, &n, es_creds_provider_new_ecs());
     if (ok && (!imds_off || strcasecmp(imds_off, "true") != 0))
         ok = s_add(list, &n, es_creds_provider_new_imds());

@@ -14,6 +14,8 @@
 
 #include "aws/creds/http.h"
 #include "aws/http/curl_dl.h"
+#include "aws/http/http.h"
+#include "common/env.h"
 #include "common/secure.h"
 
 #define S_DEFAULT_HOST "http://169.254.170.2"
@@ -179,9 +181,9 @@ es_creds_provider *es_creds_provider_new_ecs(void)
     s_ecs *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    const char *rel = es_creds_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-    const char *full = es_creds_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    const char *host = es_creds_env("EXIFSTRIP_ECS_ENDPOINT");
+    const char *rel = es_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    const char *full = es_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    const char *host = es_env("EXIFSTRIP_ECS_ENDPOINT");
     int w = 0;
     es_error_clear(&e->config);
     if (rel) {
@@ -197,12 +199,12 @@ es_creds_provider *es_creds_provider_new_ecs(void)
     if (w < 0 || (size_t)w >= sizeof e->url) /* the length is the first thing to fix */
         es_error_set(&e->config, ES_ERR_CONFIG, "ECS: credentials URI too long");
     else if (rel || full)
-        es_creds_refuse_userinfo("ECS", rel ? "EXIFSTRIP_ECS_ENDPOINT" : "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                                 e->url, &e->config);
+        es_url_check_configured("ECS", rel ? "EXIFSTRIP_ECS_ENDPOINT" : "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                e->url, &e->config);
     if (full)
         s_check_full_uri(full, &e->config);
-    const char *tf = es_creds_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-    const char *tv = es_creds_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    const char *tf = es_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    const char *tv = es_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
     if (tf)
         snprintf(e->token_file, sizeof e->token_file, "%s", tf);
     else if (tv && strlen(tv) < sizeof e->token)

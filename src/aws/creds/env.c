@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/env.h"
+
 typedef struct s_env {
     es_err rc;                     /* ES_OK when creds holds a usable set */
     char msg[ES_ERRBUF_SIZE + 16]; /* why not, otherwise */
@@ -46,12 +48,12 @@ es_creds_provider *es_creds_provider_new_env(void)
     s_env *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    const char *akid = es_creds_env("AWS_ACCESS_KEY_ID");
-    const char *secret = es_creds_env("AWS_SECRET_ACCESS_KEY");
+    const char *akid = es_env("AWS_ACCESS_KEY_ID");
+    const char *secret = es_env("AWS_SECRET_ACCESS_KEY");
     if (!akid)
-        akid = es_creds_env("AWS_ACCESS_KEY");
+        akid = es_env("AWS_ACCESS_KEY");
     if (!secret)
-        secret = es_creds_env("AWS_SECRET_KEY");
+        secret = es_env("AWS_SECRET_KEY");
     es_error err;
     es_error_clear(&err);
     if (!akid && !secret) {
@@ -62,8 +64,7 @@ es_creds_provider *es_creds_provider_new_env(void)
         snprintf(e->msg, sizeof e->msg, "environment: %s is set but %s is not",
                  akid ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                  akid ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-    } else if (es_creds_fill(&e->creds, akid, secret, es_creds_env("AWS_SESSION_TOKEN"), 0, "env", &err) !=
-               ES_OK) {
+    } else if (es_creds_fill(&e->creds, akid, secret, es_env("AWS_SESSION_TOKEN"), 0, "env", &err) != ES_OK) {
         e->rc = ES_ERR_CONFIG;
         snprintf(e->msg, sizeof e->msg, "environment: %.200s", err.msg);
     }

@@ -11,6 +11,7 @@
 
 #include "aws/creds/internal.h"
 #include "aws/http/http.h"
+#include "common/env.h"
 #include "common/secure.h"
 
 #define S_DEFAULT_TIMEOUT_MS 5000L
@@ -56,7 +57,7 @@ es_err es_creds_http_do(const es_creds_http_req *req, es_creds_http_resp *resp, 
         .max_body = ES_CREDS_HTTP_MAX_BODY,
         .timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : S_DEFAULT_TIMEOUT_MS,
         .connect_timeout_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : S_DEFAULT_CONNECT_MS,
-        .ca_bundle = es_creds_env("AWS_CA_BUNDLE"),
+        .ca_bundle = es_env("AWS_CA_BUNDLE"),
         .no_proxy = req->no_proxy,
     };
     es_http_response hr;

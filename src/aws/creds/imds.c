@@ -12,6 +12,7 @@
 
 #include "aws/creds/http.h"
 #include "aws/http/http.h"
+#include "common/env.h"
 #include "common/secure.h"
 
 #define S_CREDS_PATH "/latest/meta-data/iam/security-credentials/"
@@ -144,21 +145,16 @@ es_creds_provider *es_creds_provider_new_imds(void)
     s_imds *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    const char *dis = es_creds_env("AWS_EC2_METADATA_DISABLED");
+    const char *dis = es_env("AWS_EC2_METADATA_DISABLED");
     m->disabled = dis && !strcasecmp(dis, "true");
-    const char *ep = es_creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    const char *mode = es_creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+    const char *ep = es_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    const char *mode = es_env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
     es_error_clear(&m->config);
     /* As the SDKs: the endpoint must be a URL, and the mode (used when no
      * endpoint is set) IPv4 or IPv6; anything else is an error, not IPv4. */
-    if (ep && es_url_has_userinfo(ep)) /* first: the scheme's message shows the value */
-        es_creds_refuse_userinfo("IMDS", "AWS_EC2_METADATA_SERVICE_ENDPOINT", ep, &m->config);
-    else if (ep && strncasecmp(ep, "http://", 7) && strncasecmp(ep, "https://", 8))
-        es_error_set(&m->config, ES_ERR_CONFIG,
-                     "IMDS: AWS_EC2_METADATA_SERVICE_ENDPOINT: \"%.64s\" is not an "
-                     "http(s):// URL",
-                     ep);
-    else if (!ep && mode && strcasecmp(mode, "IPv4") && strcasecmp(mode, "IPv6"))
+    if (ep)
+        es_url_check_configured("IMDS", "AWS_EC2_METADATA_SERVICE_ENDPOINT", ep, &m->config);
+    else if (mode && strcasecmp(mode, "IPv4") && strcasecmp(mode, "IPv6"))
         es_error_set(&m->config, ES_ERR_CONFIG,
                      "IMDS: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: \"%.16s\" is neither IPv4 nor IPv6", mode);
     if (!ep)

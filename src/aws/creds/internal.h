@@ -54,17 +54,9 @@ ES_MUST_USE es_err es_creds_read_file(const char *path, size_t max, char **out, 
 /* Why es_creds_read_file failed, for a message: strerror(sys_err) when set, else es_strerror(rc). */
 const char *es_creds_read_error(es_err rc, int sys_err);
 
-/* ES_ERR_CONFIG ("<source>: <var>: a user name or password ...", the value not
- * shown) when url, taken from variable var, holds user info: every message
- * about a request to it would show the password. ES_OK otherwise. */
-es_err es_creds_refuse_userinfo(const char *source, const char *var, const char *url, es_error *err);
-
 /* A setting found wrong when a provider was made, kept in config (code ES_OK
  * when there is none), answered again: ES_OK or config's code and message in err. */
 es_err es_creds_replay(const es_error *config, es_error *err);
-
-/* getenv() that treats "" as unset. */
-const char *es_creds_env(const char *name);
 
 /* Strips trailing whitespace (CR, LF, blanks) in place; returns s. */
 char *es_creds_rtrim(char *s);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/env.h"
 #include "common/log.h"
 #include "common/secure.h"
 
@@ -139,8 +140,8 @@ typedef struct s_paths {
 
 static void s_path(char *out, size_t n, const char *env, const char *home_rel)
 {
-    const char *v = es_creds_env(env);
-    const char *home = es_creds_env("HOME");
+    const char *v = es_env(env);
+    const char *home = es_env("HOME");
     if (v && v[0] == '~' && v[1] == '/' && home)
         snprintf(out, n, "%s/%s", home, v + 2);
     else if (v)
@@ -154,9 +155,9 @@ static void s_path(char *out, size_t n, const char *env, const char *home_rel)
 static void s_resolve(s_paths *p, const char *profile)
 {
     p->chosen_by = profile ? "the caller" : NULL;
-    if (!profile && (profile = es_creds_env("AWS_PROFILE")) != NULL)
+    if (!profile && (profile = es_env("AWS_PROFILE")) != NULL)
         p->chosen_by = "AWS_PROFILE";
-    if (!profile && (profile = es_creds_env("AWS_DEFAULT_PROFILE")) != NULL)
+    if (!profile && (profile = es_env("AWS_DEFAULT_PROFILE")) != NULL)
         p->chosen_by = "AWS_DEFAULT_PROFILE";
     snprintf(p->profile, sizeof p->profile, "%s", profile ? profile : "default");
     s_path(p->creds, sizeof p->creds, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");

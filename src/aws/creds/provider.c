@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http/http.h"
 #include "common/secure.h"
 
 struct es_creds_provider {
@@ -235,16 +234,6 @@ es_err es_creds_read_file(const char *path, size_t max, char **out, size_t *len,
     return ES_OK;
 }
 
-es_err es_creds_refuse_userinfo(const char *source, const char *var, const char *url, es_error *err)
-{
-    if (!es_url_has_userinfo(url))
-        return ES_OK;
-    return es_error_set(err, ES_ERR_CONFIG,
-                        "%s: %s: a user name or password in the URL (user:password@host) is not "
-                        "supported (value not shown)",
-                        source, var);
-}
-
 const char *es_creds_read_error(es_err rc, int sys_err)
 {
     return sys_err ? strerror(sys_err) : es_strerror(rc);
@@ -253,12 +242,6 @@ const char *es_creds_read_error(es_err rc, int sys_err)
 es_err es_creds_replay(const es_error *config, es_error *err)
 {
     return config->code == ES_OK ? ES_OK : es_error_set(err, config->code, "%s", config->msg);
-}
-
-const char *es_creds_env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
 }
 
 char *es_creds_rtrim(char *s)

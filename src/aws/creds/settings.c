@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "aws/creds/internal.h"
+#include "common/env.h"
 
 /* The services exifstrip calls: their variables and their services-section
  * blocks ("s3 =\n  endpoint_url = ..."), named for messages. */
@@ -29,7 +30,7 @@ static const s_service s_services[] = {
 
 es_creds_endpoints_ignored es_creds_endpoint_urls_ignored(const es_creds_profile_settings *prof)
 {
-    const char *v = es_creds_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    const char *v = es_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
     if (v)
         return strcasecmp(v, "true") == 0 ? ES_CREDS_ENDPOINTS_IGNORED_BY_ENV : ES_CREDS_ENDPOINTS_USED;
     return prof && prof->ignore_endpoint_urls ? ES_CREDS_ENDPOINTS_IGNORED_BY_PROFILE : ES_CREDS_ENDPOINTS_USED;
@@ -48,8 +49,8 @@ es_err es_creds_endpoint_url(const es_creds_profile_settings *prof, const char *
     if (es_creds_endpoint_urls_ignored(prof) != ES_CREDS_ENDPOINTS_USED)
         return ES_OK;
     static const char *const global = "AWS_ENDPOINT_URL";
-    if ((*url = es_creds_env(svc->env)) != NULL || (*url = es_creds_env(global)) != NULL) {
-        *from = es_creds_env(svc->env) ? svc->env : global;
+    if ((*url = es_env(svc->env)) != NULL || (*url = es_env(global)) != NULL) {
+        *from = es_env(svc->env) ? svc->env : global;
         return ES_OK;
     }
     /* As the SDKs do: a services section named but absent is an error, not "no endpoint". */
@@ -99,7 +100,7 @@ es_err es_creds_region(const es_creds_profile_settings *prof, char *out, size_t 
     out[0] = '\0';
     static const char *const vars[] = {"AWS_REGION", "AWS_DEFAULT_REGION"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = es_creds_env(vars[i]);
+        const char *v = es_env(vars[i]);
         if (!v)
             continue;
         if (s_global_pseudo_region(v))

@@ -12,9 +12,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "common/buf.h"
 #include "aws/creds/http.h"
 #include "aws/http/http.h"
+#include "common/buf.h"
+#include "common/env.h"
 #include "common/redact.h"
 #include "common/secure.h"
 
@@ -145,10 +146,8 @@ static void s_endpoint(char *out, size_t n, es_error *config)
         es_error_set(config, rc, "web identity: cannot read the AWS profile's settings: %s", es_strerror(rc));
     else if (es_creds_endpoint_url(prof, "sts", &url, &from, config) != ES_OK)
         url = NULL;
-    else if (url && es_creds_refuse_userinfo("web identity", from, url, config) == ES_OK &&
-             strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
-        /* as the S3 and SQS endpoints: without a scheme curl guesses http:// and posts the token in clear */
-        es_error_set(config, ES_ERR_CONFIG, "web identity: %s: \"%.100s\" is not an http(s):// URL", from, url);
+    else if (url) /* as the S3 and SQS endpoints: no user info, and a scheme (the token is posted) */
+        es_url_check_configured("web identity", from, url, config);
     if (url)
         snprintf(out, n, "%s", url);
     else if (rc == ES_OK && es_creds_region(prof, region, sizeof region, &ignored) == ES_OK)
@@ -166,9 +165,9 @@ es_creds_provider *es_creds_provider_new_web_identity(void)
     s_webid *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    const char *file = es_creds_env("AWS_WEB_IDENTITY_TOKEN_FILE");
-    const char *arn = es_creds_env("AWS_ROLE_ARN");
-    const char *name = es_creds_env("AWS_ROLE_SESSION_NAME");
+    const char *file = es_env("AWS_WEB_IDENTITY_TOKEN_FILE");
+    const char *arn = es_env("AWS_ROLE_ARN");
+    const char *name = es_env("AWS_ROLE_SESSION_NAME");
     es_error_clear(&w->config);
     if (file && arn && strlen(file) < sizeof w->token_file && strlen(arn) < sizeof w->role_arn) {
         w->configured = true;

@@ -168,9 +168,18 @@ es_err es_http_map_curl_code(int curl_code);
 /* Whether url's authority (after "scheme://", or from the start when there
  * is no scheme, as curl reads it; up to the first '/', '?' or '#') holds user
  * info ("user:password@host"): a secret that a message about the URL must not
- * repeat. Every URL taken from the environment is refused
- * with it (the AWS endpoints, the queues, the credential sources'). */
+ * repeat (configured_url.c). */
 bool es_url_has_userinfo(const char *url);
+
+/* Whether url starts with http:// or https:// (any case). */
+bool es_url_is_http(const char *url);
+
+/* The check every URL taken from the environment or a profile passes (the
+ * AWS endpoints, the queues, the credential sources' and STS's): no user
+ * info (refused without showing the value), then an http:// or https://
+ * scheme. ES_ERR_CONFIG with "SOURCE: VAR: ..." (or "VAR: ..." when source
+ * is NULL) in err on failure. */
+es_err es_url_check_configured(const char *source, const char *var, const char *url, es_error *err);
 
 /* The DNS suffix of region's AWS partition, as the SDKs' partitions.json
  * names it: "amazonaws.com.cn" for cn-*, "c2s.ic.gov" for us-iso-*, ...,

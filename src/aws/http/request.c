@@ -209,16 +209,6 @@ static bool s_past(uint64_t deadline_ms) { return deadline_ms && es_http_now_ms(
 
 bool es_http_thread_deadline_passed(void) { return s_past(s_deadline_ms); }
 
-bool es_url_has_userinfo(const char *url)
-{
-    if (!url)
-        return false;
-    /* without a scheme, curl guesses one and still sends "u:p@host"'s user info */
-    const char *start = strstr(url, "://");
-    start = start ? start + 3 : url;
-    return memchr(start, '@', strcspn(start, "/?#")) != NULL;
-}
-
 /* CURLE_TOO_LARGE, which curl 8.6 added (the headers built against may be
  * older than the libcurl loaded at run time). */
 #define S_CURLE_TOO_LARGE 100

@@ -486,18 +486,6 @@ static void test_endpoint_parse(void)
         if (es_aws_endpoint_parse(bad[i], &ep) != ES_ERR_CONFIG)
             es_test_fail(__FILE__, __LINE__, "accepted bad endpoint \"%s\"", bad[i]);
     }
-    static const struct {
-        const char *url;
-        bool userinfo;
-    } info[] = {
-        {"http://u@h", true},         {"https://u:p@h:1/x", true}, {"http://h:9/p@x", false},
-        {"http://h?x=@", false},      {"http://h#@", false},       {"u:p@h", true},
-        {"https://[::1]:9/@", false}, {"http://:@h", true},
-    };
-    for (size_t i = 0; i < sizeof info / sizeof info[0]; i++)
-        if (es_url_has_userinfo(info[i].url) != info[i].userinfo)
-            es_test_fail(__FILE__, __LINE__, "es_url_has_userinfo(\"%s\") is not %d", info[i].url,
-                         info[i].userinfo);
     char out[128];
     CHECK_OK(es_aws_regional_endpoint("sqs", "us-east-1", out, sizeof out));
     CHECK_STR_EQ(out, "https://sqs.us-east-1.amazonaws.com");

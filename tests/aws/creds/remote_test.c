@@ -72,6 +72,20 @@ static void test_ecs_relative_uri(void)
     CHECK_STR_EQ(r.path, "/v2/credentials/task-1");
     CHECK(es_test_http_request_header(&r, "Authorization") == NULL);
     es_test_http_request_free(&r);
+
+    /* a host without its scheme is refused at start, as every configured URL */
+    s_setup();
+    es_test_http_server_route(s_srv, "GET", "/v2/credentials/task-1", 200, CREDS_JSON);
+    setenv("EXIFSTRIP_ECS_ENDPOINT", es_test_http_server_url(s_srv) + strlen("http://"), 1);
+    setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/task-1", 1);
+    es_creds_provider *p = es_creds_provider_new_ecs();
+    REQUIRE(p);
+    es_error_clear(&err);
+    CHECK_INT_EQ(es_creds_check(p, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "ECS: EXIFSTRIP_ECS_ENDPOINT: \"127.0.0.1:");
+    CHECK_STR_CONTAINS(err.msg, "\" is not an http:// or https:// URL");
+    es_creds_provider_release(p);
+    CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
 }
 
 static void test_ecs_full_uri_authorization(void)
@@ -433,7 +447,7 @@ static void test_web_identity_endpoint_needs_scheme(void)
     es_error_clear(&err);
     CHECK_INT_EQ(es_creds_check(p, &err), ES_ERR_CONFIG);
     CHECK_STR_CONTAINS(err.msg, "AWS_ENDPOINT_URL_STS");
-    CHECK_STR_CONTAINS(err.msg, "http(s)://");
+    CHECK_STR_CONTAINS(err.msg, "is not an http:// or https:// URL");
     CHECK_INT_EQ(s_get_once(p, &c, &err), ES_ERR_CONFIG);
     CHECK_INT_EQ(es_test_http_server_request_count(s_srv), 0);
 }
