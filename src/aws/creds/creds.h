@@ -108,7 +108,8 @@ typedef struct es_creds_profile_settings {
     bool use_dualstack;        /* use_dualstack_endpoint = true */
     bool ignore_endpoint_urls; /* ignore_configured_endpoint_urls = true */
     bool setting_too_long;     /* endpoint_url, services or a section's endpoint_url did not fit (left "") */
-    const char *not_boolean;   /* the first true/false key set to something else (read as false), or NULL */
+    const char *not_boolean;   /* a true/false key whose value (the last one read) is neither, or NULL */
+    unsigned not_boolean_keys; /* which keys are so: profile.c's bits, behind not_boolean */
     char services[128];        /* services = NAME, "" = none */
     bool services_found;       /* ...and its [services NAME] section is there */
     char endpoint_url[512];    /* endpoint_url: every service's, "" = none */

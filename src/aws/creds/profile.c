@@ -57,15 +57,28 @@ static void s_store(char *dst, size_t n, const char *v, bool *too_long)
     memcpy(dst, v, len + 1);
 }
 
+/* The true/false settings, each a bit of not_boolean_keys. */
+enum s_flag_key { S_USE_FIPS, S_USE_DUALSTACK, S_IGNORE_ENDPOINT_URLS, S_FLAG_KEYS };
+static const char *const s_flag_keys[S_FLAG_KEYS] = {[S_USE_FIPS] = "use_fips_endpoint",
+                                                     [S_USE_DUALSTACK] = "use_dualstack_endpoint",
+                                                     [S_IGNORE_ENDPOINT_URLS] = "ignore_configured_endpoint_urls"};
+
 /* A true/false setting (any case, as the SDKs take them); another value is
- * kept as not_boolean for the client to refuse, rather than read as false. */
-static bool s_flag(es_creds_profile_settings *st, const char *key, const char *value)
+ * kept in not_boolean for the client to refuse, rather than read as false.
+ * The value read last counts, as for every key: the config file's
+ * overrides the credentials file's, and a later line an earlier one. */
+static bool s_flag(es_creds_profile_settings *st, enum s_flag_key bit, const char *value)
 {
-    if (!strcasecmp(value, "true"))
-        return true;
-    if (strcasecmp(value, "false") && !st->not_boolean)
-        st->not_boolean = key;
-    return false;
+    bool is_true = !strcasecmp(value, "true");
+    if (is_true || !strcasecmp(value, "false"))
+        st->not_boolean_keys &= ~(1u << bit);
+    else
+        st->not_boolean_keys |= 1u << bit;
+    st->not_boolean = NULL;
+    for (unsigned i = 0; i < S_FLAG_KEYS && !st->not_boolean; i++)
+        if (st->not_boolean_keys & (1u << i))
+            st->not_boolean = s_flag_keys[i];
+    return is_true;
 }
 
 static void s_on_key(void *ctx, const char *section, const char *parent, const char *key, const char *value)
@@ -90,17 +103,17 @@ static void s_on_key(void *ctx, const char *section, const char *parent, const c
         d->has_sso = true;
     else if (!strcmp(key, "credential_process"))
         d->has_process = true;
-    else if (!strcmp(key, "use_fips_endpoint"))
-        d->settings.use_fips = s_flag(&d->settings, "use_fips_endpoint", value);
-    else if (!strcmp(key, "use_dualstack_endpoint"))
-        d->settings.use_dualstack = s_flag(&d->settings, "use_dualstack_endpoint", value);
+    else if (!strcmp(key, s_flag_keys[S_USE_FIPS]))
+        d->settings.use_fips = s_flag(&d->settings, S_USE_FIPS, value);
+    else if (!strcmp(key, s_flag_keys[S_USE_DUALSTACK]))
+        d->settings.use_dualstack = s_flag(&d->settings, S_USE_DUALSTACK, value);
     else if (!strcmp(key, "endpoint_url"))
         s_store(d->settings.endpoint_url, sizeof d->settings.endpoint_url, value,
                 &d->settings.setting_too_long);
     else if (!strcmp(key, "services"))
         s_store(d->settings.services, sizeof d->settings.services, value, &d->settings.setting_too_long);
-    else if (!strcmp(key, "ignore_configured_endpoint_urls"))
-        d->settings.ignore_endpoint_urls = s_flag(&d->settings, "ignore_configured_endpoint_urls", value);
+    else if (!strcmp(key, s_flag_keys[S_IGNORE_ENDPOINT_URLS]))
+        d->settings.ignore_endpoint_urls = s_flag(&d->settings, S_IGNORE_ENDPOINT_URLS, value);
 }
 
 /* A key of the services section the profile names: "s3 =" then "  endpoint_url = ..." */

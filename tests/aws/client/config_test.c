@@ -303,6 +303,36 @@ static void test_endpoint_flags_are_true_or_false(void)
         snprintf(text, sizeof text, "[default]\nregion = us-east-1\n%s = FALSE\n", keys[i]);
         s_config_file(text);
         REQUIRE(s_load(&cfg) == ES_OK);
+        /* the value read last counts, as for any key: the config file's over
+         * the credentials file's, a later line over an earlier one */
+        char path[128];
+        snprintf(path, sizeof path, "%s/credentials", s_dir);
+        FILE *f = fopen(path, "w");
+        REQUIRE(f);
+        fprintf(f, "[default]\n%s = on\n", keys[i]);
+        fclose(f);
+        setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+        if (s_load(&cfg) != ES_OK)
+            es_test_fail(__FILE__, __LINE__,
+                         "%s: the credentials file's \"on\" under the config file's "
+                         "FALSE was refused",
+                         keys[i]);
+        unlink(path);
+        snprintf(text, sizeof text, "[default]\nregion = us-east-1\n%s = on\n%s = false\n", keys[i], keys[i]);
+        s_config_file(text);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+        REQUIRE(s_load(&cfg) == ES_OK);
+        snprintf(text, sizeof text, "[default]\nregion = us-east-1\n%s = false\n%s = 1\n", keys[i], keys[i]);
+        s_config_file(text);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+        EXPECT_ERROR(keys[i]);
+        /* another key still wrong is still refused, named */
+        snprintf(text, sizeof text, "[default]\nregion = us-east-1\n%s = 1\n%s = yes\n%s = true\n",
+                 keys[(i + 1) % 3], keys[i], keys[i]);
+        s_config_file(text);
+        setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+        EXPECT_ERROR(keys[(i + 1) % 3]);
     }
 }
 
