@@ -237,15 +237,15 @@ variable "max_pixels" {
 }
 
 variable "transform_memory" {
-  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share, photos waiting for their turn included (1MiB..1024GiB; keep it below task_memory)."
+  description = "EXIFSTRIP_TRANSFORM_MEMORY: memory all concurrent orientation transforms of a task share, photos waiting for their turn included: auto (half the task's memory, at most 512MiB) or a size, 1MiB..1024GiB, well below task_memory."
   type        = string
-  default     = "512MiB"
+  default     = "auto"
   validation {
-    condition     = can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.transform_memory))
-    error_message = "transform_memory must be a size such as 512MiB."
+    condition     = lower(var.transform_memory) == "auto" || can(regex("^[0-9]+([KMG](i?B)?|B)?$", var.transform_memory))
+    error_message = "transform_memory must be auto or a size such as 512MiB."
   }
   validation {
-    condition     = anytrue([for n in [for m in regexall("^([0-9]+)([KMG]?)", var.transform_memory) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))] : n >= 1048576 && n <= 1099511627776])
+    condition     = lower(var.transform_memory) == "auto" || anytrue([for n in [for m in regexall("^([0-9]+)([KMG]?)", var.transform_memory) : m[0] * pow(1024, index(["", "K", "M", "G"], m[1]))] : n >= 1048576 && n <= 1099511627776])
     error_message = "transform_memory must be from 1MiB to 1024GiB, as the worker requires."
   }
 }

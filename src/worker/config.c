@@ -18,6 +18,7 @@
 #include "aws/sqs/sqs.h"
 #include "common/flag.h"
 #include "worker/metrics.h"
+#include "worker/transform_budget.h"
 
 #define S_MIB (1024ull * 1024ull)
 
@@ -37,7 +38,8 @@ typedef enum s_kind {
     S_METRICS,
     S_NAMESPACE,
     S_PAYLOAD_SIGNING,
-    S_AUTO_OR_INT
+    S_AUTO_OR_INT,
+    S_TRANSFORM_MEMORY
 } s_kind;
 
 typedef struct s_opt {
@@ -117,10 +119,11 @@ static const s_opt s_opts[] = {
     {"EXIFSTRIP_MAX_PIXELS", "max-pixels", "N", "100000000", NULL,
      "apply keeps the tag instead of turning photos with more pixels (suffix M = millions)", S_PIXELS,
      S_FIELD(max_pixels), 0, 0, false},
-    {"EXIFSTRIP_TRANSFORM_MEMORY", "transform-memory", "SIZE", "512MiB", NULL,
+    {"EXIFSTRIP_TRANSFORM_MEMORY", "transform-memory", "auto|SIZE", "auto", NULL,
      "memory all concurrent orientation transforms share; a transform waits for its share, and "
-     "one that can never fit keeps the tag instead",
-     S_BYTES, S_FIELD(transform_memory), 1024 * 1024, 1024ll * 1024 * 1024 * 1024, false},
+     "one that can never fit keeps the tag instead; auto = half the memory limit (the smallest "
+     "cgroup memory limit visible, or the machine's RAM), at most 512MiB",
+     S_TRANSFORM_MEMORY, S_FIELD(transform_memory), 1024 * 1024, 1024ll * 1024 * 1024 * 1024, false},
     {"EXIFSTRIP_TRANSFORM_CONCURRENCY", "transform-concurrency", "auto|N", "auto", NULL,
      "orientation transforms that may run at once (1..1024); auto = the usable CPUs (affinity, "
      "lowered to the smallest cgroup CPU quota visible; a limit on a parent cgroup the container "
@@ -184,7 +187,8 @@ static es_err s_parse_bytes(const s_opt *o, const char *label, const char *value
                  {"GB", S_MIB * 1024},
                  {"GiB", S_MIB * 1024}};
     char problem[128];
-    snprintf(problem, sizeof problem, "expected a size from %lld to %lld bytes (e.g. 8MiB)", o->min, o->max);
+    snprintf(problem, sizeof problem, "expected %sa size from %lld to %lld bytes (e.g. 8MiB)",
+             o->kind == S_TRANSFORM_MEMORY ? "auto or " : "", o->min, o->max);
     if (!isdigit((unsigned char)value[0]))
         return s_bad(err, label, value, problem);
     errno = 0;
@@ -370,6 +374,13 @@ static es_err s_apply(es_cfg *cfg, const s_opt *o, const char *label, const char
             return s_bad(err, label, value, "expected auto or a whole number from 1 to 1024");
         *(int *)field = (int)n;
         return ES_OK;
+    case S_TRANSFORM_MEMORY:
+        cfg->transform_memory_auto = !strcasecmp(value, "auto");
+        if (cfg->transform_memory_auto) {
+            *(uint64_t *)field = es_transform_memory_for_limit(es_transform_memory_limit());
+            return ES_OK;
+        }
+        return s_parse_bytes(o, label, value, field, err);
     case S_PIXELS:
         if (!es_orient_parse_pixels(value, field))
             return s_bad(err, label, value, "expected a positive number of pixels (e.g. 100000000 or 100M)");

@@ -47,6 +47,7 @@ typedef struct es_cfg {
     es_orient_mode orientation; /* apply (default), keep or drop */
     uint64_t max_pixels;        /* apply keeps the tag of larger photos */
     uint64_t transform_memory;  /* bytes all concurrent transforms may hold together */
+    bool transform_memory_auto; /* ...set by "auto" from the memory limit (transform_budget.h) */
     int transform_concurrency;  /* transforms at once; 0 = auto (the usable CPUs) */
     bool propagate_deletes;     /* an ObjectRemoved event deletes B's copy made from that source */
     es_cfg_metrics metrics;     /* EMF records in the JSON log (worker/metrics.h), or off */

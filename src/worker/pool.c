@@ -751,7 +751,9 @@ static void s_log_start(const es_pool *p)
            ES_LF_STR("metrics_namespace", es_metrics_enabled() ? c->metrics_namespace : NULL),
            ES_LF_BOOL("propagate_deletes", c->propagate_deletes),
            ES_LF_UINT("transform_concurrency", es_transform_concurrency((unsigned)c->transform_concurrency)),
-           ES_LF_BOOL("transform_concurrency_auto", c->transform_concurrency == 0));
+           ES_LF_BOOL("transform_concurrency_auto", c->transform_concurrency == 0),
+           ES_LF_UINT("transform_memory", c->transform_memory),
+           ES_LF_BOOL("transform_memory_auto", c->transform_memory_auto));
     if (c->source_bucket_count == 0)
         ES_LOG(ES_LOG_WARN, "config.any_source_bucket",
                ES_LF_STR("reason", "EXIFSTRIP_SOURCE_BUCKETS is not set: events from every bucket "

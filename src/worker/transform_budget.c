@@ -10,9 +10,10 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "worker/clock.h"
-#include "worker/usable_cpus.h"
+#include "worker/cgroup_limits.h"
 
 /* A caller waiting for bytes, on its own stack; the queue's oldest first. */
 typedef struct s_queued {
@@ -175,6 +176,24 @@ uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running)
 }
 
 unsigned es_transform_concurrency(unsigned configured) { return configured ? configured : es_usable_cpus(); }
+
+uint64_t es_transform_memory_for_limit(uint64_t limit)
+{
+    uint64_t half = limit / 2, min = 1024 * 1024;
+    if (!limit || half > ES_TRANSFORM_MEMORY_MAX_AUTO)
+        return ES_TRANSFORM_MEMORY_MAX_AUTO;
+    return half < min ? min : half;
+}
+
+uint64_t es_transform_memory_limit(void)
+{
+    uint64_t limit = es_cgroup_memory_limit();
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t ram = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+    if (ram && (!limit || ram < limit))
+        limit = ram;
+    return limit;
+}
 
 static pthread_mutex_t s_shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static es_transform_budget *s_shared;

@@ -48,10 +48,24 @@ void es_transform_budget_release(es_transform_budget *b, uint64_t bytes);
 uint64_t es_transform_budget_in_use(es_transform_budget *b, unsigned *running);
 /* The process-wide budget of the worker's jobs, created on first use with
  * total and max_running transforms at once (EXIFSTRIP_TRANSFORM_CONCURRENCY),
- * 0 = as many as there are usable CPUs (usable_cpus.h). */
+ * 0 = as many as there are usable CPUs (cgroup_limits.h). */
 es_transform_budget *es_transform_budget_shared(uint64_t total, unsigned max_running);
 /* The transforms allowed at once for a configured
  * EXIFSTRIP_TRANSFORM_CONCURRENCY: itself, or for 0 ("auto") the usable CPUs. */
 unsigned es_transform_concurrency(unsigned configured);
+
+/* EXIFSTRIP_TRANSFORM_MEMORY's largest "auto" value, and its value when no
+ * memory limit is found. */
+#define ES_TRANSFORM_MEMORY_MAX_AUTO (512ull * 1024 * 1024)
+/* The transform memory "auto" gives for a memory limit of limit bytes (0 =
+ * none): half of it (the rest is the worker's own, its parts in flight and
+ * the GETs and PUTs of the photos not turned), from 1 MiB to
+ * ES_TRANSFORM_MEMORY_MAX_AUTO. A fixed 512 MiB under a 64 MiB container
+ * limit let four turned phone photos get the worker OOM-killed. */
+uint64_t es_transform_memory_for_limit(uint64_t limit);
+/* The memory limit "auto" follows: the smallest of the cgroup memory limits
+ * visible (cgroup_limits.h) and the machine's RAM (which on Fargate, a VM per
+ * task, is the task's memory); 0 when neither is known. */
+uint64_t es_transform_memory_limit(void);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "../harness/test.h"
 #include "worker/config.h"
+#include "worker/transform_budget.h"
 
 typedef struct s_env {
     const char *pairs[32][2];
@@ -58,6 +59,32 @@ static void test_defaults(void)
     CHECK(!cfg.drain);
     CHECK(!cfg.propagate_deletes);
     CHECK_INT_EQ(cfg.payload_signing, ES_PAYLOAD_AUTO);
+    /* auto: half of this machine's memory limit, at most 512 MiB */
+    CHECK(cfg.transform_memory_auto);
+    CHECK_INT_EQ(cfg.transform_memory, es_transform_memory_for_limit(es_transform_memory_limit()));
+}
+
+/* EXIFSTRIP_TRANSFORM_MEMORY: auto (any case) or a size; a size is taken as
+ * it is, whatever the limit; a bad value's message offers auto. */
+static void test_transform_memory(void)
+{
+    s_env env = {{{"EXIFSTRIP_QUEUE_URL", S_QUEUE},
+                  {"EXIFSTRIP_DEST_BUCKET", "clean-bucket"},
+                  {"EXIFSTRIP_TRANSFORM_MEMORY", "2GiB"}}};
+    es_cfg cfg;
+    es_error err;
+    REQUIRE(s_load(&env, 0, NULL, &cfg, &err) == ES_OK);
+    CHECK(!cfg.transform_memory_auto);
+    CHECK_INT_EQ(cfg.transform_memory, 2ull << 30);
+    env.pairs[2][1] = "AUTO";
+    REQUIRE(s_load(&env, 0, NULL, &cfg, &err) == ES_OK);
+    CHECK(cfg.transform_memory_auto);
+    CHECK(cfg.transform_memory >= 1024 * 1024 && cfg.transform_memory <= ES_TRANSFORM_MEMORY_MAX_AUTO);
+    env.pairs[2][1] = "lots";
+    CHECK_INT_EQ(s_load(&env, 0, NULL, &cfg, &err), ES_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err.msg, "EXIFSTRIP_TRANSFORM_MEMORY=\"lots\": expected auto or a size from 1048576");
+    env.pairs[2][1] = "512K";
+    CHECK_INT_EQ(s_load(&env, 0, NULL, &cfg, &err), ES_ERR_CONFIG);
 }
 
 static void test_every_variable_parsed(void)
@@ -416,6 +443,7 @@ static void test_load_some(void)
 int main(void)
 {
     ES_RUN(test_defaults);
+    ES_RUN(test_transform_memory);
     ES_RUN(test_every_variable_parsed);
     ES_RUN(test_validation_names_variable);
     ES_RUN(test_required);

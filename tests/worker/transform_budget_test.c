@@ -24,7 +24,7 @@
 #include "../support/fixture.h"
 #include "exifstrip/orient.h"
 #include "worker/transform_budget.h"
-#include "worker/usable_cpus.h"
+#include "worker/cgroup_limits.h"
 
 typedef struct s_waiter {
     es_transform_budget *b;
@@ -552,6 +552,25 @@ static void test_waiting_photo_is_counted_by_the_budget(void)
     free(in);
 }
 
+/* EXIFSTRIP_TRANSFORM_MEMORY=auto: half the memory limit, from 1 MiB to
+ * 512 MiB; 512 MiB without a limit. The limit is never above the RAM. */
+static void test_transform_memory_follows_the_limit(void)
+{
+    const uint64_t mib = 1024 * 1024;
+    CHECK_INT_EQ(es_transform_memory_for_limit(0), 512 * mib);
+    CHECK_INT_EQ(es_transform_memory_for_limit(64 * mib), 32 * mib);
+    CHECK_INT_EQ(es_transform_memory_for_limit(512 * mib), 256 * mib);
+    CHECK_INT_EQ(es_transform_memory_for_limit(1024 * mib), 512 * mib);
+    CHECK_INT_EQ(es_transform_memory_for_limit(64ull << 30), 512 * mib);
+    CHECK_INT_EQ(es_transform_memory_for_limit(1 * mib), 1 * mib);
+    CHECK_INT_EQ(es_transform_memory_for_limit(3 * mib + 1), 3 * mib / 2);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t limit = es_transform_memory_limit();
+    CHECK(limit > 0);
+    if (pages > 0 && page > 0)
+        CHECK(limit <= (uint64_t)pages * (uint64_t)page);
+}
+
 int main(void)
 {
     ES_RUN(test_budget_waits_and_refuses);
@@ -564,6 +583,7 @@ int main(void)
     ES_RUN(test_shared_budget_admits_the_usable_cpus);
     ES_RUN(test_usable_cpus_follow_the_affinity_mask);
     ES_RUN(test_quotas_round_up_to_whole_cpus);
+    ES_RUN(test_transform_memory_follows_the_limit);
     ES_RUN(test_next_transform_starts_while_output_is_written);
     ES_RUN(test_waiting_photo_is_counted_by_the_budget);
     return es_test_finish();

@@ -1,4 +1,7 @@
-/* usable_cpus.h - how many CPUs this process can keep busy at once: the
+/* cgroup_limits.h - what this process may use: how many CPUs it can keep
+ * busy at once, and how much memory its cgroups allow.
+ *
+ * CPUs: the
  * CPUs its affinity mask allows, lowered to the smallest CPU quota (cgroup v2
  * cpu.max, or v1 cpu.cfs_quota_us / cpu.cfs_period_us, rounded up) among its
  * own cgroup and every ancestor of it that is visible under /sys/fs/cgroup.
@@ -7,8 +10,8 @@
  * cgroup is the root of what it sees, so a limit set on the task's cgroup
  * above it (ECS/Fargate task-level `cpu`: /ecs/<task>, ecstasks-<task>.slice)
  * stays invisible; EXIFSTRIP_TRANSFORM_CONCURRENCY states it instead. */
-#ifndef ES_WORKER_USABLE_CPUS_H
-#define ES_WORKER_USABLE_CPUS_H
+#ifndef ES_WORKER_CGROUP_LIMITS_H
+#define ES_WORKER_CGROUP_LIMITS_H
 
 #include <stdint.h>
 
@@ -30,5 +33,22 @@ unsigned es_cpu_max_parse(const char *text);
  * directory and each ancestor up to root, for v2 (cpu.max) and v1 (the cpu
  * controller's hierarchy under root/cpu). 0 when none is set or visible. */
 unsigned es_cgroup_quota_cpus_at(const char *proc_cgroup, const char *root);
+
+/* Memory: the smallest limit (cgroup v2 memory.max, v1 memory.limit_in_bytes
+ * under root/memory) among the process's own cgroup and its ancestors
+ * visible under root, in bytes; 0 when none is set or visible. A container's
+ * --memory, a Kubernetes limits.memory and an ECS container-level memory are
+ * set on the container's own cgroup and seen; a Fargate task-level memory
+ * sits above a cgroup namespace, like its cpu. */
+uint64_t es_cgroup_memory_limit_at(const char *proc_cgroup, const char *root);
+
+/* es_cgroup_memory_limit_at of this process ("/proc/self/cgroup",
+ * "/sys/fs/cgroup"), read on every call. */
+uint64_t es_cgroup_memory_limit(void);
+
+/* A v2 memory.max or v1 memory.limit_in_bytes value in bytes; 0 for "max",
+ * for v1's "no limit" (at least ES_MEMORY_NO_LIMIT) and for anything malformed. */
+#define ES_MEMORY_NO_LIMIT (1ull << 62)
+uint64_t es_memory_limit_parse(const char *text);
 
 #endif

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../harness/test.h"
-#include "worker/usable_cpus.h"
+#include "worker/cgroup_limits.h"
 
 static char s_root[64];
 
@@ -143,6 +143,48 @@ static void test_unnameable_cgroups_are_not_read(void)
     s_remove_tree();
 }
 
+static uint64_t s_memory(void)
+{
+    char proc[128];
+    snprintf(proc, sizeof proc, "%s/proc-cgroup", s_root);
+    return es_cgroup_memory_limit_at(proc, s_root);
+}
+
+/* memory.max of the container's own cgroup (docker --memory) or of a parent
+ * visible; the smallest wins; "max" is no limit; v1's limit_in_bytes under
+ * the memory hierarchy, its "unlimited" page-rounded 2^63 too. */
+static void test_memory_limits(void)
+{
+    s_fresh_tree();
+    s_put("proc-cgroup", "0::/\n");
+    s_put("memory.max", "max\n");
+    CHECK_INT_EQ(s_memory(), 0);
+    s_put("memory.max", "67108864\n");
+    CHECK_INT_EQ(s_memory(), 64ull << 20);
+    s_put("proc-cgroup", "0::/kubepods/pod1/c1\n");
+    s_put("kubepods/pod1/memory.max", "33554432\n");
+    s_put("kubepods/pod1/c1/memory.max", "max\n");
+    CHECK_INT_EQ(s_memory(), 32ull << 20);
+    s_put("kubepods/pod1/c1/memory.max", "16777216\n");
+    CHECK_INT_EQ(s_memory(), 16ull << 20);
+    s_put("kubepods/pod1/c1/memory.max", "16777216 bytes\n"); /* malformed: not a limit */
+    CHECK_INT_EQ(s_memory(), 32ull << 20);
+    /* v1: the memory controller's line, not the cpu one's */
+    s_put("proc-cgroup", "12:memory:/docker/c\n4:cpu,cpuacct:/other\n");
+    s_put("memory/memory.limit_in_bytes", "9223372036854771712\n");
+    s_put("memory/docker/c/memory.limit_in_bytes", "9223372036854771712\n");
+    CHECK_INT_EQ(s_memory(), 0);
+    s_put("memory/docker/c/memory.limit_in_bytes", "134217728\n");
+    CHECK_INT_EQ(s_memory(), 128ull << 20);
+    s_put("proc-cgroup", "4:cpu,cpuacct:/docker/c\n"); /* no memory line: nothing read */
+    CHECK_INT_EQ(s_memory(), 0);
+    s_remove_tree();
+    CHECK_INT_EQ(es_memory_limit_parse("max\n"), 0);
+    CHECK_INT_EQ(es_memory_limit_parse("-1\n"), 0);
+    CHECK_INT_EQ(es_memory_limit_parse("4096"), 4096);
+    CHECK_INT_EQ(es_memory_limit_parse("99999999999999999999999\n"), 0);
+}
+
 int main(void)
 {
     ES_RUN(test_v2_task_limit_on_a_parent_is_found);
@@ -150,5 +192,6 @@ int main(void)
     ES_RUN(test_v1_cfs_quota_walks_up_the_cpu_hierarchy);
     ES_RUN(test_nothing_readable_is_no_limit);
     ES_RUN(test_unnameable_cgroups_are_not_read);
+    ES_RUN(test_memory_limits);
     return es_test_finish();
 }

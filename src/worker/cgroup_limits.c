@@ -1,11 +1,12 @@
-/* usable_cpus.c - the affinity mask (sched_getaffinity) and the cgroup CPU
- * quotas of the calling process (usable_cpus.h). The cgroup is found in
- * /proc/self/cgroup; inside a container with a cgroup namespace it is "/",
- * the container's own cgroup mounted at /sys/fs/cgroup; without one it is
- * the full path, whose directories (and ancestors) exist under the mount
- * only when the host's whole hierarchy is mounted. Every level that exists
- * is read, and the mount's own root last. */
-#include "worker/usable_cpus.h"
+/* cgroup_limits.c - what the calling process may use (cgroup_limits.h): its
+ * affinity mask (sched_getaffinity) and the cgroup CPU quotas, and the
+ * cgroup memory limits. The cgroup is found in /proc/self/cgroup; inside a
+ * container with a cgroup namespace it is "/", the container's own cgroup
+ * mounted at /sys/fs/cgroup; without one it is the full path, whose
+ * directories (and ancestors) exist under the mount only when the host's
+ * whole hierarchy is mounted. Every level that exists is read, and the
+ * mount's own root last; the smallest limit found wins. */
+#include "worker/cgroup_limits.h"
 
 #include <inttypes.h>
 #include <sched.h>
@@ -45,7 +46,7 @@ static bool s_read_line(const char *path, char *line, size_t cap)
 }
 
 /* The quota set in one cgroup directory (v2 cpu.max, else v1 CFS files), 0 for none. */
-static unsigned s_dir_quota_cpus(const char *dir)
+static uint64_t s_dir_quota_cpus(const char *dir)
 {
     char path[ES_CGROUP_PATH_MAX + 32], line[128], period[64];
     snprintf(path, sizeof path, "%s/cpu.max", dir);
@@ -60,20 +61,46 @@ static unsigned s_dir_quota_cpus(const char *dir)
     return es_cpu_quota_cpus(strtoll(line, NULL, 10), strtoll(period, NULL, 10));
 }
 
-/* The smallest quota of mount/cgroup and each of its ancestors up to mount
+uint64_t es_memory_limit_parse(const char *text)
+{
+    char *end = NULL;
+    if (text[0] < '0' || text[0] > '9')
+        return 0; /* "max" or malformed */
+    unsigned long long n = strtoull(text, &end, 10);
+    if (*end != '\0' && *end != '\n')
+        return 0;
+    return n >= ES_MEMORY_NO_LIMIT ? 0 : (uint64_t)n;
+}
+
+/* The memory limit set in one cgroup directory (v2 memory.max, else v1
+ * memory.limit_in_bytes), 0 for none. */
+static uint64_t s_dir_memory_limit(const char *dir)
+{
+    char path[ES_CGROUP_PATH_MAX + 32], line[64];
+    snprintf(path, sizeof path, "%s/memory.max", dir);
+    if (s_read_line(path, line, sizeof line))
+        return es_memory_limit_parse(line);
+    snprintf(path, sizeof path, "%s/memory.limit_in_bytes", dir);
+    return s_read_line(path, line, sizeof line) ? es_memory_limit_parse(line) : 0;
+}
+
+/* One cgroup directory's limit of some kind; 0 for none. */
+typedef uint64_t (*s_dir_limit_fn)(const char *dir);
+
+/* The smallest limit of mount/cgroup and each of its ancestors up to mount
  * itself (which is all a cgroup namespace shows); 0 for none. */
-static unsigned s_walk_up(const char *mount, const char *cgroup)
+static uint64_t s_walk_up(const char *mount, const char *cgroup, s_dir_limit_fn limit_of)
 {
     char dir[ES_CGROUP_PATH_MAX];
     int n = snprintf(dir, sizeof dir, "%s%s", mount, strcmp(cgroup, "/") == 0 ? "" : cgroup);
     if (n < 0 || (size_t)n >= sizeof dir)
-        snprintf(dir, sizeof dir, "%s", mount); /* too deep to name: the mount's own quota */
+        snprintf(dir, sizeof dir, "%s", mount); /* too deep to name: the mount's own limit */
     size_t floor = strlen(mount);
-    unsigned best = 0;
+    uint64_t best = 0;
     for (;;) {
-        unsigned cpus = s_dir_quota_cpus(dir);
-        if (cpus && (best == 0 || cpus < best))
-            best = cpus;
+        uint64_t limit = limit_of(dir);
+        if (limit && (best == 0 || limit < best))
+            best = limit;
         char *slash = strrchr(dir, '/');
         if (strlen(dir) <= floor || !slash || (size_t)(slash - dir) < floor)
             return best;
@@ -94,13 +121,14 @@ static bool s_leaves_namespace(const char *path)
     return false;
 }
 
-/* Whether a /proc/<pid>/cgroup controller list ("cpu,cpuacct") names cpu. */
-static bool s_lists_cpu(const char *list, size_t len)
+/* Whether a /proc/<pid>/cgroup controller list ("cpu,cpuacct") names controller. */
+static bool s_lists(const char *list, size_t len, const char *controller)
 {
+    size_t want = strlen(controller);
     while (len) {
         const char *comma = memchr(list, ',', len);
         size_t item = comma ? (size_t)(comma - list) : len;
-        if (item == 3 && !strncmp(list, "cpu", 3))
+        if (item == want && !strncmp(list, controller, want))
             return true;
         if (!comma)
             break;
@@ -110,13 +138,17 @@ static bool s_lists_cpu(const char *list, size_t len)
     return false;
 }
 
-unsigned es_cgroup_quota_cpus_at(const char *proc_cgroup, const char *root)
+/* The smallest limit limit_of finds for the process whose cgroup file is
+ * proc_cgroup: on the v2 hierarchy, and on the v1 hierarchy of controller
+ * (mounted at root/controller). 0 when none is set or visible. */
+static uint64_t s_smallest_limit(const char *proc_cgroup, const char *root, const char *controller,
+                                 s_dir_limit_fn limit_of)
 {
     FILE *f = fopen(proc_cgroup, "re");
     if (!f)
         return 0;
     char line[ES_CGROUP_PATH_MAX], mount[ES_CGROUP_PATH_MAX];
-    unsigned best = 0;
+    uint64_t best = 0;
     while (fgets(line, sizeof line, f)) {
         char *nl = strchr(line, '\n');
         if (!nl && !feof(f)) { /* longer than a path we can name: skip all of it */
@@ -131,15 +163,30 @@ unsigned es_cgroup_quota_cpus_at(const char *proc_cgroup, const char *root)
         if (!c2 || c2[1] != '/' || s_leaves_namespace(c2 + 1))
             continue;
         bool v2 = strncmp(line, "0::", 3) == 0;
-        if (!v2 && !s_lists_cpu(c1 + 1, (size_t)(c2 - c1 - 1)))
+        if (!v2 && !s_lists(c1 + 1, (size_t)(c2 - c1 - 1), controller))
             continue;
-        snprintf(mount, sizeof mount, "%s%s", root, v2 ? "" : "/cpu");
-        unsigned cpus = s_walk_up(mount, c2 + 1);
-        if (cpus && (best == 0 || cpus < best))
-            best = cpus;
+        snprintf(mount, sizeof mount, "%s%s%s", root, v2 ? "" : "/", v2 ? "" : controller);
+        uint64_t limit = s_walk_up(mount, c2 + 1, limit_of);
+        if (limit && (best == 0 || limit < best))
+            best = limit;
     }
     fclose(f);
     return best;
+}
+
+unsigned es_cgroup_quota_cpus_at(const char *proc_cgroup, const char *root)
+{
+    return (unsigned)s_smallest_limit(proc_cgroup, root, "cpu", s_dir_quota_cpus);
+}
+
+uint64_t es_cgroup_memory_limit_at(const char *proc_cgroup, const char *root)
+{
+    return s_smallest_limit(proc_cgroup, root, "memory", s_dir_memory_limit);
+}
+
+uint64_t es_cgroup_memory_limit(void)
+{
+    return es_cgroup_memory_limit_at("/proc/self/cgroup", "/sys/fs/cgroup");
 }
 
 unsigned es_usable_cpus(void)
