@@ -73,7 +73,7 @@ t_quick_run_writes_results() {
     check "the large photo's target row gives the read-back ratio too" \
         grep -qE '^\| CLI large photo \([0-9]+ MB\) vs cp \| [0-9.]+× cp \(read back from disk: [0-9.]+×, informational\) \|' "$out"
     check "the photos exifstrip does not turn are timed against cp" \
-        grep -qE '^[0-9]+ of the 4 photos carry an EXIF Orientation other than 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
+        grep -qE '^[0-9]+ of the 4 photos are turned losslessly by default: their EXIF Orientation is not 1 .* On the other [0-9]+, .* = [0-9.]+× cp' "$out"
     check "the batch form: exifstrip by default and keeping the tag, each against cp" \
         grep -qE '^\| `exifstrip strip --orientation keep -o DIR files...` \(no photo turned\) \| [0-9.]+ s \| [0-9.]+ s \| [0-9.]+× \|$' "$out"
     # Residue table columns: tool, outputs, GPS, EXIF, XMP, IPTC, comment, thumbnail, trailer, lost, unreadable, verdict
@@ -397,7 +397,26 @@ t_broken_peer_fails_clearly() {
     check "no results file written" [ ! -e "$S/broken.md" ]
 }
 
+# A photo with an Orientation tag that exifstrip does not turn (smaller than
+# one MCU: it keeps the tag) is not counted as turned beside cp; one it turns is.
+t_only_photos_turned_count_as_turned() {
+    "$ES_BUILD/tests/tools/mkfixture" --size 8x8 --orientation 6 "$S/tiny6.jpg" || es_fail "mkfixture tiny"
+    "$ES_BUILD/tests/tools/mkfixture" --size 64x48 --orientation 6 "$S/small6.jpg" || es_fail "mkfixture small"
+    "$ES_BUILD/tests/tools/mkfixture" --size 64x48 "$S/plain.jpg" || es_fail "mkfixture plain"
+    local got
+    got=$(/usr/bin/python3 - "$EXIFSTRIP" "$ES_ROOT" "$S" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(sys.argv[2], "tests/bench"))
+import cli_bench
+recs = cli_bench.inspect_json(sys.argv[1], [os.path.join(sys.argv[3], n) for n in ("tiny6.jpg", "small6.jpg", "plain.jpg")])
+print(" ".join(f"{n}={cli_bench.turned_by_default(recs.get(n))}" for n in ("tiny6.jpg", "small6.jpg", "plain.jpg")))
+PY
+)
+    check_eq "turned by default" "$got" "tiny6.jpg=False small6.jpg=True plain.jpg=False"
+}
+
 es_run t_quick_run_writes_results
+es_run t_only_photos_turned_count_as_turned
 es_run t_quick_run_counts_faults
 es_run t_floor_skipped_is_reported
 es_run t_quick_run_turns_the_phone_photo

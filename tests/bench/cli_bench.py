@@ -267,15 +267,23 @@ def even(rounds):
     return rounds + rounds % 2
 
 
+def turned_by_default(rec):
+    """Whether exifstrip strip turns the photo inspect --json described in
+    rec: its Orientation action is an operation, not none, keep_tag (smaller
+    than one MCU, over the pixel limit) or drop_tag."""
+    o = (rec or {}).get("orientation") or {}
+    return o.get("action") not in (None, "none", "keep_tag", "drop_tag")
+
+
 def unturned_bench(exifstrip, tool_list, files, work, runs):
     """cp and exifstrip again, alternating, on the photos exifstrip does not
     turn: a photo whose EXIF Orientation is not 1 is turned losslessly by
     default (a decode of its coefficients, work cp and the peers never do), so
-    the whole-corpus ratio mixes two different jobs. Informational."""
+    the whole-corpus ratio mixes two different jobs. Informational. A photo
+    that keeps its tag instead (smaller than one MCU, over the pixel limit)
+    or would only lose it is not turned: inspect's action says which."""
     inputs = inspect_json(exifstrip, files)
-    def turned(f):
-        o = (inputs.get(os.path.basename(f)) or {}).get("orientation") or {}
-        return o.get("action") not in (None, "none")
+    turned = lambda f: turned_by_default(inputs.get(os.path.basename(f)))
     plain = [f for f in files if not turned(f)]
     out = {"files": len(plain), "turned": sorted(os.path.basename(f) for f in files if turned(f))}
     pair = [t for t in tool_list if t.name in ("cp", "exifstrip")]

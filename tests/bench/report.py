@@ -330,7 +330,8 @@ def summary_block(data, tables="in [tests/bench/RESULTS.md](tests/bench/RESULTS.
         lines.append("")
         u = cli.get("unturned")
         if u and "exifstrip" in u:
-            lines.append(f"{len(u['turned'])} of these photos are turned losslessly by default (EXIF Orientation ≠ 1); "
+            lines.append(f"{len(u['turned'])} of these photos are turned losslessly by default (EXIF Orientation ≠ 1, "
+                         "larger than one MCU); "
                          f"on the other {u['files']}, exifstrip takes {ratio(u['exifstrip'], u['cp']):.2f}× cp's time per file.")
             lines.append("")
     w = data.get("worker")
@@ -475,9 +476,9 @@ def unturned_lines(cli):
         return []
     turned = ", ".join(u["turned"]) or "none"
     return ["### The photos exifstrip does not turn", "",
-            f"{len(u['turned'])} of the {cli['files']} photos carry an EXIF Orientation other than 1 and are turned "
-            f"losslessly by default (a decode and re-encode of their DCT coefficients, which cp and the peers never "
-            f"do): {turned}. On the other {u['files']}, cp and exifstrip alternating again: exifstrip "
+            f"{len(u['turned'])} of the {cli['files']} photos are turned losslessly by default: their EXIF "
+            f"Orientation is not 1 and they are larger than one MCU (a decode and re-encode of their DCT "
+            f"coefficients, which cp and the peers never do): {turned}. On the other {u['files']}, cp and exifstrip alternating again: exifstrip "
             f"{f(u['exifstrip'])} ms/file vs cp {f(u['cp'])} ms/file = {f(ratio(u['exifstrip'], u['cp']))}× cp "
             "(informational; the target above counts every photo).", ""]
 
