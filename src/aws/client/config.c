@@ -93,9 +93,9 @@ static es_err s_endpoint_flags_valid(const es_creds_profile_settings *prof, es_e
         if (v && strcasecmp(v, "true") && strcasecmp(v, "false"))
             return es_error_set(err, ES_ERR_CONFIG, "%s: expected true or false, got \"%.32s\"", vars[i], v);
     }
-    if (prof->not_boolean)
-        return es_error_set(err, ES_ERR_CONFIG, "the AWS profile's %s: expected true or false",
-                            prof->not_boolean);
+    const char *not_boolean = es_creds_profile_not_boolean(prof);
+    if (not_boolean)
+        return es_error_set(err, ES_ERR_CONFIG, "the AWS profile's %s: expected true or false", not_boolean);
     return ES_OK;
 }
 

@@ -108,8 +108,7 @@ typedef struct es_creds_profile_settings {
     bool use_dualstack;        /* use_dualstack_endpoint = true */
     bool ignore_endpoint_urls; /* ignore_configured_endpoint_urls = true */
     bool setting_too_long;     /* endpoint_url, services or a section's endpoint_url did not fit (left "") */
-    const char *not_boolean;   /* a true/false key whose value (the last one read) is neither, or NULL */
-    unsigned not_boolean_keys; /* which keys are so: profile.c's bits, behind not_boolean */
+    unsigned not_boolean_keys; /* true/false keys whose value (the last read) is neither: profile.c's bits */
     char services[128];        /* services = NAME, "" = none */
     bool services_found;       /* ...and its [services NAME] section is there */
     char endpoint_url[512];    /* endpoint_url: every service's, "" = none */
@@ -118,6 +117,9 @@ typedef struct es_creds_profile_settings {
 } es_creds_profile_settings;
 /* Reads them (cleared first). ES_ERR_NOMEM, else ES_OK. */
 ES_MUST_USE es_err es_creds_profile_settings_read(es_creds_profile_settings *out);
+/* The first true/false key of not_boolean_keys ("use_fips_endpoint", ...),
+ * for the client to refuse rather than read it as false; NULL when none. */
+const char *es_creds_profile_not_boolean(const es_creds_profile_settings *prof);
 
 /* Whether configured endpoints are ignored, and what says so:
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS when set ("true", any case, ignores),

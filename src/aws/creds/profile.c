@@ -63,8 +63,9 @@ static const char *const s_flag_keys[S_FLAG_KEYS] = {[S_USE_FIPS] = "use_fips_en
                                                      [S_USE_DUALSTACK] = "use_dualstack_endpoint",
                                                      [S_IGNORE_ENDPOINT_URLS] = "ignore_configured_endpoint_urls"};
 
-/* A true/false setting (any case, as the SDKs take them); another value is
- * kept in not_boolean for the client to refuse, rather than read as false.
+/* A true/false setting (any case, as the SDKs take them); another value sets
+ * the key's bit in not_boolean_keys, for the client to refuse, rather than
+ * being read as false.
  * The value read last counts, as for every key: the config file's
  * overrides the credentials file's, and a later line an earlier one. */
 static bool s_flag(es_creds_profile_settings *st, enum s_flag_key bit, const char *value)
@@ -74,11 +75,15 @@ static bool s_flag(es_creds_profile_settings *st, enum s_flag_key bit, const cha
         st->not_boolean_keys &= ~(1u << bit);
     else
         st->not_boolean_keys |= 1u << bit;
-    st->not_boolean = NULL;
-    for (unsigned i = 0; i < S_FLAG_KEYS && !st->not_boolean; i++)
-        if (st->not_boolean_keys & (1u << i))
-            st->not_boolean = s_flag_keys[i];
     return is_true;
+}
+
+const char *es_creds_profile_not_boolean(const es_creds_profile_settings *prof)
+{
+    for (unsigned i = 0; i < S_FLAG_KEYS; i++)
+        if (prof->not_boolean_keys & (1u << i))
+            return s_flag_keys[i];
+    return NULL;
 }
 
 static void s_on_key(void *ctx, const char *section, const char *parent, const char *key, const char *value)
